@@ -1,0 +1,45 @@
+// How subcommands join the single `duban` binary: each cmd_*.cc file registers
+// a function that adds its subcommands to the CLI11 app. Keeps the CLI11
+// header out of everything but the CLI's own files, and lets each module own
+// its commands without one central switch.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace duban::cli {
+
+// Options every command shares. Filled by the top-level parser before any
+// subcommand callback runs.
+struct Globals {
+  std::string data_dir;  // --data, default $DUBAN_DATA, else ./duban-data
+  bool json = false;     // --json: machine-readable output on stdout
+  std::string actor;     // --actor: who acts (unit name, office, auditor id)
+  std::string role;      // --role: supervisor | unit | auditor | system
+  int exit_code = 0;     // 0 ok, 1 rejected / not found, 2 usage
+};
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRejected = 1;
+inline constexpr int kExitUsage = 2;
+
+using Registrar = std::function<void(CLI::App& app, Globals& globals)>;
+
+// Order of registration decides the order in --help; `order` sorts them.
+bool RegisterCommands(int order, Registrar registrar);
+const std::vector<std::pair<int, Registrar>>& Registered();
+
+}  // namespace duban::cli
+
+#define DUBAN_CLI_CONCAT2(a, b) a##b
+#define DUBAN_CLI_CONCAT(a, b) DUBAN_CLI_CONCAT2(a, b)
+// Use once per file at namespace scope: DUBAN_REGISTER_COMMANDS(50, &AddMyCommands);
+#define DUBAN_REGISTER_COMMANDS(order, fn) \
+  static const bool DUBAN_CLI_CONCAT(duban_cli_registered_, __LINE__) = \
+      ::duban::cli::RegisterCommands(order, fn)

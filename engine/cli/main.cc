@@ -1,0 +1,68 @@
+// Entry point of the `duban` binary: global options, then whichever
+// subcommands the cmd_*.cc files registered.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli_registry.h"
+
+namespace duban::cli {
+
+namespace {
+std::vector<std::pair<int, Registrar>>& Table() {
+  static std::vector<std::pair<int, Registrar>> table;
+  return table;
+}
+}  // namespace
+
+bool RegisterCommands(int order, Registrar registrar) {
+  Table().emplace_back(order, std::move(registrar));
+  return true;
+}
+const std::vector<std::pair<int, Registrar>>& Registered() { return Table(); }
+
+}  // namespace duban::cli
+
+int main(int argc, char** argv) {
+  using namespace duban::cli;
+  spdlog::set_level(spdlog::level::warn);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("duban"));
+  spdlog::set_level(spdlog::level::warn);
+
+  CLI::App app{"duban — event-sourced supervision of government work plans (督办)"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  const char* env_data = std::getenv("DUBAN_DATA");
+  g.data_dir = env_data && *env_data ? env_data : "./duban-data";
+  app.add_option("--data", g.data_dir, "data directory (default: $DUBAN_DATA, else ./duban-data)");
+  app.add_flag("--json", g.json, "machine-readable JSON on stdout");
+  app.add_option("--actor", g.actor, "who acts: a unit name, the office, an auditor id");
+  app.add_option("--role", g.role, "supervisor | unit | auditor | system");
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "log engine internals to stderr");
+  app.parse_complete_callback([&] {
+    if (verbose) spdlog::set_level(spdlog::level::debug);
+  });
+
+  auto registered = Registered();
+  std::stable_sort(registered.begin(), registered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [order, reg] : registered) reg(app, g);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "duban: " << e.what() << "\n(see duban --help)\n";
+    return kExitUsage;
+  }
+  return g.exit_code;
+}
