@@ -1,0 +1,182 @@
+// Admin: see duban/kafka/admin.h.
+#include "duban/kafka/admin.h"
+
+#include <spdlog/spdlog.h>
+
+#include "internal.h"
+
+namespace duban::kafka {
+
+std::vector<TopicSpec> DubanTopicSpecs(const KafkaConfig& cfg) {
+  TopicSpec events{cfg.events_topic, cfg.partitions, cfg.replication_factor,
+                   {
+                       // The log is the only truth: never delete by age or size.
+                       {"cleanup.policy", "delete"},
+                       {"retention.ms", "-1"},
+                       {"retention.bytes", "-1"},
+                       // An event is acknowledged only once on a quorum.
+                       {"min.insync.replicas", cfg.replication_factor == 1 ? "1" : "2"},
+                       {"unclean.leader.election.enable", "false"},
+                       // Broker keeps the producer's timestamp (the engine's recorded_at).
+                       {"message.timestamp.type", "CreateTime"},
+                   }};
+  TopicSpec commands{cfg.commands_topic, cfg.partitions, cfg.replication_factor,
+                     {
+                         // Commands are inputs, not truth: their effect lives in
+                         // events. Seven days covers any engine outage.
+                         {"cleanup.policy", "delete"},
+                         {"retention.ms", "604800000"},
+                         {"min.insync.replicas", cfg.replication_factor == 1 ? "1" : "2"},
+                         {"unclean.leader.election.enable", "false"},
+                     }};
+  if (cfg.replication_factor == -1) {
+    // Unknown cluster size: let the broker's default.replication.factor and
+    // min.insync.replicas apply rather than guessing.
+    events.configs.erase("min.insync.replicas");
+    commands.configs.erase("min.insync.replicas");
+  }
+  return {commands, events};
+}
+
+struct Admin::Impl {
+  rd_kafka_t* rk = nullptr;
+};
+
+Admin::Admin(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Admin::~Admin() {
+  if (impl_ && impl_->rk) rd_kafka_destroy(impl_->rk);
+}
+
+Result<std::unique_ptr<Admin>> Admin::Create(const KafkaConfig& cfg) {
+  std::string error;
+  rd_kafka_conf_t* conf = internal::MakeConf(cfg, {}, &error);
+  if (!conf) return Status::InvalidArgument("kafka admin config: " + error);
+  char errstr[512];
+  auto impl = std::make_unique<Impl>();
+  impl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!impl->rk) {
+    rd_kafka_conf_destroy(conf);
+    return Status::InvalidArgument(std::string("kafka admin: ") + errstr);
+  }
+  return std::unique_ptr<Admin>(new Admin(std::move(impl)));
+}
+
+Result<std::map<std::string, int>> Admin::ListTopics(int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk, 1, nullptr, &md, timeout_ms))
+    return internal::FromError(err, "metadata");
+  std::map<std::string, int> out;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (t.err || std::string_view(t.topic).substr(0, 2) == "__") continue;
+    out[t.topic] = t.partition_cnt;
+  }
+  rd_kafka_metadata_destroy(md);
+  return out;
+}
+
+Result<std::vector<PartitionInfo>> Admin::ListPartitions(const std::string& topic, int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk, 1, nullptr, &md, timeout_ms))
+    return internal::FromError(err, "metadata");
+  std::vector<PartitionInfo> out;
+  bool found = false;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const auto& t = md->topics[i];
+    if (topic != t.topic || t.err) continue;
+    found = true;
+    for (int p = 0; p < t.partition_cnt; ++p)
+      out.push_back(PartitionInfo{t.partitions[p].id, t.partitions[p].leader});
+  }
+  rd_kafka_metadata_destroy(md);
+  if (!found) return Status::NotFound("topic " + topic + " does not exist");
+  return out;
+}
+
+Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec>& all_specs,
+                                                     int timeout_ms) {
+  // Look first, so that existing topics need no CreateTopics support (the
+  // mock cluster has none) and a re-run is a no-op.
+  auto existing = ListTopics(timeout_ms);
+  if (!existing.ok()) return existing.status();
+  std::vector<TopicResult> known;
+  std::vector<TopicSpec> specs;
+  for (auto& s : all_specs) {
+    if (auto it = existing->find(s.name); it != existing->end())
+      known.push_back({s.name, TopicOutcome::kAlreadyExists, it->second});
+    else
+      specs.push_back(s);
+  }
+  if (specs.empty()) return known;
+  char errstr[512];
+  std::vector<rd_kafka_NewTopic_t*> nts;
+  auto cleanup = [&] {
+    rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
+  };
+  for (auto& s : specs) {
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(s.name.c_str(), s.partitions, s.replication_factor,
+                                                    errstr, sizeof errstr);
+    if (!nt) {
+      cleanup();
+      return Status::InvalidArgument("topic " + s.name + ": " + errstr);
+    }
+    nts.push_back(nt);
+    for (auto& [k, v] : s.configs) {
+      if (rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str())) {
+        cleanup();
+        return internal::FromError(err, "topic " + s.name + " config " + k);
+      }
+    }
+  }
+  rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->rk);
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(impl_->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_CreateTopics(impl_->rk, nts.data(), nts.size(), opts, q);
+  // The request itself has a timeout; wait a little longer for its result.
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+  Result<std::vector<TopicResult>> result = Status::Unavailable("create topics: no answer from the cluster");
+  if (ev) {
+    if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev)) {
+      result = internal::FromError(err, std::string("create topics (") + rd_kafka_event_error_string(ev) + ")");
+    } else {
+      const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+      size_t n = 0;
+      const rd_kafka_topic_result_t** trs = rd_kafka_CreateTopics_result_topics(res, &n);
+      std::vector<TopicResult> out;
+      Status failed;
+      for (size_t i = 0; i < n && failed.ok(); ++i) {
+        std::string name = rd_kafka_topic_result_name(trs[i]);
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(trs[i]);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          out.push_back({name, TopicOutcome::kCreated, 0});
+        } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+          out.push_back({name, TopicOutcome::kAlreadyExists, 0});
+        } else {
+          const char* es = rd_kafka_topic_result_error_string(trs[i]);
+          failed = internal::FromError(err, "create topic " + name + (es ? std::string(" (") + es + ")" : ""));
+        }
+      }
+      if (failed.ok()) {
+        result = std::move(out);
+      } else {
+        result = failed;
+      }
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_queue_destroy(q);
+  cleanup();
+  if (!result.ok()) return result;
+  result->insert(result->begin(), known.begin(), known.end());
+  // Fill in partition counts (for existing topics they may differ from the spec).
+  auto topics = ListTopics(timeout_ms);
+  if (topics.ok())
+    for (auto& r : result.value())
+      if (auto it = topics->find(r.name); it != topics->end() && r.partitions == 0)
+        r.partitions = it->second;
+  return result;
+}
+
+}  // namespace duban::kafka

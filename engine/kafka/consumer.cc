@@ -1,0 +1,242 @@
+// Consumer: see duban/kafka/consumer.h.
+#include "duban/kafka/consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <random>
+
+#include "internal.h"
+
+namespace duban::kafka {
+
+namespace {
+using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, internal::PartitionListDeleter>;
+
+std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* l) {
+  std::vector<TopicPartition> out;
+  if (!l) return out;
+  out.reserve(l->cnt);
+  for (int i = 0; i < l->cnt; ++i)
+    out.push_back(TopicPartition{l->elems[i].topic, l->elems[i].partition, l->elems[i].offset});
+  return out;
+}
+
+ListPtr ToList(const std::vector<TopicPartition>& v) {
+  ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(v.size())));
+  for (auto& tp : v)
+    rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = tp.offset;
+  return l;
+}
+
+Message CopyOut(const rd_kafka_message_t* m) {
+  Message out;
+  out.topic = rd_kafka_topic_name(m->rkt);
+  out.partition = m->partition;
+  out.offset = m->offset;
+  if (m->key) out.key.assign(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload) out.value.assign(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_timestamp_type_t tstype;
+  int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+  out.timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    const char* name;
+    const void* val;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+      out.headers.emplace_back(name, val ? std::string(static_cast<const char*>(val), size) : std::string());
+  }
+  return out;
+}
+}  // namespace
+
+struct Consumer::Impl {
+  rd_kafka_t* rk = nullptr;
+  RebalanceListener listener;
+  bool closed = false;
+  Status rebalance_error;  // an assign/unassign call that failed inside the callback
+
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      std::vector<TopicPartition> v = ToVector(parts);
+      for (auto& tp : v) tp.offset = kOffsetInvalid;
+      if (self->listener) self->listener(RebalanceKind::kAssigned, v);
+      for (size_t i = 0; i < v.size(); ++i) parts->elems[i].offset = v[i].offset;
+      spdlog::debug("kafka consumer: assigned {} partitions", v.size());
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) {
+          self->rebalance_error = Status::IOError(std::string("incremental assign: ") + rd_kafka_error_string(e));
+          rd_kafka_error_destroy(e);
+        }
+      } else if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts)) {
+        self->rebalance_error = internal::FromError(e, "assign");
+      }
+    } else {
+      std::vector<TopicPartition> v = ToVector(parts);
+      if (self->listener) self->listener(RebalanceKind::kRevoked, v);
+      spdlog::debug("kafka consumer: revoked {} partitions ({})", v.size(), rd_kafka_err2name(err));
+      if (cooperative) {
+        if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
+          self->rebalance_error = Status::IOError(std::string("incremental unassign: ") + rd_kafka_error_string(e));
+          rd_kafka_error_destroy(e);
+        }
+      } else {
+        rd_kafka_assign(rk, nullptr);
+      }
+    }
+  }
+};
+
+Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& cfg, const std::string& group_id) {
+  std::string group = group_id;
+  if (group.empty()) {
+    // rd_kafka_consumer_poll needs a group handle even in assign mode; this
+    // group is never joined and nothing is committed to it unless asked.
+    std::random_device rd;
+    group = "duban-assign-" + std::to_string(rd());
+  }
+  const int heartbeat = std::max(100, std::min(3000, cfg.session_timeout_ms / 3));
+  std::string error;
+  rd_kafka_conf_t* conf = internal::MakeConf(
+      cfg,
+      {
+          {"group.id", group},
+          {"enable.auto.commit", "false"},
+          {"enable.auto.offset.store", "false"},
+          {"auto.offset.reset", "earliest"},
+          {"session.timeout.ms", std::to_string(cfg.session_timeout_ms)},
+          {"heartbeat.interval.ms", std::to_string(heartbeat)},
+      },
+      &error);
+  if (!conf) return Status::InvalidArgument("kafka consumer config: " + error);
+  auto impl = std::make_unique<Impl>();
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  rd_kafka_conf_set_rebalance_cb(conf, &Impl::OnRebalance);
+  char errstr[512];
+  impl->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!impl->rk) {
+    rd_kafka_conf_destroy(conf);
+    return Status::InvalidArgument(std::string("kafka consumer: ") + errstr);
+  }
+  rd_kafka_poll_set_consumer(impl->rk);
+  return std::unique_ptr<Consumer>(new Consumer(std::move(impl)));
+}
+
+Consumer::~Consumer() {
+  if (!impl_) return;
+  Status st = Close();
+  if (!st.ok()) spdlog::warn("kafka consumer close: {}", st.ToString());
+}
+
+Status Consumer::Subscribe(const std::vector<std::string>& topics, RebalanceListener listener) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  impl_->listener = std::move(listener);
+  ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (auto& t : topics) rd_kafka_topic_partition_list_add(l.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(impl_->rk, l.get()))
+    return internal::FromError(err, "subscribe");
+  return Status::Ok();
+}
+
+Status Consumer::Assign(const std::vector<TopicPartition>& partitions) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  ListPtr l = ToList(partitions);
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk, l.get()))
+    return internal::FromError(err, "assign");
+  return Status::Ok();
+}
+
+Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  std::vector<Message> out;
+  int wait = timeout_ms;
+  while (out.size() < max_messages) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk, wait);
+    if (!impl_->rebalance_error.ok()) {
+      Status st = impl_->rebalance_error;
+      impl_->rebalance_error = Status::Ok();
+      if (m) rd_kafka_message_destroy(m);
+      return st;
+    }
+    if (!m) break;
+    if (m->err) {
+      rd_kafka_resp_err_t err = m->err;
+      std::string what = rd_kafka_message_errstr(m);
+      rd_kafka_message_destroy(m);
+      if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(impl_->rk, buf, sizeof buf);
+        return internal::FromError(orig, std::string("fatal consumer error: ") + buf);
+      }
+      spdlog::debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
+      break;  // transient; librdkafka retries by itself
+    }
+    out.push_back(CopyOut(m));
+    rd_kafka_message_destroy(m);
+    wait = 0;  // after the first message, take only what is already here
+  }
+  return out;
+}
+
+Status Consumer::Commit(const std::vector<TopicPartition>& offsets, bool async) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  if (offsets.empty()) return Status::Ok();
+  ListPtr l = ToList(offsets);
+  if (rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk, l.get(), async ? 1 : 0))
+    return internal::FromError(err, "commit");
+  if (!async) {
+    for (int i = 0; i < l->cnt; ++i)
+      if (l->elems[i].err) return internal::FromError(l->elems[i].err, "commit " + std::string(l->elems[i].topic));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<TopicPartition>> Consumer::Committed(const std::vector<TopicPartition>& partitions,
+                                                        int timeout_ms) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  ListPtr l = ToList(partitions);
+  if (rd_kafka_resp_err_t err = rd_kafka_committed(impl_->rk, l.get(), timeout_ms))
+    return internal::FromError(err, "committed");
+  return ToVector(l.get());
+}
+
+Result<std::vector<TopicPartition>> Consumer::Assignment() const {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_resp_err_t err = rd_kafka_assignment(impl_->rk, &raw))
+    return internal::FromError(err, "assignment");
+  ListPtr l(raw);
+  return ToVector(l.get());
+}
+
+Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topic, int32_t partition,
+                                                         int timeout_ms) {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  int64_t lo = 0, hi = 0;
+  if (rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &lo, &hi, timeout_ms))
+    return internal::FromError(err, "watermarks of " + topic);
+  return std::make_pair(lo, hi);
+}
+
+Status Consumer::Close() {
+  if (impl_->closed) return Status::Ok();
+  impl_->closed = true;
+  // Leaves the group; the rebalance callback runs (revoke) inside this call.
+  rd_kafka_resp_err_t err = rd_kafka_consumer_close(impl_->rk);
+  rd_kafka_destroy(impl_->rk);
+  impl_->rk = nullptr;
+  if (err) return internal::FromError(err, "consumer close");
+  return Status::Ok();
+}
+
+}  // namespace duban::kafka

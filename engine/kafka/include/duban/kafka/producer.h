@@ -1,0 +1,80 @@
+// Producer: an idempotent, acks=all Kafka producer that never loses a message
+// silently. Every Produce either fails at once (returned Status) or ends in a
+// delivery report: a future the caller asked for, or an entry in the failure
+// list that Flush returns. Keys are partitioned with murmur2 like the Java
+// client, so a plan id lands on the same partition whoever produced it.
+//
+// Thread safety: Produce, ProduceAsync and Flush may be called from several
+// threads. A background thread serves delivery reports, so futures complete
+// without the caller polling.
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duban/kafka/config.h"
+#include "duban/status.h"
+
+namespace duban::kafka {
+
+// Where a delivered message landed.
+struct Delivery {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+// A message that was not delivered, as reported by Flush.
+struct DeliveryFailure {
+  std::string topic;
+  std::string key;
+  Status status;
+};
+
+// Choose the partition from the key (-1) or name it.
+inline constexpr int32_t kAnyPartition = -1;
+
+class Producer {
+ public:
+  // Connects lazily: creation succeeds without a reachable broker; failures
+  // show up as delivery errors after message_timeout_ms.
+  static Result<std::unique_ptr<Producer>> Create(const KafkaConfig& cfg);
+  ~Producer();  // flushes for up to 5 s; undelivered messages are logged
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Enqueues a message. Blocks while the local queue is full (up to
+  // message_timeout_ms). The outcome of a successful enqueue is reported by
+  // Flush (failures only).
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value,
+                 const Headers& headers = {}, int32_t partition = kAnyPartition);
+
+  // Same, with a future resolved by the delivery report (offset on success).
+  // A failure to enqueue is returned in the future as well.
+  std::future<Result<Delivery>> ProduceAsync(std::string_view topic, std::string_view key,
+                                             std::string_view value, const Headers& headers = {},
+                                             int32_t partition = kAnyPartition);
+
+  // Waits until every message enqueued so far has a delivery report, then
+  // returns the failures collected since the last Flush (and clears them).
+  // Unavailable if the queue did not drain within timeout_ms.
+  Result<std::vector<DeliveryFailure>> Flush(int timeout_ms);
+
+  // Messages enqueued but not yet reported.
+  int64_t InFlight() const;
+
+  // Set when librdkafka raised a fatal error (e.g. idempotence broken): the
+  // producer is unusable and must be recreated.
+  Status FatalError() const;
+
+ private:
+  struct Impl;
+  explicit Producer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace duban::kafka

@@ -1,0 +1,184 @@
+// Producer: see duban/kafka/producer.h.
+#include "duban/kafka/producer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "internal.h"
+
+namespace duban::kafka {
+
+namespace {
+// Carried as the message opaque when the caller wants a future.
+struct Pending {
+  std::promise<Result<Delivery>> promise;
+};
+}  // namespace
+
+struct Producer::Impl {
+  rd_kafka_t* rk = nullptr;
+  int message_timeout_ms = 30000;
+  std::atomic<bool> stop{false};
+  std::thread poller;
+  mutable std::mutex mu;
+  std::vector<DeliveryFailure> failures;  // guarded by mu
+  Status fatal;                           // guarded by mu
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    auto* pending = static_cast<Pending*>(m->_private);
+    std::string topic = rd_kafka_topic_name(m->rkt);
+    if (m->err) {
+      Status st = internal::FromError(m->err, "delivery to " + topic);
+      if (pending) {
+        pending->promise.set_value(st);
+      } else {
+        std::lock_guard lock(self->mu);
+        self->failures.push_back(DeliveryFailure{
+            topic, std::string(static_cast<const char*>(m->key), m->key_len), std::move(st)});
+      }
+    } else if (pending) {
+      pending->promise.set_value(Delivery{topic, m->partition, m->offset});
+    }
+    delete pending;
+  }
+
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      std::lock_guard lock(self->mu);
+      self->fatal = internal::FromError(orig, std::string("fatal producer error: ") + buf);
+      spdlog::error("kafka producer: {}", self->fatal.ToString());
+    } else {
+      spdlog::debug("kafka producer: {} ({})", reason,
+                    rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+    }
+  }
+
+  Status Enqueue(std::string_view topic, std::string_view key, std::string_view value,
+                 const Headers& headers, int32_t partition, Pending* pending) {
+    {
+      std::lock_guard lock(mu);
+      if (!fatal.ok()) return fatal;
+    }
+    std::string topic_s(topic);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(message_timeout_ms);
+    for (;;) {
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (!headers.empty()) {
+        hdrs = rd_kafka_headers_new(headers.size());
+        for (auto& [k, v] : headers)
+          rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                              static_cast<ssize_t>(v.size()));
+      }
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(topic_s.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+      if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline)
+        return internal::FromError(err, "produce to " + topic_s);
+      // Local queue full: wait for deliveries to make room.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+};
+
+Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<Producer>> Producer::Create(const KafkaConfig& cfg) {
+  std::string error;
+  rd_kafka_conf_t* conf = internal::MakeConf(
+      cfg,
+      {
+          {"enable.idempotence", "true"},  // implies acks=all, bounded in-flight, retries
+          {"acks", "all"},
+          {"partitioner", "murmur2_random"},  // same partition as the Java client for a key
+          {"message.timeout.ms", std::to_string(cfg.message_timeout_ms)},
+          {"linger.ms", "5"},
+          {"queue.buffering.max.messages", "200000"},
+      },
+      &error);
+  if (!conf) return Status::InvalidArgument("kafka producer config: " + error);
+  auto impl = std::make_unique<Impl>();
+  impl->message_timeout_ms = cfg.message_timeout_ms;
+  if (auto it = cfg.extra.find("message.timeout.ms"); it != cfg.extra.end())
+    impl->message_timeout_ms = std::stoi(it->second);
+  rd_kafka_conf_set_opaque(conf, impl.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &Impl::OnDelivery);
+  rd_kafka_conf_set_error_cb(conf, &Impl::OnError);
+  char errstr[512];
+  impl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!impl->rk) {
+    rd_kafka_conf_destroy(conf);
+    return Status::InvalidArgument(std::string("kafka producer: ") + errstr);
+  }
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] {
+    while (!raw->stop.load(std::memory_order_relaxed)) rd_kafka_poll(raw->rk, 50);
+  });
+  return std::unique_ptr<Producer>(new Producer(std::move(impl)));
+}
+
+Producer::~Producer() {
+  if (!impl_) return;
+  rd_kafka_resp_err_t err = rd_kafka_flush(impl_->rk, 5000);
+  if (err) spdlog::error("kafka producer closed with {} messages undelivered", rd_kafka_outq_len(impl_->rk));
+  impl_->stop = true;
+  impl_->poller.join();
+  // Serve the last reports so pending futures are resolved, then destroy
+  // (which fails whatever is still queued through the delivery callback).
+  rd_kafka_poll(impl_->rk, 0);
+  rd_kafka_destroy(impl_->rk);
+}
+
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
+                         const Headers& headers, int32_t partition) {
+  return impl_->Enqueue(topic, key, value, headers, partition, nullptr);
+}
+
+std::future<Result<Delivery>> Producer::ProduceAsync(std::string_view topic, std::string_view key,
+                                                     std::string_view value, const Headers& headers,
+                                                     int32_t partition) {
+  auto* pending = new Pending;
+  auto fut = pending->promise.get_future();
+  Status st = impl_->Enqueue(topic, key, value, headers, partition, pending);
+  if (!st.ok()) {
+    pending->promise.set_value(st);
+    delete pending;
+  }
+  return fut;
+}
+
+Result<std::vector<DeliveryFailure>> Producer::Flush(int timeout_ms) {
+  rd_kafka_resp_err_t err = rd_kafka_flush(impl_->rk, timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+    return Status::Unavailable("kafka flush: " + std::to_string(rd_kafka_outq_len(impl_->rk)) +
+                               " messages still undelivered after " + std::to_string(timeout_ms) +
+                               " ms");
+  // rd_kafka_flush returns once the queue is empty, possibly before the
+  // poller thread has run the last callbacks; serve them here.
+  rd_kafka_poll(impl_->rk, 0);
+  std::lock_guard lock(impl_->mu);
+  std::vector<DeliveryFailure> out;
+  out.swap(impl_->failures);
+  return out;
+}
+
+int64_t Producer::InFlight() const { return rd_kafka_outq_len(impl_->rk); }
+
+Status Producer::FatalError() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->fatal;
+}
+
+}  // namespace duban::kafka
