@@ -1,0 +1,564 @@
+#include "duban/core/domain.h"
+
+#include <algorithm>
+
+#include "duban/date.h"
+
+namespace duban::core {
+namespace {
+
+using namespace schemas;
+using R = Result<std::vector<EventBody>>;
+
+Status Refuse(const char* code, std::string message) { return Status::Rejected(code, std::move(message)); }
+
+std::string TaskLabel(int32_t task) { return "task " + std::to_string(task); }
+std::string AssignmentLabel(int32_t task, const std::string& unit) {
+  return "the assignment of task " + std::to_string(task) + " to " + unit;
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+class Decider {
+ public:
+  Decider(const PlanState& s, const Command& c) : s_(s), c_(c) {}
+
+  R Run() {
+    const Role role = c_.actor.role;
+    if (role == Role::kAuditor)
+      return Refuse(reason::kForbiddenRole, "auditors read the record; they cannot change it");
+    if (c_.expected_version && *c_.expected_version != s_.version)
+      return Refuse(reason::kVersionConflict,
+                    "plan " + c_.plan_id + " is at version " + std::to_string(s_.version) +
+                        ", the command expected " + std::to_string(*c_.expected_version));
+    if (!std::holds_alternative<ImportPlan>(c_.body)) {
+      if (!s_.exists) return Refuse(reason::kPlanNotFound, "no plan with id " + c_.plan_id);
+      if (s_.withdrawn) return Refuse(reason::kPlanWithdrawn, "plan " + c_.plan_id + " was withdrawn");
+    }
+    return std::visit([this](const auto& b) { return On(b); }, c_.body);
+  }
+
+ private:
+  Status NeedRole(Role want, const char* what) const {
+    if (c_.actor.role == want) return Status::Ok();
+    return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what +
+                                              " (actor " + c_.actor.id + " acts as " +
+                                              RoleName(c_.actor.role) + ")");
+  }
+
+  // The assignment a unit acts on: must exist, and be the acting unit's own.
+  Result<const AssignmentState*> OwnAssignment(int32_t task, const std::string& unit,
+                                               const char* what) const {
+    if (auto st = NeedRole(Role::kUnit, what); !st.ok()) return st;
+    if (c_.actor.id != unit)
+      return Refuse(reason::kNotAssignee, c_.actor.id + " cannot act on " + AssignmentLabel(task, unit) +
+                                             ": a unit acts on its own assignments only");
+    return FindAssignment(task, unit);
+  }
+
+  Result<const AssignmentState*> FindAssignment(int32_t task, const std::string& unit) const {
+    auto t = s_.tasks.find(task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(task));
+    auto it = s_.assignments.find({task, unit});
+    if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
+      return Refuse(reason::kAssignmentNotFound, "there is no " + AssignmentLabel(task, unit));
+    return &it->second;
+  }
+
+  Status Transition(const AssignmentState& a, std::initializer_list<AssignmentStatus> from,
+                    const char* what) const {
+    if (std::find(from.begin(), from.end(), a.status) != from.end()) return Status::Ok();
+    return Refuse(reason::kInvalidTransition, std::string("cannot ") + what + " " +
+                                                  AssignmentLabel(a.task, a.unit) + " while it is " +
+                                                  StatusName(a.status));
+  }
+
+  Status NeedText(const std::string& text, const char* what) const {
+    if (text.find_first_not_of(" \t\r\n") != std::string::npos) return Status::Ok();
+    return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
+  }
+
+  Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {
+    std::vector<std::string> unknown;
+    for (const auto& u : units)
+      if (!known.count(u) && std::find(unknown.begin(), unknown.end(), u) == unknown.end())
+        unknown.push_back(u);
+    if (unknown.empty()) return Status::Ok();
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : "、") + u;
+    return Refuse(reason::kUnknownUnit, "unknown unit(s) not in the plan's unit directory: " + list);
+  }
+
+  Status CheckTask(const ImportTask& t) const {
+    if (t.number <= 0) return Refuse(reason::kInvalidArgument, "task numbers start at 1");
+    if (!t.deadline.due_on.empty() && !Date::Parse(t.deadline.due_on))
+      return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + " has an impossible due date " + t.deadline.due_on);
+    return Status::Ok();
+  }
+
+  void EmitTask(const ImportTask& t, std::vector<EventBody>& out) const {
+    out.push_back(TaskAdded{t.number, t.section, t.title, t.content, t.deadline});
+    std::set<std::string> seen;
+    for (const auto& u : t.lead_units)
+      if (seen.insert(u).second)
+        out.push_back(AssignmentCreated{t.number, u, AssignmentRole::kLead, t.deadline.due_on});
+    for (const auto& u : t.responsible_units)
+      if (seen.insert(u).second)
+        out.push_back(AssignmentCreated{t.number, u, AssignmentRole::kResponsible, t.deadline.due_on});
+  }
+
+  R On(const ImportPlan& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "import a plan"); !st.ok()) return st;
+    if (s_.exists) return Refuse(reason::kPlanExists, "plan " + c_.plan_id + " was already imported; import it under a new plan id to make a new version");
+    if (b.plan.title.empty()) return Refuse(reason::kInvalidArgument, "a plan needs a title");
+    if (!b.plan.issued_on.empty() && !Date::Parse(b.plan.issued_on))
+      return Refuse(reason::kInvalidArgument, "impossible issue date " + b.plan.issued_on);
+    std::set<std::string> known(b.plan.units.begin(), b.plan.units.end());
+    std::set<int32_t> numbers;
+    for (const auto& t : b.tasks) {
+      if (auto st = CheckTask(t); !st.ok()) return st;
+      if (!numbers.insert(t.number).second)
+        return Refuse(reason::kTaskExists, TaskLabel(t.number) + " appears twice in the plan");
+      if (auto st = CheckUnits(known, t.lead_units); !st.ok()) return st;
+      if (auto st = CheckUnits(known, t.responsible_units); !st.ok()) return st;
+    }
+    std::vector<EventBody> out;
+    out.push_back(b.plan);
+    for (const auto& t : b.tasks) EmitTask(t, out);
+    return out;
+  }
+
+  R On(const AddTask& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "add a task"); !st.ok()) return st;
+    if (auto st = CheckTask(b.task); !st.ok()) return st;
+    if (s_.tasks.count(b.task.number)) return Refuse(reason::kTaskExists, "plan already has " + TaskLabel(b.task.number));
+    if (auto st = CheckUnits(s_.units, b.task.lead_units); !st.ok()) return st;
+    if (auto st = CheckUnits(s_.units, b.task.responsible_units); !st.ok()) return st;
+    std::vector<EventBody> out;
+    EmitTask(b.task, out);
+    return out;
+  }
+
+  R On(const CancelTask& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "cancel a task"); !st.ok()) return st;
+    auto t = s_.tasks.find(b.task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
+    if (t->second.cancelled || t->second.completed)
+      return Refuse(reason::kTaskClosed, TaskLabel(b.task) + " is already closed");
+    if (auto st = NeedText(b.reason, "the reason for cancelling"); !st.ok()) return st;
+    return std::vector<EventBody>{TaskCancelled{b.task, b.reason}};
+  }
+
+  R On(const WithdrawPlan& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "withdraw a plan"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for withdrawing"); !st.ok()) return st;
+    return std::vector<EventBody>{PlanWithdrawn{b.reason}};
+  }
+
+  R On(const Assign& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "assign tasks"); !st.ok()) return st;
+    auto t = s_.tasks.find(b.task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
+    if (t->second.cancelled || t->second.completed) return Refuse(reason::kTaskClosed, TaskLabel(b.task) + " is closed");
+    if (auto st = CheckUnits(s_.units, {b.unit}); !st.ok()) return st;
+    auto it = s_.assignments.find({b.task, b.unit});
+    if (it != s_.assignments.end() && it->second.status != AssignmentStatus::kCancelled &&
+        it->second.status != AssignmentStatus::kReturned)
+      return Refuse(reason::kAssignmentExists, b.unit + " already holds " + TaskLabel(b.task));
+    return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, t->second.deadline.due_on}};
+  }
+
+  R On(const Accept& b) {
+    auto a = OwnAssignment(b.task, b.unit, "accept an assignment");
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kAssigned}, "accept"); !st.ok()) return st;
+    return std::vector<EventBody>{AssignmentAccepted{b.task, b.unit}};
+  }
+
+  R On(const Return& b) {
+    auto a = OwnAssignment(b.task, b.unit, "return an assignment");
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kAssigned}, "return"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for returning"); !st.ok()) return st;
+    return std::vector<EventBody>{AssignmentReturned{b.task, b.unit, b.reason}};
+  }
+
+  R On(const Reassign& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "reassign tasks"); !st.ok()) return st;
+    auto it = s_.assignments.find({b.task, b.from_unit});
+    if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
+      return Refuse(reason::kAssignmentNotFound, "there is no " + AssignmentLabel(b.task, b.from_unit));
+    if (it->second.status == AssignmentStatus::kCompleted)
+      return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.from_unit) + " is already completed");
+    if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
+    auto to = s_.assignments.find({b.task, b.to_unit});
+    if (b.to_unit == b.from_unit ||
+        (to != s_.assignments.end() && IsOpen(to->second.status)))
+      return Refuse(reason::kAssignmentExists, b.to_unit + " already holds " + TaskLabel(b.task));
+    return std::vector<EventBody>{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason}};
+  }
+
+  R On(const ReportProgress& b) {
+    auto a = OwnAssignment(b.task, b.unit, "report progress");
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kAccepted, AssignmentStatus::kInProgress},
+                             "report progress on");
+        !st.ok())
+      return st;
+    if (b.percent < 0 || b.percent > 100)
+      return Refuse(reason::kInvalidArgument, "percent must be between 0 and 100, got " + std::to_string(b.percent));
+    if (auto st = NeedText(b.text, "the progress text"); !st.ok()) return st;
+    return std::vector<EventBody>{
+        ProgressReported{b.task, b.unit, b.percent, b.text, b.evidence, b.reporter, b.contact}};
+  }
+
+  R On(const Submit& b) {
+    auto a = OwnAssignment(b.task, b.unit, "submit completion");
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kAccepted, AssignmentStatus::kInProgress},
+                             "submit");
+        !st.ok())
+      return st;
+    return std::vector<EventBody>{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
+  }
+
+  R On(const Approve& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "approve completion"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kSubmitted}, "approve"); !st.ok()) return st;
+    std::vector<EventBody> out{CompletionApproved{b.task, b.unit, b.comment}};
+    if ((*a)->escalation_level > 0)
+      out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "completed"});
+    // The task is done when every other live assignment of it is done too.
+    bool all_done = true;
+    for (auto it = s_.assignments.lower_bound({b.task, ""});
+         it != s_.assignments.end() && it->first.first == b.task; ++it) {
+      if (it->first.second == b.unit) continue;
+      const auto st = it->second.status;
+      if (st != AssignmentStatus::kCompleted && st != AssignmentStatus::kCancelled &&
+          st != AssignmentStatus::kReturned)
+        all_done = false;
+    }
+    if (all_done) out.push_back(TaskCompleted{b.task});
+    return out;
+  }
+
+  R On(const schemas::Reject& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "reject a submission"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kSubmitted}, "reject"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for rejecting"); !st.ok()) return st;
+    return std::vector<EventBody>{CompletionRejected{b.task, b.unit, b.reason}};
+  }
+
+  R On(const RequestExtension& b) {
+    auto a = OwnAssignment(b.task, b.unit, "request an extension");
+    if (!a.ok()) return a.status();
+    if (!IsOpen((*a)->status) || (*a)->status == AssignmentStatus::kSubmitted)
+      return Refuse(reason::kInvalidTransition, "cannot request an extension of " +
+                                                    AssignmentLabel(b.task, b.unit) + " while it is " +
+                                                    StatusName((*a)->status));
+    auto d = Date::Parse(b.new_due_on);
+    if (!d) return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.new_due_on + "' (YYYY-MM-DD)");
+    if (!(*a)->due_on.empty() && b.new_due_on <= (*a)->due_on)
+      return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
+    if (auto st = NeedText(b.reason, "the reason for the extension"); !st.ok()) return st;
+    return std::vector<EventBody>{ExtensionRequested{b.task, b.unit, b.new_due_on, b.reason}};
+  }
+
+  R On(const GrantExtension& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "grant an extension"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if ((*a)->pending_extension.empty())
+      return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.unit) + " has no extension request");
+    const std::string due = b.new_due_on.empty() ? (*a)->pending_extension : b.new_due_on;
+    if (!Date::Parse(due)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "'");
+    std::vector<EventBody> out{ExtensionGranted{b.task, b.unit, due}};
+    if ((*a)->escalation_level > 0)
+      out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "extension granted"});
+    return out;
+  }
+
+  R On(const DenyExtension& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "deny an extension"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if ((*a)->pending_extension.empty())
+      return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.unit) + " has no extension request");
+    if (auto st = NeedText(b.reason, "the reason for denying"); !st.ok()) return st;
+    return std::vector<EventBody>{ExtensionDenied{b.task, b.unit, b.reason}};
+  }
+
+  // Timers only notice; whether a timer still means something is decided here,
+  // against the state at the moment it fires. A stale timer yields no events.
+  R On(const FireTimer& b) {
+    if (auto st = NeedRole(Role::kSystem, "fire timers"); !st.ok()) return st;
+    std::vector<EventBody> none;
+    if (b.kind == "report_due") {
+      auto cy = s_.cycles.find(b.cycle_id);
+      if (cy == s_.cycles.end() || cy->second.closed) return none;
+      if (cy->second.answered.count({b.task, b.unit})) return none;
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+    }
+    auto it = s_.assignments.find({b.task, b.unit});
+    if (it == s_.assignments.end()) return none;
+    const AssignmentState& a = it->second;
+    if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on)
+      return none;
+    if (b.kind == "reminder") {
+      if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
+      return std::vector<EventBody>{DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left}};
+    }
+    if (b.kind == "missed") {
+      if (a.overdue) return none;
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+    }
+    if (b.kind == "escalation") {
+      if (!a.overdue || b.level <= a.escalation_level) return none;
+      return std::vector<EventBody>{EscalationRaised{b.task, b.unit, b.level, b.step, b.notify}};
+    }
+    return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
+  }
+
+  R On(const StartReviewCycle& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
+    if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");
+    if (s_.cycles.count(b.cycle_id)) return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
+    if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
+    if (!b.unit.empty()) {
+      if (auto st = CheckUnits(s_.units, {b.unit}); !st.ok()) return st;
+    }
+    std::vector<EventBody> out{ReviewCycleStarted{b.cycle_id, b.unit.empty() ? "plan" : "unit:" + b.unit, b.kind, b.due_on}};
+    for (const auto& [key, a] : s_.assignments) {
+      if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) continue;
+      if (!b.unit.empty() && a.unit != b.unit) continue;
+      out.push_back(ProgressReportRequested{b.cycle_id, a.task, a.unit, b.due_on});
+    }
+    return out;
+  }
+
+  R On(const CloseReviewCycle& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "close a review cycle"); !st.ok()) return st;
+    auto cy = s_.cycles.find(b.cycle_id);
+    if (cy == s_.cycles.end()) return Refuse(reason::kCycleNotFound, "no review cycle " + b.cycle_id);
+    if (cy->second.closed) return Refuse(reason::kInvalidTransition, "review cycle " + b.cycle_id + " is already closed");
+    const auto& c = cy->second;
+    const int32_t answered = static_cast<int32_t>(c.answered.size());
+    const int32_t late = static_cast<int32_t>(c.late.size());
+    const int32_t silent = static_cast<int32_t>(c.requested.size() - c.answered.size());
+    return std::vector<EventBody>{ReviewCycleClosed{b.cycle_id, answered, late, silent}};
+  }
+
+  const PlanState& s_;
+  const Command& c_;
+};
+
+AssignmentState* Find(PlanState& s, int32_t task, const std::string& unit) {
+  auto it = s.assignments.find({task, unit});
+  return it == s.assignments.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+const char* StatusName(AssignmentStatus s) {
+  switch (s) {
+    case AssignmentStatus::kAssigned: return "assigned";
+    case AssignmentStatus::kAccepted: return "accepted";
+    case AssignmentStatus::kInProgress: return "in_progress";
+    case AssignmentStatus::kSubmitted: return "submitted";
+    case AssignmentStatus::kCompleted: return "completed";
+    case AssignmentStatus::kReturned: return "returned";
+    case AssignmentStatus::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::optional<AssignmentStatus> ParseStatus(std::string_view s) {
+  for (int i = 1; i <= 7; ++i) {
+    auto st = static_cast<AssignmentStatus>(i);
+    if (s == StatusName(st)) return st;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command) {
+  return Decider(state, command).Run();
+}
+
+void Evolve(PlanState& s, const Event& e) {
+  using namespace schemas;
+  s.version = e.stream_seq;
+  s.last_hash = e.hash;
+  s.updated_at = e.occurred_at;
+  const Instant at = e.occurred_at;
+  auto touch = [&](AssignmentState* a) {
+    if (!a) return a;
+    a->updated_at = at;
+    a->updated_seq = e.stream_seq;
+    return a;
+  };
+  std::visit(
+      Overloaded{
+          [&](const PlanImported& b) {
+            s.exists = true;
+            s.id = e.stream;
+            s.meta = b;
+            s.units = std::set<std::string>(b.units.begin(), b.units.end());
+          },
+          [&](const PlanAmended&) {},
+          [&](const PlanWithdrawn&) {
+            s.withdrawn = true;
+            for (auto& [k, a] : s.assignments)
+              if (IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) {
+                a.status = AssignmentStatus::kCancelled;
+                touch(&a);
+              }
+          },
+          [&](const TaskAdded& b) {
+            TaskState t;
+            t.number = b.number;
+            t.section = b.section;
+            t.title = b.title;
+            t.content = b.content;
+            t.deadline = b.deadline;
+            t.updated_at = at;
+            s.tasks[b.number] = std::move(t);
+          },
+          [&](const TaskAmended&) {},
+          [&](const TaskCancelled& b) {
+            auto& t = s.tasks[b.number];
+            t.cancelled = true;
+            t.updated_at = at;
+            for (auto it = s.assignments.lower_bound({b.number, ""});
+                 it != s.assignments.end() && it->first.first == b.number; ++it) {
+              if (it->second.status != AssignmentStatus::kCompleted) {
+                it->second.status = AssignmentStatus::kCancelled;
+                touch(&it->second);
+              }
+            }
+          },
+          [&](const TaskCompleted& b) {
+            auto& t = s.tasks[b.number];
+            t.completed = true;
+            t.updated_at = at;
+          },
+          [&](const AssignmentCreated& b) {
+            AssignmentState a;
+            a.task = b.task;
+            a.unit = b.unit;
+            a.role = b.role;
+            a.due_on = b.due_on;
+            a.due_set_at = at;
+            s.assignments[{b.task, b.unit}] = a;
+            touch(Find(s, b.task, b.unit));
+          },
+          [&](const AssignmentAccepted& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->status = AssignmentStatus::kAccepted;
+          },
+          [&](const AssignmentReturned& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kReturned;
+              a->last_reason = b.reason;
+            }
+          },
+          [&](const AssignmentReassigned& b) {
+            AssignmentState moved;
+            if (auto* from = touch(Find(s, b.task, b.from_unit))) {
+              moved = *from;
+              from->status = AssignmentStatus::kCancelled;
+              from->last_reason = b.reason;
+            }
+            AssignmentState a;
+            a.task = b.task;
+            a.unit = b.to_unit;
+            a.role = moved.role;
+            a.due_on = moved.due_on;
+            a.due_set_at = at;
+            s.assignments[{b.task, b.to_unit}] = a;
+            touch(Find(s, b.task, b.to_unit));
+          },
+          [&](const ProgressReported& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kInProgress;
+              a->percent = b.percent;
+              a->reports += 1;
+            }
+            for (auto& [id, c] : s.cycles) {
+              if (c.closed || !c.requested.count({b.task, b.unit})) continue;
+              if (c.answered.insert({b.task, b.unit}).second && DayOf(at).ToString() > c.due_on)
+                c.late.insert({b.task, b.unit});
+            }
+          },
+          [&](const CompletionSubmitted& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->status = AssignmentStatus::kSubmitted;
+          },
+          [&](const CompletionApproved& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kCompleted;
+              a->percent = 100;
+            }
+          },
+          [&](const CompletionRejected& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kInProgress;
+              a->last_reason = b.reason;
+            }
+          },
+          [&](const ExtensionRequested& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->pending_extension = b.new_due_on;
+          },
+          [&](const ExtensionGranted& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->due_on = b.new_due_on;
+              a->due_set_at = at;
+              a->pending_extension.clear();
+              a->overdue = false;
+              a->reminded_days = 0;
+            }
+          },
+          [&](const ExtensionDenied& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->pending_extension.clear();
+              a->last_reason = b.reason;
+            }
+          },
+          [&](const DeadlineApproaching& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->reminded_days = b.working_days_left;
+          },
+          [&](const DeadlineMissed& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              if (a->due_on == b.due_on) a->overdue = true;
+            }
+          },
+          [&](const EscalationRaised& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->escalation_level = b.level;
+          },
+          [&](const EscalationCleared& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->escalation_level = 0;
+          },
+          [&](const ReviewCycleStarted& b) {
+            CycleState c;
+            c.kind = b.kind;
+            c.scope = b.scope;
+            c.due_on = b.due_on;
+            s.cycles[b.cycle_id] = std::move(c);
+          },
+          [&](const ProgressReportRequested& b) {
+            s.cycles[b.cycle_id].requested.insert({b.task, b.unit});
+          },
+          [&](const ReviewCycleClosed& b) { s.cycles[b.cycle_id].closed = true; },
+          [&](const CommandRejected&) {},
+          [&](const UnknownEvent&) {},
+      },
+      e.body);
+}
+
+}  // namespace duban::core

@@ -1,0 +1,940 @@
+// Embedded engine: decide, append to the log column family, project, commit
+// in one WriteBatch. See duban/engine.h for the contract and records.h for
+// the column families.
+#include "duban/engine.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+#include "duban/coding.h"
+#include "duban/schemas/codec.h"
+#include "records.h"
+
+namespace duban {
+
+using namespace core;
+using schemas::Command;
+using schemas::Event;
+using schemas::EventBody;
+namespace rk = records::keys;
+
+namespace {
+
+enum Cf : int {
+  kDefault = 0,
+  kLog,
+  kStreams,
+  kCommands,
+  kPlans,
+  kTasks,
+  kAssignments,
+  kByUnit,
+  kByStatus,
+  kHistory,
+  kTimers,
+  kMeta,
+  kCfCount
+};
+// Written to disk: never rename.
+constexpr const char* kCfNames[kCfCount] = {"default", "log",         "streams", "commands",
+                                            "plans",   "tasks",       "assignments", "by_unit",
+                                            "by_status", "history",   "timers",  "meta"};
+constexpr int kFirstProjection = kStreams;
+constexpr int kLastProjection = kTimers;
+constexpr const char* kRejectedStream = "!rejected";
+constexpr const char* kRebuildMarker = "rebuild_in_progress";
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return Status::NotFound(what);
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
+  return a.status == b.status && a.due_on == b.due_on && a.due_set_at == b.due_set_at &&
+         a.reminded_days == b.reminded_days && a.overdue == b.overdue &&
+         a.escalation_level == b.escalation_level;
+}
+
+// Assignments an event changes; "*" as unit means every assignment of the task
+// (task 0 with "*": of the whole plan).
+std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
+  using namespace schemas;
+  if (auto* r = std::get_if<AssignmentReassigned>(&body))
+    return {{r->task, r->from_unit}, {r->task, r->to_unit}};
+  if (auto* c = std::get_if<TaskCancelled>(&body)) return {{c->number, "*"}};
+  if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
+  std::string unit = UnitOf(body);
+  if (unit.empty()) return {};
+  if (std::holds_alternative<ProgressReportRequested>(body)) return {};
+  return {{TaskOf(body), unit}};
+}
+
+bool TouchesTask(const EventBody& body) {
+  using namespace schemas;
+  return std::holds_alternative<TaskAdded>(body) || std::holds_alternative<TaskAmended>(body) ||
+         std::holds_alternative<TaskCancelled>(body) || std::holds_alternative<TaskCompleted>(body);
+}
+bool TouchesPlanRow(const EventBody& body) {
+  using namespace schemas;
+  return std::holds_alternative<PlanImported>(body) || std::holds_alternative<PlanAmended>(body) ||
+         std::holds_alternative<PlanWithdrawn>(body);
+}
+
+class DefaultPolicy : public TimerPolicy {
+ public:
+  std::vector<Timer> TimersFor(const PlanState&, const AssignmentState& a) const override {
+    if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.overdue) return {};
+    auto due = Date::Parse(a.due_on);
+    if (!due) return {};
+    Timer t;
+    t.fire_at = StartOfDay(due->AddDays(1));
+    t.body.task = a.task;
+    t.body.unit = a.unit;
+    t.body.kind = "missed";
+    t.body.due_on = a.due_on;
+    return {t};
+  }
+};
+
+// Accumulates the projection updates caused by a run of events and writes
+// them to a WriteBatch. Shared by live commits and Rebuild(), which is what
+// makes a rebuild byte-identical to the live projections.
+class Projector {
+ public:
+  Projector(const TimerPolicy& policy, rocksdb::ColumnFamilyHandle* const* cf)
+      : policy_(policy), cf_(cf) {}
+
+  void Before(const PlanState& s, const Event& e) {
+    for (const auto& [task, unit] : Touches(e.body)) {
+      if (unit == "*") {
+        for (const auto& [k, a] : s.assignments)
+          if (task == 0 || k.first == task) Remember(s.id, k.first, k.second, &a);
+      } else {
+        auto it = s.assignments.find({task, unit});
+        Remember(s.id, task, unit, it == s.assignments.end() ? nullptr : &it->second);
+      }
+    }
+  }
+
+  void After(const PlanState&, const Event& e, uint64_t pos, rocksdb::WriteBatch& wb) {
+    wb.Put(cf_[kHistory], rk::History(e.stream, TaskOf(e.body), pos), "");
+    if (TouchesTask(e.body)) dirty_tasks_.insert({e.stream, TaskOf(e.body)});
+    if (TouchesPlanRow(e.body)) dirty_plan_rows_.insert(e.stream);
+    dirty_streams_.insert(e.stream);
+  }
+
+  // Commands index: ids map to the contiguous run of their events.
+  void Command(const std::string& command_id, uint64_t first_pos, uint32_t count,
+               rocksdb::WriteBatch& wb) {
+    wb.Put(cf_[kCommands], command_id, records::EncodeCommandRef(first_pos, count));
+  }
+
+  void Flush(const std::map<std::string, PlanState>& states, uint64_t rejected_version,
+             const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb) {
+    for (auto& [key, orig] : dirty_assignments_) {
+      const auto& [plan, task, unit] = key;
+      const PlanState& s = states.at(plan);
+      auto it = s.assignments.find({task, unit});
+      if (it == s.assignments.end()) continue;
+      const AssignmentState& now = it->second;
+      if (orig && *orig == now) continue;
+      wb.Put(cf_[kAssignments], rk::Assignment(plan, task, unit), records::EncodeAssignment(now));
+      if (!orig) wb.Put(cf_[kByUnit], rk::ByUnit(unit, plan, task), "");
+      if (!orig || orig->status != now.status) {
+        if (orig) wb.Delete(cf_[kByStatus], rk::ByStatus(orig->status, plan, task, unit));
+        wb.Put(cf_[kByStatus], rk::ByStatus(now.status, plan, task, unit), "");
+      }
+      if (!orig || !TimerFieldsEqual(*orig, now)) {
+        std::set<std::string> fresh;
+        for (const auto& t : policy_.TimersFor(s, now)) {
+          std::string k = rk::Timer(t.fire_at, plan, t.body);
+          wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
+          fresh.insert(std::move(k));
+        }
+        if (orig)
+          for (const auto& t : policy_.TimersFor(s, *orig)) {
+            std::string k = rk::Timer(t.fire_at, plan, t.body);
+            if (!fresh.count(k)) wb.Delete(cf_[kTimers], k);
+          }
+      }
+    }
+    for (const auto& [plan, task] : dirty_tasks_) {
+      const PlanState& s = states.at(plan);
+      auto it = s.tasks.find(task);
+      if (it != s.tasks.end()) wb.Put(cf_[kTasks], rk::Task(plan, task), records::EncodeTask(it->second));
+    }
+    for (const auto& plan : dirty_plan_rows_) wb.Put(cf_[kPlans], plan, records::EncodePlan(states.at(plan)));
+    for (const auto& plan : dirty_streams_) {
+      const PlanState& s = states.at(plan);
+      wb.Put(cf_[kStreams], plan, records::EncodeStreamHead(s.version, s.last_hash));
+    }
+    if (rejected_dirty)
+      wb.Put(cf_[kStreams], kRejectedStream, records::EncodeStreamHead(rejected_version, rejected_hash));
+    dirty_assignments_.clear();
+    dirty_tasks_.clear();
+    dirty_plan_rows_.clear();
+    dirty_streams_.clear();
+  }
+
+ private:
+  void Remember(const std::string& plan, int32_t task, const std::string& unit, const AssignmentState* a) {
+    auto key = std::make_tuple(plan, task, unit);
+    if (dirty_assignments_.count(key)) return;  // keep the state from before the batch
+    dirty_assignments_.emplace(std::move(key), a ? std::optional<AssignmentState>(*a) : std::nullopt);
+  }
+
+  const TimerPolicy& policy_;
+  rocksdb::ColumnFamilyHandle* const* cf_;
+  std::map<std::tuple<std::string, int32_t, std::string>, std::optional<AssignmentState>> dirty_assignments_;
+  std::set<std::pair<std::string, int32_t>> dirty_tasks_;
+  std::set<std::string> dirty_plan_rows_;
+  std::set<std::string> dirty_streams_;
+};
+
+Status CheckName(const std::string& s, const char* what) {
+  if (s.empty()) return Status::Rejected(reason::kInvalidArgument, std::string(what) + " must not be empty");
+  if (s.size() > 256) return Status::Rejected(reason::kInvalidArgument, std::string(what) + " is longer than 256 bytes");
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f)
+      return Status::Rejected(reason::kInvalidArgument, std::string(what) + " contains a control character");
+  return Status::Ok();
+}
+
+// Shape checks that the domain should not have to make: ids and names that
+// would break key layouts.
+Status CheckCommandShape(const Command& c) {
+  if (auto st = CheckName(c.command_id, "the command id"); !st.ok()) return st;
+  if (auto st = CheckName(c.plan_id, "the plan id"); !st.ok()) return st;
+  if (c.plan_id[0] == '!') return Status::Rejected(reason::kInvalidArgument, "plan ids may not start with '!'");
+  if (auto st = CheckName(c.actor.id, "the actor"); !st.ok()) return st;
+  Status st;
+  auto unit = [&](const std::string& u) {
+    if (st.ok()) st = CheckName(u, "a unit name");
+  };
+  std::visit(
+      [&](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, schemas::ImportPlan>) {
+          for (const auto& u : b.plan.units) unit(u);
+        } else if constexpr (std::is_same_v<T, schemas::Reassign>) {
+          unit(b.from_unit);
+          unit(b.to_unit);
+        } else if constexpr (std::is_same_v<T, schemas::StartReviewCycle>) {
+          if (!b.unit.empty()) unit(b.unit);
+        } else if constexpr (requires { b.unit; }) {
+          unit(b.unit);
+        }
+      },
+      c.body);
+  return st;
+}
+
+}  // namespace
+
+std::shared_ptr<TimerPolicy> DefaultTimerPolicy() { return std::make_shared<DefaultPolicy>(); }
+
+struct Engine::Impl {
+  EngineOptions opts;
+  std::shared_ptr<TimerPolicy> policy;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* cf[kCfCount] = {};
+  uint64_t next_pos = 1;
+  uint64_t rejected_version = 0;
+  std::string rejected_hash;
+  mutable std::map<std::string, PlanState> cache;
+
+  ~Impl() { Close(); }
+  void Close() {
+    if (!db) return;
+    for (auto* h : cf)
+      if (h) db->DestroyColumnFamilyHandle(h);
+    std::fill(std::begin(cf), std::end(cf), nullptr);
+    delete db;
+    db = nullptr;
+  }
+
+  rocksdb::WriteOptions WriteOpts() const {
+    rocksdb::WriteOptions w;
+    w.sync = opts.sync;
+    return w;
+  }
+
+  static rocksdb::Options DbOptions(const EngineOptions& o) {
+    rocksdb::Options options;
+    options.create_if_missing = o.create_if_missing;
+    options.create_missing_column_families = true;
+    options.write_buffer_size = o.write_buffer_mb << 20;
+    options.max_background_jobs = 2;
+    options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    options.keep_log_file_num = 3;
+    return options;
+  }
+
+  static Status OpenDb(const std::string& dir, const EngineOptions& o, rocksdb::DB** db,
+                       rocksdb::ColumnFamilyHandle** handles) {
+    rocksdb::Options options = DbOptions(o);
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (int i = 0; i < kCfCount; ++i)
+      descs.emplace_back(kCfNames[i], rocksdb::ColumnFamilyOptions(options));
+    std::vector<rocksdb::ColumnFamilyHandle*> hs;
+    rocksdb::Status s = o.read_only
+                            ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
+                            : rocksdb::DB::Open(options, dir, descs, &hs, db);
+    if (!s.ok()) {
+      std::string msg = s.ToString();
+      if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
+        return Status::Unavailable("data directory " + dir +
+                                   " is in use by another duban process (" + msg + ")");
+      if (s.IsInvalidArgument() && msg.find("does not exist") != std::string::npos)
+        return Status::NotFound("no duban data in " + dir + " (run a command that writes first, e.g. `duban plan import`)");
+      return FromRocks(s, "cannot open the store in " + dir);
+    }
+    for (size_t i = 0; i < hs.size(); ++i) handles[i] = hs[i];
+    return Status::Ok();
+  }
+
+  Status LoadHeads() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
+    it->SeekToLast();
+    next_pos = it->Valid() ? DecodeFixed64BE(it->key().data()) + 1 : 1;
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kStreams], kRejectedStream, &v);
+    if (s.ok()) return records::DecodeStreamHead(v, &rejected_version, &rejected_hash);
+    if (!s.IsNotFound()) return FromRocks(s, "reading stream heads");
+    return Status::Ok();
+  }
+
+  // ---- log reads ----
+  Result<Event> ReadEvent(rocksdb::DB* from, rocksdb::ColumnFamilyHandle* log, uint64_t pos) const {
+    std::string v;
+    rocksdb::Status s = from->Get(rocksdb::ReadOptions(), log, rk::Pos(pos), &v);
+    if (!s.ok()) return FromRocks(s, "log position " + std::to_string(pos));
+    return DecodeFramed(v, pos);
+  }
+  static Result<Event> DecodeFramed(std::string_view v, uint64_t pos) {
+    std::string_view payload;
+    size_t used = 0;
+    Status st = UnframeRecord(v, &payload, &used);
+    if (!st.ok() || used != v.size())
+      return Status::Corruption("log position " + std::to_string(pos) + ": " +
+                                (st.ok() ? std::string("trailing bytes") : st.message()));
+    auto e = schemas::DecodeEvent(payload);
+    if (!e.ok()) return Status::Corruption("log position " + std::to_string(pos) + ": " + e.status().message());
+    return e;
+  }
+
+  Result<std::vector<HistoryEntry>> ReadPositions(std::vector<uint64_t> positions) const {
+    std::sort(positions.begin(), positions.end());
+    std::vector<HistoryEntry> out;
+    out.reserve(positions.size());
+    std::vector<std::string> keys;
+    keys.reserve(positions.size());
+    for (uint64_t p : positions) keys.push_back(rk::Pos(p));
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf[kLog]);
+    std::vector<std::string> values;
+    auto statuses = db->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+    for (size_t i = 0; i < positions.size(); ++i) {
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "log position " + std::to_string(positions[i]));
+      auto e = DecodeFramed(values[i], positions[i]);
+      if (!e.ok()) return e.status();
+      out.push_back(HistoryEntry{positions[i], std::move(e).value()});
+    }
+    return out;
+  }
+
+  Result<std::vector<uint64_t>> HistoryPositions(const std::string& prefix) const {
+    std::vector<uint64_t> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kHistory]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      std::string plan;
+      int32_t task;
+      uint64_t pos;
+      if (!records::ParseHistoryKey(it->key().ToStringView(), &plan, &task, &pos))
+        return Status::Corruption("damaged history key");
+      out.push_back(pos);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading history");
+    return out;
+  }
+
+  // A plan's state: its stream replayed from the log (optionally up to a time).
+  Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until) const {
+    PlanState s;
+    s.id = plan_id;
+    auto positions = HistoryPositions(rk::PlanPrefix(plan_id));
+    if (!positions.ok()) return positions.status();
+    auto events = ReadPositions(std::move(positions).value());
+    if (!events.ok()) return events.status();
+    for (const auto& h : *events) {
+      if (until && h.event.occurred_at > *until) continue;
+      Evolve(s, h.event);
+    }
+    return s;
+  }
+
+  Result<PlanState*> State(const std::string& plan_id) {
+    auto it = cache.find(plan_id);
+    if (it != cache.end()) return &it->second;
+    auto s = ReplayPlan(plan_id, std::nullopt);
+    if (!s.ok()) return s.status();
+    return &cache.emplace(plan_id, std::move(s).value()).first->second;
+  }
+
+  Result<Outcome> StoredOutcome(const std::string& command_id) const {
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kCommands], command_id, &v);
+    if (!s.ok()) return FromRocks(s, "command " + command_id);
+    uint64_t first = 0;
+    uint32_t count = 0;
+    if (auto st = records::DecodeCommandRef(v, &first, &count); !st.ok()) return st;
+    std::vector<uint64_t> positions;
+    for (uint32_t i = 0; i < count; ++i) positions.push_back(first + i);
+    auto events = ReadPositions(positions);
+    if (!events.ok()) return events.status();
+    Outcome o;
+    o.command_id = command_id;
+    o.duplicate = true;
+    o.first_position = first;
+    for (auto& h : *events) {
+      if (auto* rej = std::get_if<schemas::CommandRejected>(&h.event.body)) {
+        o.status = Status::Rejected(rej->reason, rej->message);
+        return o;
+      }
+      o.events.push_back(std::move(h.event));
+    }
+    return o;
+  }
+
+  Event MakeEvent(const Command& c, const std::string& stream, uint64_t seq, const std::string& prev,
+                  uint32_t index, EventBody body) const {
+    Event e;
+    e.event_id = schemas::DeriveEventId(c.command_id, index);
+    e.stream = stream;
+    e.stream_seq = seq;
+    e.type = static_cast<uint16_t>(schemas::TypeOf(body));
+    e.type_version = schemas::CurrentVersion(schemas::TypeOf(body));
+    e.occurred_at = c.issued_at;
+    e.recorded_at = c.issued_at;
+    e.actor = c.actor;
+    e.command_id = c.command_id;
+    e.correlation_id = c.correlation_id;
+    e.prev_hash = prev;
+    e.body = std::move(body);
+    e.hash = schemas::ComputeHash(e);
+    return e;
+  }
+
+  // Decides and commits a group of commands in one WriteBatch.
+  std::vector<Outcome> Commit(const std::vector<Command>& commands,
+                              const std::vector<std::string>& timer_keys_to_drop = {}) {
+    std::vector<Outcome> outcomes(commands.size());
+    if (opts.read_only) {
+      for (size_t i = 0; i < commands.size(); ++i) {
+        outcomes[i].command_id = commands[i].command_id;
+        outcomes[i].status = Status::InvalidArgument("the store is open read-only");
+      }
+      return outcomes;
+    }
+    rocksdb::WriteBatch wb;
+    Projector proj(*policy, cf);
+    std::map<std::string, size_t> in_batch;  // command id -> index of its first outcome
+    std::set<std::string> touched_plans;
+    const uint64_t start_pos = next_pos;
+    const uint64_t start_rejected_version = rejected_version;
+    const std::string start_rejected_hash = rejected_hash;
+    bool rejected_dirty = false;
+    uint64_t pos = next_pos;
+
+    auto reject = [&](const Command& c, const Status& why, Outcome& o) {
+      Event e = MakeEvent(c, kRejectedStream, rejected_version + 1, rejected_hash, 0,
+                          schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()});
+      rejected_version = e.stream_seq;
+      rejected_hash = e.hash;
+      rejected_dirty = true;
+      wb.Put(cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+      proj.Command(c.command_id, pos, 1, wb);
+      o.status = why;
+      o.first_position = pos;
+      ++pos;
+    };
+
+    for (size_t i = 0; i < commands.size(); ++i) {
+      const Command& c = commands[i];
+      Outcome& o = outcomes[i];
+      o.command_id = c.command_id;
+      if (auto it = in_batch.find(c.command_id); it != in_batch.end()) {
+        o = outcomes[it->second];
+        o.duplicate = true;
+        continue;
+      }
+      if (!c.command_id.empty()) {
+        auto stored = StoredOutcome(c.command_id);
+        if (stored.ok()) {
+          o = std::move(stored).value();
+          continue;
+        }
+        if (stored.status().code() != Status::Code::kNotFound) {
+          o.status = stored.status();
+          continue;
+        }
+      }
+      if (Status shape = CheckCommandShape(c); !shape.ok()) {
+        if (c.command_id.empty() || CheckName(c.command_id, "").code() != Status::Code::kOk) {
+          o.status = shape;  // no usable id to file the rejection under
+          continue;
+        }
+        reject(c, shape, o);
+        in_batch[c.command_id] = i;
+        continue;
+      }
+      in_batch[c.command_id] = i;
+      auto state = State(c.plan_id);
+      if (!state.ok()) {
+        o.status = state.status();
+        continue;
+      }
+      PlanState& s = **state;
+      auto decided = Decide(s, c);
+      if (!decided.ok()) {
+        reject(c, decided.status(), o);
+        continue;
+      }
+      touched_plans.insert(c.plan_id);
+      o.first_position = pos;
+      uint32_t index = 0;
+      for (auto& body : decided.value()) {
+        Event e = MakeEvent(c, c.plan_id, s.version + 1, s.last_hash, index++, std::move(body));
+        proj.Before(s, e);
+        Evolve(s, e);
+        proj.After(s, e, pos, wb);
+        wb.Put(cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+        o.events.push_back(std::move(e));
+        ++pos;
+      }
+      if (!o.events.empty()) proj.Command(c.command_id, o.first_position, index, wb);
+    }
+    for (const auto& k : timer_keys_to_drop) wb.Delete(cf[kTimers], k);
+    proj.Flush(cache, rejected_version, rejected_hash, rejected_dirty, wb);
+    if (wb.Count() == 0) return outcomes;
+    rocksdb::Status s = db->Write(WriteOpts(), &wb);
+    if (!s.ok()) {
+      // Nothing was written: forget the in-memory states that ran ahead.
+      for (const auto& p : touched_plans) cache.erase(p);
+      rejected_version = start_rejected_version;
+      rejected_hash = start_rejected_hash;
+      next_pos = start_pos;
+      Status err = FromRocks(s, "committing to the log");
+      for (auto& o : outcomes)
+        if (!o.duplicate) {
+          o.status = err;
+          o.events.clear();
+        }
+      return outcomes;
+    }
+    next_pos = pos;
+    return outcomes;
+  }
+
+  // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
+  Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const {
+    std::map<std::string, PlanState> states;
+    uint64_t rej_version = 0;
+    std::string rej_hash;
+    bool rej_dirty = false;
+    Projector proj(*policy, dcf);
+    rocksdb::WriteBatch wb;
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = disable_wal;
+    std::string cmd_id;
+    uint64_t cmd_first = 0;
+    uint32_t cmd_count = 0;
+    size_t pending = 0;
+    auto flush = [&]() -> Status {
+      if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
+      cmd_id.clear();
+      cmd_count = 0;
+      proj.Flush(states, rej_version, rej_hash, rej_dirty, wb);
+      rej_dirty = false;
+      pending = 0;
+      rocksdb::Status s = dst->Write(wo, &wb);
+      wb.Clear();
+      return FromRocks(s, "writing projections");
+    };
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 4 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kLog]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const uint64_t pos = DecodeFixed64BE(it->key().data());
+      auto ev = DecodeFramed(it->value().ToStringView(), pos);
+      if (!ev.ok()) return ev.status();
+      Event& e = ev.value();
+      if (e.command_id != cmd_id) {
+        if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
+        cmd_id = e.command_id;
+        cmd_first = pos;
+        cmd_count = 0;
+      }
+      ++cmd_count;
+      if (e.stream == kRejectedStream) {
+        rej_version = e.stream_seq;
+        rej_hash = e.hash;
+        rej_dirty = true;
+      } else {
+        auto [sit, fresh] = states.try_emplace(e.stream);
+        if (fresh) sit->second.id = e.stream;
+        if (std::holds_alternative<schemas::UnknownEvent>(e.body))
+          spdlog::warn("log position {}: unknown event type {} v{} skipped by projections", pos,
+                       e.type, e.type_version);
+        proj.Before(sit->second, e);
+        Evolve(sit->second, e);
+        proj.After(sit->second, e, pos, wb);
+      }
+      // Flush only between commands so a command's outcome row is written whole.
+      if (++pending >= 20000) {
+        // peek: the next event may belong to the same command; flushing the
+        // command row early and again later writes the same final value.
+        if (Status st = flush(); !st.ok()) return st;
+      }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return flush();
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
+                                             std::shared_ptr<TimerPolicy> timers) {
+  auto impl = std::make_unique<Impl>();
+  impl->opts = options;
+  impl->policy = timers ? std::move(timers) : DefaultTimerPolicy();
+  if (!options.read_only && options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) return Status::IOError("cannot create data directory " + options.data_dir + ": " + ec.message());
+  }
+  if (Status st = Impl::OpenDb(options.data_dir, options, &impl->db, impl->cf); !st.ok()) return st;
+  if (Status st = impl->LoadHeads(); !st.ok()) return st;
+  std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
+  if (!options.read_only) {
+    std::string marker;
+    if (engine->impl_->db->Get(rocksdb::ReadOptions(), engine->impl_->cf[kMeta], kRebuildMarker, &marker).ok()) {
+      spdlog::warn("an interrupted rebuild was found; rebuilding projections again");
+      if (Status st = engine->Rebuild(); !st.ok()) return st;
+    }
+  }
+  return engine;
+}
+
+Outcome Engine::Submit(const Command& command) { return impl_->Commit({command}).front(); }
+
+std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands) {
+  return impl_->Commit(commands);
+}
+
+Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit) const {
+  std::vector<DueTimer> out;
+  std::string upper;
+  PutOrderedI64(&upper, until + 1);
+  rocksdb::Slice ub(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimers]));
+  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+    DueTimer t;
+    t.key = it->key().ToString();
+    if (!records::ParseTimerKey(t.key, &t.due, &t.plan_id)) return Status::Corruption("damaged timer key");
+    if (Status st = records::DecodeTimer(it->value().ToStringView(), &t.timer); !st.ok()) return st;
+    out.push_back(std::move(t));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading timers");
+  return out;
+}
+
+Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_id) {
+  std::vector<Outcome> all;
+  // Firing changes state, which re-arms later steps (possibly also due): loop until quiet.
+  for (int round = 0; round < 64; ++round) {
+    auto due = PendingTimers(now, 50000);
+    if (!due.ok()) return due.status();
+    if (due->empty()) break;
+    std::vector<Command> commands;
+    std::vector<std::string> keys;
+    for (auto& t : *due) {
+      Command c;
+      static const char* kHex = "0123456789abcdef";
+      std::string id = "timer:";
+      for (unsigned char ch : t.key) {
+        id.push_back(kHex[ch >> 4]);
+        id.push_back(kHex[ch & 15]);
+      }
+      c.command_id = std::move(id);
+      c.plan_id = t.plan_id;
+      c.actor = schemas::Actor{actor_id, schemas::Role::kSystem, "clock"};
+      c.issued_at = t.due;
+      c.body = t.timer;
+      commands.push_back(std::move(c));
+      keys.push_back(t.key);
+    }
+    // A timer whose firing changes nothing is stale (its state moved on
+    // without re-arming, e.g. a policy change); drop it so it cannot loop.
+    auto outcomes = impl_->Commit(commands, keys);
+    bool progressed = false;
+    for (auto& o : outcomes) {
+      if (!o.status.ok() && o.status.code() != Status::Code::kRejected) return o.status;
+      if (!o.events.empty()) progressed = true;
+      all.push_back(std::move(o));
+    }
+    if (!progressed) break;
+  }
+  return all;
+}
+
+Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) const {
+  auto* db = impl_->db;
+  auto* cf = impl_->cf;
+  std::vector<std::string> keys;
+  auto scan = [&](int cfi, const std::string& prefix, auto&& take) -> Status {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[cfi]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) take(it->key().ToStringView());
+    return FromRocks(it->status(), "reading indexes");
+  };
+  Status st;
+  if (!f.unit.empty()) {
+    std::string prefix = rk::ByUnitPrefix(f.unit);
+    if (!f.plan_id.empty()) prefix += f.plan_id + std::string(1, '\0');
+    st = scan(kByUnit, prefix, [&](std::string_view k) {
+      std::string unit, plan;
+      int32_t task;
+      if (records::ParseByUnitKey(k, &unit, &plan, &task)) keys.push_back(rk::Assignment(plan, task, unit));
+    });
+  } else if (f.status) {
+    std::string prefix = rk::ByStatusPrefix(*f.status);
+    if (!f.plan_id.empty()) prefix += rk::PlanPrefix(f.plan_id);
+    st = scan(kByStatus, prefix, [&](std::string_view k) { keys.emplace_back(k.substr(1)); });
+  } else {
+    std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
+    st = scan(kAssignments, prefix, [&](std::string_view k) { keys.emplace_back(k); });
+  }
+  if (!st.ok()) return st;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf[kAssignments]);
+  std::vector<std::string> values;
+  auto statuses = db->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  std::vector<AssignmentRow> rows;
+  std::map<std::string, TaskState> tasks;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "reading an assignment");
+    records::AssignmentKey ak;
+    if (!records::ParseAssignmentKey(keys[i], &ak)) return Status::Corruption("damaged assignment key");
+    AssignmentRow row;
+    row.plan_id = ak.plan;
+    row.task = ak.task;
+    if (Status d = records::DecodeAssignment(values[i], &row.a); !d.ok()) return d;
+    if (f.status && row.a.status != *f.status) continue;
+    if (f.overdue_only && !row.a.overdue) continue;
+    const std::string tk = rk::Task(ak.plan, ak.task);
+    auto t = tasks.find(tk);
+    if (t == tasks.end()) {
+      std::string v;
+      TaskState ts;
+      if (db->Get(rocksdb::ReadOptions(), cf[kTasks], tk, &v).ok()) (void)records::DecodeTask(v, &ts);
+      t = tasks.emplace(tk, std::move(ts)).first;
+    }
+    row.task_title = t->second.title.empty() ? t->second.content.substr(0, 90) : t->second.title;
+    row.deadline_text = t->second.deadline.text;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Result<std::vector<HistoryEntry>> Engine::History(const std::string& plan_id, int32_t task) const {
+  auto positions = impl_->HistoryPositions(rk::Task(plan_id, task));
+  if (!positions.ok()) return positions.status();
+  return impl_->ReadPositions(std::move(positions).value());
+}
+
+Result<PlanState> Engine::Plan(const std::string& plan_id) const {
+  auto it = impl_->cache.find(plan_id);
+  if (it != impl_->cache.end()) return it->second;
+  auto s = impl_->ReplayPlan(plan_id, std::nullopt);
+  if (!s.ok()) return s;
+  if (!s->exists) return Status::NotFound("no plan with id " + plan_id);
+  return s;
+}
+
+Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at) const {
+  auto s = impl_->ReplayPlan(plan_id, at);
+  if (!s.ok()) return s;
+  if (!s->exists) return Status::NotFound("plan " + plan_id + " did not exist at " + FormatInstant(at));
+  return s;
+}
+
+Result<std::vector<std::string>> Engine::PlanIds() const {
+  std::vector<std::string> ids;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kPlans]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ids.push_back(it->key().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "reading plans");
+  return ids;
+}
+
+Result<Outcome> Engine::OutcomeOf(const std::string& command_id) const {
+  return impl_->StoredOutcome(command_id);
+}
+
+uint64_t Engine::LogEnd() const { return impl_->next_pos; }
+
+Status Engine::ScanLog(uint64_t from, const std::function<bool(uint64_t, const Event&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  for (it->Seek(rk::Pos(from)); it->Valid(); it->Next()) {
+    const uint64_t pos = DecodeFixed64BE(it->key().data());
+    auto e = Impl::DecodeFramed(it->value().ToStringView(), pos);
+    if (!e.ok()) return e.status();
+    if (!fn(pos, *e)) break;
+  }
+  return FromRocks(it->status(), "reading the log");
+}
+
+Status Engine::Rebuild() {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto s = m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1"); !s.ok()) return FromRocks(s, "marking rebuild");
+  rocksdb::ColumnFamilyOptions cfo(Impl::DbOptions(m.opts));
+  for (int i = kFirstProjection; i <= kLastProjection; ++i) {
+    if (auto s = m.db->DropColumnFamily(m.cf[i]); !s.ok()) return FromRocks(s, "dropping projection");
+    m.db->DestroyColumnFamilyHandle(m.cf[i]);
+    m.cf[i] = nullptr;
+    if (auto s = m.db->CreateColumnFamily(cfo, kCfNames[i], &m.cf[i]); !s.ok())
+      return FromRocks(s, "recreating projection");
+  }
+  m.cache.clear();
+  // The WAL is skipped for speed; the marker (cleared only after a flush)
+  // makes an interrupted rebuild start over on the next open.
+  if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;
+  std::vector<rocksdb::ColumnFamilyHandle*> projections(m.cf + kFirstProjection, m.cf + kLastProjection + 1);
+  if (auto s = m.db->Flush(rocksdb::FlushOptions(), projections); !s.ok()) return FromRocks(s, "flushing projections");
+  if (auto s = m.db->Delete(sync, m.cf[kMeta], kRebuildMarker); !s.ok()) return FromRocks(s, "clearing rebuild marker");
+  return m.LoadHeads();
+}
+
+namespace {
+Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b,
+                 rocksdb::ColumnFamilyHandle* cb, const char* name, uint64_t* keys,
+                 std::vector<std::string>* problems) {
+  std::unique_ptr<rocksdb::Iterator> ia(a->NewIterator(rocksdb::ReadOptions(), ca));
+  std::unique_ptr<rocksdb::Iterator> ib(b->NewIterator(rocksdb::ReadOptions(), cb));
+  ia->SeekToFirst();
+  ib->SeekToFirst();
+  auto hex = [](rocksdb::Slice s) {
+    std::string out;
+    static const char* kHex = "0123456789abcdef";
+    for (size_t i = 0; i < s.size() && i < 48; ++i) {
+      unsigned char c = s[i];
+      if (c >= 0x20 && c < 0x7f) out.push_back(c);
+      else { out += "\\x"; out.push_back(kHex[c >> 4]); out.push_back(kHex[c & 15]); }
+    }
+    return out;
+  };
+  while (ia->Valid() || ib->Valid()) {
+    if (!ia->Valid() || (ib->Valid() && ib->key().compare(ia->key()) < 0)) {
+      problems->push_back(std::string(name) + ": key " + hex(ib->key()) + " is missing from the live projection");
+      return Status::Ok();
+    }
+    if (!ib->Valid() || ia->key().compare(ib->key()) < 0) {
+      problems->push_back(std::string(name) + ": live key " + hex(ia->key()) + " is not produced by a rebuild");
+      return Status::Ok();
+    }
+    if (ia->value() != ib->value()) {
+      problems->push_back(std::string(name) + ": value of key " + hex(ia->key()) + " differs from a rebuild");
+      return Status::Ok();
+    }
+    ++*keys;
+    ia->Next();
+    ib->Next();
+  }
+  if (!ia->status().ok()) return FromRocks(ia->status(), "reading live projection");
+  return FromRocks(ib->status(), "reading rebuilt projection");
+}
+}  // namespace
+
+Result<VerifyReport> Engine::Verify() const {
+  const Impl& m = *impl_;
+  VerifyReport report;
+  // 1. Hash chains and sequence numbers of every stream.
+  std::map<std::string, std::pair<uint64_t, std::string>> heads;
+  Status scan = ScanLog(1, [&](uint64_t pos, const Event& e) {
+    ++report.events;
+    auto& [seq, hash] = heads[e.stream];
+    const std::string where = "log position " + std::to_string(pos) + " (stream " + e.stream + ", seq " +
+                              std::to_string(e.stream_seq) + ")";
+    if (e.stream_seq != seq + 1)
+      report.problems.push_back(where + ": expected seq " + std::to_string(seq + 1));
+    if (e.prev_hash != hash) report.problems.push_back(where + ": prev_hash does not match the previous event");
+    if (schemas::ComputeHash(e) != e.hash) report.problems.push_back(where + ": hash does not match the event's bytes");
+    seq = e.stream_seq;
+    hash = e.hash;
+    return report.problems.size() < 20;
+  });
+  if (!scan.ok()) {
+    report.problems.push_back(scan.ToString());
+    return report;
+  }
+  report.streams = heads.size();
+  // 2. Rebuild into a scratch store and compare every projection key by key.
+  const std::string scratch = m.opts.data_dir + "/verify-scratch-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  EngineOptions so;
+  so.data_dir = scratch;
+  rocksdb::DB* sdb = nullptr;
+  rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
+  if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) return st;
+  Status st = m.ReplayInto(sdb, scf, true);
+  if (st.ok()) {
+    for (int i = kFirstProjection; i <= kLastProjection && st.ok(); ++i)
+      st = CompareCf(m.db, m.cf[i], sdb, scf[i], kCfNames[i], &report.projection_keys, &report.problems);
+  }
+  for (auto* h : scf)
+    if (h) sdb->DestroyColumnFamilyHandle(h);
+  delete sdb;
+  std::filesystem::remove_all(scratch, ec);
+  if (!st.ok()) return st;
+  return report;
+}
+
+Result<std::string> Engine::ProjectionDigest() const {
+  std::string acc;
+  for (int i = kFirstProjection; i <= kLastProjection; ++i) {
+    std::string cf_acc = kCfNames[i];
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      PutFixed32BE(&cf_acc, static_cast<uint32_t>(it->key().size()));
+      cf_acc.append(it->key().data(), it->key().size());
+      PutFixed32BE(&cf_acc, static_cast<uint32_t>(it->value().size()));
+      cf_acc.append(it->value().data(), it->value().size());
+      if (cf_acc.size() > (1 << 20)) cf_acc = schemas::Sha256Hex(cf_acc);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading projections");
+    acc += schemas::Sha256Hex(cf_acc);
+  }
+  return schemas::Sha256Hex(acc);
+}
+
+}  // namespace duban

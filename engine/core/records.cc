@@ -1,0 +1,251 @@
+#include "records.h"
+
+namespace duban::core::records {
+namespace {
+
+class Writer {
+ public:
+  Writer& U8(uint8_t v) { out_.push_back(static_cast<char>(v)); return *this; }
+  Writer& U32(uint32_t v) { PutFixed32BE(&out_, v); return *this; }
+  Writer& I32(int32_t v) { return U32(static_cast<uint32_t>(v)); }
+  Writer& U64(uint64_t v) { PutFixed64BE(&out_, v); return *this; }
+  Writer& I64(int64_t v) { return U64(static_cast<uint64_t>(v)); }
+  Writer& Str(std::string_view s) { U32(static_cast<uint32_t>(s.size())); out_.append(s); return *this; }
+  Writer& Strs(const std::vector<std::string>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    for (const auto& s : v) Str(s);
+    return *this;
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool U8(uint8_t* v) { if (!Need(1)) return false; *v = static_cast<uint8_t>(in_[0]); in_.remove_prefix(1); return true; }
+  bool U32(uint32_t* v) { if (!Need(4)) return false; *v = DecodeFixed32BE(in_.data()); in_.remove_prefix(4); return true; }
+  bool I32(int32_t* v) { uint32_t u; if (!U32(&u)) return false; *v = static_cast<int32_t>(u); return true; }
+  bool U64(uint64_t* v) { if (!Need(8)) return false; *v = DecodeFixed64BE(in_.data()); in_.remove_prefix(8); return true; }
+  bool I64(int64_t* v) { uint64_t u; if (!U64(&u)) return false; *v = static_cast<int64_t>(u); return true; }
+  bool Bool(bool* v) { uint8_t u; if (!U8(&u)) return false; *v = u != 0; return true; }
+  bool Str(std::string* s) {
+    uint32_t n;
+    if (!U32(&n) || !Need(n)) return false;
+    s->assign(in_.data(), n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool Strs(std::vector<std::string>* v) {
+    uint32_t n;
+    if (!U32(&n) || n > in_.size() / 4) return false;
+    v->resize(n);
+    for (auto& s : *v)
+      if (!Str(&s)) return false;
+    return true;
+  }
+  bool Done() const { return in_.empty(); }
+
+ private:
+  bool Need(size_t n) const { return in_.size() >= n; }
+  std::string_view in_;
+};
+
+Status Bad(const char* what) { return Status::Corruption(std::string("damaged ") + what + " record"); }
+
+void PutTask32(std::string* k, int32_t task) { PutFixed32BE(k, static_cast<uint32_t>(task)); }
+
+}  // namespace
+
+namespace keys {
+std::string Pos(uint64_t pos) {
+  std::string k;
+  PutFixed64BE(&k, pos);
+  return k;
+}
+std::string PlanPrefix(std::string_view plan) {
+  std::string k(plan);
+  k.push_back('\0');
+  return k;
+}
+std::string Task(std::string_view plan, int32_t task) {
+  std::string k = PlanPrefix(plan);
+  PutTask32(&k, task);
+  return k;
+}
+std::string Assignment(std::string_view plan, int32_t task, std::string_view unit) {
+  std::string k = Task(plan, task);
+  k.append(unit);
+  return k;
+}
+std::string ByUnitPrefix(std::string_view unit) { return PlanPrefix(unit); }
+std::string ByUnit(std::string_view unit, std::string_view plan, int32_t task) {
+  std::string k = ByUnitPrefix(unit);
+  k.append(plan);
+  k.push_back('\0');
+  PutTask32(&k, task);
+  return k;
+}
+std::string ByStatusPrefix(AssignmentStatus s) { return std::string(1, static_cast<char>(s)); }
+std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit) {
+  return ByStatusPrefix(s) + Assignment(plan, task, unit);
+}
+std::string History(std::string_view plan, int32_t task, uint64_t pos) {
+  std::string k = Task(plan, task);
+  PutFixed64BE(&k, pos);
+  return k;
+}
+std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t) {
+  std::string k;
+  PutOrderedI64(&k, due);
+  k.append(Assignment(plan, t.task, t.unit));
+  k.push_back('\0');
+  k.append(t.kind);
+  k.push_back('\0');
+  k.append(t.cycle_id);
+  k.push_back('\0');
+  PutFixed32BE(&k, static_cast<uint32_t>(t.level));
+  return k;
+}
+}  // namespace keys
+
+bool ParseAssignmentKey(std::string_view key, AssignmentKey* out) {
+  const size_t z = key.find('\0');
+  if (z == std::string_view::npos || key.size() < z + 5) return false;
+  out->plan.assign(key.data(), z);
+  out->task = static_cast<int32_t>(DecodeFixed32BE(key.data() + z + 1));
+  out->unit.assign(key.substr(z + 5));
+  return true;
+}
+bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, int32_t* task) {
+  const size_t z1 = key.find('\0');
+  if (z1 == std::string_view::npos) return false;
+  const size_t z2 = key.find('\0', z1 + 1);
+  if (z2 == std::string_view::npos || key.size() != z2 + 5) return false;
+  unit->assign(key.substr(0, z1));
+  plan->assign(key.substr(z1 + 1, z2 - z1 - 1));
+  *task = static_cast<int32_t>(DecodeFixed32BE(key.data() + z2 + 1));
+  return true;
+}
+bool ParseByStatusKey(std::string_view key, AssignmentKey* out) {
+  if (key.empty()) return false;
+  return ParseAssignmentKey(key.substr(1), out);
+}
+bool ParseHistoryKey(std::string_view key, std::string* plan, int32_t* task, uint64_t* pos) {
+  const size_t z = key.find('\0');
+  if (z == std::string_view::npos || key.size() != z + 13) return false;
+  plan->assign(key.substr(0, z));
+  *task = static_cast<int32_t>(DecodeFixed32BE(key.data() + z + 1));
+  *pos = DecodeFixed64BE(key.data() + z + 5);
+  return true;
+}
+bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan) {
+  if (key.size() < 9) return false;
+  *due = DecodeOrderedI64(key.data());
+  const size_t z = key.find('\0', 8);
+  if (z == std::string_view::npos) return false;
+  plan->assign(key.substr(8, z - 8));
+  return true;
+}
+
+std::string EncodePlan(const PlanState& p) {
+  Writer w;
+  w.U8(1).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);
+  w.I32(p.meta.year).Str(p.meta.source_digest).Strs(p.meta.units).U8(p.withdrawn);
+  return w.Take();
+}
+Status DecodePlan(std::string_view v, PlanState* p) {
+  Reader r(v);
+  uint8_t fmt;
+  if (!r.U8(&fmt) || fmt != 1 || !r.Str(&p->id) || !r.Str(&p->meta.title) ||
+      !r.Str(&p->meta.issuer) || !r.Str(&p->meta.doc_number) || !r.Str(&p->meta.issued_on) ||
+      !r.I32(&p->meta.year) || !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) ||
+      !r.Bool(&p->withdrawn) || !r.Done())
+    return Bad("plan");
+  p->exists = true;
+  return Status::Ok();
+}
+
+std::string EncodeTask(const TaskState& t) {
+  Writer w;
+  w.U8(1).I32(t.number).Strs(t.section).Str(t.title).Str(t.content);
+  w.Str(t.deadline.text).Str(t.deadline.due_on).Str(t.deadline.recurrence).U8(t.deadline.unresolved);
+  w.Str(t.deadline.calendar_version).U8(t.cancelled).U8(t.completed).I64(t.updated_at);
+  return w.Take();
+}
+Status DecodeTask(std::string_view v, TaskState* t) {
+  Reader r(v);
+  uint8_t fmt;
+  if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->number) || !r.Strs(&t->section) || !r.Str(&t->title) ||
+      !r.Str(&t->content) || !r.Str(&t->deadline.text) || !r.Str(&t->deadline.due_on) ||
+      !r.Str(&t->deadline.recurrence) || !r.Bool(&t->deadline.unresolved) ||
+      !r.Str(&t->deadline.calendar_version) || !r.Bool(&t->cancelled) || !r.Bool(&t->completed) ||
+      !r.I64(&t->updated_at) || !r.Done())
+    return Bad("task");
+  return Status::Ok();
+}
+
+std::string EncodeAssignment(const AssignmentState& a) {
+  Writer w;
+  w.U8(1).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
+  w.I32(a.percent).Str(a.due_on).Str(a.pending_extension).I64(a.due_set_at).I32(a.reminded_days);
+  w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
+  w.U64(a.updated_seq);
+  return w.Take();
+}
+Status DecodeAssignment(std::string_view v, AssignmentState* a) {
+  Reader r(v);
+  uint8_t fmt, role, status;
+  if (!r.U8(&fmt) || fmt != 1 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) ||
+      !r.U8(&status) || !r.I32(&a->percent) || !r.Str(&a->due_on) ||
+      !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) || !r.I32(&a->reminded_days) ||
+      !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
+      !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq) || !r.Done())
+    return Bad("assignment");
+  if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
+  a->role = static_cast<AssignmentRole>(role);
+  a->status = static_cast<AssignmentStatus>(status);
+  return Status::Ok();
+}
+
+std::string EncodeTimer(const schemas::FireTimer& t) {
+  Writer w;
+  w.U8(1).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
+  w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id);
+  return w.Take();
+}
+Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
+  Reader r(v);
+  uint8_t fmt;
+  if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
+      !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
+      !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) || !r.Done())
+    return Bad("timer");
+  return Status::Ok();
+}
+
+std::string EncodeStreamHead(uint64_t version, std::string_view last_hash) {
+  Writer w;
+  w.U64(version).Str(last_hash);
+  return w.Take();
+}
+Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last_hash) {
+  Reader r(v);
+  if (!r.U64(version) || !r.Str(last_hash) || !r.Done()) return Bad("stream head");
+  return Status::Ok();
+}
+
+std::string EncodeCommandRef(uint64_t first_pos, uint32_t count) {
+  Writer w;
+  w.U64(first_pos).U32(count);
+  return w.Take();
+}
+Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count) {
+  Reader r(v);
+  if (!r.U64(first_pos) || !r.U32(count) || !r.Done()) return Bad("command outcome");
+  return Status::Ok();
+}
+
+}  // namespace duban::core::records

@@ -1,0 +1,70 @@
+// Key layouts and value encodings of every column family the embedded store
+// keeps. All integers in keys are big-endian fixed width so RocksDB's byte
+// order is numeric order (positions, task numbers, due times). Strings inside
+// keys are plan ids and unit names, which may not contain NUL (checked on input).
+//
+//   CF id name         key                                          value
+//   1  log             pos u64                                      framed event (the truth)
+//   2  streams         stream                                       u64 version | last_hash
+//   3  commands        command_id                                   u64 first_pos | u32 count
+//   4  plans           plan                                         PlanRecord
+//   5  tasks           plan \0 task u32                             TaskState
+//   6  assignments     plan \0 task u32 unit                        AssignmentState
+//   7  by_unit         unit \0 plan \0 task u32                     ""
+//   8  by_status       status u8 plan \0 task u32 unit              ""
+//   9  history         plan \0 task u32 pos u64                     ""  (task 0: plan-level)
+//   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 level u32   FireTimer
+//
+// Every CF but `log` is a projection: dropped and rebuilt from `log` by Rebuild().
+// CF names are written to disk: never rename one; retire it instead.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "duban/coding.h"
+#include "duban/core/domain.h"
+#include "duban/schemas/commands.h"
+
+namespace duban::core::records {
+
+namespace keys {
+std::string Pos(uint64_t pos);
+std::string Task(std::string_view plan, int32_t task);
+std::string PlanPrefix(std::string_view plan);  // plan \0
+std::string Assignment(std::string_view plan, int32_t task, std::string_view unit);
+std::string ByUnit(std::string_view unit, std::string_view plan, int32_t task);
+std::string ByUnitPrefix(std::string_view unit);
+std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit);
+std::string ByStatusPrefix(AssignmentStatus s);
+std::string History(std::string_view plan, int32_t task, uint64_t pos);
+std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t);
+}  // namespace keys
+
+// Parsed forms of the composite keys.
+struct AssignmentKey {
+  std::string plan;
+  int32_t task = 0;
+  std::string unit;
+};
+bool ParseAssignmentKey(std::string_view key, AssignmentKey* out);
+bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, int32_t* task);
+bool ParseByStatusKey(std::string_view key, AssignmentKey* out);
+bool ParseHistoryKey(std::string_view key, std::string* plan, int32_t* task, uint64_t* pos);
+bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan);
+
+// The plan row: what the plan is, without its tasks and assignments.
+std::string EncodePlan(const PlanState& p);
+Status DecodePlan(std::string_view v, PlanState* p);
+std::string EncodeTask(const TaskState& t);
+Status DecodeTask(std::string_view v, TaskState* t);
+std::string EncodeAssignment(const AssignmentState& a);
+Status DecodeAssignment(std::string_view v, AssignmentState* a);
+std::string EncodeTimer(const schemas::FireTimer& t);
+Status DecodeTimer(std::string_view v, schemas::FireTimer* t);
+std::string EncodeStreamHead(uint64_t version, std::string_view last_hash);
+Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last_hash);
+std::string EncodeCommandRef(uint64_t first_pos, uint32_t count);
+Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count);
+
+}  // namespace duban::core::records

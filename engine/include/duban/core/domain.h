@@ -1,0 +1,125 @@
+// The pure domain core: plan, task and assignment state, and the two functions
+// everything else is built around:
+//   Decide(state, command) -> events | rejection   (reads state, writes nothing)
+//   Evolve(state, event)                            (the only way state changes)
+// No I/O, no clock, no randomness: time arrives inside commands, so replaying
+// the log through Evolve reproduces the state exactly.
+//
+// Rejections carry a stable reason code (see RejectReason below); the codes
+// are part of the CLI and HTTP contract and are never renamed.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "duban/schemas/commands.h"
+#include "duban/schemas/events.h"
+#include "duban/status.h"
+
+namespace duban::core {
+
+using schemas::AssignmentRole;
+using schemas::Command;
+using schemas::Event;
+using schemas::EventBody;
+
+enum class AssignmentStatus : uint8_t {
+  kAssigned = 1,
+  kAccepted = 2,
+  kInProgress = 3,
+  kSubmitted = 4,
+  kCompleted = 5,
+  kReturned = 6,
+  kCancelled = 7,  // task cancelled, plan withdrawn, or moved to another unit
+};
+const char* StatusName(AssignmentStatus s);
+std::optional<AssignmentStatus> ParseStatus(std::string_view s);
+inline bool IsOpen(AssignmentStatus s) {
+  return s != AssignmentStatus::kCompleted && s != AssignmentStatus::kCancelled &&
+         s != AssignmentStatus::kReturned;
+}
+
+struct AssignmentState {
+  int32_t task = 0;
+  std::string unit;
+  AssignmentRole role = AssignmentRole::kResponsible;
+  AssignmentStatus status = AssignmentStatus::kAssigned;
+  int32_t percent = 0;
+  std::string due_on;             // effective due date (after extensions), may be empty
+  std::string pending_extension;  // requested new due date awaiting the office
+  Instant due_set_at = 0;   // when due_on was last set (creation, extension): reminders before it are moot
+  int32_t reminded_days = 0; // working days left at the last reminder sent (0: none yet)
+  bool overdue = false;
+  int32_t escalation_level = 0;
+  std::string last_reason;  // of the last return / rejection
+  int32_t reports = 0;
+  Instant updated_at = 0;
+  uint64_t updated_seq = 0;
+  bool operator==(const AssignmentState&) const = default;
+};
+
+struct TaskState {
+  int32_t number = 0;
+  std::vector<std::string> section;
+  std::string title, content;
+  schemas::Deadline deadline;
+  bool cancelled = false;
+  bool completed = false;
+  Instant updated_at = 0;
+  bool operator==(const TaskState&) const = default;
+};
+
+struct CycleState {
+  std::string kind, scope, due_on;
+  bool closed = false;
+  std::set<std::pair<int32_t, std::string>> requested, answered, late;
+  bool operator==(const CycleState&) const = default;
+};
+
+struct PlanState {
+  std::string id;
+  bool exists = false;
+  schemas::PlanImported meta;
+  bool withdrawn = false;
+  uint64_t version = 0;  // stream_seq of the last event applied
+  std::string last_hash;
+  Instant updated_at = 0;
+  std::set<std::string> units;
+  std::map<int32_t, TaskState> tasks;
+  std::map<std::pair<int32_t, std::string>, AssignmentState> assignments;
+  std::map<std::string, CycleState> cycles;
+  bool operator==(const PlanState&) const = default;
+};
+
+// Stable rejection reason codes.
+namespace reason {
+inline constexpr const char* kForbiddenRole = "forbidden_role";
+inline constexpr const char* kNotAssignee = "not_assignee";
+inline constexpr const char* kPlanNotFound = "plan_not_found";
+inline constexpr const char* kPlanExists = "plan_exists";
+inline constexpr const char* kPlanWithdrawn = "plan_withdrawn";
+inline constexpr const char* kTaskNotFound = "task_not_found";
+inline constexpr const char* kTaskExists = "task_exists";
+inline constexpr const char* kTaskClosed = "task_closed";
+inline constexpr const char* kAssignmentNotFound = "assignment_not_found";
+inline constexpr const char* kAssignmentExists = "assignment_exists";
+inline constexpr const char* kUnknownUnit = "unknown_unit";
+inline constexpr const char* kInvalidTransition = "invalid_transition";
+inline constexpr const char* kInvalidArgument = "invalid_argument";
+inline constexpr const char* kVersionConflict = "version_conflict";
+inline constexpr const char* kCycleNotFound = "cycle_not_found";
+inline constexpr const char* kCycleExists = "cycle_exists";
+}  // namespace reason
+
+// Decides a command against the current state of its plan. On success the
+// returned events (possibly none, e.g. a stale timer) are to be appended in
+// order; on failure the Status is kRejected with a reason code.
+Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command);
+
+// Applies one event of the plan's stream. Unknown events only advance the version.
+void Evolve(PlanState& state, const Event& event);
+
+}  // namespace duban::core

@@ -1,0 +1,147 @@
+// The engine's front door: open a store, submit commands, query projections.
+//
+// Embedded mode (this class): the event log is a column family of the same
+// RocksDB as the projections. Submit() decides a command against the plan's
+// state, and commits its events, their projection updates and the command's
+// outcome in ONE WriteBatch, so a crash at any moment (kill -9) leaves either
+// all of a command or none of it. A command whose id was seen before returns
+// the first outcome and writes nothing.
+//
+// Thread safety: one Engine per data directory and process (RocksDB's LOCK
+// enforces it across processes); its methods are not to be called
+// concurrently. One writer per plan is the design, so this costs nothing.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "duban/core/domain.h"
+#include "duban/schemas/commands.h"
+#include "duban/schemas/events.h"
+#include "duban/status.h"
+
+namespace duban {
+
+struct EngineOptions {
+  std::string data_dir = "./duban-data";
+  // fsync the WAL on every commit. Off: a process crash loses nothing (the
+  // WAL is in the OS page cache); a power cut may lose the last commits.
+  bool sync = false;
+  bool create_if_missing = true;
+  bool read_only = false;  // queries only; a second process may hold the writer
+  size_t write_buffer_mb = 64;
+};
+
+// What a command came to.
+struct Outcome {
+  std::string command_id;
+  Status status;                     // ok, or kRejected with reason() and message()
+  std::vector<schemas::Event> events;  // the events written (empty when rejected)
+  bool duplicate = false;            // the command id was seen before; nothing written now
+  uint64_t first_position = 0;       // log position of the first event written
+};
+
+// One row of a status query.
+struct AssignmentRow {
+  std::string plan_id;
+  int32_t task = 0;
+  std::string task_title;
+  std::string deadline_text;
+  core::AssignmentState a;
+};
+
+struct StatusFilter {
+  std::string plan_id, unit;
+  std::optional<core::AssignmentStatus> status;
+  bool overdue_only = false;
+};
+
+struct HistoryEntry {
+  uint64_t position = 0;
+  schemas::Event event;
+};
+
+// A timer waiting in the timer index.
+struct DueTimer {
+  Instant due = 0;
+  std::string plan_id;
+  schemas::FireTimer timer;
+  std::string key;  // the index key, used as the firing command's id
+};
+
+// Decides which timers an assignment should have armed, given its state.
+// Must be deterministic (rebuild re-arms from the log). The default arms one
+// "missed" timer at the start of the day after the due date; the workflow
+// rules replace it (reminders, escalation ladder) on the working-day calendar.
+class TimerPolicy {
+ public:
+  virtual ~TimerPolicy() = default;
+  struct Timer {
+    Instant fire_at = 0;
+    schemas::FireTimer body;
+  };
+  virtual std::vector<Timer> TimersFor(const core::PlanState& plan,
+                                       const core::AssignmentState& a) const = 0;
+};
+std::shared_ptr<TimerPolicy> DefaultTimerPolicy();
+
+struct VerifyReport {
+  uint64_t events = 0;
+  uint64_t streams = 0;
+  uint64_t projection_keys = 0;
+  std::vector<std::string> problems;  // empty when the log and projections are sound
+  bool ok() const { return problems.empty(); }
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
+                                              std::shared_ptr<TimerPolicy> timers = nullptr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Outcome Submit(const schemas::Command& command);
+  // Decides the commands in order and commits them together (group commit).
+  // Each outcome is as if submitted alone; all are durable when this returns.
+  std::vector<Outcome> SubmitBatch(const std::vector<schemas::Command>& commands);
+
+  // Fires every timer due at or before `now`, as system commands through the
+  // normal pipeline. Cost is proportional to the timers due.
+  Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock");
+  Result<std::vector<DueTimer>> PendingTimers(Instant until, size_t limit) const;
+
+  // ---- queries (projections) ----
+  Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;
+  Result<std::vector<HistoryEntry>> History(const std::string& plan_id, int32_t task) const;
+  Result<core::PlanState> Plan(const std::string& plan_id) const;
+  // The plan as it stood at `at` (business time): its stream replayed up to then.
+  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at) const;
+  Result<std::vector<std::string>> PlanIds() const;
+  Result<Outcome> OutcomeOf(const std::string& command_id) const;
+
+  // ---- the log ----
+  uint64_t LogEnd() const;  // next position to be written
+  // Calls fn for each event from `from` (inclusive) in log order until fn returns false.
+  Status ScanLog(uint64_t from, const std::function<bool(uint64_t, const schemas::Event&)>& fn) const;
+
+  // ---- maintenance ----
+  // Drops every projection and replays the log into them.
+  Status Rebuild();
+  // Recomputes every stream's hash chain, then rebuilds projections into a
+  // scratch store and compares them key by key with the live ones.
+  Result<VerifyReport> Verify() const;
+  // Order-independent digest of all projection column families (for tests and reports).
+  Result<std::string> ProjectionDigest() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace duban

@@ -1,0 +1,49 @@
+// Codecs for events: the canonical binary form written to the log and to
+// Kafka (cereal portable binary, little-endian on every host), the hash chain,
+// and JSON for the edges (CLI --json, HTTP, `duban decode`).
+//
+// Binary layout of one event (before framing, see duban/coding.h):
+//   u8 envelope_format (=1) | event_id | stream | u64 stream_seq | u16 type |
+//   u16 type_version | i64 occurred_at | i64 recorded_at | actor{id, u8 role, name} |
+//   command_id | correlation_id | prev_hash | hash | body bytes (string)
+// strings are cereal's u64 length + bytes. The body is encoded on its own so
+// an unknown (type, version) survives decoding as UnknownEvent.
+//
+// Guarantee: Decode* never throws and never crashes on any input; damaged
+// bytes come back as Status::Corruption.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "duban/schemas/commands.h"
+#include "duban/schemas/events.h"
+#include "duban/status.h"
+
+namespace duban::schemas {
+
+std::string EncodeBody(const EventBody& body);
+// Decodes a body of any known (type, version), upcasting old versions;
+// an unknown type or a version newer than this build gives UnknownEvent.
+Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view bytes);
+
+std::string EncodeEvent(const Event& e);
+Result<Event> DecodeEvent(std::string_view bytes);
+
+// sha256 hex of prev_hash and the event's canonical bytes with `hash` empty.
+std::string ComputeHash(const Event& e);
+// Deterministic event id: first 16 bytes of sha256(command_id, index), hex.
+std::string DeriveEventId(std::string_view command_id, uint32_t index);
+std::string Sha256Hex(std::string_view data);
+
+// JSON (UTF-8, one object) for people and tools.
+std::string EventToJson(const Event& e);
+std::string BodyToJson(const EventBody& body);
+// One line a person can read: "AssignmentAccepted task 3 unit 市财政局".
+std::string DescribeBody(const EventBody& body);
+
+// Commands travel as bytes on duban.commands in Kafka mode.
+std::string EncodeCommand(const Command& c);
+Result<Command> DecodeCommand(std::string_view bytes);
+
+}  // namespace duban::schemas

@@ -1,0 +1,80 @@
+// Commands: what an actor asks the engine to do. A command is a request, not
+// a fact; the engine decides it into events or a rejection. Every command
+// carries its own id (for idempotency), the plan it addresses (the stream and
+// partition key), who acts, and the time it was issued (the domain reads no
+// clock: time arrives inside commands).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "duban/schemas/events.h"
+
+namespace duban::schemas {
+
+struct ImportTask {
+  int32_t number = 0;
+  std::vector<std::string> section;
+  std::string title, content;
+  Deadline deadline;
+  std::vector<std::string> lead_units, responsible_units;
+};
+struct ImportPlan {
+  PlanImported plan;  // meta and the unit directory in force
+  std::vector<ImportTask> tasks;
+};
+struct AddTask { ImportTask task; };
+struct CancelTask { int32_t task = 0; std::string reason; };
+struct WithdrawPlan { std::string reason; };
+struct Assign { int32_t task = 0; std::string unit; AssignmentRole role = AssignmentRole::kResponsible; };
+struct Accept { int32_t task = 0; std::string unit; };
+struct Return { int32_t task = 0; std::string unit, reason; };
+struct Reassign { int32_t task = 0; std::string from_unit, to_unit, reason; };
+struct ReportProgress {
+  int32_t task = 0;
+  std::string unit;
+  int32_t percent = 0;
+  std::string text, evidence, reporter, contact;
+};
+struct Submit { int32_t task = 0; std::string unit, text, evidence; };
+struct Approve { int32_t task = 0; std::string unit, comment; };
+struct Reject { int32_t task = 0; std::string unit, reason; };
+struct RequestExtension { int32_t task = 0; std::string unit, new_due_on, reason; };
+struct GrantExtension { int32_t task = 0; std::string unit, new_due_on; };
+struct DenyExtension { int32_t task = 0; std::string unit, reason; };
+// A timer came due: issued by the clock (role system) with the timer's key.
+// The decision of what it means runs in decide like any command (timers only notice).
+struct FireTimer {
+  int32_t task = 0;
+  std::string unit;
+  std::string kind;  // reminder | missed | escalation | report_due
+  std::string due_on;
+  int32_t level = 0;
+  std::string step;
+  int32_t working_days_left = 0;
+  std::vector<std::string> notify;
+  std::string cycle_id;
+};
+struct StartReviewCycle { std::string cycle_id, scope, kind, due_on; std::string unit; };
+struct CloseReviewCycle { std::string cycle_id; };
+
+using CommandBody =
+    std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
+                 ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
+                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle>;
+
+const char* CommandName(const CommandBody& body);
+
+struct Command {
+  std::string command_id;
+  std::string plan_id;
+  std::optional<uint64_t> expected_version;  // optimistic concurrency on the plan stream
+  Actor actor;
+  Instant issued_at = 0;
+  std::string correlation_id;
+  CommandBody body;
+};
+
+}  // namespace duban::schemas

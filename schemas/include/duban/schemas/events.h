@@ -1,0 +1,274 @@
+// The event catalogue: every fact duban records, as plain structs. This header
+// is the schema's source of truth for field meaning; the byte layout of each
+// (type, version) lives in codec.cc and is frozen by golden-bytes tests.
+//
+// Rules (docs/ARCHITECTURE.md, "Schemas evolve"):
+//  - EventType values are written to disk: never renumber, never reuse a retired one.
+//  - A released (type, version) layout is never edited. A change adds version N+1
+//    and an upcaster from N; the structs below always hold the newest version.
+//  - A type this build does not know is kept in the log and skipped by projections.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "duban/date.h"
+
+namespace duban::schemas {
+
+enum class Role : uint8_t { kSupervisor = 1, kUnit = 2, kAuditor = 3, kSystem = 4 };
+const char* RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view s);
+
+enum class AssignmentRole : uint8_t { kLead = 1, kResponsible = 2 };
+const char* AssignmentRoleName(AssignmentRole r);
+
+struct Actor {
+  std::string id;  // unit name for units, office or person id otherwise
+  Role role = Role::kSystem;
+  std::string name;
+  bool operator==(const Actor&) const = default;
+};
+
+// ---- plan ---------------------------------------------------------------
+struct PlanImported {
+  std::string title, issuer, doc_number;
+  std::string issued_on;  // YYYY-MM-DD or empty
+  int32_t year = 0;
+  std::string source_digest;       // sha256 hex of the imported file
+  std::vector<std::string> units;  // the unit directory in force for this plan
+  bool operator==(const PlanImported&) const = default;
+};
+struct PlanAmended {
+  std::string field, value, reason;
+  bool operator==(const PlanAmended&) const = default;
+};
+struct PlanWithdrawn {
+  std::string reason;
+  bool operator==(const PlanWithdrawn&) const = default;
+};
+
+// ---- task ---------------------------------------------------------------
+struct Deadline {
+  std::string text;        // the words of the plan
+  std::string due_on;      // YYYY-MM-DD, empty when unresolved or recurring-only
+  std::string recurrence;  // e.g. "quarter:1", empty when none
+  bool unresolved = false;
+  std::string calendar_version;
+  bool operator==(const Deadline&) const = default;
+};
+struct TaskAdded {
+  int32_t number = 0;
+  std::vector<std::string> section;
+  std::string title, content;
+  Deadline deadline;
+  bool operator==(const TaskAdded&) const = default;
+};
+struct TaskAmended {
+  int32_t number = 0;
+  std::string field, value, reason;
+  bool operator==(const TaskAmended&) const = default;
+};
+struct TaskCancelled {
+  int32_t number = 0;
+  std::string reason;
+  bool operator==(const TaskCancelled&) const = default;
+};
+struct TaskCompleted {
+  int32_t number = 0;
+  bool operator==(const TaskCompleted&) const = default;
+};
+
+// ---- assignment (task x unit) ------------------------------------------
+struct AssignmentCreated {
+  int32_t task = 0;
+  std::string unit;
+  AssignmentRole role = AssignmentRole::kResponsible;
+  std::string due_on;  // effective due date for this unit, may be empty
+  bool operator==(const AssignmentCreated&) const = default;
+};
+struct AssignmentAccepted {
+  int32_t task = 0;
+  std::string unit;
+  bool operator==(const AssignmentAccepted&) const = default;
+};
+struct AssignmentReturned {
+  int32_t task = 0;
+  std::string unit, reason;
+  bool operator==(const AssignmentReturned&) const = default;
+};
+struct AssignmentReassigned {
+  int32_t task = 0;
+  std::string from_unit, to_unit, reason;
+  bool operator==(const AssignmentReassigned&) const = default;
+};
+// Version history: v1 {task, unit, percent, text}; v2 adds evidence, reporter, contact.
+struct ProgressReported {
+  int32_t task = 0;
+  std::string unit;
+  int32_t percent = 0;
+  std::string text, evidence, reporter, contact;
+  bool operator==(const ProgressReported&) const = default;
+};
+struct CompletionSubmitted {
+  int32_t task = 0;
+  std::string unit, text, evidence;
+  bool operator==(const CompletionSubmitted&) const = default;
+};
+struct CompletionApproved {
+  int32_t task = 0;
+  std::string unit, comment;
+  bool operator==(const CompletionApproved&) const = default;
+};
+struct CompletionRejected {
+  int32_t task = 0;
+  std::string unit, reason;
+  bool operator==(const CompletionRejected&) const = default;
+};
+
+// ---- deadlines ----------------------------------------------------------
+struct ExtensionRequested {
+  int32_t task = 0;
+  std::string unit, new_due_on, reason;
+  bool operator==(const ExtensionRequested&) const = default;
+};
+struct ExtensionGranted {
+  int32_t task = 0;
+  std::string unit, new_due_on;
+  bool operator==(const ExtensionGranted&) const = default;
+};
+struct ExtensionDenied {
+  int32_t task = 0;
+  std::string unit, reason;
+  bool operator==(const ExtensionDenied&) const = default;
+};
+struct DeadlineApproaching {
+  int32_t task = 0;
+  std::string unit, due_on;
+  int32_t working_days_left = 0;
+  bool operator==(const DeadlineApproaching&) const = default;
+};
+struct DeadlineMissed {
+  int32_t task = 0;
+  std::string unit, due_on;
+  bool operator==(const DeadlineMissed&) const = default;
+};
+struct EscalationRaised {
+  int32_t task = 0;
+  std::string unit;
+  int32_t level = 0;
+  std::string step;  // 督促整改 / 通报批评 / 约谈
+  std::vector<std::string> notify;
+  bool operator==(const EscalationRaised&) const = default;
+};
+struct EscalationCleared {
+  int32_t task = 0;
+  std::string unit;
+  int32_t level = 0;
+  std::string reason;
+  bool operator==(const EscalationCleared&) const = default;
+};
+
+// ---- review cycles ------------------------------------------------------
+struct ReviewCycleStarted {
+  std::string cycle_id, scope, kind, due_on;
+  bool operator==(const ReviewCycleStarted&) const = default;
+};
+struct ProgressReportRequested {
+  std::string cycle_id;
+  int32_t task = 0;
+  std::string unit, due_on;
+  bool operator==(const ProgressReportRequested&) const = default;
+};
+struct ReviewCycleClosed {
+  std::string cycle_id;
+  int32_t answered = 0, late = 0, silent = 0;
+  bool operator==(const ReviewCycleClosed&) const = default;
+};
+
+// ---- engine bookkeeping -------------------------------------------------
+// A refused command. Logged (outside any plan's stream) so the command-id
+// index can be rebuilt from the log and a retried command gets the same answer.
+struct CommandRejected {
+  std::string command_type, reason, message;
+  bool operator==(const CommandRejected&) const = default;
+};
+
+// An event type this build cannot decode: kept as bytes, skipped by projections.
+struct UnknownEvent {
+  uint16_t type = 0;
+  uint16_t version = 0;
+  std::string bytes;
+  bool operator==(const UnknownEvent&) const = default;
+};
+
+using EventBody =
+    std::variant<PlanImported, PlanAmended, PlanWithdrawn, TaskAdded, TaskAmended, TaskCancelled,
+                 TaskCompleted, AssignmentCreated, AssignmentAccepted, AssignmentReturned,
+                 AssignmentReassigned, ProgressReported, CompletionSubmitted, CompletionApproved,
+                 CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
+                 DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
+                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, CommandRejected,
+                 UnknownEvent>;
+
+// Stable on-disk type ids. Written to disk: never change a value.
+enum class EventType : uint16_t {
+  kPlanImported = 1,
+  kPlanAmended = 2,
+  kPlanWithdrawn = 3,
+  kTaskAdded = 10,
+  kTaskAmended = 11,
+  kTaskCancelled = 12,
+  kTaskCompleted = 13,
+  kAssignmentCreated = 20,
+  kAssignmentAccepted = 21,
+  kAssignmentReturned = 22,
+  kAssignmentReassigned = 23,
+  kProgressReported = 24,
+  kCompletionSubmitted = 25,
+  kCompletionApproved = 26,
+  kCompletionRejected = 27,
+  kExtensionRequested = 30,
+  kExtensionGranted = 31,
+  kExtensionDenied = 32,
+  kDeadlineApproaching = 33,
+  kDeadlineMissed = 34,
+  kEscalationRaised = 35,
+  kEscalationCleared = 36,
+  kReviewCycleStarted = 40,
+  kProgressReportRequested = 41,
+  kReviewCycleClosed = 42,
+  kCommandRejected = 90,
+};
+
+EventType TypeOf(const EventBody& body);  // REQUIRES: not UnknownEvent
+const char* EventTypeName(uint16_t type);
+// The version this build writes for a type.
+uint16_t CurrentVersion(EventType type);
+
+// The envelope every event travels in.
+struct Event {
+  std::string event_id;  // hex, derived from (command_id, index): deterministic
+  std::string stream;    // plan id; "!rejected" for CommandRejected
+  uint64_t stream_seq = 0;
+  uint16_t type = 0;
+  uint16_t type_version = 0;
+  Instant occurred_at = 0;  // business time (from the command)
+  Instant recorded_at = 0;  // when the engine accepted the command (also from the command)
+  Actor actor;
+  std::string command_id;
+  std::string correlation_id;
+  std::string prev_hash;  // hex sha256 of the previous event of the stream, "" for the first
+  std::string hash;       // hex sha256 over prev_hash and this event's canonical bytes
+  EventBody body;
+};
+
+// Task number of events that concern a task (0 for plan-level events).
+int32_t TaskOf(const EventBody& body);
+// Unit of events that concern an assignment ("" otherwise).
+std::string UnitOf(const EventBody& body);
+
+}  // namespace duban::schemas

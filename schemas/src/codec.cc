@@ -1,0 +1,474 @@
+// Binary and JSON codecs for events and commands (see codec.h for the layout).
+#include "duban/schemas/codec.h"
+
+#include <openssl/evp.h>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <streambuf>
+
+#include "fields.h"
+
+namespace duban::schemas {
+namespace {
+
+using OutAr = cereal::PortableBinaryOutputArchive;
+using InAr = cereal::PortableBinaryInputArchive;
+
+constexpr uint8_t kEnvelopeFormat = 1;
+constexpr uint8_t kCommandFormat = 1;
+
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T>
+struct IsStructVector : std::false_type {};
+template <class T>
+struct IsStructVector<std::vector<T>> : HasFields<T> {};
+
+// ---- binary -----------------------------------------------------------
+template <class V>
+void Write(OutAr& ar, const V& v);
+template <class V>
+void Read(InAr& ar, V& v);
+
+struct BinWriter {
+  OutAr& ar;
+  template <class V>
+  void operator()(const char*, const V& v) const { Write(ar, v); }
+};
+struct BinReader {
+  InAr& ar;
+  template <class V>
+  void operator()(const char*, V& v) const { Read(ar, v); }
+};
+
+template <class V>
+void Write(OutAr& ar, const V& v) {
+  if constexpr (HasFields<V>::value) {
+    Fields(BinWriter{ar}, v);
+  } else if constexpr (IsStructVector<V>::value) {
+    ar(static_cast<uint64_t>(v.size()));
+    for (const auto& x : v) Write(ar, x);
+  } else if constexpr (std::is_enum_v<V>) {
+    ar(static_cast<std::underlying_type_t<V>>(v));
+  } else {
+    ar(v);
+  }
+}
+
+// Bytes left in the input, so a garbage element count cannot make us allocate first.
+struct ViewBuf : std::streambuf {
+  explicit ViewBuf(std::string_view s) {
+    char* p = const_cast<char*>(s.data());
+    setg(p, p, p + s.size());
+  }
+  std::streamsize left() const { return egptr() - gptr(); }
+};
+thread_local const ViewBuf* tl_current_buf = nullptr;
+
+void CheckCount(uint64_t n, size_t min_elem_bytes) {
+  if (tl_current_buf && n > static_cast<uint64_t>(tl_current_buf->left()) / min_elem_bytes)
+    throw cereal::Exception("element count larger than the input");
+}
+
+template <class V>
+void Read(InAr& ar, V& v) {
+  if constexpr (HasFields<V>::value) {
+    Fields(BinReader{ar}, v);
+  } else if constexpr (IsVector<V>::value) {
+    uint64_t n = 0;
+    ar(n);
+    CheckCount(n, 8);
+    v.clear();
+    v.resize(n);
+    for (auto& x : v) Read(ar, x);
+  } else if constexpr (std::is_same_v<V, std::string>) {
+    uint64_t n = 0;
+    ar(n);
+    CheckCount(n, 1);
+    v.resize(n);
+    if (n) ar(cereal::binary_data(v.data(), n));
+  } else if constexpr (std::is_enum_v<V>) {
+    std::underlying_type_t<V> raw{};
+    ar(raw);
+    v = static_cast<V>(raw);
+  } else {
+    ar(v);
+  }
+}
+
+// Strings are written by hand so the reader can bound them (see CheckCount);
+// the layout is the same as cereal's own (u64 size, then bytes).
+template <>
+void Write<std::string>(OutAr& ar, const std::string& s) {
+  ar(static_cast<uint64_t>(s.size()));
+  if (!s.empty()) ar(cereal::binary_data(s.data(), s.size()));
+}
+template <>
+void Write<std::vector<std::string>>(OutAr& ar, const std::vector<std::string>& v) {
+  ar(static_cast<uint64_t>(v.size()));
+  for (const auto& s : v) Write(ar, s);
+}
+
+template <class Fn>
+std::string ToBytes(Fn&& fn) {
+  std::ostringstream os;
+  {
+    OutAr ar(os);
+    fn(ar);
+  }
+  return std::move(os).str();
+}
+
+template <class Fn>
+Status FromBytes(std::string_view bytes, Fn&& fn) {
+  ViewBuf buf(bytes);
+  std::istream is(&buf);
+  const ViewBuf* saved = tl_current_buf;
+  tl_current_buf = &buf;
+  try {
+    InAr ar(is);
+    fn(ar);
+    tl_current_buf = saved;
+    if (buf.left() != 0) return Status::Corruption("trailing bytes after record");
+    return Status::Ok();
+  } catch (const std::exception& ex) {
+    tl_current_buf = saved;
+    return Status::Corruption(std::string("undecodable record: ") + ex.what());
+  }
+}
+
+// ---- type table ---------------------------------------------------------
+template <class T>
+constexpr EventType kTypeOf = EventType{0};
+#define TYPE_OF(T) \
+  template <>      \
+  constexpr EventType kTypeOf<T> = EventType::k##T;
+TYPE_OF(PlanImported) TYPE_OF(PlanAmended) TYPE_OF(PlanWithdrawn) TYPE_OF(TaskAdded)
+TYPE_OF(TaskAmended) TYPE_OF(TaskCancelled) TYPE_OF(TaskCompleted) TYPE_OF(AssignmentCreated)
+TYPE_OF(AssignmentAccepted) TYPE_OF(AssignmentReturned) TYPE_OF(AssignmentReassigned)
+TYPE_OF(ProgressReported) TYPE_OF(CompletionSubmitted) TYPE_OF(CompletionApproved)
+TYPE_OF(CompletionRejected) TYPE_OF(ExtensionRequested) TYPE_OF(ExtensionGranted)
+TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
+TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
+TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
+#undef TYPE_OF
+
+template <class T>
+bool TryDecode(uint16_t type, std::string_view bytes, EventBody* out, Status* st) {
+  if (static_cast<uint16_t>(kTypeOf<T>) != type) return false;
+  T v;
+  *st = FromBytes(bytes, [&](InAr& ar) { Read(ar, v); });
+  if (st->ok()) *out = std::move(v);
+  return true;
+}
+
+template <size_t... I>
+Status DecodeCurrent(uint16_t type, std::string_view bytes, EventBody* out,
+                     std::index_sequence<I...>) {
+  Status st;
+  bool found = (TryDecode<std::variant_alternative_t<I, EventBody>>(type, bytes, out, &st) || ...);
+  (void)found;
+  return st;
+}
+
+// ---- JSON ---------------------------------------------------------------
+using nlohmann::json;
+
+template <class V>
+json ToJson(const V& v);
+
+struct JsonWriter {
+  json& j;
+  template <class V>
+  void operator()(const char* name, const V& v) const { j[name] = ToJson(v); }
+};
+
+template <class V>
+json ToJson(const V& v) {
+  if constexpr (HasFields<V>::value) {
+    json j = json::object();
+    Fields(JsonWriter{j}, v);
+    return j;
+  } else if constexpr (IsVector<V>::value) {
+    json a = json::array();
+    for (const auto& x : v) a.push_back(ToJson(x));
+    return a;
+  } else if constexpr (std::is_same_v<V, Role>) {
+    return RoleName(v);
+  } else if constexpr (std::is_same_v<V, AssignmentRole>) {
+    return AssignmentRoleName(v);
+  } else {
+    return v;
+  }
+}
+
+}  // namespace
+
+// ---- names --------------------------------------------------------------
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kSupervisor: return "supervisor";
+    case Role::kUnit: return "unit";
+    case Role::kAuditor: return "auditor";
+    case Role::kSystem: return "system";
+  }
+  return "unknown";
+}
+std::optional<Role> ParseRole(std::string_view s) {
+  if (s == "supervisor") return Role::kSupervisor;
+  if (s == "unit") return Role::kUnit;
+  if (s == "auditor") return Role::kAuditor;
+  if (s == "system") return Role::kSystem;
+  return std::nullopt;
+}
+const char* AssignmentRoleName(AssignmentRole r) {
+  return r == AssignmentRole::kLead ? "lead" : "responsible";
+}
+
+EventType TypeOf(const EventBody& body) {
+  return std::visit([](const auto& b) { return kTypeOf<std::decay_t<decltype(b)>>; }, body);
+}
+
+const char* EventTypeName(uint16_t type) {
+  switch (static_cast<EventType>(type)) {
+#define NAME(T) \
+  case EventType::k##T: return #T;
+    NAME(PlanImported) NAME(PlanAmended) NAME(PlanWithdrawn) NAME(TaskAdded) NAME(TaskAmended)
+    NAME(TaskCancelled) NAME(TaskCompleted) NAME(AssignmentCreated) NAME(AssignmentAccepted)
+    NAME(AssignmentReturned) NAME(AssignmentReassigned) NAME(ProgressReported)
+    NAME(CompletionSubmitted) NAME(CompletionApproved) NAME(CompletionRejected)
+    NAME(ExtensionRequested) NAME(ExtensionGranted) NAME(ExtensionDenied)
+    NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
+    NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
+    NAME(CommandRejected)
+#undef NAME
+  }
+  return "Unknown";
+}
+
+uint16_t CurrentVersion(EventType type) {
+  switch (type) {
+    case EventType::kProgressReported: return 2;
+    default: return 1;
+  }
+}
+
+int32_t TaskOf(const EventBody& body) {
+  return std::visit(
+      [](const auto& b) -> int32_t {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (requires { b.task; }) return b.task;
+        else if constexpr (requires { b.number; } && !std::is_same_v<T, PlanImported>) return b.number;
+        else return 0;
+      },
+      body);
+}
+
+std::string UnitOf(const EventBody& body) {
+  return std::visit(
+      [](const auto& b) -> std::string {
+        if constexpr (requires { b.unit; }) return b.unit;
+        else if constexpr (requires { b.to_unit; }) return b.to_unit;
+        else return {};
+      },
+      body);
+}
+
+// ---- bodies -------------------------------------------------------------
+std::string EncodeBody(const EventBody& body) {
+  if (const auto* u = std::get_if<UnknownEvent>(&body)) return u->bytes;
+  return ToBytes([&](OutAr& ar) { std::visit([&](const auto& b) { Write(ar, b); }, body); });
+}
+
+Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view bytes) {
+  // Upcasters: old layouts decode into their legacy struct and are lifted.
+  if (type == static_cast<uint16_t>(EventType::kProgressReported) && version == 1) {
+    ProgressReportedV1 v1;
+    Status st = FromBytes(bytes, [&](InAr& ar) { Read(ar, v1); });
+    if (!st.ok()) return st;
+    return EventBody{ProgressReported{v1.task, v1.unit, v1.percent, v1.text, "", "", ""}};
+  }
+  const bool known = std::string_view(EventTypeName(type)) != "Unknown";
+  if (!known || version == 0 || version > CurrentVersion(static_cast<EventType>(type))) {
+    return EventBody{UnknownEvent{type, version, std::string(bytes)}};
+  }
+  EventBody out;
+  Status st = DecodeCurrent(type, bytes, &out,
+                            std::make_index_sequence<std::variant_size_v<EventBody> - 1>{});
+  if (!st.ok()) return st;
+  return out;
+}
+
+// ---- envelope -----------------------------------------------------------
+std::string EncodeEvent(const Event& e) {
+  const std::string body = EncodeBody(e.body);
+  return ToBytes([&](OutAr& ar) {
+    ar(kEnvelopeFormat);
+    Write(ar, e.event_id);
+    Write(ar, e.stream);
+    ar(e.stream_seq, e.type, e.type_version, e.occurred_at, e.recorded_at);
+    Write(ar, e.actor);
+    Write(ar, e.command_id);
+    Write(ar, e.correlation_id);
+    Write(ar, e.prev_hash);
+    Write(ar, e.hash);
+    Write(ar, body);
+  });
+}
+
+Result<Event> DecodeEvent(std::string_view bytes) {
+  Event e;
+  std::string body;
+  uint8_t format = 0;
+  Status st = FromBytes(bytes, [&](InAr& ar) {
+    ar(format);
+    if (format != kEnvelopeFormat) throw cereal::Exception("unknown envelope format");
+    Read(ar, e.event_id);
+    Read(ar, e.stream);
+    ar(e.stream_seq, e.type, e.type_version, e.occurred_at, e.recorded_at);
+    Read(ar, e.actor);
+    Read(ar, e.command_id);
+    Read(ar, e.correlation_id);
+    Read(ar, e.prev_hash);
+    Read(ar, e.hash);
+    Read(ar, body);
+  });
+  if (!st.ok()) return st;
+  auto decoded = DecodeBody(e.type, e.type_version, body);
+  if (!decoded.ok()) return decoded.status();
+  e.body = std::move(decoded).value();
+  return e;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = kHex[md[i] >> 4];
+    out[2 * i + 1] = kHex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string ComputeHash(const Event& e) {
+  // Hash everything but the hash itself; prev_hash is inside, which chains the stream.
+  if (e.hash.empty()) return Sha256Hex(EncodeEvent(e));
+  Event tmp = e;
+  tmp.hash.clear();
+  return Sha256Hex(EncodeEvent(tmp));
+}
+
+std::string DeriveEventId(std::string_view command_id, uint32_t index) {
+  std::string in(command_id);
+  in.push_back('\0');
+  in += std::to_string(index);
+  return Sha256Hex(in).substr(0, 32);
+}
+
+std::string BodyToJson(const EventBody& body) {
+  if (const auto* u = std::get_if<UnknownEvent>(&body)) {
+    return json{{"unknown_type", u->type}, {"version", u->version}, {"bytes", u->bytes.size()}}.dump();
+  }
+  return std::visit([](const auto& b) { return ToJson(b).dump(); }, body);
+}
+
+std::string EventToJson(const Event& e) {
+  json j;
+  j["event_id"] = e.event_id;
+  j["stream"] = e.stream;
+  j["stream_seq"] = e.stream_seq;
+  j["type"] = EventTypeName(e.type);
+  j["type_id"] = e.type;
+  j["type_version"] = e.type_version;
+  j["occurred_at"] = FormatInstant(e.occurred_at);
+  j["recorded_at"] = FormatInstant(e.recorded_at);
+  j["actor"] = ToJson(e.actor);
+  j["command_id"] = e.command_id;
+  if (!e.correlation_id.empty()) j["correlation_id"] = e.correlation_id;
+  j["prev_hash"] = e.prev_hash;
+  j["hash"] = e.hash;
+  j["body"] = json::parse(BodyToJson(e.body));
+  return j.dump();
+}
+
+std::string DescribeBody(const EventBody& body) {
+  if (const auto* u = std::get_if<UnknownEvent>(&body))
+    return "unknown event type " + std::to_string(u->type) + " v" + std::to_string(u->version);
+  json j = json::parse(BodyToJson(body));
+  std::string out;
+  for (auto& [k, v] : j.items()) {
+    if (k == "task" || k == "unit" || k == "number") continue;
+    if (v.is_string() && v.get<std::string>().empty()) continue;
+    if (v.is_array() && v.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+// ---- commands -------------------------------------------------------------
+const char* CommandName(const CommandBody& body) {
+  static const char* kNames[] = {"import_plan", "add_task", "cancel_task", "withdraw_plan",
+                                 "assign", "accept", "return", "reassign", "progress",
+                                 "submit", "approve", "reject", "request_extension",
+                                 "grant_extension", "deny_extension", "fire_timer",
+                                 "start_cycle", "close_cycle"};
+  static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
+  return kNames[body.index()];
+}
+
+namespace {
+template <size_t... I>
+void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequence<I...>) {
+  bool found = ((index == I ? (Read(ar, out->template emplace<I>()), true) : false) || ...);
+  if (!found) throw cereal::Exception("unknown command type");
+}
+}  // namespace
+
+std::string EncodeCommand(const Command& c) {
+  return ToBytes([&](OutAr& ar) {
+    ar(kCommandFormat);
+    Write(ar, c.command_id);
+    Write(ar, c.plan_id);
+    ar(c.expected_version.has_value(), c.expected_version.value_or(0));
+    Write(ar, c.actor);
+    ar(c.issued_at);
+    Write(ar, c.correlation_id);
+    ar(static_cast<uint16_t>(c.body.index()));
+    std::visit([&](const auto& b) { Write(ar, b); }, c.body);
+  });
+}
+
+Result<Command> DecodeCommand(std::string_view bytes) {
+  Command c;
+  Status st = FromBytes(bytes, [&](InAr& ar) {
+    uint8_t format = 0;
+    ar(format);
+    if (format != kCommandFormat) throw cereal::Exception("unknown command format");
+    Read(ar, c.command_id);
+    Read(ar, c.plan_id);
+    bool has_version = false;
+    uint64_t version = 0;
+    ar(has_version, version);
+    if (has_version) c.expected_version = version;
+    Read(ar, c.actor);
+    ar(c.issued_at);
+    Read(ar, c.correlation_id);
+    uint16_t index = 0;
+    ar(index);
+    ReadCommandBody(ar, index, &c.body, std::make_index_sequence<std::variant_size_v<CommandBody>>{});
+  });
+  if (!st.ok()) return st;
+  return c;
+}
+
+}  // namespace duban::schemas

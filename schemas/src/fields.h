@@ -1,0 +1,98 @@
+// Field lists of every event and command struct, in wire order. One list
+// drives the cereal binary layout, JSON output and decoding, so they cannot
+// drift apart. Internal to schemas/. Appending a field to a struct here is a
+// NEW VERSION of its layout: add the old list as a legacy struct and an
+// upcaster in codec.cc, and a golden-bytes test.
+#pragma once
+
+#include "duban/schemas/commands.h"
+#include "duban/schemas/events.h"
+
+namespace duban::schemas {
+
+#define DUBAN_FIELDS(T, ...)                        \
+  template <class F>                                \
+  void Fields(F&& f, T& e) {                        \
+    __VA_ARGS__;                                    \
+  }                                                 \
+  template <class F>                                \
+  void Fields(F&& f, const T& e) {                  \
+    Fields(f, const_cast<T&>(e));                   \
+  }
+#define FLD(name) f(#name, e.name)
+
+DUBAN_FIELDS(Actor, FLD(id), FLD(role), FLD(name))
+DUBAN_FIELDS(Deadline, FLD(text), FLD(due_on), FLD(recurrence), FLD(unresolved), FLD(calendar_version))
+DUBAN_FIELDS(PlanImported, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year),
+             FLD(source_digest), FLD(units))
+DUBAN_FIELDS(PlanAmended, FLD(field), FLD(value), FLD(reason))
+DUBAN_FIELDS(PlanWithdrawn, FLD(reason))
+DUBAN_FIELDS(TaskAdded, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline))
+DUBAN_FIELDS(TaskAmended, FLD(number), FLD(field), FLD(value), FLD(reason))
+DUBAN_FIELDS(TaskCancelled, FLD(number), FLD(reason))
+DUBAN_FIELDS(TaskCompleted, FLD(number))
+DUBAN_FIELDS(AssignmentCreated, FLD(task), FLD(unit), FLD(role), FLD(due_on))
+DUBAN_FIELDS(AssignmentAccepted, FLD(task), FLD(unit))
+DUBAN_FIELDS(AssignmentReturned, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(AssignmentReassigned, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(ProgressReported, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence),
+             FLD(reporter), FLD(contact))
+DUBAN_FIELDS(CompletionSubmitted, FLD(task), FLD(unit), FLD(text), FLD(evidence))
+DUBAN_FIELDS(CompletionApproved, FLD(task), FLD(unit), FLD(comment))
+DUBAN_FIELDS(CompletionRejected, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(ExtensionRequested, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason))
+DUBAN_FIELDS(ExtensionGranted, FLD(task), FLD(unit), FLD(new_due_on))
+DUBAN_FIELDS(ExtensionDenied, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left))
+DUBAN_FIELDS(DeadlineMissed, FLD(task), FLD(unit), FLD(due_on))
+DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify))
+DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
+DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
+DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))
+DUBAN_FIELDS(ReviewCycleClosed, FLD(cycle_id), FLD(answered), FLD(late), FLD(silent))
+DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
+// Only so generic visitors compile; codec.cc never writes or prints these fields.
+DUBAN_FIELDS(UnknownEvent, FLD(type), FLD(version), FLD(bytes))
+
+// Legacy layouts, kept to decode what older builds wrote.
+struct ProgressReportedV1 {
+  int32_t task = 0;
+  std::string unit;
+  int32_t percent = 0;
+  std::string text;
+};
+DUBAN_FIELDS(ProgressReportedV1, FLD(task), FLD(unit), FLD(percent), FLD(text))
+
+// Commands.
+DUBAN_FIELDS(ImportTask, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline),
+             FLD(lead_units), FLD(responsible_units))
+DUBAN_FIELDS(ImportPlan, FLD(plan), FLD(tasks))
+DUBAN_FIELDS(AddTask, FLD(task))
+DUBAN_FIELDS(CancelTask, FLD(task), FLD(reason))
+DUBAN_FIELDS(WithdrawPlan, FLD(reason))
+DUBAN_FIELDS(Assign, FLD(task), FLD(unit), FLD(role))
+DUBAN_FIELDS(Accept, FLD(task), FLD(unit))
+DUBAN_FIELDS(Return, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(Reassign, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(ReportProgress, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence),
+             FLD(reporter), FLD(contact))
+DUBAN_FIELDS(Submit, FLD(task), FLD(unit), FLD(text), FLD(evidence))
+DUBAN_FIELDS(Approve, FLD(task), FLD(unit), FLD(comment))
+DUBAN_FIELDS(Reject, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(RequestExtension, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason))
+DUBAN_FIELDS(GrantExtension, FLD(task), FLD(unit), FLD(new_due_on))
+DUBAN_FIELDS(DenyExtension, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level), FLD(step),
+             FLD(working_days_left), FLD(notify), FLD(cycle_id))
+DUBAN_FIELDS(StartReviewCycle, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on), FLD(unit))
+DUBAN_FIELDS(CloseReviewCycle, FLD(cycle_id))
+
+#undef FLD
+
+template <class T, class = void>
+struct HasFields : std::false_type {};
+template <class T>
+struct HasFields<T, std::void_t<decltype(Fields(std::declval<int (*)(const char*, int&)>(),
+                                                std::declval<T&>()))>> : std::true_type {};
+
+}  // namespace duban::schemas
