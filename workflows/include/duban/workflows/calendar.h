@@ -5,13 +5,23 @@
 // only. A day in a year the calendar does not cover is an error unless the
 // caller opted into the weekends-only fallback, which it must show as a warning.
 //
-// Thread safety: immutable after construction; share freely.
+// Data model (workflows/calendars/cn-mainland.yaml): one entry per State
+// Council notice, in publication order, each with a version (its publication
+// date). The calendar "as of" a version applies the notices up to it, so the
+// schedule that was in force on any date can be rebuilt (e.g. 2020 before and
+// after the Spring Festival extension). Impossible or out-of-place dates in the
+// data are parse errors naming the file and line.
+//
+// Thread safety: immutable after construction (apart from the fallback switch,
+// set before sharing); share freely.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duban/date.h"
 #include "duban/status.h"
@@ -20,23 +30,39 @@ namespace duban::workflows {
 
 class WorkCalendar {
  public:
-  // The calendar compiled into the binary (workflows/calendars/).
+  // The calendar compiled into the binary (workflows/calendars/), latest version.
   static Result<WorkCalendar> Default();
-  // Parses calendar data; errors name `source_name` and the line.
-  static Result<WorkCalendar> Parse(std::string_view text, std::string_view source_name);
+  // The compiled-in calendar as it stood at `version` ("cn-mainland/2019-11-21"
+  // or just "2019-11-21"): notices published after it are not applied.
+  // NotFound when no notice carries that version.
+  static Result<WorkCalendar> DefaultAsOf(std::string_view version);
+  // Parses calendar data; errors name `source_name` and the line. With a
+  // non-empty `as_of`, only notices up to that version are applied.
+  static Result<WorkCalendar> Parse(std::string_view text, std::string_view source_name,
+                                    std::string_view as_of = {});
   static Result<WorkCalendar> LoadFile(const std::string& path);
 
-  // e.g. "cn-mainland/2024-11-12": changes whenever any year's data changes.
+  // e.g. "cn-mainland/2025-11-04": the version of the last notice applied, so
+  // it changes whenever any year's data changes (notices are never edited).
   const std::string& version() const { return version_; }
+  // Every notice version in the data, oldest first (including those after as_of).
+  const std::vector<std::string>& all_versions() const { return all_versions_; }
   bool Covers(int year) const;
+  // Years with a published schedule, ascending.
+  const std::set<int>& covered_years() const { return years_; }
   // When true, days in uncovered years count Monday-Friday as working days.
   void set_weekends_only_fallback(bool on) { weekends_only_fallback_ = on; }
   bool weekends_only_fallback() const { return weekends_only_fallback_; }
+  // True when a computation touching `year` relies on the weekends-only fallback.
+  bool UsesFallback(int year) const { return !Covers(year) && weekends_only_fallback_; }
 
   // Errors (InvalidArgument) when d's year is not covered and no fallback.
   Result<bool> IsWorkingDay(Date d) const;
+  // Name of the holiday d falls in ("春节"), empty when none.
+  std::string HolidayName(Date d) const;
   // The n-th working day after `from` (n >= 1), not counting `from` itself;
   // n == 0 returns `from` when it is a working day, else the next one.
+  // A negative n counts backwards (as SubtractWorkingDays(from, -n)).
   Result<Date> AddWorkingDays(Date from, int n) const;
   // The n-th working day before `from` (n >= 1).
   Result<Date> SubtractWorkingDays(Date from, int n) const;
@@ -46,9 +72,11 @@ class WorkCalendar {
 
  private:
   std::string version_;
+  std::vector<std::string> all_versions_;
   std::set<int> years_;
-  std::set<int64_t> holidays_;       // days since epoch that are rest days though weekdays
-  std::set<int64_t> extra_workdays_; // weekend days that are working days (调休)
+  std::set<int64_t> holidays_;        // rest days named by a notice (weekends included)
+  std::set<int64_t> extra_workdays_;  // weekend days that are working days (调休)
+  std::map<int64_t, std::string> holiday_names_;
   bool weekends_only_fallback_ = false;
 };
 

@@ -2,6 +2,33 @@
 // "印发后20个工作日内", "每季度听取一次") into a due date or a recurrence, given
 // the plan's year and issue date. Pure: no I/O, no clock.
 // Anything not understood is returned unresolved with its text kept, never guessed.
+//
+// Understood (whitespace and line breaks inside a phrase are ignored, full-width
+// digits read as digits, month/day numbers may be Chinese numerals, a leading
+// 于/在/力争/最迟 and a trailing 完成/。 are dropped):
+//   全年 年内 年底前 年底 年末前 本年度内 -> plan year's 12-31
+//   2021年底前 2021年年底前 2021年内 2021年 -> 2021-12-31
+//   [2021年]10月底前 10月底 10月份 十月底前 -> last day of that month
+//   [2021年]10月上旬/中旬/下旬[前] -> 10-10 / 10-20 / 10-31
+//   [2021年]12月10日前 12月10日 12月10号前 2021-12-10 -> that day
+//   上半年 下半年 -> 06-30 / 12-31;  [第]一..四季度[末|内|前], 前三季度 -> quarter end
+//   下一年/次年/明年 + a quarter or half -> the same in plan year + 1
+//   印发后N个工作日内 (also 下发/发布/出台, 之日起) -> N working days after issued_on
+//   印发后N日内 / N天内 -> N calendar days after issued_on
+//   Recurring duties, checkpoints at the end of each period in the plan year:
+//   每月 每季度 每半年 每年 -> 12 / 4 / 2 / 1 checkpoints;  每季度听取一次,
+//   一季度一次, 每年至少1次, 年内至少听取一次, 每年不少于两场 -> times per period;
+//   when the times divide the period (每年至少2次) the checkpoints split it evenly.
+// Unresolved, with a note saying why: ongoing duties with no end (长期坚持,
+// 持续推进, 常态化: deliberately not turned into a year-end date, the office
+// sets one), impossible dates (2024年4月31日前), N月前 (ambiguous), a working-day
+// phrase without issue date or calendar, a due date in a year the calendar
+// does not cover (unless its weekends-only fallback is on; then the note warns),
+// and anything else.
+//
+// Due dates are the calendar dates as stated (10月底前 -> 10-31 even on a
+// Sunday); effective_due_on is that date moved to the next working day by the
+// calendar (WorkCalendar::EffectiveDue) when a calendar is given.
 #pragma once
 
 #include <optional>
@@ -20,14 +47,19 @@ struct Recurrence {
   std::string period;             // "month" | "quarter" | "half_year" | "year"
   int times_per_period = 1;       // "每年至少1次" -> period "year", 1
   std::vector<Date> checkpoints;  // one due date per period within the plan year
+
+  bool operator==(const Recurrence&) const = default;
 };
 
 struct ResolvedDeadline {
   std::string text;                       // the phrase as found, whitespace folded
   std::optional<Date> due_on;             // a single due date
   std::optional<Recurrence> recurrence;   // recurring duty (then due_on is the year's last checkpoint)
-  bool unresolved = true;                 // neither understood
-  std::string calendar_version;           // set when working days were counted
+  bool unresolved = true;                 // neither understood; then due_on and recurrence are empty
+  std::optional<Date> effective_due_on;   // due_on moved off rest days; set when a calendar is given
+  std::string calendar_version;           // set when the calendar was used; "+weekends-only" appended
+                                          // when the fallback counted an uncovered year
+  std::string rule;                       // which rule matched (e.g. "month_end"); for diagnostics
   std::string note;                       // why unresolved, or a warning (e.g. weekends-only)
 };
 
@@ -37,10 +69,15 @@ struct DeadlineContext {
   const WorkCalendar* calendar = nullptr;  // required for working-day phrases
 };
 
+// Resolves a whole phrase (a deadline cell, or what FindDeadlineInText found).
 ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext& ctx);
 
-// Finds a deadline phrase inside task text ("2021年底前将..."), for tasks whose
-// deadline cell is empty. Returns the phrase as it stands in the text.
+// Finds a deadline phrase inside task text ("2021年底前将...", "于9月底前完成",
+// "分管领导一季度听取一次"), for tasks whose deadline cell is empty. Only phrases
+// that mark a deadline in running text count (a bare 全年 or 3月15日 does not).
+// The earliest one wins (the longest at the same place). Returns the phrase as
+// it stands in the text (original bytes, line breaks included), which
+// ResolveDeadline understands.
 std::optional<std::string> FindDeadlineInText(std::string_view content);
 
 }  // namespace duban::workflows

@@ -1,0 +1,90 @@
+// Workflow definitions as data (workflows/definitions/*.yaml): the assignment
+// lifecycle and which role may take each step, reminders before a deadline,
+// the acceptance (签收) and review limits, the escalation ladder after a missed
+// deadline (督促整改 -> 通报批评 -> 约谈) and the review-cycle templates.
+// Loading validates everything (states, roles, numbers, unknown keys) and
+// names the file and line of the first error; a loaded definition is
+// internally consistent, so the engine can rely on it without re-checking.
+//
+// Thread safety: immutable after loading; share freely.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duban/status.h"
+
+namespace duban::workflows {
+
+// Roles the engine knows. Definitions may name only these.
+inline constexpr std::string_view kRoleSupervisor = "supervisor";
+inline constexpr std::string_view kRoleUnit = "unit";
+inline constexpr std::string_view kRoleAuditor = "auditor";
+inline constexpr std::string_view kRoleSystem = "system";
+
+struct LifecycleTransition {
+  std::string action;               // e.g. "accept"
+  std::vector<std::string> from;    // states the action may start from
+  std::optional<std::string> to;    // target state; nullopt: state unchanged
+  std::vector<std::string> roles;   // roles allowed to take it
+};
+
+struct Lifecycle {
+  std::vector<std::string> states;
+  std::string initial;
+  std::vector<std::string> terminal;
+  std::vector<LifecycleTransition> transitions;
+};
+
+// Who an escalation step is told to.
+inline constexpr std::string_view kNotifyUnit = "unit";
+inline constexpr std::string_view kNotifyOffice = "office";
+inline constexpr std::string_view kNotifyUnitLeaders = "unit_leaders";
+
+struct EscalationStep {
+  std::string name;              // 督促整改, 通报批评, 约谈
+  int level = 0;                 // 1, 2, 3 ... strictly increasing along the ladder
+  int delay_working_days = 0;    // after the previous step (the first: after the miss)
+  std::vector<std::string> notify;
+};
+
+struct ReviewCycleTemplate {
+  std::string id;                // "monthly" | "quarterly" | "lookback" | ...
+  std::string name;              // 月度进度调度
+  std::string kind;              // monthly | quarterly | half_year | yearly | lookback | adhoc
+  int reply_working_days = 0;    // units answer within this many working days
+  std::string scope;             // open (open assignments) | all (closed ones too)
+  bool may_reopen = false;       // a look-back may reopen a closed task
+};
+
+struct WorkflowDefinition {
+  std::string name;
+  int version = 0;
+  std::string source;  // where it was loaded from (file name or <embedded>/...)
+  Lifecycle lifecycle;
+  std::vector<int> reminder_working_days_before;  // descending, distinct, > 0
+  int acceptance_working_days = 0;
+  int review_working_days = 0;
+  std::vector<EscalationStep> escalation;          // ascending level
+  std::vector<ReviewCycleTemplate> review_cycles;
+
+  // The definition compiled into the binary (workflows/definitions/default.yaml).
+  static Result<WorkflowDefinition> Default();
+  // Errors are InvalidArgument "source:line: message".
+  static Result<WorkflowDefinition> Parse(std::string_view text, std::string_view source_name);
+  static Result<WorkflowDefinition> LoadFile(const std::string& path);
+
+  const LifecycleTransition* FindTransition(std::string_view action) const;
+  // Ok when `role` may take `action` from `state`; otherwise Rejected with a
+  // reason code: "unknown_action", "role_not_allowed" or "invalid_state".
+  Status CheckStep(std::string_view action, std::string_view role, std::string_view state) const;
+  // The state after `action` (the same state for actions that do not move it).
+  // REQUIRES: CheckStep(action, role, state).ok() for some role.
+  std::string NextState(std::string_view action, std::string_view state) const;
+  bool IsTerminal(std::string_view state) const;
+  const ReviewCycleTemplate* FindReviewCycle(std::string_view id) const;
+};
+
+}  // namespace duban::workflows

@@ -1,0 +1,243 @@
+// WorkCalendar: parsing of the notice-based calendar data and working-day
+// arithmetic. See calendar.h for the data model.
+#include "duban/workflows/calendar.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "embedded.h"
+#include "yaml_util.h"
+
+namespace duban::workflows {
+
+using internal::AsDate;
+using internal::AsInt;
+using internal::CheckKeys;
+using internal::YamlError;
+
+namespace {
+
+// Working-day searches never need to look further than this: the longest run
+// of rest days in any schedule is 9 (2026 Spring Festival). A bound keeps a
+// corrupt calendar from looping forever.
+constexpr int kMaxScanDays = 400 * 10;
+
+std::string StripVersionPrefix(std::string_view v) {
+  auto slash = v.rfind('/');
+  return std::string(slash == std::string_view::npos ? v : v.substr(slash + 1));
+}
+
+}  // namespace
+
+Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view source,
+                                         std::string_view as_of_in) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return YamlError(source, e.mark, "YAML syntax: " + e.msg);
+  }
+  if (!root.IsMap()) return YamlError(source, root, "calendar must be a mapping");
+  if (auto s = CheckKeys(source, root, {"calendar", "notices"}); !s.ok()) return s;
+  const YAML::Node name = root["calendar"];
+  if (!name.IsScalar() || name.Scalar().empty()) {
+    return YamlError(source, root, "missing 'calendar' name");
+  }
+  const YAML::Node notices = root["notices"];
+  if (!notices.IsSequence() || notices.size() == 0) {
+    return YamlError(source, root, "missing 'notices' list");
+  }
+
+  const std::string as_of = StripVersionPrefix(as_of_in);
+  WorkCalendar cal;
+  std::string last_version;
+  std::string applied_version;
+  bool found_as_of = as_of.empty();
+  std::set<int> seen;  // years covered by any notice so far, applied or not
+
+  for (const YAML::Node& n : notices) {
+    if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
+    if (auto s = CheckKeys(source, n, {"version", "source", "covers", "amends", "holidays",
+                                       "workdays"});
+        !s.ok()) {
+      return s;
+    }
+    if (!n["version"]) return YamlError(source, n, "notice without 'version'");
+    auto version_date = AsDate(source, n["version"], "version");
+    if (!version_date.ok()) return version_date.status();
+    const std::string version = version_date->ToString();
+    if (!last_version.empty() && version <= last_version) {
+      return YamlError(source, n["version"],
+                       "notice versions must increase (" + version + " after " + last_version + ")");
+    }
+    last_version = version;
+    cal.all_versions_.push_back(name.Scalar() + "/" + version);
+
+    const bool covers = static_cast<bool>(n["covers"]);
+    const bool amends = static_cast<bool>(n["amends"]);
+    if (covers == amends) {
+      return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
+    }
+    const YAML::Node year_node = covers ? n["covers"] : n["amends"];
+    auto year = AsInt(year_node);
+    if (!year || *year < 1949 || *year > 9999) {
+      return YamlError(source, year_node, "year must be a number such as 2021");
+    }
+    const bool apply = as_of.empty() || version <= as_of;
+    if (version == as_of) found_as_of = true;
+    // Coverage is checked over the whole file, applied or not, so a file that
+    // is wrong stays wrong whatever the as_of.
+    if (covers && seen.count(*year)) {
+      return YamlError(source, year_node, "year " + std::to_string(*year) + " covered twice; use 'amends'");
+    }
+    if (amends && !seen.count(*year)) {
+      return YamlError(source, year_node, "amends year " + std::to_string(*year) + " not covered before");
+    }
+    if (covers) seen.insert(*year);
+    // A notice may reach into the year before (元旦 arrangements that start in
+    // late December); an amendment stays within its year.
+    auto in_place = [&](Date d) { return d.year == *year || (covers && d.year == *year - 1); };
+
+    if (const YAML::Node hs = n["holidays"]) {
+      if (!hs.IsSequence()) return YamlError(source, hs, "'holidays' must be a list");
+      for (const YAML::Node& h : hs) {
+        if (!h.IsMap()) return YamlError(source, h, "a holiday must be {name, from, to}");
+        if (auto s = CheckKeys(source, h, {"name", "from", "to"}); !s.ok()) return s;
+        if (!h["name"] || !h["from"] || !h["to"]) {
+          return YamlError(source, h, "a holiday needs name, from and to");
+        }
+        auto from = AsDate(source, h["from"], "from");
+        if (!from.ok()) return from.status();
+        auto to = AsDate(source, h["to"], "to");
+        if (!to.ok()) return to.status();
+        if (*to < *from || to->ToDays() - from->ToDays() > 31) {
+          return YamlError(source, h, "holiday range " + from->ToString() + ".." + to->ToString() +
+                                          " is reversed or longer than a month");
+        }
+        if (!in_place(*from) || !in_place(*to)) {
+          return YamlError(source, h, "holiday " + from->ToString() + ".." + to->ToString() +
+                                          " is outside the notice's year " + std::to_string(*year));
+        }
+        if (!apply) continue;
+        for (int64_t d = from->ToDays(); d <= to->ToDays(); ++d) {
+          cal.extra_workdays_.erase(d);
+          cal.holidays_.insert(d);
+          cal.holiday_names_[d] = h["name"].Scalar();
+        }
+      }
+    }
+    if (const YAML::Node ws = n["workdays"]) {
+      if (!ws.IsSequence()) return YamlError(source, ws, "'workdays' must be a list");
+      for (const YAML::Node& w : ws) {
+        auto d = AsDate(source, w, "workday");
+        if (!d.ok()) return d.status();
+        if (d->Weekday() < 6) {
+          return YamlError(source, w, "adjusted working day " + d->ToString() +
+                                          " is not a Saturday or Sunday");
+        }
+        if (!in_place(*d)) {
+          return YamlError(source, w, "workday " + d->ToString() + " is outside the notice's year " +
+                                          std::to_string(*year));
+        }
+        if (!apply) continue;
+        cal.holidays_.erase(d->ToDays());
+        cal.holiday_names_.erase(d->ToDays());
+        cal.extra_workdays_.insert(d->ToDays());
+      }
+    }
+    if (apply) {
+      if (covers) cal.years_.insert(*year);
+      applied_version = version;
+    }
+  }
+  if (!found_as_of) {
+    return Status::NotFound(std::string(source) + ": no calendar notice with version '" +
+                            std::string(as_of_in) + "'");
+  }
+  if (applied_version.empty()) {
+    return Status::NotFound(std::string(source) + ": no notice published by " + as_of);
+  }
+  cal.version_ = name.Scalar() + "/" + applied_version;
+  return cal;
+}
+
+Result<WorkCalendar> WorkCalendar::Default() {
+  return Parse(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml");
+}
+
+Result<WorkCalendar> WorkCalendar::DefaultAsOf(std::string_view version) {
+  if (version.empty()) return Status::InvalidArgument("empty calendar version");
+  return Parse(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml",
+               version);
+}
+
+Result<WorkCalendar> WorkCalendar::LoadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open calendar file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+bool WorkCalendar::Covers(int year) const { return years_.count(year) > 0; }
+
+Result<bool> WorkCalendar::IsWorkingDay(Date d) const {
+  if (!Covers(d.year)) {
+    if (!weekends_only_fallback_) {
+      return Status::InvalidArgument("calendar " + version_ + " does not cover " +
+                                     std::to_string(d.year) +
+                                     " (no published schedule); opt in to weekends-only to count "
+                                     "Monday-Friday");
+    }
+    return d.Weekday() <= 5;
+  }
+  const int64_t day = d.ToDays();
+  if (extra_workdays_.count(day)) return true;
+  if (holidays_.count(day)) return false;
+  return d.Weekday() <= 5;
+}
+
+std::string WorkCalendar::HolidayName(Date d) const {
+  auto it = holiday_names_.find(d.ToDays());
+  return it == holiday_names_.end() ? std::string() : it->second;
+}
+
+Result<Date> WorkCalendar::AddWorkingDays(Date from, int n) const {
+  if (n < 0) return SubtractWorkingDays(from, -n);
+  Date d = from;
+  if (n == 0) {
+    for (int i = 0; i < kMaxScanDays; ++i, d = d.AddDays(1)) {
+      auto w = IsWorkingDay(d);
+      if (!w.ok()) return w.status();
+      if (*w) return d;
+    }
+    return Status::InvalidArgument("no working day found after " + from.ToString());
+  }
+  int left = n;
+  for (int i = 0; i < kMaxScanDays + n * 2; ++i) {
+    d = d.AddDays(1);
+    auto w = IsWorkingDay(d);
+    if (!w.ok()) return w.status();
+    if (*w && --left == 0) return d;
+  }
+  return Status::InvalidArgument("working-day count ran away from " + from.ToString());
+}
+
+Result<Date> WorkCalendar::SubtractWorkingDays(Date from, int n) const {
+  if (n <= 0) return AddWorkingDays(from, -n);
+  Date d = from;
+  int left = n;
+  for (int i = 0; i < kMaxScanDays + n * 2; ++i) {
+    d = d.AddDays(-1);
+    auto w = IsWorkingDay(d);
+    if (!w.ok()) return w.status();
+    if (*w && --left == 0) return d;
+  }
+  return Status::InvalidArgument("working-day count ran away from " + from.ToString());
+}
+
+Result<Date> WorkCalendar::EffectiveDue(Date due) const { return AddWorkingDays(due, 0); }
+
+}  // namespace duban::workflows

@@ -1,0 +1,446 @@
+// Deadline phrase rules (see deadline_phrase.h). Phrases are decoded from
+// UTF-8 to wide strings (UTF-32 on Linux) so regular expressions can use
+// Chinese characters in classes; each rule is one whole-phrase pattern and a
+// small handler. FindDeadlineInText uses stricter, text-safe patterns and hands
+// what it finds back to ResolveDeadline, so both stay consistent.
+#include "duban/workflows/deadline_phrase.h"
+
+#include <regex>
+
+#include "duban/workflows/calendar.h"
+
+namespace duban::workflows {
+
+namespace {
+
+static_assert(sizeof(wchar_t) == 4, "wide strings must hold UTF-32 code points");
+
+// ---- UTF-8 <-> wide, with a map back to byte offsets ---------------------
+
+struct Normalized {
+  std::wstring text;
+  std::vector<size_t> byte_begin;  // byte offset in the input of each wide char
+  std::vector<size_t> byte_end;
+};
+
+bool IsSpace(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\v' || c == U'\f' ||
+         c == U'\u3000' || c == U'\u00a0';
+}
+
+// Decodes UTF-8 leniently (an invalid byte becomes U+FFFD), drops whitespace,
+// turns full-width digits into ASCII digits.
+Normalized Normalize(std::string_view s) {
+  Normalized out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t start = i;
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    char32_t c = 0xFFFD;
+    int len = 1;
+    if (b < 0x80) {
+      c = b;
+    } else if ((b >> 5) == 0x6 && i + 1 < s.size()) {
+      c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+      len = 2;
+    } else if ((b >> 4) == 0xE && i + 2 < s.size()) {
+      c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+      len = 3;
+    } else if ((b >> 3) == 0x1E && i + 3 < s.size()) {
+      c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) |
+          (s[i + 3] & 0x3F);
+      len = 4;
+    }
+    i += len;
+    if (IsSpace(c)) continue;
+    if (c >= U'\uFF10' && c <= U'\uFF19') c = U'0' + (c - U'\uFF10');
+    out.text.push_back(static_cast<wchar_t>(c));
+    out.byte_begin.push_back(start);
+    out.byte_end.push_back(i);
+  }
+  return out;
+}
+
+std::string ToUtf8(std::wstring_view w) {
+  std::string out;
+  for (wchar_t wc : w) {
+    auto c = static_cast<char32_t>(wc);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+// ASCII digits or Chinese numerals (一 .. 九百九十九, 两, 〇/零). -1 when neither.
+int ParseNumber(std::wstring_view s) {
+  if (s.empty()) return -1;
+  if (s[0] >= L'0' && s[0] <= L'9') {
+    int v = 0;
+    for (wchar_t c : s) {
+      if (c < L'0' || c > L'9' || v > 100000) return -1;
+      v = v * 10 + (c - L'0');
+    }
+    return v;
+  }
+  static const std::wstring kDigits = L"零一二三四五六七八九";
+  int total = 0, cur = 0;
+  for (wchar_t c : s) {
+    if (c == L'〇') c = L'零';
+    if (c == L'两') c = L'二';
+    auto pos = kDigits.find(c);
+    if (pos != std::wstring::npos) {
+      cur = static_cast<int>(pos);
+    } else if (c == L'十') {
+      total += (cur == 0 ? 1 : cur) * 10;
+      cur = 0;
+    } else if (c == L'百') {
+      total += (cur == 0 ? 1 : cur) * 100;
+      cur = 0;
+    } else {
+      return -1;
+    }
+  }
+  return total + cur;
+}
+
+// ---- rules ----------------------------------------------------------------
+
+// Pieces shared by the patterns. NUM: a number in digits or Chinese numerals.
+#define NUM L"([0-9]{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
+// Optional year prefix: an explicit year (group a), a next-year word (group b),
+// or this-year words (no group).
+#define YEARP L"(?:([0-9]{4})年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年)?"
+#define PERIOD_END L"(?:末|底)?(?:前|内|之前|以内|结束前)?"
+#define ISSUE L"(?:自|从)?(?:本?方案|本?通知|文件|本?要点)?(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
+#define FILLER L"[^，。；、,.;:：()（）0-9零〇一二两三四五六七八九十百]{0,8}?"
+#define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
+
+enum class RuleId {
+  kYearEnd, kExplicitYearEnd, kMonthEnd, kMonthBefore, kMonthPart, kDay, kIsoDay, kHalf, kQuarter,
+  kIssueWorkDays, kIssueDays, kRecurCounted, kRecurBare, kRecurYearInside, kOngoing,
+};
+
+struct Rule {
+  RuleId id;
+  const char* name;
+  std::wregex re;
+};
+
+const std::vector<Rule>& Rules() {
+  static const std::vector<Rule> rules = [] {
+    const auto flags = std::regex::ECMAScript | std::regex::optimize;
+    std::vector<Rule> r;
+    r.push_back({RuleId::kYearEnd, "year_end",
+                 std::wregex(L"(?:全年|年内|年底前|年底之前|年底|年末前|年末|本?年度内|本年内|本年底前|当年内|年内完成)", flags)});
+    r.push_back({RuleId::kExplicitYearEnd, "year_end",
+                 std::wregex(L"([0-9]{4})年(?:年?底前|年?底之前|年?底|年?末前|年?末|度?内|全年|)", flags)});
+    r.push_back({RuleId::kMonthEnd, "month_end",
+                 std::wregex(YEARP NUM L"月(?:份|底|末|(?:份|)(?:底|末)(?:前|之前|以前))?", flags)});
+    r.push_back({RuleId::kMonthBefore, "month_before",
+                 std::wregex(YEARP NUM L"月份?(?:前|之前|以前)", flags)});
+    r.push_back({RuleId::kMonthPart, "month_part",
+                 std::wregex(YEARP NUM L"月(上旬|中旬|下旬)(?:末)?(?:前|之前|以前)?", flags)});
+    r.push_back({RuleId::kDay, "day",
+                 std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前|止|为止)?", flags)});
+    r.push_back({RuleId::kIsoDay, "day",
+                 std::wregex(L"([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:前|之前|以前)?", flags)});
+    r.push_back({RuleId::kHalf, "half_year",
+                 std::wregex(YEARP L"(上|下)半年" PERIOD_END, flags)});
+    r.push_back({RuleId::kQuarter, "quarter",
+                 std::wregex(YEARP L"(前)?第?([1-4一二两三四])(?:个)?季度" PERIOD_END, flags)});
+    r.push_back({RuleId::kIssueWorkDays, "issued_working_days",
+                 std::wregex(ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags)});
+    r.push_back({RuleId::kIssueDays, "issued_days",
+                 std::wregex(ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)?", flags)});
+    r.push_back({RuleId::kRecurCounted, "recurrence",
+                 std::wregex(L"(?:每个?|一)(月|季度|季|半年|年|年度)" FILLER TIMES, flags)});
+    r.push_back({RuleId::kRecurBare, "recurrence",
+                 std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?", flags)});
+    r.push_back({RuleId::kRecurYearInside, "recurrence",
+                 std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
+    r.push_back({RuleId::kOngoing, "ongoing",
+                 std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
+    return r;
+  }();
+  return rules;
+}
+
+// Text-safe patterns: only forms that mark a deadline in running text.
+const std::vector<std::wregex>& TextPatterns() {
+  static const std::vector<std::wregex> pats = [] {
+    const auto flags = std::regex::ECMAScript | std::regex::optimize;
+    return std::vector<std::wregex>{
+        std::wregex(L"[0-9]{4}年(?:年?底|年?末)(?:前|之前)", flags),
+        std::wregex(L"(?:本)?年(?:底|末)(?:前|之前)", flags),
+        std::wregex(YEARP NUM L"月(?:底|末)(?:前|之前|以前)", flags),
+        std::wregex(YEARP NUM L"月(?:上旬|中旬|下旬)(?:前|之前|以前)", flags),
+        std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前)", flags),
+        std::wregex(YEARP L"(?:上|下)半年(?:末|底)?(?:前|内|之前)", flags),
+        std::wregex(YEARP L"(?:前)?第?[1-4一二两三四]季度(?:末|底)?(?:前|内|之前)", flags),
+        std::wregex(L"(?:次年|下一年度?|下年度?|明年|翌年)(?:第?[1-4一二两三四]季度|上半年|下半年)(?:末|底)?", flags),
+        std::wregex(ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags),
+        std::wregex(ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)", flags),
+        std::wregex(L"(?:每个?|一)(?:月|季度|季|半年|年|年度)" FILLER TIMES, flags),
+        std::wregex(L"每(?:个月|月|季度|半年)", flags),
+        std::wregex(L"年内" FILLER TIMES, flags),
+    };
+  }();
+  return pats;
+}
+
+#undef NUM
+#undef YEARP
+#undef PERIOD_END
+#undef ISSUE
+#undef FILLER
+#undef TIMES
+
+// Drops words around the phrase itself: 于/在/力争 before, 完成/。 after.
+std::wstring StripAround(std::wstring s) {
+  static const std::wregex kPrefix(
+      L"^(?:于|在|须于|应于|需于|要在|务必于|力争|争取|最迟|最晚|不晚于|截至|截止到|截止|到|（|\\()+");
+  static const std::wregex kSuffix(
+      L"(?:完成|办结|落实|全部完成|。|；|;|，|,|、|）|\\))+$");
+  for (int i = 0; i < 3; ++i) {
+    std::wstring t = std::regex_replace(s, kPrefix, L"");
+    t = std::regex_replace(t, kSuffix, L"");
+    if (t == s || t.empty()) break;
+    s = std::move(t);
+  }
+  return s;
+}
+
+struct Outcome {
+  std::optional<Date> due;
+  std::optional<Recurrence> recurrence;
+  std::string note;  // non-empty: unresolved with this reason
+};
+
+Outcome Fail(std::string why) { return Outcome{std::nullopt, std::nullopt, std::move(why)}; }
+
+Outcome MakeDate(int y, int m, int d) {
+  if (!Date::IsValid(y, m, d)) {
+    return Fail("impossible date " + std::to_string(y) + "-" + std::to_string(m) + "-" +
+                std::to_string(d) + ": no such day");
+  }
+  return Outcome{Date{y, m, d}, std::nullopt, {}};
+}
+
+Outcome MonthEnd(int y, int m) {
+  if (m < 1 || m > 12) return Fail("no month " + std::to_string(m));
+  return MakeDate(y, m, Date::DaysInMonth(y, m));
+}
+
+// Year from the optional YEARP groups; plan year otherwise. 0 when unknown.
+int YearOf(const std::wsmatch& m, size_t explicit_group, size_t next_group, int plan_year) {
+  if (m[explicit_group].matched) return ParseNumber(m[explicit_group].str());
+  if (m[next_group].matched) return plan_year == 0 ? 0 : plan_year + 1;
+  return plan_year;
+}
+
+Outcome Periodic(const std::wstring& unit_word, int times, int plan_year) {
+  if (plan_year == 0) return Fail("a recurring duty needs the plan year");
+  if (times < 1) return Fail("a recurring duty needs at least one time per period");
+  Recurrence r;
+  int months = 12;
+  if (unit_word == L"月") {
+    r.period = "month";
+    months = 1;
+  } else if (unit_word == L"季度" || unit_word == L"季") {
+    r.period = "quarter";
+    months = 3;
+  } else if (unit_word == L"半年") {
+    r.period = "half_year";
+    months = 6;
+  } else {
+    r.period = "year";
+  }
+  r.times_per_period = times;
+  // Times that divide the period split it evenly (每年2次 -> every half year);
+  // otherwise one checkpoint per period carries the count.
+  int step = (times > 1 && months % times == 0) ? months / times : months;
+  for (int m = step; m <= 12; m += step) {
+    r.checkpoints.push_back(Date{plan_year, m, Date::DaysInMonth(plan_year, m)});
+  }
+  Outcome o;
+  o.due = r.checkpoints.back();
+  o.recurrence = std::move(r);
+  return o;
+}
+
+Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std::string& cal_version,
+              std::string& warning) {
+  const int py = ctx.plan_year;
+  auto need_year = [](int y) { return y == 0 ? Fail("needs the plan year") : Outcome{}; };
+  switch (id) {
+    case RuleId::kYearEnd:
+      if (py == 0) return need_year(py);
+      return MakeDate(py, 12, 31);
+    case RuleId::kExplicitYearEnd:
+      return MakeDate(ParseNumber(m[1].str()), 12, 31);
+    case RuleId::kMonthEnd: {
+      int y = YearOf(m, 1, 2, py);
+      if (y == 0) return need_year(y);
+      return MonthEnd(y, ParseNumber(m[3].str()));
+    }
+    case RuleId::kMonthBefore:
+      // "10月前" reads both as "before October" and "by the end of October".
+      return Fail("N月前 is ambiguous (before that month, or by its end?); the office sets the date");
+    case RuleId::kMonthPart: {
+      int y = YearOf(m, 1, 2, py);
+      if (y == 0) return need_year(y);
+      int month = ParseNumber(m[3].str());
+      if (month < 1 || month > 12) return Fail("no month " + std::to_string(month));
+      const std::wstring part = m[4].str();
+      if (part == L"上旬") return MakeDate(y, month, 10);
+      if (part == L"中旬") return MakeDate(y, month, 20);
+      return MonthEnd(y, month);
+    }
+    case RuleId::kDay: {
+      int y = YearOf(m, 1, 2, py);
+      if (y == 0) return need_year(y);
+      return MakeDate(y, ParseNumber(m[3].str()), ParseNumber(m[4].str()));
+    }
+    case RuleId::kIsoDay:
+      return MakeDate(ParseNumber(m[1].str()), ParseNumber(m[2].str()), ParseNumber(m[3].str()));
+    case RuleId::kHalf: {
+      int y = YearOf(m, 1, 2, py);
+      if (y == 0) return need_year(y);
+      return m[3].str() == L"上" ? MakeDate(y, 6, 30) : MakeDate(y, 12, 31);
+    }
+    case RuleId::kQuarter: {
+      int y = YearOf(m, 1, 2, py);
+      if (y == 0) return need_year(y);
+      int q = ParseNumber(m[4].str());
+      if (q < 1 || q > 4) return Fail("no quarter " + std::to_string(q));
+      return MonthEnd(y, q * 3);
+    }
+    case RuleId::kIssueWorkDays: {
+      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
+      if (!ctx.calendar) return Fail("counts working days but no calendar was given");
+      int n = ParseNumber(m[1].str());
+      if (n < 1) return Fail("needs a positive number of working days");
+      auto d = ctx.calendar->AddWorkingDays(*ctx.issued_on, n);
+      if (!d.ok()) return Fail(d.status().message());
+      cal_version = ctx.calendar->version();
+      if (ctx.calendar->UsesFallback(ctx.issued_on->year) || ctx.calendar->UsesFallback(d->year)) {
+        cal_version += "+weekends-only";
+        warning = "warning: counted Monday-Friday only (weekends-only fallback): calendar " +
+                  ctx.calendar->version() + " has no schedule for that year";
+      }
+      return Outcome{*d, std::nullopt, {}};
+    }
+    case RuleId::kIssueDays: {
+      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
+      int n = ParseNumber(m[1].str());
+      if (n < 1) return Fail("needs a positive number of days");
+      return Outcome{ctx.issued_on->AddDays(n), std::nullopt, {}};
+    }
+    case RuleId::kRecurCounted:
+      return Periodic(m[1].str(), ParseNumber(m[2].str()), py);
+    case RuleId::kRecurBare:
+      return Periodic(m[1].str(), 1, py);
+    case RuleId::kRecurYearInside:
+      return Periodic(L"年", ParseNumber(m[1].str()), py);
+    case RuleId::kOngoing:
+      return Fail("ongoing duty (长期/持续/常态化) has no deadline; the office sets one");
+  }
+  return Fail("not understood");
+}
+
+}  // namespace
+
+ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext& ctx) {
+  ResolvedDeadline out;
+  const Normalized norm = Normalize(phrase);
+  out.text = ToUtf8(norm.text);
+  const std::wstring core = StripAround(norm.text);
+  if (core.empty()) {
+    out.note = "no deadline given";
+    return out;
+  }
+
+  Outcome outcome = Fail("deadline phrase not understood");
+  std::string cal_version, warning;
+  for (const Rule& rule : Rules()) {
+    std::wsmatch m;
+    if (std::regex_match(core, m, rule.re)) {
+      out.rule = rule.name;
+      outcome = Apply(rule.id, m, ctx, cal_version, warning);
+      break;
+    }
+  }
+  if (!outcome.note.empty() || !outcome.due) {
+    out.note = outcome.note.empty() ? "deadline phrase not understood" : outcome.note;
+    return out;
+  }
+
+  // The calendar, when given, must know the due year: a deadline in a year
+  // without a published schedule is an error unless the office opted in to
+  // the weekends-only fallback (then it is a visible warning).
+  if (ctx.calendar) {
+    const WorkCalendar& cal = *ctx.calendar;
+    const Date due = *outcome.due;
+    if (!cal.Covers(due.year) && !cal.weekends_only_fallback()) {
+      out.note = "due " + due.ToString() + " is in " + std::to_string(due.year) +
+                 ", which calendar " + cal.version() +
+                 " does not cover; opt in to weekends-only to count Monday-Friday";
+      return out;
+    }
+    auto eff = cal.EffectiveDue(due);
+    if (!eff.ok()) {
+      out.note = eff.status().message();
+      return out;
+    }
+    out.effective_due_on = *eff;
+    if (cal_version.empty()) {
+      cal_version = cal.version();
+      if (cal.UsesFallback(due.year) || cal.UsesFallback(eff->year)) {
+        cal_version += "+weekends-only";
+        warning = "warning: " + std::to_string(due.year) + " is not covered by calendar " +
+                  cal.version() + "; rest days counted as Saturday-Sunday only (weekends-only fallback)";
+      }
+    }
+    out.calendar_version = cal_version;
+  }
+  out.due_on = outcome.due;
+  out.recurrence = std::move(outcome.recurrence);
+  out.unresolved = false;
+  out.note = warning;
+  return out;
+}
+
+std::optional<std::string> FindDeadlineInText(std::string_view content) {
+  const Normalized norm = Normalize(content);
+  size_t best_pos = std::wstring::npos, best_len = 0;
+  for (const std::wregex& re : TextPatterns()) {
+    std::wsmatch m;
+    if (!std::regex_search(norm.text, m, re)) continue;
+    const auto pos = static_cast<size_t>(m.position(0));
+    const auto len = static_cast<size_t>(m.length(0));
+    if (len == 0) continue;
+    if (pos < best_pos || (pos == best_pos && len > best_len)) {
+      best_pos = pos;
+      best_len = len;
+    }
+  }
+  if (best_pos == std::wstring::npos) return std::nullopt;
+  const size_t b = norm.byte_begin[best_pos];
+  const size_t e = norm.byte_end[best_pos + best_len - 1];
+  return std::string(content.substr(b, e - b));
+}
+
+}  // namespace duban::workflows
