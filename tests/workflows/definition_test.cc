@@ -1,1 +1,145 @@
+// WorkflowDefinition: the compiled-in default follows the sample plans, the
+// lifecycle answers who may do what, and every kind of mistake in a
+// definition file is refused with its file and line.
+#include "duban/workflows/definition.h"
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace duban::workflows {
+namespace {
+
+WorkflowDefinition Def() {
+  auto d = WorkflowDefinition::Default();
+  EXPECT_TRUE(d.ok()) << d.status().ToString();
+  return *d;
+}
+
+TEST(WorkflowDefinition, DefaultHasTheRemindersLimitsAndLadderOfTheSamplePlans) {
+  auto d = Def();
+  EXPECT_EQ(d.name, "default");
+  EXPECT_EQ(d.reminder_working_days_before, (std::vector<int>{10, 3, 1}));
+  EXPECT_EQ(d.acceptance_working_days, 3);
+  EXPECT_EQ(d.review_working_days, 5);
+  ASSERT_EQ(d.escalation.size(), 3u);
+  EXPECT_EQ(d.escalation[0].name, "督促整改");
+  EXPECT_EQ(d.escalation[0].level, 1);
+  EXPECT_EQ(d.escalation[1].name, "通报批评");
+  EXPECT_EQ(d.escalation[1].level, 2);
+  EXPECT_EQ(d.escalation[2].name, "约谈");
+  EXPECT_EQ(d.escalation[2].level, 3);
+  EXPECT_EQ(d.escalation[2].notify, (std::vector<std::string>{"unit", "office", "unit_leaders"}));
+  ASSERT_NE(d.FindReviewCycle("lookback"), nullptr);
+  EXPECT_TRUE(d.FindReviewCycle("lookback")->may_reopen);
+  EXPECT_EQ(d.FindReviewCycle("lookback")->scope, "all");
+  ASSERT_NE(d.FindReviewCycle("quarterly"), nullptr);
+  EXPECT_EQ(d.FindReviewCycle("quarterly")->kind, "quarterly");
+  EXPECT_EQ(d.FindReviewCycle("nope"), nullptr);
+}
+
+TEST(WorkflowDefinition, DefaultFileOnDiskEqualsTheEmbeddedOne) {
+  auto disk = WorkflowDefinition::LoadFile(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  auto d = Def();
+  EXPECT_EQ(disk->lifecycle.transitions.size(), d.lifecycle.transitions.size());
+  EXPECT_EQ(disk->escalation.size(), d.escalation.size());
+}
+
+TEST(WorkflowDefinition, LifecycleSaysWhoMayTakeEachStep) {
+  auto d = Def();
+  EXPECT_TRUE(d.CheckStep("accept", "unit", "assigned").ok());
+  EXPECT_EQ(d.NextState("accept", "assigned"), "accepted");
+  EXPECT_EQ(d.CheckStep("accept", "supervisor", "assigned").reason(), "role_not_allowed");
+  EXPECT_EQ(d.CheckStep("accept", "unit", "completed").reason(), "invalid_state");
+  EXPECT_EQ(d.CheckStep("teleport", "unit", "assigned").reason(), "unknown_action");
+  EXPECT_TRUE(d.CheckStep("approve", "supervisor", "submitted").ok());
+  EXPECT_EQ(d.NextState("approve", "submitted"), "completed");
+  EXPECT_EQ(d.CheckStep("approve", "unit", "submitted").reason(), "role_not_allowed");
+  EXPECT_EQ(d.NextState("reject", "submitted"), "in_progress");
+  EXPECT_TRUE(d.CheckStep("reopen", "supervisor", "completed").ok());
+  // Extensions do not move the state.
+  EXPECT_TRUE(d.CheckStep("request_extension", "unit", "in_progress").ok());
+  EXPECT_EQ(d.NextState("request_extension", "in_progress"), "in_progress");
+  EXPECT_TRUE(d.IsTerminal("completed"));
+  EXPECT_FALSE(d.IsTerminal("submitted"));
+  // Auditors read only.
+  for (const auto& t : d.lifecycle.transitions) {
+    EXPECT_EQ(d.CheckStep(t.action, "auditor", t.from.front()).reason(), "role_not_allowed") << t.action;
+  }
+}
+
+std::string DefaultText() {
+  std::ifstream in(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Replaces the first occurrence; returns the 1-based line of the change.
+std::pair<std::string, int> Mutate(const std::string& from, const std::string& to) {
+  std::string s = DefaultText();
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  int line = 1 + static_cast<int>(std::count(s.begin(), s.begin() + pos, '\n'));
+  s.replace(pos, from.size(), to);
+  return {s, line};
+}
+
+struct BadRow {
+  const char* from;
+  const char* to;
+  const char* message;
+};
+
+class BadDefinition : public ::testing::TestWithParam<BadRow> {};
+
+TEST_P(BadDefinition, IsRefusedNamingFileAndLine) {
+  const BadRow& row = GetParam();
+  auto [text, line] = Mutate(row.from, row.to);
+  auto d = WorkflowDefinition::Parse(text, "wf.yaml");
+  ASSERT_FALSE(d.ok()) << row.to;
+  EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
+  const std::string& msg = d.status().message();
+  EXPECT_EQ(msg.rfind("wf.yaml:" + std::to_string(line) + ":", 0), 0u) << msg;
+  EXPECT_NE(msg.find(row.message), std::string::npos) << msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mistakes, BadDefinition,
+    ::testing::Values(
+        BadRow{"to: accepted,    roles: [unit]}", "to: acepted,    roles: [unit]}", "unknown target state"},
+        BadRow{"roles: [unit]}        # 签收", "roles: [units]}        # 签收", "unknown role"},
+        BadRow{"roles: [unit]}        # 签收", "roles: [auditor]}        # 签收", "read only"},
+        BadRow{"from: [assigned],                          to: accepted",
+               "from: [asigned],                          to: accepted", "unknown state"},
+        BadRow{"{action: submit,  ", "{action: accept,  ", "defined twice"},
+        BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 3, 3]", "listed twice"},
+        BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 0, 1]", "1..250"},
+        BadRow{"acceptance_working_days: 3", "acceptance_working_days: three", "whole number"},
+        BadRow{"{name: 通报批评, level: 2", "{name: 通报批评, level: 1", "levels must increase"},
+        BadRow{"level: 2, delay_working_days: 5", "level: 2, delay_working_days: -5", "whole number"},
+        BadRow{"notify: [unit, office]}", "notify: [unit, mayor]}", "unknown recipient"},
+        BadRow{"kind: quarterly", "kind: weekly", "unknown cycle kind"},
+        BadRow{"scope: all, may_reopen: true", "scope: open, may_reopen: true", "needs scope 'all'"},
+        BadRow{"review_working_days: 5", "review_workdays: 5", "unknown key"},
+        BadRow{"initial: assigned", "initial: draft", "not in states"},
+        BadRow{"from: [submitted],                         to: completed",
+               "from: [completed],                         to: completed", "terminal state"}));
+
+TEST(WorkflowDefinition, SyntaxErrorNamesTheLine) {
+  auto d = WorkflowDefinition::Parse("name: x\nversion: 1\nlifecycle: [\n", "wf.yaml");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("wf.yaml:"), std::string::npos);
+  EXPECT_NE(d.status().message().find("YAML syntax"), std::string::npos);
+}
+
+TEST(WorkflowDefinition, MissingFileIsAnIOError) {
+  auto d = WorkflowDefinition::LoadFile("/nonexistent/wf.yaml");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Status::Code::kIOError);
+}
+
+}  // namespace
+}  // namespace duban::workflows

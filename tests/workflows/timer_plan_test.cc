@@ -1,1 +1,90 @@
+// PlanDeadlineTimers: reminders, the missed day and each escalation step land
+// on the working days the definition and calendar say, deterministically.
+#include "duban/workflows/timer_plan.h"
+
 #include <gtest/gtest.h>
+
+#include "duban/workflows/calendar.h"
+#include "duban/workflows/definition.h"
+#include "test_util.h"
+
+namespace duban::workflows {
+
+void PrintTo(const PlannedTimer& t, std::ostream* os) {
+  *os << TimerKindName(t.kind) << "@" << t.fire_on.ToString() << " level=" << t.level
+      << " step=" << t.step << " before=" << t.days_before;
+}
+
+namespace {
+
+Date D(std::string_view s) { return *Date::Parse(s); }
+
+struct Fixture {
+  WorkCalendar cal = *WorkCalendar::Default();
+  WorkflowDefinition def = *WorkflowDefinition::Default();
+};
+
+TEST(PlanDeadlineTimers, RemindersMissedAndLadderOnWorkingDays) {
+  Fixture f;
+  // 2021-09-30 (Thursday) is due; 国庆 follows.
+  auto timers = PlanDeadlineTimers(D("2021-09-30"), f.def, f.cal);
+  ASSERT_TRUE(timers.ok()) << timers.status().ToString();
+  std::vector<PlannedTimer> want = {
+      // 10 working days back counts Saturday 09-18 and Sunday 09-26, skips 中秋.
+      {TimerKind::kReminder, D("2021-09-16"), 0, "", 10},
+      {TimerKind::kReminder, D("2021-09-27"), 0, "", 3},
+      {TimerKind::kReminder, D("2021-09-29"), 0, "", 1},
+      // The first working day after the due date is after 国庆.
+      {TimerKind::kMissed, D("2021-10-08"), 0, "", 0},
+      {TimerKind::kEscalation, D("2021-10-09"), 1, "督促整改", 0},   // working Saturday
+      {TimerKind::kEscalation, D("2021-10-15"), 2, "通报批评", 0},   // +5 working days
+      {TimerKind::kEscalation, D("2021-10-29"), 3, "约谈", 0},       // +10 working days
+  };
+  EXPECT_EQ(*timers, want);
+}
+
+TEST(PlanDeadlineTimers, SameInputsGiveTheSameTimers) {
+  Fixture f;
+  auto a = PlanDeadlineTimers(D("2021-12-31"), f.def, f.cal);
+  auto b = PlanDeadlineTimers(D("2021-12-31"), f.def, f.cal);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, *b);
+  // Year boundary: missed on the first working day of 2022 (元旦 runs to 01-03).
+  EXPECT_EQ((*a)[3].kind, TimerKind::kMissed);
+  EXPECT_EQ((*a)[3].fire_on, D("2022-01-04"));
+}
+
+TEST(PlanDeadlineTimers, ZeroDelayStepFiresWithTheMissedTimerAndSortsAfterIt) {
+  Fixture f;
+  f.def.escalation[0].delay_working_days = 0;
+  auto t = PlanDeadlineTimers(D("2021-11-10"), f.def, f.cal);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)[3].kind, TimerKind::kMissed);
+  EXPECT_EQ((*t)[4].kind, TimerKind::kEscalation);
+  EXPECT_EQ((*t)[3].fire_on, (*t)[4].fire_on);
+  EXPECT_EQ((*t)[3].fire_on, D("2021-11-11"));
+}
+
+TEST(PlanDeadlineTimers, UncoveredYearIsAnErrorUnlessWeekendsOnly) {
+  Fixture f;
+  EXPECT_FALSE(PlanDeadlineTimers(D("2026-12-31"), f.def, f.cal).ok());  // ladder runs into 2027
+  f.cal.set_weekends_only_fallback(true);
+  auto t = PlanDeadlineTimers(D("2026-12-31"), f.def, f.cal);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)[3].fire_on, D("2027-01-01"));  // a Friday; 2027 holidays unknown
+}
+
+TEST(AcceptanceAndReviewDue, CountWorkingDaysFromTheEvent) {
+  Fixture f;
+  EXPECT_EQ(*AcceptanceDue(D("2021-09-29"), f.def, f.cal), D("2021-10-09"));  // 30th, 10-08, 10-09
+  EXPECT_EQ(*ReviewDue(D("2021-02-09"), f.def, f.cal), D("2021-02-22"));
+}
+
+TEST(TimerKindName, NamesEachKind) {
+  EXPECT_EQ(TimerKindName(TimerKind::kReminder), "reminder");
+  EXPECT_EQ(TimerKindName(TimerKind::kMissed), "missed");
+  EXPECT_EQ(TimerKindName(TimerKind::kEscalation), "escalation");
+}
+
+}  // namespace
+}  // namespace duban::workflows

@@ -124,7 +124,9 @@ int ParseNumber(std::wstring_view s) {
 // or this-year words (no group).
 #define YEARP L"(?:([0-9]{4})年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年)?"
 #define PERIOD_END L"(?:末|底)?(?:前|内|之前|以内|结束前)?"
-#define ISSUE L"(?:自|从)?(?:本?方案|本?通知|文件|本?要点)?(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
+#define ISSUE L"(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
+// Whole phrases may name the document first ("工作要点印发后...", "自本方案印发之日起...").
+#define DOC L"(?:自|从)?[^，。；、,.;:：0-9]{0,8}?"
 #define FILLER L"[^，。；、,.;:：()（）0-9零〇一二两三四五六七八九十百]{0,8}?"
 #define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
 
@@ -162,9 +164,9 @@ const std::vector<Rule>& Rules() {
     r.push_back({RuleId::kQuarter, "quarter",
                  std::wregex(YEARP L"(前)?第?([1-4一二两三四])(?:个)?季度" PERIOD_END, flags)});
     r.push_back({RuleId::kIssueWorkDays, "issued_working_days",
-                 std::wregex(ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags)});
+                 std::wregex(DOC ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kIssueDays, "issued_days",
-                 std::wregex(ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)?", flags)});
+                 std::wregex(DOC ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kRecurCounted, "recurrence",
                  std::wregex(L"(?:每个?|一)(月|季度|季|半年|年|年度)" FILLER TIMES, flags)});
     r.push_back({RuleId::kRecurBare, "recurrence",
@@ -205,6 +207,7 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef YEARP
 #undef PERIOD_END
 #undef ISSUE
+#undef DOC
 #undef FILLER
 #undef TIMES
 
