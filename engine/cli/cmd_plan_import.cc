@@ -1,0 +1,112 @@
+// `duban plan import FILE [--dry-run] [--json] [--units FILE] [--new-version]`:
+// parses a published division plan and either shows the parse (dry run:
+// JSON or a readable preview, nothing written) or hands it to the engine.
+// Exit codes: 0 ok, 1 the file could not be read or yielded no task, 2 usage.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli_import_hook.h"
+#include "cli_registry.h"
+#include "duban/plan_import/plan_parser.h"
+#include "duban/plan_import/unit_directory.h"
+
+namespace duban::cli {
+
+namespace {
+
+struct PlanImportArgs {
+  std::string file;
+  std::string units;
+  bool dry_run = false;
+  bool json = false;
+  bool new_version = false;
+  int year = 0;
+};
+
+int RunPlanImport(Globals& g, const PlanImportArgs& a) {
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) {
+    std::cerr << "duban plan import: cannot read " << a.file << "\n";
+    return kExitRejected;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    std::cerr << "duban plan import: error reading " << a.file << "\n";
+    return kExitRejected;
+  }
+  const std::string bytes = ss.str();
+
+  // The unit directory: --units FILE, else the shipped directory whose
+  // place name appears at the head of the plan, else an empty one.
+  plan_import::UnitDirectory dir;
+  if (!a.units.empty()) {
+    auto loaded = plan_import::UnitDirectory::LoadFile(a.units);
+    if (!loaded.ok()) {
+      std::cerr << "duban plan import: " << loaded.status().message() << "\n";
+      return kExitUsage;
+    }
+    dir = std::move(loaded).value();
+  } else if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) {
+    dir = std::move(*chosen);
+  } else {
+    std::cerr << "duban plan import: no unit directory matches this plan; every unit will be "
+                 "reported unknown (pass --units FILE)\n";
+  }
+
+  plan_import::ParseOptions opts;
+  opts.default_year = a.year;
+  const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
+  const bool json = a.json || g.json;
+  if (plan.tasks.empty()) {
+    // Nothing importable: show why, on stderr, in the requested shape on stdout.
+    if (json) std::cout << plan_import::ParsedPlanToJson(plan);
+    std::cerr << "duban plan import: no task found in " << a.file << "\n";
+    for (const auto& p : plan.problems) {
+      std::cerr << "  " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
+                << p.message << "\n";
+    }
+    return kExitRejected;
+  }
+  if (a.dry_run) {
+    std::cout << (json ? plan_import::ParsedPlanToJson(plan) : plan_import::RenderPreview(plan));
+    return kExitOk;
+  }
+#ifdef DUBAN_HAVE_ENGINE_IMPORT
+  return ImportParsedPlan(g, plan, a.new_version);
+#else
+  std::cerr << "duban plan import: writing to the engine is not yet wired; use --dry-run\n";
+  return kExitRejected;
+#endif
+}
+
+void AddPlanImportCommands(CLI::App& app, Globals& g) {
+  // `plan` may already exist (other plan subcommands); reuse it.
+  CLI::App* plan = nullptr;
+  try {
+    plan = app.get_subcommand("plan");
+  } catch (const CLI::OptionNotFound&) {
+    plan = app.add_subcommand("plan", "plans: import, show");
+    plan->require_subcommand(1);
+  }
+  auto args = std::make_shared<PlanImportArgs>();
+  CLI::App* imp = plan->add_subcommand("import", "import a published division plan (text export, CSV, TSV)");
+  imp->add_option("file", args->file, "the plan file")->required();
+  imp->add_flag("--dry-run", args->dry_run, "parse and show the result; write nothing");
+  imp->add_flag("--json", args->json, "print the parse as JSON (with --dry-run)");
+  imp->add_option("--units", args->units,
+                  "unit directory YAML (default: the shipped directory matching the plan's place name)");
+  imp->add_flag("--new-version", args->new_version, "import again as a new version of the same plan");
+  imp->add_option("--year", args->year, "plan year when the file names none");
+  imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });
+}
+
+}  // namespace
+
+DUBAN_REGISTER_COMMANDS(20, &AddPlanImportCommands);
+
+}  // namespace duban::cli

@@ -1,0 +1,28 @@
+// Bridge to the deadline-phrase rules of duban_workflows. When the importer is
+// built without that library (it is linked only if the target exists) the
+// bridge degrades: due dates stay empty and only a conservative finder for
+// phrases inside task text remains. Internal to plan_import; never throws.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "duban/date.h"
+
+namespace duban::plan_import {
+
+// True when deadline phrases can be resolved to dates in this build.
+bool CanResolveDeadlines();
+
+struct DueResult {
+  std::optional<Date> due_on;
+  bool understood = false;
+  std::string note;
+};
+DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on);
+
+// A deadline phrase inside task text ("2021年底前将..."), or nullopt.
+std::optional<std::string> FindDeadlinePhrase(std::string_view content);
+
+}  // namespace duban::plan_import

@@ -1,0 +1,87 @@
+// The plan importer's parser: turns a published division plan (分工方案,
+// 任务分解表, 工作台账) as offices have it — the text export of the plan's
+// table (tab-indented cells, one or several per line) or CSV/TSV with a
+// header row — into the plan's metadata and its numbered tasks, each with
+// its section path, lead and responsible units and deadline text.
+//
+// Guarantees:
+// - Pure: no I/O, no clock. ParsePlan never throws and never crashes, on any
+//   bytes (invalid UTF-8, NULs, huge lines); it always returns a ParsedPlan.
+// - Tasks are in document order. Nothing is invented: a unit the directory
+//   does not know is kept in the task (so the office sees it) and reported as
+//   a problem; a deadline phrase that cannot be resolved keeps its text with
+//   due_on empty.
+// - Every problem carries the 1-based line of the input it is about (0 when
+//   it is about the whole file), so the office can fix the file and retry.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duban/date.h"
+#include "duban/plan_import/unit_directory.h"
+
+namespace duban::plan_import {
+
+struct PlanMeta {
+  std::string title;       // "2021年宜春市政务公开工作要点任务分解表"
+  std::string issuer;      // issuing office, "" when the file does not say
+  std::string doc_number;  // "珠高办〔2021〕50号", "" when absent
+  std::optional<Date> issued_on;
+  int year = 0;            // the plan year; 0 when nothing names one
+};
+
+struct TaskDeadline {
+  std::string text;              // as written ("10月底前", "2021年12月10日前"), "" if none
+  std::optional<Date> due_on;    // resolved by duban_workflows when linked
+};
+
+struct ParsedTask {
+  int number = 0;                    // the plan's own number
+  std::vector<std::string> section;  // outermost first: ["一、…", "（一）…"]
+  std::string title;                 // the title column, else the first sentence
+  std::string content;               // the full task text, number removed
+  std::vector<std::string> lead_units;         // 牵头单位
+  std::vector<std::string> responsible_units;  // 责任单位 / 落实单位
+  TaskDeadline deadline;
+  int source_line = 0;               // 1-based line where the task starts
+};
+
+struct Problem {
+  int line = 0;          // 1-based; 0 for the file as a whole
+  std::string message;
+};
+
+struct ParsedPlan {
+  PlanMeta plan;
+  std::vector<ParsedTask> tasks;
+  std::vector<Problem> problems;
+  std::vector<std::string> unknown_units;  // each once, in order of first use
+  std::string format;                      // "text" | "csv" | "tsv"
+};
+
+struct ParseOptions {
+  // Used when the file names no year (e.g. a CSV with no title row).
+  int default_year = 0;
+  // Resolve deadline phrases to dates (needs duban_workflows; off -> due_on empty).
+  bool resolve_deadlines = true;
+  // When the file has no deadline column, look for a phrase in the task text.
+  bool deadline_from_text = true;
+};
+
+ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts);
+
+// {"plan": {"title","issuer","doc_number","issued_on","year"},
+//  "tasks": [{"number","section","title","content","lead_units",
+//             "responsible_units","deadline": {"text","due_on"}}],
+//  "problems": [{"line","message"}]}
+// issued_on / due_on are "YYYY-MM-DD" or null; issuer/doc_number "" when absent.
+std::string ParsedPlanToJson(const ParsedPlan& plan);
+
+// A readable preview: the plan's metadata, the task table as parsed and
+// every problem with its line number.
+std::string RenderPreview(const ParsedPlan& plan);
+
+}  // namespace duban::plan_import

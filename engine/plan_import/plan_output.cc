@@ -1,0 +1,109 @@
+// ParsedPlanToJson and RenderPreview: the two ways a parse is shown.
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "duban/plan_import/plan_parser.h"
+#include "text_util.h"
+
+namespace duban::plan_import {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+// Pads to `width` display columns (CJK counts two).
+std::string Pad(const std::string& s, size_t width) {
+  size_t cols = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    const char32_t c = text::Next(s, i);
+    cols += (c >= 0x1100 && c != 0x2026) ? 2 : 1;
+  }
+  std::string out = s;
+  if (cols < width) out.append(width - cols, ' ');
+  return out;
+}
+
+}  // namespace
+
+std::string ParsedPlanToJson(const ParsedPlan& p) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  ordered_json plan;
+  plan["title"] = p.plan.title;
+  plan["issuer"] = p.plan.issuer;
+  plan["doc_number"] = p.plan.doc_number;
+  plan["issued_on"] = p.plan.issued_on ? ordered_json(p.plan.issued_on->ToString()) : ordered_json(nullptr);
+  plan["year"] = p.plan.year;
+  j["plan"] = std::move(plan);
+  ordered_json tasks = ordered_json::array();
+  for (const auto& t : p.tasks) {
+    ordered_json jt;
+    jt["number"] = t.number;
+    jt["section"] = t.section;
+    jt["title"] = t.title;
+    jt["content"] = t.content;
+    jt["lead_units"] = t.lead_units;
+    jt["responsible_units"] = t.responsible_units;
+    jt["deadline"] = {{"text", t.deadline.text},
+                      {"due_on", t.deadline.due_on ? ordered_json(t.deadline.due_on->ToString())
+                                                   : ordered_json(nullptr)}};
+    tasks.push_back(std::move(jt));
+  }
+  j["tasks"] = std::move(tasks);
+  ordered_json problems = ordered_json::array();
+  for (const auto& pr : p.problems) problems.push_back({{"line", pr.line}, {"message", pr.message}});
+  j["problems"] = std::move(problems);
+  // Input is cleaned to valid UTF-8, so dump cannot throw; replace anyway.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string RenderPreview(const ParsedPlan& p) {
+  std::ostringstream o;
+  o << "Plan:       " << (p.plan.title.empty() ? "(no title)" : p.plan.title) << "\n";
+  if (!p.plan.issuer.empty()) o << "Issuer:     " << p.plan.issuer << "\n";
+  if (!p.plan.doc_number.empty()) o << "Doc number: " << p.plan.doc_number << "\n";
+  if (p.plan.issued_on) o << "Issued on:  " << p.plan.issued_on->ToString() << "\n";
+  o << "Year:       " << (p.plan.year ? std::to_string(p.plan.year) : "(unknown)") << "\n";
+  o << "Format:     " << p.format << ", " << p.tasks.size() << " tasks, " << p.problems.size()
+    << " problems\n\n";
+  std::vector<std::string> last_section;
+  for (const auto& t : p.tasks) {
+    if (t.section != last_section) {
+      for (size_t k = 0; k < t.section.size(); ++k) {
+        if (k < last_section.size() && last_section[k] == t.section[k]) continue;
+        o << std::string(2 * k, ' ') << t.section[k] << "\n";
+      }
+      last_section = t.section;
+    }
+    const std::string indent(2 * t.section.size(), ' ');
+    o << indent << Pad(std::to_string(t.number) + ".", 4) << t.title << "\n";
+    const std::string sub = indent + "    ";
+    if (!t.lead_units.empty()) o << sub << "牵头: " << Join(t.lead_units, "、") << "\n";
+    if (!t.responsible_units.empty()) o << sub << "责任: " << Join(t.responsible_units, "、") << "\n";
+    if (!t.deadline.text.empty()) {
+      o << sub << "时限: " << t.deadline.text;
+      if (t.deadline.due_on) o << " (" << t.deadline.due_on->ToString() << ")";
+      o << "\n";
+    }
+    o << sub << "line " << t.source_line << "\n";
+  }
+  if (!p.problems.empty()) {
+    o << "\nProblems (" << p.problems.size() << "):\n";
+    for (const auto& pr : p.problems) {
+      o << "  " << (pr.line ? "line " + std::to_string(pr.line) : std::string("file")) << ": " << pr.message
+        << "\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace duban::plan_import

@@ -1,0 +1,356 @@
+#include "text_util.h"
+
+namespace duban::plan_import::text {
+
+char32_t Next(std::string_view s, size_t& i) {
+  const unsigned char c0 = static_cast<unsigned char>(s[i]);
+  if (c0 < 0x80) {
+    ++i;
+    return c0;
+  }
+  int len = 0;
+  char32_t cp = 0;
+  if ((c0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c0 & 0x1F;
+  } else if ((c0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c0 & 0x0F;
+  } else if ((c0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c0 & 0x07;
+  } else {
+    ++i;
+    return 0xFFFD;
+  }
+  if (i + len > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  for (int k = 1; k < len; ++k) {
+    const unsigned char ck = static_cast<unsigned char>(s[i + k]);
+    if ((ck & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (ck & 0x3F);
+  }
+  // Overlong forms, surrogates and out-of-range values are invalid.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
+  i += len;
+  return cp;
+}
+
+void Append(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+bool IsValidUtf8(std::string_view bytes) {
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const size_t before = i;
+    const char32_t c = Next(bytes, i);
+    if (c == 0xFFFD) {
+      // A literal U+FFFD is three bytes; a decoding error advances by one.
+      if (i - before != 3) return false;
+    }
+  }
+  return true;
+}
+
+std::string Clean(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < bytes.size()) {
+    const char32_t c = Next(bytes, i);
+    if (c == '\r') {
+      if (i < bytes.size() && bytes[i] == '\n') ++i;
+      out.push_back('\n');
+    } else if (c == '\t' || c == '\n') {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7F || c == 0xFEFF || c == 0x200B) {
+      // drop NULs, other controls, stray BOMs and zero-width spaces
+    } else if (c == 0x2028 || c == 0x2029 || c == 0x0B || c == 0x0C) {
+      out.push_back('\n');
+    } else {
+      Append(out, c);
+    }
+  }
+  return out;
+}
+
+bool IsSpace(char32_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0 ||
+         c == 0x2002 || c == 0x2003 || c == 0x2009;
+}
+
+std::string Trim(std::string_view s) {
+  size_t begin = 0;
+  size_t end = s.size();
+  // find first non-space
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t at = i;
+    if (!IsSpace(Next(s, i))) {
+      begin = at;
+      break;
+    }
+    begin = i;
+  }
+  if (begin >= s.size()) return {};
+  // find the end of the last non-space
+  i = begin;
+  end = begin;
+  while (i < s.size()) {
+    const char32_t c = Next(s, i);
+    if (!IsSpace(c)) end = i;
+  }
+  return std::string(s.substr(begin, end - begin));
+}
+
+std::string StripSpaces(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t at = i;
+    const char32_t c = Next(s, i);
+    if (!IsSpace(c)) out.append(s.substr(at, i - at));
+  }
+  return out;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(0, p.size()) == p;
+}
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    Next(s, i);
+    ++n;
+  }
+  return n;
+}
+
+std::string Prefix(std::string_view s, size_t n) {
+  size_t i = 0;
+  for (size_t k = 0; k < n && i < s.size(); ++k) Next(s, i);
+  return std::string(s.substr(0, i));
+}
+
+std::string NormalizeKey(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    char32_t c = Next(s, i);
+    if (IsSpace(c)) continue;
+    switch (c) {
+      case '(': c = 0xFF08; break;   // （
+      case ')': c = 0xFF09; break;   // ）
+      case ',': c = 0xFF0C; break;   // ，
+      case ';': c = 0xFF1B; break;   // ；
+      case ':': c = 0xFF1A; break;   // ：
+      case 0x3014: c = 0xFF08; break;  // 〔
+      case 0x3015: c = 0xFF09; break;  // 〕
+      default: break;
+    }
+    Append(out, c);
+  }
+  return out;
+}
+
+namespace {
+
+bool IsBlockTag(std::string_view name) {
+  static constexpr std::string_view kBlock[] = {"p", "br", "div", "li", "tr", "td", "th",
+                                                "ul", "ol", "table", "h1", "h2", "h3", "h4"};
+  std::string lower;
+  for (char c : name) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  for (auto b : kBlock)
+    if (lower == b) return true;
+  return false;
+}
+
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
+std::string StripMarkup(std::string_view line) {
+  if (line.find('<') == std::string_view::npos && line.find('&') == std::string_view::npos &&
+      line.find("[bookmark") == std::string_view::npos)
+    return std::string(line);
+  std::string out;
+  out.reserve(line.size());
+  size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '<') {
+      size_t j = i + 1;
+      if (j < line.size() && line[j] == '/') ++j;
+      const size_t name_begin = j;
+      while (j < line.size() && (IsAsciiAlpha(line[j]) || (j > name_begin && line[j] >= '0' && line[j] <= '9'))) ++j;
+      const std::string_view name = line.substr(name_begin, j - name_begin);
+      const size_t close = line.find('>', j);
+      if (!name.empty() && close != std::string_view::npos && close - i < 400 &&
+          line.substr(j, close - j).find('<') == std::string_view::npos) {
+        if (IsBlockTag(name)) out.push_back('\n');
+        i = close + 1;
+        continue;
+      }
+    } else if (c == '&') {
+      static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
+          {"&nbsp;", " "}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
+          {"&#39;", "'"}, {"&apos;", "'"}};
+      bool done = false;
+      for (auto [e, r] : kEntities) {
+        if (line.substr(i, e.size()) == e) {
+          out.append(r);
+          i += e.size();
+          done = true;
+          break;
+        }
+      }
+      if (done) continue;
+      if (i + 2 < line.size() && line[i + 1] == '#') {
+        size_t j = i + 2;
+        uint32_t v = 0;
+        int n = 0;
+        while (j < line.size() && line[j] >= '0' && line[j] <= '9' && n < 7) {
+          v = v * 10 + static_cast<uint32_t>(line[j] - '0');
+          ++j;
+          ++n;
+        }
+        if (n > 0 && j < line.size() && line[j] == ';' && v >= 0x20 && v <= 0x10FFFF &&
+            !(v >= 0xD800 && v <= 0xDFFF)) {
+          Append(out, v);
+          i = j + 1;
+          continue;
+        }
+      }
+    } else if (c == '[' && line.substr(i, 9) == "[bookmark") {
+      const size_t close = line.find(']', i);
+      if (close != std::string_view::npos) {
+        i = close + 1;
+        continue;
+      }
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
+namespace {
+int ChineseDigit(char32_t c) {
+  switch (c) {
+    case U'〇': case U'零': case U'○': return 0;
+    case U'一': return 1;
+    case U'二': case U'两': return 2;
+    case U'三': return 3;
+    case U'四': return 4;
+    case U'五': return 5;
+    case U'六': return 6;
+    case U'七': return 7;
+    case U'八': return 8;
+    case U'九': return 9;
+    default: return -1;
+  }
+}
+}  // namespace
+
+std::optional<int> ChineseNumeral(std::string_view s) {
+  if (s.empty() || s.size() > 40) return std::nullopt;
+  std::vector<char32_t> cs;
+  size_t i = 0;
+  while (i < s.size()) cs.push_back(Next(s, i));
+  bool has_ten = false;
+  for (char32_t c : cs) {
+    if (c == U'十' || c == U'廿') has_ten = true;
+    else if (ChineseDigit(c) < 0) return std::nullopt;
+  }
+  if (!has_ten) {
+    // Positional form: "二〇二一" = 2021, "七" = 7.
+    int v = 0;
+    for (char32_t c : cs) v = v * 10 + ChineseDigit(c);
+    return v;
+  }
+  int total = 0;
+  int digit = -1;
+  for (char32_t c : cs) {
+    if (c == U'十') {
+      total += (digit < 0 ? 1 : digit) * 10;
+      digit = -1;
+    } else if (c == U'廿') {
+      total += 20;
+      digit = -1;
+    } else {
+      if (digit >= 0) return std::nullopt;  // "二三十" is not a numeral
+      digit = ChineseDigit(c);
+    }
+  }
+  if (digit >= 0) total += digit;
+  if (total > 999) return std::nullopt;
+  return total;
+}
+
+std::optional<int> Digits(std::string_view s, size_t& i, int max_digits) {
+  int v = 0;
+  int n = 0;
+  size_t j = i;
+  while (j < s.size() && n < max_digits + 1) {
+    size_t k = j;
+    const char32_t c = Next(s, k);
+    int d = -1;
+    if (c >= '0' && c <= '9') d = static_cast<int>(c - '0');
+    else if (c >= 0xFF10 && c <= 0xFF19) d = static_cast<int>(c - 0xFF10);
+    if (d < 0) break;
+    v = v * 10 + d;
+    ++n;
+    j = k;
+  }
+  if (n == 0 || n > max_digits) return std::nullopt;
+  i = j;
+  return v;
+}
+
+std::vector<std::string> SplitLines(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t nl = s.find('\n', start);
+    if (nl == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      break;
+    }
+    out.emplace_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace duban::plan_import::text

@@ -1,0 +1,198 @@
+// Loading and querying the unit directory. yaml-cpp throws on bad input; every
+// call into it is caught here and turned into an InvalidArgument status.
+#include "duban/plan_import/unit_directory.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "embedded_units.h"
+#include "text_util.h"
+
+namespace duban::plan_import {
+
+namespace {
+
+std::vector<std::string> StringList(const YAML::Node& node) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (node.IsScalar()) {
+    out.push_back(text::Trim(node.as<std::string>()));
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (item.IsScalar()) out.push_back(text::Trim(item.as<std::string>()));
+    }
+  }
+  std::erase_if(out, [](const std::string& s) { return s.empty(); });
+  return out;
+}
+
+}  // namespace
+
+Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_view source_name) {
+  UnitDirectory dir;
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml));
+    if (!root.IsMap()) {
+      return Status::InvalidArgument(std::string(source_name) + ": not a YAML mapping");
+    }
+    if (root["directory"]) dir.id_ = root["directory"].as<std::string>();
+    if (root["title"]) dir.title_ = root["title"].as<std::string>();
+    dir.match_ = StringList(root["match"]);
+    if (const auto units = root["units"]) {
+      if (!units.IsSequence()) {
+        return Status::InvalidArgument(std::string(source_name) + ": 'units' must be a list");
+      }
+      for (const auto& u : units) {
+        Unit unit;
+        if (u.IsScalar()) {
+          unit.name = text::Trim(u.as<std::string>());
+        } else if (u.IsMap() && u["name"]) {
+          unit.name = text::Trim(u["name"].as<std::string>());
+          unit.aliases = StringList(u["short"]);
+          for (auto& a : StringList(u["aliases"])) unit.aliases.push_back(std::move(a));
+        }
+        if (unit.name.empty()) {
+          return Status::InvalidArgument(std::string(source_name) + ": a unit without a name (line " +
+                                         std::to_string(u.Mark().line + 1) + ")");
+        }
+        dir.units_.push_back(std::move(unit));
+      }
+    }
+    if (const auto groups = root["groups"]) {
+      if (!groups.IsSequence()) {
+        return Status::InvalidArgument(std::string(source_name) + ": 'groups' must be a list");
+      }
+      for (const auto& g : groups) {
+        Group group;
+        if (!g.IsMap() || !g["name"]) {
+          return Status::InvalidArgument(std::string(source_name) + ": a group without a name (line " +
+                                         std::to_string(g.Mark().line + 1) + ")");
+        }
+        group.name = text::Trim(g["name"].as<std::string>());
+        group.aliases = StringList(g["aliases"]);
+        group.members = StringList(g["members"]);
+        dir.groups_.push_back(std::move(group));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(std::string(source_name) + ": " + e.what());
+  }
+  if (dir.id_.empty()) dir.id_ = std::string(source_name);
+  dir.Index();
+  // Members must name something in the directory: a typo here would silently
+  // drop a unit from every assignment the group expands to.
+  for (const auto& g : dir.groups_) {
+    for (const auto& m : g.members) {
+      if (!dir.Canonical(m)) {
+        return Status::InvalidArgument(std::string(source_name) + ": group '" + g.name +
+                                       "' names unknown member '" + m + "'");
+      }
+    }
+  }
+  return dir;
+}
+
+Result<UnitDirectory> UnitDirectory::LoadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read unit directory " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+void UnitDirectory::Index() {
+  by_key_.clear();
+  group_index_.clear();
+  for (const auto& u : units_) {
+    by_key_.emplace(text::NormalizeKey(u.name), u.name);
+    for (const auto& a : u.aliases) by_key_.emplace(text::NormalizeKey(a), u.name);
+  }
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    const auto& g = groups_[i];
+    by_key_.emplace(text::NormalizeKey(g.name), g.name);
+    for (const auto& a : g.aliases) by_key_.emplace(text::NormalizeKey(a), g.name);
+    group_index_.emplace(g.name, i);
+  }
+}
+
+std::optional<std::string> UnitDirectory::Canonical(std::string_view name) const {
+  const std::string key = text::NormalizeKey(name);
+  if (key.empty()) return std::nullopt;
+  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
+  return std::nullopt;
+}
+
+bool UnitDirectory::IsGroup(std::string_view name) const {
+  const auto c = Canonical(name);
+  return c && group_index_.count(*c) > 0;
+}
+
+std::vector<std::string> UnitDirectory::Expand(std::string_view name) const {
+  std::vector<std::string> out;
+  std::set<std::string> seen_units;
+  std::set<std::string> seen_groups;
+  // Iterative depth-first walk so a cyclic directory cannot recurse forever.
+  std::vector<std::string> stack;
+  if (auto c = Canonical(name)) stack.push_back(*c);
+  while (!stack.empty()) {
+    std::string cur = std::move(stack.back());
+    stack.pop_back();
+    auto g = group_index_.find(cur);
+    if (g == group_index_.end()) {
+      if (seen_units.insert(cur).second) out.push_back(cur);
+      continue;
+    }
+    if (!seen_groups.insert(cur).second) continue;
+    const auto& members = groups_[g->second].members;
+    for (auto it = members.rbegin(); it != members.rend(); ++it) {
+      if (auto c = Canonical(*it)) stack.push_back(*c);
+    }
+  }
+  return out;
+}
+
+const std::vector<UnitDirectory>& UnitDirectory::Embedded() {
+  static const std::vector<UnitDirectory> dirs = [] {
+    std::vector<UnitDirectory> v;
+    for (const auto& [name, yaml] : EmbeddedUnitFiles()) {
+      auto d = Parse(yaml, name);
+      if (d.ok()) v.push_back(std::move(d).value());
+    }
+    return v;
+  }();
+  return dirs;
+}
+
+std::optional<UnitDirectory> UnitDirectory::ChooseEmbedded(std::string_view plan_bytes) {
+  // Look at the head of the file only: the title and issuer live there, and
+  // task text further down names other places.
+  std::string head;
+  {
+    size_t lines = 0;
+    size_t i = 0;
+    while (i < plan_bytes.size() && lines < 40 && i < 16384) {
+      if (plan_bytes[i] == '\n') ++lines;
+      ++i;
+    }
+    head = text::Clean(plan_bytes.substr(0, i));
+  }
+  const UnitDirectory* best = nullptr;
+  size_t best_hits = 0;
+  for (const auto& d : Embedded()) {
+    size_t hits = 0;
+    for (const auto& w : d.match_words()) {
+      if (!w.empty() && head.find(w) != std::string::npos) ++hits;
+    }
+    if (hits > best_hits) {
+      best = &d;
+      best_hits = hits;
+    }
+  }
+  if (!best) return std::nullopt;
+  return *best;
+}
+
+}  // namespace duban::plan_import

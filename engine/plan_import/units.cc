@@ -1,0 +1,259 @@
+#include "units.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "text_util.h"
+
+namespace duban::plan_import {
+
+namespace {
+
+bool IsOpen(char32_t c) { return c == U'（' || c == '(' || c == U'【' || c == '[' || c == U'〔' || c == U'《'; }
+bool IsClose(char32_t c) { return c == U'）' || c == ')' || c == U'】' || c == ']' || c == U'〕' || c == U'》'; }
+bool IsClauseSep(char32_t c) { return c == U'，' || c == ',' || c == U'；' || c == ';' || c == U'。' || c == U'：' || c == ':'; }
+bool IsListSep(char32_t c) { return c == U'、' || c == U'/' || c == U'／' || text::IsSpace(c); }
+
+// Role words: the text from the first one on says what the units before it do.
+struct RoleWord {
+  std::string_view word;
+  UnitRole role;
+};
+constexpr RoleWord kRoleWords[] = {
+    {"牵头负责", UnitRole::kLead}, {"牵头", UnitRole::kLead},   {"主责", UnitRole::kLead},
+    {"分别负责", UnitRole::kResponsible}, {"负责", UnitRole::kResponsible},
+    {"配合", UnitRole::kResponsible},     {"协助", UnitRole::kResponsible},
+    {"协同", UnitRole::kResponsible},     {"参与", UnitRole::kResponsible},
+    {"执行", UnitRole::kResponsible},     {"落实", UnitRole::kResponsible},
+    {"按照", UnitRole::kResponsible},     {"按职责", UnitRole::kResponsible},
+    {"根据职责", UnitRole::kResponsible}, {"共同", UnitRole::kResponsible},
+    {"承办", UnitRole::kResponsible},
+};
+
+constexpr std::string_view kUnitSuffixes[] = {
+    "局", "委", "办", "室", "府", "院", "所", "会", "部", "厅", "处", "科", "队", "中心", "站",
+    "馆", "社", "行", "司", "团", "组", "位", "门", "乡", "镇", "区", "县", "市", "街道", "处",
+    "公司", "集团", "法院", "检察院", "联", "台", "校", "场", "园", "署"};
+
+// Depth of unclosed brackets at the end of s.
+int OpenDepth(std::string_view s) {
+  int depth = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    const char32_t c = text::Next(s, i);
+    if (IsOpen(c)) ++depth;
+    else if (IsClose(c) && depth > 0) --depth;
+  }
+  return depth;
+}
+
+// Splits at depth-0 code points for which `is_sep` holds.
+template <typename Pred>
+std::vector<std::string> SplitTop(std::string_view s, Pred is_sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t at = i;
+    const char32_t c = text::Next(s, i);
+    if (IsOpen(c)) ++depth;
+    else if (IsClose(c) && depth > 0) --depth;
+    if (depth == 0 && is_sep(c)) {
+      out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur.append(s.substr(at, i - at));
+  }
+  out.push_back(std::move(cur));
+  return out;
+}
+
+// Position of the first role word at bracket depth 0 after at least one
+// character, with its role; npos when none.
+size_t FindRoleWord(std::string_view s, UnitRole& role) {
+  int depth = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t at = i;
+    const char32_t c = text::Next(s, i);
+    if (IsOpen(c)) ++depth;
+    else if (IsClose(c) && depth > 0) --depth;
+    if (depth != 0 || at == 0) continue;
+    for (const auto& rw : kRoleWords) {
+      if (s.substr(at, rw.word.size()) == rw.word) {
+        role = rw.role;
+        return at;
+      }
+    }
+    // "按职责分工" and "各单位按..." forms: 按 followed by 职责/照/要求.
+  }
+  return std::string_view::npos;
+}
+
+std::string StripEdges(std::string s) {
+  s = text::Trim(s);
+  static constexpr std::string_view kLead[] = {"由", "请", "及"};
+  static constexpr std::string_view kTrail[] = {"等", "。", "，", "、", "；", ".", ",", ";"};
+  bool changed = true;
+  while (changed && !s.empty()) {
+    changed = false;
+    for (auto p : kLead) {
+      if (text::StartsWith(s, p) && s.size() > p.size()) {
+        s.erase(0, p.size());
+        changed = true;
+      }
+    }
+    for (auto p : kTrail) {
+      if (text::EndsWith(s, p)) {
+        s.erase(s.size() - p.size());
+        changed = true;
+      }
+    }
+    s = text::Trim(s);
+  }
+  return s;
+}
+
+bool Known(const UnitDirectory& dir, std::string_view name) {
+  if (dir.Canonical(name)) return true;
+  // A sub-office in brackets: known when the office is.
+  const std::string s(name);
+  for (std::string_view open : {"（", "("}) {
+    const size_t p = s.find(open);
+    if (p != std::string::npos && p > 0 && dir.Canonical(std::string_view(s).substr(0, p))) return true;
+  }
+  return false;
+}
+
+// The name as the directory spells it ("市府办" -> "市政府办公室"), keeping a
+// bracketed sub-office list; unknown names are returned unchanged.
+std::string CanonicalOrSelf(const UnitDirectory& dir, const std::string& name, bool& known) {
+  if (auto c = dir.Canonical(name)) {
+    known = true;
+    return *c;
+  }
+  for (std::string_view open : {"（", "("}) {
+    const size_t p = name.find(open);
+    if (p != std::string::npos && p > 0) {
+      if (auto c = dir.Canonical(std::string_view(name).substr(0, p))) {
+        known = true;
+        return *c + name.substr(p);
+      }
+    }
+  }
+  known = false;
+  return name;
+}
+
+}  // namespace
+
+bool LooksLikeUnit(const std::string& s) {
+  for (auto suf : kUnitSuffixes)
+    if (text::EndsWith(s, suf)) return true;
+  if (text::EndsWith(s, "）") || text::EndsWith(s, ")")) return true;  // "区党政办（文秘科）"
+  return false;
+}
+
+void AppendUnique(std::vector<std::string>& list, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
+  }
+}
+
+UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role,
+                             const UnitDirectory& dir) {
+  UnitAssignment out;
+  // 1. Re-join names a line break cut in two: inside brackets, or where the
+  //    halves are unknown but the whole is known, or neither half reads as a
+  //    unit on its own.
+  std::vector<CellLine> joined;
+  for (const auto& l : lines) {
+    std::string t = text::Trim(l.text);
+    if (t.empty()) continue;
+    if (!joined.empty()) {
+      std::string& prev = joined.back().text;
+      auto prev_parts = SplitTop(prev, [](char32_t c) { return IsClauseSep(c) || IsListSep(c); });
+      auto next_parts = SplitTop(t, [](char32_t c) { return IsClauseSep(c) || IsListSep(c); });
+      const std::string a = text::Trim(prev_parts.back());
+      const std::string b = text::Trim(next_parts.front());
+      bool merge = false;
+      if (OpenDepth(prev) > 0) {
+        merge = true;
+      } else if (!a.empty() && !b.empty() && !Known(dir, a)) {
+        if (Known(dir, a + b)) merge = true;
+        else if (!Known(dir, b) && !LooksLikeUnit(a) && text::CodePoints(a) < 12) merge = true;
+      }
+      if (merge) {
+        prev += t;
+        continue;
+      }
+    }
+    joined.push_back({t, l.line});
+  }
+
+  // 2. Clauses: split at ，；。 and line ends; each clause may carry a role word.
+  struct Clause {
+    std::string units;
+    bool has_role = false;
+    UnitRole role = UnitRole::kResponsible;
+    int line = 0;
+  };
+  std::vector<Clause> clauses;
+  bool any_lead_marker = false;
+  for (const auto& l : joined) {
+    for (auto& part : SplitTop(l.text, IsClauseSep)) {
+      part = text::Trim(part);
+      if (part.empty()) continue;
+      Clause c;
+      c.line = l.line;
+      UnitRole role{};
+      const size_t p = FindRoleWord(part, role);
+      if (p != std::string_view::npos) {
+        c.units = part.substr(0, p);
+        c.has_role = true;
+        c.role = role;
+        if (role == UnitRole::kLead) any_lead_marker = true;
+      } else {
+        c.units = part;
+      }
+      clauses.push_back(std::move(c));
+    }
+  }
+
+  // 3. Names within each clause, split at 、 and spaces; "A、B等各有关部门"
+  //    keeps A, B and the group after 等.
+  for (const auto& c : clauses) {
+    UnitRole role = c.has_role ? c.role
+                               : (any_lead_marker ? UnitRole::kResponsible : default_role);
+    std::vector<std::string> names;
+    for (auto& frag : SplitTop(c.units, IsListSep)) {
+      std::string name = text::Trim(frag);
+      // "…等各有关市直部门": the tail after 等 is a group of its own.
+      const size_t deng = name.find("等");
+      if (deng != std::string::npos && deng > 0 && OpenDepth(name.substr(0, deng)) == 0) {
+        std::string head = StripEdges(name.substr(0, deng));
+        std::string tail = StripEdges(name.substr(deng + std::string_view("等").size()));
+        if (LooksLikeUnit(head) || Known(dir, head)) {
+          if (!head.empty()) names.push_back(head);
+          if (!tail.empty()) names.push_back(tail);
+          continue;
+        }
+      }
+      name = StripEdges(std::move(name));
+      if (!name.empty()) names.push_back(std::move(name));
+    }
+    std::vector<std::string> canon;
+    for (const auto& n : names) {
+      bool known = false;
+      std::string cn = CanonicalOrSelf(dir, n, known);
+      if (!known) out.unknown.push_back({n, c.line});
+      canon.push_back(std::move(cn));
+    }
+    AppendUnique(role == UnitRole::kLead ? out.lead : out.responsible, canon);
+  }
+  return out;
+}
+
+}  // namespace duban::plan_import
