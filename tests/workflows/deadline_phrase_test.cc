@@ -82,7 +82,7 @@ TEST_P(UnresolvedTable, StaysTextAndSaysWhy) {
 INSTANTIATE_TEST_SUITE_P(
     NeverGuessed, UnresolvedTable,
     ::testing::Values(
-        Unresolved{"2024年4月31日前", "impossible date"},
+        Unresolved{"2024年4月31日前", "impossible date 2024-04-31"},
         Unresolved{"2月30日前", "impossible date"}, Unresolved{"2023年2月29日", "impossible date"},
         Unresolved{"13月底前", "no month 13"}, Unresolved{"第五季度", "not understood"},
         Unresolved{"长期坚持", "ongoing"}, Unresolved{"持续推进", "ongoing"},

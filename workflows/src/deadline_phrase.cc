@@ -5,6 +5,7 @@
 // what it finds back to ResolveDeadline, so both stay consistent.
 #include "duban/workflows/deadline_phrase.h"
 
+#include <cstdio>
 #include <regex>
 
 #include "duban/workflows/calendar.h"
@@ -236,8 +237,9 @@ Outcome Fail(std::string why) { return Outcome{std::nullopt, std::nullopt, std::
 
 Outcome MakeDate(int y, int m, int d) {
   if (!Date::IsValid(y, m, d)) {
-    return Fail("impossible date " + std::to_string(y) + "-" + std::to_string(m) + "-" +
-                std::to_string(d) + ": no such day");
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    return Fail(std::string("impossible date ") + buf + ": no such day");
   }
   return Outcome{Date{y, m, d}, std::nullopt, {}};
 }

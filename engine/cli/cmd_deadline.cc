@@ -1,0 +1,128 @@
+// `duban deadline "PHRASE" --year 2021 [--issued 2021-09-10] [--weekends-only] [--json]`:
+// lets an office check how a deadline phrase resolves, with the same rules and
+// compiled-in calendar the plan importer uses. Exit 0 resolved, 1 unresolved,
+// 2 usage (bad date, bad year, unreadable calendar).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "cli_registry.h"
+#include "duban/workflows/calendar.h"
+#include "duban/workflows/deadline_phrase.h"
+
+namespace duban::cli {
+namespace {
+
+struct DeadlineOpts {
+  std::string phrase;
+  int year = 0;
+  std::string issued;
+  bool weekends_only = false;
+  std::string calendar_file;
+  std::string calendar_version;
+};
+
+nlohmann::json DateOrNull(const std::optional<Date>& d) {
+  return d ? nlohmann::json(d->ToString()) : nlohmann::json(nullptr);
+}
+
+int RunDeadline(const DeadlineOpts& o, const Globals& g) {
+  if (o.year != 0 && (o.year < 1949 || o.year > 9999)) {
+    std::cerr << "duban deadline: --year must be a year such as 2021\n";
+    return kExitUsage;
+  }
+  workflows::DeadlineContext ctx;
+  ctx.plan_year = o.year;
+  if (!o.issued.empty()) {
+    ctx.issued_on = Date::Parse(o.issued);
+    if (!ctx.issued_on) {
+      std::cerr << "duban deadline: --issued '" << o.issued
+                << "' is not a real date in YYYY-MM-DD form\n";
+      return kExitUsage;
+    }
+    if (ctx.plan_year == 0) ctx.plan_year = ctx.issued_on->year;
+  }
+  Result<workflows::WorkCalendar> cal = Status::InvalidArgument("unset");
+  if (!o.calendar_file.empty()) {
+    cal = workflows::WorkCalendar::LoadFile(o.calendar_file);
+  } else if (!o.calendar_version.empty()) {
+    cal = workflows::WorkCalendar::DefaultAsOf(o.calendar_version);
+  } else {
+    cal = workflows::WorkCalendar::Default();
+  }
+  if (!cal.ok()) {
+    std::cerr << "duban deadline: calendar: " << cal.status().message() << "\n";
+    return kExitUsage;
+  }
+  cal->set_weekends_only_fallback(o.weekends_only);
+  ctx.calendar = &*cal;
+
+  const workflows::ResolvedDeadline r = workflows::ResolveDeadline(o.phrase, ctx);
+
+  if (g.json) {
+    nlohmann::json rec = nullptr;
+    if (r.recurrence) {
+      nlohmann::json cps = nlohmann::json::array();
+      for (const Date& d : r.recurrence->checkpoints) cps.push_back(d.ToString());
+      rec = {{"period", r.recurrence->period},
+             {"times_per_period", r.recurrence->times_per_period},
+             {"checkpoints", cps}};
+    }
+    nlohmann::json out = {
+        {"due_on", DateOrNull(r.due_on)},
+        {"recurrence", rec},
+        {"text", r.text},
+        {"unresolved", r.unresolved},
+        {"effective_due_on", DateOrNull(r.effective_due_on)},
+        {"calendar_version", r.calendar_version.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(r.calendar_version)},
+        {"rule", r.rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.rule)},
+        {"note", r.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.note)},
+    };
+    std::cout << out.dump() << "\n";
+  } else if (r.unresolved) {
+    std::cout << "unresolved\n";
+  } else {
+    std::cout << r.due_on->ToString() << "\n";
+    if (r.effective_due_on && *r.effective_due_on != *r.due_on) {
+      std::cout << "effective " << r.effective_due_on->ToString() << " ("
+                << r.due_on->ToString() << " is a rest day)\n";
+    }
+    if (r.recurrence) {
+      std::cout << "recurring: " << r.recurrence->times_per_period << " per "
+                << r.recurrence->period << "; checkpoints";
+      for (const Date& d : r.recurrence->checkpoints) std::cout << " " << d.ToString();
+      std::cout << "\n";
+    }
+    if (!r.calendar_version.empty()) std::cout << "calendar " << r.calendar_version << "\n";
+  }
+  // Why it is unresolved, or the weekends-only warning, always reaches stderr.
+  if (!r.note.empty()) {
+    std::cerr << "duban deadline: " << (r.unresolved ? "unresolved: " : "") << r.note << "\n";
+  }
+  return r.unresolved ? kExitRejected : kExitOk;
+}
+
+void AddDeadlineCommands(CLI::App& app, Globals& g) {
+  auto opts = std::make_shared<DeadlineOpts>();
+  CLI::App* sub = app.add_subcommand(
+      "deadline", "resolve a deadline phrase (10月底前, 全年, 印发后20个工作日内, 每季度听取一次)");
+  sub->add_option("phrase", opts->phrase, "the phrase as written in the plan")->required();
+  sub->add_option("--year", opts->year, "the plan's year (default: the year of --issued)");
+  sub->add_option("--issued", opts->issued, "the plan's issue date, YYYY-MM-DD");
+  sub->add_flag("--weekends-only", opts->weekends_only,
+                "count Monday-Friday in years the calendar does not cover (prints a warning)");
+  sub->add_option("--calendar", opts->calendar_file, "a calendar YAML file instead of the built-in one");
+  sub->add_option("--calendar-version", opts->calendar_version,
+                  "the built-in calendar as of a version, e.g. cn-mainland/2019-11-21");
+  sub->callback([opts, &g] { g.exit_code = RunDeadline(*opts, g); });
+}
+
+}  // namespace
+
+DUBAN_REGISTER_COMMANDS(60, &AddDeadlineCommands);
+
+}  // namespace duban::cli

@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""End-to-end check of `duban deadline`: JSON shape, dates and exit codes.
+Usage: cli_deadline_test.py PATH/TO/duban"""
+import json
+import subprocess
+import sys
+
+DUBAN = sys.argv[1]
+failures = []
+
+
+def run(*args):
+    p = subprocess.run([DUBAN, "deadline", *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(name, cond, detail=""):
+    if not cond:
+        failures.append(f"{name}: {detail}")
+
+
+rc, out, _ = run("10月底前", "--year", "2021", "--json")
+doc = json.loads(out)
+check("month end resolves", rc == 0 and doc["due_on"] == "2021-10-31", out)
+check("sunday moves to monday", doc["effective_due_on"] == "2021-11-01", out)
+check("recurrence null for a date", doc["recurrence"] is None, out)
+check("calendar version recorded", doc["calendar_version"].startswith("cn-mainland/"), out)
+
+rc, out, _ = run("2021年\n12月10日前", "--year", "2021", "--json")
+check("split line phrase", rc == 0 and json.loads(out)["due_on"] == "2021-12-10", out)
+
+rc, out, _ = run("每季度听取一次", "--year", "2021", "--json")
+doc = json.loads(out)
+check("recurrence", rc == 0 and doc["recurrence"]["period"] == "quarter"
+      and len(doc["recurrence"]["checkpoints"]) == 4 and doc["due_on"] == "2021-12-31", out)
+
+rc, out, _ = run("印发后20个工作日内", "--year", "2021", "--issued", "2021-09-10")
+check("working days text output", rc == 0 and out.splitlines()[0] == "2021-10-14", out)
+
+rc, out, err = run("2024年4月31日前", "--year", "2024", "--json")
+doc = json.loads(out)
+check("impossible date exits 1 with null due", rc == 1 and doc["due_on"] is None
+      and doc["unresolved"] is True and "2024-04-31" in err, out + err)
+
+rc, _, _ = run("印发后20个工作日内", "--issued", "2021-02-30")
+check("bad --issued is a usage error", rc == 2, str(rc))
+
+rc, out, _ = run("10月底前", "--year", "2030", "--json")
+check("uncovered year exits 1", rc == 1 and json.loads(out)["due_on"] is None, out)
+rc, out, err = run("10月底前", "--year", "2030", "--weekends-only", "--json")
+check("weekends-only resolves with a warning", rc == 0 and json.loads(out)["due_on"] == "2030-10-31"
+      and "weekends-only" in err, out + err)
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("duban deadline: all checks passed")
