@@ -1,9 +1,20 @@
 // Building librdkafka configurations and mapping its errors; see internal.h.
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "internal.h"
 
 namespace duban::kafka::internal {
+
+namespace {
+// librdkafka's own log lines (connection refused, retries) go to spdlog at
+// debug/info so they show with -v only; failures reach callers as Status.
+void LogToSpdlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto lvl = level <= 2 ? spdlog::level::err : level <= 4 ? spdlog::level::info : spdlog::level::debug;
+  spdlog::log(lvl, "rdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", fac, buf);
+}
+}  // namespace
 
 rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, std::string>& role,
                           std::string* error) {
@@ -23,11 +34,10 @@ rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, st
   std::map<std::string, std::string> all = {
       {"bootstrap.servers", cfg.bootstrap},
       {"client.id", cfg.client_id},
-      // Quiet by default; errors reach the caller as Status values instead.
-      {"log_level", "3"},
   };
   for (auto& [k, v] : role) all[k] = v;
   for (auto& [k, v] : cfg.extra) all[k] = v;
+  rd_kafka_conf_set_log_cb(conf, &LogToSpdlog);
   for (auto& [k, v] : all) {
     if (!set(k, v)) {
       rd_kafka_conf_destroy(conf);

@@ -56,7 +56,8 @@ Message CopyOut(const rd_kafka_message_t* m) {
 struct Consumer::Impl {
   rd_kafka_t* rk = nullptr;
   RebalanceListener listener;
-  bool closed = false;
+  bool closed = false;   // after Close: every call but Close fails
+  bool closing = false;  // inside Close: the final revoke may still commit
   Status rebalance_error;  // an assign/unassign call that failed inside the callback
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -188,7 +189,7 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
 }
 
 Status Consumer::Commit(const std::vector<TopicPartition>& offsets, bool async) {
-  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  if (impl_->closed && !impl_->closing) return Status::InvalidArgument("consumer is closed");
   if (offsets.empty()) return Status::Ok();
   ListPtr l = ToList(offsets);
   if (rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk, l.get(), async ? 1 : 0))
@@ -231,8 +232,11 @@ Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topi
 Status Consumer::Close() {
   if (impl_->closed) return Status::Ok();
   impl_->closed = true;
-  // Leaves the group; the rebalance callback runs (revoke) inside this call.
+  impl_->closing = true;
+  // Leaves the group; the rebalance callback runs (revoke) inside this call
+  // and may still Commit.
   rd_kafka_resp_err_t err = rd_kafka_consumer_close(impl_->rk);
+  impl_->closing = false;
   rd_kafka_destroy(impl_->rk);
   impl_->rk = nullptr;
   if (err) return internal::FromError(err, "consumer close");

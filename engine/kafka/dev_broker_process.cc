@@ -36,6 +36,10 @@ Result<std::unique_ptr<DevBrokerProcess>> DevBrokerProcess::Spawn(const std::str
     args.push_back("--topic");
     args.push_back(t);
   }
+  if (!options.bootstrap_file.empty()) {
+    args.push_back("--bootstrap-file");
+    args.push_back(options.bootstrap_file);
+  }
   int in_pipe[2], out_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {

@@ -24,7 +24,8 @@ namespace duban::kafka {
 
 enum class RebalanceKind { kAssigned, kRevoked };
 
-// Called from within Poll (and Close, for the final revocation). On
+// Called from within Poll, and from Close (or the destructor) for the final
+// revocation: whatever it captures must outlive the Consumer. On
 // kAssigned the listener may set `partitions[i].offset` to the offset to start
 // from; left at kOffsetInvalid the group's committed offset is used, else
 // auto.offset.reset (earliest by default). On kRevoked offsets are ignored.

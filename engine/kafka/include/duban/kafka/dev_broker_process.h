@@ -23,6 +23,7 @@ struct DevBrokerOptions {
   int partitions = 4;  // of the default topics (duban.commands, duban.events)
   // Extra topics as "NAME" or "NAME:PARTITIONS" (default: `partitions`).
   std::vector<std::string> topics;
+  std::string bootstrap_file;  // passed as --bootstrap-file when set
   int reply_timeout_ms = 30000;  // guard against a hung child; not a performance bound
 };
 
