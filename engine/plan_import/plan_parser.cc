@@ -477,7 +477,8 @@ struct Item {
   std::string text;
   int line = 0;
   bool after_blank = false;
-  bool multi = false;  // one of several cells on its line
+  bool multi = false;       // one of several cells on its line
+  bool line_start = false;  // the first cell on its line
 };
 
 std::vector<Item> Tokenize(const std::vector<Line>& lines) {
@@ -485,14 +486,14 @@ std::vector<Item> Tokenize(const std::vector<Line>& lines) {
   bool blank_before = false;
   for (const auto& l : lines) {
     if (Trim(l.text).empty() && l.text.find('\t') == std::string::npos) {
-      items.push_back({Item::kBlank, "", l.no, false, false});
+      items.push_back({Item::kBlank, "", l.no, false, false, false});
       blank_before = true;
       continue;
     }
     // A line of only tabs is a row of empty cells (merged cells).
     const size_t tabs = static_cast<size_t>(std::count(l.text.begin(), l.text.end(), '\t'));
     if (tabs == 0) {
-      items.push_back({Item::kFree, l.text, l.no, blank_before, false});
+      items.push_back({Item::kFree, l.text, l.no, blank_before, false, false});
     } else {
       size_t start = 0;
       bool first = true;
@@ -506,9 +507,9 @@ std::vector<Item> Tokenize(const std::vector<Line>& lines) {
       }
       pieces = parts.size();
       // parts[0] is the text before the first tab: a continuation of the open cell.
-      if (!Trim(parts[0]).empty()) items.push_back({Item::kFree, parts[0], l.no, blank_before, false});
+      if (!Trim(parts[0]).empty()) items.push_back({Item::kFree, parts[0], l.no, blank_before, false, false});
       for (size_t k = 1; k < parts.size(); ++k) {
-        items.push_back({Item::kCell, parts[k], l.no, first && blank_before, pieces > 2});
+        items.push_back({Item::kCell, parts[k], l.no, first && blank_before, pieces > 2, first});
         first = false;
       }
     }
@@ -735,6 +736,7 @@ void Interpreter::Process(const Row& row) {
       if (rest.empty() || rest == "." || rest == "、" || rest == "．") row_number = *n;
     }
   }
+  const int expected_before = expected_;
   for (const Cell* c : text_cells) {
     bool task_in_cell = false;
     for (const auto& cl : c->lines) {
@@ -777,17 +779,9 @@ void Interpreter::Process(const Row& row) {
       pieces.push_back({num, t.substr(std::min(seg_start, t.size())), cl.line});
     }
   }
-  // The scan advanced expected_ to find following numbers; NewTask re-checks.
-  {
-    int first = 0;
-    for (const auto& p : pieces) if (p.number) { first = *p.number; break; }
-    if (first > 0) expected_ = first;
-    else if (row_number > 0) {}  // NewTask checks the number column
-    else {
-      // no numbered piece: restore expected_ from the last task
-      expected_ = out_.tasks.empty() ? 1 : out_.tasks.back().number + 1;
-    }
-  }
+  // The scan advanced expected_ to find following numbers; NewTask re-checks
+  // each number against the sequence as it stood before this row.
+  expected_ = expected_before;
 
   // 2. Merged cells: a column empty in this row inherits from the row above,
   //    unless this row opens a new section.
@@ -1067,6 +1061,37 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
   }
   std::string title_guess = lay.preamble.empty() ? "" : text::StripSpaces(lay.preamble.front());
 
+  // A row starts at a cell after a blank line, or at the first of several
+  // cells on one line (the several-cells-per-line export).
+  auto starts_row = [](const Item& it) { return it.after_blank || (it.line_start && it.multi); };
+  // Row width: the most common run of cells between row starts (the header
+  // may undercount when a column is split into heading cells, as in
+  // chengzihe's 工作任务). Needed before cells are built, to tell a line that
+  // continues a cell from one standing outside the table.
+  size_t width = lay.header.size();
+  {
+    std::map<size_t, size_t> freq;
+    size_t run = 0;
+    for (size_t k = table_begin; k < items.size(); ++k) {
+      if (items[k].type != Item::kCell) continue;
+      if (starts_row(items[k]) && run > 0) {
+        if (run >= 2) ++freq[run];
+        run = 0;
+      }
+      ++run;
+    }
+    if (run >= 2) ++freq[run];
+    size_t best = 0;
+    for (auto [size, count] : freq) {
+      if (count >= best) {
+        best = count;
+        width = size;
+      }
+    }
+    if (width < lay.header.size()) width = lay.header.size();
+    if (width == 0) width = 1;
+  }
+
   // Cells, with free lines as continuations; segments split at blank lines.
   std::vector<std::vector<Cell>> segments;
   std::vector<Cell> seg;
@@ -1080,6 +1105,13 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
     if (saw_content && IsTrailerMarker(t)) break;
     if (it.type == Item::kFree) {
       if (IsPageNumber(t)) continue;
+      // After a blank line, a complete row cannot continue: the line stands
+      // outside the table (a signature, a note); so does a bare date.
+      if (has_header && ((it.after_blank && seg.size() >= width) || DateLine(t))) {
+        lay.trailer.push_back(t);
+        lay.trailer_lines.push_back(it.line);
+        continue;
+      }
       if (title_guess.size() >= 12 && key.size() >= 12 && StartsWith(title_guess, key)) continue;
       if (!has_header) {
         // Without a header every free line is a row of its own.
@@ -1105,7 +1137,7 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
       continue;
     }
     // A cell.
-    if (it.after_blank && !seg.empty()) {
+    if (starts_row(it) && !seg.empty()) {
       segments.push_back(std::move(seg));
       seg.clear();
     }
@@ -1122,22 +1154,6 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
     lay.trailer.push_back(Trim(items[i].text));
     lay.trailer_lines.push_back(items[i].line);
   }
-
-  // Row width: the most common segment size (the header may undercount when
-  // a column is split into heading cells, as in chengzihe's 工作任务).
-  std::map<size_t, size_t> freq;
-  for (const auto& s : segments)
-    if (s.size() >= 2) ++freq[s.size()];
-  size_t width = lay.header.size();
-  size_t best = 0;
-  for (auto [size, count] : freq) {
-    if (count >= best) {
-      best = count;
-      width = size;
-    }
-  }
-  if (width < lay.header.size()) width = lay.header.size();
-  if (width == 0) width = 1;
 
   // A segment that is short joins the next when together they make a row
   // (a blank line inside a cell); one too long is cut into rows at lines
@@ -1267,8 +1283,8 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   }
   if (!cands.empty()) {
     out.plan.title = cands[0];
-    if (!IsTitleWord(cands[0]) && cands.size() > 1 && IsTitleWord(cands[0] + cands[1]) &&
-        CodePoints(cands[1]) <= 20)
+    // A title wrapped over two lines: "…工作要点" + "分工方案".
+    if (cands.size() > 1 && IsTitleWord(cands[1]) && CodePoints(cands[1]) <= 10 && !YearIn(cands[1]))
       out.plan.title += cands[1];
   }
   // Document number, date and issuer from the lines outside the table only:
