@@ -1,0 +1,126 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "duban/schemas/codec.h"
+
+namespace duban::cli {
+
+std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
+  EngineOptions o;
+  o.data_dir = g.data_dir;
+  o.read_only = read_only;
+  o.create_if_missing = !read_only;
+  auto e = Engine::Open(o);
+  if (!e.ok()) {
+    Fail(g, e.status());
+    return nullptr;
+  }
+  return std::move(e).value();
+}
+
+std::optional<Instant> IssuedAt(Globals& g, const std::string& at) {
+  if (at.empty())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  auto t = ParseInstant(at);
+  if (!t) {
+    std::cerr << "duban: --at '" << at << "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)\n";
+    g.exit_code = kExitUsage;
+  }
+  return t;
+}
+
+std::string NewCommandId() {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device rd;
+  const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+  return "cli-" + std::to_string(now) + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(rd() % 100000) + "-" + std::to_string(counter++);
+}
+
+std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id,
+                                            schemas::Role default_role,
+                                            const std::string& default_actor,
+                                            const std::string& command_id, const std::string& at,
+                                            schemas::CommandBody body) {
+  schemas::Command c;
+  c.plan_id = plan_id;
+  c.command_id = command_id.empty() ? NewCommandId() : command_id;
+  c.actor.role = default_role;
+  if (!g.role.empty()) {
+    auto r = schemas::ParseRole(g.role);
+    if (!r) {
+      std::cerr << "duban: --role must be supervisor, unit, auditor or system (got '" << g.role << "')\n";
+      g.exit_code = kExitUsage;
+      return std::nullopt;
+    }
+    c.actor.role = *r;
+  }
+  c.actor.id = g.actor.empty() ? default_actor : g.actor;
+  c.actor.name = c.actor.id;
+  auto t = IssuedAt(g, at);
+  if (!t) return std::nullopt;
+  c.issued_at = *t;
+  c.body = std::move(body);
+  return c;
+}
+
+std::string EventLine(const schemas::Event& e) {
+  std::string line = schemas::EventTypeName(e.type);
+  const int32_t task = schemas::TaskOf(e.body);
+  const std::string unit = schemas::UnitOf(e.body);
+  if (task) line += " task " + std::to_string(task);
+  if (!unit.empty()) line += " " + unit;
+  std::string details = schemas::DescribeBody(e.body);
+  // Keep one line per event: long texts (task content) are cut on a UTF-8 boundary.
+  if (details.size() > 160) {
+    size_t cut = 160;
+    while (cut > 0 && (static_cast<unsigned char>(details[cut]) & 0xC0) == 0x80) --cut;
+    details = details.substr(0, cut) + "…";
+  }
+  if (!details.empty()) line += " (" + details + ")";
+  return line;
+}
+
+void PrintOutcome(Globals& g, const Outcome& o) {
+  const bool rejected = o.status.code() == Status::Code::kRejected;
+  if (!o.status.ok() && !rejected) {
+    Fail(g, o.status);
+    return;
+  }
+  if (g.json) {
+    nlohmann::json j;
+    j["command_id"] = o.command_id;
+    j["outcome"] = rejected ? "rejected" : "accepted";
+    j["duplicate"] = o.duplicate;
+    if (rejected) {
+      j["reason"] = o.status.reason();
+      j["message"] = o.status.message();
+    }
+    j["events"] = nlohmann::json::array();
+    for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e)));
+    std::cout << j.dump() << "\n";
+  } else if (rejected) {
+    std::cerr << "rejected (" << o.status.reason() << "): " << o.status.message() << "\n";
+  } else {
+    std::cout << (o.duplicate ? "already done (same command id); nothing new written\n" : "");
+    for (const auto& e : o.events) std::cout << "  " << EventLine(e) << "\n";
+    if (o.events.empty() && !o.duplicate) std::cout << "ok, nothing to record\n";
+  }
+  g.exit_code = rejected ? kExitRejected : kExitOk;
+}
+
+void Fail(Globals& g, const Status& st) {
+  std::cerr << "duban: " << st.ToString() << "\n";
+  g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRejected;
+}
+
+}  // namespace duban::cli

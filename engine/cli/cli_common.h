@@ -1,0 +1,37 @@
+// Helpers shared by the CLI's command files: opening the store from the
+// global options, building commands with actor and time, and printing
+// outcomes and events for people (text) or tools (--json).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli_registry.h"
+#include "duban/engine.h"
+
+namespace duban::cli {
+
+// Opens the engine at --data; prints the error and sets exit code on failure.
+std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only = false);
+
+// The time a command is issued: --at when given (YYYY-MM-DD[THH:MM[:SS]], CST), else now.
+std::optional<Instant> IssuedAt(Globals& g, const std::string& at);
+
+// Fills id, actor and time. The role defaults to `default_role` and the actor
+// id to `default_actor` when --role / --actor are not given.
+std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id,
+                                            schemas::Role default_role,
+                                            const std::string& default_actor,
+                                            const std::string& command_id, const std::string& at,
+                                            schemas::CommandBody body);
+
+// Prints an outcome (text or JSON) and sets g.exit_code (0 ok, 1 rejected).
+void PrintOutcome(Globals& g, const Outcome& o);
+// Prints and sets exit code 1 (2 for kInvalidArgument from the user).
+void Fail(Globals& g, const Status& st);
+
+std::string EventLine(const schemas::Event& e);
+std::string NewCommandId();
+
+}  // namespace duban::cli

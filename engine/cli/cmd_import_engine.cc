@@ -1,0 +1,96 @@
+// The engine side of `duban plan import`: a parsed plan becomes one ImportPlan
+// command (PlanImported, TaskAdded and AssignmentCreated events, atomically).
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli_common.h"
+#include "cli_import_hook.h"
+#include "duban/plan_import/plan_parser.h"
+#include "duban/schemas/codec.h"
+#include "plan_commands.h"
+
+namespace duban::cli {
+
+std::string PlanIdFromPath(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  std::string id;
+  for (char c : stem) id.push_back((static_cast<unsigned char>(c) < 0x20 || c == '!') ? '_' : c);
+  return id.empty() ? "plan" : id;
+}
+
+schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req) {
+  schemas::ImportPlan cmd;
+  cmd.plan.title = p.plan.title.empty() ? req.plan_id : p.plan.title;
+  cmd.plan.issuer = p.plan.issuer;
+  cmd.plan.doc_number = p.plan.doc_number;
+  cmd.plan.issued_on = p.plan.issued_on ? p.plan.issued_on->ToString() : "";
+  cmd.plan.year = p.plan.year;
+  cmd.plan.source_digest = schemas::Sha256Hex(req.source_bytes);
+  std::set<std::string> unknown(p.unknown_units.begin(), p.unknown_units.end());
+  std::set<std::string> units;
+  for (const auto& t : p.tasks) {
+    schemas::ImportTask it;
+    it.number = t.number;
+    it.section = t.section;
+    it.title = t.title;
+    it.content = t.content;
+    it.deadline.text = t.deadline.text;
+    if (t.deadline.due_on) {
+      it.deadline.due_on = t.deadline.due_on->ToString();
+    } else if (req.default_due) {
+      it.deadline.due_on = req.default_due->ToString();
+      if (it.deadline.text.empty()) it.deadline.text = "（未列时限，按年底）";
+    } else {
+      it.deadline.unresolved = !t.deadline.text.empty();
+    }
+    it.lead_units = t.lead_units;
+    it.responsible_units = t.responsible_units;
+    for (const auto* list : {&t.lead_units, &t.responsible_units})
+      for (const auto& u : *list)
+        if (!unknown.count(u) || req.accept_unknown_units) units.insert(u);
+    cmd.tasks.push_back(std::move(it));
+  }
+  cmd.plan.units.assign(units.begin(), units.end());
+  return cmd;
+}
+
+int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const ImportRequest& request) {
+  ImportRequest req = request;
+  auto engine = OpenEngine(g);
+  if (!engine) return g.exit_code;
+  if (req.new_version) {
+    const std::string base = req.plan_id;
+    for (int v = 2; engine->Plan(req.plan_id).ok(); ++v) req.plan_id = base + ".v" + std::to_string(v);
+  }
+  auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", "",
+                         BuildImportPlan(plan, req));
+  if (!cmd) return g.exit_code;
+  // The same file imported twice under one id is the same command: say so plainly.
+  cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(req.source_bytes).substr(0, 16);
+  Outcome o = engine->Submit(*cmd);
+  if (o.duplicate && o.status.ok()) {
+    std::cerr << "duban: this file was already imported as plan " << req.plan_id
+              << "; nothing written (use --new-version to import it again as a new version)\n";
+    g.exit_code = kExitRejected;
+    return g.exit_code;
+  }
+  if (o.status.ok() && !g.json) {
+    size_t assignments = 0;
+    for (const auto& e : o.events)
+      if (std::holds_alternative<schemas::AssignmentCreated>(e.body)) ++assignments;
+    std::cout << "imported plan " << req.plan_id << ": " << plan.tasks.size() << " task(s), " << assignments
+              << " assignment(s), " << o.events.size() << " event(s)\n";
+    g.exit_code = kExitOk;
+    return g.exit_code;
+  }
+  PrintOutcome(g, o);
+  if (o.status.reason() == core::reason::kPlanExists)
+    std::cerr << "hint: use --new-version to import it as a new version, or --id to name another plan\n";
+  if (o.status.reason() == core::reason::kUnknownUnit)
+    std::cerr << "hint: add the unit(s) to the unit directory (--units FILE), or pass --accept-unknown-units\n";
+  return g.exit_code;
+}
+
+}  // namespace duban::cli
