@@ -262,7 +262,7 @@ struct TaskStart {
 std::optional<TaskStart> ParseTaskNumber(std::string_view s, size_t pos, int expected, bool any_number) {
   size_t i = pos;
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  const auto n = text::Digits(s, i, 3);
+  const auto n = text::Digits(s, i, 4);
   if (!n || *n <= 0) return std::nullopt;
   size_t j = i;
   while (j < s.size() && s[j] == ' ') ++j;
@@ -529,8 +529,7 @@ struct Inherited {
 
 class Interpreter {
  public:
-  Interpreter(const UnitDirectory& dir, const ParseOptions& opts, ParsedPlan& out)
-      : dir_(dir), opts_(opts), out_(out) {}
+  Interpreter(const UnitDirectory& dir, ParsedPlan& out) : dir_(dir), out_(out) {}
 
   void SetKinds(std::vector<Kind> kinds) {
     header_ = std::move(kinds);
@@ -561,7 +560,6 @@ class Interpreter {
   ParsedTask& NewTask(int number, int line);
 
   const UnitDirectory& dir_;
-  const ParseOptions& opts_;
   ParsedPlan& out_;
   std::vector<Kind> header_;
   bool title_column_ = false;
@@ -584,7 +582,7 @@ Kind Interpreter::Classify(const Cell& c) const {
   const std::string t = c.Joined();
   if (t.empty()) return Kind::kEmpty;
   size_t i = 0;
-  if (auto n = text::Digits(t, i, 3)) {
+  if (auto n = text::Digits(t, i, 4)) {
     const std::string rest = Trim(std::string_view(t).substr(i));
     if (rest.empty() || rest == "." || rest == "、" || rest == "．") return Kind::kNumber;
   }
@@ -1362,7 +1360,7 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
     }
     ExtractMeta(lay, opts, out);
 
-    Interpreter interp(dir, opts, out);
+    Interpreter interp(dir, out);
     interp.SetKinds(lay.header);
     for (const auto& row : lay.rows) interp.Process(row);
     interp.Finish();
