@@ -568,6 +568,7 @@ class Interpreter {
   Inherited inh_;
   int expected_ = 1;
   std::map<int, int> seen_numbers_;  // number -> line
+  std::set<std::string> unknown_seen_;
   struct Orphan {
     std::string text;
     std::vector<std::string> section;
@@ -650,8 +651,7 @@ bool Interpreter::ApplySection(int rank, std::string heading) {
 void Interpreter::ReportUnknown(const UnitAssignment& a) {
   for (const auto& u : a.unknown) {
     AddProblem(u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir_.id() + "')");
-    if (std::find(out_.unknown_units.begin(), out_.unknown_units.end(), u.name) == out_.unknown_units.end())
-      out_.unknown_units.push_back(u.name);
+    if (unknown_seen_.insert(u.name).second) out_.unknown_units.push_back(u.name);
   }
 }
 

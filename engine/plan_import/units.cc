@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <unordered_set>
 
 #include "text_util.h"
 
@@ -157,8 +158,16 @@ bool LooksLikeUnit(const std::string& s) {
 }
 
 void AppendUnique(std::vector<std::string>& list, const std::vector<std::string>& names) {
+  if (list.size() + names.size() <= 32) {
+    for (const auto& n : names) {
+      if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
+    }
+    return;
+  }
+  // Long lists (garbage or a huge cell): keep it linear.
+  std::unordered_set<std::string> seen(list.begin(), list.end());
   for (const auto& n : names) {
-    if (std::find(list.begin(), list.end(), n) == list.end()) list.push_back(n);
+    if (seen.insert(n).second) list.push_back(n);
   }
 }
 
@@ -168,29 +177,36 @@ UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole defaul
   // 1. Re-join names a line break cut in two: inside brackets, or where the
   //    halves are unknown but the whole is known, or neither half reads as a
   //    unit on its own.
+  // Linear in the cell's size: only the open bracket depth and the last
+  // name fragment of the line being built are kept.
+  auto is_any_sep = [](char32_t c) { return IsClauseSep(c) || IsListSep(c); };
   std::vector<CellLine> joined;
+  int depth = 0;
+  std::string last_frag;
   for (const auto& l : lines) {
     std::string t = text::Trim(l.text);
     if (t.empty()) continue;
+    auto parts = SplitTop(t, is_any_sep);
     if (!joined.empty()) {
-      std::string& prev = joined.back().text;
-      auto prev_parts = SplitTop(prev, [](char32_t c) { return IsClauseSep(c) || IsListSep(c); });
-      auto next_parts = SplitTop(t, [](char32_t c) { return IsClauseSep(c) || IsListSep(c); });
-      const std::string a = text::Trim(prev_parts.back());
-      const std::string b = text::Trim(next_parts.front());
+      const std::string a = text::Trim(last_frag);
+      const std::string b = text::Trim(parts.front());
       bool merge = false;
-      if (OpenDepth(prev) > 0) {
+      if (depth > 0) {
         merge = true;
       } else if (!a.empty() && !b.empty() && !Known(dir, a)) {
         if (Known(dir, a + b)) merge = true;
         else if (!Known(dir, b) && !LooksLikeUnit(a) && text::CodePoints(a) < 12) merge = true;
       }
       if (merge) {
-        prev += t;
+        joined.back().text += t;
+        last_frag = parts.size() == 1 ? last_frag + t : parts.back();
+        depth = OpenDepth(std::string(depth, '(') + t);
         continue;
       }
     }
     joined.push_back({t, l.line});
+    last_frag = parts.back();
+    depth = OpenDepth(t);
   }
 
   // 2. Clauses: split at ，；。 and line ends; each clause may carry a role word.
