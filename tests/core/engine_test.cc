@@ -512,6 +512,25 @@ TEST_F(EngineTest, AGrantedExtensionReArmsTheTimerForTheNewDate) {
   EXPECT_TRUE(A(1, kEducation).overdue);
 }
 
+TEST_F(EngineTest, ADueDateThatComesRoundAgainIsFlaggedAgainWhenMissed) {
+  // Missed on 10-31; the office then grants an "extension" back to 10-31 (the
+  // grant takes any valid date). The re-armed timer has the same index key as
+  // the one that already fired, so its command id repeats.
+  GivenPlan();
+  const Instant fire = StartOfDay(*Date::Parse("2021-11-01"));
+  ASSERT_TRUE(engine->Tick(fire).ok());
+  ASSERT_TRUE(A(1, kFinance).overdue);
+  now = fire + 3'600'000;
+  Do(RequestExtension{1, kFinance, "2021-11-30", "需批复"}, UnitActor(kFinance));
+  Do(GrantExtension{1, kFinance, "2021-10-31"}, Supervisor());
+  ASSERT_FALSE(A(1, kFinance).overdue);
+  ASSERT_EQ(A(1, kFinance).due_on, "2021-10-31");
+  auto fired = engine->Tick(now + 1);
+  ASSERT_TRUE(fired.ok());
+  EXPECT_TRUE(A(1, kFinance).overdue) << "the past due date is missed, yet the timer's firing was taken "
+                                         "for a duplicate of the first one";
+}
+
 TEST_F(EngineTest, RebuildAfterTicksGivesTheSameDigestAndTimersDoNotFireAgain) {
   GivenPlan();
   GivenCompleted(2, kPolice);
