@@ -64,6 +64,16 @@ std::string GoldenName(uint16_t type, uint16_t version) {
   return std::string(EventTypeName(type)) + "_v" + std::to_string(version) + ".hex";
 }
 
+// "" when equal, else where the bytes part and a few bytes of each from there.
+std::string FirstDifference(std::string_view now, std::string_view golden) {
+  size_t i = 0;
+  while (i < now.size() && i < golden.size() && now[i] == golden[i]) ++i;
+  if (i == now.size() && i == golden.size()) return "";
+  return "bytes differ from offset " + std::to_string(i) + " (encoded " + std::to_string(now.size()) +
+         " bytes, golden " + std::to_string(golden.size()) + "): encoded ..." +
+         ToHex(now.substr(i, 16)).substr(0, 32) + " golden ..." + ToHex(golden.substr(i, 16)).substr(0, 32);
+}
+
 // The envelope fields of two events are equal (Event has no operator==).
 void ExpectSameEvent(const Event& a, const Event& b) {
   EXPECT_EQ(a.event_id, b.event_id);
@@ -124,7 +134,7 @@ TEST(GoldenTest, EveryEventTypeEncodesToItsFrozenBytesAndDecodesBackEqual) {
     auto golden = Golden(name, bytes);
     ASSERT_TRUE(golden.has_value()) << "missing golden file " << GoldenPath(name)
                                     << " (see the top of golden_test.cc)";
-    EXPECT_EQ(ToHex(bytes), ToHex(*golden)) << "the layout of a released version changed";
+    EXPECT_EQ(FirstDifference(bytes, *golden), "") << "the layout of a released version changed";
     auto decoded = DecodeEvent(*golden);
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
     ExpectSameEvent(*decoded, e);
