@@ -88,12 +88,13 @@ int RunDevBroker(const DevBrokerArgs& a) {
       return kExitRejected;
     }
   }
-  std::fprintf(stdout, "%s\n", mc.bootstrap().c_str());
-  std::fflush(stdout);
+  // File first: whoever reads the stdout line may rely on the file existing.
   if (!a.bootstrap_file.empty() && !WriteAtomically(a.bootstrap_file, mc.bootstrap() + "\n")) {
     std::fprintf(stderr, "duban dev-broker: cannot write %s\n", a.bootstrap_file.c_str());
     return kExitRejected;
   }
+  std::fprintf(stdout, "%s\n", mc.bootstrap().c_str());
+  std::fflush(stdout);
   std::fprintf(stderr,
                "duban dev-broker: %d broker(s) at %s; topics created: %zu; memory only, "
                "stop with Ctrl-C; control commands on stdin (ping, create, down, up, leader, rtt, error)\n",

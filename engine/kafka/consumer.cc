@@ -68,6 +68,21 @@ struct Consumer::Impl {
       std::vector<TopicPartition> v = ToVector(parts);
       for (auto& tp : v) tp.offset = kOffsetInvalid;
       if (self->listener) self->listener(RebalanceKind::kAssigned, v);
+      // Partitions the listener left open start at the group's committed
+      // offset, else at the beginning. This is resolved here because
+      // auto.offset.reset is "error": a stored offset that fell out of the
+      // log must surface, not be skipped silently.
+      ListPtr open(rd_kafka_topic_partition_list_new(static_cast<int>(v.size())));
+      for (auto& tp : v)
+        if (tp.offset == kOffsetInvalid) rd_kafka_topic_partition_list_add(open.get(), tp.topic.c_str(), tp.partition);
+      if (open->cnt > 0) {
+        rd_kafka_resp_err_t cerr = rd_kafka_committed(rk, open.get(), 30000);
+        for (auto& tp : v) {
+          if (tp.offset != kOffsetInvalid) continue;
+          rd_kafka_topic_partition_t* c = rd_kafka_topic_partition_list_find(open.get(), tp.topic.c_str(), tp.partition);
+          tp.offset = (!cerr && c && c->offset >= 0) ? c->offset : kOffsetBeginning;
+        }
+      }
       for (size_t i = 0; i < v.size(); ++i) parts->elems[i].offset = v[i].offset;
       spdlog::debug("kafka consumer: assigned {} partitions", v.size());
       if (cooperative) {
@@ -112,7 +127,9 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& cfg, const
           {"group.id", group},
           {"enable.auto.commit", "false"},
           {"enable.auto.offset.store", "false"},
-          {"auto.offset.reset", "earliest"},
+          // Never skip silently: an offset outside the log (data deleted,
+          // e.g. by the mock's 5 MiB-per-partition cap) is returned by Poll.
+          {"auto.offset.reset", "error"},
           {"session.timeout.ms", std::to_string(cfg.session_timeout_ms)},
           {"heartbeat.interval.ms", std::to_string(heartbeat)},
       },
@@ -173,6 +190,9 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
       std::string what = rd_kafka_message_errstr(m);
       rd_kafka_message_destroy(m);
       if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+        return Status::Corruption("kafka consumer: offset outside the log (" + what +
+                                  "): messages were deleted before they were read");
       if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[512];
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(impl_->rk, buf, sizeof buf);

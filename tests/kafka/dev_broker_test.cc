@@ -87,7 +87,8 @@ TEST(DevBrokerProcessTest, WritesTheBootstrapFileAndRemovesItWhenStopped) {
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
   EXPECT_EQ(line, (*b)->bootstrap());
-  ASSERT_TRUE((*b)->Stop().ok());
+  Status stopped = (*b)->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.ToString();
   struct stat st;
   EXPECT_NE(stat(path.c_str(), &st), 0) << "bootstrap file left behind after stop";
 }

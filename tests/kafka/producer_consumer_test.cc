@@ -265,6 +265,38 @@ TEST_F(DevBrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
   EXPECT_TRUE(d.ok()) << d.status().ToString();
 }
 
+// The dev broker keeps at most 5 MiB per partition (librdkafka 2.0.2 mock);
+// older batches are dropped. A consumer asking for a dropped offset must hear
+// about it instead of jumping ahead.
+TEST_F(DevBrokerTest, AnOffsetNoLongerInTheLogIsReportedNotSkipped) {
+  ASSERT_TRUE(broker().CreateTopic("capped", 1).ok());
+  auto producer = Producer::Create(Config());
+  ASSERT_TRUE(producer.ok());
+  const std::string value(1000, 'x');
+  for (int i = 0; i < 8000; ++i) ASSERT_TRUE((*producer)->Produce("capped", "k", value).ok());
+  auto failures = (*producer)->Flush(60000);
+  ASSERT_TRUE(failures.ok() && failures->empty());
+
+  auto consumer = Consumer::Create(Config(), "");
+  ASSERT_TRUE(consumer.ok());
+  auto wm = (*consumer)->Watermarks("capped", 0, 10000);
+  ASSERT_TRUE(wm.ok());
+  ASSERT_GT(wm->first, 0) << "the mock kept everything; this test expects its 5 MiB cap";
+  EXPECT_EQ(wm->second, 8000);
+  ASSERT_TRUE((*consumer)->Assign({TopicPartition{"capped", 0, 0}}).ok());
+  Status seen;
+  ASSERT_TRUE(Eventually([&] {
+    auto msgs = (*consumer)->Poll(200);
+    if (!msgs.ok()) {
+      seen = msgs.status();
+      return true;
+    }
+    EXPECT_TRUE(msgs->empty()) << "read offset " << (*msgs)[0].offset << " after a gap";
+    return false;
+  }));
+  EXPECT_EQ(seen.code(), Status::Code::kCorruption) << seen.ToString();
+}
+
 class TwoBrokerTest : public DevBrokerTest {
  protected:
   DevBrokerOptions BrokerOptions() const override {

@@ -27,8 +27,8 @@ enum class RebalanceKind { kAssigned, kRevoked };
 // Called from within Poll, and from Close (or the destructor) for the final
 // revocation: whatever it captures must outlive the Consumer. On
 // kAssigned the listener may set `partitions[i].offset` to the offset to start
-// from; left at kOffsetInvalid the group's committed offset is used, else
-// auto.offset.reset (earliest by default). On kRevoked offsets are ignored.
+// from; left at kOffsetInvalid the group's committed offset is used, else the
+// beginning of the partition. On kRevoked offsets are ignored.
 using RebalanceListener = std::function<void(RebalanceKind, std::vector<TopicPartition>& partitions)>;
 
 class Consumer {
@@ -46,8 +46,9 @@ class Consumer {
 
   // Waits up to timeout_ms for the first message, then takes whatever else is
   // already fetched, up to max_messages. Empty when nothing arrived. Transient
-  // broker errors are logged and retried by librdkafka; only fatal consumer
-  // errors are returned.
+  // broker errors are logged and retried by librdkafka. Returned as errors:
+  // fatal consumer errors, and Corruption when a requested offset is no
+  // longer in the log (messages deleted unread) — never skipped silently.
   Result<std::vector<Message>> Poll(int timeout_ms, size_t max_messages = 1000);
 
   // Commits `offsets` (each the NEXT offset to read) for the group.
