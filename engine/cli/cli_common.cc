@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -17,7 +18,14 @@ std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
   o.data_dir = g.data_dir;
   o.read_only = read_only;
   o.create_if_missing = !read_only;
-  auto e = Engine::Open(o);
+  // The workflow rules (reminders, escalation ladder, review-cycle silence on
+  // the working-day calendar) are the timers everywhere people use the engine.
+  static const auto policy = WorkflowTimerPolicy::Default();
+  if (!policy.ok()) {
+    Fail(g, policy.status());
+    return nullptr;
+  }
+  auto e = Engine::Open(o, *policy);
   if (!e.ok()) {
     Fail(g, e.status());
     return nullptr;
@@ -107,7 +115,7 @@ void PrintOutcome(Globals& g, const Outcome& o) {
     }
     j["events"] = nlohmann::json::array();
     for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e)));
-    std::cout << j.dump() << "\n";
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (rejected) {
     std::cerr << "rejected (" << o.status.reason() << "): " << o.status.message() << "\n";
   } else {

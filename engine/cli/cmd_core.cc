@@ -75,7 +75,7 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
   if (g.json) {
     json a = json::array();
     for (const auto& r : rows) a.push_back(RowJson(r));
-    std::cout << a.dump() << "\n";
+    std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::printf("%-16s %5s  %-24s %-11s %-12s %4s  %-10s %s\n", "plan", "task", "unit", "role", "status",
@@ -264,7 +264,7 @@ void AddQueries(CLI::App& app, Globals& g) {
       if (g.json) {
         json a = json::array();
         for (const auto& e : *h) a.push_back(json::parse(schemas::EventToJson(e.event)));
-        std::cout << a.dump() << "\n";
+        std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
       }
       for (const auto& e : *h)
@@ -353,7 +353,7 @@ void AddQueries(CLI::App& app, Globals& g) {
           std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", id.c_str(), p->meta.year,
                       p->tasks.size(), p->assignments.size(), p->meta.title.c_str());
       }
-      if (g.json) std::cout << a.dump() << "\n";
+      if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     });
   }
 }
@@ -379,7 +379,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
           else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
                            e.stream.c_str(), EventLine(e).c_str());
         }
-      if (g.json) std::cout << a.dump() << "\n";
+      if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes->size(), events);
     });
   }
@@ -392,7 +392,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
       auto digest = engine->ProjectionDigest();
       if (!digest.ok()) return Fail(g, digest.status());
       if (g.json)
-        std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}}.dump() << "\n";
+        std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else
         std::printf("rebuilt projections from %llu event(s); digest %s\n",
                     static_cast<unsigned long long>(engine->LogEnd() - 1), digest->c_str());
@@ -408,7 +408,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
       if (g.json) {
         std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
                           {"projection_keys", r->projection_keys}, {"problems", r->problems}}
-                         .dump()
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
       } else {
         std::printf("events: %llu in %llu stream(s); projection keys compared: %llu\n",

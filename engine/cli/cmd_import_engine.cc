@@ -9,6 +9,7 @@
 #include "cli_import_hook.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/schemas/codec.h"
+#include "duban/workflows/calendar.h"
 #include "plan_commands.h"
 
 namespace duban::cli {
@@ -44,6 +45,12 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
       if (it.deadline.text.empty()) it.deadline.text = "（未列时限，按年底）";
     } else {
       it.deadline.unresolved = !t.deadline.text.empty();
+    }
+    // A computed deadline records the calendar it was computed under, so its
+    // timers count working days on that version even after a calendar notice.
+    if (!it.deadline.due_on.empty()) {
+      static const auto calendar = workflows::WorkCalendar::Default();
+      if (calendar.ok()) it.deadline.calendar_version = calendar->version();
     }
     it.lead_units = t.lead_units;
     it.responsible_units = t.responsible_units;

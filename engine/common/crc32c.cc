@@ -20,10 +20,36 @@ constexpr uint32_t kMaskDelta = 0xa282ead8u;
 uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + kMaskDelta; }
 }  // namespace
 
-uint32_t Crc32c(std::string_view data) {
+uint32_t Crc32cPortable(std::string_view data) {
   uint32_t c = 0xFFFFFFFFu;
   for (unsigned char b : data) c = kTable[(c ^ b) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
+}
+
+#if defined(__x86_64__)
+// The CPU's CRC32 instruction computes the same Castagnoli polynomial, 8 bytes
+// a step: the checksum of every log record is on the hot path of reads.
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view data) {
+  uint64_t c = 0xFFFFFFFFu;
+  const char* p = data.data();
+  size_t n = data.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    c = __builtin_ia32_crc32di(c, w);
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return c32 ^ 0xFFFFFFFFu;
+}
+#endif
+
+uint32_t Crc32c(std::string_view data) {
+#if defined(__x86_64__)
+  static const bool hw = __builtin_cpu_supports("sse4.2");
+  if (hw) return Crc32cHardware(data);
+#endif
+  return Crc32cPortable(data);
 }
 
 std::string FrameRecord(std::string_view payload) {

@@ -281,6 +281,8 @@ class Decider {
       return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.unit) + " has no extension request");
     const std::string due = b.new_due_on.empty() ? (*a)->pending_extension : b.new_due_on;
     if (!Date::Parse(due)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "'");
+    if (!(*a)->due_on.empty() && due <= (*a)->due_on)
+      return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
     std::vector<EventBody> out{ExtensionGranted{b.task, b.unit, due}};
     if ((*a)->escalation_level > 0)
       out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "extension granted"});
@@ -302,6 +304,9 @@ class Decider {
   R On(const FireTimer& b) {
     if (auto st = NeedRole(Role::kSystem, "fire timers"); !st.ok()) return st;
     std::vector<EventBody> none;
+    if (b.kind == "report_overdue") return OnReportOverdue(b);
+    // Legacy kind: no policy arms it any more (it reused DeadlineMissed, which
+    // is the assignment's own deadline; report_overdue replaces it).
     if (b.kind == "report_due") {
       auto cy = s_.cycles.find(b.cycle_id);
       if (cy == s_.cycles.end() || cy->second.closed) return none;
@@ -328,9 +333,55 @@ class Decider {
     return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
   }
 
+  // A requested report came due unanswered (level 0), or its silence climbs
+  // the ladder (level >= 1, only once overdue, only upwards). Stale when the
+  // cycle is closed, the request answered, or the assignment no longer open.
+  R OnReportOverdue(const FireTimer& b) {
+    std::vector<EventBody> none;
+    auto cy = s_.cycles.find(b.cycle_id);
+    if (cy == s_.cycles.end() || cy->second.closed) return none;
+    const CycleState& c = cy->second;
+    const std::pair<int32_t, std::string> key{b.task, b.unit};
+    if (!c.requested.count(key) || c.answered.count(key)) return none;
+    auto a = s_.assignments.find(key);
+    if (a == s_.assignments.end() || !IsOpen(a->second.status) ||
+        a->second.status == AssignmentStatus::kSubmitted)
+      return none;
+    auto ov = c.overdue.find(key);
+    if (b.level == 0) {
+      if (ov != c.overdue.end()) return none;
+    } else if (ov == c.overdue.end() || b.level <= ov->second) {
+      return none;
+    }
+    return std::vector<EventBody>{ReportOverdue{b.cycle_id, b.task, b.unit, c.due_on, b.level, b.step, b.notify}};
+  }
+
+  R On(const ReopenAssignment& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "reopen an assignment"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, {AssignmentStatus::kCompleted}, "reopen"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for reopening"); !st.ok()) return st;
+    auto cy = s_.cycles.find(b.cycle_id);
+    if (cy == s_.cycles.end())
+      return Refuse(reason::kCycleNotFound, "a completed assignment is reopened by a look-back cycle; no review cycle '" +
+                                                b.cycle_id + "'");
+    if (cy->second.kind != "lookback" || cy->second.closed)
+      return Refuse(reason::kInvalidTransition, "review cycle " + b.cycle_id + " is " +
+                                                    (cy->second.closed ? "closed" : "not a look-back (回头看)") +
+                                                    "; only an open look-back may reopen completed work");
+    std::string due = b.new_due_on.empty() ? (*a)->due_on : b.new_due_on;
+    if (!due.empty() && !Date::Parse(due))
+      return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
+    return std::vector<EventBody>{AssignmentReopened{b.task, b.unit, b.reason, b.cycle_id, due}};
+  }
+
   R On(const StartReviewCycle& b) {
     if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
     if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");
+    if (b.cycle_id.size() > 128 ||
+        std::any_of(b.cycle_id.begin(), b.cycle_id.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+      return Refuse(reason::kInvalidArgument, "a review cycle id is at most 128 bytes with no control characters");
     if (s_.cycles.count(b.cycle_id)) return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
     if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
     if (!b.unit.empty()) {
@@ -555,6 +606,23 @@ void Evolve(PlanState& s, const Event& e) {
             s.cycles[b.cycle_id].requested.insert({b.task, b.unit});
           },
           [&](const ReviewCycleClosed& b) { s.cycles[b.cycle_id].closed = true; },
+          [&](const ReportOverdue& b) { s.cycles[b.cycle_id].overdue[{b.task, b.unit}] = b.level; },
+          [&](const AssignmentReopened& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kInProgress;
+              a->due_on = b.due_on;
+              a->due_set_at = at;
+              a->overdue = false;
+              a->reminded_days = 0;
+              a->escalation_level = 0;
+              a->last_reason = b.reason;
+            }
+            auto t = s.tasks.find(b.task);
+            if (t != s.tasks.end()) {
+              t->second.completed = false;
+              t->second.updated_at = at;
+            }
+          },
           [&](const CommandRejected&) {},
           [&](const UnknownEvent&) {},
       },

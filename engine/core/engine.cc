@@ -3,7 +3,10 @@
 // the column families.
 #include "duban/engine.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
@@ -73,9 +76,12 @@ std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
     return {{r->task, r->from_unit}, {r->task, r->to_unit}};
   if (auto* c = std::get_if<TaskCancelled>(&body)) return {{c->number, "*"}};
   if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
+  // Closing a cycle disarms the report timers of every request in it.
+  if (std::holds_alternative<ReviewCycleClosed>(body)) return {{0, "*"}};
+  // ProgressReportRequested and ReportOverdue change no assignment row, but
+  // they change the report timers of theirs (see Projector::CycleSig).
   std::string unit = UnitOf(body);
   if (unit.empty()) return {};
-  if (std::holds_alternative<ProgressReportRequested>(body)) return {};
   return {{TaskOf(body), unit}};
 }
 
@@ -102,6 +108,7 @@ class DefaultPolicy : public TimerPolicy {
     t.body.unit = a.unit;
     t.body.kind = "missed";
     t.body.due_on = a.due_on;
+    t.body.armed_at = a.due_set_at;
     return {t};
   }
 };
@@ -118,17 +125,18 @@ class Projector {
     for (const auto& [task, unit] : Touches(e.body)) {
       if (unit == "*") {
         for (const auto& [k, a] : s.assignments)
-          if (task == 0 || k.first == task) Remember(s.id, k.first, k.second, &a);
+          if (task == 0 || k.first == task) Remember(s, k.first, k.second, &a);
       } else {
         auto it = s.assignments.find({task, unit});
-        Remember(s.id, task, unit, it == s.assignments.end() ? nullptr : &it->second);
+        Remember(s, task, unit, it == s.assignments.end() ? nullptr : &it->second);
       }
     }
   }
 
   void After(const PlanState&, const Event& e, uint64_t pos, rocksdb::WriteBatch& wb) {
     wb.Put(cf_[kHistory], rk::History(e.stream, TaskOf(e.body), pos), "");
-    if (TouchesTask(e.body)) dirty_tasks_.insert({e.stream, TaskOf(e.body)});
+    if (TouchesTask(e.body) || std::holds_alternative<schemas::AssignmentReopened>(e.body))
+      dirty_tasks_.insert({e.stream, TaskOf(e.body)});
     if (TouchesPlanRow(e.body)) dirty_plan_rows_.insert(e.stream);
     dirty_streams_.insert(e.stream);
   }
@@ -141,31 +149,38 @@ class Projector {
 
   void Flush(const std::map<std::string, PlanState>& states, uint64_t rejected_version,
              const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb) {
-    for (auto& [key, orig] : dirty_assignments_) {
+    for (auto& [key, dirty] : dirty_assignments_) {
       const auto& [plan, task, unit] = key;
+      const auto& orig = dirty.orig;
       const PlanState& s = states.at(plan);
       auto it = s.assignments.find({task, unit});
       if (it == s.assignments.end()) continue;
       const AssignmentState& now = it->second;
-      if (orig && *orig == now) continue;
-      wb.Put(cf_[kAssignments], rk::Assignment(plan, task, unit), records::EncodeAssignment(now));
-      if (!orig) wb.Put(cf_[kByUnit], rk::ByUnit(unit, plan, task), "");
-      if (!orig || orig->status != now.status) {
-        if (orig) wb.Delete(cf_[kByStatus], rk::ByStatus(orig->status, plan, task, unit));
-        wb.Put(cf_[kByStatus], rk::ByStatus(now.status, plan, task, unit), "");
+      if (!orig || !(*orig == now)) {
+        wb.Put(cf_[kAssignments], rk::Assignment(plan, task, unit), records::EncodeAssignment(now));
+        if (!orig) wb.Put(cf_[kByUnit], rk::ByUnit(unit, plan, task), "");
+        if (!orig || orig->status != now.status) {
+          if (orig) wb.Delete(cf_[kByStatus], rk::ByStatus(orig->status, plan, task, unit));
+          wb.Put(cf_[kByStatus], rk::ByStatus(now.status, plan, task, unit), "");
+        }
       }
-      if (!orig || !TimerFieldsEqual(*orig, now)) {
+      if (!orig || !TimerFieldsEqual(*orig, now) || dirty.cycle_sig != CycleSig(s, task, unit)) {
         std::set<std::string> fresh;
         for (const auto& t : policy_.TimersFor(s, now)) {
           std::string k = rk::Timer(t.fire_at, plan, t.body);
           wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
           fresh.insert(std::move(k));
         }
-        if (orig)
-          for (const auto& t : policy_.TimersFor(s, *orig)) {
-            std::string k = rk::Timer(t.fire_at, plan, t.body);
+        if (orig) {
+          // Old keys: taken before the batch when review-cycle requests were
+          // involved (they depend on cycle state, which has moved on since);
+          // otherwise the assignment's old fields determine them.
+          std::vector<std::string> old = dirty.old_timer_keys;
+          if (!dirty.have_old_keys)
+            for (const auto& t : policy_.TimersFor(s, *orig)) old.push_back(rk::Timer(t.fire_at, plan, t.body));
+          for (const auto& k : old)
             if (!fresh.count(k)) wb.Delete(cf_[kTimers], k);
-          }
+        }
       }
     }
     for (const auto& [plan, task] : dirty_tasks_) {
@@ -187,15 +202,48 @@ class Projector {
   }
 
  private:
-  void Remember(const std::string& plan, int32_t task, const std::string& unit, const AssignmentState* a) {
-    auto key = std::make_tuple(plan, task, unit);
+  struct Dirty {
+    std::optional<AssignmentState> orig;  // the state from before the batch
+    std::string cycle_sig;                // CycleSig from before the batch
+    bool have_old_keys = false;
+    std::vector<std::string> old_timer_keys;
+  };
+
+  // The review-cycle state a request's timers depend on: each cycle that
+  // requested a report of (task, unit), whether it is closed or answered, and
+  // how far its silence escalated. Empty for assignments no cycle asked.
+  static std::string CycleSig(const PlanState& s, int32_t task, const std::string& unit) {
+    std::string sig;
+    const std::pair<int32_t, std::string> k{task, unit};
+    for (const auto& [id, c] : s.cycles) {
+      if (!c.requested.count(k)) continue;
+      auto ov = c.overdue.find(k);
+      sig += id;
+      sig.push_back('\0');
+      sig += c.closed ? 'c' : 'o';
+      sig += c.answered.count(k) ? 'a' : '-';
+      sig += ov == c.overdue.end() ? std::string("-") : std::to_string(ov->second);
+      sig.push_back('\0');
+    }
+    return sig;
+  }
+
+  void Remember(const PlanState& s, int32_t task, const std::string& unit, const AssignmentState* a) {
+    auto key = std::make_tuple(s.id, task, unit);
     if (dirty_assignments_.count(key)) return;  // keep the state from before the batch
-    dirty_assignments_.emplace(std::move(key), a ? std::optional<AssignmentState>(*a) : std::nullopt);
+    Dirty d;
+    if (a) d.orig = *a;
+    d.cycle_sig = CycleSig(s, task, unit);
+    if (a && !d.cycle_sig.empty()) {
+      d.have_old_keys = true;
+      for (const auto& t : policy_.TimersFor(s, *a)) d.old_timer_keys.push_back(rk::Timer(t.fire_at, s.id, t.body));
+    }
+    dirty_assignments_.emplace(std::move(key), std::move(d));
   }
 
   const TimerPolicy& policy_;
   rocksdb::ColumnFamilyHandle* const* cf_;
-  std::map<std::tuple<std::string, int32_t, std::string>, std::optional<AssignmentState>> dirty_assignments_;
+  std::map<std::tuple<std::string, int32_t, std::string>, Dirty> dirty_assignments_;
   std::set<std::pair<std::string, int32_t>> dirty_tasks_;
   std::set<std::string> dirty_plan_rows_;
   std::set<std::string> dirty_streams_;
@@ -207,6 +255,17 @@ Status CheckName(const std::string& s, const char* what) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
       return Status::Rejected(reason::kInvalidArgument, std::string(what) + " contains a control character");
+  // Names must be UTF-8 (a GBK export is a common mistake): check the sequence structure.
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = s[i];
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len != 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    if (!ok)
+      return Status::Rejected(reason::kInvalidArgument,
+                              std::string(what) + " is not valid UTF-8 (was the file saved as GBK?)");
+    i += len;
+  }
   return Status::Ok();
 }
 
@@ -249,6 +308,7 @@ struct Engine::Impl {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf[kCfCount] = {};
   uint64_t next_pos = 1;
+  mutable Engine::WriteStats stats;
   uint64_t rejected_version = 0;
   std::string rejected_hash;
   mutable std::map<std::string, PlanState> cache;
@@ -271,6 +331,19 @@ struct Engine::Impl {
 
   static rocksdb::Options DbOptions(const EngineOptions& o) {
     rocksdb::Options options;
+    // Bloom filters: most command-id lookups are for ids never seen (the
+    // dedupe check), which without a filter read every level's blocks.
+    static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(size_t{1} << 30);
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = false;
+    // Freshly flushed blocks go straight into the cache, so queries after a
+    // burst of writes (or a rebuild) do not pay a disk read per event.
+    table.prepopulate_block_cache = rocksdb::BlockBasedTableOptions::PrepopulateBlockCache::kFlushOnly;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.05;
     options.create_if_missing = o.create_if_missing;
     options.create_missing_column_families = true;
     options.write_buffer_size = o.write_buffer_mb << 20;
@@ -417,8 +490,9 @@ struct Engine::Impl {
     return o;
   }
 
+  // Builds the event and its log record (framed bytes) in one encoding pass.
   Event MakeEvent(const Command& c, const std::string& stream, uint64_t seq, const std::string& prev,
-                  uint32_t index, EventBody body) const {
+                  uint32_t index, EventBody body, std::string* record) const {
     Event e;
     e.event_id = schemas::DeriveEventId(c.command_id, index);
     e.stream = stream;
@@ -432,7 +506,7 @@ struct Engine::Impl {
     e.correlation_id = c.correlation_id;
     e.prev_hash = prev;
     e.body = std::move(body);
-    e.hash = schemas::ComputeHash(e);
+    *record = FrameRecord(schemas::EncodeEventWithHash(e));
     return e;
   }
 
@@ -458,12 +532,14 @@ struct Engine::Impl {
     uint64_t pos = next_pos;
 
     auto reject = [&](const Command& c, const Status& why, Outcome& o) {
+      std::string record;
       Event e = MakeEvent(c, kRejectedStream, rejected_version + 1, rejected_hash, 0,
-                          schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()});
+                          schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()},
+                          &record);
       rejected_version = e.stream_seq;
       rejected_hash = e.hash;
       rejected_dirty = true;
-      wb.Put(cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+      wb.Put(cf[kLog], rk::Pos(pos), record);
       proj.Command(c.command_id, pos, 1, wb);
       o.status = why;
       o.first_position = pos;
@@ -509,17 +585,20 @@ struct Engine::Impl {
       auto decided = Decide(s, c);
       if (!decided.ok()) {
         reject(c, decided.status(), o);
+        // Commands to plans that do not exist must not grow the cache without bound.
+        if (!s.exists && !touched_plans.count(c.plan_id)) cache.erase(c.plan_id);
         continue;
       }
       touched_plans.insert(c.plan_id);
       o.first_position = pos;
       uint32_t index = 0;
       for (auto& body : decided.value()) {
-        Event e = MakeEvent(c, c.plan_id, s.version + 1, s.last_hash, index++, std::move(body));
+        std::string record;
+        Event e = MakeEvent(c, c.plan_id, s.version + 1, s.last_hash, index++, std::move(body), &record);
         proj.Before(s, e);
         Evolve(s, e);
         proj.After(s, e, pos, wb);
-        wb.Put(cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+        wb.Put(cf[kLog], rk::Pos(pos), record);
         o.events.push_back(std::move(e));
         ++pos;
       }
@@ -529,6 +608,8 @@ struct Engine::Impl {
     proj.Flush(cache, rejected_version, rejected_hash, rejected_dirty, wb);
     if (wb.Count() == 0) return outcomes;
     rocksdb::Status s = db->Write(WriteOpts(), &wb);
+    stats.keys += wb.Count();
+    stats.bytes += wb.GetDataSize();
     if (!s.ok()) {
       // Nothing was written: forget the in-memory states that ran ahead.
       for (const auto& p : touched_plans) cache.erase(p);
@@ -569,6 +650,8 @@ struct Engine::Impl {
       rej_dirty = false;
       pending = 0;
       rocksdb::Status s = dst->Write(wo, &wb);
+      stats.keys += wb.Count();
+      stats.bytes += wb.GetDataSize();
       wb.Clear();
       return FromRocks(s, "writing projections");
     };
@@ -681,7 +764,7 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
         id.push_back(kHex[ch >> 4]);
         id.push_back(kHex[ch & 15]);
       }
-      c.command_id = std::move(id);
+      c.command_id = std::move(id);  // unique per arming: the key holds armed_at
       c.plan_id = t.plan_id;
       c.actor = schemas::Actor{actor_id, schemas::Role::kSystem, "clock"};
       c.issued_at = t.due;
@@ -746,17 +829,26 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     if (Status d = records::DecodeAssignment(values[i], &row.a); !d.ok()) return d;
     if (f.status && row.a.status != *f.status) continue;
     if (f.overdue_only && !row.a.overdue) continue;
-    const std::string tk = rk::Task(ak.plan, ak.task);
-    auto t = tasks.find(tk);
-    if (t == tasks.end()) {
-      std::string v;
-      TaskState ts;
-      if (db->Get(rocksdb::ReadOptions(), cf[kTasks], tk, &v).ok()) (void)records::DecodeTask(v, &ts);
-      t = tasks.emplace(tk, std::move(ts)).first;
-    }
-    row.task_title = t->second.title.empty() ? t->second.content.substr(0, 90) : t->second.title;
-    row.deadline_text = t->second.deadline.text;
     rows.push_back(std::move(row));
+  }
+  // Task titles for the rows, one MultiGet for the distinct tasks.
+  std::vector<std::string> task_keys;
+  for (const auto& r : rows) task_keys.push_back(rk::Task(r.plan_id, r.task));
+  std::sort(task_keys.begin(), task_keys.end());
+  task_keys.erase(std::unique(task_keys.begin(), task_keys.end()), task_keys.end());
+  std::vector<rocksdb::Slice> tslices(task_keys.begin(), task_keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> tcfs(task_keys.size(), cf[kTasks]);
+  std::vector<std::string> tvalues;
+  auto tstatuses = db->MultiGet(rocksdb::ReadOptions(), tcfs, tslices, &tvalues);
+  for (size_t i = 0; i < task_keys.size(); ++i) {
+    TaskState ts;
+    if (tstatuses[i].ok()) (void)records::DecodeTask(tvalues[i], &ts);
+    tasks.emplace(task_keys[i], std::move(ts));
+  }
+  for (auto& r : rows) {
+    const TaskState& t = tasks[rk::Task(r.plan_id, r.task)];
+    r.task_title = t.title.empty() ? t.content.substr(0, 90) : t.title;
+    r.deadline_text = t.deadline.text;
   }
   return rows;
 }
@@ -769,7 +861,10 @@ Result<std::vector<HistoryEntry>> Engine::History(const std::string& plan_id, in
 
 Result<PlanState> Engine::Plan(const std::string& plan_id) const {
   auto it = impl_->cache.find(plan_id);
-  if (it != impl_->cache.end()) return it->second;
+  if (it != impl_->cache.end()) {
+    if (!it->second.exists) return Status::NotFound("no plan with id " + plan_id);
+    return it->second;
+  }
   auto s = impl_->ReplayPlan(plan_id, std::nullopt);
   if (!s.ok()) return s;
   if (!s->exists) return Status::NotFound("no plan with id " + plan_id);
@@ -796,6 +891,8 @@ Result<Outcome> Engine::OutcomeOf(const std::string& command_id) const {
 }
 
 uint64_t Engine::LogEnd() const { return impl_->next_pos; }
+
+Engine::WriteStats Engine::write_stats() const { return impl_->stats; }
 
 Status Engine::ScanLog(uint64_t from, const std::function<bool(uint64_t, const Event&)>& fn) const {
   rocksdb::ReadOptions ro;

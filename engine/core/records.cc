@@ -107,6 +107,7 @@ std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& 
   k.append(t.cycle_id);
   k.push_back('\0');
   PutFixed32BE(&k, static_cast<uint32_t>(t.level));
+  PutOrderedI64(&k, t.armed_at);  // a timer armed again (same date) is a new timer
   return k;
 }
 }  // namespace keys
@@ -213,7 +214,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
 std::string EncodeTimer(const schemas::FireTimer& t) {
   Writer w;
   w.U8(1).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
-  w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id);
+  w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id).I64(t.armed_at);
   return w.Take();
 }
 Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
@@ -221,7 +222,8 @@ Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   uint8_t fmt;
   if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
       !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
-      !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) || !r.Done())
+      !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) ||
+      !r.I64(&t->armed_at) || !r.Done())
     return Bad("timer");
   return Status::Ok();
 }

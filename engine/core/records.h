@@ -13,7 +13,7 @@
 //   7  by_unit         unit \0 plan \0 task u32                     ""
 //   8  by_status       status u8 plan \0 task u32 unit              ""
 //   9  history         plan \0 task u32 pos u64                     ""  (task 0: plan-level)
-//   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 level u32   FireTimer
+//   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 cycle \0 level u32 armed_at i64   FireTimer
 //
 // Every CF but `log` is a projection: dropped and rebuilt from `log` by Rebuild().
 // CF names are written to disk: never rename one; retire it instead.

@@ -50,6 +50,9 @@ DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))
 DUBAN_FIELDS(ReviewCycleClosed, FLD(cycle_id), FLD(answered), FLD(late), FLD(silent))
+DUBAN_FIELDS(ReportOverdue, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
+             FLD(notify))
+DUBAN_FIELDS(AssignmentReopened, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(due_on))
 DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
 // Only so generic visitors compile; codec.cc never writes or prints these fields.
 DUBAN_FIELDS(UnknownEvent, FLD(type), FLD(version), FLD(bytes))
@@ -83,9 +86,10 @@ DUBAN_FIELDS(RequestExtension, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason
 DUBAN_FIELDS(GrantExtension, FLD(task), FLD(unit), FLD(new_due_on))
 DUBAN_FIELDS(DenyExtension, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level), FLD(step),
-             FLD(working_days_left), FLD(notify), FLD(cycle_id))
+             FLD(working_days_left), FLD(notify), FLD(cycle_id), FLD(armed_at))
 DUBAN_FIELDS(StartReviewCycle, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on), FLD(unit))
 DUBAN_FIELDS(CloseReviewCycle, FLD(cycle_id))
+DUBAN_FIELDS(ReopenAssignment, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(new_due_on))
 
 #undef FLD
 

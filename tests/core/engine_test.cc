@@ -512,17 +512,30 @@ TEST_F(EngineTest, AGrantedExtensionReArmsTheTimerForTheNewDate) {
   EXPECT_TRUE(A(1, kEducation).overdue);
 }
 
-TEST_F(EngineTest, ADueDateThatComesRoundAgainIsFlaggedAgainWhenMissed) {
-  // Missed on 10-31; the office then grants an "extension" back to 10-31 (the
-  // grant takes any valid date). The re-armed timer has the same index key as
-  // the one that already fired, so its command id repeats.
+TEST_F(EngineTest, AnExtensionBackToAnEarlierDateIsRefused) {
   GivenPlan();
   const Instant fire = StartOfDay(*Date::Parse("2021-11-01"));
   ASSERT_TRUE(engine->Tick(fire).ok());
   ASSERT_TRUE(A(1, kFinance).overdue);
   now = fire + 3'600'000;
   Do(RequestExtension{1, kFinance, "2021-11-30", "需批复"}, UnitActor(kFinance));
-  Do(GrantExtension{1, kFinance, "2021-10-31"}, Supervisor());
+  Outcome o = Submit(GrantExtension{1, kFinance, "2021-10-31"}, Supervisor());
+  EXPECT_EQ(o.status.reason(), "invalid_argument");
+  EXPECT_TRUE(A(1, kFinance).overdue);
+}
+
+TEST_F(EngineTest, ADueDateThatComesRoundAgainIsFlaggedAgainWhenMissed) {
+  // Missed on 10-31; the unit returns the work, the office assigns it to the
+  // same unit again with the same due date. The re-armed timer has the same
+  // due time as the one that already fired, but it is a new arming: it fires.
+  GivenPlan();
+  const Instant fire = StartOfDay(*Date::Parse("2021-11-01"));
+  ASSERT_TRUE(engine->Tick(fire).ok());
+  ASSERT_TRUE(A(1, kFinance).overdue);
+  now = fire + 3'600'000;
+  Outcome back = Submit(Return{1, kFinance, "不属于本单位职责"}, UnitActor(kFinance));
+  ASSERT_TRUE(back.status.ok()) << back.status.ToString();
+  Do(Assign{1, kFinance, AssignmentRole::kResponsible}, Supervisor());
   ASSERT_FALSE(A(1, kFinance).overdue);
   ASSERT_EQ(A(1, kFinance).due_on, "2021-10-31");
   auto fired = engine->Tick(now + 1);

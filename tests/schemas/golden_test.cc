@@ -117,7 +117,8 @@ TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
       {30, "ExtensionRequested"},  {31, "ExtensionGranted"},   {32, "ExtensionDenied"},
       {33, "DeadlineApproaching"}, {34, "DeadlineMissed"},     {35, "EscalationRaised"},
       {36, "EscalationCleared"},   {40, "ReviewCycleStarted"}, {41, "ProgressReportRequested"},
-      {42, "ReviewCycleClosed"},   {90, "CommandRejected"}};
+      {42, "ReviewCycleClosed"},   {43, "ReportOverdue"},      {28, "AssignmentReopened"},
+      {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
   ASSERT_EQ(ids.size(), samples.size());

@@ -54,6 +54,8 @@ inline std::vector<EventBody> SampleBodies() {
       ReviewCycleStarted{"2021-Q3", "plan", "quarterly", "2021-09-30"},
       ProgressReportRequested{"2021-Q3", 3, "市财政局", "2021-09-30"},
       ReviewCycleClosed{"2021-Q3", 7, 2, 1},
+      ReportOverdue{"2021-Q3", 3, "市财政局", "2021-09-30", 1, "督促整改", {"督查室"}},
+      AssignmentReopened{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }
@@ -101,9 +103,10 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       RequestExtension{3, "市财政局", "2021-11-30", "需上级批复"},
       GrantExtension{3, "市财政局", "2021-11-30"},
       DenyExtension{3, "市财政局", "理由不充分"},
-      FireTimer{3, "市财政局", "escalation", "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3"},
+      FireTimer{3, "市财政局", "escalation", "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
       StartReviewCycle{"2021-Q3", "plan", "quarterly", "2021-09-30", "市财政局"},
       CloseReviewCycle{"2021-Q3"},
+      ReopenAssignment{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
   };
 }
 

@@ -128,6 +128,14 @@ class Engine {
   // Calls fn for each event from `from` (inclusive) in log order until fn returns false.
   Status ScanLog(uint64_t from, const std::function<bool(uint64_t, const schemas::Event&)>& fn) const;
 
+  // Keys and bytes this process has committed to RocksDB (all column
+  // families), for benchmarks that compare with a raw write loop.
+  struct WriteStats {
+    uint64_t keys = 0;
+    uint64_t bytes = 0;
+  };
+  WriteStats write_stats() const;
+
   // ---- maintenance ----
   // Drops every projection and replays the log into them.
   Status Rebuild();

@@ -76,6 +76,9 @@ struct CycleState {
   std::string kind, scope, due_on;
   bool closed = false;
   std::set<std::pair<int32_t, std::string>> requested, answered, late;
+  // Requests whose due date passed unanswered (ReportOverdue), with the
+  // escalation level their silence reached (0: overdue, not yet escalated).
+  std::map<std::pair<int32_t, std::string>, int32_t> overdue;
   bool operator==(const CycleState&) const = default;
 };
 

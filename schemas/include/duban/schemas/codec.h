@@ -5,7 +5,7 @@
 // Binary layout of one event (before framing, see duban/coding.h):
 //   u8 envelope_format (=1) | event_id | stream | u64 stream_seq | u16 type |
 //   u16 type_version | i64 occurred_at | i64 recorded_at | actor{id, u8 role, name} |
-//   command_id | correlation_id | prev_hash | hash | body bytes (string)
+//   command_id | correlation_id | prev_hash | body bytes (string) | hash
 // strings are cereal's u64 length + bytes. The body is encoded on its own so
 // an unknown (type, version) survives decoding as UnknownEvent.
 //
@@ -28,9 +28,13 @@ std::string EncodeBody(const EventBody& body);
 Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view bytes);
 
 std::string EncodeEvent(const Event& e);
+// Sets e.hash (sha256 hex of every byte before the hash field, which is the
+// last one) and returns the event's encoding, in one pass.
+std::string EncodeEventWithHash(Event& e);
 Result<Event> DecodeEvent(std::string_view bytes);
 
-// sha256 hex of prev_hash and the event's canonical bytes with `hash` empty.
+// sha256 hex of the event's encoding up to (not including) the hash field;
+// prev_hash is inside, which chains the stream.
 std::string ComputeHash(const Event& e);
 // Deterministic event id: first 16 bytes of sha256(command_id, index), hex.
 std::string DeriveEventId(std::string_view command_id, uint32_t index);

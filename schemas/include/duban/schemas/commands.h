@@ -49,21 +49,25 @@ struct DenyExtension { int32_t task = 0; std::string unit, reason; };
 struct FireTimer {
   int32_t task = 0;
   std::string unit;
-  std::string kind;  // reminder | missed | escalation | report_due
+  std::string kind;  // reminder | missed | escalation | report_overdue (report_due: legacy)
   std::string due_on;
   int32_t level = 0;
   std::string step;
   int32_t working_days_left = 0;
   std::vector<std::string> notify;
   std::string cycle_id;
+  Instant armed_at = 0;  // when the state that armed it arose: each arming fires once
 };
 struct StartReviewCycle { std::string cycle_id, scope, kind, due_on; std::string unit; };
 struct CloseReviewCycle { std::string cycle_id; };
+// The office reopens a completed assignment found not done during a look-back
+// cycle; an empty new_due_on keeps the assignment's due date.
+struct ReopenAssignment { int32_t task = 0; std::string unit, reason, cycle_id, new_due_on; };
 
 using CommandBody =
     std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
                  ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
-                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle>;
+                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment>;
 
 const char* CommandName(const CommandBody& body);
 

@@ -188,6 +188,26 @@ struct ReviewCycleClosed {
   int32_t answered = 0, late = 0, silent = 0;
   bool operator==(const ReviewCycleClosed&) const = default;
 };
+// A requested progress report was not given by its due date (level 0, the
+// first working day after it), or that silence went up the escalation ladder
+// (level >= 1, with the step and who is told). Concerns the cycle's request
+// only: the assignment's own deadline, overdue flag and level are untouched.
+struct ReportOverdue {
+  std::string cycle_id;
+  int32_t task = 0;
+  std::string unit, due_on;
+  int32_t level = 0;
+  std::string step;
+  std::vector<std::string> notify;
+  bool operator==(const ReportOverdue&) const = default;
+};
+// A completed assignment found not done (e.g. by the look-back 回头看) goes back
+// to in_progress with a new due date, into the normal reminder/escalation ladder.
+struct AssignmentReopened {
+  int32_t task = 0;
+  std::string unit, reason, cycle_id, due_on;
+  bool operator==(const AssignmentReopened&) const = default;
+};
 
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
@@ -211,8 +231,8 @@ using EventBody =
                  AssignmentReassigned, ProgressReported, CompletionSubmitted, CompletionApproved,
                  CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
-                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, CommandRejected,
-                 UnknownEvent>;
+                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
+                 AssignmentReopened, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -231,6 +251,7 @@ enum class EventType : uint16_t {
   kCompletionSubmitted = 25,
   kCompletionApproved = 26,
   kCompletionRejected = 27,
+  kAssignmentReopened = 28,
   kExtensionRequested = 30,
   kExtensionGranted = 31,
   kExtensionDenied = 32,
@@ -241,6 +262,7 @@ enum class EventType : uint16_t {
   kReviewCycleStarted = 40,
   kProgressReportRequested = 41,
   kReviewCycleClosed = 42,
+  kReportOverdue = 43,
   kCommandRejected = 90,
 };
 

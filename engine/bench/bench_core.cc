@@ -1,0 +1,259 @@
+// duban-bench core: ingest >= 1,000,000 events over 50,000 assignments through
+// the embedded engine, rebuild the projections, query status and history, and
+// compare with a raw RocksDB WriteBatch loop writing the same number of keys
+// and bytes in the same run.
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <unistd.h>
+
+#include "bench_registry.h"
+#include "duban/coding.h"
+#include "duban/engine.h"
+#include "duban/schemas/codec.h"
+
+namespace duban::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+struct Args {
+  int plans = 250, tasks = 40, units = 5;  // the size of a published plan, ~50 tasks
+  uint64_t events = 1'000'000;
+  int batch = 1000;
+  int queries = 2000;
+  std::string dir;
+};
+
+std::string Unit(int u) { return "市直单位" + std::to_string(u); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+int RunCore(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--events")) a.events = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--plans")) a.plans = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--batch")) a.batch = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dir")) a.dir = argv[i + 1];
+    else {
+      std::fprintf(stderr, "usage: duban-bench core [--events N] [--plans P] [--batch B] [--dir DIR]\n");
+      return 2;
+    }
+  }
+  const std::string root = a.dir.empty() ? (std::filesystem::temp_directory_path() /
+                                              ("duban-bench-core-" + std::to_string(getpid()))).string()
+                                         : a.dir;
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  const int assignments = a.plans * a.tasks * a.units;
+  std::printf("core benchmark: %d plans x %d tasks x %d units = %d assignments, target %llu events, batches of %d\n",
+              a.plans, a.tasks, a.units, assignments, static_cast<unsigned long long>(a.events), a.batch);
+
+  EngineOptions eo;
+  eo.data_dir = root + "/engine";
+  auto opened = Engine::Open(eo);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  Engine& engine = **opened;
+  uint64_t cmd_seq = 0;
+  Instant now = 1'609'459'200'000LL;  // 2021-01-01
+  auto base = [&](const std::string& plan, schemas::Role role, const std::string& actor) {
+    schemas::Command c;
+    c.command_id = "b" + std::to_string(cmd_seq++);
+    c.plan_id = plan;
+    c.actor = schemas::Actor{actor, role, actor};
+    c.issued_at = now++;
+    return c;
+  };
+  // Build the whole command stream first so ingest measures the engine only.
+  std::vector<schemas::Command> cmds;
+  uint64_t expected_events = 0;
+  for (int p = 0; p < a.plans; ++p) {
+    const std::string plan = "plan-" + std::to_string(p);
+    auto c = base(plan, schemas::Role::kSupervisor, "office");
+    schemas::ImportPlan imp;
+    imp.plan.title = "基准测试工作台账 " + std::to_string(p);
+    imp.plan.year = 2021;
+    for (int u = 0; u < a.units; ++u) imp.plan.units.push_back(Unit(u));
+    for (int t = 1; t <= a.tasks; ++t) {
+      schemas::ImportTask task;
+      task.number = t;
+      task.title = "做好政务公开第" + std::to_string(t) + "项工作";
+      task.content = task.title + "，按要求及时主动公开相关信息并做好解读。";
+      task.deadline.text = "10月底前";
+      task.deadline.due_on = "2021-10-31";
+      task.lead_units.push_back(Unit(0));
+      for (int u = 1; u < a.units; ++u) task.responsible_units.push_back(Unit(u));
+      imp.tasks.push_back(std::move(task));
+    }
+    c.body = std::move(imp);
+    cmds.push_back(std::move(c));
+    expected_events += 1 + a.tasks + a.tasks * a.units;
+  }
+  for (int p = 0; p < a.plans; ++p)
+    for (int t = 1; t <= a.tasks; ++t)
+      for (int u = 0; u < a.units; ++u) {
+        auto c = base("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
+        c.body = schemas::Accept{t, Unit(u)};
+        cmds.push_back(std::move(c));
+        ++expected_events;
+      }
+  // Progress reports round-robin over all assignments until the target.
+  for (uint64_t i = 0; expected_events < a.events; ++i, ++expected_events) {
+    const int idx = static_cast<int>(i % assignments);
+    const int p = idx / (a.tasks * a.units), t = idx / a.units % a.tasks + 1, u = idx % a.units;
+    auto c = base("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
+    c.body = schemas::ReportProgress{t, Unit(u), static_cast<int32_t>(i % 101),
+                                     "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
+    cmds.push_back(std::move(c));
+  }
+
+  // ---- ingest ----
+  const Engine::WriteStats before_ingest = engine.write_stats();
+  const auto t0 = Clock::now();
+  uint64_t events = 0;
+  for (size_t i = 0; i < cmds.size(); i += a.batch) {
+    std::vector<schemas::Command> chunk(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + a.batch));
+    for (const auto& o : engine.SubmitBatch(chunk)) {
+      if (!o.status.ok()) {
+        std::fprintf(stderr, "command %s: %s\n", o.command_id.c_str(), o.status.ToString().c_str());
+        return 1;
+      }
+      events += o.events.size();
+    }
+  }
+  const auto t1 = Clock::now();
+  const double ingest_eps = events / Seconds(t0, t1);
+  const uint64_t ingest_keys = engine.write_stats().keys - before_ingest.keys;
+  const uint64_t ingest_bytes = engine.write_stats().bytes - before_ingest.bytes;
+  std::printf("ingest:  %llu events from %zu commands in %.2f s = %.0f events/s\n",
+              static_cast<unsigned long long>(events), cmds.size(), Seconds(t0, t1), ingest_eps);
+
+  // The log's bytes, for the raw comparison: the framed encoding of every event.
+  uint64_t log_bytes = 0;
+  std::vector<std::string> sample_values;
+  Status scanned = engine.ScanLog(1, [&](uint64_t, const schemas::Event& e) {
+    std::string framed = FrameRecord(schemas::EncodeEvent(e));
+    log_bytes += framed.size();
+    if (sample_values.size() < 4096) sample_values.push_back(std::move(framed));
+    return true;
+  });
+  if (!scanned.ok()) return 1;
+
+  // ---- rebuild ----
+  const auto r0 = Clock::now();
+  if (Status st = engine.Rebuild(); !st.ok()) {
+    std::fprintf(stderr, "rebuild: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  const auto r1 = Clock::now();
+  const double rebuild_eps = (engine.LogEnd() - 1) / Seconds(r0, r1);
+  std::printf("rebuild: %llu events in %.2f s = %.0f events/s\n",
+              static_cast<unsigned long long>(engine.LogEnd() - 1), Seconds(r0, r1), rebuild_eps);
+
+  // ---- queries (after a warm-up round that is not measured) ----
+  std::mt19937 rng(7);
+  std::vector<double> status_us, history_us;
+  size_t rows = 0, hist = 0;
+  for (int q = -a.queries / 5; q < a.queries; ++q) {
+    if (q == 0) {
+      status_us.clear();
+      history_us.clear();
+      rows = hist = 0;
+    }
+    const std::string plan = "plan-" + std::to_string(rng() % a.plans);
+    StatusFilter f;
+    f.plan_id = plan;
+    f.unit = Unit(rng() % a.units);
+    auto q0 = Clock::now();
+    auto r = engine.Assignments(f);
+    auto q1 = Clock::now();
+    if (!r.ok()) return 1;
+    rows += r->size();
+    status_us.push_back(Seconds(q0, q1) * 1e6);
+    const int task = 1 + rng() % a.tasks;
+    auto h0 = Clock::now();
+    auto h = engine.History(plan, task);
+    auto h1 = Clock::now();
+    if (!h.ok()) return 1;
+    hist += h->size();
+    history_us.push_back(Seconds(h0, h1) * 1e6);
+  }
+  std::printf("status  (one unit in one plan, %zu rows avg): p50 %.0f us, p99 %.0f us\n", rows / a.queries,
+              Percentile(status_us, 0.5), Percentile(status_us, 0.99));
+  std::printf("history (one task, %zu events avg): p50 %.0f us, p99 %.0f us\n", hist / a.queries,
+              Percentile(history_us, 0.5), Percentile(history_us, 0.99));
+
+  // ---- raw RocksDB, same number of keys and bytes ----
+  // The loop writes exactly as many keys, and as many bytes of keys and
+  // values, as the ingest committed (log, projections and indexes together),
+  // in WriteBatches of the same size, with the same RocksDB options. Its time
+  // is RocksDB's own share of ingest; the ratio is the engine's efficiency.
+  opened.value().reset();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.write_buffer_size = eo.write_buffer_mb << 20;
+  ro.max_background_jobs = 2;
+  ro.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (!rocksdb::DB::Open(ro, root + "/raw", &raw).ok()) return 1;
+  const uint64_t per_batch = std::max<uint64_t>(1, ingest_keys / std::max<uint64_t>(1, (cmds.size() + a.batch - 1) / a.batch));
+  const uint64_t value_size = ingest_bytes / std::max<uint64_t>(1, ingest_keys) > 24
+                                  ? ingest_bytes / std::max<uint64_t>(1, ingest_keys) - 16 : 8;
+  std::string value;
+  for (const auto& v : sample_values) value += v;
+  while (value.size() < value_size * 2) value += value.empty() ? std::string("x") : value;
+  const auto w0 = Clock::now();
+  uint64_t raw_bytes = 0;
+  for (uint64_t i = 0; i < ingest_keys;) {
+    rocksdb::WriteBatch wb;
+    for (uint64_t k = 0; k < per_batch && i < ingest_keys; ++k, ++i) {
+      std::string key;
+      PutFixed64BE(&key, i);  // in key order: RocksDB's cheapest case, so the baseline flatters nobody
+      const size_t off = (i * 131) % (value.size() - value_size);
+      wb.Put(key, rocksdb::Slice(value.data() + off, value_size));
+    }
+    raw_bytes += wb.GetDataSize();
+    if (!raw->Write(rocksdb::WriteOptions(), &wb).ok()) return 1;
+  }
+  const auto w1 = Clock::now();
+  delete raw;
+  const double raw_eps = events / Seconds(w0, w1);
+  std::printf("raw RocksDB WriteBatch loop: %llu keys, %.1f MB of batches (ingest wrote %llu keys, %.1f MB) "
+              "in %.2f s; as events/s: %.0f\n",
+              static_cast<unsigned long long>(ingest_keys), raw_bytes / 1e6,
+              static_cast<unsigned long long>(ingest_keys), ingest_bytes / 1e6, Seconds(w0, w1), raw_eps);
+  std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log_bytes / 1e6,
+              static_cast<double>(ingest_keys) / events);
+  std::filesystem::remove_all(root);
+  const double ingest_ratio = ingest_eps / raw_eps, rebuild_ratio = rebuild_eps / raw_eps;
+  std::printf("targets: ingest_ratio >= 0.3 (%s), rebuild_ratio >= 0.5 (%s), status and history p99 < 1000 us (%s)\n",
+              ingest_ratio >= 0.3 ? "met" : "MISSED", rebuild_ratio >= 0.5 ? "met" : "MISSED",
+              Percentile(status_us, 0.99) < 1000 && Percentile(history_us, 0.99) < 1000 ? "met" : "MISSED");
+  std::printf("ingest_eps=%.0f rebuild_eps=%.0f raw_eps=%.0f ingest_ratio=%.3f rebuild_ratio=%.3f "
+              "status_p99_us=%.0f history_p99_us=%.0f\n",
+              ingest_eps, rebuild_eps, raw_eps, ingest_ratio, rebuild_ratio, Percentile(status_us, 0.99),
+              Percentile(history_us, 0.99));
+  return 0;
+}
+
+}  // namespace
+}  // namespace duban::bench
+
+DUBAN_REGISTER_BENCH("core", "ingest, rebuild and query the embedded engine vs a raw RocksDB loop",
+                     duban::bench::RunCore);
