@@ -1,7 +1,8 @@
 // `duban demo`, the README's main job: on a fresh embedded store, import the
 // sample plan shaoguan-2021 (compiled into the binary), let the units act on a
 // scripted 2021 timeline, tick the clock past the deadline, and print a
-// readable summary (status per unit) and one task's audit trail.
+// readable summary (status per unit) and one task's audit trail; then the
+// same plan's year on a simulated clock (`duban simulate`, in <data>/simulation).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "duban/schemas/codec.h"
 #include "embedded_plans.h"
 #include "plan_commands.h"
+#include "simulate.h"
 
 namespace duban::cli {
 namespace {
@@ -208,10 +210,25 @@ void RunDemo(Globals& g, int history_task) {
                 h.event.actor.id.c_str(), schemas::RoleName(h.event.actor.role), EventLine(h.event).c_str());
   std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(),
               s.rejected(), static_cast<unsigned long long>(engine->LogEnd() - 1));
+  // The same plan's year again, this time on a simulated clock that ticks
+  // every day: reminders, the escalation ladder, review cycles and the look-back.
+  {
+    std::printf("\n");
+    Globals sg = g;
+    sg.json = false;
+    SimulateOptions so;
+    so.data_dir = g.data_dir + "/simulation";
+    so.max_lines = 40;
+    if (RunSimulation(sg, so) != kExitOk) {
+      g.exit_code = sg.exit_code;
+      return;
+    }
+  }
   std::printf("Next, try:\n  duban --data %s status --unit 市财政局\n  duban --data %s history --plan %s %d\n"
-              "  duban --data %s as-of 2021-06-30 --plan %s --task %d\n  duban --data %s verify\n",
+              "  duban --data %s as-of 2021-06-30 --plan %s --task %d\n  duban --data %s verify\n"
+              "  duban --data %s simulate --detail   (a fresh directory)\n",
               g.data_dir.c_str(), g.data_dir.c_str(), plan_id.c_str(), history_task, g.data_dir.c_str(),
-              plan_id.c_str(), history_task, g.data_dir.c_str());
+              plan_id.c_str(), history_task, g.data_dir.c_str(), (g.data_dir + "-sim").c_str());
   g.exit_code = kExitOk;
 }
 

@@ -1,0 +1,164 @@
+// See duban/core/workflow_timer_policy.h for the rules; each one mirrors the
+// FireTimer guard in domain.cc, so a fired timer always changes state.
+#include "duban/core/workflow_timer_policy.h"
+
+#include <spdlog/spdlog.h>
+
+namespace duban {
+
+using core::AssignmentState;
+using core::AssignmentStatus;
+using core::PlanState;
+using workflows::PlannedTimer;
+using workflows::TimerKind;
+
+namespace {
+constexpr std::string_view kFallbackSuffix = "+weekends-only";
+}
+
+WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition,
+                                         workflows::WorkCalendar latest)
+    : definition_(std::move(definition)), latest_(std::move(latest)), latest_fallback_(latest_) {
+  latest_fallback_.set_weekends_only_fallback(true);
+}
+
+Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Default() {
+  auto def = workflows::WorkflowDefinition::Default();
+  if (!def.ok()) return def.status();
+  auto cal = workflows::WorkCalendar::Default();
+  if (!cal.ok()) return cal.status();
+  std::shared_ptr<WorkflowTimerPolicy> p(new WorkflowTimerPolicy(std::move(def).value(), std::move(cal).value()));
+  for (const auto& v : p->latest_.all_versions()) {
+    auto at = workflows::WorkCalendar::DefaultAsOf(v);
+    if (!at.ok()) return at.status();
+    p->by_version_.emplace(v, std::move(at).value());
+  }
+  return p;
+}
+
+std::shared_ptr<WorkflowTimerPolicy> WorkflowTimerPolicy::Make(workflows::WorkflowDefinition definition,
+                                                               workflows::WorkCalendar calendar) {
+  return std::shared_ptr<WorkflowTimerPolicy>(new WorkflowTimerPolicy(std::move(definition), std::move(calendar)));
+}
+
+const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(const std::string& version) const {
+  if (version.empty()) return latest_;
+  std::string_view v = version;
+  const bool fallback = v.size() > kFallbackSuffix.size() && v.substr(v.size() - kFallbackSuffix.size()) == kFallbackSuffix;
+  if (fallback) v.remove_suffix(kFallbackSuffix.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fallback) {
+    // Versions with the fallback are kept beside the plain ones, made on first use.
+    const std::string key = std::string(v) + std::string(kFallbackSuffix);
+    auto it = by_version_.find(key);
+    if (it != by_version_.end()) return it->second;
+    auto plain = by_version_.find(std::string(v));
+    if (plain == by_version_.end()) return latest_fallback_;
+    workflows::WorkCalendar c = plain->second;
+    c.set_weekends_only_fallback(true);
+    return by_version_.emplace(key, std::move(c)).first->second;
+  }
+  auto it = by_version_.find(std::string(v));
+  return it == by_version_.end() ? latest_ : it->second;
+}
+
+const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::WorkCalendar& cal, Date due) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto key = std::make_pair(&cal, due.ToDays());
+  auto it = memo_.find(key);
+  if (it != memo_.end()) return it->second;
+  std::vector<PlannedTimer> planned;
+  auto eff = cal.EffectiveDue(due);
+  const workflows::WorkCalendar* used = &cal;
+  if (!eff.ok()) {
+    // A due date in a year the calendar does not cover: the import already
+    // flagged it; timers still run, counting weekends only.
+    spdlog::warn("due date {} is outside the working-day calendar {}; its timers count weekends only",
+                 due.ToString(), cal.version());
+    used = &latest_fallback_;
+    eff = used->EffectiveDue(due);
+  }
+  if (eff.ok()) {
+    auto p = workflows::PlanDeadlineTimers(*eff, definition_, *used);
+    if (p.ok()) planned = std::move(p).value();
+  }
+  return memo_.emplace(key, std::move(planned)).first->second;
+}
+
+std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
+                                                               const AssignmentState& a) const {
+  std::vector<Timer> out;
+  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
+  auto base = [&](const char* kind) {
+    Timer t;
+    t.body.task = a.task;
+    t.body.unit = a.unit;
+    t.body.kind = kind;
+    return t;
+  };
+
+  // The assignment's own deadline.
+  if (auto due = Date::Parse(a.due_on)) {
+    std::string version;
+    if (auto t = plan.tasks.find(a.task); t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
+      version = t->second.deadline.calendar_version;  // an extended date was not computed then
+    for (const PlannedTimer& p : Ladder(CalendarFor(version), *due)) {
+      const Instant fire_at = StartOfDay(p.fire_on);
+      Timer t;
+      switch (p.kind) {
+        case TimerKind::kReminder:
+          if (a.overdue || fire_at <= a.due_set_at) continue;
+          if (a.reminded_days != 0 && p.days_before >= a.reminded_days) continue;
+          t = base(kReminder);
+          t.body.working_days_left = p.days_before;
+          break;
+        case TimerKind::kMissed:
+          if (a.overdue) continue;
+          t = base(kMissed);
+          break;
+        case TimerKind::kEscalation:
+          if (!a.overdue || p.level <= a.escalation_level) continue;
+          t = base(kEscalation);
+          t.body.level = p.level;
+          t.body.step = p.step;
+          for (const auto& s : definition_.escalation)
+            if (s.level == p.level) t.body.notify = s.notify;
+          break;
+      }
+      t.fire_at = fire_at;
+      t.body.due_on = a.due_on;
+      t.body.armed_at = a.due_set_at;  // a new due date is a new arming (see FireTimer)
+      out.push_back(std::move(t));
+    }
+  }
+
+  // Reports review cycles asked of it and have not had.
+  const std::pair<int32_t, std::string> key{a.task, a.unit};
+  for (const auto& [id, c] : plan.cycles) {
+    if (c.closed || !c.requested.count(key) || c.answered.count(key)) continue;
+    auto due = Date::Parse(c.due_on);
+    if (!due) continue;
+    auto ov = c.overdue.find(key);
+    for (const PlannedTimer& p : Ladder(latest_, *due)) {
+      Timer t = base(kReportOverdue);
+      if (p.kind == TimerKind::kMissed) {
+        if (ov != c.overdue.end()) continue;
+      } else if (p.kind == TimerKind::kEscalation) {
+        if (ov == c.overdue.end() || p.level <= ov->second) continue;
+        t.body.level = p.level;
+        t.body.step = p.step;
+        for (const auto& s : definition_.escalation)
+          if (s.level == p.level) t.body.notify = s.notify;
+      } else {
+        continue;  // no reminders before a progress report
+      }
+      t.fire_at = StartOfDay(p.fire_on);
+      t.body.due_on = c.due_on;
+      t.body.cycle_id = id;
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+}  // namespace duban

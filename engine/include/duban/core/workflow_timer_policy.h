@@ -1,0 +1,85 @@
+// The timer policy of the workflow rules: which timers an assignment has
+// armed, from its state, the workflow definition (reminders, escalation
+// ladder) and the working-day calendar. It replaces the engine's bare
+// "missed" default wherever people use the engine (CLI, demo, simulate).
+//
+// For an open, not submitted assignment with a due date (effective due date:
+// the stated date moved off rest days by the calendar):
+//   - a reminder N working days before it, for each N of the definition, when
+//     it fires after the due date was set (due_set_at) and, once a reminder
+//     was sent, only for fewer days left than that one (reminded_days);
+//   - "missed" on the first working day after it, unless already overdue;
+//   - once overdue, every escalation step above the level reached, each on
+//     its working day (the first counted from the missed day).
+// For every report an open review cycle requested of the assignment and has
+// not had: "report_overdue" level 0 on the first working day after the
+// cycle's due date, then (once overdue) each escalation step above the level
+// its silence reached. These never touch the assignment's own deadline.
+// Fire times are the start of the day in China time (StartOfDay).
+//
+// Each rule above matches the guard in core::Decide for FireTimer, so every
+// timer armed here changes state when it fires and is not armed again; that
+// keeps the timer index a pure function of the log (Rebuild is identical).
+//
+// Calendar versions: a task whose deadline recorded a calendar version
+// (TaskAdded.deadline.calendar_version) is counted on the calendar as it
+// stood at that version, so a later calendar notice compiled into a newer
+// binary does not move timers of deadlines computed before it. Other due
+// dates (extensions, cycles, unrecorded) use the latest version.
+//
+// Deterministic and pure apart from a memo of computed ladders (thread-safe).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "duban/engine.h"
+#include "duban/status.h"
+#include "duban/workflows/calendar.h"
+#include "duban/workflows/definition.h"
+#include "duban/workflows/timer_plan.h"
+
+namespace duban {
+
+class WorkflowTimerPolicy : public TimerPolicy {
+ public:
+  // The compiled-in definition and calendar (every published version of it).
+  static Result<std::shared_ptr<WorkflowTimerPolicy>> Default();
+  // A given definition and calendar; the calendar serves every version.
+  static std::shared_ptr<WorkflowTimerPolicy> Make(workflows::WorkflowDefinition definition,
+                                                   workflows::WorkCalendar calendar);
+
+  std::vector<Timer> TimersFor(const core::PlanState& plan,
+                               const core::AssignmentState& a) const override;
+
+  const workflows::WorkflowDefinition& definition() const { return definition_; }
+  const workflows::WorkCalendar& latest_calendar() const { return latest_; }
+  // The calendar as of `version` ("cn-mainland/2021-..."; a "+weekends-only"
+  // suffix turns the fallback on); the latest when the version is unknown or empty.
+  const workflows::WorkCalendar& CalendarFor(const std::string& version) const;
+
+  // Timer kinds (FireTimer.kind) this policy arms.
+  static constexpr const char* kReminder = "reminder";
+  static constexpr const char* kMissed = "missed";
+  static constexpr const char* kEscalation = "escalation";
+  static constexpr const char* kReportOverdue = "report_overdue";
+
+ private:
+  WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
+  // PlanDeadlineTimers for a stated due date, memoised; empty when the
+  // calendar cannot count it (then uncovered years count weekends only).
+  const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
+
+  workflows::WorkflowDefinition definition_;
+  workflows::WorkCalendar latest_;
+  workflows::WorkCalendar latest_fallback_;  // latest_ with weekends-only on
+  mutable std::map<std::string, workflows::WorkCalendar> by_version_;  // stable addresses (memo keys)
+  mutable std::mutex mu_;
+  mutable std::map<std::pair<const workflows::WorkCalendar*, int64_t>, std::vector<workflows::PlannedTimer>> memo_;
+};
+
+}  // namespace duban
