@@ -1,0 +1,403 @@
+// The workflow timer policy on the embedded engine, with a simulated clock:
+// each test ticks the engine day by day (Tick at the start of each day, China
+// time) and checks which reminders and escalations fired on which day. The
+// expected days are written out by hand from the 2021 calendar: Mid-Autumn
+// 09-19..21 (Saturday 09-18 worked), National Day 10-01..07 (Sunday 09-26 and
+// Saturday 10-09 worked). Rules (workflows/definitions/default.yaml):
+// reminders 10/3/1 working days before, missed on the next working day,
+// 督促整改 +1, 通报批评 +5, 约谈 +10 working days.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
+
+namespace duban {
+namespace {
+
+using namespace schemas;
+
+const std::string kFinance = "市财政局";
+const std::string kEducation = "市教育局";
+const std::string kPolice = "市公安局";
+constexpr Instant kForever = std::numeric_limits<Instant>::max() - 1;
+
+Instant At(const std::string& day, int hour = 9) { return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000; }
+std::string Day(Instant t) { return DayOf(t).ToString(); }
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "duban-wf-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// One thing the clock did: "2021-10-08 DeadlineMissed 1 市财政局".
+struct Fired {
+  std::string day, type;
+  int32_t task = 0;
+  std::string unit;
+  int32_t detail = 0;  // days left (reminders) or level (escalations, report silence)
+  bool operator==(const Fired&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const Fired& f) {
+  return os << "{" << f.day << " " << f.type << " " << f.task << " " << f.unit << " " << f.detail << "}";
+}
+
+class WorkflowEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = WorkflowTimerPolicy::Default();
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    policy = *p;
+    Open();
+  }
+  void Open() {
+    EngineOptions o;
+    o.data_dir = dir.path();
+    auto e = Engine::Open(o, policy);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine = std::move(e).value();
+  }
+
+  // Task 1 due 2021-09-30 for 财政 and 教育, task 2 due 2021-12-31 for 公安.
+  void GivenPlan(const std::string& import_day = "2021-09-01") {
+    ImportPlan p;
+    p.plan = PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021,
+                          "digest", {kFinance, kEducation, kPolice}};
+    const std::string cal = policy->latest_calendar().version();
+    p.tasks.push_back(ImportTask{1, {"一"}, "推进决策公开", "全面推进决策公开",
+                                 Deadline{"9月底前", "2021-09-30", "", false, cal}, {kFinance}, {kEducation}});
+    p.tasks.push_back(ImportTask{2, {"一"}, "加强政策解读", "加强政策解读",
+                                 Deadline{"年底前", "2021-12-31", "", false, cal}, {}, {kPolice}});
+    Ok(Do(Supervisor(), import_day, p));
+    for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kFinance}, {1, kEducation}, {2, kPolice}})
+      Ok(Do(UnitActor(unit), import_day, Accept{task, unit}, 10));
+  }
+
+  static Actor Supervisor() { return Actor{"督查室", Role::kSupervisor, "王五"}; }
+  static Actor UnitActor(const std::string& u) { return Actor{u, Role::kUnit, u}; }
+
+  Outcome Do(const Actor& who, const std::string& day, CommandBody body, int hour = 9) {
+    Command c;
+    c.command_id = "cmd-" + std::to_string(++seq);
+    c.plan_id = "p";
+    c.actor = who;
+    c.issued_at = At(day, hour);
+    c.body = std::move(body);
+    return engine->Submit(c);
+  }
+  static void Ok(const Outcome& o) { ASSERT_TRUE(o.status.ok()) << o.status.ToString(); }
+
+  // Ticks at the start of every day from `from` to `to` inclusive; returns what fired.
+  std::vector<Fired> TickDays(const std::string& from, const std::string& to) {
+    std::vector<Fired> out;
+    for (Date d = *Date::Parse(from); d <= *Date::Parse(to); d = d.AddDays(1)) {
+      auto r = engine->Tick(StartOfDay(d));
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (!r.ok()) break;
+      for (const auto& o : *r)
+        for (const auto& e : o.events) out.push_back(Describe(e));
+    }
+    return out;
+  }
+  static Fired Describe(const Event& e) {
+    Fired f{Day(e.occurred_at), EventTypeName(e.type), TaskOf(e.body), UnitOf(e.body), 0};
+    if (auto* r = std::get_if<DeadlineApproaching>(&e.body)) f.detail = r->working_days_left;
+    if (auto* r = std::get_if<EscalationRaised>(&e.body)) f.detail = r->level;
+    if (auto* r = std::get_if<ReportOverdue>(&e.body)) f.detail = r->level;
+    return f;
+  }
+  static std::vector<Fired> For(const std::vector<Fired>& all, int32_t task, const std::string& unit) {
+    std::vector<Fired> out;
+    for (const auto& f : all)
+      if (f.task == task && f.unit == unit) out.push_back(f);
+    return out;
+  }
+  std::vector<DueTimer> PendingOf(int32_t task, const std::string& unit) {
+    auto all = engine->PendingTimers(kForever, 1'000'000);
+    EXPECT_TRUE(all.ok());
+    std::vector<DueTimer> out;
+    for (auto& t : *all)
+      if (t.timer.task == task && t.timer.unit == unit) out.push_back(t);
+    return out;
+  }
+  core::AssignmentState A(int32_t task, const std::string& unit) {
+    auto p = engine->Plan("p");
+    EXPECT_TRUE(p.ok());
+    return p->assignments.at({task, unit});
+  }
+
+  TempDir dir;
+  std::shared_ptr<WorkflowTimerPolicy> policy;
+  std::unique_ptr<Engine> engine;
+  int seq = 0;
+};
+
+TEST_F(WorkflowEngineTest, TheCalendarFactsTheseTestsRelyOnHold) {
+  const auto& cal = policy->latest_calendar();
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 9, 18})) << "Saturday worked for Mid-Autumn";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 9, 20}));
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 9, 26})) << "Sunday worked for National Day";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 10, 4}));
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 10, 9})) << "Saturday worked for National Day";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 10, 10}));
+}
+
+TEST_F(WorkflowEngineTest, AUnitOnTimeGetsRemindersOnlyAndNoEscalation) {
+  GivenPlan();
+  auto fired = For(TickDays("2021-09-01", "2021-09-28"), 1, kFinance);
+  Ok(Do(UnitActor(kFinance), "2021-09-28", Submit{1, kFinance, "已完成", ""}, 15));
+  Ok(Do(Supervisor(), "2021-09-29", Approve{1, kFinance, "同意销号"}, 10));
+  for (const auto& f : For(TickDays("2021-09-29", "2021-12-31"), 1, kFinance)) fired.push_back(f);
+  // 10 working days before 09-30 counts back over Mid-Autumn and the worked Sunday 09-26;
+  // the 3-day reminder is 09-27; it submitted on 09-28, so no 1-day reminder.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-09-16", "DeadlineApproaching", 1, kFinance, 10},
+                                       {"2021-09-27", "DeadlineApproaching", 1, kFinance, 3}}));
+  EXPECT_FALSE(A(1, kFinance).overdue);
+  EXPECT_EQ(A(1, kFinance).escalation_level, 0);
+}
+
+TEST_F(WorkflowEngineTest, ALateUnitClimbsEachLadderStepOnItsWorkingDayAcrossTheNationalDayHoliday) {
+  GivenPlan();
+  auto fired = For(TickDays("2021-09-01", "2021-12-31"), 1, kEducation);
+  EXPECT_EQ(fired, (std::vector<Fired>{
+                       {"2021-09-16", "DeadlineApproaching", 1, kEducation, 10},
+                       {"2021-09-27", "DeadlineApproaching", 1, kEducation, 3},
+                       {"2021-09-29", "DeadlineApproaching", 1, kEducation, 1},
+                       {"2021-10-08", "DeadlineMissed", 1, kEducation, 0},     // first working day after the holiday
+                       {"2021-10-09", "EscalationRaised", 1, kEducation, 1},   // 督促整改: +1, the worked Saturday
+                       {"2021-10-15", "EscalationRaised", 1, kEducation, 2},   // 通报批评: +5 working days
+                       {"2021-10-29", "EscalationRaised", 1, kEducation, 3},   // 约谈: +10 working days
+                   }));
+  EXPECT_TRUE(A(1, kEducation).overdue);
+  EXPECT_EQ(A(1, kEducation).escalation_level, 3);
+  EXPECT_TRUE(PendingOf(1, kEducation).empty()) << "the top of the ladder arms nothing more";
+}
+
+TEST_F(WorkflowEngineTest, ATickLateInTheDayOrAfterALongPauseFiresTheSameStepsInOrder) {
+  GivenPlan();
+  auto r = engine->Tick(At("2021-11-01", 0));
+  ASSERT_TRUE(r.ok());
+  std::vector<Fired> fired;
+  for (const auto& o : *r)
+    for (const auto& e : o.events) fired.push_back(Describe(e));
+  auto edu = For(fired, 1, kEducation);
+  ASSERT_EQ(edu.size(), 7u);
+  EXPECT_EQ(edu[3], (Fired{"2021-10-08", "DeadlineMissed", 1, kEducation, 0})) << "stamped with the timer's day";
+  EXPECT_EQ(edu[6], (Fired{"2021-10-29", "EscalationRaised", 1, kEducation, 3}));
+}
+
+TEST_F(WorkflowEngineTest, AnExtensionReArmsTheTimersForTheNewDateAndDropsTheOldOnes) {
+  GivenPlan();
+  auto before = TickDays("2021-09-01", "2021-09-20");
+  Ok(Do(UnitActor(kFinance), "2021-09-20", RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}));
+  Ok(Do(Supervisor(), "2021-09-21", GrantExtension{1, kFinance, ""}));
+  auto pending = PendingOf(1, kFinance);
+  ASSERT_FALSE(pending.empty());
+  for (const auto& t : pending) EXPECT_EQ(t.timer.due_on, "2021-11-30") << "no timer of the old date is left";
+  auto after = TickDays("2021-09-21", "2021-12-31");
+  std::vector<Fired> mine = For(before, 1, kFinance);
+  for (const auto& f : For(after, 1, kFinance)) mine.push_back(f);
+  EXPECT_EQ(mine, (std::vector<Fired>{
+                      {"2021-09-16", "DeadlineApproaching", 1, kFinance, 10},  // before the extension
+                      {"2021-11-16", "DeadlineApproaching", 1, kFinance, 10},
+                      {"2021-11-25", "DeadlineApproaching", 1, kFinance, 3},
+                      {"2021-11-29", "DeadlineApproaching", 1, kFinance, 1},
+                      {"2021-12-01", "DeadlineMissed", 1, kFinance, 0},
+                      {"2021-12-02", "EscalationRaised", 1, kFinance, 1},
+                      {"2021-12-09", "EscalationRaised", 1, kFinance, 2},
+                      {"2021-12-23", "EscalationRaised", 1, kFinance, 3},
+                  }));
+}
+
+TEST_F(WorkflowEngineTest, AnExtensionGrantedWhileEscalatedClearsTheLevelAndStartsTheLadderAgain) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-10-20");
+  ASSERT_EQ(A(1, kEducation).escalation_level, 2);
+  Ok(Do(UnitActor(kEducation), "2021-10-20", RequestExtension{1, kEducation, "2021-11-30", "需上级批复"}));
+  auto granted = Do(Supervisor(), "2021-10-21", GrantExtension{1, kEducation, ""});
+  Ok(granted);
+  EXPECT_EQ(A(1, kEducation).escalation_level, 0);
+  EXPECT_FALSE(A(1, kEducation).overdue);
+  auto fired = For(TickDays("2021-10-21", "2021-12-01"), 1, kEducation);
+  ASSERT_FALSE(fired.empty());
+  EXPECT_EQ(fired.front(), (Fired{"2021-11-16", "DeadlineApproaching", 1, kEducation, 10}))
+      << "no 约谈 from the old ladder on 10-29";
+  EXPECT_EQ(fired.back(), (Fired{"2021-12-01", "DeadlineMissed", 1, kEducation, 0}));
+}
+
+TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
+  GivenPlan();
+  ASSERT_FALSE(PendingOf(1, kFinance).empty());
+  TickDays("2021-09-01", "2021-10-12");  // overdue and escalated
+  ASSERT_EQ(A(1, kFinance).escalation_level, 1);
+  ASSERT_FALSE(PendingOf(1, kFinance).empty()) << "通报批评 and 约谈 are armed";
+  Ok(Do(UnitActor(kFinance), "2021-10-12", Submit{1, kFinance, "已完成", ""}, 15));
+  EXPECT_TRUE(PendingOf(1, kFinance).empty()) << "a submission waits for the office, no timers";
+  auto approved = Do(Supervisor(), "2021-10-13", Approve{1, kFinance, "同意销号"});
+  Ok(approved);
+  EXPECT_TRUE(std::holds_alternative<EscalationCleared>(approved.events.at(1).body));
+  EXPECT_TRUE(PendingOf(1, kFinance).empty());
+  EXPECT_TRUE(For(TickDays("2021-10-13", "2021-12-31"), 1, kFinance).empty());
+}
+
+TEST_F(WorkflowEngineTest, ARejectedSubmissionReArmsTheLadderWhereItStood) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-10-08");  // missed on 10-08
+  Ok(Do(UnitActor(kFinance), "2021-10-08", Submit{1, kFinance, "已完成", ""}, 15));
+  TickDays("2021-10-09", "2021-10-11");
+  EXPECT_EQ(A(1, kFinance).escalation_level, 0) << "no escalation while the office reviews";
+  Ok(Do(Supervisor(), "2021-10-11", Reject{1, kFinance, "材料不全"}, 10));
+  auto fired = For(TickDays("2021-10-12", "2021-10-31"), 1, kFinance);
+  // 督促整改 was due on 10-09 while submitted: it fires at the next tick.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-09", "EscalationRaised", 1, kFinance, 1},
+                                       {"2021-10-15", "EscalationRaised", 1, kFinance, 2},
+                                       {"2021-10-29", "EscalationRaised", 1, kFinance, 3}}));
+}
+
+TEST_F(WorkflowEngineTest, AReviewCycleCountsAnsweredLateAndSilentAndSilenceEscalatesOnItsOwnLadder) {
+  GivenPlan();
+  Ok(Do(Supervisor(), "2021-09-15", StartReviewCycle{"Q3", "open", "quarterly", "2021-09-30", ""}));
+  Ok(Do(UnitActor(kFinance), "2021-09-20", ReportProgress{1, kFinance, 50, "按计划推进"}));
+  Ok(Do(UnitActor(kEducation), "2021-09-20", ReportProgress{1, kEducation, 50, "按计划推进"}));
+  // 公安 (task 2, due 12-31) stays silent; 教育 answers late below.
+  auto fired = TickDays("2021-09-15", "2021-10-12");
+  Ok(Do(UnitActor(kFinance), "2021-10-12", ReportProgress{1, kFinance, 60, "再报"}));
+  fired = For(fired, 2, kPolice);
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-08", "ReportOverdue", 2, kPolice, 0},
+                                       {"2021-10-09", "ReportOverdue", 2, kPolice, 1}}));
+  EXPECT_FALSE(A(2, kPolice).overdue) << "report silence is not the assignment's own deadline";
+  EXPECT_EQ(A(2, kPolice).escalation_level, 0);
+  auto later = For(TickDays("2021-10-13", "2021-10-19"), 2, kPolice);
+  EXPECT_EQ(later, (std::vector<Fired>{{"2021-10-15", "ReportOverdue", 2, kPolice, 2}}));
+  auto closed = Do(Supervisor(), "2021-10-20", CloseReviewCycle{"Q3"});
+  Ok(closed);
+  ASSERT_EQ(closed.events.size(), 1u);
+  EXPECT_EQ(std::get<ReviewCycleClosed>(closed.events[0].body), (ReviewCycleClosed{"Q3", 2, 0, 1}));
+  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, "report_overdue") << "closing disarms silence";
+  EXPECT_TRUE(For(TickDays("2021-10-20", "2021-11-30"), 2, kPolice).empty()) << "no 约谈 on 10-29 after closing";
+}
+
+TEST_F(WorkflowEngineTest, AnAnswerAfterTheDueDayCountsLateAndStopsTheSilenceLadder) {
+  GivenPlan();
+  Ok(Do(Supervisor(), "2021-09-15", StartReviewCycle{"Q3", "open", "quarterly", "2021-09-30", kPolice}));
+  TickDays("2021-09-15", "2021-10-11");
+  Ok(Do(UnitActor(kPolice), "2021-10-11", ReportProgress{2, kPolice, 40, "迟报"}, 16));
+  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, "report_overdue");
+  EXPECT_TRUE(For(TickDays("2021-10-12", "2021-11-30"), 2, kPolice).empty());
+  auto closed = Do(Supervisor(), "2021-12-01", CloseReviewCycle{"Q3"});
+  Ok(closed);
+  EXPECT_EQ(std::get<ReviewCycleClosed>(closed.events[0].body), (ReviewCycleClosed{"Q3", 1, 1, 0}));
+}
+
+TEST_F(WorkflowEngineTest, TheLookBackReopensCompletedWorkWithAReasonBackIntoTheLadder) {
+  GivenPlan();
+  Ok(Do(UnitActor(kFinance), "2021-09-10", Submit{1, kFinance, "已完成", ""}));
+  Ok(Do(Supervisor(), "2021-09-13", Approve{1, kFinance, "同意销号"}));
+  Ok(Do(Supervisor(), "2021-09-14", StartReviewCycle{"Q3", "open", "quarterly", "2021-09-30", ""}));
+  auto wrong_kind = Do(Supervisor(), "2021-09-14", ReopenAssignment{1, kFinance, "未完成", "Q3", "2021-12-31"});
+  EXPECT_EQ(wrong_kind.status.reason(), core::reason::kInvalidTransition) << "only a look-back reopens";
+  Ok(Do(Supervisor(), "2021-12-01", StartReviewCycle{"回头看", "all", "lookback", "2021-12-15", ""}));
+  EXPECT_EQ(Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, " ", "回头看", ""}).status.reason(),
+            core::reason::kInvalidArgument) << "a reason is required";
+  EXPECT_EQ(Do(Supervisor(), "2021-12-02", ReopenAssignment{2, kPolice, "未完成", "回头看", ""}).status.reason(),
+            core::reason::kInvalidTransition) << "only completed work is reopened";
+  EXPECT_EQ(Do(UnitActor(kFinance), "2021-12-02", ReopenAssignment{1, kFinance, "未完成", "回头看", ""}).status.reason(),
+            core::reason::kForbiddenRole);
+  auto reopened = Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现佐证材料缺失", "回头看", "2021-12-20"});
+  Ok(reopened);
+  ASSERT_EQ(reopened.events.size(), 1u);
+  EXPECT_EQ(std::get<AssignmentReopened>(reopened.events[0].body),
+            (AssignmentReopened{1, kFinance, "回头看发现佐证材料缺失", "回头看", "2021-12-20"}));
+  const auto a = A(1, kFinance);
+  EXPECT_EQ(a.status, core::AssignmentStatus::kInProgress);
+  EXPECT_EQ(a.due_on, "2021-12-20");
+  EXPECT_EQ(a.last_reason, "回头看发现佐证材料缺失");
+  EXPECT_FALSE(engine->Plan("p")->tasks.at(1).completed);
+  auto fired = For(TickDays("2021-12-02", "2021-12-31"), 1, kFinance);
+  // 12-20 is a Monday: reminders 12-06 (10), 12-15 (3), 12-17 (1); missed 12-21, 督促整改 12-22, 通报批评 12-29.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-12-06", "DeadlineApproaching", 1, kFinance, 10},
+                                       {"2021-12-15", "DeadlineApproaching", 1, kFinance, 3},
+                                       {"2021-12-17", "DeadlineApproaching", 1, kFinance, 1},
+                                       {"2021-12-21", "DeadlineMissed", 1, kFinance, 0},
+                                       {"2021-12-22", "EscalationRaised", 1, kFinance, 1},
+                                       {"2021-12-29", "EscalationRaised", 1, kFinance, 2}}));
+}
+
+TEST_F(WorkflowEngineTest, AfterASimulatedYearRebuildIsIdenticalVerifyPassesAndASecondTickFiresNothing) {
+  GivenPlan("2021-03-01");
+  Ok(Do(Supervisor(), "2021-06-15", StartReviewCycle{"Q2", "open", "quarterly", "2021-06-30", ""}));
+  Ok(Do(UnitActor(kFinance), "2021-06-20", ReportProgress{1, kFinance, 30, "推进中"}));
+  Ok(Do(Supervisor(), "2021-07-20", CloseReviewCycle{"Q2"}));
+  Ok(Do(UnitActor(kEducation), "2021-09-20", RequestExtension{1, kEducation, "2021-11-30", "需上级批复"}));
+  Ok(Do(Supervisor(), "2021-09-21", GrantExtension{1, kEducation, ""}));
+  Ok(Do(UnitActor(kFinance), "2021-09-22", Submit{1, kFinance, "已完成", ""}));
+  Ok(Do(Supervisor(), "2021-09-23", Approve{1, kFinance, "同意销号"}));
+  Ok(Do(Supervisor(), "2021-12-01", StartReviewCycle{"回头看", "all", "lookback", "2021-12-15", ""}));
+  Ok(Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现未完成", "回头看", "2021-12-20"}));
+  auto fired = TickDays("2021-03-01", "2022-02-28");
+  EXPECT_GT(fired.size(), 20u);
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  const uint64_t log_end = engine->LogEnd();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live) << "the timer index too is a pure function of the log";
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  auto again = engine->Tick(StartOfDay(Date{2022, 2, 28}));
+  ASSERT_TRUE(again.ok());
+  size_t events = 0;
+  for (const auto& o : *again) events += o.events.size();
+  EXPECT_EQ(events, 0u);
+  EXPECT_EQ(engine->LogEnd(), log_end) << "nothing new in the log";
+  // And after a restart, the same.
+  engine.reset();
+  Open();
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+  EXPECT_TRUE(TickDays("2022-02-28", "2022-02-28").empty());
+}
+
+TEST_F(WorkflowEngineTest, ImportedDeadlinesCountOnTheCalendarVersionTheyRecorded) {
+  // The calendar before the 2020 Spring Festival extension (notice of 2019-11-21)
+  // had 2020-01-31 as a working day; the amended one does not.
+  auto old_cal = workflows::WorkCalendar::DefaultAsOf("2019-11-21");
+  ASSERT_TRUE(old_cal.ok());
+  ASSERT_TRUE(*old_cal->IsWorkingDay(Date{2020, 1, 31}));
+  ASSERT_FALSE(*policy->latest_calendar().IsWorkingDay(Date{2020, 1, 31}));
+  EXPECT_EQ(policy->CalendarFor(old_cal->version()).version(), old_cal->version());
+  core::PlanState plan;
+  plan.tasks[1].deadline.due_on = "2020-01-23";
+  plan.tasks[1].deadline.calendar_version = old_cal->version();
+  core::AssignmentState a;
+  a.task = 1;
+  a.unit = kFinance;
+  a.due_on = "2020-01-23";
+  a.overdue = true;  // only escalations remain
+  auto timers = policy->TimersFor(plan, a);
+  ASSERT_FALSE(timers.empty());
+  // Spring Festival 01-24..30 as first published: missed 01-31, 督促整改 +1 on the worked
+  // Saturday 02-01. Extended to 02-02 by the amendment: missed 02-03, 督促整改 02-04.
+  EXPECT_EQ(Day(timers.front().fire_at), "2020-02-01");
+  plan.tasks[1].deadline.calendar_version = policy->latest_calendar().version();
+  EXPECT_EQ(Day(policy->TimersFor(plan, a).front().fire_at), "2020-02-04");
+}
+
+}  // namespace
+}  // namespace duban
