@@ -1,11 +1,11 @@
 // The seam between `duban plan import` (engine/cli/cmd_plan_import.cc, which
 // parses) and the engine (which writes): ImportParsedPlan turns a parsed plan
 // into PlanImported, TaskAdded and AssignmentCreated events. It is implemented
-// by the engine's CLI code; cmd_plan_import.cc calls it only when built with
-// DUBAN_HAVE_ENGINE_IMPORT defined.
+// by the engine's CLI code (cmd_import_engine.cc).
 #pragma once
 
 #include "cli_registry.h"
+#include "plan_commands.h"
 
 namespace duban::plan_import {
 struct ParsedPlan;
@@ -13,11 +13,12 @@ struct ParsedPlan;
 
 namespace duban::cli {
 
-// Imports `plan` into the store at globals.data_dir as globals.actor.
-// Importing a plan already imported is refused with a clear message on
-// stderr (exit code 1) unless `new_version` is set, which records a new
-// version of the plan. Prints the outcome (JSON with --json) on stdout and
-// returns the exit code (kExitOk, kExitRejected).
-int ImportParsedPlan(Globals& globals, const plan_import::ParsedPlan& plan, bool new_version);
+// Imports `plan` into the store at globals.data_dir as globals.actor (default
+// role supervisor). Importing a plan already imported is refused with a clear
+// message on stderr (exit code 1) unless `request.new_version` is set, which
+// imports it under the next free id "<id>.vN". Unknown units refuse the import
+// (reason unknown_unit) unless request.accept_unknown_units. Prints the
+// outcome (JSON with --json) on stdout and returns the exit code.
+int ImportParsedPlan(Globals& globals, const plan_import::ParsedPlan& plan, const ImportRequest& request);
 
 }  // namespace duban::cli

@@ -11,6 +11,7 @@
 
 #include "cli_import_hook.h"
 #include "cli_registry.h"
+#include "plan_commands.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/plan_import/unit_directory.h"
 
@@ -24,6 +25,9 @@ struct PlanImportArgs {
   bool dry_run = false;
   bool json = false;
   bool new_version = false;
+  bool accept_unknown = false;
+  std::string plan_id;
+  std::string default_deadline;
   int year = 0;
 };
 
@@ -76,12 +80,22 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     std::cout << (json ? plan_import::ParsedPlanToJson(plan) : plan_import::RenderPreview(plan));
     return kExitOk;
   }
-#ifdef DUBAN_HAVE_ENGINE_IMPORT
-  return ImportParsedPlan(g, plan, a.new_version);
-#else
-  std::cerr << "duban plan import: writing to the engine is not yet wired; use --dry-run\n";
-  return kExitRejected;
-#endif
+  ImportRequest req;
+  req.plan_id = a.plan_id.empty() ? PlanIdFromPath(a.file) : a.plan_id;
+  req.source_bytes = bytes;
+  req.new_version = a.new_version;
+  req.accept_unknown_units = a.accept_unknown;
+  if (!a.default_deadline.empty()) {
+    req.default_due = Date::Parse(a.default_deadline);
+    if (!req.default_due) {
+      std::cerr << "duban plan import: --default-deadline must be a date YYYY-MM-DD\n";
+      return kExitUsage;
+    }
+  }
+  for (const auto& p : plan.problems)
+    std::cerr << "warning: " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
+              << p.message << "\n";
+  return ImportParsedPlan(g, plan, req);
 }
 
 void AddPlanImportCommands(CLI::App& app, Globals& g) {
@@ -102,6 +116,11 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
                   "unit directory YAML (default: the shipped directory matching the plan's place name)");
   imp->add_flag("--new-version", args->new_version, "import again as a new version of the same plan");
   imp->add_option("--year", args->year, "plan year when the file names none");
+  imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
+  imp->add_flag("--accept-unknown-units", args->accept_unknown,
+                "add units the directory lacks to this plan instead of refusing the import");
+  imp->add_option("--default-deadline", args->default_deadline,
+                  "due date YYYY-MM-DD for tasks whose plan names no deadline");
   imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });
 }
 

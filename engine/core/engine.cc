@@ -52,7 +52,6 @@ constexpr const char* kCfNames[kCfCount] = {"default", "log",         "streams",
                                             "by_status", "history",   "timers",  "meta"};
 constexpr int kFirstProjection = kStreams;
 constexpr int kLastProjection = kTimers;
-constexpr const char* kRejectedStream = "!rejected";
 constexpr const char* kRebuildMarker = "rebuild_in_progress";
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -147,8 +146,9 @@ class Projector {
     wb.Put(cf_[kCommands], command_id, records::EncodeCommandRef(first_pos, count));
   }
 
-  void Flush(const std::map<std::string, PlanState>& states, uint64_t rejected_version,
-             const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb) {
+  void Flush(const std::map<std::string, PlanState>& states, const std::string& rejected_stream,
+             uint64_t rejected_version, const std::string& rejected_hash, bool rejected_dirty,
+             rocksdb::WriteBatch& wb) {
     for (auto& [key, dirty] : dirty_assignments_) {
       const auto& [plan, task, unit] = key;
       const auto& orig = dirty.orig;
@@ -194,7 +194,7 @@ class Projector {
       wb.Put(cf_[kStreams], plan, records::EncodeStreamHead(s.version, s.last_hash));
     }
     if (rejected_dirty)
-      wb.Put(cf_[kStreams], kRejectedStream, records::EncodeStreamHead(rejected_version, rejected_hash));
+      wb.Put(cf_[kStreams], rejected_stream, records::EncodeStreamHead(rejected_version, rejected_hash));
     dirty_assignments_.clear();
     dirty_tasks_.clear();
     dirty_plan_rows_.clear();
@@ -382,7 +382,7 @@ struct Engine::Impl {
     next_pos = it->Valid() ? DecodeFixed64BE(it->key().data()) + 1 : 1;
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
     std::string v;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kStreams], kRejectedStream, &v);
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kStreams], opts.rejected_stream, &v);
     if (s.ok()) return records::DecodeStreamHead(v, &rejected_version, &rejected_hash);
     if (!s.IsNotFound()) return FromRocks(s, "reading stream heads");
     return Status::Ok();
@@ -512,7 +512,8 @@ struct Engine::Impl {
 
   // Decides and commits a group of commands in one WriteBatch.
   std::vector<Outcome> Commit(const std::vector<Command>& commands,
-                              const std::vector<std::string>& timer_keys_to_drop = {}) {
+                              const std::vector<std::string>& timer_keys_to_drop = {},
+                              const Engine::MetaWrites& meta_writes = {}) {
     std::vector<Outcome> outcomes(commands.size());
     if (opts.read_only) {
       for (size_t i = 0; i < commands.size(); ++i) {
@@ -533,7 +534,7 @@ struct Engine::Impl {
 
     auto reject = [&](const Command& c, const Status& why, Outcome& o) {
       std::string record;
-      Event e = MakeEvent(c, kRejectedStream, rejected_version + 1, rejected_hash, 0,
+      Event e = MakeEvent(c, opts.rejected_stream, rejected_version + 1, rejected_hash, 0,
                           schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()},
                           &record);
       rejected_version = e.stream_seq;
@@ -605,7 +606,8 @@ struct Engine::Impl {
       if (!o.events.empty()) proj.Command(c.command_id, o.first_position, index, wb);
     }
     for (const auto& k : timer_keys_to_drop) wb.Delete(cf[kTimers], k);
-    proj.Flush(cache, rejected_version, rejected_hash, rejected_dirty, wb);
+    proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, rejected_dirty, wb);
+    for (const auto& [k, v] : meta_writes) wb.Put(cf[kMeta], k, v);
     if (wb.Count() == 0) return outcomes;
     rocksdb::Status s = db->Write(WriteOpts(), &wb);
     stats.keys += wb.Count();
@@ -631,9 +633,8 @@ struct Engine::Impl {
   // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
   Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const {
     std::map<std::string, PlanState> states;
-    uint64_t rej_version = 0;
-    std::string rej_hash;
-    bool rej_dirty = false;
+    // Rejection streams ('!'-prefixed: one per engine or partition) only need their heads.
+    std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
     Projector proj(*policy, dcf);
     rocksdb::WriteBatch wb;
     rocksdb::WriteOptions wo;
@@ -646,8 +647,10 @@ struct Engine::Impl {
       if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
       cmd_id.clear();
       cmd_count = 0;
-      proj.Flush(states, rej_version, rej_hash, rej_dirty, wb);
-      rej_dirty = false;
+      proj.Flush(states, "", 0, "", false, wb);
+      for (const auto& [stream, head] : rejection_heads)
+        wb.Put(dcf[kStreams], stream, records::EncodeStreamHead(head.first, head.second));
+      rejection_heads.clear();
       pending = 0;
       rocksdb::Status s = dst->Write(wo, &wb);
       stats.keys += wb.Count();
@@ -670,10 +673,8 @@ struct Engine::Impl {
         cmd_count = 0;
       }
       ++cmd_count;
-      if (e.stream == kRejectedStream) {
-        rej_version = e.stream_seq;
-        rej_hash = e.hash;
-        rej_dirty = true;
+      if (!e.stream.empty() && e.stream[0] == '!') {
+        rejection_heads[e.stream] = {e.stream_seq, e.hash};
       } else {
         auto [sit, fresh] = states.try_emplace(e.stream);
         if (fresh) sit->second.id = e.stream;
@@ -726,6 +727,115 @@ Outcome Engine::Submit(const Command& command) { return impl_->Commit({command})
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands) {
   return impl_->Commit(commands);
+}
+
+std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, const MetaWrites& meta) {
+  return impl_->Commit(commands, {}, meta);
+}
+
+Result<std::optional<std::string>> Engine::GetMeta(const std::string& key) const {
+  std::string v;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kMeta], key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading meta " + key);
+  return std::optional<std::string>(std::move(v));
+}
+
+Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& events, const MetaWrites& meta) {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  AppendResult result;
+  rocksdb::WriteBatch wb;
+  Projector proj(*m.policy, m.cf);
+  std::set<std::string> touched;
+  std::map<std::string, std::pair<uint64_t, uint32_t>> commands;  // this call's command rows
+  std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
+  uint64_t pos = m.next_pos;
+  auto fail = [&](Status st) -> Status {
+    for (const auto& p : touched) m.cache.erase(p);
+    return st;
+  };
+  for (const Event& e : events) {
+    // Already applied? A command's events are (command_id, index) with derived ids.
+    auto row = commands.find(e.command_id);
+    uint64_t first = 0;
+    uint32_t count = 0;
+    if (row != commands.end()) {
+      std::tie(first, count) = row->second;
+    } else {
+      std::string v;
+      rocksdb::Status s = m.db->Get(rocksdb::ReadOptions(), m.cf[kCommands], e.command_id, &v);
+      if (s.ok()) {
+        if (Status st = records::DecodeCommandRef(v, &first, &count); !st.ok()) return fail(st);
+      } else if (!s.IsNotFound()) {
+        return fail(FromRocks(s, "reading command ids"));
+      }
+    }
+    bool seen = false;
+    for (uint32_t i = 0; i < count && !seen; ++i) seen = schemas::DeriveEventId(e.command_id, i) == e.event_id;
+    if (seen) {
+      ++result.duplicates;
+      continue;
+    }
+    if (schemas::ComputeHash(e) != e.hash)
+      return fail(Status::Corruption("event " + e.event_id + " of stream " + e.stream + ": hash does not match its bytes"));
+    const bool rejection = !e.stream.empty() && e.stream[0] == '!';
+    uint64_t version = 0;
+    std::string last_hash;
+    PlanState* state = nullptr;
+    if (rejection) {
+      auto it = rejection_heads.find(e.stream);
+      if (it == rejection_heads.end()) {
+        std::string v;
+        rocksdb::Status s = m.db->Get(rocksdb::ReadOptions(), m.cf[kStreams], e.stream, &v);
+        std::pair<uint64_t, std::string> head{0, ""};
+        if (s.ok()) {
+          if (Status st = records::DecodeStreamHead(v, &head.first, &head.second); !st.ok()) return fail(st);
+        }
+        it = rejection_heads.emplace(e.stream, head).first;
+      }
+      std::tie(version, last_hash) = it->second;
+    } else {
+      auto st = m.State(e.stream);
+      if (!st.ok()) return fail(st.status());
+      state = *st;
+      touched.insert(e.stream);
+      version = state->version;
+      last_hash = state->last_hash;
+    }
+    if (e.stream_seq != version + 1 || e.prev_hash != last_hash)
+      return fail(Status::Corruption("stream " + e.stream + ": event seq " + std::to_string(e.stream_seq) +
+                                     " does not follow seq " + std::to_string(version) +
+                                     " (a gap or a fork in the event log)"));
+    if (rejection) {
+      rejection_heads[e.stream] = {e.stream_seq, e.hash};
+    } else {
+      proj.Before(*state, e);
+      Evolve(*state, e);
+      proj.After(*state, e, pos, wb);
+    }
+    wb.Put(m.cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+    if (count == 0) first = pos;
+    commands[e.command_id] = {first, count + 1};
+    ++pos;
+    ++result.appended;
+  }
+  for (const auto& [id, row] : commands) proj.Command(id, row.first, row.second, wb);
+  proj.Flush(m.cache, "", 0, "", false, wb);
+  for (const auto& [stream, head] : rejection_heads)
+    wb.Put(m.cf[kStreams], stream, records::EncodeStreamHead(head.first, head.second));
+  for (const auto& [k, v] : meta) wb.Put(m.cf[kMeta], k, v);
+  if (wb.Count() == 0) return result;
+  rocksdb::Status s = m.db->Write(m.WriteOpts(), &wb);
+  m.stats.keys += wb.Count();
+  m.stats.bytes += wb.GetDataSize();
+  if (!s.ok()) return fail(FromRocks(s, "appending external events"));
+  m.next_pos = pos;
+  if (auto it = rejection_heads.find(m.opts.rejected_stream); it != rejection_heads.end()) {
+    m.rejected_version = it->second.first;
+    m.rejected_hash = it->second.second;
+  }
+  return result;
 }
 
 Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit) const {

@@ -33,6 +33,9 @@ struct EngineOptions {
   bool create_if_missing = true;
   bool read_only = false;  // queries only; a second process may hold the writer
   size_t write_buffer_mb = 64;
+  // Stream that logs rejections. Kafka mode names one per partition
+  // ("!rejected/3") so stores that merge partitions keep each chain whole.
+  std::string rejected_stream = "!rejected";
 };
 
 // What a command came to.
@@ -108,6 +111,23 @@ class Engine {
   // Decides the commands in order and commits them together (group commit).
   // Each outcome is as if submitted alone; all are durable when this returns.
   std::vector<Outcome> SubmitBatch(const std::vector<schemas::Command>& commands);
+  // Engine-private bookkeeping (e.g. the Kafka offsets a batch consumed), written
+  // in the same WriteBatch as the commands' events: one atomic step.
+  using MetaWrites = std::vector<std::pair<std::string, std::string>>;
+  std::vector<Outcome> SubmitBatch(const std::vector<schemas::Command>& commands, const MetaWrites& meta);
+  Result<std::optional<std::string>> GetMeta(const std::string& key) const;
+
+  // Appends events decided elsewhere (Kafka mode: read back from duban.events),
+  // in order, with their projection updates, in one WriteBatch with `meta`.
+  // An event already applied (same command id and event id) is skipped, so
+  // at-least-once delivery applies each event exactly once. Each event's hash
+  // and its place in its stream (seq, prev_hash) are checked; a gap or a
+  // broken chain is Corruption and nothing of the call is written.
+  struct AppendResult {
+    uint64_t appended = 0;
+    uint64_t duplicates = 0;
+  };
+  Result<AppendResult> AppendExternal(const std::vector<schemas::Event>& events, const MetaWrites& meta = {});
 
   // Fires every timer due at or before `now`, as system commands through the
   // normal pipeline. Cost is proportional to the timers due.
