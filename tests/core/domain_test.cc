@@ -471,7 +471,8 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   Submit{1, kFinance}, Approve{1, kFinance}, Reject{1, kFinance, "x"},
                                   RequestExtension{1, kFinance, "2021-12-01", "x"}, GrantExtension{1, kFinance},
                                   DenyExtension{1, kFinance, "x"}, FireTimer{1, kFinance, "missed", "2021-10-31"},
-                                  StartReviewCycle{"c", "", "", "2021-06-30", ""}, CloseReviewCycle{"c"}};
+                                  StartReviewCycle{"c", "", "", "2021-06-30", ""}, CloseReviewCycle{"c"},
+                                  ReopenAssignment{1, kFinance, "x y", "c"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();
