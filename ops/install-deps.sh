@@ -7,7 +7,7 @@ pkgs=(
   librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev
-  kcat clang libclang-rt-14-dev python3 python3-workalendar
+  kcat clang libclang-rt-14-dev python3 python3-workalendar python3-yaml
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -63,7 +63,9 @@ void Write(OutAr& ar, const V& v) {
 
 // Bytes left in the input, so a garbage element count cannot make us allocate first.
 struct ViewBuf : std::streambuf {
-  explicit ViewBuf(std::string_view s) {
+  ViewBuf() = default;
+  explicit ViewBuf(std::string_view s) { Reset(s); }
+  void Reset(std::string_view s) {
     char* p = const_cast<char*>(s.data());
     setg(p, p, p + s.size());
   }
@@ -159,8 +161,22 @@ std::string ToBytes(Fn&& fn) {
 
 template <class Fn>
 Status FromBytes(std::string_view bytes, Fn&& fn) {
-  ViewBuf buf(bytes);
-  std::istream is(&buf);
+  // One reader per thread and nesting depth: an istream per record costs
+  // more than decoding the record (locale set-up).
+  thread_local int depth = 0;
+  thread_local ViewBuf bufs[4];
+  thread_local std::istream streams[4] = {std::istream(&bufs[0]), std::istream(&bufs[1]),
+                                          std::istream(&bufs[2]), std::istream(&bufs[3])};
+  if (depth >= 4) return Status::Corruption("records nested too deeply");
+  ViewBuf& buf = bufs[depth];
+  std::istream& is = streams[depth];
+  buf.Reset(bytes);
+  is.clear();
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(x) { ++d; }
+    ~Depth() { --d; }
+  } guard(depth);
   const ViewBuf* saved = tl_current_buf;
   tl_current_buf = &buf;
   try {

@@ -155,6 +155,13 @@ class Engine {
     uint64_t bytes = 0;
   };
   WriteStats write_stats() const;
+  // Benchmark aid: when set, every committed WriteBatch's serialized form is
+  // passed here, so a raw loop can replay exactly the same writes.
+  void set_write_observer(std::function<void(std::string_view batch)> observer);
+  // Benchmark aid: opens a fresh store at `dir` with the engine's column
+  // families and options, and writes the given serialized batches in order,
+  // nothing else. Returns the seconds the writes took.
+  static Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
 
   // ---- maintenance ----
   // Drops every projection and replays the log into them.
