@@ -1,0 +1,245 @@
+// Kafka-mode commands of the `duban` binary:
+//   duban engine         the engine as a member of a consumer group on duban.commands
+//   duban project        the read model: apply duban.events (all partitions) to --data
+//   duban submit-kafka   send one command through duban.commands and wait for its outcome
+//   duban decode         print framed events read from stdin (kcat -f '%R%s' output)
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "cli_common.h"
+#include "cli_registry.h"
+#include "duban/coding.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/kafka/kafka_engine.h"
+#include "duban/schemas/codec.h"
+
+namespace duban::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnStop(int) { g_stop.store(true); }
+
+struct KafkaArgs {
+  std::string bootstrap;
+  std::string group = "duban-engine";
+  std::string commands_topic = "duban.commands";
+  std::string events_topic = "duban.events";
+  int session_timeout_ms = 6000;
+  bool follow = false;
+  // submit-kafka
+  std::string plan, unit, text, command_id, kind = "accept", at;
+  int task = 0, percent = 0, timeout_ms = 30000;
+  // decode
+  bool raw = false;
+};
+
+kafka::KafkaConfig ConfigOf(const KafkaArgs& a) {
+  kafka::KafkaConfig cfg;
+  cfg.bootstrap = a.bootstrap;
+  cfg.commands_topic = a.commands_topic;
+  cfg.events_topic = a.events_topic;
+  cfg.session_timeout_ms = a.session_timeout_ms;
+  return cfg;
+}
+
+std::shared_ptr<TimerPolicy> Policy() {
+  static const auto policy = WorkflowTimerPolicy::Default();
+  return policy.ok() ? std::shared_ptr<TimerPolicy>(*policy) : DefaultTimerPolicy();
+}
+
+int RunEngine(const KafkaArgs& a, Globals& g) {
+  signal(SIGTERM, OnStop);
+  signal(SIGINT, OnStop);
+  kafka::KafkaEngineOptions o;
+  o.kafka = ConfigOf(a);
+  o.kafka.client_id = "duban-engine";
+  o.data_dir = g.data_dir;
+  o.group = a.group;
+  o.timers = Policy();
+  auto engine = kafka::KafkaEngine::Create(o);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "duban engine: %s\n", engine.status().ToString().c_str());
+    return kExitRejected;
+  }
+  std::fprintf(stderr, "duban engine: group %s on %s, data %s\n", a.group.c_str(), a.commands_topic.c_str(),
+               g.data_dir.c_str());
+  Status st = (*engine)->Run(g_stop);
+  auto s = (*engine)->stats();
+  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu\n",
+              (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
+              (unsigned long long)s.reproduced, (unsigned long long)s.restored);
+  if (!st.ok()) {
+    std::fprintf(stderr, "duban engine: %s\n", st.ToString().c_str());
+    return kExitRejected;
+  }
+  return kExitOk;
+}
+
+int RunProject(const KafkaArgs& a, Globals& g) {
+  signal(SIGTERM, OnStop);
+  signal(SIGINT, OnStop);
+  auto store = OpenEngine(g);
+  if (!store) return g.exit_code ? g.exit_code : kExitRejected;
+  auto r = kafka::ProjectEvents(ConfigOf(a), *store, a.follow, &g_stop);
+  if (!r.ok()) {
+    std::fprintf(stderr, "duban project: %s\n", r.status().ToString().c_str());
+    return kExitRejected;
+  }
+  std::printf("records=%llu appended=%llu duplicates=%llu undecodable=%llu\n", (unsigned long long)r->records,
+              (unsigned long long)r->appended, (unsigned long long)r->duplicates,
+              (unsigned long long)r->undecodable);
+  return kExitOk;
+}
+
+int RunSubmit(const KafkaArgs& a, Globals& g) {
+  schemas::CommandBody body;
+  if (a.kind == "accept") body = schemas::Accept{a.task, a.unit};
+  else if (a.kind == "progress") body = schemas::ReportProgress{a.task, a.unit, a.percent, a.text, "", "", ""};
+  else if (a.kind == "submit") body = schemas::Submit{a.task, a.unit, a.text, ""};
+  else if (a.kind == "approve") body = schemas::Approve{a.task, a.unit, a.text};
+  else if (a.kind == "reject") body = schemas::Reject{a.task, a.unit, a.text};
+  else {
+    std::fprintf(stderr, "duban submit-kafka: unknown --kind %s\n", a.kind.c_str());
+    return kExitUsage;
+  }
+  const bool unit_acts = a.kind == "accept" || a.kind == "progress" || a.kind == "submit";
+  auto cmd = MakeCommand(g, a.plan, unit_acts ? schemas::Role::kUnit : schemas::Role::kSupervisor,
+                         unit_acts ? a.unit : "office", a.command_id, a.at, std::move(body));
+  if (!cmd) return g.exit_code ? g.exit_code : kExitUsage;
+  auto out = kafka::SubmitViaKafka(ConfigOf(a), *cmd, a.timeout_ms);
+  if (!out.ok()) {
+    Fail(g, out.status());
+    return g.exit_code;
+  }
+  PrintOutcome(g, *out);
+  return g.exit_code;
+}
+
+// Reads kcat's '%R%s' output (4-byte big-endian length, then the value) or,
+// with --raw, frames back to back; prints one line (or JSON object) per event.
+int RunDecode(const KafkaArgs& a, Globals& g) {
+  std::string in((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  size_t pos = 0, n = 0, bad = 0;
+  while (pos < in.size()) {
+    std::string_view record;
+    if (a.raw) {
+      record = std::string_view(in).substr(pos);
+    } else {
+      if (in.size() - pos < 4) {
+        std::fprintf(stderr, "duban decode: %zu trailing bytes\n", in.size() - pos);
+        ++bad;
+        break;
+      }
+      const uint32_t len = DecodeFixed32BE(in.data() + pos);
+      if (len > in.size() - pos - 4) {
+        std::fprintf(stderr, "duban decode: record at byte %zu claims %u bytes, %zu left\n", pos, len,
+                     in.size() - pos - 4);
+        ++bad;
+        break;
+      }
+      record = std::string_view(in).substr(pos + 4, len);
+      pos += 4 + len;
+    }
+    std::string_view payload;
+    size_t consumed = 0;
+    Status st = UnframeRecord(record, &payload, &consumed);
+    if (a.raw) {
+      if (!st.ok()) {
+        std::fprintf(stderr, "duban decode: bad frame at byte %zu: %s\n", pos, st.ToString().c_str());
+        ++bad;
+        break;
+      }
+      pos += consumed;
+    }
+    auto ev = st.ok() ? schemas::DecodeEvent(payload) : Result<schemas::Event>(st);
+    if (!ev.ok()) {
+      std::fprintf(stderr, "duban decode: record %zu: %s\n", n + bad, ev.status().ToString().c_str());
+      ++bad;
+      continue;
+    }
+    ++n;
+    if (g.json) {
+      std::cout << schemas::EventToJson(*ev) << "\n";
+    } else {
+      std::cout << ev->stream << " #" << ev->stream_seq << " " << EventLine(*ev) << "  cmd=" << ev->command_id
+                << " id=" << ev->event_id << "\n";
+    }
+  }
+  std::fprintf(stderr, "duban decode: %zu events, %zu bad records\n", n, bad);
+  return bad ? kExitRejected : kExitOk;
+}
+
+void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<KafkaArgs>();
+  if (const char* env = std::getenv("DUBAN_KAFKA_BOOTSTRAP"); env && *env) a->bootstrap = env;
+  auto common = [a](CLI::App* sub) {
+    sub->add_option("--bootstrap", a->bootstrap, "Kafka bootstrap servers (default: $DUBAN_KAFKA_BOOTSTRAP)");
+    sub->add_option("--commands-topic", a->commands_topic, "name of the commands topic");
+    sub->add_option("--events-topic", a->events_topic, "name of the events topic");
+  };
+  auto need = [a, &g](const char* what) {
+    if (a->bootstrap.empty()) {
+      std::fprintf(stderr, "duban %s: --bootstrap HOST:PORT is required (or set $DUBAN_KAFKA_BOOTSTRAP)\n", what);
+      g.exit_code = kExitUsage;
+      return false;
+    }
+    return true;
+  };
+
+  auto* engine = app.add_subcommand(
+      "engine", "run the engine in Kafka mode: decide duban.commands into duban.events (one store per "
+                "partition under --data); stops on SIGTERM/SIGINT");
+  common(engine);
+  engine->add_option("--group", a->group, "consumer group of the engines");
+  engine->add_option("--session-timeout-ms", a->session_timeout_ms, "group session timeout");
+  engine->callback([a, &g, need] {
+    if (need("engine")) g.exit_code = RunEngine(*a, g);
+  });
+
+  auto* project = app.add_subcommand(
+      "project", "apply every partition of duban.events to the store at --data (the read model for "
+                 "status/history queries); stops at the current end unless --follow");
+  common(project);
+  project->add_flag("--follow", a->follow, "keep applying new events until SIGTERM/SIGINT");
+  project->callback([a, &g, need] {
+    if (need("project")) g.exit_code = RunProject(*a, g);
+  });
+
+  auto* submit = app.add_subcommand(
+      "submit-kafka", "send one command through duban.commands and wait for its events (exit 1 when "
+                      "rejected, Unavailable on timeout)");
+  common(submit);
+  submit->add_option("--kind", a->kind, "accept | progress | submit | approve | reject");
+  submit->add_option("--plan", a->plan, "plan id")->required();
+  submit->add_option("--task", a->task, "task number")->required();
+  submit->add_option("--unit", a->unit, "unit")->required();
+  submit->add_option("--percent", a->percent, "progress percent (progress)");
+  submit->add_option("--text", a->text, "text, comment or reason");
+  submit->add_option("--id", a->command_id, "command id (default: new)");
+  submit->add_option("--at", a->at, "issue time YYYY-MM-DD[THH:MM[:SS]] (default: now)");
+  submit->add_option("--timeout-ms", a->timeout_ms, "how long to wait for the outcome");
+  submit->callback([a, &g, need] {
+    if (need("submit-kafka")) g.exit_code = RunSubmit(*a, g);
+  });
+
+  auto* decode = app.add_subcommand(
+      "decode", "print the events in framed records read from stdin: kcat -C -t duban.events -o beginning "
+                "-e -f '%R%s' | duban decode [--json]");
+  decode->add_flag("--raw", a->raw, "stdin holds frames back to back (no kcat length prefix)");
+  decode->callback([a, &g] { g.exit_code = RunDecode(*a, g); });
+}
+
+}  // namespace
+
+DUBAN_REGISTER_COMMANDS(81, &AddKafkaEngineCommands);
+
+}  // namespace duban::cli

@@ -1,0 +1,102 @@
+// The engine in Kafka mode (outbox pattern), its client and its read model.
+//
+// KafkaEngine: one consumer-group member on duban.commands. Each assigned
+// partition p has its own embedded Engine at DATA/partition-<p> (rejections in
+// stream "!rejected/<p>"). Per polled batch of partition p:
+//   1. SubmitBatch(commands, {"cmd.offset.<p>" = last offset + 1}): events,
+//      projections and the consumed offset in ONE RocksDB batch;
+//   2. every new log event is produced to duban.events partition p (framed
+//      EncodeEvent, key = plan id, headers "duban-cmd-offset" = the source
+//      command's offset and "duban-cmd-n" = how many events the command has);
+//   3. after delivery, meta "produced.end" (next log position not yet
+//      produced) and "events.read" (next duban.events offset known locally).
+// On (re)assignment of p, local positions >= produced.end are produced again
+// (duplicates are harmless: every reader dedupes by command id + event id),
+// then duban.events p is read from "events.read" to its end and applied with
+// AppendExternal (this restores a missing or stale directory, e.g. after
+// another engine owned p), and consumption resumes at
+// max(cmd.offset.<p>, highest duban-cmd-offset seen + 1).
+// Guarantees: a command's events reach duban.events at least once and are
+// applied exactly once by any reader; nothing is committed to Kafka at all (the
+// group offset is not used), so correctness rests on RocksDB only.
+//
+// SubmitViaKafka: the client side. Produces the command keyed by plan id and
+// waits until its events (or its CommandRejected) appear in duban.events.
+//
+// ProjectEvents: the read model. Applies every partition of duban.events to
+// one store, so the normal query commands answer for every plan.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "duban/engine.h"
+#include "duban/kafka/config.h"
+#include "duban/status.h"
+
+namespace duban::kafka {
+
+// Header names on duban.events records.
+inline constexpr const char* kHeaderCmdOffset = "duban-cmd-offset";
+inline constexpr const char* kHeaderCmdEvents = "duban-cmd-n";
+
+struct KafkaEngineOptions {
+  KafkaConfig kafka;
+  std::string data_dir;                   // one subdirectory per partition
+  std::string group = "duban-engine";
+  size_t max_batch = 1000;                // commands per SubmitBatch
+  std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
+};
+
+struct KafkaEngineStats {
+  uint64_t commands = 0;      // decided (including rejected and duplicate ids)
+  uint64_t undecodable = 0;   // skipped: bad frame or bad command bytes
+  uint64_t produced = 0;      // events delivered to duban.events (incl. re-produced)
+  uint64_t reproduced = 0;    // of which re-produced at (re)assignment
+  uint64_t restored = 0;      // events applied from duban.events at assignment
+};
+
+class KafkaEngine {
+ public:
+  static Result<std::unique_ptr<KafkaEngine>> Create(const KafkaEngineOptions& options);
+  ~KafkaEngine();
+  KafkaEngine(const KafkaEngine&) = delete;
+  KafkaEngine& operator=(const KafkaEngine&) = delete;
+
+  // Consumes until `stop` is set or a fatal error (returned). Leaves the group
+  // and closes every partition's store before returning.
+  Status Run(const std::atomic<bool>& stop);
+  KafkaEngineStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit KafkaEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Frames a command as it travels on duban.commands.
+std::string CommandRecord(const schemas::Command& c);
+
+// Produces `command` and waits up to timeout_ms for its outcome in
+// duban.events. Unavailable on timeout (the command may still be decided later:
+// resubmitting the same command id is safe).
+Result<Outcome> SubmitViaKafka(const KafkaConfig& cfg, const schemas::Command& command, int timeout_ms);
+
+struct ProjectStats {
+  uint64_t records = 0;       // records read from duban.events
+  uint64_t appended = 0;      // events applied
+  uint64_t duplicates = 0;    // records skipped as already applied
+  uint64_t undecodable = 0;   // bad frames / bytes (counted, skipped)
+};
+
+// Reads every partition of duban.events from the offsets stored in `store`'s
+// meta ("events.offset.<p>") and applies them with AppendExternal. Without
+// `follow` it stops at the end offsets seen when it starts; with it, runs
+// until *stop.
+Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow,
+                                   const std::atomic<bool>* stop = nullptr);
+
+}  // namespace duban::kafka
