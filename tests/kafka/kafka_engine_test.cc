@@ -1,0 +1,403 @@
+// The engine in Kafka mode against `duban dev-broker` over TCP: `duban engine`
+// runs as a child process (so kill -9 is real), commands go in through
+// duban.commands, and the tests read duban.events back, dedupe by event id
+// and check that every command has its events exactly once, and that a store
+// projected from duban.events verifies.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "dev_broker_fixture.h"
+#include "duban/coding.h"
+#include "duban/engine.h"
+#include "duban/kafka/consumer.h"
+#include "duban/kafka/kafka_engine.h"
+#include "duban/kafka/producer.h"
+#include "duban/schemas/codec.h"
+
+namespace duban::kafka::testing {
+namespace {
+
+constexpr int kSessionMs = 3000;
+
+std::string TempDir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("duban-kafka-engine-" + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+// `duban --data DIR engine ...` as a child process; output to DIR.log.
+class EngineProcess {
+ public:
+  EngineProcess(std::string bootstrap, std::string data) : bootstrap_(std::move(bootstrap)), data_(std::move(data)) {}
+  ~EngineProcess() { Kill(SIGKILL); }
+  void Start() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      FILE* log = std::fopen((data_ + ".log").c_str(), "a");
+      if (log) {
+        dup2(fileno(log), 1);
+        dup2(fileno(log), 2);
+      }
+      const std::string st = std::to_string(kSessionMs);
+      execl(DubanExe(), DubanExe(), "--data", data_.c_str(), "engine", "--bootstrap", bootstrap_.c_str(),
+            "--session-timeout-ms", st.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  // Returns the exit status (or -signal).
+  int Kill(int sig) {
+    if (pid_ <= 0) return 0;
+    ::kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+ private:
+  std::string bootstrap_, data_;
+  pid_t pid_ = -1;
+};
+
+std::string Unit(int u) { return "单位" + std::to_string(u); }
+
+struct Load {
+  std::vector<schemas::Command> commands;
+  uint64_t expected_events = 0;
+};
+
+// `plans` imports of tasks x units assignments, every assignment accepted, then
+// short progress reports until `total` commands.
+Load MakeLoad(int plans, int tasks, int units, size_t total, const std::string& prefix) {
+  Load load;
+  uint64_t seq = 0;
+  Instant now = 1'609'459'200'000LL;
+  auto base = [&](int p, schemas::Role role, const std::string& actor) {
+    schemas::Command c;
+    c.command_id = prefix + std::to_string(seq++);
+    c.plan_id = "plan-" + std::to_string(p);
+    c.actor = schemas::Actor{actor, role, actor};
+    c.issued_at = now++;
+    return c;
+  };
+  for (int p = 0; p < plans; ++p) {
+    auto c = base(p, schemas::Role::kSupervisor, "office");
+    schemas::ImportPlan imp;
+    imp.plan.title = "测试台账" + std::to_string(p);
+    imp.plan.year = 2021;
+    for (int u = 0; u < units; ++u) imp.plan.units.push_back(Unit(u));
+    for (int t = 1; t <= tasks; ++t) {
+      schemas::ImportTask task;
+      task.number = t;
+      task.title = "第" + std::to_string(t) + "项";
+      task.content = task.title;
+      task.deadline.text = "10月底前";
+      task.deadline.due_on = "2021-10-31";
+      task.lead_units.push_back(Unit(0));
+      for (int u = 1; u < units; ++u) task.responsible_units.push_back(Unit(u));
+      imp.tasks.push_back(std::move(task));
+    }
+    c.body = std::move(imp);
+    load.commands.push_back(std::move(c));
+    load.expected_events += 1 + tasks + tasks * units;
+  }
+  for (int p = 0; p < plans; ++p)
+    for (int t = 1; t <= tasks; ++t)
+      for (int u = 0; u < units; ++u) {
+        auto c = base(p, schemas::Role::kUnit, Unit(u));
+        c.body = schemas::Accept{t, Unit(u)};
+        load.commands.push_back(std::move(c));
+        ++load.expected_events;
+      }
+  const int assignments = plans * tasks * units;
+  for (uint64_t i = 0; load.commands.size() < total; ++i) {
+    const int idx = static_cast<int>(i % assignments);
+    const int p = idx / (tasks * units), t = idx / units % tasks + 1, u = idx % units;
+    auto c = base(p, schemas::Role::kUnit, Unit(u));
+    c.body = schemas::ReportProgress{t, Unit(u), static_cast<int32_t>(i % 101), "进展", "", "", ""};
+    load.commands.push_back(std::move(c));
+    ++load.expected_events;
+  }
+  return load;
+}
+
+void ProduceAll(const KafkaConfig& cfg, const std::vector<schemas::Command>& cmds, size_t from = 0,
+                size_t to = SIZE_MAX) {
+  auto producer = Producer::Create(cfg);
+  ASSERT_TRUE(producer.ok());
+  to = std::min(to, cmds.size());
+  for (size_t i = from; i < to; ++i)
+    ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, cmds[i].plan_id, CommandRecord(cmds[i])).ok());
+  auto failures = (*producer)->Flush(60000);
+  ASSERT_TRUE(failures.ok());
+  ASSERT_TRUE(failures->empty());
+}
+
+// What duban.events holds, deduped by event id.
+struct EventCensus {
+  uint64_t wire = 0;        // records read
+  uint64_t duplicates = 0;  // records whose event id was seen before
+  uint64_t undecodable = 0;
+  std::set<std::string> event_ids;
+  std::map<std::string, int> events_per_command;  // distinct events
+  std::map<std::string, int> rejected;            // command id -> CommandRejected events
+};
+
+// Incremental reader of every partition of duban.events.
+class EventsReader {
+ public:
+  explicit EventsReader(const KafkaConfig& cfg) : cfg_(cfg) {
+    auto c = Consumer::Create(cfg, "");
+    EXPECT_TRUE(c.ok());
+    consumer_ = std::move(*c);
+    std::vector<TopicPartition> tps;
+    for (int p = 0; p < cfg.partitions; ++p) tps.push_back({cfg.events_topic, p, kOffsetBeginning});
+    EXPECT_TRUE(consumer_->Assign(tps).ok());
+  }
+  // Reads what is there now (one poll round).
+  void PollOnce() {
+    auto msgs = consumer_->Poll(500, 20000);
+    ASSERT_TRUE(msgs.ok()) << msgs.status().ToString();
+    for (const auto& m : *msgs) {
+      ++census.wire;
+      next_[m.partition] = std::max(next_[m.partition], m.offset + 1);
+      std::string_view payload;
+      size_t consumed = 0;
+      auto ev = UnframeRecord(m.value, &payload, &consumed).ok() ? schemas::DecodeEvent(payload)
+                                                                 : Result<schemas::Event>(Status::Corruption("frame"));
+      if (!ev.ok()) {
+        ++census.undecodable;
+        continue;
+      }
+      if (!census.event_ids.insert(ev->event_id).second) {
+        ++census.duplicates;
+        continue;
+      }
+      ++census.events_per_command[ev->command_id];
+      if (std::holds_alternative<schemas::CommandRejected>(ev->body)) ++census.rejected[ev->command_id];
+    }
+  }
+  // Reads up to the end offsets of every partition as they are now.
+  void CatchUp() {
+    std::map<int32_t, int64_t> high;
+    for (int p = 0; p < cfg_.partitions; ++p) {
+      auto wm = consumer_->Watermarks(cfg_.events_topic, p, 10000);
+      ASSERT_TRUE(wm.ok());
+      high[p] = wm->second;
+    }
+    bool behind = true;
+    while (behind) {
+      behind = false;
+      for (const auto& [p, h] : high)
+        if (next_[p] < h) behind = true;
+      if (behind) PollOnce();
+    }
+  }
+  EventCensus census;
+
+ private:
+  std::map<int32_t, int64_t> next_;
+  KafkaConfig cfg_;
+  std::unique_ptr<Consumer> consumer_;
+};
+
+class KafkaEngineTest : public DevBrokerTest {
+ protected:
+  KafkaConfig EngineConfig() const {
+    KafkaConfig cfg = Config();
+    cfg.partitions = BrokerOptions().partitions;
+    cfg.session_timeout_ms = kSessionMs;
+    return cfg;
+  }
+  // Projects duban.events into a fresh store and verifies it.
+  void ProjectAndVerify(const KafkaConfig& cfg, const std::string& dir, uint64_t expected_events) {
+    EngineOptions eo;
+    eo.data_dir = dir;
+    auto store = Engine::Open(eo);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto r = ProjectEvents(cfg, **store, false);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::printf("project: records=%llu appended=%llu duplicates=%llu\n", (unsigned long long)r->records,
+                (unsigned long long)r->appended, (unsigned long long)r->duplicates);
+    EXPECT_EQ(r->appended, expected_events);
+    auto v = (*store)->Verify();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
+    EXPECT_EQ(v->events, expected_events);
+  }
+  // Reads duban.events until every command has an event, or gives up.
+  void AwaitAll(EventsReader& reader, const Load& load, int limit_seconds = 150) {
+    Eventually([&] {
+      reader.PollOnce();
+      return reader.census.events_per_command.size() >= load.commands.size();
+    }, limit_seconds);
+  }
+  void ExpectExactlyOnce(const EventCensus& c, const Load& load) {
+    uint64_t missing = 0;
+    for (const auto& cmd : load.commands)
+      if (!c.events_per_command.count(cmd.command_id)) ++missing;
+    std::printf("commands=%zu events=%zu expected_events=%llu wire_records=%llu duplicates_on_wire=%llu "
+                "rejected=%zu undecodable=%llu missing=%llu\n",
+                load.commands.size(), c.event_ids.size(), (unsigned long long)load.expected_events,
+                (unsigned long long)c.wire, (unsigned long long)c.duplicates, c.rejected.size(),
+                (unsigned long long)c.undecodable, (unsigned long long)missing);
+    EXPECT_EQ(missing, 0u);
+    EXPECT_EQ(c.rejected.size(), 0u);
+    EXPECT_EQ(c.event_ids.size(), load.expected_events);
+    EXPECT_EQ(c.undecodable, 0u);
+  }
+};
+
+TEST_F(KafkaEngineTest, SubmittedCommandsComeBackAsTheirEventsAndKcatDecodesThem) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("e2e");
+  EngineProcess engine(cfg.bootstrap, dir + "/engine");
+  engine.Start();
+  Load load = MakeLoad(2, 3, 2, 0, "e2e-");
+  for (const auto& c : load.commands) {
+    if (!std::holds_alternative<schemas::ImportPlan>(c.body)) continue;
+    auto out = SubmitViaKafka(cfg, c, 60000);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_TRUE(out->status.ok());
+    EXPECT_EQ(out->events.size(), 1u + 3 + 3 * 2);
+  }
+  for (const auto& c : load.commands) {
+    if (std::holds_alternative<schemas::ImportPlan>(c.body)) continue;
+    auto out = SubmitViaKafka(cfg, c, 60000);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_TRUE(out->status.ok()) << out->status.ToString();
+    EXPECT_EQ(out->events.size(), 1u);
+  }
+  // A command the plan cannot take comes back rejected, by its command id.
+  schemas::Command bad = load.commands.back();
+  bad.command_id = "e2e-bad";
+  bad.body = schemas::Accept{99, Unit(0)};
+  auto rej = SubmitViaKafka(cfg, bad, 60000);
+  ASSERT_TRUE(rej.ok()) << rej.status().ToString();
+  EXPECT_EQ(rej->status.code(), Status::Code::kRejected);
+
+  EventsReader reader(cfg);
+  reader.CatchUp();
+  load.commands.push_back(bad);
+  EXPECT_EQ(reader.census.rejected.count("e2e-bad"), 1u);
+  reader.census.rejected.clear();
+  ++load.expected_events;
+  ExpectExactlyOnce(reader.census, load);
+
+  if (access("/usr/bin/kcat", X_OK) == 0) {
+    const std::string cmd = "kcat -b " + cfg.bootstrap + " -C -t " + cfg.events_topic +
+                            " -o beginning -e -q -f '%R%s' | " + DubanExe() + " decode";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    EXPECT_EQ(pclose(p), 0);
+    for (const auto& c : load.commands) {
+      EXPECT_NE(out.find("cmd=" + c.command_id + " "), std::string::npos) << c.command_id;
+    }
+    EXPECT_NE(out.find("CommandRejected"), std::string::npos);
+  }
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  ProjectAndVerify(cfg, dir + "/read", load.expected_events);
+  std::filesystem::remove_all(dir);
+}
+
+class KafkaEngineFaultTest : public KafkaEngineTest {
+ protected:
+  DevBrokerOptions BrokerOptions() const override {
+    DevBrokerOptions o;
+    o.brokers = 3;
+    o.partitions = 24;  // ~100,000 short events and commands: well under 5 MiB per partition
+    return o;
+  }
+};
+
+TEST_F(KafkaEngineFaultTest, EveryCommandHasItsEventsExactlyOnceAfterKillsAndLeaderMoves) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("fault");
+  Load load = MakeLoad(96, 5, 2, 100'000, "f-");
+  EngineProcess engine(cfg.bootstrap, dir + "/engine");
+  engine.Start();
+  ProduceAll(cfg, load.commands);
+  EventsReader reader(cfg);
+  // Kill -9 three times while the engine works through the load, and move and
+  // take down the leader of a partition in between.
+  for (int round = 0; round < 3; ++round) {
+    const size_t target = load.commands.size() * (round + 1) / 5;
+    Eventually([&] {
+      reader.PollOnce();
+      return reader.census.events_per_command.size() >= target;
+    });
+    EXPECT_EQ(engine.Kill(SIGKILL), -SIGKILL);
+    std::printf("round %d: killed the engine at %zu commands with events\n", round,
+                reader.census.events_per_command.size());
+    if (round == 0) {
+      EXPECT_TRUE(broker().SetLeader(cfg.events_topic, 0, 2).ok());
+    }
+    if (round == 1) {
+      EXPECT_TRUE(broker().BrokerDown(2).ok());
+      engine.Start();
+      for (int i = 0; i < 4; ++i) reader.PollOnce();
+      EXPECT_TRUE(broker().BrokerUp(2).ok());
+      continue;
+    }
+    engine.Start();
+  }
+  AwaitAll(reader, load);
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  reader.CatchUp();  // late duplicates, if any
+  ExpectExactlyOnce(reader.census, load);
+  ProjectAndVerify(cfg, dir + "/read", load.expected_events);
+  std::filesystem::remove_all(dir);
+}
+
+class KafkaEngineScaleOutTest : public KafkaEngineTest {
+ protected:
+  DevBrokerOptions BrokerOptions() const override {
+    DevBrokerOptions o;
+    o.partitions = 8;
+    return o;
+  }
+};
+
+TEST_F(KafkaEngineScaleOutTest, TheSurvivorOfTwoEnginesFinishesEveryPartition) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("scale");
+  Load load = MakeLoad(32, 4, 2, 30'000, "s-");
+  EngineProcess a(cfg.bootstrap, dir + "/a"), b(cfg.bootstrap, dir + "/b");
+  a.Start();
+  b.Start();
+  EventsReader reader(cfg);
+  // Give both a first share before the load arrives.
+  ProduceAll(cfg, load.commands, 0, 2000);
+  Eventually([&] {
+    reader.PollOnce();
+    return reader.census.events_per_command.size() >= 2000;
+  });
+  ProduceAll(cfg, load.commands, 2000);
+  Eventually([&] {
+    reader.PollOnce();
+    return reader.census.events_per_command.size() >= load.commands.size() / 3;
+  });
+  EXPECT_EQ(a.Kill(SIGKILL), -SIGKILL);
+  AwaitAll(reader, load);
+  EXPECT_EQ(b.Kill(SIGTERM), 0);
+  reader.CatchUp();
+  ExpectExactlyOnce(reader.census, load);
+  ProjectAndVerify(cfg, dir + "/read", load.expected_events);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace duban::kafka::testing
