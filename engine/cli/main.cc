@@ -61,6 +61,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // "duban frobnicate" reads better as an unknown command than as a missing one.
+    if (app.get_subcommands().empty() && argc > 1) {
+      for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (!a.empty() && a[0] != '-' && (i == 1 || std::string(argv[i - 1]).rfind("--", 0) != 0 ||
+                                          std::string(argv[i - 1]) == "--json")) {
+          std::cerr << "duban: unknown command '" << a << "'\n(see duban --help)\n";
+          return kExitUsage;
+        }
+      }
+    }
     std::cerr << "duban: " << e.what() << "\n(see duban --help)\n";
     return kExitUsage;
   }

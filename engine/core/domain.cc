@@ -66,7 +66,7 @@ class Decider {
     if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(task));
     auto it = s_.assignments.find({task, unit});
     if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
-      return Refuse(reason::kAssignmentNotFound, "there is no " + AssignmentLabel(task, unit));
+      return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(task) + " is not assigned to " + unit);
     return &it->second;
   }
 
@@ -192,7 +192,7 @@ class Decider {
     if (auto st = NeedRole(Role::kSupervisor, "reassign tasks"); !st.ok()) return st;
     auto it = s_.assignments.find({b.task, b.from_unit});
     if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
-      return Refuse(reason::kAssignmentNotFound, "there is no " + AssignmentLabel(b.task, b.from_unit));
+      return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(b.task) + " is not assigned to " + b.from_unit);
     if (it->second.status == AssignmentStatus::kCompleted)
       return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.from_unit) + " is already completed");
     if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;

@@ -381,7 +381,8 @@ struct Engine::Impl {
       if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
         return Status::Unavailable("data directory " + dir +
                                    " is in use by another duban process (" + msg + ")");
-      if (s.IsInvalidArgument() && msg.find("does not exist") != std::string::npos)
+      if ((s.IsInvalidArgument() && msg.find("does not exist") != std::string::npos) ||
+          (o.read_only && msg.find("No such file or directory") != std::string::npos))
         return Status::NotFound("no duban data in " + dir + " (run a command that writes first, e.g. `duban plan import`)");
       return FromRocks(s, "cannot open the store in " + dir);
     }
