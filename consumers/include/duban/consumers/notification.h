@@ -1,0 +1,96 @@
+// Reminder notifications: what the reminders consumer turns workflow events
+// into, and the pure renderer that does it.
+//
+// RenderNotifications maps one event to zero or more notifications, one per
+// recipient (the unit; for escalations and escalated report silences also the
+// office and everyone on the event's notify list). The text names the plan, the
+// task number and content, the due date and what is asked, so a person can act
+// on it without opening the system. Task content comes from a TaskDirectory
+// built from the TaskAdded / PlanImported / AssignmentCreated events of the
+// same stream (same plan => same partition => seen before the reminder).
+//
+// Guarantees: rendering is pure and deterministic (same event + directory =>
+// same notifications, byte for byte); notification_id = event_id + ":" +
+// recipient, so a redelivered event yields the same ids and dedupe works.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "duban/schemas/events.h"
+
+namespace duban::consumers {
+
+enum class RecipientKind { kUnit, kOffice, kNotify };
+const char* RecipientKindName(RecipientKind k);
+
+struct Notification {
+  std::string notification_id;  // event_id + ":" + recipient
+  std::string event_id;
+  std::string event_type;       // e.g. "DeadlineApproaching"
+  std::string recipient;        // unit name, or the office
+  RecipientKind recipient_kind = RecipientKind::kUnit;
+  // What kind of notice: reminder | overdue | escalation | report_request |
+  // completion_rejected | report_overdue.
+  std::string channel;
+  std::string level;            // notice | warning | urgent
+  int32_t escalation_level = 0;
+  std::string title;            // short subject line
+  std::string text;             // the full sentence a person acts on
+  std::string due_on;           // YYYY-MM-DD or ""
+  std::string plan;             // stream (plan id)
+  std::string plan_title;       // from PlanImported, else the plan id
+  int32_t task = 0;
+  std::string task_text;        // task title or content, as the plan words it
+  Instant occurred_at = 0;
+  bool operator==(const Notification&) const = default;
+};
+
+// What the renderer knows about plans and tasks, learned from the stream.
+class TaskDirectory {
+ public:
+  struct TaskInfo {
+    std::string title, content, deadline_text, due_on;
+  };
+  // Learns from PlanImported, PlanAmended(title), TaskAdded, TaskAmended
+  // (title/content/due_on), AssignmentCreated, AssignmentReopened and
+  // ExtensionGranted. Returns true when the event was one of those (the caller
+  // persists such events so the directory survives a restart).
+  bool Apply(const schemas::Event& e);
+
+  // "" when unknown.
+  std::string PlanTitle(const std::string& plan) const;
+  const TaskInfo* Task(const std::string& plan, int32_t task) const;
+  // The unit's own due date (assignment or extension), else the task's, else "".
+  std::string DueOn(const std::string& plan, int32_t task, const std::string& unit) const;
+  size_t task_count() const { return tasks_.size(); }
+
+ private:
+  std::map<std::string, std::string> plan_titles_;
+  std::map<std::pair<std::string, int32_t>, TaskInfo> tasks_;
+  std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
+};
+
+struct RenderOptions {
+  std::string office = "督办室";  // who also hears of escalations
+  size_t max_task_chars = 40;    // task text is cut to this many characters + "…"
+};
+
+// Is this an event type the reminders consumer notifies about?
+bool IsReminderEvent(const schemas::EventBody& body);
+
+// Zero notifications for any other event. Recipients are de-duplicated (the
+// unit first, then the office, then the notify list in order).
+std::vector<Notification> RenderNotifications(const schemas::Event& e, const TaskDirectory& dir,
+                                              const RenderOptions& options = {});
+
+// One JSON object (UTF-8, no newline): the webhook body and the outbox line.
+std::string NotificationToJson(const Notification& n);
+
+// Cuts a UTF-8 string to at most `max_chars` code points, adding "…" if cut.
+std::string TruncateUtf8(const std::string& s, size_t max_chars);
+
+}  // namespace duban::consumers

@@ -1,0 +1,278 @@
+// Rendering of reminder notifications (see notification.h). Pure: no I/O.
+#include "duban/consumers/notification.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <type_traits>
+
+namespace duban::consumers {
+
+using schemas::Event;
+
+const char* RecipientKindName(RecipientKind k) {
+  switch (k) {
+    case RecipientKind::kUnit: return "unit";
+    case RecipientKind::kOffice: return "office";
+    case RecipientKind::kNotify: return "notify";
+  }
+  return "unit";
+}
+
+std::string TruncateUtf8(const std::string& s, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (chars == max_chars) return s.substr(0, i) + "…";
+      ++chars;
+    }
+  }
+  return s;
+}
+
+bool TaskDirectory::Apply(const Event& e) {
+  return std::visit(
+      [&](const auto& b) -> bool {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, schemas::PlanImported>) {
+          plan_titles_[e.stream] = b.title;
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::PlanAmended>) {
+          if (b.field != "title") return false;
+          plan_titles_[e.stream] = b.value;
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::TaskAdded>) {
+          tasks_[{e.stream, b.number}] =
+              TaskInfo{b.title, b.content, b.deadline.text, b.deadline.due_on};
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::TaskAmended>) {
+          auto& t = tasks_[{e.stream, b.number}];
+          if (b.field == "title") t.title = b.value;
+          else if (b.field == "content") t.content = b.value;
+          else if (b.field == "due_on") t.due_on = b.value;
+          else if (b.field == "deadline") t.deadline_text = b.value;
+          else return false;
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentCreated>) {
+          assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
+          assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {
+          assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
+          return true;
+        } else {
+          return false;
+        }
+      },
+      e.body);
+}
+
+std::string TaskDirectory::PlanTitle(const std::string& plan) const {
+  auto it = plan_titles_.find(plan);
+  return it == plan_titles_.end() ? std::string() : it->second;
+}
+
+const TaskDirectory::TaskInfo* TaskDirectory::Task(const std::string& plan, int32_t task) const {
+  auto it = tasks_.find({plan, task});
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+std::string TaskDirectory::DueOn(const std::string& plan, int32_t task,
+                                 const std::string& unit) const {
+  auto it = assignment_due_.find({plan, task, unit});
+  if (it != assignment_due_.end() && !it->second.empty()) return it->second;
+  const TaskInfo* t = Task(plan, task);
+  return t ? t->due_on : std::string();
+}
+
+bool IsReminderEvent(const schemas::EventBody& body) {
+  return std::holds_alternative<schemas::DeadlineApproaching>(body) ||
+         std::holds_alternative<schemas::DeadlineMissed>(body) ||
+         std::holds_alternative<schemas::EscalationRaised>(body) ||
+         std::holds_alternative<schemas::ProgressReportRequested>(body) ||
+         std::holds_alternative<schemas::CompletionRejected>(body) ||
+         std::holds_alternative<schemas::ReportOverdue>(body);
+}
+
+namespace {
+
+// The parts every notification about (plan, task, unit) shares.
+struct Subject {
+  std::string plan_title;  // never empty: falls back to the plan id
+  std::string task_text;   // "" when the directory does not know the task
+  std::string task_ref;    // 第7项任务「…」 or 第7项任务
+};
+
+Subject SubjectOf(const Event& e, int32_t task, const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s;
+  s.plan_title = dir.PlanTitle(e.stream);
+  if (s.plan_title.empty()) s.plan_title = e.stream;
+  if (const auto* t = dir.Task(e.stream, task)) {
+    s.task_text = !t->title.empty() ? t->title : t->content;
+  }
+  s.task_ref = "第" + std::to_string(task) + "项任务";
+  if (!s.task_text.empty()) s.task_ref += "「" + TruncateUtf8(s.task_text, o.max_task_chars) + "」";
+  return s;
+}
+
+// Builds one notification per distinct recipient.
+class Builder {
+ public:
+  Builder(const Event& e, int32_t task, const Subject& s, std::string channel, std::string level,
+          std::string due_on)
+      : e_(e), task_(task), s_(s), channel_(std::move(channel)), level_(std::move(level)),
+        due_on_(std::move(due_on)) {}
+
+  void Add(const std::string& recipient, RecipientKind kind, const std::string& title,
+           const std::string& text, int32_t escalation_level = 0) {
+    if (recipient.empty()) return;
+    for (const auto& n : out_)
+      if (n.recipient == recipient) return;
+    Notification n;
+    n.notification_id = e_.event_id + ":" + recipient;
+    n.event_id = e_.event_id;
+    n.event_type = schemas::EventTypeName(e_.type);
+    n.recipient = recipient;
+    n.recipient_kind = kind;
+    n.channel = channel_;
+    n.level = level_;
+    n.escalation_level = escalation_level;
+    n.title = title;
+    n.text = text;
+    n.due_on = due_on_;
+    n.plan = e_.stream;
+    n.plan_title = s_.plan_title;
+    n.task = task_;
+    n.task_text = s_.task_text;
+    n.occurred_at = e_.occurred_at;
+    out_.push_back(std::move(n));
+  }
+  std::vector<Notification> Take() { return std::move(out_); }
+
+ private:
+  const Event& e_;
+  int32_t task_;
+  const Subject& s_;
+  std::string channel_, level_, due_on_;
+  std::vector<Notification> out_;
+};
+
+std::string DueClause(const std::string& due_on) {
+  return due_on.empty() ? std::string() : "（到期日" + due_on + "）";
+}
+
+}  // namespace
+
+std::vector<Notification> RenderNotifications(const Event& e, const TaskDirectory& dir,
+                                              const RenderOptions& o) {
+  return std::visit(
+      [&](const auto& b) -> std::vector<Notification> {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, schemas::DeadlineApproaching>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          Builder nb(e, b.task, s, "reminder", "notice", b.due_on);
+          std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on +
+                             "到期（剩" + std::to_string(b.working_days_left) + "个工作日），请" +
+                             b.unit + "按时完成并报送进度。";
+          nb.Add(b.unit, RecipientKind::kUnit,
+                 "督办提醒：第" + std::to_string(b.task) + "项任务将于" + b.due_on + "到期", text);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::DeadlineMissed>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          Builder nb(e, b.task, s, "overdue", "warning", b.due_on);
+          std::string text = "【逾期提醒】" + s.plan_title + " " + s.task_ref + "已于" + b.due_on +
+                             "到期，尚未办结。请" + b.unit +
+                             "立即报送办理进展和逾期原因，并明确完成时限。";
+          nb.Add(b.unit, RecipientKind::kUnit,
+                 "逾期提醒：第" + std::to_string(b.task) + "项任务已于" + b.due_on + "到期", text);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          std::string due = dir.DueOn(e.stream, b.task, b.unit);
+          Builder nb(e, b.task, s, "escalation", "urgent", due);
+          std::string step = b.step.empty() ? "督办升级" : b.step;
+          std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref +
+                             DueClause(due) + "，" + b.unit + "逾期未办结，已升至第" +
+                             std::to_string(b.level) + "级（" + step + "）。";
+          std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " +
+                              b.unit;
+          nb.Add(b.unit, RecipientKind::kUnit, title,
+                 head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。", b.level);
+          std::string others = head + "请跟进督促" + b.unit + "整改落实。";
+          nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
+          for (const auto& who : b.notify) nb.Add(who, RecipientKind::kNotify, title, others, b.level);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::ProgressReportRequested>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          Builder nb(e, b.task, s, "report_request", "notice", b.due_on);
+          std::string text = "【进度报送】" + s.plan_title + " " + s.task_ref + "：请" + b.unit +
+                             (b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前") +
+                             "报送本期办理进展（督查轮次" + b.cycle_id + "）。";
+          nb.Add(b.unit, RecipientKind::kUnit,
+                 "进度报送：第" + std::to_string(b.task) + "项任务" +
+                     (b.due_on.empty() ? std::string() : "，" + b.due_on + "前"),
+                 text);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          std::string due = dir.DueOn(e.stream, b.task, b.unit);
+          Builder nb(e, b.task, s, "completion_rejected", "warning", due);
+          std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) +
+                             "的办结申请未通过" +
+                             (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" +
+                             b.unit + "继续办理，补充材料后重新报送办结。";
+          nb.Add(b.unit, RecipientKind::kUnit,
+                 "办结退回：第" + std::to_string(b.task) + "项任务", text);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::ReportOverdue>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          bool escalated = b.level >= 1;
+          Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on);
+          std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref +
+                             "的本期进度报告应于" + b.due_on + "前报送（督查轮次" + b.cycle_id +
+                             "），" + b.unit + "尚未报送";
+          std::string title = "报送逾期：第" + std::to_string(b.task) + "项任务 " + b.unit;
+          if (!escalated) {
+            nb.Add(b.unit, RecipientKind::kUnit, title, head + "。请立即报送办理进展。");
+            return nb.Take();
+          }
+          std::string step = b.step.empty() ? "督办升级" : b.step;
+          head += "，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
+          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。",
+                 b.level);
+          std::string others = head + "请跟进督促" + b.unit + "报送。";
+          nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
+          for (const auto& who : b.notify) nb.Add(who, RecipientKind::kNotify, title, others, b.level);
+          return nb.Take();
+        } else {
+          return {};
+        }
+      },
+      e.body);
+}
+
+std::string NotificationToJson(const Notification& n) {
+  nlohmann::ordered_json j;
+  j["notification_id"] = n.notification_id;
+  j["event_id"] = n.event_id;
+  j["event_type"] = n.event_type;
+  j["recipient"] = n.recipient;
+  j["recipient_kind"] = RecipientKindName(n.recipient_kind);
+  j["channel"] = n.channel;
+  j["level"] = n.level;
+  j["escalation_level"] = n.escalation_level;
+  j["title"] = n.title;
+  j["text"] = n.text;
+  j["due_on"] = n.due_on;
+  j["plan"] = n.plan;
+  j["plan_title"] = n.plan_title;
+  j["task"] = n.task;
+  j["task_text"] = n.task_text;
+  j["occurred_at"] = n.occurred_at;
+  // Replace rather than throw on invalid UTF-8 from a damaged plan text.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace duban::consumers

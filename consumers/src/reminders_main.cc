@@ -1,0 +1,110 @@
+// duban-reminders: the reminders consumer as its own process (consumers/README.md).
+// Runs until SIGINT/SIGTERM (or, with --exit-when-idle, until a poll finds
+// nothing), then prints one line of counters on stdout. Exit 0 ok, 1 error,
+// 2 usage.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "duban/consumers/reminders.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace duban::consumers;
+  CLI::App app{"duban-reminders: turns deadline, escalation and report events on duban.events into notifications"};
+  RemindersOptions o;
+  std::string webhook, outbox, log_level = "warn";
+  int webhook_timeout_ms = 10000;
+  bool exit_when_idle = false;
+  int idle_poll_ms = 3000;
+  app.add_option("--bootstrap", o.kafka.bootstrap, "Kafka bootstrap servers host:port[,...]")->required();
+  app.add_option("--data", o.data_dir, "directory for delivered.log and directory.log")->required();
+  app.add_option("--webhook", webhook, "POST each notification as JSON to this URL");
+  app.add_option("--outbox", outbox, "append each notification as one JSON line to this file");
+  app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
+  app.add_option("--dlq-topic", o.dlq_topic, "dead-letter topic")->capture_default_str();
+  app.add_option("--group", o.group, "consumer group")->capture_default_str();
+  app.add_option("--office", o.render.office, "recipient who also hears of escalations")->capture_default_str();
+  app.add_option("--max-attempts", o.retry.max_attempts, "delivery attempts per notification before dead-lettering")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--backoff-ms", o.retry.initial_backoff_ms, "first retry delay, doubled each time")->capture_default_str();
+  app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
+  app.add_option("--webhook-timeout-ms", webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
+  app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
+  app.add_flag("--exit-when-idle", exit_when_idle, "stop when a poll of --idle-poll-ms finds nothing new");
+  app.add_option("--idle-poll-ms", idle_poll_ms, "poll wait used by --exit-when-idle")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (webhook.empty() && outbox.empty()) {
+    std::cerr << "duban-reminders: give --webhook URL and/or --outbox FILE\n";
+    return 2;
+  }
+  spdlog::set_default_logger(spdlog::default_logger());
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  o.kafka.client_id = "duban-reminders";
+
+  std::vector<std::unique_ptr<Sink>> sinks;
+  if (!webhook.empty()) {
+    WebhookOptions w;
+    w.url = webhook;
+    w.timeout_ms = webhook_timeout_ms;
+    auto s = MakeWebhookSink(w);
+    if (!s.ok()) {
+      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
+      return 2;
+    }
+    sinks.push_back(std::move(s.value()));
+  }
+  if (!outbox.empty()) {
+    auto s = MakeJsonlOutboxSink(outbox);
+    if (!s.ok()) {
+      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
+      return 1;
+    }
+    sinks.push_back(std::move(s.value()));
+  }
+  auto created = Reminders::Create(o, std::move(sinks));
+  if (!created.ok()) {
+    std::cerr << "duban-reminders: " << created.status().ToString() << "\n";
+    return 1;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  Reminders& r = **created;
+  duban::Status result;
+  if (exit_when_idle) {
+    bool seen_any = false;
+    while (!g_stop.load()) {
+      auto n = r.Step(idle_poll_ms);
+      if (!n.ok()) {
+        result = n.status();
+        break;
+      }
+      // The first polls may be empty while the group assigns partitions.
+      if (*n > 0) seen_any = true;
+      else if (seen_any) break;
+    }
+    duban::Status c = r.Close();
+    if (result.ok()) result = c;
+  } else {
+    result = r.Run(g_stop);
+  }
+  std::cout << Reminders::FormatStats(r.stats()) << std::endl;
+  if (!result.ok()) {
+    std::cerr << "duban-reminders: " << result.ToString() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+// The webhook and JSONL outbox sinks (see sink.h).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <unordered_set>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "duban/consumers/sink.h"
+
+namespace duban::consumers {
+namespace {
+
+class WebhookSink final : public Sink {
+ public:
+  WebhookSink(std::string origin, std::string path, const WebhookOptions& o)
+      : client_(origin), path_(std::move(path)) {
+    client_.set_connection_timeout(std::chrono::milliseconds(o.connect_timeout_ms));
+    client_.set_read_timeout(std::chrono::milliseconds(o.timeout_ms));
+    client_.set_write_timeout(std::chrono::milliseconds(o.timeout_ms));
+    client_.set_keep_alive(true);
+  }
+  std::string name() const override { return "webhook"; }
+  Status Deliver(const Notification& n) override {
+    httplib::Headers headers{{"Idempotency-Key", n.notification_id}};
+    auto res = client_.Post(path_, headers, NotificationToJson(n), "application/json; charset=utf-8");
+    if (!res) return Status::Unavailable("webhook: " + httplib::to_string(res.error()));
+    if (res->status < 200 || res->status >= 300)
+      return Status::Unavailable("webhook: HTTP " + std::to_string(res->status));
+    return Status::Ok();
+  }
+
+ private:
+  httplib::Client client_;
+  std::string path_;
+};
+
+class JsonlOutboxSink final : public Sink {
+ public:
+  JsonlOutboxSink(int fd, std::unordered_set<std::string> written)
+      : fd_(fd), written_(std::move(written)) {}
+  ~JsonlOutboxSink() override { ::close(fd_); }
+  std::string name() const override { return "outbox"; }
+  Status Deliver(const Notification& n) override {
+    if (written_.count(n.notification_id)) return Status::Ok();
+    std::string line = NotificationToJson(n) + "\n";
+    // One write per line: O_APPEND keeps lines whole between writers; a
+    // short write (disk full) leaves a torn line that the loader ignores.
+    ssize_t w = ::write(fd_, line.data(), line.size());
+    if (w != static_cast<ssize_t>(line.size()))
+      return Status::IOError(std::string("outbox write: ") + std::strerror(errno));
+    if (::fsync(fd_) != 0) return Status::IOError(std::string("outbox fsync: ") + std::strerror(errno));
+    written_.insert(n.notification_id);
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+  std::unordered_set<std::string> written_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
+  const std::string& url = options.url;
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos)
+    return Status::InvalidArgument("webhook URL needs a scheme: " + url);
+  auto path_start = url.find('/', scheme_end + 3);
+  std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
+  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
+  std::string scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https")
+    return Status::InvalidArgument("webhook URL scheme must be http or https: " + url);
+  return std::unique_ptr<Sink>(new WebhookSink(origin, path, options));
+}
+
+Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path) {
+  std::unordered_set<std::string> written;
+  bool torn_tail = false;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+      torn_tail = in.eof();  // the last line had no newline
+      auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("notification_id") && j["notification_id"].is_string())
+        written.insert(j["notification_id"].get<std::string>());
+    }
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("open outbox " + path + ": " + std::strerror(errno));
+  // End a torn last line so the next record starts on a line of its own.
+  if (torn_tail && ::write(fd, "\n", 1) != 1) {
+    ::close(fd);
+    return Status::IOError("outbox " + path + ": " + std::strerror(errno));
+  }
+  return std::unique_ptr<Sink>(new JsonlOutboxSink(fd, std::move(written)));
+}
+
+}  // namespace duban::consumers

@@ -1,0 +1,341 @@
+// The reminders delivery loop against `duban dev-broker` (over TCP, a child
+// process per test) and a real HTTP receiver on 127.0.0.1: retries, dedupe
+// across restarts, dead-lettering of poison and undeliverable events.
+#include <gtest/gtest.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "dev_broker_fixture.h"
+#include "duban/consumers/reminders.h"
+#include "duban/kafka/consumer.h"
+#include "duban/kafka/producer.h"
+#include "test_events.h"
+
+namespace duban::consumers {
+namespace {
+
+using kafka::testing::DevBrokerTest;
+using testing::EventRecord;
+using testing::MakeEvent;
+using testing::Plan;
+using testing::Task;
+
+// An HTTP receiver that answers 503 to the first `fail_first` POSTs of each
+// notification id, and always 503 for recipients in `always_fail`.
+class Receiver {
+ public:
+  explicit Receiver(int fail_first, std::set<std::string> always_fail = {})
+      : fail_first_(fail_first), always_fail_(std::move(always_fail)) {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      auto j = nlohmann::json::parse(req.body, nullptr, false);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!j.is_object() || !j.contains("notification_id")) {
+        res.status = 400;
+        return;
+      }
+      std::string id = j["notification_id"];
+      int attempt = ++attempts_[id];
+      if (attempt <= fail_first_ || always_fail_.count(j["recipient"].get<std::string>())) {
+        res.status = 503;
+        return;
+      }
+      ++accepted_[id];
+      bodies_[id] = j;
+      if (req.get_header_value("Idempotency-Key") != id) bad_keys_++;
+      res.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~Receiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::map<std::string, int> accepted() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return accepted_;
+  }
+  std::map<std::string, int> attempts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return attempts_;
+  }
+  nlohmann::json body(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bodies_.at(id);
+  }
+  int bad_keys() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bad_keys_;
+  }
+
+ private:
+  int fail_first_;
+  std::set<std::string> always_fail_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::map<std::string, int> attempts_, accepted_;
+  std::map<std::string, nlohmann::json> bodies_;
+  int bad_keys_ = 0;
+};
+
+class RemindersDeliveryTest : public DevBrokerTest {
+ protected:
+  kafka::DevBrokerOptions BrokerOptions() const override {
+    kafka::DevBrokerOptions o;
+    o.partitions = 2;
+    o.topics = {"duban.events.dlq:1"};
+    return o;
+  }
+
+  void SetUp() override {
+    DevBrokerTest::SetUp();
+    data_ = std::filesystem::temp_directory_path() /
+            ("duban-reminders-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(data_);
+    std::filesystem::create_directories(data_);
+  }
+  void TearDown() override {
+    DevBrokerTest::TearDown();
+    std::filesystem::remove_all(data_);
+  }
+
+  // Appends events (framed, keyed by plan) to duban.events; returns the
+  // notifications they are expected to yield.
+  void Append(std::vector<schemas::Event> events) {
+    auto p = kafka::Producer::Create(Config());
+    ASSERT_TRUE(p.ok());
+    for (auto& e : events) ASSERT_TRUE((*p)->Produce("duban.events", e.stream, EventRecord(e)).ok());
+    auto failures = (*p)->Flush(30000);
+    ASSERT_TRUE(failures.ok());
+    ASSERT_TRUE(failures->empty());
+  }
+  void AppendRaw(const std::string& key, const std::string& bytes) {
+    auto p = kafka::Producer::Create(Config());
+    ASSERT_TRUE(p.ok());
+    ASSERT_TRUE((*p)->Produce("duban.events", key, bytes).ok());
+    auto failures = (*p)->Flush(30000);
+    ASSERT_TRUE(failures.ok() && failures->empty());
+  }
+
+  // A plan with `tasks` tasks, each with one DeadlineApproaching for a unit:
+  // 2 + 2*tasks events, `tasks` notifications.
+  std::vector<schemas::Event> PlanWithReminders(const std::string& plan, int tasks) {
+    std::vector<schemas::Event> out;
+    uint64_t seq = 1;
+    out.push_back(MakeEvent(plan, seq++, Plan("韶关市" + plan + "分工方案")));
+    for (int t = 1; t <= tasks; ++t)
+      out.push_back(MakeEvent(plan, seq++, Task(t, "第" + std::to_string(t) + "项工作内容", "2021-12-31")));
+    for (int t = 1; t <= tasks; ++t)
+      out.push_back(MakeEvent(plan, seq++, schemas::DeadlineApproaching{t, "市财政局", "2021-12-31", 3}));
+    return out;
+  }
+
+  RemindersOptions Options(const std::string& group) const {
+    RemindersOptions o;
+    o.kafka = Config();
+    o.group = group;
+    o.data_dir = data_.string();
+    o.retry = {5, 1, 8};  // fast backoff: the figures of interest are counts
+    o.max_batch = 3;      // several commits per run
+    return o;
+  }
+
+  std::unique_ptr<Reminders> Start(const RemindersOptions& o, const std::string& webhook,
+                                   const std::string& outbox = "") {
+    std::vector<std::unique_ptr<Sink>> sinks;
+    auto w = MakeWebhookSink({webhook});
+    EXPECT_TRUE(w.ok());
+    sinks.push_back(std::move(w.value()));
+    if (!outbox.empty()) {
+      auto s = MakeJsonlOutboxSink(outbox);
+      EXPECT_TRUE(s.ok());
+      sinks.push_back(std::move(s.value()));
+    }
+    auto r = Reminders::Create(o, std::move(sinks));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(r.value()) : nullptr;
+  }
+
+  // Steps until `done` holds, failing the test on a Step error.
+  bool StepUntil(Reminders& r, const std::function<bool()>& done) {
+    return Eventually([&] {
+      auto n = r.Step(200);
+      EXPECT_TRUE(n.ok()) << n.status().ToString();
+      return !n.ok() || done();
+    });
+  }
+
+  std::vector<kafka::Message> ReadDlq(size_t expected) {
+    auto c = kafka::Consumer::Create(Config(), "");
+    EXPECT_TRUE(c.ok());
+    EXPECT_TRUE((*c)->Assign({{"duban.events.dlq", 0, kafka::kOffsetBeginning}}).ok());
+    std::vector<kafka::Message> out;
+    Eventually([&] {
+      auto polled = (*c)->Poll(200);
+      EXPECT_TRUE(polled.ok());
+      if (polled.ok()) out.insert(out.end(), polled->begin(), polled->end());
+      return out.size() >= expected;
+    }, 60);
+    return out;
+  }
+
+  static std::string Header(const kafka::Message& m, const std::string& name) {
+    for (const auto& [k, v] : m.headers)
+      if (k == name) return v;
+    return "";
+  }
+
+  std::filesystem::path data_;
+};
+
+std::vector<std::string> OutboxIds(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> ids;
+  for (std::string l; std::getline(in, l);) ids.push_back(nlohmann::json::parse(l)["notification_id"]);
+  return ids;
+}
+
+TEST_F(RemindersDeliveryTest, WebhookFailingTwiceStillGetsEachNotificationExactlyOnce) {
+  Receiver receiver(/*fail_first=*/2);
+  auto events = PlanWithReminders("plan-a", 3);
+  schemas::EscalationRaised esc{2, "市财政局", 1, "督促整改", {"市政府办公室"}};
+  events.push_back(MakeEvent("plan-a", 100, esc));
+  Append(events);
+  const size_t expected = 3 + 3;  // three reminders; unit, office, notify for the escalation
+  std::string outbox = (data_ / "outbox.jsonl").string();
+
+  auto r = Start(Options("g-once"), receiver.url(), outbox);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == expected; }));
+  ASSERT_TRUE(StepUntil(*r, [&] { return r->stats().records == events.size(); }));
+  ASSERT_TRUE(r->Close().ok());
+
+  for (const auto& [id, n] : receiver.accepted()) EXPECT_EQ(n, 1) << id;
+  for (const auto& [id, n] : receiver.attempts()) EXPECT_EQ(n, 3) << id;  // 503, 503, 200
+  EXPECT_EQ(receiver.bad_keys(), 0);
+  std::string id = events[6].event_id + ":市财政局";  // the reminder of task 3
+  ASSERT_EQ(receiver.accepted().count(id), 1u);
+  EXPECT_EQ(receiver.body(id)["text"],
+            "【督办提醒】韶关市plan-a分工方案 第3项任务「第3项工作内容」将于2021-12-31到期（剩3个工作日），"
+            "请市财政局按时完成并报送进度。");
+  auto ids = OutboxIds(outbox);
+  EXPECT_EQ(ids.size(), expected);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), expected);
+  RemindersStats s = r->stats();
+  EXPECT_EQ(s.notifications, expected);
+  EXPECT_EQ(s.delivered, 2 * expected);  // webhook + outbox
+  EXPECT_EQ(s.retries, 2 * expected);
+  EXPECT_EQ(s.dead_lettered, 0u);
+}
+
+TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice) {
+  Receiver receiver(/*fail_first=*/0);
+  auto events = PlanWithReminders("plan-b", 6);  // 13 records, 6 notifications
+  Append(events);
+  std::string outbox = (data_ / "outbox.jsonl").string();
+  auto o = Options("g-restart");
+  {
+    auto crashing = o;
+    // 7 directory events, then the reminders of tasks 1-3; the batch holding
+    // record 10 (task 3) is never committed.
+    crashing.crash_after_records = 10;
+    auto r = Start(crashing, receiver.url(), outbox);
+    ASSERT_TRUE(r);
+    Status crashed;
+    ASSERT_TRUE(Eventually([&] {
+      auto n = r->Step(200);
+      if (!n.ok()) crashed = n.status();
+      return !n.ok();
+    }));
+    EXPECT_NE(crashed.ToString().find("simulated crash"), std::string::npos) << crashed.ToString();
+    EXPECT_GE(receiver.accepted().size(), 1u);
+    EXPECT_LT(receiver.accepted().size(), 6u);
+  }
+  size_t before_restart = receiver.accepted().size();
+  {
+    auto r = Start(o, receiver.url(), outbox);
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 6; }));
+    ASSERT_TRUE(r->Close().ok());
+    // At least record 10 was read again; its notification (webhook and outbox) was skipped.
+    EXPECT_GE(r->stats().duplicates, 2u);
+    EXPECT_EQ(r->stats().delivered, 2 * (6 - before_restart));
+  }
+  {
+    // A clean restart after everything was committed reads nothing new.
+    Append({MakeEvent("plan-b", 200, schemas::DeadlineMissed{1, "市财政局", "2021-12-31"})});
+    auto r = Start(o, receiver.url(), outbox);
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 7; }));
+    ASSERT_TRUE(r->Close().ok());
+    EXPECT_EQ(r->stats().records, 1u);
+    EXPECT_EQ(r->stats().delivered, 2u);
+  }
+  for (const auto& [id, n] : receiver.attempts()) EXPECT_EQ(n, 1) << id;
+  auto ids = OutboxIds(outbox);
+  EXPECT_EQ(ids.size(), 7u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 7u);
+  // Task content was known after the restart although its TaskAdded was committed
+  // before: the directory came back from DATA/directory.log.
+  EXPECT_NE(receiver.body(events.back().event_id + ":市财政局")["text"].get<std::string>().find("「第6项工作内容」"),
+            std::string::npos);
+}
+
+TEST_F(RemindersDeliveryTest, PoisonAndUndeliverableEventsLandInTheDeadLetterTopic) {
+  Receiver receiver(/*fail_first=*/0, /*always_fail=*/{"市教育局"});
+  AppendRaw("plan-c", "not a frame at all");
+  AppendRaw("plan-c", FrameRecord("framed, but not an event"));
+  auto events = PlanWithReminders("plan-c", 1);
+  events.push_back(MakeEvent("plan-c", 50, schemas::DeadlineMissed{1, "市教育局", "2021-12-31"}));
+  events.push_back(MakeEvent("plan-c", 51, schemas::DeadlineMissed{1, "市财政局", "2021-12-31"}));
+  Append(events);
+  auto o = Options("g-dlq");
+  o.retry = {3, 1, 4};
+  auto r = Start(o, receiver.url());
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(StepUntil(*r, [&] { return r->stats().records == events.size() + 2; }));
+  ASSERT_TRUE(r->Close().ok());
+
+  EXPECT_EQ(r->stats().poison, 2u);
+  EXPECT_EQ(r->stats().dead_lettered, 1u);
+  // The event after the undeliverable one was not held up.
+  EXPECT_EQ(receiver.accepted().size(), 2u);
+  EXPECT_EQ(receiver.attempts().at(events[3].event_id + ":市教育局"), 3);
+
+  auto dlq = ReadDlq(3);
+  ASSERT_EQ(dlq.size(), 3u);
+  std::map<std::string, kafka::Message> by_value;
+  for (auto& m : dlq) by_value[m.value] = m;
+  ASSERT_TRUE(by_value.count("not a frame at all"));
+  EXPECT_NE(Header(by_value["not a frame at all"], kDlqReason).find("poison: bad frame"), std::string::npos);
+  EXPECT_EQ(Header(by_value["not a frame at all"], kDlqAttempts), "0");
+  ASSERT_TRUE(by_value.count(FrameRecord("framed, but not an event")));
+  EXPECT_NE(Header(by_value[FrameRecord("framed, but not an event")], kDlqReason).find("poison: undecodable"),
+            std::string::npos);
+  std::string undeliverable = EventRecord(events[3]);
+  ASSERT_TRUE(by_value.count(undeliverable));
+  const auto& m = by_value[undeliverable];
+  EXPECT_NE(Header(m, kDlqReason).find("webhook failed"), std::string::npos) << Header(m, kDlqReason);
+  EXPECT_EQ(Header(m, kDlqAttempts), "3");
+  EXPECT_EQ(Header(m, kDlqNotifications), "webhook:" + events[3].event_id + ":市教育局");
+  EXPECT_EQ(Header(m, kDlqSource).rfind("duban.events/", 0), 0u);
+  EXPECT_EQ(m.key, "plan-c");
+}
+
+}  // namespace
+}  // namespace duban::consumers

@@ -1,0 +1,191 @@
+// The renderer (event -> notifications) and the JSONL outbox sink, without Kafka.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "duban/consumers/notification.h"
+#include "duban/consumers/sink.h"
+#include "test_events.h"
+
+namespace duban::consumers {
+namespace {
+
+using testing::MakeEvent;
+using testing::Plan;
+using testing::Task;
+
+const char* kPlanTitle = "韶关市贯彻落实广东省2021年政务公开工作要点分工方案";
+const char* kTask7 = "持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作";
+
+TaskDirectory ShaoguanDirectory() {
+  TaskDirectory dir;
+  dir.Apply(MakeEvent("sg-2021", 1, Plan(kPlanTitle)));
+  dir.Apply(MakeEvent("sg-2021", 2, Task(7, kTask7, "2021-12-31")));
+  return dir;
+}
+
+TEST(RenderTest, DeadlineApproachingNamesPlanTaskContentDueDateAndWhatIsAsked) {
+  TaskDirectory dir = ShaoguanDirectory();
+  auto e = MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3});
+  auto notes = RenderNotifications(e, dir);
+  ASSERT_EQ(notes.size(), 1u);
+  const Notification& n = notes[0];
+  EXPECT_EQ(n.text,
+            "【督办提醒】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」将于2021-12-31到期"
+            "（剩3个工作日），请市财政局按时完成并报送进度。");
+  EXPECT_EQ(n.notification_id, e.event_id + ":市财政局");
+  EXPECT_EQ(n.recipient, "市财政局");
+  EXPECT_EQ(n.recipient_kind, RecipientKind::kUnit);
+  EXPECT_EQ(n.due_on, "2021-12-31");
+  EXPECT_EQ(n.task, 7);
+  EXPECT_EQ(n.plan, "sg-2021");
+  EXPECT_EQ(n.channel, "reminder");
+}
+
+TEST(RenderTest, LongTaskContentIsCutByCharactersNotBytes) {
+  TaskDirectory dir = ShaoguanDirectory();
+  RenderOptions o;
+  o.max_task_chars = 4;
+  auto notes = RenderNotifications(
+      MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), dir, o);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].text.find("第7项任务「持续深化…」已于2021-12-31到期"), std::string::npos)
+      << notes[0].text;
+  EXPECT_EQ(TruncateUtf8("abc", 3), "abc");
+  EXPECT_EQ(TruncateUtf8("督办提醒", 2), "督办…");
+}
+
+TEST(RenderTest, UnknownTaskStillGivesTheTaskNumberAndPlanId) {
+  TaskDirectory dir;
+  auto notes = RenderNotifications(
+      MakeEvent("p-x", 1, schemas::DeadlineApproaching{4, "市教育局", "2022-03-01", 2}), dir);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].text.find("p-x 第4项任务将于2022-03-01到期（剩2个工作日），请市教育局"),
+            std::string::npos)
+      << notes[0].text;
+}
+
+TEST(RenderTest, EscalationGoesToUnitOfficeAndNotifyListOnceEach) {
+  TaskDirectory dir = ShaoguanDirectory();
+  schemas::AssignmentCreated a{7, "市财政局", schemas::AssignmentRole::kLead, "2021-12-20"};
+  dir.Apply(MakeEvent("sg-2021", 3, a));
+  schemas::EscalationRaised esc{7, "市财政局", 2, "通报批评", {"市政府办公室", "督办室", "市财政局"}};
+  auto e = MakeEvent("sg-2021", 4, esc);
+  RenderOptions o;
+  o.office = "督办室";
+  auto notes = RenderNotifications(e, dir, o);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].recipient, "市财政局");
+  EXPECT_EQ(notes[1].recipient, "督办室");
+  EXPECT_EQ(notes[1].recipient_kind, RecipientKind::kOffice);
+  EXPECT_EQ(notes[2].recipient, "市政府办公室");
+  EXPECT_EQ(notes[2].notification_id, e.event_id + ":市政府办公室");
+  for (const auto& n : notes) {
+    EXPECT_EQ(n.escalation_level, 2);
+    EXPECT_EQ(n.due_on, "2021-12-20");  // the unit's own due date, not the task's
+    EXPECT_NE(n.text.find("通报批评"), std::string::npos);
+  }
+  EXPECT_NE(notes[0].text.find("请市财政局立即整改"), std::string::npos) << notes[0].text;
+  EXPECT_NE(notes[1].text.find("请跟进督促市财政局"), std::string::npos) << notes[1].text;
+}
+
+TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
+  TaskDirectory dir = ShaoguanDirectory();
+  auto req = RenderNotifications(
+      MakeEvent("sg-2021", 5, schemas::ProgressReportRequested{"2021Q4", 7, "市财政局", "2021-12-10"}), dir);
+  ASSERT_EQ(req.size(), 1u);
+  EXPECT_NE(req[0].text.find("请市财政局于2021-12-10前报送本期办理进展"), std::string::npos) << req[0].text;
+
+  auto rej = RenderNotifications(
+      MakeEvent("sg-2021", 6, schemas::CompletionRejected{7, "市财政局", "缺少公开网址截图"}), dir);
+  ASSERT_EQ(rej.size(), 1u);
+  EXPECT_NE(rej[0].text.find("原因：缺少公开网址截图"), std::string::npos) << rej[0].text;
+  EXPECT_NE(rej[0].text.find("重新报送办结"), std::string::npos);
+
+  schemas::ReportOverdue quiet{"2021Q4", 7, "市财政局", "2021-12-10", 0, "", {}};
+  EXPECT_EQ(RenderNotifications(MakeEvent("sg-2021", 7, quiet), dir).size(), 1u);
+  schemas::ReportOverdue loud{"2021Q4", 7, "市财政局", "2021-12-10", 1, "督促整改", {}};
+  auto loud_notes = RenderNotifications(MakeEvent("sg-2021", 8, loud), dir);
+  ASSERT_EQ(loud_notes.size(), 2u);
+  EXPECT_EQ(loud_notes[1].recipient, "督办室");
+}
+
+TEST(RenderTest, EventsThatAreNotRemindersRenderNothing) {
+  TaskDirectory dir = ShaoguanDirectory();
+  EXPECT_TRUE(RenderNotifications(MakeEvent("sg-2021", 9, Task(8, "x", "")), dir).empty());
+  EXPECT_TRUE(RenderNotifications(MakeEvent("sg-2021", 9, schemas::AssignmentAccepted{7, "市财政局"}), dir).empty());
+}
+
+TEST(RenderTest, RenderingIsDeterministic) {
+  TaskDirectory dir = ShaoguanDirectory();
+  auto e = MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"});
+  EXPECT_EQ(RenderNotifications(e, dir), RenderNotifications(e, dir));
+}
+
+TEST(RenderTest, JsonCarriesEveryField) {
+  TaskDirectory dir = ShaoguanDirectory();
+  auto n = RenderNotifications(
+      MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}), dir)[0];
+  auto j = nlohmann::json::parse(NotificationToJson(n));
+  EXPECT_EQ(j["notification_id"], n.notification_id);
+  EXPECT_EQ(j["recipient"], "市财政局");
+  EXPECT_EQ(j["recipient_kind"], "unit");
+  EXPECT_EQ(j["text"], n.text);
+  EXPECT_EQ(j["task"], 7);
+  EXPECT_EQ(j["task_text"], kTask7);
+  EXPECT_EQ(j["plan_title"], kPlanTitle);
+  EXPECT_EQ(j["due_on"], "2021-12-31");
+  EXPECT_EQ(j["event_type"], "DeadlineApproaching");
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+TEST(OutboxTest, WritesOneLinePerNotificationAndNeverTheSameIdTwiceAcrossReopen) {
+  auto dir = std::filesystem::temp_directory_path() / ("duban-outbox-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "outbox.jsonl").string();
+  TaskDirectory tasks = ShaoguanDirectory();
+  auto a = RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), tasks)[0];
+  auto b = RenderNotifications(MakeEvent("sg-2021", 4, schemas::DeadlineMissed{7, "市教育局", "2021-12-31"}), tasks)[0];
+  {
+    auto sink = MakeJsonlOutboxSink(path);
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    ASSERT_TRUE((*sink)->Deliver(a).ok());
+    ASSERT_TRUE((*sink)->Deliver(a).ok());
+  }
+  {
+    std::ofstream torn(path, std::ios::app);
+    torn << "{\"notification_id\":\"torn";  // a line cut by a crash
+  }
+  {
+    auto sink = MakeJsonlOutboxSink(path);
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Deliver(a).ok());
+    ASSERT_TRUE((*sink)->Deliver(b).ok());
+  }
+  auto lines = Lines(path);
+  ASSERT_EQ(lines.size(), 3u);  // a, the torn line, b
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["notification_id"], a.notification_id);
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["notification_id"], b.notification_id);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(WebhookTest, RefusesAUrlWithoutHttpScheme) {
+  EXPECT_FALSE(MakeWebhookSink({"127.0.0.1:8080/hook"}).ok());
+  EXPECT_FALSE(MakeWebhookSink({"ftp://127.0.0.1/hook"}).ok());
+  EXPECT_TRUE(MakeWebhookSink({"http://127.0.0.1:8080/hook"}).ok());
+}
+
+}  // namespace
+}  // namespace duban::consumers
