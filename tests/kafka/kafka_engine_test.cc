@@ -385,15 +385,44 @@ TEST_F(KafkaEngineScaleOutTest, TheSurvivorOfTwoEnginesFinishesEveryPartition) {
     reader.PollOnce();
     return reader.census.events_per_command.size() >= 2000;
   });
-  ProduceAll(cfg, load.commands, 2000);
+  // Kill one engine while the first half is being worked through; the second
+  // half arrives after, on every partition.
+  const size_t half = load.commands.size() / 2;
+  ProduceAll(cfg, load.commands, 2000, half);
   Eventually([&] {
     reader.PollOnce();
-    return reader.census.events_per_command.size() >= load.commands.size() / 3;
+    return reader.census.events_per_command.size() >= half / 2;
   });
+  // Both hold a share (each partition opens its own store directory).
+  auto partitions_of = [&](const std::string& d) {
+    int n = 0;
+    if (std::filesystem::exists(d))
+      for (const auto& e : std::filesystem::directory_iterator(d)) n += e.path().filename().string().rfind("partition-", 0) == 0;
+    return n;
+  };
+  const int b_before = partitions_of(dir + "/b");
+  EXPECT_GT(partitions_of(dir + "/a"), 0);
+  EXPECT_GT(b_before, 0);
+  EXPECT_LT(b_before, 8);
   EXPECT_EQ(a.Kill(SIGKILL), -SIGKILL);
+  std::printf("killed one engine at %zu commands with events\n", reader.census.events_per_command.size());
+  ProduceAll(cfg, load.commands, half);
   AwaitAll(reader, load);
   EXPECT_EQ(b.Kill(SIGTERM), 0);
   reader.CatchUp();
+  EXPECT_EQ(partitions_of(dir + "/b"), 8);
+  // The survivor rebuilt the partitions it took over from duban.events.
+  std::string log;
+  if (FILE* f = std::fopen((dir + "/b.log").c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) log.append(buf, n);
+    std::fclose(f);
+  }
+  auto at = log.rfind("restored=");
+  ASSERT_NE(at, std::string::npos) << log;
+  EXPECT_GT(std::atoll(log.c_str() + at + 9), 0) << log.substr(at);
+  std::printf("survivor: %s", log.substr(log.rfind("commands=")).c_str());
   ExpectExactlyOnce(reader.census, load);
   ProjectAndVerify(cfg, dir + "/read", load.expected_events);
   std::filesystem::remove_all(dir);
