@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "duban/utf8.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -61,14 +62,8 @@ json RowJson(const AssignmentRow& r) {
 }
 
 std::string Cut(const std::string& s, size_t max_chars) {
-  // Cut on UTF-8 boundaries so Chinese text stays readable.
-  size_t chars = 0, i = 0;
-  while (i < s.size() && chars < max_chars) {
-    unsigned char c = s[i];
-    i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    ++chars;
-  }
-  return i >= s.size() ? s : s.substr(0, i) + "…";
+  std::string head = utf8::Prefix(s, max_chars);
+  return head.size() == s.size() ? s : head + "…";
 }
 
 void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "cli_common.h"
+#include "duban/utf8.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/schemas/codec.h"
 #include "embedded_plans.h"
@@ -179,14 +180,7 @@ void RunDemo(Globals& g, int history_task) {
   std::printf(" %8s\n", "overdue");
   for (const auto& [unit, counts] : per_unit) {
     std::string name = unit;
-    // pad by display width: CJK characters take two columns
-    int width = 0;
-    for (size_t i = 0; i < name.size();) {
-      unsigned char c = name[i];
-      int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-      width += len == 1 ? 1 : 2;
-      i += len;
-    }
+    const int width = static_cast<int>(utf8::DisplayWidth(name));
     std::printf("  %s%*s", name.c_str(), std::max(0, 28 - width), "");
     for (const char* c : cols) {
       auto it = counts.find(c);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "duban/coding.h"
+#include "duban/utf8.h"
 #include "duban/schemas/codec.h"
 #include "records.h"
 
@@ -256,17 +257,10 @@ Status CheckName(const std::string& s, const char* what) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
       return Status::Rejected(reason::kInvalidArgument, std::string(what) + " contains a control character");
-  // Names must be UTF-8 (a GBK export is a common mistake): check the sequence structure.
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = s[i];
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len != 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    if (!ok)
-      return Status::Rejected(reason::kInvalidArgument,
-                              std::string(what) + " is not valid UTF-8 (was the file saved as GBK?)");
-    i += len;
-  }
+  // Names must be UTF-8 (a GBK export is a common mistake).
+  if (!utf8::IsValid(s))
+    return Status::Rejected(reason::kInvalidArgument,
+                            std::string(what) + " is not valid UTF-8 (was the file saved as GBK?)");
   return Status::Ok();
 }
 

@@ -5,6 +5,8 @@
 // what it finds back to ResolveDeadline, so both stay consistent.
 #include "duban/workflows/deadline_phrase.h"
 
+#include "duban/utf8.h"
+
 #include <cstdio>
 #include <regex>
 
@@ -64,24 +66,7 @@ Normalized Normalize(std::string_view s) {
 
 std::string ToUtf8(std::wstring_view w) {
   std::string out;
-  for (wchar_t wc : w) {
-    auto c = static_cast<char32_t>(wc);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
+  for (wchar_t wc : w) utf8::Append(out, static_cast<char32_t>(wc));
   return out;
 }
 
