@@ -3,28 +3,36 @@
 //   raw: librdkafka produce+consume of N messages of S bytes, pipelined (a
 //        consumer reads while the producer writes); raw_eps = N / time from
 //        the first produce to the last message consumed.
-//   e2e: commands in, events out, projection applied, same N and S (phase 2
-//        slot below; NA until the engine runs in Kafka mode).
+//   e2e: N commands of about S bytes produced to bench.commands; a KafkaEngine
+//        (in this process, own thread) decides them, commits events and
+//        projections to RocksDB, produces the events to bench.events; a reader
+//        counts distinct events. e2e_eps = events / time from the first
+//        command produced to the last event read (after a warm-up command).
 // Options: --messages N (200000) --size S (300) --partitions P (4, raised so
 //          that no partition exceeds the dev broker's 5 MiB cap)
 //          --brokers B (1) --rebalance (also time group rebalances)
 // Last line: e2e_eps=<n|NA> raw_eps=<n> ratio=<e2e/raw|NA>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "bench_registry.h"
+#include "duban/coding.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/dev_broker_process.h"
+#include "duban/kafka/kafka_engine.h"
 #include "duban/kafka/producer.h"
+#include "duban/schemas/codec.h"
 
 namespace duban::bench {
 namespace {
@@ -182,9 +190,160 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
 // duban.commands -> decided -> events produced to duban.events -> projection
 // applied) and return events/s, measured from the first command produced to
 // the last projection update. Return nullopt while not implemented.
-std::optional<double> RunEndToEnd(const Params& /*p*/, const KafkaConfig& /*cfg*/,
-                                  DevBrokerProcess& /*broker*/) {
-  return std::nullopt;
+std::string BenchUnit(int u) { return "单位" + std::to_string(u); }
+
+std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevBrokerProcess& broker) {
+  // Events are bigger than commands (envelope, hashes): own topics, enough
+  // partitions that none passes ~4 MiB of the mock's 5 MiB cap.
+  const int partitions = std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1);
+  KafkaConfig cfg = base;
+  cfg.commands_topic = "bench.commands";
+  cfg.events_topic = "bench.events";
+  cfg.session_timeout_ms = 3000;
+  cfg.partitions = partitions;
+  for (const auto& t : {cfg.commands_topic, cfg.events_topic}) {
+    if (Status st = broker.CreateTopic(t, partitions); !st.ok()) {
+      std::fprintf(stderr, "e2e: create %s: %s\n", t.c_str(), st.ToString().c_str());
+      return std::nullopt;
+    }
+  }
+  // The load: plans imported, assignments accepted, then progress reports
+  // padded to about p.size bytes per encoded command, up to p.messages commands.
+  const int plans = partitions * 8, tasks = 5, units = 2;
+  std::vector<std::pair<std::string, std::string>> records;  // key, framed command
+  uint64_t expected_events = 0, seq = 0;
+  Instant now = 1'609'459'200'000LL;
+  auto base_cmd = [&](int plan, schemas::Role role, const std::string& actor) {
+    schemas::Command c;
+    c.command_id = "e2e-" + std::to_string(seq++);
+    c.plan_id = "plan-" + std::to_string(plan);
+    c.actor = schemas::Actor{actor, role, actor};
+    c.issued_at = now++;
+    return c;
+  };
+  auto add = [&](const schemas::Command& c) { records.emplace_back(c.plan_id, kafka::CommandRecord(c)); };
+  for (int pl = 0; pl < plans && static_cast<int>(records.size()) < p.messages; ++pl) {
+    auto c = base_cmd(pl, schemas::Role::kSupervisor, "office");
+    schemas::ImportPlan imp;
+    imp.plan.title = "基准台账" + std::to_string(pl);
+    imp.plan.year = 2021;
+    for (int u = 0; u < units; ++u) imp.plan.units.push_back(BenchUnit(u));
+    for (int t = 1; t <= tasks; ++t) {
+      schemas::ImportTask task;
+      task.number = t;
+      task.title = task.content = "第" + std::to_string(t) + "项";
+      task.deadline.text = "10月底前";
+      task.deadline.due_on = "2021-10-31";
+      task.lead_units.push_back(BenchUnit(0));
+      task.responsible_units.push_back(BenchUnit(1));
+      imp.tasks.push_back(std::move(task));
+    }
+    c.body = std::move(imp);
+    add(c);
+    expected_events += 1 + tasks + tasks * units;
+  }
+  for (int pl = 0; pl < plans; ++pl)
+    for (int t = 1; t <= tasks; ++t)
+      for (int u = 0; u < units && static_cast<int>(records.size()) < p.messages; ++u) {
+        auto c = base_cmd(pl, schemas::Role::kUnit, BenchUnit(u));
+        c.body = schemas::Accept{t, BenchUnit(u)};
+        add(c);
+        ++expected_events;
+      }
+  std::string text;
+  {
+    auto c = base_cmd(0, schemas::Role::kUnit, BenchUnit(0));
+    c.body = schemas::ReportProgress{1, BenchUnit(0), 50, "", "", "", ""};
+    const size_t bare = kafka::CommandRecord(c).size();
+    if (bare < static_cast<size_t>(p.size)) text.assign(p.size - bare, 'x');
+    --seq;
+  }
+  const int assignments = plans * tasks * units;
+  for (uint64_t i = 0; static_cast<int>(records.size()) < p.messages; ++i) {
+    const int idx = static_cast<int>(i % assignments);
+    const int pl = idx / (tasks * units), t = idx / units % tasks + 1, u = idx % units;
+    auto c = base_cmd(pl, schemas::Role::kUnit, BenchUnit(u));
+    c.body = schemas::ReportProgress{t, BenchUnit(u), static_cast<int32_t>(i % 101), text, "", "", ""};
+    add(c);
+    ++expected_events;
+  }
+
+  const std::string dir = (std::filesystem::temp_directory_path() / ("duban-bench-kafka-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(dir);
+  kafka::KafkaEngineOptions eo;
+  eo.kafka = cfg;
+  eo.kafka.client_id = "duban-bench-engine";
+  eo.data_dir = dir;
+  eo.group = "bench-engine";
+  auto engine = kafka::KafkaEngine::Create(eo);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "e2e: %s\n", engine.status().ToString().c_str());
+    return std::nullopt;
+  }
+  std::atomic<bool> stop{false};
+  Status run_status;
+  std::thread engine_thread([&] { run_status = (*engine)->Run(stop); });
+  // Warm-up: the engine joins the group and owns every partition before the clock starts.
+  {
+    schemas::Command c;
+    c.command_id = "warmup";
+    c.plan_id = "warmup";
+    c.actor = schemas::Actor{"office", schemas::Role::kSupervisor, "office"};
+    c.issued_at = now;
+    c.body = schemas::Accept{1, "nobody"};  // rejected: no such plan; only the round trip matters
+    auto out = kafka::SubmitViaKafka(cfg, c, 60000);
+    if (!out.ok()) {
+      std::fprintf(stderr, "e2e warm-up: %s\n", out.status().ToString().c_str());
+      stop = true;
+      engine_thread.join();
+      return std::nullopt;
+    }
+  }
+  auto reader = Consumer::Create(cfg, "");
+  if (!reader.ok()) return std::nullopt;
+  std::vector<TopicPartition> tps;
+  for (int i = 0; i < partitions; ++i) {
+    auto wm = (*reader)->Watermarks(cfg.events_topic, i, 10000);
+    tps.push_back(TopicPartition{cfg.events_topic, i, wm.ok() ? wm->second : kafka::kOffsetBeginning});
+  }
+  (void)(*reader)->Assign(tps);
+  auto producer = Producer::Create(cfg);
+  if (!producer.ok()) return std::nullopt;
+  const auto t0 = Clock::now();
+  std::thread produce([&] {
+    for (const auto& [key, value] : records) (void)(*producer)->Produce(cfg.commands_topic, key, value);
+    (void)(*producer)->Flush(120000);
+  });
+  std::set<std::string> seen;
+  auto last = Clock::now();
+  while (seen.size() < expected_events && Seconds(last, Clock::now()) < 60) {
+    auto msgs = (*reader)->Poll(200, 10000);
+    if (!msgs.ok()) break;
+    if (!msgs->empty()) last = Clock::now();
+    for (const auto& m : *msgs) {
+      std::string_view payload;
+      size_t consumed = 0;
+      if (!UnframeRecord(m.value, &payload, &consumed).ok()) continue;
+      auto ev = schemas::DecodeEvent(payload);
+      if (ev.ok() && ev->command_id.rfind("e2e-", 0) == 0) seen.insert(ev->event_id);
+    }
+  }
+  const auto t1 = Clock::now();
+  produce.join();
+  stop = true;
+  engine_thread.join();
+  auto st = (*engine)->stats();
+  std::filesystem::remove_all(dir);
+  std::printf("e2e: %d commands (~%d B each) -> %llu events over %d partitions in %.2f s; engine decided %llu, "
+              "produced %llu; reader saw %zu distinct events\n",
+              p.messages, p.size, (unsigned long long)expected_events, partitions, Seconds(t0, t1),
+              (unsigned long long)st.commands, (unsigned long long)st.produced, seen.size());
+  if (seen.size() < expected_events) {
+    std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", seen.size(),
+                 (unsigned long long)expected_events, run_status.ToString().c_str());
+    return std::nullopt;
+  }
+  return expected_events / Seconds(t0, t1);
 }
 // ================================================================================
 
