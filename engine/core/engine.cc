@@ -46,14 +46,18 @@ enum Cf : int {
   kHistory,
   kTimers,
   kMeta,
+  kSnapshots,
   kCfCount
 };
 // Written to disk: never rename.
 constexpr const char* kCfNames[kCfCount] = {"default", "log",         "streams", "commands",
                                             "plans",   "tasks",       "assignments", "by_unit",
-                                            "by_status", "history",   "timers",  "meta"};
+                                            "by_status", "history",   "timers",  "meta",
+                                            "snapshots"};
 constexpr int kFirstProjection = kStreams;
 constexpr int kLastProjection = kTimers;
+// A plan whose stream grew this many events since its last snapshot gets a new one.
+constexpr uint64_t kSnapshotEvery = 1000;
 constexpr const char* kRebuildMarker = "rebuild_in_progress";
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
@@ -308,6 +312,7 @@ struct Engine::Impl {
   uint64_t rejected_version = 0;
   std::string rejected_hash;
   mutable std::map<std::string, PlanState> cache;
+  mutable std::map<std::string, uint64_t> snapshot_version;  // per plan, as stored
 
   ~Impl() { Close(); }
   void Close() {
@@ -454,8 +459,24 @@ struct Engine::Impl {
   Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until) const {
     PlanState s;
     s.id = plan_id;
+    uint64_t after = 0;  // log position the snapshot covers
+    if (!until) {
+      std::string v;
+      rocksdb::Status st = db->Get(rocksdb::ReadOptions(), cf[kSnapshots], plan_id, &v);
+      if (st.ok()) {
+        PlanState snap;
+        if (records::DecodeSnapshot(v, &snap, &after).ok()) {
+          s = std::move(snap);
+          snapshot_version[plan_id] = s.version;
+        } else {
+          spdlog::warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
+          after = 0;
+        }
+      }
+    }
     auto positions = HistoryPositions(rk::PlanPrefix(plan_id));
     if (!positions.ok()) return positions.status();
+    if (after) std::erase_if(*positions, [after](uint64_t p) { return p <= after; });
     auto events = ReadPositions(std::move(positions).value());
     if (!events.ok()) return events.status();
     for (const auto& h : *events) {
@@ -534,6 +555,7 @@ struct Engine::Impl {
     Projector proj(*policy, cf);
     std::map<std::string, size_t> in_batch;  // command id -> index of its first outcome
     std::set<std::string> touched_plans;
+    std::map<std::string, uint64_t> last_pos;  // per plan, its last event in this batch
     const uint64_t start_pos = next_pos;
     const uint64_t start_rejected_version = rejected_version;
     const std::string start_rejected_hash = rejected_hash;
@@ -624,11 +646,22 @@ struct Engine::Impl {
         o.events.push_back(std::move(e));
         ++pos;
       }
-      if (!o.events.empty()) proj.Command(c.command_id, o.first_position, index, wb);
+      if (!o.events.empty()) {
+        proj.Command(c.command_id, o.first_position, index, wb);
+        last_pos[c.plan_id] = pos - 1;
+      }
     }
     for (const auto& k : timer_keys_to_drop) wb.Delete(cf[kTimers], k);
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, rejected_dirty, wb);
     for (const auto& [k, v] : meta_writes) wb.Put(cf[kMeta], k, v);
+    std::map<std::string, uint64_t> snapshots_written;
+    for (const auto& [plan, p] : last_pos) {
+      const PlanState& st = cache.at(plan);
+      if (st.exists && st.version >= snapshot_version[plan] + kSnapshotEvery) {
+        wb.Put(cf[kSnapshots], plan, records::EncodeSnapshot(st, p));
+        snapshots_written[plan] = st.version;
+      }
+    }
     if (wb.Count() == 0) return outcomes;
     rocksdb::Status s = db->Write(WriteOpts(), &wb);
     stats.keys += wb.Count();
@@ -649,6 +682,7 @@ struct Engine::Impl {
       return outcomes;
     }
     next_pos = pos;
+    for (const auto& [plan, v] : snapshots_written) snapshot_version[plan] = v;
     return outcomes;
   }
 
@@ -1085,7 +1119,17 @@ Status Engine::Rebuild() {
     if (auto s = m.db->CreateColumnFamily(cfo, kCfNames[i], &m.cf[i]); !s.ok())
       return FromRocks(s, "recreating projection");
   }
+  {
+    // Snapshots are a cache of plan states: start them afresh with the projections.
+    if (auto s = m.db->DropColumnFamily(m.cf[kSnapshots]); !s.ok()) return FromRocks(s, "dropping snapshots");
+    m.db->DestroyColumnFamilyHandle(m.cf[kSnapshots]);
+    m.cf[kSnapshots] = nullptr;
+    if (auto s = m.db->CreateColumnFamily(Impl::CfOptions(m.opts, kSnapshots), kCfNames[kSnapshots], &m.cf[kSnapshots]);
+        !s.ok())
+      return FromRocks(s, "recreating snapshots");
+  }
   m.cache.clear();
+  m.snapshot_version.clear();
   // The WAL is skipped for speed; the marker (cleared only after a flush)
   // makes an interrupted rebuild start over on the next open.
   if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;

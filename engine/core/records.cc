@@ -228,6 +228,89 @@ Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   return Status::Ok();
 }
 
+namespace {
+void PutPairs(Writer& w, const std::set<std::pair<int32_t, std::string>>& set) {
+  w.U32(static_cast<uint32_t>(set.size()));
+  for (const auto& [t, u] : set) w.I32(t).Str(u);
+}
+bool GetPairs(Reader& r, std::set<std::pair<int32_t, std::string>>* set) {
+  uint32_t n;
+  if (!r.U32(&n)) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    int32_t t;
+    std::string u;
+    if (!r.I32(&t) || !r.Str(&u)) return false;
+    set->emplace(t, std::move(u));
+  }
+  return true;
+}
+}  // namespace
+
+std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos) {
+  Writer w;
+  w.U8(1).U64(log_pos).Str(EncodePlan(p)).U8(p.exists).U64(p.version).Str(p.last_hash).I64(p.updated_at);
+  w.Strs(std::vector<std::string>(p.units.begin(), p.units.end()));
+  w.U32(static_cast<uint32_t>(p.tasks.size()));
+  for (const auto& [n, t] : p.tasks) w.Str(EncodeTask(t));
+  w.U32(static_cast<uint32_t>(p.assignments.size()));
+  for (const auto& [k, a] : p.assignments) w.Str(EncodeAssignment(a));
+  w.U32(static_cast<uint32_t>(p.cycles.size()));
+  for (const auto& [id, c] : p.cycles) {
+    w.Str(id).Str(c.kind).Str(c.scope).Str(c.due_on).U8(c.closed);
+    PutPairs(w, c.requested);
+    PutPairs(w, c.answered);
+    PutPairs(w, c.late);
+    w.U32(static_cast<uint32_t>(c.overdue.size()));
+    for (const auto& [k, level] : c.overdue) w.I32(k.first).Str(k.second).I32(level);
+  }
+  return w.Take();
+}
+
+Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos) {
+  Reader r(v);
+  uint8_t fmt;
+  std::string row;
+  std::vector<std::string> units;
+  uint32_t n;
+  if (!r.U8(&fmt) || fmt != 1 || !r.U64(log_pos) || !r.Str(&row)) return Bad("snapshot");
+  if (Status st = DecodePlan(row, p); !st.ok()) return st;
+  if (!r.Bool(&p->exists) || !r.U64(&p->version) || !r.Str(&p->last_hash) || !r.I64(&p->updated_at) ||
+      !r.Strs(&units) || !r.U32(&n))
+    return Bad("snapshot");
+  p->units = std::set<std::string>(units.begin(), units.end());
+  for (uint32_t i = 0; i < n; ++i) {
+    TaskState t;
+    if (!r.Str(&row)) return Bad("snapshot");
+    if (Status st = DecodeTask(row, &t); !st.ok()) return st;
+    p->tasks[t.number] = std::move(t);
+  }
+  if (!r.U32(&n)) return Bad("snapshot");
+  for (uint32_t i = 0; i < n; ++i) {
+    AssignmentState a;
+    if (!r.Str(&row)) return Bad("snapshot");
+    if (Status st = DecodeAssignment(row, &a); !st.ok()) return st;
+    p->assignments[{a.task, a.unit}] = std::move(a);
+  }
+  if (!r.U32(&n)) return Bad("snapshot");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string id;
+    CycleState c;
+    uint32_t m;
+    if (!r.Str(&id) || !r.Str(&c.kind) || !r.Str(&c.scope) || !r.Str(&c.due_on) || !r.Bool(&c.closed) ||
+        !GetPairs(r, &c.requested) || !GetPairs(r, &c.answered) || !GetPairs(r, &c.late) || !r.U32(&m))
+      return Bad("snapshot");
+    for (uint32_t k = 0; k < m; ++k) {
+      int32_t t, level;
+      std::string u;
+      if (!r.I32(&t) || !r.Str(&u) || !r.I32(&level)) return Bad("snapshot");
+      c.overdue[{t, u}] = level;
+    }
+    p->cycles[id] = std::move(c);
+  }
+  if (!r.Done()) return Bad("snapshot");
+  return Status::Ok();
+}
+
 std::string EncodeStreamHead(uint64_t version, std::string_view last_hash) {
   Writer w;
   w.U64(version).Str(last_hash);

@@ -15,7 +15,11 @@
 //   9  history         plan \0 task u32 pos u64                     ""  (task 0: plan-level)
 //   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 cycle \0 level u32 armed_at i64   FireTimer
 //
-// Every CF but `log` is a projection: dropped and rebuilt from `log` by Rebuild().
+//   12 snapshots       plan                                         u64 log_pos | PlanState (a cache)
+//
+// Every CF but `log` is derived: projections (2-10) are dropped and rebuilt
+// from `log` by Rebuild() and compared by Verify(); `meta` holds engine
+// bookkeeping; `snapshots` is a cache Rebuild() clears.
 // CF names are written to disk: never rename one; retire it instead.
 #pragma once
 
@@ -62,6 +66,10 @@ std::string EncodeAssignment(const AssignmentState& a);
 Status DecodeAssignment(std::string_view v, AssignmentState* a);
 std::string EncodeTimer(const schemas::FireTimer& t);
 Status DecodeTimer(std::string_view v, schemas::FireTimer* t);
+// A whole plan state, for the `snapshots` cache: loading a plan then replays
+// only the events after `log_pos` instead of its whole stream.
+std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos);
+Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos);
 std::string EncodeStreamHead(uint64_t version, std::string_view last_hash);
 Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last_hash);
 std::string EncodeCommandRef(uint64_t first_pos, uint32_t count);
