@@ -102,43 +102,67 @@ struct KafkaEngine::Impl {
   std::string Dir(int32_t p) const { return o.data_dir + "/partition-" + std::to_string(p); }
   std::string OffsetKey(int32_t p) const { return "cmd.offset." + std::to_string(p); }
 
-  // Produces log positions [from, LogEnd) of partition p's engine and waits for
-  // delivery; `offset_of` gives each event's source command offset. Then
-  // records produced.end and events.read.
-  Status ProduceFrom(int32_t p, Engine& e, uint64_t from,
-                     const std::function<int64_t(const std::string&)>& offset_of, bool again) {
-    const uint64_t end = e.LogEnd();
-    if (from >= end) return Status::Ok();
+  // Production of one partition's new log range, in flight.
+  struct Pending {
+    int32_t p = -1;
+    uint64_t end = 0;  // LogEnd when enqueued: produced.end once delivered
+    bool again = false;
+    std::vector<std::future<Result<Delivery>>> futures;
+  };
+
+  // Enqueues log positions [from, LogEnd) of partition p's engine for
+  // duban.events partition p; `offset_of` gives each event's source command
+  // offset.
+  Result<Pending> Enqueue(int32_t p, Engine& e, uint64_t from,
+                          const std::function<int64_t(const std::string&)>& offset_of, bool again) {
+    Pending pending;
+    pending.p = p;
+    pending.end = e.LogEnd();
+    pending.again = again;
+    if (from >= pending.end) return pending;
     std::vector<schemas::Event> events;
     Status scan = e.ScanLog(from, [&](uint64_t pos, const schemas::Event& ev) {
-      if (pos >= end) return false;
+      if (pos >= pending.end) return false;
       events.push_back(ev);
       return true;
     });
     if (!scan.ok()) return scan;
     std::map<std::string, int> per_command;
     for (const auto& ev : events) ++per_command[ev.command_id];
-    std::vector<std::future<Result<Delivery>>> futures;
-    futures.reserve(events.size());
+    pending.futures.reserve(events.size());
     for (const auto& ev : events) {
       Headers h{{kHeaderCmdOffset, std::to_string(offset_of(ev.command_id))},
                 {kHeaderCmdEvents, std::to_string(per_command[ev.command_id])}};
-      std::string key = ev.stream.empty() || ev.stream[0] == '!' ? ev.stream : ev.stream;
-      futures.push_back(producer->ProduceAsync(o.kafka.events_topic, key,
-                                               FrameRecord(schemas::EncodeEvent(ev)), h, p));
+      pending.futures.push_back(
+          producer->ProduceAsync(o.kafka.events_topic, ev.stream, FrameRecord(schemas::EncodeEvent(ev)), h, p));
     }
+    return pending;
+  }
+
+  // Waits for the deliveries, then records produced.end and events.read in
+  // the partition's store (if it is still open: a revoked partition records
+  // nothing and produces again next time, which is harmless).
+  Status Complete(Pending& pending, Engine* e) {
     int64_t max_offset = -1;
-    for (auto& f : futures) {
+    for (auto& f : pending.futures) {
       auto d = f.get();
       if (!d.ok()) return Status::Unavailable("producing to " + o.kafka.events_topic + ": " + d.status().ToString());
       max_offset = std::max(max_offset, d->offset);
     }
-    stats.produced += events.size();
-    if (again) stats.reproduced += events.size();
-    Engine::MetaWrites meta{{"produced.end", std::to_string(end)}};
+    if (pending.futures.empty() || !e) return Status::Ok();
+    stats.produced += pending.futures.size();
+    if (pending.again) stats.reproduced += pending.futures.size();
+    Engine::MetaWrites meta{{"produced.end", std::to_string(pending.end)}};
     if (max_offset >= 0) meta.emplace_back("events.read", std::to_string(max_offset + 1));
-    auto r = e.AppendExternal({}, meta);
+    auto r = e->AppendExternal({}, meta);
     return r.ok() ? Status::Ok() : r.status();
+  }
+
+  Status ProduceFrom(int32_t p, Engine& e, uint64_t from,
+                     const std::function<int64_t(const std::string&)>& offset_of, bool again) {
+    auto pending = Enqueue(p, e, from, offset_of, again);
+    if (!pending.ok()) return pending.status();
+    return Complete(*pending, &e);
   }
 
   // Opens partition p's store, re-produces what was not produced, catches up
@@ -221,9 +245,10 @@ struct KafkaEngine::Impl {
     spdlog::info("assigned {} partitions", parts.size());
   }
 
-  Status Process(int32_t p, std::vector<const Message*>& msgs) {
+  // Decides and commits one partition's batch and enqueues its events.
+  Result<Pending> Process(int32_t p, std::vector<const Message*>& msgs) {
     auto it = engines.find(p);
-    if (it == engines.end()) return Status::Ok();  // revoked meanwhile
+    if (it == engines.end()) return Pending{};  // revoked meanwhile
     Engine& e = *it->second;
     int64_t& expected = next_cmd[p];
     std::vector<schemas::Command> cmds;
@@ -245,15 +270,15 @@ struct KafkaEngine::Impl {
       offset_of.emplace(c->command_id, m->offset);
       cmds.push_back(std::move(*c));
     }
-    if (last < 0) return Status::Ok();
+    if (last < 0) return Pending{};
     const uint64_t from = e.LogEnd();
     auto outcomes = e.SubmitBatch(cmds, {{OffsetKey(p), std::to_string(last + 1)}});
     for (const auto& out : outcomes)
       if (out.status.code() != Status::Code::kRejected && !out.status.ok())
-        return Status(out.status);  // a storage failure: stop, restart resumes from RocksDB
+        return out.status;  // a storage failure: stop, restart resumes from RocksDB
     stats.commands += cmds.size();
     expected = last + 1;
-    return ProduceFrom(p, e, from, [&](const std::string& id) {
+    return Enqueue(p, e, from, [&](const std::string& id) {
       auto f = offset_of.find(id);
       return f == offset_of.end() ? last : f->second;
     }, false);
@@ -270,6 +295,8 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   KafkaConfig pc = options.kafka;
   // Never give a message up: a gap in a stream would stop every reader.
   pc.message_timeout_ms = 0;
+  // Each poll waits for its deliveries: lingering only adds to that wait.
+  if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "1";
   auto producer = Producer::Create(pc);
   if (!producer.ok()) return producer.status();
   impl->producer = std::move(*producer);
@@ -301,9 +328,21 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
     }
     std::map<int32_t, std::vector<const Message*>> by_partition;
     for (const auto& msg : *msgs) by_partition[msg.partition].push_back(&msg);
+    // Every partition's batch is committed and enqueued first, then all
+    // deliveries are awaited together: one round trip per poll.
+    std::vector<Impl::Pending> pending;
     for (auto& [p, list] : by_partition) {
-      result = m.Process(p, list);
-      if (!result.ok()) break;
+      auto r = m.Process(p, list);
+      if (!r.ok()) {
+        result = r.status();
+        break;
+      }
+      pending.push_back(std::move(*r));
+    }
+    for (auto& pe : pending) {
+      auto it = m.engines.find(pe.p);
+      Status st = m.Complete(pe, it == m.engines.end() ? nullptr : it->second.get());
+      if (result.ok()) result = st;
     }
     if (!result.ok()) break;
   }

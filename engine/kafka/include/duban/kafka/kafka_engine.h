@@ -8,6 +8,7 @@
 //   2. every new log event is produced to duban.events partition p (framed
 //      EncodeEvent, key = plan id, headers "duban-cmd-offset" = the source
 //      command's offset and "duban-cmd-n" = how many events the command has);
+//   (the batches of all partitions in one poll are enqueued together)
 //   3. after delivery, meta "produced.end" (next log position not yet
 //      produced) and "events.read" (next duban.events offset known locally).
 // On (re)assignment of p, local positions >= produced.end are produced again
@@ -46,7 +47,7 @@ struct KafkaEngineOptions {
   KafkaConfig kafka;
   std::string data_dir;                   // one subdirectory per partition
   std::string group = "duban-engine";
-  size_t max_batch = 1000;                // commands per SubmitBatch
+  size_t max_batch = 5000;                // commands per poll (split by partition)
   std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
 };
 
