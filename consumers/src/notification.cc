@@ -23,7 +23,16 @@ std::string TruncateUtf8(const std::string& s, size_t max_chars) {
   size_t chars = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (chars == max_chars) return s.substr(0, i) + "…";
+      if (chars == max_chars) {
+        std::string cut = s.substr(0, i);
+        // A text that already ends in an ellipsis (plan titles are often
+        // summaries) keeps one, not two.
+        static const std::string kEllipsis = "…";
+        if (cut.size() >= kEllipsis.size() &&
+            cut.compare(cut.size() - kEllipsis.size(), kEllipsis.size(), kEllipsis) == 0)
+          cut.resize(cut.size() - kEllipsis.size());
+        return cut + kEllipsis;
+      }
       ++chars;
     }
   }
@@ -159,6 +168,24 @@ class Builder {
   std::vector<Notification> out_;
 };
 
+// The escalation ladder names recipients by role (workflows/definition.h:
+// "unit", "office", "unit_leaders"); any other entry is taken as a name.
+// The unit and office already have their own (differently worded) notice,
+// so those entries are de-duplicated by Builder::Add.
+void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const std::string& unit,
+                   const RenderOptions& o, const std::string& title, const std::string& text,
+                   int32_t level) {
+  for (const auto& who : notify) {
+    if (who == "unit") continue;
+    if (who == "office") continue;
+    if (who == "unit_leaders") {
+      nb.Add(unit + o.unit_leaders_suffix, RecipientKind::kNotify, title, text, level);
+    } else {
+      nb.Add(who, RecipientKind::kNotify, title, text, level);
+    }
+  }
+}
+
 std::string DueClause(const std::string& due_on) {
   return due_on.empty() ? std::string() : "（到期日" + due_on + "）";
 }
@@ -202,7 +229,7 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
                  head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。", b.level);
           std::string others = head + "请跟进督促" + b.unit + "整改落实。";
           nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-          for (const auto& who : b.notify) nb.Add(who, RecipientKind::kNotify, title, others, b.level);
+          AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
           return nb.Take();
         } else if constexpr (std::is_same_v<T, schemas::ProgressReportRequested>) {
           Subject s = SubjectOf(e, b.task, dir, o);
@@ -244,7 +271,7 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
                  b.level);
           std::string others = head + "请跟进督促" + b.unit + "报送。";
           nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-          for (const auto& who : b.notify) nb.Add(who, RecipientKind::kNotify, title, others, b.level);
+          AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
           return nb.Take();
         } else {
           return {};

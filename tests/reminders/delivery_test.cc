@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +24,7 @@
 
 #include "dev_broker_fixture.h"
 #include "duban/consumers/reminders.h"
+#include "duban/engine.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "test_events.h"
@@ -433,6 +436,82 @@ TEST_F(RemindersDeliveryTest, ProcessKilledMidwayAndRestartedDeliversEveryNotifi
     twice += n - 1;
   }
   EXPECT_LE(twice, 1);
+}
+
+
+// ---- the demo year's real events -------------------------------------------
+
+TEST_F(RemindersDeliveryTest, TheDemoYearsEventsGiveOneOutboxLinePerNotificationEachNamingItsTask) {
+  std::string store = (data_ / "demo").string();
+  std::string cmd = std::string(DUBAN_EXE) + " --data " + store + " demo > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::vector<schemas::Event> events;
+  {
+    EngineOptions eo;
+    eo.data_dir = store;
+    eo.read_only = true;
+    auto engine = Engine::Open(eo);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    ASSERT_TRUE((*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
+      events.push_back(e);
+      return true;
+    }).ok());
+  }
+  // What the renderer makes of them, in log order (the directory learns as it goes).
+  TaskDirectory dir;
+  std::set<std::string> expected;
+  std::map<std::string, int> by_channel;
+  std::map<std::string, std::string> example;  // channel -> first text, printed below
+  for (const auto& e : events) {
+    dir.Apply(e);
+    for (const auto& n : RenderNotifications(e, dir)) {
+      expected.insert(n.notification_id);
+      by_channel[n.channel]++;
+      example.emplace(n.channel, n.recipient + ": " + n.text);
+    }
+  }
+  ASSERT_GT(by_channel["reminder"], 0);
+  ASSERT_GT(by_channel["overdue"], 0);
+  ASSERT_GT(by_channel["escalation"], 0);
+  ASSERT_GT(by_channel["completion_rejected"], 0);
+  {
+    auto p = kafka::Producer::Create(Config());
+    ASSERT_TRUE(p.ok());
+    for (const auto& e : events)
+      ASSERT_TRUE((*p)->Produce("duban.events", e.stream, FrameRecord(schemas::EncodeEvent(e))).ok());
+    auto failures = (*p)->Flush(30000);
+    ASSERT_TRUE(failures.ok() && failures->empty());
+  }
+  std::string outbox = (data_ / "outbox.jsonl").string();
+  auto o = Options("g-demo");
+  o.max_batch = 500;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  sinks.push_back(std::move(MakeJsonlOutboxSink(outbox).value()));
+  auto r = Reminders::Create(o, std::move(sinks));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(StepUntil(**r, [&] { return (*r)->stats().records == events.size(); }));
+  ASSERT_TRUE((*r)->Close().ok());
+
+  std::ifstream in(outbox);
+  std::set<std::string> got;
+  size_t lines = 0;
+  for (std::string l; std::getline(in, l); ++lines) {
+    auto j = nlohmann::json::parse(l);
+    got.insert(j["notification_id"].get<std::string>());
+    std::string want = "第" + std::to_string(j["task"].get<int>()) + "项任务「";
+    EXPECT_NE(j["text"].get<std::string>().find(want), std::string::npos) << j["text"];
+    EXPECT_FALSE(j["plan_title"].get<std::string>().empty());
+  }
+  EXPECT_EQ(lines, expected.size());
+  EXPECT_EQ(got, expected);
+  std::printf("demo: %zu events -> %zu notifications (reminder %d, overdue %d, escalation %d, "
+              "completion_rejected %d); %s\n",
+              events.size(), expected.size(), by_channel["reminder"], by_channel["overdue"],
+              by_channel["escalation"], by_channel["completion_rejected"],
+              Reminders::FormatStats((*r)->stats()).c_str());
+  int shown = 0;
+  for (const auto& [k, text] : example)
+    if (shown++ < 6) std::printf("  %s: %s\n", k.c_str(), text.c_str());
 }
 
 }  // namespace

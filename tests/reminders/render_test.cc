@@ -94,6 +94,22 @@ TEST(RenderTest, EscalationGoesToUnitOfficeAndNotifyListOnceEach) {
   EXPECT_NE(notes[1].text.find("请跟进督促市财政局"), std::string::npos) << notes[1].text;
 }
 
+TEST(RenderTest, NotifyListRolesMapToUnitOfficeAndUnitLeaders) {
+  TaskDirectory dir = ShaoguanDirectory();
+  schemas::EscalationRaised esc{7, "市财政局", 3, "约谈", {"unit", "office", "unit_leaders"}};
+  auto notes = RenderNotifications(MakeEvent("sg-2021", 4, esc), dir);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].recipient, "市财政局");
+  EXPECT_EQ(notes[1].recipient, "督查室");
+  EXPECT_EQ(notes[2].recipient, "市财政局主要负责同志");
+  EXPECT_EQ(notes[2].recipient_kind, RecipientKind::kNotify);
+}
+
+TEST(RenderTest, ASummaryTitleEndingInAnEllipsisIsNotGivenASecondOne) {
+  EXPECT_EQ(TruncateUtf8("督办提醒…", 2), "督办…");
+  EXPECT_EQ(TruncateUtf8("督办…提醒", 3), "督办…");
+}
+
 TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
   TaskDirectory dir = ShaoguanDirectory();
   auto req = RenderNotifications(
@@ -112,7 +128,7 @@ TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
   schemas::ReportOverdue loud{"2021Q4", 7, "市财政局", "2021-12-10", 1, "督促整改", {}};
   auto loud_notes = RenderNotifications(MakeEvent("sg-2021", 8, loud), dir);
   ASSERT_EQ(loud_notes.size(), 2u);
-  EXPECT_EQ(loud_notes[1].recipient, "督办室");
+  EXPECT_EQ(loud_notes[1].recipient, "督查室");
 }
 
 TEST(RenderTest, EventsThatAreNotRemindersRenderNothing) {

@@ -75,7 +75,9 @@ class TaskDirectory {
 };
 
 struct RenderOptions {
-  std::string office = "督办室";  // who also hears of escalations
+  std::string office = "督查室";  // who also hears of escalations ("office" in notify lists)
+  // Recipient for "unit_leaders" in a notify list: the unit's name + this.
+  std::string unit_leaders_suffix = "主要负责同志";
   size_t max_task_chars = 40;    // task text is cut to this many characters + "…"
 };
 
@@ -83,7 +85,10 @@ struct RenderOptions {
 bool IsReminderEvent(const schemas::EventBody& body);
 
 // Zero notifications for any other event. Recipients are de-duplicated (the
-// unit first, then the office, then the notify list in order).
+// unit first, then the office, then the notify list in order). Notify lists
+// name roles as the workflow definitions do: "unit" and "office" map to the
+// unit and RenderOptions::office, "unit_leaders" to unit + unit_leaders_suffix,
+// anything else is a recipient's name.
 std::vector<Notification> RenderNotifications(const schemas::Event& e, const TaskDirectory& dir,
                                               const RenderOptions& options = {});
 
