@@ -313,6 +313,68 @@ TEST_F(KafkaEngineTest, SubmittedCommandsComeBackAsTheirEventsAndKcatDecodesThem
   std::filesystem::remove_all(dir);
 }
 
+std::string ReadFile(const std::string& path) {
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+  }
+  return out;
+}
+
+TEST_F(KafkaEngineTest, EventsCommittedButNeverProducedAreProducedOnRestartAndGarbageIsSkipped) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("reproduce");
+  // Bytes that are no command, on every partition: logged, counted, skipped.
+  {
+    auto producer = Producer::Create(cfg);
+    ASSERT_TRUE(producer.ok());
+    for (int p = 0; p < cfg.partitions; ++p)
+      ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, "x", "not a framed command", {}, p).ok());
+    auto f = (*producer)->Flush(10000);
+    ASSERT_TRUE(f.ok() && f->empty());
+  }
+  Load load = MakeLoad(1, 2, 1, 0, "rp-");
+  load.commands.resize(2);  // the import and one accept
+  load.expected_events = 1 + 2 + 2 + 1;
+  EngineProcess engine(cfg.bootstrap, dir + "/engine");
+  engine.Start();
+  auto imported = SubmitViaKafka(cfg, load.commands[0], 60000);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  EXPECT_NE(ReadFile(dir + "/engine.log").find("undecodable=" + std::to_string(cfg.partitions)), std::string::npos)
+      << ReadFile(dir + "/engine.log");
+
+  // Simulate a crash between the RocksDB commit and the produce: decide the
+  // next command straight into the partition's store, leaving produced.end.
+  int decided = 0;
+  for (int p = 0; p < cfg.partitions; ++p) {
+    EngineOptions eo;
+    eo.data_dir = dir + "/engine/partition-" + std::to_string(p);
+    eo.create_if_missing = false;
+    eo.rejected_stream = "!rejected/" + std::to_string(p);
+    auto e = Engine::Open(eo);
+    if (!e.ok() || !(*e)->Plan("plan-0").ok()) continue;
+    auto out = (*e)->SubmitBatch({load.commands[1]});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].status.ok()) << out[0].status.ToString();
+    ++decided;
+  }
+  ASSERT_EQ(decided, 1);
+  engine.Start();
+  // The restarted engine produces the committed event; the command itself never
+  // went through Kafka.
+  EventsReader reader(cfg);
+  AwaitAll(reader, load, 60);
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  reader.CatchUp();
+  ExpectExactlyOnce(reader.census, load);
+  EXPECT_NE(ReadFile(dir + "/engine.log").find("reproduced=1 "), std::string::npos) << ReadFile(dir + "/engine.log");
+  std::filesystem::remove_all(dir);
+}
+
 class KafkaEngineFaultTest : public KafkaEngineTest {
  protected:
   DevBrokerOptions BrokerOptions() const override {
@@ -412,13 +474,7 @@ TEST_F(KafkaEngineScaleOutTest, TheSurvivorOfTwoEnginesFinishesEveryPartition) {
   reader.CatchUp();
   EXPECT_EQ(partitions_of(dir + "/b"), 8);
   // The survivor rebuilt the partitions it took over from duban.events.
-  std::string log;
-  if (FILE* f = std::fopen((dir + "/b.log").c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) log.append(buf, n);
-    std::fclose(f);
-  }
+  const std::string log = ReadFile(dir + "/b.log");
   auto at = log.rfind("restored=");
   ASSERT_NE(at, std::string::npos) << log;
   EXPECT_GT(std::atoll(log.c_str() + at + 9), 0) << log.substr(at);
