@@ -8,18 +8,24 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli_common.h"
 #include "cli_registry.h"
+#include "plan_commands.h"
 #include "duban/coding.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/kafka/kafka_engine.h"
+#include "duban/plan_import/plan_parser.h"
+#include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -36,7 +42,7 @@ struct KafkaArgs {
   int session_timeout_ms = 6000;
   bool follow = false;
   // submit-kafka
-  std::string plan, unit, text, command_id, kind = "accept", at;
+  std::string plan, unit, text, command_id, kind = "accept", at, file;
   int task = 0, percent = 0, timeout_ms = 30000;
   // decode
   bool raw = false;
@@ -100,7 +106,50 @@ int RunProject(const KafkaArgs& a, Globals& g) {
   return kExitOk;
 }
 
+// The ImportPlan command for a plan file, as `duban plan import` builds it
+// (embedded unit directory chosen from the text; unknown units accepted).
+std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "duban submit-kafka: cannot read %s\n", a.file.c_str());
+    g.exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string bytes = ss.str();
+  plan_import::UnitDirectory dir;
+  if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) dir = *chosen;
+  const plan_import::ParsedPlan parsed = plan_import::ParsePlan(bytes, dir, plan_import::ParseOptions{});
+  ImportRequest req;
+  req.plan_id = a.plan.empty() ? PlanIdFromPath(a.file) : a.plan;
+  req.source_bytes = bytes;
+  req.accept_unknown_units = true;
+  auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", a.at, BuildImportPlan(parsed, req));
+  if (cmd && a.command_id.empty())
+    cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(bytes).substr(0, 16);
+  else if (cmd)
+    cmd->command_id = a.command_id;
+  return cmd;
+}
+
 int RunSubmit(const KafkaArgs& a, Globals& g) {
+  std::optional<schemas::Command> cmd;
+  if (a.kind == "import") {
+    cmd = ImportCommand(a, g);
+    if (!cmd) return g.exit_code ? g.exit_code : kExitUsage;
+    auto out = kafka::SubmitViaKafka(ConfigOf(a), *cmd, a.timeout_ms);
+    if (!out.ok()) {
+      Fail(g, out.status());
+      return g.exit_code;
+    }
+    PrintOutcome(g, *out);
+    return g.exit_code;
+  }
+  if (a.plan.empty() || a.unit.empty() || a.task <= 0) {
+    std::fprintf(stderr, "duban submit-kafka: --plan, --task and --unit are required for --kind %s\n", a.kind.c_str());
+    return kExitUsage;
+  }
   schemas::CommandBody body;
   if (a.kind == "accept") body = schemas::Accept{a.task, a.unit};
   else if (a.kind == "progress") body = schemas::ReportProgress{a.task, a.unit, a.percent, a.text, "", "", ""};
@@ -112,7 +161,7 @@ int RunSubmit(const KafkaArgs& a, Globals& g) {
     return kExitUsage;
   }
   const bool unit_acts = a.kind == "accept" || a.kind == "progress" || a.kind == "submit";
-  auto cmd = MakeCommand(g, a.plan, unit_acts ? schemas::Role::kUnit : schemas::Role::kSupervisor,
+  cmd = MakeCommand(g, a.plan, unit_acts ? schemas::Role::kUnit : schemas::Role::kSupervisor,
                          unit_acts ? a.unit : "office", a.command_id, a.at, std::move(body));
   if (!cmd) return g.exit_code ? g.exit_code : kExitUsage;
   auto out = kafka::SubmitViaKafka(ConfigOf(a), *cmd, a.timeout_ms);
@@ -218,10 +267,11 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
       "submit-kafka", "send one command through duban.commands and wait for its events (exit 1 when "
                       "rejected, Unavailable on timeout)");
   common(submit);
-  submit->add_option("--kind", a->kind, "accept | progress | submit | approve | reject");
-  submit->add_option("--plan", a->plan, "plan id")->required();
-  submit->add_option("--task", a->task, "task number")->required();
-  submit->add_option("--unit", a->unit, "unit")->required();
+  submit->add_option("--kind", a->kind, "import | accept | progress | submit | approve | reject");
+  submit->add_option("--file", a->file, "plan file (import)");
+  submit->add_option("--plan", a->plan, "plan id (import: default from the file name)");
+  submit->add_option("--task", a->task, "task number");
+  submit->add_option("--unit", a->unit, "unit");
   submit->add_option("--percent", a->percent, "progress percent (progress)");
   submit->add_option("--text", a->text, "text, comment or reason");
   submit->add_option("--id", a->command_id, "command id (default: new)");
