@@ -275,6 +275,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
   eo.kafka.client_id = "duban-bench-engine";
   eo.data_dir = dir;
   eo.group = "bench-engine";
+  eo.max_batch = 20000;
   auto engine = kafka::KafkaEngine::Create(eo);
   if (!engine.ok()) {
     std::fprintf(stderr, "e2e: %s\n", engine.status().ToString().c_str());
