@@ -8,12 +8,19 @@
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include "duban/consumers/reminders.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
+
+// Sets `out` from node[key] unless the flag was given on the command line.
+template <typename T>
+void FromYaml(const CLI::App& app, const char* flag, const YAML::Node& node, const char* key, T& out) {
+  if (app.count(flag) == 0 && node && node[key]) out = node[key].as<T>();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -24,8 +31,11 @@ int main(int argc, char** argv) {
   int webhook_timeout_ms = 10000;
   bool exit_when_idle = false;
   int idle_poll_ms = 3000;
-  app.add_option("--bootstrap", o.kafka.bootstrap, "Kafka bootstrap servers host:port[,...]")->required();
-  app.add_option("--data", o.data_dir, "directory for delivered.log and directory.log")->required();
+  std::string config;
+  app.add_option("--config", config,
+                 "YAML file as ops/kafka/duban.kafka.example.yaml (kafka: and reminders: blocks); flags override it");
+  app.add_option("--bootstrap", o.kafka.bootstrap, "Kafka bootstrap servers host:port[,...] (required here or in --config)");
+  app.add_option("--data", o.data_dir, "directory for delivered.log and directory.log (required here or in --config)");
   app.add_option("--webhook", webhook, "POST each notification as JSON to this URL");
   app.add_option("--outbox", outbox, "append each notification as one JSON line to this file");
   app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
@@ -46,6 +56,33 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (!config.empty()) {
+    try {
+      YAML::Node root = YAML::LoadFile(config);
+      YAML::Node k = root["kafka"], r = root["reminders"];
+      FromYaml(app, "--bootstrap", k, "bootstrap", o.kafka.bootstrap);
+      FromYaml(app, "--topic", k, "events_topic", o.kafka.events_topic);
+      FromYaml(app, "--session-timeout-ms", k, "session_timeout_ms", o.kafka.session_timeout_ms);
+      if (k && k["extra"] && k["extra"].IsMap())
+        for (const auto& kv : k["extra"]) o.kafka.extra[kv.first.as<std::string>()] = kv.second.as<std::string>();
+      FromYaml(app, "--group", r, "group_id", o.group);
+      FromYaml(app, "--dlq-topic", r, "dead_letter_topic", o.dlq_topic);
+      FromYaml(app, "--webhook", r, "webhook_url", webhook);
+      FromYaml(app, "--outbox", r, "outbox", outbox);
+      FromYaml(app, "--data", r, "state_dir", o.data_dir);
+      FromYaml(app, "--office", r, "office", o.render.office);
+      FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
+      FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
+      FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
+    } catch (const YAML::Exception& e) {
+      std::cerr << "duban-reminders: " << config << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (o.kafka.bootstrap.empty() || o.data_dir.empty()) {
+    std::cerr << "duban-reminders: --bootstrap and --data are required (flags or --config)\n";
+    return 2;
   }
   if (webhook.empty() && outbox.empty()) {
     std::cerr << "duban-reminders: give --webhook URL and/or --outbox FILE\n";
