@@ -258,9 +258,16 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
   if (!next.empty()) {
     std::vector<kafka::TopicPartition> offsets;
     for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off});
+    // A failed commit (e.g. a rebalance in progress) is not fatal: the
+    // records are read again and their notifications skipped as delivered.
     Status s = m.consumer->Commit(offsets);
-    if (!s.ok()) return s;
-    ++m.stats.commits;
+    if (s.ok()) {
+      ++m.stats.commits;
+    } else {
+      ++m.stats.commit_failures;
+      spdlog::warn("reminders: commit failed (records will be re-read, deliveries deduped): {}",
+                   s.ToString());
+    }
   }
   return polled->size();
 }
@@ -295,7 +302,7 @@ std::string Reminders::FormatStats(const RemindersStats& s) {
          " notifications=" + std::to_string(s.notifications) + " delivered=" + std::to_string(s.delivered) +
          " duplicates_skipped=" + std::to_string(s.duplicates) + " failed_attempts=" + std::to_string(s.retries) +
          " dead_lettered=" + std::to_string(s.dead_lettered) + " poison=" + std::to_string(s.poison) +
-         " commits=" + std::to_string(s.commits);
+         " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures);
 }
 
 }  // namespace duban::consumers

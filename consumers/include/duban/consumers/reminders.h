@@ -15,7 +15,9 @@
 //      the dead-letter topic with headers duban-dlq-reason, duban-dlq-attempts,
 //      duban-dlq-source (topic/partition/offset), duban-dlq-notifications,
 //      and is counted and logged; it is never dropped silently;
-//   5. only then are the batch's offsets committed to the group.
+//   5. only then are the batch's offsets committed to the group (a failed
+//      commit is logged and counted, not fatal: the records come again and
+//      their notifications are skipped as delivered).
 // If the dead-letter produce itself fails, Step returns the error without
 // committing: the batch is read again after a restart.
 //
@@ -77,6 +79,7 @@ struct RemindersStats {
   uint64_t dead_lettered = 0;    // events sent to the DLQ after failed delivery
   uint64_t poison = 0;           // records sent to the DLQ as undecodable
   uint64_t commits = 0;
+  uint64_t commit_failures = 0;  // retried implicitly: the records are re-read
 };
 
 class Reminders {
