@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -80,8 +81,10 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
     if (r.a.overdue) flags += "overdue ";
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension;
-    std::printf("%-16s %5d  %s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task,
-                Cut(r.a.unit, 12).c_str(), schemas::AssignmentRoleName(r.a.role),
+    const std::string unit = Cut(r.a.unit, 12);
+    const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
+    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task, unit.c_str(), pad, "",
+                schemas::AssignmentRoleName(r.a.role),
                 core::StatusName(r.a.status), r.a.percent, r.a.due_on.empty() ? "-" : r.a.due_on.c_str(),
                 flags.c_str());
   }

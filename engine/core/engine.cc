@@ -370,7 +370,17 @@ struct Engine::Impl {
                        rocksdb::ColumnFamilyHandle** handles) {
     rocksdb::Options options = DbOptions(o);
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (int i = 0; i < kCfCount; ++i) descs.emplace_back(kCfNames[i], CfOptions(o, i));
+    std::vector<int> ids;  // which of kCfNames each descriptor is
+    std::vector<std::string> existing;
+    const bool listed = rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok();
+    for (int i = 0; i < kCfCount; ++i) {
+      // A read-only open cannot create the column families a newer version
+      // added (e.g. snapshots); it opens without them.
+      if (o.read_only && listed && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
+        continue;
+      descs.emplace_back(kCfNames[i], CfOptions(o, i));
+      ids.push_back(i);
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> hs;
     rocksdb::Status s = o.read_only
                             ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
@@ -385,7 +395,7 @@ struct Engine::Impl {
         return Status::NotFound("no duban data in " + dir + " (run a command that writes first, e.g. `duban plan import`)");
       return FromRocks(s, "cannot open the store in " + dir);
     }
-    for (size_t i = 0; i < hs.size(); ++i) handles[i] = hs[i];
+    for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
     return Status::Ok();
   }
 
@@ -460,7 +470,7 @@ struct Engine::Impl {
     PlanState s;
     s.id = plan_id;
     uint64_t after = 0;  // log position the snapshot covers
-    if (!until) {
+    if (!until && cf[kSnapshots]) {
       std::string v;
       rocksdb::Status st = db->Get(rocksdb::ReadOptions(), cf[kSnapshots], plan_id, &v);
       if (st.ok()) {
