@@ -279,7 +279,7 @@ TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice
       auto n = r->Step(200);
       if (!n.ok()) crashed = n.status();
       return !n.ok();
-    }));
+    })) << "before the crash: " << Reminders::FormatStats(r->stats());
     EXPECT_NE(crashed.ToString().find("simulated crash"), std::string::npos) << crashed.ToString();
     EXPECT_GE(receiver.accepted().size(), 1u);
     EXPECT_LT(receiver.accepted().size(), 6u);
@@ -288,7 +288,8 @@ TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice
   {
     auto r = Start(o, receiver.url(), outbox);
     ASSERT_TRUE(r);
-    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 6; }));
+    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 6; }))
+        << "after restart: " << Reminders::FormatStats(r->stats()) << " accepted=" << receiver.accepted().size();
     ASSERT_TRUE(r->Close().ok());
     // At least record 10 was read again; its notification (webhook and outbox) was skipped.
     EXPECT_GE(r->stats().duplicates, 2u);
@@ -299,7 +300,8 @@ TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice
     Append({MakeEvent("plan-b", 200, schemas::DeadlineMissed{1, "市财政局", "2021-12-31"})});
     auto r = Start(o, receiver.url(), outbox);
     ASSERT_TRUE(r);
-    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 7; }));
+    ASSERT_TRUE(StepUntil(*r, [&] { return receiver.accepted().size() == 7; }))
+        << "clean restart: " << Reminders::FormatStats(r->stats()) << " accepted=" << receiver.accepted().size();
     ASSERT_TRUE(r->Close().ok());
     EXPECT_EQ(r->stats().records, 1u);
     EXPECT_EQ(r->stats().delivered, 2u);
