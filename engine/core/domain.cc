@@ -412,6 +412,18 @@ class Decider {
   const Command& c_;
 };
 
+// A fresh assignment (created, or moved to another unit), replacing any earlier one of that unit.
+AssignmentState& NewAssignment(PlanState& s, int32_t task, const std::string& unit, AssignmentRole role,
+                               const std::string& due_on, Instant at) {
+  AssignmentState a;
+  a.task = task;
+  a.unit = unit;
+  a.role = role;
+  a.due_on = due_on;
+  a.due_set_at = at;
+  return s.assignments[{task, unit}] = std::move(a);
+}
+
 AssignmentState* Find(PlanState& s, int32_t task, const std::string& unit) {
   auto it = s.assignments.find({task, unit});
   return it == s.assignments.end() ? nullptr : &it->second;
@@ -501,16 +513,7 @@ void Evolve(PlanState& s, const Event& e) {
             t.completed = true;
             t.updated_at = at;
           },
-          [&](const AssignmentCreated& b) {
-            AssignmentState a;
-            a.task = b.task;
-            a.unit = b.unit;
-            a.role = b.role;
-            a.due_on = b.due_on;
-            a.due_set_at = at;
-            s.assignments[{b.task, b.unit}] = a;
-            touch(Find(s, b.task, b.unit));
-          },
+          [&](const AssignmentCreated& b) { touch(&NewAssignment(s, b.task, b.unit, b.role, b.due_on, at)); },
           [&](const AssignmentAccepted& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) a->status = AssignmentStatus::kAccepted;
           },
@@ -527,14 +530,7 @@ void Evolve(PlanState& s, const Event& e) {
               from->status = AssignmentStatus::kCancelled;
               from->last_reason = b.reason;
             }
-            AssignmentState a;
-            a.task = b.task;
-            a.unit = b.to_unit;
-            a.role = moved.role;
-            a.due_on = moved.due_on;
-            a.due_set_at = at;
-            s.assignments[{b.task, b.to_unit}] = a;
-            touch(Find(s, b.task, b.to_unit));
+            touch(&NewAssignment(s, b.task, b.to_unit, moved.role, moved.due_on, at));
           },
           [&](const ProgressReported& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) {
