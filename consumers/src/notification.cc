@@ -1,4 +1,5 @@
 // Rendering of reminder notifications (see notification.h). Pure: no I/O.
+#include "duban/utf8.h"
 #include "duban/consumers/notification.h"
 
 #include <nlohmann/json.hpp>
@@ -20,23 +21,14 @@ const char* RecipientKindName(RecipientKind k) {
 }
 
 std::string TruncateUtf8(const std::string& s, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (chars == max_chars) {
-        std::string cut = s.substr(0, i);
-        // A text that already ends in an ellipsis (plan titles are often
-        // summaries) keeps one, not two.
-        static const std::string kEllipsis = "…";
-        if (cut.size() >= kEllipsis.size() &&
-            cut.compare(cut.size() - kEllipsis.size(), kEllipsis.size(), kEllipsis) == 0)
-          cut.resize(cut.size() - kEllipsis.size());
-        return cut + kEllipsis;
-      }
-      ++chars;
-    }
-  }
-  return s;
+  std::string cut = utf8::Prefix(s, max_chars);
+  if (cut.size() == s.size()) return s;
+  // A text that already ends in an ellipsis (plan titles are often
+  // summaries) keeps one, not two.
+  static const std::string kEllipsis = "…";
+  if (cut.size() >= kEllipsis.size() && cut.compare(cut.size() - kEllipsis.size(), kEllipsis.size(), kEllipsis) == 0)
+    cut.resize(cut.size() - kEllipsis.size());
+  return cut + kEllipsis;
 }
 
 bool TaskDirectory::Apply(const Event& e) {
