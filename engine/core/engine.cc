@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <unistd.h>
 
 #include "duban/coding.h"
@@ -146,6 +148,9 @@ class Projector {
     dirty_streams_.insert(e.stream);
   }
 
+  // A timer consumed by this batch (it fired): deleted at Flush.
+  void Drop(std::string key) { dropped_.insert(std::move(key)); }
+
   // Commands index: ids map to the contiguous run of their events.
   void Command(const std::string& command_id, uint64_t first_pos, uint32_t count,
                rocksdb::WriteBatch& wb) {
@@ -171,24 +176,31 @@ class Projector {
         }
       }
       if (!orig || !TimerFieldsEqual(*orig, now) || dirty.cycle_sig != CycleSig(s, task, unit)) {
-        std::set<std::string> fresh;
+        // Armed before the batch (see Remember).
+        std::vector<std::string>& old = dirty.old_timer_keys;
+        std::sort(old.begin(), old.end());
+        // Only the difference is written: a timer armed before and still
+        // wanted stays as it is (a tick's cost is then the timers that fired,
+        // not every timer of the assignments they touched).
+        std::vector<std::string> fresh;
         for (const auto& t : policy_.TimersFor(s, now)) {
           std::string k = rk::Timer(t.fire_at, plan, t.body);
-          wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
-          fresh.insert(std::move(k));
+          // A fired timer the policy still wants (it was stale: its firing
+          // changed nothing) stays armed, as a rebuild would arm it.
+          dropped_.erase(k);
+          if (!std::binary_search(old.begin(), old.end(), k)) wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
+          fresh.push_back(std::move(k));
         }
-        if (orig) {
-          // Old keys: taken before the batch when review-cycle requests were
-          // involved (they depend on cycle state, which has moved on since);
-          // otherwise the assignment's old fields determine them.
-          std::vector<std::string> old = dirty.old_timer_keys;
-          if (!dirty.have_old_keys)
-            for (const auto& t : policy_.TimersFor(s, *orig)) old.push_back(rk::Timer(t.fire_at, plan, t.body));
-          for (const auto& k : old)
-            if (!fresh.count(k)) wb.Delete(cf_[kTimers], k);
-        }
+        std::sort(fresh.begin(), fresh.end());
+        for (const auto& k : old)
+          if (!std::binary_search(fresh.begin(), fresh.end(), k)) {
+            wb.Delete(cf_[kTimers], k);
+            dropped_.erase(k);  // deleted once is enough
+          }
       }
     }
+    for (const auto& k : dropped_) wb.Delete(cf_[kTimers], k);
+    dropped_.clear();
     for (const auto& [plan, task] : dirty_tasks_) {
       const PlanState& s = states.at(plan);
       auto it = s.tasks.find(task);
@@ -211,7 +223,6 @@ class Projector {
   struct Dirty {
     std::optional<AssignmentState> orig;  // the state from before the batch
     std::string cycle_sig;                // CycleSig from before the batch
-    bool have_old_keys = false;
     std::vector<std::string> old_timer_keys;
   };
 
@@ -240,8 +251,10 @@ class Projector {
     Dirty d;
     if (a) d.orig = *a;
     d.cycle_sig = CycleSig(s, task, unit);
-    if (a && !d.cycle_sig.empty()) {
-      d.have_old_keys = true;
+    // The armed keys, taken now: timers also depend on plan state outside the
+    // assignment (review cycles), which later events of the batch may change,
+    // and only keys known to be armed may be left unwritten at Flush.
+    if (a) {
       for (const auto& t : policy_.TimersFor(s, *a)) d.old_timer_keys.push_back(rk::Timer(t.fire_at, s.id, t.body));
     }
     dirty_assignments_.emplace(std::move(key), std::move(d));
@@ -253,6 +266,7 @@ class Projector {
   std::set<std::pair<std::string, int32_t>> dirty_tasks_;
   std::set<std::string> dirty_plan_rows_;
   std::set<std::string> dirty_streams_;
+  std::unordered_set<std::string> dropped_;
 };
 
 Status CheckName(const std::string& s, const char* what) {
@@ -552,7 +566,7 @@ struct Engine::Impl {
   // Decides and commits a group of commands in one WriteBatch.
   std::vector<Outcome> Commit(const std::vector<Command>& commands,
                               const std::vector<std::string>& timer_keys_to_drop = {},
-                              const Engine::MetaWrites& meta_writes = {}) {
+                              const Engine::MetaWrites& meta_writes = {}, bool timer_commands = false) {
     std::vector<Outcome> outcomes(commands.size());
     if (opts.read_only) {
       for (size_t i = 0; i < commands.size(); ++i) {
@@ -563,7 +577,9 @@ struct Engine::Impl {
     }
     rocksdb::WriteBatch wb;
     Projector proj(*policy, cf);
-    std::map<std::string, size_t> in_batch;  // command id -> index of its first outcome
+    // command id -> index of its first outcome; views into `commands`, which outlive it
+    std::unordered_map<std::string_view, size_t> in_batch;
+    in_batch.reserve(commands.size());
     std::set<std::string> touched_plans;
     std::map<std::string, uint64_t> last_pos;  // per plan, its last event in this batch
     const uint64_t start_pos = next_pos;
@@ -589,8 +605,10 @@ struct Engine::Impl {
 
     // Which ids were seen before: one MultiGet for the batch (bloom filters
     // answer most of them) instead of a lookup per command.
+    // Timer commands skip it: each id is derived from a timer key that this
+    // same batch deletes, so an arming fires once by construction.
     std::set<std::string> seen_before;
-    {
+    if (!timer_commands) {
       std::vector<rocksdb::Slice> ids;
       for (const auto& c : commands)
         if (!c.command_id.empty()) ids.emplace_back(c.command_id);
@@ -620,7 +638,8 @@ struct Engine::Impl {
           continue;
         }
       }
-      if (Status shape = CheckCommandShape(c); !shape.ok()) {
+      // Timer commands are built here from keys whose names were checked when armed.
+      if (Status shape = timer_commands ? Status::Ok() : CheckCommandShape(c); !shape.ok()) {
         if (c.command_id.empty() || CheckName(c.command_id, "").code() != Status::Code::kOk) {
           o.status = shape;  // no usable id to file the rejection under
           continue;
@@ -661,7 +680,7 @@ struct Engine::Impl {
         last_pos[c.plan_id] = pos - 1;
       }
     }
-    for (const auto& k : timer_keys_to_drop) wb.Delete(cf[kTimers], k);
+    for (const auto& k : timer_keys_to_drop) proj.Drop(k);
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, rejected_dirty, wb);
     for (const auto& [k, v] : meta_writes) wb.Put(cf[kMeta], k, v);
     std::map<std::string, uint64_t> snapshots_written;
@@ -673,7 +692,9 @@ struct Engine::Impl {
       }
     }
     if (wb.Count() == 0) return outcomes;
+    const auto w0 = std::chrono::steady_clock::now();
     rocksdb::Status s = db->Write(WriteOpts(), &wb);
+    stats.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     stats.keys += wb.Count();
     stats.bytes += wb.GetDataSize();
     if (write_observer && s.ok()) write_observer(wb.Data());
@@ -925,6 +946,7 @@ Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit)
 }
 
 Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_id) {
+  if (Status st = CheckName(actor_id, "the clock's actor id"); !st.ok()) return st;
   std::vector<Outcome> all;
   // Firing changes state, which re-arms later steps (possibly also due): loop until quiet.
   for (int round = 0; round < 64; ++round) {
@@ -935,13 +957,9 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     std::vector<std::string> keys;
     for (auto& t : *due) {
       Command c;
-      static const char* kHex = "0123456789abcdef";
-      std::string id = "timer:";
-      for (unsigned char ch : t.key) {
-        id.push_back(kHex[ch >> 4]);
-        id.push_back(kHex[ch & 15]);
-      }
-      c.command_id = std::move(id);  // unique per arming: the key holds armed_at
+      // Unique per arming (the key holds armed_at); 128 bits of its hash keep
+      // the id, the commands row and both event hashes short.
+      c.command_id = "timer:" + schemas::Sha256Hex(t.key).substr(0, 32);
       c.plan_id = t.plan_id;
       c.actor = schemas::Actor{actor_id, schemas::Role::kSystem, "clock"};
       c.issued_at = t.due;
@@ -951,7 +969,7 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     }
     // A timer whose firing changes nothing is stale (its state moved on
     // without re-arming, e.g. a policy change); drop it so it cannot loop.
-    auto outcomes = impl_->Commit(commands, keys);
+    auto outcomes = impl_->Commit(commands, keys, {}, /*timer_commands=*/true);
     bool progressed = false;
     for (auto& o : outcomes) {
       if (!o.status.ok() && o.status.code() != Status::Code::kRejected) return o.status;

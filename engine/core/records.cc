@@ -99,6 +99,7 @@ std::string History(std::string_view plan, int32_t task, uint64_t pos) {
 }
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t) {
   std::string k;
+  k.reserve(8 + plan.size() + 5 + t.unit.size() + t.kind.size() + t.cycle_id.size() + 16);
   PutOrderedI64(&k, due);
   k.append(Assignment(plan, t.task, t.unit));
   k.push_back('\0');

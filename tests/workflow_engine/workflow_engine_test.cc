@@ -173,6 +173,33 @@ TEST_F(WorkflowEngineTest, AUnitOnTimeGetsRemindersOnlyAndNoEscalation) {
   EXPECT_EQ(A(1, kFinance).escalation_level, 0);
 }
 
+// A tick's cost follows the timers that fired: a reminder writes its event,
+// its history and command rows, the assignment row, the stream head and the
+// deletion of the fired timer, and leaves the assignment's other armed timers
+// untouched (they are still wanted), so the index holds exactly what it did
+// minus the fired key.
+TEST_F(WorkflowEngineTest, AReminderTickWritesOnlyWhatChangedAndKeepsTheOtherTimersArmed) {
+  GivenPlan();
+  auto before = PendingOf(1, kFinance);
+  ASSERT_EQ(before.size(), 4u);  // reminders 10/3/1 and missed
+  const auto w0 = engine->write_stats();
+  auto fired = engine->Tick(StartOfDay(*Date::Parse("2021-09-16")));
+  ASSERT_TRUE(fired.ok()) << fired.status().ToString();
+  const auto w1 = engine->write_stats();
+  size_t events = 0;
+  for (const auto& o : *fired) events += o.events.size();
+  ASSERT_EQ(events, 2u);  // the 10-day reminders of 财政 and 教育
+  // Per reminder: log, history, command row, assignment row, timer delete;
+  // plus one stream head for the plan.
+  EXPECT_EQ(w1.keys - w0.keys, 2u * 5 + 1);
+  auto after = PendingOf(1, kFinance);
+  ASSERT_EQ(after.size(), 3u);
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].key, before[i + 1].key);
+  auto report = engine->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems[0]);
+}
+
 TEST_F(WorkflowEngineTest, ALateUnitClimbsEachLadderStepOnItsWorkingDayAcrossTheNationalDayHoliday) {
   GivenPlan();
   auto fired = For(TickDays("2021-09-01", "2021-12-31"), 1, kEducation);

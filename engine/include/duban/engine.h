@@ -153,6 +153,7 @@ class Engine {
   struct WriteStats {
     uint64_t keys = 0;
     uint64_t bytes = 0;
+    double write_seconds = 0;  // inside rocksdb::DB::Write of live commits (not rebuilds)
   };
   WriteStats write_stats() const;
   // Benchmark aid: when set, every committed WriteBatch's serialized form is
