@@ -176,8 +176,14 @@ class Projector {
         }
       }
       if (!orig || !TimerFieldsEqual(*orig, now) || dirty.cycle_sig != CycleSig(s, task, unit)) {
-        // Armed before the batch (see Remember).
+        // Armed before the batch. Without keys taken at Remember no cycle had
+        // asked this assignment then, so its old timers are the ones of its old
+        // fields that belong to no cycle (a cycle started in this batch must not
+        // pass for armed already: its keys would never be written).
         std::vector<std::string>& old = dirty.old_timer_keys;
+        if (orig && !dirty.have_old_keys)
+          for (const auto& t : policy_.TimersFor(s, *orig))
+            if (t.body.cycle_id.empty()) old.push_back(rk::Timer(t.fire_at, plan, t.body));
         std::sort(old.begin(), old.end());
         // Only the difference is written: a timer armed before and still
         // wanted stays as it is (a tick's cost is then the timers that fired,
@@ -223,6 +229,7 @@ class Projector {
   struct Dirty {
     std::optional<AssignmentState> orig;  // the state from before the batch
     std::string cycle_sig;                // CycleSig from before the batch
+    bool have_old_keys = false;
     std::vector<std::string> old_timer_keys;
   };
 
@@ -251,10 +258,11 @@ class Projector {
     Dirty d;
     if (a) d.orig = *a;
     d.cycle_sig = CycleSig(s, task, unit);
-    // The armed keys, taken now: timers also depend on plan state outside the
-    // assignment (review cycles), which later events of the batch may change,
-    // and only keys known to be armed may be left unwritten at Flush.
-    if (a) {
+    // A report asked by a review cycle arms timers that depend on cycle state,
+    // which later events of the batch may change: take those keys now. (With
+    // no cycle asking, Flush derives the old keys from the old fields.)
+    if (a && !d.cycle_sig.empty()) {
+      d.have_old_keys = true;
       for (const auto& t : policy_.TimersFor(s, *a)) d.old_timer_keys.push_back(rk::Timer(t.fire_at, s.id, t.body));
     }
     dirty_assignments_.emplace(std::move(key), std::move(d));
