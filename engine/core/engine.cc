@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <unistd.h>
@@ -148,8 +149,13 @@ class Projector {
     dirty_streams_.insert(e.stream);
   }
 
+  void SortDrops() {
+    if (!std::is_sorted(dropped_.begin(), dropped_.end()))
+      std::sort(dropped_.begin(), dropped_.end());
+  }
   // A timer consumed by this batch (it fired): deleted at Flush.
-  void Drop(std::string key) { dropped_.insert(std::move(key)); }
+  // The views must outlive Flush (they are the caller's due-timer keys).
+  void Drop(std::string_view key) { dropped_.emplace_back(key, false); }
 
   // Commands index: ids map to the contiguous run of their events.
   void Command(const std::string& command_id, uint64_t first_pos, uint32_t count,
@@ -193,7 +199,7 @@ class Projector {
           std::string k = rk::Timer(t.fire_at, plan, t.body);
           // A fired timer the policy still wants (it was stale: its firing
           // changed nothing) stays armed, as a rebuild would arm it.
-          dropped_.erase(k);
+          Undrop(k);
           if (!std::binary_search(old.begin(), old.end(), k)) wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
           fresh.push_back(std::move(k));
         }
@@ -201,11 +207,12 @@ class Projector {
         for (const auto& k : old)
           if (!std::binary_search(fresh.begin(), fresh.end(), k)) {
             wb.Delete(cf_[kTimers], k);
-            dropped_.erase(k);  // deleted once is enough
+            Undrop(k);  // deleted once is enough
           }
       }
     }
-    for (const auto& k : dropped_) wb.Delete(cf_[kTimers], k);
+    for (const auto& [k, done] : dropped_)
+      if (!done) wb.Delete(cf_[kTimers], k);
     dropped_.clear();
     for (const auto& [plan, task] : dirty_tasks_) {
       const PlanState& s = states.at(plan);
@@ -274,7 +281,14 @@ class Projector {
   std::set<std::pair<std::string, int32_t>> dirty_tasks_;
   std::set<std::string> dirty_plan_rows_;
   std::set<std::string> dirty_streams_;
-  std::unordered_set<std::string> dropped_;
+  // Fired timers, sorted by key (a tick drops them in key order), each with
+  // whether Flush already deleted or kept it.
+  std::vector<std::pair<std::string_view, bool>> dropped_;
+  void Undrop(std::string_view k) {
+    auto it = std::lower_bound(dropped_.begin(), dropped_.end(), k,
+                               [](const auto& d, std::string_view key) { return d.first < key; });
+    if (it != dropped_.end() && it->first == k) it->second = true;
+  }
 };
 
 Status CheckName(const std::string& s, const char* what) {
@@ -583,11 +597,13 @@ struct Engine::Impl {
       }
       return outcomes;
     }
-    rocksdb::WriteBatch wb;
+    // Reserved: growing a multi-megabyte batch by doubling is a visible cost.
+    rocksdb::WriteBatch wb(commands.size() * 640);
     Projector proj(*policy, cf);
-    // command id -> index of its first outcome; views into `commands`, which outlive it
+    // command id -> index of its first outcome; views into `commands`, which
+    // outlive it. Timer ids are distinct by construction (distinct keys).
     std::unordered_map<std::string_view, size_t> in_batch;
-    in_batch.reserve(commands.size());
+    if (!timer_commands) in_batch.reserve(commands.size());
     std::set<std::string> touched_plans;
     std::map<std::string, uint64_t> last_pos;  // per plan, its last event in this batch
     const uint64_t start_pos = next_pos;
@@ -630,7 +646,7 @@ struct Engine::Impl {
       const Command& c = commands[i];
       Outcome& o = outcomes[i];
       o.command_id = c.command_id;
-      if (auto it = in_batch.find(c.command_id); it != in_batch.end()) {
+      if (auto it = timer_commands ? in_batch.end() : in_batch.find(c.command_id); it != in_batch.end()) {
         o = outcomes[it->second];
         o.duplicate = true;
         continue;
@@ -656,7 +672,7 @@ struct Engine::Impl {
         in_batch[c.command_id] = i;
         continue;
       }
-      in_batch[c.command_id] = i;
+      if (!timer_commands) in_batch[c.command_id] = i;
       auto state = State(c.plan_id);
       if (!state.ok()) {
         o.status = state.status();
@@ -689,6 +705,7 @@ struct Engine::Impl {
       }
     }
     for (const auto& k : timer_keys_to_drop) proj.Drop(k);
+    proj.SortDrops();
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, rejected_dirty, wb);
     for (const auto& [k, v] : meta_writes) wb.Put(cf[kMeta], k, v);
     std::map<std::string, uint64_t> snapshots_written;
@@ -1094,6 +1111,25 @@ Result<Outcome> Engine::OutcomeOf(const std::string& command_id) const {
 }
 
 uint64_t Engine::LogEnd() const { return impl_->next_pos; }
+
+bool Engine::WaitForBackgroundWork(double max_seconds) const {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(max_seconds);
+  const char* props[] = {"rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending",
+                         "rocksdb.num-running-flushes", "rocksdb.num-running-compactions"};
+  while (true) {
+    bool busy = false;
+    for (auto* h : impl_->cf) {
+      if (!h) continue;
+      for (const char* p : props) {
+        uint64_t v = 0;
+        if (impl_->db->GetIntProperty(h, p, &v) && v) busy = true;
+      }
+    }
+    if (!busy) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 Engine::WriteStats Engine::write_stats() const { return impl_->stats; }
 

@@ -156,6 +156,10 @@ class Engine {
     double write_seconds = 0;  // inside rocksdb::DB::Write of live commits (not rebuilds)
   };
   WriteStats write_stats() const;
+  // Benchmark aid: waits until RocksDB has no flush or compaction running or
+  // pending (at most max_seconds), so figures taken next are not sharing the
+  // machine with them. Returns false on timeout.
+  bool WaitForBackgroundWork(double max_seconds) const;
   // Benchmark aid: when set, every committed WriteBatch's serialized form is
   // passed here, so a raw loop can replay exactly the same writes.
   void set_write_observer(std::function<void(std::string_view batch)> observer);
