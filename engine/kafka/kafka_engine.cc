@@ -424,15 +424,73 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
       if (next[p] < h) return false;
     return true;
   };
+  // A command's events must land contiguously in the merged log: its commands
+  // row is the run of positions they took, as a rebuild computes it. A poll
+  // can end inside a command and the next one bring another partition's
+  // events first, so from the first command of a partition of which fewer
+  // events have arrived than its header announces, events wait for the rest
+  // (and the stored offset stays before them, so a restart reads them again).
+  struct Pending {
+    int64_t offset = 0;
+    int64_t announced = 1;  // events of its command (duban-cmd-n), 1 when absent
+    schemas::Event event;
+  };
+  std::map<int32_t, std::vector<Pending>> carry;
+  // kWait: hold from the first incomplete command (while polling).
+  // kStopping: hold only an incomplete tail; an incomplete command followed by
+  // a complete one was cut short for good (e.g. retention) and is applied.
+  enum class Hold { kWait, kStopping };
+  constexpr size_t kMaxWaiting = 200000;  // events per partition; then apply as is
+  auto apply = [&](int32_t p, std::vector<Pending>& list, Hold hold) -> Status {
+    size_t keep = list.size();  // events [keep, end) wait
+    {
+      // Counted over the whole list: an engine killed while producing leaves
+      // a command cut short, and produces it whole again after duplicates of
+      // what came before it.
+      std::map<std::string_view, std::pair<std::set<std::string_view>, int64_t>> seen;
+      for (const auto& pe : list) {
+        auto& [ids, announced] = seen[pe.event.command_id];
+        ids.insert(pe.event.event_id);
+        announced = std::max(announced, pe.announced);
+      }
+      auto complete = [&](size_t i) {
+        const auto& [ids, announced] = seen[list[i].event.command_id];
+        return static_cast<int64_t>(ids.size()) >= announced;
+      };
+      for (size_t i = 0; i < list.size(); ++i)
+        if (!complete(i)) {
+          keep = i;
+          break;
+        }
+      if (hold == Hold::kStopping)
+        for (size_t i = keep; i < list.size(); ++i)
+          if (complete(i)) keep = list.size();
+      if (list.size() - keep > kMaxWaiting) {
+        spdlog::warn("{}[{}]: command {} still incomplete after {} events; applying it as it is",
+                     cfg.events_topic, p, list[keep].event.command_id, kMaxWaiting);
+        keep = list.size();
+      }
+    }
+    std::vector<schemas::Event> events;
+    events.reserve(keep);
+    for (size_t i = 0; i < keep; ++i) events.push_back(std::move(list[i].event));
+    const int64_t offset = keep < list.size() ? list[keep].offset : next[p];
+    auto r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(offset)}});
+    if (!r.ok()) return r.status();
+    stats.appended += r->appended;
+    stats.duplicates += r->duplicates;
+    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keep));
+    return Status::Ok();
+  };
   while (!done()) {
     auto msgs = (*consumer)->Poll(200, 5000);
     if (!msgs.ok()) return msgs.status();
     if (msgs->empty()) continue;
-    // One AppendExternal per partition keeps each partition's order.
-    std::map<int32_t, std::vector<schemas::Event>> batches;
+    std::set<int32_t> polled;
     for (const auto& m : *msgs) {
       ++stats.records;
       next[m.partition] = std::max(next[m.partition], m.offset + 1);
+      polled.insert(m.partition);
       auto ev = DecodeEventRecord(m.value);
       if (!ev.ok()) {
         ++stats.undecodable;
@@ -440,15 +498,18 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
                      ev.status().ToString());
         continue;
       }
-      batches[m.partition].push_back(std::move(*ev));
+      carry[m.partition].push_back(
+          Pending{m.offset, std::max<int64_t>(1, ToI64(HeaderValue(m.headers, kHeaderCmdEvents), 1)), std::move(*ev)});
     }
-    for (auto& [p, events] : batches) {
-      auto r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(next[p])}});
-      if (!r.ok()) return r.status();
-      stats.appended += r->appended;
-      stats.duplicates += r->duplicates;
-    }
+    // One AppendExternal per partition keeps each partition's order.
+    for (int32_t p : polled)
+      if (Status st = apply(p, carry[p], Hold::kWait); !st.ok()) return st;
   }
+  // Stopping: an incomplete tail stays unapplied (the stored offset is before
+  // it, so the next run reads it again with what follows).
+  for (auto& [p, list] : carry)
+    if (!list.empty())
+      if (Status st = apply(p, list, Hold::kStopping); !st.ok()) return st;
   return stats;
 }
 

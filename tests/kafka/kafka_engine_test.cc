@@ -375,6 +375,70 @@ TEST_F(KafkaEngineTest, EventsCommittedButNeverProducedAreProducedOnRestartAndGa
   std::filesystem::remove_all(dir);
 }
 
+// The read model merges partitions into one log, where a command's events
+// must sit together (its commands row is the run of positions they took, as a
+// rebuild computes it). A command cut between two reads, with another
+// partition's events read meanwhile, waits for its rest instead of being
+// split around them.
+TEST_F(KafkaEngineTest, TheReadModelWaitsForTheRestOfACommandInsteadOfSplittingIt) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("cut");
+  Load load = MakeLoad(2, 1, 2, 0, "cut-");
+  std::vector<std::vector<schemas::Event>> events;  // per plan import: 4 events each
+  {
+    EngineOptions eo;
+    eo.data_dir = dir + "/decide";
+    auto e = Engine::Open(eo);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    for (int i = 0; i < 2; ++i) {
+      auto out = (*e)->Submit(load.commands[i]);
+      ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+      ASSERT_EQ(out.events.size(), 4u);
+      events.push_back(out.events);
+    }
+  }
+  auto producer = Producer::Create(cfg);
+  ASSERT_TRUE(producer.ok());
+  auto produce = [&](int plan, size_t from, size_t to, int32_t partition) {
+    for (size_t i = from; i < to; ++i) {
+      const auto& ev = events[plan][i];
+      Headers h{{kHeaderCmdEvents, "4"}};
+      ASSERT_TRUE((*producer)->Produce(cfg.events_topic, ev.stream, FrameRecord(schemas::EncodeEvent(ev)), h, partition).ok());
+    }
+    auto f = (*producer)->Flush(10000);
+    ASSERT_TRUE(f.ok() && f->empty());
+  };
+  produce(0, 0, 2, 0);  // plan-0's import, cut after two of its four events
+  produce(1, 0, 4, 1);  // plan-1's import, whole, on another partition
+
+  EngineOptions so;
+  so.data_dir = dir + "/read";
+  auto store = Engine::Open(so);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto first = ProjectEvents(cfg, **store, false);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->records, 6u);
+  EXPECT_EQ(first->appended, 4u);  // plan-1 only; plan-0's two events wait
+  EXPECT_FALSE((*store)->Plan("plan-0").ok());
+  auto offset = (*store)->GetMeta("events.offset.0");
+  ASSERT_TRUE(offset.ok() && offset->has_value());
+  EXPECT_EQ(**offset, "0");  // a restart reads them again
+
+  produce(0, 2, 4, 0);
+  auto second = ProjectEvents(cfg, **store, false);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->appended, 4u);
+  auto v = (*store)->Verify();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
+  EXPECT_EQ(v->events, 8u);
+  auto outcome = (*store)->OutcomeOf(load.commands[0].command_id);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->events.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(outcome->events[i].event_id, events[0][i].event_id);
+  std::filesystem::remove_all(dir);
+}
+
 class KafkaEngineFaultTest : public KafkaEngineTest {
  protected:
   DevBrokerOptions BrokerOptions() const override {
