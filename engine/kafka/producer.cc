@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -12,10 +14,54 @@
 
 namespace duban::kafka {
 
+struct DeliveryGroup::State {
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  int64_t enqueued = 0;   // guarded by mu
+  int64_t reported = 0;   // guarded by mu
+  int64_t max_offset = -1;
+  Status first_error;
+};
+
+DeliveryGroup::DeliveryGroup() : state_(std::make_shared<State>()) {}
+
+bool DeliveryGroup::Done() const {
+  std::lock_guard lock(state_->mu);
+  return state_->reported >= state_->enqueued;
+}
+
+bool DeliveryGroup::Wait(int timeout_ms) const {
+  std::unique_lock lock(state_->mu);
+  auto done = [this] { return state_->reported >= state_->enqueued; };
+  if (timeout_ms < 0) {
+    state_->cv.wait(lock, done);
+    return true;
+  }
+  return state_->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), done);
+}
+
+int64_t DeliveryGroup::size() const {
+  std::lock_guard lock(state_->mu);
+  return state_->enqueued;
+}
+
+Status DeliveryGroup::status() const {
+  std::lock_guard lock(state_->mu);
+  return state_->first_error;
+}
+
+int64_t DeliveryGroup::max_offset() const {
+  std::lock_guard lock(state_->mu);
+  return state_->max_offset;
+}
+
 namespace {
-// Carried as the message opaque when the caller wants a future.
+// Carried as the message opaque: a future's promise, or the group counted
+// into (a shared_ptr copy, so the group outlives its messages whatever the
+// caller does with it).
 struct Pending {
   std::promise<Result<Delivery>> promise;
+  std::shared_ptr<DeliveryGroup::State> group;
 };
 }  // namespace
 
@@ -31,6 +77,22 @@ struct Producer::Impl {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     auto* pending = static_cast<Pending*>(m->_private);
+    if (pending && pending->group) {
+      // Hot path: no strings built unless the delivery failed.
+      DeliveryGroup::State& g = *pending->group;
+      {
+        std::lock_guard lock(g.mu);
+        if (m->err) {
+          if (g.first_error.ok())
+            g.first_error = internal::FromError(m->err, std::string("delivery to ") + rd_kafka_topic_name(m->rkt));
+        } else {
+          g.max_offset = std::max(g.max_offset, static_cast<int64_t>(m->offset));
+        }
+        if (++g.reported >= g.enqueued) g.cv.notify_all();
+      }
+      delete pending;
+      return;
+    }
     std::string topic = rd_kafka_topic_name(m->rkt);
     if (m->err) {
       Status st = internal::FromError(m->err, "delivery to " + topic);
@@ -157,6 +219,25 @@ std::future<Result<Delivery>> Producer::ProduceAsync(std::string_view topic, std
     delete pending;
   }
   return fut;
+}
+
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
+                         const Headers& headers, int32_t partition, DeliveryGroup& group) {
+  auto* pending = new Pending;
+  pending->group = group.state_;
+  {
+    // Counted before the enqueue: the report may arrive before it returns.
+    std::lock_guard lock(group.state_->mu);
+    ++group.state_->enqueued;
+  }
+  Status st = impl_->Enqueue(topic, key, value, headers, partition, pending);
+  if (!st.ok()) {
+    std::lock_guard lock(group.state_->mu);
+    --group.state_->enqueued;
+    if (group.state_->reported >= group.state_->enqueued) group.state_->cv.notify_all();
+    delete pending;
+  }
+  return st;
 }
 
 Result<std::vector<DeliveryFailure>> Producer::Flush(int timeout_ms) {

@@ -8,9 +8,11 @@
 //   2. every new log event is produced to duban.events partition p (framed
 //      EncodeEvent, key = plan id, headers "duban-cmd-offset" = the source
 //      command's offset and "duban-cmd-n" = how many events the command has);
-//   (the batches of all partitions in one poll are enqueued together)
+//   (the partitions of one poll are decided in parallel, options.threads)
 //   3. after delivery, meta "produced.end" (next log position not yet
 //      produced) and "events.read" (next duban.events offset known locally).
+//      Pipelined: poll k's deliveries are awaited and recorded only after
+//      poll k+1 was decided, oldest first.
 // On (re)assignment of p, local positions >= produced.end are produced again
 // (duplicates are harmless: every reader dedupes by command id + event id),
 // then duban.events p is read from "events.read" to its end and applied with
@@ -48,6 +50,9 @@ struct KafkaEngineOptions {
   std::string data_dir;                   // one subdirectory per partition
   std::string group = "duban-engine";
   size_t max_batch = 5000;                // commands per poll (split by partition)
+  // Partitions of one poll decided at once (each has its own store, so they
+  // are independent); 1 decides them one after the other.
+  size_t threads = 2;
   std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
 };
 
