@@ -413,8 +413,12 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   KafkaConfig pc = options.kafka;
   // Never give a message up: a gap in a stream would stop every reader.
   pc.message_timeout_ms = 0;
-  // Each poll waits for its deliveries: lingering only adds to that wait.
-  if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "1";
+  // Deliveries are awaited only after the next poll was decided (Run is
+  // pipelined), so lingering costs no throughput, and fewer, larger produce
+  // requests cost less CPU here and in the broker (measured: linger 10 ms gave
+  // ~1.3-1.8x e2e events/s over 1 ms in duban-bench kafka). A lone command's
+  // round trip grows by up to that much.
+  if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "10";
   auto producer = Producer::Create(pc);
   if (!producer.ok()) return producer.status();
   impl->producer = std::move(*producer);

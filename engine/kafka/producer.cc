@@ -14,13 +14,26 @@
 
 namespace duban::kafka {
 
-struct DeliveryGroup::State {
+namespace {
+// What a message's opaque points at, so the delivery callback knows which
+// kind of report it owes.
+struct Opaque {
+  bool is_group = false;
+};
+}  // namespace
+
+// The message opaque of grouped messages: no allocation per message.
+struct DeliveryGroup::State : Opaque {
+  State() { is_group = true; }
   mutable std::mutex mu;
   mutable std::condition_variable cv;
   int64_t enqueued = 0;   // guarded by mu
   int64_t reported = 0;   // guarded by mu
   int64_t max_offset = -1;
   Status first_error;
+  // Set while reports are outstanding: the state lives until the last one
+  // arrives, whatever the caller does with its DeliveryGroup meanwhile.
+  std::shared_ptr<State> self;
 };
 
 DeliveryGroup::DeliveryGroup() : state_(std::make_shared<State>()) {}
@@ -56,12 +69,9 @@ int64_t DeliveryGroup::max_offset() const {
 }
 
 namespace {
-// Carried as the message opaque: a future's promise, or the group counted
-// into (a shared_ptr copy, so the group outlives its messages whatever the
-// caller does with it).
-struct Pending {
+// The message opaque when the caller wants a future.
+struct Pending : Opaque {
   std::promise<Result<Delivery>> promise;
-  std::shared_ptr<DeliveryGroup::State> group;
 };
 }  // namespace
 
@@ -76,23 +86,25 @@ struct Producer::Impl {
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    auto* pending = static_cast<Pending*>(m->_private);
-    if (pending && pending->group) {
+    auto* op = static_cast<Opaque*>(m->_private);
+    if (op && op->is_group) {
       // Hot path: no strings built unless the delivery failed.
-      DeliveryGroup::State& g = *pending->group;
-      {
-        std::lock_guard lock(g.mu);
-        if (m->err) {
-          if (g.first_error.ok())
-            g.first_error = internal::FromError(m->err, std::string("delivery to ") + rd_kafka_topic_name(m->rkt));
-        } else {
-          g.max_offset = std::max(g.max_offset, static_cast<int64_t>(m->offset));
-        }
-        if (++g.reported >= g.enqueued) g.cv.notify_all();
+      auto& g = static_cast<DeliveryGroup::State&>(*op);
+      std::shared_ptr<DeliveryGroup::State> keep;  // released after the lock
+      std::lock_guard lock(g.mu);
+      if (m->err) {
+        if (g.first_error.ok())
+          g.first_error = internal::FromError(m->err, std::string("delivery to ") + rd_kafka_topic_name(m->rkt));
+      } else {
+        g.max_offset = std::max(g.max_offset, static_cast<int64_t>(m->offset));
       }
-      delete pending;
+      if (++g.reported >= g.enqueued) {
+        keep = std::move(g.self);
+        g.cv.notify_all();
+      }
       return;
     }
+    auto* pending = static_cast<Pending*>(op);
     std::string topic = rd_kafka_topic_name(m->rkt);
     if (m->err) {
       Status st = internal::FromError(m->err, "delivery to " + topic);
@@ -124,7 +136,7 @@ struct Producer::Impl {
   }
 
   Status Enqueue(std::string_view topic, std::string_view key, std::string_view value,
-                 const Headers& headers, int32_t partition, Pending* pending) {
+                 const Headers& headers, int32_t partition, Opaque* opaque) {
     {
       std::lock_guard lock(mu);
       if (!fatal.ok()) return fatal;
@@ -144,7 +156,7 @@ struct Producer::Impl {
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
       if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline)
@@ -223,19 +235,22 @@ std::future<Result<Delivery>> Producer::ProduceAsync(std::string_view topic, std
 
 Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
                          const Headers& headers, int32_t partition, DeliveryGroup& group) {
-  auto* pending = new Pending;
-  pending->group = group.state_;
+  DeliveryGroup::State& g = *group.state_;
   {
     // Counted before the enqueue: the report may arrive before it returns.
-    std::lock_guard lock(group.state_->mu);
-    ++group.state_->enqueued;
+    std::lock_guard lock(g.mu);
+    if (g.reported >= g.enqueued) g.self = group.state_;
+    ++g.enqueued;
   }
-  Status st = impl_->Enqueue(topic, key, value, headers, partition, pending);
+  Status st = impl_->Enqueue(topic, key, value, headers, partition, &g);
   if (!st.ok()) {
-    std::lock_guard lock(group.state_->mu);
-    --group.state_->enqueued;
-    if (group.state_->reported >= group.state_->enqueued) group.state_->cv.notify_all();
-    delete pending;
+    std::shared_ptr<DeliveryGroup::State> keep;  // released after the lock
+    std::lock_guard lock(g.mu);
+    --g.enqueued;
+    if (g.reported >= g.enqueued) {
+      keep = std::move(g.self);
+      g.cv.notify_all();
+    }
   }
   return st;
 }
