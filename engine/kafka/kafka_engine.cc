@@ -390,6 +390,30 @@ struct KafkaEngine::Impl {
     return pending;
   }
 
+  // Fires the due timers of every owned partition and enqueues their events
+  // (in flight with the poll's, completed in the same order).
+  Status TickAll(Instant now, uint64_t poll) {
+    for (auto& [p, engine] : engines) {
+      Engine& e = *engine;
+      const uint64_t from = e.LogEnd();
+      auto outcomes = e.Tick(now, "clock");
+      ++stats.ticks;
+      if (!outcomes.ok()) return outcomes.status();  // storage failure: restart re-produces
+      if (e.LogEnd() == from) continue;
+      // The timers' events follow the last command consumed on p: that is
+      // their source offset (a restore resumes after it, as it should).
+      auto nc = next_cmd.find(p);
+      const int64_t src = nc == next_cmd.end() ? -1 : std::max<int64_t>(nc->second - 1, -1);
+      const std::vector<int64_t> offsets(outcomes->size(), src);
+      auto pending = Enqueue(p, e, from, &*outcomes, &offsets, src, false);
+      if (!pending.ok()) return pending.status();
+      stats.timer_events += e.LogEnd() - from;
+      pending->poll = poll;
+      if (pending->group.size() > 0) inflight.push_back(std::move(*pending));
+    }
+    return Status::Ok();
+  }
+
   // Completes the productions in flight, oldest first: those already
   // delivered, and (waiting for them) those of polls before `before`. In
   // order, so each partition's produced.end only moves forward.
@@ -410,6 +434,12 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   auto impl = std::make_unique<Impl>();
   impl->o = options;
   if (!impl->o.timers) impl->o.timers = DefaultTimerPolicy();
+  if (!impl->o.now)
+    impl->o.now = [] {
+      return static_cast<Instant>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+    };
   KafkaConfig pc = options.kafka;
   // Never give a message up: a gap in a stream would stop every reader.
   pc.message_timeout_ms = 0;
@@ -444,6 +474,8 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   // produced.end at the next assignment, and readers dedupe what was already
   // there, so the outbox guarantees are unchanged.
   uint64_t poll = 0;
+  Instant last_tick = 0;
+  uint64_t ticked_openings = 0;  // m.openings at the last tick
   while (!stop.load()) {
     ++poll;
     // While deliveries are outstanding, poll briefly so they complete soon
@@ -485,6 +517,21 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
       if ((*r)->group.size() > 0) m.inflight.push_back(std::move(**r));
     }
     if (!result.ok()) break;
+    if (m.o.tick_interval_ms > 0) {
+      // On the injected clock, so a test's fake clock drives both the
+      // interval and what is due. A clock that went back ticks at once.
+      const Instant now = m.o.now();
+      // A partition just assigned ticks at once: its timers may have come
+      // due while no engine owned it.
+      if (now - last_tick >= m.o.tick_interval_ms || now < last_tick || m.openings != ticked_openings) {
+        last_tick = now;
+        ticked_openings = m.openings;
+        if (Status st = m.TickAll(now, poll); !st.ok()) {
+          result = st;
+          break;
+        }
+      }
+    }
     // Poll k-1's deliveries had all of poll k's deciding to arrive: complete
     // them now (waiting if need be), so at most one poll is in flight.
     if (Status st = m.Drain(poll); !st.ok()) {
