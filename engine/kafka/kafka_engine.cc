@@ -149,7 +149,9 @@ struct KafkaEngine::Impl {
       const auto n = static_cast<uint32_t>(out.events.size());
       for (uint32_t j = 0; j < n; ++j)
         if (!put(out.first_position + j, RecordInfo{&out.events[j].stream, offsets[i], n})) return false;
-      if (n == 0 && out.status.code() == Status::Code::kRejected &&
+      // A rejection is logged at first_position; one without a usable
+      // command id is not logged at all (first_position 0: the log starts at 1).
+      if (n == 0 && out.status.code() == Status::Code::kRejected && out.first_position != 0 &&
           !put(out.first_position, RecordInfo{&rejected_stream, offsets[i], 1}))
         return false;
     }
@@ -169,7 +171,8 @@ struct KafkaEngine::Impl {
                           const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again) {
     Pending pending;
     pending.p = p;
-    pending.epoch = epoch[p];
+    // find, not []: Process calls this for several partitions at once.
+    if (auto ep = epoch.find(p); ep != epoch.end()) pending.epoch = ep->second;
     pending.end = e.LogEnd();
     pending.again = again;
     if (from >= pending.end) return pending;
@@ -256,7 +259,6 @@ struct KafkaEngine::Impl {
     if (it == engines.end() || ep == epoch.end() || ep->second != pending.epoch) return nullptr;
     return it->second.get();
   }
-
 
   // Opens partition p's store, re-produces what was not produced, catches up
   // from duban.events and returns the command offset to resume at.
