@@ -37,6 +37,7 @@ void OnStop(int) { g_stop.store(true); }
 struct KafkaArgs {
   std::string bootstrap;
   std::string group = "duban-engine";
+  double tick_interval_s = 60;  // engine: how often owned partitions fire due timers
   std::string commands_topic = "duban.commands";
   std::string events_topic = "duban.events";
   int session_timeout_ms = 6000;
@@ -71,6 +72,7 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
   o.data_dir = g.data_dir;
   o.group = a.group;
   o.timers = Policy();
+  o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
   auto engine = kafka::KafkaEngine::Create(o);
   if (!engine.ok()) {
     std::fprintf(stderr, "duban engine: %s\n", engine.status().ToString().c_str());
@@ -80,9 +82,11 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
                g.data_dir.c_str());
   Status st = (*engine)->Run(g_stop);
   auto s = (*engine)->stats();
-  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu\n",
+  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu ticks=%llu "
+              "timer_events=%llu\n",
               (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
-              (unsigned long long)s.reproduced, (unsigned long long)s.restored);
+              (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
+              (unsigned long long)s.timer_events);
   if (!st.ok()) {
     std::fprintf(stderr, "duban engine: %s\n", st.ToString().c_str());
     return kExitRejected;
@@ -250,6 +254,9 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
   common(engine);
   engine->add_option("--group", a->group, "consumer group of the engines");
   engine->add_option("--session-timeout-ms", a->session_timeout_ms, "group session timeout");
+  engine->add_option("--tick-interval", a->tick_interval_s,
+                     "seconds between timer ticks of the owned partitions (system clock); 0: never")
+      ->check(CLI::NonNegativeNumber);
   engine->callback([a, &g, need] {
     if (need("engine")) g.exit_code = RunEngine(*a, g);
   });

@@ -1177,6 +1177,15 @@ Status Engine::ScanLog(uint64_t from, const std::function<bool(uint64_t, const E
   return FromRocks(it->status(), "reading the log");
 }
 
+Status Engine::ScanLogRecords(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  for (it->Seek(rk::Pos(from)); it->Valid(); it->Next())
+    if (!fn(DecodeFixed64BE(it->key().data()), it->value().ToStringView())) break;
+  return FromRocks(it->status(), "reading the log");
+}
+
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");

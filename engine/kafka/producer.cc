@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -13,8 +15,62 @@
 namespace duban::kafka {
 
 namespace {
-// Carried as the message opaque when the caller wants a future.
-struct Pending {
+// What a message's opaque points at, so the delivery callback knows which
+// kind of report it owes.
+struct Opaque {
+  bool is_group = false;
+};
+}  // namespace
+
+// The message opaque of grouped messages: no allocation per message.
+struct DeliveryGroup::State : Opaque {
+  State() { is_group = true; }
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  int64_t enqueued = 0;   // guarded by mu
+  int64_t reported = 0;   // guarded by mu
+  int64_t max_offset = -1;
+  Status first_error;
+  // Set while reports are outstanding: the state lives until the last one
+  // arrives, whatever the caller does with its DeliveryGroup meanwhile.
+  std::shared_ptr<State> self;
+};
+
+DeliveryGroup::DeliveryGroup() : state_(std::make_shared<State>()) {}
+
+bool DeliveryGroup::Done() const {
+  std::lock_guard lock(state_->mu);
+  return state_->reported >= state_->enqueued;
+}
+
+bool DeliveryGroup::Wait(int timeout_ms) const {
+  std::unique_lock lock(state_->mu);
+  auto done = [this] { return state_->reported >= state_->enqueued; };
+  if (timeout_ms < 0) {
+    state_->cv.wait(lock, done);
+    return true;
+  }
+  return state_->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), done);
+}
+
+int64_t DeliveryGroup::size() const {
+  std::lock_guard lock(state_->mu);
+  return state_->enqueued;
+}
+
+Status DeliveryGroup::status() const {
+  std::lock_guard lock(state_->mu);
+  return state_->first_error;
+}
+
+int64_t DeliveryGroup::max_offset() const {
+  std::lock_guard lock(state_->mu);
+  return state_->max_offset;
+}
+
+namespace {
+// The message opaque when the caller wants a future.
+struct Pending : Opaque {
   std::promise<Result<Delivery>> promise;
 };
 }  // namespace
@@ -30,7 +86,25 @@ struct Producer::Impl {
 
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    auto* pending = static_cast<Pending*>(m->_private);
+    auto* op = static_cast<Opaque*>(m->_private);
+    if (op && op->is_group) {
+      // Hot path: no strings built unless the delivery failed.
+      auto& g = static_cast<DeliveryGroup::State&>(*op);
+      std::shared_ptr<DeliveryGroup::State> keep;  // released after the lock
+      std::lock_guard lock(g.mu);
+      if (m->err) {
+        if (g.first_error.ok())
+          g.first_error = internal::FromError(m->err, std::string("delivery to ") + rd_kafka_topic_name(m->rkt));
+      } else {
+        g.max_offset = std::max(g.max_offset, static_cast<int64_t>(m->offset));
+      }
+      if (++g.reported >= g.enqueued) {
+        keep = std::move(g.self);
+        g.cv.notify_all();
+      }
+      return;
+    }
+    auto* pending = static_cast<Pending*>(op);
     std::string topic = rd_kafka_topic_name(m->rkt);
     if (m->err) {
       Status st = internal::FromError(m->err, "delivery to " + topic);
@@ -62,7 +136,7 @@ struct Producer::Impl {
   }
 
   Status Enqueue(std::string_view topic, std::string_view key, std::string_view value,
-                 const Headers& headers, int32_t partition, Pending* pending) {
+                 const Headers& headers, int32_t partition, Opaque* opaque) {
     {
       std::lock_guard lock(mu);
       if (!fatal.ok()) return fatal;
@@ -82,7 +156,7 @@ struct Producer::Impl {
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(pending), RD_KAFKA_V_END);
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
       if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline)
@@ -157,6 +231,28 @@ std::future<Result<Delivery>> Producer::ProduceAsync(std::string_view topic, std
     delete pending;
   }
   return fut;
+}
+
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
+                         const Headers& headers, int32_t partition, DeliveryGroup& group) {
+  DeliveryGroup::State& g = *group.state_;
+  {
+    // Counted before the enqueue: the report may arrive before it returns.
+    std::lock_guard lock(g.mu);
+    if (g.reported >= g.enqueued) g.self = group.state_;
+    ++g.enqueued;
+  }
+  Status st = impl_->Enqueue(topic, key, value, headers, partition, &g);
+  if (!st.ok()) {
+    std::shared_ptr<DeliveryGroup::State> keep;  // released after the lock
+    std::lock_guard lock(g.mu);
+    --g.enqueued;
+    if (g.reported >= g.enqueued) {
+      keep = std::move(g.self);
+      g.cv.notify_all();
+    }
+  }
+  return st;
 }
 
 Result<std::vector<DeliveryFailure>> Producer::Flush(int timeout_ms) {

@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "dev_broker_fixture.h"
 #include "duban/coding.h"
+#include "duban/date.h"
 #include "duban/engine.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/kafka_engine.h"
@@ -48,8 +50,11 @@ class EngineProcess {
         dup2(fileno(log), 2);
       }
       const std::string st = std::to_string(kSessionMs);
+      // No timer ticks: these tests count each command's events exactly, and
+      // on the system clock their loads' 2021 deadlines are long past (timers
+      // have their own test, on a fake clock).
       execl(DubanExe(), DubanExe(), "--data", data_.c_str(), "engine", "--bootstrap", bootstrap_.c_str(),
-            "--session-timeout-ms", st.c_str(), static_cast<char*>(nullptr));
+            "--session-timeout-ms", st.c_str(), "--tick-interval", "0", static_cast<char*>(nullptr));
       _exit(127);
     }
   }
@@ -436,6 +441,132 @@ TEST_F(KafkaEngineTest, TheReadModelWaitsForTheRestOfACommandInsteadOfSplittingI
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_EQ(outcome->events.size(), 4u);
   for (size_t i = 0; i < 4; ++i) EXPECT_EQ(outcome->events[i].event_id, events[0][i].event_id);
+  std::filesystem::remove_all(dir);
+}
+
+// Every DeadlineMissed event in duban.events: event id -> records on the wire.
+std::map<std::string, int> DeadlineMissedOnWire(const KafkaConfig& cfg) {
+  std::map<std::string, int> out;
+  auto consumer = Consumer::Create(cfg, "");
+  EXPECT_TRUE(consumer.ok());
+  std::map<int32_t, int64_t> high, next;
+  std::vector<TopicPartition> tps;
+  for (int p = 0; p < cfg.partitions; ++p) {
+    auto wm = (*consumer)->Watermarks(cfg.events_topic, p, 10000);
+    EXPECT_TRUE(wm.ok());
+    high[p] = wm.ok() ? wm->second : 0;
+    next[p] = 0;
+    tps.push_back({cfg.events_topic, p, kOffsetBeginning});
+  }
+  EXPECT_TRUE((*consumer)->Assign(tps).ok());
+  auto behind = [&] {
+    for (const auto& [p, h] : high)
+      if (next[p] < h) return true;
+    return false;
+  };
+  while (behind()) {
+    auto msgs = (*consumer)->Poll(500, 20000);
+    EXPECT_TRUE(msgs.ok());
+    if (!msgs.ok()) break;
+    for (const auto& m : *msgs) {
+      next[m.partition] = std::max(next[m.partition], m.offset + 1);
+      std::string_view payload;
+      size_t consumed = 0;
+      if (!UnframeRecord(m.value, &payload, &consumed).ok()) continue;
+      auto ev = schemas::DecodeEvent(payload);
+      if (ev.ok() && std::holds_alternative<schemas::DeadlineMissed>(ev->body)) ++out[ev->event_id];
+    }
+  }
+  return out;
+}
+
+// Timers in Kafka mode: the owner of a partition ticks its store on the
+// engine's clock (a fake one here) and the fired timers' events go out
+// through the outbox. Each fires once: not again after a restart on the same
+// store, nor after a hand-over to an engine that restores the store from
+// duban.events.
+TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("timers");
+  std::atomic<Instant> clock{StartOfDay(*Date::Parse("2021-10-01"))};
+  // Runs an in-process KafkaEngine on `data` while `body` runs.
+  auto with_engine = [&](const std::string& data, const std::function<void()>& body) {
+    KafkaEngineOptions o;
+    o.kafka = cfg;
+    o.kafka.client_id = "timers-engine";
+    o.data_dir = data;
+    o.group = "timers-engines";
+    o.now = [&clock] { return clock.load(); };
+    o.tick_interval_ms = 1000;
+    auto engine = KafkaEngine::Create(o);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    std::atomic<bool> stop{false};
+    Status run;
+    std::thread t([&] { run = (*engine)->Run(stop); });
+    body();
+    stop = true;
+    t.join();
+    EXPECT_TRUE(run.ok()) << run.ToString();
+    auto s = (*engine)->stats();
+    std::printf("engine on %s: ticks=%llu timer_events=%llu restored=%llu\n", data.c_str(),
+                (unsigned long long)s.ticks, (unsigned long long)s.timer_events, (unsigned long long)s.restored);
+  };
+  // A round trip proves the engine owns its partitions (and so ticked them on
+  // assignment); the pause lets a few more loops (and ticks) pass.
+  int n = 0;
+  auto round_trip = [&] {
+    schemas::Command c;
+    c.command_id = "timers-rt-" + std::to_string(n++);
+    c.plan_id = "plan-0";
+    c.actor = schemas::Actor{Unit(1), schemas::Role::kUnit, Unit(1)};
+    c.issued_at = clock.load();
+    c.body = schemas::ReportProgress{1, Unit(1), 10, "进展", "", "", ""};
+    auto out = SubmitViaKafka(cfg, c, 60000);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  };
+  // One plan, one task due 2021-10-31, two units: two open assignments, so
+  // two "missed" timers armed for the start of 2021-11-01.
+  Load load = MakeLoad(1, 1, 2, 0, "timers-");
+  const schemas::Command import = load.commands.front();
+  std::map<std::string, int> fired;
+  with_engine(dir + "/a", [&] {
+    auto out = SubmitViaKafka(cfg, import, 60000);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+    round_trip();
+    EXPECT_TRUE(DeadlineMissedOnWire(cfg).empty()) << "nothing is due on 2021-10-01";
+    clock = StartOfDay(*Date::Parse("2021-11-02"));
+    ASSERT_TRUE(Eventually([&] {
+      fired = DeadlineMissedOnWire(cfg);
+      return fired.size() >= 2;
+    }, 60));
+  });
+  EXPECT_EQ(fired.size(), 2u);
+  for (const auto& [id, records] : fired) EXPECT_EQ(records, 1) << id;
+
+  // Restart on the same store, the clock still past the due date.
+  with_engine(dir + "/a", round_trip);
+  // Hand-over: an engine without the store restores it from duban.events.
+  with_engine(dir + "/b", round_trip);
+  EXPECT_EQ(DeadlineMissedOnWire(cfg), fired) << "no timer fired twice";
+
+  for (const std::string& store : {dir + "/a", dir + "/b"}) {
+    EngineOptions eo;
+    eo.read_only = true;
+    std::map<std::string, int> in_store;
+    for (int p = 0; p < cfg.partitions; ++p) {
+      eo.data_dir = store + "/partition-" + std::to_string(p);
+      if (!std::filesystem::exists(eo.data_dir)) continue;
+      auto e = Engine::Open(eo);
+      ASSERT_TRUE(e.ok()) << e.status().ToString();
+      ASSERT_TRUE((*e)->ScanLog(1, [&](uint64_t, const schemas::Event& ev) {
+        if (std::holds_alternative<schemas::DeadlineMissed>(ev.body)) ++in_store[ev.event_id];
+        return true;
+      }).ok());
+    }
+    EXPECT_EQ(in_store, fired) << store;
+  }
   std::filesystem::remove_all(dir);
 }
 

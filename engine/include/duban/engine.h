@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "duban/core/domain.h"
@@ -147,6 +148,10 @@ class Engine {
   uint64_t LogEnd() const;  // next position to be written
   // Calls fn for each event from `from` (inclusive) in log order until fn returns false.
   Status ScanLog(uint64_t from, const std::function<bool(uint64_t, const schemas::Event&)>& fn) const;
+  // Same, without decoding: fn gets each log record's stored bytes, which are
+  // FrameRecord(schemas::EncodeEvent(e)) of the event with its hash (what
+  // Kafka mode produces), valid only during the call.
+  Status ScanLogRecords(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) const;
 
   // Keys and bytes this process has committed to RocksDB (all column
   // families), for benchmarks that compare with a raw write loop.

@@ -8,9 +8,17 @@
 //   2. every new log event is produced to duban.events partition p (framed
 //      EncodeEvent, key = plan id, headers "duban-cmd-offset" = the source
 //      command's offset and "duban-cmd-n" = how many events the command has);
-//   (the batches of all partitions in one poll are enqueued together)
+//   (the partitions of one poll are decided in parallel, options.threads)
 //   3. after delivery, meta "produced.end" (next log position not yet
 //      produced) and "events.read" (next duban.events offset known locally).
+//      Pipelined: poll k's deliveries are awaited and recorded only after
+//      poll k+1 was decided, oldest first.
+// Timers: every tick_interval_ms (on options.now) each owned partition's
+// store is ticked (Engine::Tick(now, "clock")) and the events of the fired
+// timers go out through the same outbox, with "duban-cmd-offset" = the last
+// command offset consumed on p. Only the owner of a partition ticks it, and a
+// fired timer's command id is derived from its timer key, so a tick repeated
+// after a restart or hand-over writes nothing new.
 // On (re)assignment of p, local positions >= produced.end are produced again
 // (duplicates are harmless: every reader dedupes by command id + event id),
 // then duban.events p is read from "events.read" to its end and applied with
@@ -30,9 +38,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "duban/date.h"
 #include "duban/engine.h"
 #include "duban/kafka/config.h"
 #include "duban/status.h"
@@ -48,6 +58,14 @@ struct KafkaEngineOptions {
   std::string data_dir;                   // one subdirectory per partition
   std::string group = "duban-engine";
   size_t max_batch = 5000;                // commands per poll (split by partition)
+  // Partitions of one poll decided at once (each has its own store, so they
+  // are independent); 1 decides them one after the other.
+  size_t threads = 2;
+  // The clock timers fire on (business time, as Engine::Tick takes it).
+  // nullptr: the system clock.
+  std::function<Instant()> now;
+  // How often (on that clock) each owned partition's store is ticked; 0 never.
+  int64_t tick_interval_ms = 60'000;
   std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
 };
 
@@ -57,6 +75,8 @@ struct KafkaEngineStats {
   uint64_t produced = 0;      // events delivered to duban.events (incl. re-produced)
   uint64_t reproduced = 0;    // of which re-produced at (re)assignment
   uint64_t restored = 0;      // events applied from duban.events at assignment
+  uint64_t ticks = 0;         // Engine::Tick calls (one per owned partition per interval)
+  uint64_t timer_events = 0;  // events written by those ticks (fired timers)
 };
 
 class KafkaEngine {

@@ -38,6 +38,30 @@ struct DeliveryFailure {
 // Choose the partition from the key (-1) or name it.
 inline constexpr int32_t kAnyPartition = -1;
 
+// The delivery reports of a group of messages, counted together: one counter
+// per batch instead of a future per message (ProduceAsync), which costs a
+// shared state, a mutex and a condition variable each. Thread-safe.
+class DeliveryGroup {
+ public:
+  DeliveryGroup();  // copies share one count
+  // True once every message produced into the group has its report.
+  bool Done() const;
+  // Waits up to timeout_ms (-1: forever) for Done().
+  bool Wait(int timeout_ms = -1) const;
+  // Messages produced into the group (enqueued successfully).
+  int64_t size() const;
+  // The first failure reported (Ok while none), and the highest offset
+  // delivered (-1 while none).
+  Status status() const;
+  int64_t max_offset() const;
+
+  struct State;  // defined in producer.cc (the delivery callback updates it)
+
+ private:
+  friend class Producer;
+  std::shared_ptr<State> state_;
+};
+
 class Producer {
  public:
   // Connects lazily: creation succeeds without a reachable broker; failures
@@ -58,6 +82,11 @@ class Producer {
   std::future<Result<Delivery>> ProduceAsync(std::string_view topic, std::string_view key,
                                              std::string_view value, const Headers& headers = {},
                                              int32_t partition = kAnyPartition);
+
+  // Same, reporting into `group` (created by the caller, may be shared by
+  // many messages). A failure to enqueue is returned and not counted.
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value,
+                 const Headers& headers, int32_t partition, DeliveryGroup& group);
 
   // Waits until every message enqueued so far has a delivery report, then
   // returns the failures collected since the last Flush (and clears them).
