@@ -416,6 +416,54 @@ struct KafkaEngine::Impl {
     return Status::Ok();
   }
 
+  // A poll being decided by worker threads while Run fetches the next one.
+  struct Deciding {
+    uint64_t poll = 0;
+    std::vector<Message> msgs;  // owned here: the workers point into it
+    std::map<int32_t, std::vector<const Message*>> by_partition;
+    std::vector<std::pair<int32_t, const std::vector<const Message*>*>> work;
+    std::vector<std::optional<Result<Pending>>> done;
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+  };
+  std::unique_ptr<Deciding> deciding;
+  Status decide_error;  // the first failure of a decided poll
+
+  // Starts deciding a poll's partitions on worker threads (each partition has
+  // its own store, so they are independent).
+  void StartDeciding(uint64_t poll, std::vector<Message> msgs) {
+    deciding = std::make_unique<Deciding>();
+    Deciding& d = *deciding;
+    d.poll = poll;
+    d.msgs = std::move(msgs);
+    for (const auto& msg : d.msgs) d.by_partition[msg.partition].push_back(&msg);
+    for (const auto& [p, list] : d.by_partition) d.work.emplace_back(p, &list);
+    d.done.resize(d.work.size());
+    const size_t threads = std::min(d.work.size(), std::max<size_t>(o.threads, 1));
+    for (size_t t = 0; t < threads; ++t)
+      d.threads.emplace_back([this, &d] {
+        for (size_t i; (i = d.next.fetch_add(1)) < d.work.size();) d.done[i] = Process(d.work[i].first, *d.work[i].second);
+      });
+  }
+
+  // Waits for the poll being decided, if any, and queues its productions in
+  // partition order (or records its first failure in decide_error).
+  void FinishDeciding() {
+    if (!deciding) return;
+    for (auto& t : deciding->threads) t.join();
+    for (auto& r : deciding->done) {
+      if (!r->ok()) {
+        if (decide_error.ok()) decide_error = r->status();
+        continue;
+      }
+      stats.commands += (*r)->commands;
+      stats.undecodable += (*r)->undecodable;
+      (*r)->poll = deciding->poll;
+      if ((*r)->group.size() > 0) inflight.push_back(std::move(**r));
+    }
+    deciding.reset();
+  }
+
   // Completes the productions in flight, oldest first: those already
   // delivered, and (waiting for them) those of polls before `before`. In
   // order, so each partition's produced.end only moves forward.
@@ -466,23 +514,27 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
   Status st = m.consumer->Subscribe({m.o.kafka.commands_topic},
                                     [&m](RebalanceKind k, std::vector<TopicPartition>& parts) {
+                                      // The stores change hands: the poll being decided finishes first.
+                                      m.FinishDeciding();
                                       m.OnRebalance(k, parts);
                                     });
   if (!st.ok()) return st;
   Status result;
-  // Pipelined: poll k+1 is decided and committed while poll k's events are
-  // still being delivered. Completions (produced.end, events.read) follow in
-  // order. A crash with productions in flight re-produces them from
-  // produced.end at the next assignment, and readers dedupe what was already
-  // there, so the outbox guarantees are unchanged.
+  // Pipelined: poll k is decided (by worker threads) while poll k+1 is
+  // fetched, and its events are delivered while poll k+1 is decided.
+  // Completions (produced.end, events.read) follow in order. A crash with
+  // productions in flight re-produces them from produced.end at the next
+  // assignment, and readers dedupe what was already there, so the outbox
+  // guarantees are unchanged.
   uint64_t poll = 0;
   Instant last_tick = 0;
   uint64_t ticked_openings = 0;  // m.openings at the last tick
   while (!stop.load()) {
     ++poll;
-    // While deliveries are outstanding, poll briefly so they complete soon
-    // even when no more commands come.
-    auto msgs = m.consumer->Poll(m.inflight.empty() ? 200 : 5, m.o.max_batch);
+    // While work is outstanding, poll briefly so it completes soon even when
+    // no more commands come.
+    auto msgs = m.consumer->Poll(m.inflight.empty() && !m.deciding ? 200 : 5, m.o.max_batch);
+    m.FinishDeciding();  // poll k-1, decided while this one was fetched
     if (!m.fatal.ok()) {
       result = m.fatal;
       break;
@@ -491,34 +543,11 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
       result = msgs.status();
       break;
     }
-    std::map<int32_t, std::vector<const Message*>> by_partition;
-    for (const auto& msg : *msgs) by_partition[msg.partition].push_back(&msg);
-    // Each partition has its own store: decide them in parallel.
-    std::vector<std::pair<int32_t, const std::vector<const Message*>*>> work;
-    for (const auto& [p, list] : by_partition) work.emplace_back(p, &list);
-    std::vector<std::optional<Result<Impl::Pending>>> done(work.size());
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < work.size();) done[i] = m.Process(work[i].first, *work[i].second);
-    };
-    {
-      std::vector<std::thread> helpers;
-      const size_t threads = std::min(work.size(), std::max<size_t>(m.o.threads, 1));
-      for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
-      worker();
-      for (auto& h : helpers) h.join();
+    if (!m.decide_error.ok()) {
+      result = m.decide_error;
+      break;
     }
-    for (auto& r : done) {
-      if (!r->ok()) {
-        if (result.ok()) result = r->status();
-        continue;
-      }
-      m.stats.commands += (*r)->commands;
-      m.stats.undecodable += (*r)->undecodable;
-      (*r)->poll = poll;
-      if ((*r)->group.size() > 0) m.inflight.push_back(std::move(**r));
-    }
-    if (!result.ok()) break;
+    // The stores are idle here (no poll is being decided): tick them.
     if (m.o.tick_interval_ms > 0) {
       // On the injected clock, so a test's fake clock drives both the
       // interval and what is due. A clock that went back ticks at once.
@@ -534,13 +563,17 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
         }
       }
     }
-    // Poll k-1's deliveries had all of poll k's deciding to arrive: complete
-    // them now (waiting if need be), so at most one poll is in flight.
-    if (Status st = m.Drain(poll); !st.ok()) {
+    // Poll k-2's deliveries had all of poll k-1's deciding to arrive:
+    // complete them now (waiting if need be). Also here, while no store is
+    // being written by the workers.
+    if (Status st = m.Drain(poll - 1); !st.ok()) {
       result = st;
       break;
     }
+    if (!msgs->empty()) m.StartDeciding(poll, std::move(*msgs));
   }
+  m.FinishDeciding();
+  if (result.ok() && !m.decide_error.ok()) result = m.decide_error;
   // Stopping: what was enqueued is delivered and recorded before the stores
   // close (not after an error: a restart re-produces it anyway).
   if (result.ok()) result = m.Drain(UINT64_MAX);

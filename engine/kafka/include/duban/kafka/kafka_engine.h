@@ -11,7 +11,8 @@
 //   (the partitions of one poll are decided in parallel, options.threads)
 //   3. after delivery, meta "produced.end" (next log position not yet
 //      produced) and "events.read" (next duban.events offset known locally).
-//      Pipelined: poll k's deliveries are awaited and recorded only after
+//      Pipelined: poll k is decided by worker threads while poll k+1 is
+//      fetched; poll k's deliveries are awaited and recorded only after
 //      poll k+1 was decided, oldest first.
 // Timers: every tick_interval_ms (on options.now) each owned partition's
 // store is ticked (Engine::Tick(now, "clock")) and the events of the fired
@@ -58,8 +59,9 @@ struct KafkaEngineOptions {
   std::string data_dir;                   // one subdirectory per partition
   std::string group = "duban-engine";
   size_t max_batch = 5000;                // commands per poll (split by partition)
-  // Partitions of one poll decided at once (each has its own store, so they
-  // are independent); 1 decides them one after the other.
+  // Worker threads deciding the partitions of a poll (each partition has its
+  // own store, so they are independent) while Run fetches the next poll; 1
+  // decides them one after the other, still overlapping the fetch.
   size_t threads = 2;
   // The clock timers fire on (business time, as Engine::Tick takes it).
   // nullptr: the system clock.
