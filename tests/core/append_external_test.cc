@@ -11,43 +11,12 @@ namespace duban {
 namespace {
 
 using namespace schemas;
+using testing::Cmd;
+using testing::OpenAt;
 using testing::TempDir;
 
-std::unique_ptr<Engine> OpenAt(const std::string& dir) {
-  EngineOptions o;
-  o.data_dir = dir;
-  auto e = Engine::Open(o);
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  return std::move(e).value();
-}
-
-Command Cmd(const std::string& id, Role role, const std::string& actor, CommandBody body) {
-  Command c;
-  c.command_id = id;
-  c.plan_id = "p1";
-  c.actor = Actor{actor, role, actor};
-  c.issued_at = 1'620'000'000'000LL;
-  c.body = std::move(body);
-  return c;
-}
-
 std::vector<Event> SourceEvents(Engine& source) {
-  ImportPlan imp;
-  imp.plan.title = "台账";
-  imp.plan.year = 2021;
-  imp.plan.units = {"市财政局", "市公安局"};
-  ImportTask t;
-  t.number = 1;
-  t.title = "公开预算";
-  t.deadline.due_on = "2021-10-31";
-  t.responsible_units = {"市财政局", "市公安局"};
-  imp.tasks.push_back(t);
-  std::vector<Command> cmds = {
-      Cmd("c1", Role::kSupervisor, "office", imp),
-      Cmd("c2", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
-      Cmd("c3", Role::kAuditor, "auditor", Accept{1, "市公安局"}),  // rejected, logged
-      Cmd("c4", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 50, "过半", "", "", ""}),
-  };
+  std::vector<Command> cmds = testing::MixedCommands();  // c3 is rejected, and logged
   source.SubmitBatch(cmds);
   std::vector<Event> out;
   EXPECT_TRUE(source.ScanLog(1, [&](uint64_t, const Event& e) {

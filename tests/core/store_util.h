@@ -20,6 +20,47 @@
 
 namespace duban::testing {
 
+// An engine on `dir` with default options (the test fails if it cannot open).
+inline std::unique_ptr<Engine> OpenAt(const std::string& dir) {
+  EngineOptions o;
+  o.data_dir = dir;
+  auto e = Engine::Open(o);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  return std::move(e).value();
+}
+
+// A command on plan "p1" at a fixed instant.
+inline Command Cmd(const std::string& id, Role role, const std::string& actor, CommandBody body) {
+  Command c;
+  c.command_id = id;
+  c.plan_id = "p1";
+  c.actor = Actor{actor, role, actor};
+  c.issued_at = 1'620'000'000'000LL;
+  c.body = std::move(body);
+  return c;
+}
+
+// Four commands on "p1": an import (one task, 财政 and 公安, due 2021-10-31),
+// an accept, an auditor's accept (rejected, so logged) and a progress report.
+inline std::vector<Command> MixedCommands() {
+  ImportPlan imp;
+  imp.plan.title = "台账";
+  imp.plan.year = 2021;
+  imp.plan.units = {"市财政局", "市公安局"};
+  ImportTask t;
+  t.number = 1;
+  t.title = "公开预算";
+  t.deadline.due_on = "2021-10-31";
+  t.responsible_units = {"市财政局", "市公安局"};
+  imp.tasks.push_back(t);
+  return {
+      Cmd("c1", Role::kSupervisor, "office", imp),
+      Cmd("c2", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
+      Cmd("c3", Role::kAuditor, "auditor", Accept{1, "市公安局"}),
+      Cmd("c4", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 50, "过半", "", "", ""}),
+  };
+}
+
 class TempDir {
  public:
   TempDir() {

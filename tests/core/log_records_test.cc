@@ -15,35 +15,20 @@
 #include "duban/coding.h"
 #include "duban/engine.h"
 #include "duban/schemas/codec.h"
+#include "store_util.h"
 
 namespace duban {
 namespace {
 
 using namespace schemas;
+using testing::Cmd;
+using testing::OpenAt;
 
 std::string FreshDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
              ("duban-log-records-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir.string();
-}
-
-std::unique_ptr<Engine> OpenAt(const std::string& dir) {
-  EngineOptions o;
-  o.data_dir = dir;
-  auto e = Engine::Open(o);
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  return std::move(e).value();
-}
-
-Command Cmd(const std::string& id, Role role, const std::string& actor, CommandBody body) {
-  Command c;
-  c.command_id = id;
-  c.plan_id = "p1";
-  c.actor = Actor{actor, role, actor};
-  c.issued_at = 1'620'000'000'000LL;
-  c.body = std::move(body);
-  return c;
 }
 
 // Every record of `e` from position 1, and the events decoded from them.
@@ -65,22 +50,7 @@ TEST(LogRecordsTest, StoredRecordsAreTheFramedEncodingOfTheirEvents) {
   std::vector<Event> events;
   {
     auto e = OpenAt(dir);
-    ImportPlan imp;
-    imp.plan.title = "台账";
-    imp.plan.year = 2021;
-    imp.plan.units = {"市财政局", "市公安局"};
-    ImportTask t;
-    t.number = 1;
-    t.title = "公开预算";
-    t.deadline.due_on = "2021-10-31";
-    t.responsible_units = {"市财政局", "市公安局"};
-    imp.tasks.push_back(t);
-    e->SubmitBatch({
-        Cmd("c1", Role::kSupervisor, "office", imp),
-        Cmd("c2", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
-        Cmd("c3", Role::kAuditor, "auditor", Accept{1, "市公安局"}),  // rejected, logged
-        Cmd("c4", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 50, "过半", "", "", ""}),
-    });
+    e->SubmitBatch(testing::MixedCommands());  // c3 is rejected, and logged
     ASSERT_TRUE(e->Tick(1'700'000'000'000LL).ok());  // fires the missed-deadline timers
     ReadBoth(*e, &records, &events);
   }
