@@ -176,6 +176,7 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
   std::vector<Message> out;
   int wait = timeout_ms;
+  bool reserved = false;
   while (out.size() < max_messages) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk, wait);
     if (!impl_->rebalance_error.ok()) {
@@ -200,6 +201,13 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
       }
       spdlog::debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
       break;  // transient; librdkafka retries by itself
+    }
+    if (!reserved) {
+      // Once, for what is already fetched: growing by doubling moves every
+      // message and touches fresh memory at each step (seen in profiles of
+      // 20,000-message polls). Untouched reserved pages cost nothing.
+      reserved = true;
+      out.reserve(std::min<size_t>(max_messages, 1 << 16));
     }
     out.push_back(CopyOut(m));
     rd_kafka_message_destroy(m);

@@ -408,6 +408,47 @@ Result<Event> DecodeEvent(std::string_view bytes) {
 }
 
 namespace {
+// Little-endian reads over a shrinking view, for DecodeEventHead; each says
+// false instead of reading past the end.
+struct HeadReader {
+  std::string_view rest;
+  template <class T>
+  bool Fixed(T* out) {
+    if (rest.size() < sizeof(T)) return false;
+    T v = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<uint8_t>(rest[i])) << (8 * i);
+    *out = v;
+    rest.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool String(std::string_view* out) {
+    uint64_t n = 0;
+    if (!Fixed(&n) || n > rest.size()) return false;
+    *out = rest.substr(0, static_cast<size_t>(n));
+    rest.remove_prefix(static_cast<size_t>(n));
+    return true;
+  }
+};
+}  // namespace
+
+Result<EventHead> DecodeEventHead(std::string_view bytes) {
+  // The layout written by EncodeEvent: cereal's endianness byte (1, always
+  // little-endian here), then the envelope (see codec.h).
+  HeadReader r{bytes};
+  EventHead h;
+  uint8_t little = 0, format = 0, role = 0;
+  uint16_t version = 0;
+  int64_t occurred = 0, recorded = 0;
+  std::string_view actor_id, actor_name;
+  const bool ok = r.Fixed(&little) && little == 1 && r.Fixed(&format) && format == kEnvelopeFormat &&
+                  r.String(&h.event_id) && r.String(&h.stream) && r.Fixed(&h.stream_seq) && r.Fixed(&h.type) &&
+                  r.Fixed(&version) && r.Fixed(&occurred) && r.Fixed(&recorded) && r.String(&actor_id) &&
+                  r.Fixed(&role) && role >= 1 && role <= 4 && r.String(&actor_name) && r.String(&h.command_id);
+  if (!ok) return Status::Corruption("undecodable event envelope");
+  return h;
+}
+
+namespace {
 // OpenSSL 3 looks the algorithm up on every EVP_Digest call (an "implicit
 // fetch"); fetching it once and reusing a context per thread halves the cost
 // of a hash (measured 0.70 -> 0.30 us for 300 bytes), and every event takes two.

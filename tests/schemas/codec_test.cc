@@ -110,6 +110,52 @@ TEST(CodecTest, EveryTruncationOfAValidEventIsCorruption) {
   }
 }
 
+TEST(CodecTest, TheEventHeadIsTheEnvelopeDecodeEventReads) {
+  for (const auto& body : SampleBodies()) {
+    const Event e = SampleEvent(body);
+    const std::string bytes = EncodeEvent(e);
+    auto head = DecodeEventHead(bytes);
+    ASSERT_TRUE(head.ok()) << EventTypeName(e.type) << ": " << head.status().ToString();
+    EXPECT_EQ(head->event_id, e.event_id);
+    EXPECT_EQ(head->stream, e.stream);
+    EXPECT_EQ(head->stream_seq, e.stream_seq);
+    EXPECT_EQ(head->type, e.type);
+    EXPECT_EQ(head->command_id, e.command_id);
+  }
+}
+
+TEST(CodecTest, EveryTruncationOfAnEventHeadIsCorruption) {
+  const Event e = SampleOf(EventType::kAssignmentCreated);
+  const std::string bytes = EncodeEvent(e);
+  // The head ends with the command id; any cut before its last byte fails.
+  const size_t head_end = bytes.find(e.command_id) + e.command_id.size();
+  ASSERT_NE(bytes.find(e.command_id), std::string::npos);
+  for (size_t len = 0; len < head_end; ++len) {
+    auto h = DecodeEventHead(std::string_view(bytes).substr(0, len));
+    ASSERT_FALSE(h.ok()) << "truncated to " << len;
+    EXPECT_EQ(h.status().code(), Status::Code::kCorruption);
+  }
+  EXPECT_TRUE(DecodeEventHead(std::string_view(bytes).substr(0, head_end)).ok());
+}
+
+TEST(CodecTest, RandomBytesGiveAnEventHeadWithinTheInputOrCorruption) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes(rng() % 200, '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    if (round % 2 == 0 && bytes.size() > 2) bytes[0] = 1, bytes[1] = 1;  // get past the first checks
+    auto h = DecodeEventHead(bytes);
+    if (!h.ok()) {
+      EXPECT_EQ(h.status().code(), Status::Code::kCorruption);
+      continue;
+    }
+    const char* begin = bytes.data();
+    const char* end = begin + bytes.size();
+    for (std::string_view v : {h->event_id, h->stream, h->command_id})
+      EXPECT_TRUE(v.empty() || (v.data() >= begin && v.data() + v.size() <= end));
+  }
+}
+
 TEST(CodecTest, EverySingleBitFlipOfAValidEventGivesAValueOrCorruption) {
   for (const Event& e : DamageSamples()) {
     const std::string bytes = EncodeEvent(e);

@@ -33,6 +33,20 @@ std::string EncodeEvent(const Event& e);
 std::string EncodeEventWithHash(Event& e);
 Result<Event> DecodeEvent(std::string_view bytes);
 
+// The envelope fields before the actor, and the command id, read in place
+// (views into `bytes`, no allocation) for readers that only route or dedupe:
+// a client waiting for its command's events, a counter of distinct events.
+// Reads up to command_id only: the body and the hash are not checked, so a
+// record that passes here may still fail DecodeEvent.
+struct EventHead {
+  std::string_view event_id;
+  std::string_view stream;
+  uint64_t stream_seq = 0;
+  uint16_t type = 0;  // as Event::type
+  std::string_view command_id;
+};
+Result<EventHead> DecodeEventHead(std::string_view bytes);
+
 // sha256 hex of the event's encoding up to (not including) the hash field;
 // prev_hash is inside, which chains the stream.
 std::string ComputeHash(const Event& e);
