@@ -78,6 +78,7 @@ void RunDemo(Globals& g, int history_task) {
   req.source_bytes = std::string(text);
   req.accept_unknown_units = true;
   req.default_due = Date{2021, 12, 31};
+  if (dir) req.directory = &*dir;
 
   std::printf("== duban demo: %s\n", parsed.plan.title.c_str());
   std::printf("   data directory: %s\n\n", g.data_dir.c_str());

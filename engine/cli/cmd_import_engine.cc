@@ -21,7 +21,8 @@ std::string PlanIdFromPath(const std::string& path) {
   return id.empty() ? "plan" : id;
 }
 
-schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req) {
+schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req,
+                                    std::map<std::string, size_t>* expanded) {
   schemas::ImportPlan cmd;
   cmd.plan.title = p.plan.title.empty() ? req.plan_id : p.plan.title;
   cmd.plan.issuer = p.plan.issuer;
@@ -31,6 +32,23 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
   cmd.plan.source_digest = schemas::Sha256Hex(req.source_bytes);
   std::set<std::string> unknown(p.unknown_units.begin(), p.unknown_units.end());
   std::set<std::string> units;
+  // A known group becomes its member units; one with no known members (or
+  // with keep_groups) stays as written. The domain drops a unit named twice
+  // in a task (as lead first).
+  auto members_of = [&](const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    for (const auto& u : names) {
+      std::vector<std::string> members;
+      if (req.directory && !req.keep_groups && req.directory->IsGroup(u)) members = req.directory->Expand(u);
+      if (members.empty()) {
+        out.push_back(u);
+        continue;
+      }
+      if (expanded) (*expanded)[u] = members.size();
+      for (auto& m : members) out.push_back(std::move(m));
+    }
+    return out;
+  };
   for (const auto& t : p.tasks) {
     schemas::ImportTask it;
     it.number = t.number;
@@ -52,9 +70,9 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
       static const auto calendar = workflows::WorkCalendar::Default();
       if (calendar.ok()) it.deadline.calendar_version = calendar->version();
     }
-    it.lead_units = t.lead_units;
-    it.responsible_units = t.responsible_units;
-    for (const auto* list : {&t.lead_units, &t.responsible_units})
+    it.lead_units = members_of(t.lead_units);
+    it.responsible_units = members_of(t.responsible_units);
+    for (const auto* list : {&it.lead_units, &it.responsible_units})
       for (const auto& u : *list)
         if (!unknown.count(u) || req.accept_unknown_units) units.insert(u);
     cmd.tasks.push_back(std::move(it));
@@ -71,8 +89,9 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
     const std::string base = req.plan_id;
     for (int v = 2; engine->Plan(req.plan_id).ok(); ++v) req.plan_id = base + ".v" + std::to_string(v);
   }
+  std::map<std::string, size_t> expanded;
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", "",
-                         BuildImportPlan(plan, req));
+                         BuildImportPlan(plan, req, &expanded));
   if (!cmd) return g.exit_code;
   // The same file imported twice under one id is the same command: say so plainly.
   cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(req.source_bytes).substr(0, 16);
@@ -89,6 +108,9 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
       if (std::holds_alternative<schemas::AssignmentCreated>(e.body)) ++assignments;
     std::cout << "imported plan " << req.plan_id << ": " << plan.tasks.size() << " task(s), " << assignments
               << " assignment(s), " << o.events.size() << " event(s)\n";
+    for (const auto& [group, n] : expanded)
+      std::cout << "  " << group << ": assigned to each of its " << n << " member unit(s)\n";
+    if (!expanded.empty()) std::cout << "  (--keep-groups assigns a group as one unit)\n";
     g.exit_code = kExitOk;
     return g.exit_code;
   }

@@ -129,6 +129,7 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
   req.plan_id = a.plan.empty() ? PlanIdFromPath(a.file) : a.plan;
   req.source_bytes = bytes;
   req.accept_unknown_units = true;
+  req.directory = &dir;
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", a.at, BuildImportPlan(parsed, req));
   if (cmd && a.command_id.empty())
     cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(bytes).substr(0, 16);

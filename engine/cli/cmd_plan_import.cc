@@ -29,6 +29,7 @@ struct PlanImportArgs {
   std::string plan_id;
   std::string default_deadline;
   int year = 0;
+  bool keep_groups = false;
 };
 
 int RunPlanImport(Globals& g, const PlanImportArgs& a) {
@@ -85,6 +86,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   req.source_bytes = bytes;
   req.new_version = a.new_version;
   req.accept_unknown_units = a.accept_unknown;
+  req.directory = &dir;
+  req.keep_groups = a.keep_groups;
   if (!a.default_deadline.empty()) {
     req.default_due = Date::Parse(a.default_deadline);
     if (!req.default_due) {
@@ -119,6 +122,8 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,
                 "add units the directory lacks to this plan instead of refusing the import");
+  imp->add_flag("--keep-groups", args->keep_groups,
+                "assign a group the plan names (各县（市、区）政府) as one unit instead of to each member");
   imp->add_option("--default-deadline", args->default_deadline,
                   "due date YYYY-MM-DD for tasks whose plan names no deadline");
   imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });

@@ -241,6 +241,7 @@ class Simulation {
     req.source_bytes = text;
     req.accept_unknown_units = true;
     req.default_due = Date{year_, 12, 31};
+    if (dir) req.directory = &*dir;
     import_day_ = Date{year_, 3, 1};
     if (parsed.plan.issued_on && parsed.plan.issued_on->year == year_ && *parsed.plan.issued_on > import_day_)
       import_day_ = *parsed.plan.issued_on;

@@ -2,6 +2,7 @@
 // `duban plan import` and `duban demo`.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,7 @@
 
 namespace duban::plan_import {
 struct ParsedPlan;
+class UnitDirectory;
 }
 
 namespace duban::cli {
@@ -20,11 +22,20 @@ struct ImportRequest {
   bool new_version = false;   // import under the next free "<id>.vN" when the id is taken
   bool accept_unknown_units = false;  // add units the directory lacks to the plan's directory
   std::optional<Date> default_due;    // for tasks whose plan names no deadline
+  // A group a task names ("各县（市、区）政府", "市直各单位") is assigned to each
+  // of its member units as this directory lists them (nested groups too), so
+  // each county or department answers for its own part. Null, or
+  // keep_groups: the group is one assignee, as written.
+  const plan_import::UnitDirectory* directory = nullptr;
+  bool keep_groups = false;
 };
 
 // The ImportPlan body for a parsed plan: the plan's unit directory is every
-// known unit its tasks name (plus the unknown ones when accepted).
-schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& plan, const ImportRequest& req);
+// known unit its tasks name (plus the unknown ones when accepted), groups
+// replaced by their members (see ImportRequest::directory). When given,
+// `expanded` receives each group assigned to its members -> member count.
+schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& plan, const ImportRequest& req,
+                                    std::map<std::string, size_t>* expanded = nullptr);
 
 // "workflows/plans/shaoguan-2021.txt" -> "shaoguan-2021"
 std::string PlanIdFromPath(const std::string& path);
