@@ -21,6 +21,7 @@
 // Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,7 +31,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -64,6 +67,32 @@ struct Params {
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU seconds (user + system) of this process, threads that ended included.
+double SelfCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// CPU seconds of another process (the dev broker), from /proc; 0 if unreadable.
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::atof(field.c_str());
+    if (i == 15) stime = std::atof(field.c_str());
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // The readers' settings, the same in both runs. The dev broker answers a
@@ -129,6 +158,7 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
   std::atomic<bool> abort{false};
   int64_t consumed = 0;
   Clock::time_point t_consumed;
+  const double cpu0 = SelfCpuSeconds(), broker_cpu0 = ProcessCpuSeconds(broker.pid());
   const auto t0 = Clock::now();
   std::thread reader([&] {
     consumed = ConsumeN(**consumer, p.messages, &abort);
@@ -154,6 +184,7 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
     abort = true;
   }
   reader.join();
+  const double cpu = SelfCpuSeconds() - cpu0, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
   if (abort || consumed != p.messages) return std::nullopt;
   const double produce_s = Seconds(t0, t_produced);
   const double total_s = Seconds(t0, t_consumed);
@@ -172,6 +203,10 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
   std::printf("raw produce+consume pipelined:                %.0f msg/s (%.2f s)\n", p.messages / total_s,
               total_s);
   std::printf("raw throughput: %.1f MB/s of values\n", p.messages * double(p.size) / total_s / 1e6);
+  const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("raw CPU (to the last message consumed): this process %.2f s, dev broker %.2f s, of %.2f s wall x %ld "
+              "cores\n",
+              cpu, broker_cpu, total_s, cores);
   return p.messages / total_s;
 }
 
@@ -362,6 +397,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
     auto delivered = (*producer)->ProduceAsync(cfg.commands_topic, c.plan_id, kafka::CommandRecord(c)).get();
     if (!delivered.ok()) return give_up("warm-up produce: " + delivered.status().ToString());
   }
+  const double cpu0 = SelfCpuSeconds(), broker_cpu0 = ProcessCpuSeconds(broker.pid());
   const auto t0 = Clock::now();
   std::thread produce([&] {
     pthread_setname_np(pthread_self(), "bench-produce");
@@ -387,6 +423,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
     }
   }
   const auto t1 = Clock::now();
+  const double cpu = SelfCpuSeconds() - cpu0, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
   produce.join();
   stop = true;
   engine_thread.join();
@@ -396,6 +433,12 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
               "produced %llu; reader saw %zu distinct events\n",
               p.messages, p.size, (unsigned long long)expected_events, partitions, Seconds(t0, t1),
               (unsigned long long)st.commands, (unsigned long long)st.produced, seen.size());
+  // Where the machine went: this process holds the engine (deciding threads,
+  // RocksDB), its and the bench's librdkafka clients and the reader.
+  const double wall = Seconds(t0, t1);
+  const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("e2e CPU: this process %.2f s, dev broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy)\n", cpu,
+              broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)));
   if (seen.size() < expected_events) {
     std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", seen.size(),
                  (unsigned long long)expected_events, run_status.ToString().c_str());
