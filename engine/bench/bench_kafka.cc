@@ -439,6 +439,10 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("e2e CPU: this process %.2f s, dev broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy)\n", cpu,
               broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)));
+  std::printf("engine: %llu polls; its loop spent %.2f s fetching, %.2f s waiting for deciding, %.2f s waiting for "
+              "deliveries; workers decided for %.2f s\n",
+              (unsigned long long)st.polls, st.fetch_seconds, st.decide_wait_seconds, st.delivery_wait_seconds,
+              st.decide_seconds);
   if (seen.size() < expected_events) {
     std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", seen.size(),
                  (unsigned long long)expected_events, run_status.ToString().c_str());

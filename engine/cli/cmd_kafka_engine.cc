@@ -87,6 +87,9 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
               (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
               (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
               (unsigned long long)s.timer_events);
+  std::printf("polls=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
+              (unsigned long long)s.polls, s.fetch_seconds, s.decide_wait_seconds, s.delivery_wait_seconds,
+              s.decide_seconds);
   if (!st.ok()) {
     std::fprintf(stderr, "duban engine: %s\n", st.ToString().c_str());
     return kExitRejected;

@@ -425,6 +425,7 @@ struct KafkaEngine::Impl {
     std::vector<std::pair<int32_t, const std::vector<const Message*>*>> work;
     std::vector<std::optional<Result<Pending>>> done;
     std::atomic<size_t> next{0};
+    std::atomic<int64_t> busy_ns{0};  // workers' time in Process
     std::vector<std::thread> threads;
   };
   std::unique_ptr<Deciding> deciding;
@@ -444,7 +445,11 @@ struct KafkaEngine::Impl {
     for (size_t t = 0; t < threads; ++t)
       d.threads.emplace_back([this, &d] {
         pthread_setname_np(pthread_self(), "duban-decide");  // as top and perf show it
-        for (size_t i; (i = d.next.fetch_add(1)) < d.work.size();) d.done[i] = Process(d.work[i].first, *d.work[i].second);
+        for (size_t i; (i = d.next.fetch_add(1)) < d.work.size();) {
+          const auto t = Clock::now();
+          d.done[i] = Process(d.work[i].first, *d.work[i].second);
+          d.busy_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+        }
       });
   }
 
@@ -463,6 +468,7 @@ struct KafkaEngine::Impl {
       (*r)->poll = deciding->poll;
       if ((*r)->group.size() > 0) inflight.push_back(std::move(**r));
     }
+    stats.decide_seconds += static_cast<double>(deciding->busy_ns.load()) / 1e9;
     deciding.reset();
   }
 
@@ -544,8 +550,11 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
     ++poll;
     // While work is outstanding, poll briefly so it completes soon even when
     // no more commands come.
+    const auto t_fetch = Clock::now();
     auto msgs = m.consumer->Poll(m.inflight.empty() && !m.deciding ? 200 : 5, m.o.max_batch);
+    const auto t_fetched = Clock::now();
     m.FinishDeciding();  // poll k-1, decided while this one was fetched
+    const auto t_decided = Clock::now();
     if (!m.fatal.ok()) {
       result = m.fatal;
       break;
@@ -577,7 +586,20 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
     // Poll k-2's deliveries had all of poll k-1's deciding to arrive:
     // complete them now (waiting if need be). Also here, while no store is
     // being written by the workers.
-    if (Status st = m.Drain(poll - 1); !st.ok()) {
+    const auto t_drain = Clock::now();
+    Status drained = m.Drain(poll - 1);
+    if (msgs.ok() && !msgs->empty()) {
+      auto s = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+      const double fetch = s(t_fetch, t_fetched), wait = s(t_fetched, t_decided), deliver = s(t_drain, Clock::now());
+      ++m.stats.polls;
+      m.stats.fetch_seconds += fetch;
+      m.stats.decide_wait_seconds += wait;
+      m.stats.delivery_wait_seconds += deliver;
+      spdlog::debug("kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
+                    "{:.1f} ms for deliveries",
+                    poll, msgs->size(), fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
+    }
+    if (Status st = drained; !st.ok()) {
       result = st;
       break;
     }

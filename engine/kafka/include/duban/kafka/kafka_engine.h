@@ -79,6 +79,15 @@ struct KafkaEngineStats {
   uint64_t restored = 0;      // events applied from duban.events at assignment
   uint64_t ticks = 0;         // Engine::Tick calls (one per owned partition per interval)
   uint64_t timer_events = 0;  // events written by those ticks (fired timers)
+  // Where the time went, in seconds. Run's thread: fetching commands (polls
+  // that returned some), waiting for the previous poll to be decided, waiting
+  // for deliveries. Workers: deciding, committing and enqueueing (summed over
+  // threads). Also logged per poll at debug level.
+  uint64_t polls = 0;
+  double fetch_seconds = 0;
+  double decide_wait_seconds = 0;
+  double delivery_wait_seconds = 0;
+  double decide_seconds = 0;
 };
 
 class KafkaEngine {
