@@ -6,7 +6,9 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "cli_import_hook.h"
@@ -79,6 +81,31 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   }
   if (a.dry_run) {
     std::cout << (json ? plan_import::ParsedPlanToJson(plan) : plan_import::RenderPreview(plan));
+    if (!json) {
+      // The preview shows units as written; say what an import would assign.
+      ImportRequest preview;
+      preview.directory = &dir;
+      preview.keep_groups = a.keep_groups;
+      preview.accept_unknown_units = true;
+      std::map<std::string, size_t> expanded;
+      const auto cmd = BuildImportPlan(plan, preview, &expanded);
+      size_t assignments = 0;
+      for (const auto& t : cmd.tasks) {
+        std::set<std::string> units(t.lead_units.begin(), t.lead_units.end());
+        units.insert(t.responsible_units.begin(), t.responsible_units.end());
+        assignments += units.size();
+      }
+      if (!expanded.empty()) {
+        std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
+        for (const auto& [group, n] : expanded) {
+          std::cout << "  " << group << " (" << n << "): ";
+          const auto members = dir.Expand(group);
+          for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << members[i];
+          std::cout << "\n";
+        }
+      }
+      std::cout << "an import would create " << assignments << " assignment(s)\n";
+    }
     return kExitOk;
   }
   ImportRequest req;

@@ -63,6 +63,12 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(plan, "w", encoding="utf-8") as f:
         f.write(PLAN)
 
+    rc, out, err = run(os.path.join(tmp, "none"), "plan", "import", plan, "--units", units, "--dry-run")
+    check("dry run lists the groups and the assignments an import makes",
+          rc == 0 and "各单位 (4): 丙县政府、丁县政府、甲局、乙局" in out and "an import would create 7 assignment(s)" in out,
+          out + err)
+    check("dry run writes nothing", not os.path.exists(os.path.join(tmp, "none", "CURRENT")), "")
+
     data = os.path.join(tmp, "expanded")
     rc, out, err = run(data, "plan", "import", plan, "--units", units)
     check("import with groups", rc == 0, out + err)
