@@ -203,11 +203,12 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
       break;  // transient; librdkafka retries by itself
     }
     if (!reserved) {
-      // Once, for what is already fetched: growing by doubling moves every
-      // message and touches fresh memory at each step (seen in profiles of
-      // 20,000-message polls). Untouched reserved pages cost nothing.
+      // Once the first message is in: growing one by one from empty moves
+      // every message at each doubling (seen in profiles of 20,000-message
+      // polls). 4096 skips the small steps without making a poll of one
+      // message allocate megabytes.
       reserved = true;
-      out.reserve(std::min<size_t>(max_messages, 1 << 16));
+      out.reserve(std::min<size_t>(max_messages, 4096));
     }
     out.push_back(CopyOut(m));
     rd_kafka_message_destroy(m);
