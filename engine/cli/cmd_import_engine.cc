@@ -22,7 +22,7 @@ std::string PlanIdFromPath(const std::string& path) {
 }
 
 schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req,
-                                    std::map<std::string, size_t>* expanded) {
+                                    std::map<std::string, std::vector<std::string>>* expanded) {
   schemas::ImportPlan cmd;
   cmd.plan.title = p.plan.title.empty() ? req.plan_id : p.plan.title;
   cmd.plan.issuer = p.plan.issuer;
@@ -44,8 +44,8 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
         out.push_back(u);
         continue;
       }
-      if (expanded) (*expanded)[u] = members.size();
-      for (auto& m : members) out.push_back(std::move(m));
+      out.insert(out.end(), members.begin(), members.end());
+      if (expanded) (*expanded)[u] = std::move(members);
     }
     return out;
   };
@@ -89,7 +89,7 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
     const std::string base = req.plan_id;
     for (int v = 2; engine->Plan(req.plan_id).ok(); ++v) req.plan_id = base + ".v" + std::to_string(v);
   }
-  std::map<std::string, size_t> expanded;
+  std::map<std::string, std::vector<std::string>> expanded;
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", "",
                          BuildImportPlan(plan, req, &expanded));
   if (!cmd) return g.exit_code;
@@ -108,8 +108,8 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
       if (std::holds_alternative<schemas::AssignmentCreated>(e.body)) ++assignments;
     std::cout << "imported plan " << req.plan_id << ": " << plan.tasks.size() << " task(s), " << assignments
               << " assignment(s), " << o.events.size() << " event(s)\n";
-    for (const auto& [group, n] : expanded)
-      std::cout << "  " << group << ": assigned to each of its " << n << " member unit(s)\n";
+    for (const auto& [group, members] : expanded)
+      std::cout << "  " << group << ": assigned to each of its " << members.size() << " member unit(s)\n";
     if (!expanded.empty()) std::cout << "  (--keep-groups assigns a group as one unit)\n";
     g.exit_code = kExitOk;
     return g.exit_code;

@@ -87,7 +87,7 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
       preview.directory = &dir;
       preview.keep_groups = a.keep_groups;
       preview.accept_unknown_units = true;
-      std::map<std::string, size_t> expanded;
+      std::map<std::string, std::vector<std::string>> expanded;
       const auto cmd = BuildImportPlan(plan, preview, &expanded);
       size_t assignments = 0;
       for (const auto& t : cmd.tasks) {
@@ -97,9 +97,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
       }
       if (!expanded.empty()) {
         std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
-        for (const auto& [group, n] : expanded) {
-          std::cout << "  " << group << " (" << n << "): ";
-          const auto members = dir.Expand(group);
+        for (const auto& [group, members] : expanded) {
+          std::cout << "  " << group << " (" << members.size() << "): ";
           for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << members[i];
           std::cout << "\n";
         }

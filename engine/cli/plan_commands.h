@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "duban/date.h"
 #include "duban/schemas/commands.h"
@@ -33,9 +34,9 @@ struct ImportRequest {
 // The ImportPlan body for a parsed plan: the plan's unit directory is every
 // known unit its tasks name (plus the unknown ones when accepted), groups
 // replaced by their members (see ImportRequest::directory). When given,
-// `expanded` receives each group assigned to its members -> member count.
+// `expanded` receives each group assigned to its members -> those members.
 schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& plan, const ImportRequest& req,
-                                    std::map<std::string, size_t>* expanded = nullptr);
+                                    std::map<std::string, std::vector<std::string>>* expanded = nullptr);
 
 // "workflows/plans/shaoguan-2021.txt" -> "shaoguan-2021"
 std::string PlanIdFromPath(const std::string& path);

@@ -510,13 +510,11 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   auto producer = Producer::Create(pc);
   if (!producer.ok()) return producer.status();
   impl->producer = std::move(*producer);
-  // The loop is bound by waiting more than by work (about 30% of the CPU idle
-  // during duban-bench kafka). A fetch for partitions that have caught up waits
-  // up to fetch.wait.max.ms (librdkafka's default: 500 ms) before it returns;
-  // 5 ms: duban-bench kafka ratio 0.266-0.400 over 10 runs (mean 0.32),
-  // against 0.263-0.300 over 6 with the default (mean 0.28), on the dev
-  // broker; runs are bimodal, so this is a tendency, not a sure step. On a
-  // real cluster a short wait only costs fetches while idle.
+  // A fetch for partitions that have caught up waits up to fetch.wait.max.ms
+  // (librdkafka's default: 500 ms) before it returns, and the dev broker
+  // answers an empty fetch only after the whole wait: with the default, the
+  // engine can sit idle for that long while commands arrive. 5 ms keeps the
+  // loop fed; on a real cluster a short wait only costs fetches while idle.
   KafkaConfig cc = options.kafka;
   if (!cc.extra.count("fetch.wait.max.ms")) cc.extra["fetch.wait.max.ms"] = "5";
   auto consumer = Consumer::Create(cc, options.group);
