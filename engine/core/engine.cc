@@ -594,10 +594,16 @@ struct Engine::Impl {
   }
 
   // Decides and commits a group of commands in one WriteBatch.
+  // `records`, if given, receives the log records written, in log order.
   std::vector<Outcome> Commit(const std::vector<Command>& commands,
                               const std::vector<std::string>& timer_keys_to_drop = {},
-                              const Engine::MetaWrites& meta_writes = {}, bool timer_commands = false) {
+                              const Engine::MetaWrites& meta_writes = {}, bool timer_commands = false,
+                              std::vector<std::string>* records = nullptr) {
     std::vector<Outcome> outcomes(commands.size());
+    if (records) {
+      records->clear();
+      records->reserve(commands.size());
+    }
     if (opts.read_only) {
       for (size_t i = 0; i < commands.size(); ++i) {
         outcomes[i].command_id = commands[i].command_id;
@@ -642,6 +648,7 @@ struct Engine::Impl {
       rejected_hash = e.hash;
       rejected_dirty = true;
       wb.Put(cf[kLog], rk::Pos(pos), record);
+      if (records) records->push_back(std::move(record));
       proj.Command(c.command_id, pos, 1, wb);
       o.status = why;
       o.first_position = pos;
@@ -718,6 +725,7 @@ struct Engine::Impl {
         Evolve(s, e);
         proj.After(s, e, pos, wb);
         wb.Put(cf[kLog], rk::Pos(pos), record);
+        if (records) records->push_back(std::move(record));
         o.events.push_back(std::move(e));
         ++pos;
       }
@@ -751,6 +759,7 @@ struct Engine::Impl {
       rejected_version = start_rejected_version;
       rejected_hash = start_rejected_hash;
       next_pos = start_pos;
+      if (records) records->clear();
       Status err = FromRocks(s, "committing to the log");
       for (auto& o : outcomes)
         if (!o.duplicate) {
@@ -866,6 +875,11 @@ std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands) {
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, const MetaWrites& meta) {
   return impl_->Commit(commands, {}, meta);
+}
+
+std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, const MetaWrites& meta,
+                                         std::vector<std::string>* records) {
+  return impl_->Commit(commands, {}, meta, false, records);
 }
 
 Result<std::optional<std::string>> Engine::GetMeta(const std::string& key) const {

@@ -31,7 +31,7 @@ ListPtr ToList(const std::vector<TopicPartition>& v) {
   return l;
 }
 
-Message CopyOut(const rd_kafka_message_t* m) {
+Message CopyOut(const rd_kafka_message_t* m, bool headers) {
   Message out;
   out.topic = rd_kafka_topic_name(m->rkt);
   out.partition = m->partition;
@@ -42,7 +42,7 @@ Message CopyOut(const rd_kafka_message_t* m) {
   int64_t ts = rd_kafka_message_timestamp(m, &tstype);
   out.timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+  if (headers && rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name;
     const void* val;
     size_t size;
@@ -56,6 +56,7 @@ Message CopyOut(const rd_kafka_message_t* m) {
 struct Consumer::Impl {
   rd_kafka_t* rk = nullptr;
   RebalanceListener listener;
+  bool skip_headers = false;
   bool closed = false;   // after Close: every call but Close fails
   bool closing = false;  // inside Close: the final revoke may still commit
   Status rebalance_error;  // an assign/unassign call that failed inside the callback
@@ -210,12 +211,14 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
       reserved = true;
       out.reserve(std::min<size_t>(max_messages, 4096));
     }
-    out.push_back(CopyOut(m));
+    out.push_back(CopyOut(m, !impl_->skip_headers));
     rd_kafka_message_destroy(m);
     wait = 0;  // after the first message, take only what is already here
   }
   return out;
 }
+
+void Consumer::SkipHeaders(bool skip) { impl_->skip_headers = skip; }
 
 Status Consumer::Commit(const std::vector<TopicPartition>& offsets, bool async) {
   if (impl_->closed && !impl_->closing) return Status::InvalidArgument("consumer is closed");

@@ -168,8 +168,11 @@ struct KafkaEngine::Impl {
   // wrote the range, if known; otherwise (re-production) each record is
   // decoded for its key and command, and `fallback_offset` is the source
   // offset header.
+  // `records`: the range's log records as the batch wrote them, if known
+  // (then the store is not read back).
   Result<Pending> Enqueue(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
-                          const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again) {
+                          const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again,
+                          const std::vector<std::string>* records = nullptr) {
     Pending pending;
     pending.p = p;
     // find, not []: Process calls this for several partitions at once.
@@ -210,7 +213,7 @@ struct KafkaEngine::Impl {
     int64_t h_offset = INT64_MIN;
     uint32_t h_events = 0;
     Status produced;
-    Status scan = e.ScanLogRecords(from, [&](uint64_t pos, std::string_view record) {
+    auto produce = [&](uint64_t pos, std::string_view record) {
       if (pos >= pending.end) return false;
       const RecordInfo& ri = info[pos - from];
       if (ri.cmd_offset != h_offset || ri.cmd_events != h_events) {
@@ -222,8 +225,13 @@ struct KafkaEngine::Impl {
       if (!ri.key) return true;  // no record there (re-production from before the log's start)
       produced = producer->Produce(o.kafka.events_topic, *ri.key, record, h, p, pending.group);
       return produced.ok();
-    });
-    if (!scan.ok()) return scan;
+    };
+    if (records && records->size() == pending.end - from) {
+      for (uint64_t pos = from; pos < pending.end && produce(pos, (*records)[pos - from]);) ++pos;
+    } else {
+      if (records) spdlog::warn("partition {}: {} records for log {}..{}; reading them back", p, records->size(), from, pending.end);
+      if (Status scan = e.ScanLogRecords(from, produce); !scan.ok()) return scan;
+    }
     if (!produced.ok()) return produced;
     // The outcomes accounted for every position of the range: each must be there.
     if (known && static_cast<uint64_t>(pending.group.size()) != pending.end - from)
@@ -380,12 +388,13 @@ struct KafkaEngine::Impl {
       return none;
     }
     const uint64_t from = e.LogEnd();
-    auto outcomes = e.SubmitBatch(cmds, {{OffsetKey(p), std::to_string(last + 1)}});
+    std::vector<std::string> records;
+    auto outcomes = e.SubmitBatch(cmds, {{OffsetKey(p), std::to_string(last + 1)}}, &records);
     for (const auto& out : outcomes)
       if (out.status.code() != Status::Code::kRejected && !out.status.ok())
         return out.status;  // a storage failure: stop, restart resumes from RocksDB
     expected = last + 1;
-    auto pending = Enqueue(p, e, from, &outcomes, &offsets, last, false);
+    auto pending = Enqueue(p, e, from, &outcomes, &offsets, last, false, &records);
     if (pending.ok()) {
       pending->commands = cmds.size();
       pending->undecodable = undecodable;

@@ -88,5 +88,38 @@ TEST(LogRecordsTest, StoredRecordsAreTheFramedEncodingOfTheirEvents) {
   std::filesystem::remove_all(copy);
 }
 
+// Kafka mode produces a batch's events from the records SubmitBatch hands
+// back, not from a read of the store: they must be the stored records, in
+// log order, with nothing for what the batch did not log.
+TEST(LogRecordsTest, SubmitBatchHandsBackTheRecordsItWrote) {
+  const std::string dir = FreshDir("handed-back");
+  auto e = OpenAt(dir);
+  std::vector<std::string> first;
+  auto mixed = testing::MixedCommands();  // c3 is rejected, and logged
+  auto outcomes = e->SubmitBatch(mixed, {}, &first);
+  ASSERT_EQ(outcomes.size(), mixed.size());
+  ASSERT_EQ(first.size(), e->LogEnd() - 1);
+
+  // Next batch: a duplicate (logs nothing), a command with no usable id (not
+  // logged at all), and one more progress report.
+  const uint64_t from = e->LogEnd();
+  std::vector<Command> next = {mixed[1], Cmd("", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
+                               Cmd("c5", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 60, "六成", "", "", ""})};
+  std::vector<std::string> second{"stale"};
+  outcomes = e->SubmitBatch(next, {}, &second);
+  EXPECT_TRUE(outcomes[0].duplicate);
+  EXPECT_FALSE(outcomes[1].status.ok());
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(e->LogEnd(), from + 1);
+
+  std::vector<std::string> stored;
+  std::vector<Event> events;
+  ReadBoth(*e, &stored, &events);
+  first.insert(first.end(), second.begin(), second.end());
+  EXPECT_EQ(first, stored);
+  e.reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace duban

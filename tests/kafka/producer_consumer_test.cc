@@ -193,6 +193,24 @@ TEST_F(DevBrokerTest, AssignModeReadsFromTheGivenOffsetWithKeysHeadersAndBinaryV
   auto wm = (*consumer)->Watermarks("duban.events", 1, 10000);
   ASSERT_TRUE(wm.ok()) << wm.status().ToString();
   EXPECT_EQ(wm->second, 10);
+
+  // A reader that skips headers gets the same messages without them.
+  auto bare = Consumer::Create(Config(), "");
+  ASSERT_TRUE(bare.ok());
+  (*bare)->SkipHeaders();
+  ASSERT_TRUE((*bare)->Assign({TopicPartition{"duban.events", 1, 8}}).ok());
+  std::vector<Message> bare_got;
+  ASSERT_TRUE(Eventually([&] {
+    auto msgs = (*bare)->Poll(200);
+    if (msgs.ok()) bare_got.insert(bare_got.end(), msgs->begin(), msgs->end());
+    return bare_got.size() >= 2;
+  }));
+  ASSERT_EQ(bare_got.size(), 2u);
+  for (int i = 8; i < 10; ++i) {
+    EXPECT_EQ(bare_got[i - 8].offset, i);
+    EXPECT_EQ(bare_got[i - 8].value, binary + std::to_string(i));
+    EXPECT_TRUE(bare_got[i - 8].headers.empty());
+  }
 }
 
 TEST_F(DevBrokerTest, RebalanceListenerChoosesWhereEachAssignedPartitionStarts) {

@@ -116,6 +116,12 @@ class Engine {
   // in the same WriteBatch as the commands' events: one atomic step.
   using MetaWrites = std::vector<std::pair<std::string, std::string>>;
   std::vector<Outcome> SubmitBatch(const std::vector<schemas::Command>& commands, const MetaWrites& meta);
+  // Same, and hands back the log records the batch wrote, in log order from
+  // the LogEnd() before the call (the bytes ScanLogRecords would read back:
+  // Kafka mode produces them without reading the store again). Empty when
+  // the write failed.
+  std::vector<Outcome> SubmitBatch(const std::vector<schemas::Command>& commands, const MetaWrites& meta,
+                                   std::vector<std::string>* records);
   Result<std::optional<std::string>> GetMeta(const std::string& key) const;
 
   // Appends events decided elsewhere (Kafka mode: read back from duban.events),

@@ -50,6 +50,10 @@ class Consumer {
   // fatal consumer errors, and Corruption when a requested offset is no
   // longer in the log (messages deleted unread) — never skipped silently.
   Result<std::vector<Message>> Poll(int timeout_ms, size_t max_messages = 1000);
+  // For readers that never look at headers: Poll leaves Message::headers
+  // empty (librdkafka parses a message's headers, allocating for each, only
+  // when asked; copying them out costs more again).
+  void SkipHeaders(bool skip = true);
 
   // Commits `offsets` (each the NEXT offset to read) for the group.
   Status Commit(const std::vector<TopicPartition>& offsets, bool async = false);
