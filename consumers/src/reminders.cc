@@ -240,6 +240,13 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
   return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
 }
 
+Result<size_t> Reminders::AssignedPartitions() const {
+  if (impl_->closed) return Status::InvalidArgument("reminders: closed");
+  auto a = impl_->consumer->Assignment();
+  if (!a.ok()) return a.status();
+  return a->size();
+}
+
 Result<size_t> Reminders::Step(int poll_timeout_ms) {
   Impl& m = *impl_;
   if (m.closed) return Status::InvalidArgument("reminders: closed");

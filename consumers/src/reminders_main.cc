@@ -123,15 +123,24 @@ int main(int argc, char** argv) {
   duban::Status result;
   if (exit_when_idle) {
     bool seen_any = false;
+    int empty_while_assigned = 0;
     while (!g_stop.load()) {
       auto n = r.Step(idle_poll_ms);
       if (!n.ok()) {
         result = n.status();
         break;
       }
-      // The first polls may be empty while the group assigns partitions.
-      if (*n > 0) seen_any = true;
-      else if (seen_any) break;
+      // The first polls may be empty while the group assigns partitions. Once
+      // it has, two empty polls in a row (the first fetch may still be
+      // starting) mean there is nothing to read: an empty topic must not
+      // keep an --exit-when-idle run up forever.
+      if (*n > 0) {
+        seen_any = true;
+        continue;
+      }
+      if (seen_any) break;
+      auto assigned = r.AssignedPartitions();
+      if (assigned.ok() && *assigned > 0 && ++empty_while_assigned >= 2) break;
     }
     duban::Status c = r.Close();
     if (result.ok()) result = c;

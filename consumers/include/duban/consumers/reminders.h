@@ -95,6 +95,9 @@ class Reminders {
   // One poll (waiting up to poll_timeout_ms), handling and committing its
   // batch. Returns the number of records handled.
   Result<size_t> Step(int poll_timeout_ms);
+  // How many partitions of the events topic the group gave this process now
+  // (0 before the first assignment).
+  Result<size_t> AssignedPartitions() const;
   // Steps until `stop` is set or an error (returned). Then Close().
   Status Run(const std::atomic<bool>& stop);
   // Leaves the group. Idempotent.
