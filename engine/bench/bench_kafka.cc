@@ -44,6 +44,7 @@
 #include "duban/kafka/dev_broker_process.h"
 #include "duban/kafka/kafka_engine.h"
 #include "duban/kafka/producer.h"
+#include "duban/process_memory.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::bench {
@@ -497,6 +498,9 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
 // ================================================================================
 
 int Main(int argc, char** argv) {
+  // The engine runs in this process, as in `duban engine`, with the same
+  // process-wide memory settings (they apply to the raw run too).
+  KeepFreedMemoryForReuse();
   Params p;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -26,6 +26,7 @@
 #include "duban/kafka/kafka_engine.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/plan_import/unit_directory.h"
+#include "duban/process_memory.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -64,6 +65,7 @@ std::shared_ptr<TimerPolicy> Policy() {
 }
 
 int RunEngine(const KafkaArgs& a, Globals& g) {
+  KeepFreedMemoryForReuse();  // a long-running process: see process_memory.h
   signal(SIGTERM, OnStop);
   signal(SIGINT, OnStop);
   kafka::KafkaEngineOptions o;
