@@ -20,6 +20,7 @@
 #include "duban/kafka/admin.h"
 #include "duban/kafka/config.h"
 #include "duban/kafka/mock_cluster.h"
+#include "duban/process_memory.h"
 
 namespace duban::cli {
 namespace {
@@ -48,6 +49,9 @@ bool WriteAtomically(const std::string& path, const std::string& text) {
 }
 
 int RunDevBroker(const DevBrokerArgs& a) {
+  // Long-running, and every request and response buffer is allocated and
+  // freed again: see process_memory.h.
+  KeepFreedMemoryForReuse();
   // Block the stop signals in every thread (librdkafka's threads inherit this
   // mask) and take them with sigwait on this one.
   sigset_t stop;

@@ -529,6 +529,9 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   auto consumer = Consumer::Create(cc, options.group);
   if (!consumer.ok()) return consumer.status();
   impl->consumer = std::move(*consumer);
+  // Commands carry nothing in headers; asking librdkafka for them allocates
+  // even for a message that has none.
+  impl->consumer->SkipHeaders();
   return std::unique_ptr<KafkaEngine>(new KafkaEngine(std::move(impl)));
 }
 
