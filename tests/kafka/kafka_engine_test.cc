@@ -380,6 +380,83 @@ TEST_F(KafkaEngineTest, EventsCommittedButNeverProducedAreProducedOnRestartAndGa
   std::filesystem::remove_all(dir);
 }
 
+// A store whose unproduced events duban.events contradicts: this engine
+// decided a command into its store but died before producing it, and another
+// owner meanwhile produced a different event at the same place of the stream.
+// duban.events is the source of truth: on restart the engine rebuilds the
+// partition from it instead of producing its stale event (which would fork
+// the stream for every reader) or stopping on the contradiction.
+TEST_F(KafkaEngineTest, AStoreThatDubanEventsContradictsIsRebuiltFromIt) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("fork");
+  Load load = MakeLoad(1, 2, 1, 0, "fk-");  // the import, then an accept of task 1 and of task 2
+  ASSERT_EQ(load.commands.size(), 3u);
+  EngineProcess engine(cfg.bootstrap, dir + "/engine");
+  engine.Start();
+  auto imported = SubmitViaKafka(cfg, load.commands[0], 60000);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+
+  // This engine's last batch, committed and never produced: the accept of task 1.
+  int32_t partition = -1;
+  for (int p = 0; p < cfg.partitions && partition < 0; ++p) {
+    EngineOptions eo;
+    eo.data_dir = dir + "/engine/partition-" + std::to_string(p);
+    eo.create_if_missing = false;
+    eo.rejected_stream = "!rejected/" + std::to_string(p);
+    auto e = Engine::Open(eo);
+    if (!e.ok() || !(*e)->Plan("plan-0").ok()) continue;
+    auto out = (*e)->SubmitBatch({load.commands[1]});
+    ASSERT_TRUE(out[0].status.ok()) << out[0].status.ToString();
+    partition = p;
+  }
+  ASSERT_GE(partition, 0);
+
+  // Another owner's: from the same history, the accept of task 2 at that place.
+  {
+    EngineOptions eo;
+    eo.data_dir = dir + "/other";
+    eo.rejected_stream = "!rejected/" + std::to_string(partition);
+    auto other = Engine::Open(eo);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    ASSERT_TRUE((*other)->Submit(load.commands[0]).status.ok());
+    const uint64_t from = (*other)->LogEnd();
+    auto out = (*other)->Submit(load.commands[2]);
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+    auto producer = Producer::Create(cfg);
+    ASSERT_TRUE(producer.ok());
+    ASSERT_TRUE((*other)->ScanLogRecords(from, [&](uint64_t, std::string_view record) {
+      EXPECT_TRUE((*producer)->Produce(cfg.events_topic, "plan-0", record, {{kHeaderCmdOffset, "0"}, {kHeaderCmdEvents, "1"}},
+                                       partition).ok());
+      return true;
+    }).ok());
+    auto f = (*producer)->Flush(10000);
+    ASSERT_TRUE(f.ok() && f->empty());
+  }
+
+  engine.Start();
+  // The engine owns the partition again and decides on what duban.events
+  // says: task 2 accepted, task 1 not (its stale accept is gone with the old
+  // store; the command never went through Kafka and is submitted now).
+  auto again = SubmitViaKafka(cfg, load.commands[1], 60000);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->status.ok()) << again->status.ToString();
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  const std::string log = ReadFile(dir + "/engine.log");
+  EXPECT_NE(log.find("rebuilt=1 "), std::string::npos) << log;
+  EXPECT_NE(log.find("disagrees with"), std::string::npos) << log;
+
+  // Every reader sees one unbroken stream: import (1 + 2 tasks + 2
+  // assignments), task 2's accept, then task 1's; each accept once.
+  ProjectAndVerify(cfg, dir + "/project", 7);
+  EventsReader reader(cfg);
+  reader.CatchUp();
+  EXPECT_EQ(reader.census.events_per_command[load.commands[1].command_id], 1);
+  EXPECT_EQ(reader.census.events_per_command[load.commands[2].command_id], 1);
+  EXPECT_EQ(reader.census.duplicates, 0u);
+  std::filesystem::remove_all(dir);
+}
+
 // The read model merges partitions into one log, where a command's events
 // must sit together (its commands row is the run of positions they took, as a
 // rebuild computes it). A command cut between two reads, with another
