@@ -84,11 +84,11 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
                g.data_dir.c_str());
   Status st = (*engine)->Run(g_stop);
   auto s = (*engine)->stats();
-  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu rebuilt=%llu ticks=%llu "
+  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu ticks=%llu "
               "timer_events=%llu\n",
               (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
-              (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.rebuilt,
-              (unsigned long long)s.ticks, (unsigned long long)s.timer_events);
+              (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
+              (unsigned long long)s.timer_events);
   std::printf("polls=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
               (unsigned long long)s.polls, s.fetch_seconds, s.decide_wait_seconds, s.delivery_wait_seconds,
               s.decide_seconds);

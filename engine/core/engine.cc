@@ -898,7 +898,6 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
   Projector proj(*m.policy, m.cf);
   std::set<std::string> touched;
   std::map<std::string, std::pair<uint64_t, uint32_t>> commands;  // this call's command rows
-  std::unordered_map<std::string, std::string> appended_hash;      // event id -> hash, this call
   std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
   uint64_t pos = m.next_pos;
   auto fail = [&](Status st) -> Status {
@@ -922,28 +921,8 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
       }
     }
     bool seen = false;
-    uint32_t index = 0;
-    for (uint32_t i = 0; i < count && !seen; ++i)
-      if (schemas::DeriveEventId(e.command_id, i) == e.event_id) {
-        seen = true;
-        index = i;
-      }
+    for (uint32_t i = 0; i < count && !seen; ++i) seen = schemas::DeriveEventId(e.command_id, i) == e.event_id;
     if (seen) {
-      // Same id, but is it the same event? Two engines that both decided a
-      // command (a hand-over while one still ran) agree on its ids, but events
-      // that depend on when they were decided (a timer's) may differ: then the
-      // store and the source have forked, which must not pass as a duplicate.
-      std::string stored_hash;
-      if (auto h = appended_hash.find(e.event_id); h != appended_hash.end()) {
-        stored_hash = h->second;  // appended earlier in this call: not in the store yet
-      } else {
-        auto stored = m.ReadEvent(m.db, m.cf[kLog], first + index);
-        if (!stored.ok()) return fail(stored.status());
-        if (stored->event_id == e.event_id) stored_hash = stored->hash;
-      }
-      if (!stored_hash.empty() && stored_hash != e.hash)
-        return fail(Status::Corruption("event " + e.event_id + " of stream " + e.stream +
-                                       " differs from the stored event with that id (a fork)"));
       ++result.duplicates;
       continue;
     }
@@ -987,7 +966,6 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
     wb.Put(m.cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
     if (count == 0) first = pos;
     commands[e.command_id] = {first, count + 1};
-    appended_hash[e.event_id] = e.hash;
     ++pos;
     ++result.appended;
   }

@@ -170,15 +170,14 @@ struct KafkaEngine::Impl {
   // offset header.
   // `records`: the range's log records as the batch wrote them, if known
   // (then the store is not read back).
-  // `end`: produce only positions before it (default: up to LogEnd).
   Result<Pending> Enqueue(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
                           const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again,
-                          const std::vector<std::string>* records = nullptr, uint64_t end = UINT64_MAX) {
+                          const std::vector<std::string>* records = nullptr) {
     Pending pending;
     pending.p = p;
     // find, not []: Process calls this for several partitions at once.
     if (auto ep = epoch.find(p); ep != epoch.end()) pending.epoch = ep->second;
-    pending.end = std::min(e.LogEnd(), end);
+    pending.end = e.LogEnd();
     pending.again = again;
     if (from >= pending.end) return pending;
     const std::string rejected_stream = "!rejected/" + std::to_string(p);
@@ -270,26 +269,9 @@ struct KafkaEngine::Impl {
     return it->second.get();
   }
 
-  // Opens partition p's store, catches up from duban.events, re-produces what
-  // was not produced and returns the command offset to resume at. A store
-  // that duban.events contradicts (Corruption while catching up: a fork, say
-  // after another engine owned the partition while this one's last batches
-  // were never produced) is rebuilt from duban.events: the topic is the
-  // source of truth, and what the store held beyond it was never acknowledged
-  // (its commands are consumed and decided again from the resume offset).
+  // Opens partition p's store, re-produces what was not produced, catches up
+  // from duban.events and returns the command offset to resume at.
   Result<int64_t> OpenPartition(int32_t p) {
-    auto resume = OpenPartitionOnce(p);
-    if (resume.ok() || resume.status().code() != Status::Code::kCorruption) return resume;
-    spdlog::warn("partition {}: the store in {} disagrees with {} ({}); rebuilding it from {}", p, Dir(p),
-                 o.kafka.events_topic, resume.status().ToString(), o.kafka.events_topic);
-    std::error_code ec;
-    std::filesystem::remove_all(Dir(p), ec);
-    if (ec) return Status::IOError("cannot remove " + Dir(p) + ": " + ec.message());
-    ++stats.rebuilt;
-    return OpenPartitionOnce(p);
-  }
-
-  Result<int64_t> OpenPartitionOnce(int32_t p) {
     std::filesystem::create_directories(o.data_dir);
     EngineOptions eo;
     eo.data_dir = Dir(p);
@@ -303,10 +285,16 @@ struct KafkaEngine::Impl {
     if (!cmd_offset.ok()) return cmd_offset.status();
     auto produced_end = MetaI64(e, "produced.end", 0);
     if (!produced_end.ok()) return produced_end.status();
-    // Catch up from duban.events first (restores a missing or stale
-    // directory), so that local events never produced are checked against
-    // what another owner may have produced meanwhile before they are.
-    const uint64_t local_end = e.LogEnd();
+    if (static_cast<uint64_t>(*produced_end) < e.LogEnd()) {
+      // Not known to be in duban.events: produce again. Their source offset is
+      // at most the last command consumed.
+      const int64_t src = std::max<int64_t>(*cmd_offset - 1, 0);
+      spdlog::info("partition {}: re-producing log positions {}..{}", p, *produced_end, e.LogEnd());
+      auto pending = Enqueue(p, e, *produced_end, nullptr, nullptr, src, true);
+      if (!pending.ok()) return pending.status();
+      if (Status st = Complete(*pending, &e); !st.ok()) return st;
+    }
+    // Catch up from duban.events (restores a missing or stale directory).
     auto events_read = MetaI64(e, "events.read", kOffsetBeginning);
     if (!events_read.ok()) return events_read.status();
     int64_t max_src = -1;
@@ -329,32 +317,16 @@ struct KafkaEngine::Impl {
       return Status::Ok();
     });
     if (!next.ok()) return next.status();
-    if (static_cast<uint64_t>(*produced_end) < local_end) {
-      // Not known to be in duban.events: produce again (readers dedupe what
-      // was). Their source offset is at most the last command consumed.
-      const int64_t src = std::max<int64_t>(*cmd_offset - 1, 0);
-      spdlog::info("partition {}: re-producing log positions {}..{}", p, *produced_end, local_end);
-      // Only up to local_end: what catching up appended is in duban.events already.
-      auto pending = Enqueue(p, e, *produced_end, nullptr, nullptr, src, true, nullptr, local_end);
-      if (!pending.ok()) return pending.status();
-      if (Status st = Complete(*pending, &e); !st.ok()) return st;
-    }
     const int64_t resume = std::max(*cmd_offset, max_src + 1);
     // What came from duban.events is there already: never produce it again.
     auto r = e.AppendExternal({}, {{"produced.end", std::to_string(e.LogEnd())},
-                                   {"events.read", std::to_string(std::max(*next, EventsRead(e)))},
+                                   {"events.read", std::to_string(*next)},
                                    {OffsetKey(p), std::to_string(resume)}});
     if (!r.ok()) return r.status();
     stats.restored += restored;
     if (restored) spdlog::info("partition {}: restored {} events from {}", p, restored, o.kafka.events_topic);
     engines[p] = std::move(*opened);
     return resume;
-  }
-
-  // The store's events.read (0 if unset or unreadable).
-  static int64_t EventsRead(const Engine& e) {
-    auto v = MetaI64(e, "events.read", 0);
-    return v.ok() ? *v : 0;
   }
 
   void OnRebalance(RebalanceKind kind, std::vector<TopicPartition>& parts) {

@@ -3,8 +3,6 @@
 // gaps and forged events refused.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "duban/engine.h"
 #include "duban/schemas/codec.h"
 #include "store_util.h"
@@ -84,41 +82,6 @@ TEST(AppendExternalTest, AnEventWhoseBytesWereAlteredIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(sink->LogEnd(), 1u);
-}
-
-// Two engines that both decided a command agree on its event ids; if their
-// events still differ (say a timer's, stamped with when it fired), the store
-// and its source have forked: refused, not counted as a duplicate.
-TEST(AppendExternalTest, AnEventWithAKnownIdButOtherContentIsAForkNotADuplicate) {
-  TempDir a, b;
-  auto source = OpenAt(a.path());
-  auto events = SourceEvents(*source);
-  auto other = events[4];  // the accept: same id, decided at another time
-  other.occurred_at += 1000;
-  other.hash = ComputeHash(other);
-  ASSERT_NE(other.hash, events[4].hash);
-
-  auto sink = OpenAt(b.path());
-  ASSERT_TRUE(sink->AppendExternal(events).ok());
-  const uint64_t end = sink->LogEnd();
-  auto r = sink->AppendExternal({other});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
-  EXPECT_NE(r.status().message().find("fork"), std::string::npos) << r.status().ToString();
-  EXPECT_EQ(sink->LogEnd(), end);
-  // The identical event is still a plain duplicate.
-  auto again = sink->AppendExternal({events[4]});
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(again->duplicates, 1u);
-
-  // Within one call too: the second version of an id appended in the same call.
-  auto fresh = OpenAt((std::filesystem::path(b.path()) / "fresh").string());
-  std::vector<Event> both(events.begin(), events.begin() + 5);
-  both.push_back(other);
-  auto r2 = fresh->AppendExternal(both);
-  ASSERT_FALSE(r2.ok());
-  EXPECT_EQ(r2.status().code(), Status::Code::kCorruption);
-  EXPECT_EQ(fresh->LogEnd(), 1u);
 }
 
 }  // namespace

@@ -77,7 +77,6 @@ struct KafkaEngineStats {
   uint64_t produced = 0;      // events delivered to duban.events (incl. re-produced)
   uint64_t reproduced = 0;    // of which re-produced at (re)assignment
   uint64_t restored = 0;      // events applied from duban.events at assignment
-  uint64_t rebuilt = 0;       // partition stores rebuilt because duban.events contradicted them
   uint64_t ticks = 0;         // Engine::Tick calls (one per owned partition per interval)
   uint64_t timer_events = 0;  // events written by those ticks (fired timers)
   // Where the time went, in seconds. Run's thread: fetching commands (polls
