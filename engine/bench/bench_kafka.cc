@@ -70,21 +70,19 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// CPU seconds (user + system) of this process, threads that ended included.
-double SelfCpuSeconds() {
+// This process's CPU seconds (user + system, threads that ended included) and
+// minor page faults so far, from one getrusage. On a virtual machine each
+// first touch of a page can cost microseconds (measured on the 2-core test VM:
+// about 8-14 us a page), so fresh memory is part of what a run costs.
+struct SelfUsage {
+  double cpu_s = 0;
+  long minor_faults = 0;
+};
+SelfUsage Self() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-// Minor page faults of this process so far. On a virtual machine each first
-// touch of a page can cost microseconds (measured on the 2-core test VM:
-// about 8-14 us a page), so fresh memory is part of what a run costs.
-long SelfMinorFaults() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_minflt;
+  return SelfUsage{s(ru.ru_utime) + s(ru.ru_stime), ru.ru_minflt};
 }
 
 // CPU seconds of another process (the dev broker), from /proc; 0 if unreadable.
@@ -168,8 +166,8 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
   std::atomic<bool> abort{false};
   int64_t consumed = 0;
   Clock::time_point t_consumed;
-  const double cpu0 = SelfCpuSeconds(), broker_cpu0 = ProcessCpuSeconds(broker.pid());
-  const long faults0 = SelfMinorFaults();
+  const SelfUsage self0 = Self();
+  const double broker_cpu0 = ProcessCpuSeconds(broker.pid());
   const auto t0 = Clock::now();
   std::thread reader([&] {
     consumed = ConsumeN(**consumer, p.messages, &abort);
@@ -195,8 +193,9 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
     abort = true;
   }
   reader.join();
-  const double cpu = SelfCpuSeconds() - cpu0, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
-  const long faults = SelfMinorFaults() - faults0;
+  const SelfUsage self1 = Self();
+  const double cpu = self1.cpu_s - self0.cpu_s, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
+  const long faults = self1.minor_faults - self0.minor_faults;
   if (abort || consumed != p.messages) return std::nullopt;
   const double produce_s = Seconds(t0, t_produced);
   const double total_s = Seconds(t0, t_consumed);
@@ -412,8 +411,8 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
     auto delivered = (*producer)->ProduceAsync(cfg.commands_topic, c.plan_id, kafka::CommandRecord(c)).get();
     if (!delivered.ok()) return give_up("warm-up produce: " + delivered.status().ToString());
   }
-  const double cpu0 = SelfCpuSeconds(), broker_cpu0 = ProcessCpuSeconds(broker.pid());
-  const long faults0 = SelfMinorFaults();
+  const SelfUsage self0 = Self();
+  const double broker_cpu0 = ProcessCpuSeconds(broker.pid());
   const auto t0 = Clock::now();
   std::thread produce([&] {
     pthread_setname_np(pthread_self(), "bench-produce");
@@ -466,8 +465,9 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
     }
   }
   const auto t1 = Clock::now();
-  const double cpu = SelfCpuSeconds() - cpu0, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
-  const long faults = SelfMinorFaults() - faults0;
+  const SelfUsage self1 = Self();
+  const double cpu = self1.cpu_s - self0.cpu_s, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
+  const long faults = self1.minor_faults - self0.minor_faults;
   produce.join();
   stop = true;
   engine_thread.join();
