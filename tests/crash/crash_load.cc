@@ -2,7 +2,13 @@
 // i (id "c<i>") always decides to exactly one event (a progress report, or
 // every 997th an auditor's write, which is rejected and logged), so the test
 // can check that each acknowledged command is in the log exactly once.
-// Prints "ack <i>" after the batch holding command i is committed.
+// Prints "ack <i>" after the batch holding command i is committed. With
+// --hold-at H it acknowledges nothing past command H: before the batch that
+// would cross H it prints "hold" and waits to be killed, so the test can kill
+// it at a chosen point of the load however fast the machine is.
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,15 +52,16 @@ schemas::Command LoadCommand(uint64_t i) {
 
 int main(int argc, char** argv) {
   std::string data;
-  uint64_t start = 0, end = 100000, batch = 64;
+  uint64_t start = 0, end = 100000, batch = 64, hold_at = UINT64_MAX;
   for (int k = 1; k + 1 < argc; k += 2) {
     if (!std::strcmp(argv[k], "--data")) data = argv[k + 1];
     else if (!std::strcmp(argv[k], "--start")) start = std::strtoull(argv[k + 1], nullptr, 10);
     else if (!std::strcmp(argv[k], "--end")) end = std::strtoull(argv[k + 1], nullptr, 10);
     else if (!std::strcmp(argv[k], "--batch")) batch = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (!std::strcmp(argv[k], "--hold-at")) hold_at = std::strtoull(argv[k + 1], nullptr, 10);
   }
   if (data.empty()) {
-    std::fprintf(stderr, "usage: duban-crash-load --data DIR [--start I] [--end N] [--batch B]\n");
+    std::fprintf(stderr, "usage: duban-crash-load --data DIR [--start I] [--end N] [--batch B] [--hold-at H]\n");
     return 2;
   }
   EngineOptions o;
@@ -99,6 +106,11 @@ int main(int argc, char** argv) {
   std::printf("ready\n");
   std::fflush(stdout);
   for (uint64_t i = start; i < end; i += batch) {
+    if (std::min(end, i + batch) - 1 > hold_at) {
+      std::printf("hold\n");
+      std::fflush(stdout);
+      for (;;) pause();  // until the test's SIGKILL
+    }
     std::vector<schemas::Command> cmds;
     for (uint64_t j = i; j < std::min(end, i + batch); ++j) cmds.push_back(LoadCommand(j));
     for (const auto& out : e.SubmitBatch(cmds)) {

@@ -239,12 +239,15 @@ class KafkaEngineTest : public DevBrokerTest {
     EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
     EXPECT_EQ(v->events, expected_events);
   }
-  // Reads duban.events until every command has an event, or gives up.
-  void AwaitAll(EventsReader& reader, const Load& load, int limit_seconds = 150) {
-    Eventually([&] {
+  // Reads duban.events until every command has an event. The limit only
+  // catches a hang (the fault test's load takes about a minute here).
+  void AwaitAll(EventsReader& reader, const Load& load, int limit_seconds = 600) {
+    EXPECT_TRUE(Eventually([&] {
       reader.PollOnce();
       return reader.census.events_per_command.size() >= load.commands.size();
-    }, limit_seconds);
+    }, limit_seconds)) << "gave up after " << limit_seconds << " s with "
+                       << reader.census.events_per_command.size() << " of " << load.commands.size()
+                       << " commands answered";
   }
   void ExpectExactlyOnce(const EventCensus& c, const Load& load) {
     uint64_t missing = 0;
@@ -489,6 +492,9 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("timers");
   std::atomic<Instant> clock{StartOfDay(*Date::Parse("2021-10-01"))};
+  // The engine reads the clock once per loop, where it decides whether to
+  // tick: counting the reads tells the test that loops have passed.
+  std::atomic<uint64_t> clock_reads{0};
   // Runs an in-process KafkaEngine on `data` while `body` runs.
   auto with_engine = [&](const std::string& data, const std::function<void()>& body) {
     KafkaEngineOptions o;
@@ -496,7 +502,10 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
     o.kafka.client_id = "timers-engine";
     o.data_dir = data;
     o.group = "timers-engines";
-    o.now = [&clock] { return clock.load(); };
+    o.now = [&clock, &clock_reads] {
+      ++clock_reads;
+      return clock.load();
+    };
     o.tick_interval_ms = 1000;
     auto engine = KafkaEngine::Create(o);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
@@ -511,8 +520,9 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
     std::printf("engine on %s: ticks=%llu timer_events=%llu restored=%llu\n", data.c_str(),
                 (unsigned long long)s.ticks, (unsigned long long)s.timer_events, (unsigned long long)s.restored);
   };
-  // A round trip proves the engine owns its partitions (and so ticked them on
-  // assignment); the pause lets a few more loops (and ticks) pass.
+  // A round trip proves the engine owns its partitions; two more clock reads
+  // prove a whole loop has passed since, whose tick check saw the assignment
+  // (a partition just assigned ticks at once).
   int n = 0;
   auto round_trip = [&] {
     schemas::Command c;
@@ -523,7 +533,8 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
     c.body = schemas::ReportProgress{1, Unit(1), 10, "进展", "", "", ""};
     auto out = SubmitViaKafka(cfg, c, 60000);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const uint64_t reads = clock_reads.load();
+    ASSERT_TRUE(Eventually([&] { return clock_reads.load() >= reads + 2; }, 60)) << "the engine loop stopped";
   };
   // One plan, one task due 2021-10-31, two units: two open assignments, so
   // two "missed" timers armed for the start of 2021-11-01.
@@ -597,10 +608,10 @@ TEST_F(KafkaEngineFaultTest, EveryCommandHasItsEventsExactlyOnceAfterKillsAndLea
   // take down the leader of a partition in between.
   for (int round = 0; round < 3; ++round) {
     const size_t target = load.commands.size() * (round + 1) / 5;
-    Eventually([&] {
+    ASSERT_TRUE(Eventually([&] {
       reader.PollOnce();
       return reader.census.events_per_command.size() >= target;
-    });
+    })) << "the engine stopped making progress before " << target << " commands";
     EXPECT_EQ(engine.Kill(SIGKILL), -SIGKILL);
     std::printf("round %d: killed the engine at %zu commands with events\n", round,
                 reader.census.events_per_command.size());
@@ -655,34 +666,39 @@ TEST_F(KafkaEngineScaleOutTest, TheSurvivorOfTwoEnginesFinishesEveryPartition) {
   const std::string dir = TempDir("scale");
   Load load = MakeLoad(32, 4, 2, 30'000, "s-");
   EngineProcess a(cfg.bootstrap, dir + "/a"), b(cfg.bootstrap, dir + "/b");
-  a.Start();
-  b.Start();
   EventsReader reader(cfg);
-  // Give both a first share before the load arrives.
-  ProduceAll(cfg, load.commands, 0, 2000);
-  Eventually([&] {
-    reader.PollOnce();
-    return reader.census.events_per_command.size() >= 2000;
-  });
-  // Kill one engine while the first half is being worked through; the second
-  // half arrives after, on every partition.
-  const size_t half = load.commands.size() / 2;
-  ProduceAll(cfg, load.commands, 2000, half);
-  Eventually([&] {
-    reader.PollOnce();
-    return reader.census.events_per_command.size() >= half / 2;
-  });
-  // Both hold a share (each partition opens its own store directory).
+  // Each partition an engine is assigned opens its own store directory.
   auto partitions_of = [&](const std::string& d) {
     int n = 0;
     if (std::filesystem::exists(d))
       for (const auto& e : std::filesystem::directory_iterator(d)) n += e.path().filename().string().rfind("partition-", 0) == 0;
     return n;
   };
+  // a alone takes every partition and works through a first share; then b
+  // joins and the group splits the partitions: each waits for what it needs,
+  // not for time, so the shares are the same on a fast or a slow machine.
+  a.Start();
+  ProduceAll(cfg, load.commands, 0, 2000);
+  ASSERT_TRUE(Eventually([&] {
+    reader.PollOnce();
+    return reader.census.events_per_command.size() >= 2000 && partitions_of(dir + "/a") == 8;
+  })) << "engine a did not take all 8 partitions and decide the first 2,000 commands";
+  b.Start();
+  ASSERT_TRUE(Eventually([&] {
+    reader.PollOnce();
+    return partitions_of(dir + "/b") > 0;
+  })) << "engine b was never assigned a partition";
+  // Kill a while the first half is being worked through; the second half
+  // arrives after, on every partition.
+  const size_t half = load.commands.size() / 2;
+  ProduceAll(cfg, load.commands, 2000, half);
+  ASSERT_TRUE(Eventually([&] {
+    reader.PollOnce();
+    return reader.census.events_per_command.size() >= half / 2;
+  }));
   const int b_before = partitions_of(dir + "/b");
-  EXPECT_GT(partitions_of(dir + "/a"), 0);
   EXPECT_GT(b_before, 0);
-  EXPECT_LT(b_before, 8);
+  EXPECT_LT(b_before, 8) << "a kept no share";
   EXPECT_EQ(a.Kill(SIGKILL), -SIGKILL);
   std::printf("killed one engine at %zu commands with events\n", reader.census.events_per_command.size());
   ProduceAll(cfg, load.commands, half);

@@ -94,21 +94,34 @@ try:
 
         # engine: a long-running service; it must start, own partitions and stop cleanly on SIGTERM.
         args = swap(services["engine"]["command"], bootstrap, paths)
-        eng = subprocess.Popen([DUBAN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4)
+        # It has started once it owns partitions: each assigned partition opens
+        # its store directory. Waited for, not slept for; the limit only catches a hang.
+        # Its output goes to a file: a pipe nobody reads while we wait could fill and block it.
+        eng_log_path = os.path.join(tmp, "engine.log")
+        eng_log = open(eng_log_path, "w", encoding="utf-8")
+        eng = subprocess.Popen([DUBAN, *args], stdout=eng_log, stderr=subprocess.STDOUT, text=True)
+        def eng_output():
+            with open(eng_log_path, encoding="utf-8", errors="replace") as f:
+                return f.read().strip()
+        store = paths["/var/lib/duban"]
+        deadline = time.monotonic() + 120
+        def owns_partitions():
+            return os.path.isdir(store) and any(d.startswith("partition-") for d in os.listdir(store))
+        while eng.poll() is None and not owns_partitions() and time.monotonic() < deadline:
+            time.sleep(0.05)
         check("engine", eng.poll() is None,
-              f"`duban {' '.join(args)}` stopped at once: {eng.communicate()[1].strip() if eng.poll() is not None else ''}")
+              f"`duban {' '.join(args)}` stopped before stopping was asked: {eng_output() if eng.poll() is not None else ''}")
+        check("engine store", eng.poll() is not None or owns_partitions(),
+              f"no partition store under {store} after 120 s")
         if eng.poll() is None:
             eng.send_signal(signal.SIGTERM)
             try:
-                out, err = eng.communicate(timeout=60)
-                check("engine stop", eng.returncode == 0, f"exit {eng.returncode} after SIGTERM: {err.strip()}")
-                store = paths["/var/lib/duban"]
-                check("engine store", os.path.isdir(store) and any(d.startswith("partition-") for d in os.listdir(store)),
-                      f"no partition store under {store}")
+                eng.wait(timeout=60)
+                check("engine stop", eng.returncode == 0, f"exit {eng.returncode} after SIGTERM: {eng_output()}")
             except subprocess.TimeoutExpired:
                 eng.kill()
                 check("engine stop", False, "did not stop within 60 s of SIGTERM")
+        eng_log.close()
 
         # reminders: the example config as mounted, with the compose flags. The
         # outbox path in the example is a container path: overridden by a flag,

@@ -135,8 +135,22 @@ TEST_F(DevBrokerTest, GroupOfTwoSplitsPartitionsGetsEveryMessageOnceInKeyOrderAn
     for (auto& m : b.received) second += std::stoi(m.value.substr(m.value.find('#') + 1)) >= n;
     return b.assigned.size() == 4 && second >= static_cast<size_t>(n);
   })) << "survivor has " << b.assigned.size() << " partitions";
-  // A little more polling would reveal duplicates of either batch.
-  for (int i = 0; i < 5; ++i) b.PollOnce(100);
+  // Read on to each partition's end: a duplicate of either batch (a record
+  // written twice, or one read again) would be among what is read by then.
+  std::map<int32_t, int64_t> end;
+  for (int32_t p = 0; p < 4; ++p) {
+    auto wm = b.consumer->Watermarks(topic, p, 10000);
+    ASSERT_TRUE(wm.ok()) << wm.status().ToString();
+    end[p] = wm->second;
+  }
+  ASSERT_TRUE(Eventually([&] {
+    for (const auto& [p, high] : end)
+      if (store[{topic, p}] < high) {
+        b.PollOnce(100);
+        return false;
+      }
+    return true;
+  })) << "survivor did not read every partition to its end";
   ExpectExactlyOnceInKeyOrder({&a, &b}, 0, 2 * n);
   auto assignment = b.consumer->Assignment();
   ASSERT_TRUE(assignment.ok());

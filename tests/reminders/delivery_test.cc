@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,14 +40,23 @@ using testing::Plan;
 using testing::Task;
 
 // An HTTP receiver that answers 503 to the first `fail_first` POSTs of each
-// notification id, and always 503 for recipients in `always_fail`.
+// notification id, and always 503 for recipients in `always_fail`. Once
+// Hold(n) has been called and n notifications are accepted, it holds every
+// further POST unanswered until Release(), then answers it 503 (as a webhook
+// that hung): a test can stop its client at an exact point of the work.
 class Receiver {
  public:
   explicit Receiver(int fail_first, std::set<std::string> always_fail = {})
       : fail_first_(fail_first), always_fail_(std::move(always_fail)) {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       auto j = nlohmann::json::parse(req.body, nullptr, false);
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
+      if (accepted_.size() >= hold_after_) {
+        ++held_;
+        released_.wait(lock, [this] { return accepted_.size() < hold_after_; });
+        res.status = 503;
+        return;
+      }
       if (!j.is_object() || !j.contains("notification_id")) {
         res.status = 400;
         return;
@@ -67,8 +77,25 @@ class Receiver {
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~Receiver() {
+    Release();
     server_.stop();
     thread_.join();
+  }
+  void Hold(size_t after_accepted) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_after_ = after_accepted;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hold_after_ = SIZE_MAX;
+    }
+    released_.notify_all();
+  }
+  // POSTs that arrived while holding.
+  int held() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return held_;
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
   std::map<std::string, int> accepted() const {
@@ -95,6 +122,9 @@ class Receiver {
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mu_;
+  std::condition_variable released_;
+  size_t hold_after_ = SIZE_MAX;
+  int held_ = 0;
   std::map<std::string, int> attempts_, accepted_;
   std::map<std::string, nlohmann::json> bodies_;
   int bad_keys_ = 0;
@@ -412,13 +442,17 @@ TEST_F(RemindersDeliveryTest, ProcessKilledMidwayAndRestartedDeliversEveryNotifi
   std::vector<std::string> args = {"--bootstrap", Config().bootstrap, "--webhook", receiver.url(),
                                    "--outbox", outbox, "--data", (data_ / "state").string(),
                                    "--backoff-ms", "1", "--max-backoff-ms", "4", "--log-level", "error"};
+  // The receiver takes 10 notifications, then hangs: the first process is
+  // killed while it waits on the 11th, however fast it ran until then.
+  receiver.Hold(10);
   {
     ReminderProcess first(args, (data_ / "first.out").string());
-    ASSERT_TRUE(WaitFor([&] { return receiver.accepted().size() >= 10; }));
+    ASSERT_TRUE(WaitFor([&] { return receiver.held() > 0; }));
     int status = first.Signal(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status));
   }
-  ASSERT_LT(receiver.accepted().size(), 40u) << "killed too late to test a restart";
+  EXPECT_EQ(receiver.accepted().size(), 10u);
+  receiver.Release();
   ReminderProcess second(args, (data_ / "second.out").string());
   ASSERT_TRUE(WaitFor([&] { return receiver.accepted().size() == 40; }));
   ASSERT_TRUE(WaitFor([&] { return OutboxIds(outbox).size() >= 40; }));
