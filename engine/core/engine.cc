@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -68,6 +70,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsNotFound()) return Status::NotFound(what);
   if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  if (s.IsNoSpace())
+    return Status::IOError(what + ": the disk is full (nothing of this command was written; free space and "
+                           "run it again): " + s.ToString());
   return Status::IOError(what + ": " + s.ToString());
 }
 
@@ -338,6 +343,30 @@ Status CheckCommandShape(const Command& c) {
 
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy() { return std::make_shared<DefaultPolicy>(); }
 
+namespace {
+// RocksDB's info log, forwarded to spdlog: at debug level (shown with
+// --verbose), since every failure RocksDB logs also comes back as the
+// status the engine reports in its own words; fatal ones as errors.
+class SpdlogRocksLogger : public rocksdb::Logger {
+ public:
+  SpdlogRocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    if (level >= rocksdb::InfoLogLevel::FATAL_LEVEL) spdlog::error("rocksdb: {}", buf);
+    else spdlog::debug("rocksdb: {}", buf);
+  }
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+};
+
+std::shared_ptr<rocksdb::Logger> RocksLogger() {
+  static const std::shared_ptr<rocksdb::Logger> logger = std::make_shared<SpdlogRocksLogger>();
+  return logger;
+}
+}  // namespace
+
 struct Engine::Impl {
   EngineOptions opts;
   std::shared_ptr<TimerPolicy> policy;
@@ -399,6 +428,9 @@ struct Engine::Impl {
     }
     const auto until = std::chrono::steady_clock::now() + kMaxCompactionWait;
     for (;;) {
+      // After a write error (disk full, a dead disk) nothing more will run.
+      uint64_t errors = 0;
+      if (db->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors) && errors > 0) return;
       uint64_t running = 0, pending = 0;
       db->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &running);
       for (auto* h : cf) {
@@ -461,8 +493,12 @@ struct Engine::Impl {
     options.create_missing_column_families = true;
     options.write_buffer_size = o.write_buffer_mb << 20;
     options.max_background_jobs = 2;
+    // RocksDB's own messages go to the process's log (spdlog), not to LOG
+    // files in the store: on a full disk, RocksDB 7.8 (Debian's build keeps
+    // its assertions) aborted the process in its file logger's second
+    // append after a failed one, instead of returning the write's error.
+    options.info_log = RocksLogger();
     options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-    options.keep_log_file_num = 3;
     // Writes reach disk through the WAL; memtables are flushed when full or
     // when KeepStoreSmall says so, not once per short-lived process.
     options.avoid_flush_during_shutdown = true;
@@ -470,6 +506,7 @@ struct Engine::Impl {
     // Table files kept open at once: the store's file count is bounded, and
     // this keeps a process well inside a default `ulimit -n` of 1024.
     options.max_open_files = 256;
+    if (o.env) options.env = o.env;
     return options;
   }
 
@@ -1400,9 +1437,13 @@ Result<VerifyReport> Engine::Verify() const {
   std::filesystem::remove_all(scratch, ec);
   EngineOptions so;
   so.data_dir = scratch;
+  so.env = m.opts.env;  // the same disk as the store
   rocksdb::DB* sdb = nullptr;
   rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
-  if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) return st;
+  if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) {
+    std::filesystem::remove_all(scratch, ec);  // e.g. the disk is full: leave nothing behind
+    return st;
+  }
   Status st = m.ReplayInto(sdb, scf, true);
   if (st.ok()) {
     for (int i = kFirstProjection; i <= kLastProjection && st.ok(); ++i)

@@ -1,0 +1,92 @@
+// A full disk (simulated below RocksDB, faulty_disk_fs.h): the command that
+// meets it is refused with a message that says so, nothing is half-written,
+// `verify` fails cleanly and leaves no scratch store behind, closing does not
+// abort the process (RocksDB 7.8 used to, in its own file logger), and once
+// space returns the store takes the command and verifies.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "duban/engine.h"
+#include "faulty_disk_fs.h"
+#include "test_support.h"
+
+namespace duban::testing {
+namespace {
+
+Command Cmd(std::string id, Actor actor, Instant at, CommandBody body) {
+  Command c;
+  c.command_id = std::move(id);
+  c.plan_id = "plan-full";
+  c.actor = std::move(actor);
+  c.issued_at = at;
+  c.body = std::move(body);
+  return c;
+}
+
+Command Progress(int i) {
+  return Cmd("p" + std::to_string(i), UnitActor(kFinance), At("2021-03-17") + i,
+             ReportProgress{1, kFinance, i, "进展" + std::to_string(i), "", "", ""});
+}
+
+bool HasScratch(const std::string& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().rfind("verify-scratch", 0) == 0) return true;
+  return false;
+}
+
+TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
+  auto fs = std::make_shared<FaultyDiskFs>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("duban-full-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.data_dir = dir;
+  o.env = env.get();
+  {
+    auto engine = Engine::Open(o);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    ASSERT_TRUE((*engine)->Submit(Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
+    ASSERT_TRUE((*engine)->Submit(Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})).status.ok());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*engine)->Submit(Progress(i)).status.ok());
+
+    fs->SetFull(true);
+    auto out = (*engine)->Submit(Progress(10));
+    EXPECT_EQ(out.status.code(), Status::Code::kIOError) << out.status.ToString();
+    EXPECT_NE(out.status.ToString().find("the disk is full"), std::string::npos) << out.status.ToString();
+    auto v = (*engine)->Verify();
+    EXPECT_FALSE(v.ok());
+    EXPECT_NE(v.status().ToString().find("the disk is full"), std::string::npos) << v.status().ToString();
+    EXPECT_FALSE(HasScratch(dir)) << "verify left its scratch store behind";
+  }  // closing on a full disk
+  {
+    auto refused = Engine::Open(o);
+    EXPECT_FALSE(refused.ok()) << "opened a store for writing on a full disk";
+    if (!refused.ok()) {
+      EXPECT_NE(refused.status().ToString().find("the disk is full"), std::string::npos);
+    }
+  }
+
+  fs->SetFull(false);
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE((*engine)->OutcomeOf("p" + std::to_string(i)).ok()) << "p" << i << " lost";
+  EXPECT_FALSE((*engine)->OutcomeOf("p10").ok()) << "the refused command was written after all";
+  auto again = (*engine)->Submit(Progress(10));
+  EXPECT_TRUE(again.status.ok()) << again.status.ToString();
+  EXPECT_FALSE(again.duplicate);
+  auto v = (*engine)->Verify();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
+  EXPECT_FALSE(HasScratch(dir));
+  engine->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace duban::testing
