@@ -46,7 +46,14 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
 
 const char* kOffice = "office";
 
-json RowJson(const AssignmentRow& r) {
+using Provisional = std::map<AssignmentKey, ProvisionalTimer>;
+
+const ProvisionalTimer* FindProvisional(const Provisional& p, const AssignmentRow& r) {
+  auto it = p.find(AssignmentKey{r.plan_id, r.task, r.a.unit});
+  return it == p.end() ? nullptr : &it->second;
+}
+
+json RowJson(const AssignmentRow& r, const ProvisionalTimer* prov) {
   return json{{"plan", r.plan_id},
               {"task", r.task},
               {"title", r.task_title},
@@ -59,6 +66,8 @@ json RowJson(const AssignmentRow& r) {
               {"overdue", r.a.overdue},
               {"escalation_level", r.a.escalation_level},
               {"pending_extension", r.a.pending_extension},
+              {"provisional", prov != nullptr},
+              {"provisional_calendar", prov ? json(prov->calendar_version) : json(nullptr)},
               {"updated_at", FormatInstant(r.a.updated_at)}};
 }
 
@@ -67,10 +76,14 @@ std::string Cut(const std::string& s, size_t max_chars) {
   return head.size() == s.size() ? s : head + "…";
 }
 
-void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
+// `provisional`: open deadlines whose armed timers were counted provisionally
+// (null for past states, e.g. as-of, where it is not known).
+void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisional* provisional = nullptr) {
+  static const Provisional kNone;
+  const Provisional& prov = provisional ? *provisional : kNone;
   if (g.json) {
     json a = json::array();
-    for (const auto& r : rows) a.push_back(RowJson(r));
+    for (const auto& r : rows) a.push_back(RowJson(r, FindProvisional(prov, r)));
     std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
@@ -80,7 +93,8 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
     std::string flags;
     if (r.a.overdue) flags += "overdue ";
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
-    if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension;
+    if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
+    if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
     const std::string unit = Cut(r.a.unit, 12);
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
     std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task, unit.c_str(), pad, "",
@@ -89,6 +103,11 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
                 flags.c_str());
   }
   std::printf("%zu assignment(s)\n", rows.size());
+  size_t n = 0;
+  for (const auto& r : rows) n += FindProvisional(prov, r) != nullptr;
+  if (n)
+    std::printf("%zu with provisional timers: their year has no published holiday schedule yet; days counted "
+                "as weekdays minus 元旦, 劳动节, 国庆节 (see `duban calendar status`)\n", n);
 }
 
 void AddLifecycle(CLI::App& app, Globals& g) {
@@ -240,7 +259,9 @@ void AddQueries(CLI::App& app, Globals& g) {
       if (!engine) return;
       auto rows = engine->Assignments(*f);
       if (!rows.ok()) return Fail(g, rows.status());
-      PrintRows(g, *rows);
+      auto prov = ProvisionalDeadlines(*engine);
+      if (!prov.ok()) return Fail(g, prov.status());
+      PrintRows(g, *rows, &*prov);
     });
   }
   {
@@ -366,19 +387,35 @@ void AddMaintenance(CLI::App& app, Globals& g) {
       if (!t) return;
       auto engine = OpenEngine(g);
       if (!engine) return;
-      auto outcomes = engine->Tick(*t);
+      TickReport report;
+      auto outcomes = engine->Tick(*t, "clock", &report);
       if (!outcomes.ok()) return Fail(g, outcomes.status());
-      size_t events = 0;
+      size_t events = 0, provisional = 0;
+      std::string provisional_calendar;
       json a = json::array();
       for (const auto& o : *outcomes)
         for (const auto& e : o.events) {
           ++events;
+          std::visit([&](const auto& b) {
+            if constexpr (requires { b.provisional; })
+              if (b.provisional) {
+                ++provisional;
+                provisional_calendar = b.calendar_version;
+              }
+          }, e.body);
           if (g.json) a.push_back(json::parse(schemas::EventToJson(e)));
           else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
                            e.stream.c_str(), EventLine(e).c_str());
         }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes->size(), events);
+      if (provisional)
+        std::cerr << "warning: " << provisional << " event(s) fell on days counted provisionally (calendar "
+                  << provisional_calendar << "): their year has no published holiday schedule yet "
+                  << "(see `duban calendar status`)\n";
+      if (report.more_due)
+        std::cerr << "warning: timers are still due after " << report.rounds
+                  << " rounds; run tick again to fire the rest\n";
     });
   }
   {

@@ -311,7 +311,7 @@ class Decider {
       auto cy = s_.cycles.find(b.cycle_id);
       if (cy == s_.cycles.end() || cy->second.closed) return none;
       if (cy->second.answered.count({b.task, b.unit})) return none;
-      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, "", false}};
     }
     auto it = s_.assignments.find({b.task, b.unit});
     if (it == s_.assignments.end()) return none;
@@ -320,15 +320,17 @@ class Decider {
       return none;
     if (b.kind == "reminder") {
       if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
-      return std::vector<EventBody>{DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left}};
+      return std::vector<EventBody>{
+          DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left, b.calendar_version, b.provisional}};
     }
     if (b.kind == "missed") {
       if (a.overdue) return none;
-      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, b.calendar_version, b.provisional}};
     }
     if (b.kind == "escalation") {
       if (!a.overdue || b.level <= a.escalation_level) return none;
-      return std::vector<EventBody>{EscalationRaised{b.task, b.unit, b.level, b.step, b.notify}};
+      return std::vector<EventBody>{
+          EscalationRaised{b.task, b.unit, b.level, b.step, b.notify, b.calendar_version, b.provisional}};
     }
     return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
   }
@@ -353,7 +355,8 @@ class Decider {
     } else if (ov == c.overdue.end() || b.level <= ov->second) {
       return none;
     }
-    return std::vector<EventBody>{ReportOverdue{b.cycle_id, b.task, b.unit, c.due_on, b.level, b.step, b.notify}};
+    return std::vector<EventBody>{ReportOverdue{b.cycle_id, b.task, b.unit, c.due_on, b.level, b.step, b.notify,
+                                                b.calendar_version, b.provisional}};
   }
 
   R On(const ReopenAssignment& b) {

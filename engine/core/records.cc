@@ -212,20 +212,27 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   return Status::Ok();
 }
 
+// Format 2 adds calendar_version and provisional; format 1 (older stores,
+// until their next rebuild) reads as no calendar recorded.
 std::string EncodeTimer(const schemas::FireTimer& t) {
   Writer w;
-  w.U8(1).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
+  w.U8(2).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
   w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id).I64(t.armed_at);
+  w.Str(t.calendar_version).U8(t.provisional);
   return w.Take();
 }
 Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
+  if (!r.U8(&fmt) || (fmt != 1 && fmt != 2) || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
       !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
       !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) ||
-      !r.I64(&t->armed_at) || !r.Done())
+      !r.I64(&t->armed_at))
     return Bad("timer");
+  t->calendar_version.clear();
+  t->provisional = false;
+  if (fmt == 2 && (!r.Str(&t->calendar_version) || !r.Bool(&t->provisional))) return Bad("timer");
+  if (!r.Done()) return Bad("timer");
   return Status::Ok();
 }
 

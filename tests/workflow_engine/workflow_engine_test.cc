@@ -53,10 +53,12 @@ struct Fired {
   int32_t task = 0;
   std::string unit;
   int32_t detail = 0;  // days left (reminders) or level (escalations, report silence)
+  bool provisional = false;  // the day was counted by the calendar's provisional rule
   bool operator==(const Fired&) const = default;
 };
 std::ostream& operator<<(std::ostream& os, const Fired& f) {
-  return os << "{" << f.day << " " << f.type << " " << f.task << " " << f.unit << " " << f.detail << "}";
+  return os << "{" << f.day << " " << f.type << " " << f.task << " " << f.unit << " " << f.detail
+            << (f.provisional ? " provisional" : "") << "}";
 }
 
 class WorkflowEngineTest : public ::testing::Test {
@@ -121,6 +123,9 @@ class WorkflowEngineTest : public ::testing::Test {
     if (auto* r = std::get_if<DeadlineApproaching>(&e.body)) f.detail = r->working_days_left;
     if (auto* r = std::get_if<EscalationRaised>(&e.body)) f.detail = r->level;
     if (auto* r = std::get_if<ReportOverdue>(&e.body)) f.detail = r->level;
+    std::visit([&](const auto& b) {
+      if constexpr (requires { b.provisional; }) f.provisional = b.provisional;
+    }, e.body);
     return f;
   }
   static std::vector<Fired> For(const std::vector<Fired>& all, int32_t task, const std::string& unit) {
@@ -424,6 +429,79 @@ TEST_F(WorkflowEngineTest, ImportedDeadlinesCountOnTheCalendarVersionTheyRecorde
   EXPECT_EQ(Day(timers.front().fire_at), "2020-02-01");
   plan.tasks[1].deadline.calendar_version = policy->latest_calendar().version();
   EXPECT_EQ(Day(policy->TimersFor(plan, a).front().fire_at), "2020-02-04");
+}
+
+// Issue 11: on 2026-12-01 the compiled-in calendar covers up to 2026. A plan
+// imported that day with deadlines on 11-20, 12-15 and 12-31 (年底前) must
+// get every DeadlineMissed and the whole ladder, the days counted into 2027
+// marked provisional (weekdays minus 元旦; 2027's notice is not out yet).
+TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvisionallyNothingDropped) {
+  const auto& cal = policy->latest_calendar();
+  ASSERT_TRUE(cal.Covers(2026));
+  ASSERT_FALSE(cal.Covers(2027)) << "this test is about the year after the last covered one";
+  ImportPlan p;
+  p.plan = PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026,
+                        "digest", {kFinance, kEducation, kPolice}};
+  const std::string v = cal.version();
+  p.tasks.push_back(ImportTask{1, {"一"}, "已过期", "11月20日前完成", Deadline{"11月20日前", "2026-11-20", "", false, v},
+                               {kFinance}, {}});
+  p.tasks.push_back(ImportTask{2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v},
+                               {kEducation}, {}});
+  p.tasks.push_back(ImportTask{3, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v},
+                               {kPolice}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  // Armed before anything fires: task 3's missed day is provisional and says on which calendar.
+  auto pending = PendingOf(3, kPolice);
+  ASSERT_FALSE(pending.empty());
+  bool saw_provisional_missed = false;
+  for (const auto& t : pending)
+    if (t.timer.kind == "missed") {
+      saw_provisional_missed = true;
+      EXPECT_EQ(Day(t.due), "2027-01-04");
+      EXPECT_TRUE(t.timer.provisional);
+      EXPECT_EQ(t.timer.calendar_version, v + "+provisional");
+    }
+  EXPECT_TRUE(saw_provisional_missed);
+
+  const auto fired = TickDays("2026-12-01", "2027-03-31");
+  // Task 1 was already late when imported: the whole ladder, on 2026's calendar.
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2026-11-23", "DeadlineMissed", 1, kFinance, 0},
+                                                         {"2026-11-24", "EscalationRaised", 1, kFinance, 1},
+                                                         {"2026-12-01", "EscalationRaised", 1, kFinance, 2},
+                                                         {"2026-12-15", "EscalationRaised", 1, kFinance, 3}}));
+  // Task 2: 约谈 counts ten working days into 2027 over 元旦.
+  EXPECT_EQ(For(fired, 2, kEducation),
+            (std::vector<Fired>{{"2026-12-10", "DeadlineApproaching", 2, kEducation, 3},
+                                {"2026-12-14", "DeadlineApproaching", 2, kEducation, 1},
+                                {"2026-12-16", "DeadlineMissed", 2, kEducation, 0},
+                                {"2026-12-17", "EscalationRaised", 2, kEducation, 1},
+                                {"2026-12-24", "EscalationRaised", 2, kEducation, 2},
+                                {"2027-01-08", "EscalationRaised", 2, kEducation, 3, true}}));
+  // Task 3 (年底前): missed on the first working day of 2027, not on 元旦.
+  EXPECT_EQ(For(fired, 3, kPolice),
+            (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 3, kPolice, 10},
+                                {"2026-12-28", "DeadlineApproaching", 3, kPolice, 3},
+                                {"2026-12-30", "DeadlineApproaching", 3, kPolice, 1},
+                                {"2027-01-04", "DeadlineMissed", 3, kPolice, 0, true},
+                                {"2027-01-05", "EscalationRaised", 3, kPolice, 1, true},
+                                {"2027-01-12", "EscalationRaised", 3, kPolice, 2, true},
+                                {"2027-01-26", "EscalationRaised", 3, kPolice, 3, true}}));
+  // The events record the calendar they were counted on.
+  auto h = engine->History("p", 3);
+  ASSERT_TRUE(h.ok());
+  const DeadlineMissed* missed = nullptr;
+  for (const auto& entry : *h)
+    if (const auto* m = std::get_if<DeadlineMissed>(&entry.event.body)) missed = m;
+  ASSERT_NE(missed, nullptr);
+  EXPECT_TRUE(missed->provisional);
+  EXPECT_EQ(missed->calendar_version, v + "+provisional");
+  // Rebuild gives the same projections (timers included); verify agrees.
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
 }
 
 }  // namespace

@@ -145,15 +145,27 @@ struct ExtensionDenied {
   std::string unit, reason;
   bool operator==(const ExtensionDenied&) const = default;
 };
+// The clock's events below (and ReportOverdue) record the working-day
+// calendar their day was counted on. Version history of each: v1 without
+// calendar_version and provisional; v2 adds them (a v1 event reads as
+// calendar_version "" and provisional false: it predates the marking).
+//   calendar_version: e.g. "cn-mainland/2025-11-04", with "+provisional"
+//     appended when the count crossed a year that version does not cover;
+//   provisional: that day followed the provisional rule (weekdays minus the
+//     fixed-date holidays, workflows/include/duban/workflows/calendar.h).
 struct DeadlineApproaching {
   int32_t task = 0;
   std::string unit, due_on;
   int32_t working_days_left = 0;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const DeadlineApproaching&) const = default;
 };
 struct DeadlineMissed {
   int32_t task = 0;
   std::string unit, due_on;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const DeadlineMissed&) const = default;
 };
 struct EscalationRaised {
@@ -162,6 +174,8 @@ struct EscalationRaised {
   int32_t level = 0;
   std::string step;  // 督促整改 / 通报批评 / 约谈
   std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const EscalationRaised&) const = default;
 };
 struct EscalationCleared {
@@ -199,6 +213,8 @@ struct ReportOverdue {
   int32_t level = 0;
   std::string step;
   std::vector<std::string> notify;
+  std::string calendar_version;  // v2, as for DeadlineMissed
+  bool provisional = false;      // v2
   bool operator==(const ReportOverdue&) const = default;
 };
 // A completed assignment found not done (e.g. by the look-back 回头看) goes back
