@@ -65,6 +65,8 @@ json RowJson(const AssignmentRow& r, const ProvisionalTimer* prov) {
               {"deadline_text", r.deadline_text},
               {"overdue", r.a.overdue},
               {"escalation_level", r.a.escalation_level},
+              {"acceptance_overdue", r.a.acceptance_overdue},
+              {"review_overdue", r.a.review_overdue},
               {"pending_extension", r.a.pending_extension},
               {"provisional", prov != nullptr},
               {"provisional_calendar", prov ? json(prov->calendar_version) : json(nullptr)},
@@ -92,6 +94,8 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
   for (const auto& r : rows) {
     std::string flags;
     if (r.a.overdue) flags += "overdue ";
+    if (r.a.acceptance_overdue) flags += "unsigned-past-limit ";
+    if (r.a.review_overdue) flags += "review-past-limit ";
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
     if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";

@@ -73,7 +73,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
   return a.status == b.status && a.due_on == b.due_on && a.due_set_at == b.due_set_at &&
          a.reminded_days == b.reminded_days && a.overdue == b.overdue &&
-         a.escalation_level == b.escalation_level;
+         a.escalation_level == b.escalation_level && a.assigned_at == b.assigned_at &&
+         a.submitted_at == b.submitted_at && a.acceptance_overdue == b.acceptance_overdue &&
+         a.review_overdue == b.review_overdue;
 }
 
 // Assignments an event changes; "*" as unit means every assignment of the task

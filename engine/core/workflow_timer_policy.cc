@@ -70,6 +70,30 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
   return memo_.emplace(key, std::move(planned)).first->second;
 }
 
+template <class Base>
+TimerPolicy::Timer WorkflowTimerPolicy::Limit(const char* kind, Instant from, int working_days,
+                                              const std::vector<std::string>& notify, Base&& base) const {
+  // The limit's last day is the Nth working day after the day it starts; the
+  // timer fires at the start of the working day after that, like "missed".
+  const Date start = DayOf(from);
+  Timer t = base(kind);
+  t.body.armed_at = from;
+  t.body.notify = notify;
+  auto last = latest_.AddWorkingDays(start, working_days);
+  auto fire = last.ok() ? latest_.AddWorkingDays(*last, 1) : last;
+  if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
+    spdlog::error("{} of task {} {}: {}", kind, t.body.task, t.body.unit, fire.status().message());
+    last = start.AddDays(working_days);
+    fire = last->AddDays(1);
+  }
+  t.fire_at = StartOfDay(*fire);
+  t.body.due_on = last->ToString();
+  t.body.provisional = latest_.SpanIsProvisional(start, *fire);
+  t.body.calendar_version = latest_.version();
+  if (t.body.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+  return t;
+}
+
 void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const PlannedTimer& p, Timer& t) {
   t.body.provisional = p.provisional;
   t.body.calendar_version = cal.version();
@@ -79,7 +103,6 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
                                                                const AssignmentState& a) const {
   std::vector<Timer> out;
-  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
   auto base = [&](const char* kind) {
     Timer t;
     t.body.task = a.task;
@@ -87,6 +110,15 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     t.body.kind = kind;
     return t;
   };
+
+  // The acceptance limit (签收时限) and the office's review limit.
+  if (a.status == AssignmentStatus::kAssigned && !a.acceptance_overdue && a.assigned_at)
+    out.push_back(Limit(kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
+                        definition_.acceptance_overdue_notify, base));
+  if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
+    out.push_back(Limit(kReviewOverdue, a.submitted_at, definition_.review_working_days,
+                        definition_.review_overdue_notify, base));
+  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {

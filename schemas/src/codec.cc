@@ -205,7 +205,7 @@ TYPE_OF(CompletionRejected) TYPE_OF(ExtensionRequested) TYPE_OF(ExtensionGranted
 TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
 TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
-TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened)
+TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
 #undef TYPE_OF
 
 template <class T>
@@ -295,7 +295,8 @@ const char* EventTypeName(uint16_t type) {
     NAME(ExtensionRequested) NAME(ExtensionGranted) NAME(ExtensionDenied)
     NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
-    NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened)
+    NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
+    NAME(ReviewOverdue)
 #undef NAME
   }
   return "Unknown";

@@ -48,6 +48,10 @@ DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working
 DUBAN_FIELDS(DeadlineMissed, FLD(task), FLD(unit), FLD(due_on), FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify),
              FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(AcceptanceOverdue, FLD(task), FLD(unit), FLD(assigned_on), FLD(due_on), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))

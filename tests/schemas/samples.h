@@ -56,6 +56,8 @@ inline std::vector<EventBody> SampleBodies() {
       ReviewCycleClosed{"2021-Q3", 7, 2, 1},
       ReportOverdue{"2021-Q3", 3, "市财政局", "2021-09-30", 1, "督促整改", {"督查室"}, "cn-mainland/2020-11-25", true},
       AssignmentReopened{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
+      AcceptanceOverdue{3, "市教育局", "2021-09-29", "2021-10-09", {"unit", "office"}, "cn-mainland/2020-11-25", true},
+      ReviewOverdue{3, "市财政局", "2021-11-01", "2021-11-08", {"office"}, "cn-mainland/2020-11-25", true},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }

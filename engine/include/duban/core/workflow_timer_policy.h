@@ -11,6 +11,12 @@
 //   - "missed" on the first working day after it, unless already overdue;
 //   - once overdue, every escalation step above the level reached, each on
 //     its working day (the first counted from the missed day).
+// The limits of the definition, whatever the due date: while the assignment
+// is assigned (not yet accepted or returned), "acceptance_overdue" at the start
+// of the working day after acceptance_working_days working days from its
+// assignment; while submitted, "review_overdue" likewise after
+// review_working_days from the submission. Each fires once per assignment or
+// submission (armed_at), and the events name who is told.
 // For every report an open review cycle requested of the assignment and has
 // not had: "report_overdue" level 0 on the first working day after the
 // cycle's due date, then (once overdue) each escalation step above the level
@@ -74,12 +80,18 @@ class WorkflowTimerPolicy : public TimerPolicy {
   static constexpr const char* kMissed = "missed";
   static constexpr const char* kEscalation = "escalation";
   static constexpr const char* kReportOverdue = "report_overdue";
+  static constexpr const char* kAcceptanceOverdue = "acceptance_overdue";
+  static constexpr const char* kReviewOverdue = "review_overdue";
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
   // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
   // an error) only when the calendar data is corrupt.
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
+  // The timer of a limit that starts at `from` and lasts `working_days`.
+  template <class Base>
+  Timer Limit(const char* kind, Instant from, int working_days, const std::vector<std::string>& notify,
+              Base&& base) const;
   // Records on the timer the calendar it was counted on, and whether provisionally.
   static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
 

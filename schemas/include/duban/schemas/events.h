@@ -178,6 +178,30 @@ struct EscalationRaised {
   bool provisional = false;
   bool operator==(const EscalationRaised&) const = default;
 };
+// The unit neither accepted (签收) nor returned an assignment within the
+// definition's acceptance limit (acceptance_working_days working days after
+// it was assigned on assigned_on; the limit's last day is due_on): fired on
+// the first working day after it. Told to `notify` (the definition's
+// acceptance_overdue_notify). Flags the assignment until it is accepted or
+// returned; the deadline's own ladder is untouched.
+struct AcceptanceOverdue {
+  int32_t task = 0;
+  std::string unit, assigned_on, due_on;
+  std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
+  bool operator==(const AcceptanceOverdue&) const = default;
+};
+// The office neither approved nor rejected a submission within the review
+// limit (review_working_days after submitted_on; the last day is due_on).
+struct ReviewOverdue {
+  int32_t task = 0;
+  std::string unit, submitted_on, due_on;
+  std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
+  bool operator==(const ReviewOverdue&) const = default;
+};
 struct EscalationCleared {
   int32_t task = 0;
   std::string unit;
@@ -248,7 +272,7 @@ using EventBody =
                  CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
-                 AssignmentReopened, CommandRejected, UnknownEvent>;
+                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -275,6 +299,8 @@ enum class EventType : uint16_t {
   kDeadlineMissed = 34,
   kEscalationRaised = 35,
   kEscalationCleared = 36,
+  kAcceptanceOverdue = 37,
+  kReviewOverdue = 38,
   kReviewCycleStarted = 40,
   kProgressReportRequested = 41,
   kReviewCycleClosed = 42,
