@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "duban/utf8.h"
+#include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -29,10 +30,20 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
   sub->add_option("--plan", w.plan, "plan id")->required();
   if (with_task_unit) {
     sub->add_option("task", w.task, "task number")->required();
-    sub->add_option("--unit", w.unit, "the unit holding the assignment")->required();
+    sub->add_option("--unit", w.unit, "the unit holding the assignment (its name, or an alias the unit directory lists)")->required();
   }
   sub->add_option("--command-id", w.command_id, "idempotency key (default: generated)");
   sub->add_option("--at", w.at, "when it happened, YYYY-MM-DD[THH:MM] in CST (default: now)");
+}
+
+// A unit named by an alias the unit directories know (市卫健局 for
+// 市卫生健康局) is the plan's unit of that canonical name. Only at this edge:
+// decide itself takes the plan's names exactly.
+std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit) {
+  if (unit.empty() || plan.units.count(unit)) return unit;
+  for (const auto& dir : plan_import::UnitDirectory::Embedded())
+    if (auto c = dir.Canonical(unit); c && plan.units.count(*c)) return *c;
+  return unit;
 }
 
 void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor,
@@ -41,6 +52,20 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
   if (!cmd) return;
   auto engine = OpenEngine(g);
   if (!engine) return;
+  if (auto plan = engine->Plan(w.plan); plan.ok()) {
+    auto resolve = [&](std::string& unit) {
+      const std::string c = CanonicalUnit(*plan, unit);
+      if (c == unit) return;
+      std::cerr << "note: " << unit << " is " << c << " in the unit directory\n";
+      if (cmd->actor.id == unit) cmd->actor.id = cmd->actor.name = c;
+      unit = c;
+    };
+    std::visit([&](auto& b) {
+      if constexpr (requires { b.unit; }) resolve(b.unit);
+      if constexpr (requires { b.from_unit; }) resolve(b.from_unit);
+      if constexpr (requires { b.to_unit; }) resolve(b.to_unit);
+    }, cmd->body);
+  }
   PrintOutcome(g, engine->Submit(*cmd));
 }
 
@@ -245,8 +270,8 @@ void AddQueries(CLI::App& app, Globals& g) {
     auto* sub = app.add_subcommand("status", "assignments by plan, unit and status (current state)");
     auto f = std::make_shared<StatusFilter>();
     auto status = std::make_shared<std::string>();
-    sub->add_option("--plan", f->plan_id, "only this plan");
-    sub->add_option("--unit", f->unit, "only this unit");
+    sub->add_option("--plan", f->plan_id, "only this plan (an unknown plan exits 1)");
+    sub->add_option("--unit", f->unit, "only this unit, or an alias of it (a unit holding nothing exits 1)");
     sub->add_option("--status", *status,
                     "assigned | accepted | in_progress | submitted | completed | returned | cancelled");
     sub->add_flag("--overdue", f->overdue_only, "only overdue assignments");
@@ -261,8 +286,39 @@ void AddQueries(CLI::App& app, Globals& g) {
       }
       auto engine = OpenEngine(g, true);
       if (!engine) return;
+      if (!f->plan_id.empty()) {
+        auto plan = engine->Plan(f->plan_id);
+        if (!plan.ok()) return Fail(g, plan.status());
+        f->unit = CanonicalUnit(*plan, f->unit);
+      }
       auto rows = engine->Assignments(*f);
       if (!rows.ok()) return Fail(g, rows.status());
+      if (!f->unit.empty() && rows->empty()) {
+        // An empty answer for a unit no plan knows reads as "nothing late":
+        // say it is unknown instead (an alias resolves to its unit).
+        StatusFilter any;
+        any.unit = f->unit;
+        auto held = engine->Assignments(any);
+        if (!held.ok()) return Fail(g, held.status());
+        if (held->empty()) {
+          auto ids = engine->PlanIds();
+          if (!ids.ok()) return Fail(g, ids.status());
+          std::string canonical;
+          for (const auto& id : *ids)
+            if (auto p = engine->Plan(id); p.ok() && canonical.empty()) {
+              const std::string c = CanonicalUnit(*p, f->unit);
+              if (c != f->unit) canonical = c;
+            }
+          if (!canonical.empty()) {
+            std::cerr << "note: " << f->unit << " is " << canonical << " in the unit directory\n";
+            f->unit = canonical;
+            rows = engine->Assignments(*f);
+            if (!rows.ok()) return Fail(g, rows.status());
+          } else {
+            return Fail(g, Status::NotFound("no assignment of any plan is held by unit '" + f->unit + "'"));
+          }
+        }
+      }
       auto prov = ProvisionalDeadlines(*engine);
       if (!prov.ok()) return Fail(g, prov.status());
       PrintRows(g, *rows, &*prov);

@@ -1124,7 +1124,7 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   }
   for (auto& r : rows) {
     const TaskState& t = tasks[rk::Task(r.plan_id, r.task)];
-    r.task_title = t.title.empty() ? t.content.substr(0, 90) : t.title;
+    r.task_title = t.title.empty() ? utf8::Prefix(t.content, 30) : t.title;
     r.deadline_text = t.deadline.text;
   }
   return rows;
