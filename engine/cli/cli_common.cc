@@ -39,6 +39,36 @@ Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Eng
   return out;
 }
 
+bool IsSimulatedStore(const Engine& engine) {
+  auto kind = engine.GetMeta(kStoreKindKey);
+  return kind.ok() && kind->has_value() && **kind == "simulated";
+}
+
+bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
+  if (IsSimulatedStore(engine)) return true;
+  auto plans = engine.PlanIds();
+  if (!plans.ok()) {
+    Fail(g, plans.status());
+    return false;
+  }
+  if (!plans->empty() || engine.LogEnd() > 1) {
+    std::cerr << "duban " << who << ": " << g.data_dir << " holds real plans (" << plans->size()
+              << "); a simulated clock may only drive a store made for it: use a fresh --data directory\n";
+    g.exit_code = kExitRejected;
+    return false;
+  }
+  for (const auto& o : engine.SubmitBatch({}, {{kStoreKindKey, "simulated"}}))
+    if (!o.status.ok()) {
+      Fail(g, o.status);
+      return false;
+    }
+  if (!IsSimulatedStore(engine)) {
+    Fail(g, Status::IOError("could not mark " + g.data_dir + " as simulated"));
+    return false;
+  }
+  return true;
+}
+
 std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
   EngineOptions o;
   o.data_dir = g.data_dir;

@@ -21,6 +21,14 @@ namespace duban::cli {
 // Opens the engine at --data; prints the error and sets exit code on failure.
 std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only = false);
 
+// Stores made by `duban demo` / `duban simulate` are marked simulated (meta
+// key store_kind = simulated, written before their first event): only there
+// may a simulated clock move time. MarkSimulated refuses (and prints why) a
+// store that already holds plans and is not marked.
+inline constexpr const char* kStoreKindKey = "store_kind";
+bool IsSimulatedStore(const Engine& engine);
+bool MarkSimulated(Globals& g, Engine& engine, const char* who);
+
 // The workflow timer policy every engine the CLI opens uses (compiled-in
 // definition and calendar); null after printing the error.
 std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g);

@@ -439,14 +439,49 @@ void AddQueries(CLI::App& app, Globals& g) {
 
 void AddMaintenance(CLI::App& app, Globals& g) {
   {
+    auto* sub = app.add_subcommand("init", "create an empty store (--simulated: one a simulated clock may drive)");
+    auto simulated = std::make_shared<bool>(false);
+    sub->add_flag("--simulated", *simulated,
+                  "mark it simulated: `tick --now` may go into the future and the office may tick; "
+                  "refused on a store that holds plans");
+    sub->callback([&g, simulated] {
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      if (*simulated && !MarkSimulated(g, *engine, "init")) return;
+      std::printf("store %s: %s\n", g.data_dir.c_str(), IsSimulatedStore(*engine) ? "simulated" : "real (the engine's clock)");
+      g.exit_code = kExitOk;
+    });
+  }
+  {
     auto* sub = app.add_subcommand("tick", "fire every timer due at or before --now (system clock)");
     auto now = std::make_shared<std::string>();
-    sub->add_option("--now", *now, "YYYY-MM-DD[THH:MM] (default: the current time)");
+    sub->add_option("--now", *now,
+                    "YYYY-MM-DD[THH:MM] (default: the current time); a later time only in a simulated store");
     sub->callback([&g, now] {
       auto t = IssuedAt(g, *now);
       if (!t) return;
       auto engine = OpenEngine(g);
       if (!engine) return;
+      // Only the engine's clock moves time. In a store marked simulated
+      // (demo, simulate) the office may drive it too, to any date.
+      const bool simulated = IsSimulatedStore(*engine);
+      auto role = g.role.empty() ? std::optional<schemas::Role>(Role::kSystem) : schemas::ParseRole(g.role);
+      if (!role || (*role != Role::kSystem && !(simulated && *role == Role::kSupervisor))) {
+        std::cerr << "rejected (forbidden_role): only the engine's clock may tick"
+                  << (simulated ? " (or the office, in this simulated store)" : "") << "; "
+                  << (g.role.empty() ? "" : "role " + g.role + " may not") << "\n";
+        g.exit_code = kExitRejected;
+        return;
+      }
+      const Instant wall = *IssuedAt(g, "");
+      constexpr Instant kSkew = 5 * 60 * 1000;
+      if (!simulated && *t > wall + kSkew) {
+        std::cerr << "rejected (clock_ahead): --now " << FormatInstant(*t) << " is later than the engine's clock ("
+                  << FormatInstant(wall) << "); only a store made by `duban simulate` or `duban demo` may be ticked "
+                  << "into the future\n";
+        g.exit_code = kExitRejected;
+        return;
+      }
       TickReport report;
       auto outcomes = engine->Tick(*t, "clock", &report);
       if (!outcomes.ok()) return Fail(g, outcomes.status());

@@ -68,6 +68,8 @@ void RunDemo(Globals& g, int history_task) {
     g.exit_code = kExitRejected;
     return;
   }
+  // The demo's clock is simulated (2021 replayed now): its store says so.
+  if (!MarkSimulated(g, *engine, "demo")) return;
   const std::string_view text = EmbeddedPlanShaoguan2021();
   auto dir = plan_import::UnitDirectory::ChooseEmbedded(text);
   plan_import::ParseOptions po;

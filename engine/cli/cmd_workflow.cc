@@ -171,6 +171,7 @@ class Simulation {
     eg.data_dir = o_.data_dir;
     engine_ = OpenEngine(eg);
     if (!engine_) return g_.exit_code = eg.exit_code;
+    if (!MarkSimulated(eg, *engine_, "simulate")) return g_.exit_code = eg.exit_code;
     auto policy = WorkflowTimerPolicy::Default();
     if (!policy.ok()) return Fail(policy.status());
     policy_ = *policy;

@@ -4,6 +4,8 @@ December 2026 (the compiled-in calendar covers up to 2026):
 - a unit named by its alias (市卫健局 for 市卫生健康局) is accepted on a write
   command and on `status --unit`;
 - `status` for an unknown unit or plan is a not-found (exit 1), not an empty list;
+- only the engine's clock ticks: an auditor or the office may not, and a real
+  store is not ticked into the future; `simulate` refuses a store with real plans;
 - a 年底前 deadline whose missed day falls in 2027 is armed provisionally:
   `calendar status` lists it, `status` flags it, and a tick into 2027 fires
   DeadlineMissed on 2027-01-04 (not on 元旦) marked provisional.
@@ -34,7 +36,20 @@ PLAN = ("韶关市2026年政务公开工作要点分工方案\n"
         "2\t做好年度报告\t市财政局\t市公安局\t年底前\n")
 
 with tempfile.TemporaryDirectory() as tmp:
+    real = os.path.join(tmp, "real")
+    rc, out, err = run(real, "init")
+    check("init a real store", rc == 0 and "real" in out, out + err)
+    rc, out, err = run(real, "--role", "auditor", "tick")
+    check("an auditor may not tick", rc == 1 and "only the engine's clock" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real, "tick", "--now", "2030-01-01")
+    check("a real store is not ticked into the future", rc == 1 and "clock_ahead" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real, "--role", "supervisor", "tick")
+    check("the office may not tick a real store", rc == 1, f"{rc} {out} {err}")
+
+    # The rest runs on a simulated clock, as the office's trial store would.
     data = os.path.join(tmp, "store")
+    rc, out, err = run(data, "init", "--simulated")
+    check("init a simulated store", rc == 0 and "simulated" in out, out + err)
     plan_file = os.path.join(tmp, "plan-2026.tsv")
     with open(plan_file, "w", encoding="utf-8") as f:
         f.write(PLAN)
@@ -72,6 +87,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check("tick warns about provisional days", "provisionally" in err, err)
     rc, out, err = run(data, "verify")
     check("verify", rc == 0, out + err)
+    rc, out, err = run(data, "init", "--simulated")
+    check("init again on a store with plans: still simulated, nothing changed", rc == 0, out + err)
+    rc, out, err = run(os.path.join(tmp, "real2"), "plan", "import", plan_file, "--year", "2026")
+    rc, out, err = run(os.path.join(tmp, "real2"), "simulate")
+    check("simulate refuses a store that holds real plans", rc == 1 and "holds real plans" in err,
+          f"{rc} {out} {err}")
 
 if failures:
     print("\n".join(failures))
