@@ -94,7 +94,9 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::EscalationRaised>(body) ||
          std::holds_alternative<schemas::ProgressReportRequested>(body) ||
          std::holds_alternative<schemas::CompletionRejected>(body) ||
-         std::holds_alternative<schemas::ReportOverdue>(body);
+         std::holds_alternative<schemas::ReportOverdue>(body) ||
+         std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
+         std::holds_alternative<schemas::ReviewOverdue>(body);
 }
 
 namespace {
@@ -244,6 +246,25 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
                              b.unit + "继续办理，补充材料后重新报送办结。";
           nb.Add(b.unit, RecipientKind::kUnit,
                  "办结退回：第" + std::to_string(b.task) + "项任务", text);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::AcceptanceOverdue>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on);
+          std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" +
+                             b.unit + "，签收时限" + b.due_on + "已过，尚未签收或退回。";
+          std::string title = "签收超时：第" + std::to_string(b.task) + "项任务 " + b.unit;
+          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请立即签收，或说明理由退回。");
+          const std::string others = head + "请督促" + b.unit + "签收。";
+          if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
+            nb.Add(o.office, RecipientKind::kOffice, title, others);
+          AddNotifyList(nb, b.notify, b.unit, o, title, others, 0);
+          return nb.Take();
+        } else if constexpr (std::is_same_v<T, schemas::ReviewOverdue>) {
+          Subject s = SubjectOf(e, b.task, dir, o);
+          Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on);
+          std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" +
+                             b.submitted_on + "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
+          nb.Add(o.office, RecipientKind::kOffice, "审核超时：第" + std::to_string(b.task) + "项任务 " + b.unit, text);
           return nb.Take();
         } else if constexpr (std::is_same_v<T, schemas::ReportOverdue>) {
           Subject s = SubjectOf(e, b.task, dir, o);

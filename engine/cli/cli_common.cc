@@ -6,18 +6,16 @@
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <random>
 
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
+#include "duban/utf8.h"
 
 namespace duban::cli {
 
-std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
-  EngineOptions o;
-  o.data_dir = g.data_dir;
-  o.read_only = read_only;
-  o.create_if_missing = !read_only;
+std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g) {
   // The workflow rules (reminders, escalation ladder, review-cycle silence on
   // the working-day calendar) are the timers everywhere people use the engine.
   static const auto policy = WorkflowTimerPolicy::Default();
@@ -25,7 +23,60 @@ std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
     Fail(g, policy.status());
     return nullptr;
   }
-  auto e = Engine::Open(o, *policy);
+  return *policy;
+}
+
+Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Engine& engine) {
+  std::map<AssignmentKey, ProvisionalTimer> out;
+  auto timers = engine.PendingTimers(std::numeric_limits<Instant>::max() - 1, std::numeric_limits<size_t>::max());
+  if (!timers.ok()) return timers.status();
+  for (const auto& t : *timers) {
+    if (!t.timer.provisional) continue;
+    // Timers come in due order: the first one seen is the earliest.
+    out.try_emplace(AssignmentKey{t.plan_id, t.timer.task, t.timer.unit},
+                    ProvisionalTimer{t.timer.kind, DayOf(t.due).ToString(), t.timer.calendar_version, t.timer.due_on});
+  }
+  return out;
+}
+
+bool IsSimulatedStore(const Engine& engine) {
+  auto kind = engine.GetMeta(kStoreKindKey);
+  return kind.ok() && kind->has_value() && **kind == "simulated";
+}
+
+bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
+  if (IsSimulatedStore(engine)) return true;
+  auto plans = engine.PlanIds();
+  if (!plans.ok()) {
+    Fail(g, plans.status());
+    return false;
+  }
+  if (!plans->empty() || engine.LogEnd() > 1) {
+    std::cerr << "duban " << who << ": " << g.data_dir << " holds real plans (" << plans->size()
+              << "); a simulated clock may only drive a store made for it: use a fresh --data directory\n";
+    g.exit_code = kExitRejected;
+    return false;
+  }
+  for (const auto& o : engine.SubmitBatch({}, {{kStoreKindKey, "simulated"}}))
+    if (!o.status.ok()) {
+      Fail(g, o.status);
+      return false;
+    }
+  if (!IsSimulatedStore(engine)) {
+    Fail(g, Status::IOError("could not mark " + g.data_dir + " as simulated"));
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
+  EngineOptions o;
+  o.data_dir = g.data_dir;
+  o.read_only = read_only;
+  o.create_if_missing = !read_only;
+  auto policy = CliPolicy(g);
+  if (!policy) return nullptr;
+  auto e = Engine::Open(o, policy);
   if (!e.ok()) {
     Fail(g, e.status());
     return nullptr;
@@ -88,12 +139,8 @@ std::string EventLine(const schemas::Event& e) {
   if (task) line += " task " + std::to_string(task);
   if (!unit.empty()) line += " " + unit;
   std::string details = schemas::DescribeBody(e.body);
-  // Keep one line per event: long texts (task content) are cut on a UTF-8 boundary.
-  if (details.size() > 160) {
-    size_t cut = 160;
-    while (cut > 0 && (static_cast<unsigned char>(details[cut]) & 0xC0) == 0x80) --cut;
-    details = details.substr(0, cut) + "…";
-  }
+  // Keep one line per event: long texts (task content) are cut whole characters.
+  if (utf8::CodePoints(details) > 120) details = utf8::Prefix(details, 120) + "…";
   if (!details.empty()) line += " (" + details + ")";
   return line;
 }

@@ -3,17 +3,44 @@
 // outcomes and events for people (text) or tools (--json).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "cli_registry.h"
 #include "duban/engine.h"
+
+namespace duban {
+class WorkflowTimerPolicy;
+}
 
 namespace duban::cli {
 
 // Opens the engine at --data; prints the error and sets exit code on failure.
 std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only = false);
+
+// Stores made by `duban demo` / `duban simulate` are marked simulated (meta
+// key store_kind = simulated, written before their first event): only there
+// may a simulated clock move time. MarkSimulated refuses (and prints why) a
+// store that already holds plans and is not marked.
+inline constexpr const char* kStoreKindKey = "store_kind";
+bool IsSimulatedStore(const Engine& engine);
+bool MarkSimulated(Globals& g, Engine& engine, const char* who);
+
+// The workflow timer policy every engine the CLI opens uses (compiled-in
+// definition and calendar); null after printing the error.
+std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g);
+
+// Open assignments whose armed timers were counted provisionally (a year the
+// calendar does not cover), keyed by (plan, task, unit): the earliest such
+// timer's kind, day and calendar version.
+struct ProvisionalTimer {
+  std::string kind, fire_on, calendar_version, due_on;
+};
+using AssignmentKey = std::tuple<std::string, int32_t, std::string>;
+Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Engine& engine);
 
 // The time a command is issued: --at when given (YYYY-MM-DD[THH:MM[:SS]], CST), else now.
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at);

@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "duban/utf8.h"
+#include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::cli {
@@ -29,10 +30,20 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
   sub->add_option("--plan", w.plan, "plan id")->required();
   if (with_task_unit) {
     sub->add_option("task", w.task, "task number")->required();
-    sub->add_option("--unit", w.unit, "the unit holding the assignment")->required();
+    sub->add_option("--unit", w.unit, "the unit holding the assignment (its name, or an alias the unit directory lists)")->required();
   }
   sub->add_option("--command-id", w.command_id, "idempotency key (default: generated)");
   sub->add_option("--at", w.at, "when it happened, YYYY-MM-DD[THH:MM] in CST (default: now)");
+}
+
+// A unit named by an alias the unit directories know (市卫健局 for
+// 市卫生健康局) is the plan's unit of that canonical name. Only at this edge:
+// decide itself takes the plan's names exactly.
+std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit) {
+  if (unit.empty() || plan.units.count(unit)) return unit;
+  for (const auto& dir : plan_import::UnitDirectory::Embedded())
+    if (auto c = dir.Canonical(unit); c && plan.units.count(*c)) return *c;
+  return unit;
 }
 
 void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor,
@@ -41,12 +52,33 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
   if (!cmd) return;
   auto engine = OpenEngine(g);
   if (!engine) return;
+  if (auto plan = engine->Plan(w.plan); plan.ok()) {
+    auto resolve = [&](std::string& unit) {
+      const std::string c = CanonicalUnit(*plan, unit);
+      if (c == unit) return;
+      std::cerr << "note: " << unit << " is " << c << " in the unit directory\n";
+      if (cmd->actor.id == unit) cmd->actor.id = cmd->actor.name = c;
+      unit = c;
+    };
+    std::visit([&](auto& b) {
+      if constexpr (requires { b.unit; }) resolve(b.unit);
+      if constexpr (requires { b.from_unit; }) resolve(b.from_unit);
+      if constexpr (requires { b.to_unit; }) resolve(b.to_unit);
+    }, cmd->body);
+  }
   PrintOutcome(g, engine->Submit(*cmd));
 }
 
 const char* kOffice = "office";
 
-json RowJson(const AssignmentRow& r) {
+using Provisional = std::map<AssignmentKey, ProvisionalTimer>;
+
+const ProvisionalTimer* FindProvisional(const Provisional& p, const AssignmentRow& r) {
+  auto it = p.find(AssignmentKey{r.plan_id, r.task, r.a.unit});
+  return it == p.end() ? nullptr : &it->second;
+}
+
+json RowJson(const AssignmentRow& r, const ProvisionalTimer* prov) {
   return json{{"plan", r.plan_id},
               {"task", r.task},
               {"title", r.task_title},
@@ -58,7 +90,11 @@ json RowJson(const AssignmentRow& r) {
               {"deadline_text", r.deadline_text},
               {"overdue", r.a.overdue},
               {"escalation_level", r.a.escalation_level},
+              {"acceptance_overdue", r.a.acceptance_overdue},
+              {"review_overdue", r.a.review_overdue},
               {"pending_extension", r.a.pending_extension},
+              {"provisional", prov != nullptr},
+              {"provisional_calendar", prov ? json(prov->calendar_version) : json(nullptr)},
               {"updated_at", FormatInstant(r.a.updated_at)}};
 }
 
@@ -67,10 +103,14 @@ std::string Cut(const std::string& s, size_t max_chars) {
   return head.size() == s.size() ? s : head + "…";
 }
 
-void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
+// `provisional`: open deadlines whose armed timers were counted provisionally
+// (null for past states, e.g. as-of, where it is not known).
+void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisional* provisional = nullptr) {
+  static const Provisional kNone;
+  const Provisional& prov = provisional ? *provisional : kNone;
   if (g.json) {
     json a = json::array();
-    for (const auto& r : rows) a.push_back(RowJson(r));
+    for (const auto& r : rows) a.push_back(RowJson(r, FindProvisional(prov, r)));
     std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
@@ -79,8 +119,11 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
   for (const auto& r : rows) {
     std::string flags;
     if (r.a.overdue) flags += "overdue ";
+    if (r.a.acceptance_overdue) flags += "unsigned-past-limit ";
+    if (r.a.review_overdue) flags += "review-past-limit ";
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
-    if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension;
+    if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
+    if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
     const std::string unit = Cut(r.a.unit, 12);
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
     std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task, unit.c_str(), pad, "",
@@ -89,6 +132,11 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows) {
                 flags.c_str());
   }
   std::printf("%zu assignment(s)\n", rows.size());
+  size_t n = 0;
+  for (const auto& r : rows) n += FindProvisional(prov, r) != nullptr;
+  if (n)
+    std::printf("%zu with provisional timers: their year has no published holiday schedule yet; days counted "
+                "as weekdays minus 元旦, 劳动节, 国庆节 (see `duban calendar status`)\n", n);
 }
 
 void AddLifecycle(CLI::App& app, Globals& g) {
@@ -222,8 +270,8 @@ void AddQueries(CLI::App& app, Globals& g) {
     auto* sub = app.add_subcommand("status", "assignments by plan, unit and status (current state)");
     auto f = std::make_shared<StatusFilter>();
     auto status = std::make_shared<std::string>();
-    sub->add_option("--plan", f->plan_id, "only this plan");
-    sub->add_option("--unit", f->unit, "only this unit");
+    sub->add_option("--plan", f->plan_id, "only this plan (an unknown plan exits 1)");
+    sub->add_option("--unit", f->unit, "only this unit, or an alias of it (a unit holding nothing exits 1)");
     sub->add_option("--status", *status,
                     "assigned | accepted | in_progress | submitted | completed | returned | cancelled");
     sub->add_flag("--overdue", f->overdue_only, "only overdue assignments");
@@ -238,9 +286,42 @@ void AddQueries(CLI::App& app, Globals& g) {
       }
       auto engine = OpenEngine(g, true);
       if (!engine) return;
+      if (!f->plan_id.empty()) {
+        auto plan = engine->Plan(f->plan_id);
+        if (!plan.ok()) return Fail(g, plan.status());
+        f->unit = CanonicalUnit(*plan, f->unit);
+      }
       auto rows = engine->Assignments(*f);
       if (!rows.ok()) return Fail(g, rows.status());
-      PrintRows(g, *rows);
+      if (!f->unit.empty() && rows->empty()) {
+        // An empty answer for a unit no plan knows reads as "nothing late":
+        // say it is unknown instead (an alias resolves to its unit).
+        StatusFilter any;
+        any.unit = f->unit;
+        auto held = engine->Assignments(any);
+        if (!held.ok()) return Fail(g, held.status());
+        if (held->empty()) {
+          auto ids = engine->PlanIds();
+          if (!ids.ok()) return Fail(g, ids.status());
+          std::string canonical;
+          for (const auto& id : *ids)
+            if (auto p = engine->Plan(id); p.ok() && canonical.empty()) {
+              const std::string c = CanonicalUnit(*p, f->unit);
+              if (c != f->unit) canonical = c;
+            }
+          if (!canonical.empty()) {
+            std::cerr << "note: " << f->unit << " is " << canonical << " in the unit directory\n";
+            f->unit = canonical;
+            rows = engine->Assignments(*f);
+            if (!rows.ok()) return Fail(g, rows.status());
+          } else {
+            return Fail(g, Status::NotFound("no assignment of any plan is held by unit '" + f->unit + "'"));
+          }
+        }
+      }
+      auto prov = ProvisionalDeadlines(*engine);
+      if (!prov.ok()) return Fail(g, prov.status());
+      PrintRows(g, *rows, &*prov);
     });
   }
   {
@@ -358,27 +439,78 @@ void AddQueries(CLI::App& app, Globals& g) {
 
 void AddMaintenance(CLI::App& app, Globals& g) {
   {
+    auto* sub = app.add_subcommand("init", "create an empty store (--simulated: one a simulated clock may drive)");
+    auto simulated = std::make_shared<bool>(false);
+    sub->add_flag("--simulated", *simulated,
+                  "mark it simulated: `tick --now` may go into the future and the office may tick; "
+                  "refused on a store that holds plans");
+    sub->callback([&g, simulated] {
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      if (*simulated && !MarkSimulated(g, *engine, "init")) return;
+      std::printf("store %s: %s\n", g.data_dir.c_str(), IsSimulatedStore(*engine) ? "simulated" : "real (the engine's clock)");
+      g.exit_code = kExitOk;
+    });
+  }
+  {
     auto* sub = app.add_subcommand("tick", "fire every timer due at or before --now (system clock)");
     auto now = std::make_shared<std::string>();
-    sub->add_option("--now", *now, "YYYY-MM-DD[THH:MM] (default: the current time)");
+    sub->add_option("--now", *now,
+                    "YYYY-MM-DD[THH:MM] (default: the current time); a later time only in a simulated store");
     sub->callback([&g, now] {
       auto t = IssuedAt(g, *now);
       if (!t) return;
       auto engine = OpenEngine(g);
       if (!engine) return;
-      auto outcomes = engine->Tick(*t);
+      // Only the engine's clock moves time. In a store marked simulated
+      // (demo, simulate) the office may drive it too, to any date.
+      const bool simulated = IsSimulatedStore(*engine);
+      auto role = g.role.empty() ? std::optional<schemas::Role>(Role::kSystem) : schemas::ParseRole(g.role);
+      if (!role || (*role != Role::kSystem && !(simulated && *role == Role::kSupervisor))) {
+        std::cerr << "rejected (forbidden_role): only the engine's clock may tick"
+                  << (simulated ? " (or the office, in this simulated store)" : "") << "; "
+                  << (g.role.empty() ? "" : "role " + g.role + " may not") << "\n";
+        g.exit_code = kExitRejected;
+        return;
+      }
+      const Instant wall = *IssuedAt(g, "");
+      constexpr Instant kSkew = 5 * 60 * 1000;
+      if (!simulated && *t > wall + kSkew) {
+        std::cerr << "rejected (clock_ahead): --now " << FormatInstant(*t) << " is later than the engine's clock ("
+                  << FormatInstant(wall) << "); only a store made by `duban simulate` or `duban demo` may be ticked "
+                  << "into the future\n";
+        g.exit_code = kExitRejected;
+        return;
+      }
+      TickReport report;
+      auto outcomes = engine->Tick(*t, "clock", &report);
       if (!outcomes.ok()) return Fail(g, outcomes.status());
-      size_t events = 0;
+      size_t events = 0, provisional = 0;
+      std::string provisional_calendar;
       json a = json::array();
       for (const auto& o : *outcomes)
         for (const auto& e : o.events) {
           ++events;
+          std::visit([&](const auto& b) {
+            if constexpr (requires { b.provisional; })
+              if (b.provisional) {
+                ++provisional;
+                provisional_calendar = b.calendar_version;
+              }
+          }, e.body);
           if (g.json) a.push_back(json::parse(schemas::EventToJson(e)));
           else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
                            e.stream.c_str(), EventLine(e).c_str());
         }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes->size(), events);
+      if (provisional)
+        std::cerr << "warning: " << provisional << " event(s) fell on days counted provisionally (calendar "
+                  << provisional_calendar << "): their year has no published holiday schedule yet "
+                  << "(see `duban calendar status`)\n";
+      if (report.more_due)
+        std::cerr << "warning: timers are still due after " << report.rounds
+                  << " rounds; run tick again to fire the rest\n";
     });
   }
   {

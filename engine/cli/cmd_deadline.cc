@@ -1,4 +1,4 @@
-// `duban deadline "PHRASE" --year 2021 [--issued 2021-09-10] [--weekends-only] [--json]`:
+// `duban deadline "PHRASE" --year 2021 [--issued 2021-09-10] [--provisional] [--json]`:
 // lets an office check how a deadline phrase resolves, with the same rules and
 // compiled-in calendar the plan importer uses. Exit 0 resolved, 1 unresolved,
 // 2 usage (bad date, bad year, unreadable calendar).
@@ -20,7 +20,7 @@ struct DeadlineOpts {
   std::string phrase;
   int year = 0;
   std::string issued;
-  bool weekends_only = false;
+  bool provisional = false;
   std::string calendar_file;
   std::string calendar_version;
 };
@@ -57,7 +57,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
     std::cerr << "duban deadline: calendar: " << cal.status().message() << "\n";
     return kExitUsage;
   }
-  cal->set_weekends_only_fallback(o.weekends_only);
+  cal->set_provisional_rule(o.provisional);
   ctx.calendar = &*cal;
 
   const workflows::ResolvedDeadline r = workflows::ResolveDeadline(o.phrase, ctx);
@@ -99,7 +99,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
     }
     if (!r.calendar_version.empty()) std::cout << "calendar " << r.calendar_version << "\n";
   }
-  // Why it is unresolved, or the weekends-only warning, always reaches stderr.
+  // Why it is unresolved, or the provisional warning, always reaches stderr.
   if (!r.note.empty()) {
     std::cerr << "duban deadline: " << (r.unresolved ? "unresolved: " : "") << r.note << "\n";
   }
@@ -113,8 +113,9 @@ void AddDeadlineCommands(CLI::App& app, Globals& g) {
   sub->add_option("phrase", opts->phrase, "the phrase as written in the plan")->required();
   sub->add_option("--year", opts->year, "the plan's year (default: the year of --issued)");
   sub->add_option("--issued", opts->issued, "the plan's issue date, YYYY-MM-DD");
-  sub->add_flag("--weekends-only", opts->weekends_only,
-                "count Monday-Friday in years the calendar does not cover (prints a warning)");
+  sub->add_flag("--provisional,--weekends-only", opts->provisional,
+                "count years the calendar does not cover by the provisional rule: weekdays minus "
+                "元旦, 劳动节, 国庆节 (prints a warning; --weekends-only is the old name)");
   sub->add_option("--calendar", opts->calendar_file, "a calendar YAML file instead of the built-in one");
   sub->add_option("--calendar-version", opts->calendar_version,
                   "the built-in calendar as of a version, e.g. cn-mainland/2019-11-21");

@@ -68,6 +68,8 @@ void RunDemo(Globals& g, int history_task) {
     g.exit_code = kExitRejected;
     return;
   }
+  // The demo's clock is simulated (2021 replayed now): its store says so.
+  if (!MarkSimulated(g, *engine, "demo")) return;
   const std::string_view text = EmbeddedPlanShaoguan2021();
   auto dir = plan_import::UnitDirectory::ChooseEmbedded(text);
   plan_import::ParseOptions po;
@@ -199,7 +201,7 @@ void RunDemo(Globals& g, int history_task) {
   if (!hist.ok()) return Fail(g, hist.status());
   auto t = plan->tasks.find(history_task);
   std::printf("Audit trail of task %d%s\n", history_task,
-              t == plan->tasks.end() ? "" : ("：" + t->second.content.substr(0, 90) + "…").c_str());
+              t == plan->tasks.end() ? "" : ("：" + utf8::Prefix(t->second.content, 30) + "…").c_str());
   for (const auto& h : *hist)
     std::printf("  %s  %-14s %-10s %s\n", FormatInstant(h.event.occurred_at).substr(0, 16).c_str(),
                 h.event.actor.id.c_str(), schemas::RoleName(h.event.actor.role), EventLine(h.event).c_str());

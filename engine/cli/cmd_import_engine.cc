@@ -68,7 +68,12 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
     // timers count working days on that version even after a calendar notice.
     if (!it.deadline.due_on.empty()) {
       static const auto calendar = workflows::WorkCalendar::Default();
-      if (calendar.ok()) it.deadline.calendar_version = calendar->version();
+      if (calendar.ok()) {
+        it.deadline.calendar_version = calendar->version();
+        // A due date in a year no notice covers is counted by the provisional rule.
+        if (auto d = Date::Parse(it.deadline.due_on); d && !calendar->Covers(d->year))
+          it.deadline.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+      }
     }
     it.lead_units = members_of(t.lead_units);
     it.responsible_units = members_of(t.responsible_units);

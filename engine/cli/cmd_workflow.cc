@@ -171,6 +171,7 @@ class Simulation {
     eg.data_dir = o_.data_dir;
     engine_ = OpenEngine(eg);
     if (!engine_) return g_.exit_code = eg.exit_code;
+    if (!MarkSimulated(eg, *engine_, "simulate")) return g_.exit_code = eg.exit_code;
     auto policy = WorkflowTimerPolicy::Default();
     if (!policy.ok()) return Fail(policy.status());
     policy_ = *policy;
@@ -436,6 +437,10 @@ class Simulation {
               else
                 Add(day, "report silence escalated level " + std::to_string(b.level) + " " + b.step + " (" + b.cycle_id + ")",
                     Item(b.task, b.unit));
+            } else if constexpr (std::is_same_v<T, schemas::AcceptanceOverdue>) {
+              Add(day, "not signed within the acceptance limit (签收超时)", Item(b.task, b.unit));
+            } else if constexpr (std::is_same_v<T, schemas::ReviewOverdue>) {
+              Add(day, "submission not reviewed within the review limit (审核超时)", Item(b.task, b.unit));
             } else if constexpr (std::is_same_v<T, schemas::ReviewCycleStarted>) {
               Add(day, "review cycle " + b.cycle_id + " (" + b.kind + ") started, reports due " + b.due_on, "");
             } else if constexpr (std::is_same_v<T, schemas::ReviewCycleClosed>) {

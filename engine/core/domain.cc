@@ -311,24 +311,38 @@ class Decider {
       auto cy = s_.cycles.find(b.cycle_id);
       if (cy == s_.cycles.end() || cy->second.closed) return none;
       if (cy->second.answered.count({b.task, b.unit})) return none;
-      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, "", false}};
     }
     auto it = s_.assignments.find({b.task, b.unit});
     if (it == s_.assignments.end()) return none;
     const AssignmentState& a = it->second;
+    // The acceptance and review limits: stale once the assignment moved on
+    // or was made anew (armed_at is the assignment or the submission).
+    if (b.kind == "acceptance_overdue") {
+      if (a.status != AssignmentStatus::kAssigned || a.acceptance_overdue || b.armed_at != a.assigned_at) return none;
+      return std::vector<EventBody>{AcceptanceOverdue{b.task, b.unit, DayOf(a.assigned_at).ToString(), b.due_on,
+                                                      b.notify, b.calendar_version, b.provisional}};
+    }
+    if (b.kind == "review_overdue") {
+      if (a.status != AssignmentStatus::kSubmitted || a.review_overdue || b.armed_at != a.submitted_at) return none;
+      return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on,
+                                                  b.notify, b.calendar_version, b.provisional}};
+    }
     if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on)
       return none;
     if (b.kind == "reminder") {
       if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
-      return std::vector<EventBody>{DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left}};
+      return std::vector<EventBody>{
+          DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left, b.calendar_version, b.provisional}};
     }
     if (b.kind == "missed") {
       if (a.overdue) return none;
-      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on}};
+      return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, b.calendar_version, b.provisional}};
     }
     if (b.kind == "escalation") {
       if (!a.overdue || b.level <= a.escalation_level) return none;
-      return std::vector<EventBody>{EscalationRaised{b.task, b.unit, b.level, b.step, b.notify}};
+      return std::vector<EventBody>{
+          EscalationRaised{b.task, b.unit, b.level, b.step, b.notify, b.calendar_version, b.provisional}};
     }
     return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
   }
@@ -353,7 +367,8 @@ class Decider {
     } else if (ov == c.overdue.end() || b.level <= ov->second) {
       return none;
     }
-    return std::vector<EventBody>{ReportOverdue{b.cycle_id, b.task, b.unit, c.due_on, b.level, b.step, b.notify}};
+    return std::vector<EventBody>{ReportOverdue{b.cycle_id, b.task, b.unit, c.due_on, b.level, b.step, b.notify,
+                                                b.calendar_version, b.provisional}};
   }
 
   R On(const ReopenAssignment& b) {
@@ -421,6 +436,7 @@ AssignmentState& NewAssignment(PlanState& s, int32_t task, const std::string& un
   a.role = role;
   a.due_on = due_on;
   a.due_set_at = at;
+  a.assigned_at = at;
   return s.assignments[{task, unit}] = std::move(a);
 }
 
@@ -515,12 +531,16 @@ void Evolve(PlanState& s, const Event& e) {
           },
           [&](const AssignmentCreated& b) { touch(&NewAssignment(s, b.task, b.unit, b.role, b.due_on, at)); },
           [&](const AssignmentAccepted& b) {
-            if (auto* a = touch(Find(s, b.task, b.unit))) a->status = AssignmentStatus::kAccepted;
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kAccepted;
+              a->acceptance_overdue = false;
+            }
           },
           [&](const AssignmentReturned& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) {
               a->status = AssignmentStatus::kReturned;
               a->last_reason = b.reason;
+              a->acceptance_overdue = false;
             }
           },
           [&](const AssignmentReassigned& b) {
@@ -545,18 +565,24 @@ void Evolve(PlanState& s, const Event& e) {
             }
           },
           [&](const CompletionSubmitted& b) {
-            if (auto* a = touch(Find(s, b.task, b.unit))) a->status = AssignmentStatus::kSubmitted;
+            if (auto* a = touch(Find(s, b.task, b.unit))) {
+              a->status = AssignmentStatus::kSubmitted;
+              a->submitted_at = at;
+              a->review_overdue = false;
+            }
           },
           [&](const CompletionApproved& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) {
               a->status = AssignmentStatus::kCompleted;
               a->percent = 100;
+              a->review_overdue = false;
             }
           },
           [&](const CompletionRejected& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) {
               a->status = AssignmentStatus::kInProgress;
               a->last_reason = b.reason;
+              a->review_overdue = false;
             }
           },
           [&](const ExtensionRequested& b) {
@@ -618,6 +644,12 @@ void Evolve(PlanState& s, const Event& e) {
               t->second.completed = false;
               t->second.updated_at = at;
             }
+          },
+          [&](const AcceptanceOverdue& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->acceptance_overdue = true;
+          },
+          [&](const ReviewOverdue& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->review_overdue = true;
           },
           [&](const CommandRejected&) {},
           [&](const UnknownEvent&) {},

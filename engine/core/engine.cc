@@ -79,7 +79,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
   return a.status == b.status && a.due_on == b.due_on && a.due_set_at == b.due_set_at &&
          a.reminded_days == b.reminded_days && a.overdue == b.overdue &&
-         a.escalation_level == b.escalation_level;
+         a.escalation_level == b.escalation_level && a.assigned_at == b.assigned_at &&
+         a.submitted_at == b.submitted_at && a.acceptance_overdue == b.acceptance_overdue &&
+         a.review_overdue == b.review_overdue;
 }
 
 // Assignments an event changes; "*" as unit means every assignment of the task
@@ -192,25 +194,32 @@ class Projector {
         // asked this assignment then, so its old timers are the ones of its old
         // fields that belong to no cycle (a cycle started in this batch must not
         // pass for armed already: its keys would never be written).
-        std::vector<std::string>& old = dirty.old_timer_keys;
+        std::vector<std::pair<std::string, std::string>>& old = dirty.old_timers;
         if (orig && !dirty.have_old_keys)
           for (const auto& t : policy_.TimersFor(s, *orig))
-            if (t.body.cycle_id.empty()) old.push_back(rk::Timer(t.fire_at, plan, t.body));
+            if (t.body.cycle_id.empty()) old.emplace_back(rk::Timer(t.fire_at, plan, t.body), records::EncodeTimer(t.body));
         std::sort(old.begin(), old.end());
+        auto find_old = [&](const std::string& k) {
+          auto it = std::lower_bound(old.begin(), old.end(), k,
+                                     [](const auto& o, const std::string& key) { return o.first < key; });
+          return it != old.end() && it->first == k ? &it->second : nullptr;
+        };
         // Only the difference is written: a timer armed before and still
         // wanted stays as it is (a tick's cost is then the timers that fired,
-        // not every timer of the assignments they touched).
+        // not every timer of the assignments they touched), unless what it
+        // records changed (the same day, now counted on a newer calendar).
         std::vector<std::string> fresh;
         for (const auto& t : policy_.TimersFor(s, now)) {
           std::string k = rk::Timer(t.fire_at, plan, t.body);
           // A fired timer the policy still wants (it was stale: its firing
           // changed nothing) stays armed, as a rebuild would arm it.
           Undrop(k);
-          if (!std::binary_search(old.begin(), old.end(), k)) wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
+          std::string v = records::EncodeTimer(t.body);
+          if (const std::string* was = find_old(k); !was || *was != v) wb.Put(cf_[kTimers], k, v);
           fresh.push_back(std::move(k));
         }
         std::sort(fresh.begin(), fresh.end());
-        for (const auto& k : old)
+        for (const auto& [k, v] : old)
           if (!std::binary_search(fresh.begin(), fresh.end(), k)) {
             wb.Delete(cf_[kTimers], k);
             Undrop(k);  // deleted once is enough
@@ -243,7 +252,7 @@ class Projector {
     std::optional<AssignmentState> orig;  // the state from before the batch
     std::string cycle_sig;                // CycleSig from before the batch
     bool have_old_keys = false;
-    std::vector<std::string> old_timer_keys;
+    std::vector<std::pair<std::string, std::string>> old_timers;  // key, value
   };
 
   // The review-cycle state a request's timers depend on: each cycle that
@@ -276,7 +285,8 @@ class Projector {
     // no cycle asking, Flush derives the old keys from the old fields.)
     if (a && !d.cycle_sig.empty()) {
       d.have_old_keys = true;
-      for (const auto& t : policy_.TimersFor(s, *a)) d.old_timer_keys.push_back(rk::Timer(t.fire_at, s.id, t.body));
+      for (const auto& t : policy_.TimersFor(s, *a))
+        d.old_timers.emplace_back(rk::Timer(t.fire_at, s.id, t.body), records::EncodeTimer(t.body));
     }
     dirty_assignments_.emplace(std::move(key), std::move(d));
   }
@@ -899,9 +909,10 @@ struct Engine::Impl {
     uint32_t cmd_count = 0;
     size_t pending = 0;
     auto flush = [&]() -> Status {
+      // The current command's row as far as it goes; the command may go on
+      // past this chunk, so its id, first position and count are kept and
+      // the row is written again, whole, when it ends.
       if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
-      cmd_id.clear();
-      cmd_count = 0;
       proj.Flush(states, "", 0, "", false, wb);
       for (const auto& [stream, head] : rejection_heads)
         wb.Put(dcf[kStreams], stream, records::EncodeStreamHead(head.first, head.second));
@@ -941,10 +952,9 @@ struct Engine::Impl {
         Evolve(sit->second, e);
         proj.After(sit->second, e, pos, wb);
       }
-      // Flush only between commands so a command's outcome row is written whole.
-      if (++pending >= 20000) {
-        // peek: the next event may belong to the same command; flushing the
-        // command row early and again later writes the same final value.
+      // A chunk may end inside a command: its row is written then with the
+      // events so far and again, whole, after its last event.
+      if (++pending >= std::max<uint64_t>(opts.replay_chunk_events, 1)) {
         if (Status st = flush(); !st.ok()) return st;
       }
     }
@@ -1118,14 +1128,25 @@ Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit)
   return out;
 }
 
-Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_id) {
+Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_id, TickReport* report) {
   if (Status st = CheckName(actor_id, "the clock's actor id"); !st.ok()) return st;
   std::vector<Outcome> all;
+  TickReport local;
+  TickReport& rep = report ? *report : local;
+  rep = TickReport{};
+  const int max_rounds = std::max(impl_->opts.tick_max_rounds, 1);
   // Firing changes state, which re-arms later steps (possibly also due): loop until quiet.
-  for (int round = 0; round < 64; ++round) {
+  for (int round = 0;; ++round) {
     auto due = PendingTimers(now, 50000);
     if (!due.ok()) return due.status();
     if (due->empty()) break;
+    if (round == max_rounds) {
+      rep.more_due = true;
+      spdlog::warn("tick at {}: timers still due after {} rounds; the next tick fires the rest",
+                   FormatInstant(now), max_rounds);
+      break;
+    }
+    rep.rounds = round + 1;
     std::vector<Command> commands;
     std::vector<std::string> keys;
     for (auto& t : *due) {
@@ -1215,7 +1236,7 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   }
   for (auto& r : rows) {
     const TaskState& t = tasks[rk::Task(r.plan_id, r.task)];
-    r.task_title = t.title.empty() ? t.content.substr(0, 90) : t.title;
+    r.task_title = t.title.empty() ? utf8::Prefix(t.content, 30) : t.title;
     r.deadline_text = t.deadline.text;
   }
   return rows;

@@ -12,14 +12,10 @@ using core::PlanState;
 using workflows::PlannedTimer;
 using workflows::TimerKind;
 
-namespace {
-constexpr std::string_view kFallbackSuffix = "+weekends-only";
-}
-
 WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition,
                                          workflows::WorkCalendar latest)
-    : definition_(std::move(definition)), latest_(std::move(latest)), latest_fallback_(latest_) {
-  latest_fallback_.set_weekends_only_fallback(true);
+    : definition_(std::move(definition)), latest_(std::move(latest)) {
+  latest_.set_provisional_rule(true);
 }
 
 Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Default() {
@@ -31,6 +27,7 @@ Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Default() {
   for (const auto& v : p->latest_.all_versions()) {
     auto at = workflows::WorkCalendar::DefaultAsOf(v);
     if (!at.ok()) return at.status();
+    at->set_provisional_rule(true);
     p->by_version_.emplace(v, std::move(at).value());
   }
   return p;
@@ -43,22 +40,12 @@ std::shared_ptr<WorkflowTimerPolicy> WorkflowTimerPolicy::Make(workflows::Workfl
 
 const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(const std::string& version) const {
   if (version.empty()) return latest_;
-  std::string_view v = version;
-  const bool fallback = v.size() > kFallbackSuffix.size() && v.substr(v.size() - kFallbackSuffix.size()) == kFallbackSuffix;
-  if (fallback) v.remove_suffix(kFallbackSuffix.size());
+  // "+provisional" (or the older "+weekends-only") only says the date was
+  // counted provisionally then; every calendar here applies the provisional
+  // rule to the years it does not cover.
+  const std::string v(workflows::WorkCalendar::StripProvisionalSuffix(version));
   std::lock_guard<std::mutex> lock(mu_);
-  if (fallback) {
-    // Versions with the fallback are kept beside the plain ones, made on first use.
-    const std::string key = std::string(v) + std::string(kFallbackSuffix);
-    auto it = by_version_.find(key);
-    if (it != by_version_.end()) return it->second;
-    auto plain = by_version_.find(std::string(v));
-    if (plain == by_version_.end()) return latest_fallback_;
-    workflows::WorkCalendar c = plain->second;
-    c.set_weekends_only_fallback(true);
-    return by_version_.emplace(key, std::move(c)).first->second;
-  }
-  auto it = by_version_.find(std::string(v));
+  auto it = by_version_.find(v);
   return it == by_version_.end() ? latest_ : it->second;
 }
 
@@ -69,26 +56,53 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
   if (it != memo_.end()) return it->second;
   std::vector<PlannedTimer> planned;
   auto eff = cal.EffectiveDue(due);
-  const workflows::WorkCalendar* used = &cal;
-  if (!eff.ok()) {
-    // A due date in a year the calendar does not cover: the import already
-    // flagged it; timers still run, counting weekends only.
-    spdlog::warn("due date {} is outside the working-day calendar {}; its timers count weekends only",
-                 due.ToString(), cal.version());
-    used = &latest_fallback_;
-    eff = used->EffectiveDue(due);
-  }
+  Status st = eff.status();
   if (eff.ok()) {
-    auto p = workflows::PlanDeadlineTimers(*eff, definition_, *used);
+    auto p = workflows::PlanDeadlineTimers(*eff, definition_, cal);
     if (p.ok()) planned = std::move(p).value();
+    else st = p.status();
   }
+  // With the provisional rule on, only a corrupt calendar gets here; say so
+  // loudly rather than let a deadline pass unnoticed.
+  if (!st.ok())
+    spdlog::error("due date {}: no timers could be computed on calendar {}: {}", due.ToString(), cal.version(),
+                  st.message());
   return memo_.emplace(key, std::move(planned)).first->second;
+}
+
+template <class Base>
+TimerPolicy::Timer WorkflowTimerPolicy::Limit(const char* kind, Instant from, int working_days,
+                                              const std::vector<std::string>& notify, Base&& base) const {
+  // The limit's last day is the Nth working day after the day it starts; the
+  // timer fires at the start of the working day after that, like "missed".
+  const Date start = DayOf(from);
+  Timer t = base(kind);
+  t.body.armed_at = from;
+  t.body.notify = notify;
+  auto last = latest_.AddWorkingDays(start, working_days);
+  auto fire = last.ok() ? latest_.AddWorkingDays(*last, 1) : last;
+  if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
+    spdlog::error("{} of task {} {}: {}", kind, t.body.task, t.body.unit, fire.status().message());
+    last = start.AddDays(working_days);
+    fire = last->AddDays(1);
+  }
+  t.fire_at = StartOfDay(*fire);
+  t.body.due_on = last->ToString();
+  t.body.provisional = latest_.SpanIsProvisional(start, *fire);
+  t.body.calendar_version = latest_.version();
+  if (t.body.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+  return t;
+}
+
+void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const PlannedTimer& p, Timer& t) {
+  t.body.provisional = p.provisional;
+  t.body.calendar_version = cal.version();
+  if (p.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
 }
 
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
                                                                const AssignmentState& a) const {
   std::vector<Timer> out;
-  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
   auto base = [&](const char* kind) {
     Timer t;
     t.body.task = a.task;
@@ -97,12 +111,22 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     return t;
   };
 
+  // The acceptance limit (签收时限) and the office's review limit.
+  if (a.status == AssignmentStatus::kAssigned && !a.acceptance_overdue && a.assigned_at)
+    out.push_back(Limit(kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
+                        definition_.acceptance_overdue_notify, base));
+  if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
+    out.push_back(Limit(kReviewOverdue, a.submitted_at, definition_.review_working_days,
+                        definition_.review_overdue_notify, base));
+  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
+
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
     std::string version;
     if (auto t = plan.tasks.find(a.task); t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
       version = t->second.deadline.calendar_version;  // an extended date was not computed then
-    for (const PlannedTimer& p : Ladder(CalendarFor(version), *due)) {
+    const workflows::WorkCalendar& cal = CalendarFor(version);
+    for (const PlannedTimer& p : Ladder(cal, *due)) {
       const Instant fire_at = StartOfDay(p.fire_on);
       Timer t;
       switch (p.kind) {
@@ -128,6 +152,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
       t.fire_at = fire_at;
       t.body.due_on = a.due_on;
       t.body.armed_at = a.due_set_at;  // a new due date is a new arming (see FireTimer)
+      Mark(cal, p, t);
       out.push_back(std::move(t));
     }
   }
@@ -155,6 +180,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
       t.fire_at = StartOfDay(p.fire_on);
       t.body.due_on = c.due_on;
       t.body.cycle_id = id;
+      Mark(latest_, p, t);
       out.push_back(std::move(t));
     }
   }

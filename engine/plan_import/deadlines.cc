@@ -62,7 +62,13 @@ bool CanResolveDeadlines() { return true; }
 DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on) {
   DueResult r;
   try {
-    static const auto calendar = workflows::WorkCalendar::Default();
+    // A deadline in a year no notice covers yet (next year's plan, imported in
+    // December) is kept, counted by the provisional rule, with a warning.
+    static const auto calendar = [] {
+      auto c = workflows::WorkCalendar::Default();
+      if (c.ok()) c->set_provisional_rule(true);
+      return c;
+    }();
     workflows::DeadlineContext ctx;
     ctx.plan_year = plan_year;
     ctx.issued_on = issued_on;

@@ -1382,6 +1382,10 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
           out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " +
                                                      std::to_string(t.number) + " not understood; kept as text" +
                                                      (r.note.empty() ? "" : " (" + r.note + ")")});
+        } else if (!r.note.empty()) {
+          // Resolved with a warning (a year the calendar does not cover yet).
+          out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " +
+                                                     std::to_string(t.number) + ": " + r.note});
         }
       }
     }

@@ -205,7 +205,7 @@ TYPE_OF(CompletionRejected) TYPE_OF(ExtensionRequested) TYPE_OF(ExtensionGranted
 TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
 TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
-TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened)
+TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
 #undef TYPE_OF
 
 template <class T>
@@ -295,7 +295,8 @@ const char* EventTypeName(uint16_t type) {
     NAME(ExtensionRequested) NAME(ExtensionGranted) NAME(ExtensionDenied)
     NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
-    NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened)
+    NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
+    NAME(ReviewOverdue)
 #undef NAME
   }
   return "Unknown";
@@ -304,6 +305,10 @@ const char* EventTypeName(uint16_t type) {
 uint16_t CurrentVersion(EventType type) {
   switch (type) {
     case EventType::kProgressReported: return 2;
+    case EventType::kDeadlineApproaching: return 2;
+    case EventType::kDeadlineMissed: return 2;
+    case EventType::kEscalationRaised: return 2;
+    case EventType::kReportOverdue: return 2;
     default: return 1;
   }
 }
@@ -343,6 +348,33 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
     if (!st.ok()) return st;
     return EventBody{ProgressReported{v1.task, v1.unit, v1.percent, v1.text, "", "", ""}};
   }
+  // v1 of the clock's events: no calendar recorded, not provisional.
+  if (version == 1) {
+    auto lift = [&](auto v1, auto make) -> Result<EventBody> {
+      Status st = FromBytes(bytes, [&](InAr& ar) { Read(ar, v1); });
+      if (!st.ok()) return st;
+      return EventBody{make(v1)};
+    };
+    switch (static_cast<EventType>(type)) {
+      case EventType::kDeadlineApproaching:
+        return lift(DeadlineApproachingV1{}, [](const DeadlineApproachingV1& v) {
+          return DeadlineApproaching{v.task, v.unit, v.due_on, v.working_days_left, "", false};
+        });
+      case EventType::kDeadlineMissed:
+        return lift(DeadlineMissedV1{}, [](const DeadlineMissedV1& v) {
+          return DeadlineMissed{v.task, v.unit, v.due_on, "", false};
+        });
+      case EventType::kEscalationRaised:
+        return lift(EscalationRaisedV1{}, [](const EscalationRaisedV1& v) {
+          return EscalationRaised{v.task, v.unit, v.level, v.step, v.notify, "", false};
+        });
+      case EventType::kReportOverdue:
+        return lift(ReportOverdueV1{}, [](const ReportOverdueV1& v) {
+          return ReportOverdue{v.cycle_id, v.task, v.unit, v.due_on, v.level, v.step, v.notify, "", false};
+        });
+      default: break;
+    }
+  }
   const bool known = std::string_view(EventTypeName(type)) != "Unknown";
   if (!known || version == 0 || version > CurrentVersion(static_cast<EventType>(type))) {
     return EventBody{UnknownEvent{type, version, std::string(bytes)}};
@@ -354,9 +386,32 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
   return out;
 }
 
+namespace {
+// The body in the layout of an older version, for events read from the log
+// at that version and upcast: their hash and their stored bytes are those of
+// the old layout. Each legacy layout is a prefix of the current one's fields
+// (later versions only append), so the old bytes come back exactly.
+std::string EncodeBodyAs(const EventBody& body, uint16_t version) {
+  if (std::holds_alternative<UnknownEvent>(body) || version != 1 || version == CurrentVersion(TypeOf(body)))
+    return EncodeBody(body);
+  auto bytes = [](const auto& legacy) { return ToBytes([&](OutAr& ar) { Write(ar, legacy); }); };
+  if (const auto* b = std::get_if<ProgressReported>(&body))
+    return bytes(ProgressReportedV1{b->task, b->unit, b->percent, b->text});
+  if (const auto* b = std::get_if<DeadlineApproaching>(&body))
+    return bytes(DeadlineApproachingV1{b->task, b->unit, b->due_on, b->working_days_left});
+  if (const auto* b = std::get_if<DeadlineMissed>(&body)) return bytes(DeadlineMissedV1{b->task, b->unit, b->due_on});
+  if (const auto* b = std::get_if<EscalationRaised>(&body))
+    return bytes(EscalationRaisedV1{b->task, b->unit, b->level, b->step, b->notify});
+  if (const auto* b = std::get_if<ReportOverdue>(&body))
+    return bytes(ReportOverdueV1{b->cycle_id, b->task, b->unit, b->due_on, b->level, b->step, b->notify});
+  return EncodeBody(body);
+}
+}  // namespace
+
 // ---- envelope -----------------------------------------------------------
 std::string EncodeEvent(const Event& e) {
-  const std::string body = EncodeBody(e.body);
+  // An event keeps the layout of the version it was written with (its hash covers those bytes).
+  const std::string body = EncodeBodyAs(e.body, e.type_version);
   return ToBytes([&](OutAr& ar) {
     ar(kEnvelopeFormat);
     Write(ar, e.event_id);
@@ -531,6 +586,7 @@ std::string DescribeBody(const EventBody& body) {
     if (k == "task" || k == "unit" || k == "number") continue;
     if (v.is_string() && v.get<std::string>().empty()) continue;
     if (v.is_array() && v.empty()) continue;
+    if (v.is_boolean() && !v.get<bool>()) continue;  // e.g. provisional=false says nothing
     if (!out.empty()) out += "; ";
     out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
   }

@@ -43,15 +43,21 @@ DUBAN_FIELDS(CompletionRejected, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(ExtensionRequested, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason))
 DUBAN_FIELDS(ExtensionGranted, FLD(task), FLD(unit), FLD(new_due_on))
 DUBAN_FIELDS(ExtensionDenied, FLD(task), FLD(unit), FLD(reason))
-DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left))
-DUBAN_FIELDS(DeadlineMissed, FLD(task), FLD(unit), FLD(due_on))
-DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify))
+DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left),
+             FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(DeadlineMissed, FLD(task), FLD(unit), FLD(due_on), FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(AcceptanceOverdue, FLD(task), FLD(unit), FLD(assigned_on), FLD(due_on), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))
 DUBAN_FIELDS(ReviewCycleClosed, FLD(cycle_id), FLD(answered), FLD(late), FLD(silent))
 DUBAN_FIELDS(ReportOverdue, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
-             FLD(notify))
+             FLD(notify), FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(AssignmentReopened, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(due_on))
 DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
 // Only so generic visitors compile; codec.cc never writes or prints these fields.
@@ -65,6 +71,36 @@ struct ProgressReportedV1 {
   std::string text;
 };
 DUBAN_FIELDS(ProgressReportedV1, FLD(task), FLD(unit), FLD(percent), FLD(text))
+// v1 of the clock's events, before calendar_version and provisional.
+struct DeadlineApproachingV1 {
+  int32_t task = 0;
+  std::string unit, due_on;
+  int32_t working_days_left = 0;
+};
+DUBAN_FIELDS(DeadlineApproachingV1, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left))
+struct DeadlineMissedV1 {
+  int32_t task = 0;
+  std::string unit, due_on;
+};
+DUBAN_FIELDS(DeadlineMissedV1, FLD(task), FLD(unit), FLD(due_on))
+struct EscalationRaisedV1 {
+  int32_t task = 0;
+  std::string unit;
+  int32_t level = 0;
+  std::string step;
+  std::vector<std::string> notify;
+};
+DUBAN_FIELDS(EscalationRaisedV1, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify))
+struct ReportOverdueV1 {
+  std::string cycle_id;
+  int32_t task = 0;
+  std::string unit, due_on;
+  int32_t level = 0;
+  std::string step;
+  std::vector<std::string> notify;
+};
+DUBAN_FIELDS(ReportOverdueV1, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
+             FLD(notify))
 
 // Commands.
 DUBAN_FIELDS(ImportTask, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline),
@@ -85,6 +121,9 @@ DUBAN_FIELDS(Reject, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(RequestExtension, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason))
 DUBAN_FIELDS(GrantExtension, FLD(task), FLD(unit), FLD(new_due_on))
 DUBAN_FIELDS(DenyExtension, FLD(task), FLD(unit), FLD(reason))
+// FireTimer's calendar_version and provisional are not on the command wire
+// (command format 1 is unchanged): timers are armed and fired inside one
+// engine, which keeps them in its timer index (engine/core/records.cc).
 DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level), FLD(step),
              FLD(working_days_left), FLD(notify), FLD(cycle_id), FLD(armed_at))
 DUBAN_FIELDS(StartReviewCycle, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on), FLD(unit))

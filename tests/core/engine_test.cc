@@ -561,5 +561,84 @@ TEST_F(EngineTest, RebuildAfterTicksGivesTheSameDigestAndTimersDoNotFireAgain) {
   EXPECT_TRUE(engine->Verify()->ok());
 }
 
+// Rebuild and Verify replay the log in chunks (EngineOptions::replay_chunk_events,
+// 20,000 by default). A command whose events straddle a chunk boundary must
+// keep its whole run in the commands index: the import below writes 8 events
+// and chunks of 3 split it twice. (With the default size, every store whose
+// log passed position 20,000 inside a command was reported FAILED by verify.)
+TEST_F(EngineTest, ACommandCrossingAReplayChunkBoundaryIsRebuiltWhole) {
+  engine.reset();
+  EngineOptions o;
+  o.data_dir = dir.path();
+  o.replay_chunk_events = 3;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  engine = std::move(e).value();
+  Command import = Cmd(SamplePlan(), Supervisor());
+  Outcome first = engine->Submit(import);
+  ASSERT_TRUE(first.status.ok());
+  ASSERT_GT(first.events.size(), 3u);
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  const std::string digest = Digest();
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(Digest(), digest);
+  auto again = engine->OutcomeOf(import.command_id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->first_position, first.first_position);
+  EXPECT_EQ(again->events.size(), first.events.size()) << "the command is rebuilt with only its tail";
+}
+
+// A tick fires in rounds; when timers are still due after the last round it
+// says so and the next tick carries on (it used to stop silently after 64).
+TEST_F(EngineTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) {
+  engine.reset();
+  EngineOptions o;
+  o.data_dir = dir.path();
+  o.tick_max_rounds = 1;
+  // A policy that arms, after each firing, the next step already due.
+  class Ladder : public TimerPolicy {
+   public:
+    std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
+      if (!core::IsOpen(a.status) || a.escalation_level >= 3 || a.due_on.empty()) return {};
+      Timer t;
+      t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
+      t.body.task = a.task;
+      t.body.unit = a.unit;
+      t.body.due_on = a.due_on;
+      t.body.armed_at = a.due_set_at;
+      if (!a.overdue) {
+        t.body.kind = "missed";
+      } else {
+        t.body.kind = "escalation";
+        t.body.level = a.escalation_level + 1;
+        t.body.step = "step" + std::to_string(t.body.level);
+      }
+      return {t};
+    }
+  };
+  auto e = Engine::Open(o, std::make_shared<Ladder>());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  engine = std::move(e).value();
+  GivenPlan();
+  const Instant later = StartOfDay(*Date::Parse("2022-03-01"));
+  TickReport report;
+  auto first = engine->Tick(later, "clock", &report);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(report.more_due) << "one round fired the missed timers; their escalations are due too";
+  EXPECT_EQ(report.rounds, 1);
+  int ticks = 1;
+  while (report.more_due && ticks < 10) {
+    ASSERT_TRUE(engine->Tick(later, "clock", &report).ok());
+    ++ticks;
+  }
+  EXPECT_FALSE(report.more_due);
+  EXPECT_EQ(ticks, 4) << "missed, then levels 1, 2 and 3, one round per tick";
+  EXPECT_EQ(A(1, kFinance).escalation_level, 3);
+  EXPECT_TRUE(engine->PendingTimers(later, 10)->empty());
+}
+
 }  // namespace
 }  // namespace duban

@@ -118,7 +118,7 @@ TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
       {33, "DeadlineApproaching"}, {34, "DeadlineMissed"},     {35, "EscalationRaised"},
       {36, "EscalationCleared"},   {40, "ReviewCycleStarted"}, {41, "ProgressReportRequested"},
       {42, "ReviewCycleClosed"},   {43, "ReportOverdue"},      {28, "AssignmentReopened"},
-      {90, "CommandRejected"}};
+      {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},      {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
   ASSERT_EQ(ids.size(), samples.size());
@@ -174,10 +174,40 @@ TEST(GoldenTest, ProgressReportedV1IsUpcastToV2WithEmptyNewFields) {
   const auto* p = std::get_if<ProgressReported>(&decoded->body);
   ASSERT_NE(p, nullptr) << "v1 must decode into the current struct, not UnknownEvent";
   EXPECT_EQ(*p, (ProgressReported{3, "市财政局", 40, "已完成初稿", "", "", ""}));
+  EXPECT_EQ(ComputeHash(*decoded), decoded->hash) << "an upcast event still verifies (verify, AppendExternal)";
+  EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), *golden), "");
 
   auto body = DecodeBody(static_cast<uint16_t>(EventType::kProgressReported), 1, ProgressReportedV1Body());
   ASSERT_TRUE(body.ok());
   EXPECT_EQ(std::get<ProgressReported>(*body), (ProgressReported{3, "市财政局", 40, "已完成初稿", "", "", ""}));
+}
+
+// v1 of the clock's events (before calendar_version and provisional): the
+// files frozen when v1 was current still decode, lifted to v2 with the new
+// fields empty, and still verify.
+TEST(GoldenTest, ClockEventsV1AreUpcastToV2WithNoCalendarRecorded) {
+  const std::vector<EventBody> want = {
+      DeadlineApproaching{3, "市财政局", "2021-10-31", 5, "", false},
+      DeadlineMissed{3, "市财政局", "2021-10-31", "", false},
+      EscalationRaised{3, "市财政局", 2, "通报批评", {"督查室", "分管领导"}, "", false},
+      ReportOverdue{"2021-Q3", 3, "市财政局", "2021-09-30", 1, "督促整改", {"督查室"}, "", false},
+  };
+  for (const auto& body : want) {
+    const uint16_t type = static_cast<uint16_t>(TypeOf(body));
+    SCOPED_TRACE(EventTypeName(type));
+    EXPECT_EQ(CurrentVersion(TypeOf(body)), 2);
+    std::ifstream in(GoldenPath(GoldenName(type, 1)));
+    ASSERT_TRUE(in) << "missing golden file " << GoldenName(type, 1);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto decoded = DecodeEvent(FromHex(ss.str()));
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded->type_version, 1) << "the envelope keeps the version it was written with";
+    EXPECT_TRUE(decoded->body == body) << DumpBody(decoded->body);
+    EXPECT_EQ(ComputeHash(*decoded), decoded->hash) << "the frozen v1 bytes still verify";
+    EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "")
+        << "an upcast event re-encodes to the bytes it was read from";
+  }
 }
 
 TEST(GoldenTest, CurrentVersionsAreTheOnesTheGoldenFilesNameAndNoOther) {

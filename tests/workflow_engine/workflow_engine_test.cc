@@ -53,10 +53,12 @@ struct Fired {
   int32_t task = 0;
   std::string unit;
   int32_t detail = 0;  // days left (reminders) or level (escalations, report silence)
+  bool provisional = false;  // the day was counted by the calendar's provisional rule
   bool operator==(const Fired&) const = default;
 };
 std::ostream& operator<<(std::ostream& os, const Fired& f) {
-  return os << "{" << f.day << " " << f.type << " " << f.task << " " << f.unit << " " << f.detail << "}";
+  return os << "{" << f.day << " " << f.type << " " << f.task << " " << f.unit << " " << f.detail
+            << (f.provisional ? " provisional" : "") << "}";
 }
 
 class WorkflowEngineTest : public ::testing::Test {
@@ -121,6 +123,9 @@ class WorkflowEngineTest : public ::testing::Test {
     if (auto* r = std::get_if<DeadlineApproaching>(&e.body)) f.detail = r->working_days_left;
     if (auto* r = std::get_if<EscalationRaised>(&e.body)) f.detail = r->level;
     if (auto* r = std::get_if<ReportOverdue>(&e.body)) f.detail = r->level;
+    std::visit([&](const auto& b) {
+      if constexpr (requires { b.provisional; }) f.provisional = b.provisional;
+    }, e.body);
     return f;
   }
   static std::vector<Fired> For(const std::vector<Fired>& all, int32_t task, const std::string& unit) {
@@ -276,7 +281,9 @@ TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
   ASSERT_EQ(A(1, kFinance).escalation_level, 1);
   ASSERT_FALSE(PendingOf(1, kFinance).empty()) << "通报批评 and 约谈 are armed";
   Ok(Do(UnitActor(kFinance), "2021-10-12", Submit{1, kFinance, "已完成", ""}, 15));
-  EXPECT_TRUE(PendingOf(1, kFinance).empty()) << "a submission waits for the office, no timers";
+  auto waiting = PendingOf(1, kFinance);
+  ASSERT_EQ(waiting.size(), 1u) << "a submission waits for the office: only the review limit is armed";
+  EXPECT_EQ(waiting[0].timer.kind, "review_overdue");
   auto approved = Do(Supervisor(), "2021-10-13", Approve{1, kFinance, "同意销号"});
   Ok(approved);
   EXPECT_TRUE(std::holds_alternative<EscalationCleared>(approved.events.at(1).body));
@@ -424,6 +431,136 @@ TEST_F(WorkflowEngineTest, ImportedDeadlinesCountOnTheCalendarVersionTheyRecorde
   EXPECT_EQ(Day(timers.front().fire_at), "2020-02-01");
   plan.tasks[1].deadline.calendar_version = policy->latest_calendar().version();
   EXPECT_EQ(Day(policy->TimersFor(plan, a).front().fire_at), "2020-02-04");
+}
+
+// 签收时限: acceptance_working_days (3) after the assignment. Assigned on
+// Wednesday 2021-09-29: the limit runs 09-30, 10-08 (after 国庆), Saturday
+// 10-09 (worked); AcceptanceOverdue fires on the next working day, 10-11.
+TEST_F(WorkflowEngineTest, AnAssignmentNotSignedWithinTheAcceptanceLimitIsFlaggedAndTold) {
+  ImportPlan p;
+  p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""},
+                               {kFinance}, {kEducation}});
+  Ok(Do(Supervisor(), "2021-09-29", p));
+  Ok(Do(UnitActor(kFinance), "2021-10-08", Accept{1, kFinance}, 16));  // inside the limit
+  auto fired = TickDays("2021-09-29", "2021-10-31");
+  EXPECT_EQ(For(fired, 1, kFinance), std::vector<Fired>{});
+  EXPECT_EQ(For(fired, 1, kEducation), (std::vector<Fired>{{"2021-10-11", "AcceptanceOverdue", 1, kEducation, 0}}));
+  EXPECT_TRUE(A(1, kEducation).acceptance_overdue);
+  auto h = engine->History("p", 1);
+  ASSERT_TRUE(h.ok());
+  const AcceptanceOverdue* ev = nullptr;
+  for (const auto& e : *h)
+    if (auto* x = std::get_if<AcceptanceOverdue>(&e.event.body)) ev = x;
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->assigned_on, "2021-09-29");
+  EXPECT_EQ(ev->due_on, "2021-10-09");
+  EXPECT_EQ(ev->notify, (std::vector<std::string>{"unit", "office"}));
+  EXPECT_FALSE(ev->provisional);
+  // Signing late clears the flag; nothing fires again.
+  Ok(Do(UnitActor(kEducation), "2021-11-01", Accept{1, kEducation}, 10));
+  EXPECT_FALSE(A(1, kEducation).acceptance_overdue);
+  EXPECT_TRUE(For(TickDays("2021-11-01", "2021-11-30"), 1, kEducation).empty());
+}
+
+// The office's review limit: review_working_days (5) after a submission.
+// Submitted Wednesday 2021-09-01: 09-02, 03, 06, 07, 08; ReviewOverdue on 09-09.
+// A resubmission after a rejection starts the limit again.
+TEST_F(WorkflowEngineTest, ASubmissionNotReviewedWithinTheReviewLimitIsFlaggedForTheOffice) {
+  GivenPlan();
+  Ok(Do(UnitActor(kFinance), "2021-09-01", Submit{1, kFinance, "已完成", ""}, 15));
+  Ok(Do(UnitActor(kEducation), "2021-09-01", Submit{1, kEducation, "已完成", ""}, 15));
+  Ok(Do(Supervisor(), "2021-09-07", Approve{1, kEducation, "同意"}, 10));  // in time
+  auto fired = TickDays("2021-09-01", "2021-09-15");
+  EXPECT_TRUE(For(fired, 1, kEducation).empty());
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2021-09-09", "ReviewOverdue", 1, kFinance, 0}}));
+  EXPECT_TRUE(A(1, kFinance).review_overdue);
+  Ok(Do(Supervisor(), "2021-09-15", Reject{1, kFinance, "材料不全"}, 10));
+  EXPECT_FALSE(A(1, kFinance).review_overdue);
+  Ok(Do(UnitActor(kFinance), "2021-09-16", Submit{1, kFinance, "已补充", ""}, 10));
+  // 09-17, 18 (worked Saturday), 22, 23, 24 (中秋 09-19..21): overdue again on 09-26 (worked Sunday).
+  std::vector<Fired> reviews;
+  for (const auto& f : For(TickDays("2021-09-16", "2021-09-29"), 1, kFinance))
+    if (f.type == "ReviewOverdue") reviews.push_back(f);
+  EXPECT_EQ(reviews, (std::vector<Fired>{{"2021-09-26", "ReviewOverdue", 1, kFinance, 0}}));
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
+// Issue 11: on 2026-12-01 the compiled-in calendar covers up to 2026. A plan
+// imported that day with deadlines on 11-20, 12-15 and 12-31 (年底前) must
+// get every DeadlineMissed and the whole ladder, the days counted into 2027
+// marked provisional (weekdays minus 元旦; 2027's notice is not out yet).
+TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvisionallyNothingDropped) {
+  const auto& cal = policy->latest_calendar();
+  ASSERT_TRUE(cal.Covers(2026));
+  ASSERT_FALSE(cal.Covers(2027)) << "this test is about the year after the last covered one";
+  ImportPlan p;
+  p.plan = PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026,
+                        "digest", {kFinance, kEducation, kPolice}};
+  const std::string v = cal.version();
+  p.tasks.push_back(ImportTask{1, {"一"}, "已过期", "11月20日前完成", Deadline{"11月20日前", "2026-11-20", "", false, v},
+                               {kFinance}, {}});
+  p.tasks.push_back(ImportTask{2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v},
+                               {kEducation}, {}});
+  p.tasks.push_back(ImportTask{3, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v},
+                               {kPolice}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kFinance}, {2, kEducation}, {3, kPolice}})
+    Ok(Do(UnitActor(unit), "2026-12-01", Accept{task, unit}, 10));
+  // Armed before anything fires: task 3's missed day is provisional and says on which calendar.
+  auto pending = PendingOf(3, kPolice);
+  ASSERT_FALSE(pending.empty());
+  bool saw_provisional_missed = false;
+  for (const auto& t : pending)
+    if (t.timer.kind == "missed") {
+      saw_provisional_missed = true;
+      EXPECT_EQ(Day(t.due), "2027-01-04");
+      EXPECT_TRUE(t.timer.provisional);
+      EXPECT_EQ(t.timer.calendar_version, v + "+provisional");
+    }
+  EXPECT_TRUE(saw_provisional_missed);
+
+  const auto fired = TickDays("2026-12-01", "2027-03-31");
+  // Task 1 was already late when imported: the whole ladder, on 2026's calendar.
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2026-11-23", "DeadlineMissed", 1, kFinance, 0},
+                                                         {"2026-11-24", "EscalationRaised", 1, kFinance, 1},
+                                                         {"2026-12-01", "EscalationRaised", 1, kFinance, 2},
+                                                         {"2026-12-15", "EscalationRaised", 1, kFinance, 3}}));
+  // Task 2: 约谈 counts ten working days into 2027 over 元旦.
+  EXPECT_EQ(For(fired, 2, kEducation),
+            (std::vector<Fired>{{"2026-12-10", "DeadlineApproaching", 2, kEducation, 3},
+                                {"2026-12-14", "DeadlineApproaching", 2, kEducation, 1},
+                                {"2026-12-16", "DeadlineMissed", 2, kEducation, 0},
+                                {"2026-12-17", "EscalationRaised", 2, kEducation, 1},
+                                {"2026-12-24", "EscalationRaised", 2, kEducation, 2},
+                                {"2027-01-08", "EscalationRaised", 2, kEducation, 3, true}}));
+  // Task 3 (年底前): missed on the first working day of 2027, not on 元旦.
+  EXPECT_EQ(For(fired, 3, kPolice),
+            (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 3, kPolice, 10},
+                                {"2026-12-28", "DeadlineApproaching", 3, kPolice, 3},
+                                {"2026-12-30", "DeadlineApproaching", 3, kPolice, 1},
+                                {"2027-01-04", "DeadlineMissed", 3, kPolice, 0, true},
+                                {"2027-01-05", "EscalationRaised", 3, kPolice, 1, true},
+                                {"2027-01-12", "EscalationRaised", 3, kPolice, 2, true},
+                                {"2027-01-26", "EscalationRaised", 3, kPolice, 3, true}}));
+  // The events record the calendar they were counted on.
+  auto h = engine->History("p", 3);
+  ASSERT_TRUE(h.ok());
+  const DeadlineMissed* missed = nullptr;
+  for (const auto& entry : *h)
+    if (const auto* m = std::get_if<DeadlineMissed>(&entry.event.body)) missed = m;
+  ASSERT_NE(missed, nullptr);
+  EXPECT_TRUE(missed->provisional);
+  EXPECT_EQ(missed->calendar_version, v + "+provisional");
+  // Rebuild gives the same projections (timers included); verify agrees.
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ TEST(WorkCalendar, SubtractWorkingDaysIsTheInverseAcrossHolidays) {
   }
 }
 
-TEST(WorkCalendar, UncoveredYearIsAnErrorWithoutTheFallback) {
+TEST(WorkCalendar, UncoveredYearIsAnErrorWithoutTheProvisionalRule) {
   auto c = Cal();
   auto w = c.IsWorkingDay(D("2030-03-01"));
   ASSERT_FALSE(w.ok());
@@ -120,15 +120,26 @@ TEST(WorkCalendar, UncoveredYearIsAnErrorWithoutTheFallback) {
   EXPECT_FALSE(c.AddWorkingDays(D("2026-12-30"), 5).ok());
 }
 
-TEST(WorkCalendar, WeekendsOnlyFallbackCountsMondayToFridayInUncoveredYears) {
+TEST(WorkCalendar, ProvisionalRuleCountsWeekdaysMinusFixedDateHolidaysInUncoveredYears) {
   auto c = Cal();
-  c.set_weekends_only_fallback(true);
-  EXPECT_TRUE(c.UsesFallback(2030));
-  EXPECT_FALSE(c.UsesFallback(2021));
-  EXPECT_TRUE(*c.IsWorkingDay(D("2030-10-01")));   // a Tuesday: no holiday known
+  c.set_provisional_rule(true);
+  EXPECT_TRUE(c.UsesProvisional(2030));
+  EXPECT_FALSE(c.UsesProvisional(2021));
+  EXPECT_TRUE(*c.IsWorkingDay(D("2030-10-04")));   // a Friday: no holiday the law fixes
+  EXPECT_FALSE(*c.IsWorkingDay(D("2030-10-01")));  // 国庆节 (Tuesday), fixed by law
+  EXPECT_FALSE(*c.IsWorkingDay(D("2030-10-03")));
+  EXPECT_EQ(c.HolidayName(D("2030-10-02")), "国庆节");
+  EXPECT_FALSE(*c.IsWorkingDay(D("2027-01-01")));  // 元旦 (Friday)
+  EXPECT_FALSE(*c.IsWorkingDay(D("2030-05-02")));  // 劳动节 has two days from 2025
+  EXPECT_TRUE(*c.IsWorkingDay(D("2027-02-08")));   // 春节 is lunar: not known in advance
   EXPECT_FALSE(*c.IsWorkingDay(D("2030-03-02")));  // Saturday
   EXPECT_EQ(*c.EffectiveDue(D("2030-03-02")), D("2030-03-04"));
+  EXPECT_EQ(*c.AddWorkingDays(D("2026-12-31"), 1), D("2027-01-04"));  // over 元旦 and a weekend
   EXPECT_FALSE(*c.IsWorkingDay(D("2021-10-01")));  // covered years keep their holidays
+  EXPECT_TRUE(c.SpanIsProvisional(D("2026-12-31"), D("2027-01-04")));
+  EXPECT_FALSE(c.SpanIsProvisional(D("2026-12-01"), D("2026-12-31")));
+  EXPECT_EQ(WorkCalendar::StripProvisionalSuffix("cn-mainland/2025-11-04+provisional"), "cn-mainland/2025-11-04");
+  EXPECT_EQ(WorkCalendar::StripProvisionalSuffix("cn-mainland/2025-11-04+weekends-only"), "cn-mainland/2025-11-04");
 }
 
 TEST(WorkCalendar, The2020AmendmentIsANewerVersionAndTheOldOneStaysAvailable) {

@@ -47,9 +47,12 @@ check("bad --issued is a usage error", rc == 2, str(rc))
 
 rc, out, _ = run("10月底前", "--year", "2030", "--json")
 check("uncovered year exits 1", rc == 1 and json.loads(out)["due_on"] is None, out)
-rc, out, err = run("10月底前", "--year", "2030", "--weekends-only", "--json")
-check("weekends-only resolves with a warning", rc == 0 and json.loads(out)["due_on"] == "2030-10-31"
-      and "weekends-only" in err, out + err)
+rc, out, err = run("10月底前", "--year", "2030", "--provisional", "--json")
+check("provisional resolves with a warning", rc == 0 and json.loads(out)["due_on"] == "2030-10-31"
+      and "provisional" in err and json.loads(out)["calendar_version"].endswith("+provisional"), out + err)
+rc, out, err = run("2030年1月1日前", "--weekends-only", "--json")
+check("--weekends-only is the old name of --provisional; 元旦 is a rest day",
+      rc == 0 and json.loads(out)["effective_due_on"] == "2030-01-02", out + err)
 
 if failures:
     print("\n".join(failures))

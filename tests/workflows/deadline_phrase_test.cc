@@ -179,7 +179,7 @@ TEST(ResolveDeadline, YearEndCrossesIntoNextYearWhenTheLastDayIsARestDay) {
   EXPECT_EQ(*r.effective_due_on, D("2023-01-03"));
 }
 
-TEST(ResolveDeadline, UncoveredYearIsUnresolvedUnlessWeekendsOnlyIsChosen) {
+TEST(ResolveDeadline, UncoveredYearIsUnresolvedUnlessTheProvisionalRuleIsChosen) {
   auto cal = WorkCalendar::Default();
   ASSERT_TRUE(cal.ok());
   DeadlineContext ctx;
@@ -191,15 +191,19 @@ TEST(ResolveDeadline, UncoveredYearIsUnresolvedUnlessWeekendsOnlyIsChosen) {
   EXPECT_NE(r.note.find("does not cover"), std::string::npos) << r.note;
   EXPECT_NE(r.note.find("2030-10-31"), std::string::npos) << r.note;
 
-  WorkCalendar fallback = *cal;
-  fallback.set_weekends_only_fallback(true);
-  ctx.calendar = &fallback;
+  WorkCalendar provisional = *cal;
+  provisional.set_provisional_rule(true);
+  ctx.calendar = &provisional;
   auto w = ResolveDeadline("10月底前", ctx);
   ASSERT_FALSE(w.unresolved) << w.note;
   EXPECT_EQ(*w.due_on, D("2030-10-31"));
-  EXPECT_EQ(*w.effective_due_on, D("2030-10-31"));  // a Thursday; holidays unknown
-  EXPECT_NE(w.note.find("weekends-only"), std::string::npos);
-  EXPECT_EQ(w.calendar_version, cal->version() + "+weekends-only");
+  EXPECT_EQ(*w.effective_due_on, D("2030-10-31"));  // a Thursday; lunar holidays unknown
+  EXPECT_NE(w.note.find("provisional"), std::string::npos);
+  EXPECT_EQ(w.calendar_version, cal->version() + "+provisional");
+  // 国庆 is fixed by law: a due date on it moves past 10-03 even without a notice.
+  auto n = ResolveDeadline("2030年10月1日前", ctx);
+  ASSERT_FALSE(n.unresolved) << n.note;
+  EXPECT_EQ(*n.effective_due_on, D("2030-10-04"));
 }
 
 struct RecurRow {

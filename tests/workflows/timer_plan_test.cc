@@ -65,13 +65,28 @@ TEST(PlanDeadlineTimers, ZeroDelayStepFiresWithTheMissedTimerAndSortsAfterIt) {
   EXPECT_EQ((*t)[3].fire_on, D("2021-11-11"));
 }
 
-TEST(PlanDeadlineTimers, UncoveredYearIsAnErrorUnlessWeekendsOnly) {
+TEST(PlanDeadlineTimers, UncoveredYearIsAnErrorUnlessProvisional) {
   Fixture f;
   EXPECT_FALSE(PlanDeadlineTimers(D("2026-12-31"), f.def, f.cal).ok());  // ladder runs into 2027
-  f.cal.set_weekends_only_fallback(true);
+  f.cal.set_provisional_rule(true);
   auto t = PlanDeadlineTimers(D("2026-12-31"), f.def, f.cal);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ((*t)[3].fire_on, D("2027-01-01"));  // a Friday; 2027 holidays unknown
+  // Reminders count back inside 2026: exact. Missed and the ladder count into
+  // 2027, which no notice covers yet: provisional, and never on 元旦.
+  std::vector<PlannedTimer> want = {
+      {TimerKind::kReminder, D("2026-12-17"), 0, "", 10, false},
+      {TimerKind::kReminder, D("2026-12-28"), 0, "", 3, false},
+      {TimerKind::kReminder, D("2026-12-30"), 0, "", 1, false},
+      {TimerKind::kMissed, D("2027-01-04"), 0, "", 0, true},  // 01-01 元旦, then a weekend
+      {TimerKind::kEscalation, D("2027-01-05"), 1, "督促整改", 0, true},
+      {TimerKind::kEscalation, D("2027-01-12"), 2, "通报批评", 0, true},
+      {TimerKind::kEscalation, D("2027-01-26"), 3, "约谈", 0, true},
+  };
+  EXPECT_EQ(*t, want);
+  // A due date in a covered year whose ladder stays inside it is exact throughout.
+  auto exact = PlanDeadlineTimers(D("2026-11-20"), f.def, f.cal);
+  ASSERT_TRUE(exact.ok());
+  for (const auto& p : *exact) EXPECT_FALSE(p.provisional) << p.fire_on.ToString();
 }
 
 TEST(AcceptanceAndReviewDue, CountWorkingDaysFromTheEvent) {

@@ -183,15 +183,38 @@ Result<WorkCalendar> WorkCalendar::LoadFile(const std::string& path) {
 
 bool WorkCalendar::Covers(int year) const { return years_.count(year) > 0; }
 
+std::string_view WorkCalendar::StatutoryFixedHoliday(Date d) {
+  if (d.month == 1 && d.day == 1) return "元旦";
+  if (d.month == 5 && (d.day == 1 || (d.day == 2 && d.year >= 2025))) return "劳动节";
+  if (d.month == 10 && d.day >= 1 && d.day <= 3) return "国庆节";
+  return {};
+}
+
+std::string_view WorkCalendar::StripProvisionalSuffix(std::string_view v) {
+  for (std::string_view suffix : {kProvisionalSuffix, kLegacyFallbackSuffix})
+    if (v.size() > suffix.size() && v.substr(v.size() - suffix.size()) == suffix) {
+      v.remove_suffix(suffix.size());
+      break;
+    }
+  return v;
+}
+
+bool WorkCalendar::SpanIsProvisional(Date from, Date to) const {
+  if (to < from) std::swap(from, to);
+  for (int y = from.year; y <= to.year; ++y)
+    if (!Covers(y)) return true;
+  return false;
+}
+
 Result<bool> WorkCalendar::IsWorkingDay(Date d) const {
   if (!Covers(d.year)) {
-    if (!weekends_only_fallback_) {
+    if (!provisional_rule_) {
       return Status::InvalidArgument("calendar " + version_ + " does not cover " +
                                      std::to_string(d.year) +
-                                     " (no published schedule); opt in to weekends-only to count "
-                                     "Monday-Friday");
+                                     " (no published schedule); opt in to the provisional rule "
+                                     "(weekdays minus 元旦, 劳动节, 国庆节) or add the year's notice");
     }
-    return d.Weekday() <= 5;
+    return d.Weekday() <= 5 && StatutoryFixedHoliday(d).empty();
   }
   const int64_t day = d.ToDays();
   if (extra_workdays_.count(day)) return true;
@@ -200,6 +223,7 @@ Result<bool> WorkCalendar::IsWorkingDay(Date d) const {
 }
 
 std::string WorkCalendar::HolidayName(Date d) const {
+  if (!Covers(d.year)) return provisional_rule_ ? std::string(StatutoryFixedHoliday(d)) : std::string();
   auto it = holiday_names_.find(d.ToDays());
   return it == holiday_names_.end() ? std::string() : it->second;
 }

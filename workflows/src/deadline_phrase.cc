@@ -326,10 +326,11 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       auto d = ctx.calendar->AddWorkingDays(*ctx.issued_on, n);
       if (!d.ok()) return Fail(d.status().message());
       cal_version = ctx.calendar->version();
-      if (ctx.calendar->UsesFallback(ctx.issued_on->year) || ctx.calendar->UsesFallback(d->year)) {
-        cal_version += "+weekends-only";
-        warning = "warning: counted Monday-Friday only (weekends-only fallback): calendar " +
-                  ctx.calendar->version() + " has no schedule for that year";
+      if (ctx.calendar->UsesProvisional(ctx.issued_on->year) || ctx.calendar->UsesProvisional(d->year)) {
+        cal_version += WorkCalendar::kProvisionalSuffix;
+        warning = "warning: provisional: calendar " + ctx.calendar->version() +
+                  " has no schedule for that year; counted weekdays minus 元旦, 劳动节, 国庆节 "
+                  "(recomputed when the year's notice is added)";
       }
       return Outcome{*d, std::nullopt, {}};
     }
@@ -379,15 +380,15 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
   }
 
   // The calendar, when given, must know the due year: a deadline in a year
-  // without a published schedule is an error unless the office opted in to
-  // the weekends-only fallback (then it is a visible warning).
+  // without a published schedule is an error unless the caller opted in to
+  // the provisional rule (then it is a visible warning).
   if (ctx.calendar) {
     const WorkCalendar& cal = *ctx.calendar;
     const Date due = *outcome.due;
-    if (!cal.Covers(due.year) && !cal.weekends_only_fallback()) {
+    if (!cal.Covers(due.year) && !cal.provisional_rule()) {
       out.note = "due " + due.ToString() + " is in " + std::to_string(due.year) +
                  ", which calendar " + cal.version() +
-                 " does not cover; opt in to weekends-only to count Monday-Friday";
+                 " does not cover; opt in to the provisional rule (--provisional) to count it";
       return out;
     }
     auto eff = cal.EffectiveDue(due);
@@ -398,10 +399,11 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
     out.effective_due_on = *eff;
     if (cal_version.empty()) {
       cal_version = cal.version();
-      if (cal.UsesFallback(due.year) || cal.UsesFallback(eff->year)) {
-        cal_version += "+weekends-only";
-        warning = "warning: " + std::to_string(due.year) + " is not covered by calendar " +
-                  cal.version() + "; rest days counted as Saturday-Sunday only (weekends-only fallback)";
+      if (cal.UsesProvisional(due.year) || cal.UsesProvisional(eff->year)) {
+        cal_version += WorkCalendar::kProvisionalSuffix;
+        warning = "warning: provisional: " + std::to_string(due.year) + " is not covered by calendar " +
+                  cal.version() + "; rest days counted as weekends, 元旦, 劳动节 and 国庆节 only "
+                  "(recomputed when the year's notice is added)";
       }
     }
     out.calendar_version = cal_version;

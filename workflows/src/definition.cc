@@ -252,6 +252,7 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (!root.IsMap()) return YamlError(src, root, "a workflow definition must be a mapping");
   if (auto s = CheckKeys(src, root, {"name", "version", "lifecycle", "reminders",
                                      "acceptance_working_days", "review_working_days",
+                                     "acceptance_overdue_notify", "review_overdue_notify",
                                      "escalation", "review_cycles"});
       !s.ok()) {
     return s;
@@ -295,6 +296,16 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   auto rev = RequiredInt(src, root, "review_working_days", 1, 250);
   if (!rev.ok()) return rev.status();
   def.review_working_days = *rev;
+  for (auto [key, out] : {std::pair{"acceptance_overdue_notify", &def.acceptance_overdue_notify},
+                          std::pair{"review_overdue_notify", &def.review_overdue_notify}}) {
+    if (!root[key]) continue;  // optional: nobody beyond the event itself
+    auto list = StringList(src, root, key);
+    if (!list.ok()) return list.status();
+    for (const auto& who : *list)
+      if (who != kNotifyUnit && who != kNotifyOffice && who != kNotifyUnitLeaders)
+        return YamlError(src, root[key], "unknown recipient '" + who + "' (unit, office, unit_leaders)");
+    *out = *list;
+  }
 
   if (!root["escalation"]) return YamlError(src, root, "missing 'escalation'");
   if (auto s = ParseEscalation(src, root["escalation"], def.escalation); !s.ok()) return s;

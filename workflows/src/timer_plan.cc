@@ -32,15 +32,16 @@ Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
   }
   auto missed = cal.AddWorkingDays(effective_due, 1);
   if (!missed.ok()) return missed.status();
-  out.push_back(PlannedTimer{TimerKind::kMissed, *missed, 0, {}, 0});
+  out.push_back(PlannedTimer{TimerKind::kMissed, *missed, 0, {}, 0, false});
   Date prev = *missed;
   for (const auto& step : def.escalation) {
     auto d = step.delay_working_days == 0 ? Result<Date>(prev)
                                           : cal.AddWorkingDays(prev, step.delay_working_days);
     if (!d.ok()) return d.status();
-    out.push_back(PlannedTimer{TimerKind::kEscalation, *d, step.level, step.name, 0});
+    out.push_back(PlannedTimer{TimerKind::kEscalation, *d, step.level, step.name, 0, false});
     prev = *d;
   }
+  for (auto& t : out) t.provisional = cal.SpanIsProvisional(effective_due, t.fire_on);
   std::stable_sort(out.begin(), out.end(), [](const PlannedTimer& a, const PlannedTimer& b) {
     if (a.fire_on != b.fire_on) return a.fire_on < b.fire_on;
     return static_cast<int>(a.kind) < static_cast<int>(b.kind);

@@ -46,6 +46,19 @@ struct EngineOptions {
   std::string rejected_stream = "!rejected";
   // RocksDB's Env (null: the default). Tests pass one that injects faults.
   rocksdb::Env* env = nullptr;
+  // Rebuild and Verify replay the log into projections in write batches of
+  // about this many events (a command's events may straddle two batches).
+  uint64_t replay_chunk_events = 20000;
+  // A tick fires due timers in rounds (a fired step may arm the next, also
+  // due); after this many rounds it stops, reports it (TickReport) and the
+  // rest fires on the next tick.
+  int tick_max_rounds = 64;
+};
+
+// What a tick did beyond its outcomes.
+struct TickReport {
+  int rounds = 0;         // rounds of due timers fired
+  bool more_due = false;  // stopped at tick_max_rounds with timers still due
 };
 
 // What a command came to.
@@ -146,8 +159,11 @@ class Engine {
   Result<AppendResult> AppendExternal(const std::vector<schemas::Event>& events, const MetaWrites& meta = {});
 
   // Fires every timer due at or before `now`, as system commands through the
-  // normal pipeline. Cost is proportional to the timers due.
-  Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock");
+  // normal pipeline. Cost is proportional to the timers due. When timers are
+  // still due after EngineOptions::tick_max_rounds rounds it stops with a
+  // warning and report->more_due set; the next tick carries on.
+  Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock",
+                                    TickReport* report = nullptr);
   Result<std::vector<DueTimer>> PendingTimers(Instant until, size_t limit) const;
 
   // ---- queries (projections) ----

@@ -54,6 +54,10 @@ struct AssignmentState {
   int32_t reminded_days = 0; // working days left at the last reminder sent (0: none yet)
   bool overdue = false;
   int32_t escalation_level = 0;
+  Instant assigned_at = 0;         // created or moved here: the acceptance limit counts from it
+  Instant submitted_at = 0;        // last completion submitted: the review limit counts from it
+  bool acceptance_overdue = false; // AcceptanceOverdue fired and not yet accepted or returned
+  bool review_overdue = false;     // ReviewOverdue fired and the submission not yet reviewed
   std::string last_reason;  // of the last return / rejection
   int32_t reports = 0;
   Instant updated_at = 0;

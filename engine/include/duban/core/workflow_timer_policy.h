@@ -11,6 +11,12 @@
 //   - "missed" on the first working day after it, unless already overdue;
 //   - once overdue, every escalation step above the level reached, each on
 //     its working day (the first counted from the missed day).
+// The limits of the definition, whatever the due date: while the assignment
+// is assigned (not yet accepted or returned), "acceptance_overdue" at the start
+// of the working day after acceptance_working_days working days from its
+// assignment; while submitted, "review_overdue" likewise after
+// review_working_days from the submission. Each fires once per assignment or
+// submission (armed_at), and the events name who is told.
 // For every report an open review cycle requested of the assignment and has
 // not had: "report_overdue" level 0 on the first working day after the
 // cycle's due date, then (once overdue) each escalation step above the level
@@ -26,6 +32,12 @@
 // stood at that version, so a later calendar notice compiled into a newer
 // binary does not move timers of deadlines computed before it. Other due
 // dates (extensions, cycles, unrecorded) use the latest version.
+//
+// Nothing is dropped for want of calendar data: every calendar here applies
+// the provisional rule (workflows/.../calendar.h) to the years it does not
+// cover, and a timer whose count crossed such a year carries provisional =
+// true and calendar_version "<version>+provisional" (the events it fires
+// record both; `duban status` and `duban calendar status` show them).
 //
 // Deterministic and pure apart from a memo of computed ladders (thread-safe).
 #pragma once
@@ -58,8 +70,9 @@ class WorkflowTimerPolicy : public TimerPolicy {
 
   const workflows::WorkflowDefinition& definition() const { return definition_; }
   const workflows::WorkCalendar& latest_calendar() const { return latest_; }
-  // The calendar as of `version` ("cn-mainland/2021-..."; a "+weekends-only"
-  // suffix turns the fallback on); the latest when the version is unknown or empty.
+  // The calendar as of `version` ("cn-mainland/2021-..."; a "+provisional"
+  // or "+weekends-only" suffix is ignored: every calendar here has the
+  // provisional rule on); the latest when the version is unknown or empty.
   const workflows::WorkCalendar& CalendarFor(const std::string& version) const;
 
   // Timer kinds (FireTimer.kind) this policy arms.
@@ -67,16 +80,23 @@ class WorkflowTimerPolicy : public TimerPolicy {
   static constexpr const char* kMissed = "missed";
   static constexpr const char* kEscalation = "escalation";
   static constexpr const char* kReportOverdue = "report_overdue";
+  static constexpr const char* kAcceptanceOverdue = "acceptance_overdue";
+  static constexpr const char* kReviewOverdue = "review_overdue";
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
-  // PlanDeadlineTimers for a stated due date, memoised; empty when the
-  // calendar cannot count it (then uncovered years count weekends only).
+  // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
+  // an error) only when the calendar data is corrupt.
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
+  // The timer of a limit that starts at `from` and lasts `working_days`.
+  template <class Base>
+  Timer Limit(const char* kind, Instant from, int working_days, const std::vector<std::string>& notify,
+              Base&& base) const;
+  // Records on the timer the calendar it was counted on, and whether provisionally.
+  static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
 
   workflows::WorkflowDefinition definition_;
-  workflows::WorkCalendar latest_;
-  workflows::WorkCalendar latest_fallback_;  // latest_ with weekends-only on
+  workflows::WorkCalendar latest_;  // provisional rule on
   mutable std::map<std::string, workflows::WorkCalendar> by_version_;  // stable addresses (memo keys)
   mutable std::mutex mu_;
   mutable std::map<std::pair<const workflows::WorkCalendar*, int64_t>, std::vector<workflows::PlannedTimer>> memo_;

@@ -57,6 +57,11 @@ struct FireTimer {
   std::vector<std::string> notify;
   std::string cycle_id;
   Instant armed_at = 0;  // when the state that armed it arose: each arming fires once
+  // The calendar the fire day was counted on, and whether the count used the
+  // provisional rule; copied into the event it fires. Kept in the timer
+  // index, not on the command wire (see schemas/src/fields.h).
+  std::string calendar_version;
+  bool provisional = false;
 };
 struct StartReviewCycle { std::string cycle_id, scope, kind, due_on; std::string unit; };
 struct CloseReviewCycle { std::string cycle_id; };

@@ -145,15 +145,27 @@ struct ExtensionDenied {
   std::string unit, reason;
   bool operator==(const ExtensionDenied&) const = default;
 };
+// The clock's events below (and ReportOverdue) record the working-day
+// calendar their day was counted on. Version history of each: v1 without
+// calendar_version and provisional; v2 adds them (a v1 event reads as
+// calendar_version "" and provisional false: it predates the marking).
+//   calendar_version: e.g. "cn-mainland/2025-11-04", with "+provisional"
+//     appended when the count crossed a year that version does not cover;
+//   provisional: that day followed the provisional rule (weekdays minus the
+//     fixed-date holidays, workflows/include/duban/workflows/calendar.h).
 struct DeadlineApproaching {
   int32_t task = 0;
   std::string unit, due_on;
   int32_t working_days_left = 0;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const DeadlineApproaching&) const = default;
 };
 struct DeadlineMissed {
   int32_t task = 0;
   std::string unit, due_on;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const DeadlineMissed&) const = default;
 };
 struct EscalationRaised {
@@ -162,7 +174,33 @@ struct EscalationRaised {
   int32_t level = 0;
   std::string step;  // 督促整改 / 通报批评 / 约谈
   std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
   bool operator==(const EscalationRaised&) const = default;
+};
+// The unit neither accepted (签收) nor returned an assignment within the
+// definition's acceptance limit (acceptance_working_days working days after
+// it was assigned on assigned_on; the limit's last day is due_on): fired on
+// the first working day after it. Told to `notify` (the definition's
+// acceptance_overdue_notify). Flags the assignment until it is accepted or
+// returned; the deadline's own ladder is untouched.
+struct AcceptanceOverdue {
+  int32_t task = 0;
+  std::string unit, assigned_on, due_on;
+  std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
+  bool operator==(const AcceptanceOverdue&) const = default;
+};
+// The office neither approved nor rejected a submission within the review
+// limit (review_working_days after submitted_on; the last day is due_on).
+struct ReviewOverdue {
+  int32_t task = 0;
+  std::string unit, submitted_on, due_on;
+  std::vector<std::string> notify;
+  std::string calendar_version;
+  bool provisional = false;
+  bool operator==(const ReviewOverdue&) const = default;
 };
 struct EscalationCleared {
   int32_t task = 0;
@@ -199,6 +237,8 @@ struct ReportOverdue {
   int32_t level = 0;
   std::string step;
   std::vector<std::string> notify;
+  std::string calendar_version;  // v2, as for DeadlineMissed
+  bool provisional = false;      // v2
   bool operator==(const ReportOverdue&) const = default;
 };
 // A completed assignment found not done (e.g. by the look-back 回头看) goes back
@@ -232,7 +272,7 @@ using EventBody =
                  CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
-                 AssignmentReopened, CommandRejected, UnknownEvent>;
+                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -259,6 +299,8 @@ enum class EventType : uint16_t {
   kDeadlineMissed = 34,
   kEscalationRaised = 35,
   kEscalationCleared = 36,
+  kAcceptanceOverdue = 37,
+  kReviewOverdue = 38,
   kReviewCycleStarted = 40,
   kProgressReportRequested = 41,
   kReviewCycleClosed = 42,

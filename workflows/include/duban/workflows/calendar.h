@@ -3,7 +3,16 @@
 // Saturday 2021-09-18). Calendars are versioned data; every computed deadline
 // records the version it used so an amendment can re-compute open deadlines
 // only. A day in a year the calendar does not cover is an error unless the
-// caller opted into the weekends-only fallback, which it must show as a warning.
+// caller opted into the provisional rule, which it must show as such.
+//
+// The provisional rule (for years no notice covers yet, e.g. next year before
+// the State Council publishes its schedule each November): Monday-Friday are
+// working days except the fixed-date public holidays the law itself names,
+// which no notice can move away: 元旦 01-01, 劳动节 05-01 (and 05-02 from 2025,
+// 国务院令第795号), 国庆节 10-01..10-03. Lunar holidays (春节, 端午, 中秋),
+// 清明 and the 调休 working weekends cannot be known in advance; a date
+// computed so is provisional, its version carries "+provisional", and it is
+// recomputed when the year's notice is added.
 //
 // Data model (workflows/calendars/cn-mainland.yaml): one entry per State
 // Council notice, in publication order, each with a version (its publication
@@ -12,8 +21,8 @@
 // after the Spring Festival extension). Impossible or out-of-place dates in the
 // data are parse errors naming the file and line.
 //
-// Thread safety: immutable after construction (apart from the fallback switch,
-// set before sharing); share freely.
+// Thread safety: immutable after construction (apart from the provisional
+// switch, set before sharing); share freely.
 #pragma once
 
 #include <cstdint>
@@ -50,13 +59,24 @@ class WorkCalendar {
   bool Covers(int year) const;
   // Years with a published schedule, ascending.
   const std::set<int>& covered_years() const { return years_; }
-  // When true, days in uncovered years count Monday-Friday as working days.
-  void set_weekends_only_fallback(bool on) { weekends_only_fallback_ = on; }
-  bool weekends_only_fallback() const { return weekends_only_fallback_; }
-  // True when a computation touching `year` relies on the weekends-only fallback.
-  bool UsesFallback(int year) const { return !Covers(year) && weekends_only_fallback_; }
+  // When true, days in uncovered years follow the provisional rule (above).
+  void set_provisional_rule(bool on) { provisional_rule_ = on; }
+  bool provisional_rule() const { return provisional_rule_; }
+  // True when a computation touching `year` relies on the provisional rule.
+  bool UsesProvisional(int year) const { return !Covers(year) && provisional_rule_; }
+  // True when any year from `from` to `to` (either order) is not covered:
+  // a count between those days is provisional.
+  bool SpanIsProvisional(Date from, Date to) const;
+  // Suffix of a version string whose computation used the provisional rule.
+  static constexpr std::string_view kProvisionalSuffix = "+provisional";
+  // Suffix older builds wrote for the weekends-only fallback this rule replaced.
+  static constexpr std::string_view kLegacyFallbackSuffix = "+weekends-only";
+  // "cn-mainland/2025-11-04+provisional" -> "cn-mainland/2025-11-04" (either suffix).
+  static std::string_view StripProvisionalSuffix(std::string_view version);
+  // The fixed-date public holiday `d` falls on by law ("元旦"), empty when none.
+  static std::string_view StatutoryFixedHoliday(Date d);
 
-  // Errors (InvalidArgument) when d's year is not covered and no fallback.
+  // Errors (InvalidArgument) when d's year is not covered and the provisional rule is off.
   Result<bool> IsWorkingDay(Date d) const;
   // Name of the holiday d falls in ("春节"), empty when none.
   std::string HolidayName(Date d) const;
@@ -77,7 +97,7 @@ class WorkCalendar {
   std::set<int64_t> holidays_;        // rest days named by a notice (weekends included)
   std::set<int64_t> extra_workdays_;  // weekend days that are working days (调休)
   std::map<int64_t, std::string> holiday_names_;
-  bool weekends_only_fallback_ = false;
+  bool provisional_rule_ = false;
 };
 
 }  // namespace duban::workflows

@@ -23,7 +23,7 @@
 // 持续推进, 常态化: deliberately not turned into a year-end date, the office
 // sets one), impossible dates (2024年4月31日前), N月前 (ambiguous), a working-day
 // phrase without issue date or calendar, a due date in a year the calendar
-// does not cover (unless its weekends-only fallback is on; then the note warns),
+// does not cover (unless its provisional rule is on; then the note warns),
 // and anything else.
 //
 // Due dates are the calendar dates as stated (10月底前 -> 10-31 even on a
@@ -57,10 +57,10 @@ struct ResolvedDeadline {
   std::optional<Recurrence> recurrence;   // recurring duty (then due_on is the year's last checkpoint)
   bool unresolved = true;                 // neither understood; then due_on and recurrence are empty
   std::optional<Date> effective_due_on;   // due_on moved off rest days; set when a calendar is given
-  std::string calendar_version;           // set when the calendar was used; "+weekends-only" appended
-                                          // when the fallback counted an uncovered year
+  std::string calendar_version;           // set when the calendar was used; "+provisional" appended
+                                          // when the provisional rule counted an uncovered year
   std::string rule;                       // which rule matched (e.g. "month_end"); for diagnostics
-  std::string note;                       // why unresolved, or a warning (e.g. weekends-only)
+  std::string note;                       // why unresolved, or a warning (e.g. provisional)
 };
 
 struct DeadlineContext {

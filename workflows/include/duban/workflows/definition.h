@@ -67,6 +67,10 @@ struct WorkflowDefinition {
   std::vector<int> reminder_working_days_before;  // descending, distinct, > 0
   int acceptance_working_days = 0;
   int review_working_days = 0;
+  // Who is told when the acceptance / review limit passes (AcceptanceOverdue,
+  // ReviewOverdue): unit, office, unit_leaders.
+  std::vector<std::string> acceptance_overdue_notify;
+  std::vector<std::string> review_overdue_notify;
   std::vector<EscalationStep> escalation;          // ascending level
   std::vector<ReviewCycleTemplate> review_cycles;
 

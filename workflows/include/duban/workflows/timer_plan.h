@@ -28,6 +28,9 @@ struct PlannedTimer {
   int level = 0;         // escalation level; 0 for reminder and missed
   std::string step;      // escalation step name (督促整改); empty otherwise
   int days_before = 0;   // reminders: working days before the due date; 0 otherwise
+  // The count between the due date and fire_on touched a year the calendar
+  // does not cover: fire_on follows the provisional rule (calendar.h).
+  bool provisional = false;
 
   bool operator==(const PlannedTimer&) const = default;
 };
@@ -41,8 +44,9 @@ struct PlannedTimer {
 //   - each escalation step delay_working_days working days after the previous
 //     timer (the first step counts from the missed day; delay 0 = same day).
 // Ordered by fire_on, then reminders before missed before escalations.
-// Errors when the calendar cannot count a needed day (uncovered year without
-// the weekends-only fallback).
+// A timer whose count crosses a year the calendar does not cover is marked
+// provisional. Errors when the calendar cannot count a needed day (uncovered
+// year with the provisional rule off).
 Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
                                                      const WorkflowDefinition& definition,
                                                      const WorkCalendar& calendar);

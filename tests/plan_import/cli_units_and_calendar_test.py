@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""End-to-end checks of the CLI on a fresh store, as an office would use it in
+December 2026 (the compiled-in calendar covers up to 2026):
+- a unit named by its alias (市卫健局 for 市卫生健康局) is accepted on a write
+  command and on `status --unit`;
+- `status` for an unknown unit or plan is a not-found (exit 1), not an empty list;
+- only the engine's clock ticks: an auditor or the office may not, and a real
+  store is not ticked into the future; `simulate` refuses a store with real plans;
+- a 年底前 deadline whose missed day falls in 2027 is armed provisionally:
+  `calendar status` lists it, `status` flags it, and a tick into 2027 fires
+  DeadlineMissed on 2027-01-04 (not on 元旦) marked provisional.
+Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+DUBAN = sys.argv[1]
+failures = []
+
+
+def check(name, cond, detail=""):
+    if not cond:
+        failures.append(f"{name}: {detail}")
+
+
+def run(data, *args):
+    p = subprocess.run([DUBAN, "--data", data, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+PLAN = ("韶关市2026年政务公开工作要点分工方案\n"
+        "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+        "1\t推进决策公开\t市卫生健康局\t市教育局\t11月20日前\n"
+        "2\t做好年度报告\t市财政局\t市公安局\t年底前\n")
+
+with tempfile.TemporaryDirectory() as tmp:
+    real = os.path.join(tmp, "real")
+    rc, out, err = run(real, "init")
+    check("init a real store", rc == 0 and "real" in out, out + err)
+    rc, out, err = run(real, "--role", "auditor", "tick")
+    check("an auditor may not tick", rc == 1 and "only the engine's clock" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real, "tick", "--now", "2030-01-01")
+    check("a real store is not ticked into the future", rc == 1 and "clock_ahead" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real, "--role", "supervisor", "tick")
+    check("the office may not tick a real store", rc == 1, f"{rc} {out} {err}")
+
+    # The rest runs on a simulated clock, as the office's trial store would.
+    data = os.path.join(tmp, "store")
+    rc, out, err = run(data, "init", "--simulated")
+    check("init a simulated store", rc == 0 and "simulated" in out, out + err)
+    plan_file = os.path.join(tmp, "plan-2026.tsv")
+    with open(plan_file, "w", encoding="utf-8") as f:
+        f.write(PLAN)
+    rc, out, err = run(data, "plan", "import", plan_file, "--year", "2026")
+    check("import", rc == 0, out + err)
+
+    rc, out, err = run(data, "accept", "--plan", "plan-2026", "1", "--unit", "市卫健局")
+    check("an alias is accepted on a write command", rc == 0 and "AssignmentAccepted task 1 市卫生健康局" in out,
+          out + err)
+    rc, out, err = run(data, "--json", "status", "--unit", "市卫健局")
+    rows = json.loads(out) if rc == 0 else []
+    check("status --unit takes an alias", rc == 0 and len(rows) == 1 and rows[0]["status"] == "accepted", out + err)
+
+    rc, out, err = run(data, "status", "--unit", "市不存在局")
+    check("status for an unknown unit is not found", rc == 1 and "市不存在局" in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, "status", "--plan", "no-such-plan")
+    check("status for an unknown plan is not found", rc == 1 and "no-such-plan" in err, f"{rc} {out} {err}")
+
+    rc, out, err = run(data, "--json", "calendar", "status")
+    doc = json.loads(out) if rc == 0 else {}
+    prov = doc.get("provisional_deadlines", [])
+    check("calendar status lists the 年底前 deadline as provisional",
+          rc == 0 and 2026 in doc.get("covered_years", []) and 2027 not in doc.get("covered_years", [])
+          and {(p["task"], p["fires_on"]) for p in prov} == {(2, "2027-01-04")}, out + err)
+    rc, out, err = run(data, "--json", "status", "--plan", "plan-2026")
+    flagged = {(r["task"], r["unit"]) for r in json.loads(out) if r["provisional"]} if rc == 0 else set()
+    check("status flags the provisional deadline", flagged == {(2, "市财政局"), (2, "市公安局")}, out + err)
+
+    rc, out, err = run(data, "--json", "tick", "--now", "2027-01-31")
+    events = json.loads(out) if rc == 0 else []
+    missed = [e for e in events if e["type"] == "DeadlineMissed" and e["body"]["task"] == 2]
+    check("the 年底前 task is missed on 2027-01-04, provisionally",
+          len(missed) == 2 and all(e["occurred_at"].startswith("2027-01-04") and e["body"]["provisional"]
+                                   for e in missed), out + err)
+    check("tick warns about provisional days", "provisionally" in err, err)
+    rc, out, err = run(data, "verify")
+    check("verify", rc == 0, out + err)
+    rc, out, err = run(data, "init", "--simulated")
+    check("init again on a store with plans: still simulated, nothing changed", rc == 0, out + err)
+    rc, out, err = run(os.path.join(tmp, "real2"), "plan", "import", plan_file, "--year", "2026")
+    rc, out, err = run(os.path.join(tmp, "real2"), "simulate")
+    check("simulate refuses a store that holds real plans", rc == 1 and "holds real plans" in err,
+          f"{rc} {out} {err}")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("CLI units and calendar: all checks passed")
