@@ -68,6 +68,16 @@ TEST(AppendExternalTest, AGapInAStreamIsRefusedAndNothingIsWritten) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(sink->LogEnd(), 1u);
+  // A seq that skips ahead while prev_hash names the right predecessor (and
+  // the event's own hash is valid) is a gap too: the seq alone gives it away.
+  Event ahead = events[1];
+  ahead.stream_seq = 3;
+  ahead.hash = ComputeHash(ahead);
+  auto r2 = sink->AppendExternal({events[0], ahead});
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(r2.status().message().find("does not follow seq 1"), std::string::npos) << r2.status().ToString();
+  EXPECT_EQ(sink->LogEnd(), 1u);
   // And the store still accepts the right sequence afterwards.
   EXPECT_TRUE(sink->AppendExternal(events).ok());
 }
