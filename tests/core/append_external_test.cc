@@ -68,6 +68,16 @@ TEST(AppendExternalTest, AGapInAStreamIsRefusedAndNothingIsWritten) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(sink->LogEnd(), 1u);
+  // A seq that skips ahead while prev_hash names the right predecessor (and
+  // the event's own hash is valid) is a gap too: the seq alone gives it away.
+  Event ahead = events[1];
+  ahead.stream_seq = 3;
+  ahead.hash = ComputeHash(ahead);
+  auto r2 = sink->AppendExternal({events[0], ahead});
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(r2.status().message().find("does not follow seq 1"), std::string::npos) << r2.status().ToString();
+  EXPECT_EQ(sink->LogEnd(), 1u);
   // And the store still accepts the right sequence afterwards.
   EXPECT_TRUE(sink->AppendExternal(events).ok());
 }
@@ -82,6 +92,47 @@ TEST(AppendExternalTest, AnEventWhoseBytesWereAlteredIsRefused) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
   EXPECT_EQ(sink->LogEnd(), 1u);
+}
+
+// Two engines that decided different commands on the same plan after a common
+// prefix hold two branches of its stream. The sink has branch A; branch B's
+// next event has the right seq and a valid own hash, but its prev_hash names
+// B's previous event, not A's: a fork, refused, and nothing of the call written.
+TEST(AppendExternalTest, AForkedStreamIsRefusedEvenWhenItsSeqFollows) {
+  TempDir a, b, c;
+  auto engine_a = OpenAt(a.path());
+  auto engine_b = OpenAt(b.path());
+  const auto mixed = testing::MixedCommands();
+  ASSERT_TRUE(engine_a->Submit(mixed[0]).status.ok());
+  ASSERT_TRUE(engine_b->Submit(mixed[0]).status.ok());
+  ASSERT_TRUE(engine_a->Submit(Cmd("a2", Role::kUnit, "市财政局", Accept{1, "市财政局"})).status.ok());
+  ASSERT_TRUE(engine_b->Submit(Cmd("b2", Role::kUnit, "市公安局", Accept{1, "市公安局"})).status.ok());
+  Outcome b3 = engine_b->Submit(Cmd("b3", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 30, "启动", "", "", ""}));
+  ASSERT_TRUE(b3.status.ok()) << b3.status.ToString();
+  ASSERT_EQ(b3.events.size(), 1u);
+
+  std::vector<Event> branch_a;
+  ASSERT_TRUE(engine_a->ScanLog(1, [&](uint64_t, const Event& e) {
+    branch_a.push_back(e);
+    return true;
+  }).ok());
+  auto sink = OpenAt(c.path());
+  ASSERT_TRUE(sink->AppendExternal(branch_a).ok());
+  const Event& fork = b3.events[0];
+  ASSERT_EQ(fork.stream_seq, branch_a.back().stream_seq + 1) << "the seq alone does not give the fork away";
+  ASSERT_EQ(fork.hash, ComputeHash(fork));
+  ASSERT_NE(fork.prev_hash, branch_a.back().hash);
+
+  const uint64_t end = sink->LogEnd();
+  const std::string digest = *sink->ProjectionDigest();
+  auto r = sink->AppendExternal({fork}, {{"kafka.offset.0", "7"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(r.status().message().find("fork"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(sink->LogEnd(), end);
+  EXPECT_EQ(*sink->ProjectionDigest(), digest);
+  EXPECT_FALSE(sink->GetMeta("kafka.offset.0")->has_value());
+  EXPECT_TRUE(sink->Verify()->ok());
 }
 
 }  // namespace

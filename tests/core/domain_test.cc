@@ -21,6 +21,7 @@ class DomainTest : public ::testing::Test {
   PlanState state;
   Instant now = At("2021-03-20");
   int next_id = 1;
+  std::vector<Event> applied;  // every event Apply evolved `state` with, in order
 
   Command Cmd(CommandBody body, Actor actor) {
     Command c;
@@ -47,6 +48,7 @@ class DomainTest : public ::testing::Test {
     e.prev_hash = state.last_hash;
     e.body = body;
     Evolve(state, e);
+    applied.push_back(std::move(e));
   }
 
   // Decides a command that must be accepted, and applies its events.
@@ -261,6 +263,14 @@ TEST_F(DomainTest, RequestingAnExtensionLeavesItPendingWithTheOffice) {
   EXPECT_EQ(events, (Events{ExtensionRequested{1, kFinance, "2021-11-30", "需上级批复"}}));
   EXPECT_EQ(A(1, kFinance).pending_extension, "2021-11-30");
   EXPECT_EQ(A(1, kFinance).due_on, "2021-10-31");
+}
+
+TEST_F(DomainTest, AnExtensionOfOneDayIsTheShortestAccepted) {
+  GivenPlan();  // 财政 on task 1 is due 2021-10-31
+  EXPECT_TRUE(IsRejection(When(RequestExtension{1, kFinance, "2021-10-31", "原因"}, UnitActor(kFinance)),
+                          reason::kInvalidArgument));
+  auto events = Do(RequestExtension{1, kFinance, "2021-11-01", "原因"}, UnitActor(kFinance));
+  EXPECT_EQ(events, (Events{ExtensionRequested{1, kFinance, "2021-11-01", "原因"}}));
 }
 
 TEST_F(DomainTest, GrantingAnExtensionMovesTheDueDateAndClearsOverdueAndReminders) {
@@ -712,6 +722,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        UnitActor(kFinance), reason::kInvalidArgument},
       {"a unit asks for an extension that moves the date earlier", plan,
        RequestExtension{1, kFinance, "2021-10-01", "原因"}, UnitActor(kFinance), reason::kInvalidArgument},
+      {"a unit asks for an extension to the date already due", plan,
+       RequestExtension{1, kFinance, "2021-10-31", "原因"}, UnitActor(kFinance), reason::kInvalidArgument},
       {"a unit asks for an extension without a reason", plan, RequestExtension{1, kFinance, "2021-11-30", ""},
        UnitActor(kFinance), reason::kInvalidArgument},
       {"the office grants an extension to an impossible date",
@@ -770,21 +782,31 @@ TEST_F(DomainTest, EvolveAdvancesTheVersionAndHashEvenForAnUnknownEvent) {
   EXPECT_EQ(state.tasks, before.tasks);
 }
 
-TEST_F(DomainTest, ReplayingTheSameEventsGivesTheSameState) {
+TEST_F(DomainTest, ReplayingTheRecordedEventsGivesTheSameState) {
   GivenPlan();
   GivenInProgress(1, kFinance);
   Do(StartReviewCycle{"Q2", "", "quarterly", "2021-06-30", ""}, Supervisor());
   GivenOverdue(2, kPolice);
-  // Replay what was applied into a fresh state through the public functions only.
-  PlanState again;
-  std::swap(again, state);
-  next_id = 1;
-  now = At("2021-03-20");
-  GivenPlan();
-  GivenInProgress(1, kFinance);
-  Do(StartReviewCycle{"Q2", "", "quarterly", "2021-06-30", ""}, Supervisor());
-  GivenOverdue(2, kPolice);
-  EXPECT_EQ(state, again);
+  // Replay: only Evolve, over the events recorded while deciding, into a fresh state.
+  // import 8, accept + progress 2, the cycle and a request to each of the 4 open assignments 5, missed 1
+  ASSERT_EQ(applied.size(), 16u);
+  PlanState replayed;
+  for (const Event& e : applied) Evolve(replayed, e);
+  EXPECT_EQ(replayed, state);
+  // And that state is the one the events describe, not merely the same twice.
+  EXPECT_EQ(replayed.version, 16u);
+  EXPECT_EQ(replayed.last_hash, "h16");
+  EXPECT_EQ(replayed.cycles.at("Q2").requested.size(), 4u);
+  EXPECT_EQ(replayed.assignments.at({1, kFinance}).status, AssignmentStatus::kInProgress);
+  EXPECT_EQ(replayed.assignments.at({1, kEducation}).status, AssignmentStatus::kAssigned);
+  EXPECT_TRUE(replayed.assignments.at({2, kPolice}).overdue);
+  EXPECT_FALSE(replayed.assignments.at({1, kFinance}).overdue);
+  // A prefix replays to the state as it stood then: the import alone.
+  PlanState imported;
+  for (size_t i = 0; i < 8; ++i) Evolve(imported, applied[i]);
+  EXPECT_EQ(imported.version, 8u);
+  EXPECT_EQ(imported.assignments.at({1, kFinance}).status, AssignmentStatus::kAssigned);
+  EXPECT_NE(imported, state);
 }
 
 }  // namespace

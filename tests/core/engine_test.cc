@@ -3,6 +3,8 @@
 // filters, rebuild, verify (and what it finds after tampering), and timers.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "duban/coding.h"
 #include "duban/schemas/codec.h"
 #include "store_util.h"
@@ -373,6 +375,25 @@ TEST_F(EngineTest, VerifyNamesATamperedProjectionValue) {
   EXPECT_TRUE(engine->Verify()->ok()) << "a rebuild repairs a projection";
 }
 
+// Rewrites the event at `pos` of a closed store with `change`, re-framed so the
+// frame's checksum passes; with `rehash` its hash is recomputed too, so only
+// the chain (seq, prev_hash) can give it away.
+void RewriteEvent(const std::string& dir, uint64_t pos, bool rehash, const std::function<void(Event&)>& change) {
+  WithRawStore(dir, [&](rocksdb::DB* db, auto& cf) {
+    std::string key, framed;
+    PutFixed64BE(&key, pos);
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), cf.at("log"), key, &framed).ok());
+    std::string_view payload;
+    size_t used = 0;
+    ASSERT_TRUE(UnframeRecord(framed, &payload, &used).ok());
+    auto e = DecodeEvent(payload);
+    ASSERT_TRUE(e.ok());
+    change(*e);
+    if (rehash) e->hash = ComputeHash(*e);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("log"), key, FrameRecord(EncodeEvent(*e))).ok());
+  });
+}
+
 TEST_F(EngineTest, VerifyNamesAnEventWhoseBytesWereChangedBehindTheChecksum) {
   Workload(*this);
   // Find a ProgressReported event and raise its percent, re-framed so the CRC passes.
@@ -383,18 +404,7 @@ TEST_F(EngineTest, VerifyNamesAnEventWhoseBytesWereChangedBehindTheChecksum) {
                       }).ok());
   ASSERT_GT(target, 0u);
   Close();
-  WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
-    std::string key, framed;
-    PutFixed64BE(&key, target);
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), cf.at("log"), key, &framed).ok());
-    std::string_view payload;
-    size_t used = 0;
-    ASSERT_TRUE(UnframeRecord(framed, &payload, &used).ok());
-    auto e = DecodeEvent(payload);
-    ASSERT_TRUE(e.ok());
-    std::get<ProgressReported>(e->body).percent = 100;
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("log"), key, FrameRecord(EncodeEvent(*e))).ok());
-  });
+  RewriteEvent(dir.path(), target, false, [](Event& e) { std::get<ProgressReported>(e.body).percent = 100; });
   Open();
   auto report = engine->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -402,6 +412,41 @@ TEST_F(EngineTest, VerifyNamesAnEventWhoseBytesWereChangedBehindTheChecksum) {
   const std::string& first = report->problems.front();
   EXPECT_NE(first.find("log position " + std::to_string(target)), std::string::npos) << first;
   EXPECT_NE(first.find("hash"), std::string::npos) << first;
+}
+
+void ExpectFirstProblem(Engine& engine, const std::string& where, const std::string& what) {
+  auto report = engine.Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_FALSE(report->ok());
+  const std::string& first = report->problems.front();
+  EXPECT_NE(first.find(where + " "), std::string::npos) << first;
+  EXPECT_NE(first.find(what), std::string::npos) << first;
+  for (const auto& p : report->problems)
+    EXPECT_EQ(p.find("hash does not match the event's bytes"), std::string::npos) << "its own hash is valid: " << p;
+}
+
+// A broken chain, not broken bytes: the event at position 5 names the event at
+// position 3 as its predecessor and carries a valid hash of what it now says.
+TEST_F(EngineTest, VerifyNamesAnEventWhosePrevHashNamesAnotherEvent) {
+  GivenPlan();  // p1 at positions 1..8, seq 1..8
+  const Event third = Log()[2];
+  Close();
+  RewriteEvent(dir.path(), 5, true, [&](Event& e) {
+    ASSERT_EQ(e.stream_seq, 5u);
+    ASSERT_NE(e.prev_hash, third.hash);
+    e.prev_hash = third.hash;
+  });
+  Open();
+  ExpectFirstProblem(*engine, "log position 5", "prev_hash");
+}
+
+// The chain's other half: the event at position 5 claims seq 6.
+TEST_F(EngineTest, VerifyNamesAnEventWhoseSeqIsOutOfPlace) {
+  GivenPlan();
+  Close();
+  RewriteEvent(dir.path(), 5, true, [&](Event& e) { e.stream_seq = 6; });
+  Open();
+  ExpectFirstProblem(*engine, "log position 5", "expected seq 5");
 }
 
 TEST_F(EngineTest, VerifyNamesAnEventWhoseFrameIsDamaged) {

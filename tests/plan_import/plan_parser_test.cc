@@ -221,6 +221,19 @@ TEST(PlanParser, LeadThenResponsibleSplitsTheRoles) {
   EXPECT_EQ(t.responsible_units, Units({"市发改局", "市财政局"}));
 }
 
+// 配合 (supporting) and 协助 (assisting) units share the work, they do not lead it.
+TEST(PlanParser, SupportingUnitsAreResponsibleNotLead) {
+  const ParsedTask t = OneTaskWithUnits("市政府办公室牵头，市发改局、市财政局配合");
+  EXPECT_EQ(t.lead_units, Units({"市政府办公室"}));
+  EXPECT_EQ(t.responsible_units, Units({"市发改局", "市财政局"}));
+  const ParsedTask alone = OneTaskWithUnits("市审计局配合");
+  EXPECT_TRUE(alone.lead_units.empty());
+  EXPECT_EQ(alone.responsible_units, Units({"市审计局"}));
+  const ParsedTask assisting = OneTaskWithUnits("市司法局牵头，市审计局协助");
+  EXPECT_EQ(assisting.lead_units, Units({"市司法局"}));
+  EXPECT_EQ(assisting.responsible_units, Units({"市审计局"}));
+}
+
 TEST(PlanParser, UnitsSeparatelyResponsibleAreAllResponsible) {
   const ParsedTask t = OneTaskWithUnits("市发改局、市审计局分别负责");
   EXPECT_TRUE(t.lead_units.empty());
@@ -233,13 +246,16 @@ TEST(PlanParser, EachUnitByItsDutiesNamesTheGroup) {
   EXPECT_EQ(Dir().Expand("各单位").size(), 8u);
 }
 
+// A 配合单位 (supporting units) column holds responsible units, like 责任单位.
 TEST(PlanParser, LeadAndResponsibleColumnsGiveTheRoles) {
-  const ParsedPlan p = Parse(
-      "测试市2021年工作台账\n\t工作任务\n\t牵头单位\n\t责任单位\n\n"
-      "\t（一）甲\n\t1.第一项。\n\t市政府办公室\n\t市发改局、市财政局\n\n");
-  ASSERT_EQ(p.tasks.size(), 1u);
-  EXPECT_EQ(p.tasks[0].lead_units, Units({"市政府办公室"}));
-  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局", "市财政局"}));
+  for (const std::string column : {"责任单位", "配合单位"}) {
+    const ParsedPlan p = Parse(
+        "测试市2021年工作台账\n\t工作任务\n\t牵头单位\n\t" + column + "\n\n"
+        "\t（一）甲\n\t1.第一项。\n\t市政府办公室\n\t市发改局、市财政局\n\n");
+    ASSERT_EQ(p.tasks.size(), 1u) << column;
+    EXPECT_EQ(p.tasks[0].lead_units, Units({"市政府办公室"})) << column;
+    EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局", "市财政局"})) << column;
+  }
 }
 
 TEST(PlanParser, BracketedSubOfficesStayOneUnit) {

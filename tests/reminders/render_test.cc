@@ -137,10 +137,25 @@ TEST(RenderTest, EventsThatAreNotRemindersRenderNothing) {
   EXPECT_TRUE(RenderNotifications(MakeEvent("sg-2021", 9, schemas::AssignmentAccepted{7, "市财政局"}), dir).empty());
 }
 
-TEST(RenderTest, RenderingIsDeterministic) {
+// The notification id is what sinks dedupe on across restarts and processes,
+// so it is a known answer: the event id of (command "sg-2021-cmd-3", index 0),
+// printf 'sg-2021-cmd-3\000%s' 0 | sha256sum | cut -c1-32, then ":" and the unit.
+TEST(RenderTest, DeadlineMissedGoesToTheUnitUnderAnIdFixedByTheEvent) {
   TaskDirectory dir = ShaoguanDirectory();
   auto e = MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"});
-  EXPECT_EQ(RenderNotifications(e, dir), RenderNotifications(e, dir));
+  auto notes = RenderNotifications(e, dir);
+  ASSERT_EQ(notes.size(), 1u);
+  const Notification& n = notes[0];
+  EXPECT_EQ(n.notification_id, "5fdd9258e3d53af14402d7a620d9e507:市财政局");
+  EXPECT_EQ(n.recipient, "市财政局");
+  EXPECT_EQ(n.recipient_kind, RecipientKind::kUnit);
+  EXPECT_EQ(n.channel, "overdue");
+  EXPECT_EQ(n.task, 7);
+  EXPECT_EQ(n.due_on, "2021-12-31");
+  EXPECT_EQ(n.text,
+            "【逾期提醒】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」已于2021-12-31到期，"
+            "尚未办结。请市财政局立即报送办理进展和逾期原因，并明确完成时限。");
 }
 
 TEST(RenderTest, JsonCarriesEveryField) {

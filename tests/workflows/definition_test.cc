@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "embedded.h"
+
 namespace duban::workflows {
 namespace {
 
@@ -39,12 +41,24 @@ TEST(WorkflowDefinition, DefaultHasTheRemindersLimitsAndLadderOfTheSamplePlans) 
   EXPECT_EQ(d.FindReviewCycle("nope"), nullptr);
 }
 
+std::string FileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Byte for byte: the build embeds the files as they are in the source tree.
 TEST(WorkflowDefinition, DefaultFileOnDiskEqualsTheEmbeddedOne) {
-  auto disk = WorkflowDefinition::LoadFile(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
-  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
-  auto d = Def();
-  EXPECT_EQ(disk->lifecycle.transitions.size(), d.lifecycle.transitions.size());
-  EXPECT_EQ(disk->escalation.size(), d.escalation.size());
+  const std::string disk = FileText(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
+  ASSERT_FALSE(disk.empty());
+  EXPECT_EQ(internal::EmbeddedDefinitionYaml(), disk);
+  EXPECT_EQ(internal::EmbeddedCalendarYaml(), FileText(DUBAN_SOURCE_DIR "/workflows/calendars/cn-mainland.yaml"));
+  auto parsed = WorkflowDefinition::LoadFile(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->name, Def().name);
+  EXPECT_EQ(parsed->version, Def().version);
 }
 
 TEST(WorkflowDefinition, LifecycleSaysWhoMayTakeEachStep) {
@@ -70,12 +84,7 @@ TEST(WorkflowDefinition, LifecycleSaysWhoMayTakeEachStep) {
   }
 }
 
-std::string DefaultText() {
-  std::ifstream in(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string DefaultText() { return FileText(DUBAN_SOURCE_DIR "/workflows/definitions/default.yaml"); }
 
 // Replaces the first occurrence; returns the 1-based line of the change.
 std::pair<std::string, int> Mutate(const std::string& from, const std::string& to) {

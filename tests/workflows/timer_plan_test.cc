@@ -43,15 +43,32 @@ TEST(PlanDeadlineTimers, RemindersMissedAndLadderOnWorkingDays) {
   EXPECT_EQ(*timers, want);
 }
 
-TEST(PlanDeadlineTimers, SameInputsGiveTheSameTimers) {
+// Known answers counted by hand on the 2022 notice (国办发明电〔2021〕11号):
+// 元旦 01-01..03, 春节 01-31..02-06, Saturday 01-29 and Sunday 01-30 working.
+TEST(PlanDeadlineTimers, AcrossTheNewYearAndTheSpringFestivalWorkingWeekend) {
   Fixture f;
-  auto a = PlanDeadlineTimers(D("2021-12-31"), f.def, f.cal);
-  auto b = PlanDeadlineTimers(D("2021-12-31"), f.def, f.cal);
-  ASSERT_TRUE(a.ok());
-  EXPECT_EQ(*a, *b);
-  // Year boundary: missed on the first working day of 2022 (元旦 runs to 01-03).
-  EXPECT_EQ((*a)[3].kind, TimerKind::kMissed);
-  EXPECT_EQ((*a)[3].fire_on, D("2022-01-04"));
+  auto year_end = PlanDeadlineTimers(D("2021-12-31"), f.def, f.cal);
+  ASSERT_TRUE(year_end.ok()) << year_end.status().ToString();
+  EXPECT_EQ(*year_end, (std::vector<PlannedTimer>{
+                           {TimerKind::kReminder, D("2021-12-17"), 0, "", 10},
+                           {TimerKind::kReminder, D("2021-12-28"), 0, "", 3},
+                           {TimerKind::kReminder, D("2021-12-30"), 0, "", 1},
+                           {TimerKind::kMissed, D("2022-01-04"), 0, "", 0},  // 元旦 runs to 01-03
+                           {TimerKind::kEscalation, D("2022-01-05"), 1, "督促整改", 0},
+                           {TimerKind::kEscalation, D("2022-01-12"), 2, "通报批评", 0},
+                           {TimerKind::kEscalation, D("2022-01-26"), 3, "约谈", 0},
+                       }));
+  auto festival = PlanDeadlineTimers(D("2022-01-28"), f.def, f.cal);
+  ASSERT_TRUE(festival.ok()) << festival.status().ToString();
+  EXPECT_EQ(*festival, (std::vector<PlannedTimer>{
+                           {TimerKind::kReminder, D("2022-01-14"), 0, "", 10},
+                           {TimerKind::kReminder, D("2022-01-25"), 0, "", 3},
+                           {TimerKind::kReminder, D("2022-01-27"), 0, "", 1},
+                           {TimerKind::kMissed, D("2022-01-29"), 0, "", 0},                // working Saturday
+                           {TimerKind::kEscalation, D("2022-01-30"), 1, "督促整改", 0},    // working Sunday
+                           {TimerKind::kEscalation, D("2022-02-11"), 2, "通报批评", 0},    // after 春节
+                           {TimerKind::kEscalation, D("2022-02-25"), 3, "约谈", 0},
+                       }));
 }
 
 TEST(PlanDeadlineTimers, ZeroDelayStepFiresWithTheMissedTimerAndSortsAfterIt) {

@@ -1,0 +1,142 @@
+# Curated mutants for ops/mutants.sh (sourced by it). Each is one small
+# change, given as a sed expression applied to one file of a copy of the
+# source tree, with the targets to rebuild and the ctest -R filter of the tests
+# that must kill it:
+#
+#   mutant NAME FILE SED_EXPRESSION TARGETS TEST_REGEX  "what the mutant breaks"
+#
+# The expression must change at least one line, or the catalog is stale and
+# the run fails. Keep each filter narrow: it is run once per mutant.
+
+core_engine=core_engine_test
+core_domain=core_domain_test
+
+# ---- hash chain and verification -------------------------------------------------
+mutant verify-prev-hash engine/core/engine.cc \
+  '/prev_hash does not match the previous event/s/if (e.prev_hash != hash)/if (false)/' \
+  "$core_engine" '^EngineTest\.Verify' \
+  "Verify without its prev_hash chain check"
+mutant verify-seq engine/core/engine.cc \
+  's/^    if (e.stream_seq != seq + 1)$/    if (false)/' \
+  "$core_engine" '^EngineTest\.Verify' \
+  "Verify without its stream seq check"
+mutant verify-own-hash engine/core/engine.cc \
+  "/hash does not match the event's bytes/s/if (schemas::ComputeHash(e) != e.hash)/if (false)/" \
+  "$core_engine" '^EngineTest\.Verify' \
+  "Verify without the check of each event's own hash"
+mutant submit-prev-hash engine/core/engine.cc \
+  's/^    e.prev_hash = prev;$/    e.prev_hash = "";/' \
+  "$core_engine" '^EngineTest\.AnAcceptedCommand' \
+  "new events not chained to the previous event of their stream"
+mutant event-id-ignores-index schemas/src/codec.cc \
+  's/^  in += std::to_string(index);$/  in += "0";/' \
+  schemas_test '^CodecTest\.' \
+  "every event of a command gets the same derived id"
+
+# ---- AppendExternal: forks, gaps, forgeries, dedupe ------------------------------
+mutant append-external-fork engine/core/engine.cc \
+  's/if (e.stream_seq != version + 1 || e.prev_hash != last_hash)/if (e.stream_seq != version + 1)/' \
+  "$core_engine" '^AppendExternalTest\.' \
+  "AppendExternal takes the next seq of a forked stream (prev_hash not checked)"
+mutant append-external-gap engine/core/engine.cc \
+  's/if (e.stream_seq != version + 1 || e.prev_hash != last_hash)/if (e.prev_hash != last_hash)/' \
+  "$core_engine" '^AppendExternalTest\.' \
+  "AppendExternal does not check the stream seq"
+mutant append-external-own-hash engine/core/engine.cc \
+  's/^    if (schemas::ComputeHash(e) != e.hash)$/    if (false)/' \
+  "$core_engine" '^AppendExternalTest\.' \
+  "AppendExternal takes an event whose bytes do not match its hash"
+mutant append-external-dedupe engine/core/engine.cc \
+  's/^    if (seen) {$/    if (false) {/' \
+  "$core_engine" '^AppendExternalTest\.' \
+  "AppendExternal applies a redelivered event again (no dedupe by event id)"
+
+# ---- idempotency ---------------------------------------------------------------------
+mutant idempotency-stored engine/core/engine.cc \
+  's/^      if (seen_before.count(c.command_id)) {$/      if (false) {/' \
+  "$core_engine" '^EngineTest\.A(Repeated|Reopened)' \
+  "a command id seen before is decided again"
+mutant idempotency-in-batch engine/core/engine.cc \
+  's/timer_commands ? in_batch.end() : in_batch.find(c.command_id)/in_batch.end()/' \
+  "$core_engine" '^EngineTest\.' \
+  "a command id repeated inside one batch is decided twice"
+
+# ---- roles and rejection reasons -------------------------------------------------------
+mutant role-check engine/core/domain.cc \
+  's/^    if (c_.actor.role == want) return Status::Ok();$/    return Status::Ok();/' \
+  "$core_domain" '^DomainTest\.' \
+  "any role may take any step"
+mutant not-assignee engine/core/domain.cc \
+  's/^    if (c_.actor.id != unit)$/    if (false)/' \
+  "$core_domain" '^DomainTest\.' \
+  "a unit may act on another unit's assignment"
+mutant version-conflict engine/core/domain.cc \
+  's/if (c_.expected_version && \*c_.expected_version != s_.version)/if (false)/' \
+  "$core_domain" '^DomainTest\.' \
+  "a command's expected plan version is not checked"
+mutant plan-exists-reason engine/core/domain.cc \
+  's/return Refuse(reason::kPlanExists,/return Refuse(reason::kInvalidArgument,/' \
+  "$core_domain" '^DomainTest\.' \
+  "a second import of a plan is refused with the wrong reason code"
+mutant approve-unsubmitted engine/core/domain.cc \
+  's/Transition(\*\*a, {AssignmentStatus::kSubmitted}, "approve")/Transition(**a, {AssignmentStatus::kSubmitted, AssignmentStatus::kInProgress}, "approve")/' \
+  "$core_domain" '^DomainTest\.' \
+  "the office may approve work that was never submitted"
+mutant extension-to-same-day engine/core/domain.cc \
+  's/b.new_due_on <= (\*a)->due_on/b.new_due_on < (*a)->due_on/' \
+  "$core_domain" '^DomainTest\.' \
+  "RequestExtension accepts an extension to the unchanged due date"
+
+# ---- as-of -----------------------------------------------------------------------------
+mutant plan-as-of-exclusive engine/core/engine.cc \
+  's/if (until && h.event.occurred_at > \*until) continue;/if (until \&\& h.event.occurred_at >= *until) continue;/' \
+  "$core_engine" '^EngineTest\.PlanAsOf' \
+  "PlanAsOf leaves out events that happened at the instant asked for"
+mutant calendar-as-of-exclusive workflows/src/calendar.cc \
+  's/const bool apply = as_of.empty() || version <= as_of;/const bool apply = as_of.empty() || version < as_of;/' \
+  'workflows_test calendar_days' '^(WorkCalendar|workflows_calendar)' \
+  "the calendar as of a version leaves out that version's own notice"
+
+# ---- working-day arithmetic --------------------------------------------------------------
+mutant calendar-adjusted-workdays workflows/src/calendar.cc \
+  's/^  if (extra_workdays_.count(day)) return true;$/  if (false) return true;/' \
+  'workflows_test calendar_days' '^(WorkCalendar|workflows_calendar)' \
+  "adjusted working weekends (调休) count as rest days"
+mutant calendar-holidays workflows/src/calendar.cc \
+  's/^  if (holidays_.count(day)) return false;$/  if (false) return false;/' \
+  'workflows_test calendar_days' '^(WorkCalendar|workflows_calendar)' \
+  "public holidays count as working days"
+mutant calendar-add-off-by-one workflows/src/calendar.cc \
+  '/^Result<Date> WorkCalendar::AddWorkingDays/,/^}/s/if (\*w \&\& --left == 0) return d;/if (*w \&\& left-- == 0) return d;/' \
+  'workflows_test calendar_days' '^(WorkCalendar|workflows_calendar)' \
+  "adding n working days gives the (n+1)-th"
+mutant calendar-subtract-off-by-one workflows/src/calendar.cc \
+  '/^Result<Date> WorkCalendar::SubtractWorkingDays/,/^}/s/if (\*w \&\& --left == 0) return d;/if (*w \&\& left-- == 0) return d;/' \
+  'workflows_test calendar_days' '^(WorkCalendar|workflows_calendar)' \
+  "subtracting n working days gives the (n+1)-th before"
+mutant effective-due-unmoved workflows/src/calendar.cc \
+  's/^Result<Date> WorkCalendar::EffectiveDue(Date due) const { return AddWorkingDays(due, 0); }$/Result<Date> WorkCalendar::EffectiveDue(Date due) const { return due; }/' \
+  workflows_test '^(WorkCalendar|PlanDeadlineTimers)\.' \
+  "a due date on a rest day is not moved to the next working day"
+mutant missed-on-calendar-day workflows/src/timer_plan.cc \
+  's/auto missed = cal.AddWorkingDays(effective_due, 1);/auto missed = Result<Date>(effective_due.AddDays(1));/' \
+  workflows_test '^PlanDeadlineTimers\.' \
+  "the missed timer fires the next calendar day, not the next working day"
+mutant escalation-from-missed workflows/src/timer_plan.cc \
+  's/: cal.AddWorkingDays(prev, step.delay_working_days);/: cal.AddWorkingDays(*missed, step.delay_working_days);/' \
+  workflows_test '^PlanDeadlineTimers\.' \
+  "each escalation step counts from the miss instead of from the step before"
+
+# ---- importer roles ---------------------------------------------------------------------------
+mutant importer-peihe-lead engine/plan_import/units.cc \
+  's/{"配合", UnitRole::kResponsible}/{"配合", UnitRole::kLead}/' \
+  plan_import_test '^PlanParser\.' \
+  "the importer maps 配合 (supporting unit) to the lead role"
+mutant importer-qiantou-responsible engine/plan_import/units.cc \
+  's/{"牵头", UnitRole::kLead}/{"牵头", UnitRole::kResponsible}/' \
+  plan_import_test '^PlanParser\.' \
+  "the importer maps 牵头 (lead) to the responsible role"
+mutant importer-peihe-column-lead engine/plan_import/plan_parser.cc \
+  's/{"配合单位", Kind::kResponsible}/{"配合单位", Kind::kLead}/' \
+  plan_import_test '^PlanParser\.' \
+  "a 配合单位 (supporting units) column is read as the lead units"
