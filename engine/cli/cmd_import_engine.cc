@@ -21,6 +21,14 @@ std::string PlanIdFromPath(const std::string& path) {
   return id.empty() ? "plan" : id;
 }
 
+std::string DerivedImportId(const schemas::Command& cmd) {
+  schemas::Command what = cmd;
+  what.command_id.clear();
+  what.issued_at = 0;  // when it is submitted does not change what it is
+  what.correlation_id.clear();
+  return "import:" + cmd.plan_id + ":" + schemas::Sha256Hex(schemas::EncodeCommand(what)).substr(0, 16);
+}
+
 schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req,
                                     std::map<std::string, std::vector<std::string>>* expanded) {
   schemas::ImportPlan cmd;
@@ -99,7 +107,7 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
                          BuildImportPlan(plan, req, &expanded));
   if (!cmd) return g.exit_code;
   // The same file imported twice under one id is the same command: say so plainly.
-  cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(req.source_bytes).substr(0, 16);
+  cmd->command_id = DerivedImportId(*cmd);
   Outcome o = engine->Submit(*cmd);
   if (o.duplicate && o.status.ok()) {
     std::cerr << "duban: this file was already imported as plan " << req.plan_id

@@ -137,7 +137,7 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
   req.directory = &dir;
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", a.at, BuildImportPlan(parsed, req));
   if (cmd && a.command_id.empty())
-    cmd->command_id = "import:" + req.plan_id + ":" + schemas::Sha256Hex(bytes).substr(0, 16);
+    cmd->command_id = DerivedImportId(*cmd);
   else if (cmd)
     cmd->command_id = a.command_id;
   return cmd;

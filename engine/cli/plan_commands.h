@@ -38,6 +38,15 @@ struct ImportRequest {
 schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& plan, const ImportRequest& req,
                                     std::map<std::string, std::vector<std::string>>* expanded = nullptr);
 
+// The command id of an import when none is given: "import:PLAN:" and a digest
+// of everything that makes the command what it is (plan id, actor and the
+// whole ImportPlan body, which holds the file's digest), not of the file
+// alone. So the same file imported twice the same way is one command, while
+// the same file with other options (--accept-unknown-units, --keep-groups,
+// another unit directory) is another: it used to get the first attempt's
+// cached rejection back.
+std::string DerivedImportId(const schemas::Command& cmd);
+
 // "workflows/plans/shaoguan-2021.txt" -> "shaoguan-2021"
 std::string PlanIdFromPath(const std::string& path);
 

@@ -2,7 +2,9 @@
 """End-to-end check of `duban plan import` with groups of units: a group a task
 names (各县（市、区）政府) is assigned to each of its member units, nested groups
 too, a unit named twice is assigned once (as lead first), and --keep-groups
-keeps the group as one assignee.
+keeps the group as one assignee. A file refused for an unknown unit is
+taken when imported again with --accept-unknown-units (the refusal is not
+the answer to every later import of that file).
 Usage: cli_import_groups_test.py PATH/TO/duban SOURCE_DIR"""
 import json
 import os
@@ -87,6 +89,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--keep-groups: the group is one assignee",
           got.get(1) == {"甲局": "lead", "各单位": "responsible"} and
           got.get(2) == {"各县政府": "lead", "乙局": "responsible"}, got)
+
+    # An unknown unit: refused, then taken with --accept-unknown-units, then
+    # the same import again is the same command and writes nothing.
+    unknown_plan = os.path.join(tmp, "testcity-extra-2021.csv")
+    with open(unknown_plan, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("2,清理文件。,各县政府,乙局", "2,清理文件。,各县政府,戊局"))
+    data = os.path.join(tmp, "unknown")
+    rc, out, err = run(data, "plan", "import", unknown_plan, "--units", units)
+    check("an unknown unit is refused", rc == 1 and "unknown_unit" in err and "--accept-unknown-units" in err,
+          f"rc {rc}: {out}{err}")
+    rc, out, err = run(data, "plan", "import", unknown_plan, "--units", units, "--accept-unknown-units")
+    check("--accept-unknown-units after a refusal imports the plan", rc == 0 and "imported plan" in out,
+          f"rc {rc}: {out}{err}")
+    got = assignments(data, "testcity-extra-2021")
+    check("the unknown unit is assigned", got.get(2, {}).get("戊局") == "responsible", got)
+    rc, out, err = run(data, "plan", "import", unknown_plan, "--units", units, "--accept-unknown-units")
+    check("the same import again writes nothing", rc == 1 and "already imported" in err, f"rc {rc}: {out}{err}")
 
     # A published plan with the shipped directory: every county answers for itself.
     data = os.path.join(tmp, "shaoguan")
