@@ -553,10 +553,66 @@ void AddMaintenance(CLI::App& app, Globals& g) {
   }
 }
 
+// `duban doctor`: what the data directory holds and whether it is healthy,
+// in plain words, with what the operator can do. Changes nothing.
+void AddDoctor(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand("doctor", "say what the data directory holds and whether it is healthy; changes nothing");
+  sub->callback([&g] {
+    const DataDirReport dir = Engine::InspectDataDir(g.data_dir);
+    std::printf("data directory: %s\n", g.data_dir.c_str());
+    std::printf("holds: %s (%s)\n", dir.kind.c_str(), dir.detail.c_str());
+    g.exit_code = kExitRejected;
+    if (dir.kind == "missing" || dir.kind == "empty") {
+      std::printf("advice: no store yet; `duban plan import FILE` creates one here\n");
+      g.exit_code = kExitOk;
+      return;
+    }
+    if (dir.kind == "foreign") {
+      std::printf("advice: this is not a duban store; give --data (or DUBAN_DATA) the store's directory, or an "
+                  "empty one for a new store\n");
+      return;
+    }
+    if (dir.kind == "damaged") {
+      std::printf("advice: do not run commands that write here. Copy the directory aside first; restore the store "
+                  "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
+                  "duban.events. Nothing here was changed.\n");
+      return;
+    }
+    // Opened as every command opens it: verify rebuilds with the workflow's
+    // timer policy, and another policy would name timers as differences.
+    auto engine = OpenEngine(g, true);
+    if (!engine) {
+      std::printf("open: FAILED (the reason is printed above)\n");
+      std::printf("advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
+                  "and should be restored from a copy\n");
+      g.exit_code = kExitRejected;
+      return;
+    }
+    std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine->LogEnd() - 1));
+    auto r = engine->Verify();
+    if (!r.ok()) {
+      std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
+      return;
+    }
+    std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
+                static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
+                static_cast<unsigned long long>(r->projection_keys));
+    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+    if (r->ok()) {
+      std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
+      g.exit_code = kExitOk;
+    } else {
+      std::printf("advice: if only projections differ, `duban rebuild` recomputes them from the log; a broken hash "
+                  "chain means the log itself was changed: keep a copy and compare with an anchor or backup\n");
+    }
+  });
+}
+
 void AddCoreCommands(CLI::App& app, Globals& g) {
   AddLifecycle(app, g);
   AddQueries(app, g);
   AddMaintenance(app, g);
+  AddDoctor(app, g);
 }
 
 }  // namespace

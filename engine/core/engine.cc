@@ -28,6 +28,7 @@
 #include "duban/utf8.h"
 #include "duban/schemas/codec.h"
 #include "records.h"
+#include "store_dir.h"
 
 namespace duban {
 
@@ -548,17 +549,26 @@ struct Engine::Impl {
       ids.push_back(i);
     }
     std::vector<rocksdb::ColumnFamilyHandle*> hs;
-    rocksdb::Status s = o.read_only
-                            ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
-                            : rocksdb::DB::Open(options, dir, descs, &hs, db);
+    rocksdb::Status s;
+    // A reader may meet a file the writer is just replacing (a new MANIFEST,
+    // a compacted table): that is a race, not a damaged store; try again.
+    for (int attempt = 0;; ++attempt) {
+      s = o.read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
+                      : rocksdb::DB::Open(options, dir, descs, &hs, db);
+      if (s.ok() || !o.read_only || attempt == 4 || !(s.IsIOError() || s.IsPathNotFound() || s.IsNotFound()))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+    }
     if (!s.ok()) {
       std::string msg = s.ToString();
       if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
         return Status::Unavailable("data directory " + dir +
                                    " is in use by another duban process (" + msg + ")");
-      if ((s.IsInvalidArgument() && msg.find("does not exist") != std::string::npos) ||
-          (o.read_only && msg.find("No such file or directory") != std::string::npos))
-        return Status::NotFound("no duban data in " + dir + " (run a command that writes first, e.g. `duban plan import`)");
+      // Engine::Open has told missing and empty directories apart already:
+      // a file missing here is a damaged store, not "no data".
+      if (msg.find("No such file or directory") != std::string::npos)
+        return Status::Corruption("the store in " + dir + " is damaged: a file it needs is missing (" + msg +
+                                  "). Nothing was changed; `duban doctor` describes the store");
       return FromRocks(s, "cannot open the store in " + dir);
     }
     for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
@@ -966,17 +976,60 @@ struct Engine::Impl {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
+namespace {
+bool HasDubanColumnFamilies(const std::string& dir) {
+  std::vector<std::string> existing;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &existing).ok()) return false;
+  return std::find(existing.begin(), existing.end(), kCfNames[kLog]) != existing.end() &&
+         std::find(existing.begin(), existing.end(), kCfNames[kStreams]) != existing.end();
+}
+}  // namespace
+
+DataDirReport Engine::InspectDataDir(const std::string& dir) {
+  const store_dir::Inspection look = store_dir::Inspect(dir, &HasDubanColumnFamilies);
+  static const char* const kNames[] = {"missing", "empty", "store", "store", "damaged", "foreign"};
+  return DataDirReport{kNames[static_cast<int>(look.kind)], look.detail, look.store_id};
+}
+
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                              std::shared_ptr<TimerPolicy> timers) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   impl->policy = timers ? std::move(timers) : DefaultTimerPolicy();
-  if (!options.read_only && options.create_if_missing) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) return Status::IOError("cannot create data directory " + options.data_dir + ": " + ec.message());
+  const std::string& dir = options.data_dir;
+  // RocksDB is asked to create a store only in a missing or empty directory.
+  const store_dir::Inspection look = store_dir::Inspect(dir, &HasDubanColumnFamilies);
+  bool create = false;
+  switch (look.kind) {
+    case store_dir::Kind::kMissing:
+    case store_dir::Kind::kEmpty:
+      if (options.read_only || !options.create_if_missing)
+        return Status::NotFound("no duban data in " + dir + ": " + look.detail +
+                                " (run a command that writes first, e.g. `duban plan import`)");
+      create = true;
+      break;
+    case store_dir::Kind::kDamaged:
+      return Status::Corruption("the store in " + dir + " is damaged: " + look.detail +
+                                ". Nothing was changed; `duban doctor` describes the store, and a copy made "
+                                "before the damage is the way back");
+    case store_dir::Kind::kForeign:
+      return Status::InvalidArgument(look.detail + "; nothing was changed (give --data an empty or new directory)");
+    case store_dir::Kind::kStore:
+    case store_dir::Kind::kLegacy:
+      break;
   }
-  if (Status st = Impl::OpenDb(options.data_dir, options, &impl->db, impl->cf); !st.ok()) return st;
+  EngineOptions eff = options;
+  eff.create_if_missing = create;
+  if (create) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
+  }
+  if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
+  // A new store, or one made before stores kept an identity, gets one now.
+  if (!options.read_only && look.kind != store_dir::Kind::kStore) {
+    if (Status st = store_dir::WriteIdentity(dir); !st.ok()) return st;
+  }
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   if (!options.read_only) {

@@ -114,6 +114,14 @@ class TimerPolicy {
 };
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy();
 
+// What a data directory holds, in plain words, looked at without opening it
+// (for `duban doctor`): "store", "empty", "missing", "damaged" or "foreign".
+struct DataDirReport {
+  std::string kind;
+  std::string detail;
+  std::string store_id;  // for a store with an identity file
+};
+
 struct VerifyReport {
   uint64_t events = 0;
   uint64_t streams = 0;
@@ -124,8 +132,12 @@ struct VerifyReport {
 
 class Engine {
  public:
+  // Creates a store only in a missing or empty directory; a damaged store or
+  // a directory holding other files is refused with a message that says what
+  // it holds, and nothing in it is changed.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
                                               std::shared_ptr<TimerPolicy> timers = nullptr);
+  static DataDirReport InspectDataDir(const std::string& dir);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -1,0 +1,153 @@
+// store_dir: telling an empty data directory from a store, a damaged store
+// and a foreign directory (see store_dir.h).
+#include "store_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <vector>
+
+namespace duban::store_dir {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+bool EndsWith(const std::string& s, const char* p) {
+  const size_t n = std::strlen(p);
+  return s.size() >= n && s.compare(s.size() - n, n, p) == 0;
+}
+
+// RocksDB's own files, and what duban leaves beside them.
+bool IsRocksFile(const std::string& name) {
+  return name == "CURRENT" || name == "IDENTITY" || name == "LOCK" || StartsWith(name, "MANIFEST-") ||
+         StartsWith(name, "OPTIONS-") || StartsWith(name, "LOG") || EndsWith(name, ".sst") ||
+         EndsWith(name, ".log") || EndsWith(name, ".blob") || EndsWith(name, ".dbtmp");
+}
+
+// DUBAN-STORE: "duban-store <format>\nid <hex>\n".
+bool ParseIdentity(const std::string& text, std::string* id) {
+  std::istringstream in(text);
+  std::string magic, key;
+  int format = 0;
+  if (!(in >> magic >> format >> key >> *id)) return false;
+  return magic == "duban-store" && format >= 1 && key == "id" && id->size() == 32;
+}
+
+Status SyncPath(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError("cannot fsync " + path + ": " + std::strerror(err));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir)) {
+  Inspection r;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    r.kind = Kind::kMissing;
+    r.detail = "the directory " + dir + " does not exist";
+    return r;
+  }
+  if (!fs::is_directory(dir, ec)) {
+    r.kind = Kind::kForeign;
+    r.detail = dir + " is not a directory";
+    return r;
+  }
+  std::vector<std::string> names, foreign;
+  bool rocks_files = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    names.push_back(name);
+    // The identity file, its temporary twin, and a scratch store verify left.
+    if (StartsWith(name, kIdentityFile) || StartsWith(name, "verify-scratch-")) continue;
+    if (IsRocksFile(name)) rocks_files = true;
+    else foreign.push_back(name);
+  }
+  if (ec) {
+    r.kind = Kind::kDamaged;
+    r.detail = "the directory " + dir + " cannot be read: " + ec.message();
+    return r;
+  }
+  if (names.empty()) {
+    r.kind = Kind::kEmpty;
+    r.detail = "the directory " + dir + " is empty";
+    return r;
+  }
+  const bool has_identity = fs::exists(fs::path(dir) / kIdentityFile, ec);
+  const bool has_current = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (has_identity) {
+    std::ifstream in(fs::path(dir) / kIdentityFile);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!ParseIdentity(ss.str(), &r.store_id)) {
+      r.kind = Kind::kDamaged;
+      r.detail = "its identity file " + std::string(kIdentityFile) + " is damaged";
+      return r;
+    }
+    if (!has_current) {
+      r.kind = Kind::kDamaged;
+      r.detail = "RocksDB's CURRENT file is missing, so the store cannot say which of its files are live";
+      return r;
+    }
+    r.kind = Kind::kStore;
+    r.detail = "duban store " + r.store_id;
+    return r;
+  }
+  if (has_current) {
+    if (is_duban_rocksdb && is_duban_rocksdb(dir)) {
+      r.kind = Kind::kLegacy;
+      r.detail = "a duban store without an identity file (made before it was kept)";
+    } else {
+      r.kind = Kind::kForeign;
+      r.detail = dir + " holds a RocksDB database that is not a duban store";
+    }
+    return r;
+  }
+  if (rocks_files) {
+    r.kind = Kind::kDamaged;
+    r.detail = "it holds a store's files but no CURRENT file (and no identity file)";
+    return r;
+  }
+  r.kind = Kind::kForeign;
+  r.detail = dir + " holds " + std::to_string(foreign.size()) + " file(s) that are not a duban store (e.g. " +
+             foreign.front() + ")";
+  return r;
+}
+
+Status WriteIdentity(const std::string& dir) {
+  std::random_device rd;
+  std::ostringstream id;
+  for (int i = 0; i < 4; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", rd());
+    id << buf;
+  }
+  const std::string text = "duban-store " + std::to_string(kFormatVersion) + "\nid " + id.str() + "\n";
+  const fs::path final_path = fs::path(dir) / kIdentityFile;
+  const fs::path tmp = fs::path(dir) / (std::string(kIdentityFile) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return Status::IOError("cannot write " + tmp.string());
+  }
+  if (Status st = SyncPath(tmp.string(), O_RDONLY); !st.ok()) return st;
+  std::error_code ec;
+  fs::rename(tmp, final_path, ec);
+  if (ec) return Status::IOError("cannot rename " + tmp.string() + ": " + ec.message());
+  return SyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace duban::store_dir

@@ -1,0 +1,201 @@
+// A damaged, foreign or missing data directory, one row each: opening it
+// gives a message that names the problem, and no row deletes a file or
+// creates a store over what is there. (Before the identity file, a store
+// whose CURRENT was lost said "no duban data", and the import that message
+// suggested deleted every old table file.)
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+
+#include "duban/engine.h"
+#include "test_support.h"
+
+namespace duban::testing {
+namespace {
+namespace fs = std::filesystem;
+
+Command Cmd(std::string id, Actor actor, Instant at, CommandBody body) {
+  Command c;
+  c.command_id = std::move(id);
+  c.plan_id = "plan-d";
+  c.actor = std::move(actor);
+  c.issued_at = at;
+  c.body = std::move(body);
+  return c;
+}
+
+std::set<std::string> Files(const std::string& dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) out.insert(fs::relative(e.path(), dir).string());
+  return out;
+}
+
+// A store with a plan and a few reports, flushed so it has table files.
+void MakeStore(const std::string& dir) {
+  EngineOptions o;
+  o.data_dir = dir;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_TRUE((*e)->Submit(Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
+  ASSERT_TRUE((*e)->Submit(Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})).status.ok());
+  ASSERT_TRUE((*e)->Rebuild().ok());  // rebuild flushes: the store has .sst files
+}
+
+std::string FirstWith(const std::string& dir, const std::string& prefix, const std::string& suffix = "") {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) == 0 && n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return e.path().string();
+  }
+  return "";
+}
+
+struct Row {
+  std::string name;
+  std::function<void(const std::string& dir)> damage;  // on a fresh store (or on nothing, see below)
+  bool start_with_store;
+  Status::Code code;        // what a writer's open says
+  std::string words;        // in its message
+};
+
+class DamagedStoreTest : public ::testing::TestWithParam<Row> {};
+
+TEST_P(DamagedStoreTest, OpeningNamesTheProblemAndDeletesNothing) {
+  const Row& row = GetParam();
+  const std::string dir = (fs::temp_directory_path() / ("duban-damaged-" + std::to_string(getpid()) + "-" + row.name)).string();
+  fs::remove_all(dir);
+  if (row.start_with_store) {
+    MakeStore(dir);
+    if (HasFatalFailure()) return;
+  }
+  row.damage(dir);
+  const std::set<std::string> before = Files(dir);
+  for (bool read_only : {true, false}) {
+    EngineOptions o;
+    o.data_dir = dir;
+    o.read_only = read_only;
+    auto e = Engine::Open(o);
+    ASSERT_FALSE(e.ok()) << (read_only ? "read-only" : "writer") << " open succeeded";
+    EXPECT_EQ(e.status().code(), row.code) << e.status().ToString();
+    EXPECT_NE(e.status().ToString().find(row.words), std::string::npos) << e.status().ToString();
+    std::printf("%-22s %-9s %s\n", row.name.c_str(), read_only ? "read:" : "write:", e.status().ToString().c_str());
+  }
+  for (const auto& f : before) EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f << " was deleted";
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "DUBAN-STORE") && !before.count("DUBAN-STORE"))
+      << "a store was created over the directory";
+  fs::remove_all(dir);
+}
+
+const Row kRows[] = {
+    {"current-deleted", [](const std::string& d) { fs::remove(fs::path(d) / "CURRENT"); }, true,
+     Status::Code::kCorruption, "CURRENT file is missing"},
+    {"identity-damaged",
+     [](const std::string& d) { std::ofstream(fs::path(d) / "DUBAN-STORE") << "garbage"; }, true,
+     Status::Code::kCorruption, "identity file DUBAN-STORE is damaged"},
+    {"current-and-identity-gone",
+     [](const std::string& d) {
+       fs::remove(fs::path(d) / "CURRENT");
+       fs::remove(fs::path(d) / "DUBAN-STORE");
+     },
+     true, Status::Code::kCorruption, "no CURRENT file"},
+    {"manifest-deleted", [](const std::string& d) { fs::remove(FirstWith(d, "MANIFEST-")); }, true,
+     Status::Code::kCorruption, "a file it needs is missing"},
+    {"table-file-deleted", [](const std::string& d) { fs::remove(FirstWith(d, "", ".sst")); }, true,
+     Status::Code::kCorruption, "a file it needs is missing"},
+    {"manifest-truncated",
+     [](const std::string& d) { fs::resize_file(FirstWith(d, "MANIFEST-"), 10); }, true,
+     Status::Code::kCorruption, "cannot open the store"},
+    {"foreign-files",
+     [](const std::string& d) {
+       fs::create_directories(d);
+       std::ofstream(fs::path(d) / "notes.txt") << "my notes";
+     },
+     false, Status::Code::kInvalidArgument, "not a duban store (e.g. notes.txt)"},
+    {"a-file-not-a-directory", [](const std::string& d) { std::ofstream(d) << "x"; }, false,
+     Status::Code::kInvalidArgument, "is not a directory"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Rows, DamagedStoreTest, ::testing::ValuesIn(kRows),
+                         [](const ::testing::TestParamInfo<Row>& i) {
+                           std::string n = i.param.name;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+TEST(StoreIdentityTest, AMissingDirectoryIsNoDataAndAnEmptyOneBecomesAStoreWithAnIdentity) {
+  const std::string dir = (fs::temp_directory_path() / ("duban-identity-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  EngineOptions ro;
+  ro.data_dir = dir;
+  ro.read_only = true;
+  auto missing = Engine::Open(ro);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(missing.status().ToString().find("does not exist"), std::string::npos) << missing.status().ToString();
+  fs::create_directories(dir);
+  auto empty = Engine::Open(ro);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().ToString().find("is empty"), std::string::npos) << empty.status().ToString();
+
+  MakeStore(dir);
+  ASSERT_TRUE(fs::exists(fs::path(dir) / "DUBAN-STORE"));
+  std::ifstream in(fs::path(dir) / "DUBAN-STORE");
+  std::string magic, key, id;
+  int format = 0;
+  in >> magic >> format >> key >> id;
+  EXPECT_EQ(magic, "duban-store");
+  EXPECT_EQ(format, 1);
+  EXPECT_EQ(id.size(), 32u);
+
+  // A store made before identities were kept gets one at its next writer open.
+  fs::remove(fs::path(dir) / "DUBAN-STORE");
+  {
+    auto reader = Engine::Open(ro);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_TRUE((*reader)->Plan("plan-d").ok());
+  }
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "DUBAN-STORE")) << "a reader wrote";
+  EngineOptions rw;
+  rw.data_dir = dir;
+  {
+    auto writer = Engine::Open(rw);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    EXPECT_TRUE((*writer)->Plan("plan-d").ok());
+  }
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "DUBAN-STORE"));
+  fs::remove_all(dir);
+}
+
+TEST(StoreIdentityTest, ASecondWriterIsToldTheStoreIsInUseWhileAReaderMayRead) {
+  const std::string dir = (fs::temp_directory_path() / ("duban-second-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  MakeStore(dir);
+  EngineOptions rw;
+  rw.data_dir = dir;
+  auto first = Engine::Open(rw);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = Engine::Open(rw);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(second.status().ToString().find("in use by another duban process"), std::string::npos)
+      << second.status().ToString();
+  EngineOptions ro = rw;
+  ro.read_only = true;
+  auto reader = Engine::Open(ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->Plan("plan-d").ok());
+  first->reset();
+  reader->reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace duban::testing
