@@ -5,23 +5,16 @@ healthy (exit 0); after RocksDB's CURRENT file is lost, doctor, status and the
 no file of the store is deleted.
 Usage: cli_doctor_test.py PATH/TO/duban SOURCE_DIR"""
 import os
-import subprocess
 import sys
 import tempfile
 
 DUBAN, SOURCE = sys.argv[1], sys.argv[2]
 PLAN = os.path.join(SOURCE, "workflows/plans/shaoguan-2021.txt")
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_checks import Checks  # noqa: E402
 
-
-def check(name, cond, detail=""):
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-
-def run(data, *args):
-    p = subprocess.run([DUBAN, "--data", data, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+checks = Checks(DUBAN)
+check, run, failures = checks.check, checks.run, checks.failures
 
 
 with tempfile.TemporaryDirectory() as tmp:

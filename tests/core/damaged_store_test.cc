@@ -21,13 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Command Cmd(std::string id, Actor actor, Instant at, CommandBody body) {
-  Command c;
-  c.command_id = std::move(id);
-  c.plan_id = "plan-d";
-  c.actor = std::move(actor);
-  c.issued_at = at;
-  c.body = std::move(body);
-  return c;
+  return PlanCommand("plan-d", std::move(id), std::move(actor), at, std::move(body));
 }
 
 std::set<std::string> Files(const std::string& dir) {

@@ -19,13 +19,7 @@ namespace duban::testing {
 namespace {
 
 Command Cmd(std::string id, Actor actor, Instant at, CommandBody body) {
-  Command c;
-  c.command_id = std::move(id);
-  c.plan_id = "plan-full";
-  c.actor = std::move(actor);
-  c.issued_at = at;
-  c.body = std::move(body);
-  return c;
+  return PlanCommand("plan-full", std::move(id), std::move(actor), at, std::move(body));
 }
 
 Command Progress(int i) {

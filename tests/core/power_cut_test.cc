@@ -26,13 +26,7 @@ namespace {
 constexpr size_t kBatch = 16;
 
 Command Cmd(std::string id, Actor actor, Instant at, CommandBody body) {
-  Command c;
-  c.command_id = std::move(id);
-  c.plan_id = "plan-power";
-  c.actor = std::move(actor);
-  c.issued_at = at;
-  c.body = std::move(body);
-  return c;
+  return PlanCommand("plan-power", std::move(id), std::move(actor), at, std::move(body));
 }
 
 Command Progress(int64_t i) {

@@ -46,13 +46,7 @@ TEST(StoreFilesTest, AThousandShortLivedWritersLeaveABoundedNumberOfFiles) {
     ASSERT_TRUE(out.status.ok()) << out.status.ToString();
   };
   auto cmd = [](std::string id, Actor actor, Instant at, CommandBody body) {
-    Command c;
-    c.command_id = std::move(id);
-    c.plan_id = "plan-files";
-    c.actor = std::move(actor);
-    c.issued_at = at;
-    c.body = std::move(body);
-    return c;
+    return PlanCommand("plan-files", std::move(id), std::move(actor), at, std::move(body));
   };
   submit(cmd("import", Supervisor(), At("2021-03-15"), SamplePlan()));
   submit(cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance}));

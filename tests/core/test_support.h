@@ -47,6 +47,18 @@ inline ImportPlan SamplePlan() {
   return p;
 }
 
+// A command to `plan` with the fields a test chooses (no expected version,
+// no correlation id).
+inline Command PlanCommand(std::string plan, std::string id, Actor actor, Instant at, CommandBody body) {
+  Command c;
+  c.command_id = std::move(id);
+  c.plan_id = std::move(plan);
+  c.actor = std::move(actor);
+  c.issued_at = at;
+  c.body = std::move(body);
+  return c;
+}
+
 // A rejection with exactly `code`, and a message a person can read: several
 // words, no control characters, no unfilled placeholder, not just the code.
 inline ::testing::AssertionResult IsRejection(const Status& st, const std::string& code) {

@@ -8,22 +8,15 @@ the answer to every later import of that file).
 Usage: cli_import_groups_test.py PATH/TO/duban SOURCE_DIR"""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 DUBAN, SOURCE = sys.argv[1], sys.argv[2]
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_checks import Checks  # noqa: E402
 
-
-def check(name, cond, detail=""):
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-
-def run(data, *args):
-    p = subprocess.run([DUBAN, "--data", data, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+checks = Checks(DUBAN)
+check, run, failures = checks.check, checks.run, checks.failures
 
 
 def assignments(data, plan):

@@ -12,22 +12,15 @@ December 2026 (the compiled-in calendar covers up to 2026):
 Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 DUBAN = sys.argv[1]
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_checks import Checks  # noqa: E402
 
-
-def check(name, cond, detail=""):
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-
-def run(data, *args):
-    p = subprocess.run([DUBAN, "--data", data, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+checks = Checks(DUBAN)
+check, run, failures = checks.check, checks.run, checks.failures
 
 
 PLAN = ("韶关市2026年政务公开工作要点分工方案\n"
