@@ -1,6 +1,7 @@
 // The engine side of `duban plan import`: a parsed plan becomes one ImportPlan
 // command (PlanImported, TaskAdded and AssignmentCreated events, atomically).
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -19,6 +20,21 @@ std::string PlanIdFromPath(const std::string& path) {
   std::string id;
   for (char c : stem) id.push_back((static_cast<unsigned char>(c) < 0x20 || c == '!') ? '_' : c);
   return id.empty() ? "plan" : id;
+}
+
+Result<std::string> ReadPlanFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::string bytes;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    bytes.append(buf, static_cast<size_t>(in.gcount()));
+    if (bytes.size() > kMaxPlanFileBytes)
+      return Status::InvalidArgument(path + " is larger than " + std::to_string(kMaxPlanFileBytes >> 20) +
+                                     " MiB; a published plan is a few hundred KB at most: is it the right file?");
+  }
+  if (in.bad()) return Status::IOError("error reading " + path);
+  return bytes;
 }
 
 std::string DerivedImportId(const schemas::Command& cmd) {

@@ -118,15 +118,13 @@ int RunProject(const KafkaArgs& a, Globals& g) {
 // The ImportPlan command for a plan file, as `duban plan import` builds it
 // (embedded unit directory chosen from the text; unknown units accepted).
 std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
-  std::ifstream in(a.file, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "duban submit-kafka: cannot read %s\n", a.file.c_str());
+  auto read = ReadPlanFile(a.file);
+  if (!read.ok()) {
+    std::fprintf(stderr, "duban submit-kafka: %s\n", read.status().message().c_str());
     g.exit_code = kExitUsage;
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  const std::string bytes = std::move(read).value();
   plan_import::UnitDirectory dir;
   if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) dir = *chosen;
   const plan_import::ParsedPlan parsed = plan_import::ParsePlan(bytes, dir, plan_import::ParseOptions{});

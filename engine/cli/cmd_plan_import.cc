@@ -35,18 +35,12 @@ struct PlanImportArgs {
 };
 
 int RunPlanImport(Globals& g, const PlanImportArgs& a) {
-  std::ifstream in(a.file, std::ios::binary);
-  if (!in) {
-    std::cerr << "duban plan import: cannot read " << a.file << "\n";
+  auto read = ReadPlanFile(a.file);
+  if (!read.ok()) {
+    std::cerr << "duban plan import: " << read.status().message() << "\n";
     return kExitRejected;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    std::cerr << "duban plan import: error reading " << a.file << "\n";
-    return kExitRejected;
-  }
-  const std::string bytes = ss.str();
+  const std::string bytes = std::move(read).value();
 
   // The unit directory: --units FILE, else the shipped directory whose
   // place name appears at the head of the plan, else an empty one.

@@ -211,14 +211,12 @@ class Simulation {
       text = std::string(EmbeddedPlanShaoguan2021());
       plan_id_ = "shaoguan-2021";
     } else {
-      std::ifstream in(o_.plan_file, std::ios::binary);
-      if (!in) {
-        std::cerr << "duban simulate: cannot read " << o_.plan_file << "\n";
+      auto read = ReadPlanFile(o_.plan_file);
+      if (!read.ok()) {
+        std::cerr << "duban simulate: " << read.status().message() << "\n";
         return g_.exit_code = kExitUsage;
       }
-      std::stringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
+      text = std::move(read).value();
       plan_id_ = PlanIdFromPath(o_.plan_file);
     }
     plan_id_ += "-sim";

@@ -9,6 +9,7 @@
 
 #include "duban/date.h"
 #include "duban/schemas/commands.h"
+#include "duban/status.h"
 
 namespace duban::plan_import {
 struct ParsedPlan;
@@ -46,6 +47,15 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& plan, const I
 // another unit directory) is another: it used to get the first attempt's
 // cached rejection back.
 std::string DerivedImportId(const schemas::Command& cmd);
+
+// The largest plan file read: published plans are tens to hundreds of KB,
+// and a file past this is refused before it is read whole (a device such as
+// /dev/zero included), far below what a record may hold.
+inline constexpr size_t kMaxPlanFileBytes = size_t{8} << 20;
+
+// A plan file's bytes, or why not (cannot be read, or larger than
+// kMaxPlanFileBytes), in words to print after the command's name.
+Result<std::string> ReadPlanFile(const std::string& path);
 
 // "workflows/plans/shaoguan-2021.txt" -> "shaoguan-2021"
 std::string PlanIdFromPath(const std::string& path);

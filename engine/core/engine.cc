@@ -802,6 +802,8 @@ struct Engine::Impl {
       for (size_t i = 0; i < ids.size(); ++i)
         if (!st[i].IsNotFound()) seen_before.insert(ids[i].ToString());  // found, or an error to report below
     }
+    std::vector<Event> made;  // one command's events and records, before they are applied
+    std::vector<std::string> made_records;
     for (size_t i = 0; i < commands.size(); ++i) {
       const Command& c = commands[i];
       Outcome& o = outcomes[i];
@@ -846,18 +848,42 @@ struct Engine::Impl {
         if (!s.exists && !touched_plans.count(c.plan_id)) cache.erase(c.plan_id);
         continue;
       }
-      touched_plans.insert(c.plan_id);
-      o.first_position = pos;
+      // The events and their records first, chained as Evolve will chain
+      // them: a command whose record would not fit a frame is refused before
+      // it touches the state (a reader refuses such a frame as corrupt, so a
+      // 20 MB task text once made the whole log unreadable).
+      made.clear();
+      made_records.clear();
+      size_t biggest = 0;
       uint32_t index = 0;
-      o.events.reserve(decided.value().size());
       for (auto& body : decided.value()) {
         std::string record;
-        Event e = MakeEvent(c, c.plan_id, s.version + 1, s.last_hash, index++, std::move(body), &record);
+        const bool first = made.empty();
+        made.push_back(MakeEvent(c, c.plan_id, (first ? s.version : made.back().stream_seq) + 1,
+                                 first ? s.last_hash : made.back().hash, index++, std::move(body), &record));
+        biggest = std::max(biggest, record.size());
+        made_records.push_back(std::move(record));
+      }
+      if (biggest > size_t{kMaxFramePayload} + 8) {
+        reject(c,
+               Status::Rejected(reason::kInvalidArgument,
+                                "the command is too large to record: one of its events would take " +
+                                    std::to_string(biggest >> 20) + " MiB, and the most a record may hold is " +
+                                    std::to_string(kMaxFramePayload >> 20) + " MiB (shorten the text)"),
+               o);
+        if (!s.exists && !touched_plans.count(c.plan_id)) cache.erase(c.plan_id);
+        continue;
+      }
+      touched_plans.insert(c.plan_id);
+      o.first_position = pos;
+      o.events.reserve(made.size());
+      for (size_t k = 0; k < made.size(); ++k) {
+        Event& e = made[k];
         proj.Before(s, e);
         Evolve(s, e);
         proj.After(s, e, pos, wb);
-        wb.Put(cf[kLog], rk::Pos(pos), record);
-        if (records) records->push_back(std::move(record));
+        wb.Put(cf[kLog], rk::Pos(pos), made_records[k]);
+        if (records) records->push_back(std::move(made_records[k]));
         o.events.push_back(std::move(e));
         ++pos;
       }

@@ -140,3 +140,21 @@ mutant importer-peihe-column-lead engine/plan_import/plan_parser.cc \
   's/{"配合单位", Kind::kResponsible}/{"配合单位", Kind::kLead}/' \
   plan_import_test '^PlanParser\.' \
   "a 配合单位 (supporting units) column is read as the lead units"
+
+# ---- the store: durability, damage, limits ------------------------------------------
+mutant record-limit engine/core/engine.cc \
+  's/if (biggest > size_t{kMaxFramePayload} + 8) {/if (false) {/' \
+  "$core_engine" '^RecordLimitTest\.' \
+  "a command whose record exceeds the frame limit is written (and its readers refuse the log)"
+mutant damaged-store-looks-empty engine/core/store_dir.cc \
+  's/r.detail = "RocksDB.s CURRENT file is missing, so the store cannot say which of its files are live";/r.kind = Kind::kEmpty; return r;/' \
+  "$core_engine" '^Rows/DamagedStoreTest\.' \
+  "a store whose CURRENT is lost is taken for an empty directory (and a new store is created over it)"
+mutant sync-off-by-default engine/include/duban/engine.h \
+  's/^  bool sync = true;$/  bool sync = false;/' \
+  "$core_engine" '^PowerCutTest\.Synced' \
+  "commits are acknowledged before they are fsynced (a power cut loses them)"
+mutant files-pile-up engine/core/engine.cc \
+  's/if (db->GetSortedWalFiles(wals).ok() \&\& wals.size() > kMaxLiveWals) {/if (false) {/' \
+  "$core_engine" '^StoreFilesTest\.' \
+  "a writer never flushes its WALs nor merges small files, so short processes pile up files"
