@@ -15,6 +15,7 @@
 #include <set>
 
 #include "deadlines.h"
+#include "duban/cn_numeral.h"
 #include "duban/plan_import/plan_parser.h"
 #include "text_util.h"
 #include "units.h"
@@ -192,35 +193,16 @@ bool IsTrailerMarker(std::string_view raw) {
 
 // ---------------------------------------------------------------- numbering
 
-int CjkDigitValue(char32_t c) {
-  switch (c) {
-    case U'〇': case U'零': return 0;
-    case U'一': return 1; case U'二': return 2; case U'三': return 3; case U'四': return 4;
-    case U'五': return 5; case U'六': return 6; case U'七': return 7; case U'八': return 8;
-    case U'九': return 9; case U'十': return 10; case U'百': return 100;
-    default: return -1;
-  }
-}
-
-// Length in bytes of a run of Chinese numeral characters at s[i].
-size_t CjkNumeralRun(std::string_view s, size_t i) {
-  size_t j = i;
-  int n = 0;
-  while (j < s.size() && n < 6) {
-    size_t k = j;
-    if (CjkDigitValue(text::Next(s, k)) < 0) break;
-    j = k;
-    ++n;
-  }
-  return j - i;
-}
+// Headings and dates number in a few characters ("第二十三", "二〇二一"); a longer
+// run of numeral characters is text, not a number.
+constexpr size_t kNumeralRunChars = 6;
 
 bool HasTextAfter(std::string_view s, size_t i) { return !Trim(s.substr(std::min(i, s.size()))).empty(); }
 
 // Section heading rank: 0 "第一部分", 1 "一、", 2 "（一）"; nullopt otherwise.
 std::optional<int> HeadingRank(std::string_view s) {
   if (StartsWith(s, "第")) {
-    const size_t run = CjkNumeralRun(s, 3);
+    const size_t run = cn::NumeralRun(s, 3, kNumeralRunChars);
     if (run > 0) {
       const std::string_view rest = s.substr(3 + run);
       for (std::string_view w : {"部分", "章", "篇", "编", "节", "项"}) {
@@ -229,7 +211,7 @@ std::optional<int> HeadingRank(std::string_view s) {
     }
     return std::nullopt;
   }
-  const size_t run = CjkNumeralRun(s, 0);
+  const size_t run = cn::NumeralRun(s, 0, kNumeralRunChars);
   if (run > 0) {
     const std::string_view rest = s.substr(run);
     for (std::string_view sep : {"、", "．", ".", "是、"}) {
@@ -240,7 +222,7 @@ std::optional<int> HeadingRank(std::string_view s) {
   for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"（", "）"}, {"(", ")"},
                              {"（", ")"}, {"(", "）"}}) {
     if (StartsWith(s, open)) {
-      const size_t r = CjkNumeralRun(s, open.size());
+      const size_t r = cn::NumeralRun(s, open.size(), kNumeralRunChars);
       if (r > 0 && s.substr(open.size() + r, close.size()) == close &&
           HasTextAfter(s, open.size() + r + close.size()))
         return 2;
@@ -300,9 +282,9 @@ bool IsSentenceEnd(char32_t c) {
 std::optional<Date> ParseCnDate(std::string_view s, size_t& i) {
   auto number = [&](size_t& k, int max_digits) -> std::optional<int> {
     if (auto d = text::Digits(s, k, max_digits)) return d;
-    const size_t run = CjkNumeralRun(s, k);
+    const size_t run = cn::NumeralRun(s, k, kNumeralRunChars);
     if (run == 0) return std::nullopt;
-    auto v = text::ChineseNumeral(s.substr(k, run));
+    auto v = cn::ParseNumeral(s.substr(k, run));
     if (v) k += run;
     return v;
   };

@@ -185,59 +185,6 @@ std::string StripMarkup(std::string_view line) {
   return out;
 }
 
-namespace {
-int ChineseDigit(char32_t c) {
-  switch (c) {
-    case U'〇': case U'零': case U'○': return 0;
-    case U'一': return 1;
-    case U'二': case U'两': return 2;
-    case U'三': return 3;
-    case U'四': return 4;
-    case U'五': return 5;
-    case U'六': return 6;
-    case U'七': return 7;
-    case U'八': return 8;
-    case U'九': return 9;
-    default: return -1;
-  }
-}
-}  // namespace
-
-std::optional<int> ChineseNumeral(std::string_view s) {
-  if (s.empty() || s.size() > 40) return std::nullopt;
-  std::vector<char32_t> cs;
-  size_t i = 0;
-  while (i < s.size()) cs.push_back(Next(s, i));
-  bool has_ten = false;
-  for (char32_t c : cs) {
-    if (c == U'十' || c == U'廿') has_ten = true;
-    else if (ChineseDigit(c) < 0) return std::nullopt;
-  }
-  if (!has_ten) {
-    // Positional form: "二〇二一" = 2021, "七" = 7.
-    int v = 0;
-    for (char32_t c : cs) v = v * 10 + ChineseDigit(c);
-    return v;
-  }
-  int total = 0;
-  int digit = -1;
-  for (char32_t c : cs) {
-    if (c == U'十') {
-      total += (digit < 0 ? 1 : digit) * 10;
-      digit = -1;
-    } else if (c == U'廿') {
-      total += 20;
-      digit = -1;
-    } else {
-      if (digit >= 0) return std::nullopt;  // "二三十" is not a numeral
-      digit = ChineseDigit(c);
-    }
-  }
-  if (digit >= 0) total += digit;
-  if (total > 999) return std::nullopt;
-  return total;
-}
-
 std::optional<int> Digits(std::string_view s, size_t& i, int max_digits) {
   int v = 0;
   int n = 0;

@@ -44,10 +44,6 @@ std::string NormalizeKey(std::string_view s);
 // entities (&nbsp; &amp; &lt; &gt; &quot; &#NN;).
 std::string StripMarkup(std::string_view line);
 
-// Value of a Chinese numeral "一" .. "九十九" (also "〇", "两", "廿");
-// nullopt when not a numeral.
-std::optional<int> ChineseNumeral(std::string_view s);
-
 // Parses a run of ASCII or full-width digits at s[i]; advances i.
 std::optional<int> Digits(std::string_view s, size_t& i, int max_digits);
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "param_name.h"
+
 #include "duban/workflows/calendar.h"
 #include "test_util.h"
 
@@ -17,6 +19,9 @@ struct Row {
   const char* phrase;
   const char* due;  // expected due_on
 };
+// What ctest -N and a failure print for the row.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.phrase << " -> " << row.due; }
+
 
 class PhraseTable : public ::testing::TestWithParam<Row> {};
 
@@ -56,12 +61,19 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"四季度", "2021-12-31"}, Row{"第四季度", "2021-12-31"}, Row{"前三季度", "2021-09-30"},
         Row{"下一年第一季度", "2022-03-31"}, Row{"次年上半年", "2022-06-30"},
         Row{"于9月底前完成", "2021-09-30"}, Row{"力争10月底前完成。", "2021-10-31"},
-        Row{"最迟11月15日前", "2021-11-15"}));
+        Row{"最迟11月15日前", "2021-11-15"}),
+    [](const ::testing::TestParamInfo<Row>& info) {
+      const Row& row = info.param;
+      return duban::testing::ParamName(info.index, row.due);
+    });
 
 struct Unresolved {
   const char* phrase;
   const char* note_contains;
 };
+// What ctest -N and a failure print for the row.
+void PrintTo(const Unresolved& row, std::ostream* os) { *os << row.phrase << " -> " << row.note_contains; }
+
 
 class UnresolvedTable : public ::testing::TestWithParam<Unresolved> {};
 
@@ -89,7 +101,11 @@ INSTANTIATE_TEST_SUITE_P(
         Unresolved{"常态化开展", "ongoing"}, Unresolved{"10月前", "ambiguous"},
         Unresolved{"尽快", "not understood"}, Unresolved{"按要求", "not understood"},
         Unresolved{"", "no deadline"},
-        Unresolved{"印发后20个工作日内", "issue date"}));
+        Unresolved{"印发后20个工作日内", "issue date"}),
+    [](const ::testing::TestParamInfo<Unresolved>& info) {
+      const Unresolved& row = info.param;
+      return duban::testing::ParamName(info.index, row.note_contains);
+    });
 
 TEST(ResolveDeadline, LeapDayResolvesInALeapYear) {
   DeadlineContext ctx;
@@ -212,6 +228,9 @@ struct RecurRow {
   int times;
   std::vector<const char*> checkpoints;
 };
+// What ctest -N and a failure print for the row.
+void PrintTo(const RecurRow& row, std::ostream* os) { *os << row.phrase; }
+
 
 class RecurrenceTable : public ::testing::TestWithParam<RecurRow> {};
 
@@ -247,13 +266,20 @@ INSTANTIATE_TEST_SUITE_P(
                  {"2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30", "2021-05-31", "2021-06-30",
                   "2021-07-31", "2021-08-31", "2021-09-30", "2021-10-31", "2021-11-30",
                   "2021-12-31"}},
-        RecurRow{"每年5次", "year", 5, {"2021-12-31"}}));
+        RecurRow{"每年5次", "year", 5, {"2021-12-31"}}),
+    [](const ::testing::TestParamInfo<RecurRow>& info) {
+      const RecurRow& row = info.param;
+      return duban::testing::ParamName(info.index, std::string(row.period) + "_" + std::to_string(row.times));
+    });
 
 struct FindRow {
   const char* content;
   const char* found;  // nullptr: nothing to find
   const char* due;    // due date of what was found, plan year 2021
 };
+// What ctest -N and a failure print for the row.
+void PrintTo(const FindRow& row, std::ostream* os) { *os << row.content; }
+
 
 class FindTable : public ::testing::TestWithParam<FindRow> {};
 
@@ -288,7 +314,11 @@ INSTANTIATE_TEST_SUITE_P(
         FindRow{"在2021年\n12月10日前完成", "2021年\n12月10日前", "2021-12-10"},
         FindRow{"做好全年政务公开工作", nullptr, nullptr},
         FindRow{"3月15日召开推进会", nullptr, nullptr},
-        FindRow{"持续深化政务公开", nullptr, nullptr}));
+        FindRow{"持续深化政务公开", nullptr, nullptr}),
+    [](const ::testing::TestParamInfo<FindRow>& info) {
+      const FindRow& row = info.param;
+      return duban::testing::ParamName(info.index, row.due ? row.due : "nothing");
+    });
 
 TEST(FindDeadlineInText, WorkingDayPhraseIsFoundAndNeedsTheIssueDateToResolve) {
   auto found = FindDeadlineInText("工作要点印发后20个工作日内报市政府办公室");

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "param_name.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -101,6 +103,9 @@ struct BadRow {
   const char* to;
   const char* message;
 };
+// What ctest -N and a failure print for the row.
+void PrintTo(const BadRow& row, std::ostream* os) { *os << row.to << " -> " << row.message; }
+
 
 class BadDefinition : public ::testing::TestWithParam<BadRow> {};
 
@@ -135,7 +140,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"review_working_days: 5", "review_workdays: 5", "unknown key"},
         BadRow{"initial: assigned", "initial: draft", "not in states"},
         BadRow{"from: [submitted],                         to: completed",
-               "from: [completed],                         to: completed", "terminal state"}));
+               "from: [completed],                         to: completed", "terminal state"}),
+    [](const ::testing::TestParamInfo<BadRow>& info) {
+      return duban::testing::ParamName(info.index, info.param.message);
+    });
 
 TEST(WorkflowDefinition, SyntaxErrorNamesTheLine) {
   auto d = WorkflowDefinition::Parse("name: x\nversion: 1\nlifecycle: [\n", "wf.yaml");

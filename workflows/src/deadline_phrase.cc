@@ -5,6 +5,7 @@
 // what it finds back to ResolveDeadline, so both stay consistent.
 #include "duban/workflows/deadline_phrase.h"
 
+#include "duban/cn_numeral.h"
 #include "duban/utf8.h"
 
 #include <cstdio>
@@ -70,37 +71,8 @@ std::string ToUtf8(std::wstring_view w) {
   return out;
 }
 
-// ASCII digits or Chinese numerals (一 .. 九百九十九, 两, 〇/零). -1 when neither.
-int ParseNumber(std::wstring_view s) {
-  if (s.empty()) return -1;
-  if (s[0] >= L'0' && s[0] <= L'9') {
-    int v = 0;
-    for (wchar_t c : s) {
-      if (c < L'0' || c > L'9' || v > 100000) return -1;
-      v = v * 10 + (c - L'0');
-    }
-    return v;
-  }
-  static const std::wstring kDigits = L"零一二三四五六七八九";
-  int total = 0, cur = 0;
-  for (wchar_t c : s) {
-    if (c == L'〇') c = L'零';
-    if (c == L'两') c = L'二';
-    auto pos = kDigits.find(c);
-    if (pos != std::wstring::npos) {
-      cur = static_cast<int>(pos);
-    } else if (c == L'十') {
-      total += (cur == 0 ? 1 : cur) * 10;
-      cur = 0;
-    } else if (c == L'百') {
-      total += (cur == 0 ? 1 : cur) * 100;
-      cur = 0;
-    } else {
-      return -1;
-    }
-  }
-  return total + cur;
-}
+// ASCII digits or Chinese numerals (duban/cn_numeral.h). -1 when neither.
+int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_or(-1); }
 
 // ---- rules ----------------------------------------------------------------
 
