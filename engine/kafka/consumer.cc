@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "internal.h"
 
@@ -200,6 +202,19 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(impl_->rk, buf, sizeof buf);
         return internal::FromError(orig, std::string("fatal consumer error: ") + buf);
       }
+      if (err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT ||
+          err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+          err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+          err == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL) {
+        // librdkafka would retry these forever and the member would never
+        // join: a setting the cluster refuses is the operator's to fix.
+        std::string hint;
+        if (err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT)
+          hint = ": the session timeout is outside the broker's group.min.session.timeout.ms .. "
+                 "group.max.session.timeout.ms (6000 .. 1800000 by default)";
+        return Status::InvalidArgument("kafka consumer: the cluster refuses to let this member join (" +
+                                       what + ")" + hint);
+      }
       spdlog::debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
       break;  // transient; librdkafka retries by itself
     }
@@ -254,11 +269,24 @@ Result<std::vector<TopicPartition>> Consumer::Assignment() const {
 Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topic, int32_t partition,
                                                          int timeout_ms) {
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
-  int64_t lo = 0, hi = 0;
-  if (rd_kafka_resp_err_t err =
-          rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &lo, &hi, timeout_ms))
-    return internal::FromError(err, "watermarks of " + topic);
-  return std::make_pair(lo, hi);
+  // A real cluster answers "not leader" / "leader not available" while a
+  // partition's leader is being elected: just after the topic was created,
+  // or when a broker went away. Those pass; ask again until the time is up.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now()).count();
+    int64_t lo = 0, hi = 0;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        impl_->rk, topic.c_str(), partition, &lo, &hi, static_cast<int>(std::max<int64_t>(left, 1)));
+    if (!err) return std::make_pair(lo, hi);
+    const bool passes = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                        err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                        err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+    if (!passes || left <= 100) return internal::FromError(err, "watermarks of " + topic);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Status Consumer::Close() {

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/kafka/admin.h"
 
 namespace duban::kafka::testing {
@@ -23,7 +23,7 @@ std::string RunCommand(const std::string& cmd, int* rc) {
   return out;
 }
 
-TEST_F(DevBrokerTest, CreateTopicsReportsExistingTopicsInsteadOfFailing) {
+TEST_F(BrokerTest, CreateTopicsReportsExistingTopicsInsteadOfFailing) {
   auto admin = Admin::Create(Config());
   ASSERT_TRUE(admin.ok());
   KafkaConfig cfg = Config();
@@ -36,19 +36,19 @@ TEST_F(DevBrokerTest, CreateTopicsReportsExistingTopicsInsteadOfFailing) {
   }
 }
 
-TEST_F(DevBrokerTest, TopicsCreateCommandIsIdempotentOnExistingTopics) {
+TEST_F(BrokerTest, TopicsCreateCommandIsIdempotentOnExistingTopics) {
   int rc = -1;
-  std::string cmd = std::string(DubanExe()) + " topics create --bootstrap " + broker().bootstrap();
+  std::string cmd = std::string(DubanExe()) + " topics create --bootstrap " + bootstrap();
   std::string out = RunCommand(cmd, &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("duban.commands already exists (4 partitions)"), std::string::npos) << out;
   EXPECT_NE(out.find("duban.events already exists (4 partitions)"), std::string::npos) << out;
-  out = RunCommand(std::string(DubanExe()) + " --json topics list --bootstrap " + broker().bootstrap(), &rc);
+  out = RunCommand(std::string(DubanExe()) + " --json topics list --bootstrap " + bootstrap(), &rc);
   EXPECT_EQ(rc, 0);
   EXPECT_NE(out.find("\"duban.events\":4"), std::string::npos) << out;
 }
 
-TEST_F(DevBrokerTest, ListPartitionsNamesAMissingTopicAsNotFound) {
+TEST_F(BrokerTest, ListPartitionsNamesAMissingTopicAsNotFound) {
   auto admin = Admin::Create(Config());
   ASSERT_TRUE(admin.ok());
   auto parts = (*admin)->ListPartitions("no.such.topic", 10000);

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/kafka/admin.h"
 
 namespace duban::kafka::testing {
@@ -14,7 +14,7 @@ namespace {
 
 int Count(const std::string& s, char c) { return static_cast<int>(std::count(s.begin(), s.end(), c)); }
 
-class ThreeBrokerDevBroker : public DevBrokerTest {
+class ThreeBrokerDevBroker : public BrokerTest {
  protected:
   DevBrokerOptions BrokerOptions() const override {
     DevBrokerOptions o;
@@ -26,7 +26,8 @@ class ThreeBrokerDevBroker : public DevBrokerTest {
 };
 
 TEST_F(ThreeBrokerDevBroker, PrintsOneLoopbackAddressPerBroker) {
-  const std::string& bs = broker().bootstrap();
+  NeedDevBroker("a test of duban dev-broker itself");
+  const std::string& bs = bootstrap();
   EXPECT_EQ(Count(bs, ','), 2) << bs;
   std::istringstream in(bs);
   std::string one;
@@ -34,6 +35,7 @@ TEST_F(ThreeBrokerDevBroker, PrintsOneLoopbackAddressPerBroker) {
 }
 
 TEST_F(ThreeBrokerDevBroker, CreatesTheDubanTopicsAndExtraTopicsWithTheirPartitionCounts) {
+  NeedDevBroker("a test of duban dev-broker itself");
   auto admin = Admin::Create(Config());
   ASSERT_TRUE(admin.ok());
   auto topics = (*admin)->ListTopics(10000);
@@ -45,8 +47,9 @@ TEST_F(ThreeBrokerDevBroker, CreatesTheDubanTopicsAndExtraTopicsWithTheirPartiti
 }
 
 TEST_F(ThreeBrokerDevBroker, ControlChannelMovesLeadersAndTogglesBrokers) {
-  ASSERT_TRUE(broker().Command("ping").ok());
-  ASSERT_TRUE(broker().SetLeader("extra.three", 1, 3).ok());
+  NeedDevBroker("a test of duban dev-broker itself");
+  ASSERT_TRUE(dev_broker().Command("ping").ok());
+  ASSERT_TRUE(dev_broker().SetLeader("extra.three", 1, 3).ok());
   auto admin = Admin::Create(Config());
   ASSERT_TRUE(admin.ok());
   bool moved = Eventually([&] {
@@ -54,22 +57,24 @@ TEST_F(ThreeBrokerDevBroker, ControlChannelMovesLeadersAndTogglesBrokers) {
     return parts.ok() && parts->size() == 3 && (*parts)[1].leader == 3;
   });
   EXPECT_TRUE(moved);
-  EXPECT_TRUE(broker().BrokerDown(2).ok());
-  EXPECT_TRUE(broker().BrokerUp(2).ok());
+  EXPECT_TRUE(dev_broker().BrokerDown(2).ok());
+  EXPECT_TRUE(dev_broker().BrokerUp(2).ok());
 }
 
-TEST_F(DevBrokerTest, ControlChannelRejectsUnknownCommandsAndBrokers) {
-  Status unknown = broker().Command("make coffee");
+TEST_F(BrokerTest, ControlChannelRejectsUnknownCommandsAndBrokers) {
+  NeedDevBroker("a test of duban dev-broker itself");
+  Status unknown = dev_broker().Command("make coffee");
   EXPECT_FALSE(unknown.ok());
   EXPECT_NE(unknown.message().find("unknown command"), std::string::npos) << unknown.ToString();
-  EXPECT_FALSE(broker().BrokerDown(9).ok());
-  EXPECT_FALSE(broker().Command("leader only-two-args 1").ok());
+  EXPECT_FALSE(dev_broker().BrokerDown(9).ok());
+  EXPECT_FALSE(dev_broker().Command("leader only-two-args 1").ok());
   // Still serving after bad input.
-  EXPECT_TRUE(broker().Command("ping").ok());
+  EXPECT_TRUE(dev_broker().Command("ping").ok());
 }
 
-TEST_F(DevBrokerTest, ControlChannelCreatesTopics) {
-  ASSERT_TRUE(broker().CreateTopic("made.later", 5).ok());
+TEST_F(BrokerTest, ControlChannelCreatesTopics) {
+  NeedDevBroker("a test of duban dev-broker itself");
+  ASSERT_TRUE(dev_broker().CreateTopic("made.later", 5).ok());
   auto admin = Admin::Create(Config());
   ASSERT_TRUE(admin.ok());
   auto parts = (*admin)->ListPartitions("made.later", 10000);

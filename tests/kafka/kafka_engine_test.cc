@@ -14,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/coding.h"
 #include "duban/date.h"
 #include "duban/engine.h"
@@ -231,7 +231,7 @@ class EventsReader {
   std::unique_ptr<Consumer> consumer_;
 };
 
-class KafkaEngineTest : public DevBrokerTest {
+class KafkaEngineTest : public BrokerTest {
  protected:
   KafkaConfig EngineConfig() const {
     KafkaConfig cfg = Config();
@@ -534,6 +534,26 @@ std::map<std::string, int> DeadlineMissedOnWire(const KafkaConfig& cfg) {
 // through the outbox. Each fires once: not again after a restart on the same
 // store, nor after a hand-over to an engine that restores the store from
 // duban.events.
+// A broker refuses a member whose session timeout is out of its range;
+// librdkafka would retry the JoinGroup forever, so the engine used to sit
+// silent, owning nothing. It must stop, naming the setting.
+TEST_F(KafkaEngineTest, ASessionTimeoutTheBrokerRefusesStopsTheEngineNamingTheSetting) {
+  if (!OnRealBroker()) GTEST_SKIP() << "librdkafka's mock accepts any session timeout";
+  const std::string dir = TempDir("session");
+  const std::string cmd = std::string(DubanExe()) + " --data " + dir + "/engine engine --bootstrap " +
+                          bootstrap() + " --tick-interval 0 --session-timeout-ms 500 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
+  EXPECT_NE(out.find("Invalid session timeout"), std::string::npos) << out;
+  EXPECT_NE(out.find("group.min.session.timeout.ms"), std::string::npos) << out;
+}
+
 TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver) {
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("timers");
@@ -643,6 +663,7 @@ class KafkaEngineFaultTest : public KafkaEngineTest {
 };
 
 TEST_F(KafkaEngineFaultTest, EveryCommandHasItsEventsExactlyOnceAfterKillsAndLeaderMoves) {
+  NeedDevBroker("moves leaders and takes a broker down in-process");
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("fault");
   Load load = MakeLoad(96, 5, 2, 100'000, "f-");
@@ -662,13 +683,13 @@ TEST_F(KafkaEngineFaultTest, EveryCommandHasItsEventsExactlyOnceAfterKillsAndLea
     std::printf("round %d: killed the engine at %zu commands with events\n", round,
                 reader.census.events_per_command.size());
     if (round == 0) {
-      EXPECT_TRUE(broker().SetLeader(cfg.events_topic, 0, 2).ok());
+      EXPECT_TRUE(dev_broker().SetLeader(cfg.events_topic, 0, 2).ok());
     }
     if (round == 1) {
-      EXPECT_TRUE(broker().BrokerDown(2).ok());
+      EXPECT_TRUE(dev_broker().BrokerDown(2).ok());
       engine.Start();
       for (int i = 0; i < 4; ++i) reader.PollOnce();
-      EXPECT_TRUE(broker().BrokerUp(2).ok());
+      EXPECT_TRUE(dev_broker().BrokerUp(2).ok());
       continue;
     }
     engine.Start();

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <random>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/kafka/producer.h"
 
 namespace duban::kafka::testing {
@@ -26,7 +26,7 @@ std::string ReadAll(const std::string& cmd, int* rc) {
 
 bool HaveKcat() { return access("/usr/bin/kcat", X_OK) == 0; }
 
-TEST_F(DevBrokerTest, KcatReadsProducedValuesByteExactly) {
+TEST_F(BrokerTest, KcatReadsProducedValuesByteExactly) {
   if (!HaveKcat()) GTEST_SKIP() << "kcat is not installed (apt-get install kcat)";
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
@@ -48,7 +48,7 @@ TEST_F(DevBrokerTest, KcatReadsProducedValuesByteExactly) {
 
   // -f '%s': the raw value, no delimiter; partition 0 keeps produce order.
   int rc = -1;
-  std::string got = ReadAll("kcat -q -b " + broker().bootstrap() +
+  std::string got = ReadAll("kcat -q -b " + bootstrap() +
                                 " -C -t duban.events -p 0 -o beginning -e -f '%s' 2>/dev/null",
                             &rc);
   EXPECT_EQ(rc, 0);
@@ -56,14 +56,14 @@ TEST_F(DevBrokerTest, KcatReadsProducedValuesByteExactly) {
   EXPECT_TRUE(got == expected) << "kcat read different bytes";
 }
 
-TEST_F(DevBrokerTest, KcatSeesKeysPartitionsAndOffsets) {
+TEST_F(BrokerTest, KcatSeesKeysPartitionsAndOffsets) {
   if (!HaveKcat()) GTEST_SKIP() << "kcat is not installed (apt-get install kcat)";
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE((*producer)->Produce("duban.commands", "plan-A", "v" + std::to_string(i), {}, 3).ok());
   ASSERT_TRUE((*producer)->Flush(30000).ok());
   int rc = -1;
-  std::string got = ReadAll("kcat -q -b " + broker().bootstrap() +
+  std::string got = ReadAll("kcat -q -b " + bootstrap() +
                                 " -C -t duban.commands -p 3 -o beginning -e -f '%p/%o %k=%s\\n' 2>/dev/null",
                             &rc);
   EXPECT_EQ(rc, 0);

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 
@@ -81,7 +81,7 @@ void ExpectExactlyOnceInKeyOrder(const std::vector<const Member*>& members, int 
   EXPECT_EQ(duplicated, 0);
 }
 
-TEST_F(DevBrokerTest, GroupOfTwoSplitsPartitionsGetsEveryMessageOnceInKeyOrderAndSurvivorTakesAll) {
+TEST_F(BrokerTest, GroupOfTwoSplitsPartitionsGetsEveryMessageOnceInKeyOrderAndSurvivorTakesAll) {
   const std::string topic = "duban.commands";  // 4 partitions
   const std::string group = Unique("group");
   OffsetStore store;
@@ -157,7 +157,7 @@ TEST_F(DevBrokerTest, GroupOfTwoSplitsPartitionsGetsEveryMessageOnceInKeyOrderAn
   EXPECT_EQ(assignment->size(), 4u);
 }
 
-TEST_F(DevBrokerTest, ProduceAsyncReportsConsecutiveOffsetsOnANamedPartition) {
+TEST_F(BrokerTest, ProduceAsyncReportsConsecutiveOffsetsOnANamedPartition) {
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   std::vector<std::future<Result<Delivery>>> futures;
@@ -172,7 +172,7 @@ TEST_F(DevBrokerTest, ProduceAsyncReportsConsecutiveOffsetsOnANamedPartition) {
   }
 }
 
-TEST_F(DevBrokerTest, AssignModeReadsFromTheGivenOffsetWithKeysHeadersAndBinaryValues) {
+TEST_F(BrokerTest, AssignModeReadsFromTheGivenOffsetWithKeysHeadersAndBinaryValues) {
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   std::string binary("\0\x01\xff\n\r\"x", 7);
@@ -225,7 +225,7 @@ TEST_F(DevBrokerTest, AssignModeReadsFromTheGivenOffsetWithKeysHeadersAndBinaryV
   }
 }
 
-TEST_F(DevBrokerTest, RebalanceListenerChoosesWhereEachAssignedPartitionStarts) {
+TEST_F(BrokerTest, RebalanceListenerChoosesWhereEachAssignedPartitionStarts) {
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   for (int p = 0; p < 4; ++p)
@@ -257,7 +257,7 @@ TEST_F(DevBrokerTest, RebalanceListenerChoosesWhereEachAssignedPartitionStarts) 
   EXPECT_EQ(offsets[3], (std::vector<int64_t>{8, 9}));
 }
 
-TEST_F(DevBrokerTest, CommittedOffsetsAreReadBackByTheGroup) {
+TEST_F(BrokerTest, CommittedOffsetsAreReadBackByTheGroup) {
   const std::string group = Unique("group");
   auto consumer = Consumer::Create(Config(), group);
   ASSERT_TRUE(consumer.ok());
@@ -270,7 +270,8 @@ TEST_F(DevBrokerTest, CommittedOffsetsAreReadBackByTheGroup) {
   EXPECT_EQ((*committed)[1].offset, kOffsetInvalid);
 }
 
-TEST_F(DevBrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
+TEST_F(BrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
+  NeedDevBroker("takes every broker down in-process");
   KafkaConfig cfg = Config();
   cfg.message_timeout_ms = 1500;
   // Reconnect soon after the broker is back: with the default backoff (up to
@@ -279,7 +280,7 @@ TEST_F(DevBrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
   cfg.extra["reconnect.backoff.max.ms"] = "200";
   auto producer = Producer::Create(cfg);
   ASSERT_TRUE(producer.ok());
-  ASSERT_TRUE(broker().BrokerDown(-1).ok());
+  ASSERT_TRUE(dev_broker().BrokerDown(-1).ok());
   for (int i = 0; i < 20; ++i) ASSERT_TRUE((*producer)->Produce("duban.events", Key(i), Value(i)).ok());
   auto failed_future = (*producer)->ProduceAsync("duban.events", "k", "v");
   auto failures = (*producer)->Flush(60000);
@@ -296,7 +297,7 @@ TEST_F(DevBrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
   // The same producer delivers again once the broker is back. Each attempt
   // has the short timeout above, so a slow reconnect on a loaded machine may
   // cost an attempt or two; what must not happen is never delivering.
-  ASSERT_TRUE(broker().BrokerUp(-1).ok());
+  ASSERT_TRUE(dev_broker().BrokerUp(-1).ok());
   Result<Delivery> d = Status::Unavailable("not tried");
   for (int attempt = 0; attempt < 10 && !d.ok(); ++attempt)
     d = (*producer)->ProduceAsync("duban.events", "k", "after").get();
@@ -306,8 +307,9 @@ TEST_F(DevBrokerTest, MessagesThatCannotBeDeliveredAreReportedByFlushNotLost) {
 // The dev broker keeps at most 5 MiB per partition (librdkafka 2.0.2 mock);
 // older batches are dropped. A consumer asking for a dropped offset must hear
 // about it instead of jumping ahead.
-TEST_F(DevBrokerTest, AnOffsetNoLongerInTheLogIsReportedNotSkipped) {
-  ASSERT_TRUE(broker().CreateTopic("capped", 1).ok());
+TEST_F(BrokerTest, AnOffsetNoLongerInTheLogIsReportedNotSkipped) {
+  NeedDevBroker("relies on the mock keeping only the newest bytes of a partition");
+  ASSERT_TRUE(dev_broker().CreateTopic("capped", 1).ok());
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   const std::string value(1000, 'x');
@@ -335,7 +337,7 @@ TEST_F(DevBrokerTest, AnOffsetNoLongerInTheLogIsReportedNotSkipped) {
   EXPECT_EQ(seen.code(), Status::Code::kCorruption) << seen.ToString();
 }
 
-class TwoBrokerTest : public DevBrokerTest {
+class TwoBrokerTest : public BrokerTest {
  protected:
   DevBrokerOptions BrokerOptions() const override {
     DevBrokerOptions o;
@@ -346,7 +348,8 @@ class TwoBrokerTest : public DevBrokerTest {
 };
 
 TEST_F(TwoBrokerTest, AcksAllProducerDeliversEverythingAcrossALeaderOutageAndMove) {
-  ASSERT_TRUE(broker().SetLeader("moving", 0, 1).ok());
+  NeedDevBroker("moves partition leaders in-process");
+  ASSERT_TRUE(dev_broker().SetLeader("moving", 0, 1).ok());
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   const int n = 3000;
@@ -362,13 +365,13 @@ TEST_F(TwoBrokerTest, AcksAllProducerDeliversEverythingAcrossALeaderOutageAndMov
   expect_all_delivered();
   // Leader goes away with messages on their way: they wait, then follow the
   // new leader once it moves.
-  ASSERT_TRUE(broker().BrokerDown(1).ok());
+  ASSERT_TRUE(dev_broker().BrokerDown(1).ok());
   produce_range(n / 3, 2 * n / 3);
   EXPECT_GT((*producer)->InFlight(), 0);
-  ASSERT_TRUE(broker().SetLeader("moving", 0, 2).ok());
+  ASSERT_TRUE(dev_broker().SetLeader("moving", 0, 2).ok());
   expect_all_delivered();
-  ASSERT_TRUE(broker().BrokerUp(1).ok());
-  ASSERT_TRUE(broker().SetLeader("moving", 0, 1).ok());
+  ASSERT_TRUE(dev_broker().BrokerUp(1).ok());
+  ASSERT_TRUE(dev_broker().SetLeader("moving", 0, 1).ok());
   produce_range(2 * n / 3, n);
   expect_all_delivered();
 

@@ -24,7 +24,7 @@
 #include <sstream>
 #include <thread>
 
-#include "dev_broker_fixture.h"
+#include "broker_fixture.h"
 #include "duban/consumers/reminders.h"
 #include "duban/engine.h"
 #include "duban/kafka/consumer.h"
@@ -34,7 +34,7 @@
 namespace duban::consumers {
 namespace {
 
-using kafka::testing::DevBrokerTest;
+using kafka::testing::BrokerTest;
 using testing::EventRecord;
 using testing::MakeEvent;
 using testing::Plan;
@@ -131,7 +131,7 @@ class Receiver {
   int bad_keys_ = 0;
 };
 
-class RemindersDeliveryTest : public DevBrokerTest {
+class RemindersDeliveryTest : public BrokerTest {
  protected:
   kafka::DevBrokerOptions BrokerOptions() const override {
     kafka::DevBrokerOptions o;
@@ -142,7 +142,7 @@ class RemindersDeliveryTest : public DevBrokerTest {
 
   void SetUp() override {
     spdlog::set_level(spdlog::level::err);  // retries warn; dead letters stay visible
-    DevBrokerTest::SetUp();
+    BrokerTest::SetUp();
     data_ = std::filesystem::temp_directory_path() /
             ("duban-reminders-" + std::to_string(::getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -150,7 +150,7 @@ class RemindersDeliveryTest : public DevBrokerTest {
     std::filesystem::create_directories(data_);
   }
   void TearDown() override {
-    DevBrokerTest::TearDown();
+    BrokerTest::TearDown();
     std::filesystem::remove_all(data_);
   }
 
