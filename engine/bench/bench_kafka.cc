@@ -1,5 +1,7 @@
-// duban-bench kafka: throughput through `duban dev-broker` (started here as a
-// child process from the same bin directory).
+// duban-bench kafka: throughput through a Kafka broker started here: `duban
+// dev-broker` (librdkafka's mock, a child process from the same bin directory)
+// and/or Apache Kafka itself (`--broker real`: one KRaft node started by
+// ops/kafka/broker.sh, stopped at the end).
 //   raw: librdkafka produce+consume of N messages of S bytes, pipelined (a
 //        consumer reads while the producer writes); raw_eps = N / time from
 //        the first produce to the last message consumed.
@@ -15,10 +17,12 @@
 //        fresh engine store; every round's figures are printed, and the last
 //        line holds the median of each rate and their ratio (one run on this
 //        2-core machine moves by +-20%, raw and e2e alike).
-// Options: --messages N (200000) --size S (300) --partitions P (4, raised so
-//          that no partition exceeds the dev broker's 5 MiB cap)
-//          --brokers B (1) --rounds R (3) --rebalance (also time group rebalances)
-// Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA>
+// Options: --messages N (200000) --size S (300) --partitions P (4, raised on
+//          the dev broker so that no partition exceeds its 5 MiB cap)
+//          --brokers B (1, dev broker) --rounds R (3) --rebalance (also time
+//          group rebalances) --broker dev|real (dev; real also runs the dev
+//          broker first, so both brokers' figures come from one run)
+// Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA> broker=<dev|real>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -37,9 +41,11 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <memory>
 
 #include "bench_registry.h"
 #include "duban/coding.h"
+#include "duban/kafka/admin.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/dev_broker_process.h"
 #include "duban/kafka/kafka_engine.h"
@@ -58,12 +64,90 @@ using kafka::Producer;
 using kafka::TopicPartition;
 
 struct Params {
+  std::string broker = "dev";
   int messages = 200000;
   int size = 300;
   int partitions = 4;
   int brokers = 1;
   int rounds = 3;
   bool rebalance = false;
+};
+
+// The broker a run measures: it makes the run's topics and names the process
+// whose CPU the figures count.
+class BenchBroker {
+ public:
+  virtual ~BenchBroker() = default;
+  virtual const char* name() const = 0;  // "dev" | "real"
+  virtual const std::string& bootstrap() const = 0;
+  virtual pid_t pid() const = 0;
+  virtual Status CreateTopic(const std::string& topic, int partitions) = 0;
+  // librdkafka 2.0.2's mock keeps only the newest 5 MiB of a partition.
+  virtual bool capped() const = 0;
+};
+
+class DevBenchBroker : public BenchBroker {
+ public:
+  explicit DevBenchBroker(std::unique_ptr<DevBrokerProcess> p) : p_(std::move(p)) {}
+  ~DevBenchBroker() override { (void)p_->Stop(); }
+  const char* name() const override { return "dev"; }
+  const std::string& bootstrap() const override { return p_->bootstrap(); }
+  pid_t pid() const override { return p_->pid(); }
+  Status CreateTopic(const std::string& topic, int partitions) override {
+    return p_->CreateTopic(topic, partitions);
+  }
+  bool capped() const override { return true; }
+
+ private:
+  std::unique_ptr<DevBrokerProcess> p_;
+};
+
+// Apache Kafka, one node, by the script users and tests start it with.
+class RealBenchBroker : public BenchBroker {
+ public:
+  static Result<std::unique_ptr<RealBenchBroker>> Start() {
+    char tmpl[] = "/tmp/duban-bench-kafka-XXXXXX";
+    if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
+    std::unique_ptr<RealBenchBroker> b(new RealBenchBroker(tmpl));
+    const std::string cmd = Script() + " start --dir " + b->dir_ + "/broker --owner " +
+                            std::to_string(getpid()) + " >/dev/null";
+    if (int rc = std::system(cmd.c_str()); rc != 0)
+      return Status::Unavailable("ops/kafka/broker.sh start failed (rc " + std::to_string(rc) +
+                                 "); it needs Java 17 and Maven (ops/install-deps.sh)");
+    std::ifstream in(b->dir_ + "/broker/bootstrap");
+    std::ifstream pid_in(b->dir_ + "/broker/node-1/pid");
+    if (!std::getline(in, b->bootstrap_) || !(pid_in >> b->pid_))
+      return Status::IOError("the broker in " + b->dir_ + " wrote no bootstrap or pid");
+    KafkaConfig cfg;
+    cfg.bootstrap = b->bootstrap_;
+    auto admin = kafka::Admin::Create(cfg);
+    if (!admin.ok()) return admin.status();
+    b->admin_ = std::move(*admin);
+    return b;
+  }
+  ~RealBenchBroker() override {
+    admin_.reset();
+    const std::string cmd = Script() + " stop --dir " + dir_ + "/broker >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) == 0) std::filesystem::remove_all(dir_);
+  }
+  const char* name() const override { return "real"; }
+  const std::string& bootstrap() const override { return bootstrap_; }
+  pid_t pid() const override { return pid_; }
+  Status CreateTopic(const std::string& topic, int partitions) override {
+    kafka::TopicSpec spec;
+    spec.name = topic;
+    spec.partitions = partitions;
+    auto r = admin_->CreateTopics({spec}, 60000);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  bool capped() const override { return false; }
+
+ private:
+  explicit RealBenchBroker(std::string dir) : dir_(std::move(dir)) {}
+  static std::string Script() { return std::string(DUBAN_SOURCE_DIR) + "/ops/kafka/broker.sh"; }
+  std::string dir_, bootstrap_;
+  pid_t pid_ = 0;
+  std::unique_ptr<kafka::Admin> admin_;
 };
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
@@ -142,7 +226,7 @@ int64_t ConsumeN(Consumer& c, int64_t n, std::atomic<bool>* abort) {
 }
 
 // Raw librdkafka rate; returns raw_eps or nullopt on failure.
-std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerProcess& broker, int round) {
+std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, BenchBroker& broker, int round) {
   const std::string topic = "bench.raw." + std::to_string(round);
   if (Status st = broker.CreateTopic(topic, p.partitions); !st.ok()) {
     std::fprintf(stderr, "raw: create %s: %s\n", topic.c_str(), st.ToString().c_str());
@@ -215,9 +299,9 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, DevBrokerP
               total_s);
   std::printf("raw throughput: %.1f MB/s of values\n", p.messages * double(p.size) / total_s / 1e6);
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("raw CPU (to the last message consumed): this process %.2f s, dev broker %.2f s, of %.2f s wall x %ld "
+  std::printf("raw CPU (to the last message consumed): this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld "
               "cores; %ld minor page faults in this process\n",
-              cpu, broker_cpu, total_s, cores, faults);
+              cpu, broker.name(), broker_cpu, total_s, cores, faults);
   return p.messages / total_s;
 }
 
@@ -262,10 +346,12 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
 // the last projection update. Return nullopt while not implemented.
 std::string BenchUnit(int u) { return "单位" + std::to_string(u); }
 
-std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevBrokerProcess& broker, int round) {
+std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, BenchBroker& broker, int round) {
   // Events are bigger than commands (envelope, hashes): own topics, enough
   // partitions that none passes ~4 MiB of the mock's 5 MiB cap.
-  const int partitions = std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1);
+  const int partitions =
+      broker.capped() ? std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1)
+                      : p.partitions;
   KafkaConfig cfg = base;
   // Names of at most 15 bytes, as the defaults (duban.commands,
   // duban.events): a consumer copies each message's topic name into a
@@ -481,9 +567,9 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
   // RocksDB), its and the bench's librdkafka clients and the reader.
   const double wall = Seconds(t0, t1);
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("e2e CPU: this process %.2f s, dev broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy); %ld minor "
+  std::printf("e2e CPU: this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy); %ld minor "
               "page faults in this process\n",
-              cpu, broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)), faults);
+              cpu, broker.name(), broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)), faults);
   std::printf("engine: %llu polls; its loop spent %.2f s fetching, %.2f s waiting for deciding, %.2f s waiting for "
               "deliveries; workers decided for %.2f s\n",
               (unsigned long long)st.polls, st.fetch_seconds, st.decide_wait_seconds, st.delivery_wait_seconds,
@@ -496,6 +582,64 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, DevB
   return expected_events / Seconds(t0, t1);
 }
 // ================================================================================
+
+struct Medians {
+  bool ok = false;
+  double e2e = 0, raw = 0;
+};
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// --rounds rounds of raw then e2e on one broker; prints each round and the
+// medians line for that broker.
+std::optional<Medians> RunRounds(Params p, BenchBroker& broker) {
+  if (broker.capped()) {
+    // The mock keeps only the newest 5 MiB per partition, and the consumer
+    // lags the producer: spread the run over enough partitions that nothing
+    // is dropped before it is read (~4 MiB each).
+    const double record = p.size + 40.0;  // value + key + record overhead
+    const int needed = static_cast<int>(p.messages * record / (4.0 * 1024 * 1024)) + 1;
+    if (p.partitions < needed) {
+      std::printf("note: %d partitions instead of %d: the dev broker keeps only 5 MiB per partition\n", needed,
+                  p.partitions);
+      p.partitions = needed;
+    }
+  }
+  KafkaConfig cfg;
+  cfg.bootstrap = broker.bootstrap();
+  cfg.client_id = "duban-bench";
+  std::printf("%s broker: %s, %d messages x %d B, %d partitions\n", broker.name(), cfg.bootstrap.c_str(),
+              p.messages, p.size, p.partitions);
+  std::fflush(stdout);
+  std::vector<double> raws, e2es;
+  for (int r = 1; r <= p.rounds; ++r) {
+    std::printf("-- %s broker, round %d of %d\n", broker.name(), r, p.rounds);
+    std::optional<double> raw = RunRaw(p, cfg, broker, r);
+    if (!raw) {
+      std::fprintf(stderr, "duban-bench kafka: raw run failed on the %s broker\n", broker.name());
+      return std::nullopt;
+    }
+    raws.push_back(*raw);
+    if (p.rebalance && r == 1) RunRebalance(p, cfg);
+    std::optional<double> e2e = RunEndToEnd(p, cfg, broker, r);
+    if (!e2e) {
+      std::printf("e2e_eps=NA raw_eps=%.0f ratio=NA broker=%s\n", Median(raws), broker.name());
+      return Medians{false, 0, Median(raws)};
+    }
+    e2es.push_back(*e2e);
+    std::printf("end to end (command in, event out, projection applied): %.0f events/s\n", *e2e);
+    std::printf("round %d: e2e %.0f events/s, raw %.0f msg/s, ratio %.3f\n", r, *e2e, *raw, *e2e / *raw);
+    std::fflush(stdout);
+  }
+  std::printf("medians of %d rounds on the %s broker:\n", p.rounds, broker.name());
+  const Medians m{true, Median(e2es), Median(raws)};
+  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f broker=%s\n", m.e2e, m.raw, m.e2e / m.raw, broker.name());
+  std::fflush(stdout);
+  return m;
+}
 
 int Main(int argc, char** argv) {
   // The engine runs in this process, as in `duban engine`, with the same
@@ -516,78 +660,50 @@ int Main(int argc, char** argv) {
     else if (a == "--brokers") ok = next(p.brokers);
     else if (a == "--rounds") ok = next(p.rounds);
     else if (a == "--rebalance") p.rebalance = true;
-    else ok = false;
+    else if (a == "--broker" && i + 1 < argc) {
+      p.broker = argv[++i];
+      ok = p.broker == "dev" || p.broker == "real";
+    } else ok = false;
     if (!ok) {
       std::fprintf(stderr,
                    "usage: duban-bench kafka [--messages N] [--size BYTES] [--partitions P] [--brokers 1..3] "
-                   "[--rounds R] [--rebalance]\n");
+                   "[--rounds R] [--rebalance] [--broker dev|real]\n");
       return 2;
     }
   }
   if (p.size < 8) p.size = 8;
-  // The mock keeps only the newest 5 MiB per partition (librdkafka 2.0.2),
-  // and the consumer lags the producer: spread the run over enough
-  // partitions that nothing is dropped before it is read (~4 MiB each).
-  const double record = p.size + 40.0;  // value + key + record overhead
-  const int needed = static_cast<int>(p.messages * record / (4.0 * 1024 * 1024)) + 1;
-  if (p.partitions < needed) {
-    std::printf("note: %d partitions instead of %d: the dev broker keeps only 5 MiB per partition\n", needed,
-                p.partitions);
-    p.partitions = needed;
-  }
   spdlog::set_level(spdlog::level::warn);
-  kafka::DevBrokerOptions bo;
-  bo.brokers = p.brokers;
-  bo.partitions = p.partitions;
-  auto broker = DevBrokerProcess::Spawn(DevBrokerProcess::SiblingExecutable("duban"), bo);
-  if (!broker.ok()) {
-    std::fprintf(stderr, "duban-bench kafka: %s\n", broker.status().ToString().c_str());
-    return 1;
-  }
-  KafkaConfig cfg;
-  cfg.bootstrap = (*broker)->bootstrap();
-  cfg.client_id = "duban-bench";
-  std::printf("dev broker: %s (%d broker(s)), %d messages x %d B, %d partitions\n", cfg.bootstrap.c_str(),
-              p.brokers, p.messages, p.size, p.partitions);
-  std::fflush(stdout);
-
-  std::vector<double> raws, e2es;
-  bool e2e_failed = false;
-  for (int r = 1; r <= p.rounds; ++r) {
-    std::printf("-- round %d of %d\n", r, p.rounds);
-    std::optional<double> raw = RunRaw(p, cfg, **broker, r);
-    if (!raw) {
-      std::fprintf(stderr, "duban-bench kafka: raw run failed\n");
+  // The dev broker always runs (first), so a real run prints the mock's figures beside its own.
+  std::optional<Medians> dev;
+  {
+    kafka::DevBrokerOptions bo;
+    bo.brokers = p.brokers;
+    bo.partitions = p.partitions;
+    auto spawned = DevBrokerProcess::Spawn(DevBrokerProcess::SiblingExecutable("duban"), bo);
+    if (!spawned.ok()) {
+      std::fprintf(stderr, "duban-bench kafka: %s\n", spawned.status().ToString().c_str());
       return 1;
     }
-    raws.push_back(*raw);
-    if (p.rebalance && r == 1) RunRebalance(p, cfg);
-    std::optional<double> e2e = RunEndToEnd(p, cfg, **broker, r);
-    if (!e2e) {
-      e2e_failed = true;
-      break;
-    }
-    e2es.push_back(*e2e);
-    std::printf("end to end (command in, event out, projection applied): %.0f events/s\n", *e2e);
-    std::printf("round %d: e2e %.0f events/s, raw %.0f msg/s, ratio %.3f\n", r, *e2e, *raw, *e2e / *raw);
-    std::fflush(stdout);
+    DevBenchBroker broker(std::move(*spawned));
+    dev = RunRounds(p, broker);
   }
-  (void)(*broker)->Stop();
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
-  if (e2e_failed) {
-    std::printf("e2e_eps=NA raw_eps=%.0f ratio=NA\n", median(raws));
+  if (!dev || !dev->ok) return 1;
+  if (p.broker == "dev") return 0;
+  auto started = RealBenchBroker::Start();
+  if (!started.ok()) {
+    std::fprintf(stderr, "duban-bench kafka: %s\n", started.status().ToString().c_str());
     return 1;
   }
-  std::printf("medians of %d rounds:\n", p.rounds);
-  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f\n", median(e2es), median(raws), median(e2es) / median(raws));
+  std::optional<Medians> real = RunRounds(p, **started);
+  started->reset();
+  if (!real || !real->ok) return 1;
+  std::printf("dev broker: e2e_eps=%.0f raw_eps=%.0f ratio=%.3f\n", dev->e2e, dev->raw, dev->e2e / dev->raw);
+  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f broker=real\n", real->e2e, real->raw, real->e2e / real->raw);
   return 0;
 }
 
 }  // namespace
 
-DUBAN_REGISTER_BENCH("kafka", "Kafka throughput through duban dev-broker (raw librdkafka vs engine)", Main);
+DUBAN_REGISTER_BENCH("kafka", "Kafka throughput through the dev broker and (--broker real) Apache Kafka: raw librdkafka vs engine", Main);
 
 }  // namespace duban::bench
