@@ -18,6 +18,7 @@
 
 #include "cli_registry.h"
 #include "duban/kafka/admin.h"
+#include "duban/kafka/topics_check.h"
 #include "duban/kafka/config.h"
 #include "duban/kafka/mock_cluster.h"
 #include "duban/process_memory.h"
@@ -207,6 +208,36 @@ int RunTopicsList(const TopicsArgs& a, const Globals& g) {
   return kExitOk;
 }
 
+int RunTopicsCheck(const TopicsArgs& a, const Globals& g) {
+  auto admin = kafka::Admin::Create(ConfigFrom(a));
+  if (!admin.ok()) {
+    std::fprintf(stderr, "duban topics check: %s\n", admin.status().ToString().c_str());
+    return kExitUsage;
+  }
+  auto seen = kafka::ReadTopics(**admin, ConfigFrom(a), a.timeout_ms);
+  if (!seen.ok()) {
+    std::fprintf(stderr, "duban topics check: %s\n", seen.status().ToString().c_str());
+    return kExitRejected;
+  }
+  const auto findings = kafka::CheckTopics(*seen);
+  int fails = 0, warns = 0;
+  for (const auto& f : findings) {
+    fails += f.level == kafka::CheckLevel::kFail;
+    warns += f.level == kafka::CheckLevel::kWarn;
+  }
+  if (g.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& f : findings)
+      out.push_back({{"level", kafka::CheckLevelName(f.level)}, {"topic", f.topic}, {"message", f.message}});
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    for (const auto& f : findings)
+      std::printf("%-4s  %s: %s\n", kafka::CheckLevelName(f.level), f.topic.c_str(), f.message.c_str());
+    std::printf("%d failed, %d warning(s)\n", fails, warns);
+  }
+  return fails > 0 ? kExitRejected : kExitOk;
+}
+
 void AddKafkaCommands(CLI::App& app, Globals& g) {
   auto db = std::make_shared<DevBrokerArgs>();
   auto* dev = app.add_subcommand(
@@ -226,7 +257,7 @@ void AddKafkaCommands(CLI::App& app, Globals& g) {
 
   auto ta = std::make_shared<TopicsArgs>();
   if (const char* env = std::getenv("DUBAN_KAFKA_BOOTSTRAP"); env && *env) ta->bootstrap = env;
-  auto* topics = app.add_subcommand("topics", "create or list duban's Kafka topics");
+  auto* topics = app.add_subcommand("topics", "create, list or check duban's Kafka topics");
   topics->require_subcommand(1);
   auto add_common = [&](CLI::App* sub) {
     sub->add_option("--bootstrap", ta->bootstrap, "Kafka bootstrap servers (default: $DUBAN_KAFKA_BOOTSTRAP)");
@@ -249,6 +280,15 @@ void AddKafkaCommands(CLI::App& app, Globals& g) {
   };
   create->callback([ta, &g, need_bootstrap] {
     if (need_bootstrap()) g.exit_code = RunTopicsCreate(*ta, g);
+  });
+  auto* check = topics->add_subcommand(
+      "check", "check the duban topics against what the engine relies on: same partition counts, leaders, "
+               "replication, events kept forever (exit 1 when a guarantee is broken)");
+  add_common(check);
+  check->add_option("--commands-topic", ta->commands_topic, "name of the commands topic");
+  check->add_option("--events-topic", ta->events_topic, "name of the events topic");
+  check->callback([ta, &g, need_bootstrap] {
+    if (need_bootstrap()) g.exit_code = RunTopicsCheck(*ta, g);
   });
   auto* list = topics->add_subcommand("list", "list topics and their partition counts");
   add_common(list);

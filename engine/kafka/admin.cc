@@ -3,6 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "internal.h"
 
 namespace duban::kafka {
@@ -86,11 +90,53 @@ Result<std::vector<PartitionInfo>> Admin::ListPartitions(const std::string& topi
     if (topic != t.topic || t.err) continue;
     found = true;
     for (int p = 0; p < t.partition_cnt; ++p)
-      out.push_back(PartitionInfo{t.partitions[p].id, t.partitions[p].leader});
+      out.push_back(PartitionInfo{t.partitions[p].id, t.partitions[p].leader, t.partitions[p].replica_cnt,
+                                  t.partitions[p].isr_cnt});
   }
   rd_kafka_metadata_destroy(md);
   if (!found) return Status::NotFound("topic " + topic + " does not exist");
   return out;
+}
+
+Result<std::map<std::string, std::string>> Admin::DescribeTopicConfigs(const std::string& topic,
+                                                                       int timeout_ms) {
+  char errstr[512];
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->rk);
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(impl_->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_DescribeConfigs(impl_->rk, &resource, 1, opts, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+  Result<std::map<std::string, std::string>> result =
+      Status::Unavailable("settings of topic " + topic + ": no answer from the cluster");
+  if (ev) {
+    if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev)) {
+      result = internal::FromError(err, "settings of topic " + topic + " (" + rd_kafka_event_error_string(ev) + ")");
+    } else {
+      const rd_kafka_DescribeConfigs_result_t* res = rd_kafka_event_DescribeConfigs_result(ev);
+      size_t n = 0;
+      const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(res, &n);
+      if (n == 1 && rd_kafka_ConfigResource_error(rs[0])) {
+        const char* es = rd_kafka_ConfigResource_error_string(rs[0]);
+        result = internal::FromError(rd_kafka_ConfigResource_error(rs[0]),
+                                     "settings of topic " + topic + (es ? std::string(" (") + es + ")" : ""));
+      } else if (n == 1) {
+        std::map<std::string, std::string> out;
+        size_t entries = 0;
+        const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[0], &entries);
+        for (size_t i = 0; i < entries; ++i) {
+          const char* v = rd_kafka_ConfigEntry_value(es[i]);
+          out[rd_kafka_ConfigEntry_name(es[i])] = v ? v : "";
+        }
+        result = std::move(out);
+      }
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_ConfigResource_destroy(resource);
+  return result;
 }
 
 Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec>& all_specs,
@@ -169,6 +215,24 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
   rd_kafka_queue_destroy(q);
   cleanup();
   if (!result.ok()) return result;
+  // A created topic reaches the brokers' metadata, and its partitions their
+  // leaders, a moment after CreateTopics answers: wait for that, so that what
+  // the caller does next (produce, check, consume) finds the topic ready.
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const auto& r : result.value()) {
+    if (r.outcome != TopicOutcome::kCreated) continue;
+    for (;;) {
+      auto parts = ListPartitions(r.name, timeout_ms);
+      const bool ready = parts.ok() && !parts->empty() &&
+                         std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
+      if (ready) break;
+      if (std::chrono::steady_clock::now() >= ready_by) {
+        spdlog::warn("topic {} was created but has no leader for every partition yet", r.name);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   result->insert(result->begin(), known.begin(), known.end());
   // Fill in partition counts (for existing topics they may differ from the spec).
   auto topics = ListTopics(timeout_ms);

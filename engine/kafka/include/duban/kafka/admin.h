@@ -31,6 +31,8 @@ struct TopicResult {
 struct PartitionInfo {
   int32_t id = 0;
   int32_t leader = -1;  // broker id, -1 when leaderless
+  int replicas = 0;     // replication factor of this partition
+  int in_sync = 0;      // replicas in sync with the leader
 };
 
 // The settings `duban topics create` gives the two topics (documented in
@@ -52,6 +54,9 @@ class Admin {
   Result<std::map<std::string, int>> ListTopics(int timeout_ms);
   // Partitions of one topic with their leaders; NotFound if it does not exist.
   Result<std::vector<PartitionInfo>> ListPartitions(const std::string& topic, int timeout_ms);
+  // A topic's settings as the broker applies them (its defaults included).
+  // Unavailable from a broker without DescribeConfigs (the dev broker).
+  Result<std::map<std::string, std::string>> DescribeTopicConfigs(const std::string& topic, int timeout_ms);
 
  private:
   struct Impl;
