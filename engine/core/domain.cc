@@ -675,6 +675,12 @@ void Evolve(PlanState& s, const Event& e) {
           [&](const ReviewOverdue& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) a->review_overdue = true;
           },
+          [&](const DeadlineRecounted& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->calendar_version = b.calendar_version;
+          },
+          // Recorded in the stream "!calendar", never in a plan's: the engine
+          // hands it to its timer policy, not to a plan state.
+          [&](const CalendarNoticeAdded&) {},
           [&](const CommandRejected&) {},
           [&](const UnknownEvent&) {},
       },

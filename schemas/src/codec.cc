@@ -206,6 +206,7 @@ TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
 TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
+TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded)
 #undef TYPE_OF
 
 template <class T>
@@ -296,7 +297,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
-    NAME(ReviewOverdue)
+    NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded)
 #undef NAME
   }
   return "Unknown";

@@ -58,6 +58,10 @@ inline std::vector<EventBody> SampleBodies() {
       AssignmentReopened{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
       AcceptanceOverdue{3, "市教育局", "2021-09-29", "2021-10-09", {"unit", "office"}, "cn-mainland/2020-11-25", true},
       ReviewOverdue{3, "市财政局", "2021-11-01", "2021-11-08", {"office"}, "cn-mainland/2020-11-25", true},
+      DeadlineRecounted{3, "市财政局", "2027-05-10", "cn-mainland/2025-11-04+provisional", "cn-mainland/2026-11-10",
+                        {"reminder 10 2027-04-26 -> 2027-04-23"}, true},
+      CalendarNoticeAdded{"cn-mainland", "2026-11-10", 2027, true, "notice-2027.yaml",
+                          "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }

@@ -60,6 +60,9 @@ struct AssignmentState {
   Instant submitted_at = 0;        // last completion submitted: the review limit counts from it
   bool acceptance_overdue = false; // AcceptanceOverdue fired and not yet accepted or returned
   bool review_overdue = false;     // ReviewOverdue fired and the submission not yet reviewed
+  // The calendar version its timers are counted on since a recorded notice
+  // recounted them (DeadlineRecounted); empty: the task's or the latest.
+  std::string calendar_version;
   std::string last_reason;  // of the last return / rejection
   int32_t reports = 0;
   Instant updated_at = 0;
