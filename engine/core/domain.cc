@@ -312,10 +312,10 @@ class Decider {
   R On(const FireTimer& b) {
     if (auto st = NeedRole(Role::kSystem, "fire timers"); !st.ok()) return st;
     std::vector<EventBody> none;
-    if (b.kind == "report_overdue") return OnReportOverdue(b);
+    if (b.kind == TimerKind::kReportOverdue) return OnReportOverdue(b);
     // Legacy kind: no policy arms it any more (it reused DeadlineMissed, which
     // is the assignment's own deadline; report_overdue replaces it).
-    if (b.kind == "report_due") {
+    if (b.kind == TimerKind::kReportDue) {
       auto cy = s_.cycles.find(b.cycle_id);
       if (cy == s_.cycles.end() || cy->second.closed) return none;
       if (cy->second.answered.count({b.task, b.unit})) return none;
@@ -326,33 +326,33 @@ class Decider {
     const AssignmentState& a = it->second;
     // The acceptance and review limits: stale once the assignment moved on
     // or was made anew (armed_at is the assignment or the submission).
-    if (b.kind == "acceptance_overdue") {
+    if (b.kind == TimerKind::kAcceptanceOverdue) {
       if (a.status != AssignmentStatus::kAssigned || a.acceptance_overdue || b.armed_at != a.assigned_at) return none;
       return std::vector<EventBody>{AcceptanceOverdue{b.task, b.unit, DayOf(a.assigned_at).ToString(), b.due_on,
                                                       b.notify, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "review_overdue") {
+    if (b.kind == TimerKind::kReviewOverdue) {
       if (a.status != AssignmentStatus::kSubmitted || a.review_overdue || b.armed_at != a.submitted_at) return none;
       return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on,
                                                   b.notify, b.calendar_version, b.provisional}};
     }
     if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on)
       return none;
-    if (b.kind == "reminder") {
+    if (b.kind == TimerKind::kReminder) {
       if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
       return std::vector<EventBody>{
           DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "missed") {
+    if (b.kind == TimerKind::kMissed) {
       if (a.overdue) return none;
       return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "escalation") {
+    if (b.kind == TimerKind::kEscalation) {
       if (!a.overdue || b.level <= a.escalation_level) return none;
       return std::vector<EventBody>{
           EscalationRaised{b.task, b.unit, b.level, b.step, b.notify, b.calendar_version, b.provisional}};
     }
-    return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
+    return Refuse(reason::kInvalidArgument, "unknown timer kind '" + std::string(TimerKindName(b.kind)) + "'");
   }
 
   // A requested report came due unanswered (level 0), or its silence climbs

@@ -128,7 +128,7 @@ class DefaultPolicy : public TimerPolicy {
     t.fire_at = StartOfDay(due->AddDays(1));
     t.body.task = a.task;
     t.body.unit = a.unit;
-    t.body.kind = "missed";
+    t.body.kind = schemas::TimerKind::kMissed;
     t.body.due_on = a.due_on;
     t.body.armed_at = a.due_set_at;
     return {t};
@@ -626,7 +626,7 @@ struct Engine::Impl {
   // A timer's identity for telling what a recount moved: kind, then its
   // reminder days or ladder level, then its review cycle.
   static std::string TimerLabel(const schemas::FireTimer& t) {
-    std::string l = t.kind;
+    std::string l(schemas::TimerKindName(t.kind));
     if (t.working_days_left) l += " " + std::to_string(t.working_days_left);
     if (t.level) l += " " + std::to_string(t.level);
     if (!t.cycle_id.empty()) l += " (" + t.cycle_id + ")";

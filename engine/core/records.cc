@@ -99,11 +99,12 @@ std::string History(std::string_view plan, int32_t task, uint64_t pos) {
 }
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t) {
   std::string k;
-  k.reserve(8 + plan.size() + 5 + t.unit.size() + t.kind.size() + t.cycle_id.size() + 16);
+  const std::string_view kind = schemas::TimerKindName(t.kind);
+  k.reserve(8 + plan.size() + 5 + t.unit.size() + kind.size() + t.cycle_id.size() + 16);
   PutOrderedI64(&k, due);
   k.append(Assignment(plan, t.task, t.unit));
   k.push_back('\0');
-  k.append(t.kind);
+  k.append(kind);
   k.push_back('\0');
   k.append(t.cycle_id);
   k.push_back('\0');
@@ -226,7 +227,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
 // until their next rebuild) reads as no calendar recorded.
 std::string EncodeTimer(const schemas::FireTimer& t) {
   Writer w;
-  w.U8(2).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
+  w.U8(2).I32(t.task).Str(t.unit).Str(std::string(schemas::TimerKindName(t.kind))).Str(t.due_on).I32(t.level).Str(t.step);
   w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id).I64(t.armed_at);
   w.Str(t.calendar_version).U8(t.provisional);
   return w.Take();
@@ -234,11 +235,15 @@ std::string EncodeTimer(const schemas::FireTimer& t) {
 Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
+  std::string kind;
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&kind) ||
       !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
       !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) ||
       !r.I64(&t->armed_at))
     return Bad("timer");
+  const auto parsed = schemas::ParseTimerKind(kind);
+  if (!parsed) return Bad("timer");
+  t->kind = *parsed;
   t->calendar_version.clear();
   t->provisional = false;
   if (fmt == 2 && (!r.Str(&t->calendar_version) || !r.Bool(&t->provisional))) return Bad("timer");

@@ -10,7 +10,7 @@ using core::AssignmentState;
 using core::AssignmentStatus;
 using core::PlanState;
 using workflows::PlannedTimer;
-using workflows::TimerKind;
+using schemas::TimerKind;
 
 WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition,
                                          workflows::WorkCalendar latest)
@@ -89,7 +89,7 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
 }
 
 template <class Base>
-TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, const char* kind, Instant from, int working_days,
+TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, TimerKind kind, Instant from, int working_days,
                                               const std::vector<std::string>& notify, Base&& base) const {
   // The limit's last day is the Nth working day after the day it starts; the
   // timer fires at the start of the working day after that, like "missed".
@@ -100,7 +100,7 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   auto last = cal.AddWorkingDays(start, working_days);
   auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
   if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
-    spdlog::error("{} of task {} {}: {}", kind, t.body.task, t.body.unit, fire.status().message());
+    spdlog::error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit, fire.status().message());
     last = start.AddDays(working_days);
     fire = last->AddDays(1);
   }
@@ -121,7 +121,7 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
                                                                const AssignmentState& a) const {
   std::vector<Timer> out;
-  auto base = [&](const char* kind) {
+  auto base = [&](TimerKind kind) {
     Timer t;
     t.body.task = a.task;
     t.body.unit = a.unit;
@@ -133,10 +133,10 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   const workflows::WorkCalendar& own = CalendarFor(a.calendar_version);
   // The acceptance limit (签收时限) and the office's review limit.
   if (a.status == AssignmentStatus::kAssigned && !a.acceptance_overdue && a.assigned_at)
-    out.push_back(Limit(own, kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
+    out.push_back(Limit(own, TimerKind::kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
                         definition_.acceptance_overdue_notify, base));
   if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
-    out.push_back(Limit(own, kReviewOverdue, a.submitted_at, definition_.review_working_days,
+    out.push_back(Limit(own, TimerKind::kReviewOverdue, a.submitted_at, definition_.review_working_days,
                         definition_.review_overdue_notify, base));
   if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
 
@@ -154,21 +154,23 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
         case TimerKind::kReminder:
           if (a.overdue || fire_at <= a.due_set_at) continue;
           if (a.reminded_days != 0 && p.days_before >= a.reminded_days) continue;
-          t = base(kReminder);
+          t = base(TimerKind::kReminder);
           t.body.working_days_left = p.days_before;
           break;
         case TimerKind::kMissed:
           if (a.overdue) continue;
-          t = base(kMissed);
+          t = base(TimerKind::kMissed);
           break;
         case TimerKind::kEscalation:
           if (!a.overdue || p.level <= a.escalation_level) continue;
-          t = base(kEscalation);
+          t = base(TimerKind::kEscalation);
           t.body.level = p.level;
           t.body.step = p.step;
           for (const auto& s : definition_.escalation)
             if (s.level == p.level) t.body.notify = s.notify;
           break;
+        default:
+          continue;  // a deadline's ladder plans no other kind
       }
       t.fire_at = fire_at;
       t.body.due_on = a.due_on;
@@ -186,7 +188,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     if (!due) continue;
     auto ov = c.overdue.find(key);
     for (const PlannedTimer& p : Ladder(own, *due)) {
-      Timer t = base(kReportOverdue);
+      Timer t = base(TimerKind::kReportOverdue);
       if (p.kind == TimerKind::kMissed) {
         if (ov != c.overdue.end()) continue;
       } else if (p.kind == TimerKind::kEscalation) {

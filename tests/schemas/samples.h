@@ -109,7 +109,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       RequestExtension{3, "市财政局", "2021-11-30", "需上级批复"},
       GrantExtension{3, "市财政局", "2021-11-30"},
       DenyExtension{3, "市财政局", "理由不充分"},
-      FireTimer{3, "市财政局", "escalation", "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
+      FireTimer{3, "市财政局", TimerKind::kEscalation, "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
       StartReviewCycle{"2021-Q3", "plan", "quarterly", "2021-09-30", "市财政局"},
       CloseReviewCycle{"2021-Q3"},
       ReopenAssignment{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},

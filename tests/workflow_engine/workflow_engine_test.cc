@@ -285,7 +285,7 @@ TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
   Ok(Do(UnitActor(kFinance), "2021-10-12", Submit{1, kFinance, "已完成", ""}, 15));
   auto waiting = PendingOf(1, kFinance);
   ASSERT_EQ(waiting.size(), 1u) << "a submission waits for the office: only the review limit is armed";
-  EXPECT_EQ(waiting[0].timer.kind, "review_overdue");
+  EXPECT_EQ(waiting[0].timer.kind, TimerKind::kReviewOverdue);
   auto approved = Do(Supervisor(), "2021-10-13", Approve{1, kFinance, "同意销号"});
   Ok(approved);
   EXPECT_TRUE(std::holds_alternative<EscalationCleared>(approved.events.at(1).body));
@@ -326,7 +326,7 @@ TEST_F(WorkflowEngineTest, AReviewCycleCountsAnsweredLateAndSilentAndSilenceEsca
   Ok(closed);
   ASSERT_EQ(closed.events.size(), 1u);
   EXPECT_EQ(std::get<ReviewCycleClosed>(closed.events[0].body), (ReviewCycleClosed{"Q3", 2, 0, 1}));
-  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, "report_overdue") << "closing disarms silence";
+  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, TimerKind::kReportOverdue) << "closing disarms silence";
   EXPECT_TRUE(For(TickDays("2021-10-20", "2021-11-30"), 2, kPolice).empty()) << "no 约谈 on 10-29 after closing";
 }
 
@@ -335,7 +335,7 @@ TEST_F(WorkflowEngineTest, AnAnswerAfterTheDueDayCountsLateAndStopsTheSilenceLad
   Ok(Do(Supervisor(), "2021-09-15", StartReviewCycle{"Q3", "open", "quarterly", "2021-09-30", kPolice}));
   TickDays("2021-09-15", "2021-10-11");
   Ok(Do(UnitActor(kPolice), "2021-10-11", ReportProgress{2, kPolice, 40, "迟报"}, 16));
-  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, "report_overdue");
+  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, TimerKind::kReportOverdue);
   EXPECT_TRUE(For(TickDays("2021-10-12", "2021-11-30"), 2, kPolice).empty());
   auto closed = Do(Supervisor(), "2021-12-01", CloseReviewCycle{"Q3"});
   Ok(closed);
@@ -516,7 +516,7 @@ TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvis
   ASSERT_FALSE(pending.empty());
   bool saw_provisional_missed = false;
   for (const auto& t : pending)
-    if (t.timer.kind == "missed") {
+    if (t.timer.kind == TimerKind::kMissed) {
       saw_provisional_missed = true;
       EXPECT_EQ(Day(t.due), "2027-01-04");
       EXPECT_TRUE(t.timer.provisional);
@@ -629,9 +629,10 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   // (its ladder is armed once it is missed).
   std::map<std::string, std::string> before;
   for (const auto& t : PendingOf(3, kFinance)) {
-    EXPECT_TRUE(t.timer.provisional) << t.timer.kind;
+    EXPECT_TRUE(t.timer.provisional) << TimerKindName(t.timer.kind);
     EXPECT_EQ(t.timer.calendar_version, v + "+provisional");
-    before[t.timer.kind + std::to_string(t.timer.working_days_left + t.timer.level)] = Day(t.due);
+    before[std::string(TimerKindName(t.timer.kind)) + std::to_string(t.timer.working_days_left + t.timer.level)] =
+        Day(t.due);
   }
   EXPECT_EQ(before, (std::map<std::string, std::string>{{"reminder10", "2027-04-26"},
                                                         {"reminder3", "2027-05-05"},
@@ -662,7 +663,7 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
                                                    "reminder 3 2027-05-05 -> 2027-05-06"}));
   EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
   for (const auto& t : PendingOf(3, kFinance)) {
-    EXPECT_FALSE(t.timer.provisional) << t.timer.kind;
+    EXPECT_FALSE(t.timer.provisional) << TimerKindName(t.timer.kind);
     EXPECT_EQ(t.timer.calendar_version, kVersion2027);
   }
   // The same command again is the first outcome, nothing new.

@@ -90,14 +90,6 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // provisional rule on); the latest when the version is unknown or empty.
   const workflows::WorkCalendar& CalendarFor(const std::string& version) const;
 
-  // Timer kinds (FireTimer.kind) this policy arms.
-  static constexpr const char* kReminder = "reminder";
-  static constexpr const char* kMissed = "missed";
-  static constexpr const char* kEscalation = "escalation";
-  static constexpr const char* kReportOverdue = "report_overdue";
-  static constexpr const char* kAcceptanceOverdue = "acceptance_overdue";
-  static constexpr const char* kReviewOverdue = "review_overdue";
-
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
   // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
@@ -108,7 +100,7 @@ class WorkflowTimerPolicy : public TimerPolicy {
   static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(workflows::WorkflowDefinition definition,
                                                             const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
   template <class Base>
-  Timer Limit(const workflows::WorkCalendar& cal, const char* kind, Instant from, int working_days, const std::vector<std::string>& notify,
+  Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days, const std::vector<std::string>& notify,
               Base&& base) const;
   // Records on the timer the calendar it was counted on, and whether provisionally.
   static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
