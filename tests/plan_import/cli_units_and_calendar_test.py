@@ -115,6 +115,16 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "calendar", "add", bad)
     check("a second notice covering 2027 is refused with its file and line",
           rc == 1 and "again-2027.yaml:4" in err and "amends" in err, f"{rc} {out} {err}")
+    plan27b = os.path.join(tmp, "plan-2027b.tsv")
+    with open(plan27b, "w", encoding="utf-8") as f:
+        f.write("韶关市2027年第二批任务分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t推进数据开放\t市财政局\t\t9月底前\n")
+    rc, out, err = run(data, "plan", "import", plan27b, "--year", "2027")
+    rc2, out2, err2 = run(data, "--json", "history", "--plan", "plan-2027b", "1")
+    added = [e["body"]["deadline"] for e in json.loads(out2) if e["type"] == "TaskAdded"] if rc2 == 0 else []
+    check("a plan imported after the notice counts 2027 on it: no provisional warning, the new version recorded",
+          rc == 0 and "provisional" not in err
+          and [d["calendar_version"] for d in added] == ["cn-mainland/2026-11-10"], out + err + out2 + err2)
     rc, out, err = run(data, "verify")
     check("verify after the notice", rc == 0, out + err)
     rc, out, err = run(data, "rebuild")
