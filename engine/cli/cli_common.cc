@@ -34,7 +34,7 @@ Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Eng
     if (!t.timer.provisional) continue;
     // Timers come in due order: the first one seen is the earliest.
     out.try_emplace(AssignmentKey{t.plan_id, t.timer.task, t.timer.unit},
-                    ProvisionalTimer{t.timer.kind, DayOf(t.due).ToString(), t.timer.calendar_version, t.timer.due_on});
+                    ProvisionalTimer{std::string(schemas::TimerKindName(t.timer.kind)), DayOf(t.due).ToString(), t.timer.calendar_version, t.timer.due_on});
   }
   return out;
 }

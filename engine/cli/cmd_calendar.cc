@@ -1,16 +1,23 @@
 // `duban calendar status`: which years the working-day calendar covers, the
-// notices it is made of, the provisional rule for the years it does not, and
-// which open deadlines have timers counted by that rule (so an office sees
-// them before they fire, and knows a notice is due).
+// notices it is made of (compiled in, and recorded in this store), the
+// provisional rule for the years it does not, and which open deadlines have
+// timers counted by that rule (so an office sees them before they fire, and
+// knows a notice is due).
+// `duban calendar add NOTICE.yaml`: the office records a new State Council
+// notice in the store (Engine::AddCalendarNotice); open deadlines are
+// recounted on it at once, without a rebuild or a new build.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli_common.h"
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/schemas/codec.h"
 #include "duban/utf8.h"
 #include "duban/workflows/calendar.h"
 
@@ -24,11 +31,16 @@ constexpr const char* kProvisionalRule =
     "lunar holidays and 调休 are unknown until the State Council's notice";
 
 int RunCalendarStatus(Globals& g) {
-  auto policy = CliPolicy(g);
-  if (!policy) return g.exit_code;
-  const workflows::WorkCalendar& cal = policy->latest_calendar();
   auto engine = OpenEngine(g, true);
   if (!engine) return g.exit_code;
+  // The store's calendar: compiled-in notices plus those recorded in it.
+  const auto* policy = dynamic_cast<const WorkflowTimerPolicy*>(engine->timer_policy().get());
+  if (!policy) {
+    Fail(g, Status::InvalidArgument("this engine counts no working-day calendar"));
+    return g.exit_code;
+  }
+  const workflows::WorkCalendar& cal = policy->latest_calendar();
+  const auto recorded = engine->CalendarNotices();
   auto prov = ProvisionalDeadlines(*engine);
   if (!prov.ok()) {
     Fail(g, prov.status());
@@ -41,7 +53,12 @@ int RunCalendarStatus(Globals& g) {
       open.push_back({{"plan", std::get<0>(k)}, {"task", std::get<1>(k)}, {"unit", std::get<2>(k)},
                       {"due_on", p.due_on}, {"next_provisional_timer", p.kind}, {"fires_on", p.fire_on},
                       {"calendar_version", p.calendar_version}});
+    json rec = json::array();
+    for (const auto& n : recorded)
+      rec.push_back({{"version", n.calendar + "/" + n.version}, {n.amends ? "amends" : "covers", n.year},
+                     {"source", n.source}});
     std::cout << json{{"version", cal.version()},
+                      {"recorded_notices", rec},
                       {"covered_years", json(std::vector<int>(years.begin(), years.end()))},
                       {"notices", cal.all_versions()},
                       {"provisional_rule", kProvisionalRule},
@@ -53,6 +70,14 @@ int RunCalendarStatus(Globals& g) {
   std::printf("calendar %s\n", cal.version().c_str());
   if (!years.empty())
     std::printf("covered years: %d-%d (%zu notice(s))\n", *years.begin(), *years.rbegin(), cal.all_versions().size());
+  if (recorded.empty()) {
+    std::printf("recorded notices: none (the compiled-in calendar)\n");
+  } else {
+    std::printf("recorded notices (duban calendar add): %zu\n", recorded.size());
+    for (const auto& n : recorded)
+      std::printf("  %s/%s %s %d  (%s)\n", n.calendar.c_str(), n.version.c_str(), n.amends ? "amends" : "covers",
+                  n.year, n.source.c_str());
+  }
   std::printf("other years are provisional: %s\n", kProvisionalRule);
   if (prov->empty()) {
     std::printf("open deadlines with provisional timers: none\n");
@@ -69,12 +94,69 @@ int RunCalendarStatus(Globals& g) {
   return g.exit_code = kExitOk;
 }
 
+// A notice file is a few hundred bytes; anything far larger is not one.
+constexpr size_t kMaxNoticeBytes = 64 << 10;
+
+int RunCalendarAdd(Globals& g, const std::string& file, const std::string& command_id) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "duban calendar add: cannot open " << file << "\n";
+    return g.exit_code = kExitUsage;
+  }
+  std::string text(kMaxNoticeBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxNoticeBytes) {
+    std::cerr << "duban calendar add: " << file << " is larger than " << (kMaxNoticeBytes >> 10)
+              << " KiB: not a notice file\n";
+    return g.exit_code = kExitUsage;
+  }
+  auto engine = OpenEngine(g);
+  if (!engine) return g.exit_code;
+  // Who acts and when, as for every write (MakeCommand); the office by default.
+  auto cmd = MakeCommand(g, "!calendar", schemas::Role::kSupervisor, "office", command_id, "", schemas::WithdrawPlan{});
+  if (!cmd) return g.exit_code;
+  Engine::CalendarNoticeRequest r;
+  // The same notice recorded twice by the same account is one command: the
+  // second says so. Who acts is part of it, so a unit's refused attempt does
+  // not answer the office's.
+  r.command_id = command_id.empty()
+                     ? "calendar:" + schemas::Sha256Hex(cmd->actor.id + '\0' + schemas::RoleName(cmd->actor.role) +
+                                                        '\0' + text)
+                                         .substr(0, 32)
+                     : command_id;
+  r.actor = cmd->actor;
+  r.issued_at = cmd->issued_at;
+  r.source = std::filesystem::path(file).filename().string();
+  r.text = std::move(text);
+  const Outcome o = engine->AddCalendarNotice(r);
+  if (o.duplicate && o.status.ok()) {
+    std::cerr << "duban: this notice file was already recorded; nothing written\n";
+  }
+  PrintOutcome(g, o);
+  if (o.status.ok() && !g.json) {
+    size_t recounted = 0;
+    for (const auto& e : o.events) recounted += std::holds_alternative<schemas::DeadlineRecounted>(e.body);
+    std::printf("calendar now %s; %zu open deadline(s) recounted\n", engine->timer_policy()->CalendarVersion().c_str(),
+                recounted);
+  }
+  return g.exit_code;
+}
+
 void AddCalendarCommands(CLI::App& app, Globals& g) {
   auto* cal = app.add_subcommand("calendar", "the working-day calendar: covered years, provisional deadlines");
   cal->require_subcommand(1);
   auto* status = cal->add_subcommand(
       "status", "covered years, the provisional rule, and open deadlines whose timers are provisional");
   status->callback([&g] { RunCalendarStatus(g); });
+  auto file = std::make_shared<std::string>();
+  auto id = std::make_shared<std::string>();
+  auto add = cal->add_subcommand(
+      "add", "record a State Council holiday notice (one notice, the format of workflows/calendars/cn-mainland.yaml) "
+             "and recount open deadlines on it; the office only");
+  add->add_option("notice", *file, "the notice YAML file")->required();
+  add->add_option("--id", *id, "command id (default: derived from the file's bytes)");
+  add->callback([&g, file, id] { RunCalendarAdd(g, *file, *id); });
 }
 
 }  // namespace

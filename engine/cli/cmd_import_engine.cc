@@ -10,6 +10,7 @@
 #include "cli_import_hook.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/schemas/codec.h"
+#include "duban/core/workflow_timer_policy.h"
 #include "duban/workflows/calendar.h"
 #include "plan_commands.h"
 
@@ -91,8 +92,10 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
     // A computed deadline records the calendar it was computed under, so its
     // timers count working days on that version even after a calendar notice.
     if (!it.deadline.due_on.empty()) {
-      static const auto calendar = workflows::WorkCalendar::Default();
-      if (calendar.ok()) {
+      static const auto compiled_in = workflows::WorkCalendar::Default();
+      const workflows::WorkCalendar* calendar =
+          req.calendar ? req.calendar : compiled_in.ok() ? &compiled_in.value() : nullptr;
+      if (calendar) {
         it.deadline.calendar_version = calendar->version();
         // A due date in a year no notice covers is counted by the provisional rule.
         if (auto d = Date::Parse(it.deadline.due_on); d && !calendar->Covers(d->year))
@@ -114,6 +117,9 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   ImportRequest req = request;
   auto engine = OpenEngine(g);
   if (!engine) return g.exit_code;
+  // Deadlines record the calendar this store counts on, recorded notices included.
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine->timer_policy().get()); p && !req.calendar)
+    req.calendar = &p->latest_calendar();
   if (req.new_version) {
     const std::string base = req.plan_id;
     for (int v = 2; engine->Plan(req.plan_id).ok(); ++v) req.plan_id = base + ".v" + std::to_string(v);

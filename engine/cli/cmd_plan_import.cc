@@ -11,11 +11,14 @@
 #include <set>
 #include <sstream>
 
+#include "cli_common.h"
 #include "cli_import_hook.h"
 #include "cli_registry.h"
 #include "plan_commands.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/plan_import/unit_directory.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
 
 namespace duban::cli {
 
@@ -61,6 +64,17 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
 
   plan_import::ParseOptions opts;
   opts.default_year = a.year;
+  // Phrases are counted on the store's calendar, notices it recorded included
+  // (`duban calendar add`); a store that does not exist yet has the compiled-in one.
+  std::shared_ptr<const TimerPolicy> store_policy;
+  if (Engine::InspectDataDir(g.data_dir).kind == "store") {
+    EngineOptions o;
+    o.data_dir = g.data_dir;
+    o.read_only = true;
+    o.create_if_missing = false;
+    if (auto e = Engine::Open(o, CliPolicy(g)); e.ok()) store_policy = (*e)->timer_policy();
+  }
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(store_policy.get())) opts.calendar = &p->latest_calendar();
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
   const bool json = a.json || g.json;
   if (plan.tasks.empty()) {

@@ -15,6 +15,9 @@ namespace duban::plan_import {
 struct ParsedPlan;
 class UnitDirectory;
 }
+namespace duban::workflows {
+class WorkCalendar;
+}
 
 namespace duban::cli {
 
@@ -30,6 +33,9 @@ struct ImportRequest {
   // keep_groups: the group is one assignee, as written.
   const plan_import::UnitDirectory* directory = nullptr;
   bool keep_groups = false;
+  // The store's calendar (compiled-in + recorded notices) that computed
+  // deadlines record as their version; null: the compiled-in calendar.
+  const workflows::WorkCalendar* calendar = nullptr;
 };
 
 // The ImportPlan body for a parsed plan: the plan's unit directory is every

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <stdexcept>
+
 #include "duban/date.h"
 
 namespace duban::core {
@@ -26,7 +28,8 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 class Decider {
  public:
-  Decider(const PlanState& s, const Command& c) : s_(s), c_(c) {}
+  Decider(const PlanState& s, const Command& c, const workflows::WorkflowDefinition& def)
+      : s_(s), c_(c), def_(def) {}
 
   R Run() {
     const Role role = c_.actor.role;
@@ -51,10 +54,22 @@ class Decider {
                                               RoleName(c_.actor.role) + ")");
   }
 
+  // A lifecycle step's roles, as the definition declares them.
+  Status NeedRoleFor(const char* action, const char* what) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    if (!t) return Refuse(reason::kInvalidTransition, std::string("the workflow definition has no step '") + action + "'");
+    const std::string role = RoleName(c_.actor.role);
+    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();
+    std::string who;
+    for (const auto& r : t->roles) who += (who.empty() ? "" : " or ") + r;
+    return Refuse(reason::kForbiddenRole, "only the " + who + " may " + what + " (actor " + c_.actor.id +
+                                              " acts as " + role + ")");
+  }
+
   // The assignment a unit acts on: must exist, and be the acting unit's own.
-  Result<const AssignmentState*> OwnAssignment(int32_t task, const std::string& unit,
+  Result<const AssignmentState*> OwnAssignment(int32_t task, const std::string& unit, const char* action,
                                                const char* what) const {
-    if (auto st = NeedRole(Role::kUnit, what); !st.ok()) return st;
+    if (auto st = NeedRoleFor(action, what); !st.ok()) return st;
     if (c_.actor.id != unit)
       return Refuse(reason::kNotAssignee, c_.actor.id + " cannot act on " + AssignmentLabel(task, unit) +
                                              ": a unit acts on its own assignments only");
@@ -70,12 +85,13 @@ class Decider {
     return &it->second;
   }
 
-  Status Transition(const AssignmentState& a, std::initializer_list<AssignmentStatus> from,
-                    const char* what) const {
-    if (std::find(from.begin(), from.end(), a.status) != from.end()) return Status::Ok();
+  // The states a step may start from, as the definition declares them.
+  Status Transition(const AssignmentState& a, const char* action, const char* what) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    const std::string state = StatusName(a.status);
+    if (t && std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();
     return Refuse(reason::kInvalidTransition, std::string("cannot ") + what + " " +
-                                                  AssignmentLabel(a.task, a.unit) + " while it is " +
-                                                  StatusName(a.status));
+                                                  AssignmentLabel(a.task, a.unit) + " while it is " + state);
   }
 
   Status NeedText(const std::string& text, const char* what) const {
@@ -145,7 +161,7 @@ class Decider {
   }
 
   R On(const CancelTask& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "cancel a task"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("cancel", "cancel a task"); !st.ok()) return st;
     auto t = s_.tasks.find(b.task);
     if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
     if (t->second.cancelled || t->second.completed)
@@ -174,27 +190,26 @@ class Decider {
   }
 
   R On(const Accept& b) {
-    auto a = OwnAssignment(b.task, b.unit, "accept an assignment");
+    auto a = OwnAssignment(b.task, b.unit, "accept", "accept an assignment");
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kAssigned}, "accept"); !st.ok()) return st;
+    if (auto st = Transition(**a, "accept", "accept"); !st.ok()) return st;
     return std::vector<EventBody>{AssignmentAccepted{b.task, b.unit}};
   }
 
   R On(const Return& b) {
-    auto a = OwnAssignment(b.task, b.unit, "return an assignment");
+    auto a = OwnAssignment(b.task, b.unit, "return", "return an assignment");
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kAssigned}, "return"); !st.ok()) return st;
+    if (auto st = Transition(**a, "return", "return"); !st.ok()) return st;
     if (auto st = NeedText(b.reason, "the reason for returning"); !st.ok()) return st;
     return std::vector<EventBody>{AssignmentReturned{b.task, b.unit, b.reason}};
   }
 
   R On(const Reassign& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "reassign tasks"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("reassign", "reassign tasks"); !st.ok()) return st;
     auto it = s_.assignments.find({b.task, b.from_unit});
     if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
       return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(b.task) + " is not assigned to " + b.from_unit);
-    if (it->second.status == AssignmentStatus::kCompleted)
-      return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.from_unit) + " is already completed");
+    if (auto st = Transition(it->second, "reassign", "reassign"); !st.ok()) return st;
     if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
     auto to = s_.assignments.find({b.task, b.to_unit});
     if (b.to_unit == b.from_unit ||
@@ -204,12 +219,9 @@ class Decider {
   }
 
   R On(const ReportProgress& b) {
-    auto a = OwnAssignment(b.task, b.unit, "report progress");
+    auto a = OwnAssignment(b.task, b.unit, "report_progress", "report progress");
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kAccepted, AssignmentStatus::kInProgress},
-                             "report progress on");
-        !st.ok())
-      return st;
+    if (auto st = Transition(**a, "report_progress", "report progress on"); !st.ok()) return st;
     if (b.percent < 0 || b.percent > 100)
       return Refuse(reason::kInvalidArgument, "percent must be between 0 and 100, got " + std::to_string(b.percent));
     if (auto st = NeedText(b.text, "the progress text"); !st.ok()) return st;
@@ -218,20 +230,17 @@ class Decider {
   }
 
   R On(const Submit& b) {
-    auto a = OwnAssignment(b.task, b.unit, "submit completion");
+    auto a = OwnAssignment(b.task, b.unit, "submit", "submit completion");
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kAccepted, AssignmentStatus::kInProgress},
-                             "submit");
-        !st.ok())
-      return st;
+    if (auto st = Transition(**a, "submit", "submit"); !st.ok()) return st;
     return std::vector<EventBody>{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
   }
 
   R On(const Approve& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "approve completion"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("approve", "approve completion"); !st.ok()) return st;
     auto a = FindAssignment(b.task, b.unit);
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kSubmitted}, "approve"); !st.ok()) return st;
+    if (auto st = Transition(**a, "approve", "approve"); !st.ok()) return st;
     std::vector<EventBody> out{CompletionApproved{b.task, b.unit, b.comment}};
     if ((*a)->escalation_level > 0)
       out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "completed"});
@@ -250,21 +259,18 @@ class Decider {
   }
 
   R On(const schemas::Reject& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "reject a submission"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("reject", "reject a submission"); !st.ok()) return st;
     auto a = FindAssignment(b.task, b.unit);
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kSubmitted}, "reject"); !st.ok()) return st;
+    if (auto st = Transition(**a, "reject", "reject"); !st.ok()) return st;
     if (auto st = NeedText(b.reason, "the reason for rejecting"); !st.ok()) return st;
     return std::vector<EventBody>{CompletionRejected{b.task, b.unit, b.reason}};
   }
 
   R On(const RequestExtension& b) {
-    auto a = OwnAssignment(b.task, b.unit, "request an extension");
+    auto a = OwnAssignment(b.task, b.unit, "request_extension", "request an extension");
     if (!a.ok()) return a.status();
-    if (!IsOpen((*a)->status) || (*a)->status == AssignmentStatus::kSubmitted)
-      return Refuse(reason::kInvalidTransition, "cannot request an extension of " +
-                                                    AssignmentLabel(b.task, b.unit) + " while it is " +
-                                                    StatusName((*a)->status));
+    if (auto st = Transition(**a, "request_extension", "request an extension of"); !st.ok()) return st;
     auto d = Date::Parse(b.new_due_on);
     if (!d) return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.new_due_on + "' (YYYY-MM-DD)");
     if (!(*a)->due_on.empty() && b.new_due_on <= (*a)->due_on)
@@ -274,9 +280,10 @@ class Decider {
   }
 
   R On(const GrantExtension& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "grant an extension"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("grant_extension", "grant an extension"); !st.ok()) return st;
     auto a = FindAssignment(b.task, b.unit);
     if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "grant_extension", "grant an extension of"); !st.ok()) return st;
     if ((*a)->pending_extension.empty())
       return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.unit) + " has no extension request");
     const std::string due = b.new_due_on.empty() ? (*a)->pending_extension : b.new_due_on;
@@ -290,9 +297,10 @@ class Decider {
   }
 
   R On(const DenyExtension& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "deny an extension"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("deny_extension", "deny an extension"); !st.ok()) return st;
     auto a = FindAssignment(b.task, b.unit);
     if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "deny_extension", "deny an extension of"); !st.ok()) return st;
     if ((*a)->pending_extension.empty())
       return Refuse(reason::kInvalidTransition, AssignmentLabel(b.task, b.unit) + " has no extension request");
     if (auto st = NeedText(b.reason, "the reason for denying"); !st.ok()) return st;
@@ -304,10 +312,10 @@ class Decider {
   R On(const FireTimer& b) {
     if (auto st = NeedRole(Role::kSystem, "fire timers"); !st.ok()) return st;
     std::vector<EventBody> none;
-    if (b.kind == "report_overdue") return OnReportOverdue(b);
+    if (b.kind == TimerKind::kReportOverdue) return OnReportOverdue(b);
     // Legacy kind: no policy arms it any more (it reused DeadlineMissed, which
     // is the assignment's own deadline; report_overdue replaces it).
-    if (b.kind == "report_due") {
+    if (b.kind == TimerKind::kReportDue) {
       auto cy = s_.cycles.find(b.cycle_id);
       if (cy == s_.cycles.end() || cy->second.closed) return none;
       if (cy->second.answered.count({b.task, b.unit})) return none;
@@ -318,33 +326,33 @@ class Decider {
     const AssignmentState& a = it->second;
     // The acceptance and review limits: stale once the assignment moved on
     // or was made anew (armed_at is the assignment or the submission).
-    if (b.kind == "acceptance_overdue") {
+    if (b.kind == TimerKind::kAcceptanceOverdue) {
       if (a.status != AssignmentStatus::kAssigned || a.acceptance_overdue || b.armed_at != a.assigned_at) return none;
       return std::vector<EventBody>{AcceptanceOverdue{b.task, b.unit, DayOf(a.assigned_at).ToString(), b.due_on,
                                                       b.notify, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "review_overdue") {
+    if (b.kind == TimerKind::kReviewOverdue) {
       if (a.status != AssignmentStatus::kSubmitted || a.review_overdue || b.armed_at != a.submitted_at) return none;
       return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on,
                                                   b.notify, b.calendar_version, b.provisional}};
     }
     if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on)
       return none;
-    if (b.kind == "reminder") {
+    if (b.kind == TimerKind::kReminder) {
       if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
       return std::vector<EventBody>{
           DeadlineApproaching{b.task, b.unit, b.due_on, b.working_days_left, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "missed") {
+    if (b.kind == TimerKind::kMissed) {
       if (a.overdue) return none;
       return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, b.calendar_version, b.provisional}};
     }
-    if (b.kind == "escalation") {
+    if (b.kind == TimerKind::kEscalation) {
       if (!a.overdue || b.level <= a.escalation_level) return none;
       return std::vector<EventBody>{
           EscalationRaised{b.task, b.unit, b.level, b.step, b.notify, b.calendar_version, b.provisional}};
     }
-    return Refuse(reason::kInvalidArgument, "unknown timer kind '" + b.kind + "'");
+    return Refuse(reason::kInvalidArgument, "unknown timer kind '" + std::string(TimerKindName(b.kind)) + "'");
   }
 
   // A requested report came due unanswered (level 0), or its silence climbs
@@ -372,10 +380,10 @@ class Decider {
   }
 
   R On(const ReopenAssignment& b) {
-    if (auto st = NeedRole(Role::kSupervisor, "reopen an assignment"); !st.ok()) return st;
+    if (auto st = NeedRoleFor("reopen", "reopen an assignment"); !st.ok()) return st;
     auto a = FindAssignment(b.task, b.unit);
     if (!a.ok()) return a.status();
-    if (auto st = Transition(**a, {AssignmentStatus::kCompleted}, "reopen"); !st.ok()) return st;
+    if (auto st = Transition(**a, "reopen", "reopen"); !st.ok()) return st;
     if (auto st = NeedText(b.reason, "the reason for reopening"); !st.ok()) return st;
     auto cy = s_.cycles.find(b.cycle_id);
     if (cy == s_.cycles.end())
@@ -425,6 +433,7 @@ class Decider {
 
   const PlanState& s_;
   const Command& c_;
+  const workflows::WorkflowDefinition& def_;
 };
 
 // A fresh assignment (created, or moved to another unit), replacing any earlier one of that unit.
@@ -468,8 +477,23 @@ std::optional<AssignmentStatus> ParseStatus(std::string_view s) {
   return std::nullopt;
 }
 
+const workflows::WorkflowDefinition& Definition() {
+  // Compiled-in data: failing to load it is a broken build, not a bad command.
+  static const workflows::WorkflowDefinition def = [] {
+    auto d = workflows::WorkflowDefinition::Default();
+    if (!d.ok()) throw std::logic_error("the compiled-in workflow definition does not load: " + d.status().ToString());
+    return std::move(d).value();
+  }();
+  return def;
+}
+
 Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command) {
-  return Decider(state, command).Run();
+  return Decide(state, command, Definition());
+}
+
+Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command,
+                                      const workflows::WorkflowDefinition& definition) {
+  return Decider(state, command, definition).Run();
 }
 
 void Evolve(PlanState& s, const Event& e) {
@@ -651,6 +675,12 @@ void Evolve(PlanState& s, const Event& e) {
           [&](const ReviewOverdue& b) {
             if (auto* a = touch(Find(s, b.task, b.unit))) a->review_overdue = true;
           },
+          [&](const DeadlineRecounted& b) {
+            if (auto* a = touch(Find(s, b.task, b.unit))) a->calendar_version = b.calendar_version;
+          },
+          // Recorded in the stream "!calendar", never in a plan's: the engine
+          // hands it to its timer policy, not to a plan state.
+          [&](const CalendarNoticeAdded&) {},
           [&](const CommandRejected&) {},
           [&](const UnknownEvent&) {},
       },

@@ -27,6 +27,7 @@
 #include "duban/coding.h"
 #include "duban/utf8.h"
 #include "duban/schemas/codec.h"
+#include "duban/workflows/calendar.h"
 #include "records.h"
 #include "store_dir.h"
 
@@ -66,6 +67,10 @@ constexpr int kLastProjection = kTimers;
 // A plan whose stream grew this many events since its last snapshot gets a new one.
 constexpr uint64_t kSnapshotEvery = 1000;
 constexpr const char* kRebuildMarker = "rebuild_in_progress";
+// The stream of recorded calendar notices (CalendarNoticeAdded). Like the
+// rejection streams it is no plan: it has a head and a history (task 0), and
+// the engine's timer policy is built from its events.
+constexpr const char* kCalendarStream = "!calendar";
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -82,7 +87,7 @@ bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
          a.reminded_days == b.reminded_days && a.overdue == b.overdue &&
          a.escalation_level == b.escalation_level && a.assigned_at == b.assigned_at &&
          a.submitted_at == b.submitted_at && a.acceptance_overdue == b.acceptance_overdue &&
-         a.review_overdue == b.review_overdue;
+         a.review_overdue == b.review_overdue && a.calendar_version == b.calendar_version;
 }
 
 // Assignments an event changes; "*" as unit means every assignment of the task
@@ -123,7 +128,7 @@ class DefaultPolicy : public TimerPolicy {
     t.fire_at = StartOfDay(due->AddDays(1));
     t.body.task = a.task;
     t.body.unit = a.unit;
-    t.body.kind = "missed";
+    t.body.kind = schemas::TimerKind::kMissed;
     t.body.due_on = a.due_on;
     t.body.armed_at = a.due_set_at;
     return {t};
@@ -138,14 +143,17 @@ class Projector {
   Projector(const TimerPolicy& policy, rocksdb::ColumnFamilyHandle* const* cf)
       : policy_(policy), cf_(cf) {}
 
-  void Before(const PlanState& s, const Event& e) {
+  // `armed_by`: the policy the assignments' armed timers were computed by,
+  // when it is not the one this projector arms with (a calendar notice
+  // changes the policy within its batch): their old keys are taken from it.
+  void Before(const PlanState& s, const Event& e, const TimerPolicy* armed_by = nullptr) {
     for (const auto& [task, unit] : Touches(e.body)) {
       if (unit == "*") {
         for (const auto& [k, a] : s.assignments)
-          if (task == 0 || k.first == task) Remember(s, k.first, k.second, &a);
+          if (task == 0 || k.first == task) Remember(s, k.first, k.second, &a, armed_by);
       } else {
         auto it = s.assignments.find({task, unit});
-        Remember(s, task, unit, it == s.assignments.end() ? nullptr : &it->second);
+        Remember(s, task, unit, it == s.assignments.end() ? nullptr : &it->second, armed_by);
       }
     }
   }
@@ -275,7 +283,8 @@ class Projector {
     return sig;
   }
 
-  void Remember(const PlanState& s, int32_t task, const std::string& unit, const AssignmentState* a) {
+  void Remember(const PlanState& s, int32_t task, const std::string& unit, const AssignmentState* a,
+                const TimerPolicy* armed_by) {
     auto key = std::make_tuple(s.id, task, unit);
     if (dirty_assignments_.count(key)) return;  // keep the state from before the batch
     Dirty d;
@@ -284,9 +293,9 @@ class Projector {
     // A report asked by a review cycle arms timers that depend on cycle state,
     // which later events of the batch may change: take those keys now. (With
     // no cycle asking, Flush derives the old keys from the old fields.)
-    if (a && !d.cycle_sig.empty()) {
+    if (a && (!d.cycle_sig.empty() || armed_by)) {
       d.have_old_keys = true;
-      for (const auto& t : policy_.TimersFor(s, *a))
+      for (const auto& t : (armed_by ? *armed_by : policy_).TimersFor(s, *a))
         d.old_timers.emplace_back(rk::Timer(t.fire_at, s.id, t.body), records::EncodeTimer(t.body));
     }
     dirty_assignments_.emplace(std::move(key), std::move(d));
@@ -380,7 +389,11 @@ std::shared_ptr<rocksdb::Logger> RocksLogger() {
 
 struct Engine::Impl {
   EngineOptions opts;
-  std::shared_ptr<TimerPolicy> policy;
+  std::shared_ptr<TimerPolicy> base_policy;   // as given to Open
+  std::shared_ptr<const TimerPolicy> policy;  // base_policy + the recorded calendar notices
+  std::vector<schemas::CalendarNoticeAdded> notices;  // recorded, oldest first
+  uint64_t calendar_version = 0;                      // head of kCalendarStream
+  std::string calendar_hash;
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf[kCfCount] = {};
   uint64_t next_pos = 1;
@@ -585,6 +598,214 @@ struct Engine::Impl {
     if (s.ok()) return records::DecodeStreamHead(v, &rejected_version, &rejected_hash);
     if (!s.IsNotFound()) return FromRocks(s, "reading stream heads");
     return Status::Ok();
+  }
+
+  // The recorded calendar notices (stream kCalendarStream, through its
+  // history), and the policy that counts on them.
+  Status LoadCalendar() {
+    auto positions = HistoryPositions(rk::PlanPrefix(kCalendarStream));
+    if (!positions.ok()) return positions.status();
+    auto events = ReadPositions(std::move(positions).value());
+    if (!events.ok()) return events.status();
+    notices.clear();
+    for (const auto& h : *events) {
+      calendar_version = h.event.stream_seq;
+      calendar_hash = h.event.hash;
+      if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&h.event.body)) notices.push_back(*n);
+    }
+    policy = base_policy;
+    if (notices.empty()) return Status::Ok();
+    auto with = base_policy->WithCalendarNotices(notices);
+    if (!with.ok())
+      return Status::InvalidArgument("the calendar notices recorded in " + opts.data_dir +
+                                     " do not fit this build's calendar: " + with.status().message());
+    policy = std::move(with).value();
+    return Status::Ok();
+  }
+
+  // A timer's identity for telling what a recount moved: kind, then its
+  // reminder days or ladder level, then its review cycle.
+  static std::string TimerLabel(const schemas::FireTimer& t) {
+    std::string l(schemas::TimerKindName(t.kind));
+    if (t.working_days_left) l += " " + std::to_string(t.working_days_left);
+    if (t.level) l += " " + std::to_string(t.level);
+    if (!t.cycle_id.empty()) l += " (" + t.cycle_id + ")";
+    return l;
+  }
+  static std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Timer>& ts) {
+    std::map<std::string, std::string> out;
+    for (const auto& t : ts) out[TimerLabel(t.body)] = DayOf(t.fire_at).ToString();
+    return out;
+  }
+  static bool SameTimers(const std::vector<TimerPolicy::Timer>& a, const std::vector<TimerPolicy::Timer>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].fire_at != b[i].fire_at || records::EncodeTimer(a[i].body) != records::EncodeTimer(b[i].body))
+        return false;
+    return true;
+  }
+
+  // Engine::AddCalendarNotice.
+  Outcome AddNotice(const Engine::CalendarNoticeRequest& r) {
+    Outcome o;
+    o.command_id = r.command_id;
+    if (opts.read_only) {
+      o.status = Status::InvalidArgument("the store is open read-only");
+      return o;
+    }
+    if (Status st = CheckName(r.command_id, "the command id"); !st.ok()) {
+      o.status = st;
+      return o;
+    }
+    if (auto stored = StoredOutcome(r.command_id); stored.ok()) return std::move(stored).value();
+    else if (stored.status().code() != Status::Code::kNotFound) {
+      o.status = stored.status();
+      return o;
+    }
+    Command c;  // the envelope the events carry
+    c.command_id = r.command_id;
+    c.actor = r.actor;
+    c.issued_at = r.issued_at;
+    rocksdb::WriteBatch wb;
+    uint64_t pos = next_pos;
+    auto reject = [&](const Status& why) {
+      std::string record;
+      Event e = MakeEvent(c, opts.rejected_stream, rejected_version + 1, rejected_hash, 0,
+                          schemas::CommandRejected{"calendar_add", why.reason(), why.message()}, &record);
+      wb.Put(cf[kLog], rk::Pos(pos), record);
+      wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
+      wb.Put(cf[kCommands], r.command_id, records::EncodeCommandRef(pos, 1));
+      if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
+        o.status = FromRocks(s, "committing to the log");
+        return o;
+      }
+      rejected_version = e.stream_seq;
+      rejected_hash = e.hash;
+      next_pos = pos + 1;
+      o.status = why;
+      o.first_position = pos;
+      return o;
+    };
+    // The office's act, like setting deadlines (ARCHITECTURE.md, Roles).
+    if (r.actor.role != schemas::Role::kSupervisor)
+      return reject(Status::Rejected(reason::kForbiddenRole,
+                                     std::string("only the office (supervisor) records a calendar notice, not ") +
+                                         schemas::RoleName(r.actor.role)));
+    if (Status st = CheckName(r.actor.id, "the actor"); !st.ok()) return reject(st);
+    auto summary = workflows::WorkCalendar::SummarizeNotice(r.text, r.source);
+    if (!summary.ok()) return reject(Status::Rejected(reason::kInvalidArgument, summary.status().message()));
+    schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year, summary->amends,
+                                        r.source, r.text};
+    std::vector<schemas::CalendarNoticeAdded> all = notices;
+    all.push_back(notice);
+    auto with = base_policy->WithCalendarNotices(all);
+    if (!with.ok()) return reject(Status::Rejected(reason::kInvalidArgument, with.status().message()));
+    const std::shared_ptr<const TimerPolicy> next = std::move(with).value();
+    if (next->CalendarVersion() == policy->CalendarVersion())
+      return reject(Status::Rejected(reason::kInvalidArgument,
+                                     r.source + ": notice " + summary->version +
+                                         " is already part of this build's calendar (" + policy->CalendarVersion() +
+                                         ")"));
+
+    uint32_t index = 0;
+    std::string record;
+    Event added = MakeEvent(c, kCalendarStream, calendar_version + 1, calendar_hash, index++, notice, &record);
+    wb.Put(cf[kLog], rk::Pos(pos), record);
+    wb.Put(cf[kHistory], rk::History(kCalendarStream, 0, pos), "");
+    wb.Put(cf[kStreams], kCalendarStream, records::EncodeStreamHead(added.stream_seq, added.hash));
+    o.first_position = pos++;
+    o.events.push_back(added);
+
+    // Recount what is open: its timers are re-armed on the new calendar, the
+    // old keys taken from the policy that armed them.
+    Projector proj(*next, cf);
+    const std::string new_version = next->CalendarVersion();
+    std::vector<std::string> touched;
+    auto ids = PlanIdsFromProjection();
+    if (!ids.ok()) {
+      o.status = ids.status();
+      o.events.clear();
+      return o;
+    }
+    for (const std::string& plan : *ids) {
+      auto state = State(plan);
+      if (!state.ok()) {
+        for (const auto& p : touched) cache.erase(p);
+        o.status = state.status();
+        o.events.clear();
+        return o;
+      }
+      PlanState& s = **state;
+      if (!s.exists || s.withdrawn) continue;
+      std::vector<EventBody> recounts;
+      for (const auto& [k, a] : s.assignments) {
+        if (!IsOpen(a.status) && a.status != AssignmentStatus::kSubmitted) continue;
+        const auto old = policy->TimersFor(s, a);
+        AssignmentState moved = a;
+        moved.calendar_version = new_version;
+        const auto now = next->TimersFor(s, moved);
+        const bool provisional = std::any_of(old.begin(), old.end(), [](const auto& t) { return t.body.provisional; });
+        const auto old_days = TimerDays(old), new_days = TimerDays(now);
+        // Unchanged and counted on published data: it keeps its version.
+        if (!provisional && old_days == new_days && SameTimers(old, next->TimersFor(s, a))) continue;
+        schemas::DeadlineRecounted rc;
+        bool provisional_seen = false;
+        rc.task = a.task;
+        rc.unit = a.unit;
+        rc.due_on = a.due_on;
+        // The version that made it provisional, else the one it was counted on.
+        for (const auto& t : old)
+          if (rc.old_calendar_version.empty() || (t.body.provisional && !provisional_seen)) {
+            rc.old_calendar_version = t.body.calendar_version;
+            provisional_seen = t.body.provisional;
+          }
+        rc.calendar_version = new_version;
+        for (const auto& t : now) rc.provisional = rc.provisional || t.body.provisional;
+        std::set<std::string> labels;
+        for (const auto& [l, d] : old_days) labels.insert(l);
+        for (const auto& [l, d] : new_days) labels.insert(l);
+        for (const auto& l : labels) {
+          auto was = old_days.find(l), is = new_days.find(l);
+          const std::string from = was == old_days.end() ? "-" : was->second;
+          const std::string to = is == new_days.end() ? "-" : is->second;
+          if (from != to) rc.changes.push_back(l + " " + from + " -> " + to);
+        }
+        recounts.push_back(std::move(rc));
+      }
+      if (recounts.empty()) continue;
+      touched.push_back(plan);
+      for (auto& body : recounts) {
+        Event e = MakeEvent(c, plan, s.version + 1, s.last_hash, index++, std::move(body), &record);
+        proj.Before(s, e, policy.get());
+        Evolve(s, e);
+        proj.After(s, e, pos, wb);
+        wb.Put(cf[kLog], rk::Pos(pos++), record);
+        o.events.push_back(std::move(e));
+      }
+    }
+    proj.Command(r.command_id, o.first_position, index, wb);
+    proj.SortDrops();
+    proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
+    if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
+      for (const auto& p : touched) cache.erase(p);
+      o.status = FromRocks(s, "committing to the log");
+      o.events.clear();
+      return o;
+    }
+    next_pos = pos;
+    calendar_version = added.stream_seq;
+    calendar_hash = added.hash;
+    notices = std::move(all);
+    policy = next;
+    return o;
+  }
+
+  Result<std::vector<std::string>> PlanIdsFromProjection() const {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kPlans]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(it->key().ToString());
+    if (!it->status().ok()) return FromRocks(it->status(), "reading plans");
+    return out;
   }
 
   // ---- log reads ----
@@ -978,6 +1199,7 @@ struct Engine::Impl {
       ++cmd_count;
       if (!e.stream.empty() && e.stream[0] == '!') {
         rejection_heads[e.stream] = {e.stream_seq, e.hash};
+        if (e.stream == kCalendarStream) wb.Put(dcf[kHistory], rk::History(e.stream, 0, pos), "");
       } else {
         auto [sit, fresh] = states.try_emplace(e.stream);
         if (fresh) sit->second.id = e.stream;
@@ -1021,7 +1243,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
                                              std::shared_ptr<TimerPolicy> timers) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
-  impl->policy = timers ? std::move(timers) : DefaultTimerPolicy();
+  impl->base_policy = timers ? std::move(timers) : DefaultTimerPolicy();
+  impl->policy = impl->base_policy;
   const std::string& dir = options.data_dir;
   // RocksDB is asked to create a store only in a missing or empty directory.
   const store_dir::Inspection look = store_dir::Inspect(dir, &HasDubanColumnFamilies);
@@ -1057,6 +1280,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     if (Status st = store_dir::WriteIdentity(dir); !st.ok()) return st;
   }
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
+  if (Status st = impl->LoadCalendar(); !st.ok()) return st;
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   if (!options.read_only) {
     std::string marker;
@@ -1069,6 +1293,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 }
 
 Outcome Engine::Submit(const Command& command) { return impl_->Commit({command}).front(); }
+
+Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) { return impl_->AddNotice(request); }
+std::vector<schemas::CalendarNoticeAdded> Engine::CalendarNotices() const { return impl_->notices; }
+std::shared_ptr<const TimerPolicy> Engine::timer_policy() const { return impl_->policy; }
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands) {
   return impl_->Commit(commands);
@@ -1159,6 +1387,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
                                      " (a gap or a fork in the event log)"));
     if (rejection) {
       rejection_heads[e.stream] = {e.stream_seq, e.hash};
+      if (e.stream == kCalendarStream) wb.Put(m.cf[kHistory], rk::History(e.stream, 0, pos), "");
     } else {
       proj.Before(*state, e);
       Evolve(*state, e);
@@ -1346,13 +1575,7 @@ Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at) const
   return s;
 }
 
-Result<std::vector<std::string>> Engine::PlanIds() const {
-  std::vector<std::string> ids;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[kPlans]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ids.push_back(it->key().ToString());
-  if (!it->status().ok()) return FromRocks(it->status(), "reading plans");
-  return ids;
-}
+Result<std::vector<std::string>> Engine::PlanIds() const { return impl_->PlanIdsFromProjection(); }
 
 Result<Outcome> Engine::OutcomeOf(const std::string& command_id) const {
   return impl_->StoredOutcome(command_id);

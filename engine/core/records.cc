@@ -99,11 +99,12 @@ std::string History(std::string_view plan, int32_t task, uint64_t pos) {
 }
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t) {
   std::string k;
-  k.reserve(8 + plan.size() + 5 + t.unit.size() + t.kind.size() + t.cycle_id.size() + 16);
+  const std::string_view kind = schemas::TimerKindName(t.kind);
+  k.reserve(8 + plan.size() + 5 + t.unit.size() + kind.size() + t.cycle_id.size() + 16);
   PutOrderedI64(&k, due);
   k.append(Assignment(plan, t.task, t.unit));
   k.push_back('\0');
-  k.append(t.kind);
+  k.append(kind);
   k.push_back('\0');
   k.append(t.cycle_id);
   k.push_back('\0');
@@ -190,28 +191,31 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 }
 
 // Format 2 adds assigned_at, submitted_at, acceptance_overdue, review_overdue
-// (format 1 rows, until the next rebuild, read them as 0 / false).
+// (format 1 rows, until the next rebuild, read them as 0 / false); format 3
+// adds calendar_version (older rows read it as "": never recounted).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
-  w.U8(2).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
+  w.U8(3).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
   w.I32(a.percent).Str(a.due_on).Str(a.pending_extension).I64(a.due_set_at).I32(a.reminded_days);
   w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
   w.U64(a.updated_seq);
   w.I64(a.assigned_at).I64(a.submitted_at).U8(a.acceptance_overdue).U8(a.review_overdue);
+  w.Str(a.calendar_version);
   return w.Take();
 }
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   Reader r(v);
   uint8_t fmt, role, status;
-  if (!r.U8(&fmt) || (fmt != 1 && fmt != 2) || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) ||
       !r.U8(&status) || !r.I32(&a->percent) || !r.Str(&a->due_on) ||
       !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) || !r.I32(&a->reminded_days) ||
       !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
       !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq))
     return Bad("assignment");
-  if (fmt == 2 && (!r.I64(&a->assigned_at) || !r.I64(&a->submitted_at) || !r.Bool(&a->acceptance_overdue) ||
+  if (fmt >= 2 && (!r.I64(&a->assigned_at) || !r.I64(&a->submitted_at) || !r.Bool(&a->acceptance_overdue) ||
                    !r.Bool(&a->review_overdue)))
     return Bad("assignment");
+  if (fmt >= 3 && !r.Str(&a->calendar_version)) return Bad("assignment");
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);
@@ -223,7 +227,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
 // until their next rebuild) reads as no calendar recorded.
 std::string EncodeTimer(const schemas::FireTimer& t) {
   Writer w;
-  w.U8(2).I32(t.task).Str(t.unit).Str(t.kind).Str(t.due_on).I32(t.level).Str(t.step);
+  w.U8(2).I32(t.task).Str(t.unit).Str(std::string(schemas::TimerKindName(t.kind))).Str(t.due_on).I32(t.level).Str(t.step);
   w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id).I64(t.armed_at);
   w.Str(t.calendar_version).U8(t.provisional);
   return w.Take();
@@ -231,11 +235,15 @@ std::string EncodeTimer(const schemas::FireTimer& t) {
 Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || (fmt != 1 && fmt != 2) || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&t->kind) ||
+  std::string kind;
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&kind) ||
       !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
       !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) ||
       !r.I64(&t->armed_at))
     return Bad("timer");
+  const auto parsed = schemas::ParseTimerKind(kind);
+  if (!parsed) return Bad("timer");
+  t->kind = *parsed;
   t->calendar_version.clear();
   t->provisional = false;
   if (fmt == 2 && (!r.Str(&t->calendar_version) || !r.Bool(&t->provisional))) return Bad("timer");

@@ -10,7 +10,7 @@ using core::AssignmentState;
 using core::AssignmentStatus;
 using core::PlanState;
 using workflows::PlannedTimer;
-using workflows::TimerKind;
+using schemas::TimerKind;
 
 WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition,
                                          workflows::WorkCalendar latest)
@@ -21,16 +21,34 @@ WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definitio
 Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Default() {
   auto def = workflows::WorkflowDefinition::Default();
   if (!def.ok()) return def.status();
-  auto cal = workflows::WorkCalendar::Default();
+  return Build(std::move(def).value(), {});
+}
+
+Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Build(
+    workflows::WorkflowDefinition definition, const std::vector<workflows::WorkCalendar::NoticeText>& recorded) {
+  auto cal = workflows::WorkCalendar::DefaultWith(recorded);
   if (!cal.ok()) return cal.status();
-  std::shared_ptr<WorkflowTimerPolicy> p(new WorkflowTimerPolicy(std::move(def).value(), std::move(cal).value()));
+  std::shared_ptr<WorkflowTimerPolicy> p(new WorkflowTimerPolicy(std::move(definition), std::move(cal).value()));
+  p->from_default_ = true;
   for (const auto& v : p->latest_.all_versions()) {
-    auto at = workflows::WorkCalendar::DefaultAsOf(v);
+    auto at = workflows::WorkCalendar::DefaultWith(recorded, v);
     if (!at.ok()) return at.status();
     at->set_provisional_rule(true);
     p->by_version_.emplace(v, std::move(at).value());
   }
   return p;
+}
+
+Result<std::shared_ptr<const TimerPolicy>> WorkflowTimerPolicy::WithCalendarNotices(
+    const std::vector<schemas::CalendarNoticeAdded>& notices) const {
+  if (!from_default_)
+    return Status::InvalidArgument("this timer policy was made from a given calendar, not the compiled-in one: "
+                                   "it cannot add recorded notices");
+  std::vector<workflows::WorkCalendar::NoticeText> recorded;
+  for (const auto& n : notices) recorded.push_back({n.text, n.source});
+  auto p = Build(definition_, recorded);
+  if (!p.ok()) return p.status();
+  return std::shared_ptr<const TimerPolicy>(std::move(p).value());
 }
 
 std::shared_ptr<WorkflowTimerPolicy> WorkflowTimerPolicy::Make(workflows::WorkflowDefinition definition,
@@ -71,7 +89,7 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
 }
 
 template <class Base>
-TimerPolicy::Timer WorkflowTimerPolicy::Limit(const char* kind, Instant from, int working_days,
+TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, TimerKind kind, Instant from, int working_days,
                                               const std::vector<std::string>& notify, Base&& base) const {
   // The limit's last day is the Nth working day after the day it starts; the
   // timer fires at the start of the working day after that, like "missed".
@@ -79,17 +97,17 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const char* kind, Instant from, in
   Timer t = base(kind);
   t.body.armed_at = from;
   t.body.notify = notify;
-  auto last = latest_.AddWorkingDays(start, working_days);
-  auto fire = last.ok() ? latest_.AddWorkingDays(*last, 1) : last;
+  auto last = cal.AddWorkingDays(start, working_days);
+  auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
   if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
-    spdlog::error("{} of task {} {}: {}", kind, t.body.task, t.body.unit, fire.status().message());
+    spdlog::error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit, fire.status().message());
     last = start.AddDays(working_days);
     fire = last->AddDays(1);
   }
   t.fire_at = StartOfDay(*fire);
   t.body.due_on = last->ToString();
-  t.body.provisional = latest_.SpanIsProvisional(start, *fire);
-  t.body.calendar_version = latest_.version();
+  t.body.provisional = cal.SpanIsProvisional(start, *fire);
+  t.body.calendar_version = cal.version();
   if (t.body.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
   return t;
 }
@@ -103,7 +121,7 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
                                                                const AssignmentState& a) const {
   std::vector<Timer> out;
-  auto base = [&](const char* kind) {
+  auto base = [&](TimerKind kind) {
     Timer t;
     t.body.task = a.task;
     t.body.unit = a.unit;
@@ -111,19 +129,22 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     return t;
   };
 
+  // Counted on the notice it was recounted on, else the latest calendar.
+  const workflows::WorkCalendar& own = CalendarFor(a.calendar_version);
   // The acceptance limit (签收时限) and the office's review limit.
   if (a.status == AssignmentStatus::kAssigned && !a.acceptance_overdue && a.assigned_at)
-    out.push_back(Limit(kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
+    out.push_back(Limit(own, TimerKind::kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,
                         definition_.acceptance_overdue_notify, base));
   if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
-    out.push_back(Limit(kReviewOverdue, a.submitted_at, definition_.review_working_days,
+    out.push_back(Limit(own, TimerKind::kReviewOverdue, a.submitted_at, definition_.review_working_days,
                         definition_.review_overdue_notify, base));
   if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
-    std::string version;
-    if (auto t = plan.tasks.find(a.task); t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
+    std::string version = a.calendar_version;
+    if (auto t = plan.tasks.find(a.task);
+        version.empty() && t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
       version = t->second.deadline.calendar_version;  // an extended date was not computed then
     const workflows::WorkCalendar& cal = CalendarFor(version);
     for (const PlannedTimer& p : Ladder(cal, *due)) {
@@ -133,21 +154,23 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
         case TimerKind::kReminder:
           if (a.overdue || fire_at <= a.due_set_at) continue;
           if (a.reminded_days != 0 && p.days_before >= a.reminded_days) continue;
-          t = base(kReminder);
+          t = base(TimerKind::kReminder);
           t.body.working_days_left = p.days_before;
           break;
         case TimerKind::kMissed:
           if (a.overdue) continue;
-          t = base(kMissed);
+          t = base(TimerKind::kMissed);
           break;
         case TimerKind::kEscalation:
           if (!a.overdue || p.level <= a.escalation_level) continue;
-          t = base(kEscalation);
+          t = base(TimerKind::kEscalation);
           t.body.level = p.level;
           t.body.step = p.step;
           for (const auto& s : definition_.escalation)
             if (s.level == p.level) t.body.notify = s.notify;
           break;
+        default:
+          continue;  // a deadline's ladder plans no other kind
       }
       t.fire_at = fire_at;
       t.body.due_on = a.due_on;
@@ -164,8 +187,8 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     auto due = Date::Parse(c.due_on);
     if (!due) continue;
     auto ov = c.overdue.find(key);
-    for (const PlannedTimer& p : Ladder(latest_, *due)) {
-      Timer t = base(kReportOverdue);
+    for (const PlannedTimer& p : Ladder(own, *due)) {
+      Timer t = base(TimerKind::kReportOverdue);
       if (p.kind == TimerKind::kMissed) {
         if (ov != c.overdue.end()) continue;
       } else if (p.kind == TimerKind::kEscalation) {
@@ -180,7 +203,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
       t.fire_at = StartOfDay(p.fire_on);
       t.body.due_on = c.due_on;
       t.body.cycle_id = id;
-      Mark(latest_, p, t);
+      Mark(own, p, t);
       out.push_back(std::move(t));
     }
   }

@@ -59,7 +59,8 @@ std::optional<std::string> LocalFind(std::string_view s) {
 
 bool CanResolveDeadlines() { return true; }
 
-DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on) {
+DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on,
+                     const workflows::WorkCalendar* given) {
   DueResult r;
   try {
     // A deadline in a year no notice covers yet (next year's plan, imported in
@@ -72,7 +73,7 @@ DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date>
     workflows::DeadlineContext ctx;
     ctx.plan_year = plan_year;
     ctx.issued_on = issued_on;
-    ctx.calendar = calendar.ok() ? &calendar.value() : nullptr;
+    ctx.calendar = given ? given : calendar.ok() ? &calendar.value() : nullptr;
     const auto resolved = workflows::ResolveDeadline(phrase, ctx);
     r.due_on = resolved.due_on;
     r.understood = !resolved.unresolved;
@@ -95,7 +96,7 @@ std::optional<std::string> FindDeadlinePhrase(std::string_view content) {
 
 bool CanResolveDeadlines() { return false; }
 
-DueResult ResolveDue(std::string_view, int, std::optional<Date>) { return {}; }
+DueResult ResolveDue(std::string_view, int, std::optional<Date>, const workflows::WorkCalendar*) { return {}; }
 
 std::optional<std::string> FindDeadlinePhrase(std::string_view content) { return LocalFind(content); }
 

@@ -10,6 +10,10 @@
 
 #include "duban/date.h"
 
+namespace duban::workflows {
+class WorkCalendar;
+}
+
 namespace duban::plan_import {
 
 // True when deadline phrases can be resolved to dates in this build.
@@ -20,7 +24,11 @@ struct DueResult {
   bool understood = false;
   std::string note;
 };
-DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on);
+// `calendar`: counted on it (with the provisional rule on, as the engine's
+// timer policy keeps it, an uncovered year is counted provisionally rather
+// than refused); null: the compiled-in calendar, provisional rule on.
+DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date> issued_on,
+                     const workflows::WorkCalendar* calendar = nullptr);
 
 // A deadline phrase inside task text ("2021年底前将..."), or nullopt.
 std::optional<std::string> FindDeadlinePhrase(std::string_view content);

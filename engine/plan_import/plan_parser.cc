@@ -1358,7 +1358,7 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
       if (t.lead_units.empty() && t.responsible_units.empty())
         out.problems.push_back({t.source_line, "task " + std::to_string(t.number) + " names no unit"});
       if (resolve && !t.deadline.text.empty()) {
-        const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on);
+        const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
         t.deadline.due_on = r.due_on;
         if (!r.understood) {
           out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " +

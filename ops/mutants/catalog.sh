@@ -78,14 +78,33 @@ mutant plan-exists-reason engine/core/domain.cc \
   's/return Refuse(reason::kPlanExists,/return Refuse(reason::kInvalidArgument,/' \
   "$core_domain" '^DomainTest\.' \
   "a second import of a plan is refused with the wrong reason code"
-mutant approve-unsubmitted engine/core/domain.cc \
-  's/Transition(\*\*a, {AssignmentStatus::kSubmitted}, "approve")/Transition(**a, {AssignmentStatus::kSubmitted, AssignmentStatus::kInProgress}, "approve")/' \
+mutant role-for-step engine/core/domain.cc \
+  's/^    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();$/    return Status::Ok();/' \
+  "$core_domain" '^(DomainTest|LifecycleTest)\.' \
+  "any role may take any step of the lifecycle"
+mutant state-for-step engine/core/domain.cc \
+  's/^    if (t \&\& std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();$/    return Status::Ok();/' \
+  "$core_domain" '^(DomainTest|LifecycleTest)\.' \
+  "a lifecycle step may start from any state"
+# The lifecycle's states are data (decide consults the definition).
+mutant approve-unsubmitted workflows/definitions/default.yaml \
+  's/{action: approve,           from: \[submitted\]/{action: approve,           from: [submitted, in_progress]/' \
   "$core_domain" '^DomainTest\.' \
   "the office may approve work that was never submitted"
 mutant extension-to-same-day engine/core/domain.cc \
   's/b.new_due_on <= (\*a)->due_on/b.new_due_on < (*a)->due_on/' \
   "$core_domain" '^DomainTest\.' \
   "RequestExtension accepts an extension to the unchanged due date"
+
+# ---- calendar notices --------------------------------------------------------------------
+mutant notice-recount-skipped engine/core/engine.cc \
+  's/^        if (!provisional \&\& old_days == new_days \&\& SameTimers(old, next->TimersFor(s, a))) continue;$/        continue;/' \
+  workflow_engine_test '^WorkflowEngineTest\.ANotice' \
+  "a recorded calendar notice recounts no open deadline"
+mutant notice-not-loaded-at-open engine/core/engine.cc \
+  's/^  if (Status st = impl->LoadCalendar(); !st.ok()) return st;$/  \/\/ no notices loaded/' \
+  workflow_engine_test '^WorkflowEngineTest\.ANotice' \
+  "a store's recorded calendar notices are forgotten when it is opened again"
 
 # ---- as-of -----------------------------------------------------------------------------
 mutant plan-as-of-exclusive engine/core/engine.cc \

@@ -54,6 +54,8 @@ void Write(OutAr& ar, const V& v) {
   } else if constexpr (IsStructVector<V>::value) {
     ar(static_cast<uint64_t>(v.size()));
     for (const auto& x : v) Write(ar, x);
+  } else if constexpr (std::is_same_v<V, TimerKind>) {
+    ar(std::string(TimerKindName(v)));  // by name: the bytes of the string field it was
   } else if constexpr (std::is_enum_v<V>) {
     ar(static_cast<std::underlying_type_t<V>>(v));
   } else {
@@ -95,6 +97,12 @@ void Read(InAr& ar, V& v) {
     CheckCount(n, 1);
     v.resize(n);
     if (n) ar(cereal::binary_data(v.data(), n));
+  } else if constexpr (std::is_same_v<V, TimerKind>) {
+    std::string name;
+    Read(ar, name);
+    auto kind = ParseTimerKind(name);
+    if (!kind) throw cereal::Exception("unknown timer kind '" + name + "'");
+    v = *kind;
   } else if constexpr (std::is_enum_v<V>) {
     std::underlying_type_t<V> raw{};
     ar(raw);
@@ -206,6 +214,7 @@ TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
 TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
+TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded)
 #undef TYPE_OF
 
 template <class T>
@@ -252,6 +261,8 @@ json ToJson(const V& v) {
     return RoleName(v);
   } else if constexpr (std::is_same_v<V, AssignmentRole>) {
     return AssignmentRoleName(v);
+  } else if constexpr (std::is_same_v<V, TimerKind>) {
+    return std::string(TimerKindName(v));
   } else {
     return v;
   }
@@ -296,7 +307,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
-    NAME(ReviewOverdue)
+    NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded)
 #undef NAME
   }
   return "Unknown";

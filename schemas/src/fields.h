@@ -52,6 +52,9 @@ DUBAN_FIELDS(AcceptanceOverdue, FLD(task), FLD(unit), FLD(assigned_on), FLD(due_
              FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on), FLD(notify),
              FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(DeadlineRecounted, FLD(task), FLD(unit), FLD(due_on), FLD(old_calendar_version),
+             FLD(calendar_version), FLD(changes), FLD(provisional))
+DUBAN_FIELDS(CalendarNoticeAdded, FLD(calendar), FLD(version), FLD(year), FLD(amends), FLD(source), FLD(text))
 DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))

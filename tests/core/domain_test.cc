@@ -77,7 +77,7 @@ class DomainTest : public ::testing::Test {
     Do(Approve{task, unit, "同意"}, Supervisor());
   }
   void GivenOverdue(int32_t task, const std::string& unit) {
-    Do(FireTimer{task, unit, "missed", A(task, unit).due_on}, Clock());
+    Do(FireTimer{task, unit, TimerKind::kMissed, A(task, unit).due_on}, Clock());
     ASSERT_TRUE(A(task, unit).overdue);
   }
 };
@@ -220,7 +220,7 @@ TEST_F(DomainTest, ApprovingAnEscalatedAssignmentAlsoClearsTheEscalation) {
   GivenPlan();
   GivenAccepted(2, kPolice);
   GivenOverdue(2, kPolice);
-  Do(FireTimer{2, kPolice, "escalation", "2021-12-31", 2, "通报批评", 0, {"督查室"}}, Clock());
+  Do(FireTimer{2, kPolice, TimerKind::kEscalation, "2021-12-31", 2, "通报批评", 0, {"督查室"}}, Clock());
   Do(Submit{2, kPolice, "完成", ""}, UnitActor(kPolice));
   auto events = Do(Approve{2, kPolice, ""}, Supervisor());
   EXPECT_EQ(events, (Events{CompletionApproved{2, kPolice, ""}, EscalationCleared{2, kPolice, 2, "completed"},
@@ -276,7 +276,7 @@ TEST_F(DomainTest, AnExtensionOfOneDayIsTheShortestAccepted) {
 TEST_F(DomainTest, GrantingAnExtensionMovesTheDueDateAndClearsOverdueAndReminders) {
   GivenPlan();
   GivenAccepted(1, kFinance);
-  Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 3}, Clock());
+  Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 3}, Clock());
   GivenOverdue(1, kFinance);
   Do(RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}, UnitActor(kFinance));
   now = At("2021-11-02");
@@ -301,7 +301,7 @@ TEST_F(DomainTest, GrantingAnExtensionWithAnotherDateUsesTheOfficesDate) {
 TEST_F(DomainTest, GrantingAnExtensionToAnEscalatedAssignmentClearsTheEscalation) {
   GivenPlan();
   GivenOverdue(1, kFinance);
-  Do(FireTimer{1, kFinance, "escalation", "2021-10-31", 1, "督促整改", 0, {}}, Clock());
+  Do(FireTimer{1, kFinance, TimerKind::kEscalation, "2021-10-31", 1, "督促整改", 0, {}}, Clock());
   Do(RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}, UnitActor(kFinance));
   auto events = Do(GrantExtension{1, kFinance, ""}, Supervisor());
   EXPECT_EQ(events, (Events{ExtensionGranted{1, kFinance, "2021-11-30"},
@@ -394,32 +394,32 @@ TEST_F(DomainTest, ProgressReportsAnswerACycleOnTimeOrLateAndClosingCountsThem) 
 
 TEST_F(DomainTest, AReminderTimerGivesDeadlineApproachingOncePerCountOfDaysLeft) {
   GivenPlan();
-  auto first = Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 5}, Clock());
+  auto first = Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 5}, Clock());
   EXPECT_EQ(first, (Events{DeadlineApproaching{1, kFinance, "2021-10-31", 5}}));
   EXPECT_EQ(A(1, kFinance).reminded_days, 5);
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 5}, Clock()), Events{})
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 5}, Clock()), Events{})
       << "the same reminder again is stale";
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 7}, Clock()), Events{})
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 7}, Clock()), Events{})
       << "an earlier reminder arriving late is stale";
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 1}, Clock()),
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 1}, Clock()),
             (Events{DeadlineApproaching{1, kFinance, "2021-10-31", 1}}));
 }
 
 TEST_F(DomainTest, AMissedTimerMarksTheAssignmentOverdueOnce) {
   GivenPlan();
-  auto events = Do(FireTimer{1, kFinance, "missed", "2021-10-31"}, Clock());
+  auto events = Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock());
   EXPECT_EQ(events, (Events{DeadlineMissed{1, kFinance, "2021-10-31"}}));
   EXPECT_TRUE(A(1, kFinance).overdue);
   EXPECT_FALSE(A(1, kEducation).overdue);
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "missed", "2021-10-31"}, Clock()), Events{});
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "reminder", "2021-10-31", 0, "", 1}, Clock()), Events{})
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 1}, Clock()), Events{})
       << "no reminder once overdue";
 }
 
 TEST_F(DomainTest, AnEscalationTimerRaisesTheLevelOnlyWhenOverdueAndOnlyUpwards) {
   GivenPlan();
-  FireTimer step1{1, kFinance, "escalation", "2021-10-31", 1, "督促整改", 0, {"督查室"}};
-  FireTimer step2{1, kFinance, "escalation", "2021-10-31", 2, "通报批评", 0, {"督查室", "分管领导"}};
+  FireTimer step1{1, kFinance, TimerKind::kEscalation, "2021-10-31", 1, "督促整改", 0, {"督查室"}};
+  FireTimer step2{1, kFinance, TimerKind::kEscalation, "2021-10-31", 2, "通报批评", 0, {"督查室", "分管领导"}};
   EXPECT_EQ(Do(step1, Clock()), Events{}) << "not overdue yet";
   GivenOverdue(1, kFinance);
   EXPECT_EQ(Do(step1, Clock()), (Events{EscalationRaised{1, kFinance, 1, "督促整改", {"督查室"}}}));
@@ -435,21 +435,21 @@ TEST_F(DomainTest, TimersOfAssignmentsThatMovedOnAreStaleAndGiveNoEvents) {
   GivenSubmitted(1, kFinance);                                   // submitted
   GivenCompleted(2, kPolice);                                    // completed
   Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));  // returned
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "missed", "2021-10-31"}, Clock()), Events{});
-  EXPECT_EQ(Do(FireTimer{2, kPolice, "missed", "2021-12-31"}, Clock()), Events{});
-  EXPECT_EQ(Do(FireTimer{1, kEducation, "missed", "2021-10-31"}, Clock()), Events{});
-  EXPECT_EQ(Do(FireTimer{9, kHealth, "missed", "2021-10-31"}, Clock()), Events{}) << "no such assignment";
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
+  EXPECT_EQ(Do(FireTimer{2, kPolice, TimerKind::kMissed, "2021-12-31"}, Clock()), Events{});
+  EXPECT_EQ(Do(FireTimer{1, kEducation, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
+  EXPECT_EQ(Do(FireTimer{9, kHealth, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{}) << "no such assignment";
   Do(CancelTask{3, "合并"}, Supervisor());
-  EXPECT_EQ(Do(FireTimer{3, kFinance, "reminder", "", 0, "", 2}, Clock()), Events{}) << "cancelled";
+  EXPECT_EQ(Do(FireTimer{3, kFinance, TimerKind::kReminder, "", 0, "", 2}, Clock()), Events{}) << "cancelled";
 }
 
 TEST_F(DomainTest, ATimerArmedForAnEarlierDueDateIsStaleAfterAnExtension) {
   GivenPlan();
   Do(RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}, UnitActor(kFinance));
   Do(GrantExtension{1, kFinance, ""}, Supervisor());
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "missed", "2021-10-31"}, Clock()), Events{});
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
   EXPECT_FALSE(A(1, kFinance).overdue);
-  EXPECT_EQ(Do(FireTimer{1, kFinance, "missed", "2021-11-30"}, Clock()),
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-11-30"}, Clock()),
             (Events{DeadlineMissed{1, kFinance, "2021-11-30"}}));
 }
 
@@ -458,9 +458,9 @@ TEST_F(DomainTest, AReportDueTimerFlagsOnlyUnansweredRequestsOfAnOpenCycle) {
   GivenAccepted(1, kFinance);
   Do(StartReviewCycle{"Q2", "", "quarterly", "2021-06-30", ""}, Supervisor());
   Do(ReportProgress{1, kFinance, 60, "已报", "", "", ""}, UnitActor(kFinance));
-  FireTimer answered{1, kFinance, "report_due", "2021-06-30"};
+  FireTimer answered{1, kFinance, TimerKind::kReportDue, "2021-06-30"};
   answered.cycle_id = "Q2";
-  FireTimer silent{1, kEducation, "report_due", "2021-06-30"};
+  FireTimer silent{1, kEducation, TimerKind::kReportDue, "2021-06-30"};
   silent.cycle_id = "Q2";
   EXPECT_EQ(Do(answered, Clock()), Events{});
   EXPECT_EQ(Do(silent, Clock()), (Events{DeadlineMissed{1, kEducation, "2021-06-30"}}));
@@ -480,7 +480,7 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   Reassign{1, kEducation, kHealth, "x"}, ReportProgress{1, kFinance, 1, "x"},
                                   Submit{1, kFinance}, Approve{1, kFinance}, Reject{1, kFinance, "x"},
                                   RequestExtension{1, kFinance, "2021-12-01", "x"}, GrantExtension{1, kFinance},
-                                  DenyExtension{1, kFinance, "x"}, FireTimer{1, kFinance, "missed", "2021-10-31"},
+                                  DenyExtension{1, kFinance, "x"}, FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"},
                                   StartReviewCycle{"c", "", "", "2021-06-30", ""}, CloseReviewCycle{"c"},
                                   ReopenAssignment{1, kFinance, "x y", "c"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
@@ -534,8 +534,8 @@ TEST_F(DomainTest, AUnitActsOnItsOwnAssignmentsOnly) {
 TEST_F(DomainTest, OnlyTheSystemMayFireTimers) {
   GivenPlan();
   for (const Actor& who : {Supervisor(), UnitActor(kFinance)})
-    EXPECT_TRUE(IsRejection(When(FireTimer{1, kFinance, "missed", "2021-10-31"}, who), reason::kForbiddenRole));
-  EXPECT_TRUE(When(FireTimer{1, kFinance, "missed", "2021-10-31"}, Clock()).ok());
+    EXPECT_TRUE(IsRejection(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, who), reason::kForbiddenRole));
+  EXPECT_TRUE(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()).ok());
 }
 
 // ---- optimistic concurrency -------------------------------------------------------
@@ -607,7 +607,7 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       {"an auditor accepts", plan, Accept{1, kFinance}, Auditor(), reason::kForbiddenRole},
       {"a unit imports a plan", nothing, SamplePlan(), UnitActor(kFinance), reason::kForbiddenRole},
       {"the supervisor accepts for a unit", plan, Accept{1, kFinance}, Supervisor(), reason::kForbiddenRole},
-      {"a unit fires a timer", plan, FireTimer{1, kFinance, "missed", "2021-10-31"}, UnitActor(kFinance),
+      {"a unit fires a timer", plan, FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, UnitActor(kFinance),
        reason::kForbiddenRole},
       // not_assignee
       {"a unit accepts another unit's assignment", plan, Accept{1, kFinance}, UnitActor(kEducation),
@@ -736,8 +736,7 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        reason::kInvalidArgument},
       {"the office starts a cycle due on an impossible date", plan, StartReviewCycle{"Q", "", "q", "2021-06-31", ""},
        Supervisor(), reason::kInvalidArgument},
-      {"the clock fires a timer of an unknown kind", plan, FireTimer{1, kFinance, "tea_break", "2021-10-31"}, Clock(),
-       reason::kInvalidArgument},
+      // (a timer of an unknown kind cannot be made: TimerKind; its name on the wire is refused by the codec)
       // version_conflict: covered with expected_version below
       // cycle_not_found
       {"the office closes a cycle never started", plan, CloseReviewCycle{"nope"}, Supervisor(), reason::kCycleNotFound},

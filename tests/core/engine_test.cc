@@ -475,7 +475,7 @@ TEST_F(EngineTest, TheDefaultMissedTimerIsArmedForTheDayAfterTheDueDate) {
   // Task 1: 财政 and 教育 due 10-31; task 2: 公安 due 12-31; task 3 has no due date.
   ASSERT_EQ(timers->size(), 3u);
   EXPECT_EQ((*timers)[0].due, StartOfDay(*Date::Parse("2021-11-01")));
-  EXPECT_EQ((*timers)[0].timer.kind, "missed");
+  EXPECT_EQ((*timers)[0].timer.kind, TimerKind::kMissed);
   EXPECT_EQ((*timers)[0].timer.due_on, "2021-10-31");
   EXPECT_EQ((*timers)[0].plan_id, "p1");
   EXPECT_EQ((*timers)[2].due, StartOfDay(*Date::Parse("2022-01-01")));
@@ -655,9 +655,9 @@ TEST_F(EngineTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) {
       t.body.due_on = a.due_on;
       t.body.armed_at = a.due_set_at;
       if (!a.overdue) {
-        t.body.kind = "missed";
+        t.body.kind = TimerKind::kMissed;
       } else {
-        t.body.kind = "escalation";
+        t.body.kind = TimerKind::kEscalation;
         t.body.level = a.escalation_level + 1;
         t.body.step = "step" + std::to_string(t.body.level);
       }

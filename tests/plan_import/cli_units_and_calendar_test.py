@@ -8,7 +8,11 @@ December 2026 (the compiled-in calendar covers up to 2026):
   store is not ticked into the future; `simulate` refuses a store with real plans;
 - a 年底前 deadline whose missed day falls in 2027 is armed provisionally:
   `calendar status` lists it, `status` flags it, and a tick into 2027 fires
-  DeadlineMissed on 2027-01-04 (not on 元旦) marked provisional.
+  DeadlineMissed on 2027-01-04 (not on 元旦) marked provisional;
+- `calendar add` records a 2027 notice (a test fixture, not the published
+  one): a unit may not, the office may; the open 2027 deadline is recounted
+  at once, `calendar status` lists the notice and no provisional deadline,
+  the same file again writes nothing, and verify and rebuild agree.
 Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
 import json
 import os
@@ -80,6 +84,52 @@ with tempfile.TemporaryDirectory() as tmp:
     check("tick warns about provisional days", "provisionally" in err, err)
     rc, out, err = run(data, "verify")
     check("verify", rc == 0, out + err)
+
+    plan27 = os.path.join(tmp, "plan-2027.tsv")
+    with open(plan27, "w", encoding="utf-8") as f:
+        f.write("韶关市2027年政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t推进政策解读\t市财政局\t\t5月10日前\n")
+    rc, out, err = run(data, "plan", "import", plan27, "--year", "2027")
+    check("import a 2027 plan", rc == 0, out + err)
+    rc, out, err = run(data, "--json", "calendar", "status")
+    prov = json.loads(out).get("provisional_deadlines", []) if rc == 0 else []
+    check("its deadline is provisional before the notice", [p["plan"] for p in prov] == ["plan-2027"], out + err)
+    notice = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workflow_engine", "data",
+                          "cn-mainland-2027.TEST-FIXTURE.yaml")
+    rc, out, err = run(data, "--role", "unit", "--actor", "市财政局", "calendar", "add", notice)
+    check("a unit may not record a calendar notice", rc == 1 and "forbidden_role" in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, "calendar", "add", notice)
+    check("the office records the 2027 notice and the open deadline is recounted",
+          rc == 0 and "CalendarNoticeAdded" in out and "DeadlineRecounted task 1 市财政局" in out
+          and "calendar now cn-mainland/2026-11-10; 1 open deadline(s) recounted" in out, out + err)
+    rc, out, err = run(data, "calendar", "add", notice)
+    check("the same notice again writes nothing", rc == 0 and "already" in out + err, out + err)
+    rc, out, err = run(data, "--json", "calendar", "status")
+    doc = json.loads(out) if rc == 0 else {}
+    check("calendar status: 2027 covered by the recorded notice, nothing provisional",
+          2027 in doc.get("covered_years", []) and doc.get("provisional_deadlines") == []
+          and [n["version"] for n in doc.get("recorded_notices", [])] == ["cn-mainland/2026-11-10"], out + err)
+    bad = os.path.join(tmp, "again-2027.yaml")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    covers: 2027\n")
+    rc, out, err = run(data, "calendar", "add", bad)
+    check("a second notice covering 2027 is refused with its file and line",
+          rc == 1 and "again-2027.yaml:4" in err and "amends" in err, f"{rc} {out} {err}")
+    plan27b = os.path.join(tmp, "plan-2027b.tsv")
+    with open(plan27b, "w", encoding="utf-8") as f:
+        f.write("韶关市2027年第二批任务分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t推进数据开放\t市财政局\t\t9月底前\n")
+    rc, out, err = run(data, "plan", "import", plan27b, "--year", "2027")
+    rc2, out2, err2 = run(data, "--json", "history", "--plan", "plan-2027b", "1")
+    added = [e["body"]["deadline"] for e in json.loads(out2) if e["type"] == "TaskAdded"] if rc2 == 0 else []
+    check("a plan imported after the notice counts 2027 on it: no provisional warning, the new version recorded",
+          rc == 0 and "provisional" not in err
+          and [d["calendar_version"] for d in added] == ["cn-mainland/2026-11-10"], out + err + out2 + err2)
+    rc, out, err = run(data, "verify")
+    check("verify after the notice", rc == 0, out + err)
+    rc, out, err = run(data, "rebuild")
+    rc2, out2, err2 = run(data, "verify")
+    check("rebuild after the notice, then verify", rc == 0 and rc2 == 0, out + err + out2 + err2)
     rc, out, err = run(data, "init", "--simulated")
     check("init again on a store with plans: still simulated, nothing changed", rc == 0, out + err)
     rc, out, err = run(os.path.join(tmp, "real2"), "plan", "import", plan_file, "--year", "2026")

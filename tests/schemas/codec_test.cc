@@ -358,6 +358,28 @@ TEST(CodecTest, EveryTruncationOfACommandIsCorruption) {
   }
 }
 
+// A FireTimer's kind travels as its name, the bytes of the string it was
+// before TimerKind: a name no build wrote is damage, not a timer to refuse later.
+TEST(CodecTest, ATimerKindTravelsByNameAndAnUnknownNameIsCorruption) {
+  Command c = SampleCommand(FireTimer{3, "市财政局", TimerKind::kMissed, "2021-10-31"});
+  std::string bytes = EncodeCommand(c);
+  const std::string name("\x06\0\0\0\0\0\0\0missed", 14);  // u64 length, then the name
+  const size_t at = bytes.find(name);
+  ASSERT_NE(at, std::string::npos) << "the kind is written as its name";
+  for (TimerKind k : kTimerKinds) {
+    Command other = c;
+    std::get<FireTimer>(other.body).kind = k;
+    auto d = DecodeCommand(EncodeCommand(other));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(std::get<FireTimer>(d->body).kind, k) << TimerKindName(k);
+  }
+  bytes.replace(at + 8, 6, "mussed");
+  auto d = DecodeCommand(bytes);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(d.status().message().find("mussed"), std::string::npos) << d.status().message();
+}
+
 TEST(CodecTest, ACommandWithAnUnknownTypeIndexIsCorruption) {
   Command c = SampleCommand(CloseReviewCycle{"q"});
   std::string bytes = EncodeCommand(c);

@@ -118,7 +118,8 @@ TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
       {33, "DeadlineApproaching"}, {34, "DeadlineMissed"},     {35, "EscalationRaised"},
       {36, "EscalationCleared"},   {40, "ReviewCycleStarted"}, {41, "ProgressReportRequested"},
       {42, "ReviewCycleClosed"},   {43, "ReportOverdue"},      {28, "AssignmentReopened"},
-      {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},      {90, "CommandRejected"}};
+      {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},      {39, "DeadlineRecounted"},
+      {50, "CalendarNoticeAdded"}, {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
   ASSERT_EQ(ids.size(), samples.size());

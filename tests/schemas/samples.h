@@ -58,6 +58,10 @@ inline std::vector<EventBody> SampleBodies() {
       AssignmentReopened{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
       AcceptanceOverdue{3, "市教育局", "2021-09-29", "2021-10-09", {"unit", "office"}, "cn-mainland/2020-11-25", true},
       ReviewOverdue{3, "市财政局", "2021-11-01", "2021-11-08", {"office"}, "cn-mainland/2020-11-25", true},
+      DeadlineRecounted{3, "市财政局", "2027-05-10", "cn-mainland/2025-11-04+provisional", "cn-mainland/2026-11-10",
+                        {"reminder 10 2027-04-26 -> 2027-04-23"}, true},
+      CalendarNoticeAdded{"cn-mainland", "2026-11-10", 2027, true, "notice-2027.yaml",
+                          "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }
@@ -105,7 +109,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       RequestExtension{3, "市财政局", "2021-11-30", "需上级批复"},
       GrantExtension{3, "市财政局", "2021-11-30"},
       DenyExtension{3, "市财政局", "理由不充分"},
-      FireTimer{3, "市财政局", "escalation", "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
+      FireTimer{3, "市财政局", TimerKind::kEscalation, "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
       StartReviewCycle{"2021-Q3", "plan", "quarterly", "2021-09-30", "市财政局"},
       CloseReviewCycle{"2021-Q3"},
       ReopenAssignment{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},

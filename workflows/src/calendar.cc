@@ -31,24 +31,76 @@ std::string StripVersionPrefix(std::string_view v) {
 
 }  // namespace
 
-Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view source,
-                                         std::string_view as_of_in) {
-  YAML::Node root;
+namespace {
+// One calendar document: its name for messages, its root and notices.
+struct Doc {
+  std::string source;
+  YAML::Node root, name, notices;
+};
+Result<Doc> LoadDoc(std::string_view text, std::string_view source) {
+  Doc d;
+  d.source = std::string(source);
   try {
-    root = YAML::Load(std::string(text));
+    d.root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return YamlError(source, e.mark, "YAML syntax: " + e.msg);
   }
-  if (!root.IsMap()) return YamlError(source, root, "calendar must be a mapping");
-  if (auto s = CheckKeys(source, root, {"calendar", "notices"}); !s.ok()) return s;
-  const YAML::Node name = root["calendar"];
-  if (!name.IsScalar() || name.Scalar().empty()) {
-    return YamlError(source, root, "missing 'calendar' name");
+  if (!d.root.IsMap()) return YamlError(source, d.root, "calendar must be a mapping");
+  if (auto s = CheckKeys(source, d.root, {"calendar", "notices"}); !s.ok()) return s;
+  d.name = d.root["calendar"];
+  if (!d.name.IsScalar() || d.name.Scalar().empty()) {
+    return YamlError(source, d.root, "missing 'calendar' name");
   }
-  const YAML::Node notices = root["notices"];
-  if (!notices.IsSequence() || notices.size() == 0) {
-    return YamlError(source, root, "missing 'notices' list");
+  d.notices = d.root["notices"];
+  if (!d.notices.IsSequence() || d.notices.size() == 0) {
+    return YamlError(source, d.root, "missing 'notices' list");
   }
+  return d;
+}
+}  // namespace
+
+Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view source,
+                                         std::string_view as_of) {
+  return ParseWith(text, source, {}, as_of);
+}
+
+Result<WorkCalendar::NoticeSummary> WorkCalendar::SummarizeNotice(std::string_view text, std::string_view source) {
+  auto doc = LoadDoc(text, source);
+  if (!doc.ok()) return doc.status();
+  if (doc->notices.size() != 1)
+    return YamlError(source, doc->notices, "a notice file holds exactly one notice (found " +
+                                               std::to_string(doc->notices.size()) + "); add them one by one");
+  const YAML::Node n = doc->notices[0];
+  if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
+  if (!n["version"]) return YamlError(source, n, "notice without 'version'");
+  auto version = AsDate(source, n["version"], "version");
+  if (!version.ok()) return version.status();
+  const bool covers = static_cast<bool>(n["covers"]);
+  if (covers == static_cast<bool>(n["amends"]))
+    return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
+  const YAML::Node year_node = covers ? n["covers"] : n["amends"];
+  auto year = AsInt(year_node);
+  if (!year || *year < 1949 || *year > 9999) return YamlError(source, year_node, "year must be a number such as 2021");
+  return NoticeSummary{doc->name.Scalar(), version->ToString(), *year, !covers};
+}
+
+Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::string_view base_source,
+                                             const std::vector<NoticeText>& recorded, std::string_view as_of_in) {
+  std::vector<Doc> docs;
+  {
+    auto base = LoadDoc(base_text, base_source);
+    if (!base.ok()) return base.status();
+    docs.push_back(std::move(base).value());
+  }
+  for (const auto& r : recorded) {
+    auto d = LoadDoc(r.text, r.source);
+    if (!d.ok()) return d.status();
+    if (d->name.Scalar() != docs[0].name.Scalar())
+      return YamlError(r.source, d->name, "notice for calendar '" + d->name.Scalar() + "', not '" +
+                                              docs[0].name.Scalar() + "'");
+    docs.push_back(std::move(d).value());
+  }
+  const YAML::Node name = docs[0].name;
 
   const std::string as_of = StripVersionPrefix(as_of_in);
   WorkCalendar cal;
@@ -56,8 +108,11 @@ Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view
   std::string applied_version;
   bool found_as_of = as_of.empty();
   std::set<int> seen;  // years covered by any notice so far, applied or not
+  std::set<std::string> base_versions;  // of the notices in `base_text`
 
-  for (const YAML::Node& n : notices) {
+  for (const Doc& doc : docs)
+  for (const YAML::Node& n : doc.notices) {
+    const std::string_view source = doc.source;
     if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
     if (auto s = CheckKeys(source, n, {"version", "source", "covers", "amends", "holidays",
                                        "workdays"});
@@ -68,6 +123,10 @@ Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view
     auto version_date = AsDate(source, n["version"], "version");
     if (!version_date.ok()) return version_date.status();
     const std::string version = version_date->ToString();
+    // A recorded notice that a newer build compiled in: the same
+    // publication, read once (the compiled-in copy).
+    if (&doc != &docs[0] && base_versions.count(version)) continue;
+    if (&doc == &docs[0]) base_versions.insert(version);
     if (!last_version.empty() && version <= last_version) {
       return YamlError(source, n["version"],
                        "notice versions must increase (" + version + " after " + last_version + ")");
@@ -153,11 +212,11 @@ Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view
     }
   }
   if (!found_as_of) {
-    return Status::NotFound(std::string(source) + ": no calendar notice with version '" +
+    return Status::NotFound(std::string(base_source) + ": no calendar notice with version '" +
                             std::string(as_of_in) + "'");
   }
   if (applied_version.empty()) {
-    return Status::NotFound(std::string(source) + ": no notice published by " + as_of);
+    return Status::NotFound(std::string(base_source) + ": no notice published by " + as_of);
   }
   cal.version_ = name.Scalar() + "/" + applied_version;
   return cal;
@@ -165,6 +224,11 @@ Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view
 
 Result<WorkCalendar> WorkCalendar::Default() {
   return Parse(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml");
+}
+
+Result<WorkCalendar> WorkCalendar::DefaultWith(const std::vector<NoticeText>& recorded, std::string_view as_of) {
+  return ParseWith(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml", recorded,
+                   as_of);
 }
 
 Result<WorkCalendar> WorkCalendar::DefaultAsOf(std::string_view version) {

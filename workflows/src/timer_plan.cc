@@ -8,15 +8,6 @@
 
 namespace duban::workflows {
 
-std::string_view TimerKindName(TimerKind k) {
-  switch (k) {
-    case TimerKind::kReminder: return "reminder";
-    case TimerKind::kMissed: return "missed";
-    case TimerKind::kEscalation: return "escalation";
-  }
-  return "unknown";
-}
-
 Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
                                                      const WorkflowDefinition& def,
                                                      const WorkCalendar& cal) {

@@ -111,6 +111,16 @@ class TimerPolicy {
   };
   virtual std::vector<Timer> TimersFor(const core::PlanState& plan,
                                        const core::AssignmentState& a) const = 0;
+  // The same rules counted on its calendar plus the recorded notices (oldest
+  // first), or why they do not fit it. A policy without a working-day
+  // calendar refuses: such an engine records no notices.
+  virtual Result<std::shared_ptr<const TimerPolicy>> WithCalendarNotices(
+      const std::vector<schemas::CalendarNoticeAdded>& notices) const {
+    (void)notices;
+    return Status::InvalidArgument("this engine's timers count no working-day calendar");
+  }
+  // The version of the newest calendar it counts on ("" without one).
+  virtual std::string CalendarVersion() const { return {}; }
 };
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy();
 
@@ -177,6 +187,29 @@ class Engine {
   Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock",
                                     TickReport* report = nullptr);
   Result<std::vector<DueTimer>> PendingTimers(Instant until, size_t limit) const;
+
+  // ---- calendar notices ----
+  // Records a State Council holiday notice (the YAML of one notice, format of
+  // workflows/calendars/cn-mainland.yaml) as CalendarNoticeAdded in the stream
+  // "!calendar", and in the same batch recounts every open assignment whose
+  // timers used the provisional rule, or would now be counted differently:
+  // one DeadlineRecounted each, its timers re-armed on the new version.
+  // Closed assignments and fired events keep the calendar they were judged by.
+  // Only the office (supervisor) may; a notice that does not fit the calendar
+  // (a year covered twice: a correction is an `amends:` notice) is rejected
+  // with the file and line. Idempotent by command id like Submit. The engine
+  // counts on compiled-in + recorded notices from then on, and from Open on.
+  struct CalendarNoticeRequest {
+    std::string command_id;
+    schemas::Actor actor;
+    Instant issued_at = 0;
+    std::string text, source;
+  };
+  Outcome AddCalendarNotice(const CalendarNoticeRequest& request);
+  // The notices recorded in this store, oldest first.
+  std::vector<schemas::CalendarNoticeAdded> CalendarNotices() const;
+  // The timer policy in force: the one given to Open plus the recorded notices.
+  std::shared_ptr<const TimerPolicy> timer_policy() const;
 
   // ---- queries (projections) ----
   Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;

@@ -3,7 +3,8 @@
 //   Decide(state, command) -> events | rejection   (reads state, writes nothing)
 //   Evolve(state, event)                            (the only way state changes)
 // No I/O, no clock, no randomness: time arrives inside commands, so replaying
-// the log through Evolve reproduces the state exactly.
+// the log through Evolve reproduces the state exactly. The lifecycle's
+// transitions and roles come from the workflow definition (data passed in).
 //
 // Rejections carry a stable reason code (see RejectReason below); the codes
 // are part of the CLI and HTTP contract and are never renamed.
@@ -18,6 +19,7 @@
 #include "duban/schemas/commands.h"
 #include "duban/schemas/events.h"
 #include "duban/status.h"
+#include "duban/workflows/definition.h"
 
 namespace duban::core {
 
@@ -58,6 +60,9 @@ struct AssignmentState {
   Instant submitted_at = 0;        // last completion submitted: the review limit counts from it
   bool acceptance_overdue = false; // AcceptanceOverdue fired and not yet accepted or returned
   bool review_overdue = false;     // ReviewOverdue fired and the submission not yet reviewed
+  // The calendar version its timers are counted on since a recorded notice
+  // recounted them (DeadlineRecounted); empty: the task's or the latest.
+  std::string calendar_version;
   std::string last_reason;  // of the last return / rejection
   int32_t reports = 0;
   Instant updated_at = 0;
@@ -121,10 +126,22 @@ inline constexpr const char* kCycleNotFound = "cycle_not_found";
 inline constexpr const char* kCycleExists = "cycle_exists";
 }  // namespace reason
 
+// The workflow definition decide consults for the assignment lifecycle: which
+// states each step (accept, submit, reassign, request_extension, ...) starts
+// from and which roles may take it. The compiled-in one
+// (workflows/definitions/default.yaml, WorkflowDefinition::Default()), loaded
+// once; it is the only place those transitions are written down.
+const workflows::WorkflowDefinition& Definition();
+
 // Decides a command against the current state of its plan. On success the
 // returned events (possibly none, e.g. a stale timer) are to be appended in
-// order; on failure the Status is kRejected with a reason code.
+// order; on failure the Status is kRejected with a reason code. Lifecycle
+// steps are checked against `definition` (Definition() when not given); the
+// checks that are not about state or role (the unit's own assignment, a
+// pending request, an open look-back) are decide's own.
 Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command);
+Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command,
+                                      const workflows::WorkflowDefinition& definition);
 
 // Applies one event of the plan's stream. Unknown events only advance the version.
 void Evolve(PlanState& state, const Event& event);

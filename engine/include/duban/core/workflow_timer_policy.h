@@ -27,11 +27,19 @@
 // timer armed here changes state when it fires and is not armed again; that
 // keeps the timer index a pure function of the log (Rebuild is identical).
 //
-// Calendar versions: a task whose deadline recorded a calendar version
+// Calendar versions: an assignment recounted on a recorded notice
+// (AssignmentState::calendar_version, set by DeadlineRecounted) is counted on
+// that version, for its deadline, its limits and its review-cycle reports.
+// Otherwise a task whose deadline recorded a calendar version
 // (TaskAdded.deadline.calendar_version) is counted on the calendar as it
 // stood at that version, so a later calendar notice compiled into a newer
 // binary does not move timers of deadlines computed before it. Other due
-// dates (extensions, cycles, unrecorded) use the latest version.
+// dates (extensions, cycles, limits, unrecorded) use the latest version.
+//
+// Recorded notices (`duban calendar add`, CalendarNoticeAdded in the log):
+// WithCalendarNotices gives the policy whose calendars are the compiled-in
+// notices plus those, every version of them addressable; the engine uses it
+// from the notice on, and from its Open on for a store that recorded any.
 //
 // Nothing is dropped for want of calendar data: every calendar here applies
 // the provisional rule (workflows/.../calendar.h) to the years it does not
@@ -67,6 +75,13 @@ class WorkflowTimerPolicy : public TimerPolicy {
 
   std::vector<Timer> TimersFor(const core::PlanState& plan,
                                const core::AssignmentState& a) const override;
+  // The compiled-in definition and calendar plus `notices` (oldest first);
+  // InvalidArgument naming the notice file and line when one does not fit
+  // (a year covered twice, versions out of order, a date outside its year).
+  // Only a policy made by Default() knows the compiled-in text to add to.
+  Result<std::shared_ptr<const TimerPolicy>> WithCalendarNotices(
+      const std::vector<schemas::CalendarNoticeAdded>& notices) const override;
+  std::string CalendarVersion() const override { return latest_.version(); }
 
   const workflows::WorkflowDefinition& definition() const { return definition_; }
   const workflows::WorkCalendar& latest_calendar() const { return latest_; }
@@ -75,28 +90,24 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // provisional rule on); the latest when the version is unknown or empty.
   const workflows::WorkCalendar& CalendarFor(const std::string& version) const;
 
-  // Timer kinds (FireTimer.kind) this policy arms.
-  static constexpr const char* kReminder = "reminder";
-  static constexpr const char* kMissed = "missed";
-  static constexpr const char* kEscalation = "escalation";
-  static constexpr const char* kReportOverdue = "report_overdue";
-  static constexpr const char* kAcceptanceOverdue = "acceptance_overdue";
-  static constexpr const char* kReviewOverdue = "review_overdue";
-
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
   // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
   // an error) only when the calendar data is corrupt.
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
   // The timer of a limit that starts at `from` and lasts `working_days`.
+  // The calendars: the compiled-in notices plus `recorded`, each version.
+  static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(workflows::WorkflowDefinition definition,
+                                                            const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
   template <class Base>
-  Timer Limit(const char* kind, Instant from, int working_days, const std::vector<std::string>& notify,
+  Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days, const std::vector<std::string>& notify,
               Base&& base) const;
   // Records on the timer the calendar it was counted on, and whether provisionally.
   static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
 
   workflows::WorkflowDefinition definition_;
   workflows::WorkCalendar latest_;  // provisional rule on
+  bool from_default_ = false;       // calendars from the compiled-in text (+ recorded notices)
   mutable std::map<std::string, workflows::WorkCalendar> by_version_;  // stable addresses (memo keys)
   mutable std::mutex mu_;
   mutable std::map<std::pair<const workflows::WorkCalendar*, int64_t>, std::vector<workflows::PlannedTimer>> memo_;

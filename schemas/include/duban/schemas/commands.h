@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "duban/schemas/events.h"
+#include "duban/schemas/timer_kind.h"
 
 namespace duban::schemas {
 
@@ -49,7 +50,7 @@ struct DenyExtension { int32_t task = 0; std::string unit, reason; };
 struct FireTimer {
   int32_t task = 0;
   std::string unit;
-  std::string kind;  // reminder | missed | escalation | report_overdue (report_due: legacy)
+  TimerKind kind = TimerKind::kMissed;  // on the wire as its name (timer_kind.h)
   std::string due_on;
   int32_t level = 0;
   std::string step;

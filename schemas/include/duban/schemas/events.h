@@ -202,6 +202,22 @@ struct ReviewOverdue {
   bool provisional = false;
   bool operator==(const ReviewOverdue&) const = default;
 };
+// A calendar notice recorded after the compiled-in calendar made an open
+// assignment's timers provisional or stale: the assignment is now counted on
+// `calendar_version` (the version of the newest notice then recorded) and its
+// armed timers were re-armed on it. `old_calendar_version` is what its timers
+// carried before ("...+provisional" when they used the provisional rule);
+// `changes` lists the timers whose day moved ("missed 2027-05-11 -> 2027-05-11",
+// "reminder 10 2027-04-26 -> 2027-04-23", an armed or disarmed one with "-");
+// `provisional`: some of its timers still fall in a year no notice covers.
+// What already fired keeps the calendar it was counted on (events are facts).
+struct DeadlineRecounted {
+  int32_t task = 0;
+  std::string unit, due_on, old_calendar_version, calendar_version;
+  std::vector<std::string> changes;
+  bool provisional = false;
+  bool operator==(const DeadlineRecounted&) const = default;
+};
 struct EscalationCleared {
   int32_t task = 0;
   std::string unit;
@@ -249,6 +265,20 @@ struct AssignmentReopened {
   bool operator==(const AssignmentReopened&) const = default;
 };
 
+// ---- calendar -----------------------------------------------------------
+// A State Council holiday notice recorded by the office (`duban calendar add`),
+// in the stream "!calendar". `text` is the notice file as given (the format of
+// workflows/calendars/cn-mainland.yaml, exactly one notice), so the effective
+// calendar (compiled-in notices + recorded ones) is rebuilt from the log alone.
+// `amends`: the notice corrects a year already covered (else it covers `year`).
+struct CalendarNoticeAdded {
+  std::string calendar, version;
+  int32_t year = 0;
+  bool amends = false;
+  std::string source, text;
+  bool operator==(const CalendarNoticeAdded&) const = default;
+};
+
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
 // index can be rebuilt from the log and a retried command gets the same answer.
@@ -272,7 +302,8 @@ using EventBody =
                  CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
-                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, CommandRejected, UnknownEvent>;
+                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, DeadlineRecounted,
+                 CalendarNoticeAdded, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -301,10 +332,12 @@ enum class EventType : uint16_t {
   kEscalationCleared = 36,
   kAcceptanceOverdue = 37,
   kReviewOverdue = 38,
+  kDeadlineRecounted = 39,
   kReviewCycleStarted = 40,
   kProgressReportRequested = 41,
   kReviewCycleClosed = 42,
   kReportOverdue = 43,
+  kCalendarNoticeAdded = 50,
   kCommandRejected = 90,
 };
 

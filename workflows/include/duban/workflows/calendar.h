@@ -51,6 +51,30 @@ class WorkCalendar {
                                     std::string_view as_of = {});
   static Result<WorkCalendar> LoadFile(const std::string& path);
 
+  // A notice recorded after the build (`duban calendar add`): a document in
+  // the same format holding one notice, and its name for error messages.
+  struct NoticeText {
+    std::string text, source;
+  };
+  // `text` followed by the recorded notices, in order, as if they were one
+  // file: every rule of Parse holds across them (versions increase, a year is
+  // covered once and then only amended, dates in place), and errors name the
+  // document and line they are in. A recorded notice whose version `text`
+  // already has is the same publication compiled into a newer build: skipped.
+  static Result<WorkCalendar> ParseWith(std::string_view text, std::string_view source,
+                                        const std::vector<NoticeText>& recorded, std::string_view as_of = {});
+  // The compiled-in calendar plus recorded notices (ParseWith).
+  static Result<WorkCalendar> DefaultWith(const std::vector<NoticeText>& recorded, std::string_view as_of = {});
+  // What a notice file says of itself, checked on its own: exactly one notice,
+  // with a version date and one of covers / amends. The rest is checked
+  // against the calendar it joins (ParseWith).
+  struct NoticeSummary {
+    std::string calendar, version;  // version: "2026-11-10"
+    int year = 0;
+    bool amends = false;
+  };
+  static Result<NoticeSummary> SummarizeNotice(std::string_view text, std::string_view source);
+
   // e.g. "cn-mainland/2025-11-04": the version of the last notice applied, so
   // it changes whenever any year's data changes (notices are never edited).
   const std::string& version() const { return version_; }

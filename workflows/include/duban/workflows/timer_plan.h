@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "duban/date.h"
+#include "duban/schemas/timer_kind.h"
 #include "duban/status.h"
 
 namespace duban::workflows {
@@ -19,8 +20,10 @@ namespace duban::workflows {
 class WorkCalendar;
 struct WorkflowDefinition;
 
-enum class TimerKind { kReminder, kMissed, kEscalation };
-std::string_view TimerKindName(TimerKind k);  // "reminder" | "missed" | "escalation"
+// A deadline arms reminders, missed and escalation steps (one enum for
+// every timer kind: duban/schemas/timer_kind.h).
+using schemas::TimerKind;
+using schemas::TimerKindName;
 
 struct PlannedTimer {
   TimerKind kind = TimerKind::kReminder;

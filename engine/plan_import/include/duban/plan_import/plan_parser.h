@@ -23,6 +23,10 @@
 #include "duban/date.h"
 #include "duban/plan_import/unit_directory.h"
 
+namespace duban::workflows {
+class WorkCalendar;
+}
+
 namespace duban::plan_import {
 
 struct PlanMeta {
@@ -69,6 +73,10 @@ struct ParseOptions {
   bool resolve_deadlines = true;
   // When the file has no deadline column, look for a phrase in the task text.
   bool deadline_from_text = true;
+  // The working-day calendar phrases are counted on ("印发后20个工作日内"):
+  // the store's (compiled-in notices plus those it recorded); null: the
+  // compiled-in calendar. Years it does not cover follow the provisional rule.
+  const workflows::WorkCalendar* calendar = nullptr;
 };
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts);
