@@ -30,6 +30,11 @@ struct ImportRequest {
   // keep_groups: the group is one assignee, as written.
   const plan_import::UnitDirectory* directory = nullptr;
   bool keep_groups = false;
+  // plan import --issued-on: the plan was published on this day (the office
+  // enters it late), so the import's effective time is that day, a
+  // back-entry with `back_entry` as its reason (default: says so).
+  std::optional<Date> issued_on;
+  std::string back_entry;
 };
 
 // The ImportPlan body for a parsed plan: the plan's unit directory is every

@@ -87,6 +87,16 @@ mutant extension-to-same-day engine/core/domain.cc \
   "$core_domain" '^DomainTest\.' \
   "RequestExtension accepts an extension to the unchanged due date"
 
+# ---- two times ---------------------------------------------------------------------------
+mutant unit-may-backdate engine/core/domain.cc \
+  's/    if (earlier)$/    if (false)/' \
+  "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
+  "a unit's claimed time is not held to the engine's clock"
+mutant back-entry-without-reason engine/core/domain.cc \
+  's/return Refuse(reason::kBackEntryNeedsReason,/return Status::Ok(); (void)(/' \
+  "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
+  "the office back-enters a record without saying why"
+
 # ---- as-of -----------------------------------------------------------------------------
 mutant plan-as-of-exclusive engine/core/engine.cc \
   's/if (until && h.event.occurred_at > \*until) continue;/if (until \&\& h.event.occurred_at >= *until) continue;/' \

@@ -69,6 +69,10 @@ struct ParseOptions {
   bool resolve_deadlines = true;
   // When the file has no deadline column, look for a phrase in the task text.
   bool deadline_from_text = true;
+  // The plan's publication date (印发日期) when known better than the file
+  // says (plan import --issued-on): it replaces the date found in the file,
+  // and relative deadlines (印发后20个工作日内) count from it.
+  std::optional<Date> issued_on;
 };
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts);
