@@ -378,10 +378,14 @@ void AddQueries(CLI::App& app, Globals& g) {
     auto plan = std::make_shared<std::string>();
     auto when = std::make_shared<std::string>();
     auto task = std::make_shared<int>(0);
+    auto recorded = std::make_shared<bool>(false);
     sub->add_option("date", *when, "YYYY-MM-DD (end of that day) or YYYY-MM-DDTHH:MM")->required();
     sub->add_option("--plan", *plan, "plan id")->required();
     sub->add_option("--task", *task, "only this task");
-    sub->callback([&g, plan, when, task] {
+    sub->add_flag("--as-recorded", *recorded,
+                  "the record as it stood then (events recorded by that time); default: what is now known of "
+                  "that moment, records the office entered later (back-entries) included");
+    sub->callback([&g, plan, when, task, recorded] {
       auto t = ParseInstant(*when);
       if (!t) {
         std::cerr << "duban: '" << *when << "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)\n";
@@ -392,7 +396,7 @@ void AddQueries(CLI::App& app, Globals& g) {
       if (when->size() == 10) at += 86'400'000 - 1;  // a bare date means the end of that day
       auto engine = OpenEngine(g, true);
       if (!engine) return;
-      auto s = engine->PlanAsOf(*plan, at);
+      auto s = engine->PlanAsOf(*plan, at, *recorded ? Engine::AsOf::kRecorded : Engine::AsOf::kEffective);
       if (!s.ok()) return Fail(g, s.status());
       std::vector<AssignmentRow> rows;
       for (const auto& [k, a] : s->assignments) {
@@ -415,6 +419,7 @@ void AddQueries(CLI::App& app, Globals& g) {
       std::vector<std::string> late;
       std::map<std::string, std::pair<size_t, size_t>> late_lines;  // command id -> (line, events)
       json late_json = json::object();  // "task\x1funit" -> that assignment's back-entries
+      std::set<std::string> entered_after;  // command ids of those entered after `at`
       std::set<int32_t> tasks{0};
       for (const auto& [number, t] : s->tasks) tasks.insert(number);
       for (int32_t number : tasks) {
@@ -423,6 +428,8 @@ void AddQueries(CLI::App& app, Globals& g) {
         if (!h.ok()) return Fail(g, h.status());
         for (const auto& e : *h) {
           if (!schemas::IsBackEntry(e.event) || e.event.occurred_at > at) continue;
+          if (e.event.recorded_at > at) entered_after.insert(e.event.command_id);
+          if (*recorded && e.event.recorded_at > at) continue;  // not on record then
           auto [it, first] = late_lines.try_emplace(e.event.command_id, late.size(), 0);
           ++it->second.second;
           if (first)
@@ -446,8 +453,9 @@ void AddQueries(CLI::App& app, Globals& g) {
         std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
       }
-      std::printf("plan %s as of %s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
-                  static_cast<unsigned long long>(s->version), s->tasks.size());
+      std::printf("plan %s as of %s%s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
+                  *recorded ? " (as recorded then)" : "", static_cast<unsigned long long>(s->version),
+                  s->tasks.size());
       PrintRows(g, rows);
       if (!late.empty()) {
         std::printf("%zu record(s) in this view were entered later by the office (back-entries):\n",
@@ -456,6 +464,10 @@ void AddQueries(CLI::App& app, Globals& g) {
           if (where.second > 1) late[where.first] += " (and " + std::to_string(where.second - 1) + " more event(s) of it)";
         for (const auto& l : late) std::printf("  %s\n", l.c_str());
       }
+      if (!*recorded && !entered_after.empty())
+        std::printf("%zu of them were entered after %s: the record then did not show them "
+                    "(as-of --as-recorded shows it as it stood)\n",
+                    entered_after.size(), FormatInstant(at).substr(0, 16).c_str());
     });
   }
   {

@@ -654,7 +654,8 @@ struct Engine::Impl {
   }
 
   // A plan's state: its stream replayed from the log (optionally up to a time).
-  Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until) const {
+  Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
+                               Engine::AsOf basis = Engine::AsOf::kEffective) const {
     PlanState s;
     s.id = plan_id;
     uint64_t after = 0;  // log position the snapshot covers
@@ -678,7 +679,8 @@ struct Engine::Impl {
     auto events = ReadPositions(std::move(positions).value());
     if (!events.ok()) return events.status();
     for (const auto& h : *events) {
-      if (until && h.event.occurred_at > *until) continue;
+      const Instant t = basis == Engine::AsOf::kRecorded ? h.event.recorded_at : h.event.occurred_at;
+      if (until && t > *until) continue;
       Evolve(s, h.event);
     }
     return s;
@@ -1370,8 +1372,8 @@ Result<PlanState> Engine::Plan(const std::string& plan_id) const {
   return s;
 }
 
-Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at) const {
-  auto s = impl_->ReplayPlan(plan_id, at);
+Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at, AsOf basis) const {
+  auto s = impl_->ReplayPlan(plan_id, at, basis);
   if (!s.ok()) return s;
   if (!s->exists) return Status::NotFound("plan " + plan_id + " did not exist at " + FormatInstant(at));
   return s;

@@ -99,7 +99,7 @@ mutant back-entry-without-reason engine/core/domain.cc \
 
 # ---- as-of -----------------------------------------------------------------------------
 mutant plan-as-of-exclusive engine/core/engine.cc \
-  's/if (until && h.event.occurred_at > \*until) continue;/if (until \&\& h.event.occurred_at >= *until) continue;/' \
+  's/if (until && t > \*until) continue;/if (until \&\& t >= *until) continue;/' \
   "$core_engine" '^EngineTest\.PlanAsOf' \
   "PlanAsOf leaves out events that happened at the instant asked for"
 mutant calendar-as-of-exclusive workflows/src/calendar.cc \

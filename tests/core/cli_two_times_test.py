@@ -9,7 +9,7 @@ machine's date (recorded_at is always the engine's clock):
 - the office back-enters a unit's paper submission with --at and --back-entry;
   without a reason an earlier --at is refused;
 - `history` and `as-of` show the back-entry as such (effective time, recorded
-  time, reason); `verify` is ok and `rebuild` gives the same digest twice.
+  time, reason); `as-of --as-recorded` shows the record as it stood then; `verify` is ok and `rebuild` gives the same digest twice.
 Usage: cli_two_times_test.py PATH/TO/duban"""
 import datetime
 import json
@@ -128,6 +128,16 @@ with tempfile.TemporaryDirectory() as tmp:
                        "--task", "1")
     check("the day before the paper date it was accepted, not yet submitted",
           rc == 0 and "accepted" in out and "submitted" not in out and reason not in out, out + err)
+
+    check("as-of says the record then did not show what was entered later",
+          "were entered after" in run(data, "as-of", paper.isoformat(), "--plan", "plan-tt")[1], "")
+    rc, out, err = run(data, "as-of", paper.isoformat(), "--plan", "plan-tt", "--as-recorded")
+    check("as recorded on the paper day, the plan was not yet on record", rc == 1 and "did not exist" in err,
+          f"{rc} {out} {err}")
+    rc, out, err = run(data, "--json", "as-of", today.isoformat(), "--plan", "plan-tt", "--task", "1", "--as-recorded")
+    rows = [r for r in json.loads(out) if r["unit"] == "市财政局"] if rc == 0 else []
+    check("as recorded by the end of today, the back-entered submission is on record",
+          len(rows) == 1 and rows[0]["status"] == "submitted", out + err)
 
     rc, out, err = run(data, "verify")
     check("verify ok", rc == 0 and "verify: ok" in out, out + err)

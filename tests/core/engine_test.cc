@@ -767,6 +767,19 @@ TEST_F(TwoTimesEngineTest, AnOfficeBackEntryKeepsBothTimesAndItsReasonAndReplays
   ASSERT_TRUE(as_of.ok());
   EXPECT_EQ(as_of->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted)
       << "as of a day after the paper date, the submission is in the view";
+  auto then = engine->PlanAsOf("p1", At("2021-11-19"), Engine::AsOf::kRecorded);
+  ASSERT_TRUE(then.ok());
+  EXPECT_EQ(then->assignments.at({1, kFinance}).status, AssignmentStatus::kAccepted)
+      << "as recorded the day before it was entered, the record did not show it";
+  EXPECT_FALSE(then->assignments.at({1, kFinance}).overdue)
+      << "nor the clock's DeadlineMissed, effective 11-01 but recorded by the tick of 11-20";
+  auto effective_then = engine->PlanAsOf("p1", At("2021-11-19"));
+  ASSERT_TRUE(effective_then.ok());
+  EXPECT_EQ(effective_then->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted)
+      << "what is known now of 11-19 differs from what the record said on 11-19";
+  auto now_recorded = engine->PlanAsOf("p1", At("2021-11-20", 23), Engine::AsOf::kRecorded);
+  ASSERT_TRUE(now_recorded.ok());
+  EXPECT_EQ(now_recorded->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted);
 
   auto r = engine->Verify();
   ASSERT_TRUE(r.ok());

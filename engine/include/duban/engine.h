@@ -200,8 +200,14 @@ class Engine {
   Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;
   Result<std::vector<HistoryEntry>> History(const std::string& plan_id, int32_t task) const;
   Result<core::PlanState> Plan(const std::string& plan_id) const;
-  // The plan as it stood at `at` (business time): its stream replayed up to then.
-  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at) const;
+  // Which of an event's two times an as-of view cuts on.
+  enum class AsOf {
+    kEffective,  // what is now known of that moment: events effective by then, back-entries included
+    kRecorded,   // what the record said at that moment: events recorded by then, nothing entered later
+  };
+  // The plan as it stood at `at`: its stream replayed, in log order, through
+  // the events whose effective (or recorded) time is not later.
+  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at, AsOf basis = AsOf::kEffective) const;
   Result<std::vector<std::string>> PlanIds() const;
   Result<Outcome> OutcomeOf(const std::string& command_id) const;
 
