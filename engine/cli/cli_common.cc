@@ -69,11 +69,23 @@ bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
   return true;
 }
 
-std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
+core::TimeRules CliTimeRules(Globals& g) {
+  core::TimeRules rules;
+  if (auto policy = CliPolicy(g)) {
+    rules.max_skew_ms = static_cast<Instant>(policy->definition().clock_skew_minutes) * 60 * 1000;
+    rules.office_back_entry = policy->definition().office_back_entry;
+  }
+  return rules;
+}
+
+namespace {
+std::unique_ptr<Engine> Open(Globals& g, bool read_only, std::shared_ptr<const EngineClock> clock) {
   EngineOptions o;
   o.data_dir = g.data_dir;
   o.read_only = read_only;
   o.create_if_missing = !read_only;
+  o.clock = std::move(clock);
+  o.time_rules = CliTimeRules(g);
   auto policy = CliPolicy(g);
   if (!policy) return nullptr;
   auto e = Engine::Open(o, policy);
@@ -82,6 +94,22 @@ std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
     return nullptr;
   }
   return std::move(e).value();
+}
+}  // namespace
+
+std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only, std::shared_ptr<CliClock>* clock) {
+  auto c = std::make_shared<CliClock>();
+  if (clock) *clock = c;
+  return Open(g, read_only, c);
+}
+
+std::unique_ptr<Engine> OpenScriptedEngine(Globals& g) { return Open(g, false, nullptr); }
+
+void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
+  if (!IsSimulatedStore(engine)) return;
+  if (c.effective_at) c.issued_at = c.effective_at;
+  c.effective_at = 0;
+  clock.Set(c.issued_at);
 }
 
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at) {
@@ -109,7 +137,7 @@ std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_
                                             schemas::Role default_role,
                                             const std::string& default_actor,
                                             const std::string& command_id, const std::string& at,
-                                            schemas::CommandBody body) {
+                                            schemas::CommandBody body, const std::string& back_entry) {
   schemas::Command c;
   c.plan_id = plan_id;
   c.command_id = command_id.empty() ? NewCommandId() : command_id;
@@ -125,9 +153,13 @@ std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_
   }
   c.actor.id = g.actor.empty() ? default_actor : g.actor;
   c.actor.name = c.actor.id;
-  auto t = IssuedAt(g, at);
-  if (!t) return std::nullopt;
-  c.issued_at = *t;
+  c.issued_at = *IssuedAt(g, "");
+  if (!at.empty()) {
+    auto t = IssuedAt(g, at);
+    if (!t) return std::nullopt;
+    c.effective_at = *t;
+  }
+  c.back_entry_reason = back_entry;
   c.body = std::move(body);
   return c;
 }

@@ -18,8 +18,34 @@ class WorkflowTimerPolicy;
 
 namespace duban::cli {
 
-// Opens the engine at --data; prints the error and sets exit code on failure.
-std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only = false);
+// The clock of the engines the CLI opens: the machine's, except in a store
+// marked simulated, where a command's own time (--at, tick --now) is set as
+// the clock and so drives recorded_at (see UseStoreClock).
+class CliClock : public EngineClock {
+ public:
+  Instant Now() const override { return set_ ? *set_ : SystemClock()->Now(); }
+  void Set(Instant t) { set_ = t; }
+
+ private:
+  std::optional<Instant> set_;
+};
+
+// Opens the engine at --data, running on a CliClock (returned in *clock when
+// asked); prints the error and sets exit code on failure.
+std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only = false, std::shared_ptr<CliClock>* clock = nullptr);
+// Opens the engine with no clock: the caller puts the time in every command
+// (a script on a simulated clock: demo, simulate). REQUIRES: the caller marks
+// the store simulated (MarkSimulated, which refuses a real store) before it
+// submits anything.
+std::unique_ptr<Engine> OpenScriptedEngine(Globals& g);
+
+// A write command's two times for this store. Real store: the engine's
+// clock takes it, --at stays the claimed effective time. Simulated store:
+// --at (or now) becomes the clock, which drives recorded_at; nothing is claimed.
+void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c);
+
+// The time rules of the workflow definition the CLI runs (`times:`).
+core::TimeRules CliTimeRules(Globals& g);
 
 // Stores made by `duban demo` / `duban simulate` are marked simulated (meta
 // key store_kind = simulated, written before their first event): only there
@@ -42,16 +68,18 @@ struct ProvisionalTimer {
 using AssignmentKey = std::tuple<std::string, int32_t, std::string>;
 Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Engine& engine);
 
-// The time a command is issued: --at when given (YYYY-MM-DD[THH:MM[:SS]], CST), else now.
+// --at parsed (YYYY-MM-DD[THH:MM[:SS]], CST), else the machine's clock now.
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at);
 
-// Fills id, actor and time. The role defaults to `default_role` and the actor
-// id to `default_actor` when --role / --actor are not given.
+// Fills id, actor and the two times: issued_at is now (the engine restamps
+// it), effective_at is --at when given (a claim decide checks), with the
+// office's back-entry reason. The role defaults to `default_role` and the
+// actor id to `default_actor` when --role / --actor are not given.
 std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id,
                                             schemas::Role default_role,
                                             const std::string& default_actor,
                                             const std::string& command_id, const std::string& at,
-                                            schemas::CommandBody body);
+                                            schemas::CommandBody body, const std::string& back_entry = "");
 
 // Prints an outcome (text or JSON) and sets g.exit_code (0 ok, 1 rejected).
 void PrintOutcome(Globals& g, const Outcome& o);

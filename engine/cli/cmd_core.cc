@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli_common.h"
 #include "duban/utf8.h"
@@ -21,7 +22,7 @@ using nlohmann::json;
 
 // Options every write command shares.
 struct WriteOpts {
-  std::string plan, command_id, at;
+  std::string plan, command_id, at, back_entry;
   int task = 0;
   std::string unit;
 };
@@ -33,7 +34,12 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
     sub->add_option("--unit", w.unit, "the unit holding the assignment (its name, or an alias the unit directory lists)")->required();
   }
   sub->add_option("--command-id", w.command_id, "idempotency key (default: generated)");
-  sub->add_option("--at", w.at, "when it happened, YYYY-MM-DD[THH:MM] in CST (default: now)");
+  sub->add_option("--at", w.at,
+                  "when it happened, YYYY-MM-DD[THH:MM] in CST (default: now); more than a few minutes from "
+                  "now only for the office, with --back-entry (a simulated store: the simulated clock)");
+  sub->add_option("--back-entry", w.back_entry,
+                  "the office enters a paper record late: why (e.g. the document it copies); required with an "
+                  "earlier --at, and lets the office record a unit's act on its behalf");
 }
 
 // A unit named by an alias the unit directories know (市卫健局 for
@@ -46,12 +52,20 @@ std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit) 
   return unit;
 }
 
+const char* kOffice = "office";
+
 void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor,
          schemas::CommandBody body) {
-  auto cmd = MakeCommand(g, w.plan, role, default_actor, w.command_id, w.at, std::move(body));
+  // A back-entry is the office's: a unit's act entered from paper is still
+  // made by the office, on the unit's behalf (the event names the office).
+  if (!w.back_entry.empty() && g.role.empty()) role = Role::kSupervisor;
+  auto cmd = MakeCommand(g, w.plan, role, role == Role::kSupervisor ? kOffice : default_actor, w.command_id,
+                         w.at, std::move(body), w.back_entry);
   if (!cmd) return;
-  auto engine = OpenEngine(g);
+  std::shared_ptr<CliClock> clock;
+  auto engine = OpenEngine(g, false, &clock);
   if (!engine) return;
+  UseStoreClock(*engine, *clock, *cmd);
   if (auto plan = engine->Plan(w.plan); plan.ok()) {
     auto resolve = [&](std::string& unit) {
       const std::string c = CanonicalUnit(*plan, unit);
@@ -68,8 +82,6 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
   }
   PrintOutcome(g, engine->Submit(*cmd));
 }
-
-const char* kOffice = "office";
 
 using Provisional = std::map<AssignmentKey, ProvisionalTimer>;
 
@@ -137,6 +149,14 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
   if (n)
     std::printf("%zu with provisional timers: their year has no published holiday schedule yet; days counted "
                 "as weekdays minus 元旦, 劳动节, 国庆节 (see `duban calendar status`)\n", n);
+}
+
+// "  [back-entry, recorded 2026-12-01 10:02: REASON]" for a record the
+// office entered after the fact, "" otherwise.
+std::string BackEntryNote(const schemas::Event& e) {
+  if (!schemas::IsBackEntry(e)) return "";
+  return "  [back-entry, recorded " + FormatInstant(e.recorded_at).substr(0, 16) + ": " +
+         Cut(e.back_entry_reason, 60) + "]";
 }
 
 void AddLifecycle(CLI::App& app, Globals& g) {
@@ -346,9 +366,11 @@ void AddQueries(CLI::App& app, Globals& g) {
         std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
       }
+      // The time shown is the effective one; a record entered later says so.
       for (const auto& e : *h)
-        std::printf("%s  %-20s %-10s %s\n", FormatInstant(e.event.occurred_at).substr(0, 16).c_str(),
-                    e.event.actor.id.c_str(), schemas::RoleName(e.event.actor.role), EventLine(e.event).c_str());
+        std::printf("%s  %-20s %-10s %s%s\n", FormatInstant(e.event.occurred_at).substr(0, 16).c_str(),
+                    e.event.actor.id.c_str(), schemas::RoleName(e.event.actor.role), EventLine(e.event).c_str(),
+                    BackEntryNote(e.event).c_str());
     });
   }
   {
@@ -356,10 +378,14 @@ void AddQueries(CLI::App& app, Globals& g) {
     auto plan = std::make_shared<std::string>();
     auto when = std::make_shared<std::string>();
     auto task = std::make_shared<int>(0);
+    auto recorded = std::make_shared<bool>(false);
     sub->add_option("date", *when, "YYYY-MM-DD (end of that day) or YYYY-MM-DDTHH:MM")->required();
     sub->add_option("--plan", *plan, "plan id")->required();
     sub->add_option("--task", *task, "only this task");
-    sub->callback([&g, plan, when, task] {
+    sub->add_flag("--as-recorded", *recorded,
+                  "the record as it stood then (events recorded by that time); default: what is now known of "
+                  "that moment, records the office entered later (back-entries) included");
+    sub->callback([&g, plan, when, task, recorded] {
       auto t = ParseInstant(*when);
       if (!t) {
         std::cerr << "duban: '" << *when << "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)\n";
@@ -370,7 +396,7 @@ void AddQueries(CLI::App& app, Globals& g) {
       if (when->size() == 10) at += 86'400'000 - 1;  // a bare date means the end of that day
       auto engine = OpenEngine(g, true);
       if (!engine) return;
-      auto s = engine->PlanAsOf(*plan, at);
+      auto s = engine->PlanAsOf(*plan, at, *recorded ? Engine::AsOf::kRecorded : Engine::AsOf::kEffective);
       if (!s.ok()) return Fail(g, s.status());
       std::vector<AssignmentRow> rows;
       for (const auto& [k, a] : s->assignments) {
@@ -386,10 +412,62 @@ void AddQueries(CLI::App& app, Globals& g) {
         }
         rows.push_back(std::move(r));
       }
-      if (!g.json)
-        std::printf("plan %s as of %s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
-                    static_cast<unsigned long long>(s->version), s->tasks.size());
+      // Records the office entered later with an effective time in this
+      // view: the view shows what is now known of that moment, and says
+      // which parts of it were not on record then.
+      // One line per back-entered command (an import entered late is many events).
+      std::vector<std::string> late;
+      std::map<std::string, std::pair<size_t, size_t>> late_lines;  // command id -> (line, events)
+      json late_json = json::object();  // "task\x1funit" -> that assignment's back-entries
+      std::set<std::string> entered_after;  // command ids of those entered after `at`
+      std::set<int32_t> tasks{0};
+      for (const auto& [number, t] : s->tasks) tasks.insert(number);
+      for (int32_t number : tasks) {
+        if (*task && number != *task) continue;
+        auto h = engine->History(*plan, number);
+        if (!h.ok()) return Fail(g, h.status());
+        for (const auto& e : *h) {
+          if (!schemas::IsBackEntry(e.event) || e.event.occurred_at > at) continue;
+          if (e.event.recorded_at > at) entered_after.insert(e.event.command_id);
+          if (*recorded && e.event.recorded_at > at) continue;  // not on record then
+          auto [it, first] = late_lines.try_emplace(e.event.command_id, late.size(), 0);
+          ++it->second.second;
+          if (first)
+            late.push_back(FormatInstant(e.event.occurred_at).substr(0, 16) + "  " + EventLine(e.event) +
+                           BackEntryNote(e.event));
+          late_json[std::to_string(number) + "\x1f" + schemas::UnitOf(e.event.body)].push_back(
+              {{"type", schemas::EventTypeName(e.event.type)},
+               {"occurred_at", FormatInstant(e.event.occurred_at)},
+               {"recorded_at", FormatInstant(e.event.recorded_at)},
+               {"back_entry_reason", e.event.back_entry_reason}});
+        }
+      }
+      if (g.json) {  // the rows as `status --json`, each with the back-entries of its assignment
+        json a = json::array();
+        for (const auto& r : rows) {
+          json row = RowJson(r, nullptr);
+          const std::string key = std::to_string(r.task) + "\x1f" + r.a.unit;
+          row["back_entries"] = late_json.contains(key) ? late_json[key] : json::array();
+          a.push_back(std::move(row));
+        }
+        std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        return;
+      }
+      std::printf("plan %s as of %s%s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
+                  *recorded ? " (as recorded then)" : "", static_cast<unsigned long long>(s->version),
+                  s->tasks.size());
       PrintRows(g, rows);
+      if (!late.empty()) {
+        std::printf("%zu record(s) in this view were entered later by the office (back-entries):\n",
+                    late.size());
+        for (const auto& [id, where] : late_lines)
+          if (where.second > 1) late[where.first] += " (and " + std::to_string(where.second - 1) + " more event(s) of it)";
+        for (const auto& l : late) std::printf("  %s\n", l.c_str());
+      }
+      if (!*recorded && !entered_after.empty())
+        std::printf("%zu of them were entered after %s: the record then did not show them "
+                    "(as-of --as-recorded shows it as it stood)\n",
+                    entered_after.size(), FormatInstant(at).substr(0, 16).c_str());
     });
   }
   {
@@ -460,7 +538,8 @@ void AddMaintenance(CLI::App& app, Globals& g) {
     sub->callback([&g, now] {
       auto t = IssuedAt(g, *now);
       if (!t) return;
-      auto engine = OpenEngine(g);
+      std::shared_ptr<CliClock> clock;
+      auto engine = OpenEngine(g, false, &clock);
       if (!engine) return;
       // Only the engine's clock moves time. In a store marked simulated
       // (demo, simulate) the office may drive it too, to any date.
@@ -474,14 +553,15 @@ void AddMaintenance(CLI::App& app, Globals& g) {
         return;
       }
       const Instant wall = *IssuedAt(g, "");
-      constexpr Instant kSkew = 5 * 60 * 1000;
-      if (!simulated && *t > wall + kSkew) {
+      if (!simulated && *t > wall + CliTimeRules(g).max_skew_ms) {
         std::cerr << "rejected (clock_ahead): --now " << FormatInstant(*t) << " is later than the engine's clock ("
                   << FormatInstant(wall) << "); only a store made by `duban simulate` or `duban demo` may be ticked "
                   << "into the future\n";
         g.exit_code = kExitRejected;
         return;
       }
+      // In a simulated store --now is the clock the fired events are recorded at.
+      if (simulated) clock->Set(*t);
       TickReport report;
       auto outcomes = engine->Tick(*t, "clock", &report);
       if (!outcomes.ok()) return Fail(g, outcomes.status());

@@ -59,7 +59,7 @@ class Script {
 };
 
 void RunDemo(Globals& g, int history_task) {
-  auto engine = OpenEngine(g);
+  auto engine = OpenScriptedEngine(g);  // the script's clock: marked simulated before any command
   if (!engine) return;
   const std::string plan_id = "shaoguan-2021";
   if (engine->Plan(plan_id).ok()) {

@@ -115,7 +115,8 @@ schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const Impo
 
 int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const ImportRequest& request) {
   ImportRequest req = request;
-  auto engine = OpenEngine(g);
+  std::shared_ptr<CliClock> clock;
+  auto engine = OpenEngine(g, false, &clock);
   if (!engine) return g.exit_code;
   // Deadlines record the calendar this store counts on, recorded notices included.
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine->timer_policy().get()); p && !req.calendar)
@@ -125,9 +126,17 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
     for (int v = 2; engine->Plan(req.plan_id).ok(); ++v) req.plan_id = base + ".v" + std::to_string(v);
   }
   std::map<std::string, std::vector<std::string>> expanded;
-  auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", "",
-                         BuildImportPlan(plan, req, &expanded));
+  // Published on an earlier day: the import takes effect on that day (its
+  // assignments were made then; relative deadlines already count from it).
+  std::string at, back_entry = req.back_entry;
+  if (req.issued_on && *req.issued_on < DayOf(*IssuedAt(g, ""))) {
+    at = req.issued_on->ToString();
+    if (back_entry.empty()) back_entry = "plan published on " + at + ", entered later";
+  }
+  auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,
+                         BuildImportPlan(plan, req, &expanded), back_entry);
   if (!cmd) return g.exit_code;
+  UseStoreClock(*engine, *clock, *cmd);
   // The same file imported twice under one id is the same command: say so plainly.
   cmd->command_id = DerivedImportId(*cmd);
   Outcome o = engine->Submit(*cmd);

@@ -74,6 +74,8 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
   o.data_dir = g.data_dir;
   o.group = a.group;
   o.timers = Policy();
+  o.clock = SystemClock();  // the engine, not the sender, says when a command was taken
+  o.time_rules = CliTimeRules(g);
   o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
   auto engine = kafka::KafkaEngine::Create(o);
   if (!engine.ok()) {

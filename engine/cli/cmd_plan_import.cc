@@ -35,6 +35,7 @@ struct PlanImportArgs {
   std::string default_deadline;
   int year = 0;
   bool keep_groups = false;
+  std::string issued_on, back_entry;
 };
 
 int RunPlanImport(Globals& g, const PlanImportArgs& a) {
@@ -75,6 +76,13 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     if (auto e = Engine::Open(o, CliPolicy(g)); e.ok()) store_policy = (*e)->timer_policy();
   }
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(store_policy.get())) opts.calendar = &p->latest_calendar();
+  if (!a.issued_on.empty()) {
+    opts.issued_on = Date::Parse(a.issued_on);
+    if (!opts.issued_on) {
+      std::cerr << "duban plan import: --issued-on must be a date YYYY-MM-DD\n";
+      return kExitUsage;
+    }
+  }
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
   const bool json = a.json || g.json;
   if (plan.tasks.empty()) {
@@ -122,6 +130,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   req.accept_unknown_units = a.accept_unknown;
   req.directory = &dir;
   req.keep_groups = a.keep_groups;
+  req.issued_on = opts.issued_on;
+  req.back_entry = a.back_entry;
   if (!a.default_deadline.empty()) {
     req.default_due = Date::Parse(a.default_deadline);
     if (!req.default_due) {
@@ -160,6 +170,11 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
                 "assign a group the plan names (各县（市、区）政府) as one unit instead of to each member");
   imp->add_option("--default-deadline", args->default_deadline,
                   "due date YYYY-MM-DD for tasks whose plan names no deadline");
+  imp->add_option("--issued-on,--at", args->issued_on,
+                  "the plan's publication date YYYY-MM-DD (the office): relative deadlines count from it, and an "
+                  "earlier day enters the import as made that day (a back-entry)");
+  imp->add_option("--back-entry", args->back_entry,
+                  "why the plan is entered after its --issued-on day (default: 'plan published on DATE, entered later')");
   imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });
 }
 

@@ -35,7 +35,7 @@ void AddCycle(CLI::App& app, Globals& g) {
   auto* cycle = app.add_subcommand("cycle", "review cycles: progress rounds and the year-end look-back (回头看)");
   cycle->require_subcommand(1);
   {
-    struct Args { std::string plan, id, kind, unit, due, at, command_id; };
+    struct Args { std::string plan, id, kind, unit, due, at, command_id, back_entry; };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("start", "ask every open assignment in scope for a progress report by --due");
     sub->add_option("--plan", a->plan, "plan id")->required();
@@ -43,7 +43,8 @@ void AddCycle(CLI::App& app, Globals& g) {
     sub->add_option("--kind", a->kind, "monthly | quarterly | lookback (a template of the workflow definition)")->required();
     sub->add_option("--unit", a->unit, "only this unit's assignments (default: the whole plan)");
     sub->add_option("--due", a->due, "YYYY-MM-DD: reports are due on this day")->required();
-    sub->add_option("--at", a->at, "issue time (default: now)");
+    sub->add_option("--at", a->at, "issue time (default: now; earlier only with --back-entry)");
+    sub->add_option("--back-entry", a->back_entry, "why the office enters it with an earlier --at (a paper record)");
     sub->add_option("--command-id", a->command_id, "idempotency key (default: random)");
     sub->callback([&g, a] {
       auto policy = WorkflowTimerPolicy::Default();
@@ -57,32 +58,37 @@ void AddCycle(CLI::App& app, Globals& g) {
         return;
       }
       auto cmd = MakeCommand(g, a->plan, Role::kSupervisor, "office", a->command_id, a->at,
-                             schemas::StartReviewCycle{a->id, tpl->scope, tpl->kind, a->due, a->unit});
+                             schemas::StartReviewCycle{a->id, tpl->scope, tpl->kind, a->due, a->unit}, a->back_entry);
       if (!cmd) return;
-      auto engine = OpenEngine(g);
+      std::shared_ptr<CliClock> clock;
+      auto engine = OpenEngine(g, false, &clock);
       if (!engine) return;
+      UseStoreClock(*engine, *clock, *cmd);
       PrintOutcome(g, engine->Submit(*cmd));
     });
   }
   {
-    struct Args { std::string plan, id, at, command_id; };
+    struct Args { std::string plan, id, at, command_id, back_entry; };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("close", "close a cycle and record its counts (answered, late, silent)");
     sub->add_option("--plan", a->plan, "plan id")->required();
     sub->add_option("--id", a->id, "cycle id")->required();
-    sub->add_option("--at", a->at, "issue time (default: now)");
+    sub->add_option("--at", a->at, "issue time (default: now; earlier only with --back-entry)");
+    sub->add_option("--back-entry", a->back_entry, "why the office enters it with an earlier --at (a paper record)");
     sub->add_option("--command-id", a->command_id, "idempotency key (default: random)");
     sub->callback([&g, a] {
       auto cmd = MakeCommand(g, a->plan, Role::kSupervisor, "office", a->command_id, a->at,
-                             schemas::CloseReviewCycle{a->id});
+                             schemas::CloseReviewCycle{a->id}, a->back_entry);
       if (!cmd) return;
-      auto engine = OpenEngine(g);
+      std::shared_ptr<CliClock> clock;
+      auto engine = OpenEngine(g, false, &clock);
       if (!engine) return;
+      UseStoreClock(*engine, *clock, *cmd);
       PrintOutcome(g, engine->Submit(*cmd));
     });
   }
   {
-    struct Args { std::string plan, id, unit, reason, due, at, command_id; int task = 0; };
+    struct Args { std::string plan, id, unit, reason, due, at, command_id, back_entry; int task = 0; };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("reopen", "look-back: reopen a completed assignment found not done");
     sub->add_option("--plan", a->plan, "plan id")->required();
@@ -91,14 +97,17 @@ void AddCycle(CLI::App& app, Globals& g) {
     sub->add_option("--unit", a->unit, "unit")->required();
     sub->add_option("--reason", a->reason, "what the look-back found")->required();
     sub->add_option("--due", a->due, "new due date YYYY-MM-DD (default: keep the old one)");
-    sub->add_option("--at", a->at, "issue time (default: now)");
+    sub->add_option("--at", a->at, "issue time (default: now; earlier only with --back-entry)");
+    sub->add_option("--back-entry", a->back_entry, "why the office enters it with an earlier --at (a paper record)");
     sub->add_option("--command-id", a->command_id, "idempotency key (default: random)");
     sub->callback([&g, a] {
       auto cmd = MakeCommand(g, a->plan, Role::kSupervisor, "office", a->command_id, a->at,
-                             schemas::ReopenAssignment{a->task, a->unit, a->reason, a->id, a->due});
+                             schemas::ReopenAssignment{a->task, a->unit, a->reason, a->id, a->due}, a->back_entry);
       if (!cmd) return;
-      auto engine = OpenEngine(g);
+      std::shared_ptr<CliClock> clock;
+      auto engine = OpenEngine(g, false, &clock);
       if (!engine) return;
+      UseStoreClock(*engine, *clock, *cmd);
       PrintOutcome(g, engine->Submit(*cmd));
     });
   }
@@ -169,7 +178,7 @@ class Simulation {
   int Run() {
     Globals eg = g_;
     eg.data_dir = o_.data_dir;
-    engine_ = OpenEngine(eg);
+    engine_ = OpenScriptedEngine(eg);  // the script's clock: marked simulated before any command
     if (!engine_) return g_.exit_code = eg.exit_code;
     if (!MarkSimulated(eg, *engine_, "simulate")) return g_.exit_code = eg.exit_code;
     auto policy = WorkflowTimerPolicy::Default();

@@ -36,6 +36,11 @@ struct ImportRequest {
   // The store's calendar (compiled-in + recorded notices) that computed
   // deadlines record as their version; null: the compiled-in calendar.
   const workflows::WorkCalendar* calendar = nullptr;
+  // plan import --issued-on: the plan was published on this day (the office
+  // enters it late), so the import's effective time is that day, a
+  // back-entry with `back_entry` as its reason (default: says so).
+  std::optional<Date> issued_on;
+  std::string back_entry;
 };
 
 // The ImportPlan body for a parsed plan: the plan's unit directory is every

@@ -26,10 +26,13 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+std::string Minutes(Instant ms) { return std::to_string(ms / 60000) + " minutes"; }
+
 class Decider {
  public:
-  Decider(const PlanState& s, const Command& c, const workflows::WorkflowDefinition& def)
-      : s_(s), c_(c), def_(def) {}
+  Decider(const PlanState& s, const Command& c, const TimeRules& rules,
+          const workflows::WorkflowDefinition& def)
+      : s_(s), c_(c), rules_(rules), def_(def) {}
 
   R Run() {
     const Role role = c_.actor.role;
@@ -43,10 +46,41 @@ class Decider {
       if (!s_.exists) return Refuse(reason::kPlanNotFound, "no plan with id " + c_.plan_id);
       if (s_.withdrawn) return Refuse(reason::kPlanWithdrawn, "plan " + c_.plan_id + " was withdrawn");
     }
+    if (auto st = CheckTimes(); !st.ok()) return st;
     return std::visit([this](const auto& b) { return On(b); }, c_.body);
   }
 
  private:
+  // The two times (TimeRules): the claim against the clock, then against
+  // the record of the assignment the command concerns.
+  Status CheckTimes() const {
+    const Role role = c_.actor.role;
+    if (role == Role::kSystem) return Status::Ok();
+    if (auto st = CheckClaimedTime(rules_, role, c_.issued_at, c_.EffectiveAt(), c_.back_entry_reason); !st.ok())
+      return st;
+    const AssignmentState* a = nullptr;
+    std::visit([&](const auto& b) {
+      std::string unit;
+      if constexpr (requires { b.from_unit; }) unit = b.from_unit;
+      else if constexpr (requires { b.unit; }) unit = b.unit;
+      if constexpr (requires { b.task; } && !std::is_same_v<std::decay_t<decltype(b)>, AddTask>) {
+        if (!unit.empty()) {
+          auto it = s_.assignments.find({b.task, unit});
+          if (it != s_.assignments.end()) a = &it->second;
+        }
+      }
+    }, c_.body);
+    if (!a) return Status::Ok();
+    // A unit acts now, after whatever its assignment last recorded; the office's
+    // paper record may precede the clock's judgements but not a person's act.
+    const Instant floor = role == Role::kUnit ? std::max(a->updated_at, a->last_act_at) : a->last_act_at;
+    if (c_.EffectiveAt() < floor)
+      return Refuse(reason::kBackdated, "the claimed time " + FormatInstant(c_.EffectiveAt()) + " is earlier than " +
+                                            AssignmentLabel(a->task, a->unit) + " last recorded (" +
+                                            FormatInstant(floor) + "); a record cannot be placed before it");
+    return Status::Ok();
+  }
+
   Status NeedRole(Role want, const char* what) const {
     if (c_.actor.role == want) return Status::Ok();
     return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what +
@@ -67,8 +101,11 @@ class Decider {
   }
 
   // The assignment a unit acts on: must exist, and be the acting unit's own.
+  // The office may enter a unit's act on its behalf only as a paper record,
+  // with its reason (a back-entry; the event names the office as its actor).
   Result<const AssignmentState*> OwnAssignment(int32_t task, const std::string& unit, const char* action,
                                                const char* what) const {
+    if (c_.actor.role == Role::kSupervisor && !c_.back_entry_reason.empty()) return FindAssignment(task, unit);
     if (auto st = NeedRoleFor(action, what); !st.ok()) return st;
     if (c_.actor.id != unit)
       return Refuse(reason::kNotAssignee, c_.actor.id + " cannot act on " + AssignmentLabel(task, unit) +
@@ -233,7 +270,14 @@ class Decider {
     auto a = OwnAssignment(b.task, b.unit, "submit", "submit completion");
     if (!a.ok()) return a.status();
     if (auto st = Transition(**a, "submit", "submit"); !st.ok()) return st;
-    return std::vector<EventBody>{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
+    std::vector<EventBody> out{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
+    // A paper submission the office enters as made on or before the due date
+    // was on time: the clock's escalation for it is withdrawn (the overdue
+    // flag is cleared when the submission is applied, see Evolve).
+    if (!c_.back_entry_reason.empty() && (*a)->escalation_level > 0 && !(*a)->due_on.empty() &&
+        DayOf(c_.EffectiveAt()).ToString() <= (*a)->due_on)
+      out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "submitted on time (back-entered)"});
+    return out;
   }
 
   R On(const Approve& b) {
@@ -433,6 +477,7 @@ class Decider {
 
   const PlanState& s_;
   const Command& c_;
+  const TimeRules& rules_;
   const workflows::WorkflowDefinition& def_;
 };
 
@@ -487,13 +532,41 @@ const workflows::WorkflowDefinition& Definition() {
   return def;
 }
 
-Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command) {
-  return Decide(state, command, Definition());
+Status CheckClaimedTime(const TimeRules& rules, schemas::Role role, Instant issued, Instant effective,
+                        const std::string& back_entry_reason) {
+  using schemas::Role;
+  if (role == Role::kSystem) return Status::Ok();
+  if (effective > issued + rules.max_skew_ms)
+    return Refuse(reason::kTimeInFuture, "the claimed time " + FormatInstant(effective) +
+                                             " is later than the engine's clock (" + FormatInstant(issued) +
+                                             "); nothing is recorded as happening in the future");
+  const bool earlier = effective < issued - rules.max_skew_ms;
+  if (role == Role::kUnit) {
+    if (!back_entry_reason.empty())
+      return Refuse(reason::kForbiddenRole, "only the office enters paper records after the fact (--back-entry)");
+    if (earlier)
+      return Refuse(reason::kBackdated, "a unit's record takes the engine's clock (" + FormatInstant(issued) +
+                                            "); the claimed time " + FormatInstant(effective) + " is more than " +
+                                            Minutes(rules.max_skew_ms) +
+                                            " earlier. A paper record of an earlier date is entered by the office "
+                                            "(--at DATE --back-entry REASON)");
+  }
+  if (role == Role::kSupervisor && earlier) {
+    if (!rules.office_back_entry)
+      return Refuse(reason::kBackdated, "this workflow definition lets no one enter records after the fact; the "
+                                        "claimed time " + FormatInstant(effective) + " is before the engine's clock (" +
+                                        FormatInstant(issued) + ")");
+    if (back_entry_reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      return Refuse(reason::kBackEntryNeedsReason,
+                    "a record entered with an earlier time (" + FormatInstant(effective) +
+                        ") is a back-entry: say why, e.g. the paper record it copies (--back-entry REASON)");
+  }
+  return Status::Ok();
 }
 
-Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command,
+Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command, const TimeRules& rules,
                                       const workflows::WorkflowDefinition& definition) {
-  return Decider(state, command, definition).Run();
+  return Decider(state, command, rules, definition).Run();
 }
 
 void Evolve(PlanState& s, const Event& e) {
@@ -502,10 +575,12 @@ void Evolve(PlanState& s, const Event& e) {
   s.last_hash = e.hash;
   s.updated_at = e.occurred_at;
   const Instant at = e.occurred_at;
+  const bool by_person = e.actor.role != Role::kSystem;
   auto touch = [&](AssignmentState* a) {
     if (!a) return a;
     a->updated_at = at;
     a->updated_seq = e.stream_seq;
+    if (by_person) a->last_act_at = std::max(a->last_act_at, at);
     return a;
   };
   std::visit(
@@ -593,6 +668,8 @@ void Evolve(PlanState& s, const Event& e) {
               a->status = AssignmentStatus::kSubmitted;
               a->submitted_at = at;
               a->review_overdue = false;
+              // Entered by the office as made on or before the due date: it was on time.
+              if (IsBackEntry(e) && !a->due_on.empty() && DayOf(at).ToString() <= a->due_on) a->overdue = false;
             }
           },
           [&](const CompletionApproved& b) {

@@ -363,6 +363,18 @@ Status CheckCommandShape(const Command& c) {
 
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy() { return std::make_shared<DefaultPolicy>(); }
 
+std::shared_ptr<const EngineClock> SystemClock() {
+  struct Wall : EngineClock {
+    Instant Now() const override {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    }
+  };
+  static const auto clock = std::make_shared<const Wall>();
+  return clock;
+}
+
 namespace {
 // RocksDB's info log, forwarded to spdlog: at debug level (shown with
 // --verbose), since every failure RocksDB logs also comes back as the
@@ -863,7 +875,8 @@ struct Engine::Impl {
   }
 
   // A plan's state: its stream replayed from the log (optionally up to a time).
-  Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until) const {
+  Result<PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
+                               Engine::AsOf basis = Engine::AsOf::kEffective) const {
     PlanState s;
     s.id = plan_id;
     uint64_t after = 0;  // log position the snapshot covers
@@ -887,7 +900,8 @@ struct Engine::Impl {
     auto events = ReadPositions(std::move(positions).value());
     if (!events.ok()) return events.status();
     for (const auto& h : *events) {
-      if (until && h.event.occurred_at > *until) continue;
+      const Instant t = basis == Engine::AsOf::kRecorded ? h.event.recorded_at : h.event.occurred_at;
+      if (until && t > *until) continue;
       Evolve(s, h.event);
     }
     return s;
@@ -935,8 +949,13 @@ struct Engine::Impl {
     e.stream_seq = seq;
     e.type = static_cast<uint16_t>(schemas::TypeOf(body));
     e.type_version = schemas::CurrentVersion(schemas::TypeOf(body));
-    e.occurred_at = c.issued_at;
+    // Two times: the engine took the command at issued_at; the act took
+    // effect when the writer claimed (decide checked the claim). A
+    // rejection is a fact of the moment it was refused, whatever was claimed.
+    const bool rejection = std::holds_alternative<schemas::CommandRejected>(body);
+    e.occurred_at = rejection ? c.issued_at : c.EffectiveAt();
     e.recorded_at = c.issued_at;
+    if (!rejection && e.occurred_at < e.recorded_at) e.back_entry_reason = c.back_entry_reason;
     e.actor = c.actor;
     e.command_id = c.command_id;
     e.correlation_id = c.correlation_id;
@@ -1062,7 +1081,7 @@ struct Engine::Impl {
         continue;
       }
       PlanState& s = **state;
-      auto decided = Decide(s, c);
+      auto decided = Decide(s, c, opts.time_rules);
       if (!decided.ok()) {
         reject(c, decided.status(), o);
         // Commands to plans that do not exist must not grow the cache without bound.
@@ -1292,22 +1311,34 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   return engine;
 }
 
-Outcome Engine::Submit(const Command& command) { return impl_->Commit({command}).front(); }
+namespace {
+// With a clock, the engine decides when it took a command: whatever issued_at
+// the writer sent is replaced (what it claims belongs in effective_at).
+std::vector<Command> Stamped(const EngineOptions& o, const std::vector<Command>& commands) {
+  std::vector<Command> out = commands;
+  const Instant now = o.clock->Now();
+  for (auto& c : out) c.issued_at = now;
+  return out;
+}
+}  // namespace
+
+Outcome Engine::Submit(const Command& command) { return SubmitBatch(std::vector<Command>{command}).front(); }
 
 Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) { return impl_->AddNotice(request); }
 std::vector<schemas::CalendarNoticeAdded> Engine::CalendarNotices() const { return impl_->notices; }
 std::shared_ptr<const TimerPolicy> Engine::timer_policy() const { return impl_->policy; }
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands) {
-  return impl_->Commit(commands);
+  return SubmitBatch(commands, MetaWrites{}, nullptr);
 }
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, const MetaWrites& meta) {
-  return impl_->Commit(commands, {}, meta);
+  return SubmitBatch(commands, meta, nullptr);
 }
 
 std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, const MetaWrites& meta,
                                          std::vector<std::string>* records) {
+  if (impl_->opts.clock) return impl_->Commit(Stamped(impl_->opts, commands), {}, meta, false, records);
   return impl_->Commit(commands, {}, meta, false, records);
 }
 
@@ -1464,7 +1495,9 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
       c.command_id = "timer:" + schemas::Sha256Hex(t.key).substr(0, 32);
       c.plan_id = t.plan_id;
       c.actor = schemas::Actor{actor_id, schemas::Role::kSystem, "clock"};
-      c.issued_at = t.due;
+      // Recorded when the tick runs; effective when the timer was due.
+      c.issued_at = impl_->opts.clock ? impl_->opts.clock->Now() : now;
+      c.effective_at = t.due;
       c.body = t.timer;
       commands.push_back(std::move(c));
       keys.push_back(t.key);
@@ -1568,8 +1601,8 @@ Result<PlanState> Engine::Plan(const std::string& plan_id) const {
   return s;
 }
 
-Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at) const {
-  auto s = impl_->ReplayPlan(plan_id, at);
+Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at, AsOf basis) const {
+  auto s = impl_->ReplayPlan(plan_id, at, basis);
   if (!s.ok()) return s;
   if (!s->exists) return Status::NotFound("plan " + plan_id + " did not exist at " + FormatInstant(at));
   return s;

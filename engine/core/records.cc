@@ -192,7 +192,8 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 
 // Format 2 adds assigned_at, submitted_at, acceptance_overdue, review_overdue
 // (format 1 rows, until the next rebuild, read them as 0 / false); format 3
-// adds calendar_version (older rows read it as "": never recounted).
+// adds calendar_version (older rows read it as "": never recounted) and
+// last_act_at (older rows read 0: no floor until the next event or rebuild).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
   w.U8(3).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
@@ -200,7 +201,7 @@ std::string EncodeAssignment(const AssignmentState& a) {
   w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
   w.U64(a.updated_seq);
   w.I64(a.assigned_at).I64(a.submitted_at).U8(a.acceptance_overdue).U8(a.review_overdue);
-  w.Str(a.calendar_version);
+  w.Str(a.calendar_version).I64(a.last_act_at);
   return w.Take();
 }
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
@@ -215,7 +216,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   if (fmt >= 2 && (!r.I64(&a->assigned_at) || !r.I64(&a->submitted_at) || !r.Bool(&a->acceptance_overdue) ||
                    !r.Bool(&a->review_overdue)))
     return Bad("assignment");
-  if (fmt >= 3 && !r.Str(&a->calendar_version)) return Bad("assignment");
+  if (fmt >= 3 && (!r.Str(&a->calendar_version) || !r.I64(&a->last_act_at))) return Bad("assignment");
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);

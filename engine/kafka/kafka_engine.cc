@@ -277,6 +277,8 @@ struct KafkaEngine::Impl {
     eo.data_dir = Dir(p);
     eo.rejected_stream = "!rejected/" + std::to_string(p);
     eo.write_buffer_mb = 8;
+    eo.clock = o.clock;
+    eo.time_rules = o.time_rules;
     auto opened = Engine::Open(eo, o.timers);
     if (!opened.ok()) return opened.status();
     Engine& e = **opened;

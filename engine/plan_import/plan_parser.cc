@@ -1288,6 +1288,7 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
       }
     }
   }
+  if (opts.issued_on) out.plan.issued_on = opts.issued_on;
   if (out.plan.issuer.empty()) {
     for (const auto& [s, line] : around) {
       const std::string key = text::StripSpaces(s);

@@ -105,10 +105,19 @@ mutant notice-not-loaded-at-open engine/core/engine.cc \
   's/^  if (Status st = impl->LoadCalendar(); !st.ok()) return st;$/  \/\/ no notices loaded/' \
   workflow_engine_test '^WorkflowEngineTest\.ANotice' \
   "a store's recorded calendar notices are forgotten when it is opened again"
+# ---- two times ---------------------------------------------------------------------------
+mutant unit-may-backdate engine/core/domain.cc \
+  's/    if (earlier)$/    if (false)/' \
+  "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
+  "a unit's claimed time is not held to the engine's clock"
+mutant back-entry-without-reason engine/core/domain.cc \
+  's/return Refuse(reason::kBackEntryNeedsReason,/return Status::Ok(); (void)(/' \
+  "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
+  "the office back-enters a record without saying why"
 
 # ---- as-of -----------------------------------------------------------------------------
 mutant plan-as-of-exclusive engine/core/engine.cc \
-  's/if (until && h.event.occurred_at > \*until) continue;/if (until \&\& h.event.occurred_at >= *until) continue;/' \
+  's/if (until && t > \*until) continue;/if (until \&\& t >= *until) continue;/' \
   "$core_engine" '^EngineTest\.PlanAsOf' \
   "PlanAsOf leaves out events that happened at the instant asked for"
 mutant calendar-as-of-exclusive workflows/src/calendar.cc \

@@ -18,8 +18,10 @@ namespace {
 using OutAr = cereal::PortableBinaryOutputArchive;
 using InAr = cereal::PortableBinaryInputArchive;
 
-constexpr uint8_t kEnvelopeFormat = 1;
-constexpr uint8_t kCommandFormat = 1;
+// Command format 2 appends effective_at and back_entry_reason (format 1, as
+// older clients send it, reads them as 0 and "").
+constexpr uint8_t kCommandFormatV1 = 1;
+constexpr uint8_t kCommandFormat = 2;
 
 template <class T>
 struct IsVector : std::false_type {};
@@ -423,8 +425,9 @@ std::string EncodeBodyAs(const EventBody& body, uint16_t version) {
 std::string EncodeEvent(const Event& e) {
   // An event keeps the layout of the version it was written with (its hash covers those bytes).
   const std::string body = EncodeBodyAs(e.body, e.type_version);
+  const uint8_t format = e.envelope_format;
   return ToBytes([&](OutAr& ar) {
-    ar(kEnvelopeFormat);
+    ar(format);
     Write(ar, e.event_id);
     Write(ar, e.stream);
     ar(e.stream_seq, e.type, e.type_version, e.occurred_at, e.recorded_at);
@@ -433,6 +436,9 @@ std::string EncodeEvent(const Event& e) {
     Write(ar, e.correlation_id);
     Write(ar, e.prev_hash);
     Write(ar, body);
+    // Format 1 has no back-entry reason; EncodeEvent is never asked to write
+    // one there (the engine writes format 2, and a format-1 event decodes empty).
+    if (format >= 2) Write(ar, e.back_entry_reason);
     Write(ar, e.hash);
   });
 }
@@ -455,7 +461,9 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   uint8_t format = 0;
   Status st = FromBytes(bytes, [&](InAr& ar) {
     ar(format);
-    if (format != kEnvelopeFormat) throw cereal::Exception("unknown envelope format");
+    if (format != kEnvelopeFormatV1 && format != kEnvelopeFormatCurrent)
+      throw cereal::Exception("unknown envelope format");
+    e.envelope_format = format;
     Read(ar, e.event_id);
     Read(ar, e.stream);
     ar(e.stream_seq, e.type, e.type_version, e.occurred_at, e.recorded_at);
@@ -464,6 +472,7 @@ Result<Event> DecodeEvent(std::string_view bytes) {
     Read(ar, e.correlation_id);
     Read(ar, e.prev_hash);
     Read(ar, body);
+    if (format >= 2) Read(ar, e.back_entry_reason);
     Read(ar, e.hash);
   });
   if (!st.ok()) return st;
@@ -506,7 +515,8 @@ Result<EventHead> DecodeEventHead(std::string_view bytes) {
   uint16_t version = 0;
   int64_t occurred = 0, recorded = 0;
   std::string_view actor_id, actor_name;
-  const bool ok = r.Fixed(&little) && little == 1 && r.Fixed(&format) && format == kEnvelopeFormat &&
+  const bool ok = r.Fixed(&little) && little == 1 && r.Fixed(&format) &&
+                  (format == kEnvelopeFormatV1 || format == kEnvelopeFormatCurrent) &&
                   r.String(&h.event_id) && r.String(&h.stream) && r.Fixed(&h.stream_seq) && r.Fixed(&h.type) &&
                   r.Fixed(&version) && r.Fixed(&occurred) && r.Fixed(&recorded) && r.String(&actor_id) &&
                   r.Fixed(&role) && role >= 1 && role <= 4 && r.String(&actor_name) && r.String(&h.command_id);
@@ -582,6 +592,7 @@ std::string EventToJson(const Event& e) {
   j["actor"] = ToJson(e.actor);
   j["command_id"] = e.command_id;
   if (!e.correlation_id.empty()) j["correlation_id"] = e.correlation_id;
+  if (IsBackEntry(e)) j["back_entry_reason"] = e.back_entry_reason;
   j["prev_hash"] = e.prev_hash;
   j["hash"] = e.hash;
   j["body"] = json::parse(BodyToJson(e.body));
@@ -635,6 +646,8 @@ std::string EncodeCommand(const Command& c) {
     Write(ar, c.correlation_id);
     ar(static_cast<uint16_t>(c.body.index()));
     std::visit([&](const auto& b) { Write(ar, b); }, c.body);
+    ar(c.effective_at);
+    Write(ar, c.back_entry_reason);
   });
 }
 
@@ -643,7 +656,7 @@ Result<Command> DecodeCommand(std::string_view bytes) {
   Status st = FromBytes(bytes, [&](InAr& ar) {
     uint8_t format = 0;
     ar(format);
-    if (format != kCommandFormat) throw cereal::Exception("unknown command format");
+    if (format != kCommandFormatV1 && format != kCommandFormat) throw cereal::Exception("unknown command format");
     Read(ar, c.command_id);
     Read(ar, c.plan_id);
     bool has_version = false;
@@ -657,6 +670,10 @@ Result<Command> DecodeCommand(std::string_view bytes) {
     uint16_t index = 0;
     ar(index);
     ReadCommandBody(ar, index, &c.body, std::make_index_sequence<std::variant_size_v<CommandBody>>{});
+    if (format >= 2) {
+      ar(c.effective_at);
+      Read(ar, c.back_entry_reason);
+    }
   });
   if (!st.ok()) return st;
   return c;

@@ -685,5 +685,128 @@ TEST_F(EngineTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) {
   EXPECT_TRUE(engine->PendingTimers(later, 10)->empty());
 }
 
+// ---- two times: the engine's clock and the claimed effective time -------------
+
+// A clock the test moves by hand.
+struct ManualClock : EngineClock {
+  Instant t = 0;
+  Instant Now() const override { return t; }
+};
+
+class TwoTimesEngineTest : public EngineTest {
+ public:
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  void SetUp() override {
+    clock->t = now;
+    OpenWithClock();
+  }
+  void OpenWithClock() {
+    engine.reset();
+    EngineOptions o;
+    o.data_dir = dir.path();
+    o.clock = clock;
+    auto r = Engine::Open(o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    engine = std::move(r).value();
+  }
+  Outcome SubmitAt(CommandBody body, Actor actor, Instant effective, std::string reason = "") {
+    Command c = Cmd(std::move(body), std::move(actor));
+    c.issued_at = 0;  // whatever a writer sends, the engine's clock says when it was taken
+    c.effective_at = effective;
+    c.back_entry_reason = std::move(reason);
+    return engine->Submit(c);
+  }
+};
+
+TEST_F(TwoTimesEngineTest, RecordedAtIsTheEnginesClockWhateverTheCommandSays) {
+  Command c = Cmd(SamplePlan(), Supervisor());
+  c.issued_at = At("2019-01-01");  // a writer's idea of now
+  Outcome o = engine->Submit(c);
+  ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  for (const auto& e : o.events) {
+    EXPECT_EQ(e.recorded_at, clock->t);
+    EXPECT_EQ(e.occurred_at, clock->t) << "nothing claimed: it happened when taken";
+    EXPECT_FALSE(IsBackEntry(e));
+    EXPECT_EQ(e.envelope_format, kEnvelopeFormatCurrent);
+  }
+}
+
+TEST_F(TwoTimesEngineTest, AUnitsBackdatedWriteIsRefusedAndLoggedWithTheTimeItWasRefused) {
+  Do(SamplePlan(), Supervisor());
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  clock->t = At("2021-11-20");
+  Outcome o = SubmitAt(schemas::Submit{1, kFinance, "完成", ""}, UnitActor(kFinance), At("2021-10-25"));
+  EXPECT_TRUE(IsRejection(o.status, core::reason::kBackdated)) << o.status.ToString();
+  const Event last = Log().back();
+  ASSERT_TRUE(std::holds_alternative<CommandRejected>(last.body));
+  EXPECT_EQ(last.occurred_at, clock->t) << "a refusal happened when it was refused, not when the writer claimed";
+  EXPECT_EQ(A(1, kFinance).status, AssignmentStatus::kAccepted);
+}
+
+TEST_F(TwoTimesEngineTest, AnOfficeBackEntryKeepsBothTimesAndItsReasonAndReplaysIdentically) {
+  Do(SamplePlan(), Supervisor());
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  clock->t = At("2021-11-20");
+  ASSERT_FALSE(engine->Tick(clock->t)->empty()) << "the deadline 2021-10-31 was missed";
+  ASSERT_TRUE(A(1, kFinance).overdue);
+  Outcome o = SubmitAt(schemas::Submit{1, kFinance, "完成", ""}, Supervisor(), At("2021-10-29"), "10月29日纸质报送件");
+  ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  ASSERT_FALSE(o.events.empty());
+  const Event& e = o.events.front();
+  EXPECT_EQ(e.occurred_at, At("2021-10-29"));
+  EXPECT_EQ(e.recorded_at, At("2021-11-20"));
+  EXPECT_EQ(e.back_entry_reason, "10月29日纸质报送件");
+  EXPECT_EQ(e.actor.role, Role::kSupervisor) << "the office entered it, on the unit's behalf";
+  EXPECT_FALSE(A(1, kFinance).overdue) << "submitted on time, on paper";
+
+  auto h = engine->History("p1", 1);
+  ASSERT_TRUE(h.ok());
+  const auto& read = h->back().event;
+  EXPECT_TRUE(IsBackEntry(read));
+  auto as_of = engine->PlanAsOf("p1", At("2021-10-30"));
+  ASSERT_TRUE(as_of.ok());
+  EXPECT_EQ(as_of->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted)
+      << "as of a day after the paper date, the submission is in the view";
+  auto then = engine->PlanAsOf("p1", At("2021-11-19"), Engine::AsOf::kRecorded);
+  ASSERT_TRUE(then.ok());
+  EXPECT_EQ(then->assignments.at({1, kFinance}).status, AssignmentStatus::kAccepted)
+      << "as recorded the day before it was entered, the record did not show it";
+  EXPECT_FALSE(then->assignments.at({1, kFinance}).overdue)
+      << "nor the clock's DeadlineMissed, effective 11-01 but recorded by the tick of 11-20";
+  auto effective_then = engine->PlanAsOf("p1", At("2021-11-19"));
+  ASSERT_TRUE(effective_then.ok());
+  EXPECT_EQ(effective_then->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted)
+      << "what is known now of 11-19 differs from what the record said on 11-19";
+  auto now_recorded = engine->PlanAsOf("p1", At("2021-11-20", 23), Engine::AsOf::kRecorded);
+  ASSERT_TRUE(now_recorded.ok());
+  EXPECT_EQ(now_recorded->assignments.at({1, kFinance}).status, AssignmentStatus::kSubmitted);
+
+  auto r = engine->Verify();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok()) << (r->problems.empty() ? "" : r->problems.front());
+  const std::string digest = Digest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(Digest(), digest) << "replay is deterministic with both times";
+  OpenWithClock();
+  EXPECT_EQ(Digest(), digest);
+}
+
+TEST_F(TwoTimesEngineTest, ATickRecordsAtTheClockAndTakesEffectWhenTheTimerWasDue) {
+  Do(SamplePlan(), Supervisor());
+  clock->t = At("2021-11-20");
+  auto fired = engine->Tick(At("2021-11-20"));
+  ASSERT_TRUE(fired.ok());
+  bool saw = false;
+  for (const auto& o : *fired)
+    for (const auto& e : o.events)
+      if (std::holds_alternative<DeadlineMissed>(e.body)) {
+        saw = true;
+        EXPECT_EQ(e.occurred_at, StartOfDay(*Date::Parse("2021-11-01")));
+        EXPECT_EQ(e.recorded_at, clock->t);
+        EXPECT_FALSE(IsBackEntry(e)) << "the clock's lateness is not an office back-entry";
+      }
+  EXPECT_TRUE(saw);
+}
+
 }  // namespace
 }  // namespace duban

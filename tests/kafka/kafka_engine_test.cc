@@ -409,6 +409,7 @@ TEST_F(KafkaEngineTest, EventsCommittedButNeverProducedAreProducedOnRestartAndGa
     eo.data_dir = dir + "/engine/partition-" + std::to_string(p);
     eo.create_if_missing = false;
     eo.rejected_stream = "!rejected/" + std::to_string(p);
+    eo.clock = SystemClock();  // as `duban engine` decides: its clock takes the command
     auto e = Engine::Open(eo);
     if (!e.ok() || !(*e)->Plan("plan-0").ok()) continue;
     auto out = (*e)->SubmitBatch({load.commands[1]});

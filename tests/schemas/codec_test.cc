@@ -340,11 +340,53 @@ TEST(CodecTest, EveryCommandTypeRoundTripsThroughItsBinaryForm) {
       EXPECT_EQ(d->actor, c.actor);
       EXPECT_EQ(d->issued_at, c.issued_at);
       EXPECT_EQ(d->correlation_id, c.correlation_id);
+      EXPECT_EQ(d->effective_at, c.effective_at);
+      EXPECT_EQ(d->back_entry_reason, c.back_entry_reason);
       EXPECT_EQ(d->body.index(), c.body.index());
       EXPECT_EQ(DumpBody(d->body), DumpBody(c.body));
       EXPECT_EQ(EncodeCommand(*d), bytes);
     }
   }
+}
+
+// Command format 1 (before the two times), as an older client sends it on
+// duban.commands: the same bytes without the trailing effective_at and
+// back-entry reason; it decodes with neither.
+TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
+  Command c = SampleCommand(Accept{3, "市财政局"});
+  std::string bytes = EncodeCommand(c);
+  const std::string tail_reason = c.back_entry_reason;
+  bytes.resize(bytes.size() - 8 - 8 - tail_reason.size());  // i64 effective_at, u64 length + reason
+  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 2) << "byte 1 (after cereal's endianness byte) is the format";
+  bytes[1] = 1;
+  auto d = DecodeCommand(bytes);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->effective_at, 0);
+  EXPECT_EQ(d->back_entry_reason, "");
+  EXPECT_EQ(d->EffectiveAt(), c.issued_at) << "no claim: it happened when the engine took it";
+  EXPECT_EQ(DumpBody(d->body), DumpBody(c.body));
+  bytes[1] = 3;
+  EXPECT_FALSE(DecodeCommand(bytes).ok()) << "a format this build does not know is refused";
+}
+
+TEST(CodecTest, TheBackEntryReasonIsHashedInEnvelopeFormat2) {
+  const Event e = SampleBackEntry(ProgressReported{3, "市财政局", 40, "已完成初稿", "", "", ""});
+  Event x = e;
+  x.back_entry_reason += "（改）";
+  EXPECT_NE(ComputeHash(x), e.hash);
+  auto d = DecodeEvent(EncodeEvent(e));
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->back_entry_reason, e.back_entry_reason);
+  EXPECT_EQ(d->envelope_format, kEnvelopeFormatCurrent);
+  EXPECT_TRUE(IsBackEntry(*d));
+  EXPECT_EQ(ComputeHash(*d), e.hash);
+  auto head = DecodeEventHead(EncodeEvent(e));
+  ASSERT_TRUE(head.ok()) << "routing readers take format 2 too";
+  EXPECT_EQ(head->command_id, e.command_id);
+  auto j = nlohmann::json::parse(EventToJson(e));
+  EXPECT_EQ(j.at("back_entry_reason"), e.back_entry_reason);
+  EXPECT_FALSE(nlohmann::json::parse(EventToJson(SampleEvent(ProgressReported{}))).contains("back_entry_reason"))
+      << "a record made when it happened says nothing about back-entry";
 }
 
 TEST(CodecTest, EveryTruncationOfACommandIsCorruption) {
@@ -383,8 +425,9 @@ TEST(CodecTest, ATimerKindTravelsByNameAndAnUnknownNameIsCorruption) {
 TEST(CodecTest, ACommandWithAnUnknownTypeIndexIsCorruption) {
   Command c = SampleCommand(CloseReviewCycle{"q"});
   std::string bytes = EncodeCommand(c);
-  // The u16 type index sits just before the body: CloseReviewCycle = u64 len + "q".
-  const size_t index_at = bytes.size() - 9 - 2;
+  // The u16 type index sits just before the body: CloseReviewCycle = u64 len + "q";
+  // after the body, format 2's i64 effective_at and the back-entry reason (u64 len + bytes).
+  const size_t index_at = bytes.size() - (8 + 8 + c.back_entry_reason.size()) - 9 - 2;
   ASSERT_EQ(static_cast<unsigned char>(bytes[index_at]), c.body.index());
   bytes[index_at] = static_cast<char>(std::variant_size_v<CommandBody>);
   auto d = DecodeCommand(bytes);

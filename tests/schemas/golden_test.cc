@@ -211,6 +211,35 @@ TEST(GoldenTest, ClockEventsV1AreUpcastToV2WithNoCalendarRecorded) {
   }
 }
 
+// Envelope format 1 (every per-type file above) decodes with no back-entry
+// reason and re-encodes to its own bytes; format 2 (the back-entry reason
+// before the hash) is frozen in Envelope_v2.hex.
+TEST(GoldenTest, EnvelopeFormat1FilesStillDecodeAndVerifyAndFormat2IsFrozen) {
+  for (const auto& body : SampleBodies()) {
+    const Event e = SampleEvent(body);
+    auto golden = Golden(GoldenName(e.type, e.type_version), EncodeEvent(e));
+    ASSERT_TRUE(golden.has_value());
+    ASSERT_EQ(static_cast<uint8_t>((*golden)[1]), kEnvelopeFormatV1);
+    auto decoded = DecodeEvent(*golden);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded->envelope_format, kEnvelopeFormatV1);
+    EXPECT_EQ(decoded->back_entry_reason, "");
+    EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), *golden), "");
+    EXPECT_EQ(ComputeHash(*decoded), decoded->hash);
+  }
+  const Event v2 = SampleBackEntry(CompletionSubmitted{3, "市财政局", "已完成", "报告.pdf"});
+  const std::string bytes = EncodeEvent(v2);
+  auto golden = Golden("Envelope_v2.hex", bytes);
+  ASSERT_TRUE(golden.has_value()) << "missing golden file " << GoldenPath("Envelope_v2.hex");
+  EXPECT_EQ(FirstDifference(bytes, *golden), "") << "the layout of envelope format 2 changed";
+  auto decoded = DecodeEvent(*golden);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSameEvent(*decoded, v2);
+  EXPECT_EQ(decoded->back_entry_reason, v2.back_entry_reason);
+  EXPECT_EQ(decoded->envelope_format, kEnvelopeFormatCurrent);
+  EXPECT_EQ(ComputeHash(*decoded), decoded->hash);
+}
+
 TEST(GoldenTest, CurrentVersionsAreTheOnesTheGoldenFilesNameAndNoOther) {
   for (const auto& b : SampleBodies()) {
     const uint16_t v = CurrentVersion(TypeOf(b));

@@ -81,6 +81,21 @@ inline Event SampleEvent(const EventBody& body) {
   e.correlation_id = "corr-7";
   e.prev_hash = Sha256Hex("previous event");
   e.body = body;
+  // The per-type golden files were frozen in envelope format 1 (no
+  // back-entry reason); format 2 has its own file (Envelope_v2.hex).
+  e.envelope_format = kEnvelopeFormatV1;
+  e.hash = ComputeHash(e);
+  return e;
+}
+
+// The sample in the current envelope (format 2): an office back-entry, with
+// recorded_at after occurred_at and its reason.
+inline Event SampleBackEntry(const EventBody& body) {
+  Event e = SampleEvent(body);
+  e.envelope_format = kEnvelopeFormatCurrent;
+  e.actor = Actor{"督查室", Role::kSupervisor, "王五"};
+  e.recorded_at = 1638316800000;  // 2021-12-01T08:00:00+08:00, five months after occurred_at
+  e.back_entry_reason = "7月1日纸质报送件（收文登记第12号）";
   e.hash = ComputeHash(e);
   return e;
 }
@@ -125,6 +140,8 @@ inline Command SampleCommand(const CommandBody& body) {
   c.issued_at = 1625097600000;
   c.correlation_id = "corr-9";
   c.body = body;
+  c.effective_at = 1625011200000;  // command format 2: the claimed time, a day earlier
+  c.back_entry_reason = "纸质件";
   return c;
 }
 

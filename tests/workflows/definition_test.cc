@@ -139,11 +139,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"scope: all, may_reopen: true", "scope: open, may_reopen: true", "needs scope 'all'"},
         BadRow{"review_working_days: 5", "review_workdays: 5", "unknown key"},
         BadRow{"initial: assigned", "initial: draft", "not in states"},
+        BadRow{"clock_skew_minutes: 5", "clock_skew_minutes: -5", "whole number"},
+        BadRow{"office_back_entry: true", "office_back_entry: maybe", "true or false"},
+        BadRow{"office_back_entry: true", "office_backentry: true", "unknown key"},
         BadRow{"from: [submitted],                         to: completed",
                "from: [completed],                         to: completed", "terminal state"}),
     [](const ::testing::TestParamInfo<BadRow>& info) {
       return duban::testing::ParamName(info.index, info.param.message);
     });
+
+// `times:` bounds the effective time a writer claims (core::TimeRules).
+TEST(WorkflowDefinition, TimesSayHowFarAClaimedTimeMayStrayAndWhetherTheOfficeMayBackEnter) {
+  EXPECT_EQ(Def().clock_skew_minutes, 5);
+  EXPECT_TRUE(Def().office_back_entry);
+  auto [text, line] = Mutate("  clock_skew_minutes: 5\n  office_back_entry: true",
+                             "  clock_skew_minutes: 15\n  office_back_entry: false");
+  auto d = WorkflowDefinition::Parse(text, "wf.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->clock_skew_minutes, 15);
+  EXPECT_FALSE(d->office_back_entry);
+  auto [without, l2] = Mutate("times:\n  clock_skew_minutes: 5\n  office_back_entry: true\n", "");
+  auto plain = WorkflowDefinition::Parse(without, "wf.yaml");
+  ASSERT_TRUE(plain.ok()) << "times: is optional: " << plain.status().ToString();
+  EXPECT_EQ(plain->clock_skew_minutes, 5);
+  EXPECT_TRUE(plain->office_back_entry);
+}
 
 TEST(WorkflowDefinition, SyntaxErrorNamesTheLine) {
   auto d = WorkflowDefinition::Parse("name: x\nversion: 1\nlifecycle: [\n", "wf.yaml");

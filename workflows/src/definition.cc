@@ -253,7 +253,7 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (auto s = CheckKeys(src, root, {"name", "version", "lifecycle", "reminders",
                                      "acceptance_working_days", "review_working_days",
                                      "acceptance_overdue_notify", "review_overdue_notify",
-                                     "escalation", "review_cycles"});
+                                     "escalation", "review_cycles", "times"});
       !s.ok()) {
     return s;
   }
@@ -289,6 +289,22 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
     def.reminder_working_days_before.push_back(*v);
   }
   std::sort(def.reminder_working_days_before.rbegin(), def.reminder_working_days_before.rend());
+
+  if (const YAML::Node times = root["times"]) {  // optional: absent keeps the defaults
+    if (!times.IsMap()) return YamlError(src, times, "'times' must be a mapping");
+    if (auto s = CheckKeys(src, times, {"clock_skew_minutes", "office_back_entry"}); !s.ok()) return s;
+    if (times["clock_skew_minutes"]) {
+      auto skew = RequiredInt(src, times, "clock_skew_minutes", 0, 24 * 60);
+      if (!skew.ok()) return skew.status();
+      def.clock_skew_minutes = *skew;
+    }
+    if (const YAML::Node b = times["office_back_entry"]) {
+      bool v = false;
+      if (!b.IsScalar() || !YAML::convert<bool>::decode(b, v))
+        return YamlError(src, b, "'office_back_entry' must be true or false");
+      def.office_back_entry = v;
+    }
+  }
 
   auto acc = RequiredInt(src, root, "acceptance_working_days", 1, 250);
   if (!acc.ok()) return acc.status();

@@ -30,6 +30,18 @@ class Env;
 
 namespace duban {
 
+// The engine's clock: the time it takes a command, which becomes the
+// events' recorded_at. A store people use runs on SystemClock(); tests,
+// `duban simulate` and `duban demo` run without one and put the time in
+// each command themselves (a simulated clock; the CLI allows that only in a
+// store marked simulated).
+class EngineClock {
+ public:
+  virtual ~EngineClock() = default;
+  virtual Instant Now() const = 0;
+};
+std::shared_ptr<const EngineClock> SystemClock();
+
 struct EngineOptions {
   std::string data_dir = "./duban-data";
   // The durability contract: a commit is fsynced before it is acknowledged,
@@ -53,6 +65,12 @@ struct EngineOptions {
   // due); after this many rounds it stops, reports it (TickReport) and the
   // rest fires on the next tick.
   int tick_max_rounds = 64;
+  // Null: each command's issued_at is taken as given (a simulated clock).
+  // Set: Submit/SubmitBatch overwrite issued_at with clock->Now(), and a
+  // tick records its events at clock->Now().
+  std::shared_ptr<const EngineClock> clock;
+  // Bounds on the effective time a writer claims (decide enforces them).
+  core::TimeRules time_rules;
 };
 
 // What a tick did beyond its outcomes.
@@ -215,8 +233,14 @@ class Engine {
   Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;
   Result<std::vector<HistoryEntry>> History(const std::string& plan_id, int32_t task) const;
   Result<core::PlanState> Plan(const std::string& plan_id) const;
-  // The plan as it stood at `at` (business time): its stream replayed up to then.
-  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at) const;
+  // Which of an event's two times an as-of view cuts on.
+  enum class AsOf {
+    kEffective,  // what is now known of that moment: events effective by then, back-entries included
+    kRecorded,   // what the record said at that moment: events recorded by then, nothing entered later
+  };
+  // The plan as it stood at `at`: its stream replayed, in log order, through
+  // the events whose effective (or recorded) time is not later.
+  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at, AsOf basis = AsOf::kEffective) const;
   Result<std::vector<std::string>> PlanIds() const;
   Result<Outcome> OutcomeOf(const std::string& command_id) const;
 

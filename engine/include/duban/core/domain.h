@@ -67,6 +67,10 @@ struct AssignmentState {
   int32_t reports = 0;
   Instant updated_at = 0;
   uint64_t updated_seq = 0;
+  // The latest effective time of an event a person made on it (unit or
+  // office, not the clock): no later record of a person may claim an earlier
+  // time (TimeRules). Format 3 of the assignment row.
+  Instant last_act_at = 0;
   bool operator==(const AssignmentState&) const = default;
 };
 
@@ -124,6 +128,12 @@ inline constexpr const char* kInvalidArgument = "invalid_argument";
 inline constexpr const char* kVersionConflict = "version_conflict";
 inline constexpr const char* kCycleNotFound = "cycle_not_found";
 inline constexpr const char* kCycleExists = "cycle_exists";
+// The two times (TimeRules): a claimed time later than the engine's clock; a
+// claimed time earlier than the rules allow (a unit's, or before the
+// assignment's last record); an office back-entry without its reason.
+inline constexpr const char* kTimeInFuture = "time_in_future";
+inline constexpr const char* kBackdated = "backdated";
+inline constexpr const char* kBackEntryNeedsReason = "back_entry_needs_reason";
 }  // namespace reason
 
 // The workflow definition decide consults for the assignment lifecycle: which
@@ -133,15 +143,38 @@ inline constexpr const char* kCycleExists = "cycle_exists";
 // once; it is the only place those transitions are written down.
 const workflows::WorkflowDefinition& Definition();
 
+// How far a writer's claimed (effective) time may differ from the engine's
+// clock (the command's issued_at). Loaded from the workflow definition
+// (`times:` in workflows/definitions/default.yaml); the defaults are its values.
+//  - Nobody claims a time later than issued_at + max_skew.
+//  - A unit claims no time earlier than issued_at - max_skew, nor earlier than
+//    its assignment's last event: its acts happen now.
+//  - The office may claim an earlier time (a paper record entered late) only
+//    with a reason (Command::back_entry_reason), and not earlier than the
+//    assignment's last act of a person (the clock's own judgements, such as
+//    DeadlineMissed, may be overtaken: that is what a back-entry corrects).
+//  - The clock (role system) is exempt: a timer's effective time is its due time.
+struct TimeRules {
+  Instant max_skew_ms = 5 * 60 * 1000;
+  bool office_back_entry = true;  // false: no one enters records after the fact
+};
+
+// Whether `role` may act with effective time `effective` on a command the
+// engine took at `issued`, before any state is looked at (used by decide and
+// by edges that refuse early, e.g. `tick --now`). Ok or kRejected.
+Status CheckClaimedTime(const TimeRules& rules, schemas::Role role, Instant issued, Instant effective,
+                        const std::string& back_entry_reason);
+
 // Decides a command against the current state of its plan. On success the
 // returned events (possibly none, e.g. a stale timer) are to be appended in
-// order; on failure the Status is kRejected with a reason code. Lifecycle
-// steps are checked against `definition` (Definition() when not given); the
-// checks that are not about state or role (the unit's own assignment, a
-// pending request, an open look-back) are decide's own.
-Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command);
+// order; on failure the Status is kRejected with a reason code. Claimed times
+// are judged by `rules`; lifecycle steps (which states a step starts from,
+// which roles may take it) by `definition`. The checks that are about neither
+// (the unit's own assignment, a pending request, an open look-back) are
+// decide's own.
 Result<std::vector<EventBody>> Decide(const PlanState& state, const Command& command,
-                                      const workflows::WorkflowDefinition& definition);
+                                      const TimeRules& rules = TimeRules{},
+                                      const workflows::WorkflowDefinition& definition = Definition());
 
 // Applies one event of the plan's stream. Unknown events only advance the version.
 void Evolve(PlanState& state, const Event& event);

@@ -3,9 +3,12 @@
 // and JSON for the edges (CLI --json, HTTP, `duban decode`).
 //
 // Binary layout of one event (before framing, see duban/coding.h):
-//   u8 envelope_format (=1) | event_id | stream | u64 stream_seq | u16 type |
+//   u8 envelope_format (=2) | event_id | stream | u64 stream_seq | u16 type |
 //   u16 type_version | i64 occurred_at | i64 recorded_at | actor{id, u8 role, name} |
-//   command_id | correlation_id | prev_hash | body bytes (string) | hash
+//   command_id | correlation_id | prev_hash | body bytes (string) |
+//   back_entry_reason (format 2 only) | hash
+// Format 1 events (no back_entry_reason) still decode, and re-encode to the
+// same bytes (Event::envelope_format), so their hashes verify.
 // strings are cereal's u64 length + bytes. The body is encoded on its own so
 // an unknown (type, version) survives decoding as UnknownEvent.
 //

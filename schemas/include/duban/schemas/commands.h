@@ -1,8 +1,11 @@
 // Commands: what an actor asks the engine to do. A command is a request, not
 // a fact; the engine decides it into events or a rejection. Every command
 // carries its own id (for idempotency), the plan it addresses (the stream and
-// partition key), who acts, and the time it was issued (the domain reads no
-// clock: time arrives inside commands).
+// partition key), who acts, and its two times (the domain reads no clock:
+// time arrives inside commands): issued_at, the engine's clock when it takes
+// the command (it becomes recorded_at), and the effective time the writer
+// claims, if any (effective_at; it becomes occurred_at once decide has
+// checked it against the time rules, core::TimeRules).
 #pragma once
 
 #include <optional>
@@ -82,9 +85,18 @@ struct Command {
   std::string plan_id;
   std::optional<uint64_t> expected_version;  // optimistic concurrency on the plan stream
   Actor actor;
-  Instant issued_at = 0;
+  Instant issued_at = 0;  // the engine's clock; an engine with a Clock overwrites it (engine.h)
   std::string correlation_id;
   CommandBody body;
+  // Command format 2. The time the writer claims the act happened; 0: none
+  // (it happened at issued_at).
+  Instant effective_at = 0;
+  // Why the office enters this record with an earlier effective time (a
+  // paper record entered late). Required for the office's back-entries and
+  // for the office acting on a unit's assignment; recorded on the events.
+  std::string back_entry_reason;
+  // The time the events will say it happened.
+  Instant EffectiveAt() const { return effective_at ? effective_at : issued_at; }
 };
 
 }  // namespace duban::schemas

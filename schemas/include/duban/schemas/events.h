@@ -346,22 +346,41 @@ const char* EventTypeName(uint16_t type);
 // The version this build writes for a type.
 uint16_t CurrentVersion(EventType type);
 
-// The envelope every event travels in.
+// Envelope formats (the first byte of an event's encoding). Written to disk:
+// format 1 ends ... prev_hash | body | hash; format 2 (current) adds
+// back_entry_reason between body and hash. An event keeps the format it was
+// written with, so an old event re-encodes to its old bytes and its hash
+// still verifies.
+inline constexpr uint8_t kEnvelopeFormatV1 = 1;
+inline constexpr uint8_t kEnvelopeFormatCurrent = 2;
+
+// The envelope every event travels in. Two times (docs/ARCHITECTURE.md, "Two
+// times"): recorded_at is the engine's clock when it accepted the command;
+// occurred_at is the effective time the writer claimed (the same unless the
+// command said otherwise, within the rules decide enforces). Everything the
+// domain judges (deadlines, as-of) reads occurred_at.
 struct Event {
   std::string event_id;  // hex, derived from (command_id, index): deterministic
   std::string stream;    // plan id; "!rejected" for CommandRejected
   uint64_t stream_seq = 0;
   uint16_t type = 0;
   uint16_t type_version = 0;
-  Instant occurred_at = 0;  // business time (from the command)
-  Instant recorded_at = 0;  // when the engine accepted the command (also from the command)
+  Instant occurred_at = 0;  // effective time: what the writer claimed, bounded by decide
+  Instant recorded_at = 0;  // the engine's clock when it accepted the command
   Actor actor;
   std::string command_id;
   std::string correlation_id;
   std::string prev_hash;  // hex sha256 of the previous event of the stream, "" for the first
   std::string hash;       // hex sha256 over prev_hash and this event's canonical bytes
   EventBody body;
+  // Envelope format 2: why the office entered this record with an effective
+  // time earlier than recorded_at (a paper record entered late); empty for
+  // a record made when it happened. Empty in every format-1 event.
+  std::string back_entry_reason;
+  uint8_t envelope_format = kEnvelopeFormatCurrent;  // the layout it was read from / is written in
 };
+// A record the office entered after the fact (occurred_at earlier than recorded_at, with a reason).
+inline bool IsBackEntry(const Event& e) { return !e.back_entry_reason.empty(); }
 
 // Task number of events that concern a task (0 for plan-level events).
 int32_t TaskOf(const EventBody& body);

@@ -73,6 +73,11 @@ struct WorkflowDefinition {
   std::vector<std::string> review_overdue_notify;
   std::vector<EscalationStep> escalation;          // ascending level
   std::vector<ReviewCycleTemplate> review_cycles;
+  // `times:` the two times on every record (core::TimeRules): how far a
+  // claimed time may stray from the engine's clock, and whether the office
+  // may enter paper records after the fact (with a reason).
+  int clock_skew_minutes = 5;
+  bool office_back_entry = true;
 
   // The definition compiled into the binary (workflows/definitions/default.yaml).
   static Result<WorkflowDefinition> Default();

@@ -69,6 +69,11 @@ struct KafkaEngineOptions {
   // How often (on that clock) each owned partition's store is ticked; 0 never.
   int64_t tick_interval_ms = 60'000;
   std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
+  // The engine's clock for each partition's store (EngineOptions::clock): it
+  // stamps every command's recorded_at. nullptr: the command's issued_at is
+  // taken as given (tests that script time). `duban engine` runs on SystemClock().
+  std::shared_ptr<const EngineClock> clock;
+  core::TimeRules time_rules;  // bounds on claimed (effective) times
 };
 
 struct KafkaEngineStats {

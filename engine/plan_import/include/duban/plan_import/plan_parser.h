@@ -77,6 +77,10 @@ struct ParseOptions {
   // the store's (compiled-in notices plus those it recorded); null: the
   // compiled-in calendar. Years it does not cover follow the provisional rule.
   const workflows::WorkCalendar* calendar = nullptr;
+  // The plan's publication date (印发日期) when known better than the file
+  // says (plan import --issued-on): it replaces the date found in the file,
+  // and relative deadlines (印发后20个工作日内) count from it.
+  std::optional<Date> issued_on;
 };
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts);
