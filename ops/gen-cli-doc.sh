@@ -15,6 +15,13 @@ out=$(mktemp)
   echo "Exit codes: 0 ok; 1 rejected, not found or failed; 2 usage. Errors go to stderr in plain words;"
   echo "a rejection names its stable reason code, e.g. \`rejected (not_assignee): ...\`."
   echo
+  echo "Anchors (docs/RUNBOOK.md, \"Anchors\"): \`duban anchor keygen --key FILE\` makes the signing key;"
+  echo "writers take it as \`--anchor-key FILE\` or \$DUBAN_ANCHOR_KEY (refused when group/others may read it or"
+  echo "it lies inside the data directory); \`duban anchor checkpoint\` anchors the store (from then on every"
+  echo "commit is signed and writers without the key are refused); \`duban anchor export --out FILE\` writes the"
+  echo "newest checkpoint for an auditor; \`duban verify --anchors FILE\` reports a rewritten, truncated or"
+  echo "appended log (exit 1)."
+  echo
   echo '```'
   "$bin" --help | sed "s#^Usage: [^ ]*duban#Usage: duban#"
   echo '```'

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -74,6 +76,16 @@ std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only) {
   o.data_dir = g.data_dir;
   o.read_only = read_only;
   o.create_if_missing = !read_only;
+  // Only a writer signs; a key that is not safe to use is a misconfiguration
+  // refused before the store is touched.
+  if (!read_only && !g.anchor_key.empty()) {
+    auto key = anchor::AnchorKey::Load(g.anchor_key, g.data_dir);
+    if (!key.ok()) {
+      Fail(g, key.status());
+      return nullptr;
+    }
+    o.anchor_key = std::move(key).value();
+  }
   auto policy = CliPolicy(g);
   if (!policy) return nullptr;
   auto e = Engine::Open(o, policy);
@@ -171,6 +183,16 @@ void PrintOutcome(Globals& g, const Outcome& o) {
     if (o.events.empty() && !o.duplicate) std::cout << "ok, nothing to record\n";
   }
   g.exit_code = rejected ? kExitRejected : kExitOk;
+}
+
+Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("cannot read anchor file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (64 << 10)) return Status::InvalidArgument("anchor file " + path + " is too large to be one");
+  auto cp = anchor::Checkpoint::FromJson(text);
+  if (!cp.ok()) return Status::InvalidArgument("anchor file " + path + ": " + cp.status().message());
+  return cp;
 }
 
 void Fail(Globals& g, const Status& st) {

@@ -59,6 +59,8 @@ void PrintOutcome(Globals& g, const Outcome& o);
 void Fail(Globals& g, const Status& st);
 
 std::string EventLine(const schemas::Event& e);
+// An anchor file written by `duban anchor export` (one checkpoint, JSON).
+Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path);
 std::string NewCommandId();
 
 }  // namespace duban::cli

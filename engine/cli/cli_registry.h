@@ -21,6 +21,7 @@ struct Globals {
   bool json = false;     // --json: machine-readable output on stdout
   std::string actor;     // --actor: who acts (unit name, office, auditor id)
   std::string role;      // --role: supervisor | unit | auditor | system
+  std::string anchor_key;  // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)
   int exit_code = 0;     // 0 ok, 1 rejected / not found, 2 usage
 };
 

@@ -514,7 +514,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("rebuild", "drop every projection and replay the log into them");
+    auto* sub = app.add_subcommand("rebuild", "drop every projection and replay the log into them (refused when the log fails its hash chains or signed checkpoints)");
     sub->callback([&g] {
       auto engine = OpenEngine(g);
       if (!engine) return;
@@ -529,11 +529,21 @@ void AddMaintenance(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("verify", "check hash chains and that projections equal a rebuild");
+    auto* sub = app.add_subcommand("verify", "check hash chains, signed checkpoints, and that projections equal a rebuild");
+    static std::vector<std::string> anchor_files;
+    sub->add_option("--anchors", anchor_files,
+                    "an anchor file exported earlier (`duban anchor export`); its key is then the only one trusted")
+        ->check(CLI::ExistingFile);
     sub->callback([&g] {
+      std::vector<anchor::Checkpoint> anchors;
+      for (const auto& f : anchor_files) {
+        auto cp = ReadAnchorFile(f);
+        if (!cp.ok()) return Fail(g, cp.status());
+        anchors.push_back(std::move(cp).value());
+      }
       auto engine = OpenEngine(g, true);
       if (!engine) return;
-      auto r = engine->Verify();
+      auto r = engine->Verify(anchors);
       if (!r.ok()) return Fail(g, r.status());
       if (g.json) {
         std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
@@ -545,6 +555,9 @@ void AddMaintenance(CLI::App& app, Globals& g) {
                     static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                     static_cast<unsigned long long>(r->projection_keys));
         for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+        if (r->ok() && !anchors.empty())
+          std::printf("anchors: %zu checked; the log matches each one and every event after them is signed\n",
+                      anchors.size());
         std::printf(r->ok() ? "verify: ok (hash chains intact; projections identical to a rebuild)\n"
                             : "verify: FAILED\n");
       }
@@ -589,6 +602,13 @@ void AddDoctor(CLI::App& app, Globals& g) {
       return;
     }
     std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine->LogEnd() - 1));
+    if (auto cp = engine->LatestCheckpoint(); cp.ok() && cp->has_value())
+      std::printf("anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
+                  "the key\n",
+                  static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
+                  (*cp)->public_key.substr(0, 16).c_str());
+    else
+      std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
     auto r = engine->Verify();
     if (!r.ok()) {
       std::printf("verify: could not run: %s\n", r.status().ToString().c_str());

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "duban/anchor.h"
 #include "duban/core/domain.h"
 #include "duban/schemas/commands.h"
 #include "duban/schemas/events.h"
@@ -53,6 +54,15 @@ struct EngineOptions {
   // due); after this many rounds it stops, reports it (TickReport) and the
   // rest fires on the next tick.
   int tick_max_rounds = 64;
+  // Anchors (duban/anchor.h). With a key, every commit also writes a signed
+  // checkpoint of the log head in the same WriteBatch, so no acknowledged
+  // event is ever unsigned; one is kept for good every anchor_every_events
+  // events (the others replace each other). Once a store holds a checkpoint
+  // it is anchored: a writer without the key (or with another key) may read
+  // and rebuild, but every write is refused, and a writer with the key
+  // refuses a log that ends before or after its last checkpoint.
+  std::shared_ptr<const anchor::AnchorKey> anchor_key;
+  uint64_t anchor_every_events = 1000;
 };
 
 // What a tick did beyond its outcomes.
@@ -217,11 +227,26 @@ class Engine {
   static Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
 
   // ---- maintenance ----
-  // Drops every projection and replays the log into them.
+  // Drops every projection and replays the log into them. Refused (Corruption,
+  // nothing changed) when the log fails the checks Verify makes of it (a
+  // broken hash chain, a checkpoint the log no longer matches): a rebuild
+  // would make the projections agree with an altered log and hide it.
   Status Rebuild();
   // Recomputes every stream's hash chain, then rebuilds projections into a
-  // scratch store and compares them key by key with the live ones.
-  Result<VerifyReport> Verify() const;
+  // scratch store and compares them key by key with the live ones. Signed
+  // checkpoints are checked against the log: the store's own, and `anchors`
+  // (exported earlier and kept by an auditor), whose public keys are then the
+  // only ones trusted. Reported: a checkpoint whose head the log no longer
+  // gives (rewritten), one past the log's end (truncated), and events after
+  // the last trusted checkpoint of an anchored store (appended unsigned).
+  Result<VerifyReport> Verify(const std::vector<anchor::Checkpoint>& anchors = {}) const;
+
+  // Signs the log as it stands and keeps the checkpoint for good (needs
+  // EngineOptions::anchor_key). On a store not yet anchored this starts
+  // anchoring it: from then on every commit is signed.
+  Result<anchor::Checkpoint> SignCheckpoint();
+  // The newest checkpoint the store holds (none: not anchored).
+  Result<std::optional<anchor::Checkpoint>> LatestCheckpoint() const;
   // Order-independent digest of all projection column families (for tests and reports).
   Result<std::string> ProjectionDigest() const;
 
