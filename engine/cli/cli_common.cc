@@ -158,6 +158,15 @@ std::string EventLine(const schemas::Event& e) {
 }
 
 void PrintOutcome(Globals& g, const Outcome& o) {
+  if (o.status.code() == Status::Code::kConflict) {
+    if (g.json)
+      std::cout << nlohmann::json{{"command_id", o.command_id}, {"outcome", "conflict"}, {"message", o.status.message()}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+    std::cerr << "conflict: " << o.status.message() << "\n";
+    g.exit_code = kExitConflict;
+    return;
+  }
   const bool rejected = o.status.code() == Status::Code::kRejected;
   if (!o.status.ok() && !rejected) {
     Fail(g, o.status);
@@ -197,7 +206,9 @@ Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path) {
 
 void Fail(Globals& g, const Status& st) {
   std::cerr << "duban: " << st.ToString() << "\n";
-  g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRejected;
+  g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage
+                : st.code() == Status::Code::kConflict      ? kExitConflict
+                                                            : kExitRejected;
 }
 
 }  // namespace duban::cli

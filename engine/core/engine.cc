@@ -71,6 +71,12 @@ constexpr const char* kRebuildMarker = "rebuild_in_progress";
 constexpr const char* kAnchorLast = "anchor.last";
 constexpr const char* kAnchorKeptPrefix = "anchor/";
 std::string AnchorKeptKey(uint64_t log_end) { return kAnchorKeptPrefix + rk::Pos(log_end); }
+// Each recorded command's schemas::CommandDigest (128 bits), in `meta`: a
+// repeated id is compared with it, so that the same id for another command is
+// a conflict. Bookkeeping, not a projection: the log holds events, not
+// commands, so a rebuild could not derive it (and keeps it).
+constexpr const char* kCommandDigestPrefix = "command/";
+std::string CommandDigestOf(const Command& c) { return schemas::CommandDigest(c).substr(0, 32); }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -690,7 +696,9 @@ struct Engine::Impl {
     return &cache.emplace(plan_id, std::move(s).value()).first->second;
   }
 
-  Result<Outcome> StoredOutcome(const std::string& command_id) const {
+  // `first`, if given, receives the first event the command wrote (its actor
+  // and stream say who sent it and to which plan).
+  Result<Outcome> StoredOutcome(const std::string& command_id, Event* first_event = nullptr) const {
     std::string v;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kCommands], command_id, &v);
     if (!s.ok()) return FromRocks(s, "command " + command_id);
@@ -705,6 +713,7 @@ struct Engine::Impl {
     o.command_id = command_id;
     o.duplicate = true;
     o.first_position = first;
+    if (first_event && !events->empty()) *first_event = events->front().event;
     for (auto& h : *events) {
       if (auto* rej = std::get_if<schemas::CommandRejected>(&h.event.body)) {
         o.status = Status::Rejected(rej->reason, rej->message);
@@ -713,6 +722,26 @@ struct Engine::Impl {
       o.events.push_back(std::move(h.event));
     }
     return o;
+  }
+
+  // Whether a command with a known id is the command recorded under it: its
+  // digest when one was kept, else (recorded before digests were kept, or
+  // applied from duban.events) the actor and plan of its first event.
+  Status SameCommand(const Command& c, const Event& first) const {
+    auto conflict = [&] {
+      return Status::Conflict("the command id " + c.command_id + " was used before for a different command (by " +
+                              first.actor.id + ", " + schemas::RoleName(first.actor.role) +
+                              "); nothing was written and the first command's outcome stands: give this command "
+                              "a new id");
+    };
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + c.command_id, &v);
+    if (s.ok()) return v == CommandDigestOf(c) ? Status::Ok() : conflict();
+    if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
+    const bool rejection = !first.stream.empty() && first.stream[0] == '!';
+    if (first.actor.id != c.actor.id || first.actor.role != c.actor.role || (!rejection && first.stream != c.plan_id))
+      return conflict();
+    return Status::Ok();
   }
 
   // Builds the event and its log record (framed bytes) in one encoding pass.
@@ -801,6 +830,7 @@ struct Engine::Impl {
       wb.Put(cf[kLog], rk::Pos(pos), record);
       if (records) records->push_back(std::move(record));
       proj.Command(c.command_id, pos, 1, wb);
+      if (!timer_commands) wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
       o.status = why;
       o.first_position = pos;
       ++pos;
@@ -828,13 +858,23 @@ struct Engine::Impl {
       Outcome& o = outcomes[i];
       o.command_id = c.command_id;
       if (auto it = timer_commands ? in_batch.end() : in_batch.find(c.command_id); it != in_batch.end()) {
+        if (CommandDigestOf(commands[it->second]) != CommandDigestOf(c)) {
+          o.status = Status::Conflict("the command id " + c.command_id +
+                                      " is used twice in one batch for different commands; the second was not done");
+          continue;
+        }
         o = outcomes[it->second];
         o.duplicate = true;
         continue;
       }
       if (seen_before.count(c.command_id)) {
-        auto stored = StoredOutcome(c.command_id);
+        Event first;
+        auto stored = StoredOutcome(c.command_id, &first);
         if (stored.ok()) {
+          if (Status same = SameCommand(c, first); !same.ok()) {
+            o.status = same;
+            continue;
+          }
           o = std::move(stored).value();
           continue;
         }
@@ -909,6 +949,7 @@ struct Engine::Impl {
       }
       if (!o.events.empty()) {
         proj.Command(c.command_id, o.first_position, index, wb);
+        if (!timer_commands) wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
         last_pos[c.plan_id] = pos - 1;
       }
     }
@@ -1376,6 +1417,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
   if (Status st = m.AnchorWriteAllowed(); !st.ok()) return st;
   AppendResult result;
   std::vector<std::pair<uint64_t, std::string>> written;  // what a checkpoint signs
+  std::unordered_map<std::string, std::string> appended_hash;  // event id -> hash, appended by this call
   rocksdb::WriteBatch wb;
   Projector proj(*m.policy, m.cf);
   std::set<std::string> touched;
@@ -1403,8 +1445,34 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
       }
     }
     bool seen = false;
-    for (uint32_t i = 0; i < count && !seen; ++i) seen = schemas::DeriveEventId(e.command_id, i) == e.event_id;
+    uint32_t index = 0;
+    for (uint32_t i = 0; i < count && !seen; ++i)
+      if (schemas::DeriveEventId(e.command_id, i) == e.event_id) {
+        seen = true;
+        index = i;
+      }
     if (seen) {
+      // The same id, but is it the same event? Two engines that both decided
+      // a command agree on its ids, yet events that depend on when they were
+      // decided may differ; a forger may reuse an id. Either way it is a
+      // fork: kept out, counted and said, never passed off as a duplicate.
+      std::string applied;
+      if (auto h = appended_hash.find(e.event_id); h != appended_hash.end()) {
+        applied = h->second;
+      } else {
+        auto stored = m.ReadEvent(m.db, m.cf[kLog], first + index);
+        if (!stored.ok()) return fail(stored.status());
+        if (stored->event_id == e.event_id) applied = stored->hash;
+      }
+      if (!applied.empty() && applied != e.hash) {
+        ++result.forks;
+        const std::string what = "event " + e.event_id + " of command " + e.command_id + " (stream " + e.stream +
+                                 ", seq " + std::to_string(e.stream_seq) +
+                                 ") differs from the event applied with that id: a fork, not applied";
+        spdlog::error("{}", what);
+        if (result.first_fork.empty()) result.first_fork = what;
+        continue;
+      }
       ++result.duplicates;
       continue;
     }
@@ -1447,6 +1515,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
     }
     wb.Put(m.cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
     written.emplace_back(pos, e.hash);
+    appended_hash[e.event_id] = e.hash;
     if (count == 0) first = pos;
     commands[e.command_id] = {first, count + 1};
     ++pos;

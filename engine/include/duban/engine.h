@@ -5,7 +5,9 @@
 // state, and commits its events, their projection updates and the command's
 // outcome in ONE WriteBatch, so a crash at any moment (kill -9) leaves either
 // all of a command or none of it. A command whose id was seen before returns
-// the first outcome and writes nothing.
+// the first outcome and writes nothing; the same id for another command (a
+// different plan, actor or body; schemas::CommandDigest) is a conflict
+// (Status::kConflict), never "already done", and writes nothing.
 //
 // Thread safety: one Engine per data directory and process (RocksDB's LOCK
 // enforces it across processes); its methods are not to be called
@@ -76,7 +78,7 @@ struct Outcome {
   std::string command_id;
   Status status;                     // ok, or kRejected with reason() and message()
   std::vector<schemas::Event> events;  // the events written (empty when rejected)
-  bool duplicate = false;            // the command id was seen before; nothing written now
+  bool duplicate = false;            // the command id was seen before for this same command; nothing written now
   uint64_t first_position = 0;       // log position of the first event written
 };
 
@@ -174,9 +176,16 @@ class Engine {
   // at-least-once delivery applies each event exactly once. Each event's hash
   // and its place in its stream (seq, prev_hash) are checked; a gap or a
   // broken chain is Corruption and nothing of the call is written.
+  // An event whose id is applied already but whose content (hash) differs
+  // is a fork (two engines decided the command differently, or a forgery): it
+  // is not applied and not counted as a duplicate, but counted in `forks` and
+  // logged as an error. It does not fail the call: a reader keeps the first
+  // version, as the log does, and says so.
   struct AppendResult {
     uint64_t appended = 0;
     uint64_t duplicates = 0;
+    uint64_t forks = 0;
+    std::string first_fork;  // which event, in words
   };
   Result<AppendResult> AppendExternal(const std::vector<schemas::Event>& events, const MetaWrites& meta = {});
 
