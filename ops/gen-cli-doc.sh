@@ -16,7 +16,9 @@ out=$(mktemp)
   echo "before for a different command (another body, actor or plan), so nothing was done (\`conflict: ...\` on"
   echo "stderr, JSON \`\"outcome\": \"conflict\"\`; the HTTP API will answer 409). The same command with the same id"
   echo "again, even sent later, is \"already done\" (exit 0, nothing written). Errors go to stderr in plain words;"
-  echo "a rejection names its stable reason code, e.g. \`rejected (not_assignee): ...\`."
+  echo "a rejection names its stable reason code, e.g. \`rejected (not_assignee): ...\`. Text from the store is"
+  echo "shown for people with control and bidi characters escaped (\`\\x1b\`, \`\\r\`, \`\\u202e\`, a backslash as \`\\\\\`);"
+  echo "\`--json\` keeps the text as stored, escaped as JSON does."
   echo
   echo "Anchors (docs/RUNBOOK.md, \"Anchors\"): \`duban anchor keygen --key FILE\` makes the signing key;"
   echo "writers take it as \`--anchor-key FILE\` or \$DUBAN_ANCHOR_KEY (refused when group/others may read it or"

@@ -13,6 +13,7 @@
 
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 
 namespace duban::cli {
@@ -154,7 +155,7 @@ std::string EventLine(const schemas::Event& e) {
   // Keep one line per event: long texts (task content) are cut whole characters.
   if (utf8::CodePoints(details) > 120) details = utf8::Prefix(details, 120) + "…";
   if (!details.empty()) line += " (" + details + ")";
-  return line;
+  return ForTerminal(line);
 }
 
 void PrintOutcome(Globals& g, const Outcome& o) {
@@ -163,7 +164,7 @@ void PrintOutcome(Globals& g, const Outcome& o) {
       std::cout << nlohmann::json{{"command_id", o.command_id}, {"outcome", "conflict"}, {"message", o.status.message()}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
-    std::cerr << "conflict: " << o.status.message() << "\n";
+    std::cerr << "conflict: " << ForTerminal(o.status.message()) << "\n";
     g.exit_code = kExitConflict;
     return;
   }
@@ -185,7 +186,7 @@ void PrintOutcome(Globals& g, const Outcome& o) {
     for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e)));
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (rejected) {
-    std::cerr << "rejected (" << o.status.reason() << "): " << o.status.message() << "\n";
+    std::cerr << "rejected (" << o.status.reason() << "): " << ForTerminal(o.status.message()) << "\n";
   } else {
     std::cout << (o.duplicate ? "already done (same command id); nothing new written\n" : "");
     for (const auto& e : o.events) std::cout << "  " << EventLine(e) << "\n";
@@ -205,7 +206,7 @@ Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path) {
 }
 
 void Fail(Globals& g, const Status& st) {
-  std::cerr << "duban: " << st.ToString() << "\n";
+  std::cerr << "duban: " << ForTerminal(st.ToString()) << "\n";
   g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage
                 : st.code() == Status::Code::kConflict      ? kExitConflict
                                                             : kExitRejected;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 #include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
@@ -124,9 +125,9 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
     if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
-    const std::string unit = Cut(r.a.unit, 12);
+    const std::string unit = ForTerminal(Cut(r.a.unit, 12));
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
-    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task, unit.c_str(), pad, "",
+    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", ForTerminal(r.plan_id).c_str(), r.task, unit.c_str(), pad, "",
                 schemas::AssignmentRoleName(r.a.role),
                 core::StatusName(r.a.status), r.a.percent, r.a.due_on.empty() ? "-" : r.a.due_on.c_str(),
                 flags.c_str());
@@ -348,7 +349,8 @@ void AddQueries(CLI::App& app, Globals& g) {
       }
       for (const auto& e : *h)
         std::printf("%s  %-20s %-10s %s\n", FormatInstant(e.event.occurred_at).substr(0, 16).c_str(),
-                    e.event.actor.id.c_str(), schemas::RoleName(e.event.actor.role), EventLine(e.event).c_str());
+                    ForTerminal(e.event.actor.id).c_str(), schemas::RoleName(e.event.actor.role),
+                    EventLine(e.event).c_str());
     });
   }
   {
@@ -387,7 +389,7 @@ void AddQueries(CLI::App& app, Globals& g) {
         rows.push_back(std::move(r));
       }
       if (!g.json)
-        std::printf("plan %s as of %s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
+        std::printf("plan %s as of %s: version %llu, %zu task(s)\n", ForTerminal(*plan).c_str(), FormatInstant(at).c_str(),
                     static_cast<unsigned long long>(s->version), s->tasks.size());
       PrintRows(g, rows);
     });
@@ -406,8 +408,8 @@ void AddQueries(CLI::App& app, Globals& g) {
         if (g.json) std::cout << schemas::EventToJson(e) << "\n";
         else
           std::printf("%8llu  %s  %-18s %s %s\n", static_cast<unsigned long long>(pos),
-                      FormatInstant(e.occurred_at).substr(0, 16).c_str(), e.stream.c_str(),
-                      e.actor.id.c_str(), EventLine(e).c_str());
+                      FormatInstant(e.occurred_at).substr(0, 16).c_str(), ForTerminal(e.stream).c_str(),
+                      ForTerminal(e.actor.id).c_str(), EventLine(e).c_str());
         return ++n < *limit;
       });
       if (!st.ok()) Fail(g, st);
@@ -429,8 +431,8 @@ void AddQueries(CLI::App& app, Globals& g) {
                        {"tasks", p->tasks.size()}, {"assignments", p->assignments.size()},
                        {"version", p->version}, {"withdrawn", p->withdrawn}});
         else
-          std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", id.c_str(), p->meta.year,
-                      p->tasks.size(), p->assignments.size(), p->meta.title.c_str());
+          std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", ForTerminal(id).c_str(), p->meta.year,
+                      p->tasks.size(), p->assignments.size(), ForTerminal(p->meta.title).c_str());
       }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     });
@@ -500,7 +502,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
           }, e.body);
           if (g.json) a.push_back(json::parse(schemas::EventToJson(e)));
           else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
-                           e.stream.c_str(), EventLine(e).c_str());
+                           ForTerminal(e.stream).c_str(), EventLine(e).c_str());
         }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes->size(), events);
@@ -554,7 +556,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
         std::printf("events: %llu in %llu stream(s); projection keys compared: %llu\n",
                     static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                     static_cast<unsigned long long>(r->projection_keys));
-        for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+        for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
         if (r->ok() && !anchors.empty())
           std::printf("anchors: %zu checked; the log matches each one and every event after them is signed\n",
                       anchors.size());
@@ -617,7 +619,7 @@ void AddDoctor(CLI::App& app, Globals& g) {
     std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
                 static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                 static_cast<unsigned long long>(r->projection_keys));
-    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
     if (r->ok()) {
       std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
       g.exit_code = kExitOk;
