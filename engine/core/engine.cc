@@ -530,6 +530,17 @@ struct Engine::Impl {
     // when KeepStoreSmall says so, not once per short-lived process.
     options.avoid_flush_during_shutdown = true;
     options.avoid_flush_during_recovery = true;
+    // Corruption is refused, never repaired by guessing. RocksDB's default
+    // WAL recovery (point in time) stops replaying at the first bad record
+    // and opens without the rest: one flipped bit in the WAL silently lost
+    // acknowledged events, and the next write reused their positions. This
+    // mode still accepts what a crash or a power cut leaves (an incomplete
+    // record at the end of a WAL: never acknowledged, since commits are
+    // fsynced) but refuses a complete record whose checksum fails.
+    // (A flipped length field of the very last record still reads as an
+    // incomplete tail; telling those apart needs a log end kept elsewhere.)
+    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    options.paranoid_checks = true;
     // Table files kept open at once: the store's file count is bounded, and
     // this keeps a process well inside a default `ulimit -n` of 1024.
     options.max_open_files = 256;
@@ -585,6 +596,11 @@ struct Engine::Impl {
       if (msg.find("No such file or directory") != std::string::npos)
         return Status::Corruption("the store in " + dir + " is damaged: a file it needs is missing (" + msg +
                                   "). Nothing was changed; `duban doctor` describes the store");
+      if (s.IsCorruption())
+        return Status::Corruption("the store in " + dir + " is damaged: RocksDB found a corrupt record (" + msg +
+                                  "); it is not opened, so that no acknowledged event is dropped silently. "
+                                  "Nothing was changed; `duban doctor` describes the store, and a copy made "
+                                  "before the damage is the way back");
       return FromRocks(s, "cannot open the store in " + dir);
     }
     for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
