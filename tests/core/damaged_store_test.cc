@@ -136,6 +136,30 @@ const Row kRows[] = {
        f.write(&c, 1);
      },
      true, Status::Code::kCorruption, "corrupt record"},
+    {"manifest-bit-flipped",
+     [](const std::string& d) {
+       const std::string m = FirstWith(d, "MANIFEST-");
+       const auto size = fs::file_size(m);
+       ASSERT_GT(size, 32u);
+       std::fstream f(m, std::ios::in | std::ios::out | std::ios::binary);
+       const auto at = static_cast<std::streamoff>(size / 2);
+       f.seekg(at);
+       char c = 0;
+       f.read(&c, 1);
+       c ^= 0x04;
+       f.seekp(at);
+       f.write(&c, 1);
+     },
+     true, Status::Code::kCorruption, "is damaged"},
+    // A table file cut short (a bad copy, a full disk during a restore):
+    // RocksDB compares each table's size with the MANIFEST at open.
+    {"table-file-truncated",
+     [](const std::string& d) {
+       const std::string t = FirstWith(d, "", ".sst");
+       ASSERT_FALSE(t.empty());
+       fs::resize_file(t, fs::file_size(t) / 2);
+     },
+     true, Status::Code::kCorruption, "is damaged"},
     {"foreign-files",
      [](const std::string& d) {
        fs::create_directories(d);
