@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 
 namespace duban::cli {
@@ -86,6 +89,16 @@ std::unique_ptr<Engine> Open(Globals& g, bool read_only, std::shared_ptr<const E
   o.create_if_missing = !read_only;
   o.clock = std::move(clock);
   o.time_rules = CliTimeRules(g);
+  // Only a writer signs; a key that is not safe to use is a misconfiguration
+  // refused before the store is touched.
+  if (!read_only && !g.anchor_key.empty()) {
+    auto key = anchor::AnchorKey::Load(g.anchor_key, g.data_dir);
+    if (!key.ok()) {
+      Fail(g, key.status());
+      return nullptr;
+    }
+    o.anchor_key = std::move(key).value();
+  }
   auto policy = CliPolicy(g);
   if (!policy) return nullptr;
   auto e = Engine::Open(o, policy);
@@ -174,10 +187,19 @@ std::string EventLine(const schemas::Event& e) {
   // Keep one line per event: long texts (task content) are cut whole characters.
   if (utf8::CodePoints(details) > 120) details = utf8::Prefix(details, 120) + "…";
   if (!details.empty()) line += " (" + details + ")";
-  return line;
+  return ForTerminal(line);
 }
 
 void PrintOutcome(Globals& g, const Outcome& o) {
+  if (o.status.code() == Status::Code::kConflict) {
+    if (g.json)
+      std::cout << nlohmann::json{{"command_id", o.command_id}, {"outcome", "conflict"}, {"message", o.status.message()}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+    std::cerr << "conflict: " << ForTerminal(o.status.message()) << "\n";
+    g.exit_code = kExitConflict;
+    return;
+  }
   const bool rejected = o.status.code() == Status::Code::kRejected;
   if (!o.status.ok() && !rejected) {
     Fail(g, o.status);
@@ -196,7 +218,7 @@ void PrintOutcome(Globals& g, const Outcome& o) {
     for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e)));
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (rejected) {
-    std::cerr << "rejected (" << o.status.reason() << "): " << o.status.message() << "\n";
+    std::cerr << "rejected (" << o.status.reason() << "): " << ForTerminal(o.status.message()) << "\n";
   } else {
     std::cout << (o.duplicate ? "already done (same command id); nothing new written\n" : "");
     for (const auto& e : o.events) std::cout << "  " << EventLine(e) << "\n";
@@ -205,9 +227,21 @@ void PrintOutcome(Globals& g, const Outcome& o) {
   g.exit_code = rejected ? kExitRejected : kExitOk;
 }
 
+Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("cannot read anchor file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > (64 << 10)) return Status::InvalidArgument("anchor file " + path + " is too large to be one");
+  auto cp = anchor::Checkpoint::FromJson(text);
+  if (!cp.ok()) return Status::InvalidArgument("anchor file " + path + ": " + cp.status().message());
+  return cp;
+}
+
 void Fail(Globals& g, const Status& st) {
-  std::cerr << "duban: " << st.ToString() << "\n";
-  g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitRejected;
+  std::cerr << "duban: " << ForTerminal(st.ToString()) << "\n";
+  g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage
+                : st.code() == Status::Code::kConflict      ? kExitConflict
+                                                            : kExitRejected;
 }
 
 }  // namespace duban::cli

@@ -86,7 +86,12 @@ void PrintOutcome(Globals& g, const Outcome& o);
 // Prints and sets exit code 1 (2 for kInvalidArgument from the user).
 void Fail(Globals& g, const Status& st);
 
+// One line for people: the event's type, task, unit and details, passed
+// through ForTerminal (duban/terminal_text.h) like every stored text the CLI
+// prints for people.
 std::string EventLine(const schemas::Event& e);
+// An anchor file written by `duban anchor export` (one checkpoint, JSON).
+Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path);
 std::string NewCommandId();
 
 }  // namespace duban::cli

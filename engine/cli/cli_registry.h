@@ -21,13 +21,17 @@ struct Globals {
   bool json = false;     // --json: machine-readable output on stdout
   std::string actor;     // --actor: who acts (unit name, office, auditor id)
   std::string role;      // --role: supervisor | unit | auditor | system
-  int exit_code = 0;     // 0 ok, 1 rejected / not found, 2 usage
+  std::string anchor_key;  // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)
+  int exit_code = 0;     // 0 ok, 1 rejected / not found, 2 usage, 3 command id conflict
 };
 
 // Exit codes shared by every command.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRejected = 1;
 inline constexpr int kExitUsage = 2;
+// The command id is known for another command (or actor): nothing was done
+// (Status::kConflict; the HTTP API answers 409).
+inline constexpr int kExitConflict = 3;
 
 using Registrar = std::function<void(CLI::App& app, Globals& globals)>;
 

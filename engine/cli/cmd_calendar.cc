@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "duban/terminal_text.h"
 #include "cli_common.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
@@ -85,9 +86,9 @@ int RunCalendarStatus(Globals& g) {
     std::printf("open deadlines with provisional timers: %zu\n", prov->size());
     std::printf("  %-16s %5s  %-24s %-10s  %s\n", "plan", "task", "unit", "due", "next provisional timer");
     for (const auto& [k, p] : *prov) {
-      const std::string& unit = std::get<2>(k);
+      const std::string unit = ForTerminal(std::get<2>(k));
       const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));  // CJK takes two columns
-      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", std::get<0>(k).c_str(), std::get<1>(k), unit.c_str(),
+      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", ForTerminal(std::get<0>(k)).c_str(), std::get<1>(k), unit.c_str(),
                   pad, "", p.due_on.c_str(), p.kind.c_str(), p.fire_on.c_str(), p.calendar_version.c_str());
     }
   }

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli_common.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 #include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
@@ -136,9 +137,9 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
     if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
-    const std::string unit = Cut(r.a.unit, 12);
+    const std::string unit = ForTerminal(Cut(r.a.unit, 12));
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
-    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", r.plan_id.c_str(), r.task, unit.c_str(), pad, "",
+    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", ForTerminal(r.plan_id).c_str(), r.task, unit.c_str(), pad, "",
                 schemas::AssignmentRoleName(r.a.role),
                 core::StatusName(r.a.status), r.a.percent, r.a.due_on.empty() ? "-" : r.a.due_on.c_str(),
                 flags.c_str());
@@ -369,8 +370,8 @@ void AddQueries(CLI::App& app, Globals& g) {
       // The time shown is the effective one; a record entered later says so.
       for (const auto& e : *h)
         std::printf("%s  %-20s %-10s %s%s\n", FormatInstant(e.event.occurred_at).substr(0, 16).c_str(),
-                    e.event.actor.id.c_str(), schemas::RoleName(e.event.actor.role), EventLine(e.event).c_str(),
-                    BackEntryNote(e.event).c_str());
+                    ForTerminal(e.event.actor.id).c_str(), schemas::RoleName(e.event.actor.role),
+                    EventLine(e.event).c_str(), ForTerminal(BackEntryNote(e.event)).c_str());
     });
   }
   {
@@ -434,7 +435,7 @@ void AddQueries(CLI::App& app, Globals& g) {
           ++it->second.second;
           if (first)
             late.push_back(FormatInstant(e.event.occurred_at).substr(0, 16) + "  " + EventLine(e.event) +
-                           BackEntryNote(e.event));
+                           ForTerminal(BackEntryNote(e.event)));
           late_json[std::to_string(number) + "\x1f" + schemas::UnitOf(e.event.body)].push_back(
               {{"type", schemas::EventTypeName(e.event.type)},
                {"occurred_at", FormatInstant(e.event.occurred_at)},
@@ -453,7 +454,7 @@ void AddQueries(CLI::App& app, Globals& g) {
         std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
       }
-      std::printf("plan %s as of %s%s: version %llu, %zu task(s)\n", plan->c_str(), FormatInstant(at).c_str(),
+      std::printf("plan %s as of %s%s: version %llu, %zu task(s)\n", ForTerminal(*plan).c_str(), FormatInstant(at).c_str(),
                   *recorded ? " (as recorded then)" : "", static_cast<unsigned long long>(s->version),
                   s->tasks.size());
       PrintRows(g, rows);
@@ -484,8 +485,8 @@ void AddQueries(CLI::App& app, Globals& g) {
         if (g.json) std::cout << schemas::EventToJson(e) << "\n";
         else
           std::printf("%8llu  %s  %-18s %s %s\n", static_cast<unsigned long long>(pos),
-                      FormatInstant(e.occurred_at).substr(0, 16).c_str(), e.stream.c_str(),
-                      e.actor.id.c_str(), EventLine(e).c_str());
+                      FormatInstant(e.occurred_at).substr(0, 16).c_str(), ForTerminal(e.stream).c_str(),
+                      ForTerminal(e.actor.id).c_str(), EventLine(e).c_str());
         return ++n < *limit;
       });
       if (!st.ok()) Fail(g, st);
@@ -507,8 +508,8 @@ void AddQueries(CLI::App& app, Globals& g) {
                        {"tasks", p->tasks.size()}, {"assignments", p->assignments.size()},
                        {"version", p->version}, {"withdrawn", p->withdrawn}});
         else
-          std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", id.c_str(), p->meta.year,
-                      p->tasks.size(), p->assignments.size(), p->meta.title.c_str());
+          std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", ForTerminal(id).c_str(), p->meta.year,
+                      p->tasks.size(), p->assignments.size(), ForTerminal(p->meta.title).c_str());
       }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     });
@@ -580,7 +581,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
           }, e.body);
           if (g.json) a.push_back(json::parse(schemas::EventToJson(e)));
           else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
-                           e.stream.c_str(), EventLine(e).c_str());
+                           ForTerminal(e.stream).c_str(), EventLine(e).c_str());
         }
       if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes->size(), events);
@@ -594,7 +595,7 @@ void AddMaintenance(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("rebuild", "drop every projection and replay the log into them");
+    auto* sub = app.add_subcommand("rebuild", "drop every projection and replay the log into them (refused when the log fails its hash chains or signed checkpoints)");
     sub->callback([&g] {
       auto engine = OpenEngine(g);
       if (!engine) return;
@@ -609,11 +610,21 @@ void AddMaintenance(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("verify", "check hash chains and that projections equal a rebuild");
+    auto* sub = app.add_subcommand("verify", "check hash chains, signed checkpoints, and that projections equal a rebuild");
+    static std::vector<std::string> anchor_files;
+    sub->add_option("--anchors", anchor_files,
+                    "an anchor file exported earlier (`duban anchor export`); its key is then the only one trusted")
+        ->check(CLI::ExistingFile);
     sub->callback([&g] {
+      std::vector<anchor::Checkpoint> anchors;
+      for (const auto& f : anchor_files) {
+        auto cp = ReadAnchorFile(f);
+        if (!cp.ok()) return Fail(g, cp.status());
+        anchors.push_back(std::move(cp).value());
+      }
       auto engine = OpenEngine(g, true);
       if (!engine) return;
-      auto r = engine->Verify();
+      auto r = engine->Verify(anchors);
       if (!r.ok()) return Fail(g, r.status());
       if (g.json) {
         std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
@@ -624,7 +635,10 @@ void AddMaintenance(CLI::App& app, Globals& g) {
         std::printf("events: %llu in %llu stream(s); projection keys compared: %llu\n",
                     static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                     static_cast<unsigned long long>(r->projection_keys));
-        for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+        for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
+        if (r->ok() && !anchors.empty())
+          std::printf("anchors: %zu checked; the log matches each one and every event after them is signed\n",
+                      anchors.size());
         std::printf(r->ok() ? "verify: ok (hash chains intact; projections identical to a rebuild)\n"
                             : "verify: FAILED\n");
       }
@@ -669,6 +683,13 @@ void AddDoctor(CLI::App& app, Globals& g) {
       return;
     }
     std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine->LogEnd() - 1));
+    if (auto cp = engine->LatestCheckpoint(); cp.ok() && cp->has_value())
+      std::printf("anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
+                  "the key\n",
+                  static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
+                  (*cp)->public_key.substr(0, 16).c_str());
+    else
+      std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
     auto r = engine->Verify();
     if (!r.ok()) {
       std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
@@ -677,7 +698,7 @@ void AddDoctor(CLI::App& app, Globals& g) {
     std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
                 static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                 static_cast<unsigned long long>(r->projection_keys));
-    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", p.c_str());
+    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
     if (r->ok()) {
       std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
       g.exit_code = kExitOk;

@@ -39,11 +39,7 @@ Result<std::string> ReadPlanFile(const std::string& path) {
 }
 
 std::string DerivedImportId(const schemas::Command& cmd) {
-  schemas::Command what = cmd;
-  what.command_id.clear();
-  what.issued_at = 0;  // when it is submitted does not change what it is
-  what.correlation_id.clear();
-  return "import:" + cmd.plan_id + ":" + schemas::Sha256Hex(schemas::EncodeCommand(what)).substr(0, 16);
+  return "import:" + cmd.plan_id + ":" + schemas::CommandDigest(cmd).substr(0, 16);
 }
 
 schemas::ImportPlan BuildImportPlan(const plan_import::ParsedPlan& p, const ImportRequest& req,

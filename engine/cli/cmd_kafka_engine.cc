@@ -111,9 +111,9 @@ int RunProject(const KafkaArgs& a, Globals& g) {
     std::fprintf(stderr, "duban project: %s\n", r.status().ToString().c_str());
     return kExitRejected;
   }
-  std::printf("records=%llu appended=%llu duplicates=%llu undecodable=%llu\n", (unsigned long long)r->records,
-              (unsigned long long)r->appended, (unsigned long long)r->duplicates,
-              (unsigned long long)r->undecodable);
+  std::printf("records=%llu appended=%llu duplicates=%llu forks=%llu undecodable=%llu\n",
+              (unsigned long long)r->records, (unsigned long long)r->appended, (unsigned long long)r->duplicates,
+              (unsigned long long)r->forks, (unsigned long long)r->undecodable);
   return kExitOk;
 }
 

@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
   app.add_flag("--json", g.json, "machine-readable JSON on stdout");
   app.add_option("--actor", g.actor, "who acts: a unit name, the office, an auditor id");
   app.add_option("--role", g.role, "supervisor | unit | auditor | system");
+  const char* env_key = std::getenv("DUBAN_ANCHOR_KEY");
+  g.anchor_key = env_key ? env_key : "";
+  app.add_option("--anchor-key", g.anchor_key,
+                 "Ed25519 key (PEM, mode 600, outside the data directory) that signs every commit "
+                 "(default: $DUBAN_ANCHOR_KEY; see `duban anchor keygen`)");
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "log engine internals to stderr");
   app.parse_complete_callback([&] {

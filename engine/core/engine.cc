@@ -71,6 +71,17 @@ constexpr const char* kRebuildMarker = "rebuild_in_progress";
 // rejection streams it is no plan: it has a head and a history (task 0), and
 // the engine's timer policy is built from its events.
 constexpr const char* kCalendarStream = "!calendar";
+// Signed checkpoints (duban/anchor.h) in `meta`: the newest one, rewritten by
+// every signed commit, and the ones kept for good, keyed by the position they cover.
+constexpr const char* kAnchorLast = "anchor.last";
+constexpr const char* kAnchorKeptPrefix = "anchor/";
+std::string AnchorKeptKey(uint64_t log_end) { return kAnchorKeptPrefix + rk::Pos(log_end); }
+// Each recorded command's schemas::CommandDigest (128 bits), in `meta`: a
+// repeated id is compared with it, so that the same id for another command is
+// a conflict. Bookkeeping, not a projection: the log holds events, not
+// commands, so a rebuild could not derive it (and keeps it).
+constexpr const char* kCommandDigestPrefix = "command/";
+std::string CommandDigestOf(const Command& c) { return schemas::CommandDigest(c).substr(0, 32); }
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -415,6 +426,11 @@ struct Engine::Impl {
   std::string rejected_hash;
   mutable std::map<std::string, PlanState> cache;
   mutable std::map<std::string, uint64_t> snapshot_version;  // per plan, as stored
+  std::string store_id;  // from DUBAN-STORE
+  // Anchoring: the newest checkpoint the store holds, and, when this process
+  // has the key, the log head at next_pos - 1, computed from the log itself.
+  std::optional<anchor::Checkpoint> last_checkpoint;
+  std::string log_head;
   // Commit's batch, kept between commits so a long-running engine reuses its
   // buffer instead of allocating one per commit. Reserved up front for a
   // batch bigger than it has held (growing a multi-megabyte batch by doubling
@@ -539,6 +555,17 @@ struct Engine::Impl {
     // when KeepStoreSmall says so, not once per short-lived process.
     options.avoid_flush_during_shutdown = true;
     options.avoid_flush_during_recovery = true;
+    // Corruption is refused, never repaired by guessing. RocksDB's default
+    // WAL recovery (point in time) stops replaying at the first bad record
+    // and opens without the rest: one flipped bit in the WAL silently lost
+    // acknowledged events, and the next write reused their positions. This
+    // mode still accepts what a crash or a power cut leaves (an incomplete
+    // record at the end of a WAL: never acknowledged, since commits are
+    // fsynced) but refuses a complete record whose checksum fails.
+    // (A flipped length field of the very last record still reads as an
+    // incomplete tail; telling those apart needs a log end kept elsewhere.)
+    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    options.paranoid_checks = true;
     // Table files kept open at once: the store's file count is bounded, and
     // this keeps a process well inside a default `ulimit -n` of 1024.
     options.max_open_files = 256;
@@ -594,6 +621,11 @@ struct Engine::Impl {
       if (msg.find("No such file or directory") != std::string::npos)
         return Status::Corruption("the store in " + dir + " is damaged: a file it needs is missing (" + msg +
                                   "). Nothing was changed; `duban doctor` describes the store");
+      if (s.IsCorruption())
+        return Status::Corruption("the store in " + dir + " is damaged: RocksDB found a corrupt record (" + msg +
+                                  "); it is not opened, so that no acknowledged event is dropped silently. "
+                                  "Nothing was changed; `duban doctor` describes the store, and a copy made "
+                                  "before the damage is the way back");
       return FromRocks(s, "cannot open the store in " + dir);
     }
     for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
@@ -915,7 +947,9 @@ struct Engine::Impl {
     return &cache.emplace(plan_id, std::move(s).value()).first->second;
   }
 
-  Result<Outcome> StoredOutcome(const std::string& command_id) const {
+  // `first`, if given, receives the first event the command wrote (its actor
+  // and stream say who sent it and to which plan).
+  Result<Outcome> StoredOutcome(const std::string& command_id, Event* first_event = nullptr) const {
     std::string v;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kCommands], command_id, &v);
     if (!s.ok()) return FromRocks(s, "command " + command_id);
@@ -930,6 +964,7 @@ struct Engine::Impl {
     o.command_id = command_id;
     o.duplicate = true;
     o.first_position = first;
+    if (first_event && !events->empty()) *first_event = events->front().event;
     for (auto& h : *events) {
       if (auto* rej = std::get_if<schemas::CommandRejected>(&h.event.body)) {
         o.status = Status::Rejected(rej->reason, rej->message);
@@ -938,6 +973,26 @@ struct Engine::Impl {
       o.events.push_back(std::move(h.event));
     }
     return o;
+  }
+
+  // Whether a command with a known id is the command recorded under it: its
+  // digest when one was kept, else (recorded before digests were kept, or
+  // applied from duban.events) the actor and plan of its first event.
+  Status SameCommand(const Command& c, const Event& first) const {
+    auto conflict = [&] {
+      return Status::Conflict("the command id " + c.command_id + " was used before for a different command (by " +
+                              first.actor.id + ", " + schemas::RoleName(first.actor.role) +
+                              "); nothing was written and the first command's outcome stands: give this command "
+                              "a new id");
+    };
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + c.command_id, &v);
+    if (s.ok()) return v == CommandDigestOf(c) ? Status::Ok() : conflict();
+    if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
+    const bool rejection = !first.stream.empty() && first.stream[0] == '!';
+    if (first.actor.id != c.actor.id || first.actor.role != c.actor.role || (!rejection && first.stream != c.plan_id))
+      return conflict();
+    return Status::Ok();
   }
 
   // Builds the event and its log record (framed bytes) in one encoding pass.
@@ -983,6 +1038,13 @@ struct Engine::Impl {
       }
       return outcomes;
     }
+    if (Status st = AnchorWriteAllowed(); !st.ok()) {
+      for (size_t i = 0; i < commands.size(); ++i) {
+        outcomes[i].command_id = commands[i].command_id;
+        outcomes[i].status = st;
+      }
+      return outcomes;
+    }
     if (const size_t want = commands.size() * 640; want > commit_wb_reserved) {
       commit_wb = rocksdb::WriteBatch(want);
       commit_wb_reserved = want;
@@ -1010,6 +1072,7 @@ struct Engine::Impl {
     const std::string start_rejected_hash = rejected_hash;
     bool rejected_dirty = false;
     uint64_t pos = next_pos;
+    std::vector<std::pair<uint64_t, std::string>> written;  // position, event hash: what a checkpoint signs
 
     auto reject = [&](const Command& c, const Status& why, Outcome& o) {
       std::string record;
@@ -1019,9 +1082,11 @@ struct Engine::Impl {
       rejected_version = e.stream_seq;
       rejected_hash = e.hash;
       rejected_dirty = true;
+      written.emplace_back(pos, e.hash);
       wb.Put(cf[kLog], rk::Pos(pos), record);
       if (records) records->push_back(std::move(record));
       proj.Command(c.command_id, pos, 1, wb);
+      if (!timer_commands) wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
       o.status = why;
       o.first_position = pos;
       ++pos;
@@ -1049,13 +1114,23 @@ struct Engine::Impl {
       Outcome& o = outcomes[i];
       o.command_id = c.command_id;
       if (auto it = timer_commands ? in_batch.end() : in_batch.find(c.command_id); it != in_batch.end()) {
+        if (CommandDigestOf(commands[it->second]) != CommandDigestOf(c)) {
+          o.status = Status::Conflict("the command id " + c.command_id +
+                                      " is used twice in one batch for different commands; the second was not done");
+          continue;
+        }
         o = outcomes[it->second];
         o.duplicate = true;
         continue;
       }
       if (seen_before.count(c.command_id)) {
-        auto stored = StoredOutcome(c.command_id);
+        Event first;
+        auto stored = StoredOutcome(c.command_id, &first);
         if (stored.ok()) {
+          if (Status same = SameCommand(c, first); !same.ok()) {
+            o.status = same;
+            continue;
+          }
           o = std::move(stored).value();
           continue;
         }
@@ -1122,6 +1197,7 @@ struct Engine::Impl {
         proj.Before(s, e);
         Evolve(s, e);
         proj.After(s, e, pos, wb);
+        written.emplace_back(pos, e.hash);
         wb.Put(cf[kLog], rk::Pos(pos), made_records[k]);
         if (records) records->push_back(std::move(made_records[k]));
         o.events.push_back(std::move(e));
@@ -1129,6 +1205,7 @@ struct Engine::Impl {
       }
       if (!o.events.empty()) {
         proj.Command(c.command_id, o.first_position, index, wb);
+        if (!timer_commands) wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
         last_pos[c.plan_id] = pos - 1;
       }
     }
@@ -1143,6 +1220,25 @@ struct Engine::Impl {
         wb.Put(cf[kSnapshots], plan, records::EncodeSnapshot(st, p));
         snapshots_written[plan] = st.version;
       }
+    }
+    // The checkpoint of the new log end goes in the same batch as the events:
+    // no acknowledged event is ever unsigned, even across a crash.
+    std::optional<Seal> seal;
+    if (!written.empty()) {
+      auto sealed = SealBatch(written, pos - 1, /*keep=*/false, wb);
+      if (!sealed.ok()) {
+        for (const auto& p : touched_plans) cache.erase(p);
+        rejected_version = start_rejected_version;
+        rejected_hash = start_rejected_hash;
+        for (auto& o : outcomes)
+          if (!o.duplicate) {
+            o.status = sealed.status();
+            o.events.clear();
+          }
+        if (records) records->clear();
+        return outcomes;
+      }
+      seal = std::move(sealed).value();
     }
     if (wb.Count() == 0) return outcomes;
     const auto w0 = std::chrono::steady_clock::now();
@@ -1167,8 +1263,246 @@ struct Engine::Impl {
       return outcomes;
     }
     next_pos = pos;
+    if (seal) Sealed(*seal);
     for (const auto& [plan, v] : snapshots_written) snapshot_version[plan] = v;
     return outcomes;
+  }
+
+  // ---- anchors ----
+  // An anchored store is written only by a process holding its key, so that
+  // no event lands in the log without a signature over it.
+  Status AnchorWriteAllowed() const {
+    if (!last_checkpoint || opts.anchor_key) return Status::Ok();
+    return Status::InvalidArgument(
+        "this store signs every commit (it is anchored; its last checkpoint covers position " +
+        std::to_string(last_checkpoint->log_end) + ", key " + last_checkpoint->public_key.substr(0, 16) +
+        "…): give its signing key with --anchor-key FILE or DUBAN_ANCHOR_KEY to write; nothing was written");
+  }
+
+  struct Seal {
+    std::string head;
+    anchor::Checkpoint cp;
+  };
+  // Signs the log head after `written` (positions and event hashes, in log
+  // order, ending at `end`) into `wb`; nothing without a key. Sealed() adopts
+  // it once the batch is written.
+  Result<std::optional<Seal>> SealBatch(const std::vector<std::pair<uint64_t, std::string>>& written, uint64_t end,
+                                        bool keep, rocksdb::WriteBatch& wb) const {
+    if (!opts.anchor_key) return std::optional<Seal>();
+    Seal s;
+    s.head = log_head;
+    for (const auto& [p, h] : written) s.head = anchor::ExtendHead(s.head, p, h);
+    s.cp.store_id = store_id;
+    s.cp.log_end = end;
+    s.cp.log_head = s.head;
+    s.cp.signed_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    if (Status st = opts.anchor_key->Sign(s.cp); !st.ok()) return st;
+    const std::string json = s.cp.ToJson();
+    wb.Put(cf[kMeta], kAnchorLast, json);
+    // Kept for good: the first, one per anchor_every_events, and those asked for.
+    const uint64_t every = std::max<uint64_t>(opts.anchor_every_events, 1);
+    if (keep || !last_checkpoint || end / every > last_checkpoint->log_end / every)
+      wb.Put(cf[kMeta], AnchorKeptKey(end), json);
+    return std::optional<Seal>(std::move(s));
+  }
+  void Sealed(const Seal& s) {
+    log_head = s.head;
+    last_checkpoint = s.cp;
+  }
+
+  // The log head at the log's end, read from the log (a store anchored for
+  // the first time).
+  Result<std::string> HeadFromLog() const {
+    std::string head;
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 4 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kLog]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const uint64_t pos = DecodeFixed64BE(it->key().data());
+      auto e = DecodeFramed(it->value().ToStringView(), pos);
+      if (!e.ok()) return e.status();
+      head = anchor::ExtendHead(head, pos, e->hash);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return head;
+  }
+
+  // At open: the newest checkpoint, and for a writer with the key, where
+  // signing goes on from. A writer refuses a log that does not end where
+  // its last signature says: removed events, or events written without the key.
+  Status LoadAnchor() {
+    if (!cf[kMeta]) return Status::Ok();
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kAnchorLast, &v);
+    const uint64_t end = next_pos - 1;
+    if (s.IsNotFound()) {
+      if (opts.read_only || !opts.anchor_key) return Status::Ok();
+      auto head = HeadFromLog();
+      if (!head.ok()) return head.status();
+      log_head = std::move(head).value();
+      return Status::Ok();
+    }
+    if (!s.ok()) return FromRocks(s, "reading the store's checkpoint");
+    auto cp = anchor::Checkpoint::FromJson(v);
+    if (!cp.ok() || !cp->SignatureValid()) {
+      if (opts.read_only) return Status::Ok();  // verify names it
+      return Status::Corruption("the store's latest signed checkpoint is " +
+                                std::string(cp.ok() ? "not validly signed" : "damaged") +
+                                ": the store was altered. Nothing was changed; `duban verify --anchors FILE` "
+                                "with an anchor exported earlier says what differs");
+    }
+    last_checkpoint = *cp;
+    if (opts.read_only || !opts.anchor_key) return Status::Ok();
+    if (opts.anchor_key->public_key() != cp->public_key)
+      return Status::InvalidArgument("this store's checkpoints are signed by key " + cp->public_key.substr(0, 16) +
+                                     "…, and the anchor key given is " +
+                                     opts.anchor_key->public_key().substr(0, 16) + "…; nothing was changed");
+    if (cp->log_end > end)
+      return Status::Corruption("the log ends at position " + std::to_string(end) + ", but it was signed up to " +
+                                std::to_string(cp->log_end) + " on " + FormatInstant(cp->signed_at) + ": " +
+                                std::to_string(cp->log_end - end) +
+                                " signed event(s) were removed. Nothing was changed; restore the store from a copy");
+    if (cp->log_end < end)
+      return Status::Corruption("positions " + std::to_string(cp->log_end + 1) + ".." + std::to_string(end) +
+                                " of the log are not signed, though every commit of this store is: they were "
+                                "written without its signing key. Nothing was changed; `duban verify` lists them");
+    log_head = cp->log_head;
+    return Status::Ok();
+  }
+
+  // The checks the log must pass before anything is derived from it: every
+  // stream's sequence and hash chain, positions without gaps, and every
+  // signed checkpoint (the store's own and `external` ones, see Verify).
+  // `readable`, if given, is cleared when a record cannot be decoded.
+  Status CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
+                  bool* readable = nullptr) const {
+    struct Held {
+      anchor::Checkpoint cp;
+      std::string source;
+      bool trusted = true;   // valid signature by a trusted key, for the right store
+      bool matched = false;  // the log gave its head
+    };
+    std::vector<Held> held;
+    for (const auto& c : external) held.push_back({c, "anchor file"});
+    bool stored_any = false;
+    if (cf[kMeta]) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kMeta]));
+      for (it->Seek(kAnchorLast); it->Valid() && (it->key().starts_with(kAnchorLast) ||
+                                                  it->key().starts_with(kAnchorKeptPrefix));
+           it->Next()) {
+        stored_any = true;
+        auto cp = anchor::Checkpoint::FromJson(it->value().ToStringView());
+        if (!cp.ok()) {
+          report.problems.push_back("a checkpoint the store holds is damaged (" + cp.status().message() + ")");
+          continue;
+        }
+        held.push_back({*cp, "store"});
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "reading checkpoints");
+    }
+    // Whose signatures count: the auditor's anchors pin the key; without
+    // them, the key of the store's newest checkpoint.
+    std::set<std::string> keys;
+    for (const auto& c : external) keys.insert(c.public_key);
+    if (keys.empty())
+      for (const auto& h : held)
+        if (h.source == "store") keys.insert(h.cp.public_key);
+    const bool pinned = !external.empty();
+    for (auto& h : held) {
+      const std::string what = "a checkpoint (" + h.source + ", position " + std::to_string(h.cp.log_end) + ")";
+      if (!h.cp.SignatureValid()) {
+        report.problems.push_back(what + " has an invalid signature: it was forged or damaged");
+        h.trusted = false;
+      } else if ((pinned || keys.size() > 1) && !keys.count(h.cp.public_key)) {
+        report.problems.push_back(what + " is signed by key " + h.cp.public_key.substr(0, 16) +
+                                  "…, not by the anchor's key");
+        h.trusted = false;
+      } else if (keys.size() > 1 && !pinned) {
+        report.problems.push_back(what + " is one of checkpoints signed by " + std::to_string(keys.size()) +
+                                  " different keys");
+        h.trusted = false;
+      }
+      if (h.cp.store_id != store_id) {
+        report.problems.push_back(what + " is for store " + h.cp.store_id + ", and this is store " + store_id);
+        h.trusted = false;
+      }
+    }
+    std::multimap<uint64_t, Held*> at;
+    for (auto& h : held) at.emplace(h.cp.log_end, &h);
+    auto check_at = [&](uint64_t pos, const std::string& head) {
+      auto [lo, hi] = at.equal_range(pos);
+      for (auto it = lo; it != hi; ++it) {
+        Held& h = *it->second;
+        if (h.cp.log_head == head) {
+          h.matched = true;
+        } else {
+          report.problems.push_back("the log up to position " + std::to_string(pos) + " is not what was signed on " +
+                                    FormatInstant(h.cp.signed_at) + " (checkpoint from the " + h.source +
+                                    "): events at or before position " + std::to_string(pos) +
+                                    " were changed after they were signed");
+        }
+      }
+    };
+    // Hash chains and sequence numbers of every stream, and the log head.
+    std::map<std::string, std::pair<uint64_t, std::string>> heads;
+    std::string head;
+    uint64_t last = 0;
+    check_at(0, head);
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 4 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kLog]));
+    for (it->SeekToFirst(); it->Valid() && report.problems.size() < 20; it->Next()) {
+      const uint64_t pos = DecodeFixed64BE(it->key().data());
+      auto ev = DecodeFramed(it->value().ToStringView(), pos);
+      if (!ev.ok()) {
+        report.problems.push_back(ev.status().ToString());
+        if (readable) *readable = false;
+        return Status::Ok();
+      }
+      const Event& e = *ev;
+      ++report.events;
+      if (pos != last + 1)
+        report.problems.push_back("log position " + std::to_string(pos) + " follows position " +
+                                  std::to_string(last) + ": positions are missing");
+      last = pos;
+      auto& [seq, hash] = heads[e.stream];
+      const std::string where = "log position " + std::to_string(pos) + " (stream " + e.stream + ", seq " +
+                                std::to_string(e.stream_seq) + ")";
+      if (e.stream_seq != seq + 1)
+        report.problems.push_back(where + ": expected seq " + std::to_string(seq + 1));
+      if (e.prev_hash != hash) report.problems.push_back(where + ": prev_hash does not match the previous event");
+      if (schemas::ComputeHash(e) != e.hash)
+        report.problems.push_back(where + ": hash does not match the event's bytes");
+      seq = e.stream_seq;
+      hash = e.hash;
+      head = anchor::ExtendHead(head, pos, e.hash);
+      check_at(pos, head);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    report.streams = heads.size();
+    if (report.problems.size() >= 20) return Status::Ok();
+    uint64_t covered = 0;
+    for (auto& h : held) {
+      if (h.cp.log_end > last) {
+        report.problems.push_back("the log ends at position " + std::to_string(last) + ", but a checkpoint from the " +
+                                  h.source + " signed on " + FormatInstant(h.cp.signed_at) + " covers positions up to " +
+                                  std::to_string(h.cp.log_end) + ": " + std::to_string(h.cp.log_end - last) +
+                                  " signed event(s) were removed");
+      } else if (h.trusted && h.matched) {
+        covered = std::max(covered, h.cp.log_end);
+      }
+    }
+    // An anchored store signs every commit: whatever follows its last good
+    // signature was written without the key.
+    if ((stored_any || !external.empty()) && covered < last)
+      report.problems.push_back("positions " + std::to_string(covered + 1) + ".." + std::to_string(last) + " (" +
+                                std::to_string(last - covered) +
+                                " event(s)) are not covered by a valid signed checkpoint that the log still matches, though "
+                                "the store is anchored: they were changed, or appended without the signing key" +
+                                (stored_any ? "" : " (and the store's own checkpoints are gone)"));
+    return Status::Ok();
   }
 
   // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
@@ -1300,6 +1634,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
   if (Status st = impl->LoadCalendar(); !st.ok()) return st;
+  impl->store_id = look.kind == store_dir::Kind::kStore ? look.store_id : store_dir::Inspect(dir, nullptr).store_id;
+  if (Status st = impl->LoadAnchor(); !st.ok()) return st;
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   if (!options.read_only) {
     std::string marker;
@@ -1353,7 +1689,10 @@ Result<std::optional<std::string>> Engine::GetMeta(const std::string& key) const
 Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& events, const MetaWrites& meta) {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  if (Status st = m.AnchorWriteAllowed(); !st.ok()) return st;
   AppendResult result;
+  std::vector<std::pair<uint64_t, std::string>> written;  // what a checkpoint signs
+  std::unordered_map<std::string, std::string> appended_hash;  // event id -> hash, appended by this call
   rocksdb::WriteBatch wb;
   Projector proj(*m.policy, m.cf);
   std::set<std::string> touched;
@@ -1381,8 +1720,34 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
       }
     }
     bool seen = false;
-    for (uint32_t i = 0; i < count && !seen; ++i) seen = schemas::DeriveEventId(e.command_id, i) == e.event_id;
+    uint32_t index = 0;
+    for (uint32_t i = 0; i < count && !seen; ++i)
+      if (schemas::DeriveEventId(e.command_id, i) == e.event_id) {
+        seen = true;
+        index = i;
+      }
     if (seen) {
+      // The same id, but is it the same event? Two engines that both decided
+      // a command agree on its ids, yet events that depend on when they were
+      // decided may differ; a forger may reuse an id. Either way it is a
+      // fork: kept out, counted and said, never passed off as a duplicate.
+      std::string applied;
+      if (auto h = appended_hash.find(e.event_id); h != appended_hash.end()) {
+        applied = h->second;
+      } else {
+        auto stored = m.ReadEvent(m.db, m.cf[kLog], first + index);
+        if (!stored.ok()) return fail(stored.status());
+        if (stored->event_id == e.event_id) applied = stored->hash;
+      }
+      if (!applied.empty() && applied != e.hash) {
+        ++result.forks;
+        const std::string what = "event " + e.event_id + " of command " + e.command_id + " (stream " + e.stream +
+                                 ", seq " + std::to_string(e.stream_seq) +
+                                 ") differs from the event applied with that id: a fork, not applied";
+        spdlog::error("{}", what);
+        if (result.first_fork.empty()) result.first_fork = what;
+        continue;
+      }
       ++result.duplicates;
       continue;
     }
@@ -1425,6 +1790,8 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
       proj.After(*state, e, pos, wb);
     }
     wb.Put(m.cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
+    written.emplace_back(pos, e.hash);
+    appended_hash[e.event_id] = e.hash;
     if (count == 0) first = pos;
     commands[e.command_id] = {first, count + 1};
     ++pos;
@@ -1435,12 +1802,19 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
   for (const auto& [stream, head] : rejection_heads)
     wb.Put(m.cf[kStreams], stream, records::EncodeStreamHead(head.first, head.second));
   for (const auto& [k, v] : meta) wb.Put(m.cf[kMeta], k, v);
+  std::optional<Impl::Seal> seal;
+  if (!written.empty()) {
+    auto sealed = m.SealBatch(written, pos - 1, /*keep=*/false, wb);
+    if (!sealed.ok()) return fail(sealed.status());
+    seal = std::move(sealed).value();
+  }
   if (wb.Count() == 0) return result;
   rocksdb::Status s = m.db->Write(m.WriteOpts(), &wb);
   m.stats.keys += wb.Count();
   m.stats.bytes += wb.GetDataSize();
   if (!s.ok()) return fail(FromRocks(s, "appending external events"));
   m.next_pos = pos;
+  if (seal) m.Sealed(*seal);
   if (auto it = rejection_heads.find(m.opts.rejected_stream); it != rejection_heads.end()) {
     m.rejected_version = it->second.first;
     m.rejected_hash = it->second.second;
@@ -1693,6 +2067,20 @@ Status Engine::ScanLogRecords(uint64_t from, const std::function<bool(uint64_t, 
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  {
+    // Projections derived from an altered log would agree with it, and the
+    // difference verify would have shown is gone: refuse instead.
+    VerifyReport check;
+    if (Status st = m.CheckLog({}, check); !st.ok()) return st;
+    if (!check.ok())
+      return Status::Corruption("rebuild refused, nothing was changed: the log fails its own checks (" +
+                                check.problems.front() +
+                                (check.problems.size() > 1
+                                     ? "; and " + std::to_string(check.problems.size() - 1) + " more problem(s)"
+                                     : std::string()) +
+                                "), and projections rebuilt from it would hide that. `duban verify` lists the "
+                                "problems; restore the store from a copy");
+  }
   rocksdb::WriteOptions sync;
   sync.sync = true;
   if (auto s = m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1"); !s.ok()) return FromRocks(s, "marking rebuild");
@@ -1764,29 +2152,13 @@ Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b
 }
 }  // namespace
 
-Result<VerifyReport> Engine::Verify() const {
+Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& anchors) const {
   const Impl& m = *impl_;
   VerifyReport report;
-  // 1. Hash chains and sequence numbers of every stream.
-  std::map<std::string, std::pair<uint64_t, std::string>> heads;
-  Status scan = ScanLog(1, [&](uint64_t pos, const Event& e) {
-    ++report.events;
-    auto& [seq, hash] = heads[e.stream];
-    const std::string where = "log position " + std::to_string(pos) + " (stream " + e.stream + ", seq " +
-                              std::to_string(e.stream_seq) + ")";
-    if (e.stream_seq != seq + 1)
-      report.problems.push_back(where + ": expected seq " + std::to_string(seq + 1));
-    if (e.prev_hash != hash) report.problems.push_back(where + ": prev_hash does not match the previous event");
-    if (schemas::ComputeHash(e) != e.hash) report.problems.push_back(where + ": hash does not match the event's bytes");
-    seq = e.stream_seq;
-    hash = e.hash;
-    return report.problems.size() < 20;
-  });
-  if (!scan.ok()) {
-    report.problems.push_back(scan.ToString());
-    return report;
-  }
-  report.streams = heads.size();
+  // 1. Hash chains, positions and signed checkpoints.
+  bool readable = true;
+  if (Status st = m.CheckLog(anchors, report, &readable); !st.ok()) return st;
+  if (!readable) return report;
   // 2. Rebuild into a scratch store and compare every projection key by key.
   const std::string scratch = m.opts.data_dir + "/verify-scratch-" + std::to_string(::getpid());
   std::error_code ec;
@@ -1811,6 +2183,30 @@ Result<VerifyReport> Engine::Verify() const {
   std::filesystem::remove_all(scratch, ec);
   if (!st.ok()) return st;
   return report;
+}
+
+Result<anchor::Checkpoint> Engine::SignCheckpoint() {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  if (!m.opts.anchor_key)
+    return Status::InvalidArgument("signing a checkpoint needs the anchor key (--anchor-key FILE or DUBAN_ANCHOR_KEY)");
+  rocksdb::WriteBatch wb;
+  auto seal = m.SealBatch({}, m.next_pos - 1, /*keep=*/true, wb);
+  if (!seal.ok()) return seal.status();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto s = m.db->Write(sync, &wb); !s.ok()) return FromRocks(s, "writing a checkpoint");
+  m.Sealed(**seal);
+  return (*seal)->cp;
+}
+
+Result<std::optional<anchor::Checkpoint>> Engine::LatestCheckpoint() const {
+  auto v = GetMeta(kAnchorLast);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<anchor::Checkpoint>();
+  auto cp = anchor::Checkpoint::FromJson(**v);
+  if (!cp.ok()) return cp.status();
+  return std::optional<anchor::Checkpoint>(std::move(cp).value());
 }
 
 Result<std::string> Engine::ProjectionDigest() const {

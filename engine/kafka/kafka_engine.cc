@@ -761,6 +761,7 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
     if (!r.ok()) return r.status();
     stats.appended += r->appended;
     stats.duplicates += r->duplicates;
+    stats.forks += r->forks;
     list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keep));
     return Status::Ok();
   };

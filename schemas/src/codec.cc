@@ -634,6 +634,14 @@ void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequ
 }
 }  // namespace
 
+std::string CommandDigest(const Command& c) {
+  Command what = c;
+  what.command_id.clear();
+  what.issued_at = 0;
+  what.correlation_id.clear();
+  return Sha256Hex(EncodeCommand(what));
+}
+
 std::string EncodeCommand(const Command& c) {
   return ToBytes([&](OutAr& ar) {
     ar(kCommandFormat);

@@ -60,11 +60,12 @@ TEST_F(EngineTest, ARepeatedCommandIdReturnsTheFirstOutcomeAndWritesNothing) {
   EXPECT_EQ(engine->LogEnd(), end);
   EXPECT_EQ(Digest(), digest);
 
-  Command different = import;  // same id, another request: still the first outcome
+  Command different = import;  // same id, another request: a conflict, never "already done"
   different.body = WithdrawPlan{"废止"};
   Outcome third = engine->Submit(different);
-  EXPECT_TRUE(third.duplicate);
-  EXPECT_EQ(third.events.size(), first.events.size());
+  EXPECT_EQ(third.status.code(), Status::Code::kConflict) << third.status.ToString();
+  EXPECT_FALSE(third.duplicate);
+  EXPECT_TRUE(third.events.empty());
   EXPECT_EQ(engine->LogEnd(), end);
   EXPECT_FALSE(engine->Plan("p1")->withdrawn);
 }

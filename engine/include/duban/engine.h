@@ -5,7 +5,9 @@
 // state, and commits its events, their projection updates and the command's
 // outcome in ONE WriteBatch, so a crash at any moment (kill -9) leaves either
 // all of a command or none of it. A command whose id was seen before returns
-// the first outcome and writes nothing.
+// the first outcome and writes nothing; the same id for another command (a
+// different plan, actor or body; schemas::CommandDigest) is a conflict
+// (Status::kConflict), never "already done", and writes nothing.
 //
 // Thread safety: one Engine per data directory and process (RocksDB's LOCK
 // enforces it across processes); its methods are not to be called
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "duban/anchor.h"
 #include "duban/core/domain.h"
 #include "duban/schemas/commands.h"
 #include "duban/schemas/events.h"
@@ -71,6 +74,15 @@ struct EngineOptions {
   std::shared_ptr<const EngineClock> clock;
   // Bounds on the effective time a writer claims (decide enforces them).
   core::TimeRules time_rules;
+  // Anchors (duban/anchor.h). With a key, every commit also writes a signed
+  // checkpoint of the log head in the same WriteBatch, so no acknowledged
+  // event is ever unsigned; one is kept for good every anchor_every_events
+  // events (the others replace each other). Once a store holds a checkpoint
+  // it is anchored: a writer without the key (or with another key) may read
+  // and rebuild, but every write is refused, and a writer with the key
+  // refuses a log that ends before or after its last checkpoint.
+  std::shared_ptr<const anchor::AnchorKey> anchor_key;
+  uint64_t anchor_every_events = 1000;
 };
 
 // What a tick did beyond its outcomes.
@@ -84,7 +96,7 @@ struct Outcome {
   std::string command_id;
   Status status;                     // ok, or kRejected with reason() and message()
   std::vector<schemas::Event> events;  // the events written (empty when rejected)
-  bool duplicate = false;            // the command id was seen before; nothing written now
+  bool duplicate = false;            // the command id was seen before for this same command; nothing written now
   uint64_t first_position = 0;       // log position of the first event written
 };
 
@@ -192,9 +204,16 @@ class Engine {
   // at-least-once delivery applies each event exactly once. Each event's hash
   // and its place in its stream (seq, prev_hash) are checked; a gap or a
   // broken chain is Corruption and nothing of the call is written.
+  // An event whose id is applied already but whose content (hash) differs
+  // is a fork (two engines decided the command differently, or a forgery): it
+  // is not applied and not counted as a duplicate, but counted in `forks` and
+  // logged as an error. It does not fail the call: a reader keeps the first
+  // version, as the log does, and says so.
   struct AppendResult {
     uint64_t appended = 0;
     uint64_t duplicates = 0;
+    uint64_t forks = 0;
+    std::string first_fork;  // which event, in words
   };
   Result<AppendResult> AppendExternal(const std::vector<schemas::Event>& events, const MetaWrites& meta = {});
 
@@ -274,11 +293,26 @@ class Engine {
   static Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
 
   // ---- maintenance ----
-  // Drops every projection and replays the log into them.
+  // Drops every projection and replays the log into them. Refused (Corruption,
+  // nothing changed) when the log fails the checks Verify makes of it (a
+  // broken hash chain, a checkpoint the log no longer matches): a rebuild
+  // would make the projections agree with an altered log and hide it.
   Status Rebuild();
   // Recomputes every stream's hash chain, then rebuilds projections into a
-  // scratch store and compares them key by key with the live ones.
-  Result<VerifyReport> Verify() const;
+  // scratch store and compares them key by key with the live ones. Signed
+  // checkpoints are checked against the log: the store's own, and `anchors`
+  // (exported earlier and kept by an auditor), whose public keys are then the
+  // only ones trusted. Reported: a checkpoint whose head the log no longer
+  // gives (rewritten), one past the log's end (truncated), and events after
+  // the last trusted checkpoint of an anchored store (appended unsigned).
+  Result<VerifyReport> Verify(const std::vector<anchor::Checkpoint>& anchors = {}) const;
+
+  // Signs the log as it stands and keeps the checkpoint for good (needs
+  // EngineOptions::anchor_key). On a store not yet anchored this starts
+  // anchoring it: from then on every commit is signed.
+  Result<anchor::Checkpoint> SignCheckpoint();
+  // The newest checkpoint the store holds (none: not anchored).
+  Result<std::optional<anchor::Checkpoint>> LatestCheckpoint() const;
   // Order-independent digest of all projection column families (for tests and reports).
   Result<std::string> ProjectionDigest() const;
 

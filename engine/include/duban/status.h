@@ -22,7 +22,7 @@ class [[nodiscard]] Status {
     kInvalidArgument,  // malformed input from a user or a file
     kIOError,
     kUnavailable,      // a broker or peer could not be reached in time
-    kConflict,         // optimistic concurrency: stream version moved
+    kConflict,         // a command id already known for another command (or actor): HTTP 409
   };
 
   Status() = default;

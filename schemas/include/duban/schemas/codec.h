@@ -65,6 +65,11 @@ std::string DescribeBody(const EventBody& body);
 
 // Commands travel as bytes on duban.commands in Kafka mode.
 std::string EncodeCommand(const Command& c);
+// What makes a command what it is, as a sha256 hex: plan, expected version,
+// actor and body; not its id, correlation id or the moment it was issued (a
+// retry sent later is the same command). Idempotency compares it, and derived
+// ids (plan import) are made from it.
+std::string CommandDigest(const Command& c);
 Result<Command> DecodeCommand(std::string_view bytes);
 
 }  // namespace duban::schemas

@@ -126,6 +126,7 @@ struct ProjectStats {
   uint64_t records = 0;       // records read from duban.events
   uint64_t appended = 0;      // events applied
   uint64_t duplicates = 0;    // records skipped as already applied
+  uint64_t forks = 0;         // known event ids with other content: not applied, logged (AppendResult)
   uint64_t undecodable = 0;   // bad frames / bytes (counted, skipped)
 };
 

@@ -1,0 +1,52 @@
+#include "duban/terminal_text.h"
+
+#include <cstdio>
+
+#include "duban/utf8.h"
+
+namespace duban {
+namespace {
+
+// Characters that change how text is laid out or hide that it is there.
+bool IsFormatting(char32_t c) {
+  return c == 0x061C ||                    // Arabic letter mark
+         (c >= 0x200B && c <= 0x200F) ||   // zero-width space/joiners, LRM, RLM
+         (c >= 0x2028 && c <= 0x202E) ||   // line/paragraph separators, embeddings, overrides
+         (c >= 0x2060 && c <= 0x2069) ||   // word joiner, invisible operators, isolates
+         c == 0xFEFF;                      // zero-width no-break space (BOM)
+}
+
+}  // namespace
+
+std::string ForTerminal(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  char buf[16];
+  for (size_t i = 0; i < s.size();) {
+    const size_t start = i;
+    const char32_t c = utf8::Next(s, i);
+    if (c == 0xFFFD && i - start == 1) {  // not valid UTF-8 here: one byte
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[start]));
+      out += buf;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(c));
+      out += buf;
+    } else if ((c >= 0x80 && c <= 0x9F) || IsFormatting(c)) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out.append(s.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
+}  // namespace duban

@@ -1,0 +1,24 @@
+// Text from the store as a terminal should show it. Plan texts, progress
+// notes, reasons and names are written by people and files duban does not
+// control; printed raw, an ESC sequence repaints the screen, a CR overwrites
+// the start of the line, a BEL rings, and a bidi override (U+202E) shows an
+// auditor characters in another order than they are stored. Every human
+// (non-JSON) output of stored text goes through ForTerminal; JSON output
+// keeps the text and escapes it as JSON does.
+//
+// Guarantee: the result holds no C0 or C1 control character, no DEL, no
+// bidi embedding/override/isolate or mark, no zero-width or invisible
+// formatting character, and only valid UTF-8; every other character is kept
+// as it is, and the escaping is unambiguous (a backslash is doubled).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace duban {
+
+// "\x1b", "\r", "\t", "\n", "\x07" for C0 and DEL; "\u202e" for C1 and the
+// formatting characters; "\xff" for a byte that is not valid UTF-8; "\\" for "\".
+std::string ForTerminal(std::string_view text);
+
+}  // namespace duban
