@@ -47,7 +47,7 @@ void AddAnchorCommands(CLI::App& app, Globals& g) {
     sub->add_option("--key", key, "the key file to create (never overwritten; keep it outside the data directory)")
         ->required();
     sub->callback([&g] {
-      auto pub = anchor::AnchorKey::Generate(key);
+      auto pub = anchor::AnchorKey::Generate(key, g.data_dir);
       if (!pub.ok()) return Fail(g, pub.status());
       std::printf("wrote %s (mode 600)\npublic key: %s\n", key.c_str(), pub->c_str());
       std::printf("use it with --anchor-key %s (or DUBAN_ANCHOR_KEY); from the first signed commit on, the store "

@@ -16,7 +16,23 @@ bool IsFormatting(char32_t c) {
          c == 0xFEFF;                      // zero-width no-break space (BOM)
 }
 
+bool IsSpace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x180E;
+}
+
 }  // namespace
+
+bool HasVisibleText(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t start = i;
+    const char32_t c = utf8::Next(s, i);
+    const bool invalid = c == 0xFFFD && i - start == 1;
+    const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+    if (!invalid && !control && !IsSpace(c) && !IsFormatting(c)) return true;
+  }
+  return false;
+}
 
 std::string ForTerminal(std::string_view s) {
   std::string out;

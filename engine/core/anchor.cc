@@ -110,6 +110,21 @@ Result<Checkpoint> Checkpoint::FromJson(std::string_view text) {
 
 AnchorKey::~AnchorKey() { EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_)); }
 
+// Whoever can rewrite the store could re-sign it with a key kept beside it.
+static Status KeyOutsideDataDir(const std::string& path, const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  if (data_dir.empty()) return Status::Ok();
+  std::error_code ec;
+  const fs::path key = fs::weakly_canonical(path, ec);
+  const fs::path data = fs::weakly_canonical(data_dir, ec);
+  if (data.empty()) return Status::Ok();
+  auto [d, k] = std::mismatch(data.begin(), data.end(), key.begin(), key.end());
+  if (d == data.end())
+    return Status::InvalidArgument("anchor key " + path + " is inside the data directory " + data_dir +
+                                   "; keep it elsewhere (whoever can rewrite the store could re-sign it)");
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<const AnchorKey>> AnchorKey::Load(const std::string& path, const std::string& data_dir) {
   namespace fs = std::filesystem;
   struct stat st {};
@@ -120,15 +135,7 @@ Result<std::shared_ptr<const AnchorKey>> AnchorKey::Load(const std::string& path
     return Status::InvalidArgument("anchor key " + path +
                                    " may be read or written by others than its owner; make it private "
                                    "(chmod 600) before the engine uses it");
-  std::error_code ec;
-  const fs::path key = fs::weakly_canonical(path, ec);
-  const fs::path data = fs::weakly_canonical(data_dir, ec);
-  if (!data.empty()) {
-    auto [d, k] = std::mismatch(data.begin(), data.end(), key.begin(), key.end());
-    if (d == data.end())
-      return Status::InvalidArgument("anchor key " + path + " is inside the data directory " + data_dir +
-                                     "; keep it elsewhere (whoever can rewrite the store could re-sign it)");
-  }
+  if (Status outside = KeyOutsideDataDir(path, data_dir); !outside.ok()) return outside;
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -151,7 +158,8 @@ Result<std::shared_ptr<const AnchorKey>> AnchorKey::Load(const std::string& path
   return std::shared_ptr<const AnchorKey>(std::move(k));
 }
 
-Result<std::string> AnchorKey::Generate(const std::string& path) {
+Result<std::string> AnchorKey::Generate(const std::string& path, const std::string& data_dir) {
+  if (Status outside = KeyOutsideDataDir(path, data_dir); !outside.ok()) return outside;
   EVP_PKEY* pkey = nullptr;
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
   const bool made = ctx && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &pkey) == 1;

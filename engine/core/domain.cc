@@ -1,5 +1,7 @@
 #include "duban/core/domain.h"
 
+#include "duban/terminal_text.h"
+
 #include <algorithm>
 
 #include <stdexcept>
@@ -132,7 +134,7 @@ class Decider {
   }
 
   Status NeedText(const std::string& text, const char* what) const {
-    if (text.find_first_not_of(" \t\r\n") != std::string::npos) return Status::Ok();
+    if (HasVisibleText(text)) return Status::Ok();
     return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
   }
 
@@ -556,7 +558,7 @@ Status CheckClaimedTime(const TimeRules& rules, schemas::Role role, Instant issu
       return Refuse(reason::kBackdated, "this workflow definition lets no one enter records after the fact; the "
                                         "claimed time " + FormatInstant(effective) + " is before the engine's clock (" +
                                         FormatInstant(issued) + ")");
-    if (back_entry_reason.find_first_not_of(" \t\r\n") == std::string::npos)
+    if (!HasVisibleText(back_entry_reason))
       return Refuse(reason::kBackEntryNeedsReason,
                     "a record entered with an earlier time (" + FormatInstant(effective) +
                         ") is a back-entry: say why, e.g. the paper record it copies (--back-entry REASON)");

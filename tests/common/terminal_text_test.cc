@@ -33,3 +33,17 @@ TEST(ForTerminalTest, OrdinaryTextIsKeptAndEscapingIsUnambiguous) {
 
 }  // namespace
 }  // namespace duban
+
+namespace duban {
+namespace {
+
+TEST(HasVisibleTextTest, WhiteSpaceControlsAndInvisibleCharactersSayNothing) {
+  for (const char* nothing : {"", " ", "\t\r\n", "\u3000", "\u00a0", "\u200b", "\x1b", "\u202e", "\u3000 \u2003\ufeff",
+                              "\xff"})
+    EXPECT_FALSE(HasVisibleText(nothing)) << ForTerminal(nothing);
+  for (const char* something : {"纸质台账", " x ", "\u3000补录\u3000", "1", "\u202e说明"})
+    EXPECT_TRUE(HasVisibleText(something)) << something;
+}
+
+}  // namespace
+}  // namespace duban

@@ -94,6 +94,10 @@ with tempfile.TemporaryDirectory() as tmp:
     inside = os.path.join(data, "key.pem")
     shutil.copy(key, inside)
     os.chmod(inside, 0o600)
+    rc, out, err = run(data, "anchor", "keygen", "--key", os.path.join(data, "new-key.pem"))
+    check("keygen refuses to write a key inside the data directory",
+          rc == 2 and "inside the data directory" in err and not os.path.exists(os.path.join(data, "new-key.pem")),
+          f"rc {rc}: {out}{err}")
     rc, out, err = run(data, "--anchor-key", inside, "anchor", "checkpoint")
     check("a key inside the data directory is refused", rc == 2 and "inside the data directory" in err,
           f"rc {rc}: {out}{err}")

@@ -887,6 +887,12 @@ TEST_F(TwoTimesTest, TheOfficeBackEntersOnlyWithAReason) {
   EXPECT_EQ(bare.status().reason(), reason::kBackEntryNeedsReason);
   auto blank = WhenAt(Approve{1, kFinance, "同意"}, Supervisor(), At("2021-04-01"), "  ");
   EXPECT_EQ(blank.status().reason(), reason::kBackEntryNeedsReason);
+  // A full-width space (what a Chinese input method types) or a zero-width
+  // character says nothing either.
+  for (const char* invisible : {"\u3000", "\u00a0\u200b", "\x1b"}) {
+    auto r = WhenAt(Approve{1, kFinance, "同意"}, Supervisor(), At("2021-04-01"), invisible);
+    EXPECT_EQ(r.status().reason(), reason::kBackEntryNeedsReason);
+  }
   EXPECT_TRUE(WhenAt(Approve{1, kFinance, "同意"}, Supervisor(), At("2021-04-01"), "4月1日纸质审核意见").ok());
 }
 

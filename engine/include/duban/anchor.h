@@ -54,9 +54,10 @@ struct Checkpoint {
 class AnchorKey {
  public:
   static Result<std::shared_ptr<const AnchorKey>> Load(const std::string& path, const std::string& data_dir);
-  // Writes a new key to `path` (created 0600, never over an existing file);
-  // returns its public key (hex).
-  static Result<std::string> Generate(const std::string& path);
+  // Writes a new key to `path` (created 0600, never over an existing file;
+  // refused inside `data_dir`, where Load would refuse it); returns its
+  // public key (hex).
+  static Result<std::string> Generate(const std::string& path, const std::string& data_dir = "");
   ~AnchorKey();
   AnchorKey(const AnchorKey&) = delete;
   AnchorKey& operator=(const AnchorKey&) = delete;

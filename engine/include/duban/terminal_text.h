@@ -21,4 +21,10 @@ namespace duban {
 // formatting characters; "\xff" for a byte that is not valid UTF-8; "\\" for "\".
 std::string ForTerminal(std::string_view text);
 
+// Whether `text` holds a character a reader can see: not only white space
+// (ASCII or Unicode: U+3000 from a Chinese input method, U+00A0, ...),
+// control characters or the invisible formatting characters above. A reason
+// or note that says nothing visible is no reason.
+bool HasVisibleText(std::string_view text);
+
 }  // namespace duban
