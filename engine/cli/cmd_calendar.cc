@@ -132,7 +132,9 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   r.text = std::move(text);
   const Outcome o = engine->AddCalendarNotice(r);
   if (o.duplicate && o.status.ok()) {
-    std::cerr << "duban: this notice file was already recorded; nothing written\n";
+    // The engine answers a reused id for anything but this notice (by this
+    // actor) with a conflict, so the stored outcome here is this notice's.
+    std::cerr << "duban: this notice was already recorded (command id " << r.command_id << "); nothing written\n";
   }
   PrintOutcome(g, o);
   if (o.status.ok() && !g.json) {

@@ -137,6 +137,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("simulate refuses a store that holds real plans", rc == 1 and "holds real plans" in err,
           f"{rc} {out} {err}")
 
+    # A --id used before for another command is a conflict for `calendar add`
+    # too (exit 3), not that command's outcome replayed as "already done".
+    first = run(data, "accept", "--plan", "plan-2026", "1", "--unit", "市教育局", "--command-id", "office-accept-1")
+    rc, out, err = run(data, "calendar", "add", notice, "--id", "office-accept-1")
+    check("calendar add under an id used for an accept is a conflict (exit 3), not 'already done'",
+          rc == 3 and "conflict: the command id office-accept-1 was used before" in err
+          and "already" not in out + err, f"{first} {rc} {out} {err}")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)
