@@ -752,7 +752,13 @@ struct Engine::Impl {
     if (Status st = CheckName(r.actor.id, "the actor"); !st.ok()) return reject(st);
     auto summary = workflows::WorkCalendar::SummarizeNotice(r.text, r.source);
     if (!summary.ok()) return reject(Status::Rejected(reason::kInvalidArgument, summary.status().message()));
-
+    // A notice is published before it is recorded: a version date after
+    // today is a typo, and would make every later (correct) notice look older.
+    if (auto published = Date::Parse(summary->version); published && *published > DayOf(r.issued_at))
+      return reject(Status::Rejected(reason::kTimeInFuture,
+                                     r.source + ": the notice's version date " + summary->version +
+                                         " is later than today (" + DayOf(r.issued_at).ToString() +
+                                         "); a notice is recorded after it is published: is the date mistyped?"));
     schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year, summary->amends,
                                         r.source, r.text};
     std::vector<schemas::CalendarNoticeAdded> all = notices;

@@ -14,6 +14,7 @@ December 2026 (the compiled-in calendar covers up to 2026):
   at once, `calendar status` lists the notice and no provisional deadline,
   the same file again writes nothing, and verify and rebuild agree.
 Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
+import datetime
 import json
 import os
 import sys
@@ -144,6 +145,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check("calendar add under an id used for an accept is a conflict (exit 3), not 'already done'",
           rc == 3 and "conflict: the command id office-accept-1 was used before" in err
           and "already" not in out + err, f"{first} {rc} {out} {err}")
+
+    # A notice dated after today (a mistyped year) is refused on a real store.
+    later = datetime.date.today() + datetime.timedelta(days=400)
+    typo = os.path.join(tmp, "typo.yaml")
+    with open(typo, "w", encoding="utf-8") as f:
+        f.write(f"calendar: cn-mainland\nnotices:\n  - version: {later.isoformat()}\n    covers: {later.year + 5}\n")
+    rc, out, err = run(os.path.join(tmp, "real"), "calendar", "add", typo)
+    check("a notice dated after today is refused (time_in_future), naming the date",
+          rc == 1 and "time_in_future" in err and later.isoformat() in err, f"{rc} {out} {err}")
 
 if failures:
     print("\n".join(failures))

@@ -802,5 +802,21 @@ TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForAC
   EXPECT_EQ(engine->CalendarNotices().size(), 1u);
 }
 
+// A notice's version is its publication date: one later than the command's
+// day (a mistyped year) is refused, so it cannot make every correct notice
+// after it look older.
+TEST_F(WorkflowEngineTest, ANoticeDatedAfterTodayIsRefusedAsTimeInFuture) {
+  const std::string v = policy->latest_calendar().version();
+  const Outcome early = AddNotice(*engine, "n-early", Supervisor(), "2026-11-09", Notice2027());  // dated 2026-11-10
+  EXPECT_EQ(early.status.reason(), "time_in_future") << early.status.ToString();
+  EXPECT_NE(early.status.message().find("2026-11-10"), std::string::npos) << early.status.message();
+  EXPECT_TRUE(engine->CalendarNotices().empty());
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), v);
+  // On its publication day it is taken.
+  const Outcome onDay = AddNotice(*engine, "n-on-day", Supervisor(), "2026-11-10", Notice2027());
+  EXPECT_TRUE(onDay.status.ok()) << onDay.status.ToString();
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+}
+
 }  // namespace
 }  // namespace duban
