@@ -23,19 +23,23 @@ std::string PlanIdFromPath(const std::string& path) {
   return id.empty() ? "plan" : id;
 }
 
-Result<std::string> ReadPlanFile(const std::string& path) {
+Result<std::string> ReadBoundedFile(const std::string& path, size_t max_bytes, const std::string& too_large) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read " + path);
   std::string bytes;
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     bytes.append(buf, static_cast<size_t>(in.gcount()));
-    if (bytes.size() > kMaxPlanFileBytes)
-      return Status::InvalidArgument(path + " is larger than " + std::to_string(kMaxPlanFileBytes >> 20) +
-                                     " MiB; a published plan is a few hundred KB at most: is it the right file?");
+    if (bytes.size() > max_bytes) return Status::InvalidArgument(path + " is larger than " + too_large);
   }
   if (in.bad()) return Status::IOError("error reading " + path);
   return bytes;
+}
+
+Result<std::string> ReadPlanFile(const std::string& path) {
+  return ReadBoundedFile(path, kMaxPlanFileBytes,
+                         std::to_string(kMaxPlanFileBytes >> 20) +
+                             " MiB; a published plan is a few hundred KB at most: is it the right file?");
 }
 
 std::string DerivedImportId(const schemas::Command& cmd) {

@@ -17,6 +17,7 @@ Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
 import datetime
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -145,6 +146,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check("calendar add under an id used for an accept is a conflict (exit 3), not 'already done'",
           rc == 3 and "conflict: the command id office-accept-1 was used before" in err
           and "already" not in out + err, f"{first} {rc} {out} {err}")
+
+    # Only a regular notice file of a sane size is read.
+    rc, out, err = run(data, "calendar", "add", tmp)
+    check("calendar add refuses a directory", rc == 2 and "is a directory" in err, f"{rc} {out} {err}")
+    fifo = os.path.join(tmp, "notice.fifo")
+    os.mkfifo(fifo)
+    try:
+        p = subprocess.run([DUBAN, "--data", data, "calendar", "add", fifo], capture_output=True, text=True,
+                           timeout=20)
+        check("calendar add refuses a FIFO without waiting on it",
+              p.returncode == 2 and "not a regular file" in p.stderr, f"{p.returncode} {p.stdout} {p.stderr}")
+    except subprocess.TimeoutExpired:
+        check("calendar add refuses a FIFO without waiting on it", False, "it hung")
+    big = os.path.join(tmp, "big.yaml")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write("calendar: cn-mainland\n" + "# padding\n" * 8000)
+    rc, out, err = run(data, "calendar", "add", big)
+    check("calendar add refuses a file over 64 KiB, exit 1", rc == 1 and "larger than 64 KiB" in err,
+          f"{rc} {out} {err}")
 
     # A notice dated after today (a mistyped year) is refused on a real store.
     later = datetime.date.today() + datetime.timedelta(days=400)
