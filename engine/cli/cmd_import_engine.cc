@@ -129,9 +129,15 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   // Published on an earlier day: the import takes effect on that day (its
   // assignments were made then; relative deadlines already count from it).
   std::string at, back_entry = req.back_entry;
-  if (req.issued_on && *req.issued_on < DayOf(*IssuedAt(g, ""))) {
+  const Date today = DayOf(*IssuedAt(g, ""));
+  if (req.issued_on && *req.issued_on < today) {
     at = req.issued_on->ToString();
     if (back_entry.empty()) back_entry = "plan published on " + at + ", entered later";
+  } else if (req.issued_on && today < *req.issued_on && !IsSimulatedStore(*engine)) {
+    // A publication day still to come is claimed like a future --at, and
+    // refused the same way (time_in_future): relative deadlines would count
+    // from a day that has not happened. A simulated store's clock is its own.
+    at = req.issued_on->ToString();
   }
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,
                          BuildImportPlan(plan, req, &expanded), back_entry);
@@ -161,6 +167,9 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   PrintOutcome(g, o);
   if (o.status.reason() == core::reason::kPlanExists)
     std::cerr << "hint: use --new-version to import it as a new version, or --id to name another plan\n";
+  if (o.status.reason() == core::reason::kTimeInFuture && req.issued_on)
+    std::cerr << "hint: --issued-on " << req.issued_on->ToString()
+              << " is later than today; it is the day the plan was published: is the date mistyped?\n";
   if (o.status.reason() == core::reason::kUnknownUnit)
     std::cerr << "hint: add the unit(s) to the unit directory (--units FILE), or pass --accept-unknown-units\n";
   return g.exit_code;

@@ -175,6 +175,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a notice dated after today is refused (time_in_future), naming the date",
           rc == 1 and "time_in_future" in err and later.isoformat() in err, f"{rc} {out} {err}")
 
+    # plan import --issued-on: a day to come is refused on a real store, like a future --at.
+    real3 = os.path.join(tmp, "real3")
+    rc, out, err = run(real3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    check("plan import --issued-on a future day is refused on a real store",
+          rc == 1 and "time_in_future" in err and "--issued-on" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real3, "status", "--plan", "plan-2026")
+    check("... and no plan was imported", rc == 1, f"{rc} {out} {err}")
+    sim3 = os.path.join(tmp, "sim3")
+    rc, out, err = run(sim3, "init", "--simulated")
+    rc, out, err = run(sim3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    check("a simulated store keeps its own clock: a future --issued-on is taken", rc == 0, f"{rc} {out} {err}")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)
