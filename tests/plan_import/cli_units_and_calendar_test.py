@@ -187,6 +187,22 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(sim3, "plan", "import", plan_file, "--issued-on", later.isoformat())
     check("a simulated store keeps its own clock: a future --issued-on is taken", rc == 0, f"{rc} {out} {err}")
 
+    # An explicit --year is the plan year; --issued-on still anchors 印发后N个工作日内.
+    noyear = os.path.join(tmp, "noyear.tsv")
+    with open(noyear, "w", encoding="utf-8") as f:
+        f.write("韶关市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t做好年度报告\t市财政局\t\t12月底前\n"
+                "2\t推进决策公开\t市财政局\t\t印发后5个工作日内\n")
+    rc, out, err = run(data, "plan", "import", noyear, "--issued-on", "2020-01-01", "--year", "2026",
+                       "--dry-run", "--json")
+    doc = json.loads(out) if rc == 0 else {}
+    dues = [t["deadline"]["due_on"] for t in doc.get("tasks", [])]
+    check("--year wins over the year of --issued-on; the issue date anchors relative deadlines",
+          doc.get("plan", {}).get("year") == 2026 and dues == ["2026-12-31", "2020-01-08"], f"{rc} {out} {err}")
+    rc, out, err = run(data, "plan", "import", plan_file, "--year", "2027", "--dry-run")
+    check("--year other than the year the title names is refused", rc == 2 and "title names 2026" in err,
+          f"{rc} {out} {err}")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)
