@@ -17,6 +17,7 @@
 
 #include "duban/terminal_text.h"
 #include "cli_common.h"
+#include "plan_commands.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/schemas/codec.h"
 #include "duban/utf8.h"
@@ -99,19 +100,28 @@ int RunCalendarStatus(Globals& g) {
 constexpr size_t kMaxNoticeBytes = 64 << 10;
 
 int RunCalendarAdd(Globals& g, const std::string& file, const std::string& command_id) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  // Only a regular file: a directory would read as nothing, and a FIFO would
+  // wait at open for a writer that never comes.
+  std::error_code ec;
+  const auto type = std::filesystem::status(file, ec).type();
+  if (type == std::filesystem::file_type::not_found || ec) {
     std::cerr << "duban calendar add: cannot open " << file << "\n";
     return g.exit_code = kExitUsage;
   }
-  std::string text(kMaxNoticeBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxNoticeBytes) {
-    std::cerr << "duban calendar add: " << file << " is larger than " << (kMaxNoticeBytes >> 10)
-              << " KiB: not a notice file\n";
+  if (type != std::filesystem::file_type::regular) {
+    std::cerr << "duban calendar add: " << file
+              << (type == std::filesystem::file_type::directory ? " is a directory" : " is not a regular file")
+              << "; give the notice's YAML file\n";
     return g.exit_code = kExitUsage;
   }
+  auto read = ReadBoundedFile(file, kMaxNoticeBytes,
+                              std::to_string(kMaxNoticeBytes >> 10) +
+                                  " KiB; a notice file is a few hundred bytes: is it the right file?");
+  if (!read.ok()) {
+    std::cerr << "duban calendar add: " << read.status().message() << "\n";
+    return g.exit_code = read.status().code() == Status::Code::kNotFound ? kExitUsage : kExitRejected;
+  }
+  std::string text = std::move(read).value();
   auto engine = OpenEngine(g);
   if (!engine) return g.exit_code;
   // Who acts and when, as for every write (MakeCommand); the office by default.
@@ -132,7 +142,9 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   r.text = std::move(text);
   const Outcome o = engine->AddCalendarNotice(r);
   if (o.duplicate && o.status.ok()) {
-    std::cerr << "duban: this notice file was already recorded; nothing written\n";
+    // The engine answers a reused id for anything but this notice (by this
+    // actor) with a conflict, so the stored outcome here is this notice's.
+    std::cerr << "duban: this notice was already recorded (command id " << r.command_id << "); nothing written\n";
   }
   PrintOutcome(g, o);
   if (o.status.ok() && !g.json) {

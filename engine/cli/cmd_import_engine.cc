@@ -23,19 +23,23 @@ std::string PlanIdFromPath(const std::string& path) {
   return id.empty() ? "plan" : id;
 }
 
-Result<std::string> ReadPlanFile(const std::string& path) {
+Result<std::string> ReadBoundedFile(const std::string& path, size_t max_bytes, const std::string& too_large) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read " + path);
   std::string bytes;
   char buf[1 << 16];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     bytes.append(buf, static_cast<size_t>(in.gcount()));
-    if (bytes.size() > kMaxPlanFileBytes)
-      return Status::InvalidArgument(path + " is larger than " + std::to_string(kMaxPlanFileBytes >> 20) +
-                                     " MiB; a published plan is a few hundred KB at most: is it the right file?");
+    if (bytes.size() > max_bytes) return Status::InvalidArgument(path + " is larger than " + too_large);
   }
   if (in.bad()) return Status::IOError("error reading " + path);
   return bytes;
+}
+
+Result<std::string> ReadPlanFile(const std::string& path) {
+  return ReadBoundedFile(path, kMaxPlanFileBytes,
+                         std::to_string(kMaxPlanFileBytes >> 20) +
+                             " MiB; a published plan is a few hundred KB at most: is it the right file?");
 }
 
 std::string DerivedImportId(const schemas::Command& cmd) {
@@ -125,9 +129,15 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   // Published on an earlier day: the import takes effect on that day (its
   // assignments were made then; relative deadlines already count from it).
   std::string at, back_entry = req.back_entry;
-  if (req.issued_on && *req.issued_on < DayOf(*IssuedAt(g, ""))) {
+  const Date today = DayOf(*IssuedAt(g, ""));
+  if (req.issued_on && *req.issued_on < today) {
     at = req.issued_on->ToString();
     if (back_entry.empty()) back_entry = "plan published on " + at + ", entered later";
+  } else if (req.issued_on && today < *req.issued_on && !IsSimulatedStore(*engine)) {
+    // A publication day still to come is claimed like a future --at, and
+    // refused the same way (time_in_future): relative deadlines would count
+    // from a day that has not happened. A simulated store's clock is its own.
+    at = req.issued_on->ToString();
   }
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,
                          BuildImportPlan(plan, req, &expanded), back_entry);
@@ -157,6 +167,9 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   PrintOutcome(g, o);
   if (o.status.reason() == core::reason::kPlanExists)
     std::cerr << "hint: use --new-version to import it as a new version, or --id to name another plan\n";
+  if (o.status.reason() == core::reason::kTimeInFuture && req.issued_on)
+    std::cerr << "hint: --issued-on " << req.issued_on->ToString()
+              << " is later than today; it is the day the plan was published: is the date mistyped?\n";
   if (o.status.reason() == core::reason::kUnknownUnit)
     std::cerr << "hint: add the unit(s) to the unit directory (--units FILE), or pass --accept-unknown-units\n";
   return g.exit_code;

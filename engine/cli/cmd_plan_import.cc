@@ -65,6 +65,7 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
 
   plan_import::ParseOptions opts;
   opts.default_year = a.year;
+  opts.year = a.year;  // wins over the year of --issued-on or the document number
   // Phrases are counted on the store's calendar, notices it recorded included
   // (`duban calendar add`); a store that does not exist yet has the compiled-in one.
   std::shared_ptr<const TimerPolicy> store_policy;
@@ -85,6 +86,13 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   }
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
   const bool json = a.json || g.json;
+  if (a.year > 0 && plan.plan.year != a.year) {
+    // Only the title can say otherwise: two stated years, and no way to tell
+    // which the office meant.
+    std::cerr << "duban plan import: --year " << a.year << " but the plan's title names " << plan.plan.year
+              << " (" << plan.plan.title << "); import it without --year, or check the file\n";
+    return kExitUsage;
+  }
   if (plan.tasks.empty()) {
     // Nothing importable: show why, on stderr, in the requested shape on stdout.
     if (json) std::cout << plan_import::ParsedPlanToJson(plan);
@@ -162,7 +170,10 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   imp->add_option("--units", args->units,
                   "unit directory YAML (default: the shipped directory matching the plan's place name)");
   imp->add_flag("--new-version", args->new_version, "import again as a new version of the same plan");
-  imp->add_option("--year", args->year, "plan year when the file names none");
+  imp->add_option("--year", args->year,
+                  "the plan year (年底前 -> YEAR-12-31): wins over the year of the publication date (--issued-on, "
+                  "which still anchors 印发后N个工作日内) and of the document number; a title naming another "
+                  "year is refused");
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,
                 "add units the directory lacks to this plan instead of refusing the import");

@@ -67,6 +67,9 @@ inline constexpr size_t kMaxPlanFileBytes = size_t{8} << 20;
 // A plan file's bytes, or why not (cannot be read, or larger than
 // kMaxPlanFileBytes), in words to print after the command's name.
 Result<std::string> ReadPlanFile(const std::string& path);
+// The same for any input file: at most max_bytes, else InvalidArgument
+// "PATH is larger than " + too_large.
+Result<std::string> ReadBoundedFile(const std::string& path, size_t max_bytes, const std::string& too_large);
 
 // "workflows/plans/shaoguan-2021.txt" -> "shaoguan-2021"
 std::string PlanIdFromPath(const std::string& path);

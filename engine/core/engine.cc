@@ -701,8 +701,21 @@ struct Engine::Impl {
       o.status = st;
       return o;
     }
-    if (auto stored = StoredOutcome(r.command_id); stored.ok()) return std::move(stored).value();
-    else if (stored.status().code() != Status::Code::kNotFound) {
+    // What makes this command what it is, kept like a Submit command's digest
+    // (kCommandDigestPrefix) so that an id reused for something else, either
+    // way round, is a conflict. Who acts and the notice's bytes, as the CLI's
+    // derived id; a prefix no CommandDigest (hex) can take.
+    const std::string digest =
+        "calendar:" + schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text)
+                          .substr(0, 23);
+    Event first;
+    if (auto stored = StoredOutcome(r.command_id, &first); stored.ok()) {
+      if (Status same = SameNotice(r, digest, first); !same.ok()) {
+        o.status = same;
+        return o;
+      }
+      return std::move(stored).value();
+    } else if (stored.status().code() != Status::Code::kNotFound) {
       o.status = stored.status();
       return o;
     }
@@ -719,6 +732,7 @@ struct Engine::Impl {
       wb.Put(cf[kLog], rk::Pos(pos), record);
       wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
       wb.Put(cf[kCommands], r.command_id, records::EncodeCommandRef(pos, 1));
+      wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
       if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
         o.status = FromRocks(s, "committing to the log");
         return o;
@@ -738,6 +752,13 @@ struct Engine::Impl {
     if (Status st = CheckName(r.actor.id, "the actor"); !st.ok()) return reject(st);
     auto summary = workflows::WorkCalendar::SummarizeNotice(r.text, r.source);
     if (!summary.ok()) return reject(Status::Rejected(reason::kInvalidArgument, summary.status().message()));
+    // A notice is published before it is recorded: a version date after
+    // today is a typo, and would make every later (correct) notice look older.
+    if (auto published = Date::Parse(summary->version); published && *published > DayOf(r.issued_at))
+      return reject(Status::Rejected(reason::kTimeInFuture,
+                                     r.source + ": the notice's version date " + summary->version +
+                                         " is later than today (" + DayOf(r.issued_at).ToString() +
+                                         "); a notice is recorded after it is published: is the date mistyped?"));
     schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year, summary->amends,
                                         r.source, r.text};
     std::vector<schemas::CalendarNoticeAdded> all = notices;
@@ -828,6 +849,7 @@ struct Engine::Impl {
       }
     }
     proj.Command(r.command_id, o.first_position, index, wb);
+    wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
     proj.SortDrops();
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
     if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
@@ -992,6 +1014,25 @@ struct Engine::Impl {
     const bool rejection = !first.stream.empty() && first.stream[0] == '!';
     if (first.actor.id != c.actor.id || first.actor.role != c.actor.role || (!rejection && first.stream != c.plan_id))
       return conflict();
+    return Status::Ok();
+  }
+
+  // SameCommand for a calendar notice: its digest when one was kept, else
+  // (recorded before) the actor of its first event and that it was a notice.
+  Status SameNotice(const Engine::CalendarNoticeRequest& r, const std::string& digest, const Event& first) const {
+    auto conflict = [&] {
+      return Status::Conflict("the command id " + r.command_id + " was used before for a different command (by " +
+                              first.actor.id + ", " + schemas::RoleName(first.actor.role) +
+                              "); nothing was written and the first command's outcome stands: give this command "
+                              "a new id");
+    };
+    std::string v;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + r.command_id, &v);
+    if (s.ok()) return v == digest ? Status::Ok() : conflict();
+    if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
+    const auto* rej = std::get_if<schemas::CommandRejected>(&first.body);
+    const bool notice = first.stream == kCalendarStream || (rej && rej->command_type == "calendar_add");
+    if (!notice || first.actor.id != r.actor.id || first.actor.role != r.actor.role) return conflict();
     return Status::Ok();
   }
 

@@ -1302,6 +1302,7 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
     }
   }
   if (auto y = YearIn(out.plan.title)) out.plan.year = *y;
+  else if (opts.year > 0) out.plan.year = opts.year;
   else if (out.plan.issued_on) out.plan.year = out.plan.issued_on->year;
   else if (!out.plan.doc_number.empty()) {
     size_t p = out.plan.doc_number.find_first_of("0123456789");

@@ -14,8 +14,10 @@ December 2026 (the compiled-in calendar covers up to 2026):
   at once, `calendar status` lists the notice and no provisional deadline,
   the same file again writes nothing, and verify and rebuild agree.
 Usage: cli_units_and_calendar_test.py PATH/TO/duban"""
+import datetime
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -135,6 +137,70 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(os.path.join(tmp, "real2"), "plan", "import", plan_file, "--year", "2026")
     rc, out, err = run(os.path.join(tmp, "real2"), "simulate")
     check("simulate refuses a store that holds real plans", rc == 1 and "holds real plans" in err,
+          f"{rc} {out} {err}")
+
+    # A --id used before for another command is a conflict for `calendar add`
+    # too (exit 3), not that command's outcome replayed as "already done".
+    first = run(data, "accept", "--plan", "plan-2026", "1", "--unit", "市教育局", "--command-id", "office-accept-1")
+    rc, out, err = run(data, "calendar", "add", notice, "--id", "office-accept-1")
+    check("calendar add under an id used for an accept is a conflict (exit 3), not 'already done'",
+          rc == 3 and "conflict: the command id office-accept-1 was used before" in err
+          and "already" not in out + err, f"{first} {rc} {out} {err}")
+
+    # Only a regular notice file of a sane size is read.
+    rc, out, err = run(data, "calendar", "add", tmp)
+    check("calendar add refuses a directory", rc == 2 and "is a directory" in err, f"{rc} {out} {err}")
+    fifo = os.path.join(tmp, "notice.fifo")
+    os.mkfifo(fifo)
+    try:
+        p = subprocess.run([DUBAN, "--data", data, "calendar", "add", fifo], capture_output=True, text=True,
+                           timeout=20)
+        check("calendar add refuses a FIFO without waiting on it",
+              p.returncode == 2 and "not a regular file" in p.stderr, f"{p.returncode} {p.stdout} {p.stderr}")
+    except subprocess.TimeoutExpired:
+        check("calendar add refuses a FIFO without waiting on it", False, "it hung")
+    big = os.path.join(tmp, "big.yaml")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write("calendar: cn-mainland\n" + "# padding\n" * 8000)
+    rc, out, err = run(data, "calendar", "add", big)
+    check("calendar add refuses a file over 64 KiB, exit 1", rc == 1 and "larger than 64 KiB" in err,
+          f"{rc} {out} {err}")
+
+    # A notice dated after today (a mistyped year) is refused on a real store.
+    later = datetime.date.today() + datetime.timedelta(days=400)
+    typo = os.path.join(tmp, "typo.yaml")
+    with open(typo, "w", encoding="utf-8") as f:
+        f.write(f"calendar: cn-mainland\nnotices:\n  - version: {later.isoformat()}\n    covers: {later.year + 5}\n")
+    rc, out, err = run(os.path.join(tmp, "real"), "calendar", "add", typo)
+    check("a notice dated after today is refused (time_in_future), naming the date",
+          rc == 1 and "time_in_future" in err and later.isoformat() in err, f"{rc} {out} {err}")
+
+    # plan import --issued-on: a day to come is refused on a real store, like a future --at.
+    real3 = os.path.join(tmp, "real3")
+    rc, out, err = run(real3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    check("plan import --issued-on a future day is refused on a real store",
+          rc == 1 and "time_in_future" in err and "--issued-on" in err, f"{rc} {out} {err}")
+    rc, out, err = run(real3, "status", "--plan", "plan-2026")
+    check("... and no plan was imported", rc == 1, f"{rc} {out} {err}")
+    sim3 = os.path.join(tmp, "sim3")
+    rc, out, err = run(sim3, "init", "--simulated")
+    rc, out, err = run(sim3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    check("a simulated store keeps its own clock: a future --issued-on is taken", rc == 0, f"{rc} {out} {err}")
+
+    # An explicit --year is the plan year; --issued-on still anchors 印发后N个工作日内.
+    noyear = os.path.join(tmp, "noyear.tsv")
+    with open(noyear, "w", encoding="utf-8") as f:
+        f.write("韶关市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t做好年度报告\t市财政局\t\t12月底前\n"
+                "2\t推进决策公开\t市财政局\t\t印发后5个工作日内\n")
+    rc, out, err = run(data, "plan", "import", noyear, "--issued-on", "2020-01-01", "--year", "2026",
+                       "--dry-run", "--json")
+    doc = json.loads(out) if rc == 0 else {}
+    dues = [t["deadline"]["due_on"] for t in doc.get("tasks", [])]
+    check("--year wins over the year of --issued-on; the issue date anchors relative deadlines",
+          doc.get("plan", {}).get("year") == 2026 and dues == ["2026-12-31", "2020-01-08"], f"{rc} {out} {err}")
+    rc, out, err = run(data, "plan", "import", plan_file, "--year", "2027", "--dry-run")
+    check("--year other than the year the title names is refused", rc == 2 and "title names 2026" in err,
           f"{rc} {out} {err}")
 
 if failures:

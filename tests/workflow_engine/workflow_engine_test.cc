@@ -756,5 +756,67 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
 }
 
+// A command id reused across a calendar notice and any other command is a
+// conflict both ways, as between any two commands (the command digest), not
+// the other command's outcome replayed as "already done".
+TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForACalendarNoticeAndAfterIt) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "五月", "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  const Outcome accepted = Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10);  // id cmd-2
+  Ok(accepted);
+  ASSERT_EQ(accepted.command_id, "cmd-2");
+
+  const Outcome reused = AddNotice(*engine, "cmd-2", Supervisor(), "2026-12-02", Notice2027());
+  EXPECT_EQ(reused.status.code(), Status::Code::kConflict) << reused.status.ToString();
+  EXPECT_NE(reused.status.message().find("was used before for a different command"), std::string::npos)
+      << reused.status.message();
+  EXPECT_TRUE(reused.events.empty());
+  EXPECT_TRUE(engine->CalendarNotices().empty()) << "nothing recorded";
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), v);
+
+  // The notice under its own id is taken; its id then answers another command with a conflict...
+  ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
+  Command c;
+  c.command_id = "n1";
+  c.plan_id = "p";
+  c.actor = UnitActor(kFinance);
+  c.issued_at = At("2026-12-03");
+  c.body = ReportProgress{1, kFinance, 50, "进展"};
+  const Outcome other = engine->Submit(c);
+  EXPECT_EQ(other.status.code(), Status::Code::kConflict) << other.status.ToString();
+  // ...and another notice text, or another actor, under it too; the same notice again is the first outcome.
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
+  EXPECT_EQ(AddNotice(*engine, "n1", Supervisor(), "2026-12-03", amend, "amend.yaml").status.code(),
+            Status::Code::kConflict);
+  EXPECT_EQ(AddNotice(*engine, "n1", Actor{"办公室", Role::kSupervisor, "赵六"}, "2026-12-03", Notice2027())
+                .status.code(),
+            Status::Code::kConflict);
+  const Outcome again = AddNotice(*engine, "n1", Supervisor(), "2026-12-03", Notice2027());
+  EXPECT_TRUE(again.status.ok() && again.duplicate) << again.status.ToString();
+  EXPECT_EQ(engine->CalendarNotices().size(), 1u);
+}
+
+// A notice's version is its publication date: one later than the command's
+// day (a mistyped year) is refused, so it cannot make every correct notice
+// after it look older.
+TEST_F(WorkflowEngineTest, ANoticeDatedAfterTodayIsRefusedAsTimeInFuture) {
+  const std::string v = policy->latest_calendar().version();
+  const Outcome early = AddNotice(*engine, "n-early", Supervisor(), "2026-11-09", Notice2027());  // dated 2026-11-10
+  EXPECT_EQ(early.status.reason(), "time_in_future") << early.status.ToString();
+  EXPECT_NE(early.status.message().find("2026-11-10"), std::string::npos) << early.status.message();
+  EXPECT_TRUE(engine->CalendarNotices().empty());
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), v);
+  // On its publication day it is taken.
+  const Outcome onDay = AddNotice(*engine, "n-on-day", Supervisor(), "2026-11-10", Notice2027());
+  EXPECT_TRUE(onDay.status.ok()) << onDay.status.ToString();
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+}
+
 }  // namespace
 }  // namespace duban

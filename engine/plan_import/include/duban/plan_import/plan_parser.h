@@ -69,6 +69,11 @@ struct ParsedPlan {
 struct ParseOptions {
   // Used when the file names no year (e.g. a CSV with no title row).
   int default_year = 0;
+  // The plan year the office states (plan import --year): it wins over the
+  // years inferred from the publication date and the document number (a plan
+  // published in December for the next year, a back-entry); a title naming
+  // a year still gives that year (the caller compares it with this one).
+  int year = 0;
   // Resolve deadline phrases to dates (needs duban_workflows; off -> due_on empty).
   bool resolve_deadlines = true;
   // When the file has no deadline column, look for a phrase in the task text.
