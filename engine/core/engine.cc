@@ -997,42 +997,47 @@ struct Engine::Impl {
     return o;
   }
 
-  // Whether a command with a known id is the command recorded under it: its
-  // digest when one was kept, else (recorded before digests were kept, or
-  // applied from duban.events) the actor and plan of its first event.
-  Status SameCommand(const Command& c, const Event& first) const {
-    auto conflict = [&] {
-      return Status::Conflict("the command id " + c.command_id + " was used before for a different command (by " +
-                              first.actor.id + ", " + schemas::RoleName(first.actor.role) +
-                              "); nothing was written and the first command's outcome stands: give this command "
-                              "a new id");
-    };
+  // What answers a known command id used for another command: nothing is
+  // written and the first command's outcome stands.
+  static Status IdConflict(const std::string& id, const Event& first) {
+    return Status::Conflict("the command id " + id + " was used before for a different command (by " +
+                            first.actor.id + ", " + schemas::RoleName(first.actor.role) +
+                            "); nothing was written and the first command's outcome stands: give this command "
+                            "a new id");
+  }
+
+  // The digest kept for a command id (meta command/<id>); nullopt for ids
+  // recorded before digests were kept, or applied from duban.events.
+  Result<std::optional<std::string>> KeptDigest(const std::string& id) const {
     std::string v;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + c.command_id, &v);
-    if (s.ok()) return v == CommandDigestOf(c) ? Status::Ok() : conflict();
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + id, &v);
+    if (s.ok()) return std::optional<std::string>(std::move(v));
     if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
+    return std::optional<std::string>();
+  }
+
+  // Whether a command with a known id is the command recorded under it: its
+  // digest when one was kept, else the actor and plan of its first event.
+  Status SameCommand(const Command& c, const Event& first) const {
+    auto kept = KeptDigest(c.command_id);
+    if (!kept.ok()) return kept.status();
+    if (kept->has_value()) return **kept == CommandDigestOf(c) ? Status::Ok() : IdConflict(c.command_id, first);
     const bool rejection = !first.stream.empty() && first.stream[0] == '!';
     if (first.actor.id != c.actor.id || first.actor.role != c.actor.role || (!rejection && first.stream != c.plan_id))
-      return conflict();
+      return IdConflict(c.command_id, first);
     return Status::Ok();
   }
 
   // SameCommand for a calendar notice: its digest when one was kept, else
   // (recorded before) the actor of its first event and that it was a notice.
   Status SameNotice(const Engine::CalendarNoticeRequest& r, const std::string& digest, const Event& first) const {
-    auto conflict = [&] {
-      return Status::Conflict("the command id " + r.command_id + " was used before for a different command (by " +
-                              first.actor.id + ", " + schemas::RoleName(first.actor.role) +
-                              "); nothing was written and the first command's outcome stands: give this command "
-                              "a new id");
-    };
-    std::string v;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + r.command_id, &v);
-    if (s.ok()) return v == digest ? Status::Ok() : conflict();
-    if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
+    auto kept = KeptDigest(r.command_id);
+    if (!kept.ok()) return kept.status();
+    if (kept->has_value()) return **kept == digest ? Status::Ok() : IdConflict(r.command_id, first);
     const auto* rej = std::get_if<schemas::CommandRejected>(&first.body);
     const bool notice = first.stream == kCalendarStream || (rej && rej->command_type == "calendar_add");
-    if (!notice || first.actor.id != r.actor.id || first.actor.role != r.actor.role) return conflict();
+    if (!notice || first.actor.id != r.actor.id || first.actor.role != r.actor.role)
+      return IdConflict(r.command_id, first);
     return Status::Ok();
   }
 
