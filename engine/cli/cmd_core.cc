@@ -731,7 +731,8 @@ void AddSalvage(CLI::App& app, Globals& g) {
       j["store_id"] = r->store_id;
       j["kept"] = r->kept;
       j["recorded_end"] = r->recorded_end;
-      j["lost"] = r->lost();
+      j["lost"] = r->lost;
+      j["lost_is_lower_bound"] = r->recorded_end_is_lower_bound;
       j["found_after"] = r->found_after;
       j["stopped"] = r->stopped;
       j["repaired_copy"] = r->repaired_copy;
@@ -750,9 +751,11 @@ void AddSalvage(CLI::App& app, Globals& g) {
         std::printf("not kept: %llu record(s) found past that point (events after a hole in the record)\n",
                     static_cast<unsigned long long>(r->found_after));
       if (r->recorded_end > 0)
-        std::printf("recorded log end: %llu; lost: %llu acknowledged event(s)%s\n",
-                    static_cast<unsigned long long>(r->recorded_end), static_cast<unsigned long long>(r->lost()),
-                    r->lost() ? " (in Kafka mode duban.events still holds them)" : "");
+        std::printf("recorded log end: %llu%s; lost: %s%llu acknowledged event(s)%s\n",
+                    static_cast<unsigned long long>(r->recorded_end),
+                    r->recorded_end_is_lower_bound ? " (where the last writer began: it did not close cleanly)" : "",
+                    r->recorded_end_is_lower_bound ? "at least " : "", static_cast<unsigned long long>(r->lost),
+                    r->lost ? " (in Kafka mode duban.events still holds them)" : "");
       else
         std::printf("recorded log end: unknown (the store kept none); events past position %llu may be lost\n",
                     static_cast<unsigned long long>(r->kept));

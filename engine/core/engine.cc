@@ -653,6 +653,18 @@ struct Engine::Impl {
       return FromRocks(s, "cannot open the store in " + dir);
     }
     for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
+    // Only meta and snapshots came after the first stores; any other column
+    // family missing means the store's creation was killed before it was
+    // finished, before anything was acknowledged.
+    for (int i = kLog; i <= kTimers; ++i)
+      if (!handles[i]) {
+        for (int k = 0; k < kCfCount; ++k)
+          if (handles[k]) (*db)->DestroyColumnFamilyHandle(handles[k]), handles[k] = nullptr;
+        delete *db;
+        *db = nullptr;
+        return Status::NotFound("no duban data in " + dir + ": its creation was interrupted before it was finished, "
+                                "so it holds no event (a command that writes, e.g. `duban plan import`, finishes it)");
+      }
     return Status::Ok();
   }
 
@@ -682,7 +694,7 @@ struct Engine::Impl {
       auto again = log_end::Read(env, dir);
       if (attempt < 3 && again.ok() && *again != *recorded) continue;
       if (wals.code() != Status::Code::kCorruption) return wals;
-      return Damaged(dir, wals.message() + ": acknowledged events may be lost");
+      return Damaged(dir, wals.message());
     }
   }
   static Status Damaged(const std::string& dir, const std::string& what) {
@@ -705,11 +717,44 @@ struct Engine::Impl {
                                           std::to_string(DecodeFixed64BE(it->key().data())) +
                                           ", not 1: the events before it are missing");
     }
+    if (Status st = CheckUnflushedLogContiguous(); !st.ok()) return st;
     if (!recorded || next_pos >= recorded->next) return Status::Ok();
     return Damaged(opts.data_dir,
                    "its log ends at position " + std::to_string(next_pos - 1) + ", but it reached " +
                        std::to_string(recorded->next - 1) + " before: " + std::to_string(recorded->next - next_pos) +
                        " acknowledged event(s) are missing (a write-ahead log file lost or cut short)");
+  }
+
+  // The log's newest positions live in the memtable, replayed from the WAL
+  // files; table files hold the rest. A WAL lost from the middle or the
+  // start of the unflushed part (after a crash nothing lists the WALs)
+  // leaves a gap above the largest position in a table file: the unflushed
+  // positions past it must run on without one. Keys at or below it are
+  // rewrites (only a forger's), which the hash chains and anchors judge.
+  Status CheckUnflushedLogContiguous() const {
+    rocksdb::ColumnFamilyMetaData meta;
+    db->GetColumnFamilyMetaData(cf[kLog], &meta);
+    uint64_t flushed = 0;
+    for (const auto& level : meta.levels)
+      for (const auto& f : level.files)
+        if (f.largestkey.size() == 8) flushed = std::max(flushed, DecodeFixed64BE(f.largestkey.data()));
+    rocksdb::ReadOptions ro;
+    ro.read_tier = rocksdb::kMemtableTier;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kLog]));
+    uint64_t expect = flushed + 1;
+    for (it->Seek(rk::Pos(expect)); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) continue;
+      const uint64_t pos = DecodeFixed64BE(it->key().data());
+      if (pos != expect)
+        return Damaged(opts.data_dir,
+                       (pos - 1 == expect ? "log position " + std::to_string(expect) + " is"
+                                          : "log positions " + std::to_string(expect) + ".." + std::to_string(pos - 1) +
+                                                " are") +
+                           " missing between the events it holds (a write-ahead log file lost)");
+      ++expect;
+    }
+    if (!it->status().ok() && !it->status().IsIncomplete()) return FromRocks(it->status(), "reading the log");
+    return Status::Ok();
   }
 
   // A clean close records the log end and the live WAL files, after syncing
@@ -1534,16 +1579,7 @@ struct Engine::Impl {
       bool trusted = true;   // valid signature by a trusted key, for the right store
       bool matched = false;  // the log gave its head
     };
-    // An anchor of another store vouches for nothing here: said once, as
-    // what it is, rather than as forgery verdicts against this store's own
-    // checkpoints (which the foreign key would not match).
-    for (const auto& c : external)
-      if (c.store_id != store_id)
-        return Status::InvalidArgument(
-            "the anchor (position " + std::to_string(c.log_end) + ", signed " + FormatInstant(c.signed_at) +
-            ") is for store " + c.store_id + ", and this is store " + store_id +
-            ": it cannot vouch for this store. Either the wrong anchor file was given, or this store's identity "
-            "file (DUBAN-STORE) was changed; nothing was checked against it");
+
     std::vector<Held> held;
     for (const auto& c : external) held.push_back({c, "anchor file"});
     bool stored_any = false;
@@ -1561,6 +1597,23 @@ struct Engine::Impl {
         held.push_back({*cp, "store"});
       }
       if (!it->status().ok()) return FromRocks(it->status(), "reading checkpoints");
+    }
+    // An anchor of another store vouches for nothing here: said once, as
+    // what it is, rather than as forgery verdicts against this store's own
+    // checkpoints (which the foreign key would not match). An anchor signed
+    // by the key of the store's own checkpoints is this store's, whatever
+    // its identity file now says: checked as usual (and the mismatch is a
+    // problem below).
+    for (const auto& c : external) {
+      if (c.store_id == store_id) continue;
+      bool own_key = false;
+      for (const auto& h : held) own_key = own_key || (h.source == "store" && h.cp.public_key == c.public_key);
+      if (own_key) continue;
+      return Status::InvalidArgument(
+            "the anchor (position " + std::to_string(c.log_end) + ", signed " + FormatInstant(c.signed_at) +
+            ") is for store " + c.store_id + ", and this is store " + store_id +
+            ": it cannot vouch for this store. Either the wrong anchor file was given, or this store's identity "
+            "file (DUBAN-STORE) was changed; nothing was checked against it");
     }
     // Whose signatures count: the auditor's anchors pin the key; without
     // them, the key of the store's newest checkpoint.
@@ -1782,14 +1835,25 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   EngineOptions eff = options;
   eff.create_if_missing = create;
+  std::string store_id = look.store_id;
   if (create) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
+    // The identity first: a creation killed half-way leaves a directory
+    // that says it is an unfinished duban store, not a foreign RocksDB.
+    if (Status st = store_dir::WriteIdentity(dir, store_id); !st.ok()) return st;
+    store_id = store_dir::Inspect(dir, nullptr).store_id;
   }
   rocksdb::Env* env = impl->Env();
   std::optional<log_end::LogEnd> recorded;
-  if (!create) {
+  // A running writer holds RocksDB's lock. A second writer is told so before
+  // anything else; a reader beside it cannot judge the log end (the writer is
+  // changing the files), so it reads what it finds, as before.
+  const bool writer_running = !create && store_dir::WriterHoldsLock(dir);
+  if (writer_running && !options.read_only)
+    return Status::Unavailable("data directory " + dir + " is in use by another duban process");
+  if (!create && !writer_running) {
     auto checked = Impl::CheckRecordedWals(env, dir);
     if (!checked.ok()) return checked.status();
     recorded = *checked;
@@ -1808,19 +1872,24 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
-  if (Status st = impl->CheckLogReaches(recorded); !st.ok()) return st;
+  if (!writer_running)
+    if (Status st = impl->CheckLogReaches(recorded); !st.ok()) return st;
+  if (Status st = impl->LoadCalendar(); !st.ok()) return st;
+  impl->store_id = store_id;
+  if (Status st = impl->LoadAnchor(); !st.ok()) return st;
   if (!options.read_only) {
-    // Before anything is written: the end found, so that a crash from here
-    // on is judged against it (the WAL list of a clean close no longer holds).
+    // Every refusal comes before this: a refused writer leaves the record
+    // as it found it. Then, before anything is written, the end found, so
+    // that a crash from here on is judged against it (the WAL list of a
+    // clean close no longer holds).
     if (Status st = log_end::Write(env, dir, log_end::LogEnd{impl->next_pos, false, {}}); !st.ok()) return st;
     // A new store, or one made before stores kept an identity (or a log
     // end), gets one now; an existing id is kept.
-    if (look.kind != store_dir::Kind::kStore || look.format < store_dir::kFormatVersion)
-      if (Status st = store_dir::WriteIdentity(dir, look.store_id); !st.ok()) return st;
+    if (!create && (look.kind != store_dir::Kind::kStore || look.format < store_dir::kFormatVersion)) {
+      if (Status st = store_dir::WriteIdentity(dir, store_id); !st.ok()) return st;
+      impl->store_id = store_dir::Inspect(dir, nullptr).store_id;
+    }
   }
-  if (Status st = impl->LoadCalendar(); !st.ok()) return st;
-  impl->store_id = look.kind == store_dir::Kind::kStore ? look.store_id : store_dir::Inspect(dir, nullptr).store_id;
-  if (Status st = impl->LoadAnchor(); !st.ok()) return st;
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   if (!options.read_only) {
     std::string marker;
@@ -2369,8 +2438,9 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
     const bool unwritable = st.message().find("read-only") != std::string::npos ||
                             st.message().find("may not write") != std::string::npos;
     if (!unwritable) return st;
-    scratch = (std::filesystem::temp_directory_path(ec) / ("duban-verify-scratch-" + std::to_string(::getpid())))
-                  .string();
+    const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    if (ec || tmp.empty() || !tmp.is_absolute()) return st;
+    scratch = (tmp / ("duban-verify-scratch-" + std::to_string(::getpid()))).string();
     std::filesystem::remove_all(scratch, ec);
     so.data_dir = scratch;
     if (Status again = Impl::OpenDb(scratch, so, &sdb, scf); !again.ok()) {

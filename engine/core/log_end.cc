@@ -68,12 +68,17 @@ Status CheckWals(rocksdb::Env* env, const std::string& dir, const LogEnd& end) {
     rocksdb::Status s = env->GetFileSize(path, &now);
     if (s.IsNotFound() || s.IsPathNotFound() || (!s.ok() && s.ToString().find("No such file") != std::string::npos))
       return Status::Corruption("its write-ahead log file " + name + " (" + std::to_string(size) +
-                                " bytes when the last writer closed) is missing");
+                                " bytes when the last writer closed) is missing: acknowledged events may be lost");
     if (!s.ok()) return Status::IOError("cannot read the size of " + path + ": " + s.ToString());
-    if (now != size)
+    if (now < size)
       return Status::Corruption("its write-ahead log file " + name + " has " + std::to_string(now) +
-                                " bytes, but had " + std::to_string(size) + " when the last writer closed (" +
-                                (now < size ? "cut short" : "written to since") + ")");
+                                " bytes, but had " + std::to_string(size) +
+                                " when the last writer closed (cut short): acknowledged events may be lost");
+    if (now > size)
+      return Status::Corruption("its write-ahead log file " + name + " has " + std::to_string(now) +
+                                " bytes, but had " + std::to_string(size) +
+                                " when the last writer closed (grown since): it is not the file the last writer "
+                                "left (a bad copy or restore?)");
   }
   return Status::Ok();
 }

@@ -6,10 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include "duban/anchor.h"
 #include "duban/coding.h"
 #include "duban/schemas/codec.h"
 #include "log_end.h"
@@ -61,13 +63,35 @@ rocksdb::Status OpenTolerant(const std::string& dir, RawDb& raw) {
   return s;
 }
 
-Status CheckOut(const std::string& out) {
+// Where the new store goes, as a normal absolute path without a trailing
+// slash; refused when it is not a new or empty directory, or when it lies
+// inside the damaged store or holds it (a salvage writes nothing there).
+Result<fs::path> CheckOut(const std::string& out, const std::string& damaged) {
   std::error_code ec;
-  if (!fs::exists(out, ec)) return Status::Ok();
-  if (!fs::is_directory(out, ec) || !fs::is_empty(out, ec))
+  if (out.empty()) return Status::InvalidArgument("salvage needs --out: a new directory for the salvaged store");
+  fs::path p = fs::absolute(out, ec).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();
+  if (ec || p.filename() == "." || p.filename() == ".." || p == p.root_path())
+    return Status::InvalidArgument("--out " + out + " is not a directory name a new store can take");
+  const fs::path d = fs::weakly_canonical(damaged, ec);
+  const fs::path o = fs::weakly_canonical(p, ec);
+  auto within = [](const fs::path& inner, const fs::path& outer) {
+    auto [a, b] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+    return a == outer.end();
+  };
+  if (within(o, d) || within(d, o))
+    return Status::InvalidArgument("--out " + out + " is inside the damaged store " + damaged +
+                                   " (or holds it); give a directory outside it: a salvage writes nothing there");
+  if (fs::exists(p, ec) && (!fs::is_directory(p, ec) || !fs::is_empty(p, ec)))
     return Status::InvalidArgument("the salvage output " + out +
                                    " exists and is not an empty directory; give a new directory");
-  return Status::Ok();
+  return p;
+}
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
 }
 
 }  // namespace
@@ -76,11 +100,21 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
                               std::shared_ptr<TimerPolicy> policy) {
   SalvageReport report;
   std::error_code ec;
-  if (!fs::is_directory(damaged_dir, ec)) return Status::NotFound(damaged_dir + " is not a directory");
-  if (Status st = CheckOut(out_dir); !st.ok()) return st;
-  const std::string base = fs::path(out_dir).lexically_normal().string();
-  const std::string work = base + ".salvage-work-" + std::to_string(::getpid());
-  const std::string target = write ? out_dir : base + ".salvage-dry-run-" + std::to_string(::getpid());
+  const store_dir::Inspection look = store_dir::Inspect(damaged_dir, nullptr);
+  if (look.kind == store_dir::Kind::kMissing || look.kind == store_dir::Kind::kEmpty ||
+      look.kind == store_dir::Kind::kForeign)
+    return Status::InvalidArgument("there is no duban store to salvage in " + damaged_dir + ": " + look.detail);
+  if (store_dir::WriterHoldsLock(damaged_dir))
+    return Status::Unavailable("a duban process is writing to " + damaged_dir +
+                               " right now; salvage reads a damaged store no process uses");
+  auto checked = CheckOut(out_dir, damaged_dir);
+  if (!checked.ok()) return checked.status();
+  const fs::path out = *checked;
+  // Beside the output, hidden, and renamed into place only when complete: a
+  // salvage killed half-way leaves no directory that looks like a store.
+  const std::string tag = "." + out.filename().string() + ".salvage-";
+  const std::string work = (out.parent_path() / (tag + "work-" + std::to_string(::getpid()))).string();
+  const std::string target = (out.parent_path() / (tag + "partial-" + std::to_string(::getpid()))).string();
   struct Cleanup {
     std::vector<std::string> dirs;
     ~Cleanup() {
@@ -88,13 +122,15 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
       for (const auto& d : dirs) fs::remove_all(d, e);
     }
   } cleanup;
-  cleanup.dirs.push_back(work);
-  if (!write) cleanup.dirs.push_back(target);
+  cleanup.dirs = {work, target};
 
-  const store_dir::Inspection look = store_dir::Inspect(damaged_dir, nullptr);
   report.store_id = look.store_id;
-  if (auto end = log_end::Read(rocksdb::Env::Default(), damaged_dir); end.ok() && end->has_value())
+  bool recorded_closed = false;
+  if (auto end = log_end::Read(rocksdb::Env::Default(), damaged_dir); end.ok() && end->has_value()) {
     report.recorded_end = (*end)->next - 1;
+    recorded_closed = (*end)->closed;
+  }
+  report.recorded_end_is_lower_bound = !recorded_closed;
 
   if (Status st = CopyStoreFiles(damaged_dir, work); !st.ok()) return st;
   // A lost CURRENT only names the newest MANIFEST: named again, the copy
@@ -113,6 +149,14 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
   }
   RawDb raw;
   rocksdb::Status s = OpenTolerant(work, raw);
+  if (!s.ok() && !s.IsCorruption() && s.ToString().find("No such file") == std::string::npos) {
+    const std::string msg = Replaced(s.ToString(), work, damaged_dir);
+    if (msg.find("Too many open files") != std::string::npos)
+      return Status::IOError("salvage could not open the copy of " + damaged_dir +
+                             ": this process may not open enough files; raise the limit (e.g. ulimit -n 1024) and "
+                             "run it again (nothing was written): " + msg);
+    return Status::IOError("salvage could not open the copy of " + damaged_dir + " (nothing was written): " + msg);
+  }
   if (!s.ok()) {
     spdlog::warn("salvage: the copy does not open ({}); running RocksDB's repair on the copy", s.ToString());
     rocksdb::Options o;
@@ -133,12 +177,14 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
 
   if (auto meta = raw.cf.find("meta"); meta != raw.cf.end()) {
     std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), meta->second));
-    for (it->Seek("anchor/"); it->Valid() && it->key().starts_with("anchor/"); it->Next())
-      if (it->key().size() == 7 + 8) report.newest_checkpoint = DecodeFixed64BE(it->key().data() + 7);
+    for (it->Seek("anchor"); it->Valid() && it->key().starts_with("anchor"); it->Next())
+      if (auto cp = anchor::Checkpoint::FromJson(it->value().ToStringView()); cp.ok())
+        report.newest_checkpoint = std::max(report.newest_checkpoint, cp->log_end);
   }
 
   EngineOptions o;
   o.data_dir = target;
+  fs::remove_all(target, ec);
   auto engine = Engine::Open(o, policy);
   if (!engine.ok()) return engine.status();
 
@@ -174,8 +220,10 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     return true;
   };
   bool whole = true;
+  uint64_t found_within = 0;  // records found past the stop, at or below the recorded end
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const uint64_t pos = it->key().size() == 8 ? DecodeFixed64BE(it->key().data()) : 0;
+    if (!whole && pos <= report.recorded_end) ++found_within;
     if (!whole) {
       ++report.found_after;
       continue;
@@ -209,11 +257,17 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
   if (whole) flush();
   if (!it->status().ok() && report.stopped.empty())
     report.stopped = "reading stopped at a damaged table block (" + it->status().ToString() + ")";
+  report.stopped = Replaced(report.stopped, work, damaged_dir);
+  report.lost = report.recorded_end > report.kept + found_within ? report.recorded_end - report.kept - found_within : 0;
   engine->reset();
-  if (write && !report.store_id.empty()) {
-    if (Status st = store_dir::WriteIdentity(out_dir, report.store_id); !st.ok()) return st;
+  if (!report.store_id.empty())
+    if (Status st = store_dir::WriteIdentity(target, report.store_id); !st.ok()) return st;
+  if (write) {
+    fs::remove(out, ec);  // an empty directory given as --out
+    fs::rename(target, out, ec);
+    if (ec) return Status::IOError("cannot move the salvaged store into " + out.string() + ": " + ec.message());
+    report.written = true;
   }
-  report.written = write;
   return report;
 }
 

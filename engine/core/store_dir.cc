@@ -103,6 +103,18 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
       return r;
     }
     if (!has_current) {
+      // Nothing RocksDB would have written once the store held data: the
+      // creation was killed before it got that far (the identity comes first).
+      bool data = false;
+      for (const auto& n : names)
+        if (StartsWith(n, "MANIFEST-") || EndsWith(n, ".sst") ||
+            (EndsWith(n, ".log") && fs::file_size(fs::path(dir) / n, ec) > 0))
+          data = true;
+      if (!data) {
+        r.kind = Kind::kEmpty;
+        r.detail = "an unfinished store: its creation was interrupted before it held anything";
+        return r;
+      }
       r.kind = Kind::kDamaged;
       r.detail = "RocksDB's CURRENT file is missing, so the store cannot say which of its files are live";
       return r;
@@ -130,6 +142,18 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
   r.detail = dir + " holds " + std::to_string(foreign.size()) + " file(s) that are not a duban store (e.g. " +
              foreign.front() + ")";
   return r;
+}
+
+bool WriterHoldsLock(const std::string& dir) {
+  const std::string lock = (fs::path(dir) / "LOCK").string();
+  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
 }
 
 Status WriteIdentity(const std::string& dir, const std::string& store_id) {

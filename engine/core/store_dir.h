@@ -40,6 +40,11 @@ struct Inspection {
 // RocksDB there has duban's column families (asked only when it has CURRENT).
 Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir));
 
+// Whether another process holds RocksDB's lock on `dir` (a writer runs):
+// asked with fcntl(F_GETLK), which RocksDB's own lock answers. A lock held
+// by this process is not seen (RocksDB refuses that one itself).
+bool WriterHoldsLock(const std::string& dir);
+
 // Writes DUBAN-STORE in kFormatVersion with `store_id`, or a new random id
 // when it is empty: to a temporary file, fsynced, renamed into place, and the
 // directory fsynced.

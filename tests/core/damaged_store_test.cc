@@ -222,7 +222,7 @@ const Row kRows[] = {
        ASSERT_FALSE(wals.empty());
        std::ofstream(wals.back(), std::ios::app | std::ios::binary) << std::string(100, '\x01');
      },
-     true, Status::Code::kCorruption, "written to since"},
+     true, Status::Code::kCorruption, "grown since"},
     // The oldest WAL lost: the log would begin past position 1.
     {"oldest-wal-deleted",
      [](const std::string& d) {
@@ -233,6 +233,28 @@ const Row kRows[] = {
        fs::remove(wals.front());
      },
      true, Status::Code::kCorruption, "is missing"},
+    // After a crash nothing lists the WAL files (the record says "open"): a
+    // WAL lost from the middle leaves a gap in the unflushed log, which the
+    // open finds (before, the next writer wrote on and a checkpoint signed
+    // the hole).
+    {"middle-wal-lost-after-a-crash",
+     [](const std::string& d) {
+       SubmitOneMore(d, "more", 1, kEducation);
+       SubmitOneMore(d, "more2", 1, kFinance, ReportProgress{1, kFinance, 10, "进展", "", "", ""});
+       SubmitOneMore(d, "more3", 1, kFinance, ReportProgress{1, kFinance, 20, "进展", "", "", ""});
+       const auto wals = Wals(d);
+       ASSERT_GE(wals.size(), 3u);
+       fs::remove(wals[wals.size() - 2]);
+       std::ifstream in(fs::path(d) / "DUBAN-STORE-LOG-END");
+       std::string magic, key;
+       int format = 0;
+       uint64_t next = 0;
+       in >> magic >> format >> key >> next;
+       in.close();
+       std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END", std::ios::trunc)
+           << "duban-log-end 1\nnext " << next << "\nstate open\n";
+     },
+     true, Status::Code::kCorruption, "missing between the events it holds"},
     {"log-end-file-damaged",
      [](const std::string& d) { std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END") << "garbage"; }, true,
      Status::Code::kCorruption, "log-end file DUBAN-STORE-LOG-END is damaged"},
@@ -330,6 +352,31 @@ TEST(StoreIdentityTest, AMissingDirectoryIsNoDataAndAnEmptyOneBecomesAStoreWithA
     EXPECT_TRUE((*writer)->Plan("plan-d").ok());
   }
   EXPECT_TRUE(fs::exists(fs::path(dir) / "DUBAN-STORE"));
+  fs::remove_all(dir);
+}
+
+// A creation killed after the identity file was written (it comes first)
+// and before RocksDB wrote anything: not a foreign or damaged directory,
+// but an unfinished store that the next writer finishes under the same id.
+TEST(StoreIdentityTest, AnInterruptedCreationIsFinishedByTheNextWriter) {
+  const std::string dir = (fs::temp_directory_path() / ("duban-unfinished-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(fs::path(dir) / "DUBAN-STORE") << "duban-store 2\nid 0123456789abcdef0123456789abcdef\n";
+  std::ofstream(fs::path(dir) / "LOCK") << "";
+  EngineOptions ro;
+  ro.data_dir = dir;
+  ro.read_only = true;
+  auto reader = Engine::Open(ro);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Status::Code::kNotFound) << reader.status().ToString();
+  EXPECT_NE(reader.status().ToString().find("unfinished store"), std::string::npos) << reader.status().ToString();
+  MakeStore(dir);
+  EXPECT_EQ(Engine::InspectDataDir(dir).store_id, "0123456789abcdef0123456789abcdef");
+  auto again = Engine::Open(ro);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE((*again)->Plan("plan-d").ok());
+  again->reset();
   fs::remove_all(dir);
 }
 

@@ -86,10 +86,10 @@ TEST_F(SalvageTest, AStoreWithItsNewestWalLostSaysWhatIsLostThenWritesWhatIsWhol
   ASSERT_TRUE(dry.ok()) << dry.status().ToString();
   std::printf("dry run: kept %llu, recorded end %llu, lost %llu, stopped '%s'\n",
               static_cast<unsigned long long>(dry->kept), static_cast<unsigned long long>(dry->recorded_end),
-              static_cast<unsigned long long>(dry->lost()), dry->stopped.c_str());
+              static_cast<unsigned long long>(dry->lost), dry->stopped.c_str());
   EXPECT_EQ(dry->recorded_end, events);
   EXPECT_EQ(dry->kept, events - 1);
-  EXPECT_EQ(dry->lost(), 1u);
+  EXPECT_EQ(dry->lost, 1u);
   EXPECT_FALSE(dry->written);
   EXPECT_FALSE(fs::exists(out())) << "a dry run wrote the output";
   for (const auto& e : fs::directory_iterator(tmp.path()))
@@ -130,7 +130,7 @@ TEST_F(SalvageTest, AStoreWithoutCurrentIsReadWholeFromACopyWithCurrentWrittenAg
   ASSERT_EQ(r->notes.size(), 1u);
   EXPECT_NE(r->notes.front().find("CURRENT file was written again"), std::string::npos);
   EXPECT_EQ(r->kept, events);
-  EXPECT_EQ(r->lost(), 0u);
+  EXPECT_EQ(r->lost, 0u);
   EXPECT_EQ(Snapshot(store()), before) << "the damaged store was changed";
   EngineOptions o;
   o.data_dir = out();
@@ -139,6 +139,26 @@ TEST_F(SalvageTest, AStoreWithoutCurrentIsReadWholeFromACopyWithCurrentWrittenAg
   auto v = (*e)->Verify();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok());
+}
+
+TEST_F(SalvageTest, AnOutputInsideTheStoreOrNotADirectoryNameIsRefusedAndATrailingSlashIsFine) {
+  MakeStore(1);
+  for (const std::string& bad : {store() + "/new", std::string(""), store(), tmp.path() + "/."}) {
+    auto r = Salvage(store(), bad, true, nullptr);
+    ASSERT_FALSE(r.ok()) << "--out '" << bad << "' was taken";
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << r.status().ToString();
+  }
+  EXPECT_FALSE(fs::exists(store() + "/new"));
+  auto dry = Salvage(store(), out() + "/", false, nullptr);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  auto real = Salvage(store(), out() + "/", true, nullptr);
+  ASSERT_TRUE(real.ok()) << real.status().ToString();
+  EXPECT_EQ(real->kept, dry->kept);
+  EXPECT_TRUE(fs::exists(fs::path(out()) / "DUBAN-STORE"));
+  for (const auto& e : fs::directory_iterator(tmp.path()))
+    EXPECT_TRUE(e.path().filename() == "store" || e.path().filename() == "salvaged") << "left behind: " << e.path();
+  auto none = Salvage(tmp.path(), out() + "2", false, nullptr);
+  EXPECT_FALSE(none.ok()) << "a directory without a store was salvaged";
 }
 
 TEST_F(SalvageTest, AnOutputThatHoldsAnythingIsRefused) {

@@ -36,13 +36,19 @@ struct SalvageReport {
   uint64_t newest_checkpoint = 0;  // the newest signed checkpoint the damaged store held (0: none)
   bool written = false;            // the new store was written (not a dry run)
   std::vector<std::string> notes;  // what was done to the copy to read it, in words
-  // Acknowledged events known to be lost: up to the recorded end, past what was kept.
-  uint64_t lost() const { return recorded_end > kept ? recorded_end - kept : 0; }
+  // After a crash the recorded end is where the crashed writer began: more may be lost.
+  bool recorded_end_is_lower_bound = false;
+  // Acknowledged events known to be lost: positions up to the recorded end
+  // that were neither kept nor found past the stop.
+  uint64_t lost = 0;
 };
 
-// Salvages `damaged_dir` into `out_dir` (which must not exist or be empty).
-// With `write` false it does all of it in a scratch directory and removes
-// it: the report is exactly what a real run would do. `policy` is the timer
+// Salvages `damaged_dir` into `out_dir` (which must not exist or be empty,
+// and lie outside the damaged store). The new store is built under a hidden
+// name beside `out_dir` and renamed to it when complete, so a salvage killed
+// half-way leaves nothing that looks like a store. With `write` false it is
+// all done and then removed: the report is exactly what a real run would do.
+// Refused for a directory that holds no duban store, or one a writer uses. `policy` is the timer
 // policy the store's commands use (the CLI's workflow), so the projections
 // are the ones a rebuild gives.
 Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string& out_dir, bool write,
