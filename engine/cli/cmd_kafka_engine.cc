@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli_common.h"
 #include "cli_registry.h"
@@ -42,6 +44,10 @@ struct KafkaArgs {
   std::string commands_topic = "duban.commands";
   std::string events_topic = "duban.events";
   int session_timeout_ms = 6000;
+  std::string transactions = "auto";  // engine: auto | on | off
+  std::string hold_file;              // engine: test hook (hidden option)
+  double status_interval_s = 30;      // engine: lag report interval (0 = never)
+  std::string metrics_file;           // engine: Prometheus text file, rewritten each interval
   bool follow = false;
   // submit-kafka
   std::string plan, unit, text, command_id, kind = "accept", at, file;
@@ -64,6 +70,47 @@ std::shared_ptr<TimerPolicy> Policy() {
   return policy.ok() ? std::shared_ptr<TimerPolicy>(*policy) : DefaultTimerPolicy();
 }
 
+// The lag line on stderr and, if asked, the Prometheus text file (written
+// whole to a temporary name, then renamed: a scraper never reads half).
+void ReportLag(const KafkaArgs& a, const std::vector<kafka::PartitionLag>& lag) {
+  std::string line = "duban engine: lag";
+  int64_t total = 0;
+  for (const auto& l : lag) {
+    line += " p" + std::to_string(l.partition) + "=" + (l.lag < 0 ? std::string("?") : std::to_string(l.lag));
+    total += std::max<int64_t>(l.lag, 0);
+  }
+  if (lag.empty()) line += " (no partition owned)";
+  std::fprintf(stderr, "%s total=%lld\n", line.c_str(), static_cast<long long>(total));
+  if (a.metrics_file.empty()) return;
+  std::ostringstream m;
+  m << "# HELP duban_engine_owned_partitions Partitions of " << a.commands_topic << " this engine owns.\n"
+    << "# TYPE duban_engine_owned_partitions gauge\n"
+    << "duban_engine_owned_partitions{group=\"" << a.group << "\"} " << lag.size() << "\n"
+    << "# HELP duban_engine_consumer_lag Commands in the partition not decided yet (-1: end not fetched yet).\n"
+    << "# TYPE duban_engine_consumer_lag gauge\n";
+  for (const auto& l : lag)
+    m << "duban_engine_consumer_lag{group=\"" << a.group << "\",partition=\"" << l.partition << "\"} " << l.lag << "\n";
+  m << "# HELP duban_engine_next_offset Next command offset to decide.\n"
+    << "# TYPE duban_engine_next_offset gauge\n";
+  for (const auto& l : lag)
+    m << "duban_engine_next_offset{group=\"" << a.group << "\",partition=\"" << l.partition << "\"} " << l.next << "\n";
+  m << "# HELP duban_engine_end_offset End offset of the partition as last fetched.\n"
+    << "# TYPE duban_engine_end_offset gauge\n";
+  for (const auto& l : lag)
+    m << "duban_engine_end_offset{group=\"" << a.group << "\",partition=\"" << l.partition << "\"} " << l.end << "\n";
+  const std::string tmp = a.metrics_file + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << m.str();
+    if (!f) {
+      std::fprintf(stderr, "duban engine: cannot write %s\n", tmp.c_str());
+      return;
+    }
+  }
+  if (std::rename(tmp.c_str(), a.metrics_file.c_str()) != 0)
+    std::fprintf(stderr, "duban engine: cannot rename %s to %s\n", tmp.c_str(), a.metrics_file.c_str());
+}
+
 int RunEngine(const KafkaArgs& a, Globals& g) {
   KeepFreedMemoryForReuse();  // a long-running process: see process_memory.h
   signal(SIGTERM, OnStop);
@@ -77,13 +124,19 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
   o.clock = SystemClock();  // the engine, not the sender, says when a command was taken
   o.time_rules = CliTimeRules(g);
   o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
+  o.transactions = a.transactions == "on"    ? kafka::Transactions::kOn
+                   : a.transactions == "off" ? kafka::Transactions::kOff
+                                             : kafka::Transactions::kAuto;
+  o.hold_file = a.hold_file;
+  o.status_interval_ms = static_cast<int64_t>(a.status_interval_s * 1000);
+  o.on_status = [&a](const std::vector<kafka::PartitionLag>& lag) { ReportLag(a, lag); };
   auto engine = kafka::KafkaEngine::Create(o);
   if (!engine.ok()) {
     std::fprintf(stderr, "duban engine: %s\n", engine.status().ToString().c_str());
     return kExitRejected;
   }
-  std::fprintf(stderr, "duban engine: group %s on %s, data %s\n", a.group.c_str(), a.commands_topic.c_str(),
-               g.data_dir.c_str());
+  std::fprintf(stderr, "duban engine: group %s on %s, data %s, transactions %s\n", a.group.c_str(),
+               a.commands_topic.c_str(), g.data_dir.c_str(), (*engine)->stats().transactional ? "on" : "off");
   Status st = (*engine)->Run(g_stop);
   auto s = (*engine)->stats();
   std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu ticks=%llu "
@@ -91,9 +144,18 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
               (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
               (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
               (unsigned long long)s.timer_events);
+  std::printf("transactional=%d transactions=%llu aborted=%llu rebuilt=%llu\n", s.transactional ? 1 : 0,
+              (unsigned long long)s.transactions, (unsigned long long)s.aborted, (unsigned long long)s.rebuilt);
   std::printf("polls=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
               (unsigned long long)s.polls, s.fetch_seconds, s.decide_wait_seconds, s.delivery_wait_seconds,
               s.decide_seconds);
+  if (st.code() == Status::Code::kConflict) {
+    // Fenced: another engine owns the partition. Restarting would only
+    // rejoin the group as a new member (which is safe: it fences nobody
+    // who owns a partition), so exit with a code of its own.
+    std::fprintf(stderr, "duban engine: stepping down: %s\n", st.message().c_str());
+    return kExitConflict;
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "duban engine: %s\n", st.ToString().c_str());
     return kExitRejected;
@@ -256,10 +318,22 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
 
   auto* engine = app.add_subcommand(
       "engine", "run the engine in Kafka mode: decide duban.commands into duban.events (one store per "
-                "partition under --data); stops on SIGTERM/SIGINT");
+                "partition under --data); stops on SIGTERM/SIGINT; exits 3 when fenced (another engine took "
+                "its partition over while it was paused)");
   common(engine);
   engine->add_option("--group", a->group, "consumer group of the engines");
   engine->add_option("--session-timeout-ms", a->session_timeout_ms, "group session timeout");
+  engine
+      ->add_option("--transactions", a->transactions,
+                   "Kafka transactions on duban.events: auto (on, unless the cluster is the dev broker), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  engine->add_option("--test-hold-file", a->hold_file,
+                     "test hook: while this file exists, decided batches wait before they are produced")
+      ->group("");  // hidden
+  engine->add_option("--status-interval", a->status_interval_s,
+                     "seconds between lag reports (per owned partition, on stderr and --metrics-file); 0 = never");
+  engine->add_option("--metrics-file", a->metrics_file,
+                     "Prometheus text file rewritten at each lag report (node_exporter textfile collector)");
   engine->add_option("--tick-interval", a->tick_interval_s,
                      "seconds between timer ticks of the owned partitions (system clock); 0: never")
       ->check(CLI::NonNegativeNumber);

@@ -243,4 +243,12 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
   return result;
 }
 
+Result<std::string> Admin::ClusterId(int timeout_ms) {
+  char* id = rd_kafka_clusterid(impl_->rk, timeout_ms);
+  if (!id) return Status::Unavailable("no cluster id within " + std::to_string(timeout_ms) + " ms");
+  std::string out(id);
+  rd_kafka_mem_free(impl_->rk, id);
+  return out;
+}
+
 }  // namespace duban::kafka

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -62,6 +64,9 @@ struct Consumer::Impl {
   bool closed = false;   // after Close: every call but Close fails
   bool closing = false;  // inside Close: the final revoke may still commit
   Status rebalance_error;  // an assign/unassign call that failed inside the callback
+  // Per partition of the topic read: the offset of the last end-of-partition
+  // event (the fetcher's position, which is past control records).
+  std::map<std::pair<std::string, int32_t>, int64_t> eof;
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -135,6 +140,12 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& cfg, const
           {"auto.offset.reset", "error"},
           {"session.timeout.ms", std::to_string(cfg.session_timeout_ms)},
           {"heartbeat.interval.ms", std::to_string(heartbeat)},
+          // librdkafka's default, said out loud: duban.events is written in
+          // transactions on a real cluster, and only committed ones count.
+          {"isolation.level", "read_committed"},
+          // End-of-partition events carry the fetch position, which moves
+          // past transaction markers (Position).
+          {"enable.partition.eof", "true"},
       },
       &error);
   if (!conf) return Status::InvalidArgument("kafka consumer config: " + error);
@@ -191,9 +202,14 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
     if (!m) break;
     if (m->err) {
       rd_kafka_resp_err_t err = m->err;
+      if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF && m->rkt) {
+        int64_t& at = impl_->eof[{rd_kafka_topic_name(m->rkt), m->partition}];
+        at = std::max(at, static_cast<int64_t>(m->offset));
+        rd_kafka_message_destroy(m);
+        continue;
+      }
       std::string what = rd_kafka_message_errstr(m);
       rd_kafka_message_destroy(m);
-      if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
       if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
         return Status::Corruption("kafka consumer: offset outside the log (" + what +
                                   "): messages were deleted before they were read");
@@ -287,6 +303,32 @@ Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topi
     if (!passes || left <= 100) return internal::FromError(err, "watermarks of " + topic);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+std::shared_ptr<rd_kafka_consumer_group_metadata_s> Consumer::GroupMetadata() const {
+  if (impl_->closed) return nullptr;
+  return std::shared_ptr<rd_kafka_consumer_group_metadata_s>(rd_kafka_consumer_group_metadata(impl_->rk),
+                                                             [](rd_kafka_consumer_group_metadata_t* m) {
+                                                               if (m) rd_kafka_consumer_group_metadata_destroy(m);
+                                                             });
+}
+
+Result<std::pair<int64_t, int64_t>> Consumer::CachedWatermarks(const std::string& topic, int32_t partition) const {
+  if (impl_->closed) return Status::InvalidArgument("consumer is closed");
+  int64_t lo = -1, hi = -1;
+  if (rd_kafka_get_watermark_offsets(impl_->rk, topic.c_str(), partition, &lo, &hi) || hi < 0)
+    return Status::NotFound("no watermarks of " + topic + " [" + std::to_string(partition) + "] yet");
+  return std::make_pair(lo, hi);
+}
+
+int64_t Consumer::Position(const std::string& topic, int32_t partition) const {
+  if (impl_->closed) return -1;
+  int64_t pos = -1;
+  ListPtr l(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(l.get(), topic.c_str(), partition);
+  if (!rd_kafka_position(impl_->rk, l.get()) && l->elems[0].offset >= 0) pos = l->elems[0].offset;
+  if (auto it = impl_->eof.find({topic, partition}); it != impl_->eof.end()) pos = std::max(pos, it->second);
+  return pos;
 }
 
 Status Consumer::Close() {

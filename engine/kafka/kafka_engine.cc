@@ -1,4 +1,6 @@
-// The engine in Kafka mode, its client and its read model: see kafka_engine.h.
+// The engine in Kafka mode (KafkaEngine): see kafka_engine.h. The client
+// (SubmitViaKafka) is in kafka_client.cc, the read model (ProjectEvents) in
+// read_model.cc, the helpers they share in events_io.h.
 #include "duban/kafka/kafka_engine.h"
 
 #include <pthread.h>
@@ -7,10 +9,12 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -21,50 +25,18 @@
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
+#include "events_io.h"
 
 namespace duban::kafka {
 namespace {
 
+using internal::DecodeEventRecord;
+using internal::HeaderValue;
+using internal::MetaI64;
+using internal::PartitionCount;
+using internal::ToI64;
+
 using Clock = std::chrono::steady_clock;
-
-std::string HeaderValue(const Headers& h, const std::string& name) {
-  for (const auto& [k, v] : h)
-    if (k == name) return v;
-  return {};
-}
-
-int64_t ToI64(const std::string& s, int64_t dflt) {
-  if (s.empty()) return dflt;
-  try {
-    return std::stoll(s);
-  } catch (...) {
-    return dflt;
-  }
-}
-
-Result<int64_t> MetaI64(const Engine& e, const std::string& key, int64_t dflt) {
-  auto v = e.GetMeta(key);
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return dflt;
-  return ToI64(**v, dflt);
-}
-
-// Decodes one duban.events record (frame checked first).
-Result<schemas::Event> DecodeEventRecord(std::string_view value) {
-  std::string_view payload;
-  size_t consumed = 0;
-  if (Status st = UnframeRecord(value, &payload, &consumed); !st.ok()) return st;
-  if (consumed != value.size()) return Status::Corruption("trailing bytes after the frame");
-  return schemas::DecodeEvent(payload);
-}
-
-Result<int> PartitionCount(const KafkaConfig& cfg, const std::string& topic) {
-  auto admin = Admin::Create(cfg);
-  if (!admin.ok()) return admin.status();
-  auto parts = (*admin)->ListPartitions(topic, 10000);
-  if (!parts.ok()) return parts.status();
-  return static_cast<int>(parts->size());
-}
 
 // Reads partition p of `topic` from `from` to its end (as seen now) and calls
 // fn with batches of messages. Returns the next offset.
@@ -82,9 +54,12 @@ Result<int64_t> ReadToEnd(const KafkaConfig& cfg, const std::string& topic, int3
   while (next < high) {
     auto msgs = (*consumer)->Poll(500, 2000);
     if (!msgs.ok()) return msgs.status();
-    if (msgs->empty()) continue;
     for (const auto& m : *msgs) next = std::max(next, m.offset + 1);
-    if (Status st = fn(*msgs); !st.ok()) return st;
+    if (!msgs->empty())
+      if (Status st = fn(*msgs); !st.ok()) return st;
+    // Transaction markers take offsets too and are never returned: the
+    // consumer's position moves past them.
+    next = std::max(next, (*consumer)->Position(topic, p));
   }
   return next;
 }
@@ -97,8 +72,22 @@ std::string CommandRecord(const schemas::Command& c) { return FrameRecord(schema
 
 struct KafkaEngine::Impl {
   KafkaEngineOptions o;
-  std::unique_ptr<Producer> producer;
+  std::unique_ptr<Producer> producer;  // idempotent mode (null in transactional mode)
   std::unique_ptr<Consumer> consumer;
+  bool transactional = false;
+  // Transactional mode: one producer per owned partition (transactional.id
+  // "<group>-p<N>"), created and initialised (which fences the previous
+  // owner) when the partition is assigned, destroyed when it is revoked.
+  std::map<int32_t, std::unique_ptr<Producer>> txn;
+  // Per partition of duban.commands (by index): the next command offset
+  // decided, kNotOwned when another engine owns it. Written by the rebalance
+  // listener and the workers, read by Lag() from any thread.
+  static constexpr int64_t kNotOwned = INT64_MIN;
+  std::unique_ptr<std::atomic<int64_t>[]> decided;
+  int32_t command_partitions = 0;
+  void SetDecided(int32_t p, int64_t next) {
+    if (p >= 0 && p < command_partitions) decided[p].store(next);
+  }
   std::map<int32_t, std::unique_ptr<Engine>> engines;
   std::map<int32_t, int64_t> next_cmd;  // next command offset expected per partition
   std::map<int32_t, uint64_t> epoch;     // which opening of each partition's store is current
@@ -115,6 +104,7 @@ struct KafkaEngine::Impl {
     uint64_t epoch = 0;  // which opening of partition p's store enqueued it
     uint64_t poll = 0;   // which poll of Run enqueued it
     uint64_t commands = 0, undecodable = 0;  // counted by Process, added to stats by Run
+    uint64_t transactions = 0, aborted = 0;  // likewise
     uint64_t end = 0;    // LogEnd when enqueued: produced.end once delivered
     bool again = false;
     DeliveryGroup group;  // one counter for the whole range, not a future per event
@@ -172,7 +162,7 @@ struct KafkaEngine::Impl {
   // (then the store is not read back).
   Result<Pending> Enqueue(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
                           const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again,
-                          const std::vector<std::string>* records = nullptr) {
+                          Producer& out, const std::vector<std::string>* records = nullptr) {
     Pending pending;
     pending.p = p;
     // find, not []: Process calls this for several partitions at once.
@@ -223,7 +213,7 @@ struct KafkaEngine::Impl {
         h[1].second = std::to_string(h_events);
       }
       if (!ri.key) return true;  // no record there (re-production from before the log's start)
-      produced = producer->Produce(o.kafka.events_topic, *ri.key, record, h, p, pending.group);
+      produced = out.Produce(o.kafka.events_topic, *ri.key, record, h, p, pending.group);
       return produced.ok();
     };
     if (records && records->size() == pending.end - from) {
@@ -238,6 +228,63 @@ struct KafkaEngine::Impl {
       return Status::Corruption("partition " + std::to_string(p) + ": log positions " + std::to_string(from) +
                                 ".." + std::to_string(pending.end) + " are not contiguous");
     return pending;
+  }
+
+  // The fencing test's pause: see KafkaEngineOptions::hold_file.
+  void Hold(int32_t p) const {
+    if (o.hold_file.empty() || !std::filesystem::exists(o.hold_file)) return;
+    spdlog::warn("partition {}: holding a decided batch before producing it (test hook: {} exists)", p, o.hold_file);
+    while (std::filesystem::exists(o.hold_file)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    spdlog::warn("partition {}: released the held batch", p);
+  }
+
+  std::string TransactionalId(int32_t p) const { return o.group + "-p" + std::to_string(p); }
+
+  // Produces log positions [from, LogEnd) of partition p (see Enqueue). In
+  // transactional mode as one transaction with `next_offset` (the next
+  // command offset of p, if >= 0) sent to it, committed before this returns;
+  // an abortable failure is aborted and retried, a fenced producer returns
+  // Conflict (another engine owns p: this one must stop).
+  Result<Pending> Send(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
+                       const std::vector<int64_t>* offsets, int64_t fallback_offset, int64_t next_offset,
+                       const std::vector<std::string>* records = nullptr) {
+    Hold(p);
+    if (!transactional) return Enqueue(p, e, from, outcomes, offsets, fallback_offset, false, *producer, records);
+    auto it = txn.find(p);
+    if (it == txn.end()) return Status::InvalidArgument("partition " + std::to_string(p) + " has no producer");
+    Producer& tx = *it->second;
+    uint64_t aborted = 0;
+    for (int attempt = 1;; ++attempt) {
+      Result<Pending> pending = Status::Unavailable("not produced");
+      TxnStatus t = tx.BeginTransaction();
+      if (t.ok()) {
+        pending = Enqueue(p, e, from, outcomes, offsets, fallback_offset, false, tx, records);
+        if (!pending.ok()) t = TxnStatus{pending.status(), false, true, false, false};
+      }
+      if (t.ok() && next_offset >= 0)
+        t = tx.SendOffsetsToTransaction({TopicPartition{o.kafka.commands_topic, p, next_offset}}, *consumer,
+                                        o.transaction_timeout_ms);
+      if (t.ok()) t = tx.CommitTransaction(o.transaction_timeout_ms);
+      if (t.ok()) {
+        pending->transactions = 1;
+        pending->aborted = aborted;
+        return pending;
+      }
+      if (t.fenced || tx.Fenced())
+        return Status::Conflict("fenced: partition " + std::to_string(p) + ": transactional.id " + TransactionalId(p) +
+                                " has a newer producer (another engine owns the partition now); this engine's "
+                                "transaction was refused and it stops (" + t.status.ToString() + ")");
+      if (t.fatal || attempt >= 5)
+        return Status::Unavailable("partition " + std::to_string(p) + ": transaction failed (attempt " +
+                                   std::to_string(attempt) + "): " + t.status.ToString());
+      spdlog::warn("partition {}: transaction failed, aborting and trying again: {}", p, t.status.ToString());
+      ++aborted;
+      TxnStatus a = tx.AbortTransaction(o.transaction_timeout_ms);
+      if (a.fenced || tx.Fenced())
+        return Status::Conflict("fenced: partition " + std::to_string(p) + ": transactional.id " + TransactionalId(p) +
+                                " has a newer producer (another engine owns the partition now); this engine stops");
+      if (!a.ok() && a.fatal) return a.status;
+    }
   }
 
   // Waits for the deliveries, then records produced.end and events.read in
@@ -273,6 +320,21 @@ struct KafkaEngine::Impl {
   // from duban.events and returns the command offset to resume at.
   Result<int64_t> OpenPartition(int32_t p) {
     std::filesystem::create_directories(o.data_dir);
+    if (transactional) {
+      // First: fence the previous owner (its open transaction is aborted),
+      // so what is read below is all there will be from it.
+      KafkaConfig pc = o.kafka;
+      pc.client_id = o.kafka.client_id + "-p" + std::to_string(p);
+      pc.message_timeout_ms = o.transaction_timeout_ms;  // must not exceed the transaction's
+      pc.extra["transactional.id"] = TransactionalId(p);
+      pc.extra["transaction.timeout.ms"] = std::to_string(o.transaction_timeout_ms);
+      if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "5";  // commit flushes anyway
+      auto prod = Producer::Create(pc);
+      if (!prod.ok()) return prod.status();
+      TxnStatus t = (*prod)->InitTransactions(o.transaction_timeout_ms);
+      if (!t.ok()) return Status::Unavailable("partition " + std::to_string(p) + ": " + t.status.ToString());
+      txn[p] = std::move(*prod);
+    }
     EngineOptions eo;
     eo.data_dir = Dir(p);
     eo.rejected_stream = "!rejected/" + std::to_string(p);
@@ -281,18 +343,45 @@ struct KafkaEngine::Impl {
     eo.time_rules = o.time_rules;
     auto opened = Engine::Open(eo, o.timers);
     if (!opened.ok()) return opened.status();
+    auto produced_end = MetaI64(**opened, "produced.end", 0);
+    if (!produced_end.ok()) return produced_end.status();
+    // Records at or past produced.end (a fresh store's LogEnd is past 0 with
+    // no record there, so the positions alone do not tell).
+    bool tail = false;
+    if (static_cast<uint64_t>(*produced_end) < (*opened)->LogEnd())
+      if (Status st = (*opened)->ScanLogRecords(*produced_end, [&](uint64_t, std::string_view) { return !(tail = true); });
+          !st.ok())
+        return st;
+    if (transactional && tail) {
+      // Decisions this store holds but no committed transaction carries (a
+      // crash before the commit, or a fenced write): another owner may have
+      // decided those commands differently meanwhile, so they are void. The
+      // store is rebuilt from duban.events, and the commands are consumed
+      // again after the last one whose events are there.
+      const std::string discarded = Dir(p) + ".discarded";
+      spdlog::warn("partition {}: log positions {}..{} were decided here but never committed to {}; rebuilding "
+                   "the partition's store from {} (the old one is kept in {})",
+                   p, *produced_end, (*opened)->LogEnd(), o.kafka.events_topic, o.kafka.events_topic, discarded);
+      opened->reset();
+      std::error_code ec;
+      std::filesystem::remove_all(discarded, ec);
+      std::filesystem::rename(Dir(p), discarded, ec);
+      if (ec) return Status::IOError("partition " + std::to_string(p) + ": moving the store aside: " + ec.message());
+      opened = Engine::Open(eo, o.timers);
+      if (!opened.ok()) return opened.status();
+      produced_end = 0;
+      ++stats.rebuilt;
+    }
     Engine& e = **opened;
     epoch[p] = ++openings;
     auto cmd_offset = MetaI64(e, OffsetKey(p), -1);
     if (!cmd_offset.ok()) return cmd_offset.status();
-    auto produced_end = MetaI64(e, "produced.end", 0);
-    if (!produced_end.ok()) return produced_end.status();
-    if (static_cast<uint64_t>(*produced_end) < e.LogEnd()) {
+    if (!transactional && tail) {
       // Not known to be in duban.events: produce again. Their source offset is
       // at most the last command consumed.
       const int64_t src = std::max<int64_t>(*cmd_offset - 1, 0);
       spdlog::info("partition {}: re-producing log positions {}..{}", p, *produced_end, e.LogEnd());
-      auto pending = Enqueue(p, e, *produced_end, nullptr, nullptr, src, true);
+      auto pending = Enqueue(p, e, *produced_end, nullptr, nullptr, src, true, *producer);
       if (!pending.ok()) return pending.status();
       if (Status st = Complete(*pending, &e); !st.ok()) return st;
     }
@@ -336,6 +425,8 @@ struct KafkaEngine::Impl {
       for (const auto& tp : parts) {
         engines.erase(tp.partition);
         next_cmd.erase(tp.partition);
+        txn.erase(tp.partition);  // no transaction is open here: FinishDeciding ran first
+        SetDecided(tp.partition, kNotOwned);
       }
       spdlog::info("revoked {} partitions", parts.size());
       return;
@@ -349,6 +440,7 @@ struct KafkaEngine::Impl {
       }
       tp.offset = *resume < 0 ? kOffsetBeginning : *resume;
       next_cmd[tp.partition] = *resume;
+      SetDecided(tp.partition, *resume);
     }
     spdlog::info("assigned {} partitions", parts.size());
   }
@@ -396,7 +488,8 @@ struct KafkaEngine::Impl {
       if (out.status.code() != Status::Code::kRejected && !out.status.ok())
         return out.status;  // a storage failure: stop, restart resumes from RocksDB
     expected = last + 1;
-    auto pending = Enqueue(p, e, from, &outcomes, &offsets, last, false, &records);
+    SetDecided(p, expected);
+    auto pending = Send(p, e, from, &outcomes, &offsets, last, last + 1, &records);
     if (pending.ok()) {
       pending->commands = cmds.size();
       pending->undecodable = undecodable;
@@ -419,8 +512,10 @@ struct KafkaEngine::Impl {
       auto nc = next_cmd.find(p);
       const int64_t src = nc == next_cmd.end() ? -1 : std::max<int64_t>(nc->second - 1, -1);
       const std::vector<int64_t> offsets(outcomes->size(), src);
-      auto pending = Enqueue(p, e, from, &*outcomes, &offsets, src, false);
+      auto pending = Send(p, e, from, &*outcomes, &offsets, src, src + 1);
       if (!pending.ok()) return pending.status();
+      stats.transactions += pending->transactions;
+      stats.aborted += pending->aborted;
       stats.timer_events += e.LogEnd() - from;
       pending->poll = poll;
       if (pending->group.size() > 0) inflight.push_back(std::move(*pending));
@@ -476,6 +571,8 @@ struct KafkaEngine::Impl {
       }
       stats.commands += (*r)->commands;
       stats.undecodable += (*r)->undecodable;
+      stats.transactions += (*r)->transactions;
+      stats.aborted += (*r)->aborted;
       (*r)->poll = deciding->poll;
       if ((*r)->group.size() > 0) inflight.push_back(std::move(**r));
     }
@@ -509,6 +606,27 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count());
     };
+  switch (options.transactions) {
+    case Transactions::kOn: impl->transactional = true; break;
+    case Transactions::kOff: impl->transactional = false; break;
+    case Transactions::kAuto: {
+      auto admin = Admin::Create(options.kafka);
+      if (!admin.ok()) return admin.status();
+      auto id = (*admin)->ClusterId(30000);
+      if (!id.ok()) return Status::Unavailable("cannot tell whether the cluster supports transactions: " +
+                                               id.status().ToString());
+      impl->transactional = id->rfind("mockCluster", 0) != 0;
+      spdlog::info("kafka engine: cluster {}: transactions {}", *id,
+                   impl->transactional ? "on" : "off (librdkafka's mock cluster does not model them)");
+      break;
+    }
+  }
+  impl->stats.transactional = impl->transactional;
+  auto parts = PartitionCount(options.kafka, options.kafka.commands_topic);
+  if (!parts.ok()) return parts.status();
+  impl->command_partitions = *parts;
+  impl->decided = std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(*parts));
+  for (int32_t p = 0; p < *parts; ++p) impl->decided[p].store(Impl::kNotOwned);
   KafkaConfig pc = options.kafka;
   // Never give a message up: a gap in a stream would stop every reader.
   pc.message_timeout_ms = 0;
@@ -518,9 +636,11 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   // ~1.3-1.8x e2e events/s over 1 ms in duban-bench kafka). A lone command's
   // round trip grows by up to that much.
   if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "10";
-  auto producer = Producer::Create(pc);
-  if (!producer.ok()) return producer.status();
-  impl->producer = std::move(*producer);
+  if (!impl->transactional) {  // else one per owned partition (OpenPartition)
+    auto producer = Producer::Create(pc);
+    if (!producer.ok()) return producer.status();
+    impl->producer = std::move(*producer);
+  }
   // A fetch for partitions that have caught up waits up to fetch.wait.max.ms
   // (librdkafka's default: 500 ms) before it returns, and the dev broker
   // answers an empty fetch only after the whole wait: with the default, the
@@ -539,6 +659,24 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
 
 KafkaEngineStats KafkaEngine::stats() const { return impl_->stats; }
 
+std::vector<PartitionLag> KafkaEngine::Lag() const {
+  const Impl& m = *impl_;
+  std::vector<PartitionLag> out;
+  for (int32_t p = 0; p < m.command_partitions; ++p) {
+    const int64_t next = m.decided[p].load();
+    if (next == Impl::kNotOwned) continue;
+    PartitionLag l;
+    l.partition = p;
+    l.next = next;
+    if (auto wm = m.consumer->CachedWatermarks(m.o.kafka.commands_topic, p); wm.ok()) {
+      l.end = wm->second;
+      l.lag = std::max<int64_t>(0, l.end - std::max(next, wm->first));
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
 Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
   Status st = m.consumer->Subscribe({m.o.kafka.commands_topic},
@@ -549,6 +687,21 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
                                     });
   if (!st.ok()) return st;
   Status result;
+  // Status reports (lag) from a thread of their own: they go on while the
+  // loop waits for a slow (or held) batch.
+  std::mutex status_mu;
+  std::condition_variable status_cv;
+  bool status_done = false;
+  std::thread status;
+  if (m.o.status_interval_ms > 0 && m.o.on_status)
+    status = std::thread([&] {
+      std::unique_lock lock(status_mu);
+      while (!status_cv.wait_for(lock, std::chrono::milliseconds(m.o.status_interval_ms), [&] { return status_done; })) {
+        lock.unlock();
+        m.o.on_status(Lag());
+        lock.lock();
+      }
+    });
   // Pipelined: poll k is decided (by worker threads) while poll k+1 is
   // fetched, and its events are delivered while poll k+1 is decided.
   // Completions (produced.end, events.read) follow in order. A crash with
@@ -622,178 +775,18 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   // Stopping: what was enqueued is delivered and recorded before the stores
   // close (not after an error: a restart re-produces it anyway).
   if (result.ok()) result = m.Drain(UINT64_MAX);
+  if (status.joinable()) {
+    {
+      std::lock_guard lock(status_mu);
+      status_done = true;
+    }
+    status_cv.notify_all();
+    status.join();
+  }
   Status closed = m.consumer->Close();
   m.engines.clear();
+  m.txn.clear();
   return result.ok() ? closed : result;
-}
-
-// ============================== client ==============================
-
-Result<Outcome> SubmitViaKafka(const KafkaConfig& cfg, const schemas::Command& command, int timeout_ms) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  auto n = PartitionCount(cfg, cfg.events_topic);
-  if (!n.ok()) return n.status();
-  auto consumer = Consumer::Create(cfg, "");
-  if (!consumer.ok()) return consumer.status();
-  std::vector<int64_t> high(*n, 0);
-  for (int p = 0; p < *n; ++p) {
-    auto wm = (*consumer)->Watermarks(cfg.events_topic, p, 10000);
-    if (!wm.ok()) return wm.status();
-    high[p] = wm->second;
-  }
-  auto producer = Producer::Create(cfg);
-  if (!producer.ok()) return producer.status();
-  auto delivered = (*producer)->ProduceAsync(cfg.commands_topic, command.plan_id, CommandRecord(command)).get();
-  if (!delivered.ok()) return delivered.status();
-  const int32_t p = delivered->partition;
-  if (p < 0 || p >= *n) return Status::Unavailable("commands and events topics differ in partition count");
-  if (Status st = (*consumer)->Assign({TopicPartition{cfg.events_topic, p, high[p]}}); !st.ok()) return st;
-  Outcome out;
-  out.command_id = command.command_id;
-  std::set<std::string> seen;
-  int64_t want = -1;
-  while (Clock::now() < deadline) {
-    auto msgs = (*consumer)->Poll(200, 1000);
-    if (!msgs.ok()) return msgs.status();
-    for (const auto& m : *msgs) {
-      // Other commands' events are skipped on their envelope alone.
-      std::string_view payload;
-      size_t consumed = 0;
-      if (!UnframeRecord(m.value, &payload, &consumed).ok() || consumed != m.value.size()) continue;
-      auto head = schemas::DecodeEventHead(payload);
-      if (!head.ok() || head->command_id != command.command_id) continue;
-      auto ev = schemas::DecodeEvent(payload);
-      if (!ev.ok()) continue;
-      if (!seen.insert(ev->event_id).second) continue;
-      want = ToI64(HeaderValue(m.headers, kHeaderCmdEvents), 1);
-      if (auto* rej = std::get_if<schemas::CommandRejected>(&ev->body)) {
-        out.status = Status::Rejected(rej->reason, rej->message);
-      } else {
-        out.events.push_back(std::move(*ev));
-      }
-      if (static_cast<int64_t>(seen.size()) >= want) return out;
-    }
-  }
-  return Status::Unavailable("no outcome for command " + command.command_id + " within " +
-                             std::to_string(timeout_ms) + " ms (it may still be decided)");
-}
-
-// ============================== read model ==============================
-
-Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow,
-                                   const std::atomic<bool>* stop) {
-  ProjectStats stats;
-  auto n = PartitionCount(cfg, cfg.events_topic);
-  if (!n.ok()) return n.status();
-  auto consumer = Consumer::Create(cfg, "");
-  if (!consumer.ok()) return consumer.status();
-  std::vector<TopicPartition> assign;
-  std::map<int32_t, int64_t> high, next;
-  for (int p = 0; p < *n; ++p) {
-    auto from = MetaI64(store, "events.offset." + std::to_string(p), kOffsetBeginning);
-    if (!from.ok()) return from.status();
-    auto wm = consumer->get()->Watermarks(cfg.events_topic, p, 10000);
-    if (!wm.ok()) return wm.status();
-    high[p] = wm->second;
-    next[p] = *from < 0 ? wm->first : *from;
-    assign.push_back(TopicPartition{cfg.events_topic, p, next[p]});
-  }
-  if (Status st = (*consumer)->Assign(assign); !st.ok()) return st;
-  auto done = [&] {
-    if (stop && stop->load()) return true;
-    if (follow) return false;
-    for (const auto& [p, h] : high)
-      if (next[p] < h) return false;
-    return true;
-  };
-  // A command's events must land contiguously in the merged log: its commands
-  // row is the run of positions they took, as a rebuild computes it. A poll
-  // can end inside a command and the next one bring another partition's
-  // events first, so from the first command of a partition of which fewer
-  // events have arrived than its header announces, events wait for the rest
-  // (and the stored offset stays before them, so a restart reads them again).
-  struct Pending {
-    int64_t offset = 0;
-    int64_t announced = 1;  // events of its command (duban-cmd-n), 1 when absent
-    schemas::Event event;
-  };
-  std::map<int32_t, std::vector<Pending>> carry;
-  // kWait: hold from the first incomplete command (while polling).
-  // kStopping: hold only an incomplete tail; an incomplete command followed by
-  // a complete one was cut short for good (e.g. retention) and is applied.
-  enum class Hold { kWait, kStopping };
-  constexpr size_t kMaxWaiting = 200000;  // events per partition; then apply as is
-  auto apply = [&](int32_t p, std::vector<Pending>& list, Hold hold) -> Status {
-    size_t keep = list.size();  // events [keep, end) wait
-    {
-      // Counted over the whole list: an engine killed while producing leaves
-      // a command cut short, and produces it whole again after duplicates of
-      // what came before it.
-      std::map<std::string_view, std::pair<std::set<std::string_view>, int64_t>> seen;
-      for (const auto& pe : list) {
-        auto& [ids, announced] = seen[pe.event.command_id];
-        ids.insert(pe.event.event_id);
-        announced = std::max(announced, pe.announced);
-      }
-      auto complete = [&](size_t i) {
-        const auto& [ids, announced] = seen[list[i].event.command_id];
-        return static_cast<int64_t>(ids.size()) >= announced;
-      };
-      for (size_t i = 0; i < list.size(); ++i)
-        if (!complete(i)) {
-          keep = i;
-          break;
-        }
-      if (hold == Hold::kStopping)
-        for (size_t i = keep; i < list.size(); ++i)
-          if (complete(i)) keep = list.size();
-      if (list.size() - keep > kMaxWaiting) {
-        spdlog::warn("{}[{}]: command {} still incomplete after {} events; applying it as it is",
-                     cfg.events_topic, p, list[keep].event.command_id, kMaxWaiting);
-        keep = list.size();
-      }
-    }
-    std::vector<schemas::Event> events;
-    events.reserve(keep);
-    for (size_t i = 0; i < keep; ++i) events.push_back(std::move(list[i].event));
-    const int64_t offset = keep < list.size() ? list[keep].offset : next[p];
-    auto r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(offset)}});
-    if (!r.ok()) return r.status();
-    stats.appended += r->appended;
-    stats.duplicates += r->duplicates;
-    stats.forks += r->forks;
-    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(keep));
-    return Status::Ok();
-  };
-  while (!done()) {
-    auto msgs = (*consumer)->Poll(200, 5000);
-    if (!msgs.ok()) return msgs.status();
-    if (msgs->empty()) continue;
-    std::set<int32_t> polled;
-    for (const auto& m : *msgs) {
-      ++stats.records;
-      next[m.partition] = std::max(next[m.partition], m.offset + 1);
-      polled.insert(m.partition);
-      auto ev = DecodeEventRecord(m.value);
-      if (!ev.ok()) {
-        ++stats.undecodable;
-        spdlog::warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset,
-                     ev.status().ToString());
-        continue;
-      }
-      carry[m.partition].push_back(
-          Pending{m.offset, std::max<int64_t>(1, ToI64(HeaderValue(m.headers, kHeaderCmdEvents), 1)), std::move(*ev)});
-    }
-    // One AppendExternal per partition keeps each partition's order.
-    for (int32_t p : polled)
-      if (Status st = apply(p, carry[p], Hold::kWait); !st.ok()) return st;
-  }
-  // Stopping: an incomplete tail stays unapplied (the stored offset is before
-  // it, so the next run reads it again with what follows).
-  for (auto& [p, list] : carry)
-    if (!list.empty())
-      if (Status st = apply(p, list, Hold::kStopping); !st.ok()) return st;
-  return stats;
 }
 
 }  // namespace duban::kafka

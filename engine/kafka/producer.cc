@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "duban/kafka/consumer.h"
 #include "internal.h"
 
 namespace duban::kafka {
@@ -271,6 +272,69 @@ Result<std::vector<DeliveryFailure>> Producer::Flush(int timeout_ms) {
 }
 
 int64_t Producer::InFlight() const { return rd_kafka_outq_len(impl_->rk); }
+
+namespace {
+bool IsFencing(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+         code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+// Classifies (and frees) a transaction call's error.
+TxnStatus Classify(rd_kafka_t* rk, rd_kafka_error_t* error, const std::string& what) {
+  TxnStatus t;
+  if (!error) return t;
+  rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  t.retriable = rd_kafka_error_is_retriable(error);
+  t.abortable = rd_kafka_error_txn_requires_abort(error);
+  t.fatal = rd_kafka_error_is_fatal(error);
+  std::string msg = rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  if (t.fatal) {
+    char buf[512];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+    if (orig) {
+      code = orig;
+      msg = buf;
+    }
+  }
+  t.fenced = IsFencing(code);
+  t.status = internal::FromError(code, what + ": " + msg);
+  return t;
+}
+}  // namespace
+
+TxnStatus Producer::InitTransactions(int timeout_ms) {
+  return Classify(impl_->rk, rd_kafka_init_transactions(impl_->rk, timeout_ms), "init transactions");
+}
+
+TxnStatus Producer::BeginTransaction() {
+  return Classify(impl_->rk, rd_kafka_begin_transaction(impl_->rk), "begin transaction");
+}
+
+TxnStatus Producer::SendOffsetsToTransaction(const std::vector<TopicPartition>& offsets, const Consumer& consumer,
+                                             int timeout_ms) {
+  auto meta = consumer.GroupMetadata();
+  if (!meta) return TxnStatus{Status::InvalidArgument("send offsets to transaction: the consumer is closed")};
+  std::unique_ptr<rd_kafka_topic_partition_list_t, internal::PartitionListDeleter> l(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& tp : offsets)
+    rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = tp.offset;
+  return Classify(impl_->rk, rd_kafka_send_offsets_to_transaction(impl_->rk, l.get(), meta.get(), timeout_ms),
+                  "send offsets to transaction");
+}
+
+TxnStatus Producer::CommitTransaction(int timeout_ms) {
+  return Classify(impl_->rk, rd_kafka_commit_transaction(impl_->rk, timeout_ms), "commit transaction");
+}
+
+TxnStatus Producer::AbortTransaction(int timeout_ms) {
+  return Classify(impl_->rk, rd_kafka_abort_transaction(impl_->rk, timeout_ms), "abort transaction");
+}
+
+bool Producer::Fenced() const {
+  char buf[256];
+  return IsFencing(rd_kafka_fatal_error(impl_->rk, buf, sizeof buf));
+}
 
 Status Producer::FatalError() const {
   std::lock_guard lock(impl_->mu);

@@ -57,6 +57,9 @@ class Admin {
   // A topic's settings as the broker applies them (its defaults included).
   // Unavailable from a broker without DescribeConfigs (the dev broker).
   Result<std::map<std::string, std::string>> DescribeTopicConfigs(const std::string& topic, int timeout_ms);
+  // The cluster id from the metadata (librdkafka's mock cluster, the dev
+  // broker, calls itself "mockCluster...").
+  Result<std::string> ClusterId(int timeout_ms);
 
  private:
   struct Impl;

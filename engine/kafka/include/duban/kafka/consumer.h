@@ -20,6 +20,8 @@
 #include "duban/kafka/config.h"
 #include "duban/status.h"
 
+struct rd_kafka_consumer_group_metadata_s;  // librdkafka's, opaque here
+
 namespace duban::kafka {
 
 enum class RebalanceKind { kAssigned, kRevoked };
@@ -62,9 +64,25 @@ class Consumer {
                                                 int timeout_ms);
   // Partitions currently assigned to this member (or Assign'ed).
   Result<std::vector<TopicPartition>> Assignment() const;
-  // Low and high watermark (offset of the next message to be written).
+  // Low and high watermark (offset of the next message to be written). The
+  // consumer reads with isolation.level=read_committed, so "high" is the last
+  // stable offset: nothing of an open transaction is counted.
   Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int32_t partition,
                                                  int timeout_ms);
+  // Low and high watermark as last seen by the fetcher (no request; NotFound
+  // before the first fetch response of that partition). Thread-safe.
+  Result<std::pair<int64_t, int64_t>> CachedWatermarks(const std::string& topic, int32_t partition) const;
+  // The next offset this consumer will read from an assigned partition:
+  // past the last message Poll returned and past what the fetcher skipped
+  // without returning it (transaction commit/abort markers and aborted
+  // records, which take offsets too). So "read to the end" is
+  // Position(...) >= Watermarks(...).second, never "last offset + 1 >= high"
+  // (which a topic written in transactions never reaches). -1 when unknown.
+  int64_t Position(const std::string& topic, int32_t partition) const;
+
+  // The member's group metadata (group, generation, member id) for
+  // Producer::SendOffsetsToTransaction; null when closed. Thread-safe.
+  std::shared_ptr<rd_kafka_consumer_group_metadata_s> GroupMetadata() const;
 
   // Leaves the group (revoking through the listener) and closes. Idempotent.
   Status Close();

@@ -26,9 +26,14 @@
 // AppendExternal (this restores a missing or stale directory, e.g. after
 // another engine owned p), and consumption resumes at
 // max(cmd.offset.<p>, highest duban-cmd-offset seen + 1).
-// Guarantees: a command's events reach duban.events at least once and are
-// applied exactly once by any reader; nothing is committed to Kafka at all (the
-// group offset is not used), so correctness rests on RocksDB only.
+// Guarantees (idempotent mode, the dev broker): a command's events reach
+// duban.events at least once and are applied exactly once by any reader.
+// Transactional mode (a real cluster): each partition's events of a poll, and
+// the next command offset (send_offsets_to_transaction), are committed in one
+// Kafka transaction per partition; on assignment the new owner's
+// init_transactions fences the old one, and a store holding decisions that
+// were never committed (positions >= produced.end) is rebuilt from
+// duban.events instead of producing them again. See README.md.
 //
 // SubmitViaKafka: the client side. Produces the command keyed by plan id and
 // waits until its events (or its CommandRejected) appear in duban.events.
@@ -42,6 +47,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "duban/date.h"
 #include "duban/engine.h"
@@ -54,8 +60,36 @@ namespace duban::kafka {
 inline constexpr const char* kHeaderCmdOffset = "duban-cmd-offset";
 inline constexpr const char* kHeaderCmdEvents = "duban-cmd-n";
 
+// Kafka transactions on duban.events: on a real cluster each owned partition
+// has its own transactional producer (transactional.id "<group>-p<N>"), so a
+// partition's new owner fences the old one and readers (read_committed) see
+// only what an owner committed. librdkafka's mock (the dev broker) accepts the
+// calls but models none of it: there the engine produces idempotently only.
+enum class Transactions {
+  kAuto,  // on, unless the cluster id says it is librdkafka's mock cluster
+  kOn,
+  kOff,
+};
+
+// An owned partition of duban.commands: how far the engine has decided it.
+struct PartitionLag {
+  int32_t partition = 0;
+  int64_t next = -1;  // next command offset to decide (-1: from the beginning)
+  int64_t end = -1;   // end offset as the fetcher last saw it (-1: not fetched yet)
+  int64_t lag = -1;   // commands in the partition not decided yet (-1: unknown)
+};
+
 struct KafkaEngineOptions {
   KafkaConfig kafka;
+  Transactions transactions = Transactions::kAuto;
+  int transaction_timeout_ms = 60'000;  // transaction.timeout.ms (and message.timeout.ms)
+  // Test hook (the fencing test): while this file exists, a decided batch
+  // waits before it is produced, logging "holding a decided batch" once.
+  std::string hold_file;
+  // Every status_interval_ms (0: never) a thread of Run calls on_status with
+  // the lag of every owned partition (KafkaEngine::Lag).
+  int64_t status_interval_ms = 0;
+  std::function<void(const std::vector<PartitionLag>&)> on_status;
   std::string data_dir;                   // one subdirectory per partition
   std::string group = "duban-engine";
   size_t max_batch = 5000;                // commands per poll (split by partition)
@@ -84,6 +118,10 @@ struct KafkaEngineStats {
   uint64_t restored = 0;      // events applied from duban.events at assignment
   uint64_t ticks = 0;         // Engine::Tick calls (one per owned partition per interval)
   uint64_t timer_events = 0;  // events written by those ticks (fired timers)
+  bool transactional = false; // the mode Run uses (Transactions resolved)
+  uint64_t transactions = 0;  // transactions committed (one per partition per poll)
+  uint64_t aborted = 0;       // transactions aborted and retried
+  uint64_t rebuilt = 0;       // partition stores rebuilt from duban.events (uncommitted tail)
   // Where the time went, in seconds. Run's thread: fetching commands (polls
   // that returned some), waiting for the previous poll to be decided, waiting
   // for deliveries. Workers: deciding, committing and enqueueing (summed over
@@ -106,6 +144,10 @@ class KafkaEngine {
   // and closes every partition's store before returning.
   Status Run(const std::atomic<bool>& stop);
   KafkaEngineStats stats() const;
+  // Owned partitions of duban.commands, by partition: the next command offset
+  // to decide, the end offset the consumer last fetched and the difference.
+  // Thread-safe (no broker request: the fetcher's cached watermarks).
+  std::vector<PartitionLag> Lag() const;
 
   struct Impl;
 

@@ -35,6 +35,19 @@ struct DeliveryFailure {
   Status status;
 };
 
+class Consumer;
+
+// The outcome of a transaction call, classified as librdkafka does: a
+// retriable failure may be retried as is, an abortable one needs
+// AbortTransaction before the next BeginTransaction, a fatal one leaves the
+// producer unusable. `fenced`: fatal because a newer producer with the same
+// transactional.id exists (another process owns the work now).
+struct TxnStatus {
+  Status status;
+  bool retriable = false, abortable = false, fatal = false, fenced = false;
+  bool ok() const { return status.ok(); }
+};
+
 // Choose the partition from the key (-1) or name it.
 inline constexpr int32_t kAnyPartition = -1;
 
@@ -95,6 +108,24 @@ class Producer {
 
   // Messages enqueued but not yet reported.
   int64_t InFlight() const;
+
+  // Transactions: only for a producer whose config names a
+  // transactional.id (KafkaConfig::extra). InitTransactions once (it fences
+  // any older producer with the same id and aborts its open transaction),
+  // then Begin, Produce..., SendOffsetsToTransaction, Commit (which waits
+  // for every delivery) or Abort. Not for the dev broker: librdkafka's mock
+  // accepts the calls but models none of it.
+  TxnStatus InitTransactions(int timeout_ms);
+  TxnStatus BeginTransaction();
+  // Commits `offsets` (the NEXT offsets to read) for `consumer`'s group as
+  // part of the open transaction.
+  TxnStatus SendOffsetsToTransaction(const std::vector<TopicPartition>& offsets, const Consumer& consumer,
+                                     int timeout_ms);
+  TxnStatus CommitTransaction(int timeout_ms);
+  TxnStatus AbortTransaction(int timeout_ms);
+
+  // True once a newer producer with the same transactional.id fenced this one.
+  bool Fenced() const;
 
   // Set when librdkafka raised a fatal error (e.g. idempotence broken): the
   // producer is unusable and must be recreated.
