@@ -164,7 +164,7 @@ mutant importer-qiantou-responsible engine/plan_import/units.cc \
   's/{"牵头", UnitRole::kLead}/{"牵头", UnitRole::kResponsible}/' \
   plan_import_test '^PlanParser\.' \
   "the importer maps 牵头 (lead) to the responsible role"
-mutant importer-peihe-column-lead engine/plan_import/plan_parser.cc \
+mutant importer-peihe-column-lead engine/plan_import/plan_reading.cc \
   's/{"配合单位", Kind::kResponsible}/{"配合单位", Kind::kLead}/' \
   plan_import_test '^PlanParser\.' \
   "a 配合单位 (supporting units) column is read as the lead units"
