@@ -28,7 +28,7 @@ mutant submit-prev-hash engine/core/engine.cc \
   's/^    e.prev_hash = prev;$/    e.prev_hash = "";/' \
   "$core_engine" '^EngineTest\.AnAcceptedCommand' \
   "new events not chained to the previous event of their stream"
-mutant event-id-ignores-index schemas/src/codec.cc \
+mutant event-id-ignores-index schemas/src/hash.cc \
   's/^  in += std::to_string(index);$/  in += "0";/' \
   schemas_test '^CodecTest\.' \
   "every event of a command gets the same derived id"
