@@ -69,7 +69,7 @@ int RunCalendarStatus(Globals& g) {
               << "\n";
     return g.exit_code = kExitOk;
   }
-  std::printf("calendar %s\n", cal.version().c_str());
+  std::printf("calendar %s\n", ForTerminal(cal.version()).c_str());
   if (!years.empty())
     std::printf("covered years: %d-%d (%zu notice(s))\n", *years.begin(), *years.rbegin(), cal.all_versions().size());
   if (recorded.empty()) {
@@ -77,8 +77,8 @@ int RunCalendarStatus(Globals& g) {
   } else {
     std::printf("recorded notices (duban calendar add): %zu\n", recorded.size());
     for (const auto& n : recorded)
-      std::printf("  %s/%s %s %d  (%s)\n", n.calendar.c_str(), n.version.c_str(), n.amends ? "amends" : "covers",
-                  n.year, n.source.c_str());
+      std::printf("  %s/%s %s %d  (%s)\n", ForTerminal(n.calendar).c_str(), ForTerminal(n.version).c_str(),
+                  n.amends ? "amends" : "covers", n.year, ForTerminal(n.source).c_str());
   }
   std::printf("other years are provisional: %s\n", kProvisionalRule);
   if (prov->empty()) {

@@ -256,7 +256,7 @@ void AddHistory(CLI::App& app, Globals& g) {
     auto h = engine->History(*plan, *task);
     if (!h.ok()) return Fail(g, h.status());
     if (h->empty()) {
-      std::cerr << "duban: no history for task " << *task << " of plan " << *plan << "\n";
+      std::cerr << "duban: no history for task " << *task << " of plan " << ForTerminal(*plan) << "\n";
       g.exit_code = kExitRejected;
       return;
     }

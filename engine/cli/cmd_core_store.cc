@@ -1,7 +1,8 @@
 // The store itself: `init`, `tick` (fire the timers due), `rebuild`
 // (projections replayed from the log), `verify` (hash chains, signed
-// checkpoints, projections against a rebuild) and `doctor` (what the data
-// directory holds, in plain words; changes nothing).
+// checkpoints, projections against a rebuild), `doctor` (what the data
+// directory holds, in plain words; changes nothing) and `salvage` (what is
+// whole in a damaged store, into a new one).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,8 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/salvage.h"
 #include "duban/terminal_text.h"
 #include "duban/schemas/codec.h"
 
@@ -190,7 +193,8 @@ void AddDoctor(CLI::App& app, Globals& g) {
     if (dir.kind == "damaged") {
       std::printf("advice: do not run commands that write here. Copy the directory aside first; restore the store "
                   "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
-                  "duban.events. Nothing here was changed.\n");
+                  "duban.events. Without either, `duban salvage --out NEW_DIR` says what it can keep and what "
+                  "is lost, and with --yes writes that to a new store. Nothing here was changed.\n");
       return;
     }
     // Opened as every command opens it: verify rebuilds with the workflow's
@@ -199,7 +203,7 @@ void AddDoctor(CLI::App& app, Globals& g) {
     if (!engine) {
       std::printf("open: FAILED (the reason is printed above)\n");
       std::printf("advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
-                  "and should be restored from a copy\n");
+                  "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
       g.exit_code = kExitRejected;
       return;
     }
@@ -230,9 +234,71 @@ void AddDoctor(CLI::App& app, Globals& g) {
   });
 }
 
+// `duban salvage --out DIR [--yes]`: what can be read from a damaged store,
+// into a new one; without --yes it only says what it would keep and lose.
+void AddSalvage(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand(
+      "salvage", "read what is whole in a damaged store into a new store; says what is kept and lost first");
+  static std::string out;
+  static bool yes = false;
+  sub->add_option("--out", out, "the new store's directory (must not exist or be empty)")->required();
+  sub->add_flag("--yes", yes, "write the new store (without it, nothing is written)");
+  sub->callback([&g] {
+    auto policy = CliPolicy(g);
+    if (!policy) return;
+    auto r = Salvage(g.data_dir, out, yes, policy);
+    if (!r.ok()) return Fail(g, r.status());
+    if (g.json) {
+      json j;
+      j["store_id"] = r->store_id;
+      j["kept"] = r->kept;
+      j["recorded_end"] = r->recorded_end;
+      j["lost"] = r->lost();
+      j["found_after"] = r->found_after;
+      j["stopped"] = r->stopped;
+      j["repaired_copy"] = r->repaired_copy;
+      j["newest_checkpoint"] = r->newest_checkpoint;
+      j["notes"] = r->notes;
+      j["written"] = r->written;
+      std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    } else {
+      std::printf("damaged store: %s (store %s)\n", ForTerminal(g.data_dir).c_str(),
+                  r->store_id.empty() ? "without an identity" : r->store_id.c_str());
+      for (const auto& n : r->notes) std::printf("read: %s\n", ForTerminal(n).c_str());
+      std::printf("kept: log positions 1..%llu (%llu event(s), every hash chain intact)\n",
+                  static_cast<unsigned long long>(r->kept), static_cast<unsigned long long>(r->kept));
+      if (!r->stopped.empty()) std::printf("stopped: %s\n", ForTerminal(r->stopped).c_str());
+      if (r->found_after > 0)
+        std::printf("not kept: %llu record(s) found past that point (events after a hole in the record)\n",
+                    static_cast<unsigned long long>(r->found_after));
+      if (r->recorded_end > 0)
+        std::printf("recorded log end: %llu; lost: %llu acknowledged event(s)%s\n",
+                    static_cast<unsigned long long>(r->recorded_end), static_cast<unsigned long long>(r->lost()),
+                    r->lost() ? " (in Kafka mode duban.events still holds them)" : "");
+      else
+        std::printf("recorded log end: unknown (the store kept none); events past position %llu may be lost\n",
+                    static_cast<unsigned long long>(r->kept));
+      if (r->newest_checkpoint > 0)
+        std::printf("signed checkpoints: the newest covered position %llu; they are not copied (sign a new one with "
+                    "`duban anchor checkpoint`); exported anchors still verify what was kept%s\n",
+                    static_cast<unsigned long long>(r->newest_checkpoint),
+                    r->newest_checkpoint > r->kept ? " and show the loss" : "");
+      const std::string where = ForTerminal(out);
+      if (r->written)
+        std::printf("written: a new store in %s with the damaged store's id; the damaged store is untouched. Check "
+                    "it (`duban --data %s verify`) before you put it in its place\n",
+                    where.c_str(), where.c_str());
+      else
+        std::printf("nothing was written; run again with --yes to write the new store in %s\n", where.c_str());
+    }
+    g.exit_code = kExitOk;
+  });
+}
+
 void AddStoreCommands(CLI::App& app, Globals& g) {
   AddMaintenance(app, g);
   AddDoctor(app, g);
+  AddSalvage(app, g);
 }
 
 }  // namespace

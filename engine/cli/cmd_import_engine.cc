@@ -12,14 +12,17 @@
 #include "duban/schemas/codec.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/workflows/calendar.h"
+#include "duban/terminal_text.h"
 #include "plan_commands.h"
 
 namespace duban::cli {
 
 std::string PlanIdFromPath(const std::string& path) {
   std::string stem = std::filesystem::path(path).stem().string();
-  std::string id;
-  for (char c : stem) id.push_back((static_cast<unsigned char>(c) < 0x20 || c == '!') ? '_' : c);
+  // A file name is outside input: no control, bidi or invisible character
+  // goes into an id every listing shows ('!' starts the engine's own streams).
+  std::string id = WithVisibleCharactersOnly(stem);
+  if (!id.empty() && id.front() == '!') id.front() = '_';
   return id.empty() ? "plan" : id;
 }
 

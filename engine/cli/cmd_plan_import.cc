@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "duban/terminal_text.h"
 #include "cli_import_hook.h"
 #include "cli_registry.h"
 #include "plan_commands.h"
@@ -96,15 +97,16 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   if (plan.tasks.empty()) {
     // Nothing importable: show why, on stderr, in the requested shape on stdout.
     if (json) std::cout << plan_import::ParsedPlanToJson(plan);
-    std::cerr << "duban plan import: no task found in " << a.file << "\n";
+    std::cerr << "duban plan import: no task found in " << ForTerminal(a.file) << "\n";
     for (const auto& p : plan.problems) {
       std::cerr << "  " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
-                << p.message << "\n";
+                << ForTerminal(p.message) << "\n";
     }
     return kExitRejected;
   }
   if (a.dry_run) {
-    std::cout << (json ? plan_import::ParsedPlanToJson(plan) : plan_import::RenderPreview(plan));
+    // The preview shows the file's text: escaped for the terminal, line by line.
+    std::cout << (json ? plan_import::ParsedPlanToJson(plan) : ForTerminalLines(plan_import::RenderPreview(plan)));
     if (!json) {
       // The preview shows units as written; say what an import would assign.
       ImportRequest preview;
@@ -122,8 +124,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
       if (!expanded.empty()) {
         std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
         for (const auto& [group, members] : expanded) {
-          std::cout << "  " << group << " (" << members.size() << "): ";
-          for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << members[i];
+          std::cout << "  " << ForTerminal(group) << " (" << members.size() << "): ";
+          for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << ForTerminal(members[i]);
           std::cout << "\n";
         }
       }
@@ -149,7 +151,7 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   }
   for (const auto& p : plan.problems)
     std::cerr << "warning: " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
-              << p.message << "\n";
+              << ForTerminal(p.message) << "\n";
   return ImportParsedPlan(g, plan, req);
 }
 

@@ -34,7 +34,8 @@ bool HasVisibleText(std::string_view s) {
   return false;
 }
 
-std::string ForTerminal(std::string_view s) {
+namespace {
+std::string Escaped(std::string_view s, bool keep_newlines) {
   std::string out;
   out.reserve(s.size());
   char buf[16];
@@ -47,7 +48,7 @@ std::string ForTerminal(std::string_view s) {
     } else if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
-      out += "\\n";
+      out += keep_newlines ? "\n" : "\\n";
     } else if (c == '\r') {
       out += "\\r";
     } else if (c == '\t') {
@@ -61,6 +62,23 @@ std::string ForTerminal(std::string_view s) {
     } else {
       out.append(s.substr(start, i - start));
     }
+  }
+  return out;
+}
+}  // namespace
+
+std::string ForTerminal(std::string_view s) { return Escaped(s, false); }
+std::string ForTerminalLines(std::string_view s) { return Escaped(s, true); }
+
+std::string WithVisibleCharactersOnly(std::string_view s, char with) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t start = i;
+    const char32_t c = utf8::Next(s, i);
+    const bool invalid = c == 0xFFFD && i - start == 1;
+    const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+    if (invalid || control || IsFormatting(c) || c == '/') out.push_back(with);
+    else out.append(s.substr(start, i - start));
   }
   return out;
 }

@@ -22,12 +22,14 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "duban/coding.h"
 #include "duban/utf8.h"
 #include "duban/schemas/codec.h"
 #include "duban/workflows/calendar.h"
+#include "log_end.h"
 #include "records.h"
 #include "store_dir.h"
 
@@ -90,7 +92,22 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.IsNoSpace())
     return Status::IOError(what + ": the disk is full (nothing of this command was written; free space and "
                            "run it again): " + s.ToString());
-  return Status::IOError(what + ": " + s.ToString());
+  const std::string msg = s.ToString();
+  if (msg.find("Read-only file system") != std::string::npos)
+    return Status::IOError(what + ": the file system is mounted read-only, so nothing can be written there "
+                           "(read commands still work; nothing of this command was written): " + msg);
+  if (msg.find("Permission denied") != std::string::npos)
+    return Status::IOError(what + ": this user may not write the store's files (nothing of this command was "
+                           "written; run it as the store's owner): " + msg);
+  if (msg.find("Too many open files") != std::string::npos) {
+    rlimit lim{};
+    const std::string limit =
+        ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? " (ulimit -n is " + std::to_string(lim.rlim_cur) + ")" : "";
+    return Status::IOError(what + ": this process may not open enough files" + limit +
+                           "; raise the limit (e.g. ulimit -n 1024) and run the command again (nothing of this "
+                           "command was written): " + msg);
+  }
+  return Status::IOError(what + ": " + msg);
 }
 
 bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
@@ -443,7 +460,12 @@ struct Engine::Impl {
   ~Impl() { Close(); }
   void Close() {
     if (!db) return;
-    if (!opts.read_only) KeepStoreSmall();
+    // A store that failed to open (damaged, refused) is closed as found:
+    // nothing flushed, compacted or recorded.
+    if (!opts.read_only && open_complete) {
+      KeepStoreSmall();
+      RecordCleanClose();
+    }
     for (auto* h : cf)
       if (h) db->DestroyColumnFamilyHandle(h);
     std::fill(std::begin(cf), std::end(cf), nullptr);
@@ -613,7 +635,9 @@ struct Engine::Impl {
     }
     if (!s.ok()) {
       std::string msg = s.ToString();
-      if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
+      if ((msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos) &&
+          msg.find("Read-only file system") == std::string::npos &&
+          msg.find("Too many open files") == std::string::npos && msg.find("Permission denied") == std::string::npos)
         return Status::Unavailable("data directory " + dir +
                                    " is in use by another duban process (" + msg + ")");
       // Engine::Open has told missing and empty directories apart already:
@@ -630,6 +654,86 @@ struct Engine::Impl {
     }
     for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
     return Status::Ok();
+  }
+
+  // The log end this store's writers record (log_end.h).
+  bool open_complete = false;  // Engine::Open got to the end
+  // A write to the store failed in this process (disk full, a dead disk):
+  // RocksDB's WAL writer then refuses (Debian's build asserts) any further
+  // WAL write, and the close records nothing, so the record keeps the end
+  // found at open.
+  mutable bool write_failed = false;
+  rocksdb::Status Written(rocksdb::Status s) const {
+    if (!s.ok()) write_failed = true;
+    return s;
+  }
+  rocksdb::Env* Env() const { return opts.env ? opts.env : rocksdb::Env::Default(); }
+
+  // Before RocksDB opens the store: the WAL files the last clean close left
+  // are all there, whole. A reader may meet a writer that has just closed
+  // and rewritten the record; it reads it again before it judges.
+  static Result<std::optional<log_end::LogEnd>> CheckRecordedWals(rocksdb::Env* env, const std::string& dir) {
+    for (int attempt = 0;; ++attempt) {
+      auto recorded = log_end::Read(env, dir);
+      if (!recorded.ok()) return Damaged(dir, recorded.status().message());
+      if (!recorded->has_value()) return recorded;
+      Status wals = log_end::CheckWals(env, dir, **recorded);
+      if (wals.ok()) return recorded;
+      auto again = log_end::Read(env, dir);
+      if (attempt < 3 && again.ok() && *again != *recorded) continue;
+      if (wals.code() != Status::Code::kCorruption) return wals;
+      return Damaged(dir, wals.message() + ": acknowledged events may be lost");
+    }
+  }
+  static Status Damaged(const std::string& dir, const std::string& what) {
+    return Status::Corruption("the store in " + dir + " is damaged: " + what +
+                              ". It is not opened, so that nothing is written over what is missing. Nothing was "
+                              "changed; `duban doctor` describes the store, and a copy made before the damage is "
+                              "the way back");
+  }
+
+  // After opening: the log begins at position 1 (a first key past it means
+  // the oldest WAL or a table file went missing) and reaches the end a
+  // writer recorded.
+  Status CheckLogReaches(const std::optional<log_end::LogEnd>& recorded) {
+    if (next_pos > 1) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
+      it->SeekToFirst();
+      if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+      if (it->Valid() && DecodeFixed64BE(it->key().data()) != 1)
+        return Damaged(opts.data_dir, "its log begins at position " +
+                                          std::to_string(DecodeFixed64BE(it->key().data())) +
+                                          ", not 1: the events before it are missing");
+    }
+    if (!recorded || next_pos >= recorded->next) return Status::Ok();
+    return Damaged(opts.data_dir,
+                   "its log ends at position " + std::to_string(next_pos - 1) + ", but it reached " +
+                       std::to_string(recorded->next - 1) + " before: " + std::to_string(recorded->next - next_pos) +
+                       " acknowledged event(s) are missing (a write-ahead log file lost or cut short)");
+  }
+
+  // A clean close records the log end and the live WAL files, after syncing
+  // the WAL (so a relaxed-mode store's clean close is durable too), while
+  // this process still holds RocksDB's lock. After a write error nothing is
+  // recorded: the record keeps the end found at open.
+  void RecordCleanClose() {
+    if (write_failed) return;
+    uint64_t errors = 0;
+    if (db->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &errors) && errors > 0) return;
+    log_end::LogEnd end;
+    end.next = next_pos;
+    end.closed = true;
+    rocksdb::VectorLogPtr wals;
+    if (auto s = db->FlushWAL(/*sync=*/true); !s.ok()) return;
+    if (auto s = db->GetSortedWalFiles(wals); !s.ok()) return;
+    for (const auto& w : wals) {
+      if (w->Type() != rocksdb::kAliveLogFile) continue;
+      std::string name = w->PathName();
+      if (auto slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+      end.wals.emplace_back(name, w->SizeFileBytes());
+    }
+    if (Status st = log_end::Write(Env(), opts.data_dir, end); !st.ok())
+      spdlog::warn("could not record the log end of {}: {}", opts.data_dir, st.ToString());
   }
 
   Status LoadHeads() {
@@ -733,7 +837,7 @@ struct Engine::Impl {
       wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
       wb.Put(cf[kCommands], r.command_id, records::EncodeCommandRef(pos, 1));
       wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
-      if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
+      if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
         o.status = FromRocks(s, "committing to the log");
         return o;
       }
@@ -852,7 +956,7 @@ struct Engine::Impl {
     wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
     proj.SortDrops();
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
-    if (rocksdb::Status s = db->Write(WriteOpts(), &wb); !s.ok()) {
+    if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
       for (const auto& p : touched) cache.erase(p);
       o.status = FromRocks(s, "committing to the log");
       o.events.clear();
@@ -1288,7 +1392,7 @@ struct Engine::Impl {
     }
     if (wb.Count() == 0) return outcomes;
     const auto w0 = std::chrono::steady_clock::now();
-    rocksdb::Status s = db->Write(WriteOpts(), &wb);
+    rocksdb::Status s = Written(db->Write(WriteOpts(), &wb));
     stats.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     stats.keys += wb.Count();
     stats.bytes += wb.GetDataSize();
@@ -1430,6 +1534,16 @@ struct Engine::Impl {
       bool trusted = true;   // valid signature by a trusted key, for the right store
       bool matched = false;  // the log gave its head
     };
+    // An anchor of another store vouches for nothing here: said once, as
+    // what it is, rather than as forgery verdicts against this store's own
+    // checkpoints (which the foreign key would not match).
+    for (const auto& c : external)
+      if (c.store_id != store_id)
+        return Status::InvalidArgument(
+            "the anchor (position " + std::to_string(c.log_end) + ", signed " + FormatInstant(c.signed_at) +
+            ") is for store " + c.store_id + ", and this is store " + store_id +
+            ": it cannot vouch for this store. Either the wrong anchor file was given, or this store's identity "
+            "file (DUBAN-STORE) was changed; nothing was checked against it");
     std::vector<Held> held;
     for (const auto& c : external) held.push_back({c, "anchor file"});
     bool stored_any = false;
@@ -1673,12 +1787,37 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
   }
-  if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
-  // A new store, or one made before stores kept an identity, gets one now.
-  if (!options.read_only && look.kind != store_dir::Kind::kStore) {
-    if (Status st = store_dir::WriteIdentity(dir); !st.ok()) return st;
+  rocksdb::Env* env = impl->Env();
+  std::optional<log_end::LogEnd> recorded;
+  if (!create) {
+    auto checked = Impl::CheckRecordedWals(env, dir);
+    if (!checked.ok()) return checked.status();
+    recorded = *checked;
+    if (!recorded && look.kind == store_dir::Kind::kStore && look.format >= 2)
+      return Impl::Damaged(dir, std::string("its log-end file ") + log_end::kFile + " is missing");
+    // After a writer that did not close cleanly there is no WAL list to check
+    // before opening, and a writer's open rotates RocksDB's MANIFEST and
+    // OPTIONS files before the log end can be compared: a reader compares
+    // it first (rare: once after each crash).
+    if (!options.read_only && recorded && !recorded->closed) {
+      EngineOptions ro = options;
+      ro.read_only = true;
+      ro.create_if_missing = false;
+      if (auto reader = Open(ro, impl->base_policy); !reader.ok()) return reader.status();
+    }
   }
+  if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
+  if (Status st = impl->CheckLogReaches(recorded); !st.ok()) return st;
+  if (!options.read_only) {
+    // Before anything is written: the end found, so that a crash from here
+    // on is judged against it (the WAL list of a clean close no longer holds).
+    if (Status st = log_end::Write(env, dir, log_end::LogEnd{impl->next_pos, false, {}}); !st.ok()) return st;
+    // A new store, or one made before stores kept an identity (or a log
+    // end), gets one now; an existing id is kept.
+    if (look.kind != store_dir::Kind::kStore || look.format < store_dir::kFormatVersion)
+      if (Status st = store_dir::WriteIdentity(dir, look.store_id); !st.ok()) return st;
+  }
   if (Status st = impl->LoadCalendar(); !st.ok()) return st;
   impl->store_id = look.kind == store_dir::Kind::kStore ? look.store_id : store_dir::Inspect(dir, nullptr).store_id;
   if (Status st = impl->LoadAnchor(); !st.ok()) return st;
@@ -1690,6 +1829,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
       if (Status st = engine->Rebuild(); !st.ok()) return st;
     }
   }
+  engine->impl_->open_complete = true;
   return engine;
 }
 
@@ -1855,7 +1995,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
     seal = std::move(sealed).value();
   }
   if (wb.Count() == 0) return result;
-  rocksdb::Status s = m.db->Write(m.WriteOpts(), &wb);
+  rocksdb::Status s = m.Written(m.db->Write(m.WriteOpts(), &wb));
   m.stats.keys += wb.Count();
   m.stats.bytes += wb.GetDataSize();
   if (!s.ok()) return fail(FromRocks(s, "appending external events"));
@@ -2129,7 +2269,7 @@ Status Engine::Rebuild() {
   }
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  if (auto s = m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1"); !s.ok()) return FromRocks(s, "marking rebuild");
+  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1")); !s.ok()) return FromRocks(s, "marking rebuild");
   for (int i = kFirstProjection; i <= kLastProjection; ++i) {
     rocksdb::ColumnFamilyOptions cfo = Impl::CfOptions(m.opts, i);
     if (auto s = m.db->DropColumnFamily(m.cf[i]); !s.ok()) return FromRocks(s, "dropping projection");
@@ -2154,7 +2294,7 @@ Status Engine::Rebuild() {
   if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;
   std::vector<rocksdb::ColumnFamilyHandle*> projections(m.cf + kFirstProjection, m.cf + kLastProjection + 1);
   if (auto s = m.db->Flush(rocksdb::FlushOptions(), projections); !s.ok()) return FromRocks(s, "flushing projections");
-  if (auto s = m.db->Delete(sync, m.cf[kMeta], kRebuildMarker); !s.ok()) return FromRocks(s, "clearing rebuild marker");
+  if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok()) return FromRocks(s, "clearing rebuild marker");
   return m.LoadHeads();
 }
 
@@ -2201,12 +2341,22 @@ Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b
 Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& anchors) const {
   const Impl& m = *impl_;
   VerifyReport report;
+  // 0. Every block of every table file against its checksum: a flipped bit
+  // in a table the queries have not read yet is found now, not by chance.
+  if (rocksdb::Status s = m.db->VerifyChecksum(); !s.ok()) {
+    if (!s.IsCorruption()) return FromRocks(s, "checking the store's table files");
+    report.problems.push_back("a table file is damaged (" + s.ToString() +
+                              "): restore the store from a copy made before the damage");
+    return report;
+  }
   // 1. Hash chains, positions and signed checkpoints.
   bool readable = true;
   if (Status st = m.CheckLog(anchors, report, &readable); !st.ok()) return st;
   if (!readable) return report;
   // 2. Rebuild into a scratch store and compare every projection key by key.
-  const std::string scratch = m.opts.data_dir + "/verify-scratch-" + std::to_string(::getpid());
+  // The scratch store goes beside the store; where that cannot be written
+  // (a read-only copy an auditor was handed), into the temporary directory.
+  std::string scratch = m.opts.data_dir + "/verify-scratch-" + std::to_string(::getpid());
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);
   EngineOptions so;
@@ -2216,7 +2366,17 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
   rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
   if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) {
     std::filesystem::remove_all(scratch, ec);  // e.g. the disk is full: leave nothing behind
-    return st;
+    const bool unwritable = st.message().find("read-only") != std::string::npos ||
+                            st.message().find("may not write") != std::string::npos;
+    if (!unwritable) return st;
+    scratch = (std::filesystem::temp_directory_path(ec) / ("duban-verify-scratch-" + std::to_string(::getpid())))
+                  .string();
+    std::filesystem::remove_all(scratch, ec);
+    so.data_dir = scratch;
+    if (Status again = Impl::OpenDb(scratch, so, &sdb, scf); !again.ok()) {
+      std::filesystem::remove_all(scratch, ec);
+      return st;
+    }
   }
   Status st = m.ReplayInto(sdb, scf, true);
   if (st.ok()) {
@@ -2241,7 +2401,7 @@ Result<anchor::Checkpoint> Engine::SignCheckpoint() {
   if (!seal.ok()) return seal.status();
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  if (auto s = m.db->Write(sync, &wb); !s.ok()) return FromRocks(s, "writing a checkpoint");
+  if (auto s = m.Written(m.db->Write(sync, &wb)); !s.ok()) return FromRocks(s, "writing a checkpoint");
   m.Sealed(**seal);
   return (*seal)->cp;
 }

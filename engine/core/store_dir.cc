@@ -32,12 +32,11 @@ bool IsRocksFile(const std::string& name) {
 }
 
 // DUBAN-STORE: "duban-store <format>\nid <hex>\n".
-bool ParseIdentity(const std::string& text, std::string* id) {
+bool ParseIdentity(const std::string& text, std::string* id, int* format) {
   std::istringstream in(text);
   std::string magic, key;
-  int format = 0;
-  if (!(in >> magic >> format >> key >> *id)) return false;
-  return magic == "duban-store" && format >= 1 && key == "id" && id->size() == 32;
+  if (!(in >> magic >> *format >> key >> *id)) return false;
+  return magic == "duban-store" && *format >= 1 && key == "id" && id->size() == 32;
 }
 
 Status SyncPath(const std::string& path, int flags) {
@@ -91,9 +90,16 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
     std::ifstream in(fs::path(dir) / kIdentityFile);
     std::stringstream ss;
     ss << in.rdbuf();
-    if (!ParseIdentity(ss.str(), &r.store_id)) {
+    if (!ParseIdentity(ss.str(), &r.store_id, &r.format)) {
       r.kind = Kind::kDamaged;
       r.detail = "its identity file " + std::string(kIdentityFile) + " is damaged";
+      return r;
+    }
+    if (r.format > kFormatVersion) {
+      r.kind = Kind::kForeign;
+      r.detail = dir + " holds a duban store of format " + std::to_string(r.format) +
+                 ", newer than this duban reads (format " + std::to_string(kFormatVersion) +
+                 "): open it with the duban that wrote it";
       return r;
     }
     if (!has_current) {
@@ -126,13 +132,17 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
   return r;
 }
 
-Status WriteIdentity(const std::string& dir) {
-  std::random_device rd;
+Status WriteIdentity(const std::string& dir, const std::string& store_id) {
   std::ostringstream id;
-  for (int i = 0; i < 4; ++i) {
-    char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", rd());
-    id << buf;
+  if (store_id.empty()) {
+    std::random_device rd;
+    for (int i = 0; i < 4; ++i) {
+      char buf[9];
+      std::snprintf(buf, sizeof buf, "%08x", rd());
+      id << buf;
+    }
+  } else {
+    id << store_id;
   }
   const std::string text = "duban-store " + std::to_string(kFormatVersion) + "\nid " + id.str() + "\n";
   const fs::path final_path = fs::path(dir) / kIdentityFile;

@@ -16,7 +16,9 @@
 namespace duban::store_dir {
 
 inline constexpr const char* kIdentityFile = "DUBAN-STORE";
-inline constexpr int kFormatVersion = 1;
+// 1: identity only. 2: the store also keeps its log end (log_end.h), and a
+// format-2 store without that file is damaged, not merely old.
+inline constexpr int kFormatVersion = 2;
 
 enum class Kind {
   kMissing,  // no such directory
@@ -31,14 +33,16 @@ struct Inspection {
   Kind kind = Kind::kMissing;
   std::string detail;    // in plain words, for messages
   std::string store_id;  // from the identity file, when there is one
+  int format = 0;        // from the identity file, when there is one
 };
 
 // Looks at `dir` without changing anything. `is_duban_rocksdb` says whether a
 // RocksDB there has duban's column families (asked only when it has CURRENT).
 Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir));
 
-// Writes DUBAN-STORE with a new store id: to a temporary file, fsynced,
-// renamed into place, and the directory fsynced.
-Status WriteIdentity(const std::string& dir);
+// Writes DUBAN-STORE in kFormatVersion with `store_id`, or a new random id
+// when it is empty: to a temporary file, fsynced, renamed into place, and the
+// directory fsynced.
+Status WriteIdentity(const std::string& dir, const std::string& store_id = "");
 
 }  // namespace duban::store_dir

@@ -45,5 +45,17 @@ TEST(HasVisibleTextTest, WhiteSpaceControlsAndInvisibleCharactersSayNothing) {
     EXPECT_TRUE(HasVisibleText(something)) << something;
 }
 
+TEST(TerminalTextTest, LinesKeepTheirBreaksAndLoseEverythingElse) {
+  EXPECT_EQ(ForTerminalLines("任务一\n\x1b[2J任务二\r\n"), "任务一\n\\x1b[2J任务二\\r\n");
+  EXPECT_EQ(ForTerminalLines("a\u202eb\n"), "a\\u202eb\n");
+}
+
+TEST(TerminalTextTest, NamesFromOutsideKeepOnlyVisibleCharacters) {
+  EXPECT_EQ(WithVisibleCharactersOnly("计划\u202etxt.exe"), "计划_txt.exe");
+  EXPECT_EQ(WithVisibleCharactersOnly("a\x1b[31mb\x07"), "a_[31mb_");
+  EXPECT_EQ(WithVisibleCharactersOnly("a/b\xff"), "a_b_");
+  EXPECT_EQ(WithVisibleCharactersOnly("韶关市 2021年 方案"), "韶关市 2021年 方案");
+}
+
 }  // namespace
 }  // namespace duban

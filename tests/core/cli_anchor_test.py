@@ -86,6 +86,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check("verify --anchors detects the re-made history", rc == 1 and "changed after they were signed" in out,
           f"rc {rc}: {out}{err}")
 
+    # Another store's anchor is said to be that, not taken for forgery.
+    other, other_key = os.path.join(tmp, "other"), os.path.join(keys, "other.pem")
+    rc, out, err = run(other, "anchor", "keygen", "--key", other_key)
+    rc2, out2, err2 = run(other, "--anchor-key", other_key, "plan", "import", PLAN)
+    other_anchor = os.path.join(tmp, "other-anchor.json")
+    rc3, out3, err3 = run(other, "anchor", "export", "--out", other_anchor)
+    check("another signed store", rc == 0 and rc2 == 0 and rc3 == 0, out + err + out2 + err2 + out3 + err3)
+    rc, out, err = run(data, "verify", "--anchors", other_anchor)
+    check("verify with another store's anchor names the mix-up (exit 2), no forgery verdict",
+          rc == 2 and "is for store" in err and "cannot vouch for this store" in err and "PROBLEM" not in out,
+          f"rc {rc}: {out}{err}")
+
     # The key's guards.
     os.chmod(key, 0o640)
     rc, out, err = run(data, *signed, "anchor", "checkpoint")

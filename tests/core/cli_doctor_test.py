@@ -36,6 +36,27 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "plan", "import", PLAN)
     check("an import over the damaged store is refused", rc == 1 and "damaged" in err, f"rc {rc}: {out}{err}")
     check("no file was deleted", files <= set(os.listdir(data)), sorted(files - set(os.listdir(data))))
+    check("doctor points to salvage", "duban salvage --out" in run(data, "doctor")[1], "")
+
+    # Salvage: says what it keeps first, writes nothing without --yes, never
+    # touches the damaged store, and the store it writes verifies.
+    new = os.path.join(tmp, "salvaged")
+    rc, out, err = run(data, "salvage", "--out", new)
+    check("salvage (dry run)", rc == 0 and "kept: log positions 1.." in out and "nothing was written" in out,
+          f"rc {rc}: {out}{err}")
+    check("a dry run writes nothing", not os.path.exists(new) and
+          sorted(os.listdir(tmp)) == ["store"], sorted(os.listdir(tmp)))
+    rc, out, err = run(data, "salvage", "--out", new, "--yes")
+    check("salvage --yes", rc == 0 and "written: a new store" in out and "lost: 0" in out, f"rc {rc}: {out}{err}")
+    check("the damaged store is untouched", files <= set(os.listdir(data)) and "CURRENT" not in os.listdir(data),
+          sorted(os.listdir(data)))
+    rc, out, err = run(new, "verify")
+    check("the salvaged store verifies", rc == 0 and "verify: ok" in out, f"rc {rc}: {out}{err}")
+    rc, out, err = run(new, "status")
+    check("the salvaged store answers", rc == 0, f"rc {rc}: {out}{err}")
+    rc, out, err = run(data, "salvage", "--out", new)
+    check("salvage refuses an output that holds a store", rc != 0 and "not an empty directory" in err,
+          f"rc {rc}: {out}{err}")
 
     other = os.path.join(tmp, "notes")
     os.makedirs(other)

@@ -50,4 +50,25 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a rejection naming a unit with a bidi override is escaped", rc != 0 and clean(err) and "\\u202e" in err,
           repr(err))
 
+    # A plan file whose name and text carry them: the dry-run preview is
+    # escaped, and the plan id taken from the file name keeps none of them.
+    with open(PLAN, encoding="utf-8") as f:
+        text = f.read()
+    nasty_plan = os.path.join(tmp, "计划\u202etxt.exe\x1b[2J.txt")
+    first_task = text.index("1.")
+    with open(nasty_plan, "w", encoding="utf-8") as f:
+        f.write(text[:first_task + 2] + "\x1b[2J\u202e" + text[first_task + 2:])
+    rc, out, err = run(data, "plan", "import", nasty_plan, "--dry-run")
+    check("dry-run preview: no raw control character", rc == 0 and clean(out) and clean(err), repr(out[:400]))
+    # (the parser drops the ESC itself; the bidi override stays in the text)
+    check("dry-run preview: the text shown escaped", "[2J\\u202e县级" in out, repr(out[:600]))
+    rc, out, err = run(data, "plan", "import", nasty_plan)
+    check("import of the file", rc == 0, f"rc {rc}: {out}{err}")
+    rc, out, err = run(data, "--json", "plans")
+    ids = [p.get("plan_id", p.get("id", "")) for p in json.loads(out)] if rc == 0 else []
+    check("a plan id from a file name holds no control or bidi character",
+          rc == 0 and any(i.startswith("计划_txt.exe_[2J") for i in ids) and all(clean(i) for i in ids), ids)
+    rc, out, err = run(data, "history", "--plan", "x\u202ey", "1")
+    check("'no history' names the plan escaped", rc != 0 and clean(err) and "\\u202e" in err, repr(err))
+
 checks.finish("terminal text: all checks passed")

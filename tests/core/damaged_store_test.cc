@@ -7,11 +7,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "duban/engine.h"
 #include "test_support.h"
@@ -49,6 +52,36 @@ std::string FirstWith(const std::string& dir, const std::string& prefix, const s
       return e.path().string();
   }
   return "";
+}
+
+// One more acknowledged command, left in the WAL (a short writer does not flush).
+void SubmitOneMore(const std::string& d, const std::string& id, int32_t task, const std::string& unit,
+                   std::optional<CommandBody> body = std::nullopt) {
+  EngineOptions o;
+  o.data_dir = d;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  const Outcome out = (*e)->Submit(Cmd(id, UnitActor(unit), At("2021-03-17"), body ? *body : Accept{task, unit}));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+}
+
+// The WAL files holding data, oldest first (file numbers grow).
+std::vector<std::string> Wals(const std::string& d) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(d))
+    if (e.path().extension() == ".log" && e.file_size() > 0) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void FlipBit(const std::string& file, std::uintmax_t at, char mask) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.read(&c, 1);
+  c ^= mask;
+  f.seekp(static_cast<std::streamoff>(at));
+  f.write(&c, 1);
 }
 
 struct Row {
@@ -160,6 +193,84 @@ const Row kRows[] = {
        fs::resize_file(t, fs::file_size(t) / 2);
      },
      true, Status::Code::kCorruption, "is damaged"},
+    // The newest WAL lost or cut short while no process ran: RocksDB replays
+    // what it finds and would open a shorter log. The WAL list the last
+    // writer recorded at its clean close (DUBAN-STORE-LOG-END) says so
+    // before RocksDB touches anything.
+    {"wal-deleted",
+     [](const std::string& d) {
+       SubmitOneMore(d, "more", 1, kEducation);
+       const auto wals = Wals(d);
+       ASSERT_FALSE(wals.empty());
+       fs::remove(wals.back());
+     },
+     true, Status::Code::kCorruption, "is missing: acknowledged events may be lost"},
+    {"wal-cut-short",
+     [](const std::string& d) {
+       SubmitOneMore(d, "more", 1, kEducation);
+       const auto wals = Wals(d);
+       ASSERT_FALSE(wals.empty());
+       fs::resize_file(wals.back(), fs::file_size(wals.back()) / 2);
+     },
+     true, Status::Code::kCorruption, "cut short"},
+    // A restore that put back an older WAL beside newer files, or bytes
+    // appended by a bad copy.
+    {"wal-grown",
+     [](const std::string& d) {
+       SubmitOneMore(d, "more", 1, kEducation);
+       const auto wals = Wals(d);
+       ASSERT_FALSE(wals.empty());
+       std::ofstream(wals.back(), std::ios::app | std::ios::binary) << std::string(100, '\x01');
+     },
+     true, Status::Code::kCorruption, "written to since"},
+    // The oldest WAL lost: the log would begin past position 1.
+    {"oldest-wal-deleted",
+     [](const std::string& d) {
+       SubmitOneMore(d, "more", 1, kEducation);
+       SubmitOneMore(d, "more2", 1, kFinance, ReportProgress{1, kFinance, 10, "进展", "", "", ""});
+       const auto wals = Wals(d);
+       ASSERT_GE(wals.size(), 2u);
+       fs::remove(wals.front());
+     },
+     true, Status::Code::kCorruption, "is missing"},
+    {"log-end-file-damaged",
+     [](const std::string& d) { std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END") << "garbage"; }, true,
+     Status::Code::kCorruption, "log-end file DUBAN-STORE-LOG-END is damaged"},
+    {"log-end-file-deleted", [](const std::string& d) { fs::remove(fs::path(d) / "DUBAN-STORE-LOG-END"); }, true,
+     Status::Code::kCorruption, "log-end file DUBAN-STORE-LOG-END is missing"},
+    // The log-end file copied from a later state of the store (or the
+    // store's files from an earlier one): the log no longer reaches it.
+    // The store's files put back from an earlier copy, while the log end
+    // says a writer (that crashed, so no WAL list) reached further.
+    {"log-behind-its-recorded-end",
+     [](const std::string& d) {
+       const std::string earlier = d + ".earlier";
+       fs::remove_all(earlier);
+       fs::copy(d, earlier, fs::copy_options::recursive);
+       SubmitOneMore(d, "more", 1, kEducation);
+       std::ifstream in(fs::path(d) / "DUBAN-STORE-LOG-END");
+       std::string magic, key;
+       int format = 0;
+       uint64_t next = 0;
+       in >> magic >> format >> key >> next;
+       in.close();
+       ASSERT_GT(next, 1u);
+       fs::remove_all(d);
+       fs::rename(earlier, d);
+       std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END", std::ios::trunc)
+           << "duban-log-end 1\nnext " << next << "\nstate open\n";
+     },
+     true, Status::Code::kCorruption, "1 acknowledged event(s) are missing"},
+    {"identity-of-a-newer-format",
+     [](const std::string& d) {
+       std::ifstream in(fs::path(d) / "DUBAN-STORE");
+       std::string magic, key, id;
+       int format = 0;
+       in >> magic >> format >> key >> id;
+       in.close();
+       std::ofstream(fs::path(d) / "DUBAN-STORE", std::ios::trunc) << "duban-store 99\nid " << id << "\n";
+     },
+     true, Status::Code::kInvalidArgument, "newer than this duban reads"},
     {"foreign-files",
      [](const std::string& d) {
        fs::create_directories(d);
@@ -200,7 +311,7 @@ TEST(StoreIdentityTest, AMissingDirectoryIsNoDataAndAnEmptyOneBecomesAStoreWithA
   int format = 0;
   in >> magic >> format >> key >> id;
   EXPECT_EQ(magic, "duban-store");
-  EXPECT_EQ(format, 1);
+  EXPECT_EQ(format, 2);
   EXPECT_EQ(id.size(), 32u);
 
   // A store made before identities were kept gets one at its next writer open.
@@ -242,6 +353,38 @@ TEST(StoreIdentityTest, ASecondWriterIsToldTheStoreIsInUseWhileAReaderMayRead) {
   EXPECT_TRUE((*reader)->Plan("plan-d").ok());
   first->reset();
   reader->reset();
+  fs::remove_all(dir);
+}
+
+// A flipped bit inside a table file: the store may open (RocksDB reads a
+// table's blocks only when asked for them), but `verify` checks every block
+// against its checksum and says which file is damaged.
+TEST(DamagedStoreTest, ATableFileBitFlipIsFoundByVerify) {
+  const std::string dir = (fs::temp_directory_path() / ("duban-sstflip-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  MakeStore(dir);
+  if (HasFatalFailure()) return;
+  std::string biggest;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".sst" && (biggest.empty() || e.file_size() > fs::file_size(biggest)))
+      biggest = e.path().string();
+  ASSERT_FALSE(biggest.empty());
+  FlipBit(biggest, 100, 0x08);  // inside the first data block
+  const std::set<std::string> before = Files(dir);
+  EngineOptions o;
+  o.data_dir = dir;
+  o.read_only = true;
+  if (auto e = Engine::Open(o); !e.ok()) {
+    std::printf("sst-bit-flipped open: %s\n", e.status().ToString().c_str());
+    EXPECT_EQ(e.status().code(), Status::Code::kCorruption) << e.status().ToString();
+  } else {
+    auto report = (*e)->Verify();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    ASSERT_FALSE(report->ok()) << "verify passed a store with a flipped bit in " << biggest;
+    std::printf("sst-bit-flipped verify: %s\n", report->problems.front().c_str());
+    EXPECT_NE(report->problems.front().find("a table file is damaged"), std::string::npos) << report->problems.front();
+  }
+  for (const auto& f : before) EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f << " was deleted";
   fs::remove_all(dir);
 }
 

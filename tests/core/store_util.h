@@ -9,12 +9,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <memory>
 #include <string>
 
+#include "duban/coding.h"
 #include "duban/engine.h"
 #include "temp_dir.h"  // tests/temp_dir.h: TempDir
 #include "test_support.h"
@@ -115,7 +117,12 @@ inline std::map<std::string, std::vector<std::string>> DiffStores(const StoreDum
 }
 
 // Opens the store's RocksDB read-write with every column family and hands a
-// handle by name to `fn`. REQUIRES: no Engine holds `dir`.
+// handle by name to `fn`, as someone with raw access (a forger, a legacy
+// version) would. Such a writer changes the WAL files, so it also rewrites
+// the store's log-end file (DUBAN-STORE-LOG-END) as a forger covering tracks
+// would: no WAL list, and the end its log now has. Catching that is the
+// anchors' work; the log-end file guards against bad luck, not forgers.
+// REQUIRES: no Engine holds `dir`.
 template <class Fn>
 void WithRawStore(const std::string& dir, Fn&& fn) {
   std::vector<std::string> names;
@@ -129,8 +136,17 @@ void WithRawStore(const std::string& dir, Fn&& fn) {
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
   for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
   fn(db, by_name);
+  uint64_t next = 1;
+  if (by_name.count("log")) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), by_name.at("log")));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8) next = DecodeFixed64BE(it->key().data()) + 1;
+  }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
+  const std::filesystem::path end = std::filesystem::path(dir) / "DUBAN-STORE-LOG-END";
+  if (std::filesystem::exists(end))
+    std::ofstream(end, std::ios::trunc) << "duban-log-end 1\nnext " << next << "\nstate open\n";
 }
 
 class EngineFixture : public ::testing::Test {

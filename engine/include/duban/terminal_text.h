@@ -20,6 +20,13 @@ namespace duban {
 // "\x1b", "\r", "\t", "\n", "\x07" for C0 and DEL; "\u202e" for C1 and the
 // formatting characters; "\xff" for a byte that is not valid UTF-8; "\\" for "\".
 std::string ForTerminal(std::string_view text);
+// The same for a block of lines (a rendered preview): each '\n' is kept as a
+// line break, everything else escaped as ForTerminal does.
+std::string ForTerminalLines(std::string_view text);
+// `text` with every character ForTerminal would escape (and a '/') replaced
+// by `with`: for names derived from outside input, such as a plan id taken
+// from a file name.
+std::string WithVisibleCharactersOnly(std::string_view text, char with = '_');
 
 // Whether `text` holds a character a reader can see: not only white space
 // (ASCII or Unicode: U+3000 from a Chinese input method, U+00A0, ...),

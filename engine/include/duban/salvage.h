@@ -1,0 +1,51 @@
+// Salvage: the way back from a damaged store that has no good copy, which
+// says exactly what it would keep and what is lost before it writes
+// anything, and never changes the damaged store.
+//
+// It copies the damaged directory's files to a work directory beside the
+// output, opens the copy with RocksDB's tolerant recovery (a lost CURRENT
+// file is written again on the copy, naming the newest MANIFEST; if even
+// that does not open, RocksDB's RepairDB runs on the copy: it keeps only the
+// column families its table files name), and reads the log from position 1
+// for as long as it is whole: positions without a gap, every record
+// decodable, every stream's hash chain intact. Those events are appended to
+// a new store (Engine::AppendExternal, which checks the chains again and
+// derives every projection), which keeps the damaged store's id, so an
+// auditor's exported anchors still verify what was kept and show what was
+// lost. What lies past the first gap or broken link is counted, not kept:
+// keeping it would put events after a hole in the record.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "duban/engine.h"
+#include "duban/status.h"
+
+namespace duban {
+
+struct SalvageReport {
+  std::string store_id;        // kept in the new store
+  uint64_t kept = 0;           // positions 1..kept, appended to the new store
+  uint64_t recorded_end = 0;   // the last position the store's log-end file says it reached (0: unknown)
+  uint64_t found_after = 0;    // records found past the first gap or broken link, not kept
+  std::string stopped;         // why reading stopped before the end of what was found, in words ("" if it did not)
+  bool repaired_copy = false;  // RocksDB's RepairDB had to run (on the copy) before it could be read
+  uint64_t newest_checkpoint = 0;  // the newest signed checkpoint the damaged store held (0: none)
+  bool written = false;            // the new store was written (not a dry run)
+  std::vector<std::string> notes;  // what was done to the copy to read it, in words
+  // Acknowledged events known to be lost: up to the recorded end, past what was kept.
+  uint64_t lost() const { return recorded_end > kept ? recorded_end - kept : 0; }
+};
+
+// Salvages `damaged_dir` into `out_dir` (which must not exist or be empty).
+// With `write` false it does all of it in a scratch directory and removes
+// it: the report is exactly what a real run would do. `policy` is the timer
+// policy the store's commands use (the CLI's workflow), so the projections
+// are the ones a rebuild gives.
+Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string& out_dir, bool write,
+                              std::shared_ptr<TimerPolicy> policy);
+
+}  // namespace duban
