@@ -12,6 +12,7 @@
 #include <random>
 
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
@@ -242,6 +243,13 @@ void Fail(Globals& g, const Status& st) {
   g.exit_code = st.code() == Status::Code::kInvalidArgument ? kExitUsage
                 : st.code() == Status::Code::kConflict      ? kExitConflict
                                                             : kExitRejected;
+}
+
+std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit) {
+  if (unit.empty() || plan.units.count(unit)) return unit;
+  for (const auto& dir : plan_import::UnitDirectory::Embedded())
+    if (auto c = dir.Canonical(unit); c && plan.units.count(*c)) return *c;
+  return unit;
 }
 
 }  // namespace duban::cli

@@ -94,4 +94,9 @@ std::string EventLine(const schemas::Event& e);
 Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path);
 std::string NewCommandId();
 
+// A unit named by an alias the unit directories know (市卫健局 for
+// 市卫生健康局) is the plan's unit of that canonical name; else `unit` as given.
+// Only at this edge: decide itself takes the plan's names exactly.
+std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit);
+
 }  // namespace duban::cli

@@ -1,7 +1,8 @@
 // `duban simulate`: a plan's year fast-forwarded on a simulated clock, with
 // scripted unit behaviour, so the workflow rules (reminders, the escalation
 // ladder, review cycles and their silence, the look-back) can be watched end
-// to end. Shared by `duban simulate` and `duban demo` (engine/cli/cmd_workflow.cc).
+// to end. Shared by `duban simulate` and `duban demo`; the command and the run
+// are in engine/cli/cmd_simulate.cc, its parts in simulate_script.h.
 //
 // Deterministic: the script is a hash of (task, unit), the clock is the
 // plan's calendar days; the same plan gives the same timeline and digest.

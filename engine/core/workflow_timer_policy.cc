@@ -1,5 +1,5 @@
 // See duban/core/workflow_timer_policy.h for the rules; each one mirrors the
-// FireTimer guard in domain.cc, so a fired timer always changes state.
+// FireTimer guard in decide.cc (Decider::On(FireTimer)), so a fired timer always changes state.
 #include "duban/core/workflow_timer_policy.h"
 
 #include <spdlog/spdlog.h>

@@ -28,7 +28,7 @@ mutant submit-prev-hash engine/core/engine.cc \
   's/^    e.prev_hash = prev;$/    e.prev_hash = "";/' \
   "$core_engine" '^EngineTest\.AnAcceptedCommand' \
   "new events not chained to the previous event of their stream"
-mutant event-id-ignores-index schemas/src/codec.cc \
+mutant event-id-ignores-index schemas/src/hash.cc \
   's/^  in += std::to_string(index);$/  in += "0";/' \
   schemas_test '^CodecTest\.' \
   "every event of a command gets the same derived id"
@@ -62,27 +62,27 @@ mutant idempotency-in-batch engine/core/engine.cc \
   "a command id repeated inside one batch is decided twice"
 
 # ---- roles and rejection reasons -------------------------------------------------------
-mutant role-check engine/core/domain.cc \
+mutant role-check engine/core/decide.cc \
   's/^    if (c_.actor.role == want) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^DomainTest\.' \
   "any role may take any step"
-mutant not-assignee engine/core/domain.cc \
+mutant not-assignee engine/core/decide.cc \
   's/^    if (c_.actor.id != unit)$/    if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a unit may act on another unit's assignment"
-mutant version-conflict engine/core/domain.cc \
+mutant version-conflict engine/core/decide.cc \
   's/if (c_.expected_version && \*c_.expected_version != s_.version)/if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a command's expected plan version is not checked"
-mutant plan-exists-reason engine/core/domain.cc \
+mutant plan-exists-reason engine/core/decide.cc \
   's/return Refuse(reason::kPlanExists,/return Refuse(reason::kInvalidArgument,/' \
   "$core_domain" '^DomainTest\.' \
   "a second import of a plan is refused with the wrong reason code"
-mutant role-for-step engine/core/domain.cc \
+mutant role-for-step engine/core/decide.cc \
   's/^    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "any role may take any step of the lifecycle"
-mutant state-for-step engine/core/domain.cc \
+mutant state-for-step engine/core/decide.cc \
   's/^    if (t \&\& std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "a lifecycle step may start from any state"
@@ -91,7 +91,7 @@ mutant approve-unsubmitted workflows/definitions/default.yaml \
   's/{action: approve,           from: \[submitted\]/{action: approve,           from: [submitted, in_progress]/' \
   "$core_domain" '^DomainTest\.' \
   "the office may approve work that was never submitted"
-mutant extension-to-same-day engine/core/domain.cc \
+mutant extension-to-same-day engine/core/decide.cc \
   's/b.new_due_on <= (\*a)->due_on/b.new_due_on < (*a)->due_on/' \
   "$core_domain" '^DomainTest\.' \
   "RequestExtension accepts an extension to the unchanged due date"
@@ -106,11 +106,11 @@ mutant notice-not-loaded-at-open engine/core/engine.cc \
   workflow_engine_test '^WorkflowEngineTest\.ANotice' \
   "a store's recorded calendar notices are forgotten when it is opened again"
 # ---- two times ---------------------------------------------------------------------------
-mutant unit-may-backdate engine/core/domain.cc \
+mutant unit-may-backdate engine/core/decide.cc \
   's/    if (earlier)$/    if (false)/' \
   "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
   "a unit's claimed time is not held to the engine's clock"
-mutant back-entry-without-reason engine/core/domain.cc \
+mutant back-entry-without-reason engine/core/decide.cc \
   's/return Refuse(reason::kBackEntryNeedsReason,/return Status::Ok(); (void)(/' \
   "$core_domain" '^(DomainTest|TwoTimesTest)\.' \
   "the office back-enters a record without saying why"
@@ -164,7 +164,7 @@ mutant importer-qiantou-responsible engine/plan_import/units.cc \
   's/{"牵头", UnitRole::kLead}/{"牵头", UnitRole::kResponsible}/' \
   plan_import_test '^PlanParser\.' \
   "the importer maps 牵头 (lead) to the responsible role"
-mutant importer-peihe-column-lead engine/plan_import/plan_parser.cc \
+mutant importer-peihe-column-lead engine/plan_import/plan_reading.cc \
   's/{"配合单位", Kind::kResponsible}/{"配合单位", Kind::kLead}/' \
   plan_import_test '^PlanParser\.' \
   "a 配合单位 (supporting units) column is read as the lead units"

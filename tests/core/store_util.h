@@ -18,6 +18,7 @@
 
 #include "duban/coding.h"
 #include "duban/engine.h"
+#include "temp_dir.h"  // tests/temp_dir.h: TempDir
 #include "test_support.h"
 
 namespace duban::testing {
@@ -62,25 +63,6 @@ inline std::vector<Command> MixedCommands() {
       Cmd("c4", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 50, "过半", "", "", ""}),
   };
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "duban-core-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 using CfDump = std::map<std::string, std::string>;
 using StoreDump = std::map<std::string, CfDump>;  // column family -> key -> value

@@ -1,69 +1,12 @@
-// One test per case the importer must handle (issue 5), on small plans
-// written here in the layouts offices export: tab-indented text (one cell or
-// several per line, blank lines between rows), CSV and TSV.
+// Interpretation (plan_interpreter.cc): sections, task numbers, merged cells,
+// several tasks in one cell, units and their roles, deadlines. One test per
+// case the importer must handle (issue 5).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <string>
-
-#include "duban/plan_import/plan_parser.h"
+#include "plan_test_support.h"
 
 namespace duban::plan_import {
 namespace {
-
-using Units = std::vector<std::string>;
-
-const UnitDirectory& Dir() {
-  static const UnitDirectory dir = [] {
-    auto d = UnitDirectory::Parse(R"(
-directory: test
-units:
-  - name: 市政府办公室
-    short: [市府办]
-  - 市发改局
-  - 市财政局
-  - 市司法局
-  - 市审计局
-  - 区党政办
-  - 市自然资源和规划局
-  - 县甲政府
-  - 县乙政府
-groups:
-  - name: 各县（市、区）政府
-    members: [县甲政府, 县乙政府]
-  - name: 市直各单位
-    members: [市政府办公室, 市发改局, 市财政局, 市司法局, 市审计局, 市自然资源和规划局]
-  - name: 各单位
-    members: [各县（市、区）政府, 市直各单位]
-)",
-                                  "test");
-    EXPECT_TRUE(d.ok()) << d.status().ToString();
-    return d.ok() ? std::move(d).value() : UnitDirectory();
-  }();
-  return dir;
-}
-
-ParsedPlan Parse(const std::string& text) {
-  ParseOptions opts;
-  opts.resolve_deadlines = false;
-  return ParsePlan(text, Dir(), opts);
-}
-
-std::vector<int> Numbers(const ParsedPlan& p) {
-  std::vector<int> v;
-  for (const auto& t : p.tasks) v.push_back(t.number);
-  return v;
-}
-
-bool HasProblem(const ParsedPlan& p, const std::string& needle, int line = -1) {
-  return std::any_of(p.problems.begin(), p.problems.end(), [&](const Problem& pr) {
-    return pr.message.find(needle) != std::string::npos && (line < 0 || pr.line == line);
-  });
-}
-
-// Header of a three-column text export: 工作任务 | 具体工作事项 | 落实单位.
-const char* kHeader3 = "测试市2021年政务公开工作要点分工方案\n\t工作任务\n\t具体工作事项\n\t落实单位\n\n";
 
 TEST(PlanParser, SectionsAndSubSectionsFormTheSectionPath) {
   const ParsedPlan p = Parse(
@@ -173,15 +116,6 @@ TEST(PlanParser, SeveralNumberedTasksInOneCellShareTheRowsUnitsAndDeadline) {
   EXPECT_EQ(p.tasks[2].content, "第四项；");
   EXPECT_EQ(p.tasks[3].content, "第五项");
   EXPECT_EQ(p.tasks[4].content, "第六项。");
-}
-
-TEST(PlanParser, ParagraphMarkupAroundCellsIsStripped) {
-  const ParsedPlan p = Parse(std::string(kHeader3) +
-                             "\t（一）甲\n\t<p>1.第一项。</p><p>2.第二项。</p>\n\t<p>市发改局&nbsp;</p>\n\n");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
-  EXPECT_EQ(p.tasks[0].content, "第一项。");
-  EXPECT_EQ(p.tasks[1].content, "第二项。");
-  EXPECT_EQ(p.tasks[1].responsible_units, Units({"市发改局"}));
 }
 
 TEST(PlanParser, AnIntroductionParagraphWithoutNumberIsNotATask) {
@@ -295,90 +229,6 @@ TEST(PlanParser, DeadlineComesFromItsColumnOrFromTheTextWhenThereIsNone) {
   EXPECT_EQ(without.tasks[1].deadline.text, "");
 }
 
-TEST(PlanParser, TitleIssuerDocumentNumberDateAndYearAreRead) {
-  const ParsedPlan p = Parse(
-      "珠海高新区管委会办公室文件\n"
-      "珠高办〔2021〕50号\n"
-      "珠海高新区2021年政务公开工作要点\n分工方案\n"
-      "\t工作任务\n\t具体工作事项\n\t落实单位\n\n"
-      "\t（一）甲\n\t1.第一项，落实国办公开办函〔2019〕60号。\n\t市发改局\n\n"
-      "珠海高新区管委会办公室\n"
-      "2021年7月26日\n");
-  EXPECT_EQ(p.plan.title, "珠海高新区2021年政务公开工作要点分工方案");
-  EXPECT_EQ(p.plan.doc_number, "珠高办〔2021〕50号");
-  EXPECT_EQ(p.plan.issuer, "珠海高新区管委会办公室");
-  ASSERT_TRUE(p.plan.issued_on.has_value());
-  EXPECT_EQ(p.plan.issued_on->ToString(), "2021-07-26");
-  EXPECT_EQ(p.plan.year, 2021);
-  ASSERT_EQ(p.tasks.size(), 1u);
-  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局"}));
-}
-
-TEST(PlanParser, ChineseNumeralDateIsRead) {
-  const ParsedPlan p = Parse(std::string(kHeader3) + "\t（一）甲\n\t1.第一项。\n\t市发改局\n\n"
-                             "测试市人民政府办公室\n二〇二一年七月二十六日\n");
-  ASSERT_TRUE(p.plan.issued_on.has_value());
-  EXPECT_EQ(p.plan.issued_on->ToString(), "2021-07-26");
-}
-
-TEST(PlanParser, BoilerplatePageHeadersPageNumbersLedgerFormAndSignatureAreIgnored) {
-  const ParsedPlan p = Parse(
-      "测试市2021年政务公开工作要点分工实施方案\n"
-      "\t工作任务\n\t具体工作事项\n\t落实单位\n\n"
-      "\t（一）甲\n\t1.第一项。\n\t市发改局\n"
-      "- 2 -\n"
-      " 测试市2021年政务公开工作要点分工\n\n"
-      "\t工作任务\n\t具体工作事项\n\t落实单位\n\n"
-      "\t\n\t2.第二项。\n\t市财政局\n"
-      " 测试市2021年政务公开工作要点分工\n\n实施方案工作台账\n"
-      "填报单位（盖章）：            填报日期：   年 月 日\n\n"
-      "\t落实单位\n\t具体工作事项进度\n\t完成时限\n"
-      " 填报人：            联系方式（手机）：\n");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
-  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局"}));
-  EXPECT_EQ(p.tasks[1].responsible_units, Units({"市财政局"}));
-  EXPECT_TRUE(p.unknown_units.empty());
-  EXPECT_EQ(p.tasks[1].content, "第二项。");
-}
-
-TEST(PlanParser, SeveralCellsPerLineTextExportIsRead) {
-  const ParsedPlan p = Parse(
-      "测试市2021年任务分解表\n"
-      "\t序号\t任务名称\t任务内容\t责任单位\t时间节点\n"
-      "\t1\t规范文本\t更新文本。\t市司法局\t全年\n"
-      "\t2\t\t清理文件。\t市政府办公室牵头，市直各单位负责\t10月底前\n");
-  EXPECT_EQ(p.format, "text");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
-  EXPECT_EQ(p.tasks[1].title, "规范文本");
-  EXPECT_EQ(p.tasks[1].lead_units, Units({"市政府办公室"}));
-  EXPECT_EQ(p.tasks[1].responsible_units, Units({"市直各单位"}));
-}
-
-TEST(PlanParser, TsvWithHeaderRowIsRead) {
-  const ParsedPlan p = Parse(
-      "序号\t工作任务\t牵头单位\t责任单位\t时限要求\n"
-      "1\t公开规划。\t市发改局\t市直各单位\t全年\n"
-      "2\t公开预算。\t\t市财政局\t\n");
-  EXPECT_EQ(p.format, "tsv");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
-  EXPECT_EQ(p.tasks[0].content, "公开规划。");
-  EXPECT_EQ(p.tasks[0].lead_units, Units({"市发改局"}));
-  EXPECT_EQ(p.tasks[1].lead_units, Units({"市发改局"}));  // merged cell
-  EXPECT_EQ(p.tasks[1].deadline.text, "全年");
-}
-
-TEST(PlanParser, CsvQuotedCellsMayHoldCommasAndLineBreaks) {
-  const ParsedPlan p = Parse(
-      "\xEF\xBB\xBF\"测试市2021年任务分解表\",,\r\n"
-      "序号,任务内容,责任单位,完成时限\r\n"
-      "1,\"公开规划,并\n及时更新。\",\"市发改局\n市财政局\",\"2021年\n6月底前\"\r\n");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1}));
-  EXPECT_EQ(p.plan.title, "测试市2021年任务分解表");
-  EXPECT_EQ(p.tasks[0].content, "公开规划,并及时更新。");
-  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局", "市财政局"}));
-  EXPECT_EQ(p.tasks[0].deadline.text, "2021年6月底前");
-}
-
 TEST(PlanParser, UnitsInParenthesesAtTheEndOfProseTasksAreRead) {
   const ParsedPlan p = Parse(
       "测试市2021年政务公开工作要点\n"
@@ -401,69 +251,6 @@ TEST(PlanParser, OutOfSequenceAndDuplicateNumbersAreReported) {
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 3, 3}));
   EXPECT_TRUE(HasProblem(p, "task number 3 where 2 was expected"));
   EXPECT_TRUE(HasProblem(p, "task number 3 already used"));
-}
-
-TEST(PlanParser, GarbageNeverCrashesAndYieldsNoTask) {
-  std::string garbage = "\xff\xfe\x00\x01\tabc\x80\x80\n\t\t\t\n";
-  garbage += std::string(1 << 20, 'x');  // one huge line
-  garbage += std::string("\0\0\t1.", 5);
-  const ParsedPlan p = Parse(garbage);
-  EXPECT_TRUE(p.tasks.empty());
-  EXPECT_TRUE(HasProblem(p, "no tasks found"));
-  EXPECT_NO_THROW(nlohmann::json::parse(ParsedPlanToJson(p)));
-}
-
-TEST(PlanParser, InvalidUtf8IsReportedAndReplaced) {
-  const ParsedPlan p = Parse(std::string(kHeader3) + "\t（一）甲\n\t1.第一\xC3项。\n\t市发改局\n\n");
-  ASSERT_EQ(p.tasks.size(), 1u);
-  EXPECT_TRUE(HasProblem(p, "not valid UTF-8"));
-  EXPECT_NO_THROW(nlohmann::json::parse(ParsedPlanToJson(p)));
-}
-
-TEST(PlanParser, GbkFileIsConverted) {
-  // "序号,任务内容,责任单位\n1,公开规划。,市发改局\n" in GBK.
-  const std::string gbk =
-      "\xD0\xF2\xBA\xC5,\xC8\xCE\xCE\xF1\xC4\xDA\xC8\xDD,\xD4\xF0\xC8\xCE\xB5\xA5\xCE\xBB\n"
-      "1,\xB9\xAB\xBF\xAA\xB9\xE6\xBB\xAE\xA1\xA3,\xCA\xD0\xB7\xA2\xB8\xC4\xBE\xD6\n";
-  const ParsedPlan p = Parse(gbk);
-  ASSERT_EQ(p.tasks.size(), 1u);
-  EXPECT_EQ(p.tasks[0].content, "公开规划。");
-  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局"}));
-  EXPECT_TRUE(HasProblem(p, "GB18030"));
-}
-
-TEST(PlanParser, JsonHasExactlyTheIssueShape) {
-  const ParsedPlan p = Parse(
-      "测试市2021年工作台账\n\t工作任务\n\t牵头单位\n\t责任单位\n\t时限要求\n\n"
-      "\t一、甲\n\t1.第一项。\n\t市发改局\n\t市外星局\n\t全年\n\n");
-  const auto j = nlohmann::json::parse(ParsedPlanToJson(p));
-  EXPECT_EQ(j.size(), 3u);
-  EXPECT_EQ(j["plan"].size(), 5u);
-  for (const char* k : {"title", "issuer", "doc_number", "issued_on", "year"}) EXPECT_TRUE(j["plan"].contains(k)) << k;
-  EXPECT_TRUE(j["plan"]["issued_on"].is_null());
-  EXPECT_EQ(j["plan"]["year"], 2021);
-  ASSERT_EQ(j["tasks"].size(), 1u);
-  const auto& t = j["tasks"][0];
-  EXPECT_EQ(t.size(), 7u);
-  EXPECT_TRUE(t["number"].is_number_integer());
-  EXPECT_EQ(t["number"], 1);
-  EXPECT_EQ(t["section"], nlohmann::json::array({"一、甲"}));
-  EXPECT_EQ(t["lead_units"], nlohmann::json::array({"市发改局"}));
-  EXPECT_EQ(t["responsible_units"], nlohmann::json::array({"市外星局"}));
-  EXPECT_EQ(t["deadline"]["text"], "全年");
-  EXPECT_TRUE(t["deadline"]["due_on"].is_null());
-  ASSERT_FALSE(j["problems"].empty());
-  EXPECT_TRUE(j["problems"][0]["line"].is_number_integer());
-  EXPECT_TRUE(j["problems"][0]["message"].is_string());
-}
-
-TEST(PlanParser, PreviewShowsTheTableAndEveryProblemWithItsLine) {
-  const ParsedPlan p = Parse(std::string(kHeader3) + "\t（一）甲\n\t1.第一项。\n\t市外星局\n\n");
-  const std::string preview = RenderPreview(p);
-  EXPECT_NE(preview.find("（一）甲"), std::string::npos);
-  EXPECT_NE(preview.find("1.  第一项"), std::string::npos);
-  EXPECT_NE(preview.find("责任: 市外星局"), std::string::npos);
-  EXPECT_NE(preview.find("line 8: unknown unit '市外星局'"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,204 @@
+// The assignment lifecycle, as the office and the units write it: assign,
+// accept (签收), return (退回), reassign, progress (台账), submit, approve (销号),
+// reject, extension request|grant|deny, cancel. Each builds one command
+// (actor and time from the global options and --at), resolves unit aliases
+// against the plan (CanonicalUnit) and prints the outcome.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+
+namespace duban::cli {
+namespace {
+
+using schemas::Role;
+
+// Options every write command shares.
+struct WriteOpts {
+  std::string plan, command_id, at, back_entry;
+  int task = 0;
+  std::string unit;
+};
+
+void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
+  sub->add_option("--plan", w.plan, "plan id")->required();
+  if (with_task_unit) {
+    sub->add_option("task", w.task, "task number")->required();
+    sub->add_option("--unit", w.unit, "the unit holding the assignment (its name, or an alias the unit directory lists)")->required();
+  }
+  sub->add_option("--command-id", w.command_id, "idempotency key (default: generated)");
+  sub->add_option("--at", w.at,
+                  "when it happened, YYYY-MM-DD[THH:MM] in CST (default: now); more than a few minutes from "
+                  "now only for the office, with --back-entry (a simulated store: the simulated clock)");
+  sub->add_option("--back-entry", w.back_entry,
+                  "the office enters a paper record late: why (e.g. the document it copies); required with an "
+                  "earlier --at, and lets the office record a unit's act on its behalf");
+}
+
+const char* kOffice = "office";
+
+void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor,
+         schemas::CommandBody body) {
+  // A back-entry is the office's: a unit's act entered from paper is still
+  // made by the office, on the unit's behalf (the event names the office).
+  if (!w.back_entry.empty() && g.role.empty()) role = Role::kSupervisor;
+  auto cmd = MakeCommand(g, w.plan, role, role == Role::kSupervisor ? kOffice : default_actor, w.command_id,
+                         w.at, std::move(body), w.back_entry);
+  if (!cmd) return;
+  std::shared_ptr<CliClock> clock;
+  auto engine = OpenEngine(g, false, &clock);
+  if (!engine) return;
+  UseStoreClock(*engine, *clock, *cmd);
+  if (auto plan = engine->Plan(w.plan); plan.ok()) {
+    auto resolve = [&](std::string& unit) {
+      const std::string c = CanonicalUnit(*plan, unit);
+      if (c == unit) return;
+      std::cerr << "note: " << unit << " is " << c << " in the unit directory\n";
+      if (cmd->actor.id == unit) cmd->actor.id = cmd->actor.name = c;
+      unit = c;
+    };
+    std::visit([&](auto& b) {
+      if constexpr (requires { b.unit; }) resolve(b.unit);
+      if constexpr (requires { b.from_unit; }) resolve(b.from_unit);
+      if constexpr (requires { b.to_unit; }) resolve(b.to_unit);
+    }, cmd->body);
+  }
+  PrintOutcome(g, engine->Submit(*cmd));
+}
+
+// Longer than a function should be, on purpose: eleven command definitions of a
+// few lines each (options, then Run with the command's body), kept together so
+// they read as one table of the lifecycle's steps.
+void AddLifecycle(CLI::App& app, Globals& g) {
+  {
+    auto* sub = app.add_subcommand("assign", "assign a task to a unit (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto role = std::make_shared<std::string>("responsible");
+    AddWriteOptions(sub, *w);
+    sub->add_option("--as", *role, "lead | responsible")->check(CLI::IsMember({"lead", "responsible"}));
+    sub->callback([&g, w, role] {
+      Run(g, *w, Role::kSupervisor, kOffice,
+          schemas::Assign{w->task, w->unit,
+                          *role == "lead" ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("accept", "accept (签收) an assignment (the unit)");
+    auto w = std::make_shared<WriteOpts>();
+    AddWriteOptions(sub, *w);
+    sub->callback([&g, w] { Run(g, *w, Role::kUnit, w->unit, schemas::Accept{w->task, w->unit}); });
+  }
+  {
+    auto* sub = app.add_subcommand("return", "return (退回) an assignment with a reason (the unit)");
+    auto w = std::make_shared<WriteOpts>();
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--reason", *reason, "why")->required();
+    sub->callback([&g, w, reason] { Run(g, *w, Role::kUnit, w->unit, schemas::Return{w->task, w->unit, *reason}); });
+  }
+  {
+    auto* sub = app.add_subcommand("reassign", "move an assignment to another unit (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto to = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--to", *to, "the new unit")->required();
+    sub->add_option("--reason", *reason, "why");
+    sub->callback([&g, w, to, reason] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::Reassign{w->task, w->unit, *to, *reason});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("progress", "report progress in the ledger (台账) (the unit)");
+    auto w = std::make_shared<WriteOpts>();
+    auto p = std::make_shared<schemas::ReportProgress>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--percent", p->percent, "0..100")->required();
+    sub->add_option("--text", p->text, "具体工作事项进度")->required();
+    sub->add_option("--evidence", p->evidence, "link or file reference");
+    sub->add_option("--reporter", p->reporter, "填报人");
+    sub->add_option("--contact", p->contact, "联系方式");
+    sub->callback([&g, w, p] {
+      p->task = w->task;
+      p->unit = w->unit;
+      Run(g, *w, Role::kUnit, w->unit, *p);
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("submit", "submit completion for review (the unit)");
+    auto w = std::make_shared<WriteOpts>();
+    auto text = std::make_shared<std::string>();
+    auto evidence = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--text", *text, "what was done");
+    sub->add_option("--evidence", *evidence, "link or file reference");
+    sub->callback([&g, w, text, evidence] {
+      Run(g, *w, Role::kUnit, w->unit, schemas::Submit{w->task, w->unit, *text, *evidence});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("approve", "approve a submission and close it out (销号) (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto comment = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--comment", *comment, "review comment");
+    sub->callback([&g, w, comment] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::Approve{w->task, w->unit, *comment});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("reject", "send a submission back to work with a reason (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--reason", *reason, "why")->required();
+    sub->callback([&g, w, reason] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::Reject{w->task, w->unit, *reason});
+    });
+  }
+  {
+    auto* ext = app.add_subcommand("extension", "request, grant or deny a deadline extension");
+    ext->require_subcommand(1);
+    auto w = std::make_shared<WriteOpts>();
+    auto date = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    auto* req = ext->add_subcommand("request", "the unit asks for a later due date");
+    AddWriteOptions(req, *w);
+    req->add_option("--until", *date, "new due date YYYY-MM-DD")->required();
+    req->add_option("--reason", *reason, "why")->required();
+    req->callback([&g, w, date, reason] {
+      Run(g, *w, Role::kUnit, w->unit, schemas::RequestExtension{w->task, w->unit, *date, *reason});
+    });
+    auto* grant = ext->add_subcommand("grant", "the office grants (optionally another date)");
+    AddWriteOptions(grant, *w);
+    grant->add_option("--until", *date, "due date granted (default: as requested)");
+    grant->callback([&g, w, date] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::GrantExtension{w->task, w->unit, *date});
+    });
+    auto* deny = ext->add_subcommand("deny", "the office refuses");
+    AddWriteOptions(deny, *w);
+    deny->add_option("--reason", *reason, "why")->required();
+    deny->callback([&g, w, reason] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::DenyExtension{w->task, w->unit, *reason});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("cancel", "cancel a task with a reason (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w, false);
+    sub->add_option("task", w->task, "task number")->required();
+    sub->add_option("--reason", *reason, "why")->required();
+    sub->callback([&g, w, reason] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelTask{w->task, *reason});
+    });
+  }
+}
+
+}  // namespace
+}  // namespace duban::cli
+
+// After `demo` (5), before `plan import` (20): the order of `duban --help`.
+DUBAN_REGISTER_COMMANDS(17, &duban::cli::AddLifecycle);

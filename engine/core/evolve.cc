@@ -1,0 +1,250 @@
+// evolve(state, event) -> state: the Applier, one On() per event type,
+// grouped by family; pure (the event carries its time). Replay runs only
+// this. Its counterpart, decide, is in decide.cc; both are declared in
+// duban/core/domain.h.
+#include <algorithm>
+
+#include "duban/core/domain.h"
+#include "duban/date.h"
+
+namespace duban::core {
+namespace {
+
+using namespace schemas;
+
+// A fresh assignment (created, or moved to another unit), replacing any earlier one of that unit.
+AssignmentState& NewAssignment(PlanState& s, int32_t task, const std::string& unit, AssignmentRole role,
+                               const std::string& due_on, Instant at) {
+  AssignmentState a;
+  a.task = task;
+  a.unit = unit;
+  a.role = role;
+  a.due_on = due_on;
+  a.due_set_at = at;
+  a.assigned_at = at;
+  return s.assignments[{task, unit}] = std::move(a);
+}
+
+AssignmentState* Find(PlanState& s, int32_t task, const std::string& unit) {
+  auto it = s.assignments.find({task, unit});
+  return it == s.assignments.end() ? nullptr : &it->second;
+}
+
+// Applies one event to a plan's state. Every event type has an On(); an
+// event a plan state does not hold (PlanAmended, CommandRejected, ...) has
+// an empty one, so a new event type fails to compile until it is handled.
+class Applier {
+ public:
+  Applier(PlanState& s, const Event& e)
+      : s_(s), e_(e), at_(e.occurred_at), by_person_(e.actor.role != Role::kSystem) {}
+
+  // ---- plan
+  void On(const PlanImported& b) {
+    s_.exists = true;
+    s_.id = e_.stream;
+    s_.meta = b;
+    s_.units = std::set<std::string>(b.units.begin(), b.units.end());
+  }
+  void On(const PlanAmended&) {}
+  void On(const PlanWithdrawn&) {
+    s_.withdrawn = true;
+    for (auto& [k, a] : s_.assignments)
+      if (IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) {
+        a.status = AssignmentStatus::kCancelled;
+        Touch(&a);
+      }
+  }
+  // ---- tasks
+  void On(const TaskAdded& b) {
+    TaskState t;
+    t.number = b.number;
+    t.section = b.section;
+    t.title = b.title;
+    t.content = b.content;
+    t.deadline = b.deadline;
+    t.updated_at = at_;
+    s_.tasks[b.number] = std::move(t);
+  }
+  void On(const TaskAmended&) {}
+  void On(const TaskCancelled& b) {
+    auto& t = s_.tasks[b.number];
+    t.cancelled = true;
+    t.updated_at = at_;
+    for (auto it = s_.assignments.lower_bound({b.number, ""});
+         it != s_.assignments.end() && it->first.first == b.number; ++it) {
+      if (it->second.status != AssignmentStatus::kCompleted) {
+        it->second.status = AssignmentStatus::kCancelled;
+        Touch(&it->second);
+      }
+    }
+  }
+  void On(const TaskCompleted& b) {
+    auto& t = s_.tasks[b.number];
+    t.completed = true;
+    t.updated_at = at_;
+  }
+  // ---- assignments: created, accepted (签收), returned (退回), reassigned, progress, submitted, closed out (销号)
+  void On(const AssignmentCreated& b) { Touch(&NewAssignment(s_, b.task, b.unit, b.role, b.due_on, at_)); }
+  void On(const AssignmentAccepted& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kAccepted;
+      a->acceptance_overdue = false;
+    }
+  }
+  void On(const AssignmentReturned& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kReturned;
+      a->last_reason = b.reason;
+      a->acceptance_overdue = false;
+    }
+  }
+  void On(const AssignmentReassigned& b) {
+    AssignmentState moved;
+    if (auto* from = Touch(Find(s_, b.task, b.from_unit))) {
+      moved = *from;
+      from->status = AssignmentStatus::kCancelled;
+      from->last_reason = b.reason;
+    }
+    Touch(&NewAssignment(s_, b.task, b.to_unit, moved.role, moved.due_on, at_));
+  }
+  void On(const ProgressReported& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kInProgress;
+      a->percent = b.percent;
+      a->reports += 1;
+    }
+    for (auto& [id, c] : s_.cycles) {
+      if (c.closed || !c.requested.count({b.task, b.unit})) continue;
+      if (c.answered.insert({b.task, b.unit}).second && DayOf(at_).ToString() > c.due_on)
+        c.late.insert({b.task, b.unit});
+    }
+  }
+  void On(const CompletionSubmitted& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kSubmitted;
+      a->submitted_at = at_;
+      a->review_overdue = false;
+      // Entered by the office as made on or before the due date: it was on time.
+      if (IsBackEntry(e_) && !a->due_on.empty() && DayOf(at_).ToString() <= a->due_on) a->overdue = false;
+    }
+  }
+  void On(const CompletionApproved& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kCompleted;
+      a->percent = 100;
+      a->review_overdue = false;
+    }
+  }
+  void On(const CompletionRejected& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kInProgress;
+      a->last_reason = b.reason;
+      a->review_overdue = false;
+    }
+  }
+  // ---- deadlines: extensions, reminders, misses, the escalation ladder
+  void On(const ExtensionRequested& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->pending_extension = b.new_due_on;
+  }
+  void On(const ExtensionGranted& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->due_on = b.new_due_on;
+      a->due_set_at = at_;
+      a->pending_extension.clear();
+      a->overdue = false;
+      a->reminded_days = 0;
+    }
+  }
+  void On(const ExtensionDenied& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->pending_extension.clear();
+      a->last_reason = b.reason;
+    }
+  }
+  void On(const DeadlineApproaching& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->reminded_days = b.working_days_left;
+  }
+  void On(const DeadlineMissed& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      if (a->due_on == b.due_on) a->overdue = true;
+    }
+  }
+  void On(const EscalationRaised& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->escalation_level = b.level;
+  }
+  void On(const EscalationCleared& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->escalation_level = 0;
+  }
+  // ---- review cycles and the look-back
+  void On(const ReviewCycleStarted& b) {
+    CycleState c;
+    c.kind = b.kind;
+    c.scope = b.scope;
+    c.due_on = b.due_on;
+    s_.cycles[b.cycle_id] = std::move(c);
+  }
+  void On(const ProgressReportRequested& b) {
+    s_.cycles[b.cycle_id].requested.insert({b.task, b.unit});
+  }
+  void On(const ReviewCycleClosed& b) { s_.cycles[b.cycle_id].closed = true; }
+  void On(const ReportOverdue& b) { s_.cycles[b.cycle_id].overdue[{b.task, b.unit}] = b.level; }
+  void On(const AssignmentReopened& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->status = AssignmentStatus::kInProgress;
+      a->due_on = b.due_on;
+      a->due_set_at = at_;
+      a->overdue = false;
+      a->reminded_days = 0;
+      a->escalation_level = 0;
+      a->last_reason = b.reason;
+    }
+    auto t = s_.tasks.find(b.task);
+    if (t != s_.tasks.end()) {
+      t->second.completed = false;
+      t->second.updated_at = at_;
+    }
+  }
+  // ---- the clock's other flags
+  void On(const AcceptanceOverdue& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->acceptance_overdue = true;
+  }
+  void On(const ReviewOverdue& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->review_overdue = true;
+  }
+  void On(const DeadlineRecounted& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->calendar_version = b.calendar_version;
+  }
+  // Recorded in the stream "!calendar", never in a plan's: the engine
+  // hands it to its timer policy, not to a plan state.
+  void On(const CalendarNoticeAdded&) {}
+  void On(const CommandRejected&) {}
+  void On(const UnknownEvent&) {}
+
+ private:
+  // Marks an assignment changed by this event (a person's act also moves
+  // last_act_at); passes null through.
+  AssignmentState* Touch(AssignmentState* a) {
+    if (!a) return a;
+    a->updated_at = at_;
+    a->updated_seq = e_.stream_seq;
+    if (by_person_) a->last_act_at = std::max(a->last_act_at, at_);
+    return a;
+  }
+
+  PlanState& s_;
+  const Event& e_;
+  const Instant at_;
+  const bool by_person_;
+};
+
+}  // namespace
+
+void Evolve(PlanState& s, const Event& e) {
+  s.version = e.stream_seq;
+  s.last_hash = e.hash;
+  s.updated_at = e.occurred_at;
+  Applier applier(s, e);
+  std::visit([&](const auto& b) { applier.On(b); }, e.body);
+}
+
+}  // namespace duban::core

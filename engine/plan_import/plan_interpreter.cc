@@ -1,0 +1,359 @@
+// Interpretation: rows into sections, numbered tasks, units and deadlines,
+// merged cells inherited (see plan_interpreter.h).
+#include "plan_interpreter.h"
+
+#include <algorithm>
+
+#include "text_util.h"
+
+namespace duban::plan_import::table {
+
+using text::CodePoints;
+using text::EndsWith;
+using text::Trim;
+
+void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
+                        ParsedPlan& out) {
+  for (const auto& u : unknown) {
+    out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')"});
+    if (std::find(out.unknown_units.begin(), out.unknown_units.end(), u.name) == out.unknown_units.end())
+      out.unknown_units.push_back(u.name);
+  }
+}
+
+void Interpreter::SetKinds(std::vector<Kind> kinds) {
+  header_ = std::move(kinds);
+  bool has_number = false;
+  bool has_text = false;
+  for (Kind k : header_) {
+    has_number = has_number || k == Kind::kNumber;
+    has_text = has_text || k == Kind::kText;
+    has_deadline_col_ = has_deadline_col_ || k == Kind::kDeadline;
+  }
+  // A 任务/工作任务 column is a title only beside a number and a content
+  // column (yichun); otherwise it holds sections and numbered tasks.
+  title_column_ = has_number && has_text;
+  if (!title_column_)
+    for (Kind& k : header_) if (k == Kind::kTitle) k = Kind::kText;
+}
+
+Kind Interpreter::Classify(const Cell& c) const {
+  const std::string t = c.Joined();
+  if (t.empty()) return Kind::kEmpty;
+  if (BareNumber(t)) return Kind::kNumber;
+  if (HeadingRank(t) || ParseTaskNumber(t, 0, expected_, true)) return Kind::kText;
+  const size_t cps = CodePoints(t);
+  if (cps <= 24) {
+    for (std::string_view w : {"前", "底", "全年", "年内", "长期", "持续", "季度", "每月", "每年", "上半年",
+                               "下半年", "常态", "年中", "月内", "即时", "随时"}) {
+      if (t.find(w) != std::string::npos && !LooksLikeUnit(t)) return Kind::kDeadline;
+    }
+  }
+  // Units: every fragment known or shaped like a unit name.
+  const UnitAssignment a = ParseUnitCell(c.lines, UnitRole::kResponsible, dir_);
+  if (!a.empty() && t.find("。") == std::string::npos) {
+    size_t unitish = 0;
+    size_t total = 0;
+    for (const auto* list : {&a.lead, &a.responsible}) {
+      for (const auto& n : *list) {
+        ++total;
+        if (dir_.Canonical(n) || LooksLikeUnit(n)) ++unitish;
+      }
+    }
+    if (total > 0 && unitish == total) return Kind::kResponsible;
+  }
+  return Kind::kText;
+}
+
+std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
+  const size_t n = row.cells.size();
+  std::vector<Kind> kinds;
+  if (header_.empty()) {
+    for (const auto& c : row.cells) kinds.push_back(Classify(c));
+    return kinds;
+  }
+  const size_t m = header_.size();
+  if (n <= m) {
+    kinds.assign(header_.begin(), header_.begin() + static_cast<long>(n));
+  } else {
+    // Extra cells belong to the first text column: the text export writes
+    // the merged 工作任务 heading cells ("一、", "（一）") as cells of their own.
+    size_t absorb = 0;
+    for (size_t k = 0; k < m; ++k) {
+      if (header_[k] == Kind::kText || header_[k] == Kind::kTitle) {
+        absorb = k;
+        break;
+      }
+    }
+    for (size_t k = 0; k < absorb; ++k) kinds.push_back(header_[k]);
+    for (size_t k = 0; k < n - m + 1; ++k) kinds.push_back(header_[absorb]);
+    for (size_t k = absorb + 1; k < m; ++k) kinds.push_back(header_[k]);
+  }
+  return kinds;
+}
+
+bool Interpreter::ApplySection(int rank, std::string heading) {
+  while (EndsWith(heading, "。")) heading.erase(heading.size() - 3);
+  for (const auto& [r, h] : section_) {
+    if (r == rank && h == heading) return false;  // repeated on a new page
+  }
+  while (!section_.empty() && section_.back().first >= rank) section_.pop_back();
+  section_.emplace_back(rank, std::move(heading));
+  return true;
+}
+
+std::vector<std::string> Interpreter::SectionPath() const {
+  std::vector<std::string> path;
+  for (const auto& [r, h] : section_) path.push_back(h);
+  return path;
+}
+
+ParsedTask& Interpreter::NewTask(int number, int line) {
+  if (number != expected_) {
+    AddProblem(line, "task number " + std::to_string(number) + " where " + std::to_string(expected_) +
+                         " was expected");
+  }
+  if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
+    AddProblem(line, "task number " + std::to_string(number) + " already used at line " +
+                         std::to_string(it->second));
+  } else {
+    seen_numbers_.emplace(number, line);
+  }
+  expected_ = number + 1;
+  ParsedTask t;
+  t.number = number;
+  t.source_line = line;
+  t.section = SectionPath();
+  out_.tasks.push_back(std::move(t));
+  return out_.tasks.back();
+}
+
+Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
+  const std::vector<Kind> kinds = KindsFor(row);
+  RowCells cells;
+  for (size_t k = 0; k < row.cells.size() && k < kinds.size(); ++k) {
+    const Cell* c = &row.cells[k];
+    switch (kinds[k]) {
+      case Kind::kNumber: cells.number = c; break;
+      case Kind::kTitle: if (title_column_) cells.title = c; else cells.text.push_back(c); break;
+      case Kind::kText: cells.text.push_back(c); break;
+      case Kind::kLead: cells.lead.push_back(c); break;
+      case Kind::kResponsible: cells.resp.push_back(c); break;
+      case Kind::kDeadline: cells.deadline.push_back(c); break;
+      case Kind::kOther: case Kind::kEmpty: break;
+    }
+  }
+  return cells;
+}
+
+// A whole cell that is a section heading (in the number or title column).
+bool Interpreter::TakeHeading(const Cell* c, bool& section_changed) {
+  if (!c) return false;
+  const std::string t = c->Joined();
+  if (auto r = HeadingRank(t)) {
+    section_changed = ApplySection(*r, t) || section_changed;
+    return true;
+  }
+  return false;
+}
+
+// One line of a text cell: a heading (at a cell's start, or short and without
+// a full stop), else text cut into pieces at task numbers: one at the line
+// start, further ones after a sentence end.
+void Interpreter::SplitLine(const std::string& t, int line, int row_number, bool& task_in_cell,
+                            std::vector<Piece>& pieces) {
+  size_t content_at = 0;
+  std::optional<int> num;
+  if (row_number == 0) {
+    // Out-of-sequence numbers are believed only where a cell starts.
+    if (auto ts = ParseTaskNumber(t, 0, expected_, !task_in_cell)) {
+      num = ts->number;
+      content_at = ts->content_at;
+      expected_ = ts->number + 1;  // so the scan below looks for the next one
+      task_in_cell = true;
+    }
+  }
+  size_t seg_start = content_at;
+  size_t i = content_at;
+  while (row_number == 0 && i < t.size()) {
+    const char32_t ch = text::Next(t, i);
+    if (!IsSentenceEnd(ch) || !task_in_cell) continue;
+    size_t j = i;
+    while (j < t.size() && (t[j] == ' ')) ++j;
+    if (auto ts = ParseTaskNumber(t, j, expected_, false)) {
+      // Accept only with an explicit separator (checked: no-dot form needs expected too).
+      pieces.push_back({num, t.substr(seg_start, j - seg_start), line});
+      num = ts->number;
+      expected_ = ts->number + 1;
+      seg_start = ts->content_at;
+      i = ts->content_at;
+    }
+  }
+  pieces.push_back({num, t.substr(std::min(seg_start, t.size())), line});
+}
+
+// Text cells: headings are whole lines at the start of a cell; the rest is
+// cut into pieces at task numbers (none when the row has a 序号 number).
+std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<const Cell*>& text_cells,
+                                                             int row_number, bool& section_changed) {
+  std::vector<Piece> pieces;
+  const int expected_before = expected_;
+  for (const Cell* c : text_cells) {
+    bool task_in_cell = false;
+    for (const auto& cl : c->lines) {
+      const std::string t = Trim(cl.text);
+      if (t.empty()) continue;
+      if (auto r = HeadingRank(t)) {
+        if (!task_in_cell || (CodePoints(t) <= 40 && t.find("。") == std::string::npos)) {
+          section_changed = ApplySection(*r, t) || section_changed;
+          continue;
+        }
+      }
+      SplitLine(t, cl.line, row_number, task_in_cell, pieces);
+    }
+  }
+  // The scan advanced expected_ to find following numbers; NewTask re-checks
+  // each number against the sequence as it stood before this row.
+  expected_ = expected_before;
+  return pieces;
+}
+
+// Merged cells: a column empty in this row inherits from the row above,
+// unless this row opens a new section.
+void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool title_is_heading) {
+  if (section_changed) inh_ = Inherited{};
+  auto parse_units = [&](const std::vector<const Cell*>& from, UnitRole role, UnitAssignment& slot) {
+    bool any = false;
+    UnitAssignment merged;
+    for (const Cell* c : from) {
+      if (c->Empty()) continue;
+      any = true;
+      UnitAssignment a = ParseUnitCell(c->lines, role, dir_);
+      ReportUnknownUnits(a.unknown, dir_, out_);
+      AppendUnique(merged.lead, a.lead);
+      AppendUnique(merged.responsible, a.responsible);
+    }
+    if (any) slot = std::move(merged);
+  };
+  parse_units(cells.lead, UnitRole::kLead, inh_.lead_col);
+  parse_units(cells.resp, UnitRole::kResponsible, inh_.resp_col);
+  std::string d;
+  for (const Cell* c : cells.deadline) AppendText(d, c->Joined());
+  if (!d.empty()) inh_.deadline = d;
+  if (cells.title && !title_is_heading && !cells.title->Empty()) inh_.title = cells.title->Joined();
+}
+
+// The units a task of this row takes: both unit columns' lead and responsible names.
+UnitAssignment Interpreter::InheritedUnits() const {
+  UnitAssignment u;
+  AppendUnique(u.lead, inh_.lead_col.lead);
+  AppendUnique(u.lead, inh_.resp_col.lead);
+  AppendUnique(u.responsible, inh_.lead_col.responsible);
+  AppendUnique(u.responsible, inh_.resp_col.responsible);
+  return u;
+}
+
+void Interpreter::Fill(ParsedTask& task) const {
+  const UnitAssignment u = InheritedUnits();
+  AppendUnique(task.lead_units, u.lead);
+  AppendUnique(task.responsible_units, u.responsible);
+  task.deadline.text = inh_.deadline;
+}
+
+// A row with a 序号 number: one task, its text the row's text cells.
+void Interpreter::AddNumberedRow(int row_number, const Cell& number_cell, const std::vector<Piece>& pieces) {
+  ParsedTask& task = NewTask(row_number, number_cell.line);
+  std::string content;
+  for (const auto& p : pieces) AppendText(content, p.text);
+  // "3" in the number column and "3.…" in the text: drop the repeat.
+  if (auto ts = ParseTaskNumber(content, 0, row_number, false); ts && ts->number == row_number)
+    content = Trim(std::string_view(content).substr(ts->content_at));
+  task.title = title_column_ ? inh_.title : "";
+  task.content = content.empty() ? task.title : content;
+  Fill(task);
+}
+
+// A row without a 序号 number: a task per numbered piece, text without a
+// number continuing the task before it; text before any number, in a row
+// with units, is kept as an orphan (see Finish).
+void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces) {
+  bool any_task = false;
+  std::string orphan;
+  int orphan_line = 0;
+  ParsedTask* current = nullptr;
+  for (auto& p : pieces) {
+    if (p.number) {
+      current = &NewTask(*p.number, p.line);
+      current->content = Trim(p.text);
+      Fill(*current);
+      any_task = true;
+    } else if (current) {
+      AppendText(current->content, p.text);
+    } else {
+      if (orphan.empty()) orphan_line = p.line;
+      AppendText(orphan, p.text);
+    }
+  }
+  if (orphan.empty()) return;
+  const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
+  const bool row_has_units = [&] {
+    for (const auto* v : {&cells.lead, &cells.resp})
+      for (const Cell* c : *v) if (!c->Empty()) return true;
+    return false;
+  }();
+  if (!any_task && row_has_units && has_units) {
+    Orphan o;
+    o.text = orphan;
+    o.section = SectionPath();
+    o.units = InheritedUnits();
+    o.deadline = inh_.deadline;
+    o.line = orphan_line;
+    orphans_.push_back(std::move(o));
+  }
+}
+
+void Interpreter::Process(const Row& row) {
+  const RowCells cells = SortCells(row);
+  // 1. Sections first: a heading in the number, title or text columns.
+  bool section_changed = false;
+  const bool number_is_heading = TakeHeading(cells.number, section_changed);
+  const bool title_is_heading = TakeHeading(cells.title, section_changed);
+  int row_number = 0;
+  if (cells.number && !number_is_heading) row_number = BareNumber(cells.number->Joined()).value_or(0);
+  std::vector<Piece> pieces = SplitIntoPieces(cells.text, row_number, section_changed);
+  // 2. Merged cells.
+  Inherit(cells, section_changed, title_is_heading);
+  // 3. Tasks.
+  if (row_number > 0) {
+    AddNumberedRow(row_number, *cells.number, pieces);
+  } else {
+    AddTasksFromPieces(cells, pieces);
+  }
+}
+
+void Interpreter::Finish() {
+  if (out_.tasks.empty() && !orphans_.empty()) {
+    // No task carries a number: take each row with units as a task, in order.
+    AddProblem(0, "no numbered tasks found; " + std::to_string(orphans_.size()) +
+                      " rows with units taken as tasks numbered in order");
+    int n = 0;
+    for (auto& o : orphans_) {
+      ParsedTask t;
+      t.number = ++n;
+      t.section = o.section;
+      t.content = o.text;
+      t.lead_units = o.units.lead;
+      t.responsible_units = o.units.responsible;
+      t.deadline.text = o.deadline;
+      t.source_line = o.line;
+      out_.tasks.push_back(std::move(t));
+    }
+  } else {
+    for (const auto& o : orphans_) {
+      AddProblem(o.line, "text with units but no task number, not imported: '" +
+                             text::Prefix(o.text, 30) + "'");
+    }
+  }
+}
+
+}  // namespace duban::plan_import::table

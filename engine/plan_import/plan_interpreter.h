@@ -1,0 +1,89 @@
+// Interpretation: the table's rows, in order, into tasks. Internal to plan_import.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plan_table.h"
+
+namespace duban::plan_import::table {
+
+// Reads rows one after the other, as an office reads the table: section
+// headings change the section path; numbered tasks (a 序号 column, or "1." in
+// the text, several per cell) become tasks; units, deadline and title cells
+// left empty by merged cells inherit from the row above unless the row opens
+// a new section. Rows with units but no number are kept aside: if no task in
+// the whole plan carries a number, Finish takes them as tasks in order.
+// Writes tasks, problems and unknown units into `out`. Not thread-safe.
+class Interpreter {
+ public:
+  Interpreter(const UnitDirectory& dir, ParsedPlan& out) : dir_(dir), out_(out) {}
+
+  // The header's column kinds (empty: every row's cells are classified by content).
+  void SetKinds(std::vector<Kind> kinds);
+  bool has_deadline_column() const { return has_deadline_col_; }
+
+  void Process(const Row& row);
+  void Finish();
+
+ private:
+  // The cells of one row by the kind of their column.
+  struct RowCells {
+    const Cell* number = nullptr;
+    const Cell* title = nullptr;
+    std::vector<const Cell*> text, lead, resp, deadline;
+  };
+  // A run of text: the start of task `number`, or (no number) text that continues.
+  struct Piece {
+    std::optional<int> number;
+    std::string text;
+    int line = 0;
+  };
+  // What a cell left empty by merging takes from the rows above.
+  struct Inherited {
+    UnitAssignment lead_col;
+    UnitAssignment resp_col;
+    std::string deadline;
+    std::string title;
+  };
+  struct Orphan {
+    std::string text;
+    std::vector<std::string> section;
+    UnitAssignment units;
+    std::string deadline;
+    int line = 0;
+  };
+
+  std::vector<Kind> KindsFor(const Row& row) const;
+  Kind Classify(const Cell& c) const;
+  RowCells SortCells(const Row& row) const;
+  bool TakeHeading(const Cell* c, bool& section_changed);
+  std::vector<Piece> SplitIntoPieces(const std::vector<const Cell*>& text_cells, int row_number,
+                                     bool& section_changed);
+  void SplitLine(const std::string& t, int line, int row_number, bool& task_in_cell,
+                 std::vector<Piece>& pieces);
+  void Inherit(const RowCells& cells, bool section_changed, bool title_is_heading);
+  UnitAssignment InheritedUnits() const;
+  void Fill(ParsedTask& task) const;
+  void AddNumberedRow(int row_number, const Cell& number_cell, const std::vector<Piece>& pieces);
+  void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
+  bool ApplySection(int rank, std::string heading);
+  void AddProblem(int line, std::string msg) { out_.problems.push_back({line, std::move(msg)}); }
+  ParsedTask& NewTask(int number, int line);
+  std::vector<std::string> SectionPath() const;
+
+  const UnitDirectory& dir_;
+  ParsedPlan& out_;
+  std::vector<Kind> header_;
+  bool title_column_ = false;
+  bool has_deadline_col_ = false;
+  std::vector<std::pair<int, std::string>> section_;
+  Inherited inh_;
+  int expected_ = 1;
+  std::map<int, int> seen_numbers_;  // number -> line
+  std::vector<Orphan> orphans_;
+};
+
+}  // namespace duban::plan_import::table

@@ -1,0 +1,175 @@
+// Reading: bytes to clean lines, the format, and the header words that name
+// columns. The first stage of ParsePlan (see plan_table.h).
+#include <iconv.h>
+
+#include <algorithm>
+#include <map>
+
+#include "plan_table.h"
+#include "text_util.h"
+
+namespace duban::plan_import::table {
+
+using text::EndsWith;
+
+namespace {
+
+// Converts GB18030 (GBK) bytes to UTF-8; nullopt when they are not valid GB18030.
+std::optional<std::string> FromGb18030(std::string_view bytes) {
+  iconv_t cd = iconv_open("UTF-8", "GB18030");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  std::string out(bytes.size() * 2 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* o = out.data();
+  size_t out_left = out.size();
+  const size_t rc = iconv(cd, &in, &in_left, &o, &out_left);
+  iconv_close(cd);
+  if (rc == static_cast<size_t>(-1) || in_left != 0) return std::nullopt;
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+}  // namespace
+
+std::string CleanInput(std::string_view bytes, std::vector<Problem>& problems) {
+  if (text::IsValidUtf8(bytes)) return text::Clean(bytes);
+  if (auto converted = FromGb18030(bytes)) {
+    problems.push_back({0, "file is GB18030/GBK, not UTF-8; converted"});
+    return text::Clean(*converted);
+  }
+  problems.push_back({0, "file is not valid UTF-8; invalid bytes replaced with U+FFFD"});
+  return text::Clean(bytes);
+}
+
+std::vector<Line> ToLines(const std::string& clean) {
+  std::vector<Line> out;
+  int no = 0;
+  size_t start = 0;
+  while (start <= clean.size()) {
+    size_t nl = clean.find('\n', start);
+    if (nl == std::string::npos) nl = clean.size();
+    ++no;
+    const std::string stripped = text::StripMarkup(std::string_view(clean).substr(start, nl - start));
+    // Block markup (<p>…</p>) becomes line breaks inside the same cell.
+    size_t s = 0;
+    bool first = true;
+    while (s <= stripped.size()) {
+      size_t e = stripped.find('\n', s);
+      if (e == std::string::npos) e = stripped.size();
+      std::string piece = stripped.substr(s, e - s);
+      if (first || !text::Trim(piece).empty()) {
+        // A later piece continues the cell: drop its tabs so it is not read as new cells.
+        if (!first) piece.erase(std::remove(piece.begin(), piece.end(), '\t'), piece.end());
+        out.push_back({std::move(piece), no});
+      }
+      first = false;
+      s = e + 1;
+    }
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string DetectFormat(const std::vector<Line>& lines) {
+  for (size_t i = 0; i < lines.size() && i < 200; ++i) {
+    const std::string& l = lines[i].text;
+    if (l.empty() || l[0] == '\t') continue;
+    for (char sep : {'\t', ','}) {
+      if (l.find(sep) == std::string::npos) continue;
+      size_t hits = 0;
+      size_t start = 0;
+      while (start <= l.size()) {
+        size_t e = l.find(sep, start);
+        if (e == std::string::npos) e = l.size();
+        std::string cell = l.substr(start, e - start);
+        if (!cell.empty() && cell.front() == '"') cell.erase(0, 1);
+        if (!cell.empty() && cell.back() == '"') cell.pop_back();
+        if (HeaderKind(cell)) ++hits;
+        start = e + 1;
+      }
+      if (hits >= 2) return sep == '\t' ? "tsv" : "csv";
+    }
+  }
+  return "text";
+}
+
+std::optional<Kind> HeaderKind(std::string_view raw) {
+  std::string s = text::StripSpaces(raw);
+  // "完成时限（时间节点）": drop a bracketed gloss; "序号：" drop the colon.
+  for (std::string_view open : {"（", "("}) {
+    const size_t p = s.find(open);
+    if (p != std::string::npos && p > 0) s.erase(p);
+  }
+  while (EndsWith(s, "：") || EndsWith(s, ":")) s.erase(s.size() - (EndsWith(s, ":") ? 1 : 3));
+  if (s.empty() || s.size() > 40) return std::nullopt;
+  static const std::map<std::string, Kind, std::less<>> kTable = {
+      {"序号", Kind::kNumber},       {"编号", Kind::kNumber},       {"序", Kind::kNumber},
+      {"任务编号", Kind::kNumber},   {"项目编号", Kind::kNumber},   {"任务序号", Kind::kNumber},
+      {"任务名称", Kind::kTitle},    {"名称", Kind::kTitle},        {"项目名称", Kind::kTitle},
+      {"事项名称", Kind::kTitle},    {"任务", Kind::kTitle},        {"工作任务", Kind::kTitle},
+      {"重点任务", Kind::kTitle},    {"主要任务", Kind::kTitle},    {"目标任务", Kind::kTitle},
+      {"工作项目", Kind::kTitle},    {"工作目标", Kind::kTitle},    {"重点工作", Kind::kTitle},
+      {"具体工作事项", Kind::kText}, {"任务内容", Kind::kText},     {"工作内容", Kind::kText},
+      {"具体任务", Kind::kText},     {"工作措施", Kind::kText},     {"具体措施", Kind::kText},
+      {"工作事项", Kind::kText},     {"内容", Kind::kText},         {"主要内容", Kind::kText},
+      {"工作要求", Kind::kText},     {"任务要求", Kind::kText},     {"具体内容", Kind::kText},
+      {"工作要点", Kind::kText},     {"目标要求", Kind::kText},     {"具体工作", Kind::kText},
+      {"具体事项", Kind::kText},     {"主要措施", Kind::kText},     {"任务分解", Kind::kText},
+      {"牵头单位", Kind::kLead},     {"牵头部门", Kind::kLead},     {"牵头", Kind::kLead},
+      {"主责单位", Kind::kLead},     {"主办单位", Kind::kLead},     {"牵头责任单位", Kind::kLead},
+      {"责任单位", Kind::kResponsible}, {"落实单位", Kind::kResponsible},
+      {"责任部门", Kind::kResponsible}, {"配合单位", Kind::kResponsible},
+      {"协办单位", Kind::kResponsible}, {"参与单位", Kind::kResponsible},
+      {"承办单位", Kind::kResponsible}, {"实施单位", Kind::kResponsible},
+      {"完成单位", Kind::kResponsible}, {"负责单位", Kind::kResponsible},
+      {"责任主体", Kind::kResponsible}, {"配合部门", Kind::kResponsible},
+      {"协同单位", Kind::kResponsible}, {"责任处室", Kind::kResponsible},
+      {"时间节点", Kind::kDeadline},  {"时限要求", Kind::kDeadline},  {"完成时限", Kind::kDeadline},
+      {"完成时间", Kind::kDeadline},  {"时间要求", Kind::kDeadline},  {"时限", Kind::kDeadline},
+      {"进度安排", Kind::kDeadline},  {"完成期限", Kind::kDeadline},  {"时间安排", Kind::kDeadline},
+      {"时间", Kind::kDeadline},      {"办结时限", Kind::kDeadline},  {"完成时间节点", Kind::kDeadline},
+      {"备注", Kind::kOther},         {"完成情况", Kind::kOther},     {"进展情况", Kind::kOther},
+      {"责任人", Kind::kOther},       {"分管领导", Kind::kOther},     {"责任领导", Kind::kOther},
+      {"联系人", Kind::kOther},       {"工作进度", Kind::kOther},     {"具体工作事项进度", Kind::kOther},
+      {"联系方式", Kind::kOther},     {"填报人", Kind::kOther},
+  };
+  if (auto it = kTable.find(s); it != kTable.end()) return it->second;
+  return std::nullopt;
+}
+
+void AppendText(std::string& to, std::string_view piece) {
+  const std::string t = text::Trim(piece);
+  if (t.empty()) return;
+  if (!to.empty()) {
+    const unsigned char a = static_cast<unsigned char>(to.back());
+    const unsigned char b = static_cast<unsigned char>(t.front());
+    if (a < 0x80 && b < 0x80 && std::isalnum(a) && std::isalnum(b)) to.push_back(' ');
+  }
+  to += t;
+}
+
+std::string Cell::Joined() const {
+  std::string out;
+  for (const auto& l : lines) AppendText(out, l.text);
+  return out;
+}
+
+bool Cell::Empty() const {
+  for (const auto& l : lines)
+    if (!text::Trim(l.text).empty()) return false;
+  return true;
+}
+
+bool IsRepeatedHeader(const std::vector<Cell>& cells) {
+  size_t header_words = 0;
+  size_t non_empty = 0;
+  for (const auto& c : cells) {
+    if (c.Empty()) continue;
+    ++non_empty;
+    if (HeaderKind(c.Joined())) ++header_words;
+  }
+  return non_empty >= 2 && header_words == non_empty;
+}
+
+}  // namespace duban::plan_import::table

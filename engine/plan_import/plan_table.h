@@ -1,0 +1,135 @@
+// The plan as a table, between the stages of ParsePlan. Internal to plan_import.
+//
+// Stages, one file each (ParsePlan in plan_parser.cc runs them in this order):
+//   plan_reading.cc      bytes -> clean UTF-8 -> lines; format detection; header words
+//   plan_text_layout.cc  text export (tab-started cells) -> Layout
+//   plan_csv.cc          CSV / TSV records -> Layout
+//   plan_metadata.cc     title, issuer, document number, date, year from Layout's
+//                        lines around the table
+//   plan_interpreter.cc  Layout rows -> sections, numbered tasks, units, deadlines
+//                        (merged cells inherited)
+//   plan_numbering.cc    section headings and task numbers, shared by the layout
+//                        and the interpreter
+// Every function is total over any input (the fuzz target holds them to that).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duban/date.h"
+#include "duban/plan_import/plan_parser.h"
+#include "units.h"
+
+namespace duban::plan_import::table {
+
+// ---------------------------------------------------------------- plan_reading.cc
+
+// One line of the cleaned input, markup stripped; `no` is its 1-based line number.
+struct Line {
+  std::string text;
+  int no = 0;
+};
+
+// Offices still produce GB18030 (GBK) files: `bytes` as clean UTF-8, with a
+// problem saying when it was converted or had invalid bytes replaced.
+std::string CleanInput(std::string_view bytes, std::vector<Problem>& problems);
+
+// The cleaned input split into lines; block markup (<p>…</p>) becomes further
+// lines of the same number, without tabs (they continue the cell).
+std::vector<Line> ToLines(const std::string& clean);
+
+// "csv" or "tsv" when a line that is not tab-indented splits into at least
+// two header words; else "text" (the text export).
+std::string DetectFormat(const std::vector<Line>& lines);
+
+// The meaning of a column, from its header word (or, without a header, from content).
+enum class Kind { kNumber, kTitle, kText, kLead, kResponsible, kDeadline, kOther, kEmpty };
+
+// The column kind a header cell names ("序号", "牵头单位", "完成时限（时间节点）"), or nullopt.
+std::optional<Kind> HeaderKind(std::string_view raw);
+
+// Appends `piece` trimmed; a space only between two ASCII letters or digits
+// (a line break inside a cell is a wrap in Chinese text).
+void AppendText(std::string& to, std::string_view piece);
+
+struct Cell {
+  std::vector<CellLine> lines;
+  int line = 0;
+  bool after_blank = false;  // a blank line came before it (text export)
+
+  // Lines concatenated with AppendText.
+  std::string Joined() const;
+  bool Empty() const;
+};
+
+struct Row {
+  std::vector<Cell> cells;
+  int line = 0;
+};
+
+// A header row repeated on a later page: two or more non-empty cells, every one a header word.
+bool IsRepeatedHeader(const std::vector<Cell>& cells);
+
+// What the layout stages hand on: the table's rows and header, and the lines
+// before and after it (where the metadata is).
+struct Layout {
+  std::vector<std::string> preamble;  // lines before the table, in order
+  std::vector<int> preamble_lines;
+  std::vector<std::string> trailer;   // lines after it
+  std::vector<int> trailer_lines;
+  std::vector<Row> rows;
+  std::vector<Kind> header;
+  int header_line = 0;
+};
+
+// ---------------------------------------------------------------- plan_text_layout.cc
+
+void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Problem>& problems);
+
+// ---------------------------------------------------------------- plan_csv.cc
+
+// RFC 4180 records; quoted fields may hold separators, quotes ("") and line breaks.
+std::vector<Row> ParseDelimited(const std::string& s, char sep);
+void BuildDelimitedLayout(const std::string& clean, char sep, Layout& lay, std::vector<Problem>& problems);
+
+// ---------------------------------------------------------------- plan_numbering.cc
+
+// Section heading rank: 0 "第一部分", 1 "一、", 2 "（一）"; nullopt otherwise.
+std::optional<int> HeadingRank(std::string_view s);
+
+struct TaskStart {
+  int number = 0;
+  size_t content_at = 0;  // byte offset of the text after the number
+};
+
+// A task number at s[pos]: "12." "12．" "12、" "12。", or "49完善" (no dot) when
+// 49 is the number expected next. `any_number`: accept a number out of
+// sequence (only where a cell starts).
+std::optional<TaskStart> ParseTaskNumber(std::string_view s, size_t pos, int expected, bool any_number);
+
+// A cell holding only a number ("12", "12.", "12、", "12．"): that number.
+std::optional<int> BareNumber(std::string_view s);
+
+bool IsSentenceEnd(char32_t c);
+bool IsIdeograph(char32_t c);
+
+// Headings and dates number in a few characters ("第二十三", "二〇二一"); a longer
+// run of numeral characters is text, not a number.
+constexpr size_t kNumeralRunChars = 6;
+
+// ---------------------------------------------------------------- plan_metadata.cc
+
+// A line that is a date and nothing else (a signature or issue date).
+std::optional<Date> DateLine(std::string_view raw);
+
+// Title, issuer, document number, issue date and year into out.plan.
+void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out);
+
+// ---------------------------------------------------------------- plan_interpreter.cc
+
+// Each unknown unit as a problem at its line, and once in out.unknown_units.
+void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
+                        ParsedPlan& out);
+
+}  // namespace duban::plan_import::table

@@ -1,0 +1,328 @@
+// The text export of a plan's table: a tab starts a cell, a line without one
+// continues the open cell, blank lines separate rows (or several cells stand
+// on one line). Lines become items, items cells, cells rows (see plan_table.h).
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plan_table.h"
+#include "text_util.h"
+
+namespace duban::plan_import::table {
+
+namespace {
+
+using text::CodePoints;
+using text::EndsWith;
+using text::StartsWith;
+using text::Trim;
+
+// Page furniture: "- 3 -", "— 3 —", "第3页", "第 3 页 共 9 页", a bare page number.
+bool IsPageNumber(std::string_view raw) {
+  const std::string s = text::StripSpaces(raw);
+  if (s.empty() || s.size() > 40) return false;
+  bool digit = false;
+  size_t i = 0;
+  while (i < s.size()) {
+    const char32_t c = text::Next(s, i);
+    if ((c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19)) digit = true;
+    else if (c == '-' || c == U'—' || c == U'－' || c == U'–' || c == U'第' || c == U'页' ||
+             c == U'共' || c == '/' || c == U'／')
+      continue;
+    else
+      return false;
+  }
+  return digit;
+}
+
+bool IsTrailerMarker(std::string_view raw) {
+  const std::string s = text::StripSpaces(raw);
+  for (std::string_view p : {"填报单位", "填报人", "填报日期", "联系方式", "联系电话", "审核人"}) {
+    if (StartsWith(s, p)) return true;
+  }
+  if (CodePoints(s) <= 40 && (EndsWith(s, "工作台账") || EndsWith(s, "台账表"))) return true;
+  // "附件2": the start of another attachment after the table.
+  if (StartsWith(s, "附件") && CodePoints(s) <= 6) return true;
+  return false;
+}
+
+struct Item {
+  enum Type { kFree, kCell, kBlank } type = kBlank;
+  std::string text;
+  int line = 0;
+  bool after_blank = false;
+  bool multi = false;       // one of several cells on its line
+  bool line_start = false;  // the first cell on its line
+};
+
+std::vector<Item> Tokenize(const std::vector<Line>& lines) {
+  std::vector<Item> items;
+  bool blank_before = false;
+  for (const auto& l : lines) {
+    if (Trim(l.text).empty() && l.text.find('\t') == std::string::npos) {
+      items.push_back({Item::kBlank, "", l.no, false, false, false});
+      blank_before = true;
+      continue;
+    }
+    // A line of only tabs is a row of empty cells (merged cells).
+    const size_t tabs = static_cast<size_t>(std::count(l.text.begin(), l.text.end(), '\t'));
+    if (tabs == 0) {
+      items.push_back({Item::kFree, l.text, l.no, blank_before, false, false});
+    } else {
+      size_t start = 0;
+      bool first = true;
+      size_t pieces = 0;
+      std::vector<std::string> parts;
+      while (true) {
+        const size_t tab = l.text.find('\t', start);
+        parts.push_back(l.text.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+      }
+      pieces = parts.size();
+      // parts[0] is the text before the first tab: a continuation of the open cell.
+      if (!Trim(parts[0]).empty()) items.push_back({Item::kFree, parts[0], l.no, blank_before, false, false});
+      for (size_t k = 1; k < parts.size(); ++k) {
+        items.push_back({Item::kCell, parts[k], l.no, first && blank_before, pieces > 2, first});
+        first = false;
+      }
+    }
+    blank_before = false;
+  }
+  return items;
+}
+
+// Finds the header run in the text-export items: consecutive cells, each a
+// header word (a cell may continue over free lines: "任务" + "名称").
+bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
+                    std::vector<Kind>& kinds) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].type != Item::kCell) continue;
+    std::vector<Kind> ks;
+    size_t j = i;
+    while (j < items.size()) {
+      if (items[j].type == Item::kBlank) {
+        ++j;
+        continue;
+      }
+      if (items[j].type != Item::kCell) break;
+      std::string t = items[j].text;
+      size_t k = j + 1;
+      while (k < items.size() && items[k].type == Item::kFree) t += Trim(items[k].text), ++k;
+      const auto kind = HeaderKind(t);
+      if (!kind) break;
+      ks.push_back(*kind);
+      j = k;
+    }
+    if (ks.size() >= 2) {
+      begin = i;
+      end = j;
+      kinds = std::move(ks);
+      return true;
+    }
+  }
+  return false;
+}
+
+// A row starts at a cell after a blank line, or at the first of several
+// cells on one line (the several-cells-per-line export).
+bool StartsRow(const Item& it) { return it.after_blank || (it.line_start && it.multi); }
+
+// Where the table starts: after the header run, else (no header) at the first
+// heading or task number 1. Sets lay.header and the preamble (the lines before).
+size_t FindTableStart(const std::vector<Item>& items, Layout& lay, std::vector<Problem>& problems,
+                      bool& has_header) {
+  size_t hb = 0, he = 0;
+  std::vector<Kind> kinds;
+  has_header = FindTextHeader(items, hb, he, kinds);
+  if (has_header) {
+    lay.header = kinds;
+    lay.header_line = items[hb].line;
+    for (size_t i = 0; i < hb; ++i) {
+      if (items[i].type == Item::kBlank) continue;
+      lay.preamble.push_back(Trim(items[i].text));
+      lay.preamble_lines.push_back(items[i].line);
+    }
+    return he;
+  }
+  problems.push_back({0, "no header row found (序号/工作任务/牵头单位/责任单位/完成时限…); columns read from content"});
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].type == Item::kBlank) continue;
+    const std::string t = Trim(items[i].text);
+    auto ts = ParseTaskNumber(t, 0, 1, false);
+    if (HeadingRank(t) || (ts && ts->number == 1)) return i;
+    lay.preamble.push_back(t);
+    lay.preamble_lines.push_back(items[i].line);
+  }
+  return items.size();
+}
+
+// Row width: the most common run of cells between row starts (the header
+// may undercount when a column is split into heading cells, as in
+// chengzihe's 工作任务). Needed before cells are built, to tell a line that
+// continues a cell from one standing outside the table.
+size_t RowWidth(const std::vector<Item>& items, size_t table_begin, size_t header_width) {
+  size_t width = header_width;
+  std::map<size_t, size_t> freq;
+  size_t run = 0;
+  for (size_t k = table_begin; k < items.size(); ++k) {
+    if (items[k].type != Item::kCell) continue;
+    if (StartsRow(items[k]) && run > 0) {
+      if (run >= 2) ++freq[run];
+      run = 0;
+    }
+    ++run;
+  }
+  if (run >= 2) ++freq[run];
+  size_t best = 0;
+  for (auto [size, count] : freq) {
+    if (count >= best) {
+      best = count;
+      width = size;
+    }
+  }
+  if (width < header_width) width = header_width;
+  if (width == 0) width = 1;
+  return width;
+}
+
+// Runs of cells between row starts; `open` is the run being built.
+struct Segments {
+  std::vector<std::vector<Cell>> done;
+  std::vector<Cell> open;
+  void Close() {
+    if (!open.empty()) done.push_back(std::move(open));
+    open.clear();
+  }
+};
+
+// What the free-line rules need to know about the table.
+struct TableShape {
+  bool has_header = false;
+  size_t width = 1;
+  std::string title_guess;  // the first preamble line, spaces removed
+};
+
+// A line without a tab (`t`: its text trimmed): page furniture (dropped), a
+// line outside the table (trailer), a row of its own (no header), or the
+// continuation of the open cell. Returns whether it was table content.
+bool AddFreeLine(const Item& it, const std::string& t, const TableShape& shape, Segments& segs,
+                 Layout& lay) {
+  const std::string key = text::StripSpaces(t);
+  if (IsPageNumber(t)) return false;
+  // After a blank line, a complete row cannot continue: the line stands
+  // outside the table (a signature, a note); so does a bare date.
+  if (shape.has_header && ((it.after_blank && segs.open.size() >= shape.width) || DateLine(t))) {
+    lay.trailer.push_back(t);
+    lay.trailer_lines.push_back(it.line);
+    return false;
+  }
+  const std::string& title_guess = shape.title_guess;
+  if (title_guess.size() >= 12 && key.size() >= 12 && StartsWith(title_guess, key)) return false;
+  if (!shape.has_header) {
+    // Without a header every free line is a row of its own.
+    segs.Close();
+    Cell c;
+    c.line = it.line;
+    c.lines.push_back({it.text, it.line});
+    segs.open.push_back(std::move(c));
+    segs.Close();
+    return true;
+  }
+  if (segs.open.empty()) {
+    Cell c;
+    c.line = it.line;
+    c.after_blank = it.after_blank;
+    segs.open.push_back(std::move(c));
+  }
+  segs.open.back().lines.push_back({it.text, it.line});
+  return true;
+}
+
+// Cells, with free lines as continuations, in segments split at row starts,
+// up to the trailer (the ledger form, a signature): its lines go to lay.trailer.
+std::vector<std::vector<Cell>> CollectSegments(const std::vector<Item>& items, size_t table_begin,
+                                               const TableShape& shape, Layout& lay) {
+  Segments segs;
+  bool saw_content = false;
+  size_t i = table_begin;
+  for (; i < items.size(); ++i) {
+    const Item& it = items[i];
+    if (it.type == Item::kBlank) continue;
+    const std::string t = Trim(it.text);
+    if (saw_content && IsTrailerMarker(t)) break;
+    if (it.type == Item::kFree) {
+      if (AddFreeLine(it, t, shape, segs, lay)) saw_content = true;
+      continue;
+    }
+    // A cell.
+    if (StartsRow(it)) segs.Close();
+    Cell c;
+    c.line = it.line;
+    c.after_blank = it.after_blank;
+    c.lines.push_back({it.text, it.line});
+    segs.open.push_back(std::move(c));
+    if (!t.empty()) saw_content = true;
+  }
+  segs.Close();
+  for (; i < items.size(); ++i) {
+    if (items[i].type == Item::kBlank) continue;
+    lay.trailer.push_back(Trim(items[i].text));
+    lay.trailer_lines.push_back(items[i].line);
+  }
+  return std::move(segs.done);
+}
+
+// A segment that is short joins the next when together they make a row
+// (a blank line inside a cell); one too long is cut into rows at lines
+// holding several cells, else every `width` cells.
+std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> segments, size_t width,
+                                              bool has_header) {
+  std::vector<std::vector<Cell>> rows;
+  for (auto& s : segments) {
+    if (s.size() > 2 * width) {
+      std::vector<Cell> cur;
+      int cur_line = -1;
+      for (auto& c : s) {
+        if (cur.size() >= width && c.line != cur_line) {
+          rows.push_back(std::move(cur));
+          cur.clear();
+        }
+        cur_line = c.line;
+        cur.push_back(std::move(c));
+      }
+      if (!cur.empty()) rows.push_back(std::move(cur));
+      continue;
+    }
+    if (!rows.empty() && rows.back().size() < width && rows.back().size() + s.size() <= width &&
+        has_header) {
+      for (auto& c : s) rows.back().push_back(std::move(c));
+      continue;
+    }
+    rows.push_back(std::move(s));
+  }
+  return rows;
+}
+
+}  // namespace
+
+void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Problem>& problems) {
+  const std::vector<Item> items = Tokenize(lines);
+  TableShape shape;
+  const size_t table_begin = FindTableStart(items, lay, problems, shape.has_header);
+  shape.title_guess = lay.preamble.empty() ? "" : text::StripSpaces(lay.preamble.front());
+  shape.width = RowWidth(items, table_begin, lay.header.size());
+  std::vector<std::vector<Cell>> rows =
+      SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width, shape.has_header);
+  for (auto& r : rows) {
+    // Repeated header rows on each page are furniture.
+    if (IsRepeatedHeader(r)) continue;
+    Row row;
+    row.line = r.empty() ? 0 : r.front().line;
+    row.cells = std::move(r);
+    lay.rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace duban::plan_import::table

@@ -1,0 +1,269 @@
+// Calendar notices recorded in the store: the next year's notice recounts
+// open deadlines, a covered year is refused unless amended, command ids, and
+// notices dated in the future.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "workflow_engine_fixture.h"
+
+namespace duban::wf_test {
+namespace {
+
+// The 2027 notice the tests record: a fixture with an invented schedule
+// (tests/workflow_engine/data/, labelled as such), not the published notice.
+std::string Notice2027() {
+  std::ifstream in(DUBAN_TEST_NOTICE_2027, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().empty()) throw std::runtime_error("cannot read " + std::string(DUBAN_TEST_NOTICE_2027));
+  return ss.str();
+}
+constexpr const char* kVersion2027 = "cn-mainland/2026-11-10";  // the fixture's version
+
+Outcome AddNotice(Engine& engine, const std::string& id, const Actor& who, const std::string& day,
+                  const std::string& text, const std::string& source = "notice-2027.yaml") {
+  Engine::CalendarNoticeRequest r;
+  r.command_id = id;
+  r.actor = who;
+  r.issued_at = At(day);
+  r.text = text;
+  r.source = source;
+  return engine.AddCalendarNotice(r);
+}
+
+// Issue 11, item 2: the ladders that ran into 2027 fired provisionally; then
+// the office records 2027's notice and what is still open is recounted on it
+// at once (no rebuild, no new build): one DeadlineRecounted saying what moved,
+// the timers re-armed on the new version. What fired keeps its calendar.
+TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAndFiredOnesKeepTheirCalendar) {
+  const std::string v = policy->latest_calendar().version();
+  ASSERT_TRUE(policy->latest_calendar().Covers(2026));
+  ASSERT_FALSE(policy->latest_calendar().Covers(2027)) << "this test is about the year after the last covered one";
+  ImportPlan p;
+  p.plan = PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026,
+                        "digest", {kFinance, kEducation, kPolice}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v},
+                               {kEducation}, {}});
+  p.tasks.push_back(ImportTask{2, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v},
+                               {kPolice}, {}});
+  p.tasks.push_back(ImportTask{3, {"二"}, "劳动节后", "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kEducation}, {2, kPolice}, {3, kFinance}})
+    Ok(Do(UnitActor(unit), "2026-12-01", Accept{task, unit}, 10));
+
+  const auto fired = TickDays("2026-12-01", "2027-03-31");
+  EXPECT_EQ(For(fired, 1, kEducation),
+            (std::vector<Fired>{{"2026-12-10", "DeadlineApproaching", 1, kEducation, 3},
+                                {"2026-12-14", "DeadlineApproaching", 1, kEducation, 1},
+                                {"2026-12-16", "DeadlineMissed", 1, kEducation, 0},
+                                {"2026-12-17", "EscalationRaised", 1, kEducation, 1},
+                                {"2026-12-24", "EscalationRaised", 1, kEducation, 2},
+                                {"2027-01-08", "EscalationRaised", 1, kEducation, 3, true}}));
+  EXPECT_EQ(For(fired, 2, kPolice),
+            (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 2, kPolice, 10},
+                                {"2026-12-28", "DeadlineApproaching", 2, kPolice, 3},
+                                {"2026-12-30", "DeadlineApproaching", 2, kPolice, 1},
+                                {"2027-01-04", "DeadlineMissed", 2, kPolice, 0, true},
+                                {"2027-01-05", "EscalationRaised", 2, kPolice, 1, true},
+                                {"2027-01-12", "EscalationRaised", 2, kPolice, 2, true},
+                                {"2027-01-26", "EscalationRaised", 2, kPolice, 3, true}}));
+  EXPECT_TRUE(For(fired, 3, kFinance).empty());
+  // Task 3's timers wait on the provisional rule: weekdays minus 元旦 and 05-01
+  // (its ladder is armed once it is missed).
+  std::map<std::string, std::string> before;
+  for (const auto& t : PendingOf(3, kFinance)) {
+    EXPECT_TRUE(t.timer.provisional) << TimerKindName(t.timer.kind);
+    EXPECT_EQ(t.timer.calendar_version, v + "+provisional");
+    before[std::string(TimerKindName(t.timer.kind)) + std::to_string(t.timer.working_days_left + t.timer.level)] =
+        Day(t.due);
+  }
+  EXPECT_EQ(before, (std::map<std::string, std::string>{{"reminder10", "2027-04-26"},
+                                                        {"reminder3", "2027-05-05"},
+                                                        {"reminder1", "2027-05-07"},
+                                                        {"missed0", "2027-05-11"}}));
+
+  // A unit may not record a notice; the office may.
+  const Outcome refused = AddNotice(*engine, "notice-by-unit", UnitActor(kFinance), "2027-04-01", Notice2027());
+  EXPECT_EQ(refused.status.reason(), "forbidden_role") << refused.status.ToString();
+  const Outcome added = AddNotice(*engine, "notice-2027", Supervisor(), "2027-04-01", Notice2027());
+  ASSERT_TRUE(added.status.ok()) << added.status.ToString();
+  ASSERT_EQ(added.events.size(), 2u) << "the notice, and one recount: tasks 1 and 2 have nothing armed";
+  const auto* notice = std::get_if<CalendarNoticeAdded>(&added.events[0].body);
+  ASSERT_NE(notice, nullptr);
+  EXPECT_EQ(added.events[0].stream, "!calendar");
+  EXPECT_EQ(notice->year, 2027);
+  EXPECT_FALSE(notice->amends);
+  const auto* rc = std::get_if<DeadlineRecounted>(&added.events[1].body);
+  ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(added.events[1].stream, "p");
+  EXPECT_EQ(rc->task, 3);
+  EXPECT_EQ(rc->old_calendar_version, v + "+provisional");
+  EXPECT_EQ(rc->calendar_version, kVersion2027);
+  EXPECT_FALSE(rc->provisional);
+  // 劳动节 05-01..05 and the worked Sunday 04-25 / Saturday 05-08 move the reminders.
+  EXPECT_EQ(rc->changes, (std::vector<std::string>{"reminder 1 2027-05-07 -> 2027-05-08",
+                                                   "reminder 10 2027-04-26 -> 2027-04-23",
+                                                   "reminder 3 2027-05-05 -> 2027-05-06"}));
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+  for (const auto& t : PendingOf(3, kFinance)) {
+    EXPECT_FALSE(t.timer.provisional) << TimerKindName(t.timer.kind);
+    EXPECT_EQ(t.timer.calendar_version, kVersion2027);
+  }
+  // The same command again is the first outcome, nothing new.
+  const Outcome again = AddNotice(*engine, "notice-2027", Supervisor(), "2027-04-02", Notice2027());
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.first_position, added.first_position);
+  // A fresh open counts on the recorded notice (from the log, not from this
+  // process): verify re-arms task 3's timers on it and finds them equal.
+  engine.reset();
+  Open();
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+  ASSERT_EQ(engine->CalendarNotices().size(), 1u);
+  EXPECT_EQ(engine->CalendarNotices()[0], *notice);
+  auto reopened = engine->Verify();
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_TRUE(reopened->ok()) << (reopened->problems.empty() ? "" : reopened->problems.front());
+
+  const auto after = TickDays("2027-04-01", "2027-06-30");
+  EXPECT_EQ(For(after, 3, kFinance),
+            (std::vector<Fired>{{"2027-04-23", "DeadlineApproaching", 3, kFinance, 10},
+                                {"2027-05-06", "DeadlineApproaching", 3, kFinance, 3},
+                                {"2027-05-08", "DeadlineApproaching", 3, kFinance, 1},
+                                {"2027-05-11", "DeadlineMissed", 3, kFinance, 0},
+                                {"2027-05-12", "EscalationRaised", 3, kFinance, 1},
+                                {"2027-05-19", "EscalationRaised", 3, kFinance, 2},
+                                {"2027-06-02", "EscalationRaised", 3, kFinance, 3}}));
+  // What fired before the notice keeps the calendar it was judged by.
+  auto h = engine->History("p", 2);
+  ASSERT_TRUE(h.ok());
+  int provisional_escalations = 0;
+  for (const auto& entry : *h)
+    if (const auto* e = std::get_if<EscalationRaised>(&entry.event.body)) {
+      EXPECT_EQ(e->calendar_version, v + "+provisional");
+      provisional_escalations += e->provisional;
+    }
+  EXPECT_EQ(provisional_escalations, 3);
+
+  // The log alone gives the same state: verify and rebuild.
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
+// Recounting happens while work is open too: a rebuild in the middle of the
+// ladder (timers armed on the notice) equals the live store, and a notice
+// that conflicts with a recorded year is refused with its file and line,
+// while a stated correction (amends) is taken.
+TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsIt) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "五月", "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  Ok(Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10));
+  ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
+
+  const std::string twice =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    covers: 2027\n"
+      "    holidays:\n      - {name: 端午节, from: 2027-06-09, to: 2027-06-11}\n";
+  const Outcome dup = AddNotice(*engine, "n2", Supervisor(), "2026-12-02", twice, "again.yaml");
+  EXPECT_EQ(dup.status.reason(), "invalid_argument");
+  EXPECT_NE(dup.status.message().find("again.yaml:4"), std::string::npos) << dup.status.message();
+  EXPECT_NE(dup.status.message().find("covered twice"), std::string::npos) << dup.status.message();
+
+  // Labour Day moved in a correction: the reminder 3 working days before 05-10 moves with it.
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
+  const Outcome fixed = AddNotice(*engine, "n3", Supervisor(), "2026-12-03", amend, "amend.yaml");
+  ASSERT_TRUE(fixed.status.ok()) << fixed.status.ToString();
+  ASSERT_EQ(fixed.events.size(), 2u);
+  const auto* rc = std::get_if<DeadlineRecounted>(&fixed.events[1].body);
+  ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(rc->old_calendar_version, kVersion2027);
+  EXPECT_EQ(rc->calendar_version, "cn-mainland/2026-12-01");
+  EXPECT_EQ(rc->changes, (std::vector<std::string>{"reminder 10 2027-04-23 -> 2027-04-22",
+                                                   "reminder 3 2027-05-06 -> 2027-04-30"}));
+
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+}
+
+// A command id reused across a calendar notice and any other command is a
+// conflict both ways, as between any two commands (the command digest), not
+// the other command's outcome replayed as "already done".
+TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForACalendarNoticeAndAfterIt) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "五月", "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  Ok(Do(Supervisor(), "2026-12-01", p));
+  const Outcome accepted = Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10);  // id cmd-2
+  Ok(accepted);
+  ASSERT_EQ(accepted.command_id, "cmd-2");
+
+  const Outcome reused = AddNotice(*engine, "cmd-2", Supervisor(), "2026-12-02", Notice2027());
+  EXPECT_EQ(reused.status.code(), Status::Code::kConflict) << reused.status.ToString();
+  EXPECT_NE(reused.status.message().find("was used before for a different command"), std::string::npos)
+      << reused.status.message();
+  EXPECT_TRUE(reused.events.empty());
+  EXPECT_TRUE(engine->CalendarNotices().empty()) << "nothing recorded";
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), v);
+
+  // The notice under its own id is taken; its id then answers another command with a conflict...
+  ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
+  Command c;
+  c.command_id = "n1";
+  c.plan_id = "p";
+  c.actor = UnitActor(kFinance);
+  c.issued_at = At("2026-12-03");
+  c.body = ReportProgress{1, kFinance, 50, "进展"};
+  const Outcome other = engine->Submit(c);
+  EXPECT_EQ(other.status.code(), Status::Code::kConflict) << other.status.ToString();
+  // ...and another notice text, or another actor, under it too; the same notice again is the first outcome.
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
+  EXPECT_EQ(AddNotice(*engine, "n1", Supervisor(), "2026-12-03", amend, "amend.yaml").status.code(),
+            Status::Code::kConflict);
+  EXPECT_EQ(AddNotice(*engine, "n1", Actor{"办公室", Role::kSupervisor, "赵六"}, "2026-12-03", Notice2027())
+                .status.code(),
+            Status::Code::kConflict);
+  const Outcome again = AddNotice(*engine, "n1", Supervisor(), "2026-12-03", Notice2027());
+  EXPECT_TRUE(again.status.ok() && again.duplicate) << again.status.ToString();
+  EXPECT_EQ(engine->CalendarNotices().size(), 1u);
+}
+
+// A notice's version is its publication date: one later than the command's
+// day (a mistyped year) is refused, so it cannot make every correct notice
+// after it look older.
+TEST_F(WorkflowEngineTest, ANoticeDatedAfterTodayIsRefusedAsTimeInFuture) {
+  const std::string v = policy->latest_calendar().version();
+  const Outcome early = AddNotice(*engine, "n-early", Supervisor(), "2026-11-09", Notice2027());  // dated 2026-11-10
+  EXPECT_EQ(early.status.reason(), "time_in_future") << early.status.ToString();
+  EXPECT_NE(early.status.message().find("2026-11-10"), std::string::npos) << early.status.message();
+  EXPECT_TRUE(engine->CalendarNotices().empty());
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), v);
+  // On its publication day it is taken.
+  const Outcome onDay = AddNotice(*engine, "n-on-day", Supervisor(), "2026-11-10", Notice2027());
+  EXPECT_TRUE(onDay.status.ok()) << onDay.status.ToString();
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+}
+
+}  // namespace
+}  // namespace duban::wf_test

@@ -1,0 +1,218 @@
+// Reminders and the escalation ladder on the 2021 calendar: on time, late
+// across the National Day holiday, ticks late or after a pause, extensions,
+// approval and rejection; the acceptance and review limits.
+#include <gtest/gtest.h>
+
+#include "workflow_engine_fixture.h"
+
+namespace duban::wf_test {
+namespace {
+
+TEST_F(WorkflowEngineTest, TheCalendarFactsTheseTestsRelyOnHold) {
+  const auto& cal = policy->latest_calendar();
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 9, 18})) << "Saturday worked for Mid-Autumn";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 9, 20}));
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 9, 26})) << "Sunday worked for National Day";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 10, 4}));
+  EXPECT_TRUE(*cal.IsWorkingDay(Date{2021, 10, 9})) << "Saturday worked for National Day";
+  EXPECT_FALSE(*cal.IsWorkingDay(Date{2021, 10, 10}));
+}
+
+TEST_F(WorkflowEngineTest, AUnitOnTimeGetsRemindersOnlyAndNoEscalation) {
+  GivenPlan();
+  auto fired = For(TickDays("2021-09-01", "2021-09-28"), 1, kFinance);
+  Ok(Do(UnitActor(kFinance), "2021-09-28", Submit{1, kFinance, "已完成", ""}, 15));
+  Ok(Do(Supervisor(), "2021-09-29", Approve{1, kFinance, "同意销号"}, 10));
+  for (const auto& f : For(TickDays("2021-09-29", "2021-12-31"), 1, kFinance)) fired.push_back(f);
+  // 10 working days before 09-30 counts back over Mid-Autumn and the worked Sunday 09-26;
+  // the 3-day reminder is 09-27; it submitted on 09-28, so no 1-day reminder.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-09-16", "DeadlineApproaching", 1, kFinance, 10},
+                                       {"2021-09-27", "DeadlineApproaching", 1, kFinance, 3}}));
+  EXPECT_FALSE(A(1, kFinance).overdue);
+  EXPECT_EQ(A(1, kFinance).escalation_level, 0);
+}
+
+// A tick's cost follows the timers that fired: a reminder writes its event,
+// its history and command rows, the assignment row, the stream head and the
+// deletion of the fired timer, and leaves the assignment's other armed timers
+// untouched (they are still wanted), so the index holds exactly what it did
+// minus the fired key.
+TEST_F(WorkflowEngineTest, AReminderTickWritesOnlyWhatChangedAndKeepsTheOtherTimersArmed) {
+  GivenPlan();
+  auto before = PendingOf(1, kFinance);
+  ASSERT_EQ(before.size(), 4u);  // reminders 10/3/1 and missed
+  const auto w0 = engine->write_stats();
+  auto fired = engine->Tick(StartOfDay(*Date::Parse("2021-09-16")));
+  ASSERT_TRUE(fired.ok()) << fired.status().ToString();
+  const auto w1 = engine->write_stats();
+  size_t events = 0;
+  for (const auto& o : *fired) events += o.events.size();
+  ASSERT_EQ(events, 2u);  // the 10-day reminders of 财政 and 教育
+  // Per reminder: log, history, command row, assignment row, timer delete;
+  // plus one stream head for the plan.
+  EXPECT_EQ(w1.keys - w0.keys, 2u * 5 + 1);
+  auto after = PendingOf(1, kFinance);
+  ASSERT_EQ(after.size(), 3u);
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].key, before[i + 1].key);
+  auto report = engine->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems[0]);
+}
+
+TEST_F(WorkflowEngineTest, ALateUnitClimbsEachLadderStepOnItsWorkingDayAcrossTheNationalDayHoliday) {
+  GivenPlan();
+  auto fired = For(TickDays("2021-09-01", "2021-12-31"), 1, kEducation);
+  EXPECT_EQ(fired, (std::vector<Fired>{
+                       {"2021-09-16", "DeadlineApproaching", 1, kEducation, 10},
+                       {"2021-09-27", "DeadlineApproaching", 1, kEducation, 3},
+                       {"2021-09-29", "DeadlineApproaching", 1, kEducation, 1},
+                       {"2021-10-08", "DeadlineMissed", 1, kEducation, 0},     // first working day after the holiday
+                       {"2021-10-09", "EscalationRaised", 1, kEducation, 1},   // 督促整改: +1, the worked Saturday
+                       {"2021-10-15", "EscalationRaised", 1, kEducation, 2},   // 通报批评: +5 working days
+                       {"2021-10-29", "EscalationRaised", 1, kEducation, 3},   // 约谈: +10 working days
+                   }));
+  EXPECT_TRUE(A(1, kEducation).overdue);
+  EXPECT_EQ(A(1, kEducation).escalation_level, 3);
+  EXPECT_TRUE(PendingOf(1, kEducation).empty()) << "the top of the ladder arms nothing more";
+}
+
+TEST_F(WorkflowEngineTest, ATickLateInTheDayOrAfterALongPauseFiresTheSameStepsInOrder) {
+  GivenPlan();
+  auto r = engine->Tick(At("2021-11-01", 0));
+  ASSERT_TRUE(r.ok());
+  std::vector<Fired> fired;
+  for (const auto& o : *r)
+    for (const auto& e : o.events) fired.push_back(Describe(e));
+  auto edu = For(fired, 1, kEducation);
+  ASSERT_EQ(edu.size(), 7u);
+  EXPECT_EQ(edu[3], (Fired{"2021-10-08", "DeadlineMissed", 1, kEducation, 0})) << "stamped with the timer's day";
+  EXPECT_EQ(edu[6], (Fired{"2021-10-29", "EscalationRaised", 1, kEducation, 3}));
+}
+
+TEST_F(WorkflowEngineTest, AnExtensionReArmsTheTimersForTheNewDateAndDropsTheOldOnes) {
+  GivenPlan();
+  auto before = TickDays("2021-09-01", "2021-09-20");
+  Ok(Do(UnitActor(kFinance), "2021-09-20", RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}));
+  Ok(Do(Supervisor(), "2021-09-21", GrantExtension{1, kFinance, ""}));
+  auto pending = PendingOf(1, kFinance);
+  ASSERT_FALSE(pending.empty());
+  for (const auto& t : pending) EXPECT_EQ(t.timer.due_on, "2021-11-30") << "no timer of the old date is left";
+  auto after = TickDays("2021-09-21", "2021-12-31");
+  std::vector<Fired> mine = For(before, 1, kFinance);
+  for (const auto& f : For(after, 1, kFinance)) mine.push_back(f);
+  EXPECT_EQ(mine, (std::vector<Fired>{
+                      {"2021-09-16", "DeadlineApproaching", 1, kFinance, 10},  // before the extension
+                      {"2021-11-16", "DeadlineApproaching", 1, kFinance, 10},
+                      {"2021-11-25", "DeadlineApproaching", 1, kFinance, 3},
+                      {"2021-11-29", "DeadlineApproaching", 1, kFinance, 1},
+                      {"2021-12-01", "DeadlineMissed", 1, kFinance, 0},
+                      {"2021-12-02", "EscalationRaised", 1, kFinance, 1},
+                      {"2021-12-09", "EscalationRaised", 1, kFinance, 2},
+                      {"2021-12-23", "EscalationRaised", 1, kFinance, 3},
+                  }));
+}
+
+TEST_F(WorkflowEngineTest, AnExtensionGrantedWhileEscalatedClearsTheLevelAndStartsTheLadderAgain) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-10-20");
+  ASSERT_EQ(A(1, kEducation).escalation_level, 2);
+  Ok(Do(UnitActor(kEducation), "2021-10-20", RequestExtension{1, kEducation, "2021-11-30", "需上级批复"}));
+  auto granted = Do(Supervisor(), "2021-10-21", GrantExtension{1, kEducation, ""});
+  Ok(granted);
+  EXPECT_EQ(A(1, kEducation).escalation_level, 0);
+  EXPECT_FALSE(A(1, kEducation).overdue);
+  auto fired = For(TickDays("2021-10-21", "2021-12-01"), 1, kEducation);
+  ASSERT_FALSE(fired.empty());
+  EXPECT_EQ(fired.front(), (Fired{"2021-11-16", "DeadlineApproaching", 1, kEducation, 10}))
+      << "no 约谈 from the old ladder on 10-29";
+  EXPECT_EQ(fired.back(), (Fired{"2021-12-01", "DeadlineMissed", 1, kEducation, 0}));
+}
+
+TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
+  GivenPlan();
+  ASSERT_FALSE(PendingOf(1, kFinance).empty());
+  TickDays("2021-09-01", "2021-10-12");  // overdue and escalated
+  ASSERT_EQ(A(1, kFinance).escalation_level, 1);
+  ASSERT_FALSE(PendingOf(1, kFinance).empty()) << "通报批评 and 约谈 are armed";
+  Ok(Do(UnitActor(kFinance), "2021-10-12", Submit{1, kFinance, "已完成", ""}, 15));
+  auto waiting = PendingOf(1, kFinance);
+  ASSERT_EQ(waiting.size(), 1u) << "a submission waits for the office: only the review limit is armed";
+  EXPECT_EQ(waiting[0].timer.kind, TimerKind::kReviewOverdue);
+  auto approved = Do(Supervisor(), "2021-10-13", Approve{1, kFinance, "同意销号"});
+  Ok(approved);
+  EXPECT_TRUE(std::holds_alternative<EscalationCleared>(approved.events.at(1).body));
+  EXPECT_TRUE(PendingOf(1, kFinance).empty());
+  EXPECT_TRUE(For(TickDays("2021-10-13", "2021-12-31"), 1, kFinance).empty());
+}
+
+TEST_F(WorkflowEngineTest, ARejectedSubmissionReArmsTheLadderWhereItStood) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-10-08");  // missed on 10-08
+  Ok(Do(UnitActor(kFinance), "2021-10-08", Submit{1, kFinance, "已完成", ""}, 15));
+  TickDays("2021-10-09", "2021-10-11");
+  EXPECT_EQ(A(1, kFinance).escalation_level, 0) << "no escalation while the office reviews";
+  Ok(Do(Supervisor(), "2021-10-11", Reject{1, kFinance, "材料不全"}, 10));
+  auto fired = For(TickDays("2021-10-12", "2021-10-31"), 1, kFinance);
+  // 督促整改 was due on 10-09 while submitted: it fires at the next tick.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-09", "EscalationRaised", 1, kFinance, 1},
+                                       {"2021-10-15", "EscalationRaised", 1, kFinance, 2},
+                                       {"2021-10-29", "EscalationRaised", 1, kFinance, 3}}));
+}
+
+// 签收时限: acceptance_working_days (3) after the assignment. Assigned on
+// Wednesday 2021-09-29: the limit runs 09-30, 10-08 (after 国庆), Saturday
+// 10-09 (worked); AcceptanceOverdue fires on the next working day, 10-11.
+TEST_F(WorkflowEngineTest, AnAssignmentNotSignedWithinTheAcceptanceLimitIsFlaggedAndTold) {
+  ImportPlan p;
+  p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}};
+  p.tasks.push_back(ImportTask{1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""},
+                               {kFinance}, {kEducation}});
+  Ok(Do(Supervisor(), "2021-09-29", p));
+  Ok(Do(UnitActor(kFinance), "2021-10-08", Accept{1, kFinance}, 16));  // inside the limit
+  auto fired = TickDays("2021-09-29", "2021-10-31");
+  EXPECT_EQ(For(fired, 1, kFinance), std::vector<Fired>{});
+  EXPECT_EQ(For(fired, 1, kEducation), (std::vector<Fired>{{"2021-10-11", "AcceptanceOverdue", 1, kEducation, 0}}));
+  EXPECT_TRUE(A(1, kEducation).acceptance_overdue);
+  auto h = engine->History("p", 1);
+  ASSERT_TRUE(h.ok());
+  const AcceptanceOverdue* ev = nullptr;
+  for (const auto& e : *h)
+    if (auto* x = std::get_if<AcceptanceOverdue>(&e.event.body)) ev = x;
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->assigned_on, "2021-09-29");
+  EXPECT_EQ(ev->due_on, "2021-10-09");
+  EXPECT_EQ(ev->notify, (std::vector<std::string>{"unit", "office"}));
+  EXPECT_FALSE(ev->provisional);
+  // Signing late clears the flag; nothing fires again.
+  Ok(Do(UnitActor(kEducation), "2021-11-01", Accept{1, kEducation}, 10));
+  EXPECT_FALSE(A(1, kEducation).acceptance_overdue);
+  EXPECT_TRUE(For(TickDays("2021-11-01", "2021-11-30"), 1, kEducation).empty());
+}
+
+// The office's review limit: review_working_days (5) after a submission.
+// Submitted Wednesday 2021-09-01: 09-02, 03, 06, 07, 08; ReviewOverdue on 09-09.
+// A resubmission after a rejection starts the limit again.
+TEST_F(WorkflowEngineTest, ASubmissionNotReviewedWithinTheReviewLimitIsFlaggedForTheOffice) {
+  GivenPlan();
+  Ok(Do(UnitActor(kFinance), "2021-09-01", Submit{1, kFinance, "已完成", ""}, 15));
+  Ok(Do(UnitActor(kEducation), "2021-09-01", Submit{1, kEducation, "已完成", ""}, 15));
+  Ok(Do(Supervisor(), "2021-09-07", Approve{1, kEducation, "同意"}, 10));  // in time
+  auto fired = TickDays("2021-09-01", "2021-09-15");
+  EXPECT_TRUE(For(fired, 1, kEducation).empty());
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2021-09-09", "ReviewOverdue", 1, kFinance, 0}}));
+  EXPECT_TRUE(A(1, kFinance).review_overdue);
+  Ok(Do(Supervisor(), "2021-09-15", Reject{1, kFinance, "材料不全"}, 10));
+  EXPECT_FALSE(A(1, kFinance).review_overdue);
+  Ok(Do(UnitActor(kFinance), "2021-09-16", Submit{1, kFinance, "已补充", ""}, 10));
+  // 09-17, 18 (worked Saturday), 22, 23, 24 (中秋 09-19..21): overdue again on 09-26 (worked Sunday).
+  std::vector<Fired> reviews;
+  for (const auto& f : For(TickDays("2021-09-16", "2021-09-29"), 1, kFinance))
+    if (f.type == "ReviewOverdue") reviews.push_back(f);
+  EXPECT_EQ(reviews, (std::vector<Fired>{{"2021-09-26", "ReviewOverdue", 1, kFinance, 0}}));
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
+}  // namespace
+}  // namespace duban::wf_test
