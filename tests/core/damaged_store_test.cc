@@ -74,6 +74,22 @@ std::vector<std::string> Wals(const std::string& d) {
   return out;
 }
 
+// The next position DUBAN-STORE-LOG-END recorded.
+uint64_t RecordedNext(const std::string& d) {
+  std::ifstream in(fs::path(d) / "DUBAN-STORE-LOG-END");
+  std::string magic, key;
+  int format = 0;
+  uint64_t next = 0;
+  in >> magic >> format >> key >> next;
+  return next;
+}
+
+// The record as a writer that crashed leaves it: its end at open, no WAL list.
+void RecordACrash(const std::string& d, uint64_t next) {
+  std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END", std::ios::trunc)
+      << "duban-log-end 1\nnext " << next << "\nstate open\n";
+}
+
 void FlipBit(const std::string& file, std::uintmax_t at, char mask) {
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(static_cast<std::streamoff>(at));
@@ -245,14 +261,7 @@ const Row kRows[] = {
        const auto wals = Wals(d);
        ASSERT_GE(wals.size(), 3u);
        fs::remove(wals[wals.size() - 2]);
-       std::ifstream in(fs::path(d) / "DUBAN-STORE-LOG-END");
-       std::string magic, key;
-       int format = 0;
-       uint64_t next = 0;
-       in >> magic >> format >> key >> next;
-       in.close();
-       std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END", std::ios::trunc)
-           << "duban-log-end 1\nnext " << next << "\nstate open\n";
+       RecordACrash(d, RecordedNext(d));
      },
      true, Status::Code::kCorruption, "missing between the events it holds"},
     {"log-end-file-damaged",
@@ -270,17 +279,11 @@ const Row kRows[] = {
        fs::remove_all(earlier);
        fs::copy(d, earlier, fs::copy_options::recursive);
        SubmitOneMore(d, "more", 1, kEducation);
-       std::ifstream in(fs::path(d) / "DUBAN-STORE-LOG-END");
-       std::string magic, key;
-       int format = 0;
-       uint64_t next = 0;
-       in >> magic >> format >> key >> next;
-       in.close();
+       const uint64_t next = RecordedNext(d);
        ASSERT_GT(next, 1u);
        fs::remove_all(d);
        fs::rename(earlier, d);
-       std::ofstream(fs::path(d) / "DUBAN-STORE-LOG-END", std::ios::trunc)
-           << "duban-log-end 1\nnext " << next << "\nstate open\n";
+       RecordACrash(d, next);
      },
      true, Status::Code::kCorruption, "1 acknowledged event(s) are missing"},
     {"identity-of-a-newer-format",
