@@ -266,8 +266,11 @@ void AddSalvage(CLI::App& app, Globals& g) {
       std::printf("damaged store: %s (store %s)\n", ForTerminal(g.data_dir).c_str(),
                   r->store_id.empty() ? "without an identity" : r->store_id.c_str());
       for (const auto& n : r->notes) std::printf("read: %s\n", ForTerminal(n).c_str());
-      std::printf("kept: log positions 1..%llu (%llu event(s), every hash chain intact)\n",
-                  static_cast<unsigned long long>(r->kept), static_cast<unsigned long long>(r->kept));
+      if (r->kept == 0)
+        std::printf("kept: nothing (the log's beginning cannot be read)\n");
+      else
+        std::printf("kept: log positions 1..%llu (%llu event(s), every hash chain intact)\n",
+                    static_cast<unsigned long long>(r->kept), static_cast<unsigned long long>(r->kept));
       if (!r->stopped.empty()) std::printf("stopped: %s\n", ForTerminal(r->stopped).c_str());
       if (r->found_after > 0)
         std::printf("not kept: %llu record(s) found past that point (events after a hole in the record)\n",
@@ -292,7 +295,9 @@ void AddSalvage(CLI::App& app, Globals& g) {
                     "it (`duban --data %s verify`) before you put it in its place\n",
                     where.c_str(), where.c_str());
       else
-        std::printf("nothing was written; run again with --yes to write the new store in %s\n", where.c_str());
+        std::printf(r->kept ? "nothing was written; run again with --yes to write the new store in %s\n"
+                            : "nothing was written; with nothing to keep, --yes would write no store in %s either\n",
+                    where.c_str());
     }
     g.exit_code = kExitOk;
   });

@@ -220,23 +220,27 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     return true;
   };
   bool whole = true;
-  uint64_t found_within = 0;  // records found past the stop, at or below the recorded end
+  uint64_t found_above = 0;  // records found past the stop, beyond the recorded end
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const uint64_t pos = it->key().size() == 8 ? DecodeFixed64BE(it->key().data()) : 0;
-    if (!whole && pos <= report.recorded_end) ++found_within;
-    if (!whole) {
+    // A record found but not kept (past the first gap or broken link).
+    auto not_kept = [&] {
       ++report.found_after;
+      if (pos > report.recorded_end) ++found_above;
+    };
+    if (!whole) {
+      not_kept();
       continue;
     }
     if (pos != expected) {
       if (!flush()) {
         whole = false;
-        ++report.found_after;
+        not_kept();
         continue;
       }
       report.stopped = "positions " + std::to_string(expected) + ".." + std::to_string(pos - 1) + " are missing";
       whole = false;
-      ++report.found_after;
+      not_kept();
       continue;
     }
     std::string_view payload;
@@ -247,7 +251,7 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     if (!e.ok()) {
       if (flush()) report.stopped = "log position " + std::to_string(pos) + " cannot be read (" + e.status().message() + ")";
       whole = false;
-      ++report.found_after;
+      not_kept();
       continue;
     }
     batch.push_back(std::move(e).value());
@@ -258,7 +262,13 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
   if (!it->status().ok() && report.stopped.empty())
     report.stopped = "reading stopped at a damaged table block (" + it->status().ToString() + ")";
   report.stopped = Replaced(report.stopped, work, damaged_dir);
+  // Found past the stop (not kept) but at or below the recorded end: not lost.
+  const uint64_t found_within = report.found_after - std::min(report.found_after, found_above);
   report.lost = report.recorded_end > report.kept + found_within ? report.recorded_end - report.kept - found_within : 0;
+  if (write && report.kept == 0)
+    return Status::InvalidArgument("nothing of " + damaged_dir + " could be kept (" +
+                                   (report.stopped.empty() ? std::string("its log is empty") : report.stopped) +
+                                   "), so no store was written");
   engine->reset();
   if (!report.store_id.empty())
     if (Status st = store_dir::WriteIdentity(target, report.store_id); !st.ok()) return st;

@@ -161,6 +161,56 @@ TEST_F(SalvageTest, AnOutputInsideTheStoreOrNotADirectoryNameIsRefusedAndATraili
   EXPECT_FALSE(none.ok()) << "a directory without a store was salvaged";
 }
 
+// The WAL with the import (positions 1..N) lost: nothing can be kept, the
+// records found past the hole are counted apart from what is lost, and
+// --yes writes no (empty) store.
+TEST_F(SalvageTest, WhenTheLogsBeginningIsLostNothingIsKeptAndTheCountsAddUp) {
+  EngineOptions o;
+  o.data_dir = store();
+  uint64_t imported = 0;
+  for (int step = 0; step < 3; ++step) {
+    auto e = Engine::Open(o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    if (step == 0) {
+      ASSERT_TRUE((*e)->Submit(Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
+      imported = (*e)->LogEnd() - 1;
+    } else {
+      ASSERT_TRUE((*e)->Submit(Cmd("p" + std::to_string(step), UnitActor(kFinance), At("2021-03-17") + step,
+                                   step == 1 ? CommandBody(Accept{1, kFinance})
+                                             : CommandBody(ReportProgress{1, kFinance, 10, "进展", "", "", ""})))
+                      .status.ok());
+    }
+  }
+  EngineOptions ro = o;
+  ro.read_only = true;
+  uint64_t events = 0;
+  {
+    auto e = Engine::Open(ro);
+    ASSERT_TRUE(e.ok());
+    events = (*e)->LogEnd() - 1;
+  }
+  std::string oldest;
+  for (const auto& e : fs::directory_iterator(store()))
+    if (e.path().extension() == ".log" && e.file_size() > 0 && (oldest.empty() || e.path().string() < oldest))
+      oldest = e.path().string();
+  ASSERT_FALSE(oldest.empty());
+  fs::remove(oldest);
+  auto dry = Salvage(store(), out(), false, nullptr);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  std::printf("beginning lost: kept %llu, found past %llu, recorded end %llu, lost %llu, stopped '%s'\n",
+              static_cast<unsigned long long>(dry->kept), static_cast<unsigned long long>(dry->found_after),
+              static_cast<unsigned long long>(dry->recorded_end), static_cast<unsigned long long>(dry->lost),
+              dry->stopped.c_str());
+  EXPECT_EQ(dry->kept, 0u);
+  EXPECT_EQ(dry->recorded_end, events);
+  EXPECT_EQ(dry->found_after, events - imported);
+  EXPECT_EQ(dry->lost, imported);
+  auto real = Salvage(store(), out(), true, nullptr);
+  ASSERT_FALSE(real.ok());
+  EXPECT_NE(real.status().message().find("no store was written"), std::string::npos) << real.status().ToString();
+  EXPECT_FALSE(fs::exists(out()));
+}
+
 TEST_F(SalvageTest, AnOutputThatHoldsAnythingIsRefused) {
   MakeStore(0);
   fs::create_directories(out());
