@@ -9,6 +9,7 @@ pkgs=(
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev
   kcat clang libclang-rt-14-dev python3 python3-workalendar python3-yaml
   openjdk-17-jre-headless maven
+  libargon2-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -217,6 +217,7 @@ class Applier {
   // Recorded in the stream "!calendar", never in a plan's: the engine
   // hands it to its timer policy, not to a plan state.
   void On(const CalendarNoticeAdded&) {}
+  void On(const schemas::AccountChanged&) {}
   void On(const CommandRejected&) {}
   void On(const UnknownEvent&) {}
 

@@ -14,6 +14,7 @@ const char* RoleName(Role r) {
     case Role::kUnit: return "unit";
     case Role::kAuditor: return "auditor";
     case Role::kSystem: return "system";
+    case Role::kAdmin: return "admin";
   }
   return "unknown";
 }
@@ -22,6 +23,7 @@ std::optional<Role> ParseRole(std::string_view s) {
   if (s == "unit") return Role::kUnit;
   if (s == "auditor") return Role::kAuditor;
   if (s == "system") return Role::kSystem;
+  if (s == "admin") return Role::kAdmin;
   return std::nullopt;
 }
 const char* AssignmentRoleName(AssignmentRole r) {
@@ -40,7 +42,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(DeadlineApproaching) NAME(DeadlineMissed) NAME(EscalationRaised) NAME(EscalationCleared)
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
-    NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded)
+    NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded) NAME(AccountChanged)
 #undef NAME
   }
   return "Unknown";

@@ -214,7 +214,7 @@ TYPE_OF(ExtensionDenied) TYPE_OF(DeadlineApproaching) TYPE_OF(DeadlineMissed)
 TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
-TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded)
+TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded) TYPE_OF(AccountChanged)
 #undef TYPE_OF
 
 template <class T>

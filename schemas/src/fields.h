@@ -55,6 +55,8 @@ DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on)
 DUBAN_FIELDS(DeadlineRecounted, FLD(task), FLD(unit), FLD(due_on), FLD(old_calendar_version),
              FLD(calendar_version), FLD(changes), FLD(provisional))
 DUBAN_FIELDS(CalendarNoticeAdded, FLD(calendar), FLD(version), FLD(year), FLD(amends), FLD(source), FLD(text))
+DUBAN_FIELDS(AccountChanged, FLD(account), FLD(change), FLD(kind), FLD(role), FLD(unit), FLD(display_name),
+             FLD(reason), FLD(generation))
 DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))

@@ -248,6 +248,23 @@ class Engine {
   // The timer policy in force: the one given to Open plus the recorded notices.
   std::shared_ptr<const TimerPolicy> timer_policy() const;
 
+  // ---- accounts (duban/accounts.h builds on these) ----
+  // Records an account change as AccountChanged in the stream "!accounts",
+  // with `meta` (the account row) in the same WriteBatch (signed like any
+  // commit in an anchored store). Each call is a new change: the caller
+  // gives a fresh command id. Refused read-only and in an anchored store
+  // without its key, like Submit.
+  struct AccountChangeRequest {
+    std::string command_id;
+    schemas::Actor actor;
+    Instant issued_at = 0;  // an engine with a clock takes its own
+    schemas::AccountChanged change;
+    MetaWrites meta;
+  };
+  Outcome RecordAccountChange(const AccountChangeRequest& request);
+  // Engine-private bookkeeping rows whose key starts with `prefix`, by key.
+  Result<std::vector<std::pair<std::string, std::string>>> MetaWithPrefix(const std::string& prefix) const;
+
   // ---- queries (projections) ----
   Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;
   Result<std::vector<HistoryEntry>> History(const std::string& plan_id, int32_t task) const;

@@ -19,7 +19,8 @@
 
 namespace duban::schemas {
 
-enum class Role : uint8_t { kSupervisor = 1, kUnit = 2, kAuditor = 3, kSystem = 4 };
+// kAdmin manages accounts (duban/accounts.h) and acts on no plan.
+enum class Role : uint8_t { kSupervisor = 1, kUnit = 2, kAuditor = 3, kSystem = 4, kAdmin = 5 };
 const char* RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view s);
 
@@ -279,6 +280,20 @@ struct CalendarNoticeAdded {
   bool operator==(const CalendarNoticeAdded&) const = default;
 };
 
+// ---- accounts -----------------------------------------------------------
+// A change to an account (duban/accounts.h), in the stream "!accounts": who
+// changed which account, when, and what it became. Never a secret: the
+// password hash or token digest stays in the store's account row.
+// change: created | disabled | enabled | password_reset | token_created.
+struct AccountChanged {
+  std::string account, change;
+  std::string kind;  // person | token
+  std::string role;  // office | unit | auditor | admin
+  std::string unit, display_name, reason;
+  uint32_t generation = 0;
+  bool operator==(const AccountChanged&) const = default;
+};
+
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
 // index can be rebuilt from the log and a retried command gets the same answer.
@@ -303,7 +318,7 @@ using EventBody =
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
                  AssignmentReopened, AcceptanceOverdue, ReviewOverdue, DeadlineRecounted,
-                 CalendarNoticeAdded, CommandRejected, UnknownEvent>;
+                 CalendarNoticeAdded, AccountChanged, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -338,6 +353,7 @@ enum class EventType : uint16_t {
   kReviewCycleClosed = 42,
   kReportOverdue = 43,
   kCalendarNoticeAdded = 50,
+  kAccountChanged = 60,
   kCommandRejected = 90,
 };
 
