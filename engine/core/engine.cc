@@ -850,6 +850,10 @@ struct Engine::Impl {
       o.status = Status::InvalidArgument("the store is open read-only");
       return o;
     }
+    if (Status st = AnchorWriteAllowed(); !st.ok()) {
+      o.status = st;
+      return o;
+    }
     if (Status st = CheckName(r.command_id, "the command id"); !st.ok()) {
       o.status = st;
       return o;
@@ -886,10 +890,16 @@ struct Engine::Impl {
       wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
       wb.Put(cf[kCommands], r.command_id, records::EncodeCommandRef(pos, 1));
       wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
+      auto seal = SealBatch({{pos, e.hash}}, pos, /*keep=*/false, wb);
+      if (!seal.ok()) {
+        o.status = seal.status();
+        return o;
+      }
       if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
         o.status = FromRocks(s, "committing to the log");
         return o;
       }
+      if (*seal) Sealed(**seal);
       rejected_version = e.stream_seq;
       rejected_hash = e.hash;
       next_pos = pos + 1;
@@ -927,7 +937,10 @@ struct Engine::Impl {
 
     uint32_t index = 0;
     std::string record;
+    // Every event written, for the signed checkpoint of an anchored store.
+    std::vector<std::pair<uint64_t, std::string>> written;
     Event added = MakeEvent(c, kCalendarStream, calendar_version + 1, calendar_hash, index++, notice, &record);
+    written.emplace_back(pos, added.hash);
     wb.Put(cf[kLog], rk::Pos(pos), record);
     wb.Put(cf[kHistory], rk::History(kCalendarStream, 0, pos), "");
     wb.Put(cf[kStreams], kCalendarStream, records::EncodeStreamHead(added.stream_seq, added.hash));
@@ -997,6 +1010,7 @@ struct Engine::Impl {
         proj.Before(s, e, policy.get());
         Evolve(s, e);
         proj.After(s, e, pos, wb);
+        written.emplace_back(pos, e.hash);
         wb.Put(cf[kLog], rk::Pos(pos++), record);
         o.events.push_back(std::move(e));
       }
@@ -1005,12 +1019,20 @@ struct Engine::Impl {
     wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
     proj.SortDrops();
     proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
+    auto seal = SealBatch(written, pos - 1, /*keep=*/false, wb);
+    if (!seal.ok()) {
+      for (const auto& p : touched) cache.erase(p);
+      o.status = seal.status();
+      o.events.clear();
+      return o;
+    }
     if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
       for (const auto& p : touched) cache.erase(p);
       o.status = FromRocks(s, "committing to the log");
       o.events.clear();
       return o;
     }
+    if (*seal) Sealed(**seal);
     next_pos = pos;
     calendar_version = added.stream_seq;
     calendar_hash = added.hash;

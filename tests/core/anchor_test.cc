@@ -319,6 +319,47 @@ TEST_F(AnchorTest, AnAnchoredStoreRefusesWritersWithoutItsKey) {
   EXPECT_EQ((*(*e)->LatestCheckpoint())->log_end, (*e)->LogEnd() - 1);
 }
 
+// Every kind of write is signed, not only Submit's: a calendar notice (here
+// refused, which is still a record in the log) and an account change. An
+// unsigned one would leave the store refusing its own key's writer.
+TEST_F(AnchorTest, CalendarNoticesAndAccountChangesAreSignedToo) {
+  MakeAnchoredStore();
+  {
+    auto e = Open();
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    Engine::CalendarNoticeRequest n;
+    n.command_id = "notice-1";
+    n.actor = Actor{"office", Role::kSupervisor, "office"};
+    n.issued_at = 1'700'000'000'000;
+    n.text = "calendar: cn-mainland\n";
+    n.source = "n.yaml";
+    const Outcome o = (*e)->AddCalendarNotice(n);
+    EXPECT_EQ(o.status.code(), Status::Code::kRejected) << o.status.ToString();
+    EXPECT_EQ((*(*e)->LatestCheckpoint())->log_end, (*e)->LogEnd() - 1);
+    Engine::AccountChangeRequest a;
+    a.command_id = "account-1";
+    a.actor = Actor{"local:root", Role::kAdmin, "local:root"};
+    a.issued_at = 1'700'000'000'000;
+    a.change.account = "czj";
+    a.change.change = "created";
+    ASSERT_TRUE((*e)->RecordAccountChange(a).status.ok());
+    EXPECT_EQ((*(*e)->LatestCheckpoint())->log_end, (*e)->LogEnd() - 1);
+  }
+  {
+    auto again = Open();
+    ASSERT_TRUE(again.ok()) << again.status().ToString();  // the writer with the key still opens
+  }
+  EXPECT_TRUE(VerifyWith({}).ok());
+  {
+    auto without = Open(false);
+    ASSERT_TRUE(without.ok());
+    Engine::AccountChangeRequest a;
+    a.command_id = "account-2";
+    a.change.account = "x";
+    EXPECT_EQ((*without)->RecordAccountChange(a).status.code(), Status::Code::kInvalidArgument);
+  }
+}
+
 TEST_F(AnchorTest, CheckpointsAreKeptPeriodicallyAndOnRequest) {
   EngineOptions o;
   o.data_dir = data.path();
