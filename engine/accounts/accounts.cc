@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "duban/schemas/codec.h"
@@ -130,6 +131,24 @@ Result<Row> DecodeRow(std::string_view key, const std::string& v) {
   }
 }
 
+// Characters nobody can see or tell apart from others (format, controls,
+// bidi overrides, variation selectors, fillers).
+bool Invisible(char32_t c) {
+  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
+         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) ||
+         c == 0xfeff || c == 0x3164 || c == 0xffa0 || (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
+}
+
+// CJK ideographs (the Unified block, extension A, compatibility) and the
+// middle dot of transcribed names: what a Chinese name is written with.
+bool Ideograph(char32_t c) {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff) ||
+         c == 0x00b7 || c == 0x3007;
+}
+
+// Account names: ASCII letters, digits, '.', '_', '-', and CJK ideographs;
+// nothing invisible, no look-alikes (fullwidth or mathematical letters), so
+// two accounts never read the same in an audit trail.
 Status CheckAccountName(std::string_view name, const char* what) {
   if (name.empty()) return Status::InvalidArgument(std::string(what) + " is empty");
   if (!utf8::IsValid(name)) return Status::InvalidArgument(std::string(what) + " is not valid UTF-8");
@@ -138,14 +157,27 @@ Status CheckAccountName(std::string_view name, const char* what) {
     const char32_t c = utf8::Next(name, i);
     const bool ascii_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                           c == '_' || c == '-';
-    // Beyond ASCII: letters of a name (CJK and the like), no spaces,
-    // controls or invisible formatting characters.
-    const bool wide_ok = c >= 0x3000 && c != 0x3000 && !(c >= 0xFE00 && c <= 0xFE0F) && c != 0xFEFF &&
-                         !(c >= 0xFFF0 && c <= 0xFFFF);
-    if (!ascii_ok && !wide_ok)
-      return Status::InvalidArgument(std::string(what) + " '" + std::string(name) +
-                                     "' may hold letters, digits, '.', '_' and '-' only");
+    if (!ascii_ok && !Ideograph(c))
+      return Status::InvalidArgument(std::string(what) +
+                                     " may hold ASCII letters, digits, '.', '_', '-' and Chinese characters only");
   }
+  if (name == "." || name == "..") return Status::InvalidArgument(std::string(what) + " cannot be '.' or '..'");
+  return Status::Ok();
+}
+
+// Free text shown beside names (a unit, a display name): printable, no
+// invisible characters, no space at either end.
+Status CheckShownText(std::string_view text, const char* what, size_t max_chars) {
+  if (!utf8::IsValid(text) || utf8::CodePoints(text) > max_chars)
+    return Status::InvalidArgument(std::string(what) + " is not valid UTF-8 of at most " + std::to_string(max_chars) +
+                                   " characters");
+  for (size_t i = 0; i < text.size();)
+    if (Invisible(utf8::Next(text, i)))
+      return Status::InvalidArgument(std::string(what) + " holds a control or invisible character");
+  constexpr std::string_view kIdeographicSpace = "\xe3\x80\x80";
+  if (text.starts_with(' ') || text.ends_with(' ') || text.starts_with(kIdeographicSpace) ||
+      text.ends_with(kIdeographicSpace))
+    return Status::InvalidArgument(std::string(what) + " begins or ends with a space");
   return Status::Ok();
 }
 
@@ -153,17 +185,12 @@ Status CheckNewAccount(const NewAccount& a) {
   if (Status st = CheckAccountName(a.name, "the account name"); !st.ok()) return st;
   if (a.role == AccountRole::kUnit) {
     if (a.unit.empty()) return Status::InvalidArgument("a unit account names its unit (--unit)");
-    if (!utf8::IsValid(a.unit) || utf8::CodePoints(a.unit) > 128)
-      return Status::InvalidArgument("the unit name is not valid UTF-8 of at most 128 characters");
-    for (unsigned char c : a.unit)
-      if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("the unit name holds a control character");
+    if (Status st = CheckShownText(a.unit, "the unit name", 128); !st.ok()) return st;
   } else if (!a.unit.empty()) {
     return Status::InvalidArgument(std::string("an ") + AccountRoleName(a.role) +
                                    " account acts for no unit: --unit goes with --role unit only");
   }
-  if (!utf8::IsValid(a.display_name) || utf8::CodePoints(a.display_name) > 64)
-    return Status::InvalidArgument("the display name is not valid UTF-8 of at most 64 characters");
-  return Status::Ok();
+  return CheckShownText(a.display_name, "the display name", 64);
 }
 
 std::string ChangeId(std::string_view name, std::string_view change) {
@@ -225,13 +252,23 @@ Accounts::Accounts(Engine& engine, std::shared_ptr<const EngineClock> clock)
     : engine_(engine), clock_(clock ? std::move(clock) : SystemClock()) {}
 
 Status Accounts::CheckPasswordRules(std::string_view name, std::string_view password) {
-  if (password.size() < 10)
-    return Status::Rejected(reason::kWeakPassword, "a password has at least 10 characters (bytes); this one has " +
-                                                       std::to_string(password.size()));
-  if (password.size() > 256) return Status::Rejected(reason::kWeakPassword, "a password has at most 256 bytes");
   if (!utf8::IsValid(password)) return Status::Rejected(reason::kWeakPassword, "the password is not valid UTF-8");
-  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password.front(); }))
-    return Status::Rejected(reason::kWeakPassword, "a password of one repeated character is too easy to guess");
+  if (password.size() > 256) return Status::Rejected(reason::kWeakPassword, "a password has at most 256 bytes");
+  const size_t chars = utf8::CodePoints(password);
+  if (chars < 10)
+    return Status::Rejected(reason::kWeakPassword, "a password has at least 10 characters; this one has " +
+                                                       std::to_string(chars));
+  std::set<char32_t> distinct;
+  for (size_t i = 0; i < password.size();) {
+    const char32_t c = utf8::Next(password, i);
+    if (Invisible(c))
+      return Status::Rejected(reason::kWeakPassword,
+                              "a password holds no control or invisible characters (one typed on another keyboard "
+                              "would not match)");
+    distinct.insert(c);
+  }
+  if (distinct.size() < 4)
+    return Status::Rejected(reason::kWeakPassword, "a password of fewer than 4 different characters is too easy to guess");
   if (password == name) return Status::Rejected(reason::kWeakPassword, "the password is the account's name");
   return Status::Ok();
 }
@@ -304,6 +341,8 @@ Status Accounts::SetDisabled(std::string_view name, bool disabled, const std::st
                ? Status::Rejected(reason::kAccountNotFound, row.status().message())
                : row.status();
   if (row->account.disabled == disabled) return Status::Ok();  // already so: nothing to record
+  if (!disabled && row->account.kind == AccountKind::kToken)
+    return Status::InvalidArgument(std::string(name) + " is a revoked token: revocation is for good; create a new one");
   row->account.disabled = disabled;
   if (disabled) ++row->account.generation;
   row->account.changed_at = clock_->Now();

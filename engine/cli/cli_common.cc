@@ -154,6 +154,11 @@ bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
     }
     return false;
   }
+  if (account->kind == accounts::AccountKind::kToken) {
+    std::cerr << "duban: " << ForTerminal(g.as) << " is a machine token: it acts over the HTTP API only\n";
+    g.exit_code = kExitUsage;
+    return false;
+  }
   if (account->disabled) {
     std::cerr << "duban: account " << ForTerminal(g.as) << " is disabled; nothing was written\n";
     g.exit_code = kExitRejected;

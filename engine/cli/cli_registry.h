@@ -20,6 +20,7 @@ struct Globals {
   std::string data_dir;  // --data, default $DUBAN_DATA, else ./duban-data
   bool json = false;     // --json: machine-readable output on stdout
   std::string as;        // --as, default $DUBAN_AS: the account a write acts as (duban/accounts.h)
+  bool as_given = false; // --as was on the command line (not only $DUBAN_AS)
   std::string actor;     // --actor: who acts, free text: simulated stores only
   std::string role;      // --role: supervisor | unit | auditor | system: simulated stores only
   std::string anchor_key;  // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)

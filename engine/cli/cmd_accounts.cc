@@ -38,7 +38,22 @@ std::optional<std::string> ReadSecretLine(const char* prompt) {
   }
   if (!got) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  // One line and nothing after it: a second line is a mistake (a file of
+  // passwords, a pasted block), not something to drop silently.
+  std::string rest;
+  if (!tty && std::getline(std::cin, rest, '\0') && rest.find_first_not_of("\r\n") != std::string::npos)
+    return std::nullopt;
   return line;
+}
+
+// Account commands act as the operator at the data directory, never as an
+// account or a free-text actor: a flag saying otherwise is a mistake.
+bool OperatorActs(Globals& g) {
+  if (!g.as_given && g.actor.empty() && g.role.empty()) return true;  // $DUBAN_AS alone is left for writes
+  std::cerr << "duban: accounts are managed by the operator at the data directory (recorded as "
+            << accounts::ActorOfOperator().id << "); --as, --actor and --role do not apply\n";
+  g.exit_code = kExitUsage;
+  return false;
 }
 
 struct AccountArgs {
@@ -122,11 +137,12 @@ void AddUser(CLI::App& app, Globals& g) {
     sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required: never on the command line)")
         ->required();
     sub->callback([&g, a, stdin_flag] {
+      if (!OperatorActs(g)) return;
       auto n = NewAccountFrom(g, *a);
       if (!n) return;
       auto password = ReadSecretLine("password: ");
       if (!password) {
-        std::cerr << "duban: no password on stdin\n";
+        std::cerr << "duban: no password on stdin (one line, and nothing after it)\n";
         g.exit_code = kExitUsage;
         return;
       }
@@ -166,6 +182,7 @@ void AddUser(CLI::App& app, Globals& g) {
     sub->add_option("name", *name, "the account")->required();
     sub->add_option("--reason", *why, "why (recorded)");
     sub->callback([&g, name, why, disable] {
+      if (!OperatorActs(g)) return;
       auto engine = OpenEngine(g);
       if (!engine) return;
       accounts::Accounts accounts(*engine, SystemClock());
@@ -186,9 +203,10 @@ void AddUser(CLI::App& app, Globals& g) {
     sub->add_option("name", *name, "the account")->required();
     sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required)")->required();
     sub->callback([&g, name, stdin_flag] {
+      if (!OperatorActs(g)) return;
       auto password = ReadSecretLine("new password: ");
       if (!password) {
-        std::cerr << "duban: no password on stdin\n";
+        std::cerr << "duban: no password on stdin (one line, and nothing after it)\n";
         g.exit_code = kExitUsage;
         return;
       }
@@ -209,6 +227,7 @@ void AddToken(CLI::App& app, Globals& g) {
     auto a = std::make_shared<AccountArgs>();
     AddAccountOptions(sub, *a);
     sub->callback([&g, a] {
+      if (!OperatorActs(g)) return;
       auto n = NewAccountFrom(g, *a);
       if (!n) return;
       auto engine = OpenEngine(g);
@@ -237,6 +256,7 @@ void AddToken(CLI::App& app, Globals& g) {
     sub->add_option("name", *name, "the token's name")->required();
     sub->add_option("--reason", *why, "why (recorded)");
     sub->callback([&g, name, why] {
+      if (!OperatorActs(g)) return;
       auto engine = OpenEngine(g);
       if (!engine) return;
       accounts::Accounts accounts(*engine, SystemClock());

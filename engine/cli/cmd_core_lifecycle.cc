@@ -56,10 +56,12 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
       const std::string c = CanonicalUnit(*plan, unit);
       if (c == unit) return;
       std::cerr << "note: " << unit << " is " << c << " in the unit directory\n";
-      if (cmd->actor.id == unit) cmd->actor.id = c;
-      if (cmd->actor.name == unit) cmd->actor.name = c;
       unit = c;
     };
+    // A unit acts as its unit, named as the plan names it (an account made
+    // with an alias acts on the canonical unit's assignments); who acted
+    // (actor.name, the account) is never rewritten.
+    if (cmd->actor.role == Role::kUnit) cmd->actor.id = CanonicalUnit(*plan, cmd->actor.id);
     std::visit([&](auto& b) {
       if constexpr (requires { b.unit; }) resolve(b.unit);
       if constexpr (requires { b.from_unit; }) resolve(b.from_unit);

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "log engine internals to stderr");
   app.parse_complete_callback([&] {
+    g.as_given = app.get_option("--as")->count() > 0;
     if (verbose) spdlog::set_level(spdlog::level::debug);
   });
 

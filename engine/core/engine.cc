@@ -1940,6 +1940,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
+    // Owner only: the store holds the accounts' password hashes, and its
+    // file permissions are what guards the CLI.
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+    if (ec) return Status::IOError("cannot make data directory " + dir + " private: " + ec.message());
     // The identity first: a creation killed half-way leaves a directory
     // that says it is an unfinished duban store, not a foreign RocksDB.
     if (Status st = store_dir::WriteIdentity(dir, store_id); !st.ok()) return st;

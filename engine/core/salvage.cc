@@ -269,6 +269,23 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     return Status::InvalidArgument("nothing of " + damaged_dir + " could be kept (" +
                                    (report.stopped.empty() ? std::string("its log is empty") : report.stopped) +
                                    "), so no store was written");
+  // The rows the log does not hold but the store needs: the accounts'
+  // credentials (their changes are AccountChanged events, their secrets are
+  // not) and whether the store is simulated (free-text actors allowed).
+  if (auto meta = raw.cf.find("meta"); meta != raw.cf.end() && report.kept > 0) {
+    Engine::MetaWrites rows;
+    std::unique_ptr<rocksdb::Iterator> m(raw.db->NewIterator(rocksdb::ReadOptions(), meta->second));
+    for (m->SeekToFirst(); m->Valid(); m->Next()) {
+      const std::string_view k = m->key().ToStringView();
+      if (k.starts_with("account/") || k.starts_with("account-token/") || k == "store_kind")
+        rows.emplace_back(std::string(k), m->value().ToString());
+    }
+    if (!rows.empty()) {
+      for (const auto& o : (*engine)->SubmitBatch({}, rows))
+        if (!o.status.ok()) return o.status;
+      report.notes.push_back("kept " + std::to_string(rows.size()) + " account and store-kind row(s)");
+    }
+  }
   engine->reset();
   if (!report.store_id.empty())
     if (Status st = store_dir::WriteIdentity(target, report.store_id); !st.ok()) return st;

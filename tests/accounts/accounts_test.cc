@@ -127,6 +127,44 @@ TEST_F(AccountsTest, BadNamesPasswordsAndRolesAreRefusedAndNothingIsRecorded) {
   EXPECT_EQ(engine_->LogEnd(), end + 1);
 }
 
+// Two accounts must never read the same in an audit trail: nothing
+// invisible, no look-alike letters, no unit or display name with hidden
+// characters or spaces at its ends (found by a hostile review).
+TEST_F(AccountsTest, InvisibleAndLookAlikeNamesAreRefused) {
+  const uint64_t end = engine_->LogEnd();
+  const std::vector<std::string> names = {
+      "office\xf3\xa0\x80\xa0",   // a tag character after "office"
+      "office\xf3\xa0\x84\x80",   // a variation selector
+      "\xef\xbd\x8f" "ffice",       // fullwidth o
+      "\xf0\x9d\x90\xa8" "ffice",  // mathematical bold o
+      "\xe3\x85\xa4",              // Hangul filler
+      "a\xe3\x80\x80" "b",         // ideographic space
+      "a\xe2\x80\x8b" "b",         // zero-width space
+      "..",
+  };
+  for (const auto& n : names)
+    EXPECT_EQ(accounts_->Add({n, "", AccountRole::kOffice, ""}, "correct horse 1", admin_).status().code(),
+              Status::Code::kInvalidArgument)
+        << n;
+  EXPECT_FALSE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财政局 "}, "correct horse 1", admin_).ok());
+  EXPECT_FALSE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财\xe2\x80\x8b政局"}, "correct horse 1", admin_).ok());
+  EXPECT_FALSE(accounts_->Add({"czj", "\x1b[31m张三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
+  EXPECT_FALSE(accounts_->Add({"czj", "张\xe2\x80\xae三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
+  EXPECT_EQ(engine_->LogEnd(), end);
+  EXPECT_TRUE(accounts_->Add({"张三.czj_1-a", "张三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
+}
+
+TEST_F(AccountsTest, PasswordsAreCountedInCharactersAndHoldNothingInvisible) {
+  auto reason_of = [&](const std::string& pw) { return Accounts::CheckPasswordRules("czj", pw).reason(); };
+  EXPECT_EQ(reason_of("中中中中"), reason::kWeakPassword);                 // 12 bytes, 4 characters
+  EXPECT_EQ(reason_of("\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94"), reason::kWeakPassword);  // １２３４
+  EXPECT_EQ(reason_of(std::string("abcdefghij\0k", 12)), reason::kWeakPassword);
+  EXPECT_EQ(reason_of("abcdefghij\x1b"), reason::kWeakPassword);
+  EXPECT_EQ(reason_of("\xef\xbb\xbf" "abcdefghijk"), reason::kWeakPassword);  // a BOM in front
+  EXPECT_EQ(reason_of("ababababababab"), reason::kWeakPassword);                 // 2 different characters
+  EXPECT_TRUE(Accounts::CheckPasswordRules("czj", "政务公开工作要点落实").ok());  // 10 Chinese characters
+}
+
 TEST_F(AccountsTest, ATokenIsShownOnceStoredAsADigestAndRevokedForGood) {
   auto token = accounts_->CreateToken({"reminder-bot", "", AccountRole::kAuditor, ""}, admin_);
   ASSERT_TRUE(token.ok()) << token.status().ToString();
@@ -145,6 +183,8 @@ TEST_F(AccountsTest, ATokenIsShownOnceStoredAsADigestAndRevokedForGood) {
   EXPECT_FALSE(accounts_->CheckPassword("reminder-bot", *token).ok());
   ASSERT_TRUE(accounts_->SetDisabled("reminder-bot", true, "leaked", admin_).ok());
   EXPECT_EQ(accounts_->CheckToken(*token).status().reason(), reason::kAccountDisabled);
+  EXPECT_FALSE(accounts_->SetDisabled("reminder-bot", false, "", admin_).ok());  // revoked for good
+  EXPECT_FALSE(accounts_->CheckToken(*token).ok());
   // The token's secret appears nowhere in the log.
   EXPECT_EQ(LogBytes().find(*token), std::string::npos);
   EXPECT_EQ(LogBytes().find(token->substr(4)), std::string::npos);

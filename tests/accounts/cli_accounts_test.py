@@ -112,6 +112,39 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = raw(data, "verify")
     check("verify ok", rc == 0 and "verify: ok" in out, out + err)
 
+    # Found by a hostile review: aliases must not rewrite who acted.
+    rc, out, err = raw(data, "user", "add", "市卫健局", "--role", "office", "--password-stdin",
+                       stdin="office pass 456\n")
+    check("an office account may carry a unit-like name", rc == 0, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "--as", "市卫健局", "--json", "reassign", "--plan", "shaoguan-2021", "33",
+                       "--unit", "市卫健局", "--to", "乐昌市政府", "--reason", "调整")
+    ev = json.loads(out)["events"] if rc == 0 else []
+    check("... and its act names it as the office, not as the unit",
+          ev and ev[0]["actor"] == {"id": "市卫健局", "name": "市卫健局", "role": "supervisor"}, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "user", "add", "hw", "--unit", "市卫健局", "--password-stdin", stdin="unit pass 4567\n")
+    rc, out, err = raw(data, "--as", "hw", "--json", "accept", "--plan", "shaoguan-2021", "35", "--unit", "市卫生健康局")
+    ev = json.loads(out)["events"] if rc == 0 else []
+    check("a unit account made with an alias acts on the canonical unit's assignment, as itself",
+          ev and ev[0]["actor"] == {"id": "市卫生健康局", "name": "hw", "role": "unit"}, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "user", "add", "x1", "--unit", "市财政局 ", "--password-stdin", stdin="unit pass 4567\n")
+    check("a unit name with a space at its end is refused", rc == 2 and "space" in err, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "--as", "zr", "user", "add", "newadm", "--role", "admin", "--password-stdin",
+                       stdin="admin pass 4567\n")
+    check("--as does not apply to account commands", rc == 2 and "do not apply" in err, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "token", "create", "bot2", "--role", "office")
+    rc, out, err = raw(data, "--as", "bot2", "cancel", "--plan", "shaoguan-2021", "40", "--reason", "x")
+    check("a machine token does not act through the CLI", rc == 2 and "machine token" in err, f"{rc} {out} {err}")
+    rc, out, err = raw(data, "user", "add", "two", "--role", "office", "--password-stdin",
+                       stdin="first pass 1234\nsecond pass 1234\n")
+    check("a second line on stdin is refused, not dropped", rc == 2 and "nothing after it" in err, f"{rc} {out} {err}")
+    mode = os.stat(data).st_mode & 0o777
+    check("the data directory is the owner's only", mode == 0o700, oct(mode))
+    out_dir = os.path.join(tmp, "salvaged")
+    rc, out, err = raw(data, "salvage", "--out", out_dir, "--yes")
+    rc2, out2, err2 = raw(out_dir, "--json", "user", "list")
+    names = {u["name"] for u in json.loads(out2)} if rc2 == 0 else set()
+    check("salvage keeps the accounts", rc == 0 and {"czj", "zr", "hw"} <= names, f"{rc} {err} {out2} {err2}")
+
     sim = os.path.join(tmp, "sim")
     rc, out, err = raw(sim, "init", "--simulated")
     rc, out, err = raw(sim, "--role", "supervisor", "--actor", "office", "plan", "import", PLAN)
