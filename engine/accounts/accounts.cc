@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <nlohmann/json.hpp>
 
@@ -382,6 +383,50 @@ Result<std::vector<Account>> Accounts::List() const {
     out.push_back(row->account);
   }
   return out;
+}
+
+Result<std::vector<std::string>> Accounts::CompareRowsWithLog() const {
+  std::map<std::string, schemas::AccountChanged> last;  // by account: its newest change
+  Status scanned = engine_.ScanLog(1, [&](uint64_t, const schemas::Event& e) {
+    if (const auto* c = std::get_if<schemas::AccountChanged>(&e.body)) last[c->account] = *c;
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  auto rows = engine_.MetaWithPrefix(kRowPrefix);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  for (const auto& [key, value] : *rows) {
+    auto row = DecodeRow(key, value);
+    if (!row.ok()) {
+      problems.push_back(row.status().message());
+      continue;
+    }
+    const Account& a = row->account;
+    if (key.substr(std::string_view(kRowPrefix).size()) != a.name) {
+      problems.push_back("the account row " + key + " names another account (" + a.name +
+                         "): it was changed outside duban");
+      continue;
+    }
+    seen.insert(a.name);
+    auto it = last.find(a.name);
+    if (it == last.end()) {
+      problems.push_back("account " + a.name + " has no AccountChanged event in the log: it was not made by duban");
+      continue;
+    }
+    const schemas::AccountChanged& c = it->second;
+    const bool disabled = c.change == "disabled";
+    if (c.role != AccountRoleName(a.role) || c.unit != a.unit || c.kind != KindName(a.kind) || disabled != a.disabled ||
+        c.generation != a.generation)
+      problems.push_back("account " + a.name + " is " + AccountRoleName(a.role) +
+                         (a.unit.empty() ? "" : " of " + a.unit) + (a.disabled ? ", disabled" : "") +
+                         " in the store, but its last recorded change made it " + c.role +
+                         (c.unit.empty() ? "" : " of " + c.unit) + (disabled ? ", disabled" : "") +
+                         ": the account row was changed outside duban");
+  }
+  for (const auto& [name, c] : last)
+    if (!seen.count(name)) problems.push_back("account " + name + " is in the log but its row is missing from the store");
+  return problems;
 }
 
 Result<Account> Accounts::CheckPassword(std::string_view name, std::string_view password) const {

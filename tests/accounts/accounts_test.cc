@@ -231,6 +231,30 @@ TEST_F(AccountsTest, AccountsSurviveReopenRebuildAndVerify) {
   EXPECT_EQ((*list)[1].role, AccountRole::kAuditor);
 }
 
+// Someone with the store's files flips a role in a row: the row no longer
+// agrees with its AccountChanged trail, and the comparison says so.
+TEST_F(AccountsTest, AnEditedAccountRowDisagreesWithItsTrail) {
+  ASSERT_TRUE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
+  ASSERT_TRUE(accounts_->SetDisabled("czj", true, "", admin_).ok());
+  auto clean = accounts_->CompareRowsWithLog();
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->empty()) << clean->front();
+  auto row = engine_->GetMeta("account/czj");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  std::string edited = **row;
+  edited.replace(edited.find("\"role\":\"unit\""), 13, "\"role\":\"office\"");
+  edited.replace(edited.find("\"unit\":\"市财政局\""), std::string("\"unit\":\"市财政局\"").size(), "\"unit\":\"\"");
+  edited.replace(edited.find("\"disabled\":true"), 15, "\"disabled\":false");
+  for (const auto& o : engine_->SubmitBatch({}, {{"account/czj", edited}, {"account/ghost", edited}}))
+    ASSERT_TRUE(o.status.ok());
+  ASSERT_EQ(**engine_->GetMeta("account/czj"), edited);
+  auto found = accounts_->CompareRowsWithLog();
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_NE((*found)[0].find("changed outside duban"), std::string::npos) << (*found)[0];
+  EXPECT_NE((*found)[1].find("ghost"), std::string::npos) << (*found)[1];
+}
+
 TEST_F(AccountsTest, AReadOnlyStoreChecksButDoesNotChange) {
   ASSERT_TRUE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
   engine_.reset();

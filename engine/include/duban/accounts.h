@@ -98,6 +98,11 @@ class Accounts {
   Result<Account> CheckPassword(std::string_view name, std::string_view password) const;
   Result<Account> CheckToken(std::string_view token) const;
 
+  // Each account row agrees with its AccountChanged trail (role, unit,
+  // kind, disabled, generation), and each row has a trail: an edited row
+  // (a role flipped in the store's files) is named, in words. Empty: agree.
+  Result<std::vector<std::string>> CompareRowsWithLog() const;
+
   // A password the office's people may choose: 10..256 bytes of valid
   // UTF-8, not all one character, not the account name.
   static Status CheckPasswordRules(std::string_view name, std::string_view password);
