@@ -1,0 +1,116 @@
+// `duban serve`: the HTTP/1.1 JSON API over the store at --data
+// (engine/server, docs/API.md). Opens the store as its writer, serves until
+// SIGTERM or SIGINT, then stops accepting, lets requests in flight finish,
+// commits what is queued and closes the store cleanly.
+#include <CLI/CLI.hpp>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli_common.h"
+#include "duban/server/server.h"
+
+namespace duban::cli {
+namespace {
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 16;
+  std::string tls_cert, tls_key;
+  int session_minutes = 480;
+  int max_body_mb = 20;
+};
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  try {
+    *port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !host->empty() && *port > 0 && *port < 65536;
+}
+
+int RunServe(Globals& g, const ServeArgs& a) {
+  server::ServerOptions o;
+  if (!SplitListen(a.listen, &o.host, &o.port)) {
+    std::cerr << "duban serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080)\n";
+    return kExitUsage;
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    std::cerr << "duban serve: --tls-cert and --tls-key go together\n";
+    return kExitUsage;
+  }
+  o.threads = a.threads;
+  o.tls_cert = a.tls_cert;
+  o.tls_key = a.tls_key;
+  o.session_minutes = a.session_minutes;
+  o.session_idle_minutes = std::min(60, a.session_minutes);
+  o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
+  o.data_dir = g.data_dir;
+  // Signals go to one thread that stops the server; the others never see them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto engine = OpenEngine(g);  // the machine's clock: every event's recorded_at
+  if (!engine) return g.exit_code;
+  if (IsSimulatedStore(*engine)) {
+    std::cerr << "duban serve: " << g.data_dir << " is a simulated store (demo, simulate); serve a real one\n";
+    return kExitRejected;
+  }
+  int code = kExitOk;
+  {
+    server::Server srv(*engine, o);
+    if (Status st = srv.Bind(); !st.ok()) {
+      std::cerr << "duban serve: " << st.message() << "\n";
+      return kExitRejected;
+    }
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      spdlog::info("signal {}: stopping (requests in flight finish)", sig);
+      srv.Stop();
+    });
+    spdlog::info("duban serve: listening on {}://{}:{} (data {})", o.tls_cert.empty() ? "http" : "https", o.host,
+                 srv.port(), g.data_dir);
+    Status st = srv.Run();
+    if (!st.ok()) {
+      std::cerr << "duban serve: " << st.message() << "\n";
+      code = kExitRejected;
+      pthread_kill(waiter.native_handle(), SIGTERM);
+    }
+    waiter.join();
+  }
+  engine.reset();  // the store's clean close
+  spdlog::info("duban serve: stopped; store closed");
+  return code;
+}
+
+void AddServe(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* sub = app.add_subcommand("serve", "serve the HTTP/1.1 JSON API (docs/API.md) until SIGTERM");
+  sub->add_option("--listen", a->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; behind nginx: loopback)");
+  sub->add_option("--threads", a->threads, "worker threads; a keep-alive connection holds one (default 16)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  sub->add_option("--tls-key", a->tls_key, "PEM private key");
+  sub->add_option("--session-minutes", a->session_minutes, "a session's lifetime (default 480; idle: 60 at most)")
+      ->check(CLI::Range(1, 7 * 24 * 60));
+  sub->add_option("--max-body-mb", a->max_body_mb, "largest upload, MiB (default 20); larger is 413")
+      ->check(CLI::Range(1, 1024));
+  sub->callback([&g, a] { g.exit_code = RunServe(g, *a); });
+}
+
+}  // namespace
+}  // namespace duban::cli
+
+DUBAN_REGISTER_COMMANDS(60, &duban::cli::AddServe);
