@@ -89,7 +89,10 @@ Status CheckString(const std::string& field, const json& v, Kind kind, std::stri
 
 Status CheckInt(const std::string& field, const json& v, int64_t lo, int64_t hi, int32_t* out) {
   if (!v.is_number_integer()) return Bad(field, "must be an integer");
-  if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(hi) : (v.get<int64_t>() < lo || v.get<int64_t>() > hi))
+  const bool in_range = v.is_number_unsigned()
+                            ? v.get<uint64_t>() <= static_cast<uint64_t>(hi) && v.get<uint64_t>() >= static_cast<uint64_t>(lo)
+                            : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  if (!in_range)
     return Bad(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   *out = static_cast<int32_t>(v.get<int64_t>());
   return Status::Ok();

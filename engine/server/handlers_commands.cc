@@ -103,7 +103,7 @@ void Server::Impl::PostCommand(Ctx& c) {
       auto f = files.Describe(ref.sha256, ref.name);
       if (!f.ok()) return c.Error(422, "evidence_invalid", "evidence " + ref.sha256 + ": " + f.status().message());
       std::lock_guard<std::mutex> lock(evidence_mu);
-      if (c.IsUnit() && !uploaded_by[ref.sha256].count(c.account->name) && !cited_by_unit[ref.sha256].count(c.account->unit))
+      if (c.IsUnit() && !uploaded_by[ref.sha256].count(c.Uploader()) && !cited_by_unit[ref.sha256].count(c.account->unit))
         return c.Error(403, "not_assignee", "evidence " + ref.sha256 + " was uploaded by another account");
       cited.push_back(std::move(f).value());
     }

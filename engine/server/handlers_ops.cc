@@ -84,7 +84,7 @@ void Server::Impl::UploadEvidence(Ctx& c) {
   }
   {
     std::lock_guard<std::mutex> lock(evidence_mu);
-    if (uploaded_by.size() < 1'000'000) uploaded_by[f->sha256].insert(c.account->name);
+    if (uploaded_by.size() < 1'000'000) uploaded_by[f->sha256].insert(c.Uploader());
   }
   c.Json(200, {{"sha256", f->sha256}, {"name", f->name}, {"size", f->size}, {"type", f->type}});
 }
@@ -94,7 +94,7 @@ void Server::Impl::DownloadEvidence(Ctx& c) {
   if (c.IsUnit()) {
     std::lock_guard<std::mutex> lock(evidence_mu);
     const bool mine = (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) ||
-                      (uploaded_by.count(sha) && uploaded_by[sha].count(c.account->name));
+                      (uploaded_by.count(sha) && uploaded_by[sha].count(c.Uploader()));
     if (!mine) return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit");
   }
   auto bytes = files.Read(sha);

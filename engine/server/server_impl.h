@@ -48,6 +48,8 @@ struct Ctx {
   void Json(int status, const json& body);
   void Error(int status, const std::string& code, const std::string& message);
   bool IsUnit() const { return account && account->role == accounts::AccountRole::kUnit; }
+  // Who an upload belongs to: a unit's accounts share their unit's files.
+  std::string Uploader() const { return IsUnit() ? "unit:" + account->unit : "account:" + account->name; }
 };
 
 struct Route {

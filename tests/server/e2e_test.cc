@@ -54,7 +54,8 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   const Resp task = Call("GET", std::string("/api/v1/plans/") + kPlan + "/tasks/" + std::to_string(task_a), auditor);
   ASSERT_EQ(task.status, 200) << task.body;
   std::map<std::string, std::string> actor_of;  // event type -> actor name
-  for (const auto& e : task.j()["history"]) actor_of[e["type"]] = e["actor"]["name"];
+  const json task_json = task.j();
+  for (const auto& e : task_json["history"]) actor_of[e["type"].get<std::string>()] = e["actor"]["name"].get<std::string>();
   EXPECT_EQ(actor_of["AssignmentAccepted"], "unit-a");
   EXPECT_EQ(actor_of["ProgressReported"], "unit-a");
   EXPECT_EQ(actor_of["CompletionSubmitted"], "unit-a");
@@ -64,9 +65,10 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   const Resp asof = Call("GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=2099-01-01&basis=recorded", auditor);
   ASSERT_EQ(asof.status, 200) << asof.body;
   bool completed = false;
-  for (const auto& r : asof.j()["assignments"])
+  const json asof_json = asof.j();
+  for (const auto& r : asof_json["assignments"])
     if (r["task"] == task_a && r["unit"] == unit_a) completed = r["status"] == "completed";
-  EXPECT_TRUE(completed);
+  EXPECT_TRUE(completed) << asof.body.substr(0, 600);
 
   const Resp verify = Call("GET", "/api/v1/verify", auditor);
   ASSERT_EQ(verify.status, 200) << verify.body;

@@ -60,7 +60,9 @@ TEST_F(OpsTest, HealthzAndMetricsSpeakTheirFormats) {
   // Every sample line is `name{labels} value` or `name value`.
   std::istringstream lines(m.body);
   for (std::string line; std::getline(lines, line);)
-    if (!line.empty() && line[0] != '#') EXPECT_NE(line.rfind(' '), std::string::npos) << line;
+    if (!line.empty() && line[0] != '#') {
+      EXPECT_NE(line.rfind(' '), std::string::npos) << line;
+    }
 }
 
 TEST_F(OpsTest, StopFinishesRequestsInFlightThenRefusesNewConnections) {
