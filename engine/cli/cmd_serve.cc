@@ -3,10 +3,11 @@
 // SIGTERM or SIGINT, then stops accepting, lets requests in flight finish,
 // commits what is queued and closes the store cleanly.
 #include <CLI/CLI.hpp>
-#include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -16,6 +17,22 @@
 
 namespace duban::cli {
 namespace {
+
+// SIGTERM and SIGINT write their number to this pipe (whichever thread the
+// kernel picks runs the handler); one thread reads it and stops the server.
+int g_stop_pipe[2] = {-1, -1};
+extern "C" void OnStopSignal(int sig) {
+  const char c = static_cast<char>(sig);
+  [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &c, 1);
+}
+
+bool CatchStopSignals() {
+  if (::pipe(g_stop_pipe) != 0) return false;
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  return ::sigaction(SIGTERM, &sa, nullptr) == 0 && ::sigaction(SIGINT, &sa, nullptr) == 0;
+}
 
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
@@ -39,6 +56,7 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
 }
 
 int RunServe(Globals& g, const ServeArgs& a) {
+  spdlog::set_level(spdlog::level::info);  // the access log is info, on stderr
   server::ServerOptions o;
   if (!SplitListen(a.listen, &o.host, &o.port)) {
     std::cerr << "duban serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080)\n";
@@ -55,12 +73,10 @@ int RunServe(Globals& g, const ServeArgs& a) {
   o.session_idle_minutes = std::min(60, a.session_minutes);
   o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
   o.data_dir = g.data_dir;
-  // Signals go to one thread that stops the server; the others never see them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!CatchStopSignals()) {
+    std::cerr << "duban serve: cannot install the SIGTERM handler\n";
+    return kExitRejected;
+  }
   auto engine = OpenEngine(g);  // the machine's clock: every event's recorded_at
   if (!engine) return g.exit_code;
   if (IsSimulatedStore(*engine)) {
@@ -75,9 +91,10 @@ int RunServe(Globals& g, const ServeArgs& a) {
       return kExitRejected;
     }
     std::thread waiter([&] {
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
-      spdlog::info("signal {}: stopping (requests in flight finish)", sig);
+      char sig = 0;
+      while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+      }
+      if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
       srv.Stop();
     });
     spdlog::info("duban serve: listening on {}://{}:{} (data {})", o.tls_cert.empty() ? "http" : "https", o.host,
@@ -86,7 +103,8 @@ int RunServe(Globals& g, const ServeArgs& a) {
     if (!st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
       code = kExitRejected;
-      pthread_kill(waiter.native_handle(), SIGTERM);
+      const char none = 0;
+      [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &none, 1);
     }
     waiter.join();
   }
