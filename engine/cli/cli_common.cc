@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 
+#include "duban/accounts.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
@@ -124,6 +125,47 @@ void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
   if (c.effective_at) c.issued_at = c.effective_at;
   c.effective_at = 0;
   clock.Set(c.issued_at);
+}
+
+bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
+  const bool simulated = IsSimulatedStore(engine);
+  if (!simulated && (!g.actor.empty() || !g.role.empty())) {
+    std::cerr << "duban: --actor/--role name who acts only in a simulated store (demo, simulate); in this store "
+                 "a write acts as an account: --as USER (`duban user list` shows them)\n";
+    g.exit_code = kExitUsage;
+    return false;
+  }
+  if (g.as.empty()) {
+    if (simulated) return true;
+    std::cerr << "duban: who acts? name your account with --as USER (or $DUBAN_AS); `duban user list` shows the "
+                 "accounts, `duban user add` makes one\n";
+    g.exit_code = kExitUsage;
+    return false;
+  }
+  accounts::Accounts accounts(engine, nullptr);
+  auto account = accounts.Get(g.as);
+  if (!account.ok()) {
+    if (account.status().code() == Status::Code::kNotFound) {
+      std::cerr << "duban: no account named " << ForTerminal(g.as) << " in " << g.data_dir
+                << " (`duban user list` shows them)\n";
+      g.exit_code = kExitUsage;
+    } else {
+      Fail(g, account.status());
+    }
+    return false;
+  }
+  if (account->disabled) {
+    std::cerr << "duban: account " << ForTerminal(g.as) << " is disabled; nothing was written\n";
+    g.exit_code = kExitRejected;
+    return false;
+  }
+  actor = accounts::ActorOf(*account);
+  return true;
+}
+
+bool PrepareWrite(Globals& g, Engine& engine, CliClock& clock, schemas::Command& c) {
+  UseStoreClock(engine, clock, c);
+  return ActAs(g, engine, c.actor);
 }
 
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at) {

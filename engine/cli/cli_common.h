@@ -44,6 +44,15 @@ std::unique_ptr<Engine> OpenScriptedEngine(Globals& g);
 // --at (or now) becomes the clock, which drives recorded_at; nothing is claimed.
 void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c);
 
+// Who a write acts as. A real store: the account named by --as (or
+// $DUBAN_AS), enabled, becomes the actor (accounts::ActorOf); free-text
+// --actor/--role are refused there. A simulated store: --as when given, else
+// the free-text actor MakeCommand made. False after printing why (exit 2 for
+// a missing or unknown --as, 1 for a disabled account).
+bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor);
+// UseStoreClock and ActAs: what every write does before it submits.
+bool PrepareWrite(Globals& g, Engine& engine, CliClock& clock, schemas::Command& c);
+
 // The time rules of the workflow definition the CLI runs (`times:`).
 core::TimeRules CliTimeRules(Globals& g);
 

@@ -19,8 +19,9 @@ namespace duban::cli {
 struct Globals {
   std::string data_dir;  // --data, default $DUBAN_DATA, else ./duban-data
   bool json = false;     // --json: machine-readable output on stdout
-  std::string actor;     // --actor: who acts (unit name, office, auditor id)
-  std::string role;      // --role: supervisor | unit | auditor | system
+  std::string as;        // --as, default $DUBAN_AS: the account a write acts as (duban/accounts.h)
+  std::string actor;     // --actor: who acts, free text: simulated stores only
+  std::string role;      // --role: supervisor | unit | auditor | system: simulated stores only
   std::string anchor_key;  // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)
   int exit_code = 0;     // 0 ok, 1 rejected / not found, 2 usage, 3 command id conflict
 };

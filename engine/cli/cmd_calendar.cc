@@ -127,6 +127,7 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   // Who acts and when, as for every write (MakeCommand); the office by default.
   auto cmd = MakeCommand(g, "!calendar", schemas::Role::kSupervisor, "office", command_id, "", schemas::WithdrawPlan{});
   if (!cmd) return g.exit_code;
+  if (!ActAs(g, *engine, cmd->actor)) return g.exit_code;
   Engine::CalendarNoticeRequest r;
   // The same notice recorded twice by the same account is one command: the
   // second says so. Who acts is part of it, so a unit's refused attempt does

@@ -50,13 +50,14 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
   std::shared_ptr<CliClock> clock;
   auto engine = OpenEngine(g, false, &clock);
   if (!engine) return;
-  UseStoreClock(*engine, *clock, *cmd);
+  if (!PrepareWrite(g, *engine, *clock, *cmd)) return;
   if (auto plan = engine->Plan(w.plan); plan.ok()) {
     auto resolve = [&](std::string& unit) {
       const std::string c = CanonicalUnit(*plan, unit);
       if (c == unit) return;
       std::cerr << "note: " << unit << " is " << c << " in the unit directory\n";
-      if (cmd->actor.id == unit) cmd->actor.id = cmd->actor.name = c;
+      if (cmd->actor.id == unit) cmd->actor.id = c;
+      if (cmd->actor.name == unit) cmd->actor.name = c;
       unit = c;
     };
     std::visit([&](auto& b) {

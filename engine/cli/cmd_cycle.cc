@@ -19,7 +19,7 @@ void SubmitOnStore(Globals& g, schemas::Command& cmd) {
   std::shared_ptr<CliClock> clock;
   auto engine = OpenEngine(g, false, &clock);
   if (!engine) return;
-  UseStoreClock(*engine, *clock, cmd);
+  if (!PrepareWrite(g, *engine, *clock, cmd)) return;
   PrintOutcome(g, engine->Submit(cmd));
 }
 

@@ -74,7 +74,7 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,
                          BuildImportPlan(plan, req, &expanded), back_entry);
   if (!cmd) return g.exit_code;
-  UseStoreClock(*engine, *clock, *cmd);
+  if (!PrepareWrite(g, *engine, *clock, *cmd)) return g.exit_code;
   // The same file imported twice under one id is the same command: say so plainly.
   cmd->command_id = DerivedImportId(*cmd);
   Outcome o = engine->Submit(*cmd);

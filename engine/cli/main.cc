@@ -41,8 +41,13 @@ int main(int argc, char** argv) {
   g.data_dir = env_data && *env_data ? env_data : "./duban-data";
   app.add_option("--data", g.data_dir, "data directory (default: $DUBAN_DATA, else ./duban-data)");
   app.add_flag("--json", g.json, "machine-readable JSON on stdout");
-  app.add_option("--actor", g.actor, "who acts: a unit name, the office, an auditor id");
-  app.add_option("--role", g.role, "supervisor | unit | auditor | system");
+  const char* env_as = std::getenv("DUBAN_AS");
+  g.as = env_as ? env_as : "";
+  app.add_option("--as", g.as,
+                 "the account a write acts as (default: $DUBAN_AS; see `duban user add`): every event's actor "
+                 "comes from it");
+  app.add_option("--actor", g.actor, "who acts, free text: only in a simulated store (demo, simulate)");
+  app.add_option("--role", g.role, "supervisor | unit | auditor | system: only in a simulated store");
   const char* env_key = std::getenv("DUBAN_ANCHOR_KEY");
   g.anchor_key = env_key ? env_key : "";
   app.add_option("--anchor-key", g.anchor_key,

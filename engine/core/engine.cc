@@ -73,6 +73,10 @@ constexpr const char* kRebuildMarker = "rebuild_in_progress";
 // rejection streams it is no plan: it has a head and a history (task 0), and
 // the engine's timer policy is built from its events.
 constexpr const char* kCalendarStream = "!calendar";
+// The stream of account changes (AccountChanged, duban/accounts.h).
+constexpr const char* kAccountsStream = "!accounts";
+// System streams whose events are listed in the history index (for reads by stream).
+bool KeepsHistory(const std::string& stream) { return stream == kCalendarStream || stream == kAccountsStream; }
 // Signed checkpoints (duban/anchor.h) in `meta`: the newest one, rewritten by
 // every signed commit, and the ones kept for good, keyed by the position they cover.
 constexpr const char* kAnchorLast = "anchor.last";
@@ -1015,6 +1019,80 @@ struct Engine::Impl {
     return o;
   }
 
+  // Engine::RecordAccountChange.
+  Outcome AccountChange(const Engine::AccountChangeRequest& r) {
+    Outcome o;
+    o.command_id = r.command_id;
+    if (opts.read_only) {
+      o.status = Status::InvalidArgument("the store is open read-only");
+      return o;
+    }
+    if (Status st = AnchorWriteAllowed(); !st.ok()) {
+      o.status = st;
+      return o;
+    }
+    if (Status st = CheckName(r.command_id, "the command id"); !st.ok()) {
+      o.status = st;
+      return o;
+    }
+    if (auto seen = StoredOutcome(r.command_id); seen.ok()) {
+      o.status = Status::Conflict("command id " + r.command_id + " was used before; an account change takes a new one");
+      return o;
+    } else if (seen.status().code() != Status::Code::kNotFound) {
+      o.status = seen.status();
+      return o;
+    }
+    uint64_t version = 0;
+    std::string head_hash;
+    std::string head;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kStreams], kAccountsStream, &head);
+    if (s.ok()) {
+      if (Status st = records::DecodeStreamHead(head, &version, &head_hash); !st.ok()) {
+        o.status = st;
+        return o;
+      }
+    } else if (!s.IsNotFound()) {
+      o.status = FromRocks(s, "reading the accounts stream");
+      return o;
+    }
+    Command c;
+    c.command_id = r.command_id;
+    c.actor = r.actor;
+    c.issued_at = opts.clock ? opts.clock->Now() : r.issued_at;
+    rocksdb::WriteBatch wb;
+    const uint64_t pos = next_pos;
+    std::string record;
+    Event e = MakeEvent(c, kAccountsStream, version + 1, head_hash, 0, r.change, &record);
+    wb.Put(cf[kLog], rk::Pos(pos), record);
+    wb.Put(cf[kHistory], rk::History(kAccountsStream, 0, pos), "");
+    wb.Put(cf[kStreams], kAccountsStream, records::EncodeStreamHead(e.stream_seq, e.hash));
+    wb.Put(cf[kCommands], r.command_id, records::EncodeCommandRef(pos, 1));
+    for (const auto& [k, v] : r.meta) wb.Put(cf[kMeta], k, v);
+    auto seal = SealBatch({{pos, e.hash}}, pos, /*keep=*/false, wb);
+    if (!seal.ok()) {
+      o.status = seal.status();
+      return o;
+    }
+    if (rocksdb::Status w = Written(db->Write(WriteOpts(), &wb)); !w.ok()) {
+      o.status = FromRocks(w, "committing to the log");
+      return o;
+    }
+    if (*seal) Sealed(**seal);
+    next_pos = pos + 1;
+    o.first_position = pos;
+    o.events.push_back(std::move(e));
+    return o;
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> MetaWithPrefix(const std::string& prefix) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kMeta]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    if (!it->status().ok()) return FromRocks(it->status(), "reading meta " + prefix);
+    return out;
+  }
+
   Result<std::vector<std::string>> PlanIdsFromProjection() const {
     std::vector<std::string> out;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kPlans]));
@@ -1765,7 +1843,7 @@ struct Engine::Impl {
       ++cmd_count;
       if (!e.stream.empty() && e.stream[0] == '!') {
         rejection_heads[e.stream] = {e.stream_seq, e.hash};
-        if (e.stream == kCalendarStream) wb.Put(dcf[kHistory], rk::History(e.stream, 0, pos), "");
+        if (KeepsHistory(e.stream)) wb.Put(dcf[kHistory], rk::History(e.stream, 0, pos), "");
       } else {
         auto [sit, fresh] = states.try_emplace(e.stream);
         if (fresh) sit->second.id = e.stream;
@@ -1933,6 +2011,11 @@ std::vector<Outcome> Engine::SubmitBatch(const std::vector<Command>& commands, c
   return impl_->Commit(commands, {}, meta, false, records);
 }
 
+Outcome Engine::RecordAccountChange(const AccountChangeRequest& request) { return impl_->AccountChange(request); }
+Result<std::vector<std::pair<std::string, std::string>>> Engine::MetaWithPrefix(const std::string& prefix) const {
+  return impl_->MetaWithPrefix(prefix);
+}
+
 Result<std::optional<std::string>> Engine::GetMeta(const std::string& key) const {
   std::string v;
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[kMeta], key, &v);
@@ -2038,7 +2121,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
                                      " (a gap or a fork in the event log)"));
     if (rejection) {
       rejection_heads[e.stream] = {e.stream_seq, e.hash};
-      if (e.stream == kCalendarStream) wb.Put(m.cf[kHistory], rk::History(e.stream, 0, pos), "");
+      if (KeepsHistory(e.stream)) wb.Put(m.cf[kHistory], rk::History(e.stream, 0, pos), "");
     } else {
       proj.Before(*state, e);
       Evolve(*state, e);

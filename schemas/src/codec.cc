@@ -108,7 +108,7 @@ void Read(InAr& ar, V& v) {
     ar(raw);
     // Only the values a writer can produce: anything else is damage, not data.
     if constexpr (std::is_same_v<V, Role>) {
-      if (raw < 1 || raw > 4) throw cereal::Exception("invalid role byte");
+      if (raw < 1 || raw > 5) throw cereal::Exception("invalid role byte");
     } else if constexpr (std::is_same_v<V, AssignmentRole>) {
       if (raw < 1 || raw > 2) throw cereal::Exception("invalid assignment role byte");
     }

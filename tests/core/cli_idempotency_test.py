@@ -13,7 +13,7 @@ import tempfile
 DUBAN, SOURCE = sys.argv[1], sys.argv[2]
 PLAN = os.path.join(SOURCE, "workflows/plans/shaoguan-2021.txt")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from cli_checks import Checks  # noqa: E402
+from cli_checks import Checks, ensure_account  # noqa: E402
 
 checks = Checks(DUBAN)
 check, run = checks.check, checks.run
@@ -27,7 +27,8 @@ def log_of(data):
 
 with tempfile.TemporaryDirectory() as tmp:
     data = os.path.join(tmp, "store")
-    rc, out, err = run(data, "--role", "auditor", "--actor", "审计组", "plan", "import", PLAN)
+    ensure_account(DUBAN, data, "审计组", ["--role", "auditor"])
+    rc, out, err = run(data, "--as", "审计组", "plan", "import", PLAN)
     check("an auditor's import is refused", rc == 1 and "forbidden_role" in err, f"rc {rc}: {out}{err}")
     rc, out, err = run(data, "plan", "import", PLAN)
     check("... and does not block the office's import of the same file", rc == 0, f"rc {rc}: {out}{err}")
@@ -35,6 +36,7 @@ with tempfile.TemporaryDirectory() as tmp:
     accept = ["accept", "--plan", "shaoguan-2021", "1", "--unit", UNIT, "--command-id", "k1"]
     rc, out, err = run(data, *accept)
     check("accept", rc == 0, f"rc {rc}: {out}{err}")
+    ensure_account(DUBAN, data, "市财政局", ["--unit", "市财政局"])  # another unit's account, made before
     before = log_of(data)
     rc, out, err = run(data, *accept)
     check("the same command again is already done", rc == 0 and "already done" in out, f"rc {rc}: {out}{err}")
@@ -46,7 +48,7 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "--json", *progress)
     j = json.loads(out) if out.strip() else {}
     check("JSON says conflict", rc == 3 and j.get("outcome") == "conflict", f"rc {rc}: {out}{err}")
-    rc, out, err = run(data, "--actor", "市财政局", *accept)
+    rc, out, err = run(data, "--as", "市财政局", *accept)
     check("the same id by another actor is a conflict", rc == 3 and "conflict" in err, f"rc {rc}: {out}{err}")
     check("nothing was written by the conflicts", log_of(data) == before, "log changed")
 

@@ -26,7 +26,7 @@ ran = []
 
 
 def progress(data, n, preexec=None):
-    p = subprocess.run([DUBAN, "--data", data, "progress", "--plan", "shaoguan-2021", "1", "--unit", UNIT,
+    p = subprocess.run([DUBAN, "--data", data, "--as", UNIT, "progress", "--plan", "shaoguan-2021", "1", "--unit", UNIT,
                         "--percent", str(n), "--text", f"进展 {n}", "--command-id", f"progress-{n}"],
                        capture_output=True, text=True, preexec_fn=preexec)
     return p.returncode, p.stdout, p.stderr

@@ -48,7 +48,7 @@ with tempfile.TemporaryDirectory() as tmp:
     failed = 0
     for i in range(COMMANDS):
         t0 = time.monotonic()
-        p = subprocess.run([DUBAN, "--data", data, "progress", "--plan", "shaoguan-2021", "1", "--unit", UNIT,
+        p = subprocess.run([DUBAN, "--data", data, "--as", UNIT, "progress", "--plan", "shaoguan-2021", "1", "--unit", UNIT,
                             "--percent", str(i * 100 // COMMANDS), "--text", f"进展 {i}"],
                            capture_output=True, text=True, preexec_fn=few_fds)
         times.append(time.monotonic() - t0)

@@ -19,7 +19,7 @@ import tempfile
 
 DUBAN = sys.argv[1]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from cli_checks import Checks  # noqa: E402
+from cli_checks import Checks, ensure_account  # noqa: E402
 
 checks = Checks(DUBAN)
 check, run = checks.check, checks.run
@@ -42,7 +42,8 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "init")
     check("init a real store", rc == 0 and "real" in out, out + err)
 
-    rc, out, err = run(data, "--role", "unit", "--actor", "市财政局", "plan", "import", plan_file,
+    ensure_account(DUBAN, data, "市财政局", ["--unit", "市财政局"])
+    rc, out, err = run(data, "--as", "市财政局", "plan", "import", plan_file,
                        "--issued-on", issued.isoformat())
     check("a unit cannot enter a plan with an earlier date",
           rc == 1 and "rejected (forbidden_role)" in err and "only the office" in err,
@@ -68,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
           rc == 0 and expected_due is not None and len(due2) == 2 and set(due2) == {expected_due} and expected_due < today.isoformat(),
           f"{out} {err} {out2} {err2}")
 
-    unit = ("--role", "unit", "--actor", "市财政局")
+    unit = ("--as", "市财政局")
     tomorrow = (today + datetime.timedelta(days=1)).isoformat()
     signed = paper - datetime.timedelta(days=5)    # the paper receipt (签收回执)
     rc, out, err = run(data, *unit, "accept", "--plan", "plan-tt", "1", "--unit", "市财政局", "--at", signed.isoformat())

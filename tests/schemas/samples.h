@@ -62,6 +62,7 @@ inline std::vector<EventBody> SampleBodies() {
                         {"reminder 10 2027-04-26 -> 2027-04-23"}, true},
       CalendarNoticeAdded{"cn-mainland", "2026-11-10", 2027, true, "notice-2027.yaml",
                           "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n"},
+      AccountChanged{"czj", "password_reset", "person", "unit", "市财政局", "张三", "忘记密码", 2},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }

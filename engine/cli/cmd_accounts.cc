@@ -1,0 +1,265 @@
+// `duban user ...` and `duban token ...`: the accounts people and scripts act
+// as (duban/accounts.h). Made at the data directory by its operator, whose
+// file permissions are the CLI's guard; each change is recorded in the log
+// with the operator as its actor (accounts::ActorOfOperator).
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.h"
+#include "duban/accounts.h"
+#include "duban/date.h"
+#include "duban/terminal_text.h"
+
+namespace duban::cli {
+namespace {
+
+using accounts::AccountRole;
+
+// One line from stdin, without its line end; the terminal does not echo it.
+std::optional<std::string> ReadSecretLine(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO);
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+struct AccountArgs {
+  std::string name, unit, role, display_name;
+};
+
+// --unit U makes a unit account; --role office|auditor|admin the others.
+std::optional<accounts::NewAccount> NewAccountFrom(Globals& g, const AccountArgs& a) {
+  accounts::NewAccount n;
+  n.name = a.name;
+  n.display_name = a.display_name;
+  n.unit = a.unit;
+  if (a.role.empty()) {
+    if (a.unit.empty()) {
+      std::cerr << "duban: an account is for a unit (--unit UNIT) or has a role (--role office|auditor|admin)\n";
+      g.exit_code = kExitUsage;
+      return std::nullopt;
+    }
+    n.role = AccountRole::kUnit;
+    return n;
+  }
+  auto role = accounts::ParseAccountRole(a.role);
+  if (!role) {
+    std::cerr << "duban: --role must be office, unit, auditor or admin (got '" << ForTerminal(a.role) << "')\n";
+    g.exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  n.role = *role;
+  return n;
+}
+
+void AddAccountOptions(CLI::App* sub, AccountArgs& a) {
+  sub->add_option("name", a.name, "the account's name (letters, digits, '.', '_', '-', or Chinese)")->required();
+  sub->add_option("--unit", a.unit, "the unit it acts for, as plans name it (a unit account)");
+  sub->add_option("--role", a.role, "office | auditor | admin (or unit, with --unit)");
+  sub->add_option("--display-name", a.display_name, "a person's name as shown (default: the account name)");
+}
+
+// Prints why a change was refused and sets the exit code.
+void Refused(Globals& g, const Status& st) {
+  if (st.code() == Status::Code::kRejected) {
+    std::cerr << "duban: " << ForTerminal(st.message()) << "\n";
+    g.exit_code = kExitRejected;
+    return;
+  }
+  Fail(g, st);
+}
+
+std::string Stamp(Instant t) { return t ? FormatInstant(t) : "-"; }
+
+void PrintAccounts(Globals& g, const std::vector<accounts::Account>& list, accounts::AccountKind kind) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : list) {
+    if (a.kind != kind) continue;
+    if (g.json) {
+      out.push_back({{"name", a.name},
+                     {"display_name", a.display_name},
+                     {"role", accounts::AccountRoleName(a.role)},
+                     {"unit", a.unit},
+                     {"disabled", a.disabled},
+                     {"created_at", Stamp(a.created_at)},
+                     {"changed_at", Stamp(a.changed_at)}});
+      continue;
+    }
+    std::cout << ForTerminal(a.name) << "\t" << accounts::AccountRoleName(a.role)
+              << (a.unit.empty() ? "" : "\t" + ForTerminal(a.unit))
+              << (a.display_name != a.name ? "\t" + ForTerminal(a.display_name) : "")
+              << (a.disabled ? (kind == accounts::AccountKind::kToken ? "\trevoked" : "\tdisabled") : "") << "\n";
+  }
+  if (g.json) std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+void AddUser(CLI::App& app, Globals& g) {
+  auto* user = app.add_subcommand("user", "accounts people sign in with (the CLI's --as and the HTTP API)");
+  user->require_subcommand(1);
+  {
+    auto* sub = user->add_subcommand("add", "add an account; its password is read from stdin (one line)");
+    auto a = std::make_shared<AccountArgs>();
+    AddAccountOptions(sub, *a);
+    auto stdin_flag = std::make_shared<bool>(false);
+    sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required: never on the command line)")
+        ->required();
+    sub->callback([&g, a, stdin_flag] {
+      auto n = NewAccountFrom(g, *a);
+      if (!n) return;
+      auto password = ReadSecretLine("password: ");
+      if (!password) {
+        std::cerr << "duban: no password on stdin\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      accounts::Accounts accounts(*engine, SystemClock());
+      auto made = accounts.Add(*n, *password, accounts::ActorOfOperator());
+      if (!made.ok()) return Refused(g, made.status());
+      std::cout << "account " << ForTerminal(made->name) << " added (" << accounts::AccountRoleName(made->role)
+                << (made->unit.empty() ? "" : ", unit " + ForTerminal(made->unit)) << ")\n";
+      if (n->role == AccountRole::kUnit) {
+        bool known = false;
+        if (auto ids = engine->PlanIds(); ids.ok())
+          for (const auto& id : *ids)
+            if (auto plan = engine->Plan(id); plan.ok() && plan->units.count(n->unit)) known = true;
+        if (!known)
+          std::cerr << "note: no plan in this store names the unit " << ForTerminal(n->unit)
+                    << " yet; the account acts on assignments of exactly that name\n";
+      }
+    });
+  }
+  {
+    auto* sub = user->add_subcommand("list", "the accounts, their roles and units");
+    sub->callback([&g] {
+      auto engine = OpenEngine(g, /*read_only=*/true);
+      if (!engine) return;
+      auto list = accounts::Accounts(*engine, nullptr).List();
+      if (!list.ok()) return Fail(g, list.status());
+      PrintAccounts(g, *list, accounts::AccountKind::kPerson);
+    });
+  }
+  for (const bool disable : {true, false}) {
+    auto* sub = user->add_subcommand(disable ? "disable" : "enable",
+                                     disable ? "stop an account signing in (its sessions end)" : "let it sign in again");
+    auto name = std::make_shared<std::string>();
+    auto why = std::make_shared<std::string>();
+    sub->add_option("name", *name, "the account")->required();
+    sub->add_option("--reason", *why, "why (recorded)");
+    sub->callback([&g, name, why, disable] {
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      accounts::Accounts accounts(*engine, SystemClock());
+      if (auto found = accounts.Get(*name); found.ok() && found->kind == accounts::AccountKind::kToken) {
+        std::cerr << "duban: " << ForTerminal(*name) << " is a token: `duban token revoke` ends it, for good\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      Status st = accounts.SetDisabled(*name, disable, *why, accounts::ActorOfOperator());
+      if (!st.ok()) return Refused(g, st);
+      std::cout << "account " << ForTerminal(*name) << (disable ? " disabled\n" : " enabled\n");
+    });
+  }
+  {
+    auto* sub = user->add_subcommand("reset-password", "set a new password, read from stdin (its sessions end)");
+    auto name = std::make_shared<std::string>();
+    auto stdin_flag = std::make_shared<bool>(false);
+    sub->add_option("name", *name, "the account")->required();
+    sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required)")->required();
+    sub->callback([&g, name, stdin_flag] {
+      auto password = ReadSecretLine("new password: ");
+      if (!password) {
+        std::cerr << "duban: no password on stdin\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      Status st = accounts::Accounts(*engine, SystemClock()).ResetPassword(*name, *password, accounts::ActorOfOperator());
+      if (!st.ok()) return Refused(g, st);
+      std::cout << "password of " << ForTerminal(*name) << " reset\n";
+    });
+  }
+}
+
+void AddToken(CLI::App& app, Globals& g) {
+  auto* token = app.add_subcommand("token", "machine tokens for scripts and reminder consumers (HTTP API)");
+  token->require_subcommand(1);
+  {
+    auto* sub = token->add_subcommand("create", "create a token; it is printed once and stored only as a digest");
+    auto a = std::make_shared<AccountArgs>();
+    AddAccountOptions(sub, *a);
+    sub->callback([&g, a] {
+      auto n = NewAccountFrom(g, *a);
+      if (!n) return;
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      auto made = accounts::Accounts(*engine, SystemClock()).CreateToken(*n, accounts::ActorOfOperator());
+      if (!made.ok()) return Refused(g, made.status());
+      std::cout << *made << "\n";
+      std::cerr << "token " << ForTerminal(n->name)
+                << " created; keep it now: it is not shown again (send it as 'Authorization: Bearer TOKEN')\n";
+    });
+  }
+  {
+    auto* sub = token->add_subcommand("list", "the tokens (never their secrets)");
+    sub->callback([&g] {
+      auto engine = OpenEngine(g, /*read_only=*/true);
+      if (!engine) return;
+      auto list = accounts::Accounts(*engine, nullptr).List();
+      if (!list.ok()) return Fail(g, list.status());
+      PrintAccounts(g, *list, accounts::AccountKind::kToken);
+    });
+  }
+  {
+    auto* sub = token->add_subcommand("revoke", "stop a token working, for good");
+    auto name = std::make_shared<std::string>();
+    auto why = std::make_shared<std::string>();
+    sub->add_option("name", *name, "the token's name")->required();
+    sub->add_option("--reason", *why, "why (recorded)");
+    sub->callback([&g, name, why] {
+      auto engine = OpenEngine(g);
+      if (!engine) return;
+      accounts::Accounts accounts(*engine, SystemClock());
+      auto found = accounts.Get(*name);
+      if (found.ok() && found->kind != accounts::AccountKind::kToken) {
+        std::cerr << "duban: " << ForTerminal(*name) << " is a person's account: `duban user disable` stops it\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      Status st = accounts.SetDisabled(*name, true, *why, accounts::ActorOfOperator());
+      if (!st.ok()) return Refused(g, st);
+      std::cout << "token " << ForTerminal(*name) << " revoked\n";
+    });
+  }
+}
+
+void AddAccountCommands(CLI::App& app, Globals& g) {
+  AddUser(app, g);
+  AddToken(app, g);
+}
+
+}  // namespace
+
+DUBAN_REGISTER_COMMANDS(85, &AddAccountCommands);
+
+}  // namespace duban::cli
