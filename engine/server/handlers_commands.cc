@@ -195,6 +195,10 @@ void Server::Impl::ImportPlan(Ctx& c) {
   if (p.issued_on && *p.issued_on < DayOf(cmd.issued_at)) {
     cmd.effective_at = StartOfDay(*p.issued_on);
     cmd.back_entry_reason = "plan published on " + p.issued_on->ToString() + ", entered later";
+  } else if (p.issued_on && DayOf(cmd.issued_at) < *p.issued_on) {
+    // A publication day still to come is claimed like a future time, and the
+    // domain refuses it (time_in_future), as the CLI does.
+    cmd.effective_at = StartOfDay(*p.issued_on);
   }
   cmd.body = std::move(body);
   cmd.command_id = plan_import::DerivedImportId(cmd);

@@ -86,5 +86,16 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   EXPECT_NE(broken.body.find("missing"), std::string::npos);
 }
 
+TEST_F(EndToEndTest, AnImportDatedInTheFutureIsRefusedByTheDomain) {
+  StartServer();
+  const Auth office = SignIn("office", Auth::kBearer);
+  const std::string plan_file = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt");
+  const Resp r = Call("POST", "/api/v1/plans/import?id=yichun&issued_on=2099-01-01", office, plan_file,
+                      {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 422) << r.body.substr(0, 300);
+  EXPECT_EQ(r.j()["reason"], "time_in_future");
+  EXPECT_EQ(Call("GET", "/api/v1/plans/yichun", office).status, 404);
+}
+
 }  // namespace
 }  // namespace duban::testing
