@@ -181,11 +181,16 @@ void Server::Impl::Register() {
     t_start = std::chrono::steady_clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
+    const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+    const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
+                                         "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
+                                       : "the body is larger than this server takes";
     const json body = {{"error", res.status == 404 ? "no_route" : res.status == 413 ? "too_large" : "bad_request"},
                        {"message", res.status == 404   ? "no such route (see /api/v1/openapi.json)"
-                                   : res.status == 413 ? "the body is larger than this server takes"
+                                   : res.status == 413 ? too_large
                                                        : "the request could not be read"}};
     res.set_content(body.dump(), "application/json; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;

@@ -95,6 +95,8 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"evidence never uploaded", "POST", cmds, Progress("evidence", json::array({{{"sha256", fake_sha}, {"name", "a.pdf"}}})), kUnitBearer, 422},
       {"JSON body over 1 MiB", "POST", cmds, "{\"type\":\"" + std::string(size_t{1} << 20, 'a') + "\"}", kUnitBearer, 413},
       {"upload over --max-body-mb", "POST", "/api/v1/evidence?name=big.pdf", "%PDF-" + std::string(size_t{3} << 20, 'x'), kUnitBearer, 413},
+      {"a file sent form-encoded over 8 KiB", "POST", "/api/v1/evidence?name=f.pdf", "%PDF-" + std::string(9000, 'x'), kUnitBearer, 413,
+       {{"Content-Type", "application/x-www-form-urlencoded"}}},
       {"header over 8 KiB", "GET", "/api/v1/me", "", kUnitBearer, 400, {{"X-Padding", std::string(10000, 'p')}}},
       {"path traversal in a file name", "POST", "/api/v1/evidence?name=..%2F..%2Fetc%2Fx.pdf", "%PDF-1.4", kUnitBearer, 400},
       {"file name with a separator", "POST", "/api/v1/evidence?name=a%2Fb.pdf", "%PDF-1.4", kUnitBearer, 400},
