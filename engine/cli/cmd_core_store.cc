@@ -13,6 +13,7 @@
 #include "cli_common.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/salvage.h"
+#include "duban/server/evidence.h"
 #include "duban/terminal_text.h"
 #include "duban/schemas/codec.h"
 
@@ -144,15 +145,22 @@ void AddVerify(CLI::App& app, Globals& g) {
     if (!engine) return;
     auto r = engine->Verify(anchors);
     if (!r.ok()) return Fail(g, r.status());
+    // Evidence files (duban serve) referenced from the log must be there, whole.
+    auto files = evidence::CheckReferences(*engine, evidence::DirFor(g.data_dir));
+    if (!files.ok()) return Fail(g, files.status());
+    r->problems.insert(r->problems.end(), files->problems.begin(), files->problems.end());
     if (g.json) {
       std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
-                        {"projection_keys", r->projection_keys}, {"problems", r->problems}}
+                        {"projection_keys", r->projection_keys}, {"evidence_references", files->references},
+                        {"problems", r->problems}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     } else {
       std::printf("events: %llu in %llu stream(s); projection keys compared: %llu\n",
                   static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                   static_cast<unsigned long long>(r->projection_keys));
+      if (files->references)
+        std::printf("evidence files referenced: %llu\n", static_cast<unsigned long long>(files->references));
       for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
       if (r->ok() && !anchors.empty())
         std::printf("anchors: %zu checked; the log matches each one and every event after them is signed\n",

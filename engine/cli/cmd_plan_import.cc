@@ -114,13 +114,7 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
       preview.keep_groups = a.keep_groups;
       preview.accept_unknown_units = true;
       std::map<std::string, std::vector<std::string>> expanded;
-      const auto cmd = BuildImportPlan(plan, preview, &expanded);
-      size_t assignments = 0;
-      for (const auto& t : cmd.tasks) {
-        std::set<std::string> units(t.lead_units.begin(), t.lead_units.end());
-        units.insert(t.responsible_units.begin(), t.responsible_units.end());
-        assignments += units.size();
-      }
+      const size_t assignments = AssignmentsOf(BuildImportPlan(plan, preview, &expanded));
       if (!expanded.empty()) {
         std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
         for (const auto& [group, members] : expanded) {

@@ -1,0 +1,134 @@
+// `duban serve`: the HTTP/1.1 JSON API over the store at --data
+// (engine/server, docs/API.md). Opens the store as its writer, serves until
+// SIGTERM or SIGINT, then stops accepting, lets requests in flight finish,
+// commits what is queued and closes the store cleanly.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli_common.h"
+#include "duban/server/server.h"
+
+namespace duban::cli {
+namespace {
+
+// SIGTERM and SIGINT write their number to this pipe (whichever thread the
+// kernel picks runs the handler); one thread reads it and stops the server.
+int g_stop_pipe[2] = {-1, -1};
+extern "C" void OnStopSignal(int sig) {
+  const char c = static_cast<char>(sig);
+  [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &c, 1);
+}
+
+bool CatchStopSignals() {
+  if (::pipe(g_stop_pipe) != 0) return false;
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  return ::sigaction(SIGTERM, &sa, nullptr) == 0 && ::sigaction(SIGINT, &sa, nullptr) == 0;
+}
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 16;
+  std::string tls_cert, tls_key;
+  int session_minutes = 480;
+  int max_body_mb = 20;
+};
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  try {
+    *port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !host->empty() && *port > 0 && *port < 65536;
+}
+
+int RunServe(Globals& g, const ServeArgs& a) {
+  spdlog::set_level(spdlog::level::info);  // the access log is info, on stderr
+  server::ServerOptions o;
+  if (!SplitListen(a.listen, &o.host, &o.port)) {
+    std::cerr << "duban serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080)\n";
+    return kExitUsage;
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    std::cerr << "duban serve: --tls-cert and --tls-key go together\n";
+    return kExitUsage;
+  }
+  o.threads = a.threads;
+  o.tls_cert = a.tls_cert;
+  o.tls_key = a.tls_key;
+  o.session_minutes = a.session_minutes;
+  o.session_idle_minutes = std::min(60, a.session_minutes);
+  o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
+  o.data_dir = g.data_dir;
+  if (!CatchStopSignals()) {
+    std::cerr << "duban serve: cannot install the SIGTERM handler\n";
+    return kExitRejected;
+  }
+  auto engine = OpenEngine(g);  // the machine's clock: every event's recorded_at
+  if (!engine) return g.exit_code;
+  if (IsSimulatedStore(*engine)) {
+    std::cerr << "duban serve: " << g.data_dir << " is a simulated store (demo, simulate); serve a real one\n";
+    return kExitRejected;
+  }
+  int code = kExitOk;
+  {
+    server::Server srv(*engine, o);
+    if (Status st = srv.Bind(); !st.ok()) {
+      std::cerr << "duban serve: " << st.message() << "\n";
+      return kExitRejected;
+    }
+    std::thread waiter([&] {
+      char sig = 0;
+      while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+      }
+      if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
+      srv.Stop();
+    });
+    spdlog::info("duban serve: listening on {}://{}:{} (data {})", o.tls_cert.empty() ? "http" : "https", o.host,
+                 srv.port(), g.data_dir);
+    Status st = srv.Run();
+    if (!st.ok()) {
+      std::cerr << "duban serve: " << st.message() << "\n";
+      code = kExitRejected;
+      const char none = 0;
+      [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &none, 1);
+    }
+    waiter.join();
+  }
+  engine.reset();  // the store's clean close
+  spdlog::info("duban serve: stopped; store closed");
+  return code;
+}
+
+void AddServe(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* sub = app.add_subcommand("serve", "serve the HTTP/1.1 JSON API (docs/API.md) until SIGTERM");
+  sub->add_option("--listen", a->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; behind nginx: loopback)");
+  sub->add_option("--threads", a->threads, "worker threads; a keep-alive connection holds one (default 16)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  sub->add_option("--tls-key", a->tls_key, "PEM private key");
+  sub->add_option("--session-minutes", a->session_minutes, "a session's lifetime (default 480; idle: 60 at most)")
+      ->check(CLI::Range(1, 7 * 24 * 60));
+  sub->add_option("--max-body-mb", a->max_body_mb, "largest upload, MiB (default 20); larger is 413")
+      ->check(CLI::Range(1, 1024));
+  sub->callback([&g, a] { g.exit_code = RunServe(g, *a); });
+}
+
+}  // namespace
+}  // namespace duban::cli
+
+DUBAN_REGISTER_COMMANDS(60, &duban::cli::AddServe);

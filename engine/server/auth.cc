@@ -1,0 +1,89 @@
+#include "auth.h"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace duban::server {
+
+std::string RandomToken() {
+  unsigned char b[32];
+  if (RAND_bytes(b, sizeof b) != 1) std::abort();  // no entropy: nothing safe to hand out
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : b) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+Session SessionStore::Create(const std::string& account, uint32_t generation, Instant now) {
+  Session s{RandomToken(), RandomToken(), account, generation, now, now};
+  std::lock_guard<std::mutex> lock(mu_);
+  // Forget expired sessions now and then, so the map cannot grow without bound.
+  for (auto it = sessions_.begin(); it != sessions_.end();)
+    it = (now - it->second.created > absolute_ms_ || now - it->second.last_seen > idle_ms_) ? sessions_.erase(it)
+                                                                                              : std::next(it);
+  sessions_[s.id] = s;
+  return s;
+}
+
+std::optional<Session> SessionStore::Find(const std::string& id, Instant now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  if (now - it->second.created > absolute_ms_ || now - it->second.last_seen > idle_ms_) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_seen = now;
+  return it->second;
+}
+
+void SessionStore::Remove(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(id);
+}
+
+size_t SessionStore::size() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+int64_t LoginThrottle::Check(Key& k, Instant now) {
+  if (k.locked_until > now) return (k.locked_until - now + 999) / 1000;
+  return 0;
+}
+
+void LoginThrottle::Record(Key& k, int limit, Instant now) {
+  while (!k.failures.empty() && now - k.failures.front() > window_ms_) k.failures.pop_front();
+  k.failures.push_back(now);
+  if (static_cast<int>(k.failures.size()) >= limit) {
+    k.locked_until = now + lockout_ms_;
+    k.failures.clear();
+  }
+}
+
+int64_t LoginThrottle::RetryAfterSeconds(const std::string& user, const std::string& ip, Instant now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t wait = 0;
+  if (auto it = users_.find(user); it != users_.end()) wait = std::max(wait, Check(it->second, now));
+  if (auto it = ips_.find(ip); it != ips_.end()) wait = std::max(wait, Check(it->second, now));
+  return wait;
+}
+
+void LoginThrottle::Failed(const std::string& user, const std::string& ip, Instant now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (users_.size() > 100000) users_.clear();  // a flood of invented names must not exhaust memory
+  if (ips_.size() > 100000) ips_.clear();
+  Record(users_[user], per_user_, now);
+  Record(ips_[ip], per_ip_, now);
+}
+
+void LoginThrottle::Succeeded(const std::string& user) {
+  std::lock_guard<std::mutex> lock(mu_);
+  users_.erase(user);
+}
+
+}  // namespace duban::server

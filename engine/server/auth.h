@@ -1,0 +1,67 @@
+// Sessions and login throttling, in memory (a restart signs everyone out and
+// forgets failures). A session remembers its account's generation: a
+// password reset or a disable (which bump it) voids every session made
+// before, checked against the store on each request.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "duban/date.h"
+
+namespace duban::server {
+
+// 256 random bits (OpenSSL RAND_bytes) as 64 hex digits.
+std::string RandomToken();
+
+struct Session {
+  std::string id, csrf, account;
+  uint32_t generation = 0;
+  Instant created = 0, last_seen = 0;
+};
+
+class SessionStore {
+ public:
+  SessionStore(Instant absolute_ms, Instant idle_ms) : absolute_ms_(absolute_ms), idle_ms_(idle_ms) {}
+  Session Create(const std::string& account, uint32_t generation, Instant now);
+  // The live session with this id (touching it), or nothing: unknown,
+  // expired (idle or absolute; then forgotten).
+  std::optional<Session> Find(const std::string& id, Instant now);
+  void Remove(const std::string& id);
+  size_t size();
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Session> sessions_;
+  Instant absolute_ms_, idle_ms_;
+};
+
+// Failures by user name and by client address in a sliding window; past the
+// limit the key is locked out until the lockout ends.
+class LoginThrottle {
+ public:
+  LoginThrottle(int per_user, int per_ip, Instant window_ms, Instant lockout_ms)
+      : per_user_(per_user), per_ip_(per_ip), window_ms_(window_ms), lockout_ms_(lockout_ms) {}
+  // Seconds until the user or the address may try again; 0: may try now.
+  int64_t RetryAfterSeconds(const std::string& user, const std::string& ip, Instant now);
+  void Failed(const std::string& user, const std::string& ip, Instant now);
+  void Succeeded(const std::string& user);
+
+ private:
+  struct Key {
+    std::deque<Instant> failures;
+    Instant locked_until = 0;
+  };
+  int64_t Check(Key& k, Instant now);
+  void Record(Key& k, int limit, Instant now);
+  std::mutex mu_;
+  std::map<std::string, Key> users_, ips_;
+  int per_user_, per_ip_;
+  Instant window_ms_, lockout_ms_;
+};
+
+}  // namespace duban::server

@@ -1,0 +1,117 @@
+// Operations and files: /healthz, /metrics, the OpenAPI document, evidence
+// upload and download.
+#include <limits>
+
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/workflows/calendar.h"
+#include "server_impl.h"
+
+namespace duban::server {
+
+void Server::Impl::Healthz(Ctx& c) {
+  const uint64_t end = host.Use([](Engine& e) { return e.LogEnd(); });
+  c.res.status = 200;
+  c.res.set_content("ok log_end=" + std::to_string(end) + "\n", "text/plain; charset=utf-8");
+}
+
+void Server::Impl::OpenApi(Ctx& c) {
+  static const std::string doc = OpenApiJson();
+  c.res.status = 200;
+  c.res.set_content(doc, "application/json; charset=utf-8");
+}
+
+namespace {
+
+// Gauges of the store, read at scrape time.
+std::vector<Metrics::Gauge> StoreGauges(Engine& e, size_t sessions) {
+  std::vector<Metrics::Gauge> g;
+  StatusFilter overdue;
+  overdue.overdue_only = true;
+  double open_overdue = 0;
+  std::map<int32_t, double> levels;
+  if (auto rows = e.Assignments(overdue); rows.ok())
+    for (const auto& r : *rows)
+      if (core::IsOpen(r.a.status)) ++open_overdue;
+  if (auto rows = e.Assignments(StatusFilter{}); rows.ok())
+    for (const auto& r : *rows)
+      if (core::IsOpen(r.a.status) && r.a.escalation_level > 0) ++levels[r.a.escalation_level];
+  g.push_back({"duban_open_overdue_assignments", "Open assignments past their due date.", {{"", open_overdue}}});
+  Metrics::Gauge esc{"duban_open_escalations", "Open assignments by escalation level reached.", {}};
+  for (const auto& [level, n] : levels) esc.values.push_back({"level=\"" + std::to_string(level) + "\"", n});
+  g.push_back(esc);
+  double timers = 0;
+  if (auto t = e.PendingTimers(std::numeric_limits<Instant>::max() - 1, std::numeric_limits<size_t>::max()); t.ok())
+    timers = static_cast<double>(t->size());
+  g.push_back({"duban_timers_pending", "Timers armed and not yet fired.", {{"", timers}}});
+  double last_year = 0;
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(e.timer_policy().get());
+      p && !p->latest_calendar().covered_years().empty())
+    last_year = *p->latest_calendar().covered_years().rbegin();
+  g.push_back({"duban_calendar_covered_until_year", "The last year the working-day calendar covers.", {{"", last_year}}});
+  g.push_back({"duban_log_end", "The next log position to be written.", {{"", static_cast<double>(e.LogEnd())}}});
+  g.push_back({"duban_sessions", "Sessions held in memory.", {{"", static_cast<double>(sessions)}}});
+  return g;
+}
+
+std::string ContentType(const std::string& type) {
+  static const std::map<std::string, std::string> types = {
+      {"pdf", "application/pdf"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"zip", "application/zip"},
+      {"doc", "application/msword"}, {"xls", "application/vnd.ms-excel"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}};
+  auto it = types.find(type);
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+void Server::Impl::MetricsText(Ctx& c) {
+  const size_t n = sessions.size();
+  auto gauges = host.Use([&](Engine& e) { return StoreGauges(e, n); });
+  c.res.status = 200;
+  c.res.set_content(metrics.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Server::Impl::UploadEvidence(Ctx& c) {
+  if (!c.req.has_param("name")) return c.Error(400, "bad_request", "query parameter 'name': the file name is required");
+  const std::string name = c.req.get_param_value("name");
+  if (Status st = evidence::CheckFileName(name); !st.ok()) return c.Error(400, "bad_request", "query parameter 'name': " + st.message());
+  if (c.req.body.empty()) return c.Error(400, "bad_request", "the body is empty: send the file's bytes");
+  auto f = files.Put(name, c.req.body);
+  if (!f.ok()) {
+    if (f.status().code() == Status::Code::kRejected) return c.Error(415, "unsupported_type", f.status().message());
+    return c.Error(500, "store_error", f.status().message());
+  }
+  {
+    std::lock_guard<std::mutex> lock(evidence_mu);
+    if (uploaded_by.size() < 1'000'000) uploaded_by[f->sha256].insert(c.Uploader());
+  }
+  c.Json(200, {{"sha256", f->sha256}, {"name", f->name}, {"size", f->size}, {"type", f->type}});
+}
+
+void Server::Impl::DownloadEvidence(Ctx& c) {
+  const std::string sha = c.req.matches[1];
+  if (c.IsUnit()) {
+    std::lock_guard<std::mutex> lock(evidence_mu);
+    const bool mine = (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) ||
+                      (uploaded_by.count(sha) && uploaded_by[sha].count(c.Uploader()));
+    if (!mine) return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit");
+  }
+  auto bytes = files.Read(sha);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Status::Code::kInvalidArgument) return c.Error(400, "bad_request", "path parameter 'sha256': " + bytes.status().message());
+    return c.Error(404, "not_found", bytes.status().message());
+  }
+  std::string type = "bin";
+  for (const auto& ext : evidence::AllowedExtensions())
+    if (auto t = evidence::TypeOf("f." + ext, std::string_view(*bytes).substr(0, 16)); t.ok()) {
+      type = *t;
+      break;
+    }
+  c.res.status = 200;
+  c.res.set_header("Content-Disposition", "attachment; filename=\"evidence-" + sha.substr(0, 16) + "." + type + "\"");
+  c.res.set_header("X-Content-Type-Options", "nosniff");
+  c.res.set_content(std::move(bytes).value(), ContentType(type).c_str());
+}
+
+}  // namespace duban::server

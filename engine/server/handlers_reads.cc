@@ -1,0 +1,215 @@
+// Reads: plans, a task with its history, as-of, assignments, the office's
+// queues, verify. A unit account sees its own assignments only (and the task
+// lists of plans it holds assignments in); office and auditor see all.
+#include <charconv>
+
+#include "duban/schemas/codec.h"
+#include "duban/server/command_json.h"
+#include "server_impl.h"
+
+namespace duban::server {
+
+json EventJson(const schemas::Event& e) { return json::parse(schemas::EventToJson(e), nullptr, false); }
+
+json RowJson(const AssignmentRow& r) {
+  return json{{"plan", r.plan_id},
+              {"task", r.task},
+              {"title", r.task_title},
+              {"unit", r.a.unit},
+              {"role", schemas::AssignmentRoleName(r.a.role)},
+              {"status", core::StatusName(r.a.status)},
+              {"percent", r.a.percent},
+              {"due_on", r.a.due_on.empty() ? json(nullptr) : json(r.a.due_on)},
+              {"deadline_text", r.deadline_text},
+              {"overdue", r.a.overdue},
+              {"escalation_level", r.a.escalation_level},
+              {"acceptance_overdue", r.a.acceptance_overdue},
+              {"review_overdue", r.a.review_overdue},
+              {"pending_extension", r.a.pending_extension},
+              {"updated_at", FormatInstant(r.a.updated_at)}};
+}
+
+namespace {
+
+json RowsJson(const std::vector<AssignmentRow>& rows) {
+  json a = json::array();
+  for (const auto& r : rows) a.push_back(RowJson(r));
+  return a;
+}
+
+json TaskJson(const core::TaskState& t) {
+  return {{"number", t.number},     {"section", t.section},     {"title", t.title},
+          {"content", t.content},   {"deadline", {{"text", t.deadline.text}, {"due_on", t.deadline.due_on}}},
+          {"cancelled", t.cancelled}, {"completed", t.completed}};
+}
+
+bool HoldsIn(const core::PlanState& p, const std::string& unit, int32_t task = 0) {
+  for (const auto& [k, a] : p.assignments)
+    if (k.second == unit && (task == 0 || k.first == task)) return true;
+  return false;
+}
+
+// The plan for a reader, or the answer already given (404, or 403 for a unit
+// holding nothing in it).
+std::optional<core::PlanState> PlanFor(Ctx& c, EngineHost& host, const std::string& id, int32_t task = 0) {
+  auto p = host.Use([&](Engine& e) { return e.Plan(id); });
+  if (!p.ok() || !p->exists) return c.Error(404, "plan_not_found", "no plan with id " + id), std::nullopt;
+  if (c.IsUnit() && !HoldsIn(*p, c.account->unit, task))
+    return c.Error(403, "not_assignee", task ? "this unit holds no assignment on this task" : "this unit holds no assignment in this plan"),
+           std::nullopt;
+  return std::move(p).value();
+}
+
+void Answer(Ctx& c, const Status& st) {
+  if (st.code() == Status::Code::kNotFound) return c.Error(404, "not_found", st.message());
+  c.Error(500, "store_error", st.message());
+}
+
+}  // namespace
+
+void Server::Impl::ListPlans(Ctx& c) {
+  std::set<std::string> mine;
+  if (c.IsUnit()) {
+    StatusFilter f;
+    f.unit = c.account->unit;
+    auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+    if (!rows.ok()) return Answer(c, rows.status());
+    for (const auto& r : *rows) mine.insert(r.plan_id);
+  }
+  json out = json::array();
+  Status st = host.Use([&](Engine& e) {
+    auto ids = e.PlanIds();
+    if (!ids.ok()) return ids.status();
+    for (const auto& id : *ids) {
+      if (c.IsUnit() && !mine.count(id)) continue;
+      auto p = e.Plan(id);
+      if (!p.ok()) return p.status();
+      out.push_back({{"id", id}, {"title", p->meta.title}, {"year", p->meta.year}, {"tasks", p->tasks.size()},
+                     {"assignments", p->assignments.size()}, {"version", p->version}, {"withdrawn", p->withdrawn}});
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return Answer(c, st);
+  c.Json(200, out);
+}
+
+void Server::Impl::GetPlan(Ctx& c) {
+  auto p = PlanFor(c, host, c.req.matches[1]);
+  if (!p) return;
+  json tasks = json::array();
+  for (const auto& [n, t] : p->tasks) tasks.push_back(TaskJson(t));
+  c.Json(200, {{"id", p->id}, {"title", p->meta.title}, {"issuer", p->meta.issuer}, {"doc_number", p->meta.doc_number},
+               {"issued_on", p->meta.issued_on}, {"year", p->meta.year}, {"version", p->version},
+               {"withdrawn", p->withdrawn}, {"tasks", tasks}});
+}
+
+void Server::Impl::GetTask(Ctx& c) {
+  const std::string plan = c.req.matches[1], text = c.req.matches[2];
+  int32_t task = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), task);
+  if (ec != std::errc() || end != text.data() + text.size() || task < 1 || task > kMaxTaskNumber)
+    return c.Error(400, "bad_request", "path parameter 'task': must be a task number 1.." + std::to_string(kMaxTaskNumber));
+  auto p = PlanFor(c, host, plan, task);
+  if (!p) return;
+  auto t = p->tasks.find(task);
+  if (t == p->tasks.end()) return c.Error(404, "task_not_found", "plan " + plan + " has no task " + text);
+  StatusFilter f;
+  f.plan_id = plan;
+  if (c.IsUnit()) f.unit = c.account->unit;
+  auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+  auto history = host.Use([&](Engine& e) { return e.History(plan, task); });
+  if (!rows.ok()) return Answer(c, rows.status());
+  if (!history.ok()) return Answer(c, history.status());
+  json assignments = json::array(), events = json::array();
+  for (const auto& r : *rows)
+    if (r.task == task) assignments.push_back(RowJson(r));
+  for (const auto& h : *history) {
+    const std::string unit = schemas::UnitOf(h.event.body);
+    if (c.IsUnit() && !unit.empty() && unit != c.account->unit) continue;  // another unit's part
+    json e = EventJson(h.event);
+    e["position"] = h.position;
+    events.push_back(std::move(e));
+  }
+  c.Json(200, {{"plan", plan}, {"task", TaskJson(t->second)}, {"assignments", assignments}, {"history", events}});
+}
+
+void Server::Impl::PlanAsOf(Ctx& c) {
+  const std::string plan = c.req.matches[1], date = c.req.get_param_value("date"), basis = c.req.get_param_value("basis");
+  auto t = ParseInstant(date);
+  if (!t) return c.Error(400, "bad_request", "query parameter 'date': must be YYYY-MM-DD or YYYY-MM-DDTHH:MM");
+  if (!basis.empty() && basis != "recorded" && basis != "effective")
+    return c.Error(400, "bad_request", "query parameter 'basis': effective or recorded");
+  Instant at = *t + (date.size() == 10 ? 86'400'000 - 1 : 0);  // a bare date: the end of that day
+  if (!PlanFor(c, host, plan)) return;
+  auto s = host.Use([&](Engine& e) {
+    return e.PlanAsOf(plan, at, basis == "recorded" ? Engine::AsOf::kRecorded : Engine::AsOf::kEffective);
+  });
+  if (!s.ok()) return Answer(c, s.status());
+  json rows = json::array();
+  for (const auto& [k, a] : s->assignments) {
+    if (c.IsUnit() && k.second != c.account->unit) continue;
+    AssignmentRow r;
+    r.plan_id = plan;
+    r.task = k.first;
+    r.a = a;
+    if (auto ti = s->tasks.find(k.first); ti != s->tasks.end()) {
+      r.task_title = ti->second.title;
+      r.deadline_text = ti->second.deadline.text;
+    }
+    rows.push_back(RowJson(r));
+  }
+  c.Json(200, {{"plan", plan}, {"as_of", FormatInstant(at)}, {"basis", basis.empty() ? "effective" : basis},
+               {"version", s->version}, {"assignments", rows}});
+}
+
+void Server::Impl::ListAssignments(Ctx& c) {
+  StatusFilter f;
+  f.plan_id = c.req.get_param_value("plan");
+  f.unit = c.req.get_param_value("unit");
+  const std::string status = c.req.get_param_value("status");
+  if (!status.empty()) {
+    f.status = core::ParseStatus(status);
+    if (!f.status) return c.Error(400, "bad_request", "query parameter 'status': not a status");
+  }
+  f.overdue_only = c.req.get_param_value("overdue") == "1";
+  if (c.IsUnit()) {
+    if (!f.unit.empty() && f.unit != c.account->unit)
+      return c.Error(403, "not_assignee", "a unit reads its own assignments only");
+    f.unit = c.account->unit;
+  }
+  auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+  if (!rows.ok()) return Answer(c, rows.status());
+  c.Json(200, RowsJson(*rows));
+}
+
+void Server::Impl::Queues(Ctx& c) {
+  auto by = [&](core::AssignmentStatus s) {
+    StatusFilter f;
+    f.status = s;
+    return host.Use([&](Engine& e) { return e.Assignments(f); });
+  };
+  auto returned = by(core::AssignmentStatus::kReturned);
+  auto submitted = by(core::AssignmentStatus::kSubmitted);
+  auto all = host.Use([&](Engine& e) { return e.Assignments(StatusFilter{}); });
+  for (const auto* r : {&returned, &submitted, &all})
+    if (!r->ok()) return Answer(c, r->status());
+  std::vector<AssignmentRow> extensions;
+  for (const auto& r : *all)
+    if (!r.a.pending_extension.empty() && core::IsOpen(r.a.status)) extensions.push_back(r);
+  c.Json(200, {{"returns", RowsJson(*returned)}, {"extension_requests", RowsJson(extensions)},
+               {"submissions", RowsJson(*submitted)}});
+}
+
+void Server::Impl::VerifyStore(Ctx& c) {
+  auto r = host.Use([](Engine& e) { return e.Verify(); });
+  if (!r.ok()) return Answer(c, r.status());
+  auto ev = host.Use([&](Engine& e) { return evidence::CheckReferences(e, files_dir()); });
+  if (!ev.ok()) return Answer(c, ev.status());
+  std::vector<std::string> problems = r->problems;
+  problems.insert(problems.end(), ev->problems.begin(), ev->problems.end());
+  c.Json(200, {{"ok", problems.empty()}, {"events", r->events}, {"streams", r->streams},
+               {"projection_keys", r->projection_keys}, {"evidence_references", ev->references},
+               {"problems", problems}});
+}
+
+}  // namespace duban::server

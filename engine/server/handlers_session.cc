@@ -1,0 +1,81 @@
+// Sign in, sign out, who am I (docs/API.md "Authentication").
+#include "duban/utf8.h"
+#include "server_impl.h"
+
+namespace duban::server {
+
+namespace {
+
+json AccountJson(const accounts::Account& a) {
+  return {{"name", a.name},
+          {"display_name", a.display_name},
+          {"role", accounts::AccountRoleName(a.role)},
+          {"unit", a.unit},
+          {"kind", a.kind == accounts::AccountKind::kToken ? "token" : "person"}};
+}
+
+// {"user","password"}: two strings, nothing else.
+bool ReadCredentials(Ctx& c, std::string* user, std::string* password) {
+  if (!utf8::IsValid(c.req.body)) return c.Error(400, "bad_request", "the body is not valid UTF-8"), false;
+  json body = json::parse(c.req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return c.Error(400, "bad_request", "the body must be a JSON object {\"user\", \"password\"}"), false;
+  for (const auto& [k, _] : body.items())
+    if (k != "user" && k != "password") return c.Error(400, "bad_request", "field '" + k + "': unknown field"), false;
+  for (const char* f : {"user", "password"}) {
+    if (!body.contains(f) || !body[f].is_string())
+      return c.Error(400, "bad_request", std::string("field '") + f + "': a string is required"), false;
+    if (body[f].get_ref<const std::string&>().size() > 256)
+      return c.Error(400, "bad_request", std::string("field '") + f + "': longer than 256 bytes"), false;
+  }
+  *user = body["user"].get<std::string>();
+  *password = body["password"].get<std::string>();
+  return true;
+}
+
+}  // namespace
+
+void Server::Impl::Login(Ctx& c) {
+  if (c.req.body.size() > 4096) return c.Error(413, "too_large", "a sign-in body is a few hundred bytes");
+  std::string user, password;
+  if (!ReadCredentials(c, &user, &password)) return;
+  const std::string ip = c.req.remote_addr;
+  if (int64_t wait = throttle.RetryAfterSeconds(user, ip, Now()); wait > 0) {
+    c.res.set_header("Retry-After", std::to_string(wait));
+    return c.Error(429, "locked_out",
+                   "too many failed sign-ins for this name or from this address; try again in " +
+                       std::to_string((wait + 59) / 60) + " minute(s)");
+  }
+  auto a = host.Use([&](Engine&) { return accounts.CheckPassword(user, password); });
+  if (!a.ok()) {
+    if (a.status().reason() == accounts::reason::kAccountDisabled)
+      return c.Error(403, "account_disabled", "this account is disabled; ask the office");
+    throttle.Failed(user, ip, Now());
+    return c.Error(401, "unauthenticated", "wrong name or password");
+  }
+  throttle.Succeeded(user);
+  const Session s = sessions.Create(a->name, a->generation, Now());
+  std::string cookie = "duban_session=" + s.id + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
+                       std::to_string(opts.session_minutes * 60);
+  if (!opts.tls_cert.empty()) cookie += "; Secure";
+  c.res.set_header("Set-Cookie", cookie);
+  c.res.set_header("Cache-Control", "no-store");
+  json out = AccountJson(*a);
+  c.Json(200, {{"account", out}, {"token", s.id}, {"csrf_token", s.csrf},
+               {"expires_in_seconds", opts.session_minutes * 60}});
+}
+
+void Server::Impl::Logout(Ctx& c) {
+  if (!c.session_id.empty()) sessions.Remove(c.session_id);
+  c.res.set_header("Set-Cookie", "duban_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+  c.Json(200, {{"signed_out", !c.session_id.empty()}});
+}
+
+void Server::Impl::Me(Ctx& c) {
+  json out = AccountJson(*c.account);
+  if (!c.session_id.empty()) out["csrf_token"] = c.csrf;
+  c.res.set_header("Cache-Control", "no-store");
+  c.Json(200, out);
+}
+
+}  // namespace duban::server

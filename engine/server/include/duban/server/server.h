@@ -1,0 +1,89 @@
+// `duban serve`: the HTTP/1.1 JSON API (docs/API.md) over an embedded store,
+// the door through which offices, units and auditors come in.
+//
+// Guarantees:
+// - Identity decides: every command's actor is accounts::ActorOf(the account
+//   that authenticated), by session (cookie or bearer session id) or machine
+//   token; a body naming an actor or role is refused (400).
+// - Nothing is written for a request refused before the domain sees it
+//   (400, 401, 403, 409, 413, 415, 429): the log end is unchanged. A unit
+//   acting on another unit's assignment, or any account acting beyond its
+//   role, is refused here (403) from the identity alone, before decide.
+//   Commands the domain refuses (422, and 403 for forbidden_role /
+//   not_assignee found only by decide) are logged in "!rejected" as the
+//   engine logs every rejection.
+// - The engine is used by one thread at a time: commands go through a single
+//   committer thread that drains the queue into Engine::SubmitBatch (group
+//   commit: one fsync per batch; each request waits for its own Outcome);
+//   reads take the same mutex (Engine's const queries fill its plan cache, so
+//   they are not safe to run side by side).
+// - Stop() stops accepting, lets in-flight requests finish, drains the
+//   committer; the caller then closes the engine (the store's clean close).
+//
+// Built on cpp-httplib 0.11.4 (Debian): a thread pool where a keep-alive
+// connection holds a worker until it closes or idles out (keep_alive_seconds);
+// size `threads` for the clients you expect and put nginx in front for many
+// (docs/RUNBOOK.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "duban/engine.h"
+#include "duban/status.h"
+
+namespace duban::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: an ephemeral port (port() says which)
+  int threads = 16;
+  std::string tls_cert, tls_key;  // both or neither: HTTPS, and cookies marked Secure
+  int session_minutes = 480;      // absolute lifetime of a session
+  int session_idle_minutes = 60;  // a session unused this long ends
+  size_t max_body_bytes = size_t{20} << 20;  // uploads (evidence, plan files): larger is 413
+  size_t max_json_bytes = size_t{1} << 20;   // JSON bodies
+  int read_timeout_seconds = 10, write_timeout_seconds = 10;
+  int keep_alive_seconds = 5, keep_alive_max_requests = 100;
+  // Login throttling: this many failures within the window lock the name
+  // (or the client address) out for lockout_minutes (429, Retry-After).
+  int login_failures_per_user = 5, login_failures_per_ip = 30;
+  int login_window_minutes = 15, lockout_minutes = 15;
+  std::string evidence_dir;  // default: evidence::DirFor(data_dir)
+  std::string data_dir;
+  // Time for sessions and throttling (tests move it); default SystemClock().
+  std::shared_ptr<const EngineClock> clock;
+};
+
+class Server {
+ public:
+  // `engine` is open as a writer and outlives the server.
+  Server(Engine& engine, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  Status Bind();  // listens on host:port (port() valid after)
+  int port() const;
+  Status Run();   // serves until Stop()
+  void Stop();    // stop accepting, finish in-flight requests, drain the committer
+
+  // Every (method, path template) the router serves, as registered.
+  std::vector<std::pair<std::string, std::string>> RegisteredRoutes() const;
+  // Runs fn with the engine under the server's engine mutex (tests, tools).
+  void WithEngine(const std::function<void(Engine&)>& fn);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The OpenAPI 3 document of every route (GET /api/v1/openapi.json).
+std::string OpenApiJson();
+
+}  // namespace duban::server

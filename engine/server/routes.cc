@@ -1,0 +1,157 @@
+// The one table of routes: the router registers it (server.cc) and the
+// OpenAPI document is written from it, so neither can list a route the
+// other lacks (tests/server/openapi_test.cc checks the live server too).
+#include <regex>
+
+#include "duban/server/command_json.h"
+#include "server_impl.h"
+
+namespace duban::server {
+
+using I = Server::Impl;
+
+const std::vector<Route>& Routes() {
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", "liveness: 200 \"ok\" and the log end", Access::kPublic, &I::Healthz, "", ""},
+      {"GET", "/metrics", "Prometheus text format", Access::kMetrics, &I::MetricsText, "", ""},
+      {"GET", "/api/v1/openapi.json", "this document", Access::kPublic, &I::OpenApi, "", ""},
+      {"POST", "/api/v1/session", "sign in with {\"user\",\"password\"}: a session cookie and bearer token",
+       Access::kPublic, &I::Login, "", "json"},
+      {"DELETE", "/api/v1/session", "sign out", Access::kSignedIn, &I::Logout, "", ""},
+      {"GET", "/api/v1/me", "the signed-in account (and the session's CSRF token)", Access::kSignedIn, &I::Me, "", ""},
+      {"POST", "/api/v1/commands", "a lifecycle command; the actor is the signed-in account", Access::kWriters,
+       &I::PostCommand, "", "json"},
+      {"GET", "/api/v1/plans", "plans (a unit: those it holds assignments in)", Access::kReaders, &I::ListPlans, "",
+       ""},
+      {"POST", "/api/v1/plans/import", "import a plan file (the body, as `duban plan import` reads it)",
+       Access::kOffice, &I::ImportPlan,
+       "id:plan id (required unless dry_run);dry_run:1 = preview only;accept_unknown_units:1;keep_groups:1;"
+       "new_version:1;issued_on:YYYY-MM-DD publication date",
+       "text"},
+      {"GET", "/api/v1/plans/{plan}", "a plan and its tasks", Access::kReaders, &I::GetPlan, "", ""},
+      {"GET", "/api/v1/plans/{plan}/tasks/{task}", "a task, its assignments and history", Access::kReaders,
+       &I::GetTask, "", ""},
+      {"GET", "/api/v1/plans/{plan}/as-of", "the plan's assignments as of a date", Access::kReaders, &I::PlanAsOf,
+       "date:YYYY-MM-DD or YYYY-MM-DDTHH:MM (required);basis:effective (default) or recorded", ""},
+      {"GET", "/api/v1/assignments", "assignments (a unit: its own)", Access::kReaders, &I::ListAssignments,
+       "plan:plan id;unit:unit name;status:assigned|accepted|in_progress|submitted|completed|returned|cancelled;"
+       "overdue:1 = overdue only",
+       ""},
+      {"GET", "/api/v1/queues", "the office's queues: returns, extension requests, submissions to review",
+       Access::kOfficeAuditor, &I::Queues, "", ""},
+      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked", Access::kOfficeAuditor,
+       &I::VerifyStore, "", ""},
+      {"POST", "/api/v1/evidence", "upload an evidence file (raw body)", Access::kWriters, &I::UploadEvidence,
+       "name:the file name, e.g. 报告.pdf (required)", "binary"},
+      {"GET", "/api/v1/evidence/{sha256}", "download an evidence file", Access::kReaders, &I::DownloadEvidence, "",
+       ""},
+  };
+  return routes;
+}
+
+const char* AccessName(Access a) {
+  switch (a) {
+    case Access::kPublic: return "anyone";
+    case Access::kSignedIn: return "any signed-in account";
+    case Access::kReaders: return "office, auditor, unit (its own part)";
+    case Access::kOfficeAuditor: return "office, auditor";
+    case Access::kOffice: return "office";
+    case Access::kWriters: return "office, unit (its own assignments)";
+    case Access::kMetrics: return "loopback clients, or an office or admin account";
+  }
+  return "";
+}
+
+std::string RouteRegex(const char* path) {
+  static const std::regex param("\\{[a-z0-9_]+\\}");
+  return std::regex_replace(std::string(path), param, "([^/]+)");
+}
+
+namespace {
+
+json Parameters(const Route& r) {
+  json ps = json::array();
+  static const std::regex param("\\{([a-z0-9_]+)\\}");
+  const std::string path = r.path;
+  for (auto it = std::sregex_iterator(path.begin(), path.end(), param); it != std::sregex_iterator(); ++it)
+    ps.push_back({{"name", (*it)[1].str()}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+  std::string q = r.params;
+  for (size_t start = 0; start < q.size();) {
+    size_t end = q.find(';', start);
+    if (end == std::string::npos) end = q.size();
+    const std::string item = q.substr(start, end - start);
+    const size_t colon = item.find(':');
+    ps.push_back({{"name", item.substr(0, colon)},
+                  {"in", "query"},
+                  {"description", colon == std::string::npos ? "" : item.substr(colon + 1)},
+                  {"schema", {{"type", "string"}}}});
+    start = end + 1;
+  }
+  return ps;
+}
+
+json Responses(const Route& r) {
+  json out = {{"200", {{"description", "ok"}}}};
+  if (r.access != Access::kPublic) out["401"] = {{"description", "no identity (sign in, or a bearer token)"}};
+  if (r.access != Access::kPublic && r.access != Access::kSignedIn)
+    out["403"] = {{"description", "not your role, not your unit, a cross-origin request or a missing CSRF token"}};
+  if (std::string(r.body) == "json") out["400"] = {{"description", "malformed: the message names the field"}};
+  if (std::string(r.path) == "/api/v1/commands") {
+    out["409"] = {{"description", "the command_id was used for another command"}};
+    out["422"] = {{"description", "refused by the domain: reason code and message"}};
+  }
+  if (std::string(r.body) == "binary") out["415"] = {{"description", "type not allowed"}};
+  if (std::string(r.body) != "") out["413"] = {{"description", "body too large"}};
+  return out;
+}
+
+json Operation(const Route& r) {
+  json op = {{"summary", r.summary},
+             {"description", std::string("Who may call it: ") + AccessName(r.access) + "."},
+             {"parameters", Parameters(r)},
+             {"responses", Responses(r)}};
+  const std::string body = r.body;
+  if (body == "json") {
+    json schema = {{"type", "object"}};
+    if (std::string(r.path) == "/api/v1/commands") {
+      json types = json::array();
+      for (const auto& t : CommandTypes()) types.push_back(t);
+      schema["required"] = {"type", "plan", "command_id"};
+      schema["properties"] = {{"type", {{"type", "string"}, {"enum", types}}},
+                              {"plan", {{"type", "string"}}},
+                              {"command_id", {{"type", "string"}, {"maxLength", kMaxCommandIdChars}}},
+                              {"task", {{"type", "integer"}, {"minimum", 1}}},
+                              {"unit", {{"type", "string"}}},
+                              {"at", {{"type", "string"}}},
+                              {"back_entry_reason", {{"type", "string"}}}};
+    }
+    op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
+  } else if (body == "binary" || body == "text") {
+    op["requestBody"] = {
+        {"required", true},
+        {"content", {{body == "text" ? "text/plain" : "application/octet-stream",
+                      {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+  }
+  if (r.access != Access::kPublic) op["security"] = json::array({{{"session", json::array()}}, {{"bearer", json::array()}}});
+  return op;
+}
+
+}  // namespace
+
+std::string OpenApiJson() {
+  json doc = {{"openapi", "3.0.3"},
+              {"info", {{"title", "duban API"}, {"version", "1"}, {"description", "See docs/API.md."}}},
+              {"components",
+               {{"securitySchemes",
+                 {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "duban_session"}}},
+                  {"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+              {"paths", json::object()}};
+  for (const auto& r : Routes()) {
+    std::string method = r.method;
+    for (auto& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    doc["paths"][r.path][method] = Operation(r);
+  }
+  return doc.dump(2);
+}
+
+}  // namespace duban::server

@@ -1,0 +1,275 @@
+// Wiring (server.h): the httplib server and its limits, the route table
+// registered through one dispatcher that authenticates, authorises, checks
+// Origin and CSRF, times the request and logs it.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "server_impl.h"
+
+namespace duban::server {
+
+namespace {
+
+thread_local std::string t_route;  // the route template the request matched ("" none)
+thread_local std::string t_account;
+thread_local std::chrono::steady_clock::time_point t_start;
+
+std::string CookieValue(const httplib::Request& req, const std::string& name) {
+  const std::string header = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string item = header.substr(pos, end - pos);
+    const size_t first = item.find_first_not_of(' ');
+    item = first == std::string::npos ? "" : item.substr(first);
+    if (item.rfind(name + "=", 0) == 0) return item.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool IsWrite(const std::string& method) { return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH"; }
+
+bool RoleAllowed(Access access, accounts::AccountRole role) {
+  using R = accounts::AccountRole;
+  switch (access) {
+    case Access::kPublic:
+    case Access::kSignedIn: return true;
+    case Access::kReaders: return role == R::kOffice || role == R::kAuditor || role == R::kUnit;
+    case Access::kOfficeAuditor: return role == R::kOffice || role == R::kAuditor;
+    case Access::kOffice: return role == R::kOffice;
+    case Access::kWriters: return role == R::kOffice || role == R::kUnit;
+    case Access::kMetrics: return role == R::kOffice || role == R::kAdmin;
+  }
+  return false;
+}
+
+bool IsLoopback(const std::string& addr) { return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1"; }
+
+}  // namespace
+
+void Ctx::Json(int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+void Ctx::Error(int status, const std::string& code, const std::string& message) {
+  Json(status, {{"error", code}, {"message", message}});
+}
+
+Server::Impl::Impl(Engine& engine, ServerOptions o)
+    : opts(std::move(o)),
+      clock(opts.clock ? opts.clock : SystemClock()),
+      host(engine),
+      accounts(engine, SystemClock()),
+      sessions(Instant{opts.session_minutes} * 60000, Instant{opts.session_idle_minutes} * 60000),
+      throttle(opts.login_failures_per_user, opts.login_failures_per_ip, Instant{opts.login_window_minutes} * 60000,
+               Instant{opts.lockout_minutes} * 60000),
+      evidence_root(opts.evidence_dir.empty() ? evidence::DirFor(opts.data_dir) : opts.evidence_dir),
+      files(evidence_root) {
+  // Which units' events cite which files, from the log as it stands.
+  host.Use([&](Engine& e) {
+    std::vector<schemas::Event> cited;
+    (void)e.ScanLog(1, [&](uint64_t, const schemas::Event& ev) {
+      if (std::holds_alternative<schemas::ProgressReported>(ev.body) ||
+          std::holds_alternative<schemas::CompletionSubmitted>(ev.body))
+        cited.push_back(ev);
+      return true;
+    });
+    IndexEvidence(cited);
+    return 0;
+  });
+}
+
+void Server::Impl::IndexEvidence(const std::vector<schemas::Event>& events) {
+  std::lock_guard<std::mutex> lock(evidence_mu);
+  for (const auto& e : events) {
+    std::string field;
+    if (auto* p = std::get_if<schemas::ProgressReported>(&e.body)) field = p->evidence;
+    if (auto* s = std::get_if<schemas::CompletionSubmitted>(&e.body)) field = s->evidence;
+    for (const auto& h : evidence::ReferencedHashes(field)) cited_by_unit[h].insert(schemas::UnitOf(e.body));
+  }
+}
+
+bool Server::Impl::Authenticate(Ctx& c) {
+  const std::string auth = c.req.get_header_value("Authorization");
+  std::string session_id;
+  if (auth.rfind("Bearer ", 0) == 0) {
+    const std::string token = auth.substr(7);
+    if (token.rfind("dbt_", 0) == 0) {
+      auto a = host.Use([&](Engine&) { return accounts.CheckToken(token); });
+      if (!a.ok()) return c.Error(401, "unauthenticated", "the token is not valid (revoked, disabled or mistyped)"), false;
+      c.account = *a;
+      return true;
+    }
+    session_id = token;
+  } else if (!auth.empty()) {
+    return c.Error(401, "unauthenticated", "Authorization must be 'Bearer <token>'"), false;
+  } else {
+    session_id = CookieValue(c.req, "duban_session");
+    c.via_cookie = !session_id.empty();
+  }
+  if (session_id.empty()) return c.Error(401, "unauthenticated", "sign in first (POST /api/v1/session)"), false;
+  auto s = sessions.Find(session_id, Now());
+  if (!s) return c.Error(401, "unauthenticated", "the session is unknown or has expired; sign in again"), false;
+  auto a = host.Use([&](Engine&) { return accounts.Get(s->account); });
+  if (!a.ok() || a->disabled || a->generation != s->generation) {
+    sessions.Remove(session_id);
+    return c.Error(401, "unauthenticated", "the session ended: the account was disabled or its password reset"), false;
+  }
+  c.account = *a;
+  c.session_id = s->id;
+  c.csrf = s->csrf;
+  return true;
+}
+
+bool Server::Impl::CheckOriginAndCsrf(Ctx& c) {
+  if (!IsWrite(c.req.method)) return true;
+  const std::string origin = c.req.get_header_value("Origin");
+  if (!origin.empty()) {
+    const std::string host_header = c.req.get_header_value("Host");
+    if (origin != "http://" + host_header && origin != "https://" + host_header)
+      return c.Error(403, "cross_origin", "a request from another site (Origin " + origin + ") is refused"), false;
+  }
+  if (c.via_cookie && c.req.get_header_value("X-CSRF-Token") != c.csrf)
+    return c.Error(403, "csrf", "a write signed in by cookie must carry the session's X-CSRF-Token header"), false;
+  return true;
+}
+
+bool Server::Impl::Authorize(Ctx& c, Access access) {
+  if (access == Access::kPublic) return CheckOriginAndCsrf(c);
+  if (access == Access::kMetrics && IsLoopback(c.req.remote_addr)) return true;
+  if (!Authenticate(c)) return false;
+  t_account = c.account->name;
+  if (!CheckOriginAndCsrf(c)) return false;
+  if (!RoleAllowed(access, c.account->role))
+    return c.Error(403, "forbidden_role",
+                   std::string("a ") + accounts::AccountRoleName(c.account->role) + " account may not do this (" +
+                       AccessName(access) + " may)"),
+           false;
+  return true;
+}
+
+void Server::Impl::Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res) {
+  t_route = route.path;
+  Ctx c{req, res, std::nullopt, false, "", ""};
+  try {
+    if (!Authorize(c, route.access)) return;
+    (this->*route.handler)(c);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", req.method, route.path, e.what());
+    c.Error(500, "internal", "the server failed on this request; it is logged");
+  }
+}
+
+void Server::Impl::Register() {
+  for (const auto& r : Routes()) {
+    const std::string re = RouteRegex(r.path);
+    auto h = [this, &r](const httplib::Request& req, httplib::Response& res) { Dispatch(r, req, res); };
+    const std::string m = r.method;
+    if (m == "GET") http->Get(re, h);
+    else if (m == "POST") http->Post(re, h);
+    else if (m == "DELETE") http->Delete(re, h);
+    else if (m == "PUT") http->Put(re, h);
+    registered.emplace_back(m, r.path);
+  }
+  http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_route.clear();
+    t_account.clear();
+    t_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
+    const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+    const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
+                                         "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
+                                       : "the body is larger than this server takes";
+    const json body = {{"error", res.status == 404 ? "no_route" : res.status == 413 ? "too_large" : "bad_request"},
+                       {"message", res.status == 404   ? "no such route (see /api/v1/openapi.json)"
+                                   : res.status == 413 ? too_large
+                                                       : "the request could not be read"}};
+    res.set_content(body.dump(), "application/json; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    const std::string route = t_route.empty() ? "unmatched" : t_route;
+    metrics.Request(req.method, route, res.status, secs);
+    // Never the body, the password, the cookie or a token: method, route, status, time, who.
+    const json line = {{"method", req.method}, {"route", route}, {"status", res.status},
+                       {"ms", static_cast<int64_t>(secs * 1000)}, {"account", t_account}, {"client", req.remote_addr}};
+    spdlog::info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+}
+
+Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+
+Server::~Server() {
+  Stop();
+  impl_->host.Stop();
+}
+
+Status Server::Bind() {
+  auto& m = *impl_;
+  if (!m.opts.tls_cert.empty() || !m.opts.tls_key.empty()) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    auto ssl = std::make_unique<httplib::SSLServer>(m.opts.tls_cert.c_str(), m.opts.tls_key.c_str());
+    if (!ssl->is_valid()) return Status::InvalidArgument("cannot use --tls-cert/--tls-key (unreadable, or not a matching PEM pair)");
+    m.http = std::move(ssl);
+#else
+    return Status::InvalidArgument("this build of cpp-httplib has no TLS support");
+#endif
+  } else {
+    m.http = std::make_unique<httplib::Server>();
+  }
+  const int threads = std::max(1, m.opts.threads);
+  m.http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  m.http->set_payload_max_length(m.opts.max_body_bytes);
+  m.http->set_read_timeout(m.opts.read_timeout_seconds, 0);
+  m.http->set_write_timeout(m.opts.write_timeout_seconds, 0);
+  m.http->set_keep_alive_timeout(m.opts.keep_alive_seconds);
+  m.http->set_keep_alive_max_count(static_cast<size_t>(std::max(1, m.opts.keep_alive_max_requests)));
+  m.Register();
+  if (m.opts.port == 0) {
+    m.bound_port = m.http->bind_to_any_port(m.opts.host);
+    if (m.bound_port <= 0) return Status::IOError("cannot listen on " + m.opts.host);
+  } else {
+    if (!m.http->bind_to_port(m.opts.host, m.opts.port))
+      return Status::IOError("cannot listen on " + m.opts.host + ":" + std::to_string(m.opts.port) +
+                             " (in use, or not an address of this machine)");
+    m.bound_port = m.opts.port;
+  }
+  return Status::Ok();
+}
+
+int Server::port() const { return impl_->bound_port; }
+
+Status Server::Run() {
+  if (!impl_->http) return Status::InvalidArgument("Bind() first");
+  // Returns once stopped and every worker has finished its request; then
+  // what is queued is committed and the committer ends.
+  const bool listened = impl_->http->listen_after_bind();
+  impl_->host.Stop();
+  if (!listened && !impl_->stopping) return Status::IOError("the server stopped listening unexpectedly");
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  impl_->stopping = true;
+  if (impl_->http) impl_->http->stop();
+}
+
+std::vector<std::pair<std::string, std::string>> Server::RegisteredRoutes() const { return impl_->registered; }
+
+void Server::WithEngine(const std::function<void(Engine&)>& fn) {
+  impl_->host.Use([&](Engine& e) {
+    fn(e);
+    return 0;
+  });
+}
+
+}  // namespace duban::server

@@ -1,0 +1,126 @@
+// The server's inside (private to engine/server): the request context, the
+// route table both the router and the OpenAPI document come from, and the
+// handlers, split by subject over handlers_*.cc.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "auth.h"
+#include "duban/accounts.h"
+#include "duban/server/evidence.h"
+#include "duban/server/server.h"
+#include "engine_host.h"
+#include "metrics.h"
+
+namespace duban::server {
+
+using nlohmann::json;
+
+// Who may call a route (the identity's account role).
+enum class Access {
+  kPublic,         // anyone, no identity needed
+  kSignedIn,       // any account
+  kReaders,        // office, auditor, unit (a unit sees its own part)
+  kOfficeAuditor,  // office, auditor
+  kOffice,         // office
+  kWriters,        // office, unit
+  kMetrics,        // loopback, or an office or admin account
+};
+const char* AccessName(Access a);
+
+struct Ctx {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::optional<accounts::Account> account;
+  bool via_cookie = false;
+  std::string session_id, csrf;
+
+  void Json(int status, const json& body);
+  void Error(int status, const std::string& code, const std::string& message);
+  bool IsUnit() const { return account && account->role == accounts::AccountRole::kUnit; }
+  // Who an upload belongs to: a unit's accounts share their unit's files.
+  std::string Uploader() const { return IsUnit() ? "unit:" + account->unit : "account:" + account->name; }
+};
+
+struct Route {
+  const char* method;
+  const char* path;  // OpenAPI template: /api/v1/plans/{plan}
+  const char* summary;
+  Access access;
+  void (Server::Impl::*handler)(Ctx&);
+  const char* params;  // query parameters, "name:description;..." ("" none)
+  const char* body;    // request body: "json", "binary", "text", "" none
+};
+const std::vector<Route>& Routes();
+std::string RouteRegex(const char* path);  // {x} -> ([^/]+), anchored by httplib
+
+struct Server::Impl {
+  Impl(Engine& engine, ServerOptions options);
+
+  ServerOptions opts;
+  std::shared_ptr<const EngineClock> clock;
+  EngineHost host;
+  accounts::Accounts accounts;
+  SessionStore sessions;
+  LoginThrottle throttle;
+  Metrics metrics;
+  std::string evidence_root;
+  evidence::Store files;
+  const std::string& files_dir() const { return evidence_root; }
+  std::unique_ptr<httplib::Server> http;
+  std::vector<std::pair<std::string, std::string>> registered;
+  int bound_port = 0;
+  std::atomic<bool> stopping{false};
+
+  // Evidence access: units whose events cite a file, accounts that uploaded it.
+  std::mutex evidence_mu;
+  std::map<std::string, std::set<std::string>> cited_by_unit, uploaded_by;
+  void IndexEvidence(const std::vector<schemas::Event>& events);
+
+  void Register();
+  void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  bool Authenticate(Ctx& c);
+  bool Authorize(Ctx& c, Access access);
+  bool CheckOriginAndCsrf(Ctx& c);
+  Instant Now() const { return clock->Now(); }
+
+  // handlers_session.cc
+  void Login(Ctx& c);
+  void Logout(Ctx& c);
+  void Me(Ctx& c);
+  // handlers_commands.cc
+  void PostCommand(Ctx& c);
+  void ImportPlan(Ctx& c);
+  // handlers_reads.cc
+  void ListPlans(Ctx& c);
+  void GetPlan(Ctx& c);
+  void GetTask(Ctx& c);
+  void PlanAsOf(Ctx& c);
+  void ListAssignments(Ctx& c);
+  void Queues(Ctx& c);
+  void VerifyStore(Ctx& c);
+  // handlers_ops.cc
+  void Healthz(Ctx& c);
+  void MetricsText(Ctx& c);
+  void OpenApi(Ctx& c);
+  void UploadEvidence(Ctx& c);
+  void DownloadEvidence(Ctx& c);
+};
+
+// An outcome as JSON (the CLI's --json shape) and its HTTP status.
+json OutcomeJson(const Outcome& o);
+int OutcomeStatus(const Outcome& o);
+json RowJson(const AssignmentRow& r);
+json EventJson(const schemas::Event& e);
+
+}  // namespace duban::server

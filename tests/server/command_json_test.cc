@@ -1,0 +1,67 @@
+// DecodeCommandJson: each type decodes to its command; refusals name the field.
+#include <gtest/gtest.h>
+
+#include "duban/server/command_json.h"
+
+namespace duban::server {
+namespace {
+
+TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
+  const std::map<std::string, std::string> bodies = {
+      {"accept", R"({"type":"accept","plan":"p","task":3,"unit":"u","command_id":"c"})"},
+      {"return", R"({"type":"return","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
+      {"progress", R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":40,"text":"t","command_id":"c"})"},
+      {"submit", R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c"})"},
+      {"approve", R"({"type":"approve","plan":"p","task":3,"unit":"u","command_id":"c"})"},
+      {"reject", R"({"type":"reject","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
+      {"reassign", R"({"type":"reassign","plan":"p","task":3,"unit":"u","to_unit":"v","command_id":"c"})"},
+      {"request_extension", R"({"type":"request_extension","plan":"p","task":3,"unit":"u","new_due_on":"2021-12-31","reason":"r","command_id":"c"})"},
+      {"grant_extension", R"({"type":"grant_extension","plan":"p","task":3,"unit":"u","command_id":"c"})"},
+      {"deny_extension", R"({"type":"deny_extension","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
+      {"cancel", R"({"type":"cancel","plan":"p","task":3,"reason":"r","command_id":"c"})"},
+      {"reopen", R"({"type":"reopen","plan":"p","task":3,"unit":"u","reason":"r","cycle_id":"y","command_id":"c"})"},
+      {"start_cycle", R"({"type":"start_cycle","plan":"p","cycle_id":"q3","kind":"quarterly","due_on":"2021-09-30","command_id":"c"})"},
+      {"close_cycle", R"({"type":"close_cycle","plan":"p","cycle_id":"q3","command_id":"c"})"},
+  };
+  EXPECT_EQ(bodies.size(), CommandTypes().size());
+  for (const auto& [type, body] : bodies) {
+    auto d = DecodeCommandJson(body);
+    ASSERT_TRUE(d.ok()) << type << ": " << d.status().message();
+    EXPECT_EQ(d->type, type);
+    EXPECT_EQ(d->command.plan_id, "p");
+    EXPECT_EQ(d->command.actor.id, "") << "the body never sets the actor";
+  }
+  auto p = DecodeCommandJson(bodies.at("progress"));
+  const auto& rp = std::get<schemas::ReportProgress>(p->command.body);
+  EXPECT_EQ(rp.task, 3);
+  EXPECT_EQ(rp.percent, 40);
+}
+
+TEST(CommandJson, RefusalsNameTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"type":"accept","plan":"p","task":3,"unit":"u","command_id":"c","actor":"x"})", "'actor'"},
+      {R"({"type":"accept","plan":"p","task":"3","unit":"u","command_id":"c"})", "'task'"},
+      {R"({"type":"accept","plan":"p","task":3,"command_id":"c"})", "'unit'"},
+      {R"({"type":"reject","plan":"p","task":3,"unit":"u","command_id":"c"})", "'reason'"},
+      {R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":-1,"text":"t","command_id":"c"})", "'percent'"},
+      {R"({"type":"accept","plan":"p","task":3,"unit":"u"})", "'command_id'"},
+      {R"({"type":"accept","plan":"p","task":3,"unit":"u","command_id":"c","at":"soon"})", "'at'"},
+      {R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c","evidence":[{"sha256":"x"}]})", "evidence[0].name"},
+  };
+  for (const auto& [body, field] : cases) {
+    auto d = DecodeCommandJson(body);
+    ASSERT_FALSE(d.ok()) << body;
+    EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(d.status().message().find(field), std::string::npos) << d.status().message();
+  }
+}
+
+TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
+  for (const char* t : {"accept", "return", "progress", "submit", "request_extension"}) EXPECT_TRUE(IsUnitCommandType(t)) << t;
+  for (const char* t : {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen",
+                        "start_cycle", "close_cycle", "nonsense"})
+    EXPECT_FALSE(IsUnitCommandType(t)) << t;
+}
+
+}  // namespace
+}  // namespace duban::server

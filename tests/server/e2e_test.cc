@@ -1,0 +1,101 @@
+// End to end over real HTTP: the office imports the sample plan, unit A signs
+// for its task, reports progress with an evidence file, submits; the office
+// approves; the auditor reads the history and the as-of view; verify is ok;
+// every event names the signed-in account. Then a missing evidence file is
+// what verify reports.
+#include <filesystem>
+
+#include "duban/server/evidence.h"
+#include "server_fixture.h"
+
+namespace duban::testing {
+namespace {
+
+class EndToEndTest : public ServerTest {};
+
+TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorReads) {
+  StartServer();
+  const Auth office = SignIn("office");  // a browser: cookie + CSRF header
+  const Auth unit = SignIn("unit-a");
+  const Auth auditor = SignIn("auditor");
+  const std::string plan_file = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/shaoguan-2021.txt");
+
+  const uint64_t before_preview = LogEnd();
+  const Resp preview = Call("POST", "/api/v1/plans/import?dry_run=1", office, plan_file, {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(preview.status, 200) << preview.body.substr(0, 300);
+  EXPECT_GT(preview.j()["assignments"].get<int>(), 49);
+  EXPECT_EQ(LogEnd(), before_preview) << "a dry run writes nothing";
+  const uint64_t before_import = LogEnd();
+  const Resp imported = Call("POST", std::string("/api/v1/plans/import?id=") + kPlan, office, plan_file,
+                             {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(imported.status, 200) << imported.body.substr(0, 300);
+  EXPECT_GT(LogEnd(), before_import + 49);
+  srv->WithEngine([&](Engine& e) { FindTasks(e); });
+
+  const Resp up = Call("POST", "/api/v1/evidence?name=" + UrlEncode("一季度台账.pdf"), unit, "%PDF-1.7 quarter one ledger");
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string sha = up.j()["sha256"];
+  EXPECT_EQ(up.j()["type"], "pdf");
+
+  auto post = [&](const Auth& who, const json& cmd) {
+    const Resp r = Call("POST", "/api/v1/commands", who, cmd.dump());
+    EXPECT_EQ(r.status, 200) << cmd.dump() << ": " << r.body;
+    return r.j();
+  };
+  post(unit, Command("accept", task_a, unit_a, "e2e-accept"));
+  const json progress = post(unit, Command("progress", task_a, unit_a, "e2e-progress",
+                                           {{"percent", 60}, {"text", "已完成初稿"},
+                                            {"evidence", json::array({{{"sha256", sha}, {"name", "一季度台账.pdf"}}})}}));
+  ASSERT_EQ(progress["events"].size(), 1u);
+  EXPECT_NE(progress["events"][0].dump().find(sha), std::string::npos) << "the event references the file by hash";
+  post(unit, Command("submit", task_a, unit_a, "e2e-submit", {{"text", "已完成"}}));
+  post(office, Command("approve", task_a, unit_a, "e2e-approve", {{"comment", "同意销号"}}));
+
+  const Resp task = Call("GET", std::string("/api/v1/plans/") + kPlan + "/tasks/" + std::to_string(task_a), auditor);
+  ASSERT_EQ(task.status, 200) << task.body;
+  std::map<std::string, std::string> actor_of;  // event type -> actor name
+  const json task_json = task.j();
+  for (const auto& e : task_json["history"]) actor_of[e["type"].get<std::string>()] = e["actor"]["name"].get<std::string>();
+  EXPECT_EQ(actor_of["AssignmentAccepted"], "unit-a");
+  EXPECT_EQ(actor_of["ProgressReported"], "unit-a");
+  EXPECT_EQ(actor_of["CompletionSubmitted"], "unit-a");
+  EXPECT_EQ(actor_of["CompletionApproved"], "office");
+  EXPECT_EQ(actor_of["AssignmentCreated"], "office");
+
+  const Resp asof = Call("GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=2099-01-01&basis=recorded", auditor);
+  ASSERT_EQ(asof.status, 200) << asof.body;
+  bool completed = false;
+  const json asof_json = asof.j();
+  for (const auto& r : asof_json["assignments"])
+    if (r["task"] == task_a && r["unit"] == unit_a) completed = r["status"] == "completed";
+  EXPECT_TRUE(completed) << asof.body.substr(0, 600);
+
+  const Resp verify = Call("GET", "/api/v1/verify", auditor);
+  ASSERT_EQ(verify.status, 200) << verify.body;
+  EXPECT_TRUE(verify.j()["ok"].get<bool>()) << verify.body;
+  EXPECT_EQ(verify.j()["evidence_references"], 1);
+
+  const Resp file = Call("GET", "/api/v1/evidence/" + sha, unit);
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(file.body, "%PDF-1.7 quarter one ledger");
+
+  // Verify names a referenced file that went missing.
+  std::filesystem::remove(evidence::Store(evidence::DirFor(options.data_dir)).PathOf(sha));
+  const Resp broken = Call("GET", "/api/v1/verify", auditor);
+  EXPECT_FALSE(broken.j()["ok"].get<bool>()) << broken.body;
+  EXPECT_NE(broken.body.find("missing"), std::string::npos);
+}
+
+TEST_F(EndToEndTest, AnImportDatedInTheFutureIsRefusedByTheDomain) {
+  StartServer();
+  const Auth office = SignIn("office", Auth::kBearer);
+  const std::string plan_file = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt");
+  const Resp r = Call("POST", "/api/v1/plans/import?id=yichun&issued_on=2099-01-01", office, plan_file,
+                      {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 422) << r.body.substr(0, 300);
+  EXPECT_EQ(r.j()["reason"], "time_in_future");
+  EXPECT_EQ(Call("GET", "/api/v1/plans/yichun", office).status, 404);
+}
+
+}  // namespace
+}  // namespace duban::testing
