@@ -13,6 +13,7 @@
 #include "cli_common.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/salvage.h"
+#include "duban/accounts.h"
 #include "duban/server/evidence.h"
 #include "duban/terminal_text.h"
 #include "duban/schemas/codec.h"
@@ -149,6 +150,10 @@ void AddVerify(CLI::App& app, Globals& g) {
     auto files = evidence::CheckReferences(*engine, evidence::DirFor(g.data_dir));
     if (!files.ok()) return Fail(g, files.status());
     r->problems.insert(r->problems.end(), files->problems.begin(), files->problems.end());
+    // Account rows (who may act) must agree with their recorded changes.
+    auto rows = accounts::Accounts(*engine, nullptr).CompareRowsWithLog();
+    if (!rows.ok()) return Fail(g, rows.status());
+    r->problems.insert(r->problems.end(), rows->begin(), rows->end());
     if (g.json) {
       std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
                         {"projection_keys", r->projection_keys}, {"evidence_references", files->references},

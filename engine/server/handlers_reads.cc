@@ -3,6 +3,7 @@
 // lists of plans it holds assignments in); office and auditor see all.
 #include <charconv>
 
+#include "duban/accounts.h"
 #include "duban/schemas/codec.h"
 #include "duban/server/command_json.h"
 #include "server_impl.h"
@@ -205,8 +206,11 @@ void Server::Impl::VerifyStore(Ctx& c) {
   if (!r.ok()) return Answer(c, r.status());
   auto ev = host.Use([&](Engine& e) { return evidence::CheckReferences(e, files_dir()); });
   if (!ev.ok()) return Answer(c, ev.status());
+  auto rows = host.Use([](Engine& e) { return accounts::Accounts(e, nullptr).CompareRowsWithLog(); });
+  if (!rows.ok()) return Answer(c, rows.status());
   std::vector<std::string> problems = r->problems;
   problems.insert(problems.end(), ev->problems.begin(), ev->problems.end());
+  problems.insert(problems.end(), rows->begin(), rows->end());
   c.Json(200, {{"ok", problems.empty()}, {"events", r->events}, {"streams", r->streams},
                {"projection_keys", r->projection_keys}, {"evidence_references", ev->references},
                {"problems", problems}});

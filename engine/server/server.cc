@@ -228,6 +228,9 @@ Status Server::Bind() {
   }
   const int threads = std::max(1, m.opts.threads);
   m.http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // Replies are written in pieces (headers, body): without TCP_NODELAY,
+  // Nagle holds the last piece for the client's delayed ACK (40 ms a request).
+  m.http->set_tcp_nodelay(true);
   m.http->set_payload_max_length(m.opts.max_body_bytes);
   m.http->set_read_timeout(m.opts.read_timeout_seconds, 0);
   m.http->set_write_timeout(m.opts.write_timeout_seconds, 0);

@@ -1,0 +1,328 @@
+// `duban-bench http`: the HTTP API under load, against the engine it fronts.
+//
+// Builds a store of 50,000 assignments (20 plans x 50 tasks x 50 units, all
+// accepted) with one machine token per unit, starts `duban serve` on
+// loopback (the real binary beside this one), and drives it with C
+// concurrent keep-alive connections (default 64): first reads of a unit's
+// inbox for one plan (GET /api/v1/assignments?plan=P, the unit taken from its
+// token), then writes of progress reports (POST /api/v1/commands). Then,
+// with the server stopped, the same kind of progress report submitted
+// directly, one command at a time (Engine::Submit, fsynced like the server's
+// commits): the engine's own rate, which the HTTP write rate is compared with.
+// Last line: read_rps= read_p99_ms= write_rps= write_p99_ms= direct_eps= write_ratio=
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bench_registry.h"
+#include "duban/accounts.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
+
+namespace duban::bench {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct Args {
+  int plans = 20, tasks = 50, units = 50;
+  int connections = 64;
+  double seconds = 10;
+  int port = 0;  // 0: one picked from the pid
+  std::string dir;
+};
+
+std::string Unit(int u) { return "市直单位" + std::to_string(u); }
+std::string Plan(int p) { return "plan-" + std::to_string(p); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+Result<std::unique_ptr<Engine>> OpenStore(const std::string& dir) {
+  auto policy = WorkflowTimerPolicy::Default();
+  if (!policy.ok()) return policy.status();
+  EngineOptions o;
+  o.data_dir = dir;
+  o.clock = SystemClock();
+  return Engine::Open(o, *policy);
+}
+
+// The store: plans imported and every assignment accepted, a token per unit.
+Result<std::vector<std::string>> MakeStore(const Args& a, const std::string& dir) {
+  auto opened = OpenStore(dir);
+  if (!opened.ok()) return opened.status();
+  Engine& engine = **opened;
+  uint64_t seq = 0;
+  auto command = [&](const std::string& plan, const schemas::Actor& actor, schemas::CommandBody body) {
+    schemas::Command c;
+    c.command_id = "setup-" + std::to_string(seq++);
+    c.plan_id = plan;
+    c.actor = actor;
+    c.body = std::move(body);
+    return c;
+  };
+  const schemas::Actor office{"office", schemas::Role::kSupervisor, "office"};
+  for (int p = 0; p < a.plans; ++p) {
+    schemas::ImportPlan imp;
+    imp.plan.title = "基准测试工作台账 " + std::to_string(p);
+    imp.plan.year = 2026;
+    for (int u = 0; u < a.units; ++u) imp.plan.units.push_back(Unit(u));
+    for (int t = 1; t <= a.tasks; ++t) {
+      schemas::ImportTask task;
+      task.number = t;
+      task.title = "做好政务公开第" + std::to_string(t) + "项工作";
+      task.content = task.title + "，按要求及时主动公开相关信息并做好解读。";
+      task.deadline.text = "全年";
+      task.deadline.due_on = "2026-12-31";
+      task.lead_units.push_back(Unit(0));
+      for (int u = 1; u < a.units; ++u) task.responsible_units.push_back(Unit(u));
+      imp.tasks.push_back(std::move(task));
+    }
+    if (auto o = engine.Submit(command(Plan(p), office, std::move(imp))); !o.status.ok())
+      return Status::IOError("importing " + Plan(p) + ": " + o.status.ToString());
+    std::vector<schemas::Command> accepts;
+    for (int t = 1; t <= a.tasks; ++t)
+      for (int u = 0; u < a.units; ++u)
+        accepts.push_back(command(Plan(p), {Unit(u), schemas::Role::kUnit, Unit(u)}, schemas::Accept{t, Unit(u)}));
+    for (const auto& o : engine.SubmitBatch(accepts))
+      if (!o.status.ok()) return Status::IOError("accepting: " + o.status.ToString());
+  }
+  accounts::Accounts accounts(engine, SystemClock());
+  std::vector<std::string> tokens;
+  for (int u = 0; u < a.units; ++u) {
+    auto token = accounts.CreateToken({"bench-unit-" + std::to_string(u), "", accounts::AccountRole::kUnit, Unit(u)},
+                                      accounts::ActorOfOperator());
+    if (!token.ok()) return token.status();
+    tokens.push_back(*token);
+  }
+  return tokens;
+}
+
+std::string SelfDir() {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().string();
+}
+
+struct Server {
+  pid_t pid = -1;
+  ~Server() { Stop(); }
+  void Stop() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+  }
+};
+
+bool StartServer(const std::string& dir, int port, Server& server) {
+  const std::string duban = SelfDir() + "/duban";
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  server.pid = ::fork();
+  if (server.pid == 0) {
+    ::execl(duban.c_str(), duban.c_str(), "--data", dir.c_str(), "serve", "--listen", listen.c_str(), "--threads",
+            "72", static_cast<char*>(nullptr));
+    std::perror("exec duban serve");
+    ::_exit(127);
+  }
+  httplib::Client probe("127.0.0.1", port);
+  for (int i = 0; i < 300; ++i) {
+    if (auto r = probe.Get("/healthz"); r && r->status == 200) return true;
+    int status = 0;
+    if (::waitpid(server.pid, &status, WNOHANG) == server.pid) {
+      server.pid = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+struct Phase {
+  uint64_t ok = 0, failed = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;
+  std::string first_failure;
+};
+
+// C connections, each its own thread and keep-alive client, for `seconds`.
+template <class Request>
+Phase Drive(const Args& a, int port, Request request) {
+  std::vector<Phase> per(static_cast<size_t>(a.connections));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  for (int c = 0; c < a.connections; ++c)
+    threads.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(30, 0);
+      Phase& mine = per[static_cast<size_t>(c)];
+      for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        const auto t0 = SteadyClock::now();
+        std::string why;
+        const bool ok = request(client, c, i, &why);
+        mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
+        if (ok) {
+          ++mine.ok;
+        } else {
+          if (!mine.failed++) mine.first_failure = why;
+        }
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(a.seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  Phase all;
+  all.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& p : per) {
+    all.ok += p.ok;
+    all.failed += p.failed;
+    if (all.first_failure.empty()) all.first_failure = p.first_failure;
+    all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
+  }
+  return all;
+}
+
+// A unit's progress report on one of its own assignments, the i-th of connection c.
+nlohmann::json ProgressBody(const Args& a, int c, uint64_t i, const std::string& run) {
+  const int unit = c % a.units;
+  const int plan = static_cast<int>((i / static_cast<uint64_t>(a.tasks)) % static_cast<uint64_t>(a.plans));
+  const int task = static_cast<int>(i % static_cast<uint64_t>(a.tasks)) + 1;
+  return {{"type", "progress"},
+          {"plan", Plan(plan)},
+          {"task", task},
+          {"unit", Unit(unit)},
+          {"command_id", run + "-" + std::to_string(c) + "-" + std::to_string(i)},
+          {"percent", static_cast<int>(i % 101)},
+          {"text", "已完成阶段性工作，正在推进下一步"}};
+}
+
+int RunHttp(int argc, char** argv) {
+  Args a;
+  CLI::App app{"duban-bench http: the HTTP API under load vs the engine's direct submit rate"};
+  app.add_option("--plans", a.plans, "plans")->check(CLI::Range(1, 1000));
+  app.add_option("--tasks", a.tasks, "tasks per plan")->check(CLI::Range(1, 1000));
+  app.add_option("--units", a.units, "units per plan")->check(CLI::Range(1, 1000));
+  app.add_option("--connections", a.connections, "concurrent keep-alive connections")->check(CLI::Range(1, 1024));
+  app.add_option("--seconds", a.seconds, "seconds per phase")->check(CLI::Range(0.5, 3600.0));
+  app.add_option("--port", a.port, "loopback port for the server (default: from the pid)");
+  app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  const std::string root = a.dir.empty() ? (std::filesystem::temp_directory_path() /
+                                              ("duban-bench-http-" + std::to_string(::getpid())))
+                                               .string()
+                                         : a.dir;
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  const std::string store = root + "/store";
+  const int port = a.port ? a.port : 20000 + ::getpid() % 20000;
+  std::printf("http benchmark: %d plans x %d tasks x %d units = %d assignments, %d connections, %.0f s a phase\n",
+              a.plans, a.tasks, a.units, a.plans * a.tasks * a.units, a.connections, a.seconds);
+
+  const auto t0 = SteadyClock::now();
+  auto tokens = MakeStore(a, store);
+  if (!tokens.ok()) {
+    std::fprintf(stderr, "making the store: %s\n", tokens.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("store made in %.1f s\n", std::chrono::duration<double>(SteadyClock::now() - t0).count());
+
+  Phase reads, writes;
+  {
+    Server server;
+    if (!StartServer(store, port, server)) {
+      std::fprintf(stderr, "duban serve did not answer /healthz on 127.0.0.1:%d\n", port);
+      return 1;
+    }
+    reads = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
+      const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
+      const std::string path = "/api/v1/assignments?plan=" + Plan(static_cast<int>((i + c) % a.plans));
+      auto r = client.Get(path, h);
+      if (r && r->status == 200) return true;
+      *why = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : httplib::to_string(r.error());
+      return false;
+    });
+    writes = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
+      const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
+      auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
+      if (r && r->status == 200) return true;
+      *why = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : httplib::to_string(r.error());
+      return false;
+    });
+    server.Stop();
+  }
+
+  // The engine's own rate for the same commands, one at a time, fsynced.
+  double direct_eps = 0;
+  uint64_t direct_n = 0;
+  {
+    auto opened = OpenStore(store);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "reopening: %s\n", opened.status().ToString().c_str());
+      return 1;
+    }
+    Engine& engine = **opened;
+    const auto start = SteadyClock::now();
+    const auto until = start + std::chrono::duration<double>(a.seconds);
+    for (uint64_t i = 0; SteadyClock::now() < until; ++i) {
+      const int c = static_cast<int>(i % static_cast<uint64_t>(a.connections));
+      const nlohmann::json b = ProgressBody(a, c, i / static_cast<uint64_t>(a.connections), "direct");
+      schemas::Command cmd;
+      cmd.command_id = b["command_id"];
+      cmd.plan_id = b["plan"];
+      cmd.actor = {b["unit"], schemas::Role::kUnit, "bench-unit-" + std::to_string(c % a.units)};
+      cmd.body = schemas::ReportProgress{b["task"], b["unit"], b["percent"], b["text"], "", "", ""};
+      const Outcome o = engine.Submit(cmd);
+      if (!o.status.ok()) {
+        std::fprintf(stderr, "direct submit: %s\n", o.status.ToString().c_str());
+        return 1;
+      }
+      ++direct_n;
+    }
+    direct_eps = static_cast<double>(direct_n) / std::chrono::duration<double>(SteadyClock::now() - start).count();
+  }
+  std::filesystem::remove_all(root);
+
+  const double read_rps = static_cast<double>(reads.ok) / reads.seconds;
+  const double write_rps = static_cast<double>(writes.ok) / writes.seconds;
+  std::printf("reads:  %llu ok, %llu failed%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              static_cast<unsigned long long>(reads.ok), static_cast<unsigned long long>(reads.failed),
+              reads.failed ? ", first: " : "", reads.first_failure.c_str(), Percentile(reads.latencies_ms, 0.5),
+              Percentile(reads.latencies_ms, 0.99), Percentile(reads.latencies_ms, 1.0));
+  std::printf("writes: %llu ok, %llu failed%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              static_cast<unsigned long long>(writes.ok), static_cast<unsigned long long>(writes.failed),
+              writes.failed ? ", first: " : "", writes.first_failure.c_str(), Percentile(writes.latencies_ms, 0.5),
+              Percentile(writes.latencies_ms, 0.99), Percentile(writes.latencies_ms, 1.0));
+  std::printf("direct: %llu single fsynced submits in %.0f s\n", static_cast<unsigned long long>(direct_n), a.seconds);
+  std::printf("targets: read p99 under 10 ms, write_ratio at least 0.5\n");
+  std::printf("read_rps=%.0f read_p99_ms=%.2f write_rps=%.0f write_p99_ms=%.2f direct_eps=%.0f write_ratio=%.3f\n",
+              read_rps, Percentile(reads.latencies_ms, 0.99), write_rps, Percentile(writes.latencies_ms, 0.99),
+              direct_eps, direct_eps > 0 ? write_rps / direct_eps : 0.0);
+  return reads.failed || writes.failed ? 1 : 0;
+}
+
+}  // namespace
+
+DUBAN_REGISTER_BENCH("http", "the HTTP API (duban serve) under concurrent reads and writes vs direct submit",
+                     RunHttp);
+
+}  // namespace duban::bench
