@@ -40,6 +40,7 @@ struct ServeArgs {
   std::string tls_cert, tls_key;
   int session_minutes = 480;
   int max_body_mb = 20;
+  std::string trusted_proxy;
 };
 
 bool SplitListen(const std::string& listen, std::string* host, int* port) {
@@ -67,6 +68,7 @@ int RunServe(Globals& g, const ServeArgs& a) {
     return kExitUsage;
   }
   o.threads = a.threads;
+  o.trusted_proxy = a.trusted_proxy;
   o.tls_cert = a.tls_cert;
   o.tls_key = a.tls_key;
   o.session_minutes = a.session_minutes;
@@ -119,6 +121,9 @@ void AddServe(CLI::App& app, Globals& g) {
   sub->add_option("--listen", a->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; behind nginx: loopback)");
   sub->add_option("--threads", a->threads, "worker threads; a keep-alive connection holds one (default 16)")
       ->check(CLI::Range(1, 1024));
+  sub->add_option("--trusted-proxy", a->trusted_proxy,
+                  "the reverse proxy's address (e.g. 127.0.0.1 for nginx here): its X-Real-IP header names the "
+                  "client for sign-in throttling, /metrics and the access log");
   sub->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   sub->add_option("--tls-key", a->tls_key, "PEM private key");
   sub->add_option("--session-minutes", a->session_minutes, "a session's lifetime (default 480; idle: 60 at most)")

@@ -2258,8 +2258,17 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   auto* db = impl_->db;
   auto* cf = impl_->cf;
   std::vector<std::string> keys;
+  // One snapshot for the index scan and both MultiGets: a commit running
+  // beside this query (engine.h) is seen whole or not at all.
+  struct Snapshot {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Snapshot() { db->ReleaseSnapshot(s); }
+  } snap{db, db->GetSnapshot()};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap.s;
   auto scan = [&](int cfi, const std::string& prefix, auto&& take) -> Status {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[cfi]));
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[cfi]));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) take(it->key().ToStringView());
     return FromRocks(it->status(), "reading indexes");
   };
@@ -2284,7 +2293,7 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf[kAssignments]);
   std::vector<std::string> values;
-  auto statuses = db->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  auto statuses = db->MultiGet(ro, cfs, slices, &values);
   std::vector<AssignmentRow> rows;
   std::map<std::string, TaskState> tasks;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -2307,7 +2316,7 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   std::vector<rocksdb::Slice> tslices(task_keys.begin(), task_keys.end());
   std::vector<rocksdb::ColumnFamilyHandle*> tcfs(task_keys.size(), cf[kTasks]);
   std::vector<std::string> tvalues;
-  auto tstatuses = db->MultiGet(rocksdb::ReadOptions(), tcfs, tslices, &tvalues);
+  auto tstatuses = db->MultiGet(ro, tcfs, tslices, &tvalues);
   for (size_t i = 0; i < task_keys.size(); ++i) {
     TaskState ts;
     if (tstatuses[i].ok()) (void)records::DecodeTask(tvalues[i], &ts);

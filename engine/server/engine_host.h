@@ -31,6 +31,14 @@ class EngineHost {
     std::lock_guard<std::mutex> lock(engine_mu_);
     return fn(engine_);
   }
+  // Runs fn(engine) without the mutex: only for the Engine methods engine.h
+  // says may run beside the others (Assignments, GetMeta, MetaWithPrefix),
+  // so a server's many readers neither queue behind one another nor behind
+  // a commit's fsync.
+  template <class F>
+  auto UseConcurrently(F&& fn) {
+    return fn(engine_);
+  }
   // Commits what is queued, then ends the committer thread.
   void Stop();
   uint64_t batches() const { return batches_; }

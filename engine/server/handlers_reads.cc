@@ -178,7 +178,7 @@ void Server::Impl::ListAssignments(Ctx& c) {
       return c.Error(403, "not_assignee", "a unit reads its own assignments only");
     f.unit = c.account->unit;
   }
-  auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   if (!rows.ok()) return Answer(c, rows.status());
   c.Json(200, RowsJson(*rows));
 }

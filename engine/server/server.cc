@@ -50,8 +50,22 @@ bool IsLoopback(const std::string& addr) { return addr == "127.0.0.1" || addr ==
 
 }  // namespace
 
+std::string Server::Impl::ClientAddress(const httplib::Request& req) const {
+  // Behind the proxy named by --trusted-proxy, the client is the one it
+  // names in X-Real-IP (the RUNBOOK's nginx block sets it); from anyone
+  // else the header is ignored, so it cannot be forged to dodge a lock-out.
+  if (!opts.trusted_proxy.empty() && req.remote_addr == opts.trusted_proxy) {
+    const std::string real = req.get_header_value("X-Real-IP");
+    if (!real.empty() && real.size() <= 64) return real;
+  }
+  return req.remote_addr;
+}
+
 void Ctx::Json(int status, const json& body) {
   res.status = status;
+  // Answers are per account: never cached, never sniffed into something else.
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
@@ -69,6 +83,7 @@ Server::Impl::Impl(Engine& engine, ServerOptions o)
                Instant{opts.lockout_minutes} * 60000),
       evidence_root(opts.evidence_dir.empty() ? evidence::DirFor(opts.data_dir) : opts.evidence_dir),
       files(evidence_root) {
+  accounts::Accounts::WarmUp();
   // Which units' events cite which files, from the log as it stands.
   host.Use([&](Engine& e) {
     std::vector<schemas::Event> cited;
@@ -99,7 +114,8 @@ bool Server::Impl::Authenticate(Ctx& c) {
   if (auth.rfind("Bearer ", 0) == 0) {
     const std::string token = auth.substr(7);
     if (token.rfind("dbt_", 0) == 0) {
-      auto a = host.Use([&](Engine&) { return accounts.CheckToken(token); });
+      // A token check reads two meta rows (GetMeta): no engine mutex.
+      auto a = host.UseConcurrently([&](Engine&) { return accounts.CheckToken(token); });
       if (!a.ok()) return c.Error(401, "unauthenticated", "the token is not valid (revoked, disabled or mistyped)"), false;
       c.account = *a;
       return true;
@@ -114,7 +130,7 @@ bool Server::Impl::Authenticate(Ctx& c) {
   if (session_id.empty()) return c.Error(401, "unauthenticated", "sign in first (POST /api/v1/session)"), false;
   auto s = sessions.Find(session_id, Now());
   if (!s) return c.Error(401, "unauthenticated", "the session is unknown or has expired; sign in again"), false;
-  auto a = host.Use([&](Engine&) { return accounts.Get(s->account); });
+  auto a = host.UseConcurrently([&](Engine&) { return accounts.Get(s->account); });
   if (!a.ok() || a->disabled || a->generation != s->generation) {
     sessions.Remove(session_id);
     return c.Error(401, "unauthenticated", "the session ended: the account was disabled or its password reset"), false;
@@ -140,7 +156,7 @@ bool Server::Impl::CheckOriginAndCsrf(Ctx& c) {
 
 bool Server::Impl::Authorize(Ctx& c, Access access) {
   if (access == Access::kPublic) return CheckOriginAndCsrf(c);
-  if (access == Access::kMetrics && IsLoopback(c.req.remote_addr)) return true;
+  if (access == Access::kMetrics && IsLoopback(ClientAddress(c.req))) return true;
   if (!Authenticate(c)) return false;
   t_account = c.account->name;
   if (!CheckOriginAndCsrf(c)) return false;
@@ -196,12 +212,20 @@ void Server::Impl::Register() {
     return httplib::Server::HandlerResponse::Handled;
   }));
   http->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    const std::string route = t_route.empty() ? "unmatched" : t_route;
+    // A request httplib could not parse never reached the pre-routing
+    // handler: it has no start time, route or account of its own (the
+    // thread's previous request's must not be reported as its).
+    const bool parsed = t_start != std::chrono::steady_clock::time_point{};
+    const double secs = parsed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0;
+    const std::string route = !parsed ? "unparsed" : t_route.empty() ? "unmatched" : t_route;
+    const std::string account = parsed ? t_account : "";
+    t_route.clear();
+    t_account.clear();
+    t_start = {};
     metrics.Request(req.method, route, res.status, secs);
     // Never the body, the password, the cookie or a token: method, route, status, time, who.
     const json line = {{"method", req.method}, {"route", route}, {"status", res.status},
-                       {"ms", static_cast<int64_t>(secs * 1000)}, {"account", t_account}, {"client", req.remote_addr}};
+                       {"ms", static_cast<int64_t>(secs * 1000)}, {"account", account}, {"client", ClientAddress(req)}};
     spdlog::info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 }

@@ -91,6 +91,8 @@ struct Server::Impl {
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
   bool Authenticate(Ctx& c);
   bool Authorize(Ctx& c, Access access);
+  // The client's address: the peer's, or behind --trusted-proxy its X-Real-IP.
+  std::string ClientAddress(const httplib::Request& req) const;
   bool CheckOriginAndCsrf(Ctx& c);
   Instant Now() const { return clock->Now(); }
 

@@ -18,7 +18,9 @@
 //   server issued before (which remember the generation) stop working.
 // Throttling and sessions are the server's (in memory), not the store's.
 //
-// Thread safety: like Engine, not to be called concurrently with the engine.
+// Thread safety: like Engine, not to be called concurrently with the engine,
+// except Get and CheckToken, which read meta rows only (Engine::GetMeta) and
+// may run beside the engine's other users (engine.h).
 #pragma once
 
 #include <cstdint>
@@ -102,6 +104,11 @@ class Accounts {
   // kind, disabled, generation), and each row has a trail: an edited row
   // (a role flipped in the store's files) is named, in words. Empty: agree.
   Result<std::vector<std::string>> CompareRowsWithLog() const;
+
+  // Computes the dummy hash unknown names are checked against, so the first
+  // sign-in with an unknown name costs no more than the others (a server
+  // calls it at start).
+  static void WarmUp();
 
   // A password the office's people may choose: 10..256 bytes of valid
   // UTF-8, not all one character, not the account name.

@@ -12,6 +12,10 @@
 // Thread safety: one Engine per data directory and process (RocksDB's LOCK
 // enforces it across processes); its methods are not to be called
 // concurrently. One writer per plan is the design, so this costs nothing.
+// The exceptions, which read RocksDB only and may run on several threads at
+// once and beside one thread using the rest (a server's readers beside its
+// committer): Assignments (one consistent snapshot), GetMeta and
+// MetaWithPrefix. Not beside Rebuild, which drops what they read.
 #pragma once
 
 #include <functional>

@@ -53,6 +53,9 @@ struct ServerOptions {
   // (or the client address) out for lockout_minutes (429, Retry-After).
   int login_failures_per_user = 5, login_failures_per_ip = 30;
   int login_window_minutes = 15, lockout_minutes = 15;
+  // The reverse proxy's address (e.g. 127.0.0.1 for nginx on the same host):
+  // requests from it are counted, throttled and logged by its X-Real-IP.
+  std::string trusted_proxy;
   std::string evidence_dir;  // default: evidence::DirFor(data_dir)
   std::string data_dir;
   // Time for sessions and throttling (tests move it); default SystemClock().
