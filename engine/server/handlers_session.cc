@@ -4,8 +4,6 @@
 
 namespace duban::server {
 
-namespace {
-
 json AccountJson(const accounts::Account& a) {
   return {{"name", a.name},
           {"display_name", a.display_name},
@@ -13,6 +11,8 @@ json AccountJson(const accounts::Account& a) {
           {"unit", a.unit},
           {"kind", a.kind == accounts::AccountKind::kToken ? "token" : "person"}};
 }
+
+namespace {
 
 // {"user","password"}: two strings, nothing else.
 bool ReadCredentials(Ctx& c, std::string* user, std::string* password) {

@@ -45,6 +45,17 @@ const std::vector<Route>& Routes() {
        "name:the file name, e.g. 报告.pdf (required)", "binary"},
       {"GET", "/api/v1/evidence/{sha256}", "download an evidence file", Access::kReaders, &I::DownloadEvidence, "",
        ""},
+      {"GET", "/api/v1/users", "every account and token (never a secret)", Access::kAdmin, &I::ListUsers, "", ""},
+      {"POST", "/api/v1/users", "add a person's account: 201 and the account", Access::kAdmin, &I::AddUser, "",
+       "json"},
+      {"POST", "/api/v1/users/{name}/disable", "disable an account or revoke a token: its sessions end",
+       Access::kAdmin, &I::DisableUser, "", "json"},
+      {"POST", "/api/v1/users/{name}/enable", "enable a disabled account (a revoked token stays revoked)",
+       Access::kAdmin, &I::EnableUser, "", "json"},
+      {"POST", "/api/v1/users/{name}/reset-password", "set a new password: the account's sessions end",
+       Access::kAdmin, &I::ResetUserPassword, "", "json"},
+      {"POST", "/api/v1/tokens", "create a machine token: 201 and the token, shown once", Access::kAdmin,
+       &I::CreateToken, "", "json"},
   };
   return routes;
 }
@@ -58,6 +69,7 @@ const char* AccessName(Access a) {
     case Access::kOffice: return "office";
     case Access::kWriters: return "office, unit (its own assignments)";
     case Access::kMetrics: return "loopback clients, or an office or admin account";
+    case Access::kAdmin: return "admin";
   }
   return "";
 }
@@ -100,6 +112,25 @@ json Responses(const Route& r) {
     out["409"] = {{"description", "the command_id was used for another command"}};
     out["422"] = {{"description", "refused by the domain: reason code and message"}};
   }
+  if (r.access == Access::kAdmin) {
+    const std::string path = r.path, method = r.method;
+    if (path == "/api/v1/users" && method == "POST") {
+      out.erase("200");
+      out["201"] = {{"description", "the account was made"}};
+      out["422"] = {{"description", "weak_password: the message says why"}};
+    }
+    if (path == "/api/v1/tokens") {
+      out.erase("200");
+      out["201"] = {{"description", "{\"token\": \"dbt_...\", \"account\"}: the token is shown this once"}};
+    }
+    if (method == "POST" && path.find("{name}") == std::string::npos)
+      out["409"] = {{"description", "account_exists: an account or token of that name exists"}};
+    if (path.find("{name}") != std::string::npos) {
+      out["404"] = {{"description", "account_not_found"}};
+      if (path.ends_with("/disable")) out["422"] = {{"description", "cannot_disable_self"}};
+      if (path.ends_with("/reset-password")) out["422"] = {{"description", "weak_password: the message says why"}};
+    }
+  }
   if (std::string(r.body) == "binary") out["415"] = {{"description", "type not allowed"}};
   if (std::string(r.body) != "") out["413"] = {{"description", "body too large"}};
   return out;
@@ -125,7 +156,27 @@ json Operation(const Route& r) {
                               {"at", {{"type", "string"}}},
                               {"back_entry_reason", {{"type", "string"}}}};
     }
-    op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", schema}}}}}};
+    const std::string path = r.path;
+    const json str = {{"type", "string"}};
+    const json role = {{"type", "string"}, {"enum", {"office", "unit", "auditor", "admin"}}};
+    bool required = true;
+    if (path == "/api/v1/users" || path == "/api/v1/tokens") {
+      schema["required"] = {"name", "role"};
+      schema["properties"] = {{"name", str}, {"role", role}, {"unit", str}, {"display_name", str}};
+      if (path == "/api/v1/users") {
+        schema["required"].push_back("password");
+        schema["properties"]["password"] = str;
+      }
+    } else if (path.ends_with("/reset-password")) {
+      schema["required"] = {"password"};
+      schema["properties"] = {{"password", str}};
+    } else if (path.ends_with("/disable") || path.ends_with("/enable")) {
+      required = false;
+      schema["properties"] = json::object();
+      if (path.ends_with("/disable")) schema["properties"]["reason"] = str;
+    }
+    if (r.access == Access::kAdmin) schema["additionalProperties"] = false;
+    op["requestBody"] = {{"required", required}, {"content", {{"application/json", {{"schema", schema}}}}}};
   } else if (body == "binary" || body == "text") {
     op["requestBody"] = {
         {"required", true},

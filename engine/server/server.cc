@@ -42,6 +42,7 @@ bool RoleAllowed(Access access, accounts::AccountRole role) {
     case Access::kOffice: return role == R::kOffice;
     case Access::kWriters: return role == R::kOffice || role == R::kUnit;
     case Access::kMetrics: return role == R::kOffice || role == R::kAdmin;
+    case Access::kAdmin: return role == R::kAdmin;
   }
   return false;
 }

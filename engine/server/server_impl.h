@@ -35,6 +35,7 @@ enum class Access {
   kOffice,         // office
   kWriters,        // office, unit
   kMetrics,        // loopback, or an office or admin account
+  kAdmin,          // admin (account administration)
 };
 const char* AccessName(Access a);
 
@@ -111,6 +112,14 @@ struct Server::Impl {
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
   void VerifyStore(Ctx& c);
+  // handlers_admin.cc
+  void ListUsers(Ctx& c);
+  void AddUser(Ctx& c);
+  void DisableUser(Ctx& c);
+  void EnableUser(Ctx& c);
+  void SetUserDisabled(Ctx& c, bool disabled);
+  void ResetUserPassword(Ctx& c);
+  void CreateToken(Ctx& c);
   // handlers_ops.cc
   void Healthz(Ctx& c);
   void MetricsText(Ctx& c);
@@ -124,5 +133,9 @@ json OutcomeJson(const Outcome& o);
 int OutcomeStatus(const Outcome& o);
 json RowJson(const AssignmentRow& r);
 json EventJson(const schemas::Event& e);
+// An account as /me shows it (name, display_name, role, unit, kind), and as
+// the admin routes show it (also disabled, created_at, changed_at). Never a secret.
+json AccountJson(const accounts::Account& a);
+json AdminAccountJson(const accounts::Account& a);
 
 }  // namespace duban::server

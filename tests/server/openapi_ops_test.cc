@@ -33,7 +33,7 @@ TEST_F(OpsTest, EveryRegisteredRouteIsDocumentedAndEveryDocumentedRouteIsServed)
   for (const auto& [method, path] : documented) {
     std::string p = path;
     for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
-             {"{plan}", kPlan}, {"{task}", "1"}, {"{sha256}", std::string(64, 'a')}})
+             {"{plan}", kPlan}, {"{task}", "1"}, {"{sha256}", std::string(64, 'a')}, {"{name}", "unit-a"}})
       if (auto at = p.find(param); at != std::string::npos) p.replace(at, param.size(), value);
     if (method == "DELETE") continue;  // signs the office out; reached in the matrix
     const Resp r = Call(method, p, office, method == "POST" ? "{}" : "");

@@ -12,6 +12,9 @@
 //   Commands the domain refuses (422, and 403 for forbidden_role /
 //   not_assignee found only by decide) are logged in "!rejected" as the
 //   engine logs every rejection.
+// - Accounts change over HTTP only by an admin account (/api/v1/users,
+//   /api/v1/tokens), which is the actor of each AccountChanged event; a
+//   disable or password reset ends the account's sessions at their next request.
 // - The engine is used by one thread at a time: commands go through a single
 //   committer thread that drains the queue into Engine::SubmitBatch (group
 //   commit: one fsync per batch; each request waits for its own Outcome);
