@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli_common.h"
+#include "duban/server/row_json.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
 #include "duban/schemas/codec.h"
@@ -27,24 +28,13 @@ const ProvisionalTimer* FindProvisional(const Provisional& p, const AssignmentRo
   return it == p.end() ? nullptr : &it->second;
 }
 
+// The API's row (duban/server/row_json.h) and whether its open deadline was
+// counted provisionally (a year the calendar does not cover yet).
 json RowJson(const AssignmentRow& r, const ProvisionalTimer* prov) {
-  return json{{"plan", r.plan_id},
-              {"task", r.task},
-              {"title", r.task_title},
-              {"unit", r.a.unit},
-              {"role", schemas::AssignmentRoleName(r.a.role)},
-              {"status", core::StatusName(r.a.status)},
-              {"percent", r.a.percent},
-              {"due_on", r.a.due_on.empty() ? json(nullptr) : json(r.a.due_on)},
-              {"deadline_text", r.deadline_text},
-              {"overdue", r.a.overdue},
-              {"escalation_level", r.a.escalation_level},
-              {"acceptance_overdue", r.a.acceptance_overdue},
-              {"review_overdue", r.a.review_overdue},
-              {"pending_extension", r.a.pending_extension},
-              {"provisional", prov != nullptr},
-              {"provisional_calendar", prov ? json(prov->calendar_version) : json(nullptr)},
-              {"updated_at", FormatInstant(r.a.updated_at)}};
+  json row = server::AssignmentRowJson(r);
+  row["provisional"] = prov != nullptr;
+  row["provisional_calendar"] = prov ? json(prov->calendar_version) : json(nullptr);
+  return row;
 }
 
 std::string Cut(const std::string& s, size_t max_chars) {

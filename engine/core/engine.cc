@@ -842,19 +842,19 @@ struct Engine::Impl {
     return true;
   }
 
+  // What every write outside Commit checks first: a writer, allowed to sign
+  // (an anchored store), and a command id fit to be a key.
+  Status MayWrite(const std::string& command_id) const {
+    if (opts.read_only) return Status::InvalidArgument("the store is open read-only");
+    if (Status st = AnchorWriteAllowed(); !st.ok()) return st;
+    return CheckName(command_id, "the command id");
+  }
+
   // Engine::AddCalendarNotice.
   Outcome AddNotice(const Engine::CalendarNoticeRequest& r) {
     Outcome o;
     o.command_id = r.command_id;
-    if (opts.read_only) {
-      o.status = Status::InvalidArgument("the store is open read-only");
-      return o;
-    }
-    if (Status st = AnchorWriteAllowed(); !st.ok()) {
-      o.status = st;
-      return o;
-    }
-    if (Status st = CheckName(r.command_id, "the command id"); !st.ok()) {
+    if (Status st = MayWrite(r.command_id); !st.ok()) {
       o.status = st;
       return o;
     }
@@ -1045,15 +1045,7 @@ struct Engine::Impl {
   Outcome AccountChange(const Engine::AccountChangeRequest& r) {
     Outcome o;
     o.command_id = r.command_id;
-    if (opts.read_only) {
-      o.status = Status::InvalidArgument("the store is open read-only");
-      return o;
-    }
-    if (Status st = AnchorWriteAllowed(); !st.ok()) {
-      o.status = st;
-      return o;
-    }
-    if (Status st = CheckName(r.command_id, "the command id"); !st.ok()) {
+    if (Status st = MayWrite(r.command_id); !st.ok()) {
       o.status = st;
       return o;
     }

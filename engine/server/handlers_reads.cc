@@ -6,29 +6,14 @@
 #include "duban/accounts.h"
 #include "duban/schemas/codec.h"
 #include "duban/server/command_json.h"
+#include "duban/server/row_json.h"
 #include "server_impl.h"
 
 namespace duban::server {
 
 json EventJson(const schemas::Event& e) { return json::parse(schemas::EventToJson(e), nullptr, false); }
 
-json RowJson(const AssignmentRow& r) {
-  return json{{"plan", r.plan_id},
-              {"task", r.task},
-              {"title", r.task_title},
-              {"unit", r.a.unit},
-              {"role", schemas::AssignmentRoleName(r.a.role)},
-              {"status", core::StatusName(r.a.status)},
-              {"percent", r.a.percent},
-              {"due_on", r.a.due_on.empty() ? json(nullptr) : json(r.a.due_on)},
-              {"deadline_text", r.deadline_text},
-              {"overdue", r.a.overdue},
-              {"escalation_level", r.a.escalation_level},
-              {"acceptance_overdue", r.a.acceptance_overdue},
-              {"review_overdue", r.a.review_overdue},
-              {"pending_extension", r.a.pending_extension},
-              {"updated_at", FormatInstant(r.a.updated_at)}};
-}
+json RowJson(const AssignmentRow& r) { return AssignmentRowJson(r); }
 
 namespace {
 

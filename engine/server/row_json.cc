@@ -1,0 +1,26 @@
+#include "duban/server/row_json.h"
+
+#include "duban/date.h"
+
+namespace duban::server {
+
+nlohmann::json AssignmentRowJson(const AssignmentRow& r) {
+  using json = nlohmann::json;
+  return json{{"plan", r.plan_id},
+              {"task", r.task},
+              {"title", r.task_title},
+              {"unit", r.a.unit},
+              {"role", schemas::AssignmentRoleName(r.a.role)},
+              {"status", core::StatusName(r.a.status)},
+              {"percent", r.a.percent},
+              {"due_on", r.a.due_on.empty() ? json(nullptr) : json(r.a.due_on)},
+              {"deadline_text", r.deadline_text},
+              {"overdue", r.a.overdue},
+              {"escalation_level", r.a.escalation_level},
+              {"acceptance_overdue", r.a.acceptance_overdue},
+              {"review_overdue", r.a.review_overdue},
+              {"pending_extension", r.a.pending_extension},
+              {"updated_at", FormatInstant(r.a.updated_at)}};
+}
+
+}  // namespace duban::server
