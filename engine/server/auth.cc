@@ -2,7 +2,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 namespace duban::server {
 
@@ -25,6 +27,13 @@ Session SessionStore::Create(const std::string& account, uint32_t generation, In
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = (now - it->second.created > absolute_ms_ || now - it->second.last_seen > idle_ms_) ? sessions_.erase(it)
                                                                                               : std::next(it);
+  std::vector<std::map<std::string, Session>::iterator> mine;
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+    if (it->second.account == account) mine.push_back(it);
+  if (mine.size() >= kMaxSessionsPerAccount) {
+    std::sort(mine.begin(), mine.end(), [](auto a, auto b) { return a->second.created < b->second.created; });
+    for (size_t i = 0; i + kMaxSessionsPerAccount <= mine.size(); ++i) sessions_.erase(mine[i]);
+  }
   sessions_[s.id] = s;
   return s;
 }

@@ -24,8 +24,12 @@ struct Session {
   Instant created = 0, last_seen = 0;
 };
 
+// At most kMaxSessionsPerAccount live sessions per account: a new sign-in
+// beyond it ends the account's oldest (a script signing in in a loop cannot
+// grow the server's memory).
 class SessionStore {
  public:
+  static constexpr size_t kMaxSessionsPerAccount = 20;
   SessionStore(Instant absolute_ms, Instant idle_ms) : absolute_ms_(absolute_ms), idle_ms_(idle_ms) {}
   Session Create(const std::string& account, uint32_t generation, Instant now);
   // The live session with this id (touching it), or nothing: unknown,

@@ -157,6 +157,24 @@ TEST_F(HostileInputTest, RepeatedWrongPasswordsLockTheNameOut) {
   EXPECT_EQ(Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", kPassword}}.dump()).status, 200);
 }
 
+// Signing in over and over (right password) keeps at most 20 sessions of
+// the account: the oldest end, the newest work (found by a hostile review:
+// 320 sign-ins left 320 live sessions).
+TEST_F(HostileInputTest, SigningInInALoopKeepsAtMostTwentySessionsOfTheAccount) {
+  std::vector<Auth> sessions;
+  for (int i = 0; i < 25; ++i) {
+    clock->Advance(1000);
+    sessions.push_back(SignIn("unit-b", Auth::kBearer));
+  }
+  int live = 0;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const int status = Call("GET", "/api/v1/me", sessions[i]).status;
+    EXPECT_EQ(status, i < 5 ? 401 : 200) << "session " << i;
+    live += status == 200;
+  }
+  EXPECT_EQ(live, 20);
+}
+
 TEST_F(HostileInputTest, ASlowClientIsCutOffAfterTheReadTimeout) {
   // A raw socket that sends half a request line and then nothing.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
