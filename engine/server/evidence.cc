@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -140,6 +142,26 @@ Result<StoredFile> Store::Describe(std::string_view sha256, std::string_view nam
   if (!type.ok()) return type.status();
   std::error_code ec;
   return StoredFile{std::string(sha256), std::string(name), *type, fs::file_size(PathOf(sha256), ec)};
+}
+
+Status Store::AddUploader(std::string_view sha256, const std::string& uploader) const {
+  if (!IsHash(sha256)) return Status::InvalidArgument("not a SHA-256 hex digest");
+  if (UploadedBy(sha256, uploader)) return Status::Ok();
+  const std::string path = PathOf(sha256) + ".uploaders";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot record the uploader of " + std::string(sha256) + ": " + std::strerror(errno));
+  const std::string line = uploader + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::Ok() : Status::IOError("cannot record the uploader of " + std::string(sha256));
+}
+
+bool Store::UploadedBy(std::string_view sha256, const std::string& uploader) const {
+  if (!IsHash(sha256)) return false;
+  std::ifstream in(PathOf(sha256) + ".uploaders");
+  for (std::string line; std::getline(in, line);)
+    if (line == uploader) return true;
+  return false;
 }
 
 std::string EvidenceJson(const std::vector<StoredFile>& files) {

@@ -100,11 +100,19 @@ void Server::Impl::PostCommand(Ctx& c) {
   if (!d->evidence.empty()) {
     std::vector<evidence::StoredFile> cited;
     for (const auto& ref : d->evidence) {
+      // A unit cites what it uploaded or what its assignments cite already;
+      // anything else is answered as if no such file existed (a guessed
+      // hash must not confirm that a document is in the store).
+      bool may_cite = !c.IsUnit() || files.UploadedBy(ref.sha256, c.Uploader());
+      if (!may_cite) {
+        std::lock_guard<std::mutex> lock(evidence_mu);
+        may_cite = cited_by_unit[ref.sha256].count(c.account->unit) > 0;
+      }
+      if (!may_cite)
+        return c.Error(422, "evidence_invalid",
+                       "evidence " + ref.sha256 + ": no evidence file " + ref.sha256 + " was uploaded by this unit");
       auto f = files.Describe(ref.sha256, ref.name);
       if (!f.ok()) return c.Error(422, "evidence_invalid", "evidence " + ref.sha256 + ": " + f.status().message());
-      std::lock_guard<std::mutex> lock(evidence_mu);
-      if (c.IsUnit() && !uploaded_by[ref.sha256].count(c.Uploader()) && !cited_by_unit[ref.sha256].count(c.account->unit))
-        return c.Error(403, "not_assignee", "evidence " + ref.sha256 + " was uploaded by another account");
       cited.push_back(std::move(f).value());
     }
     const std::string field = evidence::EvidenceJson(cited);

@@ -82,10 +82,7 @@ void Server::Impl::UploadEvidence(Ctx& c) {
     if (f.status().code() == Status::Code::kRejected) return c.Error(415, "unsupported_type", f.status().message());
     return c.Error(500, "store_error", f.status().message());
   }
-  {
-    std::lock_guard<std::mutex> lock(evidence_mu);
-    if (uploaded_by.size() < 1'000'000) uploaded_by[f->sha256].insert(c.Uploader());
-  }
+  if (Status st = files.AddUploader(f->sha256, c.Uploader()); !st.ok()) return c.Error(500, "store_error", st.message());
   c.Json(200, {{"sha256", f->sha256}, {"name", f->name}, {"size", f->size}, {"type", f->type}});
 }
 
@@ -94,7 +91,7 @@ void Server::Impl::DownloadEvidence(Ctx& c) {
   if (c.IsUnit()) {
     std::lock_guard<std::mutex> lock(evidence_mu);
     const bool mine = (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) ||
-                      (uploaded_by.count(sha) && uploaded_by[sha].count(c.Uploader()));
+                      files.UploadedBy(sha, c.Uploader());
     if (!mine) return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit");
   }
   auto bytes = files.Read(sha);

@@ -85,7 +85,7 @@ struct Server::Impl {
 
   // Evidence access: units whose events cite a file, accounts that uploaded it.
   std::mutex evidence_mu;
-  std::map<std::string, std::set<std::string>> cited_by_unit, uploaded_by;
+  std::map<std::string, std::set<std::string>> cited_by_unit;  // uploaders: evidence::Store::UploadedBy
   void IndexEvidence(const std::vector<schemas::Event>& events);
 
   void Register();

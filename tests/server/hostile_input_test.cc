@@ -175,6 +175,39 @@ TEST_F(HostileInputTest, SigningInInALoopKeepsAtMostTwentySessionsOfTheAccount) 
   EXPECT_EQ(live, 20);
 }
 
+// Who uploaded a file survives a restart (a unit could not cite its own
+// upload after one); another unit's upload is answered as if it did not
+// exist, so a guessed hash confirms nothing.
+TEST_F(HostileInputTest, AnUploadIsCitableByItsUnitAfterARestartAndInvisibleToOthers) {
+  const Resp up = Call("POST", "/api/v1/evidence?name=a.pdf", unit_bearer, "%PDF-1.7 uploaded before the restart");
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string sha = up.j()["sha256"];
+  StopServer();
+  StartServer();
+  const Auth a = SignIn("unit-a", Auth::kBearer), b = SignIn("unit-b", Auth::kBearer);
+  const json ref = json::array({{{"sha256", sha}, {"name", "a.pdf"}}});
+  const Resp other = Call("POST", "/api/v1/commands", b,
+                          Command("progress", task_b, unit_b, "up-b", {{"percent", 5}, {"text", "x"}, {"evidence", ref}})
+                              .dump());
+  const std::string fake(64, 'a');
+  const Resp absent = Call("POST", "/api/v1/commands", b,
+                           Command("progress", task_b, unit_b, "up-c",
+                                   {{"percent", 5}, {"text", "x"}, {"evidence", json::array({{{"sha256", fake}, {"name", "a.pdf"}}})}})
+                               .dump());
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(absent.status, 422) << absent.body;
+  std::string said = other.j()["message"], said_absent = absent.j()["message"];
+  said.replace(said.find(sha), sha.size(), fake);
+  said.replace(said.find(sha), sha.size(), fake);
+  EXPECT_EQ(said, said_absent) << "another unit's file must read like no file at all";
+  EXPECT_EQ(Call("GET", "/api/v1/evidence/" + sha, b).status, 403);
+  ASSERT_EQ(Call("POST", "/api/v1/commands", a, Command("accept", task_a, unit_a, "up-0").dump()).status, 200);
+  const Resp mine = Call("POST", "/api/v1/commands", a,
+                         Command("progress", task_a, unit_a, "up-a", {{"percent", 5}, {"text", "x"}, {"evidence", ref}}).dump());
+  EXPECT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(Call("GET", "/api/v1/evidence/" + sha, a).status, 200);
+}
+
 TEST_F(HostileInputTest, ASlowClientIsCutOffAfterTheReadTimeout) {
   // A raw socket that sends half a request line and then nothing.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -56,6 +56,11 @@ class Store {
   Result<StoredFile> Describe(std::string_view sha256, std::string_view name) const;
   Result<std::string> Read(std::string_view sha256) const;
   std::string PathOf(std::string_view sha256) const;
+  // Who uploaded a file (a unit as "unit:NAME", else "account:NAME"), kept
+  // beside it (PathOf + ".uploaders", one per line, appended and synced) so
+  // a restart does not forget who may cite a file nothing cites yet.
+  Status AddUploader(std::string_view sha256, const std::string& uploader) const;
+  bool UploadedBy(std::string_view sha256, const std::string& uploader) const;
 
  private:
   std::string dir_;
