@@ -3,6 +3,8 @@
 // checkpoints, projections against a rebuild), `doctor` (what the data
 // directory holds, in plain words; changes nothing) and `salvage` (what is
 // whole in a damaged store, into a new one).
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -228,11 +230,30 @@ void AddDoctor(CLI::App& app, Globals& g) {
                   (*cp)->public_key.substr(0, 16).c_str());
     else
       std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
+    std::printf("kind: %s\n", IsSimulatedStore(*engine)
+                                   ? "simulated (a trial store: free-text actors, a clock that moves with commands)"
+                                   : "real (every write acts as an account)");
+    accounts::Accounts accounts(*engine, nullptr);
+    if (auto list = accounts.List(); list.ok()) {
+      size_t people = 0, tokens = 0, off = 0;
+      for (const auto& a : *list) {
+        (a.kind == accounts::AccountKind::kToken ? tokens : people)++;
+        off += a.disabled;
+      }
+      std::printf("accounts: %zu people, %zu tokens (%zu disabled or revoked)\n", people, tokens, off);
+    }
+    struct stat st {};
+    if (::stat(g.data_dir.c_str(), &st) == 0 && (st.st_mode & 077))
+      std::printf("permissions: WARNING the data directory is open to others (mode %03o) and holds the accounts' "
+                  "password hashes: chmod 700 %s\n",
+                  static_cast<unsigned>(st.st_mode & 0777), g.data_dir.c_str());
     auto r = engine->Verify();
     if (!r.ok()) {
       std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
       return;
     }
+    if (auto rows = accounts.CompareRowsWithLog(); rows.ok())
+      r->problems.insert(r->problems.end(), rows->begin(), rows->end());
     std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
                 static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
                 static_cast<unsigned long long>(r->projection_keys));

@@ -139,6 +139,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a second line on stdin is refused, not dropped", rc == 2 and "nothing after it" in err, f"{rc} {out} {err}")
     mode = os.stat(data).st_mode & 0o777
     check("the data directory is the owner's only", mode == 0o700, oct(mode))
+    rc, out, err = raw(data, "doctor")
+    check("doctor says the store is real and counts the accounts, with no warning",
+          rc == 0 and "kind: real" in out and "accounts: 4 people, 2 tokens (1 disabled or revoked)" in out
+          and "WARNING" not in out, out + err)
+    os.chmod(data, 0o755)
+    rc, out, err = raw(data, "doctor")
+    check("doctor warns when the data directory is open to others",
+          "permissions: WARNING" in out and "chmod 700" in out, out + err)
+    os.chmod(data, 0o700)
     out_dir = os.path.join(tmp, "salvaged")
     rc, out, err = raw(data, "salvage", "--out", out_dir, "--yes")
     rc2, out2, err2 = raw(out_dir, "--json", "user", "list")
