@@ -40,6 +40,7 @@ struct ServeArgs {
   std::string tls_cert, tls_key;
   int session_minutes = 480;
   int max_body_mb = 20;
+  int max_upload_mb_per_day = 500;
   std::string trusted_proxy;
 };
 
@@ -74,6 +75,7 @@ int RunServe(Globals& g, const ServeArgs& a) {
   o.session_minutes = a.session_minutes;
   o.session_idle_minutes = std::min(60, a.session_minutes);
   o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
+  o.max_upload_bytes_per_day = static_cast<uint64_t>(a.max_upload_mb_per_day) << 20;
   o.data_dir = g.data_dir;
   if (!CatchStopSignals()) {
     std::cerr << "duban serve: cannot install the SIGTERM handler\n";
@@ -130,6 +132,9 @@ void AddServe(CLI::App& app, Globals& g) {
       ->check(CLI::Range(1, 7 * 24 * 60));
   sub->add_option("--max-body-mb", a->max_body_mb, "largest upload, MiB (default 20); larger is 413")
       ->check(CLI::Range(1, 1024));
+  sub->add_option("--max-upload-mb-per-day", a->max_upload_mb_per_day,
+                  "new evidence MiB one account (or unit) may upload a day (default 500); past it, 429")
+      ->check(CLI::Range(1, 1 << 20));
   sub->callback([&g, a] { g.exit_code = RunServe(g, *a); });
 }
 

@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/date.h"
+#include "duban/schemas/codec.h"
 #include "duban/workflows/calendar.h"
 #include "server_impl.h"
 
@@ -77,6 +79,21 @@ void Server::Impl::UploadEvidence(Ctx& c) {
   const std::string name = c.req.get_param_value("name");
   if (Status st = evidence::CheckFileName(name); !st.ok()) return c.Error(400, "bad_request", "query parameter 'name': " + st.message());
   if (c.req.body.empty()) return c.Error(400, "bad_request", "the body is empty: send the file's bytes");
+  {
+    // A day's quota per uploader, so one account cannot fill the disk; a
+    // file already stored costs nothing (content-addressed).
+    const std::string day = DayOf(Now()).ToString();
+    std::lock_guard<std::mutex> lock(evidence_mu);
+    for (auto it = uploaded_today.begin(); it != uploaded_today.end();)
+      it = it->first.second != day ? uploaded_today.erase(it) : std::next(it);
+    uint64_t& used = uploaded_today[{c.Uploader(), day}];
+    const bool stored = files.Read(schemas::Sha256Hex(c.req.body)).ok();
+    if (!stored && used + c.req.body.size() > opts.max_upload_bytes_per_day)
+      return c.Error(429, "quota_exceeded",
+                     "this account's evidence uploads today reached " + std::to_string(opts.max_upload_bytes_per_day >> 20) +
+                         " MiB (--max-upload-mb-per-day); upload again tomorrow or ask the office");
+    if (!stored) used += c.req.body.size();
+  }
   auto f = files.Put(name, c.req.body);
   if (!f.ok()) {
     if (f.status().code() == Status::Code::kRejected) return c.Error(415, "unsupported_type", f.status().message());

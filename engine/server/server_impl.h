@@ -85,6 +85,7 @@ struct Server::Impl {
 
   // Evidence access: units whose events cite a file, accounts that uploaded it.
   std::mutex evidence_mu;
+  std::map<std::pair<std::string, std::string>, uint64_t> uploaded_today;  // (uploader, day) -> new bytes
   std::map<std::string, std::set<std::string>> cited_by_unit;  // uploaders: evidence::Store::UploadedBy
   void IndexEvidence(const std::vector<schemas::Event>& events);
 

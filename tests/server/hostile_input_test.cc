@@ -208,6 +208,26 @@ TEST_F(HostileInputTest, AnUploadIsCitableByItsUnitAfterARestartAndInvisibleToOt
   EXPECT_EQ(Call("GET", "/api/v1/evidence/" + sha, a).status, 200);
 }
 
+// One account cannot fill the disk: past its day's quota new files are
+// refused (429) until the next day; a file stored already costs nothing.
+TEST_F(HostileInputTest, UploadsPastTheDaysQuotaAreRefusedUntilTomorrow) {
+  StopServer();
+  options.max_upload_bytes_per_day = 100;
+  StartServer();
+  const Auth a = SignIn("unit-a", Auth::kBearer);
+  const std::string sixty = "%PDF-1.7 " + std::string(51, 'x');
+  EXPECT_EQ(Call("POST", "/api/v1/evidence?name=a.pdf", a, sixty).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/evidence?name=a.pdf", a, sixty).status, 200) << "stored already: free";
+  const Resp over = Call("POST", "/api/v1/evidence?name=b.pdf", a, "%PDF-1.7 " + std::string(51, 'y'));
+  EXPECT_EQ(over.status, 429) << over.body;
+  EXPECT_EQ(over.j()["error"], "quota_exceeded");
+  EXPECT_EQ(Call("POST", "/api/v1/evidence?name=c.pdf", SignIn("unit-b", Auth::kBearer), "%PDF-1.7 other unit").status,
+            200);
+  clock->Advance(24 * 3600 * 1000LL);
+  const Auth again = SignIn("unit-a", Auth::kBearer);
+  EXPECT_EQ(Call("POST", "/api/v1/evidence?name=b.pdf", again, "%PDF-1.7 " + std::string(51, 'y')).status, 200);
+}
+
 TEST_F(HostileInputTest, ASlowClientIsCutOffAfterTheReadTimeout) {
   // A raw socket that sends half a request line and then nothing.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -50,6 +50,9 @@ struct ServerOptions {
   int session_idle_minutes = 60;  // a session unused this long ends
   size_t max_body_bytes = size_t{20} << 20;  // uploads (evidence, plan files): larger is 413
   size_t max_json_bytes = size_t{1} << 20;   // JSON bodies
+  // New evidence bytes one uploader (a unit, or an office account) may store
+  // a day (CST): past it, 429 until tomorrow. Counted in memory.
+  uint64_t max_upload_bytes_per_day = uint64_t{500} << 20;
   int read_timeout_seconds = 10, write_timeout_seconds = 10;
   int keep_alive_seconds = 5, keep_alive_max_requests = 100;
   // Login throttling: this many failures within the window lock the name
