@@ -1,6 +1,11 @@
 // Wiring (server.h): the httplib server and its limits, the route table
 // registered through one dispatcher that authenticates, authorises, checks
 // Origin and CSRF, times the request and logs it.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -238,6 +243,33 @@ Server::~Server() {
   impl_->host.Stop();
 }
 
+namespace {
+// cpp-httplib listens with a backlog of 5, compiled into Debian's library:
+// a burst of connections (64 clients at once, a morning's sign-ins) has SYNs
+// dropped and each waits a 1 s retransmit. Linux lets listen() be called
+// again on a listening socket to change its backlog; the socket is found
+// among the process's descriptors by its port.
+void WidenListenBacklog(int port) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return;
+  while (const dirent* d = ::readdir(fds)) {
+    const int fd = std::atoi(d->d_name);
+    if (fd <= 2) continue;
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    const int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                      : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                                   : -1;
+    if (bound == port) (void)::listen(fd, SOMAXCONN);
+  }
+  ::closedir(fds);
+}
+}  // namespace
+
 Status Server::Bind() {
   auto& m = *impl_;
   if (!m.opts.tls_cert.empty() || !m.opts.tls_key.empty()) {
@@ -271,6 +303,7 @@ Status Server::Bind() {
                              " (in use, or not an address of this machine)");
     m.bound_port = m.opts.port;
   }
+  WidenListenBacklog(m.bound_port);
   return Status::Ok();
 }
 

@@ -54,7 +54,10 @@ struct ServerOptions {
   // a day (CST): past it, 429 until tomorrow. Counted in memory.
   uint64_t max_upload_bytes_per_day = uint64_t{500} << 20;
   int read_timeout_seconds = 10, write_timeout_seconds = 10;
-  int keep_alive_seconds = 5, keep_alive_max_requests = 100;
+  // 1,000 requests a connection (nginx's default): each new connection goes
+  // through cpp-httplib's listen backlog of 5 (compiled into Debian's library),
+  // where a burst of reconnections has SYNs dropped and waits a 1 s retransmit.
+  int keep_alive_seconds = 5, keep_alive_max_requests = 1000;
   // Login throttling: this many failures within the window lock the name
   // (or the client address) out for lockout_minutes (429, Retry-After).
   int login_failures_per_user = 5, login_failures_per_ip = 30;
