@@ -14,6 +14,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "bench_plans.h"
 #include "bench_registry.h"
 #include "duban/coding.h"
 #include "duban/engine.h"
@@ -33,7 +34,7 @@ struct Args {
   std::string dir;
 };
 
-std::string Unit(int u) { return "市直单位" + std::to_string(u); }
+std::string Unit(int u) { return BenchUnit(u); }
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -89,22 +90,7 @@ int RunCore(int argc, char** argv) {
   for (int p = 0; p < a.plans; ++p) {
     const std::string plan = "plan-" + std::to_string(p);
     auto c = base(plan, schemas::Role::kSupervisor, "office");
-    schemas::ImportPlan imp;
-    imp.plan.title = "基准测试工作台账 " + std::to_string(p);
-    imp.plan.year = 2021;
-    for (int u = 0; u < a.units; ++u) imp.plan.units.push_back(Unit(u));
-    for (int t = 1; t <= a.tasks; ++t) {
-      schemas::ImportTask task;
-      task.number = t;
-      task.title = "做好政务公开第" + std::to_string(t) + "项工作";
-      task.content = task.title + "，按要求及时主动公开相关信息并做好解读。";
-      task.deadline.text = "10月底前";
-      task.deadline.due_on = "2021-10-31";
-      task.lead_units.push_back(Unit(0));
-      for (int u = 1; u < a.units; ++u) task.responsible_units.push_back(Unit(u));
-      imp.tasks.push_back(std::move(task));
-    }
-    c.body = std::move(imp);
+    c.body = BenchPlan(p, a.tasks, a.units, 2021, "10月底前", "2021-10-31");
     cmds.push_back(std::move(c));
     expected_events += 1 + a.tasks + a.tasks * a.units;
   }

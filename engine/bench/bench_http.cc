@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench_plans.h"
 #include "bench_registry.h"
 #include "duban/accounts.h"
 #include "duban/core/workflow_timer_policy.h"
@@ -42,7 +43,7 @@ struct Args {
   std::string dir;
 };
 
-std::string Unit(int u) { return "市直单位" + std::to_string(u); }
+std::string Unit(int u) { return BenchUnit(u); }
 std::string Plan(int p) { return "plan-" + std::to_string(p); }
 
 double Percentile(std::vector<double> v, double p) {
@@ -76,22 +77,8 @@ Result<std::vector<std::string>> MakeStore(const Args& a, const std::string& dir
   };
   const schemas::Actor office{"office", schemas::Role::kSupervisor, "office"};
   for (int p = 0; p < a.plans; ++p) {
-    schemas::ImportPlan imp;
-    imp.plan.title = "基准测试工作台账 " + std::to_string(p);
-    imp.plan.year = 2026;
-    for (int u = 0; u < a.units; ++u) imp.plan.units.push_back(Unit(u));
-    for (int t = 1; t <= a.tasks; ++t) {
-      schemas::ImportTask task;
-      task.number = t;
-      task.title = "做好政务公开第" + std::to_string(t) + "项工作";
-      task.content = task.title + "，按要求及时主动公开相关信息并做好解读。";
-      task.deadline.text = "全年";
-      task.deadline.due_on = "2026-12-31";
-      task.lead_units.push_back(Unit(0));
-      for (int u = 1; u < a.units; ++u) task.responsible_units.push_back(Unit(u));
-      imp.tasks.push_back(std::move(task));
-    }
-    if (auto o = engine.Submit(command(Plan(p), office, std::move(imp))); !o.status.ok())
+    if (auto o = engine.Submit(command(Plan(p), office, BenchPlan(p, a.tasks, a.units, 2026, "全年", "2026-12-31")));
+        !o.status.ok())
       return Status::IOError("importing " + Plan(p) + ": " + o.status.ToString());
     std::vector<schemas::Command> accepts;
     for (int t = 1; t <= a.tasks; ++t)
