@@ -1,18 +1,31 @@
 // `duban serve`: the HTTP/1.1 JSON API over the store at --data
 // (engine/server, docs/API.md). Opens the store as its writer, serves until
 // SIGTERM or SIGINT, then stops accepting, lets requests in flight finish,
-// commits what is queued and closes the store cleanly.
+// commits what is queued and closes the store cleanly. While it runs it fires
+// the due timers every --tick-interval seconds (it holds the store, so `duban
+// tick` cannot).
+//
+// Kafka mode (--bootstrap): the store at --data is this server's read model.
+// At start it catches up with duban.events (or exits: Kafka must be
+// reachable), then a projector thread keeps applying duban.events while
+// commands go to duban.commands and each request waits for its outcome to be
+// projected. `duban engine` decides and ticks.
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "cli_common.h"
+#include "duban/kafka/kafka_engine.h"
+#include "duban/kafka/producer.h"
 #include "duban/server/server.h"
 
 namespace duban::cli {
@@ -42,6 +55,28 @@ struct ServeArgs {
   int max_body_mb = 20;
   int max_upload_mb_per_day = 500;
   std::string trusted_proxy;
+  double tick_interval_s = 60;
+  // Kafka mode
+  std::string bootstrap;
+  std::string commands_topic = "duban.commands", events_topic = "duban.events";
+  int kafka_timeout_ms = 30000;
+};
+
+// Kafka mode: a command leaves on duban.commands, keyed by its plan (the
+// partition `duban engine` decides it on), framed as submit-kafka frames it.
+class KafkaRelay : public server::CommandRelay {
+ public:
+  KafkaRelay(kafka::KafkaConfig cfg, std::unique_ptr<kafka::Producer> producer)
+      : cfg_(std::move(cfg)), producer_(std::move(producer)) {}
+  Status Send(const schemas::Command& command) override {
+    auto delivered =
+        producer_->ProduceAsync(cfg_.commands_topic, command.plan_id, kafka::CommandRecord(command)).get();
+    return delivered.ok() ? Status::Ok() : delivered.status();
+  }
+
+ private:
+  kafka::KafkaConfig cfg_;
+  std::unique_ptr<kafka::Producer> producer_;
 };
 
 bool SplitListen(const std::string& listen, std::string* host, int* port) {
@@ -77,6 +112,12 @@ int RunServe(Globals& g, const ServeArgs& a) {
   o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
   o.max_upload_bytes_per_day = static_cast<uint64_t>(a.max_upload_mb_per_day) << 20;
   o.data_dir = g.data_dir;
+  o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
+  o.relay_timeout_ms = a.kafka_timeout_ms;
+  kafka::KafkaConfig kcfg;
+  kcfg.bootstrap = a.bootstrap;
+  kcfg.commands_topic = a.commands_topic;
+  kcfg.events_topic = a.events_topic;
   if (!CatchStopSignals()) {
     std::cerr << "duban serve: cannot install the SIGTERM handler\n";
     return kExitRejected;
@@ -87,12 +128,52 @@ int RunServe(Globals& g, const ServeArgs& a) {
     std::cerr << "duban serve: " << g.data_dir << " is a simulated store (demo, simulate); serve a real one\n";
     return kExitRejected;
   }
+  const bool kafka_mode = !a.bootstrap.empty();
+  if (kafka_mode) {
+    // The read model first: a server that answers from a store far behind
+    // Kafka would show units stale work, and one that cannot reach Kafka
+    // could take no command.
+    auto caught_up = kafka::ProjectEvents(kcfg, *engine, /*follow=*/false);
+    if (!caught_up.ok()) {
+      std::cerr << "duban serve: cannot read " << kcfg.events_topic << " from " << kcfg.bootstrap << ": "
+                << caught_up.status().message() << "\n";
+      return kExitRejected;
+    }
+    spdlog::info("duban serve: read model caught up with {} ({} events applied)", kcfg.events_topic,
+                 caught_up->appended);
+    auto producer = kafka::Producer::Create(kcfg);
+    if (!producer.ok()) {
+      std::cerr << "duban serve: cannot produce to " << kcfg.bootstrap << ": " << producer.status().message() << "\n";
+      return kExitRejected;
+    }
+    o.relay = std::make_shared<KafkaRelay>(kcfg, std::move(producer).value());
+  }
   int code = kExitOk;
   {
     server::Server srv(*engine, o);
     if (Status st = srv.Bind(); !st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
       return kExitRejected;
+    }
+    std::atomic<bool> stop_projector{false};
+    std::thread projector;
+    if (kafka_mode) {
+      projector = std::thread([&] {
+        kafka::ProjectHooks hooks;
+        hooks.guard = [&](const std::function<Status()>& write) {
+          Status st;
+          srv.WithEngine([&](Engine&) { st = write(); });
+          return st;
+        };
+        hooks.applied = [&] { srv.StoreChanged(); };
+        while (!stop_projector.load()) {
+          auto r = kafka::ProjectEvents(kcfg, *engine, /*follow=*/true, &stop_projector, hooks);
+          if (r.ok() || stop_projector.load()) break;
+          spdlog::warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
+                       r.status().ToString());
+          for (int i = 0; i < 20 && !stop_projector.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      });
     }
     std::thread waiter([&] {
       char sig = 0;
@@ -101,8 +182,8 @@ int RunServe(Globals& g, const ServeArgs& a) {
       if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
       srv.Stop();
     });
-    spdlog::info("duban serve: listening on {}://{}:{} (data {})", o.tls_cert.empty() ? "http" : "https", o.host,
-                 srv.port(), g.data_dir);
+    spdlog::info("duban serve: listening on {}://{}:{} (data {}{})", o.tls_cert.empty() ? "http" : "https", o.host,
+                 srv.port(), g.data_dir, kafka_mode ? ", Kafka " + kcfg.bootstrap : std::string());
     Status st = srv.Run();
     if (!st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
@@ -111,6 +192,8 @@ int RunServe(Globals& g, const ServeArgs& a) {
       [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &none, 1);
     }
     waiter.join();
+    stop_projector.store(true);
+    if (projector.joinable()) projector.join();
   }
   engine.reset();  // the store's clean close
   spdlog::info("duban serve: stopped; store closed");
@@ -135,6 +218,19 @@ void AddServe(CLI::App& app, Globals& g) {
   sub->add_option("--max-upload-mb-per-day", a->max_upload_mb_per_day,
                   "new evidence MiB one account (or unit) may upload a day (default 500); past it, 429")
       ->check(CLI::Range(1, 1 << 20));
+  sub->add_option("--tick-interval", a->tick_interval_s,
+                  "seconds between firings of the due timers (default 60; 0 never: then nothing reminds or "
+                  "escalates while the server holds the store); the first fires at start")
+      ->check(CLI::Range(0.0, 86400.0));
+  sub->add_option("--bootstrap", a->bootstrap,
+                  "Kafka mode: send commands to duban.commands at these servers and answer from --data, the read "
+                  "model this server keeps projected from duban.events (`duban engine` decides and ticks)");
+  sub->add_option("--commands-topic", a->commands_topic, "Kafka mode: the commands topic (default duban.commands)");
+  sub->add_option("--events-topic", a->events_topic, "Kafka mode: the events topic (default duban.events)");
+  sub->add_option("--kafka-timeout-ms", a->kafka_timeout_ms,
+                  "Kafka mode: how long a request waits for its command's outcome (default 30000); then 503, and "
+                  "the same command_id sent again answers once it is decided")
+      ->check(CLI::Range(100, 600000));
   sub->callback([&g, a] { g.exit_code = RunServe(g, *a); });
 }
 

@@ -23,7 +23,7 @@ using internal::PartitionCount;
 using internal::ToI64;
 
 Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow,
-                                   const std::atomic<bool>* stop) {
+                                   const std::atomic<bool>* stop, const ProjectHooks& hooks) {
   ProjectStats stats;
   auto n = PartitionCount(cfg, cfg.events_topic);
   if (!n.ok()) return n.status();
@@ -99,8 +99,15 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
     events.reserve(keep);
     for (size_t i = 0; i < keep; ++i) events.push_back(std::move(list[i].event));
     const int64_t offset = keep < list.size() ? list[keep].offset : next[p];
-    auto r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(offset)}});
+    Result<Engine::AppendResult> r = Status::Unavailable("not written");
+    auto write = [&] {
+      r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(offset)}});
+      return r.status();
+    };
+    if (hooks.guard) (void)hooks.guard(write);
+    else (void)write();
     if (!r.ok()) return r.status();
+    if (hooks.applied && r->appended) hooks.applied();
     stats.appended += r->appended;
     stats.duplicates += r->duplicates;
     stats.forks += r->forks;

@@ -1,62 +1,184 @@
 #include "engine_host.h"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "duban/date.h"
+
 namespace duban::server {
 
 namespace {
 constexpr size_t kMaxBatch = 256;
-}
+// Rounds of due timers one tick may fire before the committer serves the
+// queue again (Engine::Tick stops at tick_max_rounds by itself; a backlog
+// after long downtime is worked off over several ticks, commands between).
+constexpr int kTickCalls = 4;
+using Steady = std::chrono::steady_clock;
 
-EngineHost::EngineHost(Engine& engine) : engine_(engine), committer_([this] { CommitLoop(); }) {}
+Outcome Unavailable(const std::string& command_id, const std::string& why) {
+  Outcome o;
+  o.command_id = command_id;
+  o.status = Status::Unavailable(why);
+  return o;
+}
+}  // namespace
+
+EngineHost::EngineHost(Engine& engine, HostOptions options)
+    : engine_(engine), options_(std::move(options)), committer_([this] { CommitLoop(); }) {}
 
 EngineHost::~EngineHost() { Stop(); }
 
 Outcome EngineHost::Submit(schemas::Command command) {
+  if (options_.relay) return Relay(std::move(command));
   Pending p{std::move(command), {}};
   auto future = p.done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) {
-      Outcome o;
-      o.command_id = p.command.command_id;
-      o.status = Status::Unavailable("the server is shutting down; retry with the same command_id");
-      return o;
-    }
+    if (stopping_) return Unavailable(p.command.command_id, "the server is shutting down; retry with the same command_id");
     queue_.push_back(&p);
   }
   queue_cv_.notify_one();
   return future.get();
 }
 
+Outcome EngineHost::Relay(schemas::Command command) {
+  const std::string id = command.command_id;
+  // A repeated command id: the read model already holds its outcome. Only
+  // the actor is compared (events keep the envelope, not the body): another
+  // account's id is refused as the embedded engine refuses it.
+  auto known = Use([&](Engine& e) { return e.OutcomeOf(id); });
+  if (known.ok()) {
+    const schemas::Actor* first = nullptr;
+    if (!known->events.empty()) first = &known->events.front().actor;
+    if (first && (first->id != command.actor.id || first->role != command.actor.role)) {
+      Outcome o;
+      o.command_id = id;
+      o.status = Status::Conflict("the command id " + id + " was used before by another account; nothing was sent and "
+                                  "the first command's outcome stands: give this command a new id");
+      return o;
+    }
+    return std::move(known).value();
+  }
+  if (known.status().code() != Status::Code::kNotFound) {
+    Outcome o;
+    o.command_id = id;
+    o.status = known.status();
+    return o;
+  }
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return Unavailable(id, "the server is shutting down; retry with the same command_id");
+  }
+  uint64_t seen;
+  {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    seen = applied_seq_;
+  }
+  if (Status sent = options_.relay->Send(command); !sent.ok())
+    return Unavailable(id, "Kafka did not take the command (" + sent.message() +
+                               "); nothing was decided: retry with the same command_id");
+  const auto deadline = Steady::now() + std::chrono::milliseconds(options_.relay_timeout_ms);
+  for (;;) {
+    auto out = Use([&](Engine& e) { return e.OutcomeOf(id); });
+    if (out.ok()) {
+      out->duplicate = false;  // decided for this request (a concurrent twin may see it too)
+      return std::move(out).value();
+    }
+    if (out.status().code() != Status::Code::kNotFound) {
+      Outcome o;
+      o.command_id = id;
+      o.status = out.status();
+      return o;
+    }
+    std::unique_lock<std::mutex> lock(applied_mu_);
+    if (!applied_cv_.wait_until(lock, deadline, [&] { return applied_seq_ != seen; })) break;
+    seen = applied_seq_;
+  }
+  return Unavailable(id, "the command is in Kafka but no outcome arrived within " +
+                             std::to_string(options_.relay_timeout_ms / 1000) +
+                             " s (is `duban engine` running?); it will be decided when an engine takes it: send it "
+                             "again with the same command_id to see the outcome");
+}
+
+void EngineHost::Applied() {
+  {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    ++applied_seq_;
+  }
+  applied_cv_.notify_all();
+}
+
+void EngineHost::TickNow() {
+  const Instant now = options_.now ? options_.now() : SystemClock()->Now();
+  uint64_t fired = 0;
+  Status failed;
+  for (int call = 0; call < kTickCalls; ++call) {
+    TickReport report;
+    auto r = Use([&](Engine& e) { return e.Tick(now, "clock", &report); });
+    if (!r.ok()) {
+      failed = r.status();
+      break;
+    }
+    for (const auto& o : *r) fired += o.events.size();
+    if (!report.more_due) break;
+  }
+  std::lock_guard<std::mutex> lock(tick_mu_);
+  tick_stats_.timer_events += fired;
+  if (!failed.ok()) {
+    ++tick_stats_.failures;
+    spdlog::warn("clock: the tick at {} failed ({}); the next one retries", FormatInstant(now), failed.ToString());
+    return;
+  }
+  ++tick_stats_.ticks;
+  tick_stats_.last_ok = now;
+  if (fired) spdlog::info("clock: {} timer event(s) at {}", fired, FormatInstant(now));
+}
+
+TickStats EngineHost::tick_stats() const {
+  std::lock_guard<std::mutex> lock(tick_mu_);
+  return tick_stats_;
+}
+
 void EngineHost::CommitLoop() {
+  const bool ticking = options_.tick_interval_ms > 0 && !options_.relay;
+  const auto interval = std::chrono::milliseconds(options_.tick_interval_ms);
+  auto next_tick = Steady::now();
   for (;;) {
     std::vector<Pending*> batch;
+    bool stop = false;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to commit
+      auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (ticking) queue_cv_.wait_until(lock, next_tick, ready);
+      else queue_cv_.wait(lock, ready);
+      stop = stopping_ && queue_.empty();
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
     }
-    std::vector<schemas::Command> commands;
-    commands.reserve(batch.size());
-    for (auto* p : batch) commands.push_back(p->command);
-    std::vector<Outcome> outcomes;
-    {
-      std::lock_guard<std::mutex> lock(engine_mu_);
-      outcomes = engine_.SubmitBatch(commands);
-    }
-    ++batches_;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (i < outcomes.size()) {
-        batch[i]->done.set_value(std::move(outcomes[i]));
-      } else {
-        Outcome o;
-        o.command_id = batch[i]->command.command_id;
-        o.status = Status::IOError("the engine returned no outcome for this command");
-        batch[i]->done.set_value(std::move(o));
+    if (stop) return;  // stopping, and nothing left to commit
+    if (!batch.empty()) {
+      std::vector<schemas::Command> commands;
+      commands.reserve(batch.size());
+      for (auto* p : batch) commands.push_back(p->command);
+      std::vector<Outcome> outcomes = Use([&](Engine& e) { return e.SubmitBatch(commands); });
+      ++batches_;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (i < outcomes.size()) {
+          batch[i]->done.set_value(std::move(outcomes[i]));
+        } else {
+          Outcome o;
+          o.command_id = batch[i]->command.command_id;
+          o.status = Status::IOError("the engine returned no outcome for this command");
+          batch[i]->done.set_value(std::move(o));
+        }
       }
+    }
+    if (ticking && Steady::now() >= next_tick) {
+      TickNow();
+      next_tick = Steady::now() + interval;
     }
   }
 }
@@ -67,6 +189,7 @@ void EngineHost::Stop() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  applied_cv_.notify_all();
   if (committer_.joinable()) committer_.join();
 }
 

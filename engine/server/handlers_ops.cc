@@ -12,8 +12,18 @@ namespace duban::server {
 
 void Server::Impl::Healthz(Ctx& c) {
   const uint64_t end = host.Use([](Engine& e) { return e.LogEnd(); });
+  std::string body = "ok log_end=" + std::to_string(end);
+  if (host.kafka_mode()) {
+    body += " mode=kafka";
+  } else if (opts.tick_interval_ms > 0) {
+    // The clock is part of health: a store whose timers stopped firing sends
+    // no reminder and no escalation, silently.
+    const TickStats t = host.tick_stats();
+    body += " last_tick=" + (t.last_ok ? FormatInstant(t.last_ok) : std::string("none")) +
+            " tick_failures=" + std::to_string(t.failures);
+  }
   c.res.status = 200;
-  c.res.set_content("ok log_end=" + std::to_string(end) + "\n", "text/plain; charset=utf-8");
+  c.res.set_content(body + "\n", "text/plain; charset=utf-8");
 }
 
 void Server::Impl::OpenApi(Ctx& c) {
@@ -70,6 +80,18 @@ std::string ContentType(const std::string& type) {
 void Server::Impl::MetricsText(Ctx& c) {
   const size_t n = sessions.size();
   auto gauges = host.Use([&](Engine& e) { return StoreGauges(e, n); });
+  // In Kafka mode `duban engine` ticks: its figures are the engine's to report.
+  const TickStats t = host.tick_stats();
+  if (!host.kafka_mode()) {
+    gauges.push_back({"duban_clock_ticks", "Ticks that fired the due timers since start (counter).",
+                      {{"", static_cast<double>(t.ticks)}}});
+    gauges.push_back({"duban_clock_tick_failures", "Ticks that failed since start (counter; each is logged).",
+                      {{"", static_cast<double>(t.failures)}}});
+    gauges.push_back({"duban_timer_events", "Events written by fired timers since start (counter).",
+                      {{"", static_cast<double>(t.timer_events)}}});
+    gauges.push_back({"duban_clock_last_tick_seconds", "Business time of the last successful tick, Unix seconds (0: none).",
+                      {{"", static_cast<double>(t.last_ok) / 1000.0}}});
+  }
   c.res.status = 200;
   c.res.set_content(metrics.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }

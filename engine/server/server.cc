@@ -82,7 +82,8 @@ void Ctx::Error(int status, const std::string& code, const std::string& message)
 Server::Impl::Impl(Engine& engine, ServerOptions o)
     : opts(std::move(o)),
       clock(opts.clock ? opts.clock : SystemClock()),
-      host(engine),
+      host(engine, HostOptions{opts.relay ? 0 : opts.tick_interval_ms, [c = clock] { return c->Now(); }, opts.relay,
+                               opts.relay_timeout_ms}),
       accounts(engine, SystemClock()),
       sessions(Instant{opts.session_minutes} * 60000, Instant{opts.session_idle_minutes} * 60000),
       throttle(opts.login_failures_per_user, opts.login_failures_per_ip, Instant{opts.login_window_minutes} * 60000,
@@ -323,6 +324,8 @@ void Server::Stop() {
   impl_->stopping = true;
   if (impl_->http) impl_->http->stop();
 }
+
+void Server::StoreChanged() { impl_->host.Applied(); }
 
 std::vector<std::pair<std::string, std::string>> Server::RegisteredRoutes() const { return impl_->registered; }
 

@@ -172,11 +172,19 @@ struct ProjectStats {
   uint64_t undecodable = 0;   // bad frames / bytes (counted, skipped)
 };
 
+// How ProjectEvents shares its store with others (`duban serve` in Kafka
+// mode): `guard` runs each write to the store (it takes the server's engine
+// mutex); `applied` is called after each write, outside the guard.
+struct ProjectHooks {
+  std::function<Status(const std::function<Status()>&)> guard;
+  std::function<void()> applied;
+};
+
 // Reads every partition of duban.events from the offsets stored in `store`'s
 // meta ("events.offset.<p>") and applies them with AppendExternal. Without
 // `follow` it stops at the end offsets seen when it starts; with it, runs
 // until *stop.
 Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow,
-                                   const std::atomic<bool>* stop = nullptr);
+                                   const std::atomic<bool>* stop = nullptr, const ProjectHooks& hooks = {});
 
 }  // namespace duban::kafka

@@ -19,7 +19,17 @@
 //   committer thread that drains the queue into Engine::SubmitBatch (group
 //   commit: one fsync per batch; each request waits for its own Outcome);
 //   reads take the same mutex (Engine's const queries fill its plan cache, so
-//   they are not safe to run side by side).
+//   they are not safe to run side by side), except the few engine.h marks
+//   safe beside a writer.
+// - The clock keeps running: between batches the committer fires the timers
+//   due (Engine::Tick as "clock") every tick_interval_ms, the first at start,
+//   so reminders and escalations go out while the server holds the store
+//   (and `duban tick` from cron cannot open it).
+// - Kafka mode (options.relay): commands go to duban.commands through the
+//   relay and each request waits until its outcome is in the store, which the
+//   caller keeps projected from duban.events (WithEngine for each write, then
+//   StoreChanged()); `duban engine` decides and ticks. Accounts, sessions and
+//   evidence files stay in this server's data directory.
 // - Stop() stops accepting, lets in-flight requests finish, drains the
 //   committer; the caller then closes the engine (the store's clean close).
 //
@@ -40,6 +50,14 @@
 #include "duban/status.h"
 
 namespace duban::server {
+
+// Kafka mode: the way a command leaves for duban.commands.
+class CommandRelay {
+ public:
+  virtual ~CommandRelay() = default;
+  // Ok once Kafka has the command (delivered, acks=all); nothing decided yet.
+  virtual Status Send(const schemas::Command& command) = 0;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -68,7 +86,13 @@ struct ServerOptions {
   std::string evidence_dir;  // default: evidence::DirFor(data_dir)
   std::string data_dir;
   // Time for sessions and throttling (tests move it); default SystemClock().
+  // Timers fire at its now() too.
   std::shared_ptr<const EngineClock> clock;
+  // How often the due timers fire (embedded mode); 0 never.
+  int64_t tick_interval_ms = 60'000;
+  // Kafka mode (see above); null: the embedded engine decides.
+  std::shared_ptr<CommandRelay> relay;
+  int relay_timeout_ms = 30'000;  // then 503: the command may still be decided
 };
 
 class Server {
@@ -86,8 +110,12 @@ class Server {
 
   // Every (method, path template) the router serves, as registered.
   std::vector<std::pair<std::string, std::string>> RegisteredRoutes() const;
-  // Runs fn with the engine under the server's engine mutex (tests, tools).
+  // Runs fn with the engine under the server's engine mutex (tests, tools,
+  // the projector in Kafka mode).
   void WithEngine(const std::function<void(Engine&)>& fn);
+  // Kafka mode: the projector wrote to the store; requests waiting for their
+  // command's outcome look again.
+  void StoreChanged();
 
   struct Impl;
 
