@@ -17,12 +17,6 @@ json RowJson(const AssignmentRow& r) { return AssignmentRowJson(r); }
 
 namespace {
 
-json RowsJson(const std::vector<AssignmentRow>& rows) {
-  json a = json::array();
-  for (const auto& r : rows) a.push_back(RowJson(r));
-  return a;
-}
-
 json TaskJson(const core::TaskState& t) {
   return {{"number", t.number},     {"section", t.section},     {"title", t.title},
           {"content", t.content},   {"deadline", {{"text", t.deadline.text}, {"due_on", t.deadline.due_on}}},
@@ -35,9 +29,11 @@ bool HoldsIn(const core::PlanState& p, const std::string& unit, int32_t task = 0
   return false;
 }
 
+}  // namespace
+
 // The plan for a reader, or the answer already given (404, or 403 for a unit
 // holding nothing in it).
-std::optional<core::PlanState> PlanFor(Ctx& c, EngineHost& host, const std::string& id, int32_t task = 0) {
+std::optional<core::PlanState> PlanFor(Ctx& c, EngineHost& host, const std::string& id, int32_t task) {
   auto p = host.Use([&](Engine& e) { return e.Plan(id); });
   if (!p.ok() || !p->exists) return c.Error(404, "plan_not_found", "no plan with id " + id), std::nullopt;
   if (c.IsUnit() && !HoldsIn(*p, c.account->unit, task))
@@ -50,8 +46,6 @@ void Answer(Ctx& c, const Status& st) {
   if (st.code() == Status::Code::kNotFound) return c.Error(404, "not_found", st.message());
   c.Error(500, "store_error", st.message());
 }
-
-}  // namespace
 
 void Server::Impl::ListPlans(Ctx& c) {
   std::set<std::string> mine;
@@ -107,8 +101,9 @@ void Server::Impl::GetTask(Ctx& c) {
   if (!rows.ok()) return Answer(c, rows.status());
   if (!history.ok()) return Answer(c, history.status());
   json assignments = json::array(), events = json::array();
+  LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
   for (const auto& r : *rows)
-    if (r.task == task) assignments.push_back(RowJson(r));
+    if (r.task == task) assignments.push_back(lights.Row(r));
   for (const auto& h : *history) {
     const std::string unit = schemas::UnitOf(h.event.body);
     if (c.IsUnit() && !unit.empty() && unit != c.account->unit) continue;  // another unit's part
@@ -165,7 +160,10 @@ void Server::Impl::ListAssignments(Ctx& c) {
   }
   auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   if (!rows.ok()) return Answer(c, rows.status());
-  c.Json(200, RowsJson(*rows));
+  LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
+  json out = json::array();
+  for (const auto& r : *rows) out.push_back(lights.Row(r));
+  c.Json(200, out);
 }
 
 void Server::Impl::Queues(Ctx& c) {
@@ -182,8 +180,14 @@ void Server::Impl::Queues(Ctx& c) {
   std::vector<AssignmentRow> extensions;
   for (const auto& r : *all)
     if (!r.a.pending_extension.empty() && core::IsOpen(r.a.status)) extensions.push_back(r);
-  c.Json(200, {{"returns", RowsJson(*returned)}, {"extension_requests", RowsJson(extensions)},
-               {"submissions", RowsJson(*submitted)}});
+  LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
+  auto with_lights = [&](const std::vector<AssignmentRow>& rows) {
+    json a = json::array();
+    for (const auto& r : rows) a.push_back(lights.Row(r));
+    return a;
+  };
+  c.Json(200, {{"returns", with_lights(*returned)}, {"extension_requests", with_lights(extensions)},
+               {"submissions", with_lights(*submitted)}});
 }
 
 void Server::Impl::VerifyStore(Ctx& c) {

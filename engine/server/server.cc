@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "server_impl.h"
+#include "web_assets.h"
 
 namespace duban::server {
 
@@ -198,6 +199,7 @@ void Server::Impl::Register() {
     else if (m == "PUT") http->Put(re, h);
     registered.emplace_back(m, r.path);
   }
+  RegisterWeb();
   http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_route.clear();
     t_account.clear();
@@ -234,6 +236,52 @@ void Server::Impl::Register() {
     const json line = {{"method", req.method}, {"route", route}, {"status", res.status},
                        {"ms", static_cast<int64_t>(secs * 1000)}, {"account", account}, {"client", ClientAddress(req)}};
     spdlog::info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+}
+
+namespace {
+const char* WebType(std::string_view path) {
+  static const std::pair<const char*, const char*> types[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".ico", "image/x-icon"},
+      {".json", "application/json; charset=utf-8"}, {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"}};
+  for (const auto& [ext, type] : types)
+    if (path.ends_with(ext)) return type;
+  return "application/octet-stream";
+}
+}  // namespace
+
+// The workbench (web/, compiled in): / is its page, /web/* its files. The
+// pages are public (they hold no data; the API they call checks every
+// request); the CSP lets them load and call nothing but this server.
+void Server::Impl::RegisterWeb() {
+  auto serve = [](const std::string& path, httplib::Response& res) {
+    for (const auto& a : WebAssets()) {
+      if (a.path != path) continue;
+      res.status = 200;
+      res.set_header("Cache-Control", "no-cache");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("X-Frame-Options", "DENY");
+      res.set_header("Referrer-Policy", "no-referrer");
+      res.set_header("Content-Security-Policy",
+                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      res.set_content(std::string(a.bytes), WebType(path));
+      return;
+    }
+    res.status = 404;
+    res.set_content("<!doctype html><meta charset=utf-8><title>404</title><p>没有这个页面。<a href=\"/\">返回首页</a>",
+                    "text/html; charset=utf-8");
+  };
+  http->Get("/", [serve](const httplib::Request&, httplib::Response& res) {
+    t_route = "/";
+    serve("index.html", res);
+  });
+  http->Get(R"(/web/([A-Za-z0-9._/-]{1,200}))", [serve](const httplib::Request& req, httplib::Response& res) {
+    t_route = "/web/*";
+    serve(req.matches[1], res);
   });
 }
 

@@ -17,10 +17,15 @@
 
 #include "auth.h"
 #include "duban/accounts.h"
+#include "duban/date.h"
 #include "duban/server/evidence.h"
 #include "duban/server/server.h"
 #include "engine_host.h"
 #include "metrics.h"
+
+namespace duban::workflows {
+class WorkCalendar;
+}
 
 namespace duban::server {
 
@@ -90,6 +95,7 @@ struct Server::Impl {
   void IndexEvidence(const std::vector<schemas::Event>& events);
 
   void Register();
+  void RegisterWeb();  // the workbench's pages (web/)
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
   bool Authenticate(Ctx& c);
   bool Authorize(Ctx& c, Access access);
@@ -112,6 +118,7 @@ struct Server::Impl {
   void PlanAsOf(Ctx& c);
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
+  void Dashboard(Ctx& c);  // handlers_dashboard.cc
   void VerifyStore(Ctx& c);
   // handlers_admin.cc
   void ListUsers(Ctx& c);
@@ -127,6 +134,28 @@ struct Server::Impl {
   void OpenApi(Ctx& c);
   void UploadEvidence(Ctx& c);
   void DownloadEvidence(Ctx& c);
+};
+
+// The plan for a reader, or the answer already given (404, or 403 for a unit
+// holding nothing in it).
+std::optional<core::PlanState> PlanFor(Ctx& c, EngineHost& host, const std::string& id, int32_t task = 0);
+// A store error as its answer (404 for not found, else 500).
+void Answer(Ctx& c, const Status& st);
+
+// The traffic light (亮灯) of assignment rows on one day (handlers_dashboard.cc
+// says what each colour means); caches working-day counts by deadline.
+class LightCalc {
+ public:
+  LightCalc(const Engine& engine, Instant now);
+  std::optional<int> WorkingDaysLeft(const std::string& due_on);
+  static const char* Light(const AssignmentRow& r, std::optional<int> working_days_left);
+  // RowJson plus "light" and "working_days_left".
+  json Row(const AssignmentRow& r);
+
+ private:
+  Date today_;
+  const workflows::WorkCalendar* calendar_ = nullptr;
+  std::map<int64_t, int> cache_;
 };
 
 // An outcome as JSON (the CLI's --json shape) and its HTTP status.

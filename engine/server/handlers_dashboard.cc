@@ -1,0 +1,134 @@
+// The office's dashboard (GET /api/v1/dashboard) and the traffic light (亮灯)
+// every assignment row of the API carries: what the workbench's pages show.
+//
+// The light of an assignment, on today's date in China (CST) and the
+// working-day calendar of the timer policy:
+//   done      completed;       none  cancelled, returned, or no deadline;
+//   red       past its deadline, or its acceptance or review is overdue;
+//   yellow    due within kYellowWorkingDays working days (today not counted);
+//   green     otherwise.
+// working_days_left counts the working days after today up to the deadline
+// (negative: working days past it), capped at +-kCountCap.
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/date.h"
+#include "duban/workflows/calendar.h"
+#include "server_impl.h"
+
+namespace duban::server {
+
+namespace {
+constexpr int kYellowWorkingDays = 5;
+constexpr int kCountCap = 400;
+}  // namespace
+
+LightCalc::LightCalc(const Engine& engine, Instant now) : today_(DayOf(now)) {
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine.timer_policy().get())) calendar_ = &p->latest_calendar();
+}
+
+std::optional<int> LightCalc::WorkingDaysLeft(const std::string& due_on) {
+  auto due = Date::Parse(due_on);
+  if (!due) return std::nullopt;
+  const int64_t key = due->ToDays();
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  const int64_t t = today_.ToDays();
+  const int sign = key >= t ? 1 : -1;
+  int n = 0;
+  // Working days in (today, due] (or in (due, today], counted negative).
+  for (int64_t d = std::min(t, key) + 1; d <= std::max(t, key) && n < kCountCap; ++d) {
+    bool working = true;
+    const Date day = Date::FromDays(d);
+    if (calendar_) {
+      auto w = calendar_->IsWorkingDay(day);
+      working = w.ok() ? *w : day.Weekday() <= 5;
+    } else {
+      working = day.Weekday() <= 5;
+    }
+    if (working) ++n;
+  }
+  cache_[key] = sign * n;
+  return sign * n;
+}
+
+const char* LightCalc::Light(const AssignmentRow& r, std::optional<int> left) {
+  using S = core::AssignmentStatus;
+  if (r.a.status == S::kCompleted) return "done";
+  if (!core::IsOpen(r.a.status)) return "none";
+  if (r.a.overdue || r.a.acceptance_overdue || r.a.review_overdue) return "red";
+  if (!left) return "none";
+  if (*left < 0) return "red";
+  return *left <= kYellowWorkingDays ? "yellow" : "green";
+}
+
+json LightCalc::Row(const AssignmentRow& r) {
+  json j = RowJson(r);
+  const std::optional<int> left = r.a.due_on.empty() ? std::nullopt : WorkingDaysLeft(r.a.due_on);
+  j["light"] = Light(r, left);
+  j["working_days_left"] = left ? json(*left) : json(nullptr);
+  return j;
+}
+
+void Server::Impl::Dashboard(Ctx& c) {
+  StatusFilter f;
+  f.plan_id = c.req.get_param_value("plan");
+  if (!f.plan_id.empty() && !PlanFor(c, host, f.plan_id)) return;
+  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
+  if (!rows.ok()) return Answer(c, rows.status());
+  LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
+  struct UnitLine {
+    int64_t assignments = 0, done = 0, open = 0, overdue = 0, submitted = 0, returned = 0, extension_requests = 0;
+    int64_t red = 0, yellow = 0, green = 0;
+    int32_t max_escalation = 0;
+    Instant last_update = 0;
+  };
+  std::map<std::string, UnitLine> units;
+  std::map<std::string, int64_t> totals = {{"green", 0}, {"yellow", 0}, {"red", 0}, {"done", 0}, {"none", 0}};
+  int64_t returns = 0, extensions = 0, submissions = 0;
+  for (const auto& r : *rows) {
+    const std::optional<int> left = r.a.due_on.empty() ? std::nullopt : lights.WorkingDaysLeft(r.a.due_on);
+    const std::string light = LightCalc::Light(r, left);
+    ++totals[light];
+    UnitLine& u = units[r.a.unit];
+    ++u.assignments;
+    using S = core::AssignmentStatus;
+    if (r.a.status == S::kCompleted) ++u.done;
+    const bool open = core::IsOpen(r.a.status);
+    if (open) ++u.open;
+    if (open && r.a.overdue) ++u.overdue;
+    if (r.a.status == S::kSubmitted) ++u.submitted, ++submissions;
+    if (r.a.status == S::kReturned) ++u.returned, ++returns;
+    if (open && !r.a.pending_extension.empty()) ++u.extension_requests, ++extensions;
+    if (light == "red") ++u.red;
+    if (light == "yellow") ++u.yellow;
+    if (light == "green") ++u.green;
+    if (open) u.max_escalation = std::max(u.max_escalation, r.a.escalation_level);
+    u.last_update = std::max(u.last_update, r.a.updated_at);
+  }
+  json list = json::array();
+  for (const auto& [name, u] : units)
+    list.push_back({{"unit", name},
+                    {"assignments", u.assignments},
+                    {"done", u.done},
+                    {"open", u.open},
+                    {"overdue", u.overdue},
+                    {"red", u.red},
+                    {"yellow", u.yellow},
+                    {"green", u.green},
+                    {"max_escalation", u.max_escalation},
+                    {"submitted", u.submitted},
+                    {"returned", u.returned},
+                    {"extension_requests", u.extension_requests},
+                    {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)}});
+  // The units that need the office first: most red, then most overdue.
+  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    return std::make_pair(a["red"].get<int64_t>(), a["overdue"].get<int64_t>()) >
+           std::make_pair(b["red"].get<int64_t>(), b["overdue"].get<int64_t>());
+  });
+  c.Json(200, {{"today", DayOf(Now()).ToString()},
+               {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
+               {"assignments", rows->size()},
+               {"lights", totals},
+               {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},
+               {"units", list}});
+}
+
+}  // namespace duban::server

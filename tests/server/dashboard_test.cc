@@ -1,0 +1,101 @@
+// The office's dashboard (GET /api/v1/dashboard) and the traffic light every
+// assignment row carries (light, working_days_left), on the server's clock
+// and the working-day calendar.
+#include "server_fixture.h"
+
+namespace duban::testing {
+namespace {
+
+class DashboardTest : public ServerTest {
+ protected:
+  // Moves the server's clock to the start of `day` in China (tests sign in after).
+  void SetToday(const std::string& day) {
+    auto at = ParseInstant(day);
+    ASSERT_TRUE(at.has_value());
+    clock->Advance(*at - clock->Now());
+  }
+  json Rows(const Auth& who) {
+    const Resp r = Call("GET", std::string("/api/v1/assignments?plan=") + kPlan, who);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.j();
+  }
+};
+
+TEST_F(DashboardTest, LightsFollowTheWorkingDaysLeftAndTheDashboardCountsThemByUnit) {
+  ImportSamplePlan();
+  // Monday 2021-12-27: a deadline of Friday 2021-12-31 is 4 working days away.
+  SetToday("2021-12-27");
+  StartServer();
+  const Auth office = SignIn("office");
+  const json rows = Rows(office);
+  ASSERT_GT(rows.size(), 50u);
+  std::map<std::string, int64_t> lights;
+  std::map<std::string, int64_t> red_by_unit;
+  int checked = 0;
+  for (const auto& r : rows) {
+    ASSERT_TRUE(r.contains("light")) << r.dump();
+    const std::string light = r["light"];
+    ++lights[light];
+    if (light == "red") ++red_by_unit[r["unit"].get<std::string>()];
+    if (r["due_on"] == "2021-12-31") {
+      EXPECT_EQ(r["working_days_left"], 4) << r.dump();
+      EXPECT_EQ(light, "yellow") << r.dump();
+      ++checked;
+    }
+    if (r["due_on"].is_string() && r["due_on"].get<std::string>() < "2021-12-27") {
+      EXPECT_EQ(light, "red") << r.dump();
+      EXPECT_LT(r["working_days_left"].get<int>(), 0) << r.dump();
+    }
+    if (r["due_on"].is_string() && r["due_on"].get<std::string>() > "2022-01-10") {
+      EXPECT_EQ(light, "green") << r.dump();
+    }
+  }
+  EXPECT_GT(checked, 0) << "the sample plan has deadlines at the end of 2021";
+
+  const Resp d = Call("GET", std::string("/api/v1/dashboard?plan=") + kPlan, office);
+  ASSERT_EQ(d.status, 200) << d.body;
+  const json dash = d.j();
+  EXPECT_EQ(dash["today"], "2021-12-27");
+  EXPECT_EQ(dash["assignments"].get<size_t>(), rows.size());
+  for (const auto& [light, n] : lights) EXPECT_EQ(dash["lights"][light], n) << light;
+  int64_t sum = 0, last_red = INT64_MAX;
+  for (const auto& u : dash["units"]) {
+    sum += u["assignments"].get<int64_t>();
+    EXPECT_EQ(u["red"].get<int64_t>(), red_by_unit[u["unit"].get<std::string>()]) << u.dump();
+    EXPECT_LE(u["red"].get<int64_t>(), last_red) << "most red first";
+    last_red = u["red"].get<int64_t>();
+  }
+  EXPECT_EQ(sum, static_cast<int64_t>(rows.size()));
+
+  // A unit's approval takes its assignment out of the lights: done.
+  const Auth unit = SignIn("unit-a");
+  for (const char* step : {"accept", "submit"}) {
+    const Resp r = Call("POST", "/api/v1/commands", unit, Command(step, task_a, unit_a, std::string("d-") + step).dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  ASSERT_EQ(Call("POST", "/api/v1/commands", office, Command("approve", task_a, unit_a, "d-approve").dump()).status, 200);
+  for (const auto& r : Rows(unit)) {
+    if (r["task"] == task_a) {
+      EXPECT_EQ(r["light"], "done") << r.dump();
+    }
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/dashboard", office).j()["lights"]["done"], 1);
+  EXPECT_EQ(Call("GET", "/api/v1/dashboard?plan=nope", office).status, 404);
+}
+
+TEST_F(DashboardTest, TheWorkbenchPageIsServedWithAStrictContentSecurityPolicy) {
+  StartServer();
+  const Resp page = Call("GET", "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<html"), std::string::npos);
+  auto csp = page.headers.find("Content-Security-Policy");
+  ASSERT_NE(csp, page.headers.end());
+  EXPECT_NE(csp->second.find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(page.headers.find("X-Frame-Options")->second, "DENY");
+  EXPECT_EQ(Call("GET", "/web/index.html").status, 200);
+  EXPECT_EQ(Call("GET", "/web/../CMakeLists.txt").status, 404);
+  EXPECT_EQ(Call("GET", "/web/nothing-here.js").status, 404);
+}
+
+}  // namespace
+}  // namespace duban::testing
