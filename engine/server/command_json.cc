@@ -1,6 +1,7 @@
 // DecodeCommandJson (command_json.h): one table of types and their fields,
 // and field readers that name the field in every refusal.
 #include "duban/server/command_json.h"
+#include "duban/server/strict_json.h"
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -215,11 +216,31 @@ bool IsUnitCommandType(std::string_view type) {
   return it != Specs().end() && it->second.unit_may;
 }
 
-Result<DecodedCommand> DecodeCommandJson(std::string_view bytes) {
+Result<json> ParseJsonObject(std::string_view bytes) {
   if (!utf8::IsValid(bytes)) return Status::InvalidArgument("the body is not valid UTF-8");
-  json body = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::string repeated;
+  auto watch = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      keys.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == json::parse_event_t::key && !keys.empty() && parsed.is_string()) {
+      if (!keys.back().insert(parsed.get<std::string>()).second && repeated.empty()) repeated = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json body = json::parse(bytes.begin(), bytes.end(), watch, /*allow_exceptions=*/false);
   if (body.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
+  if (!repeated.empty()) return Status::InvalidArgument("field '" + repeated + "': given twice");
   if (!body.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+  return body;
+}
+
+Result<DecodedCommand> DecodeCommandJson(std::string_view bytes) {
+  auto parsed = ParseJsonObject(bytes);
+  if (!parsed.ok()) return parsed.status();
+  json body = std::move(parsed).value();
   if (!body.contains("type")) return Bad("type", "is required");
   if (!body["type"].is_string()) return Bad("type", "must be a string");
   DecodedCommand out;

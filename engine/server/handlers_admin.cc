@@ -26,10 +26,9 @@ struct Field {
 std::optional<std::map<std::string, std::string>> ReadFields(Ctx& c, std::initializer_list<Field> fields) {
   if (c.req.body.size() > kMaxAdminBody)
     return c.Error(413, "too_large", "an account body is a few hundred bytes"), std::nullopt;
-  if (!utf8::IsValid(c.req.body)) return c.Error(400, "bad_request", "the body is not valid UTF-8"), std::nullopt;
-  json body = c.req.body.empty() ? json::object() : json::parse(c.req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return c.Error(400, "bad_request", "the body must be a JSON object"), std::nullopt;
+  auto parsed = c.req.body.empty() ? Result<json>(json::object()) : ParseJsonObject(c.req.body);
+  if (!parsed.ok()) return c.Error(400, "bad_request", parsed.status().message()), std::nullopt;
+  const json body = std::move(parsed).value();
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : body.items()) {
     bool known = false;

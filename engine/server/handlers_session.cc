@@ -16,10 +16,10 @@ namespace {
 
 // {"user","password"}: two strings, nothing else.
 bool ReadCredentials(Ctx& c, std::string* user, std::string* password) {
-  if (!utf8::IsValid(c.req.body)) return c.Error(400, "bad_request", "the body is not valid UTF-8"), false;
-  json body = json::parse(c.req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return c.Error(400, "bad_request", "the body must be a JSON object {\"user\", \"password\"}"), false;
+  auto parsed = ParseJsonObject(c.req.body);
+  if (!parsed.ok())
+    return c.Error(400, "bad_request", parsed.status().message() + " (send {\"user\", \"password\"})"), false;
+  json body = std::move(parsed).value();
   for (const auto& [k, _] : body.items())
     if (k != "user" && k != "password") return c.Error(400, "bad_request", "field '" + k + "': unknown field"), false;
   for (const char* f : {"user", "password"}) {

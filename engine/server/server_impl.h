@@ -20,6 +20,7 @@
 #include "duban/date.h"
 #include "duban/server/evidence.h"
 #include "duban/server/server.h"
+#include "duban/server/strict_json.h"
 #include "engine_host.h"
 #include "metrics.h"
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "duban/server/command_json.h"
+#include "duban/server/strict_json.h"
 
 namespace duban::server {
 namespace {
@@ -61,6 +62,23 @@ TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
   for (const char* t : {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen",
                         "start_cycle", "close_cycle", "nonsense"})
     EXPECT_FALSE(IsUnitCommandType(t)) << t;
+}
+
+TEST(CommandJson, AKeyGivenTwiceAnywhereIsRefusedByName) {
+  const std::string ok = R"({"type":"accept","plan":"p","task":1,"unit":"A","command_id":"c"})";
+  ASSERT_TRUE(DecodeCommandJson(ok).ok());
+  for (const auto& [body, key] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"type":"accept","plan":"p","task":1,"unit":"A","unit":"B","command_id":"c"})", "unit"},
+           {R"({"type":"accept","type":"approve","plan":"p","task":1,"unit":"A","command_id":"c"})", "type"},
+           {R"({"type":"submit","plan":"p","task":1,"unit":"A","command_id":"c","evidence":[{"sha256":"x","sha256":"y"}]})",
+            "sha256"}}) {
+    auto d = DecodeCommandJson(body);
+    ASSERT_FALSE(d.ok()) << body;
+    EXPECT_NE(d.status().message().find("'" + key + "': given twice"), std::string::npos) << d.status().message();
+  }
+  // The same key in two different objects is fine.
+  auto two = ParseJsonObject(R"({"a":{"name":1},"b":{"name":2}})");
+  EXPECT_TRUE(two.ok()) << two.status().ToString();
 }
 
 }  // namespace

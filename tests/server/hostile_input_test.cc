@@ -71,6 +71,16 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"a JSON string", "POST", cmds, "\"accept\"", kUnitBearer, 400},
       {"empty body", "POST", cmds, "", kUnitBearer, 400},
       {"unknown field", "POST", cmds, With("colour", "red"), kUnitBearer, 400},
+      // A repeated key: nlohmann would keep the last, a proxy or log reader the first.
+      {"a key given twice", "POST", cmds,
+       "{\"type\":\"accept\",\"plan\":\"" + std::string(kPlan) + "\",\"task\":" + std::to_string(task_a) +
+           ",\"unit\":\"" + unit_a + "\",\"unit\":\"" + unit_b + "\",\"command_id\":\"twice\"}",
+       kUnitBearer, 400},
+      {"a key given twice inside evidence", "POST", cmds,
+       "{\"type\":\"progress\",\"plan\":\"" + std::string(kPlan) + "\",\"task\":" + std::to_string(task_a) +
+           ",\"unit\":\"" + unit_a + "\",\"command_id\":\"twice-2\",\"percent\":5,\"text\":\"x\"," +
+           "\"evidence\":[{\"sha256\":\"" + fake_sha + "\",\"name\":\"a.pdf\",\"name\":\"b.pdf\"}]}",
+       kUnitBearer, 400},
       {"body names an actor", "POST", cmds, With("actor", "市财政局"), kUnitBearer, 400},
       {"body names a role", "POST", cmds, With("role", "supervisor"), kUnitBearer, 400},
       {"body names an actor_id", "POST", cmds, With("actor_id", "office"), kUnitBearer, 400},
@@ -119,6 +129,8 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"unknown status filter", "GET", "/api/v1/assignments?status=bogus", "", kOfficeBearer, 400},
       {"unknown import parameter", "POST", "/api/v1/plans/import?id=x&drop=1", "x", kOfficeBearer, 400},
       {"sign-in with an extra field", "POST", "/api/v1/session", "{\"user\":\"unit-a\",\"password\":\"x\",\"role\":\"office\"}", kNobody, 400},
+      {"sign-in naming the user twice", "POST", "/api/v1/session",
+       "{\"user\":\"unit-a\",\"user\":\"office\",\"password\":\"x\"}", kNobody, 400},
       {"unit acting as the office (approve)", "POST", cmds, With("type", "approve"), kUnitBearer, 403},
       {"unit back-entering", "POST", cmds, With("back_entry_reason", "纸质件"), kUnitBearer, 403},
   };
