@@ -52,7 +52,7 @@ void Server::Impl::ListPlans(Ctx& c) {
   if (c.IsUnit()) {
     StatusFilter f;
     f.unit = c.account->unit;
-    auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+    auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
     if (!rows.ok()) return Answer(c, rows.status());
     for (const auto& r : *rows) mine.insert(r.plan_id);
   }
@@ -96,7 +96,7 @@ void Server::Impl::GetTask(Ctx& c) {
   StatusFilter f;
   f.plan_id = plan;
   if (c.IsUnit()) f.unit = c.account->unit;
-  auto rows = host.Use([&](Engine& e) { return e.Assignments(f); });
+  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   auto history = host.Use([&](Engine& e) { return e.History(plan, task); });
   if (!rows.ok()) return Answer(c, rows.status());
   if (!history.ok()) return Answer(c, history.status());
@@ -170,11 +170,11 @@ void Server::Impl::Queues(Ctx& c) {
   auto by = [&](core::AssignmentStatus s) {
     StatusFilter f;
     f.status = s;
-    return host.Use([&](Engine& e) { return e.Assignments(f); });
+    return host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   };
   auto returned = by(core::AssignmentStatus::kReturned);
   auto submitted = by(core::AssignmentStatus::kSubmitted);
-  auto all = host.Use([&](Engine& e) { return e.Assignments(StatusFilter{}); });
+  auto all = host.UseConcurrently([&](Engine& e) { return e.Assignments(StatusFilter{}); });
   for (const auto* r : {&returned, &submitted, &all})
     if (!r->ok()) return Answer(c, r->status());
   std::vector<AssignmentRow> extensions;
