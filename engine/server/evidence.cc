@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -205,6 +206,52 @@ Result<ReferenceReport> CheckReferences(const Engine& engine, const std::string&
   });
   if (!st.ok()) return st;
   return r;
+}
+
+Result<std::vector<UncitedFile>> FindUncited(const Engine& engine, const std::string& evidence_dir,
+                                             int64_t min_age_seconds) {
+  std::set<std::string> cited;
+  Status st = engine.ScanLog(1, [&](uint64_t, const schemas::Event& e) {
+    std::string field;
+    if (auto* p = std::get_if<schemas::ProgressReported>(&e.body)) field = p->evidence;
+    if (auto* s = std::get_if<schemas::CompletionSubmitted>(&e.body)) field = s->evidence;
+    for (auto& h : ReferencedHashes(field)) cited.insert(std::move(h));
+    return true;
+  });
+  if (!st.ok()) return st;
+  std::vector<UncitedFile> out;
+  std::error_code ec;
+  const fs::path root = fs::path(evidence_dir) / "sha256";
+  if (!fs::exists(root, ec)) return out;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    if (!IsHash(name) || cited.count(name)) continue;
+    const auto written = fs::last_write_time(it->path(), ec);
+    if (ec) return Status::IOError("cannot read the time of " + it->path().string() + ": " + ec.message());
+    const int64_t age = std::chrono::duration_cast<std::chrono::seconds>(now - written).count();
+    if (age < min_age_seconds) continue;
+    UncitedFile f;
+    f.sha256 = name;
+    f.path = it->path().string();
+    f.size = fs::file_size(it->path(), ec);
+    f.age_seconds = age;
+    std::ifstream in(f.path + ".uploaders");
+    for (std::string line; std::getline(in, line);) f.uploaders += (f.uploaders.empty() ? "" : ",") + line;
+    out.push_back(std::move(f));
+  }
+  if (ec) return Status::IOError("cannot list " + root.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const UncitedFile& a, const UncitedFile& b) { return a.age_seconds > b.age_seconds; });
+  return out;
+}
+
+Status RemoveUncited(const UncitedFile& file) {
+  std::error_code ec;
+  fs::remove(file.path, ec);
+  if (ec) return Status::IOError("cannot remove " + file.path + ": " + ec.message());
+  fs::remove(file.path + ".uploaders", ec);  // absent for files stored before sidecars
+  return Status::Ok();
 }
 
 }  // namespace duban::evidence

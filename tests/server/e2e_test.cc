@@ -3,6 +3,7 @@
 // approves; the auditor reads the history and the as-of view; verify is ok;
 // every event names the signed-in account. Then a missing evidence file is
 // what verify reports.
+#include <chrono>
 #include <filesystem>
 
 #include "duban/server/evidence.h"
@@ -78,6 +79,35 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   const Resp file = Call("GET", "/api/v1/evidence/" + sha, unit);
   EXPECT_EQ(file.status, 200);
   EXPECT_EQ(file.body, "%PDF-1.7 quarter one ledger");
+
+  // An upload nothing cites: listed by FindUncited once old enough (never the
+  // cited file), removed on request, and verify stays ok.
+  const Resp stray = Call("POST", "/api/v1/evidence?name=" + UrlEncode("传错的.png"), unit, "\x89PNG\r\n\x1A\nstray bytes");
+  ASSERT_EQ(stray.status, 200) << stray.body;
+  const std::string stray_sha = stray.j()["sha256"];
+  const std::string dir = evidence::DirFor(options.data_dir);
+  auto uncited = [&](int64_t min_age) {
+    std::vector<evidence::UncitedFile> out;
+    srv->WithEngine([&](Engine& e) {
+      auto r = evidence::FindUncited(e, dir, min_age);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      out = *r;
+    });
+    return out;
+  };
+  ASSERT_EQ(uncited(0).size(), 1u);
+  EXPECT_EQ(uncited(0)[0].sha256, stray_sha);
+  EXPECT_EQ(uncited(0)[0].uploaders, "unit:" + unit_a);
+  EXPECT_TRUE(uncited(30 * 86400).empty()) << "a fresh upload may still be cited";
+  const std::string stray_path = evidence::Store(dir).PathOf(stray_sha);
+  std::filesystem::last_write_time(stray_path,
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 40));
+  const auto old = uncited(30 * 86400);
+  ASSERT_EQ(old.size(), 1u);
+  ASSERT_TRUE(evidence::RemoveUncited(old[0]).ok());
+  EXPECT_FALSE(std::filesystem::exists(stray_path));
+  EXPECT_TRUE(std::filesystem::exists(evidence::Store(dir).PathOf(sha)));
+  EXPECT_TRUE(Call("GET", "/api/v1/verify", auditor).j()["ok"].get<bool>());
 
   // Verify names a referenced file that went missing.
   std::filesystem::remove(evidence::Store(evidence::DirFor(options.data_dir)).PathOf(sha));

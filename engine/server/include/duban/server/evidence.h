@@ -80,4 +80,21 @@ struct ReferenceReport {
 // must exist under `evidence_dir` with its hash.
 Result<ReferenceReport> CheckReferences(const Engine& engine, const std::string& evidence_dir);
 
+// A stored file no event references: uploaded, then never cited (a report
+// abandoned, a wrong file). Evidence is never deleted on its own; these are
+// what `duban evidence uncited` lists and, asked to, removes.
+struct UncitedFile {
+  std::string sha256, path;
+  uint64_t size = 0;
+  int64_t age_seconds = 0;  // since the file was stored (its mtime)
+  std::string uploaders;    // the sidecar's lines, comma-separated
+};
+// Files under `evidence_dir` that no event in the log references and that
+// were stored at least min_age_seconds ago (a younger file may be cited by a
+// command in flight), oldest first.
+Result<std::vector<UncitedFile>> FindUncited(const Engine& engine, const std::string& evidence_dir,
+                                             int64_t min_age_seconds);
+// Removes an uncited file and its uploaders sidecar.
+Status RemoveUncited(const UncitedFile& file);
+
 }  // namespace duban::evidence
