@@ -71,6 +71,8 @@ const Duban = (() => {
     reason: "理由", text: "内容", percent: "进度%", reporter: "填报人", contact: "联系方式", comment: "意见",
     new_due_on: "新时限", due_on: "时限", to_unit: "改派给", from_unit: "原单位", level: "级别", step: "措施",
     cycle_id: "调度轮次", kind: "类型", summary: "摘要", role: "角色", message: "说明",
+    deadline: "时限", section: "所属部分", title: "标题", content: "任务内容", evidence: "佐证材料",
+    calendar_version: "工作日历", notify: "通知", provisional: "暂定",
   };
   const statusName = (s) => STATUS[s] || s || "";
 

@@ -57,7 +57,7 @@
           table([
             { label: "序号", cell: (e) => e.position },
             { label: "事件", cell: (e) => Duban.EVENT[e.type] || e.type },
-            { label: "操作人", cell: (e) => `${e.actor ? e.actor.name || e.actor.id : ""}（${e.actor ? e.actor.role : ""}）` },
+            { label: "操作人", cell: (e) => Duban.actorText(e.actor) },
             { label: "记录时间", cell: (e) => fmtTime(e.recorded_at) },
             { label: "生效时间", cell: (e) => fmtTime(e.occurred_at) },
             { label: "单位", cell: (e) => (e.body && e.body.unit) || "" },
@@ -99,7 +99,7 @@
           h("dl", { class: "kv", id: "verify-facts" },
             h("dt", {}, "事件数"), h("dd", {}, v.events), h("dt", {}, "事件流"), h("dd", {}, v.streams),
             h("dt", {}, "投影键"), h("dd", {}, v.projection_keys), h("dt", {}, "引用的佐证材料"), h("dd", {}, v.evidence_references)),
-          v.problems.length ? h("ul", {}, v.problems.map((x) => h("li", {}, x))) : null);
+          h("ul", { hidden: !v.problems.length }, v.problems.map((x) => h("li", {}, x))));
       } catch (e) {
         if (e.status !== 401) vOut.replaceChildren(msg("err", Duban.refusal(e)));
       } finally { vBtn.disabled = false; }
@@ -111,7 +111,11 @@
     for (const [k, v] of Object.entries(body || {})) {
       if (["task", "unit", "number"].includes(k) || v === "" || v === null || v === false) continue;
       if (Array.isArray(v) && !v.length) continue;
-      parts.push(`${Duban.FIELD[k] || k}=${typeof v === "object" ? JSON.stringify(v) : v}`);
+      let text = typeof v === "object" ? JSON.stringify(v) : v;
+      if (k === "evidence") text = Duban.evidenceNames(v);
+      else if (k === "deadline" && v && typeof v === "object") text = `${v.text || ""}${v.due_on ? `（${v.due_on}）` : ""}${v.calendar_version ? `，日历 ${v.calendar_version}` : ""}`;
+      else if (k === "section" && Array.isArray(v)) text = v.join(" / ");
+      parts.push(`${Duban.FIELD[k] || k}：${text}`);
     }
     return parts.join("；");
   }

@@ -145,9 +145,14 @@
   };
 
   // ---- the task page ------------------------------------------------------
-  function evidenceList(ev) {
+  function evidenceFiles(ev) {
     let list = ev;
     if (typeof ev === "string") { try { list = JSON.parse(ev); } catch (e) { list = []; } }
+    return Array.isArray(list) ? list : [];
+  }
+  Duban.evidenceNames = (ev) => evidenceFiles(ev).map((f) => `${f.name}（sha256 ${String(f.sha256).slice(0, 12)}…）`).join("、");
+  function evidenceList(ev) {
+    const list = evidenceFiles(ev);
     if (!Array.isArray(list) || !list.length) return null;
     return h("ul", { class: "evidence" }, list.map((f) => h("li", {},
       h("a", { href: `/api/v1/evidence/${encodeURIComponent(f.sha256)}`, download: f.name || true }, `下载：${f.name || f.sha256}`),
@@ -164,6 +169,7 @@
     }
     return parts.join("；");
   }
+  Duban.actorText = actorText;
   function actorText(a) {
     if (!a) return "";
     const roles = { supervisor: "督查室", office: "督查室", unit: "单位", auditor: "审计", system: "系统", clock: "系统时钟", admin: "管理员" };
@@ -180,7 +186,8 @@
     const t = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${encodeURIComponent(task)}`);
     const k = t.task;
     const section = Array.isArray(k.section) ? k.section.join(" / ") : (k.section || "");
-    const cal = (t.history.find((e) => e.body && e.body.calendar_version) || {}).body;
+    const calOf = (b) => (b && (b.calendar_version || (b.deadline && b.deadline.calendar_version))) || "";
+    const cal = calOf((t.history.slice().reverse().find((e) => calOf(e.body)) || {}).body);
     view.append(
       h("p", {}, h("a", { href: "#/", id: "back" }, "← 返回")),
       h("h1", { id: "task-title" }, `${k.number}. ${k.title}`),
@@ -189,7 +196,7 @@
         h("dt", {}, "所属部分"), h("dd", {}, section || "—"),
         h("dt", {}, "任务内容"), h("dd", { id: "task-content" }, k.content),
         h("dt", {}, "时限要求"), h("dd", {}, `${k.deadline.text || "—"}${k.deadline.due_on ? `（${k.deadline.due_on}）` : ""}`),
-        h("dt", {}, "工作日历"), h("dd", {}, cal ? cal.calendar_version : "—"),
+        h("dt", {}, "工作日历"), h("dd", {}, cal || "—"),
         h("dt", {}, "任务状态"), h("dd", {}, k.cancelled ? "已撤销" : (k.completed ? "已办结" : "办理中")))),
       h("h2", {}, "承办单位"),
       table([
