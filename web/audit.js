@@ -30,8 +30,10 @@
     const aPlan = h("select", { id: "asof-plan" }, opts());
     const aDate = h("input", { type: "date", id: "asof-date" });
     const aBasis = h("select", { id: "asof-basis" }, h("option", { value: "effective" }, "按生效时间"), h("option", { value: "recorded" }, "按记录时间"));
+    const aUnit = h("input", { type: "text", id: "asof-unit", placeholder: "全部单位" });
     const aOut = h("div", { id: "asof-result" });
     const aForm = h("form", { class: "card inline", id: "asof-form" }, field("计划", aPlan), field("截至日期", aDate), field("口径", aBasis),
+      field("单位（可不填）", aUnit),
       h("button", { type: "submit" }, "查看当时状态"));
     // Verify.
     const vBtn = h("button", { type: "button", id: "verify-run" }, "校验日志与投影");
@@ -74,7 +76,9 @@
       if (!aDate.value) { aOut.append(msg("err", "请选择日期。")); aDate.focus(); return; }
       try {
         const s = await api("GET", `/api/v1/plans/${encodeURIComponent(aPlan.value)}/as-of?date=${aDate.value}&basis=${aBasis.value}`);
-        aOut.append(h("p", {}, `${s.plan} 截至 ${fmtTime(s.as_of)}（${s.basis === "recorded" ? "按记录时间" : "按生效时间"}），计划版本 ${s.version}`),
+        const unit = aUnit.value.trim();
+        if (unit) s.assignments = s.assignments.filter((r) => r.unit === unit);
+        aOut.append(h("p", {}, `${s.plan}${unit ? " · " + unit : ""} 截至 ${fmtTime(s.as_of)}（${s.basis === "recorded" ? "按记录时间" : "按生效时间"}），计划版本 ${s.version}`),
           h("div", { class: "actions" }, csvButton(aOut, `asof-${s.plan}-${aDate.value}.csv`, "asof-csv")),
           s.assignments.length ? table([
             { label: "任务", cell: (r) => `${r.task}. ${r.title}` },
