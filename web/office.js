@@ -81,6 +81,7 @@
       ["red", "红灯（逾期）"], ["yellow", "黄灯（临期）"], ["green", "绿灯（正常）"], ["done", "已办结"], ["none", "无时限/退回/撤销"],
     ].map(([k, t]) => h("div", { class: `tile ${k}`, "data-light": k }, h("div", { class: "n" }, L[k] || 0), h("div", {}, t)))));
 
+    if (plan) view.append(progressChart(plan));
     view.append(h("h2", {}, "各单位情况"));
     view.append(table([
       { label: "单位", cell: (u) => u.unit },
@@ -134,6 +135,73 @@
     ]);
     view.append(slot);
   };
+
+  // Plan progress over time: the share of assignments done (and overdue) at
+  // the end of each of the last eight weeks and today, read from the as-of
+  // view (one read per point, so it is drawn on request). Inline SVG.
+  function progressChart(plan) {
+    const box = h("div", { class: "card", id: "progress-chart" });
+    const btn = h("button", { type: "button", class: "secondary", id: "progress-draw" }, "显示进度曲线");
+    box.append(h("h2", {}, "计划进度"), btn);
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      try {
+        // From the day the plan came in (its first task's first event) to today, at most nine points.
+        const detail = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}`);
+        const first = detail.tasks.length
+          ? await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${detail.tasks[0].number}`) : null;
+        const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+        const from = first && first.history.length ? first.history[0].occurred_at.slice(0, 10) : today;
+        const t0 = Date.parse(from), t1 = Date.parse(today);
+        const days = Array.from(new Set(Array.from({ length: 9 }, (_, i) =>
+          new Date(t0 + ((t1 - t0) * i) / 8).toISOString().slice(0, 10))));
+        const points = [];
+        for (const d of days) {
+          const s = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/as-of?date=${d}`);
+          const live = s.assignments.filter((r) => r.status !== "cancelled" && r.status !== "returned");
+          points.push({ d, n: live.length, done: live.filter((r) => r.status === "completed").length,
+            late: live.filter((r) => r.overdue && r.status !== "completed").length });
+        }
+        btn.remove();
+        box.append(svgChart(points), table([
+          { label: "日期", cell: (x) => x.d }, { label: "交办", cell: (x) => x.n },
+          { label: "已办结", cell: (x) => `${x.done}（${x.n ? Math.round((100 * x.done) / x.n) : 0}%）` },
+          { label: "逾期未结", cell: (x) => x.late },
+        ], points));
+      } catch (e) {
+        btn.disabled = false;
+        if (e.status !== 401) box.append(msg("err", Duban.refusal(e)));
+      }
+    });
+    return box;
+  }
+  function svgChart(points) {
+    const NS = "http://www.w3.org/2000/svg";
+    const W = 640, H = 200, L = 40, B = 24, T = 10;
+    const el = (tag, attrs, text) => {
+      const e = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      if (text !== undefined) e.textContent = text;
+      return e;
+    };
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": "计划办结率与逾期数随时间的变化" });
+    const x = (i) => L + (i * (W - L - 10)) / Math.max(1, points.length - 1);
+    const y = (pct) => T + ((100 - pct) * (H - T - B)) / 100;
+    for (const pct of [0, 50, 100]) {
+      svg.append(el("line", { x1: L, x2: W - 10, y1: y(pct), y2: y(pct), stroke: "#d8dce2" }));
+      svg.append(el("text", { x: L - 6, y: y(pct) + 4, "text-anchor": "end", "font-size": 11, fill: "#5b6470" }, `${pct}%`));
+    }
+    const pctOf = (p, k) => (p.n ? (100 * p[k]) / p.n : 0);
+    const line = (k, color) => {
+      svg.append(el("polyline", { points: points.map((p, i) => `${x(i)},${y(pctOf(p, k))}`).join(" "), fill: "none", stroke: color, "stroke-width": 2.5 }));
+      points.forEach((p, i) => svg.append(el("circle", { cx: x(i), cy: y(pctOf(p, k)), r: 3.5, fill: color })));
+    };
+    line("done", "#2e7d32");
+    line("late", "#c62828");
+    points.forEach((p, i) => { if (i % 2 === 0 || i === points.length - 1) svg.append(el("text", { x: x(i), y: H - 6, "text-anchor": "middle", "font-size": 11, fill: "#5b6470" }, p.d.slice(5))); });
+    const legend = h("p", { class: "legend" }, h("span", { class: "light green" }, "办结率"), " ", h("span", { class: "light red" }, "逾期未结占比"));
+    return h("div", { class: "chart-wrap" }, svg, legend);
+  }
 
   // ---- review cycles (调度) -------------------------------------------------
   Duban.pages["/office/cycle"] = async (view, p) => {

@@ -473,6 +473,9 @@ def main():
         assert int(row.get_attribute("data-red")) >= 1, row.text
         assert int(b.q("#light-tiles .tile.red .n").text) >= 1
         assert "红" in row.text
+        b.q("#progress-draw").click()
+        b.wait("#progress-chart svg circle", visible=False)  # one point when the plan came in today
+        assert len(b.qs("#progress-chart tbody tr")) >= 1
         b.shot("office-dashboard-red")
         b.sign_out()
 
