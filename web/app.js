@@ -177,10 +177,18 @@ const Duban = (() => {
       return { ok: false, decided, text: refusal(e) };
     }
   }
+  // The server's reason codes in words; its message (English) follows as said.
+  const REASON = {
+    invalid_transition: "当前状态不允许此操作", invalid_argument: "填写的内容不符合要求",
+    not_assignee: "这不是本单位的任务", forbidden_role: "您的角色不能做此操作", evidence_invalid: "佐证材料无效",
+    csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确", not_found: "未找到",
+  };
   function refusal(e) {
     const m = (e.data && e.data.message) || e.message;
-    if (e.status === 403) return `无权操作：${m}`;
-    if (e.status === 422) return `未被受理：${m}`;
+    const why = REASON[e.data && (e.data.reason || e.data.error)];
+    const said = why ? `${why}（${m}）` : m;
+    if (e.status === 403) return `无权操作：${said}`;
+    if (e.status === 422) return `未被受理：${said}`;
     if (e.status === 0) return m;
     return `操作失败（${e.status}）：${m}`;
   }

@@ -7,7 +7,7 @@
 
   // A form for one office step on one assignment. fields: [name, label, kind, required, value]
   function stepPanel(title, type, base, fields, done) {
-    const cid = randomId();
+    let cid = randomId();  // one id for every retry of this submission, until the engine decides it
     const controls = {};
     const form = h("form", { class: "panel", "data-action": type, novalidate: true }, h("h3", {}, title));
     for (const [name, label, kind, required, value, list] of fields) {
@@ -37,6 +37,7 @@
       const r = await command(body, cid);
       ok.disabled = false;
       if (r.ok) return done(r.duplicate ? "此前已提交过，未重复记录。" : "已办理。");
+      if (r.decided) cid = randomId();  // decided (refused): a corrected form is a new command
       out.append(msg("err", r.text));
     });
     return form;

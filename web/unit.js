@@ -42,7 +42,7 @@
   // One open form: its command id is kept for every retry of this submission.
   function actionPanel(row, type, done) {
     const spec = ACTIONS[type];
-    const cid = randomId();
+    let cid = randomId();  // one id for every retry of this submission, until the engine decides it
     const controls = {};
     const form = h("form", { class: "panel", "data-action": type, novalidate: true },
       h("h3", {}, `${spec.label}：${row.task}. ${row.title}`));
@@ -90,6 +90,7 @@
       const r = await command(body, cid);
       ok.disabled = false;
       if (r.ok) return done(DONE_WORDS[type] + (r.duplicate ? "（此前已提交过，未重复记录）" : ""));
+      if (r.decided) cid = randomId();  // decided (refused): a corrected form is a new command
       out.append(msg("err", r.text));
     });
     return form;
