@@ -491,6 +491,15 @@ def main():
         assert len(b.qs("#progress-chart tbody tr")) >= 1
         b.shot("office-dashboard-red")
         b.sign_out()
+        # The unit sees it too: 已逾期, a red light that says so in words, escalation level 1.
+        b.sign_in("czj")
+        b.q("#tab-late").click()
+        row = b.wait("tr[data-task='4']")
+        light = b.q(".light", row)
+        assert light.get_attribute("data-light") == "red" and "红灯·已逾期" in light.text, light.text
+        assert "1 级" in row.text, row.text
+        b.shot("unit-inbox-overdue")
+        b.sign_out()
 
         # ---- auditor: history, as of, verify, CSV --------------------------------
         b.sign_in("audit")
