@@ -1,0 +1,363 @@
+// 督办工作台: the shell every desk shares. Router on location.hash, the API
+// client (cookie session + X-CSRF-Token on writes), sign-in and the layout.
+// The desks (unit.js, office.js, audit.js) register their pages in Duban.pages.
+// No innerHTML with data: every node is built with h(), so nothing the server
+// returns is ever parsed as markup. No inline scripts, styles or handlers (CSP).
+"use strict";
+
+const Duban = (() => {
+  const state = { account: null, csrf: "" };
+  const pages = {};
+
+  // ---- DOM helpers --------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+      else if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = v;
+      else if (v === true) el.setAttribute(k, "");
+      else el.setAttribute(k, String(v));
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+  let uid = 0;
+  const nextId = (p) => `${p || "f"}-${++uid}`;
+
+  // A labelled control: <div class=field><label for>…</label><control id>…</div>.
+  function field(labelText, control) {
+    if (!control.id) control.id = nextId("f");
+    return h("div", { class: "field" }, h("label", { for: control.id }, labelText), control);
+  }
+
+  function msg(kind, text) { return h("div", { class: `msg ${kind}`, role: kind === "err" ? "alert" : "status" }, text); }
+
+  let toastTimer = 0;
+  function toast(text) {
+    const t = document.getElementById("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 4000);
+  }
+
+  // ---- words --------------------------------------------------------------
+  const STATUS = {
+    assigned: "待签收", accepted: "已签收", in_progress: "办理中", submitted: "待审核",
+    completed: "已办结", returned: "已退回", cancelled: "已撤销",
+  };
+  const LIGHT = { red: "红灯", yellow: "黄灯", green: "绿灯", done: "已办结", none: "无" };
+  const ROLE = { office: "督查室", unit: "责任单位", auditor: "审计", admin: "管理员" };
+  const ASSIGN_ROLE = { lead: "牵头", responsible: "责任", support: "配合" };
+  const EVENT = {
+    PlanImported: "计划导入", PlanAmended: "计划修订", PlanWithdrawn: "计划撤回", TaskAdded: "新增任务",
+    TaskAmended: "任务修订", TaskCancelled: "任务撤销", TaskCompleted: "任务办结", AssignmentCreated: "交办",
+    AssignmentAccepted: "签收", AssignmentReturned: "退回", AssignmentReassigned: "改派",
+    ProgressReported: "报送进度", CompletionSubmitted: "提交办结", CompletionApproved: "审核通过（销号）",
+    CompletionRejected: "审核驳回", AssignmentReopened: "重新办理", ExtensionRequested: "申请延期",
+    ExtensionGranted: "批准延期", ExtensionDenied: "驳回延期", DeadlineApproaching: "临期提醒",
+    DeadlineMissed: "逾期", EscalationRaised: "升级督办", EscalationCleared: "解除督办",
+    AcceptanceOverdue: "签收超时", ReviewOverdue: "审核超时", DeadlineRecounted: "时限重算",
+    ReviewCycleStarted: "启动调度", ProgressReportRequested: "要求报送", ReviewCycleClosed: "结束调度",
+    ReportOverdue: "报送逾期", CalendarNoticeAdded: "节假日通知", AccountChanged: "账号变更",
+    CommandRejected: "操作被拒绝",
+  };
+  const FIELD = {
+    reason: "理由", text: "内容", percent: "进度%", reporter: "填报人", contact: "联系方式", comment: "意见",
+    new_due_on: "新时限", due_on: "时限", to_unit: "改派给", from_unit: "原单位", level: "级别", step: "措施",
+    cycle_id: "调度轮次", kind: "类型", summary: "摘要", role: "角色", message: "说明",
+    deadline: "时限", section: "所属部分", title: "标题", content: "任务内容", evidence: "佐证材料",
+    calendar_version: "工作日历", notify: "通知", provisional: "暂定",
+  };
+  const statusName = (s) => STATUS[s] || s || "";
+
+  function lightEl(row) {
+    const l = row.light || "none";
+    let text = LIGHT[l] || l;
+    if (l === "red") text += row.overdue ? "·已逾期" : (row.acceptance_overdue ? "·签收超时" : (row.review_overdue ? "·审核超时" : "·已过时限"));
+    else if (l === "yellow") text += "·临期";
+    else if (l === "green") text += "·正常";
+    return h("span", { class: `light ${l}`, "data-light": l }, text);
+  }
+  function deadlineText(row) {
+    if (!row.due_on) return row.deadline_text || "无时限";
+    const d = row.working_days_left;
+    let left = "";
+    if (d !== null && d !== undefined && !["completed", "cancelled"].includes(row.status))
+      left = d >= 0 ? `（剩 ${d} 个工作日）` : `（已超 ${-d} 个工作日）`;
+    return `${row.due_on}${left}`;
+  }
+  function fmtTime(t) { return t ? String(t).replace("T", " ").replace(/\+08:00$/, "") : ""; }
+
+  // A table whose rows turn into labelled cards on a phone. cols: [{label, cell(row) -> node|string}]
+  function table(cols, rows, opts) {
+    const o = opts || {};
+    const thead = h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, c.label))));
+    const tbody = h("tbody", {}, rows.map((r) => h("tr", o.rowAttrs ? o.rowAttrs(r) : {},
+      cols.map((c) => h("td", { "data-label": c.label }, c.cell(r))))));
+    const t = h("table", { class: "cards" }, o.caption ? h("caption", { class: "muted" }, o.caption) : null, thead, tbody);
+    return h("div", { class: "table-wrap" }, t);
+  }
+
+  // The table on screen as CSV (UTF-8 with BOM so a spreadsheet opens Chinese), a Blob download.
+  function tableCsv(tableEl) {
+    const q = (s) => { const v = String(s).replace(/\s+/g, " ").trim(); return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v; };
+    return Array.from(tableEl.querySelectorAll("tr"))
+      .map((tr) => Array.from(tr.children).map((c) => q(c.textContent)).join(",")).join("\r\n") + "\r\n";
+  }
+  function downloadCsv(tableEl, name) {
+    const blob = new Blob(["\ufeff" + tableCsv(tableEl)], { type: "text/csv;charset=utf-8" });
+    const a = h("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.append(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  // ---- API client ---------------------------------------------------------
+  function randomId() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return "web-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+  class ApiError extends Error {
+    constructor(status, data) {
+      super((data && (data.message || data.error)) || `HTTP ${status}`);
+      this.status = status;
+      this.data = data || {};
+    }
+  }
+  // Returns the parsed JSON of a 2xx answer; throws ApiError otherwise. A 401
+  // on anything but the sign-in itself ends the session: back to sign-in.
+  async function api(method, path, body, opts) {
+    const o = opts || {};
+    const headers = {};
+    let payload;
+    if (method !== "GET") headers["X-CSRF-Token"] = state.csrf;
+    if (body instanceof Blob || typeof body === "string") {
+      headers["Content-Type"] = o.type || "application/octet-stream";
+      payload = body;
+    } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+    } catch (e) {
+      throw new ApiError(0, { message: "无法连接服务器，请检查网络后重试。" });
+    }
+    let data = null;
+    const text = await res.text();
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: text }; }
+    if (res.status === 401 && !o.signIn) {
+      expired();
+      throw new ApiError(401, { message: "登录已过期，请重新登录。" });
+    }
+    if (!res.ok) {
+      if (res.status === 429 && o.signIn) data = Object.assign({}, data, { retry_after: res.headers.get("Retry-After") });
+      throw new ApiError(res.status, data);
+    }
+    return data;
+  }
+  // A command: the same command_id for every retry of one submission (idFor
+  // keeps it until the engine has decided). Answers {ok, text}.
+  async function command(body, cid) {
+    const c = Object.assign({ command_id: cid || randomId() }, body);
+    try {
+      const r = await api("POST", "/api/v1/commands", c);
+      if (r.outcome === "accepted") return { ok: true, decided: true, data: r, duplicate: !!r.duplicate };
+      return { ok: false, decided: true, text: r.message || r.reason || "操作未被接受。" };
+    } catch (e) {
+      const decided = e.status === 403 || e.status === 422 || e.status === 409 || e.status === 400;
+      return { ok: false, decided, text: refusal(e) };
+    }
+  }
+  // The server's reason codes in words; its message (English) follows as said.
+  const REASON = {
+    invalid_transition: "当前状态不允许此操作", invalid_argument: "填写的内容不符合要求",
+    not_assignee: "这不是本单位的任务", forbidden_role: "您的角色不能做此操作", evidence_invalid: "佐证材料无效",
+    csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确", not_found: "未找到",
+  };
+  function refusal(e) {
+    const m = (e.data && e.data.message) || e.message;
+    const why = REASON[e.data && (e.data.reason || e.data.error)];
+    const said = why ? `${why}（${m}）` : m;
+    if (e.status === 403) return `无权操作：${said}`;
+    if (e.status === 422) return `未被受理：${said}`;
+    if (e.status === 0) return m;
+    return `操作失败（${e.status}）：${m}`;
+  }
+  // Uploads each file, answers [{sha256, name}] to cite in a command.
+  async function uploadAll(files) {
+    const out = [];
+    for (const f of Array.from(files || [])) {
+      const r = await api("POST", `/api/v1/evidence?name=${encodeURIComponent(f.name)}`, f, { type: "application/octet-stream" });
+      out.push({ sha256: r.sha256, name: r.name });
+    }
+    return out;
+  }
+
+  // ---- session ------------------------------------------------------------
+  let note = "";
+  function expired() {
+    const had = !!state.account;
+    state.account = null;
+    state.csrf = "";
+    sessionStorage.removeItem("duban.signed_in");
+    if (had) note = "登录已过期或已在别处退出，请重新登录。";
+    if (location.hash !== "#/login") location.hash = "#/login";  // its hashchange shows the sign-in page
+    else if (had) render();
+  }
+  async function loadMe() {
+    if (!sessionStorage.getItem("duban.signed_in")) return false;  // no cookie to try: no 401 in the console
+    try {
+      const me = await api("GET", "/api/v1/me", undefined, { signIn: true });
+      state.account = me.account || me;
+      state.csrf = me.csrf_token || "";
+      return true;
+    } catch (e) {
+      sessionStorage.removeItem("duban.signed_in");
+      if (e.status === 401) note = "登录已过期，请重新登录。";
+      return false;
+    }
+  }
+  function home() {
+    const r = state.account && state.account.role;
+    return r === "unit" ? "#/unit" : r === "office" ? "#/office" : r === "auditor" ? "#/audit" : "#/none";
+  }
+
+  function signInPage(main) {
+    const user = h("input", { type: "text", id: "login-user", autocomplete: "username", required: true });
+    const pass = h("input", { type: "password", id: "login-password", autocomplete: "current-password", required: true });
+    const out = h("div", { id: "login-msg" });
+    if (note) out.append(msg("info", note));  // kept until the next sign-in succeeds
+    const btn = h("button", { type: "submit", id: "login-submit" }, "登录");
+    const form = h("form", { class: "card signin", id: "login-form", novalidate: true },
+      h("h1", {}, "督办工作台 · 登录"),
+      field("账号", user), field("密码", pass), out, btn);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      out.replaceChildren();
+      if (!user.value.trim() || !pass.value) { out.append(msg("err", "请输入账号和密码。")); return; }
+      btn.disabled = true;
+      try {
+        const r = await api("POST", "/api/v1/session", { user: user.value.trim(), password: pass.value }, { signIn: true });
+        state.account = r.account;
+        state.csrf = r.csrf_token;
+        sessionStorage.setItem("duban.signed_in", "1");
+        note = "";
+        location.hash = home();
+      } catch (e) {
+        out.replaceChildren();
+        if (e.status === 401) out.append(msg("err", "账号或密码不正确。连续输错 5 次将锁定 15 分钟。"));
+        else if (e.status === 429) {
+          const s = Number(e.data.retry_after || 0);
+          out.append(msg("err", `尝试次数过多，账号已暂时锁定，请 ${s ? Math.ceil(s / 60) + " 分钟" : "稍"}后再试。`));
+        } else out.append(msg("err", refusal(e)));
+        pass.value = "";
+        pass.focus();
+      } finally { btn.disabled = false; }
+    });
+    main.replaceChildren(form);
+    user.focus();
+  }
+
+  async function signOut() {
+    try { await api("DELETE", "/api/v1/session"); } catch (e) { /* signed out either way */ }
+    state.account = null;
+    state.csrf = "";
+    sessionStorage.removeItem("duban.signed_in");
+    note = "您已退出登录。";
+    location.hash = "#/login";
+  }
+
+  // ---- layout and router --------------------------------------------------
+  const NAV = {
+    unit: [["#/unit", "我的任务"]],
+    office: [["#/office", "督查室"], ["#/office/import", "计划导入"], ["#/office/cycle", "调度"], ["#/audit", "审计"]],
+    auditor: [["#/audit", "审计"]],
+    admin: [],
+  };
+  function layout() {
+    const top = document.getElementById("top");
+    const a = state.account;
+    top.hidden = !a;
+    if (!a) return;
+    const cur = location.hash.split("?")[0];
+    document.getElementById("nav").replaceChildren(...(NAV[a.role] || []).map(([href, t]) =>
+      h("a", { href, "aria-current": cur === href ? "page" : null }, t)));
+    document.getElementById("who").textContent =
+      `${a.display_name || a.name}（${ROLE[a.role] || a.role}${a.unit ? "·" + a.unit : ""}）`;
+  }
+  function params() {
+    const q = location.hash.split("?")[1] || "";
+    return Object.fromEntries(new URLSearchParams(q));
+  }
+
+  let renderSeq = 0;
+  async function render() {
+    const seq = ++renderSeq;
+    const main = document.getElementById("main");
+    const route = (location.hash || "#/").split("?")[0].replace(/^#/, "");
+    if (route === "/login" || !state.account) {
+      if (!state.account && route !== "/login") { location.hash = "#/login"; return; }
+      layout();
+      document.title = "登录 · 督办工作台";
+      return signInPage(main);
+    }
+    layout();
+    const parts = route.split("/").filter(Boolean).map(decodeURIComponent);
+    let page = null, args = [];
+    if (parts[0] === "task" && parts.length === 3) { page = pages.task; args = [parts[1], parts[2]]; }
+    else page = pages["/" + parts.join("/")];
+    if (!page) {
+      if (route === "/" || route === "") { location.hash = home(); return; }
+      main.replaceChildren(h("h1", {}, "没有这个页面"), h("p", {}, h("a", { href: home() }, "返回首页")));
+      return;
+    }
+    main.replaceChildren(h("p", { class: "muted" }, "正在加载……"));
+    try {
+      const view = h("div", {});
+      await page(view, ...args, params());
+      if (seq !== renderSeq) return;  // the user moved on meanwhile
+      main.replaceChildren(view);
+      main.focus({ preventScroll: true });
+    } catch (e) {
+      if (seq !== renderSeq || e.status === 401) return;
+      main.replaceChildren(errorPage(e));
+    }
+  }
+  function errorPage(e) {
+    if (e.status === 403)
+      return h("div", { class: "card", id: "forbidden" }, h("h1", {}, "无权查看"),
+        h("p", {}, "这项内容不属于您的单位，或您的角色不能查看。"), h("p", { class: "muted" }, e.message),
+        h("p", {}, h("a", { href: home() }, "返回首页")));
+    if (e.status === 404)
+      return h("div", { class: "card", id: "notfound" }, h("h1", {}, "未找到"), h("p", {}, e.message),
+        h("p", {}, h("a", { href: home() }, "返回首页")));
+    return h("div", { class: "card" }, h("h1", {}, "出错了"), msg("err", refusal(e)));
+  }
+
+  async function start() {
+    document.getElementById("signout").addEventListener("click", signOut);
+    window.addEventListener("hashchange", render);
+    await loadMe();
+    render();
+  }
+  document.addEventListener("DOMContentLoaded", start);
+
+  pages["/none"] = async (view) => {
+    view.append(h("h1", {}, "工作台"), h("p", {}, "管理员账号在命令行或账号接口中管理账号，工作台没有管理员页面。"));
+  };
+
+  return {
+    state, pages, h, field, msg, toast, table, downloadCsv, lightEl, deadlineText, fmtTime, statusName,
+    api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE,
+    nextId,
+  };
+})();

@@ -1,0 +1,298 @@
+// 督查室 (the office): the dashboard with its work queues and their steps,
+// review cycles (调度), and plan import with the parse previewed first.
+"use strict";
+
+(() => {
+  const { h, field, msg, table, lightEl, deadlineText, fmtTime, statusName, api, command, randomId } = Duban;
+
+  // A form for one office step on one assignment. fields: [name, label, kind, required, value]
+  function stepPanel(title, type, base, fields, done) {
+    let cid = randomId();  // one id for every retry of this submission, until the engine decides it
+    const controls = {};
+    const form = h("form", { class: "panel", "data-action": type, novalidate: true }, h("h3", {}, title));
+    for (const [name, label, kind, required, value, list] of fields) {
+      let c;
+      if (kind === "textarea") c = h("textarea", { name, required });
+      else if (kind === "select") c = h("select", { name }, list.map(([v, t]) => h("option", { value: v }, t)));
+      else c = h("input", { type: kind, name, required, list: list ? list : null });
+      if (value) c.value = value;
+      c.id = Duban.nextId(`${type}-${name}`);
+      controls[name] = c;
+      form.append(field(label, c));
+    }
+    const out = h("div", { class: "outcome" });
+    const ok = h("button", { type: "submit", class: "confirm" }, "确认");
+    form.append(out, h("div", { class: "actions" }, ok,
+      h("button", { type: "button", class: "secondary", onclick: () => done(null) }, "取消")));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      out.replaceChildren();
+      const body = Object.assign({ type }, base);
+      for (const [name, label, , required] of fields) {
+        const v = controls[name].value.trim();
+        if (required && !v) { out.append(msg("err", `请填写“${label.replace(/（.*）/, "")}”。`)); controls[name].focus(); return; }
+        if (v) body[name] = v;
+      }
+      ok.disabled = true;
+      const r = await command(body, cid);
+      ok.disabled = false;
+      if (r.ok) return done(r.duplicate ? "此前已提交过，未重复记录。" : "已办理。");
+      if (r.decided) cid = randomId();  // decided (refused): a corrected form is a new command
+      out.append(msg("err", r.text));
+    });
+    return form;
+  }
+  function openIn(slot, panel) {
+    slot.replaceChildren(panel);
+    const first = panel.querySelector("textarea, input, select");
+    (first || panel.querySelector("button.confirm")).focus();
+    slot.scrollIntoView({ block: "nearest" });
+  }
+  function reloadWith(words) {
+    const base = location.hash.split("?")[0];
+    const q = new URLSearchParams(location.hash.split("?")[1] || "");
+    q.set("done", words);
+    const next = `${base}?${q}`;
+    if (location.hash === next) Duban.render(); else location.hash = next;
+  }
+  async function planOptions() {
+    const plans = await api("GET", "/api/v1/plans");
+    return plans.map((p) => [p.id, `${p.title || p.id}（${p.id}）`]);
+  }
+  function planSelect(options, value, id) {
+    const s = h("select", { id }, h("option", { value: "" }, "全部计划"), options.map(([v, t]) => h("option", { value: v }, t)));
+    s.value = value || "";
+    return s;
+  }
+
+  Duban.pages["/office"] = async (view, p) => {
+    const plan = p.plan || "";
+    const [d, q, plans] = await Promise.all([
+      api("GET", `/api/v1/dashboard${plan ? "?plan=" + encodeURIComponent(plan) : ""}`),
+      api("GET", "/api/v1/queues"),
+      planOptions(),
+    ]);
+    view.append(h("h1", {}, "督查室 · 督办总览"));
+    if (p.done) view.append(msg("ok", p.done));
+    const sel = planSelect(plans, plan, "dash-plan");
+    sel.addEventListener("change", () => { location.hash = sel.value ? `#/office?plan=${encodeURIComponent(sel.value)}` : "#/office"; });
+    view.append(h("div", { class: "inline card" }, field("计划", sel), h("p", { class: "muted" }, `统计日期：${d.today}；共 ${d.assignments} 项交办`)));
+    const L = d.lights || {};
+    view.append(h("div", { class: "tiles", id: "light-tiles" }, [
+      ["red", "红灯（逾期）"], ["yellow", "黄灯（临期）"], ["green", "绿灯（正常）"], ["done", "已办结"], ["none", "无时限/退回/撤销"],
+    ].map(([k, t]) => h("div", { class: `tile ${k}`, "data-light": k }, h("div", { class: "n" }, L[k] || 0), h("div", {}, t)))));
+
+    if (plan) view.append(progressChart(plan));
+    view.append(h("h2", {}, "各单位情况"));
+    view.append(table([
+      { label: "单位", cell: (u) => u.unit },
+      { label: "任务", cell: (u) => u.assignments },
+      { label: "已办结", cell: (u) => u.done },
+      { label: "在办", cell: (u) => u.open },
+      { label: "逾期", cell: (u) => h("span", { class: "overdue-count" }, u.overdue) },
+      { label: "亮灯", cell: (u) => h("span", {}, h("span", { class: "light red" }, `红 ${u.red}`), " ", h("span", { class: "light yellow" }, `黄 ${u.yellow}`), " ", h("span", { class: "light green" }, `绿 ${u.green}`)) },
+      { label: "督办级别", cell: (u) => (u.max_escalation ? `${u.max_escalation} 级` : "—") },
+      { label: "待审核", cell: (u) => u.submitted },
+      { label: "退回", cell: (u) => u.returned },
+      { label: "延期申请", cell: (u) => u.extension_requests },
+      { label: "最近更新", cell: (u) => fmtTime(u.last_update) || "—" },
+    ], d.units, { rowAttrs: (u) => ({ "data-unit": u.unit, "data-red": u.red, "data-overdue": u.overdue }) }));
+
+    const units = Array.from(new Set(d.units.map((u) => u.unit)));
+    const datalist = h("datalist", { id: "unit-list" }, units.map((u) => h("option", { value: u })));
+    view.append(datalist);
+    const slot = h("div", { id: "queue-slot" });
+    const done = (words) => { slot.replaceChildren(); if (words) reloadWith(words); };
+    const base = (r) => ({ plan: r.plan, task: r.task, unit: r.unit });
+    const rowCols = [
+      { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
+      { label: "计划", cell: (r) => r.plan },
+      { label: "单位", cell: (r) => r.unit },
+      { label: "时限", cell: (r) => deadlineText(r) },
+      { label: "亮灯", cell: (r) => lightEl(r) },
+    ];
+    const btn = (text, cls, r, onclick) => h("button", { type: "button", class: cls, "aria-label": `${text}：任务 ${r.task} ${r.unit}`, onclick }, text);
+    const queue = (title, id, rows, extra, actions) => {
+      view.append(h("h2", {}, `${title}`, h("span", { class: "count" }, rows.length)));
+      if (!rows.length) { view.append(h("p", { class: "muted", id: `${id}-empty` }, "暂无。")); return; }
+      view.append(h("div", { id }, table(rowCols.concat(extra, [{ label: "操作", cell: (r) => h("div", { class: "actions" }, actions(r)) }]), rows,
+        { rowAttrs: (r) => ({ "data-task": r.task, "data-unit": r.unit }) })));
+    };
+    queue("退回待改派", "q-returns", q.returns, [], (r) => [
+      btn("改派", "secondary", r, () => openIn(slot, stepPanel(`改派：任务 ${r.task}（原 ${r.unit}）`, "reassign", base(r),
+        [["to_unit", "改派给（单位全称）", "text", true, "", "unit-list"], ["reason", "改派说明", "textarea", false]], done))),
+    ]);
+    queue("延期申请", "q-extensions", q.extension_requests, [{ label: "申请延至", cell: (r) => r.pending_extension }], (r) => [
+      btn("批准延期", "secondary", r, () => openIn(slot, stepPanel(`批准延期：任务 ${r.task} ${r.unit}`, "grant_extension", base(r),
+        [["new_due_on", "新时限", "date", false, /^\d{4}-\d{2}-\d{2}$/.test(r.pending_extension) ? r.pending_extension : ""]], done))),
+      btn("驳回延期", "danger", r, () => openIn(slot, stepPanel(`驳回延期：任务 ${r.task} ${r.unit}`, "deny_extension", base(r),
+        [["reason", "驳回理由（必填）", "textarea", true]], done))),
+    ]);
+    queue("待审核（销号）", "q-submissions", q.submissions, [{ label: "进度", cell: (r) => `${r.percent}%` }], (r) => [
+      btn("销号", "secondary", r, () => openIn(slot, stepPanel(`审核通过并销号：任务 ${r.task} ${r.unit}`, "approve", base(r),
+        [["comment", "审核意见", "textarea", false]], done))),
+      btn("驳回", "danger", r, () => openIn(slot, stepPanel(`驳回办结：任务 ${r.task} ${r.unit}`, "reject", base(r),
+        [["reason", "驳回理由（必填）", "textarea", true]], done))),
+    ]);
+    view.append(slot);
+  };
+
+  // Plan progress over time: the share of assignments done (and overdue) at
+  // the end of each of the last eight weeks and today, read from the as-of
+  // view (one read per point, so it is drawn on request). Inline SVG.
+  function progressChart(plan) {
+    const box = h("div", { class: "card", id: "progress-chart" });
+    const btn = h("button", { type: "button", class: "secondary", id: "progress-draw" }, "显示进度曲线");
+    box.append(h("h2", {}, "计划进度"), btn);
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      try {
+        // From the day the plan came in (its first task's first event) to today, at most nine points.
+        const detail = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}`);
+        const first = detail.tasks.length
+          ? await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${detail.tasks[0].number}`) : null;
+        const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+        const from = first && first.history.length ? first.history[0].occurred_at.slice(0, 10) : today;
+        const t0 = Date.parse(from), t1 = Date.parse(today);
+        const days = Array.from(new Set(Array.from({ length: 9 }, (_, i) =>
+          new Date(t0 + ((t1 - t0) * i) / 8).toISOString().slice(0, 10))));
+        const points = [];
+        for (const d of days) {
+          const s = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/as-of?date=${d}`);
+          const live = s.assignments.filter((r) => r.status !== "cancelled" && r.status !== "returned");
+          points.push({ d, n: live.length, done: live.filter((r) => r.status === "completed").length,
+            late: live.filter((r) => r.overdue && r.status !== "completed").length });
+        }
+        btn.remove();
+        box.append(svgChart(points), table([
+          { label: "日期", cell: (x) => x.d }, { label: "交办", cell: (x) => x.n },
+          { label: "已办结", cell: (x) => `${x.done}（${x.n ? Math.round((100 * x.done) / x.n) : 0}%）` },
+          { label: "逾期未结", cell: (x) => x.late },
+        ], points));
+      } catch (e) {
+        btn.disabled = false;
+        if (e.status !== 401) box.append(msg("err", Duban.refusal(e)));
+      }
+    });
+    return box;
+  }
+  function svgChart(points) {
+    const NS = "http://www.w3.org/2000/svg";
+    const W = 640, H = 200, L = 40, B = 24, T = 10;
+    const el = (tag, attrs, text) => {
+      const e = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      if (text !== undefined) e.textContent = text;
+      return e;
+    };
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": "计划办结率与逾期数随时间的变化" });
+    const x = (i) => L + (i * (W - L - 10)) / Math.max(1, points.length - 1);
+    const y = (pct) => T + ((100 - pct) * (H - T - B)) / 100;
+    for (const pct of [0, 50, 100]) {
+      svg.append(el("line", { x1: L, x2: W - 10, y1: y(pct), y2: y(pct), stroke: "#d8dce2" }));
+      svg.append(el("text", { x: L - 6, y: y(pct) + 4, "text-anchor": "end", "font-size": 11, fill: "#5b6470" }, `${pct}%`));
+    }
+    const pctOf = (p, k) => (p.n ? (100 * p[k]) / p.n : 0);
+    const line = (k, color) => {
+      svg.append(el("polyline", { points: points.map((p, i) => `${x(i)},${y(pctOf(p, k))}`).join(" "), fill: "none", stroke: color, "stroke-width": 2.5 }));
+      points.forEach((p, i) => svg.append(el("circle", { cx: x(i), cy: y(pctOf(p, k)), r: 3.5, fill: color })));
+    };
+    line("done", "#2e7d32");
+    line("late", "#c62828");
+    points.forEach((p, i) => { if (i % 2 === 0 || i === points.length - 1) svg.append(el("text", { x: x(i), y: H - 6, "text-anchor": "middle", "font-size": 11, fill: "#5b6470" }, p.d.slice(5))); });
+    const legend = h("p", { class: "legend" }, h("span", { class: "light green" }, "办结率"), " ", h("span", { class: "light red" }, "逾期未结占比"));
+    return h("div", { class: "chart-wrap" }, svg, legend);
+  }
+
+  // ---- review cycles (调度) -------------------------------------------------
+  Duban.pages["/office/cycle"] = async (view, p) => {
+    const plans = await planOptions();
+    view.append(h("h1", {}, "调度 · 进度报送轮次"));
+    if (p.done) view.append(msg("ok", p.done));
+    if (!plans.length) { view.append(h("p", { class: "muted" }, "还没有计划，请先导入。")); return; }
+    const today = new Date();
+    const ym = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}`;
+    const start = h("div", { class: "card", id: "cycle-start" });
+    const close = h("div", { class: "card", id: "cycle-close" });
+    view.append(h("h2", {}, "启动一轮调度"), h("p", { class: "muted" }, "启动后，各责任单位须在截止日前报送进度；未报送的单位记为逾期。"), start,
+      h("h2", {}, "结束一轮调度"), close);
+    start.append(stepPanel("启动调度", "start_cycle", {}, [
+      ["plan", "计划", "select", true, plans[0][0], plans],
+      ["cycle_id", "轮次编号", "text", true, `${ym}-月度调度`],
+      ["kind", "类型", "select", true, "monthly", [["monthly", "月度调度"], ["quarterly", "季度调度"], ["lookback", "年终回头看"]]],
+      ["due_on", "报送截止日", "date", true],
+      ["unit", "只调度一个单位（可不填）", "text", false],
+    ], (w) => { if (w) reloadWith(`调度已启动。${w}`); }));
+    close.append(stepPanel("结束调度", "close_cycle", {}, [
+      ["plan", "计划", "select", true, plans[0][0], plans],
+      ["cycle_id", "轮次编号", "text", true],
+    ], (w) => { if (w) reloadWith(`调度已结束。${w}`); }));
+    for (const b of view.querySelectorAll("form.panel button.secondary")) b.remove();  // nothing to cancel here
+  };
+
+  // ---- plan import ---------------------------------------------------------
+  Duban.pages["/office/import"] = async (view, p) => {
+    view.append(h("h1", {}, "计划导入"));
+    if (p.done) view.append(msg("ok", p.done));
+    view.append(h("p", { class: "muted" }, "上传或粘贴分工方案（文本导出、CSV、TSV）。先预览解析结果和问题，确认无误后再导入。"));
+    const file = h("input", { type: "file", id: "import-file", accept: ".txt,.csv,.tsv,text/plain" });
+    const text = h("textarea", { id: "import-text", rows: 10 });
+    const id = h("input", { type: "text", id: "import-id", placeholder: "例如 shaoguan-2026" });
+    const previewBtn = h("button", { type: "button", id: "import-preview" }, "预览");
+    const importBtn = h("button", { type: "button", id: "import-go", disabled: true }, "确认导入");
+    const out = h("div", { id: "import-result" });
+    file.addEventListener("change", async () => { if (file.files[0]) text.value = await file.files[0].text(); importBtn.disabled = true; });
+    text.addEventListener("input", () => { importBtn.disabled = true; });
+    view.append(h("div", { class: "card" }, field("计划文件", file), field("或粘贴计划文本", text), field("计划编号（导入时必填）", id),
+      h("div", { class: "actions" }, previewBtn, importBtn)), out);
+    previewBtn.addEventListener("click", async () => {
+      out.replaceChildren();
+      if (!text.value.trim()) { out.append(msg("err", "请先选择文件或粘贴计划文本。")); return; }
+      previewBtn.disabled = true;
+      try {
+        const r = await api("POST", "/api/v1/plans/import?dry_run=1", text.value, { type: "text/plain; charset=utf-8" });
+        const pv = r.preview || {};
+        const meta = pv.plan || {};
+        out.append(h("h2", {}, "解析预览"), h("div", { class: "card", id: "import-summary" }, h("dl", { class: "kv" },
+          h("dt", {}, "标题"), h("dd", {}, meta.title || "—"),
+          h("dt", {}, "年度"), h("dd", {}, meta.year || "—"),
+          h("dt", {}, "文号"), h("dd", {}, meta.doc_number || "—"),
+          h("dt", {}, "任务数"), h("dd", {}, (pv.tasks || []).length),
+          h("dt", {}, "将生成交办"), h("dd", {}, `${r.assignments} 项`))));
+        const problems = pv.problems || [];
+        out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
+        out.append(problems.length
+          ? h("ul", { id: "import-problems" }, problems.map((x) => h("li", {}, typeof x === "string" ? x : `${x.line ? "第 " + x.line + " 行：" : ""}${x.message || JSON.stringify(x)}`)))
+          : h("p", { class: "muted", id: "import-problems" }, "没有发现问题。"));
+        out.append(h("h2", {}, "任务"), table([
+          { label: "序号", cell: (t) => t.number },
+          { label: "部分", cell: (t) => (t.section || []).join(" / ") },
+          { label: "任务", cell: (t) => t.title },
+          { label: "牵头", cell: (t) => (t.lead_units || []).join("、") },
+          { label: "责任", cell: (t) => (t.responsible_units || []).join("、") },
+          { label: "时限", cell: (t) => `${(t.deadline || {}).text || ""}${(t.deadline || {}).due_on ? `（${t.deadline.due_on}）` : ""}` },
+        ], pv.tasks || []));
+        importBtn.disabled = false;
+      } catch (e) {
+        out.append(msg("err", `无法解析：${e.message}`));
+      } finally { previewBtn.disabled = false; }
+    });
+    importBtn.addEventListener("click", async () => {
+      if (!id.value.trim()) { out.prepend(msg("err", "请填写计划编号。")); id.focus(); return; }
+      importBtn.disabled = true;
+      try {
+        const r = await api("POST", `/api/v1/plans/import?id=${encodeURIComponent(id.value.trim())}`, text.value, { type: "text/plain; charset=utf-8" });
+        if (r.outcome === "accepted") {
+          out.replaceChildren(msg("ok", r.duplicate ? `计划 ${r.plan} 此前已导入，未重复记录。` : `计划 ${r.plan} 已导入，共记录 ${r.event_count} 个事件。`),
+            h("p", {}, h("a", { href: `#/office?plan=${encodeURIComponent(r.plan)}` }, "查看督办总览")));
+        } else {
+          out.prepend(msg("err", `未导入：${r.message || r.reason}`));
+          importBtn.disabled = false;
+        }
+      } catch (e) {
+        out.prepend(msg("err", `未导入：${e.message}`));
+        importBtn.disabled = false;
+      }
+    });
+  };
+})();

@@ -1,0 +1,215 @@
+// 我的任务 (a unit's inbox) and the task page (every role reads it; a unit
+// sees its own part, another unit's task answers 403: 无权查看).
+"use strict";
+
+(() => {
+  const { h, field, msg, table, lightEl, deadlineText, fmtTime, statusName, api, command, uploadAll, randomId } = Duban;
+
+  const TABS = [
+    ["todo", "待签收", (r) => r.status === "assigned"],
+    ["doing", "办理中", (r) => r.status === "accepted" || r.status === "in_progress"],
+    ["review", "待审核", (r) => r.status === "submitted"],
+    ["done", "已办结", (r) => r.status === "completed"],
+    ["late", "已逾期", (r) => r.overdue || (r.light === "red" && !["completed", "cancelled", "returned"].includes(r.status))],
+    ["other", "已退回/撤销", (r) => r.status === "returned" || r.status === "cancelled"],
+  ];
+  const ESC = (n) => (n ? `${n} 级` : "—");
+
+  // The forms of a unit's steps. Each answers the command body's extra fields
+  // (uploading evidence first) or throws a message for the user.
+  const ACTIONS = {
+    accept: { label: "签收", states: ["assigned"], fields: [] },
+    return: { label: "退回", states: ["assigned"], fields: [["reason", "退回理由（必填）", "textarea", true]] },
+    progress: {
+      label: "报送进度", states: ["accepted", "in_progress"], fields: [
+        ["text", "进展情况（必填）", "textarea", true], ["percent", "完成进度（0–100%）", "number", true],
+        ["reporter", "填报人", "text"], ["contact", "联系电话", "text"], ["evidence", "佐证材料（可多选）", "file"]],
+    },
+    request_extension: {
+      label: "申请延期", states: ["assigned", "accepted", "in_progress"],
+      fields: [["new_due_on", "申请延期至", "date", true], ["reason", "延期理由（必填）", "textarea", true]],
+    },
+    submit: {
+      label: "提交办结", states: ["accepted", "in_progress"],
+      fields: [["text", "办结情况说明", "textarea"], ["evidence", "佐证材料（可多选）", "file"]],
+    },
+  };
+  const DONE_WORDS = {
+    accept: "已签收，任务进入办理。", return: "已退回，等待督查室改派。", progress: "进度已报送。",
+    request_extension: "延期申请已提交，等待督查室审批。", submit: "已提交办结，等待督查室审核销号。",
+  };
+
+  // One open form: its command id is kept for every retry of this submission.
+  function actionPanel(row, type, done) {
+    const spec = ACTIONS[type];
+    let cid = randomId();  // one id for every retry of this submission, until the engine decides it
+    const controls = {};
+    const form = h("form", { class: "panel", "data-action": type, novalidate: true },
+      h("h3", {}, `${spec.label}：${row.task}. ${row.title}`));
+    for (const [name, label, kind, required] of spec.fields) {
+      let c;
+      if (kind === "textarea") c = h("textarea", { name, required });
+      else if (kind === "file") c = h("input", { type: "file", name, multiple: true, accept: ".pdf,.doc,.docx,.xls,.xlsx,.zip,.jpg,.jpeg,.png" });
+      else c = h("input", { type: kind, name, required, min: kind === "number" ? 0 : null, max: kind === "number" ? 100 : null });
+      c.id = Duban.nextId(`${type}-${name}`);
+      controls[name] = c;
+      form.append(field(label, c));
+    }
+    const out = h("div", { class: "outcome" });
+    const ok = h("button", { type: "submit", class: "confirm" }, `确认${spec.label}`);
+    const cancel = h("button", { type: "button", class: "secondary", onclick: () => done(null) }, "取消");
+    form.append(out, h("div", { class: "actions" }, ok, cancel));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      out.replaceChildren();
+      const body = { type, plan: row.plan, task: row.task, unit: row.unit };
+      for (const [name, label, kind, required] of spec.fields) {
+        const c = controls[name];
+        if (kind === "file") continue;
+        const v = c.value.trim();
+        if (required && !v) { out.append(msg("err", `请填写“${label.replace(/（.*）/, "")}”。`)); c.focus(); return; }
+        if (!v) continue;
+        if (kind === "number") {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0 || n > 100) { out.append(msg("err", "进度须为 0 到 100 的整数。")); c.focus(); return; }
+          body[name] = n;
+        } else body[name] = v;
+      }
+      ok.disabled = true;
+      try {
+        if (controls.evidence && controls.evidence.files.length) {
+          out.append(msg("info", `正在上传 ${controls.evidence.files.length} 个文件……`));
+          body.evidence = await uploadAll(controls.evidence.files);
+          out.replaceChildren();
+        }
+      } catch (e) {
+        out.replaceChildren(msg("err", `文件上传失败：${e.message}`));
+        ok.disabled = false;
+        return;
+      }
+      const r = await command(body, cid);
+      ok.disabled = false;
+      if (r.ok) return done(DONE_WORDS[type] + (r.duplicate ? "（此前已提交过，未重复记录）" : ""));
+      if (r.decided) cid = randomId();  // decided (refused): a corrected form is a new command
+      out.append(msg("err", r.text));
+    });
+    return form;
+  }
+
+  Duban.pages["/unit"] = async (view, p) => {
+    const rows = await api("GET", "/api/v1/assignments");
+    const tab = TABS.find((t) => t[0] === p.tab) || TABS[0];
+    const a = Duban.state.account;
+    view.append(h("h1", {}, `我的任务${a.unit ? " · " + a.unit : ""}`));
+    if (p.done) view.append(msg("ok", p.done));
+    const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "任务分类" });
+    for (const [key, name, pred] of TABS) {
+      const n = rows.filter(pred).length;
+      tabs.append(h("button", {
+        type: "button", role: "tab", id: `tab-${key}`, "aria-selected": String(key === tab[0]),
+        onclick: () => { location.hash = `#/unit?tab=${key}`; },
+      }, name, h("span", { class: "count" }, n)));
+    }
+    view.append(tabs);
+    const mine = rows.filter(tab[2]);
+    const slot = h("div", { id: "action-slot" });
+    if (!mine.length) { view.append(h("p", { class: "muted", id: "inbox-empty" }, `没有${tab[1]}的任务。`), slot); return; }
+    const openAction = (row, type) => {
+      slot.replaceChildren(actionPanel(row, type, (words) => {
+        slot.replaceChildren();
+        if (words) {
+          const next = `#/unit?tab=${tab[0]}&done=${encodeURIComponent(`任务 ${row.task}：${words}`)}`;
+          if (location.hash === next) Duban.render(); else location.hash = next;
+        }
+      }));
+      const first = slot.querySelector("textarea, input");
+      (first || slot.querySelector("button.confirm")).focus();
+      slot.scrollIntoView({ block: "nearest" });
+    };
+    view.append(table([
+      { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
+      { label: "计划", cell: (r) => r.plan },
+      { label: "状态", cell: (r) => `${statusName(r.status)}${r.percent ? `（${r.percent}%）` : ""}${r.pending_extension ? " · 延期待批" : ""}` },
+      { label: "时限", cell: (r) => deadlineText(r) },
+      { label: "亮灯", cell: (r) => lightEl(r) },
+      { label: "督办级别", cell: (r) => ESC(r.escalation_level) },
+      { label: "最近更新", cell: (r) => fmtTime(r.updated_at) },
+      {
+        label: "操作", cell: (r) => h("div", { class: "actions" }, Object.entries(ACTIONS)
+          .filter(([type, s]) => s.states.includes(r.status) && !(type === "request_extension" && r.pending_extension))
+          .map(([type, s]) => h("button", {
+            type: "button", class: type === "return" ? "danger" : "secondary", "data-action": type,
+            "aria-label": `${s.label}：任务 ${r.task}`, onclick: () => openAction(r, type),
+          }, s.label))),
+      },
+    ], mine, { rowAttrs: (r) => ({ "data-task": r.task, "data-plan": r.plan }) }), slot);
+  };
+
+  // ---- the task page ------------------------------------------------------
+  function evidenceFiles(ev) {
+    let list = ev;
+    if (typeof ev === "string") { try { list = JSON.parse(ev); } catch (e) { list = []; } }
+    return Array.isArray(list) ? list : [];
+  }
+  Duban.evidenceNames = (ev) => evidenceFiles(ev).map((f) => `${f.name}（sha256 ${String(f.sha256).slice(0, 12)}…）`).join("、");
+  function evidenceList(ev) {
+    const list = evidenceFiles(ev);
+    if (!Array.isArray(list) || !list.length) return null;
+    return h("ul", { class: "evidence" }, list.map((f) => h("li", {},
+      h("a", { href: `/api/v1/evidence/${encodeURIComponent(f.sha256)}`, download: f.name || true }, `下载：${f.name || f.sha256}`),
+      f.size ? h("span", { class: "muted" }, `（${Math.ceil(f.size / 1024)} KB）`) : null)));
+  }
+  function eventDetails(body) {
+    const parts = [];
+    for (const [k, v] of Object.entries(body || {})) {
+      if (["task", "number", "evidence", "plan", "title", "content", "section", "calendar_version", "notify"].includes(k)) continue;
+      if (v === "" || v === null || v === false || (Array.isArray(v) && !v.length) || typeof v === "object") continue;
+      if (k === "unit") { parts.push(`单位：${v}`); continue; }
+      if (k === "role") { parts.push(`角色：${Duban.ASSIGN_ROLE[v] || v}`); continue; }
+      parts.push(`${Duban.FIELD[k] || k}：${v}`);
+    }
+    return parts.join("；");
+  }
+  Duban.actorText = actorText;
+  function actorText(a) {
+    if (!a) return "";
+    const roles = { supervisor: "督查室", office: "督查室", unit: "单位", auditor: "审计", system: "系统", clock: "系统时钟", admin: "管理员" };
+    return `${a.name || a.id}（${roles[a.role] || a.role}）`;
+  }
+  Duban.timeline = (history) => h("ol", { class: "timeline", id: "timeline" }, history.map((e) => h("li", { "data-type": e.type },
+    h("div", {}, h("strong", {}, Duban.EVENT[e.type] || e.type), " · ", actorText(e.actor)),
+    h("div", { class: "when" }, `记录于 ${fmtTime(e.recorded_at)}；生效于 ${fmtTime(e.occurred_at)}`,
+      e.back_entry_reason ? `；补录：${e.back_entry_reason}` : ""),
+    eventDetails(e.body) ? h("div", {}, eventDetails(e.body)) : null,
+    evidenceList(e.body && e.body.evidence))));
+
+  Duban.pages.task = async (view, plan, task) => {
+    const t = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${encodeURIComponent(task)}`);
+    const k = t.task;
+    const section = Array.isArray(k.section) ? k.section.join(" / ") : (k.section || "");
+    const calOf = (b) => (b && (b.calendar_version || (b.deadline && b.deadline.calendar_version))) || "";
+    const cal = calOf((t.history.slice().reverse().find((e) => calOf(e.body)) || {}).body);
+    view.append(
+      h("p", {}, h("a", { href: "#/", id: "back" }, "← 返回")),
+      h("h1", { id: "task-title" }, `${k.number}. ${k.title}`),
+      h("div", { class: "card" }, h("dl", { class: "kv" },
+        h("dt", {}, "计划"), h("dd", {}, t.plan),
+        h("dt", {}, "所属部分"), h("dd", {}, section || "—"),
+        h("dt", {}, "任务内容"), h("dd", { id: "task-content" }, k.content),
+        h("dt", {}, "时限要求"), h("dd", {}, `${k.deadline.text || "—"}${k.deadline.due_on ? `（${k.deadline.due_on}）` : ""}`),
+        h("dt", {}, "工作日历"), h("dd", {}, cal || "—"),
+        h("dt", {}, "任务状态"), h("dd", {}, k.cancelled ? "已撤销" : (k.completed ? "已办结" : "办理中")))),
+      h("h2", {}, "承办单位"),
+      table([
+        { label: "单位", cell: (r) => r.unit },
+        { label: "分工", cell: (r) => Duban.ASSIGN_ROLE[r.role] || r.role },
+        { label: "状态", cell: (r) => `${statusName(r.status)}${r.percent ? `（${r.percent}%）` : ""}` },
+        { label: "时限", cell: (r) => deadlineText(r) },
+        { label: "亮灯", cell: (r) => lightEl(r) },
+        { label: "督办级别", cell: (r) => (r.escalation_level ? `${r.escalation_level} 级` : "—") },
+      ], t.assignments),
+      h("h2", {}, "办理记录"),
+      t.history.length ? Duban.timeline(t.history) : h("p", { class: "muted" }, "暂无记录。"));
+    view.querySelector("#back").addEventListener("click", (ev) => { ev.preventDefault(); history.back(); });
+  };
+})();
