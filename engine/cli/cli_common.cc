@@ -49,6 +49,11 @@ bool IsSimulatedStore(const Engine& engine) {
   return kind.ok() && kind->has_value() && **kind == "simulated";
 }
 
+bool IsKafkaReadModel(const Engine& engine) {
+  auto offsets = engine.MetaWithPrefix("events.offset.");
+  return offsets.ok() && !offsets->empty();
+}
+
 bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
   if (IsSimulatedStore(engine)) return true;
   auto plans = engine.PlanIds();

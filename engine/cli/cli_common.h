@@ -62,6 +62,10 @@ core::TimeRules CliTimeRules(Globals& g);
 // store that already holds plans and is not marked.
 inline constexpr const char* kStoreKindKey = "store_kind";
 bool IsSimulatedStore(const Engine& engine);
+// A store `duban project` or `serve --bootstrap` keeps from duban.events (it
+// holds their offsets): its timers are `duban engine`'s to fire, and an event
+// written here directly would fork it from Kafka.
+bool IsKafkaReadModel(const Engine& engine);
 bool MarkSimulated(Globals& g, Engine& engine, const char* who);
 
 // The workflow timer policy every engine the CLI opens uses (compiled-in

@@ -105,6 +105,12 @@ void AddTick(CLI::App& app, Globals& g) {
     auto engine = OpenEngine(g, false, &clock);
     if (!engine) return;
     const bool simulated = IsSimulatedStore(*engine);
+    if (IsKafkaReadModel(*engine)) {
+      std::fprintf(stderr, "duban tick: %s is a Kafka read model (projected from duban.events): `duban engine` fires "
+                           "its timers; a tick here would fork it from Kafka\n", g.data_dir.c_str());
+      g.exit_code = kExitRejected;
+      return;
+    }
     if (!MayTick(g, *t, simulated)) return;
     // In a simulated store --now is the clock the fired events are recorded at.
     if (simulated) clock->Set(*t);

@@ -1,6 +1,6 @@
 // `duban evidence uncited`: the evidence files (duban serve's uploads) that no
-// event cites, older than a number of days; listed, and removed when asked.
-// Opens the store read-only, so it runs beside `duban serve`.
+// event cites, older than a number of days; listed (read-only, beside `duban
+// serve`), and removed when asked (with the store to itself).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -21,8 +21,21 @@ struct UncitedArgs {
 };
 
 int RunUncited(Globals& g, const UncitedArgs& a) {
-  auto engine = OpenEngine(g, /*read_only=*/true);
-  if (!engine) return g.exit_code ? g.exit_code : kExitRejected;
+  // Removing needs the store to itself: opened as its writer, no command can
+  // cite a file between the scan of the log and the removal (while `duban
+  // serve` runs, the open is refused and nothing is removed).
+  auto engine = OpenEngine(g, /*read_only=*/!a.remove);
+  if (!engine) {
+    if (a.remove)
+      std::fprintf(stderr, "duban evidence uncited: --remove needs the store to itself (stop `duban serve` first); "
+                           "without --remove the list runs beside the server\n");
+    return g.exit_code ? g.exit_code : kExitRejected;
+  }
+  if (a.remove && IsKafkaReadModel(*engine)) {
+    std::fprintf(stderr, "duban evidence uncited: %s is a Kafka read model: a file may be cited by a command still "
+                         "in Kafka, not yet projected here; nothing removed\n", g.data_dir.c_str());
+    return kExitRejected;
+  }
   auto files = evidence::FindUncited(*engine, evidence::DirFor(g.data_dir), int64_t{a.older_than_days} * 86400);
   if (!files.ok()) {
     Fail(g, files.status());

@@ -68,10 +68,18 @@ class KafkaRelay : public server::CommandRelay {
  public:
   KafkaRelay(kafka::KafkaConfig cfg, std::unique_ptr<kafka::Producer> producer)
       : cfg_(std::move(cfg)), producer_(std::move(producer)) {}
-  Status Send(const schemas::Command& command) override {
-    auto delivered =
-        producer_->ProduceAsync(cfg_.commands_topic, command.plan_id, kafka::CommandRecord(command)).get();
-    return delivered.ok() ? Status::Ok() : delivered.status();
+  Status Send(const schemas::Command& command, int timeout_ms) override {
+    auto future = producer_->ProduceAsync(cfg_.commands_topic, command.plan_id, kafka::CommandRecord(command));
+    if (future.wait_for(std::chrono::milliseconds(timeout_ms)) != std::future_status::ready)
+      return Status::Unavailable("not delivered within " + std::to_string(timeout_ms / 1000) + " s");
+    auto delivered = future.get();
+    if (delivered.ok()) return Status::Ok();
+    // librdkafka's words for a record over message.max.bytes (client or broker).
+    const std::string& why = delivered.status().message();
+    if (why.find("too large") != std::string::npos || why.find("MSG_SIZE_TOO_LARGE") != std::string::npos)
+      return Status::Rejected("too_large", "the command is larger than a Kafka message may be (" + why +
+                                               "); a plan this large cannot be imported in Kafka mode: split it");
+    return delivered.status();
   }
 
  private:
@@ -112,6 +120,10 @@ int RunServe(Globals& g, const ServeArgs& a) {
   o.max_body_bytes = static_cast<size_t>(a.max_body_mb) << 20;
   o.max_upload_bytes_per_day = static_cast<uint64_t>(a.max_upload_mb_per_day) << 20;
   o.data_dir = g.data_dir;
+  if (a.tick_interval_s > 0 && a.tick_interval_s < 1) {
+    std::cerr << "duban serve: --tick-interval is 0 (never) or at least 1 second\n";
+    return kExitUsage;
+  }
   o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
   o.relay_timeout_ms = a.kafka_timeout_ms;
   kafka::KafkaConfig kcfg;
@@ -129,6 +141,11 @@ int RunServe(Globals& g, const ServeArgs& a) {
     return kExitRejected;
   }
   const bool kafka_mode = !a.bootstrap.empty();
+  if (!kafka_mode && IsKafkaReadModel(*engine)) {
+    std::cerr << "duban serve: " << g.data_dir << " is a Kafka read model (projected from duban.events): serve it "
+              << "with --bootstrap; served alone it would fire its timers and fork it from Kafka\n";
+    return kExitRejected;
+  }
   if (kafka_mode) {
     // The read model first: a server that answers from a store far behind
     // Kafka would show units stale work, and one that cannot reach Kafka
@@ -175,16 +192,23 @@ int RunServe(Globals& g, const ServeArgs& a) {
         }
       });
     }
+    std::atomic<bool> run_returned{false};
     std::thread waiter([&] {
       char sig = 0;
       while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
       }
       if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
-      srv.Stop();
+      // Again until Run returns: a stop that lands while Run is only about to
+      // listen would otherwise be lost.
+      while (!run_returned.load()) {
+        srv.Stop();
+        for (int i = 0; i < 5 && !run_returned.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      }
     });
     spdlog::info("duban serve: listening on {}://{}:{} (data {}{})", o.tls_cert.empty() ? "http" : "https", o.host,
                  srv.port(), g.data_dir, kafka_mode ? ", Kafka " + kcfg.bootstrap : std::string());
     Status st = srv.Run();
+    run_returned.store(true);
     if (!st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
       code = kExitRejected;

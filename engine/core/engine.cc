@@ -2349,8 +2349,8 @@ Result<PlanState> Engine::PlanAsOf(const std::string& plan_id, Instant at, AsOf 
 
 Result<std::vector<std::string>> Engine::PlanIds() const { return impl_->PlanIdsFromProjection(); }
 
-Result<Outcome> Engine::OutcomeOf(const std::string& command_id) const {
-  return impl_->StoredOutcome(command_id);
+Result<Outcome> Engine::OutcomeOf(const std::string& command_id, schemas::Event* first_event) const {
+  return impl_->StoredOutcome(command_id, first_event);
 }
 
 uint64_t Engine::LogEnd() const { return impl_->next_pos; }

@@ -484,9 +484,17 @@ struct KafkaEngine::Impl {
     const uint64_t from = e.LogEnd();
     std::vector<std::string> records;
     auto outcomes = e.SubmitBatch(cmds, {{OffsetKey(p), std::to_string(last + 1)}}, &records);
-    for (const auto& out : outcomes)
+    for (const auto& out : outcomes) {
+      // A command id reused for another command is refused and writes
+      // nothing: it is the sender's mistake (or malice), not this engine's,
+      // and must not stop the partition for everyone.
+      if (out.status.code() == Status::Code::kConflict) {
+        spdlog::warn("partition {}: command {} not decided: {}", p, out.command_id, out.status.message());
+        continue;
+      }
       if (out.status.code() != Status::Code::kRejected && !out.status.ok())
         return out.status;  // a storage failure: stop, restart resumes from RocksDB
+    }
     expected = last + 1;
     SetDecided(p, expected);
     auto pending = Send(p, e, from, &outcomes, &offsets, last, last + 1, &records);

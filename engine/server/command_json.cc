@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "duban/date.h"
@@ -219,20 +220,24 @@ bool IsUnitCommandType(std::string_view type) {
 Result<json> ParseJsonObject(std::string_view bytes) {
   if (!utf8::IsValid(bytes)) return Status::InvalidArgument("the body is not valid UTF-8");
   std::vector<std::set<std::string>> keys;  // one set per open object
-  std::string repeated;
+  std::optional<std::string> repeated;
   auto watch = [&](int, json::parse_event_t event, json& parsed) {
     if (event == json::parse_event_t::object_start) {
       keys.emplace_back();
     } else if (event == json::parse_event_t::object_end) {
       if (!keys.empty()) keys.pop_back();
     } else if (event == json::parse_event_t::key && !keys.empty() && parsed.is_string()) {
-      if (!keys.back().insert(parsed.get<std::string>()).second && repeated.empty()) repeated = parsed.get<std::string>();
+      if (!keys.back().insert(parsed.get<std::string>()).second && !repeated) repeated = parsed.get<std::string>();
     }
     return true;
   };
   json body = json::parse(bytes.begin(), bytes.end(), watch, /*allow_exceptions=*/false);
   if (body.is_discarded()) return Status::InvalidArgument("the body is not valid JSON");
-  if (!repeated.empty()) return Status::InvalidArgument("field '" + repeated + "': given twice");
+  if (repeated) {
+    std::string key = *repeated;
+    if (key.size() > 64) key = key.substr(0, 64) + "...";  // cut on a byte: the message is escaped as JSON
+    return Status::InvalidArgument("field '" + key + "': given twice");
+  }
   if (!body.is_object()) return Status::InvalidArgument("the body must be a JSON object");
   return body;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "duban/date.h"
+#include "duban/schemas/codec.h"
 
 namespace duban::server {
 
@@ -14,6 +15,8 @@ constexpr size_t kMaxBatch = 256;
 // queue again (Engine::Tick stops at tick_max_rounds by itself; a backlog
 // after long downtime is worked off over several ticks, commands between).
 constexpr int kTickCalls = 4;
+// Relayed command ids remembered with their digest (Kafka mode).
+constexpr size_t kRelayedKept = 200'000;
 using Steady = std::chrono::steady_clock;
 
 Outcome Unavailable(const std::string& command_id, const std::string& why) {
@@ -44,20 +47,39 @@ Outcome EngineHost::Submit(schemas::Command command) {
 
 Outcome EngineHost::Relay(schemas::Command command) {
   const std::string id = command.command_id;
-  // A repeated command id: the read model already holds its outcome. Only
-  // the actor is compared (events keep the envelope, not the body): another
-  // account's id is refused as the embedded engine refuses it.
-  auto known = Use([&](Engine& e) { return e.OutcomeOf(id); });
-  if (known.ok()) {
-    const schemas::Actor* first = nullptr;
-    if (!known->events.empty()) first = &known->events.front().actor;
-    if (first && (first->id != command.actor.id || first->role != command.actor.role)) {
-      Outcome o;
-      o.command_id = id;
-      o.status = Status::Conflict("the command id " + id + " was used before by another account; nothing was sent and "
-                                  "the first command's outcome stands: give this command a new id");
-      return o;
+  auto conflict = [&] {
+    Outcome o;
+    o.command_id = id;
+    o.status = Status::Conflict("the command id " + id +
+                                " was used before for a different command; nothing was sent and the first command's "
+                                "outcome stands: give this command a new id");
+    return o;
+  };
+  // Ids this server relayed, with what they carried: a second request with
+  // the same id and another command (another account's, or another body) is
+  // refused here, before Kafka, so two such commands never race to the
+  // engine and a sender never gets another command's outcome.
+  const std::string digest = schemas::CommandDigest(command);
+  {
+    std::lock_guard<std::mutex> lock(relayed_mu_);
+    auto [it, fresh] = relayed_.emplace(id, digest);
+    if (!fresh && it->second != digest) return conflict();
+    if (fresh) {
+      relayed_order_.push_back(id);
+      if (relayed_order_.size() > kRelayedKept) {
+        relayed_.erase(relayed_order_.front());
+        relayed_order_.pop_front();
+      }
     }
+  }
+  // A repeated id the read model already holds (relayed before a restart,
+  // or sent by another server): its outcome, if the same account sent it.
+  // The read model keeps events, not the command's digest: a different body
+  // from the same account gets the first outcome (docs/API.md).
+  schemas::Event first;
+  auto known = Use([&](Engine& e) { return e.OutcomeOf(id, &first); });
+  if (known.ok()) {
+    if (first.actor.id != command.actor.id || first.actor.role != command.actor.role) return conflict();
     return std::move(known).value();
   }
   if (known.status().code() != Status::Code::kNotFound) {
@@ -66,19 +88,24 @@ Outcome EngineHost::Relay(schemas::Command command) {
     o.status = known.status();
     return o;
   }
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return Unavailable(id, "the server is shutting down; retry with the same command_id");
-  }
+  if (stopped_.load()) return Unavailable(id, "the server is shutting down; retry with the same command_id");
   uint64_t seen;
   {
     std::lock_guard<std::mutex> lock(applied_mu_);
     seen = applied_seq_;
   }
-  if (Status sent = options_.relay->Send(command); !sent.ok())
-    return Unavailable(id, "Kafka did not take the command (" + sent.message() +
-                               "); nothing was decided: retry with the same command_id");
   const auto deadline = Steady::now() + std::chrono::milliseconds(options_.relay_timeout_ms);
+  if (Status sent = options_.relay->Send(command, options_.relay_timeout_ms); !sent.ok()) {
+    Outcome o;
+    o.command_id = id;
+    if (sent.code() == Status::Code::kRejected) {
+      o.status = sent;  // e.g. too_large: sending again cannot help
+    } else {
+      o.status = Status::Unavailable("Kafka did not take the command (" + sent.message() +
+                                     "); it may not be decided: retry with the same command_id");
+    }
+    return o;
+  }
   for (;;) {
     auto out = Use([&](Engine& e) { return e.OutcomeOf(id); });
     if (out.ok()) {
@@ -92,13 +119,23 @@ Outcome EngineHost::Relay(schemas::Command command) {
       return o;
     }
     std::unique_lock<std::mutex> lock(applied_mu_);
-    if (!applied_cv_.wait_until(lock, deadline, [&] { return applied_seq_ != seen; })) break;
+    if (!applied_cv_.wait_until(lock, deadline, [&] { return applied_seq_ != seen || stopped_.load(); })) break;
+    if (stopped_.load()) return Unavailable(id, "the server is shutting down; the command is in Kafka: send it again "
+                                                "with the same command_id to see its outcome");
     seen = applied_seq_;
   }
   return Unavailable(id, "the command is in Kafka but no outcome arrived within " +
                              std::to_string(options_.relay_timeout_ms / 1000) +
                              " s (is `duban engine` running?); it will be decided when an engine takes it: send it "
                              "again with the same command_id to see the outcome");
+}
+
+void EngineHost::StopWaiting() {
+  stopped_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+  }
+  applied_cv_.notify_all();
 }
 
 void EngineHost::Applied() {
@@ -127,10 +164,13 @@ void EngineHost::TickNow() {
   tick_stats_.timer_events += fired;
   if (!failed.ok()) {
     ++tick_stats_.failures;
+    ++tick_stats_.failing;
+    tick_stats_.last_error = failed.ToString();
     spdlog::warn("clock: the tick at {} failed ({}); the next one retries", FormatInstant(now), failed.ToString());
     return;
   }
   ++tick_stats_.ticks;
+  tick_stats_.failing = 0;
   tick_stats_.last_ok = now;
   if (fired) spdlog::info("clock: {} timer event(s) at {}", fired, FormatInstant(now));
 }
@@ -189,7 +229,7 @@ void EngineHost::Stop() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  applied_cv_.notify_all();
+  StopWaiting();
   if (committer_.joinable()) committer_.join();
 }
 

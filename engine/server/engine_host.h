@@ -17,7 +17,9 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "duban/engine.h"
@@ -41,6 +43,8 @@ struct HostOptions {
 struct TickStats {
   uint64_t ticks = 0;         // Engine::Tick calls that succeeded
   uint64_t failures = 0;      // that failed (logged; retried at the next interval)
+  uint64_t failing = 0;       // failures since the last success (0: the clock is sound)
+  std::string last_error;     // of the last failure
   uint64_t timer_events = 0;  // events written by fired timers
   Instant last_ok = 0;        // business time of the last successful tick (0: none yet)
 };
@@ -71,6 +75,9 @@ class EngineHost {
   }
   // Kafka mode: the projector wrote to the store; waiting requests look again.
   void Applied();
+  // Requests waiting for an outcome give up now (503): the server is stopping
+  // and must not wait out --kafka-timeout-ms.
+  void StopWaiting();
   bool kafka_mode() const { return options_.relay != nullptr; }
   // Commits what is queued, then ends the committer thread.
   void Stop();
@@ -101,6 +108,10 @@ class EngineHost {
   std::mutex applied_mu_;
   std::condition_variable applied_cv_;
   uint64_t applied_seq_ = 0;
+  std::atomic<bool> stopped_{false};
+  std::mutex relayed_mu_;
+  std::unordered_map<std::string, std::string> relayed_;  // command id -> schemas::CommandDigest
+  std::deque<std::string> relayed_order_;                 // oldest first, for the bound
   std::thread committer_;  // last: started once the members above exist
 };
 

@@ -120,7 +120,12 @@ Result<StoredFile> Store::Put(std::string_view name, std::string_view bytes) con
   StoredFile f{schemas::Sha256Hex(bytes), std::string(name), *type, bytes.size()};
   const std::string path = PathOf(f.sha256);
   std::error_code ec;
-  if (fs::exists(path, ec) && fs::file_size(path, ec) == bytes.size()) return f;
+  if (fs::exists(path, ec) && fs::file_size(path, ec) == bytes.size()) {
+    // Uploaded again: young again, so `evidence uncited` (which removes only
+    // files stored long ago) leaves a file someone is about to cite.
+    fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
+    return f;
+  }
   if (auto st = WriteDurably(path, bytes); !st.ok()) return st;
   return f;
 }
@@ -225,7 +230,7 @@ Result<std::vector<UncitedFile>> FindUncited(const Engine& engine, const std::st
   if (!fs::exists(root, ec)) return out;
   const auto now = fs::file_time_type::clock::now();
   for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;  // only files this store wrote
     const std::string name = it->path().filename().string();
     if (!IsHash(name) || cited.count(name)) continue;
     const auto written = fs::last_write_time(it->path(), ec);

@@ -71,6 +71,7 @@ int OutcomeStatus(const Outcome& o) {
     case Status::Code::kConflict: return 409;
     case Status::Code::kRejected: {
       const std::string& r = o.status.reason();
+      if (r == "too_large") return 413;  // Kafka mode: larger than a Kafka message may be
       return r == core::reason::kForbiddenRole || r == core::reason::kNotAssignee ? 403 : 422;
     }
     case Status::Code::kUnavailable: return 503;

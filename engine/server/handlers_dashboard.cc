@@ -4,7 +4,8 @@
 // The light of an assignment, on today's date in China (CST) and the
 // working-day calendar of the timer policy:
 //   done      completed;       none  cancelled, returned, or no deadline;
-//   red       past its deadline, or its acceptance or review is overdue;
+//   red       past its deadline (by date, or marked overdue by the clock),
+//             or its acceptance or review is overdue;
 //   yellow    due within kYellowWorkingDays working days (today not counted);
 //   green     otherwise.
 // working_days_left counts the working days after today up to the deadline
@@ -49,21 +50,36 @@ std::optional<int> LightCalc::WorkingDaysLeft(const std::string& due_on) {
   return sign * n;
 }
 
-const char* LightCalc::Light(const AssignmentRow& r, std::optional<int> left) {
+bool LightCalc::Past(const std::string& due_on) const {
+  auto due = Date::Parse(due_on);
+  return due && due->ToDays() < today_.ToDays();
+}
+
+bool LightCalc::Provisional(const std::string& due_on) const {
+  auto due = Date::Parse(due_on);
+  return due && calendar_ && calendar_->SpanIsProvisional(today_, *due);
+}
+
+const char* LightCalc::Light(const AssignmentRow& r, std::optional<int> left, bool past) {
   using S = core::AssignmentStatus;
   if (r.a.status == S::kCompleted) return "done";
   if (!core::IsOpen(r.a.status)) return "none";
   if (r.a.overdue || r.a.acceptance_overdue || r.a.review_overdue) return "red";
   if (!left) return "none";
-  if (*left < 0) return "red";
+  // Past its due date is red even when no working day has passed since (a
+  // deadline on Friday, seen on Saturday) and before the clock marks it.
+  if (past || *left < 0) return "red";
   return *left <= kYellowWorkingDays ? "yellow" : "green";
 }
 
 json LightCalc::Row(const AssignmentRow& r) {
   json j = RowJson(r);
-  const std::optional<int> left = r.a.due_on.empty() ? std::nullopt : WorkingDaysLeft(r.a.due_on);
-  j["light"] = Light(r, left);
+  const bool open = core::IsOpen(r.a.status);
+  const std::optional<int> left = r.a.due_on.empty() || !open ? std::nullopt : WorkingDaysLeft(r.a.due_on);
+  j["light"] = Light(r, left, !r.a.due_on.empty() && Past(r.a.due_on));
   j["working_days_left"] = left ? json(*left) : json(nullptr);
+  // Counted on the provisional rule (a year the calendar does not cover yet).
+  j["working_days_provisional"] = left.has_value() && Provisional(r.a.due_on);
   return j;
 }
 
@@ -81,11 +97,36 @@ void Server::Impl::Dashboard(Ctx& c) {
     Instant last_update = 0;
   };
   std::map<std::string, UnitLine> units;
+  // Progress reports the office asked for in review cycles, per unit: on
+  // time, late, missing (asked, unanswered, past due).
+  struct Reports {
+    int64_t on_time = 0, late = 0, missing = 0;
+  };
+  std::map<std::string, Reports> reports;
+  {
+    std::vector<std::string> ids;
+    if (!f.plan_id.empty()) {
+      ids.push_back(f.plan_id);
+    } else {
+      auto all = host.Use([](Engine& e) { return e.PlanIds(); });
+      if (!all.ok()) return Answer(c, all.status());
+      ids = std::move(all).value();
+    }
+    for (const auto& id : ids) {
+      auto p = host.Use([&](Engine& e) { return e.Plan(id); });
+      if (!p.ok()) return Answer(c, p.status());
+      for (const auto& [_, cycle] : p->cycles) {
+        for (const auto& k : cycle.answered) ++(cycle.late.count(k) ? reports[k.second].late : reports[k.second].on_time);
+        for (const auto& [k, level] : cycle.overdue)
+          if (!cycle.answered.count(k)) ++reports[k.second].missing;
+      }
+    }
+  }
   std::map<std::string, int64_t> totals = {{"green", 0}, {"yellow", 0}, {"red", 0}, {"done", 0}, {"none", 0}};
   int64_t returns = 0, extensions = 0, submissions = 0;
   for (const auto& r : *rows) {
     const std::optional<int> left = r.a.due_on.empty() ? std::nullopt : lights.WorkingDaysLeft(r.a.due_on);
-    const std::string light = LightCalc::Light(r, left);
+    const std::string light = LightCalc::Light(r, left, !r.a.due_on.empty() && lights.Past(r.a.due_on));
     ++totals[light];
     UnitLine& u = units[r.a.unit];
     ++u.assignments;
@@ -117,7 +158,10 @@ void Server::Impl::Dashboard(Ctx& c) {
                     {"submitted", u.submitted},
                     {"returned", u.returned},
                     {"extension_requests", u.extension_requests},
-                    {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)}});
+                    {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)},
+                    {"reports_on_time", reports[name].on_time},
+                    {"reports_late", reports[name].late},
+                    {"reports_missing", reports[name].missing}});
   // The units that need the office first: most red, then most overdue.
   std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
     return std::make_pair(a["red"].get<int64_t>(), a["overdue"].get<int64_t>()) >
@@ -129,6 +173,46 @@ void Server::Impl::Dashboard(Ctx& c) {
                {"lights", totals},
                {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},
                {"units", list}});
+}
+
+// GET /api/v1/plans/{plan}/cycles: each review cycle and, per unit, who
+// answered (on time or late), who is silent and how far silence escalated.
+void Server::Impl::PlanCycles(Ctx& c) {
+  auto p = PlanFor(c, host, c.req.matches[1]);
+  if (!p) return;
+  json cycles = json::array();
+  for (const auto& [id, cycle] : p->cycles) {
+    std::map<std::string, json> units;
+    auto line = [&](const std::string& unit) -> json& {
+      json& u = units[unit];
+      if (u.is_null()) u = {{"unit", unit}, {"requested", 0}, {"answered", 0}, {"late", 0}, {"silent", 0},
+                            {"overdue", 0}, {"escalation_level", 0}, {"silent_tasks", json::array()}};
+      return u;
+    };
+    for (const auto& k : cycle.requested) {
+      json& u = line(k.second);
+      u["requested"] = u["requested"].get<int64_t>() + 1;
+      if (!cycle.answered.count(k)) {
+        u["silent"] = u["silent"].get<int64_t>() + 1;
+        u["silent_tasks"].push_back(k.first);
+      }
+    }
+    for (const auto& k : cycle.answered) {
+      json& u = line(k.second);
+      u["answered"] = u["answered"].get<int64_t>() + 1;
+      if (cycle.late.count(k)) u["late"] = u["late"].get<int64_t>() + 1;
+    }
+    for (const auto& [k, level] : cycle.overdue) {
+      json& u = line(k.second);
+      if (!cycle.answered.count(k)) u["overdue"] = u["overdue"].get<int64_t>() + 1;
+      u["escalation_level"] = std::max(u["escalation_level"].get<int32_t>(), level);
+    }
+    json list = json::array();
+    for (auto& [_, u] : units) list.push_back(std::move(u));
+    cycles.push_back({{"cycle_id", id}, {"kind", cycle.kind}, {"scope", cycle.scope}, {"due_on", cycle.due_on},
+                      {"closed", cycle.closed}, {"units", list}});
+  }
+  c.Json(200, {{"plan", p->id}, {"cycles", cycles}});
 }
 
 }  // namespace duban::server

@@ -12,18 +12,26 @@ namespace duban::server {
 
 void Server::Impl::Healthz(Ctx& c) {
   const uint64_t end = host.Use([](Engine& e) { return e.LogEnd(); });
-  std::string body = "ok log_end=" + std::to_string(end);
+  std::string body = " log_end=" + std::to_string(end);
+  bool healthy = true;
   if (host.kafka_mode()) {
     body += " mode=kafka";
   } else if (opts.tick_interval_ms > 0) {
     // The clock is part of health: a store whose timers stopped firing sends
-    // no reminder and no escalation, silently.
+    // no reminder and no escalation, silently. The last tick failing (a full
+    // disk, a store that can no longer write) makes the server unhealthy.
     const TickStats t = host.tick_stats();
     body += " last_tick=" + (t.last_ok ? FormatInstant(t.last_ok) : std::string("none")) +
             " tick_failures=" + std::to_string(t.failures);
+    if (t.failing) {
+      healthy = false;
+      body += " failing: the last " + std::to_string(t.failing) + " tick(s) failed: " + t.last_error;
+    }
+  } else {
+    body += " clock=off";  // --tick-interval 0: nothing fires while this server holds the store
   }
-  c.res.status = 200;
-  c.res.set_content(body + "\n", "text/plain; charset=utf-8");
+  c.res.status = healthy ? 200 : 503;
+  c.res.set_content((healthy ? "ok" : "unhealthy") + body + "\n", "text/plain; charset=utf-8");
 }
 
 void Server::Impl::OpenApi(Ctx& c) {

@@ -258,16 +258,16 @@ const char* WebType(std::string_view path) {
 // request); the CSP lets them load and call nothing but this server.
 void Server::Impl::RegisterWeb() {
   auto serve = [](const std::string& path, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     for (const auto& a : WebAssets()) {
       if (a.path != path) continue;
       res.status = 200;
-      res.set_header("Cache-Control", "no-cache");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("X-Frame-Options", "DENY");
-      res.set_header("Referrer-Policy", "no-referrer");
-      res.set_header("Content-Security-Policy",
-                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
       res.set_content(std::string(a.bytes), WebType(path));
       return;
     }
@@ -362,6 +362,12 @@ Status Server::Run() {
   if (!impl_->http) return Status::InvalidArgument("Bind() first");
   // Returns once stopped and every worker has finished its request; then
   // what is queued is committed and the committer ends.
+  // A Stop() before listening began (SIGTERM during the start tick) would
+  // otherwise be lost: httplib's stop() does nothing to a server not running.
+  if (impl_->stopping) {
+    impl_->host.Stop();
+    return Status::Ok();
+  }
   const bool listened = impl_->http->listen_after_bind();
   impl_->host.Stop();
   if (!listened && !impl_->stopping) return Status::IOError("the server stopped listening unexpectedly");
@@ -370,6 +376,7 @@ Status Server::Run() {
 
 void Server::Stop() {
   impl_->stopping = true;
+  impl_->host.StopWaiting();
   if (impl_->http) impl_->http->stop();
 }
 

@@ -119,7 +119,8 @@ struct Server::Impl {
   void PlanAsOf(Ctx& c);
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
-  void Dashboard(Ctx& c);  // handlers_dashboard.cc
+  void Dashboard(Ctx& c);   // handlers_dashboard.cc
+  void PlanCycles(Ctx& c);  // handlers_dashboard.cc
   void VerifyStore(Ctx& c);
   // handlers_admin.cc
   void ListUsers(Ctx& c);
@@ -149,8 +150,10 @@ class LightCalc {
  public:
   LightCalc(const Engine& engine, Instant now);
   std::optional<int> WorkingDaysLeft(const std::string& due_on);
-  static const char* Light(const AssignmentRow& r, std::optional<int> working_days_left);
-  // RowJson plus "light" and "working_days_left".
+  bool Past(const std::string& due_on) const;         // before today
+  bool Provisional(const std::string& due_on) const;  // the count touches an uncovered year
+  static const char* Light(const AssignmentRow& r, std::optional<int> working_days_left, bool past_due);
+  // RowJson plus "light", "working_days_left" (open rows) and "working_days_provisional".
   json Row(const AssignmentRow& r);
 
  private:

@@ -200,6 +200,32 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
   EXPECT_EQ(refused, 422) << rj.dump();
   EXPECT_EQ(rj["outcome"], "rejected");
 
+  // A command id reused for another command: refused (409) before Kafka,
+  // whether by the same account with another body or by another account.
+  auto [same_id, sj] = unit.Send("POST", "/api/v1/commands", Cmd("return", task, "k-accept", {{"reason", "不是我们的"}}).dump());
+  EXPECT_EQ(same_id, 409) << sj.dump();
+  auto [theirs, tj] = office.Send("POST", "/api/v1/commands",
+                                  json{{"type", "cancel"}, {"plan", kPlan}, {"task", task}, {"reason", "撤销"},
+                                       {"command_id", "k-accept-twice"}}.dump());
+  EXPECT_EQ(theirs, 409) << "another account reusing a rejected command's id: " << tj.dump();
+  // Two different commands under one id straight into Kafka (another server,
+  // a script): the engine refuses the second and keeps deciding (it used to
+  // step down, so one sender could stop every plan).
+  schemas::Command first, second;
+  first.command_id = second.command_id = "k-raw-twice";
+  first.plan_id = second.plan_id = kPlan;
+  first.actor = second.actor = {kUnit, schemas::Role::kUnit, "script"};
+  first.body = schemas::ReportProgress{task, kUnit, 45, "一", "", "", ""};
+  second.body = schemas::ReportProgress{task, kUnit, 46, "二", "", "", ""};
+  {
+    auto producer = Producer::Create(cfg);
+    ASSERT_TRUE(producer.ok());
+    ASSERT_TRUE((*producer)->ProduceAsync(cfg.commands_topic, kPlan, CommandRecord(first)).get().ok());
+    ASSERT_TRUE((*producer)->ProduceAsync(cfg.commands_topic, kPlan, CommandRecord(second)).get().ok());
+  }
+  auto [after, afj] = unit.Send("POST", "/api/v1/commands", Cmd("progress", task, "k-after-raw", {{"percent", 50}, {"text", "继续"}}).dump());
+  EXPECT_EQ(after, 200) << "the engine still decides: " << afj.dump() << serve.Log();
+
   // No engine: the command waits in Kafka; the request is answered 503 and
   // the same id, sent once an engine runs again, gets its outcome.
   EXPECT_EQ(engine->Kill(SIGTERM), 0);
@@ -220,6 +246,20 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
   EXPECT_TRUE(vj["ok"].get<bool>()) << vj.dump();
   EXPECT_EQ(serve.Stop(SIGTERM), 0) << serve.Log();
   EXPECT_EQ(engine->Kill(SIGTERM), 0);
+
+  // The read model is Kafka's: served alone or ticked it would fork from it.
+  for (const std::string& args : {std::string("serve --listen 127.0.0.1:") + std::to_string(FreePort()), std::string("tick")}) {
+    const std::string cmd = std::string(DubanExe()) + " --data " + dir + "/serve " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int rc = pclose(p);
+    EXPECT_NE(rc, 0) << args << ": " << out;
+    EXPECT_NE(out.find("Kafka read model"), std::string::npos) << args << ": " << out;
+  }
   std::filesystem::remove_all(dir);
 }
 

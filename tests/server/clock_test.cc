@@ -65,6 +65,8 @@ TEST_F(ClockTest, TickIntervalZeroMeansTheServerNeverTicks) {
   StartServer();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(LogEnd(), imported_end);
+  const std::string health = Call("GET", "/healthz").body;
+  EXPECT_NE(health.find("clock=off"), std::string::npos) << "a monitor sees the clock is off: " << health;
 }
 
 }  // namespace

@@ -77,10 +77,69 @@ TEST_F(DashboardTest, LightsFollowTheWorkingDaysLeftAndTheDashboardCountsThemByU
   for (const auto& r : Rows(unit)) {
     if (r["task"] == task_a) {
       EXPECT_EQ(r["light"], "done") << r.dump();
+      EXPECT_TRUE(r["working_days_left"].is_null()) << "a closed row counts no days: " << r.dump();
     }
   }
   EXPECT_EQ(Call("GET", "/api/v1/dashboard", office).j()["lights"]["done"], 1);
   EXPECT_EQ(Call("GET", "/api/v1/dashboard?plan=nope", office).status, 404);
+}
+
+TEST_F(DashboardTest, ADeadlineJustPastIsRedEvenWhenNoWorkingDayHasPassed) {
+  ImportSamplePlan();
+  SetToday("2022-01-01");  // a Saturday (and 元旦): the day after the 2021-12-31 deadlines
+  StartServer();
+  const Auth office = SignIn("office");
+  int checked = 0;
+  for (const auto& r : Rows(office)) {
+    if (r["due_on"] != "2021-12-31" || r["status"] != "assigned") continue;
+    EXPECT_EQ(r["working_days_left"], 0) << r.dump();
+    EXPECT_EQ(r["light"], "red") << r.dump();
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST_F(DashboardTest, ACycleSaysPerUnitWhoAnsweredAndWhoIsSilent) {
+  ImportSamplePlan();
+  SetToday("2021-12-01");
+  StartServer();
+  const Auth office = SignIn("office");
+  const std::string cycles = std::string("/api/v1/plans/") + kPlan + "/cycles";
+  ASSERT_EQ(Call("GET", cycles, office).j()["cycles"].size(), 0u);
+  const json start = {{"type", "start_cycle"}, {"plan", kPlan}, {"command_id", "cyc-start"},
+                      {"cycle_id", "2021-12"}, {"kind", "monthly"}, {"due_on", "2021-12-10"}};
+  const Resp started = Call("POST", "/api/v1/commands", office, start.dump());
+  ASSERT_EQ(started.status, 200) << started.body;
+  const Auth unit = SignIn("unit-a");
+  ASSERT_EQ(Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "cyc-accept").dump()).status, 200);
+  const Resp answered = Call("POST", "/api/v1/commands", unit,
+                             Command("progress", task_a, unit_a, "cyc-progress", {{"percent", 30}, {"text", "按月报送"}}).dump());
+  ASSERT_EQ(answered.status, 200) << answered.body;
+
+  const Resp r = Call("GET", cycles, office);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = r.j();
+  ASSERT_EQ(body["cycles"].size(), 1u) << r.body;
+  const json& cycle = body["cycles"][0];
+  EXPECT_EQ(cycle["cycle_id"], "2021-12");
+  EXPECT_EQ(cycle["due_on"], "2021-12-10");
+  std::map<std::string, json> by_unit;
+  for (const auto& u : cycle["units"]) by_unit[u["unit"].get<std::string>()] = u;
+  ASSERT_TRUE(by_unit.count(unit_a) && by_unit.count(unit_b)) << r.body.substr(0, 800);
+  EXPECT_GE(by_unit[unit_a]["answered"].get<int>(), 1);
+  EXPECT_EQ(by_unit[unit_a]["requested"].get<int>() - by_unit[unit_a]["answered"].get<int>(),
+            by_unit[unit_a]["silent"].get<int>());
+  EXPECT_EQ(by_unit[unit_b]["answered"], 0);
+  EXPECT_EQ(by_unit[unit_b]["silent"], by_unit[unit_b]["requested"]);
+  EXPECT_GT(by_unit[unit_b]["silent"].get<int>(), 0);
+  // The dashboard counts the answer as on time; nothing is missing before the due date.
+  for (const auto& u : Call("GET", std::string("/api/v1/dashboard?plan=") + kPlan, office).j()["units"]) {
+    if (u["unit"] == unit_a) {
+      EXPECT_GE(u["reports_on_time"].get<int>(), 1) << u.dump();
+    }
+    EXPECT_EQ(u["reports_missing"], 0) << u.dump();
+  }
+  EXPECT_EQ(Call("GET", cycles, unit).status, 403) << "a unit does not read the office's cycle results";
 }
 
 TEST_F(DashboardTest, TheWorkbenchPageIsServedWithAStrictContentSecurityPolicy) {

@@ -282,7 +282,10 @@ class Engine {
   // the events whose effective (or recorded) time is not later.
   Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at, AsOf basis = AsOf::kEffective) const;
   Result<std::vector<std::string>> PlanIds() const;
-  Result<Outcome> OutcomeOf(const std::string& command_id) const;
+  // The recorded outcome of a command id (duplicate set); first_event, when
+  // given, receives the first event it wrote (its CommandRejected if refused),
+  // whose envelope says who sent it.
+  Result<Outcome> OutcomeOf(const std::string& command_id, schemas::Event* first_event = nullptr) const;
 
   // ---- the log ----
   uint64_t LogEnd() const;  // next position to be written

@@ -56,7 +56,9 @@ class CommandRelay {
  public:
   virtual ~CommandRelay() = default;
   // Ok once Kafka has the command (delivered, acks=all); nothing decided yet.
-  virtual Status Send(const schemas::Command& command) = 0;
+  // Unavailable when it is not delivered within timeout_ms (it may still be);
+  // Rejected "too_large" when Kafka can never take it.
+  virtual Status Send(const schemas::Command& command, int timeout_ms) = 0;
 };
 
 struct ServerOptions {
