@@ -95,6 +95,7 @@
       { label: "待审核", cell: (u) => u.submitted },
       { label: "退回", cell: (u) => u.returned },
       { label: "延期申请", cell: (u) => u.extension_requests },
+      { label: "调度报送（按时/迟报/未报）", cell: (u) => `${u.reports_on_time || 0} / ${u.reports_late || 0} / ${u.reports_missing || 0}` },
       { label: "最近更新", cell: (u) => fmtTime(u.last_update) || "—" },
     ], d.units, { rowAttrs: (u) => ({ "data-unit": u.unit, "data-red": u.red, "data-overdue": u.overdue }) }));
 
@@ -228,6 +229,29 @@
       ["cycle_id", "轮次编号", "text", true],
     ], (w) => { if (w) reloadWith(`调度已结束。${w}`); }));
     for (const b of view.querySelectorAll("form.panel button.secondary")) b.remove();  // nothing to cancel here
+
+    // Each cycle's results by unit: who answered (on time or late), who is silent.
+    view.append(h("h2", {}, "各轮调度结果"));
+    const results = h("div", { id: "cycle-results" });
+    view.append(results);
+    for (const [planId, planLabel] of plans) {
+      const r = await api("GET", `/api/v1/plans/${encodeURIComponent(planId)}/cycles`);
+      for (const c of r.cycles) {
+        const kind = { monthly: "月度调度", quarterly: "季度调度", lookback: "年终回头看" }[c.kind] || c.kind;
+        results.append(h("h3", {}, `${planLabel} · ${c.cycle_id}（${kind}，截止 ${c.due_on}${c.closed ? "，已结束" : ""}）`));
+        if (!c.units.length) { results.append(h("p", { class: "muted" }, "本轮没有应报送的单位。")); continue; }
+        results.append(table([
+          { label: "单位", cell: (u) => u.unit },
+          { label: "应报", cell: (u) => u.requested },
+          { label: "已报", cell: (u) => u.answered },
+          { label: "其中迟报", cell: (u) => u.late },
+          { label: "未报", cell: (u) => (u.silent ? h("span", { class: "light red" }, String(u.silent)) : "0") },
+          { label: "督办级别", cell: (u) => (u.escalation_level ? `${u.escalation_level} 级` : "—") },
+          { label: "未报任务", cell: (u) => (u.silent_tasks.length ? u.silent_tasks.map((t) => `${t}`).join("、") : "—") },
+        ], c.units, { rowAttrs: (u) => ({ "data-cycle": c.cycle_id, "data-unit": u.unit, "data-silent": u.silent }) }));
+      }
+    }
+    if (!results.childNodes.length) results.append(h("p", { class: "muted" }, "还没有调度轮次。"));
   };
 
   // ---- plan import ---------------------------------------------------------

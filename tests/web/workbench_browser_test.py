@@ -465,6 +465,13 @@ def main():
         b.q("button.confirm", form).click()
         b.wait_text(".msg.ok", "调度已启动")
         clicks.append("ReviewCycleStarted")
+        # The cycle's results by unit: every open assignment's unit was asked
+        # and nobody has answered yet, so each unit's row shows what it owes.
+        b.wait(f'#cycle-results tr[data-cycle="{today:%Y-%m}-月度调度"]')
+        silent = {r.get_attribute("data-unit"): int(r.get_attribute("data-silent"))
+                  for r in b.d.find_elements("css selector", f'#cycle-results tr[data-cycle="{today:%Y-%m}-月度调度"]')}
+        assert silent and all(n > 0 for n in silent.values()), silent
+        b.shot("office-cycle-results")
 
         # ---- a tick: the past deadline becomes overdue; the dashboard shows red --
         srv.stop()
