@@ -10,6 +10,7 @@ pkgs=(
   kcat clang libclang-rt-14-dev python3 python3-workalendar python3-yaml
   openjdk-17-jre-headless maven
   libargon2-dev
+  libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils fonts-noto-cjk
 )
 missing=()
 for p in "${pkgs[@]}"; do
