@@ -137,28 +137,35 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
   return l;
 }
 
-Result<Ledger> LedgerAsOf(const Engine& engine, const std::string& plan_id, Date as_of, const std::string& unit) {
+Result<PlanRecord> ReadPlanAsOf(const Engine& engine, const std::string& plan_id, Date as_of) {
   auto now = engine.Plan(plan_id);
   if (!now.ok()) return now.status();
   auto plan = engine.PlanAsOf(plan_id, EndOfDay(as_of));
   if (!plan.ok()) {
     if (plan.status().code() != Status::Code::kNotFound) return plan.status();
     return Status::NotFound("plan " + plan_id + " did not exist on " + as_of.ToString() +
-                            ": the ledger starts from the day it was imported");
+                            ": its reports start from the day it was imported");
   }
-  if (!unit.empty()) {
-    bool held = false;
-    for (const auto& [k, a] : plan->assignments) held = held || a.unit == unit;
-    if (!held)
-      return Status::NotFound("unit " + unit + " held no assignment of plan " + plan_id + " on " + as_of.ToString());
-  }
-  std::vector<schemas::Event> events;
+  PlanRecord rec;
   for (const auto& [number, task] : plan->tasks) {
     auto h = engine.History(plan_id, number);
     if (!h.ok()) return h.status();
-    for (auto& e : *h) events.push_back(std::move(e.event));
+    for (auto& e : *h) rec.events.push_back(std::move(e.event));
   }
-  return ComputeLedger(*plan, events, as_of, PolicyCalendar(engine), unit);
+  rec.plan = std::move(plan).value();
+  return rec;
+}
+
+Result<Ledger> LedgerAsOf(const Engine& engine, const std::string& plan_id, Date as_of, const std::string& unit) {
+  auto rec = ReadPlanAsOf(engine, plan_id, as_of);
+  if (!rec.ok()) return rec.status();
+  if (!unit.empty()) {
+    bool held = false;
+    for (const auto& [k, a] : rec->plan.assignments) held = held || a.unit == unit;
+    if (!held)
+      return Status::NotFound("unit " + unit + " held no assignment of plan " + plan_id + " on " + as_of.ToString());
+  }
+  return ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine), unit);
 }
 
 }  // namespace duban::reports

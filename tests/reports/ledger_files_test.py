@@ -11,10 +11,14 @@ demo's store (the Shaoguan 2021 plan and its scripted year):
 - a unit's ledger holds only its rows; a date before the plan existed is
   exit 1 with a plain message;
 - the xlsx printed to PDF by LibreOffice headless and to PNG by pdftoppm:
-  pages are produced; the first page is kept in ARTIFACTS for a look.
+  pages are produced; the first page is kept in ARTIFACTS for a look;
+- `report scorecard`: the xlsx read back (one row per unit, counts equal to
+  the engine's rows, scores as the json says, a chart in the file), printed
+  the same way; its json against the engine's rows.
 Exits 77 (skipped) when openpyxl, soffice or pdftoppm is missing.
 Usage: ledger_files_test.py PATH/TO/duban ARTIFACTS_DIR"""
 import csv
+import collections
 import io
 import json
 import os
@@ -209,6 +213,62 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
             print("first page:", os.path.join(ARTIFACTS, pngs[0]))
         fonts = subprocess.run(["pdffonts", pdf], capture_output=True, text=True).stdout
         check("the PDF embeds a CJK font (Chinese renders)", "CJK" in fonts or "Noto" in fonts, fonts)
+
+    # ---- scorecard ----
+    per_unit = collections.defaultdict(collections.Counter)
+    for e in engine_rows:
+        if e["status"] != "cancelled":
+            per_unit[e["unit"]]["assignments"] += 1
+            per_unit[e["unit"]]["completed"] += e["status"] == "completed"
+    rc, out, err = run(data, "report", "scorecard", "--plan", PLAN, "--as-of", AS_OF, "--format", "json")
+    card = json.loads(out) if rc == 0 else {}
+    units = card.get("units", [])
+    check("scorecard json: one entry per unit with assignments", rc == 0 and len(units) == len(per_unit), err)
+    wrong = [u["unit"] for u in units if u["assignments"] != per_unit[u["unit"]]["assignments"]
+             or u["completed"] != per_unit[u["unit"]]["completed"]]
+    check("scorecard counts equal the engine's rows", not wrong, wrong[:5])
+    check("best score first", [u["score"] for u in units] == sorted((u["score"] for u in units), reverse=True))
+    check("the rule is the definition's", card.get("rule", {}).get("base") == 60 and "on_time_rate" in card["rule"]["weights"],
+          card.get("rule"))
+    card_xlsx = os.path.join(tmp, "scorecard.xlsx")
+    rc, out, err = run(data, "report", "scorecard", "--plan", PLAN, "--as-of", AS_OF, "-o", card_xlsx)
+    check("report scorecard writes xlsx", rc == 0 and os.path.exists(card_xlsx), err)
+    wb2 = openpyxl.load_workbook(card_xlsx)
+    ws2 = wb2.active
+    check("scorecard title", str(ws2["A1"].value).endswith("考核评分表"), ws2["A1"].value)
+    head2 = [ws2.cell(3, c).value for c in range(1, 14)]
+    check("scorecard headers", head2[:3] == ["排名", "单位", "任务数"] and head2[-1] == "得分", head2)
+    sheet_units = []
+    rr = 4
+    while ws2.cell(rr, 2).value:
+        sheet_units.append((ws2.cell(rr, 2).value, ws2.cell(rr, 3).value, ws2.cell(rr, 13).value))
+        rr += 1
+    check("one sheet row per unit, as the json has them, scores equal",
+          [(u["unit"], u["assignments"]) for u in units] == [(n, a) for n, a, _ in sheet_units]
+          and all(abs(u["score"] - s) < 1e-9 for u, (_, _, s) in zip(units, sheet_units)),
+          f"{sheet_units[:3]} vs {units[:3]}")
+    import zipfile
+    with zipfile.ZipFile(card_xlsx) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        chart_xml = z.read(charts[0]).decode() if charts else ""
+    check("the xlsx holds a bar chart of the scores over the units",
+          len(charts) == 1 and "<c:barChart>" in chart_xml and f"$M$4:$M${rr - 1}" in chart_xml, charts)
+    p = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", tmp, card_xlsx], capture_output=True, timeout=300)
+    card_pdf = os.path.join(tmp, "scorecard.pdf")
+    check("LibreOffice prints the scorecard", p.returncode == 0 and os.path.exists(card_pdf), p.stderr.decode()[-300:])
+    if os.path.exists(card_pdf):
+        prefix = os.path.join(ARTIFACTS, "scorecard-page")
+        for old in os.listdir(ARTIFACTS):
+            if old.startswith("scorecard-page"):
+                os.remove(os.path.join(ARTIFACTS, old))
+        p = subprocess.run(["pdftoppm", "-png", "-r", "110", card_pdf, prefix], capture_output=True, timeout=300)
+        pngs = sorted(f for f in os.listdir(ARTIFACTS) if f.startswith("scorecard-page") and f.endswith(".png"))
+        check("pdftoppm renders the scorecard's pages", p.returncode == 0 and len(pngs) >= 1, pngs)
+        if pngs:
+            print("scorecard first page:", os.path.join(ARTIFACTS, pngs[0]))
+    rc, out, err = run(data, "report", "scorecard", "--plan", PLAN, "--as-of", "2020-12-31", "--format", "json")
+    check("a scorecard before the plan existed: exit 1", rc == 1 and "did not exist" in err, err)
 
 if failures:
     print(f"{len(failures)} check(s) failed: {failures}")

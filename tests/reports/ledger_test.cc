@@ -13,6 +13,8 @@
 #include "duban/engine.h"
 #include "duban/reports/ledger.h"
 #include "duban/reports/ledger_files.h"
+#include "duban/reports/scorecard.h"
+#include "duban/reports/scorecard_files.h"
 #include "duban/schemas/codec.h"
 #include "temp_dir.h"
 
@@ -295,6 +297,82 @@ TEST_F(ScriptedLedgerTest, CsvHasABomTheHeadersAndOneLinePerRow) {
   EXPECT_EQ(csv.substr(3, csv.find("\r\n") - 3).find("序号,所属部分,工作任务,牵头单位,责任单位,落实单位"), 0u);
 }
 
+// ---- the scorecard ------------------------------------------------------
+
+const UnitScore& ScoreOf(const Scorecard& c, const std::string& unit) {
+  for (const auto& u : c.units)
+    if (u.unit == unit) return u;
+  ADD_FAILURE() << "no unit " << unit;
+  static const UnitScore kNone;
+  return kNone;
+}
+
+TEST_F(ScriptedLedgerTest, TheScorecardCountsEachUnitAndScoresByTheDefinitionsRule) {
+  auto rule = workflows::ScorecardRule::Default();
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  // The compiled-in rule: 60 + 30 on_time_rate + 10 completion_rate - 2 overdue - 5 peak_escalation.
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-10-09"), *rule);
+  ASSERT_TRUE(card.ok()) << card.status().ToString();
+  ASSERT_EQ(card->units.size(), 4u);
+  const UnitScore& fin = ScoreOf(*card, kFinance);
+  EXPECT_EQ(fin.assignments, 2);
+  EXPECT_EQ(fin.completed, 1);
+  EXPECT_EQ(fin.completed_on_time, 1);
+  EXPECT_EQ(fin.completed_late, 0);
+  EXPECT_EQ(fin.overdue, 0);
+  EXPECT_EQ(fin.progress_reports, 2);
+  EXPECT_DOUBLE_EQ(fin.on_time_rate, 0.5);
+  EXPECT_DOUBLE_EQ(fin.score, 60 + 15 + 5);
+  const UnitScore& edu = ScoreOf(*card, kEducation);
+  EXPECT_EQ(edu.assignments, 2);
+  EXPECT_EQ(edu.completed, 0);
+  EXPECT_EQ(edu.overdue, 1);
+  EXPECT_EQ(edu.peak_escalation, 1);
+  EXPECT_DOUBLE_EQ(edu.score, 60 - 2 - 5);
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kPolice).score, 60);
+  // Best first.
+  EXPECT_EQ(card->units.front().unit, kFinance);
+  EXPECT_EQ(card->units.back().unit, kEducation);
+  // Reminders: the DeadlineApproaching events of the unit up to the date, counted from the history.
+  int reminders = 0;
+  for (int task : {1, 3}) {
+    auto h = engine->History(kPlan, task);
+    ASSERT_TRUE(h.ok());
+    for (const auto& e : *h)
+      if (auto* b = std::get_if<DeadlineApproaching>(&e.event.body);
+          b && b->unit == kFinance && e.event.occurred_at <= EndOfDay(D("2021-10-09")))
+        ++reminders;
+  }
+  EXPECT_GT(reminders, 0);
+  EXPECT_EQ(fin.reminders, reminders);
+  // The peak stays after the level is cleared or the step passes: 通报批评 on 10-15 (5 working days after 10-09).
+  auto later = ScorecardAsOf(*engine, kPlan, D("2021-10-15"), *rule);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(ScoreOf(*later, kEducation).peak_escalation, 2);
+}
+
+TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
+  auto rule = workflows::ScorecardRule::FromDefinition(
+      "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-10-09"), *rule);
+  ASSERT_TRUE(card.ok());
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kFinance).score, 12);
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kEducation).score, 0);
+  auto bad = workflows::ScorecardRule::FromDefinition("scorecard:\n  weights: {speed: 1}\n", "office.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("office.yaml:2"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("unknown scorecard measure 'speed'"), std::string::npos);
+  // The engine's definition loader refuses the same file.
+  EXPECT_FALSE(workflows::WorkflowDefinition::Parse("scorecard:\n  weights: {speed: 1}\n", "office.yaml").ok());
+}
+
+TEST_F(ScriptedLedgerTest, AScorecardBeforeThePlanExistedIsAClearError) {
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-08-31"), workflows::ScorecardRule{});
+  ASSERT_FALSE(card.ok());
+  EXPECT_NE(card.status().message().find("did not exist on 2021-08-31"), std::string::npos);
+}
+
 // ---- the as-of property ----------------------------------------------------
 
 // The events of `from` effective by `cut`, each stream re-chained (seq and
@@ -379,6 +457,12 @@ TEST_P(AsOfPropertyTest, TheLedgerAsOfADateEqualsTheLedgerOfTheEventsUpToIt) {
       EXPECT_EQ(full->rows[r], only->rows[r]) << day << " row " << r << " task " << full->rows[r].task << " "
                                               << full->rows[r].unit;
     EXPECT_TRUE(*full == *only) << day;
+    auto rule = workflows::ScorecardRule::Default();
+    ASSERT_TRUE(rule.ok());
+    auto card_full = ScorecardAsOf(*engine, kPlan, d, *rule);
+    auto card_only = ScorecardAsOf(*cut, kPlan, d, *rule);
+    ASSERT_TRUE(card_full.ok() && card_only.ok());
+    EXPECT_EQ(card_full->units, card_only->units) << day;
     differs_from_last += !(full->rows == last->rows);
   }
   EXPECT_GT(differs_from_last, 0) << "every sampled date gave today's ledger: the property was not exercised";
