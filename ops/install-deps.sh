@@ -11,6 +11,7 @@ pkgs=(
   openjdk-17-jre-headless maven
   libargon2-dev
   chromium chromium-driver fonts-noto-cjk python3-selenium
+  libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils
 )
 missing=()
 for p in "${pkgs[@]}"; do

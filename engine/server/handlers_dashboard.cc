@@ -2,52 +2,27 @@
 // every assignment row of the API carries: what the workbench's pages show.
 //
 // The light of an assignment, on today's date in China (CST) and the
-// working-day calendar of the timer policy:
-//   done      completed;       none  cancelled, returned, or no deadline;
-//   red       past its deadline (by date, or marked overdue by the clock),
-//             or its acceptance or review is overdue;
-//   yellow    due within kYellowWorkingDays working days (today not counted);
-//   green     otherwise.
-// working_days_left counts the working days after today up to the deadline
-// (negative: working days past it), capped at +-kCountCap.
-#include "duban/core/workflow_timer_policy.h"
+// working-day calendar of the timer policy: the rule is shared with the
+// reports (engine/reports/include/duban/reports/light.h says what each colour
+// means). working_days_left counts the working days after today up to the
+// deadline (negative: working days past it), capped at +-400.
 #include "duban/date.h"
+#include "duban/reports/light.h"
 #include "duban/workflows/calendar.h"
 #include "server_impl.h"
 
 namespace duban::server {
 
-namespace {
-constexpr int kYellowWorkingDays = 5;
-constexpr int kCountCap = 400;
-}  // namespace
-
-LightCalc::LightCalc(const Engine& engine, Instant now) : today_(DayOf(now)) {
-  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine.timer_policy().get())) calendar_ = &p->latest_calendar();
-}
+LightCalc::LightCalc(const Engine& engine, Instant now) : today_(DayOf(now)), calendar_(reports::PolicyCalendar(engine)) {}
 
 std::optional<int> LightCalc::WorkingDaysLeft(const std::string& due_on) {
   auto due = Date::Parse(due_on);
   if (!due) return std::nullopt;
   const int64_t key = due->ToDays();
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  const int64_t t = today_.ToDays();
-  const int sign = key >= t ? 1 : -1;
-  int n = 0;
-  // Working days in (today, due] (or in (due, today], counted negative).
-  for (int64_t d = std::min(t, key) + 1; d <= std::max(t, key) && n < kCountCap; ++d) {
-    bool working = true;
-    const Date day = Date::FromDays(d);
-    if (calendar_) {
-      auto w = calendar_->IsWorkingDay(day);
-      working = w.ok() ? *w : day.Weekday() <= 5;
-    } else {
-      working = day.Weekday() <= 5;
-    }
-    if (working) ++n;
-  }
-  cache_[key] = sign * n;
-  return sign * n;
+  const int n = reports::WorkingDaysBetween(calendar_, today_, *due);
+  cache_[key] = n;
+  return n;
 }
 
 bool LightCalc::Past(const std::string& due_on) const {
@@ -61,15 +36,7 @@ bool LightCalc::Provisional(const std::string& due_on) const {
 }
 
 const char* LightCalc::Light(const AssignmentRow& r, std::optional<int> left, bool past) {
-  using S = core::AssignmentStatus;
-  if (r.a.status == S::kCompleted) return "done";
-  if (!core::IsOpen(r.a.status)) return "none";
-  if (r.a.overdue || r.a.acceptance_overdue || r.a.review_overdue) return "red";
-  if (!left) return "none";
-  // Past its due date is red even when no working day has passed since (a
-  // deadline on Friday, seen on Saturday) and before the clock marks it.
-  if (past || *left < 0) return "red";
-  return *left <= kYellowWorkingDays ? "yellow" : "green";
+  return reports::TrafficLight(r.a, left, past);
 }
 
 json LightCalc::Row(const AssignmentRow& r) {

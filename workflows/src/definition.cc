@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "duban/workflows/scorecard.h"
 #include "embedded.h"
 #include "yaml_util.h"
 
@@ -253,7 +254,7 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (auto s = CheckKeys(src, root, {"name", "version", "lifecycle", "reminders",
                                      "acceptance_working_days", "review_working_days",
                                      "acceptance_overdue_notify", "review_overdue_notify",
-                                     "escalation", "review_cycles", "times"});
+                                     "escalation", "review_cycles", "times", "scorecard"});
       !s.ok()) {
     return s;
   }
@@ -304,6 +305,10 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
         return YamlError(src, b, "'office_back_entry' must be true or false");
       def.office_back_entry = v;
     }
+  }
+
+  if (root["scorecard"]) {  // optional; read by the reports (scorecard.h), checked here too
+    if (auto sc = ScorecardRule::FromDefinition(text, src); !sc.ok()) return sc.status();
   }
 
   auto acc = RequiredInt(src, root, "acceptance_working_days", 1, 250);

@@ -1,0 +1,118 @@
+// duban-bench report: the work ledger (duban report ledger) of one plan with
+// 100,000 assignments (10,000 tasks x 10 units) as xlsx. The store: the plan
+// imported (one task in ten due 2021-09-30, the rest 2021-10-29), every
+// assignment accepted and one in ten with a progress report; as of
+// 2021-10-15 the early tenth is past due (red rows, overdue working days). Timed: the ledger computed as of a date (PlanAsOf +
+// the tasks' histories + the rows) and the xlsx written (libxlsxwriter),
+// each and together. Ends with `rows= seconds=` (seconds: both together).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench_plans.h"
+#include "bench_registry.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
+#include "duban/reports/ledger.h"
+#include "duban/reports/ledger_files.h"
+
+namespace duban::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Sec(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+Instant At(const char* day, int hour) { return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000; }
+
+int RunReport(int argc, char** argv) {
+  int tasks = 10000, units = 10;
+  std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-report").string();
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
+    else if (a == "--units" && i + 1 < argc) units = std::atoi(argv[++i]);
+    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: duban-bench report [--tasks 10000] [--units 10] [--dir D]\n");
+      return 2;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  auto policy = WorkflowTimerPolicy::Default();
+  if (!policy.ok()) return std::fprintf(stderr, "%s\n", policy.status().ToString().c_str()), 1;
+  EngineOptions o;
+  o.data_dir = dir + "/store";
+  o.sync = false;
+  auto opened = Engine::Open(o, *policy);
+  if (!opened.ok()) return std::fprintf(stderr, "%s\n", opened.status().ToString().c_str()), 1;
+  Engine& engine = **opened;
+  const std::string plan = "bench-report";
+  const auto t0 = Clock::now();
+  schemas::ImportPlan imp = BenchPlan(0, tasks, units, 2021, "10月底前", "2021-10-29");
+  for (auto& t : imp.tasks) {
+    t.section = {"一、重点工作", "（" + std::to_string((t.number - 1) / 100 + 1) + "）专项"};
+    if (t.number % 10 == 0) t.deadline = schemas::Deadline{"9月底前", "2021-09-30", "", false, ""};
+  }
+  schemas::Command c;
+  c.plan_id = plan;
+  c.command_id = "import";
+  c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "bench"};
+  c.issued_at = At("2021-09-01", 9);
+  c.body = imp;
+  if (auto out = engine.Submit(c); !out.status.ok())
+    return std::fprintf(stderr, "import: %s\n", out.status.ToString().c_str()), 1;
+  // Accept everything, a progress report from one unit in ten: batches of 2,000 commands.
+  std::vector<schemas::Command> batch;
+  int64_t n = 0;
+  auto flush = [&] {
+    for (const auto& out : engine.SubmitBatch(batch))
+      if (!out.status.ok()) return std::fprintf(stderr, "%s\n", out.status.ToString().c_str()), false;
+    batch.clear();
+    return true;
+  };
+  for (int t = 1; t <= tasks; ++t)
+    for (int u = 0; u < units; ++u) {
+      schemas::Command a;
+      a.plan_id = plan;
+      a.command_id = "a" + std::to_string(++n);
+      a.actor = schemas::Actor{BenchUnit(u), schemas::Role::kUnit, "联络员"};
+      a.issued_at = At("2021-09-02", 9);
+      a.body = schemas::Accept{t, BenchUnit(u)};
+      batch.push_back(a);
+      if (u == t % units) {
+        a.command_id = "p" + std::to_string(n);
+        a.issued_at = At("2021-09-03", 9);
+        a.body = schemas::ReportProgress{t, BenchUnit(u), 50, "已完成第" + std::to_string(t) + "项的调研和方案起草，正在征求意见",
+                                         "", "张三", "13800000000"};
+        batch.push_back(a);
+      }
+      if (batch.size() >= 2000 && !flush()) return 1;
+    }
+  if (!batch.empty() && !flush()) return 1;
+  const auto t1 = Clock::now();
+  std::printf("store: %d tasks x %d units = %d assignments, built in %.1f s\n", tasks, units, tasks * units, Sec(t0, t1));
+
+  const Date as_of = *Date::Parse("2021-10-15");
+  const auto r0 = Clock::now();
+  auto ledger = reports::LedgerAsOf(engine, plan, as_of);
+  const auto r1 = Clock::now();
+  if (!ledger.ok()) return std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str()), 1;
+  const std::string path = dir + "/ledger.xlsx";
+  if (Status st = reports::WriteLedgerXlsx(*ledger, path); !st.ok())
+    return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
+  const auto r2 = Clock::now();
+  std::printf("ledger as of %s: %zu rows computed in %.2f s\n", as_of.ToString().c_str(), ledger->rows.size(),
+              Sec(r0, r1));
+  std::printf("xlsx written in %.2f s (%.1f MB): %s\n", Sec(r1, r2),
+              static_cast<double>(std::filesystem::file_size(path)) / 1e6, path.c_str());
+  std::printf("rows=%zu seconds=%.2f\n", ledger->rows.size(), Sec(r0, r2));
+  return 0;
+}
+
+}  // namespace
+
+DUBAN_REGISTER_BENCH("report", "the work ledger of a 100,000-assignment plan as xlsx (duban report ledger)", RunReport);
+
+}  // namespace duban::bench

@@ -1,0 +1,46 @@
+// The traffic light (亮灯) of an assignment on one day, shared by the HTTP
+// API (every assignment row, the dashboard) and the reports (the ledger's
+// state colours), so both say the same thing of the same assignment.
+//
+//   done      completed;       none  cancelled, returned, or no deadline;
+//   red       past its deadline (by date, or marked overdue by the clock),
+//             or its acceptance or review is overdue;
+//   yellow    due within kYellowWorkingDays working days (today not counted);
+//   green     otherwise.
+//
+// Pure: the day and the working-day calendar are passed in.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "duban/core/domain.h"
+#include "duban/date.h"
+
+namespace duban {
+class Engine;
+namespace workflows {
+class WorkCalendar;
+}
+}  // namespace duban
+
+namespace duban::reports {
+
+inline constexpr int kYellowWorkingDays = 5;
+inline constexpr int kWorkingDayCountCap = 400;
+
+// Working days in (today, due] (positive), or in (due, today] counted
+// negative, capped at +-cap. Without a calendar (or outside its data):
+// Monday to Friday.
+int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date due,
+                       int cap = kWorkingDayCountCap);
+
+// The light of `a` given its working days left (nullopt: no deadline) and
+// whether today is after its due date.
+const char* TrafficLight(const core::AssignmentState& a, std::optional<int> working_days_left, bool past_due);
+
+// The working-day calendar the engine's timer policy counts on (the latest
+// version), or null when its policy has none.
+const workflows::WorkCalendar* PolicyCalendar(const Engine& engine);
+
+}  // namespace duban::reports

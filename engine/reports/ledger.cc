@@ -1,0 +1,171 @@
+#include "duban/reports/ledger.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <variant>
+
+#include "duban/engine.h"
+#include "duban/reports/light.h"
+
+namespace duban::reports {
+
+const char* StatusChinese(core::AssignmentStatus s) {
+  using S = core::AssignmentStatus;
+  switch (s) {
+    case S::kAssigned: return "待签收";
+    case S::kAccepted: return "已签收";
+    case S::kInProgress: return "办理中";
+    case S::kSubmitted: return "待审核";
+    case S::kCompleted: return "已办结";
+    case S::kReturned: return "已退回";
+    case S::kCancelled: return "已撤销";
+  }
+  return "未知";
+}
+
+Instant EndOfDay(Date d) { return StartOfDay(d.AddDays(1)) - 1; }
+
+namespace {
+
+// What the events say of one assignment up to the cut.
+struct Trail {
+  std::string progress_text, progress_on, reporter, contact;
+  std::optional<int32_t> percent;
+  std::string submitted_on, approved_on, escalation_step;
+};
+
+using Key = std::pair<int32_t, std::string>;
+
+std::map<Key, Trail> Trails(const std::string& plan_id, const std::vector<schemas::Event>& events, Instant cut) {
+  std::map<Key, Trail> out;
+  for (const auto& e : events) {
+    if (e.stream != plan_id || e.occurred_at > cut) continue;
+    const std::string day = DayOf(e.occurred_at).ToString();
+    std::visit(
+        [&](const auto& b) {
+          using T = std::decay_t<decltype(b)>;
+          if constexpr (std::is_same_v<T, schemas::ProgressReported>) {
+            Trail& t = out[{b.task, b.unit}];
+            t.progress_text = b.text;
+            t.percent = b.percent;
+            t.progress_on = day;
+            t.reporter = b.reporter;
+            t.contact = b.contact;
+          } else if constexpr (std::is_same_v<T, schemas::CompletionSubmitted>) {
+            out[{b.task, b.unit}].submitted_on = day;
+          } else if constexpr (std::is_same_v<T, schemas::CompletionApproved>) {
+            out[{b.task, b.unit}].approved_on = day;
+          } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
+            out[{b.task, b.unit}].escalation_step = b.step;
+          } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
+            // The new unit starts its own trail; the old one keeps its record.
+          }
+        },
+        e.body);
+  }
+  return out;
+}
+
+}  // namespace
+
+Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Event>& events, Date as_of,
+                     const workflows::WorkCalendar* calendar, const std::string& unit) {
+  Ledger l;
+  l.plan_id = plan.id;
+  l.plan_title = plan.meta.title;
+  l.issuer = plan.meta.issuer;
+  l.as_of = as_of;
+  l.unit = unit;
+  const std::map<Key, Trail> trails = Trails(plan.id, events, EndOfDay(as_of));
+  // The task's units by role, every assignment of it counted (cancelled ones not).
+  std::map<int32_t, std::pair<std::vector<std::string>, std::vector<std::string>>> roles;
+  for (const auto& [k, a] : plan.assignments) {
+    if (a.status == core::AssignmentStatus::kCancelled) continue;
+    auto& r = roles[k.first];
+    (a.role == schemas::AssignmentRole::kLead ? r.first : r.second).push_back(a.unit);
+  }
+  for (const auto& [k, a] : plan.assignments) {
+    if (!unit.empty() && a.unit != unit) continue;
+    LedgerRow row;
+    row.task = k.first;
+    if (auto t = plan.tasks.find(k.first); t != plan.tasks.end()) {
+      row.section = t->second.section;
+      row.title = t->second.title;
+      row.deadline_text = t->second.deadline.text;
+    }
+    if (auto r = roles.find(k.first); r != roles.end()) {
+      row.lead_units = r->second.first;
+      row.responsible_units = r->second.second;
+    }
+    row.unit = a.unit;
+    row.role = a.role;
+    row.due_on = a.due_on;
+    row.status = a.status;
+    if (auto t = trails.find(k); t != trails.end()) {
+      const Trail& tr = t->second;
+      row.progress_text = tr.progress_text;
+      row.progress_on = tr.progress_on;
+      row.percent = tr.percent;
+      row.reporter = tr.reporter;
+      row.contact = tr.contact;
+      row.submitted_on = tr.submitted_on;
+      if (a.status == core::AssignmentStatus::kCompleted) row.approved_on = tr.approved_on;
+      if (a.escalation_level > 0) row.escalation_step = tr.escalation_step;
+    }
+    row.escalation_level = a.escalation_level;
+    using S = core::AssignmentStatus;
+    const std::optional<Date> due = Date::Parse(a.due_on);
+    std::optional<int> left;
+    if (due) left = WorkingDaysBetween(calendar, as_of, *due);
+    row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
+    if (due) {
+      std::optional<Date> until;
+      if (a.status == S::kSubmitted || a.status == S::kCompleted) {
+        until = Date::Parse(row.submitted_on);
+      } else if (core::IsOpen(a.status)) {
+        until = as_of;
+      }
+      if (until && *until > *due) row.overdue_working_days = -WorkingDaysBetween(calendar, *until, *due);
+    }
+    l.rows.push_back(std::move(row));
+  }
+  std::stable_sort(l.rows.begin(), l.rows.end(), [](const LedgerRow& x, const LedgerRow& y) {
+    return std::make_tuple(x.task, static_cast<int>(x.role), x.unit) <
+           std::make_tuple(y.task, static_cast<int>(y.role), y.unit);
+  });
+  return l;
+}
+
+Result<PlanRecord> ReadPlanAsOf(const Engine& engine, const std::string& plan_id, Date as_of) {
+  auto now = engine.Plan(plan_id);
+  if (!now.ok()) return now.status();
+  auto plan = engine.PlanAsOf(plan_id, EndOfDay(as_of));
+  if (!plan.ok()) {
+    if (plan.status().code() != Status::Code::kNotFound) return plan.status();
+    return Status::NotFound("plan " + plan_id + " did not exist on " + as_of.ToString() +
+                            ": its reports start from the day it was imported");
+  }
+  PlanRecord rec;
+  for (const auto& [number, task] : plan->tasks) {
+    auto h = engine.History(plan_id, number);
+    if (!h.ok()) return h.status();
+    for (auto& e : *h) rec.events.push_back(std::move(e.event));
+  }
+  rec.plan = std::move(plan).value();
+  return rec;
+}
+
+Result<Ledger> LedgerAsOf(const Engine& engine, const std::string& plan_id, Date as_of, const std::string& unit) {
+  auto rec = ReadPlanAsOf(engine, plan_id, as_of);
+  if (!rec.ok()) return rec.status();
+  if (!unit.empty()) {
+    bool held = false;
+    for (const auto& [k, a] : rec->plan.assignments) held = held || a.unit == unit;
+    if (!held)
+      return Status::NotFound("unit " + unit + " held no assignment of plan " + plan_id + " on " + as_of.ToString());
+  }
+  return ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine), unit);
+}
+
+}  // namespace duban::reports

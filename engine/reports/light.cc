@@ -1,0 +1,44 @@
+#include "duban/reports/light.h"
+
+#include <algorithm>
+
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
+#include "duban/workflows/calendar.h"
+
+namespace duban::reports {
+
+int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date due, int cap) {
+  const int64_t t = today.ToDays(), d = due.ToDays();
+  const int sign = d >= t ? 1 : -1;
+  int n = 0;
+  for (int64_t x = std::min(t, d) + 1; x <= std::max(t, d) && n < cap; ++x) {
+    const Date day = Date::FromDays(x);
+    bool working = day.Weekday() <= 5;
+    if (calendar) {
+      auto w = calendar->IsWorkingDay(day);
+      if (w.ok()) working = *w;
+    }
+    if (working) ++n;
+  }
+  return sign * n;
+}
+
+const char* TrafficLight(const core::AssignmentState& a, std::optional<int> left, bool past_due) {
+  using S = core::AssignmentStatus;
+  if (a.status == S::kCompleted) return "done";
+  if (!core::IsOpen(a.status)) return "none";
+  if (a.overdue || a.acceptance_overdue || a.review_overdue) return "red";
+  if (!left) return "none";
+  // Past its due date is red even when no working day has passed since (a
+  // deadline on Friday, seen on Saturday) and before the clock marks it.
+  if (past_due || *left < 0) return "red";
+  return *left <= kYellowWorkingDays ? "yellow" : "green";
+}
+
+const workflows::WorkCalendar* PolicyCalendar(const Engine& engine) {
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine.timer_policy().get())) return &p->latest_calendar();
+  return nullptr;
+}
+
+}  // namespace duban::reports

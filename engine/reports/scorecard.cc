@@ -1,0 +1,83 @@
+#include "duban/reports/scorecard.h"
+
+#include <algorithm>
+#include <map>
+#include <variant>
+
+#include "duban/reports/light.h"
+
+namespace duban::reports {
+
+Scorecard ComputeScorecard(const Ledger& ledger, const std::vector<schemas::Event>& events,
+                           const workflows::ScorecardRule& rule) {
+  Scorecard card;
+  card.plan_id = ledger.plan_id;
+  card.plan_title = ledger.plan_title;
+  card.as_of = ledger.as_of;
+  card.rule = rule;
+  std::map<std::string, UnitScore> units;
+  for (const auto& r : ledger.rows) {
+    if (r.status == core::AssignmentStatus::kCancelled) continue;
+    UnitScore& u = units[r.unit];
+    u.unit = r.unit;
+    ++u.assignments;
+    if (r.status == core::AssignmentStatus::kCompleted) {
+      ++u.completed;
+      const bool on_time = r.due_on.empty() || r.submitted_on.empty() || r.submitted_on <= r.due_on;
+      ++(on_time ? u.completed_on_time : u.completed_late);
+    }
+    if (core::IsOpen(r.status) && r.status != core::AssignmentStatus::kSubmitted && r.overdue_working_days > 0)
+      ++u.overdue;
+    u.peak_escalation = std::max(u.peak_escalation, r.escalation_level);
+  }
+  const Instant cut = EndOfDay(ledger.as_of);
+  for (const auto& e : events) {
+    if (e.stream != ledger.plan_id || e.occurred_at > cut) continue;
+    std::visit(
+        [&](const auto& b) {
+          using T = std::decay_t<decltype(b)>;
+          auto unit = [&](const std::string& name) -> UnitScore* {
+            auto it = units.find(name);
+            return it == units.end() ? nullptr : &it->second;
+          };
+          if constexpr (std::is_same_v<T, schemas::ProgressReported>) {
+            if (auto* u = unit(b.unit)) ++u->progress_reports;
+          } else if constexpr (std::is_same_v<T, schemas::DeadlineApproaching>) {
+            if (auto* u = unit(b.unit)) ++u->reminders;
+          } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
+            if (auto* u = unit(b.unit)) u->peak_escalation = std::max(u->peak_escalation, b.level);
+          }
+        },
+        e.body);
+  }
+  for (auto& [name, u] : units) {
+    if (u.assignments) {
+      u.completion_rate = static_cast<double>(u.completed) / u.assignments;
+      u.on_time_rate = static_cast<double>(u.completed_on_time) / u.assignments;
+    }
+    u.score = rule.Score({{"assignments", u.assignments},
+                          {"completed", u.completed},
+                          {"completed_on_time", u.completed_on_time},
+                          {"completed_late", u.completed_late},
+                          {"overdue", u.overdue},
+                          {"peak_escalation", u.peak_escalation},
+                          {"progress_reports", u.progress_reports},
+                          {"reminders", u.reminders},
+                          {"completion_rate", u.completion_rate},
+                          {"on_time_rate", u.on_time_rate}});
+    card.units.push_back(u);
+  }
+  std::stable_sort(card.units.begin(), card.units.end(),
+                   [](const UnitScore& a, const UnitScore& b) { return a.score > b.score; });
+  return card;
+}
+
+Result<Scorecard> ScorecardAsOf(const Engine& engine, const std::string& plan_id, Date as_of,
+                                const workflows::ScorecardRule& rule) {
+  auto rec = ReadPlanAsOf(engine, plan_id, as_of);
+  if (!rec.ok()) return rec.status();
+  const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine));
+  return ComputeScorecard(ledger, rec->events, rule);
+}
+
+}  // namespace duban::reports

@@ -1,0 +1,151 @@
+#include "duban/reports/scorecard_files.h"
+
+#include <xlsxwriter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace duban::reports {
+
+namespace {
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+const std::vector<std::string>& ScorecardHeaders() {
+  static const std::vector<std::string> kHeaders = {
+      "排名", "单位", "任务数", "已办结", "按时办结", "逾期办结", "当前逾期", "最高督办等级", "进度报送次数", "收到提醒次数",
+      "办结率", "按时办结率", "得分"};
+  return kHeaders;
+}
+
+std::string ScorecardJson(const Scorecard& c) {
+  using nlohmann::json;
+  json units = json::array();
+  int rank = 0;
+  for (const auto& u : c.units)
+    units.push_back({{"rank", ++rank},
+                     {"unit", u.unit},
+                     {"assignments", u.assignments},
+                     {"completed", u.completed},
+                     {"completed_on_time", u.completed_on_time},
+                     {"completed_late", u.completed_late},
+                     {"overdue", u.overdue},
+                     {"peak_escalation", u.peak_escalation},
+                     {"progress_reports", u.progress_reports},
+                     {"reminders", u.reminders},
+                     {"completion_rate", u.completion_rate},
+                     {"on_time_rate", u.on_time_rate},
+                     {"score", u.score}});
+  json weights = json::object();
+  for (const auto& [m, w] : c.rule.weights) weights[m] = w;
+  json doc = {{"plan", c.plan_id},
+              {"title", c.plan_title + "考核评分表"},
+              {"as_of", c.as_of.ToString()},
+              {"rule", {{"base", c.rule.base}, {"weights", weights}, {"min", c.rule.min}, {"max", c.rule.max},
+                        {"source", c.rule.source}}},
+              {"units", units}};
+  return doc.dump(2) + "\n";
+}
+
+Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
+  lxw_workbook* wb = workbook_new(path.c_str());
+  if (!wb) return Status::IOError("cannot create " + path);
+  lxw_worksheet* ws = workbook_add_worksheet(wb, "考核评分");
+  auto make = [&](bool bold, double size, bool border, uint8_t align) {
+    lxw_format* f = workbook_add_format(wb);
+    format_set_font_name(f, "宋体");
+    format_set_font_size(f, size);
+    if (bold) format_set_bold(f);
+    if (border) format_set_border(f, LXW_BORDER_THIN);
+    format_set_text_wrap(f);
+    format_set_align(f, align);
+    format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
+    return f;
+  };
+  lxw_format* title = make(true, 16, false, LXW_ALIGN_CENTER);
+  lxw_format* line = make(false, 11, false, LXW_ALIGN_LEFT);
+  lxw_format* header = make(true, 10, true, LXW_ALIGN_CENTER);
+  format_set_bg_color(header, 0xD9E1F2);
+  lxw_format* text = make(false, 10, true, LXW_ALIGN_LEFT);
+  lxw_format* number = make(false, 10, true, LXW_ALIGN_CENTER);
+  lxw_format* rate = make(false, 10, true, LXW_ALIGN_CENTER);
+  format_set_num_format(rate, "0.0%");
+  lxw_format* score = make(true, 10, true, LXW_ALIGN_CENTER);
+  format_set_num_format(score, "0.0");
+
+  const std::vector<std::string>& headers = ScorecardHeaders();
+  const int cols = static_cast<int>(headers.size());
+  const double widths[] = {6, 22, 8, 8, 8, 8, 8, 10, 10, 10, 9, 10, 8};
+  for (int i = 0; i < cols; ++i) worksheet_set_column(ws, i, i, widths[i], nullptr);
+  const std::string heading = c.plan_title + "考核评分表";
+  worksheet_set_row(ws, 0, 30, nullptr);
+  worksheet_merge_range(ws, 0, 0, 0, cols - 1, heading.c_str(), title);
+  const std::string when = "统计截至：" + c.as_of.ToString();
+  worksheet_merge_range(ws, 1, 0, 1, cols - 1, when.c_str(), line);
+  const lxw_row_t head = 2;
+  worksheet_set_row(ws, head, 30, nullptr);
+  for (int i = 0; i < cols; ++i) worksheet_write_string(ws, head, i, headers[i].c_str(), header);
+  lxw_row_t row = head + 1;
+  int rank = 0;
+  for (const auto& u : c.units) {
+    worksheet_write_number(ws, row, 0, ++rank, number);
+    worksheet_write_string(ws, row, 1, u.unit.c_str(), text);
+    const double counts[] = {double(u.assignments), double(u.completed), double(u.completed_on_time),
+                             double(u.completed_late), double(u.overdue), double(u.peak_escalation),
+                             double(u.progress_reports), double(u.reminders)};
+    for (int i = 0; i < 8; ++i) worksheet_write_number(ws, row, 2 + i, counts[i], number);
+    worksheet_write_number(ws, row, 10, u.completion_rate, rate);
+    worksheet_write_number(ws, row, 11, u.on_time_rate, rate);
+    worksheet_write_number(ws, row, 12, u.score, score);
+    ++row;
+  }
+  const lxw_row_t last = row - 1;
+  // The rule, so the sheet says how it was scored.
+  std::string rule = "评分规则（" + c.rule.source + "）：得分 = " + Num(c.rule.base);
+  for (const auto& [m, w] : c.rule.weights) rule += (w < 0 ? " - " : " + ") + Num(std::abs(w)) + " × " + m;
+  rule += "，取值 " + Num(c.rule.min) + "～" + Num(c.rule.max);
+  worksheet_merge_range(ws, row + 1, 0, row + 1, cols - 1, rule.c_str(), line);
+  worksheet_set_row(ws, row + 1, 32, nullptr);
+
+  if (!c.units.empty()) {
+    lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_BAR);
+    lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
+    chart_series_set_categories(s, "考核评分", head + 1, 1, last, 1);
+    chart_series_set_values(s, "考核评分", head + 1, 12, last, 12);
+    chart_series_set_name(s, "得分");
+    lxw_chart_font font = {};
+    font.name = const_cast<char*>("宋体");
+    chart_title_set_name(chart, "各单位得分");
+    chart_title_set_name_font(chart, &font);
+    chart_axis_set_num_font(chart->x_axis, &font);
+    lxw_chart_font small = font;
+    small.size = 8;
+    chart_axis_set_num_font(chart->y_axis, &small);
+    chart_axis_set_reverse(chart->y_axis);  // best first, at the top (a bar chart: y is the units)
+    chart_axis_set_interval_unit(chart->y_axis, 1);  // every unit named
+    chart_axis_set_min(chart->x_axis, c.rule.min);
+    chart_axis_set_max(chart->x_axis, c.rule.max);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    lxw_chart_options opt = {};
+    opt.x_scale = 1.6;
+    opt.y_scale = std::max(1.0, 24.0 * static_cast<double>(c.units.size()) / 288.0);  // ~24 px a bar
+    worksheet_insert_chart_opt(ws, row + 3, 1, chart, &opt);
+  }
+  worksheet_freeze_panes(ws, head + 1, 0);
+  worksheet_set_landscape(ws);
+  worksheet_set_paper(ws, 9);
+  worksheet_repeat_rows(ws, 0, head);
+  worksheet_fit_to_pages(ws, 1, 0);
+  worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
+  const lxw_error err = workbook_close(wb);
+  if (err != LXW_NO_ERROR) return Status::IOError("cannot write " + path + ": " + lxw_strerror(err));
+  return Status::Ok();
+}
+
+}  // namespace duban::reports
