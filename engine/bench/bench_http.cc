@@ -3,12 +3,25 @@
 // Builds a store of 50,000 assignments (20 plans x 50 tasks x 50 units, all
 // accepted) with one machine token per unit, starts `duban serve` on
 // loopback (the real binary beside this one), and drives it with C
-// concurrent keep-alive connections (default 64): first reads of a unit's
-// inbox for one plan (GET /api/v1/assignments?plan=P, the unit taken from its
-// token), then writes of progress reports (POST /api/v1/commands). Then,
-// with the server stopped, the same kind of progress report submitted
+// concurrent keep-alive connections (default 64), each phase --seconds long:
+//  1. closed-loop reads of a unit's inbox for one plan (GET
+//     /api/v1/assignments?plan=P, the unit taken from its token): each
+//     connection sends its next request as soon as the last is answered, so
+//     this measures throughput (read_rps); its latency is queueing at
+//     saturation (mean = C / throughput), not what a reader waits at a given load;
+//  2. paced (open-loop) reads, the same request at --read-rate R per second
+//     offered in total (default 500; 0 skips the phase): connection c sends
+//     its k-th request at start + (k*C + c)/R s, and latency is measured from
+//     that scheduled time, not from when it was actually sent, so a slow reply
+//     that makes the next requests late is counted in theirs (no coordinated
+//     omission). A connection more than --seconds behind its schedule stops;
+//     what it did not send counts as failed (latency: how late it was then).
+//     This is the read latency at a stated load (paced_read_p99_ms);
+//  3. closed-loop writes of progress reports (POST /api/v1/commands).
+// Then, with the server stopped, the same kind of progress report submitted
 // directly, one command at a time (Engine::Submit, fsynced like the server's
 // commits): the engine's own rate, which the HTTP write rate is compared with.
+// Next to last line: paced_read_p99_ms= paced_read_rate= (na and 0 when skipped)
 // Last line: read_rps= read_p99_ms= write_rps= write_p99_ms= direct_eps= write_ratio=
 #include <signal.h>
 #include <sys/wait.h>
@@ -39,6 +52,7 @@ struct Args {
   int plans = 20, tasks = 50, units = 50;
   int connections = 64;
   double seconds = 10;
+  double read_rate = 500;  // paced reads offered per second, all connections together; 0: no paced phase
   int port = 0;  // 0: one picked from the pid
   std::string dir;
 };
@@ -194,6 +208,69 @@ Phase Drive(const Args& a, int port, Request request) {
   return all;
 }
 
+// Open loop: the same C connections, but connection c sends its k-th request
+// at start + (k*C + c)/rate s whether or not its earlier ones were answered in
+// time, for requests scheduled within `seconds`. Latency runs from the
+// scheduled time. A connection that falls more than `seconds` behind stops:
+// each request it did not send is failed, its latency how late it was then.
+template <class Request>
+Phase Paced(const Args& a, int port, double rate, Request request) {
+  std::vector<Phase> per(static_cast<size_t>(a.connections));
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  const auto at = [&](uint64_t n) {
+    return start + std::chrono::duration_cast<SteadyClock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(n) / rate));
+  };
+  const auto window = std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(a.seconds));
+  const auto end = start + window;
+  for (int c = 0; c < a.connections; ++c)
+    threads.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(30, 0);
+      Phase& mine = per[static_cast<size_t>(c)];
+      const uint64_t C = static_cast<uint64_t>(a.connections);
+      for (uint64_t k = 0;; ++k) {
+        const auto scheduled = at(k * C + static_cast<uint64_t>(c));
+        if (scheduled >= end) break;
+        if (const auto now = SteadyClock::now(); now - scheduled > window) {
+          for (uint64_t j = k; at(j * C + static_cast<uint64_t>(c)) < end; ++j) {
+            mine.latencies_ms.push_back(
+                std::chrono::duration<double, std::milli>(now - at(j * C + static_cast<uint64_t>(c))).count());
+            if (!mine.failed++) mine.first_failure = "not sent: the connection fell more than --seconds behind";
+          }
+          break;
+        }
+        std::this_thread::sleep_until(scheduled);
+        std::string why;
+        bool ok = request(client, c, k, &why);
+        if (!ok && why.rfind("transport:", 0) == 0) {
+          ++mine.retried;
+          ok = request(client, c, k, &why);
+        }
+        mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - scheduled).count());
+        if (ok) {
+          ++mine.ok;
+        } else {
+          if (!mine.failed++) mine.first_failure = why;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  Phase all;
+  all.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& p : per) {
+    all.ok += p.ok;
+    all.failed += p.failed;
+    all.retried += p.retried;
+    if (all.first_failure.empty()) all.first_failure = p.first_failure;
+    all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
+  }
+  return all;
+}
+
 // A unit's progress report on one of its own assignments, the i-th of connection c.
 nlohmann::json ProgressBody(const Args& a, int c, uint64_t i, const std::string& run) {
   const int unit = c % a.units;
@@ -216,6 +293,10 @@ int RunHttp(int argc, char** argv) {
   app.add_option("--units", a.units, "units per plan")->check(CLI::Range(1, 1000));
   app.add_option("--connections", a.connections, "concurrent keep-alive connections")->check(CLI::Range(1, 1024));
   app.add_option("--seconds", a.seconds, "seconds per phase")->check(CLI::Range(0.5, 3600.0));
+  app.add_option("--read-rate", a.read_rate,
+                 "paced reads offered per second over all connections, latency from each one's scheduled time "
+                 "(0: skip that phase)")
+      ->check(CLI::Range(0.0, 1e6));
   app.add_option("--port", a.port, "loopback port for the server (default: from the pid)");
   app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
   try {
@@ -242,21 +323,23 @@ int RunHttp(int argc, char** argv) {
   }
   std::printf("store made in %.1f s\n", std::chrono::duration<double>(SteadyClock::now() - t0).count());
 
-  Phase reads, writes;
+  Phase reads, paced, writes;
   {
     Server server;
     if (!StartServer(store, port, server)) {
       std::fprintf(stderr, "duban serve did not answer /healthz on 127.0.0.1:%d\n", port);
       return 1;
     }
-    reads = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
+    const auto read = [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
       const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
       const std::string path = "/api/v1/assignments?plan=" + Plan(static_cast<int>((i + c) % a.plans));
       auto r = client.Get(path, h);
       if (r && r->status == 200) return true;
       *why = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
       return false;
-    });
+    };
+    reads = Drive(a, port, read);
+    if (a.read_rate > 0) paced = Paced(a, port, a.read_rate, read);
     writes = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
       const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
       auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
@@ -305,22 +388,38 @@ int RunHttp(int argc, char** argv) {
               static_cast<unsigned long long>(reads.retried),
               reads.failed ? ", first: " : "", reads.first_failure.c_str(), Percentile(reads.latencies_ms, 0.5),
               Percentile(reads.latencies_ms, 0.99), Percentile(reads.latencies_ms, 1.0));
+  if (a.read_rate > 0)
+    std::printf("paced reads: %.0f/s offered over %d connections: %llu ok, %llu failed, %llu retried%s%s; achieved "
+                "%.0f/s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                a.read_rate, a.connections, static_cast<unsigned long long>(paced.ok),
+                static_cast<unsigned long long>(paced.failed), static_cast<unsigned long long>(paced.retried),
+                paced.failed ? ", first: " : "", paced.first_failure.c_str(),
+                static_cast<double>(paced.ok) / paced.seconds, Percentile(paced.latencies_ms, 0.5),
+                Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
+  else
+    std::printf("paced reads: skipped (--read-rate 0)\n");
   std::printf("writes: %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               static_cast<unsigned long long>(writes.ok), static_cast<unsigned long long>(writes.failed),
               static_cast<unsigned long long>(writes.retried),
               writes.failed ? ", first: " : "", writes.first_failure.c_str(), Percentile(writes.latencies_ms, 0.5),
               Percentile(writes.latencies_ms, 0.99), Percentile(writes.latencies_ms, 1.0));
   std::printf("direct: %llu single fsynced submits in %.0f s\n", static_cast<unsigned long long>(direct_n), a.seconds);
-  std::printf("targets: read p99 under 10 ms, write_ratio at least 0.5\n");
+  std::printf("targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
+              "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
+              a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
+  if (a.read_rate > 0)
+    std::printf("paced_read_p99_ms=%.2f paced_read_rate=%.0f\n", Percentile(paced.latencies_ms, 0.99), a.read_rate);
+  else
+    std::printf("paced_read_p99_ms=na paced_read_rate=0\n");
   std::printf("read_rps=%.0f read_p99_ms=%.2f write_rps=%.0f write_p99_ms=%.2f direct_eps=%.0f write_ratio=%.3f\n",
               read_rps, Percentile(reads.latencies_ms, 0.99), write_rps, Percentile(writes.latencies_ms, 0.99),
               direct_eps, direct_eps > 0 ? write_rps / direct_eps : 0.0);
-  return reads.failed || writes.failed ? 1 : 0;
+  return reads.failed || paced.failed || writes.failed ? 1 : 0;
 }
 
 }  // namespace
 
-DUBAN_REGISTER_BENCH("http", "the HTTP API (duban serve) under concurrent reads and writes vs direct submit",
+DUBAN_REGISTER_BENCH("http", "the HTTP API (duban serve): closed-loop and paced reads, writes, vs direct submit",
                      RunHttp);
 
 }  // namespace duban::bench

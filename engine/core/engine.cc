@@ -2282,12 +2282,15 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     st = scan(kAssignments, prefix, [&](std::string_view k) { keys.emplace_back(k); });
   }
   if (!st.ok()) return st;
+  // The batched MultiGet of one column family (RocksDB sorts the keys and
+  // reads each data block once for the keys it holds), not the per-key one
+  // that takes a column family per key.
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf[kAssignments]);
-  std::vector<std::string> values;
-  auto statuses = db->MultiGet(ro, cfs, slices, &values);
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db->MultiGet(ro, cf[kAssignments], keys.size(), slices.data(), values.data(), statuses.data());
   std::vector<AssignmentRow> rows;
-  std::map<std::string, TaskState> tasks;
+  rows.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!statuses[i].ok()) return FromRocks(statuses[i], "reading an assignment");
     records::AssignmentKey ak;
@@ -2295,29 +2298,31 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     AssignmentRow row;
     row.plan_id = ak.plan;
     row.task = ak.task;
-    if (Status d = records::DecodeAssignment(values[i], &row.a); !d.ok()) return d;
+    if (Status d = records::DecodeAssignment(values[i].ToStringView(), &row.a); !d.ok()) return d;
     if (f.status && row.a.status != *f.status) continue;
     if (f.overdue_only && !row.a.overdue) continue;
     rows.push_back(std::move(row));
   }
+  values.clear();
   // Task titles for the rows, one MultiGet for the distinct tasks.
-  std::vector<std::string> task_keys;
-  for (const auto& r : rows) task_keys.push_back(rk::Task(r.plan_id, r.task));
+  std::vector<std::string> row_task_keys;
+  row_task_keys.reserve(rows.size());
+  for (const auto& r : rows) row_task_keys.push_back(rk::Task(r.plan_id, r.task));
+  std::vector<std::string> task_keys = row_task_keys;
   std::sort(task_keys.begin(), task_keys.end());
   task_keys.erase(std::unique(task_keys.begin(), task_keys.end()), task_keys.end());
   std::vector<rocksdb::Slice> tslices(task_keys.begin(), task_keys.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> tcfs(task_keys.size(), cf[kTasks]);
-  std::vector<std::string> tvalues;
-  auto tstatuses = db->MultiGet(ro, tcfs, tslices, &tvalues);
-  for (size_t i = 0; i < task_keys.size(); ++i) {
-    TaskState ts;
-    if (tstatuses[i].ok()) (void)records::DecodeTask(tvalues[i], &ts);
-    tasks.emplace(task_keys[i], std::move(ts));
-  }
-  for (auto& r : rows) {
-    const TaskState& t = tasks[rk::Task(r.plan_id, r.task)];
-    r.task_title = t.title.empty() ? utf8::Prefix(t.content, 30) : t.title;
-    r.deadline_text = t.deadline.text;
+  std::vector<rocksdb::PinnableSlice> tvalues(task_keys.size());
+  std::vector<rocksdb::Status> tstatuses(task_keys.size());
+  db->MultiGet(ro, cf[kTasks], task_keys.size(), tslices.data(), tvalues.data(), tstatuses.data());
+  std::vector<TaskState> tasks(task_keys.size());  // by position in task_keys
+  for (size_t i = 0; i < task_keys.size(); ++i)
+    if (tstatuses[i].ok()) (void)records::DecodeTask(tvalues[i].ToStringView(), &tasks[i]);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto at = std::lower_bound(task_keys.begin(), task_keys.end(), row_task_keys[i]) - task_keys.begin();
+    const TaskState& t = tasks[static_cast<size_t>(at)];
+    rows[i].task_title = t.title.empty() ? utf8::Prefix(t.content, 30) : t.title;
+    rows[i].deadline_text = t.deadline.text;
   }
   return rows;
 }
