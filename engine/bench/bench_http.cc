@@ -1,7 +1,7 @@
 // `duban-bench http`: the HTTP API under load, against the engine it fronts.
 //
 // Builds a store of 50,000 assignments (20 plans x 50 tasks x 50 units, all
-// accepted) with one machine token per unit, starts `duban serve` on
+// accepted) with one machine token per unit and one for the office, starts `duban serve` on
 // loopback (the real binary beside this one), and drives it with C
 // concurrent keep-alive connections (default 64), each phase --seconds long:
 //  1. closed-loop reads of a unit's inbox for one plan (GET
@@ -17,11 +17,16 @@
 //     omission). A connection more than --seconds behind its schedule stops;
 //     what it did not send counts as failed (latency: how late it was then).
 //     This is the read latency at a stated load (paced_read_p99_ms);
+//  then the office's dashboard over all 50,000 assignments (GET
+//     /api/v1/dashboard), 20 requests one at a time on the idle server: its
+//     latency on loopback is the server's time (dashboard_p50_ms; target
+//     under 100 ms, issue 14);
 //  3. closed-loop writes of progress reports (POST /api/v1/commands).
 // Then, with the server stopped, the same kind of progress report submitted
 // directly, one command at a time (Engine::Submit, fsynced like the server's
 // commits): the engine's own rate, which the HTTP write rate is compared with.
-// Next to last line: paced_read_p99_ms= paced_read_rate= (na and 0 when skipped)
+// Before the last lines: dashboard_p50_ms= dashboard_assignments=, then
+// paced_read_p99_ms= paced_read_rate= (na and 0 when skipped)
 // Last line: read_rps= read_p99_ms= write_rps= write_p99_ms= direct_eps= write_ratio=
 #include <signal.h>
 #include <sys/wait.h>
@@ -109,6 +114,11 @@ Result<std::vector<std::string>> MakeStore(const Args& a, const std::string& dir
     if (!token.ok()) return token.status();
     tokens.push_back(*token);
   }
+  // Last: the office's token, for the dashboard.
+  auto office_token = accounts.CreateToken({"bench-office", "", accounts::AccountRole::kOffice, ""},
+                                           accounts::ActorOfOperator());
+  if (!office_token.ok()) return office_token.status();
+  tokens.push_back(*office_token);
   return tokens;
 }
 
@@ -324,6 +334,8 @@ int RunHttp(int argc, char** argv) {
   std::printf("store made in %.1f s\n", std::chrono::duration<double>(SteadyClock::now() - t0).count());
 
   Phase reads, paced, writes;
+  std::vector<double> dashboard_ms;
+  int64_t dashboard_assignments = 0;
   {
     Server server;
     if (!StartServer(store, port, server)) {
@@ -340,6 +352,25 @@ int RunHttp(int argc, char** argv) {
     };
     reads = Drive(a, port, read);
     if (a.read_rate > 0) paced = Paced(a, port, a.read_rate, read);
+    // The office's dashboard over every assignment, one request at a time on
+    // an otherwise idle server: its latency on loopback is the server's time.
+    {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(60, 0);
+      const httplib::Headers h{{"Authorization", "Bearer " + tokens->back()}};
+      for (int i = 0; i < 20; ++i) {
+        const auto t0 = SteadyClock::now();
+        auto r = client.Get("/api/v1/dashboard", h);
+        const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+        if (!r || r->status != 200) {
+          std::fprintf(stderr, "dashboard: %s\n", r ? (std::to_string(r->status) + " " + r->body.substr(0, 200)).c_str()
+                                                    : httplib::to_string(r.error()).c_str());
+          return 1;
+        }
+        if (i == 0) dashboard_assignments = nlohmann::json::parse(r->body, nullptr, false).value("assignments", 0);
+        dashboard_ms.push_back(ms);
+      }
+    }
     writes = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
       const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
       auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
@@ -398,6 +429,10 @@ int RunHttp(int argc, char** argv) {
                 Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
   else
     std::printf("paced reads: skipped (--read-rate 0)\n");
+  std::printf("dashboard: %lld assignments, %zu requests one at a time: p50 %.2f ms, max %.2f ms (target: under "
+              "100 ms)\n",
+              static_cast<long long>(dashboard_assignments), dashboard_ms.size(), Percentile(dashboard_ms, 0.5),
+              Percentile(dashboard_ms, 1.0));
   std::printf("writes: %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               static_cast<unsigned long long>(writes.ok), static_cast<unsigned long long>(writes.failed),
               static_cast<unsigned long long>(writes.retried),
@@ -407,6 +442,8 @@ int RunHttp(int argc, char** argv) {
   std::printf("targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
               "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
               a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
+  std::printf("dashboard_p50_ms=%.2f dashboard_assignments=%lld\n", Percentile(dashboard_ms, 0.5),
+              static_cast<long long>(dashboard_assignments));
   if (a.read_rate > 0)
     std::printf("paced_read_p99_ms=%.2f paced_read_rate=%.0f\n", Percentile(paced.latencies_ms, 0.99), a.read_rate);
   else
