@@ -170,6 +170,26 @@ struct Phase {
   std::string first_failure;
 };
 
+// One request of connection c, timed from `from` (when it was sent, or in a
+// paced phase when it was due). As a client should, a request whose
+// connection the server closed (keep-alive limit) is sent again, the same (a
+// write keeps its command_id, so the engine takes it once).
+template <class Request>
+void Attempt(Phase& mine, httplib::Client& client, int c, uint64_t i, SteadyClock::time_point from, Request& request) {
+  std::string why;
+  bool ok = request(client, c, i, &why);
+  if (!ok && why.rfind("transport:", 0) == 0) {
+    ++mine.retried;
+    ok = request(client, c, i, &why);
+  }
+  mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - from).count());
+  if (ok) {
+    ++mine.ok;
+  } else if (!mine.failed++) {
+    mine.first_failure = why;
+  }
+}
+
 // C connections, each its own thread and keep-alive client, for `seconds`.
 template <class Request>
 Phase Drive(const Args& a, int port, Request request) {
@@ -185,22 +205,7 @@ Phase Drive(const Args& a, int port, Request request) {
       client.set_read_timeout(30, 0);
       Phase& mine = per[static_cast<size_t>(c)];
       for (uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        const auto t0 = SteadyClock::now();
-        std::string why;
-        // As a client should: a request whose connection the server closed
-        // (keep-alive limit) is sent again, the same (a write keeps its
-        // command_id, so the engine takes it once).
-        bool ok = request(client, c, i, &why);
-        if (!ok && why.rfind("transport:", 0) == 0) {
-          ++mine.retried;
-          ok = request(client, c, i, &why);
-        }
-        mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
-        if (ok) {
-          ++mine.ok;
-        } else {
-          if (!mine.failed++) mine.first_failure = why;
-        }
+        Attempt(mine, client, c, i, SteadyClock::now(), request);
       }
     });
   std::this_thread::sleep_for(std::chrono::duration<double>(a.seconds));
@@ -254,18 +259,7 @@ Phase Paced(const Args& a, int port, double rate, Request request) {
           break;
         }
         std::this_thread::sleep_until(scheduled);
-        std::string why;
-        bool ok = request(client, c, k, &why);
-        if (!ok && why.rfind("transport:", 0) == 0) {
-          ++mine.retried;
-          ok = request(client, c, k, &why);
-        }
-        mine.latencies_ms.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - scheduled).count());
-        if (ok) {
-          ++mine.ok;
-        } else {
-          if (!mine.failed++) mine.first_failure = why;
-        }
+        Attempt(mine, client, c, k, scheduled, request);
       }
     });
   for (auto& t : threads) t.join();

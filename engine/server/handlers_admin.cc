@@ -128,9 +128,15 @@ void Server::Impl::SetUserDisabled(Ctx& c, bool disabled) {
                    "an admin cannot disable its own account (so the last admin is not locked out); ask another admin");
   const std::string why = f->count("reason") ? f->at("reason") : "";
   const auto by = accounts::ActorOf(*c.account);
+  ChangeAccount(c, name, [&] { return accounts.SetDisabled(name, disabled, why, by); });
+}
+
+// Runs one change of an account under the engine mutex and answers with the
+// account as it stands after it (or the refusal).
+void Server::Impl::ChangeAccount(Ctx& c, const std::string& name, const std::function<Status()>& change) {
   std::optional<accounts::Account> after;
   const Status st = host.Use([&](Engine&) {
-    Status s = accounts.SetDisabled(name, disabled, why, by);
+    Status s = change();
     if (s.ok())
       if (auto a = accounts.Get(name); a.ok()) after = *a;
     return s;
@@ -148,16 +154,7 @@ void Server::Impl::ResetUserPassword(Ctx& c) {
   auto f = ReadFields(c, {{"password", true}});
   if (!f) return;
   const auto by = accounts::ActorOf(*c.account);
-  std::optional<accounts::Account> after;
-  const Status st = host.Use([&](Engine&) {
-    Status s = accounts.ResetPassword(name, f->at("password"), by);
-    if (s.ok())
-      if (auto a = accounts.Get(name); a.ok()) after = *a;
-    return s;
-  });
-  if (!st.ok()) return AnswerRefusal(c, st);
-  if (!after) throw std::runtime_error("account " + name + " vanished after its change");
-  c.Json(200, AdminAccountJson(*after));
+  ChangeAccount(c, name, [&] { return accounts.ResetPassword(name, f->at("password"), by); });
 }
 
 }  // namespace duban::server

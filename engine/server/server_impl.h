@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -129,6 +130,7 @@ struct Server::Impl {
   void EnableUser(Ctx& c);
   void SetUserDisabled(Ctx& c, bool disabled);
   void ResetUserPassword(Ctx& c);
+  void ChangeAccount(Ctx& c, const std::string& name, const std::function<Status()>& change);
   void CreateToken(Ctx& c);
   // handlers_ops.cc
   void Healthz(Ctx& c);
