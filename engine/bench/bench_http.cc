@@ -57,6 +57,7 @@ struct Args {
   int plans = 20, tasks = 50, units = 50;
   int connections = 64;
   double seconds = 10;
+  bool keep = false;      // keep the scratch store (and the office's token in office-token) for profiling
   double read_rate = 500;  // paced reads offered per second, all connections together; 0: no paced phase
   int port = 0;  // 0: one picked from the pid
   std::string dir;
@@ -303,6 +304,9 @@ int RunHttp(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e6));
   app.add_option("--port", a.port, "loopback port for the server (default: from the pid)");
   app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
+  app.add_flag("--keep", a.keep,
+               "keep the scratch directory: the store (store/) and the office's token (office-token), to profile "
+               "`duban serve --data-dir DIR/store` by hand");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -404,7 +408,13 @@ int RunHttp(int argc, char** argv) {
     }
     direct_eps = static_cast<double>(direct_n) / std::chrono::duration<double>(SteadyClock::now() - start).count();
   }
-  std::filesystem::remove_all(root);
+  if (a.keep) {
+    std::FILE* f = std::fopen((root + "/office-token").c_str(), "w");
+    if (f) std::fprintf(f, "%s\n", tokens->back().c_str()), std::fclose(f);
+    std::printf("kept: %s/store, office token in %s/office-token\n", root.c_str(), root.c_str());
+  } else {
+    std::filesystem::remove_all(root);
+  }
 
   const double read_rps = static_cast<double>(reads.ok) / reads.seconds;
   const double write_rps = static_cast<double>(writes.ok) / writes.seconds;

@@ -2265,6 +2265,16 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     return FromRocks(it->status(), "reading indexes");
   };
   Status st;
+  std::vector<AssignmentRow> rows;
+  // A row from its key and stored value; false: filtered out.
+  auto decode = [&](std::string_view key, std::string_view value, AssignmentRow* row) -> Result<bool> {
+    records::AssignmentKey ak;
+    if (!records::ParseAssignmentKey(key, &ak)) return Status::Corruption("damaged assignment key");
+    row->plan_id = ak.plan;
+    row->task = ak.task;
+    if (Status d = records::DecodeAssignment(value, &row->a); !d.ok()) return d;
+    return !(f.status && row->a.status != *f.status) && !(f.overdue_only && !row->a.overdue);
+  };
   if (!f.unit.empty()) {
     std::string prefix = rk::ByUnitPrefix(f.unit);
     if (!f.plan_id.empty()) prefix += f.plan_id + std::string(1, '\0');
@@ -2278,32 +2288,37 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     if (!f.plan_id.empty()) prefix += rk::PlanPrefix(f.plan_id);
     st = scan(kByStatus, prefix, [&](std::string_view k) { keys.emplace_back(k.substr(1)); });
   } else {
-    std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
-    st = scan(kAssignments, prefix, [&](std::string_view k) { keys.emplace_back(k); });
+    // No index to go through: the rows themselves, read as they are scanned
+    // (a second lookup of each key would double the cost of the office's
+    // whole-store reads, the dashboard's above all).
+    const std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kAssignments]));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      AssignmentRow row;
+      auto keep = decode(it->key().ToStringView(), it->value().ToStringView(), &row);
+      if (!keep.ok()) return keep.status();
+      if (*keep) rows.push_back(std::move(row));
+    }
+    st = FromRocks(it->status(), "reading assignments");
   }
   if (!st.ok()) return st;
-  // The batched MultiGet of one column family (RocksDB sorts the keys and
-  // reads each data block once for the keys it holds), not the per-key one
-  // that takes a column family per key.
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db->MultiGet(ro, cf[kAssignments], keys.size(), slices.data(), values.data(), statuses.data());
-  std::vector<AssignmentRow> rows;
-  rows.reserve(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!statuses[i].ok()) return FromRocks(statuses[i], "reading an assignment");
-    records::AssignmentKey ak;
-    if (!records::ParseAssignmentKey(keys[i], &ak)) return Status::Corruption("damaged assignment key");
-    AssignmentRow row;
-    row.plan_id = ak.plan;
-    row.task = ak.task;
-    if (Status d = records::DecodeAssignment(values[i].ToStringView(), &row.a); !d.ok()) return d;
-    if (f.status && row.a.status != *f.status) continue;
-    if (f.overdue_only && !row.a.overdue) continue;
-    rows.push_back(std::move(row));
+  if (!keys.empty()) {
+    // The batched MultiGet of one column family (RocksDB sorts the keys and
+    // reads each data block once for the keys it holds), not the per-key one
+    // that takes a column family per key.
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db->MultiGet(ro, cf[kAssignments], keys.size(), slices.data(), values.data(), statuses.data());
+    rows.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "reading an assignment");
+      AssignmentRow row;
+      auto keep = decode(keys[i], values[i].ToStringView(), &row);
+      if (!keep.ok()) return keep.status();
+      if (*keep) rows.push_back(std::move(row));
+    }
   }
-  values.clear();
   // Task titles for the rows, one MultiGet for the distinct tasks.
   std::vector<std::string> row_task_keys;
   row_task_keys.reserve(rows.size());
@@ -2342,6 +2357,11 @@ Result<PlanState> Engine::Plan(const std::string& plan_id) const {
   auto s = impl_->ReplayPlan(plan_id, std::nullopt);
   if (!s.ok()) return s;
   if (!s->exists) return Status::NotFound("no plan with id " + plan_id);
+  // Kept for the next read as the commit path keeps the plans it touches
+  // (every write path updates or drops a cached state), so a server's reads
+  // of a plan replay it once, not per request. Only existing plans: asking
+  // for made-up ids must not grow the cache.
+  impl_->cache.emplace(plan_id, *s);
   return s;
 }
 
