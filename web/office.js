@@ -95,6 +95,7 @@
       { label: "待审核", cell: (u) => u.submitted },
       { label: "退回", cell: (u) => u.returned },
       { label: "延期申请", cell: (u) => u.extension_requests },
+      { label: "催办提醒", cell: (u) => (u.reminders === null || u.reminders === undefined ? "—" : u.reminders) },
       { label: "调度报送（按时/迟报/未报）", cell: (u) => `${u.reports_on_time || 0} / ${u.reports_late || 0} / ${u.reports_missing || 0}` },
       { label: "最近更新", cell: (u) => fmtTime(u.last_update) || "—" },
     ], d.units, { rowAttrs: (u) => ({ "data-unit": u.unit, "data-red": u.red, "data-overdue": u.overdue }) }));

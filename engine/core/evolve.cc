@@ -162,7 +162,10 @@ class Applier {
     }
   }
   void On(const DeadlineApproaching& b) {
-    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->reminded_days = b.working_days_left;
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->reminded_days = b.working_days_left;
+      if (a->reminders >= 0) ++a->reminders;
+    }
   }
   void On(const DeadlineMissed& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {

@@ -61,6 +61,8 @@ void Server::Impl::Dashboard(Ctx& c) {
     int64_t assignments = 0, done = 0, open = 0, overdue = 0, submitted = 0, returned = 0, extension_requests = 0;
     int64_t red = 0, yellow = 0, green = 0;
     int32_t max_escalation = 0;
+    int64_t reminders = 0;
+    bool reminders_unknown = false;  // a row projected before they were counted (format 4)
     Instant last_update = 0;
   };
   std::map<std::string, UnitLine> units;
@@ -109,6 +111,8 @@ void Server::Impl::Dashboard(Ctx& c) {
     if (light == "yellow") ++u.yellow;
     if (light == "green") ++u.green;
     if (open) u.max_escalation = std::max(u.max_escalation, r.a.escalation_level);
+    if (r.a.reminders < 0) u.reminders_unknown = true;
+    else u.reminders += r.a.reminders;
     u.last_update = std::max(u.last_update, r.a.updated_at);
   }
   json list = json::array();
@@ -125,6 +129,7 @@ void Server::Impl::Dashboard(Ctx& c) {
                     {"submitted", u.submitted},
                     {"returned", u.returned},
                     {"extension_requests", u.extension_requests},
+                    {"reminders", u.reminders_unknown ? json(nullptr) : json(u.reminders)},
                     {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)},
                     {"reports_on_time", reports[name].on_time},
                     {"reports_late", reports[name].late},

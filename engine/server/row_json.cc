@@ -20,6 +20,7 @@ nlohmann::json AssignmentRowJson(const AssignmentRow& r) {
               {"acceptance_overdue", r.a.acceptance_overdue},
               {"review_overdue", r.a.review_overdue},
               {"pending_extension", r.a.pending_extension},
+              {"reminders", r.a.reminders >= 0 ? json(r.a.reminders) : json(nullptr)},
               {"updated_at", FormatInstant(r.a.updated_at)}};
 }
 

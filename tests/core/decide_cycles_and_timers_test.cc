@@ -57,12 +57,15 @@ TEST_F(DomainTest, AReminderTimerGivesDeadlineApproachingOncePerCountOfDaysLeft)
   auto first = Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 5}, Clock());
   EXPECT_EQ(first, (Events{DeadlineApproaching{1, kFinance, "2021-10-31", 5}}));
   EXPECT_EQ(A(1, kFinance).reminded_days, 5);
+  EXPECT_EQ(A(1, kFinance).reminders, 1);
   EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 5}, Clock()), Events{})
       << "the same reminder again is stale";
   EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 7}, Clock()), Events{})
       << "an earlier reminder arriving late is stale";
   EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kReminder, "2021-10-31", 0, "", 1}, Clock()),
             (Events{DeadlineApproaching{1, kFinance, "2021-10-31", 1}}));
+  EXPECT_EQ(A(1, kFinance).reminders, 2) << "each reminder sent is counted, the stale ones not";
+  EXPECT_EQ(A(1, kEducation).reminders, 0);
 }
 
 TEST_F(DomainTest, AMissedTimerMarksTheAssignmentOverdueOnce) {

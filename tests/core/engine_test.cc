@@ -363,7 +363,7 @@ TEST_F(EngineTest, VerifyNamesATamperedProjectionValue) {
     ASSERT_TRUE(it->Valid());
     tampered_key = it->key().ToString();
     std::string v = it->value().ToString();
-    v[v.size() - 1] ^= 0x01;  // updated_seq
+    v[v.size() - 1] ^= 0x01;  // reminders
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), tampered_key, v).ok());
   });
   Open();
@@ -374,6 +374,34 @@ TEST_F(EngineTest, VerifyNamesATamperedProjectionValue) {
   EXPECT_NE(report->problems.front().find("differs from a rebuild"), std::string::npos) << report->problems.front();
   ASSERT_TRUE(engine->Rebuild().ok());
   EXPECT_TRUE(engine->Verify()->ok()) << "a rebuild repairs a projection";
+}
+
+TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuild) {
+  Workload(*this);
+  Close();
+  int rows = 0;
+  // Every assignment row back to format 3: the same fields without the count.
+  WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
+      std::string v = it->value().ToString();
+      ASSERT_EQ(v[0], 4) << "rows are written in format 4";
+      v[0] = 3;
+      v.resize(v.size() - 4);
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
+    }
+  });
+  ASSERT_GT(rows, 0);
+  Open();
+  auto old = engine->Assignments({});
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  ASSERT_EQ(static_cast<int>(old->size()), rows);
+  for (const auto& r : *old) EXPECT_EQ(r.a.reminders, -1) << r.plan_id << " " << r.task << " " << r.a.unit;
+  ASSERT_TRUE(engine->Rebuild().ok());
+  auto rebuilt = engine->Assignments({});
+  ASSERT_TRUE(rebuilt.ok());
+  for (const auto& r : *rebuilt) EXPECT_GE(r.a.reminders, 0) << r.plan_id << " " << r.task << " " << r.a.unit;
+  EXPECT_TRUE(engine->Verify()->ok());
 }
 
 // Rewrites the event at `pos` of a closed store with `change`, re-framed so the

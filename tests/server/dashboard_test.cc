@@ -84,6 +84,37 @@ TEST_F(DashboardTest, LightsFollowTheWorkingDaysLeftAndTheDashboardCountsThemByU
   EXPECT_EQ(Call("GET", "/api/v1/dashboard?plan=nope", office).status, 404);
 }
 
+TEST_F(DashboardTest, EachUnitsRemindersAreTheRemindersTheLogHoldsForIt) {
+  // Imported on 1 December 2021; the clock runs to the last days of the
+  // year: reminders go out before the sample plan's year-end deadlines.
+  SetToday("2021-12-01");
+  ImportSamplePlan(clock->Now());
+  SetToday("2021-12-30");
+  ASSERT_TRUE(engine->Tick(clock->Now()).ok());
+  std::map<std::string, int64_t> sent;
+  ASSERT_TRUE(engine
+                  ->ScanLog(1,
+                            [&](uint64_t, const schemas::Event& e) {
+                              if (auto* b = std::get_if<schemas::DeadlineApproaching>(&e.body)) ++sent[b->unit];
+                              return true;
+                            })
+                  .ok());
+  ASSERT_FALSE(sent.empty()) << "the sample plan's year-end deadlines are reminded of";
+  StartServer();
+  const Auth office = SignIn("office");
+  int64_t by_rows = 0;
+  for (const auto& r : Rows(office)) by_rows += r["reminders"].get<int64_t>();
+  int64_t total = 0;
+  for (const auto& [_, n] : sent) total += n;
+  EXPECT_EQ(by_rows, total);
+  const json dash = Call("GET", std::string("/api/v1/dashboard?plan=") + kPlan, office).j();
+  const json units = dash["units"];
+  for (const auto& u : units) {
+    const std::string name = u["unit"];
+    EXPECT_EQ(u["reminders"].get<int64_t>(), sent.count(name) ? sent.at(name) : 0) << u.dump();
+  }
+}
+
 TEST_F(DashboardTest, ADeadlineJustPastIsRedEvenWhenNoWorkingDayHasPassed) {
   ImportSamplePlan();
   SetToday("2022-01-01");  // a Saturday (and 元旦): the day after the 2021-12-31 deadlines

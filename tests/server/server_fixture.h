@@ -122,8 +122,10 @@ class ServerTest : public ::testing::Test {
     token_a = *t;
   }
 
-  // The sample plan, imported straight into the engine (as the office).
-  void ImportSamplePlan() {
+  // The sample plan, imported straight into the engine (as the office),
+  // effective at `effective_at` (0: now, the engine's clock), as an
+  // office's back-entry.
+  void ImportSamplePlan(Instant effective_at = 0) {
     const std::string bytes = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/shaoguan-2021.txt");
     auto units = plan_import::UnitDirectory::ChooseEmbedded(bytes);
     ASSERT_TRUE(units.has_value());
@@ -137,6 +139,8 @@ class ServerTest : public ::testing::Test {
     c.command_id = "fixture-import";
     c.plan_id = kPlan;
     c.actor = {"office", schemas::Role::kSupervisor, "office"};
+    c.effective_at = effective_at;
+    if (effective_at) c.back_entry_reason = "the test's plan, imported on its day";
     c.body = plan_import::BuildImportPlan(parsed, req);
     const Outcome out = engine->Submit(c);
     ASSERT_TRUE(out.status.ok()) << out.status.ToString();

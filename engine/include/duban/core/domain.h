@@ -65,6 +65,9 @@ struct AssignmentState {
   std::string calendar_version;
   std::string last_reason;  // of the last return / rejection
   int32_t reports = 0;
+  // Reminders sent for it (DeadlineApproaching). -1: not known, the row was
+  // projected before format 4 counted them; `duban rebuild` counts them.
+  int32_t reminders = 0;
   Instant updated_at = 0;
   uint64_t updated_seq = 0;
   // The latest effective time of an event a person made on it (unit or
