@@ -4,11 +4,12 @@
 #include <map>
 #include <variant>
 
+#include "duban/reports/cycle_reports.h"
 #include "duban/reports/light.h"
 
 namespace duban::reports {
 
-Scorecard ComputeScorecard(const Ledger& ledger, const std::vector<schemas::Event>& events,
+Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, const std::vector<schemas::Event>& events,
                            const workflows::ScorecardRule& rule) {
   Scorecard card;
   card.plan_id = ledger.plan_id;
@@ -50,6 +51,13 @@ Scorecard ComputeScorecard(const Ledger& ledger, const std::vector<schemas::Even
         },
         e.body);
   }
+  for (const auto& [name, n] : CycleReportsByUnit(plan)) {
+    auto it = units.find(name);
+    if (it == units.end()) continue;  // asked, but every assignment of it since cancelled
+    it->second.reports_on_time = n.on_time;
+    it->second.reports_late = n.late;
+    it->second.reports_missing = n.missing;
+  }
   for (auto& [name, u] : units) {
     if (u.assignments) {
       u.completion_rate = static_cast<double>(u.completed) / u.assignments;
@@ -63,6 +71,9 @@ Scorecard ComputeScorecard(const Ledger& ledger, const std::vector<schemas::Even
                           {"peak_escalation", u.peak_escalation},
                           {"progress_reports", u.progress_reports},
                           {"reminders", u.reminders},
+                          {"reports_on_time", u.reports_on_time},
+                          {"reports_late", u.reports_late},
+                          {"reports_missing", u.reports_missing},
                           {"completion_rate", u.completion_rate},
                           {"on_time_rate", u.on_time_rate}});
     card.units.push_back(u);
@@ -77,7 +88,7 @@ Result<Scorecard> ScorecardAsOf(const Engine& engine, const std::string& plan_id
   auto rec = ReadPlanAsOf(engine, plan_id, as_of);
   if (!rec.ok()) return rec.status();
   const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine));
-  return ComputeScorecard(ledger, rec->events, rule);
+  return ComputeScorecard(ledger, rec->plan, rec->events, rule);
 }
 
 }  // namespace duban::reports

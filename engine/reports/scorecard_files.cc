@@ -20,7 +20,7 @@ std::string Num(double v) {
 const std::vector<std::string>& ScorecardHeaders() {
   static const std::vector<std::string> kHeaders = {
       "排名", "单位", "任务数", "已办结", "按时办结", "逾期办结", "当前逾期", "最高督办等级", "进度报送次数", "收到提醒次数",
-      "办结率", "按时办结率", "得分"};
+      "调度按时报送", "调度迟报", "调度未报", "办结率", "按时办结率", "得分"};
   return kHeaders;
 }
 
@@ -39,6 +39,9 @@ std::string ScorecardJson(const Scorecard& c) {
                      {"peak_escalation", u.peak_escalation},
                      {"progress_reports", u.progress_reports},
                      {"reminders", u.reminders},
+                     {"reports_on_time", u.reports_on_time},
+                     {"reports_late", u.reports_late},
+                     {"reports_missing", u.reports_missing},
                      {"completion_rate", u.completion_rate},
                      {"on_time_rate", u.on_time_rate},
                      {"score", u.score}});
@@ -81,7 +84,8 @@ Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
 
   const std::vector<std::string>& headers = ScorecardHeaders();
   const int cols = static_cast<int>(headers.size());
-  const double widths[] = {6, 22, 8, 8, 8, 8, 8, 10, 10, 10, 9, 10, 8};
+  const double widths[] = {6, 22, 8, 8, 8, 8, 8, 10, 10, 10, 9, 9, 9, 9, 10, 8};
+  static_assert(sizeof widths / sizeof widths[0] == 16);
   for (int i = 0; i < cols; ++i) worksheet_set_column(ws, i, i, widths[i], nullptr);
   const std::string heading = c.plan_title + "考核评分表";
   worksheet_set_row(ws, 0, 30, nullptr);
@@ -98,11 +102,13 @@ Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
     worksheet_write_string(ws, row, 1, u.unit.c_str(), text);
     const double counts[] = {double(u.assignments), double(u.completed), double(u.completed_on_time),
                              double(u.completed_late), double(u.overdue), double(u.peak_escalation),
-                             double(u.progress_reports), double(u.reminders)};
-    for (int i = 0; i < 8; ++i) worksheet_write_number(ws, row, 2 + i, counts[i], number);
-    worksheet_write_number(ws, row, 10, u.completion_rate, rate);
-    worksheet_write_number(ws, row, 11, u.on_time_rate, rate);
-    worksheet_write_number(ws, row, 12, u.score, score);
+                             double(u.progress_reports), double(u.reminders), double(u.reports_on_time),
+                             double(u.reports_late), double(u.reports_missing)};
+    const int n = static_cast<int>(sizeof counts / sizeof counts[0]);
+    for (int i = 0; i < n; ++i) worksheet_write_number(ws, row, 2 + i, counts[i], number);
+    worksheet_write_number(ws, row, 2 + n, u.completion_rate, rate);
+    worksheet_write_number(ws, row, 3 + n, u.on_time_rate, rate);
+    worksheet_write_number(ws, row, 4 + n, u.score, score);
     ++row;
   }
   const lxw_row_t last = row - 1;
@@ -117,7 +123,7 @@ Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
     lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_BAR);
     lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
     chart_series_set_categories(s, "考核评分", head + 1, 1, last, 1);
-    chart_series_set_values(s, "考核评分", head + 1, 12, last, 12);
+    chart_series_set_values(s, "考核评分", head + 1, cols - 1, last, cols - 1);
     chart_series_set_name(s, "得分");
     lxw_chart_font font = {};
     font.name = const_cast<char*>("宋体");

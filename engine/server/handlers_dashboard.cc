@@ -7,6 +7,7 @@
 // means). working_days_left counts the working days after today up to the
 // deadline (negative: working days past it), capped at +-400.
 #include "duban/date.h"
+#include "duban/reports/cycle_reports.h"
 #include "duban/reports/light.h"
 #include "duban/workflows/calendar.h"
 #include "server_impl.h"
@@ -66,12 +67,8 @@ void Server::Impl::Dashboard(Ctx& c) {
     Instant last_update = 0;
   };
   std::map<std::string, UnitLine> units;
-  // Progress reports the office asked for in review cycles, per unit: on
-  // time, late, missing (asked, unanswered, past due).
-  struct Reports {
-    int64_t on_time = 0, late = 0, missing = 0;
-  };
-  std::map<std::string, Reports> reports;
+  // Progress reports the office asked for in review cycles, per unit.
+  std::map<std::string, reports::CycleReports> reports;
   {
     std::vector<std::string> ids;
     if (!f.plan_id.empty()) {
@@ -84,10 +81,9 @@ void Server::Impl::Dashboard(Ctx& c) {
     for (const auto& id : ids) {
       auto p = host.Use([&](Engine& e) { return e.Plan(id); });
       if (!p.ok()) return Answer(c, p.status());
-      for (const auto& [_, cycle] : p->cycles) {
-        for (const auto& k : cycle.answered) ++(cycle.late.count(k) ? reports[k.second].late : reports[k.second].on_time);
-        for (const auto& [k, level] : cycle.overdue)
-          if (!cycle.answered.count(k)) ++reports[k.second].missing;
+      for (const auto& [unit, n] : reports::CycleReportsByUnit(*p)) {
+        reports::CycleReports& u = reports[unit];
+        u.on_time += n.on_time, u.late += n.late, u.missing += n.missing;
       }
     }
   }

@@ -236,12 +236,20 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
     wb2 = openpyxl.load_workbook(card_xlsx)
     ws2 = wb2.active
     check("scorecard title", str(ws2["A1"].value).endswith("考核评分表"), ws2["A1"].value)
-    head2 = [ws2.cell(3, c).value for c in range(1, 14)]
-    check("scorecard headers", head2[:3] == ["排名", "单位", "任务数"] and head2[-1] == "得分", head2)
+    head2 = [ws2.cell(3, c).value for c in range(1, ws2.max_column + 1)]
+    while head2 and head2[-1] is None:
+        head2.pop()
+    check("scorecard headers", head2[:3] == ["排名", "单位", "任务数"] and head2[-1] == "得分"
+          and head2[-6:-3] == ["调度按时报送", "调度迟报", "调度未报"], head2)
+    score_col = len(head2)
     sheet_units = []
     rr = 4
     while ws2.cell(rr, 2).value:
-        sheet_units.append((ws2.cell(rr, 2).value, ws2.cell(rr, 3).value, ws2.cell(rr, 13).value))
+        sheet_units.append((ws2.cell(rr, 2).value, ws2.cell(rr, 3).value, ws2.cell(rr, score_col).value))
+        missing_col = head2.index("调度未报") + 1
+        json_unit = next((u for u in units if u["unit"] == ws2.cell(rr, 2).value), {})
+        check(f"{ws2.cell(rr, 2).value}: the sheet's missing reports are the json's",
+              ws2.cell(rr, missing_col).value == json_unit.get("reports_missing"))
         rr += 1
     check("one sheet row per unit, as the json has them, scores equal",
           [(u["unit"], u["assignments"]) for u in units] == [(n, a) for n, a, _ in sheet_units]
@@ -252,7 +260,8 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         chart_xml = z.read(charts[0]).decode() if charts else ""
     check("the xlsx holds a bar chart of the scores over the units",
-          len(charts) == 1 and "<c:barChart>" in chart_xml and f"$M$4:$M${rr - 1}" in chart_xml, charts)
+          len(charts) == 1 and "<c:barChart>" in chart_xml and f"${chr(64 + score_col)}$4:${chr(64 + score_col)}${rr - 1}" in chart_xml,
+          charts)
     p = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                         "--outdir", tmp, card_xlsx], capture_output=True, timeout=300)
     card_pdf = os.path.join(tmp, "scorecard.pdf")

@@ -11,6 +11,7 @@
 
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/engine.h"
+#include "duban/reports/cycle_reports.h"
 #include "duban/reports/ledger.h"
 #include "duban/reports/ledger_files.h"
 #include "duban/reports/scorecard.h"
@@ -349,6 +350,51 @@ TEST_F(ScriptedLedgerTest, TheScorecardCountsEachUnitAndScoresByTheDefinitionsRu
   auto later = ScorecardAsOf(*engine, kPlan, D("2021-10-15"), *rule);
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(ScoreOf(*later, kEducation).peak_escalation, 2);
+}
+
+// Reports asked in a review cycle, per unit, as of a date: 财政 answers both
+// its requests on time, 公安 after the due date, 卫健 and 教育 never (missing
+// once the clock records them overdue, not before).
+TEST_F(LedgerTest, TheScorecardCountsCycleReportsOnTimeLateAndMissingAsOfTheDate) {
+  Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
+  Expect(Office(), At("2021-09-01", 10), StartReviewCycle{"Q3", "", "monthly", "2021-09-10", ""});
+  Expect(UnitOf(kFinance), At("2021-09-02", 10), Accept{1, kFinance});
+  Expect(UnitOf(kFinance), At("2021-09-02", 10), Accept{3, kFinance});
+  Expect(UnitOf(kPolice), At("2021-09-02", 10), Accept{2, kPolice});
+  Expect(UnitOf(kFinance), At("2021-09-08", 10), ReportProgress{1, kFinance, 30, "按时", "", "", ""});
+  Expect(UnitOf(kFinance), At("2021-09-09", 10), ReportProgress{3, kFinance, 10, "按时", "", "", ""});
+  TickThrough("2021-09-02", "2021-09-13");
+  Expect(UnitOf(kPolice), At("2021-09-13", 10), ReportProgress{2, kPolice, 20, "迟报", "", "", ""});
+  TickThrough("2021-09-14", "2021-09-20");
+  auto rule = workflows::ScorecardRule::FromDefinition(
+      "scorecard:\n  base: 50\n  weights: {reports_on_time: 10, reports_late: -3, reports_missing: -7}\n", "o.yaml");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  auto before = ScorecardAsOf(*engine, kPlan, D("2021-09-09"), *rule);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(ScoreOf(*before, kFinance).reports_on_time, 2);
+  for (const std::string& unit : {kPolice, kHealth, kEducation}) {
+    const UnitScore& u = ScoreOf(*before, unit);
+    EXPECT_EQ(u.reports_on_time + u.reports_late + u.reports_missing, 0) << unit << ": nothing due yet on 09-09";
+  }
+  auto after = ScorecardAsOf(*engine, kPlan, D("2021-09-20"), *rule);
+  ASSERT_TRUE(after.ok());
+  const UnitScore& fin = ScoreOf(*after, kFinance);
+  EXPECT_EQ(std::tie(fin.reports_on_time, fin.reports_late, fin.reports_missing), std::make_tuple(2, 0, 0));
+  const UnitScore& pol = ScoreOf(*after, kPolice);
+  EXPECT_EQ(std::tie(pol.reports_on_time, pol.reports_late, pol.reports_missing), std::make_tuple(0, 1, 0));
+  const UnitScore& edu = ScoreOf(*after, kEducation);
+  EXPECT_EQ(edu.reports_on_time + edu.reports_late, 0);
+  EXPECT_EQ(edu.reports_missing, 2) << "asked for tasks 1 and 4, answered neither";
+  EXPECT_EQ(ScoreOf(*after, kHealth).reports_missing, 1);
+  EXPECT_DOUBLE_EQ(fin.score, 70);
+  EXPECT_DOUBLE_EQ(pol.score, 47);
+  EXPECT_DOUBLE_EQ(edu.score, 36);
+  // The dashboard's columns come from the same counts of the current state.
+  auto now = engine->Plan(kPlan);
+  ASSERT_TRUE(now.ok());
+  const auto counts = CycleReportsByUnit(*now);
+  EXPECT_EQ(counts.at(kPolice), (CycleReports{0, 1, 0}));
+  EXPECT_EQ(counts.at(kEducation), (CycleReports{0, 0, 2}));
 }
 
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {

@@ -6,7 +6,9 @@
 // Measures, per unit as of the date: assignments, completed,
 // completed_on_time, completed_late, overdue (open, not submitted, past its
 // due date), peak_escalation (highest level reached), progress_reports,
-// reminders (reminders received), completion_rate and on_time_rate (0..1, of
+// reminders (reminders received), reports_on_time, reports_late and
+// reports_missing (progress reports asked in review cycles: answered by the
+// cycle's due date, after it, or not at all past it), completion_rate and on_time_rate (0..1, of
 // its assignments that are not cancelled). An office weights them as its
 // assessment rules say, in its own definition file.
 #pragma once
