@@ -1,5 +1,5 @@
-// `duban report ledger` and `duban report scorecard`: the office's paperwork
-// as files (engine/reports).
+// `duban report ledger`, `duban report scorecard` and `duban report
+// bulletin`: the office's paperwork as files (engine/reports).
 // Opens the store read-only, so it runs beside `duban serve`. As-of is
 // exact: a report as of a date is computed from the events up to the end of
 // that day (China time), never from the current projections.
@@ -9,9 +9,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "cli_common.h"
 #include "cli_registry.h"
+#include "duban/reports/bulletin.h"
+#include "duban/reports/bulletin_files.h"
 #include "duban/reports/ledger.h"
 #include "duban/reports/ledger_files.h"
 #include "duban/reports/scorecard.h"
@@ -125,8 +128,55 @@ int RunScorecard(Globals& g, const ScorecardArgs& a0) {
   return kExitOk;
 }
 
+struct BulletinArgs {
+  std::string plan, as_of, format = "docx", out, definition;
+};
+
+int RunBulletin(Globals& g, BulletinArgs a) {
+  auto day = Date::Parse(a.as_of);
+  if (!day) {
+    std::cerr << "duban: --as-of '" << a.as_of << "' is not a date (YYYY-MM-DD)\n";
+    return kExitUsage;
+  }
+  std::optional<workflows::WorkflowDefinition> def;
+  if (!a.definition.empty()) {
+    auto d = workflows::WorkflowDefinition::LoadFile(a.definition);
+    if (!d.ok()) {
+      Fail(g, d.status());
+      return g.exit_code;
+    }
+    def = std::move(d).value();
+  }
+  auto engine = OpenEngine(g, /*read_only=*/true);
+  if (!engine) return g.exit_code ? g.exit_code : kExitRejected;
+  auto bulletin = reports::BulletinAsOf(*engine, a.plan, *day, def ? &*def : nullptr);
+  if (!bulletin.ok()) {
+    Fail(g, bulletin.status());
+    return g.exit_code;
+  }
+  Status st;
+  if (a.format == "json") {
+    st = WriteText(reports::BulletinJson(*bulletin), a.out);
+  } else {
+    // Like the ledger's xlsx, the .docx goes to a file, never to stdout.
+    if (a.out.empty()) a.out = a.plan + "-bulletin-" + day->ToString() + ".docx";
+    auto docx = reports::BulletinDocx(*bulletin);
+    st = docx.ok() ? WriteText(*docx, a.out) : docx.status();
+  }
+  if (!st.ok()) {
+    Fail(g, st);
+    return g.exit_code;
+  }
+  if (!a.out.empty())
+    std::fprintf(stderr, "wrote %s: bulletin of %s as of %s: %d late unit(s), %d silent, %zu on time\n", a.out.c_str(),
+                 a.plan.c_str(), day->ToString().c_str(), bulletin->late_units, bulletin->silent_units,
+                 bulletin->on_time.size());
+  return kExitOk;
+}
+
 void AddReportCommands(CLI::App& app, Globals& g) {
-  auto* report = app.add_subcommand("report", "the office's paperwork as files: the work ledger (台账), the units' scorecard");
+  auto* report = app.add_subcommand(
+      "report", "the office's paperwork as files: the work ledger (台账), the units' scorecard, the bulletin (通报)");
   report->require_subcommand(1);
   auto a = std::make_shared<LedgerArgs>();
   auto* ledger = report->add_subcommand(
@@ -159,6 +209,25 @@ void AddReportCommands(CLI::App& app, Globals& g) {
                    "a workflow definition file whose `scorecard:` weights the score (default: the compiled-in "
                    "workflows/definitions/default.yaml)");
   card->callback([&g, c] { g.exit_code = RunScorecard(g, *c); });
+
+  auto b = std::make_shared<BulletinArgs>();
+  auto* bulletin = report->add_subcommand(
+      "bulletin",
+      "the bulletin (通报) draft as of a date: late units and units silent in review cycles, grouped by escalation "
+      "level (督促整改 / 通报批评 / 约谈, as the workflow definition names them) with the tasks concerned, and the units "
+      "that finished everything on time; a .docx to edit and sign (仿宋/黑体, A4), or json");
+  bulletin->add_option("--plan", b->plan, "plan id")->required();
+  bulletin->add_option("--as-of", b->as_of,
+                       "YYYY-MM-DD: as it stood at the end of that day (China time); a date before the plan was "
+                       "imported is an error")
+      ->required();
+  bulletin->add_option("--format", b->format, "docx (default) or json")->check(CLI::IsMember({"docx", "json"}));
+  bulletin->add_option("-o,--out", b->out,
+                       "file to write (replaced); default: stdout for json, <plan>-bulletin-<date>.docx for docx");
+  bulletin->add_option("--definition", b->definition,
+                       "a workflow definition file whose `escalation:` ladder names the levels (default: the engine's, "
+                       "the compiled-in workflows/definitions/default.yaml)");
+  bulletin->callback([&g, b] { g.exit_code = RunBulletin(g, *b); });
 }
 
 }  // namespace

@@ -102,4 +102,27 @@ std::optional<int> ParseNumeral(std::string_view s) {
   return has_unit ? WithUnits(cs) : Positional(cs, DigitValue);
 }
 
+std::string FormatNumeral(int n) {
+  if (n < 0 || n > 9999) return std::to_string(n);
+  static constexpr const char* kDigits[] = {"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  if (n == 0) return kDigits[0];
+  static constexpr const char* kUnits[] = {"千", "百", "十", ""};
+  static constexpr int kPowers[] = {1000, 100, 10, 1};
+  std::string out;
+  bool zero_pending = false;
+  for (int i = 0; i < 4; ++i) {
+    const int d = n / kPowers[i] % 10;
+    if (d == 0) {
+      zero_pending = !out.empty();
+      continue;
+    }
+    if (zero_pending) out += kDigits[0];
+    zero_pending = false;
+    // 十一 .. 十九 rather than 一十一 when ten is the leading unit.
+    if (!(d == 1 && kPowers[i] == 10 && out.empty())) out += kDigits[d];
+    out += kUnits[i];
+  }
+  return out;
+}
+
 }  // namespace duban::cn

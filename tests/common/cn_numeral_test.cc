@@ -50,5 +50,21 @@ TEST(NumeralRun, StopsAtTheFirstNonNumeralAndAtTheCap) {
   EXPECT_EQ(NumeralRun(s, 3, 2), std::string("二十").size());
 }
 
+TEST(FormatNumeral, WritesHeadingNumeralsThatReadBack) {
+  EXPECT_EQ(FormatNumeral(0), "零");
+  EXPECT_EQ(FormatNumeral(1), "一");
+  EXPECT_EQ(FormatNumeral(4), "四");
+  EXPECT_EQ(FormatNumeral(10), "十");
+  EXPECT_EQ(FormatNumeral(11), "十一");
+  EXPECT_EQ(FormatNumeral(20), "二十");
+  EXPECT_EQ(FormatNumeral(105), "一百零五");
+  EXPECT_EQ(FormatNumeral(110), "一百一十");
+  EXPECT_EQ(FormatNumeral(1010), "一千零一十");
+  EXPECT_EQ(FormatNumeral(9999), "九千九百九十九");
+  EXPECT_EQ(FormatNumeral(-1), "-1");
+  EXPECT_EQ(FormatNumeral(10000), "10000");
+  for (int n = 0; n <= 9999; ++n) ASSERT_EQ(ParseNumeral(FormatNumeral(n)), n) << FormatNumeral(n);
+}
+
 }  // namespace
 }  // namespace duban::cn

@@ -1,11 +1,14 @@
 // Chinese numerals as plans and deadline phrases write them: the one reader
 // of "二〇二一", "二十六", "廿一", "一百零五", "两百", "３０" for every module
-// (plan import's dates and headings, the deadline phrases). Total functions:
-// any bytes in, no exceptions; a value is returned only for a whole numeral.
+// (plan import's dates and headings, the deadline phrases), and the one
+// writer of the numerals documents number their headings with (一、 二、 …
+// 十一、, as the bulletin does). Total functions: any bytes in, no
+// exceptions; a value is returned only for a whole numeral.
 #pragma once
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace duban::cn {
@@ -27,5 +30,10 @@ size_t NumeralRun(std::string_view s, size_t i, size_t max_chars);
 // ("十五", "二十一", "廿一", "一百零五", "两百", "三千"). nullopt when s is
 // empty, mixes forms, is malformed ("二三十", "十百") or exceeds kMaxNumeral.
 std::optional<int> ParseNumeral(std::string_view s);
+
+// n (0..9999) as Chinese with units, the way headings count: 零, 一, 十,
+// 十一, 二十, 一百零五, 一千零一十. ParseNumeral reads every result back to n.
+// Outside 0..9999: the ASCII digits.
+std::string FormatNumeral(int n);
 
 }  // namespace duban::cn
