@@ -8,6 +8,7 @@
 
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/engine.h"
+#include "duban/reports/cycle_reports.h"
 #include "duban/reports/light.h"
 
 namespace duban::reports {
@@ -127,14 +128,10 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
   for (const auto& [id, c] : plan.cycles) {
     for (const Key& k : c.late) ++answered_late[k.second];
     const std::optional<Date> due = Date::Parse(c.due_on);
-    if (!due || !(*due < ledger.as_of)) continue;
+    if (!due) continue;
     for (const Key& k : c.requested) {
-      if (c.answered.count(k)) continue;
+      if (!ReportMissing(plan, c, k, ledger.as_of)) continue;
       auto ov = c.overdue.find(k);
-      auto a = plan.assignments.find(k);
-      const bool pursued = a != plan.assignments.end() && core::IsOpen(a->second.status) &&
-                           a->second.status != S::kSubmitted;
-      if (ov == c.overdue.end() && !pursued) continue;
       const int32_t level = ov == c.overdue.end() ? 0 : ov->second;
       BulletinUnit& u = silent[k.second];
       u.unit = k.second;

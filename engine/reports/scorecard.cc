@@ -51,7 +51,7 @@ Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, co
         },
         e.body);
   }
-  for (const auto& [name, n] : CycleReportsByUnit(plan)) {
+  for (const auto& [name, n] : CycleReportsByUnit(plan, ledger.as_of)) {
     auto it = units.find(name);
     if (it == units.end()) continue;  // asked, but every assignment of it since cancelled
     it->second.reports_on_time = n.on_time;

@@ -69,6 +69,7 @@ void Server::Impl::Dashboard(Ctx& c) {
   std::map<std::string, UnitLine> units;
   // Progress reports the office asked for in review cycles, per unit.
   std::map<std::string, reports::CycleReports> reports;
+  const Date today = DayOf(Now());
   {
     std::vector<std::string> ids;
     if (!f.plan_id.empty()) {
@@ -81,7 +82,7 @@ void Server::Impl::Dashboard(Ctx& c) {
     for (const auto& id : ids) {
       auto p = host.Use([&](Engine& e) { return e.Plan(id); });
       if (!p.ok()) return Answer(c, p.status());
-      for (const auto& [unit, n] : reports::CycleReportsByUnit(*p)) {
+      for (const auto& [unit, n] : reports::CycleReportsByUnit(*p, today)) {
         reports::CycleReports& u = reports[unit];
         u.on_time += n.on_time, u.late += n.late, u.missing += n.missing;
       }

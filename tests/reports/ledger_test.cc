@@ -395,7 +395,7 @@ TEST_F(LedgerTest, TheScorecardCountsCycleReportsOnTimeLateAndMissingAsOfTheDate
   // The dashboard's columns come from the same counts of the current state.
   auto now = engine->Plan(kPlan);
   ASSERT_TRUE(now.ok());
-  const auto counts = CycleReportsByUnit(*now);
+  const auto counts = CycleReportsByUnit(*now, D("2021-09-20"));
   EXPECT_EQ(counts.at(kPolice), (CycleReports{0, 1, 0}));
   EXPECT_EQ(counts.at(kEducation), (CycleReports{0, 0, 2}));
 }
