@@ -136,7 +136,7 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
       BulletinUnit& u = silent[k.second];
       u.unit = k.second;
       u.tasks.push_back(BulletinTask{k.first, title(k.first), c.due_on,
-                                     -WorkingDaysBetween(calendar, ledger.as_of, *due), level, ladder.Name(level), id,
+                                     -WorkingDaysBetween(calendar, ledger.as_of, *due, kUncapped), level, ladder.Name(level), id,
                                      c.kind});
       ++b.silent_requests;
     }

@@ -85,6 +85,7 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     auto& r = roles[k.first];
     (a.role == schemas::AssignmentRole::kLead ? r.first : r.second).push_back(a.unit);
   }
+  std::map<std::pair<int64_t, int64_t>, int> overdue_counts;  // (until, due) -> working days
   for (const auto& [k, a] : plan.assignments) {
     if (!unit.empty() && a.unit != unit) continue;
     LedgerRow row;
@@ -116,7 +117,7 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     row.escalation_level = a.escalation_level;
     using S = core::AssignmentStatus;
     const std::optional<Date> due = Date::Parse(a.due_on);
-    std::optional<int> left;
+    std::optional<int> left;  // for the light only: capped
     if (due) left = WorkingDaysBetween(calendar, as_of, *due);
     row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
     if (due) {
@@ -126,7 +127,15 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
       } else if (core::IsOpen(a.status)) {
         until = as_of;
       }
-      if (until && *until > *due) row.overdue_working_days = -WorkingDaysBetween(calendar, *until, *due);
+      if (until && *until > *due) {
+        // Uncapped (the lights' cap is for their yellow and red only): a row
+        // years late says how late. Rows share a handful of due dates.
+        const auto key = std::make_pair(until->ToDays(), due->ToDays());
+        auto it = overdue_counts.find(key);
+        if (it == overdue_counts.end())
+          it = overdue_counts.emplace(key, -WorkingDaysBetween(calendar, *until, *due, kUncapped)).first;
+        row.overdue_working_days = it->second;
+      }
     }
     l.rows.push_back(std::move(row));
   }

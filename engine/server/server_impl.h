@@ -121,6 +121,10 @@ struct Server::Impl {
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
   void Dashboard(Ctx& c);   // handlers_dashboard.cc
+  void ReportLedger(Ctx& c);     // handlers_reports.cc
+  void ReportScorecard(Ctx& c);  // handlers_reports.cc
+  void ReportBulletin(Ctx& c);   // handlers_reports.cc
+  std::optional<std::pair<std::string, Date>> ReportRequest(Ctx& c, const std::string& kind);
   void PlanCycles(Ctx& c);  // handlers_dashboard.cc
   void VerifyStore(Ctx& c);
   // handlers_admin.cc

@@ -17,6 +17,7 @@
 #include "duban/reports/cycle_reports.h"
 #include "duban/reports/ledger.h"
 #include "duban/reports/ledger_files.h"
+#include "duban/reports/light.h"
 #include "duban/reports/scorecard.h"
 #include "duban/reports/scorecard_files.h"
 #include "duban/schemas/codec.h"
@@ -210,6 +211,17 @@ TEST_F(ScriptedLedgerTest, ProgressIsTheLastReportOnOrBeforeTheDate) {
   EXPECT_EQ(Row(*review, 1, kFinance).status, core::AssignmentStatus::kSubmitted);
   EXPECT_STREQ(StatusChinese(Row(*review, 1, kFinance).status), "待审核");
   EXPECT_EQ(Row(*review, 1, kFinance).approved_on, "");
+}
+
+TEST_F(ScriptedLedgerTest, ARowYearsLateSaysHowLateNotTheLightsCap) {
+  // 2021-09-30 to 2024-01-02: a little over two years of working days (the
+  // lights stop counting at kWorkingDayCountCap; the ledger must not).
+  auto late = LedgerAsOf(*engine, kPlan, D("2024-01-02"));
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  const int days = Row(*late, 1, kEducation).overdue_working_days;
+  EXPECT_GT(days, reports::kWorkingDayCountCap);
+  EXPECT_GE(days, 540);
+  EXPECT_LE(days, 575);
 }
 
 TEST_F(ScriptedLedgerTest, OverdueWorkingDaysAndEscalationCountOnTheStatutoryCalendar) {

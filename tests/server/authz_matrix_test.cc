@@ -66,6 +66,13 @@ class AuthzMatrixTest : public ServerTest {
         {"GET", plan + "/cycles", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", std::string("/api/v1/dashboard?plan=") + kPlan, "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", "/api/v1/verify", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
+        // A unit fetches its own ledger; the scorecard and bulletin are the office's and auditor's.
+        {"GET", std::string("/api/v1/reports/ledger?format=json&plan=") + kPlan, "",
+         {401, 200, 200, 200, 200, 401, 401, 200, 403}},
+        {"GET", std::string("/api/v1/reports/scorecard?format=json&plan=") + kPlan, "",
+         {401, 403, 403, 200, 200, 401, 401, 403, 403}},
+        {"GET", std::string("/api/v1/reports/bulletin?format=json&plan=") + kPlan, "",
+         {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", "/api/v1/evidence/" + sha_a, "", {401, 200, 403, 200, 200, 401, 401, 200, 403}},
         {"POST", "/api/v1/evidence?name=x.png", "\x89PNG\r\n\x1A\nfake", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
         {"POST", "/api/v1/plans/import?dry_run=1", ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt"),

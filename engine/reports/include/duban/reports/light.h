@@ -28,6 +28,8 @@ namespace duban::reports {
 
 inline constexpr int kYellowWorkingDays = 5;
 inline constexpr int kWorkingDayCountCap = 400;
+// No cap: the reports' overdue working days (a plan years late says so).
+inline constexpr int kUncapped = 1 << 30;
 
 // Working days in (today, due] (positive), or in (due, today] counted
 // negative, capped at +-cap. Without a calendar (or outside its data):
