@@ -45,7 +45,7 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/dashboard",
        "the office's dashboard: traffic-light counts, queues, and a line per unit (most red first)",
        Access::kOfficeAuditor, &I::Dashboard, "plan:plan id (default: every plan)", ""},
-      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked", Access::kOfficeAuditor,
+      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads", Access::kOfficeAuditor,
        &I::VerifyStore, "", ""},
       {"POST", "/api/v1/evidence", "upload an evidence file (raw body)", Access::kWriters, &I::UploadEvidence,
        "name:the file name, e.g. 报告.pdf (required)", "binary"},
