@@ -30,9 +30,48 @@ const Duban = (() => {
   const nextId = (p) => `${p || "f"}-${++uid}`;
 
   // A labelled control: <div class=field><label for>…</label><control id>…</div>.
+  // A file input is drawn as a button and the chosen names in Chinese (the
+  // browser's own "Choose Files" is in the browser's language); the input
+  // itself stays in the tab order, its focus ring drawn on the button.
   function field(labelText, control) {
     if (!control.id) control.id = nextId("f");
-    return h("div", { class: "field" }, h("label", { for: control.id }, labelText), control);
+    const parts = [h("label", { for: control.id }, labelText), control];
+    if (control.type === "file") {
+      control.classList.add("file-input");
+      const names = h("span", { class: "file-names" }, "未选择文件");
+      control.addEventListener("change", () => {
+        names.textContent = control.files.length ? Array.from(control.files, (f) => f.name).join("、") : "未选择文件";
+      });
+      parts.push(h("label", { for: control.id, class: "file-button" }, control.multiple ? "选择文件（可多个）" : "选择文件"), names);
+    }
+    return h("div", { class: "field" }, parts);
+  }
+  // Field values joined into one line: "内容：…；单位：…" without "。；".
+  const joinParts = (parts) => parts.map((p) => String(p).replace(/[。；;]+$/, "")).join("；");
+
+  // An inline form (退回, 报送进度, 改派 …) opened by a button into a slot:
+  // focus goes to its first field, Esc cancels it (as its 取消 button), and
+  // a cancelled form gives the focus back to the button that opened it.
+  function openPanel(slot, panel) {
+    const opener = document.activeElement;
+    slot.replaceChildren(panel);
+    slot.opener = opener && opener !== document.body ? opener : null;
+    panel.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Escape") return;
+      const cancel = panel.querySelector("button.cancel");
+      if (!cancel) return;
+      ev.preventDefault();
+      cancel.click();
+    });
+    const first = panel.querySelector("textarea, input, select");
+    (first || panel.querySelector("button.confirm")).focus();
+    slot.scrollIntoView({ block: "nearest" });
+  }
+  function closePanel(slot) {
+    const opener = slot.opener;
+    slot.opener = null;
+    slot.replaceChildren();
+    if (opener && opener.isConnected) opener.focus();
   }
 
   function msg(kind, text) { return h("div", { class: `msg ${kind}`, role: kind === "err" ? "alert" : "status" }, text); }
@@ -171,26 +210,56 @@ const Duban = (() => {
     try {
       const r = await api("POST", "/api/v1/commands", c);
       if (r.outcome === "accepted") return { ok: true, decided: true, data: r, duplicate: !!r.duplicate };
-      return { ok: false, decided: true, text: r.message || r.reason || "操作未被接受。" };
+      return { ok: false, decided: true, text: refusal({ status: 422, data: r, message: r.message || "" }) };
     } catch (e) {
       const decided = e.status === 403 || e.status === 422 || e.status === 409 || e.status === 400;
       return { ok: false, decided, text: refusal(e) };
     }
   }
-  // The server's reason codes in words; its message (English) follows as said.
+  // Every reason code the engine (duban/core/domain.h, accounts.h) and the
+  // server (engine/server: error codes, rejections) can answer, in words;
+  // the browser test checks this list against the sources. The server's
+  // message (English) follows in brackets as said.
   const REASON = {
+    // the domain (decide)
     invalid_transition: "当前状态不允许此操作", invalid_argument: "填写的内容不符合要求",
-    not_assignee: "这不是本单位的任务", forbidden_role: "您的角色不能做此操作", evidence_invalid: "佐证材料无效",
-    csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确", not_found: "未找到",
+    not_assignee: "这不是本单位的任务", forbidden_role: "您的角色不能做此操作",
+    plan_not_found: "没有这个计划", plan_exists: "该计划编号已存在", plan_withdrawn: "该计划已撤回",
+    task_not_found: "没有这项任务", task_exists: "该任务序号已存在", task_closed: "该任务已办结或已撤销",
+    assignment_not_found: "该单位在这项任务上没有交办", assignment_exists: "该单位已承办这项任务",
+    unknown_unit: "单位名称不在单位名录中", version_conflict: "内容已被他人更新，请刷新后重试",
+    cycle_not_found: "没有这一轮调度", cycle_exists: "该轮次编号已存在",
+    time_in_future: "填写的时间晚于当前时间", backdated: "填写的时间早于允许补录的范围",
+    back_entry_needs_reason: "补录须说明理由",
+    // the workflow definition's own checks
+    unknown_action: "流程中没有这个步骤", role_not_allowed: "您的角色不能做此步骤", invalid_state: "当前状态不允许此操作",
+    // accounts and sessions
+    unauthenticated: "登录已过期或账号、密码不正确", account_disabled: "账号已停用", account_exists: "账号已存在",
+    account_not_found: "没有这个账号", weak_password: "密码太简单（至少 10 个字符，不能与账号相同）",
+    cannot_disable_self: "不能停用自己的账号", locked_out: "尝试次数过多，账号已暂时锁定",
+    // the server
+    bad_request: "提交的内容格式不正确", not_found: "未找到", no_route: "没有这个接口",
+    no_tasks: "文件中没有找到任务", too_large: "内容或文件过大", unsupported_type: "文件类型不允许",
+    evidence_invalid: "佐证材料无效", quota_exceeded: "今天的上传量已用完，请明天再传或联系督查室",
+    csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确",
+    command_id_conflict: "该表单编号已用于另一项操作，请重新打开表单", store_error: "数据存储出错，请联系管理员",
+    internal: "服务器内部出错，已记录", error: "服务器未能处理此操作",
+  };
+  // What a status says when the code is one this page does not know.
+  const STATUS_WORDS = {
+    400: "提交的内容格式不正确", 401: "登录已过期，请重新登录", 403: "您无权做此操作", 404: "要找的内容不存在",
+    409: "此操作与先前提交的内容冲突", 413: "内容或文件过大", 415: "文件类型不允许", 422: "此操作未被受理",
+    429: "操作过于频繁，请稍后再试", 500: "服务器内部出错，请稍后重试", 503: "服务器暂时不可用，请稍后用同一表单重试",
   };
   function refusal(e) {
-    const m = (e.data && e.data.message) || e.message;
-    const why = REASON[e.data && (e.data.reason || e.data.error)];
-    const said = why ? `${why}（${m}）` : m;
+    const m = (e.data && e.data.message) || e.message || "";
+    if (e.status === 0) return m;
+    const code = e.data && (e.data.reason || e.data.error);
+    const why = REASON[code] || STATUS_WORDS[e.status] || "操作未能完成";
+    const said = m && m !== why ? `${why}（${m}）` : why;
     if (e.status === 403) return `无权操作：${said}`;
     if (e.status === 422) return `未被受理：${said}`;
-    if (e.status === 0) return m;
-    return `操作失败（${e.status}）：${m}`;
+    return `操作失败（${e.status}）：${said}`;
   }
   // Uploads each file, answers [{sha256, name}] to cite in a command.
   async function uploadAll(files) {
@@ -204,24 +273,25 @@ const Duban = (() => {
 
   // ---- session ------------------------------------------------------------
   let note = "";
+  let wanted = "";  // the page asked for before sign-in (an address typed or opened in a new tab)
   function expired() {
     const had = !!state.account;
     state.account = null;
     state.csrf = "";
-    sessionStorage.removeItem("duban.signed_in");
+    localStorage.removeItem("duban.signed_in");
     if (had) note = "登录已过期或已在别处退出，请重新登录。";
     if (location.hash !== "#/login") location.hash = "#/login";  // its hashchange shows the sign-in page
     else if (had) render();
   }
   async function loadMe() {
-    if (!sessionStorage.getItem("duban.signed_in")) return false;  // no cookie to try: no 401 in the console
+    if (!localStorage.getItem("duban.signed_in")) return false;  // no cookie to try: no 401 in the console
     try {
       const me = await api("GET", "/api/v1/me", undefined, { signIn: true });
       state.account = me.account || me;
       state.csrf = me.csrf_token || "";
       return true;
     } catch (e) {
-      sessionStorage.removeItem("duban.signed_in");
+      localStorage.removeItem("duban.signed_in");
       if (e.status === 401) note = "登录已过期，请重新登录。";
       return false;
     }
@@ -249,9 +319,11 @@ const Duban = (() => {
         const r = await api("POST", "/api/v1/session", { user: user.value.trim(), password: pass.value }, { signIn: true });
         state.account = r.account;
         state.csrf = r.csrf_token;
-        sessionStorage.setItem("duban.signed_in", "1");
+        localStorage.setItem("duban.signed_in", "1");
         note = "";
-        location.hash = home();
+        const next = wanted;
+        wanted = "";
+        location.hash = next || home();
       } catch (e) {
         out.replaceChildren();
         if (e.status === 401) out.append(msg("err", "账号或密码不正确。连续输错 5 次将锁定 15 分钟。"));
@@ -271,7 +343,8 @@ const Duban = (() => {
     try { await api("DELETE", "/api/v1/session"); } catch (e) { /* signed out either way */ }
     state.account = null;
     state.csrf = "";
-    sessionStorage.removeItem("duban.signed_in");
+    localStorage.removeItem("duban.signed_in");
+    wanted = "";
     note = "您已退出登录。";
     location.hash = "#/login";
   }
@@ -305,7 +378,11 @@ const Duban = (() => {
     const main = document.getElementById("main");
     const route = (location.hash || "#/").split("?")[0].replace(/^#/, "");
     if (route === "/login" || !state.account) {
-      if (!state.account && route !== "/login") { location.hash = "#/login"; return; }
+      if (!state.account && route !== "/login") {
+        if (route !== "/" && route !== "") wanted = location.hash;
+        location.hash = "#/login";
+        return;
+      }
       layout();
       document.title = "登录 · 督办工作台";
       return signInPage(main);
@@ -335,12 +412,13 @@ const Duban = (() => {
   function errorPage(e) {
     if (e.status === 403)
       return h("div", { class: "card", id: "forbidden" }, h("h1", {}, "无权查看"),
-        h("p", {}, "这项内容不属于您的单位，或您的角色不能查看。"), h("p", { class: "muted" }, e.message),
+        h("p", {}, "这项内容不属于您的单位，或您的角色不能查看。"), h("p", { class: "muted" }, `服务器说明：${e.message}`),
         h("p", {}, h("a", { href: home() }, "返回首页")));
     if (e.status === 404)
-      return h("div", { class: "card", id: "notfound" }, h("h1", {}, "未找到"), h("p", {}, e.message),
+      return h("div", { class: "card", id: "notfound" }, h("h1", {}, "未找到"), h("p", {}, "要找的内容不存在，或地址有误。"),
+        h("p", { class: "muted" }, `服务器说明：${e.message}`),
         h("p", {}, h("a", { href: home() }, "返回首页")));
-    return h("div", { class: "card" }, h("h1", {}, "出错了"), msg("err", refusal(e)));
+    return h("div", { class: "card" }, h("h1", {}, "出错了"), msg("err", refusal(e)), h("p", {}, h("a", { href: home() }, "返回首页")));
   }
 
   async function start() {
@@ -358,6 +436,6 @@ const Duban = (() => {
   return {
     state, pages, h, field, msg, toast, table, downloadCsv, lightEl, deadlineText, fmtTime, statusName,
     api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE,
-    nextId,
+    nextId, openPanel, closePanel, REASON, joinParts,
   };
 })();

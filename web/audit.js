@@ -67,7 +67,7 @@
             { label: "命令编号", cell: (e) => e.command_id },
           ], rows, { rowAttrs: (e) => ({ "data-type": e.type }) }));
       } catch (e) {
-        if (e.status !== 401) hOut.append(msg("err", e.status === 404 ? `未找到：${e.message}` : Duban.refusal(e)));
+        if (e.status !== 401) hOut.append(msg("err", e.status === 404 ? `未找到这项任务（${e.message}）` : Duban.refusal(e)));
       }
     });
     aForm.addEventListener("submit", async (ev) => {
@@ -99,16 +99,45 @@
       vBtn.disabled = true;
       try {
         const v = await api("GET", "/api/v1/verify");
+        // China time, as every other time on these pages.
+        const when = new Date().toLocaleString("sv-SE", { timeZone: "Asia/Shanghai", hour12: false });
         vOut.replaceChildren(msg(v.ok ? "ok" : "err", v.ok ? "校验通过：哈希链完整，投影与重算一致，佐证材料齐全。" : `校验发现 ${v.problems.length} 个问题。`),
+          h("ul", { id: "verify-problems", hidden: !v.problems.length }, v.problems.map((x) => h("li", {}, x))),
           h("dl", { class: "kv", id: "verify-facts" },
+            h("dt", {}, "校验时间"), h("dd", {}, when),
             h("dt", {}, "事件数"), h("dd", {}, v.events), h("dt", {}, "事件流"), h("dd", {}, v.streams),
             h("dt", {}, "投影键"), h("dd", {}, v.projection_keys), h("dt", {}, "引用的佐证材料"), h("dd", {}, v.evidence_references)),
-          h("ul", { hidden: !v.problems.length }, v.problems.map((x) => h("li", {}, x))));
+          h("h3", {}, "链头（请记下，下次校验时比对）"),
+          h("p", { class: "muted" }, "日志链头是全部日志记录的哈希链在日志末尾的值；其前的任何记录被改动、删除或调换顺序，它都会改变。"),
+          h("dl", { class: "kv", id: "verify-log-head" },
+            h("dt", {}, "日志末位"), h("dd", { id: "log-end" }, v.log.end),
+            h("dt", {}, "日志链头"), h("dd", { class: "hash", id: "log-head" }, v.log.head || "（空日志）")),
+          h("h3", {}, "签名检查点"),
+          checkpointEl(v.checkpoint, v.log.end),
+          h("h3", {}, "各计划事件流的最后哈希"),
+          v.plans.length ? h("div", { id: "verify-plans" }, table([
+            { label: "计划", cell: (x) => `${x.id}${x.withdrawn ? "（已撤回）" : ""}` },
+            { label: "版本（事件序号）", cell: (x) => x.version },
+            { label: "最后哈希", cell: (x) => h("span", { class: "hash" }, x.last_hash) },
+          ], v.plans, { rowAttrs: (x) => ({ "data-plan": x.id, "data-version": x.version }) })) : h("p", { class: "muted" }, "库中还没有计划。"),
+          h("div", { class: "actions" }, csvButton(vOut, "verify-heads.csv", "verify-csv")));
       } catch (e) {
         if (e.status !== 401) vOut.replaceChildren(msg("err", Duban.refusal(e)));
       } finally { vBtn.disabled = false; }
     });
   };
+
+  // The newest signed checkpoint (duban anchor), or why there is none.
+  function checkpointEl(cp, logEnd) {
+    if (!cp) return h("p", { class: "muted", id: "verify-checkpoint" }, "本库尚未启用签名检查点（duban anchor），日志链头只能与您此前记下的值比对。");
+    const behind = logEnd - cp.log_end;
+    return h("dl", { class: "kv", id: "verify-checkpoint" },
+      h("dt", {}, "覆盖至日志位置"), h("dd", {}, `${cp.log_end}${behind > 0 ? `（其后还有 ${behind} 条未签名）` : "（即日志末位）"}`),
+      h("dt", {}, "签名时的链头"), h("dd", { class: "hash" }, cp.log_head),
+      h("dt", {}, "签名时间"), h("dd", {}, fmtTime(cp.signed_at)),
+      h("dt", {}, "签名公钥"), h("dd", { class: "hash" }, cp.public_key),
+      h("dt", {}, "签名"), h("dd", {}, cp.signature_valid ? "有效" : "无效（检查点被伪造或损坏）"));
+  }
 
   function detail(body) {
     const parts = [];
@@ -121,6 +150,6 @@
       else if (k === "section" && Array.isArray(v)) text = v.join(" / ");
       parts.push(`${Duban.FIELD[k] || k}：${text}`);
     }
-    return parts.join("；");
+    return Duban.joinParts(parts);
   }
 })();

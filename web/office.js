@@ -9,7 +9,7 @@
   function stepPanel(title, type, base, fields, done) {
     let cid = randomId();  // one id for every retry of this submission, until the engine decides it
     const controls = {};
-    const form = h("form", { class: "panel", "data-action": type, novalidate: true }, h("h3", {}, title));
+    const form = h("form", { class: "panel", "data-action": type, novalidate: true, "aria-label": title }, h("h3", {}, title));
     for (const [name, label, kind, required, value, list] of fields) {
       let c;
       if (kind === "textarea") c = h("textarea", { name, required });
@@ -23,7 +23,7 @@
     const out = h("div", { class: "outcome" });
     const ok = h("button", { type: "submit", class: "confirm" }, "确认");
     form.append(out, h("div", { class: "actions" }, ok,
-      h("button", { type: "button", class: "secondary", onclick: () => done(null) }, "取消")));
+      h("button", { type: "button", class: "secondary cancel", onclick: () => done(null) }, "取消")));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       out.replaceChildren();
@@ -42,12 +42,7 @@
     });
     return form;
   }
-  function openIn(slot, panel) {
-    slot.replaceChildren(panel);
-    const first = panel.querySelector("textarea, input, select");
-    (first || panel.querySelector("button.confirm")).focus();
-    slot.scrollIntoView({ block: "nearest" });
-  }
+  const openIn = (slot, panel) => Duban.openPanel(slot, panel);
   function reloadWith(words) {
     const base = location.hash.split("?")[0];
     const q = new URLSearchParams(location.hash.split("?")[1] || "");
@@ -104,7 +99,7 @@
     const datalist = h("datalist", { id: "unit-list" }, units.map((u) => h("option", { value: u })));
     view.append(datalist);
     const slot = h("div", { id: "queue-slot" });
-    const done = (words) => { slot.replaceChildren(); if (words) reloadWith(words); };
+    const done = (words) => { if (words) { slot.replaceChildren(); reloadWith(words); } else Duban.closePanel(slot); };
     const base = (r) => ({ plan: r.plan, task: r.task, unit: r.unit });
     const rowCols = [
       { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
@@ -229,7 +224,7 @@
       ["plan", "计划", "select", true, plans[0][0], plans],
       ["cycle_id", "轮次编号", "text", true],
     ], (w) => { if (w) reloadWith(`调度已结束。${w}`); }));
-    for (const b of view.querySelectorAll("form.panel button.secondary")) b.remove();  // nothing to cancel here
+    for (const b of view.querySelectorAll("form.panel button.cancel")) b.remove();  // nothing to cancel here
 
     // Each cycle's results by unit: who answered (on time or late), who is silent.
     view.append(h("h2", {}, "各轮调度结果"));
@@ -299,7 +294,7 @@
         ], pv.tasks || []));
         importBtn.disabled = false;
       } catch (e) {
-        out.append(msg("err", `无法解析：${e.message}`));
+        if (e.status !== 401) out.append(msg("err", `无法解析：${Duban.refusal(e)}`));
       } finally { previewBtn.disabled = false; }
     });
     importBtn.addEventListener("click", async () => {
@@ -311,11 +306,11 @@
           out.replaceChildren(msg("ok", r.duplicate ? `计划 ${r.plan} 此前已导入，未重复记录。` : `计划 ${r.plan} 已导入，共记录 ${r.event_count} 个事件。`),
             h("p", {}, h("a", { href: `#/office?plan=${encodeURIComponent(r.plan)}` }, "查看督办总览")));
         } else {
-          out.prepend(msg("err", `未导入：${r.message || r.reason}`));
+          out.prepend(msg("err", `未导入：${Duban.refusal({ status: 422, data: r, message: r.message || "" })}`));
           importBtn.disabled = false;
         }
       } catch (e) {
-        out.prepend(msg("err", `未导入：${e.message}`));
+        if (e.status !== 401) out.prepend(msg("err", `未导入：${Duban.refusal(e)}`));
         importBtn.disabled = false;
       }
     });

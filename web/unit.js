@@ -44,7 +44,7 @@
     const spec = ACTIONS[type];
     let cid = randomId();  // one id for every retry of this submission, until the engine decides it
     const controls = {};
-    const form = h("form", { class: "panel", "data-action": type, novalidate: true },
+    const form = h("form", { class: "panel", "data-action": type, novalidate: true, "aria-label": `${spec.label}：任务 ${row.task}` },
       h("h3", {}, `${spec.label}：${row.task}. ${row.title}`));
     for (const [name, label, kind, required] of spec.fields) {
       let c;
@@ -57,7 +57,7 @@
     }
     const out = h("div", { class: "outcome" });
     const ok = h("button", { type: "submit", class: "confirm" }, `确认${spec.label}`);
-    const cancel = h("button", { type: "button", class: "secondary", onclick: () => done(null) }, "取消");
+    const cancel = h("button", { type: "button", class: "secondary cancel", onclick: () => done(null) }, "取消");
     form.append(out, h("div", { class: "actions" }, ok, cancel));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -83,7 +83,7 @@
           out.replaceChildren();
         }
       } catch (e) {
-        out.replaceChildren(msg("err", `文件上传失败：${e.message}`));
+        out.replaceChildren(msg("err", `文件上传失败：${Duban.refusal(e)}`));
         ok.disabled = false;
         return;
       }
@@ -115,16 +115,12 @@
     const slot = h("div", { id: "action-slot" });
     if (!mine.length) { view.append(h("p", { class: "muted", id: "inbox-empty" }, `没有${tab[1]}的任务。`), slot); return; }
     const openAction = (row, type) => {
-      slot.replaceChildren(actionPanel(row, type, (words) => {
+      Duban.openPanel(slot, actionPanel(row, type, (words) => {
+        if (!words) { Duban.closePanel(slot); return; }
         slot.replaceChildren();
-        if (words) {
-          const next = `#/unit?tab=${tab[0]}&done=${encodeURIComponent(`任务 ${row.task}：${words}`)}`;
-          if (location.hash === next) Duban.render(); else location.hash = next;
-        }
+        const next = `#/unit?tab=${tab[0]}&done=${encodeURIComponent(`任务 ${row.task}：${words}`)}`;
+        if (location.hash === next) Duban.render(); else location.hash = next;
       }));
-      const first = slot.querySelector("textarea, input");
-      (first || slot.querySelector("button.confirm")).focus();
-      slot.scrollIntoView({ block: "nearest" });
     };
     view.append(table([
       { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
@@ -168,7 +164,7 @@
       if (k === "role") { parts.push(`角色：${Duban.ASSIGN_ROLE[v] || v}`); continue; }
       parts.push(`${Duban.FIELD[k] || k}：${v}`);
     }
-    return parts.join("；");
+    return Duban.joinParts(parts);
   }
   Duban.actorText = actorText;
   function actorText(a) {

@@ -1787,6 +1787,8 @@ struct Engine::Impl {
     }
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
     report.streams = heads.size();
+    report.log_end = last;
+    report.log_head = head;
     if (report.problems.size() >= 20) return Status::Ok();
     uint64_t covered = 0;
     for (auto& h : held) {

@@ -190,19 +190,51 @@ void Server::Impl::Queues(Ctx& c) {
                {"submissions", with_lights(*submitted)}});
 }
 
+// The checks and, from the same hold of the engine (no commit between them),
+// the heads an auditor compares with what they noted before: the log head at
+// the log's end, each plan stream's last hash, and the newest signed
+// checkpoint (null when the store is not anchored).
 void Server::Impl::VerifyStore(Ctx& c) {
-  auto r = host.Use([](Engine& e) { return e.Verify(); });
+  struct Checked {
+    VerifyReport report;
+    json plans = json::array();
+    json checkpoint;  // null
+  };
+  auto r = host.Use([](Engine& e) -> Result<Checked> {
+    Checked out;
+    auto v = e.Verify();
+    if (!v.ok()) return v.status();
+    out.report = std::move(v).value();
+    auto ids = e.PlanIds();
+    if (!ids.ok()) return ids.status();
+    for (const auto& id : *ids) {
+      auto p = e.Plan(id);
+      if (!p.ok()) return p.status();
+      out.plans.push_back({{"id", id}, {"version", p->version}, {"last_hash", p->last_hash}, {"withdrawn", p->withdrawn}});
+    }
+    auto cp = e.LatestCheckpoint();
+    if (!cp.ok()) return cp.status();
+    if (cp->has_value()) {
+      const anchor::Checkpoint& k = **cp;
+      out.checkpoint = {{"log_end", k.log_end},           {"log_head", k.log_head},
+                        {"signed_at", FormatInstant(k.signed_at)}, {"public_key", k.public_key},
+                        {"signature_valid", k.SignatureValid()}};
+    }
+    return out;
+  });
   if (!r.ok()) return Answer(c, r.status());
   auto ev = host.Use([&](Engine& e) { return evidence::CheckReferences(e, files_dir()); });
   if (!ev.ok()) return Answer(c, ev.status());
   auto rows = host.Use([](Engine& e) { return accounts::Accounts(e, nullptr).CompareRowsWithLog(); });
   if (!rows.ok()) return Answer(c, rows.status());
-  std::vector<std::string> problems = r->problems;
+  const VerifyReport& v = r->report;
+  std::vector<std::string> problems = v.problems;
   problems.insert(problems.end(), ev->problems.begin(), ev->problems.end());
   problems.insert(problems.end(), rows->begin(), rows->end());
-  c.Json(200, {{"ok", problems.empty()}, {"events", r->events}, {"streams", r->streams},
-               {"projection_keys", r->projection_keys}, {"evidence_references", ev->references},
-               {"problems", problems}});
+  c.Json(200, {{"ok", problems.empty()}, {"events", v.events}, {"streams", v.streams},
+               {"projection_keys", v.projection_keys}, {"evidence_references", ev->references},
+               {"log", {{"end", v.log_end}, {"head", v.log_head}}}, {"plans", r->plans},
+               {"checkpoint", r->checkpoint}, {"problems", problems}});
 }
 
 }  // namespace duban::server

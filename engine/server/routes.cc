@@ -59,7 +59,7 @@ const std::vector<Route>& Routes() {
        "the 通报 draft as of a date, as `duban report bulletin` writes it", Access::kOfficeAuditor,
        &I::ReportBulletin,
        "plan:plan id (required);as_of:YYYY-MM-DD, up to today (default today);format:docx (default) or json", ""},
-      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked", Access::kOfficeAuditor,
+      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads", Access::kOfficeAuditor,
        &I::VerifyStore, "", ""},
       {"POST", "/api/v1/evidence", "upload an evidence file (raw body)", Access::kWriters, &I::UploadEvidence,
        "name:the file name, e.g. 报告.pdf (required)", "binary"},

@@ -68,6 +68,85 @@ std::string Server::Impl::ClientAddress(const httplib::Request& req) const {
   return req.remote_addr;
 }
 
+namespace {
+
+// The headers every page gets: the workbench's strict CSP (no inline script
+// or style; its one stylesheet comes from /web/).
+void PageHeaders(httplib::Response& res) {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+// A browser navigating to an API URL (a link opened in a new tab, an edited
+// address, a download whose answer is a refusal) asks for text/html; a
+// script's fetch and API clients do not (they send */* or application/json).
+bool WantsPage(const httplib::Request& req) {
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  const std::string accept = req.get_header_value("Accept");
+  return accept.find("text/html") != std::string::npos && accept.find("application/json") == std::string::npos;
+}
+
+// The refusal as a page in Chinese, with the server's message as said and a
+// link back into the workbench. The status stays the API's.
+std::string ErrorPageHtml(int status, const std::string& code, const std::string& message) {
+  const char* title = "出错了";
+  const char* text = "服务器未能完成这个请求。";
+  const char* id = "error";
+  std::string back = "<a href=\"/\" id=\"back-home\">返回工作台</a>";
+  switch (status) {
+    case 401:
+      title = "请先登录";
+      text = "尚未登录，或登录已过期。请登录后从工作台重新打开。";
+      id = "unauthenticated";
+      back = "<a href=\"/#/login\" id=\"back-home\">去登录</a>";
+      break;
+    case 403:
+      title = "无权查看";
+      text = code == "forbidden_role" ? "您的角色不能查看这项内容。"
+                                      : "这项内容（任务或佐证材料）不属于您的单位，您无权查看。";
+      id = "forbidden";
+      break;
+    case 404:
+      title = "未找到";
+      text = "要找的内容不存在，或地址有误。";
+      id = "notfound";
+      break;
+    case 400: text = "地址中的参数有误。"; break;
+    case 429: text = "请求过于频繁，请稍后再试。"; break;
+    case 503: text = "服务器暂时不可用，请稍后再试。"; break;
+    default: break;
+  }
+  return std::string("<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<title>") + title + " · 督办工作台</title><link rel=\"icon\" href=\"data:,\">"
+         "<link rel=\"stylesheet\" href=\"/web/app.css\"></head>\n<body><main id=\"main\">"
+         "<div class=\"card error-page\" id=\"" + id + "\" data-status=\"" + std::to_string(status) + "\"><h1>" + title +
+         "</h1><p>" + text + "</p><p class=\"muted\">服务器说明（HTTP " + std::to_string(status) + " " + HtmlEscape(code) +
+         "）：" + HtmlEscape(message) + "</p><p>" + back + "</p></div></main></body></html>\n";
+}
+
+}  // namespace
+
 void Ctx::Json(int status, const json& body) {
   res.status = status;
   // Answers are per account: never cached, never sniffed into something else.
@@ -77,7 +156,12 @@ void Ctx::Json(int status, const json& body) {
 }
 
 void Ctx::Error(int status, const std::string& code, const std::string& message) {
-  Json(status, {{"error", code}, {"message", message}});
+  if (!WantsPage(req)) return Json(status, {{"error", code}, {"message", message}});
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Vary", "Accept");
+  PageHeaders(res);
+  res.set_content(ErrorPageHtml(status, code, message), "text/html; charset=utf-8");
 }
 
 Server::Impl::Impl(Engine& engine, ServerOptions o)
@@ -213,11 +297,17 @@ void Server::Impl::Register() {
     const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
                                          "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
                                        : "the body is larger than this server takes";
-    const json body = {{"error", res.status == 404 ? "no_route" : res.status == 413 ? "too_large" : "bad_request"},
-                       {"message", res.status == 404   ? "no such route (see /api/v1/openapi.json)"
-                                   : res.status == 413 ? too_large
-                                                       : "the request could not be read"}};
-    res.set_content(body.dump(), "application/json; charset=utf-8");
+    const std::string code = res.status == 404 ? "no_route" : res.status == 413 ? "too_large" : "bad_request";
+    const std::string message = res.status == 404   ? "no such route (see /api/v1/openapi.json)"
+                                : res.status == 413 ? too_large
+                                                    : "the request could not be read";
+    if (WantsPage(req)) {
+      PageHeaders(res);
+      res.set_header("Vary", "Accept");
+      res.set_content(ErrorPageHtml(res.status, code, message), "text/html; charset=utf-8");
+    } else {
+      res.set_content(json{{"error", code}, {"message", message}}.dump(), "application/json; charset=utf-8");
+    }
     return httplib::Server::HandlerResponse::Handled;
   }));
   http->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
@@ -259,12 +349,7 @@ const char* WebType(std::string_view path) {
 void Server::Impl::RegisterWeb() {
   auto serve = [](const std::string& path, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("Content-Security-Policy",
-                   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    PageHeaders(res);
     for (const auto& a : WebAssets()) {
       if (a.path != path) continue;
       res.status = 200;
@@ -272,8 +357,7 @@ void Server::Impl::RegisterWeb() {
       return;
     }
     res.status = 404;
-    res.set_content("<!doctype html><meta charset=utf-8><title>404</title><p>没有这个页面。<a href=\"/\">返回首页</a>",
-                    "text/html; charset=utf-8");
+    res.set_content(ErrorPageHtml(404, "no_route", "no such file in the workbench"), "text/html; charset=utf-8");
   };
   http->Get("/", [serve](const httplib::Request&, httplib::Response& res) {
     t_route = "/";

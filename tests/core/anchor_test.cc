@@ -176,6 +176,9 @@ TEST_F(AnchorTest, ASignedStoreVerifiesWithItsAnchor) {
   VerifyReport r = VerifyWith({a});
   EXPECT_TRUE(r.ok()) << Joined(r.problems);
   EXPECT_EQ(r.events, a.log_end);
+  // Verify reports the head it computed: the signed one, at the log's end.
+  EXPECT_EQ(r.log_end, a.log_end);
+  EXPECT_EQ(r.log_head, a.log_head);
   // The anchor survives a round trip through its file form.
   auto back = anchor::Checkpoint::FromJson(a.ToJson());
   ASSERT_TRUE(back.ok());

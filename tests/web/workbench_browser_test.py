@@ -10,10 +10,14 @@ with an evidence file and submits; a second unit signs and submits; the office
 re-assigns the returned task, approves one submission and rejects the other and
 starts a review cycle; a tick (`duban tick`, server stopped) makes a task whose
 deadline has passed overdue and the dashboard shows it red; an auditor opens a
-task's history, an as-of view and verify, and exports CSV. A unit that edits
-the URL to another unit's task or evidence gets 403 (无权查看). Then `duban
-verify` is ok and the log holds exactly the commands the clicks sent (command
-ids starting "web-"). Every page is saved at 1366x768 and 390x844 under
+task's history, an as-of view and verify with the chain heads (checked against
+the log afterwards), and exports CSV. A unit that edits the URL to another
+unit's task or opens its evidence file in a new tab gets a 403 page (无权查看)
+with a link back. One unit signs in, signs (签收) a task and reports progress
+with the keyboard alone (Tab, Enter, Space, Esc). Then `duban verify` is ok and
+the log holds exactly the commands the clicks and keys sent (command ids
+starting "web-"). Every control on every page has an accessible name; every
+reason code the engine and server answer has Chinese words in the page. Every page is saved at 1366x768 and 390x844 under
 BUILD_DIR/test-artifacts/web/; no page may log a console error or a failed
 request other than the ones provoked on purpose; no page may be wider than the
 phone. Exits 77 (skipped) when chromium, chromedriver or selenium is missing.
@@ -21,6 +25,7 @@ phone. Exits 77 (skipped) when chromium, chromedriver or selenium is missing.
 import base64
 import collections
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -45,6 +50,7 @@ try:
     from selenium import webdriver
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
@@ -222,7 +228,20 @@ class Browser:
                 f.write(base64.b64decode(png["data"]))
             self.shots.append(path)
         self.size(1366, 768, False)
+        self.check_names(name)
         self.check_logs(name)
+
+    def check_names(self, where):
+        """Every rendered input, select, textarea and button has an accessible
+        name, as chromium's accessibility tree computes it (label for=,
+        aria-label, its text)."""
+        els = self.d.execute_script(
+            "return Array.from(document.querySelectorAll('input, select, textarea, button'))"
+            ".filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')")
+        for el in els:
+            if not (el.accessible_name or "").strip():
+                self.problems.append(f"{where}: a control without an accessible name: "
+                                     f"{el.get_attribute('outerHTML')[:160]}")
 
     def allow(self, status, url_re):
         self.allowed.append((status, re.compile(url_re)))
@@ -307,6 +326,62 @@ def office_action(b, queue, task, unit, label, action, fields, expect="已办理
     b.wait_text(".msg.ok", expect)
 
 
+def keys(b, *k):
+    """Presses keys where the focus is: no element is clicked or addressed."""
+    ActionChains(b.d).send_keys(*k).perform()
+
+
+def focused(b, css):
+    return b.d.execute_script("return !!document.activeElement && document.activeElement.matches(arguments[0])", css)
+
+
+def tab_to(b, css, limit=80):
+    """Presses Tab until the focus is on CSS (in the page's own tab order),
+    checking on the way that every focused control shows a focus ring."""
+    for _ in range(limit):
+        keys(b, Keys.TAB)
+        ring = b.d.execute_script(
+            "const e = document.activeElement, s = getComputedStyle(e);"
+            "return [e.tagName + (e.id ? '#' + e.id : '') + ':' + (e.textContent || '').trim().slice(0, 20),"
+            " s.outlineStyle, parseFloat(s.outlineWidth) || 0]")
+        if ring[1] == "none" or ring[2] < 2:
+            b.problems.append(f"keyboard: no visible focus on {ring[0]} (outline {ring[1]} {ring[2]}px)")
+        if focused(b, css):
+            return
+    b.shot("FAILED-tab")
+    raise AssertionError(f"{limit} presses of Tab never reached {css}")
+
+
+def reason_codes():
+    """Every reason/error code the engine and the server can answer, read
+    from the sources: the reason namespaces (duban/core/domain.h,
+    duban/accounts.h), Status::Rejected("..."), c.Error(NNN, "...") and
+    {"error", "..."}, and the few written through a ternary."""
+    codes = set()
+    for top in ("engine", "workflows"):
+        for dirpath, _, files in os.walk(os.path.join(SRC, top)):
+            for f in files:
+                if not f.endswith((".cc", ".h")):
+                    continue
+                with open(os.path.join(dirpath, f), encoding="utf-8") as fh:
+                    text = fh.read()
+                codes |= set(re.findall(r'Rejected\("([a-z_]+)"', text))
+                codes |= set(re.findall(r'Error\(\d{3}, "([a-z_]+)"', text))
+                codes |= set(re.findall(r'\{"error", "([a-z_]+)"\}', text))
+                for block in re.findall(r"namespace reason \{(.*?)\}", text, re.S):
+                    codes |= set(re.findall(r'= "([a-z_]+)";', block))
+    ternary = {"engine/server/server.cc": ("no_route", "too_large", "bad_request"),
+               "engine/server/handlers_commands.cc": ("command_id_conflict", "error")}
+    for path, names in ternary.items():
+        with open(os.path.join(SRC, path), encoding="utf-8") as fh:
+            text = fh.read()
+        for n in names:
+            assert f'"{n}"' in text, f"{path} no longer writes the code {n}: update reason_codes()"
+            codes.add(n)
+    assert len(codes) > 30, codes
+    return codes
+
+
 def main():
     today = datetime.datetime.now(CHINA).date()
     for name, role, unit in (("office", "office", None), ("sfj", "unit", SFJ), ("czj", "unit", CZJ), ("audit", "auditor", None)):
@@ -339,10 +414,19 @@ def main():
         b.sign_in("nobody", "wrong-password-1", expect_error="已暂时锁定")
         b.shot("login-locked-out")
         b.sign_in("office")
+        # Every refusal the engine or server can give has Chinese words in the page.
+        known = set(b.d.execute_script("return Object.keys(Duban.REASON)"))
+        missing = sorted(reason_codes() - known)
+        assert not missing, f"reason codes without Chinese words in web/app.js REASON: {missing}"
+        words = b.d.execute_script(
+            "return [Duban.refusal({status: 422, data: {reason: 'something_new', message: 'why in English'}}),"
+            " Duban.refusal({status: 409, data: {error: 'command_id_conflict', message: 'm'}})]")
+        assert words[0] == "未被受理：此操作未被受理（why in English）", words
+        assert words[1].startswith("操作失败（409）：该表单编号已用于另一项操作"), words
 
         # ---- office: plan import, preview first ---------------------------------
         b.go("#/office/import")
-        b.wait("#import-file").send_keys(plan_file)
+        b.wait("#import-file", visible=False).send_keys(plan_file)  # drawn as its label (选择文件)
         WebDriverWait(b.d, 10).until(lambda d: "工作任务" in b.q("#import-text").get_attribute("value"))
         b.q("#import-id").send_keys(PLAN)
         assert not b.q("#import-go").is_enabled(), "import allowed before a preview"
@@ -420,9 +504,42 @@ def main():
         b.shot("unit-task")
         b.sign_out()
 
+        # ---- unit 市财政局 by keyboard alone: sign in, 签收 task 4, report progress --
+        b.go("#/login")
+        b.wait("#login-user")
+        assert focused(b, "#login-user"), "the sign-in page does not start in the name field"
+        keys(b, "czj", Keys.TAB, PASSWORDS["czj"], Keys.ENTER)
+        b.wait_text("main h1", "我的任务")
+        tab_to(b, "tr[data-task='4'] button[data-action='accept']")
+        keys(b, Keys.ENTER)
+        b.wait("form.panel[data-action='accept']")
+        assert focused(b, "form.panel button.confirm"), "the opened form does not take the focus"
+        keys(b, Keys.ESCAPE)  # Esc cancels the form; the focus goes back to its button
+        WebDriverWait(b.d, 5).until(lambda d: not b.qs("form.panel"))
+        assert focused(b, "tr[data-task='4'] button[data-action='accept']"), "Esc lost the focus"
+        keys(b, Keys.ENTER)
+        b.wait("form.panel[data-action='accept']")
+        b.shot("unit-keyboard-accept")
+        keys(b, Keys.SPACE)  # the focused 确认签收 button
+        b.wait_text(".msg.ok", "任务 4：已签收")
+        clicks.append("AssignmentAccepted")
+        tab_to(b, "#tab-doing")
+        keys(b, Keys.ENTER)
+        b.wait("#tab-doing[aria-selected='true']")
+        tab_to(b, "tr[data-task='4'] button[data-action='progress']")
+        keys(b, Keys.ENTER)
+        b.wait("form.panel[data-action='progress']")
+        assert focused(b, "form.panel textarea[name=text]"), "the progress form does not start in its first field"
+        keys(b, "已完成自查，正在整理公开材料。", Keys.TAB, "30", Keys.TAB, "李娜", Keys.TAB, "0751-6666666")
+        b.shot("unit-keyboard-progress")
+        keys(b, Keys.ENTER)  # Enter in a field submits the form
+        b.wait_text(".msg.ok", "任务 4：进度已报送")
+        clicks.append("ProgressReported")
+        row = b.wait("tr[data-task='4']")
+        assert "30%" in row.text, row.text
+
         # ---- unit 市财政局: sign and submit; no way into the other unit's work ----
-        b.sign_in("czj")
-        unit_action(b, 2, "accept", [], expect="已签收")
+        unit_action(b, 2, "accept", [], tab="todo", expect="已签收")
         clicks.append("AssignmentAccepted")
         unit_action(b, 2, "submit", [("text", "已按标准化要求公开全部事项。")], tab="doing", expect="已提交办结")
         clicks.append("CompletionSubmitted")
@@ -431,15 +548,24 @@ def main():
         b.wait_text("#forbidden h1", "无权查看")
         assert "完善市级政务公开目录" not in b.q("main").text, "another unit's task shown"
         b.shot("unit-forbidden")
+        b.q("#forbidden a").click()  # its link back
+        b.wait_text("main h1", "我的任务")
+        # The other unit's evidence file opened in a new tab (as from a link or a
+        # pasted address): a page in Chinese, not the file and not raw JSON, with
+        # a link back into the workbench, signed in.
+        workbench = b.d.current_window_handle
+        b.d.switch_to.new_window("tab")
         b.allow(403, rf"/api/v1/evidence/{sha}$")
-        b.allow(404, r"/favicon.ico$")  # the browser asks for it beside a bare (non-page) answer
         b.d.get(f"{srv.url}/api/v1/evidence/{sha}")
-        time.sleep(0.5)
-        body = b.d.find_element(By.TAG_NAME, "body").text
-        assert "%PDF" not in body and '"error"' in body, body[:300]
+        b.wait_text("#forbidden h1", "无权查看")
+        body = b.q("body").text
+        assert "%PDF" not in body and '"error"' not in body and "不属于您的单位" in body, body[:300]
+        b.shot("unit-evidence-forbidden")
+        b.q("#back-home").click()
+        b.wait_text("main h1", "我的任务")
         b.check_logs("unit-evidence-403")
-        b.go("#/unit")
-        b.wait("main h1")
+        b.d.close()
+        b.d.switch_to.window(workbench)
         b.sign_out()
 
         # ---- office: the queues ----------------------------------------------
@@ -528,6 +654,10 @@ def main():
         assert len(asof) >= 3 and all(CZJ in r for r in asof) and any(r.startswith("3.") for r in asof), asof
         b.q("#verify-run").click()
         b.wait_text("#verify-result .msg.ok", "校验通过", timeout=60)
+        page_heads = {"log_end": int(b.q("#log-end").text), "log_head": b.q("#log-head").text,
+                      "plan": b.q(f"#verify-plans tr[data-plan='{PLAN}'] .hash").text}
+        assert re.fullmatch(r"[0-9a-f]{64}", page_heads["log_head"]), page_heads
+        assert "尚未启用" in b.q("#verify-checkpoint").text, b.q("#verify-checkpoint").text
         b.shot("audit")
         b.q("#asof-csv").click()
         for _ in range(50):
@@ -566,6 +696,16 @@ def main():
     log("commands from the pages:", len(by_cmd))
     for cid, types in by_cmd.items():
         log(f"  {cid}: {', '.join(types)}")
+    # The heads the auditor saw are the log's: the chain over every record
+    # (duban/anchor.h: head = sha256(head | position, 8 bytes big-endian | hash))
+    # and the plan stream's last event. Nothing was written after verify.
+    head, pos, plan_last = "", 0, ""
+    for e in events:
+        pos += 1
+        head = hashlib.sha256(head.encode() + pos.to_bytes(8, "big") + e["hash"].encode()).hexdigest()
+        if e.get("stream") == PLAN:
+            plan_last = e["hash"]
+    assert page_heads == {"log_end": pos, "log_head": head, "plan": plan_last}, (page_heads, pos, head, plan_last)
     firsts = [t[0] for t in by_cmd.values()]
     assert firsts == clicks, f"the log's commands {firsts} are not the clicks {clicks}"
     assert sum(1 for e in events if e["type"] == "PlanImported") == 1

@@ -170,6 +170,10 @@ struct VerifyReport {
   uint64_t events = 0;
   uint64_t streams = 0;
   uint64_t projection_keys = 0;
+  // The log head (duban/anchor.h) the check computed at the last position it
+  // read: what a checkpoint signed now would say (empty, 0: an empty log).
+  uint64_t log_end = 0;
+  std::string log_head;
   std::vector<std::string> problems;  // empty when the log and projections are sound
   bool ok() const { return problems.empty(); }
 };
