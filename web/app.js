@@ -157,6 +157,38 @@ const Duban = (() => {
     setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
+  // Downloads of the office's paperwork (GET /api/v1/reports/...) for one
+  // plan as of a chosen day: today at most (the server refuses later days).
+  const REPORTS = {
+    ledger: ["ledger", "xlsx", "工作台账（Excel）"],
+    ledger_csv: ["ledger", "csv", "工作台账（CSV）"],
+    scorecard: ["scorecard", "xlsx", "考核评分表（Excel）"],
+    bulletin: ["bulletin", "docx", "通报草稿（Word）"],
+  };
+  const chinaToday = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  // plans: [[id, label], ...]; with more than one, a choice of plan.
+  function reportsCard(plans, kinds, today) {
+    today = today || chinaToday();
+    const date = h("input", { type: "date", value: today, max: today, id: nextId("report-date") });
+    const pick = plans.length > 1 ? h("select", { id: nextId("report-plan") }, plans.map(([v, t]) => h("option", { value: v }, t))) : null;
+    const links = kinds.map((k) => h("a", { class: "download", "data-report": k, download: "" }, REPORTS[k][2]));
+    const update = () => {
+      const plan = pick ? pick.value : plans[0][0];
+      const day = date.value && date.value <= today ? date.value : today;
+      links.forEach((a, i) => {
+        const [kind, format] = REPORTS[kinds[i]];
+        a.href = `/api/v1/reports/${kind}?plan=${encodeURIComponent(plan)}&format=${format}&as_of=${day}`;
+      });
+    };
+    date.addEventListener("change", update);
+    if (pick) pick.addEventListener("change", update);
+    update();
+    return h("div", { class: "card", id: "reports" }, h("h2", {}, "报表下载"),
+      h("div", { class: "inline" }, pick ? field("计划", pick) : null, field("统计截至（不晚于今天）", date),
+        h("div", { class: "actions" }, links)),
+      h("p", { class: "muted" }, "按所选日期当天结束时的记录生成，与命令行 duban report 所出文件一致。"));
+  }
+
   // ---- API client ---------------------------------------------------------
   function randomId() {
     const b = new Uint8Array(16);
@@ -436,6 +468,6 @@ const Duban = (() => {
   return {
     state, pages, h, field, msg, toast, table, downloadCsv, lightEl, deadlineText, fmtTime, statusName,
     api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE,
-    nextId, openPanel, closePanel, REASON, joinParts,
+    nextId, openPanel, closePanel, REASON, joinParts, reportsCard,
   };
 })();

@@ -77,7 +77,7 @@
       ["red", "红灯（逾期）"], ["yellow", "黄灯（临期）"], ["green", "绿灯（正常）"], ["done", "已办结"], ["none", "无时限/退回/撤销"],
     ].map(([k, t]) => h("div", { class: `tile ${k}`, "data-light": k }, h("div", { class: "n" }, L[k] || 0), h("div", {}, t)))));
 
-    if (plan) view.append(progressChart(plan));
+    if (plan) view.append(progressChart(plan), Duban.reportsCard([[plan, plan]], ["ledger", "ledger_csv", "scorecard", "bulletin"], d.today));
     view.append(h("h2", {}, "各单位情况"));
     view.append(table([
       { label: "单位", cell: (u) => u.unit },

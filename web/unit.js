@@ -113,7 +113,14 @@
     view.append(tabs);
     const mine = rows.filter(tab[2]);
     const slot = h("div", { id: "action-slot" });
-    if (!mine.length) { view.append(h("p", { class: "muted", id: "inbox-empty" }, `没有${tab[1]}的任务。`), slot); return; }
+    // The unit's own 工作台账, which its plans ask it to keep and report.
+    const plans = Array.from(new Set(rows.map((r) => r.plan))).map((id) => [id, id]);
+    const reports = plans.length ? Duban.reportsCard(plans, ["ledger", "ledger_csv"]) : null;
+    if (!mine.length) {
+      view.append(h("p", { class: "muted", id: "inbox-empty" }, `没有${tab[1]}的任务。`), slot);
+      if (reports) view.append(reports);
+      return;
+    }
     const openAction = (row, type) => {
       Duban.openPanel(slot, actionPanel(row, type, (words) => {
         if (!words) { Duban.closePanel(slot); return; }
@@ -139,6 +146,7 @@
           }, s.label))),
       },
     ], mine, { rowAttrs: (r) => ({ "data-task": r.task, "data-plan": r.plan }) }), slot);
+    if (reports) view.append(reports);
   };
 
   // ---- the task page ------------------------------------------------------

@@ -326,6 +326,21 @@ def office_action(b, queue, task, unit, label, action, fields, expect="已办理
     b.wait_text(".msg.ok", expect)
 
 
+# Fetches a URL from the page (its session cookie): status, headers, first bytes, text.
+FETCH_JS = """
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], {credentials: "same-origin"}).then(async (r) => {
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  done({status: r.status, type: r.headers.get("content-type"), disposition: r.headers.get("content-disposition"),
+        head: Array.from(bytes.slice(0, 4)), size: bytes.length, text: new TextDecoder().decode(bytes)});
+}).catch((e) => done({status: 0, text: String(e)}));
+"""
+
+
+def fetch(b, url):
+    return b.d.execute_async_script(FETCH_JS, url)
+
+
 def keys(b, *k):
     """Presses keys where the focus is: no element is clicked or addressed."""
     ActionChains(b.d).send_keys(*k).perform()
@@ -623,6 +638,20 @@ def main():
         b.wait("#progress-chart svg circle", visible=False)  # one point when the plan came in today
         assert len(b.qs("#progress-chart tbody tr")) >= 1
         b.shot("office-dashboard-red")
+        # The office's paperwork from the dashboard: each link answers its file, as of today.
+        b.d.set_script_timeout(60)
+        links = {a.get_attribute("data-report"): a.get_attribute("href") for a in b.qs("#reports a.download")}
+        assert set(links) == {"ledger", "ledger_csv", "scorecard", "bulletin"}, links
+        for kind, href in links.items():
+            assert f"as_of={today.isoformat()}" in href and f"plan={PLAN}" in href, href
+            got = fetch(b, href)
+            assert got["status"] == 200, (kind, got["status"], got["text"][:300])
+            assert "attachment" in (got["disposition"] or ""), (kind, got["disposition"])
+            if kind == "ledger_csv":
+                assert got["head"][:3] == [0xEF, 0xBB, 0xBF], (kind, got["head"])
+            else:
+                assert got["head"][:2] == [0x50, 0x4B] and got["size"] > 3000, (kind, got["head"], got["size"])
+        log("office report downloads:", ", ".join(sorted(links)))
         b.sign_out()
         # The unit sees it too: 已逾期, a red light that says so in words, escalation level 1.
         b.sign_in("czj")
@@ -632,6 +661,17 @@ def main():
         assert light.get_attribute("data-light") == "red" and "红灯·已逾期" in light.text, light.text
         assert "1 级" in row.text, row.text
         b.shot("unit-inbox-overdue")
+        # The unit's own ledger from its inbox: its rows only; the scorecard is not its to fetch.
+        links = {a.get_attribute("data-report"): a.get_attribute("href") for a in b.qs("#reports a.download")}
+        assert set(links) == {"ledger", "ledger_csv"}, links
+        got = fetch(b, links["ledger_csv"])
+        assert got["status"] == 200, got["text"][:300]
+        import csv as csvmod
+        lines = list(csvmod.reader(got["text"].lstrip("\ufeff").splitlines()))
+        unit_col = lines[0].index("落实单位")
+        assert len(lines) > 1 and all(r[unit_col] == CZJ for r in lines[1:]), lines[:3]
+        b.allow(403, r"/api/v1/reports/scorecard")
+        assert fetch(b, links["ledger"].replace("/ledger?", "/scorecard?").replace("format=xlsx", "format=json"))["status"] == 403
         b.sign_out()
 
         # ---- auditor: history, as of, verify, CSV --------------------------------
