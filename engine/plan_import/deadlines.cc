@@ -78,6 +78,7 @@ DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date>
     r.due_on = resolved.due_on;
     r.understood = !resolved.unresolved;
     r.note = resolved.note;
+    r.provisional = resolved.calendar_version.ends_with(workflows::WorkCalendar::kProvisionalSuffix);
   } catch (const std::exception& e) {
     r.note = e.what();
   }

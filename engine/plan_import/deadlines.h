@@ -23,6 +23,7 @@ struct DueResult {
   std::optional<Date> due_on;
   bool understood = false;
   std::string note;
+  bool provisional = false;  // counted on the provisional rule (a year no notice covers yet)
 };
 // `calendar`: counted on it (with the provisional rule on, as the engine's
 // timer policy keeps it, an uncovered year is counted provisionally rather

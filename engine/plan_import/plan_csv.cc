@@ -87,7 +87,7 @@ void BuildDelimitedLayout(const std::string& clean, char sep, Layout& lay, std::
     }
   }
   if (header_at == rows.size()) {
-    problems.push_back({0, "no header row found; columns read from content"});
+    problems.push_back({0, "no header row found; columns read from content", "未找到表头行，已按内容判断各列"});
     header_at = 0;
     lay.rows = std::move(rows);
     return;

@@ -15,7 +15,8 @@ using text::Trim;
 void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
                         ParsedPlan& out) {
   for (const auto& u : unknown) {
-    out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')"});
+    out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')",
+                            "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中"});
     if (std::find(out.unknown_units.begin(), out.unknown_units.end(), u.name) == out.unknown_units.end())
       out.unknown_units.push_back(u.name);
   }
@@ -110,12 +111,13 @@ std::vector<std::string> Interpreter::SectionPath() const {
 
 ParsedTask& Interpreter::NewTask(int number, int line) {
   if (number != expected_) {
-    AddProblem(line, "task number " + std::to_string(number) + " where " + std::to_string(expected_) +
-                         " was expected");
+    AddProblem(line,
+               "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
+               "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
   }
   if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
-    AddProblem(line, "task number " + std::to_string(number) + " already used at line " +
-                         std::to_string(it->second));
+    AddProblem(line, "task number " + std::to_string(number) + " already used at line " + std::to_string(it->second),
+               "任务序号" + std::to_string(number) + "与第" + std::to_string(it->second) + "行重复");
   } else {
     seen_numbers_.emplace(number, line);
   }
@@ -334,8 +336,10 @@ void Interpreter::Process(const Row& row) {
 void Interpreter::Finish() {
   if (out_.tasks.empty() && !orphans_.empty()) {
     // No task carries a number: take each row with units as a task, in order.
-    AddProblem(0, "no numbered tasks found; " + std::to_string(orphans_.size()) +
-                      " rows with units taken as tasks numbered in order");
+    AddProblem(0,
+               "no numbered tasks found; " + std::to_string(orphans_.size()) +
+                   " rows with units taken as tasks numbered in order",
+               "未找到带序号的任务，已将" + std::to_string(orphans_.size()) + "行写有单位的内容按顺序编号为任务");
     int n = 0;
     for (auto& o : orphans_) {
       ParsedTask t;
@@ -350,8 +354,8 @@ void Interpreter::Finish() {
     }
   } else {
     for (const auto& o : orphans_) {
-      AddProblem(o.line, "text with units but no task number, not imported: '" +
-                             text::Prefix(o.text, 30) + "'");
+      AddProblem(o.line, "text with units but no task number, not imported: '" + text::Prefix(o.text, 30) + "'",
+                 "“" + text::Prefix(o.text, 30) + "”写有单位但没有任务序号，未导入");
     }
   }
 }

@@ -70,7 +70,9 @@ class Interpreter {
   void AddNumberedRow(int row_number, const Cell& number_cell, const std::vector<Piece>& pieces);
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
   bool ApplySection(int rank, std::string heading);
-  void AddProblem(int line, std::string msg) { out_.problems.push_back({line, std::move(msg)}); }
+  void AddProblem(int line, std::string msg, std::string zh) {
+    out_.problems.push_back({line, std::move(msg), std::move(zh)});
+  }
   ParsedTask& NewTask(int number, int line);
   std::vector<std::string> SectionPath() const;
 

@@ -220,8 +220,10 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   if (opts.issued_on) out.plan.issued_on = opts.issued_on;
   if (out.plan.issuer.empty()) out.plan.issuer = IssuerFromLetterhead(around);
   out.plan.year = PlanYear(out.plan, opts);
-  if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found"});
-  if (out.plan.year == 0) out.problems.push_back({0, "no plan year found (title, date or document number)"});
+  if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found", "未找到方案标题"});
+  if (out.plan.year == 0)
+    out.problems.push_back({0, "no plan year found (title, date or document number)",
+                            "未能从标题、日期或文号中确定方案年度"});
 }
 
 }  // namespace duban::plan_import::table

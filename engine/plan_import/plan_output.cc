@@ -60,7 +60,8 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   }
   j["tasks"] = std::move(tasks);
   ordered_json problems = ordered_json::array();
-  for (const auto& pr : p.problems) problems.push_back({{"line", pr.line}, {"message", pr.message}});
+  for (const auto& pr : p.problems)
+    problems.push_back({{"line", pr.line}, {"message", pr.message}, {"message_zh", pr.message_zh}});
   j["problems"] = std::move(problems);
   // Input is cleaned to valid UTF-8, so dump cannot throw; replace anyway.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -126,20 +126,27 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
   if (t.deadline.text.empty() && !has_deadline_column && opts.deadline_from_text) {
     if (auto p = FindDeadlinePhrase(t.content)) t.deadline.text = *p;
   }
-  if (t.content.empty()) out.problems.push_back({t.source_line, "task " + std::to_string(t.number) + " has no text"});
+  const std::string n = std::to_string(t.number);
+  if (t.content.empty()) out.problems.push_back({t.source_line, "task " + n + " has no text", "第" + n + "项任务没有内容"});
   if (t.lead_units.empty() && t.responsible_units.empty())
-    out.problems.push_back({t.source_line, "task " + std::to_string(t.number) + " names no unit"});
+    out.problems.push_back({t.source_line, "task " + n + " names no unit", "第" + n + "项任务未写明牵头或责任单位"});
   if (resolve && !t.deadline.text.empty()) {
     const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
     t.deadline.due_on = r.due_on;
     if (!r.understood) {
-      out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " +
-                                                 std::to_string(t.number) + " not understood; kept as text" +
-                                                 (r.note.empty() ? "" : " (" + r.note + ")")});
+      out.problems.push_back({t.source_line,
+                              "deadline '" + t.deadline.text + "' of task " + n + " not understood; kept as text" +
+                                  (r.note.empty() ? "" : " (" + r.note + ")"),
+                              "第" + n + "项任务的时限“" + t.deadline.text +
+                                  "”未能识别，按原文保留，不计提醒和逾期；可在导入前改写为“X月底前”“X月X日前”等"});
     } else if (!r.note.empty()) {
       // Resolved with a warning (a year the calendar does not cover yet).
-      out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " +
-                                                 std::to_string(t.number) + ": " + r.note});
+      const std::string zh = r.provisional
+                                 ? "：该年度的节假日安排尚未收录，暂按周末及元旦、劳动节、国庆节计算工作日；"
+                                   "收录当年安排（duban calendar add）后自动重算"
+                                 : "：" + r.note;
+      out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " + n + ": " + r.note,
+                              "第" + n + "项任务的时限“" + t.deadline.text + "”" + zh});
     }
   }
 }
@@ -168,10 +175,10 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
 
     const bool resolve = opts.resolve_deadlines && CanResolveDeadlines();
     for (auto& t : out.tasks) CompleteTask(t, dir, opts, interp.has_deadline_column(), resolve, out);
-    if (out.tasks.empty()) out.problems.push_back({0, "no tasks found"});
+    if (out.tasks.empty()) out.problems.push_back({0, "no tasks found", "未找到任何任务"});
   } catch (const std::exception& e) {
     // Only allocation failure can land here; report instead of crashing.
-    out.problems.push_back({0, std::string("import failed: ") + e.what()});
+    out.problems.push_back({0, std::string("import failed: ") + e.what(), std::string("解析失败：") + e.what()});
   }
   std::stable_sort(out.problems.begin(), out.problems.end(),
                    [](const Problem& a, const Problem& b) { return a.line < b.line; });

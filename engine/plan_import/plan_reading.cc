@@ -35,10 +35,11 @@ std::optional<std::string> FromGb18030(std::string_view bytes) {
 std::string CleanInput(std::string_view bytes, std::vector<Problem>& problems) {
   if (text::IsValidUtf8(bytes)) return text::Clean(bytes);
   if (auto converted = FromGb18030(bytes)) {
-    problems.push_back({0, "file is GB18030/GBK, not UTF-8; converted"});
+    problems.push_back({0, "file is GB18030/GBK, not UTF-8; converted", "文件为 GB18030/GBK 编码，已转换为 UTF-8"});
     return text::Clean(*converted);
   }
-  problems.push_back({0, "file is not valid UTF-8; invalid bytes replaced with U+FFFD"});
+  problems.push_back({0, "file is not valid UTF-8; invalid bytes replaced with U+FFFD",
+                      "文件不是有效的 UTF-8 编码，无法识别的字节已替换为 �，请核对原文"});
   return text::Clean(bytes);
 }
 

@@ -146,7 +146,8 @@ size_t FindTableStart(const std::vector<Item>& items, Layout& lay, std::vector<P
     }
     return he;
   }
-  problems.push_back({0, "no header row found (序号/工作任务/牵头单位/责任单位/完成时限…); columns read from content"});
+  problems.push_back({0, "no header row found (序号/工作任务/牵头单位/责任单位/完成时限…); columns read from content",
+                      "未找到表头行（序号/工作任务/牵头单位/责任单位/完成时限…），已按内容判断各列"});
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].type == Item::kBlank) continue;
     const std::string t = Trim(items[i].text);

@@ -55,7 +55,9 @@ struct ParsedTask {
 
 struct Problem {
   int line = 0;          // 1-based; 0 for the file as a whole
-  std::string message;
+  std::string message;   // English, as the CLI and logs say it
+  // The same in Chinese, for the office's import preview (the workbench).
+  std::string message_zh;
 };
 
 struct ParsedPlan {
