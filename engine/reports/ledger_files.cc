@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace duban::reports {
 
@@ -61,7 +62,13 @@ enum Col : int {
   kReporter, kContact, kSubmitted, kApproved, kOverdue, kEscalation, kLight, kColumns
 };
 
-std::string CsvField(const std::string& s) {
+// A cell a spreadsheet would take as a formula (= + - @, or a leading tab or
+// CR) is written with a leading apostrophe: progress texts, reporters and
+// contacts are a unit's free text, and a CSV opened by the office must not
+// run a unit's =HYPERLINK(...) or DDE payload (CSV injection, OWASP).
+std::string CsvField(const std::string& raw) {
+  const bool formula = !raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos;
+  const std::string s = formula ? "'" + raw : raw;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {

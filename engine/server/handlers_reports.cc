@@ -9,6 +9,8 @@
 // nothing else; the scorecard and bulletin are the office's and auditor's.
 // The report is computed holding the engine (its reads replay the plan as of
 // the date); the file is written after the engine is released.
+#include <spdlog/spdlog.h>
+
 #include "duban/date.h"
 #include "duban/reports/bulletin.h"
 #include "duban/reports/bulletin_files.h"
@@ -17,6 +19,7 @@
 #include "duban/reports/scorecard.h"
 #include "duban/reports/scorecard_files.h"
 #include "duban/reports/xlsx_bytes.h"
+#include "duban/utf8.h"
 #include "duban/workflows/scorecard.h"
 #include "server_impl.h"
 
@@ -57,12 +60,29 @@ std::string FileNamePart(const std::string& s) {
   return out;
 }
 
-// The name for clients that read only filename="": ASCII, the rest as '_'.
+// The name for clients that read only filename="": ASCII, each run of other
+// characters as one '_'.
 std::string AsciiName(const std::string& s) {
-  std::string out = FileNamePart(s);
-  for (char& ch : out)
-    if (static_cast<unsigned char>(ch) >= 0x80) ch = '_';
+  std::string out;
+  for (unsigned char ch : FileNamePart(s)) {
+    if (ch < 0x80) out.push_back(static_cast<char>(ch));
+    else if (out.empty() || out.back() != '_') out.push_back('_');
+  }
   return out;
+}
+
+// A plan title in a file name: at most 60 characters (a file system takes
+// 255 bytes a name, and a proxy's header buffer is a few kilobytes).
+std::string TitlePart(const std::string& title) {
+  const std::string cut = utf8::Prefix(title, 60);
+  return cut.size() < title.size() && !cut.ends_with("…") ? cut + "…" : cut;
+}
+
+// A file that could not be written: the reason in the server's log, not the
+// client's answer (it names the server's paths).
+void WriteFailed(Ctx& c, const Status& st) {
+  spdlog::error("a report file could not be written: {}", st.ToString());
+  c.Error(500, "report_failed", "the report file could not be written on the server (its log says why)");
 }
 
 // The attachment: an ASCII name for old clients, the Chinese one for the rest.
@@ -76,6 +96,35 @@ void Attach(Ctx& c, std::string bytes, const char* type, const std::string& asci
 }
 
 }  // namespace
+
+// A report's turn: held while it is made, or the 503 already given.
+class Server::Impl::ReportSlot {
+ public:
+  ReportSlot(Impl& impl, Ctx& c) : impl_(impl), account_(c.account ? c.account->name : "") {
+    std::lock_guard<std::mutex> lock(impl_.reports_mu);
+    const bool mine = impl_.reports_running.count(account_) > 0;
+    if (mine || static_cast<int>(impl_.reports_running.size()) >= kReportsAtOnce) {
+      c.res.set_header("Retry-After", "5");
+      c.Error(503, "busy",
+              mine ? "this account's previous report is still being made; fetch one report at a time"
+                   : "other reports are being made; try again in a few seconds");
+      return;
+    }
+    impl_.reports_running.insert(account_);
+    held_ = true;
+  }
+  ~ReportSlot() {
+    if (!held_) return;
+    std::lock_guard<std::mutex> lock(impl_.reports_mu);
+    impl_.reports_running.erase(account_);
+  }
+  explicit operator bool() const { return held_; }
+
+ private:
+  Impl& impl_;
+  std::string account_;
+  bool held_ = false;
+};
 
 // The plan and the date of a report request, or the answer already given.
 std::optional<std::pair<std::string, Date>> Server::Impl::ReportRequest(Ctx& c, const std::string& kind) {
@@ -110,16 +159,18 @@ void Server::Impl::ReportLedger(Ctx& c) {
   auto req = ReportRequest(c, "ledger");
   if (!req) return;
   const auto& [plan, day] = *req;
+  ReportSlot slot(*this, c);
+  if (!slot) return;
   auto ledger = host.Use([&](Engine& e) { return reports::LedgerAsOf(e, plan, day, unit); });
   if (!ledger.ok()) return Answer(c, ledger.status());
   const std::string stem = plan + "-ledger-" + (unit.empty() ? "" : "unit-") + day.ToString();
-  const std::string name = ledger->plan_title + "工作台账" + (unit.empty() ? "" : "（" + unit + "）") + "（截至" +
+  const std::string name = TitlePart(ledger->plan_title) + "工作台账" + (unit.empty() ? "" : "（" + unit + "）") + "（截至" +
                            day.ToString() + "）";
-  if (format == "json") return Attach(c, reports::LedgerJson(*ledger), "application/json", stem + ".json", name + ".json");
+  if (format == "json") return Attach(c, reports::LedgerJson(*ledger), "application/json; charset=utf-8", stem + ".json", name + ".json");
   if (format == "csv")
     return Attach(c, reports::LedgerCsv(*ledger), "text/csv; charset=utf-8", stem + ".csv", name + ".csv");
   auto bytes = reports::XlsxBytes([&](const std::string& path) { return reports::WriteLedgerXlsx(*ledger, path); });
-  if (!bytes.ok()) return c.Error(500, "store_error", bytes.status().message());
+  if (!bytes.ok()) return WriteFailed(c, bytes.status());
   Attach(c, std::move(bytes).value(), kXlsxType, stem + ".xlsx", name + ".xlsx");
 }
 
@@ -130,16 +181,18 @@ void Server::Impl::ReportScorecard(Ctx& c) {
   auto req = ReportRequest(c, "scorecard");
   if (!req) return;
   const auto& [plan, day] = *req;
+  ReportSlot slot(*this, c);
+  if (!slot) return;
   // The compiled-in definition's rule: the one the server's engine runs on.
   auto rule = workflows::ScorecardRule::Default();
   if (!rule.ok()) return c.Error(500, "store_error", rule.status().message());
   auto card = host.Use([&](Engine& e) { return reports::ScorecardAsOf(e, plan, day, *rule); });
   if (!card.ok()) return Answer(c, card.status());
   const std::string stem = plan + "-scorecard-" + day.ToString();
-  const std::string name = card->plan_title + "考核评分表（截至" + day.ToString() + "）";
-  if (format == "json") return Attach(c, reports::ScorecardJson(*card), "application/json", stem + ".json", name + ".json");
+  const std::string name = TitlePart(card->plan_title) + "考核评分表（截至" + day.ToString() + "）";
+  if (format == "json") return Attach(c, reports::ScorecardJson(*card), "application/json; charset=utf-8", stem + ".json", name + ".json");
   auto bytes = reports::XlsxBytes([&](const std::string& path) { return reports::WriteScorecardXlsx(*card, path); });
-  if (!bytes.ok()) return c.Error(500, "store_error", bytes.status().message());
+  if (!bytes.ok()) return WriteFailed(c, bytes.status());
   Attach(c, std::move(bytes).value(), kXlsxType, stem + ".xlsx", name + ".xlsx");
 }
 
@@ -150,14 +203,16 @@ void Server::Impl::ReportBulletin(Ctx& c) {
   auto req = ReportRequest(c, "bulletin");
   if (!req) return;
   const auto& [plan, day] = *req;
+  ReportSlot slot(*this, c);
+  if (!slot) return;
   auto bulletin = host.Use([&](Engine& e) { return reports::BulletinAsOf(e, plan, day); });
   if (!bulletin.ok()) return Answer(c, bulletin.status());
   const std::string stem = plan + "-bulletin-" + day.ToString();
-  const std::string name = bulletin->Title() + "（截至" + day.ToString() + "）";
+  const std::string name = "关于" + TitlePart(bulletin->plan_title) + "落实情况的通报（截至" + day.ToString() + "）";
   if (format == "json")
-    return Attach(c, reports::BulletinJson(*bulletin), "application/json", stem + ".json", name + ".json");
+    return Attach(c, reports::BulletinJson(*bulletin), "application/json; charset=utf-8", stem + ".json", name + ".json");
   auto bytes = reports::BulletinDocx(*bulletin);
-  if (!bytes.ok()) return c.Error(500, "store_error", bytes.status().message());
+  if (!bytes.ok()) return WriteFailed(c, bytes.status());
   Attach(c, std::move(bytes).value(), kDocxType, stem + ".docx", name + ".docx");
 }
 

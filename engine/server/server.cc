@@ -123,7 +123,7 @@ std::string ErrorPageHtml(int status, const std::string& code, const std::string
     case 403:
       title = "无权查看";
       text = code == "forbidden_role" ? "您的角色不能查看这项内容。"
-                                      : "这项内容（任务或佐证材料）不属于您的单位，您无权查看。";
+                                      : "这项内容不属于您的单位，您无权查看。";
       id = "forbidden";
       break;
     case 404:
@@ -262,6 +262,12 @@ bool Server::Impl::Authorize(Ctx& c, Access access) {
 
 void Server::Impl::Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res) {
   t_route = route.path;
+  // Range requests: cpp-httplib 0.11.4 slices a body whose handler set the
+  // status to 200 and still answers 200, so a download manager resuming a
+  // report saved a truncated or spliced file. The API's answers are made per
+  // request (a report's xlsx differs in its timestamps each time): they are
+  // answered whole. (The request object is httplib's own, not const.)
+  const_cast<httplib::Request&>(req).ranges.clear();
   Ctx c{req, res, std::nullopt, false, "", ""};
   try {
     if (!Authorize(c, route.access)) return;

