@@ -152,9 +152,15 @@ bool ReadImportParams(Ctx& c, ImportParams* p) {
   p->keep_groups = Flag(c.req, "keep_groups");
   p->new_version = Flag(c.req, "new_version");
   if (!p->dry_run && p->id.empty()) return c.Error(400, "bad_request", "query parameter 'id': the plan id is required"), false;
-  if (p->id.size() > kMaxNameBytes || p->id.find_first_of(std::string("/\\\0", 3)) != std::string::npos ||
+  const bool control = std::any_of(p->id.begin(), p->id.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+  });
+  if (p->id.size() > kMaxNameBytes || control || p->id.find_first_of(std::string("/\\\0", 3)) != std::string::npos ||
       (!p->id.empty() && p->id.front() == '!'))
-    return c.Error(400, "bad_request", "query parameter 'id': not a usable plan id"), false;
+    return c.Error(400, "bad_request",
+                   "query parameter 'id': not a usable plan id (at most " + std::to_string(kMaxNameBytes) +
+                       " bytes; no control characters, '/' or '\\'; not starting with '!')"),
+           false;
   if (c.req.has_param("issued_on")) {
     p->issued_on = Date::Parse(c.req.get_param_value("issued_on"));
     if (!p->issued_on) return c.Error(400, "bad_request", "query parameter 'issued_on': must be YYYY-MM-DD"), false;

@@ -128,6 +128,8 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"as-of date garbage", "GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=yesterday", "", kOfficeBearer, 400},
       {"unknown status filter", "GET", "/api/v1/assignments?status=bogus", "", kOfficeBearer, 400},
       {"unknown import parameter", "POST", "/api/v1/plans/import?id=x&drop=1", "x", kOfficeBearer, 400},
+      {"a plan id with CR LF", "POST", "/api/v1/plans/import?id=a%0D%0AX-Evil:%201", "x", kOfficeBearer, 400},
+      {"a plan id with a tab", "POST", "/api/v1/plans/import?id=a%09b", "x", kOfficeBearer, 400},
       {"sign-in with an extra field", "POST", "/api/v1/session", "{\"user\":\"unit-a\",\"password\":\"x\",\"role\":\"office\"}", kNobody, 400},
       {"sign-in naming the user twice", "POST", "/api/v1/session",
        "{\"user\":\"unit-a\",\"user\":\"office\",\"password\":\"x\"}", kNobody, 400},

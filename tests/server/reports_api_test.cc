@@ -53,7 +53,7 @@ TEST_F(ReportsApiTest, EachReportIsWhatTheReportModuleComputesForTheDate) {
   const Resp l = Call("GET", Path("ledger", "format=json&as_of=2022-01-14"), office);
   ASSERT_EQ(l.status, 200) << l.body;
   EXPECT_EQ(l.body, ledger);
-  EXPECT_EQ(Header(l, "Content-Type"), "application/json");
+  EXPECT_EQ(Header(l, "Content-Type"), "application/json; charset=utf-8");
   const Resp c = Call("GET", Path("scorecard", "format=json&as_of=2022-01-14"), office);
   ASSERT_EQ(c.status, 200) << c.body;
   EXPECT_EQ(c.body, card);
@@ -90,6 +90,12 @@ TEST_F(ReportsApiTest, FilesComeAsAttachmentsNamedInChineseWithAnAsciiFallback) 
   EXPECT_EQ(Header(docx, "Content-Type"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
   EXPECT_EQ(docx.body.substr(0, 2), "PK");
   EXPECT_NE(docx.body.find("word/document.xml"), std::string::npos);
+  // A Range request (a download manager resuming) gets the whole file, never a
+  // slice labelled 200 or one spliced from two makings of the report.
+  const Resp ranged = Call("GET", Path("ledger", ""), office, "", {{"Range", "bytes=0-9"}});
+  EXPECT_EQ(ranged.status, 200);
+  EXPECT_EQ(ranged.body.size(), x.body.size());
+  EXPECT_EQ(Header(ranged, "Content-Range"), "");
   // The auditor downloads the same.
   const Resp audit = Call("GET", Path("bulletin", "format=json&as_of=2022-01-14"), SignIn("auditor"));
   EXPECT_EQ(audit.status, 200) << audit.body;
