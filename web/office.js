@@ -282,7 +282,7 @@
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
-          ? h("ul", { id: "import-problems" }, problems.map((x) => h("li", {}, typeof x === "string" ? x : `${x.line ? "第 " + x.line + " 行：" : ""}${x.message || JSON.stringify(x)}`)))
+          ? h("ul", { id: "import-problems" }, problems.map((x) => h("li", {}, typeof x === "string" ? x : `${x.line ? "第 " + x.line + " 行：" : ""}${x.message_zh || x.message || JSON.stringify(x)}`)))
           : h("p", { class: "muted", id: "import-problems" }, "没有发现问题。"));
         out.append(h("h2", {}, "任务"), table([
           { label: "序号", cell: (t) => t.number },

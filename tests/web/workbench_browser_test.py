@@ -449,6 +449,9 @@ def main():
         summary = b.wait("#import-summary")
         assert "将生成交办" in summary.text and "5 项" in summary.text, summary.text
         assert len(b.qs("#import-result table tbody tr")) == 5
+        # The parse's problems (a deadline in a year no notice covers, when there is one) in Chinese.
+        for li in b.qs("#import-problems li"):
+            assert not re.search(r"deadline|warning|task \d|not covered", li.text), li.text
         b.shot("office-import-preview")
         b.q("#import-go").click()
         b.wait_text("#import-result .msg.ok", f"计划 {PLAN} 已导入")
