@@ -275,6 +275,7 @@ const Duban = (() => {
     evidence_invalid: "佐证材料无效", quota_exceeded: "今天的上传量已用完，请明天再传或联系督查室",
     csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确",
     command_id_conflict: "该表单编号已用于另一项操作，请重新打开表单", store_error: "数据存储出错，请联系管理员",
+    busy: "服务器正在生成其他报表，请稍候几秒再试", report_failed: "报表文件未能在服务器上生成（原因见服务器日志），请联系管理员",
     internal: "服务器内部出错，已记录", error: "服务器未能处理此操作",
   };
   // What a status says when the code is one this page does not know.
@@ -468,6 +469,6 @@ const Duban = (() => {
   return {
     state, pages, h, field, msg, toast, table, downloadCsv, lightEl, deadlineText, fmtTime, statusName,
     api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE,
-    nextId, openPanel, closePanel, REASON, joinParts, reportsCard,
+    nextId, openPanel, closePanel, REASON, joinParts, reportsCard, chinaToday,
   };
 })();

@@ -39,11 +39,12 @@
     const vBtn = h("button", { type: "button", id: "verify-run" }, "校验日志与投影");
     const vOut = h("div", { id: "verify-result" });
     view.append(h("h2", {}, "任务办理记录"), hForm, hOut, h("h2", {}, "计划历史状态（as-of）"), aForm, aOut,
-      h("h2", {}, "完整性校验"), h("div", { class: "card" }, h("p", { class: "muted" }, "重算哈希链并与投影比对；校验期间其他请求需稍候。"), vBtn, vOut));
+      h("h2", {}, "完整性校验"), h("div", { class: "card" }, h("p", { class: "muted" }, "重算哈希链并与投影比对；校验期间其他请求需稍候。"), vBtn, vOut),
+      Duban.reportsCard(plans.map((x) => [x.id, `${x.title || x.id}（${x.id}）`]), ["ledger", "ledger_csv", "scorecard", "bulletin"]));
 
     if (p.plan) { hPlan.value = p.plan; aPlan.value = p.plan; }
     if (p.task) hTask.value = p.task;
-    aDate.value = p.date || new Date().toISOString().slice(0, 10);
+    aDate.value = p.date || Duban.chinaToday();  // China's day, not UTC's (08:00 apart)
 
     hForm.addEventListener("submit", async (ev) => {
       ev.preventDefault();

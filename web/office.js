@@ -148,7 +148,7 @@
         const detail = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}`);
         const first = detail.tasks.length
           ? await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${detail.tasks[0].number}`) : null;
-        const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+        const today = Duban.chinaToday();
         const from = first && first.history.length ? first.history[0].occurred_at.slice(0, 10) : today;
         const t0 = Date.parse(from), t1 = Date.parse(today);
         const days = Array.from(new Set(Array.from({ length: 9 }, (_, i) =>

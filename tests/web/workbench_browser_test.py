@@ -695,6 +695,13 @@ def main():
         b.wait("#asof-result table")
         asof = [tr.text for tr in b.qs("#asof-result tbody tr")]
         assert len(asof) >= 3 and all(CZJ in r for r in asof) and any(r.startswith("3.") for r in asof), asof
+        # The auditor's desk offers every plan's reports too.
+        assert {a.get_attribute("data-report") for a in b.qs("#reports a.download")} == {
+            "ledger", "ledger_csv", "scorecard", "bulletin"}
+        for pick in b.qs("#reports select"):  # a choice only when the store holds several plans
+            Select(pick).select_by_value(PLAN)
+        got = fetch(b, b.q("#reports a[data-report='bulletin']").get_attribute("href"))
+        assert got["status"] == 200 and got["head"][:2] == [0x50, 0x4B], (got["status"], got["text"][:200])
         b.q("#verify-run").click()
         b.wait_text("#verify-result .msg.ok", "校验通过", timeout=60)
         page_heads = {"log_end": int(b.q("#log-end").text), "log_head": b.q("#log-head").text,
