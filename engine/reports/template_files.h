@@ -1,5 +1,5 @@
 // The document templates kept in the repository (engine/reports/templates/),
-// compiled into the binary by embed_template.cmake: each file's path under
+// compiled into the binary by engine/common/embed_files.cmake: each file's path under
 // its template's folder and its bytes, sorted by path. Private to
 // duban_report_files.
 #pragma once

@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "duban/xml_text.h"
 #include "server_impl.h"
 #include "web_assets.h"
 
@@ -81,22 +82,6 @@ void PageHeaders(httplib::Response& res) {
                  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(ch);
-    }
-  }
-  return out;
-}
-
 // A browser navigating to an API URL (a link opened in a new tab, an edited
 // address, a download whose answer is a refusal) asks for text/html; a
 // script's fetch and API clients do not (they send */* or application/json).
@@ -141,8 +126,8 @@ std::string ErrorPageHtml(int status, const std::string& code, const std::string
                      "<title>") + title + " · 督办工作台</title><link rel=\"icon\" href=\"data:,\">"
          "<link rel=\"stylesheet\" href=\"/web/app.css\"></head>\n<body><main id=\"main\">"
          "<div class=\"card error-page\" id=\"" + id + "\" data-status=\"" + std::to_string(status) + "\"><h1>" + title +
-         "</h1><p>" + text + "</p><p class=\"muted\">服务器说明（HTTP " + std::to_string(status) + " " + HtmlEscape(code) +
-         "）：" + HtmlEscape(message) + "</p><p>" + back + "</p></div></main></body></html>\n";
+         "</h1><p>" + text + "</p><p class=\"muted\">服务器说明（HTTP " + std::to_string(status) + " " + XmlEscape(code) +
+         "）：" + XmlEscape(message) + "</p><p>" + back + "</p></div></main></body></html>\n";
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "duban/reports/scorecard.h"
 #include "duban/reports/scorecard_files.h"
 #include "duban/schemas/codec.h"
+#include "duban/xml_text.h"
 #include "temp_dir.h"
 
 namespace duban::reports {

@@ -1,5 +1,5 @@
 // The workbench's pages (web/ at the top of the repository), compiled into
-// the binary by embed_web.cmake: `duban serve` answers them at / and /web/
+// the binary by engine/common/embed_files.cmake: `duban serve` answers them at / and /web/
 // with nothing on disk and nothing from the internet.
 #pragma once
 

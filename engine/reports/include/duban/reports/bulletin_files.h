@@ -38,9 +38,5 @@ Result<std::string> BulletinDocx(const Bulletin& bulletin);
 
 // 2026年12月1日
 std::string ChineseDate(Date d);
-// Text as XML character data or attribute value: & < > " ' escaped;
-// control characters other than tab and newline, and bytes that are not
-// UTF-8, dropped (XML 1.0 cannot hold them).
-std::string XmlEscape(std::string_view text);
 
 }  // namespace duban::reports
