@@ -2294,6 +2294,11 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
     // (a second lookup of each key would double the cost of the office's
     // whole-store reads, the dashboard's above all).
     const std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
+    // The whole store: room for about every row at once, not a vector grown
+    // (and moved) a dozen times over 50,000 rows.
+    uint64_t estimate = 0;
+    if (prefix.empty() && db->GetIntProperty(cf[kAssignments], "rocksdb.estimate-num-keys", &estimate))
+      rows.reserve(static_cast<size_t>(std::min<uint64_t>(estimate, uint64_t{1} << 22)));
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kAssignments]));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       AssignmentRow row;

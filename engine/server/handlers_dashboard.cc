@@ -6,6 +6,11 @@
 // reports (engine/reports/include/duban/reports/light.h says what each colour
 // means). working_days_left counts the working days after today up to the
 // deadline (negative: working days past it), capped at +-400.
+#include <cstring>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
 #include "duban/date.h"
 #include "duban/reports/cycle_reports.h"
 #include "duban/reports/light.h"
@@ -88,12 +93,24 @@ void Server::Impl::Dashboard(Ctx& c) {
       }
     }
   }
-  std::map<std::string, int64_t> totals = {{"green", 0}, {"yellow", 0}, {"red", 0}, {"done", 0}, {"none", 0}};
+  // The lights are a handful of strings: counted by their pointer, not by a
+  // string built for each of 50,000 rows.
+  const char* const kLights[] = {"green", "yellow", "red", "done", "none"};
+  int64_t by_light[5] = {};
+  // Rows share a few hundred due dates: each parsed and counted once.
+  std::unordered_map<std::string_view, std::pair<std::optional<int>, bool>> due_days;
   int64_t returns = 0, extensions = 0, submissions = 0;
   for (const auto& r : *rows) {
-    const std::optional<int> left = r.a.due_on.empty() ? std::nullopt : lights.WorkingDaysLeft(r.a.due_on);
-    const std::string light = LightCalc::Light(r, left, !r.a.due_on.empty() && lights.Past(r.a.due_on));
-    ++totals[light];
+    std::optional<int> left;
+    bool past = false;
+    if (!r.a.due_on.empty()) {
+      auto [it, fresh] = due_days.try_emplace(r.a.due_on);
+      if (fresh) it->second = {lights.WorkingDaysLeft(r.a.due_on), lights.Past(r.a.due_on)};
+      std::tie(left, past) = it->second;
+    }
+    const char* light = LightCalc::Light(r, left, past);
+    for (int i = 0; i < 5; ++i)
+      if (std::strcmp(light, kLights[i]) == 0) ++by_light[i];
     UnitLine& u = units[r.a.unit];
     ++u.assignments;
     using S = core::AssignmentStatus;
@@ -104,9 +121,9 @@ void Server::Impl::Dashboard(Ctx& c) {
     if (r.a.status == S::kSubmitted) ++u.submitted, ++submissions;
     if (r.a.status == S::kReturned) ++u.returned, ++returns;
     if (open && !r.a.pending_extension.empty()) ++u.extension_requests, ++extensions;
-    if (light == "red") ++u.red;
-    if (light == "yellow") ++u.yellow;
-    if (light == "green") ++u.green;
+    if (std::strcmp(light, "red") == 0) ++u.red;
+    if (std::strcmp(light, "yellow") == 0) ++u.yellow;
+    if (std::strcmp(light, "green") == 0) ++u.green;
     if (open) u.max_escalation = std::max(u.max_escalation, r.a.escalation_level);
     if (r.a.reminders < 0) u.reminders_unknown = true;
     else u.reminders += r.a.reminders;
@@ -139,7 +156,8 @@ void Server::Impl::Dashboard(Ctx& c) {
   c.Json(200, {{"today", DayOf(Now()).ToString()},
                {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
                {"assignments", rows->size()},
-               {"lights", totals},
+               {"lights", {{kLights[0], by_light[0]}, {kLights[1], by_light[1]}, {kLights[2], by_light[2]},
+                           {kLights[3], by_light[3]}, {kLights[4], by_light[4]}}},
                {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},
                {"units", list}});
 }

@@ -75,7 +75,7 @@ std::string AsciiName(const std::string& s) {
 // 255 bytes a name, and a proxy's header buffer is a few kilobytes).
 std::string TitlePart(const std::string& title) {
   const std::string cut = utf8::Prefix(title, 60);
-  return cut.size() < title.size() && !cut.ends_with("…") ? cut + "…" : cut;
+  return cut.size() < title.size() ? cut + "…" : cut;
 }
 
 // A file that could not be written: the reason in the server's log, not the
