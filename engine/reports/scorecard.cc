@@ -9,6 +9,25 @@
 
 namespace duban::reports {
 
+const std::vector<UnitMeasure>& UnitMeasures() {
+  static const std::vector<UnitMeasure> kMeasures = {
+      {"assignments", &UnitScore::assignments, nullptr},
+      {"completed", &UnitScore::completed, nullptr},
+      {"completed_on_time", &UnitScore::completed_on_time, nullptr},
+      {"completed_late", &UnitScore::completed_late, nullptr},
+      {"overdue", &UnitScore::overdue, nullptr},
+      {"peak_escalation", &UnitScore::peak_escalation, nullptr},
+      {"progress_reports", &UnitScore::progress_reports, nullptr},
+      {"reminders", &UnitScore::reminders, nullptr},
+      {"reports_on_time", &UnitScore::reports_on_time, nullptr},
+      {"reports_late", &UnitScore::reports_late, nullptr},
+      {"reports_missing", &UnitScore::reports_missing, nullptr},
+      {"completion_rate", nullptr, &UnitScore::completion_rate},
+      {"on_time_rate", nullptr, &UnitScore::on_time_rate},
+  };
+  return kMeasures;
+}
+
 Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, const std::vector<schemas::Event>& events,
                            const workflows::ScorecardRule& rule) {
   Scorecard card;
@@ -63,19 +82,9 @@ Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, co
       u.completion_rate = static_cast<double>(u.completed) / u.assignments;
       u.on_time_rate = static_cast<double>(u.completed_on_time) / u.assignments;
     }
-    u.score = rule.Score({{"assignments", u.assignments},
-                          {"completed", u.completed},
-                          {"completed_on_time", u.completed_on_time},
-                          {"completed_late", u.completed_late},
-                          {"overdue", u.overdue},
-                          {"peak_escalation", u.peak_escalation},
-                          {"progress_reports", u.progress_reports},
-                          {"reminders", u.reminders},
-                          {"reports_on_time", u.reports_on_time},
-                          {"reports_late", u.reports_late},
-                          {"reports_missing", u.reports_missing},
-                          {"completion_rate", u.completion_rate},
-                          {"on_time_rate", u.on_time_rate}});
+    std::map<std::string, double> measures;
+    for (const UnitMeasure& m : UnitMeasures()) measures[m.name] = m.Of(u);
+    u.score = rule.Score(measures);
     card.units.push_back(u);
   }
   std::stable_sort(card.units.begin(), card.units.end(),

@@ -28,23 +28,12 @@ std::string ScorecardJson(const Scorecard& c) {
   using nlohmann::json;
   json units = json::array();
   int rank = 0;
-  for (const auto& u : c.units)
-    units.push_back({{"rank", ++rank},
-                     {"unit", u.unit},
-                     {"assignments", u.assignments},
-                     {"completed", u.completed},
-                     {"completed_on_time", u.completed_on_time},
-                     {"completed_late", u.completed_late},
-                     {"overdue", u.overdue},
-                     {"peak_escalation", u.peak_escalation},
-                     {"progress_reports", u.progress_reports},
-                     {"reminders", u.reminders},
-                     {"reports_on_time", u.reports_on_time},
-                     {"reports_late", u.reports_late},
-                     {"reports_missing", u.reports_missing},
-                     {"completion_rate", u.completion_rate},
-                     {"on_time_rate", u.on_time_rate},
-                     {"score", u.score}});
+  for (const auto& u : c.units) {
+    json line = {{"rank", ++rank}, {"unit", u.unit}};
+    for (const UnitMeasure& m : UnitMeasures()) line[m.name] = m.count ? json(u.*m.count) : json(u.*m.rate);
+    line["score"] = u.score;
+    units.push_back(std::move(line));
+  }
   json weights = json::object();
   for (const auto& [m, w] : c.rule.weights) weights[m] = w;
   json doc = {{"plan", c.plan_id},

@@ -429,6 +429,15 @@ TEST_F(LedgerTest, TheScorecardCountsCycleReportsOnTimeLateAndMissingAsOfTheDate
   EXPECT_EQ(counts.at(kEducation), (CycleReports{0, 0, 2}));
 }
 
+TEST(ScorecardMeasures, TheScoreAndTheJsonWeighWhatADefinitionMayName) {
+  std::vector<std::string> names;
+  for (const UnitMeasure& m : UnitMeasures()) {
+    names.push_back(m.name);
+    EXPECT_NE(m.count == nullptr, m.rate == nullptr) << m.name << ": a count or a rate";
+  }
+  EXPECT_EQ(names, workflows::ScorecardRule::Measures());
+}
+
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
   auto rule = workflows::ScorecardRule::FromDefinition(
       "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");

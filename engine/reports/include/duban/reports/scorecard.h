@@ -30,6 +30,17 @@ struct UnitScore {
   bool operator==(const UnitScore&) const = default;
 };
 
+// The measures a definition's `scorecard:` rule may weight, each with its
+// field: the one list the score, the json and the rule's names
+// (workflows::ScorecardRule::Measures(), checked equal by a test) follow.
+struct UnitMeasure {
+  const char* name;
+  int32_t UnitScore::*count;  // null for a rate
+  double UnitScore::*rate;    // null for a count
+  double Of(const UnitScore& u) const { return count ? u.*count : u.*rate; }
+};
+const std::vector<UnitMeasure>& UnitMeasures();
+
 struct Scorecard {
   std::string plan_id, plan_title;
   Date as_of;
