@@ -73,6 +73,9 @@ void PrintFired(Globals& g, const std::vector<Outcome>& outcomes, const TickRepo
     std::cerr << "warning: " << provisional << " event(s) fell on days counted provisionally (calendar "
               << provisional_calendar << "): their year has no published holiday schedule yet "
               << "(see `duban calendar status`)\n";
+  if (report.moot_reminders)
+    std::cerr << "note: " << report.moot_reminders << " reminder(s) not sent: the clock reached them only after "
+              << "their deadline had passed (the overdue step is recorded instead)\n";
   if (report.more_due)
     std::cerr << "warning: timers are still due after " << report.rounds
               << " rounds; run tick again to fire the rest\n";

@@ -2220,7 +2220,24 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     rep.rounds = round + 1;
     std::vector<Command> commands;
     std::vector<std::string> keys;
+    // A reminder the clock reaches only in the tick that also finds its
+    // deadline missed (a plan entered late, a server down over the due day)
+    // would tell the unit the work is still due when it is already late, and
+    // count as a reminder received: it is dropped unfired. Only beside its
+    // own missed timer (same assignment, due date and arming), which makes
+    // the assignment overdue in this very batch: then the timers a rebuild
+    // arms agree with the store's, as `verify` checks.
+    std::set<std::tuple<std::string_view, int32_t, std::string_view, std::string_view, Instant>> missed;
+    for (const auto& t : *due)
+      if (t.timer.kind == schemas::TimerKind::kMissed)
+        missed.emplace(t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at);
     for (auto& t : *due) {
+      if (t.timer.kind == schemas::TimerKind::kReminder &&
+          missed.count({t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at})) {
+        keys.push_back(t.key);
+        ++rep.moot_reminders;
+        continue;
+      }
       Command c;
       // Unique per arming (the key holds armed_at); 128 bits of its hash keep
       // the id, the commands row and both event hashes short.

@@ -149,6 +149,7 @@ void EngineHost::Applied() {
 void EngineHost::TickNow() {
   const Instant now = options_.now ? options_.now() : SystemClock()->Now();
   uint64_t fired = 0;
+  int moot = 0;
   Status failed;
   for (int call = 0; call < kTickCalls; ++call) {
     TickReport report;
@@ -158,8 +159,11 @@ void EngineHost::TickNow() {
       break;
     }
     for (const auto& o : *r) fired += o.events.size();
+    moot += report.moot_reminders;
     if (!report.more_due) break;
   }
+  if (moot)
+    spdlog::info("clock: {} reminder(s) not sent: reached only after their deadline had passed", moot);
   std::lock_guard<std::mutex> lock(tick_mu_);
   tick_stats_.timer_events += fired;
   if (!failed.ok()) {
