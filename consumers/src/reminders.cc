@@ -2,6 +2,7 @@
 #include "duban/consumers/reminders.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,7 @@ struct Reminders::Impl {
   uint64_t cursor = 0;
   std::shared_ptr<TimerPolicy> policy;
   int dead_letter_fd = -1;
+  int lock_fd = -1;  // DATA/LOCK, flock'ed: one consumer per state directory
   TaskDirectory directory;
   std::unordered_set<std::string> delivered;  // "sink\tnotification_id"
   int delivered_fd = -1;
@@ -126,6 +128,7 @@ struct Reminders::Impl {
     if (delivered_fd >= 0) ::close(delivered_fd);
     if (directory_fd >= 0) ::close(directory_fd);
     if (dead_letter_fd >= 0) ::close(dead_letter_fd);
+    if (lock_fd >= 0) ::close(lock_fd);
   }
 
   // delivered.log: one "sink\tnotification_id\n" line per accepted delivery.
@@ -443,6 +446,20 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
+  if (impl->embedded) {
+    // Two processes on one state directory would each deliver the same
+    // notifications (their delivered sets are loaded once): the second is
+    // refused before it reads or cuts any file there. The lock goes with
+    // the process, kill -9 included.
+    const std::string lock = options.data_dir + "/LOCK";
+    impl->lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (impl->lock_fd < 0) return Errno("open " + lock);
+    if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0)
+      return errno == EWOULDBLOCK
+                 ? Status::Unavailable("reminders: --data " + options.data_dir +
+                                       " is in use by another duban-reminders process; run one per state directory")
+                 : Errno("lock " + lock);
+  }
   Status s = impl->OpenDelivered(options.data_dir + "/delivered.log");
   if (!s.ok()) return s;
   s = impl->OpenDirectory(options.data_dir + "/directory.log");

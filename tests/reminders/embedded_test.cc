@@ -4,7 +4,8 @@
 // `duban-reminders` binary with --store. Covers delivery to the outbox, the
 // durable cursor across runs, kill -9 mid-delivery and restart, a store held
 // by a running `duban serve`, and refusals (missing or damaged store, state
-// inside the store, a cursor of another store). No sleeps decide anything:
+// inside the store, a second consumer on one state directory, a cursor of
+// another store). No sleeps decide anything:
 // each wait is for progress another process makes, with a generous bound.
 #include <gtest/gtest.h>
 
@@ -123,11 +124,14 @@ bool WaitFor(const std::function<bool()>& done) {
   return done();
 }
 
+// The outbox's whole lines. A test may read it while the consumer is
+// writing one: a last line without its newline is not there yet.
 std::vector<nlohmann::json> OutboxLines(const std::string& path) {
-  std::ifstream in(path);
+  const std::string text = Slurp(path);
   std::vector<nlohmann::json> out;
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) out.push_back(nlohmann::json::parse(l));
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    if (nl > start) out.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
   return out;
 }
 
@@ -413,6 +417,18 @@ TEST_F(RemindersEmbeddedTest, AMissingOrDamagedStoreIsRefusedWithAClearErrorAndE
   Ran usage = RunProcess(DUBAN_REMINDERS_EXE, {"--data", state_, "--outbox", outbox_}, tmp_.path());
   EXPECT_EQ(usage.rc, 2);
   EXPECT_NE(usage.err.find("--store"), std::string::npos) << usage.err;
+
+  // One consumer per state directory: a second one is refused while the
+  // first runs.
+  {
+    Child first(DUBAN_REMINDERS_EXE, Args({"--outbox", outbox_, "--poll-ms", "50"}), tmp_.path() + "/first.out");
+    ASSERT_TRUE(WaitFor([&] { return fs::exists(state_ + "/cursor"); }));
+    Ran second = Reminders({"--outbox", outbox_, "--exit-when-idle"});
+    EXPECT_EQ(second.rc, 1);
+    EXPECT_NE(second.err.find("in use by another duban-reminders"), std::string::npos) << second.err;
+    int st = first.Signal(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
 
   // A cursor made on another store is not applied to this one.
   ASSERT_EQ(Reminders({"--outbox", outbox_, "--exit-when-idle"}).rc, 0);
