@@ -1,10 +1,33 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build, and run `duban demo` on a
-# fresh embedded store (no broker, no server).
+# fresh embedded store (no broker, no server); then deliver the reminders and
+# escalations its clock wrote with `duban-reminders` into a JSONL outbox and
+# show a few of them, as a unit would read them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/install-deps.sh
-DUBAN_TARGETS=duban ops/build.sh
+DUBAN_TARGETS="duban duban-reminders" ops/build.sh
 data="${DUBAN_DEMO_DATA:-$(mktemp -d /tmp/duban-demo.XXXXXX)}"
 echo "data directory: $data" >&2
-exec build/bin/duban --data "$data" demo "$@"
+build/bin/duban --data "$data" demo "$@"
+# `demo --help` and the like make no store: nothing to deliver then.
+[ -n "$(ls -A "$data" 2>/dev/null)" ] || exit 0
+
+# Reminders are only events in the log until a consumer reads them. The
+# consumer keeps its own state (cursor, delivered ids) beside the store.
+reminders="$data.reminders"
+outbox="$reminders/outbox.jsonl"
+echo
+echo "== reminders: build/bin/duban-reminders --store $data --data $reminders --outbox $outbox --exit-when-idle"
+build/bin/duban-reminders --store "$data" --data "$reminders" --outbox "$outbox" --exit-when-idle
+echo "$(wc -l < "$outbox") notifications in $outbox; the first of each kind:"
+python3 - "$outbox" <<'PY'
+import json, sys
+seen = set()
+for line in open(sys.argv[1], encoding="utf-8"):
+    n = json.loads(line)
+    if n["channel"] in seen:
+        continue
+    seen.add(n["channel"])
+    print(f"  [{n['channel']}] to {n['recipient']}: {n['text']}")
+PY

@@ -1,7 +1,8 @@
-// The reminders consumer loop (see reminders.h).
+// The reminders consumer loop, in Kafka and embedded mode (see reminders.h).
 #include "duban/consumers/reminders.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,13 +13,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "duban/coding.h"
+#include "duban/core/workflow_timer_policy.h"
+#include "duban/engine.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
@@ -48,13 +53,70 @@ Result<std::string> ReadWhole(const std::string& path) {
   return ss.str();
 }
 
+// DATA/cursor: "<store id> <next log position>\n". Written whole to a
+// temporary file, fsynced and renamed over the old one, then the directory
+// fsynced: a crash leaves either the old cursor or the new one.
+Status WriteCursorFile(const std::string& dir, const std::string& store_id, uint64_t pos) {
+  const std::string path = dir + "/cursor", tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open " + tmp);
+  Status s = WriteAll(fd, store_id + " " + std::to_string(pos) + "\n", "write " + tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + tmp);
+  ::close(fd);
+  if (!s.ok()) return s;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("open " + dir);
+  const bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  return synced ? Status::Ok() : Errno("fsync " + dir);
+}
+
+struct CursorFile {
+  std::string store_id;
+  uint64_t pos = 0;
+};
+
+// Absent file: nullopt. A file that does not parse is Corruption: guessing a
+// position would repeat or skip notifications.
+Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
+  const std::string path = dir + "/cursor";
+  if (!std::filesystem::exists(path)) return std::optional<CursorFile>();
+  auto text = ReadWhole(path);
+  if (!text.ok()) return text.status();
+  std::istringstream in(*text);
+  CursorFile c;
+  std::string rest;
+  if (!(in >> c.store_id >> c.pos) || (in >> rest))
+    return Status::Corruption("the cursor file " + path + " is damaged (\"" + TruncateUtf8(*text, 80) +
+                              "\"); it is not guessed at. Delete it to deliver again from the start of the "
+                              "log (delivered.log still skips what was delivered)");
+  return std::optional<CursorFile>(c);
+}
+
 }  // namespace
+
+// One record of the log, whichever mode read it.
+struct SourceRecord {
+  std::string_view value;  // framed event
+  std::string source;      // "topic/partition/offset" or "log/<position>"
+  const kafka::Message* kafka = nullptr;  // Kafka mode: the message, for the DLQ
+};
 
 struct Reminders::Impl {
   RemindersOptions options;
   std::vector<std::unique_ptr<Sink>> sinks;
-  std::unique_ptr<kafka::Consumer> consumer;
-  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<kafka::Consumer> consumer;  // Kafka mode
+  std::unique_ptr<kafka::Producer> producer;  // Kafka mode: the DLQ
+  // Embedded mode: the store's id, the next log position to read, the timer
+  // policy the read-only opens use (it counts the calendar notices the store
+  // records), and dead-letters.jsonl.
+  bool embedded = false;
+  std::string store_id;
+  uint64_t cursor = 0;
+  std::shared_ptr<TimerPolicy> policy;
+  int dead_letter_fd = -1;
+  int lock_fd = -1;  // DATA/LOCK, flock'ed: one consumer per state directory
   TaskDirectory directory;
   std::unordered_set<std::string> delivered;  // "sink\tnotification_id"
   int delivered_fd = -1;
@@ -65,6 +127,8 @@ struct Reminders::Impl {
   ~Impl() {
     if (delivered_fd >= 0) ::close(delivered_fd);
     if (directory_fd >= 0) ::close(directory_fd);
+    if (dead_letter_fd >= 0) ::close(dead_letter_fd);
+    if (lock_fd >= 0) ::close(lock_fd);
   }
 
   // delivered.log: one "sink\tnotification_id\n" line per accepted delivery.
@@ -117,8 +181,10 @@ struct Reminders::Impl {
     return Status::Ok();
   }
 
-  Status DeadLetter(const kafka::Message& m, const std::string& reason, int attempts,
+  Status DeadLetter(const SourceRecord& r, const std::string& reason, int attempts,
                     const std::string& notification_ids) {
+    if (embedded) return DeadLetterToFile(r, reason, attempts, notification_ids);
+    const kafka::Message& m = *r.kafka;
     kafka::Headers headers{
         {kDlqReason, reason},
         {kDlqAttempts, std::to_string(attempts)},
@@ -131,6 +197,26 @@ struct Reminders::Impl {
                                  " failed: " + delivery.status().ToString());
     spdlog::error("reminders: dead-lettered {}/{}/{} to {} (attempts {}): {}", m.topic, m.partition,
                   m.offset, options.dlq_topic, attempts, reason);
+    return Status::Ok();
+  }
+
+  // Embedded mode's dead-letter store: one JSON line per event whose
+  // notifications could not be delivered (or that did not decode), fsynced
+  // before the cursor moves past it. The event stays in the store's log at
+  // the position named, so it can be read and delivered again from there.
+  Status DeadLetterToFile(const SourceRecord& r, const std::string& reason, int attempts,
+                          const std::string& notification_ids) {
+    nlohmann::json j;
+    j["source"] = r.source;
+    j["reason"] = reason;
+    j["attempts"] = attempts;
+    j["notifications"] = notification_ids;
+    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    Status s = WriteAll(dead_letter_fd, line, "append dead-letters.jsonl");
+    if (s.ok() && ::fsync(dead_letter_fd) != 0) s = Errno("fsync dead-letters.jsonl");
+    if (!s.ok()) return s;
+    spdlog::error("reminders: dead-lettered {} to {}/dead-letters.jsonl (attempts {}): {}", r.source,
+                  options.data_dir, attempts, reason);
     return Status::Ok();
   }
 
@@ -154,7 +240,7 @@ struct Reminders::Impl {
 
   // Handles one record. Errors returned are fatal for the batch (nothing is
   // committed); delivery failures are dead-lettered, not returned.
-  Status Handle(const kafka::Message& m, bool* directory_dirty) {
+  Status Handle(const SourceRecord& m, bool* directory_dirty) {
     ++stats.records;
     std::string_view payload;
     size_t consumed = 0;
@@ -206,6 +292,108 @@ struct Reminders::Impl {
     ++stats.dead_lettered;
     return DeadLetter(m, first_reason, max_attempts_used, failed_ids);
   }
+
+  // ---- embedded mode ----
+
+  // Consecutive failed reads of the store tolerated while running. A reader
+  // beside a writer can meet a file the writer is replacing (the engine
+  // retries that a few times itself) and a store briefly unreadable (a
+  // backup restoring, a disk hiccup) should not end the process at once; a
+  // store that stays unreadable does, with the last error.
+  static constexpr int kMaxReadFailures = 10;
+  int read_failures = 0;
+
+  // The read-only view being read. It is kept open while a catch-up reads
+  // batch after batch (each open replays the writer's WAL into memory, the
+  // main cost of a read: one per catch-up, not one per batch), and dropped
+  // once a batch reaches the end of what it shows, so the next read opens a
+  // view that holds what was written since.
+  std::unique_ptr<Engine> reader;
+
+  // Opens the store read-only (as `reader`), checks that it is the store the
+  // cursor was made on and that its log reaches the cursor.
+  Status OpenStore() {
+    reader.reset();
+    ++stats.store_reads;
+    const std::string& dir = options.store_dir;
+    const DataDirReport look = Engine::InspectDataDir(dir);
+    if (look.kind == "missing" || look.kind == "empty")
+      return Status::NotFound("no duban store in " + dir + " (" + look.detail +
+                              "): give --store the data directory of `duban --data DIR`");
+    if (look.kind == "damaged")
+      return Status::Corruption("the store in " + dir + " is damaged: " + look.detail +
+                                "; nothing is read from it (`duban --data " + dir + " doctor` describes it)");
+    if (look.kind != "store")
+      return Status::InvalidArgument(dir + " is not a duban store: " + look.detail);
+    const std::string id = look.store_id.empty() ? "-" : look.store_id;
+    if (!store_id.empty() && store_id != "-" && id != "-" && id != store_id)
+      return Status::InvalidArgument("the store in " + dir + " is store " + id + ", but the cursor in " +
+                                     options.data_dir + " belongs to store " + store_id +
+                                     ": give this store its own --data directory");
+    EngineOptions eo;
+    eo.data_dir = dir;
+    eo.read_only = true;
+    eo.create_if_missing = false;
+    auto engine = Engine::Open(eo, policy);
+    if (!engine.ok()) return engine.status();
+    if (store_id.empty()) store_id = id;
+    const uint64_t end = (*engine)->LogEnd();
+    if (cursor > end)
+      return Status::InvalidArgument("the log of the store in " + dir + " ends before position " +
+                                     std::to_string(cursor) + ", where the cursor in " + options.data_dir +
+                                     " stands (next position " + std::to_string(end) +
+                                     "): the store was replaced by an older copy. Nothing is delivered; "
+                                     "remove " + options.data_dir + "/cursor to read it from its start "
+                                     "(delivered.log still skips what was delivered)");
+    reader = std::move(engine).value();
+    return Status::Ok();
+  }
+
+  // Copies up to `limit` records from the cursor into *out, opening the
+  // store when no view is open. The view is closed after a short batch (the
+  // end of what it shows) and after any error.
+  Status ReadStore(size_t limit, std::vector<std::pair<uint64_t, std::string>>* out) {
+    if (!reader)
+      if (Status s = OpenStore(); !s.ok()) return s;
+    Status s = reader->ScanLogRecords(cursor, [&](uint64_t pos, std::string_view record) {
+      out->emplace_back(pos, std::string(record));
+      return out->size() < limit;
+    });
+    if (!s.ok() || out->size() < limit) reader.reset();
+    return s;
+  }
+
+  Result<size_t> StepEmbedded(int poll_timeout_ms) {
+    std::vector<std::pair<uint64_t, std::string>> batch;
+    Status read = ReadStore(std::max<size_t>(1, options.max_batch), &batch);
+    if (!read.ok()) {
+      // The store swapped or behind the cursor: waiting will not mend it.
+      if (read.code() == Status::Code::kInvalidArgument || ++read_failures > kMaxReadFailures) return read;
+      spdlog::warn("reminders: reading {} failed ({} of {} tolerated in a row): {}", options.store_dir,
+                   read_failures, kMaxReadFailures, read.ToString());
+      batch.clear();
+    } else {
+      read_failures = 0;
+    }
+    if (batch.empty()) {
+      if (poll_timeout_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(poll_timeout_ms));
+      return size_t{0};
+    }
+    bool directory_dirty = false;
+    for (const auto& [pos, record] : batch) {
+      SourceRecord r{record, "log/" + std::to_string(pos), nullptr};
+      if (Status s = Handle(r, &directory_dirty); !s.ok()) return s;
+      if (options.crash_after_records != 0 && stats.records == options.crash_after_records)
+        return Status::Unavailable("reminders: simulated crash before the cursor moved");
+    }
+    if (directory_dirty && ::fsync(directory_fd) != 0) return Errno("fsync directory.log");
+    const uint64_t next = batch.back().first + 1;
+    if (Status s = WriteCursorFile(options.data_dir, store_id, next); !s.ok()) return s;
+    cursor = next;
+    stats.cursor = next;
+    ++stats.commits;
+    return batch.size();
+  }
 };
 
 Reminders::Reminders(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -215,17 +403,82 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
                                                      std::vector<std::unique_ptr<Sink>> sinks) {
   if (sinks.empty()) return Status::InvalidArgument("reminders: at least one sink is required");
   if (options.data_dir.empty()) return Status::InvalidArgument("reminders: --data is required");
+  if (options.store_dir.empty() == options.kafka.bootstrap.empty())
+    return Status::InvalidArgument("reminders: give either --store (embedded mode) or --bootstrap (Kafka mode)");
+  if (!options.store_dir.empty()) {
+    // The consumer's own files inside the store's directory would make it a
+    // directory that holds something else than a store.
+    std::error_code ec1, ec2;
+    const auto data = std::filesystem::weakly_canonical(options.data_dir, ec1);
+    const auto store = std::filesystem::weakly_canonical(options.store_dir, ec2);
+    if (!ec1 && !ec2) {
+      auto [s_end, d_it] = std::mismatch(store.begin(), store.end(), data.begin(), data.end());
+      if (s_end == store.end())
+        return Status::InvalidArgument("reminders: --data " + options.data_dir + " lies inside --store " +
+                                       options.store_dir + "; keep the consumer's state in a directory of its own");
+    }
+  }
   if (options.retry.max_attempts < 1) return Status::InvalidArgument("reminders: max attempts < 1");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->sinks = std::move(sinks);
+  std::optional<CursorFile> cursor;
+  if (!options.store_dir.empty()) {
+    impl->embedded = true;
+    // The workflow rules and calendar `duban` itself opens the store with:
+    // a store that recorded calendar notices is opened only with them.
+    auto policy = WorkflowTimerPolicy::Default();
+    if (!policy.ok()) return policy.status();
+    impl->policy = std::move(policy).value();
+    auto read = ReadCursorFile(options.data_dir);
+    if (!read.ok()) return read.status();
+    cursor = *read;
+    if (cursor) {
+      impl->store_id = cursor->store_id;
+      impl->cursor = cursor->pos;
+    }
+    impl->stats.cursor = impl->cursor;
+    // Refuse a missing, damaged or other store now, with what it holds,
+    // before anything of the consumer's own is made. The view opened is the
+    // first one read.
+    if (Status s = impl->OpenStore(); !s.ok()) return s;
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
+  if (impl->embedded) {
+    // Two processes on one state directory would each deliver the same
+    // notifications (their delivered sets are loaded once): the second is
+    // refused before it reads or cuts any file there. The lock goes with
+    // the process, kill -9 included.
+    const std::string lock = options.data_dir + "/LOCK";
+    impl->lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (impl->lock_fd < 0) return Errno("open " + lock);
+    if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0)
+      return errno == EWOULDBLOCK
+                 ? Status::Unavailable("reminders: --data " + options.data_dir +
+                                       " is in use by another duban-reminders process; run one per state directory")
+                 : Errno("lock " + lock);
+  }
   Status s = impl->OpenDelivered(options.data_dir + "/delivered.log");
   if (!s.ok()) return s;
   s = impl->OpenDirectory(options.data_dir + "/directory.log");
   if (!s.ok()) return s;
+
+  if (impl->embedded) {
+    const std::string dl = options.data_dir + "/dead-letters.jsonl";
+    impl->dead_letter_fd = ::open(dl.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (impl->dead_letter_fd < 0) return Errno("open " + dl);
+    // The cursor file from the start ties this state to its store.
+    if (!cursor) {
+      s = WriteCursorFile(options.data_dir, impl->store_id, impl->cursor);
+      if (!s.ok()) return s;
+    }
+    spdlog::info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}",
+                 impl->delivered.size(), impl->directory.task_count(), options.store_dir, impl->store_id,
+                 impl->cursor);
+    return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
+  }
 
   auto producer = kafka::Producer::Create(options.kafka);
   if (!producer.ok()) return producer.status();
@@ -242,6 +495,7 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
 
 Result<size_t> Reminders::AssignedPartitions() const {
   if (impl_->closed) return Status::InvalidArgument("reminders: closed");
+  if (impl_->embedded) return size_t{1};
   auto a = impl_->consumer->Assignment();
   if (!a.ok()) return a.status();
   return a->size();
@@ -250,12 +504,15 @@ Result<size_t> Reminders::AssignedPartitions() const {
 Result<size_t> Reminders::Step(int poll_timeout_ms) {
   Impl& m = *impl_;
   if (m.closed) return Status::InvalidArgument("reminders: closed");
+  if (m.embedded) return m.StepEmbedded(poll_timeout_ms);
   auto polled = m.consumer->Poll(poll_timeout_ms, m.options.max_batch);
   if (!polled.ok()) return polled.status();
   std::map<std::pair<std::string, int32_t>, int64_t> next;
   bool directory_dirty = false;
   for (const kafka::Message& msg : *polled) {
-    Status s = m.Handle(msg, &directory_dirty);
+    SourceRecord r{msg.value,
+                   msg.topic + "/" + std::to_string(msg.partition) + "/" + std::to_string(msg.offset), &msg};
+    Status s = m.Handle(r, &directory_dirty);
     if (!s.ok()) return s;
     next[{msg.topic, msg.partition}] = msg.offset + 1;
     if (m.options.crash_after_records != 0 && m.stats.records == m.options.crash_after_records)
@@ -295,6 +552,10 @@ Status Reminders::Run(const std::atomic<bool>& stop) {
 Status Reminders::Close() {
   if (!impl_ || impl_->closed) return Status::Ok();
   impl_->closed = true;
+  if (impl_->embedded) {
+    impl_->reader.reset();
+    return Status::Ok();
+  }
   Status s = impl_->consumer->Close();
   auto flushed = impl_->producer->Flush(5000);
   if (s.ok() && !flushed.ok()) s = flushed.status();
@@ -302,14 +563,17 @@ Status Reminders::Close() {
 }
 
 RemindersStats Reminders::stats() const { return impl_->stats; }
+bool Reminders::embedded() const { return impl_->embedded; }
 
-std::string Reminders::FormatStats(const RemindersStats& s) {
+std::string Reminders::FormatStats(const RemindersStats& s, bool embedded) {
   return "records=" + std::to_string(s.records) + " reminder_events=" + std::to_string(s.reminder_events) +
          " directory_events=" + std::to_string(s.directory_events) +
          " notifications=" + std::to_string(s.notifications) + " delivered=" + std::to_string(s.delivered) +
          " duplicates_skipped=" + std::to_string(s.duplicates) + " failed_attempts=" + std::to_string(s.retries) +
          " dead_lettered=" + std::to_string(s.dead_lettered) + " poison=" + std::to_string(s.poison) +
-         " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures);
+         " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures) +
+         (embedded ? " store_reads=" + std::to_string(s.store_reads) + " cursor=" + std::to_string(s.cursor)
+                   : std::string());
 }
 
 }  // namespace duban::consumers

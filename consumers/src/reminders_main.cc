@@ -1,7 +1,8 @@
 // duban-reminders: the reminders consumer as its own process (consumers/README.md).
-// Runs until SIGINT/SIGTERM (or, with --exit-when-idle, until a poll finds
-// nothing), then prints one line of counters on stdout. Exit 0 ok, 1 error,
-// 2 usage.
+// Follows the embedded store's log (--store DIR, the `duban --data` directory)
+// or duban.events (--bootstrap). Runs until SIGINT/SIGTERM (or, with
+// --exit-when-idle, until it has caught up), then prints one line of counters
+// on stdout. Exit 0 ok, 1 error, 2 usage.
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -25,17 +26,24 @@ void FromYaml(const CLI::App& app, const char* flag, const YAML::Node& node, con
 
 int main(int argc, char** argv) {
   using namespace duban::consumers;
-  CLI::App app{"duban-reminders: turns deadline, escalation and report events on duban.events into notifications"};
+  CLI::App app{"duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
+               "or duban.events) into notifications"};
   RemindersOptions o;
   std::string webhook, outbox, log_level = "warn";
   int webhook_timeout_ms = 10000;
   bool exit_when_idle = false;
   int idle_poll_ms = 3000;
+  int poll_ms = 1000;
   std::string config;
   app.add_option("--config", config,
                  "YAML file as ops/kafka/duban.kafka.example.yaml (kafka: and reminders: blocks); flags override it");
-  app.add_option("--bootstrap", o.kafka.bootstrap, "Kafka bootstrap servers host:port[,...] (required here or in --config)");
-  app.add_option("--data", o.data_dir, "directory for delivered.log and directory.log (required here or in --config)");
+  app.add_option("--store", o.store_dir,
+                 "embedded mode: follow the log of this duban data directory (`duban --data DIR`), read-only, "
+                 "also while `duban serve` holds it");
+  app.add_option("--bootstrap", o.kafka.bootstrap, "Kafka mode: bootstrap servers host:port[,...] (or in --config)");
+  app.add_option("--data", o.data_dir,
+                 "this consumer's own state directory: delivered.log, directory.log; embedded mode also cursor and "
+                 "dead-letters.jsonl (required here or in --config; never the store itself)");
   app.add_option("--webhook", webhook, "POST each notification as JSON to this URL");
   app.add_option("--outbox", outbox, "append each notification as one JSON line to this file");
   app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
@@ -48,8 +56,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
   app.add_option("--webhook-timeout-ms", webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
-  app.add_flag("--exit-when-idle", exit_when_idle, "stop when a poll of --idle-poll-ms finds nothing new");
-  app.add_option("--idle-poll-ms", idle_poll_ms, "poll wait used by --exit-when-idle")->capture_default_str();
+  app.add_option("--poll-ms", poll_ms, "embedded mode: how often the store is read for new events")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("--exit-when-idle", exit_when_idle,
+               "stop once caught up (embedded: the log read to its end; Kafka: a poll of --idle-poll-ms finds nothing new)");
+  app.add_option("--idle-poll-ms", idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   try {
     app.parse(argc, argv);
@@ -71,6 +82,7 @@ int main(int argc, char** argv) {
       FromYaml(app, "--webhook", r, "webhook_url", webhook);
       FromYaml(app, "--outbox", r, "outbox", outbox);
       FromYaml(app, "--data", r, "state_dir", o.data_dir);
+      FromYaml(app, "--store", r, "store", o.store_dir);
       FromYaml(app, "--office", r, "office", o.render.office);
       FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
       FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
@@ -80,8 +92,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.kafka.bootstrap.empty() || o.data_dir.empty()) {
-    std::cerr << "duban-reminders: --bootstrap and --data are required (flags or --config)\n";
+  if (o.data_dir.empty() || o.store_dir.empty() == o.kafka.bootstrap.empty()) {
+    std::cerr << "duban-reminders: give --data and one of --store DIR (embedded store) or --bootstrap "
+                 "(Kafka; flags or --config)\n";
     return 2;
   }
   if (webhook.empty() && outbox.empty()) {
@@ -121,7 +134,30 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   Reminders& r = **created;
   duban::Status result;
-  if (exit_when_idle) {
+  if (exit_when_idle && r.embedded()) {
+    // Embedded: idle is exact, the cursor has reached the log's end as it
+    // stood at the last read.
+    while (!g_stop.load()) {
+      auto n = r.Step(0);
+      if (!n.ok()) {
+        result = n.status();
+        break;
+      }
+      if (*n == 0) break;
+    }
+    duban::Status c = r.Close();
+    if (result.ok()) result = c;
+  } else if (r.embedded()) {
+    while (!g_stop.load()) {
+      auto n = r.Step(poll_ms);
+      if (!n.ok()) {
+        result = n.status();
+        break;
+      }
+    }
+    duban::Status c = r.Close();
+    if (result.ok()) result = c;
+  } else if (exit_when_idle) {
     bool seen_any = false;
     int empty_while_assigned = 0;
     while (!g_stop.load()) {
@@ -147,7 +183,7 @@ int main(int argc, char** argv) {
   } else {
     result = r.Run(g_stop);
   }
-  std::cout << Reminders::FormatStats(r.stats()) << std::endl;
+  std::cout << Reminders::FormatStats(r.stats(), r.embedded()) << std::endl;
   if (!result.ok()) {
     std::cerr << "duban-reminders: " << result.ToString() << "\n";
     return 1;

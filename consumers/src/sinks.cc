@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <unordered_set>
 
@@ -80,6 +81,13 @@ Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
 }
 
 Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path) {
+  // The outbox may live in a directory not made yet (e.g. the consumer's
+  // --data, which is created later): make it rather than refuse.
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return Status::IOError("create the outbox's directory " + parent.string() + ": " + ec.message());
+  }
   std::unordered_set<std::string> written;
   bool torn_tail = false;
   {

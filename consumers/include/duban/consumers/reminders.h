@@ -1,25 +1,43 @@
-// The reminders consumer: its own consumer group on duban.events, turning
-// reminder events into notifications delivered through sinks.
+// The reminders consumer: follows duban's event log and turns reminder
+// events into notifications delivered through sinks. One consumer, two modes:
 //
-// Per polled batch, in offset order per partition:
+//  - Kafka mode (RemindersOptions::kafka.bootstrap): its own consumer group on
+//    duban.events; the group's committed offsets are its cursor.
+//  - Embedded mode (RemindersOptions::store_dir): the log column family of a
+//    duban data directory (the default RocksDB store), read by a second
+//    process beside `duban serve` or any other writer. A catch-up opens the
+//    store read-only (RocksDB's read-only instance: a static view as of the
+//    open, no lock taken, no file written in the store), reads it from the
+//    cursor batch by batch to the end of that view and closes it, so new
+//    events are seen at the next poll and the consumer never keeps the
+//    writer's `duban` commands out. The cursor
+//    (the next log position) and the store's id are kept in DATA/cursor,
+//    replaced atomically after each batch: the embedded counterpart of a
+//    committed offset.
+//
+// Per batch, in log order (per partition in Kafka mode):
 //   1. each record is unframed and decoded; a bad frame or undecodable bytes
-//      go straight to the dead-letter topic (reason "poison: ...");
+//      are dead-lettered at once (reason "poison: ...");
 //   2. TaskAdded / PlanImported / AssignmentCreated ... update the
 //      TaskDirectory and are appended to DATA/directory.log (so task content
-//      survives a restart that resumes from a committed offset);
+//      survives a restart that resumes from its cursor);
 //   3. reminder events are rendered; each (sink, notification_id) not yet in
 //      DATA/delivered.log is delivered with bounded exponential backoff and,
 //      once accepted, appended to delivered.log (fsync) — so nothing is
 //      delivered twice across restarts;
-//   4. a notification that still fails after max_attempts sends its event to
-//      the dead-letter topic with headers duban-dlq-reason, duban-dlq-attempts,
-//      duban-dlq-source (topic/partition/offset), duban-dlq-notifications,
-//      and is counted and logged; it is never dropped silently;
-//   5. only then are the batch's offsets committed to the group (a failed
-//      commit is logged and counted, not fatal: the records come again and
-//      their notifications are skipped as delivered).
-// If the dead-letter produce itself fails, Step returns the error without
-// committing: the batch is read again after a restart.
+//   4. a notification that still fails after max_attempts dead-letters its
+//      event: Kafka mode produces it to the dead-letter topic with headers
+//      duban-dlq-reason, duban-dlq-attempts, duban-dlq-source
+//      (topic/partition/offset), duban-dlq-notifications; embedded mode
+//      appends one JSON line to DATA/dead-letters.jsonl (fsync; the event
+//      itself stays in the store's log at the position named). Either way it
+//      is counted and logged, never dropped silently;
+//   5. only then is the cursor moved: Kafka mode commits the batch's offsets
+//      (a failed commit is logged and counted, not fatal: the records come
+//      again and their notifications are skipped as delivered); embedded mode
+//      replaces DATA/cursor (a failure is returned: it is the local disk).
+// If dead-lettering itself fails, Step returns the error without moving the
+// cursor: the batch is read again after a restart.
 //
 // Guarantee: at-least-once consumption; exactly-once delivery per (sink,
 // notification_id) except for a crash between a sink accepting and the fsync
@@ -55,16 +73,22 @@ struct RetryPolicy {
 };
 
 struct RemindersOptions {
-  kafka::KafkaConfig kafka;       // bootstrap, events_topic
-  std::string group = "duban-reminders";
-  std::string dlq_topic = "duban.events.dlq";
-  std::string data_dir;           // delivered.log, directory.log; required
+  kafka::KafkaConfig kafka;       // Kafka mode: bootstrap, events_topic
+  std::string group = "duban-reminders";       // Kafka mode
+  std::string dlq_topic = "duban.events.dlq";  // Kafka mode
+  // Embedded mode when set: the duban data directory whose log is followed
+  // (the `duban --data DIR` of the store). Exactly one of store_dir and
+  // kafka.bootstrap is given.
+  std::string store_dir;
+  // This consumer's own state: delivered.log, directory.log, and in embedded
+  // mode cursor and dead-letters.jsonl. Required; never the store itself.
+  std::string data_dir;
   RenderOptions render;
   RetryPolicy retry;
   size_t max_batch = 500;         // records per poll
   // Test hook: after this many records have been handled in total, Step
-  // returns Aborted-like Unavailable WITHOUT committing, as a kill -9 between
-  // delivery and commit would. 0: off.
+  // returns Unavailable WITHOUT committing (or moving the embedded cursor),
+  // as a kill -9 between delivery and commit would. 0: off.
   uint64_t crash_after_records = 0;
 };
 
@@ -78,34 +102,45 @@ struct RemindersStats {
   uint64_t retries = 0;          // failed attempts that were retried or gave up
   uint64_t dead_lettered = 0;    // events sent to the DLQ after failed delivery
   uint64_t poison = 0;           // records sent to the DLQ as undecodable
-  uint64_t commits = 0;
+  uint64_t commits = 0;          // offset commits / embedded cursor moves
   uint64_t commit_failures = 0;  // retried implicitly: the records are re-read
+  uint64_t store_reads = 0;      // embedded: read-only opens of the store
+  uint64_t cursor = 0;           // embedded: the next log position to read
 };
 
 class Reminders {
  public:
-  // Opens DATA (creating it), loads delivered.log and directory.log, joins the
-  // group and subscribes. REQUIRES: at least one sink.
+  // Opens DATA (creating it), loads delivered.log and directory.log; Kafka
+  // mode joins the group and subscribes; embedded mode loads DATA/cursor and
+  // opens the store once read-only to check it: a missing store is NotFound,
+  // a damaged one Corruption, another store than the cursor was made on (or
+  // one whose log ends before the cursor) InvalidArgument, each saying what
+  // to do. REQUIRES: at least one sink.
   static Result<std::unique_ptr<Reminders>> Create(const RemindersOptions& options,
                                                    std::vector<std::unique_ptr<Sink>> sinks);
   ~Reminders();
   Reminders(const Reminders&) = delete;
   Reminders& operator=(const Reminders&) = delete;
 
-  // One poll (waiting up to poll_timeout_ms), handling and committing its
-  // batch. Returns the number of records handled.
+  // One poll, handling and committing its batch (at most max_batch records).
+  // Returns the number of records handled. Kafka mode waits up to
+  // poll_timeout_ms for records; embedded mode reads what the store holds
+  // past the cursor and, when that is nothing, waits poll_timeout_ms before
+  // returning 0 (so a loop of Steps polls the store at that interval).
   Result<size_t> Step(int poll_timeout_ms);
   // How many partitions of the events topic the group gave this process now
-  // (0 before the first assignment).
+  // (0 before the first assignment). Embedded mode: always 1.
   Result<size_t> AssignedPartitions() const;
   // Steps until `stop` is set or an error (returned). Then Close().
   Status Run(const std::atomic<bool>& stop);
-  // Leaves the group. Idempotent.
+  // Leaves the group (Kafka mode). Idempotent.
   Status Close();
 
   RemindersStats stats() const;
-  // One line of key=value pairs (printed at exit).
-  static std::string FormatStats(const RemindersStats& s);
+  bool embedded() const;
+  // One line of key=value pairs (printed at exit); embedded mode adds
+  // store_reads= and cursor=.
+  static std::string FormatStats(const RemindersStats& s, bool embedded = false);
 
   struct Impl;
 
