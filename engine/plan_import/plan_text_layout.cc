@@ -129,6 +129,80 @@ bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
 // cells on one line (the several-cells-per-line export).
 bool StartsRow(const Item& it) { return it.after_blank || (it.line_start && it.multi); }
 
+// An export without a single tab (each cell on a line of its own, rows
+// apart by blank lines): every line is a cell. Only taken when the header
+// is then found, so a plan in prose keeps its lines as rows.
+bool PromoteLinesToCells(std::vector<Item>& items) {
+  if (std::any_of(items.begin(), items.end(), [](const Item& it) { return it.type == Item::kCell; }))
+    return false;
+  std::vector<Item> promoted = items;
+  for (Item& it : promoted) {
+    // A bare date stays a free line: the signature date after the table.
+    if (it.type != Item::kFree || DateLine(it.text)) continue;
+    it.type = Item::kCell;
+    it.line_start = true;
+    it.multi = false;
+  }
+  size_t b = 0, e = 0;
+  std::vector<Kind> kinds;
+  if (!FindTextHeader(promoted, b, e, kinds)) return false;
+  items = std::move(promoted);
+  return true;
+}
+
+// A cell that can only open a row, by the first column's kind: a bare
+// number under 序号; a section heading or "12." under a text column.
+bool OpensRowByContent(const std::string& t, Kind first_column) {
+  if (t.empty()) return false;
+  if (HeadingRank(t)) return true;
+  if (first_column == Kind::kNumber) return BareNumber(t).has_value();
+  if (first_column == Kind::kText || first_column == Kind::kTitle)
+    return ParseTaskNumber(t, 0, 0, true).has_value();
+  return false;
+}
+
+// Rows not apart by blank lines (one cell per line throughout): without
+// help every cell would run into one row, and each task take the last
+// task's units. When no cell after the first one in the table starts a row,
+// rows start where a cell can only open one (OpensRowByContent); rows
+// that then have too few or too many cells are marked doubtful by the
+// interpreter. Returns whether rows were found this way.
+bool MarkRowsByContent(std::vector<Item>& items, size_t table_begin, const std::vector<Kind>& header) {
+  if (header.size() < 2) return false;
+  size_t cells = 0;
+  for (size_t k = table_begin; k < items.size(); ++k) {
+    if (items[k].type != Item::kCell) continue;
+    if (cells > 0 && StartsRow(items[k])) return false;
+    ++cells;
+  }
+  if (cells <= header.size()) return false;
+  // A task's text may stand in a later column than the first (shaoguan:
+  // 工作任务 holds headings, 具体工作事项 the tasks); the empty cells before
+  // it, up to that column, are the new row's, not the row above's.
+  size_t lead_in = 0;
+  while (lead_in + 1 < header.size() && (header[lead_in + 1] == Kind::kText || header[lead_in + 1] == Kind::kTitle) &&
+         (header[lead_in] == Kind::kText || header[lead_in] == Kind::kTitle))
+    ++lead_in;
+  bool any = false;
+  std::vector<size_t> empties;  // the cells just before k that are empty
+  for (size_t k = table_begin; k < items.size(); ++k) {
+    if (items[k].type != Item::kCell) continue;
+    const std::string t = Trim(items[k].text);
+    if (OpensRowByContent(t, header.front())) {
+      size_t start = k;
+      const bool is_task = !HeadingRank(t);
+      for (size_t b = 0; is_task && b < lead_in && b < empties.size(); ++b) start = empties[empties.size() - 1 - b];
+      items[start].after_blank = any = true;
+    }
+    if (t.empty()) {
+      empties.push_back(k);
+    } else {
+      empties.clear();
+    }
+  }
+  return any;
+}
+
 // Where the table starts: after the header run, else (no header) at the first
 // heading or task number 1. Sets lay.header and the preamble (the lines before).
 size_t FindTableStart(const std::vector<Item>& items, Layout& lay, std::vector<Problem>& problems,
@@ -278,8 +352,10 @@ std::vector<std::vector<Cell>> CollectSegments(const std::vector<Item>& items, s
 // A segment that is short joins the next when together they make a row
 // (a blank line inside a cell); one too long is cut into rows at lines
 // holding several cells, else every `width` cells.
+// `join_short`: false where a blank line (or a task number) surely ends a
+// row, so two short rows are never read as one.
 std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> segments, size_t width,
-                                              bool has_header) {
+                                              bool has_header, bool join_short) {
   std::vector<std::vector<Cell>> rows;
   for (auto& s : segments) {
     if (s.size() > 2 * width) {
@@ -296,7 +372,7 @@ std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> seg
       if (!cur.empty()) rows.push_back(std::move(cur));
       continue;
     }
-    if (!rows.empty() && rows.back().size() < width && rows.back().size() + s.size() <= width &&
+    if (join_short && !rows.empty() && rows.back().size() < width && rows.back().size() + s.size() <= width &&
         has_header) {
       for (auto& c : s) rows.back().push_back(std::move(c));
       continue;
@@ -309,13 +385,25 @@ std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> seg
 }  // namespace
 
 void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Problem>& problems) {
-  const std::vector<Item> items = Tokenize(lines);
+  std::vector<Item> items = Tokenize(lines);
+  // Without tabs, a blank line is the only thing that can end a row.
+  const bool lines_are_cells = PromoteLinesToCells(items);
   TableShape shape;
   const size_t table_begin = FindTableStart(items, lay, problems, shape.has_header);
   shape.title_guess = lay.preamble.empty() ? "" : text::StripSpaces(lay.preamble.front());
-  shape.width = RowWidth(items, table_begin, lay.header.size());
+  const bool rows_by_content = shape.has_header && MarkRowsByContent(items, table_begin, lay.header);
+  if (rows_by_content) {
+    problems.push_back({lay.header_line,
+                        "rows are not separated by blank lines; a row is taken to start at each task number "
+                        "or heading (check the tasks marked doubtful)",
+                        "各行之间没有空行，已按任务序号或标题分行（请核对标为存疑的任务）"});
+  }
+  // Rows found by content have the header's width (a run of cells there
+  // says nothing about it); elsewhere the most common run decides.
+  shape.width = rows_by_content ? lay.header.size() : RowWidth(items, table_begin, lay.header.size());
   std::vector<std::vector<Cell>> rows =
-      SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width, shape.has_header);
+      SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width, shape.has_header,
+                     !lines_are_cells && !rows_by_content);
   for (auto& r : rows) {
     // Repeated header rows on each page are furniture.
     if (IsRepeatedHeader(r)) continue;
