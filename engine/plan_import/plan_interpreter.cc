@@ -3,6 +3,7 @@
 #include "plan_interpreter.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "text_util.h"
 
@@ -83,6 +84,24 @@ std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
     return kinds;
   }
   const size_t m = header_.size();
+  // Heading cells written before the task's text in cells of their own
+  // (chengzihe's 工作任务, a heading on a line of its own) belong to the
+  // text column, beyond the ones a leading run of text columns holds
+  // (shaoguan: 工作任务 | 具体工作事项): the rest of the row is read without them.
+  size_t text_run = 0;
+  while (text_run < m && (header_[text_run] == Kind::kText || header_[text_run] == Kind::kTitle)) ++text_run;
+  size_t headings = 0;
+  while (headings < n && !row.cells[headings].Empty() && HeadingRank(row.cells[headings].Joined())) ++headings;
+  if (text_run > 0 && headings >= text_run && headings < n) {
+    const size_t extra = headings - (text_run - 1);
+    Row rest;
+    rest.line = row.line;
+    rest.cells.assign(row.cells.begin() + static_cast<long>(extra), row.cells.end());
+    kinds.assign(extra, header_[0]);
+    const std::vector<Kind> tail = KindsFor(rest);
+    kinds.insert(kinds.end(), tail.begin(), tail.end());
+    return kinds;
+  }
   if (n < m) {
     kinds.assign(header_.begin(), header_.begin() + static_cast<long>(n));
     // A row shorter than the header lost a cell somewhere (a merged cell
@@ -194,6 +213,15 @@ Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
       case Kind::kLeadAndResponsible: cells.both.push_back(c); cells.unit_cell = true; break;
       case Kind::kDeadline: cells.deadline.push_back(c); cells.deadline_cell = true; break;
       case Kind::kOther: case Kind::kEmpty: break;
+    }
+  }
+  // A date or deadline under a unit column ("2021年" of a deadline wrapped
+  // onto two lines, cells shifted by one): units it cannot be.
+  for (const auto* v : {&cells.lead, &cells.resp, &cells.both}) {
+    for (const Cell* c : *v) {
+      if (c->Empty()) continue;
+      const std::string t = c->Joined();
+      if (std::isdigit(static_cast<unsigned char>(t[0])) || Classify(*c) == Kind::kDeadline) cells.unplaced.push_back(c);
     }
   }
   // More cells than the header: KindsFor gave the extras to the text column.
@@ -387,6 +415,12 @@ void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
                "第" + n + "项任务所在行没有时限单元格，将沿用第" + from + "行的时限，请核对该行各单元格");
   }
   if (!cells.unplaced.empty()) Doubt(task, "unplaced_cell");
+  if (has_deadline_col_ && !cells.deadline_cell && inh_.deadline.empty()) {
+    // The row stops before the deadline column: a cell went missing.
+    Doubt(task, "no_deadline_cell");
+    AddProblem(task.source_line, "task " + n + " has no deadline cell in its row: check the row's cells",
+               "第" + n + "项任务所在行没有时限单元格，请核对该行各单元格");
+  }
 }
 
 // A row with a 序号 number: one task, its text the row's text cells.
@@ -426,10 +460,21 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   if (orphan.empty()) return;
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
   const bool row_has_units = [&] {
-    for (const auto* v : {&cells.lead, &cells.resp})
+    for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
       for (const Cell* c : *v) if (!c->Empty()) return true;
     return false;
   }();
+  if (!any_task && !row_has_units && !header_.empty() && !out_.tasks.empty()) {
+    // Text in the table with neither number nor unit: the rest of the task
+    // above (a cell broken over rows), or a row whose cells came apart.
+    // Which, the importer cannot tell: the task above is doubtful.
+    ParsedTask& above = out_.tasks.back();
+    Doubt(above, "unplaced_cell");
+    const std::string t = text::Prefix(orphan, 20), n = std::to_string(above.number);
+    AddProblem(orphan_line, "text '" + t + "' has no task number and no unit; not placed (part of task " + n + "?)",
+               "“" + t + "”既无任务序号也无单位，未能归入任务（是否属于第" + n + "项任务？）");
+    return;
+  }
   if (!any_task && row_has_units && has_units) {
     Orphan o;
     o.text = orphan;

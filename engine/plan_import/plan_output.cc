@@ -41,6 +41,7 @@ std::string DoubtWords(const std::string& kind) {
   if (kind == "units_from_other_row") return "units carried over from another row";
   if (kind == "deadline_from_other_row") return "deadline carried over from another row";
   if (kind == "unplaced_cell") return "a cell of its row fits no column";
+  if (kind == "no_deadline_cell") return "its row has no deadline cell";
   return kind;
 }
 

@@ -143,7 +143,10 @@ std::string DetectFormat(const std::vector<Line>& lines) {
   return "text";
 }
 
-std::optional<Kind> HeaderKind(std::string_view raw) {
+namespace {
+
+// The header word as looked up: spaces, a bracketed gloss and a colon dropped.
+std::string NormalizeHeaderWord(std::string_view raw) {
   std::string s = text::StripSpaces(raw);
   // "完成时限（时间节点）": drop a bracketed gloss; "序号：" drop the colon.
   for (std::string_view open : {"（", "("}) {
@@ -151,6 +154,10 @@ std::optional<Kind> HeaderKind(std::string_view raw) {
     if (p != std::string::npos && p > 0) s.erase(p);
   }
   while (EndsWith(s, "：") || EndsWith(s, ":")) s.erase(s.size() - (EndsWith(s, ":") ? 1 : 3));
+  return s;
+}
+
+std::optional<Kind> ListedKind(const std::string& s) {
   if (s.empty() || s.size() > 40) return std::nullopt;
   static const std::map<std::string, Kind, std::less<>> kTable = {
       {"序号", Kind::kNumber},       {"编号", Kind::kNumber},       {"序", Kind::kNumber},
@@ -184,6 +191,17 @@ std::optional<Kind> HeaderKind(std::string_view raw) {
       {"联系方式", Kind::kOther},     {"填报人", Kind::kOther},
   };
   if (auto it = kTable.find(s); it != kTable.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool IsListedHeaderWord(std::string_view raw) { return ListedKind(NormalizeHeaderWord(raw)).has_value(); }
+
+std::optional<Kind> HeaderKind(std::string_view raw) {
+  const std::string s = NormalizeHeaderWord(raw);
+  if (auto k = ListedKind(s)) return k;
+  if (s.empty() || s.size() > 40) return std::nullopt;
   return KindByMeaning(s);
 }
 

@@ -53,6 +53,9 @@ enum class Kind { kNumber, kTitle, kText, kLead, kResponsible, kLeadAndResponsib
 // 单位/部门 ("配合单位", "牵头及责任单位"), or a short word naming time ("时间进度").
 std::optional<Kind> HeaderKind(std::string_view raw);
 
+// Whether `raw` is one of the header words HeaderKind lists (not read by meaning).
+bool IsListedHeaderWord(std::string_view raw);
+
 // Appends `piece` trimmed; a space only between two ASCII letters or digits
 // (a line break inside a cell is a wrap in Chinese text).
 void AppendText(std::string& to, std::string_view piece);

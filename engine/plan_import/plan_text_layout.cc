@@ -95,8 +95,11 @@ std::vector<Item> Tokenize(const std::vector<Line>& lines) {
 
 // Finds the header run in the text-export items: consecutive cells, each a
 // header word (a cell may continue over free lines: "任务" + "名称").
+// `lines_are_cells`: a header word wrapped over two lines is two cells
+// ("任务" "名称", "时间" "节点"); two cells that together make a listed header
+// word are one.
 bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
-                    std::vector<Kind>& kinds) {
+                    std::vector<Kind>& kinds, bool lines_are_cells) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].type != Item::kCell) continue;
     std::vector<Kind> ks;
@@ -110,6 +113,15 @@ bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
       std::string t = items[j].text;
       size_t k = j + 1;
       while (k < items.size() && items[k].type == Item::kFree) t += Trim(items[k].text), ++k;
+      if (lines_are_cells) {
+        size_t n = k;
+        while (n < items.size() && items[n].type == Item::kBlank) ++n;
+        if (n < items.size() && items[n].type == Item::kCell && n == k &&
+            IsListedHeaderWord(t + Trim(items[n].text))) {
+          t += Trim(items[n].text);
+          k = n + 1;
+        }
+      }
       const auto kind = HeaderKind(t);
       if (!kind) break;
       ks.push_back(*kind);
@@ -136,28 +148,53 @@ bool PromoteLinesToCells(std::vector<Item>& items) {
   if (std::any_of(items.begin(), items.end(), [](const Item& it) { return it.type == Item::kCell; }))
     return false;
   std::vector<Item> promoted = items;
-  for (Item& it : promoted) {
-    // A bare date stays a free line: the signature date after the table.
-    if (it.type != Item::kFree || DateLine(it.text)) continue;
+  std::string title;  // the first line, spaces removed
+  size_t title_at = 0;
+  for (; title_at < items.size(); ++title_at) {
+    if (items[title_at].type == Item::kFree) {
+      title = text::StripSpaces(items[title_at].text);
+      break;
+    }
+  }
+  for (size_t k = 0; k < promoted.size(); ++k) {
+    Item& it = promoted[k];
+    if (it.type != Item::kFree) continue;
+    // Page furniture stays free lines for AddFreeLine to drop or put in the
+    // trailer: a bare date (the signature), a page number ("- 3 -"; a bare
+    // number may be a 序号 cell), the title
+    // repeated at the top of a page (not the title line itself).
+    const std::string key = text::StripSpaces(it.text);
+    if (DateLine(it.text) || (IsPageNumber(it.text) && !BareNumber(it.text)) ||
+        (k != title_at && key.size() >= 12 && title.size() >= 12 && StartsWith(title, key)))
+      continue;
     it.type = Item::kCell;
     it.line_start = true;
     it.multi = false;
   }
   size_t b = 0, e = 0;
   std::vector<Kind> kinds;
-  if (!FindTextHeader(promoted, b, e, kinds)) return false;
+  if (!FindTextHeader(promoted, b, e, kinds, true)) return false;
   items = std::move(promoted);
   return true;
 }
 
 // A cell that can only open a row, by the first column's kind: a bare
 // number under 序号; a section heading or "12." under a text column.
-bool OpensRowByContent(const std::string& t, Kind first_column) {
+// `expected`, the number after the last one seen, lets "31.2021年底前" be
+// task 31 (an amount like "1.5亿元" is not).
+bool OpensRowByContent(const std::string& t, Kind first_column, int& expected) {
   if (t.empty()) return false;
   if (HeadingRank(t)) return true;
-  if (first_column == Kind::kNumber) return BareNumber(t).has_value();
-  if (first_column == Kind::kText || first_column == Kind::kTitle)
-    return ParseTaskNumber(t, 0, 0, true).has_value();
+  if (first_column == Kind::kNumber) {
+    const auto n = BareNumber(t);
+    if (n) expected = *n + 1;
+    return n.has_value();
+  }
+  if (first_column == Kind::kText || first_column == Kind::kTitle) {
+    const auto ts = ParseTaskNumber(t, 0, expected, true);
+    if (ts) expected = ts->number + 1;
+    return ts.has_value();
+  }
   return false;
 }
 
@@ -184,11 +221,12 @@ bool MarkRowsByContent(std::vector<Item>& items, size_t table_begin, const std::
          (header[lead_in] == Kind::kText || header[lead_in] == Kind::kTitle))
     ++lead_in;
   bool any = false;
+  int expected = 1;
   std::vector<size_t> empties;  // the cells just before k that are empty
   for (size_t k = table_begin; k < items.size(); ++k) {
     if (items[k].type != Item::kCell) continue;
     const std::string t = Trim(items[k].text);
-    if (OpensRowByContent(t, header.front())) {
+    if (OpensRowByContent(t, header.front(), expected)) {
       size_t start = k;
       const bool is_task = !HeadingRank(t);
       for (size_t b = 0; is_task && b < lead_in && b < empties.size(); ++b) start = empties[empties.size() - 1 - b];
@@ -205,11 +243,11 @@ bool MarkRowsByContent(std::vector<Item>& items, size_t table_begin, const std::
 
 // Where the table starts: after the header run, else (no header) at the first
 // heading or task number 1. Sets lay.header and the preamble (the lines before).
-size_t FindTableStart(const std::vector<Item>& items, Layout& lay, std::vector<Problem>& problems,
-                      bool& has_header) {
+size_t FindTableStart(const std::vector<Item>& items, bool lines_are_cells, Layout& lay,
+                      std::vector<Problem>& problems, bool& has_header) {
   size_t hb = 0, he = 0;
   std::vector<Kind> kinds;
-  has_header = FindTextHeader(items, hb, he, kinds);
+  has_header = FindTextHeader(items, hb, he, kinds, lines_are_cells);
   if (has_header) {
     lay.header = kinds;
     lay.header_line = items[hb].line;
@@ -389,7 +427,7 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
   // Without tabs, a blank line is the only thing that can end a row.
   const bool lines_are_cells = PromoteLinesToCells(items);
   TableShape shape;
-  const size_t table_begin = FindTableStart(items, lay, problems, shape.has_header);
+  const size_t table_begin = FindTableStart(items, lines_are_cells, lay, problems, shape.has_header);
   shape.title_guess = lay.preamble.empty() ? "" : text::StripSpaces(lay.preamble.front());
   const bool rows_by_content = shape.has_header && MarkRowsByContent(items, table_begin, lay.header);
   if (rows_by_content) {
@@ -405,6 +443,10 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
       SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width, shape.has_header,
                      !lines_are_cells && !rows_by_content);
   for (auto& r : rows) {
+    // Rows found by content end where the next task starts, so the empty
+    // (merged) cells written before it land at this row's end: beyond the
+    // header's width they say nothing, and would push its cells out of line.
+    while (rows_by_content && r.size() > shape.width && r.back().Empty()) r.pop_back();
     // Repeated header rows on each page are furniture.
     if (IsRepeatedHeader(r)) continue;
     Row row;

@@ -63,7 +63,8 @@ struct ParsedTask {
   std::string units_from;
   // Why the importer is not sure of this task, each also a problem with its
   // line: "no_unit", "number_out_of_sequence", "number_repeated",
-  // "units_from_other_row", "deadline_from_other_row", "unplaced_cell".
+  // "units_from_other_row", "deadline_from_other_row", "unplaced_cell",
+  // "no_deadline_cell" (its row stops before the deadline column).
   // Empty: nothing doubtful.
   std::vector<std::string> doubts;
 };
