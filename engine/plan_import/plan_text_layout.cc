@@ -1,6 +1,9 @@
 // The text export of a plan's table: a tab starts a cell, a line without one
 // continues the open cell, blank lines separate rows (or several cells stand
 // on one line). Lines become items, items cells, cells rows (see plan_table.h).
+// Two other exports are read too (issue 16): no tab at all, every line a cell
+// (PromoteLinesToCells), and rows not apart by blank lines, started by
+// content (MarkRowsByContent); the interpreter marks their doubtful rows.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -200,19 +203,25 @@ bool OpensRowByContent(const std::string& t, Kind first_column, int& expected) {
 
 // Rows not apart by blank lines (one cell per line throughout): without
 // help every cell would run into one row, and each task take the last
-// task's units. When no cell after the first one in the table starts a row,
-// rows start where a cell can only open one (OpensRowByContent); rows
-// that then have too few or too many cells are marked doubtful by the
-// interpreter. Returns whether rows were found this way.
+// task's units. When the blank lines (or lines of several cells) that start
+// rows are fewer than half the cells that can only open a row
+// (OpensRowByContent: task numbers, headings) — at most a page break here
+// and there — they are not what ends rows: rows start at those cells
+// instead, and rows that then have too few or too many cells are marked
+// doubtful by the interpreter. (In the samples' layout every task's row
+// starts after a blank line.) Returns whether rows were found this way.
 bool MarkRowsByContent(std::vector<Item>& items, size_t table_begin, const std::vector<Kind>& header) {
   if (header.size() < 2) return false;
-  size_t cells = 0;
+  size_t cells = 0, starts = 0, openers = 0;
+  int expected_probe = 1;
   for (size_t k = table_begin; k < items.size(); ++k) {
     if (items[k].type != Item::kCell) continue;
-    if (cells > 0 && StartsRow(items[k])) return false;
+    if (cells > 0 && StartsRow(items[k])) ++starts;
+    if (OpensRowByContent(Trim(items[k].text), header.front(), expected_probe)) ++openers;
     ++cells;
   }
-  if (cells <= header.size()) return false;
+  if (cells <= header.size() || openers < 2 || 2 * starts >= openers) return false;
+  for (size_t k = table_begin; k < items.size(); ++k) items[k].after_blank = false;
   // A task's text may stand in a later column than the first (shaoguan:
   // 工作任务 holds headings, 具体工作事项 the tasks); the empty cells before
   // it, up to that column, are the new row's, not the row above's.

@@ -87,6 +87,24 @@ TEST(PlanLayouts, TabLedCellsWithoutBlankLinesBetweenRowsAreReadRowByRow) {
   EXPECT_EQ(p.tasks[0].content, "推进财政预决算公开。") << "no unit swallowed into the text";
 }
 
+// A blank line here and there (a page break, mid-row) does not make rows.
+TEST(PlanLayouts, APageBreakInsideARowOfAnUnseparatedExportDoesNotSplitIt) {
+  std::string text = UnseparatedLayout(kRows);
+  const size_t at = text.find("\t市发改局\n");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\n- 2 -\n\n");
+  ExpectRowsRead(Parse(text));
+}
+
+// No tab and no blank line at all: every line a cell, rows by content.
+TEST(PlanLayouts, CellsOnLinesOfTheirOwnWithoutAnyBlankLineAreReadRowByRow) {
+  std::string text = LinesLayout(kRows);
+  std::string packed;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (!(text[i] == '\n' && i + 1 < text.size() && text[i + 1] == '\n')) packed += text[i];
+  ExpectRowsRead(Parse(packed));
+}
+
 TEST(PlanLayouts, RowsWithASequenceColumnAndNoBlankLinesStartAtEachNumber) {
   const ParsedPlan p = Parse(std::string(kTitle) +
                              "\n\t序号\n\t任务内容\n\t责任单位\n\t完成时限\n"
