@@ -125,7 +125,7 @@ std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
       }
       if (unit_col && by_content == Kind::kDeadline) kinds[k] = Kind::kDeadline;
       if ((kinds[k] == Kind::kDeadline || text_col) && by_content == Kind::kResponsible) {
-        // The last unit column the row does not reach.
+        // To the header's last unit column (usually 责任单位).
         for (size_t h = m; h-- > 0;) {
           if (header_[h] == Kind::kLead || header_[h] == Kind::kResponsible || header_[h] == Kind::kLeadAndResponsible) {
             kinds[k] = header_[h];
