@@ -278,14 +278,19 @@
           h("dt", {}, "年度"), h("dd", {}, meta.year || "—"),
           h("dt", {}, "文号"), h("dd", {}, meta.doc_number || "—"),
           h("dt", {}, "任务数"), h("dd", {}, (pv.tasks || []).length),
+          h("dt", {}, "存疑任务"), h("dd", { id: "import-doubtful" }, pv.doubtful_tasks || 0),
           h("dt", {}, "将生成交办"), h("dd", {}, `${r.assignments} 项`))));
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
           ? h("ul", { id: "import-problems" }, problems.map((x) => h("li", {}, typeof x === "string" ? x : `${x.line ? "第 " + x.line + " 行：" : ""}${x.message_zh || x.message || JSON.stringify(x)}`)))
           : h("p", { class: "muted", id: "import-problems" }, "没有发现问题。"));
+        // The importer's doubts (plan_parser.h): the office checks these rows before importing.
+        const doubtWords = { no_unit: "未写单位", number_out_of_sequence: "序号不连续", number_repeated: "序号重复",
+          units_from_other_row: "单位取自其他行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格" };
         out.append(h("h2", {}, "任务"), table([
           { label: "序号", cell: (t) => t.number },
+          { label: "存疑", cell: (t) => (t.doubts || []).map((d) => doubtWords[d] || d).join("；") },
           { label: "部分", cell: (t) => (t.section || []).join(" / ") },
           { label: "任务", cell: (t) => t.title },
           { label: "牵头", cell: (t) => (t.lead_units || []).join("、") },

@@ -60,8 +60,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   } else if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) {
     dir = std::move(*chosen);
   } else {
-    std::cerr << "duban plan import: no unit directory matches this plan; every unit will be "
-                 "reported unknown (pass --units FILE)\n";
+    std::cerr << "duban plan import: no unit directory matches this plan, none is used: no unit "
+                 "name is checked (pass --units FILE)\n";
   }
 
   plan_import::ParseOptions opts;

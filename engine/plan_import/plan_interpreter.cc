@@ -3,6 +3,7 @@
 #include "plan_interpreter.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "text_util.h"
 
@@ -15,8 +16,16 @@ using text::Trim;
 void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
                         ParsedPlan& out) {
   for (const auto& u : unknown) {
-    out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')",
-                            "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中"});
+    if (dir.id().empty()) {
+      // No directory matched the plan: the name was checked against nothing.
+      out.problems.push_back({u.line,
+                              "unit '" + u.name + "' not checked: no unit directory was used (none matches this "
+                              "plan); pass --units FILE",
+                              "单位“" + u.name + "”未核对：没有使用单位名录（没有与本方案匹配的名录），请用 --units 指定名录文件"});
+    } else {
+      out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')",
+                              "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中"});
+    }
     if (std::find(out.unknown_units.begin(), out.unknown_units.end(), u.name) == out.unknown_units.end())
       out.unknown_units.push_back(u.name);
   }
@@ -30,6 +39,7 @@ void Interpreter::SetKinds(std::vector<Kind> kinds) {
     has_number = has_number || k == Kind::kNumber;
     has_text = has_text || k == Kind::kText;
     has_deadline_col_ = has_deadline_col_ || k == Kind::kDeadline;
+    has_unit_col_ = has_unit_col_ || k == Kind::kLead || k == Kind::kResponsible || k == Kind::kLeadAndResponsible;
   }
   // A 任务/工作任务 column is a title only beside a number and a content
   // column (yichun); otherwise it holds sections and numbered tasks.
@@ -74,8 +84,58 @@ std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
     return kinds;
   }
   const size_t m = header_.size();
-  if (n <= m) {
+  // Heading cells written before the task's text in cells of their own
+  // (chengzihe's 工作任务, a heading on a line of its own) belong to the
+  // text column, beyond the ones a leading run of text columns holds
+  // (shaoguan: 工作任务 | 具体工作事项): the rest of the row is read without them.
+  size_t text_run = 0;
+  while (text_run < m && (header_[text_run] == Kind::kText || header_[text_run] == Kind::kTitle)) ++text_run;
+  size_t headings = 0;
+  while (headings < n && !row.cells[headings].Empty() && HeadingRank(row.cells[headings].Joined())) ++headings;
+  if (text_run > 0 && headings >= text_run && headings < n) {
+    const size_t extra = headings - (text_run - 1);
+    Row rest;
+    rest.line = row.line;
+    rest.cells.assign(row.cells.begin() + static_cast<long>(extra), row.cells.end());
+    kinds.assign(extra, header_[0]);
+    const std::vector<Kind> tail = KindsFor(rest);
+    kinds.insert(kinds.end(), tail.begin(), tail.end());
+    return kinds;
+  }
+  if (n < m) {
     kinds.assign(header_.begin(), header_.begin() + static_cast<long>(n));
+    // A row shorter than the header lost a cell somewhere (a merged cell
+    // the export left out, a line with no tab): its cells are not surely
+    // under their columns. A deadline under a unit column, or units under
+    // the deadline column, go where their content says; the missing
+    // column's value is then taken from above, and Fill marks it doubtful.
+    for (size_t k = 0; k < n; ++k) {
+      const bool unit_col = kinds[k] == Kind::kLead || kinds[k] == Kind::kResponsible ||
+                            kinds[k] == Kind::kLeadAndResponsible;
+      const bool text_col = k > 0 && (kinds[k] == Kind::kText || kinds[k] == Kind::kTitle);
+      if (!unit_col && !text_col && kinds[k] != Kind::kDeadline) continue;
+      const Kind by_content = Classify(row.cells[k]);
+      if (text_col) {
+        // Units under a later text column: the row's cells are shifted left.
+        if (by_content != Kind::kResponsible && by_content != Kind::kDeadline) continue;
+        if (by_content == Kind::kDeadline) {
+          kinds[k] = Kind::kDeadline;
+          continue;
+        }
+      }
+      if (unit_col && by_content == Kind::kDeadline) kinds[k] = Kind::kDeadline;
+      if ((kinds[k] == Kind::kDeadline || text_col) && by_content == Kind::kResponsible) {
+        // To the header's last unit column (usually 责任单位).
+        for (size_t h = m; h-- > 0;) {
+          if (header_[h] == Kind::kLead || header_[h] == Kind::kResponsible || header_[h] == Kind::kLeadAndResponsible) {
+            kinds[k] = header_[h];
+            break;
+          }
+        }
+      }
+    }
+  } else if (n == m) {
+    kinds = header_;
   } else {
     // Extra cells belong to the first text column: the text export writes
     // the merged 工作任务 heading cells ("一、", "（一）") as cells of their own.
@@ -109,23 +169,31 @@ std::vector<std::string> Interpreter::SectionPath() const {
   return path;
 }
 
-ParsedTask& Interpreter::NewTask(int number, int line) {
+void Interpreter::Doubt(ParsedTask& task, std::string kind) {
+  if (std::find(task.doubts.begin(), task.doubts.end(), kind) == task.doubts.end())
+    task.doubts.push_back(std::move(kind));
+}
+
+ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
+  ParsedTask t;
+  t.number = number;
+  t.source_line = line;
+  t.section = SectionPath();
+  t.found_by = found_by;
   if (number != expected_) {
+    Doubt(t, "number_out_of_sequence");
     AddProblem(line,
                "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
                "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
   }
   if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
+    Doubt(t, "number_repeated");
     AddProblem(line, "task number " + std::to_string(number) + " already used at line " + std::to_string(it->second),
                "任务序号" + std::to_string(number) + "与第" + std::to_string(it->second) + "行重复");
   } else {
     seen_numbers_.emplace(number, line);
   }
   expected_ = number + 1;
-  ParsedTask t;
-  t.number = number;
-  t.source_line = line;
-  t.section = SectionPath();
   out_.tasks.push_back(std::move(t));
   return out_.tasks.back();
 }
@@ -133,16 +201,46 @@ ParsedTask& Interpreter::NewTask(int number, int line) {
 Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
   const std::vector<Kind> kinds = KindsFor(row);
   RowCells cells;
+  cells.cell_count = static_cast<int>(row.cells.size());
   for (size_t k = 0; k < row.cells.size() && k < kinds.size(); ++k) {
     const Cell* c = &row.cells[k];
     switch (kinds[k]) {
       case Kind::kNumber: cells.number = c; break;
       case Kind::kTitle: if (title_column_) cells.title = c; else cells.text.push_back(c); break;
       case Kind::kText: cells.text.push_back(c); break;
-      case Kind::kLead: cells.lead.push_back(c); break;
-      case Kind::kResponsible: cells.resp.push_back(c); break;
-      case Kind::kDeadline: cells.deadline.push_back(c); break;
+      case Kind::kLead: cells.lead.push_back(c); cells.unit_cell = true; break;
+      case Kind::kResponsible: cells.resp.push_back(c); cells.unit_cell = true; break;
+      case Kind::kLeadAndResponsible: cells.both.push_back(c); cells.unit_cell = true; break;
+      case Kind::kDeadline: cells.deadline.push_back(c); cells.deadline_cell = true; break;
       case Kind::kOther: case Kind::kEmpty: break;
+    }
+  }
+  // A date or deadline under a unit column ("2021年" of a deadline wrapped
+  // onto two lines, cells shifted by one): units it cannot be.
+  for (const auto* v : {&cells.lead, &cells.resp, &cells.both}) {
+    for (const Cell* c : *v) {
+      if (c->Empty()) continue;
+      const std::string t = c->Joined();
+      if (std::isdigit(static_cast<unsigned char>(t[0])) || Classify(*c) == Kind::kDeadline) cells.unplaced.push_back(c);
+    }
+  }
+  // More cells than the header: KindsFor gave the extras to the text column.
+  // Headings written as cells of their own (chengzihe's 工作任务) belong
+  // there; so does the first text cell. A further plain cell after the
+  // task's text may as well be a unit or deadline wrapped onto a line of
+  // its own (a one-cell-per-line export): doubtful.
+  if (!header_.empty() && row.cells.size() > header_.size()) {
+    bool text_seen = false;
+    for (const Cell* c : cells.text) {
+      if (c->Empty()) continue;
+      const std::string t = c->Joined();
+      if (HeadingRank(t) && !text_seen) continue;
+      if (!text_seen) {
+        text_seen = true;
+        continue;
+      }
+      if (ParseTaskNumber(t, 0, expected_, true)) continue;  // several tasks, one per cell
+      cells.unplaced.push_back(c);
     }
   }
   return cells;
@@ -239,9 +337,29 @@ void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool titl
   };
   parse_units(cells.lead, UnitRole::kLead, inh_.lead_col);
   parse_units(cells.resp, UnitRole::kResponsible, inh_.resp_col);
+  // One column for both roles: its role words decide; with none, the unit
+  // named first leads (the order such a column is written in).
+  UnitAssignment both;
+  parse_units(cells.both, UnitRole::kLead, both);
+  if (!both.empty()) {
+    if (both.responsible.empty() && both.lead.size() > 1) {
+      both.responsible.assign(both.lead.begin() + 1, both.lead.end());
+      both.lead.resize(1);
+    }
+    inh_.lead_col = std::move(both);
+  }
+  // The line of the row's first unit cell, for the problem of a row that borrows them.
+  int units_line = 0;
+  for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
+    for (const Cell* c : *v)
+      if (!c->Empty() && (units_line == 0 || c->line < units_line)) units_line = c->line;
+  if (units_line > 0) inh_.units_line = units_line;
   std::string d;
   for (const Cell* c : cells.deadline) AppendText(d, c->Joined());
-  if (!d.empty()) inh_.deadline = d;
+  if (!d.empty()) {
+    inh_.deadline = d;
+    inh_.deadline_line = cells.deadline.front()->line;
+  }
   if (cells.title && !title_is_heading && !cells.title->Empty()) inh_.title = cells.title->Joined();
 }
 
@@ -255,16 +373,59 @@ UnitAssignment Interpreter::InheritedUnits() const {
   return u;
 }
 
-void Interpreter::Fill(ParsedTask& task) const {
+// The task takes its row's units and deadline, or those of the row above
+// (a merged cell). It records where they came from; when its row has no
+// unit or deadline cell at all (shorter than the header, or a line standing
+// alone), taking another row's is a guess the office must check: a doubt
+// and a problem, never silence.
+void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
   const UnitAssignment u = InheritedUnits();
   AppendUnique(task.lead_units, u.lead);
   AppendUnique(task.responsible_units, u.responsible);
   task.deadline.text = inh_.deadline;
+  const std::string n = std::to_string(task.number);
+  if (!u.empty()) {
+    const bool own_row = [&] {
+      for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
+        for (const Cell* c : *v) if (!c->Empty()) return true;
+      return false;
+    }();
+    if (own_row) {
+      task.units_from = "row";
+    } else if (cells.unit_cell) {
+      task.units_from = "merged_cell";
+    } else {
+      task.units_from = "other_row";
+      Doubt(task, "units_from_other_row");
+      const std::string from = std::to_string(inh_.units_line);
+      AddProblem(task.source_line,
+                 "task " + n + " has no unit cell in its row; the units of line " + from +
+                     " would be carried over: check the row's cells",
+                 "第" + n + "项任务所在行没有单位单元格，将沿用第" + from + "行的单位，请核对该行各单元格");
+    }
+  }
+  // Without a header every cell is classified by content, so a row without
+  // a deadline cell is as doubtful as one shorter than the header.
+  if (!inh_.deadline.empty() && !cells.deadline_cell && (has_deadline_col_ || header_.empty())) {
+    Doubt(task, "deadline_from_other_row");
+    const std::string from = std::to_string(inh_.deadline_line);
+    AddProblem(task.source_line,
+               "task " + n + " has no deadline cell in its row; the deadline of line " + from +
+                   " would be carried over: check the row's cells",
+               "第" + n + "项任务所在行没有时限单元格，将沿用第" + from + "行的时限，请核对该行各单元格");
+  }
+  if (!cells.unplaced.empty()) Doubt(task, "unplaced_cell");
+  if (has_deadline_col_ && !cells.deadline_cell && inh_.deadline.empty()) {
+    // The row stops before the deadline column: a cell went missing.
+    Doubt(task, "no_deadline_cell");
+    AddProblem(task.source_line, "task " + n + " has no deadline cell in its row: check the row's cells",
+               "第" + n + "项任务所在行没有时限单元格，请核对该行各单元格");
+  }
 }
 
 // A row with a 序号 number: one task, its text the row's text cells.
-void Interpreter::AddNumberedRow(int row_number, const Cell& number_cell, const std::vector<Piece>& pieces) {
-  ParsedTask& task = NewTask(row_number, number_cell.line);
+void Interpreter::AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces) {
+  ParsedTask& task = NewTask(row_number, cells.number->line, "number_column");
   std::string content;
   for (const auto& p : pieces) AppendText(content, p.text);
   // "3" in the number column and "3.…" in the text: drop the repeat.
@@ -272,7 +433,7 @@ void Interpreter::AddNumberedRow(int row_number, const Cell& number_cell, const 
     content = Trim(std::string_view(content).substr(ts->content_at));
   task.title = title_column_ ? inh_.title : "";
   task.content = content.empty() ? task.title : content;
-  Fill(task);
+  Fill(task, cells);
 }
 
 // A row without a 序号 number: a task per numbered piece, text without a
@@ -285,9 +446,9 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   ParsedTask* current = nullptr;
   for (auto& p : pieces) {
     if (p.number) {
-      current = &NewTask(*p.number, p.line);
+      current = &NewTask(*p.number, p.line, "number_in_text");
       current->content = Trim(p.text);
-      Fill(*current);
+      Fill(*current, cells);
       any_task = true;
     } else if (current) {
       AppendText(current->content, p.text);
@@ -299,10 +460,21 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   if (orphan.empty()) return;
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
   const bool row_has_units = [&] {
-    for (const auto* v : {&cells.lead, &cells.resp})
+    for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
       for (const Cell* c : *v) if (!c->Empty()) return true;
     return false;
   }();
+  if (!any_task && !row_has_units && !header_.empty() && !out_.tasks.empty()) {
+    // Text in the table with neither number nor unit: the rest of the task
+    // above (a cell broken over rows), or a row whose cells came apart.
+    // Which, the importer cannot tell: the task above is doubtful.
+    ParsedTask& above = out_.tasks.back();
+    Doubt(above, "unplaced_cell");
+    const std::string t = text::Prefix(orphan, 20), n = std::to_string(above.number);
+    AddProblem(orphan_line, "text '" + t + "' has no task number and no unit; not placed (part of task " + n + "?)",
+               "“" + t + "”既无任务序号也无单位，未能归入任务（是否属于第" + n + "项任务？）");
+    return;
+  }
   if (!any_task && row_has_units && has_units) {
     Orphan o;
     o.text = orphan;
@@ -327,9 +499,18 @@ void Interpreter::Process(const Row& row) {
   Inherit(cells, section_changed, title_is_heading);
   // 3. Tasks.
   if (row_number > 0) {
-    AddNumberedRow(row_number, *cells.number, pieces);
+    AddNumberedRow(cells, row_number, pieces);
   } else {
     AddTasksFromPieces(cells, pieces);
+  }
+  // 4. Cells that fit no column: said at their line, whether or not a task took them.
+  for (const Cell* c : cells.unplaced) {
+    const std::string t = text::Prefix(c->Joined(), 20);
+    const std::string have = std::to_string(cells.cell_count), want = std::to_string(header_.size());
+    AddProblem(c->line,
+               "cell '" + t + "' could not be placed in a column (the row has " + have + " cells, the header " +
+                   want + "); read as task text",
+               "单元格“" + t + "”无法对应到列（该行有" + have + "个单元格，表头为" + want + "列），已作为任务内容读入，请核对");
   }
 }
 
@@ -350,6 +531,8 @@ void Interpreter::Finish() {
       t.responsible_units = o.units.responsible;
       t.deadline.text = o.deadline;
       t.source_line = o.line;
+      t.found_by = "row_order";
+      t.units_from = "row";
       out_.tasks.push_back(std::move(t));
     }
   } else {

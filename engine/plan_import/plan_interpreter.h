@@ -33,7 +33,15 @@ class Interpreter {
   struct RowCells {
     const Cell* number = nullptr;
     const Cell* title = nullptr;
-    std::vector<const Cell*> text, lead, resp, deadline;
+    std::vector<const Cell*> text, lead, resp, both, deadline;
+    // The row has a cell under a unit / deadline column (even an empty one:
+    // a merged cell); a row without one is shorter than the header.
+    bool unit_cell = false;
+    bool deadline_cell = false;
+    // Cells beyond the header's width that are neither a heading nor the
+    // task's text: read as task text, but the row is doubtful.
+    std::vector<const Cell*> unplaced;
+    int cell_count = 0;
   };
   // A run of text: the start of task `number`, or (no number) text that continues.
   struct Piece {
@@ -47,6 +55,8 @@ class Interpreter {
     UnitAssignment resp_col;
     std::string deadline;
     std::string title;
+    int units_line = 0;     // the row the units were read from
+    int deadline_line = 0;  // the row the deadline was read from
   };
   struct Orphan {
     std::string text;
@@ -66,14 +76,15 @@ class Interpreter {
                  std::vector<Piece>& pieces);
   void Inherit(const RowCells& cells, bool section_changed, bool title_is_heading);
   UnitAssignment InheritedUnits() const;
-  void Fill(ParsedTask& task) const;
-  void AddNumberedRow(int row_number, const Cell& number_cell, const std::vector<Piece>& pieces);
+  void Fill(ParsedTask& task, const RowCells& cells);
+  void Doubt(ParsedTask& task, std::string kind);
+  void AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces);
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
   bool ApplySection(int rank, std::string heading);
   void AddProblem(int line, std::string msg, std::string zh) {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});
   }
-  ParsedTask& NewTask(int number, int line);
+  ParsedTask& NewTask(int number, int line, const char* found_by);
   std::vector<std::string> SectionPath() const;
 
   const UnitDirectory& dir_;
@@ -81,6 +92,7 @@ class Interpreter {
   std::vector<Kind> header_;
   bool title_column_ = false;
   bool has_deadline_col_ = false;
+  bool has_unit_col_ = false;
   std::vector<std::pair<int, std::string>> section_;
   Inherited inh_;
   int expected_ = 1;

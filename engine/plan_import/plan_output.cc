@@ -1,6 +1,7 @@
 // ParsedPlanToJson and RenderPreview: the two ways a parse is shown.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "duban/plan_import/plan_parser.h"
@@ -32,7 +33,24 @@ std::string Pad(const std::string& s, size_t width) {
   return out;
 }
 
+// The doubts as the preview says them.
+std::string DoubtWords(const std::string& kind) {
+  if (kind == "no_unit") return "names no unit";
+  if (kind == "number_out_of_sequence") return "number out of sequence";
+  if (kind == "number_repeated") return "number used twice";
+  if (kind == "units_from_other_row") return "units carried over from another row";
+  if (kind == "deadline_from_other_row") return "deadline carried over from another row";
+  if (kind == "unplaced_cell") return "a cell of its row fits no column";
+  if (kind == "no_deadline_cell") return "its row has no deadline cell";
+  return kind;
+}
+
 }  // namespace
+
+size_t ParsedPlan::DoubtfulTasks() const {
+  return static_cast<size_t>(
+      std::count_if(tasks.begin(), tasks.end(), [](const ParsedTask& t) { return !t.doubts.empty(); }));
+}
 
 std::string ParsedPlanToJson(const ParsedPlan& p) {
   using nlohmann::ordered_json;
@@ -56,6 +74,11 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
     jt["deadline"] = {{"text", t.deadline.text},
                       {"due_on", t.deadline.due_on ? ordered_json(t.deadline.due_on->ToString())
                                                    : ordered_json(nullptr)}};
+    // Only on doubtful tasks, so a clean parse reads as before (see plan_parser.h).
+    if (!t.doubts.empty()) {
+      jt["doubts"] = t.doubts;
+      jt["found"] = {{"by", t.found_by}, {"units_from", t.units_from}};
+    }
     tasks.push_back(std::move(jt));
   }
   j["tasks"] = std::move(tasks);
@@ -63,6 +86,7 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   for (const auto& pr : p.problems)
     problems.push_back({{"line", pr.line}, {"message", pr.message}, {"message_zh", pr.message_zh}});
   j["problems"] = std::move(problems);
+  if (const size_t doubtful = p.DoubtfulTasks(); doubtful > 0) j["doubtful_tasks"] = doubtful;
   // Input is cleaned to valid UTF-8, so dump cannot throw; replace anyway.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -74,8 +98,10 @@ std::string RenderPreview(const ParsedPlan& p) {
   if (!p.plan.doc_number.empty()) o << "Doc number: " << p.plan.doc_number << "\n";
   if (p.plan.issued_on) o << "Issued on:  " << p.plan.issued_on->ToString() << "\n";
   o << "Year:       " << (p.plan.year ? std::to_string(p.plan.year) : "(unknown)") << "\n";
-  o << "Format:     " << p.format << ", " << p.tasks.size() << " tasks, " << p.problems.size()
-    << " problems\n\n";
+  const size_t doubtful = p.DoubtfulTasks();
+  o << "Format:     " << p.format << ", " << p.tasks.size() << " tasks, " << p.problems.size() << " problems";
+  if (doubtful > 0) o << ", " << doubtful << " doubtful tasks (marked ?)";
+  o << "\n\n";
   std::vector<std::string> last_section;
   for (const auto& t : p.tasks) {
     if (t.section != last_section) {
@@ -86,8 +112,14 @@ std::string RenderPreview(const ParsedPlan& p) {
       last_section = t.section;
     }
     const std::string indent(2 * t.section.size(), ' ');
-    o << indent << Pad(std::to_string(t.number) + ".", 4) << t.title << "\n";
     const std::string sub = indent + "    ";
+    o << (t.doubts.empty() ? indent : indent.substr(0, indent.size() >= 2 ? indent.size() - 2 : 0) + "? ")
+      << Pad(std::to_string(t.number) + ".", 4) << t.title << "\n";
+    if (!t.doubts.empty()) {
+      std::vector<std::string> words;
+      for (const auto& d : t.doubts) words.push_back(DoubtWords(d));
+      o << sub << "doubtful: " << Join(words, "; ") << "\n";
+    }
     if (!t.lead_units.empty()) o << sub << "牵头: " << Join(t.lead_units, "、") << "\n";
     if (!t.responsible_units.empty()) o << sub << "责任: " << Join(t.responsible_units, "、") << "\n";
     if (!t.deadline.text.empty()) {

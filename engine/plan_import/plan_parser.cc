@@ -121,15 +121,21 @@ void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
 // the table has no deadline column, the due date; problems for what is missing.
 void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& opts, bool has_deadline_column,
                   bool resolve, ParsedPlan& out) {
-  if (t.lead_units.empty() && t.responsible_units.empty()) UnitsFromText(t, dir, out);
+  if (t.lead_units.empty() && t.responsible_units.empty()) {
+    UnitsFromText(t, dir, out);
+    if (!t.lead_units.empty() || !t.responsible_units.empty()) t.units_from = "text";
+  }
   if (t.title.empty()) t.title = FirstSentence(t.content);
   if (t.deadline.text.empty() && !has_deadline_column && opts.deadline_from_text) {
     if (auto p = FindDeadlinePhrase(t.content)) t.deadline.text = *p;
   }
   const std::string n = std::to_string(t.number);
   if (t.content.empty()) out.problems.push_back({t.source_line, "task " + n + " has no text", "第" + n + "项任务没有内容"});
-  if (t.lead_units.empty() && t.responsible_units.empty())
+  if (t.lead_units.empty() && t.responsible_units.empty()) {
+    t.units_from.clear();
+    if (std::find(t.doubts.begin(), t.doubts.end(), "no_unit") == t.doubts.end()) t.doubts.push_back("no_unit");
     out.problems.push_back({t.source_line, "task " + n + " names no unit", "第" + n + "项任务未写明牵头或责任单位"});
+  }
   if (resolve && !t.deadline.text.empty()) {
     const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
     t.deadline.due_on = r.due_on;

@@ -30,6 +30,54 @@ std::optional<std::string> FromGb18030(std::string_view bytes) {
   return out;
 }
 
+// A header word the table does not list, read by what it names: a unit
+// column ends in 单位/部门/处室/科室 after nothing but role words, the role
+// from the words (牵头/主办/主责 lead, 责任/配合/承办/落实/协办… responsible;
+// "牵头及责任单位" names both, see Kind::kLeadAndResponsible);
+// a short word naming time (时限, 时间, 节点, 期限, 进度) is the deadline.
+// Bounded to a few characters so that a content cell ("市直各单位",
+// "2021年底前完成部门预算公开") is never taken for a header.
+std::optional<Kind> KindByMeaning(const std::string& s) {
+  const size_t cps = text::CodePoints(s);
+  if (cps < 2 || cps > 10) return std::nullopt;
+  for (std::string_view suffix : {"单位", "部门", "处室", "科室"}) {
+    if (!EndsWith(s, suffix)) continue;
+    std::string rest = s.substr(0, s.size() - suffix.size());
+    bool lead = false, responsible = false;
+    static constexpr std::string_view kLeadWords[] = {"牵头负责", "牵头", "主办", "主责"};
+    static constexpr std::string_view kRespWords[] = {"责任", "配合", "承办", "落实", "协办", "参与", "实施",
+                                                       "负责", "协同", "协助", "完成", "具体"};
+    static constexpr std::string_view kJoiners[] = {"及", "和", "与", "、", "/", "／"};
+    // Consume the prefix word by word; anything else ("各", "市直") is not a header.
+    while (!rest.empty()) {
+      bool took = false;
+      for (auto w : kLeadWords)
+        if (!took && text::StartsWith(rest, w)) rest.erase(0, w.size()), lead = took = true;
+      for (auto w : kRespWords)
+        if (!took && text::StartsWith(rest, w)) rest.erase(0, w.size()), responsible = took = true;
+      for (auto w : kJoiners)
+        if (!took && text::StartsWith(rest, w)) rest.erase(0, w.size()), took = true;
+      if (!took) return std::nullopt;
+    }
+    if (lead && responsible) return Kind::kLeadAndResponsible;
+    return lead ? Kind::kLead : Kind::kResponsible;
+  }
+  if (cps > 8) return std::nullopt;
+  // 完成情况 / 进展情况 report on the work, they are not its deadline.
+  if (s.find("情况") != std::string::npos || s.find("联系") != std::string::npos) return std::nullopt;
+  // A deadline cell may name time too ("按时间节点"): a header word ends in
+  // the time word or in 要求/安排 after one, and does not start with 按.
+  if (text::StartsWith(s, "按") || std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  bool names_time = false;
+  for (std::string_view w : {"时限", "时间", "节点", "期限", "进度"}) names_time = names_time || s.find(w) != std::string::npos;
+  if (!names_time) return std::nullopt;
+  for (std::string_view end : {"时限", "时间", "节点", "期限", "进度", "要求", "安排"}) {
+    if (EndsWith(s, end)) return Kind::kDeadline;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string CleanInput(std::string_view bytes, std::vector<Problem>& problems) {
@@ -95,7 +143,10 @@ std::string DetectFormat(const std::vector<Line>& lines) {
   return "text";
 }
 
-std::optional<Kind> HeaderKind(std::string_view raw) {
+namespace {
+
+// The header word as looked up: spaces, a bracketed gloss and a colon dropped.
+std::string NormalizeHeaderWord(std::string_view raw) {
   std::string s = text::StripSpaces(raw);
   // "完成时限（时间节点）": drop a bracketed gloss; "序号：" drop the colon.
   for (std::string_view open : {"（", "("}) {
@@ -103,6 +154,10 @@ std::optional<Kind> HeaderKind(std::string_view raw) {
     if (p != std::string::npos && p > 0) s.erase(p);
   }
   while (EndsWith(s, "：") || EndsWith(s, ":")) s.erase(s.size() - (EndsWith(s, ":") ? 1 : 3));
+  return s;
+}
+
+std::optional<Kind> ListedKind(const std::string& s) {
   if (s.empty() || s.size() > 40) return std::nullopt;
   static const std::map<std::string, Kind, std::less<>> kTable = {
       {"序号", Kind::kNumber},       {"编号", Kind::kNumber},       {"序", Kind::kNumber},
@@ -137,6 +192,17 @@ std::optional<Kind> HeaderKind(std::string_view raw) {
   };
   if (auto it = kTable.find(s); it != kTable.end()) return it->second;
   return std::nullopt;
+}
+
+}  // namespace
+
+bool IsListedHeaderWord(std::string_view raw) { return ListedKind(NormalizeHeaderWord(raw)).has_value(); }
+
+std::optional<Kind> HeaderKind(std::string_view raw) {
+  const std::string s = NormalizeHeaderWord(raw);
+  if (auto k = ListedKind(s)) return k;
+  if (s.empty() || s.size() > 40) return std::nullopt;
+  return KindByMeaning(s);
 }
 
 void AppendText(std::string& to, std::string_view piece) {

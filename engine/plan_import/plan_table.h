@@ -44,10 +44,17 @@ std::vector<Line> ToLines(const std::string& clean);
 std::string DetectFormat(const std::vector<Line>& lines);
 
 // The meaning of a column, from its header word (or, without a header, from content).
-enum class Kind { kNumber, kTitle, kText, kLead, kResponsible, kDeadline, kOther, kEmpty };
+// kLeadAndResponsible: one column for both ("牵头及责任单位"): the cell's role
+// words decide; without any, the first unit named leads and the rest are responsible.
+enum class Kind { kNumber, kTitle, kText, kLead, kResponsible, kLeadAndResponsible, kDeadline, kOther, kEmpty };
 
-// The column kind a header cell names ("序号", "牵头单位", "完成时限（时间节点）"), or nullopt.
+// The column kind a header cell names ("序号", "牵头单位", "完成时限（时间节点）"), or
+// nullopt. Words not in the table are read by meaning: role words before
+// 单位/部门 ("配合单位", "牵头及责任单位"), or a short word naming time ("时间进度").
 std::optional<Kind> HeaderKind(std::string_view raw);
+
+// Whether `raw` is one of the header words HeaderKind lists (not read by meaning).
+bool IsListedHeaderWord(std::string_view raw);
 
 // Appends `piece` trimmed; a space only between two ASCII letters or digits
 // (a line break inside a cell is a wrap in Chinese text).

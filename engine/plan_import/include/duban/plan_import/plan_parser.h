@@ -51,6 +51,22 @@ struct ParsedTask {
   std::vector<std::string> responsible_units;  // 责任单位 / 落实单位
   TaskDeadline deadline;
   int source_line = 0;               // 1-based line where the task starts
+  // How the task was found: "number_column" (a 序号 cell), "number_in_text"
+  // ("12." in a text cell), "row_order" (no number anywhere: rows with units
+  // numbered in order).
+  std::string found_by;
+  // Where its units came from: "row" (its own row's unit cells),
+  // "merged_cell" (an empty unit cell in its row: the row above's, as a
+  // merged cell exports), "other_row" (its row has no unit cell at all: an
+  // earlier row's units, doubtful), "text" (a bracket in the task text),
+  // "" (none).
+  std::string units_from;
+  // Why the importer is not sure of this task, each also a problem with its
+  // line: "no_unit", "number_out_of_sequence", "number_repeated",
+  // "units_from_other_row", "deadline_from_other_row", "unplaced_cell",
+  // "no_deadline_cell" (its row stops before the deadline column).
+  // Empty: nothing doubtful.
+  std::vector<std::string> doubts;
 };
 
 struct Problem {
@@ -66,6 +82,9 @@ struct ParsedPlan {
   std::vector<Problem> problems;
   std::vector<std::string> unknown_units;  // each once, in order of first use
   std::string format;                      // "text" | "csv" | "tsv"
+
+  // Tasks with at least one doubt (ParsedTask::doubts).
+  size_t DoubtfulTasks() const;
 };
 
 struct ParseOptions {
@@ -95,8 +114,12 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
 // {"plan": {"title","issuer","doc_number","issued_on","year"},
 //  "tasks": [{"number","section","title","content","lead_units",
 //             "responsible_units","deadline": {"text","due_on"}}],
-//  "problems": [{"line","message"}]}
+//  "problems": [{"line","message","message_zh"}]}
 // issued_on / due_on are "YYYY-MM-DD" or null; issuer/doc_number "" when absent.
+// A doubtful task also has "doubts" (its ParsedTask::doubts) and "found"
+// {"by","units_from"}, and the top level "doubtful_tasks" (their count);
+// these keys are absent when no task is doubtful, so a clean parse's JSON
+// is what it was before they existed.
 std::string ParsedPlanToJson(const ParsedPlan& plan);
 
 // A readable preview: the plan's metadata, the task table as parsed and
