@@ -168,7 +168,7 @@ void AddVerify(CLI::App& app, Globals& g) {
     if (g.json) {
       std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
                         {"projection_keys", r->projection_keys}, {"evidence_references", files->references},
-                        {"problems", r->problems}}
+                        {"problems", r->problems}, {"notes", r->notes}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     } else {
@@ -178,6 +178,7 @@ void AddVerify(CLI::App& app, Globals& g) {
       if (files->references)
         std::printf("evidence files referenced: %llu\n", static_cast<unsigned long long>(files->references));
       for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
+      for (const auto& n : r->notes) std::printf("note: %s\n", ForTerminal(n).c_str());
       if (r->ok() && !anchors.empty())
         std::printf("anchors: %zu checked; the log matches each one and every event after them is signed\n",
                     anchors.size());

@@ -28,6 +28,11 @@ std::optional<AssignmentStatus> ParseStatus(std::string_view s) {
   return std::nullopt;
 }
 
+AssignmentGroup GroupOf(const AssignmentState& a) {
+  return {a.unit,           a.status,         a.overdue,  a.acceptance_overdue, a.review_overdue,
+          !a.pending_extension.empty(), a.escalation_level, a.due_on};
+}
+
 const workflows::WorkflowDefinition& Definition() {
   // Compiled-in data: failing to load it is a broken build, not a bad command.
   static const workflows::WorkflowDefinition def = [] {

@@ -153,6 +153,78 @@ bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan) {
   return true;
 }
 
+namespace keys {
+std::string UnitActivity(std::string_view plan, std::string_view unit) {
+  std::string k = PlanPrefix(plan);
+  k.append(unit);
+  k.push_back('\0');
+  k.push_back('a');
+  return k;
+}
+std::string CountGroup(std::string_view plan, const AssignmentGroup& g) {
+  std::string k = PlanPrefix(plan);
+  k.append(g.unit);
+  k.push_back('\0');
+  k.push_back('g');
+  k.push_back(static_cast<char>(g.status));
+  k.push_back(static_cast<char>(g.overdue | g.acceptance_overdue << 1 | g.review_overdue << 2 |
+                                g.extension_pending << 3));
+  PutFixed32BE(&k, static_cast<uint32_t>(g.escalation_level));
+  k.append(g.due_on);
+  return k;
+}
+}  // namespace keys
+
+bool ParseCountKey(std::string_view key, std::string* plan, AssignmentGroup* g, bool* activity) {
+  const size_t z = key.find('\0');
+  if (z == std::string_view::npos) return false;
+  const size_t u = key.find('\0', z + 1);
+  if (u == std::string_view::npos || u + 1 >= key.size()) return false;
+  plan->assign(key.substr(0, z));
+  g->unit.assign(key.substr(z + 1, u - z - 1));
+  const std::string_view rest = key.substr(u + 1);
+  if (rest == "a") {
+    *activity = true;
+    return true;
+  }
+  if (rest.size() < 7 || rest[0] != 'g') return false;
+  const auto status = static_cast<uint8_t>(rest[1]), flags = static_cast<uint8_t>(rest[2]);
+  if (status < 1 || status > 7 || flags > 15) return false;
+  *activity = false;
+  g->status = static_cast<AssignmentStatus>(status);
+  g->overdue = flags & 1;
+  g->acceptance_overdue = flags & 2;
+  g->review_overdue = flags & 4;
+  g->extension_pending = flags & 8;
+  g->escalation_level = static_cast<int32_t>(DecodeFixed32BE(rest.data() + 3));
+  g->due_on.assign(rest.substr(7));
+  return true;
+}
+
+std::string EncodeGroupTally(const GroupTally& t) {
+  Writer w;
+  w.U8(1).I64(t.count).I64(t.reminders).I64(t.reminders_unknown);
+  return w.Take();
+}
+Status DecodeGroupTally(std::string_view v, GroupTally* t) {
+  Reader r(v);
+  uint8_t fmt;
+  if (!r.U8(&fmt) || fmt != 1 || !r.I64(&t->count) || !r.I64(&t->reminders) || !r.I64(&t->reminders_unknown) ||
+      !r.Done())
+    return Bad("assignment count");
+  return Status::Ok();
+}
+std::string EncodeLastChange(const LastChange& c) {
+  Writer w;
+  w.U64(c.seq).I64(c.at);
+  return w.Take();
+}
+Status DecodeLastChange(std::string_view v, LastChange* c) {
+  Reader r(v);
+  if (!r.U64(&c->seq) || !r.I64(&c->at) || !r.Done()) return Bad("last change");
+  return Status::Ok();
+}
+
 std::string EncodePlan(const PlanState& p) {
   Writer w;
   w.U8(1).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);

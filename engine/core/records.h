@@ -14,10 +14,21 @@
 //   8  by_status       status u8 plan \0 task u32 unit              ""
 //   9  history         plan \0 task u32 pos u64                     ""  (task 0: plan-level)
 //   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 cycle \0 level u32 armed_at i64   FireTimer
+//   11 counts          plan \0 unit \0 'g' status u8 flags u8 level u32 due_on   GroupTally
+//                      plan \0 unit \0 'a'                                       u64 seq | i64 at
 //
-//   12 snapshots       plan                                         u64 log_pos | PlanState (a cache)
+//   13 snapshots       plan                                         u64 log_pos | PlanState (a cache)
 //
-// Every CF but `log` is derived: projections (2-10) are dropped and rebuilt
+// `counts` holds, per plan and unit, how many assignments fall in each
+// AssignmentGroup (domain.h) with the reminders they were sent (a group whose
+// count falls to zero is deleted, so the CF is a function of the rows), and
+// the unit's last change in the plan: the stream seq and time of the row
+// changed last (rows are never deleted and a row's seq only grows, so this
+// too is a function of the rows, however the changes were batched). The
+// meta key `counts.built` says a store has it: a store made before it is
+// rebuilt once when a writer opens it.
+//
+// Every CF but `log` is derived: projections (2-11) are dropped and rebuilt
 // from `log` by Rebuild() and compared by Verify(); `meta` holds engine
 // bookkeeping; `snapshots` is a cache Rebuild() clears.
 // CF names are written to disk: never rename one; retire it instead.
@@ -43,6 +54,8 @@ std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, st
 std::string ByStatusPrefix(AssignmentStatus s);
 std::string History(std::string_view plan, int32_t task, uint64_t pos);
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t);
+std::string CountGroup(std::string_view plan, const AssignmentGroup& g);
+std::string UnitActivity(std::string_view plan, std::string_view unit);
 }  // namespace keys
 
 // Parsed forms of the composite keys.
@@ -56,6 +69,27 @@ bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, 
 bool ParseByStatusKey(std::string_view key, AssignmentKey* out);
 bool ParseHistoryKey(std::string_view key, std::string* plan, int32_t* task, uint64_t* pos);
 bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan);
+// A key of `counts`: a group's (*activity false, `g` filled) or a unit's last
+// update (*activity true, only g->unit filled).
+bool ParseCountKey(std::string_view key, std::string* plan, AssignmentGroup* g, bool* activity);
+
+// What `counts` keeps for a group. Reminders are summed over the rows that
+// know theirs; rows projected before format 4 (reminders -1) are counted in
+// reminders_unknown.
+struct GroupTally {
+  int64_t count = 0;
+  int64_t reminders = 0;
+  int64_t reminders_unknown = 0;
+  bool Empty() const { return count == 0 && reminders == 0 && reminders_unknown == 0; }
+};
+std::string EncodeGroupTally(const GroupTally& t);
+Status DecodeGroupTally(std::string_view v, GroupTally* t);
+struct LastChange {
+  uint64_t seq = 0;  // the stream seq of the event that made it
+  Instant at = 0;    // that event's (effective) time
+};
+std::string EncodeLastChange(const LastChange& c);
+Status DecodeLastChange(std::string_view v, LastChange* c);
 
 // The plan row: what the plan is, without its tasks and assignments.
 std::string EncodePlan(const PlanState& p);

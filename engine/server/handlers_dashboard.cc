@@ -60,8 +60,9 @@ void Server::Impl::Dashboard(Ctx& c) {
   StatusFilter f;
   f.plan_id = c.req.get_param_value("plan");
   if (!f.plan_id.empty() && !PlanFor(c, host, f.plan_id)) return;
-  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
-  if (!rows.ok()) return Answer(c, rows.status());
+  // The projection's counts, not the rows: a few keys per unit and deadline.
+  auto counts = host.UseConcurrently([&](Engine& e) { return e.CountAssignments(f.plan_id); });
+  if (!counts.ok()) return Answer(c, counts.status());
   LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
   struct UnitLine {
     int64_t assignments = 0, done = 0, open = 0, overdue = 0, submitted = 0, returned = 0, extension_requests = 0;
@@ -93,41 +94,42 @@ void Server::Impl::Dashboard(Ctx& c) {
       }
     }
   }
-  // The lights are a handful of strings: counted by their pointer, not by a
-  // string built for each of 50,000 rows.
   const char* const kLights[] = {"green", "yellow", "red", "done", "none"};
   int64_t by_light[5] = {};
-  // Rows share a few hundred due dates: each parsed and counted once.
-  std::unordered_map<std::string_view, std::pair<std::optional<int>, bool>> due_days;
-  int64_t returns = 0, extensions = 0, submissions = 0;
-  for (const auto& r : *rows) {
+  int64_t assignments = 0, returns = 0, extensions = 0, submissions = 0;
+  for (const GroupCount& gc : counts->groups) {
+    const core::AssignmentGroup& g = gc.group;
+    const int64_t n = gc.count;
+    assignments += n;
+    const bool open = core::IsOpen(g.status);
+    // The light takes the fields a group shares (TrafficLight reads no other).
+    core::AssignmentState a;
+    a.status = g.status;
+    a.overdue = g.overdue, a.acceptance_overdue = g.acceptance_overdue, a.review_overdue = g.review_overdue;
     std::optional<int> left;
-    bool past = false;
-    if (!r.a.due_on.empty()) {
-      auto [it, fresh] = due_days.try_emplace(r.a.due_on);
-      if (fresh) it->second = {lights.WorkingDaysLeft(r.a.due_on), lights.Past(r.a.due_on)};
-      std::tie(left, past) = it->second;
-    }
-    const char* light = LightCalc::Light(r, left, past);
+    if (!g.due_on.empty() && open) left = lights.WorkingDaysLeft(g.due_on);
+    const char* light = reports::TrafficLight(a, left, !g.due_on.empty() && lights.Past(g.due_on));
     for (int i = 0; i < 5; ++i)
-      if (std::strcmp(light, kLights[i]) == 0) ++by_light[i];
-    UnitLine& u = units[r.a.unit];
-    ++u.assignments;
+      if (std::strcmp(light, kLights[i]) == 0) by_light[i] += n;
+    UnitLine& u = units[g.unit];
+    u.assignments += n;
     using S = core::AssignmentStatus;
-    if (r.a.status == S::kCompleted) ++u.done;
-    const bool open = core::IsOpen(r.a.status);
-    if (open) ++u.open;
-    if (open && r.a.overdue) ++u.overdue;
-    if (r.a.status == S::kSubmitted) ++u.submitted, ++submissions;
-    if (r.a.status == S::kReturned) ++u.returned, ++returns;
-    if (open && !r.a.pending_extension.empty()) ++u.extension_requests, ++extensions;
-    if (std::strcmp(light, "red") == 0) ++u.red;
-    if (std::strcmp(light, "yellow") == 0) ++u.yellow;
-    if (std::strcmp(light, "green") == 0) ++u.green;
-    if (open) u.max_escalation = std::max(u.max_escalation, r.a.escalation_level);
-    if (r.a.reminders < 0) u.reminders_unknown = true;
-    else u.reminders += r.a.reminders;
-    u.last_update = std::max(u.last_update, r.a.updated_at);
+    if (g.status == S::kCompleted) u.done += n;
+    if (open) u.open += n;
+    if (open && g.overdue) u.overdue += n;
+    if (g.status == S::kSubmitted) u.submitted += n, submissions += n;
+    if (g.status == S::kReturned) u.returned += n, returns += n;
+    if (open && g.extension_pending) u.extension_requests += n, extensions += n;
+    if (std::strcmp(light, "red") == 0) u.red += n;
+    if (std::strcmp(light, "yellow") == 0) u.yellow += n;
+    if (std::strcmp(light, "green") == 0) u.green += n;
+    if (open) u.max_escalation = std::max(u.max_escalation, g.escalation_level);
+    if (gc.reminders_unknown > 0) u.reminders_unknown = true;
+    u.reminders += gc.reminders;
+  }
+  for (const auto& [key, t] : counts->last_update) {
+    UnitLine& u = units[key.second];
+    u.last_update = std::max(u.last_update, t);
   }
   json list = json::array();
   for (const auto& [name, u] : units)
@@ -155,7 +157,7 @@ void Server::Impl::Dashboard(Ctx& c) {
   });
   c.Json(200, {{"today", DayOf(Now()).ToString()},
                {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
-               {"assignments", rows->size()},
+               {"assignments", assignments},
                {"lights", {{kLights[0], by_light[0]}, {kLights[1], by_light[1]}, {kLights[2], by_light[2]},
                            {kLights[3], by_light[3]}, {kLights[4], by_light[4]}}},
                {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},

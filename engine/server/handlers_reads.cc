@@ -234,7 +234,7 @@ void Server::Impl::VerifyStore(Ctx& c) {
   c.Json(200, {{"ok", problems.empty()}, {"events", v.events}, {"streams", v.streams},
                {"projection_keys", v.projection_keys}, {"evidence_references", ev->references},
                {"log", {{"end", v.log_end}, {"head", v.log_head}}}, {"plans", r->plans},
-               {"checkpoint", r->checkpoint}, {"problems", problems}});
+               {"checkpoint", r->checkpoint}, {"problems", problems}, {"notes", v.notes}});
 }
 
 }  // namespace duban::server

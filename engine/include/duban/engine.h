@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,23 @@ struct AssignmentRow {
   core::AssignmentState a;
 };
 
+// Assignments of a plan counted by AssignmentGroup (duban/core/domain.h):
+// what the office's dashboard shows, kept by the `counts` projection so that
+// it reads a few keys per unit and deadline, not a row per assignment.
+struct GroupCount {
+  std::string plan_id;
+  core::AssignmentGroup group;
+  int64_t count = 0;
+  int64_t reminders = 0;          // sent for its assignments (those that know theirs)
+  int64_t reminders_unknown = 0;  // its assignments projected before reminders were counted
+};
+struct AssignmentCounts {
+  std::vector<GroupCount> groups;  // by plan, then unit
+  // When the assignment of (plan, unit) changed last (in the plan's stream
+  // order) was changed: the effective time of that change.
+  std::map<std::pair<std::string, std::string>, Instant> last_update;
+};
+
 struct StatusFilter {
   std::string plan_id, unit;
   std::optional<core::AssignmentStatus> status;
@@ -178,6 +196,7 @@ struct VerifyReport {
   uint64_t log_end = 0;
   std::string log_head;
   std::vector<std::string> problems;  // empty when the log and projections are sound
+  std::vector<std::string> notes;     // what was not checked, and why (not problems)
   bool ok() const { return problems.empty(); }
 };
 
@@ -278,6 +297,9 @@ class Engine {
 
   // ---- queries (projections) ----
   Result<std::vector<AssignmentRow>> Assignments(const StatusFilter& filter) const;
+  // One plan's counts, or every plan's (empty plan_id). Unavailable: the
+  // store keeps none yet (a read-only open of a store made before them).
+  Result<AssignmentCounts> CountAssignments(const std::string& plan_id) const;
   Result<std::vector<HistoryEntry>> History(const std::string& plan_id, int32_t task) const;
   Result<core::PlanState> Plan(const std::string& plan_id) const;
   // Which of an event's two times an as-of view cuts on.
@@ -286,8 +308,11 @@ class Engine {
     kRecorded,   // what the record said at that moment: events recorded by then, nothing entered later
   };
   // The plan as it stood at `at`: its stream replayed, in log order, through
-  // the events whose effective (or recorded) time is not later.
-  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at, AsOf basis = AsOf::kEffective) const;
+  // the events whose effective (or recorded) time is not later. `events`, if
+  // given, receives those events (what a report of that day reads), so that
+  // they are read from the log once.
+  Result<core::PlanState> PlanAsOf(const std::string& plan_id, Instant at, AsOf basis = AsOf::kEffective,
+                                   std::vector<schemas::Event>* events = nullptr) const;
   Result<std::vector<std::string>> PlanIds() const;
   // The recorded outcome of a command id (duplicate set); first_event, when
   // given, receives the first event it wrote (its CommandRejected if refused),

@@ -10,6 +10,7 @@
 // are part of the CLI and HTTP contract and are never renamed.
 #pragma once
 
+#include <compare>
 #include <map>
 #include <set>
 #include <string>
@@ -76,6 +77,25 @@ struct AssignmentState {
   Instant last_act_at = 0;
   bool operator==(const AssignmentState&) const = default;
 };
+
+// What the office's dashboard tells apart in an assignment: its unit,
+// status, red flags, a pending extension request, escalation level and
+// deadline. Assignments of one plan alike in all of these are counted
+// together in the `counts` projection (records.h), so a dashboard reads a
+// few counts per unit, not every row. GroupOf is the one definition of it.
+struct AssignmentGroup {
+  std::string unit;
+  AssignmentStatus status = AssignmentStatus::kAssigned;
+  bool overdue = false;
+  bool acceptance_overdue = false;
+  bool review_overdue = false;
+  bool extension_pending = false;
+  int32_t escalation_level = 0;
+  std::string due_on;
+  bool operator==(const AssignmentGroup&) const = default;
+  auto operator<=>(const AssignmentGroup&) const = default;
+};
+AssignmentGroup GroupOf(const AssignmentState& a);
 
 struct TaskState {
   int32_t number = 0;
