@@ -86,6 +86,7 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     (a.role == schemas::AssignmentRole::kLead ? r.first : r.second).push_back(a.unit);
   }
   std::map<std::pair<int64_t, int64_t>, int> overdue_counts;  // (until, due) -> working days
+  std::map<int64_t, int> left_by_due;  // due day -> working days left (rows share a handful of due dates)
   for (const auto& [k, a] : plan.assignments) {
     if (!unit.empty() && a.unit != unit) continue;
     LedgerRow row;
@@ -118,7 +119,11 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     using S = core::AssignmentStatus;
     const std::optional<Date> due = Date::Parse(a.due_on);
     std::optional<int> left;  // for the light only: capped
-    if (due) left = WorkingDaysBetween(calendar, as_of, *due);
+    if (due) {
+      auto it = left_by_due.find(due->ToDays());
+      if (it == left_by_due.end()) it = left_by_due.emplace(due->ToDays(), WorkingDaysBetween(calendar, as_of, *due)).first;
+      left = it->second;
+    }
     row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
     if (due) {
       std::optional<Date> until;
@@ -149,17 +154,12 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
 Result<PlanRecord> ReadPlanAsOf(const Engine& engine, const std::string& plan_id, Date as_of) {
   auto now = engine.Plan(plan_id);
   if (!now.ok()) return now.status();
-  auto plan = engine.PlanAsOf(plan_id, EndOfDay(as_of));
+  PlanRecord rec;
+  auto plan = engine.PlanAsOf(plan_id, EndOfDay(as_of), Engine::AsOf::kEffective, &rec.events);
   if (!plan.ok()) {
     if (plan.status().code() != Status::Code::kNotFound) return plan.status();
     return Status::NotFound("plan " + plan_id + " did not exist on " + as_of.ToString() +
                             ": its reports start from the day it was imported");
-  }
-  PlanRecord rec;
-  for (const auto& [number, task] : plan->tasks) {
-    auto h = engine.History(plan_id, number);
-    if (!h.ok()) return h.status();
-    for (auto& e : *h) rec.events.push_back(std::move(e.event));
   }
   rec.plan = std::move(plan).value();
   return rec;

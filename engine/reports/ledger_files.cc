@@ -228,6 +228,13 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
     for (j = i; j < n && l.rows[j].task == l.rows[i].task; ++j) {}
     for (lxw_row_t k = i; k < j; ++k) task_rows[k] = static_cast<int>(j - i);
   }
+  // Whether a row's section is merged with its neighbours'.
+  std::vector<bool> section_merged(n, false);
+  for (lxw_row_t i = 0, j = 0; i < n; i = j) {
+    for (j = i; j < n && l.rows[j].section == l.rows[i].section; ++j) {}
+    if (j - i > 1)
+      for (lxw_row_t k = i; k < j; ++k) section_merged[k] = true;
+  }
   for (lxw_row_t i = 0; i < n; ++i) {
     const LedgerRow& r = l.rows[i];
     const std::vector<std::string> cells = Cells(r);
@@ -244,6 +251,11 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
     }
     if (lines > 1) worksheet_set_row(ws, row, std::min(409.0, 13.5 * lines + 2), nullptr);
     for (int c = 0; c < kColumns; ++c) {
+      // A merged range's cells are written by merge_runs below: writing them
+      // here too would only be overwritten (and, for text, add each string to
+      // the workbook's shared strings again for nothing).
+      const bool task_column = c == kTask || c == kTitle || c == kLead || c == kResponsible || c == kDeadline;
+      if ((task_column && task_rows[i] > 1) || (c == kSection && section_merged[i])) continue;
       switch (c) {
         case kTask: worksheet_write_number(ws, row, c, r.task, center); break;
         case kPercent:

@@ -76,15 +76,15 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
                      const workflows::WorkCalendar* calendar, const std::string& unit = "");
 
 // What the reports read from the store for a plan as of a date: the plan as
-// it stood at EndOfDay(as_of) and its tasks' histories (whole: the reports
-// cut them). NotFound as LedgerAsOf says.
+// it stood at EndOfDay(as_of) and the events of its stream up to then (the
+// ones that made it so). NotFound as LedgerAsOf says.
 struct PlanRecord {
   core::PlanState plan;
   std::vector<schemas::Event> events;
 };
 Result<PlanRecord> ReadPlanAsOf(const Engine& engine, const std::string& plan_id, Date as_of);
 
-// From the store: the plan as of the date and its tasks' histories, counted on
+// From the store: the plan as of the date and its events up to then, counted on
 // the engine's timer policy calendar. NotFound when the plan does not exist,
 // or did not yet at the end of that day (the message says which); NotFound
 // when `unit` holds no assignment of the plan then.
