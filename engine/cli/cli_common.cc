@@ -237,6 +237,10 @@ std::string EventLine(const schemas::Event& e) {
   if (task) line += " task " + std::to_string(task);
   if (!unit.empty()) line += " " + unit;
   std::string details = schemas::DescribeBody(e.body);
+  // A deadline's change reads old -> new, "none" where there was no date.
+  if (const auto* d = std::get_if<schemas::DeadlineChanged>(&e.body))
+    details = "deadline " + (d->old_due_on.empty() ? std::string("none") : d->old_due_on) + " -> " + d->new_due_on +
+              "; reason=" + d->reason;
   // Keep one line per event: long texts (task content) are cut whole characters.
   if (utf8::CodePoints(details) > 120) details = utf8::Prefix(details, 120) + "…";
   if (!details.empty()) line += " (" + details + ")";

@@ -1,6 +1,7 @@
 // The assignment lifecycle, as the office and the units write it: assign,
 // accept (签收), return (退回), reassign, progress (台账), submit, approve (销号),
-// reject, extension request|grant|deny, cancel. Each builds one command
+// reject, extension request|grant|deny, cancel; and the office's tools:
+// set-deadline, cancel-assignment, accept-return, note. Each builds one command
 // (actor and time from the global options and --at), resolves unit aliases
 // against the plan (CanonicalUnit) and prints the outcome.
 #include <CLI/CLI.hpp>
@@ -200,8 +201,83 @@ void AddLifecycle(CLI::App& app, Globals& g) {
   }
 }
 
+// The office's tools (issue 20): deadlines set with a reason, one assignment
+// cancelled, a return accepted, instructions and comments. The office only:
+// decide refuses a unit's or an auditor's account (forbidden_role).
+void AddOfficeTools(CLI::App& app, Globals& g) {
+  {
+    auto* sub = app.add_subcommand(
+        "set-deadline", "set or change a deadline with a reason: of one assignment (--unit), or of the task and all "
+                        "its open assignments; timers re-armed as for a granted extension (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto b = std::make_shared<schemas::SetDeadline>();
+    AddWriteOptions(sub, *w, false);
+    sub->add_option("task", w->task, "task number")->required();
+    sub->add_option("--unit", w->unit, "only this unit's assignment (default: the task and all its open assignments)");
+    sub->add_option("--due", b->due_on, "the new due date YYYY-MM-DD (today or later)")->required();
+    sub->add_option("--reason", b->reason, "why (kept in the history)")->required();
+    sub->callback([&g, w, b] {
+      b->task = w->task;
+      b->unit = w->unit;
+      Run(g, *w, Role::kSupervisor, kOffice, *b);
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("cancel-assignment",
+                                   "cancel one assignment with a reason; the task's others go on (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--reason", *reason, "why")->required();
+    sub->callback([&g, w, reason] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelAssignment{w->task, w->unit, *reason});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand(
+        "accept-return", "accept a unit's return (退回): drop the assignment, or move it to another unit, merged into "
+                         "that unit's own assignment of the task if it holds one (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto to = std::make_shared<std::string>();
+    auto drop = std::make_shared<bool>(false);
+    auto reason = std::make_shared<std::string>();
+    AddWriteOptions(sub, *w);
+    auto* to_opt = sub->add_option("--to", *to, "the unit that takes the work over");
+    auto* drop_opt = sub->add_flag("--drop", *drop, "nobody takes it over: the assignment is cancelled");
+    to_opt->excludes(drop_opt);
+    sub->add_option("--reason", *reason, "why")->required();
+    sub->callback([&g, w, to, drop, reason] {
+      if (to->empty() && !*drop) {
+        std::cerr << "duban accept-return: say where the work goes: --to UNIT, or --drop\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::ResolveReturn{w->task, w->unit, *to, *reason});
+    });
+  }
+  {
+    auto* sub = app.add_subcommand(
+        "note", "record a leader's instruction (领导批示) or an office comment (办公室意见) on a task or one of "
+                "its assignments; shown in its history (supervisor)");
+    auto w = std::make_shared<WriteOpts>();
+    auto b = std::make_shared<schemas::AddNote>();
+    b->kind = "comment";
+    AddWriteOptions(sub, *w, false);
+    sub->add_option("task", w->task, "task number")->required();
+    sub->add_option("--unit", w->unit, "on this unit's assignment (default: on the task)");
+    sub->add_option("--kind", b->kind, "instruction | comment (default)")->check(CLI::IsMember({"instruction", "comment"}));
+    sub->add_option("--text", b->text, "the text")->required();
+    sub->callback([&g, w, b] {
+      b->task = w->task;
+      b->unit = w->unit;
+      Run(g, *w, Role::kSupervisor, kOffice, *b);
+    });
+  }
+}
+
 }  // namespace
 }  // namespace duban::cli
 
 // After `demo` (5), before `plan import` (20): the order of `duban --help`.
 DUBAN_REGISTER_COMMANDS(17, &duban::cli::AddLifecycle);
+DUBAN_REGISTER_COMMANDS(17, &duban::cli::AddOfficeTools);

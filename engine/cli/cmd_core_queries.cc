@@ -1,6 +1,6 @@
 // Queries: `status` (assignments now), `history` (a task's audit trail),
 // `as-of` (a plan at a past moment, back-entries marked), `log` (the event
-// log in order), `plans`. Read-only: they open the store for reading.
+// log in order), `plans`, `queue` (what waits for the office). Read-only: they open the store for reading.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli_common.h"
+#include "duban/core/queue.h"
 #include "duban/server/row_json.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
@@ -342,12 +343,84 @@ void AddPlans(CLI::App& app, Globals& g) {
   });
 }
 
+// `queue KIND`: what waits for the office, oldest first, over one plan or
+// all (core::Queue). Silence is counted in working days on the store's
+// calendar (the compiled-in one plus the notices it recorded).
+void AddQueue(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand(
+      "queue", "what waits for the office: returns to resolve, extension requests and submissions to review, "
+               "assignments gone silent (not accepted, or no progress reported, for --days working days)");
+  auto kind = std::make_shared<std::string>();
+  auto plan = std::make_shared<std::string>();
+  auto on = std::make_shared<std::string>();
+  auto days = std::make_shared<int>(core::kDefaultSilentWorkingDays);
+  sub->add_option("kind", *kind, core::QueueKindNames())->required();
+  sub->add_option("--plan", *plan, "only this plan (an unknown plan exits 1)");
+  sub->add_option("--days", *days, "silent: working days without a word (default 10)")->check(CLI::Range(1, 250));
+  sub->add_option("--on", *on, "the day to read silence on, YYYY-MM-DD (default: today)");
+  sub->callback([&g, kind, plan, on, days] {
+    const auto k = core::ParseQueueKind(*kind);
+    if (!k) {
+      std::cerr << "duban queue: unknown queue '" << ForTerminal(*kind) << "' (" << core::QueueKindNames() << ")\n";
+      g.exit_code = kExitUsage;
+      return;
+    }
+    core::QueueOptions o;
+    o.silent_working_days = *days;
+    if (on->empty()) {
+      o.today = DayOf(*IssuedAt(g, ""));
+    } else if (auto d = Date::Parse(*on)) {
+      o.today = *d;
+    } else {
+      std::cerr << "duban queue: '" << ForTerminal(*on) << "' is not a date (YYYY-MM-DD)\n";
+      g.exit_code = kExitUsage;
+      return;
+    }
+    auto engine = OpenEngine(g, true);
+    if (!engine) return;
+    auto cal = core::QueueCalendar(engine->CalendarNotices());
+    if (!cal.ok()) return Fail(g, cal.status());
+    o.calendar = &*cal;
+    std::vector<std::string> ids;
+    if (!plan->empty()) {
+      ids.push_back(*plan);
+    } else {
+      auto all = engine->PlanIds();
+      if (!all.ok()) return Fail(g, all.status());
+      ids = *all;
+    }
+    std::vector<core::QueueItem> items;
+    for (const auto& id : ids) {
+      auto p = engine->Plan(id);
+      if (!p.ok()) return Fail(g, p.status());
+      auto some = core::Queue(*p, *k, o);
+      items.insert(items.end(), some.begin(), some.end());
+    }
+    if (g.json) {
+      json a = json::array();
+      for (const auto& i : items) a.push_back(server::QueueItemJson(i));
+      std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return;
+    }
+    std::printf("%-16s %5s  %-24s %-12s %-10s %-10s %s\n", "plan", "task", "unit", "status", "since", "due", "detail");
+    for (const auto& i : items) {
+      const std::string unit = ForTerminal(Cut(i.unit, 12));
+      const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
+      std::printf("%-16s %5d  %s%*s %-12s %-10s %-10s %s\n", ForTerminal(i.plan).c_str(), i.task, unit.c_str(), pad, "",
+                  core::StatusName(i.status), i.since.c_str(), i.due_on.empty() ? "-" : i.due_on.c_str(),
+                  ForTerminal(Cut(i.detail, 60)).c_str());
+    }
+    std::printf("%zu waiting (%s)\n", items.size(), core::QueueKindName(*k));
+  });
+}
+
 void AddQueries(CLI::App& app, Globals& g) {
   AddStatus(app, g);
   AddHistory(app, g);
   AddAsOf(app, g);
   AddLog(app, g);
   AddPlans(app, g);
+  AddQueue(app, g);
 }
 
 }  // namespace

@@ -127,6 +127,64 @@ class Decider {
                                                   AssignmentLabel(a.task, a.unit) + " while it is " + state);
   }
 
+  // Whether the definition lets `action` start from the assignment's state
+  // (for commands that act on every assignment of a task it applies to).
+  bool Allows(const char* action, const AssignmentState& a) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    const std::string state = StatusName(a.status);
+    return t && std::find(t->from.begin(), t->from.end(), state) != t->from.end();
+  }
+
+  // The task a command about a task's future acts on: it exists and is open.
+  Result<const TaskState*> OpenTask(int32_t task) const {
+    auto t = s_.tasks.find(task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(task));
+    if (t->second.cancelled || t->second.completed)
+      return Refuse(reason::kTaskClosed, TaskLabel(task) + " is " + (t->second.cancelled ? "cancelled" : "completed"));
+    return &t->second;
+  }
+
+  // Whether every assignment of the task but `unit`'s is closed (completed,
+  // cancelled, or returned and so waiting on the office); with
+  // `need_completed`, whether one of them was also completed.
+  bool OthersClosed(int32_t task, const std::string& unit, bool need_completed) const {
+    bool completed = false;
+    for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task;
+         ++it) {
+      if (it->first.second == unit) continue;
+      if (IsOpen(it->second.status)) return false;
+      completed = completed || it->second.status == AssignmentStatus::kCompleted;
+    }
+    return completed || !need_completed;
+  }
+
+  // The clock's escalation of an assignment is withdrawn when what it
+  // escalated is settled (completed, a new due date).
+  static void ClearEscalation(const AssignmentState& a, const char* why, std::vector<EventBody>& out) {
+    if (a.escalation_level > 0) out.push_back(EscalationCleared{a.task, a.unit, a.escalation_level, why});
+  }
+
+  // The office gives an assignment a new due date: the date, and the
+  // escalation of the old one withdrawn. Its timers are re-armed by Evolve
+  // (Redate) exactly as for a granted extension.
+  static void NewDueDate(const AssignmentState& a, const std::string& due, const std::string& reason,
+                         std::vector<EventBody>& out) {
+    out.push_back(DeadlineChanged{a.task, a.unit, a.due_on, due, reason});
+    ClearEscalation(a, "deadline changed", out);
+  }
+
+  // The office takes one assignment off its unit. When that leaves the task
+  // with no open assignment and one of the others was completed, the task is
+  // done, as when its last open assignment is approved; when none was, the
+  // task stays open with no one on it, for the office to assign or cancel.
+  std::vector<EventBody> Drop(const AssignmentState& a, const std::string& reason) const {
+    std::vector<EventBody> out{AssignmentCancelled{a.task, a.unit, reason}};
+    auto t = s_.tasks.find(a.task);
+    if (t != s_.tasks.end() && !t->second.completed && !t->second.cancelled && OthersClosed(a.task, a.unit, true))
+      out.push_back(TaskCompleted{a.task});
+    return out;
+  }
+
   Status NeedText(const std::string& text, const char* what) const {
     if (HasVisibleText(text)) return Status::Ok();
     return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
@@ -282,19 +340,9 @@ class Decider {
     if (!a.ok()) return a.status();
     if (auto st = Transition(**a, "approve", "approve"); !st.ok()) return st;
     std::vector<EventBody> out{CompletionApproved{b.task, b.unit, b.comment}};
-    if ((*a)->escalation_level > 0)
-      out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "completed"});
+    ClearEscalation(**a, "completed", out);
     // The task is done when every other live assignment of it is done too.
-    bool all_done = true;
-    for (auto it = s_.assignments.lower_bound({b.task, ""});
-         it != s_.assignments.end() && it->first.first == b.task; ++it) {
-      if (it->first.second == b.unit) continue;
-      const auto st = it->second.status;
-      if (st != AssignmentStatus::kCompleted && st != AssignmentStatus::kCancelled &&
-          st != AssignmentStatus::kReturned)
-        all_done = false;
-    }
-    if (all_done) out.push_back(TaskCompleted{b.task});
+    if (OthersClosed(b.task, b.unit, false)) out.push_back(TaskCompleted{b.task});
     return out;
   }
 
@@ -331,8 +379,7 @@ class Decider {
     if (!(*a)->due_on.empty() && due <= (*a)->due_on)
       return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
     std::vector<EventBody> out{ExtensionGranted{b.task, b.unit, due}};
-    if ((*a)->escalation_level > 0)
-      out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "extension granted"});
+    ClearEscalation(**a, "extension granted", out);
     return out;
   }
 
@@ -437,6 +484,98 @@ class Decider {
     if (!due.empty() && !Date::Parse(due))
       return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
     return std::vector<EventBody>{AssignmentReopened{b.task, b.unit, b.reason, b.cycle_id, due}};
+  }
+
+  // ---- the office's tools (issue 20)
+
+  // A deadline set or changed, with its reason: of one assignment, or of the
+  // task (its own date, which later assignments start with) and each of its
+  // assignments the definition lets it change (set_deadline's states). Not
+  // before the day it takes effect: a date already past would only make the
+  // clock fire its miss at once.
+  R On(const SetDeadline& b) {
+    if (auto st = NeedRoleFor("set_deadline", "set a deadline"); !st.ok()) return st;
+    auto t = OpenTask(b.task);
+    if (!t.ok()) return t.status();
+    if (!Date::Parse(b.due_on))
+      return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
+    const std::string today = DayOf(c_.EffectiveAt()).ToString();
+    if (b.due_on < today)
+      return Refuse(reason::kInvalidArgument, "the new deadline " + b.due_on + " is already past (today is " + today +
+                                                  "); a deadline is set for a day to come");
+    if (auto st = NeedText(b.reason, "the reason for setting the deadline"); !st.ok()) return st;
+    std::vector<EventBody> out;
+    if (!b.unit.empty()) {
+      auto a = FindAssignment(b.task, b.unit);
+      if (!a.ok()) return a.status();
+      if (auto st = Transition(**a, "set_deadline", "set the deadline of"); !st.ok()) return st;
+      if ((*a)->due_on == b.due_on)
+        return Refuse(reason::kInvalidArgument, AssignmentLabel(b.task, b.unit) + " is already due on " + b.due_on);
+      NewDueDate(**a, b.due_on, b.reason, out);
+      return out;
+    }
+    if ((*t)->deadline.due_on != b.due_on)
+      out.push_back(DeadlineChanged{b.task, "", (*t)->deadline.due_on, b.due_on, b.reason});
+    for (auto it = s_.assignments.lower_bound({b.task, ""}); it != s_.assignments.end() && it->first.first == b.task;
+         ++it)
+      if (Allows("set_deadline", it->second) && it->second.due_on != b.due_on)
+        NewDueDate(it->second, b.due_on, b.reason, out);
+    if (out.empty())
+      return Refuse(reason::kInvalidArgument, TaskLabel(b.task) + " and its open assignments are already due on " + b.due_on);
+    return out;
+  }
+
+  R On(const CancelAssignment& b) {
+    if (auto st = NeedRoleFor("cancel_assignment", "cancel an assignment"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "cancel_assignment", "cancel"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for cancelling"); !st.ok()) return st;
+    return Drop(**a, b.reason);
+  }
+
+  // Accepting a return: dropped (no to_unit), moved to a unit with no open
+  // assignment of the task (AssignmentReassigned, as `reassign` does), or
+  // merged into the open assignment the unit already holds (AssignmentMerged:
+  // that one goes on unchanged, as lead if either was). Not onto a unit that
+  // completed its part: that work is closed (reopen it, or drop the return).
+  R On(const ResolveReturn& b) {
+    if (auto st = NeedRoleFor("resolve_return", "accept a return"); !st.ok()) return st;
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "resolve_return", "accept the return of"); !st.ok()) return st;
+    if (auto st = NeedText(b.reason, "the reason for accepting the return"); !st.ok()) return st;
+    if (b.to_unit.empty()) return Drop(**a, b.reason);
+    if (auto t = OpenTask(b.task); !t.ok()) return t.status();
+    if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
+    if (b.to_unit == b.unit)
+      return Refuse(reason::kInvalidArgument, b.unit + " returned " + TaskLabel(b.task) + "; it cannot be moved back to it");
+    auto to = s_.assignments.find({b.task, b.to_unit});
+    if (to == s_.assignments.end() || to->second.status == AssignmentStatus::kCancelled ||
+        to->second.status == AssignmentStatus::kReturned)
+      return std::vector<EventBody>{AssignmentReassigned{b.task, b.unit, b.to_unit, b.reason}};
+    if (to->second.status == AssignmentStatus::kCompleted)
+      return Refuse(reason::kAssignmentExists, b.to_unit + " has completed its part of " + TaskLabel(b.task) +
+                                                   "; reopen it or drop the return instead");
+    const AssignmentRole role = (*a)->role == AssignmentRole::kLead ? AssignmentRole::kLead : to->second.role;
+    return std::vector<EventBody>{AssignmentMerged{b.task, b.unit, b.to_unit, b.reason, role}};
+  }
+
+  // A leader's instruction (批示) or an office comment: the office records
+  // it, on any task of the plan (closed ones too: a look-back may comment)
+  // or on one of its assignments.
+  R On(const AddNote& b) {
+    if (auto st = NeedRole(Role::kSupervisor, "record instructions and comments"); !st.ok()) return st;
+    if (!s_.tasks.count(b.task)) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
+    if (b.kind != "instruction" && b.kind != "comment")
+      return Refuse(reason::kInvalidArgument, "a note is an instruction (批示) or a comment (意见), not '" + b.kind + "'");
+    if (auto st = NeedText(b.text, "the text of the note"); !st.ok()) return st;
+    if (!b.unit.empty()) {
+      auto it = s_.assignments.find({b.task, b.unit});
+      if (it == s_.assignments.end())
+        return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(b.task) + " is not assigned to " + b.unit);
+    }
+    return std::vector<EventBody>{NoteAdded{b.task, b.unit, b.kind, b.text}};
   }
 
   R On(const StartReviewCycle& b) {

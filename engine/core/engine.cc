@@ -131,6 +131,7 @@ std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
   using namespace schemas;
   if (auto* r = std::get_if<AssignmentReassigned>(&body))
     return {{r->task, r->from_unit}, {r->task, r->to_unit}};
+  if (auto* m = std::get_if<AssignmentMerged>(&body)) return {{m->task, m->from_unit}, {m->task, m->to_unit}};
   if (auto* c = std::get_if<TaskCancelled>(&body)) return {{c->number, "*"}};
   if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
   // Closing a cycle disarms the report timers of every request in it.
@@ -145,7 +146,8 @@ std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
 bool TouchesTask(const EventBody& body) {
   using namespace schemas;
   return std::holds_alternative<TaskAdded>(body) || std::holds_alternative<TaskAmended>(body) ||
-         std::holds_alternative<TaskCancelled>(body) || std::holds_alternative<TaskCompleted>(body);
+         std::holds_alternative<TaskCancelled>(body) || std::holds_alternative<TaskCompleted>(body) ||
+         std::holds_alternative<DeadlineChanged>(body);  // a task's own date (unit empty)
 }
 bool TouchesPlanRow(const EventBody& body) {
   using namespace schemas;
@@ -458,8 +460,12 @@ Status CheckCommandShape(const Command& c) {
         } else if constexpr (std::is_same_v<T, schemas::Reassign>) {
           unit(b.from_unit);
           unit(b.to_unit);
-        } else if constexpr (std::is_same_v<T, schemas::StartReviewCycle>) {
-          if (!b.unit.empty()) unit(b.unit);
+        } else if constexpr (std::is_same_v<T, schemas::StartReviewCycle> || std::is_same_v<T, schemas::SetDeadline> ||
+                             std::is_same_v<T, schemas::AddNote>) {
+          if (!b.unit.empty()) unit(b.unit);  // none: the whole plan, or the task
+        } else if constexpr (std::is_same_v<T, schemas::ResolveReturn>) {
+          unit(b.unit);
+          if (!b.to_unit.empty()) unit(b.to_unit);  // none: the return is dropped
         } else if constexpr (requires { b.unit; }) {
           unit(b.unit);
         }

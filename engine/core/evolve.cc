@@ -30,6 +30,18 @@ AssignmentState* Find(PlanState& s, int32_t task, const std::string& unit) {
   return it == s.assignments.end() ? nullptr : &it->second;
 }
 
+// A new due date from the office (a granted extension, a deadline set or
+// changed): the deadline starts afresh, so its timers are re-armed from it
+// (due_set_at is their arming) and what the old date caused is cleared. A
+// pending request is answered by it.
+void Redate(AssignmentState& a, const std::string& due_on, Instant at) {
+  a.due_on = due_on;
+  a.due_set_at = at;
+  a.pending_extension.clear();
+  a.overdue = false;
+  a.reminded_days = 0;
+}
+
 // Applies one event to a plan's state. Every event type has an On(); an
 // event a plan state does not hold (PlanAmended, CommandRejected, ...) has
 // an empty one, so a new event type fails to compile until it is handled.
@@ -147,13 +159,7 @@ class Applier {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) a->pending_extension = b.new_due_on;
   }
   void On(const ExtensionGranted& b) {
-    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
-      a->due_on = b.new_due_on;
-      a->due_set_at = at_;
-      a->pending_extension.clear();
-      a->overdue = false;
-      a->reminded_days = 0;
-    }
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) Redate(*a, b.new_due_on, at_);
   }
   void On(const ExtensionDenied& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {
@@ -217,6 +223,31 @@ class Applier {
   void On(const DeadlineRecounted& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) a->calendar_version = b.calendar_version;
   }
+  // ---- office tools
+  // Unit empty: the task's own date, which later assignments of it start
+  // with; the plan's words stay as written (deadline.text), and the date is
+  // no longer one computed from them on a calendar version.
+  void On(const DeadlineChanged& b) {
+    if (b.unit.empty()) {
+      auto t = s_.tasks.find(b.task);
+      if (t == s_.tasks.end()) return;
+      t->second.deadline.due_on = b.new_due_on;
+      t->second.deadline.unresolved = false;
+      t->second.deadline.calendar_version.clear();
+      t->second.updated_at = at_;
+      return;
+    }
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) Redate(*a, b.new_due_on, at_);
+  }
+  void On(const AssignmentCancelled& b) {
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) Close(*a, b.reason);
+  }
+  void On(const AssignmentMerged& b) {
+    if (auto* from = Touch(Find(s_, b.task, b.from_unit))) Close(*from, b.reason);
+    if (auto* to = Touch(Find(s_, b.task, b.to_unit))) to->role = b.role;
+  }
+  // A note changes no state: it is a record in the task's history.
+  void On(const NoteAdded&) {}
   // Recorded in the stream "!calendar", never in a plan's: the engine
   // hands it to its timer policy, not to a plan state.
   void On(const CalendarNoticeAdded&) {}
@@ -225,6 +256,15 @@ class Applier {
   void On(const UnknownEvent&) {}
 
  private:
+  // An assignment the office takes off its unit (cancelled, or merged into
+  // another): closed, with why; its limits no longer run.
+  static void Close(AssignmentState& a, const std::string& reason) {
+    a.status = AssignmentStatus::kCancelled;
+    a.last_reason = reason;
+    a.acceptance_overdue = false;
+    a.review_overdue = false;
+  }
+
   // Marks an assignment changed by this event (a person's act also moves
   // last_act_at); passes null through.
   AssignmentState* Touch(AssignmentState* a) {

@@ -56,6 +56,16 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
         {{"cycle_id", Kind::kName, true}, {"kind", Kind::kName, true}, {"due_on", Kind::kDate, true},
          {"unit", Kind::kName, false}}}},
       {"close_cycle", {false, {{"cycle_id", Kind::kName, true}}}},
+      // The office's tools (issue 20). set_deadline without a unit: the task and its open assignments;
+      // resolve_return without to_unit: the returned assignment is dropped.
+      {"set_deadline",
+       {false,
+        {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
+      {"cancel_assignment", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
+      {"resolve_return",
+       {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
+      {"add_note",
+       {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, true}}}},
   };
   return specs;
 }
@@ -166,6 +176,10 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "deny_extension") return schemas::DenyExtension{t, u, v.Get("reason")};
   if (type == "cancel") return schemas::CancelTask{t, v.Get("reason")};
   if (type == "reopen") return schemas::ReopenAssignment{t, u, v.Get("reason"), v.Get("cycle_id"), v.Get("new_due_on")};
+  if (type == "set_deadline") return schemas::SetDeadline{t, u, v.Get("due_on"), v.Get("reason")};
+  if (type == "cancel_assignment") return schemas::CancelAssignment{t, u, v.Get("reason")};
+  if (type == "resolve_return") return schemas::ResolveReturn{t, u, v.Get("to_unit"), v.Get("reason")};
+  if (type == "add_note") return schemas::AddNote{t, u, v.Get("kind"), v.Get("text")};
   if (type == "start_cycle") return schemas::StartReviewCycle{v.Get("cycle_id"), "", "", v.Get("due_on"), u};
   return schemas::CloseReviewCycle{v.Get("cycle_id")};
 }
@@ -208,7 +222,8 @@ Status ReadCommon(const json& body, DecodedCommand* out) {
 const std::vector<std::string>& CommandTypes() {
   static const std::vector<std::string> types = {
       "accept", "return", "progress", "submit", "approve", "reject", "reassign", "request_extension",
-      "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle", "close_cycle"};
+      "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle", "close_cycle", "set_deadline",
+      "cancel_assignment", "resolve_return", "add_note"};
   return types;
 }
 

@@ -190,6 +190,52 @@ void Server::Impl::Queues(Ctx& c) {
                {"submissions", with_lights(*submitted)}});
 }
 
+// GET /api/v1/queue/{kind}: core::Queue over one plan or all, the rows of
+// `duban queue --json`.
+void Server::Impl::Queue(Ctx& c) {
+  const std::string kind = c.req.matches[1];
+  const auto k = core::ParseQueueKind(kind);
+  if (!k) return c.Error(404, "not_found", "no queue '" + kind + "' (" + core::QueueKindNames() + ")");
+  core::QueueOptions o;
+  o.today = DayOf(Now());
+  if (const std::string on = c.req.get_param_value("on"); !on.empty()) {
+    auto d = Date::Parse(on);
+    if (!d) return c.Error(400, "bad_request", "query parameter 'on': not a date (YYYY-MM-DD)");
+    o.today = *d;
+  }
+  if (const std::string days = c.req.get_param_value("days"); !days.empty()) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(days.data(), days.data() + days.size(), n);
+    if (ec != std::errc() || end != days.data() + days.size() || n < 1 || n > 250)
+      return c.Error(400, "bad_request", "query parameter 'days': a number of working days 1..250");
+    o.silent_working_days = n;
+  }
+  const std::string plan = c.req.get_param_value("plan");
+  auto items = host.UseConcurrently([&](Engine& e) -> Result<std::vector<core::QueueItem>> {
+    auto cal = core::QueueCalendar(e.CalendarNotices());
+    if (!cal.ok()) return cal.status();
+    o.calendar = &*cal;
+    std::vector<std::string> ids{plan};
+    if (plan.empty()) {
+      auto all = e.PlanIds();
+      if (!all.ok()) return all.status();
+      ids = *all;
+    }
+    std::vector<core::QueueItem> out;
+    for (const auto& id : ids) {
+      auto p = e.Plan(id);
+      if (!p.ok()) return p.status();
+      auto some = core::Queue(*p, *k, o);
+      out.insert(out.end(), some.begin(), some.end());
+    }
+    return out;
+  });
+  if (!items.ok()) return Answer(c, items.status());
+  json out = json::array();
+  for (const auto& i : *items) out.push_back(QueueItemJson(i));
+  c.Json(200, out);
+}
+
 // The checks and, from the same hold of the engine (no commit between them),
 // the heads an auditor compares with what they noted before: the log head at
 // the log's end, each plan stream's last hash, and the newest signed

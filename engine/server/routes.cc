@@ -39,6 +39,13 @@ const std::vector<Route>& Routes() {
        ""},
       {"GET", "/api/v1/queues", "the office's queues: returns, extension requests, submissions to review",
        Access::kOfficeAuditor, &I::Queues, "", ""},
+      {"GET", "/api/v1/queue/{kind}",
+       "what waits for the office, oldest first, as `duban queue` lists it: kind returns, extensions, submissions "
+       "or silent",
+       Access::kOfficeAuditor, &I::Queue,
+       "plan:plan id (default: every plan);days:silent: working days without a word (default 10);"
+       "on:YYYY-MM-DD the day silence is read on (default today, China time)",
+       ""},
       {"GET", "/api/v1/plans/{plan}/cycles",
        "the plan's review cycles: per unit, reports asked, answered (on time, late), silent, escalation",
        Access::kOfficeAuditor, &I::PlanCycles, "", ""},

@@ -128,6 +128,7 @@ struct Server::Impl {
   void PlanAsOf(Ctx& c);
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
+  void Queue(Ctx& c);
   void Dashboard(Ctx& c);   // handlers_dashboard.cc
   void ReportLedger(Ctx& c);     // handlers_reports.cc
   void ReportScorecard(Ctx& c);  // handlers_reports.cc

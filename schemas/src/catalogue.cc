@@ -43,6 +43,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(ReviewCycleStarted) NAME(ProgressReportRequested) NAME(ReviewCycleClosed)
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
     NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded) NAME(AccountChanged)
+    NAME(DeadlineChanged) NAME(AssignmentCancelled) NAME(AssignmentMerged) NAME(NoteAdded)
 #undef NAME
   }
   return "Unknown";
@@ -85,7 +86,8 @@ const char* CommandName(const CommandBody& body) {
                                  "assign", "accept", "return", "reassign", "progress",
                                  "submit", "approve", "reject", "request_extension",
                                  "grant_extension", "deny_extension", "fire_timer",
-                                 "start_cycle", "close_cycle", "reopen"};
+                                 "start_cycle", "close_cycle", "reopen", "set_deadline",
+                                 "cancel_assignment", "resolve_return", "add_note"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

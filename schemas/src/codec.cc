@@ -215,6 +215,7 @@ TYPE_OF(EscalationRaised) TYPE_OF(EscalationCleared) TYPE_OF(ReviewCycleStarted)
 TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejected)
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
 TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded) TYPE_OF(AccountChanged)
+TYPE_OF(DeadlineChanged) TYPE_OF(AssignmentCancelled) TYPE_OF(AssignmentMerged) TYPE_OF(NoteAdded)
 #undef TYPE_OF
 
 template <class T>

@@ -64,6 +64,10 @@ DUBAN_FIELDS(ReviewCycleClosed, FLD(cycle_id), FLD(answered), FLD(late), FLD(sil
 DUBAN_FIELDS(ReportOverdue, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
              FLD(notify), FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(AssignmentReopened, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(due_on))
+DUBAN_FIELDS(DeadlineChanged, FLD(task), FLD(unit), FLD(old_due_on), FLD(new_due_on), FLD(reason))
+DUBAN_FIELDS(AssignmentCancelled, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(AssignmentMerged, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(role))
+DUBAN_FIELDS(NoteAdded, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
 // Only so generic visitors compile; codec.cc never writes or prints these fields.
 DUBAN_FIELDS(UnknownEvent, FLD(type), FLD(version), FLD(bytes))
@@ -134,6 +138,10 @@ DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level)
 DUBAN_FIELDS(StartReviewCycle, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on), FLD(unit))
 DUBAN_FIELDS(CloseReviewCycle, FLD(cycle_id))
 DUBAN_FIELDS(ReopenAssignment, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(new_due_on))
+DUBAN_FIELDS(SetDeadline, FLD(task), FLD(unit), FLD(due_on), FLD(reason))
+DUBAN_FIELDS(CancelAssignment, FLD(task), FLD(unit), FLD(reason))
+DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 
 #undef FLD
 

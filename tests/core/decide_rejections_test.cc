@@ -21,7 +21,9 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   RequestExtension{1, kFinance, "2021-12-01", "x"}, GrantExtension{1, kFinance},
                                   DenyExtension{1, kFinance, "x"}, FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"},
                                   StartReviewCycle{"c", "", "", "2021-06-30", ""}, CloseReviewCycle{"c"},
-                                  ReopenAssignment{1, kFinance, "x y", "c"}};
+                                  ReopenAssignment{1, kFinance, "x y", "c"},
+                                  SetDeadline{1, kFinance, "2021-12-01", "x"}, CancelAssignment{1, kFinance, "x"},
+                                  ResolveReturn{1, kFinance, "", "x"}, AddNote{1, "", "comment", "x"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();
@@ -39,7 +41,12 @@ TEST_F(DomainTest, OnlyTheSupervisorMayRunTheOfficesCommands) {
       SamplePlan(), AddTask{ImportTask{9, {}, "t", "c", {}, {}, {}}}, CancelTask{3, "合并 任务"},
       WithdrawPlan{"废止"}, Assign{2, kHealth}, Reassign{2, kPolice, kHealth, "调整"}, Approve{1, kFinance},
       Reject{1, kFinance, "不全"}, GrantExtension{2, kPolice}, DenyExtension{2, kPolice, "不准"},
-      StartReviewCycle{"Q3", "", "quarterly", "2021-09-30", ""}, CloseReviewCycle{"Q2"}};
+      StartReviewCycle{"Q3", "", "quarterly", "2021-09-30", ""}, CloseReviewCycle{"Q2"},
+      // the office's tools: a unit cannot move its own deadline, drop its own
+      // assignment, settle its own return or write a leader's instruction
+      SetDeadline{1, kFinance, "2021-12-31", "推迟"}, SetDeadline{1, "", "2021-12-31", "推迟"},
+      CancelAssignment{1, kFinance, "不再承担"}, ResolveReturn{1, kFinance, "", "同意退回"},
+      AddNote{1, kFinance, "comment", "请抓紧"}, AddNote{1, "", "instruction", "请抓紧"}};
   for (const auto& body : office) {
     EXPECT_TRUE(IsRejection(When(body, UnitActor(kFinance)), reason::kForbiddenRole)) << CommandName(body);
     EXPECT_TRUE(IsRejection(When(body, Clock()), reason::kForbiddenRole)) << CommandName(body);
@@ -123,6 +130,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
     };
   };
   auto nothing = [](DomainTest&) {};
+  // Task 1's responsible unit returned its share.
+  auto returned = plan_and([](DomainTest& t) { t.Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation)); });
   ImportPlan dup_numbers = SamplePlan();
   dup_numbers.tasks[1].number = 1;
   ImportPlan stranger = SamplePlan();
@@ -277,6 +286,75 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        Supervisor(), reason::kInvalidArgument},
       // (a timer of an unknown kind cannot be made: TimerKind; its name on the wire is refused by the codec)
       // version_conflict: covered with expected_version below
+      // ---- the office's tools (issue 20)
+      {"a unit sets its own deadline", plan, SetDeadline{1, kFinance, "2021-12-31", "推迟"}, UnitActor(kFinance),
+       reason::kForbiddenRole},
+      {"a unit cancels its own assignment", plan, CancelAssignment{1, kFinance, "不想做"}, UnitActor(kFinance),
+       reason::kForbiddenRole},
+      {"a unit accepts its own return", returned, ResolveReturn{1, kEducation, "", "同意"}, UnitActor(kEducation),
+       reason::kForbiddenRole},
+      {"a unit writes an instruction", plan, AddNote{1, "", "instruction", "抓紧"}, UnitActor(kFinance),
+       reason::kForbiddenRole},
+      {"the office sets the deadline of a task that does not exist", plan, SetDeadline{99, "", "2021-12-31", "推迟"},
+       Supervisor(), reason::kTaskNotFound},
+      {"the office cancels an assignment of a task that does not exist", plan, CancelAssignment{99, kFinance, "不再承担"},
+       Supervisor(), reason::kTaskNotFound},
+      {"the office notes on a task that does not exist", plan, AddNote{99, "", "comment", "抓紧"}, Supervisor(),
+       reason::kTaskNotFound},
+      {"the office sets the deadline of a cancelled task",
+       plan_and([](DomainTest& t) { t.Do(CancelTask{2, "合并"}, Supervisor()); }),
+       SetDeadline{2, "", "2021-12-31", "推迟"}, Supervisor(), reason::kTaskClosed},
+      {"the office sets the deadline of a completed task", plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }),
+       SetDeadline{2, kPolice, "2022-01-31", "推迟"}, Supervisor(), reason::kTaskClosed},
+      {"the office moves a return onto a completed task",
+       plan_and([](DomainTest& t) {
+         t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation));
+         t.GivenCompleted(1, kFinance);
+       }),
+       ResolveReturn{1, kEducation, kHealth, "改派"}, Supervisor(), reason::kTaskClosed},
+      {"the office sets the deadline of a unit that holds nothing", plan, SetDeadline{1, kHealth, "2021-12-31", "推迟"},
+       Supervisor(), reason::kAssignmentNotFound},
+      {"the office cancels an assignment twice",
+       plan_and([](DomainTest& t) { t.Do(CancelAssignment{1, kEducation, "不再承担"}, Supervisor()); }),
+       CancelAssignment{1, kEducation, "again"}, Supervisor(), reason::kAssignmentNotFound},
+      {"the office accepts the return of a unit that holds nothing", plan, ResolveReturn{1, kHealth, "", "同意"},
+       Supervisor(), reason::kAssignmentNotFound},
+      {"the office notes on an assignment that does not exist", plan, AddNote{1, kHealth, "comment", "抓紧"},
+       Supervisor(), reason::kAssignmentNotFound},
+      {"the office moves a return onto a unit that completed its part",
+       plan_and([](DomainTest& t) {
+         t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation));
+         t.Do(Assign{1, kHealth}, Supervisor());
+         t.GivenCompleted(1, kHealth);
+       }),
+       ResolveReturn{1, kEducation, kHealth, "并入"}, Supervisor(), reason::kAssignmentExists},
+      {"the office moves a return to an unknown unit", returned, ResolveReturn{1, kEducation, "市外单位", "改派"},
+       Supervisor(), reason::kUnknownUnit},
+      {"the office accepts a return nobody made", plan, ResolveReturn{1, kEducation, "", "同意"}, Supervisor(),
+       reason::kInvalidTransition},
+      {"the office cancels a completed assignment", plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }),
+       CancelAssignment{2, kPolice, "不再承担"}, Supervisor(), reason::kInvalidTransition},
+      {"the office sets the deadline of a returned assignment", returned, SetDeadline{1, kEducation, "2021-12-31", "推迟"},
+       Supervisor(), reason::kInvalidTransition},
+      {"the office sets a deadline to an impossible date", plan, SetDeadline{1, kFinance, "2021-11-31", "推迟"},
+       Supervisor(), reason::kInvalidArgument},
+      {"the office sets a deadline already past", plan, SetDeadline{1, kFinance, "2021-03-19", "补录"}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office sets a deadline without a reason", plan, SetDeadline{3, "", "2021-12-31", " "}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office sets an assignment's deadline to the date already due", plan,
+       SetDeadline{1, kFinance, "2021-10-31", "重申"}, Supervisor(), reason::kInvalidArgument},
+      {"the office sets a task's deadline to the date it and its assignments already have", plan,
+       SetDeadline{2, "", "2021-12-31", "重申"}, Supervisor(), reason::kInvalidArgument},
+      {"the office cancels an assignment without a reason", plan, CancelAssignment{1, kEducation, ""}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office accepts a return without a reason", returned, ResolveReturn{1, kEducation, "", "\t"}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office moves a return back to the unit that returned it", returned,
+       ResolveReturn{1, kEducation, kEducation, "再议"}, Supervisor(), reason::kInvalidArgument},
+      {"the office writes a note of an unknown kind", plan, AddNote{1, "", "memo", "抓紧"}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office writes an empty note", plan, AddNote{1, "", "comment", " "}, Supervisor(), reason::kInvalidArgument},
       // cycle_not_found
       {"the office closes a cycle never started", plan, CloseReviewCycle{"nope"}, Supervisor(), reason::kCycleNotFound},
       // cycle_exists

@@ -46,5 +46,33 @@ TEST_F(DomainTest, ReplayingTheRecordedEventsGivesTheSameState) {
   EXPECT_NE(imported, state);
 }
 
+// The office's events (issue 20) evolve on their own, without decide: a
+// task-level DeadlineChanged moves only the task's date; an AssignmentMerged
+// closes its source and gives the target its role; a NoteAdded changes
+// nothing but the version; and a replay of them gives the same state.
+TEST_F(DomainTest, TheOfficesEventsEvolveAndReplayToTheSameState) {
+  GivenPlan();
+  Apply(DeadlineChanged{3, "", "", "2021-12-20", "明确时限"});
+  EXPECT_EQ(state.tasks.at(3).deadline.due_on, "2021-12-20");
+  EXPECT_EQ(A(3, kFinance).due_on, "") << "each assignment moves by its own event";
+  Apply(DeadlineChanged{3, kFinance, "", "2021-12-20", "明确时限"});
+  EXPECT_EQ(A(3, kFinance).due_on, "2021-12-20");
+  EXPECT_EQ(A(3, kFinance).due_set_at, now);
+  Apply(AssignmentReturned{1, kFinance, "应由教育局牵头"}, UnitActor(kFinance));
+  Apply(AssignmentMerged{1, kFinance, kEducation, "改由教育局牵头", AssignmentRole::kLead});
+  EXPECT_EQ(A(1, kFinance).status, AssignmentStatus::kCancelled);
+  EXPECT_EQ(A(1, kEducation).role, AssignmentRole::kLead);
+  Apply(AssignmentCancelled{2, kPolice, "职能划转"});
+  EXPECT_EQ(A(2, kPolice).status, AssignmentStatus::kCancelled);
+  EXPECT_EQ(A(2, kPolice).last_reason, "职能划转");
+  const PlanState before_note = state;
+  Apply(NoteAdded{1, kEducation, "instruction", "抓紧"});
+  EXPECT_EQ(state.assignments, before_note.assignments);
+  EXPECT_EQ(state.version, before_note.version + 1);
+  PlanState replayed;
+  for (const Event& e : applied) Evolve(replayed, e);
+  EXPECT_EQ(replayed, state);
+}
+
 }  // namespace
 }  // namespace duban::core

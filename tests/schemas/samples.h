@@ -63,6 +63,10 @@ inline std::vector<EventBody> SampleBodies() {
       CalendarNoticeAdded{"cn-mainland", "2026-11-10", 2027, true, "notice-2027.yaml",
                           "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n"},
       AccountChanged{"czj", "password_reset", "person", "unit", "市财政局", "张三", "忘记密码", 2},
+      DeadlineChanged{3, "市财政局", "2021-10-31", "2021-11-15", "市政府常务会议调整"},
+      AssignmentCancelled{3, "市教育局", "退回理由成立，不再承担"},
+      AssignmentMerged{3, "市教育局", "市财政局", "并入牵头单位", AssignmentRole::kLead},
+      NoteAdded{3, "市财政局", "instruction", "请抓紧推进，月底前报结果。——张副市长"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }
@@ -129,6 +133,10 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       StartReviewCycle{"2021-Q3", "plan", "quarterly", "2021-09-30", "市财政局"},
       CloseReviewCycle{"2021-Q3"},
       ReopenAssignment{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
+      SetDeadline{3, "市财政局", "2021-11-15", "市政府常务会议调整"},
+      CancelAssignment{3, "市教育局", "不再承担"},
+      ResolveReturn{3, "市教育局", "市财政局", "并入牵头单位"},
+      AddNote{3, "市财政局", "comment", "请补充佐证材料"},
   };
 }
 

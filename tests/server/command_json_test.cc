@@ -23,6 +23,10 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
       {"reopen", R"({"type":"reopen","plan":"p","task":3,"unit":"u","reason":"r","cycle_id":"y","command_id":"c"})"},
       {"start_cycle", R"({"type":"start_cycle","plan":"p","cycle_id":"q3","kind":"quarterly","due_on":"2021-09-30","command_id":"c"})"},
       {"close_cycle", R"({"type":"close_cycle","plan":"p","cycle_id":"q3","command_id":"c"})"},
+      {"set_deadline", R"({"type":"set_deadline","plan":"p","task":3,"due_on":"2021-12-31","reason":"r","command_id":"c"})"},
+      {"cancel_assignment", R"({"type":"cancel_assignment","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
+      {"resolve_return", R"({"type":"resolve_return","plan":"p","task":3,"unit":"u","to_unit":"v","reason":"r","command_id":"c"})"},
+      {"add_note", R"({"type":"add_note","plan":"p","task":3,"kind":"instruction","text":"t","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
   for (const auto& [type, body] : bodies) {
@@ -36,6 +40,10 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
   const auto& rp = std::get<schemas::ReportProgress>(p->command.body);
   EXPECT_EQ(rp.task, 3);
   EXPECT_EQ(rp.percent, 40);
+  auto sd = DecodeCommandJson(bodies.at("set_deadline"));
+  EXPECT_EQ(std::get<schemas::SetDeadline>(sd->command.body).unit, "") << "no unit: the whole task";
+  auto rr = DecodeCommandJson(bodies.at("resolve_return"));
+  EXPECT_EQ(std::get<schemas::ResolveReturn>(rr->command.body).to_unit, "v");
 }
 
 TEST(CommandJson, RefusalsNameTheField) {
@@ -60,7 +68,8 @@ TEST(CommandJson, RefusalsNameTheField) {
 TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
   for (const char* t : {"accept", "return", "progress", "submit", "request_extension"}) EXPECT_TRUE(IsUnitCommandType(t)) << t;
   for (const char* t : {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen",
-                        "start_cycle", "close_cycle", "nonsense"})
+                        "start_cycle", "close_cycle", "set_deadline", "cancel_assignment", "resolve_return",
+                        "add_note", "nonsense"})
     EXPECT_FALSE(IsUnitCommandType(t)) << t;
 }
 

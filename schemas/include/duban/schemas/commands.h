@@ -73,10 +73,26 @@ struct CloseReviewCycle { std::string cycle_id; };
 // cycle; an empty new_due_on keeps the assignment's due date.
 struct ReopenAssignment { int32_t task = 0; std::string unit, reason, cycle_id, new_due_on; };
 
+// Office tools (issue 20). Appended to CommandBody: a command's wire form
+// names its body by index.
+// Sets or changes a deadline, with a reason: of the assignment to `unit`, or
+// (unit empty) of the task and each of its open assignments.
+struct SetDeadline { int32_t task = 0; std::string unit, due_on, reason; };
+// Cancels one assignment (any state but completed), with a reason.
+struct CancelAssignment { int32_t task = 0; std::string unit, reason; };
+// Accepts a unit's return (退回): drops the returned assignment (to_unit
+// empty) or moves it to to_unit, merged into to_unit's own assignment of the
+// task if it holds an open one.
+struct ResolveReturn { int32_t task = 0; std::string unit, to_unit, reason; };
+// Attaches a leader's instruction or an office comment (kind "instruction" |
+// "comment") to a task (unit empty) or one of its assignments.
+struct AddNote { int32_t task = 0; std::string unit, kind, text; };
+
 using CommandBody =
     std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
                  ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
-                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment>;
+                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment,
+                 SetDeadline, CancelAssignment, ResolveReturn, AddNote>;
 
 const char* CommandName(const CommandBody& body);
 

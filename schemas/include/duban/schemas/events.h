@@ -294,6 +294,44 @@ struct AccountChanged {
   bool operator==(const AccountChanged&) const = default;
 };
 
+// ---- office tools (issue 20) ---------------------------------------------
+// The office set or changed a deadline, with its reason. `unit` empty: the
+// task's own deadline (what a later assignment of the task starts with); one
+// DeadlineChanged per open assignment follows it in the same command. An
+// assignment's new date re-arms its timers as a granted extension does.
+// `old_due_on` empty: there was no date (most plan tasks name none).
+struct DeadlineChanged {
+  int32_t task = 0;
+  std::string unit, old_due_on, new_due_on, reason;
+  bool operator==(const DeadlineChanged&) const = default;
+};
+// The office cancelled one assignment (a return accepted by dropping it, or
+// work no longer the unit's), with its reason. The task's other assignments
+// are untouched.
+struct AssignmentCancelled {
+  int32_t task = 0;
+  std::string unit, reason;
+  bool operator==(const AssignmentCancelled&) const = default;
+};
+// The office moved a returned assignment to a unit that already holds an
+// open assignment of the task: the two are merged. The returned one is
+// cancelled; the unit's own assignment keeps its state, due date and
+// timers, and becomes the lead when either was (`role`: its role after).
+struct AssignmentMerged {
+  int32_t task = 0;
+  std::string from_unit, to_unit, reason;
+  AssignmentRole role = AssignmentRole::kResponsible;
+  bool operator==(const AssignmentMerged&) const = default;
+};
+// A leader's instruction (领导批示, kind "instruction") or an office comment
+// (办公室意见, kind "comment") on a task (`unit` empty) or one assignment.
+// Who wrote it is the event's actor (the authenticated account).
+struct NoteAdded {
+  int32_t task = 0;
+  std::string unit, kind, text;
+  bool operator==(const NoteAdded&) const = default;
+};
+
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
 // index can be rebuilt from the log and a retried command gets the same answer.
@@ -318,7 +356,8 @@ using EventBody =
                  DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
                  AssignmentReopened, AcceptanceOverdue, ReviewOverdue, DeadlineRecounted,
-                 CalendarNoticeAdded, AccountChanged, CommandRejected, UnknownEvent>;
+                 CalendarNoticeAdded, AccountChanged, DeadlineChanged, AssignmentCancelled,
+                 AssignmentMerged, NoteAdded, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -354,6 +393,10 @@ enum class EventType : uint16_t {
   kReportOverdue = 43,
   kCalendarNoticeAdded = 50,
   kAccountChanged = 60,
+  kDeadlineChanged = 70,
+  kAssignmentCancelled = 71,
+  kAssignmentMerged = 72,
+  kNoteAdded = 73,
   kCommandRejected = 90,
 };
 

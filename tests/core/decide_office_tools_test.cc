@@ -1,0 +1,188 @@
+// The office's tools (issue 20), decided and evolved: a deadline set or
+// changed with a reason (of one assignment, or of a task and its open
+// assignments), one assignment cancelled, a return accepted by dropping or
+// moving it (merged into an assignment the unit already holds), and leaders'
+// instructions and office comments. Their refusals are in the table of
+// decide_rejections_test.cc.
+#include <gtest/gtest.h>
+
+#include "domain_fixture.h"
+
+namespace duban::core {
+namespace {
+
+// ---- deadlines --------------------------------------------------------------------
+
+TEST_F(DomainTest, SettingADeadlineWhereThereWasNoneGivesTheTaskAndItsAssignmentsTheDate) {
+  GivenPlan();  // task 3 (全年) has no date; 财政 holds it
+  auto events = Do(SetDeadline{3, "", "2021-12-20", "市政府常务会议明确时限"}, Supervisor());
+  EXPECT_EQ(events, (Events{DeadlineChanged{3, "", "", "2021-12-20", "市政府常务会议明确时限"},
+                            DeadlineChanged{3, kFinance, "", "2021-12-20", "市政府常务会议明确时限"}}));
+  EXPECT_EQ(state.tasks.at(3).deadline.due_on, "2021-12-20");
+  EXPECT_EQ(state.tasks.at(3).deadline.text, "全年") << "the plan's words stay as written";
+  EXPECT_FALSE(state.tasks.at(3).deadline.unresolved);
+  EXPECT_EQ(A(3, kFinance).due_on, "2021-12-20");
+  EXPECT_EQ(A(3, kFinance).due_set_at, now) << "a new arming of its timers";
+  Do(Assign{3, kHealth}, Supervisor());
+  EXPECT_EQ(A(3, kHealth).due_on, "2021-12-20") << "a later assignment starts with the task's new date";
+}
+
+TEST_F(DomainTest, ChangingATasksDeadlineMovesEveryOpenAssignmentButNotClosedOrReturnedOnes) {
+  GivenPlan();
+  Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
+  GivenInProgress(1, kFinance);
+  auto events = Do(SetDeadline{1, "", "2021-11-30", "任务调整"}, Supervisor());
+  EXPECT_EQ(events, (Events{DeadlineChanged{1, "", "2021-10-31", "2021-11-30", "任务调整"},
+                            DeadlineChanged{1, kFinance, "2021-10-31", "2021-11-30", "任务调整"}}));
+  EXPECT_EQ(A(1, kEducation).due_on, "2021-10-31") << "a returned assignment waits for the office's decision";
+}
+
+TEST_F(DomainTest, ChangingOneAssignmentsDeadlineLeavesTheTaskAndItsOtherAssignmentsAlone) {
+  GivenPlan();
+  auto events = Do(SetDeadline{1, kEducation, "2021-09-30", "提前完成"}, Supervisor());
+  EXPECT_EQ(events, (Events{DeadlineChanged{1, kEducation, "2021-10-31", "2021-09-30", "提前完成"}}))
+      << "the office may bring a date forward too";
+  EXPECT_EQ(state.tasks.at(1).deadline.due_on, "2021-10-31");
+  EXPECT_EQ(A(1, kFinance).due_on, "2021-10-31");
+  EXPECT_EQ(A(1, kEducation).due_on, "2021-09-30");
+}
+
+TEST_F(DomainTest, ANewDeadlineClearsOverdueRemindersEscalationAndAPendingRequestAsAGrantedExtensionDoes) {
+  GivenPlan();
+  GivenAccepted(2, kPolice);
+  Do(FireTimer{2, kPolice, TimerKind::kReminder, "2021-12-31", 0, "", 3}, Clock());
+  GivenOverdue(2, kPolice);
+  Do(FireTimer{2, kPolice, TimerKind::kEscalation, "2021-12-31", 1, "督促整改", 0, {"督查室"}}, Clock());
+  Do(RequestExtension{2, kPolice, "2022-03-31", "需上级批复"}, UnitActor(kPolice));
+  now = At("2022-01-05");
+  auto events = Do(SetDeadline{2, kPolice, "2022-01-31", "统一调整"}, Supervisor());
+  EXPECT_EQ(events, (Events{DeadlineChanged{2, kPolice, "2021-12-31", "2022-01-31", "统一调整"},
+                            EscalationCleared{2, kPolice, 1, "deadline changed"}}));
+  const auto& a = A(2, kPolice);
+  EXPECT_EQ(a.due_on, "2022-01-31");
+  EXPECT_FALSE(a.overdue);
+  EXPECT_EQ(a.reminded_days, 0);
+  EXPECT_EQ(a.escalation_level, 0);
+  EXPECT_EQ(a.pending_extension, "") << "the office's date answers the request";
+  EXPECT_EQ(a.status, AssignmentStatus::kAccepted) << "the lifecycle state is untouched";
+}
+
+TEST_F(DomainTest, ADeadlineMayBeSetForTodayAndOnASubmittedAssignment) {
+  GivenPlan();
+  GivenSubmitted(1, kFinance);
+  EXPECT_TRUE(When(SetDeadline{1, kFinance, "2021-03-20", "今日办结"}, Supervisor()).ok());
+}
+
+// ---- cancelling one assignment ------------------------------------------------------
+
+TEST_F(DomainTest, CancellingOneAssignmentLeavesTheTaskAndItsOtherAssignmentsOpen) {
+  GivenPlan();
+  GivenInProgress(1, kEducation);
+  auto events = Do(CancelAssignment{1, kEducation, "职能划转"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentCancelled{1, kEducation, "职能划转"}}));
+  EXPECT_EQ(A(1, kEducation).status, AssignmentStatus::kCancelled);
+  EXPECT_EQ(A(1, kEducation).last_reason, "职能划转");
+  EXPECT_EQ(A(1, kFinance).status, AssignmentStatus::kAssigned);
+  EXPECT_FALSE(state.tasks.at(1).completed || state.tasks.at(1).cancelled);
+  EXPECT_TRUE(IsRejection(When(ReportProgress{1, kEducation, 60, "继续"}, UnitActor(kEducation)),
+                          reason::kAssignmentNotFound))
+      << "the unit no longer holds it";
+}
+
+TEST_F(DomainTest, CancellingTheLastOpenAssignmentCompletesATaskOthersCompleted) {
+  GivenPlan();
+  GivenCompleted(1, kFinance);
+  auto events = Do(CancelAssignment{1, kEducation, "不再需要"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentCancelled{1, kEducation, "不再需要"}, TaskCompleted{1}}));
+  EXPECT_TRUE(state.tasks.at(1).completed);
+}
+
+TEST_F(DomainTest, CancellingTheOnlyAssignmentLeavesTheTaskOpenWithNoOneOnItForTheOffice) {
+  GivenPlan();
+  auto events = Do(CancelAssignment{2, kPolice, "职能划转"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentCancelled{2, kPolice, "职能划转"}}));
+  EXPECT_FALSE(state.tasks.at(2).completed);
+  EXPECT_FALSE(state.tasks.at(2).cancelled) << "cancelling the task is the office's own decision (cancel)";
+  EXPECT_TRUE(When(Assign{2, kHealth}, Supervisor()).ok()) << "the office assigns it anew";
+}
+
+TEST_F(DomainTest, ASubmittedAssignmentMayBeCancelledAndItsReviewLimitStops) {
+  GivenPlan();
+  GivenSubmitted(2, kPolice);
+  Do(FireTimer{2, kPolice, TimerKind::kReviewOverdue, "2021-03-27", 0, "", 0, {}, "", A(2, kPolice).submitted_at},
+     Clock());
+  ASSERT_TRUE(A(2, kPolice).review_overdue);
+  Do(CancelAssignment{2, kPolice, "改由他部门办理"}, Supervisor());
+  EXPECT_FALSE(A(2, kPolice).review_overdue);
+}
+
+// ---- accepting a return --------------------------------------------------------------
+
+TEST_F(DomainTest, AcceptingAReturnByDroppingItCancelsThatAssignment) {
+  GivenPlan();
+  Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
+  auto events = Do(ResolveReturn{1, kEducation, "", "同意退回"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentCancelled{1, kEducation, "同意退回"}}));
+  EXPECT_EQ(A(1, kEducation).status, AssignmentStatus::kCancelled);
+}
+
+TEST_F(DomainTest, AcceptingAReturnByMovingItToAFreeUnitReassignsIt) {
+  GivenPlan();
+  Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
+  auto events = Do(ResolveReturn{1, kEducation, kHealth, "改由卫健局承担"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentReassigned{1, kEducation, kHealth, "改由卫健局承担"}}));
+  EXPECT_EQ(A(1, kHealth).status, AssignmentStatus::kAssigned);
+  EXPECT_EQ(A(1, kHealth).due_on, "2021-10-31");
+}
+
+TEST_F(DomainTest, AcceptingAReturnOntoAUnitThatHoldsTheTaskMergesIntoItsAssignment) {
+  GivenPlan();
+  GivenInProgress(1, kFinance);  // the lead, 60 days into the work
+  Do(Return{1, kEducation, "应由牵头单位统筹"}, UnitActor(kEducation));
+  const AssignmentState lead_before = A(1, kFinance);
+  auto events = Do(ResolveReturn{1, kEducation, kFinance, "并入牵头单位"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentMerged{1, kEducation, kFinance, "并入牵头单位", AssignmentRole::kLead}}));
+  EXPECT_EQ(A(1, kEducation).status, AssignmentStatus::kCancelled);
+  EXPECT_EQ(A(1, kEducation).last_reason, "并入牵头单位");
+  const auto& lead = A(1, kFinance);
+  EXPECT_EQ(lead.status, AssignmentStatus::kInProgress) << "its own work goes on";
+  EXPECT_EQ(lead.percent, lead_before.percent);
+  EXPECT_EQ(lead.due_on, lead_before.due_on);
+  EXPECT_EQ(lead.reports, lead_before.reports);
+}
+
+TEST_F(DomainTest, AReturnedLeadMergedIntoAResponsibleUnitMakesThatUnitTheLead) {
+  GivenPlan();
+  Do(Return{1, kFinance, "应由教育局牵头"}, UnitActor(kFinance));
+  Do(ResolveReturn{1, kFinance, kEducation, "改由教育局牵头"}, Supervisor());
+  EXPECT_EQ(A(1, kEducation).role, AssignmentRole::kLead);
+  EXPECT_EQ(A(1, kEducation).status, AssignmentStatus::kAssigned);
+}
+
+TEST_F(DomainTest, ApprovingTheUnitAMergedReturnWentToCompletesTheTask) {
+  GivenPlan();
+  Do(Return{1, kEducation, "应由牵头单位统筹"}, UnitActor(kEducation));
+  Do(ResolveReturn{1, kEducation, kFinance, "并入"}, Supervisor());
+  GivenSubmitted(1, kFinance);
+  auto events = Do(Approve{1, kFinance, ""}, Supervisor());
+  EXPECT_EQ(events.back(), EventBody{TaskCompleted{1}});
+}
+
+// ---- instructions and comments --------------------------------------------------------
+
+TEST_F(DomainTest, AnInstructionOnATaskAndACommentOnAnAssignmentAreRecordedAndChangeNoState) {
+  GivenPlan();
+  GivenCompleted(2, kPolice);
+  const PlanState before = state;
+  EXPECT_EQ(Do(AddNote{1, "", "instruction", "请各单位抓紧推进。——张副市长"}, Supervisor()),
+            (Events{NoteAdded{1, "", "instruction", "请各单位抓紧推进。——张副市长"}}));
+  EXPECT_EQ(Do(AddNote{1, kFinance, "comment", "请补充佐证材料"}, Supervisor()),
+            (Events{NoteAdded{1, kFinance, "comment", "请补充佐证材料"}}));
+  EXPECT_EQ(Do(AddNote{2, kPolice, "comment", "回头看：成效明显"}, Supervisor()).size(), 1u)
+      << "a closed task or assignment may be commented on";
+  EXPECT_EQ(state.assignments, before.assignments);
+  EXPECT_EQ(state.tasks, before.tasks);
+}
+
+}  // namespace
+}  // namespace duban::core
