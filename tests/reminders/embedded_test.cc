@@ -26,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <random>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -550,6 +551,112 @@ TEST_F(RemindersEmbeddedTest, AMalformedChannelsFileIsRefusedAtStartWithFileAndL
   EXPECT_NE(bad.err.find(channels + ":5: recipient default: channel \"mail\" is not defined"), std::string::npos)
       << bad.err;
   EXPECT_FALSE(fs::exists(state_ + "/cursor")) << "nothing read with a half-read configuration";
+}
+
+// A webhook receiver that honours Idempotency-Key as the sink's contract asks:
+// a repeated key is answered 200 and counted as a repeat, not a delivery.
+class IdempotentReceiver {
+ public:
+  IdempotentReceiver() {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string key = req.get_header_value("Idempotency-Key");
+      std::lock_guard<std::mutex> lock(mu_);
+      if (key.empty()) {
+        res.status = 400;
+        return;
+      }
+      if (!delivered_.insert(key).second) ++repeats_;
+      res.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~IdempotentReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::set<std::string> delivered() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return delivered_;
+  }
+  int repeats() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return repeats_;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::set<std::string> delivered_;
+  int repeats_ = 0;
+};
+
+// A simulated year (`duban simulate`: scripted units, the year's reminders
+// and escalations), delivered by a consumer killed with SIGKILL at random
+// points 20 times. Afterwards every notification is in the outbox exactly
+// once, at the webhook once by its key, and the dead letters are exactly the
+// poison ones (the office's robot has a revoked key: errcode 93000).
+TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOnlyPoisonIsDeadLettered) {
+  Ran sim = Duban({"simulate"});
+  ASSERT_EQ(sim.rc, 0) << sim.out << sim.err;
+  const std::set<std::string> expected = ExpectedIds();
+  std::set<std::string> poison, good;
+  for (const auto& id : expected)
+    (id.size() > 10 && id.compare(id.size() - 10, 10, ":督查室") == 0 ? poison : good).insert(id);
+  ASSERT_GT(good.size(), 100u);
+  ASSERT_GT(poison.size(), 0u);
+
+  IdempotentReceiver hook;
+  testing::RobotReceiver robot;
+  robot.Refuse("key=REVOKED", 93000);
+  const std::string channels = tmp_.path() + "/channels.yaml";
+  std::ofstream(channels) << "channels:\n"
+                          << "  hook: {type: webhook, url: \"" << hook.url() << "\"}\n"
+                          << "  box: {type: outbox, path: \"" << outbox_ << "\"}\n"
+                          << "  office-wx: {type: wecom, url: \"" << robot.url("/send?key=REVOKED") << "\"}\n"
+                          << "recipients:\n  default: [{channel: hook}, {channel: box}]\n"
+                          << "  督查室: [{channel: office-wx}]\n";
+  const auto args = Args({"--channels", channels, "--backoff-ms", "1", "--max-backoff-ms", "2", "--poll-ms", "20"});
+  std::mt19937 rng(std::random_device{}());
+  const int kKills = 20;
+  int kills = 0;
+  for (int k = 1; k <= kKills; ++k) {
+    const size_t before = OutboxIds(outbox_).size() + robot.requests().size();
+    if (before == good.size() + poison.size()) break;  // all done: no delivery left to interrupt
+    Child c(DUBAN_REMINDERS_EXE, args, tmp_.path() + "/kill" + std::to_string(k) + ".out");
+    // Killed mid-delivery: once it has made progress, after a random pause.
+    ASSERT_TRUE(WaitFor([&] { return OutboxIds(outbox_).size() + robot.requests().size() > before; }))
+        << "round " << k << ": no progress";
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
+    int status = c.Signal(SIGKILL);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << k << " ended before its kill";
+    ++kills;
+  }
+  Ran finish = Reminders({"--channels", channels, "--exit-when-idle", "--backoff-ms", "1"});
+  ASSERT_EQ(finish.rc, 0) << finish.out << finish.err;
+  EXPECT_GE(kills, kKills) << "the year was delivered before " << kKills << " kills: too little work";
+
+  auto ids = OutboxIds(outbox_);
+  EXPECT_EQ(ids.size(), good.size()) << "each notification exactly once in the outbox";
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), good);
+  EXPECT_EQ(hook.delivered(), good);
+  Ran list = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_, "--json"}, tmp_.path());
+  ASSERT_EQ(list.rc, 0) << list.err;
+  std::multiset<std::string> dead;
+  std::istringstream lines(list.out);
+  for (std::string l; std::getline(lines, l);) dead.insert(nlohmann::json::parse(l)["notification_id"].get<std::string>());
+  EXPECT_EQ(dead.size(), poison.size()) << "each poison notification dead-lettered once";
+  EXPECT_EQ(std::set<std::string>(dead.begin(), dead.end()), poison);
+  // The one window (killed after a 2xx, before delivered.log's fsync) shows
+  // as a repeated Idempotency-Key, at most once per kill.
+  EXPECT_LE(hook.repeats(), kills);
+  std::printf("%d kills: %zu notifications delivered once (outbox, webhook by key; %d repeated keys), %zu poison "
+              "dead-lettered once; last run: %s",
+              kills, good.size(), hook.repeats(), poison.size(), finish.out.c_str());
 }
 
 }  // namespace
