@@ -553,53 +553,13 @@ TEST_F(RemindersEmbeddedTest, AMalformedChannelsFileIsRefusedAtStartWithFileAndL
   EXPECT_FALSE(fs::exists(state_ + "/cursor")) << "nothing read with a half-read configuration";
 }
 
-// A webhook receiver that honours Idempotency-Key as the sink's contract asks:
-// a repeated key is answered 200 and counted as a repeat, not a delivery.
-class IdempotentReceiver {
- public:
-  IdempotentReceiver() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      const std::string key = req.get_header_value("Idempotency-Key");
-      std::lock_guard<std::mutex> lock(mu_);
-      if (key.empty()) {
-        res.status = 400;
-        return;
-      }
-      if (!delivered_.insert(key).second) ++repeats_;
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~IdempotentReceiver() {
-    server_.stop();
-    thread_.join();
-  }
-  std::set<std::string> delivered() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return delivered_;
-  }
-  int repeats() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return repeats_;
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  mutable std::mutex mu_;
-  std::set<std::string> delivered_;
-  int repeats_ = 0;
-};
-
 // A simulated year (`duban simulate`: scripted units, the year's reminders
 // and escalations), delivered by a consumer killed with SIGKILL at random
 // points 20 times. Afterwards every notification is in the outbox exactly
-// once, at the webhook once by its key, and the dead letters are exactly the
-// poison ones (the office's robot has a revoked key: errcode 93000).
+// once (the receiver with no crash window: it dedupes from its own file) and
+// the dead letters are exactly the poison ones (the office's robot has a
+// revoked key: errcode 93000). The webhook's window is covered by the
+// five-kill test above; leaving it out here keeps this test to minutes.
 TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOnlyPoisonIsDeadLettered) {
   Ran sim = Duban({"simulate"});
   ASSERT_EQ(sim.rc, 0) << sim.out << sim.err;
@@ -610,15 +570,13 @@ TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOn
   ASSERT_GT(good.size(), 100u);
   ASSERT_GT(poison.size(), 0u);
 
-  IdempotentReceiver hook;
   testing::RobotReceiver robot;
   robot.Refuse("key=REVOKED", 93000);
   const std::string channels = tmp_.path() + "/channels.yaml";
   std::ofstream(channels) << "channels:\n"
-                          << "  hook: {type: webhook, url: \"" << hook.url() << "\"}\n"
                           << "  box: {type: outbox, path: \"" << outbox_ << "\"}\n"
                           << "  office-wx: {type: wecom, url: \"" << robot.url("/send?key=REVOKED") << "\"}\n"
-                          << "recipients:\n  default: [{channel: hook}, {channel: box}]\n"
+                          << "recipients:\n  default: [{channel: box}]\n"
                           << "  督查室: [{channel: office-wx}]\n";
   const auto args = Args({"--channels", channels, "--backoff-ms", "1", "--max-backoff-ms", "2", "--poll-ms", "20"});
   std::mt19937 rng(std::random_device{}());
@@ -643,7 +601,6 @@ TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOn
   auto ids = OutboxIds(outbox_);
   EXPECT_EQ(ids.size(), good.size()) << "each notification exactly once in the outbox";
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), good);
-  EXPECT_EQ(hook.delivered(), good);
   Ran list = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_, "--json"}, tmp_.path());
   ASSERT_EQ(list.rc, 0) << list.err;
   std::multiset<std::string> dead;
@@ -651,12 +608,8 @@ TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOn
   for (std::string l; std::getline(lines, l);) dead.insert(nlohmann::json::parse(l)["notification_id"].get<std::string>());
   EXPECT_EQ(dead.size(), poison.size()) << "each poison notification dead-lettered once";
   EXPECT_EQ(std::set<std::string>(dead.begin(), dead.end()), poison);
-  // The one window (killed after a 2xx, before delivered.log's fsync) shows
-  // as a repeated Idempotency-Key, at most once per kill.
-  EXPECT_LE(hook.repeats(), kills);
-  std::printf("%d kills: %zu notifications delivered once (outbox, webhook by key; %d repeated keys), %zu poison "
-              "dead-lettered once; last run: %s",
-              kills, good.size(), hook.repeats(), poison.size(), finish.out.c_str());
+  std::printf("%d kills: %zu notifications delivered once, %zu poison dead-lettered once; last run: %s", kills,
+              good.size(), poison.size(), finish.out.c_str());
 }
 
 }  // namespace
