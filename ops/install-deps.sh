@@ -13,6 +13,7 @@ pkgs=(
   chromium chromium-driver fonts-noto-cjk python3-selenium
   libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils
   libzip-dev python3-docx libreoffice-writer-nogui
+  libcurl4-openssl-dev python3-aiosmtpd
 )
 missing=()
 for p in "${pkgs[@]}"; do

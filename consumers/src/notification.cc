@@ -315,4 +315,36 @@ std::string NotificationToJson(const Notification& n) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Result<Notification> NotificationFromJson(const std::string& json) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::InvalidArgument("notification: not a JSON object");
+  Notification n;
+  try {
+    n.notification_id = j.at("notification_id").get<std::string>();
+    n.event_id = j.at("event_id").get<std::string>();
+    n.event_type = j.at("event_type").get<std::string>();
+    n.recipient = j.at("recipient").get<std::string>();
+    const std::string kind = j.at("recipient_kind").get<std::string>();
+    n.recipient_kind = kind == "office" ? RecipientKind::kOffice
+                       : kind == "notify" ? RecipientKind::kNotify
+                                          : RecipientKind::kUnit;
+    n.channel = j.at("channel").get<std::string>();
+    n.level = j.at("level").get<std::string>();
+    n.escalation_level = j.at("escalation_level").get<int32_t>();
+    n.title = j.at("title").get<std::string>();
+    n.text = j.at("text").get<std::string>();
+    n.due_on = j.at("due_on").get<std::string>();
+    n.plan = j.at("plan").get<std::string>();
+    n.plan_title = j.at("plan_title").get<std::string>();
+    n.task = j.at("task").get<int32_t>();
+    n.task_text = j.at("task_text").get<std::string>();
+    n.occurred_at = j.at("occurred_at").get<Instant>();
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann throws on a missing key or a wrong type: this is the one
+    // place that turns it into a value.
+    return Status::InvalidArgument(std::string("notification: ") + e.what());
+  }
+  return n;
+}
+
 }  // namespace duban::consumers

@@ -1,5 +1,6 @@
 // The reminders consumer loop, in Kafka and embedded mode (see reminders.h).
 #include "duban/consumers/reminders.h"
+#include "duban/consumers/state.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -94,6 +95,31 @@ Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
   return std::optional<CursorFile>(c);
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Delivers through one sink with bounded exponential backoff; a final
+// (non-retryable) error ends it at once. Returns the last error; *attempts
+// is how many were made, each failure also counted in *failed_attempts.
+Status DeliverWithRetry(Sink& sink, const Notification& n, const RetryPolicy& r, int* attempts,
+                        uint64_t* failed_attempts) {
+  int backoff = std::max(0, r.initial_backoff_ms);
+  Status last;
+  for (*attempts = 1;; ++*attempts) {
+    last = sink.Deliver(n);
+    if (last.ok()) return last;
+    ++*failed_attempts;
+    spdlog::warn("reminders: {} attempt {}/{} for {} failed: {}", sink.name(), *attempts, r.max_attempts,
+                 n.notification_id, last.ToString());
+    // A final answer (a bad robot key, an unknown mailbox) is not asked again.
+    if (*attempts >= r.max_attempts || !IsRetryable(last)) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+    backoff = std::min(std::max(1, backoff * 2), r.max_backoff_ms);
+  }
+}
+
 }  // namespace
 
 // One record of the log, whichever mode read it.
@@ -115,40 +141,16 @@ struct Reminders::Impl {
   std::string store_id;
   uint64_t cursor = 0;
   std::shared_ptr<TimerPolicy> policy;
-  int dead_letter_fd = -1;
-  int lock_fd = -1;  // DATA/LOCK, flock'ed: one consumer per state directory
+  std::unique_ptr<StateLock> lock;  // embedded mode: one consumer per state directory
   TaskDirectory directory;
-  std::unordered_set<std::string> delivered;  // "sink\tnotification_id"
-  int delivered_fd = -1;
+  std::unique_ptr<DeliveredLog> delivered;
+  std::unique_ptr<DeadLetterStore> dead_letters;
   int directory_fd = -1;
   RemindersStats stats;
   bool closed = false;
 
   ~Impl() {
-    if (delivered_fd >= 0) ::close(delivered_fd);
     if (directory_fd >= 0) ::close(directory_fd);
-    if (dead_letter_fd >= 0) ::close(dead_letter_fd);
-    if (lock_fd >= 0) ::close(lock_fd);
-  }
-
-  // delivered.log: one "sink\tnotification_id\n" line per accepted delivery.
-  Status OpenDelivered(const std::string& path) {
-    auto text = ReadWhole(path);
-    if (!text.ok()) return text.status();
-    std::string_view rest = *text;
-    size_t good = 0;
-    while (true) {
-      auto nl = rest.find('\n');
-      if (nl == std::string_view::npos) break;  // a torn last line is dropped
-      delivered.emplace(rest.substr(0, nl));
-      rest.remove_prefix(nl + 1);
-      good += nl + 1;
-    }
-    delivered_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (delivered_fd < 0) return Errno("open " + path);
-    if (::ftruncate(delivered_fd, static_cast<off_t>(good)) != 0) return Errno("truncate " + path);
-    if (::lseek(delivered_fd, 0, SEEK_END) < 0) return Errno("seek " + path);
-    return Status::Ok();
   }
 
   // directory.log: framed events (duban/coding.h) the TaskDirectory learnt.
@@ -173,17 +175,22 @@ struct Reminders::Impl {
     return Status::Ok();
   }
 
-  Status RecordDelivered(const std::string& key) {
-    Status s = WriteAll(delivered_fd, key + "\n", "append delivered.log");
-    if (!s.ok()) return s;
-    if (::fsync(delivered_fd) != 0) return Errno("fsync delivered.log");
-    delivered.insert(key);
-    return Status::Ok();
-  }
-
-  Status DeadLetter(const SourceRecord& r, const std::string& reason, int attempts,
-                    const std::string& notification_ids) {
-    if (embedded) return DeadLetterToFile(r, reason, attempts, notification_ids);
+  // Dead-letters what could not be delivered from record r: `entries` go to
+  // DATA/dead-letters.jsonl in both modes (fsynced before the cursor moves;
+  // `dlq list|retry` act on them); Kafka mode also produces the record to
+  // the dead-letter topic with headers, for tools that follow the topic.
+  // Embedded mode's event stays in the store's log at the position named.
+  Status SendToDeadLetters(const SourceRecord& r, const std::string& reason, int attempts,
+                           const std::string& notification_ids, std::vector<DeadLetter> entries) {
+    for (auto& d : entries) {
+      auto id = dead_letters->Add(std::move(d));
+      if (!id.ok()) return id.status();
+    }
+    if (embedded) {
+      spdlog::error("reminders: dead-lettered {} to {}/dead-letters.jsonl (attempts {}): {}", r.source,
+                    options.data_dir, attempts, reason);
+      return Status::Ok();
+    }
     const kafka::Message& m = *r.kafka;
     kafka::Headers headers{
         {kDlqReason, reason},
@@ -200,42 +207,13 @@ struct Reminders::Impl {
     return Status::Ok();
   }
 
-  // Embedded mode's dead-letter store: one JSON line per event whose
-  // notifications could not be delivered (or that did not decode), fsynced
-  // before the cursor moves past it. The event stays in the store's log at
-  // the position named, so it can be read and delivered again from there.
-  Status DeadLetterToFile(const SourceRecord& r, const std::string& reason, int attempts,
-                          const std::string& notification_ids) {
-    nlohmann::json j;
-    j["source"] = r.source;
-    j["reason"] = reason;
-    j["attempts"] = attempts;
-    j["notifications"] = notification_ids;
-    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    Status s = WriteAll(dead_letter_fd, line, "append dead-letters.jsonl");
-    if (s.ok() && ::fsync(dead_letter_fd) != 0) s = Errno("fsync dead-letters.jsonl");
-    if (!s.ok()) return s;
-    spdlog::error("reminders: dead-lettered {} to {}/dead-letters.jsonl (attempts {}): {}", r.source,
-                  options.data_dir, attempts, reason);
-    return Status::Ok();
-  }
-
-  // Delivers through one sink with bounded exponential backoff. Returns the
-  // last error after max_attempts; *attempts is how many were made.
-  Status DeliverWithRetry(Sink& sink, const Notification& n, int* attempts) {
-    const RetryPolicy& r = options.retry;
-    int backoff = std::max(0, r.initial_backoff_ms);
-    Status last;
-    for (*attempts = 1;; ++*attempts) {
-      last = sink.Deliver(n);
-      if (last.ok()) return last;
-      ++stats.retries;
-      spdlog::warn("reminders: {} attempt {}/{} for {} failed: {}", sink.name(), *attempts,
-                   r.max_attempts, n.notification_id, last.ToString());
-      if (*attempts >= r.max_attempts) return last;
-      std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
-      backoff = std::min(std::max(1, backoff * 2), r.max_backoff_ms);
-    }
+  Status Poison(const SourceRecord& r, const std::string& reason) {
+    ++stats.poison;
+    DeadLetter d;
+    d.error = reason;
+    d.source = r.source;
+    d.first_attempt = d.last_attempt = NowMs();
+    return SendToDeadLetters(r, reason, 0, "", {std::move(d)});
   }
 
   // Handles one record. Errors returned are fatal for the batch (nothing is
@@ -246,13 +224,11 @@ struct Reminders::Impl {
     size_t consumed = 0;
     Status framed = UnframeRecord(m.value, &payload, &consumed);
     if (!framed.ok() || consumed != m.value.size()) {
-      ++stats.poison;
-      return DeadLetter(m, "poison: bad frame: " + (framed.ok() ? std::string("trailing bytes") : framed.ToString()), 0, "");
+      return Poison(m, "poison: bad frame: " + (framed.ok() ? std::string("trailing bytes") : framed.ToString()));
     }
     auto decoded = schemas::DecodeEvent(payload);
     if (!decoded.ok()) {
-      ++stats.poison;
-      return DeadLetter(m, "poison: undecodable event: " + decoded.status().ToString(), 0, "");
+      return Poison(m, "poison: undecodable event: " + decoded.status().ToString());
     }
     const schemas::Event& e = *decoded;
     if (directory.Apply(e)) {
@@ -267,30 +243,52 @@ struct Reminders::Impl {
     stats.notifications += notes.size();
     std::string failed_ids, first_reason;
     int max_attempts_used = 0;
+    std::vector<DeadLetter> entries;
+    const auto fail = [&](const std::string& channel, const Notification& n, const std::string& error,
+                          int attempts, int64_t first) {
+      if (!failed_ids.empty()) failed_ids += ",";
+      failed_ids += (channel.empty() ? "-" : channel) + ":" + n.notification_id;
+      if (first_reason.empty()) first_reason = error;
+      max_attempts_used = std::max(max_attempts_used, attempts);
+      DeadLetter d;
+      d.notification_id = n.notification_id;
+      d.channel = channel;
+      d.error = error;
+      d.attempts = attempts;
+      d.first_attempt = first;
+      d.last_attempt = NowMs();
+      d.source = m.source;
+      d.notification = n;
+      entries.push_back(std::move(d));
+    };
     for (const Notification& n : notes) {
+      bool routed = false;
       for (auto& sink : sinks) {
-        std::string key = sink->name() + "\t" + n.notification_id;
-        if (delivered.count(key)) {
+        if (!sink->Wants(n)) continue;
+        routed = true;
+        const std::string key = DeliveredLog::Key(sink->name(), n.notification_id);
+        if (delivered->Contains(key)) {
           ++stats.duplicates;
           continue;
         }
         int attempts = 0;
-        Status s = DeliverWithRetry(*sink, n, &attempts);
+        const int64_t first = NowMs();
+        Status s = DeliverWithRetry(*sink, n, options.retry, &attempts, &stats.retries);
         if (s.ok()) {
-          Status rec = RecordDelivered(key);
-          if (!rec.ok()) return rec;
+          if (Status rec = delivered->Record(key); !rec.ok()) return rec;
           ++stats.delivered;
           continue;
         }
-        if (!failed_ids.empty()) failed_ids += ",";
-        failed_ids += sink->name() + ":" + n.notification_id;
-        if (first_reason.empty()) first_reason = sink->name() + " failed: " + s.ToString();
-        max_attempts_used = std::max(max_attempts_used, attempts);
+        fail(sink->name(), n, sink->name() + " failed: " + s.ToString(), attempts, first);
       }
+      // Nothing goes silent: a recipient no channel serves is a dead letter
+      // (channel "") until the channels file names it; `dlq retry` then
+      // delivers it on the channels that serve it.
+      if (!routed) fail("", n, "no channel serves recipient " + n.recipient, 0, NowMs());
     }
     if (failed_ids.empty()) return Status::Ok();
     ++stats.dead_lettered;
-    return DeadLetter(m, first_reason, max_attempts_used, failed_ids);
+    return SendToDeadLetters(m, first_reason, max_attempts_used, failed_ids, std::move(entries));
   }
 
   // ---- embedded mode ----
@@ -451,31 +449,27 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
     // notifications (their delivered sets are loaded once): the second is
     // refused before it reads or cuts any file there. The lock goes with
     // the process, kill -9 included.
-    const std::string lock = options.data_dir + "/LOCK";
-    impl->lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (impl->lock_fd < 0) return Errno("open " + lock);
-    if (::flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0)
-      return errno == EWOULDBLOCK
-                 ? Status::Unavailable("reminders: --data " + options.data_dir +
-                                       " is in use by another duban-reminders process; run one per state directory")
-                 : Errno("lock " + lock);
+    auto lock = StateLock::Acquire(options.data_dir);
+    if (!lock.ok()) return lock.status();
+    impl->lock = std::move(lock).value();
   }
-  Status s = impl->OpenDelivered(options.data_dir + "/delivered.log");
-  if (!s.ok()) return s;
-  s = impl->OpenDirectory(options.data_dir + "/directory.log");
+  auto delivered = DeliveredLog::Open(options.data_dir + "/delivered.log");
+  if (!delivered.ok()) return delivered.status();
+  impl->delivered = std::move(delivered).value();
+  auto dead_letters = DeadLetterStore::Open(options.data_dir);
+  if (!dead_letters.ok()) return dead_letters.status();
+  impl->dead_letters = std::move(dead_letters).value();
+  Status s = impl->OpenDirectory(options.data_dir + "/directory.log");
   if (!s.ok()) return s;
 
   if (impl->embedded) {
-    const std::string dl = options.data_dir + "/dead-letters.jsonl";
-    impl->dead_letter_fd = ::open(dl.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (impl->dead_letter_fd < 0) return Errno("open " + dl);
     // The cursor file from the start ties this state to its store.
     if (!cursor) {
       s = WriteCursorFile(options.data_dir, impl->store_id, impl->cursor);
       if (!s.ok()) return s;
     }
     spdlog::info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}",
-                 impl->delivered.size(), impl->directory.task_count(), options.store_dir, impl->store_id,
+                 impl->delivered->size(), impl->directory.task_count(), options.store_dir, impl->store_id,
                  impl->cursor);
     return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
   }
@@ -488,7 +482,7 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
   impl->consumer = std::move(consumer.value());
   s = impl->consumer->Subscribe({options.kafka.events_topic});
   if (!s.ok()) return s;
-  spdlog::info("reminders: {} delivered ids, {} tasks known, group {} on {}", impl->delivered.size(),
+  spdlog::info("reminders: {} delivered ids, {} tasks known, group {} on {}", impl->delivered->size(),
                impl->directory.task_count(), options.group, options.kafka.events_topic);
   return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
 }
@@ -574,6 +568,105 @@ std::string Reminders::FormatStats(const RemindersStats& s, bool embedded) {
          " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures) +
          (embedded ? " store_reads=" + std::to_string(s.store_reads) + " cursor=" + std::to_string(s.cursor)
                    : std::string());
+}
+
+Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir) {
+  if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
+    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
+  auto delivered = ReadDeliveredKeys(data_dir + "/delivered.log");
+  if (!delivered.ok()) return delivered.status();
+  auto all = ReadDeadLetters(data_dir);
+  if (!all.ok()) return all.status();
+  std::vector<DeadLetter> open;
+  for (auto& d : *all)
+    if (d.poison() || d.channel.empty() || !delivered->count(DeliveredLog::Key(d.channel, d.notification_id)))
+      open.push_back(std::move(d));
+  return open;
+}
+
+Result<DlqRetryReport> RetryDeadLetters(const std::string& data_dir, const std::vector<std::unique_ptr<Sink>>& sinks,
+                                        std::optional<uint64_t> only, const RetryPolicy& retry) {
+  if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
+    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
+  // The consumer holds the lock while it runs: retrying beside it would race
+  // its appends to the same files.
+  auto lock = StateLock::Acquire(data_dir);
+  if (!lock.ok())
+    return lock.status().code() == Status::Code::kUnavailable
+               ? Status::Unavailable(lock.status().message() + " (stop it for the retry, then start it again)")
+               : lock.status();
+  auto delivered = DeliveredLog::Open(data_dir + "/delivered.log");
+  if (!delivered.ok()) return delivered.status();
+  auto store = DeadLetterStore::Open(data_dir);
+  if (!store.ok()) return store.status();
+  DlqRetryReport report;
+  std::vector<DeadLetter> keep;
+  bool found = !only;
+  uint64_t ignored_failures = 0;
+  for (DeadLetter d : (*store)->entries()) {
+    const bool resolved = !d.poison() && !d.channel.empty() &&
+                          (*delivered)->Contains(DeliveredLog::Key(d.channel, d.notification_id));
+    if (only && d.id == *only) found = true;
+    // Entries delivered since (by a retry killed before its rewrite) go
+    // whenever the file is rewritten, selected or not.
+    if (resolved) {
+      ++report.already_delivered;
+      continue;
+    }
+    if (only && d.id != *only) {
+      keep.push_back(std::move(d));
+      continue;
+    }
+    if (d.poison()) {
+      ++report.poison;
+      report.errors.push_back("#" + std::to_string(d.id) + ": poison record at " + d.source +
+                              " has no notification to deliver; it stays listed");
+      keep.push_back(std::move(d));
+      continue;
+    }
+    // The channel that failed; for an entry no channel served, every
+    // channel that serves its recipient now.
+    std::vector<Sink*> targets;
+    for (const auto& s : sinks)
+      if (d.channel.empty() ? s->Wants(*d.notification) : s->name() == d.channel) targets.push_back(s.get());
+    if (targets.empty()) {
+      ++report.failed;
+      report.errors.push_back("#" + std::to_string(d.id) + ": " +
+                              (d.channel.empty() ? "still no channel serves recipient " + d.notification->recipient
+                                                 : "channel " + d.channel + " is not configured") +
+                              " (give --channels, --webhook or --outbox as the consumer has them)");
+      keep.push_back(std::move(d));
+      continue;
+    }
+    bool all_ok = true;
+    for (Sink* sink : targets) {
+      const std::string key = DeliveredLog::Key(sink->name(), d.notification_id);
+      if ((*delivered)->Contains(key)) continue;
+      int attempts = 0;
+      Status s = DeliverWithRetry(*sink, *d.notification, retry, &attempts, &ignored_failures);
+      d.attempts += attempts;
+      d.last_attempt = NowMs();
+      if (s.ok()) {
+        // Recorded (fsync) before the entry leaves the file: a kill between
+        // the two leaves an entry the next retry drops without delivering.
+        if (Status rec = (*delivered)->Record(key); !rec.ok()) return rec;
+        continue;
+      }
+      all_ok = false;
+      d.error = sink->name() + " failed: " + s.ToString();
+    }
+    if (all_ok) {
+      ++report.delivered;
+    } else {
+      ++report.failed;
+      report.errors.push_back("#" + std::to_string(d.id) + ": " + d.error);
+      keep.push_back(std::move(d));
+    }
+  }
+  if (!found) return Status::NotFound("no dead letter #" + std::to_string(*only) + " in " + data_dir);
+  if (Status s = (*store)->Rewrite(std::move(keep)); !s.ok()) return s;
+  report.remaining = (*store)->entries().size();
+  return report;
 }
 
 }  // namespace duban::consumers

@@ -2,16 +2,24 @@
 // Follows the embedded store's log (--store DIR, the `duban --data` directory)
 // or duban.events (--bootstrap). Runs until SIGINT/SIGTERM (or, with
 // --exit-when-idle, until it has caught up), then prints one line of counters
-// on stdout. Exit 0 ok, 1 error, 2 usage.
+// on stdout. `dlq list` / `dlq retry` act on the dead letters of a --data
+// directory. Exit 0 ok, 1 error (dlq retry: some entries still fail), 2 usage.
 #include <csignal>
 #include <cstdio>
+#include <ctime>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "duban/consumers/channels.h"
 #include "duban/consumers/reminders.h"
+#include "duban/terminal_text.h"
+#include "duban/utf8.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -22,6 +30,115 @@ template <typename T>
 void FromYaml(const CLI::App& app, const char* flag, const YAML::Node& node, const char* key, T& out) {
   if (app.count(flag) == 0 && node && node[key]) out = node[key].as<T>();
 }
+
+// Where notifications go: the channels file and/or the two plain flags.
+struct SinkFlags {
+  std::string webhook, outbox, channels;
+  int webhook_timeout_ms = 10000;
+  bool any() const { return !webhook.empty() || !outbox.empty() || !channels.empty(); }
+};
+
+void AddSinkFlags(CLI::App& app, SinkFlags& f) {
+  app.add_option("--webhook", f.webhook, "POST each notification as JSON to this URL");
+  app.add_option("--outbox", f.outbox, "append each notification as one JSON line to this file");
+  app.add_option("--channels", f.channels,
+                 "YAML channels file: email (SMTP), wecom and dingtalk robots, webhook, outbox, per recipient "
+                 "(consumers/README.md)");
+  app.add_option("--webhook-timeout-ms", f.webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
+}
+
+// Exit code 1 (a file that cannot be opened) or 2 (a usage or configuration
+// mistake) on failure, with the message printed.
+int MakeSinks(const SinkFlags& f, std::vector<std::unique_ptr<duban::consumers::Sink>>* sinks) {
+  using namespace duban::consumers;
+  if (!f.channels.empty()) {
+    auto c = LoadChannels(f.channels);
+    if (!c.ok()) {
+      std::cerr << "duban-reminders: " << c.status().message() << "\n";
+      return 2;
+    }
+    for (auto& s : *c) sinks->push_back(std::move(s));
+  }
+  if (!f.webhook.empty()) {
+    WebhookOptions w;
+    w.url = f.webhook;
+    w.timeout_ms = f.webhook_timeout_ms;
+    auto s = MakeWebhookSink(w);
+    if (!s.ok()) {
+      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
+      return 2;
+    }
+    sinks->push_back(std::move(s.value()));
+  }
+  if (!f.outbox.empty()) {
+    auto s = MakeJsonlOutboxSink(f.outbox);
+    if (!s.ok()) {
+      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
+      return 1;
+    }
+    sinks->push_back(std::move(s.value()));
+  }
+  return 0;
+}
+
+std::string FormatTime(int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A cell of the list, cut to `width` columns (CJK counts two) and padded.
+std::string Cell(const std::string& text, size_t width) {
+  std::string t = duban::ForTerminal(text);
+  while (duban::utf8::DisplayWidth(t) > width) {
+    t = duban::utf8::Prefix(t, duban::utf8::CodePoints(t) - 1);
+    if (duban::utf8::DisplayWidth(t) + 1 <= width) {
+      t += "…";
+      break;
+    }
+  }
+  return t + std::string(width - std::min(width, duban::utf8::DisplayWidth(t)), ' ');
+}
+
+int DlqList(const std::string& data, bool json) {
+  using namespace duban::consumers;
+  auto list = ListDeadLetters(data);
+  if (!list.ok()) {
+    std::cerr << "duban-reminders: " << list.status().ToString() << "\n";
+    return 1;
+  }
+  if (json) {
+    for (const auto& d : *list) {
+      nlohmann::ordered_json j;
+      j["id"] = d.id;
+      j["notification_id"] = d.notification_id;
+      j["channel"] = d.channel;
+      j["error"] = d.error;
+      j["attempts"] = d.attempts;
+      j["first_attempt"] = FormatTime(d.first_attempt);
+      j["last_attempt"] = FormatTime(d.last_attempt);
+      j["source"] = d.source;
+      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+    return 0;
+  }
+  std::cout << Cell("id", 5) << " " << Cell("notification", 48) << " " << Cell("channel", 10) << " "
+            << Cell("attempts", 8) << " " << Cell("first attempt", 20) << " " << Cell("last attempt", 20) << " "
+            << "error\n";
+  for (const auto& d : *list) {
+    std::cout << Cell(std::to_string(d.id), 5) << " "
+              << Cell(d.poison() ? "(poison " + d.source + ")" : d.notification_id, 48) << " "
+              << Cell(d.channel.empty() ? "-" : d.channel, 10) << " " << Cell(std::to_string(d.attempts), 8) << " "
+              << Cell(FormatTime(d.first_attempt), 20) << " " << Cell(FormatTime(d.last_attempt), 20) << " "
+              << duban::ForTerminal(d.error) << "\n";
+  }
+  std::cout << list->size() << " dead letter(s)\n";
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,8 +146,8 @@ int main(int argc, char** argv) {
   CLI::App app{"duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
                "or duban.events) into notifications"};
   RemindersOptions o;
-  std::string webhook, outbox, log_level = "warn";
-  int webhook_timeout_ms = 10000;
+  SinkFlags sink_flags;
+  std::string log_level = "warn";
   bool exit_when_idle = false;
   int idle_poll_ms = 3000;
   int poll_ms = 1000;
@@ -44,8 +161,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data_dir,
                  "this consumer's own state directory: delivered.log, directory.log; embedded mode also cursor and "
                  "dead-letters.jsonl (required here or in --config; never the store itself)");
-  app.add_option("--webhook", webhook, "POST each notification as JSON to this URL");
-  app.add_option("--outbox", outbox, "append each notification as one JSON line to this file");
+  AddSinkFlags(app, sink_flags);
   app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
   app.add_option("--dlq-topic", o.dlq_topic, "dead-letter topic")->capture_default_str();
   app.add_option("--group", o.group, "consumer group")->capture_default_str();
@@ -54,7 +170,6 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--backoff-ms", o.retry.initial_backoff_ms, "first retry delay, doubled each time")->capture_default_str();
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
-  app.add_option("--webhook-timeout-ms", webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
   app.add_option("--poll-ms", poll_ms, "embedded mode: how often the store is read for new events")
       ->capture_default_str()->check(CLI::PositiveNumber);
@@ -62,11 +177,61 @@ int main(int argc, char** argv) {
                "stop once caught up (embedded: the log read to its end; Kafka: a poll of --idle-poll-ms finds nothing new)");
   app.add_option("--idle-poll-ms", idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+
+  // duban-reminders dlq list|retry --data STATE
+  CLI::App* dlq = app.add_subcommand("dlq", "the dead letters of a --data directory: list them, deliver them again");
+  dlq->require_subcommand(1);
+  std::string dlq_data;
+  bool dlq_json = false;
+  CLI::App* dlq_list = dlq->add_subcommand("list", "table of dead letters not yet delivered (safe while the consumer runs)");
+  dlq_list->add_option("--data", dlq_data, "the consumer's state directory")->required();
+  dlq_list->add_flag("--json", dlq_json, "one JSON object per line");
+  CLI::App* dlq_retry = dlq->add_subcommand(
+      "retry", "deliver dead letters again and remove those delivered (stop the consumer first: it holds --data)");
+  SinkFlags retry_sinks;
+  uint64_t retry_id = 0;
+  bool retry_all = false;
+  RetryPolicy retry_policy{3, 200, 10000};
+  dlq_retry->add_option("--data", dlq_data, "the consumer's state directory")->required();
+  auto* id_opt = dlq_retry->add_option("--id", retry_id, "the dead letter to retry (see dlq list)");
+  auto* all_opt = dlq_retry->add_flag("--all", retry_all, "retry every dead letter");
+  id_opt->excludes(all_opt);
+  AddSinkFlags(*dlq_retry, retry_sinks);
+  dlq_retry->add_option("--max-attempts", retry_policy.max_attempts, "attempts per entry and channel")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  dlq_retry->add_option("--backoff-ms", retry_policy.initial_backoff_ms, "first retry delay, doubled each time")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  if (dlq_list->parsed()) return DlqList(dlq_data, dlq_json);
+  if (dlq_retry->parsed()) {
+    if (!retry_all && id_opt->count() == 0) {
+      std::cerr << "duban-reminders: dlq retry needs --id N or --all\n";
+      return 2;
+    }
+    if (!retry_sinks.any()) {
+      std::cerr << "duban-reminders: dlq retry needs the consumer's channels: --channels FILE, --webhook URL "
+                   "and/or --outbox FILE\n";
+      return 2;
+    }
+    std::vector<std::unique_ptr<Sink>> sinks;
+    if (int rc = MakeSinks(retry_sinks, &sinks); rc != 0) return rc;
+    auto report = RetryDeadLetters(dlq_data, sinks, retry_all ? std::nullopt : std::optional<uint64_t>(retry_id),
+                                   retry_policy);
+    if (!report.ok()) {
+      std::cerr << "duban-reminders: " << report.status().ToString() << "\n";
+      return 1;
+    }
+    for (const auto& e : report->errors) std::cerr << "duban-reminders: " << e << "\n";
+    std::cout << "delivered=" << report->delivered << " already_delivered=" << report->already_delivered
+              << " failed=" << report->failed << " poison=" << report->poison << " remaining=" << report->remaining
+              << std::endl;
+    return report->failed == 0 ? 0 : 1;
   }
   if (!config.empty()) {
     try {
@@ -79,8 +244,9 @@ int main(int argc, char** argv) {
         for (const auto& kv : k["extra"]) o.kafka.extra[kv.first.as<std::string>()] = kv.second.as<std::string>();
       FromYaml(app, "--group", r, "group_id", o.group);
       FromYaml(app, "--dlq-topic", r, "dead_letter_topic", o.dlq_topic);
-      FromYaml(app, "--webhook", r, "webhook_url", webhook);
-      FromYaml(app, "--outbox", r, "outbox", outbox);
+      FromYaml(app, "--webhook", r, "webhook_url", sink_flags.webhook);
+      FromYaml(app, "--outbox", r, "outbox", sink_flags.outbox);
+      FromYaml(app, "--channels", r, "channels", sink_flags.channels);
       FromYaml(app, "--data", r, "state_dir", o.data_dir);
       FromYaml(app, "--store", r, "store", o.store_dir);
       FromYaml(app, "--office", r, "office", o.render.office);
@@ -97,34 +263,15 @@ int main(int argc, char** argv) {
                  "(Kafka; flags or --config)\n";
     return 2;
   }
-  if (webhook.empty() && outbox.empty()) {
-    std::cerr << "duban-reminders: give --webhook URL and/or --outbox FILE\n";
+  if (!sink_flags.any()) {
+    std::cerr << "duban-reminders: give --channels FILE, --webhook URL and/or --outbox FILE\n";
     return 2;
   }
   spdlog::set_default_logger(spdlog::default_logger());
-  spdlog::set_level(spdlog::level::from_str(log_level));
   o.kafka.client_id = "duban-reminders";
 
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (!webhook.empty()) {
-    WebhookOptions w;
-    w.url = webhook;
-    w.timeout_ms = webhook_timeout_ms;
-    auto s = MakeWebhookSink(w);
-    if (!s.ok()) {
-      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
-      return 2;
-    }
-    sinks.push_back(std::move(s.value()));
-  }
-  if (!outbox.empty()) {
-    auto s = MakeJsonlOutboxSink(outbox);
-    if (!s.ok()) {
-      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
-      return 1;
-    }
-    sinks.push_back(std::move(s.value()));
-  }
+  if (int rc = MakeSinks(sink_flags, &sinks); rc != 0) return rc;
   auto created = Reminders::Create(o, std::move(sinks));
   if (!created.ok()) {
     std::cerr << "duban-reminders: " << created.status().ToString() << "\n";

@@ -19,33 +19,34 @@ namespace {
 class WebhookSink final : public Sink {
  public:
   WebhookSink(std::string origin, std::string path, const WebhookOptions& o)
-      : client_(origin), path_(std::move(path)) {
+      : name_(o.name), client_(origin), path_(std::move(path)) {
     client_.set_connection_timeout(std::chrono::milliseconds(o.connect_timeout_ms));
     client_.set_read_timeout(std::chrono::milliseconds(o.timeout_ms));
     client_.set_write_timeout(std::chrono::milliseconds(o.timeout_ms));
     client_.set_keep_alive(true);
   }
-  std::string name() const override { return "webhook"; }
+  std::string name() const override { return name_; }
   Status Deliver(const Notification& n) override {
     httplib::Headers headers{{"Idempotency-Key", n.notification_id}};
     auto res = client_.Post(path_, headers, NotificationToJson(n), "application/json; charset=utf-8");
-    if (!res) return Status::Unavailable("webhook: " + httplib::to_string(res.error()));
+    if (!res) return Status::Unavailable(name_ + ": " + httplib::to_string(res.error()));
     if (res->status < 200 || res->status >= 300)
-      return Status::Unavailable("webhook: HTTP " + std::to_string(res->status));
+      return Status::Unavailable(name_ + ": HTTP " + std::to_string(res->status));
     return Status::Ok();
   }
 
  private:
+  std::string name_;
   httplib::Client client_;
   std::string path_;
 };
 
 class JsonlOutboxSink final : public Sink {
  public:
-  JsonlOutboxSink(int fd, std::unordered_set<std::string> written)
-      : fd_(fd), written_(std::move(written)) {}
+  JsonlOutboxSink(int fd, std::unordered_set<std::string> written, std::string name)
+      : fd_(fd), written_(std::move(written)), name_(std::move(name)) {}
   ~JsonlOutboxSink() override { ::close(fd_); }
-  std::string name() const override { return "outbox"; }
+  std::string name() const override { return name_; }
   Status Deliver(const Notification& n) override {
     if (written_.count(n.notification_id)) return Status::Ok();
     std::string line = NotificationToJson(n) + "\n";
@@ -62,9 +63,22 @@ class JsonlOutboxSink final : public Sink {
  private:
   int fd_;
   std::unordered_set<std::string> written_;
+  std::string name_;
 };
 
 }  // namespace
+
+const std::vector<std::string>* Routes::Find(const std::string& recipient) const {
+  static const std::vector<std::string> kNone;
+  if (everyone) return &kNone;
+  if (auto it = recipients.find(recipient); it != recipients.end()) return &it->second;
+  if (named.count(recipient) || !fallback) return nullptr;
+  return &*fallback;
+}
+
+bool IsRetryable(const Status& s) {
+  return s.code() == Status::Code::kUnavailable || s.code() == Status::Code::kIOError;
+}
 
 Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
   const std::string& url = options.url;
@@ -80,7 +94,7 @@ Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
   return std::unique_ptr<Sink>(new WebhookSink(origin, path, options));
 }
 
-Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path) {
+Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const std::string& name) {
   // The outbox may live in a directory not made yet (e.g. the consumer's
   // --data, which is created later): make it rather than refuse.
   if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
@@ -107,7 +121,7 @@ Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path) {
     ::close(fd);
     return Status::IOError("outbox " + path + ": " + std::strerror(errno));
   }
-  return std::unique_ptr<Sink>(new JsonlOutboxSink(fd, std::move(written)));
+  return std::unique_ptr<Sink>(new JsonlOutboxSink(fd, std::move(written), name));
 }
 
 }  // namespace duban::consumers

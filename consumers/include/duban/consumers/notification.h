@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "duban/schemas/events.h"
+#include "duban/status.h"
 
 namespace duban::consumers {
 
@@ -94,6 +95,9 @@ std::vector<Notification> RenderNotifications(const schemas::Event& e, const Tas
 
 // One JSON object (UTF-8, no newline): the webhook body and the outbox line.
 std::string NotificationToJson(const Notification& n);
+// The inverse, for notifications kept in dead letters. InvalidArgument when a
+// field is missing or of the wrong type.
+Result<Notification> NotificationFromJson(const std::string& json);
 
 // Cuts a UTF-8 string to at most `max_chars` code points, adding "…" if cut.
 std::string TruncateUtf8(const std::string& s, size_t max_chars);

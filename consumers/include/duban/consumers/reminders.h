@@ -50,11 +50,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "duban/consumers/notification.h"
 #include "duban/consumers/sink.h"
+#include "duban/consumers/state.h"
 #include "duban/kafka/config.h"
 #include "duban/status.h"
 
@@ -148,5 +150,29 @@ class Reminders {
   explicit Reminders(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// `duban-reminders dlq list`: the dead letters of a state directory not yet
+// resolved (poison records, and notifications not delivered since), oldest
+// first. Reads only: safe beside a running consumer. NotFound when DATA has
+// no dead-letters.jsonl.
+Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir);
+
+struct DlqRetryReport {
+  size_t delivered = 0;          // entries delivered now and removed
+  size_t already_delivered = 0;  // entries found delivered before, selected or not (removed, not sent again)
+  size_t failed = 0;             // still failing: kept, attempts and error updated
+  size_t poison = 0;             // poison records selected: nothing to deliver, kept
+  size_t remaining = 0;          // entries in the file afterwards
+  std::vector<std::string> errors;  // one line per entry kept
+};
+
+// `duban-reminders dlq retry`: delivers the selected entries (`only`, or all)
+// again through `sinks` (matched by channel name) and removes those that
+// succeeded. Takes DATA/LOCK (Unavailable while the consumer runs). Each
+// success is recorded in delivered.log (fsync) before the file is rewritten
+// (atomically), so a retry killed midway loses no entry and a later one does
+// not deliver twice what the first delivered. NotFound for an unknown id.
+Result<DlqRetryReport> RetryDeadLetters(const std::string& data_dir, const std::vector<std::unique_ptr<Sink>>& sinks,
+                                        std::optional<uint64_t> only, const RetryPolicy& retry);
 
 }  // namespace duban::consumers

@@ -1,0 +1,242 @@
+// The channels file (channels.h): YAML -> routed sinks, checked whole first.
+#include "duban/consumers/channels.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace duban::consumers {
+namespace {
+
+// A mistake in the file, located. yaml-cpp counts lines from 0.
+struct Problem {
+  std::string message;
+};
+
+class Checker {
+ public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void Fail(const YAML::Node& at, const std::string& what) const {
+    throw Problem{file_ + ":" + std::to_string(at.Mark().line + 1) + ": " + what};
+  }
+  void Keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& where) const {
+    if (!map.IsMap()) Fail(map, where + " must be a mapping");
+    for (const auto& kv : map) {
+      const std::string k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Fail(kv.first, "unknown key \"" + k + "\" in " + where + " (known: " + list + ")");
+      }
+    }
+  }
+  std::string Str(const YAML::Node& map, const std::string& key, const std::string& where, bool required) const {
+    const YAML::Node v = map[key];
+    if (!v) {
+      if (required) Fail(map, where + " needs \"" + key + "\"");
+      return "";
+    }
+    if (!v.IsScalar()) Fail(v, where + ": \"" + key + "\" must be a string");
+    return v.as<std::string>();
+  }
+  int Int(const YAML::Node& map, const std::string& key, const std::string& where, int dflt) const {
+    const YAML::Node v = map[key];
+    if (!v) return dflt;
+    try {
+      const int i = v.as<int>();
+      if (i <= 0) Fail(v, where + ": \"" + key + "\" must be a positive number");
+      return i;
+    } catch (const YAML::BadConversion&) {
+      Fail(v, where + ": \"" + key + "\" must be a number");
+    }
+  }
+  bool Bool(const YAML::Node& map, const std::string& key, const std::string& where) const {
+    const YAML::Node v = map[key];
+    if (!v) return false;
+    try {
+      return v.as<bool>();
+    } catch (const YAML::BadConversion&) {
+      Fail(v, where + ": \"" + key + "\" must be true or false");
+    }
+  }
+  std::vector<std::string> List(const YAML::Node& map, const std::string& key, const std::string& where) const {
+    const YAML::Node v = map[key];
+    std::vector<std::string> out;
+    if (!v) return out;
+    if (!v.IsSequence()) Fail(v, where + ": \"" + key + "\" must be a list");
+    for (const auto& e : v) {
+      if (!e.IsScalar()) Fail(e, where + ": each of \"" + key + "\" must be a string");
+      out.push_back(e.as<std::string>());
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+};
+
+bool IsEmailAddress(const std::string& a) {
+  const auto at = a.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos) return false;
+  for (char c : a)
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == ';') return false;
+  return true;
+}
+
+bool IsMobile(const std::string& m) {
+  if (m.empty() || m.size() > 20) return false;
+  for (size_t i = 0; i < m.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(m[i])) && !(i == 0 && m[i] == '+')) return false;
+  return true;
+}
+
+struct ChannelDef {
+  std::string type;
+  YAML::Node node;
+};
+
+std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker& c) {
+  const YAML::Node root = YAML::Load(text);
+  if (!root.IsMap()) c.Fail(root, "the channels file must be a mapping with \"channels\" and \"recipients\"");
+  c.Keys(root, {"channels", "recipients"}, "the channels file");
+  const YAML::Node channels = root["channels"], recipients = root["recipients"];
+  if (!channels || !channels.IsMap() || channels.size() == 0) c.Fail(root, "\"channels\" must name at least one channel");
+  if (!recipients || !recipients.IsMap() || recipients.size() == 0)
+    c.Fail(root, "\"recipients\" must name at least one recipient (or \"default\")");
+
+  std::map<std::string, ChannelDef> defs;
+  for (const auto& kv : channels) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string where = "channel " + name;
+    if (name == "webhook" || name == "outbox")
+      c.Fail(kv.first, "channel name \"" + name + "\" is kept for the --" + name + " flag; choose another");
+    const YAML::Node d = kv.second;
+    if (!d.IsMap()) c.Fail(d, where + " must be a mapping with a \"type\"");
+    const std::string type = c.Str(d, "type", where, true);
+    if (type == "email")
+      c.Keys(d, {"type", "url", "from", "from_name", "username", "password", "starttls", "timeout_ms"}, where);
+    else if (type == "wecom")
+      c.Keys(d, {"type", "url", "markdown", "timeout_ms"}, where);
+    else if (type == "dingtalk")
+      c.Keys(d, {"type", "url", "secret", "timeout_ms"}, where);
+    else if (type == "webhook")
+      c.Keys(d, {"type", "url", "timeout_ms"}, where);
+    else if (type == "outbox")
+      c.Keys(d, {"type", "path"}, where);
+    else
+      c.Fail(d["type"], where + ": unknown type \"" + type + "\" (email, wecom, dingtalk, webhook, outbox)");
+    defs[name] = {type, d};
+  }
+
+  // Routes per channel, from the recipients block.
+  std::map<std::string, Routes> routes;
+  for (const auto& [name, def] : defs) routes[name] = Routes{};
+  std::set<std::string> named;
+  for (const auto& kv : recipients) {
+    const std::string who = kv.first.as<std::string>();
+    const std::string where = "recipient " + who;
+    if (who != "default") named.insert(who);
+    const YAML::Node list = kv.second;
+    if (!list.IsSequence() || list.size() == 0)
+      c.Fail(list, where + " must be a list of {channel: NAME, ...} entries");
+    std::set<std::string> seen;
+    for (const auto& e : list) {
+      c.Keys(e, {"channel", "to", "mobiles"}, where);
+      const std::string ch = c.Str(e, "channel", where, true);
+      auto def = defs.find(ch);
+      if (def == defs.end()) c.Fail(e["channel"], where + ": channel \"" + ch + "\" is not defined under \"channels\"");
+      if (!seen.insert(ch).second) c.Fail(e, where + ": channel \"" + ch + "\" listed twice");
+      const std::string& type = def->second.type;
+      std::vector<std::string> addresses;
+      if (type == "email") {
+        if (e["mobiles"]) c.Fail(e["mobiles"], where + ": an email channel takes \"to\", not \"mobiles\"");
+        addresses = c.List(e, "to", where);
+        if (addresses.empty()) c.Fail(e, where + ": email channel \"" + ch + "\" needs \"to\": [addresses]");
+        for (const auto& a : addresses)
+          if (!IsEmailAddress(a)) c.Fail(e["to"], where + ": \"" + a + "\" is not an email address");
+      } else if (type == "wecom" || type == "dingtalk") {
+        if (e["to"]) c.Fail(e["to"], where + ": a robot channel takes \"mobiles\" (to @-mention), not \"to\"");
+        addresses = c.List(e, "mobiles", where);
+        for (const auto& m : addresses)
+          if (!IsMobile(m)) c.Fail(e["mobiles"], where + ": \"" + m + "\" is not a mobile number");
+      } else if (e["to"] || e["mobiles"]) {
+        c.Fail(e, where + ": channel \"" + ch + "\" (" + type + ") takes no addresses");
+      }
+      if (who == "default")
+        routes[ch].fallback = addresses;
+      else
+        routes[ch].recipients[who] = addresses;
+    }
+  }
+
+  std::vector<std::unique_ptr<Sink>> sinks;
+  for (auto& [name, def] : defs) {
+    Routes& r = routes[name];
+    if (r.recipients.empty() && !r.fallback) continue;  // defined, used by no one
+    r.named = named;
+    const YAML::Node& d = def.node;
+    const std::string where = "channel " + name;
+    Result<std::unique_ptr<Sink>> sink = Status::InvalidArgument("unreachable");
+    if (def.type == "email") {
+      SmtpOptions o;
+      o.name = name;
+      o.url = c.Str(d, "url", where, true);
+      o.from = c.Str(d, "from", where, true);
+      o.from_name = c.Str(d, "from_name", where, false);
+      o.username = c.Str(d, "username", where, false);
+      o.password = c.Str(d, "password", where, false);
+      o.starttls = c.Bool(d, "starttls", where);
+      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+      sink = MakeSmtpSink(o);
+    } else if (def.type == "wecom" || def.type == "dingtalk") {
+      RobotOptions o;
+      o.kind = def.type == "wecom" ? RobotKind::kWeCom : RobotKind::kDingTalk;
+      o.name = name;
+      o.url = c.Str(d, "url", where, true);
+      if (o.kind == RobotKind::kWeCom) o.markdown = c.Bool(d, "markdown", where);
+      else o.secret = c.Str(d, "secret", where, false);
+      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+      sink = MakeRobotSink(o);
+    } else if (def.type == "webhook") {
+      WebhookOptions o;
+      o.name = name;
+      o.url = c.Str(d, "url", where, true);
+      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+      sink = MakeWebhookSink(o);
+    } else {
+      sink = MakeJsonlOutboxSink(c.Str(d, "path", where, true), name);
+    }
+    if (!sink.ok()) c.Fail(d, sink.status().message());
+    (*sink)->set_routes(r);
+    sinks.push_back(std::move(sink).value());
+  }
+  return sinks;
+}
+
+}  // namespace
+
+Result<std::vector<std::unique_ptr<Sink>>> ParseChannels(const std::string& text, const std::string& file) {
+  Checker c(file);
+  try {
+    return Parse(text, c);
+  } catch (const Problem& p) {
+    return Status::InvalidArgument(p.message);
+  } catch (const YAML::Exception& e) {
+    // Syntax errors and conversions the checks above did not foresee.
+    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+Result<std::vector<std::unique_ptr<Sink>>> LoadChannels(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("cannot read the channels file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseChannels(ss.str(), path);
+}
+
+}  // namespace duban::consumers

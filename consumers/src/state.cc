@@ -1,0 +1,272 @@
+// The consumer's state files (state.h).
+#include "duban/consumers/state.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace duban::consumers {
+namespace {
+
+Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
+
+Status WriteAll(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t w = ::write(fd, data.data(), data.size());
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno(what);
+    }
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  return Status::Ok();
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Whole lines of `text`; *good is the length of the text they cover (a
+// torn last line, with no newline, is left out).
+std::vector<std::string_view> WholeLines(std::string_view text, size_t* good) {
+  std::vector<std::string_view> out;
+  *good = 0;
+  while (true) {
+    auto nl = text.find('\n');
+    if (nl == std::string_view::npos) break;
+    out.push_back(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+    *good += nl + 1;
+  }
+  return out;
+}
+
+// Opens `path` for appending after cutting it to `good` bytes.
+Result<int> OpenCut(const std::string& path, size_t good) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open " + path);
+  if (::ftruncate(fd, static_cast<off_t>(good)) != 0 || ::lseek(fd, 0, SEEK_END) < 0) {
+    Status s = Errno("cut " + path);
+    ::close(fd);
+    return s;
+  }
+  return fd;
+}
+
+// Writes `text` to dir/name atomically: temporary file, fsync, rename, fsync
+// of the directory. A crash leaves the old file or the new one.
+Status ReplaceFile(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name, tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open " + tmp);
+  Status s = WriteAll(fd, text, "write " + tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + tmp);
+  ::close(fd);
+  if (!s.ok()) return s;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("open " + dir);
+  const bool synced = ::fsync(dfd) == 0;
+  ::close(dfd);
+  return synced ? Status::Ok() : Errno("fsync " + dir);
+}
+
+std::string DeadLetterKey(const DeadLetter& d) {
+  return d.poison() ? "poison\t" + d.source : d.channel + "\t" + d.notification_id;
+}
+
+std::string ToLine(const DeadLetter& d) {
+  nlohmann::ordered_json j;
+  j["id"] = d.id;
+  j["notification_id"] = d.notification_id;
+  j["channel"] = d.channel;
+  j["error"] = d.error;
+  j["attempts"] = d.attempts;
+  j["first_attempt"] = d.first_attempt;
+  j["last_attempt"] = d.last_attempt;
+  j["source"] = d.source;
+  if (d.notification) j["notification"] = nlohmann::json::parse(NotificationToJson(*d.notification));
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Result<DeadLetter> FromLine(std::string_view line) {
+  auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::Corruption("not a JSON object");
+  DeadLetter d;
+  try {
+    // Lines written before dead letters had ids (one per event: source,
+    // reason, attempts, notifications) load as entries to read, not retry;
+    // Open numbers them.
+    if (!j.contains("id") && j.contains("reason")) {
+      d.error = j.value("reason", "") + " [" + j.value("notifications", "") + "]";
+      d.attempts = j.value("attempts", 0);
+      d.source = j.value("source", "");
+      return d;
+    }
+    d.id = j.at("id").get<uint64_t>();
+    d.notification_id = j.value("notification_id", "");
+    d.channel = j.value("channel", "");
+    d.error = j.value("error", "");
+    d.attempts = j.value("attempts", 0);
+    d.first_attempt = j.value("first_attempt", int64_t{0});
+    d.last_attempt = j.value("last_attempt", int64_t{0});
+    d.source = j.value("source", "");
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(e.what());
+  }
+  if (j.contains("notification")) {
+    auto n = NotificationFromJson(j["notification"].dump());
+    if (!n.ok()) return Status::Corruption(n.status().message());
+    d.notification = std::move(n).value();
+  }
+  return d;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateLock>> StateLock::Acquire(const std::string& data_dir) {
+  const std::string lock = data_dir + "/LOCK";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open " + lock);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    Status s = errno == EWOULDBLOCK
+                   ? Status::Unavailable("reminders: --data " + data_dir +
+                                         " is in use by another duban-reminders process; run one per state directory")
+                   : Errno("lock " + lock);
+    ::close(fd);
+    return s;
+  }
+  return std::unique_ptr<StateLock>(new StateLock(fd));
+}
+
+StateLock::~StateLock() { ::close(fd_); }
+
+Result<std::unique_ptr<DeliveredLog>> DeliveredLog::Open(const std::string& path) {
+  size_t good = 0;
+  WholeLines(ReadWhole(path), &good);
+  auto keys = ReadDeliveredKeys(path);
+  if (!keys.ok()) return keys.status();
+  auto fd = OpenCut(path, good);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<DeliveredLog>(new DeliveredLog(*fd, std::move(keys).value()));
+}
+
+DeliveredLog::~DeliveredLog() { ::close(fd_); }
+
+Status DeliveredLog::Record(const std::string& key) {
+  Status s = WriteAll(fd_, key + "\n", "append delivered.log");
+  if (!s.ok()) return s;
+  if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
+  keys_.insert(key);
+  return Status::Ok();
+}
+
+namespace {
+
+struct LoadedDeadLetters {
+  std::vector<DeadLetter> entries;
+  uint64_t next_id = 1;
+  size_t good = 0;  // bytes of whole lines
+};
+
+Result<LoadedDeadLetters> LoadDeadLetters(const std::string& data_dir) {
+  const std::string path = data_dir + "/dead-letters.jsonl";
+  const std::string text = ReadWhole(path);
+  LoadedDeadLetters out;
+  size_t line_no = 0;
+  for (auto line : WholeLines(text, &out.good)) {
+    ++line_no;
+    if (line.empty()) continue;
+    auto d = FromLine(line);
+    if (!d.ok())
+      return Status::Corruption(path + ":" + std::to_string(line_no) + ": not a dead letter (" +
+                                d.status().message() + "); fix or remove the line, nothing is guessed");
+    out.next_id = std::max(out.next_id, d->id + 1);
+    out.entries.push_back(std::move(d).value());
+  }
+  for (auto& d : out.entries)
+    if (d.id == 0) d.id = out.next_id++;
+  // dlq.next survives the removal of the newest entries by a retry.
+  std::istringstream next_file(ReadWhole(data_dir + "/dlq.next"));
+  uint64_t recorded = 0;
+  if (next_file >> recorded) out.next_id = std::max(out.next_id, recorded);
+  return out;
+}
+
+}  // namespace
+
+Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& path) {
+  const std::string text = ReadWhole(path);
+  size_t good = 0;
+  std::unordered_set<std::string> keys;
+  for (auto line : WholeLines(text, &good)) keys.emplace(line);
+  return keys;
+}
+
+Result<std::vector<DeadLetter>> ReadDeadLetters(const std::string& data_dir) {
+  auto loaded = LoadDeadLetters(data_dir);
+  if (!loaded.ok()) return loaded.status();
+  return std::move(loaded->entries);
+}
+
+Result<std::unique_ptr<DeadLetterStore>> DeadLetterStore::Open(const std::string& data_dir) {
+  auto loaded = LoadDeadLetters(data_dir);
+  if (!loaded.ok()) return loaded.status();
+  auto fd = OpenCut(data_dir + "/dead-letters.jsonl", loaded->good);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<DeadLetterStore>(
+      new DeadLetterStore(data_dir, *fd, std::move(loaded->entries), loaded->next_id));
+}
+
+DeadLetterStore::DeadLetterStore(std::string dir, int fd, std::vector<DeadLetter> entries, uint64_t next_id)
+    : dir_(std::move(dir)), fd_(fd), entries_(std::move(entries)), next_id_(next_id) {
+  for (const auto& d : entries_) keys_.insert(DeadLetterKey(d));
+}
+
+DeadLetterStore::~DeadLetterStore() { ::close(fd_); }
+
+Result<uint64_t> DeadLetterStore::Add(DeadLetter d) {
+  const std::string key = DeadLetterKey(d);
+  if (keys_.count(key))
+    for (const auto& e : entries_)
+      if (DeadLetterKey(e) == key) return e.id;
+  d.id = next_id_;
+  Status s = WriteAll(fd_, ToLine(d), "append dead-letters.jsonl");
+  if (s.ok() && ::fsync(fd_) != 0) s = Errno("fsync dead-letters.jsonl");
+  if (!s.ok()) return s;
+  ++next_id_;
+  keys_.insert(key);
+  entries_.push_back(std::move(d));
+  return entries_.back().id;
+}
+
+Status DeadLetterStore::Rewrite(std::vector<DeadLetter> keep) {
+  // The next id first: once the file without the newest entries is in
+  // place, dlq.next is what keeps their ids from being given again.
+  if (Status s = ReplaceFile(dir_, "dlq.next", std::to_string(next_id_) + "\n"); !s.ok()) return s;
+  std::string text;
+  for (const auto& d : keep) text += ToLine(d);
+  if (Status s = ReplaceFile(dir_, "dead-letters.jsonl", text); !s.ok()) return s;
+  // The appending descriptor still points at the replaced file.
+  auto fd = OpenCut(dir_ + "/dead-letters.jsonl", text.size());
+  if (!fd.ok()) return fd.status();
+  ::close(fd_);
+  fd_ = *fd;
+  entries_ = std::move(keep);
+  keys_.clear();
+  for (const auto& d : entries_) keys_.insert(DeadLetterKey(d));
+  return Status::Ok();
+}
+
+}  // namespace duban::consumers
