@@ -21,9 +21,10 @@ cycle (区发改局, 区教育局, 区住建局) or answer it late (区教育局
   exit 2;
 - the .docx printed to PDF by LibreOffice headless (A4 portrait, a CJK font)
   and to PNG by pdftoppm; the first page of the bulletin as of 2021-12-20 and
-  of today's (the store ticked on to 2026-12-02) kept in ARTIFACTS for a look.
+  of today's (the store ticked on to today) kept in ARTIFACTS for a look.
 Exits 77 (skipped) when python3-docx, soffice or pdftoppm is missing.
 Usage: bulletin_files_test.py PATH/TO/duban SOURCE_DIR ARTIFACTS_DIR"""
+import datetime
 import json
 import os
 import re
@@ -46,7 +47,10 @@ for tool, pkg in (("soffice", "libreoffice-writer-nogui"), ("pdftoppm", "poppler
 
 PLAN = "bulletin-plan-2021"
 AS_OF = "2021-12-20"
-TODAY = "2026-12-02"
+# Today in China, where the store's clock dates its records: a fixed date here
+# would leave the plan imported in this run "not yet existing" on it from the
+# next day on (and, between 16:00 and 24:00 UTC, already on the day it is).
+TODAY = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
 OPEN = {"assigned", "accepted", "in_progress"}
 LADDER = {1: "督促整改", 2: "通报批评", 3: "约谈"}
 SECTIONS = ["一、按时完成的单位", "二、逾期未完成的单位", "三、未按时报送进度的单位", "四、下一步要求"]
@@ -307,7 +311,7 @@ with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:
     rc, out, err = run(data, "--actor", "office", "--role", "supervisor", "plan", "import", odd, "--id", "odd-2021")
     check("a plan titled with < > & \" imports", rc == 0, err[-400:])
     odd_docx = os.path.join(tmp, "odd.docx")
-    rc, out, err = run(data, "report", "bulletin", "--plan", "odd-2021", "--as-of", "2026-12-02", "-o", odd_docx)
+    rc, out, err = run(data, "report", "bulletin", "--plan", "odd-2021", "--as-of", TODAY, "-o", odd_docx)
     check("its bulletin is written", rc == 0, err)
     if rc == 0:
         try:
