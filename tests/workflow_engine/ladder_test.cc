@@ -33,8 +33,8 @@ TEST_F(WorkflowEngineTest, AUnitOnTimeGetsRemindersOnlyAndNoEscalation) {
 }
 
 // A tick's cost follows the timers that fired: a reminder writes its event,
-// its history and command rows, the assignment row, the stream head and the
-// deletion of the fired timer, and leaves the assignment's other armed timers
+// its history and command rows, the assignment row and its counts, the stream
+// head and the deletion of the fired timer, and leaves the assignment's other armed timers
 // untouched (they are still wanted), so the index holds exactly what it did
 // minus the fired key.
 TEST_F(WorkflowEngineTest, AReminderTickWritesOnlyWhatChangedAndKeepsTheOtherTimersArmed) {
@@ -48,9 +48,10 @@ TEST_F(WorkflowEngineTest, AReminderTickWritesOnlyWhatChangedAndKeepsTheOtherTim
   size_t events = 0;
   for (const auto& o : *fired) events += o.events.size();
   ASSERT_EQ(events, 2u);  // the 10-day reminders of 财政 and 教育
-  // Per reminder: log, history, command row, assignment row, timer delete;
-  // plus one stream head for the plan.
-  EXPECT_EQ(w1.keys - w0.keys, 2u * 5 + 1);
+  // Per reminder: log, history, command row, assignment row, timer delete,
+  // the count of its dashboard group (one more reminder) and its unit's last
+  // change; plus one stream head for the plan.
+  EXPECT_EQ(w1.keys - w0.keys, 2u * 7 + 1);
   auto after = PendingOf(1, kFinance);
   ASSERT_EQ(after.size(), 3u);
   for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].key, before[i + 1].key);
