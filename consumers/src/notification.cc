@@ -63,6 +63,12 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
           return true;
+        } else if constexpr (std::is_same_v<T, schemas::DeadlineChanged>) {
+          // The office set a date: the task's own (no unit, for assignments
+          // made later) or one assignment's.
+          if (b.unit.empty()) tasks_[{e.stream, b.task}].due_on = b.new_due_on;
+          else assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
+          return true;
         } else {
           return false;
         }

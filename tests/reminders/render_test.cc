@@ -47,6 +47,17 @@ TEST(RenderTest, DeadlineApproachingNamesPlanTaskContentDueDateAndWhatIsAsked) {
   EXPECT_EQ(n.channel, "reminder");
 }
 
+TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市财政局"), "2021-12-31") << "the task's date, until one is set";
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 5, schemas::DeadlineChanged{7, "", "2021-12-31", "2021-11-30", "提前"})));
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 6, schemas::DeadlineChanged{7, "市财政局", "", "2021-11-15", "牵头先报"})));
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市财政局"), "2021-11-15");
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市教育局"), "2021-11-30");
+}
+
 TEST(RenderTest, LongTaskContentIsCutByCharactersNotBytes) {
   TaskDirectory dir = ShaoguanDirectory();
   RenderOptions o;
