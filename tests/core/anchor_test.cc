@@ -374,7 +374,10 @@ TEST_F(AnchorTest, CheckpointsAreKeptPeriodicallyAndOnRequest) {
   ASSERT_TRUE((*e)->SignCheckpoint().ok());
   e->reset();
   std::vector<uint64_t> kept;
-  for (const auto& [k, v] : DumpStore(data.path()).at("meta"))
+  // Held in a variable: a range-for over a member of a temporary dump would
+  // read it after it was destroyed (C++20 extends only the outer temporary).
+  const StoreDump dump = DumpStore(data.path());
+  for (const auto& [k, v] : dump.at("meta"))
     if (k.rfind("anchor/", 0) == 0) kept.push_back(DecodeFixed64BE(k.data() + 7));
   // The first signed commit, each crossing of a multiple of 3, and the requested one at the end.
   ASSERT_GE(kept.size(), 3u);
