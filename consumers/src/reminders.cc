@@ -28,23 +28,13 @@
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
+#include "posix_io.h"
 
 namespace duban::consumers {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
-Status WriteAll(int fd, std::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    ssize_t w = ::write(fd, data.data(), data.size());
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Errno(what);
-    }
-    data.remove_prefix(static_cast<size_t>(w));
-  }
-  return Status::Ok();
-}
+using posix_io::Errno;
+using posix_io::WriteAll;
 
 Result<std::string> ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,6 @@
 // The consumer's state files (state.h).
 #include "duban/consumers/state.h"
+#include "posix_io.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,19 +17,8 @@
 namespace duban::consumers {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
-Status WriteAll(int fd, std::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    ssize_t w = ::write(fd, data.data(), data.size());
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Errno(what);
-    }
-    data.remove_prefix(static_cast<size_t>(w));
-  }
-  return Status::Ok();
-}
+using posix_io::Errno;
+using posix_io::WriteAll;
 
 std::string ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
