@@ -62,15 +62,15 @@ mutant idempotency-in-batch engine/core/commit.cc \
   "a command id repeated inside one batch is decided twice"
 
 # ---- roles and rejection reasons -------------------------------------------------------
-mutant role-check engine/core/decide.cc \
+mutant role-check engine/core/decider.h \
   's/^    if (c_.actor.role == want) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^DomainTest\.' \
   "any role may take any step"
-mutant not-assignee engine/core/decide.cc \
+mutant not-assignee engine/core/decider.h \
   's/^    if (c_.actor.id != unit)$/    if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a unit may act on another unit's assignment"
-mutant version-conflict engine/core/decide.cc \
+mutant version-conflict engine/core/decider.h \
   's/if (c_.expected_version && \*c_.expected_version != s_.version)/if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a command's expected plan version is not checked"
@@ -78,11 +78,11 @@ mutant plan-exists-reason engine/core/decide.cc \
   's/return Refuse(reason::kPlanExists,/return Refuse(reason::kInvalidArgument,/' \
   "$core_domain" '^DomainTest\.' \
   "a second import of a plan is refused with the wrong reason code"
-mutant role-for-step engine/core/decide.cc \
+mutant role-for-step engine/core/decider.h \
   's/^    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "any role may take any step of the lifecycle"
-mutant state-for-step engine/core/decide.cc \
+mutant state-for-step engine/core/decider.h \
   's/^    if (t \&\& std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "a lifecycle step may start from any state"
