@@ -18,6 +18,7 @@
 #include "bench_registry.h"
 #include "duban/coding.h"
 #include "duban/engine.h"
+#include "duban/engine_bench.h"
 #include "duban/schemas/codec.h"
 
 namespace duban::bench {
@@ -116,9 +117,9 @@ int RunCore(int argc, char** argv) {
   std::vector<std::vector<schemas::Command>> chunks;
   for (size_t i = 0; i < cmds.size(); i += a.batch)
     chunks.emplace_back(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + a.batch));
-  const Engine::WriteStats before_ingest = engine.write_stats();
+  const bench::WriteStats before_ingest = bench::EngineWriteStats(engine);
   std::vector<std::string> ingest_batches;  // exactly what ingest wrote, for the raw replay
-  engine.set_write_observer([&](std::string_view rep) { ingest_batches.emplace_back(rep); });
+  bench::SetWriteObserver(engine, [&](std::string_view rep) { ingest_batches.emplace_back(rep); });
   const auto t0 = Clock::now();
   uint64_t events = 0;
   for (const auto& chunk : chunks) {
@@ -132,9 +133,9 @@ int RunCore(int argc, char** argv) {
   }
   const auto t1 = Clock::now();
   const double ingest_eps = events / Seconds(t0, t1);
-  engine.set_write_observer(nullptr);
-  const uint64_t ingest_keys = engine.write_stats().keys - before_ingest.keys;
-  const uint64_t ingest_bytes = engine.write_stats().bytes - before_ingest.bytes;
+  bench::SetWriteObserver(engine, nullptr);
+  const uint64_t ingest_keys = bench::EngineWriteStats(engine).keys - before_ingest.keys;
+  const uint64_t ingest_bytes = bench::EngineWriteStats(engine).bytes - before_ingest.bytes;
   std::printf("ingest:  %llu events from %zu commands in %.2f s = %.0f events/s\n",
               static_cast<unsigned long long>(events), cmds.size(), Seconds(t0, t1), ingest_eps);
 
@@ -237,7 +238,7 @@ int RunCore(int argc, char** argv) {
   // keeps of it. A second, kinder baseline (the same number of keys and bytes
   // in one column family, keys in order) is printed for comparison.
   opened.value().reset();
-  auto raw_secs = Engine::TimeRawWrites(root + "/raw", ingest_batches);
+  auto raw_secs = bench::TimeRawWrites(root + "/raw", ingest_batches);
   if (!raw_secs.ok()) {
     std::fprintf(stderr, "raw: %s\n", raw_secs.status().ToString().c_str());
     return 1;

@@ -23,6 +23,7 @@
 #include "bench_registry.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/engine.h"
+#include "duban/engine_bench.h"
 
 namespace duban::bench {
 namespace {
@@ -117,7 +118,7 @@ int RunTimers(int argc, char** argv) {
 
   // Both figures are taken on a settled store: the build leaves flushes and
   // compactions running that would otherwise land on either one.
-  if (!engine->WaitForBackgroundWork(300)) std::printf("note: RocksDB still compacting after 300 s\n");
+  if (!bench::WaitForBackgroundWork(*engine, 300)) std::printf("note: RocksDB still compacting after 300 s\n");
 
   // ---- direct read of the due timers (median of 5, after one untimed read:
   // the first read after the build pays for cold blocks, 10x the others) ----
@@ -136,11 +137,11 @@ int RunTimers(int argc, char** argv) {
   const double direct_ms = direct[2];
 
   // ---- the tick ----
-  const Engine::WriteStats w0 = engine->write_stats();
+  const bench::WriteStats w0 = bench::EngineWriteStats(*engine);
   const auto k0 = Clock::now();
   auto fired = engine->Tick(t1);
   const auto k1 = Clock::now();
-  const Engine::WriteStats w1 = engine->write_stats();
+  const bench::WriteStats w1 = bench::EngineWriteStats(*engine);
   if (!fired.ok()) {
     std::fprintf(stderr, "tick failed: %s\n", fired.status().ToString().c_str());
     return 1;

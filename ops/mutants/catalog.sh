@@ -12,20 +12,20 @@ core_engine=core_engine_test
 core_domain=core_domain_test
 
 # ---- hash chain and verification -------------------------------------------------
-mutant verify-prev-hash engine/core/engine.cc \
+mutant verify-prev-hash engine/core/log_check.cc \
   '/prev_hash does not match the previous event/s/if (e.prev_hash != hash)/if (false)/' \
   "$core_engine" '^EngineTest\.Verify' \
   "Verify without its prev_hash chain check"
-mutant verify-seq engine/core/engine.cc \
+mutant verify-seq engine/core/log_check.cc \
   's/^    if (e.stream_seq != seq + 1)$/    if (false)/' \
   "$core_engine" '^EngineTest\.Verify' \
   "Verify without its stream seq check"
-mutant verify-own-hash engine/core/engine.cc \
-  "/hash does not match the event's bytes/s/if (schemas::ComputeHash(e) != e.hash)/if (false)/" \
+mutant verify-own-hash engine/core/log_check.cc \
+  's/^    if (schemas::ComputeHash(e) != e.hash)$/    if (false)/' \
   "$core_engine" '^EngineTest\.Verify' \
   "Verify without the check of each event's own hash"
-mutant submit-prev-hash engine/core/engine.cc \
-  's/^    e.prev_hash = prev;$/    e.prev_hash = "";/' \
+mutant submit-prev-hash engine/core/commit.cc \
+  's/^  e.prev_hash = prev;$/  e.prev_hash = "";/' \
   "$core_engine" '^EngineTest\.AnAcceptedCommand' \
   "new events not chained to the previous event of their stream"
 mutant event-id-ignores-index schemas/src/hash.cc \
@@ -34,43 +34,43 @@ mutant event-id-ignores-index schemas/src/hash.cc \
   "every event of a command gets the same derived id"
 
 # ---- AppendExternal: forks, gaps, forgeries, dedupe ------------------------------
-mutant append-external-fork engine/core/engine.cc \
+mutant append-external-fork engine/core/append_external.cc \
   's/if (e.stream_seq != version + 1 || e.prev_hash != last_hash)/if (e.stream_seq != version + 1)/' \
   "$core_engine" '^AppendExternalTest\.' \
   "AppendExternal takes the next seq of a forked stream (prev_hash not checked)"
-mutant append-external-gap engine/core/engine.cc \
+mutant append-external-gap engine/core/append_external.cc \
   's/if (e.stream_seq != version + 1 || e.prev_hash != last_hash)/if (e.prev_hash != last_hash)/' \
   "$core_engine" '^AppendExternalTest\.' \
   "AppendExternal does not check the stream seq"
-mutant append-external-own-hash engine/core/engine.cc \
-  's/^    if (schemas::ComputeHash(e) != e.hash)$/    if (false)/' \
+mutant append-external-own-hash engine/core/append_external.cc \
+  's/^  if (schemas::ComputeHash(e) != e.hash)$/  if (false)/' \
   "$core_engine" '^AppendExternalTest\.' \
   "AppendExternal takes an event whose bytes do not match its hash"
-mutant append-external-dedupe engine/core/engine.cc \
-  's/^    if (seen) {$/    if (false) {/' \
+mutant append-external-dedupe engine/core/append_external.cc \
+  's/^  if (!seen) return false;$/  return false;/' \
   "$core_engine" '^AppendExternalTest\.' \
   "AppendExternal applies a redelivered event again (no dedupe by event id)"
 
 # ---- idempotency ---------------------------------------------------------------------
-mutant idempotency-stored engine/core/engine.cc \
-  's/^      if (seen_before.count(c.command_id)) {$/      if (false) {/' \
+mutant idempotency-stored engine/core/commit.cc \
+  's/^  if (seen_before.count(c.command_id)) {$/  if (false) {/' \
   "$core_engine" '^EngineTest\.A(Repeated|Reopened)' \
   "a command id seen before is decided again"
-mutant idempotency-in-batch engine/core/engine.cc \
+mutant idempotency-in-batch engine/core/commit.cc \
   's/timer_commands ? in_batch.end() : in_batch.find(c.command_id)/in_batch.end()/' \
   "$core_engine" '^EngineTest\.' \
   "a command id repeated inside one batch is decided twice"
 
 # ---- roles and rejection reasons -------------------------------------------------------
-mutant role-check engine/core/decide.cc \
+mutant role-check engine/core/decider.h \
   's/^    if (c_.actor.role == want) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^DomainTest\.' \
   "any role may take any step"
-mutant not-assignee engine/core/decide.cc \
+mutant not-assignee engine/core/decider.h \
   's/^    if (c_.actor.id != unit)$/    if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a unit may act on another unit's assignment"
-mutant version-conflict engine/core/decide.cc \
+mutant version-conflict engine/core/decider.h \
   's/if (c_.expected_version && \*c_.expected_version != s_.version)/if (false)/' \
   "$core_domain" '^DomainTest\.' \
   "a command's expected plan version is not checked"
@@ -78,11 +78,11 @@ mutant plan-exists-reason engine/core/decide.cc \
   's/return Refuse(reason::kPlanExists,/return Refuse(reason::kInvalidArgument,/' \
   "$core_domain" '^DomainTest\.' \
   "a second import of a plan is refused with the wrong reason code"
-mutant role-for-step engine/core/decide.cc \
+mutant role-for-step engine/core/decider.h \
   's/^    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "any role may take any step of the lifecycle"
-mutant state-for-step engine/core/decide.cc \
+mutant state-for-step engine/core/decider.h \
   's/^    if (t \&\& std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();$/    return Status::Ok();/' \
   "$core_domain" '^(DomainTest|LifecycleTest)\.' \
   "a lifecycle step may start from any state"
@@ -97,11 +97,11 @@ mutant extension-to-same-day engine/core/decide.cc \
   "RequestExtension accepts an extension to the unchanged due date"
 
 # ---- calendar notices --------------------------------------------------------------------
-mutant notice-recount-skipped engine/core/engine.cc \
-  's/^        if (!provisional \&\& old_days == new_days \&\& SameTimers(old, next->TimersFor(s, a))) continue;$/        continue;/' \
+mutant notice-recount-skipped engine/core/calendar_notices.cc \
+  's/^  if (!provisional \&\& old_days == new_days \&\& SameTimers(old, next.TimersFor(s, a))) return std::nullopt;$/  return std::nullopt;/' \
   workflow_engine_test '^WorkflowEngineTest\.ANotice' \
   "a recorded calendar notice recounts no open deadline"
-mutant notice-not-loaded-at-open engine/core/engine.cc \
+mutant notice-not-loaded-at-open engine/core/engine_open.cc \
   's/^  if (Status st = impl->LoadCalendar(); !st.ok()) return st;$/  \/\/ no notices loaded/' \
   workflow_engine_test '^WorkflowEngineTest\.ANotice' \
   "a store's recorded calendar notices are forgotten when it is opened again"
@@ -116,7 +116,7 @@ mutant back-entry-without-reason engine/core/decide.cc \
   "the office back-enters a record without saying why"
 
 # ---- as-of -----------------------------------------------------------------------------
-mutant plan-as-of-exclusive engine/core/engine.cc \
+mutant plan-as-of-exclusive engine/core/log_reads.cc \
   's/if (until && t > \*until) continue;/if (until \&\& t >= *until) continue;/' \
   "$core_engine" '^EngineTest\.PlanAsOf' \
   "PlanAsOf leaves out events that happened at the instant asked for"
@@ -170,8 +170,8 @@ mutant importer-peihe-column-lead engine/plan_import/plan_reading.cc \
   "a 配合单位 (supporting units) column is read as the lead units"
 
 # ---- the store: durability, damage, limits ------------------------------------------
-mutant record-limit engine/core/engine.cc \
-  's/if (biggest > size_t{kMaxFramePayload} + 8) {/if (false) {/' \
+mutant record-limit engine/core/commit.cc \
+  's/biggest > size_t{kMaxFramePayload} + 8) {/false) {/' \
   "$core_engine" '^RecordLimitTest\.' \
   "a command whose record exceeds the frame limit is written (and its readers refuse the log)"
 mutant damaged-store-looks-empty engine/core/store_dir.cc \
@@ -182,7 +182,7 @@ mutant sync-off-by-default engine/include/duban/engine.h \
   's/^  bool sync = true;$/  bool sync = false;/' \
   "$core_engine" '^PowerCutTest\.Synced' \
   "commits are acknowledged before they are fsynced (a power cut loses them)"
-mutant files-pile-up engine/core/engine.cc \
+mutant files-pile-up engine/core/store_open.cc \
   's/if (db->GetSortedWalFiles(wals).ok() \&\& wals.size() > kMaxLiveWals) {/if (false) {/' \
   "$core_engine" '^StoreFilesTest\.' \
   "a writer never flushes its WALs nor merges small files, so short processes pile up files"

@@ -3,6 +3,7 @@
 // approval and rejection; the acceptance and review limits.
 #include <gtest/gtest.h>
 
+#include "duban/engine_bench.h"
 #include "workflow_engine_fixture.h"
 
 namespace duban::wf_test {
@@ -41,10 +42,10 @@ TEST_F(WorkflowEngineTest, AReminderTickWritesOnlyWhatChangedAndKeepsTheOtherTim
   GivenPlan();
   auto before = PendingOf(1, kFinance);
   ASSERT_EQ(before.size(), 4u);  // reminders 10/3/1 and missed
-  const auto w0 = engine->write_stats();
+  const auto w0 = duban::bench::EngineWriteStats(*engine);
   auto fired = engine->Tick(StartOfDay(*Date::Parse("2021-09-16")));
   ASSERT_TRUE(fired.ok()) << fired.status().ToString();
-  const auto w1 = engine->write_stats();
+  const auto w1 = duban::bench::EngineWriteStats(*engine);
   size_t events = 0;
   for (const auto& o : *fired) events += o.events.size();
   ASSERT_EQ(events, 2u);  // the 10-day reminders of 财政 and 教育

@@ -328,25 +328,8 @@ class Engine {
   // Kafka mode produces), valid only during the call.
   Status ScanLogRecords(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) const;
 
-  // Keys and bytes this process has committed to RocksDB (all column
-  // families), for benchmarks that compare with a raw write loop.
-  struct WriteStats {
-    uint64_t keys = 0;
-    uint64_t bytes = 0;
-    double write_seconds = 0;  // inside rocksdb::DB::Write of live commits (not rebuilds)
-  };
-  WriteStats write_stats() const;
-  // Benchmark aid: waits until RocksDB has no flush or compaction running or
-  // pending (at most max_seconds), so figures taken next are not sharing the
-  // machine with them. Returns false on timeout.
-  bool WaitForBackgroundWork(double max_seconds) const;
-  // Benchmark aid: when set, every committed WriteBatch's serialized form is
-  // passed here, so a raw loop can replay exactly the same writes.
-  void set_write_observer(std::function<void(std::string_view batch)> observer);
-  // Benchmark aid: opens a fresh store at `dir` with the engine's column
-  // families and options, and writes the given serialized batches in order,
-  // nothing else. Returns the seconds the writes took.
-  static Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
+  // Benchmark aids (write statistics, a write observer, raw write timing)
+  // are in duban/engine_bench.h.
 
   // ---- maintenance ----
   // Drops every projection and replays the log into them. Refused (Corruption,
@@ -372,9 +355,9 @@ class Engine {
   // Order-independent digest of all projection column families (for tests and reports).
   Result<std::string> ProjectionDigest() const;
 
-  struct Impl;
-
  private:
+  struct Impl;  // engine/core/engine_impl.h
+  friend struct EngineAccess;  // engine/core's own pieces: the benchmark aids (duban/engine_bench.h)
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

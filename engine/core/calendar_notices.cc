@@ -1,0 +1,308 @@
+// Calendar notices (Engine::AddCalendarNotice): a State Council holiday
+// notice recorded as CalendarNoticeAdded in the stream "!calendar", and in
+// the same WriteBatch every open assignment whose timers it moves recounted
+// (one DeadlineRecounted each, its timers re-armed on the new calendar).
+// Also LoadCalendar, which rebuilds the timer policy from the recorded
+// notices at open.
+//
+// Guarantee: the notice and every recount are one atomic write; a refused
+// notice is logged in the rejection stream under its command id; closed
+// assignments and fired events keep the calendar they were judged by.
+#include <algorithm>
+#include <set>
+
+#include "duban/workflows/calendar.h"
+#include "engine_impl.h"
+#include "projector.h"
+
+namespace duban {
+
+using namespace core;
+using schemas::Command;
+using schemas::Event;
+using schemas::EventBody;
+namespace rk = records::keys;
+
+namespace {
+
+// A timer's identity for telling what a recount moved: kind, then its
+// reminder days or ladder level, then its review cycle.
+std::string TimerLabel(const schemas::FireTimer& t) {
+  std::string l(schemas::TimerKindName(t.kind));
+  if (t.working_days_left) l += " " + std::to_string(t.working_days_left);
+  if (t.level) l += " " + std::to_string(t.level);
+  if (!t.cycle_id.empty()) l += " (" + t.cycle_id + ")";
+  return l;
+}
+std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Timer>& ts) {
+  std::map<std::string, std::string> out;
+  for (const auto& t : ts) out[TimerLabel(t.body)] = DayOf(t.fire_at).ToString();
+  return out;
+}
+bool SameTimers(const std::vector<TimerPolicy::Timer>& a, const std::vector<TimerPolicy::Timer>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].fire_at != b[i].fire_at || records::EncodeTimer(a[i].body) != records::EncodeTimer(b[i].body))
+      return false;
+  return true;
+}
+
+// An open assignment recounted on the new calendar: what moved, or nothing
+// when it is unchanged and counted on published data (it keeps its version).
+// `armed_by`: the policy that armed its timers; `next`: the one with the notice.
+std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const AssignmentState& a,
+                                                  const TimerPolicy& armed_by, const TimerPolicy& next,
+                                                  const std::string& new_version) {
+  if (!IsOpen(a.status) && a.status != AssignmentStatus::kSubmitted) return std::nullopt;
+  const auto old = armed_by.TimersFor(s, a);
+  AssignmentState moved = a;
+  moved.calendar_version = new_version;
+  const auto now = next.TimersFor(s, moved);
+  const bool provisional = std::any_of(old.begin(), old.end(), [](const auto& t) { return t.body.provisional; });
+  const auto old_days = TimerDays(old), new_days = TimerDays(now);
+  // Unchanged and counted on published data: it keeps its version.
+  if (!provisional && old_days == new_days && SameTimers(old, next.TimersFor(s, a))) return std::nullopt;
+  schemas::DeadlineRecounted rc;
+  bool provisional_seen = false;
+  rc.task = a.task;
+  rc.unit = a.unit;
+  rc.due_on = a.due_on;
+  // The version that made it provisional, else the one it was counted on.
+  for (const auto& t : old)
+    if (rc.old_calendar_version.empty() || (t.body.provisional && !provisional_seen)) {
+      rc.old_calendar_version = t.body.calendar_version;
+      provisional_seen = t.body.provisional;
+    }
+  rc.calendar_version = new_version;
+  for (const auto& t : now) rc.provisional = rc.provisional || t.body.provisional;
+  std::set<std::string> labels;
+  for (const auto& [l, d] : old_days) labels.insert(l);
+  for (const auto& [l, d] : new_days) labels.insert(l);
+  for (const auto& l : labels) {
+    auto was = old_days.find(l), is = new_days.find(l);
+    const std::string from = was == old_days.end() ? "-" : was->second;
+    const std::string to = is == new_days.end() ? "-" : is->second;
+    if (from != to) rc.changes.push_back(l + " " + from + " -> " + to);
+  }
+  return rc;
+}
+
+}  // namespace
+
+// What CheckNotice found fit to record.
+struct Engine::Impl::CheckedNotice {
+  schemas::CalendarNoticeAdded notice;
+  std::vector<schemas::CalendarNoticeAdded> all;  // the recorded notices, then this one
+  std::shared_ptr<const TimerPolicy> next;        // the policy that counts on them
+};
+
+// The steps: may this engine write; does the id answer an earlier outcome;
+// is the notice fit (CheckNotice, else RejectNotice logs why); the notice
+// event; the recounts (RecountOpenAssignments); one WriteBatch.
+Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
+  Outcome o;
+  o.command_id = r.command_id;
+  if (Status st = MayWrite(r.command_id); !st.ok()) {
+    o.status = st;
+    return o;
+  }
+  // What makes this command what it is, kept like a Submit command's digest
+  // (kCommandDigestPrefix) so that an id reused for something else, either
+  // way round, is a conflict. Who acts and the notice's bytes, as the CLI's
+  // derived id; a prefix no CommandDigest (hex) can take.
+  const std::string digest =
+      "calendar:" + schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text)
+                        .substr(0, 23);
+  Event first;
+  if (auto stored = StoredOutcome(r.command_id, &first); stored.ok()) {
+    if (Status same = SameNotice(r, digest, first); !same.ok()) {
+      o.status = same;
+      return o;
+    }
+    return std::move(stored).value();
+  } else if (stored.status().code() != Status::Code::kNotFound) {
+    o.status = stored.status();
+    return o;
+  }
+  Command c;  // the envelope the events carry
+  c.command_id = r.command_id;
+  c.actor = r.actor;
+  c.issued_at = r.issued_at;
+  auto checked = CheckNotice(r);
+  if (!checked.ok()) return RejectNotice(c, digest, checked.status(), o);
+  CheckedNotice& n = *checked;
+  rocksdb::WriteBatch wb;
+  uint64_t pos = next_pos;
+  uint32_t index = 0;
+  std::string record;
+  // Every event written, for the signed checkpoint of an anchored store.
+  std::vector<std::pair<uint64_t, std::string>> written;
+  Event added = MakeEvent(c, kCalendarStream, calendar_version + 1, calendar_hash, index++, n.notice, &record);
+  written.emplace_back(pos, added.hash);
+  wb.Put(cf[kLog], rk::Pos(pos), record);
+  wb.Put(cf[kHistory], rk::History(kCalendarStream, 0, pos), "");
+  wb.Put(cf[kStreams], kCalendarStream, records::EncodeStreamHead(added.stream_seq, added.hash));
+  o.first_position = pos++;
+  o.events.push_back(added);
+
+  // Recount what is open: its timers are re-armed on the new calendar, the
+  // old keys taken from the policy that armed them.
+  Projector proj(*n.next, cf, CountsDb());
+  std::vector<std::string> touched;
+  if (Status st = RecountOpenAssignments(c, *n.next, proj, index, pos, wb, o, touched, written); !st.ok()) {
+    for (const auto& p : touched) cache.erase(p);
+    o.status = st;
+    o.events.clear();
+    return o;
+  }
+  proj.Command(r.command_id, o.first_position, index, wb);
+  wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
+  proj.SortDrops();
+  const Status flushed = proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
+  auto seal = flushed.ok() ? SealBatch(written, pos - 1, /*keep=*/false, wb) : Result<std::optional<Seal>>(flushed);
+  if (!seal.ok()) {
+    for (const auto& p : touched) cache.erase(p);
+    o.status = seal.status();
+    o.events.clear();
+    return o;
+  }
+  if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
+    for (const auto& p : touched) cache.erase(p);
+    o.status = FromRocks(s, "committing to the log");
+    o.events.clear();
+    return o;
+  }
+  if (*seal) Sealed(**seal);
+  next_pos = pos;
+  calendar_version = added.stream_seq;
+  calendar_hash = added.hash;
+  notices = std::move(n.all);
+  policy = n.next;
+  return o;
+}
+
+// Whether the notice may be recorded: the office's act, a notice the
+// calendar reads, not published in the future, fitting the notices recorded
+// before it, and not already in this build's calendar. A failure is the
+// rejection to log.
+Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::CalendarNoticeRequest& r) const {
+  // The office's act, like setting deadlines (ARCHITECTURE.md, Roles).
+  if (r.actor.role != schemas::Role::kSupervisor)
+    return Status::Rejected(reason::kForbiddenRole,
+                            std::string("only the office (supervisor) records a calendar notice, not ") +
+                                schemas::RoleName(r.actor.role));
+  if (Status st = CheckName(r.actor.id, "the actor"); !st.ok()) return st;
+  auto summary = workflows::WorkCalendar::SummarizeNotice(r.text, r.source);
+  if (!summary.ok()) return Status::Rejected(reason::kInvalidArgument, summary.status().message());
+  // A notice is published before it is recorded: a version date after
+  // today is a typo, and would make every later (correct) notice look older.
+  if (auto published = Date::Parse(summary->version); published && *published > DayOf(r.issued_at))
+    return Status::Rejected(reason::kTimeInFuture,
+                            r.source + ": the notice's version date " + summary->version +
+                                " is later than today (" + DayOf(r.issued_at).ToString() +
+                                "); a notice is recorded after it is published: is the date mistyped?");
+  schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year, summary->amends,
+                                      r.source, r.text};
+  std::vector<schemas::CalendarNoticeAdded> all = notices;
+  all.push_back(notice);
+  auto with = base_policy->WithCalendarNotices(all);
+  if (!with.ok()) return Status::Rejected(reason::kInvalidArgument, with.status().message());
+  std::shared_ptr<const TimerPolicy> next = std::move(with).value();
+  if (next->CalendarVersion() == policy->CalendarVersion())
+    return Status::Rejected(reason::kInvalidArgument,
+                            r.source + ": notice " + summary->version +
+                                " is already part of this build's calendar (" + policy->CalendarVersion() + ")");
+  return CheckedNotice{std::move(notice), std::move(all), std::move(next)};
+}
+
+// A refused notice, logged as CommandRejected in the rejection stream under
+// its command id (with its digest, so the id answers the same next time).
+Outcome Engine::Impl::RejectNotice(const Command& c, const std::string& digest, const Status& why, Outcome o) {
+  rocksdb::WriteBatch wb;
+  const uint64_t pos = next_pos;
+  std::string record;
+  Event e = MakeEvent(c, opts.rejected_stream, rejected_version + 1, rejected_hash, 0,
+                      schemas::CommandRejected{"calendar_add", why.reason(), why.message()}, &record);
+  wb.Put(cf[kLog], rk::Pos(pos), record);
+  wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
+  wb.Put(cf[kCommands], c.command_id, records::EncodeCommandRef(pos, 1));
+  wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, digest);
+  auto seal = SealBatch({{pos, e.hash}}, pos, /*keep=*/false, wb);
+  if (!seal.ok()) {
+    o.status = seal.status();
+    return o;
+  }
+  if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
+    o.status = FromRocks(s, "committing to the log");
+    return o;
+  }
+  if (*seal) Sealed(**seal);
+  rejected_version = e.stream_seq;
+  rejected_hash = e.hash;
+  next_pos = pos + 1;
+  o.status = why;
+  o.first_position = pos;
+  return o;
+}
+
+// Every open assignment of every plan whose timers the new calendar moves:
+// one DeadlineRecounted each, evolved and projected (its old timer keys
+// taken from the policy that armed them). `touched`: the plans whose cached
+// state ran ahead, to forget if the batch is not written.
+Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy& next, Projector& proj,
+                                            uint32_t& index, uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
+                                            std::vector<std::string>& touched,
+                                            std::vector<std::pair<uint64_t, std::string>>& written) {
+  const std::string new_version = next.CalendarVersion();
+  auto ids = PlanIdsFromProjection();
+  if (!ids.ok()) return ids.status();
+  std::string record;
+  for (const std::string& plan : *ids) {
+    auto state = State(plan);
+    if (!state.ok()) return state.status();
+    PlanState& s = **state;
+    if (!s.exists || s.withdrawn) continue;
+    std::vector<EventBody> recounts;
+    for (const auto& [k, a] : s.assignments)
+      if (auto rc = Recount(s, a, *policy, next, new_version)) recounts.push_back(std::move(*rc));
+    if (recounts.empty()) continue;
+    touched.push_back(plan);
+    for (auto& body : recounts) {
+      Event e = MakeEvent(c, plan, s.version + 1, s.last_hash, index++, std::move(body), &record);
+      proj.Before(s, e, policy.get());
+      Evolve(s, e);
+      proj.After(s, e, pos, wb);
+      written.emplace_back(pos, e.hash);
+      wb.Put(cf[kLog], rk::Pos(pos++), record);
+      o.events.push_back(std::move(e));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::LoadCalendar() {
+  auto positions = HistoryPositions(rk::PlanPrefix(kCalendarStream));
+  if (!positions.ok()) return positions.status();
+  auto events = ReadPositions(std::move(positions).value());
+  if (!events.ok()) return events.status();
+  notices.clear();
+  for (const auto& h : *events) {
+    calendar_version = h.event.stream_seq;
+    calendar_hash = h.event.hash;
+    if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&h.event.body)) notices.push_back(*n);
+  }
+  policy = base_policy;
+  if (notices.empty()) return Status::Ok();
+  auto with = base_policy->WithCalendarNotices(notices);
+  if (!with.ok())
+    return Status::InvalidArgument("the calendar notices recorded in " + opts.data_dir +
+                                   " do not fit this build's calendar: " + with.status().message());
+  policy = std::move(with).value();
+  return Status::Ok();
+}
+
+Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) { return impl_->AddNotice(request); }
+std::vector<schemas::CalendarNoticeAdded> Engine::CalendarNotices() const { return impl_->notices; }
+std::shared_ptr<const TimerPolicy> Engine::timer_policy() const { return impl_->policy; }
+
+}  // namespace duban

@@ -1,0 +1,132 @@
+// The office's tools, decided (issue 20): deadlines set or changed, one
+// assignment cancelled, a return resolved, notes, review cycles started and
+// closed. Handlers of the Decider (decider.h); pure, like the rest of decide.
+#include "decider.h"
+
+namespace duban::core::decide_internal {
+
+// ---- the office's tools (issue 20)
+
+// A deadline set or changed, with its reason: of one assignment, or of the
+// task (its own date, which later assignments start with) and each of its
+// assignments the definition lets it change (set_deadline's states). Not
+// before the day it takes effect: a date already past would only make the
+// clock fire its miss at once.
+R Decider::On(const SetDeadline& b) {
+  if (auto st = NeedRoleFor("set_deadline", "set a deadline"); !st.ok()) return st;
+  auto t = OpenTask(b.task);
+  if (!t.ok()) return t.status();
+  if (!Date::Parse(b.due_on))
+    return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
+  const std::string today = DayOf(c_.EffectiveAt()).ToString();
+  if (b.due_on < today)
+    return Refuse(reason::kInvalidArgument, "the new deadline " + b.due_on + " is already past (today is " + today +
+                                                "); a deadline is set for a day to come");
+  if (auto st = NeedText(b.reason, "the reason for setting the deadline"); !st.ok()) return st;
+  std::vector<EventBody> out;
+  if (!b.unit.empty()) {
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "set_deadline", "set the deadline of"); !st.ok()) return st;
+    if ((*a)->due_on == b.due_on)
+      return Refuse(reason::kInvalidArgument, AssignmentLabel(b.task, b.unit) + " is already due on " + b.due_on);
+    NewDueDate(**a, b.due_on, b.reason, out);
+    return out;
+  }
+  if ((*t)->deadline.due_on != b.due_on)
+    out.push_back(DeadlineChanged{b.task, "", (*t)->deadline.due_on, b.due_on, b.reason});
+  for (auto it = s_.assignments.lower_bound({b.task, ""}); it != s_.assignments.end() && it->first.first == b.task;
+       ++it)
+    if (Allows("set_deadline", it->second) && it->second.due_on != b.due_on)
+      NewDueDate(it->second, b.due_on, b.reason, out);
+  if (out.empty())
+    return Refuse(reason::kInvalidArgument, TaskLabel(b.task) + " and its open assignments are already due on " + b.due_on);
+  return out;
+}
+
+R Decider::On(const CancelAssignment& b) {
+  if (auto st = NeedRoleFor("cancel_assignment", "cancel an assignment"); !st.ok()) return st;
+  auto a = FindAssignment(b.task, b.unit);
+  if (!a.ok()) return a.status();
+  if (auto st = Transition(**a, "cancel_assignment", "cancel"); !st.ok()) return st;
+  if (auto st = NeedText(b.reason, "the reason for cancelling"); !st.ok()) return st;
+  return Drop(**a, b.reason);
+}
+
+// Accepting a return: dropped (no to_unit), moved to a unit with no open
+// assignment of the task (AssignmentReassigned, as `reassign` does), or
+// merged into the open assignment the unit already holds (AssignmentMerged:
+// that one goes on unchanged, as lead if either was). Not onto a unit that
+// completed its part: that work is closed (reopen it, or drop the return).
+R Decider::On(const ResolveReturn& b) {
+  if (auto st = NeedRoleFor("resolve_return", "accept a return"); !st.ok()) return st;
+  auto a = FindAssignment(b.task, b.unit);
+  if (!a.ok()) return a.status();
+  if (auto st = Transition(**a, "resolve_return", "accept the return of"); !st.ok()) return st;
+  if (auto st = NeedText(b.reason, "the reason for accepting the return"); !st.ok()) return st;
+  if (b.to_unit.empty()) return Drop(**a, b.reason);
+  if (auto t = OpenTask(b.task); !t.ok()) return t.status();
+  if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
+  if (b.to_unit == b.unit)
+    return Refuse(reason::kInvalidArgument, b.unit + " returned " + TaskLabel(b.task) + "; it cannot be moved back to it");
+  auto to = s_.assignments.find({b.task, b.to_unit});
+  if (to == s_.assignments.end() || to->second.status == AssignmentStatus::kCancelled ||
+      to->second.status == AssignmentStatus::kReturned)
+    return std::vector<EventBody>{AssignmentReassigned{b.task, b.unit, b.to_unit, b.reason}};
+  if (to->second.status == AssignmentStatus::kCompleted)
+    return Refuse(reason::kAssignmentExists, b.to_unit + " has completed its part of " + TaskLabel(b.task) +
+                                                 "; reopen it or drop the return instead");
+  const AssignmentRole role = (*a)->role == AssignmentRole::kLead ? AssignmentRole::kLead : to->second.role;
+  return std::vector<EventBody>{AssignmentMerged{b.task, b.unit, b.to_unit, b.reason, role}};
+}
+
+// A leader's instruction (批示) or an office comment: the office records
+// it, on any task of the plan (closed ones too: a look-back may comment)
+// or on one of its assignments.
+R Decider::On(const AddNote& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "record instructions and comments"); !st.ok()) return st;
+  if (!s_.tasks.count(b.task)) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
+  if (b.kind != "instruction" && b.kind != "comment")
+    return Refuse(reason::kInvalidArgument, "a note is an instruction (批示) or a comment (意见), not '" + b.kind + "'");
+  if (auto st = NeedText(b.text, "the text of the note"); !st.ok()) return st;
+  if (!b.unit.empty()) {
+    auto it = s_.assignments.find({b.task, b.unit});
+    if (it == s_.assignments.end())
+      return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(b.task) + " is not assigned to " + b.unit);
+  }
+  return std::vector<EventBody>{NoteAdded{b.task, b.unit, b.kind, b.text}};
+}
+
+R Decider::On(const StartReviewCycle& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
+  if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");
+  if (b.cycle_id.size() > 128 ||
+      std::any_of(b.cycle_id.begin(), b.cycle_id.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+    return Refuse(reason::kInvalidArgument, "a review cycle id is at most 128 bytes with no control characters");
+  if (s_.cycles.count(b.cycle_id)) return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
+  if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
+  if (!b.unit.empty()) {
+    if (auto st = CheckUnits(s_.units, {b.unit}); !st.ok()) return st;
+  }
+  std::vector<EventBody> out{ReviewCycleStarted{b.cycle_id, b.unit.empty() ? "plan" : "unit:" + b.unit, b.kind, b.due_on}};
+  for (const auto& [key, a] : s_.assignments) {
+    if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) continue;
+    if (!b.unit.empty() && a.unit != b.unit) continue;
+    out.push_back(ProgressReportRequested{b.cycle_id, a.task, a.unit, b.due_on});
+  }
+  return out;
+}
+
+R Decider::On(const CloseReviewCycle& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "close a review cycle"); !st.ok()) return st;
+  auto cy = s_.cycles.find(b.cycle_id);
+  if (cy == s_.cycles.end()) return Refuse(reason::kCycleNotFound, "no review cycle " + b.cycle_id);
+  if (cy->second.closed) return Refuse(reason::kInvalidTransition, "review cycle " + b.cycle_id + " is already closed");
+  const auto& c = cy->second;
+  const int32_t answered = static_cast<int32_t>(c.answered.size());
+  const int32_t late = static_cast<int32_t>(c.late.size());
+  const int32_t silent = static_cast<int32_t>(c.requested.size() - c.answered.size());
+  return std::vector<EventBody>{ReviewCycleClosed{b.cycle_id, answered, late, silent}};
+}
+
+}  // namespace duban::core::decide_internal

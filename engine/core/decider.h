@@ -1,0 +1,266 @@
+// The Decider: decide(state, command) -> events | rejection, as a class
+// with one On() per command type and the checks they share (roles and
+// states of the workflow definition, the two times, assignments and tasks
+// looked up). Internal to duban_domain: the public surface is Decide in
+// duban/core/domain.h. Pure: no I/O, no clock (time arrives inside the
+// command); it reads the plan's state and writes nothing.
+//
+// The handlers are defined in decide.cc (plan, tasks, assignments,
+// extensions, the clock's timers, reopening) and decide_office_tools.cc
+// (the office's tools: deadlines, one assignment cancelled, returns
+// resolved, notes, review cycles).
+#pragma once
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "duban/core/domain.h"
+#include "duban/date.h"
+#include "duban/terminal_text.h"
+
+namespace duban::core::decide_internal {
+
+using namespace schemas;
+using R = Result<std::vector<EventBody>>;
+
+inline Status Refuse(const char* code, std::string message) { return Status::Rejected(code, std::move(message)); }
+
+inline std::string TaskLabel(int32_t task) { return "task " + std::to_string(task); }
+inline std::string AssignmentLabel(int32_t task, const std::string& unit) {
+  return "the assignment of task " + std::to_string(task) + " to " + unit;
+}
+
+inline std::string Minutes(Instant ms) { return std::to_string(ms / 60000) + " minutes"; }
+
+class Decider {
+ public:
+  Decider(const PlanState& s, const Command& c, const TimeRules& rules,
+          const workflows::WorkflowDefinition& def)
+      : s_(s), c_(c), rules_(rules), def_(def) {}
+
+  R Run() {
+    const Role role = c_.actor.role;
+    if (role == Role::kAuditor)
+      return Refuse(reason::kForbiddenRole, "auditors read the record; they cannot change it");
+    if (c_.expected_version && *c_.expected_version != s_.version)
+      return Refuse(reason::kVersionConflict,
+                    "plan " + c_.plan_id + " is at version " + std::to_string(s_.version) +
+                        ", the command expected " + std::to_string(*c_.expected_version));
+    if (!std::holds_alternative<ImportPlan>(c_.body)) {
+      if (!s_.exists) return Refuse(reason::kPlanNotFound, "no plan with id " + c_.plan_id);
+      if (s_.withdrawn) return Refuse(reason::kPlanWithdrawn, "plan " + c_.plan_id + " was withdrawn");
+    }
+    if (auto st = CheckTimes(); !st.ok()) return st;
+    return std::visit([this](const auto& b) { return On(b); }, c_.body);
+  }
+
+ private:
+  // The two times (TimeRules): the claim against the clock, then against
+  // the record of the assignment the command concerns.
+  Status CheckTimes() const {
+    const Role role = c_.actor.role;
+    if (role == Role::kSystem) return Status::Ok();
+    if (auto st = CheckClaimedTime(rules_, role, c_.issued_at, c_.EffectiveAt(), c_.back_entry_reason); !st.ok())
+      return st;
+    const AssignmentState* a = nullptr;
+    std::visit([&](const auto& b) {
+      std::string unit;
+      if constexpr (requires { b.from_unit; }) unit = b.from_unit;
+      else if constexpr (requires { b.unit; }) unit = b.unit;
+      if constexpr (requires { b.task; } && !std::is_same_v<std::decay_t<decltype(b)>, AddTask>) {
+        if (!unit.empty()) {
+          auto it = s_.assignments.find({b.task, unit});
+          if (it != s_.assignments.end()) a = &it->second;
+        }
+      }
+    }, c_.body);
+    if (!a) return Status::Ok();
+    // A unit acts now, after whatever its assignment last recorded; the office's
+    // paper record may precede the clock's judgements but not a person's act.
+    const Instant floor = role == Role::kUnit ? std::max(a->updated_at, a->last_act_at) : a->last_act_at;
+    if (c_.EffectiveAt() < floor)
+      return Refuse(reason::kBackdated, "the claimed time " + FormatInstant(c_.EffectiveAt()) + " is earlier than " +
+                                            AssignmentLabel(a->task, a->unit) + " last recorded (" +
+                                            FormatInstant(floor) + "); a record cannot be placed before it");
+    return Status::Ok();
+  }
+
+  Status NeedRole(Role want, const char* what) const {
+    if (c_.actor.role == want) return Status::Ok();
+    return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what +
+                                              " (actor " + c_.actor.id + " acts as " +
+                                              RoleName(c_.actor.role) + ")");
+  }
+
+  // A lifecycle step's roles, as the definition declares them.
+  Status NeedRoleFor(const char* action, const char* what) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    if (!t) return Refuse(reason::kInvalidTransition, std::string("the workflow definition has no step '") + action + "'");
+    const std::string role = RoleName(c_.actor.role);
+    if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();
+    std::string who;
+    for (const auto& r : t->roles) who += (who.empty() ? "" : " or ") + r;
+    return Refuse(reason::kForbiddenRole, "only the " + who + " may " + what + " (actor " + c_.actor.id +
+                                              " acts as " + role + ")");
+  }
+
+  // The assignment a unit acts on: must exist, and be the acting unit's own.
+  // The office may enter a unit's act on its behalf only as a paper record,
+  // with its reason (a back-entry; the event names the office as its actor).
+  Result<const AssignmentState*> OwnAssignment(int32_t task, const std::string& unit, const char* action,
+                                               const char* what) const {
+    if (c_.actor.role == Role::kSupervisor && !c_.back_entry_reason.empty()) return FindAssignment(task, unit);
+    if (auto st = NeedRoleFor(action, what); !st.ok()) return st;
+    if (c_.actor.id != unit)
+      return Refuse(reason::kNotAssignee, c_.actor.id + " cannot act on " + AssignmentLabel(task, unit) +
+                                             ": a unit acts on its own assignments only");
+    return FindAssignment(task, unit);
+  }
+
+  Result<const AssignmentState*> FindAssignment(int32_t task, const std::string& unit) const {
+    auto t = s_.tasks.find(task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(task));
+    auto it = s_.assignments.find({task, unit});
+    if (it == s_.assignments.end() || it->second.status == AssignmentStatus::kCancelled)
+      return Refuse(reason::kAssignmentNotFound, "task " + std::to_string(task) + " is not assigned to " + unit);
+    return &it->second;
+  }
+
+  // The states a step may start from, as the definition declares them.
+  Status Transition(const AssignmentState& a, const char* action, const char* what) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    const std::string state = StatusName(a.status);
+    if (t && std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();
+    return Refuse(reason::kInvalidTransition, std::string("cannot ") + what + " " +
+                                                  AssignmentLabel(a.task, a.unit) + " while it is " + state);
+  }
+
+  // Whether the definition lets `action` start from the assignment's state
+  // (for commands that act on every assignment of a task it applies to).
+  bool Allows(const char* action, const AssignmentState& a) const {
+    const workflows::LifecycleTransition* t = def_.FindTransition(action);
+    const std::string state = StatusName(a.status);
+    return t && std::find(t->from.begin(), t->from.end(), state) != t->from.end();
+  }
+
+  // The task a command about a task's future acts on: it exists and is open.
+  Result<const TaskState*> OpenTask(int32_t task) const {
+    auto t = s_.tasks.find(task);
+    if (t == s_.tasks.end()) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(task));
+    if (t->second.cancelled || t->second.completed)
+      return Refuse(reason::kTaskClosed, TaskLabel(task) + " is " + (t->second.cancelled ? "cancelled" : "completed"));
+    return &t->second;
+  }
+
+  // Whether every assignment of the task but `unit`'s is closed (completed,
+  // cancelled, or returned and so waiting on the office); with
+  // `need_completed`, whether one of them was also completed.
+  bool OthersClosed(int32_t task, const std::string& unit, bool need_completed) const {
+    bool completed = false;
+    for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task;
+         ++it) {
+      if (it->first.second == unit) continue;
+      if (IsOpen(it->second.status)) return false;
+      completed = completed || it->second.status == AssignmentStatus::kCompleted;
+    }
+    return completed || !need_completed;
+  }
+
+  // The clock's escalation of an assignment is withdrawn when what it
+  // escalated is settled (completed, a new due date).
+  static void ClearEscalation(const AssignmentState& a, const char* why, std::vector<EventBody>& out) {
+    if (a.escalation_level > 0) out.push_back(EscalationCleared{a.task, a.unit, a.escalation_level, why});
+  }
+
+  // The office gives an assignment a new due date: the date, and the
+  // escalation of the old one withdrawn. Its timers are re-armed by Evolve
+  // (Redate) exactly as for a granted extension.
+  static void NewDueDate(const AssignmentState& a, const std::string& due, const std::string& reason,
+                         std::vector<EventBody>& out) {
+    out.push_back(DeadlineChanged{a.task, a.unit, a.due_on, due, reason});
+    ClearEscalation(a, "deadline changed", out);
+  }
+
+  // The office takes one assignment off its unit. When that leaves the task
+  // with no open assignment and one of the others was completed, the task is
+  // done, as when its last open assignment is approved; when none was, the
+  // task stays open with no one on it, for the office to assign or cancel.
+  std::vector<EventBody> Drop(const AssignmentState& a, const std::string& reason) const {
+    std::vector<EventBody> out{AssignmentCancelled{a.task, a.unit, reason}};
+    auto t = s_.tasks.find(a.task);
+    if (t != s_.tasks.end() && !t->second.completed && !t->second.cancelled && OthersClosed(a.task, a.unit, true))
+      out.push_back(TaskCompleted{a.task});
+    return out;
+  }
+
+  Status NeedText(const std::string& text, const char* what) const {
+    if (HasVisibleText(text)) return Status::Ok();
+    return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
+  }
+
+  Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {
+    std::vector<std::string> unknown;
+    for (const auto& u : units)
+      if (!known.count(u) && std::find(unknown.begin(), unknown.end(), u) == unknown.end())
+        unknown.push_back(u);
+    if (unknown.empty()) return Status::Ok();
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : "、") + u;
+    return Refuse(reason::kUnknownUnit, "unknown unit(s) not in the plan's unit directory: " + list);
+  }
+
+  Status CheckTask(const ImportTask& t) const {
+    if (t.number <= 0) return Refuse(reason::kInvalidArgument, "task numbers start at 1");
+    if (!t.deadline.due_on.empty() && !Date::Parse(t.deadline.due_on))
+      return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + " has an impossible due date " + t.deadline.due_on);
+    return Status::Ok();
+  }
+
+  void EmitTask(const ImportTask& t, std::vector<EventBody>& out) const {
+    out.push_back(TaskAdded{t.number, t.section, t.title, t.content, t.deadline});
+    std::set<std::string> seen;
+    for (const auto& u : t.lead_units)
+      if (seen.insert(u).second)
+        out.push_back(AssignmentCreated{t.number, u, AssignmentRole::kLead, t.deadline.due_on});
+    for (const auto& u : t.responsible_units)
+      if (seen.insert(u).second)
+        out.push_back(AssignmentCreated{t.number, u, AssignmentRole::kResponsible, t.deadline.due_on});
+  }
+
+  // ---- one handler per command type (decide.cc)
+  R On(const ImportPlan& b);
+  R On(const AddTask& b);
+  R On(const CancelTask& b);
+  R On(const WithdrawPlan& b);
+  R On(const Assign& b);
+  R On(const Accept& b);
+  R On(const Return& b);
+  R On(const Reassign& b);
+  R On(const ReportProgress& b);
+  R On(const Submit& b);
+  R On(const Approve& b);
+  R On(const schemas::Reject& b);
+  R On(const RequestExtension& b);
+  R On(const GrantExtension& b);
+  R On(const DenyExtension& b);
+  R On(const FireTimer& b);
+  R OnReportOverdue(const FireTimer& b);
+  R On(const ReopenAssignment& b);
+  // ---- the office's tools (decide_office_tools.cc)
+  R On(const SetDeadline& b);
+  R On(const CancelAssignment& b);
+  R On(const ResolveReturn& b);
+  R On(const AddNote& b);
+  R On(const StartReviewCycle& b);
+  R On(const CloseReviewCycle& b);
+
+  const PlanState& s_;
+  const Command& c_;
+  const TimeRules& rules_;
+  const workflows::WorkflowDefinition& def_;
+};
+
+}  // namespace duban::core::decide_internal

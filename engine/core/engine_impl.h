@@ -1,0 +1,351 @@
+// Engine::Impl: the embedded engine's state and the steps its pieces share.
+// Internal to engine/core (not under include/): the public contract is
+// duban/engine.h; this header is what the files implementing it have in
+// common. Which file holds which step is in engine/core/README.md:
+//
+//   store_open.cc        RocksDB options, opening the column families, closing small
+//   engine_open.cc       Engine::Open: the data directory judged, the log end checked
+//   commit.cc            Submit/SubmitBatch: decide, append, project, one WriteBatch
+//   command_ids.cc       what a command id seen before answers (idempotency, conflicts)
+//   command_shape.cc     ids and names fit to be keys (CheckName, CheckCommandShape)
+//   append_external.cc   AppendExternal (Kafka mode): events decided elsewhere
+//   timers.cc            the default timer policy, PendingTimers, Tick
+//   calendar_notices.cc  AddCalendarNotice and the recount it causes
+//   account_changes.cc   RecordAccountChange
+//   log_reads.cc         events by position, a stream's history, a plan replayed, ScanLog
+//   queries.cc           Assignments, CountAssignments, History, Plan, PlanAsOf, ...
+//   engine_anchors.cc    signed checkpoints: sealing commits, loading, SignCheckpoint
+//   log_check.cc         CheckLog: hash chains, positions, checkpoints
+//   maintenance.cc       Rebuild, Verify, ProjectionDigest
+//   engine_bench.cc      the benchmark aids (duban/engine_bench.h)
+//   projector.h/.cc      the projection rows of a run of events
+//
+// Thread safety: as Engine (duban/engine.h); nothing here locks.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "column_families.h"
+#include "duban/engine.h"
+#include "duban/engine_bench.h"
+#include "duban/schemas/codec.h"
+#include "log_end.h"
+#include "records.h"
+#include "store_dir.h"
+
+namespace duban {
+
+class Projector;
+
+// A plan whose stream grew this many events since its last snapshot gets a new one.
+inline constexpr uint64_t kSnapshotEvery = 1000;
+inline constexpr const char* kRebuildMarker = "rebuild_in_progress";
+// In `meta` once the `counts` projection is kept (records.h): a store made
+// before it has none, and is rebuilt once by the next writer that opens it.
+inline constexpr const char* kCountsBuilt = "counts.built";
+// The stream of recorded calendar notices (CalendarNoticeAdded). Like the
+// rejection streams it is no plan: it has a head and a history (task 0), and
+// the engine's timer policy is built from its events.
+inline constexpr const char* kCalendarStream = "!calendar";
+// The stream of account changes (AccountChanged, duban/accounts.h).
+inline constexpr const char* kAccountsStream = "!accounts";
+// System streams whose events are listed in the history index (for reads by stream).
+inline bool KeepsHistory(const std::string& stream) {
+  return stream == kCalendarStream || stream == kAccountsStream;
+}
+// Signed checkpoints (duban/anchor.h) in `meta`: the newest one, rewritten by
+// every signed commit, and the ones kept for good, keyed by the position they cover.
+inline constexpr const char* kAnchorLast = "anchor.last";
+inline constexpr const char* kAnchorKeptPrefix = "anchor/";
+inline std::string AnchorKeptKey(uint64_t log_end) { return kAnchorKeptPrefix + core::records::keys::Pos(log_end); }
+// Each recorded command's schemas::CommandDigest (128 bits), in `meta`: a
+// repeated id is compared with it, so that the same id for another command is
+// a conflict. Bookkeeping, not a projection: the log holds events, not
+// commands, so a rebuild could not derive it (and keeps it).
+inline constexpr const char* kCommandDigestPrefix = "command/";
+inline std::string CommandDigestOf(const schemas::Command& c) {
+  return schemas::CommandDigest(c).substr(0, 32);
+}
+
+// A RocksDB status in the engine's words (store_open.cc): what failed, and
+// for a full disk, a read-only mount, a permission or the open-files limit,
+// what to do about it.
+Status FromRocks(const rocksdb::Status& s, const std::string& what);
+// command_shape.cc: a name fit to be part of a key (not empty, at most 256
+// bytes, no control character, UTF-8), else a rejection naming `what`.
+Status CheckName(const std::string& s, const char* what);
+// Shape checks that the domain should not have to make: ids and names that
+// would break key layouts.
+Status CheckCommandShape(const schemas::Command& c);
+// A framed log record decoded (log_reads.cc); Corruption naming `pos` if it is not whole.
+Result<schemas::Event> DecodeFramed(std::string_view v, uint64_t pos);
+
+// Engine's private parts for the benchmark aids (engine_bench.cc), which
+// are free functions so that engine.h does not list them.
+struct EngineAccess {
+  using Impl = Engine::Impl;
+  static Engine::Impl& Of(Engine& e) { return *e.impl_; }
+  static const Engine::Impl& Of(const Engine& e) { return *e.impl_; }
+};
+
+struct Engine::Impl {
+  EngineOptions opts;
+  std::shared_ptr<TimerPolicy> base_policy;   // as given to Open
+  std::shared_ptr<const TimerPolicy> policy;  // base_policy + the recorded calendar notices
+  std::vector<schemas::CalendarNoticeAdded> notices;  // recorded, oldest first
+  uint64_t calendar_version = 0;                      // head of kCalendarStream
+  std::string calendar_hash;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* cf[kCfCount] = {};
+  uint64_t next_pos = 1;
+  mutable bench::WriteStats stats;
+  std::function<void(std::string_view)> write_observer;
+  uint64_t rejected_version = 0;
+  std::string rejected_hash;
+  mutable std::map<std::string, core::PlanState> cache;
+  mutable std::map<std::string, uint64_t> snapshot_version;  // per plan, as stored
+  std::string store_id;  // from DUBAN-STORE
+  // Anchoring: the newest checkpoint the store holds, and, when this process
+  // has the key, the log head at next_pos - 1, computed from the log itself.
+  std::optional<anchor::Checkpoint> last_checkpoint;
+  std::string log_head;
+  // Commit's batch, kept between commits so a long-running engine reuses its
+  // buffer instead of allocating one per commit. Reserved up front for a
+  // batch bigger than it has held (growing a multi-megabyte batch by doubling
+  // is a visible cost in a tick); released when a commit left it larger than
+  // kKeepBatchBytes.
+  rocksdb::WriteBatch commit_wb;
+  size_t commit_wb_reserved = 0;
+  static constexpr size_t kKeepBatchBytes = size_t{16} << 20;
+
+  // ---- opening and closing (store_open.cc, engine_open.cc) ----
+  ~Impl() { Close(); }
+  void Close();
+
+  // A short-lived writer (one CLI command) flushes neither on close nor
+  // after recovery (see DbOptions): its writes stay in the WAL, which the
+  // next process replays. Without this, each command left one level-0 file
+  // per column family it touched (1,000 commands: 2,036 .sst files, every
+  // command slower, and "Too many open files" under ulimit -n 1024). What
+  // still piles up is bounded here, before the writer closes: past
+  // kMaxLiveWals WAL files the memtables are flushed (so the WALs can go);
+  // the small files such flushes leave are merged once a column family has
+  // more than kMaxSmallFiles of them (the log's keys only grow, so RocksDB
+  // moves its flushed files down whole and never merges them); and the
+  // compactions are waited for, since a process that exits at once would
+  // otherwise cancel them every time.
+  static constexpr size_t kMaxLiveWals = 8;
+  static constexpr size_t kMaxSmallFiles = 8;
+  static constexpr uint64_t kSmallFileBytes = uint64_t{2} << 20;
+  static constexpr auto kMaxCompactionWait = std::chrono::seconds(30);
+  void KeepStoreSmall();
+  // Compacts the key range that a column family's small files span, once
+  // there are more than kMaxSmallFiles of them: the merged file replaces them.
+  void MergeSmallFiles(rocksdb::ColumnFamilyHandle* h);
+
+  rocksdb::WriteOptions WriteOpts() const {
+    rocksdb::WriteOptions w;
+    w.sync = opts.sync;
+    return w;
+  }
+  static rocksdb::Options DbOptions(const EngineOptions& o);
+  // Per column family: the log is written in key order and read back by
+  // position, and its records are hashes and text that compress poorly, so it
+  // skips compression (measured: snappy was a visible share of ingest CPU).
+  static rocksdb::ColumnFamilyOptions CfOptions(const EngineOptions& o, int cf_index);
+  static Status OpenDb(const std::string& dir, const EngineOptions& o, rocksdb::DB** db,
+                       rocksdb::ColumnFamilyHandle** handles);
+
+  // The log end this store's writers record (log_end.h).
+  bool open_complete = false;  // Engine::Open got to the end
+  bool counts_built = false;    // kCountsBuilt is set: commits keep `counts`
+  // Whether the store keeps `counts`. A new store starts with them; a store
+  // made before them gets them from a rebuild when a writer opens it (once:
+  // it replays the log). A rebuild that cannot run (the log fails its
+  // checks) leaves the store as it was and usable; only the dashboard's
+  // counts then say they are missing.
+  // True: the store needs that rebuild.
+  Result<bool> LoadCountsBuilt(bool created);
+  // The store for projectors to read counts from, or null while it has none.
+  rocksdb::DB* CountsDb() const { return counts_built && cf[kCounts] ? db : nullptr; }
+  // A write to the store failed in this process (disk full, a dead disk):
+  // RocksDB's WAL writer then refuses (Debian's build asserts) any further
+  // WAL write, and the close records nothing, so the record keeps the end
+  // found at open.
+  mutable bool write_failed = false;
+  rocksdb::Status Written(rocksdb::Status s) const {
+    if (!s.ok()) write_failed = true;
+    return s;
+  }
+  rocksdb::Env* Env() const { return opts.env ? opts.env : rocksdb::Env::Default(); }
+
+  // Before RocksDB opens the store: the WAL files the last clean close left
+  // are all there, whole. A reader may meet a writer that has just closed
+  // and rewritten the record; it reads it again before it judges.
+  static Result<std::optional<log_end::LogEnd>> CheckRecordedWals(rocksdb::Env* env, const std::string& dir);
+  static Status Damaged(const std::string& dir, const std::string& what);
+  // Engine::Open's step before RocksDB opens a store no writer holds: the
+  // log end recorded (CheckRecordedWals), and after an unclean close the
+  // same checked by a read-only open first.
+  static Result<std::optional<log_end::LogEnd>> CheckLogEndBeforeOpen(const EngineOptions& options,
+                                                                      const store_dir::Inspection& look,
+                                                                      rocksdb::Env* env,
+                                                                      const std::shared_ptr<TimerPolicy>& timers);
+  // After opening: the log begins at position 1 (a first key past it means
+  // the oldest WAL or a table file went missing) and reaches the end a
+  // writer recorded.
+  Status CheckLogReaches(const std::optional<log_end::LogEnd>& recorded);
+  // The log's newest positions live in the memtable, replayed from the WAL
+  // files; table files hold the rest. A WAL lost from the middle or the
+  // start of the unflushed part (after a crash nothing lists the WALs)
+  // leaves a gap above the largest position in a table file: the unflushed
+  // positions past it must run on without one. Keys at or below it are
+  // rewrites (only a forger's), which the hash chains and anchors judge.
+  Status CheckUnflushedLogContiguous() const;
+  // Engine::Open's step for a writer, after every refusal: the log end found,
+  // and an identity for a store that has none (or an old one).
+  Status RecordOpenForWriting(bool created, const store_dir::Inspection& look);
+  // Engine::Open's last step: an interrupted rebuild run again, and the
+  // counts built once for a store made before them.
+  static Status FinishOpen(Engine& engine, bool created);
+  // A clean close records the log end and the live WAL files, after syncing
+  // the WAL (so a relaxed-mode store's clean close is durable too), while
+  // this process still holds RocksDB's lock. After a write error nothing is
+  // recorded: the record keeps the end found at open.
+  void RecordCleanClose();
+  Status LoadHeads();
+  // The recorded calendar notices (stream kCalendarStream, through its
+  // history), and the policy that counts on them (calendar_notices.cc).
+  Status LoadCalendar();
+
+  // ---- writes outside Commit ----
+  // What every write outside Commit checks first: a writer, allowed to sign
+  // (an anchored store), and a command id fit to be a key.
+  Status MayWrite(const std::string& command_id) const;
+  // Engine::AddCalendarNotice (calendar_notices.cc), in named steps.
+  Outcome AddNotice(const Engine::CalendarNoticeRequest& r);
+  struct CheckedNotice;
+  Result<CheckedNotice> CheckNotice(const Engine::CalendarNoticeRequest& r) const;
+  Outcome RejectNotice(const schemas::Command& c, const std::string& digest, const Status& why, Outcome o);
+  Status RecountOpenAssignments(const schemas::Command& c, const TimerPolicy& next, Projector& proj,
+                                uint32_t& index, uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
+                                std::vector<std::string>& touched,
+                                std::vector<std::pair<uint64_t, std::string>>& written);
+  // Engine::RecordAccountChange (account_changes.cc).
+  Outcome AccountChange(const Engine::AccountChangeRequest& r);
+
+  // ---- reads (log_reads.cc, queries.cc) ----
+  Result<std::vector<std::pair<std::string, std::string>>> MetaWithPrefix(const std::string& prefix) const;
+  Result<std::vector<std::string>> PlanIdsFromProjection() const;
+  Result<schemas::Event> ReadEvent(rocksdb::DB* from, rocksdb::ColumnFamilyHandle* log, uint64_t pos) const;
+  Result<std::vector<HistoryEntry>> ReadPositions(std::vector<uint64_t> positions) const;
+  Result<std::vector<uint64_t>> HistoryPositions(const std::string& prefix) const;
+  // A plan's state: its stream replayed from the log (optionally up to a time).
+  // `replayed`, if given, receives the events replayed (with `until` only).
+  Result<core::PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
+                                     Engine::AsOf basis = Engine::AsOf::kEffective,
+                                     std::vector<schemas::Event>* replayed = nullptr) const;
+  // The plan's state in the cache, replayed into it first if need be.
+  Result<core::PlanState*> State(const std::string& plan_id);
+
+  // ---- command ids (command_ids.cc) ----
+  // `first`, if given, receives the first event the command wrote (its actor
+  // and stream say who sent it and to which plan).
+  Result<Outcome> StoredOutcome(const std::string& command_id, schemas::Event* first_event = nullptr) const;
+  // What answers a known command id used for another command: nothing is
+  // written and the first command's outcome stands.
+  static Status IdConflict(const std::string& id, const schemas::Event& first);
+  // The digest kept for a command id (meta command/<id>); nullopt for ids
+  // recorded before digests were kept, or applied from duban.events.
+  Result<std::optional<std::string>> KeptDigest(const std::string& id) const;
+  // Whether a command with a known id is the command recorded under it: its
+  // digest when one was kept, else the actor and plan of its first event.
+  Status SameCommand(const schemas::Command& c, const schemas::Event& first) const;
+  // SameCommand for a calendar notice: its digest when one was kept, else
+  // (recorded before) the actor of its first event and that it was a notice.
+  Status SameNotice(const Engine::CalendarNoticeRequest& r, const std::string& digest,
+                    const schemas::Event& first) const;
+
+  // ---- commit (commit.cc) ----
+  // Builds the event and its log record (framed bytes) in one encoding pass.
+  schemas::Event MakeEvent(const schemas::Command& c, const std::string& stream, uint64_t seq,
+                           const std::string& prev, uint32_t index, schemas::EventBody body,
+                           std::string* record) const;
+  // Decides and commits a group of commands in one WriteBatch.
+  // `records`, if given, receives the log records written, in log order.
+  std::vector<Outcome> Commit(const std::vector<schemas::Command>& commands,
+                              const std::vector<std::string>& timer_keys_to_drop = {},
+                              const Engine::MetaWrites& meta_writes = {}, bool timer_commands = false,
+                              std::vector<std::string>* records = nullptr);
+  // One Commit call in progress: its batch, projector and what to undo (commit.cc).
+  struct CommitRun;
+  // The batch Commit writes into: commit_wb, cleared, with room for `commands` commands.
+  rocksdb::WriteBatch& CommitBatchFor(size_t commands);
+  // A committed batch written, timed and counted (write_stats), and shown to the write observer.
+  rocksdb::Status WriteCommitBatch(rocksdb::WriteBatch& wb);
+
+  // ---- Kafka mode (append_external.cc) ----
+  // One AppendExternal call in progress.
+  struct ExternalAppend;
+
+  // ---- anchors (engine_anchors.cc) ----
+  // An anchored store is written only by a process holding its key, so that
+  // no event lands in the log without a signature over it.
+  Status AnchorWriteAllowed() const;
+  struct Seal {
+    std::string head;
+    anchor::Checkpoint cp;
+  };
+  // Signs the log head after `written` (positions and event hashes, in log
+  // order, ending at `end`) into `wb`; nothing without a key. Sealed() adopts
+  // it once the batch is written.
+  Result<std::optional<Seal>> SealBatch(const std::vector<std::pair<uint64_t, std::string>>& written, uint64_t end,
+                                        bool keep, rocksdb::WriteBatch& wb) const;
+  void Sealed(const Seal& s) {
+    log_head = s.head;
+    last_checkpoint = s.cp;
+  }
+  // The log head at the log's end, read from the log (a store anchored for
+  // the first time).
+  Result<std::string> HeadFromLog() const;
+  // At open: the newest checkpoint, and for a writer with the key, where
+  // signing goes on from. A writer refuses a log that does not end where
+  // its last signature says: removed events, or events written without the key.
+  Status LoadAnchor();
+
+  // ---- the log's own checks (log_check.cc) ----
+  // The checks the log must pass before anything is derived from it: every
+  // stream's sequence and hash chain, positions without gaps, and every
+  // signed checkpoint (the store's own and `external` ones, see Verify).
+  // `readable`, if given, is cleared when a record cannot be decoded.
+  Status CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
+                  bool* readable = nullptr) const;
+  struct HeldCheckpoint;
+  Status GatherCheckpoints(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
+                           std::vector<HeldCheckpoint>& held, bool& stored_any) const;
+  Status RefuseForeignAnchors(const std::vector<anchor::Checkpoint>& external,
+                              const std::vector<HeldCheckpoint>& held) const;
+  void JudgeCheckpointKeys(const std::vector<anchor::Checkpoint>& external, std::vector<HeldCheckpoint>& held,
+                           VerifyReport& report) const;
+  Result<bool> WalkHashChains(std::vector<HeldCheckpoint>& held, VerifyReport& report, bool* readable) const;
+  void JudgeCoverage(const std::vector<anchor::Checkpoint>& external, const std::vector<HeldCheckpoint>& held,
+                     bool stored_any, VerifyReport& report) const;
+
+  // ---- rebuild (maintenance.cc) ----
+  // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
+  Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const;
+};
+
+}  // namespace duban

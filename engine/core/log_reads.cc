@@ -1,0 +1,139 @@
+// Reads of the log: an event by position, events by a list of positions
+// (one MultiGet), a stream's history positions, a plan's state replayed
+// from its stream (from its snapshot when there is one), and ScanLog.
+//
+// Guarantee: a record that is not whole (a frame that does not parse, bytes
+// after it, an event that does not decode) is Corruption naming its
+// position, never skipped.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "engine_impl.h"
+
+namespace duban {
+
+using namespace core;
+using schemas::Event;
+namespace rk = records::keys;
+
+Result<Event> DecodeFramed(std::string_view v, uint64_t pos) {
+  std::string_view payload;
+  size_t used = 0;
+  Status st = UnframeRecord(v, &payload, &used);
+  if (!st.ok() || used != v.size())
+    return Status::Corruption("log position " + std::to_string(pos) + ": " +
+                              (st.ok() ? std::string("trailing bytes") : st.message()));
+  auto e = schemas::DecodeEvent(payload);
+  if (!e.ok()) return Status::Corruption("log position " + std::to_string(pos) + ": " + e.status().message());
+  return e;
+}
+
+Result<Event> Engine::Impl::ReadEvent(rocksdb::DB* from, rocksdb::ColumnFamilyHandle* log, uint64_t pos) const {
+  std::string v;
+  rocksdb::Status s = from->Get(rocksdb::ReadOptions(), log, rk::Pos(pos), &v);
+  if (!s.ok()) return FromRocks(s, "log position " + std::to_string(pos));
+  return DecodeFramed(v, pos);
+}
+
+Result<std::vector<HistoryEntry>> Engine::Impl::ReadPositions(std::vector<uint64_t> positions) const {
+  std::sort(positions.begin(), positions.end());
+  std::vector<HistoryEntry> out;
+  out.reserve(positions.size());
+  std::vector<std::string> keys;
+  keys.reserve(positions.size());
+  for (uint64_t p : positions) keys.push_back(rk::Pos(p));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys.size(), cf[kLog]);
+  std::vector<std::string> values;
+  auto statuses = db->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "log position " + std::to_string(positions[i]));
+    auto e = DecodeFramed(values[i], positions[i]);
+    if (!e.ok()) return e.status();
+    out.push_back(HistoryEntry{positions[i], std::move(e).value()});
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> Engine::Impl::HistoryPositions(const std::string& prefix) const {
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kHistory]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string plan;
+    int32_t task;
+    uint64_t pos;
+    if (!records::ParseHistoryKey(it->key().ToStringView(), &plan, &task, &pos))
+      return Status::Corruption("damaged history key");
+    out.push_back(pos);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading history");
+  return out;
+}
+
+Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
+                                           Engine::AsOf basis, std::vector<Event>* replayed) const {
+  PlanState s;
+  s.id = plan_id;
+  uint64_t after = 0;  // log position the snapshot covers
+  if (!until && cf[kSnapshots]) {
+    std::string v;
+    rocksdb::Status st = db->Get(rocksdb::ReadOptions(), cf[kSnapshots], plan_id, &v);
+    if (st.ok()) {
+      PlanState snap;
+      if (records::DecodeSnapshot(v, &snap, &after).ok()) {
+        s = std::move(snap);
+        snapshot_version[plan_id] = s.version;
+      } else {
+        spdlog::warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
+        after = 0;
+      }
+    }
+  }
+  auto positions = HistoryPositions(rk::PlanPrefix(plan_id));
+  if (!positions.ok()) return positions.status();
+  if (after) std::erase_if(*positions, [after](uint64_t p) { return p <= after; });
+  auto events = ReadPositions(std::move(positions).value());
+  if (!events.ok()) return events.status();
+  for (auto& h : *events) {
+    const Instant t = basis == Engine::AsOf::kRecorded ? h.event.recorded_at : h.event.occurred_at;
+    if (until && t > *until) continue;
+    Evolve(s, h.event);
+    if (replayed) replayed->push_back(std::move(h.event));
+  }
+  return s;
+}
+
+Result<PlanState*> Engine::Impl::State(const std::string& plan_id) {
+  auto it = cache.find(plan_id);
+  if (it != cache.end()) return &it->second;
+  auto s = ReplayPlan(plan_id, std::nullopt);
+  if (!s.ok()) return s.status();
+  return &cache.emplace(plan_id, std::move(s).value()).first->second;
+}
+
+uint64_t Engine::LogEnd() const { return impl_->next_pos; }
+
+Status Engine::ScanLog(uint64_t from, const std::function<bool(uint64_t, const Event&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  for (it->Seek(rk::Pos(from)); it->Valid(); it->Next()) {
+    const uint64_t pos = DecodeFixed64BE(it->key().data());
+    auto e = DecodeFramed(it->value().ToStringView(), pos);
+    if (!e.ok()) return e.status();
+    if (!fn(pos, *e)) break;
+  }
+  return FromRocks(it->status(), "reading the log");
+}
+
+Status Engine::ScanLogRecords(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kLog]));
+  for (it->Seek(rk::Pos(from)); it->Valid(); it->Next())
+    if (!fn(DecodeFixed64BE(it->key().data()), it->value().ToStringView())) break;
+  return FromRocks(it->status(), "reading the log");
+}
+
+}  // namespace duban

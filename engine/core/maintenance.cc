@@ -1,0 +1,262 @@
+// Rebuild and Verify: the projections dropped and replayed from the log
+// (through the same Projector as live commits), or replayed into a scratch
+// store and compared key by key with the live ones; and ProjectionDigest.
+//
+// Guarantee: a rebuild is refused, with nothing changed, when the log fails
+// its own checks (log_check.cc), since projections rebuilt from an altered
+// log would hide it; an interrupted rebuild is run again at the next open
+// (kRebuildMarker); Verify changes nothing in the store.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <unistd.h>
+
+#include "engine_impl.h"
+#include "projector.h"
+
+namespace duban {
+
+using namespace core;
+using schemas::Event;
+namespace rk = records::keys;
+
+// Replays the log of `src` into the projection CFs of `dst` (which must be empty).
+Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const {
+  std::map<std::string, PlanState> states;
+  // Rejection streams ('!'-prefixed: one per engine or partition) only need their heads.
+  std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
+  Projector proj(*policy, dcf, dst);
+  rocksdb::WriteBatch wb;
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = disable_wal;
+  std::string cmd_id;
+  uint64_t cmd_first = 0;
+  uint32_t cmd_count = 0;
+  size_t pending = 0;
+  auto flush = [&]() -> Status {
+    // The current command's row as far as it goes; the command may go on
+    // past this chunk, so its id, first position and count are kept and
+    // the row is written again, whole, when it ends.
+    if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
+    if (Status st = proj.Flush(states, "", 0, "", false, wb); !st.ok()) return st;
+    for (const auto& [stream, head] : rejection_heads)
+      wb.Put(dcf[kStreams], stream, records::EncodeStreamHead(head.first, head.second));
+    rejection_heads.clear();
+    pending = 0;
+    rocksdb::Status s = dst->Write(wo, &wb);
+    stats.keys += wb.Count();
+    stats.bytes += wb.GetDataSize();
+    if (write_observer && s.ok()) write_observer(wb.Data());
+    wb.Clear();
+    return FromRocks(s, "writing projections");
+  };
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kLog]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint64_t pos = DecodeFixed64BE(it->key().data());
+    auto ev = DecodeFramed(it->value().ToStringView(), pos);
+    if (!ev.ok()) return ev.status();
+    Event& e = ev.value();
+    if (e.command_id != cmd_id) {
+      if (cmd_count) proj.Command(cmd_id, cmd_first, cmd_count, wb);
+      cmd_id = e.command_id;
+      cmd_first = pos;
+      cmd_count = 0;
+    }
+    ++cmd_count;
+    if (!e.stream.empty() && e.stream[0] == '!') {
+      rejection_heads[e.stream] = {e.stream_seq, e.hash};
+      if (KeepsHistory(e.stream)) wb.Put(dcf[kHistory], rk::History(e.stream, 0, pos), "");
+    } else {
+      auto [sit, fresh] = states.try_emplace(e.stream);
+      if (fresh) sit->second.id = e.stream;
+      if (std::holds_alternative<schemas::UnknownEvent>(e.body))
+        spdlog::warn("log position {}: unknown event type {} v{} skipped by projections", pos,
+                     e.type, e.type_version);
+      proj.Before(sit->second, e);
+      Evolve(sit->second, e);
+      proj.After(sit->second, e, pos, wb);
+    }
+    // A chunk may end inside a command: its row is written then with the
+    // events so far and again, whole, after its last event.
+    if (++pending >= std::max<uint64_t>(opts.replay_chunk_events, 1)) {
+      if (Status st = flush(); !st.ok()) return st;
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+  return flush();
+}
+
+Status Engine::Rebuild() {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  {
+    // Projections derived from an altered log would agree with it, and the
+    // difference verify would have shown is gone: refuse instead.
+    VerifyReport check;
+    if (Status st = m.CheckLog({}, check); !st.ok()) return st;
+    if (!check.ok())
+      return Status::Corruption("rebuild refused, nothing was changed: the log fails its own checks (" +
+                                check.problems.front() +
+                                (check.problems.size() > 1
+                                     ? "; and " + std::to_string(check.problems.size() - 1) + " more problem(s)"
+                                     : std::string()) +
+                                "), and projections rebuilt from it would hide that. `duban verify` lists the "
+                                "problems; restore the store from a copy");
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1")); !s.ok()) return FromRocks(s, "marking rebuild");
+  for (int i = kFirstProjection; i <= kLastProjection; ++i) {
+    rocksdb::ColumnFamilyOptions cfo = Impl::CfOptions(m.opts, i);
+    if (auto s = m.db->DropColumnFamily(m.cf[i]); !s.ok()) return FromRocks(s, "dropping projection");
+    m.db->DestroyColumnFamilyHandle(m.cf[i]);
+    m.cf[i] = nullptr;
+    if (auto s = m.db->CreateColumnFamily(cfo, kCfNames[i], &m.cf[i]); !s.ok())
+      return FromRocks(s, "recreating projection");
+  }
+  {
+    // Snapshots are a cache of plan states: start them afresh with the projections.
+    if (auto s = m.db->DropColumnFamily(m.cf[kSnapshots]); !s.ok()) return FromRocks(s, "dropping snapshots");
+    m.db->DestroyColumnFamilyHandle(m.cf[kSnapshots]);
+    m.cf[kSnapshots] = nullptr;
+    if (auto s = m.db->CreateColumnFamily(Impl::CfOptions(m.opts, kSnapshots), kCfNames[kSnapshots], &m.cf[kSnapshots]);
+        !s.ok())
+      return FromRocks(s, "recreating snapshots");
+  }
+  m.cache.clear();
+  m.snapshot_version.clear();
+  // The WAL is skipped for speed; the marker (cleared only after a flush)
+  // makes an interrupted rebuild start over on the next open.
+  if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;
+  std::vector<rocksdb::ColumnFamilyHandle*> projections(m.cf + kFirstProjection, m.cf + kLastProjection + 1);
+  if (auto s = m.db->Flush(rocksdb::FlushOptions(), projections); !s.ok()) return FromRocks(s, "flushing projections");
+  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kCountsBuilt, "1")); !s.ok()) return FromRocks(s, "marking counts");
+  m.counts_built = true;
+  if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok()) return FromRocks(s, "clearing rebuild marker");
+  return m.LoadHeads();
+}
+
+namespace {
+Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b,
+                 rocksdb::ColumnFamilyHandle* cb, const char* name, uint64_t* keys,
+                 std::vector<std::string>* problems) {
+  std::unique_ptr<rocksdb::Iterator> ia(a->NewIterator(rocksdb::ReadOptions(), ca));
+  std::unique_ptr<rocksdb::Iterator> ib(b->NewIterator(rocksdb::ReadOptions(), cb));
+  ia->SeekToFirst();
+  ib->SeekToFirst();
+  auto hex = [](rocksdb::Slice s) {
+    std::string out;
+    static const char* kHex = "0123456789abcdef";
+    for (size_t i = 0; i < s.size() && i < 48; ++i) {
+      unsigned char c = s[i];
+      if (c >= 0x20 && c < 0x7f) out.push_back(c);
+      else { out += "\\x"; out.push_back(kHex[c >> 4]); out.push_back(kHex[c & 15]); }
+    }
+    return out;
+  };
+  while (ia->Valid() || ib->Valid()) {
+    if (!ia->Valid() || (ib->Valid() && ib->key().compare(ia->key()) < 0)) {
+      problems->push_back(std::string(name) + ": key " + hex(ib->key()) + " is missing from the live projection");
+      return Status::Ok();
+    }
+    if (!ib->Valid() || ia->key().compare(ib->key()) < 0) {
+      problems->push_back(std::string(name) + ": live key " + hex(ia->key()) + " is not produced by a rebuild");
+      return Status::Ok();
+    }
+    if (ia->value() != ib->value()) {
+      problems->push_back(std::string(name) + ": value of key " + hex(ia->key()) + " differs from a rebuild");
+      return Status::Ok();
+    }
+    ++*keys;
+    ia->Next();
+    ib->Next();
+  }
+  if (!ia->status().ok()) return FromRocks(ia->status(), "reading live projection");
+  return FromRocks(ib->status(), "reading rebuilt projection");
+}
+}  // namespace
+
+Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& anchors) const {
+  const Impl& m = *impl_;
+  VerifyReport report;
+  // 0. Every block of every table file against its checksum: a flipped bit
+  // in a table the queries have not read yet is found now, not by chance.
+  if (rocksdb::Status s = m.db->VerifyChecksum(); !s.ok()) {
+    if (!s.IsCorruption()) return FromRocks(s, "checking the store's table files");
+    report.problems.push_back("a table file is damaged (" + s.ToString() +
+                              "): restore the store from a copy made before the damage");
+    return report;
+  }
+  // 1. Hash chains, positions and signed checkpoints.
+  bool readable = true;
+  if (Status st = m.CheckLog(anchors, report, &readable); !st.ok()) return st;
+  if (!readable) return report;
+  // 2. Rebuild into a scratch store and compare every projection key by key.
+  // The scratch store goes beside the store; where that cannot be written
+  // (a read-only copy an auditor was handed), into the temporary directory.
+  std::string scratch = m.opts.data_dir + "/verify-scratch-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  EngineOptions so;
+  so.data_dir = scratch;
+  so.env = m.opts.env;  // the same disk as the store
+  rocksdb::DB* sdb = nullptr;
+  rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
+  if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) {
+    std::filesystem::remove_all(scratch, ec);  // e.g. the disk is full: leave nothing behind
+    const bool unwritable = st.message().find("read-only") != std::string::npos ||
+                            st.message().find("may not write") != std::string::npos;
+    if (!unwritable) return st;
+    const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    if (ec || tmp.empty() || !tmp.is_absolute()) return st;
+    scratch = (tmp / ("duban-verify-scratch-" + std::to_string(::getpid()))).string();
+    std::filesystem::remove_all(scratch, ec);
+    so.data_dir = scratch;
+    if (Status again = Impl::OpenDb(scratch, so, &sdb, scf); !again.ok()) {
+      std::filesystem::remove_all(scratch, ec);
+      return st;
+    }
+  }
+  Status st = m.ReplayInto(sdb, scf, true);
+  if (st.ok()) {
+    for (int i = kFirstProjection; i <= kLastProjection && st.ok(); ++i) {
+      if (i == kCounts && !m.counts_built) {
+        report.notes.push_back(
+            "this store was made before the dashboard's counts were kept and has none yet (the next writer to open "
+            "it, or `duban rebuild`, counts them): they were not compared");
+        continue;
+      }
+      st = CompareCf(m.db, m.cf[i], sdb, scf[i], kCfNames[i], &report.projection_keys, &report.problems);
+    }
+  }
+  for (auto* h : scf)
+    if (h) sdb->DestroyColumnFamilyHandle(h);
+  delete sdb;
+  std::filesystem::remove_all(scratch, ec);
+  if (!st.ok()) return st;
+  return report;
+}
+
+Result<std::string> Engine::ProjectionDigest() const {
+  std::string acc;
+  for (int i = kFirstProjection; i <= kLastProjection; ++i) {
+    if (!impl_->cf[i]) continue;  // a read-only open of a store made before this CF
+    std::string cf_acc = kCfNames[i];
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      PutFixed32BE(&cf_acc, static_cast<uint32_t>(it->key().size()));
+      cf_acc.append(it->key().data(), it->key().size());
+      PutFixed32BE(&cf_acc, static_cast<uint32_t>(it->value().size()));
+      cf_acc.append(it->value().data(), it->value().size());
+      if (cf_acc.size() > (1 << 20)) cf_acc = schemas::Sha256Hex(cf_acc);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading projections");
+    acc += schemas::Sha256Hex(cf_acc);
+  }
+  return schemas::Sha256Hex(acc);
+}
+
+}  // namespace duban
