@@ -495,6 +495,58 @@ TEST_F(EngineTest, VerifyNamesAnEventWhoseFrameIsDamaged) {
   EXPECT_NE(report->problems.front().find("log position 3"), std::string::npos) << report->problems.front();
 }
 
+// A stream of more than 16,384 events is read on two threads (half each):
+// the state and history are those of one reader, and a damaged record in
+// either half is named by its position, the earlier one first.
+TEST_F(EngineTest, ALongStreamReadOnTwoThreadsGivesOneReadersAnswerAndNamesADamagedRecord) {
+  GivenPlan();
+  now = At("2021-04-01");
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  std::vector<Command> batch;
+  for (int i = 0; i < 17000; ++i) {
+    batch.push_back(Cmd(ReportProgress{1, kFinance, i % 100, "进展" + std::to_string(i)}, UnitActor(kFinance)));
+    if (batch.size() == 2000 || i + 1 == 17000) {
+      for (const auto& out : engine->SubmitBatch(batch)) ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+      batch.clear();
+    }
+  }
+  auto history = engine->History("p1", 1);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_GT(history->size(), 17000u);
+  for (size_t i = 1; i < history->size(); ++i) ASSERT_LT((*history)[i - 1].position, (*history)[i].position);
+  const Event& last = history->back().event;
+  ASSERT_TRUE(std::holds_alternative<ProgressReported>(last.body));
+  EXPECT_EQ(std::get<ProgressReported>(last.body).text, "进展16999");
+  auto replayed = engine->PlanAsOf("p1", At("2021-12-31"));
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_EQ(*replayed, *engine->Plan("p1"));
+
+  const uint64_t early = (*history)[100].position, late = (*history)[history->size() - 100].position;
+  Close();
+  auto damage = [&](uint64_t pos) {
+    WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
+      std::string key, framed;
+      PutFixed64BE(&key, pos);
+      ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), cf.at("log"), key, &framed).ok());
+      framed[framed.size() / 2] ^= 0x20;
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("log"), key, framed).ok());
+    });
+  };
+  damage(late);
+  Open();
+  auto one = engine->PlanAsOf("p1", At("2021-12-31"));
+  ASSERT_EQ(one.status().code(), Status::Code::kCorruption) << one.status().ToString();
+  EXPECT_NE(one.status().message().find("log position " + std::to_string(late)), std::string::npos)
+      << one.status().ToString();
+  Close();
+  damage(early);
+  Open();
+  auto two = engine->History("p1", 1);
+  ASSERT_EQ(two.status().code(), Status::Code::kCorruption) << two.status().ToString();
+  EXPECT_NE(two.status().message().find("log position " + std::to_string(early)), std::string::npos)
+      << two.status().ToString();
+}
+
 // ---- timers ---------------------------------------------------------------------------
 
 TEST_F(EngineTest, TheDefaultMissedTimerIsArmedForTheDayAfterTheDueDate) {
