@@ -28,6 +28,7 @@
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
+#include "delivery.h"
 #include "posix_io.h"
 
 namespace duban::consumers {
@@ -83,31 +84,6 @@ Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
                               "\"); it is not guessed at. Delete it to deliver again from the start of the "
                               "log (delivered.log still skips what was delivered)");
   return std::optional<CursorFile>(c);
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Delivers through one sink with bounded exponential backoff; a final
-// (non-retryable) error ends it at once. Returns the last error; *attempts
-// is how many were made, each failure also counted in *failed_attempts.
-Status DeliverWithRetry(Sink& sink, const Notification& n, const RetryPolicy& r, int* attempts,
-                        uint64_t* failed_attempts) {
-  int backoff = std::max(0, r.initial_backoff_ms);
-  Status last;
-  for (*attempts = 1;; ++*attempts) {
-    last = sink.Deliver(n);
-    if (last.ok()) return last;
-    ++*failed_attempts;
-    spdlog::warn("reminders: {} attempt {}/{} for {} failed: {}", sink.name(), *attempts, r.max_attempts,
-                 n.notification_id, last.ToString());
-    // A final answer (a bad robot key, an unknown mailbox) is not asked again.
-    if (*attempts >= r.max_attempts || !IsRetryable(last)) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
-    backoff = std::min(std::max(1, backoff * 2), r.max_backoff_ms);
-  }
 }
 
 }  // namespace
@@ -558,105 +534,6 @@ std::string Reminders::FormatStats(const RemindersStats& s, bool embedded) {
          " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures) +
          (embedded ? " store_reads=" + std::to_string(s.store_reads) + " cursor=" + std::to_string(s.cursor)
                    : std::string());
-}
-
-Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir) {
-  if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
-    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
-  auto delivered = ReadDeliveredKeys(data_dir + "/delivered.log");
-  if (!delivered.ok()) return delivered.status();
-  auto all = ReadDeadLetters(data_dir);
-  if (!all.ok()) return all.status();
-  std::vector<DeadLetter> open;
-  for (auto& d : *all)
-    if (d.poison() || d.channel.empty() || !delivered->count(DeliveredLog::Key(d.channel, d.notification_id)))
-      open.push_back(std::move(d));
-  return open;
-}
-
-Result<DlqRetryReport> RetryDeadLetters(const std::string& data_dir, const std::vector<std::unique_ptr<Sink>>& sinks,
-                                        std::optional<uint64_t> only, const RetryPolicy& retry) {
-  if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
-    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
-  // The consumer holds the lock while it runs: retrying beside it would race
-  // its appends to the same files.
-  auto lock = StateLock::Acquire(data_dir);
-  if (!lock.ok())
-    return lock.status().code() == Status::Code::kUnavailable
-               ? Status::Unavailable(lock.status().message() + " (stop it for the retry, then start it again)")
-               : lock.status();
-  auto delivered = DeliveredLog::Open(data_dir + "/delivered.log");
-  if (!delivered.ok()) return delivered.status();
-  auto store = DeadLetterStore::Open(data_dir);
-  if (!store.ok()) return store.status();
-  DlqRetryReport report;
-  std::vector<DeadLetter> keep;
-  bool found = !only;
-  uint64_t ignored_failures = 0;
-  for (DeadLetter d : (*store)->entries()) {
-    const bool resolved = !d.poison() && !d.channel.empty() &&
-                          (*delivered)->Contains(DeliveredLog::Key(d.channel, d.notification_id));
-    if (only && d.id == *only) found = true;
-    // Entries delivered since (by a retry killed before its rewrite) go
-    // whenever the file is rewritten, selected or not.
-    if (resolved) {
-      ++report.already_delivered;
-      continue;
-    }
-    if (only && d.id != *only) {
-      keep.push_back(std::move(d));
-      continue;
-    }
-    if (d.poison()) {
-      ++report.poison;
-      report.errors.push_back("#" + std::to_string(d.id) + ": poison record at " + d.source +
-                              " has no notification to deliver; it stays listed");
-      keep.push_back(std::move(d));
-      continue;
-    }
-    // The channel that failed; for an entry no channel served, every
-    // channel that serves its recipient now.
-    std::vector<Sink*> targets;
-    for (const auto& s : sinks)
-      if (d.channel.empty() ? s->Wants(*d.notification) : s->name() == d.channel) targets.push_back(s.get());
-    if (targets.empty()) {
-      ++report.failed;
-      report.errors.push_back("#" + std::to_string(d.id) + ": " +
-                              (d.channel.empty() ? "still no channel serves recipient " + d.notification->recipient
-                                                 : "channel " + d.channel + " is not configured") +
-                              " (give --channels, --webhook or --outbox as the consumer has them)");
-      keep.push_back(std::move(d));
-      continue;
-    }
-    bool all_ok = true;
-    for (Sink* sink : targets) {
-      const std::string key = DeliveredLog::Key(sink->name(), d.notification_id);
-      if ((*delivered)->Contains(key)) continue;
-      int attempts = 0;
-      Status s = DeliverWithRetry(*sink, *d.notification, retry, &attempts, &ignored_failures);
-      d.attempts += attempts;
-      d.last_attempt = NowMs();
-      if (s.ok()) {
-        // Recorded (fsync) before the entry leaves the file: a kill between
-        // the two leaves an entry the next retry drops without delivering.
-        if (Status rec = (*delivered)->Record(key); !rec.ok()) return rec;
-        continue;
-      }
-      all_ok = false;
-      d.error = sink->name() + " failed: " + s.ToString();
-    }
-    if (all_ok) {
-      ++report.delivered;
-    } else {
-      ++report.failed;
-      report.errors.push_back("#" + std::to_string(d.id) + ": " + d.error);
-      keep.push_back(std::move(d));
-    }
-  }
-  if (!found) return Status::NotFound("no dead letter #" + std::to_string(*only) + " in " + data_dir);
-  if (Status s = (*store)->Rewrite(std::move(keep)); !s.ok()) return s;
-  report.remaining = (*store)->entries().size();
-  return report;
 }
 
 }  // namespace duban::consumers
