@@ -23,6 +23,11 @@ const char* StatusChinese(core::AssignmentStatus s) {
   return "未知";
 }
 
+std::string LedgerTitle(const std::string& plan_title) {
+  const std::string_view tail = "台账";
+  return std::string_view(plan_title).ends_with(tail) ? plan_title : plan_title + "工作台账";
+}
+
 Instant EndOfDay(Date d) { return StartOfDay(d.AddDays(1)) - 1; }
 
 namespace {

@@ -133,7 +133,7 @@ std::string LedgerJson(const Ledger& l) {
                     {"light", r.light}});
   }
   json doc = {{"plan", l.plan_id},
-              {"title", l.plan_title + "工作台账"},
+              {"title", LedgerTitle(l.plan_title)},
               {"plan_title", l.plan_title},
               {"as_of", l.as_of.ToString()},
               {"unit", l.unit.empty() ? json(nullptr) : json(l.unit)},
@@ -213,7 +213,7 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
   for (int c = 0; c < kColumns; ++c) worksheet_set_column(ws, c, c, widths[c], nullptr);
 
   const lxw_col_t last = kColumns - 1;
-  const std::string heading = l.plan_title + "工作台账";
+  const std::string heading = LedgerTitle(l.plan_title);
   worksheet_set_row(ws, 0, 30, nullptr);
   worksheet_merge_range(ws, 0, 0, 0, last, heading.c_str(), title);
   const std::string who = "填报单位（盖章）：" + l.unit;

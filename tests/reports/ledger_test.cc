@@ -839,5 +839,18 @@ TEST_P(AsOfPropertyTest, TheLedgerAsOfADateEqualsTheLedgerOfTheEventsUpToIt) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, AsOfPropertyTest, ::testing::Values(1, 2, 3, 4, 5, 6, 7, 8));
 
+// A plan imported from a 工作台账 is titled so already: its ledger is not a
+// 工作台账工作台账.
+TEST(LedgerTitle, IsThePlansTitleAndSaysTaiZhangOnce) {
+  EXPECT_EQ(LedgerTitle("2021年政务公开工作要点分工方案"), "2021年政务公开工作要点分工方案工作台账");
+  EXPECT_EQ(LedgerTitle("2021年营商环境优化提升工作台账"), "2021年营商环境优化提升工作台账");
+  EXPECT_EQ(LedgerTitle("重点任务推进台账"), "重点任务推进台账");
+  EXPECT_EQ(LedgerTitle(""), "工作台账");
+  Ledger l;
+  l.plan_title = "2021年营商环境优化提升工作台账";
+  l.as_of = *Date::Parse("2021-10-15");
+  EXPECT_NE(LedgerJson(l).find("\"title\": \"2021年营商环境优化提升工作台账\""), std::string::npos) << LedgerJson(l);
+}
+
 }  // namespace
 }  // namespace duban::reports

@@ -65,6 +65,10 @@ struct Ledger {
   bool operator==(const Ledger&) const = default;
 };
 
+// The ledger's title: the plan's title + 工作台账, unless the title already
+// ends with 台账 (a plan imported from a 工作台账 itself), which is not said twice.
+std::string LedgerTitle(const std::string& plan_title);
+
 // The end of day D in China time: the last instant a ledger as of D counts.
 Instant EndOfDay(Date d);
 
