@@ -25,7 +25,6 @@
 // Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA> broker=<dev|real>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,13 +36,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
-#include <unordered_set>
 #include <memory>
 
+#include "bench_kafka_load.h"
 #include "bench_registry.h"
+#include "bench_usage.h"
 #include "duban/coding.h"
 #include "duban/kafka/admin.h"
 #include "duban/kafka/consumer.h"
@@ -152,39 +151,6 @@ class RealBenchBroker : public BenchBroker {
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-// This process's CPU seconds (user + system, threads that ended included) and
-// minor page faults so far, from one getrusage. On a virtual machine each
-// first touch of a page can cost microseconds (measured on the 2-core test VM:
-// about 8-14 us a page), so fresh memory is part of what a run costs.
-struct SelfUsage {
-  double cpu_s = 0;
-  long minor_faults = 0;
-};
-SelfUsage Self() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return SelfUsage{s(ru.ru_utime) + s(ru.ru_stime), ru.ru_minflt};
-}
-
-// CPU seconds of another process (the dev broker), from /proc; 0 if unreadable.
-double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return 0;
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(line.substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::atof(field.c_str());
-    if (i == 15) stime = std::atof(field.c_str());
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // The readers' settings, the same in both runs. The dev broker answers a
@@ -344,8 +310,6 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
 // duban.commands -> decided -> events produced to duban.events -> projection
 // applied) and return events/s, measured from the first command produced to
 // the last projection update. Return nullopt while not implemented.
-std::string BenchUnit(int u) { return "单位" + std::to_string(u); }
-
 std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, BenchBroker& broker, int round) {
   // Events are bigger than commands (envelope, hashes): own topics, enough
   // partitions that none passes ~4 MiB of the mock's 5 MiB cap.
@@ -366,66 +330,10 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
       return std::nullopt;
     }
   }
-  // The load: plans imported, assignments accepted, then progress reports
-  // padded to about p.size bytes per encoded command, up to p.messages commands.
-  const int plans = partitions * 8, tasks = 5, units = 2;
-  std::vector<std::pair<std::string, std::string>> records;  // key, framed command
-  uint64_t expected_events = 0, seq = 0;
-  Instant now = 1'609'459'200'000LL;
-  auto base_cmd = [&](int plan, schemas::Role role, const std::string& actor) {
-    schemas::Command c;
-    c.command_id = "e2e-" + std::to_string(seq++);
-    c.plan_id = "plan-" + std::to_string(plan);
-    c.actor = schemas::Actor{actor, role, actor};
-    c.issued_at = now++;
-    return c;
-  };
-  auto add = [&](const schemas::Command& c) { records.emplace_back(c.plan_id, kafka::CommandRecord(c)); };
-  for (int pl = 0; pl < plans && static_cast<int>(records.size()) < p.messages; ++pl) {
-    auto c = base_cmd(pl, schemas::Role::kSupervisor, "office");
-    schemas::ImportPlan imp;
-    imp.plan.title = "基准台账" + std::to_string(pl);
-    imp.plan.year = 2021;
-    for (int u = 0; u < units; ++u) imp.plan.units.push_back(BenchUnit(u));
-    for (int t = 1; t <= tasks; ++t) {
-      schemas::ImportTask task;
-      task.number = t;
-      task.title = task.content = "第" + std::to_string(t) + "项";
-      task.deadline.text = "10月底前";
-      task.deadline.due_on = "2021-10-31";
-      task.lead_units.push_back(BenchUnit(0));
-      task.responsible_units.push_back(BenchUnit(1));
-      imp.tasks.push_back(std::move(task));
-    }
-    c.body = std::move(imp);
-    add(c);
-    expected_events += 1 + tasks + tasks * units;
-  }
-  for (int pl = 0; pl < plans; ++pl)
-    for (int t = 1; t <= tasks; ++t)
-      for (int u = 0; u < units && static_cast<int>(records.size()) < p.messages; ++u) {
-        auto c = base_cmd(pl, schemas::Role::kUnit, BenchUnit(u));
-        c.body = schemas::Accept{t, BenchUnit(u)};
-        add(c);
-        ++expected_events;
-      }
-  std::string text;
-  {
-    auto c = base_cmd(0, schemas::Role::kUnit, BenchUnit(0));
-    c.body = schemas::ReportProgress{1, BenchUnit(0), 50, "", "", "", ""};
-    const size_t bare = kafka::CommandRecord(c).size();
-    if (bare < static_cast<size_t>(p.size)) text.assign(p.size - bare, 'x');
-    --seq;
-  }
-  const int assignments = plans * tasks * units;
-  for (uint64_t i = 0; static_cast<int>(records.size()) < p.messages; ++i) {
-    const int idx = static_cast<int>(i % assignments);
-    const int pl = idx / (tasks * units), t = idx / units % tasks + 1, u = idx % units;
-    auto c = base_cmd(pl, schemas::Role::kUnit, BenchUnit(u));
-    c.body = schemas::ReportProgress{t, BenchUnit(u), static_cast<int32_t>(i % 101), text, "", "", ""};
-    add(c);
-    ++expected_events;
-  }
+  E2eLoad load = BuildE2eLoad(p.messages, p.size, partitions);
+  const auto& records = load.records;
+  const uint64_t expected_events = load.expected_events;
+  const Instant now = load.now;
 
   const std::string dir = (std::filesystem::temp_directory_path() / ("duban-bench-kafka-" + std::to_string(getpid()) + "-" + std::to_string(round))).string();
   std::filesystem::remove_all(dir);
@@ -451,13 +359,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
   });
   // Warm-up: the engine joins the group and owns every partition before the clock starts.
   {
-    schemas::Command c;
-    c.command_id = "warmup";
-    c.plan_id = "warmup";
-    c.actor = schemas::Actor{"office", schemas::Role::kSupervisor, "office"};
-    c.issued_at = now;
-    c.body = schemas::Accept{1, "nobody"};  // rejected: no such plan; only the round trip matters
-    auto out = kafka::SubmitViaKafka(cfg, c, 60000);
+    auto out = kafka::SubmitViaKafka(cfg, WarmupCommand("warmup", now), 60000);
     if (!out.ok()) {
       std::fprintf(stderr, "e2e warm-up: %s\n", out.status().ToString().c_str());
       stop = true;
@@ -488,12 +390,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
   // producer id (about a second on the dev broker) are not timed. The
   // engine rejects this command (no such plan); the reader ignores it.
   {
-    schemas::Command c;
-    c.command_id = "warmup-producer";
-    c.plan_id = "warmup";
-    c.actor = schemas::Actor{"office", schemas::Role::kSupervisor, "office"};
-    c.issued_at = now;
-    c.body = schemas::Accept{1, "nobody"};
+    const schemas::Command c = WarmupCommand("warmup-producer", now);
     auto delivered = (*producer)->ProduceAsync(cfg.commands_topic, c.plan_id, kafka::CommandRecord(c)).get();
     if (!delivered.ok()) return give_up("warm-up produce: " + delivered.status().ToString());
   }
@@ -506,30 +403,8 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
     (void)(*producer)->Flush(120000);
   });
   (*reader)->SkipHeaders();  // counting distinct events needs none
-  // Event ids are 32 hex digits (DeriveEventId): kept as their 128 bits, an
-  // exact and allocation-free set; any other id is kept as it is.
-  struct IdBits {
-    uint64_t hi = 0, lo = 0;
-    bool operator==(const IdBits&) const = default;
-  };
-  struct IdHash {
-    size_t operator()(const IdBits& b) const { return b.hi ^ (b.lo * 0x9e3779b97f4a7c15ULL); }
-  };
-  auto to_bits = [](std::string_view id, IdBits* out) {
-    if (id.size() != 32) return false;
-    for (size_t i = 0; i < 32; ++i) {
-      const char c = id[i];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return false;
-      uint64_t& half = i < 16 ? out->hi : out->lo;
-      half = half << 4 | static_cast<uint64_t>(d);
-    }
-    return true;
-  };
-  std::unordered_set<IdBits, IdHash> seen_bits;
-  std::unordered_set<std::string> seen_other;
-  seen_bits.reserve(expected_events);
-  auto distinct = [&] { return seen_bits.size() + seen_other.size(); };
+  DistinctEvents seen(expected_events);
+  auto distinct = [&] { return seen.size(); };
   auto last = Clock::now();
   while (distinct() < expected_events && Seconds(last, Clock::now()) < 60) {
     auto msgs = (*reader)->Poll(200, 10000);
@@ -544,10 +419,7 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
       // engine and the broker share on a small machine.
       auto ev = schemas::DecodeEventHead(payload);
       if (!ev.ok() || ev->command_id.rfind("e2e-", 0) != 0) continue;
-      if (IdBits b; to_bits(ev->event_id, &b))
-        seen_bits.insert(b);
-      else
-        seen_other.emplace(ev->event_id);
+      seen.Add(ev->event_id);
     }
   }
   const auto t1 = Clock::now();
