@@ -81,7 +81,8 @@ class Checker {
 
 bool IsEmailAddress(const std::string& a) {
   const auto at = a.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos) return false;
+  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos)
+    return false;
   for (char c : a)
     if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == ';') return false;
   return true;
@@ -104,7 +105,8 @@ std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker&
   if (!root.IsMap()) c.Fail(root, "the channels file must be a mapping with \"channels\" and \"recipients\"");
   c.Keys(root, {"channels", "recipients"}, "the channels file");
   const YAML::Node channels = root["channels"], recipients = root["recipients"];
-  if (!channels || !channels.IsMap() || channels.size() == 0) c.Fail(root, "\"channels\" must name at least one channel");
+  if (!channels || !channels.IsMap() || channels.size() == 0)
+    c.Fail(root, "\"channels\" must name at least one channel");
   if (!recipients || !recipients.IsMap() || recipients.size() == 0)
     c.Fail(root, "\"recipients\" must name at least one recipient (or \"default\")");
 
@@ -141,8 +143,7 @@ std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker&
     const std::string where = "recipient " + who;
     if (who != "default") named.insert(who);
     const YAML::Node list = kv.second;
-    if (!list.IsSequence() || list.size() == 0)
-      c.Fail(list, where + " must be a list of {channel: NAME, ...} entries");
+    if (!list.IsSequence() || list.size() == 0) c.Fail(list, where + " must be a list of {channel: NAME, ...} entries");
     std::set<std::string> seen;
     for (const auto& e : list) {
       c.Keys(e, {"channel", "to", "mobiles"}, where);
@@ -197,8 +198,10 @@ std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker&
       o.kind = def.type == "wecom" ? RobotKind::kWeCom : RobotKind::kDingTalk;
       o.name = name;
       o.url = c.Str(d, "url", where, true);
-      if (o.kind == RobotKind::kWeCom) o.markdown = c.Bool(d, "markdown", where);
-      else o.secret = c.Str(d, "secret", where, false);
+      if (o.kind == RobotKind::kWeCom)
+        o.markdown = c.Bool(d, "markdown", where);
+      else
+        o.secret = c.Str(d, "secret", where, false);
       o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
       sink = MakeRobotSink(o);
     } else if (def.type == "webhook") {

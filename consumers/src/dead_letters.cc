@@ -11,7 +11,8 @@ namespace duban::consumers {
 
 Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir) {
   if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
-    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
+    return Status::NotFound("no dead letters in " + data_dir +
+                            " (no dead-letters.jsonl): is it a duban-reminders --data?");
   auto delivered = ReadDeliveredKeys(data_dir + "/delivered.log");
   if (!delivered.ok()) return delivered.status();
   auto all = ReadDeadLetters(data_dir);
@@ -26,7 +27,8 @@ Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir) {
 Result<DlqRetryReport> RetryDeadLetters(const std::string& data_dir, const std::vector<std::unique_ptr<Sink>>& sinks,
                                         std::optional<uint64_t> only, const RetryPolicy& retry) {
   if (!std::filesystem::exists(data_dir + "/dead-letters.jsonl"))
-    return Status::NotFound("no dead letters in " + data_dir + " (no dead-letters.jsonl): is it a duban-reminders --data?");
+    return Status::NotFound("no dead letters in " + data_dir +
+                            " (no dead-letters.jsonl): is it a duban-reminders --data?");
   // The consumer holds the lock while it runs: retrying beside it would race
   // its appends to the same files.
   auto lock = StateLock::Acquire(data_dir);
@@ -43,8 +45,8 @@ Result<DlqRetryReport> RetryDeadLetters(const std::string& data_dir, const std::
   bool found = !only;
   uint64_t ignored_failures = 0;
   for (DeadLetter d : (*store)->entries()) {
-    const bool resolved = !d.poison() && !d.channel.empty() &&
-                          (*delivered)->Contains(DeliveredLog::Key(d.channel, d.notification_id));
+    const bool resolved =
+        !d.poison() && !d.channel.empty() && (*delivered)->Contains(DeliveredLog::Key(d.channel, d.notification_id));
     if (only && d.id == *only) found = true;
     // Entries delivered since (by a retry killed before its rewrite) go
     // whenever the file is rewritten, selected or not.

@@ -13,9 +13,12 @@ using schemas::Event;
 
 const char* RecipientKindName(RecipientKind k) {
   switch (k) {
-    case RecipientKind::kUnit: return "unit";
-    case RecipientKind::kOffice: return "office";
-    case RecipientKind::kNotify: return "notify";
+    case RecipientKind::kUnit:
+      return "unit";
+    case RecipientKind::kOffice:
+      return "office";
+    case RecipientKind::kNotify:
+      return "notify";
   }
   return "unit";
 }
@@ -43,16 +46,20 @@ bool TaskDirectory::Apply(const Event& e) {
           plan_titles_[e.stream] = b.value;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::TaskAdded>) {
-          tasks_[{e.stream, b.number}] =
-              TaskInfo{b.title, b.content, b.deadline.text, b.deadline.due_on};
+          tasks_[{e.stream, b.number}] = TaskInfo{b.title, b.content, b.deadline.text, b.deadline.due_on};
           return true;
         } else if constexpr (std::is_same_v<T, schemas::TaskAmended>) {
           auto& t = tasks_[{e.stream, b.number}];
-          if (b.field == "title") t.title = b.value;
-          else if (b.field == "content") t.content = b.value;
-          else if (b.field == "due_on") t.due_on = b.value;
-          else if (b.field == "deadline") t.deadline_text = b.value;
-          else return false;
+          if (b.field == "title")
+            t.title = b.value;
+          else if (b.field == "content")
+            t.content = b.value;
+          else if (b.field == "due_on")
+            t.due_on = b.value;
+          else if (b.field == "deadline")
+            t.deadline_text = b.value;
+          else
+            return false;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCreated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
@@ -66,8 +73,10 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::DeadlineChanged>) {
           // The office set a date: the task's own (no unit, for assignments
           // made later) or one assignment's.
-          if (b.unit.empty()) tasks_[{e.stream, b.task}].due_on = b.new_due_on;
-          else assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
+          if (b.unit.empty())
+            tasks_[{e.stream, b.task}].due_on = b.new_due_on;
+          else
+            assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
           return true;
         } else {
           return false;
@@ -86,8 +95,7 @@ const TaskDirectory::TaskInfo* TaskDirectory::Task(const std::string& plan, int3
   return it == tasks_.end() ? nullptr : &it->second;
 }
 
-std::string TaskDirectory::DueOn(const std::string& plan, int32_t task,
-                                 const std::string& unit) const {
+std::string TaskDirectory::DueOn(const std::string& plan, int32_t task, const std::string& unit) const {
   auto it = assignment_due_.find({plan, task, unit});
   if (it != assignment_due_.end() && !it->second.empty()) return it->second;
   const TaskInfo* t = Task(plan, task);
@@ -129,13 +137,11 @@ Subject SubjectOf(const Event& e, int32_t task, const TaskDirectory& dir, const 
 // Builds one notification per distinct recipient.
 class Builder {
  public:
-  Builder(const Event& e, int32_t task, const Subject& s, std::string channel, std::string level,
-          std::string due_on)
-      : e_(e), task_(task), s_(s), channel_(std::move(channel)), level_(std::move(level)),
-        due_on_(std::move(due_on)) {}
+  Builder(const Event& e, int32_t task, const Subject& s, std::string channel, std::string level, std::string due_on)
+      : e_(e), task_(task), s_(s), channel_(std::move(channel)), level_(std::move(level)), due_on_(std::move(due_on)) {}
 
-  void Add(const std::string& recipient, RecipientKind kind, const std::string& title,
-           const std::string& text, int32_t escalation_level = 0) {
+  void Add(const std::string& recipient, RecipientKind kind, const std::string& title, const std::string& text,
+           int32_t escalation_level = 0) {
     if (recipient.empty()) return;
     for (const auto& n : out_)
       if (n.recipient == recipient) return;
@@ -172,9 +178,8 @@ class Builder {
 // "unit", "office", "unit_leaders"); any other entry is taken as a name.
 // The unit and office already have their own (differently worded) notice,
 // so those entries are de-duplicated by Builder::Add.
-void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const std::string& unit,
-                   const RenderOptions& o, const std::string& title, const std::string& text,
-                   int32_t level) {
+void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const std::string& unit, const RenderOptions& o,
+                   const std::string& title, const std::string& text, int32_t level) {
   for (const auto& who : notify) {
     if (who == "unit") continue;
     if (who == "office") continue;
@@ -186,23 +191,19 @@ void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const st
   }
 }
 
-std::string DueClause(const std::string& due_on) {
-  return due_on.empty() ? std::string() : "（到期日" + due_on + "）";
-}
+std::string DueClause(const std::string& due_on) { return due_on.empty() ? std::string() : "（到期日" + due_on + "）"; }
 
 }  // namespace
 
-std::vector<Notification> RenderNotifications(const Event& e, const TaskDirectory& dir,
-                                              const RenderOptions& o) {
+std::vector<Notification> RenderNotifications(const Event& e, const TaskDirectory& dir, const RenderOptions& o) {
   return std::visit(
       [&](const auto& b) -> std::vector<Notification> {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, schemas::DeadlineApproaching>) {
           Subject s = SubjectOf(e, b.task, dir, o);
           Builder nb(e, b.task, s, "reminder", "notice", b.due_on);
-          std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on +
-                             "到期（剩" + std::to_string(b.working_days_left) + "个工作日），请" +
-                             b.unit + "按时完成并报送进度。";
+          std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on + "到期（剩" +
+                             std::to_string(b.working_days_left) + "个工作日），请" + b.unit + "按时完成并报送进度。";
           nb.Add(b.unit, RecipientKind::kUnit,
                  "督办提醒：第" + std::to_string(b.task) + "项任务将于" + b.due_on + "到期", text);
           return nb.Take();
@@ -210,8 +211,7 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
           Subject s = SubjectOf(e, b.task, dir, o);
           Builder nb(e, b.task, s, "overdue", "warning", b.due_on);
           std::string text = "【逾期提醒】" + s.plan_title + " " + s.task_ref + "已于" + b.due_on +
-                             "到期，尚未办结。请" + b.unit +
-                             "立即报送办理进展和逾期原因，并明确完成时限。";
+                             "到期，尚未办结。请" + b.unit + "立即报送办理进展和逾期原因，并明确完成时限。";
           nb.Add(b.unit, RecipientKind::kUnit,
                  "逾期提醒：第" + std::to_string(b.task) + "项任务已于" + b.due_on + "到期", text);
           return nb.Take();
@@ -220,13 +220,11 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
           std::string due = dir.DueOn(e.stream, b.task, b.unit);
           Builder nb(e, b.task, s, "escalation", "urgent", due);
           std::string step = b.step.empty() ? "督办升级" : b.step;
-          std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref +
-                             DueClause(due) + "，" + b.unit + "逾期未办结，已升至第" +
-                             std::to_string(b.level) + "级（" + step + "）。";
-          std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " +
-                              b.unit;
-          nb.Add(b.unit, RecipientKind::kUnit, title,
-                 head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。", b.level);
+          std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref + DueClause(due) + "，" +
+                             b.unit + "逾期未办结，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
+          std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " + b.unit;
+          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。",
+                 b.level);
           std::string others = head + "请跟进督促" + b.unit + "整改落实。";
           nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
           AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
@@ -246,18 +244,16 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
           Subject s = SubjectOf(e, b.task, dir, o);
           std::string due = dir.DueOn(e.stream, b.task, b.unit);
           Builder nb(e, b.task, s, "completion_rejected", "warning", due);
-          std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) +
-                             "的办结申请未通过" +
-                             (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" +
-                             b.unit + "继续办理，补充材料后重新报送办结。";
-          nb.Add(b.unit, RecipientKind::kUnit,
-                 "办结退回：第" + std::to_string(b.task) + "项任务", text);
+          std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) + "的办结申请未通过" +
+                             (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" + b.unit +
+                             "继续办理，补充材料后重新报送办结。";
+          nb.Add(b.unit, RecipientKind::kUnit, "办结退回：第" + std::to_string(b.task) + "项任务", text);
           return nb.Take();
         } else if constexpr (std::is_same_v<T, schemas::AcceptanceOverdue>) {
           Subject s = SubjectOf(e, b.task, dir, o);
           Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on);
-          std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" +
-                             b.unit + "，签收时限" + b.due_on + "已过，尚未签收或退回。";
+          std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" + b.unit +
+                             "，签收时限" + b.due_on + "已过，尚未签收或退回。";
           std::string title = "签收超时：第" + std::to_string(b.task) + "项任务 " + b.unit;
           nb.Add(b.unit, RecipientKind::kUnit, title, head + "请立即签收，或说明理由退回。");
           const std::string others = head + "请督促" + b.unit + "签收。";
@@ -268,17 +264,16 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
         } else if constexpr (std::is_same_v<T, schemas::ReviewOverdue>) {
           Subject s = SubjectOf(e, b.task, dir, o);
           Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on);
-          std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" +
-                             b.submitted_on + "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
+          std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" + b.submitted_on +
+                             "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
           nb.Add(o.office, RecipientKind::kOffice, "审核超时：第" + std::to_string(b.task) + "项任务 " + b.unit, text);
           return nb.Take();
         } else if constexpr (std::is_same_v<T, schemas::ReportOverdue>) {
           Subject s = SubjectOf(e, b.task, dir, o);
           bool escalated = b.level >= 1;
           Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on);
-          std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref +
-                             "的本期进度报告应于" + b.due_on + "前报送（督查轮次" + b.cycle_id +
-                             "），" + b.unit + "尚未报送";
+          std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref + "的本期进度报告应于" + b.due_on +
+                             "前报送（督查轮次" + b.cycle_id + "），" + b.unit + "尚未报送";
           std::string title = "报送逾期：第" + std::to_string(b.task) + "项任务 " + b.unit;
           if (!escalated) {
             nb.Add(b.unit, RecipientKind::kUnit, title, head + "。请立即报送办理进展。");
@@ -286,8 +281,7 @@ std::vector<Notification> RenderNotifications(const Event& e, const TaskDirector
           }
           std::string step = b.step.empty() ? "督办升级" : b.step;
           head += "，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
-          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。",
-                 b.level);
+          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。", b.level);
           std::string others = head + "请跟进督促" + b.unit + "报送。";
           nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
           AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
@@ -331,7 +325,7 @@ Result<Notification> NotificationFromJson(const std::string& json) {
     n.event_type = j.at("event_type").get<std::string>();
     n.recipient = j.at("recipient").get<std::string>();
     const std::string kind = j.at("recipient_kind").get<std::string>();
-    n.recipient_kind = kind == "office" ? RecipientKind::kOffice
+    n.recipient_kind = kind == "office"   ? RecipientKind::kOffice
                        : kind == "notify" ? RecipientKind::kNotify
                                           : RecipientKind::kUnit;
     n.channel = j.at("channel").get<std::string>();

@@ -90,8 +90,8 @@ Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
 
 // One record of the log, whichever mode read it.
 struct SourceRecord {
-  std::string_view value;  // framed event
-  std::string source;      // "topic/partition/offset" or "log/<position>"
+  std::string_view value;                 // framed event
+  std::string source;                     // "topic/partition/offset" or "log/<position>"
   const kafka::Message* kafka = nullptr;  // Kafka mode: the message, for the DLQ
 };
 
@@ -168,8 +168,8 @@ struct Reminders::Impl {
     if (!delivery.ok())
       return Status::Unavailable("dead-letter produce to " + options.dlq_topic +
                                  " failed: " + delivery.status().ToString());
-    spdlog::error("reminders: dead-lettered {}/{}/{} to {} (attempts {}): {}", m.topic, m.partition,
-                  m.offset, options.dlq_topic, attempts, reason);
+    spdlog::error("reminders: dead-lettered {}/{}/{} to {} (attempts {}): {}", m.topic, m.partition, m.offset,
+                  options.dlq_topic, attempts, reason);
     return Status::Ok();
   }
 
@@ -210,8 +210,8 @@ struct Reminders::Impl {
     std::string failed_ids, first_reason;
     int max_attempts_used = 0;
     std::vector<DeadLetter> entries;
-    const auto fail = [&](const std::string& channel, const Notification& n, const std::string& error,
-                          int attempts, int64_t first) {
+    const auto fail = [&](const std::string& channel, const Notification& n, const std::string& error, int attempts,
+                          int64_t first) {
       if (!failed_ids.empty()) failed_ids += ",";
       failed_ids += (channel.empty() ? "-" : channel) + ":" + n.notification_id;
       if (first_reason.empty()) first_reason = error;
@@ -287,8 +287,7 @@ struct Reminders::Impl {
     if (look.kind == "damaged")
       return Status::Corruption("the store in " + dir + " is damaged: " + look.detail +
                                 "; nothing is read from it (`duban --data " + dir + " doctor` describes it)");
-    if (look.kind != "store")
-      return Status::InvalidArgument(dir + " is not a duban store: " + look.detail);
+    if (look.kind != "store") return Status::InvalidArgument(dir + " is not a duban store: " + look.detail);
     const std::string id = look.store_id.empty() ? "-" : look.store_id;
     if (!store_id.empty() && store_id != "-" && id != "-" && id != store_id)
       return Status::InvalidArgument("the store in " + dir + " is store " + id + ", but the cursor in " +
@@ -307,7 +306,9 @@ struct Reminders::Impl {
                                      std::to_string(cursor) + ", where the cursor in " + options.data_dir +
                                      " stands (next position " + std::to_string(end) +
                                      "): the store was replaced by an older copy. Nothing is delivered; "
-                                     "remove " + options.data_dir + "/cursor to read it from its start "
+                                     "remove " +
+                                     options.data_dir +
+                                     "/cursor to read it from its start "
                                      "(delivered.log still skips what was delivered)");
     reader = std::move(engine).value();
     return Status::Ok();
@@ -333,8 +334,8 @@ struct Reminders::Impl {
     if (!read.ok()) {
       // The store swapped or behind the cursor: waiting will not mend it.
       if (read.code() == Status::Code::kInvalidArgument || ++read_failures > kMaxReadFailures) return read;
-      spdlog::warn("reminders: reading {} failed ({} of {} tolerated in a row): {}", options.store_dir,
-                   read_failures, kMaxReadFailures, read.ToString());
+      spdlog::warn("reminders: reading {} failed ({} of {} tolerated in a row): {}", options.store_dir, read_failures,
+                   kMaxReadFailures, read.ToString());
       batch.clear();
     } else {
       read_failures = 0;
@@ -470,8 +471,7 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
   std::map<std::pair<std::string, int32_t>, int64_t> next;
   bool directory_dirty = false;
   for (const kafka::Message& msg : *polled) {
-    SourceRecord r{msg.value,
-                   msg.topic + "/" + std::to_string(msg.partition) + "/" + std::to_string(msg.offset), &msg};
+    SourceRecord r{msg.value, msg.topic + "/" + std::to_string(msg.partition) + "/" + std::to_string(msg.offset), &msg};
     Status s = m.Handle(r, &directory_dirty);
     if (!s.ok()) return s;
     next[{msg.topic, msg.partition}] = msg.offset + 1;
@@ -489,8 +489,7 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
       ++m.stats.commits;
     } else {
       ++m.stats.commit_failures;
-      spdlog::warn("reminders: commit failed (records will be re-read, deliveries deduped): {}",
-                   s.ToString());
+      spdlog::warn("reminders: commit failed (records will be re-read, deliveries deduped): {}", s.ToString());
     }
   }
   return polled->size();

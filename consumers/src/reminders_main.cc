@@ -143,8 +143,9 @@ int DlqList(const std::string& data, bool json) {
 
 int main(int argc, char** argv) {
   using namespace duban::consumers;
-  CLI::App app{"duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
-               "or duban.events) into notifications"};
+  CLI::App app{
+      "duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
+      "or duban.events) into notifications"};
   RemindersOptions o;
   SinkFlags sink_flags;
   std::string log_level = "warn";
@@ -167,15 +168,20 @@ int main(int argc, char** argv) {
   app.add_option("--group", o.group, "consumer group")->capture_default_str();
   app.add_option("--office", o.render.office, "recipient who also hears of escalations")->capture_default_str();
   app.add_option("--max-attempts", o.retry.max_attempts, "delivery attempts per notification before dead-lettering")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--backoff-ms", o.retry.initial_backoff_ms, "first retry delay, doubled each time")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--backoff-ms", o.retry.initial_backoff_ms, "first retry delay, doubled each time")
+      ->capture_default_str();
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
   app.add_option("--poll-ms", poll_ms, "embedded mode: how often the store is read for new events")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_flag("--exit-when-idle", exit_when_idle,
-               "stop once caught up (embedded: the log read to its end; Kafka: a poll of --idle-poll-ms finds nothing new)");
-  app.add_option("--idle-poll-ms", idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag(
+      "--exit-when-idle", exit_when_idle,
+      "stop once caught up (embedded: the log read to its end; Kafka: a poll of --idle-poll-ms finds nothing new)");
+  app.add_option("--idle-poll-ms", idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
 
   // duban-reminders dlq list|retry --data STATE
@@ -183,7 +189,8 @@ int main(int argc, char** argv) {
   dlq->require_subcommand(1);
   std::string dlq_data;
   bool dlq_json = false;
-  CLI::App* dlq_list = dlq->add_subcommand("list", "table of dead letters not yet delivered (safe while the consumer runs)");
+  CLI::App* dlq_list =
+      dlq->add_subcommand("list", "table of dead letters not yet delivered (safe while the consumer runs)");
   dlq_list->add_option("--data", dlq_data, "the consumer's state directory")->required();
   dlq_list->add_flag("--json", dlq_json, "one JSON object per line");
   CLI::App* dlq_retry = dlq->add_subcommand(
@@ -198,7 +205,8 @@ int main(int argc, char** argv) {
   id_opt->excludes(all_opt);
   AddSinkFlags(*dlq_retry, retry_sinks);
   dlq_retry->add_option("--max-attempts", retry_policy.max_attempts, "attempts per entry and channel")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   dlq_retry->add_option("--backoff-ms", retry_policy.initial_backoff_ms, "first retry delay, doubled each time")
       ->capture_default_str();
   try {
@@ -221,8 +229,8 @@ int main(int argc, char** argv) {
     }
     std::vector<std::unique_ptr<Sink>> sinks;
     if (int rc = MakeSinks(retry_sinks, &sinks); rc != 0) return rc;
-    auto report = RetryDeadLetters(dlq_data, sinks, retry_all ? std::nullopt : std::optional<uint64_t>(retry_id),
-                                   retry_policy);
+    auto report =
+        RetryDeadLetters(dlq_data, sinks, retry_all ? std::nullopt : std::optional<uint64_t>(retry_id), retry_policy);
     if (!report.ok()) {
       std::cerr << "duban-reminders: " << report.status().ToString() << "\n";
       return 1;

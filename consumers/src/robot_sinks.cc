@@ -62,9 +62,9 @@ class RobotSink final : public Sink {
     const std::string body = RobotBody(o_, n, mobiles ? *mobiles : kNone);
     std::string path = path_;
     if (o_.kind == RobotKind::kDingTalk && !o_.secret.empty()) {
-      const int64_t ts = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+      const int64_t ts =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       path += (path.find('?') == std::string::npos ? "?" : "&") + std::string("timestamp=") + std::to_string(ts) +
               "&sign=" + DingTalkSign(o_.secret, ts);
     }
@@ -95,9 +95,9 @@ class RobotSink final : public Sink {
 }  // namespace
 
 bool RobotErrcodeRetryable(RobotKind kind, int64_t errcode) {
-  if (errcode == -1) return true;  // both: system busy
+  if (errcode == -1) return true;                          // both: system busy
   if (kind == RobotKind::kWeCom) return errcode == 45009;  // api freq out of limit (20/min per robot)
-  return errcode == 130101 || errcode == 90030;  // send too fast; webhook over limit
+  return errcode == 130101 || errcode == 90030;            // send too fast; webhook over limit
 }
 
 std::string DingTalkSign(const std::string& secret, int64_t timestamp_ms) {

@@ -83,8 +83,7 @@ bool IsRetryable(const Status& s) {
 Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
   const std::string& url = options.url;
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return Status::InvalidArgument("webhook URL needs a scheme: " + url);
+  if (scheme_end == std::string::npos) return Status::InvalidArgument("webhook URL needs a scheme: " + url);
   auto path_start = url.find('/', scheme_end + 3);
   std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
   std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);

@@ -111,8 +111,7 @@ class SmtpSink final : public Sink {
                              (reply ? " (SMTP " + std::to_string(reply) + ")" : "");
     // 5xx is the server's final word (unknown mailbox, refused sender,
     // failed login): another attempt gets the same answer.
-    if (reply >= 500 || rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT ||
-        rc == CURLE_UNSUPPORTED_PROTOCOL)
+    if (reply >= 500 || rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
       return Status::InvalidArgument(what);
     return Status::Unavailable(what);
   }
@@ -146,8 +145,7 @@ std::string EncodeHeaderWord(const std::string& utf8) {
   return out;
 }
 
-std::string ComposeEmail(const SmtpOptions& o, const Notification& n, const std::string& to,
-                         const std::string& date) {
+std::string ComposeEmail(const SmtpOptions& o, const Notification& n, const std::string& to, const std::string& date) {
   std::string body = n.text + "\r\n\r\n";
   if (!n.plan_title.empty()) body += "计划：" + n.plan_title + "\r\n";
   if (n.task != 0) body += "任务：第" + std::to_string(n.task) + "项 " + n.task_text + "\r\n";
@@ -171,8 +169,8 @@ std::string ComposeEmail(const SmtpOptions& o, const Notification& n, const std:
 
 Result<std::unique_ptr<Sink>> MakeSmtpSink(const SmtpOptions& options) {
   if (options.url.rfind("smtp://", 0) != 0 && options.url.rfind("smtps://", 0) != 0)
-    return Status::InvalidArgument("email channel " + options.name + ": url must be smtp://host:port or smtps://, not \"" +
-                                   options.url + "\"");
+    return Status::InvalidArgument("email channel " + options.name +
+                                   ": url must be smtp://host:port or smtps://, not \"" + options.url + "\"");
   if (options.from.empty() || options.from.find('@') == std::string::npos)
     return Status::InvalidArgument("email channel " + options.name + ": from must be an email address");
   // curl_global_init is not thread-safe: once per process, before any handle.

@@ -180,8 +180,8 @@ Result<LoadedDeadLetters> LoadDeadLetters(const std::string& data_dir) {
     if (line.empty()) continue;
     auto d = FromLine(line);
     if (!d.ok())
-      return Status::Corruption(path + ":" + std::to_string(line_no) + ": not a dead letter (" +
-                                d.status().message() + "); fix or remove the line, nothing is guessed");
+      return Status::Corruption(path + ":" + std::to_string(line_no) + ": not a dead letter (" + d.status().message() +
+                                "); fix or remove the line, nothing is guessed");
     out.next_id = std::max(out.next_id, d->id + 1);
     out.entries.push_back(std::move(d).value());
   }

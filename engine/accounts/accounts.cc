@@ -136,15 +136,15 @@ Result<Row> DecodeRow(std::string_view key, const std::string& v) {
 // bidi overrides, variation selectors, fillers).
 bool Invisible(char32_t c) {
   return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
-         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) ||
-         c == 0xfeff || c == 0x3164 || c == 0xffa0 || (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
+         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff ||
+         c == 0x3164 || c == 0xffa0 || (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
 }
 
 // CJK ideographs (the Unified block, extension A, compatibility) and the
 // middle dot of transcribed names: what a Chinese name is written with.
 bool Ideograph(char32_t c) {
-  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff) ||
-         c == 0x00b7 || c == 0x3007;
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff) || c == 0x00b7 ||
+         c == 0x3007;
 }
 
 // Account names: ASCII letters, digits, '.', '_', '-', and CJK ideographs;
@@ -156,8 +156,8 @@ Status CheckAccountName(std::string_view name, const char* what) {
   if (utf8::CodePoints(name) > 64) return Status::InvalidArgument(std::string(what) + " is longer than 64 characters");
   for (size_t i = 0; i < name.size();) {
     const char32_t c = utf8::Next(name, i);
-    const bool ascii_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                          c == '_' || c == '-';
+    const bool ascii_ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ascii_ok && !Ideograph(c))
       return Status::InvalidArgument(std::string(what) +
                                      " may hold ASCII letters, digits, '.', '_', '-' and Chinese characters only");
@@ -203,10 +203,14 @@ std::string ChangeId(std::string_view name, std::string_view change) {
 
 const char* AccountRoleName(AccountRole r) {
   switch (r) {
-    case AccountRole::kOffice: return "office";
-    case AccountRole::kUnit: return "unit";
-    case AccountRole::kAuditor: return "auditor";
-    case AccountRole::kAdmin: return "admin";
+    case AccountRole::kOffice:
+      return "office";
+    case AccountRole::kUnit:
+      return "unit";
+    case AccountRole::kAuditor:
+      return "auditor";
+    case AccountRole::kAdmin:
+      return "admin";
   }
   return "unknown";
 }
@@ -257,8 +261,8 @@ Status Accounts::CheckPasswordRules(std::string_view name, std::string_view pass
   if (password.size() > 256) return Status::Rejected(reason::kWeakPassword, "a password has at most 256 bytes");
   const size_t chars = utf8::CodePoints(password);
   if (chars < 10)
-    return Status::Rejected(reason::kWeakPassword, "a password has at least 10 characters; this one has " +
-                                                       std::to_string(chars));
+    return Status::Rejected(reason::kWeakPassword,
+                            "a password has at least 10 characters; this one has " + std::to_string(chars));
   std::set<char32_t> distinct;
   for (size_t i = 0; i < password.size();) {
     const char32_t c = utf8::Next(password, i);
@@ -269,7 +273,8 @@ Status Accounts::CheckPasswordRules(std::string_view name, std::string_view pass
     distinct.insert(c);
   }
   if (distinct.size() < 4)
-    return Status::Rejected(reason::kWeakPassword, "a password of fewer than 4 different characters is too easy to guess");
+    return Status::Rejected(reason::kWeakPassword,
+                            "a password of fewer than 4 different characters is too easy to guess");
   if (password == name) return Status::Rejected(reason::kWeakPassword, "the password is the account's name");
   return Status::Ok();
 }
@@ -283,8 +288,8 @@ Status Record(Engine& engine, const EngineClock& clock, const Row& row, const st
   r.actor = by;
   r.issued_at = clock.Now();
   const Account& a = row.account;
-  r.change = schemas::AccountChanged{a.name,           change,  KindName(a.kind), AccountRoleName(a.role), a.unit,
-                                     a.display_name, why,     a.generation};
+  r.change = schemas::AccountChanged{a.name,         change, KindName(a.kind), AccountRoleName(a.role), a.unit,
+                                     a.display_name, why,    a.generation};
   r.meta = std::move(extra);
   r.meta.emplace_back(RowKey(a.name), EncodeRow(row));
   const Outcome o = engine.RecordAccountChange(r);
@@ -309,8 +314,15 @@ Result<Account> Accounts::Add(const NewAccount& n, std::string_view password, co
   auto hash = HashPassword(password);
   if (!hash.ok()) return hash.status();
   Row row;
-  row.account = Account{n.name, n.display_name.empty() ? n.name : n.display_name, n.role, n.unit,
-                        AccountKind::kPerson, false, 1, clock_->Now(), clock_->Now()};
+  row.account = Account{n.name,
+                        n.display_name.empty() ? n.name : n.display_name,
+                        n.role,
+                        n.unit,
+                        AccountKind::kPerson,
+                        false,
+                        1,
+                        clock_->Now(),
+                        clock_->Now()};
   row.secret = std::move(hash).value();
   if (Status st = Record(engine_, *clock_, row, "created", "", by); !st.ok()) return st;
   return row.account;
@@ -326,8 +338,15 @@ Result<std::string> Accounts::CreateToken(const NewAccount& n, const schemas::Ac
   if (!secret.ok()) return secret.status();
   const std::string token = kTokenMark + Base64Url(*secret);
   Row row;
-  row.account = Account{n.name, n.display_name.empty() ? n.name : n.display_name, n.role, n.unit,
-                        AccountKind::kToken, false, 1, clock_->Now(), clock_->Now()};
+  row.account = Account{n.name,
+                        n.display_name.empty() ? n.name : n.display_name,
+                        n.role,
+                        n.unit,
+                        AccountKind::kToken,
+                        false,
+                        1,
+                        clock_->Now(),
+                        clock_->Now()};
   row.secret = TokenDigest(token);
   if (Status st = Record(engine_, *clock_, row, "token_created", "", by, {{kTokenPrefix + row.secret, n.name}});
       !st.ok())
@@ -427,7 +446,8 @@ Result<std::vector<std::string>> Accounts::CompareRowsWithLog() const {
                          ": the account row was changed outside duban");
   }
   for (const auto& [name, c] : last)
-    if (!seen.count(name)) problems.push_back("account " + name + " is in the log but its row is missing from the store");
+    if (!seen.count(name))
+      problems.push_back("account " + name + " is in the log but its row is missing from the store");
   return problems;
 }
 

@@ -46,18 +46,23 @@ double Percentile(std::vector<double> v, double p) {
 int RunCore(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--events")) a.events = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--plans")) a.plans = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batch")) a.batch = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--dir")) a.dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--events"))
+      a.events = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--plans"))
+      a.plans = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--batch"))
+      a.batch = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dir"))
+      a.dir = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: duban-bench core [--events N] [--plans P] [--batch B] [--dir DIR]\n");
       return 2;
     }
   }
-  const std::string root = a.dir.empty() ? (std::filesystem::temp_directory_path() /
-                                              ("duban-bench-core-" + std::to_string(getpid()))).string()
-                                         : a.dir;
+  const std::string root =
+      a.dir.empty()
+          ? (std::filesystem::temp_directory_path() / ("duban-bench-core-" + std::to_string(getpid()))).string()
+          : a.dir;
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   const int assignments = a.plans * a.tasks * a.units;
@@ -108,8 +113,8 @@ int RunCore(int argc, char** argv) {
     const int idx = static_cast<int>(i % assignments);
     const int p = idx / (a.tasks * a.units), t = idx / a.units % a.tasks + 1, u = idx % a.units;
     auto c = base("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
-    c.body = schemas::ReportProgress{t, Unit(u), static_cast<int32_t>(i % 101),
-                                     "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
+    c.body = schemas::ReportProgress{
+        t, Unit(u), static_cast<int32_t>(i % 101), "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
     cmds.push_back(std::move(c));
   }
 
@@ -169,10 +174,11 @@ int RunCore(int argc, char** argv) {
     for (; singles < kSyncSingles && next < cmds.size(); ++singles, ++next) (*synced)->Submit(cmds[next]);
     const auto s2 = Clock::now();
     sync_single_cps = singles / Seconds(s1, s2);
-    std::printf("durable ingest (fsync per commit): %llu events in batches of %d: %.0f events/s (%.2f of ingest); "
-                "%zu commands one per commit: %.0f commands/s, %.1f ms each\n",
-                static_cast<unsigned long long>(sync_events), a.batch, sync_ingest_eps, sync_ingest_eps / ingest_eps,
-                singles, sync_single_cps, 1000.0 / sync_single_cps);
+    std::printf(
+        "durable ingest (fsync per commit): %llu events in batches of %d: %.0f events/s (%.2f of ingest); "
+        "%zu commands one per commit: %.0f commands/s, %.1f ms each\n",
+        static_cast<unsigned long long>(sync_events), a.batch, sync_ingest_eps, sync_ingest_eps / ingest_eps, singles,
+        sync_single_cps, 1000.0 / sync_single_cps);
   }
 
   // The log's bytes, for the raw comparison: the framed encoding of every event.
@@ -194,8 +200,8 @@ int RunCore(int argc, char** argv) {
   }
   const auto r1 = Clock::now();
   const double rebuild_eps = (engine.LogEnd() - 1) / Seconds(r0, r1);
-  std::printf("rebuild: %llu events in %.2f s = %.0f events/s\n",
-              static_cast<unsigned long long>(engine.LogEnd() - 1), Seconds(r0, r1), rebuild_eps);
+  std::printf("rebuild: %llu events in %.2f s = %.0f events/s\n", static_cast<unsigned long long>(engine.LogEnd() - 1),
+              Seconds(r0, r1), rebuild_eps);
 
   // ---- queries (after a warm-up round that is not measured) ----
   std::mt19937 rng(7);
@@ -244,10 +250,10 @@ int RunCore(int argc, char** argv) {
     return 1;
   }
   const double raw_eps = events / *raw_secs;
-  std::printf("raw RocksDB WriteBatch loop: the ingest's own %zu batches, %llu keys, %.1f MB, replayed in %.2f s; "
-              "as events/s: %.0f\n",
-              ingest_batches.size(), static_cast<unsigned long long>(ingest_keys), ingest_bytes / 1e6, *raw_secs,
-              raw_eps);
+  std::printf(
+      "raw RocksDB WriteBatch loop: the ingest's own %zu batches, %llu keys, %.1f MB, replayed in %.2f s; "
+      "as events/s: %.0f\n",
+      ingest_batches.size(), static_cast<unsigned long long>(ingest_keys), ingest_bytes / 1e6, *raw_secs, raw_eps);
   ingest_batches.clear();
   ingest_batches.shrink_to_fit();
   {
@@ -274,8 +280,10 @@ int RunCore(int argc, char** argv) {
     }
     const double secs = Seconds(w0, Clock::now());
     delete seq;
-    std::printf("kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
-                "ingest ratio against it %.3f\n", secs, ingest_eps / (events / secs));
+    std::printf(
+        "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
+        "ingest ratio against it %.3f\n",
+        secs, ingest_eps / (events / secs));
   }
   std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log_bytes / 1e6,
               static_cast<double>(ingest_keys) / events);
@@ -284,10 +292,11 @@ int RunCore(int argc, char** argv) {
   std::printf("targets: ingest_ratio >= 0.3 (%s), rebuild_ratio >= 0.5 (%s), status and history p99 < 1000 us (%s)\n",
               ingest_ratio >= 0.3 ? "met" : "MISSED", rebuild_ratio >= 0.5 ? "met" : "MISSED",
               Percentile(status_us, 0.99) < 1000 && Percentile(history_us, 0.99) < 1000 ? "met" : "MISSED");
-  std::printf("ingest_eps=%.0f sync_ingest_eps=%.0f sync_single_cps=%.0f rebuild_eps=%.0f raw_eps=%.0f "
-              "ingest_ratio=%.3f rebuild_ratio=%.3f status_p99_us=%.0f history_p99_us=%.0f\n",
-              ingest_eps, sync_ingest_eps, sync_single_cps, rebuild_eps, raw_eps, ingest_ratio, rebuild_ratio,
-              Percentile(status_us, 0.99), Percentile(history_us, 0.99));
+  std::printf(
+      "ingest_eps=%.0f sync_ingest_eps=%.0f sync_single_cps=%.0f rebuild_eps=%.0f raw_eps=%.0f "
+      "ingest_ratio=%.3f rebuild_ratio=%.3f status_p99_us=%.0f history_p99_us=%.0f\n",
+      ingest_eps, sync_ingest_eps, sync_single_cps, rebuild_eps, raw_eps, ingest_ratio, rebuild_ratio,
+      Percentile(status_us, 0.99), Percentile(history_us, 0.99));
   return 0;
 }
 

@@ -57,9 +57,9 @@ struct Args {
   int plans = 20, tasks = 50, units = 50;
   int connections = 64;
   double seconds = 10;
-  bool keep = false;      // keep the scratch store (and the office's token in office-token) for profiling
+  bool keep = false;       // keep the scratch store (and the office's token in office-token) for profiling
   double read_rate = 500;  // paced reads offered per second, all connections together; 0: no paced phase
-  int port = 0;  // 0: one picked from the pid
+  int port = 0;            // 0: one picked from the pid
   std::string dir;
 };
 
@@ -116,8 +116,8 @@ Result<std::vector<std::string>> MakeStore(const Args& a, const std::string& dir
     tokens.push_back(*token);
   }
   // Last: the office's token, for the dashboard.
-  auto office_token = accounts.CreateToken({"bench-office", "", accounts::AccountRole::kOffice, ""},
-                                           accounts::ActorOfOperator());
+  auto office_token =
+      accounts.CreateToken({"bench-office", "", accounts::AccountRole::kOffice, ""}, accounts::ActorOfOperator());
   if (!office_token.ok()) return office_token.status();
   tokens.push_back(*office_token);
   return tokens;
@@ -145,8 +145,8 @@ bool StartServer(const std::string& dir, int port, Server& server) {
   const std::string listen = "127.0.0.1:" + std::to_string(port);
   server.pid = ::fork();
   if (server.pid == 0) {
-    ::execl(duban.c_str(), duban.c_str(), "--data", dir.c_str(), "serve", "--listen", listen.c_str(), "--threads",
-            "72", static_cast<char*>(nullptr));
+    ::execl(duban.c_str(), duban.c_str(), "--data", dir.c_str(), "serve", "--listen", listen.c_str(), "--threads", "72",
+            static_cast<char*>(nullptr));
     std::perror("exec duban serve");
     ::_exit(127);
   }
@@ -312,10 +312,10 @@ int RunHttp(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  const std::string root = a.dir.empty() ? (std::filesystem::temp_directory_path() /
-                                              ("duban-bench-http-" + std::to_string(::getpid())))
-                                               .string()
-                                         : a.dir;
+  const std::string root =
+      a.dir.empty()
+          ? (std::filesystem::temp_directory_path() / ("duban-bench-http-" + std::to_string(::getpid()))).string()
+          : a.dir;
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   const std::string store = root + "/store";
@@ -345,7 +345,8 @@ int RunHttp(int argc, char** argv) {
       const std::string path = "/api/v1/assignments?plan=" + Plan(static_cast<int>((i + c) % a.plans));
       auto r = client.Get(path, h);
       if (r && r->status == 200) return true;
-      *why = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
+      *why =
+          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
       return false;
     };
     reads = Drive(a, port, read);
@@ -361,8 +362,9 @@ int RunHttp(int argc, char** argv) {
         auto r = client.Get("/api/v1/dashboard", h);
         const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
         if (!r || r->status != 200) {
-          std::fprintf(stderr, "dashboard: %s\n", r ? (std::to_string(r->status) + " " + r->body.substr(0, 200)).c_str()
-                                                    : httplib::to_string(r.error()).c_str());
+          std::fprintf(stderr, "dashboard: %s\n",
+                       r ? (std::to_string(r->status) + " " + r->body.substr(0, 200)).c_str()
+                         : httplib::to_string(r.error()).c_str());
           return 1;
         }
         if (i == 0) dashboard_assignments = nlohmann::json::parse(r->body, nullptr, false).value("assignments", 0);
@@ -373,7 +375,8 @@ int RunHttp(int argc, char** argv) {
       const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
       auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
       if (r && r->status == 200) return true;
-      *why = r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
+      *why =
+          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
       return false;
     });
     server.Stop();
@@ -420,32 +423,34 @@ int RunHttp(int argc, char** argv) {
   const double write_rps = static_cast<double>(writes.ok) / writes.seconds;
   std::printf("reads:  %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               static_cast<unsigned long long>(reads.ok), static_cast<unsigned long long>(reads.failed),
-              static_cast<unsigned long long>(reads.retried),
-              reads.failed ? ", first: " : "", reads.first_failure.c_str(), Percentile(reads.latencies_ms, 0.5),
-              Percentile(reads.latencies_ms, 0.99), Percentile(reads.latencies_ms, 1.0));
+              static_cast<unsigned long long>(reads.retried), reads.failed ? ", first: " : "",
+              reads.first_failure.c_str(), Percentile(reads.latencies_ms, 0.5), Percentile(reads.latencies_ms, 0.99),
+              Percentile(reads.latencies_ms, 1.0));
   if (a.read_rate > 0)
-    std::printf("paced reads: %.0f/s offered over %d connections: %llu ok, %llu failed, %llu retried%s%s; achieved "
-                "%.0f/s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-                a.read_rate, a.connections, static_cast<unsigned long long>(paced.ok),
-                static_cast<unsigned long long>(paced.failed), static_cast<unsigned long long>(paced.retried),
-                paced.failed ? ", first: " : "", paced.first_failure.c_str(),
-                static_cast<double>(paced.ok) / paced.seconds, Percentile(paced.latencies_ms, 0.5),
-                Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
+    std::printf(
+        "paced reads: %.0f/s offered over %d connections: %llu ok, %llu failed, %llu retried%s%s; achieved "
+        "%.0f/s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        a.read_rate, a.connections, static_cast<unsigned long long>(paced.ok),
+        static_cast<unsigned long long>(paced.failed), static_cast<unsigned long long>(paced.retried),
+        paced.failed ? ", first: " : "", paced.first_failure.c_str(), static_cast<double>(paced.ok) / paced.seconds,
+        Percentile(paced.latencies_ms, 0.5), Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
   else
     std::printf("paced reads: skipped (--read-rate 0)\n");
-  std::printf("dashboard: %lld assignments, %zu requests one at a time: p50 %.2f ms, max %.2f ms (target: under "
-              "100 ms)\n",
-              static_cast<long long>(dashboard_assignments), dashboard_ms.size(), Percentile(dashboard_ms, 0.5),
-              Percentile(dashboard_ms, 1.0));
+  std::printf(
+      "dashboard: %lld assignments, %zu requests one at a time: p50 %.2f ms, max %.2f ms (target: under "
+      "100 ms)\n",
+      static_cast<long long>(dashboard_assignments), dashboard_ms.size(), Percentile(dashboard_ms, 0.5),
+      Percentile(dashboard_ms, 1.0));
   std::printf("writes: %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               static_cast<unsigned long long>(writes.ok), static_cast<unsigned long long>(writes.failed),
-              static_cast<unsigned long long>(writes.retried),
-              writes.failed ? ", first: " : "", writes.first_failure.c_str(), Percentile(writes.latencies_ms, 0.5),
-              Percentile(writes.latencies_ms, 0.99), Percentile(writes.latencies_ms, 1.0));
+              static_cast<unsigned long long>(writes.retried), writes.failed ? ", first: " : "",
+              writes.first_failure.c_str(), Percentile(writes.latencies_ms, 0.5), Percentile(writes.latencies_ms, 0.99),
+              Percentile(writes.latencies_ms, 1.0));
   std::printf("direct: %llu single fsynced submits in %.0f s\n", static_cast<unsigned long long>(direct_n), a.seconds);
-  std::printf("targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
-              "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
-              a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
+  std::printf(
+      "targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
+      "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
+      a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
   std::printf("dashboard_p50_ms=%.2f dashboard_assignments=%lld\n", Percentile(dashboard_ms, 0.5),
               static_cast<long long>(dashboard_assignments));
   if (a.read_rate > 0)

@@ -73,8 +73,7 @@ int Main(int argc, char** argv) {
   const double json_s = std::chrono::duration<double>(t2 - t1).count();
   size_t due = 0;
   for (const auto& t : parsed.tasks) due += t.deadline.due_on.has_value();
-  std::printf("input: %zu bytes, %d tasks generated, directory %s\n", plan.size(), tasks,
-              directory.id().c_str());
+  std::printf("input: %zu bytes, %d tasks generated, directory %s\n", plan.size(), tasks, directory.id().c_str());
   std::printf("parsed: %zu tasks, %zu with a due date, %zu problems\n", parsed.tasks.size(), due,
               parsed.problems.size());
   for (size_t k = 0; k < parsed.problems.size() && k < 3; ++k)

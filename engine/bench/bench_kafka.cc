@@ -92,9 +92,7 @@ class DevBenchBroker : public BenchBroker {
   const char* name() const override { return "dev"; }
   const std::string& bootstrap() const override { return p_->bootstrap(); }
   pid_t pid() const override { return p_->pid(); }
-  Status CreateTopic(const std::string& topic, int partitions) override {
-    return p_->CreateTopic(topic, partitions);
-  }
+  Status CreateTopic(const std::string& topic, int partitions) override { return p_->CreateTopic(topic, partitions); }
   bool capped() const override { return true; }
 
  private:
@@ -108,8 +106,8 @@ class RealBenchBroker : public BenchBroker {
     char tmpl[] = "/tmp/duban-bench-kafka-XXXXXX";
     if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
     std::unique_ptr<RealBenchBroker> b(new RealBenchBroker(tmpl));
-    const std::string cmd = Script() + " start --dir " + b->dir_ + "/broker --owner " +
-                            std::to_string(getpid()) + " >/dev/null";
+    const std::string cmd =
+        Script() + " start --dir " + b->dir_ + "/broker --owner " + std::to_string(getpid()) + " >/dev/null";
     if (int rc = std::system(cmd.c_str()); rc != 0)
       return Status::Unavailable("ops/kafka/broker.sh start failed (rc " + std::to_string(rc) +
                                  "); it needs Java 17 and Maven (ops/install-deps.sh)");
@@ -149,9 +147,7 @@ class RealBenchBroker : public BenchBroker {
   std::unique_ptr<kafka::Admin> admin_;
 };
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 // The readers' settings, the same in both runs. The dev broker answers a
 // fetch that finds nothing only after the whole fetch.wait.max.ms
@@ -257,17 +253,16 @@ std::optional<double> RunRaw(const Params& p, const KafkaConfig& cfg, BenchBroke
   int64_t reread = ConsumeN(**again, p.messages + 1, nullptr);
   const double consume_s = Seconds(t1, Clock::now());
 
-  std::printf("raw produce (idempotent, acks=all, to flush): %.0f msg/s (%.2f s)\n", p.messages / produce_s,
-              produce_s);
-  std::printf("raw consume only (re-read, assign mode):      %.0f msg/s (%.2f s, %lld msgs)\n",
-              reread / consume_s, consume_s, static_cast<long long>(reread));
-  std::printf("raw produce+consume pipelined:                %.0f msg/s (%.2f s)\n", p.messages / total_s,
-              total_s);
+  std::printf("raw produce (idempotent, acks=all, to flush): %.0f msg/s (%.2f s)\n", p.messages / produce_s, produce_s);
+  std::printf("raw consume only (re-read, assign mode):      %.0f msg/s (%.2f s, %lld msgs)\n", reread / consume_s,
+              consume_s, static_cast<long long>(reread));
+  std::printf("raw produce+consume pipelined:                %.0f msg/s (%.2f s)\n", p.messages / total_s, total_s);
   std::printf("raw throughput: %.1f MB/s of values\n", p.messages * double(p.size) / total_s / 1e6);
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("raw CPU (to the last message consumed): this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld "
-              "cores; %ld minor page faults in this process\n",
-              cpu, broker.name(), broker_cpu, total_s, cores, faults);
+  std::printf(
+      "raw CPU (to the last message consumed): this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld "
+      "cores; %ld minor page faults in this process\n",
+      cpu, broker.name(), broker_cpu, total_s, cores, faults);
   return p.messages / total_s;
 }
 
@@ -299,9 +294,10 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
   const auto t = Clock::now();
   while (assigned(**b) != parts && Seconds(t, Clock::now()) < 180) (void)(*b)->Poll(50);
   double leave = Seconds(t, Clock::now());
-  std::printf("rebalance (session.timeout.ms=%d): first member %.2f s, second joins %.2f s, "
-              "first leaves %.2f s\n",
-              cfg.session_timeout_ms, first, second, leave);
+  std::printf(
+      "rebalance (session.timeout.ms=%d): first member %.2f s, second joins %.2f s, "
+      "first leaves %.2f s\n",
+      cfg.session_timeout_ms, first, second, leave);
 }
 
 // ===================== PHASE 2 SLOT: end-to-end engine path =====================
@@ -314,8 +310,9 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
   // Events are bigger than commands (envelope, hashes): own topics, enough
   // partitions that none passes ~4 MiB of the mock's 5 MiB cap.
   const int partitions =
-      broker.capped() ? std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1)
-                      : p.partitions;
+      broker.capped()
+          ? std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1)
+          : p.partitions;
   KafkaConfig cfg = base;
   // Names of at most 15 bytes, as the defaults (duban.commands,
   // duban.events): a consumer copies each message's topic name into a
@@ -335,7 +332,9 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
   const uint64_t expected_events = load.expected_events;
   const Instant now = load.now;
 
-  const std::string dir = (std::filesystem::temp_directory_path() / ("duban-bench-kafka-" + std::to_string(getpid()) + "-" + std::to_string(round))).string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("duban-bench-kafka-" + std::to_string(getpid()) + "-" + std::to_string(round)))
+                              .string();
   std::filesystem::remove_all(dir);
   kafka::KafkaEngineOptions eo;
   eo.kafka = cfg;
@@ -431,24 +430,28 @@ std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, Benc
   engine_thread.join();
   auto st = (*engine)->stats();
   std::filesystem::remove_all(dir);
-  std::printf("e2e: %d commands (~%d B each) -> %llu events over %d partitions in %.2f s; engine decided %llu, "
-              "produced %llu; reader saw %zu distinct events\n",
-              p.messages, p.size, (unsigned long long)expected_events, partitions, Seconds(t0, t1),
-              (unsigned long long)st.commands, (unsigned long long)st.produced, distinct());
+  std::printf(
+      "e2e: %d commands (~%d B each) -> %llu events over %d partitions in %.2f s; engine decided %llu, "
+      "produced %llu; reader saw %zu distinct events\n",
+      p.messages, p.size, (unsigned long long)expected_events, partitions, Seconds(t0, t1),
+      (unsigned long long)st.commands, (unsigned long long)st.produced, distinct());
   // Where the machine went: this process holds the engine (deciding threads,
   // RocksDB), its and the bench's librdkafka clients and the reader.
   const double wall = Seconds(t0, t1);
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("e2e CPU: this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy); %ld minor "
-              "page faults in this process\n",
-              cpu, broker.name(), broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)), faults);
-  std::printf("engine: %llu polls; its loop spent %.2f s fetching, %.2f s waiting for deciding, %.2f s waiting for "
-              "deliveries; workers decided for %.2f s\n",
-              (unsigned long long)st.polls, st.fetch_seconds, st.decide_wait_seconds, st.delivery_wait_seconds,
-              st.decide_seconds);
+  std::printf(
+      "e2e CPU: this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy); %ld minor "
+      "page faults in this process\n",
+      cpu, broker.name(), broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)),
+      faults);
+  std::printf(
+      "engine: %llu polls; its loop spent %.2f s fetching, %.2f s waiting for deciding, %.2f s waiting for "
+      "deliveries; workers decided for %.2f s\n",
+      (unsigned long long)st.polls, st.fetch_seconds, st.decide_wait_seconds, st.delivery_wait_seconds,
+      st.decide_seconds);
   if (distinct() < expected_events) {
-    std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", distinct(),
-                 (unsigned long long)expected_events, run_status.ToString().c_str());
+    std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", distinct(), (unsigned long long)expected_events,
+                 run_status.ToString().c_str());
     return std::nullopt;
   }
   return expected_events / Seconds(t0, t1);
@@ -483,8 +486,8 @@ std::optional<Medians> RunRounds(Params p, BenchBroker& broker) {
   KafkaConfig cfg;
   cfg.bootstrap = broker.bootstrap();
   cfg.client_id = "duban-bench";
-  std::printf("%s broker: %s, %d messages x %d B, %d partitions\n", broker.name(), cfg.bootstrap.c_str(),
-              p.messages, p.size, p.partitions);
+  std::printf("%s broker: %s, %d messages x %d B, %d partitions\n", broker.name(), cfg.bootstrap.c_str(), p.messages,
+              p.size, p.partitions);
   std::fflush(stdout);
   std::vector<double> raws, e2es;
   for (int r = 1; r <= p.rounds; ++r) {
@@ -526,16 +529,23 @@ int Main(int argc, char** argv) {
       return out > 0;
     };
     bool ok = true;
-    if (a == "--messages") ok = next(p.messages);
-    else if (a == "--size") ok = next(p.size);
-    else if (a == "--partitions") ok = next(p.partitions);
-    else if (a == "--brokers") ok = next(p.brokers);
-    else if (a == "--rounds") ok = next(p.rounds);
-    else if (a == "--rebalance") p.rebalance = true;
+    if (a == "--messages")
+      ok = next(p.messages);
+    else if (a == "--size")
+      ok = next(p.size);
+    else if (a == "--partitions")
+      ok = next(p.partitions);
+    else if (a == "--brokers")
+      ok = next(p.brokers);
+    else if (a == "--rounds")
+      ok = next(p.rounds);
+    else if (a == "--rebalance")
+      p.rebalance = true;
     else if (a == "--broker" && i + 1 < argc) {
       p.broker = argv[++i];
       ok = p.broker == "dev" || p.broker == "real";
-    } else ok = false;
+    } else
+      ok = false;
     if (!ok) {
       std::fprintf(stderr,
                    "usage: duban-bench kafka [--messages N] [--size BYTES] [--partitions P] [--brokers 1..3] "
@@ -576,6 +586,8 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 
-DUBAN_REGISTER_BENCH("kafka", "Kafka throughput through the dev broker and (--broker real) Apache Kafka: raw librdkafka vs engine", Main);
+DUBAN_REGISTER_BENCH(
+    "kafka", "Kafka throughput through the dev broker and (--broker real) Apache Kafka: raw librdkafka vs engine",
+    Main);
 
 }  // namespace duban::bench

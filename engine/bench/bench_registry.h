@@ -15,6 +15,6 @@ bool RegisterBench(const std::string& name, const std::string& help, BenchFn fn)
 
 #define DUBAN_BENCH_CONCAT2(a, b) a##b
 #define DUBAN_BENCH_CONCAT(a, b) DUBAN_BENCH_CONCAT2(a, b)
-#define DUBAN_REGISTER_BENCH(name, help, fn) \
+#define DUBAN_REGISTER_BENCH(name, help, fn)                                \
   static const bool DUBAN_BENCH_CONCAT(duban_bench_registered_, __LINE__) = \
       ::duban::bench::RegisterBench(name, help, fn)

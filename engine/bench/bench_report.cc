@@ -2,10 +2,9 @@
 // 100,000 assignments (10,000 tasks x 10 units) as xlsx. The store: the plan
 // imported (one task in ten due 2021-09-30, the rest 2021-10-29), every
 // assignment accepted and one in ten with a progress report; as of
-// 2021-10-15 the early tenth is past due (red rows, overdue working days). Timed: the ledger computed as of a date (PlanAsOf +
-// the tasks' histories + the rows) and the xlsx written (libxlsxwriter),
-// each and together, after the store's background flushes and compactions
-// have settled. The log is read and decoded on two threads (see
+// 2021-10-15 the early tenth is past due (red rows, overdue working days). Timed: the ledger computed as of a date
+// (PlanAsOf + the tasks' histories + the rows) and the xlsx written (libxlsxwriter), each and together, after the
+// store's background flushes and compactions have settled. The log is read and decoded on two threads (see
 // Engine::Impl::ReadPositions). Ends with `rows= seconds=` (seconds: both
 // together, the median of --runs runs: the machines this runs on share their
 // cores with others, and one run can be a second slower than the next).
@@ -37,10 +36,14 @@ int RunReport(int argc, char** argv) {
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-report").string();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
-    else if (a == "--units" && i + 1 < argc) units = std::atoi(argv[++i]);
-    else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+    if (a == "--tasks" && i + 1 < argc)
+      tasks = std::atoi(argv[++i]);
+    else if (a == "--units" && i + 1 < argc)
+      units = std::atoi(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc)
+      runs = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
     else {
       std::fprintf(stderr, "usage: duban-bench report [--tasks 10000] [--units 10] [--runs 3] [--dir D]\n");
       return 2;
@@ -91,15 +94,17 @@ int RunReport(int argc, char** argv) {
       if (u == t % units) {
         a.command_id = "p" + std::to_string(n);
         a.issued_at = At("2021-09-03", 9);
-        a.body = schemas::ReportProgress{t, BenchUnit(u), 50, "已完成第" + std::to_string(t) + "项的调研和方案起草，正在征求意见",
-                                         "", "张三", "13800000000"};
+        a.body = schemas::ReportProgress{
+            t,  BenchUnit(u), 50,           "已完成第" + std::to_string(t) + "项的调研和方案起草，正在征求意见",
+            "", "张三",       "13800000000"};
         batch.push_back(a);
       }
       if (batch.size() >= 2000 && !flush()) return 1;
     }
   if (!batch.empty() && !flush()) return 1;
   const auto t1 = Clock::now();
-  std::printf("store: %d tasks x %d units = %d assignments, built in %.1f s\n", tasks, units, tasks * units, Sec(t0, t1));
+  std::printf("store: %d tasks x %d units = %d assignments, built in %.1f s\n", tasks, units, tasks * units,
+              Sec(t0, t1));
   // The timed part is the report's, not the store build's flushes and
   // compactions still running behind it.
   if (!WaitForBackgroundWork(engine, 120)) std::printf("note: RocksDB background work still running after 120 s\n");
@@ -118,14 +123,15 @@ int RunReport(int argc, char** argv) {
     const auto r2 = Clock::now();
     rows = ledger->rows.size();
     totals.push_back(Sec(r0, r2));
-    std::printf("run %d: ledger as of %s, %zu rows computed in %.2f s; xlsx written in %.2f s (%.1f MB); together %.2f s\n",
-                run, as_of.ToString().c_str(), rows, Sec(r0, r1), Sec(r1, r2),
-                static_cast<double>(std::filesystem::file_size(path)) / 1e6, Sec(r0, r2));
+    std::printf(
+        "run %d: ledger as of %s, %zu rows computed in %.2f s; xlsx written in %.2f s (%.1f MB); together %.2f s\n",
+        run, as_of.ToString().c_str(), rows, Sec(r0, r1), Sec(r1, r2),
+        static_cast<double>(std::filesystem::file_size(path)) / 1e6, Sec(r0, r2));
   }
   std::sort(totals.begin(), totals.end());
   std::printf("file: %s\n", path.c_str());
-  std::printf("rows=%zu seconds=%.2f (median of %d runs; fastest %.2f, slowest %.2f)\n", rows, totals[totals.size() / 2],
-              runs, totals.front(), totals.back());
+  std::printf("rows=%zu seconds=%.2f (median of %d runs; fastest %.2f, slowest %.2f)\n", rows,
+              totals[totals.size() / 2], runs, totals.front(), totals.back());
   return 0;
 }
 

@@ -29,19 +29,21 @@ namespace duban::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
+double Ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
 int RunTimers(int argc, char** argv) {
   int plans = 100, tasks = 1000, units = 10;
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-timers").string();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--plans" && i + 1 < argc) plans = std::atoi(argv[++i]);
-    else if (a == "--tasks" && i + 1 < argc) tasks = std::atoi(argv[++i]);
-    else if (a == "--units" && i + 1 < argc) units = std::atoi(argv[++i]);
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+    if (a == "--plans" && i + 1 < argc)
+      plans = std::atoi(argv[++i]);
+    else if (a == "--tasks" && i + 1 < argc)
+      tasks = std::atoi(argv[++i]);
+    else if (a == "--units" && i + 1 < argc)
+      units = std::atoi(argv[++i]);
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
     else {
       std::fprintf(stderr, "usage: duban-bench timers [--plans 100] [--tasks 1000] [--units 10] [--dir D]\n");
       return 2;
@@ -71,14 +73,15 @@ int RunTimers(int argc, char** argv) {
   std::vector<schemas::Command> batch;
   for (int p = 0; p < plans; ++p) {
     schemas::ImportPlan ip;
-    ip.plan = schemas::PlanImported{"计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench",
-                                    unit_names};
+    ip.plan = schemas::PlanImported{
+        "计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", unit_names};
     for (int t = 1; t <= tasks; ++t) {
       schemas::ImportTask task;
       task.number = t;
       task.title = task.content = "任务 " + std::to_string(t);
       const bool early = t % 100 == 0;
-      task.deadline = schemas::Deadline{early ? "6月底前" : "年底前", early ? "2021-06-30" : "2021-12-31", "", false, cal};
+      task.deadline =
+          schemas::Deadline{early ? "6月底前" : "年底前", early ? "2021-06-30" : "2021-12-31", "", false, cal};
       task.responsible_units = unit_names;
       assignments += units;
       if (early) due_early += units;
@@ -104,8 +107,8 @@ int RunTimers(int argc, char** argv) {
   auto all_timers = engine->PendingTimers(StartOfDay(Date{2022, 12, 31}), 10'000'000);
   const size_t timer_count = all_timers.ok() ? all_timers->size() : 0;
   all_timers = Result<std::vector<DueTimer>>(std::vector<DueTimer>{});
-  std::printf("built %d plans x %d tasks x %d units = %zu open assignments, %zu timers, in %.1f s\n", plans,
-              tasks, units, assignments, timer_count, Ms(b0, b1) / 1000);
+  std::printf("built %d plans x %d tasks x %d units = %zu open assignments, %zu timers, in %.1f s\n", plans, tasks,
+              units, assignments, timer_count, Ms(b0, b1) / 1000);
 
   // The tick instants: the 10- and 3-working-day reminders of 2021-06-30.
   auto ladder = workflows::PlanDeadlineTimers(*(*policy)->latest_calendar().EffectiveDue(Date{2021, 6, 30}),
@@ -152,17 +155,18 @@ int RunTimers(int argc, char** argv) {
   std::printf("tick at %s: %zu timers due of %zu (%.2f%%), %zu fired, %zu events, %.1f ms (%.1f us per timer)\n",
               FormatInstant(t1).substr(0, 10).c_str(), due, timer_count, 100.0 * due / std::max<size_t>(1, timer_count),
               fired->size(), events, tick_ms, 1000 * tick_ms / std::max<size_t>(1, due));
-  std::printf("direct read of the same %zu due timers from RocksDB: %.1f ms (median of 5, after a warm-up read: "
-              "%.1f %.1f %.1f %.1f %.1f)\n",
-              due, direct_ms, direct[0], direct[1], direct[2], direct[3], direct[4]);
+  std::printf(
+      "direct read of the same %zu due timers from RocksDB: %.1f ms (median of 5, after a warm-up read: "
+      "%.1f %.1f %.1f %.1f %.1f)\n",
+      due, direct_ms, direct[0], direct[1], direct[2], direct[3], direct[4]);
   // The floor under any tick that keeps principle 4 (events and their
   // projection updates in one batch): committing the tick's own WriteBatch.
   const double write_ms = 1000 * (w1.write_seconds - w0.write_seconds);
-  std::printf("of the tick: rocksdb::DB::Write of its batch %.1f ms (%llu keys, %.1f MB: %.1f keys per fired timer) "
-              "= %.1fx the direct read; deciding, encoding and projecting %.1f ms\n",
-              write_ms, static_cast<unsigned long long>(w1.keys - w0.keys), (w1.bytes - w0.bytes) / 1e6,
-              double(w1.keys - w0.keys) / std::max<size_t>(1, fired->size()), write_ms / direct_ms,
-              tick_ms - write_ms);
+  std::printf(
+      "of the tick: rocksdb::DB::Write of its batch %.1f ms (%llu keys, %.1f MB: %.1f keys per fired timer) "
+      "= %.1fx the direct read; deciding, encoding and projecting %.1f ms\n",
+      write_ms, static_cast<unsigned long long>(w1.keys - w0.keys), (w1.bytes - w0.bytes) / 1e6,
+      double(w1.keys - w0.keys) / std::max<size_t>(1, fired->size()), write_ms / direct_ms, tick_ms - write_ms);
 
   // ---- a second tick on a freshly opened engine (no plan state in memory) ----
   engine.reset();
@@ -175,9 +179,10 @@ int RunTimers(int argc, char** argv) {
   auto cold = engine->Tick(t2);
   const auto c2 = Clock::now();
   if (!cold.ok() || !pending2.ok()) return 1;
-  std::printf("after reopening: tick at %s fired %zu timers in %.1f ms (direct read %.1f ms); it first replays "
-              "the %d plans the due timers belong to from the log\n",
-              FormatInstant(t2).substr(0, 10).c_str(), cold->size(), Ms(c1, c2), Ms(c0, c1), plans);
+  std::printf(
+      "after reopening: tick at %s fired %zu timers in %.1f ms (direct read %.1f ms); it first replays "
+      "the %d plans the due timers belong to from the log\n",
+      FormatInstant(t2).substr(0, 10).c_str(), cold->size(), Ms(c1, c2), Ms(c0, c1), plans);
   engine.reset();
   std::filesystem::remove_all(dir);
   std::printf("tick_ms=%.1f direct_ms=%.1f ratio=%.2f\n", tick_ms, direct_ms, tick_ms / direct_ms);

@@ -39,7 +39,8 @@ Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Eng
     if (!t.timer.provisional) continue;
     // Timers come in due order: the first one seen is the earliest.
     out.try_emplace(AssignmentKey{t.plan_id, t.timer.task, t.timer.unit},
-                    ProvisionalTimer{std::string(schemas::TimerKindName(t.timer.kind)), DayOf(t.due).ToString(), t.timer.calendar_version, t.timer.due_on});
+                    ProvisionalTimer{std::string(schemas::TimerKindName(t.timer.kind)), DayOf(t.due).ToString(),
+                                     t.timer.calendar_version, t.timer.due_on});
   }
   return out;
 }
@@ -180,8 +181,7 @@ bool PrepareWrite(Globals& g, Engine& engine, CliClock& clock, schemas::Command&
 
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at) {
   if (at.empty())
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   auto t = ParseInstant(at);
   if (!t) {
@@ -195,15 +195,14 @@ std::string NewCommandId() {
   static std::atomic<uint64_t> counter{0};
   std::random_device rd;
   const auto now = std::chrono::system_clock::now().time_since_epoch().count();
-  return "cli-" + std::to_string(now) + "-" + std::to_string(::getpid()) + "-" +
-         std::to_string(rd() % 100000) + "-" + std::to_string(counter++);
+  return "cli-" + std::to_string(now) + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000) + "-" +
+         std::to_string(counter++);
 }
 
-std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id,
-                                            schemas::Role default_role,
-                                            const std::string& default_actor,
-                                            const std::string& command_id, const std::string& at,
-                                            schemas::CommandBody body, const std::string& back_entry) {
+std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id, schemas::Role default_role,
+                                            const std::string& default_actor, const std::string& command_id,
+                                            const std::string& at, schemas::CommandBody body,
+                                            const std::string& back_entry) {
   schemas::Command c;
   c.plan_id = plan_id;
   c.command_id = command_id.empty() ? NewCommandId() : command_id;
@@ -250,7 +249,9 @@ std::string EventLine(const schemas::Event& e) {
 void PrintOutcome(Globals& g, const Outcome& o) {
   if (o.status.code() == Status::Code::kConflict) {
     if (g.json)
-      std::cout << nlohmann::json{{"command_id", o.command_id}, {"outcome", "conflict"}, {"message", o.status.message()}}
+      std::cout << nlohmann::json{{"command_id", o.command_id},
+                                  {"outcome", "conflict"},
+                                  {"message", o.status.message()}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     std::cerr << "conflict: " << ForTerminal(o.status.message()) << "\n";

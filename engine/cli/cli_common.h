@@ -88,11 +88,10 @@ std::optional<Instant> IssuedAt(Globals& g, const std::string& at);
 // it), effective_at is --at when given (a claim decide checks), with the
 // office's back-entry reason. The role defaults to `default_role` and the
 // actor id to `default_actor` when --role / --actor are not given.
-std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id,
-                                            schemas::Role default_role,
-                                            const std::string& default_actor,
-                                            const std::string& command_id, const std::string& at,
-                                            schemas::CommandBody body, const std::string& back_entry = "");
+std::optional<schemas::Command> MakeCommand(Globals& g, const std::string& plan_id, schemas::Role default_role,
+                                            const std::string& default_actor, const std::string& command_id,
+                                            const std::string& at, schemas::CommandBody body,
+                                            const std::string& back_entry = "");
 
 // Prints an outcome (text or JSON) and sets g.exit_code (0 ok, 1 rejected).
 void PrintOutcome(Globals& g, const Outcome& o);

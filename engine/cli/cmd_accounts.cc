@@ -175,8 +175,9 @@ void AddUser(CLI::App& app, Globals& g) {
     });
   }
   for (const bool disable : {true, false}) {
-    auto* sub = user->add_subcommand(disable ? "disable" : "enable",
-                                     disable ? "stop an account signing in (its sessions end)" : "let it sign in again");
+    auto* sub =
+        user->add_subcommand(disable ? "disable" : "enable",
+                             disable ? "stop an account signing in (its sessions end)" : "let it sign in again");
     auto name = std::make_shared<std::string>();
     auto why = std::make_shared<std::string>();
     sub->add_option("name", *name, "the account")->required();
@@ -212,7 +213,8 @@ void AddUser(CLI::App& app, Globals& g) {
       }
       auto engine = OpenEngine(g);
       if (!engine) return;
-      Status st = accounts::Accounts(*engine, SystemClock()).ResetPassword(*name, *password, accounts::ActorOfOperator());
+      Status st =
+          accounts::Accounts(*engine, SystemClock()).ResetPassword(*name, *password, accounts::ActorOfOperator());
       if (!st.ok()) return Refused(g, st);
       std::cout << "password of " << ForTerminal(*name) << " reset\n";
     });

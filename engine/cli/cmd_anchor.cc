@@ -19,9 +19,9 @@ void PrintCheckpoint(Globals& g, const anchor::Checkpoint& c) {
     std::cout << c.ToJson() << "\n";
     return;
   }
-  std::printf("store:      %s\nlog end:    %llu\nlog head:   %s\nsigned at:  %s\npublic key: %s\n",
-              c.store_id.c_str(), static_cast<unsigned long long>(c.log_end), c.log_head.c_str(),
-              FormatInstant(c.signed_at).c_str(), c.public_key.c_str());
+  std::printf("store:      %s\nlog end:    %llu\nlog head:   %s\nsigned at:  %s\npublic key: %s\n", c.store_id.c_str(),
+              static_cast<unsigned long long>(c.log_end), c.log_head.c_str(), FormatInstant(c.signed_at).c_str(),
+              c.public_key.c_str());
 }
 
 // Written whole or not at all: to a temporary file, fsynced, then renamed.
@@ -42,7 +42,8 @@ void AddAnchorCommands(CLI::App& app, Globals& g) {
   auto* anchor = app.add_subcommand("anchor", "signed checkpoints of the log (keygen, checkpoint, export)");
   anchor->require_subcommand(1);
   {
-    auto* sub = anchor->add_subcommand("keygen", "write a new Ed25519 signing key (PEM, mode 600); prints its public key");
+    auto* sub =
+        anchor->add_subcommand("keygen", "write a new Ed25519 signing key (PEM, mode 600); prints its public key");
     static std::string key;
     sub->add_option("--key", key, "the key file to create (never overwritten; keep it outside the data directory)")
         ->required();
@@ -50,12 +51,15 @@ void AddAnchorCommands(CLI::App& app, Globals& g) {
       auto pub = anchor::AnchorKey::Generate(key, g.data_dir);
       if (!pub.ok()) return Fail(g, pub.status());
       std::printf("wrote %s (mode 600)\npublic key: %s\n", key.c_str(), pub->c_str());
-      std::printf("use it with --anchor-key %s (or DUBAN_ANCHOR_KEY); from the first signed commit on, the store "
-                  "refuses writers without it\n", key.c_str());
+      std::printf(
+          "use it with --anchor-key %s (or DUBAN_ANCHOR_KEY); from the first signed commit on, the store "
+          "refuses writers without it\n",
+          key.c_str());
     });
   }
   {
-    auto* sub = anchor->add_subcommand("checkpoint", "sign the log as it stands and keep the checkpoint (needs --anchor-key)");
+    auto* sub =
+        anchor->add_subcommand("checkpoint", "sign the log as it stands and keep the checkpoint (needs --anchor-key)");
     sub->callback([&g] {
       if (g.anchor_key.empty())
         return Fail(g, Status::InvalidArgument("a checkpoint is signed with the anchor key: give --anchor-key FILE "

@@ -52,13 +52,17 @@ int RunCalendarStatus(Globals& g) {
   if (g.json) {
     json open = json::array();
     for (const auto& [k, p] : *prov)
-      open.push_back({{"plan", std::get<0>(k)}, {"task", std::get<1>(k)}, {"unit", std::get<2>(k)},
-                      {"due_on", p.due_on}, {"next_provisional_timer", p.kind}, {"fires_on", p.fire_on},
+      open.push_back({{"plan", std::get<0>(k)},
+                      {"task", std::get<1>(k)},
+                      {"unit", std::get<2>(k)},
+                      {"due_on", p.due_on},
+                      {"next_provisional_timer", p.kind},
+                      {"fires_on", p.fire_on},
                       {"calendar_version", p.calendar_version}});
     json rec = json::array();
     for (const auto& n : recorded)
-      rec.push_back({{"version", n.calendar + "/" + n.version}, {n.amends ? "amends" : "covers", n.year},
-                     {"source", n.source}});
+      rec.push_back(
+          {{"version", n.calendar + "/" + n.version}, {n.amends ? "amends" : "covers", n.year}, {"source", n.source}});
     std::cout << json{{"version", cal.version()},
                       {"recorded_notices", rec},
                       {"covered_years", json(std::vector<int>(years.begin(), years.end()))},
@@ -89,8 +93,9 @@ int RunCalendarStatus(Globals& g) {
     for (const auto& [k, p] : *prov) {
       const std::string unit = ForTerminal(std::get<2>(k));
       const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));  // CJK takes two columns
-      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", ForTerminal(std::get<0>(k)).c_str(), std::get<1>(k), unit.c_str(),
-                  pad, "", p.due_on.c_str(), p.kind.c_str(), p.fire_on.c_str(), p.calendar_version.c_str());
+      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", ForTerminal(std::get<0>(k)).c_str(), std::get<1>(k),
+                  unit.c_str(), pad, "", p.due_on.c_str(), p.kind.c_str(), p.fire_on.c_str(),
+                  p.calendar_version.c_str());
     }
   }
   return g.exit_code = kExitOk;
@@ -114,9 +119,9 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
               << "; give the notice's YAML file\n";
     return g.exit_code = kExitUsage;
   }
-  auto read = ReadBoundedFile(file, kMaxNoticeBytes,
-                              std::to_string(kMaxNoticeBytes >> 10) +
-                                  " KiB; a notice file is a few hundred bytes: is it the right file?");
+  auto read = ReadBoundedFile(
+      file, kMaxNoticeBytes,
+      std::to_string(kMaxNoticeBytes >> 10) + " KiB; a notice file is a few hundred bytes: is it the right file?");
   if (!read.ok()) {
     std::cerr << "duban calendar add: " << read.status().message() << "\n";
     return g.exit_code = read.status().code() == Status::Code::kNotFound ? kExitUsage : kExitRejected;
@@ -132,11 +137,11 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   // The same notice recorded twice by the same account is one command: the
   // second says so. Who acts is part of it, so a unit's refused attempt does
   // not answer the office's.
-  r.command_id = command_id.empty()
-                     ? "calendar:" + schemas::Sha256Hex(cmd->actor.id + '\0' + schemas::RoleName(cmd->actor.role) +
-                                                        '\0' + text)
-                                         .substr(0, 32)
-                     : command_id;
+  r.command_id =
+      command_id.empty()
+          ? "calendar:" + schemas::Sha256Hex(cmd->actor.id + '\0' + schemas::RoleName(cmd->actor.role) + '\0' + text)
+                              .substr(0, 32)
+          : command_id;
   r.actor = cmd->actor;
   r.issued_at = cmd->issued_at;
   r.source = std::filesystem::path(file).filename().string();
@@ -166,8 +171,9 @@ void AddCalendarCommands(CLI::App& app, Globals& g) {
   auto file = std::make_shared<std::string>();
   auto id = std::make_shared<std::string>();
   auto add = cal->add_subcommand(
-      "add", "record a State Council holiday notice (one notice, the format of workflows/calendars/cn-mainland.yaml) "
-             "and recount open deadlines on it; the office only");
+      "add",
+      "record a State Council holiday notice (one notice, the format of workflows/calendars/cn-mainland.yaml) "
+      "and recount open deadlines on it; the office only");
   add->add_option("notice", *file, "the notice YAML file")->required();
   add->add_option("--id", *id, "command id (default: derived from the file's bytes)");
   add->callback([&g, file, id] { RunCalendarAdd(g, *file, *id); });

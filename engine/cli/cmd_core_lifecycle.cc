@@ -27,7 +27,9 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
   sub->add_option("--plan", w.plan, "plan id")->required();
   if (with_task_unit) {
     sub->add_option("task", w.task, "task number")->required();
-    sub->add_option("--unit", w.unit, "the unit holding the assignment (its name, or an alias the unit directory lists)")->required();
+    sub->add_option("--unit", w.unit,
+                    "the unit holding the assignment (its name, or an alias the unit directory lists)")
+        ->required();
   }
   sub->add_option("--command-id", w.command_id, "idempotency key (default: generated)");
   sub->add_option("--at", w.at,
@@ -40,13 +42,12 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
 
 const char* kOffice = "office";
 
-void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor,
-         schemas::CommandBody body) {
+void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor, schemas::CommandBody body) {
   // A back-entry is the office's: a unit's act entered from paper is still
   // made by the office, on the unit's behalf (the event names the office).
   if (!w.back_entry.empty() && g.role.empty()) role = Role::kSupervisor;
-  auto cmd = MakeCommand(g, w.plan, role, role == Role::kSupervisor ? kOffice : default_actor, w.command_id,
-                         w.at, std::move(body), w.back_entry);
+  auto cmd = MakeCommand(g, w.plan, role, role == Role::kSupervisor ? kOffice : default_actor, w.command_id, w.at,
+                         std::move(body), w.back_entry);
   if (!cmd) return;
   std::shared_ptr<CliClock> clock;
   auto engine = OpenEngine(g, false, &clock);
@@ -63,11 +64,13 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
     // with an alias acts on the canonical unit's assignments); who acted
     // (actor.name, the account) is never rewritten.
     if (cmd->actor.role == Role::kUnit) cmd->actor.id = CanonicalUnit(*plan, cmd->actor.id);
-    std::visit([&](auto& b) {
-      if constexpr (requires { b.unit; }) resolve(b.unit);
-      if constexpr (requires { b.from_unit; }) resolve(b.from_unit);
-      if constexpr (requires { b.to_unit; }) resolve(b.to_unit);
-    }, cmd->body);
+    std::visit(
+        [&](auto& b) {
+          if constexpr (requires { b.unit; }) resolve(b.unit);
+          if constexpr (requires { b.from_unit; }) resolve(b.from_unit);
+          if constexpr (requires { b.to_unit; }) resolve(b.to_unit);
+        },
+        cmd->body);
   }
   PrintOutcome(g, engine->Submit(*cmd));
 }
@@ -195,9 +198,7 @@ void AddLifecycle(CLI::App& app, Globals& g) {
     AddWriteOptions(sub, *w, false);
     sub->add_option("task", w->task, "task number")->required();
     sub->add_option("--reason", *reason, "why")->required();
-    sub->callback([&g, w, reason] {
-      Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelTask{w->task, *reason});
-    });
+    sub->callback([&g, w, reason] { Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelTask{w->task, *reason}); });
   }
 }
 
@@ -206,9 +207,10 @@ void AddLifecycle(CLI::App& app, Globals& g) {
 // decide refuses a unit's or an auditor's account (forbidden_role).
 void AddOfficeTools(CLI::App& app, Globals& g) {
   {
-    auto* sub = app.add_subcommand(
-        "set-deadline", "set or change a deadline with a reason: of one assignment (--unit), or of the task and all "
-                        "its open assignments; timers re-armed as for a granted extension (supervisor)");
+    auto* sub =
+        app.add_subcommand("set-deadline",
+                           "set or change a deadline with a reason: of one assignment (--unit), or of the task and all "
+                           "its open assignments; timers re-armed as for a granted extension (supervisor)");
     auto w = std::make_shared<WriteOpts>();
     auto b = std::make_shared<schemas::SetDeadline>();
     AddWriteOptions(sub, *w, false);
@@ -235,8 +237,9 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
   }
   {
     auto* sub = app.add_subcommand(
-        "accept-return", "accept a unit's return (退回): drop the assignment, or move it to another unit, merged into "
-                         "that unit's own assignment of the task if it holds one (supervisor)");
+        "accept-return",
+        "accept a unit's return (退回): drop the assignment, or move it to another unit, merged into "
+        "that unit's own assignment of the task if it holds one (supervisor)");
     auto w = std::make_shared<WriteOpts>();
     auto to = std::make_shared<std::string>();
     auto drop = std::make_shared<bool>(false);
@@ -257,15 +260,17 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
   }
   {
     auto* sub = app.add_subcommand(
-        "note", "record a leader's instruction (领导批示) or an office comment (办公室意见) on a task or one of "
-                "its assignments; shown in its history (supervisor)");
+        "note",
+        "record a leader's instruction (领导批示) or an office comment (办公室意见) on a task or one of "
+        "its assignments; shown in its history (supervisor)");
     auto w = std::make_shared<WriteOpts>();
     auto b = std::make_shared<schemas::AddNote>();
     b->kind = "comment";
     AddWriteOptions(sub, *w, false);
     sub->add_option("task", w->task, "task number")->required();
     sub->add_option("--unit", w->unit, "on this unit's assignment (default: on the task)");
-    sub->add_option("--kind", b->kind, "instruction | comment (default)")->check(CLI::IsMember({"instruction", "comment"}));
+    sub->add_option("--kind", b->kind, "instruction | comment (default)")
+        ->check(CLI::IsMember({"instruction", "comment"}));
     sub->add_option("--text", b->text, "the text")->required();
     sub->callback([&g, w, b] {
       b->task = w->task;

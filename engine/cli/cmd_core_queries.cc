@@ -54,8 +54,8 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
     std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
-  std::printf("%-16s %5s  %-24s %-11s %-12s %4s  %-10s %s\n", "plan", "task", "unit", "role", "status",
-              "%", "due", "flags");
+  std::printf("%-16s %5s  %-24s %-11s %-12s %4s  %-10s %s\n", "plan", "task", "unit", "role", "status", "%", "due",
+              "flags");
   for (const auto& r : rows) {
     std::string flags;
     if (r.a.overdue) flags += "overdue ";
@@ -66,25 +66,26 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
     if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
     const std::string unit = ForTerminal(Cut(r.a.unit, 12));
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
-    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", ForTerminal(r.plan_id).c_str(), r.task, unit.c_str(), pad, "",
-                schemas::AssignmentRoleName(r.a.role),
-                core::StatusName(r.a.status), r.a.percent, r.a.due_on.empty() ? "-" : r.a.due_on.c_str(),
-                flags.c_str());
+    std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", ForTerminal(r.plan_id).c_str(), r.task, unit.c_str(),
+                pad, "", schemas::AssignmentRoleName(r.a.role), core::StatusName(r.a.status), r.a.percent,
+                r.a.due_on.empty() ? "-" : r.a.due_on.c_str(), flags.c_str());
   }
   std::printf("%zu assignment(s)\n", rows.size());
   size_t n = 0;
   for (const auto& r : rows) n += FindProvisional(prov, r) != nullptr;
   if (n)
-    std::printf("%zu with provisional timers: their year has no published holiday schedule yet; days counted "
-                "as weekdays minus 元旦, 劳动节, 国庆节 (see `duban calendar status`)\n", n);
+    std::printf(
+        "%zu with provisional timers: their year has no published holiday schedule yet; days counted "
+        "as weekdays minus 元旦, 劳动节, 国庆节 (see `duban calendar status`)\n",
+        n);
 }
 
 // "  [back-entry, recorded 2026-12-01 10:02: REASON]" for a record the
 // office entered after the fact, "" otherwise.
 std::string BackEntryNote(const schemas::Event& e) {
   if (!schemas::IsBackEntry(e)) return "";
-  return "  [back-entry, recorded " + FormatInstant(e.recorded_at).substr(0, 16) + ": " +
-         Cut(e.back_entry_reason, 60) + "]";
+  return "  [back-entry, recorded " + FormatInstant(e.recorded_at).substr(0, 16) + ": " + Cut(e.back_entry_reason, 60) +
+         "]";
 }
 // An empty answer for a unit no plan knows reads as "nothing late": say it
 // is unknown instead (an alias resolves to its unit, and `rows` are read
@@ -138,8 +139,8 @@ std::vector<AssignmentRow> AsOfRows(const std::string& plan, const core::PlanSta
 struct BackEntries {
   std::vector<std::string> lines;
   std::map<std::string, std::pair<size_t, size_t>> by_command;  // command id -> (line, events)
-  json by_assignment = json::object();  // "task\x1funit" -> that assignment's back-entries
-  std::set<std::string> entered_after;  // command ids of those entered after `at`
+  json by_assignment = json::object();                          // "task\x1funit" -> that assignment's back-entries
+  std::set<std::string> entered_after;                          // command ids of those entered after `at`
 };
 
 Status CollectBackEntries(Engine& engine, const std::string& plan, const core::PlanState& s, int task, Instant at,
@@ -184,21 +185,20 @@ void PrintAsOfJson(const std::vector<AssignmentRow>& rows, const BackEntries& la
 void PrintAsOfText(Globals& g, const std::string& plan, const core::PlanState& s, Instant at, bool recorded,
                    const std::vector<AssignmentRow>& rows, BackEntries& late) {
   std::printf("plan %s as of %s%s: version %llu, %zu task(s)\n", ForTerminal(plan).c_str(), FormatInstant(at).c_str(),
-              recorded ? " (as recorded then)" : "", static_cast<unsigned long long>(s.version),
-              s.tasks.size());
+              recorded ? " (as recorded then)" : "", static_cast<unsigned long long>(s.version), s.tasks.size());
   PrintRows(g, rows);
   if (!late.lines.empty()) {
-    std::printf("%zu record(s) in this view were entered later by the office (back-entries):\n",
-                late.lines.size());
+    std::printf("%zu record(s) in this view were entered later by the office (back-entries):\n", late.lines.size());
     for (const auto& [id, where] : late.by_command)
       if (where.second > 1)
         late.lines[where.first] += " (and " + std::to_string(where.second - 1) + " more event(s) of it)";
     for (const auto& l : late.lines) std::printf("  %s\n", l.c_str());
   }
   if (!recorded && !late.entered_after.empty())
-    std::printf("%zu of them were entered after %s: the record then did not show them "
-                "(as-of --as-recorded shows it as it stood)\n",
-                late.entered_after.size(), FormatInstant(at).substr(0, 16).c_str());
+    std::printf(
+        "%zu of them were entered after %s: the record then did not show them "
+        "(as-of --as-recorded shows it as it stood)\n",
+        late.entered_after.size(), FormatInstant(at).substr(0, 16).c_str());
 }
 
 void AddStatus(CLI::App& app, Globals& g) {
@@ -309,7 +309,8 @@ void AddLog(CLI::App& app, Globals& g) {
     if (!engine) return;
     uint64_t n = 0;
     Status st = engine->ScanLog(*from, [&](uint64_t pos, const schemas::Event& e) {
-      if (g.json) std::cout << schemas::EventToJson(e) << "\n";
+      if (g.json)
+        std::cout << schemas::EventToJson(e) << "\n";
       else
         std::printf("%8llu  %s  %-18s %s %s\n", static_cast<unsigned long long>(pos),
                     FormatInstant(e.occurred_at).substr(0, 16).c_str(), ForTerminal(e.stream).c_str(),
@@ -332,9 +333,13 @@ void AddPlans(CLI::App& app, Globals& g) {
       auto p = engine->Plan(id);
       if (!p.ok()) return Fail(g, p.status());
       if (g.json)
-        a.push_back({{"id", id}, {"title", p->meta.title}, {"year", p->meta.year},
-                     {"tasks", p->tasks.size()}, {"assignments", p->assignments.size()},
-                     {"version", p->version}, {"withdrawn", p->withdrawn}});
+        a.push_back({{"id", id},
+                     {"title", p->meta.title},
+                     {"year", p->meta.year},
+                     {"tasks", p->tasks.size()},
+                     {"assignments", p->assignments.size()},
+                     {"version", p->version},
+                     {"withdrawn", p->withdrawn}});
       else
         std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", ForTerminal(id).c_str(), p->meta.year,
                     p->tasks.size(), p->assignments.size(), ForTerminal(p->meta.title).c_str());
@@ -347,9 +352,10 @@ void AddPlans(CLI::App& app, Globals& g) {
 // all (core::Queue). Silence is counted in working days on the store's
 // calendar (the compiled-in one plus the notices it recorded).
 void AddQueue(CLI::App& app, Globals& g) {
-  auto* sub = app.add_subcommand(
-      "queue", "what waits for the office: returns to resolve, extension requests and submissions to review, "
-               "assignments gone silent (not accepted, or no progress reported, for --days working days)");
+  auto* sub =
+      app.add_subcommand("queue",
+                         "what waits for the office: returns to resolve, extension requests and submissions to review, "
+                         "assignments gone silent (not accepted, or no progress reported, for --days working days)");
   auto kind = std::make_shared<std::string>();
   auto plan = std::make_shared<std::string>();
   auto on = std::make_shared<std::string>();

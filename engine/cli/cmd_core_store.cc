@@ -23,8 +23,8 @@
 namespace duban::cli {
 namespace {
 
-using schemas::Role;
 using nlohmann::json;
+using schemas::Role;
 
 // Only the engine's clock moves time. In a store marked simulated (demo,
 // simulate) the office may drive it too, to any date. False after printing why.
@@ -56,19 +56,25 @@ void PrintFired(Globals& g, const std::vector<Outcome>& outcomes, const TickRepo
   for (const auto& o : outcomes)
     for (const auto& e : o.events) {
       ++events;
-      std::visit([&](const auto& b) {
-        if constexpr (requires { b.provisional; })
-          if (b.provisional) {
-            ++provisional;
-            provisional_calendar = b.calendar_version;
-          }
-      }, e.body);
-      if (g.json) a.push_back(json::parse(schemas::EventToJson(e)));
-      else std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(),
-                       ForTerminal(e.stream).c_str(), EventLine(e).c_str());
+      std::visit(
+          [&](const auto& b) {
+            if constexpr (requires { b.provisional; })
+              if (b.provisional) {
+                ++provisional;
+                provisional_calendar = b.calendar_version;
+              }
+          },
+          e.body);
+      if (g.json)
+        a.push_back(json::parse(schemas::EventToJson(e)));
+      else
+        std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(), ForTerminal(e.stream).c_str(),
+                    EventLine(e).c_str());
     }
-  if (g.json) std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  else std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes.size(), events);
+  if (g.json)
+    std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  else
+    std::printf("%zu timer(s) fired, %zu event(s)\n", outcomes.size(), events);
   if (provisional)
     std::cerr << "warning: " << provisional << " event(s) fell on days counted provisionally (calendar "
               << provisional_calendar << "): their year has no published holiday schedule yet "
@@ -91,7 +97,8 @@ void AddInit(CLI::App& app, Globals& g) {
     auto engine = OpenEngine(g);
     if (!engine) return;
     if (*simulated && !MarkSimulated(g, *engine, "init")) return;
-    std::printf("store %s: %s\n", g.data_dir.c_str(), IsSimulatedStore(*engine) ? "simulated" : "real (the engine's clock)");
+    std::printf("store %s: %s\n", g.data_dir.c_str(),
+                IsSimulatedStore(*engine) ? "simulated" : "real (the engine's clock)");
     g.exit_code = kExitOk;
   });
 }
@@ -109,8 +116,10 @@ void AddTick(CLI::App& app, Globals& g) {
     if (!engine) return;
     const bool simulated = IsSimulatedStore(*engine);
     if (IsKafkaReadModel(*engine)) {
-      std::fprintf(stderr, "duban tick: %s is a Kafka read model (projected from duban.events): `duban engine` fires "
-                           "its timers; a tick here would fork it from Kafka\n", g.data_dir.c_str());
+      std::fprintf(stderr,
+                   "duban tick: %s is a Kafka read model (projected from duban.events): `duban engine` fires "
+                   "its timers; a tick here would fork it from Kafka\n",
+                   g.data_dir.c_str());
       g.exit_code = kExitRejected;
       return;
     }
@@ -125,7 +134,9 @@ void AddTick(CLI::App& app, Globals& g) {
 }
 
 void AddRebuild(CLI::App& app, Globals& g) {
-  auto* sub = app.add_subcommand("rebuild", "drop every projection and replay the log into them (refused when the log fails its hash chains or signed checkpoints)");
+  auto* sub = app.add_subcommand("rebuild",
+                                 "drop every projection and replay the log into them (refused when the log fails its "
+                                 "hash chains or signed checkpoints)");
   sub->callback([&g] {
     auto engine = OpenEngine(g);
     if (!engine) return;
@@ -133,7 +144,9 @@ void AddRebuild(CLI::App& app, Globals& g) {
     auto digest = engine->ProjectionDigest();
     if (!digest.ok()) return Fail(g, digest.status());
     if (g.json)
-      std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}}.dump(
+                       -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
     else
       std::printf("rebuilt projections from %llu event(s); digest %s\n",
                   static_cast<unsigned long long>(engine->LogEnd() - 1), digest->c_str());
@@ -141,7 +154,8 @@ void AddRebuild(CLI::App& app, Globals& g) {
 }
 
 void AddVerify(CLI::App& app, Globals& g) {
-  auto* sub = app.add_subcommand("verify", "check hash chains, signed checkpoints, and that projections equal a rebuild");
+  auto* sub =
+      app.add_subcommand("verify", "check hash chains, signed checkpoints, and that projections equal a rebuild");
   static std::vector<std::string> anchor_files;
   sub->add_option("--anchors", anchor_files,
                   "an anchor file exported earlier (`duban anchor export`); its key is then the only one trusted")
@@ -166,9 +180,13 @@ void AddVerify(CLI::App& app, Globals& g) {
     if (!rows.ok()) return Fail(g, rows.status());
     r->problems.insert(r->problems.end(), rows->begin(), rows->end());
     if (g.json) {
-      std::cout << json{{"ok", r->ok()}, {"events", r->events}, {"streams", r->streams},
-                        {"projection_keys", r->projection_keys}, {"evidence_references", files->references},
-                        {"problems", r->problems}, {"notes", r->notes}}
+      std::cout << json{{"ok", r->ok()},
+                        {"events", r->events},
+                        {"streams", r->streams},
+                        {"projection_keys", r->projection_keys},
+                        {"evidence_references", files->references},
+                        {"problems", r->problems},
+                        {"notes", r->notes}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     } else {
@@ -199,7 +217,8 @@ void AddMaintenance(CLI::App& app, Globals& g) {
 // `duban doctor`: what the data directory holds and whether it is healthy,
 // in plain words, with what the operator can do. Changes nothing.
 void AddDoctor(CLI::App& app, Globals& g) {
-  auto* sub = app.add_subcommand("doctor", "say what the data directory holds and whether it is healthy; changes nothing");
+  auto* sub =
+      app.add_subcommand("doctor", "say what the data directory holds and whether it is healthy; changes nothing");
   sub->callback([&g] {
     const DataDirReport dir = Engine::InspectDataDir(g.data_dir);
     std::printf("data directory: %s\n", g.data_dir.c_str());
@@ -211,15 +230,17 @@ void AddDoctor(CLI::App& app, Globals& g) {
       return;
     }
     if (dir.kind == "foreign") {
-      std::printf("advice: this is not a duban store; give --data (or DUBAN_DATA) the store's directory, or an "
-                  "empty one for a new store\n");
+      std::printf(
+          "advice: this is not a duban store; give --data (or DUBAN_DATA) the store's directory, or an "
+          "empty one for a new store\n");
       return;
     }
     if (dir.kind == "damaged") {
-      std::printf("advice: do not run commands that write here. Copy the directory aside first; restore the store "
-                  "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
-                  "duban.events. Without either, `duban salvage --out NEW_DIR` says what it can keep and what "
-                  "is lost, and with --yes writes that to a new store. Nothing here was changed.\n");
+      std::printf(
+          "advice: do not run commands that write here. Copy the directory aside first; restore the store "
+          "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
+          "duban.events. Without either, `duban salvage --out NEW_DIR` says what it can keep and what "
+          "is lost, and with --yes writes that to a new store. Nothing here was changed.\n");
       return;
     }
     // Opened as every command opens it: verify rebuilds with the workflow's
@@ -227,22 +248,24 @@ void AddDoctor(CLI::App& app, Globals& g) {
     auto engine = OpenEngine(g, true);
     if (!engine) {
       std::printf("open: FAILED (the reason is printed above)\n");
-      std::printf("advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
-                  "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
+      std::printf(
+          "advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
+          "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
       g.exit_code = kExitRejected;
       return;
     }
     std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine->LogEnd() - 1));
     if (auto cp = engine->LatestCheckpoint(); cp.ok() && cp->has_value())
-      std::printf("anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
-                  "the key\n",
-                  static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
-                  (*cp)->public_key.substr(0, 16).c_str());
+      std::printf(
+          "anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
+          "the key\n",
+          static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
+          (*cp)->public_key.substr(0, 16).c_str());
     else
       std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
     std::printf("kind: %s\n", IsSimulatedStore(*engine)
-                                   ? "simulated (a trial store: free-text actors, a clock that moves with commands)"
-                                   : "real (every write acts as an account)");
+                                  ? "simulated (a trial store: free-text actors, a clock that moves with commands)"
+                                  : "real (every write acts as an account)");
     accounts::Accounts accounts(*engine, nullptr);
     if (auto list = accounts.List(); list.ok()) {
       size_t people = 0, tokens = 0, off = 0;
@@ -254,9 +277,10 @@ void AddDoctor(CLI::App& app, Globals& g) {
     }
     struct stat st {};
     if (::stat(g.data_dir.c_str(), &st) == 0 && (st.st_mode & 077))
-      std::printf("permissions: WARNING the data directory is open to others (mode %03o) and holds the accounts' "
-                  "password hashes: chmod 700 %s\n",
-                  static_cast<unsigned>(st.st_mode & 0777), g.data_dir.c_str());
+      std::printf(
+          "permissions: WARNING the data directory is open to others (mode %03o) and holds the accounts' "
+          "password hashes: chmod 700 %s\n",
+          static_cast<unsigned>(st.st_mode & 0777), g.data_dir.c_str());
     auto r = engine->Verify();
     if (!r.ok()) {
       std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
@@ -272,8 +296,9 @@ void AddDoctor(CLI::App& app, Globals& g) {
       std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
       g.exit_code = kExitOk;
     } else {
-      std::printf("advice: if only projections differ, `duban rebuild` recomputes them from the log; a broken hash "
-                  "chain means the log itself was changed: keep a copy and compare with an anchor or backup\n");
+      std::printf(
+          "advice: if only projections differ, `duban rebuild` recomputes them from the log; a broken hash "
+          "chain means the log itself was changed: keep a copy and compare with an anchor or backup\n");
     }
   });
 }
@@ -329,15 +354,17 @@ void AddSalvage(CLI::App& app, Globals& g) {
         std::printf("recorded log end: unknown (the store kept none); events past position %llu may be lost\n",
                     static_cast<unsigned long long>(r->kept));
       if (r->newest_checkpoint > 0)
-        std::printf("signed checkpoints: the newest covered position %llu; they are not copied (sign a new one with "
-                    "`duban anchor checkpoint`); exported anchors still verify what was kept%s\n",
-                    static_cast<unsigned long long>(r->newest_checkpoint),
-                    r->newest_checkpoint > r->kept ? " and show the loss" : "");
+        std::printf(
+            "signed checkpoints: the newest covered position %llu; they are not copied (sign a new one with "
+            "`duban anchor checkpoint`); exported anchors still verify what was kept%s\n",
+            static_cast<unsigned long long>(r->newest_checkpoint),
+            r->newest_checkpoint > r->kept ? " and show the loss" : "");
       const std::string where = ForTerminal(out);
       if (r->written)
-        std::printf("written: a new store in %s with the damaged store's id; the damaged store is untouched. Check "
-                    "it (`duban --data %s verify`) before you put it in its place\n",
-                    where.c_str(), where.c_str());
+        std::printf(
+            "written: a new store in %s with the damaged store's id; the damaged store is untouched. Check "
+            "it (`duban --data %s verify`) before you put it in its place\n",
+            where.c_str(), where.c_str());
       else
         std::printf(r->kept ? "nothing was written; run again with --yes to write the new store in %s\n"
                             : "nothing was written; with nothing to keep, --yes would write no store in %s either\n",

@@ -27,12 +27,15 @@ void AddCycle(CLI::App& app, Globals& g) {
   auto* cycle = app.add_subcommand("cycle", "review cycles: progress rounds and the year-end look-back (回头看)");
   cycle->require_subcommand(1);
   {
-    struct Args { std::string plan, id, kind, unit, due, at, command_id, back_entry; };
+    struct Args {
+      std::string plan, id, kind, unit, due, at, command_id, back_entry;
+    };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("start", "ask every open assignment in scope for a progress report by --due");
     sub->add_option("--plan", a->plan, "plan id")->required();
     sub->add_option("--id", a->id, "cycle id, e.g. 2021-Q3")->required();
-    sub->add_option("--kind", a->kind, "monthly | quarterly | lookback (a template of the workflow definition)")->required();
+    sub->add_option("--kind", a->kind, "monthly | quarterly | lookback (a template of the workflow definition)")
+        ->required();
     sub->add_option("--unit", a->unit, "only this unit's assignments (default: the whole plan)");
     sub->add_option("--due", a->due, "YYYY-MM-DD: reports are due on this day")->required();
     sub->add_option("--at", a->at, "issue time (default: now; earlier only with --back-entry)");
@@ -55,7 +58,9 @@ void AddCycle(CLI::App& app, Globals& g) {
     });
   }
   {
-    struct Args { std::string plan, id, at, command_id, back_entry; };
+    struct Args {
+      std::string plan, id, at, command_id, back_entry;
+    };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("close", "close a cycle and record its counts (answered, late, silent)");
     sub->add_option("--plan", a->plan, "plan id")->required();
@@ -70,7 +75,10 @@ void AddCycle(CLI::App& app, Globals& g) {
     });
   }
   {
-    struct Args { std::string plan, id, unit, reason, due, at, command_id, back_entry; int task = 0; };
+    struct Args {
+      std::string plan, id, unit, reason, due, at, command_id, back_entry;
+      int task = 0;
+    };
     auto a = std::make_shared<Args>();
     auto* sub = cycle->add_subcommand("reopen", "look-back: reopen a completed assignment found not done");
     sub->add_option("--plan", a->plan, "plan id")->required();

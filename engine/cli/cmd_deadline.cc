@@ -39,8 +39,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
   if (!o.issued.empty()) {
     ctx.issued_on = Date::Parse(o.issued);
     if (!ctx.issued_on) {
-      std::cerr << "duban deadline: --issued '" << o.issued
-                << "' is not a real date in YYYY-MM-DD form\n";
+      std::cerr << "duban deadline: --issued '" << o.issued << "' is not a real date in YYYY-MM-DD form\n";
       return kExitUsage;
     }
     if (ctx.plan_year == 0) ctx.plan_year = ctx.issued_on->year;
@@ -67,9 +66,8 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
     if (r.recurrence) {
       nlohmann::json cps = nlohmann::json::array();
       for (const Date& d : r.recurrence->checkpoints) cps.push_back(d.ToString());
-      rec = {{"period", r.recurrence->period},
-             {"times_per_period", r.recurrence->times_per_period},
-             {"checkpoints", cps}};
+      rec = {
+          {"period", r.recurrence->period}, {"times_per_period", r.recurrence->times_per_period}, {"checkpoints", cps}};
     }
     nlohmann::json out = {
         {"due_on", DateOrNull(r.due_on)},
@@ -77,8 +75,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
         {"text", r.text},
         {"unresolved", r.unresolved},
         {"effective_due_on", DateOrNull(r.effective_due_on)},
-        {"calendar_version", r.calendar_version.empty() ? nlohmann::json(nullptr)
-                                                        : nlohmann::json(r.calendar_version)},
+        {"calendar_version", r.calendar_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.calendar_version)},
         {"rule", r.rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.rule)},
         {"note", r.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.note)},
     };
@@ -88,12 +85,12 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
   } else {
     std::cout << r.due_on->ToString() << "\n";
     if (r.effective_due_on && *r.effective_due_on != *r.due_on) {
-      std::cout << "effective " << r.effective_due_on->ToString() << " ("
-                << r.due_on->ToString() << " is a rest day)\n";
+      std::cout << "effective " << r.effective_due_on->ToString() << " (" << r.due_on->ToString()
+                << " is a rest day)\n";
     }
     if (r.recurrence) {
-      std::cout << "recurring: " << r.recurrence->times_per_period << " per "
-                << r.recurrence->period << "; checkpoints";
+      std::cout << "recurring: " << r.recurrence->times_per_period << " per " << r.recurrence->period
+                << "; checkpoints";
       for (const Date& d : r.recurrence->checkpoints) std::cout << " " << d.ToString();
       std::cout << "\n";
     }
@@ -108,8 +105,8 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
 
 void AddDeadlineCommands(CLI::App& app, Globals& g) {
   auto opts = std::make_shared<DeadlineOpts>();
-  CLI::App* sub = app.add_subcommand(
-      "deadline", "resolve a deadline phrase (10月底前, 全年, 印发后20个工作日内, 每季度听取一次)");
+  CLI::App* sub =
+      app.add_subcommand("deadline", "resolve a deadline phrase (10月底前, 全年, 印发后20个工作日内, 每季度听取一次)");
   sub->add_option("phrase", opts->phrase, "the phrase as written in the plan")->required();
   sub->add_option("--year", opts->year, "the plan's year (default: the year of --issued)");
   sub->add_option("--issued", opts->issued, "the plan's issue date, YYYY-MM-DD");

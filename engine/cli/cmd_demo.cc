@@ -45,8 +45,10 @@ class Script {
     c.issued_at = At(when);
     c.body = std::move(body);
     Outcome o = engine_.Submit(c);
-    if (o.status.ok()) ++accepted_;
-    else ++rejected_;
+    if (o.status.ok())
+      ++accepted_;
+    else
+      ++rejected_;
     return o;
   }
   int accepted() const { return accepted_; }
@@ -93,8 +95,8 @@ void RunDemo(Globals& g, int history_task) {
   }
   auto plan = engine->Plan(plan_id);
   if (!plan.ok()) return Fail(g, plan.status());
-  std::printf("2021-03-01  督查室 imports the plan: %zu tasks, %zu assignments (%zu events)\n",
-              plan->tasks.size(), plan->assignments.size(), imported.events.size());
+  std::printf("2021-03-01  督查室 imports the plan: %zu tasks, %zu assignments (%zu events)\n", plan->tasks.size(),
+              plan->assignments.size(), imported.events.size());
 
   // Every unit signs for its work in the first week, but one in twenty-five returns it.
   std::vector<std::pair<int, std::string>> keys;
@@ -116,9 +118,10 @@ void RunDemo(Globals& g, int history_task) {
     for (const auto& [task, unit] : keys) {
       const int b = Behaviour(task, unit);
       if (b < 4 || b >= 90) continue;  // returned, or silent all year
-      s.Do(Role::kUnit, unit, quarters[q],
-           schemas::ReportProgress{task, unit, 25 * (q + 1), "按计划推进，已完成第" + std::to_string(q + 1) + "季度工作",
-                                   "", unit + "联络员", "0751-8888000"});
+      s.Do(
+          Role::kUnit, unit, quarters[q],
+          schemas::ReportProgress{task, unit, 25 * (q + 1), "按计划推进，已完成第" + std::to_string(q + 1) + "季度工作",
+                                  "", unit + "联络员", "0751-8888000"});
     }
   std::printf("2021-10-15  three quarterly progress rounds entered in the ledger (台账)\n");
   // A unit asks for more time; the office grants it.
@@ -205,8 +208,8 @@ void RunDemo(Globals& g, int history_task) {
   for (const auto& h : *hist)
     std::printf("  %s  %-14s %-10s %s\n", FormatInstant(h.event.occurred_at).substr(0, 16).c_str(),
                 h.event.actor.id.c_str(), schemas::RoleName(h.event.actor.role), EventLine(h.event).c_str());
-  std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(),
-              s.rejected(), static_cast<unsigned long long>(engine->LogEnd() - 1));
+  std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(), s.rejected(),
+              static_cast<unsigned long long>(engine->LogEnd() - 1));
   // The same plan's year again, this time on a simulated clock that ticks
   // every day: reminders, the escalation ladder, review cycles and the look-back.
   {
@@ -221,11 +224,12 @@ void RunDemo(Globals& g, int history_task) {
       return;
     }
   }
-  std::printf("Next, try:\n  duban --data %s status --unit 市财政局\n  duban --data %s history --plan %s %d\n"
-              "  duban --data %s as-of 2021-06-30 --plan %s --task %d\n  duban --data %s verify\n"
-              "  duban --data %s simulate --detail   (a fresh directory)\n",
-              g.data_dir.c_str(), g.data_dir.c_str(), plan_id.c_str(), history_task, g.data_dir.c_str(),
-              plan_id.c_str(), history_task, g.data_dir.c_str(), (g.data_dir + "-sim").c_str());
+  std::printf(
+      "Next, try:\n  duban --data %s status --unit 市财政局\n  duban --data %s history --plan %s %d\n"
+      "  duban --data %s as-of 2021-06-30 --plan %s --task %d\n  duban --data %s verify\n"
+      "  duban --data %s simulate --detail   (a fresh directory)\n",
+      g.data_dir.c_str(), g.data_dir.c_str(), plan_id.c_str(), history_task, g.data_dir.c_str(), plan_id.c_str(),
+      history_task, g.data_dir.c_str(), (g.data_dir + "-sim").c_str());
   g.exit_code = kExitOk;
 }
 

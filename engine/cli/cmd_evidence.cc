@@ -27,13 +27,16 @@ int RunUncited(Globals& g, const UncitedArgs& a) {
   auto engine = OpenEngine(g, /*read_only=*/!a.remove);
   if (!engine) {
     if (a.remove)
-      std::fprintf(stderr, "duban evidence uncited: --remove needs the store to itself (stop `duban serve` first); "
-                           "without --remove the list runs beside the server\n");
+      std::fprintf(stderr,
+                   "duban evidence uncited: --remove needs the store to itself (stop `duban serve` first); "
+                   "without --remove the list runs beside the server\n");
     return g.exit_code ? g.exit_code : kExitRejected;
   }
   if (a.remove && IsKafkaReadModel(*engine)) {
-    std::fprintf(stderr, "duban evidence uncited: %s is a Kafka read model: a file may be cited by a command still "
-                         "in Kafka, not yet projected here; nothing removed\n", g.data_dir.c_str());
+    std::fprintf(stderr,
+                 "duban evidence uncited: %s is a Kafka read model: a file may be cited by a command still "
+                 "in Kafka, not yet projected here; nothing removed\n",
+                 g.data_dir.c_str());
     return kExitRejected;
   }
   auto files = evidence::FindUncited(*engine, evidence::DirFor(g.data_dir), int64_t{a.older_than_days} * 86400);
@@ -55,8 +58,11 @@ int RunUncited(Globals& g, const UncitedArgs& a) {
       }
     }
     if (g.json) {
-      list.push_back({{"sha256", f.sha256}, {"size", f.size}, {"age_days", f.age_seconds / 86400},
-                      {"uploaders", f.uploaders}, {"removed", gone}});
+      list.push_back({{"sha256", f.sha256},
+                      {"size", f.size},
+                      {"age_days", f.age_seconds / 86400},
+                      {"uploaders", f.uploaders},
+                      {"removed", gone}});
     } else {
       std::printf("%s  %10llu bytes  %4lld days  %s%s\n", f.sha256.c_str(), static_cast<unsigned long long>(f.size),
                   static_cast<long long>(f.age_seconds / 86400), ForTerminal(f.uploaders).c_str(),
@@ -80,11 +86,13 @@ void AddEvidenceCommands(CLI::App& app, Globals& g) {
   ev->require_subcommand(1);
   auto a = std::make_shared<UncitedArgs>();
   auto* sub = ev->add_subcommand(
-      "uncited", "list the evidence files no event cites, stored more than --older-than-days ago; --remove deletes them");
+      "uncited",
+      "list the evidence files no event cites, stored more than --older-than-days ago; --remove deletes them");
   sub->add_option("--older-than-days", a->older_than_days,
                   "only files stored at least this many days ago (default 30: a newer upload may still be cited)")
       ->check(CLI::Range(1, 36500));
-  sub->add_flag("--remove", a->remove, "delete the files listed (and who uploaded them); cited files are never touched");
+  sub->add_flag("--remove", a->remove,
+                "delete the files listed (and who uploaded them); cited files are never touched");
   sub->callback([&g, a] { g.exit_code = RunUncited(g, *a); });
 }
 

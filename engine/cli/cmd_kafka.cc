@@ -163,25 +163,26 @@ int RunTopicsCreate(const TopicsArgs& a, const Globals& g) {
     // waits for one until the timeout.
     if (res.status().message().find("controller") != std::string::npos ||
         res.status().message().find("nsupported") != std::string::npos)
-      std::fprintf(stderr,
-                   "  (if this is `duban dev-broker`: it has no CreateTopics API: start it with --partitions N, or send it "
-                   "'create TOPIC N' on its stdin)\n");
+      std::fprintf(
+          stderr,
+          "  (if this is `duban dev-broker`: it has no CreateTopics API: start it with --partitions N, or send it "
+          "'create TOPIC N' on its stdin)\n");
     return kExitRejected;
   }
   nlohmann::json out = nlohmann::json::array();
   for (auto& r : *res) {
     bool created = r.outcome == kafka::TopicOutcome::kCreated;
     if (g.json) {
-      out.push_back({{"topic", r.name}, {"outcome", created ? "created" : "already_exists"},
-                     {"partitions", r.partitions}});
+      out.push_back(
+          {{"topic", r.name}, {"outcome", created ? "created" : "already_exists"}, {"partitions", r.partitions}});
     } else if (created) {
       std::printf("created %s (%d partitions)\n", r.name.c_str(), r.partitions);
     } else {
       std::printf("%s already exists (%d partitions), left as it is\n", r.name.c_str(), r.partitions);
     }
     if (!created && r.partitions != a.partitions)
-      std::fprintf(stderr, "warning: %s has %d partitions, not the %d asked for\n", r.name.c_str(),
-                   r.partitions, a.partitions);
+      std::fprintf(stderr, "warning: %s has %d partitions, not the %d asked for\n", r.name.c_str(), r.partitions,
+                   a.partitions);
   }
   if (g.json) std::printf("%s\n", nlohmann::json{{"topics", out}}.dump().c_str());
   return kExitOk;
@@ -240,10 +241,10 @@ int RunTopicsCheck(const TopicsArgs& a, const Globals& g) {
 
 void AddKafkaCommands(CLI::App& app, Globals& g) {
   auto db = std::make_shared<DevBrokerArgs>();
-  auto* dev = app.add_subcommand(
-      "dev-broker",
-      "serve the Kafka protocol on loopback (librdkafka mock cluster, memory only) for development "
-      "and tests; prints the bootstrap servers as its first line");
+  auto* dev =
+      app.add_subcommand("dev-broker",
+                         "serve the Kafka protocol on loopback (librdkafka mock cluster, memory only) for development "
+                         "and tests; prints the bootstrap servers as its first line");
   dev->add_option("--brokers", db->brokers, "number of brokers, 1..3")->check(CLI::Range(1, 3));
   dev->add_option("--partitions", db->partitions, "partitions of the duban topics (and of --topic without :N)")
       ->check(CLI::Range(1, 1024));
@@ -282,8 +283,9 @@ void AddKafkaCommands(CLI::App& app, Globals& g) {
     if (need_bootstrap()) g.exit_code = RunTopicsCreate(*ta, g);
   });
   auto* check = topics->add_subcommand(
-      "check", "check the duban topics against what the engine relies on: same partition counts, leaders, "
-               "replication, events kept forever (exit 1 when a guarantee is broken)");
+      "check",
+      "check the duban topics against what the engine relies on: same partition counts, leaders, "
+      "replication, events kept forever (exit 1 when a guarantee is broken)");
   add_common(check);
   check->add_option("--commands-topic", ta->commands_topic, "name of the commands topic");
   check->add_option("--events-topic", ta->events_topic, "name of the events topic");

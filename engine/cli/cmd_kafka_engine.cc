@@ -139,11 +139,12 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
                a.commands_topic.c_str(), g.data_dir.c_str(), (*engine)->stats().transactional ? "on" : "off");
   Status st = (*engine)->Run(g_stop);
   auto s = (*engine)->stats();
-  std::printf("commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu ticks=%llu "
-              "timer_events=%llu\n",
-              (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
-              (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
-              (unsigned long long)s.timer_events);
+  std::printf(
+      "commands=%llu undecodable=%llu produced=%llu reproduced=%llu restored=%llu ticks=%llu "
+      "timer_events=%llu\n",
+      (unsigned long long)s.commands, (unsigned long long)s.undecodable, (unsigned long long)s.produced,
+      (unsigned long long)s.reproduced, (unsigned long long)s.restored, (unsigned long long)s.ticks,
+      (unsigned long long)s.timer_events);
   std::printf("transactional=%d transactions=%llu aborted=%llu rebuilt=%llu\n", s.transactional ? 1 : 0,
               (unsigned long long)s.transactions, (unsigned long long)s.aborted, (unsigned long long)s.rebuilt);
   std::printf("polls=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
@@ -223,18 +224,23 @@ int RunSubmit(const KafkaArgs& a, Globals& g) {
     return kExitUsage;
   }
   schemas::CommandBody body;
-  if (a.kind == "accept") body = schemas::Accept{a.task, a.unit};
-  else if (a.kind == "progress") body = schemas::ReportProgress{a.task, a.unit, a.percent, a.text, "", "", ""};
-  else if (a.kind == "submit") body = schemas::Submit{a.task, a.unit, a.text, ""};
-  else if (a.kind == "approve") body = schemas::Approve{a.task, a.unit, a.text};
-  else if (a.kind == "reject") body = schemas::Reject{a.task, a.unit, a.text};
+  if (a.kind == "accept")
+    body = schemas::Accept{a.task, a.unit};
+  else if (a.kind == "progress")
+    body = schemas::ReportProgress{a.task, a.unit, a.percent, a.text, "", "", ""};
+  else if (a.kind == "submit")
+    body = schemas::Submit{a.task, a.unit, a.text, ""};
+  else if (a.kind == "approve")
+    body = schemas::Approve{a.task, a.unit, a.text};
+  else if (a.kind == "reject")
+    body = schemas::Reject{a.task, a.unit, a.text};
   else {
     std::fprintf(stderr, "duban submit-kafka: unknown --kind %s\n", a.kind.c_str());
     return kExitUsage;
   }
   const bool unit_acts = a.kind == "accept" || a.kind == "progress" || a.kind == "submit";
   cmd = MakeCommand(g, a.plan, unit_acts ? schemas::Role::kUnit : schemas::Role::kSupervisor,
-                         unit_acts ? a.unit : "office", a.command_id, a.at, std::move(body));
+                    unit_acts ? a.unit : "office", a.command_id, a.at, std::move(body));
   if (!cmd) return g.exit_code ? g.exit_code : kExitUsage;
   auto out = kafka::SubmitViaKafka(ConfigOf(a), *cmd, a.timeout_ms);
   if (!out.ok()) {
@@ -316,10 +322,11 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
     return true;
   };
 
-  auto* engine = app.add_subcommand(
-      "engine", "run the engine in Kafka mode: decide duban.commands into duban.events (one store per "
-                "partition under --data); stops on SIGTERM/SIGINT; exits 3 when fenced (another engine took "
-                "its partition over while it was paused)");
+  auto* engine =
+      app.add_subcommand("engine",
+                         "run the engine in Kafka mode: decide duban.commands into duban.events (one store per "
+                         "partition under --data); stops on SIGTERM/SIGINT; exits 3 when fenced (another engine took "
+                         "its partition over while it was paused)");
   common(engine);
   engine->add_option("--group", a->group, "consumer group of the engines");
   engine->add_option("--session-timeout-ms", a->session_timeout_ms, "group session timeout");
@@ -327,32 +334,34 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
       ->add_option("--transactions", a->transactions,
                    "Kafka transactions on duban.events: auto (on, unless the cluster is the dev broker), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
-  engine->add_option("--test-hold-file", a->hold_file,
-                     "test hook: while this file exists, decided batches wait before they are produced")
+  engine
+      ->add_option("--test-hold-file", a->hold_file,
+                   "test hook: while this file exists, decided batches wait before they are produced")
       ->group("");  // hidden
   engine->add_option("--status-interval", a->status_interval_s,
                      "seconds between lag reports (per owned partition, on stderr and --metrics-file); 0 = never");
   engine->add_option("--metrics-file", a->metrics_file,
                      "Prometheus text file rewritten at each lag report (node_exporter textfile collector)");
-  engine->add_option("--tick-interval", a->tick_interval_s,
-                     "seconds between timer ticks of the owned partitions (system clock); 0: never")
+  engine
+      ->add_option("--tick-interval", a->tick_interval_s,
+                   "seconds between timer ticks of the owned partitions (system clock); 0: never")
       ->check(CLI::NonNegativeNumber);
   engine->callback([a, &g, need] {
     if (need("engine")) g.exit_code = RunEngine(*a, g);
   });
 
-  auto* project = app.add_subcommand(
-      "project", "apply every partition of duban.events to the store at --data (the read model for "
-                 "status/history queries); stops at the current end unless --follow");
+  auto* project = app.add_subcommand("project",
+                                     "apply every partition of duban.events to the store at --data (the read model for "
+                                     "status/history queries); stops at the current end unless --follow");
   common(project);
   project->add_flag("--follow", a->follow, "keep applying new events until SIGTERM/SIGINT");
   project->callback([a, &g, need] {
     if (need("project")) g.exit_code = RunProject(*a, g);
   });
 
-  auto* submit = app.add_subcommand(
-      "submit-kafka", "send one command through duban.commands and wait for its events (exit 1 when "
-                      "rejected, Unavailable on timeout)");
+  auto* submit = app.add_subcommand("submit-kafka",
+                                    "send one command through duban.commands and wait for its events (exit 1 when "
+                                    "rejected, Unavailable on timeout)");
   common(submit);
   submit->add_option("--kind", a->kind, "import | accept | progress | submit | approve | reject");
   submit->add_option("--file", a->file, "plan file (import)");
@@ -368,9 +377,10 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
     if (need("submit-kafka")) g.exit_code = RunSubmit(*a, g);
   });
 
-  auto* decode = app.add_subcommand(
-      "decode", "print the events in framed records read from stdin: kcat -C -t duban.events -o beginning "
-                "-e -f '%R%s' | duban decode [--json]");
+  auto* decode =
+      app.add_subcommand("decode",
+                         "print the events in framed records read from stdin: kcat -C -t duban.events -o beginning "
+                         "-e -f '%R%s' | duban decode [--json]");
   decode->add_flag("--raw", a->raw, "stdin holds frames back to back (no kcat length prefix)");
   decode->callback([a, &g] { g.exit_code = RunDecode(*a, g); });
 }

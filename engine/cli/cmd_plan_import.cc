@@ -90,8 +90,8 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   if (a.year > 0 && plan.plan.year != a.year) {
     // Only the title can say otherwise: two stated years, and no way to tell
     // which the office meant.
-    std::cerr << "duban plan import: --year " << a.year << " but the plan's title names " << plan.plan.year
-              << " (" << plan.plan.title << "); import it without --year, or check the file\n";
+    std::cerr << "duban plan import: --year " << a.year << " but the plan's title names " << plan.plan.year << " ("
+              << plan.plan.title << "); import it without --year, or check the file\n";
     return kExitUsage;
   }
   if (plan.tasks.empty()) {
@@ -180,8 +180,9 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   imp->add_option("--issued-on,--at", args->issued_on,
                   "the plan's publication date YYYY-MM-DD (the office): relative deadlines count from it, and an "
                   "earlier day enters the import as made that day (a back-entry)");
-  imp->add_option("--back-entry", args->back_entry,
-                  "why the plan is entered after its --issued-on day (default: 'plan published on DATE, entered later')");
+  imp->add_option(
+      "--back-entry", args->back_entry,
+      "why the plan is entered after its --issued-on day (default: 'plan published on DATE, entered later')");
   imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });
 }
 

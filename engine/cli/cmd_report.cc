@@ -185,9 +185,10 @@ void AddReportCommands(CLI::App& app, Globals& g) {
       "overdue working days, escalation; xlsx in the office's form, csv (UTF-8 with BOM) or json");
   ledger->add_option("--plan", a->plan, "plan id")->required();
   ledger->add_option("--unit", a->unit, "only this unit's assignments (填报单位)");
-  ledger->add_option("--as-of", a->as_of,
-                     "YYYY-MM-DD: the ledger as it stood at the end of that day (China time), from the events up to "
-                     "then; a date before the plan was imported is an error")
+  ledger
+      ->add_option("--as-of", a->as_of,
+                   "YYYY-MM-DD: the ledger as it stood at the end of that day (China time), from the events up to "
+                   "then; a date before the plan was imported is an error")
       ->required();
   ledger->add_option("--format", a->format, "xlsx (default), csv or json")
       ->check(CLI::IsMember({"xlsx", "csv", "json"}));
@@ -204,7 +205,8 @@ void AddReportCommands(CLI::App& app, Globals& g) {
   card->add_option("--plan", c->plan, "plan id")->required();
   card->add_option("--as-of", c->as_of, "YYYY-MM-DD: as it stood at the end of that day (China time)")->required();
   card->add_option("--format", c->format, "xlsx (default) or json")->check(CLI::IsMember({"xlsx", "json"}));
-  card->add_option("-o,--out", c->out, "file to write (replaced); default: stdout for json, <plan>-scorecard-<date>.xlsx");
+  card->add_option("-o,--out", c->out,
+                   "file to write (replaced); default: stdout for json, <plan>-scorecard-<date>.xlsx");
   card->add_option("--definition", c->definition,
                    "a workflow definition file whose `scorecard:` weights the score (default: the compiled-in "
                    "workflows/definitions/default.yaml)");
@@ -214,12 +216,14 @@ void AddReportCommands(CLI::App& app, Globals& g) {
   auto* bulletin = report->add_subcommand(
       "bulletin",
       "the bulletin (通报) draft as of a date: late units and units silent in review cycles, grouped by escalation "
-      "level (督促整改 / 通报批评 / 约谈, as the workflow definition names them) with the tasks concerned, and the units "
+      "level (督促整改 / 通报批评 / 约谈, as the workflow definition names them) with the tasks concerned, and the "
+      "units "
       "that finished everything on time; a .docx to edit and sign (仿宋/黑体, A4), or json");
   bulletin->add_option("--plan", b->plan, "plan id")->required();
-  bulletin->add_option("--as-of", b->as_of,
-                       "YYYY-MM-DD: as it stood at the end of that day (China time); a date before the plan was "
-                       "imported is an error")
+  bulletin
+      ->add_option("--as-of", b->as_of,
+                   "YYYY-MM-DD: as it stood at the end of that day (China time); a date before the plan was "
+                   "imported is an error")
       ->required();
   bulletin->add_option("--format", b->format, "docx (default) or json")->check(CLI::IsMember({"docx", "json"}));
   bulletin->add_option("-o,--out", b->out,

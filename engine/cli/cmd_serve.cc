@@ -188,7 +188,8 @@ int RunServe(Globals& g, const ServeArgs& a) {
           if (r.ok() || stop_projector.load()) break;
           spdlog::warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
                        r.status().ToString());
-          for (int i = 0; i < 20 && !stop_projector.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          for (int i = 0; i < 20 && !stop_projector.load(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
       });
     }

@@ -202,8 +202,8 @@ class Simulation {
     summary_.year = year_;
     summary_.groups = script_.groups;
     auto plan = engine_->Plan(plan_id_);
-    sim::PrintReport(summary_, plan.ok() ? *plan : core::PlanState{}, *policy_, g_.json, o_.print_timeline,
-                     o_.detail, o_.max_lines);
+    sim::PrintReport(summary_, plan.ok() ? *plan : core::PlanState{}, *policy_, g_.json, o_.print_timeline, o_.detail,
+                     o_.max_lines);
   }
 
   Globals& g_;

@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && argc > 1) {
       for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (!a.empty() && a[0] != '-' && (i == 1 || std::string(argv[i - 1]).rfind("--", 0) != 0 ||
-                                          std::string(argv[i - 1]) == "--json")) {
+        if (!a.empty() && a[0] != '-' &&
+            (i == 1 || std::string(argv[i - 1]).rfind("--", 0) != 0 || std::string(argv[i - 1]) == "--json")) {
           std::cerr << "duban: unknown command '" << a << "'\n(see duban --help)\n";
           return kExitUsage;
         }

@@ -16,7 +16,7 @@
 namespace duban::plan_import {
 struct ParsedPlan;
 class UnitDirectory;
-}
+}  // namespace duban::plan_import
 namespace duban::workflows {
 class WorkCalendar;
 }

@@ -16,12 +16,12 @@
 namespace duban::cli {
 
 struct SimulateOptions {
-  std::string data_dir;    // a fresh store (refused when it already holds the plan)
-  std::string plan_file;   // empty: the sample plan compiled into the binary
-  int year = 0;            // 0: the plan's own year (else 2021)
+  std::string data_dir;   // a fresh store (refused when it already holds the plan)
+  std::string plan_file;  // empty: the sample plan compiled into the binary
+  int year = 0;           // 0: the plan's own year (else 2021)
   bool print_timeline = true;
-  bool detail = false;     // one line per reminder as well (default: reminders counted per day)
-  size_t max_lines = 0;    // 0: no limit on timeline lines (the demo caps it)
+  bool detail = false;   // one line per reminder as well (default: reminders counted per day)
+  size_t max_lines = 0;  // 0: no limit on timeline lines (the demo caps it)
 };
 
 // Runs the simulation and prints it (text, or one JSON document with

@@ -99,9 +99,12 @@ std::map<std::string, Standing> Standings(const RunSummary& r, const core::PlanS
   for (const auto& [id, c] : plan.cycles)
     for (const auto& k : c.requested) {
       auto& s = out[k.second];
-      if (!c.answered.count(k)) ++s.silent;
-      else if (c.late.count(k)) ++s.late;
-      else ++s.answered;
+      if (!c.answered.count(k))
+        ++s.silent;
+      else if (c.late.count(k))
+        ++s.late;
+      else
+        ++s.answered;
     }
   for (auto& [unit, s] : out) {
     s.reminders = CountOf(r.reminders, unit);
@@ -122,13 +125,16 @@ void PrintJson(const RunSummary& r, const std::map<std::string, Standing>& stand
   j["events"] = tl;
   json st = json::object();
   for (const auto& [unit, s] : standings)
-    st[unit] = {{"assignments", s.assignments}, {"completed", s.completed}, {"open", s.open},
-                {"overdue", s.overdue}, {"escalation_level", s.level}, {"max_escalation_level", s.max_level},
-                {"reminders", s.reminders}, {"reports_on_time", s.answered}, {"reports_late", s.late},
+    st[unit] = {{"assignments", s.assignments}, {"completed", s.completed},      {"open", s.open},
+                {"overdue", s.overdue},         {"escalation_level", s.level},   {"max_escalation_level", s.max_level},
+                {"reminders", s.reminders},     {"reports_on_time", s.answered}, {"reports_late", s.late},
                 {"reports_missing", s.silent}};
   j["standing"] = st;
-  j["replay"] = {{"events", r.events}, {"projection_digest", r.digest}, {"rebuild_identical", r.rebuilt_identical},
-                 {"verify_ok", r.verify_ok}, {"second_tick_events", r.second_tick_events}};
+  j["replay"] = {{"events", r.events},
+                 {"projection_digest", r.digest},
+                 {"rebuild_identical", r.rebuilt_identical},
+                 {"verify_ok", r.verify_ok},
+                 {"second_tick_events", r.second_tick_events}};
   std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
 }
 
@@ -143,10 +149,14 @@ void PrintHeading(const RunSummary& r, const WorkflowTimerPolicy& policy) {
     ladder += (ladder.empty() ? "" : " -> ") + s.name + "(+" + std::to_string(s.delay_working_days) + ")";
   std::printf("   rules: reminders %s working days before; missed on the next working day; ladder %s\n",
               reminders.c_str(), ladder.c_str());
-  auto groups = [&](Group g) { auto it = r.groups.find(g); return it == r.groups.end() ? 0 : it->second; };
-  std::printf("   calendar %s; script by unit: %d on time, %d late, %d extended, %d sent back once, %d silent, %d returned\n\n",
-              policy.latest_calendar().version().c_str(), groups(Group::kOnTime), groups(Group::kLate),
-              groups(Group::kExtended), groups(Group::kSentBack), groups(Group::kSilent), groups(Group::kReturned));
+  auto groups = [&](Group g) {
+    auto it = r.groups.find(g);
+    return it == r.groups.end() ? 0 : it->second;
+  };
+  std::printf(
+      "   calendar %s; script by unit: %d on time, %d late, %d extended, %d sent back once, %d silent, %d returned\n\n",
+      policy.latest_calendar().version().c_str(), groups(Group::kOnTime), groups(Group::kLate),
+      groups(Group::kExtended), groups(Group::kSentBack), groups(Group::kSilent), groups(Group::kReturned));
 }
 
 // One line per day and kind; the assignments named when few.
@@ -162,7 +172,8 @@ void PrintTimelineByDay(const std::vector<TimelineEntry>& timeline, size_t max_l
     }
     if (!t.item.empty()) lines[it->second].second.push_back(t.item);
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.first.first < b.first.first; });
   size_t printed = 0;
   for (const auto& [key, items] : lines) {
     if (max_lines && printed == max_lines) {
@@ -196,11 +207,12 @@ void PrintStandings(const std::map<std::string, Standing>& standings) {
 }
 
 void PrintReplay(const RunSummary& r) {
-  std::printf("\nReplay: %llu events; rebuild from the log gives %s projections (digest %s), verify %s, "
-              "a second tick at %s fires %zu new event(s)\n",
-              static_cast<unsigned long long>(r.events), r.rebuilt_identical ? "identical" : "DIFFERENT",
-              r.digest.substr(0, 16).c_str(), r.verify_ok ? "ok" : "FAILED", DayOf(r.last_tick).ToString().c_str(),
-              r.second_tick_events);
+  std::printf(
+      "\nReplay: %llu events; rebuild from the log gives %s projections (digest %s), verify %s, "
+      "a second tick at %s fires %zu new event(s)\n",
+      static_cast<unsigned long long>(r.events), r.rebuilt_identical ? "identical" : "DIFFERENT",
+      r.digest.substr(0, 16).c_str(), r.verify_ok ? "ok" : "FAILED", DayOf(r.last_tick).ToString().c_str(),
+      r.second_tick_events);
   if (r.script_rejected) std::printf("(%d scripted command(s) were refused by the engine)\n", r.script_rejected);
 }
 

@@ -49,7 +49,11 @@ std::vector<Cycle> CyclesOf(int year) {
 class ScriptWriter {
  public:
   ScriptWriter(int year, Date import_day, const core::PlanState& plan, const WorkflowTimerPolicy& policy)
-      : year_(year), import_day_(import_day), start_(import_day.AddDays(5)), plan_(plan), policy_(policy),
+      : year_(year),
+        import_day_(import_day),
+        start_(import_day.AddDays(5)),
+        plan_(plan),
+        policy_(policy),
         cycles_(CyclesOf(year)) {}
 
   Script Write() {
@@ -88,9 +92,8 @@ class ScriptWriter {
       Office(c.start, 9, {0, ""}, {}, [=](const core::PlanState&) {
         return CommandBody{schemas::StartReviewCycle{c.id, scope, c.kind, c.due.ToString(), ""}};
       });
-      Office(c.close, 17, {0, ""}, {}, [=](const core::PlanState&) {
-        return CommandBody{schemas::CloseReviewCycle{c.id}};
-      });
+      Office(c.close, 17, {0, ""}, {},
+             [=](const core::PlanState&) { return CommandBody{schemas::CloseReviewCycle{c.id}}; });
     }
   }
 
@@ -126,8 +129,9 @@ class ScriptWriter {
       });
       return;
     }
-    Push(signed_on, 10, Role::kUnit, unit, k, {S::kAssigned},
-         [=](const core::PlanState&) { return CommandBody{schemas::Accept{task, unit}}; });
+    Push(signed_on, 10, Role::kUnit, unit, k, {S::kAssigned}, [=](const core::PlanState&) {
+      return CommandBody{schemas::Accept{task, unit}};
+    });
     CycleAnswers(k, grp);
     auto due = Date::Parse(a.due_on);
     if (!due || grp == Group::kSilent) return;
@@ -140,11 +144,14 @@ class ScriptWriter {
     for (const auto& c : cycles_) {
       if (grp == Group::kSilent || c.start <= import_day_) continue;
       const Date when = grp == Group::kLate ? c.due.AddDays(6) : c.start.AddDays(3);
-      Push(when, 16, Role::kUnit, unit, k, working_, [=](const core::PlanState&) {
-        return CommandBody{schemas::ReportProgress{task, unit, grp == Group::kLate ? 30 : 60,
-                                                   "按计划推进（" + c.id + "）", "", unit + "联络员",
-                                                   "0751-8888000"}};
-      }, c.id);
+      Push(
+          when, 16, Role::kUnit, unit, k, working_,
+          [=](const core::PlanState&) {
+            return CommandBody{schemas::ReportProgress{task, unit, grp == Group::kLate ? 30 : 60,
+                                                       "按计划推进（" + c.id + "）", "", unit + "联络员",
+                                                       "0751-8888000"}};
+          },
+          c.id);
     }
   }
 
@@ -169,7 +176,9 @@ class ScriptWriter {
         SubmitAndApprove(k, Later(on, start_));
         break;
       }
-      case Group::kLate: SubmitAndApprove(k, Later(due.AddDays(20), start_)); break;
+      case Group::kLate:
+        SubmitAndApprove(k, Later(due.AddDays(20), start_));
+        break;
       case Group::kExtended: {
         const Date asked = Later(due.AddDays(-20), start_);
         const Date new_due = due.AddDays(45);
@@ -193,7 +202,8 @@ class ScriptWriter {
         SubmitAndApprove(k, first.AddDays(5));
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 

@@ -81,9 +81,9 @@ struct RunSummary {
   std::map<Group, int> groups;
   int script_rejected = 0;
   std::vector<TimelineEntry> timeline;
-  std::vector<schemas::Event> all_events;     // kept with --detail or --json
-  std::map<std::string, int> reminders;       // unit -> reminders it was sent
-  std::map<std::string, int> max_level;       // unit -> highest escalation level
+  std::vector<schemas::Event> all_events;  // kept with --detail or --json
+  std::map<std::string, int> reminders;    // unit -> reminders it was sent
+  std::map<std::string, int> max_level;    // unit -> highest escalation level
   Instant last_tick = 0;
   std::string digest;
   bool rebuilt_identical = false, verify_ok = false;
@@ -94,7 +94,7 @@ struct RunSummary {
 // Prints the run: one JSON document (`json`), else the rules, the timeline
 // (unless !print_timeline; one line per event with `detail`, else per day
 // and kind, at most `max_lines`) and the final standing per unit.
-void PrintReport(const RunSummary& r, const core::PlanState& final_plan, const WorkflowTimerPolicy& policy,
-                 bool json, bool print_timeline, bool detail, size_t max_lines);
+void PrintReport(const RunSummary& r, const core::PlanState& final_plan, const WorkflowTimerPolicy& policy, bool json,
+                 bool print_timeline, bool detail, size_t max_lines);
 
 }  // namespace duban::cli::sim

@@ -65,8 +65,7 @@ Status UnframeRecord(std::string_view frame, std::string_view* payload, size_t* 
   if (frame.size() < 8) return Status::Corruption("record frame shorter than its 8-byte header");
   const uint32_t len = DecodeFixed32BE(frame.data());
   const uint32_t crc = DecodeFixed32BE(frame.data() + 4);
-  if (len > kMaxFramePayload)
-    return Status::Corruption("record frame announces " + std::to_string(len) + " bytes");
+  if (len > kMaxFramePayload) return Status::Corruption("record frame announces " + std::to_string(len) + " bytes");
   if (frame.size() - 8 < len) return Status::Corruption("record frame truncated");
   std::string_view body = frame.substr(8, len);
   if (Mask(Crc32c(body)) != crc) return Status::Corruption("record checksum mismatch");

@@ -85,8 +85,7 @@ std::optional<Instant> ParseInstant(std::string_view s) {
   if (s.size() == 10) return t;
   if (s[10] != 'T' && s[10] != ' ') return std::nullopt;
   int hh, mm, ss = 0;
-  if (!ReadInt(s, 11, 2, &hh) || s.size() < 16 || s[13] != ':' || !ReadInt(s, 14, 2, &mm))
-    return std::nullopt;
+  if (!ReadInt(s, 11, 2, &hh) || s.size() < 16 || s[13] != ':' || !ReadInt(s, 14, 2, &mm)) return std::nullopt;
   size_t end = 16;
   if (s.size() >= 19 && s[16] == ':') {
     if (!ReadInt(s, 17, 2, &ss)) return std::nullopt;
@@ -103,9 +102,8 @@ std::string FormatInstant(Instant t) {
   const int64_t ms_of_day = t - StartOfDay(d);
   const int64_t secs = ms_of_day / 1000;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+08:00", d.ToString().c_str(),
-                static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                static_cast<int>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+08:00", d.ToString().c_str(), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
   return buf;
 }
 

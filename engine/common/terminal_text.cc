@@ -9,11 +9,11 @@ namespace {
 
 // Characters that change how text is laid out or hide that it is there.
 bool IsFormatting(char32_t c) {
-  return c == 0x061C ||                    // Arabic letter mark
-         (c >= 0x200B && c <= 0x200F) ||   // zero-width space/joiners, LRM, RLM
-         (c >= 0x2028 && c <= 0x202E) ||   // line/paragraph separators, embeddings, overrides
-         (c >= 0x2060 && c <= 0x2069) ||   // word joiner, invisible operators, isolates
-         c == 0xFEFF;                      // zero-width no-break space (BOM)
+  return c == 0x061C ||                   // Arabic letter mark
+         (c >= 0x200B && c <= 0x200F) ||  // zero-width space/joiners, LRM, RLM
+         (c >= 0x2028 && c <= 0x202E) ||  // line/paragraph separators, embeddings, overrides
+         (c >= 0x2060 && c <= 0x2069) ||  // word joiner, invisible operators, isolates
+         c == 0xFEFF;                     // zero-width no-break space (BOM)
 }
 
 bool IsSpace(char32_t c) {
@@ -77,8 +77,10 @@ std::string WithVisibleCharactersOnly(std::string_view s, char with) {
     const char32_t c = utf8::Next(s, i);
     const bool invalid = c == 0xFFFD && i - start == 1;
     const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
-    if (invalid || control || IsFormatting(c) || c == '/') out.push_back(with);
-    else out.append(s.substr(start, i - start));
+    if (invalid || control || IsFormatting(c) || c == '/')
+      out.push_back(with);
+    else
+      out.append(s.substr(start, i - start));
   }
   return out;
 }

@@ -83,9 +83,9 @@ bool Checkpoint::SignatureValid() const {
 }
 
 std::string Checkpoint::ToJson() const {
-  nlohmann::ordered_json j{{"format", kFormat},          {"store", store_id},   {"log_end", log_end},
-                           {"log_head", log_head},       {"signed_at", signed_at},
-                           {"public_key", public_key},   {"signature", signature}};
+  nlohmann::ordered_json j{{"format", kFormat},     {"store", store_id},      {"log_end", log_end},
+                           {"log_head", log_head},  {"signed_at", signed_at}, {"public_key", public_key},
+                           {"signature", signature}};
   return j.dump();
 }
 
@@ -184,8 +184,10 @@ Result<std::string> AnchorKey::Generate(const std::string& path, const std::stri
   bool ok = ::fchmod(fd, 0600) == 0;  // whatever the umask
   for (size_t done = 0; ok && done < pem.size();) {
     ssize_t w = ::write(fd, pem.data() + done, pem.size() - done);
-    if (w <= 0) ok = false;
-    else done += static_cast<size_t>(w);
+    if (w <= 0)
+      ok = false;
+    else
+      done += static_cast<size_t>(w);
   }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);

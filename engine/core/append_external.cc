@@ -41,7 +41,7 @@ struct Engine::Impl::ExternalAppend {
 
   Impl& m;
   Engine::AppendResult result;
-  std::vector<std::pair<uint64_t, std::string>> written;  // what a checkpoint signs
+  std::vector<std::pair<uint64_t, std::string>> written;       // what a checkpoint signs
   std::unordered_map<std::string, std::string> appended_hash;  // event id -> hash, appended by this call
   rocksdb::WriteBatch wb;
   Projector proj;
@@ -112,8 +112,8 @@ Result<bool> Engine::Impl::ExternalAppend::AppliedBefore(const Event& e, uint64_
   }
   if (!applied.empty() && applied != e.hash) {
     ++result.forks;
-    const std::string what = "event " + e.event_id + " of command " + e.command_id + " (stream " + e.stream +
-                             ", seq " + std::to_string(e.stream_seq) +
+    const std::string what = "event " + e.event_id + " of command " + e.command_id + " (stream " + e.stream + ", seq " +
+                             std::to_string(e.stream_seq) +
                              ") differs from the event applied with that id: a fork, not applied";
     spdlog::error("{}", what);
     if (result.first_fork.empty()) result.first_fork = what;

@@ -111,8 +111,8 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   // way round, is a conflict. Who acts and the notice's bytes, as the CLI's
   // derived id; a prefix no CommandDigest (hex) can take.
   const std::string digest =
-      "calendar:" + schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text)
-                        .substr(0, 23);
+      "calendar:" +
+      schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text).substr(0, 23);
   Event first;
   if (auto stored = StoredOutcome(r.command_id, &first); stored.ok()) {
     if (Status same = SameNotice(r, digest, first); !same.ok()) {
@@ -188,9 +188,9 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
 Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::CalendarNoticeRequest& r) const {
   // The office's act, like setting deadlines (ARCHITECTURE.md, Roles).
   if (r.actor.role != schemas::Role::kSupervisor)
-    return Status::Rejected(reason::kForbiddenRole,
-                            std::string("only the office (supervisor) records a calendar notice, not ") +
-                                schemas::RoleName(r.actor.role));
+    return Status::Rejected(
+        reason::kForbiddenRole,
+        std::string("only the office (supervisor) records a calendar notice, not ") + schemas::RoleName(r.actor.role));
   if (Status st = CheckName(r.actor.id, "the actor"); !st.ok()) return st;
   auto summary = workflows::WorkCalendar::SummarizeNotice(r.text, r.source);
   if (!summary.ok()) return Status::Rejected(reason::kInvalidArgument, summary.status().message());
@@ -198,20 +198,20 @@ Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::Cale
   // today is a typo, and would make every later (correct) notice look older.
   if (auto published = Date::Parse(summary->version); published && *published > DayOf(r.issued_at))
     return Status::Rejected(reason::kTimeInFuture,
-                            r.source + ": the notice's version date " + summary->version +
-                                " is later than today (" + DayOf(r.issued_at).ToString() +
+                            r.source + ": the notice's version date " + summary->version + " is later than today (" +
+                                DayOf(r.issued_at).ToString() +
                                 "); a notice is recorded after it is published: is the date mistyped?");
-  schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year, summary->amends,
-                                      r.source, r.text};
+  schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year,
+                                      summary->amends,   r.source,         r.text};
   std::vector<schemas::CalendarNoticeAdded> all = notices;
   all.push_back(notice);
   auto with = base_policy->WithCalendarNotices(all);
   if (!with.ok()) return Status::Rejected(reason::kInvalidArgument, with.status().message());
   std::shared_ptr<const TimerPolicy> next = std::move(with).value();
   if (next->CalendarVersion() == policy->CalendarVersion())
-    return Status::Rejected(reason::kInvalidArgument,
-                            r.source + ": notice " + summary->version +
-                                " is already part of this build's calendar (" + policy->CalendarVersion() + ")");
+    return Status::Rejected(reason::kInvalidArgument, r.source + ": notice " + summary->version +
+                                                          " is already part of this build's calendar (" +
+                                                          policy->CalendarVersion() + ")");
   return CheckedNotice{std::move(notice), std::move(all), std::move(next)};
 }
 
@@ -249,8 +249,8 @@ Outcome Engine::Impl::RejectNotice(const Command& c, const std::string& digest, 
 // one DeadlineRecounted each, evolved and projected (its old timer keys
 // taken from the policy that armed them). `touched`: the plans whose cached
 // state ran ahead, to forget if the batch is not written.
-Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy& next, Projector& proj,
-                                            uint32_t& index, uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
+Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy& next, Projector& proj, uint32_t& index,
+                                            uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
                                             std::vector<std::string>& touched,
                                             std::vector<std::pair<uint64_t, std::string>>& written) {
   const std::string new_version = next.CalendarVersion();

@@ -27,9 +27,9 @@ enum Cf : int {
   kCfCount
 };
 // Written to disk: never rename.
-inline constexpr const char* kCfNames[kCfCount] = {"default",   "log",     "streams", "commands", "plans",
-                                                   "tasks",     "assignments", "by_unit", "by_status", "history",
-                                                   "timers",    "counts",  "meta",    "snapshots"};
+inline constexpr const char* kCfNames[kCfCount] = {"default", "log",         "streams", "commands",  "plans",
+                                                   "tasks",   "assignments", "by_unit", "by_status", "history",
+                                                   "timers",  "counts",      "meta",    "snapshots"};
 // The projections: dropped and rebuilt from the log by Rebuild, compared by Verify.
 inline constexpr int kFirstProjection = kStreams;
 inline constexpr int kLastProjection = kCounts;

@@ -41,8 +41,8 @@ Result<Outcome> Engine::Impl::StoredOutcome(const std::string& command_id, Event
 }
 
 Status Engine::Impl::IdConflict(const std::string& id, const Event& first) {
-  return Status::Conflict("the command id " + id + " was used before for a different command (by " +
-                          first.actor.id + ", " + schemas::RoleName(first.actor.role) +
+  return Status::Conflict("the command id " + id + " was used before for a different command (by " + first.actor.id +
+                          ", " + schemas::RoleName(first.actor.role) +
                           "); nothing was written and the first command's outcome stands: give this command "
                           "a new id");
 }

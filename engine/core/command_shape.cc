@@ -13,7 +13,8 @@ using schemas::Command;
 
 Status CheckName(const std::string& s, const char* what) {
   if (s.empty()) return Status::Rejected(reason::kInvalidArgument, std::string(what) + " must not be empty");
-  if (s.size() > 256) return Status::Rejected(reason::kInvalidArgument, std::string(what) + " is longer than 256 bytes");
+  if (s.size() > 256)
+    return Status::Rejected(reason::kInvalidArgument, std::string(what) + " is longer than 256 bytes");
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f)
       return Status::Rejected(reason::kInvalidArgument, std::string(what) + " contains a control character");

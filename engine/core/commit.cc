@@ -296,8 +296,7 @@ bool Engine::Impl::CommitRun::AnsweredBefore(size_t i) {
 void Engine::Impl::CommitRun::Reject(const Command& c, const Status& why, Outcome& o) {
   std::string record;
   Event e = m.MakeEvent(c, m.opts.rejected_stream, m.rejected_version + 1, m.rejected_hash, 0,
-                        schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()},
-                        &record);
+                        schemas::CommandRejected{schemas::CommandName(c.body), why.reason(), why.message()}, &record);
   m.rejected_version = e.stream_seq;
   m.rejected_hash = e.hash;
   rejected_dirty = true;
@@ -377,8 +376,10 @@ Status Engine::Impl::CommitRun::FinishBatch(const std::vector<std::string>& time
   Status unsealed = flushed;
   if (unsealed.ok() && !written.empty()) {
     auto sealed = m.SealBatch(written, pos - 1, /*keep=*/false, wb);
-    if (sealed.ok()) seal = std::move(sealed).value();
-    else unsealed = sealed.status();
+    if (sealed.ok())
+      seal = std::move(sealed).value();
+    else
+      unsealed = sealed.status();
   }
   return unsealed;
 }

@@ -11,7 +11,9 @@ namespace decide_internal {
 
 R Decider::On(const ImportPlan& b) {
   if (auto st = NeedRole(Role::kSupervisor, "import a plan"); !st.ok()) return st;
-  if (s_.exists) return Refuse(reason::kPlanExists, "plan " + c_.plan_id + " was already imported; import it under a new plan id to make a new version");
+  if (s_.exists)
+    return Refuse(reason::kPlanExists,
+                  "plan " + c_.plan_id + " was already imported; import it under a new plan id to make a new version");
   if (b.plan.title.empty()) return Refuse(reason::kInvalidArgument, "a plan needs a title");
   if (!b.plan.issued_on.empty() && !Date::Parse(b.plan.issued_on))
     return Refuse(reason::kInvalidArgument, "impossible issue date " + b.plan.issued_on);
@@ -93,8 +95,7 @@ R Decider::On(const Reassign& b) {
   if (auto st = Transition(it->second, "reassign", "reassign"); !st.ok()) return st;
   if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
   auto to = s_.assignments.find({b.task, b.to_unit});
-  if (b.to_unit == b.from_unit ||
-      (to != s_.assignments.end() && IsOpen(to->second.status)))
+  if (b.to_unit == b.from_unit || (to != s_.assignments.end() && IsOpen(to->second.status)))
     return Refuse(reason::kAssignmentExists, b.to_unit + " already holds " + TaskLabel(b.task));
   return std::vector<EventBody>{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason}};
 }
@@ -106,8 +107,7 @@ R Decider::On(const ReportProgress& b) {
   if (b.percent < 0 || b.percent > 100)
     return Refuse(reason::kInvalidArgument, "percent must be between 0 and 100, got " + std::to_string(b.percent));
   if (auto st = NeedText(b.text, "the progress text"); !st.ok()) return st;
-  return std::vector<EventBody>{
-      ProgressReported{b.task, b.unit, b.percent, b.text, b.evidence, b.reporter, b.contact}};
+  return std::vector<EventBody>{ProgressReported{b.task, b.unit, b.percent, b.text, b.evidence, b.reporter, b.contact}};
 }
 
 R Decider::On(const Submit& b) {
@@ -205,16 +205,15 @@ R Decider::On(const FireTimer& b) {
   // or was made anew (armed_at is the assignment or the submission).
   if (b.kind == TimerKind::kAcceptanceOverdue) {
     if (a.status != AssignmentStatus::kAssigned || a.acceptance_overdue || b.armed_at != a.assigned_at) return none;
-    return std::vector<EventBody>{AcceptanceOverdue{b.task, b.unit, DayOf(a.assigned_at).ToString(), b.due_on,
-                                                    b.notify, b.calendar_version, b.provisional}};
+    return std::vector<EventBody>{AcceptanceOverdue{b.task, b.unit, DayOf(a.assigned_at).ToString(), b.due_on, b.notify,
+                                                    b.calendar_version, b.provisional}};
   }
   if (b.kind == TimerKind::kReviewOverdue) {
     if (a.status != AssignmentStatus::kSubmitted || a.review_overdue || b.armed_at != a.submitted_at) return none;
-    return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on,
-                                                b.notify, b.calendar_version, b.provisional}};
+    return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on, b.notify,
+                                                b.calendar_version, b.provisional}};
   }
-  if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on)
-    return none;
+  if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on) return none;
   if (b.kind == TimerKind::kReminder) {
     if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;
     return std::vector<EventBody>{
@@ -243,8 +242,7 @@ R Decider::OnReportOverdue(const FireTimer& b) {
   const std::pair<int32_t, std::string> key{b.task, b.unit};
   if (!c.requested.count(key) || c.answered.count(key)) return none;
   auto a = s_.assignments.find(key);
-  if (a == s_.assignments.end() || !IsOpen(a->second.status) ||
-      a->second.status == AssignmentStatus::kSubmitted)
+  if (a == s_.assignments.end() || !IsOpen(a->second.status) || a->second.status == AssignmentStatus::kSubmitted)
     return none;
   auto ov = c.overdue.find(key);
   if (b.level == 0) {
@@ -264,8 +262,8 @@ R Decider::On(const ReopenAssignment& b) {
   if (auto st = NeedText(b.reason, "the reason for reopening"); !st.ok()) return st;
   auto cy = s_.cycles.find(b.cycle_id);
   if (cy == s_.cycles.end())
-    return Refuse(reason::kCycleNotFound, "a completed assignment is reopened by a look-back cycle; no review cycle '" +
-                                              b.cycle_id + "'");
+    return Refuse(reason::kCycleNotFound,
+                  "a completed assignment is reopened by a look-back cycle; no review cycle '" + b.cycle_id + "'");
   if (cy->second.kind != "lookback" || cy->second.closed)
     return Refuse(reason::kInvalidTransition, "review cycle " + b.cycle_id + " is " +
                                                   (cy->second.closed ? "closed" : "not a look-back (回头看)") +
@@ -303,9 +301,10 @@ Status CheckClaimedTime(const TimeRules& rules, schemas::Role role, Instant issu
   }
   if (role == Role::kSupervisor && earlier) {
     if (!rules.office_back_entry)
-      return Refuse(reason::kBackdated, "this workflow definition lets no one enter records after the fact; the "
-                                        "claimed time " + FormatInstant(effective) + " is before the engine's clock (" +
-                                        FormatInstant(issued) + ")");
+      return Refuse(reason::kBackdated,
+                    "this workflow definition lets no one enter records after the fact; the "
+                    "claimed time " +
+                        FormatInstant(effective) + " is before the engine's clock (" + FormatInstant(issued) + ")");
     if (!HasVisibleText(back_entry_reason))
       return Refuse(reason::kBackEntryNeedsReason,
                     "a record entered with an earlier time (" + FormatInstant(effective) +

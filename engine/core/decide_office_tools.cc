@@ -40,7 +40,8 @@ R Decider::On(const SetDeadline& b) {
     if (Allows("set_deadline", it->second) && it->second.due_on != b.due_on)
       NewDueDate(it->second, b.due_on, b.reason, out);
   if (out.empty())
-    return Refuse(reason::kInvalidArgument, TaskLabel(b.task) + " and its open assignments are already due on " + b.due_on);
+    return Refuse(reason::kInvalidArgument,
+                  TaskLabel(b.task) + " and its open assignments are already due on " + b.due_on);
   return out;
 }
 
@@ -68,7 +69,8 @@ R Decider::On(const ResolveReturn& b) {
   if (auto t = OpenTask(b.task); !t.ok()) return t.status();
   if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
   if (b.to_unit == b.unit)
-    return Refuse(reason::kInvalidArgument, b.unit + " returned " + TaskLabel(b.task) + "; it cannot be moved back to it");
+    return Refuse(reason::kInvalidArgument,
+                  b.unit + " returned " + TaskLabel(b.task) + "; it cannot be moved back to it");
   auto to = s_.assignments.find({b.task, b.to_unit});
   if (to == s_.assignments.end() || to->second.status == AssignmentStatus::kCancelled ||
       to->second.status == AssignmentStatus::kReturned)
@@ -85,9 +87,11 @@ R Decider::On(const ResolveReturn& b) {
 // or on one of its assignments.
 R Decider::On(const AddNote& b) {
   if (auto st = NeedRole(Role::kSupervisor, "record instructions and comments"); !st.ok()) return st;
-  if (!s_.tasks.count(b.task)) return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
+  if (!s_.tasks.count(b.task))
+    return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
   if (b.kind != "instruction" && b.kind != "comment")
-    return Refuse(reason::kInvalidArgument, "a note is an instruction (批示) or a comment (意见), not '" + b.kind + "'");
+    return Refuse(reason::kInvalidArgument,
+                  "a note is an instruction (批示) or a comment (意见), not '" + b.kind + "'");
   if (auto st = NeedText(b.text, "the text of the note"); !st.ok()) return st;
   if (!b.unit.empty()) {
     auto it = s_.assignments.find({b.task, b.unit});
@@ -103,12 +107,14 @@ R Decider::On(const StartReviewCycle& b) {
   if (b.cycle_id.size() > 128 ||
       std::any_of(b.cycle_id.begin(), b.cycle_id.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
     return Refuse(reason::kInvalidArgument, "a review cycle id is at most 128 bytes with no control characters");
-  if (s_.cycles.count(b.cycle_id)) return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
+  if (s_.cycles.count(b.cycle_id))
+    return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
   if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
   if (!b.unit.empty()) {
     if (auto st = CheckUnits(s_.units, {b.unit}); !st.ok()) return st;
   }
-  std::vector<EventBody> out{ReviewCycleStarted{b.cycle_id, b.unit.empty() ? "plan" : "unit:" + b.unit, b.kind, b.due_on}};
+  std::vector<EventBody> out{
+      ReviewCycleStarted{b.cycle_id, b.unit.empty() ? "plan" : "unit:" + b.unit, b.kind, b.due_on}};
   for (const auto& [key, a] : s_.assignments) {
     if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) continue;
     if (!b.unit.empty() && a.unit != b.unit) continue;

@@ -37,8 +37,7 @@ inline std::string Minutes(Instant ms) { return std::to_string(ms / 60000) + " m
 
 class Decider {
  public:
-  Decider(const PlanState& s, const Command& c, const TimeRules& rules,
-          const workflows::WorkflowDefinition& def)
+  Decider(const PlanState& s, const Command& c, const TimeRules& rules, const workflows::WorkflowDefinition& def)
       : s_(s), c_(c), rules_(rules), def_(def) {}
 
   R Run() {
@@ -46,9 +45,8 @@ class Decider {
     if (role == Role::kAuditor)
       return Refuse(reason::kForbiddenRole, "auditors read the record; they cannot change it");
     if (c_.expected_version && *c_.expected_version != s_.version)
-      return Refuse(reason::kVersionConflict,
-                    "plan " + c_.plan_id + " is at version " + std::to_string(s_.version) +
-                        ", the command expected " + std::to_string(*c_.expected_version));
+      return Refuse(reason::kVersionConflict, "plan " + c_.plan_id + " is at version " + std::to_string(s_.version) +
+                                                  ", the command expected " + std::to_string(*c_.expected_version));
     if (!std::holds_alternative<ImportPlan>(c_.body)) {
       if (!s_.exists) return Refuse(reason::kPlanNotFound, "no plan with id " + c_.plan_id);
       if (s_.withdrawn) return Refuse(reason::kPlanWithdrawn, "plan " + c_.plan_id + " was withdrawn");
@@ -66,17 +64,21 @@ class Decider {
     if (auto st = CheckClaimedTime(rules_, role, c_.issued_at, c_.EffectiveAt(), c_.back_entry_reason); !st.ok())
       return st;
     const AssignmentState* a = nullptr;
-    std::visit([&](const auto& b) {
-      std::string unit;
-      if constexpr (requires { b.from_unit; }) unit = b.from_unit;
-      else if constexpr (requires { b.unit; }) unit = b.unit;
-      if constexpr (requires { b.task; } && !std::is_same_v<std::decay_t<decltype(b)>, AddTask>) {
-        if (!unit.empty()) {
-          auto it = s_.assignments.find({b.task, unit});
-          if (it != s_.assignments.end()) a = &it->second;
-        }
-      }
-    }, c_.body);
+    std::visit(
+        [&](const auto& b) {
+          std::string unit;
+          if constexpr (requires { b.from_unit; })
+            unit = b.from_unit;
+          else if constexpr (requires { b.unit; })
+            unit = b.unit;
+          if constexpr (requires { b.task; } && !std::is_same_v<std::decay_t<decltype(b)>, AddTask>) {
+            if (!unit.empty()) {
+              auto it = s_.assignments.find({b.task, unit});
+              if (it != s_.assignments.end()) a = &it->second;
+            }
+          }
+        },
+        c_.body);
     if (!a) return Status::Ok();
     // A unit acts now, after whatever its assignment last recorded; the office's
     // paper record may precede the clock's judgements but not a person's act.
@@ -90,21 +92,21 @@ class Decider {
 
   Status NeedRole(Role want, const char* what) const {
     if (c_.actor.role == want) return Status::Ok();
-    return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what +
-                                              " (actor " + c_.actor.id + " acts as " +
-                                              RoleName(c_.actor.role) + ")");
+    return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what + " (actor " +
+                                              c_.actor.id + " acts as " + RoleName(c_.actor.role) + ")");
   }
 
   // A lifecycle step's roles, as the definition declares them.
   Status NeedRoleFor(const char* action, const char* what) const {
     const workflows::LifecycleTransition* t = def_.FindTransition(action);
-    if (!t) return Refuse(reason::kInvalidTransition, std::string("the workflow definition has no step '") + action + "'");
+    if (!t)
+      return Refuse(reason::kInvalidTransition, std::string("the workflow definition has no step '") + action + "'");
     const std::string role = RoleName(c_.actor.role);
     if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();
     std::string who;
     for (const auto& r : t->roles) who += (who.empty() ? "" : " or ") + r;
-    return Refuse(reason::kForbiddenRole, "only the " + who + " may " + what + " (actor " + c_.actor.id +
-                                              " acts as " + role + ")");
+    return Refuse(reason::kForbiddenRole,
+                  "only the " + who + " may " + what + " (actor " + c_.actor.id + " acts as " + role + ")");
   }
 
   // The assignment a unit acts on: must exist, and be the acting unit's own.
@@ -116,7 +118,7 @@ class Decider {
     if (auto st = NeedRoleFor(action, what); !st.ok()) return st;
     if (c_.actor.id != unit)
       return Refuse(reason::kNotAssignee, c_.actor.id + " cannot act on " + AssignmentLabel(task, unit) +
-                                             ": a unit acts on its own assignments only");
+                                              ": a unit acts on its own assignments only");
     return FindAssignment(task, unit);
   }
 
@@ -134,8 +136,8 @@ class Decider {
     const workflows::LifecycleTransition* t = def_.FindTransition(action);
     const std::string state = StatusName(a.status);
     if (t && std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();
-    return Refuse(reason::kInvalidTransition, std::string("cannot ") + what + " " +
-                                                  AssignmentLabel(a.task, a.unit) + " while it is " + state);
+    return Refuse(reason::kInvalidTransition,
+                  std::string("cannot ") + what + " " + AssignmentLabel(a.task, a.unit) + " while it is " + state);
   }
 
   // Whether the definition lets `action` start from the assignment's state
@@ -204,8 +206,7 @@ class Decider {
   Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {
     std::vector<std::string> unknown;
     for (const auto& u : units)
-      if (!known.count(u) && std::find(unknown.begin(), unknown.end(), u) == unknown.end())
-        unknown.push_back(u);
+      if (!known.count(u) && std::find(unknown.begin(), unknown.end(), u) == unknown.end()) unknown.push_back(u);
     if (unknown.empty()) return Status::Ok();
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : "、") + u;

@@ -9,13 +9,20 @@ namespace duban::core {
 
 const char* StatusName(AssignmentStatus s) {
   switch (s) {
-    case AssignmentStatus::kAssigned: return "assigned";
-    case AssignmentStatus::kAccepted: return "accepted";
-    case AssignmentStatus::kInProgress: return "in_progress";
-    case AssignmentStatus::kSubmitted: return "submitted";
-    case AssignmentStatus::kCompleted: return "completed";
-    case AssignmentStatus::kReturned: return "returned";
-    case AssignmentStatus::kCancelled: return "cancelled";
+    case AssignmentStatus::kAssigned:
+      return "assigned";
+    case AssignmentStatus::kAccepted:
+      return "accepted";
+    case AssignmentStatus::kInProgress:
+      return "in_progress";
+    case AssignmentStatus::kSubmitted:
+      return "submitted";
+    case AssignmentStatus::kCompleted:
+      return "completed";
+    case AssignmentStatus::kReturned:
+      return "returned";
+    case AssignmentStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -29,8 +36,14 @@ std::optional<AssignmentStatus> ParseStatus(std::string_view s) {
 }
 
 AssignmentGroup GroupOf(const AssignmentState& a) {
-  return {a.unit,           a.status,         a.overdue,  a.acceptance_overdue, a.review_overdue,
-          !a.pending_extension.empty(), a.escalation_level, a.due_on};
+  return {a.unit,
+          a.status,
+          a.overdue,
+          a.acceptance_overdue,
+          a.review_overdue,
+          !a.pending_extension.empty(),
+          a.escalation_level,
+          a.due_on};
 }
 
 const workflows::WorkflowDefinition& Definition() {

@@ -32,9 +32,9 @@ Result<std::optional<Engine::Impl::Seal>> Engine::Impl::SealBatch(
   s.cp.store_id = store_id;
   s.cp.log_end = end;
   s.cp.log_head = s.head;
-  s.cp.signed_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  s.cp.signed_at =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   if (Status st = opts.anchor_key->Sign(s.cp); !st.ok()) return st;
   const std::string json = s.cp.ToJson();
   wb.Put(cf[kMeta], kAnchorLast, json);
@@ -85,8 +85,8 @@ Status Engine::Impl::LoadAnchor() {
   if (opts.read_only || !opts.anchor_key) return Status::Ok();
   if (opts.anchor_key->public_key() != cp->public_key)
     return Status::InvalidArgument("this store's checkpoints are signed by key " + cp->public_key.substr(0, 16) +
-                                   "…, and the anchor key given is " +
-                                   opts.anchor_key->public_key().substr(0, 16) + "…; nothing was changed");
+                                   "…, and the anchor key given is " + opts.anchor_key->public_key().substr(0, 16) +
+                                   "…; nothing was changed");
   if (cp->log_end > end)
     return Status::Corruption("the log ends at position " + std::to_string(end) + ", but it was signed up to " +
                               std::to_string(cp->log_end) + " on " + FormatInstant(cp->signed_at) + ": " +

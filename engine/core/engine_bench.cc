@@ -17,8 +17,8 @@ WriteStats EngineWriteStats(const Engine& engine) { return EngineAccess::Of(engi
 bool WaitForBackgroundWork(const Engine& engine, double max_seconds) {
   const EngineAccess::Impl& m = EngineAccess::Of(engine);
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(max_seconds);
-  const char* props[] = {"rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending",
-                         "rocksdb.num-running-flushes", "rocksdb.num-running-compactions"};
+  const char* props[] = {"rocksdb.mem-table-flush-pending", "rocksdb.compaction-pending", "rocksdb.num-running-flushes",
+                         "rocksdb.num-running-compactions"};
   while (true) {
     bool busy = false;
     for (auto* h : m.cf) {

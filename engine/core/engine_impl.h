@@ -62,9 +62,7 @@ inline constexpr const char* kCalendarStream = "!calendar";
 // The stream of account changes (AccountChanged, duban/accounts.h).
 inline constexpr const char* kAccountsStream = "!accounts";
 // System streams whose events are listed in the history index (for reads by stream).
-inline bool KeepsHistory(const std::string& stream) {
-  return stream == kCalendarStream || stream == kAccountsStream;
-}
+inline bool KeepsHistory(const std::string& stream) { return stream == kCalendarStream || stream == kAccountsStream; }
 // Signed checkpoints (duban/anchor.h) in `meta`: the newest one, rewritten by
 // every signed commit, and the ones kept for good, keyed by the position they cover.
 inline constexpr const char* kAnchorLast = "anchor.last";
@@ -75,9 +73,7 @@ inline std::string AnchorKeptKey(uint64_t log_end) { return kAnchorKeptPrefix + 
 // a conflict. Bookkeeping, not a projection: the log holds events, not
 // commands, so a rebuild could not derive it (and keeps it).
 inline constexpr const char* kCommandDigestPrefix = "command/";
-inline std::string CommandDigestOf(const schemas::Command& c) {
-  return schemas::CommandDigest(c).substr(0, 32);
-}
+inline std::string CommandDigestOf(const schemas::Command& c) { return schemas::CommandDigest(c).substr(0, 32); }
 
 // A RocksDB status in the engine's words (store_open.cc): what failed, and
 // for a full disk, a read-only mount, a permission or the open-files limit,
@@ -102,8 +98,8 @@ struct EngineAccess {
 
 struct Engine::Impl {
   EngineOptions opts;
-  std::shared_ptr<TimerPolicy> base_policy;   // as given to Open
-  std::shared_ptr<const TimerPolicy> policy;  // base_policy + the recorded calendar notices
+  std::shared_ptr<TimerPolicy> base_policy;           // as given to Open
+  std::shared_ptr<const TimerPolicy> policy;          // base_policy + the recorded calendar notices
   std::vector<schemas::CalendarNoticeAdded> notices;  // recorded, oldest first
   uint64_t calendar_version = 0;                      // head of kCalendarStream
   std::string calendar_hash;
@@ -116,7 +112,7 @@ struct Engine::Impl {
   std::string rejected_hash;
   mutable std::map<std::string, core::PlanState> cache;
   mutable std::map<std::string, uint64_t> snapshot_version;  // per plan, as stored
-  std::string store_id;  // from DUBAN-STORE
+  std::string store_id;                                      // from DUBAN-STORE
   // Anchoring: the newest checkpoint the store holds, and, when this process
   // has the key, the log head at next_pos - 1, computed from the log itself.
   std::optional<anchor::Checkpoint> last_checkpoint;
@@ -170,7 +166,7 @@ struct Engine::Impl {
 
   // The log end this store's writers record (log_end.h).
   bool open_complete = false;  // Engine::Open got to the end
-  bool counts_built = false;    // kCountsBuilt is set: commits keep `counts`
+  bool counts_built = false;   // kCountsBuilt is set: commits keep `counts`
   // Whether the store keeps `counts`. A new store starts with them; a store
   // made before them gets them from a rebuild when a writer opens it (once:
   // it replays the log). A rebuild that cannot run (the log fails its
@@ -239,9 +235,8 @@ struct Engine::Impl {
   struct CheckedNotice;
   Result<CheckedNotice> CheckNotice(const Engine::CalendarNoticeRequest& r) const;
   Outcome RejectNotice(const schemas::Command& c, const std::string& digest, const Status& why, Outcome o);
-  Status RecountOpenAssignments(const schemas::Command& c, const TimerPolicy& next, Projector& proj,
-                                uint32_t& index, uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
-                                std::vector<std::string>& touched,
+  Status RecountOpenAssignments(const schemas::Command& c, const TimerPolicy& next, Projector& proj, uint32_t& index,
+                                uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o, std::vector<std::string>& touched,
                                 std::vector<std::pair<uint64_t, std::string>>& written);
   // Engine::RecordAccountChange (account_changes.cc).
   Outcome AccountChange(const Engine::AccountChangeRequest& r);
@@ -280,9 +275,8 @@ struct Engine::Impl {
 
   // ---- commit (commit.cc) ----
   // Builds the event and its log record (framed bytes) in one encoding pass.
-  schemas::Event MakeEvent(const schemas::Command& c, const std::string& stream, uint64_t seq,
-                           const std::string& prev, uint32_t index, schemas::EventBody body,
-                           std::string* record) const;
+  schemas::Event MakeEvent(const schemas::Command& c, const std::string& stream, uint64_t seq, const std::string& prev,
+                           uint32_t index, schemas::EventBody body, std::string* record) const;
   // Decides and commits a group of commands in one WriteBatch.
   // `records`, if given, receives the log records written, in log order.
   std::vector<Outcome> Commit(const std::vector<schemas::Command>& commands,

@@ -22,8 +22,7 @@ namespace rk = records::keys;
 std::shared_ptr<const EngineClock> SystemClock() {
   struct Wall : EngineClock {
     Instant Now() const override {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     }
   };
@@ -89,8 +88,7 @@ DataDirReport Engine::InspectDataDir(const std::string& dir) {
   return DataDirReport{kNames[static_cast<int>(look.kind)], look.detail, look.store_id};
 }
 
-Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
-                                             std::shared_ptr<TimerPolicy> timers) {
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::shared_ptr<TimerPolicy> timers) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   impl->base_policy = timers ? std::move(timers) : DefaultTimerPolicy();
@@ -187,12 +185,14 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
   auto counts = m.LoadCountsBuilt(created);
   if (!counts.ok()) return counts.status();
   if (*counts) {
-    spdlog::info("this store was made before the dashboard's counts were kept: rebuilding its projections once "
-                 "to count them");
+    spdlog::info(
+        "this store was made before the dashboard's counts were kept: rebuilding its projections once "
+        "to count them");
     if (Status st = engine.Rebuild(); !st.ok())
-      spdlog::warn("the dashboard's counts could not be built ({}); the store works without them until `duban "
-                   "rebuild` succeeds",
-                   st.ToString());
+      spdlog::warn(
+          "the dashboard's counts could not be built ({}); the store works without them until `duban "
+          "rebuild` succeeds",
+          st.ToString());
   }
   m.open_complete = true;
   return Status::Ok();
@@ -225,16 +225,15 @@ Status Engine::Impl::CheckLogReaches(const std::optional<log_end::LogEnd>& recor
     it->SeekToFirst();
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
     if (it->Valid() && DecodeFixed64BE(it->key().data()) != 1)
-      return Damaged(opts.data_dir, "its log begins at position " +
-                                        std::to_string(DecodeFixed64BE(it->key().data())) +
+      return Damaged(opts.data_dir, "its log begins at position " + std::to_string(DecodeFixed64BE(it->key().data())) +
                                         ", not 1: the events before it are missing");
   }
   if (Status st = CheckUnflushedLogContiguous(); !st.ok()) return st;
   if (!recorded || next_pos >= recorded->next) return Status::Ok();
-  return Damaged(opts.data_dir,
-                 "its log ends at position " + std::to_string(next_pos - 1) + ", but it reached " +
-                     std::to_string(recorded->next - 1) + " before: " + std::to_string(recorded->next - next_pos) +
-                     " acknowledged event(s) are missing (a write-ahead log file lost or cut short)");
+  return Damaged(opts.data_dir, "its log ends at position " + std::to_string(next_pos - 1) + ", but it reached " +
+                                    std::to_string(recorded->next - 1) +
+                                    " before: " + std::to_string(recorded->next - next_pos) +
+                                    " acknowledged event(s) are missing (a write-ahead log file lost or cut short)");
 }
 
 Status Engine::Impl::CheckUnflushedLogContiguous() const {
@@ -252,11 +251,10 @@ Status Engine::Impl::CheckUnflushedLogContiguous() const {
     if (it->key().size() != 8) continue;
     const uint64_t pos = DecodeFixed64BE(it->key().data());
     if (pos != expect)
-      return Damaged(opts.data_dir,
-                     (pos - 1 == expect ? "log position " + std::to_string(expect) + " is"
-                                        : "log positions " + std::to_string(expect) + ".." + std::to_string(pos - 1) +
-                                              " are") +
-                         " missing between the events it holds (a write-ahead log file lost)");
+      return Damaged(opts.data_dir, (pos - 1 == expect ? "log position " + std::to_string(expect) + " is"
+                                                       : "log positions " + std::to_string(expect) + ".." +
+                                                             std::to_string(pos - 1) + " are") +
+                                        " missing between the events it holds (a write-ahead log file lost)");
     ++expect;
   }
   if (!it->status().ok() && !it->status().IsIncomplete()) return FromRocks(it->status(), "reading the log");
@@ -283,7 +281,8 @@ Result<bool> Engine::Impl::LoadCountsBuilt(bool created) {
   if (counts_built || opts.read_only) return false;
   if (!created && next_pos > 1) return true;
   // Nothing projected yet: counting starts with the first commit.
-  if (auto w = Written(db->Put(WriteOpts(), cf[kMeta], kCountsBuilt, "1")); !w.ok()) return FromRocks(w, "writing meta");
+  if (auto w = Written(db->Put(WriteOpts(), cf[kMeta], kCountsBuilt, "1")); !w.ok())
+    return FromRocks(w, "writing meta");
   counts_built = true;
   return false;
 }

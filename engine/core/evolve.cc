@@ -47,8 +47,7 @@ void Redate(AssignmentState& a, const std::string& due_on, Instant at) {
 // an empty one, so a new event type fails to compile until it is handled.
 class Applier {
  public:
-  Applier(PlanState& s, const Event& e)
-      : s_(s), e_(e), at_(e.occurred_at), by_person_(e.actor.role != Role::kSystem) {}
+  Applier(PlanState& s, const Event& e) : s_(s), e_(e), at_(e.occurred_at), by_person_(e.actor.role != Role::kSystem) {}
 
   // ---- plan
   void On(const PlanImported& b) {
@@ -192,9 +191,7 @@ class Applier {
     c.due_on = b.due_on;
     s_.cycles[b.cycle_id] = std::move(c);
   }
-  void On(const ProgressReportRequested& b) {
-    s_.cycles[b.cycle_id].requested.insert({b.task, b.unit});
-  }
+  void On(const ProgressReportRequested& b) { s_.cycles[b.cycle_id].requested.insert({b.task, b.unit}); }
   void On(const ReviewCycleClosed& b) { s_.cycles[b.cycle_id].closed = true; }
   void On(const ReportOverdue& b) { s_.cycles[b.cycle_id].overdue[{b.task, b.unit}] = b.level; }
   void On(const AssignmentReopened& b) {

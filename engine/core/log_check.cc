@@ -48,9 +48,8 @@ Status Engine::Impl::GatherCheckpoints(const std::vector<anchor::Checkpoint>& ex
   for (const auto& c : external) held.push_back({c, "anchor file"});
   if (cf[kMeta]) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kMeta]));
-    for (it->Seek(kAnchorLast); it->Valid() && (it->key().starts_with(kAnchorLast) ||
-                                                it->key().starts_with(kAnchorKeptPrefix));
-         it->Next()) {
+    for (it->Seek(kAnchorLast);
+         it->Valid() && (it->key().starts_with(kAnchorLast) || it->key().starts_with(kAnchorKeptPrefix)); it->Next()) {
       stored_any = true;
       auto cp = anchor::Checkpoint::FromJson(it->value().ToStringView());
       if (!cp.ok()) {
@@ -78,10 +77,10 @@ Status Engine::Impl::RefuseForeignAnchors(const std::vector<anchor::Checkpoint>&
     for (const auto& h : held) own_key = own_key || (h.source == "store" && h.cp.public_key == c.public_key);
     if (own_key) continue;
     return Status::InvalidArgument(
-          "the anchor (position " + std::to_string(c.log_end) + ", signed " + FormatInstant(c.signed_at) +
-          ") is for store " + c.store_id + ", and this is store " + store_id +
-          ": it cannot vouch for this store. Either the wrong anchor file was given, or this store's identity "
-          "file (DUBAN-STORE) was changed; nothing was checked against it");
+        "the anchor (position " + std::to_string(c.log_end) + ", signed " + FormatInstant(c.signed_at) +
+        ") is for store " + c.store_id + ", and this is store " + store_id +
+        ": it cannot vouch for this store. Either the wrong anchor file was given, or this store's identity "
+        "file (DUBAN-STORE) was changed; nothing was checked against it");
   }
   return Status::Ok();
 }
@@ -157,17 +156,15 @@ Result<bool> Engine::Impl::WalkHashChains(std::vector<HeldCheckpoint>& held, Ver
     const Event& e = *ev;
     ++report.events;
     if (pos != last + 1)
-      report.problems.push_back("log position " + std::to_string(pos) + " follows position " +
-                                std::to_string(last) + ": positions are missing");
+      report.problems.push_back("log position " + std::to_string(pos) + " follows position " + std::to_string(last) +
+                                ": positions are missing");
     last = pos;
     auto& [seq, hash] = heads[e.stream];
-    const std::string where = "log position " + std::to_string(pos) + " (stream " + e.stream + ", seq " +
-                              std::to_string(e.stream_seq) + ")";
-    if (e.stream_seq != seq + 1)
-      report.problems.push_back(where + ": expected seq " + std::to_string(seq + 1));
+    const std::string where =
+        "log position " + std::to_string(pos) + " (stream " + e.stream + ", seq " + std::to_string(e.stream_seq) + ")";
+    if (e.stream_seq != seq + 1) report.problems.push_back(where + ": expected seq " + std::to_string(seq + 1));
     if (e.prev_hash != hash) report.problems.push_back(where + ": prev_hash does not match the previous event");
-    if (schemas::ComputeHash(e) != e.hash)
-      report.problems.push_back(where + ": hash does not match the event's bytes");
+    if (schemas::ComputeHash(e) != e.hash) report.problems.push_back(where + ": hash does not match the event's bytes");
     seq = e.stream_seq;
     hash = e.hash;
     head = anchor::ExtendHead(head, pos, e.hash);
@@ -183,8 +180,7 @@ Result<bool> Engine::Impl::WalkHashChains(std::vector<HeldCheckpoint>& held, Ver
 // What the trusted checkpoints the log matched cover, and a checkpoint
 // past the log's end.
 void Engine::Impl::JudgeCoverage(const std::vector<anchor::Checkpoint>& external,
-                                 const std::vector<HeldCheckpoint>& held, bool stored_any,
-                                 VerifyReport& report) const {
+                                 const std::vector<HeldCheckpoint>& held, bool stored_any, VerifyReport& report) const {
   const uint64_t last = report.log_end;
   uint64_t covered = 0;
   for (const auto& h : held) {
@@ -200,11 +196,12 @@ void Engine::Impl::JudgeCoverage(const std::vector<anchor::Checkpoint>& external
   // An anchored store signs every commit: whatever follows its last good
   // signature was written without the key.
   if ((stored_any || !external.empty()) && covered < last)
-    report.problems.push_back("positions " + std::to_string(covered + 1) + ".." + std::to_string(last) + " (" +
-                              std::to_string(last - covered) +
-                              " event(s)) are not covered by a valid signed checkpoint that the log still matches, though "
-                              "the store is anchored: they were changed, or appended without the signing key" +
-                              (stored_any ? "" : " (and the store's own checkpoints are gone)"));
+    report.problems.push_back(
+        "positions " + std::to_string(covered + 1) + ".." + std::to_string(last) + " (" +
+        std::to_string(last - covered) +
+        " event(s)) are not covered by a valid signed checkpoint that the log still matches, though "
+        "the store is anchored: they were changed, or appended without the signing key" +
+        (stored_any ? "" : " (and the store's own checkpoints are gone)"));
 }
 
 }  // namespace duban

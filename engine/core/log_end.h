@@ -38,8 +38,8 @@ namespace duban::log_end {
 inline constexpr const char* kFile = "DUBAN-STORE-LOG-END";
 
 struct LogEnd {
-  uint64_t next = 1;    // the next log position when recorded
-  bool closed = false;  // written by a clean close (then `wals` is complete)
+  uint64_t next = 1;                                   // the next log position when recorded
+  bool closed = false;                                 // written by a clean close (then `wals` is complete)
   std::vector<std::pair<std::string, uint64_t>> wals;  // live WAL file names and sizes
   bool operator==(const LogEnd&) const = default;
 };

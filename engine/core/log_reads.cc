@@ -44,8 +44,8 @@ namespace {
 // numbers) looks each data block up once for all its keys and pins values in
 // the block cache instead of copying them; chunks bound the blocks pinned at
 // once.
-Status ReadRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log, const std::vector<uint64_t>& positions,
-                 size_t from, size_t to, std::vector<HistoryEntry>& out) {
+Status ReadRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log, const std::vector<uint64_t>& positions, size_t from,
+                 size_t to, std::vector<HistoryEntry>& out) {
   constexpr size_t kChunk = 4096;
   std::vector<std::string> keys;
   std::vector<rocksdb::Slice> slices;
@@ -107,8 +107,8 @@ Result<std::vector<uint64_t>> Engine::Impl::HistoryPositions(const std::string& 
   return out;
 }
 
-Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
-                                           Engine::AsOf basis, std::vector<Event>* replayed) const {
+Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
+                                           std::vector<Event>* replayed) const {
   PlanState s;
   s.id = plan_id;
   uint64_t after = 0;  // log position the snapshot covers

@@ -73,8 +73,7 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
       auto [sit, fresh] = states.try_emplace(e.stream);
       if (fresh) sit->second.id = e.stream;
       if (std::holds_alternative<schemas::UnknownEvent>(e.body))
-        spdlog::warn("log position {}: unknown event type {} v{} skipped by projections", pos,
-                     e.type, e.type_version);
+        spdlog::warn("log position {}: unknown event type {} v{} skipped by projections", pos, e.type, e.type_version);
       proj.Before(sit->second, e);
       Evolve(sit->second, e);
       proj.After(sit->second, e, pos, wb);
@@ -98,17 +97,17 @@ Status Engine::Rebuild() {
     VerifyReport check;
     if (Status st = m.CheckLog({}, check); !st.ok()) return st;
     if (!check.ok())
-      return Status::Corruption("rebuild refused, nothing was changed: the log fails its own checks (" +
-                                check.problems.front() +
-                                (check.problems.size() > 1
-                                     ? "; and " + std::to_string(check.problems.size() - 1) + " more problem(s)"
+      return Status::Corruption(
+          "rebuild refused, nothing was changed: the log fails its own checks (" + check.problems.front() +
+          (check.problems.size() > 1 ? "; and " + std::to_string(check.problems.size() - 1) + " more problem(s)"
                                      : std::string()) +
-                                "), and projections rebuilt from it would hide that. `duban verify` lists the "
-                                "problems; restore the store from a copy");
+          "), and projections rebuilt from it would hide that. `duban verify` lists the "
+          "problems; restore the store from a copy");
   }
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1")); !s.ok()) return FromRocks(s, "marking rebuild");
+  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1")); !s.ok())
+    return FromRocks(s, "marking rebuild");
   for (int i = kFirstProjection; i <= kLastProjection; ++i) {
     rocksdb::ColumnFamilyOptions cfo = Impl::CfOptions(m.opts, i);
     if (auto s = m.db->DropColumnFamily(m.cf[i]); !s.ok()) return FromRocks(s, "dropping projection");
@@ -133,16 +132,17 @@ Status Engine::Rebuild() {
   if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;
   std::vector<rocksdb::ColumnFamilyHandle*> projections(m.cf + kFirstProjection, m.cf + kLastProjection + 1);
   if (auto s = m.db->Flush(rocksdb::FlushOptions(), projections); !s.ok()) return FromRocks(s, "flushing projections");
-  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kCountsBuilt, "1")); !s.ok()) return FromRocks(s, "marking counts");
+  if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kCountsBuilt, "1")); !s.ok())
+    return FromRocks(s, "marking counts");
   m.counts_built = true;
-  if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok()) return FromRocks(s, "clearing rebuild marker");
+  if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok())
+    return FromRocks(s, "clearing rebuild marker");
   return m.LoadHeads();
 }
 
 namespace {
-Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b,
-                 rocksdb::ColumnFamilyHandle* cb, const char* name, uint64_t* keys,
-                 std::vector<std::string>* problems) {
+Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b, rocksdb::ColumnFamilyHandle* cb,
+                 const char* name, uint64_t* keys, std::vector<std::string>* problems) {
   std::unique_ptr<rocksdb::Iterator> ia(a->NewIterator(rocksdb::ReadOptions(), ca));
   std::unique_ptr<rocksdb::Iterator> ib(b->NewIterator(rocksdb::ReadOptions(), cb));
   ia->SeekToFirst();
@@ -152,8 +152,13 @@ Status CompareCf(rocksdb::DB* a, rocksdb::ColumnFamilyHandle* ca, rocksdb::DB* b
     static const char* kHex = "0123456789abcdef";
     for (size_t i = 0; i < s.size() && i < 48; ++i) {
       unsigned char c = s[i];
-      if (c >= 0x20 && c < 0x7f) out.push_back(c);
-      else { out += "\\x"; out.push_back(kHex[c >> 4]); out.push_back(kHex[c & 15]); }
+      if (c >= 0x20 && c < 0x7f)
+        out.push_back(c);
+      else {
+        out += "\\x";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+      }
     }
     return out;
   };
@@ -207,8 +212,8 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
   rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
   if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) {
     std::filesystem::remove_all(scratch, ec);  // e.g. the disk is full: leave nothing behind
-    const bool unwritable = st.message().find("read-only") != std::string::npos ||
-                            st.message().find("may not write") != std::string::npos;
+    const bool unwritable =
+        st.message().find("read-only") != std::string::npos || st.message().find("may not write") != std::string::npos;
     if (!unwritable) return st;
     const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
     if (ec || tmp.empty() || !tmp.is_absolute()) return st;

@@ -18,18 +18,17 @@ namespace {
 
 bool TimerFieldsEqual(const AssignmentState& a, const AssignmentState& b) {
   return a.status == b.status && a.due_on == b.due_on && a.due_set_at == b.due_set_at &&
-         a.reminded_days == b.reminded_days && a.overdue == b.overdue &&
-         a.escalation_level == b.escalation_level && a.assigned_at == b.assigned_at &&
-         a.submitted_at == b.submitted_at && a.acceptance_overdue == b.acceptance_overdue &&
-         a.review_overdue == b.review_overdue && a.calendar_version == b.calendar_version;
+         a.reminded_days == b.reminded_days && a.overdue == b.overdue && a.escalation_level == b.escalation_level &&
+         a.assigned_at == b.assigned_at && a.submitted_at == b.submitted_at &&
+         a.acceptance_overdue == b.acceptance_overdue && a.review_overdue == b.review_overdue &&
+         a.calendar_version == b.calendar_version;
 }
 
 // Assignments an event changes; "*" as unit means every assignment of the task
 // (task 0 with "*": of the whole plan).
 std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
   using namespace schemas;
-  if (auto* r = std::get_if<AssignmentReassigned>(&body))
-    return {{r->task, r->from_unit}, {r->task, r->to_unit}};
+  if (auto* r = std::get_if<AssignmentReassigned>(&body)) return {{r->task, r->from_unit}, {r->task, r->to_unit}};
   if (auto* m = std::get_if<AssignmentMerged>(&body)) return {{m->task, m->from_unit}, {m->task, m->to_unit}};
   if (auto* c = std::get_if<TaskCancelled>(&body)) return {{c->number, "*"}};
   if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
@@ -77,8 +76,7 @@ void Projector::After(const PlanState&, const Event& e, uint64_t pos, rocksdb::W
 }
 
 void Projector::SortDrops() {
-  if (!std::is_sorted(dropped_.begin(), dropped_.end()))
-    std::sort(dropped_.begin(), dropped_.end());
+  if (!std::is_sorted(dropped_.begin(), dropped_.end())) std::sort(dropped_.begin(), dropped_.end());
 }
 
 // Each step is a function of its own (projector.h); the order is the order
@@ -99,8 +97,8 @@ Status Projector::Flush(const std::map<std::string, PlanState>& states, const st
   return Status::Ok();
 }
 
-void Projector::FlushAssignment(const AssignmentId& key, Dirty& dirty,
-                                const std::map<std::string, PlanState>& states, rocksdb::WriteBatch& wb) {
+void Projector::FlushAssignment(const AssignmentId& key, Dirty& dirty, const std::map<std::string, PlanState>& states,
+                                rocksdb::WriteBatch& wb) {
   const auto& [plan, task, unit] = key;
   const auto& orig = dirty.orig;
   const PlanState& s = states.at(plan);
@@ -231,8 +229,10 @@ Status Projector::FlushCounts(rocksdb::WriteBatch& wb) {
       return Status::Corruption("assignment counts below zero for a group of " +
                                 std::string(k.substr(0, k.find('\0'))) +
                                 ": the counts projection differs from the rows (`duban rebuild` recounts it)");
-    if (t.Empty()) wb.Delete(cf_[kCounts], k);
-    else wb.Put(cf_[kCounts], k, records::EncodeGroupTally(t));
+    if (t.Empty())
+      wb.Delete(cf_[kCounts], k);
+    else
+      wb.Put(cf_[kCounts], k, records::EncodeGroupTally(t));
   }
   for (const auto& [k, last] : activity_) {
     records::LastChange was;

@@ -92,8 +92,8 @@ class Projector {
                        rocksdb::WriteBatch& wb);
   void WriteAssignmentRow(const AssignmentId& key, const Dirty& dirty, const core::AssignmentState& now,
                           rocksdb::WriteBatch& wb);
-  void RearmTimers(const core::PlanState& s, const std::string& plan, Dirty& dirty,
-                   const core::AssignmentState& now, rocksdb::WriteBatch& wb);
+  void RearmTimers(const core::PlanState& s, const std::string& plan, Dirty& dirty, const core::AssignmentState& now,
+                   rocksdb::WriteBatch& wb);
   // Flush's last step: the task, plan and stream rows the batch changed.
   void WriteTaskPlanAndStreamRows(const std::map<std::string, core::PlanState>& states,
                                   const std::string& rejected_stream, uint64_t rejected_version,

@@ -219,8 +219,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Engine::MetaWithPrefix(
   return impl_->MetaWithPrefix(prefix);
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> Engine::Impl::MetaWithPrefix(
-    const std::string& prefix) const {
+Result<std::vector<std::pair<std::string, std::string>>> Engine::Impl::MetaWithPrefix(const std::string& prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kMeta]));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())

@@ -8,10 +8,14 @@ namespace duban::core {
 
 const char* QueueKindName(QueueKind k) {
   switch (k) {
-    case QueueKind::kReturns: return "returns";
-    case QueueKind::kExtensions: return "extensions";
-    case QueueKind::kSubmissions: return "submissions";
-    case QueueKind::kSilent: return "silent";
+    case QueueKind::kReturns:
+      return "returns";
+    case QueueKind::kExtensions:
+      return "extensions";
+    case QueueKind::kSubmissions:
+      return "submissions";
+    case QueueKind::kSilent:
+      return "silent";
   }
   return "unknown";
 }

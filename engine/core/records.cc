@@ -5,12 +5,25 @@ namespace {
 
 class Writer {
  public:
-  Writer& U8(uint8_t v) { out_.push_back(static_cast<char>(v)); return *this; }
-  Writer& U32(uint32_t v) { PutFixed32BE(&out_, v); return *this; }
+  Writer& U8(uint8_t v) {
+    out_.push_back(static_cast<char>(v));
+    return *this;
+  }
+  Writer& U32(uint32_t v) {
+    PutFixed32BE(&out_, v);
+    return *this;
+  }
   Writer& I32(int32_t v) { return U32(static_cast<uint32_t>(v)); }
-  Writer& U64(uint64_t v) { PutFixed64BE(&out_, v); return *this; }
+  Writer& U64(uint64_t v) {
+    PutFixed64BE(&out_, v);
+    return *this;
+  }
   Writer& I64(int64_t v) { return U64(static_cast<uint64_t>(v)); }
-  Writer& Str(std::string_view s) { U32(static_cast<uint32_t>(s.size())); out_.append(s); return *this; }
+  Writer& Str(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+    return *this;
+  }
   Writer& Strs(const std::vector<std::string>& v) {
     U32(static_cast<uint32_t>(v.size()));
     for (const auto& s : v) Str(s);
@@ -25,12 +38,42 @@ class Writer {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
-  bool U8(uint8_t* v) { if (!Need(1)) return false; *v = static_cast<uint8_t>(in_[0]); in_.remove_prefix(1); return true; }
-  bool U32(uint32_t* v) { if (!Need(4)) return false; *v = DecodeFixed32BE(in_.data()); in_.remove_prefix(4); return true; }
-  bool I32(int32_t* v) { uint32_t u; if (!U32(&u)) return false; *v = static_cast<int32_t>(u); return true; }
-  bool U64(uint64_t* v) { if (!Need(8)) return false; *v = DecodeFixed64BE(in_.data()); in_.remove_prefix(8); return true; }
-  bool I64(int64_t* v) { uint64_t u; if (!U64(&u)) return false; *v = static_cast<int64_t>(u); return true; }
-  bool Bool(bool* v) { uint8_t u; if (!U8(&u)) return false; *v = u != 0; return true; }
+  bool U8(uint8_t* v) {
+    if (!Need(1)) return false;
+    *v = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool U32(uint32_t* v) {
+    if (!Need(4)) return false;
+    *v = DecodeFixed32BE(in_.data());
+    in_.remove_prefix(4);
+    return true;
+  }
+  bool I32(int32_t* v) {
+    uint32_t u;
+    if (!U32(&u)) return false;
+    *v = static_cast<int32_t>(u);
+    return true;
+  }
+  bool U64(uint64_t* v) {
+    if (!Need(8)) return false;
+    *v = DecodeFixed64BE(in_.data());
+    in_.remove_prefix(8);
+    return true;
+  }
+  bool I64(int64_t* v) {
+    uint64_t u;
+    if (!U64(&u)) return false;
+    *v = static_cast<int64_t>(u);
+    return true;
+  }
+  bool Bool(bool* v) {
+    uint8_t u;
+    if (!U8(&u)) return false;
+    *v = u != 0;
+    return true;
+  }
   bool Str(std::string* s) {
     uint32_t n;
     if (!U32(&n) || !Need(n)) return false;
@@ -167,8 +210,8 @@ std::string CountGroup(std::string_view plan, const AssignmentGroup& g) {
   k.push_back('\0');
   k.push_back('g');
   k.push_back(static_cast<char>(g.status));
-  k.push_back(static_cast<char>(g.overdue | g.acceptance_overdue << 1 | g.review_overdue << 2 |
-                                g.extension_pending << 3));
+  k.push_back(
+      static_cast<char>(g.overdue | g.acceptance_overdue << 1 | g.review_overdue << 2 | g.extension_pending << 3));
   PutFixed32BE(&k, static_cast<uint32_t>(g.escalation_level));
   k.append(g.due_on);
   return k;
@@ -234,10 +277,9 @@ std::string EncodePlan(const PlanState& p) {
 Status DecodePlan(std::string_view v, PlanState* p) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt != 1 || !r.Str(&p->id) || !r.Str(&p->meta.title) ||
-      !r.Str(&p->meta.issuer) || !r.Str(&p->meta.doc_number) || !r.Str(&p->meta.issued_on) ||
-      !r.I32(&p->meta.year) || !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) ||
-      !r.Bool(&p->withdrawn) || !r.Done())
+  if (!r.U8(&fmt) || fmt != 1 || !r.Str(&p->id) || !r.Str(&p->meta.title) || !r.Str(&p->meta.issuer) ||
+      !r.Str(&p->meta.doc_number) || !r.Str(&p->meta.issued_on) || !r.I32(&p->meta.year) ||
+      !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) || !r.Bool(&p->withdrawn) || !r.Done())
     return Bad("plan");
   p->exists = true;
   return Status::Ok();
@@ -255,9 +297,8 @@ Status DecodeTask(std::string_view v, TaskState* t) {
   uint8_t fmt;
   if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->number) || !r.Strs(&t->section) || !r.Str(&t->title) ||
       !r.Str(&t->content) || !r.Str(&t->deadline.text) || !r.Str(&t->deadline.due_on) ||
-      !r.Str(&t->deadline.recurrence) || !r.Bool(&t->deadline.unresolved) ||
-      !r.Str(&t->deadline.calendar_version) || !r.Bool(&t->cancelled) || !r.Bool(&t->completed) ||
-      !r.I64(&t->updated_at) || !r.Done())
+      !r.Str(&t->deadline.recurrence) || !r.Bool(&t->deadline.unresolved) || !r.Str(&t->deadline.calendar_version) ||
+      !r.Bool(&t->cancelled) || !r.Bool(&t->completed) || !r.I64(&t->updated_at) || !r.Done())
     return Bad("task");
   return Status::Ok();
 }
@@ -281,10 +322,9 @@ std::string EncodeAssignment(const AssignmentState& a) {
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   Reader r(v);
   uint8_t fmt, role, status;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 4 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) ||
-      !r.U8(&status) || !r.I32(&a->percent) || !r.Str(&a->due_on) ||
-      !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) || !r.I32(&a->reminded_days) ||
-      !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 4 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
+      !r.I32(&a->percent) || !r.Str(&a->due_on) || !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) ||
+      !r.I32(&a->reminded_days) || !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
       !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq))
     return Bad("assignment");
   if (fmt >= 2 && (!r.I64(&a->assigned_at) || !r.I64(&a->submitted_at) || !r.Bool(&a->acceptance_overdue) ||
@@ -304,7 +344,13 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
 // until their next rebuild) reads as no calendar recorded.
 std::string EncodeTimer(const schemas::FireTimer& t) {
   Writer w;
-  w.U8(2).I32(t.task).Str(t.unit).Str(std::string(schemas::TimerKindName(t.kind))).Str(t.due_on).I32(t.level).Str(t.step);
+  w.U8(2)
+      .I32(t.task)
+      .Str(t.unit)
+      .Str(std::string(schemas::TimerKindName(t.kind)))
+      .Str(t.due_on)
+      .I32(t.level)
+      .Str(t.step);
   w.I32(t.working_days_left).Strs(t.notify).Str(t.cycle_id).I64(t.armed_at);
   w.Str(t.calendar_version).U8(t.provisional);
   return w.Take();
@@ -314,9 +360,8 @@ Status DecodeTimer(std::string_view v, schemas::FireTimer* t) {
   uint8_t fmt;
   std::string kind;
   if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.I32(&t->task) || !r.Str(&t->unit) || !r.Str(&kind) ||
-      !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) ||
-      !r.I32(&t->working_days_left) || !r.Strs(&t->notify) || !r.Str(&t->cycle_id) ||
-      !r.I64(&t->armed_at))
+      !r.Str(&t->due_on) || !r.I32(&t->level) || !r.Str(&t->step) || !r.I32(&t->working_days_left) ||
+      !r.Strs(&t->notify) || !r.Str(&t->cycle_id) || !r.I64(&t->armed_at))
     return Bad("timer");
   const auto parsed = schemas::ParseTimerKind(kind);
   if (!parsed) return Bad("timer");

@@ -154,7 +154,8 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     if (msg.find("Too many open files") != std::string::npos)
       return Status::IOError("salvage could not open the copy of " + damaged_dir +
                              ": this process may not open enough files; raise the limit (e.g. ulimit -n 1024) and "
-                             "run it again (nothing was written): " + msg);
+                             "run it again (nothing was written): " +
+                             msg);
     return Status::IOError("salvage could not open the copy of " + damaged_dir + " (nothing was written): " + msg);
   }
   if (!s.ok()) {
@@ -172,8 +173,7 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
       return Status::Corruption("the store in " + damaged_dir + " cannot be read after RocksDB's repair (" +
                                 s.ToString() + "); nothing was written");
   }
-  if (!raw.cf.count("log"))
-    return Status::Corruption("no log was found in " + damaged_dir + "; nothing was written");
+  if (!raw.cf.count("log")) return Status::Corruption("no log was found in " + damaged_dir + "; nothing was written");
 
   if (auto meta = raw.cf.find("meta"); meta != raw.cf.end()) {
     std::unique_ptr<rocksdb::Iterator> it(raw.db->NewIterator(rocksdb::ReadOptions(), meta->second));
@@ -208,8 +208,8 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
       auto one = (*engine)->AppendExternal({e});
       if (!one.ok() || one->appended != 1) {
         report.stopped = "log position " + std::to_string(report.kept + 1) + " does not continue its stream's " +
-                         "hash chain (" + (one.ok() ? std::string("a repeated or forked event") : one.status().message()) +
-                         ")";
+                         "hash chain (" +
+                         (one.ok() ? std::string("a repeated or forked event") : one.status().message()) + ")";
         report.found_after = batch.size() - (&e - batch.data());
         batch.clear();
         return false;
@@ -247,9 +247,10 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
     size_t used = 0;
     Status un = UnframeRecord(it->value().ToStringView(), &payload, &used);
     auto e = un.ok() && used == it->value().size() ? schemas::DecodeEvent(payload)
-                                                    : Result<schemas::Event>(Status::Corruption("a damaged frame"));
+                                                   : Result<schemas::Event>(Status::Corruption("a damaged frame"));
     if (!e.ok()) {
-      if (flush()) report.stopped = "log position " + std::to_string(pos) + " cannot be read (" + e.status().message() + ")";
+      if (flush())
+        report.stopped = "log position " + std::to_string(pos) + " cannot be read (" + e.status().message() + ")";
       whole = false;
       not_kept();
       continue;

@@ -27,8 +27,8 @@ bool EndsWith(const std::string& s, const char* p) {
 // RocksDB's own files, and what duban leaves beside them.
 bool IsRocksFile(const std::string& name) {
   return name == "CURRENT" || name == "IDENTITY" || name == "LOCK" || StartsWith(name, "MANIFEST-") ||
-         StartsWith(name, "OPTIONS-") || StartsWith(name, "LOG") || EndsWith(name, ".sst") ||
-         EndsWith(name, ".log") || EndsWith(name, ".blob") || EndsWith(name, ".dbtmp");
+         StartsWith(name, "OPTIONS-") || StartsWith(name, "LOG") || EndsWith(name, ".sst") || EndsWith(name, ".log") ||
+         EndsWith(name, ".blob") || EndsWith(name, ".dbtmp");
 }
 
 // DUBAN-STORE: "duban-store <format>\nid <hex>\n".
@@ -71,8 +71,10 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
     names.push_back(name);
     // The identity file, its temporary twin, and a scratch store verify left.
     if (StartsWith(name, kIdentityFile) || StartsWith(name, "verify-scratch-")) continue;
-    if (IsRocksFile(name)) rocks_files = true;
-    else foreign.push_back(name);
+    if (IsRocksFile(name))
+      rocks_files = true;
+    else
+      foreign.push_back(name);
   }
   if (ec) {
     r.kind = Kind::kDamaged;

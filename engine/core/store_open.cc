@@ -28,22 +28,29 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.IsNotFound()) return Status::NotFound(what);
   if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
   if (s.IsNoSpace())
-    return Status::IOError(what + ": the disk is full (nothing of this command was written; free space and "
-                           "run it again): " + s.ToString());
+    return Status::IOError(what +
+                           ": the disk is full (nothing of this command was written; free space and "
+                           "run it again): " +
+                           s.ToString());
   const std::string msg = s.ToString();
   if (msg.find("Read-only file system") != std::string::npos)
-    return Status::IOError(what + ": the file system is mounted read-only, so nothing can be written there "
-                           "(read commands still work; nothing of this command was written): " + msg);
+    return Status::IOError(what +
+                           ": the file system is mounted read-only, so nothing can be written there "
+                           "(read commands still work; nothing of this command was written): " +
+                           msg);
   if (msg.find("Permission denied") != std::string::npos)
-    return Status::IOError(what + ": this user may not write the store's files (nothing of this command was "
-                           "written; run it as the store's owner): " + msg);
+    return Status::IOError(what +
+                           ": this user may not write the store's files (nothing of this command was "
+                           "written; run it as the store's owner): " +
+                           msg);
   if (msg.find("Too many open files") != std::string::npos) {
     rlimit lim{};
     const std::string limit =
         ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? " (ulimit -n is " + std::to_string(lim.rlim_cur) + ")" : "";
     return Status::IOError(what + ": this process may not open enough files" + limit +
                            "; raise the limit (e.g. ulimit -n 1024) and run the command again (nothing of this "
-                           "command was written): " + msg);
+                           "command was written): " +
+                           msg);
   }
   return Status::IOError(what + ": " + msg);
 }
@@ -60,8 +67,10 @@ class SpdlogRocksLogger : public rocksdb::Logger {
     if (level < GetInfoLogLevel()) return;
     char buf[1024];
     std::vsnprintf(buf, sizeof buf, format, ap);
-    if (level >= rocksdb::InfoLogLevel::FATAL_LEVEL) spdlog::error("rocksdb: {}", buf);
-    else spdlog::debug("rocksdb: {}", buf);
+    if (level >= rocksdb::InfoLogLevel::FATAL_LEVEL)
+      spdlog::error("rocksdb: {}", buf);
+    else
+      spdlog::debug("rocksdb: {}", buf);
   }
   void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
 };
@@ -204,8 +213,7 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
   for (int i = 0; i < kCfCount; ++i) {
     // A read-only open cannot create the column families a newer version
     // added (e.g. snapshots); it opens without them.
-    if (o.read_only && listed && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end())
-      continue;
+    if (o.read_only && listed && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) continue;
     descs.emplace_back(kCfNames[i], CfOptions(o, i));
     ids.push_back(i);
   }
@@ -216,8 +224,7 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
   for (int attempt = 0;; ++attempt) {
     s = o.read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
                     : rocksdb::DB::Open(options, dir, descs, &hs, db);
-    if (s.ok() || !o.read_only || attempt == 4 || !(s.IsIOError() || s.IsPathNotFound() || s.IsNotFound()))
-      break;
+    if (s.ok() || !o.read_only || attempt == 4 || !(s.IsIOError() || s.IsPathNotFound() || s.IsNotFound())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
   }
   if (!s.ok()) {
@@ -225,8 +232,7 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
     if ((msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos) &&
         msg.find("Read-only file system") == std::string::npos &&
         msg.find("Too many open files") == std::string::npos && msg.find("Permission denied") == std::string::npos)
-      return Status::Unavailable("data directory " + dir +
-                                 " is in use by another duban process (" + msg + ")");
+      return Status::Unavailable("data directory " + dir + " is in use by another duban process (" + msg + ")");
     // Engine::Open has told missing and empty directories apart already:
     // a file missing here is a damaged store, not "no data".
     if (msg.find("No such file or directory") != std::string::npos)
@@ -249,7 +255,8 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
         if (handles[k]) (*db)->DestroyColumnFamilyHandle(handles[k]), handles[k] = nullptr;
       delete *db;
       *db = nullptr;
-      return Status::NotFound("no duban data in " + dir + ": its creation was interrupted before it was finished, "
+      return Status::NotFound("no duban data in " + dir +
+                              ": its creation was interrupted before it was finished, "
                               "so it holds no event (a command that writes, e.g. `duban plan import`, finishes it)");
     }
   return Status::Ok();

@@ -75,8 +75,8 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     if (due->empty()) break;
     if (round == max_rounds) {
       rep.more_due = true;
-      spdlog::warn("tick at {}: timers still due after {} rounds; the next tick fires the rest",
-                   FormatInstant(now), max_rounds);
+      spdlog::warn("tick at {}: timers still due after {} rounds; the next tick fires the rest", FormatInstant(now),
+                   max_rounds);
       break;
     }
     rep.rounds = round + 1;

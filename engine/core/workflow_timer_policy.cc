@@ -9,11 +9,10 @@ namespace duban {
 using core::AssignmentState;
 using core::AssignmentStatus;
 using core::PlanState;
-using workflows::PlannedTimer;
 using schemas::TimerKind;
+using workflows::PlannedTimer;
 
-WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition,
-                                         workflows::WorkCalendar latest)
+WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest)
     : definition_(std::move(definition)), latest_(std::move(latest)) {
   latest_.set_provisional_rule(true);
 }
@@ -42,8 +41,9 @@ Result<std::shared_ptr<WorkflowTimerPolicy>> WorkflowTimerPolicy::Build(
 Result<std::shared_ptr<const TimerPolicy>> WorkflowTimerPolicy::WithCalendarNotices(
     const std::vector<schemas::CalendarNoticeAdded>& notices) const {
   if (!from_default_)
-    return Status::InvalidArgument("this timer policy was made from a given calendar, not the compiled-in one: "
-                                   "it cannot add recorded notices");
+    return Status::InvalidArgument(
+        "this timer policy was made from a given calendar, not the compiled-in one: "
+        "it cannot add recorded notices");
   std::vector<workflows::WorkCalendar::NoticeText> recorded;
   for (const auto& n : notices) recorded.push_back({n.text, n.source});
   auto p = Build(definition_, recorded);
@@ -77,8 +77,10 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
   Status st = eff.status();
   if (eff.ok()) {
     auto p = workflows::PlanDeadlineTimers(*eff, definition_, cal);
-    if (p.ok()) planned = std::move(p).value();
-    else st = p.status();
+    if (p.ok())
+      planned = std::move(p).value();
+    else
+      st = p.status();
   }
   // With the provisional rule on, only a corrupt calendar gets here; say so
   // loudly rather than let a deadline pass unnoticed.
@@ -89,8 +91,9 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
 }
 
 template <class Base>
-TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, TimerKind kind, Instant from, int working_days,
-                                              const std::vector<std::string>& notify, Base&& base) const {
+TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, TimerKind kind, Instant from,
+                                              int working_days, const std::vector<std::string>& notify,
+                                              Base&& base) const {
   // The limit's last day is the Nth working day after the day it starts; the
   // timer fires at the start of the working day after that, like "missed".
   const Date start = DayOf(from);
@@ -100,7 +103,8 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   auto last = cal.AddWorkingDays(start, working_days);
   auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
   if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
-    spdlog::error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit, fire.status().message());
+    spdlog::error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit,
+                  fire.status().message());
     last = start.AddDays(working_days);
     fire = last->AddDays(1);
   }
@@ -118,8 +122,7 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
   if (p.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
 }
 
-std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan,
-                                                               const AssignmentState& a) const {
+std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
   auto base = [&](TimerKind kind) {
     Timer t;

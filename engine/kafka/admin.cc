@@ -12,7 +12,9 @@
 namespace duban::kafka {
 
 std::vector<TopicSpec> DubanTopicSpecs(const KafkaConfig& cfg) {
-  TopicSpec events{cfg.events_topic, cfg.partitions, cfg.replication_factor,
+  TopicSpec events{cfg.events_topic,
+                   cfg.partitions,
+                   cfg.replication_factor,
                    {
                        // The log is the only truth: never delete by age or size.
                        {"cleanup.policy", "delete"},
@@ -24,7 +26,9 @@ std::vector<TopicSpec> DubanTopicSpecs(const KafkaConfig& cfg) {
                        // Broker keeps the producer's timestamp (the engine's recorded_at).
                        {"message.timestamp.type", "CreateTime"},
                    }};
-  TopicSpec commands{cfg.commands_topic, cfg.partitions, cfg.replication_factor,
+  TopicSpec commands{cfg.commands_topic,
+                     cfg.partitions,
+                     cfg.replication_factor,
                      {
                          // Commands are inputs, not truth: their effect lives in
                          // events. Seven days covers any engine outage.
@@ -98,8 +102,7 @@ Result<std::vector<PartitionInfo>> Admin::ListPartitions(const std::string& topi
   return out;
 }
 
-Result<std::map<std::string, std::string>> Admin::DescribeTopicConfigs(const std::string& topic,
-                                                                       int timeout_ms) {
+Result<std::map<std::string, std::string>> Admin::DescribeTopicConfigs(const std::string& topic, int timeout_ms) {
   char errstr[512];
   rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->rk);
@@ -139,8 +142,7 @@ Result<std::map<std::string, std::string>> Admin::DescribeTopicConfigs(const std
   return result;
 }
 
-Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec>& all_specs,
-                                                     int timeout_ms) {
+Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec>& all_specs, int timeout_ms) {
   // Look first, so that existing topics need no CreateTopics support (the
   // mock cluster has none) and a re-run is a no-op.
   auto existing = ListTopics(timeout_ms);
@@ -156,12 +158,10 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
   if (specs.empty()) return known;
   char errstr[512];
   std::vector<rd_kafka_NewTopic_t*> nts;
-  auto cleanup = [&] {
-    rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
-  };
+  auto cleanup = [&] { rd_kafka_NewTopic_destroy_array(nts.data(), nts.size()); };
   for (auto& s : specs) {
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(s.name.c_str(), s.partitions, s.replication_factor,
-                                                    errstr, sizeof errstr);
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(s.name.c_str(), s.partitions, s.replication_factor, errstr, sizeof errstr);
     if (!nt) {
       cleanup();
       return Status::InvalidArgument("topic " + s.name + ": " + errstr);
@@ -223,8 +223,9 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
     if (r.outcome != TopicOutcome::kCreated) continue;
     for (;;) {
       auto parts = ListPartitions(r.name, timeout_ms);
-      const bool ready = parts.ok() && !parts->empty() &&
-                         std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
+      const bool ready =
+          parts.ok() && !parts->empty() &&
+          std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
       if (ready) break;
       if (std::chrono::steady_clock::now() >= ready_by) {
         spdlog::warn("topic {} was created but has no leader for every partition yet", r.name);
@@ -238,8 +239,7 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
   auto topics = ListTopics(timeout_ms);
   if (topics.ok())
     for (auto& r : result.value())
-      if (auto it = topics->find(r.name); it != topics->end() && r.partitions == 0)
-        r.partitions = it->second;
+      if (auto it = topics->find(r.name); it != topics->end() && r.partitions == 0) r.partitions = it->second;
   return result;
 }
 

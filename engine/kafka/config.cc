@@ -16,8 +16,7 @@ void LogToSpdlog(const rd_kafka_t* rk, int level, const char* fac, const char* b
 }
 }  // namespace
 
-rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, std::string>& role,
-                          std::string* error) {
+rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, std::string>& role, std::string* error) {
   if (cfg.bootstrap.empty()) {
     *error = "no bootstrap servers given";
     return nullptr;

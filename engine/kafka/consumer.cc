@@ -30,8 +30,7 @@ std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* l) {
 
 ListPtr ToList(const std::vector<TopicPartition>& v) {
   ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(v.size())));
-  for (auto& tp : v)
-    rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = tp.offset;
+  for (auto& tp : v) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = tp.offset;
   return l;
 }
 
@@ -61,15 +60,15 @@ struct Consumer::Impl {
   rd_kafka_t* rk = nullptr;
   RebalanceListener listener;
   bool skip_headers = false;
-  bool closed = false;   // after Close: every call but Close fails
-  bool closing = false;  // inside Close: the final revoke may still commit
+  bool closed = false;     // after Close: every call but Close fails
+  bool closing = false;    // inside Close: the final revoke may still commit
   Status rebalance_error;  // an assign/unassign call that failed inside the callback
   // Per partition of the topic read: the offset of the last end-of-partition
   // event (the fetcher's position, which is past control records).
   std::map<std::pair<std::string, int32_t>, int64_t> eof;
 
-  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                          rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                          void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -87,7 +86,8 @@ struct Consumer::Impl {
         rd_kafka_resp_err_t cerr = rd_kafka_committed(rk, open.get(), 30000);
         for (auto& tp : v) {
           if (tp.offset != kOffsetInvalid) continue;
-          rd_kafka_topic_partition_t* c = rd_kafka_topic_partition_list_find(open.get(), tp.topic.c_str(), tp.partition);
+          rd_kafka_topic_partition_t* c =
+              rd_kafka_topic_partition_list_find(open.get(), tp.topic.c_str(), tp.partition);
           tp.offset = (!cerr && c && c->offset >= 0) ? c->offset : kOffsetBeginning;
         }
       }
@@ -129,25 +129,24 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& cfg, const
   }
   const int heartbeat = std::max(100, std::min(3000, cfg.session_timeout_ms / 3));
   std::string error;
-  rd_kafka_conf_t* conf = internal::MakeConf(
-      cfg,
-      {
-          {"group.id", group},
-          {"enable.auto.commit", "false"},
-          {"enable.auto.offset.store", "false"},
-          // Never skip silently: an offset outside the log (data deleted,
-          // e.g. by the mock's 5 MiB-per-partition cap) is returned by Poll.
-          {"auto.offset.reset", "error"},
-          {"session.timeout.ms", std::to_string(cfg.session_timeout_ms)},
-          {"heartbeat.interval.ms", std::to_string(heartbeat)},
-          // librdkafka's default, said out loud: duban.events is written in
-          // transactions on a real cluster, and only committed ones count.
-          {"isolation.level", "read_committed"},
-          // End-of-partition events carry the fetch position, which moves
-          // past transaction markers (Position).
-          {"enable.partition.eof", "true"},
-      },
-      &error);
+  rd_kafka_conf_t* conf = internal::MakeConf(cfg,
+                                             {
+                                                 {"group.id", group},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"enable.auto.offset.store", "false"},
+                                                 // Never skip silently: an offset outside the log (data deleted,
+                                                 // e.g. by the mock's 5 MiB-per-partition cap) is returned by Poll.
+                                                 {"auto.offset.reset", "error"},
+                                                 {"session.timeout.ms", std::to_string(cfg.session_timeout_ms)},
+                                                 {"heartbeat.interval.ms", std::to_string(heartbeat)},
+                                                 // librdkafka's default, said out loud: duban.events is written in
+                                                 // transactions on a real cluster, and only committed ones count.
+                                                 {"isolation.level", "read_committed"},
+                                                 // End-of-partition events carry the fetch position, which moves
+                                                 // past transaction markers (Position).
+                                                 {"enable.partition.eof", "true"},
+                                             },
+                                             &error);
   if (!conf) return Status::InvalidArgument("kafka consumer config: " + error);
   auto impl = std::make_unique<Impl>();
   rd_kafka_conf_set_opaque(conf, impl.get());
@@ -173,16 +172,14 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics, RebalanceList
   impl_->listener = std::move(listener);
   ListPtr l(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (auto& t : topics) rd_kafka_topic_partition_list_add(l.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(impl_->rk, l.get()))
-    return internal::FromError(err, "subscribe");
+  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(impl_->rk, l.get())) return internal::FromError(err, "subscribe");
   return Status::Ok();
 }
 
 Status Consumer::Assign(const std::vector<TopicPartition>& partitions) {
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
   ListPtr l = ToList(partitions);
-  if (rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk, l.get()))
-    return internal::FromError(err, "assign");
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk, l.get())) return internal::FromError(err, "assign");
   return Status::Ok();
 }
 
@@ -218,18 +215,17 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(impl_->rk, buf, sizeof buf);
         return internal::FromError(orig, std::string("fatal consumer error: ") + buf);
       }
-      if (err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT ||
-          err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
-          err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-          err == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL) {
+      if (err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT || err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+          err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL) {
         // librdkafka would retry these forever and the member would never
         // join: a setting the cluster refuses is the operator's to fix.
         std::string hint;
         if (err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT)
-          hint = ": the session timeout is outside the broker's group.min.session.timeout.ms .. "
-                 "group.max.session.timeout.ms (6000 .. 1800000 by default)";
-        return Status::InvalidArgument("kafka consumer: the cluster refuses to let this member join (" +
-                                       what + ")" + hint);
+          hint =
+              ": the session timeout is outside the broker's group.min.session.timeout.ms .. "
+              "group.max.session.timeout.ms (6000 .. 1800000 by default)";
+        return Status::InvalidArgument("kafka consumer: the cluster refuses to let this member join (" + what + ")" +
+                                       hint);
       }
       spdlog::debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
       break;  // transient; librdkafka retries by itself
@@ -264,8 +260,7 @@ Status Consumer::Commit(const std::vector<TopicPartition>& offsets, bool async) 
   return Status::Ok();
 }
 
-Result<std::vector<TopicPartition>> Consumer::Committed(const std::vector<TopicPartition>& partitions,
-                                                        int timeout_ms) {
+Result<std::vector<TopicPartition>> Consumer::Committed(const std::vector<TopicPartition>& partitions, int timeout_ms) {
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
   ListPtr l = ToList(partitions);
   if (rd_kafka_resp_err_t err = rd_kafka_committed(impl_->rk, l.get(), timeout_ms))
@@ -276,30 +271,27 @@ Result<std::vector<TopicPartition>> Consumer::Committed(const std::vector<TopicP
 Result<std::vector<TopicPartition>> Consumer::Assignment() const {
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
   rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_resp_err_t err = rd_kafka_assignment(impl_->rk, &raw))
-    return internal::FromError(err, "assignment");
+  if (rd_kafka_resp_err_t err = rd_kafka_assignment(impl_->rk, &raw)) return internal::FromError(err, "assignment");
   ListPtr l(raw);
   return ToVector(l.get());
 }
 
-Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topic, int32_t partition,
-                                                         int timeout_ms) {
+Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topic, int32_t partition, int timeout_ms) {
   if (impl_->closed) return Status::InvalidArgument("consumer is closed");
   // A real cluster answers "not leader" / "leader not available" while a
   // partition's leader is being elected: just after the topic was created,
   // or when a broker went away. Those pass; ask again until the time is up.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     int64_t lo = 0, hi = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        impl_->rk, topic.c_str(), partition, &lo, &hi, static_cast<int>(std::max<int64_t>(left, 1)));
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &lo, &hi,
+                                                                     static_cast<int>(std::max<int64_t>(left, 1)));
     if (!err) return std::make_pair(lo, hi);
     const bool passes = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
-                        err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-                        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+                        err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
     if (!passes || left <= 100) return internal::FromError(err, "watermarks of " + topic);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

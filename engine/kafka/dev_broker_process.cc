@@ -28,9 +28,9 @@ std::string DevBrokerProcess::SiblingExecutable(const std::string& name) {
 
 Result<std::unique_ptr<DevBrokerProcess>> DevBrokerProcess::Spawn(const std::string& duban_exe,
                                                                   const DevBrokerOptions& options) {
-  if (access(duban_exe.c_str(), X_OK) != 0)
-    return Status::NotFound("dev broker executable not found: " + duban_exe);
-  std::vector<std::string> args = {duban_exe, "dev-broker", "--brokers", std::to_string(options.brokers),
+  if (access(duban_exe.c_str(), X_OK) != 0) return Status::NotFound("dev broker executable not found: " + duban_exe);
+  std::vector<std::string> args = {duban_exe,      "dev-broker",
+                                   "--brokers",    std::to_string(options.brokers),
                                    "--partitions", std::to_string(options.partitions)};
   for (auto& t : options.topics) {
     args.push_back("--topic");

@@ -14,8 +14,7 @@ namespace duban::kafka::internal {
 
 // Builds a conf: common settings from `cfg`, then `role` (per-client-kind
 // defaults), then cfg.extra. On failure returns nullptr and sets *error.
-rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, std::string>& role,
-                          std::string* error);
+rd_kafka_conf_t* MakeConf(const KafkaConfig& cfg, const std::map<std::string, std::string>& role, std::string* error);
 
 // Maps a librdkafka error code to a Status (transport-ish codes become
 // Unavailable, the rest IOError), prefixed with `what`.

@@ -67,8 +67,8 @@ Result<Outcome> SubmitViaKafka(const KafkaConfig& cfg, const schemas::Command& c
       if (static_cast<int64_t>(seen.size()) >= want) return out;
     }
   }
-  return Status::Unavailable("no outcome for command " + command.command_id + " within " +
-                             std::to_string(timeout_ms) + " ms (it may still be decided)");
+  return Status::Unavailable("no outcome for command " + command.command_id + " within " + std::to_string(timeout_ms) +
+                             " ms (it may still be decided)");
 }
 
 }  // namespace duban::kafka

@@ -105,7 +105,8 @@ Result<int64_t> KafkaEngine::Impl::OpenPartition(int32_t p) {
   // no record there, so the positions alone do not tell).
   bool tail = false;
   if (static_cast<uint64_t>(*produced_end) < (*opened)->LogEnd())
-    if (Status st = (*opened)->ScanLogRecords(*produced_end, [&](uint64_t, std::string_view) { return !(tail = true); });
+    if (Status st =
+            (*opened)->ScanLogRecords(*produced_end, [&](uint64_t, std::string_view) { return !(tail = true); });
         !st.ok())
       return st;
   if (transactional && tail) {
@@ -115,9 +116,10 @@ Result<int64_t> KafkaEngine::Impl::OpenPartition(int32_t p) {
     // store is rebuilt from duban.events, and the commands are consumed
     // again after the last one whose events are there.
     const std::string discarded = Dir(p) + ".discarded";
-    spdlog::warn("partition {}: log positions {}..{} were decided here but never committed to {}; rebuilding "
-                 "the partition's store from {} (the old one is kept in {})",
-                 p, *produced_end, (*opened)->LogEnd(), o.kafka.events_topic, o.kafka.events_topic, discarded);
+    spdlog::warn(
+        "partition {}: log positions {}..{} were decided here but never committed to {}; rebuilding "
+        "the partition's store from {} (the old one is kept in {})",
+        p, *produced_end, (*opened)->LogEnd(), o.kafka.events_topic, o.kafka.events_topic, discarded);
     opened->reset();
     std::error_code ec;
     std::filesystem::remove_all(discarded, ec);
@@ -222,8 +224,7 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const s
     Result<schemas::Command> c = st.ok() ? schemas::DecodeCommand(payload) : Result<schemas::Command>(st);
     if (!c.ok()) {
       ++undecodable;
-      spdlog::warn("{}[{}]@{}: undecodable command skipped: {}", m->topic, p, m->offset,
-                   c.status().ToString());
+      spdlog::warn("{}[{}]@{}: undecodable command skipped: {}", m->topic, p, m->offset, c.status().ToString());
       continue;
     }
     offsets.push_back(m->offset);
@@ -339,19 +340,23 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
   if (!impl->o.timers) impl->o.timers = DefaultTimerPolicy();
   if (!impl->o.now)
     impl->o.now = [] {
-      return static_cast<Instant>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
+      return static_cast<Instant>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
     };
   switch (options.transactions) {
-    case Transactions::kOn: impl->transactional = true; break;
-    case Transactions::kOff: impl->transactional = false; break;
+    case Transactions::kOn:
+      impl->transactional = true;
+      break;
+    case Transactions::kOff:
+      impl->transactional = false;
+      break;
     case Transactions::kAuto: {
       auto admin = Admin::Create(options.kafka);
       if (!admin.ok()) return admin.status();
       auto id = (*admin)->ClusterId(30000);
-      if (!id.ok()) return Status::Unavailable("cannot tell whether the cluster supports transactions: " +
-                                               id.status().ToString());
+      if (!id.ok())
+        return Status::Unavailable("cannot tell whether the cluster supports transactions: " + id.status().ToString());
       impl->transactional = id->rfind("mockCluster", 0) != 0;
       spdlog::info("kafka engine: cluster {}: transactions {}", *id,
                    impl->transactional ? "on" : "off (librdkafka's mock cluster does not model them)");
@@ -416,12 +421,12 @@ std::vector<PartitionLag> KafkaEngine::Lag() const {
 
 Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
-  Status st = m.consumer->Subscribe({m.o.kafka.commands_topic},
-                                    [&m](RebalanceKind k, std::vector<TopicPartition>& parts) {
-                                      // The stores change hands: the poll being decided finishes first.
-                                      m.FinishDeciding();
-                                      m.OnRebalance(k, parts);
-                                    });
+  Status st =
+      m.consumer->Subscribe({m.o.kafka.commands_topic}, [&m](RebalanceKind k, std::vector<TopicPartition>& parts) {
+        // The stores change hands: the poll being decided finishes first.
+        m.FinishDeciding();
+        m.OnRebalance(k, parts);
+      });
   if (!st.ok()) return st;
   Status result;
   // Status reports (lag) from a thread of their own: they go on while the
@@ -433,7 +438,8 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   if (m.o.status_interval_ms > 0 && m.o.on_status)
     status = std::thread([&] {
       std::unique_lock lock(status_mu);
-      while (!status_cv.wait_for(lock, std::chrono::milliseconds(m.o.status_interval_ms), [&] { return status_done; })) {
+      while (
+          !status_cv.wait_for(lock, std::chrono::milliseconds(m.o.status_interval_ms), [&] { return status_done; })) {
         lock.unlock();
         m.o.on_status(Lag());
         lock.lock();
@@ -497,9 +503,10 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
       m.stats.fetch_seconds += fetch;
       m.stats.decide_wait_seconds += wait;
       m.stats.delivery_wait_seconds += deliver;
-      spdlog::debug("kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
-                    "{:.1f} ms for deliveries",
-                    poll, msgs->size(), fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
+      spdlog::debug(
+          "kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
+          "{:.1f} ms for deliveries",
+          poll, msgs->size(), fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
     }
     if (Status st = drained; !st.ok()) {
       result = st;

@@ -45,7 +45,7 @@ struct KafkaEngine::Impl {
   }
   std::map<int32_t, std::unique_ptr<Engine>> engines;
   std::map<int32_t, int64_t> next_cmd;  // next command offset expected per partition
-  std::map<int32_t, uint64_t> epoch;     // which opening of each partition's store is current
+  std::map<int32_t, uint64_t> epoch;    // which opening of each partition's store is current
   uint64_t openings = 0;
   KafkaEngineStats stats;
   Status fatal;  // set inside the rebalance listener, returned by Run
@@ -56,11 +56,11 @@ struct KafkaEngine::Impl {
   // Production of one partition's new log range, in flight.
   struct Pending {
     int32_t p = -1;
-    uint64_t epoch = 0;  // which opening of partition p's store enqueued it
-    uint64_t poll = 0;   // which poll of Run enqueued it
+    uint64_t epoch = 0;                      // which opening of partition p's store enqueued it
+    uint64_t poll = 0;                       // which poll of Run enqueued it
     uint64_t commands = 0, undecodable = 0;  // counted by Process, added to stats by Run
     uint64_t transactions = 0, aborted = 0;  // likewise
-    uint64_t end = 0;    // LogEnd when enqueued: produced.end once delivered
+    uint64_t end = 0;                        // LogEnd when enqueued: produced.end once delivered
     bool again = false;
     DeliveryGroup group;  // one counter for the whole range, not a future per event
   };
@@ -94,8 +94,8 @@ struct KafkaEngine::Impl {
   // `records`: the range's log records as the batch wrote them, if known
   // (then the store is not read back).
   Result<Pending> Enqueue(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
-                          const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again,
-                          Producer& out, const std::vector<std::string>* records = nullptr);
+                          const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again, Producer& out,
+                          const std::vector<std::string>* records = nullptr);
 
   // The fencing test's pause: see KafkaEngineOptions::hold_file.
   void Hold(int32_t p) const;

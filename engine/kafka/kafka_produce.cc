@@ -19,8 +19,8 @@ namespace duban::kafka {
 using internal::DecodeEventRecord;
 
 bool KafkaEngine::Impl::InfoFromOutcomes(uint64_t from, uint64_t end, const std::vector<Outcome>& outcomes,
-                      const std::vector<int64_t>& offsets, const std::string& rejected_stream,
-                      std::vector<RecordInfo>* info) const {
+                                         const std::vector<int64_t>& offsets, const std::string& rejected_stream,
+                                         std::vector<RecordInfo>* info) const {
   info->assign(end - from, RecordInfo{});
   auto put = [&](uint64_t pos, RecordInfo ri) {
     if (pos < from || pos >= end) return false;
@@ -44,9 +44,11 @@ bool KafkaEngine::Impl::InfoFromOutcomes(uint64_t from, uint64_t end, const std:
   return true;
 }
 
-Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
-                        const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again,
-                        Producer& out, const std::vector<std::string>* records) {
+Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine& e, uint64_t from,
+                                                              const std::vector<Outcome>* outcomes,
+                                                              const std::vector<int64_t>* offsets,
+                                                              int64_t fallback_offset, bool again, Producer& out,
+                                                              const std::vector<std::string>* records) {
   Pending pending;
   pending.p = p;
   // find, not []: Process calls this for several partitions at once.
@@ -103,14 +105,15 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine&
   if (records && records->size() == pending.end - from) {
     for (uint64_t pos = from; pos < pending.end && produce(pos, (*records)[pos - from]);) ++pos;
   } else {
-    if (records) spdlog::warn("partition {}: {} records for log {}..{}; reading them back", p, records->size(), from, pending.end);
+    if (records)
+      spdlog::warn("partition {}: {} records for log {}..{}; reading them back", p, records->size(), from, pending.end);
     if (Status scan = e.ScanLogRecords(from, produce); !scan.ok()) return scan;
   }
   if (!produced.ok()) return produced;
   // The outcomes accounted for every position of the range: each must be there.
   if (known && static_cast<uint64_t>(pending.group.size()) != pending.end - from)
-    return Status::Corruption("partition " + std::to_string(p) + ": log positions " + std::to_string(from) +
-                              ".." + std::to_string(pending.end) + " are not contiguous");
+    return Status::Corruption("partition " + std::to_string(p) + ": log positions " + std::to_string(from) + ".." +
+                              std::to_string(pending.end) + " are not contiguous");
   return pending;
 }
 
@@ -121,9 +124,11 @@ void KafkaEngine::Impl::Hold(int32_t p) const {
   spdlog::warn("partition {}: released the held batch", p);
 }
 
-Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Send(int32_t p, Engine& e, uint64_t from, const std::vector<Outcome>* outcomes,
-                     const std::vector<int64_t>* offsets, int64_t fallback_offset, int64_t next_offset,
-                     const std::vector<std::string>* records) {
+Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Send(int32_t p, Engine& e, uint64_t from,
+                                                           const std::vector<Outcome>* outcomes,
+                                                           const std::vector<int64_t>* offsets, int64_t fallback_offset,
+                                                           int64_t next_offset,
+                                                           const std::vector<std::string>* records) {
   Hold(p);
   if (!transactional) return Enqueue(p, e, from, outcomes, offsets, fallback_offset, false, *producer, records);
   auto it = txn.find(p);
@@ -149,7 +154,8 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Send(int32_t p, Engine& e,
     if (t.fenced || tx.Fenced())
       return Status::Conflict("fenced: partition " + std::to_string(p) + ": transactional.id " + TransactionalId(p) +
                               " has a newer producer (another engine owns the partition now); this engine's "
-                              "transaction was refused and it stops (" + t.status.ToString() + ")");
+                              "transaction was refused and it stops (" +
+                              t.status.ToString() + ")");
     if (t.fatal || attempt >= 5)
       return Status::Unavailable("partition " + std::to_string(p) + ": transaction failed (attempt " +
                                  std::to_string(attempt) + "): " + t.status.ToString());

@@ -46,8 +46,7 @@ MockCluster::~MockCluster() {
 Status MockCluster::CreateTopic(const std::string& topic, int partitions) {
   if (partitions < 1) return Status::InvalidArgument("partitions must be >= 1");
   std::lock_guard lock(mu_);
-  rd_kafka_resp_err_t err =
-      rd_kafka_mock_topic_create(h_->mc, topic.c_str(), partitions, std::min(brokers_, 3));
+  rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(h_->mc, topic.c_str(), partitions, std::min(brokers_, 3));
   return err ? internal::FromError(err, "create " + topic) : Status::Ok();
 }
 

@@ -28,8 +28,8 @@ struct DeliveryGroup::State : Opaque {
   State() { is_group = true; }
   mutable std::mutex mu;
   mutable std::condition_variable cv;
-  int64_t enqueued = 0;   // guarded by mu
-  int64_t reported = 0;   // guarded by mu
+  int64_t enqueued = 0;  // guarded by mu
+  int64_t reported = 0;  // guarded by mu
   int64_t max_offset = -1;
   Status first_error;
   // Set while reports are outstanding: the state lives until the last one
@@ -113,8 +113,8 @@ struct Producer::Impl {
         pending->promise.set_value(st);
       } else {
         std::lock_guard lock(self->mu);
-        self->failures.push_back(DeliveryFailure{
-            topic, std::string(static_cast<const char*>(m->key), m->key_len), std::move(st)});
+        self->failures.push_back(
+            DeliveryFailure{topic, std::string(static_cast<const char*>(m->key), m->key_len), std::move(st)});
       }
     } else if (pending) {
       pending->promise.set_value(Delivery{topic, m->partition, m->offset});
@@ -131,13 +131,12 @@ struct Producer::Impl {
       self->fatal = internal::FromError(orig, std::string("fatal producer error: ") + buf);
       spdlog::error("kafka producer: {}", self->fatal.ToString());
     } else {
-      spdlog::debug("kafka producer: {} ({})", reason,
-                    rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+      spdlog::debug("kafka producer: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
     }
   }
 
-  Status Enqueue(std::string_view topic, std::string_view key, std::string_view value,
-                 const Headers& headers, int32_t partition, Opaque* opaque) {
+  Status Enqueue(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers,
+                 int32_t partition, Opaque* opaque) {
     {
       std::lock_guard lock(mu);
       if (!fatal.ok()) return fatal;
@@ -149,15 +148,13 @@ struct Producer::Impl {
       if (!headers.empty()) {
         hdrs = rd_kafka_headers_new(headers.size());
         for (auto& [k, v] : headers)
-          rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
-                              static_cast<ssize_t>(v.size()));
+          rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(), static_cast<ssize_t>(v.size()));
       }
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk, RD_KAFKA_V_TOPIC(topic_s.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs),
+          RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
       if (hdrs) rd_kafka_headers_destroy(hdrs);  // not taken over on failure
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() > deadline)
@@ -172,17 +169,17 @@ Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Producer>> Producer::Create(const KafkaConfig& cfg) {
   std::string error;
-  rd_kafka_conf_t* conf = internal::MakeConf(
-      cfg,
-      {
-          {"enable.idempotence", "true"},  // implies acks=all, bounded in-flight, retries
-          {"acks", "all"},
-          {"partitioner", "murmur2_random"},  // same partition as the Java client for a key
-          {"message.timeout.ms", std::to_string(cfg.message_timeout_ms)},
-          {"linger.ms", "5"},
-          {"queue.buffering.max.messages", "200000"},
-      },
-      &error);
+  rd_kafka_conf_t* conf =
+      internal::MakeConf(cfg,
+                         {
+                             {"enable.idempotence", "true"},  // implies acks=all, bounded in-flight, retries
+                             {"acks", "all"},
+                             {"partitioner", "murmur2_random"},  // same partition as the Java client for a key
+                             {"message.timeout.ms", std::to_string(cfg.message_timeout_ms)},
+                             {"linger.ms", "5"},
+                             {"queue.buffering.max.messages", "200000"},
+                         },
+                         &error);
   if (!conf) return Status::InvalidArgument("kafka producer config: " + error);
   auto impl = std::make_unique<Impl>();
   impl->message_timeout_ms = cfg.message_timeout_ms;
@@ -216,8 +213,8 @@ Producer::~Producer() {
   rd_kafka_destroy(impl_->rk);
 }
 
-Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
-                         const Headers& headers, int32_t partition) {
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers,
+                         int32_t partition) {
   return impl_->Enqueue(topic, key, value, headers, partition, nullptr);
 }
 
@@ -234,8 +231,8 @@ std::future<Result<Delivery>> Producer::ProduceAsync(std::string_view topic, std
   return fut;
 }
 
-Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value,
-                         const Headers& headers, int32_t partition, DeliveryGroup& group) {
+Status Producer::Produce(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers,
+                         int32_t partition, DeliveryGroup& group) {
   DeliveryGroup::State& g = *group.state_;
   {
     // Counted before the enqueue: the report may arrive before it returns.
@@ -260,8 +257,7 @@ Result<std::vector<DeliveryFailure>> Producer::Flush(int timeout_ms) {
   rd_kafka_resp_err_t err = rd_kafka_flush(impl_->rk, timeout_ms);
   if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
     return Status::Unavailable("kafka flush: " + std::to_string(rd_kafka_outq_len(impl_->rk)) +
-                               " messages still undelivered after " + std::to_string(timeout_ms) +
-                               " ms");
+                               " messages still undelivered after " + std::to_string(timeout_ms) + " ms");
   // rd_kafka_flush returns once the queue is empty, possibly before the
   // poller thread has run the last callbacks; serve them here.
   rd_kafka_poll(impl_->rk, 0);

@@ -22,8 +22,8 @@ using internal::MetaI64;
 using internal::PartitionCount;
 using internal::ToI64;
 
-Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow,
-                                   const std::atomic<bool>* stop, const ProjectHooks& hooks) {
+Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool follow, const std::atomic<bool>* stop,
+                                   const ProjectHooks& hooks) {
   ProjectStats stats;
   auto n = PartitionCount(cfg, cfg.events_topic);
   if (!n.ok()) return n.status();
@@ -90,8 +90,8 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
         for (size_t i = keep; i < list.size(); ++i)
           if (complete(i)) keep = list.size();
       if (list.size() - keep > kMaxWaiting) {
-        spdlog::warn("{}[{}]: command {} still incomplete after {} events; applying it as it is",
-                     cfg.events_topic, p, list[keep].event.command_id, kMaxWaiting);
+        spdlog::warn("{}[{}]: command {} still incomplete after {} events; applying it as it is", cfg.events_topic, p,
+                     list[keep].event.command_id, kMaxWaiting);
         keep = list.size();
       }
     }
@@ -104,8 +104,10 @@ Result<ProjectStats> ProjectEvents(const KafkaConfig& cfg, Engine& store, bool f
       r = store.AppendExternal(events, {{"events.offset." + std::to_string(p), std::to_string(offset)}});
       return r.status();
     };
-    if (hooks.guard) (void)hooks.guard(write);
-    else (void)write();
+    if (hooks.guard)
+      (void)hooks.guard(write);
+    else
+      (void)write();
     if (!r.ok()) return r.status();
     if (hooks.applied && r->appended) hooks.applied();
     stats.appended += r->appended;

@@ -28,11 +28,13 @@ void CheckReplicas(Judge& j, const TopicSeen& t) {
     min_replicas = std::min(min_replicas, p.replicas);
   }
   if (leaderless > 0)
-    j.Add(CheckLevel::kFail, t.name, std::to_string(leaderless) + " partition(s) without a leader: nothing can be written there");
+    j.Add(CheckLevel::kFail, t.name,
+          std::to_string(leaderless) + " partition(s) without a leader: nothing can be written there");
   else
     j.Add(CheckLevel::kOk, t.name, "every partition has a leader");
   if (under > 0)
-    j.Add(CheckLevel::kWarn, t.name, std::to_string(under) + " partition(s) under-replicated (fewer replicas in sync than assigned)");
+    j.Add(CheckLevel::kWarn, t.name,
+          std::to_string(under) + " partition(s) under-replicated (fewer replicas in sync than assigned)");
   if (!t.partitions.empty() && min_replicas < 3)
     j.Add(CheckLevel::kWarn, t.name,
           "replication factor " + std::to_string(min_replicas) +
@@ -43,18 +45,22 @@ void CheckReplicas(Judge& j, const TopicSeen& t) {
           "min.insync.replicas=" + *isr + " with " + std::to_string(min_replicas) +
               " replicas: an acknowledged write can live on one broker only (set 2)");
   if (Config(t, "unclean.leader.election.enable") == std::optional<std::string>("true"))
-    j.Add(CheckLevel::kFail, t.name, "unclean.leader.election.enable=true: a lagging replica may become leader and drop acknowledged writes");
+    j.Add(CheckLevel::kFail, t.name,
+          "unclean.leader.election.enable=true: a lagging replica may become leader and drop acknowledged writes");
 }
 
 void CheckEvents(Judge& j, const TopicSeen& t) {
   if (!t.configs) return;
   const auto policy = Config(t, "cleanup.policy").value_or("");
   if (policy.find("compact") != std::string::npos)
-    j.Add(CheckLevel::kFail, t.name, "cleanup.policy=" + policy + ": compaction keeps only the newest event per plan; the log must keep every event");
+    j.Add(CheckLevel::kFail, t.name,
+          "cleanup.policy=" + policy +
+              ": compaction keeps only the newest event per plan; the log must keep every event");
   const auto ms = Config(t, "retention.ms").value_or("-1");
   const auto bytes = Config(t, "retention.bytes").value_or("-1");
   if (ms != "-1")
-    j.Add(CheckLevel::kFail, t.name, "retention.ms=" + ms + ": events older than that would be deleted; the log is the only truth (set -1)");
+    j.Add(CheckLevel::kFail, t.name,
+          "retention.ms=" + ms + ": events older than that would be deleted; the log is the only truth (set -1)");
   if (bytes != "-1")
     j.Add(CheckLevel::kFail, t.name, "retention.bytes=" + bytes + ": old events would be deleted by size (set -1)");
   if (policy.find("compact") == std::string::npos && ms == "-1" && bytes == "-1")
@@ -65,21 +71,29 @@ void CheckCommands(Judge& j, const TopicSeen& t) {
   if (!t.configs) return;
   const auto policy = Config(t, "cleanup.policy").value_or("");
   if (policy.find("compact") != std::string::npos)
-    j.Add(CheckLevel::kFail, t.name, "cleanup.policy=" + policy + ": compaction drops commands of the same plan before they are decided");
+    j.Add(CheckLevel::kFail, t.name,
+          "cleanup.policy=" + policy + ": compaction drops commands of the same plan before they are decided");
   const auto ms = Config(t, "retention.ms").value_or("-1");
   if (ms != "-1" && std::atoll(ms.c_str()) < kDayMs)
-    j.Add(CheckLevel::kWarn, t.name, "retention.ms=" + ms + ": commands are deleted in less than a day; an engine outage longer than that loses them");
+    j.Add(CheckLevel::kWarn, t.name,
+          "retention.ms=" + ms +
+              ": commands are deleted in less than a day; an engine outage longer than that loses them");
   else
-    j.Add(CheckLevel::kOk, t.name, "commands are kept " + (ms == "-1" ? std::string("forever") : std::to_string(std::atoll(ms.c_str()) / kDayMs) + " day(s)"));
+    j.Add(CheckLevel::kOk, t.name,
+          "commands are kept " +
+              (ms == "-1" ? std::string("forever") : std::to_string(std::atoll(ms.c_str()) / kDayMs) + " day(s)"));
 }
 
 }  // namespace
 
 const char* CheckLevelName(CheckLevel level) {
   switch (level) {
-    case CheckLevel::kOk: return "ok";
-    case CheckLevel::kWarn: return "warn";
-    case CheckLevel::kFail: return "FAIL";
+    case CheckLevel::kOk:
+      return "ok";
+    case CheckLevel::kWarn:
+      return "warn";
+    case CheckLevel::kFail:
+      return "FAIL";
   }
   return "?";
 }
@@ -94,8 +108,7 @@ std::vector<CheckFinding> CheckTopics(const TopicsSeen& seen) {
     }
     j.Add(CheckLevel::kOk, t->name, "exists with " + std::to_string(t->partitions.size()) + " partition(s)");
     CheckReplicas(j, *t);
-    if (!t->configs)
-      j.Add(CheckLevel::kWarn, t->name, "its settings could not be read (" + t->configs_error + ")");
+    if (!t->configs) j.Add(CheckLevel::kWarn, t->name, "its settings could not be read (" + t->configs_error + ")");
   }
   if (seen.commands.exists && seen.events.exists) {
     if (seen.commands.partitions.size() != seen.events.partitions.size())

@@ -18,7 +18,7 @@ namespace {
 // deadline word count, so amounts such as "26个领域" never match.
 std::optional<std::string> LocalFind(std::string_view s) {
   static constexpr std::string_view kEnds[] = {"年底前", "年末前", "月底前", "月末前", "日前",
-                                               "中旬前", "上旬前", "下旬前", "年底", "月底"};
+                                               "中旬前", "上旬前", "下旬前", "年底",   "月底"};
   size_t best = std::string_view::npos;
   size_t best_end = 0;
   for (auto e : kEnds) {

@@ -33,7 +33,8 @@ std::string CalendarVersionFor(const std::string& due_on, const workflows::WorkC
   const workflows::WorkCalendar* calendar = given ? given : compiled_in.ok() ? &compiled_in.value() : nullptr;
   if (!calendar) return "";
   std::string version = calendar->version();
-  if (auto d = Date::Parse(due_on); d && !calendar->Covers(d->year)) version += workflows::WorkCalendar::kProvisionalSuffix;
+  if (auto d = Date::Parse(due_on); d && !calendar->Covers(d->year))
+    version += workflows::WorkCalendar::kProvisionalSuffix;
   return version;
 }
 }  // namespace
@@ -83,7 +84,8 @@ schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& re
     }
     // A computed deadline records the calendar it was computed under, so its
     // timers count working days on that version even after a calendar notice.
-    if (!it.deadline.due_on.empty()) it.deadline.calendar_version = CalendarVersionFor(it.deadline.due_on, req.calendar);
+    if (!it.deadline.due_on.empty())
+      it.deadline.calendar_version = CalendarVersionFor(it.deadline.due_on, req.calendar);
     it.lead_units = members_of(t.lead_units);
     it.responsible_units = members_of(t.responsible_units);
     for (const auto* list : {&it.lead_units, &it.responsible_units})

@@ -18,10 +18,12 @@ void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, con
   for (const auto& u : unknown) {
     if (dir.id().empty()) {
       // No directory matched the plan: the name was checked against nothing.
-      out.problems.push_back({u.line,
-                              "unit '" + u.name + "' not checked: no unit directory was used (none matches this "
-                              "plan); pass --units FILE",
-                              "单位“" + u.name + "”未核对：没有使用单位名录（没有与本方案匹配的名录），请用 --units 指定名录文件"});
+      out.problems.push_back(
+          {u.line,
+           "unit '" + u.name +
+               "' not checked: no unit directory was used (none matches this "
+               "plan); pass --units FILE",
+           "单位“" + u.name + "”未核对：没有使用单位名录（没有与本方案匹配的名录），请用 --units 指定名录文件"});
     } else {
       out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')",
                               "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中"});
@@ -45,7 +47,8 @@ void Interpreter::SetKinds(std::vector<Kind> kinds) {
   // column (yichun); otherwise it holds sections and numbered tasks.
   title_column_ = has_number && has_text;
   if (!title_column_)
-    for (Kind& k : header_) if (k == Kind::kTitle) k = Kind::kText;
+    for (Kind& k : header_)
+      if (k == Kind::kTitle) k = Kind::kText;
 }
 
 Kind Interpreter::Classify(const Cell& c) const {
@@ -55,8 +58,8 @@ Kind Interpreter::Classify(const Cell& c) const {
   if (HeadingRank(t) || ParseTaskNumber(t, 0, expected_, true)) return Kind::kText;
   const size_t cps = CodePoints(t);
   if (cps <= 24) {
-    for (std::string_view w : {"前", "底", "全年", "年内", "长期", "持续", "季度", "每月", "每年", "上半年",
-                               "下半年", "常态", "年中", "月内", "即时", "随时"}) {
+    for (std::string_view w : {"前", "底", "全年", "年内", "长期", "持续", "季度", "每月", "每年", "上半年", "下半年",
+                               "常态", "年中", "月内", "即时", "随时"}) {
       if (t.find(w) != std::string::npos && !LooksLikeUnit(t)) return Kind::kDeadline;
     }
   }
@@ -110,8 +113,8 @@ std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
     // the deadline column, go where their content says; the missing
     // column's value is then taken from above, and Fill marks it doubtful.
     for (size_t k = 0; k < n; ++k) {
-      const bool unit_col = kinds[k] == Kind::kLead || kinds[k] == Kind::kResponsible ||
-                            kinds[k] == Kind::kLeadAndResponsible;
+      const bool unit_col =
+          kinds[k] == Kind::kLead || kinds[k] == Kind::kResponsible || kinds[k] == Kind::kLeadAndResponsible;
       const bool text_col = k > 0 && (kinds[k] == Kind::kText || kinds[k] == Kind::kTitle);
       if (!unit_col && !text_col && kinds[k] != Kind::kDeadline) continue;
       const Kind by_content = Classify(row.cells[k]);
@@ -127,7 +130,8 @@ std::vector<Kind> Interpreter::KindsFor(const Row& row) const {
       if ((kinds[k] == Kind::kDeadline || text_col) && by_content == Kind::kResponsible) {
         // To the header's last unit column (usually 责任单位).
         for (size_t h = m; h-- > 0;) {
-          if (header_[h] == Kind::kLead || header_[h] == Kind::kResponsible || header_[h] == Kind::kLeadAndResponsible) {
+          if (header_[h] == Kind::kLead || header_[h] == Kind::kResponsible ||
+              header_[h] == Kind::kLeadAndResponsible) {
             kinds[k] = header_[h];
             break;
           }
@@ -182,9 +186,9 @@ ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
   t.found_by = found_by;
   if (number != expected_) {
     Doubt(t, "number_out_of_sequence");
-    AddProblem(line,
-               "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
-               "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
+    AddProblem(
+        line, "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
+        "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
   }
   if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
     Doubt(t, "number_repeated");
@@ -205,14 +209,37 @@ Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
   for (size_t k = 0; k < row.cells.size() && k < kinds.size(); ++k) {
     const Cell* c = &row.cells[k];
     switch (kinds[k]) {
-      case Kind::kNumber: cells.number = c; break;
-      case Kind::kTitle: if (title_column_) cells.title = c; else cells.text.push_back(c); break;
-      case Kind::kText: cells.text.push_back(c); break;
-      case Kind::kLead: cells.lead.push_back(c); cells.unit_cell = true; break;
-      case Kind::kResponsible: cells.resp.push_back(c); cells.unit_cell = true; break;
-      case Kind::kLeadAndResponsible: cells.both.push_back(c); cells.unit_cell = true; break;
-      case Kind::kDeadline: cells.deadline.push_back(c); cells.deadline_cell = true; break;
-      case Kind::kOther: case Kind::kEmpty: break;
+      case Kind::kNumber:
+        cells.number = c;
+        break;
+      case Kind::kTitle:
+        if (title_column_)
+          cells.title = c;
+        else
+          cells.text.push_back(c);
+        break;
+      case Kind::kText:
+        cells.text.push_back(c);
+        break;
+      case Kind::kLead:
+        cells.lead.push_back(c);
+        cells.unit_cell = true;
+        break;
+      case Kind::kResponsible:
+        cells.resp.push_back(c);
+        cells.unit_cell = true;
+        break;
+      case Kind::kLeadAndResponsible:
+        cells.both.push_back(c);
+        cells.unit_cell = true;
+        break;
+      case Kind::kDeadline:
+        cells.deadline.push_back(c);
+        cells.deadline_cell = true;
+        break;
+      case Kind::kOther:
+      case Kind::kEmpty:
+        break;
     }
   }
   // A date or deadline under a unit column ("2021年" of a deadline wrapped
@@ -221,7 +248,8 @@ Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
     for (const Cell* c : *v) {
       if (c->Empty()) continue;
       const std::string t = c->Joined();
-      if (std::isdigit(static_cast<unsigned char>(t[0])) || Classify(*c) == Kind::kDeadline) cells.unplaced.push_back(c);
+      if (std::isdigit(static_cast<unsigned char>(t[0])) || Classify(*c) == Kind::kDeadline)
+        cells.unplaced.push_back(c);
     }
   }
   // More cells than the header: KindsFor gave the extras to the text column.
@@ -294,8 +322,8 @@ void Interpreter::SplitLine(const std::string& t, int line, int row_number, bool
 
 // Text cells: headings are whole lines at the start of a cell; the rest is
 // cut into pieces at task numbers (none when the row has a 序号 number).
-std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<const Cell*>& text_cells,
-                                                             int row_number, bool& section_changed) {
+std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<const Cell*>& text_cells, int row_number,
+                                                             bool& section_changed) {
   std::vector<Piece> pieces;
   const int expected_before = expected_;
   for (const Cell* c : text_cells) {
@@ -387,7 +415,8 @@ void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
   if (!u.empty()) {
     const bool own_row = [&] {
       for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
-        for (const Cell* c : *v) if (!c->Empty()) return true;
+        for (const Cell* c : *v)
+          if (!c->Empty()) return true;
       return false;
     }();
     if (own_row) {
@@ -461,7 +490,8 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
   const bool row_has_units = [&] {
     for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
-      for (const Cell* c : *v) if (!c->Empty()) return true;
+      for (const Cell* c : *v)
+        if (!c->Empty()) return true;
     return false;
   }();
   if (!any_task && !row_has_units && !header_.empty() && !out_.tasks.empty()) {
@@ -508,9 +538,10 @@ void Interpreter::Process(const Row& row) {
     const std::string t = text::Prefix(c->Joined(), 20);
     const std::string have = std::to_string(cells.cell_count), want = std::to_string(header_.size());
     AddProblem(c->line,
-               "cell '" + t + "' could not be placed in a column (the row has " + have + " cells, the header " +
-                   want + "); read as task text",
-               "单元格“" + t + "”无法对应到列（该行有" + have + "个单元格，表头为" + want + "列），已作为任务内容读入，请核对");
+               "cell '" + t + "' could not be placed in a column (the row has " + have + " cells, the header " + want +
+                   "); read as task text",
+               "单元格“" + t + "”无法对应到列（该行有" + have + "个单元格，表头为" + want +
+                   "列），已作为任务内容读入，请核对");
   }
 }
 

@@ -70,10 +70,8 @@ class Interpreter {
   Kind Classify(const Cell& c) const;
   RowCells SortCells(const Row& row) const;
   bool TakeHeading(const Cell* c, bool& section_changed);
-  std::vector<Piece> SplitIntoPieces(const std::vector<const Cell*>& text_cells, int row_number,
-                                     bool& section_changed);
-  void SplitLine(const std::string& t, int line, int row_number, bool& task_in_cell,
-                 std::vector<Piece>& pieces);
+  std::vector<Piece> SplitIntoPieces(const std::vector<const Cell*>& text_cells, int row_number, bool& section_changed);
+  void SplitLine(const std::string& t, int line, int row_number, bool& task_in_cell, std::vector<Piece>& pieces);
   void Inherit(const RowCells& cells, bool section_changed, bool title_is_heading);
   UnitAssignment InheritedUnits() const;
   void Fill(ParsedTask& task, const RowCells& cells);

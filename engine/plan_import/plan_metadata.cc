@@ -28,7 +28,9 @@ std::optional<Date> ParseCnDate(std::string_view s, size_t& i) {
     return v;
   };
   size_t k = i;
-  auto skip = [&] { while (k < s.size() && s[k] == ' ') ++k; };
+  auto skip = [&] {
+    while (k < s.size() && s[k] == ' ') ++k;
+  };
   skip();
   const auto y = number(k, 4);
   skip();
@@ -54,12 +56,14 @@ std::optional<Date> ParseCnDate(std::string_view s, size_t& i) {
 // A line that is a date and nothing else (a signature or issue date).
 std::optional<Date> DateLine(std::string_view raw) {
   std::string s = Trim(raw);
-  for (std::string_view w : {"（", "("}) if (StartsWith(s, w)) s.erase(0, w.size());
+  for (std::string_view w : {"（", "("})
+    if (StartsWith(s, w)) s.erase(0, w.size());
   size_t i = 0;
   auto d = ParseCnDate(s, i);
   if (!d) return std::nullopt;
   std::string rest = Trim(std::string_view(s).substr(i));
-  for (std::string_view w : {"）", ")", "印发", "发布"}) if (StartsWith(rest, w)) rest.erase(0, w.size());
+  for (std::string_view w : {"）", ")", "印发", "发布"})
+    if (StartsWith(rest, w)) rest.erase(0, w.size());
   rest = Trim(rest);
   if (!rest.empty() && rest != "）" && rest != ")") return std::nullopt;
   return d;
@@ -69,8 +73,12 @@ namespace {
 
 // "珠高办〔2021〕50号" anywhere in the line.
 std::optional<std::string> FindDocNumber(std::string_view s) {
-  for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"〔", "〕"}, {"[", "]"},
-                             {"［", "］"}, {"【", "】"}, {"（", "）"}, {"(", ")"}}) {
+  for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"〔", "〕"},
+                             {"[", "]"},
+                             {"［", "］"},
+                             {"【", "】"},
+                             {"（", "）"},
+                             {"(", ")"}}) {
     size_t p = 0;
     while ((p = s.find(open, p)) != std::string_view::npos) {
       size_t k = p + open.size();
@@ -100,16 +108,16 @@ std::optional<std::string> FindDocNumber(std::string_view s) {
 
 bool LooksLikeIssuer(const std::string& s) {
   if (CodePoints(s) > 30 || CodePoints(s) < 3) return false;
-  for (std::string_view suf : {"人民政府", "办公室", "委员会", "管委会", "管理委员会", "政府", "局", "办",
-                               "厅", "委", "中心", "领导小组", "工作组"}) {
+  for (std::string_view suf : {"人民政府", "办公室", "委员会", "管委会", "管理委员会", "政府", "局", "办", "厅", "委",
+                               "中心", "领导小组", "工作组"}) {
     if (EndsWith(s, suf)) return true;
   }
   return false;
 }
 
 bool IsTitleWord(const std::string& s) {
-  for (std::string_view w : {"方案", "要点", "分解表", "台账", "清单", "计划", "安排", "任务表", "责任表",
-                             "分工", "一览表", "任务书", "通知"}) {
+  for (std::string_view w : {"方案", "要点", "分解表", "台账", "清单", "计划", "安排", "任务表", "责任表", "分工",
+                             "一览表", "任务书", "通知"}) {
     if (EndsWith(s, w)) return true;
   }
   return false;
@@ -151,8 +159,7 @@ std::string TitleFrom(const std::vector<std::string>& preamble) {
   if (cands.empty()) return "";
   std::string title = cands[0];
   // A title wrapped over two lines: "…工作要点" + "分工方案".
-  if (cands.size() > 1 && IsTitleWord(cands[1]) && CodePoints(cands[1]) <= 10 && !YearIn(cands[1]))
-    title += cands[1];
+  if (cands.size() > 1 && IsTitleWord(cands[1]) && CodePoints(cands[1]) <= 10 && !YearIn(cands[1])) title += cands[1];
   return title;
 }
 
@@ -187,9 +194,12 @@ std::string IssuerFromLetterhead(const std::vector<std::pair<std::string, int>>&
 // document number, else the default; 0 when none.
 int PlanYear(const PlanMeta& plan, const ParseOptions& opts) {
   int year = 0;
-  if (auto y = YearIn(plan.title)) year = *y;
-  else if (opts.year > 0) year = opts.year;
-  else if (plan.issued_on) year = plan.issued_on->year;
+  if (auto y = YearIn(plan.title))
+    year = *y;
+  else if (opts.year > 0)
+    year = opts.year;
+  else if (plan.issued_on)
+    year = plan.issued_on->year;
   else if (!plan.doc_number.empty()) {
     size_t p = plan.doc_number.find_first_of("0123456789");
     size_t k = p;
@@ -222,8 +232,8 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   out.plan.year = PlanYear(out.plan, opts);
   if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found", "未找到方案标题"});
   if (out.plan.year == 0)
-    out.problems.push_back({0, "no plan year found (title, date or document number)",
-                            "未能从标题、日期或文号中确定方案年度"});
+    out.problems.push_back(
+        {0, "no plan year found (title, date or document number)", "未能从标题、日期或文号中确定方案年度"});
 }
 
 }  // namespace duban::plan_import::table

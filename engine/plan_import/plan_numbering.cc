@@ -39,12 +39,11 @@ std::optional<int> HeadingRank(std::string_view s) {
     }
     return std::nullopt;
   }
-  for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"（", "）"}, {"(", ")"},
-                             {"（", ")"}, {"(", "）"}}) {
+  for (auto [open, close] :
+       {std::pair<std::string_view, std::string_view>{"（", "）"}, {"(", ")"}, {"（", ")"}, {"(", "）"}}) {
     if (StartsWith(s, open)) {
       const size_t r = cn::NumeralRun(s, open.size(), kNumeralRunChars);
-      if (r > 0 && s.substr(open.size() + r, close.size()) == close &&
-          HasTextAfter(s, open.size() + r + close.size()))
+      if (r > 0 && s.substr(open.size() + r, close.size()) == close && HasTextAfter(s, open.size() + r + close.size()))
         return 2;
     }
   }
@@ -87,8 +86,8 @@ std::optional<TaskStart> ParseTaskNumber(std::string_view s, size_t pos, int exp
 }
 
 bool IsSentenceEnd(char32_t c) {
-  return c == U'。' || c == U'；' || c == ';' || c == U'！' || c == '!' || c == U'？' || c == '?' ||
-         c == ' ' || c == 0x3000;
+  return c == U'。' || c == U'；' || c == ';' || c == U'！' || c == '!' || c == U'？' || c == '?' || c == ' ' ||
+         c == 0x3000;
 }
 
 std::optional<int> BareNumber(std::string_view s) {

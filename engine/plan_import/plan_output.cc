@@ -71,9 +71,9 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
     jt["content"] = t.content;
     jt["lead_units"] = t.lead_units;
     jt["responsible_units"] = t.responsible_units;
-    jt["deadline"] = {{"text", t.deadline.text},
-                      {"due_on", t.deadline.due_on ? ordered_json(t.deadline.due_on->ToString())
-                                                   : ordered_json(nullptr)}};
+    jt["deadline"] = {
+        {"text", t.deadline.text},
+        {"due_on", t.deadline.due_on ? ordered_json(t.deadline.due_on->ToString()) : ordered_json(nullptr)}};
     // Only on doubtful tasks, so a clean parse reads as before (see plan_parser.h).
     if (!t.doubts.empty()) {
       jt["doubts"] = t.doubts;
@@ -132,8 +132,7 @@ std::string RenderPreview(const ParsedPlan& p) {
   if (!p.problems.empty()) {
     o << "\nProblems (" << p.problems.size() << "):\n";
     for (const auto& pr : p.problems) {
-      o << "  " << (pr.line ? "line " + std::to_string(pr.line) : std::string("file")) << ": " << pr.message
-        << "\n";
+      o << "  " << (pr.line ? "line " + std::to_string(pr.line) : std::string("file")) << ": " << pr.message << "\n";
     }
   }
   return o.str();

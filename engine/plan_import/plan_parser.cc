@@ -35,8 +35,10 @@ std::string FirstSentence(const std::string& s) {
   while (i < s.size()) {
     const size_t at = i;
     const char32_t c = text::Next(s, i);
-    if (c == U'（' || c == '(' || c == U'“' || c == U'《') ++depth;
-    else if ((c == U'）' || c == ')' || c == U'”' || c == U'》') && depth > 0) --depth;
+    if (c == U'（' || c == '(' || c == U'“' || c == U'《')
+      ++depth;
+    else if ((c == U'）' || c == ')' || c == U'”' || c == U'》') && depth > 0)
+      --depth;
     else if (depth == 0 && (c == U'。' || c == U'；' || c == ';' || c == U'！' || c == U'？')) {
       end = at;
       break;
@@ -54,8 +56,10 @@ void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
   std::string c = Trim(t.content);
   while (EndsWith(c, "。")) c.erase(c.size() - 3);
   size_t close_len = 0;
-  if (EndsWith(c, "）")) close_len = 3;
-  else if (EndsWith(c, ")")) close_len = 1;
+  if (EndsWith(c, "）"))
+    close_len = 3;
+  else if (EndsWith(c, ")"))
+    close_len = 1;
   if (close_len == 0) return;
   // Find the opening bracket matching the final one.
   std::vector<size_t> opens;
@@ -64,7 +68,8 @@ void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
   while (i < c.size()) {
     const size_t at = i;
     const char32_t ch = text::Next(c, i);
-    if (ch == U'（' || ch == '(') opens.push_back(at);
+    if (ch == U'（' || ch == '(')
+      opens.push_back(at);
     else if ((ch == U'）' || ch == ')') && !opens.empty()) {
       if (i == c.size()) {
         open_at = opens.back();
@@ -130,7 +135,8 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
     if (auto p = FindDeadlinePhrase(t.content)) t.deadline.text = *p;
   }
   const std::string n = std::to_string(t.number);
-  if (t.content.empty()) out.problems.push_back({t.source_line, "task " + n + " has no text", "第" + n + "项任务没有内容"});
+  if (t.content.empty())
+    out.problems.push_back({t.source_line, "task " + n + " has no text", "第" + n + "项任务没有内容"});
   if (t.lead_units.empty() && t.responsible_units.empty()) {
     t.units_from.clear();
     if (std::find(t.doubts.begin(), t.doubts.end(), "no_unit") == t.doubts.end()) t.doubts.push_back("no_unit");
@@ -147,10 +153,9 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
                                   "”未能识别，按原文保留，不计提醒和逾期；可在导入前改写为“X月底前”“X月X日前”等"});
     } else if (!r.note.empty()) {
       // Resolved with a warning (a year the calendar does not cover yet).
-      const std::string zh = r.provisional
-                                 ? "：该年度的节假日安排尚未收录，暂按周末及元旦、劳动节、国庆节计算工作日；"
-                                   "收录当年安排（duban calendar add）后自动重算"
-                                 : "：" + r.note;
+      const std::string zh = r.provisional ? "：该年度的节假日安排尚未收录，暂按周末及元旦、劳动节、国庆节计算工作日；"
+                                             "收录当年安排（duban calendar add）后自动重算"
+                                           : "：" + r.note;
       out.problems.push_back({t.source_line, "deadline '" + t.deadline.text + "' of task " + n + ": " + r.note,
                               "第" + n + "项任务的时限“" + t.deadline.text + "”" + zh});
     }

@@ -83,7 +83,7 @@ bool IsRepeatedHeader(const std::vector<Cell>& cells);
 struct Layout {
   std::vector<std::string> preamble;  // lines before the table, in order
   std::vector<int> preamble_lines;
-  std::vector<std::string> trailer;   // lines after it
+  std::vector<std::string> trailer;  // lines after it
   std::vector<int> trailer_lines;
   std::vector<Row> rows;
   std::vector<Kind> header;
@@ -136,7 +136,6 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out);
 // ---------------------------------------------------------------- plan_interpreter.cc
 
 // Each unknown unit as a problem at its line, and once in out.unknown_units.
-void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
-                        ParsedPlan& out);
+void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir, ParsedPlan& out);
 
 }  // namespace duban::plan_import::table

@@ -29,9 +29,10 @@ bool IsPageNumber(std::string_view raw) {
   size_t i = 0;
   while (i < s.size()) {
     const char32_t c = text::Next(s, i);
-    if ((c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19)) digit = true;
-    else if (c == '-' || c == U'—' || c == U'－' || c == U'–' || c == U'第' || c == U'页' ||
-             c == U'共' || c == '/' || c == U'／')
+    if ((c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19))
+      digit = true;
+    else if (c == '-' || c == U'—' || c == U'－' || c == U'–' || c == U'第' || c == U'页' || c == U'共' || c == '/' ||
+             c == U'／')
       continue;
     else
       return false;
@@ -101,8 +102,8 @@ std::vector<Item> Tokenize(const std::vector<Line>& lines) {
 // `lines_are_cells`: a header word wrapped over two lines is two cells
 // ("任务" "名称", "时间" "节点"); two cells that together make a listed header
 // word are one.
-bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
-                    std::vector<Kind>& kinds, bool lines_are_cells) {
+bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end, std::vector<Kind>& kinds,
+                    bool lines_are_cells) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].type != Item::kCell) continue;
     std::vector<Kind> ks;
@@ -119,8 +120,7 @@ bool FindTextHeader(const std::vector<Item>& items, size_t& begin, size_t& end,
       if (lines_are_cells) {
         size_t n = k;
         while (n < items.size() && items[n].type == Item::kBlank) ++n;
-        if (n < items.size() && items[n].type == Item::kCell && n == k &&
-            IsListedHeaderWord(t + Trim(items[n].text))) {
+        if (n < items.size() && items[n].type == Item::kCell && n == k && IsListedHeaderWord(t + Trim(items[n].text))) {
           t += Trim(items[n].text);
           k = n + 1;
         }
@@ -148,8 +148,7 @@ bool StartsRow(const Item& it) { return it.after_blank || (it.line_start && it.m
 // apart by blank lines): every line is a cell. Only taken when the header
 // is then found, so a plan in prose keeps its lines as rows.
 bool PromoteLinesToCells(std::vector<Item>& items) {
-  if (std::any_of(items.begin(), items.end(), [](const Item& it) { return it.type == Item::kCell; }))
-    return false;
+  if (std::any_of(items.begin(), items.end(), [](const Item& it) { return it.type == Item::kCell; })) return false;
   std::vector<Item> promoted = items;
   std::string title;  // the first line, spaces removed
   size_t title_at = 0;
@@ -252,8 +251,8 @@ bool MarkRowsByContent(std::vector<Item>& items, size_t table_begin, const std::
 
 // Where the table starts: after the header run, else (no header) at the first
 // heading or task number 1. Sets lay.header and the preamble (the lines before).
-size_t FindTableStart(const std::vector<Item>& items, bool lines_are_cells, Layout& lay,
-                      std::vector<Problem>& problems, bool& has_header) {
+size_t FindTableStart(const std::vector<Item>& items, bool lines_are_cells, Layout& lay, std::vector<Problem>& problems,
+                      bool& has_header) {
   size_t hb = 0, he = 0;
   std::vector<Kind> kinds;
   has_header = FindTextHeader(items, hb, he, kinds, lines_are_cells);
@@ -329,8 +328,7 @@ struct TableShape {
 // A line without a tab (`t`: its text trimmed): page furniture (dropped), a
 // line outside the table (trailer), a row of its own (no header), or the
 // continuation of the open cell. Returns whether it was table content.
-bool AddFreeLine(const Item& it, const std::string& t, const TableShape& shape, Segments& segs,
-                 Layout& lay) {
+bool AddFreeLine(const Item& it, const std::string& t, const TableShape& shape, Segments& segs, Layout& lay) {
   const std::string key = text::StripSpaces(t);
   if (IsPageNumber(t)) return false;
   // After a blank line, a complete row cannot continue: the line stands
@@ -401,8 +399,8 @@ std::vector<std::vector<Cell>> CollectSegments(const std::vector<Item>& items, s
 // holding several cells, else every `width` cells.
 // `join_short`: false where a blank line (or a task number) surely ends a
 // row, so two short rows are never read as one.
-std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> segments, size_t width,
-                                              bool has_header, bool join_short) {
+std::vector<std::vector<Cell>> SegmentsToRows(std::vector<std::vector<Cell>> segments, size_t width, bool has_header,
+                                              bool join_short) {
   std::vector<std::vector<Cell>> rows;
   for (auto& s : segments) {
     if (s.size() > 2 * width) {
@@ -448,9 +446,8 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
   // Rows found by content have the header's width (a run of cells there
   // says nothing about it); elsewhere the most common run decides.
   shape.width = rows_by_content ? lay.header.size() : RowWidth(items, table_begin, lay.header.size());
-  std::vector<std::vector<Cell>> rows =
-      SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width, shape.has_header,
-                     !lines_are_cells && !rows_by_content);
+  std::vector<std::vector<Cell>> rows = SegmentsToRows(CollectSegments(items, table_begin, shape, lay), shape.width,
+                                                       shape.has_header, !lines_are_cells && !rows_by_content);
   for (auto& r : rows) {
     // Rows found by content end where the next task starts, so the empty
     // (merged) cells written before it land at this row's end: beyond the

@@ -8,7 +8,6 @@ char32_t Next(std::string_view s, size_t& i) { return utf8::Next(s, i); }
 void Append(std::string& out, char32_t c) { utf8::Append(out, c); }
 bool IsValidUtf8(std::string_view bytes) { return utf8::IsValid(bytes); }
 
-
 std::string Clean(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
@@ -33,8 +32,8 @@ std::string Clean(std::string_view bytes) {
 }
 
 bool IsSpace(char32_t c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0 ||
-         c == 0x2002 || c == 0x2003 || c == 0x2009;
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x3000 || c == 0xA0 || c == 0x2002 || c == 0x2003 ||
+         c == 0x2009;
 }
 
 std::string Trim(std::string_view s) {
@@ -73,9 +72,7 @@ std::string StripSpaces(std::string_view s) {
   return out;
 }
 
-bool StartsWith(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(0, p.size()) == p;
-}
+bool StartsWith(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
 bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -90,14 +87,29 @@ std::string NormalizeKey(std::string_view s) {
     char32_t c = Next(s, i);
     if (IsSpace(c)) continue;
     switch (c) {
-      case '(': c = 0xFF08; break;   // （
-      case ')': c = 0xFF09; break;   // ）
-      case ',': c = 0xFF0C; break;   // ，
-      case ';': c = 0xFF1B; break;   // ；
-      case ':': c = 0xFF1A; break;   // ：
-      case 0x3014: c = 0xFF08; break;  // 〔
-      case 0x3015: c = 0xFF09; break;  // 〕
-      default: break;
+      case '(':
+        c = 0xFF08;
+        break;  // （
+      case ')':
+        c = 0xFF09;
+        break;  // ）
+      case ',':
+        c = 0xFF0C;
+        break;  // ，
+      case ';':
+        c = 0xFF1B;
+        break;  // ；
+      case ':':
+        c = 0xFF1A;
+        break;  // ：
+      case 0x3014:
+        c = 0xFF08;
+        break;  // 〔
+      case 0x3015:
+        c = 0xFF09;
+        break;  // 〕
+      default:
+        break;
     }
     Append(out, c);
   }
@@ -107,7 +119,7 @@ std::string NormalizeKey(std::string_view s) {
 namespace {
 
 bool IsBlockTag(std::string_view name) {
-  static constexpr std::string_view kBlock[] = {"p", "br", "div", "li", "tr", "td", "th",
+  static constexpr std::string_view kBlock[] = {"p",  "br", "div",   "li", "tr", "td", "th",
                                                 "ul", "ol", "table", "h1", "h2", "h3", "h4"};
   std::string lower;
   for (char c : name) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
@@ -144,8 +156,8 @@ std::string StripMarkup(std::string_view line) {
       }
     } else if (c == '&') {
       static constexpr std::pair<std::string_view, std::string_view> kEntities[] = {
-          {"&nbsp;", " "}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
-          {"&#39;", "'"}, {"&apos;", "'"}};
+          {"&nbsp;", " "},  {"&amp;", "&"}, {"&lt;", "<"},  {"&gt;", ">"},
+          {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}};
       bool done = false;
       for (auto [e, r] : kEntities) {
         if (line.substr(i, e.size()) == e) {
@@ -165,8 +177,7 @@ std::string StripMarkup(std::string_view line) {
           ++j;
           ++n;
         }
-        if (n > 0 && j < line.size() && line[j] == ';' && v >= 0x20 && v <= 0x10FFFF &&
-            !(v >= 0xD800 && v <= 0xDFFF)) {
+        if (n > 0 && j < line.size() && line[j] == ';' && v >= 0x20 && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF)) {
           Append(out, v);
           i = j + 1;
           continue;
@@ -193,8 +204,10 @@ std::optional<int> Digits(std::string_view s, size_t& i, int max_digits) {
     size_t k = j;
     const char32_t c = Next(s, k);
     int d = -1;
-    if (c >= '0' && c <= '9') d = static_cast<int>(c - '0');
-    else if (c >= 0xFF10 && c <= 0xFF19) d = static_cast<int>(c - 0xFF10);
+    if (c >= '0' && c <= '9')
+      d = static_cast<int>(c - '0');
+    else if (c >= 0xFF10 && c <= 0xFF19)
+      d = static_cast<int>(c - 0xFF10);
     if (d < 0) break;
     v = v * 10 + d;
     ++n;

@@ -87,8 +87,8 @@ Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_vi
   for (const auto& g : dir.groups_) {
     for (const auto& m : g.members) {
       if (!dir.Canonical(m)) {
-        return Status::InvalidArgument(std::string(source_name) + ": group '" + g.name +
-                                       "' names unknown member '" + m + "'");
+        return Status::InvalidArgument(std::string(source_name) + ": group '" + g.name + "' names unknown member '" +
+                                       m + "'");
       }
     }
   }

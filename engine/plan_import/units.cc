@@ -12,7 +12,9 @@ namespace {
 
 bool IsOpen(char32_t c) { return c == U'（' || c == '(' || c == U'【' || c == '[' || c == U'〔' || c == U'《'; }
 bool IsClose(char32_t c) { return c == U'）' || c == ')' || c == U'】' || c == ']' || c == U'〕' || c == U'》'; }
-bool IsClauseSep(char32_t c) { return c == U'，' || c == ',' || c == U'；' || c == ';' || c == U'。' || c == U'：' || c == ':'; }
+bool IsClauseSep(char32_t c) {
+  return c == U'，' || c == ',' || c == U'；' || c == ';' || c == U'。' || c == U'：' || c == ':';
+}
 bool IsListSep(char32_t c) { return c == U'、' || c == U'/' || c == U'／' || text::IsSpace(c); }
 
 // Role words: the text from the first one on says what the units before it do.
@@ -21,20 +23,20 @@ struct RoleWord {
   UnitRole role;
 };
 constexpr RoleWord kRoleWords[] = {
-    {"牵头负责", UnitRole::kLead}, {"牵头", UnitRole::kLead},   {"主责", UnitRole::kLead},
-    {"分别负责", UnitRole::kResponsible}, {"负责", UnitRole::kResponsible},
-    {"配合", UnitRole::kResponsible},     {"协助", UnitRole::kResponsible},
-    {"协同", UnitRole::kResponsible},     {"参与", UnitRole::kResponsible},
-    {"执行", UnitRole::kResponsible},     {"落实", UnitRole::kResponsible},
-    {"按照", UnitRole::kResponsible},     {"按职责", UnitRole::kResponsible},
-    {"根据职责", UnitRole::kResponsible}, {"共同", UnitRole::kResponsible},
-    {"承办", UnitRole::kResponsible},
+    {"牵头负责", UnitRole::kLead},      {"牵头", UnitRole::kLead},
+    {"主责", UnitRole::kLead},          {"分别负责", UnitRole::kResponsible},
+    {"负责", UnitRole::kResponsible},   {"配合", UnitRole::kResponsible},
+    {"协助", UnitRole::kResponsible},   {"协同", UnitRole::kResponsible},
+    {"参与", UnitRole::kResponsible},   {"执行", UnitRole::kResponsible},
+    {"落实", UnitRole::kResponsible},   {"按照", UnitRole::kResponsible},
+    {"按职责", UnitRole::kResponsible}, {"根据职责", UnitRole::kResponsible},
+    {"共同", UnitRole::kResponsible},   {"承办", UnitRole::kResponsible},
 };
 
-constexpr std::string_view kUnitSuffixes[] = {
-    "局", "委", "办", "室", "府", "院", "所", "会", "部", "厅", "处", "科", "队", "中心", "站",
-    "馆", "社", "行", "司", "团", "组", "位", "门", "乡", "镇", "区", "县", "市", "街道", "处",
-    "公司", "集团", "法院", "检察院", "联", "台", "校", "场", "园", "署"};
+constexpr std::string_view kUnitSuffixes[] = {"局",   "委",   "办",   "室",     "府", "院", "所", "会", "部",   "厅",
+                                              "处",   "科",   "队",   "中心",   "站", "馆", "社", "行", "司",   "团",
+                                              "组",   "位",   "门",   "乡",     "镇", "区", "县", "市", "街道", "处",
+                                              "公司", "集团", "法院", "检察院", "联", "台", "校", "场", "园",   "署"};
 
 // Depth of unclosed brackets at the end of s.
 int OpenDepth(std::string_view s) {
@@ -42,8 +44,10 @@ int OpenDepth(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const char32_t c = text::Next(s, i);
-    if (IsOpen(c)) ++depth;
-    else if (IsClose(c) && depth > 0) --depth;
+    if (IsOpen(c))
+      ++depth;
+    else if (IsClose(c) && depth > 0)
+      --depth;
   }
   return depth;
 }
@@ -58,8 +62,10 @@ std::vector<std::string> SplitTop(std::string_view s, Pred is_sep) {
   while (i < s.size()) {
     const size_t at = i;
     const char32_t c = text::Next(s, i);
-    if (IsOpen(c)) ++depth;
-    else if (IsClose(c) && depth > 0) --depth;
+    if (IsOpen(c))
+      ++depth;
+    else if (IsClose(c) && depth > 0)
+      --depth;
     if (depth == 0 && is_sep(c)) {
       out.push_back(std::move(cur));
       cur.clear();
@@ -79,8 +85,10 @@ size_t FindRoleWord(std::string_view s, UnitRole& role) {
   while (i < s.size()) {
     const size_t at = i;
     const char32_t c = text::Next(s, i);
-    if (IsOpen(c)) ++depth;
-    else if (IsClose(c) && depth > 0) --depth;
+    if (IsOpen(c))
+      ++depth;
+    else if (IsClose(c) && depth > 0)
+      --depth;
     if (depth != 0 || at == 0) continue;
     for (const auto& rw : kRoleWords) {
       if (s.substr(at, rw.word.size()) == rw.word) {
@@ -171,8 +179,7 @@ void AppendUnique(std::vector<std::string>& list, const std::vector<std::string>
   }
 }
 
-UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role,
-                             const UnitDirectory& dir) {
+UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role, const UnitDirectory& dir) {
   UnitAssignment out;
   // 1. Re-join names a line break cut in two: inside brackets, or where the
   //    halves are unknown but the whole is known, or neither half reads as a
@@ -194,8 +201,10 @@ UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole defaul
       if (depth > 0) {
         merge = true;
       } else if (!a.empty() && !b.empty() && !Known(dir, a)) {
-        if (Known(dir, a + b)) merge = true;
-        else if (!Known(dir, b) && !LooksLikeUnit(a) && text::CodePoints(a) < 12) merge = true;
+        if (Known(dir, a + b))
+          merge = true;
+        else if (!Known(dir, b) && !LooksLikeUnit(a) && text::CodePoints(a) < 12)
+          merge = true;
       }
       if (merge) {
         joined.back().text += t;
@@ -241,8 +250,7 @@ UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole defaul
   // 3. Names within each clause, split at 、 and spaces; "A、B等各有关部门"
   //    keeps A, B and the group after 等.
   for (const auto& c : clauses) {
-    UnitRole role = c.has_role ? c.role
-                               : (any_lead_marker ? UnitRole::kResponsible : default_role);
+    UnitRole role = c.has_role ? c.role : (any_lead_marker ? UnitRole::kResponsible : default_role);
     std::vector<std::string> names;
     for (auto& frag : SplitTop(c.units, IsListSep)) {
       std::string name = text::Trim(frag);

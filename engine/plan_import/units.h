@@ -30,8 +30,7 @@ struct UnitAssignment {
 };
 
 // Parses one cell; `default_role` applies to names with no role word.
-UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role,
-                             const UnitDirectory& dir);
+UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role, const UnitDirectory& dir);
 
 // Appends names not yet in `list` (keeps order, drops repeats).
 void AppendUnique(std::vector<std::string>& list, const std::vector<std::string>& names);

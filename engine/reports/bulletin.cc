@@ -119,7 +119,8 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
   b.tasks = static_cast<int32_t>(tasks.size());
   b.units = static_cast<int32_t>(tally.size());
   for (const auto& [name, t] : tally) {
-    if (t.assignments > 0 && t.on_time == t.assignments) b.on_time.push_back(BulletinUnit{name, t.assignments, t.completed, 0, {}});
+    if (t.assignments > 0 && t.on_time == t.assignments)
+      b.on_time.push_back(BulletinUnit{name, t.assignments, t.completed, 0, {}});
   }
 
   // Silence in review cycles, from the plan as of the date.
@@ -136,8 +137,8 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
       BulletinUnit& u = silent[k.second];
       u.unit = k.second;
       u.tasks.push_back(BulletinTask{k.first, title(k.first), c.due_on,
-                                     -WorkingDaysBetween(calendar, ledger.as_of, *due, kUncapped), level, ladder.Name(level), id,
-                                     c.kind});
+                                     -WorkingDaysBetween(calendar, ledger.as_of, *due, kUncapped), level,
+                                     ladder.Name(level), id, c.kind});
       ++b.silent_requests;
     }
   }

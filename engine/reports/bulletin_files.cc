@@ -21,12 +21,9 @@ namespace {
 using nlohmann::json;
 
 json TaskJson(const BulletinTask& t) {
-  json j = {{"task", t.task},
-            {"title", t.title},
-            {"due_on", t.due_on},
-            {"overdue_working_days", t.overdue_working_days},
-            {"level", t.level},
-            {"level_name", t.level_name}};
+  json j = {{"task", t.task},     {"title", t.title},
+            {"due_on", t.due_on}, {"overdue_working_days", t.overdue_working_days},
+            {"level", t.level},   {"level_name", t.level_name}};
   if (!t.cycle.empty()) {
     j["cycle"] = t.cycle;
     j["cycle_kind"] = t.cycle_kind;
@@ -37,7 +34,10 @@ json TaskJson(const BulletinTask& t) {
 json UnitJson(const BulletinUnit& u) {
   json tasks = json::array();
   for (const auto& t : u.tasks) tasks.push_back(TaskJson(t));
-  return {{"unit", u.unit}, {"assignments", u.assignments}, {"completed", u.completed}, {"level", u.level},
+  return {{"unit", u.unit},
+          {"assignments", u.assignments},
+          {"completed", u.completed},
+          {"level", u.level},
           {"tasks", tasks}};
 }
 
@@ -112,8 +112,8 @@ void Groups(std::vector<Para>& body, const std::vector<BulletinGroup>& groups, b
   int sub = 0;
   for (const auto& g : groups) {
     if (g.units.empty()) continue;
-    body.push_back(Text("（" + cn::FormatNumeral(++sub) + "）" + g.name + "（" + Count(static_cast<int32_t>(g.units.size())) +
-                            "个单位）",
+    body.push_back(Text("（" + cn::FormatNumeral(++sub) + "）" + g.name + "（" +
+                            Count(static_cast<int32_t>(g.units.size())) + "个单位）",
                         "Heading2"));
     int n = 0;
     for (const auto& u : g.units) {
@@ -139,17 +139,19 @@ std::vector<Para> Body(const Bulletin& b) {
   body.push_back(Text(b.Title(), "DocTitle"));
   body.push_back(Text("各有关单位：", "Addressee"));
   body.push_back(Text("截至" + as_of + "，《" + b.plan_title + "》共分解任务" + Count(b.tasks) + "项，落实到" +
-                      Count(b.units) + "个单位（计" + Count(b.assignments) + "项单位任务），已办结" + Count(b.completed) +
-                      "项，其中按时办结" + Count(b.completed_on_time) + "项；逾期未完成" + Count(b.late_assignments) +
-                      "项，涉及" + Count(b.late_units) + "个单位；未按时报送进度" + Count(b.silent_requests) + "项次，涉及" +
-                      Count(b.silent_units) + "个单位。现将有关情况通报如下："));
+                      Count(b.units) + "个单位（计" + Count(b.assignments) + "项单位任务），已办结" +
+                      Count(b.completed) + "项，其中按时办结" + Count(b.completed_on_time) + "项；逾期未完成" +
+                      Count(b.late_assignments) + "项，涉及" + Count(b.late_units) + "个单位；未按时报送进度" +
+                      Count(b.silent_requests) + "项次，涉及" + Count(b.silent_units) +
+                      "个单位。现将有关情况通报如下："));
 
   body.push_back(Text("一、按时完成的单位", "Heading1"));
   if (b.on_time.empty()) {
     body.push_back(Text("截至" + as_of + "，尚无单位按时完成所承担的全部任务。"));
   } else {
     std::string names;
-    for (const auto& u : b.on_time) names += (names.empty() ? "" : "、") + u.unit + "（" + Count(u.assignments) + "项）";
+    for (const auto& u : b.on_time)
+      names += (names.empty() ? "" : "、") + u.unit + "（" + Count(u.assignments) + "项）";
     const std::string who =
         b.on_time.size() == 1 ? names : names + "等" + Count(static_cast<int32_t>(b.on_time.size())) + "个单位";
     body.push_back(Text(who + "按时完成了所承担的全部任务，予以通报表扬。"));
@@ -174,16 +176,20 @@ std::vector<Para> Body(const Bulletin& b) {
   }
   if (!b.answered_late.empty()) {
     std::string names;
-    for (const auto& r : b.answered_late) names += (names.empty() ? "" : "、") + r.unit + "（" + Count(r.times) + "次）";
+    for (const auto& r : b.answered_late)
+      names += (names.empty() ? "" : "、") + r.unit + "（" + Count(r.times) + "次）";
     body.push_back(Text("另有" + Count(static_cast<int32_t>(b.answered_late.size())) + "个单位超过时限后报送进度：" +
                         names + "。"));
   }
 
   body.push_back(Text("四、下一步要求", "Heading1"));
   const std::string office = b.issuer.empty() ? "督查部门" : b.issuer;
-  body.push_back(Text("请逾期未完成任务的单位认真分析原因，明确整改措施和完成时限，于本通报印发之日起5个工作日内将整改"
-                      "情况书面报送" + office + "；被约谈单位的主要负责同志要按要求接受约谈。未按时报送进度的单位要立即补报"
-                      "工作台账。各单位要对照分工方案，压实工作责任，确保各项任务按期保质完成。"));
+  body.push_back(
+      Text("请逾期未完成任务的单位认真分析原因，明确整改措施和完成时限，于本通报印发之日起5个工作日内将整改"
+           "情况书面报送" +
+           office +
+           "；被约谈单位的主要负责同志要按要求接受约谈。未按时报送进度的单位要立即补报"
+           "工作台账。各单位要对照分工方案，压实工作责任，确保各项任务按期保质完成。"));
   body.push_back(Text(""));
   body.push_back(Text(""));
   body.push_back(Text(b.issuer.empty() ? "（发文单位）" : b.issuer, "Signature"));
@@ -221,7 +227,8 @@ std::string BodyXml(const Bulletin& b) {
 
 std::string BulletinJson(const Bulletin& b) {
   json on_time = json::array();
-  for (const auto& u : b.on_time) on_time.push_back({{"unit", u.unit}, {"assignments", u.assignments}, {"completed", u.completed}});
+  for (const auto& u : b.on_time)
+    on_time.push_back({{"unit", u.unit}, {"assignments", u.assignments}, {"completed", u.completed}});
   json late_reporters = json::array();
   for (const auto& r : b.answered_late) late_reporters.push_back({{"unit", r.unit}, {"times", r.times}});
   json doc = {{"plan", b.plan_id},

@@ -12,13 +12,20 @@ namespace duban::reports {
 const char* StatusChinese(core::AssignmentStatus s) {
   using S = core::AssignmentStatus;
   switch (s) {
-    case S::kAssigned: return "待签收";
-    case S::kAccepted: return "已签收";
-    case S::kInProgress: return "办理中";
-    case S::kSubmitted: return "待审核";
-    case S::kCompleted: return "已办结";
-    case S::kReturned: return "已退回";
-    case S::kCancelled: return "已撤销";
+    case S::kAssigned:
+      return "待签收";
+    case S::kAccepted:
+      return "已签收";
+    case S::kInProgress:
+      return "办理中";
+    case S::kSubmitted:
+      return "待审核";
+    case S::kCompleted:
+      return "已办结";
+    case S::kReturned:
+      return "已退回";
+    case S::kCancelled:
+      return "已撤销";
   }
   return "未知";
 }
@@ -126,7 +133,8 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     std::optional<int> left;  // for the light only: capped
     if (due) {
       auto it = left_by_due.find(due->ToDays());
-      if (it == left_by_due.end()) it = left_by_due.emplace(due->ToDays(), WorkingDaysBetween(calendar, as_of, *due)).first;
+      if (it == left_by_due.end())
+        it = left_by_due.emplace(due->ToDays(), WorkingDaysBetween(calendar, as_of, *due)).first;
       left = it->second;
     }
     row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());

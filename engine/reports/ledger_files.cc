@@ -58,8 +58,25 @@ std::vector<std::string> Cells(const LedgerRow& r) {
 
 // Column index of each header (kept in step with Cells and LedgerHeaders).
 enum Col : int {
-  kTask, kSection, kTitle, kLead, kResponsible, kUnit, kDeadline, kDue, kState, kProgress, kPercent,
-  kReporter, kContact, kSubmitted, kApproved, kOverdue, kEscalation, kLight, kColumns
+  kTask,
+  kSection,
+  kTitle,
+  kLead,
+  kResponsible,
+  kUnit,
+  kDeadline,
+  kDue,
+  kState,
+  kProgress,
+  kPercent,
+  kReporter,
+  kContact,
+  kSubmitted,
+  kApproved,
+  kOverdue,
+  kEscalation,
+  kLight,
+  kColumns
 };
 
 // A cell a spreadsheet would take as a formula (= + - @, or a leading tab or
@@ -93,15 +110,17 @@ double DisplayWidth(const std::string& s) {
 
 std::string ChineseDate(Date d) {
   const std::string s = d.ToString();  // YYYY-MM-DD
-  return s.substr(0, 4) + "年" + std::to_string(std::stoi(s.substr(5, 2))) + "月" + std::to_string(std::stoi(s.substr(8, 2))) + "日";
+  return s.substr(0, 4) + "年" + std::to_string(std::stoi(s.substr(5, 2))) + "月" +
+         std::to_string(std::stoi(s.substr(8, 2))) + "日";
 }
 
 }  // namespace
 
 const std::vector<std::string>& LedgerHeaders() {
   static const std::vector<std::string> kHeaders = {
-      "序号", "所属部分", "工作任务", "牵头单位", "责任单位", "落实单位", "完成时限", "截止日期", "办理状态",
-      "具体工作事项进度", "进度（%）", "填报人", "联系方式（手机）", "提交日期", "销号日期", "逾期工作日", "督办等级", "亮灯"};
+      "序号",     "所属部分",   "工作任务",         "牵头单位",  "责任单位", "落实单位",         "完成时限",
+      "截止日期", "办理状态",   "具体工作事项进度", "进度（%）", "填报人",   "联系方式（手机）", "提交日期",
+      "销号日期", "逾期工作日", "督办等级",         "亮灯"};
   return kHeaders;
 }
 
@@ -230,16 +249,20 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
   // Rows of each task (its columns are merged down over them).
   std::vector<int> task_rows(n, 1);
   for (lxw_row_t i = 0, j = 0; i < n; i = j) {
-    for (j = i; j < n && l.rows[j].task == l.rows[i].task; ++j) {}
+    for (j = i; j < n && l.rows[j].task == l.rows[i].task; ++j) {
+    }
     for (lxw_row_t k = i; k < j; ++k) task_rows[k] = static_cast<int>(j - i);
   }
   // Rows of each section's run (its column is merged down over them).
   std::vector<int> section_rows(n, 1);
   for (lxw_row_t i = 0, j = 0; i < n; i = j) {
-    for (j = i; j < n && l.rows[j].section == l.rows[i].section; ++j) {}
+    for (j = i; j < n && l.rows[j].section == l.rows[i].section; ++j) {
+    }
     for (lxw_row_t k = i; k < j; ++k) section_rows[k] = static_cast<int>(j - i);
   }
-  auto task_column = [](int c) { return c == kTask || c == kTitle || c == kLead || c == kResponsible || c == kDeadline; };
+  auto task_column = [](int c) {
+    return c == kTask || c == kTitle || c == kLead || c == kResponsible || c == kDeadline;
+  };
   auto starts = [&](lxw_row_t i, auto same) { return i == 0 || !same(l.rows[i - 1], l.rows[i]); };
   auto ends = [&](lxw_row_t i, auto same) { return i + 1 == n || !same(l.rows[i], l.rows[i + 1]); };
   auto same_task = [](const LedgerRow& a, const LedgerRow& b) { return a.task == b.task; };
@@ -265,26 +288,44 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
       const bool merged = task_column(c) ? task_rows[i] > 1 : c == kSection && section_rows[i] > 1;
       if (merged) {
         lxw_format* f = c == kTask ? center_top : text_top;
-        if (!(c == kSection ? starts(i, same_section) : starts(i, same_task))) worksheet_write_blank(ws, row, c, f);
-        else if (c == kTask) worksheet_write_number(ws, row, c, r.task, f);
-        else worksheet_write_string(ws, row, c, cells[c].c_str(), f);
+        if (!(c == kSection ? starts(i, same_section) : starts(i, same_task)))
+          worksheet_write_blank(ws, row, c, f);
+        else if (c == kTask)
+          worksheet_write_number(ws, row, c, r.task, f);
+        else
+          worksheet_write_string(ws, row, c, cells[c].c_str(), f);
         continue;
       }
       switch (c) {
-        case kTask: worksheet_write_number(ws, row, c, r.task, center); break;
+        case kTask:
+          worksheet_write_number(ws, row, c, r.task, center);
+          break;
         case kPercent:
-          if (r.percent) worksheet_write_number(ws, row, c, *r.percent, percent);
-          else worksheet_write_blank(ws, row, c, percent);
+          if (r.percent)
+            worksheet_write_number(ws, row, c, *r.percent, percent);
+          else
+            worksheet_write_blank(ws, row, c, percent);
           break;
         case kOverdue:
-          if (r.overdue_working_days) worksheet_write_number(ws, row, c, r.overdue_working_days, center);
-          else worksheet_write_blank(ws, row, c, center);
+          if (r.overdue_working_days)
+            worksheet_write_number(ws, row, c, r.overdue_working_days, center);
+          else
+            worksheet_write_blank(ws, row, c, center);
           break;
-        case kState: case kLight: worksheet_write_string(ws, row, c, cells[c].c_str(), state_format(r.light)); break;
-        case kTitle: case kSection: case kProgress: case kLead: case kResponsible: case kDeadline:
+        case kState:
+        case kLight:
+          worksheet_write_string(ws, row, c, cells[c].c_str(), state_format(r.light));
+          break;
+        case kTitle:
+        case kSection:
+        case kProgress:
+        case kLead:
+        case kResponsible:
+        case kDeadline:
           worksheet_write_string(ws, row, c, cells[c].c_str(), text);
           break;
-        default: worksheet_write_string(ws, row, c, cells[c].c_str(), center);
+        default:
+          worksheet_write_string(ws, row, c, cells[c].c_str(), center);
       }
     }
     // A run's merge is declared on its last row, while that is still the row
@@ -293,7 +334,8 @@ Status WriteLedgerXlsx(const Ledger& l, const std::string& path) {
     // rows before the current one (the value and blanks written above) are
     // dropped, so nothing written is changed.
     if (section_rows[i] > 1 && ends(i, same_section))
-      worksheet_merge_range(ws, row - static_cast<lxw_row_t>(section_rows[i] - 1), kSection, row, kSection, "", text_top);
+      worksheet_merge_range(ws, row - static_cast<lxw_row_t>(section_rows[i] - 1), kSection, row, kSection, "",
+                            text_top);
     if (task_rows[i] > 1 && ends(i, same_task))
       for (int c : {kTask, kTitle, kLead, kResponsible, kDeadline})
         worksheet_merge_range(ws, row - static_cast<lxw_row_t>(task_rows[i] - 1), c, row, c, "",

@@ -19,8 +19,8 @@ std::string Num(double v) {
 
 const std::vector<std::string>& ScorecardHeaders() {
   static const std::vector<std::string> kHeaders = {
-      "排名", "单位", "任务数", "已办结", "按时办结", "逾期办结", "当前逾期", "最高督办等级", "进度报送次数", "收到提醒次数",
-      "调度按时报送", "调度迟报", "调度未报", "办结率", "按时办结率", "得分"};
+      "排名",         "单位",         "任务数",       "已办结",   "按时办结", "逾期办结", "当前逾期",   "最高督办等级",
+      "进度报送次数", "收到提醒次数", "调度按时报送", "调度迟报", "调度未报", "办结率",   "按时办结率", "得分"};
   return kHeaders;
 }
 
@@ -39,8 +39,12 @@ std::string ScorecardJson(const Scorecard& c) {
   json doc = {{"plan", c.plan_id},
               {"title", c.plan_title + "考核评分表"},
               {"as_of", c.as_of.ToString()},
-              {"rule", {{"base", c.rule.base}, {"weights", weights}, {"min", c.rule.min}, {"max", c.rule.max},
-                        {"source", c.rule.source}}},
+              {"rule",
+               {{"base", c.rule.base},
+                {"weights", weights},
+                {"min", c.rule.min},
+                {"max", c.rule.max},
+                {"source", c.rule.source}}},
               {"units", units}};
   return doc.dump(2) + "\n";
 }
@@ -89,10 +93,10 @@ Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
   for (const auto& u : c.units) {
     worksheet_write_number(ws, row, 0, ++rank, number);
     worksheet_write_string(ws, row, 1, u.unit.c_str(), text);
-    const double counts[] = {double(u.assignments), double(u.completed), double(u.completed_on_time),
-                             double(u.completed_late), double(u.overdue), double(u.peak_escalation),
-                             double(u.progress_reports), double(u.reminders), double(u.reports_on_time),
-                             double(u.reports_late), double(u.reports_missing)};
+    const double counts[] = {double(u.assignments),      double(u.completed),      double(u.completed_on_time),
+                             double(u.completed_late),   double(u.overdue),        double(u.peak_escalation),
+                             double(u.progress_reports), double(u.reminders),      double(u.reports_on_time),
+                             double(u.reports_late),     double(u.reports_missing)};
     const int n = static_cast<int>(sizeof counts / sizeof counts[0]);
     for (int i = 0; i < n; ++i) worksheet_write_number(ws, row, 2 + i, counts[i], number);
     worksheet_write_number(ws, row, 2 + n, u.completion_rate, rate);
@@ -122,7 +126,7 @@ Status WriteScorecardXlsx(const Scorecard& c, const std::string& path) {
     lxw_chart_font small = font;
     small.size = 8;
     chart_axis_set_num_font(chart->y_axis, &small);
-    chart_axis_set_reverse(chart->y_axis);  // best first, at the top (a bar chart: y is the units)
+    chart_axis_set_reverse(chart->y_axis);           // best first, at the top (a bar chart: y is the units)
     chart_axis_set_interval_unit(chart->y_axis, 1);  // every unit named
     chart_axis_set_min(chart->x_axis, c.rule.min);
     chart_axis_set_max(chart->x_axis, c.rule.max);

@@ -10,7 +10,7 @@
 namespace duban::reports {
 
 struct TemplateFile {
-  std::string_view path;   // e.g. "word/document.xml", "[Content_Types].xml"
+  std::string_view path;  // e.g. "word/document.xml", "[Content_Types].xml"
   std::string_view bytes;
 };
 

@@ -14,8 +14,8 @@ Result<std::string> XlsxBytes(const std::function<Status(const std::string& path
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/duban-report-XXXXXX";
   if (!::mkdtemp(pattern.data()))
-    return Status::IOError("cannot make a temporary directory for the workbook (" + pattern + "): " +
-                           std::strerror(errno));
+    return Status::IOError("cannot make a temporary directory for the workbook (" + pattern +
+                           "): " + std::strerror(errno));
   struct Remove {
     std::string dir;
     ~Remove() {

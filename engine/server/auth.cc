@@ -26,7 +26,7 @@ Session SessionStore::Create(const std::string& account, uint32_t generation, In
   // Forget expired sessions now and then, so the map cannot grow without bound.
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = (now - it->second.created > absolute_ms_ || now - it->second.last_seen > idle_ms_) ? sessions_.erase(it)
-                                                                                              : std::next(it);
+                                                                                            : std::next(it);
   std::vector<std::map<std::string, Session>::iterator> mine;
   for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
     if (it->second.account == account) mine.push_back(it);

@@ -36,11 +36,15 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"return", {true, {kTask, kUnit, {"reason", Kind::kText, true}}}},
       {"progress",
        {true,
-        {kTask, kUnit, {"percent", Kind::kPercent, true}, {"text", Kind::kText, true}, {"reporter", Kind::kName, false},
-         {"contact", Kind::kName, false}, {"evidence", Kind::kEvidence, false}}}},
+        {kTask,
+         kUnit,
+         {"percent", Kind::kPercent, true},
+         {"text", Kind::kText, true},
+         {"reporter", Kind::kName, false},
+         {"contact", Kind::kName, false},
+         {"evidence", Kind::kEvidence, false}}}},
       {"submit", {true, {kTask, kUnit, {"text", Kind::kText, false}, {"evidence", Kind::kEvidence, false}}}},
-      {"request_extension",
-       {true, {kTask, kUnit, {"new_due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
+      {"request_extension", {true, {kTask, kUnit, {"new_due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"approve", {false, {kTask, kUnit, {"comment", Kind::kText, false}}}},
       {"reject", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
       {"reassign", {false, {kTask, kUnit, {"to_unit", Kind::kName, true}, {"reason", Kind::kText, false}}}},
@@ -49,21 +53,24 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"cancel", {false, {kTask, {"reason", Kind::kText, true}}}},
       {"reopen",
        {false,
-        {kTask, kUnit, {"reason", Kind::kText, true}, {"cycle_id", Kind::kName, true},
+        {kTask,
+         kUnit,
+         {"reason", Kind::kText, true},
+         {"cycle_id", Kind::kName, true},
          {"new_due_on", Kind::kDate, false}}}},
       {"start_cycle",
        {false,
-        {{"cycle_id", Kind::kName, true}, {"kind", Kind::kName, true}, {"due_on", Kind::kDate, true},
+        {{"cycle_id", Kind::kName, true},
+         {"kind", Kind::kName, true},
+         {"due_on", Kind::kDate, true},
          {"unit", Kind::kName, false}}}},
       {"close_cycle", {false, {{"cycle_id", Kind::kName, true}}}},
       // The office's tools (issue 20). set_deadline without a unit: the task and its open assignments;
       // resolve_return without to_unit: the returned assignment is dropped.
       {"set_deadline",
-       {false,
-        {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
+       {false, {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"cancel_assignment", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
-      {"resolve_return",
-       {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
+      {"resolve_return", {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
       {"add_note",
        {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, true}}}},
   };
@@ -101,11 +108,10 @@ Status CheckString(const std::string& field, const json& v, Kind kind, std::stri
 
 Status CheckInt(const std::string& field, const json& v, int64_t lo, int64_t hi, int32_t* out) {
   if (!v.is_number_integer()) return Bad(field, "must be an integer");
-  const bool in_range = v.is_number_unsigned()
-                            ? v.get<uint64_t>() <= static_cast<uint64_t>(hi) && v.get<uint64_t>() >= static_cast<uint64_t>(lo)
-                            : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
-  if (!in_range)
-    return Bad(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  const bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi) &&
+                                                     v.get<uint64_t>() >= static_cast<uint64_t>(lo)
+                                               : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  if (!in_range) return Bad(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   *out = static_cast<int32_t>(v.get<int64_t>());
   return Status::Ok();
 }
@@ -153,10 +159,14 @@ Status ReadField(const json& body, const Field& f, Values* v) {
   if (!body.contains(f.name)) return f.required ? Bad(f.name, "is required") : Status::Ok();
   const json& x = body[f.name];
   switch (f.kind) {
-    case Kind::kTask: return CheckInt(f.name, x, 1, kMaxTaskNumber, &v->task);
-    case Kind::kPercent: return CheckInt(f.name, x, 0, 100, &v->percent);
-    case Kind::kEvidence: return CheckEvidence(x, &v->evidence);
-    default: return CheckString(f.name, x, f.kind, &v->s[f.name]);
+    case Kind::kTask:
+      return CheckInt(f.name, x, 1, kMaxTaskNumber, &v->task);
+    case Kind::kPercent:
+      return CheckInt(f.name, x, 0, 100, &v->percent);
+    case Kind::kEvidence:
+      return CheckEvidence(x, &v->evidence);
+    default:
+      return CheckString(f.name, x, f.kind, &v->s[f.name]);
   }
 }
 
@@ -221,9 +231,11 @@ Status ReadCommon(const json& body, DecodedCommand* out) {
 
 const std::vector<std::string>& CommandTypes() {
   static const std::vector<std::string> types = {
-      "accept", "return", "progress", "submit", "approve", "reject", "reassign", "request_extension",
-      "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle", "close_cycle", "set_deadline",
-      "cancel_assignment", "resolve_return", "add_note"};
+      "accept",          "return",         "progress",     "submit",
+      "approve",         "reject",         "reassign",     "request_extension",
+      "grant_extension", "deny_extension", "cancel",       "reopen",
+      "start_cycle",     "close_cycle",    "set_deadline", "cancel_assignment",
+      "resolve_return",  "add_note"};
   return types;
 }
 

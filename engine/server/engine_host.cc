@@ -38,7 +38,8 @@ Outcome EngineHost::Submit(schemas::Command command) {
   auto future = p.done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return Unavailable(p.command.command_id, "the server is shutting down; retry with the same command_id");
+    if (stopping_)
+      return Unavailable(p.command.command_id, "the server is shutting down; retry with the same command_id");
     queue_.push_back(&p);
   }
   queue_cv_.notify_one();
@@ -120,8 +121,10 @@ Outcome EngineHost::Relay(schemas::Command command) {
     }
     std::unique_lock<std::mutex> lock(applied_mu_);
     if (!applied_cv_.wait_until(lock, deadline, [&] { return applied_seq_ != seen || stopped_.load(); })) break;
-    if (stopped_.load()) return Unavailable(id, "the server is shutting down; the command is in Kafka: send it again "
-                                                "with the same command_id to see its outcome");
+    if (stopped_.load())
+      return Unavailable(id,
+                         "the server is shutting down; the command is in Kafka: send it again "
+                         "with the same command_id to see its outcome");
     seen = applied_seq_;
   }
   return Unavailable(id, "the command is in Kafka but no outcome arrived within " +
@@ -132,9 +135,7 @@ Outcome EngineHost::Relay(schemas::Command command) {
 
 void EngineHost::StopWaiting() {
   stopped_.store(true);
-  {
-    std::lock_guard<std::mutex> lock(applied_mu_);
-  }
+  { std::lock_guard<std::mutex> lock(applied_mu_); }
   applied_cv_.notify_all();
 }
 
@@ -162,8 +163,7 @@ void EngineHost::TickNow() {
     moot += report.moot_reminders;
     if (!report.more_due) break;
   }
-  if (moot)
-    spdlog::info("clock: {} reminder(s) not sent: reached only after their deadline had passed", moot);
+  if (moot) spdlog::info("clock: {} reminder(s) not sent: reached only after their deadline had passed", moot);
   std::lock_guard<std::mutex> lock(tick_mu_);
   tick_stats_.timer_events += fired;
   if (!failed.ok()) {
@@ -194,8 +194,10 @@ void EngineHost::CommitLoop() {
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       auto ready = [this] { return stopping_ || !queue_.empty(); };
-      if (ticking) queue_cv_.wait_until(lock, next_tick, ready);
-      else queue_cv_.wait(lock, ready);
+      if (ticking)
+        queue_cv_.wait_until(lock, next_tick, ready);
+      else
+        queue_cv_.wait(lock, ready);
       stop = stopping_ && queue_.empty();
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         batch.push_back(queue_.front());

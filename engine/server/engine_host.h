@@ -112,7 +112,7 @@ class EngineHost {
   std::mutex relayed_mu_;
   std::unordered_map<std::string, std::string> relayed_;  // command id -> schemas::CommandDigest
   std::deque<std::string> relayed_order_;                 // oldest first, for the bound
-  std::thread committer_;  // last: started once the members above exist
+  std::thread committer_;                                 // last: started once the members above exist
 };
 
 }  // namespace duban::server

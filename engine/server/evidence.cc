@@ -155,7 +155,8 @@ Status Store::AddUploader(std::string_view sha256, const std::string& uploader) 
   if (UploadedBy(sha256, uploader)) return Status::Ok();
   const std::string path = PathOf(sha256) + ".uploaders";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot record the uploader of " + std::string(sha256) + ": " + std::strerror(errno));
+  if (fd < 0)
+    return Status::IOError("cannot record the uploader of " + std::string(sha256) + ": " + std::strerror(errno));
   const std::string line = uploader + "\n";
   const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
@@ -247,7 +248,8 @@ Result<std::vector<UncitedFile>> FindUncited(const Engine& engine, const std::st
     out.push_back(std::move(f));
   }
   if (ec) return Status::IOError("cannot list " + root.string() + ": " + ec.message());
-  std::sort(out.begin(), out.end(), [](const UncitedFile& a, const UncitedFile& b) { return a.age_seconds > b.age_seconds; });
+  std::sort(out.begin(), out.end(),
+            [](const UncitedFile& a, const UncitedFile& b) { return a.age_seconds > b.age_seconds; });
   return out;
 }
 

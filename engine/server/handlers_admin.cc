@@ -47,13 +47,16 @@ std::optional<std::map<std::string, std::string>> ReadFields(Ctx& c, std::initia
 void AnswerRefusal(Ctx& c, const Status& st) {
   namespace r = accounts::reason;
   switch (st.code()) {
-    case Status::Code::kInvalidArgument: return c.Error(400, "bad_request", st.message());
-    case Status::Code::kNotFound: return c.Error(404, r::kAccountNotFound, st.message());
+    case Status::Code::kInvalidArgument:
+      return c.Error(400, "bad_request", st.message());
+    case Status::Code::kNotFound:
+      return c.Error(404, r::kAccountNotFound, st.message());
     case Status::Code::kRejected:
       if (st.reason() == r::kAccountNotFound) return c.Error(404, st.reason(), st.message());
       if (st.reason() == r::kAccountExists) return c.Error(409, st.reason(), st.message());
       return c.Error(422, st.reason(), st.message());
-    default: throw std::runtime_error("account change failed: " + st.ToString());  // 500, logged
+    default:
+      throw std::runtime_error("account change failed: " + st.ToString());  // 500, logged
   }
 }
 
@@ -89,7 +92,8 @@ void Server::Impl::ListUsers(Ctx& c) {
 }
 
 void Server::Impl::AddUser(Ctx& c) {
-  auto f = ReadFields(c, {{"name", true}, {"role", true}, {"unit", false}, {"display_name", false}, {"password", true}});
+  auto f =
+      ReadFields(c, {{"name", true}, {"role", true}, {"unit", false}, {"display_name", false}, {"password", true}});
   if (!f) return;
   auto n = NewAccountFrom(c, *f);
   if (!n) return;

@@ -18,9 +18,12 @@ constexpr size_t kMaxPlanFileBytes = size_t{8} << 20;
 std::string UnitOfCommand(const schemas::CommandBody& body) {
   return std::visit(
       [](const auto& b) -> std::string {
-        if constexpr (requires { b.from_unit; }) return b.from_unit;
-        else if constexpr (requires { b.unit; }) return b.unit;
-        else return "";
+        if constexpr (requires { b.from_unit; })
+          return b.from_unit;
+        else if constexpr (requires { b.unit; })
+          return b.unit;
+        else
+          return "";
       },
       body);
 }
@@ -29,23 +32,26 @@ std::string UnitOfCommand(const schemas::CommandBody& body) {
 Status IdentityRefuses(const accounts::Account& a, const DecodedCommand& d) {
   const bool unit_type = IsUnitCommandType(d.type);
   if (a.role == accounts::AccountRole::kUnit) {
-    if (!unit_type) return Status::Rejected("forbidden_role", "a unit may not '" + d.type + "': it is the office's step");
+    if (!unit_type)
+      return Status::Rejected("forbidden_role", "a unit may not '" + d.type + "': it is the office's step");
     if (!d.command.back_entry_reason.empty())
-      return Status::Rejected("forbidden_role", "only the office enters paper records after the fact (back_entry_reason)");
+      return Status::Rejected("forbidden_role",
+                              "only the office enters paper records after the fact (back_entry_reason)");
     const std::string unit = UnitOfCommand(d.command.body);
     if (unit != a.unit)
-      return Status::Rejected("not_assignee", "the account acts for " + a.unit + "; it cannot act on " + unit +
-                                                  "'s assignment");
+      return Status::Rejected("not_assignee",
+                              "the account acts for " + a.unit + "; it cannot act on " + unit + "'s assignment");
     return Status::Ok();
   }
   if (a.role == accounts::AccountRole::kOffice) {
     if (unit_type && d.command.back_entry_reason.empty())
-      return Status::Rejected("forbidden_role", "'" + d.type + "' is the unit's step; the office enters it only as a "
-                                                "paper record, with back_entry_reason");
+      return Status::Rejected("forbidden_role", "'" + d.type +
+                                                    "' is the unit's step; the office enters it only as a "
+                                                    "paper record, with back_entry_reason");
     return Status::Ok();
   }
-  return Status::Rejected("forbidden_role", std::string("a ") + accounts::AccountRoleName(a.role) +
-                                                " account does not act on plans");
+  return Status::Rejected("forbidden_role",
+                          std::string("a ") + accounts::AccountRoleName(a.role) + " account does not act on plans");
 }
 
 }  // namespace
@@ -54,10 +60,15 @@ json OutcomeJson(const Outcome& o) {
   json j;
   j["command_id"] = o.command_id;
   const bool rejected = o.status.code() == Status::Code::kRejected;
-  j["outcome"] = o.status.ok() ? "accepted" : rejected ? "rejected" : o.status.code() == Status::Code::kConflict ? "conflict" : "error";
+  j["outcome"] = o.status.ok()                                ? "accepted"
+                 : rejected                                   ? "rejected"
+                 : o.status.code() == Status::Code::kConflict ? "conflict"
+                                                              : "error";
   j["duplicate"] = o.duplicate;
   if (!o.status.ok()) {
-    j["reason"] = rejected ? o.status.reason() : o.status.code() == Status::Code::kConflict ? "command_id_conflict" : "error";
+    j["reason"] = rejected                                     ? o.status.reason()
+                  : o.status.code() == Status::Code::kConflict ? "command_id_conflict"
+                                                               : "error";
     j["message"] = o.status.message();
   }
   j["events"] = json::array();
@@ -67,15 +78,19 @@ json OutcomeJson(const Outcome& o) {
 
 int OutcomeStatus(const Outcome& o) {
   switch (o.status.code()) {
-    case Status::Code::kOk: return 200;
-    case Status::Code::kConflict: return 409;
+    case Status::Code::kOk:
+      return 200;
+    case Status::Code::kConflict:
+      return 409;
     case Status::Code::kRejected: {
       const std::string& r = o.status.reason();
       if (r == "too_large") return 413;  // Kafka mode: larger than a Kafka message may be
       return r == core::reason::kForbiddenRole || r == core::reason::kNotAssignee ? 403 : 422;
     }
-    case Status::Code::kUnavailable: return 503;
-    default: return 500;
+    case Status::Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -123,9 +138,10 @@ void Server::Impl::PostCommand(Ctx& c) {
   cmd.actor = accounts::ActorOf(*c.account);
   cmd.issued_at = Now();
   const Outcome o = host.Submit(std::move(cmd));
-  metrics.Command(o.status.ok() ? (o.duplicate ? "duplicate" : "accepted")
+  metrics.Command(o.status.ok()                                ? (o.duplicate ? "duplicate" : "accepted")
                   : o.status.code() == Status::Code::kRejected ? "rejected"
-                  : o.status.code() == Status::Code::kConflict ? "conflict" : "error");
+                  : o.status.code() == Status::Code::kConflict ? "conflict"
+                                                               : "error");
   if (o.status.ok()) IndexEvidence(o.events);
   c.Json(OutcomeStatus(o), OutcomeJson(o));
 }
@@ -143,7 +159,8 @@ bool Flag(const httplib::Request& req, const char* name) {
 }
 
 bool ReadImportParams(Ctx& c, ImportParams* p) {
-  static const std::set<std::string> known = {"id", "dry_run", "accept_unknown_units", "keep_groups", "new_version", "issued_on"};
+  static const std::set<std::string> known = {"id",          "dry_run",     "accept_unknown_units",
+                                              "keep_groups", "new_version", "issued_on"};
   for (const auto& [k, _] : c.req.params)
     if (!known.count(k)) return c.Error(400, "bad_request", "query parameter '" + k + "': unknown"), false;
   p->id = c.req.get_param_value("id");
@@ -151,10 +168,10 @@ bool ReadImportParams(Ctx& c, ImportParams* p) {
   p->accept_unknown = Flag(c.req, "accept_unknown_units");
   p->keep_groups = Flag(c.req, "keep_groups");
   p->new_version = Flag(c.req, "new_version");
-  if (!p->dry_run && p->id.empty()) return c.Error(400, "bad_request", "query parameter 'id': the plan id is required"), false;
-  const bool control = std::any_of(p->id.begin(), p->id.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-  });
+  if (!p->dry_run && p->id.empty())
+    return c.Error(400, "bad_request", "query parameter 'id': the plan id is required"), false;
+  const bool control = std::any_of(p->id.begin(), p->id.end(),
+                                   [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
   if (p->id.size() > kMaxNameBytes || control || p->id.find_first_of(std::string("/\\\0", 3)) != std::string::npos ||
       (!p->id.empty() && p->id.front() == '!'))
     return c.Error(400, "bad_request",
@@ -184,7 +201,8 @@ void Server::Impl::ImportPlan(Ctx& c) {
   po.issued_on = p.issued_on;
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, po);
   if (plan.tasks.empty())
-    return c.Json(422, {{"error", "no_tasks"}, {"message", "no task found in the file"},
+    return c.Json(422, {{"error", "no_tasks"},
+                        {"message", "no task found in the file"},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
   plan_import::ImportRequest req;
   req.plan_id = p.id.empty() ? "preview" : p.id;
@@ -197,7 +215,8 @@ void Server::Impl::ImportPlan(Ctx& c) {
   schemas::ImportPlan body = plan_import::BuildImportPlan(plan, req, &expanded);
   if (p.dry_run)
     return c.Json(200, {{"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)},
-                        {"assignments", plan_import::AssignmentsOf(body)}, {"groups", expanded}});
+                        {"assignments", plan_import::AssignmentsOf(body)},
+                        {"groups", expanded}});
   schemas::Command cmd;
   cmd.plan_id = req.plan_id;
   if (p.new_version)

@@ -19,7 +19,8 @@
 
 namespace duban::server {
 
-LightCalc::LightCalc(const Engine& engine, Instant now) : today_(DayOf(now)), calendar_(reports::PolicyCalendar(engine)) {}
+LightCalc::LightCalc(const Engine& engine, Instant now)
+    : today_(DayOf(now)), calendar_(reports::PolicyCalendar(engine)) {}
 
 std::optional<int> LightCalc::WorkingDaysLeft(const std::string& due_on) {
   auto due = Date::Parse(due_on);
@@ -158,8 +159,12 @@ void Server::Impl::Dashboard(Ctx& c) {
   c.Json(200, {{"today", DayOf(Now()).ToString()},
                {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
                {"assignments", assignments},
-               {"lights", {{kLights[0], by_light[0]}, {kLights[1], by_light[1]}, {kLights[2], by_light[2]},
-                           {kLights[3], by_light[3]}, {kLights[4], by_light[4]}}},
+               {"lights",
+                {{kLights[0], by_light[0]},
+                 {kLights[1], by_light[1]},
+                 {kLights[2], by_light[2]},
+                 {kLights[3], by_light[3]},
+                 {kLights[4], by_light[4]}}},
                {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},
                {"units", list}});
 }
@@ -174,8 +179,9 @@ void Server::Impl::PlanCycles(Ctx& c) {
     std::map<std::string, json> units;
     auto line = [&](const std::string& unit) -> json& {
       json& u = units[unit];
-      if (u.is_null()) u = {{"unit", unit}, {"requested", 0}, {"answered", 0}, {"late", 0}, {"silent", 0},
-                            {"overdue", 0}, {"escalation_level", 0}, {"silent_tasks", json::array()}};
+      if (u.is_null())
+        u = {{"unit", unit}, {"requested", 0}, {"answered", 0},         {"late", 0},
+             {"silent", 0},  {"overdue", 0},   {"escalation_level", 0}, {"silent_tasks", json::array()}};
       return u;
     };
     for (const auto& k : cycle.requested) {
@@ -198,8 +204,12 @@ void Server::Impl::PlanCycles(Ctx& c) {
     }
     json list = json::array();
     for (auto& [_, u] : units) list.push_back(std::move(u));
-    cycles.push_back({{"cycle_id", id}, {"kind", cycle.kind}, {"scope", cycle.scope}, {"due_on", cycle.due_on},
-                      {"closed", cycle.closed}, {"units", list}});
+    cycles.push_back({{"cycle_id", id},
+                      {"kind", cycle.kind},
+                      {"scope", cycle.scope},
+                      {"due_on", cycle.due_on},
+                      {"closed", cycle.closed},
+                      {"units", list}});
   }
   c.Json(200, {{"plan", p->id}, {"cycles", cycles}});
 }

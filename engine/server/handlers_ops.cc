@@ -67,7 +67,8 @@ std::vector<Metrics::Gauge> StoreGauges(Engine& e, size_t sessions) {
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(e.timer_policy().get());
       p && !p->latest_calendar().covered_years().empty())
     last_year = *p->latest_calendar().covered_years().rbegin();
-  g.push_back({"duban_calendar_covered_until_year", "The last year the working-day calendar covers.", {{"", last_year}}});
+  g.push_back(
+      {"duban_calendar_covered_until_year", "The last year the working-day calendar covers.", {{"", last_year}}});
   g.push_back({"duban_log_end", "The next log position to be written.", {{"", static_cast<double>(e.LogEnd())}}});
   g.push_back({"duban_sessions", "Sessions held in memory.", {{"", static_cast<double>(sessions)}}});
   return g;
@@ -75,8 +76,12 @@ std::vector<Metrics::Gauge> StoreGauges(Engine& e, size_t sessions) {
 
 std::string ContentType(const std::string& type) {
   static const std::map<std::string, std::string> types = {
-      {"pdf", "application/pdf"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"zip", "application/zip"},
-      {"doc", "application/msword"}, {"xls", "application/vnd.ms-excel"},
+      {"pdf", "application/pdf"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"zip", "application/zip"},
+      {"doc", "application/msword"},
+      {"xls", "application/vnd.ms-excel"},
       {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
       {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}};
   auto it = types.find(type);
@@ -91,13 +96,17 @@ void Server::Impl::MetricsText(Ctx& c) {
   // In Kafka mode `duban engine` ticks: its figures are the engine's to report.
   const TickStats t = host.tick_stats();
   if (!host.kafka_mode()) {
-    gauges.push_back({"duban_clock_ticks", "Ticks that fired the due timers since start (counter).",
+    gauges.push_back({"duban_clock_ticks",
+                      "Ticks that fired the due timers since start (counter).",
                       {{"", static_cast<double>(t.ticks)}}});
-    gauges.push_back({"duban_clock_tick_failures", "Ticks that failed since start (counter; each is logged).",
+    gauges.push_back({"duban_clock_tick_failures",
+                      "Ticks that failed since start (counter; each is logged).",
                       {{"", static_cast<double>(t.failures)}}});
-    gauges.push_back({"duban_timer_events", "Events written by fired timers since start (counter).",
+    gauges.push_back({"duban_timer_events",
+                      "Events written by fired timers since start (counter).",
                       {{"", static_cast<double>(t.timer_events)}}});
-    gauges.push_back({"duban_clock_last_tick_seconds", "Business time of the last successful tick, Unix seconds (0: none).",
+    gauges.push_back({"duban_clock_last_tick_seconds",
+                      "Business time of the last successful tick, Unix seconds (0: none).",
                       {{"", static_cast<double>(t.last_ok) / 1000.0}}});
   }
   c.res.status = 200;
@@ -107,7 +116,8 @@ void Server::Impl::MetricsText(Ctx& c) {
 void Server::Impl::UploadEvidence(Ctx& c) {
   if (!c.req.has_param("name")) return c.Error(400, "bad_request", "query parameter 'name': the file name is required");
   const std::string name = c.req.get_param_value("name");
-  if (Status st = evidence::CheckFileName(name); !st.ok()) return c.Error(400, "bad_request", "query parameter 'name': " + st.message());
+  if (Status st = evidence::CheckFileName(name); !st.ok())
+    return c.Error(400, "bad_request", "query parameter 'name': " + st.message());
   if (c.req.body.empty()) return c.Error(400, "bad_request", "the body is empty: send the file's bytes");
   {
     // A day's quota per uploader, so one account cannot fill the disk; a
@@ -120,7 +130,8 @@ void Server::Impl::UploadEvidence(Ctx& c) {
     const bool stored = files.Read(schemas::Sha256Hex(c.req.body)).ok();
     if (!stored && used + c.req.body.size() > opts.max_upload_bytes_per_day)
       return c.Error(429, "quota_exceeded",
-                     "this account's evidence uploads today reached " + std::to_string(opts.max_upload_bytes_per_day >> 20) +
+                     "this account's evidence uploads today reached " +
+                         std::to_string(opts.max_upload_bytes_per_day >> 20) +
                          " MiB (--max-upload-mb-per-day); upload again tomorrow or ask the office");
     if (!stored) used += c.req.body.size();
   }
@@ -129,7 +140,8 @@ void Server::Impl::UploadEvidence(Ctx& c) {
     if (f.status().code() == Status::Code::kRejected) return c.Error(415, "unsupported_type", f.status().message());
     return c.Error(500, "store_error", f.status().message());
   }
-  if (Status st = files.AddUploader(f->sha256, c.Uploader()); !st.ok()) return c.Error(500, "store_error", st.message());
+  if (Status st = files.AddUploader(f->sha256, c.Uploader()); !st.ok())
+    return c.Error(500, "store_error", st.message());
   c.Json(200, {{"sha256", f->sha256}, {"name", f->name}, {"size", f->size}, {"type", f->type}});
 }
 
@@ -137,13 +149,14 @@ void Server::Impl::DownloadEvidence(Ctx& c) {
   const std::string sha = c.req.matches[1];
   if (c.IsUnit()) {
     std::lock_guard<std::mutex> lock(evidence_mu);
-    const bool mine = (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) ||
-                      files.UploadedBy(sha, c.Uploader());
+    const bool mine =
+        (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) || files.UploadedBy(sha, c.Uploader());
     if (!mine) return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit");
   }
   auto bytes = files.Read(sha);
   if (!bytes.ok()) {
-    if (bytes.status().code() == Status::Code::kInvalidArgument) return c.Error(400, "bad_request", "path parameter 'sha256': " + bytes.status().message());
+    if (bytes.status().code() == Status::Code::kInvalidArgument)
+      return c.Error(400, "bad_request", "path parameter 'sha256': " + bytes.status().message());
     return c.Error(404, "not_found", bytes.status().message());
   }
   std::string type = "bin";

@@ -18,9 +18,13 @@ json RowJson(const AssignmentRow& r) { return AssignmentRowJson(r); }
 namespace {
 
 json TaskJson(const core::TaskState& t) {
-  return {{"number", t.number},     {"section", t.section},     {"title", t.title},
-          {"content", t.content},   {"deadline", {{"text", t.deadline.text}, {"due_on", t.deadline.due_on}}},
-          {"cancelled", t.cancelled}, {"completed", t.completed}};
+  return {{"number", t.number},
+          {"section", t.section},
+          {"title", t.title},
+          {"content", t.content},
+          {"deadline", {{"text", t.deadline.text}, {"due_on", t.deadline.due_on}}},
+          {"cancelled", t.cancelled},
+          {"completed", t.completed}};
 }
 
 bool HoldsIn(const core::PlanState& p, const std::string& unit, int32_t task = 0) {
@@ -37,7 +41,8 @@ std::optional<core::PlanState> PlanFor(Ctx& c, EngineHost& host, const std::stri
   auto p = host.Use([&](Engine& e) { return e.Plan(id); });
   if (!p.ok() || !p->exists) return c.Error(404, "plan_not_found", "no plan with id " + id), std::nullopt;
   if (c.IsUnit() && !HoldsIn(*p, c.account->unit, task))
-    return c.Error(403, "not_assignee", task ? "this unit holds no assignment on this task" : "this unit holds no assignment in this plan"),
+    return c.Error(403, "not_assignee",
+                   task ? "this unit holds no assignment on this task" : "this unit holds no assignment in this plan"),
            std::nullopt;
   return std::move(p).value();
 }
@@ -64,8 +69,13 @@ void Server::Impl::ListPlans(Ctx& c) {
       if (c.IsUnit() && !mine.count(id)) continue;
       auto p = e.Plan(id);
       if (!p.ok()) return p.status();
-      out.push_back({{"id", id}, {"title", p->meta.title}, {"year", p->meta.year}, {"tasks", p->tasks.size()},
-                     {"assignments", p->assignments.size()}, {"version", p->version}, {"withdrawn", p->withdrawn}});
+      out.push_back({{"id", id},
+                     {"title", p->meta.title},
+                     {"year", p->meta.year},
+                     {"tasks", p->tasks.size()},
+                     {"assignments", p->assignments.size()},
+                     {"version", p->version},
+                     {"withdrawn", p->withdrawn}});
     }
     return Status::Ok();
   });
@@ -78,9 +88,15 @@ void Server::Impl::GetPlan(Ctx& c) {
   if (!p) return;
   json tasks = json::array();
   for (const auto& [n, t] : p->tasks) tasks.push_back(TaskJson(t));
-  c.Json(200, {{"id", p->id}, {"title", p->meta.title}, {"issuer", p->meta.issuer}, {"doc_number", p->meta.doc_number},
-               {"issued_on", p->meta.issued_on}, {"year", p->meta.year}, {"version", p->version},
-               {"withdrawn", p->withdrawn}, {"tasks", tasks}});
+  c.Json(200, {{"id", p->id},
+               {"title", p->meta.title},
+               {"issuer", p->meta.issuer},
+               {"doc_number", p->meta.doc_number},
+               {"issued_on", p->meta.issued_on},
+               {"year", p->meta.year},
+               {"version", p->version},
+               {"withdrawn", p->withdrawn},
+               {"tasks", tasks}});
 }
 
 void Server::Impl::GetTask(Ctx& c) {
@@ -88,7 +104,8 @@ void Server::Impl::GetTask(Ctx& c) {
   int32_t task = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), task);
   if (ec != std::errc() || end != text.data() + text.size() || task < 1 || task > kMaxTaskNumber)
-    return c.Error(400, "bad_request", "path parameter 'task': must be a task number 1.." + std::to_string(kMaxTaskNumber));
+    return c.Error(400, "bad_request",
+                   "path parameter 'task': must be a task number 1.." + std::to_string(kMaxTaskNumber));
   auto p = PlanFor(c, host, plan, task);
   if (!p) return;
   auto t = p->tasks.find(task);
@@ -115,7 +132,8 @@ void Server::Impl::GetTask(Ctx& c) {
 }
 
 void Server::Impl::PlanAsOf(Ctx& c) {
-  const std::string plan = c.req.matches[1], date = c.req.get_param_value("date"), basis = c.req.get_param_value("basis");
+  const std::string plan = c.req.matches[1], date = c.req.get_param_value("date"),
+                    basis = c.req.get_param_value("basis");
   auto t = ParseInstant(date);
   if (!t) return c.Error(400, "bad_request", "query parameter 'date': must be YYYY-MM-DD or YYYY-MM-DDTHH:MM");
   if (!basis.empty() && basis != "recorded" && basis != "effective")
@@ -139,8 +157,11 @@ void Server::Impl::PlanAsOf(Ctx& c) {
     }
     rows.push_back(RowJson(r));
   }
-  c.Json(200, {{"plan", plan}, {"as_of", FormatInstant(at)}, {"basis", basis.empty() ? "effective" : basis},
-               {"version", s->version}, {"assignments", rows}});
+  c.Json(200, {{"plan", plan},
+               {"as_of", FormatInstant(at)},
+               {"basis", basis.empty() ? "effective" : basis},
+               {"version", s->version},
+               {"assignments", rows}});
 }
 
 void Server::Impl::ListAssignments(Ctx& c) {
@@ -186,7 +207,8 @@ void Server::Impl::Queues(Ctx& c) {
     for (const auto& r : rows) a.push_back(lights.Row(r));
     return a;
   };
-  c.Json(200, {{"returns", with_lights(*returned)}, {"extension_requests", with_lights(extensions)},
+  c.Json(200, {{"returns", with_lights(*returned)},
+               {"extension_requests", with_lights(extensions)},
                {"submissions", with_lights(*submitted)}});
 }
 
@@ -256,14 +278,17 @@ void Server::Impl::VerifyStore(Ctx& c) {
     for (const auto& id : *ids) {
       auto p = e.Plan(id);
       if (!p.ok()) return p.status();
-      out.plans.push_back({{"id", id}, {"version", p->version}, {"last_hash", p->last_hash}, {"withdrawn", p->withdrawn}});
+      out.plans.push_back(
+          {{"id", id}, {"version", p->version}, {"last_hash", p->last_hash}, {"withdrawn", p->withdrawn}});
     }
     auto cp = e.LatestCheckpoint();
     if (!cp.ok()) return cp.status();
     if (cp->has_value()) {
       const anchor::Checkpoint& k = **cp;
-      out.checkpoint = {{"log_end", k.log_end},           {"log_head", k.log_head},
-                        {"signed_at", FormatInstant(k.signed_at)}, {"public_key", k.public_key},
+      out.checkpoint = {{"log_end", k.log_end},
+                        {"log_head", k.log_head},
+                        {"signed_at", FormatInstant(k.signed_at)},
+                        {"public_key", k.public_key},
                         {"signature_valid", k.SignatureValid()}};
     }
     return out;
@@ -277,10 +302,16 @@ void Server::Impl::VerifyStore(Ctx& c) {
   std::vector<std::string> problems = v.problems;
   problems.insert(problems.end(), ev->problems.begin(), ev->problems.end());
   problems.insert(problems.end(), rows->begin(), rows->end());
-  c.Json(200, {{"ok", problems.empty()}, {"events", v.events}, {"streams", v.streams},
-               {"projection_keys", v.projection_keys}, {"evidence_references", ev->references},
-               {"log", {{"end", v.log_end}, {"head", v.log_head}}}, {"plans", r->plans},
-               {"checkpoint", r->checkpoint}, {"problems", problems}, {"notes", v.notes}});
+  c.Json(200, {{"ok", problems.empty()},
+               {"events", v.events},
+               {"streams", v.streams},
+               {"projection_keys", v.projection_keys},
+               {"evidence_references", ev->references},
+               {"log", {{"end", v.log_end}, {"head", v.log_head}}},
+               {"plans", r->plans},
+               {"checkpoint", r->checkpoint},
+               {"problems", problems},
+               {"notes", v.notes}});
 }
 
 }  // namespace duban::server

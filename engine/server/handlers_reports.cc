@@ -65,8 +65,10 @@ std::string FileNamePart(const std::string& s) {
 std::string AsciiName(const std::string& s) {
   std::string out;
   for (unsigned char ch : FileNamePart(s)) {
-    if (ch < 0x80) out.push_back(static_cast<char>(ch));
-    else if (out.empty() || out.back() != '_') out.push_back('_');
+    if (ch < 0x80)
+      out.push_back(static_cast<char>(ch));
+    else if (out.empty() || out.back() != '_')
+      out.push_back('_');
   }
   return out;
 }
@@ -88,8 +90,8 @@ void WriteFailed(Ctx& c, const Status& st) {
 // The attachment: an ASCII name for old clients, the Chinese one for the rest.
 void Attach(Ctx& c, std::string bytes, const char* type, const std::string& ascii_name, const std::string& name) {
   c.res.status = 200;
-  c.res.set_header("Content-Disposition", "attachment; filename=\"" + AsciiName(ascii_name) +
-                                              "\"; filename*=UTF-8''" + PercentEncoded(FileNamePart(name)));
+  c.res.set_header("Content-Disposition", "attachment; filename=\"" + AsciiName(ascii_name) + "\"; filename*=UTF-8''" +
+                                              PercentEncoded(FileNamePart(name)));
   c.res.set_header("X-Content-Type-Options", "nosniff");
   c.res.set_header("Cache-Control", "no-store");
   c.res.set_content(std::move(bytes), type);
@@ -164,9 +166,10 @@ void Server::Impl::ReportLedger(Ctx& c) {
   auto ledger = host.Use([&](Engine& e) { return reports::LedgerAsOf(e, plan, day, unit); });
   if (!ledger.ok()) return Answer(c, ledger.status());
   const std::string stem = plan + "-ledger-" + (unit.empty() ? "" : "unit-") + day.ToString();
-  const std::string name = TitlePart(reports::LedgerTitle(ledger->plan_title)) + (unit.empty() ? "" : "（" + unit + "）") + "（截至" +
-                           day.ToString() + "）";
-  if (format == "json") return Attach(c, reports::LedgerJson(*ledger), "application/json; charset=utf-8", stem + ".json", name + ".json");
+  const std::string name = TitlePart(reports::LedgerTitle(ledger->plan_title)) +
+                           (unit.empty() ? "" : "（" + unit + "）") + "（截至" + day.ToString() + "）";
+  if (format == "json")
+    return Attach(c, reports::LedgerJson(*ledger), "application/json; charset=utf-8", stem + ".json", name + ".json");
   if (format == "csv")
     return Attach(c, reports::LedgerCsv(*ledger), "text/csv; charset=utf-8", stem + ".csv", name + ".csv");
   auto bytes = reports::XlsxBytes([&](const std::string& path) { return reports::WriteLedgerXlsx(*ledger, path); });
@@ -177,7 +180,8 @@ void Server::Impl::ReportLedger(Ctx& c) {
 void Server::Impl::ReportScorecard(Ctx& c) {
   std::string format = c.req.get_param_value("format");
   if (format.empty()) format = "xlsx";
-  if (format != "xlsx" && format != "json") return c.Error(400, "bad_request", "query parameter 'format': xlsx or json");
+  if (format != "xlsx" && format != "json")
+    return c.Error(400, "bad_request", "query parameter 'format': xlsx or json");
   auto req = ReportRequest(c, "scorecard");
   if (!req) return;
   const auto& [plan, day] = *req;
@@ -190,7 +194,8 @@ void Server::Impl::ReportScorecard(Ctx& c) {
   if (!card.ok()) return Answer(c, card.status());
   const std::string stem = plan + "-scorecard-" + day.ToString();
   const std::string name = TitlePart(card->plan_title) + "考核评分表（截至" + day.ToString() + "）";
-  if (format == "json") return Attach(c, reports::ScorecardJson(*card), "application/json; charset=utf-8", stem + ".json", name + ".json");
+  if (format == "json")
+    return Attach(c, reports::ScorecardJson(*card), "application/json; charset=utf-8", stem + ".json", name + ".json");
   auto bytes = reports::XlsxBytes([&](const std::string& path) { return reports::WriteScorecardXlsx(*card, path); });
   if (!bytes.ok()) return WriteFailed(c, bytes.status());
   Attach(c, std::move(bytes).value(), kXlsxType, stem + ".xlsx", name + ".xlsx");
@@ -199,7 +204,8 @@ void Server::Impl::ReportScorecard(Ctx& c) {
 void Server::Impl::ReportBulletin(Ctx& c) {
   std::string format = c.req.get_param_value("format");
   if (format.empty()) format = "docx";
-  if (format != "docx" && format != "json") return c.Error(400, "bad_request", "query parameter 'format': docx or json");
+  if (format != "docx" && format != "json")
+    return c.Error(400, "bad_request", "query parameter 'format': docx or json");
   auto req = ReportRequest(c, "bulletin");
   if (!req) return;
   const auto& [plan, day] = *req;
@@ -210,7 +216,8 @@ void Server::Impl::ReportBulletin(Ctx& c) {
   const std::string stem = plan + "-bulletin-" + day.ToString();
   const std::string name = "关于" + TitlePart(bulletin->plan_title) + "落实情况的通报（截至" + day.ToString() + "）";
   if (format == "json")
-    return Attach(c, reports::BulletinJson(*bulletin), "application/json; charset=utf-8", stem + ".json", name + ".json");
+    return Attach(c, reports::BulletinJson(*bulletin), "application/json; charset=utf-8", stem + ".json",
+                  name + ".json");
   auto bytes = reports::BulletinDocx(*bulletin);
   if (!bytes.ok()) return WriteFailed(c, bytes.status());
   Attach(c, std::move(bytes).value(), kDocxType, stem + ".docx", name + ".docx");

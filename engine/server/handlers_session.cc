@@ -58,14 +58,15 @@ void Server::Impl::Login(Ctx& c) {
   }
   throttle.Succeeded(user);
   const Session s = sessions.Create(a->name, a->generation, Now());
-  std::string cookie = "duban_session=" + s.id + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
-                       std::to_string(opts.session_minutes * 60);
+  std::string cookie = "duban_session=" + s.id +
+                       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(opts.session_minutes * 60);
   if (!opts.tls_cert.empty()) cookie += "; Secure";
   c.res.set_header("Set-Cookie", cookie);
   c.res.set_header("Cache-Control", "no-store");
   json out = AccountJson(*a);
-  c.Json(200, {{"account", out}, {"token", s.id}, {"csrf_token", s.csrf},
-               {"expires_in_seconds", opts.session_minutes * 60}});
+  c.Json(
+      200,
+      {{"account", out}, {"token", s.id}, {"csrf_token", s.csrf}, {"expires_in_seconds", opts.session_minutes * 60}});
 }
 
 void Server::Impl::Logout(Ctx& c) {

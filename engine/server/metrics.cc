@@ -48,7 +48,8 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) {
   o += "# TYPE duban_http_requests_total counter\n";
   for (const auto& [k, n] : requests_)
     o += "duban_http_requests_total{method=\"" + LabelValue(std::get<0>(k)) + "\",route=\"" +
-         LabelValue(std::get<1>(k)) + "\",status=\"" + std::to_string(std::get<2>(k)) + "\"} " + std::to_string(n) + "\n";
+         LabelValue(std::get<1>(k)) + "\",status=\"" + std::to_string(std::get<2>(k)) + "\"} " + std::to_string(n) +
+         "\n";
   o += "# HELP duban_http_request_duration_seconds Time to answer a request, by route template.\n";
   o += "# TYPE duban_http_request_duration_seconds histogram\n";
   for (const auto& [route, h] : latency_) {
@@ -66,7 +67,8 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) {
     o += "duban_commands_total{outcome=\"" + LabelValue(outcome) + "\"} " + std::to_string(n) + "\n";
   for (const auto& g : gauges) {
     o += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
-    for (const auto& [labels, v] : g.values) o += g.name + (labels.empty() ? "" : "{" + labels + "}") + " " + Num(v) + "\n";
+    for (const auto& [labels, v] : g.values)
+      o += g.name + (labels.empty() ? "" : "{" + labels + "}") + " " + Num(v) + "\n";
   }
   return o;
 }

@@ -29,8 +29,8 @@ const std::vector<Route>& Routes() {
        "new_version:1;issued_on:YYYY-MM-DD publication date",
        "text"},
       {"GET", "/api/v1/plans/{plan}", "a plan and its tasks", Access::kReaders, &I::GetPlan, "", ""},
-      {"GET", "/api/v1/plans/{plan}/tasks/{task}", "a task, its assignments and history", Access::kReaders,
-       &I::GetTask, "", ""},
+      {"GET", "/api/v1/plans/{plan}/tasks/{task}", "a task, its assignments and history", Access::kReaders, &I::GetTask,
+       "", ""},
       {"GET", "/api/v1/plans/{plan}/as-of", "the plan's assignments as of a date", Access::kReaders, &I::PlanAsOf,
        "date:YYYY-MM-DD or YYYY-MM-DDTHH:MM (required);basis:effective (default) or recorded", ""},
       {"GET", "/api/v1/assignments", "assignments (a unit: its own)", Access::kReaders, &I::ListAssignments,
@@ -59,28 +59,25 @@ const std::vector<Route>& Routes() {
        "format:xlsx (default), csv or json;unit:one unit's rows (a unit: its own)",
        ""},
       {"GET", "/api/v1/reports/scorecard",
-       "the units' scorecard (考核评分表) as of a date, as `duban report scorecard` writes it",
-       Access::kOfficeAuditor, &I::ReportScorecard,
+       "the units' scorecard (考核评分表) as of a date, as `duban report scorecard` writes it", Access::kOfficeAuditor,
+       &I::ReportScorecard,
        "plan:plan id (required);as_of:YYYY-MM-DD, up to today (default today);format:xlsx (default) or json", ""},
-      {"GET", "/api/v1/reports/bulletin",
-       "the 通报 draft as of a date, as `duban report bulletin` writes it", Access::kOfficeAuditor,
-       &I::ReportBulletin,
+      {"GET", "/api/v1/reports/bulletin", "the 通报 draft as of a date, as `duban report bulletin` writes it",
+       Access::kOfficeAuditor, &I::ReportBulletin,
        "plan:plan id (required);as_of:YYYY-MM-DD, up to today (default today);format:docx (default) or json", ""},
-      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads", Access::kOfficeAuditor,
-       &I::VerifyStore, "", ""},
+      {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads",
+       Access::kOfficeAuditor, &I::VerifyStore, "", ""},
       {"POST", "/api/v1/evidence", "upload an evidence file (raw body)", Access::kWriters, &I::UploadEvidence,
        "name:the file name, e.g. 报告.pdf (required)", "binary"},
-      {"GET", "/api/v1/evidence/{sha256}", "download an evidence file", Access::kReaders, &I::DownloadEvidence, "",
-       ""},
+      {"GET", "/api/v1/evidence/{sha256}", "download an evidence file", Access::kReaders, &I::DownloadEvidence, "", ""},
       {"GET", "/api/v1/users", "every account and token (never a secret)", Access::kAdmin, &I::ListUsers, "", ""},
-      {"POST", "/api/v1/users", "add a person's account: 201 and the account", Access::kAdmin, &I::AddUser, "",
-       "json"},
-      {"POST", "/api/v1/users/{name}/disable", "disable an account or revoke a token: its sessions end",
-       Access::kAdmin, &I::DisableUser, "", "json"},
+      {"POST", "/api/v1/users", "add a person's account: 201 and the account", Access::kAdmin, &I::AddUser, "", "json"},
+      {"POST", "/api/v1/users/{name}/disable", "disable an account or revoke a token: its sessions end", Access::kAdmin,
+       &I::DisableUser, "", "json"},
       {"POST", "/api/v1/users/{name}/enable", "enable a disabled account (a revoked token stays revoked)",
        Access::kAdmin, &I::EnableUser, "", "json"},
-      {"POST", "/api/v1/users/{name}/reset-password", "set a new password: the account's sessions end",
-       Access::kAdmin, &I::ResetUserPassword, "", "json"},
+      {"POST", "/api/v1/users/{name}/reset-password", "set a new password: the account's sessions end", Access::kAdmin,
+       &I::ResetUserPassword, "", "json"},
       {"POST", "/api/v1/tokens", "create a machine token: 201 and the token, shown once", Access::kAdmin,
        &I::CreateToken, "", "json"},
   };
@@ -89,14 +86,22 @@ const std::vector<Route>& Routes() {
 
 const char* AccessName(Access a) {
   switch (a) {
-    case Access::kPublic: return "anyone";
-    case Access::kSignedIn: return "any signed-in account";
-    case Access::kReaders: return "office, auditor, unit (its own part)";
-    case Access::kOfficeAuditor: return "office, auditor";
-    case Access::kOffice: return "office";
-    case Access::kWriters: return "office, unit (its own assignments)";
-    case Access::kMetrics: return "loopback clients, or an office or admin account";
-    case Access::kAdmin: return "admin";
+    case Access::kPublic:
+      return "anyone";
+    case Access::kSignedIn:
+      return "any signed-in account";
+    case Access::kReaders:
+      return "office, auditor, unit (its own part)";
+    case Access::kOfficeAuditor:
+      return "office, auditor";
+    case Access::kOffice:
+      return "office";
+    case Access::kWriters:
+      return "office, unit (its own assignments)";
+    case Access::kMetrics:
+      return "loopback clients, or an office or admin account";
+    case Access::kAdmin:
+      return "admin";
   }
   return "";
 }
@@ -205,12 +210,13 @@ json Operation(const Route& r) {
     if (r.access == Access::kAdmin) schema["additionalProperties"] = false;
     op["requestBody"] = {{"required", required}, {"content", {{"application/json", {{"schema", schema}}}}}};
   } else if (body == "binary" || body == "text") {
-    op["requestBody"] = {
-        {"required", true},
-        {"content", {{body == "text" ? "text/plain" : "application/octet-stream",
-                      {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+    op["requestBody"] = {{"required", true},
+                         {"content",
+                          {{body == "text" ? "text/plain" : "application/octet-stream",
+                            {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
   }
-  if (r.access != Access::kPublic) op["security"] = json::array({{{"session", json::array()}}, {{"bearer", json::array()}}});
+  if (r.access != Access::kPublic)
+    op["security"] = json::array({{{"session", json::array()}}, {{"bearer", json::array()}}});
   return op;
 }
 

@@ -26,12 +26,9 @@ nlohmann::json AssignmentRowJson(const AssignmentRow& r) {
 
 nlohmann::json QueueItemJson(const core::QueueItem& i) {
   using json = nlohmann::json;
-  return json{{"plan", i.plan},
-              {"task", i.task},
-              {"unit", i.unit},
-              {"status", core::StatusName(i.status)},
-              {"since", i.since},
-              {"due_on", i.due_on.empty() ? json(nullptr) : json(i.due_on)},
+  return json{{"plan", i.plan},    {"task", i.task},
+              {"unit", i.unit},    {"status", core::StatusName(i.status)},
+              {"since", i.since},  {"due_on", i.due_on.empty() ? json(nullptr) : json(i.due_on)},
               {"detail", i.detail}};
 }
 

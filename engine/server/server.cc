@@ -37,19 +37,28 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
   return "";
 }
 
-bool IsWrite(const std::string& method) { return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH"; }
+bool IsWrite(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
 
 bool RoleAllowed(Access access, accounts::AccountRole role) {
   using R = accounts::AccountRole;
   switch (access) {
     case Access::kPublic:
-    case Access::kSignedIn: return true;
-    case Access::kReaders: return role == R::kOffice || role == R::kAuditor || role == R::kUnit;
-    case Access::kOfficeAuditor: return role == R::kOffice || role == R::kAuditor;
-    case Access::kOffice: return role == R::kOffice;
-    case Access::kWriters: return role == R::kOffice || role == R::kUnit;
-    case Access::kMetrics: return role == R::kOffice || role == R::kAdmin;
-    case Access::kAdmin: return role == R::kAdmin;
+    case Access::kSignedIn:
+      return true;
+    case Access::kReaders:
+      return role == R::kOffice || role == R::kAuditor || role == R::kUnit;
+    case Access::kOfficeAuditor:
+      return role == R::kOffice || role == R::kAuditor;
+    case Access::kOffice:
+      return role == R::kOffice;
+    case Access::kWriters:
+      return role == R::kOffice || role == R::kUnit;
+    case Access::kMetrics:
+      return role == R::kOffice || role == R::kAdmin;
+    case Access::kAdmin:
+      return role == R::kAdmin;
   }
   return false;
 }
@@ -107,8 +116,7 @@ std::string ErrorPageHtml(int status, const std::string& code, const std::string
       break;
     case 403:
       title = "无权查看";
-      text = code == "forbidden_role" ? "您的角色不能查看这项内容。"
-                                      : "这项内容不属于您的单位，您无权查看。";
+      text = code == "forbidden_role" ? "您的角色不能查看这项内容。" : "这项内容不属于您的单位，您无权查看。";
       id = "forbidden";
       break;
     case 404:
@@ -116,18 +124,29 @@ std::string ErrorPageHtml(int status, const std::string& code, const std::string
       text = "要找的内容不存在，或地址有误。";
       id = "notfound";
       break;
-    case 400: text = "地址中的参数有误。"; break;
-    case 429: text = "请求过于频繁，请稍后再试。"; break;
-    case 503: text = "服务器暂时不可用，请稍后再试。"; break;
-    default: break;
+    case 400:
+      text = "地址中的参数有误。";
+      break;
+    case 429:
+      text = "请求过于频繁，请稍后再试。";
+      break;
+    case 503:
+      text = "服务器暂时不可用，请稍后再试。";
+      break;
+    default:
+      break;
   }
-  return std::string("<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<title>") + title + " · 督办工作台</title><link rel=\"icon\" href=\"data:,\">"
+  return std::string(
+             "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+             "<title>") +
+         title +
+         " · 督办工作台</title><link rel=\"icon\" href=\"data:,\">"
          "<link rel=\"stylesheet\" href=\"/web/app.css\"></head>\n<body><main id=\"main\">"
-         "<div class=\"card error-page\" id=\"" + id + "\" data-status=\"" + std::to_string(status) + "\"><h1>" + title +
-         "</h1><p>" + text + "</p><p class=\"muted\">服务器说明（HTTP " + std::to_string(status) + " " + XmlEscape(code) +
-         "）：" + XmlEscape(message) + "</p><p>" + back + "</p></div></main></body></html>\n";
+         "<div class=\"card error-page\" id=\"" +
+         id + "\" data-status=\"" + std::to_string(status) + "\"><h1>" + title + "</h1><p>" + text +
+         "</p><p class=\"muted\">服务器说明（HTTP " + std::to_string(status) + " " + XmlEscape(code) + "）：" +
+         XmlEscape(message) + "</p><p>" + back + "</p></div></main></body></html>\n";
 }
 
 }  // namespace
@@ -193,7 +212,8 @@ bool Server::Impl::Authenticate(Ctx& c) {
     if (token.rfind("dbt_", 0) == 0) {
       // A token check reads two meta rows (GetMeta): no engine mutex.
       auto a = host.UseConcurrently([&](Engine&) { return accounts.CheckToken(token); });
-      if (!a.ok()) return c.Error(401, "unauthenticated", "the token is not valid (revoked, disabled or mistyped)"), false;
+      if (!a.ok())
+        return c.Error(401, "unauthenticated", "the token is not valid (revoked, disabled or mistyped)"), false;
       c.account = *a;
       return true;
     }
@@ -268,10 +288,14 @@ void Server::Impl::Register() {
     const std::string re = RouteRegex(r.path);
     auto h = [this, &r](const httplib::Request& req, httplib::Response& res) { Dispatch(r, req, res); };
     const std::string m = r.method;
-    if (m == "GET") http->Get(re, h);
-    else if (m == "POST") http->Post(re, h);
-    else if (m == "DELETE") http->Delete(re, h);
-    else if (m == "PUT") http->Put(re, h);
+    if (m == "GET")
+      http->Get(re, h);
+    else if (m == "POST")
+      http->Post(re, h);
+    else if (m == "DELETE")
+      http->Delete(re, h);
+    else if (m == "PUT")
+      http->Put(re, h);
     registered.emplace_back(m, r.path);
   }
   RegisterWeb();
@@ -314,20 +338,24 @@ void Server::Impl::Register() {
     t_start = {};
     metrics.Request(req.method, route, res.status, secs);
     // Never the body, the password, the cookie or a token: method, route, status, time, who.
-    const json line = {{"method", req.method}, {"route", route}, {"status", res.status},
-                       {"ms", static_cast<int64_t>(secs * 1000)}, {"account", account}, {"client", ClientAddress(req)}};
+    const json line = {{"method", req.method}, {"route", route},
+                       {"status", res.status}, {"ms", static_cast<int64_t>(secs * 1000)},
+                       {"account", account},   {"client", ClientAddress(req)}};
     spdlog::info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 }
 
 namespace {
 const char* WebType(std::string_view path) {
-  static const std::pair<const char*, const char*> types[] = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".ico", "image/x-icon"},
-      {".json", "application/json; charset=utf-8"}, {".txt", "text/plain; charset=utf-8"},
-      {".woff2", "font/woff2"}};
+  static const std::pair<const char*, const char*> types[] = {{".html", "text/html; charset=utf-8"},
+                                                              {".js", "text/javascript; charset=utf-8"},
+                                                              {".css", "text/css; charset=utf-8"},
+                                                              {".svg", "image/svg+xml"},
+                                                              {".png", "image/png"},
+                                                              {".ico", "image/x-icon"},
+                                                              {".json", "application/json; charset=utf-8"},
+                                                              {".txt", "text/plain; charset=utf-8"},
+                                                              {".woff2", "font/woff2"}};
   for (const auto& [ext, type] : types)
     if (path.ends_with(ext)) return type;
   return "application/octet-stream";
@@ -399,7 +427,8 @@ Status Server::Bind() {
   if (!m.opts.tls_cert.empty() || !m.opts.tls_key.empty()) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     auto ssl = std::make_unique<httplib::SSLServer>(m.opts.tls_cert.c_str(), m.opts.tls_key.c_str());
-    if (!ssl->is_valid()) return Status::InvalidArgument("cannot use --tls-cert/--tls-key (unreadable, or not a matching PEM pair)");
+    if (!ssl->is_valid())
+      return Status::InvalidArgument("cannot use --tls-cert/--tls-key (unreadable, or not a matching PEM pair)");
     m.http = std::move(ssl);
 #else
     return Status::InvalidArgument("this build of cpp-httplib has no TLS support");

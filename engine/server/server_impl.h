@@ -93,7 +93,7 @@ struct Server::Impl {
   // Evidence access: units whose events cite a file, accounts that uploaded it.
   std::mutex evidence_mu;
   std::map<std::pair<std::string, std::string>, uint64_t> uploaded_today;  // (uploader, day) -> new bytes
-  std::map<std::string, std::set<std::string>> cited_by_unit;  // uploaders: evidence::Store::UploadedBy
+  std::map<std::string, std::set<std::string>> cited_by_unit;              // uploaders: evidence::Store::UploadedBy
   void IndexEvidence(const std::vector<schemas::Event>& events);
 
   // Reports being made (handlers_reports.cc): each holds the engine while it
@@ -129,7 +129,7 @@ struct Server::Impl {
   void ListAssignments(Ctx& c);
   void Queues(Ctx& c);
   void Queue(Ctx& c);
-  void Dashboard(Ctx& c);   // handlers_dashboard.cc
+  void Dashboard(Ctx& c);        // handlers_dashboard.cc
   void ReportLedger(Ctx& c);     // handlers_reports.cc
   void ReportScorecard(Ctx& c);  // handlers_reports.cc
   void ReportBulletin(Ctx& c);   // handlers_reports.cc

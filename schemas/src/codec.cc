@@ -39,12 +39,16 @@ void Read(InAr& ar, V& v);
 struct BinWriter {
   OutAr& ar;
   template <class V>
-  void operator()(const char*, const V& v) const { Write(ar, v); }
+  void operator()(const char*, const V& v) const {
+    Write(ar, v);
+  }
 };
 struct BinReader {
   InAr& ar;
   template <class V>
-  void operator()(const char*, V& v) const { Read(ar, v); }
+  void operator()(const char*, V& v) const {
+    Read(ar, v);
+  }
 };
 
 template <class V>
@@ -173,8 +177,8 @@ Status FromBytes(std::string_view bytes, Fn&& fn) {
   // more than decoding the record (locale set-up).
   thread_local int depth = 0;
   thread_local ViewBuf bufs[4];
-  thread_local std::istream streams[4] = {std::istream(&bufs[0]), std::istream(&bufs[1]),
-                                          std::istream(&bufs[2]), std::istream(&bufs[3])};
+  thread_local std::istream streams[4] = {std::istream(&bufs[0]), std::istream(&bufs[1]), std::istream(&bufs[2]),
+                                          std::istream(&bufs[3])};
   if (depth >= 4) return Status::Corruption("records nested too deeply");
   ViewBuf& buf = bufs[depth];
   std::istream& is = streams[depth];
@@ -202,6 +206,8 @@ Status FromBytes(std::string_view bytes, Fn&& fn) {
 // ---- type table ---------------------------------------------------------
 template <class T>
 constexpr EventType kTypeOf = EventType{0};
+// A list of macro calls, not statements: clang-format would indent it further on each run.
+// clang-format off
 #define TYPE_OF(T) \
   template <>      \
   constexpr EventType kTypeOf<T> = EventType::k##T;
@@ -217,9 +223,10 @@ TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TY
 TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded) TYPE_OF(AccountChanged)
 TYPE_OF(DeadlineChanged) TYPE_OF(AssignmentCancelled) TYPE_OF(AssignmentMerged) TYPE_OF(NoteAdded)
 #undef TYPE_OF
+    // clang-format on
 
-template <class T>
-bool TryDecode(uint16_t type, std::string_view bytes, EventBody* out, Status* st) {
+    template <class T>
+    bool TryDecode(uint16_t type, std::string_view bytes, EventBody* out, Status* st) {
   if (static_cast<uint16_t>(kTypeOf<T>) != type) return false;
   T v;
   *st = FromBytes(bytes, [&](InAr& ar) { Read(ar, v); });
@@ -228,8 +235,7 @@ bool TryDecode(uint16_t type, std::string_view bytes, EventBody* out, Status* st
 }
 
 template <size_t... I>
-Status DecodeCurrent(uint16_t type, std::string_view bytes, EventBody* out,
-                     std::index_sequence<I...>) {
+Status DecodeCurrent(uint16_t type, std::string_view bytes, EventBody* out, std::index_sequence<I...>) {
   Status st;
   bool found = (TryDecode<std::variant_alternative_t<I, EventBody>>(type, bytes, out, &st) || ...);
   (void)found;
@@ -245,7 +251,9 @@ json ToJson(const V& v);
 struct JsonWriter {
   json& j;
   template <class V>
-  void operator()(const char* name, const V& v) const { j[name] = ToJson(v); }
+  void operator()(const char* name, const V& v) const {
+    j[name] = ToJson(v);
+  }
 };
 
 template <class V>
@@ -314,7 +322,8 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
         return lift(ReportOverdueV1{}, [](const ReportOverdueV1& v) {
           return ReportOverdue{v.cycle_id, v.task, v.unit, v.due_on, v.level, v.step, v.notify, "", false};
         });
-      default: break;
+      default:
+        break;
     }
   }
   const bool known = std::string_view(EventTypeName(type)) != "Unknown";
@@ -322,8 +331,7 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
     return EventBody{UnknownEvent{type, version, std::string(bytes)}};
   }
   EventBody out;
-  Status st = DecodeCurrent(type, bytes, &out,
-                            std::make_index_sequence<std::variant_size_v<EventBody> - 1>{});
+  Status st = DecodeCurrent(type, bytes, &out, std::make_index_sequence<std::variant_size_v<EventBody> - 1>{});
   if (!st.ok()) return st;
   return out;
 }
@@ -448,10 +456,10 @@ Result<EventHead> DecodeEventHead(std::string_view bytes) {
   int64_t occurred = 0, recorded = 0;
   std::string_view actor_id, actor_name;
   const bool ok = r.Fixed(&little) && little == 1 && r.Fixed(&format) &&
-                  (format == kEnvelopeFormatV1 || format == kEnvelopeFormatCurrent) &&
-                  r.String(&h.event_id) && r.String(&h.stream) && r.Fixed(&h.stream_seq) && r.Fixed(&h.type) &&
-                  r.Fixed(&version) && r.Fixed(&occurred) && r.Fixed(&recorded) && r.String(&actor_id) &&
-                  r.Fixed(&role) && role >= 1 && role <= 4 && r.String(&actor_name) && r.String(&h.command_id);
+                  (format == kEnvelopeFormatV1 || format == kEnvelopeFormatCurrent) && r.String(&h.event_id) &&
+                  r.String(&h.stream) && r.Fixed(&h.stream_seq) && r.Fixed(&h.type) && r.Fixed(&version) &&
+                  r.Fixed(&occurred) && r.Fixed(&recorded) && r.String(&actor_id) && r.Fixed(&role) && role >= 1 &&
+                  role <= 4 && r.String(&actor_name) && r.String(&h.command_id);
   if (!ok) return Status::Corruption("undecodable event envelope");
   return h;
 }
@@ -460,7 +468,8 @@ Result<EventHead> DecodeEventHead(std::string_view bytes) {
 
 std::string BodyToJson(const EventBody& body) {
   if (const auto* u = std::get_if<UnknownEvent>(&body)) {
-    return json{{"unknown_type", u->type}, {"version", u->version}, {"bytes", u->bytes.size()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return json{{"unknown_type", u->type}, {"version", u->version}, {"bytes", u->bytes.size()}}.dump(
+        -1, ' ', false, json::error_handler_t::replace);
   }
   return std::visit([](const auto& b) { return ToJson(b).dump(-1, ' ', false, json::error_handler_t::replace); }, body);
 }

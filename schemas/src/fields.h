@@ -10,21 +10,21 @@
 
 namespace duban::schemas {
 
-#define DUBAN_FIELDS(T, ...)                        \
-  template <class F>                                \
-  void Fields(F&& f, T& e) {                        \
-    __VA_ARGS__;                                    \
-  }                                                 \
-  template <class F>                                \
-  void Fields(F&& f, const T& e) {                  \
-    Fields(f, const_cast<T&>(e));                   \
+#define DUBAN_FIELDS(T, ...)       \
+  template <class F>               \
+  void Fields(F&& f, T& e) {       \
+    __VA_ARGS__;                   \
+  }                                \
+  template <class F>               \
+  void Fields(F&& f, const T& e) { \
+    Fields(f, const_cast<T&>(e));  \
   }
 #define FLD(name) f(#name, e.name)
 
 DUBAN_FIELDS(Actor, FLD(id), FLD(role), FLD(name))
 DUBAN_FIELDS(Deadline, FLD(text), FLD(due_on), FLD(recurrence), FLD(unresolved), FLD(calendar_version))
-DUBAN_FIELDS(PlanImported, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year),
-             FLD(source_digest), FLD(units))
+DUBAN_FIELDS(PlanImported, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year), FLD(source_digest),
+             FLD(units))
 DUBAN_FIELDS(PlanAmended, FLD(field), FLD(value), FLD(reason))
 DUBAN_FIELDS(PlanWithdrawn, FLD(reason))
 DUBAN_FIELDS(TaskAdded, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline))
@@ -35,34 +35,34 @@ DUBAN_FIELDS(AssignmentCreated, FLD(task), FLD(unit), FLD(role), FLD(due_on))
 DUBAN_FIELDS(AssignmentAccepted, FLD(task), FLD(unit))
 DUBAN_FIELDS(AssignmentReturned, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(AssignmentReassigned, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
-DUBAN_FIELDS(ProgressReported, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence),
-             FLD(reporter), FLD(contact))
+DUBAN_FIELDS(ProgressReported, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence), FLD(reporter),
+             FLD(contact))
 DUBAN_FIELDS(CompletionSubmitted, FLD(task), FLD(unit), FLD(text), FLD(evidence))
 DUBAN_FIELDS(CompletionApproved, FLD(task), FLD(unit), FLD(comment))
 DUBAN_FIELDS(CompletionRejected, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(ExtensionRequested, FLD(task), FLD(unit), FLD(new_due_on), FLD(reason))
 DUBAN_FIELDS(ExtensionGranted, FLD(task), FLD(unit), FLD(new_due_on))
 DUBAN_FIELDS(ExtensionDenied, FLD(task), FLD(unit), FLD(reason))
-DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left),
-             FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(DeadlineApproaching, FLD(task), FLD(unit), FLD(due_on), FLD(working_days_left), FLD(calendar_version),
+             FLD(provisional))
 DUBAN_FIELDS(DeadlineMissed, FLD(task), FLD(unit), FLD(due_on), FLD(calendar_version), FLD(provisional))
-DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify),
-             FLD(calendar_version), FLD(provisional))
-DUBAN_FIELDS(AcceptanceOverdue, FLD(task), FLD(unit), FLD(assigned_on), FLD(due_on), FLD(notify),
-             FLD(calendar_version), FLD(provisional))
-DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on), FLD(notify),
-             FLD(calendar_version), FLD(provisional))
-DUBAN_FIELDS(DeadlineRecounted, FLD(task), FLD(unit), FLD(due_on), FLD(old_calendar_version),
-             FLD(calendar_version), FLD(changes), FLD(provisional))
+DUBAN_FIELDS(EscalationRaised, FLD(task), FLD(unit), FLD(level), FLD(step), FLD(notify), FLD(calendar_version),
+             FLD(provisional))
+DUBAN_FIELDS(AcceptanceOverdue, FLD(task), FLD(unit), FLD(assigned_on), FLD(due_on), FLD(notify), FLD(calendar_version),
+             FLD(provisional))
+DUBAN_FIELDS(ReviewOverdue, FLD(task), FLD(unit), FLD(submitted_on), FLD(due_on), FLD(notify), FLD(calendar_version),
+             FLD(provisional))
+DUBAN_FIELDS(DeadlineRecounted, FLD(task), FLD(unit), FLD(due_on), FLD(old_calendar_version), FLD(calendar_version),
+             FLD(changes), FLD(provisional))
 DUBAN_FIELDS(CalendarNoticeAdded, FLD(calendar), FLD(version), FLD(year), FLD(amends), FLD(source), FLD(text))
-DUBAN_FIELDS(AccountChanged, FLD(account), FLD(change), FLD(kind), FLD(role), FLD(unit), FLD(display_name),
-             FLD(reason), FLD(generation))
+DUBAN_FIELDS(AccountChanged, FLD(account), FLD(change), FLD(kind), FLD(role), FLD(unit), FLD(display_name), FLD(reason),
+             FLD(generation))
 DUBAN_FIELDS(EscalationCleared, FLD(task), FLD(unit), FLD(level), FLD(reason))
 DUBAN_FIELDS(ReviewCycleStarted, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on))
 DUBAN_FIELDS(ProgressReportRequested, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on))
 DUBAN_FIELDS(ReviewCycleClosed, FLD(cycle_id), FLD(answered), FLD(late), FLD(silent))
-DUBAN_FIELDS(ReportOverdue, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
-             FLD(notify), FLD(calendar_version), FLD(provisional))
+DUBAN_FIELDS(ReportOverdue, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step), FLD(notify),
+             FLD(calendar_version), FLD(provisional))
 DUBAN_FIELDS(AssignmentReopened, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(due_on))
 DUBAN_FIELDS(DeadlineChanged, FLD(task), FLD(unit), FLD(old_due_on), FLD(new_due_on), FLD(reason))
 DUBAN_FIELDS(AssignmentCancelled, FLD(task), FLD(unit), FLD(reason))
@@ -108,12 +108,11 @@ struct ReportOverdueV1 {
   std::string step;
   std::vector<std::string> notify;
 };
-DUBAN_FIELDS(ReportOverdueV1, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step),
-             FLD(notify))
+DUBAN_FIELDS(ReportOverdueV1, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step), FLD(notify))
 
 // Commands.
-DUBAN_FIELDS(ImportTask, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline),
-             FLD(lead_units), FLD(responsible_units))
+DUBAN_FIELDS(ImportTask, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline), FLD(lead_units),
+             FLD(responsible_units))
 DUBAN_FIELDS(ImportPlan, FLD(plan), FLD(tasks))
 DUBAN_FIELDS(AddTask, FLD(task))
 DUBAN_FIELDS(CancelTask, FLD(task), FLD(reason))
@@ -122,8 +121,7 @@ DUBAN_FIELDS(Assign, FLD(task), FLD(unit), FLD(role))
 DUBAN_FIELDS(Accept, FLD(task), FLD(unit))
 DUBAN_FIELDS(Return, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(Reassign, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
-DUBAN_FIELDS(ReportProgress, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence),
-             FLD(reporter), FLD(contact))
+DUBAN_FIELDS(ReportProgress, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence), FLD(reporter), FLD(contact))
 DUBAN_FIELDS(Submit, FLD(task), FLD(unit), FLD(text), FLD(evidence))
 DUBAN_FIELDS(Approve, FLD(task), FLD(unit), FLD(comment))
 DUBAN_FIELDS(Reject, FLD(task), FLD(unit), FLD(reason))
@@ -133,8 +131,8 @@ DUBAN_FIELDS(DenyExtension, FLD(task), FLD(unit), FLD(reason))
 // FireTimer's calendar_version and provisional are not on the command wire
 // (command format 1 is unchanged): timers are armed and fired inside one
 // engine, which keeps them in its timer index (engine/core/records.cc).
-DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level), FLD(step),
-             FLD(working_days_left), FLD(notify), FLD(cycle_id), FLD(armed_at))
+DUBAN_FIELDS(FireTimer, FLD(task), FLD(unit), FLD(kind), FLD(due_on), FLD(level), FLD(step), FLD(working_days_left),
+             FLD(notify), FLD(cycle_id), FLD(armed_at))
 DUBAN_FIELDS(StartReviewCycle, FLD(cycle_id), FLD(scope), FLD(kind), FLD(due_on), FLD(unit))
 DUBAN_FIELDS(CloseReviewCycle, FLD(cycle_id))
 DUBAN_FIELDS(ReopenAssignment, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(new_due_on))
@@ -148,7 +146,7 @@ DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 template <class T, class = void>
 struct HasFields : std::false_type {};
 template <class T>
-struct HasFields<T, std::void_t<decltype(Fields(std::declval<int (*)(const char*, int&)>(),
-                                                std::declval<T&>()))>> : std::true_type {};
+struct HasFields<T, std::void_t<decltype(Fields(std::declval<int (*)(const char*, int&)>(), std::declval<T&>()))>>
+    : std::true_type {};
 
 }  // namespace duban::schemas

@@ -33,18 +33,24 @@ class AccountsTest : public ::testing::Test {
   }
   std::vector<schemas::Event> AccountEvents() {
     std::vector<schemas::Event> out;
-    EXPECT_TRUE(engine_->ScanLog(1, [&](uint64_t, const schemas::Event& e) {
-                  if (e.stream == "!accounts") out.push_back(e);
-                  return true;
-                }).ok());
+    EXPECT_TRUE(engine_
+                    ->ScanLog(1,
+                              [&](uint64_t, const schemas::Event& e) {
+                                if (e.stream == "!accounts") out.push_back(e);
+                                return true;
+                              })
+                    .ok());
     return out;
   }
   std::string LogBytes() {
     std::string all;
-    EXPECT_TRUE(engine_->ScanLogRecords(1, [&](uint64_t, std::string_view r) {
-                  all.append(r);
-                  return true;
-                }).ok());
+    EXPECT_TRUE(engine_
+                    ->ScanLogRecords(1,
+                                     [&](uint64_t, std::string_view r) {
+                                       all.append(r);
+                                       return true;
+                                     })
+                    .ok());
     return all;
   }
 
@@ -133,13 +139,17 @@ TEST_F(AccountsTest, BadNamesPasswordsAndRolesAreRefusedAndNothingIsRecorded) {
 TEST_F(AccountsTest, InvisibleAndLookAlikeNamesAreRefused) {
   const uint64_t end = engine_->LogEnd();
   const std::vector<std::string> names = {
-      "office\xf3\xa0\x80\xa0",   // a tag character after "office"
-      "office\xf3\xa0\x84\x80",   // a variation selector
-      "\xef\xbd\x8f" "ffice",       // fullwidth o
-      "\xf0\x9d\x90\xa8" "ffice",  // mathematical bold o
-      "\xe3\x85\xa4",              // Hangul filler
-      "a\xe3\x80\x80" "b",         // ideographic space
-      "a\xe2\x80\x8b" "b",         // zero-width space
+      "office\xf3\xa0\x80\xa0",  // a tag character after "office"
+      "office\xf3\xa0\x84\x80",  // a variation selector
+      "\xef\xbd\x8f"
+      "ffice",  // fullwidth o
+      "\xf0\x9d\x90\xa8"
+      "ffice",         // mathematical bold o
+      "\xe3\x85\xa4",  // Hangul filler
+      "a\xe3\x80\x80"
+      "b",  // ideographic space
+      "a\xe2\x80\x8b"
+      "b",  // zero-width space
       "..",
   };
   for (const auto& n : names)
@@ -149,19 +159,22 @@ TEST_F(AccountsTest, InvisibleAndLookAlikeNamesAreRefused) {
   EXPECT_FALSE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财政局 "}, "correct horse 1", admin_).ok());
   EXPECT_FALSE(accounts_->Add({"czj", "", AccountRole::kUnit, "市财\xe2\x80\x8b政局"}, "correct horse 1", admin_).ok());
   EXPECT_FALSE(accounts_->Add({"czj", "\x1b[31m张三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
-  EXPECT_FALSE(accounts_->Add({"czj", "张\xe2\x80\xae三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
+  EXPECT_FALSE(
+      accounts_->Add({"czj", "张\xe2\x80\xae三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
   EXPECT_EQ(engine_->LogEnd(), end);
   EXPECT_TRUE(accounts_->Add({"张三.czj_1-a", "张三", AccountRole::kUnit, "市财政局"}, "correct horse 1", admin_).ok());
 }
 
 TEST_F(AccountsTest, PasswordsAreCountedInCharactersAndHoldNothingInvisible) {
   auto reason_of = [&](const std::string& pw) { return Accounts::CheckPasswordRules("czj", pw).reason(); };
-  EXPECT_EQ(reason_of("中中中中"), reason::kWeakPassword);                 // 12 bytes, 4 characters
+  EXPECT_EQ(reason_of("中中中中"), reason::kWeakPassword);  // 12 bytes, 4 characters
   EXPECT_EQ(reason_of("\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94"), reason::kWeakPassword);  // １２３４
   EXPECT_EQ(reason_of(std::string("abcdefghij\0k", 12)), reason::kWeakPassword);
   EXPECT_EQ(reason_of("abcdefghij\x1b"), reason::kWeakPassword);
-  EXPECT_EQ(reason_of("\xef\xbb\xbf" "abcdefghijk"), reason::kWeakPassword);  // a BOM in front
-  EXPECT_EQ(reason_of("ababababababab"), reason::kWeakPassword);                 // 2 different characters
+  EXPECT_EQ(reason_of("\xef\xbb\xbf"
+                      "abcdefghijk"),
+            reason::kWeakPassword);                                               // a BOM in front
+  EXPECT_EQ(reason_of("ababababababab"), reason::kWeakPassword);                  // 2 different characters
   EXPECT_TRUE(Accounts::CheckPasswordRules("czj", "政务公开工作要点落实").ok());  // 10 Chinese characters
 }
 

@@ -16,9 +16,7 @@ TEST(CodingTest, OrderedIntegersSortBytewiseLikeNumbers) {
   EXPECT_EQ(DecodeOrderedI64(c.data()), 1LL << 40);
 }
 
-TEST(CodingTest, Crc32cMatchesKnownVector) {
-  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
-}
+TEST(CodingTest, Crc32cMatchesKnownVector) { EXPECT_EQ(Crc32c("123456789"), 0xE3069283u); }
 
 TEST(CodingTest, FrameRoundTripsAndRejectsDamage) {
   std::string f = FrameRecord("hello 督办");
@@ -31,8 +29,7 @@ TEST(CodingTest, FrameRoundTripsAndRejectsDamage) {
   std::string flipped = f;
   flipped.back() ^= 1;
   EXPECT_EQ(UnframeRecord(flipped, &payload, &used).code(), Status::Code::kCorruption);
-  EXPECT_EQ(UnframeRecord(f.substr(0, f.size() - 1), &payload, &used).code(),
-            Status::Code::kCorruption);
+  EXPECT_EQ(UnframeRecord(f.substr(0, f.size() - 1), &payload, &used).code(), Status::Code::kCorruption);
   std::string huge = f;
   huge[0] = '\x7f';  // announces ~2 GB
   EXPECT_EQ(UnframeRecord(huge, &payload, &used).code(), Status::Code::kCorruption);

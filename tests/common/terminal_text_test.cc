@@ -13,10 +13,16 @@ TEST(ForTerminalTest, ControlCharactersAreEscaped) {
 }
 
 TEST(ForTerminalTest, C1AndBidiAndInvisibleCharactersAreEscaped) {
-  EXPECT_EQ(ForTerminal("\xc2\x9b" "2J"), "\\u009b2J");                 // CSI as a C1 character
-  EXPECT_EQ(ForTerminal("abc\xe2\x80\xae" "fdp.exe"), "abc\\u202efdp.exe");  // right-to-left override
+  EXPECT_EQ(ForTerminal("\xc2\x9b"
+                        "2J"),
+            "\\u009b2J");  // CSI as a C1 character
+  EXPECT_EQ(ForTerminal("abc\xe2\x80\xae"
+                        "fdp.exe"),
+            "abc\\u202efdp.exe");                                          // right-to-left override
   EXPECT_EQ(ForTerminal("\xe2\x81\xa6x\xe2\x81\xa9"), "\\u2066x\\u2069");  // isolates
-  EXPECT_EQ(ForTerminal("a\xe2\x80\x8b" "b\xef\xbb\xbf"), "a\\u200bb\\ufeff");
+  EXPECT_EQ(ForTerminal("a\xe2\x80\x8b"
+                        "b\xef\xbb\xbf"),
+            "a\\u200bb\\ufeff");
 }
 
 TEST(ForTerminalTest, OrdinaryTextIsKeptAndEscapingIsUnambiguous) {
@@ -38,8 +44,8 @@ namespace duban {
 namespace {
 
 TEST(HasVisibleTextTest, WhiteSpaceControlsAndInvisibleCharactersSayNothing) {
-  for (const char* nothing : {"", " ", "\t\r\n", "\u3000", "\u00a0", "\u200b", "\x1b", "\u202e", "\u3000 \u2003\ufeff",
-                              "\xff"})
+  for (const char* nothing :
+       {"", " ", "\t\r\n", "\u3000", "\u00a0", "\u200b", "\x1b", "\u202e", "\u3000 \u2003\ufeff", "\xff"})
     EXPECT_FALSE(HasVisibleText(nothing)) << ForTerminal(nothing);
   for (const char* something : {"纸质台账", " x ", "\u3000补录\u3000", "1", "\u202e说明"})
     EXPECT_TRUE(HasVisibleText(something)) << something;

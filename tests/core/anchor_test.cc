@@ -41,10 +41,14 @@ enum class Forgery { kRewriteAndRehash, kTruncateTail, kAppendForged, kEditProje
 
 const char* Name(Forgery f) {
   switch (f) {
-    case Forgery::kRewriteAndRehash: return "rewrite+rehash";
-    case Forgery::kTruncateTail: return "truncate";
-    case Forgery::kAppendForged: return "append";
-    case Forgery::kEditProjection: return "edit projection";
+    case Forgery::kRewriteAndRehash:
+      return "rewrite+rehash";
+    case Forgery::kTruncateTail:
+      return "truncate";
+    case Forgery::kAppendForged:
+      return "append";
+    case Forgery::kEditProjection:
+      return "edit projection";
   }
   return "?";
 }
@@ -114,7 +118,8 @@ void DeleteStoredCheckpoints(const std::string& dir) {
   WithRawStore(dir, [&](rocksdb::DB* db, auto& cf) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("meta")));
     std::vector<std::string> keys;
-    for (it->Seek("anchor"); it->Valid() && it->key().starts_with("anchor"); it->Next()) keys.push_back(it->key().ToString());
+    for (it->Seek("anchor"); it->Valid() && it->key().starts_with("anchor"); it->Next())
+      keys.push_back(it->key().ToString());
     ASSERT_FALSE(keys.empty());
     for (const auto& k : keys) ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("meta"), k).ok());
   });
@@ -192,9 +197,9 @@ TEST_F(AnchorTest, ASignedStoreVerifiesWithItsAnchor) {
 
 struct Row {
   Forgery forgery;
-  bool rebuild;            // the forger runs rebuild afterwards
-  bool delete_checkpoints; // ... and removes the store's own checkpoints first
-  const char* expect;      // a phrase the verify report must hold
+  bool rebuild;             // the forger runs rebuild afterwards
+  bool delete_checkpoints;  // ... and removes the store's own checkpoints first
+  const char* expect;       // a phrase the verify report must hold
 };
 
 TEST_F(AnchorTest, EveryForgeryIsDetectedAndRebuildNeverHidesIt) {
@@ -287,7 +292,9 @@ TEST_F(AnchorTest, AStoresCheckpointResignedWithAnotherKeyIsNotTrusted) {
   ASSERT_TRUE(anchor::AnchorKey::Generate(other.path() + "/k.pem").ok());
   auto forger_key = anchor::AnchorKey::Load(other.path() + "/k.pem", data.path());
   ASSERT_TRUE(forger_key.ok());
-  WithRawStore(data.path(), [&](rocksdb::DB* db, auto& cf) { ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("meta"), "anchor.last").ok()); });
+  WithRawStore(data.path(), [&](rocksdb::DB* db, auto& cf) {
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("meta"), "anchor.last").ok());
+  });
   {
     EngineOptions o;
     o.data_dir = data.path();

@@ -19,10 +19,13 @@ std::vector<Event> SourceEvents(Engine& source) {
   std::vector<Command> cmds = testing::MixedCommands();  // c3 is rejected, and logged
   source.SubmitBatch(cmds);
   std::vector<Event> out;
-  EXPECT_TRUE(source.ScanLog(1, [&](uint64_t, const Event& e) {
-    out.push_back(e);
-    return true;
-  }).ok());
+  EXPECT_TRUE(source
+                  .ScanLog(1,
+                           [&](uint64_t, const Event& e) {
+                             out.push_back(e);
+                             return true;
+                           })
+                  .ok());
   return out;
 }
 
@@ -107,15 +110,19 @@ TEST(AppendExternalTest, AForkedStreamIsRefusedEvenWhenItsSeqFollows) {
   ASSERT_TRUE(engine_b->Submit(mixed[0]).status.ok());
   ASSERT_TRUE(engine_a->Submit(Cmd("a2", Role::kUnit, "市财政局", Accept{1, "市财政局"})).status.ok());
   ASSERT_TRUE(engine_b->Submit(Cmd("b2", Role::kUnit, "市公安局", Accept{1, "市公安局"})).status.ok());
-  Outcome b3 = engine_b->Submit(Cmd("b3", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 30, "启动", "", "", ""}));
+  Outcome b3 =
+      engine_b->Submit(Cmd("b3", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 30, "启动", "", "", ""}));
   ASSERT_TRUE(b3.status.ok()) << b3.status.ToString();
   ASSERT_EQ(b3.events.size(), 1u);
 
   std::vector<Event> branch_a;
-  ASSERT_TRUE(engine_a->ScanLog(1, [&](uint64_t, const Event& e) {
-    branch_a.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(engine_a
+                  ->ScanLog(1,
+                            [&](uint64_t, const Event& e) {
+                              branch_a.push_back(e);
+                              return true;
+                            })
+                  .ok());
   auto sink = OpenAt(c.path());
   ASSERT_TRUE(sink->AppendExternal(branch_a).ok());
   const Event& fork = b3.events[0];

@@ -84,9 +84,7 @@ TEST_F(BadInputTest, EachBadCommandIsRejectedWithItsReasonAndOnlyTheRejectionIsW
   auto with_plan = [](std::string plan, CommandBody body, Actor actor) {
     return [=](BadInputTest& t) { return t.Cmd(body, actor, plan); };
   };
-  auto cmd = [](CommandBody body, Actor actor) {
-    return [=](BadInputTest& t) { return t.Cmd(body, actor); };
-  };
+  auto cmd = [](CommandBody body, Actor actor) { return [=](BadInputTest& t) { return t.Cmd(body, actor); }; };
   auto import_with = [](std::function<void(ImportPlan&)> change) {
     return [=](BadInputTest& t) {
       ImportPlan p = SamplePlan();

@@ -42,8 +42,10 @@ void FromRows(Engine& e, Counted* counted, LastUpdate* last) {
   for (const auto& r : *rows) {
     Tally& t = (*counted)[{r.plan_id, core::GroupOf(r.a)}];
     ++t.count;
-    if (r.a.reminders < 0) ++t.unknown;
-    else t.reminders += r.a.reminders;
+    if (r.a.reminders < 0)
+      ++t.unknown;
+    else
+      t.reminders += r.a.reminders;
     uint64_t& s = seq[{r.plan_id, r.a.unit}];
     if (r.a.updated_seq > s) s = r.a.updated_seq, (*last)[{r.plan_id, r.a.unit}] = r.a.updated_at;
   }
@@ -108,16 +110,36 @@ TEST_P(CountsRandomTest, CountsSayWhatTheRowsSayAfterEveryCommandAndARebuild) {
     const std::string later = day.AddDays(10 + pick(60)).ToString();
     now += 3'600'000LL * (1 + pick(30));
     switch (pick(14)) {
-      case 0: Submit(Accept{task, unit}, UnitActor(unit), plan); break;
-      case 1: Submit(ReportProgress{task, unit, 10 * (1 + pick(9)), "进展"}, UnitActor(unit), plan); break;
-      case 2: Submit(schemas::Submit{task, unit, "完成"}, UnitActor(unit), plan); break;
-      case 3: Submit(Approve{task, unit, "同意"}, Supervisor(), plan); break;
-      case 4: Submit(Reject{task, unit, "补充材料"}, Supervisor(), plan); break;
-      case 5: Submit(Return{task, unit, "不属本单位职责"}, UnitActor(unit), plan); break;
-      case 6: Submit(Reassign{task, unit, other, "调整"}, Supervisor(), plan); break;
-      case 7: Submit(RequestExtension{task, unit, later, "需批复"}, UnitActor(unit), plan); break;
-      case 8: Submit(GrantExtension{task, unit, ""}, Supervisor(), plan); break;
-      case 9: Submit(DenyExtension{task, unit, "不同意"}, Supervisor(), plan); break;
+      case 0:
+        Submit(Accept{task, unit}, UnitActor(unit), plan);
+        break;
+      case 1:
+        Submit(ReportProgress{task, unit, 10 * (1 + pick(9)), "进展"}, UnitActor(unit), plan);
+        break;
+      case 2:
+        Submit(schemas::Submit{task, unit, "完成"}, UnitActor(unit), plan);
+        break;
+      case 3:
+        Submit(Approve{task, unit, "同意"}, Supervisor(), plan);
+        break;
+      case 4:
+        Submit(Reject{task, unit, "补充材料"}, Supervisor(), plan);
+        break;
+      case 5:
+        Submit(Return{task, unit, "不属本单位职责"}, UnitActor(unit), plan);
+        break;
+      case 6:
+        Submit(Reassign{task, unit, other, "调整"}, Supervisor(), plan);
+        break;
+      case 7:
+        Submit(RequestExtension{task, unit, later, "需批复"}, UnitActor(unit), plan);
+        break;
+      case 8:
+        Submit(GrantExtension{task, unit, ""}, Supervisor(), plan);
+        break;
+      case 9:
+        Submit(DenyExtension{task, unit, "不同意"}, Supervisor(), plan);
+        break;
       case 10:
         if (pick(4) == 0) Submit(CancelTask{task, "合并"}, Supervisor(), plan);
         break;

@@ -48,7 +48,8 @@ void MakeStore(const std::string& dir) {
 std::string FirstWith(const std::string& dir, const std::string& prefix, const std::string& suffix = "") {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0 && n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (n.rfind(prefix, 0) == 0 && n.size() >= suffix.size() &&
+        n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
       return e.path().string();
   }
   return "";
@@ -104,15 +105,16 @@ struct Row {
   std::string name;
   std::function<void(const std::string& dir)> damage;  // on a fresh store (or on nothing, see below)
   bool start_with_store;
-  Status::Code code;        // what a writer's open says
-  std::string words;        // in its message
+  Status::Code code;  // what a writer's open says
+  std::string words;  // in its message
 };
 
 class DamagedStoreTest : public ::testing::TestWithParam<Row> {};
 
 TEST_P(DamagedStoreTest, OpeningNamesTheProblemAndDeletesNothing) {
   const Row& row = GetParam();
-  const std::string dir = (fs::temp_directory_path() / ("duban-damaged-" + std::to_string(getpid()) + "-" + row.name)).string();
+  const std::string dir =
+      (fs::temp_directory_path() / ("duban-damaged-" + std::to_string(getpid()) + "-" + row.name)).string();
   fs::remove_all(dir);
   if (row.start_with_store) {
     MakeStore(dir);
@@ -139,8 +141,7 @@ TEST_P(DamagedStoreTest, OpeningNamesTheProblemAndDeletesNothing) {
 const Row kRows[] = {
     {"current-deleted", [](const std::string& d) { fs::remove(fs::path(d) / "CURRENT"); }, true,
      Status::Code::kCorruption, "CURRENT file is missing"},
-    {"identity-damaged",
-     [](const std::string& d) { std::ofstream(fs::path(d) / "DUBAN-STORE") << "garbage"; }, true,
+    {"identity-damaged", [](const std::string& d) { std::ofstream(fs::path(d) / "DUBAN-STORE") << "garbage"; }, true,
      Status::Code::kCorruption, "identity file DUBAN-STORE is damaged"},
     {"current-and-identity-gone",
      [](const std::string& d) {
@@ -152,8 +153,7 @@ const Row kRows[] = {
      Status::Code::kCorruption, "a file it needs is missing"},
     {"table-file-deleted", [](const std::string& d) { fs::remove(FirstWith(d, "", ".sst")); }, true,
      Status::Code::kCorruption, "a file it needs is missing"},
-    {"manifest-truncated",
-     [](const std::string& d) { fs::resize_file(FirstWith(d, "MANIFEST-"), 10); }, true,
+    {"manifest-truncated", [](const std::string& d) { fs::resize_file(FirstWith(d, "MANIFEST-"), 10); }, true,
      Status::Code::kCorruption, "is damaged: RocksDB found a corrupt record"},
     // One flipped bit in the WAL record of the last acknowledged command (the
     // log's newest records live in the WAL: short writers do not flush).
@@ -166,8 +166,8 @@ const Row kRows[] = {
          o.data_dir = d;
          auto e = Engine::Open(o);
          ASSERT_TRUE(e.ok()) << e.status().ToString();
-         ASSERT_TRUE((*e)->Submit(Cmd("last", UnitActor(kEducation), At("2021-03-17"), Accept{1, kEducation}))
-                         .status.ok());
+         ASSERT_TRUE(
+             (*e)->Submit(Cmd("last", UnitActor(kEducation), At("2021-03-17"), Accept{1, kEducation})).status.ok());
        }
        std::string wal;  // the newest WAL: the highest file number
        for (const auto& e : fs::directory_iterator(d))

@@ -95,8 +95,8 @@ TEST_F(DomainTest, AnEscalationTimerRaisesTheLevelOnlyWhenOverdueAndOnlyUpwards)
 
 TEST_F(DomainTest, TimersOfAssignmentsThatMovedOnAreStaleAndGiveNoEvents) {
   GivenPlan();
-  GivenSubmitted(1, kFinance);                                   // submitted
-  GivenCompleted(2, kPolice);                                    // completed
+  GivenSubmitted(1, kFinance);                                         // submitted
+  GivenCompleted(2, kPolice);                                          // completed
   Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));  // returned
   EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
   EXPECT_EQ(Do(FireTimer{2, kPolice, TimerKind::kMissed, "2021-12-31"}, Clock()), Events{});

@@ -45,7 +45,8 @@ TEST_F(DomainTest, AddingATaskCreatesItAndItsAssignments) {
   ImportTask t{4, {"三"}, "新任务", "内容", Deadline{"6月底前", "2021-06-30", "", false, "cn-1"}, {kHealth}, {}};
   auto events = Do(AddTask{t}, Supervisor());
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(std::get<AssignmentCreated>(events[1]), (AssignmentCreated{4, kHealth, AssignmentRole::kLead, "2021-06-30"}));
+  EXPECT_EQ(std::get<AssignmentCreated>(events[1]),
+            (AssignmentCreated{4, kHealth, AssignmentRole::kLead, "2021-06-30"}));
   EXPECT_EQ(A(4, kHealth).status, AssignmentStatus::kAssigned);
 }
 

@@ -84,8 +84,8 @@ TEST_F(DomainTest, CancellingOneAssignmentLeavesTheTaskAndItsOtherAssignmentsOpe
   EXPECT_EQ(A(1, kEducation).last_reason, "职能划转");
   EXPECT_EQ(A(1, kFinance).status, AssignmentStatus::kAssigned);
   EXPECT_FALSE(state.tasks.at(1).completed || state.tasks.at(1).cancelled);
-  EXPECT_TRUE(IsRejection(When(ReportProgress{1, kEducation, 60, "继续"}, UnitActor(kEducation)),
-                          reason::kAssignmentNotFound))
+  EXPECT_TRUE(
+      IsRejection(When(ReportProgress{1, kEducation, 60, "继续"}, UnitActor(kEducation)), reason::kAssignmentNotFound))
       << "the unit no longer holds it";
 }
 

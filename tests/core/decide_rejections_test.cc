@@ -14,16 +14,29 @@ namespace {
 
 TEST_F(DomainTest, AnAuditorCanWriteNothing) {
   GivenPlan();
-  std::vector<CommandBody> all = {SamplePlan(), AddTask{}, CancelTask{1, "x y"}, WithdrawPlan{"x y"},
-                                  Assign{2, kHealth}, Accept{1, kFinance}, Return{1, kFinance, "x"},
-                                  Reassign{1, kEducation, kHealth, "x"}, ReportProgress{1, kFinance, 1, "x"},
-                                  Submit{1, kFinance}, Approve{1, kFinance}, Reject{1, kFinance, "x"},
-                                  RequestExtension{1, kFinance, "2021-12-01", "x"}, GrantExtension{1, kFinance},
-                                  DenyExtension{1, kFinance, "x"}, FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"},
-                                  StartReviewCycle{"c", "", "", "2021-06-30", ""}, CloseReviewCycle{"c"},
+  std::vector<CommandBody> all = {SamplePlan(),
+                                  AddTask{},
+                                  CancelTask{1, "x y"},
+                                  WithdrawPlan{"x y"},
+                                  Assign{2, kHealth},
+                                  Accept{1, kFinance},
+                                  Return{1, kFinance, "x"},
+                                  Reassign{1, kEducation, kHealth, "x"},
+                                  ReportProgress{1, kFinance, 1, "x"},
+                                  Submit{1, kFinance},
+                                  Approve{1, kFinance},
+                                  Reject{1, kFinance, "x"},
+                                  RequestExtension{1, kFinance, "2021-12-01", "x"},
+                                  GrantExtension{1, kFinance},
+                                  DenyExtension{1, kFinance, "x"},
+                                  FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"},
+                                  StartReviewCycle{"c", "", "", "2021-06-30", ""},
+                                  CloseReviewCycle{"c"},
                                   ReopenAssignment{1, kFinance, "x y", "c"},
-                                  SetDeadline{1, kFinance, "2021-12-01", "x"}, CancelAssignment{1, kFinance, "x"},
-                                  ResolveReturn{1, kFinance, "", "x"}, AddNote{1, "", "comment", "x"}};
+                                  SetDeadline{1, kFinance, "2021-12-01", "x"},
+                                  CancelAssignment{1, kFinance, "x"},
+                                  ResolveReturn{1, kFinance, "", "x"},
+                                  AddNote{1, "", "comment", "x"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();
@@ -38,9 +51,9 @@ TEST_F(DomainTest, OnlyTheSupervisorMayRunTheOfficesCommands) {
   Do(RequestExtension{2, kPolice, "2022-01-31", "原因"}, UnitActor(kPolice));
   Do(StartReviewCycle{"Q2", "", "quarterly", "2021-06-30", ""}, Supervisor());
   std::vector<CommandBody> office = {
-      SamplePlan(), AddTask{ImportTask{9, {}, "t", "c", {}, {}, {}}}, CancelTask{3, "合并 任务"},
-      WithdrawPlan{"废止"}, Assign{2, kHealth}, Reassign{2, kPolice, kHealth, "调整"}, Approve{1, kFinance},
-      Reject{1, kFinance, "不全"}, GrantExtension{2, kPolice}, DenyExtension{2, kPolice, "不准"},
+      SamplePlan(), AddTask{ImportTask{9, {}, "t", "c", {}, {}, {}}}, CancelTask{3, "合并 任务"}, WithdrawPlan{"废止"},
+      Assign{2, kHealth}, Reassign{2, kPolice, kHealth, "调整"}, Approve{1, kFinance}, Reject{1, kFinance, "不全"},
+      GrantExtension{2, kPolice}, DenyExtension{2, kPolice, "不准"},
       StartReviewCycle{"Q3", "", "quarterly", "2021-09-30", ""}, CloseReviewCycle{"Q2"},
       // the office's tools: a unit cannot move its own deadline, drop its own
       // assignment, settle its own return or write a leader's instruction
@@ -80,7 +93,8 @@ TEST_F(DomainTest, AUnitActsOnItsOwnAssignmentsOnly) {
 TEST_F(DomainTest, OnlyTheSystemMayFireTimers) {
   GivenPlan();
   for (const Actor& who : {Supervisor(), UnitActor(kFinance)})
-    EXPECT_TRUE(IsRejection(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, who), reason::kForbiddenRole));
+    EXPECT_TRUE(
+        IsRejection(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, who), reason::kForbiddenRole));
   EXPECT_TRUE(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()).ok());
 }
 
@@ -167,21 +181,30 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       // plan_exists
       {"the plan is imported twice", plan, SamplePlan(), Supervisor(), reason::kPlanExists},
       // plan_withdrawn
-      {"the office assigns in a withdrawn plan", plan_and([](DomainTest& t) { t.Do(WithdrawPlan{"废止"}, Supervisor()); }),
-       Assign{2, kHealth}, Supervisor(), reason::kPlanWithdrawn},
+      {"the office assigns in a withdrawn plan",
+       plan_and([](DomainTest& t) { t.Do(WithdrawPlan{"废止"}, Supervisor()); }), Assign{2, kHealth}, Supervisor(),
+       reason::kPlanWithdrawn},
       // task_not_found
-      {"the office assigns a task that does not exist", plan, Assign{99, kFinance}, Supervisor(), reason::kTaskNotFound},
-      {"a unit accepts a task that does not exist", plan, Accept{99, kFinance}, UnitActor(kFinance), reason::kTaskNotFound},
-      {"the office cancels a task that does not exist", plan, CancelTask{99, "合并"}, Supervisor(), reason::kTaskNotFound},
-      {"the office approves a task that does not exist", plan, Approve{99, kFinance}, Supervisor(), reason::kTaskNotFound},
+      {"the office assigns a task that does not exist", plan, Assign{99, kFinance}, Supervisor(),
+       reason::kTaskNotFound},
+      {"a unit accepts a task that does not exist", plan, Accept{99, kFinance}, UnitActor(kFinance),
+       reason::kTaskNotFound},
+      {"the office cancels a task that does not exist", plan, CancelTask{99, "合并"}, Supervisor(),
+       reason::kTaskNotFound},
+      {"the office approves a task that does not exist", plan, Approve{99, kFinance}, Supervisor(),
+       reason::kTaskNotFound},
       // task_exists
       {"the office adds a task whose number is taken", plan, AddTask{ImportTask{1, {}, "t", "c", {}, {}, {}}},
        Supervisor(), reason::kTaskExists},
       {"a plan lists the same task number twice", nothing, dup_numbers, Supervisor(), reason::kTaskExists},
       // task_closed
-      {"the office assigns a cancelled task", plan_and([](DomainTest& t) { t.Do(CancelTask{2, "合并"}, Supervisor()); }),
+      {"the office assigns a cancelled task", plan_and([](DomainTest& t) {
+         t.Do(CancelTask{2, "合并"}, Supervisor());
+       }),
        Assign{2, kHealth}, Supervisor(), reason::kTaskClosed},
-      {"the office cancels a task twice", plan_and([](DomainTest& t) { t.Do(CancelTask{2, "合并"}, Supervisor()); }),
+      {"the office cancels a task twice", plan_and([](DomainTest& t) {
+         t.Do(CancelTask{2, "合并"}, Supervisor());
+       }),
        CancelTask{2, "again"}, Supervisor(), reason::kTaskClosed},
       {"the office assigns a completed task", plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }),
        Assign{2, kHealth}, Supervisor(), reason::kTaskClosed},
@@ -192,8 +215,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        reason::kAssignmentNotFound},
       {"the office reassigns from a unit that holds nothing", plan, Reassign{2, kHealth, kFinance, "调整"},
        Supervisor(), reason::kAssignmentNotFound},
-      {"the office grants an extension to a unit that holds nothing", plan, GrantExtension{2, kHealth},
-       Supervisor(), reason::kAssignmentNotFound},
+      {"the office grants an extension to a unit that holds nothing", plan, GrantExtension{2, kHealth}, Supervisor(),
+       reason::kAssignmentNotFound},
       // assignment_exists
       {"the office assigns a unit that already holds the task", plan, Assign{1, kFinance}, Supervisor(),
        reason::kAssignmentExists},
@@ -232,15 +255,15 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       {"a unit asks for an extension of a submitted assignment",
        plan_and([](DomainTest& t) { t.GivenSubmitted(1, kFinance); }),
        RequestExtension{1, kFinance, "2021-11-30", "原因"}, UnitActor(kFinance), reason::kInvalidTransition},
-      {"a unit asks for an extension of a returned assignment",
-       plan_and([](DomainTest& t) { t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation)); }),
+      {"a unit asks for an extension of a returned assignment", plan_and([](DomainTest& t) {
+         t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation));
+       }),
        RequestExtension{1, kEducation, "2021-11-30", "原因"}, UnitActor(kEducation), reason::kInvalidTransition},
-      {"the office grants an extension nobody asked for", plan, GrantExtension{1, kFinance, "2021-11-30"},
-       Supervisor(), reason::kInvalidTransition},
+      {"the office grants an extension nobody asked for", plan, GrantExtension{1, kFinance, "2021-11-30"}, Supervisor(),
+       reason::kInvalidTransition},
       {"the office denies an extension nobody asked for", plan, DenyExtension{1, kFinance, "不准"}, Supervisor(),
        reason::kInvalidTransition},
-      {"the office closes a closed cycle",
-       plan_and([](DomainTest& t) {
+      {"the office closes a closed cycle", plan_and([](DomainTest& t) {
          t.Do(StartReviewCycle{"Q", "", "q", "2021-06-30", ""}, Supervisor());
          t.Do(CloseReviewCycle{"Q"}, Supervisor());
        }),
@@ -263,7 +286,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       {"the office rejects without a reason", plan_and([](DomainTest& t) { t.GivenSubmitted(1, kFinance); }),
        Reject{1, kFinance, ""}, Supervisor(), reason::kInvalidArgument},
       {"the office cancels a task without a reason", plan, CancelTask{1, ""}, Supervisor(), reason::kInvalidArgument},
-      {"the office withdraws a plan without a reason", plan, WithdrawPlan{"\n"}, Supervisor(), reason::kInvalidArgument},
+      {"the office withdraws a plan without a reason", plan, WithdrawPlan{"\n"}, Supervisor(),
+       reason::kInvalidArgument},
       {"a unit asks for an extension to an impossible date", plan, RequestExtension{1, kFinance, "2021-11-31", "原因"},
        UnitActor(kFinance), reason::kInvalidArgument},
       {"a unit asks for an extension to a malformed date", plan, RequestExtension{1, kFinance, "2021/11/30", "原因"},
@@ -274,11 +298,13 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        RequestExtension{1, kFinance, "2021-10-31", "原因"}, UnitActor(kFinance), reason::kInvalidArgument},
       {"a unit asks for an extension without a reason", plan, RequestExtension{1, kFinance, "2021-11-30", ""},
        UnitActor(kFinance), reason::kInvalidArgument},
-      {"the office grants an extension to an impossible date",
-       plan_and([](DomainTest& t) { t.Do(RequestExtension{1, kFinance, "2021-11-30", "原因"}, UnitActor(kFinance)); }),
+      {"the office grants an extension to an impossible date", plan_and([](DomainTest& t) {
+         t.Do(RequestExtension{1, kFinance, "2021-11-30", "原因"}, UnitActor(kFinance));
+       }),
        GrantExtension{1, kFinance, "2021-11-31"}, Supervisor(), reason::kInvalidArgument},
-      {"the office denies an extension without a reason",
-       plan_and([](DomainTest& t) { t.Do(RequestExtension{1, kFinance, "2021-11-30", "原因"}, UnitActor(kFinance)); }),
+      {"the office denies an extension without a reason", plan_and([](DomainTest& t) {
+         t.Do(RequestExtension{1, kFinance, "2021-11-30", "原因"}, UnitActor(kFinance));
+       }),
        DenyExtension{1, kFinance, ""}, Supervisor(), reason::kInvalidArgument},
       {"the office starts a cycle without an id", plan, StartReviewCycle{"", "", "q", "2021-06-30", ""}, Supervisor(),
        reason::kInvalidArgument},
@@ -297,32 +323,33 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        reason::kForbiddenRole},
       {"the office sets the deadline of a task that does not exist", plan, SetDeadline{99, "", "2021-12-31", "推迟"},
        Supervisor(), reason::kTaskNotFound},
-      {"the office cancels an assignment of a task that does not exist", plan, CancelAssignment{99, kFinance, "不再承担"},
-       Supervisor(), reason::kTaskNotFound},
+      {"the office cancels an assignment of a task that does not exist", plan,
+       CancelAssignment{99, kFinance, "不再承担"}, Supervisor(), reason::kTaskNotFound},
       {"the office notes on a task that does not exist", plan, AddNote{99, "", "comment", "抓紧"}, Supervisor(),
        reason::kTaskNotFound},
-      {"the office sets the deadline of a cancelled task",
-       plan_and([](DomainTest& t) { t.Do(CancelTask{2, "合并"}, Supervisor()); }),
+      {"the office sets the deadline of a cancelled task", plan_and([](DomainTest& t) {
+         t.Do(CancelTask{2, "合并"}, Supervisor());
+       }),
        SetDeadline{2, "", "2021-12-31", "推迟"}, Supervisor(), reason::kTaskClosed},
-      {"the office sets the deadline of a completed task", plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }),
-       SetDeadline{2, kPolice, "2022-01-31", "推迟"}, Supervisor(), reason::kTaskClosed},
-      {"the office moves a return onto a completed task",
-       plan_and([](DomainTest& t) {
+      {"the office sets the deadline of a completed task",
+       plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }), SetDeadline{2, kPolice, "2022-01-31", "推迟"},
+       Supervisor(), reason::kTaskClosed},
+      {"the office moves a return onto a completed task", plan_and([](DomainTest& t) {
          t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation));
          t.GivenCompleted(1, kFinance);
        }),
        ResolveReturn{1, kEducation, kHealth, "改派"}, Supervisor(), reason::kTaskClosed},
       {"the office sets the deadline of a unit that holds nothing", plan, SetDeadline{1, kHealth, "2021-12-31", "推迟"},
        Supervisor(), reason::kAssignmentNotFound},
-      {"the office cancels an assignment twice",
-       plan_and([](DomainTest& t) { t.Do(CancelAssignment{1, kEducation, "不再承担"}, Supervisor()); }),
+      {"the office cancels an assignment twice", plan_and([](DomainTest& t) {
+         t.Do(CancelAssignment{1, kEducation, "不再承担"}, Supervisor());
+       }),
        CancelAssignment{1, kEducation, "again"}, Supervisor(), reason::kAssignmentNotFound},
       {"the office accepts the return of a unit that holds nothing", plan, ResolveReturn{1, kHealth, "", "同意"},
        Supervisor(), reason::kAssignmentNotFound},
       {"the office notes on an assignment that does not exist", plan, AddNote{1, kHealth, "comment", "抓紧"},
        Supervisor(), reason::kAssignmentNotFound},
-      {"the office moves a return onto a unit that completed its part",
-       plan_and([](DomainTest& t) {
+      {"the office moves a return onto a unit that completed its part", plan_and([](DomainTest& t) {
          t.Do(Return{1, kEducation, "不属"}, UnitActor(kEducation));
          t.Do(Assign{1, kHealth}, Supervisor());
          t.GivenCompleted(1, kHealth);
@@ -334,8 +361,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        reason::kInvalidTransition},
       {"the office cancels a completed assignment", plan_and([](DomainTest& t) { t.GivenCompleted(2, kPolice); }),
        CancelAssignment{2, kPolice, "不再承担"}, Supervisor(), reason::kInvalidTransition},
-      {"the office sets the deadline of a returned assignment", returned, SetDeadline{1, kEducation, "2021-12-31", "推迟"},
-       Supervisor(), reason::kInvalidTransition},
+      {"the office sets the deadline of a returned assignment", returned,
+       SetDeadline{1, kEducation, "2021-12-31", "推迟"}, Supervisor(), reason::kInvalidTransition},
       {"the office sets a deadline to an impossible date", plan, SetDeadline{1, kFinance, "2021-11-31", "推迟"},
        Supervisor(), reason::kInvalidArgument},
       {"the office sets a deadline already past", plan, SetDeadline{1, kFinance, "2021-03-19", "补录"}, Supervisor(),
@@ -358,8 +385,9 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       // cycle_not_found
       {"the office closes a cycle never started", plan, CloseReviewCycle{"nope"}, Supervisor(), reason::kCycleNotFound},
       // cycle_exists
-      {"the office starts a cycle twice",
-       plan_and([](DomainTest& t) { t.Do(StartReviewCycle{"Q", "", "q", "2021-06-30", ""}, Supervisor()); }),
+      {"the office starts a cycle twice", plan_and([](DomainTest& t) {
+         t.Do(StartReviewCycle{"Q", "", "q", "2021-06-30", ""}, Supervisor());
+       }),
        StartReviewCycle{"Q", "", "q", "2021-09-30", ""}, Supervisor(), reason::kCycleExists},
   };
 
@@ -378,11 +406,10 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
   // version_conflict has its own tests above; the table covers every other code.
   seen.insert(reason::kVersionConflict);
   const std::set<std::string> all = {
-      reason::kForbiddenRole, reason::kNotAssignee, reason::kPlanNotFound, reason::kPlanExists,
-      reason::kPlanWithdrawn, reason::kTaskNotFound, reason::kTaskExists, reason::kTaskClosed,
-      reason::kAssignmentNotFound, reason::kAssignmentExists, reason::kUnknownUnit,
-      reason::kInvalidTransition, reason::kInvalidArgument, reason::kVersionConflict,
-      reason::kCycleNotFound, reason::kCycleExists};
+      reason::kForbiddenRole,      reason::kNotAssignee,      reason::kPlanNotFound,  reason::kPlanExists,
+      reason::kPlanWithdrawn,      reason::kTaskNotFound,     reason::kTaskExists,    reason::kTaskClosed,
+      reason::kAssignmentNotFound, reason::kAssignmentExists, reason::kUnknownUnit,   reason::kInvalidTransition,
+      reason::kInvalidArgument,    reason::kVersionConflict,  reason::kCycleNotFound, reason::kCycleExists};
   EXPECT_EQ(seen, all);
 }
 

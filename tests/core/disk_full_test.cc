@@ -46,7 +46,8 @@ TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
     auto engine = Engine::Open(o);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     ASSERT_TRUE((*engine)->Submit(Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
-    ASSERT_TRUE((*engine)->Submit(Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})).status.ok());
+    ASSERT_TRUE(
+        (*engine)->Submit(Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})).status.ok());
     for (int i = 0; i < 10; ++i) ASSERT_TRUE((*engine)->Submit(Progress(i)).status.ok());
 
     fs->SetFull(true);

@@ -41,7 +41,7 @@ class DomainTest : public ::testing::Test {
     e.stream = "p1";
     e.stream_seq = state.version + 1;
     e.type = std::holds_alternative<UnknownEvent>(body) ? std::get<UnknownEvent>(body).type
-                                                         : static_cast<uint16_t>(TypeOf(body));
+                                                        : static_cast<uint16_t>(TypeOf(body));
     e.occurred_at = now;
     e.recorded_at = now;
     e.actor = actor;

@@ -130,7 +130,7 @@ TEST_F(EngineTest, SubmitBatchGivesTheSameOutcomesLogAndProjectionsAsOneByOne) {
   add(Accept{1, kFinance}, UnitActor(kFinance));
   add(Accept{1, kFinance}, UnitActor(kEducation));  // rejected: not_assignee
   add(ReportProgress{1, kFinance, 30, "进展"}, UnitActor(kFinance));
-  cmds.push_back(cmds[1]);                           // duplicate inside the batch
+  cmds.push_back(cmds[1]);  // duplicate inside the batch
   add(schemas::Submit{1, kFinance, "完成"}, UnitActor(kFinance));
   add(Approve{1, kFinance}, Supervisor());
   add(Assign{2, kHealth}, Supervisor());
@@ -160,7 +160,13 @@ TEST_F(EngineTest, SubmitBatchGivesTheSameOutcomesLogAndProjectionsAsOneByOne) {
       EXPECT_EQ(Bytes(batched[i].events[k]), Bytes(one_by_one[i].events[k]));
   }
   std::vector<Event> log_b;
-  ASSERT_TRUE((*batch_engine)->ScanLog(1, [&](uint64_t, const Event& e) { log_b.push_back(e); return true; }).ok());
+  ASSERT_TRUE((*batch_engine)
+                  ->ScanLog(1,
+                            [&](uint64_t, const Event& e) {
+                              log_b.push_back(e);
+                              return true;
+                            })
+                  .ok());
   ASSERT_EQ(log_b.size(), log_a.size());
   for (size_t i = 0; i < log_a.size(); ++i) EXPECT_EQ(Bytes(log_b[i]), Bytes(log_a[i])) << i;
   EXPECT_EQ(*(*batch_engine)->ProjectionDigest(), digest_a);
@@ -219,9 +225,9 @@ TEST_F(EngineTest, HistoryListsATasksEventsInLogOrder) {
     EXPECT_EQ(TaskOf(entry.event.body), 1);
     types.push_back(EventTypeName(entry.event.type));
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"TaskAdded", "AssignmentCreated", "AssignmentCreated",
-                                             "AssignmentAccepted", "ProgressReported", "CompletionSubmitted",
-                                             "CompletionRejected"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"TaskAdded", "AssignmentCreated", "AssignmentCreated", "AssignmentAccepted",
+                                      "ProgressReported", "CompletionSubmitted", "CompletionRejected"}));
   auto plan_level = engine->History("p1", 0);
   ASSERT_TRUE(plan_level.ok());
   ASSERT_EQ(plan_level->size(), 1u);
@@ -427,10 +433,13 @@ TEST_F(EngineTest, VerifyNamesAnEventWhoseBytesWereChangedBehindTheChecksum) {
   Workload(*this);
   // Find a ProgressReported event and raise its percent, re-framed so the CRC passes.
   uint64_t target = 0;
-  ASSERT_TRUE(engine->ScanLog(1, [&](uint64_t pos, const Event& e) {
-                        if (std::holds_alternative<ProgressReported>(e.body)) target = pos;
-                        return target == 0;
-                      }).ok());
+  ASSERT_TRUE(engine
+                  ->ScanLog(1,
+                            [&](uint64_t pos, const Event& e) {
+                              if (std::holds_alternative<ProgressReported>(e.body)) target = pos;
+                              return target == 0;
+                            })
+                  .ok());
   ASSERT_GT(target, 0u);
   Close();
   RewriteEvent(dir.path(), target, false, [](Event& e) { std::get<ProgressReported>(e.body).percent = 100; });

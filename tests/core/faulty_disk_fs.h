@@ -78,8 +78,8 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     *r = std::make_unique<File>(std::move(file), this, f);
     return s;
   }
-  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
-                                      const rocksdb::FileOptions& o, std::unique_ptr<rocksdb::FSWritableFile>* r,
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
                                       rocksdb::IODebugContext* dbg) override {
     if (!on_) return Off();
     if (auto s = RenameFile(old, f, rocksdb::IOOptions(), dbg); !s.ok()) return s;

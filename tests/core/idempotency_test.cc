@@ -40,7 +40,8 @@ TEST_F(IdempotencyTest, TheSameCommandAgainIsAlreadyDone) {
 TEST_F(IdempotencyTest, TheSameIdForAnotherBodyActorOrPlanIsAConflict) {
   ASSERT_TRUE(engine->Submit(Accept2()).status.ok());
   const uint64_t after = engine->LogEnd();
-  Command other_body = ::duban::testing::Cmd("k1", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 10, "开始", "", "", ""});
+  Command other_body =
+      ::duban::testing::Cmd("k1", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 10, "开始", "", "", ""});
   Command other_actor = Accept2();
   other_actor.actor = Actor{"市财政局", Role::kUnit, "市财政局"};
   Command other_role = Accept2();
@@ -77,7 +78,8 @@ TEST_F(IdempotencyTest, ARejectedCommandsIdIsAConflictForAnotherActorNotItsRejec
 }
 
 TEST_F(IdempotencyTest, OneIdTwiceInABatchForDifferentCommandsIsAConflict) {
-  Command b = ::duban::testing::Cmd("k1", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 10, "开始", "", "", ""});
+  Command b =
+      ::duban::testing::Cmd("k1", Role::kUnit, "市公安局", ReportProgress{1, "市公安局", 10, "开始", "", "", ""});
   auto outcomes = engine->SubmitBatch({Accept2(), b, Accept2()});
   ASSERT_EQ(outcomes.size(), 3u);
   EXPECT_TRUE(outcomes[0].status.ok());
@@ -105,10 +107,13 @@ TEST(AppendExternalForkTest, AKnownEventIdWithOtherContentIsAForkNotADuplicate) 
   auto source = OpenAt(a.path());
   source->SubmitBatch(MixedCommands());
   std::vector<Event> events;
-  ASSERT_TRUE(source->ScanLog(1, [&](uint64_t, const Event& e) {
-    events.push_back(e);
-    return true;
-  }).ok());
+  ASSERT_TRUE(source
+                  ->ScanLog(1,
+                            [&](uint64_t, const Event& e) {
+                              events.push_back(e);
+                              return true;
+                            })
+                  .ok());
   ASSERT_EQ(events.size(), 7u);
   Event other = events[4];  // the accept, decided elsewhere at another moment
   other.occurred_at += 1000;

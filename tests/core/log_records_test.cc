@@ -25,8 +25,7 @@ using testing::Cmd;
 using testing::OpenAt;
 
 std::string FreshDir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("duban-log-records-" + name + "-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("duban-log-records-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   return dir.string();
 }
@@ -34,14 +33,14 @@ std::string FreshDir(const std::string& name) {
 // Every record of `e` from position 1, and the events decoded from them.
 void ReadBoth(const Engine& e, std::vector<std::string>* records, std::vector<Event>* events) {
   ASSERT_TRUE(e.ScanLogRecords(1, [&](uint64_t pos, std::string_view r) {
-    EXPECT_EQ(pos, records->size() + 1);
-    records->emplace_back(r);
-    return true;
-  }).ok());
+                 EXPECT_EQ(pos, records->size() + 1);
+                 records->emplace_back(r);
+                 return true;
+               }).ok());
   ASSERT_TRUE(e.ScanLog(1, [&](uint64_t, const Event& ev) {
-    events->push_back(ev);
-    return true;
-  }).ok());
+                 events->push_back(ev);
+                 return true;
+               }).ok());
 }
 
 TEST(LogRecordsTest, StoredRecordsAreTheFramedEncodingOfTheirEvents) {
@@ -50,7 +49,7 @@ TEST(LogRecordsTest, StoredRecordsAreTheFramedEncodingOfTheirEvents) {
   std::vector<Event> events;
   {
     auto e = OpenAt(dir);
-    e->SubmitBatch(testing::MixedCommands());  // c3 is rejected, and logged
+    e->SubmitBatch(testing::MixedCommands());        // c3 is rejected, and logged
     ASSERT_TRUE(e->Tick(1'700'000'000'000LL).ok());  // fires the missed-deadline timers
     ReadBoth(*e, &records, &events);
   }
@@ -74,15 +73,21 @@ TEST(LogRecordsTest, StoredRecordsAreTheFramedEncodingOfTheirEvents) {
 
   // Stopping early and starting past the end.
   int seen = 0;
-  ASSERT_TRUE(other->ScanLogRecords(3, [&](uint64_t pos, std::string_view) {
-    EXPECT_EQ(pos, 3u);
-    return ++seen < 1;
-  }).ok());
+  ASSERT_TRUE(other
+                  ->ScanLogRecords(3,
+                                   [&](uint64_t pos, std::string_view) {
+                                     EXPECT_EQ(pos, 3u);
+                                     return ++seen < 1;
+                                   })
+                  .ok());
   EXPECT_EQ(seen, 1);
-  ASSERT_TRUE(other->ScanLogRecords(other->LogEnd(), [&](uint64_t, std::string_view) {
-    ADD_FAILURE() << "nothing lies past the end";
-    return true;
-  }).ok());
+  ASSERT_TRUE(other
+                  ->ScanLogRecords(other->LogEnd(),
+                                   [&](uint64_t, std::string_view) {
+                                     ADD_FAILURE() << "nothing lies past the end";
+                                     return true;
+                                   })
+                  .ok());
   other.reset();
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(copy);
@@ -103,8 +108,9 @@ TEST(LogRecordsTest, SubmitBatchHandsBackTheRecordsItWrote) {
   // Next batch: a duplicate (logs nothing), a command with no usable id (not
   // logged at all), and one more progress report.
   const uint64_t from = e->LogEnd();
-  std::vector<Command> next = {mixed[1], Cmd("", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
-                               Cmd("c5", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 60, "六成", "", "", ""})};
+  std::vector<Command> next = {
+      mixed[1], Cmd("", Role::kUnit, "市财政局", Accept{1, "市财政局"}),
+      Cmd("c5", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 60, "六成", "", "", ""})};
   std::vector<std::string> second{"stale"};
   outcomes = e->SubmitBatch(next, {}, &second);
   EXPECT_TRUE(outcomes[0].duplicate);

@@ -29,8 +29,7 @@ class OfficeToolsTest : public EngineFixture {
     std::vector<std::string> out;
     for (const auto& t : *pending)
       if (t.timer.task == task && t.timer.unit == unit)
-        out.push_back(std::string(TimerKindName(t.timer.kind)) + " " + t.timer.due_on + " " +
-                      DayOf(t.due).ToString());
+        out.push_back(std::string(TimerKindName(t.timer.kind)) + " " + t.timer.due_on + " " + DayOf(t.due).ToString());
     return out;
   }
   // The events a tick at the start of `day` wrote.
@@ -200,18 +199,18 @@ TEST_F(OfficeToolsTest, TheHistoryShowsTheOldAndNewDeadlineAndTheNotes) {
   for (const auto& e : *h) types.push_back(EventTypeName(e.event.type));
   EXPECT_EQ(types, (std::vector<std::string>{"TaskAdded", "AssignmentCreated", "DeadlineChanged", "DeadlineChanged",
                                              "NoteAdded", "NoteAdded"}));
-  EXPECT_EQ(std::get<DeadlineChanged>((*h)[3].event.body), (DeadlineChanged{3, kFinance, "", "2021-06-30", "常务会议明确时限"}));
+  EXPECT_EQ(std::get<DeadlineChanged>((*h)[3].event.body),
+            (DeadlineChanged{3, kFinance, "", "2021-06-30", "常务会议明确时限"}));
   EXPECT_EQ((*h)[4].event.actor, Supervisor()) << "the author is the account that wrote it";
   ExpectVerifiedAndRebuiltIdentically();
 }
 
 TEST_F(OfficeToolsTest, AUnitsAccountIsRefusedEveryOfficeToolAndNothingChanges) {
   GivenPlan();
-  const std::vector<CommandBody> tools = {SetDeadline{1, kFinance, "2021-12-31", "推迟"},
-                                          SetDeadline{1, "", "2021-12-31", "推迟"},
-                                          CancelAssignment{1, kFinance, "不想做"},
-                                          ResolveReturn{1, kFinance, "", "同意"},
-                                          AddNote{1, "", "instruction", "抓紧"}};
+  const std::vector<CommandBody> tools = {
+      SetDeadline{1, kFinance, "2021-12-31", "推迟"}, SetDeadline{1, "", "2021-12-31", "推迟"},
+      CancelAssignment{1, kFinance, "不想做"}, ResolveReturn{1, kFinance, "", "同意"},
+      AddNote{1, "", "instruction", "抓紧"}};
   for (const auto& body : tools) {
     Outcome o = Submit(body, UnitActor(kFinance));
     EXPECT_TRUE(IsRejection(o.status, "forbidden_role")) << CommandName(body);

@@ -76,9 +76,9 @@ CutResult CutRepeatedly(bool sync, int rounds, int64_t step, uint32_t seed) {
     }
     if (!setup_done) {
       bool ok = true;
-      for (const auto& out : (*engine)->SubmitBatch({Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan()),
-                                                     Cmd("accept", UnitActor(kFinance), At("2021-03-16"),
-                                                         Accept{1, kFinance})}))
+      for (const auto& out :
+           (*engine)->SubmitBatch({Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan()),
+                                   Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})}))
         ok = ok && out.status.ok();
       EXPECT_TRUE(ok);
       setup_done = true;
@@ -123,10 +123,11 @@ CutResult CutRepeatedly(bool sync, int rounds, int64_t step, uint32_t seed) {
 TEST(PowerCutTest, SyncedCommitsLoseNothingAcknowledgedAcrossPowerCuts) {
   const uint32_t seed = std::random_device{}();
   const CutResult r = CutRepeatedly(/*sync=*/true, 6, 400, seed);
-  std::printf("sync on (seed %u): %d power cuts, last acknowledged command p%lld, %llu acknowledged missing, "
-              "%llu unsynced bytes dropped\n",
-              seed, r.cuts, static_cast<long long>(r.acknowledged), static_cast<unsigned long long>(r.missing),
-              static_cast<unsigned long long>(r.bytes_dropped));
+  std::printf(
+      "sync on (seed %u): %d power cuts, last acknowledged command p%lld, %llu acknowledged missing, "
+      "%llu unsynced bytes dropped\n",
+      seed, r.cuts, static_cast<long long>(r.acknowledged), static_cast<unsigned long long>(r.missing),
+      static_cast<unsigned long long>(r.bytes_dropped));
   EXPECT_EQ(r.cuts, 6);
   EXPECT_GT(r.acknowledged, 6 * 200);
   EXPECT_EQ(r.missing, 0u);
@@ -137,10 +138,11 @@ TEST(PowerCutTest, SyncedCommitsLoseNothingAcknowledgedAcrossPowerCuts) {
 // that were acknowledged, so the test above would see a loss if there were one.
 TEST(PowerCutTest, WithoutSyncAPowerCutLosesAcknowledgedCommands) {
   const CutResult r = CutRepeatedly(/*sync=*/false, 1, 400, 1);
-  std::printf("sync off: %d power cut, last acknowledged command p%lld, %llu acknowledged missing, "
-              "%llu unsynced bytes dropped\n",
-              r.cuts, static_cast<long long>(r.acknowledged), static_cast<unsigned long long>(r.missing),
-              static_cast<unsigned long long>(r.bytes_dropped));
+  std::printf(
+      "sync off: %d power cut, last acknowledged command p%lld, %llu acknowledged missing, "
+      "%llu unsynced bytes dropped\n",
+      r.cuts, static_cast<long long>(r.acknowledged), static_cast<unsigned long long>(r.missing),
+      static_cast<unsigned long long>(r.bytes_dropped));
   EXPECT_GT(r.missing, 0u);
   EXPECT_GT(r.bytes_dropped, 0u);
 }

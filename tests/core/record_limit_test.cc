@@ -61,10 +61,11 @@ TEST(RecordLimitTest, ACommandAtTheFrameLimitIsTakenAndOneBytePastItIsRefused) {
   // Every record reads back, the one at the limit included.
   uint64_t events = 0, biggest = 0;
   ASSERT_TRUE(e.ScanLog(1, [&](uint64_t, const Event& ev) {
-    ++events;
-    if (auto* p = std::get_if<ProgressReported>(&ev.body)) biggest = std::max<uint64_t>(biggest, p->text.size());
-    return true;
-  }).ok());
+                 ++events;
+                 if (auto* p = std::get_if<ProgressReported>(&ev.body))
+                   biggest = std::max<uint64_t>(biggest, p->text.size());
+                 return true;
+               }).ok());
   EXPECT_EQ(biggest, at_limit);
   auto v = e.Verify();
   ASSERT_TRUE(v.ok()) << v.status().ToString();

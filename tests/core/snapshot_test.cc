@@ -60,7 +60,7 @@ TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
   EXPECT_EQ(testing::DumpStore(dir.path())["snapshots"].count("p1"), 1u);
   auto e = Engine::Open(o);
   ASSERT_TRUE(e.ok());
-  auto from_snapshot = (*e)->Plan("p1");  // snapshot + the events after it
+  auto from_snapshot = (*e)->Plan("p1");                      // snapshot + the events after it
   auto replayed = (*e)->PlanAsOf("p1", 4'000'000'000'000LL);  // the whole stream, no snapshot
   ASSERT_TRUE(from_snapshot.ok());
   ASSERT_TRUE(replayed.ok());

@@ -67,9 +67,10 @@ TEST(StoreFilesTest, AThousandShortLivedWritersLeaveABoundedNumberOfFiles) {
     most.all = std::max(most.all, c.all);
   }
   const FileCounts end = Count(dir);
-  std::printf("%d writers: at most %d .sst, %d WAL, %d files in all (at the end %d, %d, %d); "
-              "mean cycle %.2f ms over the first 100, %.2f ms over the last 100\n",
-              kCycles, most.sst, most.wal, most.all, end.sst, end.wal, end.all, first_ms / 100, last_ms / 100);
+  std::printf(
+      "%d writers: at most %d .sst, %d WAL, %d files in all (at the end %d, %d, %d); "
+      "mean cycle %.2f ms over the first 100, %.2f ms over the last 100\n",
+      kCycles, most.sst, most.wal, most.all, end.sst, end.wal, end.all, first_ms / 100, last_ms / 100);
   // 13 column families, each with at most 8 small files before they are
   // merged (most hold one or two), plus the WALs kept between flushes
   // (Engine: kMaxLiveWals = 8). Measured: at most 31 .sst, 9 WAL, 49 in all.
@@ -82,10 +83,13 @@ TEST(StoreFilesTest, AThousandShortLivedWritersLeaveABoundedNumberOfFiles) {
   auto engine = Engine::Open(ro);
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   int progress = 0;
-  ASSERT_TRUE((*engine)->ScanLog(1, [&](uint64_t, const Event& e) {
-    progress += std::holds_alternative<ProgressReported>(e.body);
-    return true;
-  }).ok());
+  ASSERT_TRUE((*engine)
+                  ->ScanLog(1,
+                            [&](uint64_t, const Event& e) {
+                              progress += std::holds_alternative<ProgressReported>(e.body);
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(progress, kCycles) << "a write of a short-lived writer was lost";
   engine->reset();
   o.read_only = false;

@@ -196,10 +196,13 @@ class EngineFixture : public ::testing::Test {
   }
   std::vector<Event> Log() {
     std::vector<Event> out;
-    EXPECT_TRUE(engine->ScanLog(1, [&](uint64_t, const Event& e) {
-                        out.push_back(e);
-                        return true;
-                      }).ok());
+    EXPECT_TRUE(engine
+                    ->ScanLog(1,
+                              [&](uint64_t, const Event& e) {
+                                out.push_back(e);
+                                return true;
+                              })
+                    .ok());
     return out;
   }
   core::AssignmentState A(int32_t task, const std::string& unit, const std::string& plan = "p1") {

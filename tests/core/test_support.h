@@ -27,23 +27,31 @@ inline Actor Auditor() { return Actor{"审计组", Role::kAuditor, "赵六"}; }
 inline Actor Clock() { return Actor{"clock", Role::kSystem, "clock"}; }
 
 // 09:00 China time on a YYYY-MM-DD day.
-inline Instant At(const char* day, int hour = 9) {
-  return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000;
-}
+inline Instant At(const char* day, int hour = 9) { return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000; }
 
 // Task 1: lead 财政 (also listed as responsible), responsible 教育, due 2021-10-31.
 // Task 2: responsible 公安, due 2021-12-31. Task 3: lead 财政, no due date.
 inline ImportPlan SamplePlan() {
   ImportPlan p;
-  p.plan = PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-03-15",
-                        2021, "digest", {kFinance, kEducation, kPolice, kHealth}};
-  p.tasks.push_back(ImportTask{1, {"一、重点任务"}, "推进决策公开", "全面推进决策公开",
+  p.plan = PlanImported{
+      "2021年政务公开工作要点分工方案",        "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021, "digest",
+      {kFinance, kEducation, kPolice, kHealth}};
+  p.tasks.push_back(ImportTask{1,
+                               {"一、重点任务"},
+                               "推进决策公开",
+                               "全面推进决策公开",
                                Deadline{"10月底前", "2021-10-31", "", false, "cn-1"},
-                               {kFinance}, {kEducation, kFinance}});
-  p.tasks.push_back(ImportTask{2, {"一、重点任务"}, "加强政策解读", "加强政策解读",
-                               Deadline{"年底前", "2021-12-31", "", false, "cn-1"}, {}, {kPolice}});
-  p.tasks.push_back(ImportTask{3, {"二、保障措施"}, "强化督促检查", "强化督促检查",
-                               Deadline{"全年", "", "", true, ""}, {kFinance}, {}});
+                               {kFinance},
+                               {kEducation, kFinance}});
+  p.tasks.push_back(ImportTask{2,
+                               {"一、重点任务"},
+                               "加强政策解读",
+                               "加强政策解读",
+                               Deadline{"年底前", "2021-12-31", "", false, "cn-1"},
+                               {},
+                               {kPolice}});
+  p.tasks.push_back(ImportTask{
+      3, {"二、保障措施"}, "强化督促检查", "强化督促检查", Deadline{"全年", "", "", true, ""}, {kFinance}, {}});
   return p;
 }
 
@@ -75,8 +83,7 @@ inline ::testing::AssertionResult IsRejection(const Status& st, const std::strin
     spaces += c == ' ';
   }
   if (spaces < 2) return ::testing::AssertionFailure() << "message is not a sentence: '" << m << "'";
-  if (m.find(code) != std::string::npos)
-    return ::testing::AssertionFailure() << "message repeats the code: " << m;
+  if (m.find(code) != std::string::npos) return ::testing::AssertionFailure() << "message repeats the code: " << m;
   if (m.find("{}") != std::string::npos || m.find("%s") != std::string::npos)
     return ::testing::AssertionFailure() << "unfilled placeholder: " << m;
   return ::testing::AssertionSuccess();

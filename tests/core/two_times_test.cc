@@ -62,7 +62,7 @@ TEST_F(TwoTimesTest, AUnitCannotPlaceItsActBeforeItsAssignmentsLastEvent) {
   now = At("2021-03-22");
   GivenAccepted(1, kFinance);  // recorded and effective 2021-03-22 09:00
   const Instant last = now;
-  now = last + 3 * kMinute;    // within the skew of the clock, but before the acceptance
+  now = last + 3 * kMinute;  // within the skew of the clock, but before the acceptance
   auto r = WhenAt(ReportProgress{1, kFinance, 10, "启动", "", "", ""}, UnitActor(kFinance), last - kMinute);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), reason::kBackdated);

@@ -54,11 +54,16 @@ int main(int argc, char** argv) {
   std::string data;
   uint64_t start = 0, end = 100000, batch = 64, hold_at = UINT64_MAX;
   for (int k = 1; k + 1 < argc; k += 2) {
-    if (!std::strcmp(argv[k], "--data")) data = argv[k + 1];
-    else if (!std::strcmp(argv[k], "--start")) start = std::strtoull(argv[k + 1], nullptr, 10);
-    else if (!std::strcmp(argv[k], "--end")) end = std::strtoull(argv[k + 1], nullptr, 10);
-    else if (!std::strcmp(argv[k], "--batch")) batch = std::strtoull(argv[k + 1], nullptr, 10);
-    else if (!std::strcmp(argv[k], "--hold-at")) hold_at = std::strtoull(argv[k + 1], nullptr, 10);
+    if (!std::strcmp(argv[k], "--data"))
+      data = argv[k + 1];
+    else if (!std::strcmp(argv[k], "--start"))
+      start = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (!std::strcmp(argv[k], "--end"))
+      end = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (!std::strcmp(argv[k], "--batch"))
+      batch = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (!std::strcmp(argv[k], "--hold-at"))
+      hold_at = std::strtoull(argv[k + 1], nullptr, 10);
   }
   if (data.empty()) {
     std::fprintf(stderr, "usage: duban-crash-load --data DIR [--start I] [--end N] [--batch B] [--hold-at H]\n");
@@ -92,8 +97,8 @@ int main(int argc, char** argv) {
     setup.push_back(std::move(imp));
     for (int t = 1; t <= kTasks; ++t)
       for (int u = 0; u < kUnits; ++u) {
-        auto c = Base("setup-accept-" + std::to_string(t) + "-" + std::to_string(u), schemas::Role::kUnit,
-                      Unit(u), 1'500'000'000'000LL);
+        auto c = Base("setup-accept-" + std::to_string(t) + "-" + std::to_string(u), schemas::Role::kUnit, Unit(u),
+                      1'500'000'000'000LL);
         c.body = schemas::Accept{t, Unit(u)};
         setup.push_back(std::move(c));
       }
@@ -116,8 +121,7 @@ int main(int argc, char** argv) {
     for (const auto& out : e.SubmitBatch(cmds)) {
       const bool expected = out.status.ok() || out.status.code() == Status::Code::kRejected;
       if (!expected || (out.status.ok() && out.events.size() != 1 && !out.duplicate)) {
-        std::fprintf(stderr, "unexpected outcome for %s: %s\n", out.command_id.c_str(),
-                     out.status.ToString().c_str());
+        std::fprintf(stderr, "unexpected outcome for %s: %s\n", out.command_id.c_str(), out.status.ToString().c_str());
         return 1;
       }
     }

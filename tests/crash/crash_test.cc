@@ -46,8 +46,8 @@ Child Spawn(const std::string& data, uint64_t start, uint64_t hold_at) {
     close(fds[0]);
     close(fds[1]);
     std::string s = std::to_string(start), n = std::to_string(kCommands), h = std::to_string(hold_at);
-    execl(DUBAN_CRASH_LOAD, DUBAN_CRASH_LOAD, "--data", data.c_str(), "--start", s.c_str(), "--end",
-          n.c_str(), "--batch", "64", "--hold-at", h.c_str(), static_cast<char*>(nullptr));
+    execl(DUBAN_CRASH_LOAD, DUBAN_CRASH_LOAD, "--data", data.c_str(), "--start", s.c_str(), "--end", n.c_str(),
+          "--batch", "64", "--hold-at", h.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -73,8 +73,8 @@ void ExpectAcknowledgedInLog(const std::string& data, int64_t acked) {
   auto engine = duban::Engine::Open(o);
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   auto outcome = (*engine)->OutcomeOf("c" + std::to_string(acked));
-  EXPECT_TRUE(outcome.ok()) << "acknowledged command c" << acked << " is not in the log after the kill: "
-                            << outcome.status().ToString();
+  EXPECT_TRUE(outcome.ok()) << "acknowledged command c" << acked
+                            << " is not in the log after the kill: " << outcome.status().ToString();
 }
 
 TEST(CrashTest, KilledLoadLosesAndDuplicatesNothingAcknowledged) {
@@ -156,11 +156,12 @@ TEST(CrashTest, KilledLoadLosesAndDuplicatesNothingAcknowledged) {
     if (seen[i] == 0) ++missing;
     if (seen[i] > 1) ++duplicated;
   }
-  std::printf("crash test: %d kills (%d while writing, %d while holding), last acknowledged command %lld, "
-              "%llu commands, %llu missing, %llu duplicated, %llu rejections logged, %llu setup events\n",
-              kills, kills - held, held, static_cast<long long>(acked), static_cast<unsigned long long>(kCommands),
-              static_cast<unsigned long long>(missing), static_cast<unsigned long long>(duplicated),
-              static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(other));
+  std::printf(
+      "crash test: %d kills (%d while writing, %d while holding), last acknowledged command %lld, "
+      "%llu commands, %llu missing, %llu duplicated, %llu rejections logged, %llu setup events\n",
+      kills, kills - held, held, static_cast<long long>(acked), static_cast<unsigned long long>(kCommands),
+      static_cast<unsigned long long>(missing), static_cast<unsigned long long>(duplicated),
+      static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(other));
   EXPECT_EQ(missing, 0u);
   EXPECT_EQ(duplicated, 0u);
   EXPECT_EQ(rejected, (kCommands + 996) / 997);

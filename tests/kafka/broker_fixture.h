@@ -53,10 +53,12 @@ class RealBroker {
     char tmpl[] = "/tmp/duban-kafka-XXXXXX";
     if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
     b->dir_ = tmpl;
-    const std::string cmd = Script() + " start --dir " + b->dir_ + "/broker --owner " +
-                            std::to_string(getpid()) + " >/dev/null 2>" + b->dir_ + "/start.err";
+    const std::string cmd = Script() + " start --dir " + b->dir_ + "/broker --owner " + std::to_string(getpid()) +
+                            " >/dev/null 2>" + b->dir_ + "/start.err";
     const int rc = std::system(cmd.c_str());
-    if (rc != 0) return Status::IOError("ops/kafka/broker.sh start failed (rc " + std::to_string(rc) + "): " + Slurp(b->dir_ + "/start.err"));
+    if (rc != 0)
+      return Status::IOError("ops/kafka/broker.sh start failed (rc " + std::to_string(rc) +
+                             "): " + Slurp(b->dir_ + "/start.err"));
     b->bootstrap_ = Slurp(b->dir_ + "/broker/bootstrap");
     while (!b->bootstrap_.empty() && (b->bootstrap_.back() == '\n' || b->bootstrap_.back() == ' '))
       b->bootstrap_.pop_back();
@@ -145,8 +147,7 @@ class BrokerTest : public ::testing::Test {
   // A name unique to the running test (topics, groups).
   static std::string Unique(const std::string& prefix) {
     static std::atomic<int> n{0};
-    return prefix + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" +
-           std::to_string(n++);
+    return prefix + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + std::to_string(n++);
   }
 
   // Calls `step` until it returns true. The limit only stops a hung test; it

@@ -50,8 +50,9 @@ class EngineProcess {
     // No timer ticks: these tests count each command's events exactly, and
     // on the system clock their loads' 2021 deadlines are long past (timers
     // have their own test, on a fake clock).
-    std::vector<std::string> args{DubanExe(), "--data", data_, "engine", "--bootstrap", bootstrap_,
-                                  "--session-timeout-ms", st, "--tick-interval", "0"};
+    std::vector<std::string> args{
+        DubanExe(), "--data",          data_, "engine", "--bootstrap", bootstrap_, "--session-timeout-ms",
+        st,         "--tick-interval", "0"};
     args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -162,7 +163,7 @@ inline Load MakeLoad(int plans, int tasks, int units, size_t total, const std::s
 }
 
 inline void ProduceAll(const KafkaConfig& cfg, const std::vector<schemas::Command>& cmds, size_t from = 0,
-                size_t to = SIZE_MAX) {
+                       size_t to = SIZE_MAX) {
   auto producer = Producer::Create(cfg);
   ASSERT_TRUE(producer.ok());
   to = std::min(to, cmds.size());
@@ -182,7 +183,7 @@ struct EventCensus {
   std::vector<std::string> conflicts;             // an event id read again with another hash (a fork)
   std::map<std::string, int> events_per_command;  // distinct events
   std::map<std::string, std::multiset<std::string>> types_per_command;  // distinct events' types
-  std::map<std::string, int> rejected;            // command id -> CommandRejected events
+  std::map<std::string, int> rejected;                                  // command id -> CommandRejected events
 };
 
 // Incremental reader of every partition of duban.events.
@@ -279,12 +280,14 @@ class KafkaEngineTest : public BrokerTest {
   // Reads duban.events until every command has an event. The limit only
   // catches a hang (the fault test's load takes about a minute here).
   void AwaitAll(EventsReader& reader, const Load& load, int limit_seconds = 600) {
-    EXPECT_TRUE(Eventually([&] {
-      reader.PollOnce();
-      return reader.census.events_per_command.size() >= load.commands.size();
-    }, limit_seconds)) << "gave up after " << limit_seconds << " s with "
-                       << reader.census.events_per_command.size() << " of " << load.commands.size()
-                       << " commands answered";
+    EXPECT_TRUE(Eventually(
+        [&] {
+          reader.PollOnce();
+          return reader.census.events_per_command.size() >= load.commands.size();
+        },
+        limit_seconds))
+        << "gave up after " << limit_seconds << " s with " << reader.census.events_per_command.size() << " of "
+        << load.commands.size() << " commands answered";
   }
   // Exactly once, after dedupe by event id (duplicates on the wire are
   // legitimate: readers dedupe): each command of the load has exactly the
@@ -311,12 +314,12 @@ class KafkaEngineTest : public BrokerTest {
     uint64_t unexpected = 0;
     for (const auto& [id, types] : c.types_per_command)
       if (!ids.count(id) && ++unexpected <= 10) ADD_FAILURE() << "events of a command not in the load: " << id;
-    std::printf("commands=%zu events=%zu expected_events=%llu wire_records=%llu duplicates_on_wire=%llu "
-                "conflicting_duplicates=%zu rejected=%zu undecodable=%llu missing=%llu wrong=%llu unexpected=%llu\n",
-                load.commands.size(), c.event_ids.size(), (unsigned long long)load.expected_events,
-                (unsigned long long)c.wire, (unsigned long long)c.duplicates, c.conflicts.size(), c.rejected.size(),
-                (unsigned long long)c.undecodable, (unsigned long long)missing, (unsigned long long)wrong,
-                (unsigned long long)unexpected);
+    std::printf(
+        "commands=%zu events=%zu expected_events=%llu wire_records=%llu duplicates_on_wire=%llu "
+        "conflicting_duplicates=%zu rejected=%zu undecodable=%llu missing=%llu wrong=%llu unexpected=%llu\n",
+        load.commands.size(), c.event_ids.size(), (unsigned long long)load.expected_events, (unsigned long long)c.wire,
+        (unsigned long long)c.duplicates, c.conflicts.size(), c.rejected.size(), (unsigned long long)c.undecodable,
+        (unsigned long long)missing, (unsigned long long)wrong, (unsigned long long)unexpected);
     EXPECT_EQ(missing, 0u);
     EXPECT_EQ(wrong, 0u) << "commands whose events differ from what they should produce";
     EXPECT_EQ(unexpected, 0u);
@@ -325,7 +328,6 @@ class KafkaEngineTest : public BrokerTest {
     EXPECT_EQ(c.event_ids.size(), load.expected_events);
     EXPECT_EQ(c.undecodable, 0u);
   }
-
 };
 
 inline std::string ReadFile(const std::string& path) {
@@ -338,6 +340,5 @@ inline std::string ReadFile(const std::string& path) {
   }
   return out;
 }
-
 
 }  // namespace duban::kafka::testing

@@ -41,11 +41,14 @@ TEST_F(KafkaEngineTest, AZombieEngineIsFencedAndNoStreamForks) {
 
   // 2. A decides the next quarter (committed to its RocksDB) and holds it
   //    before producing; then it is paused.
-  { std::FILE* f = std::fopen(hold.c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(hold.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
   ProduceAll(cfg, load.commands, first, held);
-  ASSERT_TRUE(Eventually([&] {
-    return ReadFile(dir + "/a.log").find("holding a decided batch") != std::string::npos;
-  })) << Tail(ReadFile(dir + "/a.log"));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir + "/a.log").find("holding a decided batch") != std::string::npos; }))
+      << Tail(ReadFile(dir + "/a.log"));
   a.Signal(SIGSTOP);
   // Fresh stores hold nothing uncommitted: nothing was rebuilt so far.
   EXPECT_EQ(ReadFile(dir + "/a.log").find("rebuilding"), std::string::npos) << Tail(ReadFile(dir + "/a.log"));

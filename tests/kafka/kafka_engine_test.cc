@@ -174,7 +174,8 @@ TEST_F(KafkaEngineTest, TheReadModelWaitsForTheRestOfACommandInsteadOfSplittingI
     for (size_t i = from; i < to; ++i) {
       const auto& ev = events[plan][i];
       Headers h{{kHeaderCmdEvents, "4"}};
-      ASSERT_TRUE((*producer)->Produce(cfg.events_topic, ev.stream, FrameRecord(schemas::EncodeEvent(ev)), h, partition).ok());
+      ASSERT_TRUE(
+          (*producer)->Produce(cfg.events_topic, ev.stream, FrameRecord(schemas::EncodeEvent(ev)), h, partition).ok());
     }
     auto f = (*producer)->Flush(10000);
     ASSERT_TRUE(f.ok() && f->empty());
@@ -259,8 +260,8 @@ std::map<std::string, int> DeadlineMissedOnWire(const KafkaConfig& cfg) {
 TEST_F(KafkaEngineTest, ASessionTimeoutTheBrokerRefusesStopsTheEngineNamingTheSetting) {
   if (!OnRealBroker()) GTEST_SKIP() << "librdkafka's mock accepts any session timeout";
   const std::string dir = TempDir("session");
-  const std::string cmd = std::string(DubanExe()) + " --data " + dir + "/engine engine --bootstrap " +
-                          bootstrap() + " --tick-interval 0 --session-timeout-ms 500 2>&1";
+  const std::string cmd = std::string(DubanExe()) + " --data " + dir + "/engine engine --bootstrap " + bootstrap() +
+                          " --tick-interval 0 --session-timeout-ms 500 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
@@ -302,8 +303,8 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
     t.join();
     EXPECT_TRUE(run.ok()) << run.ToString();
     auto s = (*engine)->stats();
-    std::printf("engine on %s: ticks=%llu timer_events=%llu restored=%llu\n", data.c_str(),
-                (unsigned long long)s.ticks, (unsigned long long)s.timer_events, (unsigned long long)s.restored);
+    std::printf("engine on %s: ticks=%llu timer_events=%llu restored=%llu\n", data.c_str(), (unsigned long long)s.ticks,
+                (unsigned long long)s.timer_events, (unsigned long long)s.restored);
   };
   // A round trip proves the engine owns its partitions; two more clock reads
   // prove a whole loop has passed since, whose tick check saw the assignment
@@ -333,10 +334,12 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
     round_trip();
     EXPECT_TRUE(DeadlineMissedOnWire(cfg).empty()) << "nothing is due on 2021-10-01";
     clock = StartOfDay(*Date::Parse("2021-11-02"));
-    ASSERT_TRUE(Eventually([&] {
-      fired = DeadlineMissedOnWire(cfg);
-      return fired.size() >= 2;
-    }, 60));
+    ASSERT_TRUE(Eventually(
+        [&] {
+          fired = DeadlineMissedOnWire(cfg);
+          return fired.size() >= 2;
+        },
+        60));
   });
   EXPECT_EQ(fired.size(), 2u);
   for (const auto& [id, records] : fired) EXPECT_EQ(records, 1) << id;
@@ -356,10 +359,12 @@ TEST_F(KafkaEngineTest, DueTimersFireIntoDubanEventsOnceAcrossRestartAndHandOver
       if (!std::filesystem::exists(eo.data_dir)) continue;
       auto e = Engine::Open(eo);
       ASSERT_TRUE(e.ok()) << e.status().ToString();
-      ASSERT_TRUE((*e)->ScanLog(1, [&](uint64_t, const schemas::Event& ev) {
-        if (std::holds_alternative<schemas::DeadlineMissed>(ev.body)) ++in_store[ev.event_id];
-        return true;
-      }).ok());
+      ASSERT_TRUE((*e)->ScanLog(1,
+                                [&](uint64_t, const schemas::Event& ev) {
+                                  if (std::holds_alternative<schemas::DeadlineMissed>(ev.body)) ++in_store[ev.event_id];
+                                  return true;
+                                })
+                      .ok());
     }
     EXPECT_EQ(in_store, fired) << store;
   }
@@ -397,7 +402,8 @@ TEST_F(KafkaEngineFaultTest, EveryCommandHasItsEventsExactlyOnceAfterKillsAndLea
     ASSERT_TRUE(Eventually([&] {
       reader.PollOnce();
       return reader.census.events_per_command.size() >= target;
-    })) << "the engine stopped making progress before " << target << " commands";
+    })) << "the engine stopped making progress before "
+        << target << " commands";
     EXPECT_EQ(engine.Kill(SIGKILL), -SIGKILL);
     std::printf("round %d: killed the engine at %zu commands with events\n", round,
                 reader.census.events_per_command.size());
@@ -457,7 +463,8 @@ TEST_F(KafkaEngineScaleOutTest, TheSurvivorOfTwoEnginesFinishesEveryPartition) {
   auto partitions_of = [&](const std::string& d) {
     int n = 0;
     if (std::filesystem::exists(d))
-      for (const auto& e : std::filesystem::directory_iterator(d)) n += e.path().filename().string().rfind("partition-", 0) == 0;
+      for (const auto& e : std::filesystem::directory_iterator(d))
+        n += e.path().filename().string().rfind("partition-", 0) == 0;
     return n;
   };
   // a alone takes every partition and works through a first share; then b

@@ -48,9 +48,8 @@ TEST_F(BrokerTest, KcatReadsProducedValuesByteExactly) {
 
   // -f '%s': the raw value, no delimiter; partition 0 keeps produce order.
   int rc = -1;
-  std::string got = ReadAll("kcat -q -b " + bootstrap() +
-                                " -C -t duban.events -p 0 -o beginning -e -f '%s' 2>/dev/null",
-                            &rc);
+  std::string got =
+      ReadAll("kcat -q -b " + bootstrap() + " -C -t duban.events -p 0 -o beginning -e -f '%s' 2>/dev/null", &rc);
   EXPECT_EQ(rc, 0);
   ASSERT_EQ(got.size(), expected.size());
   EXPECT_TRUE(got == expected) << "kcat read different bytes";
@@ -60,12 +59,12 @@ TEST_F(BrokerTest, KcatSeesKeysPartitionsAndOffsets) {
   if (!HaveKcat()) GTEST_SKIP() << "kcat is not installed (apt-get install kcat)";
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*producer)->Produce("duban.commands", "plan-A", "v" + std::to_string(i), {}, 3).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE((*producer)->Produce("duban.commands", "plan-A", "v" + std::to_string(i), {}, 3).ok());
   ASSERT_TRUE((*producer)->Flush(30000).ok());
   int rc = -1;
-  std::string got = ReadAll("kcat -q -b " + bootstrap() +
-                                " -C -t duban.commands -p 3 -o beginning -e -f '%p/%o %k=%s\\n' 2>/dev/null",
-                            &rc);
+  std::string got = ReadAll(
+      "kcat -q -b " + bootstrap() + " -C -t duban.commands -p 3 -o beginning -e -f '%p/%o %k=%s\\n' 2>/dev/null", &rc);
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(got, "3/0 plan-A=v0\n3/1 plan-A=v1\n3/2 plan-A=v2\n");
 }

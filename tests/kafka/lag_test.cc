@@ -39,7 +39,11 @@ TEST_F(KafkaEngineTest, TheEngineReportsTheLagOfEachOwnedPartition) {
   const size_t first = 40;
   EngineProcess engine(cfg.bootstrap, dir + "/engine",
                        {"--test-hold-file", hold, "--status-interval", "0.1", "--metrics-file", metrics});
-  { std::FILE* f = std::fopen(hold.c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(hold.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
   engine.Start();
   ProduceAll(cfg, load.commands, 0, first);
   ASSERT_TRUE(Eventually([&] {
@@ -54,7 +58,8 @@ TEST_F(KafkaEngineTest, TheEngineReportsTheLagOfEachOwnedPartition) {
     for (const auto& [p, l] : m.lag) total += std::max<int64_t>(l, 0);
     seen = total;
     return m.owned == cfg.partitions && total > 0;
-  })) << "no lag reported while the engine was held: " << ReadFile(metrics);
+  })) << "no lag reported while the engine was held: "
+      << ReadFile(metrics);
   std::printf("lag while held: %lld commands; metrics file:\n%s", static_cast<long long>(seen),
               ReadFile(metrics).c_str());
   EXPECT_LE(seen, static_cast<int64_t>(load.commands.size()));

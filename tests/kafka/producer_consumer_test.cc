@@ -134,7 +134,8 @@ TEST_F(BrokerTest, GroupOfTwoSplitsPartitionsGetsEveryMessageOnceInKeyOrderAndSu
     size_t second = 0;
     for (auto& m : b.received) second += std::stoi(m.value.substr(m.value.find('#') + 1)) >= n;
     return b.assigned.size() == 4 && second >= static_cast<size_t>(n);
-  })) << "survivor has " << b.assigned.size() << " partitions";
+  })) << "survivor has "
+      << b.assigned.size() << " partitions";
   // Read on to each partition's end: a duplicate of either batch (a record
   // written twice, or one read again) would be among what is read by then.
   std::map<int32_t, int64_t> end;
@@ -161,8 +162,7 @@ TEST_F(BrokerTest, ProduceAsyncReportsConsecutiveOffsetsOnANamedPartition) {
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());
   std::vector<std::future<Result<Delivery>>> futures;
-  for (int i = 0; i < 100; ++i)
-    futures.push_back((*producer)->ProduceAsync("duban.events", "k", Value(i), {}, 2));
+  for (int i = 0; i < 100; ++i) futures.push_back((*producer)->ProduceAsync("duban.events", "k", Value(i), {}, 2));
   for (int i = 0; i < 100; ++i) {
     Result<Delivery> d = futures[i].get();
     ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -264,7 +264,8 @@ TEST_F(BrokerTest, CommittedOffsetsAreReadBackByTheGroup) {
   ASSERT_TRUE((*consumer)->Commit({TopicPartition{"duban.commands", 3, 42}}).ok());
   auto other = Consumer::Create(Config(), group);
   ASSERT_TRUE(other.ok());
-  auto committed = (*other)->Committed({TopicPartition{"duban.commands", 3}, TopicPartition{"duban.commands", 2}}, 10000);
+  auto committed =
+      (*other)->Committed({TopicPartition{"duban.commands", 3}, TopicPartition{"duban.commands", 2}}, 10000);
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   EXPECT_EQ((*committed)[0].offset, 42);
   EXPECT_EQ((*committed)[1].offset, kOffsetInvalid);

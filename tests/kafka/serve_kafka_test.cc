@@ -50,8 +50,9 @@ std::string ReadFile(const std::string& path) {
 class ServeProcess {
  public:
   ServeProcess(const std::string& bootstrap, const std::string& data, int port) : data_(data), port_(port) {
-    args_ = {DubanExe(), "--data", data, "serve", "--bootstrap", bootstrap, "--listen",
-             "127.0.0.1:" + std::to_string(port), "--kafka-timeout-ms", "15000", "--threads", "8"};
+    args_ = {DubanExe(),           "--data",  data,        "serve",
+             "--bootstrap",        bootstrap, "--listen",  "127.0.0.1:" + std::to_string(port),
+             "--kafka-timeout-ms", "15000",   "--threads", "8"};
   }
   ~ServeProcess() { Stop(SIGKILL); }
   void Start() {
@@ -103,20 +104,20 @@ class ServeProcess {
 
 // The server's accounts live in its own data directory (its read model).
 void AddAccounts(const std::string& dir) {
-    auto policy = WorkflowTimerPolicy::Default();
-    ASSERT_TRUE(policy.ok());
-    EngineOptions o;
-    o.data_dir = dir;
-    o.clock = SystemClock();
-    auto e = Engine::Open(o, *policy);
-    ASSERT_TRUE(e.ok()) << e.status().ToString();
-    accounts::Accounts acc(**e, SystemClock());
-    using R = accounts::AccountRole;
-    for (const auto& [name, role, unit] : std::vector<std::tuple<std::string, R, std::string>>{
-             {"office", R::kOffice, ""}, {"auditor", R::kAuditor, ""}, {"unit-a", R::kUnit, kUnit}}) {
-      auto a = acc.Add({name, name, role, unit}, kPassword, accounts::ActorOfOperator());
-      ASSERT_TRUE(a.ok()) << name << ": " << a.status().ToString();
-    }
+  auto policy = WorkflowTimerPolicy::Default();
+  ASSERT_TRUE(policy.ok());
+  EngineOptions o;
+  o.data_dir = dir;
+  o.clock = SystemClock();
+  auto e = Engine::Open(o, *policy);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  accounts::Accounts acc(**e, SystemClock());
+  using R = accounts::AccountRole;
+  for (const auto& [name, role, unit] : std::vector<std::tuple<std::string, R, std::string>>{
+           {"office", R::kOffice, ""}, {"auditor", R::kAuditor, ""}, {"unit-a", R::kUnit, kUnit}}) {
+    auto a = acc.Add({name, name, role, unit}, kPassword, accounts::ActorOfOperator());
+    ASSERT_TRUE(a.ok()) << name << ": " << a.status().ToString();
+  }
 }
 
 class ServeKafkaTest : public KafkaEngineTest {};
@@ -160,7 +161,8 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
   serve.Start();
   ASSERT_TRUE(serve.Ready(60)) << serve.Log();
 
-  Http office = Http::SignIn(port, "office"), unit = Http::SignIn(port, "unit-a"), auditor = Http::SignIn(port, "auditor");
+  Http office = Http::SignIn(port, "office"), unit = Http::SignIn(port, "unit-a"),
+       auditor = Http::SignIn(port, "auditor");
   const std::string plan_file = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/shaoguan-2021.txt");
   auto [imported, ij] = office.Send("POST", std::string("/api/v1/plans/import?id=") + kPlan, plan_file, "text/plain");
   ASSERT_EQ(imported, 200) << ij.dump().substr(0, 400) << serve.Log();
@@ -177,8 +179,8 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
   EXPECT_EQ(aj["events"][0]["actor"]["name"], "unit-a") << "the actor is the signed-in account";
   EXPECT_EQ(aj["events"][0]["actor"]["role"], "unit");
   EXPECT_FALSE(aj["duplicate"].get<bool>());
-  auto [progressed, pj] =
-      unit.Send("POST", "/api/v1/commands", Cmd("progress", task, "k-progress", {{"percent", 40}, {"text", "过半"}}).dump());
+  auto [progressed, pj] = unit.Send("POST", "/api/v1/commands",
+                                    Cmd("progress", task, "k-progress", {{"percent", 40}, {"text", "过半"}}).dump());
   ASSERT_EQ(progressed, 200) << pj.dump();
   auto [reread, rr] = unit.Send("GET", std::string("/api/v1/assignments?plan=") + kPlan);
   ASSERT_EQ(reread, 200);
@@ -202,11 +204,13 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
 
   // A command id reused for another command: refused (409) before Kafka,
   // whether by the same account with another body or by another account.
-  auto [same_id, sj] = unit.Send("POST", "/api/v1/commands", Cmd("return", task, "k-accept", {{"reason", "不是我们的"}}).dump());
+  auto [same_id, sj] =
+      unit.Send("POST", "/api/v1/commands", Cmd("return", task, "k-accept", {{"reason", "不是我们的"}}).dump());
   EXPECT_EQ(same_id, 409) << sj.dump();
-  auto [theirs, tj] = office.Send("POST", "/api/v1/commands",
-                                  json{{"type", "cancel"}, {"plan", kPlan}, {"task", task}, {"reason", "撤销"},
-                                       {"command_id", "k-accept-twice"}}.dump());
+  auto [theirs, tj] = office.Send(
+      "POST", "/api/v1/commands",
+      json{{"type", "cancel"}, {"plan", kPlan}, {"task", task}, {"reason", "撤销"}, {"command_id", "k-accept-twice"}}
+          .dump());
   EXPECT_EQ(theirs, 409) << "another account reusing a rejected command's id: " << tj.dump();
   // Two different commands under one id straight into Kafka (another server,
   // a script): the engine refuses the second and keeps deciding (it used to
@@ -223,7 +227,8 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
     ASSERT_TRUE((*producer)->ProduceAsync(cfg.commands_topic, kPlan, CommandRecord(first)).get().ok());
     ASSERT_TRUE((*producer)->ProduceAsync(cfg.commands_topic, kPlan, CommandRecord(second)).get().ok());
   }
-  auto [after, afj] = unit.Send("POST", "/api/v1/commands", Cmd("progress", task, "k-after-raw", {{"percent", 50}, {"text", "继续"}}).dump());
+  auto [after, afj] = unit.Send("POST", "/api/v1/commands",
+                                Cmd("progress", task, "k-after-raw", {{"percent", 50}, {"text", "继续"}}).dump());
   EXPECT_EQ(after, 200) << "the engine still decides: " << afj.dump() << serve.Log();
 
   // No engine: the command waits in Kafka; the request is answered 503 and
@@ -248,7 +253,8 @@ TEST_F(ServeKafkaTest, CommandsGoThroughKafkaAndTheServerAnswersFromItsReadModel
   EXPECT_EQ(engine->Kill(SIGTERM), 0);
 
   // The read model is Kafka's: served alone or ticked it would fork from it.
-  for (const std::string& args : {std::string("serve --listen 127.0.0.1:") + std::to_string(FreePort()), std::string("tick")}) {
+  for (const std::string& args :
+       {std::string("serve --listen 127.0.0.1:") + std::to_string(FreePort()), std::string("tick")}) {
     const std::string cmd = std::string(DubanExe()) + " --data " + dir + "/serve " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);

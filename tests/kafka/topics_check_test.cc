@@ -23,12 +23,11 @@ TopicSeen Healthy(const std::string& name, int partitions, int replicas, bool ev
   t.name = name;
   t.exists = true;
   for (int p = 0; p < partitions; ++p) t.partitions.push_back({p, 1 + p % 3, replicas, replicas});
-  t.configs = std::map<std::string, std::string>{
-      {"cleanup.policy", "delete"},
-      {"retention.ms", events ? "-1" : "604800000"},
-      {"retention.bytes", "-1"},
-      {"min.insync.replicas", replicas >= 3 ? "2" : "1"},
-      {"unclean.leader.election.enable", "false"}};
+  t.configs = std::map<std::string, std::string>{{"cleanup.policy", "delete"},
+                                                 {"retention.ms", events ? "-1" : "604800000"},
+                                                 {"retention.bytes", "-1"},
+                                                 {"min.insync.replicas", replicas >= 3 ? "2" : "1"},
+                                                 {"unclean.leader.election.enable", "false"}};
   return t;
 }
 
@@ -73,8 +72,7 @@ TEST_P(TopicsCheckBreakage, IsReportedWithItsLevelAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Table, TopicsCheckBreakage,
     ::testing::Values(
-        Breakage{"events_missing", [](TopicsSeen& s) { s.events.exists = false; }, CheckLevel::kFail,
-                 "does not exist"},
+        Breakage{"events_missing", [](TopicsSeen& s) { s.events.exists = false; }, CheckLevel::kFail, "does not exist"},
         Breakage{"partitions_differ", [](TopicsSeen& s) { s.events.partitions.pop_back(); }, CheckLevel::kFail,
                  "must share a partition number"},
         Breakage{"events_expire", [](TopicsSeen& s) { (*s.events.configs)["retention.ms"] = "604800000"; },

@@ -57,8 +57,7 @@ void CheckGolden(const std::string& name, const ParsedPlan& p) {
   }
   const std::string golden = ReadFile(path);
   ASSERT_FALSE(golden.empty()) << "missing " << path << " (run with DUBAN_UPDATE_GOLDEN=1)";
-  EXPECT_EQ(nlohmann::json::parse(golden), nlohmann::json::parse(json))
-      << name << ": parse differs from " << path;
+  EXPECT_EQ(nlohmann::json::parse(golden), nlohmann::json::parse(json)) << name << ": parse differs from " << path;
 }
 
 void CheckNumbering(const ParsedPlan& p, int count) {
@@ -76,7 +75,8 @@ TEST(GoldenSamples, ShaoguanFindsAll49TasksWithSectionsUnitsAndTitle) {
   EXPECT_TRUE(t1.lead_units.empty());
   EXPECT_EQ(t1.responsible_units, Units({"各县（市、区）政府", "市政府办公室", "市直各单位"}));
   // Tasks 4 and 5: merged unit cell, inherited from task 3.
-  EXPECT_EQ(Task(p, 4).responsible_units, Units({"各县（市、区）政府", "市发改局", "市商务局", "市市场监管局", "市直各单位"}));
+  EXPECT_EQ(Task(p, 4).responsible_units,
+            Units({"各县（市、区）政府", "市发改局", "市商务局", "市市场监管局", "市直各单位"}));
   EXPECT_EQ(Task(p, 5).responsible_units, Task(p, 3).responsible_units);
   EXPECT_EQ(Task(p, 12).section, Units({"（四）做好常态化疫情防控信息公开"}));
   EXPECT_EQ(Task(p, 12).responsible_units, Units({"各县（市、区）政府", "市卫生健康局", "市直各单位"}));

@@ -52,8 +52,10 @@ std::vector<std::vector<Cell>> Cells(const std::string& text) {
       continue;
     }
     if (l.find('\t') == std::string::npos) {
-      if (!rows.back().empty() && rows.back().back().tab) rows.back().back().lines.push_back(Trimmed(l));
-      else rows.back().push_back({false, {Trimmed(l)}});
+      if (!rows.back().empty() && rows.back().back().tab)
+        rows.back().back().lines.push_back(Trimmed(l));
+      else
+        rows.back().push_back({false, {Trimmed(l)}});
       continue;
     }
     const size_t first = l.find('\t');
@@ -127,13 +129,13 @@ TEST_P(LayoutRoundTrip, WithoutTabsEveryTaskIsTheSameOrMarkedDoubtful) {
       continue;
     }
     EXPECT_FALSE(p.tasks[i].doubts.empty()) << "task " << clean.tasks[i].number << " differs in silence:\n"
-                                            << TaskFacts(p.tasks[i]).dump() << "\n" << TaskFacts(clean.tasks[i]).dump();
+                                            << TaskFacts(p.tasks[i]).dump() << "\n"
+                                            << TaskFacts(clean.tasks[i]).dump();
   }
   RecordProperty("same", static_cast<int>(same));
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, LayoutRoundTrip,
-                         ::testing::Values("shaoguan-2021", "yichun-2021", "chengzihe-2021"));
+INSTANTIATE_TEST_SUITE_P(Samples, LayoutRoundTrip, ::testing::Values("shaoguan-2021", "yichun-2021", "chengzihe-2021"));
 
 // Yichun's cells hold one line each: without tabs nothing is lost.
 TEST(LayoutRoundTripYichun, WithoutTabsTheTasksAreTheSame) {

@@ -69,8 +69,9 @@ TEST(PlanParser, TaskNumberMissingItsDotIsStillATask) {
 }
 
 TEST(PlanParser, AmountsAndCountsAtLineStartAreNotTaskNumbers) {
-  const ParsedPlan p = Parse(std::string(kHeader3) +
-                             "\t（一）甲\n\t1.推进公开。\n1.5亿元资金信息全部公开。\n26个领域完成目录。\n\t市发改局\n\n");
+  const ParsedPlan p =
+      Parse(std::string(kHeader3) +
+            "\t（一）甲\n\t1.推进公开。\n1.5亿元资金信息全部公开。\n26个领域完成目录。\n\t市发改局\n\n");
   ASSERT_EQ(Numbers(p), (std::vector<int>{1}));
   EXPECT_EQ(p.tasks[0].content, "推进公开。1.5亿元资金信息全部公开。26个领域完成目录。");
 }
@@ -183,9 +184,9 @@ TEST(PlanParser, EachUnitByItsDutiesNamesTheGroup) {
 // A 配合单位 (supporting units) column holds responsible units, like 责任单位.
 TEST(PlanParser, LeadAndResponsibleColumnsGiveTheRoles) {
   for (const std::string column : {"责任单位", "配合单位"}) {
-    const ParsedPlan p = Parse(
-        "测试市2021年工作台账\n\t工作任务\n\t牵头单位\n\t" + column + "\n\n"
-        "\t（一）甲\n\t1.第一项。\n\t市政府办公室\n\t市发改局、市财政局\n\n");
+    const ParsedPlan p = Parse("测试市2021年工作台账\n\t工作任务\n\t牵头单位\n\t" + column +
+                               "\n\n"
+                               "\t（一）甲\n\t1.第一项。\n\t市政府办公室\n\t市发改局、市财政局\n\n");
     ASSERT_EQ(p.tasks.size(), 1u) << column;
     EXPECT_EQ(p.tasks[0].lead_units, Units({"市政府办公室"})) << column;
     EXPECT_EQ(p.tasks[0].responsible_units, Units({"市发改局", "市财政局"})) << column;

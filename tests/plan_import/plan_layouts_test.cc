@@ -199,7 +199,8 @@ TEST(PlanLayouts, ACellBeyondTheHeaderThatIsNotTaskTextIsReported) {
 // Without a header each line is a row: a task line has no unit cell, so
 // units on the lines around it are never given to it in silence.
 TEST(PlanLayouts, WithoutAHeaderUnitsOnOtherLinesAreDoubtful) {
-  const ParsedPlan p = Parse(std::string(kTitle) + "\n\n1.公开预算。\n市财政局\n6月底前\n\n2.公开规划。\n市发改局\n全年\n");
+  const ParsedPlan p =
+      Parse(std::string(kTitle) + "\n\n1.公开预算。\n市财政局\n6月底前\n\n2.公开规划。\n市发改局\n全年\n");
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
   EXPECT_TRUE(HasProblem(p, "no header row"));
   for (const auto& t : p.tasks) EXPECT_FALSE(t.doubts.empty()) << "task " << t.number;
@@ -247,10 +248,9 @@ TEST(PlanLayouts, WithNoUnitDirectoryTheWarningSaysSoAndPointsToTheUnitsOption) 
 }
 
 TEST(PlanLayouts, HostileInputsYieldNoTaskAndNoCrash) {
-  for (const std::string& s :
-       {std::string(), std::string("工作任务\n牵头单位\n责任单位\n完成时限\n"),
-        std::string("\t工作任务\n\t牵头单位\n\t责任单位\n\t完成时限\n"), std::string("\t\t\t\n\n\t\n"),
-        std::string("\x00\xff\xfe\x01\t\x80\n\n\t1.\n", 12)}) {
+  for (const std::string& s : {std::string(), std::string("工作任务\n牵头单位\n责任单位\n完成时限\n"),
+                               std::string("\t工作任务\n\t牵头单位\n\t责任单位\n\t完成时限\n"),
+                               std::string("\t\t\t\n\n\t\n"), std::string("\x00\xff\xfe\x01\t\x80\n\n\t1.\n", 12)}) {
     const ParsedPlan p = Parse(s);
     EXPECT_TRUE(p.tasks.empty() || p.tasks.size() == 1u);
     EXPECT_FALSE(p.problems.empty());

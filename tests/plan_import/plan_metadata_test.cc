@@ -27,7 +27,8 @@ TEST(PlanParser, TitleIssuerDocumentNumberDateAndYearAreRead) {
 }
 
 TEST(PlanParser, ChineseNumeralDateIsRead) {
-  const ParsedPlan p = Parse(std::string(kHeader3) + "\t（一）甲\n\t1.第一项。\n\t市发改局\n\n"
+  const ParsedPlan p = Parse(std::string(kHeader3) +
+                             "\t（一）甲\n\t1.第一项。\n\t市发改局\n\n"
                              "测试市人民政府办公室\n二〇二一年七月二十六日\n");
   ASSERT_TRUE(p.plan.issued_on.has_value());
   EXPECT_EQ(p.plan.issued_on->ToString(), "2021-07-26");

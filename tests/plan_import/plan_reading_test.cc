@@ -10,8 +10,8 @@ namespace duban::plan_import {
 namespace {
 
 TEST(PlanParser, ParagraphMarkupAroundCellsIsStripped) {
-  const ParsedPlan p = Parse(std::string(kHeader3) +
-                             "\t（一）甲\n\t<p>1.第一项。</p><p>2.第二项。</p>\n\t<p>市发改局&nbsp;</p>\n\n");
+  const ParsedPlan p =
+      Parse(std::string(kHeader3) + "\t（一）甲\n\t<p>1.第一项。</p><p>2.第二项。</p>\n\t<p>市发改局&nbsp;</p>\n\n");
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
   EXPECT_EQ(p.tasks[0].content, "第一项。");
   EXPECT_EQ(p.tasks[1].content, "第二项。");

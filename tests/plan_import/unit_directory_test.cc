@@ -16,8 +16,8 @@ TEST(UnitDirectory, AliasesAndShortNamesMapToTheCanonicalName) {
 }
 
 TEST(UnitDirectory, HalfWidthBracketsMatchFullWidthNames) {
-  auto d = UnitDirectory::Parse(
-      "units: [县甲政府]\ngroups:\n  - name: 各县（市、区）政府\n    members: [县甲政府]\n", "x");
+  auto d =
+      UnitDirectory::Parse("units: [县甲政府]\ngroups:\n  - name: 各县（市、区）政府\n    members: [县甲政府]\n", "x");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->Canonical("各县(市、区)政府"), "各县（市、区）政府");
   EXPECT_TRUE(d->IsGroup("各县(市、区)政府"));

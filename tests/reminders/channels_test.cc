@@ -32,8 +32,9 @@ Notification Sample(const std::string& recipient = "市财政局") {
   n.level = "notice";
   // Long enough that the subject needs several RFC 2047 words.
   n.title = "督办提醒：第7项任务「持续深化地方政府债务信息公开工作」将于2021-12-31到期，请按时完成并报送进度";
-  n.text = "【督办提醒】韶关市2021年政务公开工作要点分工方案 第7项任务「持续深化地方政府债务信息公开…」将于"
-           "2021-12-31到期（剩3个工作日），请市财政局按时完成并报送进度。";
+  n.text =
+      "【督办提醒】韶关市2021年政务公开工作要点分工方案 第7项任务「持续深化地方政府债务信息公开…」将于"
+      "2021-12-31到期（剩3个工作日），请市财政局按时完成并报送进度。";
   n.due_on = "2021-12-31";
   n.plan = "sg-2021";
   n.plan_title = "韶关市2021年政务公开工作要点分工方案";
@@ -155,7 +156,8 @@ std::unique_ptr<Sink> Robot(RobotKind kind, const std::string& url, Routes route
 
 TEST(RobotChannelTest, WeComGetsItsTextFormatWithMentionsRateLimitIsRetriedABadKeyIsFinal) {
   RobotReceiver wx;
-  auto sink = Robot(RobotKind::kWeCom, wx.url("/cgi-bin/webhook/send?key=K-czj"), RoutesFor("市财政局", {"13800000001"}));
+  auto sink =
+      Robot(RobotKind::kWeCom, wx.url("/cgi-bin/webhook/send?key=K-czj"), RoutesFor("市财政局", {"13800000001"}));
   const Notification n = Sample();
   ASSERT_TRUE(sink->Deliver(n).ok());
   auto reqs = wx.requests();
@@ -199,10 +201,12 @@ TEST(RobotChannelTest, DingTalkIsSignedWithTheRobotSecretAndMentionsTheMobilesIn
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(), mac, &len);
   std::string b64(4 * ((len + 2) / 3) + 1, '\0');
-  b64.resize(static_cast<size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len))));
+  b64.resize(
+      static_cast<size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len))));
   EXPECT_EQ(r.params.at("sign"), b64) << r.path;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   EXPECT_LT(std::llabs(now_ms - std::stoll(ts)), 60'000);  // DingTalk refuses stale timestamps (1 h)
   EXPECT_EQ(r.body["msgtype"], "text");
   EXPECT_EQ(r.body["text"]["content"], n.text + " @13800000002");
@@ -252,8 +256,8 @@ TEST(ChannelsFileTest, RoutesEachRecipientToItsChannelsAndEveryoneElseToTheDefau
   EXPECT_FALSE(by_name["mail"]->Wants(Sample("市教育局")));
   EXPECT_TRUE(by_name["czj-wx"]->Wants(Sample("市财政局")));
   EXPECT_EQ(*by_name["czj-wx"]->routes().Find("市财政局"), std::vector<std::string>{"13800000001"});
-  EXPECT_TRUE(by_name["czj-wx"]->Wants(Sample("市教育局")));   // default
-  EXPECT_FALSE(by_name["czj-wx"]->Wants(Sample("督查室")));    // named: its own list only
+  EXPECT_TRUE(by_name["czj-wx"]->Wants(Sample("市教育局")));  // default
+  EXPECT_FALSE(by_name["czj-wx"]->Wants(Sample("督查室")));   // named: its own list only
   EXPECT_TRUE(by_name["office-ding"]->Wants(Sample("督查室")));
   EXPECT_FALSE(by_name["office-ding"]->Wants(Sample("市教育局")));
 }
@@ -275,9 +279,12 @@ TEST(ChannelsFileTest, MistakesAreRefusedWithFileAndLine) {
   EXPECT_EQ(ErrorOf("channels:\n  m: {type: email, url: \"http://h\", from: a@b.c}\nrecipients:\n  default:\n"
                     "    - {channel: m, to: [x@y.z]}\n"),
             "ch.yaml:2: email channel m: url must be smtp://host:port or smtps://, not \"http://h\"");
-  EXPECT_EQ(ErrorOf("channels:\n  a: {type: wecom, url: \"http://h/k\", colour: red}\nrecipients:\n  default: [{channel: a}]\n"),
-            "ch.yaml:2: unknown key \"colour\" in channel a (known: markdown, timeout_ms, type, url)");
-  EXPECT_EQ(ErrorOf("channels:\n  a: {type: wecom, url: \"http://h/k\"}\nrecipients:\n  default: [{channel: a, mobiles: [\"12ab\"]}]\n"),
+  EXPECT_EQ(
+      ErrorOf(
+          "channels:\n  a: {type: wecom, url: \"http://h/k\", colour: red}\nrecipients:\n  default: [{channel: a}]\n"),
+      "ch.yaml:2: unknown key \"colour\" in channel a (known: markdown, timeout_ms, type, url)");
+  EXPECT_EQ(ErrorOf("channels:\n  a: {type: wecom, url: \"http://h/k\"}\nrecipients:\n  default: [{channel: a, "
+                    "mobiles: [\"12ab\"]}]\n"),
             "ch.yaml:4: recipient default: \"12ab\" is not a mobile number");
   const std::string syntax = ErrorOf("channels:\n  a: {type: wecom\nrecipients: [\n");
   EXPECT_EQ(syntax.rfind("ch.yaml:", 0), 0u) << syntax;

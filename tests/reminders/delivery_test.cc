@@ -143,9 +143,8 @@ class RemindersDeliveryTest : public BrokerTest {
   void SetUp() override {
     spdlog::set_level(spdlog::level::err);  // retries warn; dead letters stay visible
     BrokerTest::SetUp();
-    data_ = std::filesystem::temp_directory_path() /
-            ("duban-reminders-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    data_ = std::filesystem::temp_directory_path() / ("duban-reminders-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(data_);
     std::filesystem::create_directories(data_);
   }
@@ -225,12 +224,14 @@ class RemindersDeliveryTest : public BrokerTest {
     EXPECT_TRUE(c.ok());
     EXPECT_TRUE((*c)->Assign({{"duban.events.dlq", 0, kafka::kOffsetBeginning}}).ok());
     std::vector<kafka::Message> out;
-    Eventually([&] {
-      auto polled = (*c)->Poll(200);
-      EXPECT_TRUE(polled.ok());
-      if (polled.ok()) out.insert(out.end(), polled->begin(), polled->end());
-      return out.size() >= expected;
-    }, 60);
+    Eventually(
+        [&] {
+          auto polled = (*c)->Poll(200);
+          EXPECT_TRUE(polled.ok());
+          if (polled.ok()) out.insert(out.end(), polled->begin(), polled->end());
+          return out.size() >= expected;
+        },
+        60);
     return out;
   }
 
@@ -310,7 +311,8 @@ TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice
       auto n = r->Step(200);
       if (!n.ok()) crashed = n.status();
       return !n.ok();
-    })) << "before the crash: " << Reminders::FormatStats(r->stats());
+    })) << "before the crash: "
+        << Reminders::FormatStats(r->stats());
     EXPECT_NE(crashed.ToString().find("simulated crash"), std::string::npos) << crashed.ToString();
     EXPECT_GE(receiver.accepted().size(), 1u);
     EXPECT_LT(receiver.accepted().size(), 6u);
@@ -388,7 +390,6 @@ TEST_F(RemindersDeliveryTest, PoisonAndUndeliverableEventsLandInTheDeadLetterTop
   EXPECT_EQ(m.key, "plan-c");
 }
 
-
 // ---- the duban-reminders process -------------------------------------------
 
 // Runs duban-reminders as a child; stdout goes to a file.
@@ -440,9 +441,13 @@ TEST_F(RemindersDeliveryTest, ProcessKilledMidwayAndRestartedDeliversEveryNotifi
   auto events = PlanWithReminders("plan-d", 40);  // 82 records, 40 notifications
   Append(events);
   std::string outbox = (data_ / "outbox.jsonl").string();
-  std::vector<std::string> args = {"--bootstrap", Config().bootstrap, "--webhook", receiver.url(),
-                                   "--outbox", outbox, "--data", (data_ / "state").string(),
-                                   "--backoff-ms", "1", "--max-backoff-ms", "4", "--log-level", "error"};
+  std::vector<std::string> args = {"--bootstrap",      Config().bootstrap,
+                                   "--webhook",        receiver.url(),
+                                   "--outbox",         outbox,
+                                   "--data",           (data_ / "state").string(),
+                                   "--backoff-ms",     "1",
+                                   "--max-backoff-ms", "4",
+                                   "--log-level",      "error"};
   // The receiver takes 10 notifications, then hangs: the first process is
   // killed while it waits on the 11th, however fast it ran until then.
   receiver.Hold(10);
@@ -475,7 +480,6 @@ TEST_F(RemindersDeliveryTest, ProcessKilledMidwayAndRestartedDeliversEveryNotifi
   EXPECT_LE(twice, 1);
 }
 
-
 // ---- the demo year's real events -------------------------------------------
 
 // The channel and recipients an event's notifications should have, by the
@@ -488,8 +492,10 @@ std::pair<std::string, std::vector<std::string>> ExpectedRecipients(const schema
   auto with_list = [&](const std::string& unit, const std::vector<std::string>& notify) {
     std::vector<std::string> out = {unit, office};
     for (const auto& who : notify) {
-      const std::string name = who == "unit" ? unit : who == "office" ? office
-                               : who == "unit_leaders" ? unit + "主要负责同志" : who;
+      const std::string name = who == "unit"           ? unit
+                               : who == "office"       ? office
+                               : who == "unit_leaders" ? unit + "主要负责同志"
+                                                       : who;
       if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     }
     return out;
@@ -521,16 +527,21 @@ TEST_F(RemindersDeliveryTest, TheDemoYearsEventsGiveOneOutboxLinePerNotification
     // The first 16 tasks' events and every plan-wide one (a consistent
     // history of those tasks): the whole year is ~17,000 events, more than
     // the dev broker's 5 MiB partition keeps.
-    ASSERT_TRUE((*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
-      const int32_t task = std::visit(
-          [](const auto& b) -> int32_t {
-            if constexpr (requires { b.task; }) return b.task;
-            else return 0;
-          },
-          e.body);
-      if (task <= 16) events.push_back(e);
-      return true;
-    }).ok());
+    ASSERT_TRUE((*engine)
+                    ->ScanLog(0,
+                              [&](uint64_t, const schemas::Event& e) {
+                                const int32_t task = std::visit(
+                                    [](const auto& b) -> int32_t {
+                                      if constexpr (requires { b.task; })
+                                        return b.task;
+                                      else
+                                        return 0;
+                                    },
+                                    e.body);
+                                if (task <= 16) events.push_back(e);
+                                return true;
+                              })
+                    .ok());
   }
   // Who should hear of each event, by the rules the reminders documentation
   // states (notification.h), worked out here without the renderer: one
@@ -579,11 +590,11 @@ TEST_F(RemindersDeliveryTest, TheDemoYearsEventsGiveOneOutboxLinePerNotification
   }
   EXPECT_EQ(lines, expected.size());
   EXPECT_EQ(got, expected);
-  std::printf("demo: %zu events -> %zu notifications (reminder %d, overdue %d, escalation %d, "
-              "completion_rejected %d); %s\n",
-              events.size(), expected.size(), by_channel["reminder"], by_channel["overdue"],
-              by_channel["escalation"], by_channel["completion_rejected"],
-              Reminders::FormatStats((*r)->stats()).c_str());
+  std::printf(
+      "demo: %zu events -> %zu notifications (reminder %d, overdue %d, escalation %d, "
+      "completion_rejected %d); %s\n",
+      events.size(), expected.size(), by_channel["reminder"], by_channel["overdue"], by_channel["escalation"],
+      by_channel["completion_rejected"], Reminders::FormatStats((*r)->stats()).c_str());
   int shown = 0;
   for (const auto& [k, text] : example)
     if (shown++ < 6) std::printf("  %s: %s\n", k.c_str(), text.c_str());

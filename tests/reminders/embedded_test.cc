@@ -59,7 +59,7 @@ std::string Slurp(const std::string& path) {
 
 // Runs exe with args to completion (stdin from `input`), capturing both streams.
 Ran RunProcess(const std::string& exe, const std::vector<std::string>& args, const std::string& scratch,
-        const std::string& input = "") {
+               const std::string& input = "") {
   const std::string in = scratch + "/run.in", out = scratch + "/run.out", err = scratch + "/run.err";
   std::ofstream(in) << input;
   pid_t pid = ::fork();
@@ -281,7 +281,8 @@ TEST_F(RemindersEmbeddedTest, TickedRemindersReachTheOutboxOnceEachAndARerunDeli
     EXPECT_NE(j["plan_title"].get<std::string>(), j["plan"].get<std::string>()) << j.dump();
     EXPECT_FALSE(j["task_text"].get<std::string>().empty()) << j.dump();
     EXPECT_NE(j["text"].get<std::string>().find("第" + std::to_string(j["task"].get<int>()) + "项任务「"),
-              std::string::npos) << j["text"];
+              std::string::npos)
+        << j["text"];
   }
   EXPECT_EQ(lines.size(), expected.size());
   EXPECT_EQ(got, expected);
@@ -306,7 +307,8 @@ TEST_F(RemindersEmbeddedTest, TickedRemindersReachTheOutboxOnceEachAndARerunDeli
   Ran third = Reminders({"--outbox", outbox_, "--exit-when-idle"});
   ASSERT_EQ(third.rc, 0) << third.err;
   EXPECT_NE(third.out.find("delivered=" + std::to_string(all.size() - expected.size()) + " duplicates_skipped=0"),
-            std::string::npos) << third.out;
+            std::string::npos)
+      << third.out;
   auto ids = OutboxIds(outbox_);
   EXPECT_EQ(ids.size(), all.size());
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), all);
@@ -318,8 +320,8 @@ TEST_F(RemindersEmbeddedTest, KilledWithSigkillMidDeliveryFiveTimesEachNotificat
   const std::set<std::string> expected = ExpectedIds();
   ASSERT_GT(expected.size(), 60u);
   HoldingReceiver receiver;
-  const auto args = Args({"--webhook", receiver.url(), "--outbox", outbox_, "--max-attempts", "1000",
-                          "--backoff-ms", "1", "--max-backoff-ms", "2", "--poll-ms", "20"});
+  const auto args = Args({"--webhook", receiver.url(), "--outbox", outbox_, "--max-attempts", "1000", "--backoff-ms",
+                          "1", "--max-backoff-ms", "2", "--poll-ms", "20"});
   // Each process is killed while the webhook holds its next notification:
   // after 10, 20, ... accepted, in the middle of a batch, its cursor unmoved.
   const int kKills = 5;
@@ -378,7 +380,8 @@ TEST_F(RemindersEmbeddedTest, AStoreHeldByARunningServeIsFollowedAsItsClockFires
     expected = ExpectedIds();
     auto ids = OutboxIds(outbox_);
     return !expected.empty() && std::set<std::string>(ids.begin(), ids.end()) == expected;
-  })) << "expected " << expected.size() << ", outbox " << OutboxIds(outbox_).size() << "\n"
+  })) << "expected "
+      << expected.size() << ", outbox " << OutboxIds(outbox_).size() << "\n"
       << Slurp(tmp_.path() + "/rem.out");
   EXPECT_TRUE(serve.running());
   EXPECT_EQ(OutboxIds(outbox_).size(), expected.size());
@@ -398,8 +401,8 @@ TEST_F(RemindersEmbeddedTest, AMissingOrDamagedStoreIsRefusedWithAClearErrorAndE
 
   MakeStoreWithPlan();
   Tick();
-  Ran inside = RunProcess(DUBAN_REMINDERS_EXE, {"--store", store_, "--data", store_ + "/rem", "--outbox", outbox_},
-                   tmp_.path());
+  Ran inside =
+      RunProcess(DUBAN_REMINDERS_EXE, {"--store", store_, "--data", store_ + "/rem", "--outbox", outbox_}, tmp_.path());
   EXPECT_EQ(inside.rc, 1);
   EXPECT_NE(inside.err.find("lies inside --store"), std::string::npos) << inside.err;
   EXPECT_FALSE(fs::exists(store_ + "/rem"));
@@ -501,8 +504,8 @@ TEST_F(RemindersEmbeddedTest, AChannelsFileRoutesRecipientsAndItsDeadLettersAreL
   }
 
   robot.Refuse("key=OFFICE", 0);  // the office fixed its robot
-  Ran unknown = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--id", "999999", "--channels", channels},
-                           tmp_.path());
+  Ran unknown = RunProcess(DUBAN_REMINDERS_EXE,
+                           {"dlq", "retry", "--data", state_, "--id", "999999", "--channels", channels}, tmp_.path());
   EXPECT_EQ(unknown.rc, 1);
   EXPECT_NE(unknown.err.find("no dead letter #999999"), std::string::npos) << unknown.err;
 
@@ -519,12 +522,16 @@ TEST_F(RemindersEmbeddedTest, AChannelsFileRoutesRecipientsAndItsDeadLettersAreL
   ASSERT_EQ(first.rc, 0) << first.out << first.err;
   // The entry the "killed" retry delivered leaves the file with this rewrite.
   EXPECT_NE(first.out.find("delivered=1 already_delivered=1 failed=0 poison=0 remaining=" +
-                           std::to_string(to_office.size() - 2)), std::string::npos) << first.out;
-  Ran all = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels},
-                       tmp_.path());
+                           std::to_string(to_office.size() - 2)),
+            std::string::npos)
+      << first.out;
+  Ran all =
+      RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels}, tmp_.path());
   ASSERT_EQ(all.rc, 0) << all.out << all.err;
   EXPECT_NE(all.out.find("delivered=" + std::to_string(to_office.size() - 2) +
-                         " already_delivered=0 failed=0 poison=0 remaining=0"), std::string::npos) << all.out;
+                         " already_delivered=0 failed=0 poison=0 remaining=0"),
+            std::string::npos)
+      << all.out;
   // Each undelivered office notification reached the robot exactly once; the
   // one recorded before the "kill" was not sent again.
   EXPECT_EQ(robot.accepted(), static_cast<int>(to_office.size() - 1));
@@ -534,8 +541,8 @@ TEST_F(RemindersEmbeddedTest, AChannelsFileRoutesRecipientsAndItsDeadLettersAreL
   for (const auto& t : texts) EXPECT_LE(texts.count(t), 2u) << t;  // once refused, at most once accepted
   Ran empty = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_}, tmp_.path());
   EXPECT_NE(empty.out.find("0 dead letter(s)"), std::string::npos) << empty.out;
-  Ran again = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels},
-                         tmp_.path());
+  Ran again =
+      RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels}, tmp_.path());
   EXPECT_EQ(again.rc, 0) << again.err;
   EXPECT_NE(again.out.find("delivered=0 already_delivered=0 failed=0 poison=0 remaining=0"), std::string::npos);
   EXPECT_EQ(robot.accepted(), static_cast<int>(to_office.size() - 1));
@@ -605,7 +612,8 @@ TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOn
   ASSERT_EQ(list.rc, 0) << list.err;
   std::multiset<std::string> dead;
   std::istringstream lines(list.out);
-  for (std::string l; std::getline(lines, l);) dead.insert(nlohmann::json::parse(l)["notification_id"].get<std::string>());
+  for (std::string l; std::getline(lines, l);)
+    dead.insert(nlohmann::json::parse(l)["notification_id"].get<std::string>());
   EXPECT_EQ(dead.size(), poison.size()) << "each poison notification dead-lettered once";
   EXPECT_EQ(std::set<std::string>(dead.begin(), dead.end()), poison);
   std::printf("%d kills: %zu notifications delivered once, %zu poison dead-lettered once; last run: %s", kills,

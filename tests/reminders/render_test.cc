@@ -50,10 +50,12 @@ TEST(RenderTest, DeadlineApproachingNamesPlanTaskContentDueDateAndWhatIsAsked) {
 TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
   TaskDirectory dir = ShaoguanDirectory();
   dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
-  dir.Apply(MakeEvent("sg-2021", 4, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
+  dir.Apply(
+      MakeEvent("sg-2021", 4, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市财政局"), "2021-12-31") << "the task's date, until one is set";
   EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 5, schemas::DeadlineChanged{7, "", "2021-12-31", "2021-11-30", "提前"})));
-  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 6, schemas::DeadlineChanged{7, "市财政局", "", "2021-11-15", "牵头先报"})));
+  EXPECT_TRUE(
+      dir.Apply(MakeEvent("sg-2021", 6, schemas::DeadlineChanged{7, "市财政局", "", "2021-11-15", "牵头先报"})));
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市财政局"), "2021-11-15");
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市教育局"), "2021-11-30");
 }
@@ -62,22 +64,20 @@ TEST(RenderTest, LongTaskContentIsCutByCharactersNotBytes) {
   TaskDirectory dir = ShaoguanDirectory();
   RenderOptions o;
   o.max_task_chars = 4;
-  auto notes = RenderNotifications(
-      MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), dir, o);
+  auto notes =
+      RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), dir, o);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].text.find("第7项任务「持续深化…」已于2021-12-31到期"), std::string::npos)
-      << notes[0].text;
+  EXPECT_NE(notes[0].text.find("第7项任务「持续深化…」已于2021-12-31到期"), std::string::npos) << notes[0].text;
   EXPECT_EQ(TruncateUtf8("abc", 3), "abc");
   EXPECT_EQ(TruncateUtf8("督办提醒", 2), "督办…");
 }
 
 TEST(RenderTest, UnknownTaskStillGivesTheTaskNumberAndPlanId) {
   TaskDirectory dir;
-  auto notes = RenderNotifications(
-      MakeEvent("p-x", 1, schemas::DeadlineApproaching{4, "市教育局", "2022-03-01", 2}), dir);
+  auto notes =
+      RenderNotifications(MakeEvent("p-x", 1, schemas::DeadlineApproaching{4, "市教育局", "2022-03-01", 2}), dir);
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].text.find("p-x 第4项任务将于2022-03-01到期（剩2个工作日），请市教育局"),
-            std::string::npos)
+  EXPECT_NE(notes[0].text.find("p-x 第4项任务将于2022-03-01到期（剩2个工作日），请市教育局"), std::string::npos)
       << notes[0].text;
 }
 
@@ -128,8 +128,8 @@ TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
   ASSERT_EQ(req.size(), 1u);
   EXPECT_NE(req[0].text.find("请市财政局于2021-12-10前报送本期办理进展"), std::string::npos) << req[0].text;
 
-  auto rej = RenderNotifications(
-      MakeEvent("sg-2021", 6, schemas::CompletionRejected{7, "市财政局", "缺少公开网址截图"}), dir);
+  auto rej =
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::CompletionRejected{7, "市财政局", "缺少公开网址截图"}), dir);
   ASSERT_EQ(rej.size(), 1u);
   EXPECT_NE(rej[0].text.find("原因：缺少公开网址截图"), std::string::npos) << rej[0].text;
   EXPECT_NE(rej[0].text.find("重新报送办结"), std::string::npos);
@@ -171,8 +171,8 @@ TEST(RenderTest, DeadlineMissedGoesToTheUnitUnderAnIdFixedByTheEvent) {
 
 TEST(RenderTest, JsonCarriesEveryField) {
   TaskDirectory dir = ShaoguanDirectory();
-  auto n = RenderNotifications(
-      MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}), dir)[0];
+  auto n = RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}),
+                               dir)[0];
   auto j = nlohmann::json::parse(NotificationToJson(n));
   EXPECT_EQ(j["notification_id"], n.notification_id);
   EXPECT_EQ(j["recipient"], "市财政局");

@@ -61,16 +61,32 @@ std::unique_ptr<Engine> OpenStore(const std::string& dir, std::shared_ptr<Workfl
 // 2021-11-15; task 4 (二、保障) responsible 教育, no due date.
 ImportPlan SamplePlan(const std::string& cal) {
   ImportPlan p;
-  p.plan = PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-08-30", 2021,
-                        "digest", {kFinance, kEducation, kPolice, kHealth}};
-  p.tasks.push_back(ImportTask{1, {"一、公开"}, "推进决策公开", "全面推进决策公开",
-                               Deadline{"9月底前", "2021-09-30", "", false, cal}, {kFinance}, {kEducation}});
-  p.tasks.push_back(ImportTask{2, {"一、公开"}, "加强政策解读", "加强政策解读",
-                               Deadline{"10月20日前", "2021-10-20", "", false, cal}, {}, {kPolice, kHealth}});
-  p.tasks.push_back(ImportTask{3, {"二、保障"}, "强化督促检查", "强化督促检查",
-                               Deadline{"11月中旬前", "2021-11-15", "", false, cal}, {kFinance}, {}});
-  p.tasks.push_back(ImportTask{4, {"二、保障"}, "建立工作台账", "建立工作台账",
-                               Deadline{"长期坚持", "", "", true, ""}, {}, {kEducation}});
+  p.plan = PlanImported{
+      "2021年政务公开工作要点分工方案",        "市政府办公室", "府办〔2021〕7号", "2021-08-30", 2021, "digest",
+      {kFinance, kEducation, kPolice, kHealth}};
+  p.tasks.push_back(ImportTask{1,
+                               {"一、公开"},
+                               "推进决策公开",
+                               "全面推进决策公开",
+                               Deadline{"9月底前", "2021-09-30", "", false, cal},
+                               {kFinance},
+                               {kEducation}});
+  p.tasks.push_back(ImportTask{2,
+                               {"一、公开"},
+                               "加强政策解读",
+                               "加强政策解读",
+                               Deadline{"10月20日前", "2021-10-20", "", false, cal},
+                               {},
+                               {kPolice, kHealth}});
+  p.tasks.push_back(ImportTask{3,
+                               {"二、保障"},
+                               "强化督促检查",
+                               "强化督促检查",
+                               Deadline{"11月中旬前", "2021-11-15", "", false, cal},
+                               {kFinance},
+                               {}});
+  p.tasks.push_back(ImportTask{
+      4, {"二、保障"}, "建立工作台账", "建立工作台账", Deadline{"长期坚持", "", "", true, ""}, {}, {kEducation}});
   return p;
 }
 
@@ -124,9 +140,11 @@ class ScriptedLedgerTest : public LedgerTest {
     Expect(UnitOf(kFinance), At("2021-09-02", 10), Accept{1, kFinance});
     Expect(UnitOf(kEducation), At("2021-09-02", 11), Accept{1, kEducation});
     TickThrough("2021-09-03", "2021-09-15");
-    Expect(UnitOf(kFinance), At("2021-09-15", 10), ReportProgress{1, kFinance, 40, "已完成初稿", "", "张三", "13800000001"});
+    Expect(UnitOf(kFinance), At("2021-09-15", 10),
+           ReportProgress{1, kFinance, 40, "已完成初稿", "", "张三", "13800000001"});
     TickThrough("2021-09-16", "2021-09-20");
-    Expect(UnitOf(kFinance), At("2021-09-20", 10), ReportProgress{1, kFinance, 80, "已报审", "", "李四", "13800000002"});
+    Expect(UnitOf(kFinance), At("2021-09-20", 10),
+           ReportProgress{1, kFinance, 80, "已报审", "", "李四", "13800000002"});
     TickThrough("2021-09-21", "2021-09-28");
     Expect(UnitOf(kFinance), At("2021-09-28", 10), Submit{1, kFinance, "已完成", ""});
     TickThrough("2021-09-29", "2021-09-29");
@@ -480,8 +498,10 @@ class BulletinTest : public LedgerTest {
     Expect(UnitOf(kPolice), At("2021-09-02", 12), Accept{2, kPolice});
     TickThrough("2021-09-03", "2021-09-27");
     Expect(Office(), At("2021-09-27", 10), StartReviewCycle{"2021-q3", "", "quarterly", "2021-09-29", ""});
-    Expect(UnitOf(kFinance), At("2021-09-28", 10), ReportProgress{1, kFinance, 90, "已报审", "", "张三", "13800000001"});
-    Expect(UnitOf(kFinance), At("2021-09-28", 11), ReportProgress{3, kFinance, 50, "推进中", "", "张三", "13800000001"});
+    Expect(UnitOf(kFinance), At("2021-09-28", 10),
+           ReportProgress{1, kFinance, 90, "已报审", "", "张三", "13800000001"});
+    Expect(UnitOf(kFinance), At("2021-09-28", 11),
+           ReportProgress{3, kFinance, 50, "推进中", "", "张三", "13800000001"});
     Expect(UnitOf(kFinance), At("2021-09-28", 15), Submit{1, kFinance, "已完成", ""});
     TickThrough("2021-09-28", "2021-09-29");
     Expect(Office(), At("2021-09-29", 10), Approve{1, kFinance, "同意销号"});
@@ -669,7 +689,8 @@ TEST_F(BulletinTest, ABulletinBeforeThePlanExistedIsAClearError) {
   auto b = BulletinAsOf(*engine, kPlan, D("2021-08-31"));
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), Status::Code::kNotFound);
-  EXPECT_NE(b.status().message().find("plan p1 did not exist on 2021-08-31"), std::string::npos) << b.status().message();
+  EXPECT_NE(b.status().message().find("plan p1 did not exist on 2021-08-31"), std::string::npos)
+      << b.status().message();
   EXPECT_EQ(BulletinAsOf(*engine, "no-such-plan", D("2021-10-01")).status().code(), Status::Code::kNotFound);
   EXPECT_TRUE(BulletinAsOf(*engine, kPlan, D("2021-09-01")).ok());
 }
@@ -678,10 +699,11 @@ TEST_F(BulletinTest, TheDocxBodyHasTheSectionsAndIsDeterministic) {
   auto b = BulletinAsOf(*engine, kPlan, D("2021-11-05"));
   ASSERT_TRUE(b.ok());
   const std::string xml = BulletinDocumentXml(*b);
-  for (const char* text : {"关于2021年政务公开工作要点分工方案落实情况的通报", "截至2021年11月5日", "一、按时完成的单位",
-                           "二、逾期未完成的单位", "三、未按时报送进度的单位", "四、下一步要求", "（一）通报批评（1个单位）",
-                           "（二）约谈（1个单位）", "第1项“推进决策公开”（截止2021年9月30日，逾期22个工作日）",
-                           "市政府办公室", "w:pStyle w:val=\"Heading1\"", "w:pStyle w:val=\"DocTitle\""})
+  for (const char* text :
+       {"关于2021年政务公开工作要点分工方案落实情况的通报", "截至2021年11月5日", "一、按时完成的单位",
+        "二、逾期未完成的单位", "三、未按时报送进度的单位", "四、下一步要求", "（一）通报批评（1个单位）",
+        "（二）约谈（1个单位）", "第1项“推进决策公开”（截止2021年9月30日，逾期22个工作日）", "市政府办公室",
+        "w:pStyle w:val=\"Heading1\"", "w:pStyle w:val=\"DocTitle\""})
     EXPECT_NE(xml.find(text), std::string::npos) << text;
   EXPECT_EQ(xml.find("{{"), std::string::npos);
   EXPECT_EQ(xml.find("督促整改（"), std::string::npos) << "an empty level gets no heading";
@@ -736,18 +758,21 @@ TEST(BulletinEscaping, ATitleOrUnitWithMarkupStillGivesWellFormedXml) {
 std::vector<Event> EventsUpTo(const Engine& from, Instant cut) {
   std::vector<Event> out;
   std::map<std::string, std::pair<uint64_t, std::string>> chain;  // stream -> (next seq, last hash)
-  EXPECT_TRUE(from.ScanLog(0, [&](uint64_t, const Event& e) {
-                    if (e.occurred_at > cut) return true;
-                    Event c = e;
-                    auto it = chain.find(e.stream);
-                    if (it == chain.end()) it = chain.emplace(e.stream, std::make_pair(e.stream_seq, std::string())).first;
-                    c.stream_seq = it->second.first++;
-                    c.prev_hash = it->second.second;
-                    EncodeEventWithHash(c);
-                    it->second.second = c.hash;
-                    out.push_back(std::move(c));
-                    return true;
-                  }).ok());
+  EXPECT_TRUE(from.ScanLog(0,
+                           [&](uint64_t, const Event& e) {
+                             if (e.occurred_at > cut) return true;
+                             Event c = e;
+                             auto it = chain.find(e.stream);
+                             if (it == chain.end())
+                               it = chain.emplace(e.stream, std::make_pair(e.stream_seq, std::string())).first;
+                             c.stream_seq = it->second.first++;
+                             c.prev_hash = it->second.second;
+                             EncodeEventWithHash(c);
+                             it->second.second = c.hash;
+                             out.push_back(std::move(c));
+                             return true;
+                           })
+                  .ok());
   return out;
 }
 
@@ -757,8 +782,8 @@ TEST_P(AsOfPropertyTest, TheLedgerAsOfADateEqualsTheLedgerOfTheEventsUpToIt) {
   std::mt19937 rng(static_cast<uint32_t>(GetParam()));
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
   Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
-  const std::vector<std::pair<int32_t, std::string>> assignments = {
-      {1, kFinance}, {1, kEducation}, {2, kPolice}, {2, kHealth}, {3, kFinance}, {4, kEducation}};
+  const std::vector<std::pair<int32_t, std::string>> assignments = {{1, kFinance}, {1, kEducation}, {2, kPolice},
+                                                                    {2, kHealth},  {3, kFinance},   {4, kEducation}};
   const std::vector<std::string> texts = {"已部署", "推进中", "已完成初稿", "已报审"};
   int accepted = 0;
   for (Date d = D("2021-09-02"); d <= D("2021-12-10"); d = d.AddDays(1)) {
@@ -770,15 +795,38 @@ TEST_P(AsOfPropertyTest, TheLedgerAsOfADateEqualsTheLedgerOfTheEventsUpToIt) {
       CommandBody body;
       Actor actor = UnitOf(unit);
       switch (pick(10)) {
-        case 0: case 1: body = Accept{task, unit}; break;
-        case 2: case 3:
-          body = ReportProgress{task, unit, 10 * (1 + pick(9)), texts[pick(4)], "", "填报人" + std::to_string(pick(3)), "1380000000" + std::to_string(pick(9))};
+        case 0:
+        case 1:
+          body = Accept{task, unit};
           break;
-        case 4: body = Submit{task, unit, "已完成", ""}; break;
-        case 5: actor = Office(); body = Approve{task, unit, "同意"}; break;
-        case 6: actor = Office(); body = Reject{task, unit, "材料不全"}; break;
-        case 7: body = RequestExtension{task, unit, d.AddDays(20 + pick(20)).ToString(), "工作量大"}; break;
-        case 8: actor = Office(); body = GrantExtension{task, unit, d.AddDays(25).ToString()}; break;
+        case 2:
+        case 3:
+          body = ReportProgress{task,
+                                unit,
+                                10 * (1 + pick(9)),
+                                texts[pick(4)],
+                                "",
+                                "填报人" + std::to_string(pick(3)),
+                                "1380000000" + std::to_string(pick(9))};
+          break;
+        case 4:
+          body = Submit{task, unit, "已完成", ""};
+          break;
+        case 5:
+          actor = Office();
+          body = Approve{task, unit, "同意"};
+          break;
+        case 6:
+          actor = Office();
+          body = Reject{task, unit, "材料不全"};
+          break;
+        case 7:
+          body = RequestExtension{task, unit, d.AddDays(20 + pick(20)).ToString(), "工作量大"};
+          break;
+        case 8:
+          actor = Office();
+          body = GrantExtension{task, unit, d.AddDays(25).ToString()};
+          break;
         case 9:  // a review cycle now and then (the bulletin's silent units)
           actor = Office();
           body = StartReviewCycle{"c" + d.ToString(), "", "monthly", d.AddDays(3 + pick(5)).ToString(), ""};
@@ -814,8 +862,8 @@ TEST_P(AsOfPropertyTest, TheLedgerAsOfADateEqualsTheLedgerOfTheEventsUpToIt) {
     }
     EXPECT_EQ(full->rows.size(), only->rows.size()) << day;
     for (size_t r = 0; r < std::min(full->rows.size(), only->rows.size()); ++r)
-      EXPECT_EQ(full->rows[r], only->rows[r]) << day << " row " << r << " task " << full->rows[r].task << " "
-                                              << full->rows[r].unit;
+      EXPECT_EQ(full->rows[r], only->rows[r])
+          << day << " row " << r << " task " << full->rows[r].task << " " << full->rows[r].unit;
     EXPECT_TRUE(*full == *only) << day;
     auto rule = workflows::ScorecardRule::Default();
     ASSERT_TRUE(rule.ok());

@@ -27,8 +27,8 @@ Event SampleOf(EventType t) {
 
 // The events the damage tests chew on: nested struct, bool, enum, vectors.
 std::vector<Event> DamageSamples() {
-  return {SampleOf(EventType::kTaskAdded), SampleOf(EventType::kAssignmentCreated),
-          SampleOf(EventType::kPlanImported), SampleOf(EventType::kEscalationRaised)};
+  return {SampleOf(EventType::kTaskAdded), SampleOf(EventType::kAssignmentCreated), SampleOf(EventType::kPlanImported),
+          SampleOf(EventType::kEscalationRaised)};
 }
 
 // "" when every enum and bool of the decoded event holds a value its type
@@ -163,8 +163,8 @@ TEST(CodecTest, EverySingleBitFlipOfAValidEventGivesAValueOrCorruption) {
       for (int bit = 0; bit < 8; ++bit) {
         std::string damaged = bytes;
         damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
-        ExpectValueOrCorruption(damaged, std::string(EventTypeName(e.type)) + " byte " +
-                                             std::to_string(i) + " bit " + std::to_string(bit));
+        ExpectValueOrCorruption(
+            damaged, std::string(EventTypeName(e.type)) + " byte " + std::to_string(i) + " bit " + std::to_string(bit));
       }
   }
 }
@@ -232,8 +232,8 @@ TEST(CodecTest, AHugeLengthPrefixAnywhereIsCorruptionWithoutAGiantAllocation) {
         DisarmAllocProbe();
         EXPECT_LT(LargestAllocation(), size_t{64} << 10) << EventTypeName(e.type) << " at " << at;
         if (!d.ok()) {
-      EXPECT_EQ(d.status().code(), Status::Code::kCorruption);
-    }
+          EXPECT_EQ(d.status().code(), Status::Code::kCorruption);
+        }
       }
     }
   }
@@ -441,7 +441,9 @@ TEST(CodecTest, ACommandWithAnUnknownTypeIndexIsCorruption) {
 struct TopLevel {
   std::vector<std::string>& names;
   template <class V>
-  void operator()(const char* n, const V&) const { names.push_back(n); }
+  void operator()(const char* n, const V&) const {
+    names.push_back(n);
+  }
 };
 
 TEST(CodecTest, EventToJsonIsJsonHoldingTheEnvelopeAndEveryBodyField) {

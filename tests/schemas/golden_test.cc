@@ -42,7 +42,8 @@ std::string FromHex(const std::string& hex) {
   for (char c : hex)
     if (std::isxdigit(static_cast<unsigned char>(c))) digits.push_back(c);
   std::string out;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < digits.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -70,8 +71,8 @@ std::string FirstDifference(std::string_view now, std::string_view golden) {
   while (i < now.size() && i < golden.size() && now[i] == golden[i]) ++i;
   if (i == now.size() && i == golden.size()) return "";
   return "bytes differ from offset " + std::to_string(i) + " (encoded " + std::to_string(now.size()) +
-         " bytes, golden " + std::to_string(golden.size()) + "): encoded ..." +
-         ToHex(now.substr(i, 16)).substr(0, 32) + " golden ..." + ToHex(golden.substr(i, 16)).substr(0, 32);
+         " bytes, golden " + std::to_string(golden.size()) + "): encoded ..." + ToHex(now.substr(i, 16)).substr(0, 32) +
+         " golden ..." + ToHex(golden.substr(i, 16)).substr(0, 32);
 }
 
 // The envelope fields of two events are equal (Event has no operator==).
@@ -109,18 +110,18 @@ TEST(GoldenTest, SamplesSetEveryFieldSoTheGoldenBytesPinEachOne) {
 
 TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
   const std::vector<std::pair<uint16_t, const char*>> ids = {
-      {1, "PlanImported"},         {2, "PlanAmended"},         {3, "PlanWithdrawn"},
-      {10, "TaskAdded"},           {11, "TaskAmended"},        {12, "TaskCancelled"},
-      {13, "TaskCompleted"},       {20, "AssignmentCreated"},  {21, "AssignmentAccepted"},
+      {1, "PlanImported"},         {2, "PlanAmended"},           {3, "PlanWithdrawn"},
+      {10, "TaskAdded"},           {11, "TaskAmended"},          {12, "TaskCancelled"},
+      {13, "TaskCompleted"},       {20, "AssignmentCreated"},    {21, "AssignmentAccepted"},
       {22, "AssignmentReturned"},  {23, "AssignmentReassigned"}, {24, "ProgressReported"},
-      {25, "CompletionSubmitted"}, {26, "CompletionApproved"}, {27, "CompletionRejected"},
-      {30, "ExtensionRequested"},  {31, "ExtensionGranted"},   {32, "ExtensionDenied"},
-      {33, "DeadlineApproaching"}, {34, "DeadlineMissed"},     {35, "EscalationRaised"},
-      {36, "EscalationCleared"},   {40, "ReviewCycleStarted"}, {41, "ProgressReportRequested"},
-      {42, "ReviewCycleClosed"},   {43, "ReportOverdue"},      {28, "AssignmentReopened"},
-      {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},      {39, "DeadlineRecounted"},
-      {50, "CalendarNoticeAdded"}, {60, "AccountChanged"},     {70, "DeadlineChanged"},
-      {71, "AssignmentCancelled"}, {72, "AssignmentMerged"},   {73, "NoteAdded"},
+      {25, "CompletionSubmitted"}, {26, "CompletionApproved"},   {27, "CompletionRejected"},
+      {30, "ExtensionRequested"},  {31, "ExtensionGranted"},     {32, "ExtensionDenied"},
+      {33, "DeadlineApproaching"}, {34, "DeadlineMissed"},       {35, "EscalationRaised"},
+      {36, "EscalationCleared"},   {40, "ReviewCycleStarted"},   {41, "ProgressReportRequested"},
+      {42, "ReviewCycleClosed"},   {43, "ReportOverdue"},        {28, "AssignmentReopened"},
+      {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},        {39, "DeadlineRecounted"},
+      {50, "CalendarNoticeAdded"}, {60, "AccountChanged"},       {70, "DeadlineChanged"},
+      {71, "AssignmentCancelled"}, {72, "AssignmentMerged"},     {73, "NoteAdded"},
       {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
@@ -136,8 +137,7 @@ TEST(GoldenTest, EveryEventTypeEncodesToItsFrozenBytesAndDecodesBackEqual) {
     SCOPED_TRACE(name);
     const std::string bytes = EncodeEvent(e);
     auto golden = Golden(name, bytes);
-    ASSERT_TRUE(golden.has_value()) << "missing golden file " << GoldenPath(name)
-                                    << " (see the top of golden_test.cc)";
+    ASSERT_TRUE(golden.has_value()) << "missing golden file " << GoldenPath(name) << " (see the top of golden_test.cc)";
     EXPECT_EQ(FirstDifference(bytes, *golden), "") << "the layout of a released version changed";
     auto decoded = DecodeEvent(*golden);
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -151,7 +151,9 @@ TEST(GoldenTest, EveryEventTypeEncodesToItsFrozenBytesAndDecodesBackEqual) {
 // u64 string lengths) exactly as a v1 build wrote it.
 std::string ProgressReportedV1Body() {
   std::string out(1, '\x01');
-  auto i32 = [&](int32_t v) { for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((uint32_t(v) >> (8 * i)) & 0xff)); };
+  auto i32 = [&](int32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((uint32_t(v) >> (8 * i)) & 0xff));
+  };
   auto str = [&](const std::string& s) {
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((uint64_t(s.size()) >> (8 * i)) & 0xff));
     out += s;

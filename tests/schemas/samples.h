@@ -20,19 +20,22 @@ namespace duban::schemas::testing {
 
 // ---- samples ----------------------------------------------------------------
 
-inline Deadline SampleDeadline() {
-  return Deadline{"10月底前", "2021-10-31", "quarter:1", true, "cn-2021.1"};
-}
+inline Deadline SampleDeadline() { return Deadline{"10月底前", "2021-10-31", "quarter:1", true, "cn-2021.1"}; }
 
 // One body per alternative of EventBody, in variant order, UnknownEvent excluded.
 inline std::vector<EventBody> SampleBodies() {
   return {
-      PlanImported{"韶关市2021年政务公开工作要点分工方案", "韶关市人民政府办公室", "韶府办〔2021〕7号",
-                   "2021-03-15", 2021, "5f2b0c1d", {"市财政局", "市教育局"}},
+      PlanImported{"韶关市2021年政务公开工作要点分工方案",
+                   "韶关市人民政府办公室",
+                   "韶府办〔2021〕7号",
+                   "2021-03-15",
+                   2021,
+                   "5f2b0c1d",
+                   {"市财政局", "市教育局"}},
       PlanAmended{"title", "新标题", "印发更正"},
       PlanWithdrawn{"方案废止"},
-      TaskAdded{3, {"一、总体要求", "（二）重点任务"}, "推进决策公开", "全面推进决策、执行、管理公开",
-                SampleDeadline()},
+      TaskAdded{
+          3, {"一、总体要求", "（二）重点任务"}, "推进决策公开", "全面推进决策、执行、管理公开", SampleDeadline()},
       TaskAmended{3, "content", "修订后的内容", "上级要求"},
       TaskCancelled{4, "任务合并"},
       TaskCompleted{5},
@@ -58,8 +61,13 @@ inline std::vector<EventBody> SampleBodies() {
       AssignmentReopened{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
       AcceptanceOverdue{3, "市教育局", "2021-09-29", "2021-10-09", {"unit", "office"}, "cn-mainland/2020-11-25", true},
       ReviewOverdue{3, "市财政局", "2021-11-01", "2021-11-08", {"office"}, "cn-mainland/2020-11-25", true},
-      DeadlineRecounted{3, "市财政局", "2027-05-10", "cn-mainland/2025-11-04+provisional", "cn-mainland/2026-11-10",
-                        {"reminder 10 2027-04-26 -> 2027-04-23"}, true},
+      DeadlineRecounted{3,
+                        "市财政局",
+                        "2027-05-10",
+                        "cn-mainland/2025-11-04+provisional",
+                        "cn-mainland/2026-11-10",
+                        {"reminder 10 2027-04-26 -> 2027-04-23"},
+                        true},
       CalendarNoticeAdded{"cn-mainland", "2026-11-10", 2027, true, "notice-2027.yaml",
                           "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n"},
       AccountChanged{"czj", "password_reset", "person", "unit", "市财政局", "张三", "忘记密码", 2},
@@ -106,8 +114,8 @@ inline Event SampleBackEntry(const EventBody& body) {
 }
 
 inline ImportTask SampleImportTask(int32_t number) {
-  return ImportTask{number, {"一、总体要求"}, "推进决策公开", "全面推进决策公开", SampleDeadline(),
-                    {"市财政局"}, {"市教育局", "市公安局"}};
+  return ImportTask{number,           {"一、总体要求"}, "推进决策公开",          "全面推进决策公开",
+                    SampleDeadline(), {"市财政局"},     {"市教育局", "市公安局"}};
 }
 
 // One body per alternative of CommandBody, in variant order.
@@ -129,7 +137,16 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       RequestExtension{3, "市财政局", "2021-11-30", "需上级批复"},
       GrantExtension{3, "市财政局", "2021-11-30"},
       DenyExtension{3, "市财政局", "理由不充分"},
-      FireTimer{3, "市财政局", TimerKind::kEscalation, "2021-10-31", 2, "通报批评", 4, {"督查室"}, "2021-Q3", 1'635'000'000'000},
+      FireTimer{3,
+                "市财政局",
+                TimerKind::kEscalation,
+                "2021-10-31",
+                2,
+                "通报批评",
+                4,
+                {"督查室"},
+                "2021-Q3",
+                1'635'000'000'000},
       StartReviewCycle{"2021-Q3", "plan", "quarterly", "2021-09-30", "市财政局"},
       CloseReviewCycle{"2021-Q3"},
       ReopenAssignment{3, "市财政局", "回头看发现未完成", "2021-lookback", "2022-01-31"},
@@ -207,8 +224,10 @@ struct LeafCounter {
   int& n;
   template <class V>
   void operator()(const char*, V& v) const {
-    if constexpr (HasFields<V>::value) Fields(LeafCounter{n}, v);
-    else ++n;
+    if constexpr (HasFields<V>::value)
+      Fields(LeafCounter{n}, v);
+    else
+      ++n;
   }
 };
 template <class T>
@@ -231,14 +250,20 @@ struct LeafMutator {
     } else {
       if (seen++ != target) return;
       *name = field;
-      if constexpr (std::is_same_v<V, std::string>) v += "~";
-      else if constexpr (std::is_same_v<V, std::vector<std::string>>) v.push_back("另一单位");
-      else if constexpr (std::is_same_v<V, bool>) v = !v;
-      else if constexpr (std::is_same_v<V, Role>) v = v == Role::kUnit ? Role::kSupervisor : Role::kUnit;
+      if constexpr (std::is_same_v<V, std::string>)
+        v += "~";
+      else if constexpr (std::is_same_v<V, std::vector<std::string>>)
+        v.push_back("另一单位");
+      else if constexpr (std::is_same_v<V, bool>)
+        v = !v;
+      else if constexpr (std::is_same_v<V, Role>)
+        v = v == Role::kUnit ? Role::kSupervisor : Role::kUnit;
       else if constexpr (std::is_same_v<V, AssignmentRole>)
         v = v == AssignmentRole::kLead ? AssignmentRole::kResponsible : AssignmentRole::kLead;
-      else if constexpr (std::is_arithmetic_v<V>) v = static_cast<V>(v + 1);
-      else static_assert(sizeof(V) == 0, "teach LeafMutator this field type");
+      else if constexpr (std::is_arithmetic_v<V>)
+        v = static_cast<V>(v + 1);
+      else
+        static_assert(sizeof(V) == 0, "teach LeafMutator this field type");
     }
   }
 };

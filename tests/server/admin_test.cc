@@ -39,7 +39,10 @@ class AdminTest : public ServerTest {
 };
 
 TEST_F(AdminTest, AdminAddsAUnitAccountThatActsThenDisablesItAndItsSessionEnds) {
-  const json add = {{"name", "clerk-a"}, {"role", "unit"}, {"unit", unit_a}, {"display_name", "司法局 办事员"},
+  const json add = {{"name", "clerk-a"},
+                    {"role", "unit"},
+                    {"unit", unit_a},
+                    {"display_name", "司法局 办事员"},
                     {"password", kNewPassword}};
   const Resp made = Call("POST", "/api/v1/users", admin, add.dump());
   ASSERT_EQ(made.status, 201) << made.body;
@@ -119,7 +122,8 @@ TEST_F(AdminTest, ResetPasswordEndsTheAccountsSessions) {
 }
 
 TEST_F(AdminTest, TokenCreationReturnsAWorkingTokenShownOnceAndRevokeEndsIt) {
-  const Resp t = Call("POST", "/api/v1/tokens", admin, json{{"name", "bot-b"}, {"role", "unit"}, {"unit", unit_b}}.dump());
+  const Resp t =
+      Call("POST", "/api/v1/tokens", admin, json{{"name", "bot-b"}, {"role", "unit"}, {"unit", unit_b}}.dump());
   ASSERT_EQ(t.status, 201) << t.body;
   const std::string token = t.j()["token"];
   EXPECT_EQ(token.rfind("dbt_", 0), 0u) << token;
@@ -128,7 +132,8 @@ TEST_F(AdminTest, TokenCreationReturnsAWorkingTokenShownOnceAndRevokeEndsIt) {
   const Resp me = Call("GET", "/api/v1/me", bot);
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(me.j()["name"], "bot-b");
-  EXPECT_EQ(Call("POST", "/api/v1/commands", bot, Command("accept", task_b, unit_b, "bot-b-accept").dump()).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/commands", bot, Command("accept", task_b, unit_b, "bot-b-accept").dump()).status,
+            200);
   // The secret is not listed afterwards.
   EXPECT_EQ(Call("GET", "/api/v1/users", admin).body.find(token), std::string::npos);
   ASSERT_EQ(Call("POST", "/api/v1/users/bot-b/disable", admin).status, 200);
@@ -137,8 +142,9 @@ TEST_F(AdminTest, TokenCreationReturnsAWorkingTokenShownOnceAndRevokeEndsIt) {
   const Resp again = Call("POST", "/api/v1/users/bot-b/enable", admin);
   EXPECT_EQ(again.status, 400) << again.body;
   EXPECT_NE(again.j()["message"].get<std::string>().find("revoked token"), std::string::npos) << again.body;
-  EXPECT_EQ(Call("POST", "/api/v1/tokens", admin, json{{"name", "bot-b"}, {"role", "unit"}, {"unit", unit_b}}.dump()).status,
-            409);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/tokens", admin, json{{"name", "bot-b"}, {"role", "unit"}, {"unit", unit_b}}.dump()).status,
+      409);
   EXPECT_EQ(ChangesOf("bot-b").front().actor.name, "admin");
 }
 
@@ -163,7 +169,7 @@ TEST_F(AdminTest, RefusedRequestsWriteNothing) {
       {"/api/v1/users", with("name", std::string(65, 'x')), 400, "bad_request"},
       {"/api/v1/users", with("role", "supervisor"), 400, "bad_request"},
       {"/api/v1/users", with("role", "unit"), 400, "bad_request"},  // a unit account names its unit
-      {"/api/v1/users", with("unit", unit_a), 400, "bad_request"},   // an office account has none
+      {"/api/v1/users", with("unit", unit_a), 400, "bad_request"},  // an office account has none
       {"/api/v1/users", with("actor", "admin"), 400, "bad_request"},
       {"/api/v1/users", with("password", 12345678901), 400, "bad_request"},
       {"/api/v1/users", json{{"name", "x1"}, {"role", "office"}}.dump(), 400, "bad_request"},
@@ -210,10 +216,8 @@ TEST_F(AdminTest, EveryoneButAnAdminIsRefusedEveryAdminRoute) {
       {"POST", "/api/v1/tokens", json{{"name", "intruder"}, {"role", "admin"}}.dump()},
   };
   const std::vector<std::pair<std::string, Auth>> callers = {
-      {"anonymous", {}},
-      {"office", SignIn("office", Auth::kBearer)},
-      {"unit", SignIn("unit-a")},
-      {"auditor", SignIn("auditor")},
+      {"anonymous", {}},          {"office", SignIn("office", Auth::kBearer)},
+      {"unit", SignIn("unit-a")}, {"auditor", SignIn("auditor")},
       {"token", Token()},
   };
   const uint64_t before = LogEnd();

@@ -8,8 +8,8 @@ namespace {
 
 // Callers, in the order the columns below are written.
 enum Who { kAnon, kUnitA, kUnitB, kOffice, kAuditor, kDisabled, kExpired, kToken, kAdmin, kWhoCount };
-const char* kWhoNames[] = {"anonymous", "unit A", "unit B", "office", "auditor", "disabled", "expired", "token(A)",
-                          "admin"};
+const char* kWhoNames[] = {"anonymous", "unit A",  "unit B",   "office", "auditor",
+                           "disabled",  "expired", "token(A)", "admin"};
 
 struct Cell {
   std::string method, path;
@@ -40,7 +40,9 @@ class AuthzMatrixTest : public ServerTest {
       accounts::Accounts acc(e, SystemClock());
       ASSERT_TRUE(acc.SetDisabled("gone", true, "left the unit", accounts::ActorOfOperator()).ok());
       // The account the admin rows change (no caller here signs in with it).
-      ASSERT_TRUE(acc.Add({"spare", "spare", accounts::AccountRole::kUnit, unit_b}, kPassword, accounts::ActorOfOperator()).ok());
+      ASSERT_TRUE(
+          acc.Add({"spare", "spare", accounts::AccountRole::kUnit, unit_b}, kPassword, accounts::ActorOfOperator())
+              .ok());
     });
     Resp up = Call("POST", "/api/v1/evidence?name=a.pdf", who[kUnitA], "%PDF-1.4 unit A's report");
     ASSERT_EQ(up.status, 200) << up.body;
@@ -60,37 +62,52 @@ class AuthzMatrixTest : public ServerTest {
         {"GET", plan, "", {401, 200, 200, 200, 200, 401, 401, 200, 403}},
         {"GET", plan + "/tasks/" + ta, "", {401, 200, 403, 200, 200, 401, 401, 200, 403}},
         {"GET", plan + "/as-of?date=2031-01-01", "", {401, 200, 200, 200, 200, 401, 401, 200, 403}},
-        {"GET", "/api/v1/assignments?unit=" + UrlEncode(unit_a), "",
-         {401, 200, 403, 200, 200, 401, 401, 200, 403}},
+        {"GET", "/api/v1/assignments?unit=" + UrlEncode(unit_a), "", {401, 200, 403, 200, 200, 401, 401, 200, 403}},
         {"GET", "/api/v1/queues", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", "/api/v1/queue/returns", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", plan + "/cycles", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", std::string("/api/v1/dashboard?plan=") + kPlan, "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", "/api/v1/verify", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         // A unit fetches its own ledger; the scorecard and bulletin are the office's and auditor's.
-        {"GET", std::string("/api/v1/reports/ledger?format=json&plan=") + kPlan, "",
+        {"GET",
+         std::string("/api/v1/reports/ledger?format=json&plan=") + kPlan,
+         "",
          {401, 200, 200, 200, 200, 401, 401, 200, 403}},
-        {"GET", std::string("/api/v1/reports/scorecard?format=json&plan=") + kPlan, "",
+        {"GET",
+         std::string("/api/v1/reports/scorecard?format=json&plan=") + kPlan,
+         "",
          {401, 403, 403, 200, 200, 401, 401, 403, 403}},
-        {"GET", std::string("/api/v1/reports/bulletin?format=json&plan=") + kPlan, "",
+        {"GET",
+         std::string("/api/v1/reports/bulletin?format=json&plan=") + kPlan,
+         "",
          {401, 403, 403, 200, 200, 401, 401, 403, 403}},
         {"GET", "/api/v1/evidence/" + sha_a, "", {401, 200, 403, 200, 200, 401, 401, 200, 403}},
         {"POST", "/api/v1/evidence?name=x.png", "\x89PNG\r\n\x1A\nfake", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
-        {"POST", "/api/v1/plans/import?dry_run=1", ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt"),
+        {"POST",
+         "/api/v1/plans/import?dry_run=1",
+         ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt"),
          {401, 403, 403, 200, 403, 401, 401, 403, 403}},
         // A unit-A step on A's task, each caller with its own command id: only A (and its token) may.
         {"POST", "/api/v1/commands", "accept", {401, 200, 403, 403, 403, 401, 401, 200, 403}},
-        {"POST", "/api/v1/session", json{{"user", "auditor"}, {"password", kPassword}}.dump(),
+        {"POST",
+         "/api/v1/session",
+         json{{"user", "auditor"}, {"password", kPassword}}.dump(),
          {200, 200, 200, 200, 200, 200, 200, 200, 200}},
         // Account administration: the admin only (it changes "spare", an account no caller uses).
         {"GET", "/api/v1/users", "", {401, 403, 403, 403, 403, 401, 401, 403, 200}},
-        {"POST", "/api/v1/users", json{{"name", "matrix-new"}, {"role", "office"}, {"password", "matrix new secret"}}.dump(),
+        {"POST",
+         "/api/v1/users",
+         json{{"name", "matrix-new"}, {"role", "office"}, {"password", "matrix new secret"}}.dump(),
          {401, 403, 403, 403, 403, 401, 401, 403, 201}},
         {"POST", "/api/v1/users/spare/disable", "", {401, 403, 403, 403, 403, 401, 401, 403, 200}},
         {"POST", "/api/v1/users/spare/enable", "", {401, 403, 403, 403, 403, 401, 401, 403, 200}},
-        {"POST", "/api/v1/users/spare/reset-password", json{{"password", "matrix new secret"}}.dump(),
+        {"POST",
+         "/api/v1/users/spare/reset-password",
+         json{{"password", "matrix new secret"}}.dump(),
          {401, 403, 403, 403, 403, 401, 401, 403, 200}},
-        {"POST", "/api/v1/tokens", json{{"name", "matrix-bot"}, {"role", "auditor"}}.dump(),
+        {"POST",
+         "/api/v1/tokens",
+         json{{"name", "matrix-bot"}, {"role", "auditor"}}.dump(),
          {401, 403, 403, 403, 403, 401, 401, 403, 201}},
         // Last: it signs each caller out.
         {"DELETE", "/api/v1/session", "", {401, 200, 200, 200, 200, 401, 401, 200, 200}},
@@ -114,7 +131,8 @@ TEST_F(AuthzMatrixTest, EveryRouteForEveryCallerGetsItsStatusAndRefusedWritesWri
       const uint64_t before = LogEnd();
       const Resp r = Call(cell.method, cell.path, who[w], body);
       ++cells;
-      EXPECT_EQ(r.status, cell.expected[w]) << cell.method << " " << cell.path << " as " << kWhoNames[w] << ": " << r.body;
+      EXPECT_EQ(r.status, cell.expected[w])
+          << cell.method << " " << cell.path << " as " << kWhoNames[w] << ": " << r.body;
       if (cell.method != "GET" && r.status >= 300) {
         EXPECT_EQ(LogEnd(), before) << cell.method << " " << cell.path << " as " << kWhoNames[w] << " wrote to the log";
         ++failed_writes_checked;
@@ -141,8 +159,8 @@ TEST_F(AuthzMatrixTest, NoUnitStepSucceedsOnAnotherUnitsAssignment) {
     int32_t task;
     std::string unit;
   };
-  const std::vector<Attempt> attempts = {{kUnitA, task_b, unit_b}, {kUnitB, task_a, unit_a}, {kToken, task_b, unit_b},
-                                         {kUnitB, task_b, unit_a}};
+  const std::vector<Attempt> attempts = {
+      {kUnitA, task_b, unit_b}, {kUnitB, task_a, unit_a}, {kToken, task_b, unit_b}, {kUnitB, task_b, unit_a}};
   int succeeded = 0, tried = 0;
   const uint64_t before = LogEnd();
   for (const auto& a : attempts)

@@ -16,16 +16,21 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
       {"approve", R"({"type":"approve","plan":"p","task":3,"unit":"u","command_id":"c"})"},
       {"reject", R"({"type":"reject","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
       {"reassign", R"({"type":"reassign","plan":"p","task":3,"unit":"u","to_unit":"v","command_id":"c"})"},
-      {"request_extension", R"({"type":"request_extension","plan":"p","task":3,"unit":"u","new_due_on":"2021-12-31","reason":"r","command_id":"c"})"},
+      {"request_extension",
+       R"({"type":"request_extension","plan":"p","task":3,"unit":"u","new_due_on":"2021-12-31","reason":"r","command_id":"c"})"},
       {"grant_extension", R"({"type":"grant_extension","plan":"p","task":3,"unit":"u","command_id":"c"})"},
       {"deny_extension", R"({"type":"deny_extension","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
       {"cancel", R"({"type":"cancel","plan":"p","task":3,"reason":"r","command_id":"c"})"},
       {"reopen", R"({"type":"reopen","plan":"p","task":3,"unit":"u","reason":"r","cycle_id":"y","command_id":"c"})"},
-      {"start_cycle", R"({"type":"start_cycle","plan":"p","cycle_id":"q3","kind":"quarterly","due_on":"2021-09-30","command_id":"c"})"},
+      {"start_cycle",
+       R"({"type":"start_cycle","plan":"p","cycle_id":"q3","kind":"quarterly","due_on":"2021-09-30","command_id":"c"})"},
       {"close_cycle", R"({"type":"close_cycle","plan":"p","cycle_id":"q3","command_id":"c"})"},
-      {"set_deadline", R"({"type":"set_deadline","plan":"p","task":3,"due_on":"2021-12-31","reason":"r","command_id":"c"})"},
-      {"cancel_assignment", R"({"type":"cancel_assignment","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
-      {"resolve_return", R"({"type":"resolve_return","plan":"p","task":3,"unit":"u","to_unit":"v","reason":"r","command_id":"c"})"},
+      {"set_deadline",
+       R"({"type":"set_deadline","plan":"p","task":3,"due_on":"2021-12-31","reason":"r","command_id":"c"})"},
+      {"cancel_assignment",
+       R"({"type":"cancel_assignment","plan":"p","task":3,"unit":"u","reason":"r","command_id":"c"})"},
+      {"resolve_return",
+       R"({"type":"resolve_return","plan":"p","task":3,"unit":"u","to_unit":"v","reason":"r","command_id":"c"})"},
       {"add_note", R"({"type":"add_note","plan":"p","task":3,"kind":"instruction","text":"t","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
@@ -55,7 +60,8 @@ TEST(CommandJson, RefusalsNameTheField) {
       {R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":-1,"text":"t","command_id":"c"})", "'percent'"},
       {R"({"type":"accept","plan":"p","task":3,"unit":"u"})", "'command_id'"},
       {R"({"type":"accept","plan":"p","task":3,"unit":"u","command_id":"c","at":"soon"})", "'at'"},
-      {R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c","evidence":[{"sha256":"x"}]})", "evidence[0].name"},
+      {R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c","evidence":[{"sha256":"x"}]})",
+       "evidence[0].name"},
   };
   for (const auto& [body, field] : cases) {
     auto d = DecodeCommandJson(body);
@@ -66,21 +72,23 @@ TEST(CommandJson, RefusalsNameTheField) {
 }
 
 TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
-  for (const char* t : {"accept", "return", "progress", "submit", "request_extension"}) EXPECT_TRUE(IsUnitCommandType(t)) << t;
-  for (const char* t : {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen",
-                        "start_cycle", "close_cycle", "set_deadline", "cancel_assignment", "resolve_return",
-                        "add_note", "nonsense"})
+  for (const char* t : {"accept", "return", "progress", "submit", "request_extension"})
+    EXPECT_TRUE(IsUnitCommandType(t)) << t;
+  for (const char* t :
+       {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle",
+        "close_cycle", "set_deadline", "cancel_assignment", "resolve_return", "add_note", "nonsense"})
     EXPECT_FALSE(IsUnitCommandType(t)) << t;
 }
 
 TEST(CommandJson, AKeyGivenTwiceAnywhereIsRefusedByName) {
   const std::string ok = R"({"type":"accept","plan":"p","task":1,"unit":"A","command_id":"c"})";
   ASSERT_TRUE(DecodeCommandJson(ok).ok());
-  for (const auto& [body, key] : std::vector<std::pair<std::string, std::string>>{
-           {R"({"type":"accept","plan":"p","task":1,"unit":"A","unit":"B","command_id":"c"})", "unit"},
-           {R"({"type":"accept","type":"approve","plan":"p","task":1,"unit":"A","command_id":"c"})", "type"},
-           {R"({"type":"submit","plan":"p","task":1,"unit":"A","command_id":"c","evidence":[{"sha256":"x","sha256":"y"}]})",
-            "sha256"}}) {
+  for (
+      const auto& [body, key] : std::vector<std::pair<std::string, std::string>>{
+          {R"({"type":"accept","plan":"p","task":1,"unit":"A","unit":"B","command_id":"c"})", "unit"},
+          {R"({"type":"accept","type":"approve","plan":"p","task":1,"unit":"A","command_id":"c"})", "type"},
+          {R"({"type":"submit","plan":"p","task":1,"unit":"A","command_id":"c","evidence":[{"sha256":"x","sha256":"y"}]})",
+           "sha256"}}) {
     auto d = DecodeCommandJson(body);
     ASSERT_FALSE(d.ok()) << body;
     EXPECT_NE(d.status().message().find("'" + key + "': given twice"), std::string::npos) << d.status().message();

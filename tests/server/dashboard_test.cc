@@ -70,10 +70,12 @@ TEST_F(DashboardTest, LightsFollowTheWorkingDaysLeftAndTheDashboardCountsThemByU
   // A unit's approval takes its assignment out of the lights: done.
   const Auth unit = SignIn("unit-a");
   for (const char* step : {"accept", "submit"}) {
-    const Resp r = Call("POST", "/api/v1/commands", unit, Command(step, task_a, unit_a, std::string("d-") + step).dump());
+    const Resp r =
+        Call("POST", "/api/v1/commands", unit, Command(step, task_a, unit_a, std::string("d-") + step).dump());
     ASSERT_EQ(r.status, 200) << r.body;
   }
-  ASSERT_EQ(Call("POST", "/api/v1/commands", office, Command("approve", task_a, unit_a, "d-approve").dump()).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/commands", office, Command("approve", task_a, unit_a, "d-approve").dump()).status,
+            200);
   for (const auto& r : Rows(unit)) {
     if (r["task"] == task_a) {
       EXPECT_EQ(r["light"], "done") << r.dump();
@@ -137,14 +139,15 @@ TEST_F(DashboardTest, ACycleSaysPerUnitWhoAnsweredAndWhoIsSilent) {
   const Auth office = SignIn("office");
   const std::string cycles = std::string("/api/v1/plans/") + kPlan + "/cycles";
   ASSERT_EQ(Call("GET", cycles, office).j()["cycles"].size(), 0u);
-  const json start = {{"type", "start_cycle"}, {"plan", kPlan}, {"command_id", "cyc-start"},
+  const json start = {{"type", "start_cycle"}, {"plan", kPlan},     {"command_id", "cyc-start"},
                       {"cycle_id", "2021-12"}, {"kind", "monthly"}, {"due_on", "2021-12-10"}};
   const Resp started = Call("POST", "/api/v1/commands", office, start.dump());
   ASSERT_EQ(started.status, 200) << started.body;
   const Auth unit = SignIn("unit-a");
   ASSERT_EQ(Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "cyc-accept").dump()).status, 200);
-  const Resp answered = Call("POST", "/api/v1/commands", unit,
-                             Command("progress", task_a, unit_a, "cyc-progress", {{"percent", 30}, {"text", "按月报送"}}).dump());
+  const Resp answered =
+      Call("POST", "/api/v1/commands", unit,
+           Command("progress", task_a, unit_a, "cyc-progress", {{"percent", 30}, {"text", "按月报送"}}).dump());
   ASSERT_EQ(answered.status, 200) << answered.body;
 
   const Resp r = Call("GET", cycles, office);

@@ -22,7 +22,8 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   const std::string plan_file = ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/shaoguan-2021.txt");
 
   const uint64_t before_preview = LogEnd();
-  const Resp preview = Call("POST", "/api/v1/plans/import?dry_run=1", office, plan_file, {{"Content-Type", "text/plain"}});
+  const Resp preview =
+      Call("POST", "/api/v1/plans/import?dry_run=1", office, plan_file, {{"Content-Type", "text/plain"}});
   ASSERT_EQ(preview.status, 200) << preview.body.substr(0, 300);
   EXPECT_GT(preview.j()["assignments"].get<int>(), 49);
   EXPECT_EQ(LogEnd(), before_preview) << "a dry run writes nothing";
@@ -33,7 +34,8 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   EXPECT_GT(LogEnd(), before_import + 49);
   srv->WithEngine([&](Engine& e) { FindTasks(e); });
 
-  const Resp up = Call("POST", "/api/v1/evidence?name=" + UrlEncode("一季度台账.pdf"), unit, "%PDF-1.7 quarter one ledger");
+  const Resp up =
+      Call("POST", "/api/v1/evidence?name=" + UrlEncode("一季度台账.pdf"), unit, "%PDF-1.7 quarter one ledger");
   ASSERT_EQ(up.status, 200) << up.body;
   const std::string sha = up.j()["sha256"];
   EXPECT_EQ(up.j()["type"], "pdf");
@@ -44,9 +46,11 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
     return r.j();
   };
   post(unit, Command("accept", task_a, unit_a, "e2e-accept"));
-  const json progress = post(unit, Command("progress", task_a, unit_a, "e2e-progress",
-                                           {{"percent", 60}, {"text", "已完成初稿"},
-                                            {"evidence", json::array({{{"sha256", sha}, {"name", "一季度台账.pdf"}}})}}));
+  const json progress =
+      post(unit, Command("progress", task_a, unit_a, "e2e-progress",
+                         {{"percent", 60},
+                          {"text", "已完成初稿"},
+                          {"evidence", json::array({{{"sha256", sha}, {"name", "一季度台账.pdf"}}})}}));
   ASSERT_EQ(progress["events"].size(), 1u);
   EXPECT_NE(progress["events"][0].dump().find(sha), std::string::npos) << "the event references the file by hash";
   post(unit, Command("submit", task_a, unit_a, "e2e-submit", {{"text", "已完成"}}));
@@ -56,14 +60,16 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
   ASSERT_EQ(task.status, 200) << task.body;
   std::map<std::string, std::string> actor_of;  // event type -> actor name
   const json task_json = task.j();
-  for (const auto& e : task_json["history"]) actor_of[e["type"].get<std::string>()] = e["actor"]["name"].get<std::string>();
+  for (const auto& e : task_json["history"])
+    actor_of[e["type"].get<std::string>()] = e["actor"]["name"].get<std::string>();
   EXPECT_EQ(actor_of["AssignmentAccepted"], "unit-a");
   EXPECT_EQ(actor_of["ProgressReported"], "unit-a");
   EXPECT_EQ(actor_of["CompletionSubmitted"], "unit-a");
   EXPECT_EQ(actor_of["CompletionApproved"], "office");
   EXPECT_EQ(actor_of["AssignmentCreated"], "office");
 
-  const Resp asof = Call("GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=2099-01-01&basis=recorded", auditor);
+  const Resp asof =
+      Call("GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=2099-01-01&basis=recorded", auditor);
   ASSERT_EQ(asof.status, 200) << asof.body;
   bool completed = false;
   const json asof_json = asof.j();
@@ -82,7 +88,8 @@ TEST_F(EndToEndTest, OfficeImportsUnitWorksWithEvidenceOfficeApprovesAuditorRead
 
   // An upload nothing cites: listed by FindUncited once old enough (never the
   // cited file), removed on request, and verify stays ok.
-  const Resp stray = Call("POST", "/api/v1/evidence?name=" + UrlEncode("传错的.png"), unit, "\x89PNG\r\n\x1A\nstray bytes");
+  const Resp stray =
+      Call("POST", "/api/v1/evidence?name=" + UrlEncode("传错的.png"), unit, "\x89PNG\r\n\x1A\nstray bytes");
   ASSERT_EQ(stray.status, 200) << stray.body;
   const std::string stray_sha = stray.j()["sha256"];
   const std::string dir = evidence::DirFor(options.data_dir);

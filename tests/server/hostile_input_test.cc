@@ -35,22 +35,32 @@ class HostileInputTest : public ServerTest {
   }
   Auth As(Caller c) {
     switch (c) {
-      case kNobody: return {};
-      case kUnitCookie: return unit_cookie;
-      case kUnitBearer: return unit_bearer;
-      case kOfficeBearer: return office;
-      case kForgedCookie: return Auth{Auth::kCookie, std::string(64, 'a'), std::string(64, 'b')};
-      case kLoggedOutCookie: return logged_out;
-      case kNoCsrf: return Auth{Auth::kCookie, unit_cookie.value, unit_cookie.csrf, false};
-      case kWrongCsrf: return Auth{Auth::kCookie, unit_cookie.value, std::string(64, '0')};
+      case kNobody:
+        return {};
+      case kUnitCookie:
+        return unit_cookie;
+      case kUnitBearer:
+        return unit_bearer;
+      case kOfficeBearer:
+        return office;
+      case kForgedCookie:
+        return Auth{Auth::kCookie, std::string(64, 'a'), std::string(64, 'b')};
+      case kLoggedOutCookie:
+        return logged_out;
+      case kNoCsrf:
+        return Auth{Auth::kCookie, unit_cookie.value, unit_cookie.csrf, false};
+      case kWrongCsrf:
+        return Auth{Auth::kCookie, unit_cookie.value, std::string(64, '0')};
     }
     return {};
   }
   // A valid accept by unit A with one field replaced (null: removed).
   std::string With(const std::string& field, const json& value) {
     json c = Command("accept", task_a, unit_a, "hostile-1");
-    if (value.is_null()) c.erase(field);
-    else c[field] = value;
+    if (value.is_null())
+      c.erase(field);
+    else
+      c[field] = value;
     return c.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   std::string Progress(const std::string& field, const json& value) {
@@ -63,7 +73,8 @@ class HostileInputTest : public ServerTest {
 TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
   const std::string cmds = "/api/v1/commands";
   const std::string task = std::string("/api/v1/plans/") + kPlan + "/tasks/";
-  const std::string bad_utf8 = "{\"type\":\"accept\",\"plan\":\"p\",\"task\":1,\"unit\":\"\xff\xfe\",\"command_id\":\"x\"}";
+  const std::string bad_utf8 =
+      "{\"type\":\"accept\",\"plan\":\"p\",\"task\":1,\"unit\":\"\xff\xfe\",\"command_id\":\"x\"}";
   const std::string fake_sha(64, 'c');
   const std::vector<Row> rows = {
       {"malformed JSON", "POST", cmds, "{\"type\":", kUnitBearer, 400},
@@ -101,14 +112,24 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"invalid UTF-8", "POST", cmds, bad_utf8, kUnitBearer, 400},
       {"percent 101", "POST", cmds, Progress("percent", 101), kUnitBearer, 400},
       {"impossible date", "POST", cmds, Progress("at", "2021-13-45"), kUnitBearer, 400},
-      {"evidence hash malformed", "POST", cmds, Progress("evidence", json::array({{{"sha256", "../../etc"}, {"name", "a.pdf"}}})), kUnitBearer, 400},
-      {"evidence never uploaded", "POST", cmds, Progress("evidence", json::array({{{"sha256", fake_sha}, {"name", "a.pdf"}}})), kUnitBearer, 422},
-      {"JSON body over 1 MiB", "POST", cmds, "{\"type\":\"" + std::string(size_t{1} << 20, 'a') + "\"}", kUnitBearer, 413},
-      {"upload over --max-body-mb", "POST", "/api/v1/evidence?name=big.pdf", "%PDF-" + std::string(size_t{3} << 20, 'x'), kUnitBearer, 413},
-      {"a file sent form-encoded over 8 KiB", "POST", "/api/v1/evidence?name=f.pdf", "%PDF-" + std::string(9000, 'x'), kUnitBearer, 413,
+      {"evidence hash malformed", "POST", cmds,
+       Progress("evidence", json::array({{{"sha256", "../../etc"}, {"name", "a.pdf"}}})), kUnitBearer, 400},
+      {"evidence never uploaded", "POST", cmds,
+       Progress("evidence", json::array({{{"sha256", fake_sha}, {"name", "a.pdf"}}})), kUnitBearer, 422},
+      {"JSON body over 1 MiB", "POST", cmds, "{\"type\":\"" + std::string(size_t{1} << 20, 'a') + "\"}", kUnitBearer,
+       413},
+      {"upload over --max-body-mb", "POST", "/api/v1/evidence?name=big.pdf",
+       "%PDF-" + std::string(size_t{3} << 20, 'x'), kUnitBearer, 413},
+      {"a file sent form-encoded over 8 KiB",
+       "POST",
+       "/api/v1/evidence?name=f.pdf",
+       "%PDF-" + std::string(9000, 'x'),
+       kUnitBearer,
+       413,
        {{"Content-Type", "application/x-www-form-urlencoded"}}},
       {"header over 8 KiB", "GET", "/api/v1/me", "", kUnitBearer, 400, {{"X-Padding", std::string(10000, 'p')}}},
-      {"path traversal in a file name", "POST", "/api/v1/evidence?name=..%2F..%2Fetc%2Fx.pdf", "%PDF-1.4", kUnitBearer, 400},
+      {"path traversal in a file name", "POST", "/api/v1/evidence?name=..%2F..%2Fetc%2Fx.pdf", "%PDF-1.4", kUnitBearer,
+       400},
       {"file name with a separator", "POST", "/api/v1/evidence?name=a%2Fb.pdf", "%PDF-1.4", kUnitBearer, 400},
       {"file name ..", "POST", "/api/v1/evidence?name=..", "%PDF-1.4", kUnitBearer, 400},
       {"control character in a file name", "POST", "/api/v1/evidence?name=a%01.pdf", "%PDF-1.4", kUnitBearer, 400},
@@ -118,19 +139,33 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
       {"replayed cookie after sign-out", "POST", cmds, With("command_id", "replayed"), kLoggedOutCookie, 401},
       {"cookie write without CSRF header", "POST", cmds, With("command_id", "no-csrf"), kNoCsrf, 403},
       {"cookie write with a wrong CSRF token", "POST", cmds, With("command_id", "bad-csrf"), kWrongCsrf, 403},
-      {"cross-origin request", "POST", cmds, With("command_id", "xorigin"), kUnitBearer, 403, {{"Origin", "https://evil.example"}}},
+      {"cross-origin request",
+       "POST",
+       cmds,
+       With("command_id", "xorigin"),
+       kUnitBearer,
+       403,
+       {{"Origin", "https://evil.example"}}},
       {"Basic authorization", "GET", "/api/v1/me", "", kNobody, 401, {{"Authorization", "Basic dW5pdC1hOng="}}},
-      {"forged machine token", "GET", "/api/v1/me", "", kNobody, 401, {{"Authorization", "Bearer dbt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}},
+      {"forged machine token",
+       "GET",
+       "/api/v1/me",
+       "",
+       kNobody,
+       401,
+       {{"Authorization", "Bearer dbt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}},
       {"negative task in a path", "GET", task + "-1", "", kOfficeBearer, 400},
       {"huge task in a path", "GET", task + "99999999999", "", kOfficeBearer, 400},
       {"task not a number", "GET", task + "abc", "", kOfficeBearer, 400},
       {"evidence path not a hash", "GET", "/api/v1/evidence/..%2E%2E" + std::string(60, 'Z'), "", kOfficeBearer, 400},
-      {"as-of date garbage", "GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=yesterday", "", kOfficeBearer, 400},
+      {"as-of date garbage", "GET", std::string("/api/v1/plans/") + kPlan + "/as-of?date=yesterday", "", kOfficeBearer,
+       400},
       {"unknown status filter", "GET", "/api/v1/assignments?status=bogus", "", kOfficeBearer, 400},
       {"unknown import parameter", "POST", "/api/v1/plans/import?id=x&drop=1", "x", kOfficeBearer, 400},
       {"a plan id with CR LF", "POST", "/api/v1/plans/import?id=a%0D%0AX-Evil:%201", "x", kOfficeBearer, 400},
       {"a plan id with a tab", "POST", "/api/v1/plans/import?id=a%09b", "x", kOfficeBearer, 400},
-      {"sign-in with an extra field", "POST", "/api/v1/session", "{\"user\":\"unit-a\",\"password\":\"x\",\"role\":\"office\"}", kNobody, 400},
+      {"sign-in with an extra field", "POST", "/api/v1/session",
+       "{\"user\":\"unit-a\",\"password\":\"x\",\"role\":\"office\"}", kNobody, 400},
       {"sign-in naming the user twice", "POST", "/api/v1/session",
        "{\"user\":\"unit-a\",\"user\":\"office\",\"password\":\"x\"}", kNobody, 400},
       {"unit acting as the office (approve)", "POST", cmds, With("type", "approve"), kUnitBearer, 403},
@@ -150,7 +185,8 @@ TEST_F(HostileInputTest, EachHostileRequestIsRefusedAndWritesNothing) {
 }
 
 TEST_F(HostileInputTest, ACommandIdReusedForAnotherCommandIs409AndWritesNothing) {
-  ASSERT_EQ(Call("POST", "/api/v1/commands", unit_bearer, Command("accept", task_a, unit_a, "once").dump()).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/commands", unit_bearer, Command("accept", task_a, unit_a, "once").dump()).status,
+            200);
   const uint64_t before = LogEnd();
   const Resp again = Call("POST", "/api/v1/commands", unit_bearer, Command("accept", task_a, unit_a, "once").dump());
   EXPECT_EQ(again.status, 200) << again.body;
@@ -163,7 +199,9 @@ TEST_F(HostileInputTest, ACommandIdReusedForAnotherCommandIs409AndWritesNothing)
 
 TEST_F(HostileInputTest, RepeatedWrongPasswordsLockTheNameOut) {
   for (int i = 0; i < options.login_failures_per_user; ++i)
-    EXPECT_EQ(Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", "wrong password!"}}.dump()).status, 401);
+    EXPECT_EQ(
+        Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", "wrong password!"}}.dump()).status,
+        401);
   const Resp locked = Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", kPassword}}.dump());
   EXPECT_EQ(locked.status, 429) << locked.body;
   EXPECT_FALSE(locked.headers.find("Retry-After") == locked.headers.end());
@@ -200,14 +238,15 @@ TEST_F(HostileInputTest, AnUploadIsCitableByItsUnitAfterARestartAndInvisibleToOt
   StartServer();
   const Auth a = SignIn("unit-a", Auth::kBearer), b = SignIn("unit-b", Auth::kBearer);
   const json ref = json::array({{{"sha256", sha}, {"name", "a.pdf"}}});
-  const Resp other = Call("POST", "/api/v1/commands", b,
-                          Command("progress", task_b, unit_b, "up-b", {{"percent", 5}, {"text", "x"}, {"evidence", ref}})
-                              .dump());
+  const Resp other =
+      Call("POST", "/api/v1/commands", b,
+           Command("progress", task_b, unit_b, "up-b", {{"percent", 5}, {"text", "x"}, {"evidence", ref}}).dump());
   const std::string fake(64, 'a');
-  const Resp absent = Call("POST", "/api/v1/commands", b,
-                           Command("progress", task_b, unit_b, "up-c",
-                                   {{"percent", 5}, {"text", "x"}, {"evidence", json::array({{{"sha256", fake}, {"name", "a.pdf"}}})}})
-                               .dump());
+  const Resp absent =
+      Call("POST", "/api/v1/commands", b,
+           Command("progress", task_b, unit_b, "up-c",
+                   {{"percent", 5}, {"text", "x"}, {"evidence", json::array({{{"sha256", fake}, {"name", "a.pdf"}}})}})
+               .dump());
   EXPECT_EQ(other.status, 422) << other.body;
   EXPECT_EQ(absent.status, 422) << absent.body;
   std::string said = other.j()["message"], said_absent = absent.j()["message"];
@@ -216,8 +255,9 @@ TEST_F(HostileInputTest, AnUploadIsCitableByItsUnitAfterARestartAndInvisibleToOt
   EXPECT_EQ(said, said_absent) << "another unit's file must read like no file at all";
   EXPECT_EQ(Call("GET", "/api/v1/evidence/" + sha, b).status, 403);
   ASSERT_EQ(Call("POST", "/api/v1/commands", a, Command("accept", task_a, unit_a, "up-0").dump()).status, 200);
-  const Resp mine = Call("POST", "/api/v1/commands", a,
-                         Command("progress", task_a, unit_a, "up-a", {{"percent", 5}, {"text", "x"}, {"evidence", ref}}).dump());
+  const Resp mine =
+      Call("POST", "/api/v1/commands", a,
+           Command("progress", task_a, unit_a, "up-a", {{"percent", 5}, {"text", "x"}, {"evidence", ref}}).dump());
   EXPECT_EQ(mine.status, 200) << mine.body;
   EXPECT_EQ(Call("GET", "/api/v1/evidence/" + sha, a).status, 200);
 }

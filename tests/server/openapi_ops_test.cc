@@ -51,11 +51,12 @@ TEST_F(OpsTest, HealthzAndMetricsSpeakTheirFormats) {
   ASSERT_EQ(Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "m2").dump()).status, 422);
   const Resp m = Call("GET", "/metrics");
   ASSERT_EQ(m.status, 200);
-  for (const char* want : {"duban_http_requests_total{method=\"POST\",route=\"/api/v1/commands\",status=\"200\"} 1",
-                           "duban_commands_total{outcome=\"accepted\"} 1", "duban_commands_total{outcome=\"rejected\"} 1",
-                           "duban_http_request_duration_seconds_bucket{route=\"/api/v1/commands\",le=\"+Inf\"} 2",
-                           "# TYPE duban_open_overdue_assignments gauge", "duban_timers_pending ",
-                           "duban_calendar_covered_until_year ", "# TYPE duban_open_escalations gauge"})
+  for (const char* want :
+       {"duban_http_requests_total{method=\"POST\",route=\"/api/v1/commands\",status=\"200\"} 1",
+        "duban_commands_total{outcome=\"accepted\"} 1", "duban_commands_total{outcome=\"rejected\"} 1",
+        "duban_http_request_duration_seconds_bucket{route=\"/api/v1/commands\",le=\"+Inf\"} 2",
+        "# TYPE duban_open_overdue_assignments gauge", "duban_timers_pending ", "duban_calendar_covered_until_year ",
+        "# TYPE duban_open_escalations gauge"})
     EXPECT_NE(m.body.find(want), std::string::npos) << want << "\n" << m.body.substr(0, 2000);
   // Every sample line is `name{labels} value` or `name value`.
   std::istringstream lines(m.body);
@@ -71,8 +72,9 @@ TEST_F(OpsTest, StopFinishesRequestsInFlightThenRefusesNewConnections) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i)
     writers.emplace_back([&, i] {
-      const Resp r = Call("POST", "/api/v1/commands", unit,
-                          Command("progress", task_a, unit_a, "stop-" + std::to_string(i), {{"percent", i}, {"text", "x"}}).dump());
+      const Resp r = Call(
+          "POST", "/api/v1/commands", unit,
+          Command("progress", task_a, unit_a, "stop-" + std::to_string(i), {{"percent", i}, {"text", "x"}}).dump());
       if (r.status == 200 || r.status == 422) ++ok;
     });
   for (auto& w : writers) w.join();

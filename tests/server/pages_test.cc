@@ -62,7 +62,8 @@ TEST_F(PagesTest, VerifyReportsTheChainHeadsAndTheyMoveWithAnEvent) {
   EXPECT_EQ(PlanHeads(again), plan_before);
 
   // One command: the heads move, and by exactly its events.
-  const Resp accepted = Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "pages-accept").dump());
+  const Resp accepted =
+      Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "pages-accept").dump());
   ASSERT_EQ(accepted.status, 200) << accepted.body;
   const json events = accepted.j()["events"];
   ASSERT_FALSE(events.empty());
@@ -118,7 +119,8 @@ TEST_F(PagesTest, VerifyShowsTheNewestSignedCheckpointOfAnAnchoredStore) {
   };
   check("after the import");
   const json before = Call("GET", "/api/v1/verify", auditor).j();
-  ASSERT_EQ(Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "pages-anchored").dump()).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/commands", unit, Command("accept", task_a, unit_a, "pages-anchored").dump()).status,
+            200);
   check("after a command");
   const json after = Call("GET", "/api/v1/verify", auditor).j();
   EXPECT_GT(after["checkpoint"]["log_end"].get<uint64_t>(), before["checkpoint"]["log_end"].get<uint64_t>());
@@ -133,10 +135,13 @@ TEST_F(PagesTest, ABrowserGetsAChinese403PageAnApiClientTheJsonError) {
   const Resp up = Call("POST", "/api/v1/evidence?name=" + UrlEncode("台账.pdf"), a, "%PDF-1.7 unit A's ledger");
   ASSERT_EQ(up.status, 200) << up.body;
   const std::string sha = up.j()["sha256"];
-  ASSERT_EQ(Call("POST", "/api/v1/commands", a, Command("accept", task_a, unit_a, "pages-a-accept").dump()).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/commands", a, Command("accept", task_a, unit_a, "pages-a-accept").dump()).status,
+            200);
   ASSERT_EQ(Call("POST", "/api/v1/commands", a,
                  Command("progress", task_a, unit_a, "pages-a-progress",
-                         {{"percent", 10}, {"text", "开始"}, {"evidence", json::array({{{"sha256", sha}, {"name", "台账.pdf"}}})}})
+                         {{"percent", 10},
+                          {"text", "开始"},
+                          {"evidence", json::array({{{"sha256", sha}, {"name", "台账.pdf"}}})}})
                      .dump())
                 .status,
             200);
@@ -188,7 +193,8 @@ TEST_F(PagesTest, ABrowserGetsAChinese403PageAnApiClientTheJsonError) {
   EXPECT_NE(odd.body.find("&lt;b&gt;x"), std::string::npos) << odd.body;
 
   // A write is never answered with a page, whatever it accepts.
-  const Resp write = Call("POST", "/api/v1/commands", b, Command("accept", task_a, unit_a, "pages-b-tries").dump(), kBrowser);
+  const Resp write =
+      Call("POST", "/api/v1/commands", b, Command("accept", task_a, unit_a, "pages-b-tries").dump(), kBrowser);
   EXPECT_EQ(write.status, 403);
   EXPECT_EQ(write.j()["error"], "not_assignee") << write.body;
 }

@@ -60,7 +60,8 @@ TEST_F(ReportsApiTest, EachReportIsWhatTheReportModuleComputesForTheDate) {
   const Resp b = Call("GET", Path("bulletin", "format=json&as_of=2022-01-14"), office);
   ASSERT_EQ(b.status, 200) << b.body;
   EXPECT_EQ(b.body, bulletin);
-  EXPECT_GT(b.j()["counts"]["late_units"].get<int>(), 0) << "the sample plan has units late by 2022-01-14: " << b.body.substr(0, 400);
+  EXPECT_GT(b.j()["counts"]["late_units"].get<int>(), 0)
+      << "the sample plan has units late by 2022-01-14: " << b.body.substr(0, 400);
 }
 
 TEST_F(ReportsApiTest, FilesComeAsAttachmentsNamedInChineseWithAnAsciiFallback) {

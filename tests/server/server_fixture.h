@@ -62,8 +62,10 @@ inline std::string UrlEncode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out.push_back(static_cast<char>(c));
-    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.')
+      out.push_back(static_cast<char>(c));
+    else
+      out += std::string("%") + hex[c >> 4] + hex[c & 15];
   }
   return out;
 }
@@ -111,9 +113,13 @@ class ServerTest : public ::testing::Test {
     accounts::Accounts acc(*engine, SystemClock());
     const auto by = accounts::ActorOfOperator();
     using R = accounts::AccountRole;
-    for (const auto& [name, role, unit] : std::vector<std::tuple<std::string, R, std::string>>{
-             {"office", R::kOffice, ""}, {"auditor", R::kAuditor, ""}, {"unit-a", R::kUnit, unit_a},
-             {"unit-b", R::kUnit, unit_b}, {"admin", R::kAdmin, ""}, {"gone", R::kUnit, unit_a}}) {
+    for (const auto& [name, role, unit] :
+         std::vector<std::tuple<std::string, R, std::string>>{{"office", R::kOffice, ""},
+                                                              {"auditor", R::kAuditor, ""},
+                                                              {"unit-a", R::kUnit, unit_a},
+                                                              {"unit-b", R::kUnit, unit_b},
+                                                              {"admin", R::kAdmin, ""},
+                                                              {"gone", R::kUnit, unit_a}}) {
       auto a = acc.Add({name, name, role, unit}, kPassword, by);
       ASSERT_TRUE(a.ok()) << name << ": " << a.status().ToString();
     }

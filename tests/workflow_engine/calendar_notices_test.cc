@@ -43,16 +43,23 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   ASSERT_TRUE(policy->latest_calendar().Covers(2026));
   ASSERT_FALSE(policy->latest_calendar().Covers(2027)) << "this test is about the year after the last covered one";
   ImportPlan p;
-  p.plan = PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026,
-                        "digest", {kFinance, kEducation, kPolice}};
-  p.tasks.push_back(ImportTask{1, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v},
-                               {kEducation}, {}});
-  p.tasks.push_back(ImportTask{2, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v},
-                               {kPolice}, {}});
-  p.tasks.push_back(ImportTask{3, {"二"}, "劳动节后", "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  p.plan =
+      PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026, "digest",
+                   {kFinance, kEducation, kPolice}};
+  p.tasks.push_back(ImportTask{
+      1, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v}, {kEducation}, {}});
+  p.tasks.push_back(
+      ImportTask{2, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v}, {kPolice}, {}});
+  p.tasks.push_back(ImportTask{3,
+                               {"二"},
+                               "劳动节后",
+                               "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
   Ok(Do(Supervisor(), "2026-12-01", p));
-  for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kEducation}, {2, kPolice}, {3, kFinance}})
+  for (const auto& [task, unit] :
+       std::vector<std::pair<int, std::string>>{{1, kEducation}, {2, kPolice}, {3, kFinance}})
     Ok(Do(UnitActor(unit), "2026-12-01", Accept{task, unit}, 10));
 
   const auto fired = TickDays("2026-12-01", "2027-03-31");
@@ -63,14 +70,13 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
                                 {"2026-12-17", "EscalationRaised", 1, kEducation, 1},
                                 {"2026-12-24", "EscalationRaised", 1, kEducation, 2},
                                 {"2027-01-08", "EscalationRaised", 1, kEducation, 3, true}}));
-  EXPECT_EQ(For(fired, 2, kPolice),
-            (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 2, kPolice, 10},
-                                {"2026-12-28", "DeadlineApproaching", 2, kPolice, 3},
-                                {"2026-12-30", "DeadlineApproaching", 2, kPolice, 1},
-                                {"2027-01-04", "DeadlineMissed", 2, kPolice, 0, true},
-                                {"2027-01-05", "EscalationRaised", 2, kPolice, 1, true},
-                                {"2027-01-12", "EscalationRaised", 2, kPolice, 2, true},
-                                {"2027-01-26", "EscalationRaised", 2, kPolice, 3, true}}));
+  EXPECT_EQ(For(fired, 2, kPolice), (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 2, kPolice, 10},
+                                                        {"2026-12-28", "DeadlineApproaching", 2, kPolice, 3},
+                                                        {"2026-12-30", "DeadlineApproaching", 2, kPolice, 1},
+                                                        {"2027-01-04", "DeadlineMissed", 2, kPolice, 0, true},
+                                                        {"2027-01-05", "EscalationRaised", 2, kPolice, 1, true},
+                                                        {"2027-01-12", "EscalationRaised", 2, kPolice, 2, true},
+                                                        {"2027-01-26", "EscalationRaised", 2, kPolice, 3, true}}));
   EXPECT_TRUE(For(fired, 3, kFinance).empty());
   // Task 3's timers wait on the provisional rule: weekdays minus 元旦 and 05-01
   // (its ladder is armed once it is missed).
@@ -105,9 +111,9 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   EXPECT_EQ(rc->calendar_version, kVersion2027);
   EXPECT_FALSE(rc->provisional);
   // 劳动节 05-01..05 and the worked Sunday 04-25 / Saturday 05-08 move the reminders.
-  EXPECT_EQ(rc->changes, (std::vector<std::string>{"reminder 1 2027-05-07 -> 2027-05-08",
-                                                   "reminder 10 2027-04-26 -> 2027-04-23",
-                                                   "reminder 3 2027-05-05 -> 2027-05-06"}));
+  EXPECT_EQ(rc->changes,
+            (std::vector<std::string>{"reminder 1 2027-05-07 -> 2027-05-08", "reminder 10 2027-04-26 -> 2027-04-23",
+                                      "reminder 3 2027-05-05 -> 2027-05-06"}));
   EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
   for (const auto& t : PendingOf(3, kFinance)) {
     EXPECT_FALSE(t.timer.provisional) << TimerKindName(t.timer.kind);
@@ -129,14 +135,13 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   EXPECT_TRUE(reopened->ok()) << (reopened->problems.empty() ? "" : reopened->problems.front());
 
   const auto after = TickDays("2027-04-01", "2027-06-30");
-  EXPECT_EQ(For(after, 3, kFinance),
-            (std::vector<Fired>{{"2027-04-23", "DeadlineApproaching", 3, kFinance, 10},
-                                {"2027-05-06", "DeadlineApproaching", 3, kFinance, 3},
-                                {"2027-05-08", "DeadlineApproaching", 3, kFinance, 1},
-                                {"2027-05-11", "DeadlineMissed", 3, kFinance, 0},
-                                {"2027-05-12", "EscalationRaised", 3, kFinance, 1},
-                                {"2027-05-19", "EscalationRaised", 3, kFinance, 2},
-                                {"2027-06-02", "EscalationRaised", 3, kFinance, 3}}));
+  EXPECT_EQ(For(after, 3, kFinance), (std::vector<Fired>{{"2027-04-23", "DeadlineApproaching", 3, kFinance, 10},
+                                                         {"2027-05-06", "DeadlineApproaching", 3, kFinance, 3},
+                                                         {"2027-05-08", "DeadlineApproaching", 3, kFinance, 1},
+                                                         {"2027-05-11", "DeadlineMissed", 3, kFinance, 0},
+                                                         {"2027-05-12", "EscalationRaised", 3, kFinance, 1},
+                                                         {"2027-05-19", "EscalationRaised", 3, kFinance, 2},
+                                                         {"2027-06-02", "EscalationRaised", 3, kFinance, 3}}));
   // What fired before the notice keeps the calendar it was judged by.
   auto h = engine->History("p", 2);
   ASSERT_TRUE(h.ok());
@@ -166,8 +171,13 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   const std::string v = policy->latest_calendar().version();
   ImportPlan p;
   p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
-  p.tasks.push_back(ImportTask{1, {"一"}, "五月", "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "五月",
+                               "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
   Ok(Do(Supervisor(), "2026-12-01", p));
   Ok(Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10));
   ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
@@ -191,8 +201,8 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   ASSERT_NE(rc, nullptr);
   EXPECT_EQ(rc->old_calendar_version, kVersion2027);
   EXPECT_EQ(rc->calendar_version, "cn-mainland/2026-12-01");
-  EXPECT_EQ(rc->changes, (std::vector<std::string>{"reminder 10 2027-04-23 -> 2027-04-22",
-                                                   "reminder 3 2027-05-06 -> 2027-04-30"}));
+  EXPECT_EQ(rc->changes,
+            (std::vector<std::string>{"reminder 10 2027-04-23 -> 2027-04-22", "reminder 3 2027-05-06 -> 2027-04-30"}));
 
   const auto live = engine->ProjectionDigest();
   ASSERT_TRUE(live.ok());
@@ -210,8 +220,13 @@ TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForAC
   const std::string v = policy->latest_calendar().version();
   ImportPlan p;
   p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
-  p.tasks.push_back(ImportTask{1, {"一"}, "五月", "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"}, {kFinance}, {}});
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "五月",
+                               "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
   Ok(Do(Supervisor(), "2026-12-01", p));
   const Outcome accepted = Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10);  // id cmd-2
   Ok(accepted);
@@ -241,9 +256,9 @@ TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForAC
       "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
   EXPECT_EQ(AddNotice(*engine, "n1", Supervisor(), "2026-12-03", amend, "amend.yaml").status.code(),
             Status::Code::kConflict);
-  EXPECT_EQ(AddNotice(*engine, "n1", Actor{"办公室", Role::kSupervisor, "赵六"}, "2026-12-03", Notice2027())
-                .status.code(),
-            Status::Code::kConflict);
+  EXPECT_EQ(
+      AddNotice(*engine, "n1", Actor{"办公室", Role::kSupervisor, "赵六"}, "2026-12-03", Notice2027()).status.code(),
+      Status::Code::kConflict);
   const Outcome again = AddNotice(*engine, "n1", Supervisor(), "2026-12-03", Notice2027());
   EXPECT_TRUE(again.status.ok() && again.duplicate) << again.status.ToString();
   EXPECT_EQ(engine->CalendarNotices().size(), 1u);

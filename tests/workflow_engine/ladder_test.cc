@@ -68,10 +68,10 @@ TEST_F(WorkflowEngineTest, ALateUnitClimbsEachLadderStepOnItsWorkingDayAcrossThe
                        {"2021-09-16", "DeadlineApproaching", 1, kEducation, 10},
                        {"2021-09-27", "DeadlineApproaching", 1, kEducation, 3},
                        {"2021-09-29", "DeadlineApproaching", 1, kEducation, 1},
-                       {"2021-10-08", "DeadlineMissed", 1, kEducation, 0},     // first working day after the holiday
-                       {"2021-10-09", "EscalationRaised", 1, kEducation, 1},   // 督促整改: +1, the worked Saturday
-                       {"2021-10-15", "EscalationRaised", 1, kEducation, 2},   // 通报批评: +5 working days
-                       {"2021-10-29", "EscalationRaised", 1, kEducation, 3},   // 约谈: +10 working days
+                       {"2021-10-08", "DeadlineMissed", 1, kEducation, 0},    // first working day after the holiday
+                       {"2021-10-09", "EscalationRaised", 1, kEducation, 1},  // 督促整改: +1, the worked Saturday
+                       {"2021-10-15", "EscalationRaised", 1, kEducation, 2},  // 通报批评: +5 working days
+                       {"2021-10-29", "EscalationRaised", 1, kEducation, 3},  // 约谈: +10 working days
                    }));
   EXPECT_TRUE(A(1, kEducation).overdue);
   EXPECT_EQ(A(1, kEducation).escalation_level, 3);
@@ -199,8 +199,8 @@ TEST_F(WorkflowEngineTest, ARejectedSubmissionReArmsTheLadderWhereItStood) {
 TEST_F(WorkflowEngineTest, AnAssignmentNotSignedWithinTheAcceptanceLimitIsFlaggedAndTold) {
   ImportPlan p;
   p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}};
-  p.tasks.push_back(ImportTask{1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""},
-                               {kFinance}, {kEducation}});
+  p.tasks.push_back(ImportTask{
+      1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""}, {kFinance}, {kEducation}});
   Ok(Do(Supervisor(), "2021-09-29", p));
   Ok(Do(UnitActor(kFinance), "2021-10-08", Accept{1, kFinance}, 16));  // inside the limit
   auto fired = TickDays("2021-09-29", "2021-10-31");

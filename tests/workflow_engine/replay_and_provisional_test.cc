@@ -76,17 +76,19 @@ TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvis
   ASSERT_TRUE(cal.Covers(2026));
   ASSERT_FALSE(cal.Covers(2027)) << "this test is about the year after the last covered one";
   ImportPlan p;
-  p.plan = PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026,
-                        "digest", {kFinance, kEducation, kPolice}};
+  p.plan =
+      PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026, "digest",
+                   {kFinance, kEducation, kPolice}};
   const std::string v = cal.version();
-  p.tasks.push_back(ImportTask{1, {"一"}, "已过期", "11月20日前完成", Deadline{"11月20日前", "2026-11-20", "", false, v},
-                               {kFinance}, {}});
-  p.tasks.push_back(ImportTask{2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v},
-                               {kEducation}, {}});
-  p.tasks.push_back(ImportTask{3, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v},
-                               {kPolice}, {}});
+  p.tasks.push_back(ImportTask{
+      1, {"一"}, "已过期", "11月20日前完成", Deadline{"11月20日前", "2026-11-20", "", false, v}, {kFinance}, {}});
+  p.tasks.push_back(ImportTask{
+      2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v}, {kEducation}, {}});
+  p.tasks.push_back(
+      ImportTask{3, {"一"}, "年底前", "年底前完成", Deadline{"年底前", "2026-12-31", "", false, v}, {kPolice}, {}});
   Ok(Do(Supervisor(), "2026-12-01", p));
-  for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kFinance}, {2, kEducation}, {3, kPolice}})
+  for (const auto& [task, unit] :
+       std::vector<std::pair<int, std::string>>{{1, kFinance}, {2, kEducation}, {3, kPolice}})
     Ok(Do(UnitActor(unit), "2026-12-01", Accept{task, unit}, 10));
   // Armed before anything fires: task 3's missed day is provisional and says on which calendar.
   auto pending = PendingOf(3, kPolice);
@@ -116,14 +118,13 @@ TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvis
                                 {"2026-12-24", "EscalationRaised", 2, kEducation, 2},
                                 {"2027-01-08", "EscalationRaised", 2, kEducation, 3, true}}));
   // Task 3 (年底前): missed on the first working day of 2027, not on 元旦.
-  EXPECT_EQ(For(fired, 3, kPolice),
-            (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 3, kPolice, 10},
-                                {"2026-12-28", "DeadlineApproaching", 3, kPolice, 3},
-                                {"2026-12-30", "DeadlineApproaching", 3, kPolice, 1},
-                                {"2027-01-04", "DeadlineMissed", 3, kPolice, 0, true},
-                                {"2027-01-05", "EscalationRaised", 3, kPolice, 1, true},
-                                {"2027-01-12", "EscalationRaised", 3, kPolice, 2, true},
-                                {"2027-01-26", "EscalationRaised", 3, kPolice, 3, true}}));
+  EXPECT_EQ(For(fired, 3, kPolice), (std::vector<Fired>{{"2026-12-17", "DeadlineApproaching", 3, kPolice, 10},
+                                                        {"2026-12-28", "DeadlineApproaching", 3, kPolice, 3},
+                                                        {"2026-12-30", "DeadlineApproaching", 3, kPolice, 1},
+                                                        {"2027-01-04", "DeadlineMissed", 3, kPolice, 0, true},
+                                                        {"2027-01-05", "EscalationRaised", 3, kPolice, 1, true},
+                                                        {"2027-01-12", "EscalationRaised", 3, kPolice, 2, true},
+                                                        {"2027-01-26", "EscalationRaised", 3, kPolice, 3, true}}));
   // The events record the calendar they were counted on.
   auto h = engine->History("p", 3);
   ASSERT_TRUE(h.ok());

@@ -26,7 +26,8 @@ TEST_F(WorkflowEngineTest, AReviewCycleCountsAnsweredLateAndSilentAndSilenceEsca
   Ok(closed);
   ASSERT_EQ(closed.events.size(), 1u);
   EXPECT_EQ(std::get<ReviewCycleClosed>(closed.events[0].body), (ReviewCycleClosed{"Q3", 2, 0, 1}));
-  for (const auto& t : PendingOf(2, kPolice)) EXPECT_NE(t.timer.kind, TimerKind::kReportOverdue) << "closing disarms silence";
+  for (const auto& t : PendingOf(2, kPolice))
+    EXPECT_NE(t.timer.kind, TimerKind::kReportOverdue) << "closing disarms silence";
   EXPECT_TRUE(For(TickDays("2021-10-20", "2021-11-30"), 2, kPolice).empty()) << "no 约谈 on 10-29 after closing";
 }
 
@@ -51,12 +52,16 @@ TEST_F(WorkflowEngineTest, TheLookBackReopensCompletedWorkWithAReasonBackIntoThe
   EXPECT_EQ(wrong_kind.status.reason(), core::reason::kInvalidTransition) << "only a look-back reopens";
   Ok(Do(Supervisor(), "2021-12-01", StartReviewCycle{"回头看", "all", "lookback", "2021-12-15", ""}));
   EXPECT_EQ(Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, " ", "回头看", ""}).status.reason(),
-            core::reason::kInvalidArgument) << "a reason is required";
+            core::reason::kInvalidArgument)
+      << "a reason is required";
   EXPECT_EQ(Do(Supervisor(), "2021-12-02", ReopenAssignment{2, kPolice, "未完成", "回头看", ""}).status.reason(),
-            core::reason::kInvalidTransition) << "only completed work is reopened";
-  EXPECT_EQ(Do(UnitActor(kFinance), "2021-12-02", ReopenAssignment{1, kFinance, "未完成", "回头看", ""}).status.reason(),
-            core::reason::kForbiddenRole);
-  auto reopened = Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现佐证材料缺失", "回头看", "2021-12-20"});
+            core::reason::kInvalidTransition)
+      << "only completed work is reopened";
+  EXPECT_EQ(
+      Do(UnitActor(kFinance), "2021-12-02", ReopenAssignment{1, kFinance, "未完成", "回头看", ""}).status.reason(),
+      core::reason::kForbiddenRole);
+  auto reopened =
+      Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现佐证材料缺失", "回头看", "2021-12-20"});
   Ok(reopened);
   ASSERT_EQ(reopened.events.size(), 1u);
   EXPECT_EQ(std::get<AssignmentReopened>(reopened.events[0].body),

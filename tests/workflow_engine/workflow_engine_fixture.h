@@ -30,13 +30,14 @@ namespace duban::wf_test {
 using namespace schemas;
 using duban::testing::TempDir;
 
-
 inline const std::string kFinance = "市财政局";
 inline const std::string kEducation = "市教育局";
 inline const std::string kPolice = "市公安局";
 inline constexpr Instant kForever = std::numeric_limits<Instant>::max() - 1;
 
-inline Instant At(const std::string& day, int hour = 9) { return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000; }
+inline Instant At(const std::string& day, int hour = 9) {
+  return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000;
+}
 inline std::string Day(Instant t) { return DayOf(t).ToString(); }
 
 // One thing the clock did: "2021-10-08 DeadlineMissed 1 市财政局".
@@ -44,7 +45,7 @@ struct Fired {
   std::string day, type;
   int32_t task = 0;
   std::string unit;
-  int32_t detail = 0;  // days left (reminders) or level (escalations, report silence)
+  int32_t detail = 0;        // days left (reminders) or level (escalations, report silence)
   bool provisional = false;  // the day was counted by the calendar's provisional rule
   bool operator==(const Fired&) const = default;
 };
@@ -72,15 +73,22 @@ class WorkflowEngineTest : public ::testing::Test {
   // Task 1 due 2021-09-30 for 财政 and 教育, task 2 due 2021-12-31 for 公安.
   void GivenPlan(const std::string& import_day = "2021-09-01") {
     ImportPlan p;
-    p.plan = PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021,
-                          "digest", {kFinance, kEducation, kPolice}};
+    p.plan =
+        PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021, "digest",
+                     {kFinance, kEducation, kPolice}};
     const std::string cal = policy->latest_calendar().version();
-    p.tasks.push_back(ImportTask{1, {"一"}, "推进决策公开", "全面推进决策公开",
-                                 Deadline{"9月底前", "2021-09-30", "", false, cal}, {kFinance}, {kEducation}});
-    p.tasks.push_back(ImportTask{2, {"一"}, "加强政策解读", "加强政策解读",
-                                 Deadline{"年底前", "2021-12-31", "", false, cal}, {}, {kPolice}});
+    p.tasks.push_back(ImportTask{1,
+                                 {"一"},
+                                 "推进决策公开",
+                                 "全面推进决策公开",
+                                 Deadline{"9月底前", "2021-09-30", "", false, cal},
+                                 {kFinance},
+                                 {kEducation}});
+    p.tasks.push_back(ImportTask{
+        2, {"一"}, "加强政策解读", "加强政策解读", Deadline{"年底前", "2021-12-31", "", false, cal}, {}, {kPolice}});
     Ok(Do(Supervisor(), import_day, p));
-    for (const auto& [task, unit] : std::vector<std::pair<int, std::string>>{{1, kFinance}, {1, kEducation}, {2, kPolice}})
+    for (const auto& [task, unit] :
+         std::vector<std::pair<int, std::string>>{{1, kFinance}, {1, kEducation}, {2, kPolice}})
       Ok(Do(UnitActor(unit), import_day, Accept{task, unit}, 10));
   }
 
@@ -115,9 +123,11 @@ class WorkflowEngineTest : public ::testing::Test {
     if (auto* r = std::get_if<DeadlineApproaching>(&e.body)) f.detail = r->working_days_left;
     if (auto* r = std::get_if<EscalationRaised>(&e.body)) f.detail = r->level;
     if (auto* r = std::get_if<ReportOverdue>(&e.body)) f.detail = r->level;
-    std::visit([&](const auto& b) {
-      if constexpr (requires { b.provisional; }) f.provisional = b.provisional;
-    }, e.body);
+    std::visit(
+        [&](const auto& b) {
+          if constexpr (requires { b.provisional; }) f.provisional = b.provisional;
+        },
+        e.body);
     return f;
   }
   static std::vector<Fired> For(const std::vector<Fired>& all, int32_t task, const std::string& unit) {

@@ -135,7 +135,7 @@ TEST(WorkCalendar, ProvisionalRuleCountsWeekdaysMinusFixedDateHolidaysInUncovere
   EXPECT_FALSE(*c.IsWorkingDay(D("2030-03-02")));  // Saturday
   EXPECT_EQ(*c.EffectiveDue(D("2030-03-02")), D("2030-03-04"));
   EXPECT_EQ(*c.AddWorkingDays(D("2026-12-31"), 1), D("2027-01-04"));  // over 元旦 and a weekend
-  EXPECT_FALSE(*c.IsWorkingDay(D("2021-10-01")));  // covered years keep their holidays
+  EXPECT_FALSE(*c.IsWorkingDay(D("2021-10-01")));                     // covered years keep their holidays
   EXPECT_TRUE(c.SpanIsProvisional(D("2026-12-31"), D("2027-01-04")));
   EXPECT_FALSE(c.SpanIsProvisional(D("2026-12-01"), D("2026-12-31")));
   EXPECT_EQ(WorkCalendar::StripProvisionalSuffix("cn-mainland/2025-11-04+provisional"), "cn-mainland/2025-11-04");
@@ -223,21 +223,19 @@ TEST(WorkCalendarParse, ImpossibleDateIsAnErrorNamingFileAndLine) {
 }
 
 TEST(WorkCalendarParse, AWeekdayListedAsAdjustedWorkdayIsAnError) {
-  ExpectParseError(Replace(kSmall, "[2024-04-28]", "[2024-04-29]"), "cal.yaml:8:",
-                   "not a Saturday or Sunday");
+  ExpectParseError(Replace(kSmall, "[2024-04-28]", "[2024-04-29]"), "cal.yaml:8:", "not a Saturday or Sunday");
 }
 
 TEST(WorkCalendarParse, DatesOutsideTheNoticeYearAreErrors) {
-  ExpectParseError(Replace(Replace(kSmall, "from: 2024-05-01", "from: 2022-05-01"), "to: 2024-05-05", "to: 2022-05-03"), "cal.yaml:7:",
-                   "outside");
+  ExpectParseError(Replace(Replace(kSmall, "from: 2024-05-01", "from: 2022-05-01"), "to: 2024-05-05", "to: 2022-05-03"),
+                   "cal.yaml:7:", "outside");
 }
 
 TEST(WorkCalendarParse, UnknownKeysDuplicateYearsAndBadSyntaxAreErrors) {
   ExpectParseError(Replace(kSmall, "    source: x", "    sourse: x"), "cal.yaml:4:", "unknown key");
-  ExpectParseError(std::string(kSmall) + "  - version: 2024-01-01\n    covers: 2024\n", "cal.yaml:10:",
-                   "covered twice");
-  ExpectParseError(std::string(kSmall) + "  - version: 2023-01-01\n    amends: 2024\n", "cal.yaml:9:",
-                   "must increase");
+  ExpectParseError(std::string(kSmall) + "  - version: 2024-01-01\n    covers: 2024\n",
+                   "cal.yaml:10:", "covered twice");
+  ExpectParseError(std::string(kSmall) + "  - version: 2023-01-01\n    amends: 2024\n", "cal.yaml:9:", "must increase");
   ExpectParseError("calendar: x\nnotices: [\n", "cal.yaml", "YAML syntax");
 }
 

@@ -22,7 +22,6 @@ struct Row {
 // What ctest -N and a failure print for the row.
 void PrintTo(const Row& row, std::ostream* os) { *os << row.phrase << " -> " << row.due; }
 
-
 class PhraseTable : public ::testing::TestWithParam<Row> {};
 
 TEST_P(PhraseTable, ResolvesToTheStatedDateInPlanYear2021) {
@@ -38,30 +37,26 @@ TEST_P(PhraseTable, ResolvesToTheStatedDateInPlanYear2021) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryPhraseForm, PhraseTable,
-    ::testing::Values(
-        Row{"全年", "2021-12-31"}, Row{"年内", "2021-12-31"}, Row{"年底前", "2021-12-31"},
-        Row{"年底", "2021-12-31"}, Row{"本年度内", "2021-12-31"},
-        Row{"2021年底前", "2021-12-31"}, Row{"2021年年底前", "2021-12-31"},
-        Row{"2022年底前", "2022-12-31"}, Row{"2021年内", "2021-12-31"},
-        Row{"10月底前", "2021-10-31"}, Row{"6月底前", "2021-06-30"}, Row{"2月底前", "2021-02-28"},
-        Row{"12月底前", "2021-12-31"}, Row{"9月底", "2021-09-30"}, Row{"十月底前", "2021-10-31"},
-        Row{"十二月底前", "2021-12-31"}, Row{"１０月底前", "2021-10-31"},
-        Row{"2021年12月底前", "2021-12-31"}, Row{"2021年\n12月底前", "2021-12-31"},
-        Row{"11月份", "2021-11-30"}, Row{"10月上旬", "2021-10-10"}, Row{"10月中旬前", "2021-10-20"},
-        Row{"10月下旬前", "2021-10-31"},
-        Row{"11月15日前", "2021-11-15"}, Row{"8月10日前", "2021-08-10"}, Row{"7月31日前", "2021-07-31"},
-        Row{"7月31日", "2021-07-31"}, Row{"十一月十五日前", "2021-11-15"},
-        Row{"2021年12月10日前", "2021-12-10"}, Row{"2021年\n12月10日前", "2021-12-10"},
-        Row{"\t2021年 \t12月10日前\n", "2021-12-10"}, Row{"2021年　12月10日前", "2021-12-10"},
-        Row{"2022年1月15日前", "2022-01-15"}, Row{"2021-12-10", "2021-12-10"},
-        Row{"上半年", "2021-06-30"}, Row{"下半年", "2021-12-31"}, Row{"上半年前", "2021-06-30"},
-        Row{"2021年上半年", "2021-06-30"},
-        Row{"一季度", "2021-03-31"}, Row{"第一季度", "2021-03-31"}, Row{"二季度", "2021-06-30"},
-        Row{"第二季度末", "2021-06-30"}, Row{"三季度", "2021-09-30"}, Row{"第三季度内", "2021-09-30"},
-        Row{"四季度", "2021-12-31"}, Row{"第四季度", "2021-12-31"}, Row{"前三季度", "2021-09-30"},
-        Row{"下一年第一季度", "2022-03-31"}, Row{"次年上半年", "2022-06-30"},
-        Row{"于9月底前完成", "2021-09-30"}, Row{"力争10月底前完成。", "2021-10-31"},
-        Row{"最迟11月15日前", "2021-11-15"}),
+    ::testing::Values(Row{"全年", "2021-12-31"}, Row{"年内", "2021-12-31"}, Row{"年底前", "2021-12-31"},
+                      Row{"年底", "2021-12-31"}, Row{"本年度内", "2021-12-31"}, Row{"2021年底前", "2021-12-31"},
+                      Row{"2021年年底前", "2021-12-31"}, Row{"2022年底前", "2022-12-31"}, Row{"2021年内", "2021-12-31"},
+                      Row{"10月底前", "2021-10-31"}, Row{"6月底前", "2021-06-30"}, Row{"2月底前", "2021-02-28"},
+                      Row{"12月底前", "2021-12-31"}, Row{"9月底", "2021-09-30"}, Row{"十月底前", "2021-10-31"},
+                      Row{"十二月底前", "2021-12-31"}, Row{"１０月底前", "2021-10-31"},
+                      Row{"2021年12月底前", "2021-12-31"}, Row{"2021年\n12月底前", "2021-12-31"},
+                      Row{"11月份", "2021-11-30"}, Row{"10月上旬", "2021-10-10"}, Row{"10月中旬前", "2021-10-20"},
+                      Row{"10月下旬前", "2021-10-31"}, Row{"11月15日前", "2021-11-15"}, Row{"8月10日前", "2021-08-10"},
+                      Row{"7月31日前", "2021-07-31"}, Row{"7月31日", "2021-07-31"}, Row{"十一月十五日前", "2021-11-15"},
+                      Row{"2021年12月10日前", "2021-12-10"}, Row{"2021年\n12月10日前", "2021-12-10"},
+                      Row{"\t2021年 \t12月10日前\n", "2021-12-10"}, Row{"2021年　12月10日前", "2021-12-10"},
+                      Row{"2022年1月15日前", "2022-01-15"}, Row{"2021-12-10", "2021-12-10"},
+                      Row{"上半年", "2021-06-30"}, Row{"下半年", "2021-12-31"}, Row{"上半年前", "2021-06-30"},
+                      Row{"2021年上半年", "2021-06-30"}, Row{"一季度", "2021-03-31"}, Row{"第一季度", "2021-03-31"},
+                      Row{"二季度", "2021-06-30"}, Row{"第二季度末", "2021-06-30"}, Row{"三季度", "2021-09-30"},
+                      Row{"第三季度内", "2021-09-30"}, Row{"四季度", "2021-12-31"}, Row{"第四季度", "2021-12-31"},
+                      Row{"前三季度", "2021-09-30"}, Row{"下一年第一季度", "2022-03-31"},
+                      Row{"次年上半年", "2022-06-30"}, Row{"于9月底前完成", "2021-09-30"},
+                      Row{"力争10月底前完成。", "2021-10-31"}, Row{"最迟11月15日前", "2021-11-15"}),
     [](const ::testing::TestParamInfo<Row>& info) {
       const Row& row = info.param;
       return duban::testing::ParamName(info.index, row.due);
@@ -73,7 +68,6 @@ struct Unresolved {
 };
 // What ctest -N and a failure print for the row.
 void PrintTo(const Unresolved& row, std::ostream* os) { *os << row.phrase << " -> " << row.note_contains; }
-
 
 class UnresolvedTable : public ::testing::TestWithParam<Unresolved> {};
 
@@ -91,21 +85,20 @@ TEST_P(UnresolvedTable, StaysTextAndSaysWhy) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    NeverGuessed, UnresolvedTable,
-    ::testing::Values(
-        Unresolved{"2024年4月31日前", "impossible date 2024-04-31"},
-        Unresolved{"2月30日前", "impossible date"}, Unresolved{"2023年2月29日", "impossible date"},
-        Unresolved{"13月底前", "no month 13"}, Unresolved{"第五季度", "not understood"},
-        Unresolved{"长期坚持", "ongoing"}, Unresolved{"持续推进", "ongoing"},
-        Unresolved{"常态化开展", "ongoing"}, Unresolved{"10月前", "ambiguous"},
-        Unresolved{"尽快", "not understood"}, Unresolved{"按要求", "not understood"},
-        Unresolved{"", "no deadline"},
-        Unresolved{"印发后20个工作日内", "issue date"}),
-    [](const ::testing::TestParamInfo<Unresolved>& info) {
-      const Unresolved& row = info.param;
-      return duban::testing::ParamName(info.index, row.note_contains);
-    });
+INSTANTIATE_TEST_SUITE_P(NeverGuessed, UnresolvedTable,
+                         ::testing::Values(Unresolved{"2024年4月31日前", "impossible date 2024-04-31"},
+                                           Unresolved{"2月30日前", "impossible date"},
+                                           Unresolved{"2023年2月29日", "impossible date"},
+                                           Unresolved{"13月底前", "no month 13"},
+                                           Unresolved{"第五季度", "not understood"}, Unresolved{"长期坚持", "ongoing"},
+                                           Unresolved{"持续推进", "ongoing"}, Unresolved{"常态化开展", "ongoing"},
+                                           Unresolved{"10月前", "ambiguous"}, Unresolved{"尽快", "not understood"},
+                                           Unresolved{"按要求", "not understood"}, Unresolved{"", "no deadline"},
+                                           Unresolved{"印发后20个工作日内", "issue date"}),
+                         [](const ::testing::TestParamInfo<Unresolved>& info) {
+                           const Unresolved& row = info.param;
+                           return duban::testing::ParamName(info.index, row.note_contains);
+                         });
 
 TEST(ResolveDeadline, LeapDayResolvesInALeapYear) {
   DeadlineContext ctx;
@@ -231,7 +224,6 @@ struct RecurRow {
 // What ctest -N and a failure print for the row.
 void PrintTo(const RecurRow& row, std::ostream* os) { *os << row.phrase; }
 
-
 class RecurrenceTable : public ::testing::TestWithParam<RecurRow> {};
 
 TEST_P(RecurrenceTable, BecomesCheckpointsWithinThePlanYear) {
@@ -255,17 +247,16 @@ INSTANTIATE_TEST_SUITE_P(
         RecurRow{"每季度听取一次", "quarter", 1, {"2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"}},
         RecurRow{"一季度一次", "quarter", 1, {"2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"}},
         RecurRow{"每季度", "quarter", 1, {"2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"}},
-        RecurRow{"每年至少1次", "year", 1, {"2021-12-31"}},
-        RecurRow{"每年至少听取1次", "year", 1, {"2021-12-31"}},
+        RecurRow{"每年至少1次", "year", 1, {"2021-12-31"}}, RecurRow{"每年至少听取1次", "year", 1, {"2021-12-31"}},
         RecurRow{"年内至少听取一次", "year", 1, {"2021-12-31"}},
         RecurRow{"每年不少于两场", "year", 2, {"2021-06-30", "2021-12-31"}},
         RecurRow{"每年必须开展不少于两场", "year", 2, {"2021-06-30", "2021-12-31"}},
-        RecurRow{"每半年", "half_year", 1, {"2021-06-30", "2021-12-31"}},
-        RecurRow{"每年", "year", 1, {"2021-12-31"}},
-        RecurRow{"每月", "month", 1,
-                 {"2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30", "2021-05-31", "2021-06-30",
-                  "2021-07-31", "2021-08-31", "2021-09-30", "2021-10-31", "2021-11-30",
-                  "2021-12-31"}},
+        RecurRow{"每半年", "half_year", 1, {"2021-06-30", "2021-12-31"}}, RecurRow{"每年", "year", 1, {"2021-12-31"}},
+        RecurRow{"每月",
+                 "month",
+                 1,
+                 {"2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30", "2021-05-31", "2021-06-30", "2021-07-31",
+                  "2021-08-31", "2021-09-30", "2021-10-31", "2021-11-30", "2021-12-31"}},
         RecurRow{"每年5次", "year", 5, {"2021-12-31"}}),
     [](const ::testing::TestParamInfo<RecurRow>& info) {
       const RecurRow& row = info.param;
@@ -279,7 +270,6 @@ struct FindRow {
 };
 // What ctest -N and a failure print for the row.
 void PrintTo(const FindRow& row, std::ostream* os) { *os << row.content; }
-
 
 class FindTable : public ::testing::TestWithParam<FindRow> {};
 
@@ -301,20 +291,18 @@ TEST_P(FindTable, FindsTheDeadlineInsideTaskText) {
 
 INSTANTIATE_TEST_SUITE_P(
     SampleSentences, FindTable,
-    ::testing::Values(
-        FindRow{"2021年底前将本地区现行有效的规章全部公开", "2021年底前", "2021-12-31"},
-        FindRow{"31.2021年底前通过政府网站集中统一公开", "2021年底前", "2021-12-31"},
-        FindRow{"各单位于9月底前完成自查", "9月底前", "2021-09-30"},
-        FindRow{"于11月15日前报送区政府办公室", "11月15日前", "2021-11-15"},
-        FindRow{"各地各部门主要领导年内至少听取一次政务公开工作汇报，分管领导一季度听取一次",
-                "年内至少听取一次", "2021-12-31"},
-        FindRow{"分管领导一季度听取一次政务公开工作汇报", "一季度听取一次", "2021-12-31"},
-        FindRow{"并于下一年第一季度将评估结果向社会公开", "下一年第一季度", "2022-03-31"},
-        FindRow{"各地每年必须开展不少于两场政务公开培训", "每年必须开展不少于两场", "2021-12-31"},
-        FindRow{"在2021年\n12月10日前完成", "2021年\n12月10日前", "2021-12-10"},
-        FindRow{"做好全年政务公开工作", nullptr, nullptr},
-        FindRow{"3月15日召开推进会", nullptr, nullptr},
-        FindRow{"持续深化政务公开", nullptr, nullptr}),
+    ::testing::Values(FindRow{"2021年底前将本地区现行有效的规章全部公开", "2021年底前", "2021-12-31"},
+                      FindRow{"31.2021年底前通过政府网站集中统一公开", "2021年底前", "2021-12-31"},
+                      FindRow{"各单位于9月底前完成自查", "9月底前", "2021-09-30"},
+                      FindRow{"于11月15日前报送区政府办公室", "11月15日前", "2021-11-15"},
+                      FindRow{"各地各部门主要领导年内至少听取一次政务公开工作汇报，分管领导一季度听取一次",
+                              "年内至少听取一次", "2021-12-31"},
+                      FindRow{"分管领导一季度听取一次政务公开工作汇报", "一季度听取一次", "2021-12-31"},
+                      FindRow{"并于下一年第一季度将评估结果向社会公开", "下一年第一季度", "2022-03-31"},
+                      FindRow{"各地每年必须开展不少于两场政务公开培训", "每年必须开展不少于两场", "2021-12-31"},
+                      FindRow{"在2021年\n12月10日前完成", "2021年\n12月10日前", "2021-12-10"},
+                      FindRow{"做好全年政务公开工作", nullptr, nullptr}, FindRow{"3月15日召开推进会", nullptr, nullptr},
+                      FindRow{"持续深化政务公开", nullptr, nullptr}),
     [](const ::testing::TestParamInfo<FindRow>& info) {
       const FindRow& row = info.param;
       return duban::testing::ParamName(info.index, row.due ? row.due : "nothing");

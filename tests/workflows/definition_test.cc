@@ -106,7 +106,6 @@ struct BadRow {
 // What ctest -N and a failure print for the row.
 void PrintTo(const BadRow& row, std::ostream* os) { *os << row.to << " -> " << row.message; }
 
-
 class BadDefinition : public ::testing::TestWithParam<BadRow> {};
 
 TEST_P(BadDefinition, IsRefusedNamingFileAndLine) {
@@ -122,28 +121,28 @@ TEST_P(BadDefinition, IsRefusedNamingFileAndLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Mistakes, BadDefinition,
-    ::testing::Values(
-        BadRow{"to: accepted,    roles: [unit]}", "to: acepted,    roles: [unit]}", "unknown target state"},
-        BadRow{"roles: [unit]}        # 签收", "roles: [units]}        # 签收", "unknown role"},
-        BadRow{"roles: [unit]}        # 签收", "roles: [auditor]}        # 签收", "read only"},
-        BadRow{"from: [assigned],                          to: accepted",
-               "from: [asigned],                          to: accepted", "unknown state"},
-        BadRow{"{action: submit,  ", "{action: accept,  ", "defined twice"},
-        BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 3, 3]", "listed twice"},
-        BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 0, 1]", "1..250"},
-        BadRow{"acceptance_working_days: 3", "acceptance_working_days: three", "whole number"},
-        BadRow{"{name: 通报批评, level: 2", "{name: 通报批评, level: 1", "levels must increase"},
-        BadRow{"level: 2, delay_working_days: 5", "level: 2, delay_working_days: -5", "whole number"},
-        BadRow{"notify: [unit, office]}", "notify: [unit, mayor]}", "unknown recipient"},
-        BadRow{"kind: quarterly", "kind: weekly", "unknown cycle kind"},
-        BadRow{"scope: all, may_reopen: true", "scope: open, may_reopen: true", "needs scope 'all'"},
-        BadRow{"review_working_days: 5", "review_workdays: 5", "unknown key"},
-        BadRow{"initial: assigned", "initial: draft", "not in states"},
-        BadRow{"clock_skew_minutes: 5", "clock_skew_minutes: -5", "whole number"},
-        BadRow{"office_back_entry: true", "office_back_entry: maybe", "true or false"},
-        BadRow{"office_back_entry: true", "office_backentry: true", "unknown key"},
-        BadRow{"from: [submitted],                         to: completed",
-               "from: [completed],                         to: completed", "terminal state"}),
+    ::testing::Values(BadRow{"to: accepted,    roles: [unit]}", "to: acepted,    roles: [unit]}",
+                             "unknown target state"},
+                      BadRow{"roles: [unit]}        # 签收", "roles: [units]}        # 签收", "unknown role"},
+                      BadRow{"roles: [unit]}        # 签收", "roles: [auditor]}        # 签收", "read only"},
+                      BadRow{"from: [assigned],                          to: accepted",
+                             "from: [asigned],                          to: accepted", "unknown state"},
+                      BadRow{"{action: submit,  ", "{action: accept,  ", "defined twice"},
+                      BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 3, 3]", "listed twice"},
+                      BadRow{"working_days_before: [10, 3, 1]", "working_days_before: [10, 0, 1]", "1..250"},
+                      BadRow{"acceptance_working_days: 3", "acceptance_working_days: three", "whole number"},
+                      BadRow{"{name: 通报批评, level: 2", "{name: 通报批评, level: 1", "levels must increase"},
+                      BadRow{"level: 2, delay_working_days: 5", "level: 2, delay_working_days: -5", "whole number"},
+                      BadRow{"notify: [unit, office]}", "notify: [unit, mayor]}", "unknown recipient"},
+                      BadRow{"kind: quarterly", "kind: weekly", "unknown cycle kind"},
+                      BadRow{"scope: all, may_reopen: true", "scope: open, may_reopen: true", "needs scope 'all'"},
+                      BadRow{"review_working_days: 5", "review_workdays: 5", "unknown key"},
+                      BadRow{"initial: assigned", "initial: draft", "not in states"},
+                      BadRow{"clock_skew_minutes: 5", "clock_skew_minutes: -5", "whole number"},
+                      BadRow{"office_back_entry: true", "office_back_entry: maybe", "true or false"},
+                      BadRow{"office_back_entry: true", "office_backentry: true", "unknown key"},
+                      BadRow{"from: [submitted],                         to: completed",
+                             "from: [completed],                         to: completed", "terminal state"}),
     [](const ::testing::TestParamInfo<BadRow>& info) {
       return duban::testing::ParamName(info.index, info.param.message);
     });

@@ -11,8 +11,8 @@
 namespace duban::workflows {
 
 void PrintTo(const PlannedTimer& t, std::ostream* os) {
-  *os << TimerKindName(t.kind) << "@" << t.fire_on.ToString() << " level=" << t.level
-      << " step=" << t.step << " before=" << t.days_before;
+  *os << TimerKindName(t.kind) << "@" << t.fire_on.ToString() << " level=" << t.level << " step=" << t.step
+      << " before=" << t.days_before;
 }
 
 namespace {
@@ -36,9 +36,9 @@ TEST(PlanDeadlineTimers, RemindersMissedAndLadderOnWorkingDays) {
       {TimerKind::kReminder, D("2021-09-29"), 0, "", 1},
       // The first working day after the due date is after 国庆.
       {TimerKind::kMissed, D("2021-10-08"), 0, "", 0},
-      {TimerKind::kEscalation, D("2021-10-09"), 1, "督促整改", 0},   // working Saturday
-      {TimerKind::kEscalation, D("2021-10-15"), 2, "通报批评", 0},   // +5 working days
-      {TimerKind::kEscalation, D("2021-10-29"), 3, "约谈", 0},       // +10 working days
+      {TimerKind::kEscalation, D("2021-10-09"), 1, "督促整改", 0},  // working Saturday
+      {TimerKind::kEscalation, D("2021-10-15"), 2, "通报批评", 0},  // +5 working days
+      {TimerKind::kEscalation, D("2021-10-29"), 3, "约谈", 0},      // +10 working days
   };
   EXPECT_EQ(*timers, want);
 }
@@ -64,9 +64,9 @@ TEST(PlanDeadlineTimers, AcrossTheNewYearAndTheSpringFestivalWorkingWeekend) {
                            {TimerKind::kReminder, D("2022-01-14"), 0, "", 10},
                            {TimerKind::kReminder, D("2022-01-25"), 0, "", 3},
                            {TimerKind::kReminder, D("2022-01-27"), 0, "", 1},
-                           {TimerKind::kMissed, D("2022-01-29"), 0, "", 0},                // working Saturday
-                           {TimerKind::kEscalation, D("2022-01-30"), 1, "督促整改", 0},    // working Sunday
-                           {TimerKind::kEscalation, D("2022-02-11"), 2, "通报批评", 0},    // after 春节
+                           {TimerKind::kMissed, D("2022-01-29"), 0, "", 0},              // working Saturday
+                           {TimerKind::kEscalation, D("2022-01-30"), 1, "督促整改", 0},  // working Sunday
+                           {TimerKind::kEscalation, D("2022-02-11"), 2, "通报批评", 0},  // after 春节
                            {TimerKind::kEscalation, D("2022-02-25"), 3, "约谈", 0},
                        }));
 }

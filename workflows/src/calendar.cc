@@ -59,8 +59,7 @@ Result<Doc> LoadDoc(std::string_view text, std::string_view source) {
 }
 }  // namespace
 
-Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view source,
-                                         std::string_view as_of) {
+Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view source, std::string_view as_of) {
   return ParseWith(text, source, {}, as_of);
 }
 
@@ -68,8 +67,9 @@ Result<WorkCalendar::NoticeSummary> WorkCalendar::SummarizeNotice(std::string_vi
   auto doc = LoadDoc(text, source);
   if (!doc.ok()) return doc.status();
   if (doc->notices.size() != 1)
-    return YamlError(source, doc->notices, "a notice file holds exactly one notice (found " +
-                                               std::to_string(doc->notices.size()) + "); add them one by one");
+    return YamlError(source, doc->notices,
+                     "a notice file holds exactly one notice (found " + std::to_string(doc->notices.size()) +
+                         "); add them one by one");
   const YAML::Node n = doc->notices[0];
   if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
   if (!n["version"]) return YamlError(source, n, "notice without 'version'");
@@ -96,8 +96,8 @@ Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::st
     auto d = LoadDoc(r.text, r.source);
     if (!d.ok()) return d.status();
     if (d->name.Scalar() != docs[0].name.Scalar())
-      return YamlError(r.source, d->name, "notice for calendar '" + d->name.Scalar() + "', not '" +
-                                              docs[0].name.Scalar() + "'");
+      return YamlError(r.source, d->name,
+                       "notice for calendar '" + d->name.Scalar() + "', not '" + docs[0].name.Scalar() + "'");
     docs.push_back(std::move(d).value());
   }
   const YAML::Node name = docs[0].name;
@@ -107,113 +107,112 @@ Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::st
   std::string last_version;
   std::string applied_version;
   bool found_as_of = as_of.empty();
-  std::set<int> seen;  // years covered by any notice so far, applied or not
+  std::set<int> seen;                   // years covered by any notice so far, applied or not
   std::set<std::string> base_versions;  // of the notices in `base_text`
 
   for (const Doc& doc : docs)
-  for (const YAML::Node& n : doc.notices) {
-    const std::string_view source = doc.source;
-    if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
-    if (auto s = CheckKeys(source, n, {"version", "source", "covers", "amends", "holidays",
-                                       "workdays"});
-        !s.ok()) {
-      return s;
-    }
-    if (!n["version"]) return YamlError(source, n, "notice without 'version'");
-    auto version_date = AsDate(source, n["version"], "version");
-    if (!version_date.ok()) return version_date.status();
-    const std::string version = version_date->ToString();
-    // A recorded notice that a newer build compiled in: the same
-    // publication, read once (the compiled-in copy).
-    if (&doc != &docs[0] && base_versions.count(version)) continue;
-    if (&doc == &docs[0]) base_versions.insert(version);
-    if (!last_version.empty() && version <= last_version) {
-      return YamlError(source, n["version"],
-                       "notice versions must increase (" + version + " after " + last_version + ")");
-    }
-    last_version = version;
-    cal.all_versions_.push_back(name.Scalar() + "/" + version);
+    for (const YAML::Node& n : doc.notices) {
+      const std::string_view source = doc.source;
+      if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
+      if (auto s = CheckKeys(source, n, {"version", "source", "covers", "amends", "holidays", "workdays"}); !s.ok()) {
+        return s;
+      }
+      if (!n["version"]) return YamlError(source, n, "notice without 'version'");
+      auto version_date = AsDate(source, n["version"], "version");
+      if (!version_date.ok()) return version_date.status();
+      const std::string version = version_date->ToString();
+      // A recorded notice that a newer build compiled in: the same
+      // publication, read once (the compiled-in copy).
+      if (&doc != &docs[0] && base_versions.count(version)) continue;
+      if (&doc == &docs[0]) base_versions.insert(version);
+      if (!last_version.empty() && version <= last_version) {
+        return YamlError(source, n["version"],
+                         "notice versions must increase (" + version + " after " + last_version + ")");
+      }
+      last_version = version;
+      cal.all_versions_.push_back(name.Scalar() + "/" + version);
 
-    const bool covers = static_cast<bool>(n["covers"]);
-    const bool amends = static_cast<bool>(n["amends"]);
-    if (covers == amends) {
-      return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
-    }
-    const YAML::Node year_node = covers ? n["covers"] : n["amends"];
-    auto year = AsInt(year_node);
-    if (!year || *year < 1949 || *year > 9999) {
-      return YamlError(source, year_node, "year must be a number such as 2021");
-    }
-    const bool apply = as_of.empty() || version <= as_of;
-    if (version == as_of) found_as_of = true;
-    // Coverage is checked over the whole file, applied or not, so a file that
-    // is wrong stays wrong whatever the as_of.
-    if (covers && seen.count(*year)) {
-      return YamlError(source, year_node, "year " + std::to_string(*year) + " covered twice; use 'amends'");
-    }
-    if (amends && !seen.count(*year)) {
-      return YamlError(source, year_node, "amends year " + std::to_string(*year) + " not covered before");
-    }
-    if (covers) seen.insert(*year);
-    // A notice may reach into the year before (元旦 arrangements that start in
-    // late December); an amendment stays within its year.
-    auto in_place = [&](Date d) { return d.year == *year || (covers && d.year == *year - 1); };
+      const bool covers = static_cast<bool>(n["covers"]);
+      const bool amends = static_cast<bool>(n["amends"]);
+      if (covers == amends) {
+        return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
+      }
+      const YAML::Node year_node = covers ? n["covers"] : n["amends"];
+      auto year = AsInt(year_node);
+      if (!year || *year < 1949 || *year > 9999) {
+        return YamlError(source, year_node, "year must be a number such as 2021");
+      }
+      const bool apply = as_of.empty() || version <= as_of;
+      if (version == as_of) found_as_of = true;
+      // Coverage is checked over the whole file, applied or not, so a file that
+      // is wrong stays wrong whatever the as_of.
+      if (covers && seen.count(*year)) {
+        return YamlError(source, year_node, "year " + std::to_string(*year) + " covered twice; use 'amends'");
+      }
+      if (amends && !seen.count(*year)) {
+        return YamlError(source, year_node, "amends year " + std::to_string(*year) + " not covered before");
+      }
+      if (covers) seen.insert(*year);
+      // A notice may reach into the year before (元旦 arrangements that start in
+      // late December); an amendment stays within its year.
+      auto in_place = [&](Date d) { return d.year == *year || (covers && d.year == *year - 1); };
 
-    if (const YAML::Node hs = n["holidays"]) {
-      if (!hs.IsSequence()) return YamlError(source, hs, "'holidays' must be a list");
-      for (const YAML::Node& h : hs) {
-        if (!h.IsMap()) return YamlError(source, h, "a holiday must be {name, from, to}");
-        if (auto s = CheckKeys(source, h, {"name", "from", "to"}); !s.ok()) return s;
-        if (!h["name"] || !h["from"] || !h["to"]) {
-          return YamlError(source, h, "a holiday needs name, from and to");
-        }
-        auto from = AsDate(source, h["from"], "from");
-        if (!from.ok()) return from.status();
-        auto to = AsDate(source, h["to"], "to");
-        if (!to.ok()) return to.status();
-        if (*to < *from || to->ToDays() - from->ToDays() > 31) {
-          return YamlError(source, h, "holiday range " + from->ToString() + ".." + to->ToString() +
-                                          " is reversed or longer than a month");
-        }
-        if (!in_place(*from) || !in_place(*to)) {
-          return YamlError(source, h, "holiday " + from->ToString() + ".." + to->ToString() +
-                                          " is outside the notice's year " + std::to_string(*year));
-        }
-        if (!apply) continue;
-        for (int64_t d = from->ToDays(); d <= to->ToDays(); ++d) {
-          cal.extra_workdays_.erase(d);
-          cal.holidays_.insert(d);
-          cal.holiday_names_[d] = h["name"].Scalar();
+      if (const YAML::Node hs = n["holidays"]) {
+        if (!hs.IsSequence()) return YamlError(source, hs, "'holidays' must be a list");
+        for (const YAML::Node& h : hs) {
+          if (!h.IsMap()) return YamlError(source, h, "a holiday must be {name, from, to}");
+          if (auto s = CheckKeys(source, h, {"name", "from", "to"}); !s.ok()) return s;
+          if (!h["name"] || !h["from"] || !h["to"]) {
+            return YamlError(source, h, "a holiday needs name, from and to");
+          }
+          auto from = AsDate(source, h["from"], "from");
+          if (!from.ok()) return from.status();
+          auto to = AsDate(source, h["to"], "to");
+          if (!to.ok()) return to.status();
+          if (*to < *from || to->ToDays() - from->ToDays() > 31) {
+            return YamlError(
+                source, h,
+                "holiday range " + from->ToString() + ".." + to->ToString() + " is reversed or longer than a month");
+          }
+          if (!in_place(*from) || !in_place(*to)) {
+            return YamlError(source, h,
+                             "holiday " + from->ToString() + ".." + to->ToString() + " is outside the notice's year " +
+                                 std::to_string(*year));
+          }
+          if (!apply) continue;
+          for (int64_t d = from->ToDays(); d <= to->ToDays(); ++d) {
+            cal.extra_workdays_.erase(d);
+            cal.holidays_.insert(d);
+            cal.holiday_names_[d] = h["name"].Scalar();
+          }
         }
       }
-    }
-    if (const YAML::Node ws = n["workdays"]) {
-      if (!ws.IsSequence()) return YamlError(source, ws, "'workdays' must be a list");
-      for (const YAML::Node& w : ws) {
-        auto d = AsDate(source, w, "workday");
-        if (!d.ok()) return d.status();
-        if (d->Weekday() < 6) {
-          return YamlError(source, w, "adjusted working day " + d->ToString() +
-                                          " is not a Saturday or Sunday");
+      if (const YAML::Node ws = n["workdays"]) {
+        if (!ws.IsSequence()) return YamlError(source, ws, "'workdays' must be a list");
+        for (const YAML::Node& w : ws) {
+          auto d = AsDate(source, w, "workday");
+          if (!d.ok()) return d.status();
+          if (d->Weekday() < 6) {
+            return YamlError(source, w, "adjusted working day " + d->ToString() + " is not a Saturday or Sunday");
+          }
+          if (!in_place(*d)) {
+            return YamlError(source, w,
+                             "workday " + d->ToString() + " is outside the notice's year " + std::to_string(*year));
+          }
+          if (!apply) continue;
+          cal.holidays_.erase(d->ToDays());
+          cal.holiday_names_.erase(d->ToDays());
+          cal.extra_workdays_.insert(d->ToDays());
         }
-        if (!in_place(*d)) {
-          return YamlError(source, w, "workday " + d->ToString() + " is outside the notice's year " +
-                                          std::to_string(*year));
-        }
-        if (!apply) continue;
-        cal.holidays_.erase(d->ToDays());
-        cal.holiday_names_.erase(d->ToDays());
-        cal.extra_workdays_.insert(d->ToDays());
+      }
+      if (apply) {
+        if (covers) cal.years_.insert(*year);
+        applied_version = version;
       }
     }
-    if (apply) {
-      if (covers) cal.years_.insert(*year);
-      applied_version = version;
-    }
-  }
   if (!found_as_of) {
-    return Status::NotFound(std::string(base_source) + ": no calendar notice with version '" +
-                            std::string(as_of_in) + "'");
+    return Status::NotFound(std::string(base_source) + ": no calendar notice with version '" + std::string(as_of_in) +
+                            "'");
   }
   if (applied_version.empty()) {
     return Status::NotFound(std::string(base_source) + ": no notice published by " + as_of);
@@ -233,8 +232,7 @@ Result<WorkCalendar> WorkCalendar::DefaultWith(const std::vector<NoticeText>& re
 
 Result<WorkCalendar> WorkCalendar::DefaultAsOf(std::string_view version) {
   if (version.empty()) return Status::InvalidArgument("empty calendar version");
-  return Parse(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml",
-               version);
+  return Parse(internal::EmbeddedCalendarYaml(), "<embedded>/workflows/calendars/cn-mainland.yaml", version);
 }
 
 Result<WorkCalendar> WorkCalendar::LoadFile(const std::string& path) {
@@ -273,8 +271,7 @@ bool WorkCalendar::SpanIsProvisional(Date from, Date to) const {
 Result<bool> WorkCalendar::IsWorkingDay(Date d) const {
   if (!Covers(d.year)) {
     if (!provisional_rule_) {
-      return Status::InvalidArgument("calendar " + version_ + " does not cover " +
-                                     std::to_string(d.year) +
+      return Status::InvalidArgument("calendar " + version_ + " does not cover " + std::to_string(d.year) +
                                      " (no published schedule); opt in to the provisional rule "
                                      "(weekdays minus 元旦, 劳动节, 国庆节) or add the year's notice");
     }

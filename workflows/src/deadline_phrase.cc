@@ -28,8 +28,8 @@ struct Normalized {
 };
 
 bool IsSpace(char32_t c) {
-  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\v' || c == U'\f' ||
-         c == U'\u3000' || c == U'\u00a0';
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\v' || c == U'\f' || c == U'\u3000' ||
+         c == U'\u00a0';
 }
 
 // Decodes UTF-8 leniently (an invalid byte becomes U+FFFD), drops whitespace,
@@ -51,8 +51,7 @@ Normalized Normalize(std::string_view s) {
       c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
       len = 3;
     } else if ((b >> 3) == 0x1E && i + 3 < s.size()) {
-      c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) |
-          (s[i + 3] & 0x3F);
+      c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
       len = 4;
     }
     i += len;
@@ -89,8 +88,21 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 #define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
 
 enum class RuleId {
-  kYearEnd, kExplicitYearEnd, kMonthEnd, kMonthBefore, kMonthPart, kDay, kIsoDay, kHalf, kQuarter,
-  kIssueWorkDays, kIssueDays, kRecurCounted, kRecurBare, kRecurYearInside, kOngoing,
+  kYearEnd,
+  kExplicitYearEnd,
+  kMonthEnd,
+  kMonthBefore,
+  kMonthPart,
+  kDay,
+  kIsoDay,
+  kHalf,
+  kQuarter,
+  kIssueWorkDays,
+  kIssueDays,
+  kRecurCounted,
+  kRecurBare,
+  kRecurYearInside,
+  kOngoing,
 };
 
 struct Rule {
@@ -103,36 +115,33 @@ const std::vector<Rule>& Rules() {
   static const std::vector<Rule> rules = [] {
     const auto flags = std::regex::ECMAScript | std::regex::optimize;
     std::vector<Rule> r;
-    r.push_back({RuleId::kYearEnd, "year_end",
-                 std::wregex(L"(?:全年|年内|年底前|年底之前|年底|年末前|年末|本?年度内|本年内|本年底前|当年内|年内完成)", flags)});
+    r.push_back(
+        {RuleId::kYearEnd, "year_end",
+         std::wregex(L"(?:全年|年内|年底前|年底之前|年底|年末前|年末|本?年度内|本年内|本年底前|当年内|年内完成)",
+                     flags)});
     r.push_back({RuleId::kExplicitYearEnd, "year_end",
                  std::wregex(L"([0-9]{4})年(?:年?底前|年?底之前|年?底|年?末前|年?末|度?内|全年|)", flags)});
     r.push_back({RuleId::kMonthEnd, "month_end",
                  std::wregex(YEARP NUM L"月(?:份|底|末|(?:份|)(?:底|末)(?:前|之前|以前))?", flags)});
-    r.push_back({RuleId::kMonthBefore, "month_before",
-                 std::wregex(YEARP NUM L"月份?(?:前|之前|以前)", flags)});
+    r.push_back({RuleId::kMonthBefore, "month_before", std::wregex(YEARP NUM L"月份?(?:前|之前|以前)", flags)});
     r.push_back({RuleId::kMonthPart, "month_part",
                  std::wregex(YEARP NUM L"月(上旬|中旬|下旬)(?:末)?(?:前|之前|以前)?", flags)});
-    r.push_back({RuleId::kDay, "day",
-                 std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前|止|为止)?", flags)});
-    r.push_back({RuleId::kIsoDay, "day",
-                 std::wregex(L"([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:前|之前|以前)?", flags)});
-    r.push_back({RuleId::kHalf, "half_year",
-                 std::wregex(YEARP L"(上|下)半年" PERIOD_END, flags)});
-    r.push_back({RuleId::kQuarter, "quarter",
-                 std::wregex(YEARP L"(前)?第?([1-4一二两三四])(?:个)?季度" PERIOD_END, flags)});
+    r.push_back({RuleId::kDay, "day", std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前|止|为止)?", flags)});
+    r.push_back(
+        {RuleId::kIsoDay, "day", std::wregex(L"([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:前|之前|以前)?", flags)});
+    r.push_back({RuleId::kHalf, "half_year", std::wregex(YEARP L"(上|下)半年" PERIOD_END, flags)});
+    r.push_back(
+        {RuleId::kQuarter, "quarter", std::wregex(YEARP L"(前)?第?([1-4一二两三四])(?:个)?季度" PERIOD_END, flags)});
     r.push_back({RuleId::kIssueWorkDays, "issued_working_days",
                  std::wregex(DOC ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kIssueDays, "issued_days",
                  std::wregex(DOC ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kRecurCounted, "recurrence",
                  std::wregex(L"(?:每个?|一)(月|季度|季|半年|年|年度)" FILLER TIMES, flags)});
-    r.push_back({RuleId::kRecurBare, "recurrence",
-                 std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?", flags)});
-    r.push_back({RuleId::kRecurYearInside, "recurrence",
-                 std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
-    r.push_back({RuleId::kOngoing, "ongoing",
-                 std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
+    r.push_back(
+        {RuleId::kRecurBare, "recurrence", std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?", flags)});
+    r.push_back({RuleId::kRecurYearInside, "recurrence", std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
+    r.push_back({RuleId::kOngoing, "ongoing", std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
     return r;
   }();
   return rules;
@@ -173,8 +182,7 @@ const std::vector<std::wregex>& TextPatterns() {
 std::wstring StripAround(std::wstring s) {
   static const std::wregex kPrefix(
       L"^(?:于|在|须于|应于|需于|要在|务必于|力争|争取|最迟|最晚|不晚于|截至|截止到|截止|到|（|\\()+");
-  static const std::wregex kSuffix(
-      L"(?:完成|办结|落实|全部完成|。|；|;|，|,|、|）|\\))+$");
+  static const std::wregex kSuffix(L"(?:完成|办结|落实|全部完成|。|；|;|，|,|、|）|\\))+$");
   for (int i = 0; i < 3; ++i) {
     std::wstring t = std::regex_replace(s, kPrefix, L"");
     t = std::regex_replace(t, kSuffix, L"");
@@ -358,8 +366,7 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
     const WorkCalendar& cal = *ctx.calendar;
     const Date due = *outcome.due;
     if (!cal.Covers(due.year) && !cal.provisional_rule()) {
-      out.note = "due " + due.ToString() + " is in " + std::to_string(due.year) +
-                 ", which calendar " + cal.version() +
+      out.note = "due " + due.ToString() + " is in " + std::to_string(due.year) + ", which calendar " + cal.version() +
                  " does not cover; opt in to the provisional rule (--provisional) to count it";
       return out;
     }
@@ -373,8 +380,8 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
       cal_version = cal.version();
       if (cal.UsesProvisional(due.year) || cal.UsesProvisional(eff->year)) {
         cal_version += WorkCalendar::kProvisionalSuffix;
-        warning = "warning: provisional: " + std::to_string(due.year) + " is not covered by calendar " +
-                  cal.version() + "; rest days counted as weekends, 元旦, 劳动节 and 国庆节 only "
+        warning = "warning: provisional: " + std::to_string(due.year) + " is not covered by calendar " + cal.version() +
+                  "; rest days counted as weekends, 元旦, 劳动节 and 国庆节 only "
                   "(recomputed when the year's notice is added)";
       }
     }

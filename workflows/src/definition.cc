@@ -25,8 +25,7 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 }
 
 // A non-empty list of scalars (a single scalar is accepted as a list of one).
-Result<std::vector<std::string>> StringList(std::string_view src, const YAML::Node& parent,
-                                            const char* key) {
+Result<std::vector<std::string>> StringList(std::string_view src, const YAML::Node& parent, const char* key) {
   const YAML::Node n = parent[key];
   if (!n) return YamlError(src, parent, std::string("missing '") + key + "'");
   std::vector<std::string> out;
@@ -55,14 +54,14 @@ Result<std::string> RequiredString(std::string_view src, const YAML::Node& paren
   return n.Scalar();
 }
 
-Result<int> RequiredInt(std::string_view src, const YAML::Node& parent, const char* key, int min,
-                        int max) {
+Result<int> RequiredInt(std::string_view src, const YAML::Node& parent, const char* key, int min, int max) {
   const YAML::Node n = parent[key];
   if (!n) return YamlError(src, parent, std::string("missing '") + key + "'");
   auto v = AsInt(n);
   if (!v || *v < min || *v > max) {
-    return YamlError(src, n, std::string("'") + key + "' must be a whole number in [" +
-                                 std::to_string(min) + ", " + std::to_string(max) + "]");
+    return YamlError(src, n,
+                     std::string("'") + key + "' must be a whole number in [" + std::to_string(min) + ", " +
+                         std::to_string(max) + "]");
   }
   return *v;
 }
@@ -118,15 +117,16 @@ Status ParseLifecycle(std::string_view src, const YAML::Node& n, Lifecycle& lc) 
       if (Contains(lc.terminal, f) && tr.action != "reopen") {
         // Only an explicit reopen may leave a terminal state: anything else
         // would let a closed-out (销号) task change silently.
-        return YamlError(src, t["from"], "action '" + tr.action + "' starts from terminal state '" +
-                                             f + "' (only 'reopen' may)");
+        return YamlError(src, t["from"],
+                         "action '" + tr.action + "' starts from terminal state '" + f + "' (only 'reopen' may)");
       }
     }
     tr.from = *from;
     if (const YAML::Node to = t["to"]) {
       if (!to.IsScalar() || !Contains(lc.states, to.Scalar())) {
-        return YamlError(src, to, "action '" + tr.action + "': unknown target state '" +
-                                      (to.IsScalar() ? to.Scalar() : std::string("?")) + "'");
+        return YamlError(src, to,
+                         "action '" + tr.action + "': unknown target state '" +
+                             (to.IsScalar() ? to.Scalar() : std::string("?")) + "'");
       }
       tr.to = to.Scalar();
     }
@@ -134,8 +134,7 @@ Status ParseLifecycle(std::string_view src, const YAML::Node& n, Lifecycle& lc) 
     if (!roles.ok()) return roles.status();
     for (const auto& r : *roles) {
       if (!IsRole(r)) {
-        return YamlError(src, t["roles"], "unknown role '" + r +
-                                              "' (supervisor, unit, auditor, system)");
+        return YamlError(src, t["roles"], "unknown role '" + r + "' (supervisor, unit, auditor, system)");
       }
       if (r == kRoleAuditor) {
         return YamlError(src, t["roles"], "auditors read only; they may take no action");
@@ -168,9 +167,9 @@ Status ParseEscalation(std::string_view src, const YAML::Node& n, std::vector<Es
     auto level = RequiredInt(src, e, "level", 1, 99);
     if (!level.ok()) return level.status();
     if (*level <= prev_level) {
-      return YamlError(src, e["level"], "escalation levels must increase (level " +
-                                            std::to_string(*level) + " after " +
-                                            std::to_string(prev_level) + ")");
+      return YamlError(src, e["level"],
+                       "escalation levels must increase (level " + std::to_string(*level) + " after " +
+                           std::to_string(prev_level) + ")");
     }
     step.level = prev_level = *level;
     auto delay = RequiredInt(src, e, "delay_working_days", 0, 250);
@@ -180,8 +179,7 @@ Status ParseEscalation(std::string_view src, const YAML::Node& n, std::vector<Es
     if (!notify.ok()) return notify.status();
     for (const auto& who : *notify) {
       if (who != kNotifyUnit && who != kNotifyOffice && who != kNotifyUnitLeaders) {
-        return YamlError(src, e["notify"], "unknown recipient '" + who +
-                                               "' (unit, office, unit_leaders)");
+        return YamlError(src, e["notify"], "unknown recipient '" + who + "' (unit, office, unit_leaders)");
       }
     }
     step.notify = *notify;
@@ -190,15 +188,12 @@ Status ParseEscalation(std::string_view src, const YAML::Node& n, std::vector<Es
   return Status::Ok();
 }
 
-Status ParseReviewCycles(std::string_view src, const YAML::Node& n,
-                         std::vector<ReviewCycleTemplate>& out) {
+Status ParseReviewCycles(std::string_view src, const YAML::Node& n, std::vector<ReviewCycleTemplate>& out) {
   if (!n.IsSequence()) return YamlError(src, n, "'review_cycles' must be a list");
   std::set<std::string> ids;
   for (const auto& c : n) {
     if (!c.IsMap()) return YamlError(src, c, "a review cycle must be a mapping");
-    if (auto s = CheckKeys(src, c, {"id", "name", "kind", "reply_working_days", "scope",
-                                    "may_reopen"});
-        !s.ok()) {
+    if (auto s = CheckKeys(src, c, {"id", "name", "kind", "reply_working_days", "scope", "may_reopen"}); !s.ok()) {
       return s;
     }
     ReviewCycleTemplate t;
@@ -211,11 +206,10 @@ Status ParseReviewCycles(std::string_view src, const YAML::Node& n,
     t.name = *name;
     auto kind = RequiredString(src, c, "kind");
     if (!kind.ok()) return kind.status();
-    static const std::vector<std::string> kKinds = {"monthly", "quarterly", "half_year",
-                                                    "yearly",  "lookback",  "adhoc"};
+    static const std::vector<std::string> kKinds = {"monthly", "quarterly", "half_year", "yearly", "lookback", "adhoc"};
     if (!Contains(kKinds, *kind)) {
-      return YamlError(src, c["kind"], "unknown cycle kind '" + *kind +
-                                           "' (monthly, quarterly, half_year, yearly, lookback, adhoc)");
+      return YamlError(src, c["kind"],
+                       "unknown cycle kind '" + *kind + "' (monthly, quarterly, half_year, yearly, lookback, adhoc)");
     }
     t.kind = *kind;
     auto reply = RequiredInt(src, c, "reply_working_days", 1, 250);
@@ -251,10 +245,10 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
     return YamlError(src, e.mark, "YAML syntax: " + e.msg);
   }
   if (!root.IsMap()) return YamlError(src, root, "a workflow definition must be a mapping");
-  if (auto s = CheckKeys(src, root, {"name", "version", "lifecycle", "reminders",
-                                     "acceptance_working_days", "review_working_days",
-                                     "acceptance_overdue_notify", "review_overdue_notify",
-                                     "escalation", "review_cycles", "times", "scorecard"});
+  if (auto s = CheckKeys(
+          src, root,
+          {"name", "version", "lifecycle", "reminders", "acceptance_working_days", "review_working_days",
+           "acceptance_overdue_notify", "review_overdue_notify", "escalation", "review_cycles", "times", "scorecard"});
       !s.ok()) {
     return s;
   }
@@ -283,8 +277,8 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
     if (!v || *v < 1 || *v > 250) {
       return YamlError(src, b, "a reminder must be 1..250 working days before the deadline");
     }
-    if (std::find(def.reminder_working_days_before.begin(), def.reminder_working_days_before.end(),
-                  *v) != def.reminder_working_days_before.end()) {
+    if (std::find(def.reminder_working_days_before.begin(), def.reminder_working_days_before.end(), *v) !=
+        def.reminder_working_days_before.end()) {
       return YamlError(src, b, "reminder " + std::to_string(*v) + " listed twice");
     }
     def.reminder_working_days_before.push_back(*v);
@@ -355,20 +349,17 @@ const LifecycleTransition* WorkflowDefinition::FindTransition(std::string_view a
   return nullptr;
 }
 
-Status WorkflowDefinition::CheckStep(std::string_view action, std::string_view role,
-                                     std::string_view state) const {
+Status WorkflowDefinition::CheckStep(std::string_view action, std::string_view role, std::string_view state) const {
   const LifecycleTransition* t = FindTransition(action);
   if (!t) {
-    return Status::Rejected("unknown_action", "no step '" + std::string(action) +
-                                                  "' in workflow " + name);
+    return Status::Rejected("unknown_action", "no step '" + std::string(action) + "' in workflow " + name);
   }
   if (!Contains(t->roles, role)) {
-    return Status::Rejected("role_not_allowed", "role '" + std::string(role) + "' may not " +
-                                                    std::string(action));
+    return Status::Rejected("role_not_allowed", "role '" + std::string(role) + "' may not " + std::string(action));
   }
   if (!Contains(t->from, state)) {
-    return Status::Rejected("invalid_state", "cannot " + std::string(action) + " an assignment that is " +
-                                                 std::string(state));
+    return Status::Rejected("invalid_state",
+                            "cannot " + std::string(action) + " an assignment that is " + std::string(state));
   }
   return Status::Ok();
 }
@@ -379,9 +370,7 @@ std::string WorkflowDefinition::NextState(std::string_view action, std::string_v
   return *t->to;
 }
 
-bool WorkflowDefinition::IsTerminal(std::string_view state) const {
-  return Contains(lifecycle.terminal, state);
-}
+bool WorkflowDefinition::IsTerminal(std::string_view state) const { return Contains(lifecycle.terminal, state); }
 
 const ReviewCycleTemplate* WorkflowDefinition::FindReviewCycle(std::string_view id) const {
   for (const auto& c : review_cycles) {

@@ -26,9 +26,9 @@ Result<double> Number(std::string_view src, const YAML::Node& n, const std::stri
 
 const std::vector<std::string>& ScorecardRule::Measures() {
   static const std::vector<std::string> kMeasures = {
-      "assignments", "completed", "completed_on_time", "completed_late", "overdue", "peak_escalation",
-      "progress_reports", "reminders", "reports_on_time", "reports_late", "reports_missing", "completion_rate",
-      "on_time_rate"};
+      "assignments",     "completed",        "completed_on_time", "completed_late",  "overdue",
+      "peak_escalation", "progress_reports", "reminders",         "reports_on_time", "reports_late",
+      "reports_missing", "completion_rate",  "on_time_rate"};
   return kMeasures;
 }
 

@@ -8,8 +8,7 @@
 
 namespace duban::workflows {
 
-Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
-                                                     const WorkflowDefinition& def,
+Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due, const WorkflowDefinition& def,
                                                      const WorkCalendar& cal) {
   std::vector<PlannedTimer> out;
   for (int n : def.reminder_working_days_before) {
@@ -26,8 +25,7 @@ Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
   out.push_back(PlannedTimer{TimerKind::kMissed, *missed, 0, {}, 0, false});
   Date prev = *missed;
   for (const auto& step : def.escalation) {
-    auto d = step.delay_working_days == 0 ? Result<Date>(prev)
-                                          : cal.AddWorkingDays(prev, step.delay_working_days);
+    auto d = step.delay_working_days == 0 ? Result<Date>(prev) : cal.AddWorkingDays(prev, step.delay_working_days);
     if (!d.ok()) return d.status();
     out.push_back(PlannedTimer{TimerKind::kEscalation, *d, step.level, step.name, 0, false});
     prev = *d;
@@ -40,8 +38,7 @@ Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
   return out;
 }
 
-Result<Date> AcceptanceDue(Date assigned_on, const WorkflowDefinition& def,
-                           const WorkCalendar& cal) {
+Result<Date> AcceptanceDue(Date assigned_on, const WorkflowDefinition& def, const WorkCalendar& cal) {
   return cal.AddWorkingDays(assigned_on, def.acceptance_working_days);
 }
 

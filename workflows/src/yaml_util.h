@@ -61,8 +61,7 @@ inline Result<Date> AsDate(std::string_view source, const YAML::Node& n, std::st
   if (!n.IsScalar()) return YamlError(source, n, std::string(what) + " must be a date YYYY-MM-DD");
   auto d = Date::Parse(n.Scalar());
   if (!d) {
-    return YamlError(source, n,
-                     "impossible or malformed date '" + n.Scalar() + "' for " + std::string(what));
+    return YamlError(source, n, "impossible or malformed date '" + n.Scalar() + "' for " + std::string(what));
   }
   return *d;
 }

@@ -33,11 +33,11 @@ std::string ExtendHead(const std::string& head, uint64_t pos, std::string_view e
 
 struct Checkpoint {
   std::string store_id;
-  uint64_t log_end = 0;     // positions 1..log_end are covered
-  std::string log_head;     // head(log_end), hex
-  int64_t signed_at = 0;    // Unix milliseconds, the signer's clock (informative)
-  std::string public_key;   // raw Ed25519 public key, hex
-  std::string signature;    // Ed25519 over Message(), hex
+  uint64_t log_end = 0;    // positions 1..log_end are covered
+  std::string log_head;    // head(log_end), hex
+  int64_t signed_at = 0;   // Unix milliseconds, the signer's clock (informative)
+  std::string public_key;  // raw Ed25519 public key, hex
+  std::string signature;   // Ed25519 over Message(), hex
 
   // The exact bytes that are signed (everything above but the key and signature).
   std::string Message() const;

@@ -26,9 +26,7 @@ inline uint32_t DecodeFixed32BE(const char* p) {
   auto u = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | uint32_t(u[3]);
 }
-inline uint64_t DecodeFixed64BE(const char* p) {
-  return (uint64_t(DecodeFixed32BE(p)) << 32) | DecodeFixed32BE(p + 4);
-}
+inline uint64_t DecodeFixed64BE(const char* p) { return (uint64_t(DecodeFixed32BE(p)) << 32) | DecodeFixed32BE(p + 4); }
 // Signed values (instants) are offset so that byte order matches numeric order.
 inline void PutOrderedI64(std::string* dst, int64_t v) {
   PutFixed64BE(dst, static_cast<uint64_t>(v) ^ (uint64_t{1} << 63));

@@ -102,10 +102,10 @@ struct TickReport {
 // What a command came to.
 struct Outcome {
   std::string command_id;
-  Status status;                     // ok, or kRejected with reason() and message()
+  Status status;                       // ok, or kRejected with reason() and message()
   std::vector<schemas::Event> events;  // the events written (empty when rejected)
-  bool duplicate = false;            // the command id was seen before for this same command; nothing written now
-  uint64_t first_position = 0;       // log position of the first event written
+  bool duplicate = false;              // the command id was seen before for this same command; nothing written now
+  uint64_t first_position = 0;         // log position of the first event written
 };
 
 // One row of a status query.
@@ -164,8 +164,7 @@ class TimerPolicy {
     Instant fire_at = 0;
     schemas::FireTimer body;
   };
-  virtual std::vector<Timer> TimersFor(const core::PlanState& plan,
-                                       const core::AssignmentState& a) const = 0;
+  virtual std::vector<Timer> TimersFor(const core::PlanState& plan, const core::AssignmentState& a) const = 0;
   // The same rules counted on its calendar plus the recorded notices (oldest
   // first), or why they do not fit it. A policy without a working-day
   // calendar refuses: such an engine records no notices.
@@ -251,8 +250,7 @@ class Engine {
   // normal pipeline. Cost is proportional to the timers due. When timers are
   // still due after EngineOptions::tick_max_rounds rounds it stops with a
   // warning and report->more_due set; the next tick carries on.
-  Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock",
-                                    TickReport* report = nullptr);
+  Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock", TickReport* report = nullptr);
   Result<std::vector<DueTimer>> PendingTimers(Instant until, size_t limit) const;
 
   // ---- calendar notices ----
@@ -356,7 +354,7 @@ class Engine {
   Result<std::string> ProjectionDigest() const;
 
  private:
-  struct Impl;  // engine/core/engine_impl.h
+  struct Impl;                 // engine/core/engine_impl.h
   friend struct EngineAccess;  // engine/core's own pieces: the benchmark aids (duban/engine_bench.h)
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -27,12 +27,12 @@
 namespace duban {
 
 struct SalvageReport {
-  std::string store_id;        // kept in the new store
-  uint64_t kept = 0;           // positions 1..kept, appended to the new store
-  uint64_t recorded_end = 0;   // the last position the store's log-end file says it reached (0: unknown)
-  uint64_t found_after = 0;    // records found past the first gap or broken link, not kept
-  std::string stopped;         // why reading stopped before the end of what was found, in words ("" if it did not)
-  bool repaired_copy = false;  // RocksDB's RepairDB had to run (on the copy) before it could be read
+  std::string store_id;            // kept in the new store
+  uint64_t kept = 0;               // positions 1..kept, appended to the new store
+  uint64_t recorded_end = 0;       // the last position the store's log-end file says it reached (0: unknown)
+  uint64_t found_after = 0;        // records found past the first gap or broken link, not kept
+  std::string stopped;             // why reading stopped before the end of what was found, in words ("" if it did not)
+  bool repaired_copy = false;      // RocksDB's RepairDB had to run (on the copy) before it could be read
   uint64_t newest_checkpoint = 0;  // the newest signed checkpoint the damaged store held (0: none)
   bool written = false;            // the new store was written (not a dry run)
   std::vector<std::string> notes;  // what was done to the copy to read it, in words

@@ -16,13 +16,13 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk = 0,
-    kRejected,         // a command was refused by the domain rules
+    kRejected,  // a command was refused by the domain rules
     kNotFound,
     kCorruption,       // bytes failed a length, checksum or decode check
     kInvalidArgument,  // malformed input from a user or a file
     kIOError,
-    kUnavailable,      // a broker or peer could not be reached in time
-    kConflict,         // a command id already known for another command (or actor): HTTP 409
+    kUnavailable,  // a broker or peer could not be reached in time
+    kConflict,     // a command id already known for another command (or actor): HTTP 409
   };
 
   Status() = default;
@@ -32,9 +32,7 @@ class [[nodiscard]] Status {
   }
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
   static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
-  static Status InvalidArgument(std::string msg) {
-    return Status(Code::kInvalidArgument, std::move(msg));
-  }
+  static Status InvalidArgument(std::string msg) { return Status(Code::kInvalidArgument, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
@@ -58,8 +56,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {    // NOLINT
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an ok Status");
   }
   bool ok() const { return std::holds_alternative<T>(v_); }

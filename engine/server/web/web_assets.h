@@ -9,7 +9,7 @@
 namespace duban::server {
 
 struct WebAsset {
-  std::string_view path;   // relative to web/, e.g. "app.js"
+  std::string_view path;  // relative to web/, e.g. "app.js"
   std::string_view bytes;
 };
 

@@ -31,21 +31,21 @@ const char* RecipientKindName(RecipientKind k);
 struct Notification {
   std::string notification_id;  // event_id + ":" + recipient
   std::string event_id;
-  std::string event_type;       // e.g. "DeadlineApproaching"
-  std::string recipient;        // unit name, or the office
+  std::string event_type;  // e.g. "DeadlineApproaching"
+  std::string recipient;   // unit name, or the office
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
   // completion_rejected | report_overdue.
   std::string channel;
-  std::string level;            // notice | warning | urgent
+  std::string level;  // notice | warning | urgent
   int32_t escalation_level = 0;
-  std::string title;            // short subject line
-  std::string text;             // the full sentence a person acts on
-  std::string due_on;           // YYYY-MM-DD or ""
-  std::string plan;             // stream (plan id)
-  std::string plan_title;       // from PlanImported, else the plan id
+  std::string title;       // short subject line
+  std::string text;        // the full sentence a person acts on
+  std::string due_on;      // YYYY-MM-DD or ""
+  std::string plan;        // stream (plan id)
+  std::string plan_title;  // from PlanImported, else the plan id
   int32_t task = 0;
-  std::string task_text;        // task title or content, as the plan words it
+  std::string task_text;  // task title or content, as the plan words it
   Instant occurred_at = 0;
   bool operator==(const Notification&) const = default;
 };
@@ -79,7 +79,7 @@ struct RenderOptions {
   std::string office = "督查室";  // who also hears of escalations ("office" in notify lists)
   // Recipient for "unit_leaders" in a notify list: the unit's name + this.
   std::string unit_leaders_suffix = "主要负责同志";
-  size_t max_task_chars = 40;    // task text is cut to this many characters + "…"
+  size_t max_task_chars = 40;  // task text is cut to this many characters + "…"
 };
 
 // Is this an event type the reminders consumer notifies about?

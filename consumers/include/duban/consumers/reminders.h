@@ -75,7 +75,7 @@ struct RetryPolicy {
 };
 
 struct RemindersOptions {
-  kafka::KafkaConfig kafka;       // Kafka mode: bootstrap, events_topic
+  kafka::KafkaConfig kafka;                    // Kafka mode: bootstrap, events_topic
   std::string group = "duban-reminders";       // Kafka mode
   std::string dlq_topic = "duban.events.dlq";  // Kafka mode
   // Embedded mode when set: the duban data directory whose log is followed
@@ -87,7 +87,7 @@ struct RemindersOptions {
   std::string data_dir;
   RenderOptions render;
   RetryPolicy retry;
-  size_t max_batch = 500;         // records per poll
+  size_t max_batch = 500;  // records per poll
   // Test hook: after this many records have been handled in total, Step
   // returns Unavailable WITHOUT committing (or moving the embedded cursor),
   // as a kill -9 between delivery and commit would. 0: off.
@@ -95,19 +95,19 @@ struct RemindersOptions {
 };
 
 struct RemindersStats {
-  uint64_t records = 0;          // records read from the events topic
-  uint64_t reminder_events = 0;  // of which reminder events
-  uint64_t directory_events = 0; // of which events learnt by the directory
-  uint64_t notifications = 0;    // rendered (per recipient)
-  uint64_t delivered = 0;        // (sink, notification) deliveries accepted
-  uint64_t duplicates = 0;       // skipped: already delivered before
-  uint64_t retries = 0;          // failed attempts that were retried or gave up
-  uint64_t dead_lettered = 0;    // events sent to the DLQ after failed delivery
-  uint64_t poison = 0;           // records sent to the DLQ as undecodable
-  uint64_t commits = 0;          // offset commits / embedded cursor moves
-  uint64_t commit_failures = 0;  // retried implicitly: the records are re-read
-  uint64_t store_reads = 0;      // embedded: read-only opens of the store
-  uint64_t cursor = 0;           // embedded: the next log position to read
+  uint64_t records = 0;           // records read from the events topic
+  uint64_t reminder_events = 0;   // of which reminder events
+  uint64_t directory_events = 0;  // of which events learnt by the directory
+  uint64_t notifications = 0;     // rendered (per recipient)
+  uint64_t delivered = 0;         // (sink, notification) deliveries accepted
+  uint64_t duplicates = 0;        // skipped: already delivered before
+  uint64_t retries = 0;           // failed attempts that were retried or gave up
+  uint64_t dead_lettered = 0;     // events sent to the DLQ after failed delivery
+  uint64_t poison = 0;            // records sent to the DLQ as undecodable
+  uint64_t commits = 0;           // offset commits / embedded cursor moves
+  uint64_t commit_failures = 0;   // retried implicitly: the records are re-read
+  uint64_t store_reads = 0;       // embedded: read-only opens of the store
+  uint64_t cursor = 0;            // embedded: the next log position to read
 };
 
 class Reminders {
@@ -158,11 +158,11 @@ class Reminders {
 Result<std::vector<DeadLetter>> ListDeadLetters(const std::string& data_dir);
 
 struct DlqRetryReport {
-  size_t delivered = 0;          // entries delivered now and removed
-  size_t already_delivered = 0;  // entries found delivered before, selected or not (removed, not sent again)
-  size_t failed = 0;             // still failing: kept, attempts and error updated
-  size_t poison = 0;             // poison records selected: nothing to deliver, kept
-  size_t remaining = 0;          // entries in the file afterwards
+  size_t delivered = 0;             // entries delivered now and removed
+  size_t already_delivered = 0;     // entries found delivered before, selected or not (removed, not sent again)
+  size_t failed = 0;                // still failing: kept, attempts and error updated
+  size_t poison = 0;                // poison records selected: nothing to deliver, kept
+  size_t remaining = 0;             // entries in the file afterwards
   std::vector<std::string> errors;  // one line per entry kept
 };
 

@@ -44,7 +44,7 @@ namespace duban::consumers {
 // Who a channel reaches, and at which addresses (email addresses for SMTP,
 // mobile numbers to @-mention for the robots; may be empty for a robot).
 struct Routes {
-  bool everyone = false;  // every notification, no addresses (the flag sinks)
+  bool everyone = false;                                       // every notification, no addresses (the flag sinks)
   std::map<std::string, std::vector<std::string>> recipients;  // recipient -> addresses on this channel
   std::optional<std::vector<std::string>> fallback;            // `default`: recipients not named in the file
   std::set<std::string> named;  // every recipient the file names, on any channel: they do not fall back
@@ -80,10 +80,10 @@ class Sink {
 bool IsRetryable(const Status& s);
 
 struct WebhookOptions {
-  std::string url;                  // http://host:port/path or https://...
+  std::string url;  // http://host:port/path or https://...
   int connect_timeout_ms = 3000;
-  int timeout_ms = 10000;           // read/write timeout per attempt
-  std::string name = "webhook";     // the sink's name (a channel's, from the channels file)
+  int timeout_ms = 10000;        // read/write timeout per attempt
+  std::string name = "webhook";  // the sink's name (a channel's, from the channels file)
 };
 Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options);
 
@@ -91,9 +91,9 @@ Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const
 
 struct SmtpOptions {
   std::string name = "email";
-  std::string url;       // smtp://host:port or smtps://host:port (implicit TLS)
-  std::string from;      // envelope and header sender, e.g. duban@gov.example
-  std::string from_name; // display name, e.g. 督查室 (RFC 2047-encoded)
+  std::string url;                 // smtp://host:port or smtps://host:port (implicit TLS)
+  std::string from;                // envelope and header sender, e.g. duban@gov.example
+  std::string from_name;           // display name, e.g. 督查室 (RFC 2047-encoded)
   std::string username, password;  // SMTP AUTH, optional
   bool starttls = false;           // require STARTTLS on smtp://
   int timeout_ms = 15000;          // whole transfer
@@ -102,8 +102,7 @@ Result<std::unique_ptr<Sink>> MakeSmtpSink(const SmtpOptions& options);
 
 // The whole message SmtpSink sends for n to `to` (headers + base64 body),
 // exposed for tests. `date` is an RFC 5322 date.
-std::string ComposeEmail(const SmtpOptions& o, const Notification& n, const std::string& to,
-                         const std::string& date);
+std::string ComposeEmail(const SmtpOptions& o, const Notification& n, const std::string& to, const std::string& date);
 // RFC 2047 "B" encoded words (each at most 75 characters, folded), or the
 // text as is when it is plain ASCII.
 std::string EncodeHeaderWord(const std::string& utf8);
@@ -111,10 +110,10 @@ std::string EncodeHeaderWord(const std::string& utf8);
 enum class RobotKind { kWeCom, kDingTalk };
 struct RobotOptions {
   RobotKind kind = RobotKind::kWeCom;
-  std::string name;      // channel name
-  std::string url;       // the robot's webhook URL, key / access_token included
-  std::string secret;    // DingTalk 加签 secret (SEC...), optional
-  bool markdown = false; // WeCom: msgtype markdown (no @mentions by mobile) instead of text
+  std::string name;       // channel name
+  std::string url;        // the robot's webhook URL, key / access_token included
+  std::string secret;     // DingTalk 加签 secret (SEC...), optional
+  bool markdown = false;  // WeCom: msgtype markdown (no @mentions by mobile) instead of text
   int connect_timeout_ms = 3000;
   int timeout_ms = 10000;
 };

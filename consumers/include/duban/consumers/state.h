@@ -73,7 +73,7 @@ struct DeadLetter {
   std::string channel;          // the sink's name; "" for poison
   std::string error;
   int attempts = 0;
-  int64_t first_attempt = 0;    // ms since the epoch
+  int64_t first_attempt = 0;  // ms since the epoch
   int64_t last_attempt = 0;
   std::string source;
   std::optional<Notification> notification;

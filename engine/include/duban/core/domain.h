@@ -41,8 +41,7 @@ enum class AssignmentStatus : uint8_t {
 const char* StatusName(AssignmentStatus s);
 std::optional<AssignmentStatus> ParseStatus(std::string_view s);
 inline bool IsOpen(AssignmentStatus s) {
-  return s != AssignmentStatus::kCompleted && s != AssignmentStatus::kCancelled &&
-         s != AssignmentStatus::kReturned;
+  return s != AssignmentStatus::kCompleted && s != AssignmentStatus::kCancelled && s != AssignmentStatus::kReturned;
 }
 
 struct AssignmentState {
@@ -53,14 +52,14 @@ struct AssignmentState {
   int32_t percent = 0;
   std::string due_on;             // effective due date (after extensions), may be empty
   std::string pending_extension;  // requested new due date awaiting the office
-  Instant due_set_at = 0;   // when due_on was last set (creation, extension): reminders before it are moot
-  int32_t reminded_days = 0; // working days left at the last reminder sent (0: none yet)
+  Instant due_set_at = 0;         // when due_on was last set (creation, extension): reminders before it are moot
+  int32_t reminded_days = 0;      // working days left at the last reminder sent (0: none yet)
   bool overdue = false;
   int32_t escalation_level = 0;
-  Instant assigned_at = 0;         // created or moved here: the acceptance limit counts from it
-  Instant submitted_at = 0;        // last completion submitted: the review limit counts from it
-  bool acceptance_overdue = false; // AcceptanceOverdue fired and not yet accepted or returned
-  bool review_overdue = false;     // ReviewOverdue fired and the submission not yet reviewed
+  Instant assigned_at = 0;          // created or moved here: the acceptance limit counts from it
+  Instant submitted_at = 0;         // last completion submitted: the review limit counts from it
+  bool acceptance_overdue = false;  // AcceptanceOverdue fired and not yet accepted or returned
+  bool review_overdue = false;      // ReviewOverdue fired and the submission not yet reviewed
   // The calendar version its timers are counted on since a recorded notice
   // recounted them (DeadlineRecounted); empty: the task's or the latest.
   std::string calendar_version;

@@ -35,9 +35,9 @@ const char* QueueKindNames();
 inline constexpr int kDefaultSilentWorkingDays = 10;
 
 struct QueueOptions {
-  Date today;                                        // the day the queue is read on
+  Date today;  // the day the queue is read on
   int silent_working_days = kDefaultSilentWorkingDays;
-  const workflows::WorkCalendar* calendar = nullptr; // counts silence; REQUIRED for kSilent
+  const workflows::WorkCalendar* calendar = nullptr;  // counts silence; REQUIRED for kSilent
 };
 
 struct QueueItem {

@@ -73,8 +73,7 @@ class WorkflowTimerPolicy : public TimerPolicy {
   static std::shared_ptr<WorkflowTimerPolicy> Make(workflows::WorkflowDefinition definition,
                                                    workflows::WorkCalendar calendar);
 
-  std::vector<Timer> TimersFor(const core::PlanState& plan,
-                               const core::AssignmentState& a) const override;
+  std::vector<Timer> TimersFor(const core::PlanState& plan, const core::AssignmentState& a) const override;
   // The compiled-in definition and calendar plus `notices` (oldest first);
   // InvalidArgument naming the notice file and line when one does not fit
   // (a year covered twice, versions out of order, a date outside its year).
@@ -97,11 +96,11 @@ class WorkflowTimerPolicy : public TimerPolicy {
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
   // The timer of a limit that starts at `from` and lasts `working_days`.
   // The calendars: the compiled-in notices plus `recorded`, each version.
-  static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(workflows::WorkflowDefinition definition,
-                                                            const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
+  static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(
+      workflows::WorkflowDefinition definition, const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
   template <class Base>
-  Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days, const std::vector<std::string>& notify,
-              Base&& base) const;
+  Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days,
+              const std::vector<std::string>& notify, Base&& base) const;
   // Records on the timer the calendar it was counted on, and whether provisionally.
   static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
 

@@ -29,25 +29,63 @@ struct ImportPlan {
   PlanImported plan;  // meta and the unit directory in force
   std::vector<ImportTask> tasks;
 };
-struct AddTask { ImportTask task; };
-struct CancelTask { int32_t task = 0; std::string reason; };
-struct WithdrawPlan { std::string reason; };
-struct Assign { int32_t task = 0; std::string unit; AssignmentRole role = AssignmentRole::kResponsible; };
-struct Accept { int32_t task = 0; std::string unit; };
-struct Return { int32_t task = 0; std::string unit, reason; };
-struct Reassign { int32_t task = 0; std::string from_unit, to_unit, reason; };
+struct AddTask {
+  ImportTask task;
+};
+struct CancelTask {
+  int32_t task = 0;
+  std::string reason;
+};
+struct WithdrawPlan {
+  std::string reason;
+};
+struct Assign {
+  int32_t task = 0;
+  std::string unit;
+  AssignmentRole role = AssignmentRole::kResponsible;
+};
+struct Accept {
+  int32_t task = 0;
+  std::string unit;
+};
+struct Return {
+  int32_t task = 0;
+  std::string unit, reason;
+};
+struct Reassign {
+  int32_t task = 0;
+  std::string from_unit, to_unit, reason;
+};
 struct ReportProgress {
   int32_t task = 0;
   std::string unit;
   int32_t percent = 0;
   std::string text, evidence, reporter, contact;
 };
-struct Submit { int32_t task = 0; std::string unit, text, evidence; };
-struct Approve { int32_t task = 0; std::string unit, comment; };
-struct Reject { int32_t task = 0; std::string unit, reason; };
-struct RequestExtension { int32_t task = 0; std::string unit, new_due_on, reason; };
-struct GrantExtension { int32_t task = 0; std::string unit, new_due_on; };
-struct DenyExtension { int32_t task = 0; std::string unit, reason; };
+struct Submit {
+  int32_t task = 0;
+  std::string unit, text, evidence;
+};
+struct Approve {
+  int32_t task = 0;
+  std::string unit, comment;
+};
+struct Reject {
+  int32_t task = 0;
+  std::string unit, reason;
+};
+struct RequestExtension {
+  int32_t task = 0;
+  std::string unit, new_due_on, reason;
+};
+struct GrantExtension {
+  int32_t task = 0;
+  std::string unit, new_due_on;
+};
+struct DenyExtension {
+  int32_t task = 0;
+  std::string unit, reason;
+};
 // A timer came due: issued by the clock (role system) with the timer's key.
 // The decision of what it means runs in decide like any command (timers only notice).
 struct FireTimer {
@@ -67,32 +105,51 @@ struct FireTimer {
   std::string calendar_version;
   bool provisional = false;
 };
-struct StartReviewCycle { std::string cycle_id, scope, kind, due_on; std::string unit; };
-struct CloseReviewCycle { std::string cycle_id; };
+struct StartReviewCycle {
+  std::string cycle_id, scope, kind, due_on;
+  std::string unit;
+};
+struct CloseReviewCycle {
+  std::string cycle_id;
+};
 // The office reopens a completed assignment found not done during a look-back
 // cycle; an empty new_due_on keeps the assignment's due date.
-struct ReopenAssignment { int32_t task = 0; std::string unit, reason, cycle_id, new_due_on; };
+struct ReopenAssignment {
+  int32_t task = 0;
+  std::string unit, reason, cycle_id, new_due_on;
+};
 
 // Office tools (issue 20). Appended to CommandBody: a command's wire form
 // names its body by index.
 // Sets or changes a deadline, with a reason: of the assignment to `unit`, or
 // (unit empty) of the task and each of its open assignments.
-struct SetDeadline { int32_t task = 0; std::string unit, due_on, reason; };
+struct SetDeadline {
+  int32_t task = 0;
+  std::string unit, due_on, reason;
+};
 // Cancels one assignment (any state but completed), with a reason.
-struct CancelAssignment { int32_t task = 0; std::string unit, reason; };
+struct CancelAssignment {
+  int32_t task = 0;
+  std::string unit, reason;
+};
 // Accepts a unit's return (退回): drops the returned assignment (to_unit
 // empty) or moves it to to_unit, merged into to_unit's own assignment of the
 // task if it holds an open one.
-struct ResolveReturn { int32_t task = 0; std::string unit, to_unit, reason; };
+struct ResolveReturn {
+  int32_t task = 0;
+  std::string unit, to_unit, reason;
+};
 // Attaches a leader's instruction or an office comment (kind "instruction" |
 // "comment") to a task (unit empty) or one of its assignments.
-struct AddNote { int32_t task = 0; std::string unit, kind, text; };
+struct AddNote {
+  int32_t task = 0;
+  std::string unit, kind, text;
+};
 
 using CommandBody =
-    std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
-                 ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
-                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment,
-                 SetDeadline, CancelAssignment, ResolveReturn, AddNote>;
+    std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign, ReportProgress,
+                 Submit, Approve, Reject, RequestExtension, GrantExtension, DenyExtension, FireTimer, StartReviewCycle,
+                 CloseReviewCycle, ReopenAssignment, SetDeadline, CancelAssignment, ResolveReturn, AddNote>;
 
 const char* CommandName(const CommandBody& body);
 

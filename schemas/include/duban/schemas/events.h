@@ -349,15 +349,13 @@ struct UnknownEvent {
 };
 
 using EventBody =
-    std::variant<PlanImported, PlanAmended, PlanWithdrawn, TaskAdded, TaskAmended, TaskCancelled,
-                 TaskCompleted, AssignmentCreated, AssignmentAccepted, AssignmentReturned,
-                 AssignmentReassigned, ProgressReported, CompletionSubmitted, CompletionApproved,
-                 CompletionRejected, ExtensionRequested, ExtensionGranted, ExtensionDenied,
-                 DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
-                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
-                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, DeadlineRecounted,
-                 CalendarNoticeAdded, AccountChanged, DeadlineChanged, AssignmentCancelled,
-                 AssignmentMerged, NoteAdded, CommandRejected, UnknownEvent>;
+    std::variant<PlanImported, PlanAmended, PlanWithdrawn, TaskAdded, TaskAmended, TaskCancelled, TaskCompleted,
+                 AssignmentCreated, AssignmentAccepted, AssignmentReturned, AssignmentReassigned, ProgressReported,
+                 CompletionSubmitted, CompletionApproved, CompletionRejected, ExtensionRequested, ExtensionGranted,
+                 ExtensionDenied, DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
+                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue, AssignmentReopened,
+                 AcceptanceOverdue, ReviewOverdue, DeadlineRecounted, CalendarNoticeAdded, AccountChanged,
+                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {

@@ -33,13 +33,20 @@ inline constexpr TimerKind kTimerKinds[] = {
 
 constexpr std::string_view TimerKindName(TimerKind k) {
   switch (k) {
-    case TimerKind::kReminder: return "reminder";
-    case TimerKind::kMissed: return "missed";
-    case TimerKind::kEscalation: return "escalation";
-    case TimerKind::kReportOverdue: return "report_overdue";
-    case TimerKind::kAcceptanceOverdue: return "acceptance_overdue";
-    case TimerKind::kReviewOverdue: return "review_overdue";
-    case TimerKind::kReportDue: return "report_due";
+    case TimerKind::kReminder:
+      return "reminder";
+    case TimerKind::kMissed:
+      return "missed";
+    case TimerKind::kEscalation:
+      return "escalation";
+    case TimerKind::kReportOverdue:
+      return "report_overdue";
+    case TimerKind::kAcceptanceOverdue:
+      return "acceptance_overdue";
+    case TimerKind::kReviewOverdue:
+      return "review_overdue";
+    case TimerKind::kReportDue:
+      return "report_due";
   }
   return "unknown";
 }

@@ -47,8 +47,7 @@ class WorkCalendar {
   static Result<WorkCalendar> DefaultAsOf(std::string_view version);
   // Parses calendar data; errors name `source_name` and the line. With a
   // non-empty `as_of`, only notices up to that version are applied.
-  static Result<WorkCalendar> Parse(std::string_view text, std::string_view source_name,
-                                    std::string_view as_of = {});
+  static Result<WorkCalendar> Parse(std::string_view text, std::string_view source_name, std::string_view as_of = {});
   static Result<WorkCalendar> LoadFile(const std::string& path);
 
   // A notice recorded after the build (`duban calendar add`): a document in

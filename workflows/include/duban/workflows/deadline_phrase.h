@@ -52,15 +52,15 @@ struct Recurrence {
 };
 
 struct ResolvedDeadline {
-  std::string text;                       // the phrase as found, whitespace folded
-  std::optional<Date> due_on;             // a single due date
-  std::optional<Recurrence> recurrence;   // recurring duty (then due_on is the year's last checkpoint)
-  bool unresolved = true;                 // neither understood; then due_on and recurrence are empty
-  std::optional<Date> effective_due_on;   // due_on moved off rest days; set when a calendar is given
-  std::string calendar_version;           // set when the calendar was used; "+provisional" appended
-                                          // when the provisional rule counted an uncovered year
-  std::string rule;                       // which rule matched (e.g. "month_end"); for diagnostics
-  std::string note;                       // why unresolved, or a warning (e.g. provisional)
+  std::string text;                      // the phrase as found, whitespace folded
+  std::optional<Date> due_on;            // a single due date
+  std::optional<Recurrence> recurrence;  // recurring duty (then due_on is the year's last checkpoint)
+  bool unresolved = true;                // neither understood; then due_on and recurrence are empty
+  std::optional<Date> effective_due_on;  // due_on moved off rest days; set when a calendar is given
+  std::string calendar_version;          // set when the calendar was used; "+provisional" appended
+                                         // when the provisional rule counted an uncovered year
+  std::string rule;                      // which rule matched (e.g. "month_end"); for diagnostics
+  std::string note;                      // why unresolved, or a warning (e.g. provisional)
 };
 
 struct DeadlineContext {

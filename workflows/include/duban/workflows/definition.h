@@ -25,10 +25,10 @@ inline constexpr std::string_view kRoleAuditor = "auditor";
 inline constexpr std::string_view kRoleSystem = "system";
 
 struct LifecycleTransition {
-  std::string action;               // e.g. "accept"
-  std::vector<std::string> from;    // states the action may start from
-  std::optional<std::string> to;    // target state; nullopt: state unchanged
-  std::vector<std::string> roles;   // roles allowed to take it
+  std::string action;              // e.g. "accept"
+  std::vector<std::string> from;   // states the action may start from
+  std::optional<std::string> to;   // target state; nullopt: state unchanged
+  std::vector<std::string> roles;  // roles allowed to take it
 };
 
 struct Lifecycle {
@@ -44,19 +44,19 @@ inline constexpr std::string_view kNotifyOffice = "office";
 inline constexpr std::string_view kNotifyUnitLeaders = "unit_leaders";
 
 struct EscalationStep {
-  std::string name;              // 督促整改, 通报批评, 约谈
-  int level = 0;                 // 1, 2, 3 ... strictly increasing along the ladder
-  int delay_working_days = 0;    // after the previous step (the first: after the miss)
+  std::string name;            // 督促整改, 通报批评, 约谈
+  int level = 0;               // 1, 2, 3 ... strictly increasing along the ladder
+  int delay_working_days = 0;  // after the previous step (the first: after the miss)
   std::vector<std::string> notify;
 };
 
 struct ReviewCycleTemplate {
-  std::string id;                // "monthly" | "quarterly" | "lookback" | ...
-  std::string name;              // 月度进度调度
-  std::string kind;              // monthly | quarterly | half_year | yearly | lookback | adhoc
-  int reply_working_days = 0;    // units answer within this many working days
-  std::string scope;             // open (open assignments) | all (closed ones too)
-  bool may_reopen = false;       // a look-back may reopen a closed task
+  std::string id;              // "monthly" | "quarterly" | "lookback" | ...
+  std::string name;            // 月度进度调度
+  std::string kind;            // monthly | quarterly | half_year | yearly | lookback | adhoc
+  int reply_working_days = 0;  // units answer within this many working days
+  std::string scope;           // open (open assignments) | all (closed ones too)
+  bool may_reopen = false;     // a look-back may reopen a closed task
 };
 
 struct WorkflowDefinition {
@@ -71,7 +71,7 @@ struct WorkflowDefinition {
   // ReviewOverdue): unit, office, unit_leaders.
   std::vector<std::string> acceptance_overdue_notify;
   std::vector<std::string> review_overdue_notify;
-  std::vector<EscalationStep> escalation;          // ascending level
+  std::vector<EscalationStep> escalation;  // ascending level
   std::vector<ReviewCycleTemplate> review_cycles;
   // `times:` the two times on every record (core::TimeRules): how far a
   // claimed time may stray from the engine's clock, and whether the office

@@ -27,10 +27,10 @@ using schemas::TimerKindName;
 
 struct PlannedTimer {
   TimerKind kind = TimerKind::kReminder;
-  Date fire_on;          // the CST day the timer fires (at its start)
-  int level = 0;         // escalation level; 0 for reminder and missed
-  std::string step;      // escalation step name (督促整改); empty otherwise
-  int days_before = 0;   // reminders: working days before the due date; 0 otherwise
+  Date fire_on;         // the CST day the timer fires (at its start)
+  int level = 0;        // escalation level; 0 for reminder and missed
+  std::string step;     // escalation step name (督促整改); empty otherwise
+  int days_before = 0;  // reminders: working days before the due date; 0 otherwise
   // The count between the due date and fire_on touched a year the calendar
   // does not cover: fire_on follows the provisional rule (calendar.h).
   bool provisional = false;
@@ -50,16 +50,13 @@ struct PlannedTimer {
 // A timer whose count crosses a year the calendar does not cover is marked
 // provisional. Errors when the calendar cannot count a needed day (uncovered
 // year with the provisional rule off).
-Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due,
-                                                     const WorkflowDefinition& definition,
+Result<std::vector<PlannedTimer>> PlanDeadlineTimers(Date effective_due, const WorkflowDefinition& definition,
                                                      const WorkCalendar& calendar);
 
 // The day by which a unit must accept (签收) an assignment made on `assigned_on`:
 // acceptance_working_days working days later.
-Result<Date> AcceptanceDue(Date assigned_on, const WorkflowDefinition& definition,
-                           const WorkCalendar& calendar);
+Result<Date> AcceptanceDue(Date assigned_on, const WorkflowDefinition& definition, const WorkCalendar& calendar);
 // The day by which the office must review a submission made on `submitted_on`.
-Result<Date> ReviewDue(Date submitted_on, const WorkflowDefinition& definition,
-                       const WorkCalendar& calendar);
+Result<Date> ReviewDue(Date submitted_on, const WorkflowDefinition& definition, const WorkCalendar& calendar);
 
 }  // namespace duban::workflows

@@ -16,7 +16,7 @@ namespace duban::kafka {
 struct TopicSpec {
   std::string name;
   int partitions = 1;
-  int replication_factor = -1;  // -1: broker default
+  int replication_factor = -1;                 // -1: broker default
   std::map<std::string, std::string> configs;  // e.g. retention.ms
 };
 

@@ -14,16 +14,16 @@ namespace duban::kafka {
 // Where and how to talk to Kafka. One plain struct with defaults; loaded from a
 // config file or flags by the caller.
 struct KafkaConfig {
-  std::string bootstrap;                        // "host:port[,host:port]"; required
+  std::string bootstrap;  // "host:port[,host:port]"; required
   std::string client_id = "duban";
   std::string commands_topic = "duban.commands";
   std::string events_topic = "duban.events";
-  int partitions = 4;                           // used when creating the topics
-  int replication_factor = -1;                  // -1: broker default
+  int partitions = 4;           // used when creating the topics
+  int replication_factor = -1;  // -1: broker default
   // Low so that a dead member's partitions move within seconds; the mock
   // cluster needs about session_timeout_ms - 1 s per rebalance.
   int session_timeout_ms = 6000;
-  int message_timeout_ms = 30000;               // producer: give up (and report) after this
+  int message_timeout_ms = 30000;  // producer: give up (and report) after this
   // Raw librdkafka properties applied last (they override the above).
   std::map<std::string, std::string> extra;
 };

@@ -60,15 +60,13 @@ class Consumer {
   // Commits `offsets` (each the NEXT offset to read) for the group.
   Status Commit(const std::vector<TopicPartition>& offsets, bool async = false);
   // The group's committed offsets for these partitions (kOffsetInvalid if none).
-  Result<std::vector<TopicPartition>> Committed(const std::vector<TopicPartition>& partitions,
-                                                int timeout_ms);
+  Result<std::vector<TopicPartition>> Committed(const std::vector<TopicPartition>& partitions, int timeout_ms);
   // Partitions currently assigned to this member (or Assign'ed).
   Result<std::vector<TopicPartition>> Assignment() const;
   // Low and high watermark (offset of the next message to be written). The
   // consumer reads with isolation.level=read_committed, so "high" is the last
   // stable offset: nothing of an open transaction is counted.
-  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int32_t partition,
-                                                 int timeout_ms);
+  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int32_t partition, int timeout_ms);
   // Low and high watermark as last seen by the fetcher (no request; NotFound
   // before the first fetch response of that partition). Thread-safe.
   Result<std::pair<int64_t, int64_t>> CachedWatermarks(const std::string& topic, int32_t partition) const;

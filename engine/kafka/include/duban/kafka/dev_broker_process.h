@@ -23,15 +23,14 @@ struct DevBrokerOptions {
   int partitions = 4;  // of the default topics (duban.commands, duban.events)
   // Extra topics as "NAME" or "NAME:PARTITIONS" (default: `partitions`).
   std::vector<std::string> topics;
-  std::string bootstrap_file;  // passed as --bootstrap-file when set
+  std::string bootstrap_file;    // passed as --bootstrap-file when set
   int reply_timeout_ms = 30000;  // guard against a hung child; not a performance bound
 };
 
 class DevBrokerProcess {
  public:
   // Starts `duban_exe dev-broker ...` and waits for its bootstrap line.
-  static Result<std::unique_ptr<DevBrokerProcess>> Spawn(const std::string& duban_exe,
-                                                         const DevBrokerOptions& options);
+  static Result<std::unique_ptr<DevBrokerProcess>> Spawn(const std::string& duban_exe, const DevBrokerOptions& options);
   ~DevBrokerProcess();  // Stop()
   DevBrokerProcess(const DevBrokerProcess&) = delete;
   DevBrokerProcess& operator=(const DevBrokerProcess&) = delete;

@@ -90,9 +90,9 @@ struct KafkaEngineOptions {
   // the lag of every owned partition (KafkaEngine::Lag).
   int64_t status_interval_ms = 0;
   std::function<void(const std::vector<PartitionLag>&)> on_status;
-  std::string data_dir;                   // one subdirectory per partition
+  std::string data_dir;  // one subdirectory per partition
   std::string group = "duban-engine";
-  size_t max_batch = 5000;                // commands per poll (split by partition)
+  size_t max_batch = 5000;  // commands per poll (split by partition)
   // Worker threads deciding the partitions of a poll (each partition has its
   // own store, so they are independent) while Run fetches the next poll; 1
   // decides them one after the other, still overlapping the fetch.
@@ -102,7 +102,7 @@ struct KafkaEngineOptions {
   std::function<Instant()> now;
   // How often (on that clock) each owned partition's store is ticked; 0 never.
   int64_t tick_interval_ms = 60'000;
-  std::shared_ptr<TimerPolicy> timers;    // nullptr: DefaultTimerPolicy()
+  std::shared_ptr<TimerPolicy> timers;  // nullptr: DefaultTimerPolicy()
   // The engine's clock for each partition's store (EngineOptions::clock): it
   // stamps every command's recorded_at. nullptr: the command's issued_at is
   // taken as given (tests that script time). `duban engine` runs on SystemClock().
@@ -111,17 +111,17 @@ struct KafkaEngineOptions {
 };
 
 struct KafkaEngineStats {
-  uint64_t commands = 0;      // decided (including rejected and duplicate ids)
-  uint64_t undecodable = 0;   // skipped: bad frame or bad command bytes
-  uint64_t produced = 0;      // events delivered to duban.events (incl. re-produced)
-  uint64_t reproduced = 0;    // of which re-produced at (re)assignment
-  uint64_t restored = 0;      // events applied from duban.events at assignment
-  uint64_t ticks = 0;         // Engine::Tick calls (one per owned partition per interval)
-  uint64_t timer_events = 0;  // events written by those ticks (fired timers)
-  bool transactional = false; // the mode Run uses (Transactions resolved)
-  uint64_t transactions = 0;  // transactions committed (one per partition per poll)
-  uint64_t aborted = 0;       // transactions aborted and retried
-  uint64_t rebuilt = 0;       // partition stores rebuilt from duban.events (uncommitted tail)
+  uint64_t commands = 0;       // decided (including rejected and duplicate ids)
+  uint64_t undecodable = 0;    // skipped: bad frame or bad command bytes
+  uint64_t produced = 0;       // events delivered to duban.events (incl. re-produced)
+  uint64_t reproduced = 0;     // of which re-produced at (re)assignment
+  uint64_t restored = 0;       // events applied from duban.events at assignment
+  uint64_t ticks = 0;          // Engine::Tick calls (one per owned partition per interval)
+  uint64_t timer_events = 0;   // events written by those ticks (fired timers)
+  bool transactional = false;  // the mode Run uses (Transactions resolved)
+  uint64_t transactions = 0;   // transactions committed (one per partition per poll)
+  uint64_t aborted = 0;        // transactions aborted and retried
+  uint64_t rebuilt = 0;        // partition stores rebuilt from duban.events (uncommitted tail)
   // Where the time went, in seconds. Run's thread: fetching commands (polls
   // that returned some), waiting for the previous poll to be decided, waiting
   // for deliveries. Workers: deciding, committing and enqueueing (summed over
@@ -165,11 +165,11 @@ std::string CommandRecord(const schemas::Command& c);
 Result<Outcome> SubmitViaKafka(const KafkaConfig& cfg, const schemas::Command& command, int timeout_ms);
 
 struct ProjectStats {
-  uint64_t records = 0;       // records read from duban.events
-  uint64_t appended = 0;      // events applied
-  uint64_t duplicates = 0;    // records skipped as already applied
-  uint64_t forks = 0;         // known event ids with other content: not applied, logged (AppendResult)
-  uint64_t undecodable = 0;   // bad frames / bytes (counted, skipped)
+  uint64_t records = 0;      // records read from duban.events
+  uint64_t appended = 0;     // events applied
+  uint64_t duplicates = 0;   // records skipped as already applied
+  uint64_t forks = 0;        // known event ids with other content: not applied, logged (AppendResult)
+  uint64_t undecodable = 0;  // bad frames / bytes (counted, skipped)
 };
 
 // How ProjectEvents shares its store with others (`duban serve` in Kafka

@@ -87,19 +87,18 @@ class Producer {
   // Enqueues a message. Blocks while the local queue is full (up to
   // message_timeout_ms). The outcome of a successful enqueue is reported by
   // Flush (failures only).
-  Status Produce(std::string_view topic, std::string_view key, std::string_view value,
-                 const Headers& headers = {}, int32_t partition = kAnyPartition);
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers = {},
+                 int32_t partition = kAnyPartition);
 
   // Same, with a future resolved by the delivery report (offset on success).
   // A failure to enqueue is returned in the future as well.
-  std::future<Result<Delivery>> ProduceAsync(std::string_view topic, std::string_view key,
-                                             std::string_view value, const Headers& headers = {},
-                                             int32_t partition = kAnyPartition);
+  std::future<Result<Delivery>> ProduceAsync(std::string_view topic, std::string_view key, std::string_view value,
+                                             const Headers& headers = {}, int32_t partition = kAnyPartition);
 
   // Same, reporting into `group` (created by the caller, may be shared by
   // many messages). A failure to enqueue is returned and not counted.
-  Status Produce(std::string_view topic, std::string_view key, std::string_view value,
-                 const Headers& headers, int32_t partition, DeliveryGroup& group);
+  Status Produce(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers,
+                 int32_t partition, DeliveryGroup& group);
 
   // Waits until every message enqueued so far has a delivery report, then
   // returns the failures collected since the last Flush (and clears them).

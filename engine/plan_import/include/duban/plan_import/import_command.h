@@ -25,9 +25,9 @@ struct ParsedPlan;
 class UnitDirectory;
 
 struct ImportRequest {
-  std::string plan_id;        // stream id; default derived from the file name
-  std::string source_bytes;   // the file as read, for its digest
-  bool new_version = false;   // import under the next free "<id>.vN" when the id is taken
+  std::string plan_id;                // stream id; default derived from the file name
+  std::string source_bytes;           // the file as read, for its digest
+  bool new_version = false;           // import under the next free "<id>.vN" when the id is taken
   bool accept_unknown_units = false;  // add units the directory lacks to the plan's directory
   std::optional<Date> default_due;    // for tasks whose plan names no deadline
   // A group a task names ("各县（市、区）政府", "市直各单位") is assigned to each

@@ -34,23 +34,23 @@ struct PlanMeta {
   std::string issuer;      // issuing office, "" when the file does not say
   std::string doc_number;  // "珠高办〔2021〕50号", "" when absent
   std::optional<Date> issued_on;
-  int year = 0;            // the plan year; 0 when nothing names one
+  int year = 0;  // the plan year; 0 when nothing names one
 };
 
 struct TaskDeadline {
-  std::string text;              // as written ("10月底前", "2021年12月10日前"), "" if none
-  std::optional<Date> due_on;    // resolved by duban_workflows when linked
+  std::string text;            // as written ("10月底前", "2021年12月10日前"), "" if none
+  std::optional<Date> due_on;  // resolved by duban_workflows when linked
 };
 
 struct ParsedTask {
-  int number = 0;                    // the plan's own number
-  std::vector<std::string> section;  // outermost first: ["一、…", "（一）…"]
-  std::string title;                 // the title column, else the first sentence
-  std::string content;               // the full task text, number removed
+  int number = 0;                              // the plan's own number
+  std::vector<std::string> section;            // outermost first: ["一、…", "（一）…"]
+  std::string title;                           // the title column, else the first sentence
+  std::string content;                         // the full task text, number removed
   std::vector<std::string> lead_units;         // 牵头单位
   std::vector<std::string> responsible_units;  // 责任单位 / 落实单位
   TaskDeadline deadline;
-  int source_line = 0;               // 1-based line where the task starts
+  int source_line = 0;  // 1-based line where the task starts
   // How the task was found: "number_column" (a 序号 cell), "number_in_text"
   // ("12." in a text cell), "row_order" (no number anywhere: rows with units
   // numbered in order).
@@ -70,8 +70,8 @@ struct ParsedTask {
 };
 
 struct Problem {
-  int line = 0;          // 1-based; 0 for the file as a whole
-  std::string message;   // English, as the CLI and logs say it
+  int line = 0;         // 1-based; 0 for the file as a whole
+  std::string message;  // English, as the CLI and logs say it
   // The same in Chinese, for the office's import preview (the workbench).
   std::string message_zh;
 };

@@ -50,7 +50,7 @@ struct BulletinUnit {
 // (yet) escalated.
 struct BulletinGroup {
   int32_t level = 0;
-  std::string name;  // the definition's name of the level; level 0: kNotEscalatedName
+  std::string name;                 // the definition's name of the level; level 0: kNotEscalatedName
   std::vector<BulletinUnit> units;  // most tasks first, then by name
   bool operator==(const BulletinGroup&) const = default;
 };
@@ -69,14 +69,14 @@ struct Bulletin {
   Date as_of;
   // Totals as of the date (cancelled assignments not counted).
   int32_t tasks = 0, units = 0, assignments = 0, completed = 0, completed_on_time = 0;
-  int32_t late_assignments = 0, late_units = 0;      // open, not submitted, past due
-  int32_t silent_requests = 0, silent_units = 0;     // requested reports not given past the reply date
-  std::vector<BulletinUnit> on_time;   // every assignment completed on time; by name
+  int32_t late_assignments = 0, late_units = 0;   // open, not submitted, past due
+  int32_t silent_requests = 0, silent_units = 0;  // requested reports not given past the reply date
+  std::vector<BulletinUnit> on_time;              // every assignment completed on time; by name
   // Late units by level: level 0 (only when it has units), then every level
   // of the definition's ladder in its order (empty ones too), then levels the
   // records hold beyond the ladder.
   std::vector<BulletinGroup> late;
-  std::vector<BulletinGroup> silent;   // likewise, for silence in review cycles
+  std::vector<BulletinGroup> silent;        // likewise, for silence in review cycles
   std::vector<LateReporter> answered_late;  // most times first, then by name
   bool operator==(const Bulletin&) const = default;
 
@@ -95,8 +95,7 @@ struct Bulletin {
 // a request once the assignment is submitted, completed or cancelled, and so
 // does the bulletin unless the clock already found it silent).
 Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
-                         const std::vector<workflows::EscalationStep>& ladder,
-                         const workflows::WorkCalendar* calendar);
+                         const std::vector<workflows::EscalationStep>& ladder, const workflows::WorkCalendar* calendar);
 
 // From the store, counted on the engine's timer policy calendar. `definition`
 // null: the ladder of the engine's timer policy (else the compiled-in

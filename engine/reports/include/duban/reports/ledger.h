@@ -33,14 +33,14 @@ namespace duban::reports {
 const char* StatusChinese(core::AssignmentStatus s);
 
 struct LedgerRow {
-  int32_t task = 0;                  // the plan's task number (序号)
-  std::vector<std::string> section;  // the section path, outermost first
-  std::string title;                 // 工作任务
+  int32_t task = 0;                                        // the plan's task number (序号)
+  std::vector<std::string> section;                        // the section path, outermost first
+  std::string title;                                       // 工作任务
   std::vector<std::string> lead_units, responsible_units;  // the task's units by role (牵头 / 责任)
-  std::string unit;                  // this row's unit (落实单位)
+  std::string unit;                                        // this row's unit (落实单位)
   schemas::AssignmentRole role = schemas::AssignmentRole::kResponsible;
-  std::string deadline_text;         // 完成时限, the plan's words
-  std::string due_on;                // this unit's due date (after extensions), may be empty
+  std::string deadline_text;  // 完成时限, the plan's words
+  std::string due_on;         // this unit's due date (after extensions), may be empty
   core::AssignmentStatus status = core::AssignmentStatus::kAssigned;
   // The last progress report (台账) effective on or before the date.
   std::string progress_text, progress_on, reporter, contact;
@@ -60,7 +60,7 @@ struct LedgerRow {
 struct Ledger {
   std::string plan_id, plan_title, issuer;
   Date as_of;
-  std::string unit;  // the unit the ledger was asked for ("" : every unit)
+  std::string unit;             // the unit the ledger was asked for ("" : every unit)
   std::vector<LedgerRow> rows;  // by task number, then lead before responsible, then unit
   bool operator==(const Ledger&) const = default;
 };

@@ -34,8 +34,7 @@ inline constexpr int kUncapped = 1 << 30;
 // Working days in (today, due] (positive), or in (due, today] counted
 // negative, capped at +-cap. Without a calendar (or outside its data):
 // Monday to Friday.
-int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date due,
-                       int cap = kWorkingDayCountCap);
+int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date due, int cap = kWorkingDayCountCap);
 
 // The light of `a` given its working days left (nullopt: no deadline) and
 // whether today is after its due date.

@@ -35,10 +35,10 @@ struct EvidenceRef {
 };
 
 struct DecodedCommand {
-  std::string type;          // "accept", "progress", ... (CommandTypes())
-  schemas::Command command;  // no actor, no issued_at
+  std::string type;                   // "accept", "progress", ... (CommandTypes())
+  schemas::Command command;           // no actor, no issued_at
   std::vector<EvidenceRef> evidence;  // progress and submit only
-  std::string cycle_kind;    // start_cycle: the workflow definition's template id
+  std::string cycle_kind;             // start_cycle: the workflow definition's template id
 };
 
 // Every type the endpoint takes, in documentation order.

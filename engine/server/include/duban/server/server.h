@@ -65,9 +65,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: an ephemeral port (port() says which)
   int threads = 16;
-  std::string tls_cert, tls_key;  // both or neither: HTTPS, and cookies marked Secure
-  int session_minutes = 480;      // absolute lifetime of a session
-  int session_idle_minutes = 60;  // a session unused this long ends
+  std::string tls_cert, tls_key;             // both or neither: HTTPS, and cookies marked Secure
+  int session_minutes = 480;                 // absolute lifetime of a session
+  int session_idle_minutes = 60;             // a session unused this long ends
   size_t max_body_bytes = size_t{20} << 20;  // uploads (evidence, plan files): larger is 413
   size_t max_json_bytes = size_t{1} << 20;   // JSON bodies
   // New evidence bytes one uploader (a unit, or an office account) may store
@@ -107,8 +107,8 @@ class Server {
 
   Status Bind();  // listens on host:port (port() valid after)
   int port() const;
-  Status Run();   // serves until Stop()
-  void Stop();    // stop accepting, finish in-flight requests, drain the committer
+  Status Run();  // serves until Stop()
+  void Stop();   // stop accepting, finish in-flight requests, drain the committer
 
   // Every (method, path template) the router serves, as registered.
   std::vector<std::pair<std::string, std::string>> RegisteredRoutes() const;
