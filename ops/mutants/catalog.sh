@@ -58,7 +58,7 @@ mutant idempotency-stored engine/core/commit.cc \
   "a command id seen before is decided again"
 mutant idempotency-in-batch engine/core/commit.cc \
   's/timer_commands ? in_batch.end() : in_batch.find(c.command_id)/in_batch.end()/' \
-  "$core_engine" '^EngineTest\.' \
+  "$core_engine" '^(EngineTest|EngineTimersTest)\.' \
   "a command id repeated inside one batch is decided twice"
 
 # ---- roles and rejection reasons -------------------------------------------------------

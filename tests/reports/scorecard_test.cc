@@ -1,0 +1,149 @@
+// The scorecard (engine/reports/scorecard): each unit's counts on the
+// scripted store and a cycle's reports on time, late and missing as of a
+// date; the score by the workflow definition's rule, and an office's own.
+#include <gtest/gtest.h>
+
+#include "report_fixture.h"
+
+namespace duban::reports {
+namespace {
+
+using namespace test_support;  // NOLINT(google-build-using-namespace): the fixture's names
+
+const UnitScore& ScoreOf(const Scorecard& c, const std::string& unit) {
+  for (const auto& u : c.units)
+    if (u.unit == unit) return u;
+  ADD_FAILURE() << "no unit " << unit;
+  static const UnitScore kNone;
+  return kNone;
+}
+
+TEST_F(ScriptedLedgerTest, TheScorecardCountsEachUnitAndScoresByTheDefinitionsRule) {
+  auto rule = workflows::ScorecardRule::Default();
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  // The compiled-in rule: 60 + 30 on_time_rate + 10 completion_rate - 2 overdue - 5 peak_escalation.
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-10-09"), *rule);
+  ASSERT_TRUE(card.ok()) << card.status().ToString();
+  ASSERT_EQ(card->units.size(), 4u);
+  const UnitScore& fin = ScoreOf(*card, kFinance);
+  EXPECT_EQ(fin.assignments, 2);
+  EXPECT_EQ(fin.completed, 1);
+  EXPECT_EQ(fin.completed_on_time, 1);
+  EXPECT_EQ(fin.completed_late, 0);
+  EXPECT_EQ(fin.overdue, 0);
+  EXPECT_EQ(fin.progress_reports, 2);
+  EXPECT_DOUBLE_EQ(fin.on_time_rate, 0.5);
+  EXPECT_DOUBLE_EQ(fin.score, 60 + 15 + 5);
+  const UnitScore& edu = ScoreOf(*card, kEducation);
+  EXPECT_EQ(edu.assignments, 2);
+  EXPECT_EQ(edu.completed, 0);
+  EXPECT_EQ(edu.overdue, 1);
+  EXPECT_EQ(edu.peak_escalation, 1);
+  EXPECT_DOUBLE_EQ(edu.score, 60 - 2 - 5);
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kPolice).score, 60);
+  // Best first.
+  EXPECT_EQ(card->units.front().unit, kFinance);
+  EXPECT_EQ(card->units.back().unit, kEducation);
+  // Reminders: the DeadlineApproaching events of the unit up to the date, counted from the history.
+  int reminders = 0;
+  for (int task : {1, 3}) {
+    auto h = engine->History(kPlan, task);
+    ASSERT_TRUE(h.ok());
+    for (const auto& e : *h)
+      if (auto* b = std::get_if<DeadlineApproaching>(&e.event.body);
+          b && b->unit == kFinance && e.event.occurred_at <= EndOfDay(D("2021-10-09")))
+        ++reminders;
+  }
+  EXPECT_GT(reminders, 0);
+  EXPECT_EQ(fin.reminders, reminders);
+  // The peak stays after the level is cleared or the step passes: 通报批评 on 10-15 (5 working days after 10-09).
+  auto later = ScorecardAsOf(*engine, kPlan, D("2021-10-15"), *rule);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(ScoreOf(*later, kEducation).peak_escalation, 2);
+}
+
+// Reports asked in a review cycle, per unit, as of a date: 财政 answers both
+// its requests on time, 公安 after the due date, 卫健 and 教育 never (missing
+// once the clock records them overdue, not before).
+TEST_F(LedgerTest, TheScorecardCountsCycleReportsOnTimeLateAndMissingAsOfTheDate) {
+  Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
+  Expect(Office(), At("2021-09-01", 10), StartReviewCycle{"Q3", "", "monthly", "2021-09-10", ""});
+  Expect(UnitOf(kFinance), At("2021-09-02", 10), Accept{1, kFinance});
+  Expect(UnitOf(kFinance), At("2021-09-02", 10), Accept{3, kFinance});
+  Expect(UnitOf(kPolice), At("2021-09-02", 10), Accept{2, kPolice});
+  Expect(UnitOf(kFinance), At("2021-09-08", 10), ReportProgress{1, kFinance, 30, "按时", "", "", ""});
+  Expect(UnitOf(kFinance), At("2021-09-09", 10), ReportProgress{3, kFinance, 10, "按时", "", "", ""});
+  TickThrough("2021-09-02", "2021-09-13");
+  Expect(UnitOf(kPolice), At("2021-09-13", 10), ReportProgress{2, kPolice, 20, "迟报", "", "", ""});
+  TickThrough("2021-09-14", "2021-09-20");
+  auto rule = workflows::ScorecardRule::FromDefinition(
+      "scorecard:\n  base: 50\n  weights: {reports_on_time: 10, reports_late: -3, reports_missing: -7}\n", "o.yaml");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  auto before = ScorecardAsOf(*engine, kPlan, D("2021-09-09"), *rule);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(ScoreOf(*before, kFinance).reports_on_time, 2);
+  for (const std::string& unit : {kPolice, kHealth, kEducation}) {
+    const UnitScore& u = ScoreOf(*before, unit);
+    EXPECT_EQ(u.reports_on_time + u.reports_late + u.reports_missing, 0) << unit << ": nothing due yet on 09-09";
+  }
+  auto after = ScorecardAsOf(*engine, kPlan, D("2021-09-20"), *rule);
+  ASSERT_TRUE(after.ok());
+  const UnitScore& fin = ScoreOf(*after, kFinance);
+  EXPECT_EQ(std::tie(fin.reports_on_time, fin.reports_late, fin.reports_missing), std::make_tuple(2, 0, 0));
+  const UnitScore& pol = ScoreOf(*after, kPolice);
+  EXPECT_EQ(std::tie(pol.reports_on_time, pol.reports_late, pol.reports_missing), std::make_tuple(0, 1, 0));
+  const UnitScore& edu = ScoreOf(*after, kEducation);
+  EXPECT_EQ(edu.reports_on_time + edu.reports_late, 0);
+  EXPECT_EQ(edu.reports_missing, 2) << "asked for tasks 1 and 4, answered neither";
+  EXPECT_EQ(ScoreOf(*after, kHealth).reports_missing, 1);
+  EXPECT_DOUBLE_EQ(fin.score, 70);
+  EXPECT_DOUBLE_EQ(pol.score, 47);
+  EXPECT_DOUBLE_EQ(edu.score, 36);
+  // The dashboard's columns come from the same counts of the current state.
+  auto now = engine->Plan(kPlan);
+  ASSERT_TRUE(now.ok());
+  const auto counts = CycleReportsByUnit(*now, D("2021-09-20"));
+  EXPECT_EQ(counts.at(kPolice), (CycleReports{0, 1, 0}));
+  EXPECT_EQ(counts.at(kEducation), (CycleReports{0, 0, 2}));
+}
+
+TEST(ScorecardMeasures, TheScoreAndTheJsonWeighWhatADefinitionMayName) {
+  std::vector<std::string> names;
+  for (const UnitMeasure& m : UnitMeasures()) {
+    names.push_back(m.name);
+    EXPECT_NE(m.count == nullptr, m.rate == nullptr) << m.name << ": a count or a rate";
+  }
+  EXPECT_EQ(names, workflows::ScorecardRule::Measures());
+}
+
+TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
+  auto rule = workflows::ScorecardRule::FromDefinition(
+      "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");
+  ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-10-09"), *rule);
+  ASSERT_TRUE(card.ok());
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kFinance).score, 12);
+  EXPECT_DOUBLE_EQ(ScoreOf(*card, kEducation).score, 0);
+  auto bad = workflows::ScorecardRule::FromDefinition("scorecard:\n  weights: {speed: 1}\n", "office.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("office.yaml:2"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("unknown scorecard measure 'speed'"), std::string::npos);
+  // The engine's definition loader refuses the same file.
+  EXPECT_FALSE(workflows::WorkflowDefinition::Parse("scorecard:\n  weights: {speed: 1}\n", "office.yaml").ok());
+}
+
+TEST_F(ScriptedLedgerTest, AScorecardBeforeThePlanExistedIsAClearError) {
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-08-31"), workflows::ScorecardRule{});
+  ASSERT_FALSE(card.ok());
+  EXPECT_NE(card.status().message().find("did not exist on 2021-08-31"), std::string::npos);
+}
+
+// ---- the bulletin ---------------------------------------------------------
+
+// The autumn of the bulletin: every unit accepts; a quarterly review cycle
+// asks for reports by 2021-09-29; 财政 answers on time and finishes tasks 1
+// and 3 on time, 卫健 answers a day late and finishes task 2 on time; 教育
+// (task 1, due 09-30) and 公安 (task 2, due 10-20) stay silent and late.
+
+}  // namespace
+}  // namespace duban::reports
