@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
+#include <optional>
+#include <system_error>
 #include <thread>
 
 #include "engine_impl.h"
@@ -44,8 +47,8 @@ namespace {
 // numbers) looks each data block up once for all its keys and pins values in
 // the block cache instead of copying them; chunks bound the blocks pinned at
 // once.
-Status ReadRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log, const std::vector<uint64_t>& positions, size_t from,
-                 size_t to, std::vector<HistoryEntry>& out) {
+Status ReadRange(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* log,
+                 const std::vector<uint64_t>& positions, size_t from, size_t to, std::vector<HistoryEntry>& out) {
   constexpr size_t kChunk = 4096;
   std::vector<std::string> keys;
   std::vector<rocksdb::Slice> slices;
@@ -56,7 +59,7 @@ Status ReadRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log, const std::v
     keys.clear();
     for (size_t i = 0; i < n; ++i) keys.push_back(rk::Pos(positions[at + i]));
     slices.assign(keys.begin(), keys.end());
-    db->MultiGet(rocksdb::ReadOptions(), log, n, slices.data(), values.data(), statuses.data(), /*sorted_input=*/true);
+    db->MultiGet(ro, log, n, slices.data(), values.data(), statuses.data(), /*sorted_input=*/true);
     for (size_t i = 0; i < n; ++i) {
       const uint64_t pos = positions[at + i];
       if (!statuses[i].ok()) return FromRocks(statuses[i], "log position " + std::to_string(pos));
@@ -74,19 +77,43 @@ Status ReadRange(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* log, const std::v
 Result<std::vector<HistoryEntry>> Engine::Impl::ReadPositions(std::vector<uint64_t> positions) const {
   std::sort(positions.begin(), positions.end());
   std::vector<HistoryEntry> out(positions.size());
+  // One snapshot for every chunk and both halves: the read sees one state of
+  // the database, as the single MultiGet it replaces did.
+  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->ReleaseSnapshot(s); }
+  } release{db, snapshot};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
   // A plan's whole stream (a report, a replay as of a date: 100,000 events
   // and more) is read and decoded in two halves at once; decoding is most of
-  // the cost and the halves share nothing but the database.
+  // the cost and the halves share nothing but the database. Where no second
+  // thread can be had, one reader reads it all.
   constexpr size_t kSplitAbove = 16384;
-  if (positions.size() <= kSplitAbove || std::thread::hardware_concurrency() < 2) {
-    if (Status st = ReadRange(db, cf[kLog], positions, 0, positions.size(), out); !st.ok()) return st;
-    return out;
-  }
   const size_t half = positions.size() / 2;
   Status first_half;
-  std::thread reader([&] { first_half = ReadRange(db, cf[kLog], positions, 0, half, out); });
-  Status second_half = ReadRange(db, cf[kLog], positions, half, positions.size(), out);
-  reader.join();
+  std::optional<std::jthread> reader;  // joined on every way out of this scope
+  if (positions.size() > kSplitAbove && std::thread::hardware_concurrency() >= 2) {
+    try {
+      reader.emplace([&] {
+        try {
+          first_half = ReadRange(db, ro, cf[kLog], positions, 0, half, out);
+        } catch (const std::exception& e) {
+          first_half = Status::IOError(std::string("reading the log: ") + e.what());
+        }
+      });
+    } catch (const std::system_error& e) {
+      spdlog::warn("reading {} log positions on one thread: no second thread ({})", positions.size(), e.what());
+    }
+  }
+  if (!reader) {
+    if (Status st = ReadRange(db, ro, cf[kLog], positions, 0, positions.size(), out); !st.ok()) return st;
+    return out;
+  }
+  Status second_half = ReadRange(db, ro, cf[kLog], positions, half, positions.size(), out);
+  reader->join();
   if (!first_half.ok()) return first_half;  // the earlier position's error, as a single reader would report
   if (!second_half.ok()) return second_half;
   return out;

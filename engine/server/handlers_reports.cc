@@ -166,7 +166,7 @@ void Server::Impl::ReportLedger(Ctx& c) {
   auto ledger = host.Use([&](Engine& e) { return reports::LedgerAsOf(e, plan, day, unit); });
   if (!ledger.ok()) return Answer(c, ledger.status());
   const std::string stem = plan + "-ledger-" + (unit.empty() ? "" : "unit-") + day.ToString();
-  const std::string name = TitlePart(reports::LedgerTitle(ledger->plan_title)) +
+  const std::string name = reports::LedgerTitle(TitlePart(ledger->plan_title)) +
                            (unit.empty() ? "" : "（" + unit + "）") + "（截至" + day.ToString() + "）";
   if (format == "json")
     return Attach(c, reports::LedgerJson(*ledger), "application/json; charset=utf-8", stem + ".json", name + ".json");

@@ -277,10 +277,5 @@ TEST(BulletinEscaping, ATitleOrUnitWithMarkupStillGivesWellFormedXml) {
   EXPECT_NE(BulletinJson(b).find("市<局>&所"), std::string::npos) << "json keeps the text as it is";
 }
 
-// ---- the as-of property ----------------------------------------------------
-
-// The events of `from` effective by `cut`, each stream re-chained (seq and
-// hash) so a fresh store takes them: a store that holds only those events.
-
 }  // namespace
 }  // namespace duban::reports

@@ -210,6 +210,10 @@ TEST_F(ScriptedLedgerTest, AUnitsTextNeverBecomesAFormulaInTheCsv) {
 
 // ---- the scorecard ------------------------------------------------------
 
+// ---- the as-of property ----------------------------------------------------
+
+// The events of `from` effective by `cut`, each stream re-chained (seq and
+// hash) so a fresh store takes them: a store that holds only those events.
 std::vector<Event> EventsUpTo(const Engine& from, Instant cut) {
   std::vector<Event> out;
   std::map<std::string, std::pair<uint64_t, std::string>> chain;  // stream -> (next seq, last hash)
