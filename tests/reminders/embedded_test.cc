@@ -26,6 +26,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <mutex>
 #include <set>
@@ -489,18 +490,25 @@ TEST_F(RemindersEmbeddedTest, AChannelsFileRoutesRecipientsAndItsDeadLettersAreL
 
   // Not while the consumer holds --data.
   {
-    Child running(DUBAN_REMINDERS_EXE, Args({"--channels", channels, "--poll-ms", "50"}), tmp_.path() + "/run.out");
-    ASSERT_TRUE(WaitFor([&] { return running.running(); }));
+    auto start = [&] {
+      return std::make_unique<Child>(DUBAN_REMINDERS_EXE, Args({"--channels", channels, "--poll-ms", "50"}),
+                                     tmp_.path() + "/run.out");
+    };
+    std::unique_ptr<Child> running = start();
+    ASSERT_TRUE(WaitFor([&] { return running->running(); }));
     Ran busy;
     ASSERT_TRUE(WaitFor([&] {
-      // --id of no entry: should it get the lock before the consumer, it
-      // delivers nothing.
+      // A retry that takes the lock while the consumer starts makes the
+      // consumer stop ("in use", exit 1): start it again (a loaded machine
+      // made this race lose every round for two minutes). --id of no entry:
+      // a retry that gets the lock delivers nothing.
+      if (!running->running()) running = start();
       busy = RunProcess(DUBAN_REMINDERS_EXE,
                         {"dlq", "retry", "--data", state_, "--id", "999999", "--channels", channels}, tmp_.path());
       return busy.err.find("in use") != std::string::npos;
     })) << busy.err;
     EXPECT_EQ(busy.rc, 1);
-    running.Signal(SIGTERM);
+    running->Signal(SIGTERM);
   }
 
   robot.Refuse("key=OFFICE", 0);  // the office fixed its robot
