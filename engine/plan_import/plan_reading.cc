@@ -158,8 +158,8 @@ std::string NormalizeHeaderWord(std::string_view raw) {
   return s;
 }
 
-std::optional<Kind> ListedKind(const std::string& s) {
-  if (s.empty() || s.size() > 40) return std::nullopt;
+// Header words seen in published plans, by the column they name.
+const std::map<std::string, Kind, std::less<>>& ListedHeaderWords() {
   static const std::map<std::string, Kind, std::less<>> kTable = {
       {"序号", Kind::kNumber},
       {"编号", Kind::kNumber},
@@ -241,7 +241,13 @@ std::optional<Kind> ListedKind(const std::string& s) {
       {"联系方式", Kind::kOther},
       {"填报人", Kind::kOther},
   };
-  if (auto it = kTable.find(s); it != kTable.end()) return it->second;
+  return kTable;
+}
+
+std::optional<Kind> ListedKind(const std::string& s) {
+  if (s.empty() || s.size() > 40) return std::nullopt;
+  const auto& table = ListedHeaderWords();
+  if (auto it = table.find(s); it != table.end()) return it->second;
   return std::nullopt;
 }
 

@@ -179,13 +179,13 @@ void AppendUnique(std::vector<std::string>& list, const std::vector<std::string>
   }
 }
 
-UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role, const UnitDirectory& dir) {
-  UnitAssignment out;
-  // 1. Re-join names a line break cut in two: inside brackets, or where the
-  //    halves are unknown but the whole is known, or neither half reads as a
-  //    unit on its own.
-  // Linear in the cell's size: only the open bracket depth and the last
-  // name fragment of the line being built are kept.
+namespace {
+
+// Re-joins names a line break cut in two: inside brackets, or where the
+// halves are unknown but the whole is known, or neither half reads as a unit
+// on its own. Linear in the cell's size: only the open bracket depth and the
+// last name fragment of the line being built are kept.
+std::vector<CellLine> JoinBrokenNames(const std::vector<CellLine>& lines, const UnitDirectory& dir) {
   auto is_any_sep = [](char32_t c) { return IsClauseSep(c) || IsListSep(c); };
   std::vector<CellLine> joined;
   int depth = 0;
@@ -217,16 +217,20 @@ UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole defaul
     last_frag = parts.back();
     depth = OpenDepth(t);
   }
+  return joined;
+}
 
-  // 2. Clauses: split at ，；。 and line ends; each clause may carry a role word.
-  struct Clause {
-    std::string units;
-    bool has_role = false;
-    UnitRole role = UnitRole::kResponsible;
-    int line = 0;
-  };
+// A part of a cell between ，；。 and line ends; it may carry a role word.
+struct Clause {
+  std::string units;
+  bool has_role = false;
+  UnitRole role = UnitRole::kResponsible;
+  int line = 0;
+};
+
+std::vector<Clause> SplitClauses(const std::vector<CellLine>& joined, bool& any_lead_marker) {
   std::vector<Clause> clauses;
-  bool any_lead_marker = false;
+  any_lead_marker = false;
   for (const auto& l : joined) {
     for (auto& part : SplitTop(l.text, IsClauseSep)) {
       part = text::Trim(part);
@@ -246,30 +250,42 @@ UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole defaul
       clauses.push_back(std::move(c));
     }
   }
+  return clauses;
+}
 
-  // 3. Names within each clause, split at 、 and spaces; "A、B等各有关部门"
-  //    keeps A, B and the group after 等.
+// Names within a clause, split at 、 and spaces; "A、B等各有关部门" keeps A,
+// B and the group after 等.
+std::vector<std::string> NamesInClause(const std::string& units, const UnitDirectory& dir) {
+  std::vector<std::string> names;
+  for (auto& frag : SplitTop(units, IsListSep)) {
+    std::string name = text::Trim(frag);
+    // "…等各有关市直部门": the tail after 等 is a group of its own.
+    const size_t deng = name.find("等");
+    if (deng != std::string::npos && deng > 0 && OpenDepth(name.substr(0, deng)) == 0) {
+      std::string head = StripEdges(name.substr(0, deng));
+      std::string tail = StripEdges(name.substr(deng + std::string_view("等").size()));
+      if (LooksLikeUnit(head) || Known(dir, head)) {
+        if (!head.empty()) names.push_back(head);
+        if (!tail.empty()) names.push_back(tail);
+        continue;
+      }
+    }
+    name = StripEdges(std::move(name));
+    if (!name.empty()) names.push_back(std::move(name));
+  }
+  return names;
+}
+
+}  // namespace
+
+UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role, const UnitDirectory& dir) {
+  UnitAssignment out;
+  bool any_lead_marker = false;
+  const std::vector<Clause> clauses = SplitClauses(JoinBrokenNames(lines, dir), any_lead_marker);
   for (const auto& c : clauses) {
     UnitRole role = c.has_role ? c.role : (any_lead_marker ? UnitRole::kResponsible : default_role);
-    std::vector<std::string> names;
-    for (auto& frag : SplitTop(c.units, IsListSep)) {
-      std::string name = text::Trim(frag);
-      // "…等各有关市直部门": the tail after 等 is a group of its own.
-      const size_t deng = name.find("等");
-      if (deng != std::string::npos && deng > 0 && OpenDepth(name.substr(0, deng)) == 0) {
-        std::string head = StripEdges(name.substr(0, deng));
-        std::string tail = StripEdges(name.substr(deng + std::string_view("等").size()));
-        if (LooksLikeUnit(head) || Known(dir, head)) {
-          if (!head.empty()) names.push_back(head);
-          if (!tail.empty()) names.push_back(tail);
-          continue;
-        }
-      }
-      name = StripEdges(std::move(name));
-      if (!name.empty()) names.push_back(std::move(name));
-    }
     std::vector<std::string> canon;
-    for (const auto& n : names) {
+    for (const auto& n : NamesInClause(c.units, dir)) {
       bool known = false;
       std::string cn = CanonicalOrSelf(dir, n, known);
       if (!known) out.unknown.push_back({n, c.line});

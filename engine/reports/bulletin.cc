@@ -68,31 +68,19 @@ std::vector<BulletinGroup> Group(std::map<std::string, BulletinUnit> units, cons
 
 }  // namespace
 
-Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
-                         const std::vector<workflows::EscalationStep>& ladder_steps,
-                         const workflows::WorkCalendar* calendar) {
+namespace {
+
+// Per unit: its totals, and whether everything it holds was completed on time.
+struct Tally {
+  int32_t assignments = 0, completed = 0, on_time = 0;
+};
+
+// The ledger's totals into `b` and `tally`; the open, unsubmitted, overdue
+// assignments into `late`, by unit.
+void TallyLedger(const Ledger& ledger, const Ladder& ladder, Bulletin& b, std::map<std::string, Tally>& tally,
+                 std::map<std::string, BulletinUnit>& late) {
   using S = core::AssignmentStatus;
-  Bulletin b;
-  b.plan_id = ledger.plan_id;
-  b.plan_title = ledger.plan_title;
-  b.issuer = ledger.issuer;
-  b.as_of = ledger.as_of;
-  Ladder ladder{ladder_steps, {}};
-  for (const auto& r : ledger.rows)
-    if (r.escalation_level > 0 && !r.escalation_step.empty()) ladder.recorded[r.escalation_level] = r.escalation_step;
-
-  auto title = [&](int32_t task) {
-    auto t = plan.tasks.find(task);
-    return t == plan.tasks.end() ? std::string() : t->second.title;
-  };
-
-  // Per unit: its totals, and whether everything it holds was completed on time.
-  struct Tally {
-    int32_t assignments = 0, completed = 0, on_time = 0;
-  };
-  std::map<std::string, Tally> tally;
   std::set<int32_t> tasks;
-  std::map<std::string, BulletinUnit> late;
   for (const auto& r : ledger.rows) {
     if (r.status == S::kCancelled) continue;
     tasks.insert(r.task);
@@ -122,10 +110,17 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
     if (t.assignments > 0 && t.on_time == t.assignments)
       b.on_time.push_back(BulletinUnit{name, t.assignments, t.completed, 0, {}});
   }
+}
 
-  // Silence in review cycles, from the plan as of the date.
-  std::map<std::string, BulletinUnit> silent;
-  std::map<std::string, int32_t> answered_late;
+// Silence in review cycles, from the plan as of the date: the requests not
+// answered, by unit, into `silent`; how often each unit answered late.
+void FindSilence(const Ledger& ledger, const core::PlanState& plan, const Ladder& ladder,
+                 const workflows::WorkCalendar* calendar, Bulletin& b, std::map<std::string, BulletinUnit>& silent,
+                 std::map<std::string, int32_t>& answered_late) {
+  auto title = [&](int32_t task) {
+    auto t = plan.tasks.find(task);
+    return t == plan.tasks.end() ? std::string() : t->second.title;
+  };
   for (const auto& [id, c] : plan.cycles) {
     for (const Key& k : c.late) ++answered_late[k.second];
     const std::optional<Date> due = Date::Parse(c.due_on);
@@ -142,6 +137,28 @@ Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
       ++b.silent_requests;
     }
   }
+}
+
+}  // namespace
+
+Bulletin ComputeBulletin(const Ledger& ledger, const core::PlanState& plan,
+                         const std::vector<workflows::EscalationStep>& ladder_steps,
+                         const workflows::WorkCalendar* calendar) {
+  Bulletin b;
+  b.plan_id = ledger.plan_id;
+  b.plan_title = ledger.plan_title;
+  b.issuer = ledger.issuer;
+  b.as_of = ledger.as_of;
+  Ladder ladder{ladder_steps, {}};
+  for (const auto& r : ledger.rows)
+    if (r.escalation_level > 0 && !r.escalation_step.empty()) ladder.recorded[r.escalation_level] = r.escalation_step;
+
+  std::map<std::string, Tally> tally;
+  std::map<std::string, BulletinUnit> late;
+  TallyLedger(ledger, ladder, b, tally, late);
+  std::map<std::string, BulletinUnit> silent;
+  std::map<std::string, int32_t> answered_late;
+  FindSilence(ledger, plan, ladder, calendar, b, silent, answered_late);
   for (auto* units : {&late, &silent}) {
     for (auto& [name, u] : *units) {
       if (auto t = tally.find(name); t != tally.end()) {

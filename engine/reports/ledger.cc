@@ -80,6 +80,81 @@ std::map<Key, Trail> Trails(const std::string& plan_id, const std::vector<schema
 
 }  // namespace
 
+namespace {
+
+using TaskRoles = std::map<int32_t, std::pair<std::vector<std::string>, std::vector<std::string>>>;
+
+// Each task's units by role (lead, responsible), every assignment of it counted (cancelled ones not).
+TaskRoles RolesByTask(const core::PlanState& plan) {
+  TaskRoles roles;
+  for (const auto& [k, a] : plan.assignments) {
+    if (a.status == core::AssignmentStatus::kCancelled) continue;
+    auto& r = roles[k.first];
+    (a.role == schemas::AssignmentRole::kLead ? r.first : r.second).push_back(a.unit);
+  }
+  return roles;
+}
+
+// Working-day counts for the ledger's date, memoised: rows share a handful of due dates.
+class WorkingDayCounts {
+ public:
+  WorkingDayCounts(const workflows::WorkCalendar* calendar, Date as_of) : calendar_(calendar), as_of_(as_of) {}
+
+  // Working days from the ledger's date to `due` (capped: for the light only).
+  int Left(Date due) {
+    auto it = left_by_due_.find(due.ToDays());
+    if (it == left_by_due_.end())
+      it = left_by_due_.emplace(due.ToDays(), WorkingDaysBetween(calendar_, as_of_, due)).first;
+    return it->second;
+  }
+
+  // Uncapped (the lights' cap is for their yellow and red only): a row years
+  // late says how late.
+  int Overdue(Date until, Date due) {
+    const auto key = std::make_pair(until.ToDays(), due.ToDays());
+    auto it = overdue_.find(key);
+    if (it == overdue_.end()) it = overdue_.emplace(key, -WorkingDaysBetween(calendar_, until, due, kUncapped)).first;
+    return it->second;
+  }
+
+ private:
+  const workflows::WorkCalendar* calendar_;
+  Date as_of_;
+  std::map<int64_t, int> left_by_due_;                  // due day -> working days left
+  std::map<std::pair<int64_t, int64_t>, int> overdue_;  // (until, due) -> working days
+};
+
+void FillFromTrail(LedgerRow& row, const Trail& tr, const core::AssignmentState& a) {
+  row.progress_text = tr.progress_text;
+  row.progress_on = tr.progress_on;
+  row.percent = tr.percent;
+  row.reporter = tr.reporter;
+  row.contact = tr.contact;
+  row.submitted_on = tr.submitted_on;
+  if (a.status == core::AssignmentStatus::kCompleted) row.approved_on = tr.approved_on;
+  if (a.escalation_level > 0) row.escalation_step = tr.escalation_step;
+}
+
+// The light and the working days overdue: until submission for a submitted or
+// completed assignment, until the ledger's date for an open one.
+void FillTimeliness(LedgerRow& row, const core::AssignmentState& a, Date as_of, WorkingDayCounts& days) {
+  using S = core::AssignmentStatus;
+  const std::optional<Date> due = Date::Parse(a.due_on);
+  std::optional<int> left;
+  if (due) left = days.Left(*due);
+  row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
+  if (!due) return;
+  std::optional<Date> until;
+  if (a.status == S::kSubmitted || a.status == S::kCompleted) {
+    until = Date::Parse(row.submitted_on);
+  } else if (core::IsOpen(a.status)) {
+    until = as_of;
+  }
+  if (until && *until > *due) row.overdue_working_days = days.Overdue(*until, *due);
+}
+
+}  // namespace
+
 Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Event>& events, Date as_of,
                      const workflows::WorkCalendar* calendar, const std::string& unit) {
   Ledger l;
@@ -90,15 +165,8 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
   l.as_of = as_of;
   l.unit = unit;
   const std::map<Key, Trail> trails = Trails(plan.id, events, EndOfDay(as_of));
-  // The task's units by role, every assignment of it counted (cancelled ones not).
-  std::map<int32_t, std::pair<std::vector<std::string>, std::vector<std::string>>> roles;
-  for (const auto& [k, a] : plan.assignments) {
-    if (a.status == core::AssignmentStatus::kCancelled) continue;
-    auto& r = roles[k.first];
-    (a.role == schemas::AssignmentRole::kLead ? r.first : r.second).push_back(a.unit);
-  }
-  std::map<std::pair<int64_t, int64_t>, int> overdue_counts;  // (until, due) -> working days
-  std::map<int64_t, int> left_by_due;  // due day -> working days left (rows share a handful of due dates)
+  const TaskRoles roles = RolesByTask(plan);
+  WorkingDayCounts days(calendar, as_of);
   for (const auto& [k, a] : plan.assignments) {
     if (!unit.empty() && a.unit != unit) continue;
     LedgerRow row;
@@ -116,45 +184,9 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     row.role = a.role;
     row.due_on = a.due_on;
     row.status = a.status;
-    if (auto t = trails.find(k); t != trails.end()) {
-      const Trail& tr = t->second;
-      row.progress_text = tr.progress_text;
-      row.progress_on = tr.progress_on;
-      row.percent = tr.percent;
-      row.reporter = tr.reporter;
-      row.contact = tr.contact;
-      row.submitted_on = tr.submitted_on;
-      if (a.status == core::AssignmentStatus::kCompleted) row.approved_on = tr.approved_on;
-      if (a.escalation_level > 0) row.escalation_step = tr.escalation_step;
-    }
+    if (auto t = trails.find(k); t != trails.end()) FillFromTrail(row, t->second, a);
     row.escalation_level = a.escalation_level;
-    using S = core::AssignmentStatus;
-    const std::optional<Date> due = Date::Parse(a.due_on);
-    std::optional<int> left;  // for the light only: capped
-    if (due) {
-      auto it = left_by_due.find(due->ToDays());
-      if (it == left_by_due.end())
-        it = left_by_due.emplace(due->ToDays(), WorkingDaysBetween(calendar, as_of, *due)).first;
-      left = it->second;
-    }
-    row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
-    if (due) {
-      std::optional<Date> until;
-      if (a.status == S::kSubmitted || a.status == S::kCompleted) {
-        until = Date::Parse(row.submitted_on);
-      } else if (core::IsOpen(a.status)) {
-        until = as_of;
-      }
-      if (until && *until > *due) {
-        // Uncapped (the lights' cap is for their yellow and red only): a row
-        // years late says how late. Rows share a handful of due dates.
-        const auto key = std::make_pair(until->ToDays(), due->ToDays());
-        auto it = overdue_counts.find(key);
-        if (it == overdue_counts.end())
-          it = overdue_counts.emplace(key, -WorkingDaysBetween(calendar, *until, *due, kUncapped)).first;
-        row.overdue_working_days = it->second;
-      }
-    }
+    FillTimeliness(row, a, as_of, days);
     l.rows.push_back(std::move(row));
   }
   // The rows came in (task, unit) order, the assignments' keys: a task's lead

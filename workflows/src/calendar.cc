@@ -63,6 +63,121 @@ Result<WorkCalendar> WorkCalendar::Parse(std::string_view text, std::string_view
   return ParseWith(text, source, {}, as_of);
 }
 
+namespace {
+
+// A notice's version date ("version: 2020-11-25") as YYYY-MM-DD.
+Result<std::string> NoticeVersion(std::string_view source, const YAML::Node& n) {
+  if (!n["version"]) return YamlError(source, n, "notice without 'version'");
+  auto version = AsDate(source, n["version"], "version");
+  if (!version.ok()) return version.status();
+  return version->ToString();
+}
+
+// The year a notice covers (a whole year's arrangement) or amends.
+struct NoticeYear {
+  int year;
+  bool covers;
+  YAML::Node node;  // for messages
+};
+
+Result<NoticeYear> ReadNoticeYear(std::string_view source, const YAML::Node& n) {
+  const bool covers = static_cast<bool>(n["covers"]);
+  if (covers == static_cast<bool>(n["amends"])) {
+    return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
+  }
+  const YAML::Node year_node = covers ? n["covers"] : n["amends"];
+  auto year = AsInt(year_node);
+  if (!year || *year < 1949 || *year > 9999) {
+    return YamlError(source, year_node, "year must be a number such as 2021");
+  }
+  return NoticeYear{*year, covers, year_node};
+}
+
+// The rest days and adjusted working days one notice names, checked.
+struct NoticeDays {
+  std::vector<std::pair<int64_t, std::string>> holidays;  // day, holiday name
+  std::vector<int64_t> workdays;
+};
+
+Status ReadHolidays(std::string_view source, const YAML::Node& hs, const NoticeYear& y, NoticeDays& out) {
+  // A notice may reach into the year before (元旦 arrangements that start in
+  // late December); an amendment stays within its year.
+  auto in_place = [&y](Date d) { return d.year == y.year || (y.covers && d.year == y.year - 1); };
+  if (!hs.IsSequence()) return YamlError(source, hs, "'holidays' must be a list");
+  for (const YAML::Node& h : hs) {
+    if (!h.IsMap()) return YamlError(source, h, "a holiday must be {name, from, to}");
+    if (auto s = CheckKeys(source, h, {"name", "from", "to"}); !s.ok()) return s;
+    if (!h["name"] || !h["from"] || !h["to"]) {
+      return YamlError(source, h, "a holiday needs name, from and to");
+    }
+    auto from = AsDate(source, h["from"], "from");
+    if (!from.ok()) return from.status();
+    auto to = AsDate(source, h["to"], "to");
+    if (!to.ok()) return to.status();
+    if (*to < *from || to->ToDays() - from->ToDays() > 31) {
+      return YamlError(
+          source, h,
+          "holiday range " + from->ToString() + ".." + to->ToString() + " is reversed or longer than a month");
+    }
+    if (!in_place(*from) || !in_place(*to)) {
+      return YamlError(source, h,
+                       "holiday " + from->ToString() + ".." + to->ToString() + " is outside the notice's year " +
+                           std::to_string(y.year));
+    }
+    for (int64_t d = from->ToDays(); d <= to->ToDays(); ++d) out.holidays.emplace_back(d, h["name"].Scalar());
+  }
+  return Status::Ok();
+}
+
+Status ReadWorkdays(std::string_view source, const YAML::Node& ws, const NoticeYear& y, NoticeDays& out) {
+  auto in_place = [&y](Date d) { return d.year == y.year || (y.covers && d.year == y.year - 1); };
+  if (!ws.IsSequence()) return YamlError(source, ws, "'workdays' must be a list");
+  for (const YAML::Node& w : ws) {
+    auto d = AsDate(source, w, "workday");
+    if (!d.ok()) return d.status();
+    if (d->Weekday() < 6) {
+      return YamlError(source, w, "adjusted working day " + d->ToString() + " is not a Saturday or Sunday");
+    }
+    if (!in_place(*d)) {
+      return YamlError(source, w,
+                       "workday " + d->ToString() + " is outside the notice's year " + std::to_string(y.year));
+    }
+    out.workdays.push_back(d->ToDays());
+  }
+  return Status::Ok();
+}
+
+Result<NoticeDays> ReadNoticeDays(std::string_view source, const YAML::Node& n, const NoticeYear& y) {
+  NoticeDays days;
+  if (const YAML::Node hs = n["holidays"]) {
+    if (auto s = ReadHolidays(source, hs, y, days); !s.ok()) return s;
+  }
+  if (const YAML::Node ws = n["workdays"]) {
+    if (auto s = ReadWorkdays(source, ws, y, days); !s.ok()) return s;
+  }
+  return days;
+}
+
+// The base calendar's document, then each recorded notice's (which must name the same calendar).
+Result<std::vector<Doc>> LoadDocs(std::string_view base_text, std::string_view base_source,
+                                  const std::vector<WorkCalendar::NoticeText>& recorded) {
+  std::vector<Doc> docs;
+  auto base = LoadDoc(base_text, base_source);
+  if (!base.ok()) return base.status();
+  docs.push_back(std::move(base).value());
+  for (const auto& r : recorded) {
+    auto d = LoadDoc(r.text, r.source);
+    if (!d.ok()) return d.status();
+    if (d->name.Scalar() != docs[0].name.Scalar())
+      return YamlError(r.source, d->name,
+                       "notice for calendar '" + d->name.Scalar() + "', not '" + docs[0].name.Scalar() + "'");
+    docs.push_back(std::move(d).value());
+  }
+  return docs;
+}
+
+}  // namespace
+
 Result<WorkCalendar::NoticeSummary> WorkCalendar::SummarizeNotice(std::string_view text, std::string_view source) {
   auto doc = LoadDoc(text, source);
   if (!doc.ok()) return doc.status();
@@ -72,34 +187,18 @@ Result<WorkCalendar::NoticeSummary> WorkCalendar::SummarizeNotice(std::string_vi
                          "); add them one by one");
   const YAML::Node n = doc->notices[0];
   if (!n.IsMap()) return YamlError(source, n, "a notice must be a mapping");
-  if (!n["version"]) return YamlError(source, n, "notice without 'version'");
-  auto version = AsDate(source, n["version"], "version");
+  auto version = NoticeVersion(source, n);
   if (!version.ok()) return version.status();
-  const bool covers = static_cast<bool>(n["covers"]);
-  if (covers == static_cast<bool>(n["amends"]))
-    return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
-  const YAML::Node year_node = covers ? n["covers"] : n["amends"];
-  auto year = AsInt(year_node);
-  if (!year || *year < 1949 || *year > 9999) return YamlError(source, year_node, "year must be a number such as 2021");
-  return NoticeSummary{doc->name.Scalar(), version->ToString(), *year, !covers};
+  auto year = ReadNoticeYear(source, n);
+  if (!year.ok()) return year.status();
+  return NoticeSummary{doc->name.Scalar(), *version, year->year, !year->covers};
 }
 
 Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::string_view base_source,
                                              const std::vector<NoticeText>& recorded, std::string_view as_of_in) {
-  std::vector<Doc> docs;
-  {
-    auto base = LoadDoc(base_text, base_source);
-    if (!base.ok()) return base.status();
-    docs.push_back(std::move(base).value());
-  }
-  for (const auto& r : recorded) {
-    auto d = LoadDoc(r.text, r.source);
-    if (!d.ok()) return d.status();
-    if (d->name.Scalar() != docs[0].name.Scalar())
-      return YamlError(r.source, d->name,
-                       "notice for calendar '" + d->name.Scalar() + "', not '" + docs[0].name.Scalar() + "'");
-    docs.push_back(std::move(d).value());
-  }
+  auto loaded = LoadDocs(base_text, base_source, recorded);
+  if (!loaded.ok()) return loaded.status();
+  const std::vector<Doc>& docs = *loaded;
   const YAML::Node name = docs[0].name;
 
   const std::string as_of = StripVersionPrefix(as_of_in);
@@ -117,10 +216,9 @@ Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::st
       if (auto s = CheckKeys(source, n, {"version", "source", "covers", "amends", "holidays", "workdays"}); !s.ok()) {
         return s;
       }
-      if (!n["version"]) return YamlError(source, n, "notice without 'version'");
-      auto version_date = AsDate(source, n["version"], "version");
-      if (!version_date.ok()) return version_date.status();
-      const std::string version = version_date->ToString();
+      auto version_or = NoticeVersion(source, n);
+      if (!version_or.ok()) return version_or.status();
+      const std::string version = *version_or;
       // A recorded notice that a newer build compiled in: the same
       // publication, read once (the compiled-in copy).
       if (&doc != &docs[0] && base_versions.count(version)) continue;
@@ -132,81 +230,33 @@ Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::st
       last_version = version;
       cal.all_versions_.push_back(name.Scalar() + "/" + version);
 
-      const bool covers = static_cast<bool>(n["covers"]);
-      const bool amends = static_cast<bool>(n["amends"]);
-      if (covers == amends) {
-        return YamlError(source, n, "a notice needs exactly one of 'covers' or 'amends'");
-      }
-      const YAML::Node year_node = covers ? n["covers"] : n["amends"];
-      auto year = AsInt(year_node);
-      if (!year || *year < 1949 || *year > 9999) {
-        return YamlError(source, year_node, "year must be a number such as 2021");
-      }
+      auto year = ReadNoticeYear(source, n);
+      if (!year.ok()) return year.status();
       const bool apply = as_of.empty() || version <= as_of;
       if (version == as_of) found_as_of = true;
       // Coverage is checked over the whole file, applied or not, so a file that
       // is wrong stays wrong whatever the as_of.
-      if (covers && seen.count(*year)) {
-        return YamlError(source, year_node, "year " + std::to_string(*year) + " covered twice; use 'amends'");
+      if (year->covers && seen.count(year->year)) {
+        return YamlError(source, year->node, "year " + std::to_string(year->year) + " covered twice; use 'amends'");
       }
-      if (amends && !seen.count(*year)) {
-        return YamlError(source, year_node, "amends year " + std::to_string(*year) + " not covered before");
+      if (!year->covers && !seen.count(year->year)) {
+        return YamlError(source, year->node, "amends year " + std::to_string(year->year) + " not covered before");
       }
-      if (covers) seen.insert(*year);
-      // A notice may reach into the year before (元旦 arrangements that start in
-      // late December); an amendment stays within its year.
-      auto in_place = [&](Date d) { return d.year == *year || (covers && d.year == *year - 1); };
-
-      if (const YAML::Node hs = n["holidays"]) {
-        if (!hs.IsSequence()) return YamlError(source, hs, "'holidays' must be a list");
-        for (const YAML::Node& h : hs) {
-          if (!h.IsMap()) return YamlError(source, h, "a holiday must be {name, from, to}");
-          if (auto s = CheckKeys(source, h, {"name", "from", "to"}); !s.ok()) return s;
-          if (!h["name"] || !h["from"] || !h["to"]) {
-            return YamlError(source, h, "a holiday needs name, from and to");
-          }
-          auto from = AsDate(source, h["from"], "from");
-          if (!from.ok()) return from.status();
-          auto to = AsDate(source, h["to"], "to");
-          if (!to.ok()) return to.status();
-          if (*to < *from || to->ToDays() - from->ToDays() > 31) {
-            return YamlError(
-                source, h,
-                "holiday range " + from->ToString() + ".." + to->ToString() + " is reversed or longer than a month");
-          }
-          if (!in_place(*from) || !in_place(*to)) {
-            return YamlError(source, h,
-                             "holiday " + from->ToString() + ".." + to->ToString() + " is outside the notice's year " +
-                                 std::to_string(*year));
-          }
-          if (!apply) continue;
-          for (int64_t d = from->ToDays(); d <= to->ToDays(); ++d) {
-            cal.extra_workdays_.erase(d);
-            cal.holidays_.insert(d);
-            cal.holiday_names_[d] = h["name"].Scalar();
-          }
-        }
-      }
-      if (const YAML::Node ws = n["workdays"]) {
-        if (!ws.IsSequence()) return YamlError(source, ws, "'workdays' must be a list");
-        for (const YAML::Node& w : ws) {
-          auto d = AsDate(source, w, "workday");
-          if (!d.ok()) return d.status();
-          if (d->Weekday() < 6) {
-            return YamlError(source, w, "adjusted working day " + d->ToString() + " is not a Saturday or Sunday");
-          }
-          if (!in_place(*d)) {
-            return YamlError(source, w,
-                             "workday " + d->ToString() + " is outside the notice's year " + std::to_string(*year));
-          }
-          if (!apply) continue;
-          cal.holidays_.erase(d->ToDays());
-          cal.holiday_names_.erase(d->ToDays());
-          cal.extra_workdays_.insert(d->ToDays());
-        }
-      }
+      if (year->covers) seen.insert(year->year);
+      auto days = ReadNoticeDays(source, n, *year);
+      if (!days.ok()) return days.status();
       if (apply) {
-        if (covers) cal.years_.insert(*year);
+        for (const auto& [d, holiday] : days->holidays) {
+          cal.extra_workdays_.erase(d);
+          cal.holidays_.insert(d);
+          cal.holiday_names_[d] = holiday;
+        }
+        for (int64_t d : days->workdays) {
+          cal.holidays_.erase(d);
+          cal.holiday_names_.erase(d);
+          cal.extra_workdays_.insert(d);
+        }
+        if (year->covers) cal.years_.insert(year->year);
         applied_version = version;
       }
     }

@@ -235,6 +235,62 @@ Status ParseReviewCycles(std::string_view src, const YAML::Node& n, std::vector<
   return Status::Ok();
 }
 
+Status ParseReminders(std::string_view src, const YAML::Node& root, std::vector<int>& out) {
+  const YAML::Node rem = root["reminders"];
+  if (!rem) return YamlError(src, root, "missing 'reminders'");
+  if (!rem.IsMap()) return YamlError(src, rem, "'reminders' must be a mapping");
+  if (auto s = CheckKeys(src, rem, {"working_days_before"}); !s.ok()) return s;
+  const YAML::Node before = rem["working_days_before"];
+  if (!before || !before.IsSequence()) {
+    return YamlError(src, before ? before : rem, "'working_days_before' must be a list of numbers");
+  }
+  for (const auto& b : before) {
+    auto v = AsInt(b);
+    if (!v || *v < 1 || *v > 250) {
+      return YamlError(src, b, "a reminder must be 1..250 working days before the deadline");
+    }
+    if (std::find(out.begin(), out.end(), *v) != out.end()) {
+      return YamlError(src, b, "reminder " + std::to_string(*v) + " listed twice");
+    }
+    out.push_back(*v);
+  }
+  std::sort(out.rbegin(), out.rend());
+  return Status::Ok();
+}
+
+// Optional: absent keeps the defaults.
+Status ParseTimes(std::string_view src, const YAML::Node& times, WorkflowDefinition& def) {
+  if (!times.IsMap()) return YamlError(src, times, "'times' must be a mapping");
+  if (auto s = CheckKeys(src, times, {"clock_skew_minutes", "office_back_entry"}); !s.ok()) return s;
+  if (times["clock_skew_minutes"]) {
+    auto skew = RequiredInt(src, times, "clock_skew_minutes", 0, 24 * 60);
+    if (!skew.ok()) return skew.status();
+    def.clock_skew_minutes = *skew;
+  }
+  if (const YAML::Node b = times["office_back_entry"]) {
+    bool v = false;
+    if (!b.IsScalar() || !YAML::convert<bool>::decode(b, v))
+      return YamlError(src, b, "'office_back_entry' must be true or false");
+    def.office_back_entry = v;
+  }
+  return Status::Ok();
+}
+
+// Who hears of an overdue acceptance or review; optional: nobody beyond the event itself.
+Status ParseOverdueNotify(std::string_view src, const YAML::Node& root, WorkflowDefinition& def) {
+  for (auto [key, out] : {std::pair{"acceptance_overdue_notify", &def.acceptance_overdue_notify},
+                          std::pair{"review_overdue_notify", &def.review_overdue_notify}}) {
+    if (!root[key]) continue;
+    auto list = StringList(src, root, key);
+    if (!list.ok()) return list.status();
+    for (const auto& who : *list)
+      if (who != kNotifyUnit && who != kNotifyOffice && who != kNotifyUnitLeaders)
+        return YamlError(src, root[key], "unknown recipient '" + who + "' (unit, office, unit_leaders)");
+    *out = *list;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std::string_view src) {
@@ -264,41 +320,9 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (!root["lifecycle"]) return YamlError(src, root, "missing 'lifecycle'");
   if (auto s = ParseLifecycle(src, root["lifecycle"], def.lifecycle); !s.ok()) return s;
 
-  const YAML::Node rem = root["reminders"];
-  if (!rem) return YamlError(src, root, "missing 'reminders'");
-  if (!rem.IsMap()) return YamlError(src, rem, "'reminders' must be a mapping");
-  if (auto s = CheckKeys(src, rem, {"working_days_before"}); !s.ok()) return s;
-  const YAML::Node before = rem["working_days_before"];
-  if (!before || !before.IsSequence()) {
-    return YamlError(src, before ? before : rem, "'working_days_before' must be a list of numbers");
-  }
-  for (const auto& b : before) {
-    auto v = AsInt(b);
-    if (!v || *v < 1 || *v > 250) {
-      return YamlError(src, b, "a reminder must be 1..250 working days before the deadline");
-    }
-    if (std::find(def.reminder_working_days_before.begin(), def.reminder_working_days_before.end(), *v) !=
-        def.reminder_working_days_before.end()) {
-      return YamlError(src, b, "reminder " + std::to_string(*v) + " listed twice");
-    }
-    def.reminder_working_days_before.push_back(*v);
-  }
-  std::sort(def.reminder_working_days_before.rbegin(), def.reminder_working_days_before.rend());
-
-  if (const YAML::Node times = root["times"]) {  // optional: absent keeps the defaults
-    if (!times.IsMap()) return YamlError(src, times, "'times' must be a mapping");
-    if (auto s = CheckKeys(src, times, {"clock_skew_minutes", "office_back_entry"}); !s.ok()) return s;
-    if (times["clock_skew_minutes"]) {
-      auto skew = RequiredInt(src, times, "clock_skew_minutes", 0, 24 * 60);
-      if (!skew.ok()) return skew.status();
-      def.clock_skew_minutes = *skew;
-    }
-    if (const YAML::Node b = times["office_back_entry"]) {
-      bool v = false;
-      if (!b.IsScalar() || !YAML::convert<bool>::decode(b, v))
-        return YamlError(src, b, "'office_back_entry' must be true or false");
-      def.office_back_entry = v;
-    }
+  if (auto s = ParseReminders(src, root, def.reminder_working_days_before); !s.ok()) return s;
+  if (const YAML::Node times = root["times"]) {
+    if (auto s = ParseTimes(src, times, def); !s.ok()) return s;
   }
 
   if (root["scorecard"]) {  // optional; read by the reports (scorecard.h), checked here too
@@ -311,16 +335,7 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   auto rev = RequiredInt(src, root, "review_working_days", 1, 250);
   if (!rev.ok()) return rev.status();
   def.review_working_days = *rev;
-  for (auto [key, out] : {std::pair{"acceptance_overdue_notify", &def.acceptance_overdue_notify},
-                          std::pair{"review_overdue_notify", &def.review_overdue_notify}}) {
-    if (!root[key]) continue;  // optional: nobody beyond the event itself
-    auto list = StringList(src, root, key);
-    if (!list.ok()) return list.status();
-    for (const auto& who : *list)
-      if (who != kNotifyUnit && who != kNotifyOffice && who != kNotifyUnitLeaders)
-        return YamlError(src, root[key], "unknown recipient '" + who + "' (unit, office, unit_leaders)");
-    *out = *list;
-  }
+  if (auto s = ParseOverdueNotify(src, root, def); !s.ok()) return s;
 
   if (!root["escalation"]) return YamlError(src, root, "missing 'escalation'");
   if (auto s = ParseEscalation(src, root["escalation"], def.escalation); !s.ok()) return s;
