@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -43,8 +45,8 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
-int RunCore(int argc, char** argv) {
-  Args a;
+// False after printing the usage line.
+bool ParseArgs(int argc, char** argv, Args& a) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events"))
       a.events = std::strtoull(argv[i + 1], nullptr, 10);
@@ -56,18 +58,313 @@ int RunCore(int argc, char** argv) {
       a.dir = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: duban-bench core [--events N] [--plans P] [--batch B] [--dir DIR]\n");
-      return 2;
+      return false;
     }
   }
-  const std::string root =
-      a.dir.empty()
-          ? (std::filesystem::temp_directory_path() / ("duban-bench-core-" + std::to_string(getpid()))).string()
-          : a.dir;
+  return true;
+}
+
+std::string ScratchRoot(const std::string& dir) {
+  return dir.empty()
+             ? (std::filesystem::temp_directory_path() / ("duban-bench-core-" + std::to_string(getpid()))).string()
+             : dir;
+}
+
+// Commands as one client sends them: ids and issue times in order.
+class CommandMaker {
+ public:
+  schemas::Command Make(const std::string& plan, schemas::Role role, const std::string& actor) {
+    schemas::Command c;
+    c.command_id = "b" + std::to_string(seq_++);
+    c.plan_id = plan;
+    c.actor = schemas::Actor{actor, role, actor};
+    c.issued_at = now_++;
+    return c;
+  }
+
+ private:
+  uint64_t seq_ = 0;
+  Instant now_ = 1'609'459'200'000LL;  // 2021-01-01
+};
+
+// The whole command stream, in the batches ingest submits it in.
+struct CommandStream {
+  std::vector<schemas::Command> commands;
+  std::vector<std::vector<schemas::Command>> batches;
+};
+
+// Built before ingest so that ingest measures the engine only: the plans
+// imported, every assignment accepted, then progress reports round-robin over
+// all assignments until the target number of events.
+CommandStream BuildCommandStream(const Args& a) {
+  const int assignments = a.plans * a.tasks * a.units;
+  CommandMaker make;
+  CommandStream stream;
+  std::vector<schemas::Command>& cmds = stream.commands;
+  uint64_t expected_events = 0;
+  for (int p = 0; p < a.plans; ++p) {
+    const std::string plan = "plan-" + std::to_string(p);
+    auto c = make.Make(plan, schemas::Role::kSupervisor, "office");
+    c.body = BenchPlan(p, a.tasks, a.units, 2021, "10月底前", "2021-10-31");
+    cmds.push_back(std::move(c));
+    expected_events += 1 + a.tasks + a.tasks * a.units;
+  }
+  for (int p = 0; p < a.plans; ++p)
+    for (int t = 1; t <= a.tasks; ++t)
+      for (int u = 0; u < a.units; ++u) {
+        auto c = make.Make("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
+        c.body = schemas::Accept{t, Unit(u)};
+        cmds.push_back(std::move(c));
+        ++expected_events;
+      }
+  for (uint64_t i = 0; expected_events < a.events; ++i, ++expected_events) {
+    const int idx = static_cast<int>(i % assignments);
+    const int p = idx / (a.tasks * a.units), t = idx / a.units % a.tasks + 1, u = idx % a.units;
+    auto c = make.Make("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
+    c.body = schemas::ReportProgress{
+        t, Unit(u), static_cast<int32_t>(i % 101), "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
+    cmds.push_back(std::move(c));
+  }
+  for (size_t i = 0; i < cmds.size(); i += a.batch)
+    stream.batches.emplace_back(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + a.batch));
+  return stream;
+}
+
+// What ingest did, with exactly the WriteBatches it committed, for the raw replay.
+struct Ingest {
+  uint64_t events = 0;
+  double seconds = 0, eps = 0;
+  uint64_t keys = 0, bytes = 0;
+  std::vector<std::string> batches;
+};
+
+std::optional<Ingest> TimeIngest(Engine& engine, const std::vector<std::vector<schemas::Command>>& chunks) {
+  Ingest in;
+  const bench::WriteStats before_ingest = bench::EngineWriteStats(engine);
+  bench::SetWriteObserver(engine, [&](std::string_view rep) { in.batches.emplace_back(rep); });
+  const auto t0 = Clock::now();
+  for (const auto& chunk : chunks) {
+    for (const auto& o : engine.SubmitBatch(chunk)) {
+      if (!o.status.ok()) {
+        std::fprintf(stderr, "command %s: %s\n", o.command_id.c_str(), o.status.ToString().c_str());
+        bench::SetWriteObserver(engine, nullptr);  // it writes into `in`, which ends here
+        return std::nullopt;
+      }
+      in.events += o.events.size();
+    }
+  }
+  const auto t1 = Clock::now();
+  in.seconds = Seconds(t0, t1);
+  in.eps = in.events / in.seconds;
+  bench::SetWriteObserver(engine, nullptr);
+  in.keys = bench::EngineWriteStats(engine).keys - before_ingest.keys;
+  in.bytes = bench::EngineWriteStats(engine).bytes - before_ingest.bytes;
+  return in;
+}
+
+struct DurableIngest {
+  uint64_t events = 0;
+  double eps = 0;
+  size_t singles = 0;
+  double singles_per_second = 0;
+};
+
+// Durable ingest, fsync before acknowledging (EngineOptions::sync): the same
+// command stream from its start into a fresh store, for at most kSyncEvents
+// events in the same batches (one fsync per batch: the group commit that
+// `duban engine` and a server get by batching), then kSyncSingles commands one
+// per commit (one fsync each, as one CLI command).
+std::optional<DurableIngest> TimeDurableIngest(const EngineOptions& eo, const std::string& root,
+                                               const CommandStream& stream) {
+  constexpr uint64_t kSyncEvents = 100'000;
+  constexpr size_t kSyncSingles = 1000;
+  const auto& chunks = stream.batches;
+  EngineOptions so = eo;
+  so.data_dir = root + "/sync";
+  so.sync = true;
+  auto synced = Engine::Open(so);
+  if (!synced.ok()) {
+    std::fprintf(stderr, "open: %s\n", synced.status().ToString().c_str());
+    return std::nullopt;
+  }
+  DurableIngest d;
+  size_t next = 0;  // first command not yet submitted
+  const auto s0 = Clock::now();
+  for (size_t c = 0; c < chunks.size() && d.events < kSyncEvents; ++c) {
+    for (const auto& o : (*synced)->SubmitBatch(chunks[c])) d.events += o.events.size();
+    next += chunks[c].size();
+  }
+  const auto s1 = Clock::now();
+  d.eps = d.events / Seconds(s0, s1);
+  for (; d.singles < kSyncSingles && next < stream.commands.size(); ++d.singles, ++next)
+    (*synced)->Submit(stream.commands[next]);
+  const auto s2 = Clock::now();
+  d.singles_per_second = d.singles / Seconds(s1, s2);
+  return d;
+}
+
+void PrintDurableIngest(const DurableIngest& d, int batch, double ingest_eps) {
+  std::printf(
+      "durable ingest (fsync per commit): %llu events in batches of %d: %.0f events/s (%.2f of ingest); "
+      "%zu commands one per commit: %.0f commands/s, %.1f ms each\n",
+      static_cast<unsigned long long>(d.events), batch, d.eps, d.eps / ingest_eps, d.singles, d.singles_per_second,
+      1000.0 / d.singles_per_second);
+}
+
+// The log's bytes, for the raw comparison (the framed encoding of every
+// event), and its first framed events, the kinder baseline's values.
+struct LogSample {
+  uint64_t bytes = 0;
+  std::vector<std::string> values;
+};
+
+std::optional<LogSample> ScanLogSample(Engine& engine) {
+  LogSample log;
+  Status scanned = engine.ScanLog(1, [&](uint64_t, const schemas::Event& e) {
+    std::string framed = FrameRecord(schemas::EncodeEvent(e));
+    log.bytes += framed.size();
+    if (log.values.size() < 4096) log.values.push_back(std::move(framed));
+    return true;
+  });
+  if (!scanned.ok()) return std::nullopt;
+  return log;
+}
+
+// Returns the rebuild's events/s.
+std::optional<double> TimeRebuild(Engine& engine) {
+  const auto r0 = Clock::now();
+  if (Status st = engine.Rebuild(); !st.ok()) {
+    std::fprintf(stderr, "rebuild: %s\n", st.ToString().c_str());
+    return std::nullopt;
+  }
+  const auto r1 = Clock::now();
+  const double rebuild_eps = (engine.LogEnd() - 1) / Seconds(r0, r1);
+  std::printf("rebuild: %llu events in %.2f s = %.0f events/s\n", static_cast<unsigned long long>(engine.LogEnd() - 1),
+              Seconds(r0, r1), rebuild_eps);
+  return rebuild_eps;
+}
+
+struct QueryTimes {
+  std::vector<double> status_us, history_us;
+  size_t rows = 0, hist = 0;
+};
+
+// Status of one unit in a random plan and history of a random task, after a
+// warm-up round that is not measured.
+std::optional<QueryTimes> TimeQueries(Engine& engine, const Args& a) {
+  std::mt19937 rng(7);
+  QueryTimes qt;
+  for (int q = -a.queries / 5; q < a.queries; ++q) {
+    if (q == 0) {
+      qt.status_us.clear();
+      qt.history_us.clear();
+      qt.rows = qt.hist = 0;
+    }
+    const std::string plan = "plan-" + std::to_string(rng() % a.plans);
+    StatusFilter f;
+    f.plan_id = plan;
+    f.unit = Unit(rng() % a.units);
+    auto q0 = Clock::now();
+    auto r = engine.Assignments(f);
+    auto q1 = Clock::now();
+    if (!r.ok()) return std::nullopt;
+    qt.rows += r->size();
+    qt.status_us.push_back(Seconds(q0, q1) * 1e6);
+    const int task = 1 + rng() % a.tasks;
+    auto h0 = Clock::now();
+    auto h = engine.History(plan, task);
+    auto h1 = Clock::now();
+    if (!h.ok()) return std::nullopt;
+    qt.hist += h->size();
+    qt.history_us.push_back(Seconds(h0, h1) * 1e6);
+  }
+  return qt;
+}
+
+void PrintQueryTimes(const QueryTimes& qt, int queries) {
+  std::printf("status  (one unit in one plan, %zu rows avg): p50 %.0f us, p99 %.0f us\n", qt.rows / queries,
+              Percentile(qt.status_us, 0.5), Percentile(qt.status_us, 0.99));
+  std::printf("history (one task, %zu events avg): p50 %.0f us, p99 %.0f us\n", qt.hist / queries,
+              Percentile(qt.history_us, 0.5), Percentile(qt.history_us, 0.99));
+}
+
+// Replays the ingest's own WriteBatches into a fresh store; returns them as events/s.
+std::optional<double> TimeRawReplay(const std::string& dir, const Ingest& in) {
+  auto raw_secs = bench::TimeRawWrites(dir, in.batches);
+  if (!raw_secs.ok()) {
+    std::fprintf(stderr, "raw: %s\n", raw_secs.status().ToString().c_str());
+    return std::nullopt;
+  }
+  const double raw_eps = in.events / *raw_secs;
+  std::printf(
+      "raw RocksDB WriteBatch loop: the ingest's own %zu batches, %llu keys, %.1f MB, replayed in %.2f s; "
+      "as events/s: %.0f\n",
+      in.batches.size(), static_cast<unsigned long long>(in.keys), in.bytes / 1e6, *raw_secs, raw_eps);
+  return raw_eps;
+}
+
+// At least twice `value_size` bytes cut from real framed events, so that
+// values taken at different offsets compress like the log's.
+std::string BaselineValues(const std::vector<std::string>& samples, uint64_t value_size) {
+  std::string value;
+  for (const auto& v : samples) value += v;
+  while (value.size() < value_size * 2) value += value.empty() ? std::string("x") : value;
+  return value;
+}
+
+// The kinder baseline: as many keys and bytes as ingest wrote, in as many
+// batches, but in one column family with keys in order. Returns its seconds.
+std::optional<double> TimeKinderBaseline(const std::string& dir, const EngineOptions& eo, const Ingest& in,
+                                         size_t batches, const LogSample& log) {
+  rocksdb::DB* db = nullptr;
+  rocksdb::Options so;
+  so.create_if_missing = true;
+  so.write_buffer_size = eo.write_buffer_mb << 20;
+  so.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (!rocksdb::DB::Open(so, dir, &db).ok()) return std::nullopt;
+  std::unique_ptr<rocksdb::DB> seq(db);
+  const uint64_t per_batch = std::max<uint64_t>(1, in.keys / std::max<size_t>(1, batches));
+  const uint64_t value_size = std::max<uint64_t>(8, in.bytes / std::max<uint64_t>(1, in.keys) - 16);
+  const std::string value = BaselineValues(log.values, value_size);
+  const auto w0 = Clock::now();
+  for (uint64_t i = 0; i < in.keys;) {
+    rocksdb::WriteBatch wb;
+    for (uint64_t k = 0; k < per_batch && i < in.keys; ++k, ++i) {
+      std::string key;
+      PutFixed64BE(&key, i);
+      wb.Put(key, rocksdb::Slice(value.data() + (i * 131) % (value.size() - value_size), value_size));
+    }
+    if (!seq->Write(rocksdb::WriteOptions(), &wb).ok()) return std::nullopt;
+  }
+  return Seconds(w0, Clock::now());
+}
+
+struct Summary {
+  double ingest_eps = 0, sync_ingest_eps = 0, sync_single_cps = 0, rebuild_eps = 0, raw_eps = 0;
+  double status_p99_us = 0, history_p99_us = 0;
+};
+
+void PrintTargetsAndSummary(const Summary& s) {
+  const double ingest_ratio = s.ingest_eps / s.raw_eps, rebuild_ratio = s.rebuild_eps / s.raw_eps;
+  std::printf("targets: ingest_ratio >= 0.3 (%s), rebuild_ratio >= 0.5 (%s), status and history p99 < 1000 us (%s)\n",
+              ingest_ratio >= 0.3 ? "met" : "MISSED", rebuild_ratio >= 0.5 ? "met" : "MISSED",
+              s.status_p99_us < 1000 && s.history_p99_us < 1000 ? "met" : "MISSED");
+  std::printf(
+      "ingest_eps=%.0f sync_ingest_eps=%.0f sync_single_cps=%.0f rebuild_eps=%.0f raw_eps=%.0f "
+      "ingest_ratio=%.3f rebuild_ratio=%.3f status_p99_us=%.0f history_p99_us=%.0f\n",
+      s.ingest_eps, s.sync_ingest_eps, s.sync_single_cps, s.rebuild_eps, s.raw_eps, ingest_ratio, rebuild_ratio,
+      s.status_p99_us, s.history_p99_us);
+}
+
+int RunCore(int argc, char** argv) {
+  Args a;
+  if (!ParseArgs(argc, argv, a)) return 2;
+  const std::string root = ScratchRoot(a.dir);
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
-  const int assignments = a.plans * a.tasks * a.units;
   std::printf("core benchmark: %d plans x %d tasks x %d units = %d assignments, target %llu events, batches of %d\n",
-              a.plans, a.tasks, a.units, assignments, static_cast<unsigned long long>(a.events), a.batch);
+              a.plans, a.tasks, a.units, a.plans * a.tasks * a.units, static_cast<unsigned long long>(a.events),
+              a.batch);
 
   EngineOptions eo;
   eo.data_dir = root + "/engine";
@@ -80,223 +377,47 @@ int RunCore(int argc, char** argv) {
     return 1;
   }
   Engine& engine = **opened;
-  uint64_t cmd_seq = 0;
-  Instant now = 1'609'459'200'000LL;  // 2021-01-01
-  auto base = [&](const std::string& plan, schemas::Role role, const std::string& actor) {
-    schemas::Command c;
-    c.command_id = "b" + std::to_string(cmd_seq++);
-    c.plan_id = plan;
-    c.actor = schemas::Actor{actor, role, actor};
-    c.issued_at = now++;
-    return c;
-  };
-  // Build the whole command stream first so ingest measures the engine only.
-  std::vector<schemas::Command> cmds;
-  uint64_t expected_events = 0;
-  for (int p = 0; p < a.plans; ++p) {
-    const std::string plan = "plan-" + std::to_string(p);
-    auto c = base(plan, schemas::Role::kSupervisor, "office");
-    c.body = BenchPlan(p, a.tasks, a.units, 2021, "10月底前", "2021-10-31");
-    cmds.push_back(std::move(c));
-    expected_events += 1 + a.tasks + a.tasks * a.units;
-  }
-  for (int p = 0; p < a.plans; ++p)
-    for (int t = 1; t <= a.tasks; ++t)
-      for (int u = 0; u < a.units; ++u) {
-        auto c = base("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
-        c.body = schemas::Accept{t, Unit(u)};
-        cmds.push_back(std::move(c));
-        ++expected_events;
-      }
-  // Progress reports round-robin over all assignments until the target.
-  for (uint64_t i = 0; expected_events < a.events; ++i, ++expected_events) {
-    const int idx = static_cast<int>(i % assignments);
-    const int p = idx / (a.tasks * a.units), t = idx / a.units % a.tasks + 1, u = idx % a.units;
-    auto c = base("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
-    c.body = schemas::ReportProgress{
-        t, Unit(u), static_cast<int32_t>(i % 101), "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
-    cmds.push_back(std::move(c));
-  }
+  const CommandStream stream = BuildCommandStream(a);
 
-  // ---- ingest ----
-  std::vector<std::vector<schemas::Command>> chunks;
-  for (size_t i = 0; i < cmds.size(); i += a.batch)
-    chunks.emplace_back(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + a.batch));
-  const bench::WriteStats before_ingest = bench::EngineWriteStats(engine);
-  std::vector<std::string> ingest_batches;  // exactly what ingest wrote, for the raw replay
-  bench::SetWriteObserver(engine, [&](std::string_view rep) { ingest_batches.emplace_back(rep); });
-  const auto t0 = Clock::now();
-  uint64_t events = 0;
-  for (const auto& chunk : chunks) {
-    for (const auto& o : engine.SubmitBatch(chunk)) {
-      if (!o.status.ok()) {
-        std::fprintf(stderr, "command %s: %s\n", o.command_id.c_str(), o.status.ToString().c_str());
-        return 1;
-      }
-      events += o.events.size();
-    }
-  }
-  const auto t1 = Clock::now();
-  const double ingest_eps = events / Seconds(t0, t1);
-  bench::SetWriteObserver(engine, nullptr);
-  const uint64_t ingest_keys = bench::EngineWriteStats(engine).keys - before_ingest.keys;
-  const uint64_t ingest_bytes = bench::EngineWriteStats(engine).bytes - before_ingest.bytes;
+  std::optional<Ingest> ingest = TimeIngest(engine, stream.batches);
+  if (!ingest) return 1;
   std::printf("ingest:  %llu events from %zu commands in %.2f s = %.0f events/s\n",
-              static_cast<unsigned long long>(events), cmds.size(), Seconds(t0, t1), ingest_eps);
+              static_cast<unsigned long long>(ingest->events), stream.commands.size(), ingest->seconds, ingest->eps);
+  const std::optional<DurableIngest> durable = TimeDurableIngest(eo, root, stream);
+  if (!durable) return 1;
+  PrintDurableIngest(*durable, a.batch, ingest->eps);
+  const std::optional<LogSample> log = ScanLogSample(engine);
+  if (!log) return 1;
+  const std::optional<double> rebuild_eps = TimeRebuild(engine);
+  if (!rebuild_eps) return 1;
+  const std::optional<QueryTimes> queries = TimeQueries(engine, a);
+  if (!queries) return 1;
+  PrintQueryTimes(*queries, a.queries);
 
-  // ---- durable ingest: fsync before acknowledging (EngineOptions::sync) ----
-  // The same command stream from its start into a fresh store, for at most
-  // kSyncEvents events in the same batches (one fsync per batch: the group
-  // commit that `duban engine` and a server get by batching), then
-  // kSyncSingles commands one per commit (one fsync each, as one CLI command).
-  double sync_ingest_eps = 0, sync_single_cps = 0;
-  {
-    constexpr uint64_t kSyncEvents = 100'000;
-    constexpr size_t kSyncSingles = 1000;
-    EngineOptions so = eo;
-    so.data_dir = root + "/sync";
-    so.sync = true;
-    auto synced = Engine::Open(so);
-    if (!synced.ok()) {
-      std::fprintf(stderr, "open: %s\n", synced.status().ToString().c_str());
-      return 1;
-    }
-    uint64_t sync_events = 0;
-    size_t next = 0;  // first command not yet submitted
-    const auto s0 = Clock::now();
-    for (size_t c = 0; c < chunks.size() && sync_events < kSyncEvents; ++c) {
-      for (const auto& o : (*synced)->SubmitBatch(chunks[c])) sync_events += o.events.size();
-      next += chunks[c].size();
-    }
-    const auto s1 = Clock::now();
-    sync_ingest_eps = sync_events / Seconds(s0, s1);
-    size_t singles = 0;
-    for (; singles < kSyncSingles && next < cmds.size(); ++singles, ++next) (*synced)->Submit(cmds[next]);
-    const auto s2 = Clock::now();
-    sync_single_cps = singles / Seconds(s1, s2);
-    std::printf(
-        "durable ingest (fsync per commit): %llu events in batches of %d: %.0f events/s (%.2f of ingest); "
-        "%zu commands one per commit: %.0f commands/s, %.1f ms each\n",
-        static_cast<unsigned long long>(sync_events), a.batch, sync_ingest_eps, sync_ingest_eps / ingest_eps, singles,
-        sync_single_cps, 1000.0 / sync_single_cps);
-  }
-
-  // The log's bytes, for the raw comparison: the framed encoding of every event.
-  uint64_t log_bytes = 0;
-  std::vector<std::string> sample_values;
-  Status scanned = engine.ScanLog(1, [&](uint64_t, const schemas::Event& e) {
-    std::string framed = FrameRecord(schemas::EncodeEvent(e));
-    log_bytes += framed.size();
-    if (sample_values.size() < 4096) sample_values.push_back(std::move(framed));
-    return true;
-  });
-  if (!scanned.ok()) return 1;
-
-  // ---- rebuild ----
-  const auto r0 = Clock::now();
-  if (Status st = engine.Rebuild(); !st.ok()) {
-    std::fprintf(stderr, "rebuild: %s\n", st.ToString().c_str());
-    return 1;
-  }
-  const auto r1 = Clock::now();
-  const double rebuild_eps = (engine.LogEnd() - 1) / Seconds(r0, r1);
-  std::printf("rebuild: %llu events in %.2f s = %.0f events/s\n", static_cast<unsigned long long>(engine.LogEnd() - 1),
-              Seconds(r0, r1), rebuild_eps);
-
-  // ---- queries (after a warm-up round that is not measured) ----
-  std::mt19937 rng(7);
-  std::vector<double> status_us, history_us;
-  size_t rows = 0, hist = 0;
-  for (int q = -a.queries / 5; q < a.queries; ++q) {
-    if (q == 0) {
-      status_us.clear();
-      history_us.clear();
-      rows = hist = 0;
-    }
-    const std::string plan = "plan-" + std::to_string(rng() % a.plans);
-    StatusFilter f;
-    f.plan_id = plan;
-    f.unit = Unit(rng() % a.units);
-    auto q0 = Clock::now();
-    auto r = engine.Assignments(f);
-    auto q1 = Clock::now();
-    if (!r.ok()) return 1;
-    rows += r->size();
-    status_us.push_back(Seconds(q0, q1) * 1e6);
-    const int task = 1 + rng() % a.tasks;
-    auto h0 = Clock::now();
-    auto h = engine.History(plan, task);
-    auto h1 = Clock::now();
-    if (!h.ok()) return 1;
-    hist += h->size();
-    history_us.push_back(Seconds(h0, h1) * 1e6);
-  }
-  std::printf("status  (one unit in one plan, %zu rows avg): p50 %.0f us, p99 %.0f us\n", rows / a.queries,
-              Percentile(status_us, 0.5), Percentile(status_us, 0.99));
-  std::printf("history (one task, %zu events avg): p50 %.0f us, p99 %.0f us\n", hist / a.queries,
-              Percentile(history_us, 0.5), Percentile(history_us, 0.99));
-
-  // ---- raw RocksDB, same keys and bytes ----
-  // The raw loop writes exactly the WriteBatches the ingest committed — the
-  // same keys in the same column families, the same values, the same batch
-  // boundaries, the same RocksDB options — with none of the engine's work.
-  // Its time is RocksDB's own share of ingest; the ratio is what the engine
-  // keeps of it. A second, kinder baseline (the same number of keys and bytes
-  // in one column family, keys in order) is printed for comparison.
+  // Raw RocksDB, same keys and bytes: the raw loop writes exactly the
+  // WriteBatches the ingest committed — the same keys in the same column
+  // families, the same values, the same batch boundaries, the same RocksDB
+  // options — with none of the engine's work. Its time is RocksDB's own share
+  // of ingest; the ratio is what the engine keeps of it. A second, kinder
+  // baseline (the same number of keys and bytes in one column family, keys in
+  // order) is printed for comparison.
   opened.value().reset();
-  auto raw_secs = bench::TimeRawWrites(root + "/raw", ingest_batches);
-  if (!raw_secs.ok()) {
-    std::fprintf(stderr, "raw: %s\n", raw_secs.status().ToString().c_str());
-    return 1;
-  }
-  const double raw_eps = events / *raw_secs;
+  const std::optional<double> raw_eps = TimeRawReplay(root + "/raw", *ingest);
+  if (!raw_eps) return 1;
+  ingest->batches.clear();
+  ingest->batches.shrink_to_fit();
+  const std::optional<double> kinder_secs =
+      TimeKinderBaseline(root + "/raw-seq", eo, *ingest, stream.batches.size(), *log);
+  if (!kinder_secs) return 1;
   std::printf(
-      "raw RocksDB WriteBatch loop: the ingest's own %zu batches, %llu keys, %.1f MB, replayed in %.2f s; "
-      "as events/s: %.0f\n",
-      ingest_batches.size(), static_cast<unsigned long long>(ingest_keys), ingest_bytes / 1e6, *raw_secs, raw_eps);
-  ingest_batches.clear();
-  ingest_batches.shrink_to_fit();
-  {
-    rocksdb::DB* seq = nullptr;
-    rocksdb::Options so;
-    so.create_if_missing = true;
-    so.write_buffer_size = eo.write_buffer_mb << 20;
-    so.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-    if (!rocksdb::DB::Open(so, root + "/raw-seq", &seq).ok()) return 1;
-    const uint64_t per_batch = std::max<uint64_t>(1, ingest_keys / std::max<size_t>(1, chunks.size()));
-    const uint64_t value_size = std::max<uint64_t>(8, ingest_bytes / std::max<uint64_t>(1, ingest_keys) - 16);
-    std::string value;
-    for (const auto& v : sample_values) value += v;
-    while (value.size() < value_size * 2) value += value.empty() ? std::string("x") : value;
-    const auto w0 = Clock::now();
-    for (uint64_t i = 0; i < ingest_keys;) {
-      rocksdb::WriteBatch wb;
-      for (uint64_t k = 0; k < per_batch && i < ingest_keys; ++k, ++i) {
-        std::string key;
-        PutFixed64BE(&key, i);
-        wb.Put(key, rocksdb::Slice(value.data() + (i * 131) % (value.size() - value_size), value_size));
-      }
-      if (!seq->Write(rocksdb::WriteOptions(), &wb).ok()) return 1;
-    }
-    const double secs = Seconds(w0, Clock::now());
-    delete seq;
-    std::printf(
-        "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
-        "ingest ratio against it %.3f\n",
-        secs, ingest_eps / (events / secs));
-  }
-  std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log_bytes / 1e6,
-              static_cast<double>(ingest_keys) / events);
+      "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
+      "ingest ratio against it %.3f\n",
+      *kinder_secs, ingest->eps / (ingest->events / *kinder_secs));
+  std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log->bytes / 1e6,
+              static_cast<double>(ingest->keys) / ingest->events);
   std::filesystem::remove_all(root);
-  const double ingest_ratio = ingest_eps / raw_eps, rebuild_ratio = rebuild_eps / raw_eps;
-  std::printf("targets: ingest_ratio >= 0.3 (%s), rebuild_ratio >= 0.5 (%s), status and history p99 < 1000 us (%s)\n",
-              ingest_ratio >= 0.3 ? "met" : "MISSED", rebuild_ratio >= 0.5 ? "met" : "MISSED",
-              Percentile(status_us, 0.99) < 1000 && Percentile(history_us, 0.99) < 1000 ? "met" : "MISSED");
-  std::printf(
-      "ingest_eps=%.0f sync_ingest_eps=%.0f sync_single_cps=%.0f rebuild_eps=%.0f raw_eps=%.0f "
-      "ingest_ratio=%.3f rebuild_ratio=%.3f status_p99_us=%.0f history_p99_us=%.0f\n",
-      ingest_eps, sync_ingest_eps, sync_single_cps, rebuild_eps, raw_eps, ingest_ratio, rebuild_ratio,
-      Percentile(status_us, 0.99), Percentile(history_us, 0.99));
+  PrintTargetsAndSummary({ingest->eps, durable->eps, durable->singles_per_second, *rebuild_eps, *raw_eps,
+                          Percentile(queries->status_us, 0.99), Percentile(queries->history_us, 0.99)});
   return 0;
 }
 

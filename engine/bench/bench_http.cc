@@ -40,6 +40,7 @@
 #include <filesystem>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "bench_plans.h"
@@ -171,6 +172,11 @@ struct Phase {
   std::string first_failure;
 };
 
+// Why a request failed; "transport:" marks one that Attempt sends again.
+std::string FailureOf(const httplib::Result& r) {
+  return r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
+}
+
 // One request of connection c, timed from `from` (when it was sent, or in a
 // paced phase when it was due). As a client should, a request whose
 // connection the server closed (keep-alive limit) is sent again, the same (a
@@ -189,6 +195,20 @@ void Attempt(Phase& mine, httplib::Client& client, int c, uint64_t i, SteadyCloc
   } else if (!mine.failed++) {
     mine.first_failure = why;
   }
+}
+
+// The connections' phases as one, timed from `start` to now.
+Phase Merge(const std::vector<Phase>& per, SteadyClock::time_point start) {
+  Phase all;
+  all.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& p : per) {
+    all.ok += p.ok;
+    all.failed += p.failed;
+    all.retried += p.retried;
+    if (all.first_failure.empty()) all.first_failure = p.first_failure;
+    all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
+  }
+  return all;
 }
 
 // C connections, each its own thread and keep-alive client, for `seconds`.
@@ -212,16 +232,7 @@ Phase Drive(const Args& a, int port, Request request) {
   std::this_thread::sleep_for(std::chrono::duration<double>(a.seconds));
   stop = true;
   for (auto& t : threads) t.join();
-  Phase all;
-  all.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  for (auto& p : per) {
-    all.ok += p.ok;
-    all.failed += p.failed;
-    all.retried += p.retried;
-    if (all.first_failure.empty()) all.first_failure = p.first_failure;
-    all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
-  }
-  return all;
+  return Merge(per, start);
 }
 
 // Open loop: the same C connections, but connection c sends its k-th request
@@ -264,16 +275,7 @@ Phase Paced(const Args& a, int port, double rate, Request request) {
       }
     });
   for (auto& t : threads) t.join();
-  Phase all;
-  all.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  for (auto& p : per) {
-    all.ok += p.ok;
-    all.failed += p.failed;
-    all.retried += p.retried;
-    if (all.first_failure.empty()) all.first_failure = p.first_failure;
-    all.latencies_ms.insert(all.latencies_ms.end(), p.latencies_ms.begin(), p.latencies_ms.end());
-  }
-  return all;
+  return Merge(per, start);
 }
 
 // A unit's progress report on one of its own assignments, the i-th of connection c.
@@ -290,8 +292,8 @@ nlohmann::json ProgressBody(const Args& a, int c, uint64_t i, const std::string&
           {"text", "已完成阶段性工作，正在推进下一步"}};
 }
 
-int RunHttp(int argc, char** argv) {
-  Args a;
+// The exit code when parsing ends the run (--help, or an error CLI11 reported).
+std::optional<int> ParseArgs(int argc, char** argv, Args& a) {
   CLI::App app{"duban-bench http: the HTTP API under load vs the engine's direct submit rate"};
   app.add_option("--plans", a.plans, "plans")->check(CLI::Range(1, 1000));
   app.add_option("--tasks", a.tasks, "tasks per plan")->check(CLI::Range(1, 1000));
@@ -312,10 +314,179 @@ int RunHttp(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  const std::string root =
-      a.dir.empty()
-          ? (std::filesystem::temp_directory_path() / ("duban-bench-http-" + std::to_string(::getpid()))).string()
-          : a.dir;
+  return std::nullopt;
+}
+
+std::string ScratchRoot(const std::string& dir) {
+  return dir.empty()
+             ? (std::filesystem::temp_directory_path() / ("duban-bench-http-" + std::to_string(::getpid()))).string()
+             : dir;
+}
+
+// What the phases against the server measured.
+struct ServerFigures {
+  Phase reads, paced, writes;
+  std::vector<double> dashboard_ms;
+  int64_t dashboard_assignments = 0;
+};
+
+// The office's dashboard over every assignment, one request at a time on an
+// otherwise idle server: its latency on loopback is the server's time.
+bool TimeDashboard(int port, const std::string& office_token, ServerFigures& f) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(60, 0);
+  const httplib::Headers h{{"Authorization", "Bearer " + office_token}};
+  for (int i = 0; i < 20; ++i) {
+    const auto t0 = SteadyClock::now();
+    auto r = client.Get("/api/v1/dashboard", h);
+    const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+    if (!r || r->status != 200) {
+      std::fprintf(stderr, "dashboard: %s\n",
+                   r ? (std::to_string(r->status) + " " + r->body.substr(0, 200)).c_str()
+                     : httplib::to_string(r.error()).c_str());
+      return false;
+    }
+    if (i == 0) f.dashboard_assignments = nlohmann::json::parse(r->body, nullptr, false).value("assignments", 0);
+    f.dashboard_ms.push_back(ms);
+  }
+  return true;
+}
+
+// Starts `duban serve` on the store, runs the reads, the dashboard and the
+// writes against it, and stops it. `tokens`: one per unit, then the office's.
+bool RunServerPhases(const Args& a, const std::string& store, int port, const std::vector<std::string>& tokens,
+                     ServerFigures& f) {
+  Server server;
+  if (!StartServer(store, port, server)) {
+    std::fprintf(stderr, "duban serve did not answer /healthz on 127.0.0.1:%d\n", port);
+    return false;
+  }
+  const auto read = [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
+    const httplib::Headers h{{"Authorization", "Bearer " + tokens[static_cast<size_t>(c % a.units)]}};
+    const std::string path = "/api/v1/assignments?plan=" + Plan(static_cast<int>((i + c) % a.plans));
+    auto r = client.Get(path, h);
+    if (r && r->status == 200) return true;
+    *why = FailureOf(r);
+    return false;
+  };
+  f.reads = Drive(a, port, read);
+  if (a.read_rate > 0) f.paced = Paced(a, port, a.read_rate, read);
+  if (!TimeDashboard(port, tokens.back(), f)) return false;
+  f.writes = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
+    const httplib::Headers h{{"Authorization", "Bearer " + tokens[static_cast<size_t>(c % a.units)]}};
+    auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
+    if (r && r->status == 200) return true;
+    *why = FailureOf(r);
+    return false;
+  });
+  server.Stop();
+  return true;
+}
+
+// The i-th direct submit: the progress report the HTTP writes send, as the
+// engine's command.
+schemas::Command DirectProgressCommand(const Args& a, uint64_t i) {
+  const int c = static_cast<int>(i % static_cast<uint64_t>(a.connections));
+  const nlohmann::json b = ProgressBody(a, c, i / static_cast<uint64_t>(a.connections), "direct");
+  schemas::Command cmd;
+  cmd.command_id = b["command_id"];
+  cmd.plan_id = b["plan"];
+  cmd.actor = {b["unit"], schemas::Role::kUnit, "bench-unit-" + std::to_string(c % a.units)};
+  cmd.body = schemas::ReportProgress{b["task"], b["unit"], b["percent"], b["text"], "", "", ""};
+  return cmd;
+}
+
+struct DirectFigures {
+  double eps = 0;
+  uint64_t n = 0;
+};
+
+// The engine's own rate for the same commands, one at a time, fsynced, for
+// as long as a phase.
+std::optional<DirectFigures> TimeDirectSubmits(const Args& a, const std::string& store) {
+  auto opened = OpenStore(store);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "reopening: %s\n", opened.status().ToString().c_str());
+    return std::nullopt;
+  }
+  Engine& engine = **opened;
+  DirectFigures d;
+  const auto start = SteadyClock::now();
+  const auto until = start + std::chrono::duration<double>(a.seconds);
+  for (uint64_t i = 0; SteadyClock::now() < until; ++i) {
+    const Outcome o = engine.Submit(DirectProgressCommand(a, i));
+    if (!o.status.ok()) {
+      std::fprintf(stderr, "direct submit: %s\n", o.status.ToString().c_str());
+      return std::nullopt;
+    }
+    ++d.n;
+  }
+  d.eps = static_cast<double>(d.n) / std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return d;
+}
+
+void KeepOrRemoveScratch(const Args& a, const std::string& root, const std::string& office_token) {
+  if (a.keep) {
+    std::FILE* f = std::fopen((root + "/office-token").c_str(), "w");
+    if (f) std::fprintf(f, "%s\n", office_token.c_str()), std::fclose(f);
+    std::printf("kept: %s/store, office token in %s/office-token\n", root.c_str(), root.c_str());
+  } else {
+    std::filesystem::remove_all(root);
+  }
+}
+
+// `label` is padded so that the reads' and writes' figures line up.
+void PrintClosedLoop(const char* label, const Phase& p) {
+  std::printf("%s %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", label,
+              static_cast<unsigned long long>(p.ok), static_cast<unsigned long long>(p.failed),
+              static_cast<unsigned long long>(p.retried), p.failed ? ", first: " : "", p.first_failure.c_str(),
+              Percentile(p.latencies_ms, 0.5), Percentile(p.latencies_ms, 0.99), Percentile(p.latencies_ms, 1.0));
+}
+
+void PrintPaced(const Args& a, const Phase& paced) {
+  if (a.read_rate > 0)
+    std::printf(
+        "paced reads: %.0f/s offered over %d connections: %llu ok, %llu failed, %llu retried%s%s; achieved "
+        "%.0f/s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        a.read_rate, a.connections, static_cast<unsigned long long>(paced.ok),
+        static_cast<unsigned long long>(paced.failed), static_cast<unsigned long long>(paced.retried),
+        paced.failed ? ", first: " : "", paced.first_failure.c_str(), static_cast<double>(paced.ok) / paced.seconds,
+        Percentile(paced.latencies_ms, 0.5), Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
+  else
+    std::printf("paced reads: skipped (--read-rate 0)\n");
+}
+
+void PrintFigures(const Args& a, const ServerFigures& f, const DirectFigures& direct) {
+  const double read_rps = static_cast<double>(f.reads.ok) / f.reads.seconds;
+  const double write_rps = static_cast<double>(f.writes.ok) / f.writes.seconds;
+  PrintClosedLoop("reads: ", f.reads);
+  PrintPaced(a, f.paced);
+  std::printf(
+      "dashboard: %lld assignments, %zu requests one at a time: p50 %.2f ms, max %.2f ms (target: under "
+      "100 ms)\n",
+      static_cast<long long>(f.dashboard_assignments), f.dashboard_ms.size(), Percentile(f.dashboard_ms, 0.5),
+      Percentile(f.dashboard_ms, 1.0));
+  PrintClosedLoop("writes:", f.writes);
+  std::printf("direct: %llu single fsynced submits in %.0f s\n", static_cast<unsigned long long>(direct.n), a.seconds);
+  std::printf(
+      "targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
+      "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
+      a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
+  std::printf("dashboard_p50_ms=%.2f dashboard_assignments=%lld\n", Percentile(f.dashboard_ms, 0.5),
+              static_cast<long long>(f.dashboard_assignments));
+  if (a.read_rate > 0)
+    std::printf("paced_read_p99_ms=%.2f paced_read_rate=%.0f\n", Percentile(f.paced.latencies_ms, 0.99), a.read_rate);
+  else
+    std::printf("paced_read_p99_ms=na paced_read_rate=0\n");
+  std::printf("read_rps=%.0f read_p99_ms=%.2f write_rps=%.0f write_p99_ms=%.2f direct_eps=%.0f write_ratio=%.3f\n",
+              read_rps, Percentile(f.reads.latencies_ms, 0.99), write_rps, Percentile(f.writes.latencies_ms, 0.99),
+              direct.eps, direct.eps > 0 ? write_rps / direct.eps : 0.0);
+}
+
+int RunHttp(int argc, char** argv) {
+  Args a;
+  if (const std::optional<int> exit_code = ParseArgs(argc, argv, a)) return *exit_code;
+  const std::string root = ScratchRoot(a.dir);
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   const std::string store = root + "/store";
@@ -331,136 +502,13 @@ int RunHttp(int argc, char** argv) {
   }
   std::printf("store made in %.1f s\n", std::chrono::duration<double>(SteadyClock::now() - t0).count());
 
-  Phase reads, paced, writes;
-  std::vector<double> dashboard_ms;
-  int64_t dashboard_assignments = 0;
-  {
-    Server server;
-    if (!StartServer(store, port, server)) {
-      std::fprintf(stderr, "duban serve did not answer /healthz on 127.0.0.1:%d\n", port);
-      return 1;
-    }
-    const auto read = [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
-      const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
-      const std::string path = "/api/v1/assignments?plan=" + Plan(static_cast<int>((i + c) % a.plans));
-      auto r = client.Get(path, h);
-      if (r && r->status == 200) return true;
-      *why =
-          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
-      return false;
-    };
-    reads = Drive(a, port, read);
-    if (a.read_rate > 0) paced = Paced(a, port, a.read_rate, read);
-    // The office's dashboard over every assignment, one request at a time on
-    // an otherwise idle server: its latency on loopback is the server's time.
-    {
-      httplib::Client client("127.0.0.1", port);
-      client.set_read_timeout(60, 0);
-      const httplib::Headers h{{"Authorization", "Bearer " + tokens->back()}};
-      for (int i = 0; i < 20; ++i) {
-        const auto t0 = SteadyClock::now();
-        auto r = client.Get("/api/v1/dashboard", h);
-        const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
-        if (!r || r->status != 200) {
-          std::fprintf(stderr, "dashboard: %s\n",
-                       r ? (std::to_string(r->status) + " " + r->body.substr(0, 200)).c_str()
-                         : httplib::to_string(r.error()).c_str());
-          return 1;
-        }
-        if (i == 0) dashboard_assignments = nlohmann::json::parse(r->body, nullptr, false).value("assignments", 0);
-        dashboard_ms.push_back(ms);
-      }
-    }
-    writes = Drive(a, port, [&](httplib::Client& client, int c, uint64_t i, std::string* why) {
-      const httplib::Headers h{{"Authorization", "Bearer " + (*tokens)[static_cast<size_t>(c % a.units)]}};
-      auto r = client.Post("/api/v1/commands", h, ProgressBody(a, c, i, "http").dump(), "application/json");
-      if (r && r->status == 200) return true;
-      *why =
-          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "transport: " + httplib::to_string(r.error());
-      return false;
-    });
-    server.Stop();
-  }
-
-  // The engine's own rate for the same commands, one at a time, fsynced.
-  double direct_eps = 0;
-  uint64_t direct_n = 0;
-  {
-    auto opened = OpenStore(store);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "reopening: %s\n", opened.status().ToString().c_str());
-      return 1;
-    }
-    Engine& engine = **opened;
-    const auto start = SteadyClock::now();
-    const auto until = start + std::chrono::duration<double>(a.seconds);
-    for (uint64_t i = 0; SteadyClock::now() < until; ++i) {
-      const int c = static_cast<int>(i % static_cast<uint64_t>(a.connections));
-      const nlohmann::json b = ProgressBody(a, c, i / static_cast<uint64_t>(a.connections), "direct");
-      schemas::Command cmd;
-      cmd.command_id = b["command_id"];
-      cmd.plan_id = b["plan"];
-      cmd.actor = {b["unit"], schemas::Role::kUnit, "bench-unit-" + std::to_string(c % a.units)};
-      cmd.body = schemas::ReportProgress{b["task"], b["unit"], b["percent"], b["text"], "", "", ""};
-      const Outcome o = engine.Submit(cmd);
-      if (!o.status.ok()) {
-        std::fprintf(stderr, "direct submit: %s\n", o.status.ToString().c_str());
-        return 1;
-      }
-      ++direct_n;
-    }
-    direct_eps = static_cast<double>(direct_n) / std::chrono::duration<double>(SteadyClock::now() - start).count();
-  }
-  if (a.keep) {
-    std::FILE* f = std::fopen((root + "/office-token").c_str(), "w");
-    if (f) std::fprintf(f, "%s\n", tokens->back().c_str()), std::fclose(f);
-    std::printf("kept: %s/store, office token in %s/office-token\n", root.c_str(), root.c_str());
-  } else {
-    std::filesystem::remove_all(root);
-  }
-
-  const double read_rps = static_cast<double>(reads.ok) / reads.seconds;
-  const double write_rps = static_cast<double>(writes.ok) / writes.seconds;
-  std::printf("reads:  %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              static_cast<unsigned long long>(reads.ok), static_cast<unsigned long long>(reads.failed),
-              static_cast<unsigned long long>(reads.retried), reads.failed ? ", first: " : "",
-              reads.first_failure.c_str(), Percentile(reads.latencies_ms, 0.5), Percentile(reads.latencies_ms, 0.99),
-              Percentile(reads.latencies_ms, 1.0));
-  if (a.read_rate > 0)
-    std::printf(
-        "paced reads: %.0f/s offered over %d connections: %llu ok, %llu failed, %llu retried%s%s; achieved "
-        "%.0f/s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-        a.read_rate, a.connections, static_cast<unsigned long long>(paced.ok),
-        static_cast<unsigned long long>(paced.failed), static_cast<unsigned long long>(paced.retried),
-        paced.failed ? ", first: " : "", paced.first_failure.c_str(), static_cast<double>(paced.ok) / paced.seconds,
-        Percentile(paced.latencies_ms, 0.5), Percentile(paced.latencies_ms, 0.99), Percentile(paced.latencies_ms, 1.0));
-  else
-    std::printf("paced reads: skipped (--read-rate 0)\n");
-  std::printf(
-      "dashboard: %lld assignments, %zu requests one at a time: p50 %.2f ms, max %.2f ms (target: under "
-      "100 ms)\n",
-      static_cast<long long>(dashboard_assignments), dashboard_ms.size(), Percentile(dashboard_ms, 0.5),
-      Percentile(dashboard_ms, 1.0));
-  std::printf("writes: %llu ok, %llu failed, %llu retried%s%s; p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              static_cast<unsigned long long>(writes.ok), static_cast<unsigned long long>(writes.failed),
-              static_cast<unsigned long long>(writes.retried), writes.failed ? ", first: " : "",
-              writes.first_failure.c_str(), Percentile(writes.latencies_ms, 0.5), Percentile(writes.latencies_ms, 0.99),
-              Percentile(writes.latencies_ms, 1.0));
-  std::printf("direct: %llu single fsynced submits in %.0f s\n", static_cast<unsigned long long>(direct_n), a.seconds);
-  std::printf(
-      "targets: read p99 under 10 ms (the paced reads'; the closed loop's latency is queueing: %d connections "
-      "/ %.0f reads/s = %.1f ms on average), write_ratio at least 0.5\n",
-      a.connections, read_rps, read_rps > 0 ? 1000.0 * a.connections / read_rps : 0.0);
-  std::printf("dashboard_p50_ms=%.2f dashboard_assignments=%lld\n", Percentile(dashboard_ms, 0.5),
-              static_cast<long long>(dashboard_assignments));
-  if (a.read_rate > 0)
-    std::printf("paced_read_p99_ms=%.2f paced_read_rate=%.0f\n", Percentile(paced.latencies_ms, 0.99), a.read_rate);
-  else
-    std::printf("paced_read_p99_ms=na paced_read_rate=0\n");
-  std::printf("read_rps=%.0f read_p99_ms=%.2f write_rps=%.0f write_p99_ms=%.2f direct_eps=%.0f write_ratio=%.3f\n",
-              read_rps, Percentile(reads.latencies_ms, 0.99), write_rps, Percentile(writes.latencies_ms, 0.99),
-              direct_eps, direct_eps > 0 ? write_rps / direct_eps : 0.0);
-  return reads.failed || paced.failed || writes.failed ? 1 : 0;
+  ServerFigures f;
+  if (!RunServerPhases(a, store, port, *tokens, f)) return 1;
+  const std::optional<DirectFigures> direct = TimeDirectSubmits(a, store);
+  if (!direct) return 1;
+  KeepOrRemoveScratch(a, root, tokens->back());
+  PrintFigures(a, f, *direct);
+  return f.reads.failed || f.paced.failed || f.writes.failed ? 1 : 0;
 }
 
 }  // namespace

@@ -23,7 +23,6 @@
 //          group rebalances) --broker dev|real (dev; real also runs the dev
 //          broker first, so both brokers' figures come from one run)
 // Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA> broker=<dev|real>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -33,24 +32,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 #include <memory>
 
-#include "bench_kafka_load.h"
+#include "bench_kafka_brokers.h"
+#include "bench_kafka_e2e.h"
 #include "bench_registry.h"
 #include "bench_usage.h"
-#include "duban/coding.h"
-#include "duban/kafka/admin.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/dev_broker_process.h"
-#include "duban/kafka/kafka_engine.h"
 #include "duban/kafka/producer.h"
 #include "duban/process_memory.h"
-#include "duban/schemas/codec.h"
 
 namespace duban::bench {
 namespace {
@@ -72,92 +66,7 @@ struct Params {
   bool rebalance = false;
 };
 
-// The broker a run measures: it makes the run's topics and names the process
-// whose CPU the figures count.
-class BenchBroker {
- public:
-  virtual ~BenchBroker() = default;
-  virtual const char* name() const = 0;  // "dev" | "real"
-  virtual const std::string& bootstrap() const = 0;
-  virtual pid_t pid() const = 0;
-  virtual Status CreateTopic(const std::string& topic, int partitions) = 0;
-  // librdkafka 2.0.2's mock keeps only the newest 5 MiB of a partition.
-  virtual bool capped() const = 0;
-};
-
-class DevBenchBroker : public BenchBroker {
- public:
-  explicit DevBenchBroker(std::unique_ptr<DevBrokerProcess> p) : p_(std::move(p)) {}
-  ~DevBenchBroker() override { (void)p_->Stop(); }
-  const char* name() const override { return "dev"; }
-  const std::string& bootstrap() const override { return p_->bootstrap(); }
-  pid_t pid() const override { return p_->pid(); }
-  Status CreateTopic(const std::string& topic, int partitions) override { return p_->CreateTopic(topic, partitions); }
-  bool capped() const override { return true; }
-
- private:
-  std::unique_ptr<DevBrokerProcess> p_;
-};
-
-// Apache Kafka, one node, by the script users and tests start it with.
-class RealBenchBroker : public BenchBroker {
- public:
-  static Result<std::unique_ptr<RealBenchBroker>> Start() {
-    char tmpl[] = "/tmp/duban-bench-kafka-XXXXXX";
-    if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
-    std::unique_ptr<RealBenchBroker> b(new RealBenchBroker(tmpl));
-    const std::string cmd =
-        Script() + " start --dir " + b->dir_ + "/broker --owner " + std::to_string(getpid()) + " >/dev/null";
-    if (int rc = std::system(cmd.c_str()); rc != 0)
-      return Status::Unavailable("ops/kafka/broker.sh start failed (rc " + std::to_string(rc) +
-                                 "); it needs Java 17 and Maven (ops/install-deps.sh)");
-    std::ifstream in(b->dir_ + "/broker/bootstrap");
-    std::ifstream pid_in(b->dir_ + "/broker/node-1/pid");
-    if (!std::getline(in, b->bootstrap_) || !(pid_in >> b->pid_))
-      return Status::IOError("the broker in " + b->dir_ + " wrote no bootstrap or pid");
-    KafkaConfig cfg;
-    cfg.bootstrap = b->bootstrap_;
-    auto admin = kafka::Admin::Create(cfg);
-    if (!admin.ok()) return admin.status();
-    b->admin_ = std::move(*admin);
-    return b;
-  }
-  ~RealBenchBroker() override {
-    admin_.reset();
-    const std::string cmd = Script() + " stop --dir " + dir_ + "/broker >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) == 0) std::filesystem::remove_all(dir_);
-  }
-  const char* name() const override { return "real"; }
-  const std::string& bootstrap() const override { return bootstrap_; }
-  pid_t pid() const override { return pid_; }
-  Status CreateTopic(const std::string& topic, int partitions) override {
-    kafka::TopicSpec spec;
-    spec.name = topic;
-    spec.partitions = partitions;
-    auto r = admin_->CreateTopics({spec}, 60000);
-    return r.ok() ? Status::Ok() : r.status();
-  }
-  bool capped() const override { return false; }
-
- private:
-  explicit RealBenchBroker(std::string dir) : dir_(std::move(dir)) {}
-  static std::string Script() { return std::string(DUBAN_SOURCE_DIR) + "/ops/kafka/broker.sh"; }
-  std::string dir_, bootstrap_;
-  pid_t pid_ = 0;
-  std::unique_ptr<kafka::Admin> admin_;
-};
-
 double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-// The readers' settings, the same in both runs. The dev broker answers a
-// fetch that finds nothing only after the whole fetch.wait.max.ms
-// (librdkafka's default is 500 ms), not as soon as data arrives: a reader that
-// catches up would sleep that long. 5 ms, as the engine's own consumer.
-KafkaConfig ReaderConfig(const KafkaConfig& cfg) {
-  KafkaConfig r = cfg;
-  if (!r.extra.count("fetch.wait.max.ms")) r.extra["fetch.wait.max.ms"] = "5";
-  return r;
-}
 
 std::vector<TopicPartition> AllFromBeginning(const std::string& topic, int partitions) {
   std::vector<TopicPartition> v;
@@ -300,164 +209,6 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
       cfg.session_timeout_ms, first, second, leave);
 }
 
-// ===================== PHASE 2 SLOT: end-to-end engine path =====================
-// Push `p.messages` commands of about `p.size` bytes through the engine in
-// Kafka mode against the dev broker at cfg.bootstrap (command produced to
-// duban.commands -> decided -> events produced to duban.events -> projection
-// applied) and return events/s, measured from the first command produced to
-// the last projection update. Return nullopt while not implemented.
-std::optional<double> RunEndToEnd(const Params& p, const KafkaConfig& base, BenchBroker& broker, int round) {
-  // Events are bigger than commands (envelope, hashes): own topics, enough
-  // partitions that none passes ~4 MiB of the mock's 5 MiB cap.
-  const int partitions =
-      broker.capped()
-          ? std::max(p.partitions, static_cast<int>(p.messages * (p.size + 400.0) / (4.0 * 1024 * 1024)) + 1)
-          : p.partitions;
-  KafkaConfig cfg = base;
-  // Names of at most 15 bytes, as the defaults (duban.commands,
-  // duban.events): a consumer copies each message's topic name into a
-  // std::string, which allocates for longer names.
-  cfg.commands_topic = "bench.cmds." + std::to_string(round);
-  cfg.events_topic = "bench.events." + std::to_string(round);
-  cfg.session_timeout_ms = 3000;
-  cfg.partitions = partitions;
-  for (const auto& t : {cfg.commands_topic, cfg.events_topic}) {
-    if (Status st = broker.CreateTopic(t, partitions); !st.ok()) {
-      std::fprintf(stderr, "e2e: create %s: %s\n", t.c_str(), st.ToString().c_str());
-      return std::nullopt;
-    }
-  }
-  E2eLoad load = BuildE2eLoad(p.messages, p.size, partitions);
-  const auto& records = load.records;
-  const uint64_t expected_events = load.expected_events;
-  const Instant now = load.now;
-
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("duban-bench-kafka-" + std::to_string(getpid()) + "-" + std::to_string(round)))
-                              .string();
-  std::filesystem::remove_all(dir);
-  kafka::KafkaEngineOptions eo;
-  eo.kafka = cfg;
-  eo.kafka.client_id = "duban-bench-engine";
-  eo.data_dir = dir;
-  eo.group = "bench-engine-" + std::to_string(round);
-  eo.max_batch = 20000;
-  // Commands in, events out: no timer ticks (the load's 2021 deadlines are
-  // past on the system clock), as before the engine had them.
-  eo.tick_interval_ms = 0;
-  auto engine = kafka::KafkaEngine::Create(eo);
-  if (!engine.ok()) {
-    std::fprintf(stderr, "e2e: %s\n", engine.status().ToString().c_str());
-    return std::nullopt;
-  }
-  std::atomic<bool> stop{false};
-  Status run_status;
-  std::thread engine_thread([&] {
-    pthread_setname_np(pthread_self(), "engine-run");
-    run_status = (*engine)->Run(stop);
-  });
-  // Warm-up: the engine joins the group and owns every partition before the clock starts.
-  {
-    auto out = kafka::SubmitViaKafka(cfg, WarmupCommand("warmup", now), 60000);
-    if (!out.ok()) {
-      std::fprintf(stderr, "e2e warm-up: %s\n", out.status().ToString().c_str());
-      stop = true;
-      engine_thread.join();
-      return std::nullopt;
-    }
-  }
-  // Stops the engine thread on the early returns below (a joinable thread
-  // must not be destroyed).
-  auto give_up = [&](const std::string& what) -> std::optional<double> {
-    std::fprintf(stderr, "e2e: %s\n", what.c_str());
-    stop = true;
-    engine_thread.join();
-    std::filesystem::remove_all(dir);
-    return std::nullopt;
-  };
-  auto reader = Consumer::Create(ReaderConfig(cfg), "");
-  if (!reader.ok()) return give_up(reader.status().ToString());
-  std::vector<TopicPartition> tps;
-  for (int i = 0; i < partitions; ++i) {
-    auto wm = (*reader)->Watermarks(cfg.events_topic, i, 10000);
-    tps.push_back(TopicPartition{cfg.events_topic, i, wm.ok() ? wm->second : kafka::kOffsetBeginning});
-  }
-  (void)(*reader)->Assign(tps);
-  auto producer = Producer::Create(cfg);
-  if (!producer.ok()) return give_up(producer.status().ToString());
-  // Warm the command producer up, as the raw run does: its connection and
-  // producer id (about a second on the dev broker) are not timed. The
-  // engine rejects this command (no such plan); the reader ignores it.
-  {
-    const schemas::Command c = WarmupCommand("warmup-producer", now);
-    auto delivered = (*producer)->ProduceAsync(cfg.commands_topic, c.plan_id, kafka::CommandRecord(c)).get();
-    if (!delivered.ok()) return give_up("warm-up produce: " + delivered.status().ToString());
-  }
-  const SelfUsage self0 = Self();
-  const double broker_cpu0 = ProcessCpuSeconds(broker.pid());
-  const auto t0 = Clock::now();
-  std::thread produce([&] {
-    pthread_setname_np(pthread_self(), "bench-produce");
-    for (const auto& [key, value] : records) (void)(*producer)->Produce(cfg.commands_topic, key, value);
-    (void)(*producer)->Flush(120000);
-  });
-  (*reader)->SkipHeaders();  // counting distinct events needs none
-  DistinctEvents seen(expected_events);
-  auto distinct = [&] { return seen.size(); };
-  auto last = Clock::now();
-  while (distinct() < expected_events && Seconds(last, Clock::now()) < 60) {
-    auto msgs = (*reader)->Poll(200, 10000);
-    if (!msgs.ok()) break;
-    if (!msgs->empty()) last = Clock::now();
-    for (const auto& m : *msgs) {
-      std::string_view payload;
-      size_t consumed = 0;
-      if (!UnframeRecord(m.value, &payload, &consumed).ok()) continue;
-      // The envelope is enough to count distinct events (the engine's
-      // tests check their bodies); a full decode here would take CPU the
-      // engine and the broker share on a small machine.
-      auto ev = schemas::DecodeEventHead(payload);
-      if (!ev.ok() || ev->command_id.rfind("e2e-", 0) != 0) continue;
-      seen.Add(ev->event_id);
-    }
-  }
-  const auto t1 = Clock::now();
-  const SelfUsage self1 = Self();
-  const double cpu = self1.cpu_s - self0.cpu_s, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
-  const long faults = self1.minor_faults - self0.minor_faults;
-  produce.join();
-  stop = true;
-  engine_thread.join();
-  auto st = (*engine)->stats();
-  std::filesystem::remove_all(dir);
-  std::printf(
-      "e2e: %d commands (~%d B each) -> %llu events over %d partitions in %.2f s; engine decided %llu, "
-      "produced %llu; reader saw %zu distinct events\n",
-      p.messages, p.size, (unsigned long long)expected_events, partitions, Seconds(t0, t1),
-      (unsigned long long)st.commands, (unsigned long long)st.produced, distinct());
-  // Where the machine went: this process holds the engine (deciding threads,
-  // RocksDB), its and the bench's librdkafka clients and the reader.
-  const double wall = Seconds(t0, t1);
-  const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf(
-      "e2e CPU: this process %.2f s, %s broker %.2f s, of %.2f s wall x %ld cores (%.0f%% busy); %ld minor "
-      "page faults in this process\n",
-      cpu, broker.name(), broker_cpu, wall, cores, 100 * (cpu + broker_cpu) / (wall * static_cast<double>(cores)),
-      faults);
-  std::printf(
-      "engine: %llu polls; its loop spent %.2f s fetching, %.2f s waiting for deciding, %.2f s waiting for "
-      "deliveries; workers decided for %.2f s\n",
-      (unsigned long long)st.polls, st.fetch_seconds, st.decide_wait_seconds, st.delivery_wait_seconds,
-      st.decide_seconds);
-  if (distinct() < expected_events) {
-    std::fprintf(stderr, "e2e: only %zu of %llu events arrived (%s)\n", distinct(), (unsigned long long)expected_events,
-                 run_status.ToString().c_str());
-    return std::nullopt;
-  }
-  return expected_events / Seconds(t0, t1);
-}
-// ================================================================================
-
 struct Medians {
   bool ok = false;
   double e2e = 0, raw = 0;
@@ -499,7 +250,7 @@ std::optional<Medians> RunRounds(Params p, BenchBroker& broker) {
     }
     raws.push_back(*raw);
     if (p.rebalance && r == 1) RunRebalance(p, cfg);
-    std::optional<double> e2e = RunEndToEnd(p, cfg, broker, r);
+    std::optional<double> e2e = RunEndToEnd({p.messages, p.size, p.partitions}, cfg, broker, r);
     if (!e2e) {
       std::printf("e2e_eps=NA raw_eps=%.0f ratio=NA broker=%s\n", Median(raws), broker.name());
       return Medians{false, 0, Median(raws)};

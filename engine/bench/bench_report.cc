@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,35 +32,33 @@ using Clock = std::chrono::steady_clock;
 double Sec(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 Instant At(const char* day, int hour) { return StartOfDay(*Date::Parse(day)) + int64_t{hour} * 3'600'000; }
 
-int RunReport(int argc, char** argv) {
+struct Args {
   int tasks = 10000, units = 10, runs = 3;
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-report").string();
+};
+
+// False after printing the usage line.
+bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--tasks" && i + 1 < argc)
-      tasks = std::atoi(argv[++i]);
+      args.tasks = std::atoi(argv[++i]);
     else if (a == "--units" && i + 1 < argc)
-      units = std::atoi(argv[++i]);
+      args.units = std::atoi(argv[++i]);
     else if (a == "--runs" && i + 1 < argc)
-      runs = std::max(1, std::atoi(argv[++i]));
+      args.runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--dir" && i + 1 < argc)
-      dir = argv[++i];
+      args.dir = argv[++i];
     else {
       std::fprintf(stderr, "usage: duban-bench report [--tasks 10000] [--units 10] [--runs 3] [--dir D]\n");
-      return 2;
+      return false;
     }
   }
-  std::filesystem::remove_all(dir);
-  auto policy = WorkflowTimerPolicy::Default();
-  if (!policy.ok()) return std::fprintf(stderr, "%s\n", policy.status().ToString().c_str()), 1;
-  EngineOptions o;
-  o.data_dir = dir + "/store";
-  o.sync = false;
-  auto opened = Engine::Open(o, *policy);
-  if (!opened.ok()) return std::fprintf(stderr, "%s\n", opened.status().ToString().c_str()), 1;
-  Engine& engine = **opened;
-  const std::string plan = "bench-report";
-  const auto t0 = Clock::now();
+  return true;
+}
+
+// The plan in sections of 100 tasks, one task in ten due 2021-09-30, the rest 2021-10-29.
+schemas::Command ImportCommand(const std::string& plan, int tasks, int units) {
   schemas::ImportPlan imp = BenchPlan(0, tasks, units, 2021, "10月底前", "2021-10-29");
   for (auto& t : imp.tasks) {
     t.section = {"一、重点工作", "（" + std::to_string((t.number - 1) / 100 + 1) + "）专项"};
@@ -71,9 +70,11 @@ int RunReport(int argc, char** argv) {
   c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "bench"};
   c.issued_at = At("2021-09-01", 9);
   c.body = imp;
-  if (auto out = engine.Submit(c); !out.status.ok())
-    return std::fprintf(stderr, "import: %s\n", out.status.ToString().c_str()), 1;
-  // Accept everything, a progress report from one unit in ten: batches of 2,000 commands.
+  return c;
+}
+
+// Accept everything, a progress report from one unit in ten: batches of 2,000 commands.
+bool AcceptAndReport(Engine& engine, const std::string& plan, int tasks, int units) {
   std::vector<schemas::Command> batch;
   int64_t n = 0;
   auto flush = [&] {
@@ -99,39 +100,70 @@ int RunReport(int argc, char** argv) {
             "", "张三",       "13800000000"};
         batch.push_back(a);
       }
-      if (batch.size() >= 2000 && !flush()) return 1;
+      if (batch.size() >= 2000 && !flush()) return false;
     }
-  if (!batch.empty() && !flush()) return 1;
+  return batch.empty() || flush();
+}
+
+struct LedgerRuns {
+  std::vector<double> totals;  // seconds, ledger and xlsx together, one per run
+  size_t rows = 0;
+};
+
+// `runs` times: the ledger as of 2021-10-15 computed, then written as xlsx to `path`.
+std::optional<LedgerRuns> TimeLedgerRuns(Engine& engine, const std::string& plan, const std::string& path, int runs) {
+  const Date as_of = *Date::Parse("2021-10-15");
+  LedgerRuns out;
+  for (int run = 1; run <= runs; ++run) {
+    const auto r0 = Clock::now();
+    auto ledger = reports::LedgerAsOf(engine, plan, as_of);
+    const auto r1 = Clock::now();
+    if (!ledger.ok()) return std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str()), std::nullopt;
+    if (Status st = reports::WriteLedgerXlsx(*ledger, path); !st.ok())
+      return std::fprintf(stderr, "%s\n", st.ToString().c_str()), std::nullopt;
+    const auto r2 = Clock::now();
+    out.rows = ledger->rows.size();
+    out.totals.push_back(Sec(r0, r2));
+    std::printf(
+        "run %d: ledger as of %s, %zu rows computed in %.2f s; xlsx written in %.2f s (%.1f MB); together %.2f s\n",
+        run, as_of.ToString().c_str(), out.rows, Sec(r0, r1), Sec(r1, r2),
+        static_cast<double>(std::filesystem::file_size(path)) / 1e6, Sec(r0, r2));
+  }
+  return out;
+}
+
+int RunReport(int argc, char** argv) {
+  Args a;
+  if (!ParseArgs(argc, argv, a)) return 2;
+  std::filesystem::remove_all(a.dir);
+  auto policy = WorkflowTimerPolicy::Default();
+  if (!policy.ok()) return std::fprintf(stderr, "%s\n", policy.status().ToString().c_str()), 1;
+  EngineOptions o;
+  o.data_dir = a.dir + "/store";
+  o.sync = false;
+  auto opened = Engine::Open(o, *policy);
+  if (!opened.ok()) return std::fprintf(stderr, "%s\n", opened.status().ToString().c_str()), 1;
+  Engine& engine = **opened;
+  const std::string plan = "bench-report";
+  const auto t0 = Clock::now();
+  if (auto out = engine.Submit(ImportCommand(plan, a.tasks, a.units)); !out.status.ok())
+    return std::fprintf(stderr, "import: %s\n", out.status.ToString().c_str()), 1;
+  if (!AcceptAndReport(engine, plan, a.tasks, a.units)) return 1;
   const auto t1 = Clock::now();
-  std::printf("store: %d tasks x %d units = %d assignments, built in %.1f s\n", tasks, units, tasks * units,
+  std::printf("store: %d tasks x %d units = %d assignments, built in %.1f s\n", a.tasks, a.units, a.tasks * a.units,
               Sec(t0, t1));
   // The timed part is the report's, not the store build's flushes and
   // compactions still running behind it.
   if (!WaitForBackgroundWork(engine, 120)) std::printf("note: RocksDB background work still running after 120 s\n");
 
-  const Date as_of = *Date::Parse("2021-10-15");
-  const std::string path = dir + "/ledger.xlsx";
-  std::vector<double> totals;
-  size_t rows = 0;
-  for (int run = 1; run <= runs; ++run) {
-    const auto r0 = Clock::now();
-    auto ledger = reports::LedgerAsOf(engine, plan, as_of);
-    const auto r1 = Clock::now();
-    if (!ledger.ok()) return std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str()), 1;
-    if (Status st = reports::WriteLedgerXlsx(*ledger, path); !st.ok())
-      return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
-    const auto r2 = Clock::now();
-    rows = ledger->rows.size();
-    totals.push_back(Sec(r0, r2));
-    std::printf(
-        "run %d: ledger as of %s, %zu rows computed in %.2f s; xlsx written in %.2f s (%.1f MB); together %.2f s\n",
-        run, as_of.ToString().c_str(), rows, Sec(r0, r1), Sec(r1, r2),
-        static_cast<double>(std::filesystem::file_size(path)) / 1e6, Sec(r0, r2));
-  }
+  const std::string path = a.dir + "/ledger.xlsx";
+  std::optional<LedgerRuns> runs = TimeLedgerRuns(engine, plan, path, a.runs);
+  if (!runs) return 1;
+  std::vector<double>& totals = runs->totals;
   std::sort(totals.begin(), totals.end());
   std::printf("file: %s\n", path.c_str());
-  std::printf("rows=%zu seconds=%.2f (median of %d runs; fastest %.2f, slowest %.2f)\n", rows,
-              totals[totals.size() / 2], runs, totals.front(), totals.back());
+  std::printf("rows=%zu seconds=%.2f (median of %d runs; fastest %.2f, slowest %.2f)\n", runs->rows,
+              totals[totals.size() / 2], a.runs, totals.front(), totals.back());
   return 0;
 }
 

@@ -13,10 +13,13 @@
 // plan state in memory. The tick is split into the rocksdb::DB::Write of its
 // batch (the floor for any tick that commits events and projections together)
 // and the rest. Ends with `tick_ms= direct_ms= ratio=`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,32 +34,187 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
-int RunTimers(int argc, char** argv) {
+struct Args {
   int plans = 100, tasks = 1000, units = 10;
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-timers").string();
+};
+
+// False after printing the usage line.
+bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--plans" && i + 1 < argc)
-      plans = std::atoi(argv[++i]);
+      args.plans = std::atoi(argv[++i]);
     else if (a == "--tasks" && i + 1 < argc)
-      tasks = std::atoi(argv[++i]);
+      args.tasks = std::atoi(argv[++i]);
     else if (a == "--units" && i + 1 < argc)
-      units = std::atoi(argv[++i]);
+      args.units = std::atoi(argv[++i]);
     else if (a == "--dir" && i + 1 < argc)
-      dir = argv[++i];
+      args.dir = argv[++i];
     else {
       std::fprintf(stderr, "usage: duban-bench timers [--plans 100] [--tasks 1000] [--units 10] [--dir D]\n");
-      return 2;
+      return false;
     }
   }
-  std::filesystem::remove_all(dir);
+  return true;
+}
+
+// Plan p: every task for every unit, one task in a hundred due 2021-06-30, the
+// rest 2021-12-31, deadlines on calendar `cal`.
+schemas::ImportPlan TimersPlan(int p, int tasks, const std::vector<std::string>& unit_names, const std::string& cal) {
+  schemas::ImportPlan ip;
+  ip.plan = schemas::PlanImported{
+      "计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", unit_names};
+  for (int t = 1; t <= tasks; ++t) {
+    schemas::ImportTask task;
+    task.number = t;
+    task.title = task.content = "任务 " + std::to_string(t);
+    const bool early = t % 100 == 0;
+    task.deadline =
+        schemas::Deadline{early ? "6月底前" : "年底前", early ? "2021-06-30" : "2021-12-31", "", false, cal};
+    task.responsible_units = unit_names;
+    ip.tasks.push_back(std::move(task));
+  }
+  return ip;
+}
+
+schemas::Command ImportCommand(int p, schemas::ImportPlan ip) {
+  schemas::Command c;
+  c.command_id = "import-" + std::to_string(p);
+  c.plan_id = "bench-" + std::to_string(p);
+  c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
+  c.issued_at = StartOfDay(Date{2021, 3, 1}) + 9 * 3600 * 1000;
+  c.body = std::move(ip);
+  return c;
+}
+
+// One ImportPlan command per plan, five plans per group commit. Returns the
+// number of assignments made.
+std::optional<size_t> BuildStore(Engine& engine, const Args& a, const std::string& cal) {
+  std::vector<std::string> unit_names;
+  for (int u = 0; u < a.units; ++u) unit_names.push_back("单位" + std::to_string(100 + u));
+  size_t assignments = 0;
+  std::vector<schemas::Command> batch;
+  for (int p = 0; p < a.plans; ++p) {
+    schemas::ImportPlan ip = TimersPlan(p, a.tasks, unit_names, cal);
+    assignments += ip.tasks.size() * unit_names.size();
+    batch.push_back(ImportCommand(p, std::move(ip)));
+    if (batch.size() == 5 || p + 1 == a.plans) {
+      for (const auto& out : engine.SubmitBatch(batch))
+        if (!out.status.ok()) {
+          std::fprintf(stderr, "import failed: %s\n", out.status.ToString().c_str());
+          return std::nullopt;
+        }
+      batch.clear();
+    }
+  }
+  return assignments;
+}
+
+// All the timers the build armed: every one is due before 2022-12-31.
+size_t CountTimers(Engine& engine) {
+  auto all_timers = engine.PendingTimers(StartOfDay(Date{2022, 12, 31}), 10'000'000);
+  return all_timers.ok() ? all_timers->size() : 0;
+}
+
+struct TickInstants {
+  Instant first, second;
+};
+
+// The 10- and 3-working-day reminders of 2021-06-30.
+std::optional<TickInstants> ReminderTicks(const WorkflowTimerPolicy& policy) {
+  auto ladder = workflows::PlanDeadlineTimers(*policy.latest_calendar().EffectiveDue(Date{2021, 6, 30}),
+                                              policy.definition(), policy.latest_calendar());
+  if (!ladder.ok() || ladder->size() < 2) {
+    std::fprintf(stderr, "cannot plan the ladder\n");
+    return std::nullopt;
+  }
+  return TickInstants{StartOfDay((*ladder)[0].fire_on), StartOfDay((*ladder)[1].fire_on)};
+}
+
+struct DirectReads {
+  std::vector<double> ms;  // sorted, 5 of them
+  size_t due = 0;
+  double median() const { return ms[2]; }
+};
+
+// Five timed reads of the timers due at `at`, after one untimed read: the
+// first read after the build pays for cold blocks, 10x the others.
+std::optional<DirectReads> TimeDirectReads(Engine& engine, Instant at) {
+  DirectReads d;
+  (void)engine.PendingTimers(at, 1'000'000);
+  for (int i = 0; i < 5; ++i) {
+    const auto d0 = Clock::now();
+    auto pending = engine.PendingTimers(at, 1'000'000);
+    const auto d1 = Clock::now();
+    if (!pending.ok()) return std::nullopt;
+    d.due = pending->size();
+    d.ms.push_back(Ms(d0, d1));
+  }
+  std::sort(d.ms.begin(), d.ms.end());
+  return d;
+}
+
+// The tick at `at`, printed against the direct read of its due timers and
+// split into the rocksdb::DB::Write of its batch and the rest. Returns its ms.
+std::optional<double> TimeTick(Engine& engine, Instant at, const DirectReads& direct, size_t timer_count) {
+  const bench::WriteStats w0 = bench::EngineWriteStats(engine);
+  const auto k0 = Clock::now();
+  auto fired = engine.Tick(at);
+  const auto k1 = Clock::now();
+  const bench::WriteStats w1 = bench::EngineWriteStats(engine);
+  if (!fired.ok()) {
+    std::fprintf(stderr, "tick failed: %s\n", fired.status().ToString().c_str());
+    return std::nullopt;
+  }
+  size_t events = 0;
+  for (const auto& f : *fired) events += f.events.size();
+  const double tick_ms = Ms(k0, k1);
+  const size_t due = direct.due;
+  std::printf("tick at %s: %zu timers due of %zu (%.2f%%), %zu fired, %zu events, %.1f ms (%.1f us per timer)\n",
+              FormatInstant(at).substr(0, 10).c_str(), due, timer_count, 100.0 * due / std::max<size_t>(1, timer_count),
+              fired->size(), events, tick_ms, 1000 * tick_ms / std::max<size_t>(1, due));
+  std::printf(
+      "direct read of the same %zu due timers from RocksDB: %.1f ms (median of 5, after a warm-up read: "
+      "%.1f %.1f %.1f %.1f %.1f)\n",
+      due, direct.median(), direct.ms[0], direct.ms[1], direct.ms[2], direct.ms[3], direct.ms[4]);
+  // The floor under any tick that keeps principle 4 (events and their
+  // projection updates in one batch): committing the tick's own WriteBatch.
+  const double write_ms = 1000 * (w1.write_seconds - w0.write_seconds);
+  std::printf(
+      "of the tick: rocksdb::DB::Write of its batch %.1f ms (%llu keys, %.1f MB: %.1f keys per fired timer) "
+      "= %.1fx the direct read; deciding, encoding and projecting %.1f ms\n",
+      write_ms, static_cast<unsigned long long>(w1.keys - w0.keys), (w1.bytes - w0.bytes) / 1e6,
+      double(w1.keys - w0.keys) / std::max<size_t>(1, fired->size()), write_ms / direct.median(), tick_ms - write_ms);
+  return tick_ms;
+}
+
+// The tick at `at` on an engine just opened, with no plan state in memory.
+bool TimeTickAfterReopen(Engine& engine, Instant at, int plans) {
+  const auto c0 = Clock::now();
+  auto pending = engine.PendingTimers(at, 1'000'000);
+  const auto c1 = Clock::now();
+  auto cold = engine.Tick(at);
+  const auto c2 = Clock::now();
+  if (!cold.ok() || !pending.ok()) return false;
+  std::printf(
+      "after reopening: tick at %s fired %zu timers in %.1f ms (direct read %.1f ms); it first replays "
+      "the %d plans the due timers belong to from the log\n",
+      FormatInstant(at).substr(0, 10).c_str(), cold->size(), Ms(c1, c2), Ms(c0, c1), plans);
+  return true;
+}
+
+int RunTimers(int argc, char** argv) {
+  Args a;
+  if (!ParseArgs(argc, argv, a)) return 2;
+  std::filesystem::remove_all(a.dir);
   auto policy = WorkflowTimerPolicy::Default();
   if (!policy.ok()) {
     std::fprintf(stderr, "%s\n", policy.status().ToString().c_str());
     return 1;
   }
   EngineOptions o;
-  o.data_dir = dir;
+  o.data_dir = a.dir;
   auto opened = Engine::Open(o, *policy);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s\n", opened.status().ToString().c_str());
@@ -65,127 +223,32 @@ int RunTimers(int argc, char** argv) {
   std::unique_ptr<Engine> engine = std::move(opened).value();
   const std::string cal = (*policy)->latest_calendar().version();
 
-  // ---- build: one ImportPlan command per plan, five plans per group commit ----
-  std::vector<std::string> unit_names;
-  for (int u = 0; u < units; ++u) unit_names.push_back("单位" + std::to_string(100 + u));
   const auto b0 = Clock::now();
-  size_t assignments = 0, due_early = 0;
-  std::vector<schemas::Command> batch;
-  for (int p = 0; p < plans; ++p) {
-    schemas::ImportPlan ip;
-    ip.plan = schemas::PlanImported{
-        "计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", unit_names};
-    for (int t = 1; t <= tasks; ++t) {
-      schemas::ImportTask task;
-      task.number = t;
-      task.title = task.content = "任务 " + std::to_string(t);
-      const bool early = t % 100 == 0;
-      task.deadline =
-          schemas::Deadline{early ? "6月底前" : "年底前", early ? "2021-06-30" : "2021-12-31", "", false, cal};
-      task.responsible_units = unit_names;
-      assignments += units;
-      if (early) due_early += units;
-      ip.tasks.push_back(std::move(task));
-    }
-    schemas::Command c;
-    c.command_id = "import-" + std::to_string(p);
-    c.plan_id = "bench-" + std::to_string(p);
-    c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
-    c.issued_at = StartOfDay(Date{2021, 3, 1}) + 9 * 3600 * 1000;
-    c.body = std::move(ip);
-    batch.push_back(std::move(c));
-    if (batch.size() == 5 || p + 1 == plans) {
-      for (const auto& out : engine->SubmitBatch(batch))
-        if (!out.status.ok()) {
-          std::fprintf(stderr, "import failed: %s\n", out.status.ToString().c_str());
-          return 1;
-        }
-      batch.clear();
-    }
-  }
+  const std::optional<size_t> assignments = BuildStore(*engine, a, cal);
+  if (!assignments) return 1;
   const auto b1 = Clock::now();
-  auto all_timers = engine->PendingTimers(StartOfDay(Date{2022, 12, 31}), 10'000'000);
-  const size_t timer_count = all_timers.ok() ? all_timers->size() : 0;
-  all_timers = Result<std::vector<DueTimer>>(std::vector<DueTimer>{});
-  std::printf("built %d plans x %d tasks x %d units = %zu open assignments, %zu timers, in %.1f s\n", plans, tasks,
-              units, assignments, timer_count, Ms(b0, b1) / 1000);
-
-  // The tick instants: the 10- and 3-working-day reminders of 2021-06-30.
-  auto ladder = workflows::PlanDeadlineTimers(*(*policy)->latest_calendar().EffectiveDue(Date{2021, 6, 30}),
-                                              (*policy)->definition(), (*policy)->latest_calendar());
-  if (!ladder.ok() || ladder->size() < 2) {
-    std::fprintf(stderr, "cannot plan the ladder\n");
-    return 1;
-  }
-  const Instant t1 = StartOfDay((*ladder)[0].fire_on), t2 = StartOfDay((*ladder)[1].fire_on);
+  const size_t timer_count = CountTimers(*engine);
+  std::printf("built %d plans x %d tasks x %d units = %zu open assignments, %zu timers, in %.1f s\n", a.plans, a.tasks,
+              a.units, *assignments, timer_count, Ms(b0, b1) / 1000);
+  const std::optional<TickInstants> ticks = ReminderTicks(**policy);
+  if (!ticks) return 1;
 
   // Both figures are taken on a settled store: the build leaves flushes and
   // compactions running that would otherwise land on either one.
   if (!bench::WaitForBackgroundWork(*engine, 300)) std::printf("note: RocksDB still compacting after 300 s\n");
+  const std::optional<DirectReads> direct = TimeDirectReads(*engine, ticks->first);
+  if (!direct) return 1;
+  const std::optional<double> tick_ms = TimeTick(*engine, ticks->first, *direct, timer_count);
+  if (!tick_ms) return 1;
 
-  // ---- direct read of the due timers (median of 5, after one untimed read:
-  // the first read after the build pays for cold blocks, 10x the others) ----
-  std::vector<double> direct;
-  size_t due = 0;
-  (void)engine->PendingTimers(t1, 1'000'000);
-  for (int i = 0; i < 5; ++i) {
-    const auto d0 = Clock::now();
-    auto pending = engine->PendingTimers(t1, 1'000'000);
-    const auto d1 = Clock::now();
-    if (!pending.ok()) return 1;
-    due = pending->size();
-    direct.push_back(Ms(d0, d1));
-  }
-  std::sort(direct.begin(), direct.end());
-  const double direct_ms = direct[2];
-
-  // ---- the tick ----
-  const bench::WriteStats w0 = bench::EngineWriteStats(*engine);
-  const auto k0 = Clock::now();
-  auto fired = engine->Tick(t1);
-  const auto k1 = Clock::now();
-  const bench::WriteStats w1 = bench::EngineWriteStats(*engine);
-  if (!fired.ok()) {
-    std::fprintf(stderr, "tick failed: %s\n", fired.status().ToString().c_str());
-    return 1;
-  }
-  size_t events = 0;
-  for (const auto& f : *fired) events += f.events.size();
-  const double tick_ms = Ms(k0, k1);
-  std::printf("tick at %s: %zu timers due of %zu (%.2f%%), %zu fired, %zu events, %.1f ms (%.1f us per timer)\n",
-              FormatInstant(t1).substr(0, 10).c_str(), due, timer_count, 100.0 * due / std::max<size_t>(1, timer_count),
-              fired->size(), events, tick_ms, 1000 * tick_ms / std::max<size_t>(1, due));
-  std::printf(
-      "direct read of the same %zu due timers from RocksDB: %.1f ms (median of 5, after a warm-up read: "
-      "%.1f %.1f %.1f %.1f %.1f)\n",
-      due, direct_ms, direct[0], direct[1], direct[2], direct[3], direct[4]);
-  // The floor under any tick that keeps principle 4 (events and their
-  // projection updates in one batch): committing the tick's own WriteBatch.
-  const double write_ms = 1000 * (w1.write_seconds - w0.write_seconds);
-  std::printf(
-      "of the tick: rocksdb::DB::Write of its batch %.1f ms (%llu keys, %.1f MB: %.1f keys per fired timer) "
-      "= %.1fx the direct read; deciding, encoding and projecting %.1f ms\n",
-      write_ms, static_cast<unsigned long long>(w1.keys - w0.keys), (w1.bytes - w0.bytes) / 1e6,
-      double(w1.keys - w0.keys) / std::max<size_t>(1, fired->size()), write_ms / direct_ms, tick_ms - write_ms);
-
-  // ---- a second tick on a freshly opened engine (no plan state in memory) ----
   engine.reset();
   opened = Engine::Open(o, *policy);
   if (!opened.ok()) return 1;
   engine = std::move(opened).value();
-  const auto c0 = Clock::now();
-  auto pending2 = engine->PendingTimers(t2, 1'000'000);
-  const auto c1 = Clock::now();
-  auto cold = engine->Tick(t2);
-  const auto c2 = Clock::now();
-  if (!cold.ok() || !pending2.ok()) return 1;
-  std::printf(
-      "after reopening: tick at %s fired %zu timers in %.1f ms (direct read %.1f ms); it first replays "
-      "the %d plans the due timers belong to from the log\n",
-      FormatInstant(t2).substr(0, 10).c_str(), cold->size(), Ms(c1, c2), Ms(c0, c1), plans);
+  if (!TimeTickAfterReopen(*engine, ticks->second, a.plans)) return 1;
   engine.reset();
-  std::filesystem::remove_all(dir);
-  std::printf("tick_ms=%.1f direct_ms=%.1f ratio=%.2f\n", tick_ms, direct_ms, tick_ms / direct_ms);
+  std::filesystem::remove_all(a.dir);
+  std::printf("tick_ms=%.1f direct_ms=%.1f ratio=%.2f\n", *tick_ms, direct->median(), *tick_ms / direct->median());
   return 0;
 }
 
