@@ -100,16 +100,8 @@ struct ChannelDef {
   YAML::Node node;
 };
 
-std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker& c) {
-  const YAML::Node root = YAML::Load(text);
-  if (!root.IsMap()) c.Fail(root, "the channels file must be a mapping with \"channels\" and \"recipients\"");
-  c.Keys(root, {"channels", "recipients"}, "the channels file");
-  const YAML::Node channels = root["channels"], recipients = root["recipients"];
-  if (!channels || !channels.IsMap() || channels.size() == 0)
-    c.Fail(root, "\"channels\" must name at least one channel");
-  if (!recipients || !recipients.IsMap() || recipients.size() == 0)
-    c.Fail(root, "\"recipients\" must name at least one recipient (or \"default\")");
-
+// The "channels" block: each channel's type and keys checked, by name.
+std::map<std::string, ChannelDef> ParseChannelDefs(const YAML::Node& channels, const Checker& c) {
   std::map<std::string, ChannelDef> defs;
   for (const auto& kv : channels) {
     const std::string name = kv.first.as<std::string>();
@@ -133,15 +125,45 @@ std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker&
       c.Fail(d["type"], where + ": unknown type \"" + type + "\" (email, wecom, dingtalk, webhook, outbox)");
     defs[name] = {type, d};
   }
+  return defs;
+}
 
-  // Routes per channel, from the recipients block.
+// The addresses of one {channel: NAME, ...} entry of a recipient, as its
+// channel's type takes them: email "to", robot "mobiles", others none.
+std::vector<std::string> EntryAddresses(const YAML::Node& e, const std::string& ch, const std::string& type,
+                                        const std::string& where, const Checker& c) {
+  std::vector<std::string> addresses;
+  if (type == "email") {
+    if (e["mobiles"]) c.Fail(e["mobiles"], where + ": an email channel takes \"to\", not \"mobiles\"");
+    addresses = c.List(e, "to", where);
+    if (addresses.empty()) c.Fail(e, where + ": email channel \"" + ch + "\" needs \"to\": [addresses]");
+    for (const auto& a : addresses)
+      if (!IsEmailAddress(a)) c.Fail(e["to"], where + ": \"" + a + "\" is not an email address");
+  } else if (type == "wecom" || type == "dingtalk") {
+    if (e["to"]) c.Fail(e["to"], where + ": a robot channel takes \"mobiles\" (to @-mention), not \"to\"");
+    addresses = c.List(e, "mobiles", where);
+    for (const auto& m : addresses)
+      if (!IsMobile(m)) c.Fail(e["mobiles"], where + ": \"" + m + "\" is not a mobile number");
+  } else if (e["to"] || e["mobiles"]) {
+    c.Fail(e, where + ": channel \"" + ch + "\" (" + type + ") takes no addresses");
+  }
+  return addresses;
+}
+
+// The "recipients" block turned around: routes per channel, and every
+// recipient the file names.
+struct Routing {
   std::map<std::string, Routes> routes;
-  for (const auto& [name, def] : defs) routes[name] = Routes{};
   std::set<std::string> named;
+};
+
+Routing ParseRecipients(const YAML::Node& recipients, const std::map<std::string, ChannelDef>& defs, const Checker& c) {
+  Routing out;
+  for (const auto& [name, def] : defs) out.routes[name] = Routes{};
   for (const auto& kv : recipients) {
     const std::string who = kv.first.as<std::string>();
     const std::string where = "recipient " + who;
-    if (who != "default") named.insert(who);
+    if (who != "default") out.named.insert(who);
     const YAML::Node list = kv.second;
     if (!list.IsSequence() || list.size() == 0) c.Fail(list, where + " must be a list of {channel: NAME, ...} entries");
     std::set<std::string> seen;
@@ -151,69 +173,73 @@ std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker&
       auto def = defs.find(ch);
       if (def == defs.end()) c.Fail(e["channel"], where + ": channel \"" + ch + "\" is not defined under \"channels\"");
       if (!seen.insert(ch).second) c.Fail(e, where + ": channel \"" + ch + "\" listed twice");
-      const std::string& type = def->second.type;
-      std::vector<std::string> addresses;
-      if (type == "email") {
-        if (e["mobiles"]) c.Fail(e["mobiles"], where + ": an email channel takes \"to\", not \"mobiles\"");
-        addresses = c.List(e, "to", where);
-        if (addresses.empty()) c.Fail(e, where + ": email channel \"" + ch + "\" needs \"to\": [addresses]");
-        for (const auto& a : addresses)
-          if (!IsEmailAddress(a)) c.Fail(e["to"], where + ": \"" + a + "\" is not an email address");
-      } else if (type == "wecom" || type == "dingtalk") {
-        if (e["to"]) c.Fail(e["to"], where + ": a robot channel takes \"mobiles\" (to @-mention), not \"to\"");
-        addresses = c.List(e, "mobiles", where);
-        for (const auto& m : addresses)
-          if (!IsMobile(m)) c.Fail(e["mobiles"], where + ": \"" + m + "\" is not a mobile number");
-      } else if (e["to"] || e["mobiles"]) {
-        c.Fail(e, where + ": channel \"" + ch + "\" (" + type + ") takes no addresses");
-      }
+      std::vector<std::string> addresses = EntryAddresses(e, ch, def->second.type, where, c);
       if (who == "default")
-        routes[ch].fallback = addresses;
+        out.routes[ch].fallback = addresses;
       else
-        routes[ch].recipients[who] = addresses;
+        out.routes[ch].recipients[who] = addresses;
     }
   }
+  return out;
+}
 
+// The sink of one channel, from its definition's keys.
+Result<std::unique_ptr<Sink>> MakeChannelSink(const std::string& name, const ChannelDef& def, const Checker& c) {
+  const YAML::Node& d = def.node;
+  const std::string where = "channel " + name;
+  if (def.type == "email") {
+    SmtpOptions o;
+    o.name = name;
+    o.url = c.Str(d, "url", where, true);
+    o.from = c.Str(d, "from", where, true);
+    o.from_name = c.Str(d, "from_name", where, false);
+    o.username = c.Str(d, "username", where, false);
+    o.password = c.Str(d, "password", where, false);
+    o.starttls = c.Bool(d, "starttls", where);
+    o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+    return MakeSmtpSink(o);
+  }
+  if (def.type == "wecom" || def.type == "dingtalk") {
+    RobotOptions o;
+    o.kind = def.type == "wecom" ? RobotKind::kWeCom : RobotKind::kDingTalk;
+    o.name = name;
+    o.url = c.Str(d, "url", where, true);
+    if (o.kind == RobotKind::kWeCom)
+      o.markdown = c.Bool(d, "markdown", where);
+    else
+      o.secret = c.Str(d, "secret", where, false);
+    o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+    return MakeRobotSink(o);
+  }
+  if (def.type == "webhook") {
+    WebhookOptions o;
+    o.name = name;
+    o.url = c.Str(d, "url", where, true);
+    o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+    return MakeWebhookSink(o);
+  }
+  return MakeJsonlOutboxSink(c.Str(d, "path", where, true), name);
+}
+
+std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker& c) {
+  const YAML::Node root = YAML::Load(text);
+  if (!root.IsMap()) c.Fail(root, "the channels file must be a mapping with \"channels\" and \"recipients\"");
+  c.Keys(root, {"channels", "recipients"}, "the channels file");
+  const YAML::Node channels = root["channels"], recipients = root["recipients"];
+  if (!channels || !channels.IsMap() || channels.size() == 0)
+    c.Fail(root, "\"channels\" must name at least one channel");
+  if (!recipients || !recipients.IsMap() || recipients.size() == 0)
+    c.Fail(root, "\"recipients\" must name at least one recipient (or \"default\")");
+
+  const std::map<std::string, ChannelDef> defs = ParseChannelDefs(channels, c);
+  Routing routing = ParseRecipients(recipients, defs, c);
   std::vector<std::unique_ptr<Sink>> sinks;
-  for (auto& [name, def] : defs) {
-    Routes& r = routes[name];
+  for (const auto& [name, def] : defs) {
+    Routes& r = routing.routes[name];
     if (r.recipients.empty() && !r.fallback) continue;  // defined, used by no one
-    r.named = named;
-    const YAML::Node& d = def.node;
-    const std::string where = "channel " + name;
-    Result<std::unique_ptr<Sink>> sink = Status::InvalidArgument("unreachable");
-    if (def.type == "email") {
-      SmtpOptions o;
-      o.name = name;
-      o.url = c.Str(d, "url", where, true);
-      o.from = c.Str(d, "from", where, true);
-      o.from_name = c.Str(d, "from_name", where, false);
-      o.username = c.Str(d, "username", where, false);
-      o.password = c.Str(d, "password", where, false);
-      o.starttls = c.Bool(d, "starttls", where);
-      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
-      sink = MakeSmtpSink(o);
-    } else if (def.type == "wecom" || def.type == "dingtalk") {
-      RobotOptions o;
-      o.kind = def.type == "wecom" ? RobotKind::kWeCom : RobotKind::kDingTalk;
-      o.name = name;
-      o.url = c.Str(d, "url", where, true);
-      if (o.kind == RobotKind::kWeCom)
-        o.markdown = c.Bool(d, "markdown", where);
-      else
-        o.secret = c.Str(d, "secret", where, false);
-      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
-      sink = MakeRobotSink(o);
-    } else if (def.type == "webhook") {
-      WebhookOptions o;
-      o.name = name;
-      o.url = c.Str(d, "url", where, true);
-      o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
-      sink = MakeWebhookSink(o);
-    } else {
-      sink = MakeJsonlOutboxSink(c.Str(d, "path", where, true), name);
-    }
-    if (!sink.ok()) c.Fail(d, sink.status().message());
+    r.named = routing.named;
+    Result<std::unique_ptr<Sink>> sink = MakeChannelSink(name, def, c);
+    if (!sink.ok()) c.Fail(def.node, sink.status().message());
     (*sink)->set_routes(r);
     sinks.push_back(std::move(sink).value());
   }

@@ -193,102 +193,127 @@ void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const st
 
 std::string DueClause(const std::string& due_on) { return due_on.empty() ? std::string() : "（到期日" + due_on + "）"; }
 
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineApproaching& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "reminder", "notice", b.due_on);
+  std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on + "到期（剩" +
+                     std::to_string(b.working_days_left) + "个工作日），请" + b.unit + "按时完成并报送进度。";
+  nb.Add(b.unit, RecipientKind::kUnit, "督办提醒：第" + std::to_string(b.task) + "项任务将于" + b.due_on + "到期",
+         text);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineMissed& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "overdue", "warning", b.due_on);
+  std::string text = "【逾期提醒】" + s.plan_title + " " + s.task_ref + "已于" + b.due_on + "到期，尚未办结。请" +
+                     b.unit + "立即报送办理进展和逾期原因，并明确完成时限。";
+  nb.Add(b.unit, RecipientKind::kUnit, "逾期提醒：第" + std::to_string(b.task) + "项任务已于" + b.due_on + "到期",
+         text);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::EscalationRaised& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  Builder nb(e, b.task, s, "escalation", "urgent", due);
+  std::string step = b.step.empty() ? "督办升级" : b.step;
+  std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref + DueClause(due) + "，" + b.unit +
+                     "逾期未办结，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
+  std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " + b.unit;
+  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。",
+         b.level);
+  std::string others = head + "请跟进督促" + b.unit + "整改落实。";
+  nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
+  AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ProgressReportRequested& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "report_request", "notice", b.due_on);
+  std::string text = "【进度报送】" + s.plan_title + " " + s.task_ref + "：请" + b.unit +
+                     (b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前") + "报送本期办理进展（督查轮次" +
+                     b.cycle_id + "）。";
+  nb.Add(
+      b.unit, RecipientKind::kUnit,
+      "进度报送：第" + std::to_string(b.task) + "项任务" + (b.due_on.empty() ? std::string() : "，" + b.due_on + "前"),
+      text);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::CompletionRejected& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  Builder nb(e, b.task, s, "completion_rejected", "warning", due);
+  std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) + "的办结申请未通过" +
+                     (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" + b.unit +
+                     "继续办理，补充材料后重新报送办结。";
+  nb.Add(b.unit, RecipientKind::kUnit, "办结退回：第" + std::to_string(b.task) + "项任务", text);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AcceptanceOverdue& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on);
+  std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" + b.unit +
+                     "，签收时限" + b.due_on + "已过，尚未签收或退回。";
+  std::string title = "签收超时：第" + std::to_string(b.task) + "项任务 " + b.unit;
+  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请立即签收，或说明理由退回。");
+  const std::string others = head + "请督促" + b.unit + "签收。";
+  if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
+    nb.Add(o.office, RecipientKind::kOffice, title, others);
+  AddNotifyList(nb, b.notify, b.unit, o, title, others, 0);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReviewOverdue& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on);
+  std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" + b.submitted_on +
+                     "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
+  nb.Add(o.office, RecipientKind::kOffice, "审核超时：第" + std::to_string(b.task) + "项任务 " + b.unit, text);
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReportOverdue& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  bool escalated = b.level >= 1;
+  Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on);
+  std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref + "的本期进度报告应于" + b.due_on +
+                     "前报送（督查轮次" + b.cycle_id + "），" + b.unit + "尚未报送";
+  std::string title = "报送逾期：第" + std::to_string(b.task) + "项任务 " + b.unit;
+  if (!escalated) {
+    nb.Add(b.unit, RecipientKind::kUnit, title, head + "。请立即报送办理进展。");
+    return nb.Take();
+  }
+  std::string step = b.step.empty() ? "督办升级" : b.step;
+  head += "，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
+  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。", b.level);
+  std::string others = head + "请跟进督促" + b.unit + "报送。";
+  nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
+  AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
+  return nb.Take();
+}
+
 }  // namespace
 
 std::vector<Notification> RenderNotifications(const Event& e, const TaskDirectory& dir, const RenderOptions& o) {
   return std::visit(
       [&](const auto& b) -> std::vector<Notification> {
-        using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, schemas::DeadlineApproaching>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          Builder nb(e, b.task, s, "reminder", "notice", b.due_on);
-          std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on + "到期（剩" +
-                             std::to_string(b.working_days_left) + "个工作日），请" + b.unit + "按时完成并报送进度。";
-          nb.Add(b.unit, RecipientKind::kUnit,
-                 "督办提醒：第" + std::to_string(b.task) + "项任务将于" + b.due_on + "到期", text);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::DeadlineMissed>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          Builder nb(e, b.task, s, "overdue", "warning", b.due_on);
-          std::string text = "【逾期提醒】" + s.plan_title + " " + s.task_ref + "已于" + b.due_on +
-                             "到期，尚未办结。请" + b.unit + "立即报送办理进展和逾期原因，并明确完成时限。";
-          nb.Add(b.unit, RecipientKind::kUnit,
-                 "逾期提醒：第" + std::to_string(b.task) + "项任务已于" + b.due_on + "到期", text);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          std::string due = dir.DueOn(e.stream, b.task, b.unit);
-          Builder nb(e, b.task, s, "escalation", "urgent", due);
-          std::string step = b.step.empty() ? "督办升级" : b.step;
-          std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref + DueClause(due) + "，" +
-                             b.unit + "逾期未办结，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
-          std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " + b.unit;
-          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。",
-                 b.level);
-          std::string others = head + "请跟进督促" + b.unit + "整改落实。";
-          nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-          AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::ProgressReportRequested>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          Builder nb(e, b.task, s, "report_request", "notice", b.due_on);
-          std::string text = "【进度报送】" + s.plan_title + " " + s.task_ref + "：请" + b.unit +
-                             (b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前") +
-                             "报送本期办理进展（督查轮次" + b.cycle_id + "）。";
-          nb.Add(b.unit, RecipientKind::kUnit,
-                 "进度报送：第" + std::to_string(b.task) + "项任务" +
-                     (b.due_on.empty() ? std::string() : "，" + b.due_on + "前"),
-                 text);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          std::string due = dir.DueOn(e.stream, b.task, b.unit);
-          Builder nb(e, b.task, s, "completion_rejected", "warning", due);
-          std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) + "的办结申请未通过" +
-                             (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" + b.unit +
-                             "继续办理，补充材料后重新报送办结。";
-          nb.Add(b.unit, RecipientKind::kUnit, "办结退回：第" + std::to_string(b.task) + "项任务", text);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::AcceptanceOverdue>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on);
-          std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" + b.unit +
-                             "，签收时限" + b.due_on + "已过，尚未签收或退回。";
-          std::string title = "签收超时：第" + std::to_string(b.task) + "项任务 " + b.unit;
-          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请立即签收，或说明理由退回。");
-          const std::string others = head + "请督促" + b.unit + "签收。";
-          if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
-            nb.Add(o.office, RecipientKind::kOffice, title, others);
-          AddNotifyList(nb, b.notify, b.unit, o, title, others, 0);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::ReviewOverdue>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on);
-          std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" + b.submitted_on +
-                             "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
-          nb.Add(o.office, RecipientKind::kOffice, "审核超时：第" + std::to_string(b.task) + "项任务 " + b.unit, text);
-          return nb.Take();
-        } else if constexpr (std::is_same_v<T, schemas::ReportOverdue>) {
-          Subject s = SubjectOf(e, b.task, dir, o);
-          bool escalated = b.level >= 1;
-          Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on);
-          std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref + "的本期进度报告应于" + b.due_on +
-                             "前报送（督查轮次" + b.cycle_id + "），" + b.unit + "尚未报送";
-          std::string title = "报送逾期：第" + std::to_string(b.task) + "项任务 " + b.unit;
-          if (!escalated) {
-            nb.Add(b.unit, RecipientKind::kUnit, title, head + "。请立即报送办理进展。");
-            return nb.Take();
-          }
-          std::string step = b.step.empty() ? "督办升级" : b.step;
-          head += "，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
-          nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。", b.level);
-          std::string others = head + "请跟进督促" + b.unit + "报送。";
-          nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-          AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
-          return nb.Take();
-        } else {
+        // An event type with no NotificationsOf overload notifies no one.
+        if constexpr (requires { NotificationsOf(e, b, dir, o); })
+          return NotificationsOf(e, b, dir, o);
+        else
           return {};
-        }
       },
       e.body);
 }

@@ -86,6 +86,28 @@ Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
   return std::optional<CursorFile>(c);
 }
 
+// The consumer's own files inside the store's directory would make it a
+// directory that holds something else than a store.
+bool DataInsideStore(const RemindersOptions& options) {
+  std::error_code ec1, ec2;
+  const auto data = std::filesystem::weakly_canonical(options.data_dir, ec1);
+  const auto store = std::filesystem::weakly_canonical(options.store_dir, ec2);
+  if (ec1 || ec2) return false;
+  auto [s_end, d_it] = std::mismatch(store.begin(), store.end(), data.begin(), data.end());
+  return s_end == store.end();
+}
+
+Status CheckOptions(const RemindersOptions& options) {
+  if (options.data_dir.empty()) return Status::InvalidArgument("reminders: --data is required");
+  if (options.store_dir.empty() == options.kafka.bootstrap.empty())
+    return Status::InvalidArgument("reminders: give either --store (embedded mode) or --bootstrap (Kafka mode)");
+  if (!options.store_dir.empty() && DataInsideStore(options))
+    return Status::InvalidArgument("reminders: --data " + options.data_dir + " lies inside --store " +
+                                   options.store_dir + "; keep the consumer's state in a directory of its own");
+  if (options.retry.max_attempts < 1) return Status::InvalidArgument("reminders: max attempts < 1");
+  return Status::Ok();
+}
+
 }  // namespace
 
 // One record of the log, whichever mode read it.
@@ -359,6 +381,80 @@ struct Reminders::Impl {
     ++stats.commits;
     return batch.size();
   }
+
+  // ---- opening (Reminders::Create) ----
+
+  // Embedded mode: the timer policy, DATA/cursor (*had_cursor: whether there
+  // was one) and a first read-only open of the store.
+  Status OpenEmbedded(bool* had_cursor) {
+    embedded = true;
+    // The workflow rules and calendar `duban` itself opens the store with:
+    // a store that recorded calendar notices is opened only with them.
+    auto default_policy = WorkflowTimerPolicy::Default();
+    if (!default_policy.ok()) return default_policy.status();
+    policy = std::move(default_policy).value();
+    auto read = ReadCursorFile(options.data_dir);
+    if (!read.ok()) return read.status();
+    *had_cursor = read->has_value();
+    if (*had_cursor) {
+      store_id = (*read)->store_id;
+      cursor = (*read)->pos;
+    }
+    stats.cursor = cursor;
+    // Refuse a missing, damaged or other store now, with what it holds,
+    // before anything of the consumer's own is made. The view opened is the
+    // first one read.
+    return OpenStore();
+  }
+
+  // DATA, created, and what it holds: the lock (embedded mode),
+  // delivered.log, dead-letters.jsonl and directory.log.
+  Status OpenState() {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
+    if (embedded) {
+      // Two processes on one state directory would each deliver the same
+      // notifications (their delivered sets are loaded once): the second is
+      // refused before it reads or cuts any file there. The lock goes with
+      // the process, kill -9 included.
+      auto acquired = StateLock::Acquire(options.data_dir);
+      if (!acquired.ok()) return acquired.status();
+      lock = std::move(acquired).value();
+    }
+    auto opened = DeliveredLog::Open(options.data_dir + "/delivered.log");
+    if (!opened.ok()) return opened.status();
+    delivered = std::move(opened).value();
+    auto store = DeadLetterStore::Open(options.data_dir);
+    if (!store.ok()) return store.status();
+    dead_letters = std::move(store).value();
+    return OpenDirectory(options.data_dir + "/directory.log");
+  }
+
+  Status StartEmbedded(bool had_cursor) {
+    // The cursor file from the start ties this state to its store.
+    if (!had_cursor) {
+      Status s = WriteCursorFile(options.data_dir, store_id, cursor);
+      if (!s.ok()) return s;
+    }
+    spdlog::info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}", delivered->size(),
+                 directory.task_count(), options.store_dir, store_id, cursor);
+    return Status::Ok();
+  }
+
+  Status StartKafka() {
+    auto created_producer = kafka::Producer::Create(options.kafka);
+    if (!created_producer.ok()) return created_producer.status();
+    producer = std::move(created_producer.value());
+    auto created_consumer = kafka::Consumer::Create(options.kafka, options.group);
+    if (!created_consumer.ok()) return created_consumer.status();
+    consumer = std::move(created_consumer.value());
+    Status s = consumer->Subscribe({options.kafka.events_topic});
+    if (!s.ok()) return s;
+    spdlog::info("reminders: {} delivered ids, {} tasks known, group {} on {}", delivered->size(),
+                 directory.task_count(), options.group, options.kafka.events_topic);
+    return Status::Ok();
+  }
 };
 
 Reminders::Reminders(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -367,90 +463,16 @@ Reminders::~Reminders() { (void)Close(); }
 Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& options,
                                                      std::vector<std::unique_ptr<Sink>> sinks) {
   if (sinks.empty()) return Status::InvalidArgument("reminders: at least one sink is required");
-  if (options.data_dir.empty()) return Status::InvalidArgument("reminders: --data is required");
-  if (options.store_dir.empty() == options.kafka.bootstrap.empty())
-    return Status::InvalidArgument("reminders: give either --store (embedded mode) or --bootstrap (Kafka mode)");
-  if (!options.store_dir.empty()) {
-    // The consumer's own files inside the store's directory would make it a
-    // directory that holds something else than a store.
-    std::error_code ec1, ec2;
-    const auto data = std::filesystem::weakly_canonical(options.data_dir, ec1);
-    const auto store = std::filesystem::weakly_canonical(options.store_dir, ec2);
-    if (!ec1 && !ec2) {
-      auto [s_end, d_it] = std::mismatch(store.begin(), store.end(), data.begin(), data.end());
-      if (s_end == store.end())
-        return Status::InvalidArgument("reminders: --data " + options.data_dir + " lies inside --store " +
-                                       options.store_dir + "; keep the consumer's state in a directory of its own");
-    }
-  }
-  if (options.retry.max_attempts < 1) return Status::InvalidArgument("reminders: max attempts < 1");
+  if (Status s = CheckOptions(options); !s.ok()) return s;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->sinks = std::move(sinks);
-  std::optional<CursorFile> cursor;
+  bool had_cursor = false;
   if (!options.store_dir.empty()) {
-    impl->embedded = true;
-    // The workflow rules and calendar `duban` itself opens the store with:
-    // a store that recorded calendar notices is opened only with them.
-    auto policy = WorkflowTimerPolicy::Default();
-    if (!policy.ok()) return policy.status();
-    impl->policy = std::move(policy).value();
-    auto read = ReadCursorFile(options.data_dir);
-    if (!read.ok()) return read.status();
-    cursor = *read;
-    if (cursor) {
-      impl->store_id = cursor->store_id;
-      impl->cursor = cursor->pos;
-    }
-    impl->stats.cursor = impl->cursor;
-    // Refuse a missing, damaged or other store now, with what it holds,
-    // before anything of the consumer's own is made. The view opened is the
-    // first one read.
-    if (Status s = impl->OpenStore(); !s.ok()) return s;
+    if (Status s = impl->OpenEmbedded(&had_cursor); !s.ok()) return s;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return Status::IOError("create " + options.data_dir + ": " + ec.message());
-  if (impl->embedded) {
-    // Two processes on one state directory would each deliver the same
-    // notifications (their delivered sets are loaded once): the second is
-    // refused before it reads or cuts any file there. The lock goes with
-    // the process, kill -9 included.
-    auto lock = StateLock::Acquire(options.data_dir);
-    if (!lock.ok()) return lock.status();
-    impl->lock = std::move(lock).value();
-  }
-  auto delivered = DeliveredLog::Open(options.data_dir + "/delivered.log");
-  if (!delivered.ok()) return delivered.status();
-  impl->delivered = std::move(delivered).value();
-  auto dead_letters = DeadLetterStore::Open(options.data_dir);
-  if (!dead_letters.ok()) return dead_letters.status();
-  impl->dead_letters = std::move(dead_letters).value();
-  Status s = impl->OpenDirectory(options.data_dir + "/directory.log");
-  if (!s.ok()) return s;
-
-  if (impl->embedded) {
-    // The cursor file from the start ties this state to its store.
-    if (!cursor) {
-      s = WriteCursorFile(options.data_dir, impl->store_id, impl->cursor);
-      if (!s.ok()) return s;
-    }
-    spdlog::info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}",
-                 impl->delivered->size(), impl->directory.task_count(), options.store_dir, impl->store_id,
-                 impl->cursor);
-    return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
-  }
-
-  auto producer = kafka::Producer::Create(options.kafka);
-  if (!producer.ok()) return producer.status();
-  impl->producer = std::move(producer.value());
-  auto consumer = kafka::Consumer::Create(options.kafka, options.group);
-  if (!consumer.ok()) return consumer.status();
-  impl->consumer = std::move(consumer.value());
-  s = impl->consumer->Subscribe({options.kafka.events_topic});
-  if (!s.ok()) return s;
-  spdlog::info("reminders: {} delivered ids, {} tasks known, group {} on {}", impl->delivered->size(),
-               impl->directory.task_count(), options.group, options.kafka.events_topic);
+  if (Status s = impl->OpenState(); !s.ok()) return s;
+  if (Status s = impl->embedded ? impl->StartEmbedded(had_cursor) : impl->StartKafka(); !s.ok()) return s;
   return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
 }
 

@@ -139,21 +139,22 @@ int DlqList(const std::string& data, bool json) {
   std::cout << list->size() << " dead letter(s)\n";
   return 0;
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-  using namespace duban::consumers;
-  CLI::App app{
-      "duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
-      "or duban.events) into notifications"};
-  RemindersOptions o;
-  SinkFlags sink_flags;
+// What a run of the consumer is given on the command line (or in --config).
+struct RunFlags {
+  duban::consumers::RemindersOptions o;
+  SinkFlags sinks;
   std::string log_level = "warn";
   bool exit_when_idle = false;
   int idle_poll_ms = 3000;
   int poll_ms = 1000;
   std::string config;
-  app.add_option("--config", config,
+};
+
+// --help lists the options in the order they are declared here.
+void AddRunOptions(CLI::App& app, RunFlags& f) {
+  duban::consumers::RemindersOptions& o = f.o;
+  app.add_option("--config", f.config,
                  "YAML file as ops/kafka/duban.kafka.example.yaml (kafka: and reminders: blocks); flags override it");
   app.add_option("--store", o.store_dir,
                  "embedded mode: follow the log of this duban data directory (`duban --data DIR`), read-only, "
@@ -162,7 +163,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data_dir,
                  "this consumer's own state directory: delivered.log, directory.log; embedded mode also cursor and "
                  "dead-letters.jsonl (required here or in --config; never the store itself)");
-  AddSinkFlags(app, sink_flags);
+  AddSinkFlags(app, f.sinks);
   app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
   app.add_option("--dlq-topic", o.dlq_topic, "dead-letter topic")->capture_default_str();
   app.add_option("--group", o.group, "consumer group")->capture_default_str();
@@ -174,113 +175,183 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
-  app.add_option("--poll-ms", poll_ms, "embedded mode: how often the store is read for new events")
+  app.add_option("--poll-ms", f.poll_ms, "embedded mode: how often the store is read for new events")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_flag(
-      "--exit-when-idle", exit_when_idle,
+      "--exit-when-idle", f.exit_when_idle,
       "stop once caught up (embedded: the log read to its end; Kafka: a poll of --idle-poll-ms finds nothing new)");
-  app.add_option("--idle-poll-ms", idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")
+  app.add_option("--idle-poll-ms", f.idle_poll_ms, "Kafka mode: poll wait used by --exit-when-idle")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+}
 
-  // duban-reminders dlq list|retry --data STATE
+// `duban-reminders dlq list|retry --data STATE`: the flags, and the
+// subcommands and option whose presence tells what was asked.
+struct DlqFlags {
+  std::string data;
+  bool json = false;
+  SinkFlags sinks;
+  uint64_t id = 0;
+  bool all = false;
+  duban::consumers::RetryPolicy policy{3, 200, 10000};
+  CLI::App* list = nullptr;
+  CLI::App* retry = nullptr;
+  CLI::Option* id_option = nullptr;
+};
+
+void AddDlqCommands(CLI::App& app, DlqFlags& f) {
   CLI::App* dlq = app.add_subcommand("dlq", "the dead letters of a --data directory: list them, deliver them again");
   dlq->require_subcommand(1);
-  std::string dlq_data;
-  bool dlq_json = false;
-  CLI::App* dlq_list =
-      dlq->add_subcommand("list", "table of dead letters not yet delivered (safe while the consumer runs)");
-  dlq_list->add_option("--data", dlq_data, "the consumer's state directory")->required();
-  dlq_list->add_flag("--json", dlq_json, "one JSON object per line");
-  CLI::App* dlq_retry = dlq->add_subcommand(
+  f.list = dlq->add_subcommand("list", "table of dead letters not yet delivered (safe while the consumer runs)");
+  f.list->add_option("--data", f.data, "the consumer's state directory")->required();
+  f.list->add_flag("--json", f.json, "one JSON object per line");
+  f.retry = dlq->add_subcommand(
       "retry", "deliver dead letters again and remove those delivered (stop the consumer first: it holds --data)");
-  SinkFlags retry_sinks;
-  uint64_t retry_id = 0;
-  bool retry_all = false;
-  RetryPolicy retry_policy{3, 200, 10000};
-  dlq_retry->add_option("--data", dlq_data, "the consumer's state directory")->required();
-  auto* id_opt = dlq_retry->add_option("--id", retry_id, "the dead letter to retry (see dlq list)");
-  auto* all_opt = dlq_retry->add_flag("--all", retry_all, "retry every dead letter");
-  id_opt->excludes(all_opt);
-  AddSinkFlags(*dlq_retry, retry_sinks);
-  dlq_retry->add_option("--max-attempts", retry_policy.max_attempts, "attempts per entry and channel")
+  f.retry->add_option("--data", f.data, "the consumer's state directory")->required();
+  f.id_option = f.retry->add_option("--id", f.id, "the dead letter to retry (see dlq list)");
+  auto* all_opt = f.retry->add_flag("--all", f.all, "retry every dead letter");
+  f.id_option->excludes(all_opt);
+  AddSinkFlags(*f.retry, f.sinks);
+  f.retry->add_option("--max-attempts", f.policy.max_attempts, "attempts per entry and channel")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  dlq_retry->add_option("--backoff-ms", retry_policy.initial_backoff_ms, "first retry delay, doubled each time")
+  f.retry->add_option("--backoff-ms", f.policy.initial_backoff_ms, "first retry delay, doubled each time")
       ->capture_default_str();
+}
+
+int DlqRetry(const DlqFlags& f) {
+  using namespace duban::consumers;
+  if (!f.all && f.id_option->count() == 0) {
+    std::cerr << "duban-reminders: dlq retry needs --id N or --all\n";
+    return 2;
+  }
+  if (!f.sinks.any()) {
+    std::cerr << "duban-reminders: dlq retry needs the consumer's channels: --channels FILE, --webhook URL "
+                 "and/or --outbox FILE\n";
+    return 2;
+  }
+  std::vector<std::unique_ptr<Sink>> sinks;
+  if (int rc = MakeSinks(f.sinks, &sinks); rc != 0) return rc;
+  auto report = RetryDeadLetters(f.data, sinks, f.all ? std::nullopt : std::optional<uint64_t>(f.id), f.policy);
+  if (!report.ok()) {
+    std::cerr << "duban-reminders: " << report.status().ToString() << "\n";
+    return 1;
+  }
+  for (const auto& e : report->errors) std::cerr << "duban-reminders: " << e << "\n";
+  std::cout << "delivered=" << report->delivered << " already_delivered=" << report->already_delivered
+            << " failed=" << report->failed << " poison=" << report->poison << " remaining=" << report->remaining
+            << std::endl;
+  return report->failed == 0 ? 0 : 1;
+}
+
+// Fills what the command line left unset from --config's kafka: and
+// reminders: blocks. 0, or 2 with the message printed.
+int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
+  if (f.config.empty()) return 0;
+  duban::consumers::RemindersOptions& o = f.o;
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    YAML::Node root = YAML::LoadFile(f.config);
+    YAML::Node k = root["kafka"], r = root["reminders"];
+    FromYaml(app, "--bootstrap", k, "bootstrap", o.kafka.bootstrap);
+    FromYaml(app, "--topic", k, "events_topic", o.kafka.events_topic);
+    FromYaml(app, "--session-timeout-ms", k, "session_timeout_ms", o.kafka.session_timeout_ms);
+    if (k && k["extra"] && k["extra"].IsMap())
+      for (const auto& kv : k["extra"]) o.kafka.extra[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    FromYaml(app, "--group", r, "group_id", o.group);
+    FromYaml(app, "--dlq-topic", r, "dead_letter_topic", o.dlq_topic);
+    FromYaml(app, "--webhook", r, "webhook_url", f.sinks.webhook);
+    FromYaml(app, "--outbox", r, "outbox", f.sinks.outbox);
+    FromYaml(app, "--channels", r, "channels", f.sinks.channels);
+    FromYaml(app, "--data", r, "state_dir", o.data_dir);
+    FromYaml(app, "--store", r, "store", o.store_dir);
+    FromYaml(app, "--office", r, "office", o.render.office);
+    FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
+    FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
+    FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
+  } catch (const YAML::Exception& e) {
+    std::cerr << "duban-reminders: " << f.config << ": " << e.what() << "\n";
+    return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  if (dlq_list->parsed()) return DlqList(dlq_data, dlq_json);
-  if (dlq_retry->parsed()) {
-    if (!retry_all && id_opt->count() == 0) {
-      std::cerr << "duban-reminders: dlq retry needs --id N or --all\n";
-      return 2;
-    }
-    if (!retry_sinks.any()) {
-      std::cerr << "duban-reminders: dlq retry needs the consumer's channels: --channels FILE, --webhook URL "
-                   "and/or --outbox FILE\n";
-      return 2;
-    }
-    std::vector<std::unique_ptr<Sink>> sinks;
-    if (int rc = MakeSinks(retry_sinks, &sinks); rc != 0) return rc;
-    auto report =
-        RetryDeadLetters(dlq_data, sinks, retry_all ? std::nullopt : std::optional<uint64_t>(retry_id), retry_policy);
-    if (!report.ok()) {
-      std::cerr << "duban-reminders: " << report.status().ToString() << "\n";
-      return 1;
-    }
-    for (const auto& e : report->errors) std::cerr << "duban-reminders: " << e << "\n";
-    std::cout << "delivered=" << report->delivered << " already_delivered=" << report->already_delivered
-              << " failed=" << report->failed << " poison=" << report->poison << " remaining=" << report->remaining
-              << std::endl;
-    return report->failed == 0 ? 0 : 1;
-  }
-  if (!config.empty()) {
-    try {
-      YAML::Node root = YAML::LoadFile(config);
-      YAML::Node k = root["kafka"], r = root["reminders"];
-      FromYaml(app, "--bootstrap", k, "bootstrap", o.kafka.bootstrap);
-      FromYaml(app, "--topic", k, "events_topic", o.kafka.events_topic);
-      FromYaml(app, "--session-timeout-ms", k, "session_timeout_ms", o.kafka.session_timeout_ms);
-      if (k && k["extra"] && k["extra"].IsMap())
-        for (const auto& kv : k["extra"]) o.kafka.extra[kv.first.as<std::string>()] = kv.second.as<std::string>();
-      FromYaml(app, "--group", r, "group_id", o.group);
-      FromYaml(app, "--dlq-topic", r, "dead_letter_topic", o.dlq_topic);
-      FromYaml(app, "--webhook", r, "webhook_url", sink_flags.webhook);
-      FromYaml(app, "--outbox", r, "outbox", sink_flags.outbox);
-      FromYaml(app, "--channels", r, "channels", sink_flags.channels);
-      FromYaml(app, "--data", r, "state_dir", o.data_dir);
-      FromYaml(app, "--store", r, "store", o.store_dir);
-      FromYaml(app, "--office", r, "office", o.render.office);
-      FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
-      FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
-      FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
-    } catch (const YAML::Exception& e) {
-      std::cerr << "duban-reminders: " << config << ": " << e.what() << "\n";
-      return 2;
-    }
-  }
-  if (o.data_dir.empty() || o.store_dir.empty() == o.kafka.bootstrap.empty()) {
+  return 0;
+}
+
+// 0, or 2 with the message printed.
+int CheckRunFlags(const RunFlags& f) {
+  if (f.o.data_dir.empty() || f.o.store_dir.empty() == f.o.kafka.bootstrap.empty()) {
     std::cerr << "duban-reminders: give --data and one of --store DIR (embedded store) or --bootstrap "
                  "(Kafka; flags or --config)\n";
     return 2;
   }
-  if (!sink_flags.any()) {
+  if (!f.sinks.any()) {
     std::cerr << "duban-reminders: give --channels FILE, --webhook URL and/or --outbox FILE\n";
     return 2;
   }
+  return 0;
+}
+
+// The first error of the loop, else that of Close.
+duban::Status CloseAfter(duban::consumers::Reminders& r, const duban::Status& loop) {
+  duban::Status c = r.Close();
+  return loop.ok() ? c : loop;
+}
+
+// Embedded: idle is exact, the cursor has reached the log's end as it stood
+// at the last read.
+duban::Status StepEmbeddedUntilIdle(duban::consumers::Reminders& r) {
+  while (!g_stop.load()) {
+    auto n = r.Step(0);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+  }
+  return duban::Status::Ok();
+}
+
+duban::Status StepEmbeddedUntilStopped(duban::consumers::Reminders& r, int poll_ms) {
+  while (!g_stop.load()) {
+    auto n = r.Step(poll_ms);
+    if (!n.ok()) return n.status();
+  }
+  return duban::Status::Ok();
+}
+
+duban::Status StepKafkaUntilIdle(duban::consumers::Reminders& r, int idle_poll_ms) {
+  bool seen_any = false;
+  int empty_while_assigned = 0;
+  while (!g_stop.load()) {
+    auto n = r.Step(idle_poll_ms);
+    if (!n.ok()) return n.status();
+    // The first polls may be empty while the group assigns partitions. Once
+    // it has, two empty polls in a row (the first fetch may still be
+    // starting) mean there is nothing to read: an empty topic must not
+    // keep an --exit-when-idle run up forever.
+    if (*n > 0) {
+      seen_any = true;
+      continue;
+    }
+    if (seen_any) break;
+    auto assigned = r.AssignedPartitions();
+    if (assigned.ok() && *assigned > 0 && ++empty_while_assigned >= 2) break;
+  }
+  return duban::Status::Ok();
+}
+
+duban::Status RunLoop(duban::consumers::Reminders& r, const RunFlags& f) {
+  if (f.exit_when_idle && r.embedded()) return CloseAfter(r, StepEmbeddedUntilIdle(r));
+  if (r.embedded()) return CloseAfter(r, StepEmbeddedUntilStopped(r, f.poll_ms));
+  if (f.exit_when_idle) return CloseAfter(r, StepKafkaUntilIdle(r, f.idle_poll_ms));
+  return r.Run(g_stop);
+}
+
+int RunConsumer(RunFlags& f) {
+  using namespace duban::consumers;
+  if (int rc = CheckRunFlags(f); rc != 0) return rc;
   spdlog::set_default_logger(spdlog::default_logger());
-  o.kafka.client_id = "duban-reminders";
+  f.o.kafka.client_id = "duban-reminders";
 
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (int rc = MakeSinks(sink_flags, &sinks); rc != 0) return rc;
-  auto created = Reminders::Create(o, std::move(sinks));
+  if (int rc = MakeSinks(f.sinks, &sinks); rc != 0) return rc;
+  auto created = Reminders::Create(f.o, std::move(sinks));
   if (!created.ok()) {
     std::cerr << "duban-reminders: " << created.status().ToString() << "\n";
     return 1;
@@ -288,60 +359,34 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   Reminders& r = **created;
-  duban::Status result;
-  if (exit_when_idle && r.embedded()) {
-    // Embedded: idle is exact, the cursor has reached the log's end as it
-    // stood at the last read.
-    while (!g_stop.load()) {
-      auto n = r.Step(0);
-      if (!n.ok()) {
-        result = n.status();
-        break;
-      }
-      if (*n == 0) break;
-    }
-    duban::Status c = r.Close();
-    if (result.ok()) result = c;
-  } else if (r.embedded()) {
-    while (!g_stop.load()) {
-      auto n = r.Step(poll_ms);
-      if (!n.ok()) {
-        result = n.status();
-        break;
-      }
-    }
-    duban::Status c = r.Close();
-    if (result.ok()) result = c;
-  } else if (exit_when_idle) {
-    bool seen_any = false;
-    int empty_while_assigned = 0;
-    while (!g_stop.load()) {
-      auto n = r.Step(idle_poll_ms);
-      if (!n.ok()) {
-        result = n.status();
-        break;
-      }
-      // The first polls may be empty while the group assigns partitions. Once
-      // it has, two empty polls in a row (the first fetch may still be
-      // starting) mean there is nothing to read: an empty topic must not
-      // keep an --exit-when-idle run up forever.
-      if (*n > 0) {
-        seen_any = true;
-        continue;
-      }
-      if (seen_any) break;
-      auto assigned = r.AssignedPartitions();
-      if (assigned.ok() && *assigned > 0 && ++empty_while_assigned >= 2) break;
-    }
-    duban::Status c = r.Close();
-    if (result.ok()) result = c;
-  } else {
-    result = r.Run(g_stop);
-  }
+  const duban::Status result = RunLoop(r, f);
   std::cout << Reminders::FormatStats(r.stats(), r.embedded()) << std::endl;
   if (!result.ok()) {
     std::cerr << "duban-reminders: " << result.ToString() << "\n";
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "duban-reminders: turns deadline, escalation and report events of duban's log (an embedded store "
+      "or duban.events) into notifications"};
+  RunFlags run;
+  AddRunOptions(app, run);
+  DlqFlags dlq;
+  AddDlqCommands(app, dlq);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(run.log_level));
+  if (dlq.list->parsed()) return DlqList(dlq.data, dlq.json);
+  if (dlq.retry->parsed()) return DlqRetry(dlq);
+  if (int rc = ApplyConfigFile(app, run); rc != 0) return rc;
+  return RunConsumer(run);
 }

@@ -1,44 +1,36 @@
 // The reminders delivery loop against `duban dev-broker` (over TCP, a child
 // process per test) and a real HTTP receiver on 127.0.0.1: retries, dedupe
-// across restarts, dead-lettering of poison and undeliverable events.
+// across restarts, dead-lettering of poison and undeliverable events. The
+// demo year's real events are in demo_year_test.cc.
 #include <gtest/gtest.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "broker_fixture.h"
-#include "duban/consumers/reminders.h"
-#include "duban/engine.h"
-#include "duban/kafka/consumer.h"
-#include "duban/kafka/producer.h"
-#include "test_events.h"
+#include "delivery_fixture.h"
 
 namespace duban::consumers {
 namespace {
 
-using kafka::testing::BrokerTest;
+using namespace test_support;  // NOLINT(google-build-using-namespace): the fixture's names
 using testing::EventRecord;
 using testing::MakeEvent;
-using testing::Plan;
-using testing::Task;
 
 // An HTTP receiver that answers 503 to the first `fail_first` POSTs of each
 // notification id, and always 503 for recipients in `always_fail`. Once
@@ -129,128 +121,6 @@ class Receiver {
   std::map<std::string, int> attempts_, accepted_;
   std::map<std::string, nlohmann::json> bodies_;
   int bad_keys_ = 0;
-};
-
-class RemindersDeliveryTest : public BrokerTest {
- protected:
-  kafka::DevBrokerOptions BrokerOptions() const override {
-    kafka::DevBrokerOptions o;
-    o.partitions = 2;
-    o.topics = {"duban.events.dlq:1"};
-    return o;
-  }
-
-  void SetUp() override {
-    spdlog::set_level(spdlog::level::err);  // retries warn; dead letters stay visible
-    BrokerTest::SetUp();
-    data_ = std::filesystem::temp_directory_path() / ("duban-reminders-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(data_);
-    std::filesystem::create_directories(data_);
-  }
-  void TearDown() override {
-    BrokerTest::TearDown();
-    std::filesystem::remove_all(data_);
-  }
-
-  // Appends events (framed, keyed by plan) to duban.events; returns the
-  // notifications they are expected to yield.
-  void Append(std::vector<schemas::Event> events) {
-    auto p = kafka::Producer::Create(Config());
-    ASSERT_TRUE(p.ok());
-    for (auto& e : events) ASSERT_TRUE((*p)->Produce("duban.events", e.stream, EventRecord(e)).ok());
-    auto failures = (*p)->Flush(30000);
-    ASSERT_TRUE(failures.ok());
-    ASSERT_TRUE(failures->empty());
-  }
-  void AppendRaw(const std::string& key, const std::string& bytes) {
-    auto p = kafka::Producer::Create(Config());
-    ASSERT_TRUE(p.ok());
-    ASSERT_TRUE((*p)->Produce("duban.events", key, bytes).ok());
-    auto failures = (*p)->Flush(30000);
-    ASSERT_TRUE(failures.ok() && failures->empty());
-  }
-
-  // A plan with `tasks` tasks, each with one DeadlineApproaching for a unit:
-  // 2 + 2*tasks events, `tasks` notifications.
-  std::vector<schemas::Event> PlanWithReminders(const std::string& plan, int tasks) {
-    std::vector<schemas::Event> out;
-    uint64_t seq = 1;
-    out.push_back(MakeEvent(plan, seq++, Plan("韶关市" + plan + "分工方案")));
-    for (int t = 1; t <= tasks; ++t)
-      out.push_back(MakeEvent(plan, seq++, Task(t, "第" + std::to_string(t) + "项工作内容", "2021-12-31")));
-    for (int t = 1; t <= tasks; ++t)
-      out.push_back(MakeEvent(plan, seq++, schemas::DeadlineApproaching{t, "市财政局", "2021-12-31", 3}));
-    return out;
-  }
-
-  RemindersOptions Options(const std::string& group) const {
-    RemindersOptions o;
-    o.kafka = Config();
-    o.group = group;
-    o.data_dir = data_.string();
-    o.retry = {5, 1, 8};  // fast backoff: the figures of interest are counts
-    o.max_batch = 3;      // several commits per run
-    return o;
-  }
-
-  std::unique_ptr<Reminders> Start(const RemindersOptions& o, const std::string& webhook,
-                                   const std::string& outbox = "") {
-    std::vector<std::unique_ptr<Sink>> sinks;
-    auto w = MakeWebhookSink({webhook});
-    EXPECT_TRUE(w.ok());
-    sinks.push_back(std::move(w.value()));
-    if (!outbox.empty()) {
-      auto s = MakeJsonlOutboxSink(outbox);
-      EXPECT_TRUE(s.ok());
-      sinks.push_back(std::move(s.value()));
-    }
-    auto r = Reminders::Create(o, std::move(sinks));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? std::move(r.value()) : nullptr;
-  }
-
-  // Steps until `done` holds, failing the test on a Step error.
-  bool StepUntil(Reminders& r, const std::function<bool()>& done) {
-    return Eventually([&] {
-      auto n = r.Step(200);
-      EXPECT_TRUE(n.ok()) << n.status().ToString();
-      return !n.ok() || done();
-    });
-  }
-
-  std::vector<kafka::Message> ReadDlq(size_t expected) {
-    auto c = kafka::Consumer::Create(Config(), "");
-    EXPECT_TRUE(c.ok());
-    EXPECT_TRUE((*c)->Assign({{"duban.events.dlq", 0, kafka::kOffsetBeginning}}).ok());
-    std::vector<kafka::Message> out;
-    Eventually(
-        [&] {
-          auto polled = (*c)->Poll(200);
-          EXPECT_TRUE(polled.ok());
-          if (polled.ok()) out.insert(out.end(), polled->begin(), polled->end());
-          return out.size() >= expected;
-        },
-        60);
-    return out;
-  }
-
-  static std::string Header(const kafka::Message& m, const std::string& name) {
-    for (const auto& [k, v] : m.headers)
-      if (k == name) return v;
-    return "";
-  }
-
-  // Eventually, for conditions another process makes true: checks every 10 ms.
-  static bool WaitFor(const std::function<bool()>& done) {
-    return Eventually([&] {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      return false;
-    });
-  }
-
-  std::filesystem::path data_;
 };
 
 std::vector<std::string> OutboxIds(const std::string& path) {
@@ -478,126 +348,6 @@ TEST_F(RemindersDeliveryTest, ProcessKilledMidwayAndRestartedDeliversEveryNotifi
     twice += n - 1;
   }
   EXPECT_LE(twice, 1);
-}
-
-// ---- the demo year's real events -------------------------------------------
-
-// The channel and recipients an event's notifications should have, by the
-// documented rules (default RenderOptions: office 督查室, leaders suffix
-// 主要负责同志): the unit for reminders, misses, report requests, rejections
-// and quiet report overdues; the unit, the office and the notify list (roles
-// mapped, each recipient once) for escalations and escalated report overdues.
-std::pair<std::string, std::vector<std::string>> ExpectedRecipients(const schemas::Event& e) {
-  const std::string office = "督查室";
-  auto with_list = [&](const std::string& unit, const std::vector<std::string>& notify) {
-    std::vector<std::string> out = {unit, office};
-    for (const auto& who : notify) {
-      const std::string name = who == "unit"           ? unit
-                               : who == "office"       ? office
-                               : who == "unit_leaders" ? unit + "主要负责同志"
-                                                       : who;
-      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-    }
-    return out;
-  };
-  using R = std::pair<std::string, std::vector<std::string>>;
-  if (auto* b = std::get_if<schemas::DeadlineApproaching>(&e.body)) return R{"reminder", {b->unit}};
-  if (auto* b = std::get_if<schemas::DeadlineMissed>(&e.body)) return R{"overdue", {b->unit}};
-  if (auto* b = std::get_if<schemas::ProgressReportRequested>(&e.body)) return R{"report_request", {b->unit}};
-  if (auto* b = std::get_if<schemas::CompletionRejected>(&e.body)) return R{"completion_rejected", {b->unit}};
-  if (auto* b = std::get_if<schemas::EscalationRaised>(&e.body)) return R{"escalation", with_list(b->unit, b->notify)};
-  if (auto* b = std::get_if<schemas::ReportOverdue>(&e.body))
-    return R{"report_overdue", b->level >= 1 ? with_list(b->unit, b->notify) : std::vector<std::string>{b->unit}};
-  return R{"", {}};
-}
-
-TEST_F(RemindersDeliveryTest, TheDemoYearsEventsGiveOneOutboxLinePerNotificationEachNamingItsTask) {
-  std::string store = (data_ / "demo").string();
-  std::string cmd = std::string(DUBAN_EXE) + " --data " + store + " demo > /dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::vector<schemas::Event> events;
-  {
-    // The demo's second year, ticked every day (its first ticks once, after
-    // every deadline, when reminders are moot and none is recorded).
-    EngineOptions eo;
-    eo.data_dir = store + "/simulation";
-    eo.read_only = true;
-    auto engine = Engine::Open(eo);
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    // The first 16 tasks' events and every plan-wide one (a consistent
-    // history of those tasks): the whole year is ~17,000 events, more than
-    // the dev broker's 5 MiB partition keeps.
-    ASSERT_TRUE((*engine)
-                    ->ScanLog(0,
-                              [&](uint64_t, const schemas::Event& e) {
-                                const int32_t task = std::visit(
-                                    [](const auto& b) -> int32_t {
-                                      if constexpr (requires { b.task; })
-                                        return b.task;
-                                      else
-                                        return 0;
-                                    },
-                                    e.body);
-                                if (task <= 16) events.push_back(e);
-                                return true;
-                              })
-                    .ok());
-  }
-  // Who should hear of each event, by the rules the reminders documentation
-  // states (notification.h), worked out here without the renderer: one
-  // notification per recipient, id "<event id>:<recipient>".
-  std::set<std::string> expected;
-  std::map<std::string, int> by_channel;
-  for (const auto& e : events) {
-    auto [channel, recipients] = ExpectedRecipients(e);
-    for (const auto& who : recipients) expected.insert(e.event_id + ":" + who);
-    if (!recipients.empty()) by_channel[channel] += static_cast<int>(recipients.size());
-  }
-  ASSERT_GT(by_channel["reminder"], 0);
-  ASSERT_GT(by_channel["overdue"], 0);
-  ASSERT_GT(by_channel["escalation"], 0);
-  ASSERT_GT(by_channel["completion_rejected"], 0);
-  {
-    auto p = kafka::Producer::Create(Config());
-    ASSERT_TRUE(p.ok());
-    for (const auto& e : events)
-      ASSERT_TRUE((*p)->Produce("duban.events", e.stream, FrameRecord(schemas::EncodeEvent(e))).ok());
-    auto failures = (*p)->Flush(30000);
-    ASSERT_TRUE(failures.ok() && failures->empty());
-  }
-  std::string outbox = (data_ / "outbox.jsonl").string();
-  auto o = Options("g-demo");
-  o.max_batch = 500;
-  std::vector<std::unique_ptr<Sink>> sinks;
-  sinks.push_back(std::move(MakeJsonlOutboxSink(outbox).value()));
-  auto r = Reminders::Create(o, std::move(sinks));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_TRUE(StepUntil(**r, [&] { return (*r)->stats().records == events.size(); }));
-  ASSERT_TRUE((*r)->Close().ok());
-
-  std::ifstream in(outbox);
-  std::set<std::string> got;
-  std::map<std::string, std::string> example;  // channel -> first text, printed below
-  size_t lines = 0;
-  for (std::string l; std::getline(in, l); ++lines) {
-    auto j = nlohmann::json::parse(l);
-    got.insert(j["notification_id"].get<std::string>());
-    std::string want = "第" + std::to_string(j["task"].get<int>()) + "项任务「";
-    EXPECT_NE(j["text"].get<std::string>().find(want), std::string::npos) << j["text"];
-    EXPECT_FALSE(j["plan_title"].get<std::string>().empty());
-    example.emplace(j["channel"].get<std::string>(),
-                    j["recipient"].get<std::string>() + ": " + j["text"].get<std::string>());
-  }
-  EXPECT_EQ(lines, expected.size());
-  EXPECT_EQ(got, expected);
-  std::printf(
-      "demo: %zu events -> %zu notifications (reminder %d, overdue %d, escalation %d, "
-      "completion_rejected %d); %s\n",
-      events.size(), expected.size(), by_channel["reminder"], by_channel["overdue"], by_channel["escalation"],
-      by_channel["completion_rejected"], Reminders::FormatStats((*r)->stats()).c_str());
-  int shown = 0;
-  for (const auto& [k, text] : example)
-    if (shown++ < 6) std::printf("  %s: %s\n", k.c_str(), text.c_str());
 }
 
 }  // namespace

@@ -5,144 +5,39 @@
 // durable cursor across runs, kill -9 mid-delivery and restart, a store held
 // by a running `duban serve`, and refusals (missing or damaged store, state
 // inside the store, a second consumer on one state directory, a cursor of
-// another store). No sleeps decide anything:
+// another store). The channels file in embedded mode is in
+// embedded_channels_test.cc. No sleeps decide anything:
 // each wait is for progress another process makes, with a generous bound.
 #include <gtest/gtest.h>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
-#include <memory>
-#include <random>
 #include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "duban/consumers/notification.h"
-#include "duban/core/workflow_timer_policy.h"
-#include "duban/engine.h"
+#include "embedded_fixture.h"
 #include "receivers.h"
-#include "temp_dir.h"
 
 namespace duban::consumers {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Ran {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs exe with args to completion (stdin from `input`), capturing both streams.
-Ran RunProcess(const std::string& exe, const std::vector<std::string>& args, const std::string& scratch,
-               const std::string& input = "") {
-  const std::string in = scratch + "/run.in", out = scratch + "/run.out", err = scratch + "/run.err";
-  std::ofstream(in) << input;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int i = ::open(in.c_str(), O_RDONLY), o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
-        e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(i, 0), ::dup2(o, 1), ::dup2(e, 2);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), Slurp(out), Slurp(err)};
-}
-
-// A child process left running (duban-reminders without --exit-when-idle,
-// duban serve); stdout and stderr go to files.
-class Child {
- public:
-  Child(const std::string& exe, const std::vector<std::string>& args, const std::string& out_path) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1), ::dup2(fd, 2);
-      int null = ::open("/dev/null", O_RDONLY);
-      ::dup2(null, 0);
-      std::vector<std::string> copy = args;
-      std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(exe.c_str(), argv.data());
-      ::_exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0) Signal(SIGKILL);
-  }
-  // Sends `sig`, waits, returns the status as waitpid gives it.
-  int Signal(int sig) {
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-
- private:
-  pid_t pid_ = -1;
-};
-
-// Waits for a condition another process makes true (checked every 10 ms, at
-// most two minutes: a bound for a stuck test, not a timing assumption).
-bool WaitFor(const std::function<bool()>& done) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
-// The outbox's whole lines. A test may read it while the consumer is
-// writing one: a last line without its newline is not there yet.
-std::vector<nlohmann::json> OutboxLines(const std::string& path) {
-  const std::string text = Slurp(path);
-  std::vector<nlohmann::json> out;
-  size_t start = 0;
-  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-    if (nl > start) out.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
-  return out;
-}
-
-std::vector<std::string> OutboxIds(const std::string& path) {
-  std::vector<std::string> ids;
-  for (const auto& j : OutboxLines(path)) ids.push_back(j["notification_id"]);
-  return ids;
-}
+using namespace test_support;  // NOLINT(google-build-using-namespace): the fixture's names
 
 // An HTTP receiver that accepts notifications until `hold_after` have been
 // accepted, then holds every further POST unanswered (as a hung webhook)
@@ -203,65 +98,6 @@ class HoldingReceiver {
   size_t hold_after_ = SIZE_MAX, accepted_total_ = 0;
   int held_ = 0;
   std::map<std::string, int> accepted_;
-};
-
-class RemindersEmbeddedTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store_ = tmp_.path() + "/store";
-    state_ = tmp_.path() + "/reminders";
-    outbox_ = tmp_.path() + "/outbox.jsonl";
-  }
-
-  Ran Duban(const std::vector<std::string>& args, const std::string& input = "") {
-    std::vector<std::string> all = {"--data", store_};
-    all.insert(all.end(), args.begin(), args.end());
-    return RunProcess(DUBAN_EXE, all, tmp_.path(), input);
-  }
-  Ran Reminders(const std::vector<std::string>& extra) {
-    return RunProcess(DUBAN_REMINDERS_EXE, Args(extra), tmp_.path());
-  }
-  std::vector<std::string> Args(const std::vector<std::string>& extra) const {
-    std::vector<std::string> a = {"--store", store_, "--data", state_, "--log-level", "error"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-
-  // A real store (the machine's clock) with an office account and a plan.
-  void MakeStoreWithPlan(const std::string& plan_file = "shaoguan-2021.txt") {
-    if (!fs::exists(store_)) {
-      Ran u = Duban({"user", "add", "zr", "--role", "office", "--password-stdin"}, "office pass 123\n");
-      ASSERT_EQ(u.rc, 0) << u.out << u.err;
-    }
-    Ran i = Duban({"--as", "zr", "plan", "import", std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/" + plan_file});
-    ASSERT_EQ(i.rc, 0) << i.out << i.err;
-  }
-  void Tick() {
-    Ran t = Duban({"tick"});
-    ASSERT_EQ(t.rc, 0) << t.out << t.err;
-  }
-
-  // The notification ids the store's log yields: what must reach each sink.
-  // Read the way the consumer reads it (read-only, beside a writer too).
-  std::set<std::string> ExpectedIds() {
-    EngineOptions eo;
-    eo.data_dir = store_;
-    eo.read_only = true;
-    eo.create_if_missing = false;
-    auto engine = Engine::Open(eo, WorkflowTimerPolicy::Default().value());
-    if (!engine.ok()) return {};
-    TaskDirectory dir;
-    std::set<std::string> ids;
-    (void)(*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
-      dir.Apply(e);
-      for (const auto& n : RenderNotifications(e, dir)) ids.insert(n.notification_id);
-      return true;
-    });
-    return ids;
-  }
-
-  duban::testing::TempDir tmp_{"duban-reminders-embedded"};
-  std::string store_, state_, outbox_;
 };
 
 TEST_F(RemindersEmbeddedTest, TickedRemindersReachTheOutboxOnceEachAndARerunDeliversOnlyNewEvents) {
@@ -441,131 +277,6 @@ TEST_F(RemindersEmbeddedTest, AMissingOrDamagedStoreIsRefusedWithAClearErrorAndE
   EXPECT_EQ(damaged.rc, 1);
   EXPECT_NE(damaged.err.find("damaged"), std::string::npos) << damaged.err;
   EXPECT_EQ(damaged.out, "") << "nothing delivered, no counters printed";
-}
-
-TEST_F(RemindersEmbeddedTest, AChannelsFileRoutesRecipientsAndItsDeadLettersAreListedAndRetriedOnce) {
-  MakeStoreWithPlan();
-  Tick();
-  const std::set<std::string> expected = ExpectedIds();
-  std::set<std::string> to_office;
-  for (const auto& id : expected)
-    if (id.size() > 10 && id.compare(id.size() - 10, 10, ":督查室") == 0) to_office.insert(id);
-  ASSERT_GT(to_office.size(), 1u) << "the plan's escalations reach the office";
-
-  // Everyone to the outbox; the office to its 企业微信 robot, whose key is
-  // wrong at first (errcode 93000: final, so dead-lettered at once).
-  testing::RobotReceiver robot;
-  robot.Refuse("key=OFFICE", 93000);
-  const std::string channels = tmp_.path() + "/channels.yaml";
-  std::ofstream(channels) << "channels:\n"
-                          << "  box: {type: outbox, path: \"" << outbox_ << "\"}\n"
-                          << "  office-wx: {type: wecom, url: \"" << robot.url("/cgi-bin/webhook/send?key=OFFICE")
-                          << "\"}\n"
-                          << "recipients:\n  default: [{channel: box}]\n  督查室: [{channel: office-wx}]\n";
-  Ran run = Reminders({"--channels", channels, "--exit-when-idle", "--backoff-ms", "1"});
-  ASSERT_EQ(run.rc, 0) << run.out << run.err;
-  auto ids = OutboxIds(outbox_);
-  EXPECT_EQ(ids.size(), expected.size() - to_office.size());
-  for (const auto& id : ids) EXPECT_EQ(to_office.count(id), 0u) << id;
-  EXPECT_EQ(robot.requests().size(), to_office.size()) << "a final errcode is not retried";
-  EXPECT_EQ(robot.accepted(), 0);
-
-  Ran list = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_, "--json"}, tmp_.path());
-  ASSERT_EQ(list.rc, 0) << list.err;
-  std::vector<nlohmann::json> entries;
-  std::istringstream lines(list.out);
-  for (std::string l; std::getline(lines, l);) entries.push_back(nlohmann::json::parse(l));
-  ASSERT_EQ(entries.size(), to_office.size()) << list.out;
-  std::set<std::string> listed;
-  for (const auto& e : entries) {
-    listed.insert(e["notification_id"].get<std::string>());
-    EXPECT_EQ(e["channel"], "office-wx");
-    EXPECT_EQ(e["attempts"], 1);
-    EXPECT_NE(e["error"].get<std::string>().find("errcode 93000"), std::string::npos) << e;
-  }
-  EXPECT_EQ(listed, to_office);
-  Ran table = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_}, tmp_.path());
-  EXPECT_NE(table.out.find(std::to_string(to_office.size()) + " dead letter(s)"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("office-wx"), std::string::npos) << table.out;
-
-  // Not while the consumer holds --data.
-  {
-    auto start = [&] {
-      return std::make_unique<Child>(DUBAN_REMINDERS_EXE, Args({"--channels", channels, "--poll-ms", "50"}),
-                                     tmp_.path() + "/run.out");
-    };
-    std::unique_ptr<Child> running = start();
-    ASSERT_TRUE(WaitFor([&] { return running->running(); }));
-    Ran busy;
-    ASSERT_TRUE(WaitFor([&] {
-      // A retry that takes the lock while the consumer starts makes the
-      // consumer stop ("in use", exit 1): start it again (a loaded machine
-      // made this race lose every round for two minutes). --id of no entry:
-      // a retry that gets the lock delivers nothing.
-      if (!running->running()) running = start();
-      busy = RunProcess(DUBAN_REMINDERS_EXE,
-                        {"dlq", "retry", "--data", state_, "--id", "999999", "--channels", channels}, tmp_.path());
-      return busy.err.find("in use") != std::string::npos;
-    })) << busy.err;
-    EXPECT_EQ(busy.rc, 1);
-    running->Signal(SIGTERM);
-  }
-
-  robot.Refuse("key=OFFICE", 0);  // the office fixed its robot
-  Ran unknown = RunProcess(DUBAN_REMINDERS_EXE,
-                           {"dlq", "retry", "--data", state_, "--id", "999999", "--channels", channels}, tmp_.path());
-  EXPECT_EQ(unknown.rc, 1);
-  EXPECT_NE(unknown.err.find("no dead letter #999999"), std::string::npos) << unknown.err;
-
-  // A retry killed after delivering entries[0] and recording it, before it
-  // rewrote the file: the entry is still there, its delivery recorded.
-  std::ofstream(state_ + "/delivered.log", std::ios::app)
-      << "office-wx\t" << entries[0]["notification_id"].get<std::string>() << "\n";
-  Ran after_kill = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_, "--json"}, tmp_.path());
-  EXPECT_EQ(std::count(after_kill.out.begin(), after_kill.out.end(), '\n'), static_cast<long>(to_office.size() - 1));
-
-  const std::string one = std::to_string(entries[1]["id"].get<uint64_t>());
-  Ran first = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--id", one, "--channels", channels},
-                         tmp_.path());
-  ASSERT_EQ(first.rc, 0) << first.out << first.err;
-  // The entry the "killed" retry delivered leaves the file with this rewrite.
-  EXPECT_NE(first.out.find("delivered=1 already_delivered=1 failed=0 poison=0 remaining=" +
-                           std::to_string(to_office.size() - 2)),
-            std::string::npos)
-      << first.out;
-  Ran all =
-      RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels}, tmp_.path());
-  ASSERT_EQ(all.rc, 0) << all.out << all.err;
-  EXPECT_NE(all.out.find("delivered=" + std::to_string(to_office.size() - 2) +
-                         " already_delivered=0 failed=0 poison=0 remaining=0"),
-            std::string::npos)
-      << all.out;
-  // Each undelivered office notification reached the robot exactly once; the
-  // one recorded before the "kill" was not sent again.
-  EXPECT_EQ(robot.accepted(), static_cast<int>(to_office.size() - 1));
-  std::multiset<std::string> texts;
-  for (const auto& r : robot.requests())
-    if (r.body.is_object()) texts.insert(r.body["text"]["content"].get<std::string>());
-  for (const auto& t : texts) EXPECT_LE(texts.count(t), 2u) << t;  // once refused, at most once accepted
-  Ran empty = RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "list", "--data", state_}, tmp_.path());
-  EXPECT_NE(empty.out.find("0 dead letter(s)"), std::string::npos) << empty.out;
-  Ran again =
-      RunProcess(DUBAN_REMINDERS_EXE, {"dlq", "retry", "--data", state_, "--all", "--channels", channels}, tmp_.path());
-  EXPECT_EQ(again.rc, 0) << again.err;
-  EXPECT_NE(again.out.find("delivered=0 already_delivered=0 failed=0 poison=0 remaining=0"), std::string::npos);
-  EXPECT_EQ(robot.accepted(), static_cast<int>(to_office.size() - 1));
-}
-
-TEST_F(RemindersEmbeddedTest, AMalformedChannelsFileIsRefusedAtStartWithFileAndLine) {
-  MakeStoreWithPlan();
-  const std::string channels = tmp_.path() + "/bad.yaml";
-  std::ofstream(channels) << "channels:\n  m: {type: email, url: \"smtp://127.0.0.1:1\", from: a@b.c}\n"
-                          << "recipients:\n  default:\n    - {channel: mail, to: [x@y.z]}\n";
-  Ran bad = Reminders({"--channels", channels, "--exit-when-idle"});
-  EXPECT_EQ(bad.rc, 2);
-  EXPECT_NE(bad.err.find(channels + ":5: recipient default: channel \"mail\" is not defined"), std::string::npos)
-      << bad.err;
-  EXPECT_FALSE(fs::exists(state_ + "/cursor")) << "nothing read with a half-read configuration";
 }
 
 // A simulated year (`duban simulate`: scripted units, the year's reminders
