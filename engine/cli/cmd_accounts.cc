@@ -126,6 +126,73 @@ void PrintAccounts(Globals& g, const std::vector<accounts::Account>& list, accou
   if (g.json) std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+// The password from stdin, or nothing (said, the exit code set).
+std::optional<std::string> ReadPasswordOrExplain(Globals& g, const char* prompt) {
+  auto password = ReadSecretLine(prompt);
+  if (!password) {
+    std::cerr << "duban: no password on stdin (one line, and nothing after it)\n";
+    g.exit_code = kExitUsage;
+  }
+  return password;
+}
+
+// A unit account acts on assignments of exactly its unit's name: a name no
+// plan uses yet may be a typo.
+void NoteUnitNoPlanNames(Engine& engine, const std::string& unit) {
+  bool known = false;
+  if (auto ids = engine.PlanIds(); ids.ok())
+    for (const auto& id : *ids)
+      if (auto plan = engine.Plan(id); plan.ok() && plan->units.count(unit)) known = true;
+  if (!known)
+    std::cerr << "note: no plan in this store names the unit " << ForTerminal(unit)
+              << " yet; the account acts on assignments of exactly that name\n";
+}
+
+// `user add`.
+void AddPersonAccount(Globals& g, const AccountArgs& a) {
+  if (!OperatorActs(g)) return;
+  auto n = NewAccountFrom(g, a);
+  if (!n) return;
+  auto password = ReadPasswordOrExplain(g, "password: ");
+  if (!password) return;
+  auto engine = OpenEngine(g);
+  if (!engine) return;
+  accounts::Accounts accounts(*engine, SystemClock());
+  auto made = accounts.Add(*n, *password, accounts::ActorOfOperator());
+  if (!made.ok()) return Refused(g, made.status());
+  std::cout << "account " << ForTerminal(made->name) << " added (" << accounts::AccountRoleName(made->role)
+            << (made->unit.empty() ? "" : ", unit " + ForTerminal(made->unit)) << ")\n";
+  if (n->role == AccountRole::kUnit) NoteUnitNoPlanNames(*engine, n->unit);
+}
+
+// `user disable|enable`: a person's account only (a token is revoked for good).
+void SetPersonDisabled(Globals& g, const std::string& name, const std::string& why, bool disable) {
+  if (!OperatorActs(g)) return;
+  auto engine = OpenEngine(g);
+  if (!engine) return;
+  accounts::Accounts accounts(*engine, SystemClock());
+  if (auto found = accounts.Get(name); found.ok() && found->kind == accounts::AccountKind::kToken) {
+    std::cerr << "duban: " << ForTerminal(name) << " is a token: `duban token revoke` ends it, for good\n";
+    g.exit_code = kExitUsage;
+    return;
+  }
+  Status st = accounts.SetDisabled(name, disable, why, accounts::ActorOfOperator());
+  if (!st.ok()) return Refused(g, st);
+  std::cout << "account " << ForTerminal(name) << (disable ? " disabled\n" : " enabled\n");
+}
+
+// `user reset-password`.
+void ResetPersonPassword(Globals& g, const std::string& name) {
+  if (!OperatorActs(g)) return;
+  auto password = ReadPasswordOrExplain(g, "new password: ");
+  if (!password) return;
+  auto engine = OpenEngine(g);
+  if (!engine) return;
+  Status st = accounts::Accounts(*engine, SystemClock()).ResetPassword(name, *password, accounts::ActorOfOperator());
+  if (!st.ok()) return Refused(g, st);
+  std::cout << "password of " << ForTerminal(name) << " reset\n";
+}
+
 void AddUser(CLI::App& app, Globals& g) {
   auto* user = app.add_subcommand("user", "accounts people sign in with (the CLI's --as and the HTTP API)");
   user->require_subcommand(1);
@@ -136,33 +203,7 @@ void AddUser(CLI::App& app, Globals& g) {
     auto stdin_flag = std::make_shared<bool>(false);
     sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required: never on the command line)")
         ->required();
-    sub->callback([&g, a, stdin_flag] {
-      if (!OperatorActs(g)) return;
-      auto n = NewAccountFrom(g, *a);
-      if (!n) return;
-      auto password = ReadSecretLine("password: ");
-      if (!password) {
-        std::cerr << "duban: no password on stdin (one line, and nothing after it)\n";
-        g.exit_code = kExitUsage;
-        return;
-      }
-      auto engine = OpenEngine(g);
-      if (!engine) return;
-      accounts::Accounts accounts(*engine, SystemClock());
-      auto made = accounts.Add(*n, *password, accounts::ActorOfOperator());
-      if (!made.ok()) return Refused(g, made.status());
-      std::cout << "account " << ForTerminal(made->name) << " added (" << accounts::AccountRoleName(made->role)
-                << (made->unit.empty() ? "" : ", unit " + ForTerminal(made->unit)) << ")\n";
-      if (n->role == AccountRole::kUnit) {
-        bool known = false;
-        if (auto ids = engine->PlanIds(); ids.ok())
-          for (const auto& id : *ids)
-            if (auto plan = engine->Plan(id); plan.ok() && plan->units.count(n->unit)) known = true;
-        if (!known)
-          std::cerr << "note: no plan in this store names the unit " << ForTerminal(n->unit)
-                    << " yet; the account acts on assignments of exactly that name\n";
-      }
-    });
+    sub->callback([&g, a, stdin_flag] { AddPersonAccount(g, *a); });
   }
   {
     auto* sub = user->add_subcommand("list", "the accounts, their roles and units");
@@ -182,20 +223,7 @@ void AddUser(CLI::App& app, Globals& g) {
     auto why = std::make_shared<std::string>();
     sub->add_option("name", *name, "the account")->required();
     sub->add_option("--reason", *why, "why (recorded)");
-    sub->callback([&g, name, why, disable] {
-      if (!OperatorActs(g)) return;
-      auto engine = OpenEngine(g);
-      if (!engine) return;
-      accounts::Accounts accounts(*engine, SystemClock());
-      if (auto found = accounts.Get(*name); found.ok() && found->kind == accounts::AccountKind::kToken) {
-        std::cerr << "duban: " << ForTerminal(*name) << " is a token: `duban token revoke` ends it, for good\n";
-        g.exit_code = kExitUsage;
-        return;
-      }
-      Status st = accounts.SetDisabled(*name, disable, *why, accounts::ActorOfOperator());
-      if (!st.ok()) return Refused(g, st);
-      std::cout << "account " << ForTerminal(*name) << (disable ? " disabled\n" : " enabled\n");
-    });
+    sub->callback([&g, name, why, disable] { SetPersonDisabled(g, *name, *why, disable); });
   }
   {
     auto* sub = user->add_subcommand("reset-password", "set a new password, read from stdin (its sessions end)");
@@ -203,21 +231,7 @@ void AddUser(CLI::App& app, Globals& g) {
     auto stdin_flag = std::make_shared<bool>(false);
     sub->add_option("name", *name, "the account")->required();
     sub->add_flag("--password-stdin", *stdin_flag, "read the password from stdin (required)")->required();
-    sub->callback([&g, name, stdin_flag] {
-      if (!OperatorActs(g)) return;
-      auto password = ReadSecretLine("new password: ");
-      if (!password) {
-        std::cerr << "duban: no password on stdin (one line, and nothing after it)\n";
-        g.exit_code = kExitUsage;
-        return;
-      }
-      auto engine = OpenEngine(g);
-      if (!engine) return;
-      Status st =
-          accounts::Accounts(*engine, SystemClock()).ResetPassword(*name, *password, accounts::ActorOfOperator());
-      if (!st.ok()) return Refused(g, st);
-      std::cout << "password of " << ForTerminal(*name) << " reset\n";
-    });
+    sub->callback([&g, name, stdin_flag] { ResetPersonPassword(g, *name); });
   }
 }
 

@@ -75,10 +75,8 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
   PrintOutcome(g, engine->Submit(*cmd));
 }
 
-// Longer than a function should be, on purpose: eleven command definitions of a
-// few lines each (options, then Run with the command's body), kept together so
-// they read as one table of the lifecycle's steps.
-void AddLifecycle(CLI::App& app, Globals& g) {
+// Who holds the work: assign, accept (签收), return (退回), reassign.
+void AddHoldingCommands(CLI::App& app, Globals& g) {
   {
     auto* sub = app.add_subcommand("assign", "assign a task to a unit (supervisor)");
     auto w = std::make_shared<WriteOpts>();
@@ -117,6 +115,10 @@ void AddLifecycle(CLI::App& app, Globals& g) {
       Run(g, *w, Role::kSupervisor, kOffice, schemas::Reassign{w->task, w->unit, *to, *reason});
     });
   }
+}
+
+// The unit's reports: progress in the ledger (台账), then completion.
+void AddReportingCommands(CLI::App& app, Globals& g) {
   {
     auto* sub = app.add_subcommand("progress", "report progress in the ledger (台账) (the unit)");
     auto w = std::make_shared<WriteOpts>();
@@ -145,6 +147,10 @@ void AddLifecycle(CLI::App& app, Globals& g) {
       Run(g, *w, Role::kUnit, w->unit, schemas::Submit{w->task, w->unit, *text, *evidence});
     });
   }
+}
+
+// The office's review of a submission: approve (销号) or reject.
+void AddReviewCommands(CLI::App& app, Globals& g) {
   {
     auto* sub = app.add_subcommand("approve", "approve a submission and close it out (销号) (supervisor)");
     auto w = std::make_shared<WriteOpts>();
@@ -165,41 +171,53 @@ void AddLifecycle(CLI::App& app, Globals& g) {
       Run(g, *w, Role::kSupervisor, kOffice, schemas::Reject{w->task, w->unit, *reason});
     });
   }
-  {
-    auto* ext = app.add_subcommand("extension", "request, grant or deny a deadline extension");
-    ext->require_subcommand(1);
-    auto w = std::make_shared<WriteOpts>();
-    auto date = std::make_shared<std::string>();
-    auto reason = std::make_shared<std::string>();
-    auto* req = ext->add_subcommand("request", "the unit asks for a later due date");
-    AddWriteOptions(req, *w);
-    req->add_option("--until", *date, "new due date YYYY-MM-DD")->required();
-    req->add_option("--reason", *reason, "why")->required();
-    req->callback([&g, w, date, reason] {
-      Run(g, *w, Role::kUnit, w->unit, schemas::RequestExtension{w->task, w->unit, *date, *reason});
-    });
-    auto* grant = ext->add_subcommand("grant", "the office grants (optionally another date)");
-    AddWriteOptions(grant, *w);
-    grant->add_option("--until", *date, "due date granted (default: as requested)");
-    grant->callback([&g, w, date] {
-      Run(g, *w, Role::kSupervisor, kOffice, schemas::GrantExtension{w->task, w->unit, *date});
-    });
-    auto* deny = ext->add_subcommand("deny", "the office refuses");
-    AddWriteOptions(deny, *w);
-    deny->add_option("--reason", *reason, "why")->required();
-    deny->callback([&g, w, reason] {
-      Run(g, *w, Role::kSupervisor, kOffice, schemas::DenyExtension{w->task, w->unit, *reason});
-    });
-  }
-  {
-    auto* sub = app.add_subcommand("cancel", "cancel a task with a reason (supervisor)");
-    auto w = std::make_shared<WriteOpts>();
-    auto reason = std::make_shared<std::string>();
-    AddWriteOptions(sub, *w, false);
-    sub->add_option("task", w->task, "task number")->required();
-    sub->add_option("--reason", *reason, "why")->required();
-    sub->callback([&g, w, reason] { Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelTask{w->task, *reason}); });
-  }
+}
+
+// `extension request|grant|deny`: the three share one set of options.
+void AddExtensionCommands(CLI::App& app, Globals& g) {
+  auto* ext = app.add_subcommand("extension", "request, grant or deny a deadline extension");
+  ext->require_subcommand(1);
+  auto w = std::make_shared<WriteOpts>();
+  auto date = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  auto* req = ext->add_subcommand("request", "the unit asks for a later due date");
+  AddWriteOptions(req, *w);
+  req->add_option("--until", *date, "new due date YYYY-MM-DD")->required();
+  req->add_option("--reason", *reason, "why")->required();
+  req->callback([&g, w, date, reason] {
+    Run(g, *w, Role::kUnit, w->unit, schemas::RequestExtension{w->task, w->unit, *date, *reason});
+  });
+  auto* grant = ext->add_subcommand("grant", "the office grants (optionally another date)");
+  AddWriteOptions(grant, *w);
+  grant->add_option("--until", *date, "due date granted (default: as requested)");
+  grant->callback([&g, w, date] {
+    Run(g, *w, Role::kSupervisor, kOffice, schemas::GrantExtension{w->task, w->unit, *date});
+  });
+  auto* deny = ext->add_subcommand("deny", "the office refuses");
+  AddWriteOptions(deny, *w);
+  deny->add_option("--reason", *reason, "why")->required();
+  deny->callback([&g, w, reason] {
+    Run(g, *w, Role::kSupervisor, kOffice, schemas::DenyExtension{w->task, w->unit, *reason});
+  });
+}
+
+void AddCancelTask(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand("cancel", "cancel a task with a reason (supervisor)");
+  auto w = std::make_shared<WriteOpts>();
+  auto reason = std::make_shared<std::string>();
+  AddWriteOptions(sub, *w, false);
+  sub->add_option("task", w->task, "task number")->required();
+  sub->add_option("--reason", *reason, "why")->required();
+  sub->callback([&g, w, reason] { Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelTask{w->task, *reason}); });
+}
+
+// The lifecycle's steps in `duban --help` order.
+void AddLifecycle(CLI::App& app, Globals& g) {
+  AddHoldingCommands(app, g);
+  AddReportingCommands(app, g);
+  AddReviewCommands(app, g);
+  AddExtensionCommands(app, g);
+  AddCancelTask(app, g);
 }
 
 // The office's tools (issue 20): deadlines set with a reason, one assignment

@@ -333,13 +333,7 @@ void AddPlans(CLI::App& app, Globals& g) {
       auto p = engine->Plan(id);
       if (!p.ok()) return Fail(g, p.status());
       if (g.json)
-        a.push_back({{"id", id},
-                     {"title", p->meta.title},
-                     {"year", p->meta.year},
-                     {"tasks", p->tasks.size()},
-                     {"assignments", p->assignments.size()},
-                     {"version", p->version},
-                     {"withdrawn", p->withdrawn}});
+        a.push_back(server::PlanSummaryJson(id, *p));
       else
         std::printf("%-20s %4d  %3zu tasks  %4zu assignments  %s\n", ForTerminal(id).c_str(), p->meta.year,
                     p->tasks.size(), p->assignments.size(), ForTerminal(p->meta.title).c_str());

@@ -214,93 +214,112 @@ void AddMaintenance(CLI::App& app, Globals& g) {
   AddVerify(app, g);
 }
 
+// Advice for a directory that holds no store to open (missing, empty, foreign,
+// damaged); false for one that may hold a healthy store. Sets the exit code.
+bool AdviseOnUnopenable(Globals& g, const DataDirReport& dir) {
+  if (dir.kind == "missing" || dir.kind == "empty") {
+    std::printf("advice: no store yet; `duban plan import FILE` creates one here\n");
+    g.exit_code = kExitOk;
+    return true;
+  }
+  if (dir.kind == "foreign") {
+    std::printf(
+        "advice: this is not a duban store; give --data (or DUBAN_DATA) the store's directory, or an "
+        "empty one for a new store\n");
+    return true;
+  }
+  if (dir.kind == "damaged") {
+    std::printf(
+        "advice: do not run commands that write here. Copy the directory aside first; restore the store "
+        "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
+        "duban.events. Without either, `duban salvage --out NEW_DIR` says what it can keep and what "
+        "is lost, and with --yes writes that to a new store. Nothing here was changed.\n");
+    return true;
+  }
+  return false;
+}
+
+// The opened store's anchor, kind, accounts and the directory's permissions.
+void PrintStoreFacts(const Globals& g, Engine& engine, accounts::Accounts& accounts) {
+  std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine.LogEnd() - 1));
+  if (auto cp = engine.LatestCheckpoint(); cp.ok() && cp->has_value())
+    std::printf(
+        "anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
+        "the key\n",
+        static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
+        (*cp)->public_key.substr(0, 16).c_str());
+  else
+    std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
+  std::printf("kind: %s\n", IsSimulatedStore(engine)
+                                ? "simulated (a trial store: free-text actors, a clock that moves with commands)"
+                                : "real (every write acts as an account)");
+  if (auto list = accounts.List(); list.ok()) {
+    size_t people = 0, tokens = 0, off = 0;
+    for (const auto& a : *list) {
+      (a.kind == accounts::AccountKind::kToken ? tokens : people)++;
+      off += a.disabled;
+    }
+    std::printf("accounts: %zu people, %zu tokens (%zu disabled or revoked)\n", people, tokens, off);
+  }
+  struct stat st {};
+  if (::stat(g.data_dir.c_str(), &st) == 0 && (st.st_mode & 077))
+    std::printf(
+        "permissions: WARNING the data directory is open to others (mode %03o) and holds the accounts' "
+        "password hashes: chmod 700 %s\n",
+        static_cast<unsigned>(st.st_mode & 0777), g.data_dir.c_str());
+}
+
+// Verify, the account rows against the log included; healthy sets exit 0.
+void PrintDoctorVerify(Globals& g, Engine& engine, accounts::Accounts& accounts) {
+  auto r = engine.Verify();
+  if (!r.ok()) {
+    std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
+    return;
+  }
+  if (auto rows = accounts.CompareRowsWithLog(); rows.ok())
+    r->problems.insert(r->problems.end(), rows->begin(), rows->end());
+  std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
+              static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
+              static_cast<unsigned long long>(r->projection_keys));
+  for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
+  if (r->ok()) {
+    std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
+    g.exit_code = kExitOk;
+  } else {
+    std::printf(
+        "advice: if only projections differ, `duban rebuild` recomputes them from the log; a broken hash "
+        "chain means the log itself was changed: keep a copy and compare with an anchor or backup\n");
+  }
+}
+
+void RunDoctor(Globals& g) {
+  const DataDirReport dir = Engine::InspectDataDir(g.data_dir);
+  std::printf("data directory: %s\n", g.data_dir.c_str());
+  std::printf("holds: %s (%s)\n", dir.kind.c_str(), dir.detail.c_str());
+  g.exit_code = kExitRejected;
+  if (AdviseOnUnopenable(g, dir)) return;
+  // Opened as every command opens it: verify rebuilds with the workflow's
+  // timer policy, and another policy would name timers as differences.
+  auto engine = OpenEngine(g, true);
+  if (!engine) {
+    std::printf("open: FAILED (the reason is printed above)\n");
+    std::printf(
+        "advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
+        "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
+    g.exit_code = kExitRejected;
+    return;
+  }
+  accounts::Accounts accounts(*engine, nullptr);
+  PrintStoreFacts(g, *engine, accounts);
+  PrintDoctorVerify(g, *engine, accounts);
+}
+
 // `duban doctor`: what the data directory holds and whether it is healthy,
 // in plain words, with what the operator can do. Changes nothing.
 void AddDoctor(CLI::App& app, Globals& g) {
   auto* sub =
       app.add_subcommand("doctor", "say what the data directory holds and whether it is healthy; changes nothing");
-  sub->callback([&g] {
-    const DataDirReport dir = Engine::InspectDataDir(g.data_dir);
-    std::printf("data directory: %s\n", g.data_dir.c_str());
-    std::printf("holds: %s (%s)\n", dir.kind.c_str(), dir.detail.c_str());
-    g.exit_code = kExitRejected;
-    if (dir.kind == "missing" || dir.kind == "empty") {
-      std::printf("advice: no store yet; `duban plan import FILE` creates one here\n");
-      g.exit_code = kExitOk;
-      return;
-    }
-    if (dir.kind == "foreign") {
-      std::printf(
-          "advice: this is not a duban store; give --data (or DUBAN_DATA) the store's directory, or an "
-          "empty one for a new store\n");
-      return;
-    }
-    if (dir.kind == "damaged") {
-      std::printf(
-          "advice: do not run commands that write here. Copy the directory aside first; restore the store "
-          "from a copy made before the damage, or, in Kafka mode, let the engine rebuild it from "
-          "duban.events. Without either, `duban salvage --out NEW_DIR` says what it can keep and what "
-          "is lost, and with --yes writes that to a new store. Nothing here was changed.\n");
-      return;
-    }
-    // Opened as every command opens it: verify rebuilds with the workflow's
-    // timer policy, and another policy would name timers as differences.
-    auto engine = OpenEngine(g, true);
-    if (!engine) {
-      std::printf("open: FAILED (the reason is printed above)\n");
-      std::printf(
-          "advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
-          "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
-      g.exit_code = kExitRejected;
-      return;
-    }
-    std::printf("open: ok; log end %llu\n", static_cast<unsigned long long>(engine->LogEnd() - 1));
-    if (auto cp = engine->LatestCheckpoint(); cp.ok() && cp->has_value())
-      std::printf(
-          "anchored: the newest signed checkpoint covers position %llu (signed %s, key %s…); writers need "
-          "the key\n",
-          static_cast<unsigned long long>((*cp)->log_end), FormatInstant((*cp)->signed_at).c_str(),
-          (*cp)->public_key.substr(0, 16).c_str());
-    else
-      std::printf("anchored: no (no signed checkpoint; see `duban anchor` in docs/RUNBOOK.md)\n");
-    std::printf("kind: %s\n", IsSimulatedStore(*engine)
-                                  ? "simulated (a trial store: free-text actors, a clock that moves with commands)"
-                                  : "real (every write acts as an account)");
-    accounts::Accounts accounts(*engine, nullptr);
-    if (auto list = accounts.List(); list.ok()) {
-      size_t people = 0, tokens = 0, off = 0;
-      for (const auto& a : *list) {
-        (a.kind == accounts::AccountKind::kToken ? tokens : people)++;
-        off += a.disabled;
-      }
-      std::printf("accounts: %zu people, %zu tokens (%zu disabled or revoked)\n", people, tokens, off);
-    }
-    struct stat st {};
-    if (::stat(g.data_dir.c_str(), &st) == 0 && (st.st_mode & 077))
-      std::printf(
-          "permissions: WARNING the data directory is open to others (mode %03o) and holds the accounts' "
-          "password hashes: chmod 700 %s\n",
-          static_cast<unsigned>(st.st_mode & 0777), g.data_dir.c_str());
-    auto r = engine->Verify();
-    if (!r.ok()) {
-      std::printf("verify: could not run: %s\n", r.status().ToString().c_str());
-      return;
-    }
-    if (auto rows = accounts.CompareRowsWithLog(); rows.ok())
-      r->problems.insert(r->problems.end(), rows->begin(), rows->end());
-    std::printf("verify: %llu events in %llu stream(s), %llu projection keys compared\n",
-                static_cast<unsigned long long>(r->events), static_cast<unsigned long long>(r->streams),
-                static_cast<unsigned long long>(r->projection_keys));
-    for (const auto& p : r->problems) std::printf("PROBLEM: %s\n", ForTerminal(p).c_str());
-    if (r->ok()) {
-      std::printf("healthy: hash chains intact, projections identical to a rebuild\n");
-      g.exit_code = kExitOk;
-    } else {
-      std::printf(
-          "advice: if only projections differ, `duban rebuild` recomputes them from the log; a broken hash "
-          "chain means the log itself was changed: keep a copy and compare with an anchor or backup\n");
-    }
-  });
+  sub->callback([&g] { RunDoctor(g); });
 }
 
 // `duban salvage --out DIR [--yes]`: what can be read from a damaged store,

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "cli_common.h"
 #include "duban/utf8.h"
@@ -60,18 +63,11 @@ class Script {
   int seq_ = 0, accepted_ = 0, rejected_ = 0;
 };
 
-void RunDemo(Globals& g, int history_task) {
-  auto engine = OpenScriptedEngine(g);  // the script's clock: marked simulated before any command
-  if (!engine) return;
-  const std::string plan_id = "shaoguan-2021";
-  if (engine->Plan(plan_id).ok()) {
-    std::cerr << "duban demo: " << g.data_dir << " already holds the demo plan; "
-              << "run it on a fresh --data directory\n";
-    g.exit_code = kExitRejected;
-    return;
-  }
-  // The demo's clock is simulated (2021 replayed now): its store says so.
-  if (!MarkSimulated(g, *engine, "demo")) return;
+using AssignmentKeys = std::vector<std::pair<int, std::string>>;
+
+// Parses the compiled-in plan, prints the banner and imports it as the office.
+// The plan as imported, or nothing (the exit code set) if the import failed.
+std::optional<core::PlanState> ImportSamplePlan(Globals& g, Engine& engine, Script& s, const std::string& plan_id) {
   const std::string_view text = EmbeddedPlanShaoguan2021();
   auto dir = plan_import::UnitDirectory::ChooseEmbedded(text);
   plan_import::ParseOptions po;
@@ -86,22 +82,22 @@ void RunDemo(Globals& g, int history_task) {
 
   std::printf("== duban demo: %s\n", parsed.plan.title.c_str());
   std::printf("   data directory: %s\n\n", g.data_dir.c_str());
-  Script s(*engine, plan_id);
   Outcome imported = s.Do(Role::kSupervisor, "督查室", "2021-03-01T09:00", BuildImportPlan(parsed, req));
   if (!imported.status.ok()) {
     std::cerr << "duban demo: import failed: " << imported.status.ToString() << "\n";
     g.exit_code = kExitRejected;
-    return;
+    return std::nullopt;
   }
-  auto plan = engine->Plan(plan_id);
-  if (!plan.ok()) return Fail(g, plan.status());
+  auto plan = engine.Plan(plan_id);
+  if (!plan.ok()) return Fail(g, plan.status()), std::nullopt;
   std::printf("2021-03-01  督查室 imports the plan: %zu tasks, %zu assignments (%zu events)\n", plan->tasks.size(),
               plan->assignments.size(), imported.events.size());
+  return std::move(plan).value();
+}
 
-  // Every unit signs for its work in the first week, but one in twenty-five returns it.
-  std::vector<std::pair<int, std::string>> keys;
-  for (const auto& [k, a] : plan->assignments) keys.push_back(k);
-  int returned = 0, extensions = 0, rejected_once = 0;
+// Every unit signs for its work in the first week, but one in twenty-five returns it.
+void SignForAssignments(Script& s, const AssignmentKeys& keys) {
+  int returned = 0;
   for (const auto& [task, unit] : keys) {
     const int b = Behaviour(task, unit);
     if (b < 4) {
@@ -112,7 +108,9 @@ void RunDemo(Globals& g, int history_task) {
     }
   }
   std::printf("2021-03-04  units sign for their assignments (签收); %d returned (退回)\n", returned);
-  // Quarterly ledger entries.
+}
+
+void EnterQuarterlyProgress(Script& s, const AssignmentKeys& keys) {
   const char* quarters[] = {"2021-04-15T16:00", "2021-07-15T16:00", "2021-10-15T16:00"};
   for (int q = 0; q < 3; ++q)
     for (const auto& [task, unit] : keys) {
@@ -124,7 +122,11 @@ void RunDemo(Globals& g, int history_task) {
                                   "", unit + "联络员", "0751-8888000"});
     }
   std::printf("2021-10-15  three quarterly progress rounds entered in the ledger (台账)\n");
-  // A unit asks for more time; the office grants it.
+}
+
+// A unit asks for more time; the office grants it.
+void RequestAndGrantExtensions(Script& s, const AssignmentKeys& keys) {
+  int extensions = 0;
   for (const auto& [task, unit] : keys) {
     const int b = Behaviour(task, unit);
     if (b >= 80 && b < 84) {
@@ -135,7 +137,11 @@ void RunDemo(Globals& g, int history_task) {
     }
   }
   std::printf("2021-12-02  %d extension(s) requested and granted\n", extensions);
-  // On-time submissions, reviewed by the office; some need another round.
+}
+
+// On-time submissions, reviewed by the office; some need another round.
+void SubmitAndReviewOnTime(Script& s, const AssignmentKeys& keys) {
+  int rejected_once = 0;
   for (const auto& [task, unit] : keys) {
     const int b = Behaviour(task, unit);
     if (b < 4 || b >= 70) continue;
@@ -149,28 +155,47 @@ void RunDemo(Globals& g, int history_task) {
   }
   std::printf("2021-12-15  on-time work approved and closed out (销号); %d sent back once for more evidence\n",
               rejected_once);
-  // An auditor tries to change the record, and a unit acts on another's work: both refused.
-  Outcome auditor = s.Do(Role::kAuditor, "审计员", "2021-12-16T09:00", schemas::Accept{keys[0].first, keys[0].second});
-  std::printf("2021-12-16  an auditor tries to write: rejected (%s)\n", auditor.status.reason().c_str());
-  // The clock passes the year-end deadline.
-  auto fired = engine->Tick(At("2022-01-10T00:00"));
-  if (!fired.ok()) return Fail(g, fired.status());
+}
+
+// The clock passes the year-end deadline. False (the exit code set) if the tick failed.
+bool TickPastDeadline(Globals& g, Engine& engine) {
+  auto fired = engine.Tick(At("2022-01-10T00:00"));
+  if (!fired.ok()) return Fail(g, fired.status()), false;
   size_t missed = 0;
   for (const auto& o : *fired)
     for (const auto& e : o.events)
       if (std::holds_alternative<schemas::DeadlineMissed>(e.body)) ++missed;
   std::printf("2022-01-10  the clock ticks past the deadline: %zu assignment(s) marked overdue\n", missed);
-  // Late units submit after all.
+  return true;
+}
+
+void LateUnitsSubmit(Script& s, const AssignmentKeys& keys) {
   for (const auto& [task, unit] : keys) {
     const int b = Behaviour(task, unit);
     if (b < 70 || b >= 80) continue;
     s.Do(Role::kUnit, unit, "2022-01-12T15:00", schemas::Submit{task, unit, "已完成（逾期）", ""});
   }
   std::printf("2022-01-12  late units submit\n\n");
+}
 
-  // Summary: status per unit.
-  auto rows = engine->Assignments(StatusFilter{plan_id, "", std::nullopt, false});
-  if (!rows.ok()) return Fail(g, rows.status());
+// The scripted 2021 timeline after the import. False (the exit code set) if the store failed.
+bool PlayScriptedYear(Globals& g, Engine& engine, Script& s, const AssignmentKeys& keys) {
+  SignForAssignments(s, keys);
+  EnterQuarterlyProgress(s, keys);
+  RequestAndGrantExtensions(s, keys);
+  SubmitAndReviewOnTime(s, keys);
+  // An auditor tries to change the record, and a unit acts on another's work: both refused.
+  Outcome auditor = s.Do(Role::kAuditor, "审计员", "2021-12-16T09:00", schemas::Accept{keys[0].first, keys[0].second});
+  std::printf("2021-12-16  an auditor tries to write: rejected (%s)\n", auditor.status.reason().c_str());
+  if (!TickPastDeadline(g, engine)) return false;
+  LateUnitsSubmit(s, keys);
+  return true;
+}
+
+// The table of statuses per unit, with a TOTAL line. False (the exit code set) if the store failed.
+bool PrintStatusPerUnit(Globals& g, Engine& engine, const std::string& plan_id) {
+  auto rows = engine.Assignments(StatusFilter{plan_id, "", std::nullopt, false});
+  if (!rows.ok()) return Fail(g, rows.status()), false;
   std::map<std::string, std::map<std::string, int>> per_unit;
   std::map<std::string, int> totals;
   std::map<std::string, int> overdue;
@@ -199,37 +224,73 @@ void RunDemo(Globals& g, int history_task) {
   int all_overdue = 0;
   for (auto& [u, n] : overdue) all_overdue += n;
   std::printf(" %8d\n\n", all_overdue);
+  return true;
+}
 
-  auto hist = engine->History(plan_id, history_task);
-  if (!hist.ok()) return Fail(g, hist.status());
-  auto t = plan->tasks.find(history_task);
+// False (the exit code set) if the store failed.
+bool PrintAuditTrail(Globals& g, Engine& engine, const std::string& plan_id, const core::PlanState& plan,
+                     int history_task) {
+  auto hist = engine.History(plan_id, history_task);
+  if (!hist.ok()) return Fail(g, hist.status()), false;
+  auto t = plan.tasks.find(history_task);
   std::printf("Audit trail of task %d%s\n", history_task,
-              t == plan->tasks.end() ? "" : ("：" + utf8::Prefix(t->second.content, 30) + "…").c_str());
+              t == plan.tasks.end() ? "" : ("：" + utf8::Prefix(t->second.content, 30) + "…").c_str());
   for (const auto& h : *hist)
     std::printf("  %s  %-14s %-10s %s\n", FormatInstant(h.event.occurred_at).substr(0, 16).c_str(),
                 h.event.actor.id.c_str(), schemas::RoleName(h.event.actor.role), EventLine(h.event).c_str());
-  std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(), s.rejected(),
-              static_cast<unsigned long long>(engine->LogEnd() - 1));
-  // The same plan's year again, this time on a simulated clock that ticks
-  // every day: reminders, the escalation ladder, review cycles and the look-back.
-  {
-    std::printf("\n");
-    Globals sg = g;
-    sg.json = false;
-    SimulateOptions so;
-    so.data_dir = g.data_dir + "/simulation";
-    so.max_lines = 40;
-    if (RunSimulation(sg, so) != kExitOk) {
-      g.exit_code = sg.exit_code;
-      return;
-    }
+  return true;
+}
+
+// The same plan's year again, this time on a simulated clock that ticks
+// every day: reminders, the escalation ladder, review cycles and the look-back.
+// False (the exit code set) if the simulation did not succeed.
+bool RunDemoSimulation(Globals& g) {
+  std::printf("\n");
+  Globals sg = g;
+  sg.json = false;
+  SimulateOptions so;
+  so.data_dir = g.data_dir + "/simulation";
+  so.max_lines = 40;
+  if (RunSimulation(sg, so) != kExitOk) {
+    g.exit_code = sg.exit_code;
+    return false;
   }
+  return true;
+}
+
+void PrintNextSteps(const Globals& g, const std::string& plan_id, int history_task) {
   std::printf(
       "Next, try:\n  duban --data %s status --unit 市财政局\n  duban --data %s history --plan %s %d\n"
       "  duban --data %s as-of 2021-06-30 --plan %s --task %d\n  duban --data %s verify\n"
       "  duban --data %s simulate --detail   (a fresh directory)\n",
       g.data_dir.c_str(), g.data_dir.c_str(), plan_id.c_str(), history_task, g.data_dir.c_str(), plan_id.c_str(),
       history_task, g.data_dir.c_str(), (g.data_dir + "-sim").c_str());
+}
+
+void RunDemo(Globals& g, int history_task) {
+  auto engine = OpenScriptedEngine(g);  // the script's clock: marked simulated before any command
+  if (!engine) return;
+  const std::string plan_id = "shaoguan-2021";
+  if (engine->Plan(plan_id).ok()) {
+    std::cerr << "duban demo: " << g.data_dir << " already holds the demo plan; "
+              << "run it on a fresh --data directory\n";
+    g.exit_code = kExitRejected;
+    return;
+  }
+  // The demo's clock is simulated (2021 replayed now): its store says so.
+  if (!MarkSimulated(g, *engine, "demo")) return;
+  Script s(*engine, plan_id);
+  auto plan = ImportSamplePlan(g, *engine, s, plan_id);
+  if (!plan) return;
+  AssignmentKeys keys;
+  for (const auto& [k, a] : plan->assignments) keys.push_back(k);
+  if (!PlayScriptedYear(g, *engine, s, keys)) return;
+  if (!PrintStatusPerUnit(g, *engine, plan_id)) return;
+  if (!PrintAuditTrail(g, *engine, plan_id, *plan, history_task)) return;
+  std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(), s.rejected(),
+              static_cast<unsigned long long>(engine->LogEnd() - 1));
+  if (!RunDemoSimulation(g)) return;
+  PrintNextSteps(g, plan_id, history_task);
   g.exit_code = kExitOk;
 }
 

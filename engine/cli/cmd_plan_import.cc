@@ -8,8 +8,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli_common.h"
 #include "duban/terminal_text.h"
@@ -39,36 +42,30 @@ struct PlanImportArgs {
   std::string issued_on, back_entry;
 };
 
-int RunPlanImport(Globals& g, const PlanImportArgs& a) {
-  auto read = ReadPlanFile(a.file);
-  if (!read.ok()) {
-    std::cerr << "duban plan import: " << read.status().message() << "\n";
-    return kExitRejected;
-  }
-  const std::string bytes = std::move(read).value();
-
-  // The unit directory: --units FILE, else the shipped directory whose
-  // place name appears at the head of the plan, else an empty one.
-  plan_import::UnitDirectory dir;
+// The unit directory: --units FILE, else the shipped directory whose place
+// name appears at the head of the plan, else an empty one. False (said on
+// stderr) if --units cannot be loaded.
+bool ChooseUnitDirectory(const PlanImportArgs& a, const std::string& bytes, plan_import::UnitDirectory* dir) {
   if (!a.units.empty()) {
     auto loaded = plan_import::UnitDirectory::LoadFile(a.units);
     if (!loaded.ok()) {
       std::cerr << "duban plan import: " << loaded.status().message() << "\n";
-      return kExitUsage;
+      return false;
     }
-    dir = std::move(loaded).value();
+    *dir = std::move(loaded).value();
   } else if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) {
-    dir = std::move(*chosen);
+    *dir = std::move(*chosen);
   } else {
     std::cerr << "duban plan import: no unit directory matches this plan, none is used: no unit "
                  "name is checked (pass --units FILE)\n";
   }
+  return true;
+}
 
-  plan_import::ParseOptions opts;
-  opts.default_year = a.year;
-  opts.year = a.year;  // wins over the year of --issued-on or the document number
-  // Phrases are counted on the store's calendar, notices it recorded included
-  // (`duban calendar add`); a store that does not exist yet has the compiled-in one.
+// Phrases are counted on the store's calendar, notices it recorded included
+// (`duban calendar add`); a store that does not exist yet has the compiled-in
+// one (null here).
+std::shared_ptr<const TimerPolicy> StoreTimerPolicy(Globals& g) {
   std::shared_ptr<const TimerPolicy> store_policy;
   if (Engine::InspectDataDir(g.data_dir).kind == "store") {
     EngineOptions o;
@@ -77,6 +74,85 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     o.create_if_missing = false;
     if (auto e = Engine::Open(o, CliPolicy(g)); e.ok()) store_policy = (*e)->timer_policy();
   }
+  return store_policy;
+}
+
+// Nothing importable: show why, on stderr, in the requested shape on stdout.
+int ExplainNoTask(const plan_import::ParsedPlan& plan, const std::string& file, bool json) {
+  if (json) std::cout << plan_import::ParsedPlanToJson(plan);
+  std::cerr << "duban plan import: no task found in " << ForTerminal(file) << "\n";
+  for (const auto& p : plan.problems) {
+    std::cerr << "  " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
+              << ForTerminal(p.message) << "\n";
+  }
+  return kExitRejected;
+}
+
+// The preview shows units as written; say what an import would assign.
+void PrintWhatImportAssigns(const plan_import::ParsedPlan& plan, const plan_import::UnitDirectory& dir,
+                            bool keep_groups) {
+  ImportRequest preview;
+  preview.directory = &dir;
+  preview.keep_groups = keep_groups;
+  preview.accept_unknown_units = true;
+  std::map<std::string, std::vector<std::string>> expanded;
+  const size_t assignments = AssignmentsOf(BuildImportPlan(plan, preview, &expanded));
+  if (!expanded.empty()) {
+    std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
+    for (const auto& [group, members] : expanded) {
+      std::cout << "  " << ForTerminal(group) << " (" << members.size() << "): ";
+      for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << ForTerminal(members[i]);
+      std::cout << "\n";
+    }
+  }
+  std::cout << "an import would create " << assignments << " assignment(s)\n";
+}
+
+// What the parse yielded, as it goes to the engine.
+struct ParsedFile {
+  const std::string& bytes;
+  const plan_import::UnitDirectory& dir;
+  const plan_import::ParsedPlan& plan;
+  const std::optional<Date>& issued_on;
+};
+
+int ImportPlanFile(Globals& g, const PlanImportArgs& a, const ParsedFile& f) {
+  ImportRequest req;
+  req.plan_id = a.plan_id.empty() ? PlanIdFromPath(a.file) : a.plan_id;
+  req.source_bytes = f.bytes;
+  req.new_version = a.new_version;
+  req.accept_unknown_units = a.accept_unknown;
+  req.directory = &f.dir;
+  req.keep_groups = a.keep_groups;
+  req.issued_on = f.issued_on;
+  req.back_entry = a.back_entry;
+  if (!a.default_deadline.empty()) {
+    req.default_due = Date::Parse(a.default_deadline);
+    if (!req.default_due) {
+      std::cerr << "duban plan import: --default-deadline must be a date YYYY-MM-DD\n";
+      return kExitUsage;
+    }
+  }
+  for (const auto& p : f.plan.problems)
+    std::cerr << "warning: " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
+              << ForTerminal(p.message) << "\n";
+  return ImportParsedPlan(g, f.plan, req);
+}
+
+int RunPlanImport(Globals& g, const PlanImportArgs& a) {
+  auto read = ReadPlanFile(a.file);
+  if (!read.ok()) {
+    std::cerr << "duban plan import: " << read.status().message() << "\n";
+    return kExitRejected;
+  }
+  const std::string bytes = std::move(read).value();
+  plan_import::UnitDirectory dir;
+  if (!ChooseUnitDirectory(a, bytes, &dir)) return kExitUsage;
+
+  plan_import::ParseOptions opts;
+  opts.default_year = a.year;
+  opts.year = a.year;  // wins over the year of --issued-on or the document number
+  const std::shared_ptr<const TimerPolicy> store_policy = StoreTimerPolicy(g);  // holds opts.calendar
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(store_policy.get())) opts.calendar = &p->latest_calendar();
   if (!a.issued_on.empty()) {
     opts.issued_on = Date::Parse(a.issued_on);
@@ -94,59 +170,14 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
               << plan.plan.title << "); import it without --year, or check the file\n";
     return kExitUsage;
   }
-  if (plan.tasks.empty()) {
-    // Nothing importable: show why, on stderr, in the requested shape on stdout.
-    if (json) std::cout << plan_import::ParsedPlanToJson(plan);
-    std::cerr << "duban plan import: no task found in " << ForTerminal(a.file) << "\n";
-    for (const auto& p : plan.problems) {
-      std::cerr << "  " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
-                << ForTerminal(p.message) << "\n";
-    }
-    return kExitRejected;
-  }
+  if (plan.tasks.empty()) return ExplainNoTask(plan, a.file, json);
   if (a.dry_run) {
     // The preview shows the file's text: escaped for the terminal, line by line.
     std::cout << (json ? plan_import::ParsedPlanToJson(plan) : ForTerminalLines(plan_import::RenderPreview(plan)));
-    if (!json) {
-      // The preview shows units as written; say what an import would assign.
-      ImportRequest preview;
-      preview.directory = &dir;
-      preview.keep_groups = a.keep_groups;
-      preview.accept_unknown_units = true;
-      std::map<std::string, std::vector<std::string>> expanded;
-      const size_t assignments = AssignmentsOf(BuildImportPlan(plan, preview, &expanded));
-      if (!expanded.empty()) {
-        std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
-        for (const auto& [group, members] : expanded) {
-          std::cout << "  " << ForTerminal(group) << " (" << members.size() << "): ";
-          for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << ForTerminal(members[i]);
-          std::cout << "\n";
-        }
-      }
-      std::cout << "an import would create " << assignments << " assignment(s)\n";
-    }
+    if (!json) PrintWhatImportAssigns(plan, dir, a.keep_groups);
     return kExitOk;
   }
-  ImportRequest req;
-  req.plan_id = a.plan_id.empty() ? PlanIdFromPath(a.file) : a.plan_id;
-  req.source_bytes = bytes;
-  req.new_version = a.new_version;
-  req.accept_unknown_units = a.accept_unknown;
-  req.directory = &dir;
-  req.keep_groups = a.keep_groups;
-  req.issued_on = opts.issued_on;
-  req.back_entry = a.back_entry;
-  if (!a.default_deadline.empty()) {
-    req.default_due = Date::Parse(a.default_deadline);
-    if (!req.default_due) {
-      std::cerr << "duban plan import: --default-deadline must be a date YYYY-MM-DD\n";
-      return kExitUsage;
-    }
-  }
-  for (const auto& p : plan.problems)
-    std::cerr << "warning: " << (p.line ? "line " + std::to_string(p.line) : std::string("file")) << ": "
-              << ForTerminal(p.message) << "\n";
-  return ImportParsedPlan(g, plan, req);
+  return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});
 }
 
 void AddPlanImportCommands(CLI::App& app, Globals& g) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli_common.h"
@@ -100,16 +101,17 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
   return !host->empty() && *port > 0 && *port < 65536;
 }
 
-int RunServe(Globals& g, const ServeArgs& a) {
-  spdlog::set_level(spdlog::level::info);  // the access log is info, on stderr
+// The server's options from the command line, or nothing if one is a usage
+// error (said on stderr).
+std::optional<server::ServerOptions> ServerOptionsFrom(const Globals& g, const ServeArgs& a) {
   server::ServerOptions o;
   if (!SplitListen(a.listen, &o.host, &o.port)) {
     std::cerr << "duban serve: --listen must be HOST:PORT (e.g. 127.0.0.1:8080)\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   if (a.tls_cert.empty() != a.tls_key.empty()) {
     std::cerr << "duban serve: --tls-cert and --tls-key go together\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   o.threads = a.threads;
   o.trusted_proxy = a.trusted_proxy;
@@ -122,10 +124,117 @@ int RunServe(Globals& g, const ServeArgs& a) {
   o.data_dir = g.data_dir;
   if (a.tick_interval_s > 0 && a.tick_interval_s < 1) {
     std::cerr << "duban serve: --tick-interval is 0 (never) or at least 1 second\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
   o.relay_timeout_ms = a.kafka_timeout_ms;
+  return o;
+}
+
+// A simulated store is never served, nor a Kafka read model without Kafka.
+// False (said on stderr) if this one may not be.
+bool StoreMayBeServed(const Globals& g, Engine& engine, bool kafka_mode) {
+  if (IsSimulatedStore(engine)) {
+    std::cerr << "duban serve: " << g.data_dir << " is a simulated store (demo, simulate); serve a real one\n";
+    return false;
+  }
+  if (!kafka_mode && IsKafkaReadModel(engine)) {
+    std::cerr << "duban serve: " << g.data_dir << " is a Kafka read model (projected from duban.events): serve it "
+              << "with --bootstrap; served alone it would fire its timers and fork it from Kafka\n";
+    return false;
+  }
+  return true;
+}
+
+// Kafka mode's start: the read model first, since a server that answers from
+// a store far behind Kafka would show units stale work, and one that cannot
+// reach Kafka could take no command. The relay to duban.commands, or null
+// (said on stderr).
+std::shared_ptr<server::CommandRelay> CatchUpAndConnect(const kafka::KafkaConfig& kcfg, Engine& engine) {
+  auto caught_up = kafka::ProjectEvents(kcfg, engine, /*follow=*/false);
+  if (!caught_up.ok()) {
+    std::cerr << "duban serve: cannot read " << kcfg.events_topic << " from " << kcfg.bootstrap << ": "
+              << caught_up.status().message() << "\n";
+    return nullptr;
+  }
+  spdlog::info("duban serve: read model caught up with {} ({} events applied)", kcfg.events_topic, caught_up->appended);
+  auto producer = kafka::Producer::Create(kcfg);
+  if (!producer.ok()) {
+    std::cerr << "duban serve: cannot produce to " << kcfg.bootstrap << ": " << producer.status().message() << "\n";
+    return nullptr;
+  }
+  return std::make_shared<KafkaRelay>(kcfg, std::move(producer).value());
+}
+
+// The projector thread's body: applies duban.events under the server's
+// engine lock until `stop`, starting again after a failure.
+void ProjectUntilStopped(server::Server& srv, Engine& engine, const kafka::KafkaConfig& kcfg, std::atomic<bool>& stop) {
+  kafka::ProjectHooks hooks;
+  hooks.guard = [&](const std::function<Status()>& write) {
+    Status st;
+    srv.WithEngine([&](Engine&) { st = write(); });
+    return st;
+  };
+  hooks.applied = [&] { srv.StoreChanged(); };
+  while (!stop.load()) {
+    auto r = kafka::ProjectEvents(kcfg, engine, /*follow=*/true, &stop, hooks);
+    if (r.ok() || stop.load()) break;
+    spdlog::warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
+                 r.status().ToString());
+    for (int i = 0; i < 20 && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// The waiter thread's body: a byte on the stop pipe (a signal, or Run's own
+// failure) stops the server.
+void StopOnSignal(server::Server& srv, const std::atomic<bool>& run_returned) {
+  char sig = 0;
+  while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+  }
+  if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
+  // Again until Run returns: a stop that lands while Run is only about to
+  // listen would otherwise be lost.
+  while (!run_returned.load()) {
+    srv.Stop();
+    for (int i = 0; i < 5 && !run_returned.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+}
+
+struct ServeContext {
+  const Globals& g;
+  const server::ServerOptions& o;
+  const kafka::KafkaConfig& kcfg;
+  bool kafka_mode;
+};
+
+// Runs the bound server until a signal (or its failure) stops it; the exit code.
+int ServeUntilStopped(server::Server& srv, Engine& engine, const ServeContext& c) {
+  int code = kExitOk;
+  std::atomic<bool> stop_projector{false};
+  std::thread projector;
+  if (c.kafka_mode) projector = std::thread([&] { ProjectUntilStopped(srv, engine, c.kcfg, stop_projector); });
+  std::atomic<bool> run_returned{false};
+  std::thread waiter([&] { StopOnSignal(srv, run_returned); });
+  spdlog::info("duban serve: listening on {}://{}:{} (data {}{})", c.o.tls_cert.empty() ? "http" : "https", c.o.host,
+               srv.port(), c.g.data_dir, c.kafka_mode ? ", Kafka " + c.kcfg.bootstrap : std::string());
+  Status st = srv.Run();
+  run_returned.store(true);
+  if (!st.ok()) {
+    std::cerr << "duban serve: " << st.message() << "\n";
+    code = kExitRejected;
+    const char none = 0;
+    [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &none, 1);
+  }
+  waiter.join();
+  stop_projector.store(true);
+  if (projector.joinable()) projector.join();
+  return code;
+}
+
+int RunServe(Globals& g, const ServeArgs& a) {
+  spdlog::set_level(spdlog::level::info);  // the access log is info, on stderr
+  auto o = ServerOptionsFrom(g, a);
+  if (!o) return kExitUsage;
   kafka::KafkaConfig kcfg;
   kcfg.bootstrap = a.bootstrap;
   kcfg.commands_topic = a.commands_topic;
@@ -136,89 +245,20 @@ int RunServe(Globals& g, const ServeArgs& a) {
   }
   auto engine = OpenEngine(g);  // the machine's clock: every event's recorded_at
   if (!engine) return g.exit_code;
-  if (IsSimulatedStore(*engine)) {
-    std::cerr << "duban serve: " << g.data_dir << " is a simulated store (demo, simulate); serve a real one\n";
-    return kExitRejected;
-  }
   const bool kafka_mode = !a.bootstrap.empty();
-  if (!kafka_mode && IsKafkaReadModel(*engine)) {
-    std::cerr << "duban serve: " << g.data_dir << " is a Kafka read model (projected from duban.events): serve it "
-              << "with --bootstrap; served alone it would fire its timers and fork it from Kafka\n";
-    return kExitRejected;
-  }
+  if (!StoreMayBeServed(g, *engine, kafka_mode)) return kExitRejected;
   if (kafka_mode) {
-    // The read model first: a server that answers from a store far behind
-    // Kafka would show units stale work, and one that cannot reach Kafka
-    // could take no command.
-    auto caught_up = kafka::ProjectEvents(kcfg, *engine, /*follow=*/false);
-    if (!caught_up.ok()) {
-      std::cerr << "duban serve: cannot read " << kcfg.events_topic << " from " << kcfg.bootstrap << ": "
-                << caught_up.status().message() << "\n";
-      return kExitRejected;
-    }
-    spdlog::info("duban serve: read model caught up with {} ({} events applied)", kcfg.events_topic,
-                 caught_up->appended);
-    auto producer = kafka::Producer::Create(kcfg);
-    if (!producer.ok()) {
-      std::cerr << "duban serve: cannot produce to " << kcfg.bootstrap << ": " << producer.status().message() << "\n";
-      return kExitRejected;
-    }
-    o.relay = std::make_shared<KafkaRelay>(kcfg, std::move(producer).value());
+    o->relay = CatchUpAndConnect(kcfg, *engine);
+    if (!o->relay) return kExitRejected;
   }
   int code = kExitOk;
   {
-    server::Server srv(*engine, o);
+    server::Server srv(*engine, *o);
     if (Status st = srv.Bind(); !st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
       return kExitRejected;
     }
-    std::atomic<bool> stop_projector{false};
-    std::thread projector;
-    if (kafka_mode) {
-      projector = std::thread([&] {
-        kafka::ProjectHooks hooks;
-        hooks.guard = [&](const std::function<Status()>& write) {
-          Status st;
-          srv.WithEngine([&](Engine&) { st = write(); });
-          return st;
-        };
-        hooks.applied = [&] { srv.StoreChanged(); };
-        while (!stop_projector.load()) {
-          auto r = kafka::ProjectEvents(kcfg, *engine, /*follow=*/true, &stop_projector, hooks);
-          if (r.ok() || stop_projector.load()) break;
-          spdlog::warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
-                       r.status().ToString());
-          for (int i = 0; i < 20 && !stop_projector.load(); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-      });
-    }
-    std::atomic<bool> run_returned{false};
-    std::thread waiter([&] {
-      char sig = 0;
-      while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
-      }
-      if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
-      // Again until Run returns: a stop that lands while Run is only about to
-      // listen would otherwise be lost.
-      while (!run_returned.load()) {
-        srv.Stop();
-        for (int i = 0; i < 5 && !run_returned.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(40));
-      }
-    });
-    spdlog::info("duban serve: listening on {}://{}:{} (data {}{})", o.tls_cert.empty() ? "http" : "https", o.host,
-                 srv.port(), g.data_dir, kafka_mode ? ", Kafka " + kcfg.bootstrap : std::string());
-    Status st = srv.Run();
-    run_returned.store(true);
-    if (!st.ok()) {
-      std::cerr << "duban serve: " << st.message() << "\n";
-      code = kExitRejected;
-      const char none = 0;
-      [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &none, 1);
-    }
-    waiter.join();
-    stop_projector.store(true);
-    if (projector.joinable()) projector.join();
+    code = ServeUntilStopped(srv, *engine, ServeContext{g, *o, kcfg, kafka_mode});
   }
   engine.reset();  // the store's clean close
   spdlog::info("duban serve: stopped; store closed");

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include "duban/date.h"
 #include "duban/schemas/codec.h"
@@ -19,11 +21,21 @@ constexpr int kTickCalls = 4;
 constexpr size_t kRelayedKept = 200'000;
 using Steady = std::chrono::steady_clock;
 
-Outcome Unavailable(const std::string& command_id, const std::string& why) {
+Outcome Answered(const std::string& command_id, Status status) {
   Outcome o;
   o.command_id = command_id;
-  o.status = Status::Unavailable(why);
+  o.status = std::move(status);
   return o;
+}
+
+Outcome Unavailable(const std::string& command_id, const std::string& why) {
+  return Answered(command_id, Status::Unavailable(why));
+}
+
+Outcome ReusedId(const std::string& id) {
+  return Answered(id, Status::Conflict("the command id " + id +
+                                       " was used before for a different command; nothing was sent and the first "
+                                       "command's outcome stands: give this command a new id"));
 }
 }  // namespace
 
@@ -46,79 +58,51 @@ Outcome EngineHost::Submit(schemas::Command command) {
   return future.get();
 }
 
-Outcome EngineHost::Relay(schemas::Command command) {
-  const std::string id = command.command_id;
-  auto conflict = [&] {
-    Outcome o;
-    o.command_id = id;
-    o.status = Status::Conflict("the command id " + id +
-                                " was used before for a different command; nothing was sent and the first command's "
-                                "outcome stands: give this command a new id");
-    return o;
-  };
-  // Ids this server relayed, with what they carried: a second request with
-  // the same id and another command (another account's, or another body) is
-  // refused here, before Kafka, so two such commands never race to the
-  // engine and a sender never gets another command's outcome.
-  const std::string digest = schemas::CommandDigest(command);
-  {
-    std::lock_guard<std::mutex> lock(relayed_mu_);
-    auto [it, fresh] = relayed_.emplace(id, digest);
-    if (!fresh && it->second != digest) return conflict();
-    if (fresh) {
-      relayed_order_.push_back(id);
-      if (relayed_order_.size() > kRelayedKept) {
-        relayed_.erase(relayed_order_.front());
-        relayed_order_.pop_front();
-      }
+// Ids this server relayed, with what they carried: a second request with
+// the same id and another command (another account's, or another body) is
+// refused here, before Kafka, so two such commands never race to the
+// engine and a sender never gets another command's outcome.
+bool EngineHost::RememberRelayed(const std::string& id, const std::string& digest) {
+  std::lock_guard<std::mutex> lock(relayed_mu_);
+  auto [it, fresh] = relayed_.emplace(id, digest);
+  if (!fresh && it->second != digest) return false;
+  if (fresh) {
+    relayed_order_.push_back(id);
+    if (relayed_order_.size() > kRelayedKept) {
+      relayed_.erase(relayed_order_.front());
+      relayed_order_.pop_front();
     }
   }
-  // A repeated id the read model already holds (relayed before a restart,
-  // or sent by another server): its outcome, if the same account sent it.
-  // The read model keeps events, not the command's digest: a different body
-  // from the same account gets the first outcome (docs/API.md).
+  return true;
+}
+
+// A repeated id the read model already holds (relayed before a restart,
+// or sent by another server): its outcome, if the same account sent it.
+// The read model keeps events, not the command's digest: a different body
+// from the same account gets the first outcome (docs/API.md). Nothing if
+// the read model does not know the id.
+std::optional<Outcome> EngineHost::OutcomeInReadModel(const schemas::Command& command) {
+  const std::string& id = command.command_id;
   schemas::Event first;
   auto known = Use([&](Engine& e) { return e.OutcomeOf(id, &first); });
   if (known.ok()) {
-    if (first.actor.id != command.actor.id || first.actor.role != command.actor.role) return conflict();
+    if (first.actor.id != command.actor.id || first.actor.role != command.actor.role) return ReusedId(id);
     return std::move(known).value();
   }
-  if (known.status().code() != Status::Code::kNotFound) {
-    Outcome o;
-    o.command_id = id;
-    o.status = known.status();
-    return o;
-  }
-  if (stopped_.load()) return Unavailable(id, "the server is shutting down; retry with the same command_id");
-  uint64_t seen;
-  {
-    std::lock_guard<std::mutex> lock(applied_mu_);
-    seen = applied_seq_;
-  }
-  const auto deadline = Steady::now() + std::chrono::milliseconds(options_.relay_timeout_ms);
-  if (Status sent = options_.relay->Send(command, options_.relay_timeout_ms); !sent.ok()) {
-    Outcome o;
-    o.command_id = id;
-    if (sent.code() == Status::Code::kRejected) {
-      o.status = sent;  // e.g. too_large: sending again cannot help
-    } else {
-      o.status = Status::Unavailable("Kafka did not take the command (" + sent.message() +
-                                     "); it may not be decided: retry with the same command_id");
-    }
-    return o;
-  }
+  if (known.status().code() != Status::Code::kNotFound) return Answered(id, known.status());
+  return std::nullopt;
+}
+
+// Waits until the outcome of `id` is projected (any write after `seen`
+// makes it look again), the deadline passes or the server stops.
+Outcome EngineHost::AwaitProjected(const std::string& id, uint64_t seen, Steady::time_point deadline) {
   for (;;) {
     auto out = Use([&](Engine& e) { return e.OutcomeOf(id); });
     if (out.ok()) {
       out->duplicate = false;  // decided for this request (a concurrent twin may see it too)
       return std::move(out).value();
     }
-    if (out.status().code() != Status::Code::kNotFound) {
-      Outcome o;
-      o.command_id = id;
-      o.status = out.status();
-      return o;
-    }
+    if (out.status().code() != Status::Code::kNotFound) return Answered(id, out.status());
     std::unique_lock<std::mutex> lock(applied_mu_);
     if (!applied_cv_.wait_until(lock, deadline, [&] { return applied_seq_ != seen || stopped_.load(); })) break;
     if (stopped_.load())
@@ -131,6 +115,25 @@ Outcome EngineHost::Relay(schemas::Command command) {
                              std::to_string(options_.relay_timeout_ms / 1000) +
                              " s (is `duban engine` running?); it will be decided when an engine takes it: send it "
                              "again with the same command_id to see the outcome");
+}
+
+Outcome EngineHost::Relay(schemas::Command command) {
+  const std::string id = command.command_id;
+  if (!RememberRelayed(id, schemas::CommandDigest(command))) return ReusedId(id);
+  if (auto known = OutcomeInReadModel(command)) return std::move(*known);
+  if (stopped_.load()) return Unavailable(id, "the server is shutting down; retry with the same command_id");
+  uint64_t seen;
+  {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    seen = applied_seq_;
+  }
+  const auto deadline = Steady::now() + std::chrono::milliseconds(options_.relay_timeout_ms);
+  if (Status sent = options_.relay->Send(command, options_.relay_timeout_ms); !sent.ok()) {
+    if (sent.code() == Status::Code::kRejected) return Answered(id, sent);  // e.g. too_large: sending again cannot help
+    return Answered(id, Status::Unavailable("Kafka did not take the command (" + sent.message() +
+                                            "); it may not be decided: retry with the same command_id"));
+  }
+  return AwaitProjected(id, seen, deadline);
 }
 
 void EngineHost::StopWaiting() {

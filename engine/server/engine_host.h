@@ -11,12 +11,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -92,6 +94,10 @@ class EngineHost {
   void CommitLoop();
   void TickNow();
   Outcome Relay(schemas::Command command);
+  // Relay's steps (Kafka mode).
+  bool RememberRelayed(const std::string& id, const std::string& digest);
+  std::optional<Outcome> OutcomeInReadModel(const schemas::Command& command);
+  Outcome AwaitProjected(const std::string& id, uint64_t seen, std::chrono::steady_clock::time_point deadline);
 
   Engine& engine_;
   HostOptions options_;

@@ -6,10 +6,14 @@
 // reports (engine/reports/include/duban/reports/light.h says what each colour
 // means). working_days_left counts the working days after today up to the
 // deadline (negative: working days past it), capped at +-400.
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "duban/date.h"
 #include "duban/reports/cycle_reports.h"
@@ -57,6 +61,124 @@ json LightCalc::Row(const AssignmentRow& r) {
   return j;
 }
 
+namespace {
+
+// One unit's line on the dashboard.
+struct UnitLine {
+  int64_t assignments = 0, done = 0, open = 0, overdue = 0, submitted = 0, returned = 0, extension_requests = 0;
+  int64_t red = 0, yellow = 0, green = 0;
+  int32_t max_escalation = 0;
+  int64_t reminders = 0;
+  bool reminders_unknown = false;  // a row projected before they were counted (format 4)
+  Instant last_update = 0;
+};
+
+const char* const kLights[] = {"green", "yellow", "red", "done", "none"};
+
+// The dashboard's sums over the projection's assignment groups.
+struct DashboardTotals {
+  std::map<std::string, UnitLine> units;
+  int64_t by_light[5] = {};
+  int64_t assignments = 0, returns = 0, extensions = 0, submissions = 0;
+};
+
+// Progress reports the office asked for in review cycles, per unit, over one
+// plan (or all when `plan_id` is empty).
+Status SumCycleReports(EngineHost& host, const std::string& plan_id, Date today,
+                       std::map<std::string, reports::CycleReports>* reports) {
+  std::vector<std::string> ids;
+  if (!plan_id.empty()) {
+    ids.push_back(plan_id);
+  } else {
+    auto all = host.Use([](Engine& e) { return e.PlanIds(); });
+    if (!all.ok()) return all.status();
+    ids = std::move(all).value();
+  }
+  for (const auto& id : ids) {
+    auto p = host.Use([&](Engine& e) { return e.Plan(id); });
+    if (!p.ok()) return p.status();
+    for (const auto& [unit, n] : reports::CycleReportsByUnit(*p, today)) {
+      reports::CycleReports& u = (*reports)[unit];
+      u.on_time += n.on_time, u.late += n.late, u.missing += n.missing;
+    }
+  }
+  return Status::Ok();
+}
+
+void AddGroup(const GroupCount& gc, LightCalc& lights, DashboardTotals& t) {
+  const core::AssignmentGroup& g = gc.group;
+  const int64_t n = gc.count;
+  t.assignments += n;
+  const bool open = core::IsOpen(g.status);
+  // The light takes the fields a group shares (TrafficLight reads no other).
+  core::AssignmentState a;
+  a.status = g.status;
+  a.overdue = g.overdue, a.acceptance_overdue = g.acceptance_overdue, a.review_overdue = g.review_overdue;
+  std::optional<int> left;
+  if (!g.due_on.empty() && open) left = lights.WorkingDaysLeft(g.due_on);
+  const char* light = reports::TrafficLight(a, left, !g.due_on.empty() && lights.Past(g.due_on));
+  for (int i = 0; i < 5; ++i)
+    if (std::strcmp(light, kLights[i]) == 0) t.by_light[i] += n;
+  UnitLine& u = t.units[g.unit];
+  u.assignments += n;
+  using S = core::AssignmentStatus;
+  if (g.status == S::kCompleted) u.done += n;
+  if (open) u.open += n;
+  if (open && g.overdue) u.overdue += n;
+  if (g.status == S::kSubmitted) u.submitted += n, t.submissions += n;
+  if (g.status == S::kReturned) u.returned += n, t.returns += n;
+  if (open && g.extension_pending) u.extension_requests += n, t.extensions += n;
+  if (std::strcmp(light, "red") == 0) u.red += n;
+  if (std::strcmp(light, "yellow") == 0) u.yellow += n;
+  if (std::strcmp(light, "green") == 0) u.green += n;
+  if (open) u.max_escalation = std::max(u.max_escalation, g.escalation_level);
+  if (gc.reminders_unknown > 0) u.reminders_unknown = true;
+  u.reminders += gc.reminders;
+}
+
+DashboardTotals SumCounts(const AssignmentCounts& counts, LightCalc& lights) {
+  DashboardTotals t;
+  for (const GroupCount& gc : counts.groups) AddGroup(gc, lights, t);
+  for (const auto& [key, when] : counts.last_update) {
+    UnitLine& u = t.units[key.second];
+    u.last_update = std::max(u.last_update, when);
+  }
+  return t;
+}
+
+json UnitLineJson(const std::string& name, const UnitLine& u, const reports::CycleReports& r) {
+  return {{"unit", name},
+          {"assignments", u.assignments},
+          {"done", u.done},
+          {"open", u.open},
+          {"overdue", u.overdue},
+          {"red", u.red},
+          {"yellow", u.yellow},
+          {"green", u.green},
+          {"max_escalation", u.max_escalation},
+          {"submitted", u.submitted},
+          {"returned", u.returned},
+          {"extension_requests", u.extension_requests},
+          {"reminders", u.reminders_unknown ? json(nullptr) : json(u.reminders)},
+          {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)},
+          {"reports_on_time", r.on_time},
+          {"reports_late", r.late},
+          {"reports_missing", r.missing}};
+}
+
+// The units that need the office first: most red, then most overdue.
+json UnitLinesByUrgency(const DashboardTotals& t, std::map<std::string, reports::CycleReports>& reports) {
+  json list = json::array();
+  for (const auto& [name, u] : t.units) list.push_back(UnitLineJson(name, u, reports[name]));
+  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    return std::make_pair(a["red"].get<int64_t>(), a["overdue"].get<int64_t>()) >
+           std::make_pair(b["red"].get<int64_t>(), b["overdue"].get<int64_t>());
+  });
+  return list;
+}
+
+}  // namespace
+
 void Server::Impl::Dashboard(Ctx& c) {
   StatusFilter f;
   f.plan_id = c.req.get_param_value("plan");
@@ -65,108 +187,22 @@ void Server::Impl::Dashboard(Ctx& c) {
   auto counts = host.UseConcurrently([&](Engine& e) { return e.CountAssignments(f.plan_id); });
   if (!counts.ok()) return Answer(c, counts.status());
   LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
-  struct UnitLine {
-    int64_t assignments = 0, done = 0, open = 0, overdue = 0, submitted = 0, returned = 0, extension_requests = 0;
-    int64_t red = 0, yellow = 0, green = 0;
-    int32_t max_escalation = 0;
-    int64_t reminders = 0;
-    bool reminders_unknown = false;  // a row projected before they were counted (format 4)
-    Instant last_update = 0;
-  };
-  std::map<std::string, UnitLine> units;
-  // Progress reports the office asked for in review cycles, per unit.
   std::map<std::string, reports::CycleReports> reports;
-  const Date today = DayOf(Now());
-  {
-    std::vector<std::string> ids;
-    if (!f.plan_id.empty()) {
-      ids.push_back(f.plan_id);
-    } else {
-      auto all = host.Use([](Engine& e) { return e.PlanIds(); });
-      if (!all.ok()) return Answer(c, all.status());
-      ids = std::move(all).value();
-    }
-    for (const auto& id : ids) {
-      auto p = host.Use([&](Engine& e) { return e.Plan(id); });
-      if (!p.ok()) return Answer(c, p.status());
-      for (const auto& [unit, n] : reports::CycleReportsByUnit(*p, today)) {
-        reports::CycleReports& u = reports[unit];
-        u.on_time += n.on_time, u.late += n.late, u.missing += n.missing;
-      }
-    }
-  }
-  const char* const kLights[] = {"green", "yellow", "red", "done", "none"};
-  int64_t by_light[5] = {};
-  int64_t assignments = 0, returns = 0, extensions = 0, submissions = 0;
-  for (const GroupCount& gc : counts->groups) {
-    const core::AssignmentGroup& g = gc.group;
-    const int64_t n = gc.count;
-    assignments += n;
-    const bool open = core::IsOpen(g.status);
-    // The light takes the fields a group shares (TrafficLight reads no other).
-    core::AssignmentState a;
-    a.status = g.status;
-    a.overdue = g.overdue, a.acceptance_overdue = g.acceptance_overdue, a.review_overdue = g.review_overdue;
-    std::optional<int> left;
-    if (!g.due_on.empty() && open) left = lights.WorkingDaysLeft(g.due_on);
-    const char* light = reports::TrafficLight(a, left, !g.due_on.empty() && lights.Past(g.due_on));
-    for (int i = 0; i < 5; ++i)
-      if (std::strcmp(light, kLights[i]) == 0) by_light[i] += n;
-    UnitLine& u = units[g.unit];
-    u.assignments += n;
-    using S = core::AssignmentStatus;
-    if (g.status == S::kCompleted) u.done += n;
-    if (open) u.open += n;
-    if (open && g.overdue) u.overdue += n;
-    if (g.status == S::kSubmitted) u.submitted += n, submissions += n;
-    if (g.status == S::kReturned) u.returned += n, returns += n;
-    if (open && g.extension_pending) u.extension_requests += n, extensions += n;
-    if (std::strcmp(light, "red") == 0) u.red += n;
-    if (std::strcmp(light, "yellow") == 0) u.yellow += n;
-    if (std::strcmp(light, "green") == 0) u.green += n;
-    if (open) u.max_escalation = std::max(u.max_escalation, g.escalation_level);
-    if (gc.reminders_unknown > 0) u.reminders_unknown = true;
-    u.reminders += gc.reminders;
-  }
-  for (const auto& [key, t] : counts->last_update) {
-    UnitLine& u = units[key.second];
-    u.last_update = std::max(u.last_update, t);
-  }
-  json list = json::array();
-  for (const auto& [name, u] : units)
-    list.push_back({{"unit", name},
-                    {"assignments", u.assignments},
-                    {"done", u.done},
-                    {"open", u.open},
-                    {"overdue", u.overdue},
-                    {"red", u.red},
-                    {"yellow", u.yellow},
-                    {"green", u.green},
-                    {"max_escalation", u.max_escalation},
-                    {"submitted", u.submitted},
-                    {"returned", u.returned},
-                    {"extension_requests", u.extension_requests},
-                    {"reminders", u.reminders_unknown ? json(nullptr) : json(u.reminders)},
-                    {"last_update", u.last_update ? json(FormatInstant(u.last_update)) : json(nullptr)},
-                    {"reports_on_time", reports[name].on_time},
-                    {"reports_late", reports[name].late},
-                    {"reports_missing", reports[name].missing}});
-  // The units that need the office first: most red, then most overdue.
-  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
-    return std::make_pair(a["red"].get<int64_t>(), a["overdue"].get<int64_t>()) >
-           std::make_pair(b["red"].get<int64_t>(), b["overdue"].get<int64_t>());
-  });
-  c.Json(200, {{"today", DayOf(Now()).ToString()},
-               {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
-               {"assignments", assignments},
-               {"lights",
-                {{kLights[0], by_light[0]},
-                 {kLights[1], by_light[1]},
-                 {kLights[2], by_light[2]},
-                 {kLights[3], by_light[3]},
-                 {kLights[4], by_light[4]}}},
-               {"queues", {{"returns", returns}, {"extension_requests", extensions}, {"submissions", submissions}}},
-               {"units", list}});
+  if (Status st = SumCycleReports(host, f.plan_id, DayOf(Now()), &reports); !st.ok()) return Answer(c, st);
+  const DashboardTotals t = SumCounts(*counts, lights);
+  json list = UnitLinesByUrgency(t, reports);
+  c.Json(200,
+         {{"today", DayOf(Now()).ToString()},
+          {"plan", f.plan_id.empty() ? json(nullptr) : json(f.plan_id)},
+          {"assignments", t.assignments},
+          {"lights",
+           {{kLights[0], t.by_light[0]},
+            {kLights[1], t.by_light[1]},
+            {kLights[2], t.by_light[2]},
+            {kLights[3], t.by_light[3]},
+            {kLights[4], t.by_light[4]}}},
+          {"queues", {{"returns", t.returns}, {"extension_requests", t.extensions}, {"submissions", t.submissions}}},
+          {"units", list}});
 }
 
 // GET /api/v1/plans/{plan}/cycles: each review cycle and, per unit, who

@@ -69,13 +69,7 @@ void Server::Impl::ListPlans(Ctx& c) {
       if (c.IsUnit() && !mine.count(id)) continue;
       auto p = e.Plan(id);
       if (!p.ok()) return p.status();
-      out.push_back({{"id", id},
-                     {"title", p->meta.title},
-                     {"year", p->meta.year},
-                     {"tasks", p->tasks.size()},
-                     {"assignments", p->assignments.size()},
-                     {"version", p->version},
-                     {"withdrawn", p->withdrawn}});
+      out.push_back(PlanSummaryJson(id, *p));
     }
     return Status::Ok();
   });

@@ -32,4 +32,14 @@ nlohmann::json QueueItemJson(const core::QueueItem& i) {
               {"detail", i.detail}};
 }
 
+nlohmann::json PlanSummaryJson(const std::string& id, const core::PlanState& p) {
+  return nlohmann::json{{"id", id},
+                        {"title", p.meta.title},
+                        {"year", p.meta.year},
+                        {"tasks", p.tasks.size()},
+                        {"assignments", p.assignments.size()},
+                        {"version", p.version},
+                        {"withdrawn", p.withdrawn}};
+}
+
 }  // namespace duban::server

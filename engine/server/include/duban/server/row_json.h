@@ -1,10 +1,13 @@
 // The JSON shape of an assignment row, one definition for the HTTP API's
 // reads and the CLI's `--json` (status, as-of): the same fields, names and
 // formats wherever a tool reads an assignment. Likewise a queue item (what
-// waits for the office: `duban queue --json`, GET /api/v1/queue/{kind}).
+// waits for the office: `duban queue --json`, GET /api/v1/queue/{kind}), and
+// a plan's summary line (`duban plans --json`, GET /api/v1/plans).
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include <string>
 
 #include "duban/core/queue.h"
 #include "duban/engine.h"
@@ -13,5 +16,7 @@ namespace duban::server {
 
 nlohmann::json AssignmentRowJson(const AssignmentRow& r);
 nlohmann::json QueueItemJson(const core::QueueItem& item);
+// `id` is the id the plan is listed under (the store's key), not read from `plan`.
+nlohmann::json PlanSummaryJson(const std::string& id, const core::PlanState& plan);
 
 }  // namespace duban::server
