@@ -87,6 +87,15 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   return rc;
 }
 
+// What makes this command what it is, kept like a Submit command's digest
+// (kCommandDigestPrefix) so that an id reused for something else, either
+// way round, is a conflict. Who acts and the notice's bytes, as the CLI's
+// derived id; a prefix no CommandDigest (hex) can take.
+std::string NoticeDigest(const Engine::CalendarNoticeRequest& r) {
+  return "calendar:" +
+         schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text).substr(0, 23);
+}
+
 }  // namespace
 
 // What CheckNotice found fit to record.
@@ -106,13 +115,7 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
     o.status = st;
     return o;
   }
-  // What makes this command what it is, kept like a Submit command's digest
-  // (kCommandDigestPrefix) so that an id reused for something else, either
-  // way round, is a conflict. Who acts and the notice's bytes, as the CLI's
-  // derived id; a prefix no CommandDigest (hex) can take.
-  const std::string digest =
-      "calendar:" +
-      schemas::Sha256Hex(r.actor.id + '\0' + schemas::RoleName(r.actor.role) + '\0' + r.text).substr(0, 23);
+  const std::string digest = NoticeDigest(r);
   Event first;
   if (auto stored = StoredOutcome(r.command_id, &first); stored.ok()) {
     if (Status same = SameNotice(r, digest, first); !same.ok()) {
@@ -149,29 +152,23 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   // old keys taken from the policy that armed them.
   Projector proj(*n.next, cf, CountsDb());
   std::vector<std::string> touched;
-  if (Status st = RecountOpenAssignments(c, *n.next, proj, index, pos, wb, o, touched, written); !st.ok()) {
+  // Nothing written: the plans whose cached state ran ahead are forgotten.
+  auto unwritten = [&](const Status& why) {
     for (const auto& p : touched) cache.erase(p);
-    o.status = st;
+    o.status = why;
     o.events.clear();
     return o;
-  }
+  };
+  if (Status st = RecountOpenAssignments(c, *n.next, proj, index, pos, wb, o, touched, written); !st.ok())
+    return unwritten(st);
   proj.Command(r.command_id, o.first_position, index, wb);
   wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
   proj.SortDrops();
   const Status flushed = proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
   auto seal = flushed.ok() ? SealBatch(written, pos - 1, /*keep=*/false, wb) : Result<std::optional<Seal>>(flushed);
-  if (!seal.ok()) {
-    for (const auto& p : touched) cache.erase(p);
-    o.status = seal.status();
-    o.events.clear();
-    return o;
-  }
-  if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok()) {
-    for (const auto& p : touched) cache.erase(p);
-    o.status = FromRocks(s, "committing to the log");
-    o.events.clear();
-    return o;
-  }
+  if (!seal.ok()) return unwritten(seal.status());
+  if (rocksdb::Status s = Written(db->Write(WriteOpts(), &wb)); !s.ok())
+    return unwritten(FromRocks(s, "committing to the log"));
   if (*seal) Sealed(**seal);
   next_pos = pos;
   calendar_version = added.stream_seq;

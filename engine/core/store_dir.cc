@@ -49,101 +49,108 @@ Status SyncPath(const std::string& path, int flags) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir)) {
+Inspection Told(Kind kind, std::string detail) {
   Inspection r;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    r.kind = Kind::kMissing;
-    r.detail = "the directory " + dir + " does not exist";
-    return r;
-  }
-  if (!fs::is_directory(dir, ec)) {
-    r.kind = Kind::kForeign;
-    r.detail = dir + " is not a directory";
-    return r;
-  }
+  r.kind = kind;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// The directory's file names, split into RocksDB's and others.
+struct Listing {
   std::vector<std::string> names, foreign;
   bool rocks_files = false;
+};
+
+Listing ListFiles(const std::string& dir, std::error_code& ec) {
+  Listing l;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
-    names.push_back(name);
+    l.names.push_back(name);
     // The identity file, its temporary twin, and a scratch store verify left.
     if (StartsWith(name, kIdentityFile) || StartsWith(name, "verify-scratch-")) continue;
     if (IsRocksFile(name))
-      rocks_files = true;
+      l.rocks_files = true;
     else
-      foreign.push_back(name);
+      l.foreign.push_back(name);
   }
-  if (ec) {
+  return l;
+}
+
+// Whether RocksDB wrote anything it would write once the store held data.
+bool HoldsData(const std::string& dir, const std::vector<std::string>& names) {
+  std::error_code ec;
+  bool data = false;
+  for (const auto& n : names)
+    if (StartsWith(n, "MANIFEST-") || EndsWith(n, ".sst") ||
+        (EndsWith(n, ".log") && fs::file_size(fs::path(dir) / n, ec) > 0))
+      data = true;
+  return data;
+}
+
+// A directory with an identity file: what it says, and whether RocksDB's
+// CURRENT is there too.
+Inspection InspectIdentified(const std::string& dir, const std::vector<std::string>& names, bool has_current) {
+  Inspection r;
+  std::ifstream in(fs::path(dir) / kIdentityFile);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!ParseIdentity(ss.str(), &r.store_id, &r.format)) {
     r.kind = Kind::kDamaged;
-    r.detail = "the directory " + dir + " cannot be read: " + ec.message();
+    r.detail = "its identity file " + std::string(kIdentityFile) + " is damaged";
     return r;
   }
-  if (names.empty()) {
-    r.kind = Kind::kEmpty;
-    r.detail = "the directory " + dir + " is empty";
+  if (r.format > kFormatVersion) {
+    r.kind = Kind::kForeign;
+    r.detail = dir + " holds a duban store of format " + std::to_string(r.format) +
+               ", newer than this duban reads (format " + std::to_string(kFormatVersion) +
+               "): open it with the duban that wrote it";
     return r;
   }
+  if (!has_current) {
+    // Nothing RocksDB would have written once the store held data: the
+    // creation was killed before it got that far (the identity comes first).
+    if (!HoldsData(dir, names)) {
+      r.kind = Kind::kEmpty;
+      r.detail = "an unfinished store: its creation was interrupted before it held anything";
+      return r;
+    }
+    r.kind = Kind::kDamaged;
+    r.detail = "RocksDB's CURRENT file is missing, so the store cannot say which of its files are live";
+    return r;
+  }
+  r.kind = Kind::kStore;
+  r.detail = "duban store " + r.store_id;
+  return r;
+}
+
+// A directory without an identity file.
+Inspection InspectUnidentified(const std::string& dir, const Listing& files, bool has_current,
+                               bool (*is_duban_rocksdb)(const std::string& dir)) {
+  if (has_current) {
+    if (is_duban_rocksdb && is_duban_rocksdb(dir))
+      return Told(Kind::kLegacy, "a duban store without an identity file (made before it was kept)");
+    return Told(Kind::kForeign, dir + " holds a RocksDB database that is not a duban store");
+  }
+  if (files.rocks_files)
+    return Told(Kind::kDamaged, "it holds a store's files but no CURRENT file (and no identity file)");
+  return Told(Kind::kForeign, dir + " holds " + std::to_string(files.foreign.size()) +
+                                  " file(s) that are not a duban store (e.g. " + files.foreign.front() + ")");
+}
+
+}  // namespace
+
+Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir)) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Told(Kind::kMissing, "the directory " + dir + " does not exist");
+  if (!fs::is_directory(dir, ec)) return Told(Kind::kForeign, dir + " is not a directory");
+  const Listing files = ListFiles(dir, ec);
+  if (ec) return Told(Kind::kDamaged, "the directory " + dir + " cannot be read: " + ec.message());
+  if (files.names.empty()) return Told(Kind::kEmpty, "the directory " + dir + " is empty");
   const bool has_identity = fs::exists(fs::path(dir) / kIdentityFile, ec);
   const bool has_current = fs::exists(fs::path(dir) / "CURRENT", ec);
-  if (has_identity) {
-    std::ifstream in(fs::path(dir) / kIdentityFile);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!ParseIdentity(ss.str(), &r.store_id, &r.format)) {
-      r.kind = Kind::kDamaged;
-      r.detail = "its identity file " + std::string(kIdentityFile) + " is damaged";
-      return r;
-    }
-    if (r.format > kFormatVersion) {
-      r.kind = Kind::kForeign;
-      r.detail = dir + " holds a duban store of format " + std::to_string(r.format) +
-                 ", newer than this duban reads (format " + std::to_string(kFormatVersion) +
-                 "): open it with the duban that wrote it";
-      return r;
-    }
-    if (!has_current) {
-      // Nothing RocksDB would have written once the store held data: the
-      // creation was killed before it got that far (the identity comes first).
-      bool data = false;
-      for (const auto& n : names)
-        if (StartsWith(n, "MANIFEST-") || EndsWith(n, ".sst") ||
-            (EndsWith(n, ".log") && fs::file_size(fs::path(dir) / n, ec) > 0))
-          data = true;
-      if (!data) {
-        r.kind = Kind::kEmpty;
-        r.detail = "an unfinished store: its creation was interrupted before it held anything";
-        return r;
-      }
-      r.kind = Kind::kDamaged;
-      r.detail = "RocksDB's CURRENT file is missing, so the store cannot say which of its files are live";
-      return r;
-    }
-    r.kind = Kind::kStore;
-    r.detail = "duban store " + r.store_id;
-    return r;
-  }
-  if (has_current) {
-    if (is_duban_rocksdb && is_duban_rocksdb(dir)) {
-      r.kind = Kind::kLegacy;
-      r.detail = "a duban store without an identity file (made before it was kept)";
-    } else {
-      r.kind = Kind::kForeign;
-      r.detail = dir + " holds a RocksDB database that is not a duban store";
-    }
-    return r;
-  }
-  if (rocks_files) {
-    r.kind = Kind::kDamaged;
-    r.detail = "it holds a store's files but no CURRENT file (and no identity file)";
-    return r;
-  }
-  r.kind = Kind::kForeign;
-  r.detail = dir + " holds " + std::to_string(foreign.size()) + " file(s) that are not a duban store (e.g. " +
-             foreign.front() + ")";
-  return r;
+  if (has_identity) return InspectIdentified(dir, files.names, has_current);
+  return InspectUnidentified(dir, files, has_current, is_duban_rocksdb);
 }
 
 bool WriterHoldsLock(const std::string& dir) {

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 namespace duban {
 
 using core::AssignmentState;
@@ -11,6 +13,90 @@ using core::AssignmentStatus;
 using core::PlanState;
 using schemas::TimerKind;
 using workflows::PlannedTimer;
+
+namespace {
+
+using Timer = TimerPolicy::Timer;
+
+Timer BaseTimer(const AssignmentState& a, TimerKind kind) {
+  Timer t;
+  t.body.task = a.task;
+  t.body.unit = a.unit;
+  t.body.kind = kind;
+  return t;
+}
+
+void SetEscalationNotify(const workflows::WorkflowDefinition& definition, int32_t level, Timer& t) {
+  for (const auto& s : definition.escalation)
+    if (s.level == level) t.body.notify = s.notify;
+}
+
+// The calendar the assignment's deadline was counted on: its own, else the
+// task's when the date is the task's (an extended date was not computed then).
+std::string DeadlineCalendarVersion(const PlanState& plan, const AssignmentState& a) {
+  std::string version = a.calendar_version;
+  if (auto t = plan.tasks.find(a.task);
+      version.empty() && t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
+    version = t->second.deadline.calendar_version;
+  return version;
+}
+
+// The timer of one rung of the assignment's deadline ladder, unless the
+// assignment is past it already (the calendar is marked by the caller).
+std::optional<Timer> DeadlineTimer(const PlannedTimer& p, const AssignmentState& a,
+                                   const workflows::WorkflowDefinition& definition) {
+  const Instant fire_at = StartOfDay(p.fire_on);
+  Timer t;
+  switch (p.kind) {
+    case TimerKind::kReminder:
+      if (a.overdue || fire_at <= a.due_set_at) return std::nullopt;
+      if (a.reminded_days != 0 && p.days_before >= a.reminded_days) return std::nullopt;
+      t = BaseTimer(a, TimerKind::kReminder);
+      t.body.working_days_left = p.days_before;
+      break;
+    case TimerKind::kMissed:
+      if (a.overdue) return std::nullopt;
+      t = BaseTimer(a, TimerKind::kMissed);
+      break;
+    case TimerKind::kEscalation:
+      if (!a.overdue || p.level <= a.escalation_level) return std::nullopt;
+      t = BaseTimer(a, TimerKind::kEscalation);
+      t.body.level = p.level;
+      t.body.step = p.step;
+      SetEscalationNotify(definition, p.level, t);
+      break;
+    default:
+      return std::nullopt;  // a deadline's ladder plans no other kind
+  }
+  t.fire_at = fire_at;
+  t.body.due_on = a.due_on;
+  t.body.armed_at = a.due_set_at;  // a new due date is a new arming (see FireTimer)
+  return t;
+}
+
+// The timer of one rung of a review cycle's ladder for a report not had;
+// `escalated` is the level its silence reached, null when not overdue yet.
+std::optional<Timer> ReportTimer(const PlannedTimer& p, const AssignmentState& a, const core::CycleState& c,
+                                 const std::string& cycle_id, const int32_t* escalated,
+                                 const workflows::WorkflowDefinition& definition) {
+  Timer t = BaseTimer(a, TimerKind::kReportOverdue);
+  if (p.kind == TimerKind::kMissed) {
+    if (escalated) return std::nullopt;
+  } else if (p.kind == TimerKind::kEscalation) {
+    if (!escalated || p.level <= *escalated) return std::nullopt;
+    t.body.level = p.level;
+    t.body.step = p.step;
+    SetEscalationNotify(definition, p.level, t);
+  } else {
+    return std::nullopt;  // no reminders before a progress report
+  }
+  t.fire_at = StartOfDay(p.fire_on);
+  t.body.due_on = c.due_on;
+  t.body.cycle_id = cycle_id;
+  return t;
+}
+
+}  // namespace
 
 WorkflowTimerPolicy::WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest)
     : definition_(std::move(definition)), latest_(std::move(latest)) {
@@ -124,13 +210,7 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
-  auto base = [&](TimerKind kind) {
-    Timer t;
-    t.body.task = a.task;
-    t.body.unit = a.unit;
-    t.body.kind = kind;
-    return t;
-  };
+  auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
 
   // Counted on the notice it was recounted on, else the latest calendar.
   const workflows::WorkCalendar& own = CalendarFor(a.calendar_version);
@@ -145,42 +225,12 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
-    std::string version = a.calendar_version;
-    if (auto t = plan.tasks.find(a.task);
-        version.empty() && t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
-      version = t->second.deadline.calendar_version;  // an extended date was not computed then
-    const workflows::WorkCalendar& cal = CalendarFor(version);
-    for (const PlannedTimer& p : Ladder(cal, *due)) {
-      const Instant fire_at = StartOfDay(p.fire_on);
-      Timer t;
-      switch (p.kind) {
-        case TimerKind::kReminder:
-          if (a.overdue || fire_at <= a.due_set_at) continue;
-          if (a.reminded_days != 0 && p.days_before >= a.reminded_days) continue;
-          t = base(TimerKind::kReminder);
-          t.body.working_days_left = p.days_before;
-          break;
-        case TimerKind::kMissed:
-          if (a.overdue) continue;
-          t = base(TimerKind::kMissed);
-          break;
-        case TimerKind::kEscalation:
-          if (!a.overdue || p.level <= a.escalation_level) continue;
-          t = base(TimerKind::kEscalation);
-          t.body.level = p.level;
-          t.body.step = p.step;
-          for (const auto& s : definition_.escalation)
-            if (s.level == p.level) t.body.notify = s.notify;
-          break;
-        default:
-          continue;  // a deadline's ladder plans no other kind
+    const workflows::WorkCalendar& cal = CalendarFor(DeadlineCalendarVersion(plan, a));
+    for (const PlannedTimer& p : Ladder(cal, *due))
+      if (auto t = DeadlineTimer(p, a, definition_)) {
+        Mark(cal, p, *t);
+        out.push_back(std::move(*t));
       }
-      t.fire_at = fire_at;
-      t.body.due_on = a.due_on;
-      t.body.armed_at = a.due_set_at;  // a new due date is a new arming (see FireTimer)
-      Mark(cal, p, t);
-      out.push_back(std::move(t));
-    }
   }
 
   // Reports review cycles asked of it and have not had.
@@ -190,25 +240,12 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     auto due = Date::Parse(c.due_on);
     if (!due) continue;
     auto ov = c.overdue.find(key);
-    for (const PlannedTimer& p : Ladder(own, *due)) {
-      Timer t = base(TimerKind::kReportOverdue);
-      if (p.kind == TimerKind::kMissed) {
-        if (ov != c.overdue.end()) continue;
-      } else if (p.kind == TimerKind::kEscalation) {
-        if (ov == c.overdue.end() || p.level <= ov->second) continue;
-        t.body.level = p.level;
-        t.body.step = p.step;
-        for (const auto& s : definition_.escalation)
-          if (s.level == p.level) t.body.notify = s.notify;
-      } else {
-        continue;  // no reminders before a progress report
+    const int32_t* escalated = ov == c.overdue.end() ? nullptr : &ov->second;
+    for (const PlannedTimer& p : Ladder(own, *due))
+      if (auto t = ReportTimer(p, a, c, id, escalated, definition_)) {
+        Mark(own, p, *t);
+        out.push_back(std::move(*t));
       }
-      t.fire_at = StartOfDay(p.fire_on);
-      t.body.due_on = c.due_on;
-      t.body.cycle_id = id;
-      Mark(own, p, t);
-      out.push_back(std::move(t));
-    }
   }
   return out;
 }

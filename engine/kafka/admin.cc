@@ -142,6 +142,102 @@ Result<std::map<std::string, std::string>> Admin::DescribeTopicConfigs(const std
   return result;
 }
 
+namespace {
+
+// The NewTopic handles of one CreateTopics request, destroyed with it.
+struct NewTopics {
+  std::vector<rd_kafka_NewTopic_t*> handles;
+  NewTopics() = default;
+  NewTopics(const NewTopics&) = delete;
+  NewTopics& operator=(const NewTopics&) = delete;
+  ~NewTopics() { rd_kafka_NewTopic_destroy_array(handles.data(), handles.size()); }
+};
+
+Status AddNewTopic(const TopicSpec& s, NewTopics& nts) {
+  char errstr[512];
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(s.name.c_str(), s.partitions, s.replication_factor, errstr, sizeof errstr);
+  if (!nt) return Status::InvalidArgument("topic " + s.name + ": " + errstr);
+  nts.handles.push_back(nt);
+  for (auto& [k, v] : s.configs)
+    if (rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str()))
+      return internal::FromError(err, "topic " + s.name + " config " + k);
+  return Status::Ok();
+}
+
+// The cluster's answer, topic by topic; the first topic that failed fails it.
+Result<std::vector<TopicResult>> CreateTopicsAnswer(rd_kafka_event_t* ev) {
+  if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev))
+    return internal::FromError(err, std::string("create topics (") + rd_kafka_event_error_string(ev) + ")");
+  const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+  size_t n = 0;
+  const rd_kafka_topic_result_t** trs = rd_kafka_CreateTopics_result_topics(res, &n);
+  std::vector<TopicResult> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string name = rd_kafka_topic_result_name(trs[i]);
+    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(trs[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.push_back({name, TopicOutcome::kCreated, 0});
+    } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      out.push_back({name, TopicOutcome::kAlreadyExists, 0});
+    } else {
+      const char* es = rd_kafka_topic_result_error_string(trs[i]);
+      return internal::FromError(err, "create topic " + name + (es ? std::string(" (") + es + ")" : ""));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<TopicResult>> RequestCreateTopics(rd_kafka_t* rk, NewTopics& nts, int timeout_ms) {
+  char errstr[512];
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
+  rd_kafka_CreateTopics(rk, nts.handles.data(), nts.handles.size(), opts, q);
+  // The request itself has a timeout; wait a little longer for its result.
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+  Result<std::vector<TopicResult>> result = Status::Unavailable("create topics: no answer from the cluster");
+  if (ev) {
+    result = CreateTopicsAnswer(ev);
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_queue_destroy(q);
+  return result;
+}
+
+Result<std::vector<TopicResult>> CreateNewTopics(rd_kafka_t* rk, const std::vector<TopicSpec>& specs, int timeout_ms) {
+  NewTopics nts;
+  for (auto& s : specs)
+    if (Status st = AddNewTopic(s, nts); !st.ok()) return st;
+  return RequestCreateTopics(rk, nts, timeout_ms);
+}
+
+// A created topic reaches the brokers' metadata, and its partitions their
+// leaders, a moment after CreateTopics answers: wait for that, so that what
+// the caller does next (produce, check, consume) finds the topic ready.
+void WaitForLeaders(Admin& admin, const std::vector<TopicResult>& results, int timeout_ms) {
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (const auto& r : results) {
+    if (r.outcome != TopicOutcome::kCreated) continue;
+    for (;;) {
+      auto parts = admin.ListPartitions(r.name, timeout_ms);
+      const bool ready =
+          parts.ok() && !parts->empty() &&
+          std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
+      if (ready) break;
+      if (std::chrono::steady_clock::now() >= ready_by) {
+        spdlog::warn("topic {} was created but has no leader for every partition yet", r.name);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+}  // namespace
+
 Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec>& all_specs, int timeout_ms) {
   // Look first, so that existing topics need no CreateTopics support (the
   // mock cluster has none) and a re-run is a no-op.
@@ -156,84 +252,9 @@ Result<std::vector<TopicResult>> Admin::CreateTopics(const std::vector<TopicSpec
       specs.push_back(s);
   }
   if (specs.empty()) return known;
-  char errstr[512];
-  std::vector<rd_kafka_NewTopic_t*> nts;
-  auto cleanup = [&] { rd_kafka_NewTopic_destroy_array(nts.data(), nts.size()); };
-  for (auto& s : specs) {
-    rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(s.name.c_str(), s.partitions, s.replication_factor, errstr, sizeof errstr);
-    if (!nt) {
-      cleanup();
-      return Status::InvalidArgument("topic " + s.name + ": " + errstr);
-    }
-    nts.push_back(nt);
-    for (auto& [k, v] : s.configs) {
-      if (rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str())) {
-        cleanup();
-        return internal::FromError(err, "topic " + s.name + " config " + k);
-      }
-    }
-  }
-  rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->rk);
-  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(impl_->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, errstr, sizeof errstr);
-  rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
-  rd_kafka_CreateTopics(impl_->rk, nts.data(), nts.size(), opts, q);
-  // The request itself has a timeout; wait a little longer for its result.
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
-  Result<std::vector<TopicResult>> result = Status::Unavailable("create topics: no answer from the cluster");
-  if (ev) {
-    if (rd_kafka_resp_err_t err = rd_kafka_event_error(ev)) {
-      result = internal::FromError(err, std::string("create topics (") + rd_kafka_event_error_string(ev) + ")");
-    } else {
-      const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
-      size_t n = 0;
-      const rd_kafka_topic_result_t** trs = rd_kafka_CreateTopics_result_topics(res, &n);
-      std::vector<TopicResult> out;
-      Status failed;
-      for (size_t i = 0; i < n && failed.ok(); ++i) {
-        std::string name = rd_kafka_topic_result_name(trs[i]);
-        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(trs[i]);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          out.push_back({name, TopicOutcome::kCreated, 0});
-        } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-          out.push_back({name, TopicOutcome::kAlreadyExists, 0});
-        } else {
-          const char* es = rd_kafka_topic_result_error_string(trs[i]);
-          failed = internal::FromError(err, "create topic " + name + (es ? std::string(" (") + es + ")" : ""));
-        }
-      }
-      if (failed.ok()) {
-        result = std::move(out);
-      } else {
-        result = failed;
-      }
-    }
-    rd_kafka_event_destroy(ev);
-  }
-  rd_kafka_AdminOptions_destroy(opts);
-  rd_kafka_queue_destroy(q);
-  cleanup();
+  auto result = CreateNewTopics(impl_->rk, specs, timeout_ms);
   if (!result.ok()) return result;
-  // A created topic reaches the brokers' metadata, and its partitions their
-  // leaders, a moment after CreateTopics answers: wait for that, so that what
-  // the caller does next (produce, check, consume) finds the topic ready.
-  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (const auto& r : result.value()) {
-    if (r.outcome != TopicOutcome::kCreated) continue;
-    for (;;) {
-      auto parts = ListPartitions(r.name, timeout_ms);
-      const bool ready =
-          parts.ok() && !parts->empty() &&
-          std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
-      if (ready) break;
-      if (std::chrono::steady_clock::now() >= ready_by) {
-        spdlog::warn("topic {} was created but has no leader for every partition yet", r.name);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
+  WaitForLeaders(*this, result.value(), timeout_ms);
   result->insert(result->begin(), known.begin(), known.end());
   // Fill in partition counts (for existing topics they may differ from the spec).
   auto topics = ListTopics(timeout_ms);

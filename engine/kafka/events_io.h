@@ -1,5 +1,5 @@
 // Helpers shared by the engine, the client and the read model of Kafka mode
-// (kafka_engine.cc, kafka_client.cc, read_model.cc). Private to duban_kafka.
+// (kafka_engine.cc, partition_open.cc, kafka_client.cc, read_model.cc). Private to duban_kafka.
 #pragma once
 
 #include <cstdint>

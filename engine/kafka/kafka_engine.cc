@@ -1,9 +1,10 @@
 // The engine in Kafka mode (KafkaEngine): see kafka_engine.h. Here: its
-// partitions opened and caught up, rebalances, polls decided by worker
-// threads, and the public methods; producing a decided range is in
-// kafka_produce.cc, the state both share in kafka_engine_impl.h. The client
-// (SubmitViaKafka) is in kafka_client.cc, the read model (ProjectEvents) in
-// read_model.cc, the helpers they share in events_io.h.
+// rebalances, polls decided by worker threads, and the public methods; its
+// partitions opened and caught up are in partition_open.cc, producing a
+// decided range is in kafka_produce.cc, the state they share in
+// kafka_engine_impl.h. The client (SubmitViaKafka) is in kafka_client.cc, the
+// read model (ProjectEvents) in read_model.cc, the helpers they share in
+// events_io.h.
 #include "duban/kafka/kafka_engine.h"
 
 #include <pthread.h>
@@ -14,7 +15,6 @@
 #include <climits>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -34,38 +34,60 @@
 namespace duban::kafka {
 namespace {
 
-using internal::DecodeEventRecord;
-using internal::HeaderValue;
-using internal::MetaI64;
 using internal::PartitionCount;
-using internal::ToI64;
 
 using Clock = std::chrono::steady_clock;
 
-// Reads partition p of `topic` from `from` to its end (as seen now) and calls
-// fn with batches of messages. Returns the next offset.
-Result<int64_t> ReadToEnd(const KafkaConfig& cfg, const std::string& topic, int32_t p, int64_t from,
-                          const std::function<Status(std::vector<Message>&)>& fn) {
-  auto consumer = Consumer::Create(cfg, "");
-  if (!consumer.ok()) return consumer.status();
-  auto wm = (*consumer)->Watermarks(topic, p, 10000);
-  if (!wm.ok()) return wm.status();
-  const int64_t high = wm->second;
-  if (from < 0) from = wm->first;
-  if (from >= high) return from;
-  if (Status st = (*consumer)->Assign({TopicPartition{topic, p, from}}); !st.ok()) return st;
-  int64_t next = from;
-  while (next < high) {
-    auto msgs = (*consumer)->Poll(500, 2000);
-    if (!msgs.ok()) return msgs.status();
-    for (const auto& m : *msgs) next = std::max(next, m.offset + 1);
-    if (!msgs->empty())
-      if (Status st = fn(*msgs); !st.ok()) return st;
-    // Transaction markers take offsets too and are never returned: the
-    // consumer's position moves past them.
-    next = std::max(next, (*consumer)->Position(topic, p));
+// Status reports (lag) from a thread of their own: they go on while the
+// loop waits for a slow (or held) batch.
+class StatusReporter {
+ public:
+  void Start(int64_t interval_ms, std::function<void()> report) {
+    thread_ = std::thread([this, interval_ms, report = std::move(report)] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return done_; })) {
+        lock.unlock();
+        report();
+        lock.lock();
+      }
+    });
   }
-  return next;
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  ~StatusReporter() { Stop(); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// When one poll's phases began and ended, for the stats and the debug log.
+struct PollTimes {
+  Clock::time_point fetch, fetched, decided, drain;
+};
+
+void RecordPollTimes(KafkaEngineStats& stats, uint64_t poll, size_t commands, const PollTimes& t) {
+  auto s = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+  const double fetch = s(t.fetch, t.fetched), wait = s(t.fetched, t.decided), deliver = s(t.drain, Clock::now());
+  ++stats.polls;
+  stats.fetch_seconds += fetch;
+  stats.decide_wait_seconds += wait;
+  stats.delivery_wait_seconds += deliver;
+  spdlog::debug(
+      "kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
+      "{:.1f} ms for deliveries",
+      poll, commands, fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
 }
 
 }  // namespace
@@ -73,110 +95,6 @@ Result<int64_t> ReadToEnd(const KafkaConfig& cfg, const std::string& topic, int3
 std::string CommandRecord(const schemas::Command& c) { return FrameRecord(schemas::EncodeCommand(c)); }
 
 // ============================== KafkaEngine ==============================
-
-Result<int64_t> KafkaEngine::Impl::OpenPartition(int32_t p) {
-  std::filesystem::create_directories(o.data_dir);
-  if (transactional) {
-    // First: fence the previous owner (its open transaction is aborted),
-    // so what is read below is all there will be from it.
-    KafkaConfig pc = o.kafka;
-    pc.client_id = o.kafka.client_id + "-p" + std::to_string(p);
-    pc.message_timeout_ms = o.transaction_timeout_ms;  // must not exceed the transaction's
-    pc.extra["transactional.id"] = TransactionalId(p);
-    pc.extra["transaction.timeout.ms"] = std::to_string(o.transaction_timeout_ms);
-    if (!pc.extra.count("linger.ms")) pc.extra["linger.ms"] = "5";  // commit flushes anyway
-    auto prod = Producer::Create(pc);
-    if (!prod.ok()) return prod.status();
-    TxnStatus t = (*prod)->InitTransactions(o.transaction_timeout_ms);
-    if (!t.ok()) return Status::Unavailable("partition " + std::to_string(p) + ": " + t.status.ToString());
-    txn[p] = std::move(*prod);
-  }
-  EngineOptions eo;
-  eo.data_dir = Dir(p);
-  eo.rejected_stream = "!rejected/" + std::to_string(p);
-  eo.write_buffer_mb = 8;
-  eo.clock = o.clock;
-  eo.time_rules = o.time_rules;
-  auto opened = Engine::Open(eo, o.timers);
-  if (!opened.ok()) return opened.status();
-  auto produced_end = MetaI64(**opened, "produced.end", 0);
-  if (!produced_end.ok()) return produced_end.status();
-  // Records at or past produced.end (a fresh store's LogEnd is past 0 with
-  // no record there, so the positions alone do not tell).
-  bool tail = false;
-  if (static_cast<uint64_t>(*produced_end) < (*opened)->LogEnd())
-    if (Status st =
-            (*opened)->ScanLogRecords(*produced_end, [&](uint64_t, std::string_view) { return !(tail = true); });
-        !st.ok())
-      return st;
-  if (transactional && tail) {
-    // Decisions this store holds but no committed transaction carries (a
-    // crash before the commit, or a fenced write): another owner may have
-    // decided those commands differently meanwhile, so they are void. The
-    // store is rebuilt from duban.events, and the commands are consumed
-    // again after the last one whose events are there.
-    const std::string discarded = Dir(p) + ".discarded";
-    spdlog::warn(
-        "partition {}: log positions {}..{} were decided here but never committed to {}; rebuilding "
-        "the partition's store from {} (the old one is kept in {})",
-        p, *produced_end, (*opened)->LogEnd(), o.kafka.events_topic, o.kafka.events_topic, discarded);
-    opened->reset();
-    std::error_code ec;
-    std::filesystem::remove_all(discarded, ec);
-    std::filesystem::rename(Dir(p), discarded, ec);
-    if (ec) return Status::IOError("partition " + std::to_string(p) + ": moving the store aside: " + ec.message());
-    opened = Engine::Open(eo, o.timers);
-    if (!opened.ok()) return opened.status();
-    produced_end = 0;
-    ++stats.rebuilt;
-  }
-  Engine& e = **opened;
-  epoch[p] = ++openings;
-  auto cmd_offset = MetaI64(e, OffsetKey(p), -1);
-  if (!cmd_offset.ok()) return cmd_offset.status();
-  if (!transactional && tail) {
-    // Not known to be in duban.events: produce again. Their source offset is
-    // at most the last command consumed.
-    const int64_t src = std::max<int64_t>(*cmd_offset - 1, 0);
-    spdlog::info("partition {}: re-producing log positions {}..{}", p, *produced_end, e.LogEnd());
-    auto pending = Enqueue(p, e, *produced_end, nullptr, nullptr, src, true, *producer);
-    if (!pending.ok()) return pending.status();
-    if (Status st = Complete(*pending, &e); !st.ok()) return st;
-  }
-  // Catch up from duban.events (restores a missing or stale directory).
-  auto events_read = MetaI64(e, "events.read", kOffsetBeginning);
-  if (!events_read.ok()) return events_read.status();
-  int64_t max_src = -1;
-  uint64_t restored = 0;
-  auto next = ReadToEnd(o.kafka, o.kafka.events_topic, p, *events_read, [&](std::vector<Message>& msgs) {
-    std::vector<schemas::Event> batch;
-    for (const auto& m : msgs) {
-      auto ev = DecodeEventRecord(m.value);
-      if (!ev.ok()) {
-        spdlog::warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset,
-                     ev.status().ToString());
-        continue;
-      }
-      max_src = std::max(max_src, ToI64(HeaderValue(m.headers, kHeaderCmdOffset), -1));
-      batch.push_back(std::move(*ev));
-    }
-    auto r = e.AppendExternal(batch, {{"events.read", std::to_string(msgs.back().offset + 1)}});
-    if (!r.ok()) return r.status();
-    restored += r->appended;
-    return Status::Ok();
-  });
-  if (!next.ok()) return next.status();
-  const int64_t resume = std::max(*cmd_offset, max_src + 1);
-  // What came from duban.events is there already: never produce it again.
-  auto r = e.AppendExternal({}, {{"produced.end", std::to_string(e.LogEnd())},
-                                 {"events.read", std::to_string(*next)},
-                                 {OffsetKey(p), std::to_string(resume)}});
-  if (!r.ok()) return r.status();
-  stats.restored += restored;
-  if (restored) spdlog::info("partition {}: restored {} events from {}", p, restored, o.kafka.events_topic);
-  engines[p] = std::move(*opened);
-  return resume;
-}
 
 void KafkaEngine::Impl::OnRebalance(RebalanceKind kind, std::vector<TopicPartition>& parts) {
   if (kind == RebalanceKind::kRevoked) {
@@ -331,6 +249,47 @@ Status KafkaEngine::Impl::Drain(uint64_t before) {
   return Status::Ok();
 }
 
+Status KafkaEngine::Impl::TickIfDue(uint64_t poll, TickSchedule& schedule) {
+  if (o.tick_interval_ms <= 0) return Status::Ok();
+  // On the injected clock, so a test's fake clock drives both the
+  // interval and what is due. A clock that went back ticks at once.
+  const Instant now = o.now();
+  // A partition just assigned ticks at once: its timers may have come
+  // due while no engine owned it.
+  if (now - schedule.last_tick >= o.tick_interval_ms || now < schedule.last_tick ||
+      openings != schedule.ticked_openings) {
+    schedule.last_tick = now;
+    schedule.ticked_openings = openings;
+    return TickAll(now, poll);
+  }
+  return Status::Ok();
+}
+
+Status KafkaEngine::Impl::RunPoll(uint64_t poll, TickSchedule& schedule) {
+  PollTimes t;
+  // While work is outstanding, poll briefly so it completes soon even when
+  // no more commands come.
+  t.fetch = Clock::now();
+  auto msgs = consumer->Poll(inflight.empty() && !deciding ? 200 : 5, o.max_batch);
+  t.fetched = Clock::now();
+  FinishDeciding();  // poll k-1, decided while this one was fetched
+  t.decided = Clock::now();
+  if (!fatal.ok()) return fatal;
+  if (!msgs.ok()) return msgs.status();
+  if (!decide_error.ok()) return decide_error;
+  // The stores are idle here (no poll is being decided): tick them.
+  if (Status st = TickIfDue(poll, schedule); !st.ok()) return st;
+  // Poll k-2's deliveries had all of poll k-1's deciding to arrive:
+  // complete them now (waiting if need be). Also here, while no store is
+  // being written by the workers.
+  t.drain = Clock::now();
+  Status drained = Drain(poll - 1);
+  if (!msgs->empty()) RecordPollTimes(stats, poll, msgs->size(), t);
+  if (!drained.ok()) return drained;
+  if (!msgs->empty()) StartDeciding(poll, std::move(*msgs));
+  return Status::Ok();
+}
+
 KafkaEngine::KafkaEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KafkaEngine::~KafkaEngine() = default;
 
@@ -429,22 +388,9 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
       });
   if (!st.ok()) return st;
   Status result;
-  // Status reports (lag) from a thread of their own: they go on while the
-  // loop waits for a slow (or held) batch.
-  std::mutex status_mu;
-  std::condition_variable status_cv;
-  bool status_done = false;
-  std::thread status;
+  StatusReporter status;
   if (m.o.status_interval_ms > 0 && m.o.on_status)
-    status = std::thread([&] {
-      std::unique_lock lock(status_mu);
-      while (
-          !status_cv.wait_for(lock, std::chrono::milliseconds(m.o.status_interval_ms), [&] { return status_done; })) {
-        lock.unlock();
-        m.o.on_status(Lag());
-        lock.lock();
-      }
-    });
+    status.Start(m.o.status_interval_ms, [this, &m] { m.o.on_status(Lag()); });
   // Pipelined: poll k is decided (by worker threads) while poll k+1 is
   // fetched, and its events are delivered while poll k+1 is decided.
   // Completions (produced.end, events.read) follow in order. A crash with
@@ -452,81 +398,20 @@ Status KafkaEngine::Run(const std::atomic<bool>& stop) {
   // assignment, and readers dedupe what was already there, so the outbox
   // guarantees are unchanged.
   uint64_t poll = 0;
-  Instant last_tick = 0;
-  uint64_t ticked_openings = 0;  // m.openings at the last tick
+  Impl::TickSchedule schedule;
   while (!stop.load()) {
     ++poll;
-    // While work is outstanding, poll briefly so it completes soon even when
-    // no more commands come.
-    const auto t_fetch = Clock::now();
-    auto msgs = m.consumer->Poll(m.inflight.empty() && !m.deciding ? 200 : 5, m.o.max_batch);
-    const auto t_fetched = Clock::now();
-    m.FinishDeciding();  // poll k-1, decided while this one was fetched
-    const auto t_decided = Clock::now();
-    if (!m.fatal.ok()) {
-      result = m.fatal;
+    if (Status polled = m.RunPoll(poll, schedule); !polled.ok()) {
+      result = polled;
       break;
     }
-    if (!msgs.ok()) {
-      result = msgs.status();
-      break;
-    }
-    if (!m.decide_error.ok()) {
-      result = m.decide_error;
-      break;
-    }
-    // The stores are idle here (no poll is being decided): tick them.
-    if (m.o.tick_interval_ms > 0) {
-      // On the injected clock, so a test's fake clock drives both the
-      // interval and what is due. A clock that went back ticks at once.
-      const Instant now = m.o.now();
-      // A partition just assigned ticks at once: its timers may have come
-      // due while no engine owned it.
-      if (now - last_tick >= m.o.tick_interval_ms || now < last_tick || m.openings != ticked_openings) {
-        last_tick = now;
-        ticked_openings = m.openings;
-        if (Status st = m.TickAll(now, poll); !st.ok()) {
-          result = st;
-          break;
-        }
-      }
-    }
-    // Poll k-2's deliveries had all of poll k-1's deciding to arrive:
-    // complete them now (waiting if need be). Also here, while no store is
-    // being written by the workers.
-    const auto t_drain = Clock::now();
-    Status drained = m.Drain(poll - 1);
-    if (msgs.ok() && !msgs->empty()) {
-      auto s = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
-      const double fetch = s(t_fetch, t_fetched), wait = s(t_fetched, t_decided), deliver = s(t_drain, Clock::now());
-      ++m.stats.polls;
-      m.stats.fetch_seconds += fetch;
-      m.stats.decide_wait_seconds += wait;
-      m.stats.delivery_wait_seconds += deliver;
-      spdlog::debug(
-          "kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
-          "{:.1f} ms for deliveries",
-          poll, msgs->size(), fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
-    }
-    if (Status st = drained; !st.ok()) {
-      result = st;
-      break;
-    }
-    if (!msgs->empty()) m.StartDeciding(poll, std::move(*msgs));
   }
   m.FinishDeciding();
   if (result.ok() && !m.decide_error.ok()) result = m.decide_error;
   // Stopping: what was enqueued is delivered and recorded before the stores
   // close (not after an error: a restart re-produces it anyway).
   if (result.ok()) result = m.Drain(UINT64_MAX);
-  if (status.joinable()) {
-    {
-      std::lock_guard lock(status_mu);
-      status_done = true;
-    }
-    status_cv.notify_all();
-    status.join();
-  }
+  status.Stop();
   Status closed = m.consumer->Close();
   m.engines.clear();
   m.txn.clear();

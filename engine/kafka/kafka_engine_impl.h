@@ -1,9 +1,9 @@
 // KafkaEngine::Impl, the engine in Kafka mode (see kafka_engine.h), shared
-// by its two halves: kafka_engine.cc (partitions opened and caught up,
-// rebalances, polls decided by worker threads, the public methods) and
-// kafka_produce.cc (a decided log range produced to duban.events, in a
-// transaction per partition in transactional mode). Internal to
-// engine/kafka; its thread rules are those written on each member.
+// by its three parts: kafka_engine.cc (rebalances, polls decided by worker
+// threads, the public methods), partition_open.cc (partitions opened and
+// caught up) and kafka_produce.cc (a decided log range produced to
+// duban.events, in a transaction per partition in transactional mode).
+// Internal to engine/kafka; its thread rules are those written on each member.
 #pragma once
 
 #include <atomic>
@@ -126,6 +126,16 @@ struct KafkaEngine::Impl {
   // Opens partition p's store, re-produces what was not produced, catches up
   // from duban.events and returns the command offset to resume at.
   Result<int64_t> OpenPartition(int32_t p);
+  // Transactional mode: creates and initialises partition p's producer,
+  // which fences the previous owner.
+  Status FencePreviousOwner(int32_t p);
+  EngineOptions PartitionStoreOptions(int32_t p) const;
+  // Closes `store`, keeps it aside as <dir>.discarded and opens an empty one
+  // in its place (to be rebuilt from duban.events).
+  Result<std::unique_ptr<Engine>> ReopenDiscarding(int32_t p, const EngineOptions& eo, std::unique_ptr<Engine> store,
+                                                   int64_t produced_end);
+  // Idempotent mode: produces again what `e` holds from `produced_end` on.
+  Status ReproduceTail(int32_t p, Engine& e, int64_t produced_end, int64_t cmd_offset);
 
   void OnRebalance(RebalanceKind kind, std::vector<TopicPartition>& parts);
 
@@ -164,6 +174,20 @@ struct KafkaEngine::Impl {
   // delivered, and (waiting for them) those of polls before `before`. In
   // order, so each partition's produced.end only moves forward.
   Status Drain(uint64_t before);
+
+  // When Run last ticked the stores.
+  struct TickSchedule {
+    Instant last_tick = 0;
+    uint64_t ticked_openings = 0;  // openings at the last tick
+  };
+  // Ticks the stores when tick_interval_ms has passed, the clock went back,
+  // or a partition was opened since the last tick.
+  Status TickIfDue(uint64_t poll, TickSchedule& schedule);
+
+  // One round of Run's pipeline: fetches poll `poll`, finishes deciding the
+  // one before, ticks, completes the deliveries of the one before that and
+  // starts deciding this one. An error ends Run.
+  Status RunPoll(uint64_t poll, TickSchedule& schedule);
 };
 
 }  // namespace duban::kafka
