@@ -1,6 +1,5 @@
 #include "delivery.h"
-
-#include <spdlog/spdlog.h>
+#include "duban/log.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,8 +20,8 @@ Status DeliverWithRetry(Sink& sink, const Notification& n, const RetryPolicy& r,
     last = sink.Deliver(n);
     if (last.ok()) return last;
     ++*failed_attempts;
-    spdlog::warn("reminders: {} attempt {}/{} for {} failed: {}", sink.name(), *attempts, r.max_attempts,
-                 n.notification_id, last.ToString());
+    log::Reminders().warn("reminders: {} attempt {}/{} for {} failed: {}", sink.name(), *attempts, r.max_attempts,
+                          n.notification_id, last.ToString());
     // A final answer (a bad robot key, an unknown mailbox) is not asked again.
     if (*attempts >= r.max_attempts || !IsRetryable(last)) return last;
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff));

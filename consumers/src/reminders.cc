@@ -20,7 +20,6 @@
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "duban/coding.h"
 #include "duban/core/workflow_timer_policy.h"
@@ -30,6 +29,7 @@
 #include "duban/schemas/codec.h"
 #include "delivery.h"
 #include "posix_io.h"
+#include "duban/log.h"
 
 namespace duban::consumers {
 namespace {
@@ -175,8 +175,8 @@ struct Reminders::Impl {
       if (!id.ok()) return id.status();
     }
     if (embedded) {
-      spdlog::error("reminders: dead-lettered {} to {}/dead-letters.jsonl (attempts {}): {}", r.source,
-                    options.data_dir, attempts, reason);
+      log::Reminders().error("reminders: dead-lettered {} to {}/dead-letters.jsonl (attempts {}): {}", r.source,
+                             options.data_dir, attempts, reason);
       return Status::Ok();
     }
     const kafka::Message& m = *r.kafka;
@@ -190,8 +190,8 @@ struct Reminders::Impl {
     if (!delivery.ok())
       return Status::Unavailable("dead-letter produce to " + options.dlq_topic +
                                  " failed: " + delivery.status().ToString());
-    spdlog::error("reminders: dead-lettered {}/{}/{} to {} (attempts {}): {}", m.topic, m.partition, m.offset,
-                  options.dlq_topic, attempts, reason);
+    log::Reminders().error("reminders: dead-lettered {}/{}/{} to {} (attempts {}): {}", m.topic, m.partition, m.offset,
+                           options.dlq_topic, attempts, reason);
     return Status::Ok();
   }
 
@@ -356,8 +356,8 @@ struct Reminders::Impl {
     if (!read.ok()) {
       // The store swapped or behind the cursor: waiting will not mend it.
       if (read.code() == Status::Code::kInvalidArgument || ++read_failures > kMaxReadFailures) return read;
-      spdlog::warn("reminders: reading {} failed ({} of {} tolerated in a row): {}", options.store_dir, read_failures,
-                   kMaxReadFailures, read.ToString());
+      log::Reminders().warn("reminders: reading {} failed ({} of {} tolerated in a row): {}", options.store_dir,
+                            read_failures, kMaxReadFailures, read.ToString());
       batch.clear();
     } else {
       read_failures = 0;
@@ -437,8 +437,8 @@ struct Reminders::Impl {
       Status s = WriteCursorFile(options.data_dir, store_id, cursor);
       if (!s.ok()) return s;
     }
-    spdlog::info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}", delivered->size(),
-                 directory.task_count(), options.store_dir, store_id, cursor);
+    log::Reminders().info("reminders: {} delivered ids, {} tasks known, store {} ({}) from log position {}",
+                          delivered->size(), directory.task_count(), options.store_dir, store_id, cursor);
     return Status::Ok();
   }
 
@@ -451,8 +451,8 @@ struct Reminders::Impl {
     consumer = std::move(created_consumer.value());
     Status s = consumer->Subscribe({options.kafka.events_topic});
     if (!s.ok()) return s;
-    spdlog::info("reminders: {} delivered ids, {} tasks known, group {} on {}", delivered->size(),
-                 directory.task_count(), options.group, options.kafka.events_topic);
+    log::Reminders().info("reminders: {} delivered ids, {} tasks known, group {} on {}", delivered->size(),
+                          directory.task_count(), options.group, options.kafka.events_topic);
     return Status::Ok();
   }
 };
@@ -511,7 +511,7 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
       ++m.stats.commits;
     } else {
       ++m.stats.commit_failures;
-      spdlog::warn("reminders: commit failed (records will be re-read, deliveries deduped): {}", s.ToString());
+      log::Reminders().warn("reminders: commit failed (records will be re-read, deliveries deduped): {}", s.ToString());
     }
   }
   return polled->size();

@@ -20,6 +20,7 @@
 #include "duban/consumers/reminders.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
+#include "duban/log.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -346,7 +347,6 @@ duban::Status RunLoop(duban::consumers::Reminders& r, const RunFlags& f) {
 int RunConsumer(RunFlags& f) {
   using namespace duban::consumers;
   if (int rc = CheckRunFlags(f); rc != 0) return rc;
-  spdlog::set_default_logger(spdlog::default_logger());
   f.o.kafka.client_id = "duban-reminders";
 
   std::vector<std::unique_ptr<Sink>> sinks;
@@ -385,6 +385,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(run.log_level));
+  duban::log::LoadLevelsFromEnvironment();
   if (dlq.list->parsed()) return DlqList(dlq.data, dlq.json);
   if (dlq.retry->parsed()) return DlqRetry(dlq);
   if (int rc = ApplyConfigFile(app, run); rc != 0) return rc;

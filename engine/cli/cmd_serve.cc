@@ -28,6 +28,7 @@
 #include "duban/kafka/kafka_engine.h"
 #include "duban/kafka/producer.h"
 #include "duban/server/server.h"
+#include "duban/log.h"
 
 namespace duban::cli {
 namespace {
@@ -157,7 +158,8 @@ std::shared_ptr<server::CommandRelay> CatchUpAndConnect(const kafka::KafkaConfig
               << caught_up.status().message() << "\n";
     return nullptr;
   }
-  spdlog::info("duban serve: read model caught up with {} ({} events applied)", kcfg.events_topic, caught_up->appended);
+  log::Cli().info("duban serve: read model caught up with {} ({} events applied)", kcfg.events_topic,
+                  caught_up->appended);
   auto producer = kafka::Producer::Create(kcfg);
   if (!producer.ok()) {
     std::cerr << "duban serve: cannot produce to " << kcfg.bootstrap << ": " << producer.status().message() << "\n";
@@ -179,8 +181,8 @@ void ProjectUntilStopped(server::Server& srv, Engine& engine, const kafka::Kafka
   while (!stop.load()) {
     auto r = kafka::ProjectEvents(kcfg, engine, /*follow=*/true, &stop, hooks);
     if (r.ok() || stop.load()) break;
-    spdlog::warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
-                 r.status().ToString());
+    log::Cli().warn("duban serve: projecting {} stopped ({}); starting again in 2 s", kcfg.events_topic,
+                    r.status().ToString());
     for (int i = 0; i < 20 && !stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -191,7 +193,7 @@ void StopOnSignal(server::Server& srv, const std::atomic<bool>& run_returned) {
   char sig = 0;
   while (::read(g_stop_pipe[0], &sig, 1) < 0 && errno == EINTR) {
   }
-  if (sig) spdlog::info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
+  if (sig) log::Cli().info("signal {}: stopping (requests in flight finish)", static_cast<int>(sig));
   // Again until Run returns: a stop that lands while Run is only about to
   // listen would otherwise be lost.
   while (!run_returned.load()) {
@@ -215,8 +217,8 @@ int ServeUntilStopped(server::Server& srv, Engine& engine, const ServeContext& c
   if (c.kafka_mode) projector = std::thread([&] { ProjectUntilStopped(srv, engine, c.kcfg, stop_projector); });
   std::atomic<bool> run_returned{false};
   std::thread waiter([&] { StopOnSignal(srv, run_returned); });
-  spdlog::info("duban serve: listening on {}://{}:{} (data {}{})", c.o.tls_cert.empty() ? "http" : "https", c.o.host,
-               srv.port(), c.g.data_dir, c.kafka_mode ? ", Kafka " + c.kcfg.bootstrap : std::string());
+  log::Cli().info("duban serve: listening on {}://{}:{} (data {}{})", c.o.tls_cert.empty() ? "http" : "https", c.o.host,
+                  srv.port(), c.g.data_dir, c.kafka_mode ? ", Kafka " + c.kcfg.bootstrap : std::string());
   Status st = srv.Run();
   run_returned.store(true);
   if (!st.ok()) {
@@ -233,6 +235,7 @@ int ServeUntilStopped(server::Server& srv, Engine& engine, const ServeContext& c
 
 int RunServe(Globals& g, const ServeArgs& a) {
   spdlog::set_level(spdlog::level::info);  // the access log is info, on stderr
+  log::LoadLevelsFromEnvironment();
   auto o = ServerOptionsFrom(g, a);
   if (!o) return kExitUsage;
   kafka::KafkaConfig kcfg;
@@ -261,7 +264,7 @@ int RunServe(Globals& g, const ServeArgs& a) {
     code = ServeUntilStopped(srv, *engine, ServeContext{g, *o, kcfg, kafka_mode});
   }
   engine.reset();  // the store's clean close
-  spdlog::info("duban serve: stopped; store closed");
+  log::Cli().info("duban serve: stopped; store closed");
   return code;
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli_registry.h"
+#include "duban/log.h"
 
 namespace duban::cli {
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   spdlog::set_default_logger(spdlog::stderr_color_mt("duban"));
   spdlog::set_level(spdlog::level::warn);
+  duban::log::LoadLevelsFromEnvironment();
 
   CLI::App app{"duban — event-sourced supervision of government work plans (督办)"};
   app.require_subcommand(1);

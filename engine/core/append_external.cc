@@ -7,7 +7,6 @@
 // hash and its place in its stream are checked, and a gap or a broken chain
 // is Corruption with nothing of the call written; an event whose id is
 // applied with other content is a fork: not applied, counted and logged.
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <set>
@@ -16,6 +15,7 @@
 
 #include "engine_impl.h"
 #include "projector.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -115,7 +115,7 @@ Result<bool> Engine::Impl::ExternalAppend::AppliedBefore(const Event& e, uint64_
     const std::string what = "event " + e.event_id + " of command " + e.command_id + " (stream " + e.stream + ", seq " +
                              std::to_string(e.stream_seq) +
                              ") differs from the event applied with that id: a fork, not applied";
-    spdlog::error("{}", what);
+    log::Core().error("{}", what);
     if (result.first_fork.empty()) result.first_fork = what;
     return true;
   }

@@ -6,13 +6,13 @@
 // open (a damaged store, a foreign directory, a second writer, a lost WAL)
 // leaves the directory as it found it; a store is created only in a missing
 // or empty directory.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "engine_impl.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -178,18 +178,18 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
   if (!m.opts.read_only) {
     std::string marker;
     if (m.db->Get(rocksdb::ReadOptions(), m.cf[kMeta], kRebuildMarker, &marker).ok()) {
-      spdlog::warn("an interrupted rebuild was found; rebuilding projections again");
+      log::Core().warn("an interrupted rebuild was found; rebuilding projections again");
       if (Status st = engine.Rebuild(); !st.ok()) return st;
     }
   }
   auto counts = m.LoadCountsBuilt(created);
   if (!counts.ok()) return counts.status();
   if (*counts) {
-    spdlog::info(
+    log::Core().info(
         "this store was made before the dashboard's counts were kept: rebuilding its projections once "
         "to count them");
     if (Status st = engine.Rebuild(); !st.ok())
-      spdlog::warn(
+      log::Core().warn(
           "the dashboard's counts could not be built ({}); the store works without them until `duban "
           "rebuild` succeeds",
           st.ToString());

@@ -5,7 +5,6 @@
 // Guarantee: a record that is not whole (a frame that does not parse, bytes
 // after it, an event that does not decode) is Corruption naming its
 // position, never skipped.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <exception>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "engine_impl.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -105,7 +105,7 @@ Result<std::vector<HistoryEntry>> Engine::Impl::ReadPositions(std::vector<uint64
         }
       });
     } catch (const std::system_error& e) {
-      spdlog::warn("reading {} log positions on one thread: no second thread ({})", positions.size(), e.what());
+      log::Core().warn("reading {} log positions on one thread: no second thread ({})", positions.size(), e.what());
     }
   }
   if (!reader) {
@@ -148,7 +148,7 @@ Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::opti
         s = std::move(snap);
         snapshot_version[plan_id] = s.version;
       } else {
-        spdlog::warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
+        log::Core().warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
         after = 0;
       }
     }

@@ -6,7 +6,6 @@
 // its own checks (log_check.cc), since projections rebuilt from an altered
 // log would hide it; an interrupted rebuild is run again at the next open
 // (kRebuildMarker); Verify changes nothing in the store.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +13,7 @@
 
 #include "engine_impl.h"
 #include "projector.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -73,7 +73,8 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
       auto [sit, fresh] = states.try_emplace(e.stream);
       if (fresh) sit->second.id = e.stream;
       if (std::holds_alternative<schemas::UnknownEvent>(e.body))
-        spdlog::warn("log position {}: unknown event type {} v{} skipped by projections", pos, e.type, e.type_version);
+        log::Core().warn("log position {}: unknown event type {} v{} skipped by projections", pos, e.type,
+                         e.type_version);
       proj.Before(sit->second, e);
       Evolve(sit->second, e);
       proj.After(sit->second, e, pos, wb);

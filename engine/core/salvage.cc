@@ -3,7 +3,6 @@
 #include "duban/salvage.h"
 
 #include <rocksdb/db.h>
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "duban/schemas/codec.h"
 #include "log_end.h"
 #include "store_dir.h"
+#include "duban/log.h"
 
 namespace duban {
 namespace {
@@ -162,7 +162,7 @@ Status CannotOpenCopy(const std::string& work, const std::string& damaged_dir, c
 
 Status RepairAndReopenCopy(const std::string& work, const std::string& damaged_dir, const rocksdb::Status& failed,
                            RawDb& raw, SalvageReport& report) {
-  spdlog::warn("salvage: the copy does not open ({}); running RocksDB's repair on the copy", failed.ToString());
+  log::Core().warn("salvage: the copy does not open ({}); running RocksDB's repair on the copy", failed.ToString());
   rocksdb::Options o;
   o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
   if (rocksdb::Status r = rocksdb::RepairDB(work, o); !r.ok())

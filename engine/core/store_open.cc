@@ -11,7 +11,6 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/table.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdarg>
@@ -20,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "engine_impl.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -68,9 +68,9 @@ class SpdlogRocksLogger : public rocksdb::Logger {
     char buf[1024];
     std::vsnprintf(buf, sizeof buf, format, ap);
     if (level >= rocksdb::InfoLogLevel::FATAL_LEVEL)
-      spdlog::error("rocksdb: {}", buf);
+      log::Core().error("rocksdb: {}", buf);
     else
-      spdlog::debug("rocksdb: {}", buf);
+      log::Core().debug("rocksdb: {}", buf);
   }
   void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
 };
@@ -104,7 +104,7 @@ void Engine::Impl::KeepStoreSmall() {
       if (h) all.push_back(h);
     rocksdb::FlushOptions fo;
     fo.wait = true;
-    if (auto s = db->Flush(fo, all); !s.ok()) spdlog::warn("flushing before close: {}", s.ToString());
+    if (auto s = db->Flush(fo, all); !s.ok()) log::Core().warn("flushing before close: {}", s.ToString());
     for (auto* h : all) MergeSmallFiles(h);
   }
   const auto until = std::chrono::steady_clock::now() + kMaxCompactionWait;
@@ -120,7 +120,7 @@ void Engine::Impl::KeepStoreSmall() {
     }
     if (running == 0 && pending == 0) return;
     if (std::chrono::steady_clock::now() > until) {
-      spdlog::warn("closing with compactions still pending after {} s", kMaxCompactionWait.count());
+      log::Core().warn("closing with compactions still pending after {} s", kMaxCompactionWait.count());
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -144,7 +144,7 @@ void Engine::Impl::MergeSmallFiles(rocksdb::ColumnFamilyHandle* h) {
   // They usually sit in the bottommost level, which CompactRange otherwise skips.
   cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   if (auto s = db->CompactRange(cro, h, &begin, &end); !s.ok())
-    spdlog::warn("merging the small files of {}: {}", h->GetName(), s.ToString());
+    log::Core().warn("merging the small files of {}: {}", h->GetName(), s.ToString());
 }
 
 rocksdb::Options Engine::Impl::DbOptions(const EngineOptions& o) {
@@ -279,7 +279,7 @@ void Engine::Impl::RecordCleanClose() {
     end.wals.emplace_back(name, w->SizeFileBytes());
   }
   if (Status st = log_end::Write(Env(), opts.data_dir, end); !st.ok())
-    spdlog::warn("could not record the log end of {}: {}", opts.data_dir, st.ToString());
+    log::Core().warn("could not record the log end of {}: {}", opts.data_dir, st.ToString());
 }
 
 }  // namespace duban

@@ -6,13 +6,13 @@
 // timer becomes a FireTimer command, decided by decide.cc like any other, so
 // a replay of the log is exact; a timer fires once per arming (its command id
 // derives from its key, deleted in the same batch).
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
 #include <tuple>
 
 #include "engine_impl.h"
+#include "duban/log.h"
 
 namespace duban {
 
@@ -75,8 +75,8 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     if (due->empty()) break;
     if (round == max_rounds) {
       rep.more_due = true;
-      spdlog::warn("tick at {}: timers still due after {} rounds; the next tick fires the rest", FormatInstant(now),
-                   max_rounds);
+      log::Core().warn("tick at {}: timers still due after {} rounds; the next tick fires the rest", FormatInstant(now),
+                       max_rounds);
       break;
     }
     rep.rounds = round + 1;

@@ -1,8 +1,7 @@
 // See duban/core/workflow_timer_policy.h for the rules; each one mirrors the
 // FireTimer guard in decide.cc (Decider::On(FireTimer)), so a fired timer always changes state.
 #include "duban/core/workflow_timer_policy.h"
-
-#include <spdlog/spdlog.h>
+#include "duban/log.h"
 
 #include <optional>
 
@@ -171,8 +170,8 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
   // With the provisional rule on, only a corrupt calendar gets here; say so
   // loudly rather than let a deadline pass unnoticed.
   if (!st.ok())
-    spdlog::error("due date {}: no timers could be computed on calendar {}: {}", due.ToString(), cal.version(),
-                  st.message());
+    log::Core().error("due date {}: no timers could be computed on calendar {}: {}", due.ToString(), cal.version(),
+                      st.message());
   return memo_.emplace(key, std::move(planned)).first->second;
 }
 
@@ -189,8 +188,8 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   auto last = cal.AddWorkingDays(start, working_days);
   auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
   if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
-    spdlog::error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit,
-                  fire.status().message());
+    log::Core().error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit,
+                      fire.status().message());
     last = start.AddDays(working_days);
     fire = last->AddDays(1);
   }

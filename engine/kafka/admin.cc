@@ -1,13 +1,12 @@
 // Admin: see duban/kafka/admin.h.
 #include "duban/kafka/admin.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "internal.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 
@@ -228,7 +227,7 @@ void WaitForLeaders(Admin& admin, const std::vector<TopicResult>& results, int t
           std::all_of(parts->begin(), parts->end(), [](const PartitionInfo& p) { return p.leader >= 0; });
       if (ready) break;
       if (std::chrono::steady_clock::now() >= ready_by) {
-        spdlog::warn("topic {} was created but has no leader for every partition yet", r.name);
+        log::Kafka().warn("topic {} was created but has no leader for every partition yet", r.name);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

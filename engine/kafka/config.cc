@@ -4,6 +4,7 @@
 #include <string>
 
 #include "internal.h"
+#include "duban/log.h"
 
 namespace duban::kafka::internal {
 
@@ -12,7 +13,7 @@ namespace {
 // debug/info so they show with -v only; failures reach callers as Status.
 void LogToSpdlog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
   auto lvl = level <= 2 ? spdlog::level::err : level <= 4 ? spdlog::level::info : spdlog::level::debug;
-  spdlog::log(lvl, "rdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", fac, buf);
+  log::Kafka().log(lvl, "rdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", fac, buf);
 }
 }  // namespace
 

@@ -1,8 +1,6 @@
 // Consumer: see duban/kafka/consumer.h.
 #include "duban/kafka/consumer.h"
 
-#include <spdlog/spdlog.h>
-
 #include <map>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 
@@ -92,7 +91,7 @@ struct Consumer::Impl {
         }
       }
       for (size_t i = 0; i < v.size(); ++i) parts->elems[i].offset = v[i].offset;
-      spdlog::debug("kafka consumer: assigned {} partitions", v.size());
+      log::Kafka().debug("kafka consumer: assigned {} partitions", v.size());
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) {
           self->rebalance_error = Status::IOError(std::string("incremental assign: ") + rd_kafka_error_string(e));
@@ -104,7 +103,7 @@ struct Consumer::Impl {
     } else {
       std::vector<TopicPartition> v = ToVector(parts);
       if (self->listener) self->listener(RebalanceKind::kRevoked, v);
-      spdlog::debug("kafka consumer: revoked {} partitions ({})", v.size(), rd_kafka_err2name(err));
+      log::Kafka().debug("kafka consumer: revoked {} partitions ({})", v.size(), rd_kafka_err2name(err));
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
           self->rebalance_error = Status::IOError(std::string("incremental unassign: ") + rd_kafka_error_string(e));
@@ -164,7 +163,7 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const KafkaConfig& cfg, const
 Consumer::~Consumer() {
   if (!impl_) return;
   Status st = Close();
-  if (!st.ok()) spdlog::warn("kafka consumer close: {}", st.ToString());
+  if (!st.ok()) log::Kafka().warn("kafka consumer close: {}", st.ToString());
 }
 
 Status Consumer::Subscribe(const std::vector<std::string>& topics, RebalanceListener listener) {
@@ -227,7 +226,7 @@ Result<std::vector<Message>> Consumer::Poll(int timeout_ms, size_t max_messages)
         return Status::InvalidArgument("kafka consumer: the cluster refuses to let this member join (" + what + ")" +
                                        hint);
       }
-      spdlog::debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
+      log::Kafka().debug("kafka consumer: {} ({})", what, rd_kafka_err2name(err));
       break;  // transient; librdkafka retries by itself
     }
     if (!reserved) {

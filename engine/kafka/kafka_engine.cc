@@ -8,7 +8,6 @@
 #include "duban/kafka/kafka_engine.h"
 
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +29,7 @@
 #include "duban/schemas/codec.h"
 #include "events_io.h"
 #include "kafka_engine_impl.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 namespace {
@@ -84,7 +84,7 @@ void RecordPollTimes(KafkaEngineStats& stats, uint64_t poll, size_t commands, co
   stats.fetch_seconds += fetch;
   stats.decide_wait_seconds += wait;
   stats.delivery_wait_seconds += deliver;
-  spdlog::debug(
+  log::Kafka().debug(
       "kafka engine: poll {}: {} command(s), fetch {:.1f} ms, waited {:.1f} ms for poll {} to be decided, "
       "{:.1f} ms for deliveries",
       poll, commands, fetch * 1e3, wait * 1e3, poll - 1, deliver * 1e3);
@@ -104,13 +104,13 @@ void KafkaEngine::Impl::OnRebalance(RebalanceKind kind, std::vector<TopicPartiti
       txn.erase(tp.partition);  // no transaction is open here: FinishDeciding ran first
       SetDecided(tp.partition, kNotOwned);
     }
-    spdlog::info("revoked {} partitions", parts.size());
+    log::Kafka().info("revoked {} partitions", parts.size());
     return;
   }
   for (auto& tp : parts) {
     auto resume = OpenPartition(tp.partition);
     if (!resume.ok()) {
-      spdlog::error("partition {}: {}", tp.partition, resume.status().ToString());
+      log::Kafka().error("partition {}: {}", tp.partition, resume.status().ToString());
       if (fatal.ok()) fatal = resume.status();
       continue;
     }
@@ -118,7 +118,7 @@ void KafkaEngine::Impl::OnRebalance(RebalanceKind kind, std::vector<TopicPartiti
     next_cmd[tp.partition] = *resume;
     SetDecided(tp.partition, *resume);
   }
-  spdlog::info("assigned {} partitions", parts.size());
+  log::Kafka().info("assigned {} partitions", parts.size());
 }
 
 Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const std::vector<const Message*>& msgs) {
@@ -142,7 +142,7 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const s
     Result<schemas::Command> c = st.ok() ? schemas::DecodeCommand(payload) : Result<schemas::Command>(st);
     if (!c.ok()) {
       ++undecodable;
-      spdlog::warn("{}[{}]@{}: undecodable command skipped: {}", m->topic, p, m->offset, c.status().ToString());
+      log::Kafka().warn("{}[{}]@{}: undecodable command skipped: {}", m->topic, p, m->offset, c.status().ToString());
       continue;
     }
     offsets.push_back(m->offset);
@@ -161,7 +161,7 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const s
     // nothing: it is the sender's mistake (or malice), not this engine's,
     // and must not stop the partition for everyone.
     if (out.status.code() == Status::Code::kConflict) {
-      spdlog::warn("partition {}: command {} not decided: {}", p, out.command_id, out.status.message());
+      log::Kafka().warn("partition {}: command {} not decided: {}", p, out.command_id, out.status.message());
       continue;
     }
     if (out.status.code() != Status::Code::kRejected && !out.status.ok())
@@ -317,8 +317,8 @@ Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOption
       if (!id.ok())
         return Status::Unavailable("cannot tell whether the cluster supports transactions: " + id.status().ToString());
       impl->transactional = id->rfind("mockCluster", 0) != 0;
-      spdlog::info("kafka engine: cluster {}: transactions {}", *id,
-                   impl->transactional ? "on" : "off (librdkafka's mock cluster does not model them)");
+      log::Kafka().info("kafka engine: cluster {}: transactions {}", *id,
+                        impl->transactional ? "on" : "off (librdkafka's mock cluster does not model them)");
       break;
     }
   }

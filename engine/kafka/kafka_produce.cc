@@ -2,7 +2,6 @@
 // range sent to duban.events as the stored records (nothing re-encoded), in
 // one transaction with the command offsets in transactional mode, and the
 // deliveries awaited before produced.end moves (see kafka_engine_impl.h).
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "duban/coding.h"
 #include "events_io.h"
 #include "kafka_engine_impl.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 
@@ -61,7 +61,7 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine&
   std::vector<std::string> keys;  // owns the keys of decoded records
   const bool known = outcomes && InfoFromOutcomes(from, pending.end, *outcomes, *offsets, rejected_stream, &info);
   if (!known) {
-    if (outcomes) spdlog::warn("partition {}: outcomes do not cover log {}..{}; decoding", p, from, pending.end);
+    if (outcomes) log::Kafka().warn("partition {}: outcomes do not cover log {}..{}; decoding", p, from, pending.end);
     info.assign(pending.end - from, RecordInfo{});
     keys.resize(pending.end - from);
     std::vector<std::string> command_ids(pending.end - from);
@@ -106,7 +106,8 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine&
     for (uint64_t pos = from; pos < pending.end && produce(pos, (*records)[pos - from]);) ++pos;
   } else {
     if (records)
-      spdlog::warn("partition {}: {} records for log {}..{}; reading them back", p, records->size(), from, pending.end);
+      log::Kafka().warn("partition {}: {} records for log {}..{}; reading them back", p, records->size(), from,
+                        pending.end);
     if (Status scan = e.ScanLogRecords(from, produce); !scan.ok()) return scan;
   }
   if (!produced.ok()) return produced;
@@ -119,9 +120,9 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine&
 
 void KafkaEngine::Impl::Hold(int32_t p) const {
   if (o.hold_file.empty() || !std::filesystem::exists(o.hold_file)) return;
-  spdlog::warn("partition {}: holding a decided batch before producing it (test hook: {} exists)", p, o.hold_file);
+  log::Kafka().warn("partition {}: holding a decided batch before producing it (test hook: {} exists)", p, o.hold_file);
   while (std::filesystem::exists(o.hold_file)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  spdlog::warn("partition {}: released the held batch", p);
+  log::Kafka().warn("partition {}: released the held batch", p);
 }
 
 Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Send(int32_t p, Engine& e, uint64_t from,
@@ -159,7 +160,7 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Send(int32_t p, Engine& e,
     if (t.fatal || attempt >= 5)
       return Status::Unavailable("partition " + std::to_string(p) + ": transaction failed (attempt " +
                                  std::to_string(attempt) + "): " + t.status.ToString());
-    spdlog::warn("partition {}: transaction failed, aborting and trying again: {}", p, t.status.ToString());
+    log::Kafka().warn("partition {}: transaction failed, aborting and trying again: {}", p, t.status.ToString());
     ++aborted;
     TxnStatus a = tx.AbortTransaction(o.transaction_timeout_ms);
     if (a.fenced || tx.Fenced())

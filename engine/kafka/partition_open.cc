@@ -3,7 +3,6 @@
 // opened, the previous owner fenced (transactional mode), what was decided
 // but not produced rebuilt from duban.events or produced again, and the
 // store caught up from duban.events before a command is consumed.
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include "duban/kafka/producer.h"
 #include "events_io.h"
 #include "kafka_engine_impl.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 namespace {
@@ -81,8 +81,8 @@ Result<CatchUp> CatchUpFromEvents(const KafkaConfig& cfg, int32_t p, Engine& e) 
     for (const auto& m : msgs) {
       auto ev = DecodeEventRecord(m.value);
       if (!ev.ok()) {
-        spdlog::warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset,
-                     ev.status().ToString());
+        log::Kafka().warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset,
+                          ev.status().ToString());
         continue;
       }
       c.max_src = std::max(c.max_src, ToI64(HeaderValue(m.headers, kHeaderCmdOffset), -1));
@@ -129,7 +129,7 @@ Result<std::unique_ptr<Engine>> KafkaEngine::Impl::ReopenDiscarding(int32_t p, c
                                                                     std::unique_ptr<Engine> store,
                                                                     int64_t produced_end) {
   const std::string discarded = Dir(p) + ".discarded";
-  spdlog::warn(
+  log::Kafka().warn(
       "partition {}: log positions {}..{} were decided here but never committed to {}; rebuilding "
       "the partition's store from {} (the old one is kept in {})",
       p, produced_end, store->LogEnd(), o.kafka.events_topic, o.kafka.events_topic, discarded);
@@ -147,7 +147,7 @@ Result<std::unique_ptr<Engine>> KafkaEngine::Impl::ReopenDiscarding(int32_t p, c
 Status KafkaEngine::Impl::ReproduceTail(int32_t p, Engine& e, int64_t produced_end, int64_t cmd_offset) {
   // Their source offset is at most the last command consumed.
   const int64_t src = std::max<int64_t>(cmd_offset - 1, 0);
-  spdlog::info("partition {}: re-producing log positions {}..{}", p, produced_end, e.LogEnd());
+  log::Kafka().info("partition {}: re-producing log positions {}..{}", p, produced_end, e.LogEnd());
   auto pending = Enqueue(p, e, produced_end, nullptr, nullptr, src, true, *producer);
   if (!pending.ok()) return pending.status();
   return Complete(*pending, &e);
@@ -197,7 +197,7 @@ Result<int64_t> KafkaEngine::Impl::OpenPartition(int32_t p) {
   if (!r.ok()) return r.status();
   stats.restored += caught->restored;
   if (caught->restored)
-    spdlog::info("partition {}: restored {} events from {}", p, caught->restored, o.kafka.events_topic);
+    log::Kafka().info("partition {}: restored {} events from {}", p, caught->restored, o.kafka.events_topic);
   engines[p] = std::move(store);
   return resume;
 }

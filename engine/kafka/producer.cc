@@ -1,8 +1,6 @@
 // Producer: see duban/kafka/producer.h.
 #include "duban/kafka/producer.h"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <algorithm>
 #include <chrono>
@@ -12,6 +10,7 @@
 
 #include "duban/kafka/consumer.h"
 #include "internal.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 
@@ -129,9 +128,9 @@ struct Producer::Impl {
       rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
       std::lock_guard lock(self->mu);
       self->fatal = internal::FromError(orig, std::string("fatal producer error: ") + buf);
-      spdlog::error("kafka producer: {}", self->fatal.ToString());
+      log::Kafka().error("kafka producer: {}", self->fatal.ToString());
     } else {
-      spdlog::debug("kafka producer: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+      log::Kafka().debug("kafka producer: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
     }
   }
 
@@ -204,7 +203,7 @@ Result<std::unique_ptr<Producer>> Producer::Create(const KafkaConfig& cfg) {
 Producer::~Producer() {
   if (!impl_) return;
   rd_kafka_resp_err_t err = rd_kafka_flush(impl_->rk, 5000);
-  if (err) spdlog::error("kafka producer closed with {} messages undelivered", rd_kafka_outq_len(impl_->rk));
+  if (err) log::Kafka().error("kafka producer closed with {} messages undelivered", rd_kafka_outq_len(impl_->rk));
   impl_->stop = true;
   impl_->poller.join();
   // Serve the last reports so pending futures are resolved, then destroy

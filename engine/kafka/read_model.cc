@@ -1,5 +1,4 @@
 // The read model of Kafka mode: ProjectEvents (see kafka_engine.h).
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
 #include "events_io.h"
+#include "duban/log.h"
 
 namespace duban::kafka {
 
@@ -67,8 +67,8 @@ size_t ReadyCount(const std::string& topic, int32_t p, const std::vector<Pending
     for (size_t i = keep; i < list.size(); ++i)
       if (complete(i)) keep = list.size();
   if (list.size() - keep > kMaxWaiting) {
-    spdlog::warn("{}[{}]: command {} still incomplete after {} events; applying it as it is", topic, p,
-                 list[keep].event.command_id, kMaxWaiting);
+    log::Kafka().warn("{}[{}]: command {} still incomplete after {} events; applying it as it is", topic, p,
+                      list[keep].event.command_id, kMaxWaiting);
     keep = list.size();
   }
   return keep;
@@ -148,7 +148,8 @@ class EventsProjection {
     auto ev = DecodeEventRecord(m.value);
     if (!ev.ok()) {
       ++stats_.undecodable;
-      spdlog::warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset, ev.status().ToString());
+      log::Kafka().warn("{}[{}]@{}: undecodable event skipped: {}", m.topic, m.partition, m.offset,
+                        ev.status().ToString());
       return;
     }
     carry_[m.partition].push_back(

@@ -1,13 +1,12 @@
 #include "engine_host.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <optional>
 #include <utility>
 
 #include "duban/date.h"
 #include "duban/schemas/codec.h"
+#include "duban/log.h"
 
 namespace duban::server {
 
@@ -166,20 +165,21 @@ void EngineHost::TickNow() {
     moot += report.moot_reminders;
     if (!report.more_due) break;
   }
-  if (moot) spdlog::info("clock: {} reminder(s) not sent: reached only after their deadline had passed", moot);
+  if (moot) log::Server().info("clock: {} reminder(s) not sent: reached only after their deadline had passed", moot);
   std::lock_guard<std::mutex> lock(tick_mu_);
   tick_stats_.timer_events += fired;
   if (!failed.ok()) {
     ++tick_stats_.failures;
     ++tick_stats_.failing;
     tick_stats_.last_error = failed.ToString();
-    spdlog::warn("clock: the tick at {} failed ({}); the next one retries", FormatInstant(now), failed.ToString());
+    log::Server().warn("clock: the tick at {} failed ({}); the next one retries", FormatInstant(now),
+                       failed.ToString());
     return;
   }
   ++tick_stats_.ticks;
   tick_stats_.failing = 0;
   tick_stats_.last_ok = now;
-  if (fired) spdlog::info("clock: {} timer event(s) at {}", fired, FormatInstant(now));
+  if (fired) log::Server().info("clock: {} timer event(s) at {}", fired, FormatInstant(now));
 }
 
 TickStats EngineHost::tick_stats() const {

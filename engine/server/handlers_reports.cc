@@ -9,7 +9,6 @@
 // nothing else; the scorecard and bulletin are the office's and auditor's.
 // The report is computed holding the engine (its reads replay the plan as of
 // the date); the file is written after the engine is released.
-#include <spdlog/spdlog.h>
 
 #include "duban/date.h"
 #include "duban/reports/bulletin.h"
@@ -22,6 +21,7 @@
 #include "duban/utf8.h"
 #include "duban/workflows/scorecard.h"
 #include "server_impl.h"
+#include "duban/log.h"
 
 namespace duban::server {
 
@@ -83,7 +83,7 @@ std::string TitlePart(const std::string& title) {
 // A file that could not be written: the reason in the server's log, not the
 // client's answer (it names the server's paths).
 void WriteFailed(Ctx& c, const Status& st) {
-  spdlog::error("a report file could not be written: {}", st.ToString());
+  log::Server().error("a report file could not be written: {}", st.ToString());
   c.Error(500, "report_failed", "the report file could not be written on the server (its log says why)");
 }
 

@@ -6,13 +6,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 
 #include "duban/xml_text.h"
 #include "server_impl.h"
 #include "web_assets.h"
+#include "duban/log.h"
 
 namespace duban::server {
 
@@ -278,7 +277,7 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req, htt
     if (!Authorize(c, route.access)) return;
     (this->*route.handler)(c);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", req.method, route.path, e.what());
+    log::Server().error("{} {}: {}", req.method, route.path, e.what());
     c.Error(500, "internal", "the server failed on this request; it is logged");
   }
 }
@@ -341,7 +340,7 @@ void Server::Impl::Register() {
     const json line = {{"method", req.method}, {"route", route},
                        {"status", res.status}, {"ms", static_cast<int64_t>(secs * 1000)},
                        {"account", account},   {"client", ClientAddress(req)}};
-    spdlog::info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
+    log::Server().info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 }
 
