@@ -157,10 +157,22 @@ bool WriterHoldsLock(const std::string& dir) {
   const std::string lock = (fs::path(dir) / "LOCK").string();
   const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
+  // RocksDB takes a POSIX record lock, which F_GETLK does not report to the
+  // process that holds it: a second Engine::Open in the writer's own process
+  // would then read the files the writer is compacting. An open-file-
+  // description query conflicts with a POSIX lock even in the same process.
   struct flock fl {};
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
-  const bool held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  bool held = false;
+  if (::fcntl(fd, F_OFD_GETLK, &fl) == 0) {
+    held = fl.l_type != F_UNLCK;
+  } else {  // a kernel without OFD locks (before Linux 3.15): other processes only
+    fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  }
   ::close(fd);
   return held;
 }
