@@ -221,10 +221,16 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
   rocksdb::Status s;
   // A reader may meet a file the writer is just replacing (a new MANIFEST,
   // a compacted table): that is a race, not a damaged store; try again.
+  // RocksDB reports a table deleted between its reading the MANIFEST and
+  // opening the table as Corruption ("IO error: No such file or directory").
+  auto writer_may_have_moved_on = [](const rocksdb::Status& st) {
+    return st.IsIOError() || st.IsPathNotFound() || st.IsNotFound() ||
+           (st.IsCorruption() && st.ToString().find("No such file or directory") != std::string::npos);
+  };
   for (int attempt = 0;; ++attempt) {
     s = o.read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
                     : rocksdb::DB::Open(options, dir, descs, &hs, db);
-    if (s.ok() || !o.read_only || attempt == 4 || !(s.IsIOError() || s.IsPathNotFound() || s.IsNotFound())) break;
+    if (s.ok() || !o.read_only || attempt == 4 || !writer_may_have_moved_on(s)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
   }
   if (!s.ok()) {
