@@ -7,7 +7,7 @@ pkgs=(
   librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev
-  kcat clang clang-format libclang-rt-14-dev python3 python3-workalendar python3-yaml
+  kcat clang clang-format clang-tidy libclang-rt-14-dev python3 python3-workalendar python3-yaml
   openjdk-17-jre-headless maven
   libargon2-dev
   chromium chromium-driver fonts-noto-cjk python3-selenium

@@ -18,7 +18,7 @@ namespace {
 
 class WebhookSink final : public Sink {
  public:
-  WebhookSink(std::string origin, std::string path, const WebhookOptions& o)
+  WebhookSink(const std::string& origin, std::string path, const WebhookOptions& o)
       : name_(o.name), client_(origin), path_(std::move(path)) {
     client_.set_connection_timeout(std::chrono::milliseconds(o.connect_timeout_ms));
     client_.set_read_timeout(std::chrono::milliseconds(o.timeout_ms));

@@ -217,6 +217,7 @@ Phase Drive(const Args& a, int port, Request request) {
   std::vector<Phase> per(static_cast<size_t>(a.connections));
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
+  threads.reserve(per.size());
   const auto start = SteadyClock::now();
   for (int c = 0; c < a.connections; ++c)
     threads.emplace_back([&, c] {
@@ -244,6 +245,7 @@ template <class Request>
 Phase Paced(const Args& a, int port, double rate, Request request) {
   std::vector<Phase> per(static_cast<size_t>(a.connections));
   std::vector<std::thread> threads;
+  threads.reserve(per.size());
   const auto start = SteadyClock::now();
   const auto at = [&](uint64_t n) {
     return start + std::chrono::duration_cast<SteadyClock::duration>(

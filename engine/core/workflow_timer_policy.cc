@@ -130,6 +130,7 @@ Result<std::shared_ptr<const TimerPolicy>> WorkflowTimerPolicy::WithCalendarNoti
         "this timer policy was made from a given calendar, not the compiled-in one: "
         "it cannot add recorded notices");
   std::vector<workflows::WorkCalendar::NoticeText> recorded;
+  recorded.reserve(notices.size());
   for (const auto& n : notices) recorded.push_back({n.text, n.source});
   auto p = Build(definition_, recorded);
   if (!p.ok()) return p.status();

@@ -15,9 +15,7 @@
 
 namespace duban::kafka {
 
-using internal::DecodeEventRecord;
 using internal::HeaderValue;
-using internal::MetaI64;
 using internal::PartitionCount;
 using internal::ToI64;
 using Clock = std::chrono::steady_clock;

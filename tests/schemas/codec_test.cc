@@ -67,14 +67,20 @@ TEST(CodecTest, AnUnknownTypeIdDecodesAsUnknownEventKeepingItsBytes) {
   Event e = SampleOf(EventType::kTaskAdded);
   e.type = 777;
   e.type_version = 1;
-  e.body = UnknownEvent{777, 1, std::string("\x01\x02opaque\x00bytes", 14)};
+  e.body = UnknownEvent{777, 1,
+                        std::string("\x01\x02opaque\x00"
+                                    "bytes",
+                                    14)};
   e.hash = ComputeHash(e);
   const std::string bytes = EncodeEvent(e);
   auto d = DecodeEvent(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   const auto* u = std::get_if<UnknownEvent>(&d->body);
   ASSERT_NE(u, nullptr);
-  EXPECT_EQ(*u, (UnknownEvent{777, 1, std::string("\x01\x02opaque\x00bytes", 14)}));
+  EXPECT_EQ(*u, (UnknownEvent{777, 1,
+                              std::string("\x01\x02opaque\x00"
+                                          "bytes",
+                                          14)}));
   EXPECT_EQ(EncodeEvent(*d), bytes) << "an unknown event is written back byte for byte";
   EXPECT_EQ(ComputeHash(*d), e.hash) << "its hash still verifies";
 }

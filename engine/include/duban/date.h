@@ -28,6 +28,7 @@ struct Date {
   static bool IsValid(int y, int m, int d);
   static int DaysInMonth(int y, int m);
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Date&) const = default;
 };
 

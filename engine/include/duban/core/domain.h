@@ -177,7 +177,7 @@ const workflows::WorkflowDefinition& Definition();
 //    DeadlineMissed, may be overtaken: that is what a back-entry corrects).
 //  - The clock (role system) is exempt: a timer's effective time is its due time.
 struct TimeRules {
-  Instant max_skew_ms = 5 * 60 * 1000;
+  Instant max_skew_ms = Instant{5} * 60 * 1000;
   bool office_back_entry = true;  // false: no one enters records after the fact
 };
 
