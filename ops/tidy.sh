@@ -4,7 +4,7 @@
 #   ops/tidy.sh [BUILD_DIR] [-j N] [FILE_REGEX]   (default: everything but tests/)
 # BUILD_DIR defaults to build/ (configure it first: ops/build.sh); FILE_REGEX
 # limits the run to matching files. Fails, naming each finding, when a check
-# does not pass. About 10 CPU-seconds a file: ~20 minutes for the tree on two cores.
+# does not pass. About 16 CPU-seconds a file: ~20 minutes for the tree's 137 files on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
@@ -27,11 +27,13 @@ if [ ! -f "$build/compile_commands.json" ]; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# run-clang-tidy exits non-zero on any error; WarningsAsErrors makes every finding one.
-if run-clang-tidy -quiet -j "$jobs" -p "$build" "$regex" >"$log" 2>&1; then
+# run-clang-tidy exits non-zero on any error (pipefail carries it through the
+# sed); WarningsAsErrors makes every finding one. It colours its output even into a file, hence the sed.
+if run-clang-tidy -quiet -j "$jobs" -p "$build" "$regex" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$log"; then
   echo "tidy: $(grep -c '^clang-tidy' "$log" || true) files pass the agreed checks"
   exit 0
 fi
-grep -E '(error|warning): .*\[[a-z-]+.*\]$' "$log" | sort -u >&2 || tail -50 "$log" >&2
-echo "ops/tidy.sh: $(grep -cE 'error: .*\[' "$log" || true) findings (full output: rerun with FILE_REGEX)" >&2
+grep -E '(error|warning): .*\]$' "$log" | sort -u >&2 || tail -50 "$log" >&2
+echo "ops/tidy.sh: $(grep -E '(error|warning): .*\]$' "$log" | sort -u | wc -l) findings" \
+  "(the rest of each message: rerun with FILE_REGEX)" >&2
 exit 1

@@ -503,6 +503,7 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
   if (directory_dirty && ::fsync(m.directory_fd) != 0) return Errno("fsync directory.log");
   if (!next.empty()) {
     std::vector<kafka::TopicPartition> offsets;
+    offsets.reserve(next.size());
     for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off});
     // A failed commit (e.g. a rebalance in progress) is not fatal: the
     // records are read again and their notifications skipped as delivered.

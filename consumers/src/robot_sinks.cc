@@ -48,7 +48,7 @@ std::string UrlEncode(const std::string& s) {
 
 class RobotSink final : public Sink {
  public:
-  RobotSink(RobotOptions o, std::string origin, std::string path)
+  RobotSink(RobotOptions o, const std::string& origin, std::string path)
       : o_(std::move(o)), origin_(origin), client_(origin), path_(std::move(path)) {
     client_.set_connection_timeout(std::chrono::milliseconds(o_.connect_timeout_ms));
     client_.set_read_timeout(std::chrono::milliseconds(o_.timeout_ms));

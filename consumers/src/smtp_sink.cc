@@ -61,7 +61,8 @@ struct Upload {
 size_t ReadChunk(char* buf, size_t size, size_t nitems, void* user) {
   auto* u = static_cast<Upload*>(user);
   const size_t n = std::min(size * nitems, u->data->size() - u->pos);
-  std::memcpy(buf, u->data->data() + u->pos, n);
+  // curl's read callback takes bytes, not a C string: no terminator belongs in buf.
+  std::memcpy(buf, u->data->data() + u->pos, n);  // NOLINT(bugprone-not-null-terminated-result)
   u->pos += n;
   return n;
 }

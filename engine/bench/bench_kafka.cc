@@ -70,6 +70,7 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 std::vector<TopicPartition> AllFromBeginning(const std::string& topic, int partitions) {
   std::vector<TopicPartition> v;
+  v.reserve(static_cast<size_t>(partitions));
   for (int p = 0; p < partitions; ++p) v.push_back(TopicPartition{topic, p, kafka::kOffsetBeginning});
   return v;
 }

@@ -83,7 +83,7 @@ schemas::Command ImportCommand(int p, schemas::ImportPlan ip) {
   c.command_id = "import-" + std::to_string(p);
   c.plan_id = "bench-" + std::to_string(p);
   c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
-  c.issued_at = StartOfDay(Date{2021, 3, 1}) + 9 * 3600 * 1000;
+  c.issued_at = StartOfDay(Date{2021, 3, 1}) + int64_t{9} * 3600 * 1000;
   c.body = std::move(ip);
   return c;
 }
@@ -92,6 +92,7 @@ schemas::Command ImportCommand(int p, schemas::ImportPlan ip) {
 // number of assignments made.
 std::optional<size_t> BuildStore(Engine& engine, const Args& a, const std::string& cal) {
   std::vector<std::string> unit_names;
+  unit_names.reserve(static_cast<size_t>(a.units));
   for (int u = 0; u < a.units; ++u) unit_names.push_back("单位" + std::to_string(100 + u));
   size_t assignments = 0;
   std::vector<schemas::Command> batch;

@@ -119,7 +119,9 @@ class ScriptWriter {
   // One assignment: signed (or returned) two days after the import, the
   // cycles answered, then the work finished as its group does.
   void UnitBehaviour(const Assignment& k, const core::AssignmentState& a) {
-    const auto [task, unit] = k;
+    // Named copies, not a structured binding: clang (and so clang-tidy) before 16 cannot capture bindings.
+    const int32_t task = k.first;
+    const std::string unit = k.second;
     const Group grp = GroupOf(Behaviour(task, unit));
     ++script_.groups[grp];
     const Date signed_on = import_day_.AddDays(2);
@@ -140,7 +142,8 @@ class ScriptWriter {
 
   // Answers to the review cycles: on time three days in, late a week after the due day, or never.
   void CycleAnswers(const Assignment& k, Group grp) {
-    const auto [task, unit] = k;
+    const int32_t task = k.first;
+    const std::string unit = k.second;
     for (const auto& c : cycles_) {
       if (grp == Group::kSilent || c.start <= import_day_) continue;
       const Date when = grp == Group::kLate ? c.due.AddDays(6) : c.start.AddDays(3);
@@ -156,7 +159,8 @@ class ScriptWriter {
   }
 
   void SubmitAndApprove(const Assignment& k, Date on) {
-    const auto [task, unit] = k;
+    const int32_t task = k.first;
+    const std::string unit = k.second;
     Push(on, 15, Role::kUnit, unit, k, working_, [=](const core::PlanState&) {
       return CommandBody{schemas::Submit{task, unit, "已按要求完成", "见政府网站专栏"}};
     });
@@ -167,7 +171,8 @@ class ScriptWriter {
 
   // The work finished as the unit's group does, around the assignment's due day.
   void Completion(const Assignment& k, Group grp, Date due) {
-    const auto [task, unit] = k;
+    const int32_t task = k.first;
+    const std::string unit = k.second;
     switch (grp) {
       case Group::kOnTime: {
         // Some finish early (by late October), which the look-back can check.

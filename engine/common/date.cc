@@ -5,7 +5,7 @@
 namespace duban {
 namespace {
 constexpr int64_t kMsPerDay = 86'400'000;
-constexpr int64_t kCstOffsetMs = 8 * 3'600'000;
+constexpr int64_t kCstOffsetMs = int64_t{8} * 3'600'000;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 

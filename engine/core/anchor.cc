@@ -126,7 +126,6 @@ static Status KeyOutsideDataDir(const std::string& path, const std::string& data
 }
 
 Result<std::shared_ptr<const AnchorKey>> AnchorKey::Load(const std::string& path, const std::string& data_dir) {
-  namespace fs = std::filesystem;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Status::InvalidArgument("anchor key " + path + ": " + std::strerror(errno));

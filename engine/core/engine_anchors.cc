@@ -12,8 +12,6 @@
 
 namespace duban {
 
-using schemas::Event;
-
 Status Engine::Impl::AnchorWriteAllowed() const {
   if (!last_checkpoint || opts.anchor_key) return Status::Ok();
   return Status::InvalidArgument(

@@ -71,6 +71,7 @@ std::optional<QueueItem> Waiting(const PlanState& plan, const AssignmentState& a
 
 Result<workflows::WorkCalendar> QueueCalendar(const std::vector<schemas::CalendarNoticeAdded>& recorded) {
   std::vector<workflows::WorkCalendar::NoticeText> texts;
+  texts.reserve(recorded.size());
   for (const auto& n : recorded) texts.push_back({n.text, n.source});
   auto cal = workflows::WorkCalendar::DefaultWith(texts);
   if (cal.ok()) cal->set_provisional_rule(true);

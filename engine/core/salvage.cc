@@ -55,6 +55,7 @@ rocksdb::Status OpenTolerant(const std::string& dir, RawDb& raw) {
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, dir, &names);
   if (!s.ok()) return s;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  descs.reserve(names.size());
   for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> hs;
   s = rocksdb::DB::Open(o, dir, descs, &hs, &raw.db);
@@ -354,7 +355,7 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
   o.data_dir = dirs.target;
   std::error_code ec;
   fs::remove_all(dirs.target, ec);
-  auto engine = Engine::Open(o, policy);
+  auto engine = Engine::Open(o, std::move(policy));
   if (!engine.ok()) return engine.status();
 
   const uint64_t found_above = CopyLogPrefix(raw, **engine, report);

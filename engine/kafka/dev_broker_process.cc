@@ -48,6 +48,7 @@ Result<std::unique_ptr<DevBrokerProcess>> DevBrokerProcess::Spawn(const std::str
     return Status::IOError(std::string("pipe: ") + strerror(errno));
   }
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t parent = getpid();

@@ -40,7 +40,8 @@ bool ByWeight(const BulletinUnit& a, const BulletinUnit& b) {
 // The units of `tasks_by_unit`, each in the group of its highest level.
 std::vector<BulletinGroup> Group(std::map<std::string, BulletinUnit> units, const Ladder& ladder) {
   std::map<int32_t, BulletinGroup> by_level;
-  for (auto& [name, u] : units) {
+  for (auto& entry : units) {
+    BulletinUnit& u = entry.second;
     std::sort(u.tasks.begin(), u.tasks.end(), [](const BulletinTask& a, const BulletinTask& b) {
       return std::tie(a.task, a.cycle) < std::tie(b.task, b.cycle);
     });

@@ -85,7 +85,7 @@ enum Col : int {
 // run a unit's =HYPERLINK(...) or DDE payload (CSV injection, OWASP).
 std::string CsvField(const std::string& raw) {
   const bool formula = !raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos;
-  const std::string s = formula ? "'" + raw : raw;
+  std::string s = formula ? "'" + raw : raw;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {

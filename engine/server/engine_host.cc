@@ -44,7 +44,7 @@ EngineHost::EngineHost(Engine& engine, HostOptions options)
 EngineHost::~EngineHost() { Stop(); }
 
 Outcome EngineHost::Submit(schemas::Command command) {
-  if (options_.relay) return Relay(std::move(command));
+  if (options_.relay) return Relay(command);
   Pending p{std::move(command), {}};
   auto future = p.done.get_future();
   {
@@ -116,7 +116,7 @@ Outcome EngineHost::AwaitProjected(const std::string& id, uint64_t seen, Steady:
                              "again with the same command_id to see the outcome");
 }
 
-Outcome EngineHost::Relay(schemas::Command command) {
+Outcome EngineHost::Relay(const schemas::Command& command) {
   const std::string id = command.command_id;
   if (!RememberRelayed(id, schemas::CommandDigest(command))) return ReusedId(id);
   if (auto known = OutcomeInReadModel(command)) return std::move(*known);

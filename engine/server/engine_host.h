@@ -93,7 +93,7 @@ class EngineHost {
   };
   void CommitLoop();
   void TickNow();
-  Outcome Relay(schemas::Command command);
+  Outcome Relay(const schemas::Command& command);
   // Relay's steps (Kafka mode).
   bool RememberRelayed(const std::string& id, const std::string& digest);
   std::optional<Outcome> OutcomeInReadModel(const schemas::Command& command);

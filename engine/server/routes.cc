@@ -164,7 +164,7 @@ json Responses(const Route& r) {
     }
   }
   if (std::string(r.body) == "binary") out["415"] = {{"description", "type not allowed"}};
-  if (std::string(r.body) != "") out["413"] = {{"description", "body too large"}};
+  if (!std::string_view(r.body).empty()) out["413"] = {{"description", "body too large"}};
   return out;
 }
 

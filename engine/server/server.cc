@@ -71,7 +71,7 @@ std::string Server::Impl::ClientAddress(const httplib::Request& req) const {
   // names in X-Real-IP (the RUNBOOK's nginx block sets it); from anyone
   // else the header is ignored, so it cannot be forged to dodge a lock-out.
   if (!opts.trusted_proxy.empty() && req.remote_addr == opts.trusted_proxy) {
-    const std::string real = req.get_header_value("X-Real-IP");
+    std::string real = req.get_header_value("X-Real-IP");
     if (!real.empty() && real.size() <= 64) return real;
   }
   return req.remote_addr;

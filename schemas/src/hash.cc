@@ -33,8 +33,8 @@ std::string Sha256Hex(std::string_view data) {
     EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   }
   static const char* kHex = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned i = 0; i < len; ++i) {
+  std::string out(size_t{len} * 2, '0');
+  for (size_t i = 0; i < len; ++i) {
     out[2 * i] = kHex[md[i] >> 4];
     out[2 * i + 1] = kHex[md[i] & 15];
   }
