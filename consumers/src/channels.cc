@@ -1,12 +1,12 @@
 // The channels file (channels.h): YAML -> routed sinks, checked whole first.
 #include "duban/consumers/channels.h"
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
+
+#include "duban/file_text.h"
 
 namespace duban::consumers {
 namespace {
@@ -261,11 +261,10 @@ Result<std::vector<std::unique_ptr<Sink>>> ParseChannels(const std::string& text
 }
 
 Result<std::vector<std::unique_ptr<Sink>>> LoadChannels(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read the channels file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseChannels(ss.str(), path);
+  auto text = file_text::ReadWhole(path);
+  if (!text.ok())
+    return Status::InvalidArgument("cannot read the channels file " + path + ": " + text.status().message());
+  return ParseChannels(*text, path);
 }
 
 }  // namespace duban::consumers

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -24,6 +23,7 @@
 #include "duban/coding.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/engine.h"
+#include "duban/file_text.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 #include "duban/schemas/codec.h"
@@ -34,34 +34,15 @@
 namespace duban::consumers {
 namespace {
 
+using file_text::ReadIfPresent;
 using posix_io::Errno;
 using posix_io::WriteAll;
-
-Result<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::string();
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // DATA/cursor: "<store id> <next log position>\n". Written whole to a
 // temporary file, fsynced and renamed over the old one, then the directory
 // fsynced: a crash leaves either the old cursor or the new one.
 Status WriteCursorFile(const std::string& dir, const std::string& store_id, uint64_t pos) {
-  const std::string path = dir + "/cursor", tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open " + tmp);
-  Status s = WriteAll(fd, store_id + " " + std::to_string(pos) + "\n", "write " + tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + tmp);
-  ::close(fd);
-  if (!s.ok()) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("open " + dir);
-  const bool synced = ::fsync(dfd) == 0;
-  ::close(dfd);
-  return synced ? Status::Ok() : Errno("fsync " + dir);
+  return posix_io::ReplaceFile(dir, "cursor", store_id + " " + std::to_string(pos) + "\n");
 }
 
 struct CursorFile {
@@ -74,7 +55,7 @@ struct CursorFile {
 Result<std::optional<CursorFile>> ReadCursorFile(const std::string& dir) {
   const std::string path = dir + "/cursor";
   if (!std::filesystem::exists(path)) return std::optional<CursorFile>();
-  auto text = ReadWhole(path);
+  auto text = ReadIfPresent(path);
   if (!text.ok()) return text.status();
   std::istringstream in(*text);
   CursorFile c;
@@ -143,7 +124,7 @@ struct Reminders::Impl {
 
   // directory.log: framed events (duban/coding.h) the TaskDirectory learnt.
   Status OpenDirectory(const std::string& path) {
-    auto text = ReadWhole(path);
+    auto text = ReadIfPresent(path);
     if (!text.ok()) return text.status();
     std::string_view rest = *text;
     size_t good = 0;

@@ -1,5 +1,6 @@
 // The consumer's state files (state.h).
 #include "duban/consumers/state.h"
+#include "duban/file_text.h"
 #include "posix_io.h"
 
 #include <fcntl.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -17,15 +17,10 @@
 namespace duban::consumers {
 namespace {
 
+using file_text::ReadIfPresent;
 using posix_io::Errno;
+using posix_io::ReplaceFile;
 using posix_io::WriteAll;
-
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Whole lines of `text`; *good is the length of the text they cover (a
 // torn last line, with no newline, is left out).
@@ -52,24 +47,6 @@ Result<int> OpenCut(const std::string& path, size_t good) {
     return s;
   }
   return fd;
-}
-
-// Writes `text` to dir/name atomically: temporary file, fsync, rename, fsync
-// of the directory. A crash leaves the old file or the new one.
-Status ReplaceFile(const std::string& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir + "/" + name, tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open " + tmp);
-  Status s = WriteAll(fd, text, "write " + tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + tmp);
-  ::close(fd);
-  if (!s.ok()) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("open " + dir);
-  const bool synced = ::fsync(dfd) == 0;
-  ::close(dfd);
-  return synced ? Status::Ok() : Errno("fsync " + dir);
 }
 
 std::string DeadLetterKey(const DeadLetter& d) {
@@ -143,8 +120,10 @@ Result<std::unique_ptr<StateLock>> StateLock::Acquire(const std::string& data_di
 StateLock::~StateLock() { ::close(fd_); }
 
 Result<std::unique_ptr<DeliveredLog>> DeliveredLog::Open(const std::string& path) {
+  auto text = ReadIfPresent(path);
+  if (!text.ok()) return text.status();
   size_t good = 0;
-  WholeLines(ReadWhole(path), &good);
+  WholeLines(*text, &good);
   auto keys = ReadDeliveredKeys(path);
   if (!keys.ok()) return keys.status();
   auto fd = OpenCut(path, good);
@@ -172,10 +151,11 @@ struct LoadedDeadLetters {
 
 Result<LoadedDeadLetters> LoadDeadLetters(const std::string& data_dir) {
   const std::string path = data_dir + "/dead-letters.jsonl";
-  const std::string text = ReadWhole(path);
+  auto text = ReadIfPresent(path);
+  if (!text.ok()) return text.status();
   LoadedDeadLetters out;
   size_t line_no = 0;
-  for (auto line : WholeLines(text, &out.good)) {
+  for (auto line : WholeLines(*text, &out.good)) {
     ++line_no;
     if (line.empty()) continue;
     auto d = FromLine(line);
@@ -188,7 +168,9 @@ Result<LoadedDeadLetters> LoadDeadLetters(const std::string& data_dir) {
   for (auto& d : out.entries)
     if (d.id == 0) d.id = out.next_id++;
   // dlq.next survives the removal of the newest entries by a retry.
-  std::istringstream next_file(ReadWhole(data_dir + "/dlq.next"));
+  auto next_text = ReadIfPresent(data_dir + "/dlq.next");
+  if (!next_text.ok()) return next_text.status();
+  std::istringstream next_file(*next_text);
   uint64_t recorded = 0;
   if (next_file >> recorded) out.next_id = std::max(out.next_id, recorded);
   return out;
@@ -197,10 +179,11 @@ Result<LoadedDeadLetters> LoadDeadLetters(const std::string& data_dir) {
 }  // namespace
 
 Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& path) {
-  const std::string text = ReadWhole(path);
+  auto text = ReadIfPresent(path);
+  if (!text.ok()) return text.status();
   size_t good = 0;
   std::unordered_set<std::string> keys;
-  for (auto line : WholeLines(text, &good)) keys.emplace(line);
+  for (auto line : WholeLines(*text, &good)) keys.emplace(line);
   return keys;
 }
 

@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,6 +15,7 @@
 #include "duban/schemas/codec.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
+#include "duban/file_text.h"
 
 namespace duban::cli {
 
@@ -286,11 +285,11 @@ void PrintOutcome(Globals& g, const Outcome& o) {
 }
 
 Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read anchor file " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > (64 << 10)) return Status::InvalidArgument("anchor file " + path + " is too large to be one");
-  auto cp = anchor::Checkpoint::FromJson(text);
+  auto text = file_text::ReadWhole(path, 64 << 10);
+  if (!text.ok() && text.status().code() == Status::Code::kInvalidArgument)
+    return Status::InvalidArgument("anchor file " + path + " is too large to be one");
+  if (!text.ok()) return Status::InvalidArgument("cannot read anchor file " + path + ": " + text.status().message());
+  auto cp = anchor::Checkpoint::FromJson(*text);
   if (!cp.ok()) return Status::InvalidArgument("anchor file " + path + ": " + cp.status().message());
   return cp;
 }

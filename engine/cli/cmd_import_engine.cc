@@ -1,7 +1,6 @@
 // The engine side of `duban plan import`: a parsed plan becomes one ImportPlan
 // command (PlanImported, TaskAdded and AssignmentCreated events, atomically).
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -13,6 +12,7 @@
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/workflows/calendar.h"
 #include "duban/terminal_text.h"
+#include "duban/file_text.h"
 #include "plan_commands.h"
 
 namespace duban::cli {
@@ -27,16 +27,13 @@ std::string PlanIdFromPath(const std::string& path) {
 }
 
 Result<std::string> ReadBoundedFile(const std::string& path, size_t max_bytes, const std::string& too_large) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::string bytes;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    bytes.append(buf, static_cast<size_t>(in.gcount()));
-    if (bytes.size() > max_bytes) return Status::InvalidArgument(path + " is larger than " + too_large);
-  }
-  if (in.bad()) return Status::IOError("error reading " + path);
-  return bytes;
+  auto bytes = file_text::ReadWhole(path, max_bytes);
+  if (bytes.ok()) return bytes;
+  if (bytes.status().code() == Status::Code::kInvalidArgument)
+    return Status::InvalidArgument(path + " is larger than " + too_large);
+  if (bytes.status().code() == Status::Code::kNotFound)
+    return Status::NotFound("cannot read " + path + ": " + bytes.status().message());
+  return Status::IOError("error reading " + path + ": " + bytes.status().message());
 }
 
 Result<std::string> ReadPlanFile(const std::string& path) {

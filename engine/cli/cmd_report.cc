@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
 
 #include "cli_common.h"
@@ -21,6 +20,7 @@
 #include "duban/reports/scorecard_files.h"
 #include "duban/workflows/definition.h"
 #include "duban/workflows/scorecard.h"
+#include "duban/file_text.h"
 
 namespace duban::cli {
 namespace {
@@ -96,9 +96,12 @@ int RunScorecard(Globals& g, const ScorecardArgs& a0) {
       Fail(g, def.status());
       return g.exit_code;
     }
-    std::ifstream in(a.definition, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    rule = workflows::ScorecardRule::FromDefinition(text, a.definition);
+    auto text = file_text::ReadWhole(a.definition);
+    if (!text.ok()) {
+      Fail(g, Status::IOError("cannot open workflow definition " + a.definition + ": " + text.status().message()));
+      return g.exit_code;
+    }
+    rule = workflows::ScorecardRule::FromDefinition(*text, a.definition);
   }
   if (!rule.ok()) {
     Fail(g, rule.status());

@@ -10,12 +10,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "duban/coding.h"
 #include "duban/schemas/codec.h"
+#include "duban/file_text.h"
 
 namespace duban::anchor {
 namespace {
@@ -135,10 +134,9 @@ Result<std::shared_ptr<const AnchorKey>> AnchorKey::Load(const std::string& path
                                    " may be read or written by others than its owner; make it private "
                                    "(chmod 600) before the engine uses it");
   if (Status outside = KeyOutsideDataDir(path, data_dir); !outside.ok()) return outside;
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string pem = ss.str();
+  auto read = file_text::ReadWhole(path);
+  if (!read.ok()) return Status::InvalidArgument("anchor key " + path + ": " + read.status().message());
+  const std::string& pem = *read;
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);

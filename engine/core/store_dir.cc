@@ -13,6 +13,8 @@
 #include <sstream>
 #include <vector>
 
+#include "duban/file_text.h"
+
 namespace duban::store_dir {
 namespace fs = std::filesystem;
 
@@ -92,10 +94,13 @@ bool HoldsData(const std::string& dir, const std::vector<std::string>& names) {
 // CURRENT is there too.
 Inspection InspectIdentified(const std::string& dir, const std::vector<std::string>& names, bool has_current) {
   Inspection r;
-  std::ifstream in(fs::path(dir) / kIdentityFile);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!ParseIdentity(ss.str(), &r.store_id, &r.format)) {
+  auto text = file_text::ReadWhole((fs::path(dir) / kIdentityFile).string(), 4096);
+  if (!text.ok()) {
+    r.kind = Kind::kDamaged;
+    r.detail = "its identity file " + std::string(kIdentityFile) + " cannot be read (" + text.status().message() + ")";
+    return r;
+  }
+  if (!ParseIdentity(*text, &r.store_id, &r.format)) {
     r.kind = Kind::kDamaged;
     r.detail = "its identity file " + std::string(kIdentityFile) + " is damaged";
     return r;

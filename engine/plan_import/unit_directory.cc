@@ -4,12 +4,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "embedded_units.h"
 #include "text_util.h"
+#include "duban/file_text.h"
 
 namespace duban::plan_import {
 
@@ -96,11 +95,9 @@ Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_vi
 }
 
 Result<UnitDirectory> UnitDirectory::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read unit directory " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  auto text = file_text::ReadWhole(path);
+  if (!text.ok()) return Status::IOError("cannot read unit directory " + path + ": " + text.status().message());
+  return Parse(*text, path);
 }
 
 void UnitDirectory::Index() {

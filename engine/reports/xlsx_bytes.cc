@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+
+#include "duban/file_text.h"
 
 namespace duban::reports {
 
@@ -25,9 +25,8 @@ Result<std::string> XlsxBytes(const std::function<Status(const std::string& path
   } cleanup{pattern};
   const std::string path = pattern + "/report.xlsx";
   if (Status st = write(path); !st.ok()) return st;
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) return Status::IOError("cannot read back " + path);
+  auto bytes = file_text::ReadWhole(path);
+  if (!bytes.ok()) return Status::IOError("cannot read back " + path + ": " + bytes.status().message());
   return bytes;
 }
 

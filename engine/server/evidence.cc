@@ -18,6 +18,7 @@
 #include "duban/engine.h"
 #include "duban/schemas/codec.h"
 #include "duban/utf8.h"
+#include "duban/file_text.h"
 
 namespace duban::evidence {
 namespace fs = std::filesystem;
@@ -132,9 +133,10 @@ Result<StoredFile> Store::Put(std::string_view name, std::string_view bytes) con
 
 Result<std::string> Store::Read(std::string_view sha256) const {
   if (!IsHash(sha256)) return Status::InvalidArgument("not a SHA-256 hex digest");
-  std::ifstream in(PathOf(sha256), std::ios::binary);
-  if (!in) return Status::NotFound("no evidence file with that hash");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = file_text::ReadWhole(PathOf(sha256));
+  if (bytes.ok()) return bytes;
+  if (bytes.status().code() == Status::Code::kNotFound) return Status::NotFound("no evidence file with that hash");
+  return Status::IOError("evidence file " + std::string(sha256) + ": " + bytes.status().message());
 }
 
 Result<StoredFile> Store::Describe(std::string_view sha256, std::string_view name) const {

@@ -4,11 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "embedded.h"
 #include "yaml_util.h"
+#include "duban/file_text.h"
 
 namespace duban::workflows {
 
@@ -286,11 +284,9 @@ Result<WorkCalendar> WorkCalendar::DefaultAsOf(std::string_view version) {
 }
 
 Result<WorkCalendar> WorkCalendar::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open calendar file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  auto text = file_text::ReadWhole(path);
+  if (!text.ok()) return Status::IOError("cannot open calendar file " + path + ": " + text.status().message());
+  return Parse(*text, path);
 }
 
 bool WorkCalendar::Covers(int year) const { return years_.count(year) > 0; }

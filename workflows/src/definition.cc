@@ -4,11 +4,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "duban/workflows/scorecard.h"
+#include "duban/file_text.h"
 #include "embedded.h"
 #include "yaml_util.h"
 
@@ -350,11 +349,9 @@ Result<WorkflowDefinition> WorkflowDefinition::Default() {
 }
 
 Result<WorkflowDefinition> WorkflowDefinition::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open workflow definition " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  auto text = file_text::ReadWhole(path);
+  if (!text.ok()) return Status::IOError("cannot open workflow definition " + path + ": " + text.status().message());
+  return Parse(*text, path);
 }
 
 const LifecycleTransition* WorkflowDefinition::FindTransition(std::string_view action) const {
