@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,23 +46,21 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
-// False after printing the usage line.
-bool ParseArgs(int argc, char** argv, Args& a) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--events"))
-      a.events = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--plans"))
-      a.plans = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batch"))
-      a.batch = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--dir"))
-      a.dir = argv[i + 1];
-    else {
-      std::fprintf(stderr, "usage: duban-bench core [--events N] [--plans P] [--batch B] [--dir DIR]\n");
-      return false;
-    }
+// The exit code when parsing ends the run (--help, or an error CLI11 reported).
+std::optional<int> ParseArgs(int argc, char** argv, Args& a) {
+  CLI::App app{"duban-bench core: ingest, rebuild and query the embedded engine vs a raw RocksDB loop"};
+  app.add_option("--events", a.events, "events to ingest")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--plans", a.plans, "plans")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--batch", a.batch, "commands per group commit")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
-  return true;
+  return std::nullopt;
 }
 
 std::string ScratchRoot(const std::string& dir) {
@@ -358,7 +357,7 @@ void PrintTargetsAndSummary(const Summary& s) {
 
 int RunCore(int argc, char** argv) {
   Args a;
-  if (!ParseArgs(argc, argv, a)) return 2;
+  if (const std::optional<int> exit_code = ParseArgs(argc, argv, a)) return *exit_code;
   const std::string root = ScratchRoot(a.dir);
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);

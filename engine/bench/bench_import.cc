@@ -3,6 +3,7 @@
 // levels, lead and responsible unit columns, deadlines, merged cells, units
 // over several lines — parses it with the shipped chengzihe directory and
 // reports the time. Ends with `tasks=N seconds=X.XXX`. Target: under 2 s.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,10 +55,12 @@ std::string GeneratePlan(int tasks) {
 
 int Main(int argc, char** argv) {
   int tasks = 5000;
-  if (argc > 1) tasks = std::atoi(argv[1]);
-  if (tasks <= 0) {
-    std::fprintf(stderr, "usage: duban-bench import [TASKS]\n");
-    return 2;
+  CLI::App app{"duban-bench import: parse a generated plan of TASKS tasks"};
+  app.add_option("tasks", tasks, "tasks in the plan")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
   using namespace duban::plan_import;
   const std::string plan = GeneratePlan(tasks);

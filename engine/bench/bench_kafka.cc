@@ -26,6 +26,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -273,37 +274,29 @@ int Main(int argc, char** argv) {
   // process-wide memory settings (they apply to the raw run too).
   KeepFreedMemoryForReuse();
   Params p;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&](int& out) {
-      if (i + 1 >= argc) return false;
-      out = std::atoi(argv[++i]);
-      return out > 0;
-    };
-    bool ok = true;
-    if (a == "--messages")
-      ok = next(p.messages);
-    else if (a == "--size")
-      ok = next(p.size);
-    else if (a == "--partitions")
-      ok = next(p.partitions);
-    else if (a == "--brokers")
-      ok = next(p.brokers);
-    else if (a == "--rounds")
-      ok = next(p.rounds);
-    else if (a == "--rebalance")
-      p.rebalance = true;
-    else if (a == "--broker" && i + 1 < argc) {
-      p.broker = argv[++i];
-      ok = p.broker == "dev" || p.broker == "real";
-    } else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr,
-                   "usage: duban-bench kafka [--messages N] [--size BYTES] [--partitions P] [--brokers 1..3] "
-                   "[--rounds R] [--rebalance] [--broker dev|real]\n");
-      return 2;
-    }
+  CLI::App app{"duban-bench kafka: produce and consume through the dev broker, then a real one"};
+  app.add_option("--messages", p.messages,
+                 "messages a round (partitions are raised on the dev broker to stay under its 5 MiB cap)")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--size", p.size, "bytes a message (at least 8)")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--partitions", p.partitions, "partitions")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--brokers", p.brokers, "brokers")->check(CLI::Range(1, 3))->capture_default_str();
+  app.add_option("--rounds", p.rounds, "rounds (the median is printed)")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_flag("--rebalance", p.rebalance, "also time group rebalances");
+  app.add_option("--broker", p.broker, "dev, or real (which runs the dev broker first)")
+      ->check(CLI::IsMember({"dev", "real"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
   if (p.size < 8) p.size = 8;
   spdlog::set_level(spdlog::level::warn);

@@ -8,6 +8,7 @@
 // Engine::Impl::ReadPositions). Ends with `rows= seconds=` (seconds: both
 // together, the median of --runs runs: the machines this runs on share their
 // cores with others, and one run can be a second slower than the next).
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,24 +38,23 @@ struct Args {
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-report").string();
 };
 
-// False after printing the usage line.
-bool ParseArgs(int argc, char** argv, Args& args) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--tasks" && i + 1 < argc)
-      args.tasks = std::atoi(argv[++i]);
-    else if (a == "--units" && i + 1 < argc)
-      args.units = std::atoi(argv[++i]);
-    else if (a == "--runs" && i + 1 < argc)
-      args.runs = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--dir" && i + 1 < argc)
-      args.dir = argv[++i];
-    else {
-      std::fprintf(stderr, "usage: duban-bench report [--tasks 10000] [--units 10] [--runs 3] [--dir D]\n");
-      return false;
-    }
+// The exit code when parsing ends the run (--help, or an error CLI11 reported).
+std::optional<int> ParseArgs(int argc, char** argv, Args& args) {
+  CLI::App app{"duban-bench report: the ledger of a large plan, rows and xlsx"};
+  app.add_option("--tasks", args.tasks, "tasks in the plan")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--units", args.units, "units per task")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--runs", args.runs, "timed runs (the median is printed)")
+      ->check(CLI::Range(1, 1'000'000'000))
+      ->capture_default_str();
+  app.add_option("--dir", args.dir, "scratch directory")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
-  return true;
+  return std::nullopt;
 }
 
 // The plan in sections of 100 tasks, one task in ten due 2021-09-30, the rest 2021-10-29.
@@ -134,7 +134,7 @@ std::optional<LedgerRuns> TimeLedgerRuns(Engine& engine, const std::string& plan
 
 int RunReport(int argc, char** argv) {
   Args a;
-  if (!ParseArgs(argc, argv, a)) return 2;
+  if (const std::optional<int> exit_code = ParseArgs(argc, argv, a)) return *exit_code;
   std::filesystem::remove_all(a.dir);
   auto policy = WorkflowTimerPolicy::Default();
   if (!policy.ok()) return std::fprintf(stderr, "%s\n", policy.status().ToString().c_str()), 1;

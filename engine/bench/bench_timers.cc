@@ -13,6 +13,7 @@
 // plan state in memory. The tick is split into the rocksdb::DB::Write of its
 // batch (the floor for any tick that commits events and projections together)
 // and the rest. Ends with `tick_ms= direct_ms= ratio=`.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -39,24 +40,19 @@ struct Args {
   std::string dir = (std::filesystem::temp_directory_path() / "duban-bench-timers").string();
 };
 
-// False after printing the usage line.
-bool ParseArgs(int argc, char** argv, Args& args) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--plans" && i + 1 < argc)
-      args.plans = std::atoi(argv[++i]);
-    else if (a == "--tasks" && i + 1 < argc)
-      args.tasks = std::atoi(argv[++i]);
-    else if (a == "--units" && i + 1 < argc)
-      args.units = std::atoi(argv[++i]);
-    else if (a == "--dir" && i + 1 < argc)
-      args.dir = argv[++i];
-    else {
-      std::fprintf(stderr, "usage: duban-bench timers [--plans 100] [--tasks 1000] [--units 10] [--dir D]\n");
-      return false;
-    }
+// The exit code when parsing ends the run (--help, or an error CLI11 reported).
+std::optional<int> ParseArgs(int argc, char** argv, Args& args) {
+  CLI::App app{"duban-bench timers: the timer tick over a store of many plans"};
+  app.add_option("--plans", args.plans, "plans")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--tasks", args.tasks, "tasks per plan")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--units", args.units, "units per task")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
+  app.add_option("--dir", args.dir, "scratch directory")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
-  return true;
+  return std::nullopt;
 }
 
 // Plan p: every task for every unit, one task in a hundred due 2021-06-30, the
@@ -207,7 +203,7 @@ bool TimeTickAfterReopen(Engine& engine, Instant at, int plans) {
 
 int RunTimers(int argc, char** argv) {
   Args a;
-  if (!ParseArgs(argc, argv, a)) return 2;
+  if (const std::optional<int> exit_code = ParseArgs(argc, argv, a)) return *exit_code;
   std::filesystem::remove_all(a.dir);
   auto policy = WorkflowTimerPolicy::Default();
   if (!policy.ok()) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -78,8 +79,9 @@ int RunDevBroker(const DevBrokerArgs& a) {
     if (colon == std::string::npos) {
       topics.emplace_back(t, a.partitions);
     } else {
-      int n = std::atoi(t.c_str() + colon + 1);
-      if (n < 1) {
+      int n = 0;
+      const auto [end, ec] = std::from_chars(t.data() + colon + 1, t.data() + t.size(), n);
+      if (ec != std::errc() || end != t.data() + t.size() || n < 1) {
         std::fprintf(stderr, "duban dev-broker: bad --topic %s (want NAME[:PARTITIONS])\n", t.c_str());
         return kExitUsage;
       }

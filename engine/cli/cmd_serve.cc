@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -94,11 +95,9 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
   if (colon == std::string::npos) return false;
   *host = listen.substr(0, colon);
   if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  try {
-    *port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return false;
-  }
+  const std::string_view digits = std::string_view(listen).substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *port);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return false;  // "80x" is not port 80
   return !host->empty() && *port > 0 && *port < 65536;
 }
 

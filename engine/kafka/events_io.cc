@@ -1,6 +1,8 @@
 // See events_io.h.
 #include "events_io.h"
 
+#include <charconv>
+
 #include "duban/coding.h"
 #include "duban/kafka/admin.h"
 #include "duban/schemas/codec.h"
@@ -14,12 +16,9 @@ std::string HeaderValue(const Headers& h, const std::string& name) {
 }
 
 int64_t ToI64(const std::string& s, int64_t dflt) {
-  if (s.empty()) return dflt;
-  try {
-    return std::stoll(s);
-  } catch (...) {
-    return dflt;
-  }
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size() ? v : dflt;
 }
 
 Result<int64_t> MetaI64(const Engine& e, const std::string& key, int64_t dflt) {
