@@ -38,18 +38,39 @@ constexpr std::string_view kUnitSuffixes[] = {"局",   "委",   "办",   "室", 
                                               "组",   "位",   "门",   "乡",     "镇", "区", "县", "市", "街道", "处",
                                               "公司", "集团", "法院", "检察院", "联", "台", "校", "场", "园",   "署"};
 
+// Walks a text code point by code point, keeping the depth of open brackets
+// (a closing bracket with none open is passed over).
+class BracketWalk {
+ public:
+  explicit BracketWalk(std::string_view s) : s_(s) {}
+  // The next code point and its byte offset in *at; false at the end.
+  bool Next(size_t* at, char32_t* c) {
+    if (i_ >= s_.size()) return false;
+    *at = i_;
+    *c = text::Next(s_, i_);
+    if (IsOpen(*c))
+      ++depth_;
+    else if (IsClose(*c) && depth_ > 0)
+      --depth_;
+    return true;
+  }
+  int depth() const { return depth_; }
+  size_t end_of_last() const { return i_; }  // the byte after the code point Next gave
+
+ private:
+  std::string_view s_;
+  size_t i_ = 0;
+  int depth_ = 0;
+};
+
 // Depth of unclosed brackets at the end of s.
 int OpenDepth(std::string_view s) {
-  int depth = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    const char32_t c = text::Next(s, i);
-    if (IsOpen(c))
-      ++depth;
-    else if (IsClose(c) && depth > 0)
-      --depth;
+  BracketWalk w(s);
+  size_t at = 0;
+  char32_t c = 0;
+  while (w.Next(&at, &c)) {
   }
-  return depth;
+  return w.depth();
 }
 
 // Splits at depth-0 code points for which `is_sep` holds.
@@ -57,21 +78,16 @@ template <typename Pred>
 std::vector<std::string> SplitTop(std::string_view s, Pred is_sep) {
   std::vector<std::string> out;
   std::string cur;
-  int depth = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t at = i;
-    const char32_t c = text::Next(s, i);
-    if (IsOpen(c))
-      ++depth;
-    else if (IsClose(c) && depth > 0)
-      --depth;
-    if (depth == 0 && is_sep(c)) {
+  BracketWalk w(s);
+  size_t at = 0;
+  char32_t c = 0;
+  while (w.Next(&at, &c)) {
+    if (w.depth() == 0 && is_sep(c)) {
       out.push_back(std::move(cur));
       cur.clear();
       continue;
     }
-    cur.append(s.substr(at, i - at));
+    cur.append(s.substr(at, w.end_of_last() - at));
   }
   out.push_back(std::move(cur));
   return out;
@@ -80,16 +96,11 @@ std::vector<std::string> SplitTop(std::string_view s, Pred is_sep) {
 // Position of the first role word at bracket depth 0 after at least one
 // character, with its role; npos when none.
 size_t FindRoleWord(std::string_view s, UnitRole& role) {
-  int depth = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t at = i;
-    const char32_t c = text::Next(s, i);
-    if (IsOpen(c))
-      ++depth;
-    else if (IsClose(c) && depth > 0)
-      --depth;
-    if (depth != 0 || at == 0) continue;
+  BracketWalk w(s);
+  size_t at = 0;
+  char32_t c = 0;
+  while (w.Next(&at, &c)) {
+    if (w.depth() != 0 || at == 0) continue;
     for (const auto& rw : kRoleWords) {
       if (s.substr(at, rw.word.size()) == rw.word) {
         role = rw.role;
