@@ -55,12 +55,7 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& a) {
       ->check(CLI::Range(1, 1'000'000'000))
       ->capture_default_str();
   app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return std::nullopt;
+  return ParseBenchOptions(app, argc, argv);
 }
 
 std::string ScratchRoot(const std::string& dir) {

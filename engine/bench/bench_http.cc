@@ -311,12 +311,7 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& a) {
   app.add_flag("--keep", a.keep,
                "keep the scratch directory: the store (store/) and the office's token (office-token), to profile "
                "`duban serve --data-dir DIR/store` by hand");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return std::nullopt;
+  return ParseBenchOptions(app, argc, argv);
 }
 
 std::string ScratchRoot(const std::string& dir) {

@@ -57,11 +57,7 @@ int Main(int argc, char** argv) {
   int tasks = 5000;
   CLI::App app{"duban-bench import: parse a generated plan of TASKS tasks"};
   app.add_option("tasks", tasks, "tasks in the plan")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (const std::optional<int> exit_code = ParseBenchOptions(app, argc, argv)) return *exit_code;
   using namespace duban::plan_import;
   const std::string plan = GeneratePlan(tasks);
   auto dir = UnitDirectory::ChooseEmbedded(plan);

@@ -293,11 +293,7 @@ int Main(int argc, char** argv) {
   app.add_option("--broker", p.broker, "dev, or real (which runs the dev broker first)")
       ->check(CLI::IsMember({"dev", "real"}))
       ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (const std::optional<int> exit_code = ParseBenchOptions(app, argc, argv)) return *exit_code;
   if (p.size < 8) p.size = 8;
   spdlog::set_level(spdlog::level::warn);
   // The dev broker always runs (first), so a real run prints the mock's figures beside its own.

@@ -1,4 +1,5 @@
 // Entry point of `duban-bench`: dispatches to the registered sub-benchmark.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -20,6 +21,15 @@ std::map<std::string, Entry>& Table() {
 bool RegisterBench(const std::string& name, const std::string& help, BenchFn fn) {
   Table()[name] = Entry{help, std::move(fn)};
   return true;
+}
+
+std::optional<int> ParseBenchOptions(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return std::nullopt;
 }
 
 }  // namespace duban::bench

@@ -4,12 +4,21 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+
+namespace CLI {
+class App;
+}
 
 namespace duban::bench {
 
 using BenchFn = std::function<int(int argc, char** argv)>;
 bool RegisterBench(const std::string& name, const std::string& help, BenchFn fn);
+
+// Parses a sub-benchmark's options with CLI11: the exit code when parsing ends
+// the run (--help, or an error CLI11 reported), nullopt to go on.
+std::optional<int> ParseBenchOptions(CLI::App& app, int argc, char** argv);
 
 }  // namespace duban::bench
 

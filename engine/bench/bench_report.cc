@@ -49,12 +49,7 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& args) {
       ->check(CLI::Range(1, 1'000'000'000))
       ->capture_default_str();
   app.add_option("--dir", args.dir, "scratch directory")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return std::nullopt;
+  return ParseBenchOptions(app, argc, argv);
 }
 
 // The plan in sections of 100 tasks, one task in ten due 2021-09-30, the rest 2021-10-29.

@@ -47,12 +47,7 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& args) {
   app.add_option("--tasks", args.tasks, "tasks per plan")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
   app.add_option("--units", args.units, "units per task")->check(CLI::Range(1, 1'000'000'000))->capture_default_str();
   app.add_option("--dir", args.dir, "scratch directory")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return std::nullopt;
+  return ParseBenchOptions(app, argc, argv);
 }
 
 // Plan p: every task for every unit, one task in a hundred due 2021-06-30, the
