@@ -336,6 +336,7 @@ std::string NotificationToJson(const Notification& n) {
   j["task"] = n.task;
   j["task_text"] = n.task_text;
   j["occurred_at"] = n.occurred_at;
+  if (!n.items.empty()) j["items"] = n.items;
   // Replace rather than throw on invalid UTF-8 from a damaged plan text.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -364,6 +365,7 @@ Result<Notification> NotificationFromJson(const std::string& json) {
     n.task = j.at("task").get<int32_t>();
     n.task_text = j.at("task_text").get<std::string>();
     n.occurred_at = j.at("occurred_at").get<Instant>();
+    if (j.contains("items")) n.items = j.at("items").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     // nlohmann throws on a missing key or a wrong type: this is the one
     // place that turns it into a value.

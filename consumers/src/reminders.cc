@@ -1,5 +1,6 @@
 // The reminders consumer loop, in Kafka and embedded mode (see reminders.h).
 #include "duban/consumers/reminders.h"
+#include "duban/consumers/digest.h"
 #include "duban/consumers/state.h"
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -200,6 +202,8 @@ struct Reminders::Impl {
       return Poison(m, "poison: undecodable event: " + decoded.status().ToString());
     }
     const schemas::Event& e = *decoded;
+    // The log has passed every slot before the time this event was recorded.
+    if (Status s = FlushDigests(e.recorded_at - 1); !s.ok()) return s;
     if (directory.Apply(e)) {
       ++stats.directory_events;
       Status s = WriteAll(directory_fd, FrameRecord(payload), "append directory.log");
@@ -210,15 +214,32 @@ struct Reminders::Impl {
     ++stats.reminder_events;
     std::vector<Notification> notes = RenderNotifications(e, directory, options.render);
     stats.notifications += notes.size();
-    std::string failed_ids, first_reason;
-    int max_attempts_used = 0;
+    Failures failed;
+    for (const Notification& n : notes) {
+      Status s =
+          options.digest_minute && !SentAtOnce(n) ? Queue(n, e.recorded_at) : DeliverEverywhere(n, m.source, &failed);
+      if (!s.ok()) return s;
+    }
+    if (failed.entries.empty()) return Status::Ok();
+    ++stats.dead_lettered;
+    return SendToDeadLetters(m, failed.first_reason, failed.max_attempts, failed.ids, std::move(failed.entries));
+  }
+
+  // What could not be delivered, gathered for the dead letters.
+  struct Failures {
+    std::string ids, first_reason;  // "channel:notification_id,..." and the first error
+    int max_attempts = 0;
     std::vector<DeadLetter> entries;
-    const auto fail = [&](const std::string& channel, const Notification& n, const std::string& error, int attempts,
-                          int64_t first) {
-      if (!failed_ids.empty()) failed_ids += ",";
-      failed_ids += (channel.empty() ? "-" : channel) + ":" + n.notification_id;
-      if (first_reason.empty()) first_reason = error;
-      max_attempts_used = std::max(max_attempts_used, attempts);
+  };
+
+  // Delivers n on every sink that serves its recipient and has not had it
+  // yet; what fails is added to *failed (source: where n came from).
+  Status DeliverEverywhere(const Notification& n, const std::string& source, Failures* failed) {
+    const auto fail = [&](const std::string& channel, const std::string& error, int attempts, int64_t first) {
+      if (!failed->ids.empty()) failed->ids += ",";
+      failed->ids += (channel.empty() ? "-" : channel) + ":" + n.notification_id;
+      if (failed->first_reason.empty()) failed->first_reason = error;
+      failed->max_attempts = std::max(failed->max_attempts, attempts);
       DeadLetter d;
       d.notification_id = n.notification_id;
       d.channel = channel;
@@ -226,38 +247,112 @@ struct Reminders::Impl {
       d.attempts = attempts;
       d.first_attempt = first;
       d.last_attempt = NowMs();
-      d.source = m.source;
+      d.source = source;
       d.notification = n;
-      entries.push_back(std::move(d));
+      failed->entries.push_back(std::move(d));
     };
-    for (const Notification& n : notes) {
-      bool routed = false;
-      for (auto& sink : sinks) {
-        if (!sink->Wants(n)) continue;
-        routed = true;
-        const std::string key = DeliveredLog::Key(sink->name(), n.notification_id);
-        if (delivered->Contains(key)) {
-          ++stats.duplicates;
-          continue;
-        }
-        int attempts = 0;
-        const int64_t first = NowMs();
-        Status s = DeliverWithRetry(*sink, n, options.retry, &attempts, &stats.retries);
-        if (s.ok()) {
-          if (Status rec = delivered->Record(key); !rec.ok()) return rec;
-          ++stats.delivered;
-          continue;
-        }
-        fail(sink->name(), n, sink->name() + " failed: " + s.ToString(), attempts, first);
+    bool routed = false;
+    for (auto& sink : sinks) {
+      if (!sink->Wants(n)) continue;
+      routed = true;
+      const std::string key = DeliveredLog::Key(sink->name(), n.notification_id);
+      if (delivered->Contains(key)) {
+        ++stats.duplicates;
+        continue;
       }
-      // Nothing goes silent: a recipient no channel serves is a dead letter
-      // (channel "") until the channels file names it; `dlq retry` then
-      // delivers it on the channels that serve it.
-      if (!routed) fail("", n, "no channel serves recipient " + n.recipient, 0, NowMs());
+      int attempts = 0;
+      const int64_t first = NowMs();
+      Status s = DeliverWithRetry(*sink, n, options.retry, &attempts, &stats.retries);
+      if (s.ok()) {
+        if (Status rec = delivered->Record(key); !rec.ok()) return rec;
+        ++stats.delivered;
+        continue;
+      }
+      fail(sink->name(), sink->name() + " failed: " + s.ToString(), attempts, first);
     }
-    if (failed_ids.empty()) return Status::Ok();
-    ++stats.dead_lettered;
-    return SendToDeadLetters(m, first_reason, max_attempts_used, failed_ids, std::move(entries));
+    // Nothing goes silent: a recipient no channel serves is a dead letter
+    // (channel "") until the channels file names it; `dlq retry` then
+    // delivers it on the channels that serve it.
+    if (!routed) fail("", "no channel serves recipient " + n.recipient, 0, NowMs());
+    return Status::Ok();
+  }
+
+  // ---- digests (digest.h) ----
+
+  std::unique_ptr<DigestQueue> digests;             // with digest_minute, or a queue left by a run with it
+  std::optional<workflows::WorkCalendar> calendar;  // the digests' working days
+
+  // Queues n for the digest of the first slot at or after `recorded_at`
+  // (when the log learnt of it: a back-dated record is still news), unless
+  // a digest already carried it.
+  Status Queue(const Notification& n, Instant recorded_at) {
+    if (delivered->Contains(DeliveredLog::Key(kDigestedSink, n.notification_id))) {
+      ++stats.duplicates;
+      return Status::Ok();
+    }
+    auto slot = DigestSlot(recorded_at, *options.digest_minute, *calendar);
+    if (!slot.ok()) return slot.status();
+    ++stats.digest_items;
+    return digests->Add(*slot, n);
+  }
+
+  // Sends the digests of every slot at or before `through`, then records
+  // their items as digested and drops them from the queue. A digest no
+  // channel takes is dead-lettered (dead-letters.jsonl, source
+  // digest/<slot>) like any notification: `dlq retry` sends it again.
+  Status FlushDigests(Instant through) {
+    if (!digests) return Status::Ok();
+    const std::vector<DigestQueue::Due> due = digests->DueThrough(through);
+    if (due.empty()) return Status::Ok();
+    if (Status s = digests->Sync(); !s.ok()) return s;
+    Failures failed;
+    std::vector<std::string> keys;
+    for (const auto& d : due) {
+      const Notification n = ComposeDigest(d.recipient, d.slot, d.items, *calendar);
+      ++stats.digests;
+      if (Status s = DeliverEverywhere(n, "digest/" + FormatInstant(d.slot), &failed); !s.ok()) return s;
+      for (const auto& item : d.items) keys.push_back(DeliveredLog::Key(kDigestedSink, item.notification_id));
+    }
+    for (auto& entry : failed.entries) {
+      auto id = dead_letters->Add(std::move(entry));
+      if (!id.ok()) return id.status();
+      ++stats.dead_lettered;
+    }
+    if (!failed.ids.empty())
+      log::Reminders().error("reminders: digests dead-lettered to {}/dead-letters.jsonl: {} ({})", options.data_dir,
+                             failed.ids, failed.first_reason);
+    if (Status s = delivered->RecordAll(keys); !s.ok()) return s;
+    return digests->RemoveThrough(due.back().slot);
+  }
+
+  // Kafka mode: the next offset to read of each partition handled so far.
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
+
+  // Kafka mode, after an empty poll: the wall clock may close a slot only
+  // once every assigned partition has been read to its end. An empty poll
+  // alone does not say so: another partition's records may not be fetched
+  // yet, and its items would miss the digest they belong to.
+  Status FlushDigestsWhenCaughtUp() {
+    const Instant now = NowMs();
+    if (!digests || digests->DueThrough(now).empty()) return Status::Ok();
+    auto assigned = consumer->Assignment();
+    if (!assigned.ok() || assigned->empty()) return Status::Ok();
+    auto committed = consumer->Committed(*assigned, 5000);
+    if (!committed.ok()) return Status::Ok();  // asked again after the next empty poll
+    for (const auto& tp : *committed) {
+      auto marks = consumer->Watermarks(tp.topic, tp.partition, 5000);
+      if (!marks.ok()) return Status::Ok();
+      auto it = next_offsets.find({tp.topic, tp.partition});
+      const int64_t next = it != next_offsets.end() ? it->second : tp.offset >= 0 ? tp.offset : marks->first;
+      if (next < marks->second) return Status::Ok();
+    }
+    return FlushDigests(now);
+  }
+
+  // Before the cursor or offsets move: what the batch queued is on disk.
+  Status SyncBatch(bool directory_dirty) {
+    if (directory_dirty && ::fsync(directory_fd) != 0) return Errno("fsync directory.log");
+    return digests ? digests->Sync() : Status::Ok();
   }
 
   // ---- embedded mode ----
@@ -344,6 +439,9 @@ struct Reminders::Impl {
       read_failures = 0;
     }
     if (batch.empty()) {
+      // Caught up: the wall clock closes the slots the log has not passed.
+      if (read.ok())
+        if (Status s = FlushDigests(NowMs()); !s.ok()) return s;
       if (poll_timeout_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(poll_timeout_ms));
       return size_t{0};
     }
@@ -354,7 +452,7 @@ struct Reminders::Impl {
       if (options.crash_after_records != 0 && stats.records == options.crash_after_records)
         return Status::Unavailable("reminders: simulated crash before the cursor moved");
     }
-    if (directory_dirty && ::fsync(directory_fd) != 0) return Errno("fsync directory.log");
+    if (Status s = SyncBatch(directory_dirty); !s.ok()) return s;
     const uint64_t next = batch.back().first + 1;
     if (Status s = WriteCursorFile(options.data_dir, store_id, next); !s.ok()) return s;
     cursor = next;
@@ -409,6 +507,21 @@ struct Reminders::Impl {
     auto store = DeadLetterStore::Open(options.data_dir);
     if (!store.ok()) return store.status();
     dead_letters = std::move(store).value();
+    // A queue left by a run with digests is opened too, so that a run
+    // without them sends what waits instead of leaving it unsent.
+    std::error_code ec_size;
+    const auto queued = std::filesystem::file_size(options.data_dir + "/digests.jsonl", ec_size);
+    if (options.digest_minute || (!ec_size && queued > 0)) {
+      auto cal = workflows::WorkCalendar::Default();
+      if (!cal.ok()) return cal.status();
+      calendar = std::move(cal).value();
+      // Years the statutory notices do not cover yet are counted by the
+      // provisional rule, as the engine counts deadlines.
+      calendar->set_provisional_rule(true);
+      auto queue = DigestQueue::Open(options.data_dir, *delivered);
+      if (!queue.ok()) return queue.status();
+      digests = std::move(queue).value();
+    }
     return OpenDirectory(options.data_dir + "/directory.log");
   }
 
@@ -454,6 +567,13 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
   }
   if (Status s = impl->OpenState(); !s.ok()) return s;
   if (Status s = impl->embedded ? impl->StartEmbedded(had_cursor) : impl->StartKafka(); !s.ok()) return s;
+  if (!options.digest_minute && impl->digests && impl->digests->size() > 0) {
+    log::Reminders().warn(
+        "reminders: {} notification(s) wait in {}/digests.jsonl but --digest-at is not given: "
+        "sending their digests now",
+        impl->digests->size(), options.data_dir);
+    if (Status s = impl->FlushDigests(std::numeric_limits<Instant>::max()); !s.ok()) return s;
+  }
   return std::unique_ptr<Reminders>(new Reminders(std::move(impl)));
 }
 
@@ -481,7 +601,10 @@ Result<size_t> Reminders::Step(int poll_timeout_ms) {
     if (m.options.crash_after_records != 0 && m.stats.records == m.options.crash_after_records)
       return Status::Unavailable("reminders: simulated crash before commit");
   }
-  if (directory_dirty && ::fsync(m.directory_fd) != 0) return Errno("fsync directory.log");
+  if (Status s = m.SyncBatch(directory_dirty); !s.ok()) return s;
+  for (const auto& [tp, off] : next) m.next_offsets[tp] = off;
+  if (polled->empty())
+    if (Status s = m.FlushDigestsWhenCaughtUp(); !s.ok()) return s;
   if (!next.empty()) {
     std::vector<kafka::TopicPartition> offsets;
     offsets.reserve(next.size());
@@ -528,7 +651,9 @@ Status Reminders::Close() {
 RemindersStats Reminders::stats() const { return impl_->stats; }
 bool Reminders::embedded() const { return impl_->embedded; }
 
-std::string Reminders::FormatStats(const RemindersStats& s, bool embedded) {
+bool Reminders::digests() const { return impl_->digests != nullptr; }
+
+std::string Reminders::FormatStats(const RemindersStats& s, bool embedded, bool digests) {
   return "records=" + std::to_string(s.records) + " reminder_events=" + std::to_string(s.reminder_events) +
          " directory_events=" + std::to_string(s.directory_events) +
          " notifications=" + std::to_string(s.notifications) + " delivered=" + std::to_string(s.delivered) +
@@ -536,7 +661,9 @@ std::string Reminders::FormatStats(const RemindersStats& s, bool embedded) {
          " dead_lettered=" + std::to_string(s.dead_lettered) + " poison=" + std::to_string(s.poison) +
          " commits=" + std::to_string(s.commits) + " commit_failures=" + std::to_string(s.commit_failures) +
          (embedded ? " store_reads=" + std::to_string(s.store_reads) + " cursor=" + std::to_string(s.cursor)
-                   : std::string());
+                   : std::string()) +
+         (digests ? " digest_items=" + std::to_string(s.digest_items) + " digests=" + std::to_string(s.digests)
+                  : std::string());
 }
 
 }  // namespace duban::consumers

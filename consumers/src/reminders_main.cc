@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "duban/consumers/channels.h"
+#include "duban/consumers/digest.h"
 #include "duban/consumers/reminders.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
@@ -150,6 +151,7 @@ struct RunFlags {
   int idle_poll_ms = 3000;
   int poll_ms = 1000;
   std::string config;
+  std::string digest_at;  // HH:MM, or "" for no digests
 };
 
 // --help lists the options in the order they are declared here.
@@ -176,6 +178,9 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
       ->capture_default_str();
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
+  app.add_option("--digest-at", f.digest_at,
+                 "HH:MM: gather notifications that are not urgent into one digest per recipient and working day, "
+                 "sent at this time (China Standard Time); none on rest days or at night. Default: each at once");
   app.add_option("--poll-ms", f.poll_ms, "embedded mode: how often the store is read for new events")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -270,6 +275,8 @@ int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
     FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
     FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
     FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
+    FromYaml(app, "--webhook-timeout-ms", r, "webhook_timeout_ms", f.sinks.webhook_timeout_ms);
+    FromYaml(app, "--digest-at", r, "digest_at", f.digest_at);
   } catch (const YAML::Exception& e) {
     std::cerr << "duban-reminders: " << f.config << ": " << e.what() << "\n";
     return 2;
@@ -277,8 +284,8 @@ int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
   return 0;
 }
 
-// 0, or 2 with the message printed.
-int CheckRunFlags(const RunFlags& f) {
+// 0, or 2 with the message printed. Sets the digest hour from --digest-at.
+int CheckRunFlags(RunFlags& f) {
   if (f.o.data_dir.empty() || f.o.store_dir.empty() == f.o.kafka.bootstrap.empty()) {
     std::cerr << "duban-reminders: give --data and one of --store DIR (embedded store) or --bootstrap "
                  "(Kafka; flags or --config)\n";
@@ -287,6 +294,13 @@ int CheckRunFlags(const RunFlags& f) {
   if (!f.sinks.any()) {
     std::cerr << "duban-reminders: give --channels FILE, --webhook URL and/or --outbox FILE\n";
     return 2;
+  }
+  if (!f.digest_at.empty()) {
+    f.o.digest_minute = duban::consumers::ParseDigestTime(f.digest_at);
+    if (!f.o.digest_minute) {
+      std::cerr << "duban-reminders: --digest-at " << f.digest_at << ": give a time of day as HH:MM, e.g. 09:00\n";
+      return 2;
+    }
   }
   return 0;
 }
@@ -360,7 +374,7 @@ int RunConsumer(RunFlags& f) {
   std::signal(SIGTERM, OnSignal);
   Reminders& r = **created;
   const duban::Status result = RunLoop(r, f);
-  std::cout << Reminders::FormatStats(r.stats(), r.embedded()) << std::endl;
+  std::cout << Reminders::FormatStats(r.stats(), r.embedded(), r.digests()) << std::endl;
   if (!result.ok()) {
     std::cerr << "duban-reminders: " << result.ToString() << "\n";
     return 1;

@@ -1,5 +1,6 @@
 // The webhook and JSONL outbox sinks (see sink.h).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,7 +52,8 @@ class JsonlOutboxSink final : public Sink {
     if (written_.count(n.notification_id)) return Status::Ok();
     std::string line = NotificationToJson(n) + "\n";
     // One write per line: O_APPEND keeps lines whole between writers; a
-    // short write (disk full) leaves a torn line that the loader ignores.
+    // short write (disk full, SIGKILL) leaves a torn line that the next
+    // open cuts off.
     ssize_t w = ::write(fd_, line.data(), line.size());
     if (w != static_cast<ssize_t>(line.size()))
       return Status::IOError(std::string("outbox write: ") + std::strerror(errno));
@@ -102,12 +104,13 @@ Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const
     if (ec) return Status::IOError("create the outbox's directory " + parent.string() + ": " + ec.message());
   }
   std::unordered_set<std::string> written;
-  bool torn_tail = false;
+  off_t whole = 0;  // bytes of whole lines
   {
     std::ifstream in(path, std::ios::binary);
     std::string line;
     while (std::getline(in, line)) {
-      torn_tail = in.eof();  // the last line had no newline
+      if (in.eof()) break;  // the last line had no newline: torn
+      whole += static_cast<off_t>(line.size() + 1);
       auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (j.is_object() && j.contains("notification_id") && j["notification_id"].is_string())
         written.insert(j["notification_id"].get<std::string>());
@@ -115,10 +118,15 @@ Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("open outbox " + path + ": " + std::strerror(errno));
-  // End a torn last line so the next record starts on a line of its own.
-  if (torn_tail && ::write(fd, "\n", 1) != 1) {
+  // A line a crash (or a full disk) cut short was never recorded as
+  // delivered: it is cut off and its notification written again whole, so
+  // every line of the outbox is one complete JSON object for its readers.
+  // (SIGKILL can cut a write of a regular file between pages.)
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (st.st_size > whole && ::ftruncate(fd, whole) != 0)) {
+    Status s = Status::IOError("outbox " + path + ": cutting a torn last line: " + std::strerror(errno));
     ::close(fd);
-    return Status::IOError("outbox " + path + ": " + std::strerror(errno));
+    return s;
   }
   return std::unique_ptr<Sink>(new JsonlOutboxSink(fd, std::move(written), name));
 }

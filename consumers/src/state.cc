@@ -141,6 +141,17 @@ Status DeliveredLog::Record(const std::string& key) {
   return Status::Ok();
 }
 
+Status DeliveredLog::RecordAll(const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  std::string text;
+  for (const auto& k : keys) text += k + "\n";
+  Status s = WriteAll(fd_, text, "append delivered.log");
+  if (!s.ok()) return s;
+  if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
+  keys_.insert(keys.begin(), keys.end());
+  return Status::Ok();
+}
+
 namespace {
 
 struct LoadedDeadLetters {

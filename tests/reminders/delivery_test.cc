@@ -219,6 +219,46 @@ TEST_F(RemindersDeliveryTest, RestartAfterACrashBeforeCommitDeliversNothingTwice
             std::string::npos);
 }
 
+// Kafka mode with digests: two plans' reminders for one unit, on two
+// partitions, recorded on Monday 2021-12-20 at 19:33 (China time): after a
+// crash before the commit and a restart, the webhook has one digest for
+// 2021-12-21 09:00 listing all eight, and nothing else.
+TEST_F(RemindersDeliveryTest, WithDigestsOneUnitGetsOneMessageAcrossPartitionsAndACrashRepeatsNothing) {
+  Receiver receiver(/*fail_first=*/0);
+  auto a = PlanWithReminders("plan-a", 4), b = PlanWithReminders("plan-c", 4);
+  Append(a);
+  Append(b);
+  auto o = Options("g-digest");
+  o.digest_minute = 9 * 60;
+  {
+    auto crashing = o;
+    crashing.crash_after_records = 12;
+    auto r = Start(crashing, receiver.url());
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(Eventually([&] { return !r->Step(200).ok(); }));
+    EXPECT_TRUE(receiver.accepted().empty()) << "nothing is sent before the digest's slot has passed";
+  }
+  auto r = Start(o, receiver.url());
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(StepUntil(*r, [&] { return !receiver.accepted().empty(); })) << Reminders::FormatStats(r->stats());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(r->Step(200).ok());
+  ASSERT_TRUE(r->Close().ok());
+  const auto accepted = receiver.accepted();
+  ASSERT_EQ(accepted.size(), 1u);
+  const nlohmann::json d = receiver.body(accepted.begin()->first);
+  EXPECT_EQ(d["event_type"], "Digest");
+  EXPECT_EQ(d["recipient"], "市财政局");
+  EXPECT_EQ(d["title"], "【督办提醒】2021-12-21 督办事项汇总（8项）");
+  std::set<std::string> items;
+  for (const auto& id : d["items"]) items.insert(id.get<std::string>());
+  std::set<std::string> expected;
+  for (const auto* plan : {&a, &b})
+    for (const auto& e : *plan)
+      if (std::holds_alternative<schemas::DeadlineApproaching>(e.body)) expected.insert(e.event_id + ":市财政局");
+  EXPECT_EQ(items, expected);
+  EXPECT_EQ(d["items"].size(), 8u) << "each reminder once, the crash's re-read ones included";
+}
+
 TEST_F(RemindersDeliveryTest, PoisonAndUndeliverableEventsLandInTheDeadLetterTopic) {
   Receiver receiver(/*fail_first=*/0, /*always_fail=*/{"市教育局"});
   AppendRaw("plan-c", "not a frame at all");

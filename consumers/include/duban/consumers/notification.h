@@ -35,7 +35,8 @@ struct Notification {
   std::string recipient;   // unit name, or the office
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
-  // completion_rejected | report_overdue.
+  // completion_rejected | report_overdue | acceptance_overdue |
+  // review_overdue, or digest (several of them for one recipient).
   std::string channel;
   std::string level;  // notice | warning | urgent
   int32_t escalation_level = 0;
@@ -47,6 +48,9 @@ struct Notification {
   int32_t task = 0;
   std::string task_text;  // task title or content, as the plan words it
   Instant occurred_at = 0;
+  // A digest (digest.h): the notification ids it lists, in order; empty
+  // for any other notification.
+  std::vector<std::string> items;
   bool operator==(const Notification&) const = default;
 };
 

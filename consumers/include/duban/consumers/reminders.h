@@ -21,7 +21,10 @@
 //   2. TaskAdded / PlanImported / AssignmentCreated ... update the
 //      TaskDirectory and are appended to DATA/directory.log (so task content
 //      survives a restart that resumes from its cursor);
-//   3. reminder events are rendered; each (sink, notification_id) not yet in
+//   3. reminder events are rendered; with digests on (digest.h), one that is
+//      not urgent is queued in DATA/digests.jsonl for its slot instead, and
+//      digests whose slot the log (or, once caught up, the wall clock) has
+//      passed are composed and delivered as below; each (sink, notification_id) not yet in
 //      DATA/delivered.log is delivered with bounded exponential backoff and,
 //      once accepted, appended to delivered.log (fsync) — so nothing is
 //      delivered twice across restarts;
@@ -87,6 +90,10 @@ struct RemindersOptions {
   std::string data_dir;
   RenderOptions render;
   RetryPolicy retry;
+  // Daily digests (digest.h) when set: minutes after midnight (CST) of the
+  // digest hour; notifications that are not urgent wait for it. Unset: each
+  // notification is sent when its event is read.
+  std::optional<int> digest_minute;
   size_t max_batch = 500;  // records per poll
   // Test hook: after this many records have been handled in total, Step
   // returns Unavailable WITHOUT committing (or moving the embedded cursor),
@@ -108,6 +115,8 @@ struct RemindersStats {
   uint64_t commit_failures = 0;   // retried implicitly: the records are re-read
   uint64_t store_reads = 0;       // embedded: read-only opens of the store
   uint64_t cursor = 0;            // embedded: the next log position to read
+  uint64_t digest_items = 0;      // digests on: notifications queued for a digest
+  uint64_t digests = 0;           // digests on: digests composed and sent (or dead-lettered)
 };
 
 class Reminders {
@@ -141,8 +150,9 @@ class Reminders {
   RemindersStats stats() const;
   bool embedded() const;
   // One line of key=value pairs (printed at exit); embedded mode adds
-  // store_reads= and cursor=.
-  static std::string FormatStats(const RemindersStats& s, bool embedded = false);
+  // store_reads= and cursor=, digests on digest_items= and digests=.
+  static std::string FormatStats(const RemindersStats& s, bool embedded = false, bool digests = false);
+  bool digests() const;
 
   struct Impl;
 

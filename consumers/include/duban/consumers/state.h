@@ -59,6 +59,8 @@ class DeliveredLog {
   bool Contains(const std::string& key) const { return keys_.count(key) != 0; }
   // Appends and fsyncs.
   Status Record(const std::string& key);
+  // Appends all, then one fsync.
+  Status RecordAll(const std::vector<std::string>& keys);
   size_t size() const { return keys_.size(); }
 
  private:
