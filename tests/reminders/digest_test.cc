@@ -196,12 +196,18 @@ class DigestYearTest : public RemindersEmbeddedTest {
   void WriteAutumn() {
     OpenEngine();
     schemas::ImportPlan p;
-    p.plan = schemas::PlanImported{"2026年工作要点分工方案", "市政府办公室", "府办〔2026〕3号", "2026-08-20", 2026,
-                                   "digest", {kFinance, kEducation}};
+    p.plan =
+        schemas::PlanImported{"2026年工作要点分工方案", "市政府办公室", "府办〔2026〕3号", "2026-08-20", 2026, "digest",
+                              {kFinance, kEducation}};
     const std::string cal = "cn-mainland/2025-11-04";
     auto task = [&](int32_t n, const std::string& due, const std::string& unit) {
-      return schemas::ImportTask{n, {"一"}, "任务" + std::to_string(n), "第" + std::to_string(n) + "项工作",
-                                 schemas::Deadline{due, due, "", false, cal}, {}, {unit}};
+      return schemas::ImportTask{n,
+                                 {"一"},
+                                 "任务" + std::to_string(n),
+                                 "第" + std::to_string(n) + "项工作",
+                                 schemas::Deadline{due, due, "", false, cal},
+                                 {},
+                                 {unit}};
     };
     p.tasks = {task(1, "2026-10-12", kFinance), task(2, "2026-10-12", kFinance), task(3, "2026-11-30", kEducation)};
     Do(Office(), At("2026-09-01", 9), p);
@@ -342,8 +348,8 @@ TEST_F(DigestYearTest, OneDigestPerRecipientAndWorkingDayNoneOnRestDaysUrgentAtO
   ASSERT_EQ(rerun.rc, 0) << rerun.out << rerun.err;
   EXPECT_EQ(Slurp(tmp_.path() + "/outbox.jsonl"), first);
   EXPECT_EQ(smtp.messages().size(), mails);
-  std::printf("%zu digests for %zu waiting notifications, %zu urgent at once\n", recipient_days.size(),
-              waiting.size(), urgent.size());
+  std::printf("%zu digests for %zu waiting notifications, %zu urgent at once\n", recipient_days.size(), waiting.size(),
+              urgent.size());
 }
 
 // The simulated 2026 year, with digests: the consumer killed with SIGKILL
