@@ -121,8 +121,13 @@ std::map<std::string, ChannelDef> ParseChannelDefs(const YAML::Node& channels, c
       c.Keys(d, {"type", "url", "timeout_ms"}, where);
     else if (type == "outbox")
       c.Keys(d, {"type", "path"}, where);
+    else if (type == "sms")
+      c.Keys(d,
+             {"type", "url", "method", "content_type", "body", "headers", "success_field", "success_value", "max_chars",
+              "timeout_ms"},
+             where);
     else
-      c.Fail(d["type"], where + ": unknown type \"" + type + "\" (email, wecom, dingtalk, webhook, outbox)");
+      c.Fail(d["type"], where + ": unknown type \"" + type + "\" (email, wecom, dingtalk, sms, webhook, outbox)");
     defs[name] = {type, d};
   }
   return defs;
@@ -139,9 +144,11 @@ std::vector<std::string> EntryAddresses(const YAML::Node& e, const std::string& 
     if (addresses.empty()) c.Fail(e, where + ": email channel \"" + ch + "\" needs \"to\": [addresses]");
     for (const auto& a : addresses)
       if (!IsEmailAddress(a)) c.Fail(e["to"], where + ": \"" + a + "\" is not an email address");
-  } else if (type == "wecom" || type == "dingtalk") {
-    if (e["to"]) c.Fail(e["to"], where + ": a robot channel takes \"mobiles\" (to @-mention), not \"to\"");
+  } else if (type == "wecom" || type == "dingtalk" || type == "sms") {
+    if (e["to"]) c.Fail(e["to"], where + ": a " + type + " channel takes \"mobiles\", not \"to\"");
     addresses = c.List(e, "mobiles", where);
+    if (type == "sms" && addresses.empty())
+      c.Fail(e, where + ": sms channel \"" + ch + "\" needs \"mobiles\": [numbers]");
     for (const auto& m : addresses)
       if (!IsMobile(m)) c.Fail(e["mobiles"], where + ": \"" + m + "\" is not a mobile number");
   } else if (e["to"] || e["mobiles"]) {
@@ -183,6 +190,32 @@ Routing ParseRecipients(const YAML::Node& recipients, const std::map<std::string
   return out;
 }
 
+// An sms channel: the gateway's templates, checked now (a typo in a
+// placeholder or a body that is not JSON is a mistake in the file).
+Result<std::unique_ptr<Sink>> MakeSmsChannel(const std::string& name, const YAML::Node& d, const Checker& c) {
+  const std::string where = "channel " + name;
+  SmsOptions o;
+  o.name = name;
+  o.url = c.Str(d, "url", where, true);
+  o.method = d["method"] ? c.Str(d, "method", where, false) : o.method;
+  o.content_type = d["content_type"] ? c.Str(d, "content_type", where, false) : o.content_type;
+  o.body = c.Str(d, "body", where, o.method == "POST");
+  o.success_field = c.Str(d, "success_field", where, false);
+  o.success_value = c.Str(d, "success_value", where, !o.success_field.empty());
+  o.max_chars = static_cast<size_t>(c.Int(d, "max_chars", where, static_cast<int>(o.max_chars)));
+  o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
+  if (const YAML::Node h = d["headers"]) {
+    if (!h.IsMap()) c.Fail(h, where + ": \"headers\" must be a mapping of header: value");
+    for (const auto& kv : h) {
+      if (!kv.second.IsScalar()) c.Fail(kv.second, where + ": each header value must be a string");
+      o.headers.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    }
+  }
+  auto sink = MakeSmsSink(o);
+  if (!sink.ok()) c.Fail(d, sink.status().message());
+  return sink;
+}
+
 // The sink of one channel, from its definition's keys.
 Result<std::unique_ptr<Sink>> MakeChannelSink(const std::string& name, const ChannelDef& def, const Checker& c) {
   const YAML::Node& d = def.node;
@@ -211,6 +244,7 @@ Result<std::unique_ptr<Sink>> MakeChannelSink(const std::string& name, const Cha
     o.timeout_ms = c.Int(d, "timeout_ms", where, o.timeout_ms);
     return MakeRobotSink(o);
   }
+  if (def.type == "sms") return MakeSmsChannel(name, d, c);
   if (def.type == "webhook") {
     WebhookOptions o;
     o.name = name;

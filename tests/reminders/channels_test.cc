@@ -269,7 +269,7 @@ std::string ErrorOf(const std::string& yaml) {
 
 TEST(ChannelsFileTest, MistakesAreRefusedWithFileAndLine) {
   EXPECT_EQ(ErrorOf("channels:\n  a: {type: fax, url: x}\nrecipients:\n  default: [{channel: a}]\n"),
-            "ch.yaml:2: channel a: unknown type \"fax\" (email, wecom, dingtalk, webhook, outbox)");
+            "ch.yaml:2: channel a: unknown type \"fax\" (email, wecom, dingtalk, sms, webhook, outbox)");
   EXPECT_EQ(ErrorOf("channels:\n  a: {type: wecom, url: \"http://h/k\"}\nrecipients:\n  市财政局:\n"
                     "    - {channel: b}\n"),
             "ch.yaml:5: recipient 市财政局: channel \"b\" is not defined under \"channels\"");
@@ -292,6 +292,85 @@ TEST(ChannelsFileTest, MistakesAreRefusedWithFileAndLine) {
   auto missing = LoadChannels("/nonexistent/channels.yaml");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("/nonexistent/channels.yaml"), std::string::npos);
+}
+
+// ---- the SMS gateway ----
+
+// A gateway that takes JSON with the mobile, the text and the caller's
+// message id, and answers {"errcode": 0} when sent (the robot receiver
+// answers just so), behind a bearer token.
+std::string SmsChannels(const std::string& url) {
+  return "channels:\n"
+         "  sms-gw:\n"
+         "    type: sms\n"
+         "    url: \"" +
+         url +
+         "\"\n"
+         "    body: '{\"phone\": \"{mobile}\", \"content\": \"【督查室】{text}\", \"outId\": \"{message_id}\"}'\n"
+         "    headers: {Authorization: \"Bearer T0KEN\"}\n"
+         "    success_field: errcode\n"
+         "    success_value: \"0\"\n"
+         "    max_chars: 70\n"
+         "recipients:\n"
+         "  市财政局: [{channel: sms-gw, mobiles: [\"13800000001\", \"13800000002\"]}]\n";
+}
+
+TEST(SmsChannelTest, OneRequestPerMobileFromTheTemplateEscapedAndCutARefusalIsFinalAndOnlyTheRestIsResent) {
+  RobotReceiver gw;
+  auto sinks = ParseChannels(SmsChannels(gw.url("/api/sms/send?account=duban")), "channels.yaml");
+  ASSERT_TRUE(sinks.ok()) << sinks.status().ToString();
+  ASSERT_EQ(sinks->size(), 1u);
+  Sink& sms = *(*sinks)[0];
+  Notification n = Sample();
+  n.text = "请市财政局报送\"第7项\"进度。" + std::string(200, 'x');  // a quote to escape, and too long
+  ASSERT_TRUE(sms.Deliver(n).ok());
+  auto got = gw.requests();
+  ASSERT_EQ(got.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(got[i].path, "/api/sms/send?account=duban");
+    EXPECT_EQ(got[i].authorization, "Bearer T0KEN");
+    ASSERT_TRUE(got[i].body.is_object()) << "the body is JSON with the quote escaped";
+    EXPECT_EQ(got[i].body["phone"], i == 0 ? "13800000001" : "13800000002");
+    EXPECT_EQ(got[i].body["outId"], n.notification_id + ":" + got[i].body["phone"].get<std::string>());
+    EXPECT_EQ(got[i].body["content"], "【督查室】" + TruncateUtf8(n.text, 70));
+  }
+  // The gateway refuses the second number (say, a number it blocks): final,
+  // with the gateway's answer; once it accepts again only that number is sent.
+  gw.Refuse("13800000002", 1001);
+  n.notification_id = "ev-second:市财政局";
+  Status refused = sms.Deliver(n);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_FALSE(IsRetryable(refused)) << refused.ToString();
+  EXPECT_NE(refused.message().find("errcode=1001 (not 0)"), std::string::npos) << refused.ToString();
+  gw.Refuse("13800000002", 0);
+  ASSERT_TRUE(sms.Deliver(n).ok());
+  got = gw.requests();
+  ASSERT_EQ(got.size(), 5u) << "2 + (one sent, one refused) + the refused one again";
+  EXPECT_EQ(got[4].body["phone"], "13800000002");
+}
+
+TEST(SmsChannelTest, AnUnreachableGatewayIsRetriedAndTemplateMistakesAreRefusedWithFileAndLine) {
+  const int port = testing::FreeLoopbackPort();
+  auto sinks = ParseChannels(SmsChannels("http://127.0.0.1:" + std::to_string(port) + "/send"), "ch.yaml");
+  ASSERT_TRUE(sinks.ok()) << sinks.status().ToString();
+  Status s = (*sinks)[0]->Deliver(Sample());
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(IsRetryable(s)) << s.ToString();
+
+  const std::string head = "channels:\n  g:\n    type: sms\n    url: \"http://h/send\"\n";
+  const std::string to = "recipients:\n  市财政局: [{channel: g, mobiles: [\"13800000001\"]}]\n";
+  EXPECT_EQ(ErrorOf(head + "    body: '{\"phone\": \"{moblie}\", \"content\": \"{text}\"}'\n" + to),
+            "ch.yaml:3: sms channel g: unknown placeholder {moblie} (known: {mobile} {text} {title} {recipient} "
+            "{due_on} {notification_id} {message_id})");
+  EXPECT_EQ(ErrorOf(head + "    body: '{\"phone\": {mobile}, \"content\": \"{text}\"'\n" + to)
+                .rfind("ch.yaml:3: sms channel g: body is not JSON once filled in", 0),
+            0u);
+  EXPECT_EQ(ErrorOf(head + "    body: '{\"phone\": \"{mobile}\"}'\n" + to),
+            "ch.yaml:3: sms channel g: the template never sends {text}");
+  EXPECT_EQ(ErrorOf(head + "    body: '{\"content\": \"{text}\"}'\nrecipients:\n  市财政局: [{channel: g}]\n"),
+            "ch.yaml:7: recipient 市财政局: sms channel \"g\" needs \"mobiles\": [numbers]");
+  EXPECT_EQ(ErrorOf(head + "    body: '{\"content\": \"{text}\"}'\n    success_field: code\n" + to),
+            "ch.yaml:3: channel g needs \"success_value\"");
 }
 
 }  // namespace

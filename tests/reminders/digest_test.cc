@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <random>
@@ -257,12 +258,17 @@ TEST_F(DigestYearTest, OneDigestPerRecipientAndWorkingDayNoneOnRestDaysUrgentAtO
   // real SMTP server.
   testing::SmtpReceiver smtp(tmp_.path() + "/mail.jsonl");
   ASSERT_TRUE(smtp.ready()) << "aiosmtpd (python3-aiosmtpd) did not start";
+  testing::RobotReceiver sms_gateway;  // answers {"errcode": 0}: sent
   const std::string channels = tmp_.path() + "/channels.yaml";
   std::ofstream(channels) << "channels:\n"
                           << "  box: {type: outbox, path: \"" << outbox_ << "\"}\n"
                           << "  mail: {type: email, url: \"" << smtp.url() << "\", from: duban@dcs.gov.example}\n"
+                          << "  sms: {type: sms, url: \"" << sms_gateway.url("/sms")
+                          << "\", body: '{\"phone\": \"{mobile}\", \"content\": \"{text}\"}', max_chars: 2000,"
+                          << " success_field: errcode, success_value: \"0\"}\n"
                           << "recipients:\n  default: [{channel: box}]\n"
-                          << "  " << kFinance << ": [{channel: box}, {channel: mail, to: [liaison@czj.gov.example]}]\n";
+                          << "  " << kFinance << ": [{channel: box}, {channel: mail, to: [liaison@czj.gov.example]}]\n"
+                          << "  " << kEducation << ": [{channel: box}, {channel: sms, mobiles: [\"13900000003\"]}]\n";
   Ran run = Reminders({"--channels", channels, "--digest-at", "09:00", "--exit-when-idle"});
   ASSERT_EQ(run.rc, 0) << run.out << run.err;
   EXPECT_NE(run.out.find(" digests="), std::string::npos) << run.out;
@@ -322,6 +328,21 @@ TEST_F(DigestYearTest, OneDigestPerRecipientAndWorkingDayNoneOnRestDaysUrgentAtO
     EXPECT_NE(body.find("（到期日2026-10-12，剩1个工作日）"), std::string::npos) << body;
   }
   EXPECT_EQ(saturday_mails, 1);
+  // 教育's digests reached its liaison's phone through the SMS gateway, one
+  // text per working day that had something for it.
+  std::map<std::string, int> texts_on;
+  for (const auto& r : sms_gateway.requests()) {
+    EXPECT_EQ(r.body["phone"], "13900000003");
+    const std::string content = r.body["content"];
+    for (const std::string day : {"2026-10-19", "2026-10-21"})
+      if (content.rfind(kEducation + "：截至" + day, 0) == 0) ++texts_on[day];
+  }
+  EXPECT_EQ(texts_on["2026-10-19"], 1);
+  EXPECT_EQ(texts_on["2026-10-21"], 1);
+  EXPECT_EQ(sms_gateway.requests().size(),
+            static_cast<size_t>(std::count_if(recipient_days.begin(), recipient_days.end(),
+                                              [](const auto& rd) { return rd.first == kEducation; })))
+      << "one text per digest of 教育, nothing else";
   // Escalations reach the unit's leaders (the default workflow's notify
   // list from level 2), at once.
   bool leaders_told = false;

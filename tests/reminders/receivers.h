@@ -88,6 +88,7 @@ class RobotReceiver {
     std::string path;  // with the query
     std::map<std::string, std::string> params;
     nlohmann::json body;
+    std::string authorization;  // the Authorization header, if any
   };
   RobotReceiver() {
     server_.Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -96,6 +97,7 @@ class RobotReceiver {
       r.path = req.target;
       for (const auto& [k, v] : req.params) r.params[k] = v;
       r.body = nlohmann::json::parse(req.body, nullptr, false);
+      r.authorization = req.get_header_value("Authorization");
       requests_.push_back(r);
       int code = 0;
       if (!refuse_text_.empty() && (req.target + req.body).find(refuse_text_) != std::string::npos) {

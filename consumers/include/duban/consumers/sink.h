@@ -119,6 +119,31 @@ struct RobotOptions {
 };
 Result<std::unique_ptr<Sink>> MakeRobotSink(const RobotOptions& options);
 
+// A generic HTTP SMS gateway (sms_sink.cc): one request per mobile of the
+// recipient, URL and body made from the office's templates.
+struct SmsOptions {
+  std::string name;  // channel name
+  std::string url;   // may hold placeholders (URL-encoded when filled in)
+  std::string method = "POST";
+  std::string content_type = "application/json";
+  std::string body;  // template; {text} etc. escaped for the content type
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string success_field, success_value;  // optional: a field of the JSON answer that says "sent"
+  size_t max_chars = 300;                    // the text is cut to this many characters
+  int connect_timeout_ms = 3000;
+  int timeout_ms = 10000;
+};
+Result<std::unique_ptr<Sink>> MakeSmsSink(const SmsOptions& options);
+enum class SmsEscape { kNone, kJson, kForm };
+// A template filled in: {name} replaced by values[name], escaped as said;
+// braces around anything else are kept (JSON).
+std::string RenderSmsTemplate(const std::string& tmpl, const std::map<std::string, std::string>& values,
+                              SmsEscape escape);
+// InvalidArgument for an unknown {placeholder}, a template that never sends
+// {text}, a method other than GET/POST, or a JSON body that is not JSON once
+// filled in.
+Status CheckSmsTemplate(const SmsOptions& o);
+
 // The JSON body a robot sink posts for n with these @-mentions (tests).
 std::string RobotBody(const RobotOptions& o, const Notification& n, const std::vector<std::string>& mobiles);
 // DingTalk's signature: base64(HMAC-SHA256(secret, timestamp + "\n" + secret)),
