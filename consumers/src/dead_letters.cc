@@ -99,6 +99,7 @@ class RetryRun {
       if (s.ok()) {
         // Recorded (fsync) before the entry leaves the file: a kill between
         // the two leaves an entry the next retry drops without delivering.
+        if (Status synced = sink->Sync(); !synced.ok()) return synced;
         if (Status rec = delivered_.Record(key); !rec.ok()) return rec;
         continue;
       }

@@ -264,7 +264,7 @@ struct Reminders::Impl {
       const int64_t first = NowMs();
       Status s = DeliverWithRetry(*sink, n, options.retry, &attempts, &stats.retries);
       if (s.ok()) {
-        if (Status rec = delivered->Record(key); !rec.ok()) return rec;
+        if (Status rec = delivered->Note(key); !rec.ok()) return rec;
         ++stats.delivered;
         continue;
       }
@@ -321,6 +321,7 @@ struct Reminders::Impl {
     if (!failed.ids.empty())
       log::Reminders().error("reminders: digests dead-lettered to {}/dead-letters.jsonl: {} ({})", options.data_dir,
                              failed.ids, failed.first_reason);
+    if (Status s = SyncDeliveries(); !s.ok()) return s;
     if (Status s = delivered->RecordAll(keys); !s.ok()) return s;
     return digests->RemoveThrough(due.back().slot);
   }
@@ -349,8 +350,18 @@ struct Reminders::Impl {
     return FlushDigests(now);
   }
 
-  // Before the cursor or offsets move: what the batch queued is on disk.
+  // What the sinks accepted, on disk (the outbox), before delivered.log
+  // says it was delivered: a power cut then loses both or neither.
+  Status SyncDeliveries() {
+    for (auto& sink : sinks)
+      if (Status s = sink->Sync(); !s.ok()) return s;
+    return delivered->Sync();
+  }
+
+  // Before the cursor or offsets move: what the batch delivered and queued
+  // is on disk (one fsync per file per batch, not one per notification).
   Status SyncBatch(bool directory_dirty) {
+    if (Status s = SyncDeliveries(); !s.ok()) return s;
     if (directory_dirty && ::fsync(directory_fd) != 0) return Errno("fsync directory.log");
     return digests ? digests->Sync() : Status::Ok();
   }

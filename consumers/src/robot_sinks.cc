@@ -53,6 +53,8 @@ class RobotSink final : public Sink {
     client_.set_connection_timeout(std::chrono::milliseconds(o_.connect_timeout_ms));
     client_.set_read_timeout(std::chrono::milliseconds(o_.timeout_ms));
     client_.set_write_timeout(std::chrono::milliseconds(o_.timeout_ms));
+    client_.set_keep_alive(true);
+    client_.set_tcp_nodelay(true);  // as the webhook's (sinks.cc): no delayed-ACK wait per POST
   }
   std::string name() const override { return o_.name; }
 

@@ -25,6 +25,11 @@ class WebhookSink final : public Sink {
     client_.set_read_timeout(std::chrono::milliseconds(o.timeout_ms));
     client_.set_write_timeout(std::chrono::milliseconds(o.timeout_ms));
     client_.set_keep_alive(true);
+    // Headers and body go out as two writes; with Nagle's algorithm the
+    // body then waits for the receiver's delayed ACK of the headers (40 ms
+    // on Linux): measured, every POST took ~36 ms and the consumer capped at
+    // 28 notifications/s (duban-bench reminders).
+    client_.set_tcp_nodelay(true);
   }
   std::string name() const override { return name_; }
   Status Deliver(const Notification& n) override {
@@ -57,8 +62,14 @@ class JsonlOutboxSink final : public Sink {
     ssize_t w = ::write(fd_, line.data(), line.size());
     if (w != static_cast<ssize_t>(line.size()))
       return Status::IOError(std::string("outbox write: ") + std::strerror(errno));
-    if (::fsync(fd_) != 0) return Status::IOError(std::string("outbox fsync: ") + std::strerror(errno));
     written_.insert(n.notification_id);
+    dirty_ = true;
+    return Status::Ok();
+  }
+  Status Sync() override {
+    if (!dirty_) return Status::Ok();
+    if (::fsync(fd_) != 0) return Status::IOError(std::string("outbox fsync: ") + std::strerror(errno));
+    dirty_ = false;
     return Status::Ok();
   }
 
@@ -66,6 +77,7 @@ class JsonlOutboxSink final : public Sink {
   int fd_;
   std::unordered_set<std::string> written_;
   std::string name_;
+  bool dirty_ = false;  // lines written since the last fsync
 };
 
 }  // namespace

@@ -134,10 +134,22 @@ Result<std::unique_ptr<DeliveredLog>> DeliveredLog::Open(const std::string& path
 DeliveredLog::~DeliveredLog() { ::close(fd_); }
 
 Status DeliveredLog::Record(const std::string& key) {
+  Status s = Note(key);
+  return s.ok() ? Sync() : s;
+}
+
+Status DeliveredLog::Note(const std::string& key) {
   Status s = WriteAll(fd_, key + "\n", "append delivered.log");
   if (!s.ok()) return s;
-  if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
   keys_.insert(key);
+  dirty_ = true;
+  return Status::Ok();
+}
+
+Status DeliveredLog::Sync() {
+  if (!dirty_) return Status::Ok();
+  if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
+  dirty_ = false;
   return Status::Ok();
 }
 
@@ -148,6 +160,7 @@ Status DeliveredLog::RecordAll(const std::vector<std::string>& keys) {
   Status s = WriteAll(fd_, text, "append delivered.log");
   if (!s.ok()) return s;
   if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
+  dirty_ = false;
   keys_.insert(keys.begin(), keys.end());
   return Status::Ok();
 }

@@ -315,7 +315,7 @@ TEST_F(RemindersEmbeddedTest, KilledAtRandomTwentyTimesAYearIsDeliveredOnceAndOn
     // Killed mid-delivery: once it has made progress, after a random pause.
     ASSERT_TRUE(WaitFor([&] { return OutboxIds(outbox_).size() + robot.requests().size() > before; }))
         << "round " << k << ": no progress";
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
     int status = c.Signal(SIGKILL);
     ASSERT_TRUE(WIFSIGNALED(status)) << "round " << k << " ended before its kill";
     ++kills;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -92,6 +93,7 @@ class RobotReceiver {
   };
   RobotReceiver() {
     server_.Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+      if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
       std::lock_guard<std::mutex> lock(mu_);
       Request r;
       r.path = req.target;
@@ -118,6 +120,8 @@ class RobotReceiver {
     server_.stop();
     thread_.join();
   }
+  // Each answer waits this long first (a slow remote server).
+  void Delay(int ms) { delay_ms_ = ms; }
   // The next requests get these errcodes, in order.
   void Fail(std::vector<int> codes) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -151,6 +155,7 @@ class RobotReceiver {
   std::string refuse_text_;
   int refuse_code_ = 0;
   int accepted_ = 0;
+  std::atomic<int> delay_ms_{0};
 };
 
 }  // namespace duban::consumers::testing

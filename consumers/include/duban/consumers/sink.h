@@ -66,8 +66,12 @@ class Sink {
   virtual std::string name() const = 0;
   // Whether this sink serves n's recipient at all.
   virtual bool Wants(const Notification& n) const { return routes_.Find(n.recipient) != nullptr; }
-  // Ok once the notification is durably accepted; see the error contract above.
+  // Ok once the notification is accepted; see the error contract above. A
+  // sink that keeps what it accepted itself (the outbox) makes it durable in
+  // Sync, which the consumer calls before it records deliveries durably and
+  // moves its cursor: one fsync per batch, not one per notification.
   virtual Status Deliver(const Notification& n) = 0;
+  virtual Status Sync() { return Status::Ok(); }
 
   void set_routes(Routes r) { routes_ = std::move(r); }
   const Routes& routes() const { return routes_; }

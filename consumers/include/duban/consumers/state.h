@@ -59,6 +59,10 @@ class DeliveredLog {
   bool Contains(const std::string& key) const { return keys_.count(key) != 0; }
   // Appends and fsyncs.
   Status Record(const std::string& key);
+  // Appends without an fsync: the key is in the page cache, so a killed
+  // process still finds it; Sync makes it survive a power cut too.
+  Status Note(const std::string& key);
+  Status Sync();
   // Appends all, then one fsync.
   Status RecordAll(const std::vector<std::string>& keys);
   size_t size() const { return keys_.size(); }
@@ -66,6 +70,7 @@ class DeliveredLog {
  private:
   DeliveredLog(int fd, std::unordered_set<std::string> keys) : fd_(fd), keys_(std::move(keys)) {}
   int fd_;
+  bool dirty_ = false;
   std::unordered_set<std::string> keys_;
 };
 
