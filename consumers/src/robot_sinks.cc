@@ -13,14 +13,13 @@
 // 300001, bad signature 310000, a malformed message) is final: dead-lettered.
 #include <openssl/hmac.h>
 
-#include <cctype>
 #include <chrono>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "base64.h"
 #include "duban/consumers/sink.h"
+#include "http_channel.h"
 
 namespace duban::consumers {
 namespace {
@@ -31,30 +30,11 @@ constexpr size_t kMaxContentChars = 600;
 
 const char* KindName(RobotKind k) { return k == RobotKind::kWeCom ? "wecom" : "dingtalk"; }
 
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 class RobotSink final : public Sink {
  public:
   RobotSink(RobotOptions o, const std::string& origin, std::string path)
       : o_(std::move(o)), origin_(origin), client_(origin), path_(std::move(path)) {
-    client_.set_connection_timeout(std::chrono::milliseconds(o_.connect_timeout_ms));
-    client_.set_read_timeout(std::chrono::milliseconds(o_.timeout_ms));
-    client_.set_write_timeout(std::chrono::milliseconds(o_.timeout_ms));
-    client_.set_keep_alive(true);
-    client_.set_tcp_nodelay(true);  // as the webhook's (sinks.cc): no delayed-ACK wait per POST
+    ConfigureHttpClient(client_, o_.connect_timeout_ms, o_.timeout_ms);
   }
   std::string name() const override { return o_.name; }
 
@@ -72,11 +52,7 @@ class RobotSink final : public Sink {
     }
     const std::string what = std::string(KindName(o_.kind)) + " robot " + o_.name;
     auto res = client_.Post(path, body, "application/json; charset=utf-8");
-    if (!res) return Status::Unavailable(what + ": " + httplib::to_string(res.error()) + " error reaching " + origin_);
-    if (res->status >= 500 || res->status == 429 || res->status == 408)
-      return Status::Unavailable(what + ": HTTP " + std::to_string(res->status));
-    if (res->status < 200 || res->status >= 300)
-      return Status::InvalidArgument(what + ": HTTP " + std::to_string(res->status));
+    if (Status s = HttpAnswerStatus(res, what, origin_, /*with_body=*/false); !s.ok()) return s;
     auto j = nlohmann::json::parse(res->body, nullptr, false);
     if (!j.is_object() || !j.contains("errcode") || !j["errcode"].is_number_integer())
       return Status::Unavailable(what + ": answer without errcode: " + TruncateUtf8(res->body, 120));
@@ -134,16 +110,9 @@ std::string RobotBody(const RobotOptions& o, const Notification& n, const std::v
 }
 
 Result<std::unique_ptr<Sink>> MakeRobotSink(const RobotOptions& options) {
-  const std::string& url = options.url;
-  auto scheme_end = url.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https")
-    return Status::InvalidArgument(std::string(KindName(options.kind)) + " channel " + options.name +
-                                   ": url must be http(s)://..., not \"" + url + "\"");
-  auto path_start = url.find('/', scheme_end + 3);
-  std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
-  return std::unique_ptr<Sink>(new RobotSink(options, origin, path));
+  auto target = SplitHttpUrl(options.url, std::string(KindName(options.kind)) + " channel " + options.name);
+  if (!target.ok()) return target.status();
+  return std::unique_ptr<Sink>(new RobotSink(options, target->origin, target->path));
 }
 
 }  // namespace duban::consumers

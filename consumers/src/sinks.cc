@@ -9,10 +9,10 @@
 #include <fstream>
 #include <unordered_set>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "duban/consumers/sink.h"
+#include "http_channel.h"
 
 namespace duban::consumers {
 namespace {
@@ -21,15 +21,7 @@ class WebhookSink final : public Sink {
  public:
   WebhookSink(const std::string& origin, std::string path, const WebhookOptions& o)
       : name_(o.name), client_(origin), path_(std::move(path)) {
-    client_.set_connection_timeout(std::chrono::milliseconds(o.connect_timeout_ms));
-    client_.set_read_timeout(std::chrono::milliseconds(o.timeout_ms));
-    client_.set_write_timeout(std::chrono::milliseconds(o.timeout_ms));
-    client_.set_keep_alive(true);
-    // Headers and body go out as two writes; with Nagle's algorithm the
-    // body then waits for the receiver's delayed ACK of the headers (40 ms
-    // on Linux): measured, every POST took ~36 ms and the consumer capped at
-    // 28 notifications/s (duban-bench reminders).
-    client_.set_tcp_nodelay(true);
+    ConfigureHttpClient(client_, o.connect_timeout_ms, o.timeout_ms);
   }
   std::string name() const override { return name_; }
   Status Deliver(const Notification& n) override {
@@ -95,16 +87,10 @@ bool IsRetryable(const Status& s) {
 }
 
 Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options) {
-  const std::string& url = options.url;
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return Status::InvalidArgument("webhook URL needs a scheme: " + url);
-  auto path_start = url.find('/', scheme_end + 3);
-  std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
-  std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https")
-    return Status::InvalidArgument("webhook URL scheme must be http or https: " + url);
-  return std::unique_ptr<Sink>(new WebhookSink(origin, path, options));
+  auto target =
+      SplitHttpUrl(options.url, options.name == "webhook" ? std::string("webhook") : "webhook channel " + options.name);
+  if (!target.ok()) return target.status();
+  return std::unique_ptr<Sink>(new WebhookSink(target->origin, target->path, options));
 }
 
 Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const std::string& name) {

@@ -13,15 +13,13 @@
 // when success_field is set, that field of the JSON answer equal to
 // success_value. HTTP 5xx/408/429 and network errors are retried; any other
 // answer is final (dead-lettered with the gateway's reply).
-#include <cctype>
-#include <chrono>
 #include <map>
 #include <set>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "duban/consumers/sink.h"
+#include "http_channel.h"
 
 namespace duban::consumers {
 namespace {
@@ -30,21 +28,6 @@ const std::set<std::string>& Placeholders() {
   static const std::set<std::string> k = {"mobile",          "text",      "title", "recipient", "due_on",
                                           "notification_id", "message_id"};
   return k;
-}
-
-std::string UrlEncodeValue(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string JsonEscapeValue(const std::string& s) {
@@ -62,11 +45,7 @@ class SmsSink final : public Sink {
  public:
   SmsSink(SmsOptions o, const std::string& origin, std::string path_template)
       : o_(std::move(o)), origin_(origin), client_(origin), path_template_(std::move(path_template)) {
-    client_.set_connection_timeout(std::chrono::milliseconds(o_.connect_timeout_ms));
-    client_.set_read_timeout(std::chrono::milliseconds(o_.timeout_ms));
-    client_.set_write_timeout(std::chrono::milliseconds(o_.timeout_ms));
-    client_.set_keep_alive(true);
-    client_.set_tcp_nodelay(true);  // as the webhook's (sinks.cc): no delayed-ACK wait per POST
+    ConfigureHttpClient(client_, o_.connect_timeout_ms, o_.timeout_ms);
   }
   std::string name() const override { return o_.name; }
 
@@ -96,12 +75,7 @@ class SmsSink final : public Sink {
     for (const auto& [k, v] : o_.headers) headers.emplace(k, v);
     const std::string what = "sms channel " + o_.name;
     auto res = o_.method == "GET" ? client_.Get(path, headers) : client_.Post(path, headers, body, o_.content_type);
-    if (!res) return Status::Unavailable(what + ": " + httplib::to_string(res.error()) + " error reaching " + origin_);
-    if (res->status >= 500 || res->status == 429 || res->status == 408)
-      return Status::Unavailable(what + ": HTTP " + std::to_string(res->status));
-    if (res->status < 200 || res->status >= 300)
-      return Status::InvalidArgument(what + ": HTTP " + std::to_string(res->status) + " " +
-                                     TruncateUtf8(res->body, 120));
+    if (Status s = HttpAnswerStatus(res, what, origin_, /*with_body=*/true); !s.ok()) return s;
     if (o_.success_field.empty()) return Status::Ok();
     auto j = nlohmann::json::parse(res->body, nullptr, false);
     if (!j.is_object() || !j.contains(o_.success_field))
@@ -153,7 +127,7 @@ std::string RenderSmsTemplate(const std::string& tmpl, const std::map<std::strin
     }
     out += tmpl.substr(i, open - i);
     out += escape == SmsEscape::kJson   ? JsonEscapeValue(it->second)
-           : escape == SmsEscape::kForm ? UrlEncodeValue(it->second)
+           : escape == SmsEscape::kForm ? UrlEncode(it->second)
                                         : it->second;
     i = close + 1;
   }
@@ -191,15 +165,9 @@ Status CheckSmsTemplate(const SmsOptions& o) {
 Result<std::unique_ptr<Sink>> MakeSmsSink(const SmsOptions& options) {
   if (Status s = CheckSmsTemplate(options); !s.ok())
     return Status::InvalidArgument("sms channel " + options.name + ": " + s.message());
-  const std::string& url = options.url;
-  auto scheme_end = url.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https")
-    return Status::InvalidArgument("sms channel " + options.name + ": url must be http(s)://..., not \"" + url + "\"");
-  auto path_start = url.find('/', scheme_end + 3);
-  std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
-  return std::unique_ptr<Sink>(new SmsSink(options, origin, path));
+  auto target = SplitHttpUrl(options.url, "sms channel " + options.name);
+  if (!target.ok()) return target.status();
+  return std::unique_ptr<Sink>(new SmsSink(options, target->origin, target->path));
 }
 
 }  // namespace duban::consumers
