@@ -87,7 +87,7 @@ Result<Instant> DigestSlot(Instant t, int minute_of_day, const workflows::WorkCa
 }
 
 Notification ComposeDigest(const std::string& recipient, Instant slot, const std::vector<Notification>& items,
-                           const workflows::WorkCalendar& cal) {
+                           const workflows::WorkCalendar& cal, const Templates& templates) {
   const Date today = DayOf(slot);
   Notification d;
   std::string joined;
@@ -112,8 +112,10 @@ Notification ComposeDigest(const std::string& recipient, Instant slot, const std
     d.plan = items.front().plan;
     d.plan_title = items.front().plan_title;
   }
-  d.title = "【督办提醒】" + today.ToString() + " 督办事项汇总（" + std::to_string(items.size()) + "项）";
-  d.text = recipient + "：截至" + today.ToString() + "，以下" + std::to_string(items.size()) + "项督办事项请及时办理：";
+  const MessageTemplate m = templates.Fill(
+      "digest", {{"recipient", recipient}, {"date", today.ToString()}, {"count", std::to_string(items.size())}});
+  d.title = m.title;
+  d.text = m.text;
   for (size_t i = 0; i < items.size(); ++i) d.text += "\n" + ItemLine(i + 1, items[i], today, cal);
   return d;
 }

@@ -134,17 +134,39 @@ Subject SubjectOf(const Event& e, int32_t task, const TaskDirectory& dir, const 
   return s;
 }
 
-// Builds one notification per distinct recipient.
+// The values every message knows (templates.h).
+TemplateValues CommonValues(const Subject& s, int32_t task, const std::string& unit, const std::string& due_on) {
+  return {{"plan_title", s.plan_title},
+          {"task", std::to_string(task)},
+          {"task_ref", s.task_ref},
+          {"task_text", s.task_text},
+          {"unit", unit},
+          {"due_on", due_on},
+          {"due_clause", due_on.empty() ? std::string() : "（到期日" + due_on + "）"}};
+}
+
+const Templates& TemplatesOf(const RenderOptions& o) { return o.templates ? *o.templates : Templates::Builtin(); }
+
+// Builds one notification per distinct recipient, worded by the office's
+// templates from the values of one event.
 class Builder {
  public:
-  Builder(const Event& e, int32_t task, const Subject& s, std::string channel, std::string level, std::string due_on)
-      : e_(e), task_(task), s_(s), channel_(std::move(channel)), level_(std::move(level)), due_on_(std::move(due_on)) {}
+  Builder(const Event& e, int32_t task, const Subject& s, std::string channel, std::string level, std::string due_on,
+          const RenderOptions& o, TemplateValues values)
+      : e_(e),
+        task_(task),
+        s_(s),
+        channel_(std::move(channel)),
+        level_(std::move(level)),
+        due_on_(std::move(due_on)),
+        templates_(TemplatesOf(o)),
+        values_(std::move(values)) {}
 
-  void Add(const std::string& recipient, RecipientKind kind, const std::string& title, const std::string& text,
-           int32_t escalation_level = 0) {
+  void Add(const std::string& recipient, RecipientKind kind, const std::string& message, int32_t escalation_level = 0) {
     if (recipient.empty()) return;
     for (const auto& n : out_)
       if (n.recipient == recipient) return;
+    const MessageTemplate m = templates_.Fill(message, values_);
     Notification n;
     n.notification_id = e_.event_id + ":" + recipient;
     n.event_id = e_.event_id;
@@ -154,8 +176,8 @@ class Builder {
     n.channel = channel_;
     n.level = level_;
     n.escalation_level = escalation_level;
-    n.title = title;
-    n.text = text;
+    n.title = m.title;
+    n.text = m.text;
     n.due_on = due_on_;
     n.plan = e_.stream;
     n.plan_title = s_.plan_title;
@@ -171,6 +193,8 @@ class Builder {
   int32_t task_;
   const Subject& s_;
   std::string channel_, level_, due_on_;
+  const Templates& templates_;
+  TemplateValues values_;
   std::vector<Notification> out_;
 };
 
@@ -179,39 +203,33 @@ class Builder {
 // The unit and office already have their own (differently worded) notice,
 // so those entries are de-duplicated by Builder::Add.
 void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const std::string& unit, const RenderOptions& o,
-                   const std::string& title, const std::string& text, int32_t level) {
+                   const std::string& message, int32_t level) {
   for (const auto& who : notify) {
     if (who == "unit") continue;
     if (who == "office") continue;
     if (who == "unit_leaders") {
-      nb.Add(unit + o.unit_leaders_suffix, RecipientKind::kNotify, title, text, level);
+      nb.Add(unit + o.unit_leaders_suffix, RecipientKind::kNotify, message, level);
     } else {
-      nb.Add(who, RecipientKind::kNotify, title, text, level);
+      nb.Add(who, RecipientKind::kNotify, message, level);
     }
   }
 }
 
-std::string DueClause(const std::string& due_on) { return due_on.empty() ? std::string() : "（到期日" + due_on + "）"; }
-
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineApproaching& b,
                                           const TaskDirectory& dir, const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "reminder", "notice", b.due_on);
-  std::string text = "【督办提醒】" + s.plan_title + " " + s.task_ref + "将于" + b.due_on + "到期（剩" +
-                     std::to_string(b.working_days_left) + "个工作日），请" + b.unit + "按时完成并报送进度。";
-  nb.Add(b.unit, RecipientKind::kUnit, "督办提醒：第" + std::to_string(b.task) + "项任务将于" + b.due_on + "到期",
-         text);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["days_left"] = std::to_string(b.working_days_left);
+  Builder nb(e, b.task, s, "reminder", "notice", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "reminder");
   return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineMissed& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "overdue", "warning", b.due_on);
-  std::string text = "【逾期提醒】" + s.plan_title + " " + s.task_ref + "已于" + b.due_on + "到期，尚未办结。请" +
-                     b.unit + "立即报送办理进展和逾期原因，并明确完成时限。";
-  nb.Add(b.unit, RecipientKind::kUnit, "逾期提醒：第" + std::to_string(b.task) + "项任务已于" + b.due_on + "到期",
-         text);
+  Builder nb(e, b.task, s, "overdue", "warning", b.due_on, o, CommonValues(s, b.task, b.unit, b.due_on));
+  nb.Add(b.unit, RecipientKind::kUnit, "overdue");
   return nb.Take();
 }
 
@@ -219,30 +237,25 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Escalat
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
   std::string due = dir.DueOn(e.stream, b.task, b.unit);
-  Builder nb(e, b.task, s, "escalation", "urgent", due);
-  std::string step = b.step.empty() ? "督办升级" : b.step;
-  std::string head = "【督办升级·" + step + "】" + s.plan_title + " " + s.task_ref + DueClause(due) + "，" + b.unit +
-                     "逾期未办结，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
-  std::string title = "督办升级（" + step + "）：第" + std::to_string(b.task) + "项任务 " + b.unit;
-  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即整改，按要求报送整改情况和完成时限。",
-         b.level);
-  std::string others = head + "请跟进督促" + b.unit + "整改落实。";
-  nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-  AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["level"] = std::to_string(b.level);
+  v["step"] = b.step.empty() ? "督办升级" : b.step;
+  Builder nb(e, b.task, s, "escalation", "urgent", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "escalation_unit", b.level);
+  nb.Add(o.office, RecipientKind::kOffice, "escalation_others", b.level);
+  AddNotifyList(nb, b.notify, b.unit, o, "escalation_others", b.level);
   return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ProgressReportRequested& b,
                                           const TaskDirectory& dir, const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "report_request", "notice", b.due_on);
-  std::string text = "【进度报送】" + s.plan_title + " " + s.task_ref + "：请" + b.unit +
-                     (b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前") + "报送本期办理进展（督查轮次" +
-                     b.cycle_id + "）。";
-  nb.Add(
-      b.unit, RecipientKind::kUnit,
-      "进度报送：第" + std::to_string(b.task) + "项任务" + (b.due_on.empty() ? std::string() : "，" + b.due_on + "前"),
-      text);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["cycle_id"] = b.cycle_id;
+  v["by_when"] = b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前";
+  v["due_suffix"] = b.due_on.empty() ? std::string() : "，" + b.due_on + "前";
+  Builder nb(e, b.task, s, "report_request", "notice", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "report_request");
   return nb.Take();
 }
 
@@ -250,57 +263,53 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Complet
                                           const TaskDirectory& dir, const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
   std::string due = dir.DueOn(e.stream, b.task, b.unit);
-  Builder nb(e, b.task, s, "completion_rejected", "warning", due);
-  std::string text = "【办结退回】" + s.plan_title + " " + s.task_ref + DueClause(due) + "的办结申请未通过" +
-                     (b.reason.empty() ? std::string() : "，原因：" + b.reason) + "。请" + b.unit +
-                     "继续办理，补充材料后重新报送办结。";
-  nb.Add(b.unit, RecipientKind::kUnit, "办结退回：第" + std::to_string(b.task) + "项任务", text);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["reason"] = b.reason;
+  v["reason_clause"] = b.reason.empty() ? std::string() : "，原因：" + b.reason;
+  Builder nb(e, b.task, s, "completion_rejected", "warning", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "completion_rejected");
   return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::AcceptanceOverdue& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on);
-  std::string head = "【签收超时】" + s.plan_title + " " + s.task_ref + "于" + b.assigned_on + "交办" + b.unit +
-                     "，签收时限" + b.due_on + "已过，尚未签收或退回。";
-  std::string title = "签收超时：第" + std::to_string(b.task) + "项任务 " + b.unit;
-  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请立即签收，或说明理由退回。");
-  const std::string others = head + "请督促" + b.unit + "签收。";
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["assigned_on"] = b.assigned_on;
+  Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "acceptance_overdue_unit");
   if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
-    nb.Add(o.office, RecipientKind::kOffice, title, others);
-  AddNotifyList(nb, b.notify, b.unit, o, title, others, 0);
+    nb.Add(o.office, RecipientKind::kOffice, "acceptance_overdue_others");
+  AddNotifyList(nb, b.notify, b.unit, o, "acceptance_overdue_others", 0);
   return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReviewOverdue& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on);
-  std::string text = "【审核超时】" + s.plan_title + " " + s.task_ref + "：" + b.unit + "于" + b.submitted_on +
-                     "报送办结，审核时限" + b.due_on + "已过，请尽快审核销号或退回。";
-  nb.Add(o.office, RecipientKind::kOffice, "审核超时：第" + std::to_string(b.task) + "项任务 " + b.unit, text);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["submitted_on"] = b.submitted_on;
+  Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on, o, std::move(v));
+  nb.Add(o.office, RecipientKind::kOffice, "review_overdue");
   return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReportOverdue& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  bool escalated = b.level >= 1;
-  Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on);
-  std::string head = "【报送逾期】" + s.plan_title + " " + s.task_ref + "的本期进度报告应于" + b.due_on +
-                     "前报送（督查轮次" + b.cycle_id + "），" + b.unit + "尚未报送";
-  std::string title = "报送逾期：第" + std::to_string(b.task) + "项任务 " + b.unit;
+  const bool escalated = b.level >= 1;
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["cycle_id"] = b.cycle_id;
+  v["level"] = std::to_string(b.level);
+  v["step"] = b.step.empty() ? "督办升级" : b.step;
+  Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on, o, std::move(v));
   if (!escalated) {
-    nb.Add(b.unit, RecipientKind::kUnit, title, head + "。请立即报送办理进展。");
+    nb.Add(b.unit, RecipientKind::kUnit, "report_overdue");
     return nb.Take();
   }
-  std::string step = b.step.empty() ? "督办升级" : b.step;
-  head += "，已升至第" + std::to_string(b.level) + "级（" + step + "）。";
-  nb.Add(b.unit, RecipientKind::kUnit, title, head + "请" + b.unit + "立即报送办理进展。", b.level);
-  std::string others = head + "请跟进督促" + b.unit + "报送。";
-  nb.Add(o.office, RecipientKind::kOffice, title, others, b.level);
-  AddNotifyList(nb, b.notify, b.unit, o, title, others, b.level);
+  nb.Add(b.unit, RecipientKind::kUnit, "report_overdue_escalated_unit", b.level);
+  nb.Add(o.office, RecipientKind::kOffice, "report_overdue_escalated_others", b.level);
+  AddNotifyList(nb, b.notify, b.unit, o, "report_overdue_escalated_others", b.level);
   return nb.Take();
 }
 

@@ -308,7 +308,8 @@ struct Reminders::Impl {
     Failures failed;
     std::vector<std::string> keys;
     for (const auto& d : due) {
-      const Notification n = ComposeDigest(d.recipient, d.slot, d.items, *calendar);
+      const Notification n = ComposeDigest(d.recipient, d.slot, d.items, *calendar,
+                                           options.render.templates ? *options.render.templates : Templates::Builtin());
       ++stats.digests;
       if (Status s = DeliverEverywhere(n, "digest/" + FormatInstant(d.slot), &failed); !s.ok()) return s;
       for (const auto& item : d.items) keys.push_back(DeliveredLog::Key(kDigestedSink, item.notification_id));

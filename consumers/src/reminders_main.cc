@@ -19,6 +19,7 @@
 #include "duban/consumers/channels.h"
 #include "duban/consumers/digest.h"
 #include "duban/consumers/reminders.h"
+#include "duban/consumers/templates.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
 #include "duban/log.h"
@@ -152,6 +153,7 @@ struct RunFlags {
   int poll_ms = 1000;
   std::string config;
   std::string digest_at;  // HH:MM, or "" for no digests
+  std::string templates;  // the office's wording, or "" for the built-in
 };
 
 // --help lists the options in the order they are declared here.
@@ -181,6 +183,9 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
   app.add_option("--digest-at", f.digest_at,
                  "HH:MM: gather notifications that are not urgent into one digest per recipient and working day, "
                  "sent at this time (China Standard Time); none on rest days or at night. Default: each at once");
+  app.add_option("--templates", f.templates,
+                 "YAML file of message wording (title and text per message, {placeholders}); messages it leaves "
+                 "out keep the built-in wording (`duban-reminders templates` prints it)");
   app.add_option("--poll-ms", f.poll_ms, "embedded mode: how often the store is read for new events")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -224,6 +229,32 @@ void AddDlqCommands(CLI::App& app, DlqFlags& f) {
       ->check(CLI::PositiveNumber);
   f.retry->add_option("--backoff-ms", f.policy.initial_backoff_ms, "first retry delay, doubled each time")
       ->capture_default_str();
+}
+
+// `duban-reminders templates [--check FILE]`.
+struct TemplateFlags {
+  std::string check;
+  CLI::App* command = nullptr;
+};
+
+void AddTemplatesCommand(CLI::App& app, TemplateFlags& f) {
+  f.command = app.add_subcommand(
+      "templates", "print the built-in message wording (a templates file to copy and edit), or check a file");
+  f.command->add_option("--check", f.check, "check this templates file as the consumer would at start");
+}
+
+int TemplatesCommand(const TemplateFlags& f) {
+  if (f.check.empty()) {
+    std::cout << duban::consumers::Templates::BuiltinText();
+    return 0;
+  }
+  auto t = duban::consumers::LoadTemplates(f.check);
+  if (!t.ok()) {
+    std::cerr << "duban-reminders: " << t.status().message() << "\n";
+    return 2;
+  }
+  std::cout << f.check << ": ok\n";
+  return 0;
 }
 
 int DlqRetry(const DlqFlags& f) {
@@ -277,6 +308,7 @@ int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
     FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
     FromYaml(app, "--webhook-timeout-ms", r, "webhook_timeout_ms", f.sinks.webhook_timeout_ms);
     FromYaml(app, "--digest-at", r, "digest_at", f.digest_at);
+    FromYaml(app, "--templates", r, "templates", f.templates);
   } catch (const YAML::Exception& e) {
     std::cerr << "duban-reminders: " << f.config << ": " << e.what() << "\n";
     return 2;
@@ -301,6 +333,14 @@ int CheckRunFlags(RunFlags& f) {
       std::cerr << "duban-reminders: --digest-at " << f.digest_at << ": give a time of day as HH:MM, e.g. 09:00\n";
       return 2;
     }
+  }
+  if (!f.templates.empty()) {
+    auto t = duban::consumers::LoadTemplates(f.templates);
+    if (!t.ok()) {
+      std::cerr << "duban-reminders: " << t.status().message() << "\n";
+      return 2;
+    }
+    f.o.render.templates = std::make_shared<const duban::consumers::Templates>(std::move(t).value());
   }
   return 0;
 }
@@ -392,6 +432,8 @@ int main(int argc, char** argv) {
   AddRunOptions(app, run);
   DlqFlags dlq;
   AddDlqCommands(app, dlq);
+  TemplateFlags templates;
+  AddTemplatesCommand(app, templates);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -402,6 +444,7 @@ int main(int argc, char** argv) {
   duban::log::LoadLevelsFromEnvironment();
   if (dlq.list->parsed()) return DlqList(dlq.data, dlq.json);
   if (dlq.retry->parsed()) return DlqRetry(dlq);
+  if (templates.command->parsed()) return TemplatesCommand(templates);
   if (int rc = ApplyConfigFile(app, run); rc != 0) return rc;
   return RunConsumer(run);
 }

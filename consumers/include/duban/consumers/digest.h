@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "duban/consumers/notification.h"
+#include "duban/consumers/templates.h"
 #include "duban/date.h"
 #include "duban/status.h"
 #include "duban/workflows/calendar.h"
@@ -62,9 +63,9 @@ Result<Instant> DigestSlot(Instant t, int minute_of_day, const workflows::WorkCa
 // One recipient's digest for one slot: `items` in the order they were read.
 // notification_id = "digest:<YYYY-MM-DD>:<recipient>:<hash of the item ids>";
 // occurred_at = the slot; level the highest of the items'; `items` the
-// item ids.
+// item ids; title and first line worded by the "digest" template.
 Notification ComposeDigest(const std::string& recipient, Instant slot, const std::vector<Notification>& items,
-                           const workflows::WorkCalendar& cal);
+                           const workflows::WorkCalendar& cal, const Templates& templates = Templates::Builtin());
 
 // The waiting items, in DATA/digests.jsonl: one JSON line per item
 // {"slot": ms, "notification": {...}}, appended as items arrive and

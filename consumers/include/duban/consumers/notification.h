@@ -16,10 +16,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "duban/consumers/templates.h"
 #include "duban/schemas/events.h"
 #include "duban/status.h"
 
@@ -84,6 +86,8 @@ struct RenderOptions {
   // Recipient for "unit_leaders" in a notify list: the unit's name + this.
   std::string unit_leaders_suffix = "主要负责同志";
   size_t max_task_chars = 40;  // task text is cut to this many characters + "…"
+  // The wording (templates.h); null: the built-in consumers/templates/messages.yaml.
+  std::shared_ptr<const Templates> templates;
 };
 
 // Is this an event type the reminders consumer notifies about?
