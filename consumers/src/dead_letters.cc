@@ -100,7 +100,7 @@ class RetryRun {
         // Recorded (fsync) before the entry leaves the file: a kill between
         // the two leaves an entry the next retry drops without delivering.
         if (Status synced = sink->Sync(); !synced.ok()) return synced;
-        if (Status rec = delivered_.Record(key); !rec.ok()) return rec;
+        if (Status rec = delivered_.Record(key, ReceiptJson(*d.notification, NowMs())); !rec.ok()) return rec;
         continue;
       }
       all_ok = false;

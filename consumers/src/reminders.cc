@@ -264,7 +264,7 @@ struct Reminders::Impl {
       const int64_t first = NowMs();
       Status s = DeliverWithRetry(*sink, n, options.retry, &attempts, &stats.retries);
       if (s.ok()) {
-        if (Status rec = delivered->Note(key); !rec.ok()) return rec;
+        if (Status rec = delivered->Note(key, ReceiptJson(n, NowMs())); !rec.ok()) return rec;
         ++stats.delivered;
         continue;
       }
@@ -306,13 +306,15 @@ struct Reminders::Impl {
     if (due.empty()) return Status::Ok();
     if (Status s = digests->Sync(); !s.ok()) return s;
     Failures failed;
-    std::vector<std::string> keys;
+    std::vector<std::pair<std::string, std::string>> keys;  // delivered.log lines of the items
     for (const auto& d : due) {
       const Notification n = ComposeDigest(d.recipient, d.slot, d.items, *calendar,
                                            options.render.templates ? *options.render.templates : Templates::Builtin());
       ++stats.digests;
       if (Status s = DeliverEverywhere(n, "digest/" + FormatInstant(d.slot), &failed); !s.ok()) return s;
-      for (const auto& item : d.items) keys.push_back(DeliveredLog::Key(kDigestedSink, item.notification_id));
+      for (const auto& item : d.items)
+        keys.emplace_back(DeliveredLog::Key(kDigestedSink, item.notification_id),
+                          ReceiptJson(item, NowMs(), n.notification_id));
     }
     for (auto& entry : failed.entries) {
       auto id = dead_letters->Add(std::move(entry));

@@ -7,8 +7,10 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -19,9 +21,11 @@
 #include "duban/consumers/channels.h"
 #include "duban/consumers/digest.h"
 #include "duban/consumers/reminders.h"
+#include "duban/consumers/state.h"
 #include "duban/consumers/templates.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
+#include "duban/date.h"
 #include "duban/log.h"
 
 namespace {
@@ -140,6 +144,88 @@ int DlqList(const std::string& data, bool json) {
               << duban::ForTerminal(d.error) << "\n";
   }
   std::cout << list->size() << " dead letter(s)\n";
+  return 0;
+}
+
+// `duban-reminders receipts --data STATE [filters]`: who was told what,
+// when and how, from delivered.log.
+struct ReceiptFlags {
+  std::string data, recipient, plan;
+  int task = 0;
+  bool json = false;
+  CLI::App* command = nullptr;
+};
+
+void AddReceiptsCommand(CLI::App& app, ReceiptFlags& f) {
+  f.command = app.add_subcommand(
+      "receipts", "who was told what, when and on which channel (delivered.log; safe while the consumer runs)");
+  f.command->add_option("--data", f.data, "the consumer's state directory")->required();
+  f.command->add_option("--recipient", f.recipient, "only this recipient (a unit, the office, a leader)");
+  f.command->add_option("--plan", f.plan, "only this plan (its id)");
+  f.command->add_option("--task", f.task, "only this task number (with --plan)")->check(CLI::PositiveNumber);
+  f.command->add_flag("--json", f.json, "one JSON object per line");
+}
+
+bool Selected(const ReceiptFlags& f, const duban::consumers::Receipt& r) {
+  if (!f.recipient.empty() && r.recipient != f.recipient) return false;
+  if (!f.plan.empty() && r.plan != f.plan) return false;
+  return f.task == 0 || r.task == f.task;
+}
+
+// "digest on 企业微信 2026-12-04 09:00" for an item told inside a digest, or
+// that the digest itself has not gone out (it waits in the dead letters).
+std::string HowTold(const duban::consumers::Receipt& r,
+                    const std::map<std::string, std::vector<const duban::consumers::Receipt*>>& by_id) {
+  if (r.via.empty()) return r.channel;
+  auto it = by_id.find(r.via);
+  if (it == by_id.end()) return "digest not delivered (dlq list)";
+  std::string how = "digest via";
+  for (const auto* d : it->second) how += " " + d->channel;
+  return how;
+}
+
+int ReceiptsCommand(const ReceiptFlags& f) {
+  using namespace duban::consumers;
+  if (!std::filesystem::is_directory(f.data)) {
+    std::cerr << "duban-reminders: " << f.data << " is not a state directory of duban-reminders (--data)\n";
+    return 1;
+  }
+  auto receipts = ReadReceipts(f.data);
+  if (!receipts.ok()) {
+    std::cerr << "duban-reminders: " << receipts.status().ToString() << "\n";
+    return 1;
+  }
+  std::map<std::string, std::vector<const Receipt*>> by_id;
+  for (const auto& r : *receipts) by_id[r.notification_id].push_back(&r);
+  size_t shown = 0;
+  if (!f.json)
+    std::cout << Cell("told at (CST)", 19) << " " << Cell("recipient", 24) << " " << Cell("kind", 18) << " "
+              << Cell("plan / task", 22) << " " << Cell("how", 24) << " title\n";
+  for (const auto& r : *receipts) {
+    if (!Selected(f, r) || r.kind == "digest") continue;  // a digest is shown through its items
+    ++shown;
+    const std::string at = r.at > 0 ? duban::FormatInstant(r.at).substr(0, 19) : "-";
+    if (f.json) {
+      nlohmann::ordered_json j;
+      j["at"] = r.at > 0 ? duban::FormatInstant(r.at) : "";
+      j["recipient"] = r.recipient;
+      j["kind"] = r.kind;
+      j["plan"] = r.plan;
+      j["task"] = r.task;
+      j["due_on"] = r.due_on;
+      j["channel"] = r.channel;
+      j["how"] = HowTold(r, by_id);
+      j["notification_id"] = r.notification_id;
+      j["title"] = r.title;
+      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      continue;
+    }
+    std::cout << Cell(at, 19) << " " << Cell(r.recipient.empty() ? "-" : r.recipient, 24) << " "
+              << Cell(r.kind.empty() ? "-" : r.kind, 18) << " "
+              << Cell(r.plan.empty() ? r.notification_id : r.plan + " #" + std::to_string(r.task), 22) << " "
+              << Cell(HowTold(r, by_id), 24) << " " << duban::ForTerminal(r.title) << "\n";
+  }
+  if (!f.json) std::cout << shown << " notification(s) told\n";
   return 0;
 }
 
@@ -434,6 +520,8 @@ int main(int argc, char** argv) {
   AddDlqCommands(app, dlq);
   TemplateFlags templates;
   AddTemplatesCommand(app, templates);
+  ReceiptFlags receipts;
+  AddReceiptsCommand(app, receipts);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -445,6 +533,7 @@ int main(int argc, char** argv) {
   if (dlq.list->parsed()) return DlqList(dlq.data, dlq.json);
   if (dlq.retry->parsed()) return DlqRetry(dlq);
   if (templates.command->parsed()) return TemplatesCommand(templates);
+  if (receipts.command->parsed()) return ReceiptsCommand(receipts);
   if (int rc = ApplyConfigFile(app, run); rc != 0) return rc;
   return RunConsumer(run);
 }

@@ -49,6 +49,14 @@ Result<int> OpenCut(const std::string& path, size_t good) {
   return fd;
 }
 
+// "sink\tnotification_id" of a delivered.log line, with or without its
+// receipt (lines from before receipts have none).
+std::string_view DeliveredKeyOf(std::string_view line) {
+  const size_t first = line.find('\t');
+  if (first == std::string_view::npos) return line;
+  return line.substr(0, line.find('\t', first + 1));
+}
+
 std::string DeadLetterKey(const DeadLetter& d) {
   return d.poison() ? "poison\t" + d.source : d.channel + "\t" + d.notification_id;
 }
@@ -133,13 +141,13 @@ Result<std::unique_ptr<DeliveredLog>> DeliveredLog::Open(const std::string& path
 
 DeliveredLog::~DeliveredLog() { ::close(fd_); }
 
-Status DeliveredLog::Record(const std::string& key) {
-  Status s = Note(key);
+Status DeliveredLog::Record(const std::string& key, const std::string& receipt) {
+  Status s = Note(key, receipt);
   return s.ok() ? Sync() : s;
 }
 
-Status DeliveredLog::Note(const std::string& key) {
-  Status s = WriteAll(fd_, key + "\n", "append delivered.log");
+Status DeliveredLog::Note(const std::string& key, const std::string& receipt) {
+  Status s = WriteAll(fd_, key + "\t" + receipt + "\n", "append delivered.log");
   if (!s.ok()) return s;
   keys_.insert(key);
   dirty_ = true;
@@ -153,16 +161,29 @@ Status DeliveredLog::Sync() {
   return Status::Ok();
 }
 
-Status DeliveredLog::RecordAll(const std::vector<std::string>& keys) {
-  if (keys.empty()) return Status::Ok();
+Status DeliveredLog::RecordAll(const std::vector<std::pair<std::string, std::string>>& entries) {
+  if (entries.empty()) return Status::Ok();
   std::string text;
-  for (const auto& k : keys) text += k + "\n";
+  for (const auto& [key, receipt] : entries) text += key + "\t" + receipt + "\n";
   Status s = WriteAll(fd_, text, "append delivered.log");
   if (!s.ok()) return s;
   if (::fsync(fd_) != 0) return Errno("fsync delivered.log");
   dirty_ = false;
-  keys_.insert(keys.begin(), keys.end());
+  for (const auto& e : entries) keys_.insert(e.first);
   return Status::Ok();
+}
+
+std::string ReceiptJson(const Notification& n, int64_t at_ms, const std::string& via) {
+  nlohmann::ordered_json j;
+  j["at"] = at_ms;
+  j["recipient"] = n.recipient;
+  j["kind"] = n.channel;
+  j["plan"] = n.plan;
+  j["task"] = n.task;
+  j["due_on"] = n.due_on;
+  j["title"] = n.title;
+  if (!via.empty()) j["via"] = via;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace {
@@ -207,8 +228,44 @@ Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& pat
   if (!text.ok()) return text.status();
   size_t good = 0;
   std::unordered_set<std::string> keys;
-  for (auto line : WholeLines(*text, &good)) keys.emplace(line);
+  for (auto line : WholeLines(*text, &good)) keys.emplace(DeliveredKeyOf(line));
   return keys;
+}
+
+Result<std::vector<Receipt>> ReadReceipts(const std::string& data_dir) {
+  const std::string path = data_dir + "/delivered.log";
+  auto text = ReadIfPresent(path);
+  if (!text.ok()) return text.status();
+  size_t good = 0, line_no = 0;
+  std::vector<Receipt> out;
+  for (auto line : WholeLines(*text, &good)) {
+    ++line_no;
+    const size_t tab = line.find('\t');
+    if (tab == std::string_view::npos)
+      return Status::Corruption(path + ":" + std::to_string(line_no) + ": not \"channel<TAB>notification\"");
+    Receipt r;
+    r.channel = std::string(line.substr(0, tab));
+    const std::string_view key = DeliveredKeyOf(line);
+    r.notification_id = std::string(key.substr(tab + 1));
+    if (key.size() < line.size()) {
+      const auto j = nlohmann::json::parse(line.substr(key.size() + 1), nullptr, false);
+      try {
+        if (!j.is_object()) throw nlohmann::json::other_error::create(501, "not a JSON object", nullptr);
+        r.at = j.at("at").get<int64_t>();
+        r.recipient = j.value("recipient", "");
+        r.kind = j.value("kind", "");
+        r.plan = j.value("plan", "");
+        r.task = j.value("task", 0);
+        r.due_on = j.value("due_on", "");
+        r.title = j.value("title", "");
+        r.via = j.value("via", "");
+      } catch (const nlohmann::json::exception& e) {
+        return Status::Corruption(path + ":" + std::to_string(line_no) + ": the receipt does not read: " + e.what());
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::vector<DeadLetter>> ReadDeadLetters(const std::string& data_dir) {

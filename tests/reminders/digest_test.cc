@@ -20,6 +20,7 @@
 #include <random>
 #include <thread>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -138,7 +139,7 @@ TEST(DigestQueueTest, WaitingItemsSurviveAReopenAndDigestedOnesDoNot) {
     EXPECT_EQ(due[0].items.size(), 1u);
     // Item 2's digest went out (recorded as digested) but the process died
     // before the queue was rewritten: the reopened queue leaves it out.
-    ASSERT_TRUE((*delivered)->Record(DeliveredLog::Key(kDigestedSink, "2:市财政局")).ok());
+    ASSERT_TRUE((*delivered)->Record(DeliveredLog::Key(kDigestedSink, "2:市财政局"), R"({"at":1})").ok());
   }
   std::ofstream(dir + "/digests.jsonl", std::ios::app) << R"({"slot": 1, "notif)";  // a torn last line
   auto q = DigestQueue::Open(dir, **delivered);
@@ -423,6 +424,112 @@ TEST_F(DigestYearTest, KilledAtRandomTenTimesWithDigestsTheOutboxIsThatOfOneClea
   EXPECT_GT(digests, 50u);
   std::printf("%d kills: %zu notifications (%zu digests) once each, as one clean run sent them\n", kills, got.size(),
               digests);
+}
+
+// The office's view (`duban-reminders receipts`): for each unit, which
+// notification reached it when and how: at once on a channel, or inside a
+// digest that itself went out. Lines from before receipts still dedupe; a
+// damaged receipt is reported with its line and never breaks dedupe.
+TEST_F(DigestYearTest, ReceiptsTellTheOfficeWhoWasToldWhatWhenAndHow) {
+  WriteAutumn();
+  const int64_t before =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  Ran run = Reminders({"--outbox", outbox_, "--digest-at", "09:00", "--exit-when-idle"});
+  ASSERT_EQ(run.rc, 0) << run.out << run.err;
+
+  std::map<std::string, Expected> finance;  // notification id -> expected
+  for (auto& e : ExpectedNotifications())
+    if (e.n.recipient == kFinance) finance[e.n.notification_id] = e;
+  ASSERT_GT(finance.size(), 3u);
+
+  Ran listed =
+      RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", state_, "--recipient", kFinance, "--json"}, tmp_.path());
+  ASSERT_EQ(listed.rc, 0) << listed.err;
+  std::map<std::string, nlohmann::json> told;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["recipient"], kFinance);
+    EXPECT_TRUE(told.emplace(j["notification_id"].get<std::string>(), j).second) << "told twice: " << line;
+  }
+  ASSERT_EQ(told.size(), finance.size()) << listed.out;
+  int in_digests = 0, at_once = 0;
+  for (const auto& [id, e] : finance) {
+    ASSERT_TRUE(told.count(id)) << id << " never told";
+    const auto& j = told[id];
+    EXPECT_EQ(j["task"], e.n.task);
+    EXPECT_EQ(j["kind"], e.n.channel);
+    EXPECT_EQ(j["title"], e.n.title);
+    auto at = ParseInstant(j["at"].get<std::string>().substr(0, 19));
+    ASSERT_TRUE(at.has_value()) << j.dump();
+    EXPECT_GE(*at, before - 1000) << "the time it reached them, not the event's";
+    if (SentAtOnce(e.n)) {
+      ++at_once;
+      EXPECT_EQ(j["how"], "outbox") << j.dump();
+    } else {
+      ++in_digests;
+      EXPECT_EQ(j["how"], "digest via outbox") << j.dump();
+    }
+  }
+  EXPECT_GT(in_digests, 0);
+  EXPECT_GT(at_once, 0);
+
+  // The table an office reads names the unit's tasks; a filter by task narrows it.
+  Ran table =
+      RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", state_, "--plan", "p", "--task", "3"}, tmp_.path());
+  ASSERT_EQ(table.rc, 0) << table.err;
+  EXPECT_NE(table.out.find("p #3"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("p #1"), std::string::npos) << table.out;
+
+  // A line written before receipts existed, and then a damaged receipt.
+  std::ofstream(state_ + "/delivered.log", std::ios::app) << "outbox\told-event:市教育局\n"
+                                                          << "outbox\tx:y\t{\"at\": \"noon\"}\n";
+  Ran damaged = RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", state_}, tmp_.path());
+  EXPECT_EQ(damaged.rc, 1);
+  EXPECT_NE(damaged.err.find("delivered.log:"), std::string::npos) << damaged.err;
+  EXPECT_NE(damaged.err.find("the receipt does not read"), std::string::npos) << damaged.err;
+  // Dedupe does not depend on receipts: a rerun sends nothing.
+  const std::string outbox = Slurp(outbox_);
+  Ran rerun = Reminders({"--outbox", outbox_, "--digest-at", "09:00", "--exit-when-idle"});
+  ASSERT_EQ(rerun.rc, 0) << rerun.err;
+  EXPECT_EQ(Slurp(outbox_), outbox);
+  auto receipts = ReadReceipts(state_);
+  EXPECT_FALSE(receipts.ok());
+
+  Ran missing = RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", tmp_.path() + "/nowhere"}, tmp_.path());
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_NE(missing.err.find("is not a state directory"), std::string::npos) << missing.err;
+}
+
+TEST(ReceiptsTest, ALineFromBeforeReceiptsIsListedWithoutATimeAndStillDedupes) {
+  duban::testing::TempDir tmp("duban-receipts");
+  std::ofstream(tmp.path() + "/delivered.log") << "outbox\told-event:市教育局\n";
+  auto log = DeliveredLog::Open(tmp.path() + "/delivered.log");
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_TRUE((*log)->Contains(DeliveredLog::Key("outbox", "old-event:市教育局")));
+  Notification n;
+  n.notification_id = "e2:市教育局";
+  n.recipient = kEducation;
+  n.channel = "overdue";
+  n.plan = "p";
+  n.task = 3;
+  n.title = "逾期提醒";
+  ASSERT_TRUE((*log)->Record(DeliveredLog::Key("mail", n.notification_id), ReceiptJson(n, 1234)).ok());
+  log->reset();
+  auto reopened = DeliveredLog::Open(tmp.path() + "/delivered.log");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_TRUE((*reopened)->Contains(DeliveredLog::Key("mail", n.notification_id)));
+  auto receipts = ReadReceipts(tmp.path());
+  ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
+  ASSERT_EQ(receipts->size(), 2u);
+  EXPECT_EQ((*receipts)[0].notification_id, "old-event:市教育局");
+  EXPECT_EQ((*receipts)[0].at, 0);
+  EXPECT_EQ((*receipts)[1].channel, "mail");
+  EXPECT_EQ((*receipts)[1].at, 1234);
+  EXPECT_EQ((*receipts)[1].recipient, kEducation);
+  EXPECT_EQ((*receipts)[1].task, 3);
+  EXPECT_EQ((*receipts)[1].kind, "overdue");
 }
 
 TEST_F(DigestYearTest, ABadDigestTimeIsAUsageError) {

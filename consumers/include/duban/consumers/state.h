@@ -4,9 +4,13 @@
 //
 //  - LOCK: flock'ed by whoever delivers (the consumer, `dlq retry`); one
 //    process per state directory, released with the process (kill -9 too).
-//  - delivered.log: one "sink\tnotification_id" line per accepted delivery,
-//    appended and fsynced before anything that depends on it. A torn last
-//    line (a crash mid-write) is cut on open.
+//  - delivered.log: one "sink\tnotification_id\treceipt" line per accepted
+//    delivery, appended and fsynced before anything that depends on it. The
+//    receipt is a JSON object saying who was told what and when (Receipt
+//    below): the record an office or an auditor reads with
+//    `duban-reminders receipts`. Lines written before receipts existed
+//    ("sink\tnotification_id") still count for dedupe. A torn last line (a
+//    crash mid-write) is cut on open.
 //  - dead-letters.jsonl: one JSON object per dead letter: a (channel,
 //    notification) that could not be delivered, or a log record that does not
 //    decode (poison: no channel, no notification). Fields: id (a number,
@@ -27,6 +31,7 @@
 #include <set>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "duban/consumers/notification.h"
@@ -47,6 +52,26 @@ class StateLock {
   int fd_;
 };
 
+// One accepted delivery: `channel` (the sink's name, or "digest" for an
+// item that went out inside the digest `via`) told `recipient` of
+// `notification_id` at `at` (ms since the epoch, the consumer's clock when
+// the channel accepted it).
+struct Receipt {
+  std::string channel;
+  std::string notification_id;
+  int64_t at = 0;  // 0: a line from before receipts
+  std::string recipient;
+  std::string kind;  // the notification's channel field: reminder, overdue, escalation, digest, ...
+  std::string plan;
+  int32_t task = 0;
+  std::string due_on;
+  std::string title;
+  std::string via;  // the digest's notification id, for digested items
+};
+
+// The receipt part of a delivered.log line for `n`.
+std::string ReceiptJson(const Notification& n, int64_t at_ms, const std::string& via = "");
+
 class DeliveredLog {
  public:
   static Result<std::unique_ptr<DeliveredLog>> Open(const std::string& path);
@@ -57,14 +82,14 @@ class DeliveredLog {
     return sink + "\t" + notification_id;
   }
   bool Contains(const std::string& key) const { return keys_.count(key) != 0; }
-  // Appends and fsyncs.
-  Status Record(const std::string& key);
-  // Appends without an fsync: the key is in the page cache, so a killed
+  // Appends key and receipt (ReceiptJson), and fsyncs.
+  Status Record(const std::string& key, const std::string& receipt);
+  // Appends without an fsync: the line is in the page cache, so a killed
   // process still finds it; Sync makes it survive a power cut too.
-  Status Note(const std::string& key);
+  Status Note(const std::string& key, const std::string& receipt);
   Status Sync();
-  // Appends all, then one fsync.
-  Status RecordAll(const std::vector<std::string>& keys);
+  // Appends all (key, receipt) lines, then one fsync.
+  Status RecordAll(const std::vector<std::pair<std::string, std::string>>& entries);
   size_t size() const { return keys_.size(); }
 
  private:
@@ -117,6 +142,9 @@ class DeadLetterStore {
 // Read-only loads (no lock, nothing cut or created), for `dlq list` beside a
 // running consumer. A torn last line is left out.
 Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& path);
+// DATA/delivered.log's receipts, in the order they were written. A line
+// whose receipt does not parse is Corruption with its line number.
+Result<std::vector<Receipt>> ReadReceipts(const std::string& data_dir);
 Result<std::vector<DeadLetter>> ReadDeadLetters(const std::string& data_dir);
 
 }  // namespace duban::consumers
