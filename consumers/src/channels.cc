@@ -1,12 +1,16 @@
 // The channels file (channels.h): YAML -> routed sinks, checked whole first.
 #include "duban/consumers/channels.h"
 
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
+#include "duban/consumers/notification.h"
 #include "duban/file_text.h"
+#include "duban/plan_import/unit_directory.h"
 #include "yaml_checker.h"
 
 namespace duban::consumers {
@@ -123,6 +127,46 @@ Routing ParseRecipients(const YAML::Node& recipients, const std::map<std::string
   return out;
 }
 
+// The "directory" block: the unit directory's contacts as recipients. A
+// unit's liaison is the unit itself, its leader "<unit>主要负责同志" (the name
+// the renderer gives the unit's leaders); their email goes out on the
+// `email` channel, their mobile on the `mobile` one. A recipient the
+// "recipients" block names keeps what the block says.
+void AddDirectoryContacts(const YAML::Node& d, const std::map<std::string, ChannelDef>& defs, const Checker& c,
+                          Routing& routing) {
+  const std::string where = "directory";
+  c.Keys(d, {"file", "email", "mobile"}, where);
+  std::filesystem::path path = c.Str(d, "file", where, true);
+  if (path.is_relative()) path = std::filesystem::path(c.file()).parent_path() / path;
+  const std::string email = c.Str(d, "email", where, false), mobile = c.Str(d, "mobile", where, false);
+  if (email.empty() && mobile.empty())
+    c.Fail(d, "directory needs \"email\" and/or \"mobile\": the channels that carry the contacts' addresses");
+  auto check = [&](const std::string& key, const std::string& ch, const std::set<std::string>& types) {
+    if (ch.empty()) return;
+    auto def = defs.find(ch);
+    if (def == defs.end()) c.Fail(d[key], where + ": channel \"" + ch + "\" is not defined under \"channels\"");
+    if (!types.count(def->second.type))
+      c.Fail(d[key], where + ": \"" + key + "\" needs a channel of type " +
+                         (key == "email" ? "email" : "sms, wecom or dingtalk") + ", not " + def->second.type);
+  };
+  check("email", email, {"email"});
+  check("mobile", mobile, {"sms", "wecom", "dingtalk"});
+  auto dir = plan_import::UnitDirectory::LoadFile(path.string());
+  if (!dir.ok()) c.Fail(d["file"], where + ": " + dir.status().message());
+  const std::set<std::string> explicitly = routing.named;
+  auto add = [&](const std::string& who, const std::optional<plan_import::UnitDirectory::Contact>& contact) {
+    if (!contact || explicitly.count(who)) return;
+    if (!email.empty() && !contact->email.empty()) routing.routes[email].recipients[who] = {contact->email};
+    if (!mobile.empty() && !contact->mobile.empty()) routing.routes[mobile].recipients[who] = {contact->mobile};
+    routing.named.insert(who);
+  };
+  const std::string leaders = RenderOptions{}.unit_leaders_suffix;
+  for (const auto& unit : dir->units()) {
+    add(unit.name, unit.liaison);
+    add(unit.name + leaders, unit.leader);
+  }
+}
+
 // An sms channel: the gateway's templates, checked now (a typo in a
 // placeholder or a body that is not JSON is a mistake in the file).
 Result<std::unique_ptr<Sink>> MakeSmsChannel(const std::string& name, const YAML::Node& d, const Checker& c) {
@@ -191,15 +235,20 @@ Result<std::unique_ptr<Sink>> MakeChannelSink(const std::string& name, const Cha
 std::vector<std::unique_ptr<Sink>> Parse(const std::string& text, const Checker& c) {
   const YAML::Node root = YAML::Load(text);
   if (!root.IsMap()) c.Fail(root, "the channels file must be a mapping with \"channels\" and \"recipients\"");
-  c.Keys(root, {"channels", "recipients"}, "the channels file");
-  const YAML::Node channels = root["channels"], recipients = root["recipients"];
+  c.Keys(root, {"channels", "recipients", "directory"}, "the channels file");
+  const YAML::Node channels = root["channels"], recipients = root["recipients"], directory = root["directory"];
   if (!channels || !channels.IsMap() || channels.size() == 0)
     c.Fail(root, "\"channels\" must name at least one channel");
-  if (!recipients || !recipients.IsMap() || recipients.size() == 0)
-    c.Fail(root, "\"recipients\" must name at least one recipient (or \"default\")");
+  if (!directory && (!recipients || !recipients.IsMap() || recipients.size() == 0))
+    c.Fail(root,
+           "\"recipients\" must name at least one recipient (or \"default\"), or \"directory\" the unit directory");
+  if (recipients && !recipients.IsMap()) c.Fail(recipients, "\"recipients\" must be a mapping");
 
   const std::map<std::string, ChannelDef> defs = ParseChannelDefs(channels, c);
-  Routing routing = ParseRecipients(recipients, defs, c);
+  Routing routing = recipients ? ParseRecipients(recipients, defs, c) : Routing{};
+  if (!recipients)
+    for (const auto& [name, def] : defs) routing.routes[name] = Routes{};
+  if (directory) AddDirectoryContacts(directory, defs, c, routing);
   std::vector<std::unique_ptr<Sink>> sinks;
   for (const auto& [name, def] : defs) {
     Routes& r = routing.routes[name];

@@ -25,6 +25,7 @@ struct Problem {
 class Checker {
  public:
   explicit Checker(std::string file) : file_(std::move(file)) {}
+  const std::string& file() const { return file_; }
 
   [[noreturn]] void Fail(const YAML::Node& at, const std::string& what) const {
     throw Problem{file_ + ":" + std::to_string(at.Mark().line + 1) + ": " + what};

@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "embedded_units.h"
@@ -26,6 +28,66 @@ std::vector<std::string> StringList(const YAML::Node& node) {
   }
   std::erase_if(out, [](const std::string& s) { return s.empty(); });
   return out;
+}
+
+std::string At(std::string_view source_name, const YAML::Node& n) {
+  return std::string(source_name) + ":" + std::to_string(n.Mark().line + 1) + ": ";
+}
+
+bool IsMobile(const std::string& m) {
+  if (m.empty() || m.size() > 20) return false;
+  for (size_t i = 0; i < m.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(m[i])) && !(i == 0 && m[i] == '+')) return false;
+  return true;
+}
+
+bool IsEmail(const std::string& a) {
+  const auto at = a.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos)
+    return false;
+  return std::none_of(a.begin(), a.end(), [](char c) { return c <= 0x20 || c >= 0x7f || c == '<' || c == '>'; });
+}
+
+// A unit's `contacts:` block: liaison and leader, each {name, mobile, email}.
+Status ParseContacts(const YAML::Node& contacts, std::string_view source_name, UnitDirectory::Unit& unit) {
+  if (!contacts.IsMap())
+    return Status::InvalidArgument(At(source_name, contacts) + unit.name +
+                                   ": contacts must be a mapping of liaison / leader");
+  for (const auto& kv : contacts) {
+    const std::string role = kv.first.as<std::string>();
+    if (role != "liaison" && role != "leader")
+      return Status::InvalidArgument(At(source_name, kv.first) + unit.name + ": unknown contact \"" + role +
+                                     "\" (liaison 联络员, leader 分管领导)");
+    const YAML::Node c = kv.second;
+    if (!c.IsMap())
+      return Status::InvalidArgument(At(source_name, c) + unit.name + " " + role + ": must be {name, mobile, email}");
+    UnitDirectory::Contact contact;
+    for (const auto& f : c) {
+      const std::string key = f.first.as<std::string>();
+      if (!f.second.IsScalar())
+        return Status::InvalidArgument(At(source_name, f.second) + unit.name + " " + role + ": " + key +
+                                       " must be a string");
+      const std::string v = text::Trim(f.second.as<std::string>());
+      if (key == "name") {
+        contact.name = v;
+      } else if (key == "mobile") {
+        if (!IsMobile(v))
+          return Status::InvalidArgument(At(source_name, f.second) + "\"" + v + "\" is not a mobile number");
+        contact.mobile = v;
+      } else if (key == "email") {
+        if (!IsEmail(v))
+          return Status::InvalidArgument(At(source_name, f.second) + "\"" + v + "\" is not an email address");
+        contact.email = v;
+      } else {
+        return Status::InvalidArgument(At(source_name, f.first) + unit.name + " " + role + ": unknown key \"" + key +
+                                       "\" (name, mobile, email)");
+      }
+    }
+    if (contact.mobile.empty() && contact.email.empty())
+      return Status::InvalidArgument(At(source_name, c) + unit.name + " " + role + ": give a mobile or an email");
+    (role == "liaison" ? unit.liaison : unit.leader) = contact;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -52,6 +114,9 @@ Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_vi
           unit.name = text::Trim(u["name"].as<std::string>());
           unit.aliases = StringList(u["short"]);
           for (auto& a : StringList(u["aliases"])) unit.aliases.push_back(std::move(a));
+          if (const auto contacts = u["contacts"]) {
+            if (Status st = ParseContacts(contacts, source_name, unit); !st.ok()) return st;
+          }
         }
         if (unit.name.empty()) {
           return Status::InvalidArgument(std::string(source_name) + ": a unit without a name (line " +

@@ -11,9 +11,11 @@
 #include <fstream>
 
 #include "duban/consumers/channels.h"
+#include "duban/consumers/notification.h"
 #include "duban/consumers/sink.h"
 #include "duban/utf8.h"
 #include "receivers.h"
+#include "test_events.h"
 #include "temp_dir.h"
 
 namespace duban::consumers {
@@ -371,6 +373,119 @@ TEST(SmsChannelTest, AnUnreachableGatewayIsRetriedAndTemplateMistakesAreRefusedW
             "ch.yaml:7: recipient 市财政局: sms channel \"g\" needs \"mobiles\": [numbers]");
   EXPECT_EQ(ErrorOf(head + "    body: '{\"content\": \"{text}\"}'\n    success_field: code\n" + to),
             "ch.yaml:3: channel g needs \"success_value\"");
+}
+
+}  // namespace
+}  // namespace duban::consumers
+
+namespace duban::consumers {
+namespace {
+
+// ---- contacts from the unit directory ----
+
+const char* kUnitsWithContacts =
+    "directory: test\n"
+    "units:\n"
+    "  - name: 市财政局\n"
+    "    contacts:\n"
+    "      liaison: {name: 张三, mobile: \"13800000001\", email: zs@czj.gov.example}\n"
+    "      leader: {name: 李四, mobile: \"13800000002\"}\n"
+    "  - name: 市教育局\n"
+    "    contacts:\n"
+    "      liaison: {name: 王五, email: ww@jyj.gov.example}\n"
+    "  - name: 市交通局\n";
+
+std::string ContactChannels(const std::string& smtp_url, const std::string& sms_url, const std::string& box) {
+  return "channels:\n"
+         "  mail: {type: email, url: \"" +
+         smtp_url + "\", from: duban@dcs.gov.example}\n" + "  sms-gw: {type: sms, url: \"" + sms_url +
+         "\", body: '{\"phone\": \"{mobile}\", \"content\": \"{text}\"}'}\n" + "  box: {type: outbox, path: \"" + box +
+         "\"}\n" +
+         "directory: {file: units.yaml, email: mail, mobile: sms-gw}\n"
+         "recipients:\n"
+         "  default: [{channel: box}]\n"
+         "  市教育局: [{channel: box}]\n";
+}
+
+TEST(ChannelsFileTest, TheUnitDirectorysContactsAreRecipientsLiaisonForTheUnitLeaderForItsLeaders) {
+  duban::testing::TempDir tmp("duban-contacts");
+  SmtpReceiver smtp(tmp.path() + "/mail.jsonl");
+  ASSERT_TRUE(smtp.ready()) << "aiosmtpd did not start";
+  RobotReceiver gw;
+  std::ofstream(tmp.path() + "/units.yaml") << kUnitsWithContacts;
+  const std::string channels = tmp.path() + "/channels.yaml";
+  std::ofstream(channels) << ContactChannels(smtp.url(), gw.url("/send"), tmp.path() + "/box.jsonl");
+  auto sinks = LoadChannels(channels);  // units.yaml is found beside it
+  ASSERT_TRUE(sinks.ok()) << sinks.status().ToString();
+  std::map<std::string, Sink*> by;
+  for (auto& s : *sinks) by[s->name()] = s.get();
+  ASSERT_EQ(by.size(), 3u);
+
+  EXPECT_EQ(*by["mail"]->routes().Find("市财政局"), std::vector<std::string>{"zs@czj.gov.example"});
+  EXPECT_EQ(*by["sms-gw"]->routes().Find("市财政局"), std::vector<std::string>{"13800000001"});
+  EXPECT_EQ(*by["sms-gw"]->routes().Find("市财政局主要负责同志"), std::vector<std::string>{"13800000002"});
+  EXPECT_FALSE(by["mail"]->Wants(Sample("市财政局主要负责同志"))) << "the leader has no email";
+  EXPECT_FALSE(by["box"]->Wants(Sample("市财政局"))) << "a unit with contacts does not fall back";
+  EXPECT_FALSE(by["mail"]->Wants(Sample("市教育局"))) << "the recipients block wins over the directory";
+  EXPECT_TRUE(by["box"]->Wants(Sample("市教育局")));
+  EXPECT_TRUE(by["box"]->Wants(Sample("市交通局"))) << "no contacts: default";
+  EXPECT_FALSE(by["sms-gw"]->Wants(Sample("市交通局")));
+
+  // An escalation at level 2 reaches the leader's mobile through the gateway
+  // and the liaison by mail and text.
+  TaskDirectory dir;
+  const schemas::Event e = testing::MakeEvent(
+      "p", 1, schemas::EscalationRaised{7, "市财政局", 2, "通报批评", {"unit", "office", "unit_leaders"}});
+  for (const auto& n : RenderNotifications(e, dir))
+    for (auto& s : *sinks)
+      if (s->Wants(n)) ASSERT_TRUE(s->Deliver(n).ok()) << s->name() << " " << n.recipient;
+  std::map<std::string, std::string> texts;  // phone -> content
+  for (const auto& r : gw.requests()) texts[r.body["phone"]] = r.body["content"];
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_NE(texts["13800000002"].find("请跟进督促市财政局整改落实"), std::string::npos) << texts["13800000002"];
+  EXPECT_NE(texts["13800000001"].find("请市财政局立即整改"), std::string::npos) << texts["13800000001"];
+  auto mails = smtp.messages();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0]["to"], nlohmann::json({"zs@czj.gov.example"}));
+}
+
+TEST(ChannelsFileTest, DirectoryMistakesAreRefusedWithTheirFileAndLine) {
+  duban::testing::TempDir tmp("duban-contacts-bad");
+  const std::string box = tmp.path() + "/box.jsonl";
+  auto error_of = [&](const std::string& units, const std::string& directory_line) {
+    std::ofstream(tmp.path() + "/units.yaml") << units;
+    const std::string ch =
+        "channels:\n"
+        "  mail: {type: email, url: \"smtp://127.0.0.1:25\", from: a@b.example}\n"
+        "  box: {type: outbox, path: \"" +
+        box + "\"}\n" + directory_line;
+    std::ofstream(tmp.path() + "/channels.yaml") << ch;
+    auto r = LoadChannels(tmp.path() + "/channels.yaml");
+    return r.ok() ? std::string("(accepted)") : r.status().message();
+  };
+  const std::string dir_line = "directory: {file: units.yaml, email: mail}\n";
+  const std::string units = tmp.path() + "/units.yaml";
+  EXPECT_EQ(error_of("units:\n  - name: 市财政局\n    contacts:\n      liaison: {mobile: \"1380abc\"}\n", dir_line),
+            tmp.path() + "/channels.yaml:4: directory: " + units + ":4: \"1380abc\" is not a mobile number");
+  EXPECT_EQ(error_of("units:\n  - name: 市财政局\n    contacts:\n      deputy: {mobile: \"13800000001\"}\n", dir_line),
+            tmp.path() + "/channels.yaml:4: directory: " + units +
+                ":4: 市财政局: unknown contact \"deputy\" (liaison 联络员, leader 分管领导)");
+  EXPECT_EQ(error_of("units:\n  - name: 市财政局\n    contacts:\n      leader: {name: 李四}\n", dir_line),
+            tmp.path() + "/channels.yaml:4: directory: " + units + ":4: 市财政局 leader: give a mobile or an email");
+  EXPECT_EQ(
+      error_of("units: []\n", "directory: {file: units.yaml, mobile: mail}\n"),
+      tmp.path() + "/channels.yaml:4: directory: \"mobile\" needs a channel of type sms, wecom or dingtalk, not email");
+  EXPECT_EQ(error_of("units: []\n", "directory: {file: units.yaml}\n"),
+            tmp.path() +
+                "/channels.yaml:4: directory needs \"email\" and/or \"mobile\": the channels that carry the contacts' "
+                "addresses");
+  EXPECT_NE(
+      error_of("units: []\n", "directory: {file: nowhere.yaml, email: mail}\n").find("cannot read unit directory"),
+      std::string::npos);
+  EXPECT_EQ(
+      error_of("units:\n  - name: 市财政局\n    contacts:\n      liaison: {email: a@czj.gov.example}\n", dir_line),
+      "(accepted)")
+      << "a directory and no recipients block is a whole file";
 }
 
 }  // namespace

@@ -13,6 +13,11 @@
 //     市财政局:
 //       - {channel: mail, to: [liaison@czj.gov.example]}
 //       - {channel: czj-wx, mobiles: ["13800000000"]}
+//   directory: {file: units.yaml, email: mail, mobile: sms-gw}   # optional
+//
+// `directory` routes the unit directory's contacts (plan_import/
+// unit_directory.h): each unit's liaison as the unit, its leader as
+// "<unit>主要负责同志", unless `recipients` names them.
 //
 // Guarantees: the whole file is checked before any sink is made; every
 // mistake (YAML syntax, unknown key or type, a missing field, a channel

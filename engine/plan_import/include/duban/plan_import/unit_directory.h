@@ -13,6 +13,9 @@
 //     - name: 市政府办公室
 //       short: [市府办]
 //       aliases: [韶关市人民政府办公室]
+//       contacts:                   # optional: who the reminders reach
+//         liaison: {name: 张三, mobile: "13800000001", email: zhangsan@gov.example}   # 联络员
+//         leader:  {name: 李四, mobile: "13800000002"}                              # 分管领导
 //   groups:
 //     - name: 各县（市、区）政府
 //       aliases: [各县（市、区）]
@@ -37,9 +40,17 @@ namespace duban::plan_import {
 
 class UnitDirectory {
  public:
+  // A person the reminders consumer reaches for a unit (consumers/README.md).
+  struct Contact {
+    std::string name;
+    std::string mobile;  // digits, optionally a leading +
+    std::string email;
+  };
   struct Unit {
     std::string name;                  // canonical
     std::vector<std::string> aliases;  // short names and other spellings
+    std::optional<Contact> liaison;    // 联络员: hears the unit's reminders
+    std::optional<Contact> leader;     // 分管领导: hears escalations to the unit's leaders
   };
   struct Group {
     std::string name;
