@@ -34,6 +34,38 @@ std::string TruncateUtf8(const std::string& s, size_t max_chars) {
   return cut + kEllipsis;
 }
 
+std::string FitText(const Notification& n, size_t max_chars) {
+  const std::string& text = n.text;
+  if (utf8::CodePoints(text) <= max_chars) return text;
+  std::vector<std::string> lines;
+  for (size_t start = 0;;) {
+    const size_t nl = text.find('\n', start);
+    lines.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  if (n.items.empty() || lines.size() < 2) return TruncateUtf8(text, max_chars);
+  // A digest: whole items, then how many did not fit, so a unit told by
+  // text knows the list goes on (the mail and the outbox carry it whole).
+  const size_t total = lines.size() - 1;
+  auto tail = [](size_t left) { return left == 0 ? std::string() : "\n（另有" + std::to_string(left) + "项未列出）"; };
+  std::string out = lines[0];
+  size_t shown = 0;
+  while (shown < total) {
+    const std::string more = out + "\n" + lines[shown + 1];
+    if (utf8::CodePoints(more + tail(total - shown - 1)) > max_chars) break;
+    out = more;
+    ++shown;
+  }
+  if (shown == 0) {  // not even one item whole: the first one cut
+    const size_t t = utf8::CodePoints(tail(total - 1));
+    if (t + 2 >= max_chars) return TruncateUtf8(text, max_chars);
+    out = TruncateUtf8(lines[0] + "\n" + lines[1], max_chars - t - 1);
+    shown = 1;
+  }
+  return out + tail(total - shown);
+}
+
 bool TaskDirectory::Apply(const Event& e) {
   return std::visit(
       [&](const auto& b) -> bool {

@@ -88,7 +88,7 @@ std::string DingTalkSign(const std::string& secret, int64_t timestamp_ms) {
 }
 
 std::string RobotBody(const RobotOptions& o, const Notification& n, const std::vector<std::string>& mobiles) {
-  const std::string text = TruncateUtf8(n.text, kMaxContentChars);
+  const std::string text = FitText(n, kMaxContentChars);
   nlohmann::ordered_json j;
   if (o.kind == RobotKind::kWeCom && o.markdown) {
     j["msgtype"] = "markdown";

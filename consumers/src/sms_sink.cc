@@ -89,7 +89,7 @@ class SmsSink final : public Sink {
   }
 
   std::map<std::string, std::string> Values(const Notification& n, const std::string& mobile) const {
-    const std::string text = TruncateUtf8(n.text, o_.max_chars);
+    const std::string text = FitText(n, o_.max_chars);
     return {{"mobile", mobile},
             {"text", text},
             {"title", n.title},

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "duban/consumers/digest.h"
 #include "duban/consumers/notification.h"
 #include "duban/consumers/templates.h"
+#include "duban/utf8.h"
 #include "embedded_fixture.h"
 #include "test_events.h"
 
@@ -159,6 +161,50 @@ TEST_F(TemplatesEmbeddedTest, ABadFileStopsTheConsumerBeforeAnySendAndAGoodOneWo
   auto checked = test_support::RunProcess(DUBAN_REMINDERS_EXE, {"templates", "--check", bad}, tmp_.path());
   EXPECT_EQ(checked.rc, 2);
   EXPECT_NE(checked.err.find(bad + ":3:"), std::string::npos) << checked.err;
+}
+
+}  // namespace
+}  // namespace duban::consumers
+
+namespace duban::consumers {
+namespace {
+
+// Robots and SMS gateways take short texts: a digest keeps whole items and
+// says how many it left out, instead of stopping mid-sentence.
+TEST(FitTextTest, ADigestKeepsWholeItemsAndCountsTheRestOtherTextsAreCut) {
+  auto cal = workflows::WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  const TaskDirectory dir = Directory();
+  std::vector<Notification> items;
+  for (int i = 0; i < 12; ++i) {
+    auto n = RenderNotifications(
+        MakeEvent("p", 10 + i, schemas::DeadlineApproaching{7, "市财政局", "2026-12-31", 20 - i}), dir);
+    items.push_back(n[0]);
+  }
+  const Instant nine = StartOfDay(*Date::Parse("2026-12-03")) + 9 * 3600 * 1000;
+  const Notification d = ComposeDigest("市财政局", nine, items, *cal);
+  ASSERT_GT(utf8::CodePoints(d.text), 600u);
+
+  for (size_t max : {600u, 300u, 150u}) {
+    const std::string fit = FitText(d, max);
+    EXPECT_LE(utf8::CodePoints(fit), max) << fit;
+    std::vector<std::string> lines;
+    std::istringstream in(fit);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    ASSERT_GE(lines.size(), 3u) << fit;
+    EXPECT_EQ(lines[0], d.text.substr(0, d.text.find('\n')));
+    const size_t shown = lines.size() - 2;
+    for (size_t i = 1; i <= shown; ++i)
+      EXPECT_NE(d.text.find(lines[i]), std::string::npos) << "item " << i << " whole: " << lines[i];
+    EXPECT_EQ(lines.back(), "（另有" + std::to_string(12 - shown) + "项未列出）");
+  }
+  // Room for not even one whole item: the first is cut, the count still said.
+  const std::string tight = FitText(d, 60);
+  EXPECT_LE(utf8::CodePoints(tight), 60u + 1) << tight;
+  EXPECT_NE(tight.find("（另有11项未列出）"), std::string::npos) << tight;
+  // Short enough, or not a digest: as before.
+  EXPECT_EQ(FitText(d, 100000), d.text);
+  EXPECT_EQ(FitText(items[0], 20), TruncateUtf8(items[0].text, 20));
 }
 
 }  // namespace

@@ -110,4 +110,9 @@ Result<Notification> NotificationFromJson(const std::string& json);
 // Cuts a UTF-8 string to at most `max_chars` code points, adding "…" if cut.
 std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
+// n.text for a channel that takes at most `max_chars` characters (a robot,
+// an SMS gateway). A digest keeps its first line and as many whole items as
+// fit, then "（另有N项未列出）"; any other text is cut with "…".
+std::string FitText(const Notification& n, size_t max_chars);
+
 }  // namespace duban::consumers
