@@ -216,8 +216,8 @@ struct Reminders::Impl {
     stats.notifications += notes.size();
     Failures failed;
     for (const Notification& n : notes) {
-      Status s =
-          options.digest_minute && !SentAtOnce(n) ? Queue(n, e.recorded_at) : DeliverEverywhere(n, m.source, &failed);
+      const std::optional<int> minute = options.DigestMinuteFor(n.recipient);
+      Status s = minute && !SentAtOnce(n) ? Queue(n, e.recorded_at, *minute) : DeliverEverywhere(n, m.source, &failed);
       if (!s.ok()) return s;
     }
     if (failed.entries.empty()) return Status::Ok();
@@ -285,12 +285,12 @@ struct Reminders::Impl {
   // Queues n for the digest of the first slot at or after `recorded_at`
   // (when the log learnt of it: a back-dated record is still news), unless
   // a digest already carried it.
-  Status Queue(const Notification& n, Instant recorded_at) {
+  Status Queue(const Notification& n, Instant recorded_at, int digest_minute) {
     if (delivered->Contains(DeliveredLog::Key(kDigestedSink, n.notification_id))) {
       ++stats.duplicates;
       return Status::Ok();
     }
-    auto slot = DigestSlot(recorded_at, *options.digest_minute, *calendar);
+    auto slot = DigestSlot(recorded_at, digest_minute, *calendar);
     if (!slot.ok()) return slot.status();
     ++stats.digest_items;
     return digests->Add(*slot, n);
@@ -525,7 +525,7 @@ struct Reminders::Impl {
     // without them sends what waits instead of leaving it unsent.
     std::error_code ec_size;
     const auto queued = std::filesystem::file_size(options.data_dir + "/digests.jsonl", ec_size);
-    if (options.digest_minute || (!ec_size && queued > 0)) {
+    if (options.AnyDigests() || (!ec_size && queued > 0)) {
       auto cal = workflows::WorkCalendar::Default();
       if (!cal.ok()) return cal.status();
       calendar = std::move(cal).value();
@@ -581,7 +581,7 @@ Result<std::unique_ptr<Reminders>> Reminders::Create(const RemindersOptions& opt
   }
   if (Status s = impl->OpenState(); !s.ok()) return s;
   if (Status s = impl->embedded ? impl->StartEmbedded(had_cursor) : impl->StartKafka(); !s.ok()) return s;
-  if (!options.digest_minute && impl->digests && impl->digests->size() > 0) {
+  if (!options.AnyDigests() && impl->digests && impl->digests->size() > 0) {
     log::Reminders().warn(
         "reminders: {} notification(s) wait in {}/digests.jsonl but --digest-at is not given: "
         "sending their digests now",

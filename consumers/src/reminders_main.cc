@@ -238,8 +238,9 @@ struct RunFlags {
   int idle_poll_ms = 3000;
   int poll_ms = 1000;
   std::string config;
-  std::string digest_at;  // HH:MM, or "" for no digests
-  std::string templates;  // the office's wording, or "" for the built-in
+  std::string digest_at;                   // HH:MM, or "" for no digests
+  std::string templates;                   // the office's wording, or "" for the built-in
+  std::vector<std::string> digest_at_for;  // RECIPIENT=HH:MM or RECIPIENT=now
 };
 
 // --help lists the options in the order they are declared here.
@@ -269,6 +270,9 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
   app.add_option("--digest-at", f.digest_at,
                  "HH:MM: gather notifications that are not urgent into one digest per recipient and working day, "
                  "sent at this time (China Standard Time); none on rest days or at night. Default: each at once");
+  app.add_option("--digest-at-for", f.digest_at_for,
+                 "RECIPIENT=HH:MM: this recipient's own digest hour, or RECIPIENT=now: told of each at once "
+                 "(repeatable; YAML digest_at_for: {RECIPIENT: \"HH:MM\"})");
   app.add_option("--templates", f.templates,
                  "YAML file of message wording (title and text per message, {placeholders}); messages it leaves "
                  "out keep the built-in wording (`duban-reminders templates` prints it)");
@@ -395,6 +399,14 @@ int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
     FromYaml(app, "--webhook-timeout-ms", r, "webhook_timeout_ms", f.sinks.webhook_timeout_ms);
     FromYaml(app, "--digest-at", r, "digest_at", f.digest_at);
     FromYaml(app, "--templates", r, "templates", f.templates);
+    if (app.count("--digest-at-for") == 0 && r && r["digest_at_for"]) {
+      if (!r["digest_at_for"].IsMap()) {
+        std::cerr << "duban-reminders: " << f.config << ": digest_at_for must map recipients to \"HH:MM\" or now\n";
+        return 2;
+      }
+      for (const auto& kv : r["digest_at_for"])
+        f.digest_at_for.push_back(kv.first.as<std::string>() + "=" + kv.second.as<std::string>());
+    }
   } catch (const YAML::Exception& e) {
     std::cerr << "duban-reminders: " << f.config << ": " << e.what() << "\n";
     return 2;
@@ -419,6 +431,18 @@ int CheckRunFlags(RunFlags& f) {
       std::cerr << "duban-reminders: --digest-at " << f.digest_at << ": give a time of day as HH:MM, e.g. 09:00\n";
       return 2;
     }
+  }
+  for (const auto& entry : f.digest_at_for) {
+    const size_t eq = entry.rfind('=');
+    const std::string who = eq == std::string::npos ? "" : entry.substr(0, eq);
+    const std::string when = eq == std::string::npos ? "" : entry.substr(eq + 1);
+    const auto minute = duban::consumers::ParseDigestTime(when);
+    if (who.empty() || (when != "now" && !minute)) {
+      std::cerr << "duban-reminders: --digest-at-for " << entry
+                << ": give RECIPIENT=HH:MM (e.g. 市财政局=08:30) or RECIPIENT=now\n";
+      return 2;
+    }
+    f.o.digest_minute_for[who] = when == "now" ? std::nullopt : minute;
   }
   if (!f.templates.empty()) {
     auto t = duban::consumers::LoadTemplates(f.templates);

@@ -532,6 +532,50 @@ TEST(ReceiptsTest, ALineFromBeforeReceiptsIsListedWithoutATimeAndStillDedupes) {
   EXPECT_EQ((*receipts)[1].kind, "overdue");
 }
 
+// Per-recipient hours: 教育 at 16:30, 财政 told of each at once, everyone
+// else (the office, the leaders) at the general hour; without a general
+// hour only the recipients given one get digests.
+TEST_F(DigestYearTest, EachRecipientCanHaveItsOwnDigestHourOrBeToldAtOnce) {
+  WriteAutumn();
+  Ran run = Reminders({"--outbox", outbox_, "--digest-at", "09:00", "--digest-at-for", kEducation + "=16:30",
+                       "--digest-at-for", kFinance + "=now", "--exit-when-idle"});
+  ASSERT_EQ(run.rc, 0) << run.out << run.err;
+  std::map<std::string, int> digests_of, single_of;
+  for (const auto& j : OutboxLines(outbox_)) {
+    const std::string who = j["recipient"];
+    if (j["event_type"] != "Digest") {
+      ++single_of[who];
+      continue;
+    }
+    ++digests_of[who];
+    const Instant at = j["occurred_at"].get<Instant>();
+    const Instant minute = (at - StartOfDay(DayOf(at))) / 60000;
+    EXPECT_EQ(minute, who == kEducation ? 16 * 60 + 30 : 9 * 60) << who << " " << FormatInstant(at);
+  }
+  EXPECT_EQ(digests_of.count(kFinance), 0u) << "财政 is told at once";
+  size_t finance_expected = 0;
+  for (const auto& e : ExpectedNotifications()) finance_expected += e.n.recipient == kFinance;
+  EXPECT_EQ(single_of[kFinance], static_cast<int>(finance_expected));
+  EXPECT_GT(digests_of[kEducation], 0);
+
+  // Only 教育 digested: the rest at once.
+  state_ = tmp_.path() + "/reminders-only-education";
+  outbox_ = tmp_.path() + "/outbox-only-education.jsonl";
+  Ran only = Reminders({"--outbox", outbox_, "--digest-at-for", kEducation + "=08:00", "--exit-when-idle"});
+  ASSERT_EQ(only.rc, 0) << only.out << only.err;
+  int education_digests = 0;
+  for (const auto& j : OutboxLines(outbox_)) {
+    if (j["event_type"] != "Digest") continue;
+    EXPECT_EQ(j["recipient"], kEducation) << j.dump();
+    ++education_digests;
+  }
+  EXPECT_GT(education_digests, 0);
+
+  Ran bad = Reminders({"--outbox", outbox_, "--digest-at-for", kEducation + "=noon", "--exit-when-idle"});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.err.find("give RECIPIENT=HH:MM"), std::string::npos) << bad.err;
+}
+
 TEST_F(DigestYearTest, ABadDigestTimeIsAUsageError) {
   WriteAutumn();
   Ran r = Reminders({"--outbox", outbox_, "--digest-at", "9am", "--exit-when-idle"});

@@ -6,7 +6,8 @@
 // calendar, 调休 included) at the digest hour at or after the event's time.
 // When the slot has passed, every waiting notification of a recipient for
 // that slot goes out as one message, listing each item with its deadline and
-// the working days left on the slot's day. So a unit hears from the office at
+// the working days left on the slot's day (the hour may differ per recipient:
+// RemindersOptions::digest_minute_for). So a unit hears from the office at
 // most once per working day, never on a rest day or at night; urgent ones
 // (escalations, escalated report silences) are still sent at once.
 //

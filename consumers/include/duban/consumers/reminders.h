@@ -52,6 +52,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,22 @@ struct RemindersOptions {
   // digest hour; notifications that are not urgent wait for it. Unset: each
   // notification is sent when its event is read.
   std::optional<int> digest_minute;
+  // Per recipient, overriding digest_minute: its own digest hour, or nullopt
+  // for "each notification at once" (e.g. an office that reviews as work
+  // comes in). Recipients not listed follow digest_minute.
+  std::map<std::string, std::optional<int>> digest_minute_for;
+  // The digest hour of `recipient`, or nullopt when it is told at once.
+  std::optional<int> DigestMinuteFor(const std::string& recipient) const {
+    auto it = digest_minute_for.find(recipient);
+    return it != digest_minute_for.end() ? it->second : digest_minute;
+  }
+  // Does anyone get digests (so the queue and calendar are needed)?
+  bool AnyDigests() const {
+    if (digest_minute) return true;
+    for (const auto& [who, minute] : digest_minute_for)
+      if (minute) return true;
+    return false;
+  }
   size_t max_batch = 500;  // records per poll
   // Test hook: after this many records have been handled in total, Step
   // returns Unavailable WITHOUT committing (or moving the embedded cursor),
