@@ -2,7 +2,8 @@
 # The main job: install what is missing, build, and run `duban demo` on a
 # fresh embedded store (no broker, no server); then deliver the reminders and
 # escalations its clock wrote with `duban-reminders` into a JSONL outbox and
-# show a few of them, as a unit would read them.
+# show a few of them, as a unit would read them, and the office's record of
+# who was told when.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/install-deps.sh
@@ -31,3 +32,9 @@ for line in open(sys.argv[1], encoding="utf-8"):
     seen.add(n["channel"])
     print(f"  [{n['channel']}] to {n['recipient']}: {n['text']}")
 PY
+# What an office asks next: was this unit told, and when? (delivered.log's receipts)
+first_unit=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1], encoding="utf-8").readline())["recipient"])' "$outbox")
+echo
+echo "== who was told: build/bin/duban-reminders receipts --data $reminders --recipient $first_unit (first 5)"
+told=$(build/bin/duban-reminders receipts --data "$reminders" --recipient "$first_unit")
+sed -n '1,6p;$p' <<<"$told"

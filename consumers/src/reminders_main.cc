@@ -199,12 +199,13 @@ int ReceiptsCommand(const ReceiptFlags& f) {
   for (const auto& r : *receipts) by_id[r.notification_id].push_back(&r);
   size_t shown = 0;
   if (!f.json)
-    std::cout << Cell("told at (CST)", 19) << " " << Cell("recipient", 24) << " " << Cell("kind", 18) << " "
+    std::cout << Cell("told at (CST)", 19) << " " << Cell("recipient", 24) << " " << Cell("kind", 19) << " "
               << Cell("plan / task", 22) << " " << Cell("how", 24) << " title\n";
   for (const auto& r : *receipts) {
     if (!Selected(f, r) || r.kind == "digest") continue;  // a digest is shown through its items
     ++shown;
-    const std::string at = r.at > 0 ? duban::FormatInstant(r.at).substr(0, 19) : "-";
+    std::string at = r.at > 0 ? duban::FormatInstant(r.at).substr(0, 19) : "-";
+    if (at.size() > 10) at[10] = ' ';  // 2026-12-04 09:00:01: a date and a time to an office
     if (f.json) {
       nlohmann::ordered_json j;
       j["at"] = r.at > 0 ? duban::FormatInstant(r.at) : "";
@@ -221,7 +222,7 @@ int ReceiptsCommand(const ReceiptFlags& f) {
       continue;
     }
     std::cout << Cell(at, 19) << " " << Cell(r.recipient.empty() ? "-" : r.recipient, 24) << " "
-              << Cell(r.kind.empty() ? "-" : r.kind, 18) << " "
+              << Cell(r.kind.empty() ? "-" : r.kind, 19) << " "
               << Cell(r.plan.empty() ? r.notification_id : r.plan + " #" + std::to_string(r.task), 22) << " "
               << Cell(HowTold(r, by_id), 24) << " " << duban::ForTerminal(r.title) << "\n";
   }
