@@ -1,6 +1,7 @@
 // The channels file (channels.h): YAML -> routed sinks, checked whole first.
 #include "duban/consumers/channels.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -43,6 +44,10 @@ std::map<std::string, ChannelDef> ParseChannelDefs(const YAML::Node& channels, c
   for (const auto& kv : channels) {
     const std::string name = kv.first.as<std::string>();
     const std::string where = "channel " + name;
+    // The name is the dedupe key in delivered.log ("name<TAB>id" lines).
+    if (name.empty() ||
+        std::any_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+      c.Fail(kv.first, "a channel name must be non-empty without tabs, line breaks or other control characters");
     if (name == "webhook" || name == "outbox")
       c.Fail(kv.first, "channel name \"" + name + "\" is kept for the --" + name + " flag; choose another");
     const YAML::Node d = kv.second;
@@ -154,16 +159,30 @@ void AddDirectoryContacts(const YAML::Node& d, const std::map<std::string, Chann
   auto dir = plan_import::UnitDirectory::LoadFile(path.string());
   if (!dir.ok()) c.Fail(d["file"], where + ": " + dir.status().message());
   const std::set<std::string> explicitly = routing.named;
+  // A contact none of the two channels can reach (an email-only liaison and
+  // only a mobile channel) is left to `default`, not made a dead end.
   auto add = [&](const std::string& who, const std::optional<plan_import::UnitDirectory::Contact>& contact) {
     if (!contact || explicitly.count(who)) return;
-    if (!email.empty() && !contact->email.empty()) routing.routes[email].recipients[who] = {contact->email};
-    if (!mobile.empty() && !contact->mobile.empty()) routing.routes[mobile].recipients[who] = {contact->mobile};
-    routing.named.insert(who);
+    bool routed = false;
+    if (!email.empty() && !contact->email.empty()) {
+      routing.routes[email].recipients[who] = {contact->email};
+      routed = true;
+    }
+    if (!mobile.empty() && !contact->mobile.empty()) {
+      routing.routes[mobile].recipients[who] = {contact->mobile};
+      routed = true;
+    }
+    if (routed) routing.named.insert(who);
   };
   const std::string leaders = RenderOptions{}.unit_leaders_suffix;
   for (const auto& unit : dir->units()) {
-    add(unit.name, unit.liaison);
-    add(unit.name + leaders, unit.leader);
+    // Plans (and so notifications) may name a unit by an alias it keeps.
+    std::vector<std::string> names = {unit.name};
+    names.insert(names.end(), unit.aliases.begin(), unit.aliases.end());
+    for (const auto& name : names) {
+      add(name, unit.liaison);
+      add(name + leaders, unit.leader);
+    }
   }
 }
 

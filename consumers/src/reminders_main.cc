@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -161,8 +160,10 @@ void AddReceiptsCommand(CLI::App& app, ReceiptFlags& f) {
       "receipts", "who was told what, when and on which channel (delivered.log; safe while the consumer runs)");
   f.command->add_option("--data", f.data, "the consumer's state directory")->required();
   f.command->add_option("--recipient", f.recipient, "only this recipient (a unit, the office, a leader)");
-  f.command->add_option("--plan", f.plan, "only this plan (its id)");
-  f.command->add_option("--task", f.task, "only this task number (with --plan)")->check(CLI::PositiveNumber);
+  auto* plan = f.command->add_option("--plan", f.plan, "only this plan (its id)");
+  f.command->add_option("--task", f.task, "only this task number of --plan")
+      ->check(CLI::Range(1, 1 << 30))
+      ->needs(plan);
   f.command->add_flag("--json", f.json, "one JSON object per line");
 }
 
@@ -172,62 +173,80 @@ bool Selected(const ReceiptFlags& f, const duban::consumers::Receipt& r) {
   return f.task == 0 || r.task == f.task;
 }
 
-// "digest on 企业微信 2026-12-04 09:00" for an item told inside a digest, or
-// that the digest itself has not gone out (it waits in the dead letters).
-std::string HowTold(const duban::consumers::Receipt& r,
-                    const std::map<std::string, std::vector<const duban::consumers::Receipt*>>& by_id) {
-  if (r.via.empty()) return r.channel;
-  auto it = by_id.find(r.via);
-  if (it == by_id.end()) return "digest not delivered (dlq list)";
-  std::string how = "digest via";
-  for (const auto* d : it->second) how += " " + d->channel;
-  return how;
+// When and how a receipt's notification reached its recipient. An item of a
+// digest was told when the digest was first accepted by a channel (after a
+// `dlq retry`, the retry's time), by the channels that accepted it; while
+// the digest waits in the dead letters it has not been told at all.
+struct Told {
+  int64_t at = 0;  // 0: not (yet) told, or a line from before receipts
+  bool told = false;
+  std::string how;
+};
+
+Told HowTold(const duban::consumers::Receipt& r,
+             const std::map<std::string, std::vector<const duban::consumers::Receipt*>>& deliveries) {
+  if (r.via.empty()) return {r.at, true, r.channel};
+  auto it = deliveries.find(r.via);
+  if (it == deliveries.end()) return {0, false, "not told: its digest waits in the dead letters (dlq list)"};
+  Told t{0, true, "digest via"};
+  for (const auto* d : it->second) {
+    if (t.at == 0 || (d->at > 0 && d->at < t.at)) t.at = d->at;
+    t.how += " " + d->channel;
+  }
+  return t;
 }
 
 int ReceiptsCommand(const ReceiptFlags& f) {
   using namespace duban::consumers;
-  if (!std::filesystem::is_directory(f.data)) {
-    std::cerr << "duban-reminders: " << f.data << " is not a state directory of duban-reminders (--data)\n";
+  auto read = ReadReceipts(f.data);
+  if (!read.ok()) {
+    std::cerr << "duban-reminders: " << read.status().message() << "\n";
     return 1;
   }
-  auto receipts = ReadReceipts(f.data);
-  if (!receipts.ok()) {
-    std::cerr << "duban-reminders: " << receipts.status().ToString() << "\n";
-    return 1;
-  }
-  std::map<std::string, std::vector<const Receipt*>> by_id;
-  for (const auto& r : *receipts) by_id[r.notification_id].push_back(&r);
-  size_t shown = 0;
+  // Deliveries by notification id, digests' included (not the items' own
+  // "digest" lines).
+  std::map<std::string, std::vector<const Receipt*>> deliveries;
+  for (const auto& r : read->receipts)
+    if (r.channel != kDigestedSink) deliveries[r.notification_id].push_back(&r);
+  size_t told = 0, waiting = 0;
   if (!f.json)
     std::cout << Cell("told at (CST)", 19) << " " << Cell("recipient", 24) << " " << Cell("kind", 19) << " "
-              << Cell("plan / task", 22) << " " << Cell("how", 24) << " title\n";
-  for (const auto& r : *receipts) {
+              << Cell("plan / task", 22) << " " << Cell("title", 44) << " how\n";
+  for (const auto& r : read->receipts) {
     if (!Selected(f, r) || r.kind == "digest") continue;  // a digest is shown through its items
-    ++shown;
-    std::string at = r.at > 0 ? duban::FormatInstant(r.at).substr(0, 19) : "-";
-    if (at.size() > 10) at[10] = ' ';  // 2026-12-04 09:00:01: a date and a time to an office
+    const Told t = HowTold(r, deliveries);
+    ++(t.told ? told : waiting);
     if (f.json) {
       nlohmann::ordered_json j;
-      j["at"] = r.at > 0 ? duban::FormatInstant(r.at) : "";
+      j["told"] = t.told;
+      j["at"] = t.at > 0 ? duban::FormatInstant(t.at) : "";
       j["recipient"] = r.recipient;
       j["kind"] = r.kind;
       j["plan"] = r.plan;
       j["task"] = r.task;
       j["due_on"] = r.due_on;
       j["channel"] = r.channel;
-      j["how"] = HowTold(r, by_id);
+      j["how"] = t.how;
+      j["via"] = r.via;
       j["notification_id"] = r.notification_id;
       j["title"] = r.title;
       std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       continue;
     }
+    std::string at = t.at > 0 ? duban::FormatInstant(t.at).substr(0, 19) : "-";
+    if (at.size() > 10) at[10] = ' ';  // 2026-12-04 09:00:01: a date and a time to an office
     std::cout << Cell(at, 19) << " " << Cell(r.recipient.empty() ? "-" : r.recipient, 24) << " "
               << Cell(r.kind.empty() ? "-" : r.kind, 19) << " "
               << Cell(r.plan.empty() ? r.notification_id : r.plan + " #" + std::to_string(r.task), 22) << " "
-              << Cell(HowTold(r, by_id), 24) << " " << duban::ForTerminal(r.title) << "\n";
+              << Cell(r.title.empty() ? "-" : r.title, 44) << " " << duban::ForTerminal(t.how) << "\n";
   }
-  if (!f.json) std::cout << shown << " notification(s) told\n";
-  return 0;
+  if (!f.json) {
+    std::cout << told << " told";
+    if (waiting > 0) std::cout << ", " << waiting << " not yet told (their digests are dead letters: dlq list)";
+    std::cout << "\n";
+  }
+  for (const auto& d : read->damaged) std::cerr << "duban-reminders: damaged receipt left out: " << d << "\n";
+  return read->damaged.empty() ? 0 : 1;
 }
 
 // What a run of the consumer is given on the command line (or in --config).

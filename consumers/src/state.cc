@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,17 @@ std::string_view DeliveredKeyOf(std::string_view line) {
   const size_t first = line.find('\t');
   if (first == std::string_view::npos) return line;
   return line.substr(0, line.find('\t', first + 1));
+}
+
+// The recipient a notification id names, for lines from before receipts:
+// "<event>:<recipient>" or "digest:<day>:<recipient>:<hash>".
+std::string RecipientOfId(const std::string& id) {
+  if (id.rfind("digest:", 0) == 0) {
+    const size_t a = id.find(':', 7), b = id.rfind(':');
+    return a == std::string::npos || b <= a ? std::string() : id.substr(a + 1, b - a - 1);
+  }
+  const size_t colon = id.find(':');
+  return colon == std::string::npos ? std::string() : id.substr(colon + 1);
 }
 
 std::string DeadLetterKey(const DeadLetter& d) {
@@ -232,17 +244,22 @@ Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& pat
   return keys;
 }
 
-Result<std::vector<Receipt>> ReadReceipts(const std::string& data_dir) {
+Result<Receipts> ReadReceipts(const std::string& data_dir) {
   const std::string path = data_dir + "/delivered.log";
+  if (!std::filesystem::exists(path))
+    return Status::NotFound(data_dir + " has no delivered.log: not the --data directory of duban-reminders");
   auto text = ReadIfPresent(path);
   if (!text.ok()) return text.status();
   size_t good = 0, line_no = 0;
-  std::vector<Receipt> out;
+  Receipts out;
   for (auto line : WholeLines(*text, &good)) {
     ++line_no;
+    const std::string where = path + ":" + std::to_string(line_no) + ": ";
     const size_t tab = line.find('\t');
-    if (tab == std::string_view::npos)
-      return Status::Corruption(path + ":" + std::to_string(line_no) + ": not \"channel<TAB>notification\"");
+    if (tab == std::string_view::npos) {
+      out.damaged.push_back(where + "not \"channel<TAB>notification\"");
+      continue;
+    }
     Receipt r;
     r.channel = std::string(line.substr(0, tab));
     const std::string_view key = DeliveredKeyOf(line);
@@ -260,10 +277,13 @@ Result<std::vector<Receipt>> ReadReceipts(const std::string& data_dir) {
         r.title = j.value("title", "");
         r.via = j.value("via", "");
       } catch (const nlohmann::json::exception& e) {
-        return Status::Corruption(path + ":" + std::to_string(line_no) + ": the receipt does not read: " + e.what());
+        out.damaged.push_back(where + "the receipt does not read: " + e.what());
+        continue;
       }
+    } else {
+      r.recipient = RecipientOfId(r.notification_id);
     }
-    out.push_back(std::move(r));
+    out.receipts.push_back(std::move(r));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "duban/file_text.h"
+#include "duban/utf8.h"
 #include "yaml_checker.h"
 
 namespace duban::consumers {
@@ -14,6 +15,8 @@ namespace duban::consumers {
 extern const char* const kBuiltinTemplatesYaml;
 
 namespace {
+
+constexpr size_t kMaxTemplateBytes = 4096;
 
 std::set<std::string> With(std::set<std::string> extra) {
   extra.insert({"plan_title", "task", "task_ref", "task_text", "unit", "due_on", "due_clause"});
@@ -60,6 +63,15 @@ void ParseInto(std::map<std::string, MessageTemplate>& messages, const std::stri
       if (!v.IsScalar()) c.Fail(v, where + " must be a string");
       const std::string s = v.as<std::string>();
       if (s.find_first_not_of(" \t\r\n") == std::string::npos) c.Fail(v, where + " is empty");
+      // A message is read on a phone: a template this long is a mistake
+      // (a pasted file), not a wording, and would be sent to everyone.
+      if (s.size() > kMaxTemplateBytes)
+        c.Fail(v, where + " is " + std::to_string(s.size()) + " bytes; a template is at most " +
+                      std::to_string(kMaxTemplateBytes));
+      if (!utf8::IsValid(s)) c.Fail(v, where + " is not UTF-8 (save the file as UTF-8)");
+      for (char ch : s)
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t')
+          c.Fail(v, where + " holds a control character (code " + std::to_string(static_cast<int>(ch)) + ")");
       CheckPlaceholders(c, v, where, s, MessageKeys().at(key));
       (std::string(field) == "title" ? t.title : t.text) = s;
     }

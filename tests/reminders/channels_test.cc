@@ -270,6 +270,9 @@ std::string ErrorOf(const std::string& yaml) {
 }
 
 TEST(ChannelsFileTest, MistakesAreRefusedWithFileAndLine) {
+  // A channel's name is the dedupe key of delivered.log's tab-separated lines.
+  EXPECT_EQ(ErrorOf("channels:\n  \"b\\tx\": {type: outbox, path: /tmp/x}\nrecipients:\n  default: [{channel: a}]\n"),
+            "ch.yaml:2: a channel name must be non-empty without tabs, line breaks or other control characters");
   EXPECT_EQ(ErrorOf("channels:\n  a: {type: fax, url: x}\nrecipients:\n  default: [{channel: a}]\n"),
             "ch.yaml:2: channel a: unknown type \"fax\" (email, wecom, dingtalk, sms, webhook, outbox)");
   EXPECT_EQ(ErrorOf("channels:\n  a: {type: wecom, url: \"http://h/k\"}\nrecipients:\n  市财政局:\n"
@@ -393,7 +396,14 @@ const char* kUnitsWithContacts =
     "  - name: 市教育局\n"
     "    contacts:\n"
     "      liaison: {name: 王五, email: ww@jyj.gov.example}\n"
-    "  - name: 市交通局\n";
+    "  - name: 市交通局\n"
+    "  - name: 市发展和改革局\n"
+    "    aliases: [市发改局]\n"
+    "    contacts:\n"
+    "      liaison: {name: 赵六, mobile: \"13800000003\"}\n"
+    "  - name: 市民政局\n"
+    "    contacts:\n"
+    "      liaison: {name: 钱七, email: qq@mzj.gov.example}\n";
 
 std::string ContactChannels(const std::string& smtp_url, const std::string& sms_url, const std::string& box) {
   return "channels:\n"
@@ -430,6 +440,24 @@ TEST(ChannelsFileTest, TheUnitDirectorysContactsAreRecipientsLiaisonForTheUnitLe
   EXPECT_TRUE(by["box"]->Wants(Sample("市教育局")));
   EXPECT_TRUE(by["box"]->Wants(Sample("市交通局"))) << "no contacts: default";
   EXPECT_FALSE(by["sms-gw"]->Wants(Sample("市交通局")));
+  EXPECT_EQ(*by["sms-gw"]->routes().Find("市发改局"), std::vector<std::string>{"13800000003"})
+      << "a plan may name the unit by its alias";
+  EXPECT_TRUE(by["mail"]->Wants(Sample("市民政局")));
+
+  // With only a mail channel for contacts, a mobile-only liaison is left to
+  // the default, not made a dead end.
+  {
+    std::string mail_only = ContactChannels(smtp.url(), gw.url("/send"), tmp.path() + "/box.jsonl");
+    mail_only.replace(mail_only.find(", mobile: sms-gw"), std::string(", mobile: sms-gw").size(), "");
+    std::ofstream(channels) << mail_only;
+    auto again = LoadChannels(channels);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    std::map<std::string, Sink*> b2;
+    for (auto& s : *again) b2[s->name()] = s.get();
+    EXPECT_TRUE(b2["box"]->Wants(Sample("市发改局")));
+    EXPECT_FALSE(b2["mail"]->Wants(Sample("市发改局")));
+    EXPECT_FALSE(b2["box"]->Wants(Sample("市民政局")));
+  }
 
   // An escalation at level 2 reaches the leader's mobile through the gateway
   // and the liaison by mail and text.

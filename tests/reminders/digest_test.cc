@@ -486,20 +486,24 @@ TEST_F(DigestYearTest, ReceiptsTellTheOfficeWhoWasToldWhatWhenAndHow) {
   std::ofstream(state_ + "/delivered.log", std::ios::app) << "outbox\told-event:市教育局\n"
                                                           << "outbox\tx:y\t{\"at\": \"noon\"}\n";
   Ran damaged = RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", state_}, tmp_.path());
-  EXPECT_EQ(damaged.rc, 1);
-  EXPECT_NE(damaged.err.find("delivered.log:"), std::string::npos) << damaged.err;
+  EXPECT_EQ(damaged.rc, 1) << "a damaged line is an error";
+  EXPECT_NE(damaged.err.find("damaged receipt left out: " + state_ + "/delivered.log:"), std::string::npos)
+      << damaged.err;
   EXPECT_NE(damaged.err.find("the receipt does not read"), std::string::npos) << damaged.err;
+  EXPECT_NE(damaged.out.find("p #3"), std::string::npos) << "the good lines are still listed";
   // Dedupe does not depend on receipts: a rerun sends nothing.
   const std::string outbox = Slurp(outbox_);
   Ran rerun = Reminders({"--outbox", outbox_, "--digest-at", "09:00", "--exit-when-idle"});
   ASSERT_EQ(rerun.rc, 0) << rerun.err;
   EXPECT_EQ(Slurp(outbox_), outbox);
   auto receipts = ReadReceipts(state_);
-  EXPECT_FALSE(receipts.ok());
+  ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
+  EXPECT_EQ(receipts->damaged.size(), 1u);
+  EXPECT_EQ(receipts->receipts.back().recipient, kEducation) << "an old line's recipient, from its id";
 
   Ran missing = RunProcess(DUBAN_REMINDERS_EXE, {"receipts", "--data", tmp_.path() + "/nowhere"}, tmp_.path());
   EXPECT_EQ(missing.rc, 1);
-  EXPECT_NE(missing.err.find("is not a state directory"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("has no delivered.log: not the --data directory"), std::string::npos) << missing.err;
 }
 
 TEST(ReceiptsTest, ALineFromBeforeReceiptsIsListedWithoutATimeAndStillDedupes) {
@@ -522,14 +526,17 @@ TEST(ReceiptsTest, ALineFromBeforeReceiptsIsListedWithoutATimeAndStillDedupes) {
   EXPECT_TRUE((*reopened)->Contains(DeliveredLog::Key("mail", n.notification_id)));
   auto receipts = ReadReceipts(tmp.path());
   ASSERT_TRUE(receipts.ok()) << receipts.status().ToString();
-  ASSERT_EQ(receipts->size(), 2u);
-  EXPECT_EQ((*receipts)[0].notification_id, "old-event:市教育局");
-  EXPECT_EQ((*receipts)[0].at, 0);
-  EXPECT_EQ((*receipts)[1].channel, "mail");
-  EXPECT_EQ((*receipts)[1].at, 1234);
-  EXPECT_EQ((*receipts)[1].recipient, kEducation);
-  EXPECT_EQ((*receipts)[1].task, 3);
-  EXPECT_EQ((*receipts)[1].kind, "overdue");
+  const auto& got = receipts->receipts;
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(receipts->damaged.empty());
+  EXPECT_EQ(got[0].notification_id, "old-event:市教育局");
+  EXPECT_EQ(got[0].at, 0);
+  EXPECT_EQ(got[0].recipient, kEducation);
+  EXPECT_EQ(got[1].channel, "mail");
+  EXPECT_EQ(got[1].at, 1234);
+  EXPECT_EQ(got[1].recipient, kEducation);
+  EXPECT_EQ(got[1].task, 3);
+  EXPECT_EQ(got[1].kind, "overdue");
 }
 
 // Per-recipient hours: 教育 at 16:30, 财政 told of each at once, everyone

@@ -112,6 +112,11 @@ TEST(TemplatesTest, MistakesAreRefusedWithFileAndLine) {
   EXPECT_EQ(ErrorOf("reminder: just text\n"), "office.yaml:1: reminder must be a mapping");
   EXPECT_EQ(ErrorOf("- reminder\n"), "office.yaml:1: the templates file must be a mapping");
   EXPECT_PRED2(StartsWith, ErrorOf("reminder: [\n"), "office.yaml:2: ");
+  EXPECT_EQ(ErrorOf("reminder:\n  text: \"" + std::string(5000, 'x') + "\"\n"),
+            "office.yaml:2: reminder.text is 5000 bytes; a template is at most 4096");
+  EXPECT_EQ(ErrorOf("reminder:\n  text: \"a\\x1b[2J\"\n"),
+            "office.yaml:2: reminder.text holds a control character (code 27)");
+  EXPECT_EQ(ErrorOf("reminder:\n  text: \"\xff\xfe\"\n").substr(0, 14), "office.yaml:2:");
   EXPECT_EQ(ErrorOf(""), "(accepted)") << "an empty file changes nothing";
 }
 

@@ -142,9 +142,15 @@ class DeadLetterStore {
 // Read-only loads (no lock, nothing cut or created), for `dlq list` beside a
 // running consumer. A torn last line is left out.
 Result<std::unordered_set<std::string>> ReadDeliveredKeys(const std::string& path);
-// DATA/delivered.log's receipts, in the order they were written. A line
-// whose receipt does not parse is Corruption with its line number.
-Result<std::vector<Receipt>> ReadReceipts(const std::string& data_dir);
+// DATA/delivered.log's receipts, in the order they were written; a line
+// whose receipt does not read is left out and named in `damaged` ("FILE:LINE:
+// why"), so one bad line hides nothing else. NotFound when the directory has
+// no delivered.log (not a consumer's state directory).
+struct Receipts {
+  std::vector<Receipt> receipts;
+  std::vector<std::string> damaged;
+};
+Result<Receipts> ReadReceipts(const std::string& data_dir);
 Result<std::vector<DeadLetter>> ReadDeadLetters(const std::string& data_dir);
 
 }  // namespace duban::consumers
