@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_plans.h"
 #include "bench_registry.h"
 #include "duban/consumers/reminders.h"
 #include "duban/consumers/sink.h"
@@ -113,13 +114,7 @@ std::optional<size_t> BuildStore(const Args& a) {
       task.responsible_units = units;
       ip.tasks.push_back(std::move(task));
     }
-    schemas::Command c;
-    c.command_id = "import-" + std::to_string(p);
-    c.plan_id = "bench-" + std::to_string(p);
-    c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
-    c.issued_at = StartOfDay(Date{2021, 3, 1}) + int64_t{9} * 3600 * 1000;
-    c.body = std::move(ip);
-    if (Outcome out = engine.Submit(c); !out.status.ok()) {
+    if (Outcome out = engine.Submit(BenchImportCommand(p, std::move(ip))); !out.status.ok()) {
       std::fprintf(stderr, "import failed: %s\n", out.status.ToString().c_str());
       return std::nullopt;
     }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "duban/date.h"
 #include "duban/schemas/commands.h"
 
 namespace duban::bench {
@@ -31,6 +32,18 @@ inline schemas::ImportPlan BenchPlan(int p, int tasks, int units, int year, cons
     imp.tasks.push_back(std::move(task));
   }
   return imp;
+}
+
+// The office's import of plan `p` (id bench-p) on 2021-03-01 09:00 CST: the
+// timer and reminder benchmarks date their scripted years from it.
+inline schemas::Command BenchImportCommand(int p, schemas::ImportPlan ip) {
+  schemas::Command c;
+  c.command_id = "import-" + std::to_string(p);
+  c.plan_id = "bench-" + std::to_string(p);
+  c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
+  c.issued_at = StartOfDay(Date{2021, 3, 1}) + int64_t{9} * 3600 * 1000;
+  c.body = std::move(ip);
+  return c;
 }
 
 }  // namespace duban::bench

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_plans.h"
 #include "bench_registry.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/engine.h"
@@ -69,16 +70,6 @@ schemas::ImportPlan TimersPlan(int p, int tasks, const std::vector<std::string>&
   return ip;
 }
 
-schemas::Command ImportCommand(int p, schemas::ImportPlan ip) {
-  schemas::Command c;
-  c.command_id = "import-" + std::to_string(p);
-  c.plan_id = "bench-" + std::to_string(p);
-  c.actor = schemas::Actor{"督查室", schemas::Role::kSupervisor, "督查室"};
-  c.issued_at = StartOfDay(Date{2021, 3, 1}) + int64_t{9} * 3600 * 1000;
-  c.body = std::move(ip);
-  return c;
-}
-
 // One ImportPlan command per plan, five plans per group commit. Returns the
 // number of assignments made.
 std::optional<size_t> BuildStore(Engine& engine, const Args& a, const std::string& cal) {
@@ -90,7 +81,7 @@ std::optional<size_t> BuildStore(Engine& engine, const Args& a, const std::strin
   for (int p = 0; p < a.plans; ++p) {
     schemas::ImportPlan ip = TimersPlan(p, a.tasks, unit_names, cal);
     assignments += ip.tasks.size() * unit_names.size();
-    batch.push_back(ImportCommand(p, std::move(ip)));
+    batch.push_back(BenchImportCommand(p, std::move(ip)));
     if (batch.size() == 5 || p + 1 == a.plans) {
       for (const auto& out : engine.SubmitBatch(batch))
         if (!out.status.ok()) {
