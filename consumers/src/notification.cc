@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <string_view>
 #include <type_traits>
 
 namespace duban::consumers {
@@ -95,6 +96,21 @@ bool TaskDirectory::Apply(const Event& e) {
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCreated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          units_[{e.stream, b.task}].insert(b.unit);
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
+          auto& units = units_[{e.stream, b.task}];
+          units.erase(b.from_unit);
+          units.insert(b.to_unit);
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentCancelled>) {
+          units_[{e.stream, b.task}].erase(b.unit);
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::TaskCancelled>) {
+          units_.erase({e.stream, b.number});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentMerged>) {
+          units_[{e.stream, b.task}].erase(b.from_unit);
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
@@ -134,6 +150,12 @@ std::string TaskDirectory::DueOn(const std::string& plan, int32_t task, const st
   return t ? t->due_on : std::string();
 }
 
+std::vector<std::string> TaskDirectory::Units(const std::string& plan, int32_t task) const {
+  auto it = units_.find({plan, task});
+  return it == units_.end() ? std::vector<std::string>()
+                            : std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
 bool IsReminderEvent(const schemas::EventBody& body) {
   return std::holds_alternative<schemas::DeadlineApproaching>(body) ||
          std::holds_alternative<schemas::DeadlineMissed>(body) ||
@@ -142,7 +164,8 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::CompletionRejected>(body) ||
          std::holds_alternative<schemas::ReportOverdue>(body) ||
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
-         std::holds_alternative<schemas::ReviewOverdue>(body);
+         std::holds_alternative<schemas::ReviewOverdue>(body) ||
+         std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body);
 }
 
 namespace {
@@ -230,6 +253,14 @@ class Builder {
   std::vector<Notification> out_;
 };
 
+// A text (a note, a reason) without its final full stop: the template adds its own.
+std::string WithoutFinalStop(std::string text) {
+  for (const std::string_view stop : {"。", "．", "."})
+    while (text.size() >= stop.size() && text.compare(text.size() - stop.size(), stop.size(), stop) == 0)
+      text.erase(text.size() - stop.size());
+  return text;
+}
+
 // The escalation ladder names recipients by role (workflows/definition.h:
 // "unit", "office", "unit_leaders"); any other entry is taken as a name.
 // The unit and office already have their own (differently worded) notice,
@@ -297,7 +328,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Complet
   std::string due = dir.DueOn(e.stream, b.task, b.unit);
   TemplateValues v = CommonValues(s, b.task, b.unit, due);
   v["reason"] = b.reason;
-  v["reason_clause"] = b.reason.empty() ? std::string() : "，原因：" + b.reason;
+  v["reason_clause"] = b.reason.empty() ? std::string() : "，原因：" + WithoutFinalStop(b.reason);
   Builder nb(e, b.task, s, "completion_rejected", "warning", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "completion_rejected");
   return nb.Take();
@@ -343,6 +374,48 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReportO
   nb.Add(o.office, RecipientKind::kOffice, "report_overdue_escalated_others", b.level);
   AddNotifyList(nb, b.notify, b.unit, o, "report_overdue_escalated_others", b.level);
   return nb.Take();
+}
+
+// The office set or changed a deadline. A task's own date (no unit) is
+// followed by one event per open assignment whose date it changes (decide),
+// so only those tell: each unit once.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineChanged& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  if (b.unit.empty()) return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.new_due_on);
+  v["old_due_on"] = b.old_due_on;
+  v["old_clause"] = b.old_due_on.empty() ? std::string("（原未定期限）") : "（原为" + b.old_due_on + "）";
+  v["reason"] = b.reason;
+  v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+  Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
+  return nb.Take();
+}
+
+// A leader's instruction (批示) or an office comment: the unit named, or
+// every unit holding the task.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdded& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  const bool instruction = b.kind == "instruction";
+  if (!instruction && b.kind != "comment") return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  // Only units that still hold the task: not a cancelled assignment or task.
+  std::vector<std::string> units = dir.Units(e.stream, b.task);
+  if (!b.unit.empty())
+    units = std::find(units.begin(), units.end(), b.unit) != units.end() ? std::vector<std::string>{b.unit}
+                                                                         : std::vector<std::string>{};
+  std::vector<Notification> out;
+  for (const std::string& unit : units) {
+    const std::string due = dir.DueOn(e.stream, b.task, unit);
+    TemplateValues v = CommonValues(s, b.task, unit, due);
+    v["note"] = WithoutFinalStop(b.text);
+    Builder nb(e, b.task, s, instruction ? "instruction" : "comment", instruction ? "warning" : "notice", due, o,
+               std::move(v));
+    nb.Add(unit, RecipientKind::kUnit, instruction ? "instruction" : "comment");
+    for (auto& n : nb.Take()) out.push_back(std::move(n));
+  }
+  return out;
 }
 
 }  // namespace

@@ -94,6 +94,9 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"report_overdue", With({"cycle_id"})},
       {"report_overdue_escalated_unit", With({"cycle_id", "level", "step"})},
       {"report_overdue_escalated_others", With({"cycle_id", "level", "step"})},
+      {"deadline_changed", With({"old_due_on", "old_clause", "reason", "reason_clause"})},
+      {"instruction", With({"note"})},
+      {"comment", With({"note"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

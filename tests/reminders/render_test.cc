@@ -60,6 +60,55 @@ TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市教育局"), "2021-11-30");
 }
 
+TEST(RenderTest, TheOfficesDeadlineChangeTellsEachUnitOnceFromItsOwnEvent) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  auto own = MakeEvent("sg-2021", 5, schemas::DeadlineChanged{7, "市财政局", "", "2021-11-15", "牵头先报"});
+  dir.Apply(own);
+  auto one = RenderNotifications(own, dir);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].recipient, "市财政局");
+  EXPECT_EQ(one[0].channel, "deadline_changed");
+  EXPECT_EQ(one[0].due_on, "2021-11-15");
+  EXPECT_NE(one[0].text.find("完成时限调整为2021-11-15（原未定期限），理由：牵头先报。请市财政局按新时限办理"),
+            std::string::npos)
+      << one[0].text;
+  // The task's own date comes with one event per open assignment (decide): it tells no one itself.
+  EXPECT_TRUE(
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::DeadlineChanged{7, "", "2021-12-31", "2021-11-30", ""}), dir)
+          .empty());
+}
+
+TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) {
+  TaskDirectory dir = ShaoguanDirectory();
+  for (const char* unit : {"市财政局", "市教育局"})
+    dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, unit, schemas::AssignmentRole::kResponsible, ""}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::AssignmentReassigned{7, "市教育局", "市人社局", "职责调整"}));
+  auto all = RenderNotifications(
+      MakeEvent("sg-2021", 5, schemas::NoteAdded{7, "", "instruction", "请抓紧推进，年底前见成效。"}), dir);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].recipient, "市人社局");
+  EXPECT_EQ(all[1].recipient, "市财政局");
+  EXPECT_EQ(all[1].channel, "instruction");
+  EXPECT_NE(all[1].notification_id, all[0].notification_id);
+  EXPECT_NE(all[1].text.find("【领导批示】"), std::string::npos);
+  EXPECT_NE(all[1].text.find("：请抓紧推进，年底前见成效。请市财政局认真贯彻落实"), std::string::npos) << all[1].text;
+  auto one =
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::NoteAdded{7, "市财政局", "comment", "材料不全"}), dir);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].channel, "comment");
+  EXPECT_NE(one[0].text.find("【督查室意见】"), std::string::npos) << one[0].text;
+  EXPECT_EQ(one[0].due_on, "2021-12-31") << "a digest lists it with the unit's deadline";
+  // Cancelled work hears nothing: an assignment, then the whole task.
+  dir.Apply(MakeEvent("sg-2021", 7, schemas::AssignmentCancelled{7, "市财政局", "不属于职责"}));
+  EXPECT_TRUE(
+      RenderNotifications(MakeEvent("sg-2021", 8, schemas::NoteAdded{7, "市财政局", "comment", "x"}), dir).empty());
+  EXPECT_EQ(RenderNotifications(MakeEvent("sg-2021", 9, schemas::NoteAdded{7, "", "comment", "x"}), dir).size(), 1u);
+  dir.Apply(MakeEvent("sg-2021", 10, schemas::TaskCancelled{7, "撤销"}));
+  EXPECT_TRUE(
+      RenderNotifications(MakeEvent("sg-2021", 11, schemas::NoteAdded{7, "", "instruction", "x"}), dir).empty());
+}
+
 TEST(RenderTest, LongTaskContentIsCutByCharactersNotBytes) {
   TaskDirectory dir = ShaoguanDirectory();
   RenderOptions o;

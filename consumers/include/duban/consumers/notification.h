@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -38,7 +39,8 @@ struct Notification {
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
   // completion_rejected | report_overdue | acceptance_overdue |
-  // review_overdue, or digest (several of them for one recipient).
+  // review_overdue, deadline_changed | instruction | comment (the office's
+  // word to a unit), or digest (several of them for one recipient).
   std::string channel;
   std::string level;  // notice | warning | urgent
   int32_t escalation_level = 0;
@@ -73,12 +75,16 @@ class TaskDirectory {
   const TaskInfo* Task(const std::string& plan, int32_t task) const;
   // The unit's own due date (assignment or extension), else the task's, else "".
   std::string DueOn(const std::string& plan, int32_t task, const std::string& unit) const;
+  // The units that hold an assignment on the task now (created, moved to,
+  // not cancelled or merged away), in name order.
+  std::vector<std::string> Units(const std::string& plan, int32_t task) const;
   size_t task_count() const { return tasks_.size(); }
 
  private:
   std::map<std::string, std::string> plan_titles_;
   std::map<std::pair<std::string, int32_t>, TaskInfo> tasks_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
+  std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
 };
 
 struct RenderOptions {
@@ -90,7 +96,10 @@ struct RenderOptions {
   std::shared_ptr<const Templates> templates;
 };
 
-// Is this an event type the reminders consumer notifies about?
+// Is this an event type the reminders consumer notifies about? The clock's
+// reminders and escalations, and what the office tells units: a deadline it
+// set or changed (DeadlineChanged), a leader's instruction or an office
+// comment (NoteAdded) — to the unit named, or every unit holding the task.
 bool IsReminderEvent(const schemas::EventBody& body);
 
 // Zero notifications for any other event. Recipients are de-duplicated (the
