@@ -384,8 +384,9 @@ const Duban = (() => {
 
   // ---- layout and router --------------------------------------------------
   const NAV = {
-    unit: [["#/unit", "我的任务"]],
-    office: [["#/office", "督查室"], ["#/office/import", "计划导入"], ["#/office/cycle", "调度"], ["#/audit", "审计"]],
+    unit: [["#/unit", "我的任务"], ["#/notices", "通知"]],
+    office: [["#/office", "督查室"], ["#/office/import", "计划导入"], ["#/office/cycle", "调度"], ["#/audit", "审计"],
+      ["#/notices", "通知"]],
     auditor: [["#/audit", "审计"]],
     admin: [],
   };
@@ -399,6 +400,7 @@ const Duban = (() => {
       h("a", { href, "aria-current": cur === href ? "page" : null }, t)));
     document.getElementById("who").textContent =
       `${a.display_name || a.name}（${ROLE[a.role] || a.role}${a.unit ? "·" + a.unit : ""}）`;
+    if (Duban.showUnread) Duban.showUnread();  // notices.js: the unread count on 通知
   }
   function params() {
     const q = location.hash.split("?")[1] || "";

@@ -48,7 +48,7 @@ std::map<std::string, ChannelDef> ParseChannelDefs(const YAML::Node& channels, c
     if (name.empty() ||
         std::any_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
       c.Fail(kv.first, "a channel name must be non-empty without tabs, line breaks or other control characters");
-    if (name == "webhook" || name == "outbox")
+    if (name == "webhook" || name == "outbox" || name == "workbench")
       c.Fail(kv.first, "channel name \"" + name + "\" is kept for the --" + name + " flag; choose another");
     const YAML::Node d = kv.second;
     if (!d.IsMap()) c.Fail(d, where + " must be a mapping with a \"type\"");

@@ -87,6 +87,10 @@ Status CheckOptions(const RemindersOptions& options) {
   if (!options.store_dir.empty() && DataInsideStore(options))
     return Status::InvalidArgument("reminders: --data " + options.data_dir + " lies inside --store " +
                                    options.store_dir + "; keep the consumer's state in a directory of its own");
+  // Another duban store (one this consumer does not follow): its files are not ours to write beside.
+  if (std::error_code ec; std::filesystem::exists(std::filesystem::path(options.data_dir) / "DUBAN-STORE", ec))
+    return Status::InvalidArgument("reminders: --data " + options.data_dir +
+                                   " is a duban store; keep the consumer's state in a directory of its own");
   if (options.retry.max_attempts < 1) return Status::InvalidArgument("reminders: max attempts < 1");
   return Status::Ok();
 }

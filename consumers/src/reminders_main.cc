@@ -15,9 +15,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
-#include "duban/consumers/channels.h"
+#include "duban/consumers/config.h"
 #include "duban/consumers/digest.h"
 #include "duban/consumers/reminders.h"
 #include "duban/consumers/state.h"
@@ -31,59 +30,27 @@ namespace {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
-// Sets `out` from node[key] unless the flag was given on the command line.
-template <typename T>
-void FromYaml(const CLI::App& app, const char* flag, const YAML::Node& node, const char* key, T& out) {
-  if (app.count(flag) == 0 && node && node[key]) out = node[key].as<T>();
-}
-
-// Where notifications go: the channels file and/or the two plain flags.
-struct SinkFlags {
-  std::string webhook, outbox, channels;
-  int webhook_timeout_ms = 10000;
-  bool any() const { return !webhook.empty() || !outbox.empty() || !channels.empty(); }
-};
-
-void AddSinkFlags(CLI::App& app, SinkFlags& f) {
-  app.add_option("--webhook", f.webhook, "POST each notification as JSON to this URL");
-  app.add_option("--outbox", f.outbox, "append each notification as one JSON line to this file");
-  app.add_option("--channels", f.channels,
-                 "YAML channels file: email (SMTP), wecom and dingtalk robots, webhook, outbox, per recipient "
+void AddSinkFlags(CLI::App& app, duban::consumers::ConsumerConfig& c) {
+  app.add_option("--webhook", c.webhook, "POST each notification as JSON to this URL");
+  app.add_option("--outbox", c.outbox, "append each notification as one JSON line to this file");
+  app.add_option("--channels", c.channels,
+                 "YAML channels file: email (SMTP), wecom and dingtalk robots, sms, webhook, outbox, per recipient "
                  "(consumers/README.md)");
-  app.add_option("--webhook-timeout-ms", f.webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
+  app.add_flag("--workbench", c.workbench,
+               "also list each notification in the workbench (--data/workbench.jsonl), read by `duban serve "
+               "--notifications DIR`");
+  app.add_option("--webhook-timeout-ms", c.webhook_timeout_ms, "per-attempt HTTP timeout")->capture_default_str();
 }
 
 // Exit code 1 (a file that cannot be opened) or 2 (a usage or configuration
 // mistake) on failure, with the message printed.
-int MakeSinks(const SinkFlags& f, std::vector<std::unique_ptr<duban::consumers::Sink>>* sinks) {
-  using namespace duban::consumers;
-  if (!f.channels.empty()) {
-    auto c = LoadChannels(f.channels);
-    if (!c.ok()) {
-      std::cerr << "duban-reminders: " << c.status().message() << "\n";
-      return 2;
-    }
-    for (auto& s : *c) sinks->push_back(std::move(s));
+int MakeSinks(const duban::consumers::ConsumerConfig& c, std::vector<std::unique_ptr<duban::consumers::Sink>>* sinks) {
+  auto made = duban::consumers::MakeConfiguredSinks(c);
+  if (!made.ok()) {
+    std::cerr << "duban-reminders: " << made.status().message() << "\n";
+    return made.status().code() == duban::Status::Code::kInvalidArgument ? 2 : 1;
   }
-  if (!f.webhook.empty()) {
-    WebhookOptions w;
-    w.url = f.webhook;
-    w.timeout_ms = f.webhook_timeout_ms;
-    auto s = MakeWebhookSink(w);
-    if (!s.ok()) {
-      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
-      return 2;
-    }
-    sinks->push_back(std::move(s.value()));
-  }
-  if (!f.outbox.empty()) {
-    auto s = MakeJsonlOutboxSink(f.outbox);
-    if (!s.ok()) {
-      std::cerr << "duban-reminders: " << s.status().ToString() << "\n";
-      return 1;
-    }
-    sinks->push_back(std::move(s.value()));
-  }
+  *sinks = std::move(made).value();
   return 0;
 }
 
@@ -251,21 +218,16 @@ int ReceiptsCommand(const ReceiptFlags& f) {
 
 // What a run of the consumer is given on the command line (or in --config).
 struct RunFlags {
-  duban::consumers::RemindersOptions o;
-  SinkFlags sinks;
+  duban::consumers::ConsumerConfig c;
   std::string log_level = "warn";
   bool exit_when_idle = false;
   int idle_poll_ms = 3000;
-  int poll_ms = 1000;
   std::string config;
-  std::string digest_at;                   // HH:MM, or "" for no digests
-  std::string templates;                   // the office's wording, or "" for the built-in
-  std::vector<std::string> digest_at_for;  // RECIPIENT=HH:MM or RECIPIENT=now
 };
 
 // --help lists the options in the order they are declared here.
 void AddRunOptions(CLI::App& app, RunFlags& f) {
-  duban::consumers::RemindersOptions& o = f.o;
+  duban::consumers::RemindersOptions& o = f.c.options;
   app.add_option("--config", f.config,
                  "YAML file as ops/kafka/duban.kafka.example.yaml (kafka: and reminders: blocks); flags override it");
   app.add_option("--store", o.store_dir,
@@ -275,7 +237,7 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
   app.add_option("--data", o.data_dir,
                  "this consumer's own state directory: delivered.log, directory.log; embedded mode also cursor and "
                  "dead-letters.jsonl (required here or in --config; never the store itself)");
-  AddSinkFlags(app, f.sinks);
+  AddSinkFlags(app, f.c);
   app.add_option("--topic", o.kafka.events_topic, "events topic")->capture_default_str();
   app.add_option("--dlq-topic", o.dlq_topic, "dead-letter topic")->capture_default_str();
   app.add_option("--group", o.group, "consumer group")->capture_default_str();
@@ -287,16 +249,16 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
       ->capture_default_str();
   app.add_option("--max-backoff-ms", o.retry.max_backoff_ms, "largest retry delay")->capture_default_str();
   app.add_option("--session-timeout-ms", o.kafka.session_timeout_ms, "group session timeout")->capture_default_str();
-  app.add_option("--digest-at", f.digest_at,
+  app.add_option("--digest-at", f.c.digest_at,
                  "HH:MM: gather notifications that are not urgent into one digest per recipient and working day, "
                  "sent at this time (China Standard Time); none on rest days or at night. Default: each at once");
-  app.add_option("--digest-at-for", f.digest_at_for,
+  app.add_option("--digest-at-for", f.c.digest_at_for,
                  "RECIPIENT=HH:MM: this recipient's own digest hour, or RECIPIENT=now: told of each at once "
                  "(repeatable; YAML digest_at_for: {RECIPIENT: \"HH:MM\"})");
-  app.add_option("--templates", f.templates,
+  app.add_option("--templates", f.c.templates,
                  "YAML file of message wording (title and text per message, {placeholders}); messages it leaves "
                  "out keep the built-in wording (`duban-reminders templates` prints it)");
-  app.add_option("--poll-ms", f.poll_ms, "embedded mode: how often the store is read for new events")
+  app.add_option("--poll-ms", f.c.poll_ms, "embedded mode: how often the store is read for new events")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_flag(
@@ -312,7 +274,7 @@ void AddRunOptions(CLI::App& app, RunFlags& f) {
 struct DlqFlags {
   std::string data;
   bool json = false;
-  SinkFlags sinks;
+  duban::consumers::ConsumerConfig sinks;
   uint64_t id = 0;
   bool all = false;
   duban::consumers::RetryPolicy policy{3, 200, 10000};
@@ -373,13 +335,15 @@ int DlqRetry(const DlqFlags& f) {
     std::cerr << "duban-reminders: dlq retry needs --id N or --all\n";
     return 2;
   }
-  if (!f.sinks.any()) {
-    std::cerr << "duban-reminders: dlq retry needs the consumer's channels: --channels FILE, --webhook URL "
-                 "and/or --outbox FILE\n";
+  if (!f.sinks.AnySink()) {
+    std::cerr << "duban-reminders: dlq retry needs the consumer's channels: --channels FILE, --webhook URL, "
+                 "--outbox FILE and/or --workbench\n";
     return 2;
   }
+  ConsumerConfig config = f.sinks;
+  config.options.data_dir = f.data;
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (int rc = MakeSinks(f.sinks, &sinks); rc != 0) return rc;
+  if (int rc = MakeSinks(config, &sinks); rc != 0) return rc;
   auto report = RetryDeadLetters(f.data, sinks, f.all ? std::nullopt : std::optional<uint64_t>(f.id), f.policy);
   if (!report.ok()) {
     std::cerr << "duban-reminders: " << report.status().ToString() << "\n";
@@ -392,85 +356,30 @@ int DlqRetry(const DlqFlags& f) {
   return report->failed == 0 ? 0 : 1;
 }
 
-// Fills what the command line left unset from --config's kafka: and
-// reminders: blocks. 0, or 2 with the message printed.
-int ApplyConfigFile(const CLI::App& app, RunFlags& f) {
-  if (f.config.empty()) return 0;
-  duban::consumers::RemindersOptions& o = f.o;
-  try {
-    YAML::Node root = YAML::LoadFile(f.config);
-    YAML::Node k = root["kafka"], r = root["reminders"];
-    FromYaml(app, "--bootstrap", k, "bootstrap", o.kafka.bootstrap);
-    FromYaml(app, "--topic", k, "events_topic", o.kafka.events_topic);
-    FromYaml(app, "--session-timeout-ms", k, "session_timeout_ms", o.kafka.session_timeout_ms);
-    if (k && k["extra"] && k["extra"].IsMap())
-      for (const auto& kv : k["extra"]) o.kafka.extra[kv.first.as<std::string>()] = kv.second.as<std::string>();
-    FromYaml(app, "--group", r, "group_id", o.group);
-    FromYaml(app, "--dlq-topic", r, "dead_letter_topic", o.dlq_topic);
-    FromYaml(app, "--webhook", r, "webhook_url", f.sinks.webhook);
-    FromYaml(app, "--outbox", r, "outbox", f.sinks.outbox);
-    FromYaml(app, "--channels", r, "channels", f.sinks.channels);
-    FromYaml(app, "--data", r, "state_dir", o.data_dir);
-    FromYaml(app, "--store", r, "store", o.store_dir);
-    FromYaml(app, "--office", r, "office", o.render.office);
-    FromYaml(app, "--max-attempts", r, "max_attempts", o.retry.max_attempts);
-    FromYaml(app, "--backoff-ms", r, "backoff_ms", o.retry.initial_backoff_ms);
-    FromYaml(app, "--max-backoff-ms", r, "max_backoff_ms", o.retry.max_backoff_ms);
-    FromYaml(app, "--webhook-timeout-ms", r, "webhook_timeout_ms", f.sinks.webhook_timeout_ms);
-    FromYaml(app, "--digest-at", r, "digest_at", f.digest_at);
-    FromYaml(app, "--templates", r, "templates", f.templates);
-    if (app.count("--digest-at-for") == 0 && r && r["digest_at_for"]) {
-      if (!r["digest_at_for"].IsMap()) {
-        std::cerr << "duban-reminders: " << f.config << ": digest_at_for must map recipients to \"HH:MM\" or now\n";
-        return 2;
-      }
-      for (const auto& kv : r["digest_at_for"])
-        f.digest_at_for.push_back(kv.first.as<std::string>() + "=" + kv.second.as<std::string>());
+// 0, or 2 with the message printed: --config's values where no flag was
+// given, checked and resolved.
+int ConfigureRun(const CLI::App& app, RunFlags& f) {
+  duban::consumers::ConsumerConfig& c = f.c;
+  if (!f.config.empty()) {
+    auto st = ApplyConfigFile(
+        f.config, [&](const char* flag) { return app.count(flag) > 0; }, c);
+    if (!st.ok()) {
+      std::cerr << "duban-reminders: " << st.message() << "\n";
+      return 2;
     }
-  } catch (const YAML::Exception& e) {
-    std::cerr << "duban-reminders: " << f.config << ": " << e.what() << "\n";
-    return 2;
   }
-  return 0;
-}
-
-// 0, or 2 with the message printed. Sets the digest hour from --digest-at.
-int CheckRunFlags(RunFlags& f) {
-  if (f.o.data_dir.empty() || f.o.store_dir.empty() == f.o.kafka.bootstrap.empty()) {
+  if (c.options.data_dir.empty() || c.options.store_dir.empty() == c.options.kafka.bootstrap.empty()) {
     std::cerr << "duban-reminders: give --data and one of --store DIR (embedded store) or --bootstrap "
                  "(Kafka; flags or --config)\n";
     return 2;
   }
-  if (!f.sinks.any()) {
-    std::cerr << "duban-reminders: give --channels FILE, --webhook URL and/or --outbox FILE\n";
+  if (!c.AnySink()) {
+    std::cerr << "duban-reminders: give --channels FILE, --webhook URL, --outbox FILE and/or --workbench\n";
     return 2;
   }
-  if (!f.digest_at.empty()) {
-    f.o.digest_minute = duban::consumers::ParseDigestTime(f.digest_at);
-    if (!f.o.digest_minute) {
-      std::cerr << "duban-reminders: --digest-at " << f.digest_at << ": give a time of day as HH:MM, e.g. 09:00\n";
-      return 2;
-    }
-  }
-  for (const auto& entry : f.digest_at_for) {
-    const size_t eq = entry.rfind('=');
-    const std::string who = eq == std::string::npos ? "" : entry.substr(0, eq);
-    const std::string when = eq == std::string::npos ? "" : entry.substr(eq + 1);
-    const auto minute = duban::consumers::ParseDigestTime(when);
-    if (who.empty() || (when != "now" && !minute)) {
-      std::cerr << "duban-reminders: --digest-at-for " << entry
-                << ": give RECIPIENT=HH:MM (e.g. 市财政局=08:30) or RECIPIENT=now\n";
-      return 2;
-    }
-    f.o.digest_minute_for[who] = when == "now" ? std::nullopt : minute;
-  }
-  if (!f.templates.empty()) {
-    auto t = duban::consumers::LoadTemplates(f.templates);
-    if (!t.ok()) {
-      std::cerr << "duban-reminders: " << t.status().message() << "\n";
-      return 2;
-    }
-    f.o.render.templates = std::make_shared<const duban::consumers::Templates>(std::move(t).value());
+  if (auto st = ResolveConfig(c); !st.ok()) {
+    std::cerr << "duban-reminders: " << st.message() << "\n";
+    return 2;
   }
   return 0;
 }
@@ -523,19 +432,19 @@ duban::Status StepKafkaUntilIdle(duban::consumers::Reminders& r, int idle_poll_m
 
 duban::Status RunLoop(duban::consumers::Reminders& r, const RunFlags& f) {
   if (f.exit_when_idle && r.embedded()) return CloseAfter(r, StepEmbeddedUntilIdle(r));
-  if (r.embedded()) return CloseAfter(r, StepEmbeddedUntilStopped(r, f.poll_ms));
+  if (r.embedded()) return CloseAfter(r, StepEmbeddedUntilStopped(r, f.c.poll_ms));
   if (f.exit_when_idle) return CloseAfter(r, StepKafkaUntilIdle(r, f.idle_poll_ms));
   return r.Run(g_stop);
 }
 
-int RunConsumer(RunFlags& f) {
+int RunConsumer(const CLI::App& app, RunFlags& f) {
   using namespace duban::consumers;
-  if (int rc = CheckRunFlags(f); rc != 0) return rc;
-  f.o.kafka.client_id = "duban-reminders";
+  if (int rc = ConfigureRun(app, f); rc != 0) return rc;
+  f.c.options.kafka.client_id = "duban-reminders";
 
   std::vector<std::unique_ptr<Sink>> sinks;
-  if (int rc = MakeSinks(f.sinks, &sinks); rc != 0) return rc;
-  auto created = Reminders::Create(f.o, std::move(sinks));
+  if (int rc = MakeSinks(f.c, &sinks); rc != 0) return rc;
+  auto created = Reminders::Create(f.c.options, std::move(sinks));
   if (!created.ok()) {
     std::cerr << "duban-reminders: " << created.status().ToString() << "\n";
     return 1;
@@ -578,6 +487,5 @@ int main(int argc, char** argv) {
   if (dlq.retry->parsed()) return DlqRetry(dlq);
   if (templates.command->parsed()) return TemplatesCommand(templates);
   if (receipts.command->parsed()) return ReceiptsCommand(receipts);
-  if (int rc = ApplyConfigFile(app, run); rc != 0) return rc;
-  return RunConsumer(run);
+  return RunConsumer(app, run);
 }

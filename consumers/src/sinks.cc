@@ -129,4 +129,12 @@ Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const
   return std::unique_ptr<Sink>(new JsonlOutboxSink(fd, std::move(written), name));
 }
 
+std::string WorkbenchFile(const std::string& state_dir) {
+  return (std::filesystem::path(state_dir) / kWorkbenchFileName).string();
+}
+
+Result<std::unique_ptr<Sink>> MakeWorkbenchSink(const std::string& state_dir) {
+  return MakeJsonlOutboxSink(WorkbenchFile(state_dir), "workbench");
+}
+
 }  // namespace duban::consumers

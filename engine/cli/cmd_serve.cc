@@ -10,6 +10,12 @@
 // reachable), then a projector thread keeps applying duban.events while
 // commands go to duban.commands and each request waits for its outcome to be
 // projected. `duban engine` decides and ticks.
+//
+// --reminders FILE runs the reminders consumer (consumers/, as
+// `duban-reminders` runs it) as a thread, following this store (or
+// duban.events) with the workbench channel on: the signed-in accounts see
+// their notifications at /api/v1/notifications. --notifications DIR shows
+// the list a separate `duban-reminders --workbench --data DIR` keeps.
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +23,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <charconv>
 #include <chrono>
 #include <functional>
@@ -26,6 +33,8 @@
 #include <thread>
 
 #include "cli_common.h"
+#include "duban/consumers/config.h"
+#include "duban/consumers/reminders_thread.h"
 #include "duban/kafka/kafka_engine.h"
 #include "duban/kafka/producer.h"
 #include "duban/server/server.h"
@@ -63,6 +72,8 @@ struct ServeArgs {
   std::string bootstrap;
   std::string commands_topic = "duban.commands", events_topic = "duban.events";
   int kafka_timeout_ms = 30000;
+  std::string reminders;      // the reminders consumer's YAML file: run it as a thread
+  std::string notifications;  // a consumer's state directory whose workbench list to show
 };
 
 // Kafka mode: a command leaves on duban.commands, keyed by its plan (the
@@ -128,6 +139,7 @@ std::optional<server::ServerOptions> ServerOptionsFrom(const Globals& g, const S
   }
   o.tick_interval_ms = static_cast<int64_t>(a.tick_interval_s * 1000);
   o.relay_timeout_ms = a.kafka_timeout_ms;
+  o.notifications_dir = a.notifications;
   return o;
 }
 
@@ -201,6 +213,41 @@ void StopOnSignal(server::Server& srv, const std::atomic<bool>& run_returned) {
   }
 }
 
+// The reminders thread's configuration: FILE's reminders: block, following
+// this server's store (or its Kafka), state in FILE's state_dir (default
+// DATA-reminders, beside the store), the workbench channel always on. Nothing (said on
+// stderr) if FILE has a mistake.
+std::optional<consumers::ConsumerConfig> RemindersConfig(const Globals& g, const ServeArgs& a,
+                                                         const kafka::KafkaConfig& kcfg) {
+  consumers::ConsumerConfig c;
+  auto fail = [&](const std::string& why) {
+    std::cerr << "duban serve: --reminders " << a.reminders << ": " << why << "\n";
+    return std::nullopt;
+  };
+  if (Status st = consumers::ApplyConfigFile(
+          a.reminders, [](const char*) { return false; }, c);
+      !st.ok())
+    return fail(st.message());
+  if (!c.options.kafka.bootstrap.empty() || !c.options.store_dir.empty())
+    return fail("the thread follows what this server serves: leave store and kafka.bootstrap out of the file");
+  if (a.bootstrap.empty()) {
+    c.options.store_dir = g.data_dir;
+  } else {
+    c.options.kafka.bootstrap = kcfg.bootstrap;
+    c.options.kafka.events_topic = kcfg.events_topic;
+  }
+  c.options.kafka.client_id = "duban-serve-reminders";
+  // Beside the store, never in it (the consumer refuses that): /var/lib/duban -> /var/lib/duban-reminders.
+  if (c.options.data_dir.empty()) {
+    std::string store = std::filesystem::absolute(g.data_dir).lexically_normal().string();
+    while (store.size() > 1 && store.back() == '/') store.pop_back();
+    c.options.data_dir = store + "-reminders";
+  }
+  c.workbench = true;
+  if (Status st = consumers::ResolveConfig(c); !st.ok()) return fail(st.message());
+  return c;
+}
+
 struct ServeContext {
   const Globals& g;
   const server::ServerOptions& o;
@@ -249,6 +296,17 @@ int RunServe(Globals& g, const ServeArgs& a) {
   if (!engine) return g.exit_code;
   const bool kafka_mode = !a.bootstrap.empty();
   if (!StoreMayBeServed(g, *engine, kafka_mode)) return kExitRejected;
+  if (std::error_code ec; !a.notifications.empty() && !std::filesystem::is_directory(a.notifications, ec)) {
+    std::cerr << "duban serve: --notifications " << a.notifications
+              << " is not a directory: give the state directory of `duban-reminders --workbench --data DIR`\n";
+    return kExitUsage;
+  }
+  std::optional<consumers::ConsumerConfig> reminders;
+  if (!a.reminders.empty()) {
+    reminders = RemindersConfig(g, a, kcfg);
+    if (!reminders) return kExitUsage;
+    o->notifications_dir = reminders->options.data_dir;
+  }
   if (kafka_mode) {
     o->relay = CatchUpAndConnect(kcfg, *engine);
     if (!o->relay) return kExitRejected;
@@ -260,7 +318,18 @@ int RunServe(Globals& g, const ServeArgs& a) {
       std::cerr << "duban serve: " << st.message() << "\n";
       return kExitRejected;
     }
+    std::unique_ptr<consumers::RemindersThread> reminders_thread;
+    if (reminders) {
+      auto started = consumers::RemindersThread::Start(std::move(*reminders));
+      if (!started.ok()) {
+        std::cerr << "duban serve: --reminders " << a.reminders << ": " << started.status().ToString() << "\n";
+        return kExitRejected;
+      }
+      reminders_thread = std::move(started).value();
+      log::Cli().info("duban serve: reminders consumer running (state {})", o->notifications_dir);
+    }
     code = ServeUntilStopped(srv, *engine, ServeContext{g, *o, kcfg, kafka_mode});
+    if (reminders_thread) reminders_thread->Stop();
   }
   engine.reset();  // the store's clean close
   log::Cli().info("duban serve: stopped; store closed");
@@ -298,6 +367,14 @@ void AddServe(CLI::App& app, Globals& g) {
                   "Kafka mode: how long a request waits for its command's outcome (default 30000); then 503, and "
                   "the same command_id sent again answers once it is decided")
       ->check(CLI::Range(100, 600000));
+  sub->add_option("--reminders", a->reminders,
+                  "YAML file of the reminders consumer (its reminders: block, consumers/README.md): run it as a "
+                  "thread following this store, its state in state_dir (default DATA-reminders), each account's "
+                  "notifications in the workbench");
+  sub->add_option("--notifications", a->notifications,
+                  "the state directory of a `duban-reminders --workbench` run beside this server: show its list as "
+                  "the accounts' notifications")
+      ->excludes(sub->get_option("--reminders"));
   sub->callback([&g, a] { g.exit_code = RunServe(g, *a); });
 }
 

@@ -177,7 +177,8 @@ Server::Impl::Impl(Engine& engine, ServerOptions o)
       throttle(opts.login_failures_per_user, opts.login_failures_per_ip, Instant{opts.login_window_minutes} * 60000,
                Instant{opts.lockout_minutes} * 60000),
       evidence_root(opts.evidence_dir.empty() ? evidence::DirFor(opts.data_dir) : opts.evidence_dir),
-      files(evidence_root) {
+      files(evidence_root),
+      inbox(opts.notifications_dir.empty() ? nullptr : std::make_unique<NotificationInbox>(opts.notifications_dir)) {
   accounts::Accounts::WarmUp();
   // Which units' events cite which files, from the log as it stands.
   host.Use([&](Engine& e) {

@@ -24,6 +24,7 @@
 #include "duban/server/strict_json.h"
 #include "engine_host.h"
 #include "metrics.h"
+#include "notification_inbox.h"
 
 namespace duban::workflows {
 class WorkCalendar;
@@ -104,6 +105,8 @@ struct Server::Impl {
   std::mutex reports_mu;
   std::set<std::string> reports_running;  // account names
 
+  std::unique_ptr<NotificationInbox> inbox;  // null without opts.notifications_dir
+
   void Register();
   void RegisterWeb();  // the workbench's pages (web/)
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
@@ -152,6 +155,9 @@ struct Server::Impl {
   void OpenApi(Ctx& c);
   void UploadEvidence(Ctx& c);
   void DownloadEvidence(Ctx& c);
+  // handlers_notifications.cc
+  void ListNotifications(Ctx& c);
+  void MarkNotificationsRead(Ctx& c);
 };
 
 // The plan for a reader, or the answer already given (404, or 403 for a unit

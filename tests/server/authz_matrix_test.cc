@@ -25,6 +25,7 @@ class AuthzMatrixTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     ImportSamplePlan();
+    options.notifications_dir = dir.path() + "/reminders-state";  // nothing told yet: an empty list
     StartServer();
     // The expired session idles past its limit first; then the others sign in.
     who[kExpired] = SignIn("unit-a");
@@ -87,6 +88,9 @@ class AuthzMatrixTest : public ServerTest {
          "/api/v1/plans/import?dry_run=1",
          ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt"),
          {401, 403, 403, 200, 403, 401, 401, 403, 403}},
+        // Each writer's own notifications; auditors and admins have none.
+        {"GET", "/api/v1/notifications", "", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
+        {"POST", "/api/v1/notifications/read", R"({"all": true})", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
         // A unit-A step on A's task, each caller with its own command id: only A (and its token) may.
         {"POST", "/api/v1/commands", "accept", {401, 200, 403, 403, 403, 401, 401, 200, 403}},
         {"POST",

@@ -266,6 +266,7 @@ def tick_turns_it_red(b, srv, today):
     # it says so and sends back to sign-in.
     for read in ("dashboard", "queues", "plans"):
         b.allow(401, rf"/api/v1/{read}$")
+    b.allow(401, r"/api/v1/notifications\?")  # the 通知 count in the navigation asks too
     b.go("#/office")
     b.wait_text("#login-msg .msg", "登录已过期")
     b.shot("login-expired")
@@ -314,6 +315,24 @@ def tick_turns_it_red(b, srv, today):
     assert len(lines) > 1 and all(r[unit_col] == CZJ for r in lines[1:]), lines[:3]
     b.allow(403, r"/api/v1/reports/scorecard")
     assert fetch(b, links["ledger"].replace("/ledger?", "/scorecard?").replace("format=xlsx", "format=json"))["status"] == 403
+    # The server's reminders thread told the unit of it in the workbench: 通知, unread, then read.
+    b.go("#/notices")
+    for _ in range(150):  # the thread read the tick's events at the server's start; a slow machine may lag
+        if b.qs("#notices li.notice"):
+            break
+        time.sleep(0.2)
+        b.d.execute_script("Duban.render()")
+    b.wait_text("#notices", "逾期提醒：第4项任务")
+    nav = b.q('#nav a[href="#/notices"]')
+    assert "通知（" in nav.text, nav.text
+    assert b.qs("#notices li.notice.unread"), b.q("#notices").text
+    b.shot("unit-notices")
+    b.q("#mark-all").click()
+    b.wait_text("#notice-summary", "未读 0 条")
+    b.wait_text('#nav a[href="#/notices"]', "通知")
+    assert not b.qs("#notices li.notice.unread")
+    assert b.q('#nav a[href="#/notices"]').text == "通知"
+    log("unit notices:", b.q("#notice-summary").text)
     b.sign_out()
 
 

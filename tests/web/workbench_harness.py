@@ -125,8 +125,13 @@ class Server:
 
     def start(self):
         self.errlog = open(os.path.join(TMP, f"serve-{time.time():.0f}.log"), "w")
+        # The reminders consumer runs as the server's thread: the 通知 page lists what it told.
+        reminders = os.path.join(TMP, "reminders.yaml")
+        with open(reminders, "w", encoding="utf-8") as f:
+            f.write("reminders:\n  poll_ms: 100\n")
         self.proc = subprocess.Popen([DUBAN, "--data", DATA, "serve", "--listen", f"127.0.0.1:{self.port}",
-                                      "--tick-interval", "0"], stdout=self.errlog, stderr=subprocess.STDOUT)
+                                      "--tick-interval", "0", "--reminders", reminders],
+                                     stdout=self.errlog, stderr=subprocess.STDOUT)
         for _ in range(200):
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:

@@ -12,6 +12,8 @@
 //  - SmtpSink (smtp_sink.cc): one email per notification and recipient
 //    address, over SMTP with libcurl; UTF-8 subject (RFC 2047) and body
 //    (base64), header X-Duban-Notification-Id.
+//  - The workbench (MakeWorkbenchSink): that outbox, in the consumer's state
+//    directory, read by `duban serve` as each account's notification list.
 //  - WeComRobotSink / DingTalkRobotSink (robot_sinks.cc): the group robot
 //    webhooks of 企业微信 and 钉钉, in their own JSON formats, @-mentioning
 //    the recipient's mobiles; DingTalk's optional HMAC-SHA256 signature.
@@ -92,6 +94,14 @@ struct WebhookOptions {
 Result<std::unique_ptr<Sink>> MakeWebhookSink(const WebhookOptions& options);
 
 Result<std::unique_ptr<Sink>> MakeJsonlOutboxSink(const std::string& path, const std::string& name = "outbox");
+
+// The workbench's notification list (read/unread in the inbox of `duban
+// serve`): an outbox named "workbench" at WorkbenchFile(state_dir), in the
+// consumer's own state directory, which the server reads (ServerOptions::
+// notifications_dir) and beside which it keeps who has read what.
+inline constexpr const char* kWorkbenchFileName = "workbench.jsonl";
+std::string WorkbenchFile(const std::string& state_dir);
+Result<std::unique_ptr<Sink>> MakeWorkbenchSink(const std::string& state_dir);
 
 struct SmtpOptions {
   std::string name = "email";

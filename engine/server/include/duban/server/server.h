@@ -95,6 +95,10 @@ struct ServerOptions {
   // Kafka mode (see above); null: the embedded engine decides.
   std::shared_ptr<CommandRelay> relay;
   int relay_timeout_ms = 30'000;  // then 503: the command may still be decided
+  // The reminders consumer's state directory whose workbench channel
+  // (workbench.jsonl) lists each account's notifications at
+  // /api/v1/notifications; "" when no consumer keeps one for this server.
+  std::string notifications_dir;
 };
 
 class Server {
