@@ -42,7 +42,43 @@
     });
     return form;
   }
+  Duban.stepPanel = stepPanel;  // the task page's office tools use it too
   const openIn = (slot, panel) => Duban.openPanel(slot, panel);
+
+  // One step on the rows chosen (POST /api/v1/bulk): each row its own
+  // command, so the answer lists what was done and what was refused, and why.
+  function bulkPanel(title, type, plan, rows, textField, done) {
+    const cid = randomId();  // the same id for a retry: rows already done are not done twice
+    const form = h("form", { class: "panel", "data-action": `bulk-${type}`, novalidate: true, "aria-label": title },
+      h("h3", {}, title), h("p", { class: "muted" }, rows.map((r) => `任务 ${r.task} ${r.unit}`).join("；")));
+    const text = h("textarea", { name: textField[0], id: Duban.nextId(`bulk-${type}`) });
+    form.append(field(textField[1], text));
+    const out = h("div", { class: "outcome" });
+    const ok = h("button", { type: "submit", class: "confirm" }, "确认");
+    form.append(out, h("div", { class: "actions" }, ok,
+      h("button", { type: "button", class: "secondary cancel", onclick: () => done(null) }, "取消")));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      out.replaceChildren();
+      const words = text.value.trim();
+      if (textField[2] && !words) { out.append(msg("err", `请填写“${textField[1].replace(/（.*）/, "")}”。`)); text.focus(); return; }
+      const body = { type, plan, command_id: cid, items: rows.map((r) => ({ task: r.task, unit: r.unit })) };
+      if (words) body[textField[0]] = words;
+      ok.disabled = true;
+      try {
+        const r = await api("POST", "/api/v1/bulk", body);
+        const refused = r.items.filter((i) => i.outcome !== "accepted");
+        if (!refused.length) return done(`已办理 ${r.accepted} 项。`);
+        out.append(msg(r.accepted ? "ok" : "err", `已办理 ${r.accepted} 项，${refused.length} 项未被受理：`),
+          h("ul", { class: "bulk-refused" }, refused.map((i) => h("li", { "data-task": i.task, "data-unit": i.unit },
+            `任务 ${i.task} ${i.unit}：${Duban.refusal({ status: 422, data: i, message: i.message || "" })}`))));
+        if (r.accepted) ok.replaceWith(h("button", { type: "button", class: "confirm", onclick: () => done(`已办理 ${r.accepted} 项。`) }, "完成"));
+      } catch (e) {
+        out.append(msg("err", Duban.refusal(e)));
+      } finally { ok.disabled = false; }
+    });
+    return form;
+  }
   function reloadWith(words) {
     const base = location.hash.split("?")[0];
     const q = new URLSearchParams(location.hash.split("?")[1] || "");
@@ -109,11 +145,30 @@
       { label: "亮灯", cell: (r) => lightEl(r) },
     ];
     const btn = (text, cls, r, onclick) => h("button", { type: "button", class: cls, "aria-label": `${text}：任务 ${r.task} ${r.unit}`, onclick }, text);
-    const queue = (title, id, rows, extra, actions) => {
+    // bulk: [[label, type, [textField, label, required], class]]: rows are chosen
+    // with a box each, one plan at a time (a bulk step acts on one plan).
+    const queue = (title, id, rows, extra, actions, bulk) => {
       view.append(h("h2", {}, `${title}`, h("span", { class: "count" }, rows.length)));
       if (!rows.length) { view.append(h("p", { class: "muted", id: `${id}-empty` }, "暂无。")); return; }
-      view.append(h("div", { id }, table(rowCols.concat(extra, [{ label: "操作", cell: (r) => h("div", { class: "actions" }, actions(r)) }]), rows,
+      const chosen = new Set();
+      const pick = bulk ? [{ label: "选择", cell: (r) => {
+        const box = h("input", { type: "checkbox", class: "pick", "aria-label": `选择：任务 ${r.task} ${r.unit}` });
+        box.addEventListener("change", () => { if (box.checked) chosen.add(r); else chosen.delete(r); });
+        return box;
+      } }] : [];
+      view.append(h("div", { id }, table(pick.concat(rowCols, extra, [{ label: "操作", cell: (r) => h("div", { class: "actions" }, actions(r)) }]), rows,
         { rowAttrs: (r) => ({ "data-task": r.task, "data-unit": r.unit }) })));
+      if (!bulk) return;
+      const note = h("span", { class: "muted", role: "status" });
+      view.append(h("div", { class: "actions bulk", id: `${id}-bulk` }, bulk.map(([label, type, textField, cls]) =>
+        h("button", { type: "button", class: cls, "data-bulk": type, onclick: () => {
+          const picked = rows.filter((r) => chosen.has(r));
+          const plans = new Set(picked.map((r) => r.plan));
+          if (!picked.length) { note.textContent = "请先勾选要办理的事项。"; return; }
+          if (plans.size > 1) { note.textContent = "批量办理一次只能针对一个计划，请只勾选同一计划的事项。"; return; }
+          note.textContent = "";
+          openIn(slot, bulkPanel(`${label}（${picked.length} 项）`, type, picked[0].plan, picked, textField, done));
+        } }, label)), note));
     };
     queue("退回待改派", "q-returns", q.returns, [], (r) => [
       btn("改派", "secondary", r, () => openIn(slot, stepPanel(`改派：任务 ${r.task}（原 ${r.unit}）`, "reassign", base(r),
@@ -130,7 +185,8 @@
         [["comment", "审核意见", "textarea", false]], done))),
       btn("驳回", "danger", r, () => openIn(slot, stepPanel(`驳回办结：任务 ${r.task} ${r.unit}`, "reject", base(r),
         [["reason", "驳回理由（必填）", "textarea", true]], done))),
-    ]);
+    ], [["批量销号", "approve", ["comment", "审核意见", false], "secondary"],
+        ["批量驳回", "reject", ["reason", "驳回理由（必填）", true], "danger"]]);
     view.append(slot);
   };
 

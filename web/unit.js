@@ -170,6 +170,7 @@
       if (v === "" || v === null || v === false || (Array.isArray(v) && !v.length) || typeof v === "object") continue;
       if (k === "unit") { parts.push(`单位：${v}`); continue; }
       if (k === "role") { parts.push(`角色：${Duban.ASSIGN_ROLE[v] || v}`); continue; }
+      if (k === "kind" && Duban.NOTE_KIND[v]) continue;  // the entry's heading names the note's kind
       parts.push(`${Duban.FIELD[k] || k}：${v}`);
     }
     return Duban.joinParts(parts);
@@ -181,19 +182,55 @@
     return `${a.name || a.id}（${roles[a.role] || a.role}）`;
   }
   Duban.timeline = (history) => h("ol", { class: "timeline", id: "timeline" }, history.map((e) => h("li", { "data-type": e.type },
-    h("div", {}, h("strong", {}, Duban.EVENT[e.type] || e.type), " · ", actorText(e.actor)),
+    h("div", {}, h("strong", {}, (e.type === "NoteAdded" && Duban.NOTE_KIND[e.body && e.body.kind]) || Duban.EVENT[e.type] || e.type),
+      " · ", actorText(e.actor)),
     h("div", { class: "when" }, `记录于 ${fmtTime(e.recorded_at)}；生效于 ${fmtTime(e.occurred_at)}`,
       e.back_entry_reason ? `；补录：${e.back_entry_reason}` : ""),
     eventDetails(e.body) ? h("div", {}, eventDetails(e.body)) : null,
     evidenceList(e.body && e.body.evidence))));
 
-  Duban.pages.task = async (view, plan, task) => {
+  // The office's tools on a task (issue 20): per assignment, 催办 (urge),
+  // a new deadline, a comment, cancelling it; for the task, a leader's
+  // instruction and a new deadline for every open assignment. Which buttons a
+  // row shows follows the workflow definition's states (default.yaml); the
+  // engine decides, so a stale page is refused with the reason.
+  const OPEN = ["assigned", "accepted", "in_progress"];
+  Duban.pages.task = async (view, plan, task, p) => {
     const t = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${encodeURIComponent(task)}`);
     const k = t.task;
+    const office = Duban.state.account && Duban.state.account.role === "office" && !k.cancelled && !k.completed;
+    const slot = h("div", { id: "task-slot" });
+    const done = (words) => {
+      if (!words) { Duban.closePanel(slot); return; }
+      slot.replaceChildren();
+      const next = `#/task/${encodeURIComponent(plan)}/${encodeURIComponent(task)}?done=${encodeURIComponent(words)}`;
+      if (location.hash === next) Duban.render(); else location.hash = next;
+    };
+    const today = Duban.chinaToday();
+    const base = (r) => ({ plan, task: Number(task), unit: r.unit });
+    const btn = (text, cls, action, label, onclick) => h("button", { type: "button", class: cls, "data-action": action, "aria-label": label, onclick }, text);
+    const open = (title, type, b, fields) => Duban.openPanel(slot, Duban.stepPanel(title, type, b, fields, done));
+    const officeTools = (r) => [
+      OPEN.includes(r.status) ? btn("催办", "secondary", "urge", `催办：${r.unit}`, () => open(`催办：任务 ${task} ${r.unit}`, "add_note",
+        Object.assign(base(r), { kind: "urge" }), [["text", "催办内容（可不填）", "textarea", false]])) : null,
+      OPEN.concat(["submitted"]).includes(r.status) ? btn("调整时限", "secondary", "set_deadline", `调整时限：${r.unit}`, () => open(
+        `调整时限：任务 ${task} ${r.unit}`, "set_deadline", base(r),
+        [["due_on", "新时限", "date", true, r.due_on && r.due_on >= today ? r.due_on : ""], ["reason", "调整理由（必填）", "textarea", true]])) : null,
+      btn("意见", "secondary", "comment", `督查室意见：${r.unit}`, () => open(`督查室意见：任务 ${task} ${r.unit}`, "add_note",
+        Object.assign(base(r), { kind: "comment" }), [["text", "意见（必填）", "textarea", true]])),
+      r.status !== "completed" && r.status !== "cancelled" ? btn("撤销交办", "danger", "cancel_assignment", `撤销交办：${r.unit}`, () => open(
+        `撤销交办：任务 ${task} ${r.unit}`, "cancel_assignment", base(r), [["reason", "撤销理由（必填）", "textarea", true]])) : null,
+    ].filter(Boolean);
+    const taskTools = () => [
+      btn("录入领导批示", "secondary", "instruction", "录入领导批示", () => open(`领导批示：任务 ${task}`, "add_note",
+        { plan, task: Number(task), kind: "instruction" }, [["text", "批示内容（必填）", "textarea", true]])),
+      btn("调整任务时限", "secondary", "set_task_deadline", "调整任务时限", () => open(`调整时限：任务 ${task} 及其在办单位`, "set_deadline",
+        { plan, task: Number(task) }, [["due_on", "新时限", "date", true], ["reason", "调整理由（必填）", "textarea", true]])),
+    ];
     const section = Array.isArray(k.section) ? k.section.join(" / ") : (k.section || "");
     const calOf = (b) => (b && (b.calendar_version || (b.deadline && b.deadline.calendar_version))) || "";
     const cal = calOf((t.history.slice().reverse().find((e) => calOf(e.body)) || {}).body);
-    view.append(
+    view.append(...[
       h("p", {}, h("a", { href: "#/", id: "back" }, "← 返回")),
       h("h1", { id: "task-title" }, `${k.number}. ${k.title}`),
       h("div", { class: "card" }, h("dl", { class: "kv" },
@@ -211,9 +248,14 @@
         { label: "时限", cell: (r) => deadlineText(r) },
         { label: "亮灯", cell: (r) => lightEl(r) },
         { label: "督办级别", cell: (r) => (r.escalation_level ? `${r.escalation_level} 级` : "—") },
-      ], t.assignments),
+      ].concat(office ? [{ label: "督查室操作", cell: (r) => h("div", { class: "actions" }, officeTools(r)) }] : []), t.assignments,
+      { rowAttrs: (r) => ({ "data-unit": r.unit, "data-status": r.status }) }),
+      office ? h("div", { class: "actions", id: "task-tools" }, taskTools()) : null,
+      slot,
       h("h2", {}, "办理记录"),
-      t.history.length ? Duban.timeline(t.history) : h("p", { class: "muted" }, "暂无记录。"));
+      t.history.length ? Duban.timeline(t.history) : h("p", { class: "muted" }, "暂无记录。"),
+    ].filter(Boolean));
+    if (p.done) view.insertBefore(Duban.msg("ok", p.done), view.querySelector("#task-title").nextSibling);
     view.querySelector("#back").addEventListener("click", (ev) => { ev.preventDefault(); history.back(); });
   };
 })();

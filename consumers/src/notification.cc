@@ -1,6 +1,7 @@
 // Rendering of reminder notifications (see notification.h). Pure: no I/O.
 #include "duban/utf8.h"
 #include "duban/consumers/notification.h"
+#include "duban/terminal_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -394,11 +395,12 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
 }
 
 // A leader's instruction (批示) or an office comment: the unit named, or
-// every unit holding the task.
+// every unit holding the task. An urging (催办): the unit named (decide
+// requires one).
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdded& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
-  const bool instruction = b.kind == "instruction";
-  if (!instruction && b.kind != "comment") return {};
+  const std::string& kind = b.kind;
+  if (kind != "instruction" && kind != "comment" && kind != "urge") return {};
   Subject s = SubjectOf(e, b.task, dir, o);
   // Only units that still hold the task: not a cancelled assignment or task.
   std::vector<std::string> units = dir.Units(e.stream, b.task);
@@ -410,9 +412,9 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
     const std::string due = dir.DueOn(e.stream, b.task, unit);
     TemplateValues v = CommonValues(s, b.task, unit, due);
     v["note"] = WithoutFinalStop(b.text);
-    Builder nb(e, b.task, s, instruction ? "instruction" : "comment", instruction ? "warning" : "notice", due, o,
-               std::move(v));
-    nb.Add(unit, RecipientKind::kUnit, instruction ? "instruction" : "comment");
+    v["note_clause"] = HasVisibleText(b.text) ? "：" + WithoutFinalStop(b.text) : std::string();
+    Builder nb(e, b.task, s, kind, kind == "comment" ? "notice" : "warning", due, o, std::move(v));
+    nb.Add(unit, RecipientKind::kUnit, kind);
     for (auto& n : nb.Take()) out.push_back(std::move(n));
   }
   return out;

@@ -97,6 +97,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"deadline_changed", With({"old_due_on", "old_clause", "reason", "reason_clause"})},
       {"instruction", With({"note"})},
       {"comment", With({"note"})},
+      {"urge", With({"note", "note_clause"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

@@ -12,6 +12,7 @@
 #include "duban/accounts.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/unit_directory.h"
+#include "duban/server/row_json.h"
 #include "duban/schemas/codec.h"
 #include "duban/terminal_text.h"
 #include "duban/utf8.h"
@@ -263,17 +264,7 @@ void PrintOutcome(Globals& g, const Outcome& o) {
     return;
   }
   if (g.json) {
-    nlohmann::json j;
-    j["command_id"] = o.command_id;
-    j["outcome"] = rejected ? "rejected" : "accepted";
-    j["duplicate"] = o.duplicate;
-    if (rejected) {
-      j["reason"] = o.status.reason();
-      j["message"] = o.status.message();
-    }
-    j["events"] = nlohmann::json::array();
-    for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e)));
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << server::OutcomeJson(o).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (rejected) {
     std::cerr << "rejected (" << o.status.reason() << "): " << ForTerminal(o.status.message()) << "\n";
   } else {

@@ -280,16 +280,17 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
     auto* sub = app.add_subcommand(
         "note",
         "record a leader's instruction (领导批示) or an office comment (办公室意见) on a task or one of "
-        "its assignments; shown in its history (supervisor)");
+        "its assignments, or urge (催办) a unit on its open assignment; shown in its history, told to the "
+        "units (supervisor)");
     auto w = std::make_shared<WriteOpts>();
     auto b = std::make_shared<schemas::AddNote>();
     b->kind = "comment";
     AddWriteOptions(sub, *w, false);
     sub->add_option("task", w->task, "task number")->required();
     sub->add_option("--unit", w->unit, "on this unit's assignment (default: on the task)");
-    sub->add_option("--kind", b->kind, "instruction | comment (default)")
-        ->check(CLI::IsMember({"instruction", "comment"}));
-    sub->add_option("--text", b->text, "the text")->required();
+    sub->add_option("--kind", b->kind, "instruction | comment (default) | urge (needs --unit; --text optional)")
+        ->check(CLI::IsMember({"instruction", "comment", "urge"}));
+    sub->add_option("--text", b->text, "the text (required but for urge)");
     sub->callback([&g, w, b] {
       b->task = w->task;
       b->unit = w->unit;

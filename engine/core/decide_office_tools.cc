@@ -84,14 +84,26 @@ R Decider::On(const ResolveReturn& b) {
 
 // A leader's instruction (批示) or an office comment: the office records
 // it, on any task of the plan (closed ones too: a look-back may comment)
-// or on one of its assignments.
+// or on one of its assignments. An urging (催办, kind "urge") presses one
+// unit on an assignment still in its hands (the definition's `urge` step):
+// its words are optional, the act itself is the message.
 R Decider::On(const AddNote& b) {
+  if (b.kind == "urge") {
+    if (auto st = NeedRoleFor("urge", "urge a unit (催办)"); !st.ok()) return st;
+    if (auto t = OpenTask(b.task); !t.ok()) return t.status();
+    if (b.unit.empty())
+      return Refuse(reason::kInvalidArgument, "an urging (催办) names the unit it presses: one assignment at a time");
+    auto a = FindAssignment(b.task, b.unit);
+    if (!a.ok()) return a.status();
+    if (auto st = Transition(**a, "urge", "urge"); !st.ok()) return st;
+    return std::vector<EventBody>{NoteAdded{b.task, b.unit, b.kind, b.text}};
+  }
   if (auto st = NeedRole(Role::kSupervisor, "record instructions and comments"); !st.ok()) return st;
   if (!s_.tasks.count(b.task))
     return Refuse(reason::kTaskNotFound, "plan " + c_.plan_id + " has no " + TaskLabel(b.task));
   if (b.kind != "instruction" && b.kind != "comment")
     return Refuse(reason::kInvalidArgument,
-                  "a note is an instruction (批示) or a comment (意见), not '" + b.kind + "'");
+                  "a note is an instruction (批示), a comment (意见) or an urging (催办, urge), not '" + b.kind + "'");
   if (auto st = NeedText(b.text, "the text of the note"); !st.ok()) return st;
   if (!b.unit.empty()) {
     auto it = s_.assignments.find({b.task, b.unit});

@@ -71,8 +71,9 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
        {false, {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"cancel_assignment", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
       {"resolve_return", {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
+      // add_note's text is required but for kind urge (催办): decide says so.
       {"add_note",
-       {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, true}}}},
+       {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, false}}}},
   };
   return specs;
 }

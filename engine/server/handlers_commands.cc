@@ -1,6 +1,7 @@
 // Writes: POST /api/v1/commands and POST /api/v1/plans/import. The identity
 // is checked against the command before it is queued (nothing is written for
 // a refusal here); the domain decides the rest.
+#include "duban/core/bulk.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/import_command.h"
 #include "duban/plan_import/plan_parser.h"
@@ -55,26 +56,6 @@ Status IdentityRefuses(const accounts::Account& a, const DecodedCommand& d) {
 }
 
 }  // namespace
-
-json OutcomeJson(const Outcome& o) {
-  json j;
-  j["command_id"] = o.command_id;
-  const bool rejected = o.status.code() == Status::Code::kRejected;
-  j["outcome"] = o.status.ok()                                ? "accepted"
-                 : rejected                                   ? "rejected"
-                 : o.status.code() == Status::Code::kConflict ? "conflict"
-                                                              : "error";
-  j["duplicate"] = o.duplicate;
-  if (!o.status.ok()) {
-    j["reason"] = rejected                                     ? o.status.reason()
-                  : o.status.code() == Status::Code::kConflict ? "command_id_conflict"
-                                                               : "error";
-    j["message"] = o.status.message();
-  }
-  j["events"] = json::array();
-  for (const auto& e : o.events) j["events"].push_back(EventJson(e));
-  return j;
-}
 
 int OutcomeStatus(const Outcome& o) {
   switch (o.status.code()) {
@@ -135,15 +116,145 @@ void Server::Impl::PostCommand(Ctx& c) {
     if (auto* p = std::get_if<schemas::ReportProgress>(&cmd.body)) p->evidence = field;
     if (auto* s = std::get_if<schemas::Submit>(&cmd.body)) s->evidence = field;
   }
+  const Outcome o = SubmitAs(c, std::move(cmd));
+  c.Json(OutcomeStatus(o), OutcomeJson(o));
+}
+
+Outcome Server::Impl::SubmitAs(Ctx& c, schemas::Command cmd) {
   cmd.actor = accounts::ActorOf(*c.account);
   cmd.issued_at = Now();
-  const Outcome o = host.Submit(std::move(cmd));
+  Outcome o = host.Submit(std::move(cmd));
   metrics.Command(o.status.ok()                                ? (o.duplicate ? "duplicate" : "accepted")
                   : o.status.code() == Status::Code::kRejected ? "rejected"
                   : o.status.code() == Status::Code::kConflict ? "conflict"
                                                                : "error");
   if (o.status.ok()) IndexEvidence(o.events);
-  c.Json(OutcomeStatus(o), OutcomeJson(o));
+  return o;
+}
+
+namespace {
+
+// The bulk's own fields, and which text field each action takes.
+const char* BulkTextField(core::BulkAction a) {
+  switch (a) {
+    case core::BulkAction::kApprove:
+      return "comment";
+    case core::BulkAction::kReject:
+      return "reason";
+    case core::BulkAction::kRemind:
+      break;
+  }
+  return "text";
+}
+
+struct DecodedBulk {
+  core::BulkAction action = core::BulkAction::kApprove;
+  std::string plan, command_id;
+  std::vector<core::BulkItem> items;
+  std::vector<schemas::Command> commands;  // one per item, in the order given
+};
+
+// Reads and checks the whole bulk before any item is sent: a malformed one
+// writes nothing.
+Result<DecodedBulk> DecodeBulk(const std::string& body) {
+  auto parsed = ParseJsonObject(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
+  static const std::set<std::string, std::less<>> known = {"type",    "plan",   "command_id", "items",
+                                                           "comment", "reason", "text"};
+  for (const auto& [k, _] : j.items())
+    if (!known.count(k)) return Status::InvalidArgument("field '" + k + "': unknown");
+  auto str = [&](const char* f, std::string* out) -> Status {
+    if (!j.contains(f)) return Status::InvalidArgument(std::string("field '") + f + "': required");
+    if (!j[f].is_string()) return Status::InvalidArgument(std::string("field '") + f + "': must be a string");
+    *out = j[f].get<std::string>();
+    return Status::Ok();
+  };
+  DecodedBulk d;
+  std::string type;
+  if (Status st = str("type", &type); !st.ok()) return st;
+  const auto action = core::ParseBulkAction(type);
+  if (!action) return Status::InvalidArgument("field 'type': approve, reject or remind");
+  d.action = *action;
+  if (Status st = str("plan", &d.plan); !st.ok()) return st;
+  if (Status st = str("command_id", &d.command_id); !st.ok()) return st;
+  const char* text_field = BulkTextField(d.action);
+  for (const char* f : {"comment", "reason", "text"})
+    if (j.contains(f) && std::string_view(f) != text_field)
+      return Status::InvalidArgument(std::string("field '") + f + "': a bulk " + type + " takes '" + text_field + "'");
+  std::string text;
+  if (j.contains(text_field) && !str(text_field, &text).ok())
+    return Status::InvalidArgument(std::string("field '") + text_field + "': must be a string");
+  if (!j.contains("items") || !j["items"].is_array())
+    return Status::InvalidArgument("field 'items': an array of {\"task\", \"unit\"}");
+  for (const json& it : j["items"]) {
+    const std::string where = "items[" + std::to_string(d.items.size()) + "]";
+    if (!it.is_object() || it.size() != 2 || !it.contains("task") || !it.contains("unit") ||
+        !it["task"].is_number_integer() || !it["unit"].is_string())
+      return Status::InvalidArgument("field '" + where + "': must be {\"task\": number, \"unit\": name}");
+    const int64_t task = it["task"].get<int64_t>();
+    if (task < 1 || task > 1'000'000)
+      return Status::InvalidArgument("field '" + where + ".task': must be between 1 and 1000000");
+    d.items.push_back({static_cast<int32_t>(task), it["unit"].get<std::string>()});
+  }
+  if (Status st = core::CheckBulk(d.action, d.command_id, d.items, text); !st.ok()) return st;
+  // Each item as the single command it is, read by the one decoder every
+  // command goes through (names, texts and limits checked alike).
+  for (size_t i = 0; i < d.items.size(); ++i) {
+    const core::BulkItem& item = d.items[i];
+    json one = {{"type", d.action == core::BulkAction::kRemind ? "add_note" : type},
+                {"plan", d.plan},
+                {"command_id", core::BulkItemCommandId(d.command_id, item)},
+                {"task", item.task},
+                {"unit", item.unit}};
+    if (d.action == core::BulkAction::kRemind) one["kind"] = "urge";
+    if (!text.empty()) one[text_field] = text;
+    auto cmd = DecodeCommandJson(one.dump(-1, ' ', false, json::error_handler_t::strict));
+    if (!cmd.ok()) return Status::InvalidArgument("items[" + std::to_string(i) + "]: " + cmd.status().message());
+    d.commands.push_back(std::move(cmd->command));
+  }
+  return d;
+}
+
+}  // namespace
+
+void Server::Impl::PostBulk(Ctx& c) {
+  if (c.req.body.size() > opts.max_json_bytes) return c.Error(413, "too_large", "a bulk body is at most 1 MiB");
+  auto d = DecodeBulk(c.req.body);
+  if (!d.ok()) {
+    metrics.Command("refused");
+    return c.Error(400, "bad_request", d.status().message());
+  }
+  json out = {{"type", core::BulkActionName(d->action)}, {"plan", d->plan}, {"command_id", d->command_id}};
+  json items = json::array();
+  int accepted = 0, rejected = 0, duplicates = 0, status = 200;
+  for (size_t i = 0; i < d->commands.size(); ++i) {
+    json row;
+    if (status != 200) {
+      // The store or the broker failed an earlier item: the rest are not
+      // tried (send the bulk again with the same command_id).
+      row = {{"outcome", "not_tried"}, {"command_id", d->commands[i].command_id}};
+    } else {
+      const Outcome o = SubmitAs(c, std::move(d->commands[i]));
+      row = OutcomeJson(o);
+      if (o.status.ok()) {
+        ++accepted;
+        if (o.duplicate) ++duplicates;
+      } else if (o.status.code() == Status::Code::kRejected || o.status.code() == Status::Code::kConflict) {
+        ++rejected;
+      } else {
+        status = OutcomeStatus(o);
+      }
+    }
+    row["task"] = d->items[i].task;
+    row["unit"] = d->items[i].unit;
+    items.push_back(std::move(row));
+  }
+  out["accepted"] = accepted;
+  out["rejected"] = rejected;
+  out["duplicates"] = duplicates;
+  out["items"] = std::move(items);
+  c.Json(status, out);
 }
 
 namespace {

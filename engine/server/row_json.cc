@@ -1,6 +1,7 @@
 #include "duban/server/row_json.h"
 
 #include "duban/date.h"
+#include "duban/schemas/codec.h"
 
 namespace duban::server {
 
@@ -40,6 +41,26 @@ nlohmann::json PlanSummaryJson(const std::string& id, const core::PlanState& p) 
                         {"assignments", p.assignments.size()},
                         {"version", p.version},
                         {"withdrawn", p.withdrawn}};
+}
+
+nlohmann::json OutcomeJson(const Outcome& o) {
+  nlohmann::json j;
+  j["command_id"] = o.command_id;
+  const bool rejected = o.status.code() == Status::Code::kRejected;
+  j["outcome"] = o.status.ok()                                ? "accepted"
+                 : rejected                                   ? "rejected"
+                 : o.status.code() == Status::Code::kConflict ? "conflict"
+                                                              : "error";
+  j["duplicate"] = o.duplicate;
+  if (!o.status.ok()) {
+    j["reason"] = rejected                                     ? o.status.reason()
+                  : o.status.code() == Status::Code::kConflict ? "command_id_conflict"
+                                                               : "error";
+    j["message"] = o.status.message();
+  }
+  j["events"] = nlohmann::json::array();
+  for (const auto& e : o.events) j["events"].push_back(nlohmann::json::parse(schemas::EventToJson(e), nullptr, false));
+  return j;
 }
 
 }  // namespace duban::server

@@ -20,6 +20,7 @@
 #include "duban/accounts.h"
 #include "duban/date.h"
 #include "duban/server/evidence.h"
+#include "duban/server/row_json.h"
 #include "duban/server/server.h"
 #include "duban/server/strict_json.h"
 #include "engine_host.h"
@@ -123,6 +124,10 @@ struct Server::Impl {
   void Me(Ctx& c);
   // handlers_commands.cc
   void PostCommand(Ctx& c);
+  // POST /api/v1/bulk: approve, reject or urge many assignments, each its own command.
+  void PostBulk(Ctx& c);
+  // Submits as the signed-in account (actor, time), counted in the metrics.
+  Outcome SubmitAs(Ctx& c, schemas::Command cmd);
   void ImportPlan(Ctx& c);
   // handlers_reads.cc
   void ListPlans(Ctx& c);
@@ -184,8 +189,7 @@ class LightCalc {
   std::map<int64_t, int> cache_;
 };
 
-// An outcome as JSON (the CLI's --json shape) and its HTTP status.
-json OutcomeJson(const Outcome& o);
+// An outcome's HTTP status (its JSON: OutcomeJson, duban/server/row_json.h).
 int OutcomeStatus(const Outcome& o);
 json RowJson(const AssignmentRow& r);
 json EventJson(const schemas::Event& e);

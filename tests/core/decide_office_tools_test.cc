@@ -1,8 +1,8 @@
 // The office's tools (issue 20), decided and evolved: a deadline set or
 // changed with a reason (of one assignment, or of a task and its open
 // assignments), one assignment cancelled, a return accepted by dropping or
-// moving it (merged into an assignment the unit already holds), and leaders'
-// instructions and office comments. Their refusals are in the table of
+// moving it (merged into an assignment the unit already holds), leaders'
+// instructions and office comments, and urgings (催办). Their refusals are in the table of
 // decide_rejections_test.cc.
 #include <gtest/gtest.h>
 
@@ -182,6 +182,17 @@ TEST_F(DomainTest, AnInstructionOnATaskAndACommentOnAnAssignmentAreRecordedAndCh
       << "a closed task or assignment may be commented on";
   EXPECT_EQ(state.assignments, before.assignments);
   EXPECT_EQ(state.tasks, before.tasks);
+}
+
+TEST_F(DomainTest, TheOfficeUrgesAUnitOnAnAssignmentInItsHandsWithOrWithoutWords) {
+  GivenPlan();
+  GivenInProgress(1, kFinance);
+  const PlanState before = state;
+  EXPECT_EQ(Do(AddNote{1, kEducation, "urge", ""}, Supervisor()), (Events{NoteAdded{1, kEducation, "urge", ""}}))
+      << "not yet accepted: urged to accept";
+  EXPECT_EQ(Do(AddNote{1, kFinance, "urge", "请于本周内报送进展"}, Supervisor()),
+            (Events{NoteAdded{1, kFinance, "urge", "请于本周内报送进展"}}));
+  EXPECT_EQ(state.assignments, before.assignments) << "an urging changes no state: the act is the record";
 }
 
 }  // namespace

@@ -382,6 +382,26 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       {"the office writes a note of an unknown kind", plan, AddNote{1, "", "memo", "抓紧"}, Supervisor(),
        reason::kInvalidArgument},
       {"the office writes an empty note", plan, AddNote{1, "", "comment", " "}, Supervisor(), reason::kInvalidArgument},
+      {"a unit urges another unit", plan, AddNote{1, kFinance, "urge", ""}, UnitActor(kEducation),
+       reason::kForbiddenRole},
+      {"the office urges on a task that does not exist", plan, AddNote{99, kFinance, "urge", ""}, Supervisor(),
+       reason::kTaskNotFound},
+      {"the office urges on a cancelled task", plan_and([](DomainTest& t) {
+         t.Do(CancelTask{2, "合并"}, Supervisor());
+       }),
+       AddNote{2, kPolice, "urge", ""}, Supervisor(), reason::kTaskClosed},
+      {"the office urges a task without naming the unit", plan, AddNote{1, "", "urge", "抓紧"}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office urges a unit that holds nothing", plan, AddNote{1, kHealth, "urge", ""}, Supervisor(),
+       reason::kAssignmentNotFound},
+      {"the office urges a unit whose submission waits for its own review",
+       plan_and([](DomainTest& t) { t.GivenSubmitted(1, kFinance); }), AddNote{1, kFinance, "urge", ""}, Supervisor(),
+       reason::kInvalidTransition},
+      {"the office urges a unit that returned the task", returned, AddNote{1, kEducation, "urge", ""}, Supervisor(),
+       reason::kInvalidTransition},
+      {"the office urges a unit that completed its part while others work on",
+       plan_and([](DomainTest& t) { t.GivenCompleted(1, kFinance); }), AddNote{1, kFinance, "urge", ""}, Supervisor(),
+       reason::kInvalidTransition},
       // cycle_not_found
       {"the office closes a cycle never started", plan, CloseReviewCycle{"nope"}, Supervisor(), reason::kCycleNotFound},
       // cycle_exists

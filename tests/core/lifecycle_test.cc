@@ -71,6 +71,7 @@ CommandBody CommandFor(const std::string& action) {
       {"set_deadline", SetDeadline{1, kUnit, "2021-12-15", "会议调整"}},
       {"cancel_assignment", CancelAssignment{1, kUnit, "不再承担"}},
       {"resolve_return", ResolveReturn{1, kUnit, kOther, "改由市教育局承担"}},
+      {"urge", AddNote{1, kUnit, "urge", ""}},
   };
   auto it = kCommands.find(action);
   if (it == kCommands.end()) throw std::logic_error("no command for action " + action);
@@ -105,7 +106,7 @@ TEST(LifecycleTest, DecideAllowsExactlyTheStepsTheDefinitionDeclaresForEveryStat
       }
     }
   }
-  EXPECT_EQ(cases, 15 * 7 * 4) << "every action of the definition, in every state, for every role";
+  EXPECT_EQ(cases, 16 * 7 * 4) << "every action of the definition, in every state, for every role";
   EXPECT_GT(allowed, 12) << "each action is allowed somewhere";
 }
 

@@ -109,6 +109,26 @@ TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) 
       RenderNotifications(MakeEvent("sg-2021", 11, schemas::NoteAdded{7, "", "instruction", "x"}), dir).empty());
 }
 
+TEST(RenderTest, AnUrgingReachesTheUnitUrgedWithTheOfficesWordsOrWithout) {
+  TaskDirectory dir = ShaoguanDirectory();
+  for (const char* unit : {"市财政局", "市教育局"})
+    dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, unit, schemas::AssignmentRole::kResponsible, ""}));
+  auto worded = RenderNotifications(
+      MakeEvent("sg-2021", 5, schemas::NoteAdded{7, "市教育局", "urge", "请本周内报送进展。"}), dir);
+  ASSERT_EQ(worded.size(), 1u) << "only the unit urged";
+  EXPECT_EQ(worded[0].recipient, "市教育局");
+  EXPECT_EQ(worded[0].channel, "urge");
+  EXPECT_EQ(worded[0].level, "warning");
+  EXPECT_EQ(worded[0].title, "催办：第7项任务");
+  EXPECT_NE(worded[0].text.find("【催办】"), std::string::npos) << worded[0].text;
+  EXPECT_NE(worded[0].text.find("督查室予以催办：请本周内报送进展。请市教育局抓紧办理"), std::string::npos)
+      << worded[0].text;
+  auto bare = RenderNotifications(MakeEvent("sg-2021", 6, schemas::NoteAdded{7, "市财政局", "urge", ""}), dir);
+  ASSERT_EQ(bare.size(), 1u);
+  EXPECT_NE(bare[0].text.find("督查室予以催办。请市财政局抓紧办理"), std::string::npos) << bare[0].text;
+  EXPECT_NE(bare[0].notification_id, worded[0].notification_id);
+}
+
 TEST(RenderTest, LongTaskContentIsCutByCharactersNotBytes) {
   TaskDirectory dir = ShaoguanDirectory();
   RenderOptions o;

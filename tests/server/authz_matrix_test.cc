@@ -93,6 +93,15 @@ class AuthzMatrixTest : public ServerTest {
         {"POST", "/api/v1/notifications/read", R"({"all": true})", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
         // A unit-A step on A's task, each caller with its own command id: only A (and its token) may.
         {"POST", "/api/v1/commands", "accept", {401, 200, 403, 403, 403, 401, 401, 200, 403}},
+        // The office's bulk step: an office route (a unit is refused the whole of it).
+        {"POST",
+         "/api/v1/bulk",
+         json{{"type", "remind"},
+              {"plan", kPlan},
+              {"command_id", "matrix-bulk"},
+              {"items", json::array({{{"task", task_a}, {"unit", unit_a}}})}}
+             .dump(),
+         {401, 403, 403, 200, 403, 401, 401, 403, 403}},
         {"POST",
          "/api/v1/session",
          json{{"user", "auditor"}, {"password", kPassword}}.dump(),

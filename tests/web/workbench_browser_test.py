@@ -230,13 +230,46 @@ def office_works_the_queues(b, today, clicks):
     office_action(b, "q-returns", 3, SFJ, "改派", "reassign",
                   [("to_unit", CZJ), ("reason", "按职责调整由市财政局办理。")])
     clicks.append("AssignmentReassigned")
-    office_action(b, "q-submissions", 1, SFJ, "销号", "approve", [("comment", "材料齐全，同意销号。")])
+    # 批量销号: nothing chosen is refused on the page; one row chosen is approved
+    # through POST /api/v1/bulk (its command one of the bulk's).
+    b.q("#q-submissions-bulk button[data-bulk='approve']").click()
+    b.wait_text("#q-submissions-bulk [role=status]", "请先勾选")
+    b.q(f"#q-submissions tr[data-task='1'][data-unit='{SFJ}'] input.pick").click()
+    b.q("#q-submissions-bulk button[data-bulk='approve']").click()
+    form = b.wait("form.panel[data-action='bulk-approve']")
+    assert "任务 1" in form.text and SFJ in form.text, form.text
+    b.fill(form, "comment", "材料齐全，同意销号。")
+    b.shot("office-bulk-approve")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理 1 项")
     clicks.append("CompletionApproved")
     office_action(b, "q-submissions", 2, CZJ, "驳回", "reject", [("reason", "缺少公开事项清单，请补充后重新提交。")])
     clicks.append("CompletionRejected")
     office_action(b, "q-extensions", 5, SFJ, "批准延期", "grant_extension", [])
     clicks.append("ExtensionGranted")
     b.shot("office-dashboard-after")
+    # The office's tools on a task page: 催办 the unit task 3 was moved to,
+    # and a leader's instruction on the task; both in its history by name.
+    b.go(f"#/task/{PLAN}/3")
+    row = b.wait(f"tr[data-unit='{CZJ}']")
+    b.q("button[data-action='urge']", row).click()
+    form = b.wait("form.panel[data-action='add_note']")
+    b.fill(form, "text", "请于三日内签收并报送工作计划。")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("NoteAdded")
+    b.q("#task-tools button[data-action='instruction']").click()
+    form = b.wait("form.panel[data-action='add_note']")
+    b.q("button.confirm", form).click()
+    b.wait_text("form.panel .msg.err", "请填写")
+    b.fill(form, "text", "此项工作要高度重视，按时保质完成。")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("NoteAdded")
+    WebDriverWait(b.d, 10).until(lambda d: len(b.qs("#timeline li[data-type='NoteAdded']")) == 2)
+    notes = [li.text for li in b.qs("#timeline li[data-type='NoteAdded']")]
+    assert len(notes) == 2 and notes[0].startswith("催办") and notes[1].startswith("领导批示"), notes
+    b.shot("office-task-tools")
     b.go("#/office/cycle")
     form = b.wait("#cycle-start form")
     b.fill(form, "plan", PLAN)

@@ -391,7 +391,7 @@ def reason_codes():
                 for block in re.findall(r"namespace reason \{(.*?)\}", text, re.S):
                     codes |= set(re.findall(r'= "([a-z_]+)";', block))
     ternary = {"engine/server/server.cc": ("no_route", "too_large", "bad_request"),
-               "engine/server/handlers_commands.cc": ("command_id_conflict", "error")}
+               "engine/server/row_json.cc": ("command_id_conflict", "error")}
     for path, names in ternary.items():
         with open(os.path.join(SRC, path), encoding="utf-8") as fh:
             text = fh.read()
