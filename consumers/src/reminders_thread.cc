@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "duban/log.h"
@@ -27,6 +28,19 @@ struct RemindersThread::State {
   std::unique_ptr<Reminders> consumer;
   std::atomic<bool> stop{false};
   std::thread thread;
+  mutable std::mutex health_mu;
+  Health health;
+
+  void Failed(const std::string& error, bool for_good) {
+    std::lock_guard<std::mutex> lock(health_mu);
+    ++health.failing;
+    health.last_error = error;
+    health.stopped = for_good;
+  }
+  void Stepped() {
+    std::lock_guard<std::mutex> lock(health_mu);
+    health.failing = 0;
+  }
 
   void PauseUnlessStopped() const {
     for (int waited = 0; waited < kRetryPauseMs && !stop.load(); waited += 100)
@@ -49,12 +63,14 @@ struct RemindersThread::State {
               "reminders: the state directory {} is gone; the reminders thread stops rather than "
               "tell everyone again from the start. Restore it (or remove it on purpose) and restart",
               config.options.data_dir);
+          Failed("the state directory " + config.options.data_dir + " is gone; the thread stopped", true);
           return;
         }
         auto opened = Open(config);
         if (!opened.ok()) {
           log::Cli().warn("reminders: cannot open the consumer ({}); trying again in {} s", opened.status().ToString(),
                           kRetryPauseMs / 1000);
+          Failed(opened.status().ToString(), false);
           PauseUnlessStopped();
           continue;
         }
@@ -66,8 +82,11 @@ struct RemindersThread::State {
             "reminders: {}; starting the consumer again in {} s (nothing is lost: the cursor has not "
             "moved past it)",
             n.status().ToString(), kRetryPauseMs / 1000);
+        Failed(n.status().ToString(), false);
         CloseConsumer();
         PauseUnlessStopped();
+      } else {
+        Stepped();
       }
     }
     CloseConsumer();
@@ -88,6 +107,11 @@ Result<std::unique_ptr<RemindersThread>> RemindersThread::Start(ConsumerConfig c
 RemindersThread::RemindersThread(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 RemindersThread::~RemindersThread() { Stop(); }
+
+RemindersThread::Health RemindersThread::health() const {
+  std::lock_guard<std::mutex> lock(state_->health_mu);
+  return state_->health;
+}
 
 void RemindersThread::Stop() {
   if (!state_ || !state_->thread.joinable()) return;

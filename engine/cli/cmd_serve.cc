@@ -313,12 +313,23 @@ int RunServe(Globals& g, const ServeArgs& a) {
   }
   int code = kExitOk;
   {
+    // Outlives the server, whose /healthz asks it how it is; set before the
+    // server answers its first request (ServeUntilStopped runs it).
+    std::unique_ptr<consumers::RemindersThread> reminders_thread;
+    if (reminders)
+      o->health_probe = [&reminders_thread](bool* healthy) -> std::string {
+        if (!reminders_thread) return " reminders=starting";
+        const auto h = reminders_thread->health();
+        if (h.failing == 0) return " reminders=ok";
+        *healthy = false;
+        return std::string(" reminders=") + (h.stopped ? "stopped" : "failing") + " (" + std::to_string(h.failing) +
+               " in a row): " + h.last_error;
+      };
     server::Server srv(*engine, *o);
     if (Status st = srv.Bind(); !st.ok()) {
       std::cerr << "duban serve: " << st.message() << "\n";
       return kExitRejected;
     }
-    std::unique_ptr<consumers::RemindersThread> reminders_thread;
     if (reminders) {
       auto started = consumers::RemindersThread::Start(std::move(*reminders));
       if (!started.ok()) {

@@ -30,6 +30,7 @@ void Server::Impl::Healthz(Ctx& c) {
   } else {
     body += " clock=off";  // --tick-interval 0: nothing fires while this server holds the store
   }
+  if (opts.health_probe) body += opts.health_probe(&healthy);
   c.res.status = healthy ? 200 : 503;
   c.res.set_content((healthy ? "ok" : "unhealthy") + body + "\n", "text/plain; charset=utf-8");
 }

@@ -466,7 +466,9 @@ TEST(ChannelsFileTest, TheUnitDirectorysContactsAreRecipientsLiaisonForTheUnitLe
       "p", 1, schemas::EscalationRaised{7, "市财政局", 2, "通报批评", {"unit", "office", "unit_leaders"}});
   for (const auto& n : RenderNotifications(e, dir))
     for (auto& s : *sinks)
-      if (s->Wants(n)) ASSERT_TRUE(s->Deliver(n).ok()) << s->name() << " " << n.recipient;
+      if (s->Wants(n)) {
+        ASSERT_TRUE(s->Deliver(n).ok()) << s->name() << " " << n.recipient;
+      }
   std::map<std::string, std::string> texts;  // phone -> content
   for (const auto& r : gw.requests()) texts[r.body["phone"]] = r.body["content"];
   ASSERT_EQ(texts.size(), 2u);

@@ -236,18 +236,9 @@ class DigestYearTest : public RemindersEmbeddedTest {
   };
   // Every notification the log makes, rendered as the consumer renders it.
   std::vector<Expected> ExpectedNotifications() {
-    EngineOptions eo;
-    eo.data_dir = store_;
-    eo.read_only = true;
-    eo.create_if_missing = false;
-    auto engine = Engine::Open(eo, WorkflowTimerPolicy::Default().value());
-    EXPECT_TRUE(engine.ok());
-    TaskDirectory dir;
     std::vector<Expected> out;
-    (void)(*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
-      dir.Apply(e);
-      for (auto& n : RenderNotifications(e, dir)) out.push_back({std::move(n), e.recorded_at});
-      return true;
+    ForEachExpectedNotification(store_, [&](const schemas::Event& e, Notification& n) {
+      out.push_back({std::move(n), e.recorded_at});
     });
     return out;
   }

@@ -129,6 +129,28 @@ inline std::vector<std::string> OutboxIds(const std::string& path) {
   return ids;
 }
 
+// Every notification the store's log makes, rendered as the consumer renders
+// it and read the way the consumer reads the store (read-only, beside a
+// writer too): fn(event, notification) for each. False (and a test failure)
+// when the store cannot be opened.
+inline bool ForEachExpectedNotification(const std::string& store,
+                                        const std::function<void(const schemas::Event&, Notification&)>& fn) {
+  EngineOptions eo;
+  eo.data_dir = store;
+  eo.read_only = true;
+  eo.create_if_missing = false;
+  auto engine = Engine::Open(eo, WorkflowTimerPolicy::Default().value());
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  if (!engine.ok()) return false;
+  TaskDirectory dir;
+  (void)(*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
+    dir.Apply(e);
+    for (auto& n : RenderNotifications(e, dir)) fn(e, n);
+    return true;
+  });
+  return true;
+}
+
 class RemindersEmbeddedTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -168,19 +190,8 @@ class RemindersEmbeddedTest : public ::testing::Test {
   // The notification ids the store's log yields: what must reach each sink.
   // Read the way the consumer reads it (read-only, beside a writer too).
   std::set<std::string> ExpectedIds() {
-    EngineOptions eo;
-    eo.data_dir = store_;
-    eo.read_only = true;
-    eo.create_if_missing = false;
-    auto engine = Engine::Open(eo, WorkflowTimerPolicy::Default().value());
-    if (!engine.ok()) return {};
-    TaskDirectory dir;
     std::set<std::string> ids;
-    (void)(*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
-      dir.Apply(e);
-      for (const auto& n : RenderNotifications(e, dir)) ids.insert(n.notification_id);
-      return true;
-    });
+    ForEachExpectedNotification(store_, [&](const schemas::Event&, Notification& n) { ids.insert(n.notification_id); });
     return ids;
   }
 

@@ -78,24 +78,12 @@ class ServeRemindersTest : public RemindersEmbeddedTest {
   }
   // What the log says each recipient must be told (the consumer's renderer over the store).
   std::map<std::string, std::set<std::string>> ExpectedByRecipient(std::set<std::string>* office) {
-    EngineOptions eo;
-    eo.data_dir = store_;
-    eo.read_only = true;
-    eo.create_if_missing = false;
-    auto engine = Engine::Open(eo, WorkflowTimerPolicy::Default().value());
-    EXPECT_TRUE(engine.ok());
     std::map<std::string, std::set<std::string>> out;
-    if (!engine.ok()) return out;
-    TaskDirectory dir;
-    (void)(*engine)->ScanLog(0, [&](uint64_t, const schemas::Event& e) {
-      dir.Apply(e);
-      for (const auto& n : RenderNotifications(e, dir)) {
-        if (n.recipient_kind == RecipientKind::kOffice)
-          office->insert(n.notification_id);
-        else
-          out[n.recipient].insert(n.notification_id);
-      }
-      return true;
+    ForEachExpectedNotification(store_, [&](const schemas::Event&, Notification& n) {
+      if (n.recipient_kind == RecipientKind::kOffice)
+        office->insert(n.notification_id);
+      else
+        out[n.recipient].insert(n.notification_id);
     });
     return out;
   }
@@ -184,6 +172,50 @@ TEST_F(ServeRemindersTest, TheServersOwnConsumerTellsEachAccountItsNotifications
   EXPECT_EQ(ids.size(), told);
   std::printf("%zu notifications told once each; %s: %zu, office: %zu\n", told, kUnit, mine.size(),
               office_expected.size());
+}
+
+TEST_F(ServeRemindersTest, HealthzSaysWhenTheRemindersThreadFailsAndWhenItStopped) {
+  MakeStoreWithPlan();
+  AddAccounts();
+  std::ofstream(tmp_.path() + "/r.yaml") << "reminders:\n  outbox: " << outbox_ << "\n  poll_ms: 50\n";
+  StartServe({"--reminders", tmp_.path() + "/r.yaml"});
+  httplib::Client http("http://" + listen_);
+  auto health = [&] {
+    auto r = http.Get("/healthz");
+    return r ? std::make_pair(r->status, r->body) : std::make_pair(-1, std::string());
+  };
+  auto [ok_status, ok_body] = health();
+  EXPECT_EQ(ok_status, 200);
+  EXPECT_NE(ok_body.find(" reminders=ok"), std::string::npos) << ok_body;
+  // The thread has told what the first tick fired: then its state goes away
+  // under it, and an office comment gives it something to tell.
+  ASSERT_TRUE(WaitFor([&] { return !OutboxIds(outbox_).empty(); })) << Slurp(tmp_.path() + "/serve.out");
+  fs::remove_all(store_ + "-reminders");
+  auto [st, out] = Call(SignIn("office2"), "POST", "/api/v1/commands",
+                        json{{"type", "add_note"},
+                             {"plan", "shaoguan-2021"},
+                             {"task", 1},
+                             {"kind", "comment"},
+                             {"text", "请抓紧"},
+                             {"command_id", "health-note"}});
+  ASSERT_EQ(st, 200) << out.dump();
+  std::string said;
+  ASSERT_TRUE(WaitFor([&] {
+    auto [code, body] = health();
+    said = body;
+    return code == 503 && body.find(" reminders=failing (1 in a row): ") != std::string::npos;
+  })) << said;
+  EXPECT_NE(said.find(store_ + "-reminders/"), std::string::npos) << "the error names what failed: " << said;
+  // After its pause it finds the state directory gone and stops for good (it
+  // would otherwise tell everyone everything again).
+  ASSERT_TRUE(WaitFor([&] {
+    auto [code, body] = health();
+    said = body;
+    return code == 503 && body.find(" reminders=stopped") != std::string::npos;
+  })) << said;
+  EXPECT_NE(said.find("is gone"), std::string::npos) << said;
+  EXPECT_FALSE(fs::exists(store_ + "-reminders")) << "not made again empty";
+  ASSERT_EQ(StopServe(), 0) << Slurp(tmp_.path() + "/serve.out");
 }
 
 TEST_F(ServeRemindersTest, AServerWithoutAConsumerSaysSoAndABadRemindersFileStopsItAtStart) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "duban/consumers/config.h"
 #include "duban/consumers/reminders.h"
@@ -30,6 +31,16 @@ class RemindersThread {
   // Finishes the batch in hand, closes the consumer, logs its counters.
   // Idempotent.
   void Stop();
+
+  // What /healthz says of the thread (duban serve): running, the failures
+  // in a row since its last good step (each retried after a pause), the
+  // last error; stopped for good when its state directory vanished.
+  struct Health {
+    bool stopped = false;
+    int failing = 0;
+    std::string last_error;
+  };
+  Health health() const;
 
   struct State;
 

@@ -99,6 +99,10 @@ struct ServerOptions {
   // (workbench.jsonl) lists each account's notifications at
   // /api/v1/notifications; "" when no consumer keeps one for this server.
   std::string notifications_dir;
+  // Another part of the process /healthz reports on (duban serve's reminders
+  // thread): sets *healthy false when it is failing, and answers words for
+  // the health line (" reminders=ok"). Null: nothing else to report.
+  std::function<std::string(bool* healthy)> health_probe;
 };
 
 class Server {
