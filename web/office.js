@@ -48,7 +48,9 @@
   // One step on the rows chosen (POST /api/v1/bulk): each row its own
   // command, so the answer lists what was done and what was refused, and why.
   function bulkPanel(title, type, plan, rows, textField, done) {
-    const cid = randomId();  // the same id for a retry: rows already done are not done twice
+    let cid = randomId();  // the same id for a retry: rows already done are not done twice
+    let left = rows;       // the rows not yet done: a corrected form sends only these, as a new bulk
+    let doneCount = 0;
     const form = h("form", { class: "panel", "data-action": `bulk-${type}`, novalidate: true, "aria-label": title },
       h("h3", {}, title), h("p", { class: "muted" }, rows.map((r) => `任务 ${r.task} ${r.unit}`).join("；")));
     const text = h("textarea", { name: textField[0], id: Duban.nextId(`bulk-${type}`) });
@@ -62,17 +64,23 @@
       out.replaceChildren();
       const words = text.value.trim();
       if (textField[2] && !words) { out.append(msg("err", `请填写“${textField[1].replace(/（.*）/, "")}”。`)); text.focus(); return; }
-      const body = { type, plan, command_id: cid, items: rows.map((r) => ({ task: r.task, unit: r.unit })) };
+      const body = { type, plan, command_id: cid, items: left.map((r) => ({ task: r.task, unit: r.unit })) };
       if (words) body[textField[0]] = words;
       ok.disabled = true;
       try {
         const r = await api("POST", "/api/v1/bulk", body);
+        doneCount += r.accepted;
         const refused = r.items.filter((i) => i.outcome !== "accepted");
-        if (!refused.length) return done(`已办理 ${r.accepted} 项。`);
-        out.append(msg(r.accepted ? "ok" : "err", `已办理 ${r.accepted} 项，${refused.length} 项未被受理：`),
+        if (!refused.length) return done(`已办理 ${doneCount} 项。`);
+        // The decided ones are done (or refused for good with this text): a
+        // corrected form is a new bulk of the rows still left.
+        left = left.filter((row) => refused.some((i) => i.task === row.task && i.unit === row.unit));
+        cid = randomId();
+        out.append(...[msg(doneCount ? "ok" : "err", `已办理 ${doneCount} 项，${refused.length} 项未被受理：`),
           h("ul", { class: "bulk-refused" }, refused.map((i) => h("li", { "data-task": i.task, "data-unit": i.unit },
-            `任务 ${i.task} ${i.unit}：${Duban.refusal({ status: 422, data: i, message: i.message || "" })}`))));
-        if (r.accepted) ok.replaceWith(h("button", { type: "button", class: "confirm", onclick: () => done(`已办理 ${r.accepted} 项。`) }, "完成"));
+            `任务 ${i.task} ${i.unit}：${Duban.refusal({ status: 422, data: i, message: i.message || "" })}`))),
+          doneCount ? h("button", { type: "button", class: "secondary", onclick: () => done(`已办理 ${doneCount} 项。`) }, "完成") : null,
+        ].filter(Boolean));
       } catch (e) {
         out.append(msg("err", Duban.refusal(e)));
       } finally { ok.disabled = false; }

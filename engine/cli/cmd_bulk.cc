@@ -73,10 +73,12 @@ class BulkReport {
     row["task"] = item.task;
     row["unit"] = item.unit;
     const bool ok = out.status.ok();
-    const bool refused = out.status.code() == Status::Code::kRejected || out.status.code() == Status::Code::kConflict;
+    const bool conflict = out.status.code() == Status::Code::kConflict;
+    const bool refused = out.status.code() == Status::Code::kRejected || conflict;
     accepted_ += ok ? 1 : 0;
     duplicates_ += ok && out.duplicate ? 1 : 0;
-    rejected_ += refused ? 1 : 0;
+    rejected_ += refused && !conflict ? 1 : 0;
+    conflicts_ += conflict ? 1 : 0;
     if (!g.json) {
       const std::string said =
           ok && out.duplicate ? std::string("already done (same bulk id)")
@@ -103,6 +105,8 @@ class BulkReport {
                                   {"accepted", accepted_},
                                   {"rejected", rejected_},
                                   {"duplicates", duplicates_},
+                                  {"conflicts", conflicts_},
+                                  {"more_waiting", more_waiting_},
                                   {"items", rows_}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
@@ -110,13 +114,17 @@ class BulkReport {
       std::cout << "nothing waits in the " << core::QueueKindName(core::BulkQueueOf(action_)) << " queue of "
                 << ForTerminal(plan_) << "\n";
     } else {
-      std::printf("bulk %s: %d done (%d of them before), %d refused, of %zu; bulk id %s\n",
-                  core::BulkActionName(action_), accepted_, duplicates_, rejected_, total,
+      std::printf("bulk %s: %d done (%d of them before), %d refused, %d command id conflicts, of %zu; bulk id %s\n",
+                  core::BulkActionName(action_), accepted_, duplicates_, rejected_, conflicts_, total,
                   ForTerminal(bulk_id_).c_str());
+      if (more_waiting_)
+        std::printf("%zu more wait in the %s queue: run the same command again for the next %zu\n", more_waiting_,
+                    core::QueueKindName(core::BulkQueueOf(action_)), core::kMaxBulkItems);
     }
     if (failed_) return Fail(g, *failed_);
-    g.exit_code = rejected_ ? kExitRejected : kExitOk;
+    g.exit_code = conflicts_ ? kExitConflict : rejected_ ? kExitRejected : kExitOk;
   }
+  void SetMoreWaiting(size_t n) { more_waiting_ = n; }
 
  private:
   static void PrintLine(const core::BulkItem& item, const std::string& said) {
@@ -127,7 +135,8 @@ class BulkReport {
 
   core::BulkAction action_;
   std::string plan_, bulk_id_;
-  int accepted_ = 0, rejected_ = 0, duplicates_ = 0;
+  int accepted_ = 0, rejected_ = 0, duplicates_ = 0, conflicts_ = 0;
+  size_t more_waiting_ = 0;  // --queue: items past the first kMaxBulkItems
   nlohmann::json rows_ = nlohmann::json::array();
   std::optional<Status> failed_;
 };
@@ -149,8 +158,23 @@ void RunBulk(Globals& g, core::BulkAction action, const BulkOpts& o) {
   auto engine = OpenEngine(g, false, &clock);
   if (!engine) return;
   if (!PrepareWrite(g, *engine, *clock, *proto)) return;
+  // Every item would be refused the same way (and each refusal logged):
+  // a unit's or an auditor's account is refused the whole bulk, up front.
+  if (proto->actor.role != schemas::Role::kSupervisor) {
+    std::cerr << name << ": refused (forbidden_role): only the office takes bulk steps ("
+              << ForTerminal(proto->actor.id) << " acts as " << schemas::RoleName(proto->actor.role)
+              << "); nothing was written\n";
+    g.exit_code = kExitRejected;
+    return;
+  }
   auto plan = engine->Plan(o.plan);
   if (!plan.ok()) return Fail(g, plan.status());
+  if (plan->withdrawn) {
+    std::cerr << name << ": refused (plan_withdrawn): plan " << ForTerminal(o.plan)
+              << " was withdrawn; nothing was written\n";
+    g.exit_code = kExitRejected;
+    return;
+  }
   BulkReport report(action, o.plan, bulk_id);
   if (o.queue) {
     auto cal = core::QueueCalendar(engine->CalendarNotices());
@@ -161,6 +185,13 @@ void RunBulk(Globals& g, core::BulkAction action, const BulkOpts& o) {
     qo.calendar = &*cal;
     for (const auto& q : core::Queue(*plan, core::BulkQueueOf(action), qo)) items.push_back({q.task, q.unit});
     if (items.empty()) return report.Finish(g, 0);
+    // The oldest first: a bulk takes at most kMaxBulkItems; once done (or
+    // urged: an urging restarts silence) they leave the queue, so the same
+    // command again takes the next ones.
+    if (items.size() > core::kMaxBulkItems) {
+      report.SetMoreWaiting(items.size() - core::kMaxBulkItems);
+      items.resize(core::kMaxBulkItems);
+    }
   }
   for (auto& item : items) {
     const std::string c = CanonicalUnit(*plan, item.unit);

@@ -244,7 +244,11 @@ class Applier {
     if (auto* to = Touch(Find(s_, b.task, b.to_unit))) to->role = b.role;
   }
   // A note changes no state: it is a record in the task's history.
-  void On(const NoteAdded&) {}
+  // An urging (催办) is the office's act on the assignment: its silence
+  // (the silent queue) counts again from it. Other notes change nothing.
+  void On(const NoteAdded& b) {
+    if (b.kind == "urge") Touch(Find(s_, b.task, b.unit));
+  }
   // Recorded in the stream "!calendar", never in a plan's: the engine
   // hands it to its timer policy, not to a plan state.
   void On(const CalendarNoticeAdded&) {}

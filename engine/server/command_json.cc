@@ -71,7 +71,7 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
        {false, {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"cancel_assignment", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
       {"resolve_return", {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
-      // add_note's text is required but for kind urge (催办): decide says so.
+      // add_note's text is required but for kind urge (催办): DecodeCommandJson says so.
       {"add_note",
        {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, false}}}},
   };
@@ -285,6 +285,8 @@ Result<DecodedCommand> DecodeCommandJson(std::string_view bytes) {
   Values v;
   for (const auto& f : spec->second.fields)
     if (auto st = ReadField(body, f, &v); !st.ok()) return st;
+  if (out.type == "add_note" && v.Get("kind") != "urge" && !body.contains("text"))
+    return Bad("text", "is required (but for kind urge)");
   out.command.body = BodyOf(out.type, v);
   out.evidence = std::move(v.evidence);
   out.cycle_kind = v.Get("kind");

@@ -8,6 +8,7 @@
 #include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 #include "duban/server/command_json.h"
+#include "duban/utf8.h"
 #include "server_impl.h"
 
 namespace duban::server {
@@ -177,6 +178,9 @@ Result<DecodedBulk> DecodeBulk(const std::string& body) {
   if (!action) return Status::InvalidArgument("field 'type': approve, reject or remind");
   d.action = *action;
   if (Status st = str("plan", &d.plan); !st.ok()) return st;
+  if (d.plan.empty() || d.plan.size() > kMaxNameBytes || !utf8::IsValid(d.plan) ||
+      std::any_of(d.plan.begin(), d.plan.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+    return Status::InvalidArgument("field 'plan': a plan id (at most 256 bytes of UTF-8, no control characters)");
   if (Status st = str("command_id", &d.command_id); !st.ok()) return st;
   const char* text_field = BulkTextField(d.action);
   for (const char* f : {"comment", "reason", "text"})
@@ -188,13 +192,12 @@ Result<DecodedBulk> DecodeBulk(const std::string& body) {
   if (!j.contains("items") || !j["items"].is_array())
     return Status::InvalidArgument("field 'items': an array of {\"task\", \"unit\"}");
   for (const json& it : j["items"]) {
-    const std::string where = "items[" + std::to_string(d.items.size()) + "]";
+    const std::string where = "item " + std::to_string(d.items.size() + 1);
     if (!it.is_object() || it.size() != 2 || !it.contains("task") || !it.contains("unit") ||
         !it["task"].is_number_integer() || !it["unit"].is_string())
-      return Status::InvalidArgument("field '" + where + "': must be {\"task\": number, \"unit\": name}");
+      return Status::InvalidArgument(where + ": must be {\"task\": number, \"unit\": name}");
     const int64_t task = it["task"].get<int64_t>();
-    if (task < 1 || task > 1'000'000)
-      return Status::InvalidArgument("field '" + where + ".task': must be between 1 and 1000000");
+    if (task < 1 || task > 1'000'000) return Status::InvalidArgument(where + ": task must be between 1 and 1000000");
     d.items.push_back({static_cast<int32_t>(task), it["unit"].get<std::string>()});
   }
   if (Status st = core::CheckBulk(d.action, d.command_id, d.items, text); !st.ok()) return st;
@@ -210,7 +213,9 @@ Result<DecodedBulk> DecodeBulk(const std::string& body) {
     if (d.action == core::BulkAction::kRemind) one["kind"] = "urge";
     if (!text.empty()) one[text_field] = text;
     auto cmd = DecodeCommandJson(one.dump(-1, ' ', false, json::error_handler_t::strict));
-    if (!cmd.ok()) return Status::InvalidArgument("items[" + std::to_string(i) + "]: " + cmd.status().message());
+    if (!cmd.ok())
+      return Status::InvalidArgument("item " + std::to_string(i + 1) + " (task " + std::to_string(item.task) + " " +
+                                     item.unit + "): " + cmd.status().message());
     d.commands.push_back(std::move(cmd->command));
   }
   return d;
@@ -225,9 +230,20 @@ void Server::Impl::PostBulk(Ctx& c) {
     metrics.Command("refused");
     return c.Error(400, "bad_request", d.status().message());
   }
+  // Every item would be refused alike (and each refusal logged): the plan
+  // is looked up once, before anything is sent.
+  const Status plan = host.Use([&](Engine& e) -> Status {
+    auto p = e.Plan(d->plan);
+    if (!p.ok()) return p.status();
+    if (p->withdrawn) return Status::Rejected(core::reason::kPlanWithdrawn, "plan " + d->plan + " was withdrawn");
+    return Status::Ok();
+  });
+  if (plan.code() == Status::Code::kNotFound) return c.Error(404, "plan_not_found", plan.message());
+  if (plan.code() == Status::Code::kRejected) return c.Error(422, plan.reason(), plan.message());
+  if (!plan.ok()) return c.Error(500, "store_error", plan.message());
   json out = {{"type", core::BulkActionName(d->action)}, {"plan", d->plan}, {"command_id", d->command_id}};
   json items = json::array();
-  int accepted = 0, rejected = 0, duplicates = 0, status = 200;
+  int accepted = 0, rejected = 0, duplicates = 0, conflicts = 0, status = 200;
   for (size_t i = 0; i < d->commands.size(); ++i) {
     json row;
     if (status != 200) {
@@ -240,8 +256,10 @@ void Server::Impl::PostBulk(Ctx& c) {
       if (o.status.ok()) {
         ++accepted;
         if (o.duplicate) ++duplicates;
-      } else if (o.status.code() == Status::Code::kRejected || o.status.code() == Status::Code::kConflict) {
+      } else if (o.status.code() == Status::Code::kRejected) {
         ++rejected;
+      } else if (o.status.code() == Status::Code::kConflict) {
+        ++conflicts;
       } else {
         status = OutcomeStatus(o);
       }
@@ -253,6 +271,7 @@ void Server::Impl::PostBulk(Ctx& c) {
   out["accepted"] = accepted;
   out["rejected"] = rejected;
   out["duplicates"] = duplicates;
+  out["conflicts"] = conflicts;
   out["items"] = std::move(items);
   c.Json(status, out);
 }

@@ -57,12 +57,15 @@ with tempfile.TemporaryDirectory() as tmp:
 
     status = lambda: json.loads(run(data, "--json", "status", "--plan", "bk")[1])  # noqa: E731
     before = status()
+    log_start = run(data, "log")[1]
     rc, out, err = run(data, "--as", "市财政局", "--json", "bulk", "approve", "--plan", "bk", "1:市财政局", "2:市教育局")
-    res = json.loads(out) if out.strip() else {}
-    check("a unit's bulk approve: every item refused forbidden_role, exit 1",
-          rc == 1 and res.get("accepted") == 0 and [i.get("reason") for i in res.get("items", [])]
-          == ["forbidden_role", "forbidden_role"], f"{rc} {out} {err}")
-    check("and nothing changed", status() == before, "")
+    check("a unit's bulk approve is refused whole (forbidden_role), exit 1",
+          rc == 1 and "refused (forbidden_role)" in err and not out.strip(), f"{rc} {out} {err}")
+    rc, out, err = run(data, *office, "bulk", "remind", "--plan", "no-such-plan", "1:市财政局")
+    check("a bulk on an unknown plan is refused whole, exit 1", rc == 1 and "no-such-plan" in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, *office, "bulk", "remind", "--plan", "bk", "1:市财\x1b[31m政局")
+    check("a unit name with a control character is a usage error", rc == 2 and "not a unit name" in err, f"{rc} {err}")
+    check("and nothing changed: not even a rejection is logged", run(data, "log")[1] == log_start, "")
 
     for args, why in ((["1-市财政局"], "an item not TASK:UNIT"),
                       (["1:市财政局", "1:市财政局"], "an item twice"),
@@ -79,7 +82,7 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, *office, *approve)
     check("bulk approve: two done, the one not submitted refused, exit 1",
           rc == 1 and sum(line.endswith(" done") for line in out.splitlines()) == 2 and "refused (invalid_transition)" in out
-          and "2 done (0 of them before), 1 refused, of 3" in out, f"{rc} {out} {err}")
+          and "2 done (0 of them before), 1 refused, 0 command id conflicts, of 3" in out, f"{rc} {out} {err}")
     rows = {(r["task"], r["unit"]): r["status"] for r in status()}
     check("tasks 1 and 2 are completed, 3 still submitted, 4 accepted",
           rows == {(1, "市财政局"): "completed", (2, "市教育局"): "completed", (3, "市公安局"): "submitted",
@@ -93,6 +96,10 @@ with tempfile.TemporaryDirectory() as tmp:
     log_after = run(data, "log")[1]
     check("nothing new is written: the log is as it was", log_before and log_after == log_before,
           f"{len(log_before)} -> {len(log_after)} bytes")
+    rc, out, err = run(data, *office, "--json", *approve[:7], "另一意见", "1:市财政局")
+    res = json.loads(out) if out.strip() else {}
+    check("the same bulk id with another comment: a command id conflict, exit 3",
+          rc == 3 and res.get("conflicts") == 1 and res["items"][0]["outcome"] == "conflict", f"{rc} {out} {err}")
     rows = {(r["task"], r["unit"]): r["status"] for r in status()}
     check("the states are as after the first bulk", rows[(1, "市财政局")] == "completed"
           and rows[(3, "市公安局")] == "submitted", str(rows))
@@ -132,5 +139,38 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "--json", "rebuild")
     second = json.loads(out).get("projection_digest") if rc == 0 else None
     check("rebuild is deterministic", first is not None and first == second, out + err)
+
+# A real plan's silent queue is longer than one bulk: the oldest 500 are
+# urged, the rest said to wait; an urging restarts an assignment's silence, so
+# the same command again takes the next 500, until nothing waits.
+with tempfile.TemporaryDirectory() as tmp:
+    data = os.path.join(tmp, "sim")
+    check("init a simulated store", run(data, "init", "--simulated")[0] == 0, "")
+    long_ago = (today - datetime.timedelta(days=60)).isoformat()
+    sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "workflows", "plans",
+                          "shaoguan-2021.txt")
+    rc, out, err = run(data, "plan", "import", sample, "--id", "sg", "--at", long_ago)
+    check("the sample plan imported two months ago", rc == 0, out + err)
+    rc, out, err = run(data, "--json", "queue", "silent", "--plan", "sg")
+    waiting = len(json.loads(out)) if rc == 0 else 0
+    check("more than one bulk's worth is silent", waiting > 500, f"{waiting} {err}")
+    urged, runs = 0, 0
+    while runs < 10:
+        runs += 1
+        rc, out, err = run(data, "--json", "bulk", "remind", "--plan", "sg", "--queue", "--text", "请抓紧签收")
+        res = json.loads(out) if out.strip() else {}
+        if not res.get("items"):
+            break
+        check(f"run {runs}: at most 500 urged, the rest said to wait",
+              rc == 0 and res["accepted"] == len(res["items"]) <= 500
+              and res["more_waiting"] == waiting - urged - res["accepted"], f"{rc} {err} {str(res)[:300]}")
+        urged += res["accepted"]
+    check("every silent assignment urged once, in as many runs as 500s", urged == waiting
+          and runs == -(-waiting // 500) + 1, f"{urged} of {waiting} in {runs} runs")
+    print(f"silent queue of the sample plan: {waiting} assignments urged in {runs - 1} bulks of at most 500")
+    rc, out, err = run(data, "queue", "silent", "--plan", "sg")
+    check("nothing is silent now: each urging restarted the count", rc == 0 and "0 waiting" in out, out + err)
+    rc, out, err = run(data, "verify")
+    check("verify ok", rc == 0 and "verify: ok" in out, out + err)
 
 checks.finish("bulk approve/reject/remind: per-item outcomes, retries write nothing twice, units refused, verify ok")

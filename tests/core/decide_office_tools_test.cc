@@ -187,12 +187,16 @@ TEST_F(DomainTest, AnInstructionOnATaskAndACommentOnAnAssignmentAreRecordedAndCh
 TEST_F(DomainTest, TheOfficeUrgesAUnitOnAnAssignmentInItsHandsWithOrWithoutWords) {
   GivenPlan();
   GivenInProgress(1, kFinance);
+  now = At("2021-04-20");
   const PlanState before = state;
   EXPECT_EQ(Do(AddNote{1, kEducation, "urge", ""}, Supervisor()), (Events{NoteAdded{1, kEducation, "urge", ""}}))
       << "not yet accepted: urged to accept";
   EXPECT_EQ(Do(AddNote{1, kFinance, "urge", "请于本周内报送进展"}, Supervisor()),
             (Events{NoteAdded{1, kFinance, "urge", "请于本周内报送进展"}}));
-  EXPECT_EQ(state.assignments, before.assignments) << "an urging changes no state: the act is the record";
+  for (const std::string& unit : {kEducation, kFinance}) {
+    EXPECT_EQ(A(1, unit).status, before.assignments.at({1, unit}).status) << "the lifecycle is untouched";
+    EXPECT_EQ(A(1, unit).last_act_at, now) << "the office's act: its silence counts again from it";
+  }
 }
 
 }  // namespace

@@ -120,7 +120,7 @@ TEST(DigestRuleTest, ADigestListsEachItemWithItsDeadlineAndTheWorkingDaysLeftOnI
 
 TEST(DigestQueueTest, WaitingItemsSurviveAReopenAndDigestedOnesDoNot) {
   duban::testing::TempDir tmp("duban-digest-queue");
-  const std::string dir = tmp.path();
+  const std::string& dir = tmp.path();
   auto delivered = DeliveredLog::Open(dir + "/delivered.log");
   ASSERT_TRUE(delivered.ok());
   {

@@ -58,6 +58,13 @@ TEST_F(BulkApiTest, EachItemHasItsOwnOutcomeAndARetryWritesNothingTwice) {
   EXPECT_EQ(r2.j()["duplicates"], 1);
   EXPECT_EQ(r2.j()["items"][2]["duplicate"], true) << "matched by task and unit, not by place";
   EXPECT_EQ(LogEnd(), after_first) << "the same bulk again writes nothing";
+  json changed = bulk;
+  changed["comment"] = "另一意见";
+  const Resp r4 = Call("POST", "/api/v1/bulk", office, changed.dump());
+  ASSERT_EQ(r4.status, 200) << r4.body;
+  EXPECT_EQ(r4.j()["conflicts"], 3) << "the same id for another comment: a conflict for each item, nothing done";
+  EXPECT_EQ(r4.j()["items"][0]["outcome"], "conflict");
+  EXPECT_EQ(LogEnd(), after_first);
 
   const json remind = {{"type", "remind"},
                        {"plan", kPlan},
@@ -117,6 +124,18 @@ TEST_F(BulkApiTest, AUnitAnAuditorAndEveryMalformedBulkAreRefusedAndWriteNothing
   }
   const Resp dup = Call("POST", "/api/v1/bulk", office, R"({"type":"approve","type":"reject"})");
   EXPECT_EQ(dup.status, 400) << "a key twice";
+  json unknown_plan = good;
+  unknown_plan["plan"] = "no-such-plan";
+  const Resp np = Call("POST", "/api/v1/bulk", office, unknown_plan.dump());
+  EXPECT_EQ(np.status, 404) << np.body;
+  EXPECT_EQ(np.j().value("error", ""), "plan_not_found") << "refused once, not once per item";
+  const Resp item_error = Call("POST", "/api/v1/bulk", office, [&] {
+    json j = good;
+    j["items"].push_back({{"task", 2}, {"unit", std::string(300, 'u')}});
+    return j.dump();
+  }());
+  EXPECT_EQ(item_error.status, 400);
+  EXPECT_NE(item_error.body.find("item 2"), std::string::npos) << "items counted from 1: " << item_error.body;
   EXPECT_EQ(LogEnd(), before) << "nothing refused before the domain is written";
 }
 

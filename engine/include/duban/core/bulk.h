@@ -42,12 +42,15 @@ struct BulkItem {
 // bound on how long one request holds the engine.
 inline constexpr size_t kMaxBulkItems = 500;
 // The bulk's own id leaves room for the item's suffix within a command id's
-// 128 characters.
+// 128 characters (code points).
 inline constexpr size_t kMaxBulkIdChars = 100;
+// A unit name as every command takes it (the API's names: 256 bytes).
+inline constexpr size_t kMaxUnitBytes = 256;
 
 // Checks the bulk before any item is sent: 1..kMaxBulkItems items, no item
-// twice, the bulk id short enough, a reason for reject. InvalidArgument says
-// which item and why.
+// twice, each unit a name (UTF-8, no control characters, 256 bytes at most),
+// the bulk id short enough, a reason for reject. InvalidArgument says which
+// item (counted from 1) and why.
 Status CheckBulk(BulkAction a, std::string_view bulk_id, const std::vector<BulkItem>& items, const std::string& text);
 
 // bulk_id + "." + 16 hex digits of sha256(task, unit).

@@ -21,7 +21,8 @@ enum class QueueKind : uint8_t {
   kSubmissions = 3,  // submitted: approve (销号) or reject
   // Assigned and not accepted, or accepted with no progress reported, for
   // at least QueueOptions::silent_working_days working days since the last
-  // act of a person on it (its assignment, acceptance, or an office act).
+  // act of a person on it (its assignment, acceptance, or an office act: an
+  // urging (催办) too).
   kSilent = 4,
 };
 const char* QueueKindName(QueueKind k);
