@@ -241,10 +241,11 @@ void AddBulk(CLI::App& app, Globals& g) {
     auto o = std::make_shared<BulkOpts>();
     sub->add_option("--plan", o->plan, "plan id")->required();
     sub->add_option("items", o->items, "TASK:UNIT ... (e.g. 3:市司法局 5:市教育局)");
-    sub->add_flag("--queue", o->queue,
-                  k.action == core::BulkAction::kRemind
-                      ? "every silent assignment of the plan (`duban queue silent`)"
-                      : "every submission of the plan waiting for review (`duban queue submissions`)");
+    sub->add_flag(
+        "--queue", o->queue,
+        k.action == core::BulkAction::kRemind
+            ? "the plan's silent assignments (`duban queue silent`), the oldest 500 at a time"
+            : "the plan's submissions waiting for review (`duban queue submissions`), the oldest 500 at a time");
     if (k.action == core::BulkAction::kRemind)
       sub->add_option("--days", o->days, "with --queue: working days without a word (default 10)")
           ->check(CLI::Range(1, 250));
