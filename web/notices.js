@@ -54,7 +54,8 @@
     const status = h("div", { class: "outcome" });
     async function markRead(ids) {
       try {
-        const body = ids ? { ids } : { all: true };
+        // 全部标为已读 marks what this page showed and older, not what came since.
+        const body = ids ? { ids } : (r.notifications.length ? { all: true, through: r.notifications[0].id } : { all: true });
         const done = await api("POST", "/api/v1/notifications/read", body);
         toast(done.marked ? `已标为已读 ${done.marked} 条。` : "没有未读通知。");
         Duban.render();

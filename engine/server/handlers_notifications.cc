@@ -64,6 +64,7 @@ void Server::Impl::MarkNotificationsRead(Ctx& c) {
   if (!parsed.ok()) return c.Error(400, "bad_request", parsed.status().message());
   const json& body = *parsed;
   std::vector<std::string> ids;
+  std::string through;
   bool all = false;
   for (const auto& [k, v] : body.items()) {
     if (k == "all") {
@@ -77,13 +78,18 @@ void Server::Impl::MarkNotificationsRead(Ctx& c) {
           return c.Error(400, "bad_request", "field 'ids': each a notification id (a string)");
         ids.push_back(id.get<std::string>());
       }
+    } else if (k == "through") {
+      if (!v.is_string() || v.get<std::string>().empty())
+        return c.Error(400, "bad_request", "field 'through': the newest notification id the reader saw");
+      through = v.get<std::string>();
     } else {
-      return c.Error(400, "bad_request", "field '" + k + "': unknown field (ids, all)");
+      return c.Error(400, "bad_request", "field '" + k + "': unknown field (ids, all, through)");
     }
   }
   if (all == !ids.empty()) return c.Error(400, "bad_request", "give either ids or all: true");
+  if (!through.empty() && !all) return c.Error(400, "bad_request", "field 'through' goes with all: true");
   const NotificationInbox::Reader who = ReaderOf(c);
-  auto marked = inbox->MarkRead(who, ids, all, Now());
+  auto marked = inbox->MarkRead(who, ids, all, through, Now());
   if (!marked.ok()) {
     if (marked.status().code() == Status::Code::kNotFound) return c.Error(404, "not_found", marked.status().message());
     return c.Error(500, "store_error", marked.status().message());

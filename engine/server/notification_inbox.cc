@@ -123,14 +123,21 @@ Result<NotificationInbox::Page> NotificationInbox::List(const Reader& who, size_
 }
 
 Result<size_t> NotificationInbox::MarkRead(const Reader& who, const std::vector<std::string>& ids, bool all,
-                                           Instant now) {
+                                           const std::string& through, Instant now) {
   std::lock_guard lock(mu_);
   if (Status st = Refresh(); !st.ok()) return st;
   std::vector<std::string> mark;
   std::set<std::string>& mine = read_[who.account];
   if (all) {
-    for (const Item& item : items_)
-      if (Sees(who, item) && !mine.count(item.id)) mark.push_back(item.id);
+    size_t end = items_.size();
+    if (!through.empty()) {
+      auto at = index_.find(through);
+      if (at == index_.end() || !Sees(who, items_[at->second]))
+        return Status::NotFound("no notification " + through + " for this account");
+      end = at->second + 1;
+    }
+    for (size_t i = 0; i < end; ++i)
+      if (Sees(who, items_[i]) && !mine.count(items_[i].id)) mark.push_back(items_[i].id);
   } else {
     for (const std::string& id : ids) {
       auto at = index_.find(id);

@@ -52,10 +52,13 @@ class NotificationInbox {
   // This reader's notifications, newest first: at most `limit`, only the
   // unread ones if `unread_only`. IOError when the files cannot be read.
   Result<Page> List(const Reader& who, size_t limit, bool unread_only);
-  // Marks `ids` (or, with `all`, every one of the reader's notifications)
-  // read for who.account; returns how many were newly marked. NotFound names
-  // an id that is not one of the reader's notifications (nothing is marked).
-  Result<size_t> MarkRead(const Reader& who, const std::vector<std::string>& ids, bool all, Instant now);
+  // Marks `ids` (or, with `all`, every one of the reader's notifications,
+  // or with `all` and `through` those listed up to and including `through`:
+  // what the reader saw, not what came after) read for who.account; returns
+  // how many were newly marked. NotFound names an id that is not one of the
+  // reader's notifications (nothing is marked).
+  Result<size_t> MarkRead(const Reader& who, const std::vector<std::string>& ids, bool all, const std::string& through,
+                          Instant now);
   size_t damaged_lines();
 
  private:

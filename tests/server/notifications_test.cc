@@ -119,6 +119,18 @@ TEST_F(NotificationsTest, ReadMarksArePerAccountDurableAndOnlyForOnesOwn) {
   StartServer();
   a = SignIn("unit-a");
   EXPECT_EQ(Ids(a, "?unread=1"), (std::set<std::string>{"e2:" + unit_a}));
+  // "All" as the page saw it: through the newest it listed. What came since stays unread.
+  Append(Line("e3:" + unit_a, unit_a, "unit"));
+  Resp seen = Call("POST", "/api/v1/notifications/read", a, json{{"all", true}, {"through", "e2:" + unit_a}}.dump());
+  EXPECT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.j()["marked"], 1);
+  EXPECT_EQ(Ids(a, "?unread=1"), (std::set<std::string>{"e3:" + unit_a})) << "the newer one was not seen";
+  for (const std::string& body :
+       {json{{"all", true}, {"through", "e1:" + unit_b}}.dump(), json{{"all", true}, {"through", "nope"}}.dump()})
+    EXPECT_EQ(Call("POST", "/api/v1/notifications/read", a, body).status, 404) << body;
+  for (const std::string& body : {json{{"ids", {"e3:" + unit_a}}, {"through", "e3:" + unit_a}}.dump(),
+                                  json{{"all", true}, {"through", ""}}.dump()})
+    EXPECT_EQ(Call("POST", "/api/v1/notifications/read", a, body).status, 400) << body;
   Resp all = Call("POST", "/api/v1/notifications/read", a, R"({"all": true})");
   EXPECT_EQ(all.j()["marked"], 1);
   EXPECT_EQ(all.j()["unread"], 0);
