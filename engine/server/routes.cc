@@ -10,8 +10,11 @@ namespace duban::server {
 
 using I = Server::Impl;
 
-const std::vector<Route>& Routes() {
-  static const std::vector<Route> routes = {
+namespace {
+
+// The plans' routes: operations, sessions, commands, reads and reports.
+std::vector<Route> PlanRoutes() {
+  return {
       {"GET", "/healthz", "liveness: 200 \"ok\" and the log end", Access::kPublic, &I::Healthz, "", ""},
       {"GET", "/metrics", "Prometheus text format", Access::kMetrics, &I::MetricsText, "", ""},
       {"GET", "/api/v1/openapi.json", "this document", Access::kPublic, &I::OpenApi, "", ""},
@@ -70,11 +73,18 @@ const std::vector<Route>& Routes() {
        "plan:plan id (required);as_of:YYYY-MM-DD, up to today (default today);format:docx (default) or json", ""},
       {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads",
        Access::kOfficeAuditor, &I::VerifyStore, "", ""},
+  };
+}
+
+// The accounts' own routes: notifications, evidence files, administration.
+std::vector<Route> AccountRoutes() {
+  return {
       {"GET", "/api/v1/notifications",
        "the signed-in account's notifications from the reminders consumer, newest first, and how many are unread",
        Access::kWriters, &I::ListNotifications,
        "unread:1 lists only those not yet read;limit:at most this many (default 50, at most 500)", ""},
-      {"POST", "/api/v1/notifications/read", "mark notifications read: {\"ids\": [...]} or {\"all\": true}",
+      {"POST", "/api/v1/notifications/read",
+       "mark notifications read: {\"ids\": [...]}, {\"all\": true} or {\"all\": true, \"through\": id}",
        Access::kWriters, &I::MarkNotificationsRead, "", "json"},
       {"POST", "/api/v1/evidence", "upload an evidence file (raw body)", Access::kWriters, &I::UploadEvidence,
        "name:the file name, e.g. 报告.pdf (required)", "binary"},
@@ -90,6 +100,17 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/tokens", "create a machine token: 201 and the token, shown once", Access::kAdmin,
        &I::CreateToken, "", "json"},
   };
+}
+
+}  // namespace
+
+const std::vector<Route>& Routes() {
+  static const std::vector<Route> routes = [] {
+    std::vector<Route> all = PlanRoutes();
+    const std::vector<Route> more = AccountRoutes();
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  }();
   return routes;
 }
 
