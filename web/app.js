@@ -105,16 +105,23 @@ const Duban = (() => {
     ReviewCycleStarted: "启动调度", ProgressReportRequested: "要求报送", ReviewCycleClosed: "结束调度",
     ReportOverdue: "报送逾期", CalendarNoticeAdded: "节假日通知", AccountChanged: "账号变更",
     CommandRejected: "操作被拒绝", DeadlineChanged: "时限调整", AssignmentCancelled: "撤销交办",
-    AssignmentMerged: "合并办理", NoteAdded: "批示与意见",
+    AssignmentMerged: "合并办理", NoteAdded: "批示与意见", ScheduleSet: "报送安排",
   };
   // A note's kind (NoteAdded): the timeline names it by what it is.
   const NOTE_KIND = { instruction: "领导批示", comment: "督查室意见", urge: "催办" };
+  // A reporting schedule as tasks record it ("quarter:1") in words: 每季度1次.
+  const PERIOD = { month: "每月", quarter: "每季度", half_year: "每半年", year: "每年" };
+  const recurrenceText = (r) => {
+    const [period, times] = String(r || "").split(":");
+    return PERIOD[period] ? `${PERIOD[period]}${times || 1}次` : (r || "");
+  };
   const FIELD = {
     reason: "理由", text: "内容", percent: "进度%", reporter: "填报人", contact: "联系方式", comment: "意见",
     new_due_on: "新时限", due_on: "时限", to_unit: "改派给", from_unit: "原单位", level: "级别", step: "措施",
     cycle_id: "调度轮次", kind: "类型", summary: "摘要", role: "角色", message: "说明",
     deadline: "时限", section: "所属部分", title: "标题", content: "任务内容", evidence: "佐证材料",
     calendar_version: "工作日历", notify: "通知", provisional: "暂定", old_due_on: "原时限",
+    recurrence: "报送周期", old_recurrence: "原报送周期", year: "年度",
   };
   const statusName = (s) => STATUS[s] || s || "";
 
@@ -473,7 +480,7 @@ const Duban = (() => {
 
   return {
     state, pages, h, field, msg, toast, table, downloadCsv, lightEl, deadlineText, fmtTime, statusName,
-    api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE, NOTE_KIND,
+    api, command, uploadAll, randomId, refusal, errorPage, render, STATUS, LIGHT, EVENT, FIELD, ASSIGN_ROLE, NOTE_KIND, recurrenceText,
     nextId, openPanel, closePanel, REASON, joinParts, reportsCard, chinaToday,
   };
 })();

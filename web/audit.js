@@ -149,6 +149,7 @@
       if (k === "evidence") text = Duban.evidenceNames(v);
       else if (k === "deadline" && v && typeof v === "object") text = `${v.text || ""}${v.due_on ? `（${v.due_on}）` : ""}${v.calendar_version ? `，日历 ${v.calendar_version}` : ""}`;
       else if (k === "section" && Array.isArray(v)) text = v.join(" / ");
+      else if (k === "recurrence" || k === "old_recurrence") text = Duban.recurrenceText(v);
       parts.push(`${Duban.FIELD[k] || k}：${text}`);
     }
     return Duban.joinParts(parts);

@@ -28,10 +28,11 @@
       ev.preventDefault();
       out.replaceChildren();
       const body = Object.assign({ type }, base);
-      for (const [name, label, , required] of fields) {
+      for (const [name, label, kind, required] of fields) {
         const v = controls[name].value.trim();
-        if (required && !v) { out.append(msg("err", `请填写“${label.replace(/（.*）/, "")}”。`)); controls[name].focus(); return; }
-        if (v) body[name] = v;
+        // A choice is sent as chosen: an empty option means something (停止定期报送).
+        if (required && !v && kind !== "select") { out.append(msg("err", `请填写“${label.replace(/（.*）/, "")}”。`)); controls[name].focus(); return; }
+        if (v || kind === "select") body[name] = v;
       }
       ok.disabled = true;
       const r = await command(body, cid);

@@ -170,6 +170,7 @@
       if (v === "" || v === null || v === false || (Array.isArray(v) && !v.length) || typeof v === "object") continue;
       if (k === "unit") { parts.push(`单位：${v}`); continue; }
       if (k === "role") { parts.push(`角色：${Duban.ASSIGN_ROLE[v] || v}`); continue; }
+      if (k === "recurrence" || k === "old_recurrence") { parts.push(`${Duban.FIELD[k]}：${Duban.recurrenceText(v)}`); continue; }
       if (k === "kind" && Duban.NOTE_KIND[v]) continue;  // the entry's heading names the note's kind
       parts.push(`${Duban.FIELD[k] || k}：${v}`);
     }
@@ -195,9 +196,14 @@
   // row shows follows the workflow definition's states (default.yaml); the
   // engine decides, so a stale page is refused with the reason.
   const OPEN = ["assigned", "accepted", "in_progress"];
+  // A task's reporting schedule (set_schedule): each checkpoint's report is
+  // asked of its units before it, on the working-day calendar.
+  const SCHEDULES = [["month:1", "每月一次"], ["quarter:1", "每季度一次"], ["half_year:1", "每半年一次"], ["year:1", "每年一次"], ["", "停止定期报送"]];
+  const scheduleText = (s) => (s && s.recurrence ? `${Duban.recurrenceText(s.recurrence)}（${s.year} 年，节点前通知报送）` : "—");
   Duban.pages.task = async (view, plan, task, p) => {
     const t = await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}/tasks/${encodeURIComponent(task)}`);
     const k = t.task;
+    const schedule = k.schedule || {};
     const office = Duban.state.account && Duban.state.account.role === "office" && !k.cancelled && !k.completed;
     const slot = h("div", { id: "task-slot" });
     const done = (words) => {
@@ -226,6 +232,9 @@
         { plan, task: Number(task), kind: "instruction" }, [["text", "批示内容（必填）", "textarea", true]])),
       btn("调整任务时限", "secondary", "set_task_deadline", "调整任务时限", () => open(`调整时限：任务 ${task} 及其在办单位`, "set_deadline",
         { plan, task: Number(task) }, [["due_on", "新时限", "date", true], ["reason", "调整理由（必填）", "textarea", true]])),
+      btn("报送安排", "secondary", "set_schedule", "报送安排", () => open(`报送安排：任务 ${task}`, "set_schedule",
+        { plan, task: Number(task) }, [["recurrence", "定期报送", "select", true, schedule.recurrence || "quarter:1", SCHEDULES],
+          ["reason", "理由（必填）", "textarea", true]])),
     ];
     const section = Array.isArray(k.section) ? k.section.join(" / ") : (k.section || "");
     const calOf = (b) => (b && (b.calendar_version || (b.deadline && b.deadline.calendar_version))) || "";
@@ -239,6 +248,7 @@
         h("dt", {}, "任务内容"), h("dd", { id: "task-content" }, k.content),
         h("dt", {}, "时限要求"), h("dd", {}, `${k.deadline.text || "—"}${k.deadline.due_on ? `（${k.deadline.due_on}）` : ""}`),
         h("dt", {}, "工作日历"), h("dd", {}, cal || "—"),
+        h("dt", {}, "报送安排"), h("dd", { id: "task-schedule" }, scheduleText(schedule)),
         h("dt", {}, "任务状态"), h("dd", {}, k.cancelled ? "已撤销" : (k.completed ? "已办结" : "办理中")))),
       h("h2", {}, "承办单位"),
       table([

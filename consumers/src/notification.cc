@@ -166,7 +166,8 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::ReportOverdue>(body) ||
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
          std::holds_alternative<schemas::ReviewOverdue>(body) ||
-         std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body);
+         std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body) ||
+         std::holds_alternative<schemas::ScheduleSet>(body);
 }
 
 namespace {
@@ -392,6 +393,41 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   return nb.Take();
+}
+
+// "quarter:1" -> 每季度1次; "" -> "" (no schedule).
+std::string ScheduleWords(const std::string& recurrence) {
+  if (recurrence.empty()) return "";
+  const size_t colon = recurrence.find(':');
+  const std::string period = recurrence.substr(0, colon);
+  const std::string times = colon == std::string::npos ? "1" : recurrence.substr(colon + 1);
+  const char* every = period == "month"       ? "每月"
+                      : period == "quarter"   ? "每季度"
+                      : period == "half_year" ? "每半年"
+                                              : "每年";
+  return every + times + "次";
+}
+
+// The office set, changed or stopped a task's reporting schedule: every
+// unit holding the task is told what it will be asked.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ScheduleSet& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const std::string words = ScheduleWords(b.recurrence);
+  std::vector<Notification> out;
+  for (const std::string& unit : dir.Units(e.stream, b.task)) {
+    TemplateValues v = CommonValues(s, b.task, unit, "");
+    v["schedule"] = words.empty() ? std::string("不再定期报送") : words;
+    v["schedule_sentence"] = words.empty() ? std::string("不再定期报送进度")
+                                           : "的进度报送安排为" + words + "（" + std::to_string(b.year) +
+                                                 "年），每个报送节点前督查室将通知" + unit + "报送本期办理进展";
+    v["reason"] = b.reason;
+    v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+    Builder nb(e, b.task, s, "schedule_set", "notice", "", o, std::move(v));
+    nb.Add(unit, RecipientKind::kUnit, "schedule_set");
+    for (auto& n : nb.Take()) out.push_back(std::move(n));
+  }
+  return out;
 }
 
 // A leader's instruction (批示) or an office comment: the unit named, or

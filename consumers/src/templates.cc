@@ -98,6 +98,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"instruction", With({"note"})},
       {"comment", With({"note"})},
       {"urge", With({"note", "note_clause"})},
+      {"schedule_set", With({"schedule", "schedule_sentence", "reason", "reason_clause"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

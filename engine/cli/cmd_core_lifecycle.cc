@@ -1,7 +1,7 @@
 // The assignment lifecycle, as the office and the units write it: assign,
 // accept (签收), return (退回), reassign, progress (台账), submit, approve (销号),
 // reject, extension request|grant|deny, cancel; and the office's tools:
-// set-deadline, cancel-assignment, accept-return, note. Each builds one command
+// set-deadline, cancel-assignment, accept-return, note, schedule. Each builds one command
 // (actor and time from the global options and --at), resolves unit aliases
 // against the plan (CanonicalUnit) and prints the outcome.
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "duban/workflows/deadline_phrase.h"
 
 namespace duban::cli {
 namespace {
@@ -220,6 +221,57 @@ void AddLifecycle(CLI::App& app, Globals& g) {
   AddCancelTask(app, g);
 }
 
+// "每季度", "一季度一次", "分管领导一季度听取一次", "quarter:1" -> "quarter:1"; empty with a message
+// on stderr for words that name no recurrence.
+std::string RecurrenceOf(const std::string& words) {
+  if (auto direct = workflows::ParseRecurrence(words, 2000); direct.ok()) return workflows::RecurrenceText(*direct);
+  workflows::DeadlineContext ctx;
+  ctx.plan_year = 2000;  // only the period and the times are taken
+  auto r = workflows::ResolveDeadline(words, ctx);
+  // The plan's own sentence (分管领导一季度听取一次): the phrase inside it.
+  if (!r.recurrence)
+    if (auto found = workflows::FindDeadlineInText(words)) r = workflows::ResolveDeadline(*found, ctx);
+  if (r.recurrence) return workflows::RecurrenceText(*r.recurrence);
+  std::cerr << "duban schedule: '" << words << "' names no recurring duty"
+            << (r.due_on ? " (it is a single date: use `duban set-deadline`)" : "")
+            << "; say 每月, 每季度, 每半年, 每年, 一季度一次, or month|quarter|half_year|year:N\n";
+  return "";
+}
+
+// A task's reporting schedule (每季度报送): each open assignment is asked for
+// its progress report before every checkpoint (duban/core/schedule.h).
+void AddScheduleCommand(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand(
+      "schedule",
+      "set, change or stop a task's reporting schedule (每月/每季度/每半年/每年报送): its units are asked for a "
+      "progress report before each checkpoint, on the working-day calendar (supervisor)");
+  auto w = std::make_shared<WriteOpts>();
+  auto every = std::make_shared<std::string>();
+  auto stop = std::make_shared<bool>(false);
+  auto b = std::make_shared<schemas::SetSchedule>();
+  AddWriteOptions(sub, *w, false);
+  sub->add_option("task", w->task, "task number")->required();
+  auto* every_opt = sub->add_option("--every", *every, "the plan's words (每季度, 一季度一次, 每月) or quarter:1 ...");
+  auto* stop_opt = sub->add_flag("--stop", *stop, "no more scheduled reports (cycles already asked go on)");
+  every_opt->excludes(stop_opt);
+  sub->add_option("--year", b->year, "the year of the checkpoints (default: the plan's year)");
+  sub->add_option("--reason", b->reason, "why (kept in the history)")->required();
+  sub->callback([&g, w, every, stop, b] {
+    if (every->empty() && !*stop) {
+      std::cerr << "duban schedule: say how often: --every 每季度 (or quarter:1 ...), or --stop\n";
+      g.exit_code = kExitUsage;
+      return;
+    }
+    b->task = w->task;
+    b->recurrence = *stop ? "" : RecurrenceOf(*every);
+    if (!*stop && b->recurrence.empty()) {
+      g.exit_code = kExitUsage;
+      return;
+    }
+    Run(g, *w, Role::kSupervisor, kOffice, *b);
+  });
+}
+
 // The office's tools (issue 20): deadlines set with a reason, one assignment
 // cancelled, a return accepted, instructions and comments. The office only:
 // decide refuses a unit's or an auditor's account (forbidden_role).
@@ -297,6 +349,7 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
       Run(g, *w, Role::kSupervisor, kOffice, *b);
     });
   }
+  AddScheduleCommand(app, g);
 }
 
 }  // namespace

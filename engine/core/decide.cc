@@ -192,6 +192,7 @@ R Decider::On(const FireTimer& b) {
   if (b.kind == TimerKind::kReportOverdue) return OnReportOverdue(b);
   // Legacy kind: no policy arms it any more (it reused DeadlineMissed, which
   // is the assignment's own deadline; report_overdue replaces it).
+  if (b.kind == TimerKind::kScheduledReport) return OnScheduledReport(b);
   if (b.kind == TimerKind::kReportDue) {
     auto cy = s_.cycles.find(b.cycle_id);
     if (cy == s_.cycles.end() || cy->second.closed) return none;
@@ -229,6 +230,29 @@ R Decider::On(const FireTimer& b) {
         EscalationRaised{b.task, b.unit, b.level, b.step, b.notify, b.calendar_version, b.provisional}};
   }
   return Refuse(reason::kInvalidArgument, "unknown timer kind '" + std::string(TimerKindName(b.kind)) + "'");
+}
+
+// A task's schedule asks a unit for its report before a checkpoint (see
+// duban/core/schedule.h): the checkpoint's review cycle starts with the
+// first ask. Stale when the schedule was changed since the timer was armed
+// (armed_at is when it was set), or the ask no longer holds.
+R Decider::OnScheduledReport(const FireTimer& b) {
+  std::vector<EventBody> none;
+  auto t = s_.tasks.find(b.task);
+  auto a = s_.assignments.find({b.task, b.unit});
+  auto checkpoint = Date::Parse(b.due_on);
+  if (t == s_.tasks.end() || a == s_.assignments.end() || !checkpoint) return none;
+  if (t->second.schedule_set_at != b.armed_at || !ScheduleStillAsks(s_, t->second, a->second, *checkpoint)) return none;
+  std::vector<EventBody> out;
+  const std::string id = ScheduleCycleId(b.task, *checkpoint);
+  if (!s_.cycles.count(id)) {
+    const std::string& rec = t->second.deadline.recurrence;
+    out.push_back(ReviewCycleStarted{id, "task:" + std::to_string(b.task),
+                                     workflows::WorkflowDefinition::CycleKindOfPeriod(rec.substr(0, rec.find(':'))),
+                                     b.due_on});
+  }
+  out.push_back(ProgressReportRequested{id, b.task, b.unit, b.due_on});
+  return out;
 }
 
 // A requested report came due unanswered (level 0), or its silence climbs

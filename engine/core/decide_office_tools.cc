@@ -2,6 +2,7 @@
 // assignment cancelled, a return resolved, notes, review cycles started and
 // closed. Handlers of the Decider (decider.h); pure, like the rest of decide.
 #include "decider.h"
+#include "duban/workflows/deadline_phrase.h"
 
 namespace duban::core::decide_internal {
 
@@ -113,12 +114,38 @@ R Decider::On(const AddNote& b) {
   return std::vector<EventBody>{NoteAdded{b.task, b.unit, b.kind, b.text}};
 }
 
+// A task's reporting schedule set, changed or stopped (recurrence empty).
+// Only for the days to come: checkpoints whose asking day has passed are
+// not asked (duban/core/schedule.h).
+R Decider::On(const SetSchedule& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "set a reporting schedule"); !st.ok()) return st;
+  auto t = OpenTask(b.task);
+  if (!t.ok()) return t.status();
+  if (auto st = NeedText(b.reason, "the reason for the schedule"); !st.ok()) return st;
+  const std::string& old = (*t)->deadline.recurrence;
+  if (b.recurrence.empty()) {
+    if (old.empty()) return Refuse(reason::kInvalidArgument, TaskLabel(b.task) + " has no schedule to stop");
+    return std::vector<EventBody>{ScheduleSet{b.task, old, "", 0, b.reason}};
+  }
+  const int32_t year = b.year ? b.year : ScheduleYear(s_, c_.EffectiveAt());
+  auto r = workflows::ParseRecurrence(b.recurrence, year);
+  if (!r.ok()) return Refuse(reason::kInvalidArgument, r.status().message());
+  const std::string canonical = workflows::RecurrenceText(*r);
+  if (canonical == old && year == (*t)->schedule_year)
+    return Refuse(reason::kInvalidArgument,
+                  TaskLabel(b.task) + " already reports on " + canonical + " in " + std::to_string(year));
+  return std::vector<EventBody>{ScheduleSet{b.task, old, canonical, year, b.reason}};
+}
+
 R Decider::On(const StartReviewCycle& b) {
   if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
   if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");
   if (b.cycle_id.size() > 128 ||
       std::any_of(b.cycle_id.begin(), b.cycle_id.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
     return Refuse(reason::kInvalidArgument, "a review cycle id is at most 128 bytes with no control characters");
+  if (b.cycle_id.starts_with(kScheduleCyclePrefix))
+    return Refuse(reason::kInvalidArgument, "review cycle ids starting with '" + std::string(kScheduleCyclePrefix) +
+                                                "' are the tasks' schedules'; choose another id");
   if (s_.cycles.count(b.cycle_id))
     return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
   if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "duban/core/domain.h"
+#include "duban/core/schedule.h"
+#include "duban/workflows/deadline_phrase.h"
 #include "duban/date.h"
 #include "duban/terminal_text.h"
 
@@ -217,6 +219,10 @@ class Decider {
     if (t.number <= 0) return Refuse(reason::kInvalidArgument, "task numbers start at 1");
     if (!t.deadline.due_on.empty() && !Date::Parse(t.deadline.due_on))
       return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + " has an impossible due date " + t.deadline.due_on);
+    if (!t.deadline.recurrence.empty()) {
+      if (auto r = workflows::ParseRecurrence(t.deadline.recurrence, 2000); !r.ok())
+        return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + ": " + r.status().message());
+    }
     return Status::Ok();
   }
 
@@ -249,12 +255,14 @@ class Decider {
   R On(const DenyExtension& b);
   R On(const FireTimer& b);
   R OnReportOverdue(const FireTimer& b);
+  R OnScheduledReport(const FireTimer& b);
   R On(const ReopenAssignment& b);
   // ---- the office's tools (decide_office_tools.cc)
   R On(const SetDeadline& b);
   R On(const CancelAssignment& b);
   R On(const ResolveReturn& b);
   R On(const AddNote& b);
+  R On(const SetSchedule& b);
   R On(const StartReviewCycle& b);
   R On(const CloseReviewCycle& b);
 

@@ -4,6 +4,7 @@
 // duban/core/domain.h.
 #include <algorithm>
 
+#include "duban/core/schedule.h"
 #include "duban/core/domain.h"
 #include "duban/date.h"
 
@@ -74,6 +75,10 @@ class Applier {
     t.content = b.content;
     t.deadline = b.deadline;
     t.updated_at = at_;
+    if (!t.deadline.recurrence.empty()) {
+      t.schedule_year = ScheduleYear(s_, at_);
+      t.schedule_set_at = at_;
+    }
     s_.tasks[b.number] = std::move(t);
   }
   void On(const TaskAmended&) {}
@@ -248,6 +253,14 @@ class Applier {
   // (the silent queue) counts again from it. Other notes change nothing.
   void On(const NoteAdded& b) {
     if (b.kind == "urge") Touch(Find(s_, b.task, b.unit));
+  }
+  void On(const ScheduleSet& b) {
+    auto t = s_.tasks.find(b.task);
+    if (t == s_.tasks.end()) return;
+    t->second.deadline.recurrence = b.recurrence;
+    t->second.schedule_year = b.recurrence.empty() ? 0 : b.year;
+    t->second.schedule_set_at = b.recurrence.empty() ? 0 : at_;
+    t->second.updated_at = at_;
   }
   // Recorded in the stream "!calendar", never in a plan's: the engine
   // hands it to its timer policy, not to a plan state.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "duban/core/schedule.h"
 #include "engine_impl.h"
 
 namespace duban {
@@ -34,6 +35,8 @@ std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
   if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
   // Closing a cycle disarms the report timers of every request in it.
   if (std::holds_alternative<ReviewCycleClosed>(body)) return {{0, "*"}};
+  // A schedule set or stopped re-arms every assignment of its task.
+  if (auto* s = std::get_if<ScheduleSet>(&body)) return {{s->task, "*"}};
   // ProgressReportRequested and ReportOverdue change no assignment row, but
   // they change the report timers of theirs (see Projector::CycleSig).
   std::string unit = UnitOf(body);
@@ -45,7 +48,8 @@ bool TouchesTask(const EventBody& body) {
   using namespace schemas;
   return std::holds_alternative<TaskAdded>(body) || std::holds_alternative<TaskAmended>(body) ||
          std::holds_alternative<TaskCancelled>(body) || std::holds_alternative<TaskCompleted>(body) ||
-         std::holds_alternative<DeadlineChanged>(body);  // a task's own date (unit empty)
+         std::holds_alternative<DeadlineChanged>(body) ||  // a task's own date (unit empty)
+         std::holds_alternative<ScheduleSet>(body);
 }
 bool TouchesPlanRow(const EventBody& body) {
   using namespace schemas;
@@ -257,6 +261,22 @@ std::string Projector::CycleSig(const PlanState& s, int32_t task, const std::str
     sig += c.answered.count(k) ? 'a' : '-';
     sig += ov == c.overdue.end() ? std::string("-") : std::to_string(ov->second);
     sig.push_back('\0');
+  }
+  // The task's schedule arms a timer per assignment from its recurrence, its
+  // setting and whether the office closed a checkpoint's cycle (schedule.h).
+  auto t = s.tasks.find(task);
+  if (t == s.tasks.end() || t->second.deadline.recurrence.empty()) return sig;
+  sig += "schedule";
+  for (const std::string& part : {t->second.deadline.recurrence, std::to_string(t->second.schedule_year),
+                                  std::to_string(t->second.schedule_set_at)}) {
+    sig.push_back('\0');
+    sig += part;
+  }
+  const std::string prefix = ScheduleCyclePrefix(task);
+  for (auto it = s.cycles.lower_bound(prefix); it != s.cycles.end() && it->first.starts_with(prefix); ++it) {
+    sig.push_back('\0');
+    sig += it->first;
+    sig += it->second.closed ? 'c' : 'o';
   }
   return sig;
 }

@@ -285,21 +285,26 @@ Status DecodePlan(std::string_view v, PlanState* p) {
   return Status::Ok();
 }
 
+// Format 2 adds the schedule's year and setting (format 1 rows read 0: no
+// schedule was ever set before it).
 std::string EncodeTask(const TaskState& t) {
   Writer w;
-  w.U8(1).I32(t.number).Strs(t.section).Str(t.title).Str(t.content);
+  w.U8(2).I32(t.number).Strs(t.section).Str(t.title).Str(t.content);
   w.Str(t.deadline.text).Str(t.deadline.due_on).Str(t.deadline.recurrence).U8(t.deadline.unresolved);
   w.Str(t.deadline.calendar_version).U8(t.cancelled).U8(t.completed).I64(t.updated_at);
+  w.I32(t.schedule_year).I64(t.schedule_set_at);
   return w.Take();
 }
 Status DecodeTask(std::string_view v, TaskState* t) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt != 1 || !r.I32(&t->number) || !r.Strs(&t->section) || !r.Str(&t->title) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 2 || !r.I32(&t->number) || !r.Strs(&t->section) || !r.Str(&t->title) ||
       !r.Str(&t->content) || !r.Str(&t->deadline.text) || !r.Str(&t->deadline.due_on) ||
       !r.Str(&t->deadline.recurrence) || !r.Bool(&t->deadline.unresolved) || !r.Str(&t->deadline.calendar_version) ||
-      !r.Bool(&t->cancelled) || !r.Bool(&t->completed) || !r.I64(&t->updated_at) || !r.Done())
+      !r.Bool(&t->cancelled) || !r.Bool(&t->completed) || !r.I64(&t->updated_at))
     return Bad("task");
+  if (fmt >= 2 && (!r.I32(&t->schedule_year) || !r.I64(&t->schedule_set_at))) return Bad("task");
+  if (!r.Done()) return Bad("task");
   return Status::Ok();
 }
 

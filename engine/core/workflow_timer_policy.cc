@@ -1,6 +1,7 @@
 // See duban/core/workflow_timer_policy.h for the rules; each one mirrors the
 // FireTimer guard in decide.cc (Decider::On(FireTimer)), so a fired timer always changes state.
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/core/schedule.h"
 #include "duban/log.h"
 
 #include <optional>
@@ -246,6 +247,19 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
         Mark(own, p, *t);
         out.push_back(std::move(*t));
       }
+  }
+
+  // The next report the task's schedule asks of it (duban/core/schedule.h).
+  if (auto ask = core::NextScheduledAsk(plan, a, definition_, own)) {
+    Timer t = BaseTimer(a, TimerKind::kScheduledReport);
+    t.fire_at = StartOfDay(ask->ask_on);
+    t.body.due_on = ask->checkpoint.ToString();
+    t.body.cycle_id = core::ScheduleCycleId(a.task, ask->checkpoint);
+    t.body.armed_at = plan.tasks.at(a.task).schedule_set_at;  // a changed schedule is a new arming
+    t.body.provisional = ask->provisional;
+    t.body.calendar_version = own.version();
+    if (ask->provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+    out.push_back(std::move(t));
   }
   return out;
 }

@@ -79,6 +79,7 @@ DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date>
     r.understood = !resolved.unresolved;
     r.note = resolved.note;
     r.provisional = resolved.calendar_version.ends_with(workflows::WorkCalendar::kProvisionalSuffix);
+    if (resolved.recurrence) r.recurrence = workflows::RecurrenceText(*resolved.recurrence);
   } catch (const std::exception& e) {
     r.note = e.what();
   }

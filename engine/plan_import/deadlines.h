@@ -24,6 +24,7 @@ struct DueResult {
   bool understood = false;
   std::string note;
   bool provisional = false;  // counted on the provisional rule (a year no notice covers yet)
+  std::string recurrence;    // a recurring duty ("quarter:1", workflows::RecurrenceText), else ""
 };
 // `calendar`: counted on it (with the provisional rule on, as the engine's
 // timer policy keeps it, an uncovered year is counted provisionally rather

@@ -74,6 +74,7 @@ schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& re
     it.title = t.title;
     it.content = t.content;
     it.deadline.text = t.deadline.text;
+    it.deadline.recurrence = t.deadline.recurrence;
     if (t.deadline.due_on) {
       it.deadline.due_on = t.deadline.due_on->ToString();
     } else if (req.default_due) {

@@ -145,6 +145,7 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
   if (resolve && !t.deadline.text.empty()) {
     const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
     t.deadline.due_on = r.due_on;
+    t.deadline.recurrence = r.recurrence;
     if (!r.understood) {
       out.problems.push_back({t.source_line,
                               "deadline '" + t.deadline.text + "' of task " + n + " not understood; kept as text" +

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-enum class Kind { kName, kText, kDate, kTask, kPercent, kEvidence };
+enum class Kind { kName, kText, kDate, kTask, kPercent, kEvidence, kYear };
 struct Field {
   const char* name;
   Kind kind;
@@ -74,6 +74,10 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       // add_note's text is required but for kind urge (催办): DecodeCommandJson says so.
       {"add_note",
        {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, false}}}},
+      // recurrence "quarter:1" (month|quarter|half_year|year:N), "" stops the schedule; year 0 or absent: the plan's.
+      {"set_schedule",
+       {false,
+        {kTask, {"recurrence", Kind::kText, true}, {"year", Kind::kYear, false}, {"reason", Kind::kText, true}}}},
   };
   return specs;
 }
@@ -148,7 +152,7 @@ Status CheckEvidence(const json& v, std::vector<EvidenceRef>* out) {
 // The fields read into one flat map of strings and integers.
 struct Values {
   std::map<std::string, std::string> s;
-  int32_t task = 0, percent = 0;
+  int32_t task = 0, percent = 0, year = 0;
   std::vector<EvidenceRef> evidence;
   std::string Get(const char* k) const {
     auto it = s.find(k);
@@ -166,6 +170,8 @@ Status ReadField(const json& body, const Field& f, Values* v) {
       return CheckInt(f.name, x, 0, 100, &v->percent);
     case Kind::kEvidence:
       return CheckEvidence(x, &v->evidence);
+    case Kind::kYear:
+      return CheckInt(f.name, x, 1900, 2999, &v->year);
     default:
       return CheckString(f.name, x, f.kind, &v->s[f.name]);
   }
@@ -191,6 +197,7 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "cancel_assignment") return schemas::CancelAssignment{t, u, v.Get("reason")};
   if (type == "resolve_return") return schemas::ResolveReturn{t, u, v.Get("to_unit"), v.Get("reason")};
   if (type == "add_note") return schemas::AddNote{t, u, v.Get("kind"), v.Get("text")};
+  if (type == "set_schedule") return schemas::SetSchedule{t, v.Get("recurrence"), v.Get("reason"), v.year};
   if (type == "start_cycle") return schemas::StartReviewCycle{v.Get("cycle_id"), "", "", v.Get("due_on"), u};
   return schemas::CloseReviewCycle{v.Get("cycle_id")};
 }
@@ -236,7 +243,7 @@ const std::vector<std::string>& CommandTypes() {
       "approve",         "reject",         "reassign",     "request_extension",
       "grant_extension", "deny_extension", "cancel",       "reopen",
       "start_cycle",     "close_cycle",    "set_deadline", "cancel_assignment",
-      "resolve_return",  "add_note"};
+      "resolve_return",  "add_note",       "set_schedule"};
   return types;
 }
 

@@ -23,6 +23,8 @@ json TaskJson(const core::TaskState& t) {
           {"title", t.title},
           {"content", t.content},
           {"deadline", {{"text", t.deadline.text}, {"due_on", t.deadline.due_on}}},
+          // The reporting schedule ("quarter:1", "" for none) and its year.
+          {"schedule", {{"recurrence", t.deadline.recurrence}, {"year", t.schedule_year}}},
           {"cancelled", t.cancelled},
           {"completed", t.completed}};
 }

@@ -49,6 +49,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
     NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded) NAME(AccountChanged)
     NAME(DeadlineChanged) NAME(AssignmentCancelled) NAME(AssignmentMerged) NAME(NoteAdded)
+    NAME(ScheduleSet)
 #undef NAME
     // clang-format on
   }
@@ -122,7 +123,8 @@ const char* CommandName(const CommandBody& body) {
                                  "set_deadline",
                                  "cancel_assignment",
                                  "resolve_return",
-                                 "add_note"};
+                                 "add_note",
+                                 "set_schedule"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

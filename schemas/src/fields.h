@@ -68,6 +68,7 @@ DUBAN_FIELDS(DeadlineChanged, FLD(task), FLD(unit), FLD(old_due_on), FLD(new_due
 DUBAN_FIELDS(AssignmentCancelled, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(AssignmentMerged, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(role))
 DUBAN_FIELDS(NoteAdded, FLD(task), FLD(unit), FLD(kind), FLD(text))
+DUBAN_FIELDS(ScheduleSet, FLD(task), FLD(old_recurrence), FLD(recurrence), FLD(year), FLD(reason))
 DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
 // Only so generic visitors compile; codec.cc never writes or prints these fields.
 DUBAN_FIELDS(UnknownEvent, FLD(type), FLD(version), FLD(bytes))
@@ -140,6 +141,7 @@ DUBAN_FIELDS(SetDeadline, FLD(task), FLD(unit), FLD(due_on), FLD(reason))
 DUBAN_FIELDS(CancelAssignment, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
 DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
+DUBAN_FIELDS(SetSchedule, FLD(task), FLD(recurrence), FLD(reason), FLD(year))
 
 #undef FLD
 

@@ -199,5 +199,62 @@ TEST_F(DomainTest, TheOfficeUrgesAUnitOnAnAssignmentInItsHandsWithOrWithoutWords
   }
 }
 
+// ---- schedules (每季度报送) ---------------------------------------------------------
+
+FireTimer ScheduledAsk(int32_t task, const std::string& unit, const std::string& checkpoint, Instant armed_at) {
+  FireTimer f{task, unit, TimerKind::kScheduledReport, checkpoint};
+  f.cycle_id = "schedule:" + std::to_string(task) + ":" + checkpoint;
+  f.armed_at = armed_at;
+  return f;
+}
+
+TEST_F(DomainTest, AScheduleSetOnATaskIsRecordedWithItsYearAndWhenItWasSet) {
+  GivenPlan();
+  auto events = Do(SetSchedule{3, "quarter:01", "方案要求每季度报送", 0}, Supervisor());
+  EXPECT_EQ(events, (Events{ScheduleSet{3, "", "quarter:1", 2021, "方案要求每季度报送"}}))
+      << "the recurrence in its one spelling, the plan's year";
+  EXPECT_EQ(state.tasks.at(3).deadline.recurrence, "quarter:1");
+  EXPECT_EQ(state.tasks.at(3).schedule_year, 2021);
+  EXPECT_EQ(state.tasks.at(3).schedule_set_at, now);
+  EXPECT_EQ(Do(SetSchedule{3, "month:1", "改为每月", 2022}, Supervisor()),
+            (Events{ScheduleSet{3, "quarter:1", "month:1", 2022, "改为每月"}}));
+  EXPECT_EQ(Do(SetSchedule{3, "", "不再报送", 0}, Supervisor()),
+            (Events{ScheduleSet{3, "month:1", "", 0, "不再报送"}}));
+  EXPECT_TRUE(state.tasks.at(3).deadline.recurrence.empty());
+  EXPECT_EQ(state.tasks.at(3).schedule_set_at, 0);
+}
+
+TEST_F(DomainTest, AScheduledAskStartsTheCheckpointsCycleOnceAndAsksEachUnitOnce) {
+  GivenPlan();
+  Do(SetSchedule{1, "quarter:1", "按方案", 0}, Supervisor());
+  const Instant set_at = now;
+  EXPECT_EQ(Do(ScheduledAsk(1, kFinance, "2021-06-30", set_at), Clock()),
+            (Events{ReviewCycleStarted{"schedule:1:2021-06-30", "task:1", "quarterly", "2021-06-30"},
+                    ProgressReportRequested{"schedule:1:2021-06-30", 1, kFinance, "2021-06-30"}}));
+  EXPECT_EQ(Do(ScheduledAsk(1, kEducation, "2021-06-30", set_at), Clock()),
+            (Events{ProgressReportRequested{"schedule:1:2021-06-30", 1, kEducation, "2021-06-30"}}))
+      << "the cycle exists: only the ask";
+  EXPECT_EQ(Do(ScheduledAsk(1, kFinance, "2021-06-30", set_at), Clock()), Events{}) << "asked already";
+}
+
+TEST_F(DomainTest, AScheduledAskIsStaleOnceTheScheduleChangedOrTheAskNoLongerHolds) {
+  GivenPlan();
+  Do(SetSchedule{1, "quarter:1", "按方案", 0}, Supervisor());
+  const Instant first = now;
+  EXPECT_EQ(Do(ScheduledAsk(1, kFinance, "2021-06-15", first), Clock()), Events{}) << "not a checkpoint";
+  now += 60000;
+  Do(SetSchedule{1, "half_year:1", "改为半年", 0}, Supervisor());
+  EXPECT_EQ(Do(ScheduledAsk(1, kFinance, "2021-06-30", first), Clock()), Events{}) << "armed by the old schedule";
+  GivenSubmitted(1, kEducation);
+  EXPECT_EQ(Do(ScheduledAsk(1, kEducation, "2021-06-30", now), Clock()), Events{}) << "waits for review";
+  Do(ScheduledAsk(1, kFinance, "2021-06-30", state.tasks.at(1).schedule_set_at), Clock());
+  Do(CloseReviewCycle{"schedule:1:2021-06-30"}, Supervisor());
+  Do(Reject{1, kEducation, "不全"}, Supervisor());
+  EXPECT_EQ(Do(ScheduledAsk(1, kEducation, "2021-06-30", state.tasks.at(1).schedule_set_at), Clock()), Events{})
+      << "the office closed the checkpoint's cycle";
+  Do(SetSchedule{1, "", "停止", 0}, Supervisor());
+  EXPECT_EQ(Do(ScheduledAsk(1, kFinance, "2021-12-31", 0), Clock()), Events{}) << "stopped";
+}
+
 }  // namespace
 }  // namespace duban::core

@@ -36,7 +36,8 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   SetDeadline{1, kFinance, "2021-12-01", "x"},
                                   CancelAssignment{1, kFinance, "x"},
                                   ResolveReturn{1, kFinance, "", "x"},
-                                  AddNote{1, "", "comment", "x"}};
+                                  AddNote{1, "", "comment", "x"},
+                                  SetSchedule{1, "quarter:1", "x", 0}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();
@@ -59,7 +60,8 @@ TEST_F(DomainTest, OnlyTheSupervisorMayRunTheOfficesCommands) {
       // assignment, settle its own return or write a leader's instruction
       SetDeadline{1, kFinance, "2021-12-31", "推迟"}, SetDeadline{1, "", "2021-12-31", "推迟"},
       CancelAssignment{1, kFinance, "不再承担"}, ResolveReturn{1, kFinance, "", "同意退回"},
-      AddNote{1, kFinance, "comment", "请抓紧"}, AddNote{1, "", "instruction", "请抓紧"}};
+      AddNote{1, kFinance, "comment", "请抓紧"}, AddNote{1, "", "instruction", "请抓紧"},
+      SetSchedule{1, "quarter:1", "按方案每季度报送", 0}, SetSchedule{1, "", "停止", 0}};
   for (const auto& body : office) {
     EXPECT_TRUE(IsRejection(When(body, UnitActor(kFinance)), reason::kForbiddenRole)) << CommandName(body);
     EXPECT_TRUE(IsRejection(When(body, Clock()), reason::kForbiddenRole)) << CommandName(body);
@@ -402,6 +404,37 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
       {"the office urges a unit that completed its part while others work on",
        plan_and([](DomainTest& t) { t.GivenCompleted(1, kFinance); }), AddNote{1, kFinance, "urge", ""}, Supervisor(),
        reason::kInvalidTransition},
+      // schedules (每季度报送)
+      {"a unit sets its own task's schedule", plan, SetSchedule{1, "month:1", "自报", 0}, UnitActor(kFinance),
+       reason::kForbiddenRole},
+      {"the office schedules a task that does not exist", plan, SetSchedule{99, "quarter:1", "按方案", 0}, Supervisor(),
+       reason::kTaskNotFound},
+      {"the office schedules a cancelled task", plan_and([](DomainTest& t) {
+         t.Do(CancelTask{2, "合并"}, Supervisor());
+       }),
+       SetSchedule{2, "quarter:1", "按方案", 0}, Supervisor(), reason::kTaskClosed},
+      {"the office schedules a task without a reason", plan, SetSchedule{1, "quarter:1", " ", 0}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office schedules by a period that does not exist", plan, SetSchedule{1, "week:1", "每周", 0}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office schedules zero times a period", plan, SetSchedule{1, "quarter:0", "按方案", 0}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office schedules in an impossible year", plan, SetSchedule{1, "quarter:1", "按方案", 99999}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office stops a schedule the task does not have", plan, SetSchedule{1, "", "停止", 0}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office sets the schedule the task already has", plan_and([](DomainTest& t) {
+         t.Do(SetSchedule{1, "quarter:1", "按方案", 0}, Supervisor());
+       }),
+       SetSchedule{1, "quarter:01", "再次", 2021}, Supervisor(), reason::kInvalidArgument},
+      {"the office starts a cycle under a schedule's reserved id", plan,
+       StartReviewCycle{"schedule:1:2021-06-30", "", "quarterly", "2021-06-30", ""}, Supervisor(),
+       reason::kInvalidArgument},
+      {"a plan imports a task with a recurrence no build writes", nothing, [] {
+         ImportPlan p = SamplePlan();
+         p.tasks[2].deadline.recurrence = "fortnight:1";
+         return CommandBody(p);
+       }(), Supervisor(), reason::kInvalidArgument},
       // cycle_not_found
       {"the office closes a cycle never started", plan, CloseReviewCycle{"nope"}, Supervisor(), reason::kCycleNotFound},
       // cycle_exists

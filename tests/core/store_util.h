@@ -215,6 +215,34 @@ class EngineFixture : public ::testing::Test {
     return p->assignments.at({task, unit});
   }
 
+  // The timers armed for (task, unit), as "kind due_on fire-day".
+  std::vector<std::string> Armed(int32_t task, const std::string& unit) {
+    auto pending = engine->PendingTimers(At("2031-01-01"), 1000);
+    EXPECT_TRUE(pending.ok());
+    std::vector<std::string> out;
+    for (const auto& t : *pending)
+      if (t.timer.task == task && t.timer.unit == unit)
+        out.push_back(std::string(TimerKindName(t.timer.kind)) + " " + t.timer.due_on + " " + DayOf(t.due).ToString());
+    return out;
+  }
+  // The events a tick at the start of `day` wrote.
+  std::vector<Event> TickOn(const std::string& day) {
+    auto r = engine->Tick(StartOfDay(*Date::Parse(day)));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<Event> out;
+    if (r.ok())
+      for (const auto& o : *r) out.insert(out.end(), o.events.begin(), o.events.end());
+    return out;
+  }
+  // Verify finds nothing wrong, and a rebuild gives the same projections.
+  void ExpectVerifiedAndRebuiltIdentically() {
+    auto v = engine->Verify();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
+    const std::string digest = Digest();
+    ASSERT_TRUE(engine->Rebuild().ok());
+    EXPECT_EQ(Digest(), digest);
+  }
   void GivenPlan(const std::string& plan = "p1") { Do(SamplePlan(), Supervisor(), plan); }
   void GivenSubmitted(int32_t task, const std::string& unit, const std::string& plan = "p1") {
     Do(Accept{task, unit}, UnitActor(unit), plan);

@@ -60,6 +60,27 @@ TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市教育局"), "2021-11-30");
 }
 
+TEST(RenderTest, AScheduleSetOrStoppedTellsEveryUnitHoldingTheTaskWhatItWillBeAsked) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  dir.Apply(
+      MakeEvent("sg-2021", 4, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
+  auto set = RenderNotifications(
+      MakeEvent("sg-2021", 5, schemas::ScheduleSet{7, "", "quarter:1", 2021, "分管领导一季度听取一次。"}), dir);
+  ASSERT_EQ(set.size(), 2u);
+  EXPECT_EQ(set[0].channel, "schedule_set");
+  EXPECT_EQ(set[0].recipient, "市教育局");
+  EXPECT_EQ(set[1].recipient, "市财政局");
+  EXPECT_NE(set[0].text.find("的进度报送安排为每季度1次（2021年），每个报送节点前督查室将通知市教育局报送本期办理进展，"
+                             "理由：分管领导一季度听取一次。"),
+            std::string::npos)
+      << set[0].text;
+  auto stop =
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::ScheduleSet{7, "quarter:1", "", 0, "改为年终总结"}), dir);
+  ASSERT_EQ(stop.size(), 2u);
+  EXPECT_NE(stop[0].text.find("不再定期报送进度，理由：改为年终总结。"), std::string::npos) << stop[0].text;
+}
+
 TEST(RenderTest, TheOfficesDeadlineChangeTellsEachUnitOnceFromItsOwnEvent) {
   TaskDirectory dir = ShaoguanDirectory();
   dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));

@@ -122,7 +122,7 @@ TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
       {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},        {39, "DeadlineRecounted"},
       {50, "CalendarNoticeAdded"}, {60, "AccountChanged"},       {70, "DeadlineChanged"},
       {71, "AssignmentCancelled"}, {72, "AssignmentMerged"},     {73, "NoteAdded"},
-      {90, "CommandRejected"}};
+      {74, "ScheduleSet"},         {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
   ASSERT_EQ(ids.size(), samples.size());

@@ -75,6 +75,7 @@ inline std::vector<EventBody> SampleBodies() {
       AssignmentCancelled{3, "市教育局", "退回理由成立，不再承担"},
       AssignmentMerged{3, "市教育局", "市财政局", "并入牵头单位", AssignmentRole::kLead},
       NoteAdded{3, "市财政局", "instruction", "请抓紧推进，月底前报结果。——张副市长"},
+      ScheduleSet{3, "quarter:1", "month:1", 2021, "分管领导改为每月听取汇报"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }
@@ -154,6 +155,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       CancelAssignment{3, "市教育局", "不再承担"},
       ResolveReturn{3, "市教育局", "市财政局", "并入牵头单位"},
       AddNote{3, "市财政局", "comment", "请补充佐证材料"},
+      SetSchedule{3, "quarter:1", "方案要求每季度报送", 2021},
   };
 }
 

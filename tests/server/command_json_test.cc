@@ -32,6 +32,8 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
       {"resolve_return",
        R"({"type":"resolve_return","plan":"p","task":3,"unit":"u","to_unit":"v","reason":"r","command_id":"c"})"},
       {"add_note", R"({"type":"add_note","plan":"p","task":3,"kind":"instruction","text":"t","command_id":"c"})"},
+      {"set_schedule",
+       R"({"type":"set_schedule","plan":"p","task":3,"recurrence":"quarter:1","year":2027,"reason":"r","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
   for (const auto& [type, body] : bodies) {
@@ -49,6 +51,11 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
   EXPECT_EQ(std::get<schemas::SetDeadline>(sd->command.body).unit, "") << "no unit: the whole task";
   auto rr = DecodeCommandJson(bodies.at("resolve_return"));
   EXPECT_EQ(std::get<schemas::ResolveReturn>(rr->command.body).to_unit, "v");
+  auto ss = DecodeCommandJson(bodies.at("set_schedule"));
+  const auto& sched = std::get<schemas::SetSchedule>(ss->command.body);
+  EXPECT_EQ(sched.recurrence, "quarter:1");
+  EXPECT_EQ(sched.year, 2027);
+  EXPECT_EQ(sched.reason, "r");
 }
 
 TEST(CommandJson, RefusalsNameTheField) {
@@ -60,6 +67,9 @@ TEST(CommandJson, RefusalsNameTheField) {
       {R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":-1,"text":"t","command_id":"c"})", "'percent'"},
       {R"({"type":"accept","plan":"p","task":3,"unit":"u"})", "'command_id'"},
       {R"({"type":"accept","plan":"p","task":3,"unit":"u","command_id":"c","at":"soon"})", "'at'"},
+      {R"({"type":"set_schedule","plan":"p","task":3,"recurrence":"quarter:1","year":20270,"reason":"r","command_id":"c"})",
+       "'year'"},
+      {R"({"type":"set_schedule","plan":"p","task":3,"reason":"r","command_id":"c"})", "'recurrence'"},
       {R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c","evidence":[{"sha256":"x"}]})",
        "evidence[0].name"},
   };
@@ -76,7 +86,7 @@ TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
     EXPECT_TRUE(IsUnitCommandType(t)) << t;
   for (const char* t :
        {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle",
-        "close_cycle", "set_deadline", "cancel_assignment", "resolve_return", "add_note", "nonsense"})
+        "close_cycle", "set_deadline", "cancel_assignment", "resolve_return", "add_note", "set_schedule", "nonsense"})
     EXPECT_FALSE(IsUnitCommandType(t)) << t;
 }
 

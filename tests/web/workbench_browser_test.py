@@ -269,6 +269,16 @@ def office_works_the_queues(b, today, clicks):
     WebDriverWait(b.d, 10).until(lambda d: len(b.qs("#timeline li[data-type='NoteAdded']")) == 2)
     notes = [li.text for li in b.qs("#timeline li[data-type='NoteAdded']")]
     assert len(notes) == 2 and notes[0].startswith("催办") and notes[1].startswith("领导批示"), notes
+    # A reporting schedule for the task (报送安排): quarterly, on its page and in its history.
+    assert b.q("#task-schedule").text == "—", b.q("#task-schedule").text
+    b.q("#task-tools button[data-action='set_schedule']").click()
+    form = b.wait("form.panel[data-action='set_schedule']")
+    b.fill(form, "reason", "按方案每季度听取一次工作汇报。")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("ScheduleSet")
+    b.wait_text("#task-schedule", "每季度1次")
+    b.wait("#timeline li[data-type='ScheduleSet']")
     b.shot("office-task-tools")
     b.go("#/office/cycle")
     form = b.wait("#cycle-start form")

@@ -8,6 +8,7 @@
 #include "duban/cn_numeral.h"
 #include "duban/utf8.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 
@@ -221,30 +222,32 @@ int YearOf(const std::wsmatch& m, size_t explicit_group, size_t next_group, int 
   return plan_year;
 }
 
+// The checkpoints of a recurrence in `year`. Times that divide the period
+// split it evenly (每年2次 -> every half year); otherwise one checkpoint per
+// period carries the count.
+std::vector<Date> Checkpoints(std::string_view period, int times, int year) {
+  const int months = period == "month" ? 1 : period == "quarter" ? 3 : period == "half_year" ? 6 : 12;
+  const int step = (times > 1 && months % times == 0) ? months / times : months;
+  std::vector<Date> out;
+  for (int m = step; m <= 12; m += step) out.push_back(Date{year, m, Date::DaysInMonth(year, m)});
+  return out;
+}
+
 Outcome Periodic(const std::wstring& unit_word, int times, int plan_year) {
   if (plan_year == 0) return Fail("a recurring duty needs the plan year");
   if (times < 1) return Fail("a recurring duty needs at least one time per period");
   Recurrence r;
-  int months = 12;
   if (unit_word == L"月") {
     r.period = "month";
-    months = 1;
   } else if (unit_word == L"季度" || unit_word == L"季") {
     r.period = "quarter";
-    months = 3;
   } else if (unit_word == L"半年") {
     r.period = "half_year";
-    months = 6;
   } else {
     r.period = "year";
   }
   r.times_per_period = times;
-  // Times that divide the period split it evenly (每年2次 -> every half year);
-  // otherwise one checkpoint per period carries the count.
-  int step = (times > 1 && months % times == 0) ? months / times : months;
-  for (int m = step; m <= 12; m += step) {
-    r.checkpoints.push_back(Date{plan_year, m, Date::DaysInMonth(plan_year, m)});
-  }
+  r.checkpoints = Checkpoints(r.period, times, plan_year);
   Outcome o;
   o.due = r.checkpoints.back();
   o.recurrence = std::move(r);
@@ -392,6 +395,34 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
   out.unresolved = false;
   out.note = warning;
   return out;
+}
+
+std::string RecurrenceText(const Recurrence& r) { return r.period + ":" + std::to_string(r.times_per_period); }
+
+Result<Recurrence> ParseRecurrence(std::string_view text, int year) {
+  const size_t colon = text.find(':');
+  const std::string_view period = text.substr(0, colon);
+  const bool known = period == "month" || period == "quarter" || period == "half_year" || period == "year";
+  int times = 0;
+  if (colon != std::string_view::npos) {
+    const std::string_view digits = text.substr(colon + 1);
+    if (digits.empty() || digits.size() > 2 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      times = 0;
+    else
+      times = std::stoi(std::string(digits));
+  }
+  if (!known || times < 1 || times > 31)
+    return Status::InvalidArgument(
+        "not a recurrence: '" + std::string(text) +
+        "' (month|quarter|half_year|year, a colon and the times per period, e.g. quarter:1)");
+  if (year < 1900 || year > 2999)
+    return Status::InvalidArgument("a recurrence needs its year; " + std::to_string(year) + " is not one");
+  Recurrence r;
+  r.period = std::string(period);
+  r.times_per_period = times;
+  r.checkpoints = Checkpoints(r.period, times, year);
+  return r;
 }
 
 std::optional<std::string> FindDeadlineInText(std::string_view content) {

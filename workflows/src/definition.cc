@@ -384,6 +384,20 @@ std::string WorkflowDefinition::NextState(std::string_view action, std::string_v
 
 bool WorkflowDefinition::IsTerminal(std::string_view state) const { return Contains(lifecycle.terminal, state); }
 
+std::string WorkflowDefinition::CycleKindOfPeriod(std::string_view period) {
+  if (period == "month") return "monthly";
+  if (period == "quarter") return "quarterly";
+  if (period == "half_year") return "half_year";
+  return "yearly";
+}
+
+int WorkflowDefinition::ScheduleNoticeWorkingDays(std::string_view period) const {
+  const std::string kind = CycleKindOfPeriod(period);
+  for (const auto& c : review_cycles)
+    if (c.kind == kind) return c.reply_working_days;
+  return kDefaultScheduleNoticeWorkingDays;
+}
+
 const ReviewCycleTemplate* WorkflowDefinition::FindReviewCycle(std::string_view id) const {
   for (const auto& c : review_cycles) {
     if (c.id == id) return &c;

@@ -39,8 +39,8 @@ struct Notification {
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
   // completion_rejected | report_overdue | acceptance_overdue |
-  // review_overdue, deadline_changed | instruction | comment | urge (the office's
-  // word to a unit), or digest (several of them for one recipient).
+  // review_overdue, deadline_changed | instruction | comment | urge |
+  // schedule_set (the office's word to a unit), or digest (several of them for one recipient).
   std::string channel;
   std::string level;  // notice | warning | urgent
   int32_t escalation_level = 0;
@@ -99,7 +99,9 @@ struct RenderOptions {
 // Is this an event type the reminders consumer notifies about? The clock's
 // reminders and escalations, and what the office tells units: a deadline it
 // set or changed (DeadlineChanged), a leader's instruction or an office
-// comment (NoteAdded) — to the unit named, or every unit holding the task.
+// comment (NoteAdded) — to the unit named, or every unit holding the task —
+// and a reporting schedule set or stopped (ScheduleSet), to every unit
+// holding the task.
 bool IsReminderEvent(const schemas::EventBody& body);
 
 // Zero notifications for any other event. Recipients are de-duplicated (the

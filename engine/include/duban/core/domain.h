@@ -104,6 +104,12 @@ struct TaskState {
   bool cancelled = false;
   bool completed = false;
   Instant updated_at = 0;
+  // The reporting schedule (deadline.recurrence, "quarter:1"; empty: none):
+  // the year its checkpoints fall in and when it was set (the task's
+  // TaskAdded, or the office's last ScheduleSet). Reports are asked only
+  // for checkpoints whose asking day is on or after that day (ScheduledReports).
+  int32_t schedule_year = 0;
+  Instant schedule_set_at = 0;
   bool operator==(const TaskState&) const = default;
 };
 

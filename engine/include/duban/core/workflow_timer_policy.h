@@ -21,6 +21,10 @@
 // not had: "report_overdue" level 0 on the first working day after the
 // cycle's due date, then (once overdue) each escalation step above the level
 // its silence reached. These never touch the assignment's own deadline.
+// For an open, not submitted assignment of a task with a reporting schedule:
+// "scheduled_report" on the asking day of the next checkpoint still to ask
+// (duban/core/schedule.h), armed_at the schedule's setting, so a changed
+// schedule is a new arming.
 // Fire times are the start of the day in China time (StartOfDay).
 //
 // Each rule above matches the guard in core::Decide for FireTimer, so every

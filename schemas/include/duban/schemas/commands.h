@@ -145,11 +145,19 @@ struct AddNote {
   int32_t task = 0;
   std::string unit, kind, text;
 };
+// Sets, changes or (recurrence empty) stops a task's reporting schedule
+// (每季度报送: "quarter:1", workflows::RecurrenceText), with a reason; `year`
+// is the year its checkpoints fall in, 0 for the plan's year.
+struct SetSchedule {
+  int32_t task = 0;
+  std::string recurrence, reason;
+  int32_t year = 0;
+};
 
-using CommandBody =
-    std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign, ReportProgress,
-                 Submit, Approve, Reject, RequestExtension, GrantExtension, DenyExtension, FireTimer, StartReviewCycle,
-                 CloseReviewCycle, ReopenAssignment, SetDeadline, CancelAssignment, ResolveReturn, AddNote>;
+using CommandBody = std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
+                                 ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
+                                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment,
+                                 SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule>;
 
 const char* CommandName(const CommandBody& body);
 

@@ -331,6 +331,19 @@ struct NoteAdded {
   std::string unit, kind, text;
   bool operator==(const NoteAdded&) const = default;
 };
+// The office set, changed or (recurrence empty) stopped a task's reporting
+// schedule. From the day of this event, each open assignment of the task is
+// asked for a progress report (a review cycle "schedule:<task>:<checkpoint>")
+// the definition's notice days before each checkpoint of `year` whose asking
+// day is still to come. The task's first schedule is its deadline's
+// recurrence (TaskAdded), in the plan's year.
+struct ScheduleSet {
+  int32_t task = 0;
+  std::string old_recurrence, recurrence;
+  int32_t year = 0;
+  std::string reason;
+  bool operator==(const ScheduleSet&) const = default;
+};
 
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
@@ -355,7 +368,8 @@ using EventBody =
                  ExtensionDenied, DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue, AssignmentReopened,
                  AcceptanceOverdue, ReviewOverdue, DeadlineRecounted, CalendarNoticeAdded, AccountChanged,
-                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, CommandRejected, UnknownEvent>;
+                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, ScheduleSet, CommandRejected,
+                 UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -395,6 +409,7 @@ enum class EventType : uint16_t {
   kAssignmentCancelled = 71,
   kAssignmentMerged = 72,
   kNoteAdded = 73,
+  kScheduleSet = 74,
   kCommandRejected = 90,
 };
 

@@ -24,11 +24,12 @@ enum class TimerKind : uint8_t {
   kAcceptanceOverdue = 5,  // AcceptanceOverdue, the acceptance limit (签收时限)
   kReviewOverdue = 6,      // ReviewOverdue, the office's review limit
   kReportDue = 7,          // legacy: armed by builds before report_overdue; fired from old stores
+  kScheduledReport = 8,    // a task's schedule asks for a report before a checkpoint
 };
 
 inline constexpr TimerKind kTimerKinds[] = {
     TimerKind::kReminder,          TimerKind::kMissed,        TimerKind::kEscalation, TimerKind::kReportOverdue,
-    TimerKind::kAcceptanceOverdue, TimerKind::kReviewOverdue, TimerKind::kReportDue,
+    TimerKind::kAcceptanceOverdue, TimerKind::kReviewOverdue, TimerKind::kReportDue,  TimerKind::kScheduledReport,
 };
 
 constexpr std::string_view TimerKindName(TimerKind k) {
@@ -47,6 +48,8 @@ constexpr std::string_view TimerKindName(TimerKind k) {
       return "review_overdue";
     case TimerKind::kReportDue:
       return "report_due";
+    case TimerKind::kScheduledReport:
+      return "scheduled_report";
   }
   return "unknown";
 }

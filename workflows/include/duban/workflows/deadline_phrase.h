@@ -72,6 +72,16 @@ struct DeadlineContext {
 // Resolves a whole phrase (a deadline cell, or what FindDeadlineInText found).
 ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext& ctx);
 
+// A recurring duty as a task records it (schemas::Deadline::recurrence):
+// "<period>:<times>", e.g. "quarter:1" for 每季度听取一次. One text for the
+// importer, the office's `duban schedule` and the engine's schedule timers.
+std::string RecurrenceText(const Recurrence& r);
+// The recurrence a text names, with its checkpoints in `year` (the end of
+// each period, or of each even split of it when the times divide the
+// period: "year:2" -> 06-30 and 12-31). InvalidArgument for anything else
+// (an unknown period, times outside 1..31, a year outside 1900..2999).
+Result<Recurrence> ParseRecurrence(std::string_view text, int year);
+
 // Finds a deadline phrase inside task text ("2021年底前将...", "于9月底前完成",
 // "分管领导一季度听取一次"), for tasks whose deadline cell is empty. Only phrases
 // that mark a deadline in running text count (a bare 全年 or 3月15日 does not).

@@ -94,6 +94,15 @@ struct WorkflowDefinition {
   std::string NextState(std::string_view action, std::string_view state) const;
   bool IsTerminal(std::string_view state) const;
   const ReviewCycleTemplate* FindReviewCycle(std::string_view id) const;
+  // A task's schedule (每季度报送: recurrence "quarter:N") asks its units for a
+  // report this many working days before each checkpoint: the
+  // reply_working_days of the first review-cycle template of the period's
+  // kind (month -> monthly, quarter -> quarterly, half_year -> half_year,
+  // year -> yearly), kDefaultScheduleNoticeWorkingDays when there is none.
+  int ScheduleNoticeWorkingDays(std::string_view period) const;
+  static constexpr int kDefaultScheduleNoticeWorkingDays = 10;
+  // The review-cycle kind of a recurrence period ("quarter" -> "quarterly").
+  static std::string CycleKindOfPeriod(std::string_view period);
 };
 
 }  // namespace duban::workflows

@@ -40,6 +40,7 @@ struct PlanMeta {
 struct TaskDeadline {
   std::string text;            // as written ("10月底前", "2021年12月10日前"), "" if none
   std::optional<Date> due_on;  // resolved by duban_workflows when linked
+  std::string recurrence;      // a recurring duty ("quarter:1"): its schedule; due_on is its last checkpoint
 };
 
 struct ParsedTask {

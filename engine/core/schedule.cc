@@ -1,0 +1,54 @@
+// See duban/core/schedule.h.
+#include "duban/core/schedule.h"
+
+#include <algorithm>
+
+#include "duban/workflows/deadline_phrase.h"
+
+namespace duban::core {
+
+int32_t ScheduleYear(const PlanState& plan, Instant at) { return plan.meta.year ? plan.meta.year : DayOf(at).year; }
+
+std::string ScheduleCyclePrefix(int32_t task) { return std::string(kScheduleCyclePrefix) + std::to_string(task) + ":"; }
+
+std::string ScheduleCycleId(int32_t task, const Date& checkpoint) {
+  return ScheduleCyclePrefix(task) + checkpoint.ToString();
+}
+
+std::vector<Date> ScheduleCheckpoints(const TaskState& task) {
+  if (task.deadline.recurrence.empty()) return {};
+  auto r = workflows::ParseRecurrence(task.deadline.recurrence, task.schedule_year);
+  return r.ok() ? r->checkpoints : std::vector<Date>{};
+}
+
+bool ScheduleStillAsks(const PlanState& plan, const TaskState& task, const AssignmentState& a, const Date& checkpoint) {
+  if (task.cancelled || task.completed) return false;
+  if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return false;
+  const auto cps = ScheduleCheckpoints(task);
+  if (std::find(cps.begin(), cps.end(), checkpoint) == cps.end()) return false;
+  auto cy = plan.cycles.find(ScheduleCycleId(task.number, checkpoint));
+  if (cy == plan.cycles.end()) return true;
+  return !cy->second.closed && !cy->second.requested.count({a.task, a.unit});
+}
+
+std::optional<ScheduledAsk> NextScheduledAsk(const PlanState& plan, const AssignmentState& a,
+                                             const workflows::WorkflowDefinition& definition,
+                                             const workflows::WorkCalendar& calendar) {
+  auto t = plan.tasks.find(a.task);
+  if (t == plan.tasks.end() || t->second.deadline.recurrence.empty()) return std::nullopt;
+  const TaskState& task = t->second;
+  const std::string period = task.deadline.recurrence.substr(0, task.deadline.recurrence.find(':'));
+  const int notice = definition.ScheduleNoticeWorkingDays(period);
+  const Date from = std::max(DayOf(task.schedule_set_at), DayOf(a.assigned_at));
+  for (const Date& c : ScheduleCheckpoints(task)) {
+    if (!ScheduleStillAsks(plan, task, a, c)) continue;
+    auto due = calendar.EffectiveDue(c);
+    auto ask = due.ok() ? (notice > 0 ? calendar.SubtractWorkingDays(*due, notice) : due) : due;
+    if (!ask.ok()) continue;  // only a corrupt calendar: the checkpoint is not asked
+    if (*ask < from) continue;
+    return ScheduledAsk{c, *ask, calendar.SpanIsProvisional(*ask, *due)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace duban::core

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Reporting schedules (每季度报送, issue 20) through the CLI, as an office
+would meet them with next year's plan on the machine's date:
+- a plan whose 时限 cell says 每季度 is imported with that schedule recorded
+  (its TaskAdded carries the recurrence, in the plan's year);
+- `schedule` takes the plan's words (每月, 一季度一次, a whole sentence) or
+  month|quarter|half_year|year:N; words naming no recurring duty, or a single
+  date, are refused with what to say instead; the same schedule twice, a task
+  that does not exist and a unit's account are refused; `--stop` stops it;
+- on a simulated store the clock asks both units of the quarterly task for
+  their report ten working days before 2027-03-31 (on 03-17, not 03-16), and
+  a stopped schedule asks nothing more;
+- `verify` ok, before and after a `rebuild`.
+Usage: cli_schedule_test.py PATH/TO/duban"""
+import json
+import os
+import sys
+import tempfile
+
+DUBAN = sys.argv[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cli_checks import Checks, ensure_account  # noqa: E402
+
+checks = Checks(DUBAN)
+check, run = checks.check, checks.run
+
+PLAN = ("韶关市2027年政务公开工作要点分工方案\n"
+        "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+        "1\t分管领导听取政务公开工作汇报\t市财政局\t市教育局\t每季度\n"
+        "2\t做好政策解读\t市公安局\t\t2027年6月30日前\n")
+
+
+def history_types(data, plan, task):
+    rc, out, err = run(data, "--json", "history", "--plan", plan, str(task))
+    if rc != 0:
+        return []
+    rows = json.loads(out)
+    return rows if isinstance(rows, list) else rows.get("events", [])
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    plan_file = os.path.join(tmp, "plan-2027.tsv")
+    with open(plan_file, "w", encoding="utf-8") as f:
+        f.write(PLAN)
+
+    # ---- a real store, on today's clock
+    data = os.path.join(tmp, "store")
+    rc, out, err = run(data, "init")
+    check("init a real store", rc == 0, out + err)
+    rc, out, err = run(data, "plan", "import", plan_file, "--id", "sg27")
+    check("import next year's plan", rc == 0, out + err)
+    history = history_types(data, "sg27", 1)
+    added = [e for e in history if e.get("type") == "TaskAdded"]
+    check("the imported task records its schedule from the plan's 每季度",
+          added and added[0]["body"]["deadline"].get("recurrence") == "quarter:1", json.dumps(added, ensure_ascii=False))
+    ensure_account(DUBAN, data, "office", ["--role", "office"])
+    ensure_account(DUBAN, data, "市公安局", ["--unit", "市公安局"])
+    office = ["--as", "office"]
+
+    rc, out, err = run(data, "--as", "市公安局", "schedule", "--plan", "sg27", "2", "--every", "每月", "--reason", "自定")
+    check("a unit's account cannot set a schedule", rc == 1 and "rejected (forbidden_role)" in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", "分管领导每月听取一次汇报",
+                       "--reason", "分管领导要求每月听取")
+    check("the plan's sentence sets a monthly schedule in the plan's year",
+          rc == 0 and "ScheduleSet task 2" in out and "recurrence=month:1" in out and "year=2027" in out, out + err)
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", "month:1", "--reason", "再设")
+    check("the same schedule twice is refused", rc == 1 and "already reports on month:1 in 2027" in err, out + err)
+    for words, says in (("每周", "names no recurring duty"), ("quarter:0", "names no recurring duty"),
+                        ("10月底前", "use `duban set-deadline`")):
+        rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", words, "--reason", "试")
+        check(f"'{words}' is refused with what to say", rc == 2 and says in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "9", "--every", "每季度", "--reason", "试")
+    check("a task that does not exist", rc == 1 and "task_not_found" in err, out + err)
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "1", "--stop", "--reason", "改由年终总结")
+    check("--stop stops the imported schedule",
+          rc == 0 and "ScheduleSet task 1" in out and "old_recurrence=quarter:1" in out, out + err)
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "1", "--stop", "--reason", "再停")
+    check("stopping twice is refused", rc == 1 and "has no schedule to stop" in err, out + err)
+    types = [e.get("type") for e in history_types(data, "sg27", 2)]
+    check("history shows the schedule", "ScheduleSet" in types, types)
+    rc, out, err = run(data, "verify")
+    check("verify ok", rc == 0 and "verify: ok" in out, out + err)
+
+    # ---- a simulated store: the clock asks before the first quarter's end
+    sim = os.path.join(tmp, "sim")
+    rc, out, err = run(sim, "init", "--simulated")
+    check("init a simulated store", rc == 0, out + err)
+    office_sim = ["--actor", "督查室", "--role", "supervisor"]
+    rc, out, err = run(sim, *office_sim, "plan", "import", plan_file, "--id", "sg27", "--at", "2027-01-05")
+    check("import in the simulated January", rc == 0, out + err)
+    rc, out, err = run(sim, "tick", "--now", "2027-03-16T23:00")
+    check("nothing asked on 03-16", rc == 0 and "ProgressReportRequested" not in out, out + err)
+    rc, out, err = run(sim, "tick", "--now", "2027-03-17T08:00")
+    asked = [line for line in out.splitlines() if "ProgressReportRequested" in line]
+    check("both units asked on 03-17, ten working days before 03-31",
+          rc == 0 and len(asked) == 2 and all("schedule:1:2027-03-31" in line for line in asked)
+          and "ReviewCycleStarted" in out and "scope=task:1" in out, out + err)
+    rc, out, err = run(sim, *office_sim, "schedule", "--plan", "sg27", "1", "--stop", "--reason", "改由年终总结",
+                       "--at", "2027-03-20T09:00")
+    check("stopped in March", rc == 0, out + err)
+    rc, out, err = run(sim, "tick", "--now", "2027-12-31T08:00")
+    check("a stopped schedule asks nothing more", rc == 0 and "ProgressReportRequested" not in out, out + err)
+    rc, out, err = run(sim, "verify")
+    check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
+    rc, out, err = run(sim, "rebuild")
+    rc2, out2, err2 = run(sim, "verify")
+    check("after a rebuild verify is still ok", rc == 0 and rc2 == 0 and "verify: ok" in out2, out + err + out2 + err2)
+
+checks.finish("cli_schedule_test: all checks passed")
