@@ -221,19 +221,32 @@ void AddLifecycle(CLI::App& app, Globals& g) {
   AddCancelTask(app, g);
 }
 
-// "每季度", "一季度一次", "分管领导一季度听取一次", "quarter:1" -> "quarter:1"; empty with a message
+// "每季度", "一季度一次", "quarter:1" -> "quarter:1"; empty with a message
 // on stderr for words that name no recurrence.
 std::string RecurrenceOf(const std::string& words) {
-  if (auto direct = workflows::ParseRecurrence(words, 2000); direct.ok()) return workflows::RecurrenceText(*direct);
+  if (words.find(':') != std::string::npos) {
+    auto direct = workflows::ParseRecurrence(words, 2000);
+    if (direct.ok()) return workflows::RecurrenceText(*direct);
+    std::cerr << "duban schedule: " << direct.status().message() << "\n";
+    return "";
+  }
   workflows::DeadlineContext ctx;
   ctx.plan_year = 2000;  // only the period and the times are taken
-  auto r = workflows::ResolveDeadline(words, ctx);
-  // The plan's own sentence (分管领导一季度听取一次): the phrase inside it.
-  if (!r.recurrence)
-    if (auto found = workflows::FindDeadlineInText(words)) r = workflows::ResolveDeadline(*found, ctx);
-  if (r.recurrence) return workflows::RecurrenceText(*r.recurrence);
+  // The whole words, never a phrase picked out of them: "每月25日前" or
+  // "每季度结束后5个工作日内" is no period-end schedule.
+  const auto r = workflows::ResolveDeadline(words, ctx);
+  if (r.recurrence) {
+    const std::string text = workflows::RecurrenceText(*r.recurrence);
+    if (auto ok = workflows::ParseRecurrence(text, 2000); !ok.ok()) {
+      std::cerr << "duban schedule: " << ok.status().message() << "\n";
+      return "";
+    }
+    return text;
+  }
+  const auto found = workflows::FindDeadlineInText(words);
   std::cerr << "duban schedule: '" << words << "' names no recurring duty"
             << (r.due_on ? " (it is a single date: use `duban set-deadline`)" : "")
+            << (found ? " (it holds '" + *found + "': give the recurrence alone, if that is what it means)" : "")
             << "; say 每月, 每季度, 每半年, 每年, 一季度一次, or month|quarter|half_year|year:N\n";
   return "";
 }
@@ -254,7 +267,7 @@ void AddScheduleCommand(CLI::App& app, Globals& g) {
   auto* every_opt = sub->add_option("--every", *every, "the plan's words (每季度, 一季度一次, 每月) or quarter:1 ...");
   auto* stop_opt = sub->add_flag("--stop", *stop, "no more scheduled reports (cycles already asked go on)");
   every_opt->excludes(stop_opt);
-  sub->add_option("--year", b->year, "the year of the checkpoints (default: the plan's year)");
+  sub->add_option("--year", b->year, "the year of the checkpoints (default: the plan's year)")->excludes(stop_opt);
   sub->add_option("--reason", b->reason, "why (kept in the history)")->required();
   sub->callback([&g, w, every, stop, b] {
     if (every->empty() && !*stop) {

@@ -130,6 +130,10 @@ R Decider::On(const SetSchedule& b) {
   const int32_t year = b.year ? b.year : ScheduleYear(s_, c_.EffectiveAt());
   auto r = workflows::ParseRecurrence(b.recurrence, year);
   if (!r.ok()) return Refuse(reason::kInvalidArgument, r.status().message());
+  const std::string today = DayOf(c_.EffectiveAt()).ToString();
+  if (r->checkpoints.back().ToString() < today)
+    return Refuse(reason::kInvalidArgument, "every checkpoint of " + std::to_string(year) + " is past (the last was " +
+                                                r->checkpoints.back().ToString() + "); give the year to come (--year)");
   const std::string canonical = workflows::RecurrenceText(*r);
   if (canonical == old && year == (*t)->schedule_year)
     return Refuse(reason::kInvalidArgument,

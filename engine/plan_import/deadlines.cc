@@ -79,7 +79,15 @@ DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date>
     r.understood = !resolved.unresolved;
     r.note = resolved.note;
     r.provisional = resolved.calendar_version.ends_with(workflows::WorkCalendar::kProvisionalSuffix);
-    if (resolved.recurrence) r.recurrence = workflows::RecurrenceText(*resolved.recurrence);
+    if (resolved.recurrence) {
+      // Recorded only as a schedule the engine can keep (每季度两次 asks
+      // twice within a quarter: not scheduled, and the office is told).
+      const std::string text = workflows::RecurrenceText(*resolved.recurrence);
+      if (auto ok = workflows::ParseRecurrence(text, 2000); ok.ok())
+        r.recurrence = text;
+      else
+        r.note = "not scheduled (" + ok.status().message() + "); set a schedule with `duban schedule`";
+    }
   } catch (const std::exception& e) {
     r.note = e.what();
   }

@@ -3,9 +3,10 @@
 would meet them with next year's plan on the machine's date:
 - a plan whose 时限 cell says 每季度 is imported with that schedule recorded
   (its TaskAdded carries the recurrence, in the plan's year);
-- `schedule` takes the plan's words (每月, 一季度一次, a whole sentence) or
-  month|quarter|half_year|year:N; words naming no recurring duty, or a single
-  date, are refused with what to say instead; the same schedule twice, a task
+- `schedule` takes the plan's words for a recurrence (每月, 一季度一次) or
+  month|quarter|half_year|year:N; words naming no recurring duty (每月25日前:
+  a day of the month, not a period end), twice a quarter, or a single date,
+  are refused with what to say instead; the same schedule twice, a task
   that does not exist and a unit's account are refused; `--stop` stops it;
 - on a simulated store the clock asks both units of the quarterly task for
   their report ten working days before 2027-03-31 (on 03-17, not 03-16), and
@@ -59,13 +60,15 @@ with tempfile.TemporaryDirectory() as tmp:
 
     rc, out, err = run(data, "--as", "市公安局", "schedule", "--plan", "sg27", "2", "--every", "每月", "--reason", "自定")
     check("a unit's account cannot set a schedule", rc == 1 and "rejected (forbidden_role)" in err, f"{rc} {out} {err}")
-    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", "分管领导每月听取一次汇报",
+    rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", "每月听取一次",
                        "--reason", "分管领导要求每月听取")
-    check("the plan's sentence sets a monthly schedule in the plan's year",
+    check("the plan's words set a monthly schedule in the plan's year",
           rc == 0 and "ScheduleSet task 2" in out and "recurrence=month:1" in out and "year=2027" in out, out + err)
     rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", "month:1", "--reason", "再设")
     check("the same schedule twice is refused", rc == 1 and "already reports on month:1 in 2027" in err, out + err)
-    for words, says in (("每周", "names no recurring duty"), ("quarter:0", "names no recurring duty"),
+    for words, says in (("每周", "names no recurring duty"), ("quarter:0", "not a recurrence"),
+                        ("quarter:2", "do not split it into whole months"), ("每季度两次", "whole months"),
+                        ("每月25日前", "names no recurring duty"), ("每季度结束后5个工作日内", "names no recurring duty"),
                         ("10月底前", "use `duban set-deadline`")):
         rc, out, err = run(data, *office, "schedule", "--plan", "sg27", "2", "--every", words, "--reason", "试")
         check(f"'{words}' is refused with what to say", rc == 2 and says in err, f"{rc} {out} {err}")

@@ -218,8 +218,11 @@ TEST_F(DomainTest, AScheduleSetOnATaskIsRecordedWithItsYearAndWhenItWasSet) {
   EXPECT_EQ(state.tasks.at(3).schedule_set_at, now);
   EXPECT_EQ(Do(SetSchedule{3, "month:1", "改为每月", 2022}, Supervisor()),
             (Events{ScheduleSet{3, "quarter:1", "month:1", 2022, "改为每月"}}));
+  EXPECT_EQ(Do(SetSchedule{3, "year:2", "改为每半年", 2022}, Supervisor()),
+            (Events{ScheduleSet{3, "month:1", "half_year:1", 2022, "改为每半年"}}))
+      << "twice a year is written as its spacing, so its notice days are a half-year's";
   EXPECT_EQ(Do(SetSchedule{3, "", "不再报送", 0}, Supervisor()),
-            (Events{ScheduleSet{3, "month:1", "", 0, "不再报送"}}));
+            (Events{ScheduleSet{3, "half_year:1", "", 0, "不再报送"}}));
   EXPECT_TRUE(state.tasks.at(3).deadline.recurrence.empty());
   EXPECT_EQ(state.tasks.at(3).schedule_set_at, 0);
 }

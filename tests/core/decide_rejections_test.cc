@@ -421,6 +421,10 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        reason::kInvalidArgument},
       {"the office schedules in an impossible year", plan, SetSchedule{1, "quarter:1", "按方案", 99999}, Supervisor(),
        reason::kInvalidArgument},
+      {"the office schedules twice a quarter", plan, SetSchedule{1, "quarter:2", "按方案", 0}, Supervisor(),
+       reason::kInvalidArgument},
+      {"the office schedules a year already over", plan, SetSchedule{1, "quarter:1", "补设", 2020}, Supervisor(),
+       reason::kInvalidArgument},
       {"the office stops a schedule the task does not have", plan, SetSchedule{1, "", "停止", 0}, Supervisor(),
        reason::kInvalidArgument},
       {"the office sets the schedule the task already has", plan_and([](DomainTest& t) {

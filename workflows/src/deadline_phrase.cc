@@ -397,7 +397,24 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
   return out;
 }
 
-std::string RecurrenceText(const Recurrence& r) { return r.period + ":" + std::to_string(r.times_per_period); }
+static int MonthsOf(std::string_view period) {
+  return period == "month" ? 1 : period == "quarter" ? 3 : period == "half_year" ? 6 : 12;
+}
+
+// Times that split the period evenly name the spacing of the checkpoints
+// (每年2次 -> half_year:1), so the notice days follow the spacing, not the word.
+std::string RecurrenceText(const Recurrence& r) {
+  const int months = MonthsOf(r.period);
+  const int times = r.times_per_period;
+  if (times < 1 || months % times != 0) return r.period + ":" + std::to_string(times);
+  const int step = months / times;
+  const char* period = step == 1    ? "month"
+                       : step == 3  ? "quarter"
+                       : step == 6  ? "half_year"
+                       : step == 12 ? "year"
+                                    : nullptr;
+  return period ? std::string(period) + ":1" : r.period + ":" + std::to_string(times);
+}
 
 Result<Recurrence> ParseRecurrence(std::string_view text, int year) {
   const size_t colon = text.find(':');
@@ -416,6 +433,10 @@ Result<Recurrence> ParseRecurrence(std::string_view text, int year) {
     return Status::InvalidArgument(
         "not a recurrence: '" + std::string(text) +
         "' (month|quarter|half_year|year, a colon and the times per period, e.g. quarter:1)");
+  if (MonthsOf(period) % times != 0)
+    return Status::InvalidArgument("'" + std::string(text) + "': " + std::to_string(times) + " times a " +
+                                   std::string(period) +
+                                   " do not split it into whole months; a schedule asks at most once a month");
   if (year < 1900 || year > 2999)
     return Status::InvalidArgument("a recurrence needs its year; " + std::to_string(year) + " is not one");
   Recurrence r;

@@ -75,11 +75,15 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
 // A recurring duty as a task records it (schemas::Deadline::recurrence):
 // "<period>:<times>", e.g. "quarter:1" for 每季度听取一次. One text for the
 // importer, the office's `duban schedule` and the engine's schedule timers.
+// Times that split the period evenly are written as the spacing of their
+// checkpoints ("year:2" -> "half_year:1"); others keep their count, which
+// ParseRecurrence refuses (nothing can ask twice in one month).
 std::string RecurrenceText(const Recurrence& r);
 // The recurrence a text names, with its checkpoints in `year` (the end of
 // each period, or of each even split of it when the times divide the
 // period: "year:2" -> 06-30 and 12-31). InvalidArgument for anything else
-// (an unknown period, times outside 1..31, a year outside 1900..2999).
+// (an unknown period, times outside 1..31 or not splitting the period into
+// whole months, a year outside 1900..2999).
 Result<Recurrence> ParseRecurrence(std::string_view text, int year);
 
 // Finds a deadline phrase inside task text ("2021年底前将...", "于9月底前完成",
