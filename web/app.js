@@ -106,6 +106,7 @@ const Duban = (() => {
     ReportOverdue: "报送逾期", CalendarNoticeAdded: "节假日通知", AccountChanged: "账号变更",
     CommandRejected: "操作被拒绝", DeadlineChanged: "时限调整", AssignmentCancelled: "撤销交办",
     AssignmentMerged: "合并办理", NoteAdded: "批示与意见", ScheduleSet: "报送安排",
+    AssignmentDelegated: "下发",
   };
   // A note's kind (NoteAdded): the timeline names it by what it is.
   const NOTE_KIND = { instruction: "领导批示", comment: "督查室意见", urge: "催办" };
@@ -121,7 +122,7 @@ const Duban = (() => {
     cycle_id: "调度轮次", kind: "类型", summary: "摘要", role: "角色", message: "说明",
     deadline: "时限", section: "所属部分", title: "标题", content: "任务内容", evidence: "佐证材料",
     calendar_version: "工作日历", notify: "通知", provisional: "暂定", old_due_on: "原时限",
-    recurrence: "报送周期", old_recurrence: "原报送周期", year: "年度",
+    recurrence: "报送周期", old_recurrence: "原报送周期", year: "年度", parent_unit: "下发单位", note: "工作要求",
   };
   const statusName = (s) => STATUS[s] || s || "";
 
@@ -273,6 +274,8 @@ const Duban = (() => {
     cycle_not_found: "没有这一轮调度", cycle_exists: "该轮次编号已存在",
     time_in_future: "填写的时间晚于当前时间", backdated: "填写的时间早于允许补录的范围",
     back_entry_needs_reason: "补录须说明理由",
+    not_sub_unit: "只能下发给本单位的下级单位", delegation_too_deep: "下发层级已达上限",
+    delegation_open: "下级单位尚未办结，不能提交",
     // the workflow definition's own checks
     unknown_action: "流程中没有这个步骤", role_not_allowed: "您的角色不能做此步骤", invalid_state: "当前状态不允许此操作",
     // accounts and sessions

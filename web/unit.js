@@ -29,6 +29,12 @@
       label: "申请延期", states: ["assigned", "accepted", "in_progress"],
       fields: [["new_due_on", "申请延期至", "date", true], ["reason", "延期理由（必填）", "textarea", true]],
     },
+    // 多级下发: to a sub-unit the unit directory puts below this unit.
+    delegate: {
+      label: "下发", states: ["accepted", "in_progress"],
+      fields: [["to_unit", "下发至（下级单位全称）", "text", true], ["due_on", "下级完成时限（不晚于本单位时限，空则相同）", "date"],
+        ["note", "工作要求", "textarea"]],
+    },
     submit: {
       label: "提交办结", states: ["accepted", "in_progress"],
       fields: [["text", "办结情况说明", "textarea"], ["evidence", "佐证材料（可多选）", "file"]],
@@ -37,6 +43,7 @@
   const DONE_WORDS = {
     accept: "已签收，任务进入办理。", return: "已退回，等待督查室改派。", progress: "进度已报送。",
     request_extension: "延期申请已提交，等待督查室审批。", submit: "已提交办结，等待督查室审核销号。",
+    delegate: "已下发，下级单位签收后办理；下级办结并经本单位审核后，本单位方可提交办结。",
   };
 
   // One open form: its command id is kept for every retry of this submission.

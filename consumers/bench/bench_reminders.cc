@@ -104,8 +104,8 @@ std::optional<size_t> BuildStore(const Args& a) {
   const int plans = (a.assignments + per_plan - 1) / per_plan;
   for (int p = 0; p < plans; ++p) {
     schemas::ImportPlan ip;
-    ip.plan =
-        schemas::PlanImported{"提醒基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", units};
+    ip.plan = schemas::PlanImported{
+        "提醒基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", units, {}};
     for (int t = 1; t <= a.tasks_per_plan; ++t) {
       schemas::ImportTask task;
       task.number = t;

@@ -98,11 +98,18 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCreated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           units_[{e.stream, b.task}].insert(b.unit);
+          delegated_by_.erase({e.stream, b.task, b.unit});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentDelegated>) {
+          assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          units_[{e.stream, b.task}].insert(b.unit);
+          delegated_by_[{e.stream, b.task, b.unit}] = b.parent_unit;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
           auto& units = units_[{e.stream, b.task}];
           units.erase(b.from_unit);
           units.insert(b.to_unit);
+          delegated_by_.erase({e.stream, b.task, b.to_unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCancelled>) {
           units_[{e.stream, b.task}].erase(b.unit);
@@ -149,6 +156,11 @@ std::string TaskDirectory::DueOn(const std::string& plan, int32_t task, const st
   if (it != assignment_due_.end() && !it->second.empty()) return it->second;
   const TaskInfo* t = Task(plan, task);
   return t ? t->due_on : std::string();
+}
+
+std::string TaskDirectory::DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const {
+  auto it = delegated_by_.find({plan, task, unit});
+  return it == delegated_by_.end() ? std::string() : it->second;
 }
 
 std::vector<std::string> TaskDirectory::Units(const std::string& plan, int32_t task) const {
@@ -307,7 +319,11 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Escalat
   v["step"] = b.step.empty() ? "督办升级" : b.step;
   Builder nb(e, b.task, s, "escalation", "urgent", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "escalation_unit", b.level);
-  nb.Add(o.office, RecipientKind::kOffice, "escalation_others", b.level);
+  // A delegated assignment answers to the unit that delegated it, not the office.
+  if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
+    nb.Add(parent, RecipientKind::kNotify, "escalation_others", b.level);
+  else
+    nb.Add(o.office, RecipientKind::kOffice, "escalation_others", b.level);
   AddNotifyList(nb, b.notify, b.unit, o, "escalation_others", b.level);
   return nb.Take();
 }
@@ -343,7 +359,9 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Accepta
   v["assigned_on"] = b.assigned_on;
   Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "acceptance_overdue_unit");
-  if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
+  if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
+    nb.Add(parent, RecipientKind::kNotify, "acceptance_overdue_others");
+  else if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
     nb.Add(o.office, RecipientKind::kOffice, "acceptance_overdue_others");
   AddNotifyList(nb, b.notify, b.unit, o, "acceptance_overdue_others", 0);
   return nb.Take();
@@ -355,7 +373,11 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReviewO
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["submitted_on"] = b.submitted_on;
   Builder nb(e, b.task, s, "review_overdue", "warning", b.due_on, o, std::move(v));
-  nb.Add(o.office, RecipientKind::kOffice, "review_overdue");
+  // The reviewer: the office, or the unit that delegated the assignment.
+  if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
+    nb.Add(parent, RecipientKind::kNotify, "review_overdue");
+  else
+    nb.Add(o.office, RecipientKind::kOffice, "review_overdue");
   return nb.Take();
 }
 

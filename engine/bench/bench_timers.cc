@@ -56,7 +56,7 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& args) {
 schemas::ImportPlan TimersPlan(int p, int tasks, const std::vector<std::string>& unit_names, const std::string& cal) {
   schemas::ImportPlan ip;
   ip.plan = schemas::PlanImported{
-      "计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", unit_names};
+      "计时器基准方案 " + std::to_string(p), "督查室", "", "2021-03-01", 2021, "bench", unit_names, {}};
   for (int t = 1; t <= tasks; ++t) {
     schemas::ImportTask task;
     task.number = t;

@@ -240,6 +240,9 @@ std::string EventLine(const schemas::Event& e) {
   if (const auto* d = std::get_if<schemas::DeadlineChanged>(&e.body))
     details = "deadline " + (d->old_due_on.empty() ? std::string("none") : d->old_due_on) + " -> " + d->new_due_on +
               "; reason=" + d->reason;
+  // A stopped schedule has no year to show.
+  if (const auto* s = std::get_if<schemas::ScheduleSet>(&e.body); s && s->recurrence.empty())
+    details = "stopped; old_recurrence=" + s->old_recurrence + "; reason=" + s->reason;
   // Keep one line per event: long texts (task content) are cut whole characters.
   if (utf8::CodePoints(details) > 120) details = utf8::Prefix(details, 120) + "…";
   if (!details.empty()) line += " (" + details + ")";

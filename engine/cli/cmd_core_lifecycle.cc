@@ -1,5 +1,5 @@
 // The assignment lifecycle, as the office and the units write it: assign,
-// accept (签收), return (退回), reassign, progress (台账), submit, approve (销号),
+// accept (签收), return (退回), delegate (多级下发), reassign, progress (台账), submit, approve (销号),
 // reject, extension request|grant|deny, cancel; and the office's tools:
 // set-deadline, cancel-assignment, accept-return, note, schedule. Each builds one command
 // (actor and time from the global options and --at), resolves unit aliases
@@ -103,6 +103,24 @@ void AddHoldingCommands(CLI::App& app, Globals& g) {
     AddWriteOptions(sub, *w);
     sub->add_option("--reason", *reason, "why")->required();
     sub->callback([&g, w, reason] { Run(g, *w, Role::kUnit, w->unit, schemas::Return{w->task, w->unit, *reason}); });
+  }
+  {
+    auto* sub = app.add_subcommand(
+        "delegate",
+        "pass the unit's assignment one level down (多级下发) to a sub-unit the unit directory puts below it "
+        "(`parent:`); the unit reviews (approve/reject) or cancels it, and submits its own once none is open "
+        "(the unit)");
+    auto w = std::make_shared<WriteOpts>();
+    auto b = std::make_shared<schemas::Delegate>();
+    AddWriteOptions(sub, *w);
+    sub->add_option("--to", b->to_unit, "the sub-unit")->required();
+    sub->add_option("--due", b->due_on, "its due date YYYY-MM-DD, no later than the unit's own (default: the same)");
+    sub->add_option("--note", b->note, "what the sub-unit is to do (kept in the history)");
+    sub->callback([&g, w, b] {
+      b->task = w->task;
+      b->unit = w->unit;
+      Run(g, *w, Role::kUnit, w->unit, *b);
+    });
   }
   {
     auto* sub = app.add_subcommand("reassign", "move an assignment to another unit (supervisor)");
@@ -236,7 +254,7 @@ std::string RecurrenceOf(const std::string& words) {
   // "每季度结束后5个工作日内" is no period-end schedule.
   const auto r = workflows::ResolveDeadline(words, ctx);
   if (r.recurrence) {
-    const std::string text = workflows::RecurrenceText(*r.recurrence);
+    std::string text = workflows::RecurrenceText(*r.recurrence);
     if (auto ok = workflows::ParseRecurrence(text, 2000); !ok.ok()) {
       std::cerr << "duban schedule: " << ok.status().message() << "\n";
       return "";

@@ -97,7 +97,9 @@ R Decider::On(const Reassign& b) {
   auto to = s_.assignments.find({b.task, b.to_unit});
   if (b.to_unit == b.from_unit || (to != s_.assignments.end() && IsOpen(to->second.status)))
     return Refuse(reason::kAssignmentExists, b.to_unit + " already holds " + TaskLabel(b.task));
-  return std::vector<EventBody>{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason}};
+  std::vector<EventBody> out{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason}};
+  CancelDelegated(b.task, b.from_unit, b.reason, out);
+  return out;
 }
 
 R Decider::On(const ReportProgress& b) {
@@ -114,6 +116,13 @@ R Decider::On(const Submit& b) {
   auto a = OwnAssignment(b.task, b.unit, "submit", "submit completion");
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "submit", "submit"); !st.ok()) return st;
+  if (const auto open = OpenDelegated(b.task, b.unit); !open.empty()) {
+    std::string list;
+    for (const auto& u : open) list += (list.empty() ? "" : "、") + u;
+    return Refuse(reason::kDelegationOpen, b.unit + " delegated " + TaskLabel(b.task) + " to " + list +
+                                               ", still open: approve their submissions or cancel them with a reason "
+                                               "before submitting");
+  }
   std::vector<EventBody> out{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
   // A paper submission the office enters as made on or before the due date
   // was on time: the clock's escalation for it is withdrawn (the overdue
@@ -125,7 +134,7 @@ R Decider::On(const Submit& b) {
 }
 
 R Decider::On(const Approve& b) {
-  if (auto st = NeedRoleFor("approve", "approve completion"); !st.ok()) return st;
+  if (auto st = NeedRoleOrDelegator("approve", "approve completion", b.task, b.unit); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "approve", "approve"); !st.ok()) return st;
@@ -137,7 +146,7 @@ R Decider::On(const Approve& b) {
 }
 
 R Decider::On(const schemas::Reject& b) {
-  if (auto st = NeedRoleFor("reject", "reject a submission"); !st.ok()) return st;
+  if (auto st = NeedRoleOrDelegator("reject", "reject a submission", b.task, b.unit); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "reject", "reject"); !st.ok()) return st;
@@ -158,7 +167,7 @@ R Decider::On(const RequestExtension& b) {
 }
 
 R Decider::On(const GrantExtension& b) {
-  if (auto st = NeedRoleFor("grant_extension", "grant an extension"); !st.ok()) return st;
+  if (auto st = NeedRoleOrDelegator("grant_extension", "grant an extension", b.task, b.unit); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "grant_extension", "grant an extension of"); !st.ok()) return st;
@@ -168,13 +177,21 @@ R Decider::On(const GrantExtension& b) {
   if (!Date::Parse(due)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "'");
   if (!(*a)->due_on.empty() && due <= (*a)->due_on)
     return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
+  // The unit that delegated it gives no more time than it has itself; the office may.
+  if (c_.actor.role == Role::kUnit) {
+    auto parent = s_.assignments.find({b.task, (*a)->parent});
+    if (parent != s_.assignments.end() && !parent->second.due_on.empty() && due > parent->second.due_on)
+      return Refuse(reason::kInvalidArgument,
+                    c_.actor.id + " is itself due " + parent->second.due_on +
+                        "; it cannot extend a delegated assignment past that (the office can)");
+  }
   std::vector<EventBody> out{ExtensionGranted{b.task, b.unit, due}};
   ClearEscalation(**a, "extension granted", out);
   return out;
 }
 
 R Decider::On(const DenyExtension& b) {
-  if (auto st = NeedRoleFor("deny_extension", "deny an extension"); !st.ok()) return st;
+  if (auto st = NeedRoleOrDelegator("deny_extension", "deny an extension", b.task, b.unit); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "deny_extension", "deny an extension of"); !st.ok()) return st;

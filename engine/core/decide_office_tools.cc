@@ -47,7 +47,7 @@ R Decider::On(const SetDeadline& b) {
 }
 
 R Decider::On(const CancelAssignment& b) {
-  if (auto st = NeedRoleFor("cancel_assignment", "cancel an assignment"); !st.ok()) return st;
+  if (auto st = NeedRoleOrDelegator("cancel_assignment", "cancel an assignment", b.task, b.unit); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "cancel_assignment", "cancel"); !st.ok()) return st;

@@ -111,6 +111,38 @@ class Decider {
                   "only the " + who + " may " + what + " (actor " + c_.actor.id + " acts as " + role + ")");
   }
 
+  // A step on an assignment the acting unit delegated (review, cancel) is
+  // the delegating_unit's; any other, the roles the definition names.
+  Status NeedRoleOrDelegator(const char* action, const char* what, int32_t task, const std::string& unit) const {
+    if (c_.actor.role == Role::kUnit) {
+      auto it = s_.assignments.find({task, unit});
+      if (it != s_.assignments.end() && !it->second.parent.empty() && it->second.parent == c_.actor.id) {
+        const workflows::LifecycleTransition* t = def_.FindTransition(action);
+        if (t && std::find(t->roles.begin(), t->roles.end(), workflows::kRoleDelegatingUnit) != t->roles.end())
+          return Status::Ok();
+        return Refuse(reason::kForbiddenRole, std::string("the workflow definition does not let the delegating unit ") +
+                                                  what + " (actor " + c_.actor.id + ")");
+      }
+    }
+    return NeedRoleFor(action, what);
+  }
+  // The level of an assignment in its delegation tree (the office's: 1).
+  int DelegationLevel(const AssignmentState& a) const {
+    int level = 1;
+    for (const AssignmentState* p = &a; !p->parent.empty() && level <= def_.delegation_max_levels; ++level) {
+      auto it = s_.assignments.find({a.task, p->parent});
+      if (it == s_.assignments.end()) break;
+      p = &it->second;
+    }
+    return level;
+  }
+  // The open assignments `unit` delegated on the task.
+  std::vector<std::string> OpenDelegated(int32_t task, const std::string& unit) const {
+    std::vector<std::string> out;
+    for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task; ++it)
+      if (it->second.parent == unit && IsOpen(it->second.status)) out.push_back(it->first.second);
+    return out;
+  }
   // The assignment a unit acts on: must exist, and be the acting unit's own.
   // The office may enter a unit's act on its behalf only as a paper record,
   // with its reason (a back-entry; the event names the office as its actor).
@@ -162,11 +194,12 @@ class Decider {
   // Whether every assignment of the task but `unit`'s is closed (completed,
   // cancelled, or returned and so waiting on the office); with
   // `need_completed`, whether one of them was also completed.
-  bool OthersClosed(int32_t task, const std::string& unit, bool need_completed) const {
+  bool OthersClosed(int32_t task, const std::string& unit, bool need_completed,
+                    const std::set<std::string>& also_closing = {}) const {
     bool completed = false;
     for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task;
          ++it) {
-      if (it->first.second == unit) continue;
+      if (it->first.second == unit || also_closing.count(it->first.second)) continue;
       if (IsOpen(it->second.status)) return false;
       completed = completed || it->second.status == AssignmentStatus::kCompleted;
     }
@@ -192,10 +225,30 @@ class Decider {
   // with no open assignment and one of the others was completed, the task is
   // done, as when its last open assignment is approved; when none was, the
   // task stays open with no one on it, for the office to assign or cancel.
+  // Whatever the unit delegated of it, still open, goes with it: no child
+  // works on for a parent that is gone.
+  std::set<std::string> CancelDelegated(int32_t task, const std::string& unit, const std::string& reason,
+                                        std::vector<EventBody>& out) const {
+    std::set<std::string> dropped;
+    for (std::vector<std::string> level{unit}; !level.empty();) {
+      std::vector<std::string> next;
+      for (const auto& parent : level)
+        for (const auto& child : OpenDelegated(task, parent)) {
+          out.push_back(
+              AssignmentCancelled{task, child, reason + " (the assignment it was delegated from was closed)"});
+          dropped.insert(child);
+          next.push_back(child);
+        }
+      level = std::move(next);
+    }
+    return dropped;
+  }
   std::vector<EventBody> Drop(const AssignmentState& a, const std::string& reason) const {
     std::vector<EventBody> out{AssignmentCancelled{a.task, a.unit, reason}};
+    const std::set<std::string> dropped = CancelDelegated(a.task, a.unit, reason, out);
     auto t = s_.tasks.find(a.task);
-    if (t != s_.tasks.end() && !t->second.completed && !t->second.cancelled && OthersClosed(a.task, a.unit, true))
+    if (t != s_.tasks.end() && !t->second.completed && !t->second.cancelled &&
+        OthersClosed(a.task, a.unit, true, dropped))
       out.push_back(TaskCompleted{a.task});
     return out;
   }
@@ -263,6 +316,7 @@ class Decider {
   R On(const ResolveReturn& b);
   R On(const AddNote& b);
   R On(const SetSchedule& b);
+  R On(const Delegate& b);
   R On(const StartReviewCycle& b);
   R On(const CloseReviewCycle& b);
 

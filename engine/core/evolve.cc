@@ -254,6 +254,14 @@ class Applier {
   void On(const NoteAdded& b) {
     if (b.kind == "urge") Touch(Find(s_, b.task, b.unit));
   }
+  // The child is a new assignment with its own lifecycle; delegating is the
+  // parent unit's act on its own (its silence counts again from it).
+  void On(const AssignmentDelegated& b) {
+    AssignmentState& child = NewAssignment(s_, b.task, b.unit, AssignmentRole::kResponsible, b.due_on, at_);
+    child.parent = b.parent_unit;
+    Touch(&child);
+    Touch(Find(s_, b.task, b.parent_unit));
+  }
   void On(const ScheduleSet& b) {
     auto t = s_.tasks.find(b.task);
     if (t == s_.tasks.end()) return;

@@ -268,19 +268,32 @@ Status DecodeLastChange(std::string_view v, LastChange* c) {
   return Status::Ok();
 }
 
+// Format 2 adds the sub-units (name, parent, name, parent, ...); format 1
+// rows were written before delegation and read none.
 std::string EncodePlan(const PlanState& p) {
   Writer w;
-  w.U8(1).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);
+  w.U8(2).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);
   w.I32(p.meta.year).Str(p.meta.source_digest).Strs(p.meta.units).U8(p.withdrawn);
+  std::vector<std::string> sub;
+  for (const auto& s : p.meta.sub_units) {
+    sub.push_back(s.name);
+    sub.push_back(s.parent);
+  }
+  w.Strs(sub);
   return w.Take();
 }
 Status DecodePlan(std::string_view v, PlanState* p) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt != 1 || !r.Str(&p->id) || !r.Str(&p->meta.title) || !r.Str(&p->meta.issuer) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 2 || !r.Str(&p->id) || !r.Str(&p->meta.title) || !r.Str(&p->meta.issuer) ||
       !r.Str(&p->meta.doc_number) || !r.Str(&p->meta.issued_on) || !r.I32(&p->meta.year) ||
-      !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) || !r.Bool(&p->withdrawn) || !r.Done())
+      !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) || !r.Bool(&p->withdrawn))
     return Bad("plan");
+  std::vector<std::string> sub;
+  if (fmt >= 2 && (!r.Strs(&sub) || sub.size() % 2 != 0)) return Bad("plan");
+  if (!r.Done()) return Bad("plan");
+  p->meta.sub_units.clear();
+  for (size_t i = 0; i < sub.size(); i += 2) p->meta.sub_units.push_back({sub[i], sub[i + 1]});
   p->exists = true;
   return Status::Ok();
 }
@@ -312,22 +325,23 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 // (format 1 rows, until the next rebuild, read them as 0 / false); format 3
 // adds calendar_version (older rows read it as "": never recounted) and
 // last_act_at (older rows read 0: no floor until the next event or rebuild);
-// format 4 adds reminders (older rows read -1: not known until a rebuild).
+// format 4 adds reminders (older rows read -1: not known until a rebuild);
+// format 5 adds parent (older rows read "": delegation came with it).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
-  w.U8(4).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
+  w.U8(5).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
   w.I32(a.percent).Str(a.due_on).Str(a.pending_extension).I64(a.due_set_at).I32(a.reminded_days);
   w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
   w.U64(a.updated_seq);
   w.I64(a.assigned_at).I64(a.submitted_at).U8(a.acceptance_overdue).U8(a.review_overdue);
   w.Str(a.calendar_version).I64(a.last_act_at);
-  w.I32(a.reminders);
+  w.I32(a.reminders).Str(a.parent);
   return w.Take();
 }
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   Reader r(v);
   uint8_t fmt, role, status;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 4 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 5 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
       !r.I32(&a->percent) || !r.Str(&a->due_on) || !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) ||
       !r.I32(&a->reminded_days) || !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
       !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq))
@@ -338,6 +352,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   if (fmt >= 3 && (!r.Str(&a->calendar_version) || !r.I64(&a->last_act_at))) return Bad("assignment");
   a->reminders = -1;
   if (fmt >= 4 && !r.I32(&a->reminders)) return Bad("assignment");
+  if (fmt >= 5 && !r.Str(&a->parent)) return Bad("assignment");
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);

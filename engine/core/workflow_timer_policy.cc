@@ -4,6 +4,7 @@
 #include "duban/core/schedule.h"
 #include "duban/log.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace duban {
@@ -212,6 +213,14 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
   auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
+  // A delegated assignment answers to the unit that delegated it: its timers
+  // tell that unit where they would tell the office (the office hears when
+  // the delegating unit's own assignment is late).
+  auto answer_to_parent = [&a](std::vector<Timer> timers) {
+    if (!a.parent.empty())
+      for (auto& t : timers) std::replace(t.body.notify.begin(), t.body.notify.end(), std::string("office"), a.parent);
+    return timers;
+  };
 
   // Counted on the notice it was recounted on, else the latest calendar.
   const workflows::WorkCalendar& own = CalendarFor(a.calendar_version);
@@ -222,7 +231,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
     out.push_back(Limit(own, TimerKind::kReviewOverdue, a.submitted_at, definition_.review_working_days,
                         definition_.review_overdue_notify, base));
-  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return out;
+  if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return answer_to_parent(std::move(out));
 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
@@ -261,7 +270,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     if (ask->provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
     out.push_back(std::move(t));
   }
-  return out;
+  return answer_to_parent(std::move(out));
 }
 
 }  // namespace duban

@@ -95,6 +95,13 @@ schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& re
     cmd.tasks.push_back(std::move(it));
   }
   cmd.plan.units.assign(units.begin(), units.end());
+  // The directory's units below them: where each may delegate (多级下发).
+  if (req.directory) {
+    std::set<std::string> seen;
+    for (const auto& u : cmd.plan.units)
+      for (auto& [name, parent] : req.directory->Descendants(u))
+        if (seen.insert(name).second) cmd.plan.sub_units.push_back({std::move(name), std::move(parent)});
+  }
   return cmd;
 }
 

@@ -113,6 +113,7 @@ Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_vi
         } else if (u.IsMap() && u["name"]) {
           unit.name = text::Trim(u["name"].as<std::string>());
           unit.aliases = StringList(u["short"]);
+          if (u["parent"]) unit.parent = text::Trim(u["parent"].as<std::string>());
           for (auto& a : StringList(u["aliases"])) unit.aliases.push_back(std::move(a));
           if (const auto contacts = u["contacts"]) {
             if (Status st = ParseContacts(contacts, source_name, unit); !st.ok()) return st;
@@ -156,7 +157,52 @@ Result<UnitDirectory> UnitDirectory::Parse(std::string_view yaml, std::string_vi
       }
     }
   }
+  if (Status st = dir.ResolveParents(source_name); !st.ok()) return st;
   return dir;
+}
+
+// A parent must be a unit, and following parents must end: delegation
+// walks this chain, and a loop would make a unit its own superior.
+Status UnitDirectory::ResolveParents(std::string_view source_name) {
+  for (auto& u : units_) {
+    if (u.parent.empty()) continue;
+    const auto p = Canonical(u.parent);
+    if (!p || IsGroup(*p))
+      return Status::InvalidArgument(std::string(source_name) + ": unit '" + u.name + "' names unknown parent unit '" +
+                                     u.parent + "'");
+    u.parent = *p;
+  }
+  for (const auto& u : units_) {
+    std::set<std::string> seen{u.name};
+    for (std::string p = u.parent; !p.empty(); p = ParentOf(p)) {
+      if (!seen.insert(p).second)
+        return Status::InvalidArgument(std::string(source_name) + ": unit '" + u.name +
+                                       "' is its own parent through the 'parent' chain");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string UnitDirectory::ParentOf(std::string_view unit) const {
+  for (const auto& u : units_)
+    if (u.name == unit) return u.parent;
+  return "";
+}
+
+std::vector<std::pair<std::string, std::string>> UnitDirectory::Descendants(std::string_view unit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<std::string> frontier{std::string(unit)};
+  while (!frontier.empty()) {
+    std::vector<std::string> next;
+    for (const auto& f : frontier)
+      for (const auto& u : units_)
+        if (u.parent == f) {
+          out.emplace_back(u.name, f);
+          next.push_back(u.name);
+        }
+    frontier = std::move(next);
+  }
+  return out;
 }
 
 Result<UnitDirectory> UnitDirectory::LoadFile(const std::string& path) {

@@ -47,6 +47,10 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"request_extension", {true, {kTask, kUnit, {"new_due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"approve", {false, {kTask, kUnit, {"comment", Kind::kText, false}}}},
       {"reject", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
+      // 多级下发: a unit passes its assignment to a sub-unit; due_on absent: the unit's own.
+      {"delegate",
+       {true,
+        {kTask, kUnit, {"to_unit", Kind::kName, true}, {"due_on", Kind::kDate, false}, {"note", Kind::kText, false}}}},
       {"reassign", {false, {kTask, kUnit, {"to_unit", Kind::kName, true}, {"reason", Kind::kText, false}}}},
       {"grant_extension", {false, {kTask, kUnit, {"new_due_on", Kind::kDate, false}}}},
       {"deny_extension", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
@@ -188,6 +192,7 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "request_extension") return schemas::RequestExtension{t, u, v.Get("new_due_on"), v.Get("reason")};
   if (type == "approve") return schemas::Approve{t, u, v.Get("comment")};
   if (type == "reject") return schemas::Reject{t, u, v.Get("reason")};
+  if (type == "delegate") return schemas::Delegate{t, u, v.Get("to_unit"), v.Get("due_on"), v.Get("note")};
   if (type == "reassign") return schemas::Reassign{t, u, v.Get("to_unit"), v.Get("reason")};
   if (type == "grant_extension") return schemas::GrantExtension{t, u, v.Get("new_due_on")};
   if (type == "deny_extension") return schemas::DenyExtension{t, u, v.Get("reason")};
@@ -243,7 +248,7 @@ const std::vector<std::string>& CommandTypes() {
       "approve",         "reject",         "reassign",     "request_extension",
       "grant_extension", "deny_extension", "cancel",       "reopen",
       "start_cycle",     "close_cycle",    "set_deadline", "cancel_assignment",
-      "resolve_return",  "add_note",       "set_schedule"};
+      "resolve_return",  "add_note",       "set_schedule", "delegate"};
   return types;
 }
 

@@ -1,6 +1,8 @@
 // Writes: POST /api/v1/commands and POST /api/v1/plans/import. The identity
 // is checked against the command before it is queued (nothing is written for
 // a refusal here); the domain decides the rest.
+#include <set>
+
 #include "duban/core/bulk.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/import_command.h"
@@ -30,10 +32,34 @@ std::string UnitOfCommand(const schemas::CommandBody& body) {
       body);
 }
 
+// The office's steps a unit may take on an assignment it delegated (the
+// definition's delegating_unit steps).
+bool IsDelegatorStep(std::string_view type) {
+  static const std::set<std::string, std::less<>> kSteps = {"approve", "reject", "cancel_assignment", "grant_extension",
+                                                            "deny_extension"};
+  return kSteps.count(type) > 0;
+}
+
+int32_t TaskOfCommand(const schemas::CommandBody& body) {
+  return std::visit(
+      [](const auto& b) -> int32_t {
+        if constexpr (requires {
+                        { b.task } -> std::convertible_to<int32_t>;
+                      })
+          return b.task;
+        else
+          return 0;
+      },
+      body);
+}
+
 // What the identity alone forbids: 0 (nothing) or 403 with why.
 Status IdentityRefuses(const accounts::Account& a, const DecodedCommand& d) {
   const bool unit_type = IsUnitCommandType(d.type);
   if (a.role == accounts::AccountRole::kUnit) {
+    // The office's review steps a unit takes on what it delegated (that it
+    // did is checked against the plan: DelegatorRefuses; and by decide).
+    if (IsDelegatorStep(d.type) && d.command.back_entry_reason.empty()) return Status::Ok();
     if (!unit_type)
       return Status::Rejected("forbidden_role", "a unit may not '" + d.type + "': it is the office's step");
     if (!d.command.back_entry_reason.empty())
@@ -86,6 +112,21 @@ void Server::Impl::PostCommand(Ctx& c) {
   if (Status st = IdentityRefuses(*c.account, *d); !st.ok()) {
     metrics.Command("refused");
     return c.Error(403, st.reason(), st.message());
+  }
+  // A unit's office step is refused before the engine unless the assignment
+  // is one it delegated: the refusal of a plain forgery writes nothing.
+  if (c.IsUnit() && IsDelegatorStep(d->type)) {
+    const std::string unit = UnitOfCommand(d->command.body);
+    const int32_t task = TaskOfCommand(d->command.body);
+    auto plan = host.Use([&](Engine& e) { return e.Plan(d->command.plan_id); });
+    const auto* a = plan.ok() && plan->assignments.count({task, unit}) ? &plan->assignments.at({task, unit}) : nullptr;
+    if (!a || a->parent != c.account->unit) {
+      metrics.Command("refused");
+      return c.Error(403, "forbidden_role",
+                     "a unit may not '" + d->type +
+                         "': it is the office's step, a unit's only on an assignment it "
+                         "delegated");
+    }
   }
   schemas::Command cmd = std::move(d->command);
   if (d->type == "start_cycle") {

@@ -49,7 +49,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
     NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded) NAME(AccountChanged)
     NAME(DeadlineChanged) NAME(AssignmentCancelled) NAME(AssignmentMerged) NAME(NoteAdded)
-    NAME(ScheduleSet)
+    NAME(ScheduleSet) NAME(AssignmentDelegated)
 #undef NAME
     // clang-format on
   }
@@ -67,6 +67,8 @@ uint16_t CurrentVersion(EventType type) {
     case EventType::kEscalationRaised:
       return 2;
     case EventType::kReportOverdue:
+      return 2;
+    case EventType::kPlanImported:
       return 2;
     default:
       return 1;
@@ -124,7 +126,8 @@ const char* CommandName(const CommandBody& body) {
                                  "cancel_assignment",
                                  "resolve_return",
                                  "add_note",
-                                 "set_schedule"};
+                                 "set_schedule",
+                                 "delegate"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -17,9 +17,11 @@ using OutAr = cereal::PortableBinaryOutputArchive;
 using InAr = cereal::PortableBinaryInputArchive;
 
 // Command format 2 appends effective_at and back_entry_reason (format 1, as
-// older clients send it, reads them as 0 and "").
+// older clients send it, reads them as 0 and ""). Format 3: the plan inside
+// ImportPlan is PlanImported v2 (sub_units); formats 1 and 2 carry v1.
 constexpr uint8_t kCommandFormatV1 = 1;
-constexpr uint8_t kCommandFormat = 2;
+constexpr uint8_t kCommandFormatV2 = 2;
+constexpr uint8_t kCommandFormat = 3;
 
 template <class T>
 struct IsVector : std::false_type {};
@@ -222,7 +224,7 @@ TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejec
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
 TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded) TYPE_OF(AccountChanged)
 TYPE_OF(DeadlineChanged) TYPE_OF(AssignmentCancelled) TYPE_OF(AssignmentMerged) TYPE_OF(NoteAdded)
-TYPE_OF(ScheduleSet)
+TYPE_OF(ScheduleSet) TYPE_OF(AssignmentDelegated)
 #undef TYPE_OF
     // clang-format on
 
@@ -299,6 +301,13 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
     if (!st.ok()) return st;
     return EventBody{ProgressReported{v1.task, v1.unit, v1.percent, v1.text, "", "", ""}};
   }
+  if (type == static_cast<uint16_t>(EventType::kPlanImported) && version == 1) {
+    PlanImportedV1 v1;
+    Status st = FromBytes(bytes, [&](InAr& ar) { Read(ar, v1); });
+    if (!st.ok()) return st;
+    return EventBody{
+        PlanImported{v1.title, v1.issuer, v1.doc_number, v1.issued_on, v1.year, v1.source_digest, v1.units, {}}};
+  }
   // v1 of the clock's events: no calendar recorded, not provisional.
   if (version == 1) {
     auto lift = [&](auto v1, auto make) -> Result<EventBody> {
@@ -342,6 +351,10 @@ namespace {
 // at that version and upcast: their hash and their stored bytes are those of
 // the old layout. Each legacy layout is a prefix of the current one's fields
 // (later versions only append), so the old bytes come back exactly.
+PlanImportedV1 V1Of(const PlanImported& b) {
+  return PlanImportedV1{b.title, b.issuer, b.doc_number, b.issued_on, b.year, b.source_digest, b.units};
+}
+
 std::string EncodeBodyAs(const EventBody& body, uint16_t version) {
   if (std::holds_alternative<UnknownEvent>(body) || version != 1 || version == CurrentVersion(TypeOf(body)))
     return EncodeBody(body);
@@ -355,6 +368,7 @@ std::string EncodeBodyAs(const EventBody& body, uint16_t version) {
     return bytes(EscalationRaisedV1{b->task, b->unit, b->level, b->step, b->notify});
   if (const auto* b = std::get_if<ReportOverdue>(&body))
     return bytes(ReportOverdueV1{b->cycle_id, b->task, b->unit, b->due_on, b->level, b->step, b->notify});
+  if (const auto* b = std::get_if<PlanImported>(&body)) return bytes(V1Of(*b));
   return EncodeBody(body);
 }
 }  // namespace
@@ -550,7 +564,7 @@ Result<Command> DecodeCommand(std::string_view bytes) {
   Status st = FromBytes(bytes, [&](InAr& ar) {
     uint8_t format = 0;
     ar(format);
-    if (format != kCommandFormatV1 && format != kCommandFormat) throw cereal::Exception("unknown command format");
+    if (format < kCommandFormatV1 || format > kCommandFormat) throw cereal::Exception("unknown command format");
     Read(ar, c.command_id);
     Read(ar, c.plan_id);
     bool has_version = false;
@@ -563,8 +577,20 @@ Result<Command> DecodeCommand(std::string_view bytes) {
     Read(ar, c.correlation_id);
     uint16_t index = 0;
     ar(index);
-    ReadCommandBody(ar, index, &c.body, std::make_index_sequence<std::variant_size_v<CommandBody>>{});
-    if (format >= 2) {
+    static_assert(std::is_same_v<std::variant_alternative_t<0, CommandBody>, ImportPlan>);
+    if (format < kCommandFormat && index == 0) {
+      // An import sent before sub_units: its plan in the v1 layout.
+      PlanImportedV1 v1;
+      ImportPlan plan;
+      Read(ar, v1);
+      Read(ar, plan.tasks);
+      plan.plan =
+          PlanImported{v1.title, v1.issuer, v1.doc_number, v1.issued_on, v1.year, v1.source_digest, v1.units, {}};
+      c.body = std::move(plan);
+    } else {
+      ReadCommandBody(ar, index, &c.body, std::make_index_sequence<std::variant_size_v<CommandBody>>{});
+    }
+    if (format >= kCommandFormatV2) {
       ar(c.effective_at);
       Read(ar, c.back_entry_reason);
     }

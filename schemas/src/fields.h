@@ -23,8 +23,9 @@ namespace duban::schemas {
 
 DUBAN_FIELDS(Actor, FLD(id), FLD(role), FLD(name))
 DUBAN_FIELDS(Deadline, FLD(text), FLD(due_on), FLD(recurrence), FLD(unresolved), FLD(calendar_version))
+DUBAN_FIELDS(SubUnit, FLD(name), FLD(parent))
 DUBAN_FIELDS(PlanImported, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year), FLD(source_digest),
-             FLD(units))
+             FLD(units), FLD(sub_units))
 DUBAN_FIELDS(PlanAmended, FLD(field), FLD(value), FLD(reason))
 DUBAN_FIELDS(PlanWithdrawn, FLD(reason))
 DUBAN_FIELDS(TaskAdded, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline))
@@ -69,6 +70,7 @@ DUBAN_FIELDS(AssignmentCancelled, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(AssignmentMerged, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(role))
 DUBAN_FIELDS(NoteAdded, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(ScheduleSet, FLD(task), FLD(old_recurrence), FLD(recurrence), FLD(year), FLD(reason))
+DUBAN_FIELDS(AssignmentDelegated, FLD(task), FLD(parent_unit), FLD(unit), FLD(due_on), FLD(note))
 DUBAN_FIELDS(CommandRejected, FLD(command_type), FLD(reason), FLD(message))
 // Only so generic visitors compile; codec.cc never writes or prints these fields.
 DUBAN_FIELDS(UnknownEvent, FLD(type), FLD(version), FLD(bytes))
@@ -111,6 +113,17 @@ struct ReportOverdueV1 {
 };
 DUBAN_FIELDS(ReportOverdueV1, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step), FLD(notify))
 
+// v1 of PlanImported, before sub_units; also the plan inside an ImportPlan
+// command of command formats 1 and 2.
+struct PlanImportedV1 {
+  std::string title, issuer, doc_number, issued_on;
+  int32_t year = 0;
+  std::string source_digest;
+  std::vector<std::string> units;
+};
+DUBAN_FIELDS(PlanImportedV1, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year), FLD(source_digest),
+             FLD(units))
+
 // Commands.
 DUBAN_FIELDS(ImportTask, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline), FLD(lead_units),
              FLD(responsible_units))
@@ -142,6 +155,7 @@ DUBAN_FIELDS(CancelAssignment, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
 DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(SetSchedule, FLD(task), FLD(recurrence), FLD(reason), FLD(year))
+DUBAN_FIELDS(Delegate, FLD(task), FLD(unit), FLD(to_unit), FLD(due_on), FLD(note))
 
 #undef FLD
 

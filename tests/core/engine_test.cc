@@ -392,9 +392,9 @@ TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuil
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
       std::string v = it->value().ToString();
-      ASSERT_EQ(v[0], 4) << "rows are written in format 4";
+      ASSERT_EQ(v[0], 5) << "rows are written in format 5";
       v[0] = 3;
-      v.resize(v.size() - 4);
+      v.resize(v.size() - 4 - 4);  // the count, and format 5's parent (empty: its u32 length)
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
     }
   });

@@ -23,6 +23,7 @@ using namespace duban::testing;
 
 const std::string kUnit = "市财政局";
 const std::string kOther = "市教育局";
+const std::string kSub = "市财政局预算科";  // below kUnit in the plan's unit directory
 
 // A plan with task 1 assigned to kUnit in `status`, the task closed when the
 // assignment's status closes it, an extension request pending and an open
@@ -33,6 +34,7 @@ PlanState PlanWithAssignmentIn(AssignmentStatus status) {
   s.exists = true;
   s.version = 9;
   s.units = {kUnit, kOther};
+  s.meta.sub_units = {{kSub, kUnit}};
   TaskState t;
   t.number = 1;
   t.deadline.due_on = "2021-10-31";
@@ -72,6 +74,7 @@ CommandBody CommandFor(const std::string& action) {
       {"cancel_assignment", CancelAssignment{1, kUnit, "不再承担"}},
       {"resolve_return", ResolveReturn{1, kUnit, kOther, "改由市教育局承担"}},
       {"urge", AddNote{1, kUnit, "urge", ""}},
+      {"delegate", Delegate{1, kUnit, kSub, "", "请预算科办理"}},
   };
   auto it = kCommands.find(action);
   if (it == kCommands.end()) throw std::logic_error("no command for action " + action);
@@ -106,8 +109,50 @@ TEST(LifecycleTest, DecideAllowsExactlyTheStepsTheDefinitionDeclaresForEveryStat
       }
     }
   }
-  EXPECT_EQ(cases, 16 * 7 * 4) << "every action of the definition, in every state, for every role";
+  EXPECT_EQ(cases, 17 * 7 * 4) << "every action of the definition, in every state, for every role";
   EXPECT_GT(allowed, 12) << "each action is allowed somewhere";
+}
+
+// The unit that delegated an assignment takes the steps the definition gives
+// the delegating_unit on it (review, cancel), in exactly the states declared.
+TEST(LifecycleTest, TheDelegatingUnitTakesExactlyItsDeclaredStepsOnWhatItDelegated) {
+  auto def = workflows::WorkflowDefinition::Default();
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  int allowed = 0;
+  for (const auto& tr : def->lifecycle.transitions) {
+    for (const std::string& state_name : def->lifecycle.states) {
+      PlanState s = PlanWithAssignmentIn(AssignmentStatus::kInProgress);
+      AssignmentState child = s.assignments.at({1, kUnit});
+      child.unit = kSub;
+      child.parent = kUnit;
+      child.status = *ParseStatus(state_name);
+      child.due_on = "2021-10-15";
+      child.pending_extension = "2021-10-25";  // within the delegating unit's own 2021-10-31
+      s.assignments[{1, kSub}] = child;
+      Command c;
+      c.command_id = "c";
+      c.plan_id = "p1";
+      c.actor = Actor{kUnit, Role::kUnit, "某人"};
+      c.issued_at = At("2021-10-20");
+      c.body = CommandFor(tr.action);
+      std::visit(
+          [](auto& b) {
+            if constexpr (requires { b.unit; }) b.unit = kSub;
+            if constexpr (requires { b.from_unit; }) b.from_unit = kSub;
+          },
+          c.body);
+      if (!std::holds_alternative<Approve>(c.body) && !std::holds_alternative<schemas::Reject>(c.body) &&
+          !std::holds_alternative<CancelAssignment>(c.body) && !std::holds_alternative<GrantExtension>(c.body) &&
+          !std::holds_alternative<DenyExtension>(c.body))
+        continue;
+      const bool decided = Decide(s, c).ok();
+      const bool declared = def->CheckStep(tr.action, workflows::kRoleDelegatingUnit, state_name).ok();
+      EXPECT_EQ(decided, declared) << tr.action << " from " << state_name;
+      allowed += declared;
+    }
+  }
+  EXPECT_EQ(allowed, 1 + 1 + 5 + 3 + 3)
+      << "approve and reject from submitted, cancel from five states, an extension answered in three";
 }
 
 }  // namespace

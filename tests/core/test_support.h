@@ -33,9 +33,14 @@ inline Instant At(const char* day, int hour = 9) { return StartOfDay(*Date::Pars
 // Task 2: responsible 公安, due 2021-12-31. Task 3: lead 财政, no due date.
 inline ImportPlan SamplePlan() {
   ImportPlan p;
-  p.plan = PlanImported{
-      "2021年政务公开工作要点分工方案",        "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021, "digest",
-      {kFinance, kEducation, kPolice, kHealth}};
+  p.plan = PlanImported{"2021年政务公开工作要点分工方案",
+                        "市政府办公室",
+                        "府办〔2021〕7号",
+                        "2021-03-15",
+                        2021,
+                        "digest",
+                        {kFinance, kEducation, kPolice, kHealth},
+                        {}};
   p.tasks.push_back(ImportTask{1,
                                {"一、重点任务"},
                                "推进决策公开",
@@ -52,6 +57,19 @@ inline ImportPlan SamplePlan() {
                                {kPolice}});
   p.tasks.push_back(ImportTask{
       3, {"二、保障措施"}, "强化督促检查", "强化督促检查", Deadline{"全年", "", "", true, ""}, {kFinance}, {}});
+  return p;
+}
+
+// Sub-units of the sample plan's units, as the unit directory's `parent:`
+// gives them: 财政 -> 预算科 -> 一股 -> 一组 (four levels), 教育 -> 办公室.
+inline const std::string kBudget = "市财政局预算科";
+inline const std::string kBudgetDesk = "市财政局预算科一股";
+inline const std::string kBudgetTeam = "市财政局预算科一股一组";
+inline const std::string kSchoolOffice = "市教育局办公室";
+inline ImportPlan SamplePlanWithSubUnits() {
+  ImportPlan p = SamplePlan();
+  p.plan.sub_units = {
+      {kBudget, kFinance}, {kBudgetDesk, kBudget}, {kBudgetTeam, kBudgetDesk}, {kSchoolOffice, kEducation}};
   return p;
 }
 

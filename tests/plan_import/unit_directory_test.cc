@@ -46,6 +46,34 @@ TEST(UnitDirectory, AGroupMemberThatIsNotInTheDirectoryIsAnError) {
   EXPECT_NE(d.status().message().find("units.yaml"), std::string::npos);
 }
 
+TEST(UnitDirectory, ParentsMakeAHierarchyWalkedParentsFirst) {
+  auto d = UnitDirectory::Parse(
+      "units:\n  - 甲区政府\n  - {name: 乙镇政府, parent: 甲区政府}\n  - {name: 丙村委会, parent: 乙镇政府}\n"
+      "  - {name: 丁镇政府, parent: 甲区政府}\n  - {name: 市直某局, short: [某局]}\n  - {name: 某局某科, parent: "
+      "某局}\n",
+      "x");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(d->Descendants("甲区政府"),
+            (Pairs{{"乙镇政府", "甲区政府"}, {"丁镇政府", "甲区政府"}, {"丙村委会", "乙镇政府"}}));
+  EXPECT_EQ(d->ParentOf("丙村委会"), "乙镇政府");
+  EXPECT_EQ(d->ParentOf("某局某科"), "市直某局") << "a parent named by its short name is stored canonical";
+  EXPECT_TRUE(d->Descendants("丙村委会").empty());
+}
+
+TEST(UnitDirectory, AnUnknownParentOrAParentLoopIsAnError) {
+  auto unknown = UnitDirectory::Parse("units:\n  - {name: 乙镇政府, parent: 不存在区}\n", "u.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("不存在区"), std::string::npos);
+  auto loop = UnitDirectory::Parse(
+      "units:\n  - {name: 甲, parent: 乙}\n  - {name: 乙, parent: 丙}\n  - {name: 丙, parent: 甲}\n", "u.yaml");
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.status().message().find("its own parent"), std::string::npos);
+  auto group = UnitDirectory::Parse(
+      "units:\n  - 甲局\n  - {name: 乙科, parent: 全部}\ngroups:\n  - {name: 全部, members: [甲局]}\n", "u.yaml");
+  EXPECT_FALSE(group.ok()) << "a group is no unit's parent";
+}
+
 TEST(UnitDirectory, MalformedYamlIsAnErrorNotAnException) {
   auto d = UnitDirectory::Parse("units: [unclosed\n", "bad.yaml");
   ASSERT_FALSE(d.ok());

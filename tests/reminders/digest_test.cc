@@ -198,9 +198,14 @@ class DigestYearTest : public RemindersEmbeddedTest {
   void WriteAutumn() {
     OpenEngine();
     schemas::ImportPlan p;
-    p.plan =
-        schemas::PlanImported{"2026年工作要点分工方案", "市政府办公室", "府办〔2026〕3号", "2026-08-20", 2026, "digest",
-                              {kFinance, kEducation}};
+    p.plan = schemas::PlanImported{"2026年工作要点分工方案",
+                                   "市政府办公室",
+                                   "府办〔2026〕3号",
+                                   "2026-08-20",
+                                   2026,
+                                   "digest",
+                                   {kFinance, kEducation},
+                                   {}};
     const std::string cal = "cn-mainland/2025-11-04";
     auto task = [&](int32_t n, const std::string& due, const std::string& unit) {
       return schemas::ImportTask{n,

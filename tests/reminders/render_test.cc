@@ -195,6 +195,33 @@ TEST(RenderTest, EscalationGoesToUnitOfficeAndNotifyListOnceEach) {
   EXPECT_NE(notes[1].text.find("请跟进督促市财政局"), std::string::npos) << notes[1].text;
 }
 
+// 多级下发: a delegated assignment's lateness goes to the unit that
+// delegated it, never over its head to the office.
+TEST(RenderTest, ALateDelegatedAssignmentTellsTheUnitThatDelegatedItNotTheOffice) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3,
+                      schemas::AssignmentCreated{7, "浈江区政府", schemas::AssignmentRole::kLead, "2021-12-20"}));
+  EXPECT_TRUE(dir.Apply(
+      MakeEvent("sg-2021", 4, schemas::AssignmentDelegated{7, "浈江区政府", "新韶镇政府", "2021-12-10", ""})));
+  EXPECT_EQ(dir.DelegatedBy("sg-2021", 7, "新韶镇政府"), "浈江区政府");
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "新韶镇政府"), "2021-12-10");
+  schemas::EscalationRaised esc{7, "新韶镇政府", 1, "督促整改", {"unit", "浈江区政府"}};
+  auto notes = RenderNotifications(MakeEvent("sg-2021", 5, esc), dir);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].recipient, "新韶镇政府");
+  EXPECT_EQ(notes[1].recipient, "浈江区政府");
+  for (const auto& n : notes) EXPECT_NE(n.recipient_kind, RecipientKind::kOffice) << n.recipient;
+  schemas::ReviewOverdue review{7, "新韶镇政府", "2021-12-01", "2021-12-08", {"浈江区政府"}};
+  auto r = RenderNotifications(MakeEvent("sg-2021", 6, review), dir);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].recipient, "浈江区政府") << "the reviewer of a delegated assignment is the unit that delegated it";
+  // The office's own assignment still escalates to the office.
+  auto own = RenderNotifications(
+      MakeEvent("sg-2021", 7, schemas::EscalationRaised{7, "浈江区政府", 1, "督促整改", {"unit", "office"}}), dir);
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_EQ(own[1].recipient_kind, RecipientKind::kOffice);
+}
+
 TEST(RenderTest, NotifyListRolesMapToUnitOfficeAndUnitLeaders) {
   TaskDirectory dir = ShaoguanDirectory();
   schemas::EscalationRaised esc{7, "市财政局", 3, "约谈", {"unit", "office", "unit_leaders"}};

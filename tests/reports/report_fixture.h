@@ -62,9 +62,14 @@ inline std::unique_ptr<Engine> OpenStore(const std::string& dir, std::shared_ptr
 // 2021-11-15; task 4 (二、保障) responsible 教育, no due date.
 inline ImportPlan SamplePlan(const std::string& cal) {
   ImportPlan p;
-  p.plan = PlanImported{
-      "2021年政务公开工作要点分工方案",        "市政府办公室", "府办〔2021〕7号", "2021-08-30", 2021, "digest",
-      {kFinance, kEducation, kPolice, kHealth}};
+  p.plan = PlanImported{"2021年政务公开工作要点分工方案",
+                        "市政府办公室",
+                        "府办〔2021〕7号",
+                        "2021-08-30",
+                        2021,
+                        "digest",
+                        {kFinance, kEducation, kPolice, kHealth},
+                        {}};
   p.tasks.push_back(ImportTask{1,
                                {"一、公开"},
                                "推进决策公开",

@@ -363,7 +363,7 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   std::string bytes = EncodeCommand(c);
   const std::string tail_reason = c.back_entry_reason;
   bytes.resize(bytes.size() - 8 - 8 - tail_reason.size());  // i64 effective_at, u64 length + reason
-  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 2) << "byte 1 (after cereal's endianness byte) is the format";
+  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 3) << "byte 1 (after cereal's endianness byte) is the format";
   bytes[1] = 1;
   auto d = DecodeCommand(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -371,8 +371,32 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   EXPECT_EQ(d->back_entry_reason, "");
   EXPECT_EQ(d->EffectiveAt(), c.issued_at) << "no claim: it happened when the engine took it";
   EXPECT_EQ(DumpBody(d->body), DumpBody(c.body));
-  bytes[1] = 3;
+  bytes[1] = 4;
   EXPECT_FALSE(DecodeCommand(bytes).ok()) << "a format this build does not know is refused";
+}
+
+// Command format 2 carried ImportPlan's plan in PlanImported's v1 layout
+// (no sub_units): such an import, still on duban.commands from an older
+// client, decodes with no sub-units; format 3 carries them.
+TEST(CodecTest, AnImportInCommandFormat2DecodesWithNoSubUnits) {
+  ImportPlan without = std::get<ImportPlan>(SampleCommandBodies()[0]);
+  without.plan.sub_units.clear();
+  ImportPlan with = without;
+  with.plan.sub_units = {{"市财政局预算科", "市财政局"}};
+  const std::string a = EncodeCommand(SampleCommand(without));
+  const std::string b = EncodeCommand(SampleCommand(with));
+  // Where the two differ is the sub_units count (u64): format 2 had none.
+  size_t at = 0;
+  while (at < a.size() && a[at] == b[at]) ++at;
+  ASSERT_LT(at + 8, a.size());
+  std::string v2 = a.substr(0, at) + a.substr(at + 8);
+  v2[1] = 2;
+  auto d = DecodeCommand(v2);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(DumpBody(d->body), DumpBody(CommandBody(without)));
+  auto full = DecodeCommand(b);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(std::get<ImportPlan>(full->body).plan.sub_units, with.plan.sub_units);
 }
 
 TEST(CodecTest, TheBackEntryReasonIsHashedInEnvelopeFormat2) {

@@ -122,7 +122,7 @@ TEST(GoldenTest, TypeIdsAreTheStableNumbersWrittenToDisk) {
       {37, "AcceptanceOverdue"},   {38, "ReviewOverdue"},        {39, "DeadlineRecounted"},
       {50, "CalendarNoticeAdded"}, {60, "AccountChanged"},       {70, "DeadlineChanged"},
       {71, "AssignmentCancelled"}, {72, "AssignmentMerged"},     {73, "NoteAdded"},
-      {74, "ScheduleSet"},         {90, "CommandRejected"}};
+      {74, "ScheduleSet"},         {75, "AssignmentDelegated"},  {90, "CommandRejected"}};
   for (const auto& [id, name] : ids) EXPECT_STREQ(EventTypeName(id), name) << id;
   const auto samples = SampleBodies();
   ASSERT_EQ(ids.size(), samples.size());
@@ -213,6 +213,24 @@ TEST(GoldenTest, ClockEventsV1AreUpcastToV2WithNoCalendarRecorded) {
     EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "")
         << "an upcast event re-encodes to the bytes it was read from";
   }
+}
+
+// PlanImported v1 (before sub_units), frozen when it was current, decodes
+// with no sub-units, verifies, and re-encodes to the bytes it was read from.
+TEST(GoldenTest, PlanImportedV1IsUpcastWithNoSubUnits) {
+  std::ifstream in(GoldenPath("PlanImported_v1.hex"));
+  ASSERT_TRUE(in) << "missing golden file PlanImported_v1.hex";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto decoded = DecodeEvent(FromHex(ss.str()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->type_version, 1);
+  const auto* p = std::get_if<PlanImported>(&decoded->body);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->units, (std::vector<std::string>{"市财政局", "市教育局"}));
+  EXPECT_TRUE(p->sub_units.empty());
+  EXPECT_EQ(ComputeHash(*decoded), decoded->hash);
+  EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "");
 }
 
 // Envelope format 1 (every per-type file above) decodes with no back-entry

@@ -31,7 +31,8 @@ inline std::vector<EventBody> SampleBodies() {
                    "2021-03-15",
                    2021,
                    "5f2b0c1d",
-                   {"市财政局", "市教育局"}},
+                   {"市财政局", "市教育局"},
+                   {{"市财政局预算科", "市财政局"}, {"市财政局预算科一股", "市财政局预算科"}}},
       PlanAmended{"title", "新标题", "印发更正"},
       PlanWithdrawn{"方案废止"},
       TaskAdded{
@@ -76,6 +77,7 @@ inline std::vector<EventBody> SampleBodies() {
       AssignmentMerged{3, "市教育局", "市财政局", "并入牵头单位", AssignmentRole::kLead},
       NoteAdded{3, "市财政局", "instruction", "请抓紧推进，月底前报结果。——张副市长"},
       ScheduleSet{3, "quarter:1", "month:1", 2021, "分管领导改为每月听取汇报"},
+      AssignmentDelegated{3, "市财政局", "市财政局预算科", "2021-10-15", "请预算科牵头起草"},
       CommandRejected{"accept", "not_assignee", "市教育局 cannot act on the assignment of task 3 to 市财政局"},
   };
 }
@@ -156,6 +158,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       ResolveReturn{3, "市教育局", "市财政局", "并入牵头单位"},
       AddNote{3, "市财政局", "comment", "请补充佐证材料"},
       SetSchedule{3, "quarter:1", "方案要求每季度报送", 2021},
+      Delegate{3, "市财政局", "市财政局预算科", "2021-10-15", "请预算科牵头起草"},
   };
 }
 
@@ -264,6 +267,8 @@ struct LeafMutator {
         v = v == AssignmentRole::kLead ? AssignmentRole::kResponsible : AssignmentRole::kLead;
       else if constexpr (std::is_arithmetic_v<V>)
         v = static_cast<V>(v + 1);
+      else if constexpr (requires { v.push_back(typename V::value_type{}); })
+        v.push_back(typename V::value_type{});  // a list of records (PlanImported.sub_units)
       else
         static_assert(sizeof(V) == 0, "teach LeafMutator this field type");
     }

@@ -34,6 +34,7 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
       {"add_note", R"({"type":"add_note","plan":"p","task":3,"kind":"instruction","text":"t","command_id":"c"})"},
       {"set_schedule",
        R"({"type":"set_schedule","plan":"p","task":3,"recurrence":"quarter:1","year":2027,"reason":"r","command_id":"c"})"},
+      {"delegate", R"({"type":"delegate","plan":"p","task":3,"unit":"u","to_unit":"v","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
   for (const auto& [type, body] : bodies) {
@@ -82,7 +83,7 @@ TEST(CommandJson, RefusalsNameTheField) {
 }
 
 TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
-  for (const char* t : {"accept", "return", "progress", "submit", "request_extension"})
+  for (const char* t : {"accept", "return", "progress", "submit", "request_extension", "delegate"})
     EXPECT_TRUE(IsUnitCommandType(t)) << t;
   for (const char* t :
        {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle",

@@ -43,9 +43,14 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   ASSERT_TRUE(policy->latest_calendar().Covers(2026));
   ASSERT_FALSE(policy->latest_calendar().Covers(2027)) << "this test is about the year after the last covered one";
   ImportPlan p;
-  p.plan =
-      PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026, "digest",
-                   {kFinance, kEducation, kPolice}};
+  p.plan = PlanImported{"2026年政务公开工作要点分工方案",
+                        "市政府办公室",
+                        "府办〔2026〕9号",
+                        "2026-12-01",
+                        2026,
+                        "digest",
+                        {kFinance, kEducation, kPolice},
+                        {}};
   p.tasks.push_back(ImportTask{
       1, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v}, {kEducation}, {}});
   p.tasks.push_back(
@@ -170,7 +175,7 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
 TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsIt) {
   const std::string v = policy->latest_calendar().version();
   ImportPlan p;
-  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}, {}};
   p.tasks.push_back(ImportTask{1,
                                {"一"},
                                "五月",
@@ -219,7 +224,7 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
 TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForACalendarNoticeAndAfterIt) {
   const std::string v = policy->latest_calendar().version();
   ImportPlan p;
-  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}};
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}, {}};
   p.tasks.push_back(ImportTask{1,
                                {"一"},
                                "五月",

@@ -198,7 +198,7 @@ TEST_F(WorkflowEngineTest, ARejectedSubmissionReArmsTheLadderWhereItStood) {
 // 10-09 (worked); AcceptanceOverdue fires on the next working day, 10-11.
 TEST_F(WorkflowEngineTest, AnAssignmentNotSignedWithinTheAcceptanceLimitIsFlaggedAndTold) {
   ImportPlan p;
-  p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}};
+  p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}, {}};
   p.tasks.push_back(ImportTask{
       1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""}, {kFinance}, {kEducation}});
   Ok(Do(Supervisor(), "2021-09-29", p));

@@ -76,9 +76,14 @@ TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvis
   ASSERT_TRUE(cal.Covers(2026));
   ASSERT_FALSE(cal.Covers(2027)) << "this test is about the year after the last covered one";
   ImportPlan p;
-  p.plan =
-      PlanImported{"2026年政务公开工作要点分工方案", "市政府办公室", "府办〔2026〕9号", "2026-12-01", 2026, "digest",
-                   {kFinance, kEducation, kPolice}};
+  p.plan = PlanImported{"2026年政务公开工作要点分工方案",
+                        "市政府办公室",
+                        "府办〔2026〕9号",
+                        "2026-12-01",
+                        2026,
+                        "digest",
+                        {kFinance, kEducation, kPolice},
+                        {}};
   const std::string v = cal.version();
   p.tasks.push_back(ImportTask{
       1, {"一"}, "已过期", "11月20日前完成", Deadline{"11月20日前", "2026-11-20", "", false, v}, {kFinance}, {}});

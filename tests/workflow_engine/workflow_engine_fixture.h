@@ -73,9 +73,14 @@ class WorkflowEngineTest : public ::testing::Test {
   // Task 1 due 2021-09-30 for 财政 and 教育, task 2 due 2021-12-31 for 公安.
   void GivenPlan(const std::string& import_day = "2021-09-01") {
     ImportPlan p;
-    p.plan =
-        PlanImported{"2021年政务公开工作要点分工方案", "市政府办公室", "府办〔2021〕7号", "2021-03-15", 2021, "digest",
-                     {kFinance, kEducation, kPolice}};
+    p.plan = PlanImported{"2021年政务公开工作要点分工方案",
+                          "市政府办公室",
+                          "府办〔2021〕7号",
+                          "2021-03-15",
+                          2021,
+                          "digest",
+                          {kFinance, kEducation, kPolice},
+                          {}};
     const std::string cal = policy->latest_calendar().version();
     p.tasks.push_back(ImportTask{1,
                                  {"一"},

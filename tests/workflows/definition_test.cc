@@ -141,6 +141,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadRow{"clock_skew_minutes: 5", "clock_skew_minutes: -5", "whole number"},
                       BadRow{"office_back_entry: true", "office_back_entry: maybe", "true or false"},
                       BadRow{"office_back_entry: true", "office_backentry: true", "unknown key"},
+                      BadRow{"  max_levels: 3", "  max_levels: 0", "max_levels"},
+                      BadRow{"  max_levels: 3", "  max_depth: 3", "unknown key"},
                       BadRow{"from: [submitted],                         to: completed",
                              "from: [completed],                         to: completed", "terminal state"}),
     [](const ::testing::TestParamInfo<BadRow>& info) {
@@ -162,6 +164,19 @@ TEST(WorkflowDefinition, TimesSayHowFarAClaimedTimeMayStrayAndWhetherTheOfficeMa
   ASSERT_TRUE(plain.ok()) << "times: is optional: " << plain.status().ToString();
   EXPECT_EQ(plain->clock_skew_minutes, 5);
   EXPECT_TRUE(plain->office_back_entry);
+}
+
+TEST(WorkflowDefinition, DelegationSaysHowDeepATreeMayGrowAndWhoReviewsAChild) {
+  EXPECT_EQ(Def().delegation_max_levels, 3);
+  EXPECT_TRUE(Def().CheckStep("approve", kRoleDelegatingUnit, "submitted").ok());
+  EXPECT_TRUE(Def().CheckStep("cancel_assignment", kRoleDelegatingUnit, "in_progress").ok());
+  EXPECT_FALSE(Def().CheckStep("set_deadline", kRoleDelegatingUnit, "in_progress").ok());
+  EXPECT_TRUE(Def().CheckStep("delegate", kRoleUnit, "accepted").ok());
+  EXPECT_FALSE(Def().CheckStep("delegate", kRoleUnit, "assigned").ok()) << "signed for (签收) first";
+  auto [text, line] = Mutate("  max_levels: 3", "  max_levels: 1");
+  auto d = WorkflowDefinition::Parse(text, "wf.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->delegation_max_levels, 1) << "1: no delegation at all";
 }
 
 TEST(WorkflowDefinition, SyntaxErrorNamesTheLine) {

@@ -66,7 +66,7 @@ Result<int> RequiredInt(std::string_view src, const YAML::Node& parent, const ch
 }
 
 bool IsRole(std::string_view r) {
-  return r == kRoleSupervisor || r == kRoleUnit || r == kRoleAuditor || r == kRoleSystem;
+  return r == kRoleSupervisor || r == kRoleUnit || r == kRoleAuditor || r == kRoleSystem || r == kRoleDelegatingUnit;
 }
 
 Status ParseLifecycle(std::string_view src, const YAML::Node& n, Lifecycle& lc) {
@@ -133,7 +133,8 @@ Status ParseLifecycle(std::string_view src, const YAML::Node& n, Lifecycle& lc) 
     if (!roles.ok()) return roles.status();
     for (const auto& r : *roles) {
       if (!IsRole(r)) {
-        return YamlError(src, t["roles"], "unknown role '" + r + "' (supervisor, unit, auditor, system)");
+        return YamlError(src, t["roles"],
+                         "unknown role '" + r + "' (supervisor, unit, delegating_unit, auditor, system)");
       }
       if (r == kRoleAuditor) {
         return YamlError(src, t["roles"], "auditors read only; they may take no action");
@@ -300,10 +301,10 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
     return YamlError(src, e.mark, "YAML syntax: " + e.msg);
   }
   if (!root.IsMap()) return YamlError(src, root, "a workflow definition must be a mapping");
-  if (auto s = CheckKeys(
-          src, root,
-          {"name", "version", "lifecycle", "reminders", "acceptance_working_days", "review_working_days",
-           "acceptance_overdue_notify", "review_overdue_notify", "escalation", "review_cycles", "times", "scorecard"});
+  if (auto s = CheckKeys(src, root,
+                         {"name", "version", "lifecycle", "reminders", "acceptance_working_days", "review_working_days",
+                          "acceptance_overdue_notify", "review_overdue_notify", "escalation", "review_cycles", "times",
+                          "scorecard", "delegation"});
       !s.ok()) {
     return s;
   }
@@ -322,6 +323,14 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (auto s = ParseReminders(src, root, def.reminder_working_days_before); !s.ok()) return s;
   if (const YAML::Node times = root["times"]) {
     if (auto s = ParseTimes(src, times, def); !s.ok()) return s;
+  }
+
+  if (const YAML::Node d = root["delegation"]) {
+    if (!d.IsMap()) return YamlError(src, d, "'delegation' must be a mapping");
+    if (auto s = CheckKeys(src, d, {"max_levels"}); !s.ok()) return s;
+    auto levels = RequiredInt(src, d, "max_levels", 1, 10);
+    if (!levels.ok()) return levels.status();
+    def.delegation_max_levels = *levels;
   }
 
   if (root["scorecard"]) {  // optional; read by the reports (scorecard.h), checked here too

@@ -65,8 +65,8 @@ class TaskDirectory {
     std::string title, content, deadline_text, due_on;
   };
   // Learns from PlanImported, PlanAmended(title), TaskAdded, TaskAmended
-  // (title/content/due_on), AssignmentCreated, AssignmentReopened and
-  // ExtensionGranted. Returns true when the event was one of those (the caller
+  // (title/content/due_on), AssignmentCreated, AssignmentDelegated,
+  // AssignmentReopened and ExtensionGranted. Returns true when the event was one of those (the caller
   // persists such events so the directory survives a restart).
   bool Apply(const schemas::Event& e);
 
@@ -79,12 +79,16 @@ class TaskDirectory {
   // not cancelled or merged away), in name order.
   std::vector<std::string> Units(const std::string& plan, int32_t task) const;
   size_t task_count() const { return tasks_.size(); }
+  // The unit that delegated the assignment (多级下发), "" when the office
+  // assigned it: its lateness goes to that unit instead of the office.
+  std::string DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
   std::map<std::string, std::string> plan_titles_;
   std::map<std::pair<std::string, int32_t>, TaskInfo> tasks_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
+  std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
 };
 
 struct RenderOptions {

@@ -74,6 +74,9 @@ struct AssignmentState {
   // office, not the clock): no later record of a person may claim an earlier
   // time (TimeRules). Format 3 of the assignment row.
   Instant last_act_at = 0;
+  // The unit that delegated it (AssignmentDelegated); empty: the office
+  // assigned it. Format 5 of the assignment row.
+  std::string parent;
   bool operator==(const AssignmentState&) const = default;
 };
 
@@ -162,6 +165,12 @@ inline constexpr const char* kCycleExists = "cycle_exists";
 inline constexpr const char* kTimeInFuture = "time_in_future";
 inline constexpr const char* kBackdated = "backdated";
 inline constexpr const char* kBackEntryNeedsReason = "back_entry_needs_reason";
+// Delegation: the sub-unit is not below the delegating unit in the plan's
+// unit directory, or the tree would be deeper than the definition allows; a
+// unit submits while an assignment it delegated is still open.
+inline constexpr const char* kNotSubUnit = "not_sub_unit";
+inline constexpr const char* kDelegationTooDeep = "delegation_too_deep";
+inline constexpr const char* kDelegationOpen = "delegation_open";
 }  // namespace reason
 
 // The workflow definition decide consults for the assignment lifecycle: which

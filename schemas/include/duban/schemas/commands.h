@@ -154,10 +154,17 @@ struct SetSchedule {
   int32_t year = 0;
 };
 
+// A unit delegates its assignment of a task to one of its sub-units, due no
+// later than its own (due_on empty: its own due date), with a note.
+struct Delegate {
+  int32_t task = 0;
+  std::string unit, to_unit, due_on, note;
+};
+
 using CommandBody = std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
                                  ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
                                  DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment,
-                                 SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule>;
+                                 SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule, Delegate>;
 
 const char* CommandName(const CommandBody& body);
 

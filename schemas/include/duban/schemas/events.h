@@ -35,12 +35,21 @@ struct Actor {
 };
 
 // ---- plan ---------------------------------------------------------------
+// A unit below another in the unit directory (a town under its district, a
+// section of an office): the units a plan's unit may delegate to.
+struct SubUnit {
+  std::string name, parent;
+  bool operator==(const SubUnit&) const = default;
+};
+// Version history: v1 without sub_units.
 struct PlanImported {
   std::string title, issuer, doc_number;
   std::string issued_on;  // YYYY-MM-DD or empty
   int32_t year = 0;
   std::string source_digest;       // sha256 hex of the imported file
   std::vector<std::string> units;  // the unit directory in force for this plan
+  // The directory's units below the plan's units, parents before children.
+  std::vector<SubUnit> sub_units;
   bool operator==(const PlanImported&) const = default;
 };
 struct PlanAmended {
@@ -345,6 +354,17 @@ struct ScheduleSet {
   bool operator==(const ScheduleSet&) const = default;
 };
 
+// A unit delegated its assignment of a task one level down (多级下发) to
+// `unit`, one of its sub-units (PlanImported.sub_units), due no later than
+// its own. The child is an assignment of the task with its own lifecycle and
+// timers; the parent unit reviews its submission and may cancel it with a
+// reason, and cannot submit its own while a child is open.
+struct AssignmentDelegated {
+  int32_t task = 0;
+  std::string parent_unit, unit, due_on, note;
+  bool operator==(const AssignmentDelegated&) const = default;
+};
+
 // ---- engine bookkeeping -------------------------------------------------
 // A refused command. Logged (outside any plan's stream) so the command-id
 // index can be rebuilt from the log and a retried command gets the same answer.
@@ -368,8 +388,8 @@ using EventBody =
                  ExtensionDenied, DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
                  ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue, AssignmentReopened,
                  AcceptanceOverdue, ReviewOverdue, DeadlineRecounted, CalendarNoticeAdded, AccountChanged,
-                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, ScheduleSet, CommandRejected,
-                 UnknownEvent>;
+                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, ScheduleSet, AssignmentDelegated,
+                 CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
@@ -410,6 +430,7 @@ enum class EventType : uint16_t {
   kAssignmentMerged = 72,
   kNoteAdded = 73,
   kScheduleSet = 74,
+  kAssignmentDelegated = 75,
   kCommandRejected = 90,
 };
 

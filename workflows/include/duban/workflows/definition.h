@@ -23,6 +23,9 @@ inline constexpr std::string_view kRoleSupervisor = "supervisor";
 inline constexpr std::string_view kRoleUnit = "unit";
 inline constexpr std::string_view kRoleAuditor = "auditor";
 inline constexpr std::string_view kRoleSystem = "system";
+// A unit acting on an assignment it delegated (review, cancel): the unit one
+// level up the delegation tree, not the office.
+inline constexpr std::string_view kRoleDelegatingUnit = "delegating_unit";
 
 struct LifecycleTransition {
   std::string action;              // e.g. "accept"
@@ -78,6 +81,9 @@ struct WorkflowDefinition {
   // may enter paper records after the fact (with a reason).
   int clock_skew_minutes = 5;
   bool office_back_entry = true;
+  // `delegation:` how deep a delegation tree may grow (多级下发): the office's
+  // assignment is level 1, a sub-unit's level 2, ... (1: no delegation).
+  int delegation_max_levels = 3;
 
   // The definition compiled into the binary (workflows/definitions/default.yaml).
   static Result<WorkflowDefinition> Default();

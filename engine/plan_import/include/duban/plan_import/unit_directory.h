@@ -16,6 +16,10 @@
 //       contacts:                   # optional: who the reminders reach
 //         liaison: {name: 张三, mobile: "13800000001", email: zhangsan@gov.example}   # 联络员
 //         leader:  {name: 李四, mobile: "13800000002"}                              # 分管领导
+//     - name: 新韶镇政府
+//       parent: 浈江区政府          # optional: the unit it belongs to (a town under
+//                                   # its district, an office's section); a unit
+//                                   # may delegate its assignment to its children
 //   groups:
 //     - name: 各县（市、区）政府
 //       aliases: [各县（市、区）]
@@ -32,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "duban/status.h"
@@ -51,6 +56,7 @@ class UnitDirectory {
     std::vector<std::string> aliases;  // short names and other spellings
     std::optional<Contact> liaison;    // 联络员: hears the unit's reminders
     std::optional<Contact> leader;     // 分管领导: hears escalations to the unit's leaders
+    std::string parent;                // canonical name of the unit it belongs to; empty: none
   };
   struct Group {
     std::string name;
@@ -83,9 +89,15 @@ class UnitDirectory {
   // A group's member units, groups expanded recursively (cycles cut), in
   // directory order; a unit expands to itself; unknown names to nothing.
   std::vector<std::string> Expand(std::string_view name) const;
+  // The units below `unit` in the hierarchy (children, their children, ...),
+  // each with its parent, parents before children.
+  std::vector<std::pair<std::string, std::string>> Descendants(std::string_view unit) const;
+  // The canonical parent of a unit; empty when it has none or is unknown.
+  std::string ParentOf(std::string_view unit) const;
 
  private:
   void Index();
+  Status ResolveParents(std::string_view source_name);
 
   std::string id_;
   std::string title_;
