@@ -359,9 +359,10 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Accepta
   v["assigned_on"] = b.assigned_on;
   Builder nb(e, b.task, s, "acceptance_overdue", "warning", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "acceptance_overdue_unit");
-  if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
-    nb.Add(parent, RecipientKind::kNotify, "acceptance_overdue_others");
-  else if (std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
+  // A delegated assignment's list names the unit that delegated it where the
+  // definition says office (the timer policy): AddNotifyList tells it.
+  if (dir.DelegatedBy(e.stream, b.task, b.unit).empty() &&
+      std::find(b.notify.begin(), b.notify.end(), "office") != b.notify.end())
     nb.Add(o.office, RecipientKind::kOffice, "acceptance_overdue_others");
   AddNotifyList(nb, b.notify, b.unit, o, "acceptance_overdue_others", 0);
   return nb.Take();

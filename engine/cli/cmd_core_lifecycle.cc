@@ -171,7 +171,9 @@ void AddReportingCommands(CLI::App& app, Globals& g) {
 // The office's review of a submission: approve (销号) or reject.
 void AddReviewCommands(CLI::App& app, Globals& g) {
   {
-    auto* sub = app.add_subcommand("approve", "approve a submission and close it out (销号) (supervisor)");
+    auto* sub = app.add_subcommand(
+        "approve",
+        "approve a submission and close it out (销号) (supervisor, or the unit that delegated the assignment)");
     auto w = std::make_shared<WriteOpts>();
     auto comment = std::make_shared<std::string>();
     AddWriteOptions(sub, *w);
@@ -181,7 +183,9 @@ void AddReviewCommands(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("reject", "send a submission back to work with a reason (supervisor)");
+    auto* sub = app.add_subcommand(
+        "reject",
+        "send a submission back to work with a reason (supervisor, or the unit that delegated the assignment)");
     auto w = std::make_shared<WriteOpts>();
     auto reason = std::make_shared<std::string>();
     AddWriteOptions(sub, *w);
@@ -206,13 +210,15 @@ void AddExtensionCommands(CLI::App& app, Globals& g) {
   req->callback([&g, w, date, reason] {
     Run(g, *w, Role::kUnit, w->unit, schemas::RequestExtension{w->task, w->unit, *date, *reason});
   });
-  auto* grant = ext->add_subcommand("grant", "the office grants (optionally another date)");
+  auto* grant = ext->add_subcommand(
+      "grant",
+      "the office grants (optionally another date); a unit, on an assignment it delegated, not past its own date");
   AddWriteOptions(grant, *w);
   grant->add_option("--until", *date, "due date granted (default: as requested)");
   grant->callback([&g, w, date] {
     Run(g, *w, Role::kSupervisor, kOffice, schemas::GrantExtension{w->task, w->unit, *date});
   });
-  auto* deny = ext->add_subcommand("deny", "the office refuses");
+  auto* deny = ext->add_subcommand("deny", "the office refuses (or the unit that delegated the assignment)");
   AddWriteOptions(deny, *w);
   deny->add_option("--reason", *reason, "why")->required();
   deny->callback([&g, w, reason] {
@@ -326,8 +332,10 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto* sub = app.add_subcommand("cancel-assignment",
-                                   "cancel one assignment with a reason; the task's others go on (supervisor)");
+    auto* sub = app.add_subcommand(
+        "cancel-assignment",
+        "cancel one assignment with a reason, and what was delegated from it; the task's others go on "
+        "(supervisor, or the unit that delegated the assignment)");
     auto w = std::make_shared<WriteOpts>();
     auto reason = std::make_shared<std::string>();
     AddWriteOptions(sub, *w);

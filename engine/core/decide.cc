@@ -119,9 +119,10 @@ R Decider::On(const Submit& b) {
   if (const auto open = OpenDelegated(b.task, b.unit); !open.empty()) {
     std::string list;
     for (const auto& u : open) list += (list.empty() ? "" : "、") + u;
-    return Refuse(reason::kDelegationOpen, b.unit + " delegated " + TaskLabel(b.task) + " to " + list +
-                                               ", still open: approve their submissions or cancel them with a reason "
-                                               "before submitting");
+    return Refuse(reason::kDelegationOpen,
+                  b.unit + " delegated " + TaskLabel(b.task) + " to " + list +
+                      ", not settled: approve their submissions, or cancel them (returned ones "
+                      "too) with a reason, before submitting");
   }
   std::vector<EventBody> out{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
   // A paper submission the office enters as made on or before the due date

@@ -17,18 +17,30 @@ R Decider::On(const Delegate& b) {
   const bool below = std::any_of(s_.meta.sub_units.begin(), s_.meta.sub_units.end(),
                                  [&](const SubUnit& s) { return s.name == b.to_unit && s.parent == b.unit; });
   if (!below)
-    return Refuse(reason::kNotSubUnit, "'" + b.to_unit + "' is not a sub-unit of " + b.unit +
-                                           " in the plan's unit directory (a unit's `parent:` there)");
+    return Refuse(reason::kNotSubUnit,
+                  "'" + b.to_unit + "' is not a sub-unit of " + b.unit +
+                      " in the plan's unit directory (a unit's `parent:` there)" +
+                      (s_.meta.sub_units.empty() ? "; this plan records no sub-units at all (its directory names no "
+                                                   "`parent:`, or it was imported before delegation)"
+                                                 : ""));
   if (const int level = DelegationLevel(**a) + 1; level > def_.delegation_max_levels)
     return Refuse(reason::kDelegationTooDeep, "delegating " + AssignmentLabel(b.task, b.unit) + " would make level " +
                                                   std::to_string(level) + "; the workflow definition allows " +
                                                   std::to_string(def_.delegation_max_levels));
+  // Only where the sub-unit holds nothing of the task, or a cancelled
+  // assignment: a return waiting for the office or a completed part is a
+  // record the delegation must not overwrite.
   auto held = s_.assignments.find({b.task, b.to_unit});
-  if (held != s_.assignments.end() && IsOpen(held->second.status))
-    return Refuse(reason::kAssignmentExists, b.to_unit + " already holds " + TaskLabel(b.task));
+  if (held != s_.assignments.end() && held->second.status != AssignmentStatus::kCancelled)
+    return Refuse(reason::kAssignmentExists,
+                  b.to_unit + " already holds " + TaskLabel(b.task) + " (" + StatusName(held->second.status) + ")");
   std::string due = b.due_on.empty() ? (*a)->due_on : b.due_on;
   if (!due.empty() && !Date::Parse(due))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
+  if (const std::string today = DayOf(c_.EffectiveAt()).ToString(); !due.empty() && due < today)
+    return Refuse(reason::kInvalidArgument, "a delegated assignment is due today or later (asked: " + due +
+                                                (b.due_on.empty() ? ", the unit's own date" : "") +
+                                                "); a unit past its own date asks for an extension first");
   if (!(*a)->due_on.empty() && due > (*a)->due_on)
     return Refuse(reason::kInvalidArgument,
                   "a delegated assignment is due no later than its parent's " + (*a)->due_on + " (asked: " + due + ")");

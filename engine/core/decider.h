@@ -136,11 +136,14 @@ class Decider {
     }
     return level;
   }
-  // The open assignments `unit` delegated on the task.
+  // The assignments `unit` delegated on the task that are not settled: open,
+  // or returned (退回) to it and not yet cancelled by it. A returned child
+  // is the delegating unit's to settle; nobody else's queue shows it.
   std::vector<std::string> OpenDelegated(int32_t task, const std::string& unit) const {
     std::vector<std::string> out;
     for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task; ++it)
-      if (it->second.parent == unit && IsOpen(it->second.status)) out.push_back(it->first.second);
+      if (it->second.parent == unit && (IsOpen(it->second.status) || it->second.status == AssignmentStatus::kReturned))
+        out.push_back(it->first.second);
     return out;
   }
   // The assignment a unit acts on: must exist, and be the acting unit's own.

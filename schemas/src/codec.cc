@@ -534,17 +534,12 @@ void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequ
 }
 }  // namespace
 
-std::string CommandDigest(const Command& c) {
-  Command what = c;
-  what.command_id.clear();
-  what.issued_at = 0;
-  what.correlation_id.clear();
-  return Sha256Hex(EncodeCommand(what));
-}
-
-std::string EncodeCommand(const Command& c) {
+namespace {
+// A command in `format` (2 or 3): they differ only in the plan inside
+// ImportPlan (v1 layout in format 2, which cannot carry sub-units).
+std::string EncodeCommandIn(const Command& c, uint8_t format) {
   return ToBytes([&](OutAr& ar) {
-    ar(kCommandFormat);
+    ar(format);
     Write(ar, c.command_id);
     Write(ar, c.plan_id);
     Write(ar, c.expected_version.has_value());
@@ -553,11 +548,33 @@ std::string EncodeCommand(const Command& c) {
     ar(c.issued_at);
     Write(ar, c.correlation_id);
     ar(static_cast<uint16_t>(c.body.index()));
-    std::visit([&](const auto& b) { Write(ar, b); }, c.body);
+    const auto* import = std::get_if<ImportPlan>(&c.body);
+    if (import && format < kCommandFormat) {
+      Write(ar, V1Of(import->plan));
+      Write(ar, import->tasks);
+    } else {
+      std::visit([&](const auto& b) { Write(ar, b); }, c.body);
+    }
     ar(c.effective_at);
     Write(ar, c.back_entry_reason);
   });
 }
+}  // namespace
+
+// The digest a retried command is compared by (the command-id index keeps
+// it): taken over format 2 wherever format 2 can say the command, so a
+// digest stored before format 3 still matches the same command after it.
+std::string CommandDigest(const Command& c) {
+  Command what = c;
+  what.command_id.clear();
+  what.issued_at = 0;
+  what.correlation_id.clear();
+  const auto* import = std::get_if<ImportPlan>(&what.body);
+  const bool needs_v3 = import && !import->plan.sub_units.empty();
+  return Sha256Hex(EncodeCommandIn(what, needs_v3 ? kCommandFormat : kCommandFormatV2));
+}
+
+std::string EncodeCommand(const Command& c) { return EncodeCommandIn(c, kCommandFormat); }
 
 Result<Command> DecodeCommand(std::string_view bytes) {
   Command c;

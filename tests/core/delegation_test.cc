@@ -140,6 +140,59 @@ TEST_F(DelegationTest, CancellingAParentAndItsChildCompletesNoTaskThatNobodyComp
   EXPECT_EQ(events.size(), 2U) << "no TaskCompleted: nothing of task 1 was completed";
 }
 
+TEST_F(DelegationTest, AReturnedChildIsTheParentsToSettleBeforeItSubmitsAndGoesWithItsParent) {
+  GivenDelegated();
+  Do(Return{1, kBudget, "非本科职责"}, UnitActor(kBudget));
+  Do(ReportProgress{1, kFinance, 90, "自行办理", "", "", ""}, UnitActor(kFinance));
+  EXPECT_TRUE(IsRejection(When(Submit{1, kFinance, "完成", ""}, UnitActor(kFinance)), reason::kDelegationOpen))
+      << "a return waits for the unit that delegated it, not silently for nobody";
+  Do(CancelAssignment{1, kBudget, "同意退回，本局自行办理"}, UnitActor(kFinance));
+  EXPECT_TRUE(When(Submit{1, kFinance, "完成", ""}, UnitActor(kFinance)).ok());
+
+  DomainTest::state = PlanState{};
+  GivenDelegated();
+  Do(Return{1, kBudget, "非本科职责"}, UnitActor(kBudget));
+  auto events = Do(CancelAssignment{1, kFinance, "职责调整"}, Supervisor());
+  EXPECT_EQ(events.size(), 2U) << "the returned child is cancelled with its parent";
+  EXPECT_EQ(A(1, kBudget).status, AssignmentStatus::kCancelled);
+}
+
+TEST_F(DelegationTest, ADelegationNeverOverwritesAReturnOrACompletedPartOfTheSubUnit) {
+  ImportPlan p = SamplePlanWithSubUnits();
+  p.plan.sub_units.push_back({kHealth, kFinance});  // a plan unit that is also below 财政
+  Do(p, Supervisor());
+  GivenAccepted(1, kFinance);
+  Do(Assign{1, kHealth}, Supervisor());
+  Do(Return{1, kHealth, "不属本单位职责"}, UnitActor(kHealth));
+  auto r = When(Delegate{1, kFinance, kHealth, "", ""}, UnitActor(kFinance));
+  EXPECT_TRUE(IsRejection(r, reason::kAssignmentExists)) << "the return waits for the office";
+  Do(ResolveReturn{1, kHealth, "", "同意退回"}, Supervisor());
+  EXPECT_TRUE(When(Delegate{1, kFinance, kHealth, "", ""}, UnitActor(kFinance)).ok()) << "a cancelled one may be";
+  GivenCompleted(1, kEducation);
+  ImportPlan q = SamplePlanWithSubUnits();
+  q.plan.sub_units.push_back({kEducation, kFinance});
+  DomainTest::state = PlanState{};
+  Do(q, Supervisor());
+  GivenAccepted(1, kFinance);
+  GivenCompleted(1, kEducation);
+  EXPECT_TRUE(
+      IsRejection(When(Delegate{1, kFinance, kEducation, "", ""}, UnitActor(kFinance)), reason::kAssignmentExists))
+      << "a completed part stays completed";
+}
+
+TEST_F(DelegationTest, AChildIsDueTodayOrLater) {
+  Do(SamplePlanWithSubUnits(), Supervisor());
+  GivenAccepted(1, kFinance);
+  now = At("2021-10-20");
+  EXPECT_TRUE(IsRejection(When(Delegate{1, kFinance, kBudget, "2021-10-19", ""}, UnitActor(kFinance)),
+                          reason::kInvalidArgument));
+  EXPECT_TRUE(When(Delegate{1, kFinance, kBudget, "2021-10-20", ""}, UnitActor(kFinance)).ok());
+  now = At("2021-11-02");  // 财政 is past its own 10-31
+  auto r = When(Delegate{1, kFinance, kBudget, "", ""}, UnitActor(kFinance));
+  ASSERT_TRUE(IsRejection(r, reason::kInvalidArgument));
+  EXPECT_NE(r.status().message().find("extension"), std::string::npos) << r.status().message();
+}
+
 TEST_F(DelegationTest, EveryRefusalOfADelegationHasItsReason) {
   struct Case {
     const char* when;

@@ -375,6 +375,23 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   EXPECT_FALSE(DecodeCommand(bytes).ok()) << "a format this build does not know is refused";
 }
 
+// The digest a retried command is compared by is format 2's wherever format 2
+// can say the command: digests stored before format 3 still match.
+TEST(CodecTest, ACommandsDigestIsTheOneFormat2Gave) {
+  Command c = SampleCommand(Accept{3, "市财政局"});
+  c.command_id.clear();
+  c.issued_at = 0;
+  c.correlation_id.clear();
+  std::string v2 = EncodeCommand(c);
+  v2[1] = 2;
+  EXPECT_EQ(CommandDigest(SampleCommand(Accept{3, "市财政局"})), Sha256Hex(v2));
+  ImportPlan with = std::get<ImportPlan>(SampleCommandBodies()[0]);
+  ImportPlan without = with;
+  without.plan.sub_units.clear();
+  EXPECT_NE(CommandDigest(SampleCommand(with)), CommandDigest(SampleCommand(without)))
+      << "sub-units are part of what an import says";
+}
+
 // Command format 2 carried ImportPlan's plan in PlanImported's v1 layout
 // (no sub_units): such an import, still on duban.commands from an older
 // client, decodes with no sub-units; format 3 carries them.
