@@ -42,10 +42,17 @@ fetch() {
   touch "$lib/.complete"
 }
 
-free_port() {
+# N distinct free loopback ports. All are held at once while chosen: ports
+# picked one at a time may repeat (the kernel hands a just-released port out
+# again), and a node whose listener and controller share a port does not start.
+free_ports() {
   local py
   py=$(command -v /usr/bin/python3 || command -v python3)
-  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  "$py" -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
 }
 
 java_cmd() {  # java_cmd NODE_DIR MAINCLASS ARGS...
@@ -130,11 +137,12 @@ start() {
   fi
   rm -rf "$dir"
   mkdir -p "$dir"
-  local voters="" bootstrap=""
+  local voters="" bootstrap="" ports
+  read -r -a ports <<<"$(free_ports $((2 * nodes)))"
   for n in $(seq 1 "$nodes"); do
     mkdir -p "$dir/node-$n"
-    free_port >"$dir/node-$n/port"
-    free_port >"$dir/node-$n/controller-port"
+    echo "${ports[$((2 * n - 2))]}" >"$dir/node-$n/port"
+    echo "${ports[$((2 * n - 1))]}" >"$dir/node-$n/controller-port"
     voters+="${voters:+,}$n@127.0.0.1:$(cat "$dir/node-$n/controller-port")"
     bootstrap+="${bootstrap:+,}127.0.0.1:$(cat "$dir/node-$n/port")"
   done
