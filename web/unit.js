@@ -1,5 +1,7 @@
-// 我的任务 (a unit's inbox) and the task page (every role reads it; a unit
-// sees its own part, another unit's task answers 403: 无权查看).
+// 我的任务 (a unit's inbox, and 下发事项: what it delegated to its sub-units,
+// with the review steps that are its own there) and the task page (every
+// role reads it; a unit sees its own part and what it delegated, another
+// unit's task answers 403: 无权查看).
 "use strict";
 
 (() => {
@@ -44,6 +46,29 @@
     accept: "已签收，任务进入办理。", return: "已退回，等待督查室改派。", progress: "进度已报送。",
     request_extension: "延期申请已提交，等待督查室审批。", submit: "已提交办结，等待督查室审核销号。",
     delegate: "已下发，下级单位签收后办理；下级办结并经本单位审核后，本单位方可提交办结。",
+  };
+
+  // The steps a unit takes on an assignment it delegated (the workflow
+  // definition's delegating_unit steps): review its sub-unit's submission,
+  // answer its extension request, call it back. Only on its direct children.
+  Duban.delegatorTools = (r, open) => {
+    const me = Duban.state.account && Duban.state.account.unit;
+    if (!me || r.delegated_by !== me) return [];
+    const base = { plan: r.plan, task: Number(r.task), unit: r.unit };
+    const btn = (text, cls, type, title, fields) => h("button", {
+      type: "button", class: cls, "data-action": type, "aria-label": `${text}：任务 ${r.task} ${r.unit}`,
+      onclick: () => open(`${title}：任务 ${r.task} ${r.unit}`, type, base, fields),
+    }, text);
+    const pending = r.pending_extension && ["assigned", "accepted", "in_progress"].includes(r.status);
+    return [
+      r.status === "submitted" ? btn("审核通过", "secondary", "approve", "审核通过", [["comment", "审核意见", "textarea", false]]) : null,
+      r.status === "submitted" ? btn("退回重办", "danger", "reject", "退回重办", [["reason", "退回理由（必填）", "textarea", true]]) : null,
+      pending ? btn("批准延期", "secondary", "grant_extension", "批准延期",
+        [["new_due_on", "新时限", "date", false, /^\d{4}-\d{2}-\d{2}$/.test(r.pending_extension) ? r.pending_extension : ""]]) : null,
+      pending ? btn("不予延期", "danger", "deny_extension", "不予延期", [["reason", "理由（必填）", "textarea", true]]) : null,
+      !["completed", "cancelled"].includes(r.status)
+        ? btn("收回", "danger", "cancel_assignment", "收回下发", [["reason", "收回理由（必填）", "textarea", true]]) : null,
+    ].filter(Boolean);
   };
 
   // One open form: its command id is kept for every retry of this submission.
@@ -103,10 +128,31 @@
     return form;
   }
 
+  // 下发事项: the sub-units' assignments delegated down from this unit's,
+  // their state, and the steps that wait for this unit.
+  function delegatedCard(rows, slot, done) {
+    const open = (title, type, base, fields) => Duban.openPanel(slot, Duban.stepPanel(title, type, base, fields, done));
+    const waiting = rows.filter((r) => Duban.delegatorTools(r, open).length && (r.status === "submitted" || r.pending_extension)).length;
+    return h("section", { class: "card", id: "delegated" },
+      h("h2", {}, "下发事项", waiting ? h("span", { class: "count", id: "delegated-waiting" }, `${waiting} 项待本单位审核`) : null),
+      table([
+        { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
+        { label: "下级单位", cell: (r) => r.unit },
+        { label: "下发单位", cell: (r) => r.delegated_by || "—" },
+        { label: "状态", cell: (r) => `${statusName(r.status)}${r.percent ? `（${r.percent}%）` : ""}${r.pending_extension ? " · 延期待批" : ""}` },
+        { label: "时限", cell: (r) => deadlineText(r) },
+        { label: "亮灯", cell: (r) => lightEl(r) },
+        { label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open)) },
+      ], rows, { rowAttrs: (r) => ({ "data-task": r.task, "data-unit": r.unit, "data-status": r.status }) }));
+  }
+
   Duban.pages["/unit"] = async (view, p) => {
-    const rows = await api("GET", "/api/v1/assignments");
-    const tab = TABS.find((t) => t[0] === p.tab) || TABS[0];
     const a = Duban.state.account;
+    const all = await api("GET", "/api/v1/assignments");
+    // Its own in the tabs; what it delegated (and its sub-units passed on) apart.
+    const rows = all.filter((r) => r.unit === a.unit);
+    const delegated = all.filter((r) => r.unit !== a.unit);
+    const tab = TABS.find((t) => t[0] === p.tab) || TABS[0];
     view.append(h("h1", {}, `我的任务${a.unit ? " · " + a.unit : ""}`));
     if (p.done) view.append(msg("ok", p.done));
     const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "任务分类" });
@@ -120,11 +166,19 @@
     view.append(tabs);
     const mine = rows.filter(tab[2]);
     const slot = h("div", { id: "action-slot" });
+    const stepDone = (words) => {
+      if (!words) { Duban.closePanel(slot); return; }
+      slot.replaceChildren();
+      const next = `#/unit?tab=${tab[0]}&done=${encodeURIComponent(words)}`;
+      if (location.hash === next) Duban.render(); else location.hash = next;
+    };
+    const delegatedSection = delegated.length ? delegatedCard(delegated, slot, stepDone) : null;
     // The unit's own 工作台账, which its plans ask it to keep and report.
     const plans = Array.from(new Set(rows.map((r) => r.plan))).map((id) => [id, id]);
     const reports = plans.length ? Duban.reportsCard(plans, ["ledger", "ledger_csv"]) : null;
     if (!mine.length) {
       view.append(h("p", { class: "muted", id: "inbox-empty" }, `没有${tab[1]}的任务。`), slot);
+      if (delegatedSection) view.append(delegatedSection);
       if (reports) view.append(reports);
       return;
     }
@@ -153,6 +207,7 @@
           }, s.label))),
       },
     ], mine, { rowAttrs: (r) => ({ "data-task": r.task, "data-plan": r.plan }) }), slot);
+    if (delegatedSection) view.append(delegatedSection);
     if (reports) view.append(reports);
   };
 
@@ -212,6 +267,8 @@
     const k = t.task;
     const schedule = k.schedule || {};
     const office = Duban.state.account && Duban.state.account.role === "office" && !k.cancelled && !k.completed;
+    // A unit's steps on the sub-units' assignments it delegated here.
+    const delegator = !office && !k.cancelled && !k.completed && t.assignments.some((r) => Duban.delegatorTools(r, () => {}).length);
     const slot = h("div", { id: "task-slot" });
     const done = (words) => {
       if (!words) { Duban.closePanel(slot); return; }
@@ -259,13 +316,15 @@
         h("dt", {}, "任务状态"), h("dd", {}, k.cancelled ? "已撤销" : (k.completed ? "已办结" : "办理中")))),
       h("h2", {}, "承办单位"),
       table([
-        { label: "单位", cell: (r) => r.unit },
+        { label: "单位", cell: (r) => (r.delegated_by ? `${r.unit}（${r.delegated_by}下发）` : r.unit) },
         { label: "分工", cell: (r) => Duban.ASSIGN_ROLE[r.role] || r.role },
         { label: "状态", cell: (r) => `${statusName(r.status)}${r.percent ? `（${r.percent}%）` : ""}` },
         { label: "时限", cell: (r) => deadlineText(r) },
         { label: "亮灯", cell: (r) => lightEl(r) },
         { label: "督办级别", cell: (r) => (r.escalation_level ? `${r.escalation_level} 级` : "—") },
-      ].concat(office ? [{ label: "督查室操作", cell: (r) => h("div", { class: "actions" }, officeTools(r)) }] : []), t.assignments,
+      ].concat(office ? [{ label: "督查室操作", cell: (r) => h("div", { class: "actions" }, officeTools(r)) }] : [])
+        .concat(delegator ? [{ label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open)) }] : []),
+      t.assignments,
       { rowAttrs: (r) => ({ "data-unit": r.unit, "data-status": r.status }) }),
       office ? h("div", { class: "actions", id: "task-tools" }, taskTools()) : null,
       slot,

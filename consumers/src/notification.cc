@@ -179,7 +179,10 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
          std::holds_alternative<schemas::ReviewOverdue>(body) ||
          std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body) ||
-         std::holds_alternative<schemas::ScheduleSet>(body);
+         std::holds_alternative<schemas::ScheduleSet>(body) ||
+         // A sub-unit's submission or request tells the unit that delegated it.
+         std::holds_alternative<schemas::CompletionSubmitted>(body) ||
+         std::holds_alternative<schemas::ExtensionRequested>(body);
 }
 
 namespace {
@@ -396,8 +399,45 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReportO
     return nb.Take();
   }
   nb.Add(b.unit, RecipientKind::kUnit, "report_overdue_escalated_unit", b.level);
-  nb.Add(o.office, RecipientKind::kOffice, "report_overdue_escalated_others", b.level);
+  // A delegated assignment answers to the unit that delegated it, not the office.
+  if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
+    nb.Add(parent, RecipientKind::kNotify, "report_overdue_escalated_others", b.level);
+  else
+    nb.Add(o.office, RecipientKind::kOffice, "report_overdue_escalated_others", b.level);
   AddNotifyList(nb, b.notify, b.unit, o, "report_overdue_escalated_others", b.level);
+  return nb.Take();
+}
+
+// A sub-unit submitted what was delegated to it: the unit that delegated it
+// reviews (the office's queue does not show it). The office's own
+// assignments tell no one: the office reads its queue.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::CompletionSubmitted& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  if (parent.empty()) return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["parent"] = parent;
+  Builder nb(e, b.task, s, "delegated_submitted", "notice", due, o, std::move(v));
+  nb.Add(parent, RecipientKind::kNotify, "delegated_submitted");
+  return nb.Take();
+}
+
+// A sub-unit asks the unit that delegated to it for more time.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ExtensionRequested& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  if (parent.empty()) return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["parent"] = parent;
+  v["new_due_on"] = b.new_due_on;
+  v["reason"] = b.reason;
+  v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+  Builder nb(e, b.task, s, "delegated_extension", "notice", due, o, std::move(v));
+  nb.Add(parent, RecipientKind::kNotify, "delegated_extension");
   return nb.Take();
 }
 

@@ -99,6 +99,8 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"comment", With({"note"})},
       {"urge", With({"note", "note_clause"})},
       {"schedule_set", With({"schedule", "schedule_sentence", "reason", "reason_clause"})},
+      {"delegated_submitted", With({"parent"})},
+      {"delegated_extension", With({"parent", "new_due_on", "reason", "reason_clause"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -296,9 +297,14 @@ void Fail(Globals& g, const Status& st) {
 }
 
 std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit) {
-  if (unit.empty() || plan.units.count(unit)) return unit;
+  // The plan's units and the sub-units they may delegate to (多级下发).
+  const auto known = [&](const std::string& u) {
+    return plan.units.count(u) > 0 || std::any_of(plan.meta.sub_units.begin(), plan.meta.sub_units.end(),
+                                                  [&](const schemas::SubUnit& s) { return s.name == u; });
+  };
+  if (unit.empty() || known(unit)) return unit;
   for (const auto& dir : plan_import::UnitDirectory::Embedded())
-    if (auto c = dir.Canonical(unit); c && plan.units.count(*c)) return *c;
+    if (auto c = dir.Canonical(unit); c && known(*c)) return *c;
   return unit;
 }
 

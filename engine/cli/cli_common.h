@@ -107,7 +107,8 @@ Result<anchor::Checkpoint> ReadAnchorFile(const std::string& path);
 std::string NewCommandId();
 
 // A unit named by an alias the unit directories know (市卫健局 for
-// 市卫生健康局) is the plan's unit of that canonical name; else `unit` as given.
+// 市卫生健康局) is the plan's unit (or a sub-unit it may delegate to) of that
+// canonical name; else `unit` as given.
 // Only at this edge: decide itself takes the plan's names exactly.
 std::string CanonicalUnit(const core::PlanState& plan, const std::string& unit);
 

@@ -63,7 +63,8 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
     if (r.a.review_overdue) flags += "review-past-limit ";
     if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
-    if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ")";
+    if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ") ";
+    if (!r.a.parent.empty()) flags += "delegated-by:" + ForTerminal(r.a.parent);
     const std::string unit = ForTerminal(Cut(r.a.unit, 12));
     const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));
     std::printf("%-16s %5d  %s%*s %-11s %-12s %4d  %-10s %s\n", ForTerminal(r.plan_id).c_str(), r.task, unit.c_str(),
@@ -342,8 +343,8 @@ void AddPlans(CLI::App& app, Globals& g) {
   });
 }
 
-// `queue KIND`: what waits for the office, oldest first, over one plan or
-// all (core::Queue). Silence is counted in working days on the store's
+// `queue KIND`: what waits for the office (or, --for, a unit on what it
+// delegated), oldest first, over one plan or all (core::Queue). Silence is counted in working days on the store's
 // calendar (the compiled-in one plus the notices it recorded).
 void AddQueue(CLI::App& app, Globals& g) {
   auto* sub =
@@ -358,7 +359,10 @@ void AddQueue(CLI::App& app, Globals& g) {
   sub->add_option("--plan", *plan, "only this plan (an unknown plan exits 1)");
   sub->add_option("--days", *days, "silent: working days without a word (default 10)")->check(CLI::Range(1, 250));
   sub->add_option("--on", *on, "the day to read silence on, YYYY-MM-DD (default: today)");
-  sub->callback([&g, kind, plan, on, days] {
+  auto delegator = std::make_shared<std::string>();
+  sub->add_option("--for", *delegator,
+                  "what waits for this unit on the assignments it delegated (多级下发), not for the office");
+  sub->callback([&g, kind, plan, on, days, delegator] {
     const auto k = core::ParseQueueKind(*kind);
     if (!k) {
       std::cerr << "duban queue: unknown queue '" << ForTerminal(*kind) << "' (" << core::QueueKindNames() << ")\n";
@@ -367,6 +371,7 @@ void AddQueue(CLI::App& app, Globals& g) {
     }
     core::QueueOptions o;
     o.silent_working_days = *days;
+    o.delegator = *delegator;
     if (on->empty()) {
       o.today = DayOf(*IssuedAt(g, ""));
     } else if (auto d = Date::Parse(*on)) {

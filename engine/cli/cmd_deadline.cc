@@ -1,6 +1,7 @@
 // `duban deadline "PHRASE" --year 2021 [--issued 2021-09-10] [--provisional] [--json]`:
 // lets an office check how a deadline phrase resolves, with the same rules and
-// compiled-in calendar the plan importer uses. Exit 0 resolved, 1 unresolved,
+// compiled-in calendar the plan importer uses; a sentence from a task's text
+// is read as the importer reads one (the deadline phrase found in it). Exit 0 resolved, 1 unresolved,
 // 2 usage (bad date, bad year, unreadable calendar).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,21 @@ struct DeadlineOpts {
 
 nlohmann::json DateOrNull(const std::optional<Date>& d) {
   return d ? nlohmann::json(d->ToString()) : nlohmann::json(nullptr);
+}
+
+// The phrase resolved whole, or else, for a sentence from a task's text
+// ("分管领导一季度听取一次"), the phrase in it that marks a deadline, as the
+// importer reads a task with no deadline cell (`found`: that phrase).
+workflows::ResolvedDeadline ResolvePhraseOrSentence(const std::string& phrase, const workflows::DeadlineContext& ctx,
+                                                    std::string& found) {
+  workflows::ResolvedDeadline r = workflows::ResolveDeadline(phrase, ctx);
+  if (!r.unresolved) return r;
+  auto inner = workflows::FindDeadlineInText(phrase);
+  if (!inner || *inner == phrase) return r;
+  workflows::ResolvedDeadline again = workflows::ResolveDeadline(*inner, ctx);
+  if (again.unresolved) return r;
+  found = *inner;
+  return again;
 }
 
 int RunDeadline(const DeadlineOpts& o, const Globals& g) {
@@ -59,7 +75,8 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
   cal->set_provisional_rule(o.provisional);
   ctx.calendar = &*cal;
 
-  const workflows::ResolvedDeadline r = workflows::ResolveDeadline(o.phrase, ctx);
+  std::string found;
+  const workflows::ResolvedDeadline r = ResolvePhraseOrSentence(o.phrase, ctx, found);
 
   if (g.json) {
     nlohmann::json rec = nullptr;
@@ -78,6 +95,8 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
         {"calendar_version", r.calendar_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.calendar_version)},
         {"rule", r.rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.rule)},
         {"note", r.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.note)},
+        // The phrase read from inside a sentence; null: the whole text was one.
+        {"found_in_text", found.empty() ? nlohmann::json(nullptr) : nlohmann::json(found)},
     };
     std::cout << out.dump() << "\n";
   } else if (r.unresolved) {
@@ -95,6 +114,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
       std::cout << "\n";
     }
     if (!r.calendar_version.empty()) std::cout << "calendar " << r.calendar_version << "\n";
+    if (!found.empty()) std::cout << "read from the sentence: " << found << "\n";
   }
   // Why it is unresolved, or the provisional warning, always reaches stderr.
   if (!r.note.empty()) {
@@ -107,7 +127,9 @@ void AddDeadlineCommands(CLI::App& app, Globals& g) {
   auto opts = std::make_shared<DeadlineOpts>();
   CLI::App* sub =
       app.add_subcommand("deadline", "resolve a deadline phrase (10月底前, 全年, 印发后20个工作日内, 每季度听取一次)");
-  sub->add_option("phrase", opts->phrase, "the phrase as written in the plan")->required();
+  sub->add_option("phrase", opts->phrase,
+                  "the phrase as written in the plan, or a sentence of a task holding one (分管领导一季度听取一次)")
+      ->required();
   sub->add_option("--year", opts->year, "the plan's year (default: the year of --issued)");
   sub->add_option("--issued", opts->issued, "the plan's issue date, YYYY-MM-DD");
   sub->add_flag("--provisional,--weekends-only", opts->provisional,

@@ -32,6 +32,7 @@ R Decider::On(const SetDeadline& b) {
     if ((*a)->due_on == b.due_on)
       return Refuse(reason::kInvalidArgument, AssignmentLabel(b.task, b.unit) + " is already due on " + b.due_on);
     NewDueDate(**a, b.due_on, b.reason, out);
+    ClampDelegated(b.task, b.unit, b.due_on, b.reason, out);
     return out;
   }
   if ((*t)->deadline.due_on != b.due_on)

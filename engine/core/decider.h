@@ -92,9 +92,19 @@ class Decider {
     return Status::Ok();
   }
 
+  // A role's name (RoleName, the definition's) in the words of the people
+  // who hold it, for refusals a person reads.
+  static std::string RoleWords(std::string_view r) {
+    if (r == workflows::kRoleSupervisor) return "the office";
+    if (r == workflows::kRoleUnit) return "the unit assigned";
+    if (r == workflows::kRoleDelegatingUnit) return "the unit that delegated it";
+    if (r == workflows::kRoleSystem) return "the engine's clock";
+    return "the " + std::string(r);
+  }
+
   Status NeedRole(Role want, const char* what) const {
     if (c_.actor.role == want) return Status::Ok();
-    return Refuse(reason::kForbiddenRole, std::string("only the ") + RoleName(want) + " may " + what + " (actor " +
+    return Refuse(reason::kForbiddenRole, "only " + RoleWords(RoleName(want)) + " may " + what + " (actor " +
                                               c_.actor.id + " acts as " + RoleName(c_.actor.role) + ")");
   }
 
@@ -106,9 +116,9 @@ class Decider {
     const std::string role = RoleName(c_.actor.role);
     if (std::find(t->roles.begin(), t->roles.end(), role) != t->roles.end()) return Status::Ok();
     std::string who;
-    for (const auto& r : t->roles) who += (who.empty() ? "" : " or ") + r;
+    for (const auto& r : t->roles) who += (who.empty() ? "" : " or ") + RoleWords(r);
     return Refuse(reason::kForbiddenRole,
-                  "only the " + who + " may " + what + " (actor " + c_.actor.id + " acts as " + role + ")");
+                  "only " + who + " may " + what + " (actor " + c_.actor.id + " acts as " + role + ")");
   }
 
   // A step on an assignment the acting unit delegated (review, cancel) is
@@ -222,6 +232,18 @@ class Decider {
                          std::vector<EventBody>& out) {
     out.push_back(DeadlineChanged{a.task, a.unit, a.due_on, due, reason});
     ClearEscalation(a, "deadline changed", out);
+  }
+  // A delegated assignment is due no later than the one it came from: a
+  // parent's new, earlier date moves its open children's with it (and
+  // theirs, which no child's earlier date already keeps in bounds).
+  void ClampDelegated(int32_t task, const std::string& unit, const std::string& due, const std::string& reason,
+                      std::vector<EventBody>& out) const {
+    for (const auto& child : OpenDelegated(task, unit)) {
+      const AssignmentState& c = s_.assignments.at({task, child});
+      if (!Allows("set_deadline", c) || (!c.due_on.empty() && c.due_on <= due)) continue;
+      NewDueDate(c, due, reason + " (the assignment it was delegated from is now due " + due + ")", out);
+      ClampDelegated(task, child, due, reason, out);
+    }
   }
 
   // The office takes one assignment off its unit. When that leaves the task

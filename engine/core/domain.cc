@@ -46,6 +46,13 @@ AssignmentGroup GroupOf(const AssignmentState& a) {
           a.due_on};
 }
 
+bool FollowsAssignment(const PlanState& plan, int32_t task, const std::string& unit, const std::string& viewer) {
+  return FollowsAssignment(viewer, unit, [&](const std::string& u) -> std::string {
+    auto it = plan.assignments.find({task, u});
+    return it == plan.assignments.end() ? std::string() : it->second.parent;
+  });
+}
+
 const workflows::WorkflowDefinition& Definition() {
   // Compiled-in data: failing to load it is a broken build, not a bad command.
   static const workflows::WorkflowDefinition def = [] {

@@ -31,6 +31,8 @@ std::vector<std::pair<int32_t, std::string>> Touches(const EventBody& body) {
   using namespace schemas;
   if (auto* r = std::get_if<AssignmentReassigned>(&body)) return {{r->task, r->from_unit}, {r->task, r->to_unit}};
   if (auto* m = std::get_if<AssignmentMerged>(&body)) return {{m->task, m->from_unit}, {m->task, m->to_unit}};
+  // Delegating is the parent unit's act too: its row changes (Evolve).
+  if (auto* d = std::get_if<AssignmentDelegated>(&body)) return {{d->task, d->unit}, {d->task, d->parent_unit}};
   if (auto* c = std::get_if<TaskCancelled>(&body)) return {{c->number, "*"}};
   if (std::holds_alternative<PlanWithdrawn>(body)) return {{0, "*"}};
   // Closing a cycle disarms the report timers of every request in it.

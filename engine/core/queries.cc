@@ -26,7 +26,7 @@ Result<bool> DecodeRow(const StatusFilter& f, std::string_view key, std::string_
   row->plan_id = ak.plan;
   row->task = ak.task;
   if (Status d = records::DecodeAssignment(value, &row->a); !d.ok()) return d;
-  return !(f.status && row->a.status != *f.status) && !(f.overdue_only && !row->a.overdue);
+  return f.Matches(row->a);
 }
 
 // The keys of the rows an index lists: by_unit for a unit, by_status for a

@@ -39,7 +39,7 @@ Instant LastWord(const AssignmentState& a) { return std::max(a.assigned_at, a.la
 std::optional<QueueItem> Waiting(const PlanState& plan, const AssignmentState& a, QueueKind kind,
                                  const QueueOptions& o) {
   // A delegated assignment waits for the unit that delegated it, not the office.
-  if (!a.parent.empty()) return std::nullopt;
+  if (a.parent != o.delegator) return std::nullopt;
   QueueItem item{plan.id, a.task, a.unit, a.status, DayOf(LastWord(a)).ToString(), a.due_on, ""};
   switch (kind) {
     case QueueKind::kReturns:

@@ -139,14 +139,12 @@ void Server::Impl::PostCommand(Ctx& c) {
   if (!d->evidence.empty()) {
     std::vector<evidence::StoredFile> cited;
     for (const auto& ref : d->evidence) {
-      // A unit cites what it uploaded or what its assignments cite already;
-      // anything else is answered as if no such file existed (a guessed
-      // hash must not confirm that a document is in the store).
-      bool may_cite = !c.IsUnit() || files.UploadedBy(ref.sha256, c.Uploader());
-      if (!may_cite) {
-        std::lock_guard<std::mutex> lock(evidence_mu);
-        may_cite = cited_by_unit[ref.sha256].count(c.account->unit) > 0;
-      }
+      // A unit cites what it may read: what it uploaded, what its
+      // assignments or those it delegated cite already (a parent's report
+      // gathers its sub-units'); anything else is answered as if no such
+      // file existed (a guessed hash must not confirm that a document is in
+      // the store).
+      const bool may_cite = !c.IsUnit() || UnitReadsEvidence(c, ref.sha256);
       if (!may_cite)
         return c.Error(422, "evidence_invalid",
                        "evidence " + ref.sha256 + ": no evidence file " + ref.sha256 + " was uploaded by this unit");

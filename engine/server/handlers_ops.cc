@@ -148,12 +148,8 @@ void Server::Impl::UploadEvidence(Ctx& c) {
 
 void Server::Impl::DownloadEvidence(Ctx& c) {
   const std::string sha = c.req.matches[1];
-  if (c.IsUnit()) {
-    std::lock_guard<std::mutex> lock(evidence_mu);
-    const bool mine =
-        (cited_by_unit.count(sha) && cited_by_unit[sha].count(c.account->unit)) || files.UploadedBy(sha, c.Uploader());
-    if (!mine) return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit");
-  }
+  if (c.IsUnit() && !UnitReadsEvidence(c, sha))
+    return c.Error(403, "not_assignee", "this file belongs to no assignment of this unit, nor to one it delegated");
   auto bytes = files.Read(sha);
   if (!bytes.ok()) {
     if (bytes.status().code() == Status::Code::kInvalidArgument)

@@ -1,6 +1,8 @@
 // Reads: plans, a task with its history, as-of, assignments, the office's
-// queues, verify. A unit account sees its own assignments only (and the task
-// lists of plans it holds assignments in); office and auditor see all.
+// queues, verify. A unit account sees its own assignments and those delegated
+// down from them (core::FollowsAssignment), the task lists of plans it holds
+// assignments in, and the queue of what waits for it on what it delegated;
+// office and auditor see all.
 #include <charconv>
 
 #include "duban/accounts.h"
@@ -33,6 +35,38 @@ bool HoldsIn(const core::PlanState& p, const std::string& unit, int32_t task = 0
   for (const auto& [k, a] : p.assignments)
     if (k.second == unit && (task == 0 || k.first == task)) return true;
   return false;
+}
+
+// A unit account's rows matching `f`: its own and those delegated down from
+// them, in the plans it holds assignments in. Each plan's rows are read
+// whole: a delegation chain runs through rows the filter leaves out.
+Result<std::vector<AssignmentRow>> FollowedRows(EngineHost& host, const std::string& viewer, const StatusFilter& f) {
+  StatusFilter own;
+  own.plan_id = f.plan_id;
+  own.unit = viewer;
+  auto mine = host.UseConcurrently([&](Engine& e) { return e.Assignments(own); });
+  if (!mine.ok()) return mine.status();
+  std::set<std::string> plans;
+  for (const auto& r : *mine) plans.insert(r.plan_id);
+  std::vector<AssignmentRow> out;
+  for (const auto& plan : plans) {
+    StatusFilter whole;
+    whole.plan_id = plan;
+    auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(whole); });
+    if (!rows.ok()) return rows.status();
+    std::map<std::pair<int32_t, std::string>, std::string> parent;
+    for (const auto& r : *rows) parent[{r.task, r.a.unit}] = r.a.parent;
+    for (auto& r : *rows) {
+      const auto parent_of = [&](const std::string& u) {
+        auto it = parent.find({r.task, u});
+        return it == parent.end() ? std::string() : it->second;
+      };
+      if ((f.unit.empty() || r.a.unit == f.unit) && f.Matches(r.a) &&
+          core::FollowsAssignment(viewer, r.a.unit, parent_of))
+        out.push_back(std::move(r));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -108,8 +142,8 @@ void Server::Impl::GetTask(Ctx& c) {
   if (t == p->tasks.end()) return c.Error(404, "task_not_found", "plan " + plan + " has no task " + text);
   StatusFilter f;
   f.plan_id = plan;
-  if (c.IsUnit()) f.unit = c.account->unit;
-  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
+  auto rows = c.IsUnit() ? FollowedRows(host, c.account->unit, f)
+                         : host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   auto history = host.Use([&](Engine& e) { return e.History(plan, task); });
   if (!rows.ok()) return Answer(c, rows.status());
   if (!history.ok()) return Answer(c, history.status());
@@ -119,7 +153,8 @@ void Server::Impl::GetTask(Ctx& c) {
     if (r.task == task) assignments.push_back(lights.Row(r));
   for (const auto& h : *history) {
     const std::string unit = schemas::UnitOf(h.event.body);
-    if (c.IsUnit() && !unit.empty() && unit != c.account->unit) continue;  // another unit's part
+    // Another unit's part, unless it was delegated down from this unit's.
+    if (c.IsUnit() && !unit.empty() && !core::FollowsAssignment(*p, task, unit, c.account->unit)) continue;
     json e = EventJson(h.event);
     e["position"] = h.position;
     events.push_back(std::move(e));
@@ -142,7 +177,7 @@ void Server::Impl::PlanAsOf(Ctx& c) {
   if (!s.ok()) return Answer(c, s.status());
   json rows = json::array();
   for (const auto& [k, a] : s->assignments) {
-    if (c.IsUnit() && k.second != c.account->unit) continue;
+    if (c.IsUnit() && !core::FollowsAssignment(*s, k.first, k.second, c.account->unit)) continue;
     AssignmentRow r;
     r.plan_id = plan;
     r.task = k.first;
@@ -170,13 +205,18 @@ void Server::Impl::ListAssignments(Ctx& c) {
     if (!f.status) return c.Error(400, "bad_request", "query parameter 'status': not a status");
   }
   f.overdue_only = c.req.get_param_value("overdue") == "1";
-  if (c.IsUnit()) {
-    if (!f.unit.empty() && f.unit != c.account->unit)
-      return c.Error(403, "not_assignee", "a unit reads its own assignments only");
-    f.unit = c.account->unit;
-  }
-  auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
+  auto rows = c.IsUnit() ? FollowedRows(host, c.account->unit, f)
+                         : host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   if (!rows.ok()) return Answer(c, rows.status());
+  if (c.IsUnit() && !f.unit.empty() && f.unit != c.account->unit && rows->empty()) {
+    StatusFilter any;  // followed at all, whatever its status now?
+    any.plan_id = f.plan_id;
+    any.unit = f.unit;
+    auto followed = FollowedRows(host, c.account->unit, any);
+    if (!followed.ok()) return Answer(c, followed.status());
+    if (followed->empty())
+      return c.Error(403, "not_assignee", "a unit reads its own assignments and those it delegated only");
+  }
   LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
   json out = json::array();
   for (const auto& r : *rows) out.push_back(lights.Row(r));
@@ -209,7 +249,8 @@ void Server::Impl::Queues(Ctx& c) {
 }
 
 // GET /api/v1/queue/{kind}: core::Queue over one plan or all, the rows of
-// `duban queue --json`.
+// `duban queue --json`: the office's, or (a unit account, or `for`) what
+// waits for a unit on the assignments it delegated.
 void Server::Impl::Queue(Ctx& c) {
   const std::string kind = c.req.matches[1];
   const auto k = core::ParseQueueKind(kind);
@@ -228,6 +269,7 @@ void Server::Impl::Queue(Ctx& c) {
       return c.Error(400, "bad_request", "query parameter 'days': a number of working days 1..250");
     o.silent_working_days = n;
   }
+  o.delegator = c.IsUnit() ? c.account->unit : c.req.get_param_value("for");
   const std::string plan = c.req.get_param_value("plan");
   auto items = host.UseConcurrently([&](Engine& e) -> Result<std::vector<core::QueueItem>> {
     auto cal = core::QueueCalendar(e.CalendarNotices());

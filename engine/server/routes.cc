@@ -39,7 +39,8 @@ std::vector<Route> PlanRoutes() {
        "", ""},
       {"GET", "/api/v1/plans/{plan}/as-of", "the plan's assignments as of a date", Access::kReaders, &I::PlanAsOf,
        "date:YYYY-MM-DD or YYYY-MM-DDTHH:MM (required);basis:effective (default) or recorded", ""},
-      {"GET", "/api/v1/assignments", "assignments (a unit: its own)", Access::kReaders, &I::ListAssignments,
+      {"GET", "/api/v1/assignments", "assignments (a unit: its own and those it delegated)", Access::kReaders,
+       &I::ListAssignments,
        "plan:plan id;unit:unit name;status:assigned|accepted|in_progress|submitted|completed|returned|cancelled;"
        "overdue:1 = overdue only",
        ""},
@@ -47,10 +48,11 @@ std::vector<Route> PlanRoutes() {
        Access::kOfficeAuditor, &I::Queues, "", ""},
       {"GET", "/api/v1/queue/{kind}",
        "what waits for the office, oldest first, as `duban queue` lists it: kind returns, extensions, submissions "
-       "or silent",
-       Access::kOfficeAuditor, &I::Queue,
+       "or silent (a unit account: what waits for it on the assignments it delegated)",
+       Access::kReaders, &I::Queue,
        "plan:plan id (default: every plan);days:silent: working days without a word (default 10);"
-       "on:YYYY-MM-DD the day silence is read on (default today, China time)",
+       "on:YYYY-MM-DD the day silence is read on (default today, China time);"
+       "for:a unit: what waits for it on what it delegated (office, auditor; a unit account reads its own)",
        ""},
       {"GET", "/api/v1/plans/{plan}/cycles",
        "the plan's review cycles: per unit, reports asked, answered (on time, late), silent, escalation",

@@ -21,6 +21,8 @@ nlohmann::json AssignmentRowJson(const AssignmentRow& r) {
               {"acceptance_overdue", r.a.acceptance_overdue},
               {"review_overdue", r.a.review_overdue},
               {"pending_extension", r.a.pending_extension},
+              // The unit that delegated it (多级下发); null: the office assigned it.
+              {"delegated_by", r.a.parent.empty() ? json(nullptr) : json(r.a.parent)},
               {"reminders", r.a.reminders >= 0 ? json(r.a.reminders) : json(nullptr)},
               {"updated_at", FormatInstant(r.a.updated_at)}};
 }

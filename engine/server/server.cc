@@ -200,8 +200,34 @@ void Server::Impl::IndexEvidence(const std::vector<schemas::Event>& events) {
     std::string field;
     if (auto* p = std::get_if<schemas::ProgressReported>(&e.body)) field = p->evidence;
     if (auto* s = std::get_if<schemas::CompletionSubmitted>(&e.body)) field = s->evidence;
-    for (const auto& h : evidence::ReferencedHashes(field)) cited_by_unit[h].insert(schemas::UnitOf(e.body));
+    for (const auto& h : evidence::ReferencedHashes(field))
+      citations[h].insert({e.stream, schemas::TaskOf(e.body), schemas::UnitOf(e.body)});
   }
+}
+
+std::vector<Server::Impl::Citation> Server::Impl::CitationsOf(const std::string& sha256) {
+  std::lock_guard<std::mutex> lock(evidence_mu);
+  auto it = citations.find(sha256);
+  if (it == citations.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+bool Server::Impl::UnitReadsEvidence(Ctx& c, const std::string& sha256) {
+  if (files.UploadedBy(sha256, c.Uploader())) return true;
+  const std::string& viewer = c.account->unit;
+  std::map<std::string, std::optional<core::PlanState>> plans;  // each plan read once
+  for (const Citation& cited : CitationsOf(sha256)) {
+    const std::string& plan = std::get<0>(cited);
+    const std::string& unit = std::get<2>(cited);
+    if (unit == viewer) return true;
+    auto& p = plans[plan];
+    if (!p) {
+      auto read = host.Use([&](Engine& e) { return e.Plan(plan); });
+      p = read.ok() ? std::move(read).value() : core::PlanState{};
+    }
+    if (core::FollowsAssignment(*p, std::get<1>(cited), unit, viewer)) return true;
+  }
+  return false;
 }
 
 bool Server::Impl::Authenticate(Ctx& c) {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "auth.h"
@@ -92,11 +93,18 @@ struct Server::Impl {
   int bound_port = 0;
   std::atomic<bool> stopping{false};
 
-  // Evidence access: units whose events cite a file, accounts that uploaded it.
+  // Evidence access: the assignments (plan, task, unit) whose events cite a
+  // file; the accounts that uploaded it are evidence::Store::UploadedBy's.
+  using Citation = std::tuple<std::string, int32_t, std::string>;
   std::mutex evidence_mu;
   std::map<std::pair<std::string, std::string>, uint64_t> uploaded_today;  // (uploader, day) -> new bytes
-  std::map<std::string, std::set<std::string>> cited_by_unit;              // uploaders: evidence::Store::UploadedBy
+  std::map<std::string, std::set<Citation>> citations;
   void IndexEvidence(const std::vector<schemas::Event>& events);
+  // The assignments citing a file (a copy: taken under evidence_mu).
+  std::vector<Citation> CitationsOf(const std::string& sha256);
+  // Whether a unit account reads a file: it uploaded it, or it follows an
+  // assignment citing it (its own, or one delegated down from it).
+  bool UnitReadsEvidence(Ctx& c, const std::string& sha256);
 
   // Reports being made (handlers_reports.cc): each holds the engine while it
   // replays the plan and holds the file in memory, so at most

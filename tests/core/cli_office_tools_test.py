@@ -56,7 +56,7 @@ with tempfile.TemporaryDirectory() as tmp:
                  ["note", "--plan", "ot", "1", "--kind", "instruction", "--text", "冒充领导批示"]):
         rc, out, err = run(data, *unit, *args)
         check(f"a unit's account is refused {args[0]}", rc == 1 and "rejected (forbidden_role)" in err
-              and "only the supervisor" in err, f"{rc} {out} {err}")
+              and "only the office" in err, f"{rc} {out} {err}")
     check("the refusals changed nothing", run(data, "--json", "status", "--plan", "ot")[1] == before, "")
 
     # Task 2 (持续推进) names no date: the office sets one.

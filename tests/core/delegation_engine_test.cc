@@ -88,5 +88,23 @@ TEST_F(DelegationEngineTest, AThreeLevelTreeRunsItsOwnTimersAndALateChildTellsIt
   EXPECT_EQ(A(1, kBudget).status, core::AssignmentStatus::kCompleted);
 }
 
+// Delegating is the parent's act as well as the child's start: the parent's
+// row (its last act) is written as it happens, not only by a rebuild. The
+// workbench's first run found a parent whose row differed from a rebuild
+// when nothing of its own followed the delegation.
+TEST_F(DelegationEngineTest, TheParentsRowIsWrittenWhenItDelegates) {
+  Do(SamplePlanWithSubUnits(), Supervisor());
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  now = At("2021-03-25");
+  Do(Delegate{1, kFinance, kBudget, "2021-09-30", "预算科起草"}, UnitActor(kFinance));
+  EXPECT_EQ(A(1, kFinance).last_act_at, At("2021-03-25"));
+  auto rows = engine->Assignments(StatusFilter{"p1", kFinance, std::nullopt, false});
+  ASSERT_TRUE(rows.ok());
+  auto row = std::find_if(rows->begin(), rows->end(), [](const AssignmentRow& r) { return r.task == 1; });
+  ASSERT_NE(row, rows->end());
+  EXPECT_EQ(row->a.last_act_at, At("2021-03-25")) << "the stored row, as read by every query";
+  ExpectVerifiedAndRebuiltIdentically();
+}
+
 }  // namespace
 }  // namespace duban

@@ -77,6 +77,66 @@ TEST_F(DelegationTest, WhatADelegatedAssignmentWaitsOnIsNotInTheOfficesQueues) {
   EXPECT_EQ(subs[0].unit, kPolice);
 }
 
+TEST_F(DelegationTest, WhatADelegatedAssignmentWaitsOnIsInTheQueueOfTheUnitThatDelegatedIt) {
+  GivenDelegated();
+  GivenAccepted(1, kBudget);
+  Do(Delegate{1, kBudget, kBudgetDesk, "2021-10-10", ""}, UnitActor(kBudget));
+  Do(RequestExtension{1, kBudget, "2021-10-20", "材料未齐"}, UnitActor(kBudget));
+  GivenSubmitted(1, kBudgetDesk);
+  QueueOptions o;
+  o.delegator = kFinance;
+  const auto finance = Queue(state, QueueKind::kExtensions, o);
+  ASSERT_EQ(finance.size(), 1U);
+  EXPECT_EQ(finance[0].unit, kBudget);
+  EXPECT_TRUE(Queue(state, QueueKind::kSubmissions, o).empty()) << "一股's submission is 预算科's, one level down";
+  o.delegator = kBudget;
+  const auto budget = Queue(state, QueueKind::kSubmissions, o);
+  ASSERT_EQ(budget.size(), 1U);
+  EXPECT_EQ(budget[0].unit, kBudgetDesk);
+  o.delegator = kPolice;
+  EXPECT_TRUE(Queue(state, QueueKind::kExtensions, o).empty()) << "a unit that delegated nothing waits on nothing";
+}
+
+TEST_F(DelegationTest, AUnitFollowsWhatWasDelegatedDownFromItsAssignmentAndNothingElse) {
+  GivenDelegated();
+  GivenAccepted(1, kBudget);
+  Do(Delegate{1, kBudget, kBudgetDesk, "2021-10-10", ""}, UnitActor(kBudget));
+  EXPECT_TRUE(FollowsAssignment(state, 1, kFinance, kFinance)) << "its own";
+  EXPECT_TRUE(FollowsAssignment(state, 1, kBudget, kFinance));
+  EXPECT_TRUE(FollowsAssignment(state, 1, kBudgetDesk, kFinance)) << "down the whole tree";
+  EXPECT_TRUE(FollowsAssignment(state, 1, kBudgetDesk, kBudget));
+  EXPECT_FALSE(FollowsAssignment(state, 1, kFinance, kBudget)) << "not up the tree";
+  EXPECT_FALSE(FollowsAssignment(state, 1, kEducation, kFinance)) << "not a unit beside it";
+  EXPECT_FALSE(FollowsAssignment(state, 2, kBudget, kFinance)) << "not on another task";
+  // A damaged projection's loop ends.
+  EXPECT_FALSE(FollowsAssignment(std::string("x"), std::string("a"),
+                                 [](const std::string& u) { return u == "a" ? std::string("b") : std::string("a"); }));
+}
+
+TEST_F(DelegationTest, AParentsEarlierDeadlineMovesItsChildrensWithIt) {
+  GivenDelegated();  // 预算科 due 2021-10-15 under 财政's 10-31
+  GivenAccepted(1, kBudget);
+  Do(Delegate{1, kBudget, kBudgetDesk, "2021-10-10", ""}, UnitActor(kBudget));
+  auto events = Do(SetDeadline{1, kFinance, "2021-10-12", "提前完成"}, Supervisor());
+  EXPECT_EQ(A(1, kFinance).due_on, "2021-10-12");
+  EXPECT_EQ(A(1, kBudget).due_on, "2021-10-12") << "no child is due after its parent";
+  EXPECT_EQ(A(1, kBudgetDesk).due_on, "2021-10-10") << "already earlier: unchanged";
+  size_t changed = 0;
+  for (const auto& e : events)
+    if (const auto* d = std::get_if<DeadlineChanged>(&e)) {
+      ++changed;
+      if (d->unit == kBudget) {
+        EXPECT_NE(d->reason.find("delegated from"), std::string::npos) << d->reason;
+      }
+    }
+  EXPECT_EQ(changed, 2U);
+  Do(SetDeadline{1, kFinance, "2021-10-08", "再提前"}, Supervisor());
+  EXPECT_EQ(A(1, kBudget).due_on, "2021-10-08");
+  EXPECT_EQ(A(1, kBudgetDesk).due_on, "2021-10-08") << "and down the tree";
+  Do(SetDeadline{1, kFinance, "2021-11-30", "延后"}, Supervisor());
+  EXPECT_EQ(A(1, kBudget).due_on, "2021-10-08") << "a later parent date leaves the children's to their parent";
+}
+
 TEST_F(DelegationTest, TheParentMayRejectAChildsSubmissionOrCancelItWithAReason) {
   GivenDelegated();
   GivenSubmitted(1, kBudget);

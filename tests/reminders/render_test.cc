@@ -220,6 +220,40 @@ TEST(RenderTest, ALateDelegatedAssignmentTellsTheUnitThatDelegatedItNotTheOffice
       MakeEvent("sg-2021", 7, schemas::EscalationRaised{7, "浈江区政府", 1, "督促整改", {"unit", "office"}}), dir);
   ASSERT_EQ(own.size(), 2u);
   EXPECT_EQ(own[1].recipient_kind, RecipientKind::kOffice);
+  // A report the delegated assignment owes, escalated: to the delegating unit too.
+  schemas::ReportOverdue late{"2021Q4", 7, "新韶镇政府", "2021-12-10", 1, "督促整改", {}};
+  auto report = RenderNotifications(MakeEvent("sg-2021", 8, late), dir);
+  ASSERT_EQ(report.size(), 2u);
+  EXPECT_EQ(report[1].recipient, "浈江区政府");
+  for (const auto& n : report) EXPECT_NE(n.recipient_kind, RecipientKind::kOffice) << n.recipient;
+}
+
+// What a sub-unit asks of the unit that delegated to it reaches that unit:
+// its submission to review, its request for more time. The office's own
+// assignments tell no one (the office reads its queues).
+TEST(RenderTest, ASubUnitsSubmissionOrRequestTellsTheUnitThatDelegatedIt) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3,
+                      schemas::AssignmentCreated{7, "浈江区政府", schemas::AssignmentRole::kLead, "2021-12-20"}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::AssignmentDelegated{7, "浈江区政府", "新韶镇政府", "2021-12-10", ""}));
+  auto sub =
+      RenderNotifications(MakeEvent("sg-2021", 5, schemas::CompletionSubmitted{7, "新韶镇政府", "已完成", ""}), dir);
+  ASSERT_EQ(sub.size(), 1u);
+  EXPECT_EQ(sub[0].recipient, "浈江区政府");
+  EXPECT_EQ(sub[0].channel, "delegated_submitted");
+  EXPECT_NE(sub[0].text.find("新韶镇政府已报送办结。请浈江区政府审核"), std::string::npos) << sub[0].text;
+  auto ask = RenderNotifications(
+      MakeEvent("sg-2021", 6, schemas::ExtensionRequested{7, "新韶镇政府", "2021-12-18", "等待区里批复。"}), dir);
+  ASSERT_EQ(ask.size(), 1u);
+  EXPECT_EQ(ask[0].recipient, "浈江区政府");
+  EXPECT_NE(ask[0].text.find("申请延期至2021-12-18，理由：等待区里批复。请浈江区政府批准"), std::string::npos)
+      << ask[0].text;
+  EXPECT_TRUE(
+      RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionSubmitted{7, "浈江区政府", "已完成", ""}), dir)
+          .empty());
+  EXPECT_TRUE(
+      RenderNotifications(MakeEvent("sg-2021", 8, schemas::ExtensionRequested{7, "浈江区政府", "2021-12-30", "x"}), dir)
+          .empty());
 }
 
 TEST(RenderTest, NotifyListRolesMapToUnitOfficeAndUnitLeaders) {

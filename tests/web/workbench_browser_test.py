@@ -8,7 +8,8 @@ A full cycle by clicks and typing: the office imports a plan (preview, then
 import); a unit signs one task, returns another with a reason, reports progress
 with an evidence file and submits; a second unit signs and submits; the office
 re-assigns the returned task, approves one submission and rejects the other and
-starts a review cycle; a tick (`duban tick`, server stopped) makes a task whose
+starts a review cycle; a unit delegates a task to its sub-unit (多级下发), which
+signs and submits it, and the unit finds it under 下发事项 and approves it; a tick (`duban tick`, server stopped) makes a task whose
 deadline has passed overdue and the dashboard shows it red; an auditor opens a
 task's history, an as-of view and verify with the chain heads (checked against
 the log afterwards), and exports CSV. A unit that edits the URL to another
@@ -33,7 +34,7 @@ import sys
 import time
 
 import workbench_harness as h  # exits 77 (skipped) when chromium, chromedriver or selenium is missing
-from workbench_harness import (CHINA, CZJ, PASSWORDS, PLAN, SFJ, Browser, Keys, Select, Server, WebDriverWait, fetch,
+from workbench_harness import (CHINA, CZJ, DCK, GOV, PASSWORDS, PLAN, SFJ, Browser, Keys, Select, Server, WebDriverWait, fetch,
                                focused, keys, log, office_action, plan_text, reason_codes, run, tab_to, unit_action)
 
 # The paths (h.TMP, h.ART, h.DOWNLOADS) are set at run time by h.setup(): read them through h.
@@ -75,8 +76,8 @@ def office_imports_plan(b, plan_file):
     assert not b.q("#import-go").is_enabled(), "import allowed before a preview"
     b.q("#import-preview").click()
     summary = b.wait("#import-summary")
-    assert "将生成交办" in summary.text and "5 项" in summary.text, summary.text
-    assert len(b.qs("#import-result table tbody tr")) == 5
+    assert "将生成交办" in summary.text and "6 项" in summary.text, summary.text
+    assert len(b.qs("#import-result table tbody tr")) == 6
     # The parse's problems (a deadline in a year no notice covers, when there is one) in Chinese.
     for li in b.qs("#import-problems li"):
         assert not re.search(r"deadline|warning|task \d|not covered", li.text), li.text
@@ -219,6 +220,45 @@ def czj_submits_and_is_kept_out(b, srv, sha, clicks):
     b.check_logs("unit-evidence-403")
     b.d.close()
     b.d.switch_to.window(workbench)
+    b.sign_out()
+
+
+# ---- 多级下发: 市政府办公室 passes task 6 to its 督查科 and reviews it -----
+def gov_delegates_and_reviews(b, clicks):
+    b.sign_in("gov")
+    unit_action(b, 6, "accept", [], expect="已签收")
+    clicks.append("AssignmentAccepted")
+    unit_action(b, 6, "delegate", [("to_unit", DCK), ("note", "请督查科建立台账并按月更新。")], tab="doing", expect="已下发")
+    clicks.append("AssignmentDelegated")
+    row = b.wait(f"#delegated tr[data-task='6'][data-unit='{DCK}']")
+    labels = [x.text for x in b.qs("button", row)]
+    assert "待签收" in row.text and labels == ["收回"], (row.text, labels)
+    b.sign_out()
+    b.sign_in("dck")
+    unit_action(b, 6, "accept", [], expect="已签收")
+    clicks.append("AssignmentAccepted")
+    unit_action(b, 6, "submit", [("text", "督查台账已建立。")], tab="doing", expect="已提交办结")
+    clicks.append("CompletionSubmitted")
+    assert not b.qs("#delegated"), "a sub-unit delegated nothing"
+    b.sign_out()
+    b.sign_in("gov")
+    b.wait_text("#delegated-waiting", "1 项待本单位审核")
+    row = b.wait(f"#delegated tr[data-task='6'][data-unit='{DCK}'][data-status='submitted']")
+    b.shot("unit-delegated")
+    # Its own part cannot be submitted before the sub-unit's is reviewed.
+    [x for x in b.qs("button", row) if x.text == "审核通过"][0].click()
+    form = b.wait("form.panel[data-action='approve']")
+    b.fill(form, "comment", "台账完整，同意。")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("CompletionApproved")
+    b.wait(f"#delegated tr[data-task='6'][data-unit='{DCK}'][data-status='completed']")
+    # The task page shows the sub-unit's part and its history to the unit that delegated it.
+    b.go(f"#/task/{PLAN}/6")
+    b.wait(f"tr[data-unit='{DCK}']")
+    types = [li.get_attribute("data-type") for li in b.qs("#timeline li")]
+    assert "AssignmentDelegated" in types and "CompletionApproved" in types, types
+    b.shot("unit-delegated-task")
     b.sign_out()
 
 
@@ -475,7 +515,8 @@ def check_the_store(b, clicks, page_heads):
 
 def main():
     today = datetime.datetime.now(CHINA).date()
-    for name, role, unit in (("office", "office", None), ("sfj", "unit", SFJ), ("czj", "unit", CZJ), ("audit", "auditor", None)):
+    for name, role, unit in (("office", "office", None), ("sfj", "unit", SFJ), ("czj", "unit", CZJ), ("audit", "auditor", None),
+                             ("gov", "unit", GOV), ("dck", "unit", DCK)):
         run("user", "add", name, "--role", role, *(["--unit", unit] if unit else []), "--password-stdin",
             stdin=PASSWORDS[name] + "\n")
     plan_file = os.path.join(h.TMP, "韶关市政务公开分工方案.txt")
@@ -495,6 +536,7 @@ def main():
         sha = sfj_signs_returns_reports_submits(b, pdf, today, clicks)
         czj_by_keyboard(b, clicks)
         czj_submits_and_is_kept_out(b, srv, sha, clicks)
+        gov_delegates_and_reviews(b, clicks)
         office_works_the_queues(b, today, clicks)
         tick_turns_it_red(b, srv, today)
         page_heads = auditor_checks(b, today)

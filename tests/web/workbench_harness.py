@@ -48,7 +48,10 @@ for exe in (CHROMIUM, CHROMEDRIVER):
 
 PLAN = "sg-web"
 SFJ, CZJ = "市司法局", "市财政局"
-PASSWORDS = {"office": "office-pass-2026", "sfj": "sfj-unit-pass-1", "czj": "czj-unit-pass-1", "audit": "audit-pass-2026"}
+# 多级下发: the shipped unit directory puts 督查科 below 市政府办公室.
+GOV, DCK = "市政府办公室", "市政府办公室督查科"
+PASSWORDS = {"office": "office-pass-2026", "sfj": "sfj-unit-pass-1", "czj": "czj-unit-pass-1", "audit": "audit-pass-2026",
+             "gov": "gov-unit-pass-1", "dck": "dck-unit-pass-1"}
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 # Set by setup() at run time.
@@ -107,6 +110,8 @@ def plan_text(today):
         ("二、加强预算管理", None),
         ("4.做好部门预算决算公开工作。", (CZJ, CZJ, past)),
         ("5.开展行政执法信息公示自查。", (SFJ, SFJ, soon)),
+        ("三、强化督查落实", None),
+        ("6.建立重点工作督查台账。", (GOV, GOV, later)),
     ]
     out = [f"韶关市{today.year}年政务公开重点工作任务分工方案", "\t工作任务", "\t牵头单位", "\t责任单位", "\t时限要求", ""]
     for text, units in rows:

@@ -54,6 +54,18 @@ rc, out, err = run("2030年1月1日前", "--weekends-only", "--json")
 check("--weekends-only is the old name of --provisional; 元旦 is a rest day",
       rc == 0 and json.loads(out)["effective_due_on"] == "2030-01-02", out + err)
 
+# A sentence of a task's text: the deadline phrase in it, as the importer reads it.
+rc, out, _ = run("分管领导一季度听取一次", "--year", "2026", "--json")
+doc = json.loads(out)
+check("a sentence resolves by the phrase in it", rc == 0 and doc["recurrence"]["period"] == "quarter"
+      and doc["found_in_text"] == "一季度听取一次" and doc["recurrence"]["checkpoints"][0] == "2026-03-31", out)
+rc, out, _ = run("分管领导一季度听取一次", "--year", "2026")
+check("and says which words it read", rc == 0 and "read from the sentence: 一季度听取一次" in out, out)
+rc, out, _ = run("10月底前", "--year", "2021", "--json")
+check("a whole phrase is not a sentence", json.loads(out)["found_in_text"] is None, out)
+rc, out, _ = run("认真做好有关工作", "--year", "2026", "--json")
+check("a sentence without a deadline is unresolved", rc == 1 and json.loads(out)["found_in_text"] is None, out)
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -138,6 +138,10 @@ struct StatusFilter {
   std::string plan_id, unit;
   std::optional<core::AssignmentStatus> status;
   bool overdue_only = false;
+  // The status and overdue conditions (plan and unit choose the rows read).
+  bool Matches(const core::AssignmentState& a) const {
+    return !(status && a.status != *status) && !(overdue_only && !a.overdue);
+  }
 };
 
 struct HistoryEntry {

@@ -141,6 +141,24 @@ struct PlanState {
   bool operator==(const PlanState&) const = default;
 };
 
+// Whether `viewer` follows `unit`'s assignment on a task: it is its own, or
+// it was delegated down from it (a county follows what its towns, and their
+// offices, do with what it passed on). `parent_of(unit)` is the unit that
+// delegated that unit's assignment ("": the office assigned it). One
+// definition for every reader (API, web, CLI) of what a unit account sees.
+template <class ParentOf>
+bool FollowsAssignment(const std::string& viewer, const std::string& unit, ParentOf&& parent_of) {
+  std::string at = unit;
+  // A tree is at most a few levels deep (workflow `delegation.max_levels`);
+  // the bound only guards against a damaged projection's loop.
+  for (int hops = 0; hops < 16 && !at.empty(); ++hops) {
+    if (at == viewer) return true;
+    at = parent_of(at);
+  }
+  return false;
+}
+bool FollowsAssignment(const PlanState& plan, int32_t task, const std::string& unit, const std::string& viewer);
+
 // Stable rejection reason codes.
 namespace reason {
 inline constexpr const char* kForbiddenRole = "forbidden_role";

@@ -1,5 +1,5 @@
-// What waits for the office (`duban queue`, GET /api/v1/queue/{kind}): the
-// returns to resolve, the extension requests and the submissions to review,
+// What waits for the office (`duban queue`, GET /api/v1/queue/{kind}), or for
+// a unit on what it delegated: the returns to resolve, the extension requests and the submissions to review,
 // and the assignments gone silent. A pure reading of a plan's state (no I/O,
 // no clock: the day is given), shared by the CLI and the HTTP API.
 #pragma once
@@ -39,6 +39,9 @@ struct QueueOptions {
   Date today;  // the day the queue is read on
   int silent_working_days = kDefaultSilentWorkingDays;
   const workflows::WorkCalendar* calendar = nullptr;  // counts silence; REQUIRED for kSilent
+  // Whose queue: "" the office's (what it assigned itself); a unit's name,
+  // what waits for that unit on the assignments it delegated (多级下发).
+  std::string delegator;
 };
 
 struct QueueItem {
