@@ -132,7 +132,11 @@
   // their state, and the steps that wait for this unit.
   function delegatedCard(rows, slot, done) {
     const open = (title, type, base, fields) => Duban.openPanel(slot, Duban.stepPanel(title, type, base, fields, done));
-    const waiting = rows.filter((r) => Duban.delegatorTools(r, open).length && (r.status === "submitted" || r.pending_extension)).length;
+    // Only what this unit itself must decide: its direct children's
+    // submissions and open extension requests (not its sub-units' sub-units).
+    const me = Duban.state.account && Duban.state.account.unit;
+    const waiting = rows.filter((r) => r.delegated_by === me && (r.status === "submitted" ||
+      (r.pending_extension && ["assigned", "accepted", "in_progress"].includes(r.status)))).length;
     return h("section", { class: "card", id: "delegated" },
       h("h2", {}, "下发事项", waiting ? h("span", { class: "count", id: "delegated-waiting" }, `${waiting} 项待本单位审核`) : null),
       table([

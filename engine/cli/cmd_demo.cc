@@ -16,17 +16,15 @@
 #include "duban/utf8.h"
 #include "duban/plan_import/plan_parser.h"
 #include "duban/schemas/codec.h"
-#include "embedded_plans.h"
-#include "plan_commands.h"
+#include "script.h"
 #include "simulate.h"
 
 namespace duban::cli {
 namespace {
 
-using schemas::Command;
 using schemas::Role;
 
-Instant At(const char* when) { return *ParseInstant(when); }
+Instant At(const char* when) { return ScriptTime(when); }
 
 // Stable per-assignment behaviour: the same script every run.
 int Behaviour(int task, const std::string& unit) {
@@ -36,49 +34,14 @@ int Behaviour(int task, const std::string& unit) {
   return static_cast<int>(h % 100);
 }
 
-class Script {
- public:
-  Script(Engine& e, std::string plan) : engine_(e), plan_(std::move(plan)) {}
-
-  Outcome Do(Role role, const std::string& actor, const char* when, schemas::CommandBody body) {
-    Command c;
-    c.command_id = "demo-" + std::to_string(++seq_);
-    c.plan_id = plan_;
-    c.actor = schemas::Actor{actor, role, actor};
-    c.issued_at = At(when);
-    c.body = std::move(body);
-    Outcome o = engine_.Submit(c);
-    if (o.status.ok())
-      ++accepted_;
-    else
-      ++rejected_;
-    return o;
-  }
-  int accepted() const { return accepted_; }
-  int rejected() const { return rejected_; }
-
- private:
-  Engine& engine_;
-  std::string plan_;
-  int seq_ = 0, accepted_ = 0, rejected_ = 0;
-};
-
 using AssignmentKeys = std::vector<std::pair<int, std::string>>;
 
 // Parses the compiled-in plan, prints the banner and imports it as the office.
 // The plan as imported, or nothing (the exit code set) if the import failed.
 std::optional<core::PlanState> ImportSamplePlan(Globals& g, Engine& engine, Script& s, const std::string& plan_id) {
-  const std::string_view text = EmbeddedPlanShaoguan2021();
-  auto dir = plan_import::UnitDirectory::ChooseEmbedded(text);
-  plan_import::ParseOptions po;
-  po.default_year = 2021;
-  auto parsed = plan_import::ParsePlan(text, dir ? *dir : plan_import::UnitDirectory(), po);
-  ImportRequest req;
-  req.plan_id = plan_id;
-  req.source_bytes = std::string(text);
-  req.accept_unknown_units = true;
-  req.default_due = Date{2021, 12, 31};
-  if (dir) req.directory = &*dir;
+  const SamplePlan sample(plan_id);
+  const auto& parsed = sample.parsed;
+  const auto& req = sample.request;
 
   std::printf("== duban demo: %s\n", parsed.plan.title.c_str());
   std::printf("   data directory: %s\n\n", g.data_dir.c_str());

@@ -174,7 +174,7 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   calendar_version = added.stream_seq;
   calendar_hash = added.hash;
   notices = std::move(n.all);
-  policy = n.next;
+  SetPolicy(n.next);
   return o;
 }
 
@@ -288,18 +288,21 @@ Status Engine::Impl::LoadCalendar() {
     calendar_hash = h.event.hash;
     if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&h.event.body)) notices.push_back(*n);
   }
-  policy = base_policy;
+  SetPolicy(base_policy);
   if (notices.empty()) return Status::Ok();
   auto with = base_policy->WithCalendarNotices(notices);
   if (!with.ok())
     return Status::InvalidArgument("the calendar notices recorded in " + opts.data_dir +
                                    " do not fit this build's calendar: " + with.status().message());
-  policy = std::move(with).value();
+  SetPolicy(std::move(with).value());
   return Status::Ok();
 }
 
 Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) { return impl_->AddNotice(request); }
 std::vector<schemas::CalendarNoticeAdded> Engine::CalendarNotices() const { return impl_->notices; }
-std::shared_ptr<const TimerPolicy> Engine::timer_policy() const { return impl_->policy; }
+std::shared_ptr<const TimerPolicy> Engine::timer_policy() const {
+  std::lock_guard<std::mutex> lock(impl_->policy_mu);
+  return impl_->policy;
+}
 
 }  // namespace duban

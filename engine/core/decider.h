@@ -236,15 +236,19 @@ class Decider {
   // A delegated assignment is due no later than the one it came from: a
   // parent's new, earlier date moves its open children's with it (and
   // theirs, which no child's earlier date already keeps in bounds).
+  // `depth` bounds the walk even on a state no decide rule could make
+  // (delegation_max_levels keeps real trees far shallower).
   void ClampDelegated(int32_t task, const std::string& unit, const std::string& due, const std::string& reason,
-                      std::vector<EventBody>& out) const {
+                      std::vector<EventBody>& out, int depth = 0) const {
+    if (depth >= kMaxDelegationWalk) return;
     for (const auto& child : OpenDelegated(task, unit)) {
       const AssignmentState& c = s_.assignments.at({task, child});
       if (!Allows("set_deadline", c) || (!c.due_on.empty() && c.due_on <= due)) continue;
       NewDueDate(c, due, reason + " (the assignment it was delegated from is now due " + due + ")", out);
-      ClampDelegated(task, child, due, reason, out);
+      ClampDelegated(task, child, due, reason, out, depth + 1);
     }
   }
+  static constexpr int kMaxDelegationWalk = 16;
 
   // The office takes one assignment off its unit. When that leaves the task
   // with no open assignment and one of the others was completed, the task is

@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -98,8 +99,16 @@ struct EngineAccess {
 
 struct Engine::Impl {
   EngineOptions opts;
-  std::shared_ptr<TimerPolicy> base_policy;           // as given to Open
-  std::shared_ptr<const TimerPolicy> policy;          // base_policy + the recorded calendar notices
+  std::shared_ptr<TimerPolicy> base_policy;  // as given to Open
+  // base_policy + the recorded calendar notices. Only the committer replaces
+  // it, through SetPolicy; Engine::timer_policy() copies it under policy_mu
+  // because a server's readers ask for it beside a commit of a notice.
+  std::shared_ptr<const TimerPolicy> policy;
+  mutable std::mutex policy_mu;
+  void SetPolicy(std::shared_ptr<const TimerPolicy> next) {
+    std::lock_guard<std::mutex> lock(policy_mu);
+    policy = std::move(next);
+  }
   std::vector<schemas::CalendarNoticeAdded> notices;  // recorded, oldest first
   uint64_t calendar_version = 0;                      // head of kCalendarStream
   std::string calendar_hash;

@@ -36,9 +36,13 @@ const char* TrafficLight(const core::AssignmentState& a, std::optional<int> left
   return *left <= kYellowWorkingDays ? "yellow" : "green";
 }
 
-const workflows::WorkCalendar* PolicyCalendar(const Engine& engine) {
-  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(engine.timer_policy().get())) return &p->latest_calendar();
+const workflows::WorkCalendar* PolicyCalendar(const TimerPolicy* policy) {
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy)) return &p->latest_calendar();
   return nullptr;
+}
+
+const workflows::WorkCalendar* PolicyCalendar(const Engine& engine) {
+  return PolicyCalendar(engine.timer_policy().get());
 }
 
 }  // namespace duban::reports

@@ -24,7 +24,7 @@
 namespace duban::server {
 
 LightCalc::LightCalc(const Engine& engine, Instant now)
-    : today_(DayOf(now)), calendar_(reports::PolicyCalendar(engine)) {}
+    : today_(DayOf(now)), policy_(engine.timer_policy()), calendar_(reports::PolicyCalendar(policy_.get())) {}
 
 std::optional<int> LightCalc::WorkingDaysLeft(const std::string& due_on) {
   auto due = Date::Parse(due_on);

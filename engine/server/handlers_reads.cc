@@ -4,6 +4,8 @@
 // assignments in, and the queue of what waits for it on what it delegated;
 // office and auditor see all.
 #include <charconv>
+#include <map>
+#include <set>
 
 #include "duban/accounts.h"
 #include "duban/schemas/codec.h"
@@ -35,6 +37,18 @@ bool HoldsIn(const core::PlanState& p, const std::string& unit, int32_t task = 0
   for (const auto& [k, a] : p.assignments)
     if (k.second == unit && (task == 0 || k.first == task)) return true;
   return false;
+}
+
+// The position at which each unit's current assignment on the task began:
+// its last creation, reassignment to it, or delegation to it.
+std::map<std::string, uint64_t> RecordStarts(const std::vector<HistoryEntry>& history) {
+  std::map<std::string, uint64_t> since;
+  for (const auto& h : history) {
+    if (const auto* a = std::get_if<schemas::AssignmentCreated>(&h.event.body)) since[a->unit] = h.position;
+    if (const auto* r = std::get_if<schemas::AssignmentReassigned>(&h.event.body)) since[r->to_unit] = h.position;
+    if (const auto* d = std::get_if<schemas::AssignmentDelegated>(&h.event.body)) since[d->unit] = h.position;
+  }
+  return since;
 }
 
 // A unit account's rows matching `f`: its own and those delegated down from
@@ -151,10 +165,16 @@ void Server::Impl::GetTask(Ctx& c) {
   LightCalc lights = host.UseConcurrently([&](Engine& e) { return LightCalc(e, Now()); });
   for (const auto& r : *rows)
     if (r.task == task) assignments.push_back(lights.Row(r));
+  const auto since = RecordStarts(*history);
   for (const auto& h : *history) {
     const std::string unit = schemas::UnitOf(h.event.body);
-    // Another unit's part, unless it was delegated down from this unit's.
-    if (c.IsUnit() && !unit.empty() && !core::FollowsAssignment(*p, task, unit, c.account->unit)) continue;
+    // Another unit's part, unless it was delegated down from this unit's:
+    // then only since its current record began (what the sub-unit did on
+    // the task before, as the office's own assignee, is not the delegator's).
+    if (c.IsUnit() && !unit.empty() && unit != c.account->unit) {
+      if (!core::FollowsAssignment(*p, task, unit, c.account->unit)) continue;
+      if (auto it = since.find(unit); it != since.end() && h.position < it->second) continue;
+    }
     json e = EventJson(h.event);
     e["position"] = h.position;
     events.push_back(std::move(e));
@@ -271,12 +291,29 @@ void Server::Impl::Queue(Ctx& c) {
   }
   o.delegator = c.IsUnit() ? c.account->unit : c.req.get_param_value("for");
   const std::string plan = c.req.get_param_value("plan");
-  auto items = host.UseConcurrently([&](Engine& e) -> Result<std::vector<core::QueueItem>> {
+  // A delegator's queue lives on the plans where it holds an assignment:
+  // read only those (a unit account must not make the server load every plan).
+  std::optional<std::set<std::string>> held;
+  if (!o.delegator.empty()) {
+    StatusFilter mine;
+    mine.plan_id = plan;
+    mine.unit = o.delegator;
+    auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(mine); });
+    if (!rows.ok()) return Answer(c, rows.status());
+    held.emplace();
+    for (const auto& r : *rows) held->insert(r.plan_id);
+  }
+  // Plan() and CalendarNotices() fill and read the engine's caches: under
+  // the engine's lock, never beside the committer.
+  auto items = host.Use([&](Engine& e) -> Result<std::vector<core::QueueItem>> {
     auto cal = core::QueueCalendar(e.CalendarNotices());
     if (!cal.ok()) return cal.status();
     o.calendar = &*cal;
     std::vector<std::string> ids{plan};
-    if (plan.empty()) {
+    if (held) {
+      ids.clear();
+      for (const auto& id : *held) ids.push_back(id);
+    } else if (plan.empty()) {
       auto all = e.PlanIds();
       if (!all.ok()) return all.status();
       ids = *all;

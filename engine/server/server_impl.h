@@ -193,6 +193,7 @@ class LightCalc {
 
  private:
   Date today_;
+  std::shared_ptr<const TimerPolicy> policy_;  // keeps calendar_ alive past a calendar notice's commit
   const workflows::WorkCalendar* calendar_ = nullptr;
   std::map<int64_t, int> cache_;
 };

@@ -28,6 +28,7 @@ class DelegationApiTest : public ServerTest {
         break;
       }
     ASSERT_GT(task, 0) << "the sample plan gives " << kParent << " a task 市发改局 does not hold";
+    ImportPlanNamingTheSubUnit();
     accounts::Accounts acc(*engine, SystemClock());
     for (const auto& [name, unit] :
          std::vector<std::pair<std::string, std::string>>{{"parent", kParent}, {"child", kChild}})
@@ -51,6 +52,35 @@ class DelegationApiTest : public ServerTest {
     Post(child,
          Command("submit", task, kChild, "c-submit",
                  {{"text", "已办结"}, {"evidence", json::array({{{"sha256", sha}, {"name", "督查记录.pdf"}}})}}));
+  }
+
+  // A second plan whose directory puts 督查科 under 市政府办公室 and whose
+  // task 1 also names 督查科 itself: a sub-unit with a record of its own
+  // with the office before it is delegated to.
+  static constexpr const char* kNamedPlan = "named-2026";
+  void ImportPlanNamingTheSubUnit() {
+    const Date today = DayOf(clock->Now());
+    schemas::ImportPlan ip;
+    ip.plan = schemas::PlanImported{"督查科亦为责任单位的方案", "市政府办公室",     "", "", today.year, "digest",
+                                    {kParent, kChild},          {{kChild, kParent}}};
+    ip.tasks.push_back(schemas::ImportTask{1,
+                                           {"一、重点任务"},
+                                           "督查督办",
+                                           "督查督办",
+                                           schemas::Deadline{"", today.AddDays(40).ToString(), "", false, ""},
+                                           {},
+                                           {kParent, kChild}});
+    schemas::Command c;
+    c.command_id = "fixture-import-named";
+    c.plan_id = kNamedPlan;
+    c.actor = {"office", schemas::Role::kSupervisor, "office"};
+    c.body = std::move(ip);
+    const Outcome out = engine->Submit(c);
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  }
+  json OnNamed(json command) {
+    command["plan"] = kNamedPlan;
+    return command;
   }
 
   void Post(const Auth& who, const json& command) {
@@ -146,6 +176,39 @@ TEST_F(DelegationApiTest, NoOneOutsideTheTreeReadsIt) {
     const std::string unit = e["body"].value("unit", "");
     EXPECT_TRUE(unit.empty() || unit == kChild || e["type"] == "AssignmentDelegated") << e.dump();
   }
+}
+
+// The sub-unit once held a part of the task from the office itself: what it
+// did then is its own record with the office, not the delegating unit's to
+// read once it delegates to the same sub-unit.
+TEST_F(DelegationApiTest, HistoryStartsAtTheSubUnitsCurrentPart) {
+  Post(child, OnNamed(Command("accept", 1, kChild, "n-c-accept")));
+  Post(child,
+       OnNamed(Command("progress", 1, kChild, "n-c-progress", {{"percent", 30}, {"text", "督查科独立办理的进展"}})));
+  Post(office,
+       OnNamed(Command("cancel_assignment", 1, kChild, "n-o-cancel", {{"reason", "交由市政府办公室统一办理"}})));
+  Post(parent, OnNamed(Command("accept", 1, kParent, "n-p-accept")));
+  Post(parent,
+       OnNamed(Command("delegate", 1, kParent, "n-p-delegate", {{"to_unit", kChild}, {"note", "请督查科具体承办"}})));
+
+  const std::string path = std::string("/api/v1/plans/") + kNamedPlan + "/tasks/1";
+  auto progress_of_child = [&](const Auth& who) {
+    const Resp t = Call("GET", path, who);
+    EXPECT_EQ(t.status, 200) << t.body;
+    const json task_json = t.j();
+    int n = 0;
+    for (const auto& e : task_json["history"])
+      if (e["type"] == "ProgressReported" && e["body"].value("unit", "") == kChild) ++n;
+    return n;
+  };
+  EXPECT_EQ(progress_of_child(parent), 0) << "the delegator reads its sub-unit's part from the delegation on";
+  EXPECT_EQ(progress_of_child(office), 1) << "the office reads the whole history";
+  EXPECT_EQ(progress_of_child(child), 1) << "the sub-unit reads its own earlier part";
+
+  // What the sub-unit does on the delegated part, the delegator does read.
+  Post(child, OnNamed(Command("accept", 1, kChild, "n-c-accept-again")));
+  Post(child, OnNamed(Command("progress", 1, kChild, "n-c-progress-again", {{"percent", 10}, {"text", "承办进展"}})));
+  EXPECT_EQ(progress_of_child(parent), 1);
 }
 
 }  // namespace

@@ -14,8 +14,9 @@
 // concurrently. One writer per plan is the design, so this costs nothing.
 // The exceptions, which read RocksDB only and may run on several threads at
 // once and beside one thread using the rest (a server's readers beside its
-// committer): Assignments (one consistent snapshot), GetMeta and
-// MetaWithPrefix. Not beside Rebuild, which drops what they read.
+// committer): Assignments (one consistent snapshot), GetMeta,
+// MetaWithPrefix and timer_policy (a copy the caller keeps alive while it
+// counts on it). Not beside Rebuild, which drops what they read.
 #pragma once
 
 #include <functional>

@@ -19,6 +19,7 @@
 
 namespace duban {
 class Engine;
+class TimerPolicy;
 namespace workflows {
 class WorkCalendar;
 }
@@ -41,7 +42,10 @@ int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date
 const char* TrafficLight(const core::AssignmentState& a, std::optional<int> working_days_left, bool past_due);
 
 // The working-day calendar the engine's timer policy counts on (the latest
-// version), or null when its policy has none.
+// version), or null when its policy has none. The engine overload's
+// pointer lives as long as the policy in force; a reader beside the
+// committer keeps engine.timer_policy() and asks the policy instead.
+const workflows::WorkCalendar* PolicyCalendar(const TimerPolicy* policy);
 const workflows::WorkCalendar* PolicyCalendar(const Engine& engine);
 
 }  // namespace duban::reports
