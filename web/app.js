@@ -276,6 +276,8 @@ const Duban = (() => {
     back_entry_needs_reason: "补录须说明理由",
     not_sub_unit: "只能下发给本单位的下级单位", delegation_too_deep: "下发层级已达上限",
     delegation_open: "下级单位尚未办结，不能提交",
+    consolidation_open: "责任单位尚未全部报送，牵头单位暂不能汇总提交",
+    consolidated_review: "该部分随牵头单位汇总报告一并审核销号",
     // the workflow definition's own checks
     unknown_action: "流程中没有这个步骤", role_not_allowed: "您的角色不能做此步骤", invalid_state: "当前状态不允许此操作",
     // accounts and sessions

@@ -51,9 +51,21 @@
   // The steps a unit takes on an assignment it delegated (the workflow
   // definition's delegating_unit steps): review its sub-unit's submission,
   // answer its extension request, call it back. Only on its direct children.
-  Duban.delegatorTools = (r, open) => {
+  // `all`: rows holding this unit's own (a lead acts only while its own part is open).
+  Duban.delegatorTools = (r, open, all = []) => {
     const me = Duban.state.account && Duban.state.account.unit;
-    if (!me || r.delegated_by !== me) return [];
+    if (!me || r.unit === me) return [];
+    // A part this unit consolidates as the task's lead (牵头单位汇总): it may send it back.
+    if (!r.delegated_by) {
+      const leading = all.some((o) => o.unit === me && o.plan === r.plan && String(o.task) === String(r.task) &&
+        ["assigned", "accepted", "in_progress", "submitted"].includes(o.status));
+      return leading && r.status === "submitted" ? [h("button", {
+        type: "button", class: "danger", "data-action": "reject", "aria-label": `退回重办：任务 ${r.task} ${r.unit}`,
+        onclick: () => open(`退回重办：任务 ${r.task} ${r.unit}`, "reject", { plan: r.plan, task: Number(r.task), unit: r.unit },
+          [["reason", "退回理由（必填）", "textarea", true]]),
+      }, "退回重办")] : [];
+    }
+    if (r.delegated_by !== me) return [];
     const base = { plan: r.plan, task: Number(r.task), unit: r.unit };
     const btn = (text, cls, type, title, fields) => h("button", {
       type: "button", class: cls, "data-action": type, "aria-label": `${text}：任务 ${r.task} ${r.unit}`,
@@ -130,23 +142,24 @@
 
   // 下发事项: the sub-units' assignments delegated down from this unit's,
   // their state, and the steps that wait for this unit.
-  function delegatedCard(rows, slot, done) {
+  function delegatedCard(rows, slot, done, all) {
     const open = (title, type, base, fields) => Duban.openPanel(slot, Duban.stepPanel(title, type, base, fields, done));
     // Only what this unit itself must decide: its direct children's
     // submissions and open extension requests (not its sub-units' sub-units).
     const me = Duban.state.account && Duban.state.account.unit;
-    const waiting = rows.filter((r) => r.delegated_by === me && (r.status === "submitted" ||
+    // A part it consolidates as the task's lead: a submission to read (and send back if need be).
+    const waiting = rows.filter((r) => (!r.delegated_by && Duban.delegatorTools(r, open, all).length) || r.delegated_by === me && (r.status === "submitted" ||
       (r.pending_extension && ["assigned", "accepted", "in_progress"].includes(r.status)))).length;
     return h("section", { class: "card", id: "delegated" },
       h("h2", {}, "下发事项", waiting ? h("span", { class: "count", id: "delegated-waiting" }, `${waiting} 项待本单位审核`) : null),
       table([
         { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, `${r.task}. ${r.title}`) },
         { label: "下级单位", cell: (r) => r.unit },
-        { label: "下发单位", cell: (r) => r.delegated_by || "—" },
+        { label: "下发单位", cell: (r) => r.delegated_by || "本单位牵头汇总" },
         { label: "状态", cell: (r) => `${statusName(r.status)}${r.percent ? `（${r.percent}%）` : ""}${r.pending_extension ? " · 延期待批" : ""}` },
         { label: "时限", cell: (r) => deadlineText(r) },
         { label: "亮灯", cell: (r) => lightEl(r) },
-        { label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open)) },
+        { label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open, all)) },
       ], rows, { rowAttrs: (r) => ({ "data-task": r.task, "data-unit": r.unit, "data-status": r.status }) }));
   }
 
@@ -176,7 +189,7 @@
       const next = `#/unit?tab=${tab[0]}&done=${encodeURIComponent(words)}`;
       if (location.hash === next) Duban.render(); else location.hash = next;
     };
-    const delegatedSection = delegated.length ? delegatedCard(delegated, slot, stepDone) : null;
+    const delegatedSection = delegated.length ? delegatedCard(delegated, slot, stepDone, all) : null;
     // The unit's own 工作台账, which its plans ask it to keep and report.
     const plans = Array.from(new Set(rows.map((r) => r.plan))).map((id) => [id, id]);
     const reports = plans.length ? Duban.reportsCard(plans, ["ledger", "ledger_csv"]) : null;
@@ -272,7 +285,7 @@
     const schedule = k.schedule || {};
     const office = Duban.state.account && Duban.state.account.role === "office" && !k.cancelled && !k.completed;
     // A unit's steps on the sub-units' assignments it delegated here.
-    const delegator = !office && !k.cancelled && !k.completed && t.assignments.some((r) => Duban.delegatorTools(r, () => {}).length);
+    const delegator = !office && !k.cancelled && !k.completed && t.assignments.some((r) => Duban.delegatorTools(r, () => {}, t.assignments).length);
     const slot = h("div", { id: "task-slot" });
     const done = (words) => {
       if (!words) { Duban.closePanel(slot); return; }
@@ -327,7 +340,7 @@
         { label: "亮灯", cell: (r) => lightEl(r) },
         { label: "督办级别", cell: (r) => (r.escalation_level ? `${r.escalation_level} 级` : "—") },
       ].concat(office ? [{ label: "督查室操作", cell: (r) => h("div", { class: "actions" }, officeTools(r)) }] : [])
-        .concat(delegator ? [{ label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open)) }] : []),
+        .concat(delegator ? [{ label: "本单位操作", cell: (r) => h("div", { class: "actions" }, Duban.delegatorTools(r, open, t.assignments)) }] : []),
       t.assignments,
       { rowAttrs: (r) => ({ "data-unit": r.unit, "data-status": r.status }) }),
       office ? h("div", { class: "actions", id: "task-tools" }, taskTools()) : null,

@@ -309,6 +309,21 @@ void AddScheduleCommand(CLI::App& app, Globals& g) {
   });
 }
 
+// Lead-unit consolidation (牵头单位汇总, duban/core/consolidation.h): the
+// office chooses whether a task's one lead unit answers for its units.
+void AddConsolidationCommand(CLI::App& app, Globals& g) {
+  auto* sub = app.add_subcommand(
+      "consolidation",
+      "choose how the plan's tasks answer to the office: lead (a task's one lead unit reads its units' parts, "
+      "submits once they have, and the office's approval of its report closes theirs) or per_unit (supervisor)");
+  auto w = std::make_shared<WriteOpts>();
+  auto b = std::make_shared<schemas::SetConsolidation>();
+  AddWriteOptions(sub, *w, false);
+  sub->add_option("mode", b->mode, "lead | per_unit")->required()->check(CLI::IsMember({"lead", "per_unit"}));
+  sub->add_option("--reason", b->reason, "why (kept in the history)")->required();
+  sub->callback([&g, w, b] { Run(g, *w, Role::kSupervisor, kOffice, *b); });
+}
+
 // The office's tools (issue 20): deadlines set with a reason, one assignment
 // cancelled, a return accepted, instructions and comments. The office only:
 // decide refuses a unit's or an auditor's account (forbidden_role).
@@ -389,6 +404,7 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
     });
   }
   AddScheduleCommand(app, g);
+  AddConsolidationCommand(app, g);
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 // stopped, two returns accepted (one dropped, one merged into another unit's
 // part), an assignment cancelled, a three-level delegation (多级下发) with a
 // late sub-unit and a bottom-up review, refusals where the rules say no, an
-// extension, the queues, and a bulk approval sent twice. Then the log is
+// extension, a task consolidated by its lead unit (牵头单位汇总: the office
+// adds one, as the sample names no lead), the queues, and a bulk approval
+// sent twice. Then the log is
 // verified and the projections rebuilt and compared. Each step's expected
 // outcome is checked as it goes: a surprise is printed and the exit code is 1,
 // so the scenario is a test of the whole engine as well as a walk-through.
@@ -38,6 +40,11 @@ constexpr const char* kTown = "新韶镇政府";    // and passes its part to it
 constexpr const char* kTownOffice = "新韶镇党政办";
 constexpr const char* kLateTown = "犁市镇政府";  // misses its date
 constexpr const char* kNotBelow = "马坝镇政府";  // under 曲江区政府, not 浈江区政府
+// The task the office adds with a lead unit (the sample names none) and two
+// responsible units, consolidated by the lead.
+constexpr const char* kLead = "市政府办公室";
+constexpr const char* kPartA = "市发改局";
+constexpr const char* kPartB = "市财政局";
 
 // The simulated clock: a tick every day at 08:00, up to and including a
 // day, counting what the timers wrote.
@@ -167,6 +174,7 @@ class Scenario {
   void DelegationReviewedBottomUp();
   void ScheduleStoppedAndTheLateTownClosed();
   void ExtensionAndSubmissions();
+  void LeadConsolidates();
   void BulkApproval();
   void AfterTheYear();
   void PrintTimers() const;
@@ -407,6 +415,56 @@ void Scenario::ExtensionAndSubmissions() {
       eu.c_str(), asked.size());
 }
 
+// 牵头单位汇总: the office adds a task with a lead and two responsible units
+// (in April) and has the plan's tasks consolidated by their lead; the lead's
+// report waits for both parts, the office does not approve a part alone,
+// the lead sends one back, and the office's approval of the lead's report
+// closes all three and the task.
+void Scenario::LeadConsolidates() {
+  const int32_t t = plan_.tasks.rbegin()->first + 1;
+  schemas::ImportTask task{t,
+                           {"四、牵头汇总"},
+                           "汇总报送年度政务公开工作情况",
+                           "牵头单位汇总各责任单位材料后报送",
+                           schemas::Deadline{"12月10日前", "2021-12-10", "", false, ""},
+                           {kLead},
+                           {kPartA, kPartB}};
+  Expect(Office("2021-12-01T11:00", schemas::AddTask{task}), "", "a task added with a lead unit");
+  Expect(Office("2021-12-01T11:00", schemas::SetConsolidation{"lead", "牵头单位汇总各责任单位材料"}), "",
+         "the plan consolidated by lead units");
+  for (const char* u : {kLead, kPartA, kPartB})
+    Expect(Unit(u, "2021-12-01T14:00", schemas::Accept{t, u}), "", "accept");
+  if (!Advance("2021-12-02")) return;
+  Expect(Unit(kPartA, "2021-12-02T10:00", schemas::Submit{t, kPartA, "发改部分已完成", ""}), "", "a part submitted");
+  Expect(Unit(kLead, "2021-12-02T11:00", schemas::Submit{t, kLead, "汇总", ""}), core::reason::kConsolidationOpen,
+         "the lead submitting while a part is worked on");
+  Expect(Office("2021-12-02T11:00", schemas::Approve{t, kPartA, "同意"}), core::reason::kConsolidatedReview,
+         "the office approving a part alone");
+  Expect(Unit(kPartB, "2021-12-02T15:00", schemas::Submit{t, kPartB, "财政部分已完成", ""}), "", "a part submitted");
+  const auto lead_queue = QueueOn(core::QueueKind::kSubmissions, "2021-12-02", kLead);
+  Expect(lead_queue.size() == 2, "both parts wait in the lead's queue");
+  Expect(Unit(kLead, "2021-12-02T16:00", schemas::Reject{t, kPartB, "请补充资金数据"}), "",
+         "the lead sends a part back");
+  if (!Advance("2021-12-03")) return;
+  Expect(Unit(kPartB, "2021-12-03T10:00", schemas::Submit{t, kPartB, "已补充资金数据", ""}), "", "resubmitted");
+  Expect(Unit(kLead, "2021-12-03T11:00", schemas::Submit{t, kLead, "全市汇总报告", ""}), "", "the lead's report");
+  const Outcome approved = Office("2021-12-03T15:00", schemas::Approve{t, kLead, "同意"});
+  Expect(approved, "", "the office approves the lead's report");
+  size_t closed = 0;
+  bool task_done = false;
+  for (const auto& e : approved.events) {
+    closed += std::holds_alternative<schemas::CompletionApproved>(e.body);
+    task_done = task_done || std::holds_alternative<schemas::TaskCompleted>(e.body);
+  }
+  Expect(closed == 3 && task_done, "the lead's approval closes its two parts and the task");
+  std::printf(
+      "2021-12-01  the office adds task %d (lead %s; %s, %s) and has lead units consolidate; the lead's "
+      "report waits for both parts (consolidation_open), the office may not approve a part alone "
+      "(consolidated_review); the lead's queue: %zu; it sends one back; approving its report closes %zu "
+      "assignments (its own and both parts) and the task\n",
+      t, kLead, kPartA, kPartB, lead_queue.size(), closed);
+}
+
 // Every submission waiting on 12-15, approved in pages of kMaxBulkItems as
 // `duban bulk approve --queue` sends them; then the same bulk sent again.
 void Scenario::BulkApproval() {
@@ -498,6 +556,7 @@ int Scenario::Run(Globals& g) {
   DelegationReviewedBottomUp();
   ScheduleStoppedAndTheLateTownClosed();
   ExtensionAndSubmissions();
+  LeadConsolidates();
   BulkApproval();
   AfterTheYear();
   PrintTimers();

@@ -29,6 +29,10 @@ R Decider::On(const ImportPlan& b) {
   std::vector<EventBody> out;
   out.push_back(b.plan);
   for (const auto& t : b.tasks) EmitTask(t, out);
+  // The definition's consolidation, recorded so the log alone says how the
+  // plan's tasks answer (a later build's default changes no plan).
+  if (def_.consolidation != kConsolidationPerUnit)
+    out.push_back(PlanAmended{"consolidation", def_.consolidation, "the workflow definition's consolidation"});
   return out;
 }
 
@@ -124,6 +128,14 @@ R Decider::On(const Submit& b) {
                       ", not settled: approve their submissions, or cancel them (returned ones "
                       "too) with a reason, before submitting");
   }
+  if (const auto open = OpenConsolidated(b.task, b.unit); !open.empty()) {
+    std::string list;
+    for (const auto& u : open) list += (list.empty() ? "" : "、") + u;
+    return Refuse(reason::kConsolidationOpen,
+                  b.unit + " consolidates " + TaskLabel(b.task) + " (lead unit); " + list +
+                      " still work on their parts (or returned them): they submit first (the office resolves a return "
+                      "or cancels a part), then the lead submits the task's report");
+  }
   std::vector<EventBody> out{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
   // A paper submission the office enters as made on or before the due date
   // was on time: the clock's escalation for it is withdrawn (the overdue
@@ -139,10 +151,28 @@ R Decider::On(const Approve& b) {
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "approve", "approve"); !st.ok()) return st;
+  if (const std::string lead = ConsolidatorOf(s_, b.task, b.unit); !lead.empty()) {
+    auto l = s_.assignments.find({b.task, lead});
+    if (l != s_.assignments.end() && IsOpen(l->second.status))
+      return Refuse(reason::kConsolidatedReview,
+                    AssignmentLabel(b.task, b.unit) + " is consolidated by the lead unit " + lead + ": " + lead +
+                        " submits the task's report, and approving that report closes this part with it");
+  }
   std::vector<EventBody> out{CompletionApproved{b.task, b.unit, b.comment}};
   ClearEscalation(**a, "completed", out);
+  // The lead's report closes the submitted parts it consolidates.
+  std::set<std::string> closing;
+  for (const auto& u : ConsolidatedUnits(s_, b.task, b.unit)) {
+    const AssignmentState& part = s_.assignments.at({b.task, u});
+    // Only what the lead's report consolidated: a part submitted after it
+    // (sent back and resubmitted, or assigned later) is reviewed on its own.
+    if (part.status != AssignmentStatus::kSubmitted || part.submitted_at > (*a)->submitted_at) continue;
+    out.push_back(CompletionApproved{b.task, u, "随牵头单位" + b.unit + "汇总报告销号"});
+    ClearEscalation(part, "completed", out);
+    closing.insert(u);
+  }
   // The task is done when every other live assignment of it is done too.
-  if (OthersClosed(b.task, b.unit, false)) out.push_back(TaskCompleted{b.task});
+  if (OthersClosed(b.task, b.unit, false, closing)) out.push_back(TaskCompleted{b.task});
   return out;
 }
 

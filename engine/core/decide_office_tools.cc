@@ -142,6 +142,19 @@ R Decider::On(const SetSchedule& b) {
   return std::vector<EventBody>{ScheduleSet{b.task, old, canonical, year, b.reason}};
 }
 
+R Decider::On(const SetConsolidation& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "choose how the plan's tasks are consolidated"); !st.ok()) return st;
+  if (!IsConsolidationMode(b.mode))
+    return Refuse(reason::kInvalidArgument, "consolidation is '" + std::string(kConsolidationLead) +
+                                                "' (a task's lead unit answers for it) or '" +
+                                                std::string(kConsolidationPerUnit) +
+                                                "' (each unit for its part), not '" + b.mode + "'");
+  if (auto st = NeedText(b.reason, "the reason for the choice"); !st.ok()) return st;
+  if (ConsolidationMode(s_) == b.mode)
+    return Refuse(reason::kInvalidArgument, "the plan is already consolidated " + b.mode);
+  return std::vector<EventBody>{PlanAmended{"consolidation", b.mode, b.reason}};
+}
+
 R Decider::On(const StartReviewCycle& b) {
   if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
   if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "duban/core/consolidation.h"
 #include "duban/core/domain.h"
 #include "duban/core/schedule.h"
 #include "duban/workflows/deadline_phrase.h"
@@ -98,6 +99,7 @@ class Decider {
     if (r == workflows::kRoleSupervisor) return "the office";
     if (r == workflows::kRoleUnit) return "the unit assigned";
     if (r == workflows::kRoleDelegatingUnit) return "the unit that delegated it";
+    if (r == workflows::kRoleLeadUnit) return "the task's lead unit";
     if (r == workflows::kRoleSystem) return "the engine's clock";
     return "the " + std::string(r);
   }
@@ -133,6 +135,15 @@ class Decider {
         return Refuse(reason::kForbiddenRole, std::string("the workflow definition does not let the delegating unit ") +
                                                   what + " (actor " + c_.actor.id + ")");
       }
+      // The task's lead, on a part it consolidates: its lead_unit steps.
+      if (it != s_.assignments.end() && ActingConsolidatorOf(s_, task, unit) == c_.actor.id) {
+        const workflows::LifecycleTransition* t = def_.FindTransition(action);
+        if (t && std::find(t->roles.begin(), t->roles.end(), workflows::kRoleLeadUnit) != t->roles.end())
+          return Status::Ok();
+        return Refuse(reason::kForbiddenRole, std::string("the lead unit consolidates ") + AssignmentLabel(task, unit) +
+                                                  "'s report into its own; it may not " + what +
+                                                  " (the office reviews the task through the lead's report)");
+      }
     }
     return NeedRoleFor(action, what);
   }
@@ -154,6 +165,16 @@ class Decider {
     for (auto it = s_.assignments.lower_bound({task, ""}); it != s_.assignments.end() && it->first.first == task; ++it)
       if (it->second.parent == unit && (IsOpen(it->second.status) || it->second.status == AssignmentStatus::kReturned))
         out.push_back(it->first.second);
+    return out;
+  }
+  // The parts `lead` consolidates on the task that are still being worked on
+  // (not submitted, not closed): its report waits for them.
+  std::vector<std::string> OpenConsolidated(int32_t task, const std::string& lead) const {
+    std::vector<std::string> out;
+    for (const auto& u : ConsolidatedUnits(s_, task, lead)) {
+      const AssignmentStatus st = s_.assignments.at({task, u}).status;
+      if ((IsOpen(st) && st != AssignmentStatus::kSubmitted) || st == AssignmentStatus::kReturned) out.push_back(u);
+    }
     return out;
   }
   // The assignment a unit acts on: must exist, and be the acting unit's own.
@@ -346,6 +367,7 @@ class Decider {
   R On(const AddNote& b);
   R On(const SetSchedule& b);
   R On(const Delegate& b);
+  R On(const SetConsolidation& b);
   R On(const StartReviewCycle& b);
   R On(const CloseReviewCycle& b);
 

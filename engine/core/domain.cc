@@ -5,6 +5,8 @@
 
 #include "duban/core/domain.h"
 
+#include "duban/core/consolidation.h"
+
 namespace duban::core {
 
 const char* StatusName(AssignmentStatus s) {
@@ -47,10 +49,13 @@ AssignmentGroup GroupOf(const AssignmentState& a) {
 }
 
 bool FollowsAssignment(const PlanState& plan, int32_t task, const std::string& unit, const std::string& viewer) {
-  return FollowsAssignment(viewer, unit, [&](const std::string& u) -> std::string {
-    auto it = plan.assignments.find({task, u});
-    return it == plan.assignments.end() ? std::string() : it->second.parent;
-  });
+  return FollowsAssignment(
+      viewer, unit,
+      [&](const std::string& u) -> std::string {
+        auto it = plan.assignments.find({task, u});
+        return it == plan.assignments.end() ? std::string() : it->second.parent;
+      },
+      ConsolidatingLead(plan, task));
 }
 
 const workflows::WorkflowDefinition& Definition() {

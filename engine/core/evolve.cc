@@ -57,7 +57,9 @@ class Applier {
     s_.meta = b;
     s_.units = std::set<std::string>(b.units.begin(), b.units.end());
   }
-  void On(const PlanAmended&) {}
+  void On(const PlanAmended& b) {
+    if (b.field == "consolidation") s_.consolidation = b.value;
+  }
   void On(const PlanWithdrawn&) {
     s_.withdrawn = true;
     for (auto& [k, a] : s_.assignments)

@@ -1,6 +1,8 @@
 // See duban/core/queue.h: what waits for the office, read from a plan's state.
 #include "duban/core/queue.h"
 
+#include "duban/core/consolidation.h"
+
 #include <algorithm>
 #include <tuple>
 
@@ -38,8 +40,14 @@ Instant LastWord(const AssignmentState& a) { return std::max(a.assigned_at, a.la
 // Whether `a` waits for the office in `kind`, and what it waits on.
 std::optional<QueueItem> Waiting(const PlanState& plan, const AssignmentState& a, QueueKind kind,
                                  const QueueOptions& o) {
-  // A delegated assignment waits for the unit that delegated it, not the office.
-  if (a.parent != o.delegator) return std::nullopt;
+  // A delegated assignment waits for the unit that delegated it, not the
+  // office; a submitted part the task's lead consolidates, for the lead
+  // while its own report is open (the office reviews them with it).
+  std::string waits_for = a.parent;
+  if (kind == QueueKind::kSubmissions && a.parent.empty()) {
+    if (std::string lead = ActingConsolidatorOf(plan, a.task, a.unit); !lead.empty()) waits_for = std::move(lead);
+  }
+  if (waits_for != o.delegator) return std::nullopt;
   QueueItem item{plan.id, a.task, a.unit, a.status, DayOf(LastWord(a)).ToString(), a.due_on, ""};
   switch (kind) {
     case QueueKind::kReturns:

@@ -269,10 +269,11 @@ Status DecodeLastChange(std::string_view v, LastChange* c) {
 }
 
 // Format 2 adds the sub-units (name, parent, name, parent, ...); format 1
-// rows were written before delegation and read none.
+// rows were written before delegation and read none. Format 3 adds the
+// office's consolidation choice (older rows: none, the definition's).
 std::string EncodePlan(const PlanState& p) {
   Writer w;
-  w.U8(2).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);
+  w.U8(3).Str(p.id).Str(p.meta.title).Str(p.meta.issuer).Str(p.meta.doc_number).Str(p.meta.issued_on);
   w.I32(p.meta.year).Str(p.meta.source_digest).Strs(p.meta.units).U8(p.withdrawn);
   std::vector<std::string> sub;
   for (const auto& s : p.meta.sub_units) {
@@ -280,17 +281,20 @@ std::string EncodePlan(const PlanState& p) {
     sub.push_back(s.parent);
   }
   w.Strs(sub);
+  w.Str(p.consolidation);
   return w.Take();
 }
 Status DecodePlan(std::string_view v, PlanState* p) {
   Reader r(v);
   uint8_t fmt;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 2 || !r.Str(&p->id) || !r.Str(&p->meta.title) || !r.Str(&p->meta.issuer) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 3 || !r.Str(&p->id) || !r.Str(&p->meta.title) || !r.Str(&p->meta.issuer) ||
       !r.Str(&p->meta.doc_number) || !r.Str(&p->meta.issued_on) || !r.I32(&p->meta.year) ||
       !r.Str(&p->meta.source_digest) || !r.Strs(&p->meta.units) || !r.Bool(&p->withdrawn))
     return Bad("plan");
   std::vector<std::string> sub;
   if (fmt >= 2 && (!r.Strs(&sub) || sub.size() % 2 != 0)) return Bad("plan");
+  p->consolidation.clear();
+  if (fmt >= 3 && !r.Str(&p->consolidation)) return Bad("plan");
   if (!r.Done()) return Bad("plan");
   p->meta.sub_units.clear();
   for (size_t i = 0; i < sub.size(); i += 2) p->meta.sub_units.push_back({sub[i], sub[i + 1]});

@@ -82,6 +82,8 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"set_schedule",
        {false,
         {kTask, {"recurrence", Kind::kText, true}, {"year", Kind::kYear, false}, {"reason", Kind::kText, true}}}},
+      // mode "lead" (a task's lead unit consolidates its units' reports) or "per_unit".
+      {"set_consolidation", {false, {{"mode", Kind::kName, true}, {"reason", Kind::kText, true}}}},
   };
   return specs;
 }
@@ -203,6 +205,7 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "resolve_return") return schemas::ResolveReturn{t, u, v.Get("to_unit"), v.Get("reason")};
   if (type == "add_note") return schemas::AddNote{t, u, v.Get("kind"), v.Get("text")};
   if (type == "set_schedule") return schemas::SetSchedule{t, v.Get("recurrence"), v.Get("reason"), v.year};
+  if (type == "set_consolidation") return schemas::SetConsolidation{v.Get("mode"), v.Get("reason")};
   if (type == "start_cycle") return schemas::StartReviewCycle{v.Get("cycle_id"), "", "", v.Get("due_on"), u};
   return schemas::CloseReviewCycle{v.Get("cycle_id")};
 }
@@ -244,11 +247,12 @@ Status ReadCommon(const json& body, DecodedCommand* out) {
 
 const std::vector<std::string>& CommandTypes() {
   static const std::vector<std::string> types = {
-      "accept",          "return",         "progress",     "submit",
-      "approve",         "reject",         "reassign",     "request_extension",
-      "grant_extension", "deny_extension", "cancel",       "reopen",
-      "start_cycle",     "close_cycle",    "set_deadline", "cancel_assignment",
-      "resolve_return",  "add_note",       "set_schedule", "delegate"};
+      "accept",           "return",         "progress",     "submit",
+      "approve",          "reject",         "reassign",     "request_extension",
+      "grant_extension",  "deny_extension", "cancel",       "reopen",
+      "start_cycle",      "close_cycle",    "set_deadline", "cancel_assignment",
+      "resolve_return",   "add_note",       "set_schedule", "delegate",
+      "set_consolidation"};
   return types;
 }
 

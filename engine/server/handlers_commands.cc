@@ -4,6 +4,7 @@
 #include <set>
 
 #include "duban/core/bulk.h"
+#include "duban/core/consolidation.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/import_command.h"
 #include "duban/plan_import/plan_parser.h"
@@ -120,12 +121,15 @@ void Server::Impl::PostCommand(Ctx& c) {
     const int32_t task = TaskOfCommand(d->command.body);
     auto plan = host.Use([&](Engine& e) { return e.Plan(d->command.plan_id); });
     const auto* a = plan.ok() && plan->assignments.count({task, unit}) ? &plan->assignments.at({task, unit}) : nullptr;
-    if (!a || a->parent != c.account->unit) {
+    // A lead's one step on a part it consolidates, while its own part is open.
+    const bool lead =
+        a && plan.ok() && d->type == "reject" && core::ActingConsolidatorOf(*plan, task, unit) == c.account->unit;
+    if (!a || (a->parent != c.account->unit && !lead)) {
       metrics.Command("refused");
       return c.Error(403, "forbidden_role",
                      "a unit may not '" + d->type +
                          "': it is the office's step, a unit's only on an assignment it "
-                         "delegated");
+                         "delegated (or, a task's lead unit, on a part it consolidates)");
     }
   }
   schemas::Command cmd = std::move(d->command);

@@ -51,9 +51,11 @@ std::map<std::string, uint64_t> RecordStarts(const std::vector<HistoryEntry>& hi
   return since;
 }
 
-// A unit account's rows matching `f`: its own and those delegated down from
-// them, in the plans it holds assignments in. Each plan's rows are read
-// whole: a delegation chain runs through rows the filter leaves out.
+// A unit account's rows matching `f`: its own, those delegated down from
+// them, and the parts it consolidates as a task's lead, in the plans it holds
+// assignments in (core::FollowsAssignment on each plan's state: a delegation
+// chain runs through rows the filter leaves out, and the lead-unit mode is
+// the plan's).
 Result<std::vector<AssignmentRow>> FollowedRows(EngineHost& host, const std::string& viewer, const StatusFilter& f) {
   StatusFilter own;
   own.plan_id = f.plan_id;
@@ -68,17 +70,12 @@ Result<std::vector<AssignmentRow>> FollowedRows(EngineHost& host, const std::str
     whole.plan_id = plan;
     auto rows = host.UseConcurrently([&](Engine& e) { return e.Assignments(whole); });
     if (!rows.ok()) return rows.status();
-    std::map<std::pair<int32_t, std::string>, std::string> parent;
-    for (const auto& r : *rows) parent[{r.task, r.a.unit}] = r.a.parent;
-    for (auto& r : *rows) {
-      const auto parent_of = [&](const std::string& u) {
-        auto it = parent.find({r.task, u});
-        return it == parent.end() ? std::string() : it->second;
-      };
+    auto state = host.Use([&](Engine& e) { return e.Plan(plan); });
+    if (!state.ok()) return state.status();
+    for (auto& r : *rows)
       if ((f.unit.empty() || r.a.unit == f.unit) && f.Matches(r.a) &&
-          core::FollowsAssignment(viewer, r.a.unit, parent_of))
+          core::FollowsAssignment(*state, r.task, r.a.unit, viewer))
         out.push_back(std::move(r));
-    }
   }
   return out;
 }

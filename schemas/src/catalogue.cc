@@ -127,7 +127,8 @@ const char* CommandName(const CommandBody& body) {
                                  "resolve_return",
                                  "add_note",
                                  "set_schedule",
-                                 "delegate"};
+                                 "delegate",
+                                 "set_consolidation"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -156,6 +156,7 @@ DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
 DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(SetSchedule, FLD(task), FLD(recurrence), FLD(reason), FLD(year))
 DUBAN_FIELDS(Delegate, FLD(task), FLD(unit), FLD(to_unit), FLD(due_on), FLD(note))
+DUBAN_FIELDS(SetConsolidation, FLD(mode), FLD(reason))
 
 #undef FLD
 

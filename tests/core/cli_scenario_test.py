@@ -2,7 +2,8 @@
 """`duban scenario` (issue 20's scripted year) on a fresh store:
 - it exits 0 and says every step turned out as the rules say; each
   capability's line is there (deadline, instruction, schedule, returns,
-  cancel, three-level delegation with refusals, extension, bulk twice);
+  cancel, three-level delegation with refusals, extension, a task
+  consolidated by its lead unit, bulk twice);
 - the store it leaves is sound by the commands a user runs afterwards:
   `verify` ok, `rebuild` then `verify` ok, `history` of the delegated task
   shows the tree, `queue silent` names one assignment;
@@ -28,7 +29,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("no step surprised it", "!!" not in out and "every step turned out as the rules say" in out, out[-3000:])
     for words in ("due 2021-06-30 with a reason", "mayor's instruction", "report every quarter",
                   "drops one return", "merges the other", "cancels", "新韶镇党政办", "delegation_open",
-                  "queue extensions: 1", "sent again:", "verify: ok", "projections identical"):
+                  "queue extensions: 1", "sent again:", "verify: ok", "projections identical",
+                  "consolidation_open", "consolidated_review", "the lead's queue: 2", "closes 3 assignments (its own and both parts) and the task"):
         check("the scenario shows: " + words, words in out, out[-3000:])
     m = re.search(r"approves \(销号\) (\d+) submissions in pages of 500; sent again: (\d+) duplicates", out)
     check("the bulk approved many and answered all of them again as duplicates",

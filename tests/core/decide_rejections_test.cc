@@ -38,7 +38,8 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   ResolveReturn{1, kFinance, "", "x"},
                                   AddNote{1, "", "comment", "x"},
                                   SetSchedule{1, "quarter:1", "x", 0},
-                                  Delegate{1, kFinance, kHealth, "", "x"}};
+                                  Delegate{1, kFinance, kHealth, "", "x"},
+                                  SetConsolidation{"lead", "x"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();

@@ -159,6 +159,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       AddNote{3, "市财政局", "comment", "请补充佐证材料"},
       SetSchedule{3, "quarter:1", "方案要求每季度报送", 2021},
       Delegate{3, "市财政局", "市财政局预算科", "2021-10-15", "请预算科牵头起草"},
+      SetConsolidation{"lead", "牵头单位汇总报送"},
   };
 }
 

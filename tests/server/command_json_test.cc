@@ -35,6 +35,7 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
       {"set_schedule",
        R"({"type":"set_schedule","plan":"p","task":3,"recurrence":"quarter:1","year":2027,"reason":"r","command_id":"c"})"},
       {"delegate", R"({"type":"delegate","plan":"p","task":3,"unit":"u","to_unit":"v","command_id":"c"})"},
+      {"set_consolidation", R"({"type":"set_consolidation","plan":"p","mode":"lead","reason":"r","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
   for (const auto& [type, body] : bodies) {
@@ -85,9 +86,9 @@ TEST(CommandJson, RefusalsNameTheField) {
 TEST(CommandJson, OnlyTheUnitsStepsAreUnitTypes) {
   for (const char* t : {"accept", "return", "progress", "submit", "request_extension", "delegate"})
     EXPECT_TRUE(IsUnitCommandType(t)) << t;
-  for (const char* t :
-       {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen", "start_cycle",
-        "close_cycle", "set_deadline", "cancel_assignment", "resolve_return", "add_note", "set_schedule", "nonsense"})
+  for (const char* t : {"approve", "reject", "reassign", "grant_extension", "deny_extension", "cancel", "reopen",
+                        "start_cycle", "close_cycle", "set_deadline", "cancel_assignment", "resolve_return", "add_note",
+                        "set_schedule", "set_consolidation", "nonsense"})
     EXPECT_FALSE(IsUnitCommandType(t)) << t;
 }
 

@@ -179,6 +179,20 @@ TEST(WorkflowDefinition, DelegationSaysHowDeepATreeMayGrowAndWhoReviewsAChild) {
   EXPECT_EQ(d->delegation_max_levels, 1) << "1: no delegation at all";
 }
 
+TEST(WorkflowDefinition, ConsolidationSaysHowATasksUnitsAnswerAndTheLeadMaySendAPartBack) {
+  EXPECT_EQ(Def().consolidation, "per_unit");
+  EXPECT_TRUE(Def().CheckStep("reject", kRoleLeadUnit, "submitted").ok());
+  EXPECT_FALSE(Def().CheckStep("approve", kRoleLeadUnit, "submitted").ok()) << "the office approves the task";
+  auto d = WorkflowDefinition::Parse(Mutate("consolidation: per_unit", "consolidation: lead").first, "wf.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->consolidation, "lead");
+  auto [bad, l2] = Mutate("consolidation: per_unit", "consolidation: leader");
+  auto refused = WorkflowDefinition::Parse(bad, "wf.yaml");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("wf.yaml:" + std::to_string(l2)), std::string::npos)
+      << refused.status().message();
+}
+
 TEST(WorkflowDefinition, SyntaxErrorNamesTheLine) {
   auto d = WorkflowDefinition::Parse("name: x\nversion: 1\nlifecycle: [\n", "wf.yaml");
   ASSERT_FALSE(d.ok());

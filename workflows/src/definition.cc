@@ -66,7 +66,8 @@ Result<int> RequiredInt(std::string_view src, const YAML::Node& parent, const ch
 }
 
 bool IsRole(std::string_view r) {
-  return r == kRoleSupervisor || r == kRoleUnit || r == kRoleAuditor || r == kRoleSystem || r == kRoleDelegatingUnit;
+  return r == kRoleSupervisor || r == kRoleUnit || r == kRoleAuditor || r == kRoleSystem || r == kRoleDelegatingUnit ||
+         r == kRoleLeadUnit;
 }
 
 Status ParseLifecycle(std::string_view src, const YAML::Node& n, Lifecycle& lc) {
@@ -304,7 +305,7 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
   if (auto s = CheckKeys(src, root,
                          {"name", "version", "lifecycle", "reminders", "acceptance_working_days", "review_working_days",
                           "acceptance_overdue_notify", "review_overdue_notify", "escalation", "review_cycles", "times",
-                          "scorecard", "delegation"});
+                          "scorecard", "delegation", "consolidation"});
       !s.ok()) {
     return s;
   }
@@ -331,6 +332,11 @@ Result<WorkflowDefinition> WorkflowDefinition::Parse(std::string_view text, std:
     auto levels = RequiredInt(src, d, "max_levels", 1, 10);
     if (!levels.ok()) return levels.status();
     def.delegation_max_levels = *levels;
+  }
+  if (const YAML::Node c = root["consolidation"]) {
+    const std::string mode = c.IsScalar() ? c.as<std::string>() : "";
+    if (mode != "per_unit" && mode != "lead") return YamlError(src, c, "'consolidation' must be per_unit or lead");
+    def.consolidation = mode;
   }
 
   if (root["scorecard"]) {  // optional; read by the reports (scorecard.h), checked here too

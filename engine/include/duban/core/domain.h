@@ -138,22 +138,30 @@ struct PlanState {
   std::map<int32_t, TaskState> tasks;
   std::map<std::pair<int32_t, std::string>, AssignmentState> assignments;
   std::map<std::string, CycleState> cycles;
+  // The office's choice of lead-unit consolidation ("per_unit" | "lead"; "":
+  // not chosen, the workflow definition's), duban/core/consolidation.h.
+  std::string consolidation;
   bool operator==(const PlanState&) const = default;
 };
 
 // Whether `viewer` follows `unit`'s assignment on a task: it is its own, or
 // it was delegated down from it (a county follows what its towns, and their
-// offices, do with what it passed on). `parent_of(unit)` is the unit that
-// delegated that unit's assignment ("": the office assigned it). One
-// definition for every reader (API, web, CLI) of what a unit account sees.
+// offices, do with what it passed on), or it is a part the viewer, the
+// task's lead, consolidates (`consolidator`, duban/core/consolidation.h).
+// `parent_of(unit)` is the unit that delegated that unit's assignment ("":
+// the office assigned it). One definition for every reader (API, web, CLI)
+// of what a unit account sees.
 template <class ParentOf>
-bool FollowsAssignment(const std::string& viewer, const std::string& unit, ParentOf&& parent_of) {
+bool FollowsAssignment(const std::string& viewer, const std::string& unit, ParentOf&& parent_of,
+                       const std::string& consolidator = "") {
   std::string at = unit;
   // A tree is at most a few levels deep (workflow `delegation.max_levels`);
   // the bound only guards against a damaged projection's loop.
   for (int hops = 0; hops < 16 && !at.empty(); ++hops) {
     if (at == viewer) return true;
-    at = parent_of(at);
+    std::string up = parent_of(at);
+    if (up.empty()) return !consolidator.empty() && consolidator == viewer;
+    at = std::move(up);
   }
   return false;
 }
@@ -189,6 +197,11 @@ inline constexpr const char* kBackEntryNeedsReason = "back_entry_needs_reason";
 inline constexpr const char* kNotSubUnit = "not_sub_unit";
 inline constexpr const char* kDelegationTooDeep = "delegation_too_deep";
 inline constexpr const char* kDelegationOpen = "delegation_open";
+// Lead-unit consolidation: the lead submits while a part it consolidates is
+// still being worked on; the office approves such a part alone, not with the
+// lead's report.
+inline constexpr const char* kConsolidationOpen = "consolidation_open";
+inline constexpr const char* kConsolidatedReview = "consolidated_review";
 }  // namespace reason
 
 // The workflow definition decide consults for the assignment lifecycle: which

@@ -161,10 +161,18 @@ struct Delegate {
   std::string unit, to_unit, due_on, note;
 };
 
-using CommandBody = std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign,
-                                 ReportProgress, Submit, Approve, Reject, RequestExtension, GrantExtension,
-                                 DenyExtension, FireTimer, StartReviewCycle, CloseReviewCycle, ReopenAssignment,
-                                 SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule, Delegate>;
+// The office chooses how the plan's tasks answer to it (牵头单位汇总): mode
+// "lead" or "per_unit" (duban/core/consolidation.h), with a reason. Recorded
+// as PlanAmended{field "consolidation"}.
+struct SetConsolidation {
+  std::string mode, reason;
+};
+
+using CommandBody =
+    std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign, ReportProgress,
+                 Submit, Approve, Reject, RequestExtension, GrantExtension, DenyExtension, FireTimer, StartReviewCycle,
+                 CloseReviewCycle, ReopenAssignment, SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule,
+                 Delegate, SetConsolidation>;
 
 const char* CommandName(const CommandBody& body);
 

@@ -26,6 +26,9 @@ inline constexpr std::string_view kRoleSystem = "system";
 // A unit acting on an assignment it delegated (review, cancel): the unit one
 // level up the delegation tree, not the office.
 inline constexpr std::string_view kRoleDelegatingUnit = "delegating_unit";
+// A task's lead unit (牵头单位) on a part it consolidates (lead-unit
+// consolidation, duban/core/consolidation.h): it may send one back.
+inline constexpr std::string_view kRoleLeadUnit = "lead_unit";
 
 struct LifecycleTransition {
   std::string action;              // e.g. "accept"
@@ -84,6 +87,12 @@ struct WorkflowDefinition {
   // `delegation:` how deep a delegation tree may grow (多级下发): the office's
   // assignment is level 1, a sub-unit's level 2, ... (1: no delegation).
   int delegation_max_levels = 3;
+
+  // `consolidation:` how a task's units answer to the office, for a plan
+  // whose office has not chosen (set_consolidation): "per_unit", each for its
+  // own part; "lead", the task's one lead unit consolidates the others'
+  // reports and answers for the task (duban/core/consolidation.h).
+  std::string consolidation = "per_unit";
 
   // The definition compiled into the binary (workflows/definitions/default.yaml).
   static Result<WorkflowDefinition> Default();
