@@ -12,7 +12,7 @@ pkgs=(
   libargon2-dev
   chromium chromium-driver fonts-noto-cjk python3-selenium
   libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils
-  libzip-dev python3-docx libreoffice-writer-nogui
+  libzip-dev python3-docx libreoffice-writer-nogui libpugixml-dev libgumbo-dev
   libcurl4-openssl-dev python3-aiosmtpd
 )
 missing=()

@@ -319,23 +319,40 @@
   Duban.pages["/office/import"] = async (view, p) => {
     view.append(h("h1", {}, "计划导入"));
     if (p.done) view.append(msg("ok", p.done));
-    view.append(h("p", { class: "muted" }, "上传或粘贴分工方案（文本导出、CSV、TSV）。先预览解析结果和问题，确认无误后再导入。"));
-    const file = h("input", { type: "file", id: "import-file", accept: ".txt,.csv,.tsv,text/plain" });
+    view.append(h("p", { class: "muted" }, "上传分工方案（Word .docx、Excel .xlsx、网页 .html、文本导出、CSV、TSV）或粘贴文本。先预览解析结果和问题，确认无误后再导入。"));
+    const file = h("input", { type: "file", id: "import-file", accept: ".docx,.xlsx,.html,.htm,.txt,.csv,.tsv,text/plain" });
+    // Word, Excel and web pages go up as the file's own bytes (the server reads their tables); text is shown to edit.
+    let chosen = null;
+    const chosenNote = h("p", { class: "muted", id: "import-chosen" });
     const text = h("textarea", { id: "import-text", rows: 10 });
     const id = h("input", { type: "text", id: "import-id", placeholder: "例如 shaoguan-2026" });
     const previewBtn = h("button", { type: "button", id: "import-preview" }, "预览");
     const importBtn = h("button", { type: "button", id: "import-go", disabled: true }, "确认导入");
     const out = h("div", { id: "import-result" });
-    file.addEventListener("change", async () => { if (file.files[0]) text.value = await file.files[0].text(); importBtn.disabled = true; });
-    text.addEventListener("input", () => { importBtn.disabled = true; });
-    view.append(h("div", { class: "card" }, field("计划文件", file), field("或粘贴计划文本", text), field("计划编号（导入时必填）", id),
+    file.addEventListener("change", async () => {
+      const f = file.files[0];
+      chosen = null;
+      chosenNote.textContent = "";
+      if (f && /\.(docx|xlsx|html?)$/i.test(f.name)) {
+        chosen = f;
+        text.value = "";
+        chosenNote.textContent = `已选择文件：${f.name}（按文件中的表格解析）`;
+      } else if (f) {
+        text.value = await f.text();
+      }
+      importBtn.disabled = true;
+    });
+    text.addEventListener("input", () => { chosen = null; chosenNote.textContent = ""; importBtn.disabled = true; });
+    const body = () => chosen || text.value;
+    const bodyType = () => (chosen ? "application/octet-stream" : "text/plain; charset=utf-8");
+    view.append(h("div", { class: "card" }, field("计划文件", file), chosenNote, field("或粘贴计划文本", text), field("计划编号（导入时必填）", id),
       h("div", { class: "actions" }, previewBtn, importBtn)), out);
     previewBtn.addEventListener("click", async () => {
       out.replaceChildren();
-      if (!text.value.trim()) { out.append(msg("err", "请先选择文件或粘贴计划文本。")); return; }
+      if (!chosen && !text.value.trim()) { out.append(msg("err", "请先选择文件或粘贴计划文本。")); return; }
       previewBtn.disabled = true;
       try {
-        const r = await api("POST", "/api/v1/plans/import?dry_run=1", text.value, { type: "text/plain; charset=utf-8" });
+        const r = await api("POST", "/api/v1/plans/import?dry_run=1", body(), { type: bodyType() });
         const pv = r.preview || {};
         const meta = pv.plan || {};
         out.append(h("h2", {}, "解析预览"), h("div", { class: "card", id: "import-summary" }, h("dl", { class: "kv" },
@@ -371,7 +388,7 @@
       if (!id.value.trim()) { out.prepend(msg("err", "请填写计划编号。")); id.focus(); return; }
       importBtn.disabled = true;
       try {
-        const r = await api("POST", `/api/v1/plans/import?id=${encodeURIComponent(id.value.trim())}`, text.value, { type: "text/plain; charset=utf-8" });
+        const r = await api("POST", `/api/v1/plans/import?id=${encodeURIComponent(id.value.trim())}`, body(), { type: bodyType() });
         if (r.outcome === "accepted") {
           out.replaceChildren(msg("ok", r.duplicate ? `计划 ${r.plan} 此前已导入，未重复记录。` : `计划 ${r.plan} 已导入，共记录 ${r.event_count} 个事件。`),
             h("p", {}, h("a", { href: `#/office?plan=${encodeURIComponent(r.plan)}` }, "查看督办总览")));

@@ -190,7 +190,8 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
     plan->require_subcommand(1);
   }
   auto args = std::make_shared<PlanImportArgs>();
-  CLI::App* imp = plan->add_subcommand("import", "import a published division plan (text export, CSV, TSV)");
+  CLI::App* imp = plan->add_subcommand(
+      "import", "import a published division plan (Word .docx, Excel .xlsx, web page .html, text export, CSV, TSV)");
   imp->add_option("file", args->file, "the plan file")->required();
   imp->add_flag("--dry-run", args->dry_run, "parse and show the result; write nothing");
   imp->add_flag("--json", args->json, "print the parse as JSON (with --dry-run)");

@@ -1,5 +1,5 @@
-// CSV and TSV: RFC 4180 records into rows, the header row found among the
-// first 50, the rows above it kept as the preamble (see plan_table.h).
+// CSV and TSV: RFC 4180 records into rows (BuildTableLayout, in
+// plan_document.cc, finds the header; see plan_table.h).
 #include <string>
 #include <vector>
 
@@ -72,41 +72,6 @@ std::vector<Row> ParseDelimited(const std::string& s, char sep) {
   }
   if (!field.empty() || !row.cells.empty()) end_row();
   return rows;
-}
-
-void BuildDelimitedLayout(const std::string& clean, char sep, Layout& lay, std::vector<Problem>& problems) {
-  std::vector<Row> rows = ParseDelimited(clean, sep);
-  size_t header_at = rows.size();
-  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
-    size_t hits = 0;
-    for (const auto& c : rows[r].cells)
-      if (HeaderKind(c.Joined())) ++hits;
-    if (hits >= 2) {
-      header_at = r;
-      break;
-    }
-  }
-  if (header_at == rows.size()) {
-    problems.push_back({0, "no header row found; columns read from content", "未找到表头行，已按内容判断各列"});
-    header_at = 0;
-    lay.rows = std::move(rows);
-    return;
-  }
-  for (size_t r = 0; r < header_at; ++r) {
-    std::string joined;
-    for (const auto& c : rows[r].cells) AppendText(joined, c.Joined());
-    lay.preamble.push_back(joined);
-    lay.preamble_lines.push_back(rows[r].line);
-  }
-  for (const auto& c : rows[header_at].cells) {
-    auto k = HeaderKind(c.Joined());
-    lay.header.push_back(k ? *k : Kind::kOther);
-  }
-  lay.header_line = rows[header_at].line;
-  for (size_t r = header_at + 1; r < rows.size(); ++r) {
-    if (IsRepeatedHeader(rows[r].cells)) continue;
-    lay.rows.push_back(std::move(rows[r]));
-  }
 }
 
 }  // namespace duban::plan_import::table

@@ -352,8 +352,10 @@ void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool titl
   if (section_changed) inh_ = Inherited{};
   auto parse_units = [&](const std::vector<const Cell*>& from, UnitRole role, UnitAssignment& slot) {
     bool any = false;
+    bool known_empty = !from.empty();
     UnitAssignment merged;
     for (const Cell* c : from) {
+      known_empty = known_empty && c->Empty() && c->known_empty;
       if (c->Empty()) continue;
       any = true;
       UnitAssignment a = ParseUnitCell(c->lines, role, dir_);
@@ -361,7 +363,7 @@ void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool titl
       AppendUnique(merged.lead, a.lead);
       AppendUnique(merged.responsible, a.responsible);
     }
-    if (any) slot = std::move(merged);
+    if (any || known_empty) slot = std::move(merged);
   };
   parse_units(cells.lead, UnitRole::kLead, inh_.lead_col);
   parse_units(cells.resp, UnitRole::kResponsible, inh_.resp_col);
@@ -384,11 +386,15 @@ void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool titl
   if (units_line > 0) inh_.units_line = units_line;
   std::string d;
   for (const Cell* c : cells.deadline) AppendText(d, c->Joined());
-  if (!d.empty()) {
+  const bool deadline_known_empty =
+      !cells.deadline.empty() &&
+      std::all_of(cells.deadline.begin(), cells.deadline.end(), [](const Cell* c) { return c->known_empty; });
+  if (!d.empty() || deadline_known_empty) {
     inh_.deadline = d;
     inh_.deadline_line = cells.deadline.front()->line;
   }
-  if (cells.title && !title_is_heading && !cells.title->Empty()) inh_.title = cells.title->Joined();
+  if (cells.title && !title_is_heading && (!cells.title->Empty() || cells.title->known_empty))
+    inh_.title = cells.title->Joined();
 }
 
 // The units a task of this row takes: both unit columns' lead and responsible names.

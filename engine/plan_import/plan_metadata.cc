@@ -153,13 +153,30 @@ std::string TitleFrom(const std::vector<std::string>& preamble) {
     if (IsLetterhead(key)) continue;
     if (key.find("。") != std::string::npos) continue;  // a paragraph, not a title
     if (StartsWith(key, "（") || StartsWith(key, "(")) continue;
+    // A web page's breadcrumb or byline ("首页 > 政务公开", "来源：…") names no plan.
+    // (A '>' with a '<' is text with markup characters, not a path.)
+    if ((key.find('>') != std::string::npos && key.find('<') == std::string::npos) ||
+        key.find("＞") != std::string::npos || key.find("›") != std::string::npos ||
+        key.find("»") != std::string::npos || StartsWith(key, "首页") || StartsWith(key, "当前位置") ||
+        StartsWith(key, "您的位置") || key.find("来源：") != std::string::npos ||
+        key.find("发布时间") != std::string::npos)
+      continue;
     cands.push_back(key);
-    if (cands.size() >= 3) break;
   }
   if (cands.empty()) return "";
-  std::string title = cands[0];
+  // The first line that ends as a plan's title does ("…分工方案"); else the
+  // first of the first three (a web page puts its site's name above it).
+  size_t at = 0;
+  for (size_t k = 0; k < cands.size(); ++k) {
+    if (IsTitleWord(cands[k])) {
+      at = k;
+      break;
+    }
+  }
+  std::string title = cands[at];
   // A title wrapped over two lines: "…工作要点" + "分工方案".
-  if (cands.size() > 1 && IsTitleWord(cands[1]) && CodePoints(cands[1]) <= 10 && !YearIn(cands[1])) title += cands[1];
+  if (cands.size() > at + 1 && IsTitleWord(cands[at + 1]) && CodePoints(cands[at + 1]) <= 10 && !YearIn(cands[at + 1]))
+    title += cands[at + 1];
   return title;
 }
 

@@ -163,20 +163,88 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
   }
 }
 
+// The file as the interpreter's Layout, by its format: Word, Excel and web
+// pages through their real table (a Word file without one reads as prose),
+// text exports and CSV/TSV as text. False when the file is refused.
+bool ReadLayout(std::string_view bytes, table::Layout& lay, ParsedPlan& out) {
+  const table::DocumentKind kind = table::DetectDocument(bytes);
+  if (kind == table::DocumentKind::kNone && bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
+    out.format = "zip";
+    if (const table::ZipPackage zip(bytes); !zip.ok()) {
+      out.problems.push_back({0, "a damaged zip package (a .docx or .xlsx cut short?): " + zip.error(),
+                              "文件是损坏的压缩包（.docx 或 .xlsx 文件不完整？）：" + zip.error()});
+      return false;
+    }
+    out.problems.push_back({0, "a zip package that is neither a Word (.docx) nor an Excel (.xlsx) file",
+                            "文件是压缩包，但不是 Word（.docx）或 Excel（.xlsx）文件"});
+    return false;
+  }
+  if (bytes.substr(0, 8) == std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
+    out.format = "ole";
+    out.problems.push_back({0, "a Word 97-2003 (.doc) or Excel 97-2003 (.xls) file: save it as .docx or .xlsx",
+                            "文件为旧版 Word（.doc）或 Excel（.xls）格式，请另存为 .docx 或 .xlsx 后导入"});
+    return false;
+  }
+  if (kind != table::DocumentKind::kNone) {
+    out.format = std::string(table::DocumentFormatName(kind));
+    table::TableDocument doc;
+    bool ok = false;
+    if (kind == table::DocumentKind::kDocx) ok = table::ReadDocx(bytes, doc, out.problems);
+    if (kind == table::DocumentKind::kXlsx) ok = table::ReadXlsx(bytes, doc, out.problems);
+    if (kind == table::DocumentKind::kHtml)
+      ok = table::ReadHtml(table::CleanInput(bytes, out.problems), doc, out.problems);
+    if (!ok) return false;
+    if (doc.rows.empty()) {
+      // Paragraphs only: a prose plan, read as the text reader reads one.
+      std::vector<table::Line> lines = std::move(doc.before);
+      for (auto& l : doc.after) lines.push_back(std::move(l));
+      table::BuildTextLayout(lines, lay, out.problems);
+      return true;
+    }
+    table::BuildTableLayout(std::move(doc), lay, out.problems);
+    return true;
+  }
+  const std::string clean = table::CleanInput(bytes, out.problems);
+  const std::vector<table::Line> lines = table::ToLines(clean);
+  out.format = table::DetectFormat(lines);
+  if (out.format == "text") {
+    table::BuildTextLayout(lines, lay, out.problems);
+  } else {
+    // Markup is stripped per field after the split (quotes may hold tags).
+    table::TableDocument doc;
+    doc.rows = table::ParseDelimited(clean, out.format == "tsv" ? '\t' : ',');
+    table::BuildTableLayout(std::move(doc), lay, out.problems);
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string PlanText(std::string_view bytes) {
+  const table::DocumentKind kind = table::DetectDocument(bytes);
+  if (kind == table::DocumentKind::kNone) return std::string(bytes);
+  std::vector<Problem> ignored;
+  table::TableDocument doc;
+  if (kind == table::DocumentKind::kDocx) table::ReadDocx(bytes, doc, ignored);
+  if (kind == table::DocumentKind::kXlsx) table::ReadXlsx(bytes, doc, ignored);
+  if (kind == table::DocumentKind::kHtml) table::ReadHtml(table::CleanInput(bytes, ignored), doc, ignored);
+  std::string out;
+  for (const auto& l : doc.before) out += l.text + "\n";
+  for (const auto& r : doc.rows) {
+    for (const auto& c : r.cells) out += c.Joined() + "\t";
+    out += "\n";
+  }
+  for (const auto& l : doc.after) out += l.text + "\n";
+  return out;
+}
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;
   try {
-    const std::string clean = table::CleanInput(bytes, out.problems);
-    const std::vector<table::Line> lines = table::ToLines(clean);
-    out.format = table::DetectFormat(lines);
     table::Layout lay;
-    if (out.format == "text") {
-      table::BuildTextLayout(lines, lay, out.problems);
-    } else {
-      // Markup is stripped per field after the split (quotes may hold tags).
-      table::BuildDelimitedLayout(clean, out.format == "tsv" ? '\t' : ',', lay, out.problems);
+    if (!ReadLayout(bytes, lay, out)) {
+      out.problems.push_back({0, "no tasks found", "未找到任何任务"});
+      return out;
     }
     table::ExtractMeta(lay, opts, out);
 

@@ -3,7 +3,12 @@
 // Stages, one file each (ParsePlan in plan_parser.cc runs them in this order):
 //   plan_reading.cc      bytes -> clean UTF-8 -> lines; format detection; header words
 //   plan_text_layout.cc  text export (tab-started cells) -> Layout
-//   plan_csv.cc          CSV / TSV records -> Layout
+//   plan_csv.cc          CSV / TSV records -> rows
+//   plan_docx.cc, plan_xlsx.cc, plan_html.cc
+//                        Word, Excel and web-page tables -> rows of real cells
+//                        (plan_zip.cc opens the packages, bounded)
+//   plan_document.cc     rows of any table format -> Layout (the header row,
+//                        the paragraphs before and after), one path for all
 //   plan_metadata.cc     title, issuer, document number, date, year from Layout's
 //                        lines around the table
 //   plan_interpreter.cc  Layout rows -> sections, numbered tasks, units, deadlines
@@ -64,6 +69,10 @@ struct Cell {
   std::vector<CellLine> lines;
   int line = 0;
   bool after_blank = false;  // a blank line came before it (text export)
+  // A real table's cell that is empty and not covered by a merge from the row
+  // above: nothing is inherited into it. (A text export cannot tell the two
+  // apart, so there every empty cell is read as merged.)
+  bool known_empty = false;
 
   // Lines concatenated with AppendText.
   std::string Joined() const;
@@ -98,7 +107,62 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
 
 // RFC 4180 records; quoted fields may hold separators, quotes ("") and line breaks.
 std::vector<Row> ParseDelimited(const std::string& s, char sep);
-void BuildDelimitedLayout(const std::string& clean, char sep, Layout& lay, std::vector<Problem>& problems);
+
+// ---------------------------------------------------------------- plan_document.cc
+
+// A plan that is a real table (CSV, Word, Excel, a web page): its rows of
+// cells in order, and the paragraphs before and after the table (title,
+// document number, signature). Cells covered by a merge (vMerge, rowspan, a
+// merged range) are empty, as the interpreter reads a merged cell; a cell
+// spanning columns is followed by empty cells, so every column stays in place.
+// Tables continued over several tables or pages are one run of rows;
+// paragraphs between them are one-cell rows (section headings).
+struct TableDocument {
+  std::vector<Line> before;
+  std::vector<Line> after;
+  std::vector<Row> rows;
+};
+
+// The header among the first 50 rows (the rows above it join the preamble),
+// column kinds from it, repeated headers dropped.
+void BuildTableLayout(TableDocument doc, Layout& lay, std::vector<Problem>& problems);
+
+// Which reader a file needs: by its bytes, not its name (an upload has none).
+enum class DocumentKind { kNone, kDocx, kXlsx, kHtml };
+DocumentKind DetectDocument(std::string_view bytes);
+std::string_view DocumentFormatName(DocumentKind k);  // "docx" | "xlsx" | "html"
+
+// Each reader: false, with the reason as a problem, when the file is refused
+// (damaged, a zip bomb, XML nested beyond any real document, no table). The
+// line numbers in cells and problems are, for Word, the paragraph or table
+// row counted through the body; for Excel, the sheet's row number; for a web
+// page, the source line.
+bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems);
+bool ReadXlsx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems);
+bool ReadHtml(const std::string& clean, TableDocument& doc, std::vector<Problem>& problems);
+
+// The entries of a zip package (plan_zip.cc), read with a bound on every
+// entry's size so a zip bomb is refused, not inflated.
+class ZipPackage {
+ public:
+  static constexpr size_t kMaxEntryBytes = size_t{64} << 20;
+  explicit ZipPackage(std::string_view bytes);
+  ~ZipPackage();
+  ZipPackage(const ZipPackage&) = delete;
+  ZipPackage& operator=(const ZipPackage&) = delete;
+  bool ok() const { return archive_ != nullptr; }
+  const std::string& error() const { return error_; }
+  bool Has(const std::string& name) const;
+  // The entry's bytes; nullopt with error() set when missing, damaged or too large.
+  std::optional<std::string> Read(const std::string& name);
+
+ private:
+  void* archive_ = nullptr;  // zip_t*
+  std::string error_;
+};
+
+// XML nested deeper than this is refused: a real document's tables reach a few dozen levels.
+constexpr int kMaxXmlDepth = 256;
 
 // ---------------------------------------------------------------- plan_numbering.cc
 

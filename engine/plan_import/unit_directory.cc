@@ -2,6 +2,8 @@
 // call into it is caught here and turned into an InvalidArgument status.
 #include "duban/plan_import/unit_directory.h"
 
+#include "duban/plan_import/plan_parser.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -274,7 +276,10 @@ const std::vector<UnitDirectory>& UnitDirectory::Embedded() {
   return dirs;
 }
 
-std::optional<UnitDirectory> UnitDirectory::ChooseEmbedded(std::string_view plan_bytes) {
+std::optional<UnitDirectory> UnitDirectory::ChooseEmbedded(std::string_view file_bytes) {
+  // A Word, Excel or web-page plan is matched on its text, not its package's bytes.
+  const std::string text_of_file = PlanText(file_bytes);
+  const std::string_view plan_bytes = text_of_file;
   // Look at the head of the file only: the title and issuer live there, and
   // task text further down names other places.
   std::string head;

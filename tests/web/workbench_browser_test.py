@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
@@ -68,7 +69,29 @@ def sign_in_and_refusal_words(b):
 
 
 # ---- office: plan import, preview first ---------------------------------
+def as_word_file(plan_file):
+    """The same plan as a Word table (tests/plan_import/documents/make_plan_documents.py)."""
+    make = os.path.join(h.SRC, "tests", "plan_import", "documents", "make_plan_documents.py")
+    p = subprocess.run([h.DUBAN, "plan", "import", plan_file, "--dry-run", "--json"], capture_output=True, text=True)
+    parse, model, out = (os.path.join(h.TMP, n) for n in ("parse.json", "model.json", "word"))
+    with open(parse, "w", encoding="utf-8") as f:
+        f.write(p.stdout)
+    subprocess.run(["/usr/bin/python3", make, "--from-parse", parse, model], check=True)
+    subprocess.run(["/usr/bin/python3", make, model, out], check=True)
+    return os.path.join(out, "plan.docx")
+
+
 def office_imports_plan(b, plan_file):
+    b.go("#/office/import")
+    # A Word file goes up as it is; its table gives the same six tasks.
+    b.wait("#import-file", visible=False).send_keys(as_word_file(plan_file))
+    b.wait_text("#import-chosen", "plan.docx")
+    b.q("#import-preview").click()
+    summary = b.wait("#import-summary")
+    assert "将生成交办" in summary.text and "6 项" in summary.text, summary.text
+    assert len(b.qs("#import-result table tbody tr")) == 6
+    b.shot("office-import-preview-docx")
+    b.go("#/office")
     b.go("#/office/import")
     b.wait("#import-file", visible=False).send_keys(plan_file)  # drawn as its label (选择文件)
     WebDriverWait(b.d, 10).until(lambda d: "工作任务" in b.q("#import-text").get_attribute("value"))

@@ -82,7 +82,9 @@ struct ParsedPlan {
   std::vector<ParsedTask> tasks;
   std::vector<Problem> problems;
   std::vector<std::string> unknown_units;  // each once, in order of first use
-  std::string format;                      // "text" | "csv" | "tsv"
+  // "text" | "csv" | "tsv" | "docx" | "xlsx" | "html"; "zip" or "ole" for a
+  // package that is no plan document (refused with a problem).
+  std::string format;
 
   // Tasks with at least one doubt (ParsedTask::doubts).
   size_t DoubtfulTasks() const;
@@ -110,7 +112,17 @@ struct ParseOptions {
   std::optional<Date> issued_on;
 };
 
+// The file's format is found from its bytes: a Word (.docx) or Excel (.xlsx)
+// package, a saved web page with a <table>, else a text export, CSV or TSV.
+// Every format reaches the same interpreter, so the result's shape and rules
+// are one. A damaged or hostile file (zip bomb, XML nested without end) is
+// refused with a problem and no task; ParsePlan never throws.
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts);
+
+// The file's text for matching (which unit directory names its place): a
+// document's paragraphs and cells, a line per paragraph or row; other
+// files' bytes as they are.
+std::string PlanText(std::string_view bytes);
 
 // {"plan": {"title","issuer","doc_number","issued_on","year"},
 //  "tasks": [{"number","section","title","content","lead_units",

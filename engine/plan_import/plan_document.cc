@@ -1,0 +1,124 @@
+// Rows of any real table (CSV, Word, Excel, a web page) into the Layout the
+// interpreter reads: one path, so a rule learned once serves every format.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plan_table.h"
+
+namespace duban::plan_import::table {
+
+namespace {
+
+bool ContainsNoCase(std::string_view hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
+  return it != hay.end();
+}
+
+std::string RowText(const Row& r) {
+  std::string joined;
+  for (const auto& c : r.cells) AppendText(joined, c.Joined());
+  return joined;
+}
+
+}  // namespace
+
+DocumentKind DetectDocument(std::string_view bytes) {
+  if (bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
+    ZipPackage zip(bytes);
+    if (zip.ok() && zip.Has("word/document.xml")) return DocumentKind::kDocx;
+    if (zip.ok() && zip.Has("xl/workbook.xml")) return DocumentKind::kXlsx;
+    return DocumentKind::kNone;
+  }
+  size_t i = bytes.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
+  if (i < bytes.size() && bytes[i] == '<' && ContainsNoCase(bytes, "<table") &&
+      (ContainsNoCase(bytes, "<td") || ContainsNoCase(bytes, "<th")))
+    return DocumentKind::kHtml;
+  return DocumentKind::kNone;
+}
+
+std::string_view DocumentFormatName(DocumentKind k) {
+  switch (k) {
+    case DocumentKind::kDocx:
+      return "docx";
+    case DocumentKind::kXlsx:
+      return "xlsx";
+    case DocumentKind::kHtml:
+      return "html";
+    case DocumentKind::kNone:
+      break;
+  }
+  return "";
+}
+
+void BuildTableLayout(TableDocument doc, Layout& lay, std::vector<Problem>& problems) {
+  std::vector<Row>& rows = doc.rows;
+  for (const auto& l : doc.before) {
+    lay.preamble.push_back(l.text);
+    lay.preamble_lines.push_back(l.no);
+  }
+  size_t header_at = rows.size();
+  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
+    size_t hits = 0;
+    for (const auto& c : rows[r].cells)
+      if (HeaderKind(c.Joined())) ++hits;
+    if (hits >= 2) {
+      header_at = r;
+      break;
+    }
+  }
+  if (header_at == rows.size()) {
+    problems.push_back({0, "no header row found; columns read from content", "未找到表头行，已按内容判断各列"});
+    lay.rows = std::move(rows);
+  } else {
+    for (size_t r = 0; r < header_at; ++r) {
+      lay.preamble.push_back(RowText(rows[r]));
+      lay.preamble_lines.push_back(rows[r].line);
+    }
+    for (const auto& c : rows[header_at].cells) {
+      auto k = HeaderKind(c.Joined());
+      lay.header.push_back(k ? *k : Kind::kOther);
+    }
+    lay.header_line = rows[header_at].line;
+    for (size_t r = header_at + 1; r < rows.size(); ++r) {
+      if (IsRepeatedHeader(rows[r].cells)) continue;
+      lay.rows.push_back(std::move(rows[r]));
+    }
+  }
+  // A sheet has no paragraphs: its signature (issuer, then the date) is in
+  // one-cell rows after the table. Those go to the trailer, where the
+  // metadata reader looks for them.
+  std::vector<Line> signature;
+  auto single = [](const Row& r) -> const Cell* {
+    const Cell* only = nullptr;
+    for (const auto& c : r.cells) {
+      if (c.Empty()) continue;
+      if (only != nullptr) return nullptr;
+      only = &c;
+    }
+    return only;
+  };
+  while (!lay.rows.empty()) {
+    const Cell* c = single(lay.rows.back());
+    if (c == nullptr || !DateLine(c->Joined())) break;
+    signature.insert(signature.begin(), Line{c->Joined(), lay.rows.back().line});
+    lay.rows.pop_back();
+    const Cell* above = lay.rows.empty() ? nullptr : single(lay.rows.back());
+    if (above != nullptr && !HeadingRank(above->Joined()) && !ParseTaskNumber(above->Joined(), 0, 1, true)) {
+      signature.insert(signature.begin(), Line{above->Joined(), lay.rows.back().line});
+      lay.rows.pop_back();
+    }
+  }
+  doc.after.insert(doc.after.begin(), signature.begin(), signature.end());
+  for (const auto& l : doc.after) {
+    lay.trailer.push_back(l.text);
+    lay.trailer_lines.push_back(l.no);
+  }
+}
+
+}  // namespace duban::plan_import::table

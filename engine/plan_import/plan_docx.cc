@@ -1,0 +1,174 @@
+// ReadDocx: a Word plan's body from word/document.xml. Paragraphs before the
+// first table are the preamble (title, issuer, document number), those after
+// the last the trailer (signature, date); every top-level table's rows, in
+// order, are the plan (a table continued over pages or split into several
+// tables is one run; paragraphs between tables become one-cell rows, where
+// a section heading often stands). Cells keep their paragraphs as lines;
+// vMerge continuations are empty cells (merged), gridSpan and gridBefore
+// keep the columns in place. A document without any table is returned as
+// paragraphs only: ParsePlan then reads them as a prose plan.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plan_table.h"
+#include "plan_xml.h"
+#include "text_util.h"
+
+namespace duban::plan_import::table {
+
+namespace {
+
+// Subtrees whose text is not the document's: deleted revisions, field codes,
+// the duplicate fallback of a drawing, comments' anchors.
+bool SkippedSubtree(std::string_view local) {
+  return local == "del" || local == "instrText" || local == "Fallback" || local == "delText" || local == "moveFrom" ||
+         local == "commentReference" || local == "footnoteReference";
+}
+
+// The lines of a cell or paragraph: each paragraph, and each break inside
+// one, starts a line. Text is cleaned as the text reader cleans a file.
+std::vector<std::string> LinesOf(const pugi::xml_node& root) {
+  std::vector<std::string> lines;
+  std::string cur;
+  auto flush = [&] {
+    std::string t = text::Trim(text::Clean(cur));
+    if (!t.empty()) lines.push_back(std::move(t));
+    cur.clear();
+  };
+  for (pugi::xml_node n = root.first_child(); n;) {
+    bool descend = true;
+    if (n.type() == pugi::node_element) {
+      const std::string_view l = LocalName(n);
+      if (SkippedSubtree(l)) {
+        descend = false;
+      } else if (l == "p") {
+        flush();
+      } else if (l == "br" || l == "cr") {
+        flush();
+      } else if (l == "tab") {
+        cur += ' ';
+      } else if (l == "t") {
+        cur += n.text().get();
+        descend = false;
+      }
+    }
+    n = NextInWalk(root, n, descend);
+  }
+  flush();
+  return lines;
+}
+
+// A count property (<w:gridSpan w:val="3"/>), clamped to [1, max]; dflt when absent.
+int CountOf(const pugi::xml_node& n, int dflt, int max) {
+  const pugi::xml_attribute a = n ? Attr(n, "val") : pugi::xml_attribute();
+  if (!a) return dflt;
+  const int v = a.as_int(dflt);
+  return v < 1 ? 1 : (v > max ? max : v);
+}
+
+// A word cell as the interpreter's cell: lines numbered with the row's number.
+// Empty and not a vMerge continuation: known to be empty (nothing inherited).
+Cell ToCell(const std::vector<std::string>& lines, int no, bool merged = false) {
+  Cell c;
+  c.line = no;
+  c.known_empty = lines.empty() && !merged;
+  for (const auto& l : lines) c.lines.push_back({l, no});
+  return c;
+}
+
+constexpr int kMaxColumns = 64;
+
+// The children of a container, looking through content controls
+// (w:sdt/w:sdtContent) and custom XML wrappers, which hold real paragraphs,
+// tables, rows or cells.
+std::vector<pugi::xml_node> Children(const pugi::xml_node& parent) {
+  std::vector<pugi::xml_node> out;
+  std::vector<pugi::xml_node> stack;
+  for (pugi::xml_node c = parent.last_child(); c; c = c.previous_sibling()) stack.push_back(c);
+  while (!stack.empty()) {
+    const pugi::xml_node c = stack.back();
+    stack.pop_back();
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view l = LocalName(c);
+    if (l == "sdt" || l == "customXml" || l == "sdtContent" || l == "smartTag") {
+      const pugi::xml_node inner = l == "sdt" ? Child(c, "sdtContent") : c;
+      for (pugi::xml_node g = inner.last_child(); g; g = g.previous_sibling()) stack.push_back(g);
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+void ReadTable(const pugi::xml_node& tbl, int& no, std::vector<Row>& rows) {
+  for (const pugi::xml_node& tr : Children(tbl)) {
+    if (LocalName(tr) != "tr") continue;
+    ++no;
+    Row row;
+    row.line = no;
+    const pugi::xml_node trpr = Child(tr, "trPr");
+    const int before = CountOf(Child(trpr, "gridBefore"), 0, kMaxColumns);
+    for (int i = 0; i < before; ++i) row.cells.push_back(ToCell({}, no));
+    for (const pugi::xml_node& tc : Children(tr)) {
+      if (LocalName(tc) != "tc") continue;
+      if (row.cells.size() >= static_cast<size_t>(kMaxColumns)) break;
+      const pugi::xml_node tcpr = Child(tc, "tcPr");
+      const pugi::xml_node vmerge = Child(tcpr, "vMerge");
+      const std::string_view vval = vmerge ? Attr(vmerge, "val").value() : "";
+      const bool continued = vmerge && vval != "restart";
+      row.cells.push_back(continued ? ToCell({}, no, true) : ToCell(LinesOf(tc), no));
+      const int span = CountOf(Child(tcpr, "gridSpan"), 1, kMaxColumns);
+      for (int i = 1; i < span; ++i) row.cells.push_back(ToCell({}, no));
+    }
+    bool all_empty = true;
+    for (const auto& c : row.cells) all_empty = all_empty && c.Empty();
+    if (!all_empty) rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
+bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems) {
+  ZipPackage zip(bytes);
+  auto refuse = [&](const std::string& why) {
+    problems.push_back({0, "Word file refused: " + why, "Word 文件无法读取：" + why});
+    return false;
+  };
+  if (!zip.ok()) return refuse(zip.error());
+  const std::optional<std::string> xml = zip.Read("word/document.xml");
+  if (!xml) return refuse(zip.error());
+  pugi::xml_document x;
+  std::string error;
+  if (!ParseXmlPart(*xml, "word/document.xml", x, &error)) return refuse(error);
+  const pugi::xml_node body = Child(Child(x, "document"), "body");
+  if (!body) return refuse("word/document.xml has no document body");
+
+  int no = 0;
+  bool seen_table = false;
+  std::vector<Line> between;  // paragraphs after the latest table
+  for (const pugi::xml_node& n : Children(body)) {
+    const std::string_view l = LocalName(n);
+    if (l == "p") {
+      ++no;
+      std::string joined;
+      for (const auto& line : LinesOf(n)) AppendText(joined, line);
+      if (joined.empty()) continue;
+      (seen_table ? between : doc.before).push_back({std::move(joined), no});
+    } else if (l == "tbl") {
+      for (auto& p : between) {
+        Row r;
+        r.line = p.no;
+        r.cells.push_back(ToCell({p.text}, p.no));
+        doc.rows.push_back(std::move(r));
+      }
+      between.clear();
+      seen_table = true;
+      ReadTable(n, no, doc.rows);
+    }
+  }
+  doc.after = std::move(between);
+  return true;
+}
+
+}  // namespace duban::plan_import::table
