@@ -25,8 +25,19 @@ void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, con
                "plan); pass --units FILE",
            "单位“" + u.name + "”未核对：没有使用单位名录（没有与本方案匹配的名录），请用 --units 指定名录文件"});
     } else {
-      out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')",
-                              "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中"});
+      // The closest known names, so a typo or a longer form is fixed in the file or added as an alias.
+      std::string en, zh;
+      const std::vector<std::string> close = dir.Suggest(u.name);
+      for (size_t i = 0; i < close.size(); ++i) {
+        en += (i ? ", " : "; did you mean ") + close[i];
+        zh += (i ? "”或“" : "，是否为“") + close[i];
+      }
+      if (!close.empty()) {
+        en += "?";
+        zh += "”？";
+      }
+      out.problems.push_back({u.line, "unknown unit '" + u.name + "' (not in unit directory '" + dir.id() + "')" + en,
+                              "单位“" + u.name + "”不在单位名录（" + dir.id() + "）中" + zh});
     }
     if (std::find(out.unknown_units.begin(), out.unknown_units.end(), u.name) == out.unknown_units.end())
       out.unknown_units.push_back(u.name);

@@ -185,6 +185,69 @@ Status UnitDirectory::ResolveParents(std::string_view source_name) {
   return Status::Ok();
 }
 
+namespace {
+
+// Edit distance over code points, stopping early past `limit` (the caller
+// only wants close names).
+size_t EditDistance(const std::u32string& a, const std::u32string& b, size_t limit) {
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    size_t row_min = cur[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return limit + 1;
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::u32string CodePointsOf(const std::string& s) {
+  std::u32string out;
+  size_t i = 0;
+  while (i < s.size()) out.push_back(text::Next(s, i));
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> UnitDirectory::Suggest(std::string_view name, size_t max) const {
+  const std::string key = text::NormalizeKey(name);
+  const std::u32string k = CodePointsOf(key);
+  if (k.size() < 2) return {};
+  // (score, canonical): 0 for a known name inside the given one or around
+  // it, else 1 + the edit distance; a third of the name's length at most.
+  const size_t limit = std::max<size_t>(1, k.size() / 3);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& entry : by_key_) {
+    const std::string& known = entry.first;
+    const std::string& canonical = entry.second;
+    const std::u32string c = CodePointsOf(known);
+    size_t score = limit + 2;
+    if (c.size() >= 2 && (key.find(known) != std::string::npos || known.find(key) != std::string::npos)) {
+      score = 0;
+    } else {
+      const size_t d = EditDistance(k, c, limit);
+      if (d <= limit) score = 1 + d;
+    }
+    if (score > limit + 1) continue;
+    auto it = std::find_if(scored.begin(), scored.end(), [&](const auto& p) { return p.second == canonical; });
+    if (it == scored.end()) {
+      scored.emplace_back(score, canonical);
+    } else {
+      it->first = std::min(it->first, score);
+    }
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && out.size() < max; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
 std::string UnitDirectory::ParentOf(std::string_view unit) const {
   for (const auto& u : units_)
     if (u.name == unit) return u.parent;

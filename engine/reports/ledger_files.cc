@@ -1,5 +1,7 @@
 #include "duban/reports/ledger_files.h"
 
+#include "duban/reports/table_files.h"
+
 #include <xlsxwriter.h>
 
 #include <algorithm>
@@ -79,22 +81,6 @@ enum Col : int {
   kColumns
 };
 
-// A cell a spreadsheet would take as a formula (= + - @, or a leading tab or
-// CR) is written with a leading apostrophe: progress texts, reporters and
-// contacts are a unit's free text, and a CSV opened by the office must not
-// run a unit's =HYPERLINK(...) or DDE payload (CSV injection, OWASP).
-std::string CsvField(const std::string& raw) {
-  const bool formula = !raw.empty() && std::string_view("=+-@\t\r").find(raw[0]) != std::string_view::npos;
-  std::string s = formula ? "'" + raw : raw;
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // Width of a text in column-width units at the ledger's 10-point font: two
 // for a Chinese character (or any non-ASCII one), one for ASCII.
 double DisplayWidth(const std::string& s) {
@@ -161,17 +147,9 @@ std::string LedgerJson(const Ledger& l) {
 }
 
 std::string LedgerCsv(const Ledger& l) {
-  std::string out = "\xEF\xBB\xBF";
-  auto line = [&out](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (i) out += ',';
-      out += CsvField(cells[i]);
-    }
-    out += "\r\n";
-  };
-  line(LedgerHeaders());
-  for (const auto& r : l.rows) line(Cells(r));
-  return out;
+  std::vector<std::vector<std::string>> rows{LedgerHeaders()};
+  for (const auto& r : l.rows) rows.push_back(Cells(r));
+  return TableCsv(rows);
 }
 
 namespace {

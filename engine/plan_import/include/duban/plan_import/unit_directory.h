@@ -92,6 +92,10 @@ class UnitDirectory {
   // The units below `unit` in the hierarchy (children, their children, ...),
   // each with its parent, parents before children.
   std::vector<std::pair<std::string, std::string>> Descendants(std::string_view unit) const;
+  // For a name the directory does not know: up to `max` canonical names it
+  // may mean, closest first — a known name or alias inside it or around it
+  // ("韶关市财政局" -> 市财政局), or one a few characters away ("市财正局").
+  std::vector<std::string> Suggest(std::string_view name, size_t max = 3) const;
   // The canonical parent of a unit; empty when it has none or is unknown.
   std::string ParentOf(std::string_view unit) const;
 
