@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plan_table.h"
+#include "text_util.h"
 
 namespace duban::plan_import::table {
 
@@ -25,6 +26,46 @@ std::string RowText(const Row& r) {
   return joined;
 }
 
+// The role words a second header row puts under a merged 责任单位 cell.
+bool IsRoleWord(const std::string& w) {
+  for (std::string_view r : {"牵头", "配合", "责任", "主办", "协办", "参与", "落实", "承办", "主责", "牵头单位",
+                             "配合单位", "责任单位", "协办单位", "参与单位", "落实单位", "承办单位"})
+    if (w == r) return true;
+  return false;
+}
+
+// A header over two rows: the row under the header has a role word under a
+// header cell that spans it (责任单位 over 牵头 | 配合), and nothing else but
+// header words or empty (merged) cells.
+bool SubHeader(const std::vector<Row>& rows, size_t header_at) {
+  if (header_at + 1 >= rows.size()) return false;
+  bool role = false;
+  for (const auto& c : rows[header_at + 1].cells) {
+    if (c.Empty()) continue;
+    const std::string w = text::StripSpaces(c.Joined());
+    if (IsRoleWord(w)) {
+      role = true;
+    } else if (!HeaderKind(w)) {
+      return false;
+    }
+  }
+  return role;
+}
+
+// Column c's header word: over two rows, the role word under a spanning cell
+// reads as its unit column ("牵头" -> 牵头单位); else the top cell, or the
+// spanning cell to its left when the top is empty.
+std::string HeaderWordAt(const std::vector<Row>& rows, size_t header_at, size_t sub, size_t c) {
+  const auto& top = rows[header_at].cells;
+  std::string word = c < top.size() ? text::StripSpaces(top[c].Joined()) : "";
+  if (sub == 0) return word;
+  const auto& below = rows[header_at + 1].cells;
+  std::string under = c < below.size() ? text::StripSpaces(below[c].Joined()) : "";
+  if (under.empty()) return word;
+  if (IsRoleWord(under)) return text::EndsWith(under, "单位") ? under : under + "单位";
+  return under;
+}
+
 }  // namespace
 
 DocumentKind DetectDocument(std::string_view bytes) {
@@ -36,8 +77,11 @@ DocumentKind DetectDocument(std::string_view bytes) {
   }
   size_t i = bytes.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
   while (i < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[i]))) ++i;
-  if (i < bytes.size() && bytes[i] == '<' && ContainsNoCase(bytes, "<table") &&
-      (ContainsNoCase(bytes, "<td") || ContainsNoCase(bytes, "<th")))
+  // A page: a table, or a whole HTML document (a prose plan saved from a
+  // site or from Word). A text export with some markup starts with its title.
+  if (i < bytes.size() && bytes[i] == '<' &&
+      ((ContainsNoCase(bytes, "<table") && (ContainsNoCase(bytes, "<td") || ContainsNoCase(bytes, "<th"))) ||
+       ContainsNoCase(bytes.substr(0, 4096), "<html") || ContainsNoCase(bytes.substr(0, 4096), "<body")))
     return DocumentKind::kHtml;
   return DocumentKind::kNone;
 }
@@ -80,12 +124,18 @@ void BuildTableLayout(TableDocument doc, Layout& lay, std::vector<Problem>& prob
       lay.preamble.push_back(RowText(rows[r]));
       lay.preamble_lines.push_back(rows[r].line);
     }
-    for (const auto& c : rows[header_at].cells) {
-      auto k = HeaderKind(c.Joined());
+    const size_t sub = SubHeader(rows, header_at) ? 1 : 0;
+    for (size_t c = 0; c < rows[header_at].cells.size(); ++c) {
+      const std::string word = HeaderWordAt(rows, header_at, sub, c);
+      auto k = HeaderKind(word);
       lay.header.push_back(k ? *k : Kind::kOther);
+      if (!k && !word.empty() && !IsListedHeaderWord(word))
+        problems.push_back({rows[header_at].line,
+                            "column '" + word + "' is not read: its cells are left out of every task",
+                            "“" + word + "”列未能识别，该列内容不会导入任何任务；如需导入，请将表头改为“具体内容”等"});
     }
     lay.header_line = rows[header_at].line;
-    for (size_t r = header_at + 1; r < rows.size(); ++r) {
+    for (size_t r = header_at + 1 + sub; r < rows.size(); ++r) {
       if (IsRepeatedHeader(rows[r].cells)) continue;
       lay.rows.push_back(std::move(rows[r]));
     }

@@ -7,6 +7,7 @@
 // vMerge continuations are empty cells (merged), gridSpan and gridBefore
 // keep the columns in place. A document without any table is returned as
 // paragraphs only: ParsePlan then reads them as a prose plan.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,18 @@ bool SkippedSubtree(std::string_view local) {
          local == "commentReference" || local == "footnoteReference";
 }
 
+// A run formatted as hidden text (w:vanish, w:webHidden): not printed, not the plan's.
+bool Hidden(const pugi::xml_node& run) {
+  const pugi::xml_node rpr = Child(run, "rPr");
+  for (std::string_view prop : {"vanish", "webHidden"}) {
+    const pugi::xml_node v = Child(rpr, prop);
+    if (!v) continue;
+    const std::string_view val = Attr(v, "val").value();
+    if (val != "0" && val != "false" && val != "off") return true;
+  }
+  return false;
+}
+
 // The lines of a cell or paragraph: each paragraph, and each break inside
 // one, starts a line. Text is cleaned as the text reader cleans a file.
 std::vector<std::string> LinesOf(const pugi::xml_node& root) {
@@ -40,7 +53,7 @@ std::vector<std::string> LinesOf(const pugi::xml_node& root) {
     bool descend = true;
     if (n.type() == pugi::node_element) {
       const std::string_view l = LocalName(n);
-      if (SkippedSubtree(l)) {
+      if (SkippedSubtree(l) || (l == "r" && Hidden(n))) {
         descend = false;
       } else if (l == "p") {
         flush();
@@ -127,6 +140,42 @@ void ReadTable(const pugi::xml_node& tbl, int& no, std::vector<Row>& rows) {
   }
 }
 
+// The body in order: a paragraph, or a table's rows.
+struct Block {
+  Line paragraph;
+  std::vector<Row> rows;
+  bool is_table = false;
+};
+
+bool HasHeaderRow(const std::vector<Row>& rows) {
+  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
+    size_t hits = 0;
+    for (const auto& c : rows[r].cells)
+      if (HeaderKind(c.Joined())) ++hits;
+    if (hits >= 2) return true;
+  }
+  return false;
+}
+
+// A table's own header, when its first row is one: the words, in order.
+std::string LeadingHeader(const std::vector<Row>& rows) {
+  if (rows.empty()) return "";
+  size_t hits = 0;
+  std::string words;
+  for (const auto& c : rows.front().cells) {
+    const std::string w = text::StripSpaces(c.Joined());
+    if (HeaderKind(w)) ++hits;
+    words += w + "|";
+  }
+  return hits >= 2 ? words : "";
+}
+
+size_t WidthOf(const std::vector<Row>& rows) {
+  size_t w = 0;
+  for (const auto& r : rows) w = std::max(w, r.cells.size());
+  return w;
+}
+
 }  // namespace
 
 bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems) {
@@ -144,28 +193,66 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
   const pugi::xml_node body = Child(Child(x, "document"), "body");
   if (!body) return refuse("word/document.xml has no document body");
 
+  std::vector<Block> blocks;
   int no = 0;
-  bool seen_table = false;
-  std::vector<Line> between;  // paragraphs after the latest table
   for (const pugi::xml_node& n : Children(body)) {
     const std::string_view l = LocalName(n);
     if (l == "p") {
       ++no;
       std::string joined;
       for (const auto& line : LinesOf(n)) AppendText(joined, line);
-      if (joined.empty()) continue;
-      (seen_table ? between : doc.before).push_back({std::move(joined), no});
+      if (!joined.empty()) blocks.push_back(Block{{std::move(joined), no}, {}, false});
     } else if (l == "tbl") {
-      for (auto& p : between) {
-        Row r;
-        r.line = p.no;
-        r.cells.push_back(ToCell({p.text}, p.no));
-        doc.rows.push_back(std::move(r));
-      }
-      between.clear();
-      seen_table = true;
-      ReadTable(n, no, doc.rows);
+      Block b;
+      b.is_table = true;
+      ReadTable(n, no, b.rows);
+      if (!b.rows.empty()) blocks.push_back(std::move(b));
     }
+  }
+  // The plan's table: the first with a header row, else the first. Tables
+  // after it as wide continue it (a table per page or per section); one of
+  // another width (a contact list, 附件2) ends it and is not read.
+  size_t first = blocks.size();
+  for (size_t i = 0; i < blocks.size() && first == blocks.size(); ++i)
+    if (blocks[i].is_table && HasHeaderRow(blocks[i].rows)) first = i;
+  for (size_t i = 0; i < blocks.size() && first == blocks.size(); ++i)
+    if (blocks[i].is_table) first = i;
+  const size_t width = first < blocks.size() ? WidthOf(blocks[first].rows) : 0;
+  std::string header;  // the plan table's header row, as LeadingHeader writes it
+  if (first < blocks.size()) {
+    for (const auto& r : blocks[first].rows) {
+      header = LeadingHeader({r});
+      if (!header.empty()) break;
+    }
+  }
+  std::vector<Line> between;
+  bool ended = false;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block& b = blocks[i];
+    if (!b.is_table) {
+      (i < first ? doc.before : between).push_back(std::move(b.paragraph));
+      continue;
+    }
+    // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table.
+    const std::string own = LeadingHeader(b.rows);
+    const bool part = i == first || (i > first && !ended && WidthOf(b.rows) == width && (own.empty() || own == header));
+    if (!part) {
+      if (i > first) ended = true;
+      problems.push_back({b.rows.front().line,
+                          "a table of " + std::to_string(WidthOf(b.rows)) + " columns at line " +
+                              std::to_string(b.rows.front().line) + " is not the plan's table: not read",
+                          "第" + std::to_string(b.rows.front().line) + "行处的表格（" +
+                              std::to_string(WidthOf(b.rows)) + "列）与任务表格式不同，未导入"});
+      continue;
+    }
+    for (auto& p : between) {
+      Row r;
+      r.line = p.no;
+      r.cells.push_back(ToCell({p.text}, p.no));
+      doc.rows.push_back(std::move(r));
+    }
+    between.clear();
+    for (auto& r : b.rows) doc.rows.push_back(std::move(r));
   }
   doc.after = std::move(between);
   return true;

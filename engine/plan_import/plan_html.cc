@@ -31,6 +31,9 @@ namespace {
 constexpr int kMaxColumns = 64;
 constexpr int kMaxRowSpan = 10000;
 constexpr size_t kMaxTables = 200;
+// Gumbo's tree building is quadratic in depth: 1,024 levels parse at once,
+// 20,000 take seconds. Pages left with unclosed tags reach a few hundred.
+constexpr int kMaxHtmlDepth = 4 * kMaxXmlDepth;
 
 struct Blocks {
   std::unordered_set<void*> live;
@@ -275,6 +278,15 @@ int EstimatedDepth(std::string_view html) {
       "param",   "source", "track",    "wbr",  "p",     "li",       "dt",      "dd",     "tr",     "td",
       "th",      "option", "optgroup", "rb",   "rt",    "rp",       "tbody",   "thead",  "tfoot",  "colgroup",
       "caption", "html",   "head",     "body", "frame", "basefont", "bgsound", "keygen", "command"};
+  // Formatting elements (font, b, span …) left open are closed by the
+  // parser at the end of a table cell, so old pages' unclosed <font> in
+  // every cell is not depth: they count apart and reset there. Across
+  // paragraphs gumbo does nest them (300 unclosed <p><font> make a tree
+  // 306 deep, 20,000 take seconds), so there they count.
+  static const std::unordered_set<std::string_view> kFormatting = {
+      "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u", "span"};
+  static const std::unordered_set<std::string_view> kBoundary = {"td", "th", "tr", "table", "caption"};
+  int formatting = 0;
   int depth = 0, deepest = 0;
   size_t i = 0;
   while ((i = html.find('<', i)) != std::string_view::npos) {
@@ -293,6 +305,12 @@ int EstimatedDepth(std::string_view html) {
     const size_t gt = html.find('>', j);
     if (gt == std::string_view::npos) break;
     i = gt + 1;
+    if (kBoundary.count(name) != 0) formatting = 0;
+    if (kFormatting.count(name) != 0) {
+      formatting = closing ? std::max(0, formatting - 1) : formatting + 1;
+      deepest = std::max(deepest, depth + formatting);
+      continue;
+    }
     if (name.empty() || kNotCounted.count(name) != 0) continue;
     if (closing) {
       depth = std::max(0, depth - 1);
@@ -308,9 +326,10 @@ int EstimatedDepth(std::string_view html) {
   return deepest;
 }
 
-const char kTooDeep[] = "网页无法读取：元素嵌套层数过多";
+const char kTooDeep[] =
+    "网页无法读取：元素嵌套层数过多（可能有大量未闭合的 <font> 等标签），请用浏览器或 LibreOffice 打开后另存";
 
-// The page's tables in document order; false when it nests deeper than kMaxXmlDepth.
+// The page's tables in document order; false when it nests deeper than kMaxHtmlDepth.
 bool TablesOf(const GumboNode* root, std::vector<const GumboNode*>& tables) {
   int depth = 0;
   const GumboNode* n = root;
@@ -318,7 +337,7 @@ bool TablesOf(const GumboNode* root, std::vector<const GumboNode*>& tables) {
     if (IsElement(n, GUMBO_TAG_TABLE)) tables.push_back(n);
     const GumboVector* ch = ChildrenOf(n);
     if (ch != nullptr && ch->length > 0) {
-      if (++depth > kMaxXmlDepth) return false;
+      if (++depth > kMaxHtmlDepth) return false;
       n = static_cast<const GumboNode*>(ch->data[0]);
       continue;
     }
@@ -381,9 +400,10 @@ void PlaceTextAround(TextLines around, TableDocument& doc) {
 }  // namespace
 
 bool ReadHtml(const std::string& clean, TableDocument& doc, std::vector<Problem>& problems) {
-  const std::string too_deep =
-      "web page refused: elements nested deeper than " + std::to_string(kMaxXmlDepth) + " levels";
-  if (EstimatedDepth(clean) > 4 * kMaxXmlDepth) {
+  const std::string too_deep = "web page refused: elements nested deeper than " + std::to_string(kMaxHtmlDepth) +
+                               " levels (tags left open, as old editors leave <font>? open the page in a browser or "
+                               "LibreOffice and save it again)";
+  if (EstimatedDepth(clean) > kMaxHtmlDepth) {
     problems.push_back({0, too_deep, kTooDeep});
     return false;
   }
@@ -410,8 +430,13 @@ bool ReadHtml(const std::string& clean, TableDocument& doc, std::vector<Problem>
   for (const GumboNode* t : tables) grids.push_back(GridOf(t));
   const size_t chosen = ChooseTable(grids);
   if (chosen == tables.size()) {
-    problems.push_back({0, "web page refused: it has no table with text", "网页无法读取：页面中没有含文字的表格"});
-    return false;
+    // No table: a prose plan. Its paragraphs, for the prose reader.
+    PlaceTextAround(LinesUnder(out->document, {}), doc);
+    if (doc.before.empty()) {
+      problems.push_back({0, "web page refused: it has no text", "网页无法读取：页面中没有文字"});
+      return false;
+    }
+    return true;
   }
   // Later tables as wide continue the plan (a table per page).
   const size_t width = WidthOf(grids[chosen]);

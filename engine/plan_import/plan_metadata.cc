@@ -129,6 +129,16 @@ std::optional<int> YearIn(std::string_view s) {
       size_t k = p;
       const auto y = text::Digits(s, k, 4);
       if (y && k - p == 4 && *y >= 1990 && *y <= 2200 && s.substr(k, 3) == "年") return *y;
+      // A range, "（2027—2029年）": the plan starts in its first year.
+      for (std::string_view dash : {"—", "－", "-", "～", "~", "至", "到", "–"}) {
+        size_t q = k + dash.size();
+        if (y && k - p == 4 && *y >= 1990 && *y <= 2200 && s.substr(k, dash.size()) == dash) {
+          if (s.substr(q, 3) == "—") q += 3;  // a doubled dash "——"
+          size_t e = q;
+          const auto y2 = text::Digits(s, e, 4);
+          if (y2 && e - q == 4 && s.substr(e, 3) == "年") return *y;
+        }
+      }
     }
   }
   return std::nullopt;
@@ -166,14 +176,19 @@ std::string TitleFrom(const std::vector<std::string>& preamble) {
   if (cands.empty()) return "";
   // The first line that ends as a plan's title does ("…分工方案"); else the
   // first of the first three (a web page puts its site's name above it).
+  // A word of a few characters ("规划计划", a site's menu) is not a plan's title.
   size_t at = 0;
   for (size_t k = 0; k < cands.size(); ++k) {
-    if (IsTitleWord(cands[k])) {
+    if (IsTitleWord(cands[k]) && CodePoints(cands[k]) >= 8) {
       at = k;
       break;
     }
   }
   std::string title = cands[at];
+  // A title wrapped before its last words: "韶关市2027年优化营商环境" + "重点任务分工方案".
+  if (at > 0 && CodePoints(cands[at]) <= 12 && YearIn(cands[at - 1]) && !IsTitleWord(cands[at - 1]) &&
+      CodePoints(cands[at - 1]) <= 30)
+    title = cands[at - 1] + title;
   // A title wrapped over two lines: "…工作要点" + "分工方案".
   if (cands.size() > at + 1 && IsTitleWord(cands[at + 1]) && CodePoints(cands[at + 1]) <= 10 && !YearIn(cands[at + 1]))
     title += cands[at + 1];

@@ -50,6 +50,46 @@ std::string FirstSentence(const std::string& s) {
   return first;
 }
 
+// The bracket of units may end with the deadline too: "（市司法局牵头，各区负责，
+// 6月底前完成）", "（责任单位：…；完成时限：2027年12月31日前）". Such a piece
+// is the task's deadline, not a unit: taken out of `inner` and returned.
+// A piece of such a bracket that is a deadline ("6月底前完成", "完成时限：…",
+// "全年推进", "持续推进"), or nullopt; a piece naming a unit never is.
+std::optional<std::string> DeadlineOfPiece(const std::string& piece) {
+  for (std::string_view label : {"完成时限：", "完成时限:", "完成时间：", "完成时间:", "时限：", "时限:"})
+    if (piece.rfind(label, 0) == 0) return Trim(std::string_view(piece).substr(label.size()));
+  for (std::string_view unit_word : {"局", "委", "办", "政府", "单位", "部门"})
+    if (piece.find(unit_word) != std::string::npos) return std::nullopt;
+  if (auto phrase = FindDeadlinePhrase(piece)) return phrase;
+  if (piece.rfind("全年", 0) == 0) return std::string("全年");
+  // An ongoing duty: kept as written, said as having no date.
+  if (piece.rfind("持续", 0) == 0 || piece.rfind("长期", 0) == 0 || piece.rfind("常态", 0) == 0) return piece;
+  return std::nullopt;
+}
+
+std::string TakeDeadlinePiece(std::string& inner) {
+  std::string deadline_piece;
+  std::string kept;
+  size_t start = 0;
+  while (start <= inner.size()) {
+    size_t end = inner.size(), sep_len = 0;
+    for (std::string_view sep : {"，", "；", ";", ","}) {
+      const size_t q = inner.find(sep, start);
+      if (q != std::string::npos && q < end) end = q, sep_len = sep.size();
+    }
+    std::string piece = Trim(std::string_view(inner).substr(start, end - start));
+    if (auto d = DeadlineOfPiece(piece)) {
+      deadline_piece = *d;
+    } else if (!piece.empty()) {
+      kept += (kept.empty() ? "" : "，") + piece;
+    }
+    if (sep_len == 0) break;
+    start = end + sep_len;
+  }
+  inner = kept;
+  return deadline_piece;
+}
+
 // Units in the task text: "…工作。（市发改局牵头，各县区政府负责）" or
 // "（责任单位：市司法局）" at the end, the prose form of a plan.
 void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
@@ -80,6 +120,7 @@ void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
   }
   if (open_at == std::string::npos) return;
   std::string inner = c.substr(open_at + open_len, c.size() - close_len - open_at - open_len);
+  const std::string deadline_piece = TakeDeadlinePiece(inner);
   std::string lead_part, resp_part;
   bool labelled = false;
   auto take = [&](std::initializer_list<std::string_view> labels, std::string& into) {
@@ -114,6 +155,7 @@ void UnitsFromText(ParsedTask& t, const UnitDirectory& dir, ParsedPlan& out) {
     add(inner, UnitRole::kResponsible);
   }
   if (a.empty()) return;
+  if (t.deadline.text.empty()) t.deadline.text = deadline_piece;
   t.lead_units = a.lead;
   t.responsible_units = a.responsible;
   t.content = Trim(std::string_view(c).substr(0, open_at));
@@ -262,6 +304,17 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
   }
   std::stable_sort(out.problems.begin(), out.problems.end(),
                    [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  // A file that raises thousands of problems is not the plan, or not yet:
+  // the first ones say why; listing every one would only bury them (and a
+  // hostile file could make the preview hundreds of megabytes).
+  constexpr size_t kMaxProblems = 1000;
+  if (out.problems.size() > kMaxProblems) {
+    const size_t more = out.problems.size() - (kMaxProblems - 1);
+    out.problems.resize(kMaxProblems - 1);
+    out.problems.push_back({0,
+                            std::to_string(more) + " more problems not listed: fix the first ones, or check the file",
+                            "另有" + std::to_string(more) + "个问题未列出：请先处理前面的问题，或核对文件"});
+  }
   return out;
 }
 

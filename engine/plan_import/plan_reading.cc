@@ -14,12 +14,12 @@ using text::EndsWith;
 
 namespace {
 
-// Converts GB18030 (GBK) bytes to UTF-8; nullopt when they are not valid GB18030.
-std::optional<std::string> FromGb18030(std::string_view bytes) {
-  iconv_t cd = iconv_open("UTF-8", "GB18030");
+// Converts `from`-encoded bytes (GB18030, UTF-16LE/BE) to UTF-8; nullopt when they are not valid.
+std::optional<std::string> Convert(std::string_view bytes, const char* from) {
+  iconv_t cd = iconv_open("UTF-8", from);
   // iconv_open's documented failure value is (iconv_t)-1.
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;  // NOLINT(performance-no-int-to-ptr)
-  std::string out(bytes.size() * 2 + 16, '\0');
+  std::string out(bytes.size() * 2 + 16, '\0');                  // UTF-8 of GB18030 or UTF-16 is at most twice as long
   char* in = const_cast<char*>(bytes.data());
   size_t in_left = bytes.size();
   char* o = out.data();
@@ -63,7 +63,14 @@ std::optional<Kind> KindByMeaning(const std::string& s) {
     if (lead && responsible) return Kind::kLeadAndResponsible;
     return lead ? Kind::kLead : Kind::kResponsible;
   }
-  if (cps > 8) return std::nullopt;
+  // The measures themselves under any name an office gives them: 建设内容,
+  // 工作举措, 推进措施, 年度目标, 完成标准, 目标任务及措施, 重点事项 ...
+  // ("…情况" reports on the work and is not it).
+  if (s.find("情况") == std::string::npos && !text::StartsWith(s, "按")) {
+    for (std::string_view end : {"内容", "措施", "举措", "目标", "标准", "事项"})
+      if (EndsWith(s, end)) return Kind::kText;
+  }
+  if (cps > 10) return std::nullopt;
   // 完成情况 / 进展情况 report on the work, they are not its deadline.
   if (s.find("情况") != std::string::npos || s.find("联系") != std::string::npos) return std::nullopt;
   // A deadline cell may name time too ("按时间节点"): a header word ends in
@@ -83,8 +90,17 @@ std::optional<Kind> KindByMeaning(const std::string& s) {
 }  // namespace
 
 std::string CleanInput(std::string_view bytes, std::vector<Problem>& problems) {
+  // Excel's and Word's "Unicode text" is UTF-16 with a byte-order mark.
+  const bool le = bytes.substr(0, 2) == "\xFF\xFE", be = bytes.substr(0, 2) == "\xFE\xFF";
+  if (le || be) {
+    if (auto converted = Convert(bytes.substr(2), le ? "UTF-16LE" : "UTF-16BE")) {
+      problems.push_back({0, "file is UTF-16 (Unicode text), not UTF-8; converted",
+                          "文件为 UTF-16（Unicode 文本）编码，已转换为 UTF-8"});
+      return text::Clean(*converted);
+    }
+  }
   if (text::IsValidUtf8(bytes)) return text::Clean(bytes);
-  if (auto converted = FromGb18030(bytes)) {
+  if (auto converted = Convert(bytes, "GB18030")) {
     problems.push_back({0, "file is GB18030/GBK, not UTF-8; converted", "文件为 GB18030/GBK 编码，已转换为 UTF-8"});
     return text::Clean(*converted);
   }

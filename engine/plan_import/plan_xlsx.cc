@@ -1,4 +1,5 @@
-// ReadXlsx: the first sheet of an Excel workbook as rows of cells, numbered
+// ReadXlsx: the sheet an office sees first (the active one, never a hidden
+// one) of an Excel workbook as rows of cells, numbered
 // with the sheet's own row numbers (what the office sees in Excel). Shared
 // strings, inline strings and rich text are read as their text; a number
 // formatted as a date reads as the date ("2021年6月30日"); cells covered by a
@@ -119,27 +120,61 @@ std::string SerialDate(std::string_view v) {
   return std::to_string(d.year) + "年" + std::to_string(d.month) + "月" + std::to_string(d.day) + "日";
 }
 
-// The first sheet's part name, through the workbook's relationships.
-std::string FirstSheetPart(ZipPackage& zip) {
-  std::string fallback = "xl/worksheets/sheet1.xml";
+// The sheet a person opening the workbook sees: the active tab when it is
+// visible, else the first visible sheet (a hidden sheet is never the plan).
+// Its part name through the workbook's relationships, and the names of the
+// other visible sheets (not read: said as a problem).
+struct SheetChoice {
+  std::string part = "xl/worksheets/sheet1.xml";
+  std::string name;
+  std::vector<std::string> others;
+};
+
+SheetChoice ChooseSheet(ZipPackage& zip) {
+  SheetChoice out;
   const auto wb = zip.Read("xl/workbook.xml");
   pugi::xml_document x;
   std::string error;
-  if (!wb || !ParseXmlPart(*wb, "xl/workbook.xml", x, &error)) return fallback;
-  const pugi::xml_node sheet = Child(Child(Child(x, "workbook"), "sheets"), "sheet");
-  const std::string rid = Attr(sheet, "id").value();
-  if (rid.empty() || !zip.Has("xl/_rels/workbook.xml.rels")) return fallback;
+  if (!wb || !ParseXmlPart(*wb, "xl/workbook.xml", x, &error)) return out;
+  const pugi::xml_node book = Child(x, "workbook");
+  const int active = Attr(Child(Child(book, "bookViews"), "workbookView"), "activeTab").as_int(0);
+  std::vector<std::pair<std::string, std::string>> visible;  // (name, relationship id)
+  int index = 0, chosen = -1;
+  for (pugi::xml_node sh = Child(Child(book, "sheets"), "sheet"); sh; sh = sh.next_sibling(), ++index) {
+    if (LocalName(sh) != "sheet") continue;
+    const std::string_view state = Attr(sh, "state").value();
+    if (state == "hidden" || state == "veryHidden") continue;
+    if (index == active || chosen < 0) chosen = index == active ? static_cast<int>(visible.size()) : chosen;
+    visible.emplace_back(Attr(sh, "name").value(), Attr(sh, "id").value());
+  }
+  if (visible.empty()) return out;
+  if (chosen < 0) chosen = 0;
+  out.name = visible[static_cast<size_t>(chosen)].first;
+  for (size_t i = 0; i < visible.size(); ++i)
+    if (static_cast<int>(i) != chosen) out.others.push_back(visible[i].first);
+  const std::string& rid = visible[static_cast<size_t>(chosen)].second;
+  if (rid.empty() || !zip.Has("xl/_rels/workbook.xml.rels")) return out;
   const auto rels = zip.Read("xl/_rels/workbook.xml.rels");
   pugi::xml_document r;
-  if (!rels || !ParseXmlPart(*rels, "xl/_rels/workbook.xml.rels", r, &error)) return fallback;
+  if (!rels || !ParseXmlPart(*rels, "xl/_rels/workbook.xml.rels", r, &error)) return out;
   for (pugi::xml_node rel = Child(Child(r, "Relationships"), "Relationship"); rel; rel = rel.next_sibling()) {
     if (Attr(rel, "Id").value() != rid) continue;
-    std::string target = Attr(rel, "Target").value();
-    if (target.empty()) break;
-    if (target[0] == '/') return target.substr(1);
-    return "xl/" + target;
+    const std::string target = Attr(rel, "Target").value();
+    if (!target.empty()) out.part = target[0] == '/' ? target.substr(1) : "xl/" + target;
+    break;
   }
-  return fallback;
+  return out;
+}
+
+// Columns hidden in the sheet (<cols><col min max hidden>), 0-based.
+std::set<int> HiddenColumns(const pugi::xml_node& sheet) {
+  std::set<int> out;
+  for (pugi::xml_node c = Child(Child(sheet, "cols"), "col"); c; c = c.next_sibling()) {
+    if (!Attr(c, "hidden").as_bool(false)) continue;
+    const int lo = std::max(1, Attr(c, "min").as_int(1)), hi = std::min(kMaxColumns, Attr(c, "max").as_int(lo));
+    for (int k = lo; k <= hi; ++k) out.insert(k - 1);
+  }
+  return out;
 }
 
 // Cells below the first row of a merged range, as (row, column): they inherit.
@@ -173,13 +208,18 @@ std::string CellValue(const pugi::xml_node& c, const std::vector<std::string>& s
 }
 
 // The sheet's rows with text, each cell at its column (gaps filled with empty cells).
+// Hidden rows and columns are what the office took out of the printed
+// table (a cancelled task, last year's units): they are left out, and each
+// hidden row with text is said as a problem.
 std::vector<Row> SheetRows(const pugi::xml_node& data, const std::vector<std::string>& shared,
-                           const std::set<int>& date_styles) {
+                           const std::set<int>& date_styles, const std::set<int>& hidden_columns,
+                           std::vector<Problem>& problems) {
   std::vector<Row> rows;
   int last_row = 0;
   for (pugi::xml_node rn = Child(data, "row"); rn; rn = rn.next_sibling()) {
     if (LocalName(rn) != "row") continue;
     last_row = std::max(Attr(rn, "r").as_int(last_row + 1), last_row + 1);
+    const bool hidden_row = Attr(rn, "hidden").as_bool(false);
     Row row;
     row.line = last_row;
     int col = -1;
@@ -190,6 +230,11 @@ std::vector<Row> SheetRows(const pugi::xml_node& data, const std::vector<std::st
       if (col >= kMaxColumns) break;
       Cell cell;
       cell.line = last_row;
+      if (hidden_columns.count(col) != 0) {
+        while (row.cells.size() < static_cast<size_t>(col)) row.cells.push_back(Cell{{}, last_row, false, false});
+        row.cells.push_back(Cell{{}, last_row, false, true});
+        continue;
+      }
       for (const auto& piece : text::SplitLines(text::Clean(CellValue(c, shared, date_styles)))) {
         std::string t = text::Trim(piece);
         if (!t.empty()) cell.lines.push_back({std::move(t), last_row});
@@ -199,7 +244,13 @@ std::vector<Row> SheetRows(const pugi::xml_node& data, const std::vector<std::st
     }
     bool all_empty = true;
     for (const auto& cell : row.cells) all_empty = all_empty && cell.Empty();
-    if (!all_empty) rows.push_back(std::move(row));
+    if (all_empty) continue;
+    if (hidden_row) {
+      problems.push_back({last_row, "row " + std::to_string(last_row) + " is hidden in the sheet: left out",
+                          "第" + std::to_string(last_row) + "行在表格中已隐藏，未导入"});
+      continue;
+    }
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -224,13 +275,23 @@ bool ReadXlsx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
       if (LocalName(si) == "si") shared.push_back(StringItemText(si));
   }
   const std::set<int> date_styles = DateStyles(zip);
-  const std::string part = FirstSheetPart(zip);
+  const SheetChoice choice = ChooseSheet(zip);
+  const std::string& part = choice.part;
+  for (const auto& other : choice.others)
+    problems.push_back(
+        {0, "sheet '" + other + "' is not read: only the sheet '" + choice.name + "' is the plan",
+         "工作表“" + other + "”未读取：只导入工作表“" + choice.name + "”；如需导入，请合并到同一工作表"});
   const auto xml = zip.Read(part);
   if (!xml) return refuse(zip.error());
   pugi::xml_document x;
   if (!ParseXmlPart(*xml, part, x, &error)) return refuse(error);
   const pugi::xml_node sheet = Child(x, "worksheet");
-  doc.rows = SheetRows(Child(sheet, "sheetData"), shared, date_styles);
+  const std::set<int> hidden_columns = HiddenColumns(sheet);
+  for (int c : hidden_columns)
+    if (c < 26)  // said once per hidden column that could hold the plan
+      problems.push_back({0, std::string("column ") + static_cast<char>('A' + c) + " is hidden in the sheet: left out",
+                          std::string("第") + static_cast<char>('A' + c) + "列在表格中已隐藏，未导入"});
+  doc.rows = SheetRows(Child(sheet, "sheetData"), shared, date_styles, hidden_columns, problems);
   if (doc.rows.empty()) return refuse("the first sheet (" + part + ") has no cells with text");
   // Excel leaves trailing empty cells out: every row is as wide as the sheet.
   // Cells below the first row of a merged range inherit; every other empty

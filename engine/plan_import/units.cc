@@ -287,12 +287,28 @@ std::vector<std::string> NamesInClause(const std::string& units, const UnitDirec
   return names;
 }
 
+// A role marked in brackets after a name, "市发改局（牵头）、市财政局": the
+// marker ends a clause of that role ("市发改局牵头，、市财政局").
+std::vector<CellLine> RoleMarkersAsClauses(std::vector<CellLine> lines) {
+  for (auto& l : lines) {
+    for (std::string_view role : {"牵头", "配合", "负责", "协办", "主办"}) {
+      for (const std::string& marker : {"（" + std::string(role) + "）", "(" + std::string(role) + ")"}) {
+        for (size_t at = l.text.find(marker); at != std::string::npos; at = l.text.find(marker, at)) {
+          l.text.replace(at, marker.size(), std::string(role) + "，");
+          at += role.size();
+        }
+      }
+    }
+  }
+  return lines;
+}
+
 }  // namespace
 
 UnitAssignment ParseUnitCell(const std::vector<CellLine>& lines, UnitRole default_role, const UnitDirectory& dir) {
   UnitAssignment out;
   bool any_lead_marker = false;
-  const std::vector<Clause> clauses = SplitClauses(JoinBrokenNames(lines, dir), any_lead_marker);
+  const std::vector<Clause> clauses = SplitClauses(JoinBrokenNames(RoleMarkersAsClauses(lines), dir), any_lead_marker);
   for (const auto& c : clauses) {
     UnitRole role = c.has_role ? c.role : (any_lead_marker ? UnitRole::kResponsible : default_role);
     std::vector<std::string> canon;

@@ -258,5 +258,30 @@ TEST(PlanLayouts, HostileInputsYieldNoTaskAndNoCrash) {
   }
 }
 
+TEST(PlanParser, AProsePlansBracketGivesUnitsAndTheDeadline) {
+  const ParsedPlan p = Parse(
+      "测试市2027年重点工作分工方案\n"
+      "1.推行告知承诺制。（市司法局牵头，市直各单位负责，6月底前完成）\n"
+      "2.清理证明事项。（责任单位：市财政局；完成时限：2027年12月31日前）\n"
+      "3.做好审计整改。（市审计局牵头，全年推进）\n");
+  ASSERT_EQ(p.tasks.size(), 3u);
+  EXPECT_EQ(p.tasks[0].lead_units, Units({"市司法局"}));
+  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市直各单位"}));
+  EXPECT_EQ(p.tasks[0].deadline.text, "6月底前");
+  EXPECT_EQ(p.tasks[1].responsible_units, Units({"市财政局"}));
+  EXPECT_EQ(p.tasks[1].deadline.text, "2027年12月31日前");
+  EXPECT_EQ(p.tasks[2].lead_units, Units({"市审计局"}));
+  EXPECT_EQ(p.tasks[2].deadline.text, "全年");
+}
+
+TEST(PlanParser, ARoleMarkedInBracketsAfterAUnitGivesItThatRole) {
+  const ParsedPlan p = Parse(
+      "测试市2027年重点工作分工方案\n\t工作任务\n\t责任单位\n\n"
+      "\t1.第一项。\n\t市发改局（牵头）、市财政局、市审计局\n\n");
+  ASSERT_EQ(p.tasks.size(), 1u);
+  EXPECT_EQ(p.tasks[0].lead_units, Units({"市发改局"}));
+  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市财政局", "市审计局"}));
+}
+
 }  // namespace
 }  // namespace duban::plan_import

@@ -34,5 +34,20 @@ TEST(PlanParser, ChineseNumeralDateIsRead) {
   EXPECT_EQ(p.plan.issued_on->ToString(), "2021-07-26");
 }
 
+TEST(PlanParser, AYearRangeInTheTitleGivesItsFirstYear) {
+  const ParsedPlan p = Parse(
+      "测试市数字政府建设三年行动分工方案（2027—2029年）\n"
+      "\t工作任务\n\t落实单位\n\t完成时限\n\n"
+      "\t1.第一项。\n\t市发改局\n\t3月底前\n\n");
+  EXPECT_EQ(p.plan.year, 2027);
+}
+
+TEST(PlanParser, AShortMenuWordIsNotTheTitleAndAWrappedTitleIsJoined) {
+  const ParsedPlan p = Parse(
+      "规划计划\n测试市2027年优化营商环境\n重点任务分工方案\n"
+      "\t工作任务\n\t落实单位\n\n\t1.第一项。\n\t市发改局\n\n");
+  EXPECT_EQ(p.plan.title, "测试市2027年优化营商环境重点任务分工方案");
+}
+
 }  // namespace
 }  // namespace duban::plan_import
