@@ -100,22 +100,29 @@ std::string_view DocumentFormatName(DocumentKind k) {
   return "";
 }
 
+size_t FindHeaderRow(const std::vector<Row>& rows) {
+  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
+    size_t hits = 0;
+    for (const auto& c : rows[r].cells)
+      if (HeaderKind(c.Joined())) ++hits;
+    if (hits >= 2) return r;
+  }
+  return rows.size();
+}
+
+size_t TableWidth(const std::vector<Row>& rows) {
+  size_t w = 0;
+  for (const auto& r : rows) w = std::max(w, r.cells.size());
+  return w;
+}
+
 void BuildTableLayout(TableDocument doc, Layout& lay, std::vector<Problem>& problems) {
   std::vector<Row>& rows = doc.rows;
   for (const auto& l : doc.before) {
     lay.preamble.push_back(l.text);
     lay.preamble_lines.push_back(l.no);
   }
-  size_t header_at = rows.size();
-  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
-    size_t hits = 0;
-    for (const auto& c : rows[r].cells)
-      if (HeaderKind(c.Joined())) ++hits;
-    if (hits >= 2) {
-      header_at = r;
-      break;
-    }
-  }
+  const size_t header_at = FindHeaderRow(rows);
   if (header_at == rows.size()) {
     problems.push_back({0, "no header row found; columns read from content", "未找到表头行，已按内容判断各列"});
     lay.rows = std::move(rows);

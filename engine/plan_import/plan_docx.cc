@@ -147,16 +147,6 @@ struct Block {
   bool is_table = false;
 };
 
-bool HasHeaderRow(const std::vector<Row>& rows) {
-  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
-    size_t hits = 0;
-    for (const auto& c : rows[r].cells)
-      if (HeaderKind(c.Joined())) ++hits;
-    if (hits >= 2) return true;
-  }
-  return false;
-}
-
 // A table's own header, when its first row is one: the words, in order.
 std::string LeadingHeader(const std::vector<Row>& rows) {
   if (rows.empty()) return "";
@@ -168,12 +158,6 @@ std::string LeadingHeader(const std::vector<Row>& rows) {
     words += w + "|";
   }
   return hits >= 2 ? words : "";
-}
-
-size_t WidthOf(const std::vector<Row>& rows) {
-  size_t w = 0;
-  for (const auto& r : rows) w = std::max(w, r.cells.size());
-  return w;
 }
 
 }  // namespace
@@ -214,10 +198,10 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
   // another width (a contact list, 附件2) ends it and is not read.
   size_t first = blocks.size();
   for (size_t i = 0; i < blocks.size() && first == blocks.size(); ++i)
-    if (blocks[i].is_table && HasHeaderRow(blocks[i].rows)) first = i;
+    if (blocks[i].is_table && FindHeaderRow(blocks[i].rows) < blocks[i].rows.size()) first = i;
   for (size_t i = 0; i < blocks.size() && first == blocks.size(); ++i)
     if (blocks[i].is_table) first = i;
-  const size_t width = first < blocks.size() ? WidthOf(blocks[first].rows) : 0;
+  const size_t width = first < blocks.size() ? TableWidth(blocks[first].rows) : 0;
   std::string header;  // the plan table's header row, as LeadingHeader writes it
   if (first < blocks.size()) {
     for (const auto& r : blocks[first].rows) {
@@ -235,14 +219,15 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
     }
     // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table.
     const std::string own = LeadingHeader(b.rows);
-    const bool part = i == first || (i > first && !ended && WidthOf(b.rows) == width && (own.empty() || own == header));
+    const bool part =
+        i == first || (i > first && !ended && TableWidth(b.rows) == width && (own.empty() || own == header));
     if (!part) {
       if (i > first) ended = true;
       problems.push_back({b.rows.front().line,
-                          "a table of " + std::to_string(WidthOf(b.rows)) + " columns at line " +
+                          "a table of " + std::to_string(TableWidth(b.rows)) + " columns at line " +
                               std::to_string(b.rows.front().line) + " is not the plan's table: not read",
                           "第" + std::to_string(b.rows.front().line) + "行处的表格（" +
-                              std::to_string(WidthOf(b.rows)) + "列）与任务表格式不同，未导入"});
+                              std::to_string(TableWidth(b.rows)) + "列）与任务表格式不同，未导入"});
       continue;
     }
     for (auto& p : between) {

@@ -249,16 +249,6 @@ std::vector<Row> GridOf(const GumboNode* table) {
   return rows;
 }
 
-bool HasHeaderRow(const std::vector<Row>& rows) {
-  for (size_t r = 0; r < rows.size() && r < 50; ++r) {
-    size_t hits = 0;
-    for (const auto& c : rows[r].cells)
-      if (HeaderKind(c.Joined())) ++hits;
-    if (hits >= 2) return true;
-  }
-  return false;
-}
-
 bool Inside(const GumboNode* n, const GumboNode* ancestor) {
   for (const GumboNode* p = n->parent; p != nullptr; p = p->parent)
     if (p == ancestor) return true;
@@ -361,7 +351,7 @@ bool TablesOf(const GumboNode* root, std::vector<const GumboNode*>& tables) {
 // rows; grids.size() when no table has text.
 size_t ChooseTable(const std::vector<std::vector<Row>>& grids) {
   for (size_t i = 0; i < grids.size(); ++i)
-    if (HasHeaderRow(grids[i])) return i;
+    if (FindHeaderRow(grids[i]) < grids[i].size()) return i;
   size_t chosen = grids.size(), most = 0;
   for (size_t i = 0; i < grids.size(); ++i) {
     if (grids[i].size() > most) {
@@ -370,12 +360,6 @@ size_t ChooseTable(const std::vector<std::vector<Row>>& grids) {
     }
   }
   return chosen;
-}
-
-size_t WidthOf(const std::vector<Row>& rows) {
-  size_t w = 0;
-  for (const auto& r : rows) w = std::max(w, r.cells.size());
-  return w;
 }
 
 // Text between the plan's tables (a section heading between pages) as
@@ -439,12 +423,12 @@ bool ReadHtml(const std::string& clean, TableDocument& doc, std::vector<Problem>
     return true;
   }
   // Later tables as wide continue the plan (a table per page).
-  const size_t width = WidthOf(grids[chosen]);
+  const size_t width = TableWidth(grids[chosen]);
   std::vector<const GumboNode*> plan_tables{tables[chosen]};
   doc.rows = std::move(grids[chosen]);
   for (size_t i = chosen + 1; i < tables.size(); ++i) {
     if (Inside(tables[i], tables[chosen]) || grids[i].empty()) continue;
-    if (WidthOf(grids[i]) != width) break;
+    if (TableWidth(grids[i]) != width) break;
     plan_tables.push_back(tables[i]);
     for (auto& r : grids[i]) doc.rows.push_back(std::move(r));
   }

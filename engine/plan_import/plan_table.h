@@ -127,6 +127,12 @@ struct TableDocument {
 // column kinds from it, repeated headers dropped.
 void BuildTableLayout(TableDocument doc, Layout& lay, std::vector<Problem>& problems);
 
+// The first of the first 50 rows with two or more header words; rows.size() when none.
+size_t FindHeaderRow(const std::vector<Row>& rows);
+
+// The most cells in a row.
+size_t TableWidth(const std::vector<Row>& rows);
+
 // Which reader a file needs: by its bytes, not its name (an upload has none).
 enum class DocumentKind { kNone, kDocx, kXlsx, kHtml };
 DocumentKind DetectDocument(std::string_view bytes);
