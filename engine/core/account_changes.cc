@@ -6,6 +6,7 @@
 // commit in an anchored store; each change takes a fresh command id (a used
 // one is a conflict, never "already done").
 #include "engine_impl.h"
+#include "history_index.h"
 
 namespace duban {
 
@@ -52,7 +53,12 @@ Outcome Engine::Impl::AccountChange(const Engine::AccountChangeRequest& r) {
   std::string record;
   Event e = MakeEvent(c, kAccountsStream, version + 1, head_hash, 0, r.change, &record);
   wb.Put(cf[kLog], rk::Pos(pos), record);
-  wb.Put(cf[kHistory], rk::History(kAccountsStream, 0, pos), "");
+  HistoryIndex history;
+  history.Add(kAccountsStream, 0, pos);
+  if (Status st = history.Flush(db, cf[kHistory], wb); !st.ok()) {
+    o.status = st;
+    return o;
+  }
   wb.Put(cf[kStreams], kAccountsStream, core::records::EncodeStreamHead(e.stream_seq, e.hash));
   wb.Put(cf[kCommands], r.command_id, core::records::EncodeCommandRef(pos, 1));
   for (const auto& [k, v] : r.meta) wb.Put(cf[kMeta], k, v);

@@ -26,7 +26,8 @@ namespace rk = records::keys;
 // One AppendExternal call in progress: the batch, its projector, and the
 // stream heads and command rows it has advanced so far.
 struct Engine::Impl::ExternalAppend {
-  explicit ExternalAppend(Impl& impl) : m(impl), proj(*impl.policy, impl.cf, impl.CountsDb()), pos(impl.next_pos) {}
+  explicit ExternalAppend(Impl& impl)
+      : m(impl), proj(*impl.policy, impl.cf, impl.db, impl.CountsDb()), pos(impl.next_pos) {}
 
   // Every failure forgets the plan states that ran ahead (nothing was written).
   Status Fail(Status st) {
@@ -167,11 +168,11 @@ Status Engine::Impl::ExternalAppend::Apply(const Event& e, uint64_t first, uint3
                               " (a gap or a fork in the event log)");
   if (rejection) {
     rejection_heads[e.stream] = {e.stream_seq, e.hash};
-    if (KeepsHistory(e.stream)) wb.Put(m.cf[kHistory], rk::History(e.stream, 0, pos), "");
+    if (KeepsHistory(e.stream)) proj.History(e.stream, 0, pos);
   } else {
     proj.Before(*state, e);
     Evolve(*state, e);
-    proj.After(*state, e, pos, wb);
+    proj.After(*state, e, pos);
   }
   wb.Put(m.cf[kLog], rk::Pos(pos), FrameRecord(schemas::EncodeEvent(e)));
   written.emplace_back(pos, e.hash);

@@ -140,17 +140,17 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   std::string record;
   // Every event written, for the signed checkpoint of an anchored store.
   std::vector<std::pair<uint64_t, std::string>> written;
+  // Recount what is open: its timers are re-armed on the new calendar, the
+  // old keys taken from the policy that armed them.
+  Projector proj(*n.next, cf, db, CountsDb());
   Event added = MakeEvent(c, kCalendarStream, calendar_version + 1, calendar_hash, index++, n.notice, &record);
   written.emplace_back(pos, added.hash);
   wb.Put(cf[kLog], rk::Pos(pos), record);
-  wb.Put(cf[kHistory], rk::History(kCalendarStream, 0, pos), "");
+  proj.History(kCalendarStream, 0, pos);
   wb.Put(cf[kStreams], kCalendarStream, records::EncodeStreamHead(added.stream_seq, added.hash));
   o.first_position = pos++;
   o.events.push_back(added);
 
-  // Recount what is open: its timers are re-armed on the new calendar, the
-  // old keys taken from the policy that armed them.
-  Projector proj(*n.next, cf, CountsDb());
   std::vector<std::string> touched;
   // Nothing written: the plans whose cached state ran ahead are forgotten.
   auto unwritten = [&](const Status& why) {
@@ -161,8 +161,7 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   };
   if (Status st = RecountOpenAssignments(c, *n.next, proj, index, pos, wb, o, touched, written); !st.ok())
     return unwritten(st);
-  proj.Command(r.command_id, o.first_position, index, wb);
-  wb.Put(cf[kMeta], kCommandDigestPrefix + r.command_id, digest);
+  proj.Command(r.command_id, o.first_position, index, wb, digest);
   proj.SortDrops();
   const Status flushed = proj.Flush(cache, opts.rejected_stream, rejected_version, rejected_hash, false, wb);
   auto seal = flushed.ok() ? SealBatch(written, pos - 1, /*keep=*/false, wb) : Result<std::optional<Seal>>(flushed);
@@ -222,8 +221,7 @@ Outcome Engine::Impl::RejectNotice(const Command& c, const std::string& digest, 
                       schemas::CommandRejected{"calendar_add", why.reason(), why.message()}, &record);
   wb.Put(cf[kLog], rk::Pos(pos), record);
   wb.Put(cf[kStreams], opts.rejected_stream, records::EncodeStreamHead(e.stream_seq, e.hash));
-  wb.Put(cf[kCommands], c.command_id, records::EncodeCommandRef(pos, 1));
-  wb.Put(cf[kMeta], kCommandDigestPrefix + c.command_id, digest);
+  wb.Put(cf[kCommands], c.command_id, records::EncodeCommandRef(pos, 1, digest));
   auto seal = SealBatch({{pos, e.hash}}, pos, /*keep=*/false, wb);
   if (!seal.ok()) {
     o.status = seal.status();
@@ -268,7 +266,7 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
       Event e = MakeEvent(c, plan, s.version + 1, s.last_hash, index++, std::move(body), &record);
       proj.Before(s, e, policy.get());
       Evolve(s, e);
-      proj.After(s, e, pos, wb);
+      proj.After(s, e, pos);
       written.emplace_back(pos, e.hash);
       wb.Put(cf[kLog], rk::Pos(pos++), record);
       o.events.push_back(std::move(e));
@@ -278,7 +276,7 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
 }
 
 Status Engine::Impl::LoadCalendar() {
-  auto positions = HistoryPositions(rk::PlanPrefix(kCalendarStream));
+  auto positions = HistoryPositions(kCalendarStream);
   if (!positions.ok()) return positions.status();
   auto events = ReadPositions(std::move(positions).value());
   if (!events.ok()) return events.status();

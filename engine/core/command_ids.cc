@@ -4,7 +4,7 @@
 //
 // Guarantee: an id answers the same outcome every time it is asked, and
 // never passes one command off as another (schemas::CommandDigest, kept in
-// `meta`; for ids recorded before digests were kept, the first event's actor
+// its `commands` row, or in `meta` in older stores; for ids recorded before digests were kept, the first event's actor
 // and plan).
 #include "engine_impl.h"
 
@@ -49,7 +49,17 @@ Status Engine::Impl::IdConflict(const std::string& id, const Event& first) {
 
 Result<std::optional<std::string>> Engine::Impl::KeptDigest(const std::string& id) const {
   std::string v;
-  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + id, &v);
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kCommands], id, &v);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading command " + id);
+  if (s.ok()) {
+    uint64_t first = 0;
+    uint32_t count = 0;
+    std::string digest;
+    if (Status st = records::DecodeCommandRef(v, &first, &count, &digest); !st.ok()) return st;
+    if (!digest.empty()) return std::optional<std::string>(std::move(digest));
+  }
+  // Stores before format 2 kept digests in `meta`.
+  s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCommandDigestPrefix + id, &v);
   if (s.ok()) return std::optional<std::string>(std::move(v));
   if (!s.IsNotFound()) return FromRocks(s, "reading command digests");
   return std::optional<std::string>();

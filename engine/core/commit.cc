@@ -89,7 +89,7 @@ struct Engine::Impl::CommitRun {
         records(recs),
         outcomes(outs),
         wb(batch),
-        proj(*impl.policy, impl.cf, impl.CountsDb()),
+        proj(*impl.policy, impl.cf, impl.db, impl.CountsDb()),
         start_pos(impl.next_pos),
         start_rejected_version(impl.rejected_version),
         start_rejected_hash(impl.rejected_hash),
@@ -303,8 +303,7 @@ void Engine::Impl::CommitRun::Reject(const Command& c, const Status& why, Outcom
   written.emplace_back(pos, e.hash);
   wb.Put(m.cf[kLog], rk::Pos(pos), record);
   if (records) records->push_back(std::move(record));
-  proj.Command(c.command_id, pos, 1, wb);
-  if (!timer_commands) wb.Put(m.cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
+  proj.Command(c.command_id, pos, 1, wb, timer_commands ? std::string() : CommandDigestOf(c));
   o.status = why;
   o.first_position = pos;
   ++pos;
@@ -340,7 +339,7 @@ void Engine::Impl::CommitRun::ApplyEvents(const Command& c, PlanState& s, Outcom
     Event& e = made[k];
     proj.Before(s, e);
     Evolve(s, e);
-    proj.After(s, e, pos, wb);
+    proj.After(s, e, pos);
     written.emplace_back(pos, e.hash);
     wb.Put(m.cf[kLog], rk::Pos(pos), made_records[k]);
     if (records) records->push_back(std::move(made_records[k]));
@@ -348,15 +347,15 @@ void Engine::Impl::CommitRun::ApplyEvents(const Command& c, PlanState& s, Outcom
     ++pos;
   }
   if (!o.events.empty()) {
-    proj.Command(c.command_id, o.first_position, static_cast<uint32_t>(made.size()), wb);
-    if (!timer_commands) wb.Put(m.cf[kMeta], kCommandDigestPrefix + c.command_id, CommandDigestOf(c));
+    proj.Command(c.command_id, o.first_position, static_cast<uint32_t>(made.size()), wb,
+                 timer_commands ? std::string() : CommandDigestOf(c));
     last_pos[c.plan_id] = pos - 1;
   }
 }
 
 // Everything else the batch carries: the fired timers dropped, the
 // projections, the caller's meta rows, snapshots of plans grown past
-// kSnapshotEvery, and the signed checkpoint. Non-ok: nothing may be written.
+// records::SnapshotInterval, and the signed checkpoint. Non-ok: nothing may be written.
 Status Engine::Impl::CommitRun::FinishBatch(const std::vector<std::string>& timer_keys_to_drop,
                                             const Engine::MetaWrites& meta_writes) {
   for (const auto& k : timer_keys_to_drop) proj.Drop(k);
@@ -366,8 +365,8 @@ Status Engine::Impl::CommitRun::FinishBatch(const std::vector<std::string>& time
   for (const auto& [k, v] : meta_writes) wb.Put(m.cf[kMeta], k, v);
   for (const auto& [plan, p] : last_pos) {
     const PlanState& st = m.cache.at(plan);
-    if (st.exists && st.version >= m.snapshot_version[plan] + kSnapshotEvery) {
-      wb.Put(m.cf[kSnapshots], plan, records::EncodeSnapshot(st, p));
+    if (st.exists && st.version >= m.snapshot_version[plan] + records::SnapshotInterval(st)) {
+      wb.Put(m.cf[kSnapshots], rk::Snapshot(plan, st.version), records::EncodeSnapshot(st, p));
       snapshots_written[plan] = st.version;
     }
   }

@@ -50,12 +50,13 @@ namespace duban {
 
 class Projector;
 
-// A plan whose stream grew this many events since its last snapshot gets a new one.
-inline constexpr uint64_t kSnapshotEvery = 1000;
 inline constexpr const char* kRebuildMarker = "rebuild_in_progress";
 // In `meta` once the `counts` projection is kept (records.h): a store made
 // before it has none, and is rebuilt once by the next writer that opens it.
 inline constexpr const char* kCountsBuilt = "counts.built";
+// In `meta` once `history` is kept in buckets (records.h): a store made
+// before has one key per event, and is rebuilt once by the next writer.
+inline constexpr const char* kHistoryBuckets = "history.buckets";
 // The stream of recorded calendar notices (CalendarNoticeAdded). Like the
 // rejection streams it is no plan: it has a head and a history (task 0), and
 // the engine's timer policy is built from its events.
@@ -69,10 +70,10 @@ inline bool KeepsHistory(const std::string& stream) { return stream == kCalendar
 inline constexpr const char* kAnchorLast = "anchor.last";
 inline constexpr const char* kAnchorKeptPrefix = "anchor/";
 inline std::string AnchorKeptKey(uint64_t log_end) { return kAnchorKeptPrefix + core::records::keys::Pos(log_end); }
-// Each recorded command's schemas::CommandDigest (128 bits), in `meta`: a
-// repeated id is compared with it, so that the same id for another command is
-// a conflict. Bookkeeping, not a projection: the log holds events, not
-// commands, so a rebuild could not derive it (and keeps it).
+// Each recorded command's schemas::CommandDigest (128 bits, as 32 hex
+// digits), kept in its `commands` row (records.h): a repeated id is compared
+// with it, so that the same id for another command is a conflict. Stores
+// from before format 2 kept it in `meta` under this prefix, still read.
 inline constexpr const char* kCommandDigestPrefix = "command/";
 inline std::string CommandDigestOf(const schemas::Command& c) { return schemas::CommandDigest(c).substr(0, 32); }
 
@@ -174,13 +175,16 @@ struct Engine::Impl {
                        rocksdb::ColumnFamilyHandle** handles);
 
   // The log end this store's writers record (log_end.h).
-  bool open_complete = false;  // Engine::Open got to the end
-  bool counts_built = false;   // kCountsBuilt is set: commits keep `counts`
+  bool open_complete = false;     // Engine::Open got to the end
+  bool counts_built = false;      // kCountsBuilt is set: commits keep `counts`
+  bool history_bucketed = false;  // kHistoryBuckets is set: `history` has no key of the old layout
   // Whether the store keeps `counts`. A new store starts with them; a store
   // made before them gets them from a rebuild when a writer opens it (once:
   // it replays the log). A rebuild that cannot run (the log fails its
   // checks) leaves the store as it was and usable; only the dashboard's
   // counts then say they are missing.
+  // The same for the history buckets (kHistoryBuckets): readers read the
+  // old layout too, so a store that could not be rebuilt stays readable.
   // True: the store needs that rebuild.
   Result<bool> LoadCountsBuilt(bool created);
   // The store for projectors to read counts from, or null while it has none.
@@ -255,9 +259,14 @@ struct Engine::Impl {
   Result<std::vector<std::string>> PlanIdsFromProjection() const;
   Result<schemas::Event> ReadEvent(rocksdb::DB* from, rocksdb::ColumnFamilyHandle* log, uint64_t pos) const;
   Result<std::vector<HistoryEntry>> ReadPositions(std::vector<uint64_t> positions) const;
-  Result<std::vector<uint64_t>> HistoryPositions(const std::string& prefix) const;
+  // The log positions the history index lists for `stream`, in order: all of
+  // them, or only the events of `task`; only those after `after`.
+  Result<std::vector<uint64_t>> HistoryPositions(const std::string& stream, std::optional<int32_t> task = std::nullopt,
+                                                 uint64_t after = 0) const;
   // A plan's state: its stream replayed from the log (optionally up to a time).
   // `replayed`, if given, receives the events replayed (with `until` only).
+  void StartFromSnapshot(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
+                         core::PlanState& s, uint64_t& after) const;
   Result<core::PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
                                      Engine::AsOf basis = Engine::AsOf::kEffective,
                                      std::vector<schemas::Event>* replayed = nullptr) const;
@@ -349,6 +358,9 @@ struct Engine::Impl {
   // ---- rebuild (maintenance.cc) ----
   // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
   Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const;
+  // The digest a command's live `commands` row keeps ("" when none, or when
+  // the row is damaged: a rebuild writes it again without).
+  Result<std::string> RowDigest(const std::string& command_id) const;
 };
 
 }  // namespace duban

@@ -186,8 +186,8 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
   if (!counts.ok()) return counts.status();
   if (*counts) {
     log::Core().info(
-        "this store was made before the dashboard's counts were kept: rebuilding its projections once "
-        "to count them");
+        "this store was made before the dashboard's counts or the history buckets were kept: rebuilding its "
+        "projections once to make them");
     if (Status st = engine.Rebuild(); !st.ok())
       log::Core().warn(
           "the dashboard's counts could not be built ({}); the store works without them until `duban "
@@ -278,12 +278,19 @@ Result<bool> Engine::Impl::LoadCountsBuilt(bool created) {
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kCountsBuilt, &v);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading meta");
   counts_built = s.ok() && cf[kCounts];
-  if (counts_built || opts.read_only) return false;
+  std::string buckets;
+  s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kHistoryBuckets, &buckets);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading meta");
+  history_bucketed = s.ok();
+  if ((counts_built && history_bucketed) || opts.read_only) return false;
   if (!created && next_pos > 1) return true;
-  // Nothing projected yet: counting starts with the first commit.
-  if (auto w = Written(db->Put(WriteOpts(), cf[kMeta], kCountsBuilt, "1")); !w.ok())
-    return FromRocks(w, "writing meta");
+  // Nothing projected yet: counting and buckets start with the first commit.
+  rocksdb::WriteBatch wb;
+  wb.Put(cf[kMeta], kCountsBuilt, "1");
+  wb.Put(cf[kMeta], kHistoryBuckets, "1");
+  if (auto w = Written(db->Write(WriteOpts(), &wb)); !w.ok()) return FromRocks(w, "writing meta");
   counts_built = true;
+  history_bucketed = true;
   return false;
 }
 

@@ -311,6 +311,8 @@ void Evolve(PlanState& s, const Event& e) {
   s.version = e.stream_seq;
   s.last_hash = e.hash;
   s.updated_at = e.occurred_at;
+  s.max_occurred_at = std::max(s.max_occurred_at, e.occurred_at);
+  s.max_recorded_at = std::max(s.max_recorded_at, e.recorded_at);
   Applier applier(s, e);
   std::visit([&](const auto& b) { applier.On(b); }, e.body);
 }

@@ -119,19 +119,54 @@ Result<std::vector<HistoryEntry>> Engine::Impl::ReadPositions(std::vector<uint64
   return out;
 }
 
-Result<std::vector<uint64_t>> Engine::Impl::HistoryPositions(const std::string& prefix) const {
-  std::vector<uint64_t> out;
+Result<std::vector<uint64_t>> Engine::Impl::HistoryPositions(const std::string& stream, std::optional<int32_t> task,
+                                                             uint64_t after) const {
+  std::vector<records::HistoryEntryRef> entries;
+  const std::string prefix = rk::PlanPrefix(stream);
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kHistory]));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string plan;
-    int32_t task;
-    uint64_t pos;
-    if (!records::ParseHistoryKey(it->key().ToStringView(), &plan, &task, &pos))
-      return Status::Corruption("damaged history key");
-    out.push_back(pos);
-  }
+  // Buckets are in position order, so a replay from a snapshot starts at its
+  // bucket; keys of the old layout are in task order, so that store is read whole.
+  it->Seek(after && history_bucketed ? rk::HistoryBucket(stream, after + 1) : prefix);
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next())
+    if (Status st = records::DecodeHistory(it->key().ToStringView(), it->value().ToStringView(), &entries); !st.ok())
+      return Status::Corruption("stream " + stream + ": " + st.message());
   if (!it->status().ok()) return FromRocks(it->status(), "reading history");
+  std::vector<uint64_t> out;
+  out.reserve(entries.size());
+  for (const auto& e : entries)
+    if ((!task || e.task == *task) && e.pos > after) out.push_back(e.pos);
+  // Buckets list positions in order; the old layout (one key per event) in task order.
+  if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
   return out;
+}
+
+// The snapshot a replay of `plan_id` starts from: the newest, or with
+// `until` the newest whose events all happened by then. Leaves `s` and
+// `after` alone when there is none (or only a damaged or old one).
+void Engine::Impl::StartFromSnapshot(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
+                                     PlanState& s, uint64_t& after) const {
+  if (!cf[kSnapshots]) return;
+  const std::string prefix = rk::PlanPrefix(plan_id);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kSnapshots]));
+  for (it->SeekForPrev(rk::Snapshot(plan_id, UINT64_MAX)); it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    const std::string_view v = it->value().ToStringView();
+    if (until) {
+      Instant occurred = 0, recorded = 0;
+      if (!records::PeekSnapshotTimes(v, &occurred, &recorded)) continue;
+      if ((basis == Engine::AsOf::kRecorded ? recorded : occurred) > *until) continue;
+    }
+    PlanState snap;
+    uint64_t pos = 0;
+    if (Status st = records::DecodeSnapshot(v, &snap, &pos); !st.ok()) {
+      if (st.code() != Status::Code::kNotFound)
+        log::Core().warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
+      return;
+    }
+    s = std::move(snap);
+    after = pos;
+    if (!until) snapshot_version[plan_id] = s.version;
+    return;
+  }
 }
 
 Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
@@ -139,23 +174,10 @@ Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::opti
   PlanState s;
   s.id = plan_id;
   uint64_t after = 0;  // log position the snapshot covers
-  if (!until && cf[kSnapshots]) {
-    std::string v;
-    rocksdb::Status st = db->Get(rocksdb::ReadOptions(), cf[kSnapshots], plan_id, &v);
-    if (st.ok()) {
-      PlanState snap;
-      if (records::DecodeSnapshot(v, &snap, &after).ok()) {
-        s = std::move(snap);
-        snapshot_version[plan_id] = s.version;
-      } else {
-        log::Core().warn("plan {}: damaged snapshot ignored; replaying its whole stream", plan_id);
-        after = 0;
-      }
-    }
-  }
-  auto positions = HistoryPositions(rk::PlanPrefix(plan_id));
+  // `replayed` asks for every event up to `until`, so the replay starts at the beginning.
+  if (!replayed) StartFromSnapshot(plan_id, until, basis, s, after);
+  auto positions = HistoryPositions(plan_id, std::nullopt, after);
   if (!positions.ok()) return positions.status();
-  if (after) std::erase_if(*positions, [after](uint64_t p) { return p <= after; });
   auto events = ReadPositions(std::move(positions).value());
   if (!events.ok()) return events.status();
   if (replayed) replayed->reserve(replayed->size() + events->size());

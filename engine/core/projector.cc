@@ -73,8 +73,8 @@ void Projector::Before(const PlanState& s, const Event& e, const TimerPolicy* ar
   }
 }
 
-void Projector::After(const PlanState&, const Event& e, uint64_t pos, rocksdb::WriteBatch& wb) {
-  wb.Put(cf_[kHistory], rk::History(e.stream, TaskOf(e.body), pos), "");
+void Projector::After(const PlanState&, const Event& e, uint64_t pos) {
+  history_.Add(e.stream, TaskOf(e.body), pos);
   if (TouchesTask(e.body) || std::holds_alternative<schemas::AssignmentReopened>(e.body))
     dirty_tasks_.insert({e.stream, TaskOf(e.body)});
   if (TouchesPlanRow(e.body)) dirty_plan_rows_.insert(e.stream);
@@ -95,6 +95,7 @@ Status Projector::Flush(const std::map<std::string, PlanState>& states, const st
     if (!done) wb.Delete(cf_[kTimers], k);
   dropped_.clear();
   if (Status st = FlushCounts(wb); !st.ok()) return st;
+  if (Status st = history_.Flush(store_, cf_[kHistory], wb); !st.ok()) return st;
   WriteTaskPlanAndStreamRows(states, rejected_stream, rejected_version, rejected_hash, rejected_dirty, wb);
   dirty_assignments_.clear();
   dirty_tasks_.clear();

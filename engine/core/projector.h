@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "column_families.h"
+#include "history_index.h"
 #include "duban/engine.h"
 #include "records.h"
 
@@ -46,29 +47,37 @@ namespace duban {
 // makes a rebuild byte-identical to the live projections.
 class Projector {
  public:
-  // `db` is the store the batches are written to: the counts a batch changes
-  // are read from it (one Flush per written batch). Null: counts are not
-  // kept (a store made before them, until its rebuild).
-  Projector(const TimerPolicy& policy, rocksdb::ColumnFamilyHandle* const* cf, rocksdb::DB* db)
-      : policy_(policy), cf_(cf), db_(db) {}
+  // `store` is the store the batches are written to: the history buckets
+  // and counts a batch changes are read from it (one Flush per written
+  // batch). `counts_db` is that store when it keeps counts; null: counts are
+  // not kept (a store made before them, until its rebuild).
+  Projector(const TimerPolicy& policy, rocksdb::ColumnFamilyHandle* const* cf, rocksdb::DB* store,
+            rocksdb::DB* counts_db)
+      : policy_(policy), cf_(cf), store_(store), db_(counts_db) {}
 
   // Before Evolve applies `e` to `s`: remembers the assignments it touches
   // as they were. `armed_by`: the policy the assignments' armed timers were
   // computed by, when it is not the one this projector arms with (a calendar
   // notice changes the policy within its batch): their old keys are taken from it.
   void Before(const core::PlanState& s, const schemas::Event& e, const TimerPolicy* armed_by = nullptr);
-  // After Evolve: the event's history row, and which task, plan and stream
+  // After Evolve: the event's history entry, and which task, plan and stream
   // rows Flush rewrites.
-  void After(const core::PlanState& s, const schemas::Event& e, uint64_t pos, rocksdb::WriteBatch& wb);
+  void After(const core::PlanState& s, const schemas::Event& e, uint64_t pos);
+
+  // An event listed in the history index without a plan state to project
+  // (the calendar's and the accounts' streams).
+  void History(std::string_view stream, int32_t task, uint64_t pos) { history_.Add(stream, task, pos); }
 
   void SortDrops();
   // A timer consumed by this batch (it fired): deleted at Flush.
   // The views must outlive Flush (they are the caller's due-timer keys).
   void Drop(std::string_view key) { dropped_.emplace_back(key, false); }
 
-  // Commands index: ids map to the contiguous run of their events.
-  void Command(const std::string& command_id, uint64_t first_pos, uint32_t count, rocksdb::WriteBatch& wb) {
-    wb.Put(cf_[kCommands], command_id, core::records::EncodeCommandRef(first_pos, count));
+  // Commands index: ids map to the contiguous run of their events, and to
+  // the command's digest (empty when none is known).
+  void Command(const std::string& command_id, uint64_t first_pos, uint32_t count, rocksdb::WriteBatch& wb,
+               std::string_view digest = {}) {
+    wb.Put(cf_[kCommands], command_id, core::records::EncodeCommandRef(first_pos, count, digest));
   }
 
   // Writes every row the events since the last Flush changed, read from
@@ -115,7 +124,9 @@ class Projector {
 
   const TimerPolicy& policy_;
   rocksdb::ColumnFamilyHandle* const* cf_;
+  rocksdb::DB* store_;
   rocksdb::DB* db_;  // null: the store keeps no counts yet (kCountsBuilt)
+  HistoryIndex history_;
   std::map<std::string, core::records::GroupTally> count_deltas_;
   std::map<std::string, core::records::LastChange> activity_;
   std::map<AssignmentId, Dirty> dirty_assignments_;

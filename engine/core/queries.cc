@@ -171,7 +171,7 @@ Result<AssignmentCounts> Engine::CountAssignments(const std::string& plan_id) co
 }
 
 Result<std::vector<HistoryEntry>> Engine::History(const std::string& plan_id, int32_t task) const {
-  auto positions = impl_->HistoryPositions(rk::Task(plan_id, task));
+  auto positions = impl_->HistoryPositions(plan_id, task);
   if (!positions.ok()) return positions.status();
   return impl_->ReadPositions(std::move(positions).value());
 }

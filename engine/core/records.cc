@@ -135,9 +135,9 @@ std::string ByStatusPrefix(AssignmentStatus s) { return std::string(1, static_ca
 std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit) {
   return ByStatusPrefix(s) + Assignment(plan, task, unit);
 }
-std::string History(std::string_view plan, int32_t task, uint64_t pos) {
-  std::string k = Task(plan, task);
-  PutFixed64BE(&k, pos);
+std::string HistoryBucket(std::string_view stream, uint64_t pos) {
+  std::string k = PlanPrefix(stream);
+  PutFixed64BE(&k, pos >> kHistoryBlockBits);
   return k;
 }
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t) {
@@ -179,13 +179,44 @@ bool ParseByStatusKey(std::string_view key, AssignmentKey* out) {
   if (key.empty()) return false;
   return ParseAssignmentKey(key.substr(1), out);
 }
-bool ParseHistoryKey(std::string_view key, std::string* plan, int32_t* task, uint64_t* pos) {
+void AppendHistoryEntry(std::string* bucket, uint64_t pos, int32_t task) {
+  bucket->push_back(static_cast<char>(pos & ((1u << kHistoryBlockBits) - 1)));
+  auto v = static_cast<uint32_t>(task);
+  while (v >= 0x80) {
+    bucket->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  bucket->push_back(static_cast<char>(v));
+}
+
+Status DecodeHistory(std::string_view key, std::string_view value, std::vector<HistoryEntryRef>* out) {
   const size_t z = key.find('\0');
-  if (z == std::string_view::npos || key.size() != z + 13) return false;
-  plan->assign(key.substr(0, z));
-  *task = static_cast<int32_t>(DecodeFixed32BE(key.data() + z + 1));
-  *pos = DecodeFixed64BE(key.data() + z + 5);
-  return true;
+  if (z != std::string_view::npos && value.empty() && key.size() == z + 13) {  // format 1: one event per key
+    out->push_back({static_cast<int32_t>(DecodeFixed32BE(key.data() + z + 1)), DecodeFixed64BE(key.data() + z + 5)});
+    return Status::Ok();
+  }
+  if (z == std::string_view::npos || key.size() != z + 9 || value.empty())
+    return Status::Corruption("damaged history key");
+  const uint64_t base = DecodeFixed64BE(key.data() + z + 1) << kHistoryBlockBits;
+  int last_offset = -1;
+  for (size_t i = 0; i < value.size();) {
+    const int offset = static_cast<uint8_t>(value[i++]);
+    uint32_t task = 0;
+    int shift = 0;
+    bool done = false;
+    while (i < value.size() && shift < 35 && !done) {
+      const auto b = static_cast<uint8_t>(value[i++]);
+      task |= static_cast<uint32_t>(b & 0x7f) << shift;
+      shift += 7;
+      done = !(b & 0x80);
+    }
+    // Offsets only grow within a bucket: anything else is damage.
+    if (!done || offset <= last_offset || offset >= (1 << kHistoryBlockBits))
+      return Status::Corruption("damaged history bucket");
+    last_offset = offset;
+    out->push_back({static_cast<int32_t>(task), base + static_cast<uint64_t>(offset)});
+  }
+  return Status::Ok();
 }
 bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan) {
   if (key.size() < 9) return false;
@@ -197,6 +228,11 @@ bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan) {
 }
 
 namespace keys {
+std::string Snapshot(std::string_view plan, uint64_t version) {
+  std::string k = PlanPrefix(plan);
+  PutFixed64BE(&k, version);
+  return k;
+}
 std::string UnitActivity(std::string_view plan, std::string_view unit) {
   std::string k = PlanPrefix(plan);
   k.append(unit);
@@ -415,9 +451,24 @@ bool GetPairs(Reader& r, std::set<std::pair<int32_t, std::string>>* set) {
 }
 }  // namespace
 
+bool PeekSnapshotTimes(std::string_view v, Instant* max_occurred, Instant* max_recorded) {
+  Reader r(v);
+  uint8_t fmt = 0;
+  uint64_t pos = 0;
+  return r.U8(&fmt) && fmt == 2 && r.U64(&pos) && r.I64(max_occurred) && r.I64(max_recorded);
+}
+
 std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos) {
   Writer w;
-  w.U8(1).U64(log_pos).Str(EncodePlan(p)).U8(p.exists).U64(p.version).Str(p.last_hash).I64(p.updated_at);
+  w.U8(2)
+      .U64(log_pos)
+      .I64(p.max_occurred_at)
+      .I64(p.max_recorded_at)
+      .Str(EncodePlan(p))
+      .U8(p.exists)
+      .U64(p.version)
+      .Str(p.last_hash)
+      .I64(p.updated_at);
   w.Strs(std::vector<std::string>(p.units.begin(), p.units.end()));
   w.U32(static_cast<uint32_t>(p.tasks.size()));
   for (const auto& [n, t] : p.tasks) w.Str(EncodeTask(t));
@@ -441,7 +492,9 @@ Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos) {
   std::string row;
   std::vector<std::string> units;
   uint32_t n;
-  if (!r.U8(&fmt) || fmt != 1 || !r.U64(log_pos) || !r.Str(&row)) return Bad("snapshot");
+  if (r.U8(&fmt) && fmt == 1) return Status::NotFound("a snapshot of format 1");
+  if (fmt != 2 || !r.U64(log_pos) || !r.I64(&p->max_occurred_at) || !r.I64(&p->max_recorded_at) || !r.Str(&row))
+    return Bad("snapshot");
   if (Status st = DecodePlan(row, p); !st.ok()) return st;
   if (!r.Bool(&p->exists) || !r.U64(&p->version) || !r.Str(&p->last_hash) || !r.I64(&p->updated_at) ||
       !r.Strs(&units) || !r.U32(&n))
@@ -491,14 +544,18 @@ Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last
   return Status::Ok();
 }
 
-std::string EncodeCommandRef(uint64_t first_pos, uint32_t count) {
+std::string EncodeCommandRef(uint64_t first_pos, uint32_t count, std::string_view digest) {
   Writer w;
   w.U64(first_pos).U32(count);
-  return w.Take();
+  std::string v = w.Take();
+  v.append(digest);
+  return v;
 }
-Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count) {
-  Reader r(v);
+Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count, std::string* digest) {
+  if (v.size() < kCommandRefBytes) return Bad("command outcome");
+  Reader r(v.substr(0, kCommandRefBytes));
   if (!r.U64(first_pos) || !r.U32(count) || !r.Done()) return Bad("command outcome");
+  if (digest) digest->assign(v.substr(kCommandRefBytes));
   return Status::Ok();
 }
 

@@ -6,18 +6,31 @@
 //   CF id name         key                                          value
 //   1  log             pos u64                                      framed event (the truth)
 //   2  streams         stream                                       u64 version | last_hash
-//   3  commands        command_id                                   u64 first_pos | u32 count
+//   3  commands        command_id                                   u64 first_pos | u32 count | digest
 //   4  plans           plan                                         PlanRecord
 //   5  tasks           plan \0 task u32                             TaskState
 //   6  assignments     plan \0 task u32 unit                        AssignmentState
 //   7  by_unit         unit \0 plan \0 task u32                     ""
 //   8  by_status       status u8 plan \0 task u32 unit              ""
-//   9  history         plan \0 task u32 pos u64                     ""  (task 0: plan-level)
+//   9  history         stream \0 block u64                          HistoryBucket
 //   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 cycle \0 level u32 armed_at i64   FireTimer
 //   11 counts          plan \0 unit \0 'g' status u8 flags u8 level u32 due_on   GroupTally
 //                      plan \0 unit \0 'a'                                       u64 seq | i64 at
 //
-//   13 snapshots       plan                                         u64 log_pos | PlanState (a cache)
+//   13 snapshots       plan \0 version u64                          u8 2 | u64 log_pos | i64 max_occurred |
+//                                                                   i64 max_recorded | PlanState (a cache)
+//
+// `history` lists each stream's events by position, in buckets: the bucket
+// of position p is p >> kHistoryBlockBits, and its value is one entry per
+// event of the stream in that block, in position order: u8 (p & mask) then
+// the event's task as a varint (0: plan-level). A batch writes each bucket it
+// touches once (read, entries appended, put back), so a busy batch writes a
+// few keys for hundreds of events, and since an entry depends only on its
+// event's position and task, a rebuild batched differently writes the same
+// bytes. A task's history is its plan's buckets filtered by task. Format 1
+// (before the meta key `history.buckets`) had one key per event, plan \0
+// task u32 pos u64 with an empty value; readers still read it (a read-only
+// open of an old store), and a writer's open rebuilds it once.
 //
 // `counts` holds, per plan and unit, how many assignments fall in each
 // AssignmentGroup (domain.h) with the reminders they were sent (a group whose
@@ -28,14 +41,28 @@
 // meta key `counts.built` says a store has it: a store made before it is
 // rebuilt once when a writer opens it.
 //
+// `commands` also keeps each command's digest, which a repeated id is
+// compared with. The log holds events, not commands, so the digest cannot be
+// derived: Rebuild() rewrites this CF in place instead of dropping it, each
+// row's position and count from the log and its digest from the row it
+// replaces. (Before format 2 the digest was a key of its own in `meta`,
+// command/<id>; those are still read.)
+//
 // Every CF but `log` is derived: projections (2-11) are dropped and rebuilt
 // from `log` by Rebuild() and compared by Verify(); `meta` holds engine
-// bookkeeping; `snapshots` is a cache Rebuild() clears.
+// bookkeeping; `snapshots` is a cache Rebuild() clears. A plan gets a
+// snapshot each time its stream grows by SnapshotInterval() events, all
+// kept: loading a plan starts from its newest, and its state as of a time t
+// from the newest whose events all happened by t (max_occurred, or
+// max_recorded for the recorded basis, <= t), replaying only what follows.
+// Format 1 (key: plan; no times) is not read: the plan is replayed whole.
 // CF names are written to disk: never rename one; retire it instead.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duban/coding.h"
 #include "duban/core/domain.h"
@@ -52,10 +79,12 @@ std::string ByUnit(std::string_view unit, std::string_view plan, int32_t task);
 std::string ByUnitPrefix(std::string_view unit);
 std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit);
 std::string ByStatusPrefix(AssignmentStatus s);
-std::string History(std::string_view plan, int32_t task, uint64_t pos);
+// The history bucket holding position `pos` of `stream`.
+std::string HistoryBucket(std::string_view stream, uint64_t pos);
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t);
 std::string CountGroup(std::string_view plan, const AssignmentGroup& g);
 std::string UnitActivity(std::string_view plan, std::string_view unit);
+std::string Snapshot(std::string_view plan, uint64_t version);
 }  // namespace keys
 
 // Parsed forms of the composite keys.
@@ -67,7 +96,19 @@ struct AssignmentKey {
 bool ParseAssignmentKey(std::string_view key, AssignmentKey* out);
 bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, int32_t* task);
 bool ParseByStatusKey(std::string_view key, AssignmentKey* out);
-bool ParseHistoryKey(std::string_view key, std::string* plan, int32_t* task, uint64_t* pos);
+// History: a bucket holds the events of 2^kHistoryBlockBits positions.
+inline constexpr int kHistoryBlockBits = 6;
+// Appends the entry of (pos, task) to a bucket's value; `pos` must be in the
+// bucket's block and after every position already in it.
+void AppendHistoryEntry(std::string* bucket, uint64_t pos, int32_t task);
+// One (task, position) per event listed by a history key and its value,
+// appended to `out` in position order; reads both formats. Corruption when
+// the key or value is not one.
+struct HistoryEntryRef {
+  int32_t task = 0;
+  uint64_t pos = 0;
+};
+Status DecodeHistory(std::string_view key, std::string_view value, std::vector<HistoryEntryRef>* out);
 bool ParseTimerKey(std::string_view key, Instant* due, std::string* plan);
 // A key of `counts`: a group's (*activity false, `g` filled) or a unit's last
 // update (*activity true, only g->unit filled).
@@ -103,10 +144,22 @@ Status DecodeTimer(std::string_view v, schemas::FireTimer* t);
 // A whole plan state, for the `snapshots` cache: loading a plan then replays
 // only the events after `log_pos` instead of its whole stream.
 std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos);
+// NotFound for a snapshot of format 1 (not read), Corruption for damage.
 Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos);
+// The times of a format-2 snapshot without decoding the state; false if it is none.
+bool PeekSnapshotTimes(std::string_view v, Instant* max_occurred, Instant* max_recorded);
+// Events between two snapshots of a plan: 1,000, or twice its assignments
+// for a bigger plan, so that its snapshots take a bounded share of its log.
+inline uint64_t SnapshotInterval(const PlanState& p) {
+  return std::max<uint64_t>(1000, 2 * static_cast<uint64_t>(p.assignments.size()));
+}
 std::string EncodeStreamHead(uint64_t version, std::string_view last_hash);
 Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last_hash);
-std::string EncodeCommandRef(uint64_t first_pos, uint32_t count);
-Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count);
+// A command's row: its events' first position and count, then the
+// command's digest (schemas::CommandDigest, 32 hex digits; empty for timer
+// commands, events applied from duban.events and rows from before format 2).
+inline constexpr size_t kCommandRefBytes = 12;  // the row before its digest
+std::string EncodeCommandRef(uint64_t first_pos, uint32_t count, std::string_view digest = {});
+Status DecodeCommandRef(std::string_view v, uint64_t* first_pos, uint32_t* count, std::string* digest = nullptr);
 
 }  // namespace duban::core::records

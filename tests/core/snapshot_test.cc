@@ -1,5 +1,6 @@
 // Plan snapshots: a plan loaded from its latest snapshot plus the events after
-// it is the same state as its whole stream replayed.
+// it, and a plan as of a date from the newest snapshot all of whose events
+// happened by then, are the same states as its whole stream replayed.
 #include <gtest/gtest.h>
 
 #include "duban/engine.h"
@@ -56,23 +57,95 @@ TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
       for (const auto& out : (*e)->SubmitBatch(chunk)) ASSERT_TRUE(out.status.ok()) << out.status.ToString();
     }
   }
-  // The stream outgrew the snapshot interval, so a snapshot is stored.
-  EXPECT_EQ(testing::DumpStore(dir.path())["snapshots"].count("p1"), 1u);
+  // The stream outgrew the snapshot interval twice: two snapshots are kept.
+  size_t snapshots = 0;
+  auto dump = testing::DumpStore(dir.path());
+  for (const auto& [key, value] : dump["snapshots"])
+    if (key.rfind(std::string("p1") + '\0', 0) == 0) ++snapshots;
+  EXPECT_EQ(snapshots, 2u);
   auto e = Engine::Open(o);
   ASSERT_TRUE(e.ok());
-  auto from_snapshot = (*e)->Plan("p1");                      // snapshot + the events after it
-  auto replayed = (*e)->PlanAsOf("p1", 4'000'000'000'000LL);  // the whole stream, no snapshot
+  // The whole stream replayed: asking for the events reads them all, no snapshot.
+  auto whole = [&](Instant at, Engine::AsOf basis) {
+    std::vector<Event> events;
+    auto s = (*e)->PlanAsOf("p1", at, basis, &events);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *s : core::PlanState{};
+  };
+  auto from_snapshot = (*e)->Plan("p1");  // snapshot + the events after it
   ASSERT_TRUE(from_snapshot.ok());
-  ASSERT_TRUE(replayed.ok());
+  const core::PlanState replayed = whole(4'000'000'000'000LL, Engine::AsOf::kEffective);
   EXPECT_GT(from_snapshot->version, 2000u);
-  EXPECT_TRUE(*from_snapshot == *replayed);
-  EXPECT_EQ(from_snapshot->cycles.at("Q2").answered.size(), replayed->cycles.at("Q2").answered.size());
+  EXPECT_TRUE(*from_snapshot == replayed);
+  EXPECT_EQ(from_snapshot->cycles.at("Q2").answered.size(), replayed.cycles.at("Q2").answered.size());
+  // As of times before, between and after the snapshots, by either basis.
+  for (uint64_t n : {10u, 600u, 1100u, 1500u, 2200u, 2640u})
+    for (auto basis : {Engine::AsOf::kEffective, Engine::AsOf::kRecorded}) {
+      const Instant at = 1'620'000'000'000LL + static_cast<Instant>(n) * 60'000;
+      auto as_of = (*e)->PlanAsOf("p1", at, basis);
+      ASSERT_TRUE(as_of.ok()) << as_of.status().ToString();
+      EXPECT_TRUE(*as_of == whole(at, basis)) << "as of command " << n;
+    }
   // A rebuild clears snapshots and the plan still loads the same.
   ASSERT_TRUE((*e)->Rebuild().ok());
   auto after_rebuild = (*e)->Plan("p1");
   ASSERT_TRUE(after_rebuild.ok());
-  EXPECT_TRUE(*after_rebuild == *replayed);
+  EXPECT_TRUE(*after_rebuild == replayed);
   EXPECT_TRUE((*e)->Verify()->ok());
+}
+
+// As of a late date the replay starts at a snapshot: with early events
+// events gone, a late date is still answered and an early one is not.
+TEST(SnapshotTest, AsOfALateDateReplaysOnlyTheEventsAfterItsSnapshot) {
+  TempDir dir;
+  EngineOptions o;
+  o.data_dir = dir.path();
+  uint64_t n = 0;
+  core::PlanState late;
+  const Instant late_at = 1'620'000'000'000LL + 1190LL * 60'000;
+  {
+    auto e = Engine::Open(o);
+    ASSERT_TRUE(e.ok());
+    ImportPlan imp;
+    imp.plan.title = "台账";
+    imp.plan.year = 2021;
+    imp.plan.units = {"甲局"};
+    ImportTask task;
+    task.number = 1;
+    task.title = "任务";
+    task.deadline.due_on = "2021-12-31";
+    task.responsible_units = {"甲局"};
+    imp.tasks.push_back(task);
+    ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kSupervisor, "office", imp)).status.ok());
+    ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kUnit, "甲局", Accept{1, "甲局"})).status.ok());
+    std::vector<Command> reports;
+    reports.reserve(1200);
+    for (int i = 0; i < 1200; ++i)
+      reports.push_back(Cmd(n++, Role::kUnit, "甲局", ReportProgress{1, "甲局", i % 100, "进展", "", "", ""}));
+    for (size_t i = 0; i < reports.size(); i += 100) {  // a snapshot is taken at the end of a batch
+      std::vector<Command> chunk(reports.begin() + i, reports.begin() + std::min(reports.size(), i + 100));
+      for (const auto& out : (*e)->SubmitBatch(chunk)) ASSERT_TRUE(out.status.ok());
+    }
+    auto s = (*e)->PlanAsOf("p1", late_at);
+    ASSERT_TRUE(s.ok());
+    late = *s;
+  }
+  testing::WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
+    for (uint64_t pos = 2; pos <= 100; ++pos) {  // the first stays: a store must begin at 1
+      std::string key;
+      PutFixed64BE(&key, pos);
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("log"), key).ok());
+    }
+  });
+  EngineOptions ro = o;
+  ro.read_only = true;
+  auto e = Engine::Open(ro);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  auto s = (*e)->PlanAsOf("p1", late_at);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(*s == late);
+  EXPECT_FALSE((*e)->PlanAsOf("p1", 1'620'000'000'000LL + 500LL * 60'000).ok())
+      << "before the snapshot: the whole stream";
 }
 
 }  // namespace

@@ -355,7 +355,8 @@ class Engine {
   Result<anchor::Checkpoint> SignCheckpoint();
   // The newest checkpoint the store holds (none: not anchored).
   Result<std::optional<anchor::Checkpoint>> LatestCheckpoint() const;
-  // Order-independent digest of all projection column families (for tests and reports).
+  // Order-independent digest of all projection column families (for tests and reports); a command
+  // row counts without the command digest it keeps, which only the engine that took the command has.
   Result<std::string> ProjectionDigest() const;
 
  private:

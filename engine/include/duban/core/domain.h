@@ -134,6 +134,10 @@ struct PlanState {
   uint64_t version = 0;  // stream_seq of the last event applied
   std::string last_hash;
   Instant updated_at = 0;
+  // The latest effective and recorded times of the events applied: a
+  // snapshot of this state serves the plan as of any time at or after them
+  // (records.h, `snapshots`).
+  Instant max_occurred_at = 0, max_recorded_at = 0;
   std::set<std::string> units;
   std::map<int32_t, TaskState> tasks;
   std::map<std::pair<int32_t, std::string>, AssignmentState> assignments;
