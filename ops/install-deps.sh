@@ -14,6 +14,7 @@ pkgs=(
   libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils
   libzip-dev python3-docx libreoffice-writer-nogui libpugixml-dev libgumbo-dev
   libcurl4-openssl-dev python3-aiosmtpd
+  postgresql libpq-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

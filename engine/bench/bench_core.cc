@@ -17,7 +17,9 @@
 #include <string>
 #include <unistd.h>
 
+#include "bench_core_scale.h"
 #include "bench_plans.h"
+#include "bench_postgres.h"
 #include "bench_registry.h"
 #include "duban/coding.h"
 #include "duban/engine.h"
@@ -36,6 +38,8 @@ struct Args {
   int batch = 1000;
   int queries = 2000;
   std::string dir;
+  bool postgres = false;
+  uint64_t asof_events = 100'000;  // the plan timed as of a date
 };
 
 std::string Unit(int u) { return BenchUnit(u); }
@@ -54,8 +58,25 @@ std::optional<int> ParseArgs(int argc, char** argv, Args& a) {
   app.add_option("--batch", a.batch, "commands per group commit")
       ->check(CLI::Range(1, 1'000'000'000))
       ->capture_default_str();
+  int64_t assignments = 0;
+  app.add_option("--assignments", assignments,
+                 "assignments, as plans of 40 tasks x 5 units (rounded down to whole plans; instead of --plans)")
+      ->check(CLI::Range(int64_t{200}, int64_t{200'000'000'000}))
+      ->excludes("--plans");
+  app.add_option("--asof-events", a.asof_events, "events of the plan whose state as of a date is timed")
+      ->check(CLI::Range(1000, 100'000'000))
+      ->capture_default_str();
   app.add_option("--dir", a.dir, "scratch directory (default: under $TMPDIR)");
-  return ParseBenchOptions(app, argc, argv);
+  app.add_flag("--postgres", a.postgres,
+               "also run the same events-table + state-upsert workload on a throwaway PostgreSQL cluster");
+  if (const std::optional<int> exit_code = ParseBenchOptions(app, argc, argv)) return exit_code;
+  if (assignments) a.plans = static_cast<int>(assignments / (static_cast<int64_t>(a.tasks) * a.units));
+  // Refused before the long duban part, not after it.
+  if (Status ready = a.postgres ? PostgresBaselineReady() : Status::Ok(); !ready.ok()) {
+    std::fprintf(stderr, "duban-bench core --postgres: %s\n", ready.message().c_str());
+    return 2;
+  }
+  return std::nullopt;
 }
 
 std::string ScratchRoot(const std::string& dir) {
@@ -333,9 +354,27 @@ std::optional<double> TimeKinderBaseline(const std::string& dir, const EngineOpt
   return Seconds(w0, Clock::now());
 }
 
+// --postgres: as many events as ingest wrote, through PostgreSQL
+// (bench_postgres.h); the event list is built before the clock starts.
+std::optional<PgResult> TimePostgres(const Args& a, const std::string& root, const Ingest& in, const LogSample& log) {
+  // Bodies as long as the log's mean record: the sample is its first records only.
+  const PgWorkload work = BuildPgWorkload(in.events, a.plans, a.tasks, a.units, log.values, log.bytes / in.events);
+  Result<PgResult> pg = RunPostgresBaseline(root, work.events);
+  if (!pg.ok()) {
+    std::fprintf(stderr, "%s\n", pg.status().message().c_str());
+    return std::nullopt;
+  }
+  std::printf("postgres: %llu events in %.2f s = %.0f events/s (%s); duban ingest / postgres = %.2f\n",
+              static_cast<unsigned long long>(pg->events), pg->seconds, pg->eps, pg->settings.c_str(),
+              in.eps / pg->eps);
+  return *pg;
+}
+
 struct Summary {
   double ingest_eps = 0, sync_ingest_eps = 0, sync_single_cps = 0, rebuild_eps = 0, raw_eps = 0;
   double status_p99_us = 0, history_p99_us = 0;
+  double kind_ratio = 0, keys_per_event = 0, dashboard_p99_us = 0, asof_ms = 0, tick_ratio = 0;
+  std::optional<double> pg_eps;
 };
 
 void PrintTargetsAndSummary(const Summary& s) {
@@ -348,6 +387,74 @@ void PrintTargetsAndSummary(const Summary& s) {
       "ingest_ratio=%.3f rebuild_ratio=%.3f status_p99_us=%.0f history_p99_us=%.0f\n",
       s.ingest_eps, s.sync_ingest_eps, s.sync_single_cps, s.rebuild_eps, s.raw_eps, ingest_ratio, rebuild_ratio,
       s.status_p99_us, s.history_p99_us);
+  // The cost-per-event figures, last (issue 18's line).
+  char pg[96] = "pg_eps=n/a pg_ratio=n/a";
+  if (s.pg_eps) std::snprintf(pg, sizeof pg, "pg_eps=%.0f pg_ratio=%.2f", *s.pg_eps, s.ingest_eps / *s.pg_eps);
+  std::printf(
+      "ingest_eps=%.0f kind_ratio=%.3f keys_per_event=%.2f rebuild_eps=%.0f status_p99_us=%.0f history_p99_us=%.0f "
+      "dashboard_p99_us=%.0f asof_ms=%.1f tick_ratio=%.2f %s peak_rss_mb=%.0f\n",
+      s.ingest_eps, s.kind_ratio, s.keys_per_event, s.rebuild_eps, s.status_p99_us, s.history_p99_us,
+      s.dashboard_p99_us, s.asof_ms, s.tick_ratio, pg, PeakRssMb());
+}
+
+// The figures beyond ingest, rebuild and row queries (bench_core_scale.h).
+struct ScaleFigures {
+  DashboardTimes dashboard;
+  TickTimes tick;
+  double asof_ms = 0;
+};
+std::optional<ScaleFigures> TimeScale(Engine& engine, const Args& a) {
+  const std::optional<DashboardTimes> dashboard = TimeDashboard(engine, a.plans, a.queries);
+  if (!dashboard) return std::nullopt;
+  const std::optional<TickTimes> tick = TimeTickAgainstItsWrite(engine);
+  if (!tick) return std::nullopt;
+  const std::optional<double> asof_ms = TimeAsOf(engine, a.asof_events);
+  if (!asof_ms) return std::nullopt;
+  return ScaleFigures{*dashboard, *tick, *asof_ms};
+}
+
+// Raw RocksDB, same keys and bytes: the raw loop writes exactly the
+// WriteBatches the ingest committed — the same keys in the same column
+// families, the same values, the same batch boundaries, the same RocksDB
+// options — with none of the engine's work. Its time is RocksDB's own share
+// of ingest; the ratio is what the engine keeps of it. A second, kinder
+// baseline (the same number of keys and bytes in one column family, keys in
+// order) is printed for comparison. Frees the recorded batches.
+struct Baselines {
+  double raw_eps = 0, kinder_secs = 0;
+};
+std::optional<Baselines> TimeBaselines(const std::string& root, const EngineOptions& eo, Ingest& ingest, size_t batches,
+                                       const LogSample& log) {
+  const std::optional<double> raw_eps = TimeRawReplay(root + "/raw", ingest);
+  if (!raw_eps) return std::nullopt;
+  std::printf("keys per event by column family: %s\n",
+              bench::KeysPerEventByColumnFamily(ingest.batches, ingest.events).c_str());
+  ingest.batches.clear();
+  ingest.batches.shrink_to_fit();
+  const std::optional<double> kinder_secs = TimeKinderBaseline(root + "/raw-seq", eo, ingest, batches, log);
+  if (!kinder_secs) return std::nullopt;
+  std::printf(
+      "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
+      "ingest ratio against it %.3f\n",
+      *kinder_secs, ingest.eps / (ingest.events / *kinder_secs));
+  std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log.bytes / 1e6,
+              static_cast<double>(ingest.keys) / ingest.events);
+  return Baselines{*raw_eps, *kinder_secs};
+}
+
+Summary MakeSummary(const Ingest& ingest, const DurableIngest& durable, double rebuild_eps, const QueryTimes& queries,
+                    const ScaleFigures& scale, const Baselines& base, const std::optional<PgResult>& pg) {
+  Summary sum;
+  sum.ingest_eps = ingest.eps, sum.sync_ingest_eps = durable.eps, sum.sync_single_cps = durable.singles_per_second;
+  sum.rebuild_eps = rebuild_eps, sum.raw_eps = base.raw_eps;
+  sum.status_p99_us = Percentile(queries.status_us, 0.99), sum.history_p99_us = Percentile(queries.history_us, 0.99);
+  sum.kind_ratio = ingest.eps / (ingest.events / base.kinder_secs);
+  sum.keys_per_event = static_cast<double>(ingest.keys) / ingest.events;
+  sum.dashboard_p99_us = scale.dashboard.p99_us;
+  sum.asof_ms = scale.asof_ms;
+  sum.tick_ratio = scale.tick.tick_ms / std::max(scale.tick.write_ms, 1e-3);
+  if (pg) sum.pg_eps = pg->eps;
+  return sum;
 }
 
 int RunCore(int argc, char** argv) {
@@ -387,31 +494,16 @@ int RunCore(int argc, char** argv) {
   const std::optional<QueryTimes> queries = TimeQueries(engine, a);
   if (!queries) return 1;
   PrintQueryTimes(*queries, a.queries);
-
-  // Raw RocksDB, same keys and bytes: the raw loop writes exactly the
-  // WriteBatches the ingest committed — the same keys in the same column
-  // families, the same values, the same batch boundaries, the same RocksDB
-  // options — with none of the engine's work. Its time is RocksDB's own share
-  // of ingest; the ratio is what the engine keeps of it. A second, kinder
-  // baseline (the same number of keys and bytes in one column family, keys in
-  // order) is printed for comparison.
+  const std::optional<ScaleFigures> scale = TimeScale(engine, a);
+  if (!scale) return 1;
   opened.value().reset();
-  const std::optional<double> raw_eps = TimeRawReplay(root + "/raw", *ingest);
-  if (!raw_eps) return 1;
-  ingest->batches.clear();
-  ingest->batches.shrink_to_fit();
-  const std::optional<double> kinder_secs =
-      TimeKinderBaseline(root + "/raw-seq", eo, *ingest, stream.batches.size(), *log);
-  if (!kinder_secs) return 1;
-  std::printf(
-      "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
-      "ingest ratio against it %.3f\n",
-      *kinder_secs, ingest->eps / (ingest->events / *kinder_secs));
-  std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log->bytes / 1e6,
-              static_cast<double>(ingest->keys) / ingest->events);
+  const std::optional<Baselines> base = TimeBaselines(root, eo, *ingest, stream.batches.size(), *log);
+  if (!base) return 1;
+  std::optional<PgResult> pg;
+  if (a.postgres && !(pg = TimePostgres(a, root, *ingest, *log))) return 1;
   std::filesystem::remove_all(root);
-  PrintTargetsAndSummary({ingest->eps, durable->eps, durable->singles_per_second, *rebuild_eps, *raw_eps,
-                          Percentile(queries->status_us, 0.99), Percentile(queries->history_us, 0.99)});
+  const Summary sum = MakeSummary(*ingest, *durable, *rebuild_eps, *queries, *scale, *base, pg);
+  PrintTargetsAndSummary(sum);
   return 0;
 }
 

@@ -5,6 +5,8 @@
 #include "duban/engine_bench.h"
 
 #include <chrono>
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -63,6 +65,57 @@ Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::stri
   delete db;
   if (!result.ok()) return result;
   return secs;
+}
+
+namespace {
+// Counts a batch's entries per column family id.
+class KeyCounter : public rocksdb::WriteBatch::Handler {
+ public:
+  struct Counts {
+    uint64_t puts = 0, deletes = 0;
+  };
+  Counts per_cf[kCfCount] = {};
+
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    if (cf < kCfCount) ++per_cf[cf].puts;
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice&) override {
+    if (cf < kCfCount) ++per_cf[cf].deletes;
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override { return DeleteCF(cf, key); }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return PutCF(cf, key, value);
+  }
+};
+}  // namespace
+
+std::string KeysPerEventByColumnFamily(const std::vector<std::string>& batches, uint64_t events) {
+  KeyCounter counter;
+  for (const auto& rep : batches) {
+    rocksdb::WriteBatch wb(rep);
+    if (!wb.Iterate(&counter).ok()) return "(a batch could not be read)";
+  }
+  std::vector<int> order;
+  for (int cf = 0; cf < kCfCount; ++cf)
+    if (counter.per_cf[cf].puts + counter.per_cf[cf].deletes) order.push_back(cf);
+  auto total = [&](int cf) { return counter.per_cf[cf].puts + counter.per_cf[cf].deletes; };
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return total(a) > total(b); });
+  const double n = static_cast<double>(std::max<uint64_t>(1, events));
+  std::string out;
+  for (int cf : order) {
+    char part[96];
+    const auto& c = counter.per_cf[cf];
+    if (c.deletes)
+      std::snprintf(part, sizeof part, "%s%s %.2f (%.2f del)", out.empty() ? "" : ", ", kCfNames[cf],
+                    static_cast<double>(total(cf)) / n, static_cast<double>(c.deletes) / n);
+    else
+      std::snprintf(part, sizeof part, "%s%s %.2f", out.empty() ? "" : ", ", kCfNames[cf],
+                    static_cast<double>(total(cf)) / n);
+    out += part;
+  }
+  return out;
 }
 
 }  // namespace duban::bench

@@ -42,4 +42,9 @@ void SetWriteObserver(Engine& engine, std::function<void(std::string_view batch)
 // seconds the writes took.
 Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
 
+// Where the keys of the given serialized batches go: per column family, puts
+// and deletes per event (`events` divides), as one printable line such as
+// "log 1.00, history 1.00, by_status 0.20 (0.10 del)", largest first.
+std::string KeysPerEventByColumnFamily(const std::vector<std::string>& batches, uint64_t events);
+
 }  // namespace duban::bench

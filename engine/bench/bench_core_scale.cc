@@ -1,0 +1,160 @@
+// bench_core_scale.h: the dashboard, as-of and tick figures of `duban-bench core`.
+#include "bench_core_scale.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "bench_plans.h"
+#include "duban/engine_bench.h"
+
+namespace duban::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Us(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); }
+
+double P99(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(0.99 * static_cast<double>(v.size())))];
+}
+
+schemas::Command AsOfCommand(uint64_t seq, Instant at, schemas::Role role, const std::string& actor) {
+  schemas::Command c;
+  c.command_id = "asof-" + std::to_string(seq);
+  c.plan_id = "asof-plan";
+  c.actor = schemas::Actor{actor, role, actor};
+  c.issued_at = at;
+  return c;
+}
+
+// Submits `batch`, clearing it; false (and a message) when a command fails.
+bool SubmitAll(Engine& engine, std::vector<schemas::Command>& batch, uint64_t& events) {
+  for (const auto& o : engine.SubmitBatch(batch)) {
+    if (!o.status.ok()) {
+      std::fprintf(stderr, "as-of plan, command %s: %s\n", o.command_id.c_str(), o.status.ToString().c_str());
+      return false;
+    }
+    events += o.events.size();
+  }
+  batch.clear();
+  return true;
+}
+
+}  // namespace
+
+std::optional<DashboardTimes> TimeDashboard(Engine& engine, int plans, int queries) {
+  std::mt19937 rng(11);
+  std::vector<double> counts_us, overdue_us, both_us;
+  for (int q = -queries / 5; q < queries; ++q) {
+    const std::string plan = "plan-" + std::to_string(rng() % static_cast<unsigned>(plans));
+    const auto t0 = Clock::now();
+    auto counts = engine.CountAssignments(plan);
+    const auto t1 = Clock::now();
+    StatusFilter f;
+    f.plan_id = plan;
+    f.overdue_only = true;
+    auto overdue = engine.Assignments(f);
+    const auto t2 = Clock::now();
+    if (!counts.ok() || !overdue.ok()) return std::nullopt;
+    if (q < 0) continue;  // warm-up
+    counts_us.push_back(Us(t0, t1));
+    overdue_us.push_back(Us(t1, t2));
+    both_us.push_back(Us(t0, t2));
+  }
+  DashboardTimes d{P99(counts_us), P99(overdue_us), P99(both_us)};
+  std::printf("dashboard (one plan's counts by unit x state, and its overdue list): p99 %.0f us + %.0f us = %.0f us\n",
+              d.counts_p99_us, d.overdue_p99_us, d.p99_us);
+  return d;
+}
+
+std::optional<double> TimeAsOf(Engine& engine, uint64_t events) {
+  constexpr int kTasks = 40, kUnits = 5;
+  const Instant start = 1'625'097'600'000LL;  // 2021-07-01, after the ingest's commands
+  Instant at = start;
+  uint64_t seq = 0, made = 0;
+  std::vector<schemas::Command> batch;
+  auto c = AsOfCommand(seq++, at++, schemas::Role::kSupervisor, "office");
+  c.body = BenchPlan(0, kTasks, kUnits, 2021, "10月底前", "2021-10-31");
+  batch.push_back(std::move(c));
+  for (int t = 1; t <= kTasks; ++t)
+    for (int u = 0; u < kUnits; ++u) {
+      auto a = AsOfCommand(seq++, at++, schemas::Role::kUnit, BenchUnit(u));
+      a.body = schemas::Accept{t, BenchUnit(u)};
+      batch.push_back(std::move(a));
+    }
+  if (!SubmitAll(engine, batch, made)) return std::nullopt;
+  for (uint64_t i = 0; made < events; ++i) {
+    const int t = static_cast<int>(i / kUnits % kTasks) + 1, u = static_cast<int>(i % kUnits);
+    auto r = AsOfCommand(seq++, at++, schemas::Role::kUnit, BenchUnit(u));
+    r.body = schemas::ReportProgress{t, BenchUnit(u), static_cast<int32_t>(i % 101), "已完成阶段性工作", "", "", ""};
+    batch.push_back(std::move(r));
+    if (batch.size() == 1000 || made + batch.size() >= events)
+      if (!SubmitAll(engine, batch, made)) return std::nullopt;
+  }
+  // As of the middle of its life: from the snapshot before that time, and,
+  // for comparison, the whole stream replayed (asking for the events does).
+  const Instant mid = start + (at - start) / 2;
+  std::vector<double> ms, whole_ms;
+  size_t version = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    auto s = engine.PlanAsOf("asof-plan", mid);
+    const auto t1 = Clock::now();
+    std::vector<schemas::Event> events;
+    auto w = engine.PlanAsOf("asof-plan", mid, Engine::AsOf::kEffective, &events);
+    const auto t2 = Clock::now();
+    if (!s.ok() || !w.ok() || !(*s == *w)) return std::nullopt;
+    version = s->version;
+    ms.push_back(Us(t0, t1) / 1000);
+    whole_ms.push_back(Us(t1, t2) / 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(whole_ms.begin(), whole_ms.end());
+  std::printf(
+      "as-of: a plan of %llu events as of the middle of its life (its state at version %zu): %.1f ms from its "
+      "snapshots, %.1f ms replaying its whole stream (medians of 5)\n",
+      static_cast<unsigned long long>(made), version, ms[2], whole_ms[2]);
+  return ms[2];
+}
+
+std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine) {
+  auto pending = engine.PendingTimers(std::numeric_limits<Instant>::max() / 2, 1);
+  if (!pending.ok() || pending->empty()) {
+    std::printf("tick: no timer pending\n");
+    return std::nullopt;
+  }
+  const Instant due = pending->front().due;
+  const WriteStats w0 = EngineWriteStats(engine);
+  const auto t0 = Clock::now();
+  auto fired = engine.Tick(due);
+  const auto t1 = Clock::now();
+  const WriteStats w1 = EngineWriteStats(engine);
+  if (!fired.ok()) {
+    std::fprintf(stderr, "tick: %s\n", fired.status().ToString().c_str());
+    return std::nullopt;
+  }
+  TickTimes t;
+  t.fired = fired->size();
+  for (const auto& o : *fired) t.events += o.events.size();
+  t.tick_ms = Us(t0, t1) / 1000;
+  t.write_ms = 1000 * (w1.write_seconds - w0.write_seconds);
+  std::printf(
+      "tick at %s: %zu timers fired, %zu events, %.1f ms; rocksdb::DB::Write of its batch %.1f ms (%llu keys); "
+      "ratio %.2f\n",
+      FormatInstant(due).c_str(), t.fired, t.events, t.tick_ms, t.write_ms,
+      static_cast<unsigned long long>(w1.keys - w0.keys), t.tick_ms / std::max(t.write_ms, 1e-3));
+  return t;
+}
+
+double PeakRssMb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+}  // namespace duban::bench
