@@ -364,10 +364,13 @@ Status Engine::Impl::CommitRun::FinishBatch(const std::vector<std::string>& time
       proj.Flush(m.cache, m.opts.rejected_stream, m.rejected_version, m.rejected_hash, rejected_dirty, wb);
   for (const auto& [k, v] : meta_writes) wb.Put(m.cf[kMeta], k, v);
   for (const auto& [plan, p] : last_pos) {
-    const PlanState& st = m.cache.at(plan);
+    PlanState& st = m.cache.at(plan);
     if (st.exists && st.version >= m.snapshot_version[plan] + records::SnapshotInterval(st)) {
       wb.Put(m.cf[kSnapshots], rk::Snapshot(plan, st.version), records::EncodeSnapshot(st, p));
       snapshots_written[plan] = st.version;
+      // The next snapshot's stretch starts here (if this batch is not
+      // written, Abandon drops the whole cached state).
+      st.since_snapshot = {};
     }
   }
   // The checkpoint of the new log end goes in the same batch as the events:

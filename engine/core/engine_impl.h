@@ -267,6 +267,10 @@ struct Engine::Impl {
   // `replayed`, if given, receives the events replayed (with `until` only).
   void StartFromSnapshot(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
                          core::PlanState& s, uint64_t& after) const;
+  // The stretches of the plan's log after `after`, (from, to] in position
+  // order, whose events the later snapshots say all happened after `until`.
+  std::vector<std::pair<uint64_t, uint64_t>> LaterStretches(const std::string& plan_id, uint64_t snapshot_version,
+                                                            uint64_t after, Instant until, Engine::AsOf basis) const;
   Result<core::PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
                                      Engine::AsOf basis = Engine::AsOf::kEffective,
                                      std::vector<schemas::Event>* replayed = nullptr) const;
@@ -357,7 +361,11 @@ struct Engine::Impl {
 
   // ---- rebuild (maintenance.cc) ----
   // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
-  Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const;
+  // With `snapshots`, also writes each plan's snapshots as live commits
+  // would (every records::SnapshotInterval events), so that after a rebuild
+  // loading a plan and reading it as of a date start near where they need.
+  Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal,
+                    bool snapshots = false) const;
   // The digest a command's live `commands` row keeps ("" when none, or when
   // the row is damaged: a rebuild writes it again without).
   Result<std::string> RowDigest(const std::string& command_id) const;

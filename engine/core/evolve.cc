@@ -313,6 +313,8 @@ void Evolve(PlanState& s, const Event& e) {
   s.updated_at = e.occurred_at;
   s.max_occurred_at = std::max(s.max_occurred_at, e.occurred_at);
   s.max_recorded_at = std::max(s.max_recorded_at, e.recorded_at);
+  s.since_snapshot.min_occurred_at = std::min(s.since_snapshot.min_occurred_at, e.occurred_at);
+  s.since_snapshot.min_recorded_at = std::min(s.since_snapshot.min_recorded_at, e.recorded_at);
   Applier applier(s, e);
   std::visit([&](const auto& b) { applier.On(b); }, e.body);
 }

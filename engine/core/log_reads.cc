@@ -151,9 +151,9 @@ void Engine::Impl::StartFromSnapshot(const std::string& plan_id, std::optional<I
   for (it->SeekForPrev(rk::Snapshot(plan_id, UINT64_MAX)); it->Valid() && it->key().starts_with(prefix); it->Prev()) {
     const std::string_view v = it->value().ToStringView();
     if (until) {
-      Instant occurred = 0, recorded = 0;
-      if (!records::PeekSnapshotTimes(v, &occurred, &recorded)) continue;
-      if ((basis == Engine::AsOf::kRecorded ? recorded : occurred) > *until) continue;
+      records::SnapshotHead head;
+      if (!records::PeekSnapshot(v, &head)) continue;
+      if ((basis == Engine::AsOf::kRecorded ? head.max_recorded : head.max_occurred) > *until) continue;
     }
     PlanState snap;
     uint64_t pos = 0;
@@ -169,6 +169,32 @@ void Engine::Impl::StartFromSnapshot(const std::string& plan_id, std::optional<I
   }
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> Engine::Impl::LaterStretches(const std::string& plan_id,
+                                                                        uint64_t snapshot_version, uint64_t after,
+                                                                        Instant until, Engine::AsOf basis) const {
+  std::vector<std::pair<uint64_t, uint64_t>> skip;
+  if (!cf[kSnapshots]) return skip;
+  const std::string prefix = rk::PlanPrefix(plan_id);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kSnapshots]));
+  uint64_t from = after;
+  for (it->Seek(rk::Snapshot(plan_id, snapshot_version + 1)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    records::SnapshotHead head;
+    // A snapshot that cannot be read hides where its stretch began: the
+    // next one's minimum would cover more than its own stretch, so stop.
+    if (!records::PeekSnapshot(it->value().ToStringView(), &head) || head.log_pos <= from) break;
+    const Instant earliest = basis == Engine::AsOf::kRecorded ? head.segment_min_recorded : head.segment_min_occurred;
+    if (earliest > until) {
+      if (!skip.empty() && skip.back().second == from)
+        skip.back().second = head.log_pos;
+      else
+        skip.emplace_back(from, head.log_pos);
+    }
+    from = head.log_pos;
+  }
+  return skip;  // an iterator error only skips less
+}
+
 Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::optional<Instant> until, Engine::AsOf basis,
                                            std::vector<Event>* replayed) const {
   PlanState s;
@@ -178,6 +204,15 @@ Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::opti
   if (!replayed) StartFromSnapshot(plan_id, until, basis, s, after);
   auto positions = HistoryPositions(plan_id, std::nullopt, after);
   if (!positions.ok()) return positions.status();
+  if (until && !replayed) {
+    // Stretches whose events all happened later are not read at all.
+    const auto skip = LaterStretches(plan_id, s.version, after, *until, basis);
+    size_t k = 0;
+    std::erase_if(*positions, [&](uint64_t p) {
+      while (k < skip.size() && skip[k].second < p) ++k;
+      return k < skip.size() && p > skip[k].first;
+    });
+  }
   auto events = ReadPositions(std::move(positions).value());
   if (!events.ok()) return events.status();
   if (replayed) replayed->reserve(replayed->size() + events->size());

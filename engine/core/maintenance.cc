@@ -35,10 +35,24 @@ Result<std::string> Engine::Impl::RowDigest(const std::string& command_id) const
   return digest;
 }
 
+namespace {
+// A rebuild's snapshot of `st` (its last event at `pos`) when its stream has
+// grown by records::SnapshotInterval since the last one, as a commit makes them.
+void SnapshotIfDue(PlanState& st, uint64_t pos, uint64_t& last_version, rocksdb::ColumnFamilyHandle* snapshots,
+                   rocksdb::WriteBatch& wb) {
+  if (!st.exists || st.version < last_version + records::SnapshotInterval(st)) return;
+  wb.Put(snapshots, records::keys::Snapshot(st.id, st.version), records::EncodeSnapshot(st, pos));
+  last_version = st.version;
+  st.since_snapshot = {};
+}
+}  // namespace
+
 // Replays the log of `src` into the projection CFs of `dst` (which must be
 // empty, but for `commands` when dst is this store: rewritten in place).
-Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal) const {
+Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal,
+                                bool snapshots) const {
   std::map<std::string, PlanState> states;
+  std::map<std::string, uint64_t> snapshot_made;  // per plan, the version of its last snapshot
   // Rejection streams ('!'-prefixed: one per engine or partition) only need their heads.
   std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
   Projector proj(*policy, dcf, dst, dst);
@@ -103,6 +117,7 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
       proj.Before(sit->second, e);
       Evolve(sit->second, e);
       proj.After(sit->second, e, pos);
+      if (snapshots) SnapshotIfDue(sit->second, pos, snapshot_made[e.stream], dcf[kSnapshots], wb);
     }
     // A chunk may end inside a command: its row is written then with the
     // events so far and again, whole, after its last event.
@@ -146,7 +161,7 @@ Status Engine::Rebuild() {
       return FromRocks(s, "recreating projection");
   }
   {
-    // Snapshots are a cache of plan states: start them afresh with the projections.
+    // Snapshots are a cache of plan states: made afresh with the projections.
     if (auto s = m.db->DropColumnFamily(m.cf[kSnapshots]); !s.ok()) return FromRocks(s, "dropping snapshots");
     m.db->DestroyColumnFamilyHandle(m.cf[kSnapshots]);
     m.cf[kSnapshots] = nullptr;
@@ -158,8 +173,9 @@ Status Engine::Rebuild() {
   m.snapshot_version.clear();
   // The WAL is skipped for speed; the marker (cleared only after a flush)
   // makes an interrupted rebuild start over on the next open.
-  if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true); !st.ok()) return st;
+  if (Status st = m.ReplayInto(m.db, m.cf, /*disable_wal=*/true, /*snapshots=*/true); !st.ok()) return st;
   std::vector<rocksdb::ColumnFamilyHandle*> projections(m.cf + kFirstProjection, m.cf + kLastProjection + 1);
+  projections.push_back(m.cf[kSnapshots]);  // written without the WAL too
   if (auto s = m.db->Flush(rocksdb::FlushOptions(), projections); !s.ok()) return FromRocks(s, "flushing projections");
   rocksdb::WriteBatch formats;
   formats.Put(m.cf[kMeta], kCountsBuilt, "1");

@@ -451,19 +451,24 @@ bool GetPairs(Reader& r, std::set<std::pair<int32_t, std::string>>* set) {
 }
 }  // namespace
 
-bool PeekSnapshotTimes(std::string_view v, Instant* max_occurred, Instant* max_recorded) {
+bool PeekSnapshot(std::string_view v, SnapshotHead* head) {
   Reader r(v);
   uint8_t fmt = 0;
-  uint64_t pos = 0;
-  return r.U8(&fmt) && fmt == 2 && r.U64(&pos) && r.I64(max_occurred) && r.I64(max_recorded);
+  *head = SnapshotHead{};
+  if (!r.U8(&fmt) || (fmt != 2 && fmt != 3) || !r.U64(&head->log_pos) || !r.I64(&head->max_occurred) ||
+      !r.I64(&head->max_recorded))
+    return false;
+  return fmt == 2 || (r.I64(&head->segment_min_occurred) && r.I64(&head->segment_min_recorded));
 }
 
 std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos) {
   Writer w;
-  w.U8(2)
+  w.U8(3)
       .U64(log_pos)
       .I64(p.max_occurred_at)
       .I64(p.max_recorded_at)
+      .I64(p.since_snapshot.min_occurred_at)
+      .I64(p.since_snapshot.min_recorded_at)
       .Str(EncodePlan(p))
       .U8(p.exists)
       .U64(p.version)
@@ -488,12 +493,14 @@ std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos) {
 
 Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos) {
   Reader r(v);
-  uint8_t fmt;
+  uint8_t fmt = 0;
   std::string row;
   std::vector<std::string> units;
   uint32_t n;
   if (r.U8(&fmt) && fmt == 1) return Status::NotFound("a snapshot of format 1");
-  if (fmt != 2 || !r.U64(log_pos) || !r.I64(&p->max_occurred_at) || !r.I64(&p->max_recorded_at) || !r.Str(&row))
+  Instant segment_min = 0;  // of the events before the snapshot, not of the state it loads
+  if ((fmt != 2 && fmt != 3) || !r.U64(log_pos) || !r.I64(&p->max_occurred_at) || !r.I64(&p->max_recorded_at) ||
+      (fmt == 3 && (!r.I64(&segment_min) || !r.I64(&segment_min))) || !r.Str(&row))
     return Bad("snapshot");
   if (Status st = DecodePlan(row, p); !st.ok()) return st;
   if (!r.Bool(&p->exists) || !r.U64(&p->version) || !r.Str(&p->last_hash) || !r.I64(&p->updated_at) ||

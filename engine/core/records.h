@@ -17,8 +17,9 @@
 //   11 counts          plan \0 unit \0 'g' status u8 flags u8 level u32 due_on   GroupTally
 //                      plan \0 unit \0 'a'                                       u64 seq | i64 at
 //
-//   13 snapshots       plan \0 version u64                          u8 2 | u64 log_pos | i64 max_occurred |
-//                                                                   i64 max_recorded | PlanState (a cache)
+//   13 snapshots       plan \0 version u64                          u8 3 | u64 log_pos | i64 max_occurred |
+//                                                                   i64 max_recorded | i64 segment_min_occurred |
+//                                                                   i64 segment_min_recorded | PlanState (a cache)
 //
 // `history` lists each stream's events by position, in buckets: the bucket
 // of position p is p >> kHistoryBlockBits, and its value is one entry per
@@ -50,17 +51,22 @@
 //
 // Every CF but `log` is derived: projections (2-11) are dropped and rebuilt
 // from `log` by Rebuild() and compared by Verify(); `meta` holds engine
-// bookkeeping; `snapshots` is a cache Rebuild() clears. A plan gets a
+// bookkeeping; `snapshots` is a cache Rebuild() makes afresh. A plan gets a
 // snapshot each time its stream grows by SnapshotInterval() events, all
 // kept: loading a plan starts from its newest, and its state as of a time t
 // from the newest whose events all happened by t (max_occurred, or
-// max_recorded for the recorded basis, <= t), replaying only what follows.
-// Format 1 (key: plan; no times) is not read: the plan is replayed whole.
+// max_recorded for the recorded basis, <= t), replaying only what follows
+// and skipping each later stretch between two snapshots whose events all
+// happened after t (segment_min > t: back-dated events can sit anywhere in
+// the log, so the stretches are checked one by one, not cut at the first
+// late event). Format 2 (no segment_min) skips nothing. Format 1 (key: plan;
+// no times) is not read: the plan is replayed whole.
 // CF names are written to disk: never rename one; retire it instead.
 #pragma once
 
 #include <algorithm>
 #include <string>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -146,8 +152,17 @@ Status DecodeTimer(std::string_view v, schemas::FireTimer* t);
 std::string EncodeSnapshot(const PlanState& p, uint64_t log_pos);
 // NotFound for a snapshot of format 1 (not read), Corruption for damage.
 Status DecodeSnapshot(std::string_view v, PlanState* p, uint64_t* log_pos);
-// The times of a format-2 snapshot without decoding the state; false if it is none.
-bool PeekSnapshotTimes(std::string_view v, Instant* max_occurred, Instant* max_recorded);
+// What a snapshot says of the events it covers, read without decoding the state.
+struct SnapshotHead {
+  uint64_t log_pos = 0;
+  Instant max_occurred = 0, max_recorded = 0;  // of all its plan's events up to it
+  // At most the earliest time among its plan's events after the snapshot
+  // before it (format 3; format 2 had none: the lowest time, skipping nothing).
+  Instant segment_min_occurred = std::numeric_limits<Instant>::min();
+  Instant segment_min_recorded = std::numeric_limits<Instant>::min();
+};
+// False if `v` is not a snapshot of format 2 or 3.
+bool PeekSnapshot(std::string_view v, SnapshotHead* head);
 // Events between two snapshots of a plan: 1,000, or twice its assignments
 // for a bigger plan, so that its snapshots take a bounded share of its log.
 inline uint64_t SnapshotInterval(const PlanState& p) {

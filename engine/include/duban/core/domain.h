@@ -11,6 +11,7 @@
 #pragma once
 
 #include <compare>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -138,6 +139,18 @@ struct PlanState {
   // snapshot of this state serves the plan as of any time at or after them
   // (records.h, `snapshots`).
   Instant max_occurred_at = 0, max_recorded_at = 0;
+  // The earliest effective and recorded times among the events applied to
+  // this object since it was loaded from a snapshot or last snapshotted
+  // (the engine resets it when it writes one). A snapshot keeps them, so an
+  // as-of read skips the stretches of log whose events all happened later.
+  // Bookkeeping of this object's history, not of the plan: two equal plan
+  // states (one replayed whole, one from a snapshot) differ here, so it
+  // always compares equal.
+  struct SinceSnapshot {
+    Instant min_occurred_at = std::numeric_limits<Instant>::max();
+    Instant min_recorded_at = std::numeric_limits<Instant>::max();
+    bool operator==(const SinceSnapshot&) const { return true; }
+  } since_snapshot;
   std::set<std::string> units;
   std::map<int32_t, TaskState> tasks;
   std::map<std::pair<int32_t, std::string>, AssignmentState> assignments;
