@@ -102,76 +102,88 @@ class CommandMaker {
   Instant now_ = 1'609'459'200'000LL;  // 2021-01-01
 };
 
-// The whole command stream, in the batches ingest submits it in.
-struct CommandStream {
-  std::vector<schemas::Command> commands;
-  std::vector<std::vector<schemas::Command>> batches;
+// The command stream, made a batch at a time so that ten million commands
+// are never held at once: the plans imported, every assignment accepted,
+// then progress reports round-robin over all assignments until the target
+// number of events. The same Args give the same commands, so a second
+// source replays the first's stream.
+class CommandSource {
+ public:
+  explicit CommandSource(const Args& a) : a_(a), assignments_(static_cast<uint64_t>(a.plans) * a.tasks * a.units) {}
+
+  // The next command, or false when the stream has ended.
+  bool Next(schemas::Command& c) {
+    const uint64_t plans = static_cast<uint64_t>(a_.plans), per_plan = static_cast<uint64_t>(a_.tasks) * a_.units;
+    if (i_ < plans) {
+      const int p = static_cast<int>(i_);
+      c = make_.Make(Plan(p), schemas::Role::kSupervisor, "office");
+      c.body = BenchPlan(p, a_.tasks, a_.units, 2021, "10月底前", "2021-10-31");
+      events_ += 1 + a_.tasks + per_plan;
+    } else if (i_ < plans + assignments_) {
+      const uint64_t k = i_ - plans;
+      const int p = static_cast<int>(k / per_plan), t = static_cast<int>(k % per_plan / a_.units) + 1,
+                u = static_cast<int>(k % a_.units);
+      c = make_.Make(Plan(p), schemas::Role::kUnit, Unit(u));
+      c.body = schemas::Accept{t, Unit(u)};
+      ++events_;
+    } else {
+      if (events_ >= a_.events) return false;
+      const uint64_t r = i_ - plans - assignments_, idx = r % assignments_;
+      const int p = static_cast<int>(idx / per_plan), t = static_cast<int>(idx / a_.units % a_.tasks) + 1,
+                u = static_cast<int>(idx % a_.units);
+      c = make_.Make(Plan(p), schemas::Role::kUnit, Unit(u));
+      c.body = schemas::ReportProgress{
+          t, Unit(u), static_cast<int32_t>(r % 101), "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
+      ++events_;
+    }
+    ++i_;
+    return true;
+  }
+  // Up to `n` next commands into `batch` (cleared first); false when none is left.
+  bool NextBatch(size_t n, std::vector<schemas::Command>& batch) {
+    batch.clear();
+    schemas::Command c;
+    while (batch.size() < n && Next(c)) batch.push_back(std::move(c));
+    return !batch.empty();
+  }
+  uint64_t made() const { return i_; }
+
+ private:
+  static std::string Plan(int p) { return "plan-" + std::to_string(p); }
+  const Args& a_;
+  const uint64_t assignments_;
+  CommandMaker make_;
+  uint64_t i_ = 0, events_ = 0;
 };
 
-// Built before ingest so that ingest measures the engine only: the plans
-// imported, every assignment accepted, then progress reports round-robin over
-// all assignments until the target number of events.
-CommandStream BuildCommandStream(const Args& a) {
-  const int assignments = a.plans * a.tasks * a.units;
-  CommandMaker make;
-  CommandStream stream;
-  std::vector<schemas::Command>& cmds = stream.commands;
-  uint64_t expected_events = 0;
-  for (int p = 0; p < a.plans; ++p) {
-    const std::string plan = "plan-" + std::to_string(p);
-    auto c = make.Make(plan, schemas::Role::kSupervisor, "office");
-    c.body = BenchPlan(p, a.tasks, a.units, 2021, "10月底前", "2021-10-31");
-    cmds.push_back(std::move(c));
-    expected_events += 1 + a.tasks + a.tasks * a.units;
-  }
-  for (int p = 0; p < a.plans; ++p)
-    for (int t = 1; t <= a.tasks; ++t)
-      for (int u = 0; u < a.units; ++u) {
-        auto c = make.Make("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
-        c.body = schemas::Accept{t, Unit(u)};
-        cmds.push_back(std::move(c));
-        ++expected_events;
-      }
-  for (uint64_t i = 0; expected_events < a.events; ++i, ++expected_events) {
-    const int idx = static_cast<int>(i % assignments);
-    const int p = idx / (a.tasks * a.units), t = idx / a.units % a.tasks + 1, u = idx % a.units;
-    auto c = make.Make("plan-" + std::to_string(p), schemas::Role::kUnit, Unit(u));
-    c.body = schemas::ReportProgress{
-        t, Unit(u), static_cast<int32_t>(i % 101), "已完成阶段性工作，正在推进下一步", "", "联络员", "0751-8888000"};
-    cmds.push_back(std::move(c));
-  }
-  for (size_t i = 0; i < cmds.size(); i += a.batch)
-    stream.batches.emplace_back(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + a.batch));
-  return stream;
-}
-
-// What ingest did, with exactly the WriteBatches it committed, for the raw replay.
+// What ingest did. Only the time inside SubmitBatch counts: making the
+// commands does not.
 struct Ingest {
-  uint64_t events = 0;
+  uint64_t events = 0, commands = 0, batches = 0;
   double seconds = 0, eps = 0;
   uint64_t keys = 0, bytes = 0;
-  std::vector<std::string> batches;
 };
 
-std::optional<Ingest> TimeIngest(Engine& engine, const std::vector<std::vector<schemas::Command>>& chunks) {
+std::optional<Ingest> TimeIngest(Engine& engine, const Args& a) {
   Ingest in;
   const bench::WriteStats before_ingest = bench::EngineWriteStats(engine);
-  bench::SetWriteObserver(engine, [&](std::string_view rep) { in.batches.emplace_back(rep); });
-  const auto t0 = Clock::now();
-  for (const auto& chunk : chunks) {
-    for (const auto& o : engine.SubmitBatch(chunk)) {
+  CommandSource source(a);
+  std::vector<schemas::Command> batch;
+  while (source.NextBatch(a.batch, batch)) {
+    const auto t0 = Clock::now();
+    const std::vector<Outcome> outcomes = engine.SubmitBatch(batch);
+    in.seconds += Seconds(t0, Clock::now());
+    ++in.batches;
+    for (const auto& o : outcomes) {
       if (!o.status.ok()) {
         std::fprintf(stderr, "command %s: %s\n", o.command_id.c_str(), o.status.ToString().c_str());
-        bench::SetWriteObserver(engine, nullptr);  // it writes into `in`, which ends here
         return std::nullopt;
       }
       in.events += o.events.size();
     }
   }
-  const auto t1 = Clock::now();
-  in.seconds = Seconds(t0, t1);
+  in.commands = source.made();
   in.eps = in.events / in.seconds;
-  bench::SetWriteObserver(engine, nullptr);
   in.keys = bench::EngineWriteStats(engine).keys - before_ingest.keys;
   in.bytes = bench::EngineWriteStats(engine).bytes - before_ingest.bytes;
   return in;
@@ -189,11 +201,9 @@ struct DurableIngest {
 // events in the same batches (one fsync per batch: the group commit that
 // `duban engine` and a server get by batching), then kSyncSingles commands one
 // per commit (one fsync each, as one CLI command).
-std::optional<DurableIngest> TimeDurableIngest(const EngineOptions& eo, const std::string& root,
-                                               const CommandStream& stream) {
+std::optional<DurableIngest> TimeDurableIngest(const EngineOptions& eo, const std::string& root, const Args& a) {
   constexpr uint64_t kSyncEvents = 100'000;
   constexpr size_t kSyncSingles = 1000;
-  const auto& chunks = stream.batches;
   EngineOptions so = eo;
   so.data_dir = root + "/sync";
   so.sync = true;
@@ -203,18 +213,25 @@ std::optional<DurableIngest> TimeDurableIngest(const EngineOptions& eo, const st
     return std::nullopt;
   }
   DurableIngest d;
-  size_t next = 0;  // first command not yet submitted
-  const auto s0 = Clock::now();
-  for (size_t c = 0; c < chunks.size() && d.events < kSyncEvents; ++c) {
-    for (const auto& o : (*synced)->SubmitBatch(chunks[c])) d.events += o.events.size();
-    next += chunks[c].size();
+  CommandSource source(a);
+  std::vector<schemas::Command> batch;
+  double batched = 0;
+  while (d.events < kSyncEvents && source.NextBatch(a.batch, batch)) {
+    const auto t0 = Clock::now();
+    for (const auto& o : (*synced)->SubmitBatch(batch)) d.events += o.events.size();
+    batched += Seconds(t0, Clock::now());
   }
-  const auto s1 = Clock::now();
-  d.eps = d.events / Seconds(s0, s1);
-  for (; d.singles < kSyncSingles && next < stream.commands.size(); ++d.singles, ++next)
-    (*synced)->Submit(stream.commands[next]);
-  const auto s2 = Clock::now();
-  d.singles_per_second = d.singles / Seconds(s1, s2);
+  d.eps = d.events / batched;
+  schemas::Command c;
+  double singles = 0;
+  for (; d.singles < kSyncSingles && source.Next(c); ++d.singles) {
+    const auto t0 = Clock::now();
+    (*synced)->Submit(c);
+    singles += Seconds(t0, Clock::now());
+  }
+  d.singles_per_second = d.singles / singles;
+  synced->reset();
+  std::filesystem::remove_all(so.data_dir);
   return d;
 }
 
@@ -303,18 +320,55 @@ void PrintQueryTimes(const QueryTimes& qt, int queries) {
               Percentile(qt.history_us, 0.5), Percentile(qt.history_us, 0.99));
 }
 
-// Replays the ingest's own WriteBatches into a fresh store; returns them as events/s.
-std::optional<double> TimeRawReplay(const std::string& dir, const Ingest& in) {
-  auto raw_secs = bench::TimeRawWrites(dir, in.batches);
-  if (!raw_secs.ok()) {
-    std::fprintf(stderr, "raw: %s\n", raw_secs.status().ToString().c_str());
+// The raw RocksDB share of ingest: the same command stream into a second,
+// scratch engine, and each WriteBatch it commits written as it is into a
+// fresh store with the engine's column families (bench::RawWriter); only
+// those writes are timed. The scratch engine commits exactly what the timed
+// ingest did (the same commands, no clock), so no batch has to be kept.
+// Also tallies where the keys go. Returns events/s of the raw writes.
+std::optional<double> TimeRawReplay(const std::string& root, const EngineOptions& eo, const Args& a, const Ingest& in) {
+  auto raw = bench::RawWriter::Open(root + "/raw");
+  if (!raw.ok()) {
+    std::fprintf(stderr, "raw: %s\n", raw.status().ToString().c_str());
     return std::nullopt;
   }
-  const double raw_eps = in.events / *raw_secs;
+  EngineOptions so = eo;
+  so.data_dir = root + "/shadow";
+  auto shadow = Engine::Open(so);
+  if (!shadow.ok()) {
+    std::fprintf(stderr, "open: %s\n", shadow.status().ToString().c_str());
+    return std::nullopt;
+  }
+  bench::KeyTally tally;
+  Status failed;
+  uint64_t keys = 0;
+  bench::SetWriteObserver(**shadow, [&](std::string_view rep) {
+    if (!failed.ok()) return;
+    rocksdb::WriteBatch wb{std::string(rep)};
+    keys += wb.Count();
+    failed = tally.Add(rep);
+    if (failed.ok()) failed = (*raw)->Write(rep);
+  });
+  CommandSource source(a);
+  std::vector<schemas::Command> batch;
+  while (failed.ok() && source.NextBatch(a.batch, batch)) (*shadow)->SubmitBatch(batch);
+  bench::SetWriteObserver(**shadow, nullptr);
+  shadow->reset();
+  std::filesystem::remove_all(so.data_dir);
+  if (!failed.ok() || keys != in.keys) {
+    std::fprintf(stderr, "raw: %s\n",
+                 failed.ok() ? "the scratch engine did not write what the ingest wrote" : failed.ToString().c_str());
+    return std::nullopt;
+  }
+  const double secs = (*raw)->seconds(), raw_eps = in.events / secs;
+  raw->reset();
+  std::filesystem::remove_all(root + "/raw");
   std::printf(
-      "raw RocksDB WriteBatch loop: the ingest's own %zu batches, %llu keys, %.1f MB, replayed in %.2f s; "
+      "raw RocksDB WriteBatch loop: the ingest's own %llu batches, %llu keys, %.1f MB, written in %.2f s; "
       "as events/s: %.0f\n",
-      in.batches.size(), static_cast<unsigned long long>(in.keys), in.bytes / 1e6, *raw_secs, raw_eps);
+      static_cast<unsigned long long>(in.batches), static_cast<unsigned long long>(in.keys), in.bytes / 1e6, secs,
+      raw_eps);
+  std::printf("keys per event by column family: %s\n", tally.PerEvent(in.events).c_str());
   return raw_eps;
 }
 
@@ -419,19 +473,15 @@ std::optional<ScaleFigures> TimeScale(Engine& engine, const Args& a) {
 // options — with none of the engine's work. Its time is RocksDB's own share
 // of ingest; the ratio is what the engine keeps of it. A second, kinder
 // baseline (the same number of keys and bytes in one column family, keys in
-// order) is printed for comparison. Frees the recorded batches.
+// order) is printed for comparison.
 struct Baselines {
   double raw_eps = 0, kinder_secs = 0;
 };
-std::optional<Baselines> TimeBaselines(const std::string& root, const EngineOptions& eo, Ingest& ingest, size_t batches,
-                                       const LogSample& log) {
-  const std::optional<double> raw_eps = TimeRawReplay(root + "/raw", ingest);
+std::optional<Baselines> TimeBaselines(const std::string& root, const EngineOptions& eo, const Args& a,
+                                       const Ingest& ingest, const LogSample& log) {
+  const std::optional<double> raw_eps = TimeRawReplay(root, eo, a, ingest);
   if (!raw_eps) return std::nullopt;
-  std::printf("keys per event by column family: %s\n",
-              bench::KeysPerEventByColumnFamily(ingest.batches, ingest.events).c_str());
-  ingest.batches.clear();
-  ingest.batches.shrink_to_fit();
-  const std::optional<double> kinder_secs = TimeKinderBaseline(root + "/raw-seq", eo, ingest, batches, log);
+  const std::optional<double> kinder_secs = TimeKinderBaseline(root + "/raw-seq", eo, ingest, ingest.batches, log);
   if (!kinder_secs) return std::nullopt;
   std::printf(
       "kinder baseline (same key count and bytes, one column family, keys in order): %.2f s; "
@@ -439,6 +489,7 @@ std::optional<Baselines> TimeBaselines(const std::string& root, const EngineOpti
       *kinder_secs, ingest.eps / (ingest.events / *kinder_secs));
   std::printf("(the log alone: %.1f MB, %.2f keys written per event)\n", log.bytes / 1e6,
               static_cast<double>(ingest.keys) / ingest.events);
+  std::filesystem::remove_all(root + "/raw-seq");
   return Baselines{*raw_eps, *kinder_secs};
 }
 
@@ -478,13 +529,13 @@ int RunCore(int argc, char** argv) {
     return 1;
   }
   Engine& engine = **opened;
-  const CommandStream stream = BuildCommandStream(a);
 
-  std::optional<Ingest> ingest = TimeIngest(engine, stream.batches);
+  std::optional<Ingest> ingest = TimeIngest(engine, a);
   if (!ingest) return 1;
-  std::printf("ingest:  %llu events from %zu commands in %.2f s = %.0f events/s\n",
-              static_cast<unsigned long long>(ingest->events), stream.commands.size(), ingest->seconds, ingest->eps);
-  const std::optional<DurableIngest> durable = TimeDurableIngest(eo, root, stream);
+  std::printf("ingest:  %llu events from %llu commands in %.2f s = %.0f events/s\n",
+              static_cast<unsigned long long>(ingest->events), static_cast<unsigned long long>(ingest->commands),
+              ingest->seconds, ingest->eps);
+  const std::optional<DurableIngest> durable = TimeDurableIngest(eo, root, a);
   if (!durable) return 1;
   PrintDurableIngest(*durable, a.batch, ingest->eps);
   const std::optional<LogSample> log = ScanLogSample(engine);
@@ -497,7 +548,7 @@ int RunCore(int argc, char** argv) {
   const std::optional<ScaleFigures> scale = TimeScale(engine, a);
   if (!scale) return 1;
   opened.value().reset();
-  const std::optional<Baselines> base = TimeBaselines(root, eo, *ingest, stream.batches.size(), *log);
+  const std::optional<Baselines> base = TimeBaselines(root, eo, a, *ingest, *log);
   if (!base) return 1;
   std::optional<PgResult> pg;
   if (a.postgres && !(pg = TimePostgres(a, root, *ingest, *log))) return 1;

@@ -28,7 +28,8 @@ std::optional<DashboardTimes> TimeDashboard(Engine& engine, int plans, int queri
 // the median milliseconds.
 std::optional<double> TimeAsOf(Engine& engine, uint64_t events);
 
-// The tick at the earliest pending timer: its milliseconds, and the
+// The tick at the earliest pending timer, the plans it changes loaded first
+// (timed apart): its milliseconds, and the
 // milliseconds rocksdb::DB::Write took for its batch (the floor any tick
 // that commits its events with their projections in one batch pays).
 struct TickTimes {

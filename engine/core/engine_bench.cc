@@ -1,6 +1,6 @@
 // The benchmark aids (duban/engine_bench.h): what a benchmark measures of
 // an engine, kept out of its front door. Guarantee: none of them changes
-// what the engine writes; TimeRawWrites opens the engine's column families in
+// what the engine writes; RawWriter opens the engine's column families in
 // the engine's order, so the ids inside recorded batches match.
 #include "duban/engine_bench.h"
 
@@ -40,31 +40,35 @@ void SetWriteObserver(Engine& engine, std::function<void(std::string_view)> obse
   EngineAccess::Of(engine).write_observer = std::move(observer);
 }
 
-Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches) {
+struct RawWriter::Db {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* handles[kCfCount] = {};
+  ~Db() {
+    for (auto* h : handles)
+      if (h) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+};
+
+Result<std::unique_ptr<RawWriter>> RawWriter::Open(const std::string& dir) {
   EngineOptions o;
   o.data_dir = dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  rocksdb::DB* db = nullptr;
-  rocksdb::ColumnFamilyHandle* handles[kCfCount] = {};
-  // Same column families in the same order, so the ids inside the batches match.
-  if (Status st = EngineAccess::Impl::OpenDb(dir, o, &db, handles); !st.ok()) return st;
-  rocksdb::WriteOptions wo;
+  std::unique_ptr<RawWriter> w(new RawWriter);
+  w->db_ = std::make_unique<Db>();
+  if (Status st = EngineAccess::Impl::OpenDb(dir, o, &w->db_->db, w->db_->handles); !st.ok()) return st;
+  return w;
+}
+
+RawWriter::~RawWriter() = default;
+
+Status RawWriter::Write(std::string_view batch) {
+  rocksdb::WriteBatch wb{std::string(batch)};
   const auto t0 = std::chrono::steady_clock::now();
-  Status result;
-  for (const auto& rep : batches) {
-    rocksdb::WriteBatch wb(rep);
-    if (rocksdb::Status s = db->Write(wo, &wb); !s.ok()) {
-      result = FromRocks(s, "raw write");
-      break;
-    }
-  }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (auto* h : handles)
-    if (h) db->DestroyColumnFamilyHandle(h);
-  delete db;
-  if (!result.ok()) return result;
-  return secs;
+  const rocksdb::Status s = db_->db->Write(rocksdb::WriteOptions(), &wb);
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return FromRocks(s, "raw write");
 }
 
 namespace {
@@ -91,12 +95,19 @@ class KeyCounter : public rocksdb::WriteBatch::Handler {
 };
 }  // namespace
 
-std::string KeysPerEventByColumnFamily(const std::vector<std::string>& batches, uint64_t events) {
+struct KeyTally::Counts {
   KeyCounter counter;
-  for (const auto& rep : batches) {
-    rocksdb::WriteBatch wb(rep);
-    if (!wb.Iterate(&counter).ok()) return "(a batch could not be read)";
-  }
+};
+KeyTally::KeyTally() : counts_(std::make_unique<Counts>()) {}
+KeyTally::~KeyTally() = default;
+
+Status KeyTally::Add(std::string_view batch) {
+  rocksdb::WriteBatch wb{std::string(batch)};
+  return FromRocks(wb.Iterate(&counts_->counter), "reading a batch");
+}
+
+std::string KeyTally::PerEvent(uint64_t events) const {
+  const KeyCounter& counter = counts_->counter;
   std::vector<int> order;
   for (int cf = 0; cf < kCfCount; ++cf)
     if (counter.per_cf[cf].puts + counter.per_cf[cf].deletes) order.push_back(cf);

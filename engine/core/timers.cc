@@ -82,6 +82,8 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     rep.rounds = round + 1;
     std::vector<Command> commands;
     std::vector<std::string> keys;
+    commands.reserve(due->size());
+    keys.reserve(due->size());
     // A reminder the clock reaches only in the tick that also finds its
     // deadline missed (a plan entered late, a server down over the due day)
     // would tell the unit the work is still due when it is already late, and

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,14 +38,40 @@ bool WaitForBackgroundWork(const Engine& engine, double max_seconds);
 // raw loop can replay exactly the same writes.
 void SetWriteObserver(Engine& engine, std::function<void(std::string_view batch)> observer);
 
-// Opens a fresh store at `dir` with the engine's column families and options,
-// and writes the given serialized batches in order, nothing else. Returns the
-// seconds the writes took.
-Result<double> TimeRawWrites(const std::string& dir, const std::vector<std::string>& batches);
+// A fresh store at `dir` with the engine's column families (in the engine's
+// order, so the ids inside recorded batches match) and options, into which
+// serialized batches are written as they are, nothing else: the raw RocksDB
+// share of an ingest. Batches are taken one at a time, so a ten-million-event
+// run need not hold them.
+class RawWriter {
+ public:
+  static Result<std::unique_ptr<RawWriter>> Open(const std::string& dir);
+  ~RawWriter();
+  RawWriter(const RawWriter&) = delete;
+  RawWriter& operator=(const RawWriter&) = delete;
+  Status Write(std::string_view batch);
+  double seconds() const { return seconds_; }  // inside rocksdb::DB::Write only
 
-// Where the keys of the given serialized batches go: per column family, puts
-// and deletes per event (`events` divides), as one printable line such as
-// "log 1.00, history 1.00, by_status 0.20 (0.10 del)", largest first.
-std::string KeysPerEventByColumnFamily(const std::vector<std::string>& batches, uint64_t events);
+ private:
+  RawWriter() = default;
+  struct Db;
+  std::unique_ptr<Db> db_;
+  double seconds_ = 0;
+};
+
+// Where the keys of serialized batches go, per column family: puts and
+// deletes, as one printable line per event such as "log 1.00, history 1.00,
+// by_status 0.20 (0.10 del)", largest first.
+class KeyTally {
+ public:
+  KeyTally();
+  ~KeyTally();
+  Status Add(std::string_view batch);
+  std::string PerEvent(uint64_t events) const;
+
+ private:
+  struct Counts;
+  std::unique_ptr<Counts> counts_;
+};
 
 }  // namespace duban::bench
