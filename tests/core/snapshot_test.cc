@@ -24,6 +24,38 @@ Command Cmd(uint64_t n, Role role, const std::string& actor, CommandBody body) {
   return c;
 }
 
+// Log positions [from, to] deleted behind the engine's back, then the store
+// opened read-only: what a replay reads shows in what it can still answer.
+Result<std::unique_ptr<Engine>> DeleteLogAndOpenReadOnly(const EngineOptions& o, uint64_t from, uint64_t to) {
+  testing::WithRawStore(o.data_dir, [&](rocksdb::DB* db, auto& cf) {
+    for (uint64_t pos = from; pos <= to; ++pos) {
+      std::string key;
+      PutFixed64BE(&key, pos);
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("log"), key).ok());
+    }
+  });
+  EngineOptions ro = o;
+  ro.read_only = true;
+  return Engine::Open(ro);
+}
+
+// A plan of `tasks` tasks, each assigned to every one of `units`, due at the end of 2021.
+ImportPlan TestPlan(int tasks, const std::vector<std::string>& units) {
+  ImportPlan imp;
+  imp.plan.title = "台账";
+  imp.plan.year = 2021;
+  imp.plan.units = units;
+  for (int t = 1; t <= tasks; ++t) {
+    ImportTask task;
+    task.number = t;
+    task.title = "任务" + std::to_string(t);
+    task.deadline.due_on = "2021-12-31";
+    task.responsible_units = units;
+    imp.tasks.push_back(task);
+  }
+  return imp;
+}
+
 TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
   TempDir dir;
   EngineOptions o;
@@ -31,18 +63,7 @@ TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    ImportPlan imp;
-    imp.plan.title = "台账";
-    imp.plan.year = 2021;
-    imp.plan.units = {"甲局", "乙局"};
-    for (int t = 1; t <= 20; ++t) {
-      ImportTask task;
-      task.number = t;
-      task.title = "任务" + std::to_string(t);
-      task.deadline.due_on = "2021-12-31";
-      task.responsible_units = {"甲局", "乙局"};
-      imp.tasks.push_back(task);
-    }
+    const ImportPlan imp = TestPlan(20, {"甲局", "乙局"});
     uint64_t n = 0;
     std::vector<Command> cmds{Cmd(n++, Role::kSupervisor, "office", imp)};
     for (int t = 1; t <= 20; ++t)
@@ -122,16 +143,7 @@ TEST(SnapshotTest, AsOfALateDateReplaysOnlyTheEventsAfterItsSnapshot) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    ImportPlan imp;
-    imp.plan.title = "台账";
-    imp.plan.year = 2021;
-    imp.plan.units = {"甲局"};
-    ImportTask task;
-    task.number = 1;
-    task.title = "任务";
-    task.deadline.due_on = "2021-12-31";
-    task.responsible_units = {"甲局"};
-    imp.tasks.push_back(task);
+    const ImportPlan imp = TestPlan(1, {"甲局"});
     ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kSupervisor, "office", imp)).status.ok());
     ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kUnit, "甲局", Accept{1, "甲局"})).status.ok());
     std::vector<Command> reports;
@@ -146,16 +158,7 @@ TEST(SnapshotTest, AsOfALateDateReplaysOnlyTheEventsAfterItsSnapshot) {
     ASSERT_TRUE(s.ok());
     late = *s;
   }
-  testing::WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
-    for (uint64_t pos = 2; pos <= 100; ++pos) {  // the first stays: a store must begin at 1
-      std::string key;
-      PutFixed64BE(&key, pos);
-      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("log"), key).ok());
-    }
-  });
-  EngineOptions ro = o;
-  ro.read_only = true;
-  auto e = Engine::Open(ro);
+  auto e = DeleteLogAndOpenReadOnly(o, 2, 100);  // the first stays: a store must begin at 1
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   auto s = (*e)->PlanAsOf("p1", late_at);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -179,18 +182,7 @@ TEST(SnapshotTest, AsOfReadsTheStretchesWithEarlierEventsAndSkipsTheRest) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    ImportPlan imp;
-    imp.plan.title = "台账";
-    imp.plan.year = 2021;
-    imp.plan.units = {"甲局"};
-    for (int t = 1; t <= 2; ++t) {
-      ImportTask task;
-      task.number = t;
-      task.title = "任务" + std::to_string(t);
-      task.deadline.due_on = "2021-12-31";
-      task.responsible_units = {"甲局"};
-      imp.tasks.push_back(task);
-    }
+    const ImportPlan imp = TestPlan(2, {"甲局"});
     uint64_t n = 0;
     std::vector<Command> cmds{Cmd(n++, Role::kSupervisor, "office", imp)};
     for (int t = 1; t <= 2; ++t) cmds.push_back(Cmd(n++, Role::kUnit, "甲局", Accept{t, "甲局"}));
@@ -236,16 +228,7 @@ TEST(SnapshotTest, AsOfReadsTheStretchesWithEarlierEventsAndSkipsTheRest) {
   ASSERT_LT(cuts[0], 1500u);  // the back-entry is in the second stretch, (cuts[0], cuts[1]]
   ASSERT_GT(cuts[1], 1500u);
   ASSERT_GT(cuts[2] - cuts[1], 500u);
-  testing::WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
-    for (uint64_t pos = cuts[1] + 1; pos <= cuts[2]; ++pos) {  // the third stretch: commands ~2000-3000
-      std::string key;
-      PutFixed64BE(&key, pos);
-      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("log"), key).ok());
-    }
-  });
-  EngineOptions ro = o;
-  ro.read_only = true;
-  auto e = Engine::Open(ro);
+  auto e = DeleteLogAndOpenReadOnly(o, cuts[1] + 1, cuts[2]);  // the third stretch: commands ~2000-3000
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   for (uint64_t t : {300u, 400u, 500u, 1200u, 3700u})
     for (auto basis : {Engine::AsOf::kEffective, Engine::AsOf::kRecorded}) {
