@@ -31,13 +31,14 @@ struct Engine::Impl::ExternalAppend {
 
   // Every failure forgets the plan states that ran ahead (nothing was written).
   Status Fail(Status st) {
-    for (const auto& p : touched) m.cache.erase(p);
+    for (const auto& p : touched) m.cache.Erase(p);
     return st;
   }
   Status CommandRow(const Event& e, uint64_t& first, uint32_t& count);
   Result<bool> AppliedBefore(const Event& e, uint64_t first, uint32_t count);
   Status StreamHead(const Event& e, bool rejection, uint64_t& version, std::string& last_hash, PlanState*& state);
   Status Apply(const Event& e, uint64_t first, uint32_t count);
+  Result<Engine::AppendResult> ApplyAll(const std::vector<Event>& events, const Engine::MetaWrites& meta);
   Result<Engine::AppendResult> Finish(const Engine::MetaWrites& meta);
 
   Impl& m;
@@ -57,6 +58,14 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
   if (Status st = m.AnchorWriteAllowed(); !st.ok()) return st;
   Impl::ExternalAppend run(m);
+  auto result = run.ApplyAll(events, meta);
+  m.cache.Trim();  // `run` holds no state pointer past Apply
+  return result;
+}
+
+Result<Engine::AppendResult> Engine::Impl::ExternalAppend::ApplyAll(const std::vector<Event>& events,
+                                                                    const Engine::MetaWrites& meta) {
+  ExternalAppend& run = *this;
   for (const Event& e : events) {
     uint64_t first = 0;
     uint32_t count = 0;

@@ -154,7 +154,7 @@ Outcome Engine::Impl::AddNotice(const Engine::CalendarNoticeRequest& r) {
   std::vector<std::string> touched;
   // Nothing written: the plans whose cached state ran ahead are forgotten.
   auto unwritten = [&](const Status& why) {
-    for (const auto& p : touched) cache.erase(p);
+    for (const auto& p : touched) cache.Erase(p);
     o.status = why;
     o.events.clear();
     return o;
@@ -296,7 +296,11 @@ Status Engine::Impl::LoadCalendar() {
   return Status::Ok();
 }
 
-Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) { return impl_->AddNotice(request); }
+Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) {
+  Outcome o = impl_->AddNotice(request);
+  impl_->cache.Trim();  // the recount loaded every plan
+  return o;
+}
 std::vector<schemas::CalendarNoticeAdded> Engine::CalendarNotices() const { return impl_->notices; }
 std::shared_ptr<const TimerPolicy> Engine::timer_policy() const {
   std::lock_guard<std::mutex> lock(impl_->policy_mu);

@@ -155,9 +155,10 @@ std::vector<Outcome> Engine::Impl::Commit(const std::vector<Command>& commands,
     return outcomes;
   }
   rocksdb::WriteBatch& wb = CommitBatchFor(commands.size());
-  struct Release {  // whatever way Commit returns
+  struct Release {  // whatever way Commit returns (after `run`, so no state pointer is held)
     Impl& m;
     ~Release() {
+      m.cache.Trim();
       if (m.commit_wb.GetDataSize() > kKeepBatchBytes) {
         m.commit_wb = rocksdb::WriteBatch();
         m.commit_wb_reserved = 0;
@@ -241,7 +242,7 @@ void Engine::Impl::CommitRun::DecideOne(size_t i) {
   if (!decided.ok()) {
     Reject(c, decided.status(), o);
     // Commands to plans that do not exist must not grow the cache without bound.
-    if (!s.exists && !touched_plans.count(c.plan_id)) m.cache.erase(c.plan_id);
+    if (!s.exists && !touched_plans.count(c.plan_id)) m.cache.Erase(c.plan_id);
     return;
   }
   if (const size_t biggest = MakeEvents(c, s, decided.value()); biggest > size_t{kMaxFramePayload} + 8) {
@@ -251,7 +252,7 @@ void Engine::Impl::CommitRun::DecideOne(size_t i) {
                                 std::to_string(biggest >> 20) + " MiB, and the most a record may hold is " +
                                 std::to_string(kMaxFramePayload >> 20) + " MiB (shorten the text)"),
            o);
-    if (!s.exists && !touched_plans.count(c.plan_id)) m.cache.erase(c.plan_id);
+    if (!s.exists && !touched_plans.count(c.plan_id)) m.cache.Erase(c.plan_id);
     return;
   }
   ApplyEvents(c, s, o);
@@ -390,7 +391,7 @@ Status Engine::Impl::CommitRun::FinishBatch(const std::vector<std::string>& time
 // outcome but the duplicates' is `why`. (next_pos has not moved yet; it is
 // set back all the same, as the one place that says where the log ends.)
 void Engine::Impl::CommitRun::Abandon(const Status& why) {
-  for (const auto& p : touched_plans) m.cache.erase(p);
+  for (const auto& p : touched_plans) m.cache.Erase(p);
   m.rejected_version = start_rejected_version;
   m.rejected_hash = start_rejected_hash;
   m.next_pos = start_pos;

@@ -15,6 +15,24 @@
 namespace duban::bench {
 
 WriteStats EngineWriteStats(const Engine& engine) { return EngineAccess::Of(engine).stats; }
+size_t CachedPlans(const Engine& engine) { return EngineAccess::Of(engine).cache.size(); }
+
+RocksMemory RocksMemoryOf(const Engine& engine) {
+  const EngineAccess::Impl& m = EngineAccess::Of(engine);
+  RocksMemory r;
+  constexpr double kMb = 1024.0 * 1024.0;
+  for (auto* h : m.cf) {
+    if (!h) continue;
+    uint64_t v = 0;
+    if (m.db->GetIntProperty(h, "rocksdb.cur-size-all-mem-tables", &v)) r.memtables_mb += static_cast<double>(v) / kMb;
+    if (m.db->GetIntProperty(h, "rocksdb.estimate-table-readers-mem", &v))
+      r.table_readers_mb += static_cast<double>(v) / kMb;
+  }
+  uint64_t used = 0;
+  if (m.db->GetIntProperty(m.cf[kLog], "rocksdb.block-cache-usage", &used))
+    r.block_cache_mb = static_cast<double>(used) / kMb;
+  return r;
+}
 
 bool WaitForBackgroundWork(const Engine& engine, double max_seconds) {
   const EngineAccess::Impl& m = EngineAccess::Of(engine);

@@ -43,6 +43,7 @@
 #include "duban/engine_bench.h"
 #include "duban/schemas/codec.h"
 #include "log_end.h"
+#include "plan_cache.h"
 #include "records.h"
 #include "store_dir.h"
 
@@ -120,7 +121,7 @@ struct Engine::Impl {
   std::function<void(std::string_view)> write_observer;
   uint64_t rejected_version = 0;
   std::string rejected_hash;
-  mutable std::map<std::string, core::PlanState> cache;
+  mutable PlanCache cache{EngineOptions{}.plan_cache_weight};
   mutable std::map<std::string, uint64_t> snapshot_version;  // per plan, as stored
   std::string store_id;                                      // from DUBAN-STORE
   // Anchoring: the newest checkpoint the store holds, and, when this process
@@ -274,7 +275,11 @@ struct Engine::Impl {
   Result<core::PlanState> ReplayPlan(const std::string& plan_id, std::optional<Instant> until,
                                      Engine::AsOf basis = Engine::AsOf::kEffective,
                                      std::vector<schemas::Event>* replayed = nullptr) const;
-  // The plan's state in the cache, replayed into it first if need be.
+  // A plan's state from its newest snapshot and the log after it, counted in
+  // `stats` (the cache's misses).
+  Result<core::PlanState> LoadPlan(const std::string& plan_id) const;
+  // The plan's state in the cache, loaded into it first if need be. Valid
+  // until the cache is next trimmed (between commands).
   Result<core::PlanState*> State(const std::string& plan_id);
 
   // ---- command ids (command_ids.cc) ----

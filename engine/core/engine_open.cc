@@ -91,6 +91,7 @@ DataDirReport Engine::InspectDataDir(const std::string& dir) {
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::shared_ptr<TimerPolicy> timers) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
+  impl->cache = PlanCache(options.plan_cache_weight);
   impl->base_policy = timers ? std::move(timers) : DefaultTimerPolicy();
   impl->policy = impl->base_policy;
   const std::string& dir = options.data_dir;

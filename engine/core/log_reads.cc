@@ -7,6 +7,7 @@
 // position, never skipped.
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <system_error>
@@ -225,12 +226,19 @@ Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::opti
   return s;
 }
 
-Result<PlanState*> Engine::Impl::State(const std::string& plan_id) {
-  auto it = cache.find(plan_id);
-  if (it != cache.end()) return &it->second;
+Result<PlanState> Engine::Impl::LoadPlan(const std::string& plan_id) const {
+  const auto t0 = std::chrono::steady_clock::now();
   auto s = ReplayPlan(plan_id, std::nullopt);
+  ++stats.plan_loads;
+  stats.plan_load_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+Result<PlanState*> Engine::Impl::State(const std::string& plan_id) {
+  if (PlanState* held = cache.Find(plan_id)) return held;
+  auto s = LoadPlan(plan_id);
   if (!s.ok()) return s.status();
-  return &cache.emplace(plan_id, std::move(s).value()).first->second;
+  return &cache.Put(plan_id, std::move(s).value());
 }
 
 uint64_t Engine::LogEnd() const { return impl_->next_pos; }

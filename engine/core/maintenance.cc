@@ -45,13 +45,22 @@ void SnapshotIfDue(PlanState& st, uint64_t pos, uint64_t& last_version, rocksdb:
   last_version = st.version;
   st.since_snapshot = {};
 }
+// The plan's state so far in a replay, started empty at its first event.
+PlanState* FindOrStart(PlanCache& states, const std::string& plan) {
+  if (PlanState* held = states.Find(plan)) return held;
+  PlanState& fresh = states.Put(plan, PlanState{});
+  fresh.id = plan;
+  return &fresh;
+}
 }  // namespace
 
 // Replays the log of `src` into the projection CFs of `dst` (which must be
 // empty, but for `commands` when dst is this store: rewritten in place).
 Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal,
                                 bool snapshots) const {
-  std::map<std::string, PlanState> states;
+  // Every plan's state, held to the end: the log interleaves them (unbounded;
+  // never trimmed).
+  PlanCache states(UINT64_MAX);
   std::map<std::string, uint64_t> snapshot_made;  // per plan, the version of its last snapshot
   // Rejection streams ('!'-prefixed: one per engine or partition) only need their heads.
   std::map<std::string, std::pair<uint64_t, std::string>> rejection_heads;
@@ -109,15 +118,14 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
       rejection_heads[e.stream] = {e.stream_seq, e.hash};
       if (KeepsHistory(e.stream)) proj.History(e.stream, 0, pos);
     } else {
-      auto [sit, fresh] = states.try_emplace(e.stream);
-      if (fresh) sit->second.id = e.stream;
+      PlanState* st = FindOrStart(states, e.stream);
       if (std::holds_alternative<schemas::UnknownEvent>(e.body))
         log::Core().warn("log position {}: unknown event type {} v{} skipped by projections", pos, e.type,
                          e.type_version);
-      proj.Before(sit->second, e);
-      Evolve(sit->second, e);
-      proj.After(sit->second, e, pos);
-      if (snapshots) SnapshotIfDue(sit->second, pos, snapshot_made[e.stream], dcf[kSnapshots], wb);
+      proj.Before(*st, e);
+      Evolve(*st, e);
+      proj.After(*st, e, pos);
+      if (snapshots) SnapshotIfDue(*st, pos, snapshot_made[e.stream], dcf[kSnapshots], wb);
     }
     // A chunk may end inside a command: its row is written then with the
     // events so far and again, whole, after its last event.
@@ -169,7 +177,7 @@ Status Engine::Rebuild() {
         !s.ok())
       return FromRocks(s, "recreating snapshots");
   }
-  m.cache.clear();
+  m.cache.Clear();
   m.snapshot_version.clear();
   // The WAL is skipped for speed; the marker (cleared only after a flush)
   // makes an interrupted rebuild start over on the next open.

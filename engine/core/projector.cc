@@ -87,9 +87,8 @@ void Projector::SortDrops() {
 
 // Each step is a function of its own (projector.h); the order is the order
 // rows are put in the batch, which a rebuild reproduces.
-Status Projector::Flush(const std::map<std::string, PlanState>& states, const std::string& rejected_stream,
-                        uint64_t rejected_version, const std::string& rejected_hash, bool rejected_dirty,
-                        rocksdb::WriteBatch& wb) {
+Status Projector::Flush(const PlanCache& states, const std::string& rejected_stream, uint64_t rejected_version,
+                        const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb) {
   for (auto& [key, dirty] : dirty_assignments_) FlushAssignment(key, dirty, states, wb);
   for (const auto& [k, done] : dropped_)
     if (!done) wb.Delete(cf_[kTimers], k);
@@ -104,7 +103,7 @@ Status Projector::Flush(const std::map<std::string, PlanState>& states, const st
   return Status::Ok();
 }
 
-void Projector::FlushAssignment(const AssignmentId& key, Dirty& dirty, const std::map<std::string, PlanState>& states,
+void Projector::FlushAssignment(const AssignmentId& key, Dirty& dirty, const PlanCache& states,
                                 rocksdb::WriteBatch& wb) {
   const auto& [plan, task, unit] = key;
   const auto& orig = dirty.orig;
@@ -171,10 +170,9 @@ void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& 
     }
 }
 
-void Projector::WriteTaskPlanAndStreamRows(const std::map<std::string, PlanState>& states,
-                                           const std::string& rejected_stream, uint64_t rejected_version,
-                                           const std::string& rejected_hash, bool rejected_dirty,
-                                           rocksdb::WriteBatch& wb) {
+void Projector::WriteTaskPlanAndStreamRows(const PlanCache& states, const std::string& rejected_stream,
+                                           uint64_t rejected_version, const std::string& rejected_hash,
+                                           bool rejected_dirty, rocksdb::WriteBatch& wb) {
   for (const auto& [plan, task] : dirty_tasks_) {
     const PlanState& s = states.at(plan);
     auto it = s.tasks.find(task);

@@ -37,6 +37,7 @@
 
 #include "column_families.h"
 #include "history_index.h"
+#include "plan_cache.h"
 #include "duban/engine.h"
 #include "records.h"
 
@@ -83,9 +84,8 @@ class Projector {
   // Writes every row the events since the last Flush changed, read from
   // `states` (the plans after Evolve), and the rejection stream's head when
   // `rejected_dirty`.
-  Status Flush(const std::map<std::string, core::PlanState>& states, const std::string& rejected_stream,
-               uint64_t rejected_version, const std::string& rejected_hash, bool rejected_dirty,
-               rocksdb::WriteBatch& wb);
+  Status Flush(const PlanCache& states, const std::string& rejected_stream, uint64_t rejected_version,
+               const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb);
 
  private:
   struct Dirty {
@@ -97,16 +97,15 @@ class Projector {
   using AssignmentId = std::tuple<std::string, int32_t, std::string>;  // plan, task, unit
 
   // Flush's steps, for one remembered assignment: its row and indexes, and its timers.
-  void FlushAssignment(const AssignmentId& key, Dirty& dirty, const std::map<std::string, core::PlanState>& states,
-                       rocksdb::WriteBatch& wb);
+  void FlushAssignment(const AssignmentId& key, Dirty& dirty, const PlanCache& states, rocksdb::WriteBatch& wb);
   void WriteAssignmentRow(const AssignmentId& key, const Dirty& dirty, const core::AssignmentState& now,
                           rocksdb::WriteBatch& wb);
   void RearmTimers(const core::PlanState& s, const std::string& plan, Dirty& dirty, const core::AssignmentState& now,
                    rocksdb::WriteBatch& wb);
   // Flush's last step: the task, plan and stream rows the batch changed.
-  void WriteTaskPlanAndStreamRows(const std::map<std::string, core::PlanState>& states,
-                                  const std::string& rejected_stream, uint64_t rejected_version,
-                                  const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb);
+  void WriteTaskPlanAndStreamRows(const PlanCache& states, const std::string& rejected_stream,
+                                  uint64_t rejected_version, const std::string& rejected_hash, bool rejected_dirty,
+                                  rocksdb::WriteBatch& wb);
 
   // A row changed from `orig` (none: new) to `now`: its group's count and
   // the unit's last update, gathered for FlushCounts.

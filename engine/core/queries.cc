@@ -177,19 +177,19 @@ Result<std::vector<HistoryEntry>> Engine::History(const std::string& plan_id, in
 }
 
 Result<PlanState> Engine::Plan(const std::string& plan_id) const {
-  auto it = impl_->cache.find(plan_id);
-  if (it != impl_->cache.end()) {
-    if (!it->second.exists) return Status::NotFound("no plan with id " + plan_id);
-    return it->second;
+  if (const PlanState* held = impl_->cache.Find(plan_id)) {
+    if (!held->exists) return Status::NotFound("no plan with id " + plan_id);
+    return *held;
   }
-  auto s = impl_->ReplayPlan(plan_id, std::nullopt);
+  auto s = impl_->LoadPlan(plan_id);
   if (!s.ok()) return s;
   if (!s->exists) return Status::NotFound("no plan with id " + plan_id);
   // Kept for the next read as the commit path keeps the plans it touches
   // (every write path updates or drops a cached state), so a server's reads
   // of a plan replay it once, not per request. Only existing plans: asking
   // for made-up ids must not grow the cache.
-  impl_->cache.emplace(plan_id, *s);
+  impl_->cache.Put(plan_id, *s);
+  impl_->cache.Trim();
   return s;
 }
 

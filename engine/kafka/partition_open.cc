@@ -120,6 +120,10 @@ EngineOptions KafkaEngine::Impl::PartitionStoreOptions(int32_t p) const {
   eo.data_dir = Dir(p);
   eo.rejected_stream = "!rejected/" + std::to_string(p);
   eo.write_buffer_mb = 8;
+  // The partitions share one process's plan-state budget (a floor keeps a
+  // few plans per partition when there are many partitions).
+  eo.plan_cache_weight = std::max<uint64_t>(
+      EngineOptions{}.plan_cache_weight / static_cast<uint64_t>(std::max(command_partitions, 1)), 20'000);
   eo.clock = o.clock;
   eo.time_rules = o.time_rules;
   return eo;

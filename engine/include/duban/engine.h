@@ -70,6 +70,12 @@ struct EngineOptions {
   // Rebuild and Verify replay the log into projections in write batches of
   // about this many events (a command's events may straddle two batches).
   uint64_t replay_chunk_events = 20000;
+  // The plan states kept in memory between commands, measured in what they
+  // grow with: 1 per plan, task and assignment held (a published plan of 50
+  // tasks x 5 units weighs about 300). Past it, the least recently used are
+  // dropped and loaded again from their snapshots when next needed
+  // (engine/core/plan_cache.h).
+  uint64_t plan_cache_weight = 250'000;
   // A tick fires due timers in rounds (a fired step may arm the next, also
   // due); after this many rounds it stops, reports it (TickReport) and the
   // rest fires on the next tick.

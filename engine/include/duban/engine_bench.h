@@ -26,8 +26,20 @@ struct WriteStats {
   uint64_t keys = 0;
   uint64_t bytes = 0;
   double write_seconds = 0;  // inside rocksdb::DB::Write of live commits (not rebuilds)
+  // Plan states loaded (snapshot + log after it) because the cache did not hold them.
+  uint64_t plan_loads = 0;
+  double plan_load_seconds = 0;
 };
 WriteStats EngineWriteStats(const Engine& engine);
+// How many plan states the engine holds in memory now (EngineOptions::plan_cache_weight).
+size_t CachedPlans(const Engine& engine);
+// Where RocksDB's memory is now, in MB: its memtables (all column families),
+// the block cache's use (shared by every engine in the process), and the
+// open tables' index and filter blocks (outside the cache).
+struct RocksMemory {
+  double memtables_mb = 0, block_cache_mb = 0, table_readers_mb = 0;
+};
+RocksMemory RocksMemoryOf(const Engine& engine);
 
 // Waits until RocksDB has no flush or compaction running or pending (at most
 // max_seconds), so figures taken next are not sharing the machine with them.
