@@ -204,8 +204,23 @@ class Decider {
     const workflows::LifecycleTransition* t = def_.FindTransition(action);
     const std::string state = StatusName(a.status);
     if (t && std::find(t->from.begin(), t->from.end(), state) != t->from.end()) return Status::Ok();
-    return Refuse(reason::kInvalidTransition,
-                  std::string("cannot ") + what + " " + AssignmentLabel(a.task, a.unit) + " while it is " + state);
+    return Refuse(reason::kInvalidTransition, std::string("cannot ") + what + " " + AssignmentLabel(a.task, a.unit) +
+                                                  " while it is " + state + FirstStepHint(t, state));
+  }
+
+  // The step that would lead from `state` to one `t` starts from, named for
+  // whoever must take it first (an office copying a paper ledger back-enters
+  // the acceptance before the progress); "" when no single step does. A step
+  // back to the start (reassign) is never the advice.
+  std::string FirstStepHint(const workflows::LifecycleTransition* t, const std::string& state) const {
+    if (!t) return "";
+    for (const auto& step : def_.lifecycle.transitions) {
+      if (!step.to || step.action == t->action || *step.to == def_.lifecycle.initial) continue;
+      if (std::find(step.from.begin(), step.from.end(), state) == step.from.end()) continue;
+      if (std::find(t->from.begin(), t->from.end(), *step.to) != t->from.end())
+        return " (the step \"" + step.action + "\" must come first: it makes it " + *step.to + ")";
+    }
+    return "";
   }
 
   // Whether the definition lets `action` start from the assignment's state

@@ -102,6 +102,25 @@ TEST_F(DomainTest, OnlyTheSystemMayFireTimers) {
   EXPECT_TRUE(When(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()).ok());
 }
 
+// ---- what a refused step says ------------------------------------------------------
+
+TEST_F(DomainTest, AStepTakenTooEarlyNamesTheStepThatMustComeFirst) {
+  GivenPlan();
+  auto progress = When(ReportProgress{1, kFinance, 40, "进展"}, UnitActor(kFinance));
+  ASSERT_TRUE(IsRejection(progress, reason::kInvalidTransition));
+  EXPECT_NE(progress.status().message().find("while it is assigned (the step \"accept\" must come first"),
+            std::string::npos)
+      << progress.status().message();
+  GivenAccepted(1, kFinance);
+  auto approve = When(Approve{1, kFinance}, Supervisor());
+  ASSERT_TRUE(IsRejection(approve, reason::kInvalidTransition));
+  EXPECT_NE(approve.status().message().find("\"submit\""), std::string::npos) << approve.status().message();
+  // A step that needs none first says only why it was refused.
+  auto twice = When(Accept{1, kFinance}, UnitActor(kFinance));
+  ASSERT_TRUE(IsRejection(twice, reason::kInvalidTransition));
+  EXPECT_EQ(twice.status().message().find("must come first"), std::string::npos) << twice.status().message();
+}
+
 // ---- optimistic concurrency -------------------------------------------------------
 
 TEST_F(DomainTest, ACommandExpectingTheCurrentVersionIsDecided) {
