@@ -30,22 +30,6 @@ Command PlanCmd(uint64_t n, int plan, Role role, const std::string& actor, Comma
   return c;
 }
 
-ImportPlan SmallPlan() {
-  ImportPlan imp;
-  imp.plan.title = "台账";
-  imp.plan.year = 2021;
-  imp.plan.units = kUnits;
-  for (int t = 1; t <= kTasks; ++t) {
-    ImportTask task;
-    task.number = t;
-    task.title = "任务" + std::to_string(t);
-    task.deadline.due_on = "2021-12-31";
-    task.responsible_units = kUnits;
-    imp.tasks.push_back(task);
-  }
-  return imp;
-}
-
 // The same command stream, batches spanning every plan: imports, accepts,
 // a refused command per plan, then progress reports round-robin (past the
 // snapshot interval of 1,000 events per plan), a tick past the deadlines
@@ -69,7 +53,8 @@ Driven Drive(Engine& e) {
   uint64_t n = 0;
   std::vector<Command> batch;
   batch.reserve(64);
-  for (int p = 0; p < kPlans; ++p) batch.push_back(PlanCmd(n++, p, Role::kSupervisor, "office", SmallPlan()));
+  for (int p = 0; p < kPlans; ++p)
+    batch.push_back(PlanCmd(n++, p, Role::kSupervisor, "office", testing::TestPlan(kTasks, kUnits)));
   Feed(e, run, batch);
   for (int t = 1; t <= kTasks; ++t)
     for (int p = 0; p < kPlans; ++p)

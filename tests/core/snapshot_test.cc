@@ -39,23 +39,6 @@ Result<std::unique_ptr<Engine>> DeleteLogAndOpenReadOnly(const EngineOptions& o,
   return Engine::Open(ro);
 }
 
-// A plan of `tasks` tasks, each assigned to every one of `units`, due at the end of 2021.
-ImportPlan TestPlan(int tasks, const std::vector<std::string>& units) {
-  ImportPlan imp;
-  imp.plan.title = "台账";
-  imp.plan.year = 2021;
-  imp.plan.units = units;
-  for (int t = 1; t <= tasks; ++t) {
-    ImportTask task;
-    task.number = t;
-    task.title = "任务" + std::to_string(t);
-    task.deadline.due_on = "2021-12-31";
-    task.responsible_units = units;
-    imp.tasks.push_back(task);
-  }
-  return imp;
-}
-
 TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
   TempDir dir;
   EngineOptions o;
@@ -63,7 +46,7 @@ TEST(SnapshotTest, APlanLoadedFromItsSnapshotEqualsItsStreamReplayed) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    const ImportPlan imp = TestPlan(20, {"甲局", "乙局"});
+    const ImportPlan imp = testing::TestPlan(20, {"甲局", "乙局"});
     uint64_t n = 0;
     std::vector<Command> cmds{Cmd(n++, Role::kSupervisor, "office", imp)};
     for (int t = 1; t <= 20; ++t)
@@ -143,7 +126,7 @@ TEST(SnapshotTest, AsOfALateDateReplaysOnlyTheEventsAfterItsSnapshot) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    const ImportPlan imp = TestPlan(1, {"甲局"});
+    const ImportPlan imp = testing::TestPlan(1, {"甲局"});
     ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kSupervisor, "office", imp)).status.ok());
     ASSERT_TRUE((*e)->Submit(Cmd(n++, Role::kUnit, "甲局", Accept{1, "甲局"})).status.ok());
     std::vector<Command> reports;
@@ -182,7 +165,7 @@ TEST(SnapshotTest, AsOfReadsTheStretchesWithEarlierEventsAndSkipsTheRest) {
   {
     auto e = Engine::Open(o);
     ASSERT_TRUE(e.ok());
-    const ImportPlan imp = TestPlan(2, {"甲局"});
+    const ImportPlan imp = testing::TestPlan(2, {"甲局"});
     uint64_t n = 0;
     std::vector<Command> cmds{Cmd(n++, Role::kSupervisor, "office", imp)};
     for (int t = 1; t <= 2; ++t) cmds.push_back(Cmd(n++, Role::kUnit, "甲局", Accept{t, "甲局"}));

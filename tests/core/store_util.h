@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "duban/coding.h"
 #include "duban/engine.h"
@@ -62,6 +63,23 @@ inline std::vector<Command> MixedCommands() {
       Cmd("c3", Role::kAuditor, "auditor", Accept{1, "市公安局"}),
       Cmd("c4", Role::kUnit, "市财政局", ReportProgress{1, "市财政局", 50, "过半", "", "", ""}),
   };
+}
+
+// A plan of `tasks` tasks, each assigned to every one of `units`, due at the end of 2021.
+inline ImportPlan TestPlan(int tasks, const std::vector<std::string>& units) {
+  ImportPlan imp;
+  imp.plan.title = "台账";
+  imp.plan.year = 2021;
+  imp.plan.units = units;
+  for (int t = 1; t <= tasks; ++t) {
+    ImportTask task;
+    task.number = t;
+    task.title = "任务" + std::to_string(t);
+    task.deadline.due_on = "2021-12-31";
+    task.responsible_units = units;
+    imp.tasks.push_back(task);
+  }
+  return imp;
 }
 
 using CfDump = std::map<std::string, std::string>;
