@@ -41,6 +41,10 @@ int RunAsOf(int argc, char** argv) {
     std::fprintf(stderr, "open: %s\n", engine.status().ToString().c_str());
     return 1;
   }
+  if (auto now = (*engine)->Plan(plan); !now.ok()) {
+    std::fprintf(stderr, "%s\n", now.status().ToString().c_str());
+    return 1;
+  }
   Instant at = 0;
   if (at_text.empty()) {
     std::vector<schemas::Event> all;
