@@ -9,7 +9,7 @@ pkgs=(
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev
   kcat clang clang-format clang-tidy libclang-rt-14-dev python3 python3-workalendar python3-yaml
   openjdk-17-jre-headless maven
-  libargon2-dev
+  libargon2-dev libjemalloc-dev
   chromium chromium-driver fonts-noto-cjk python3-selenium
   libxlsxwriter-dev python3-openpyxl libreoffice-calc-nogui poppler-utils
   libzip-dev python3-docx libreoffice-writer-nogui libpugixml-dev libgumbo-dev

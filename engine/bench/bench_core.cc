@@ -5,8 +5,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -19,6 +17,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "duban/process_memory.h"
 #include "bench_core_scale.h"
 #include "bench_plans.h"
 #include "bench_postgres.h"
@@ -434,7 +433,7 @@ void PrintMemoryNow(const Engine& engine, const char* when) {
   std::printf(
       "memory %s: resident %.0f MB; heap in use %.0f MB (plan cache: %zu plans); RocksDB memtables %.0f MB, block "
       "cache %.0f MB, table readers %.0f MB\n",
-      when, RssNowMb(), static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0), CachedPlans(engine),
+      when, RssNowMb(), static_cast<double>(HeapAllocatedBytes()) / (1024.0 * 1024.0), CachedPlans(engine),
       r.memtables_mb, r.block_cache_mb, r.table_readers_mb);
 }
 
@@ -528,9 +527,11 @@ int RunCore(int argc, char** argv) {
   const std::string root = ScratchRoot(a.dir);
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
-  std::printf("core benchmark: %d plans x %d tasks x %d units = %d assignments, target %llu events, batches of %d\n",
-              a.plans, a.tasks, a.units, a.plans * a.tasks * a.units, static_cast<unsigned long long>(a.events),
-              a.batch);
+  std::printf(
+      "core benchmark: %d plans x %d tasks x %d units = %d assignments, target %llu events, batches of %d; allocator "
+      "%s\n",
+      a.plans, a.tasks, a.units, a.plans * a.tasks * a.units, static_cast<unsigned long long>(a.events), a.batch,
+      AllocatorName());
 
   EngineOptions eo;
   eo.data_dir = root + "/engine";

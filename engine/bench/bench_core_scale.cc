@@ -1,7 +1,7 @@
 // bench_core_scale.h: the dashboard, as-of and tick figures of `duban-bench core`.
+#include "duban/process_memory.h"
 #include "bench_core_scale.h"
 
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -165,7 +165,7 @@ std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine) {
   if (!due_now.ok()) return std::nullopt;
   std::set<std::string> plans;
   for (const auto& t : *due_now) plans.insert(t.plan_id);
-  const size_t heap0 = mallinfo2().uordblks;
+  const size_t heap0 = HeapAllocatedBytes();
   const auto l0 = Clock::now();
   for (const auto& p : plans)
     if (!engine.Plan(p).ok()) return std::nullopt;
@@ -173,7 +173,7 @@ std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine) {
   std::printf(
       "tick: first the %zu plans of its first round loaded from their snapshots: %.1f ms, %zu held (heap +%.0f MB)\n",
       plans.size(), load_ms, CachedPlans(engine),
-      static_cast<double>(mallinfo2().uordblks - heap0) / (1024.0 * 1024.0));
+      (static_cast<double>(HeapAllocatedBytes()) - static_cast<double>(heap0)) / (1024.0 * 1024.0));
   const WriteStats w0 = EngineWriteStats(engine);
   const auto t0 = Clock::now();
   auto fired = engine.Tick(due);

@@ -3,9 +3,16 @@
 
 #include <malloc.h>
 
+#include <cstdint>
+
+#ifdef DUBAN_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace duban {
 
 void KeepFreedMemoryForReuse() {
+#ifndef DUBAN_HAVE_JEMALLOC
   // Blocks up to 32 MiB (glibc's largest mmap threshold) come from the heap,
   // so freeing one leaves it for the next allocation instead of unmapping it;
   // the heap is trimmed only when 1 GiB lies free at its top; and each heap
@@ -13,6 +20,31 @@ void KeepFreedMemoryForReuse() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
+size_t HeapAllocatedBytes() {
+#ifdef DUBAN_HAVE_JEMALLOC
+  // jemalloc's statistics are a snapshot taken when the epoch advances.
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  size_t allocated = 0;
+  len = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) != 0) return 0;
+  return allocated;
+#else
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+#endif
+}
+
+const char* AllocatorName() {
+#ifdef DUBAN_HAVE_JEMALLOC
+  return "jemalloc";
+#else
+  return "glibc";
+#endif
 }
 
 }  // namespace duban
