@@ -176,16 +176,19 @@ std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine) {
       (static_cast<double>(HeapAllocatedBytes()) - static_cast<double>(heap0)) / (1024.0 * 1024.0));
   const WriteStats w0 = EngineWriteStats(engine);
   const auto t0 = Clock::now();
-  auto fired = engine.Tick(due);
+  TickTimes t;
+  // As duban serve's clock does: each round's outcomes counted, then dropped.
+  Status fired = engine.TickEachRound(due, "clock", nullptr, [&t](std::vector<Outcome>& round) {
+    t.fired += round.size();
+    for (const auto& o : round) t.events += o.events.size();
+    return Status::Ok();
+  });
   const auto t1 = Clock::now();
   const WriteStats w1 = EngineWriteStats(engine);
   if (!fired.ok()) {
-    std::fprintf(stderr, "tick: %s\n", fired.status().ToString().c_str());
+    std::fprintf(stderr, "tick: %s\n", fired.ToString().c_str());
     return std::nullopt;
   }
-  TickTimes t;
-  t.fired = fired->size();
-  for (const auto& o : *fired) t.events += o.events.size();
   t.tick_ms = Us(t0, t1) / 1000;
   t.write_ms = 1000 * (w1.write_seconds - w0.write_seconds);
   t.loads = w1.plan_loads - w0.plan_loads;

@@ -8,6 +8,7 @@
 // derives from its key, deleted in the same batch).
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -62,8 +63,21 @@ Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit)
 }
 
 Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_id, TickReport* report) {
-  if (Status st = CheckName(actor_id, "the clock's actor id"); !st.ok()) return st;
   std::vector<Outcome> all;
+  Status st = TickEachRound(now, actor_id, report, [&all](std::vector<Outcome>& round) {
+    if (all.empty()) {
+      all = std::move(round);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(round.begin()), std::make_move_iterator(round.end()));
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return all;
+}
+
+Status Engine::TickEachRound(Instant now, const std::string& actor_id, TickReport* report, const TickSink& sink) {
+  if (Status st = CheckName(actor_id, "the clock's actor id"); !st.ok()) return st;
   TickReport local;
   TickReport& rep = report ? *report : local;
   rep = TickReport{};
@@ -119,14 +133,14 @@ Result<std::vector<Outcome>> Engine::Tick(Instant now, const std::string& actor_
     // without re-arming, e.g. a policy change); drop it so it cannot loop.
     auto outcomes = impl_->Commit(commands, keys, {}, /*timer_commands=*/true);
     bool progressed = false;
-    for (auto& o : outcomes) {
+    for (const auto& o : outcomes) {
       if (!o.status.ok() && o.status.code() != Status::Code::kRejected) return o.status;
       if (!o.events.empty()) progressed = true;
-      all.push_back(std::move(o));
     }
+    if (Status st = sink(outcomes); !st.ok()) return st;
     if (!progressed) break;
   }
-  return all;
+  return Status::Ok();
 }
 
 }  // namespace duban

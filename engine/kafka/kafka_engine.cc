@@ -178,25 +178,32 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const s
 }
 
 Status KafkaEngine::Impl::TickAll(Instant now, uint64_t poll) {
-  for (auto& [p, engine] : engines) {
+  for (auto& [partition, engine] : engines) {
+    const int32_t p = partition;  // clang 14 refuses a lambda capturing a structured binding
     Engine& e = *engine;
-    const uint64_t from = e.LogEnd();
-    auto outcomes = e.Tick(now, "clock");
-    ++stats.ticks;
-    if (!outcomes.ok()) return outcomes.status();  // storage failure: restart re-produces
-    if (e.LogEnd() == from) continue;
     // The timers' events follow the last command consumed on p: that is
     // their source offset (a restore resumes after it, as it should).
     auto nc = next_cmd.find(p);
     const int64_t src = nc == next_cmd.end() ? -1 : std::max<int64_t>(nc->second - 1, -1);
-    const std::vector<int64_t> offsets(outcomes->size(), src);
-    auto pending = Send(p, e, from, &*outcomes, &offsets, src, src + 1);
-    if (!pending.ok()) return pending.status();
-    stats.transactions += pending->transactions;
-    stats.aborted += pending->aborted;
-    stats.timer_events += e.LogEnd() - from;
-    pending->poll = poll;
-    if (pending->group.size() > 0) inflight.push_back(std::move(*pending));
+    uint64_t from = e.LogEnd();
+    // Each round is produced once written (in a transaction of its own on a
+    // real cluster): a year-end tick over a million timers holds one round's
+    // events at a time, not the whole tick's.
+    Status ticked = e.TickEachRound(now, "clock", nullptr, [&](std::vector<Outcome>& round) -> Status {
+      if (e.LogEnd() == from) return Status::Ok();
+      const std::vector<int64_t> offsets(round.size(), src);
+      auto pending = Send(p, e, from, &round, &offsets, src, src + 1);
+      if (!pending.ok()) return pending.status();
+      stats.transactions += pending->transactions;
+      stats.aborted += pending->aborted;
+      stats.timer_events += e.LogEnd() - from;
+      from = e.LogEnd();
+      pending->poll = poll;
+      if (pending->group.size() > 0) inflight.push_back(std::move(*pending));
+      return Status::Ok();
+    });
+    ++stats.ticks;
+    if (!ticked.ok()) return ticked;  // storage failure: restart re-produces
   }
   return Status::Ok();
 }

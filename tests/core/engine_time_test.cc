@@ -3,6 +3,8 @@
 // command claims (occurred_at), back entries included.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "store_util.h"
 
 namespace duban {
@@ -184,6 +186,29 @@ TEST_F(EngineTimersTest, ACommandCrossingAReplayChunkBoundaryIsRebuiltWhole) {
   EXPECT_EQ(again->events.size(), first.events.size()) << "the command is rebuilt with only its tail";
 }
 
+// A policy that arms, after each firing, the next step already due: a tick
+// fires the missed timer, then escalation levels 1, 2 and 3, a round each.
+class Ladder : public TimerPolicy {
+ public:
+  std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
+    if (!core::IsOpen(a.status) || a.escalation_level >= 3 || a.due_on.empty()) return {};
+    Timer t;
+    t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
+    t.body.task = a.task;
+    t.body.unit = a.unit;
+    t.body.due_on = a.due_on;
+    t.body.armed_at = a.due_set_at;
+    if (!a.overdue) {
+      t.body.kind = TimerKind::kMissed;
+    } else {
+      t.body.kind = TimerKind::kEscalation;
+      t.body.level = a.escalation_level + 1;
+      t.body.step = "step" + std::to_string(t.body.level);
+    }
+    return {t};
+  }
+};
+
 // A tick fires in rounds; when timers are still due after the last round it
 // says so and the next tick carries on (it used to stop silently after 64).
 TEST_F(EngineTimersTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) {
@@ -191,27 +216,6 @@ TEST_F(EngineTimersTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) 
   EngineOptions o;
   o.data_dir = dir.path();
   o.tick_max_rounds = 1;
-  // A policy that arms, after each firing, the next step already due.
-  class Ladder : public TimerPolicy {
-   public:
-    std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
-      if (!core::IsOpen(a.status) || a.escalation_level >= 3 || a.due_on.empty()) return {};
-      Timer t;
-      t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
-      t.body.task = a.task;
-      t.body.unit = a.unit;
-      t.body.due_on = a.due_on;
-      t.body.armed_at = a.due_set_at;
-      if (!a.overdue) {
-        t.body.kind = TimerKind::kMissed;
-      } else {
-        t.body.kind = TimerKind::kEscalation;
-        t.body.level = a.escalation_level + 1;
-        t.body.step = "step" + std::to_string(t.body.level);
-      }
-      return {t};
-    }
-  };
   auto e = Engine::Open(o, std::make_shared<Ladder>());
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   engine = std::move(e).value();
@@ -231,6 +235,50 @@ TEST_F(EngineTimersTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) 
   EXPECT_EQ(ticks, 4) << "missed, then levels 1, 2 and 3, one round per tick";
   EXPECT_EQ(A(1, kFinance).escalation_level, 3);
   EXPECT_TRUE(engine->PendingTimers(later, 10)->empty());
+}
+
+// TickEachRound hands each round to the sink once it is written, and keeps
+// none: the rounds are those Tick returns together. A sink that fails stops
+// the tick after the round it was given; the next tick fires the rest.
+TEST_F(EngineTimersTest, ATickHandsOutEachRoundAndASinkFailureStopsItAfterThatRound) {
+  engine.reset();
+  EngineOptions o;
+  o.data_dir = dir.path();
+  auto e = Engine::Open(o, std::make_shared<Ladder>());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  engine = std::move(e).value();
+  GivenPlan();
+  const Instant later = StartOfDay(*Date::Parse("2022-03-01"));
+  std::vector<std::vector<std::string>> rounds;
+  auto record = [&rounds](std::vector<Outcome>& round) {
+    rounds.emplace_back();
+    for (const auto& out : round)
+      for (const auto& ev : out.events) rounds.back().push_back(ev.event_id);
+    return Status::Ok();
+  };
+  TickReport report;
+  int calls = 0;
+  Status stopped = engine->TickEachRound(later, "clock", &report, [&](std::vector<Outcome>& round) {
+    ++calls;
+    EXPECT_FALSE(round.empty());
+    (void)record(round);
+    return calls == 2 ? Status::Unavailable("the sink's disk is full") : Status::Ok();
+  });
+  EXPECT_EQ(stopped.code(), Status::Code::kUnavailable);
+  EXPECT_NE(stopped.message().find("the sink's disk is full"), std::string::npos) << stopped.ToString();
+  EXPECT_EQ(calls, 2) << "no round after the sink failed";
+  EXPECT_EQ(A(1, kFinance).escalation_level, 1) << "missed and level 1 were written; levels 2 and 3 were not";
+  ASSERT_TRUE(engine->TickEachRound(later, "clock", &report, record).ok());
+  ASSERT_EQ(rounds.size(), 4u) << "missed, level 1, then levels 2 and 3 in the next tick";
+  EXPECT_EQ(report.rounds, 2) << "levels 2 and 3";
+  EXPECT_EQ(A(1, kFinance).escalation_level, 3);
+  std::set<std::string> ids;
+  for (const auto& r : rounds)
+    for (const auto& id : r) EXPECT_TRUE(ids.insert(id).second) << "event " << id << " handed out twice";
+  EXPECT_TRUE(engine->PendingTimers(later, 10)->empty());
+  auto verified = engine->Verify();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok()) << "the store equals a rebuild of its log";
 }
 
 // ---- two times: the engine's clock and the claimed effective time -------------

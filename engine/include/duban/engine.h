@@ -262,6 +262,13 @@ class Engine {
   // still due after EngineOptions::tick_max_rounds rounds it stops with a
   // warning and report->more_due set; the next tick carries on.
   Result<std::vector<Outcome>> Tick(Instant now, const std::string& actor_id = "clock", TickReport* report = nullptr);
+  // The same tick, handing each round's outcomes to `sink` once the round is
+  // written instead of keeping them: a tick over a million due timers holds
+  // one round's (at most 50,000) at a time, not all of them. A sink's error
+  // stops the tick and is returned; the rounds written stay written (each is
+  // whole), and the next tick fires what is still due.
+  using TickSink = std::function<Status(std::vector<Outcome>& round)>;
+  Status TickEachRound(Instant now, const std::string& actor_id, TickReport* report, const TickSink& sink);
   Result<std::vector<DueTimer>> PendingTimers(Instant until, size_t limit) const;
 
   // ---- calendar notices ----
