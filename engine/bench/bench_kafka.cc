@@ -10,9 +10,16 @@
 //        projections to RocksDB, produces the events to bench.events; a reader
 //        counts distinct events. e2e_eps = events / time from the first
 //        command produced to the last event read (after warm-ups: the engine
-//        owns every partition and the command producer is connected, as the
-//        raw producer is).
-//   Both readers wait at most 5 ms per fetch (ReaderConfig).
+//        owns every partition and has decided a command on each, its first
+//        transaction there included, and the command producer is connected,
+//        as the raw producer is).
+//   eos (a broker with transactions only): the engine's Kafka pattern with no
+//        engine in it (bench_kafka_eos.h): N messages of S bytes produced
+//        while a group member copies each poll's messages, per partition in
+//        a transaction of that partition's producer with its offsets, and a
+//        read_committed reader counts the copies. eos_ratio = e2e / eos:
+//        what the engine adds to what exactly-once itself costs.
+//   All readers wait at most 5 ms per fetch (ReaderConfig).
 //   Rounds: raw then e2e, --rounds times (3), each on fresh topics and a
 //        fresh engine store; every round's figures are printed, and the last
 //        line holds the median of each rate and their ratio (one run on this
@@ -23,6 +30,7 @@
 //          group rebalances) --broker dev|real (dev; real also runs the dev
 //          broker first, so both brokers' figures come from one run)
 // Last line: e2e_eps=<median|NA> raw_eps=<median> ratio=<e2e/raw|NA> broker=<dev|real>
+//            and on the real broker eos_eps=<median> eos_ratio=<e2e/eos>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -40,6 +48,7 @@
 
 #include "bench_kafka_brokers.h"
 #include "bench_kafka_e2e.h"
+#include "bench_kafka_eos.h"
 #include "bench_registry.h"
 #include "bench_usage.h"
 #include "duban/kafka/consumer.h"
@@ -214,7 +223,15 @@ void RunRebalance(const Params& p, const KafkaConfig& cfg) {
 struct Medians {
   bool ok = false;
   double e2e = 0, raw = 0;
+  std::optional<double> eos;  // on a broker with real transactions
 };
+
+// The medians line: the fields, then the exactly-once baseline's.
+void PrintMedians(const Medians& m, const char* broker) {
+  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f broker=%s", m.e2e, m.raw, m.e2e / m.raw, broker);
+  if (m.eos) std::printf(" eos_eps=%.0f eos_ratio=%.3f", *m.eos, m.e2e / *m.eos);
+  std::printf("\n");
+}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -242,7 +259,7 @@ std::optional<Medians> RunRounds(Params p, BenchBroker& broker) {
   std::printf("%s broker: %s, %d messages x %d B, %d partitions\n", broker.name(), cfg.bootstrap.c_str(), p.messages,
               p.size, p.partitions);
   std::fflush(stdout);
-  std::vector<double> raws, e2es;
+  std::vector<double> raws, e2es, eoss;
   for (int r = 1; r <= p.rounds; ++r) {
     std::printf("-- %s broker, round %d of %d\n", broker.name(), r, p.rounds);
     std::optional<double> raw = RunRaw(p, cfg, broker, r);
@@ -255,16 +272,25 @@ std::optional<Medians> RunRounds(Params p, BenchBroker& broker) {
     std::optional<double> e2e = RunEndToEnd({p.messages, p.size, p.partitions}, cfg, broker, r);
     if (!e2e) {
       std::printf("e2e_eps=NA raw_eps=%.0f ratio=NA broker=%s\n", Median(raws), broker.name());
-      return Medians{false, 0, Median(raws)};
+      return Medians{false, 0, Median(raws), std::nullopt};
     }
     e2es.push_back(*e2e);
     std::printf("end to end (command in, event out, projection applied): %.0f events/s\n", *e2e);
-    std::printf("round %d: e2e %.0f events/s, raw %.0f msg/s, ratio %.3f\n", r, *e2e, *raw, *e2e / *raw);
+    std::optional<double> eos;
+    if (broker.transactional()) {
+      eos = RunEos({p.messages, p.size, p.partitions}, cfg, broker, r);
+      if (!eos) return std::nullopt;
+      eoss.push_back(*eos);
+    }
+    std::printf("round %d: e2e %.0f events/s, raw %.0f msg/s, ratio %.3f", r, *e2e, *raw, *e2e / *raw);
+    if (eos) std::printf("; eos %.0f msg/s, e2e/eos %.3f", *eos, *e2e / *eos);
+    std::printf("\n");
     std::fflush(stdout);
   }
   std::printf("medians of %d rounds on the %s broker:\n", p.rounds, broker.name());
-  const Medians m{true, Median(e2es), Median(raws)};
-  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f broker=%s\n", m.e2e, m.raw, m.e2e / m.raw, broker.name());
+  Medians m{true, Median(e2es), Median(raws), std::nullopt};
+  if (!eoss.empty()) m.eos = Median(eoss);
+  PrintMedians(m, broker.name());
   std::fflush(stdout);
   return m;
 }
@@ -321,7 +347,7 @@ int Main(int argc, char** argv) {
   started->reset();
   if (!real || !real->ok) return 1;
   std::printf("dev broker: e2e_eps=%.0f raw_eps=%.0f ratio=%.3f\n", dev->e2e, dev->raw, dev->e2e / dev->raw);
-  std::printf("e2e_eps=%.0f raw_eps=%.0f ratio=%.3f broker=real\n", real->e2e, real->raw, real->e2e / real->raw);
+  PrintMedians(*real, "real");
   return 0;
 }
 

@@ -26,6 +26,9 @@ class BenchBroker {
   virtual Status CreateTopic(const std::string& topic, int partitions) = 0;
   // librdkafka 2.0.2's mock keeps only the newest 5 MiB of a partition.
   virtual bool capped() const = 0;
+  // Whether transactions are real (the mock accepts the calls and models
+  // none of them: no fencing, no markers, no coordinator).
+  virtual bool transactional() const = 0;
 };
 
 class DevBenchBroker : public BenchBroker {
@@ -37,6 +40,7 @@ class DevBenchBroker : public BenchBroker {
   pid_t pid() const override { return p_->pid(); }
   Status CreateTopic(const std::string& topic, int partitions) override { return p_->CreateTopic(topic, partitions); }
   bool capped() const override { return true; }
+  bool transactional() const override { return false; }
 
  private:
   std::unique_ptr<kafka::DevBrokerProcess> p_;
@@ -52,6 +56,7 @@ class RealBenchBroker : public BenchBroker {
   pid_t pid() const override { return pid_; }
   Status CreateTopic(const std::string& topic, int partitions) override;
   bool capped() const override { return false; }
+  bool transactional() const override { return true; }
 
  private:
   explicit RealBenchBroker(std::string dir) : dir_(std::move(dir)) {}

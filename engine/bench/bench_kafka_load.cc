@@ -1,5 +1,7 @@
 #include "bench_kafka_load.h"
 
+#include "duban/kafka/producer.h"
+
 #include "duban/kafka/kafka_engine.h"
 
 namespace duban::bench {
@@ -74,14 +76,21 @@ E2eLoad BuildE2eLoad(int messages, int size, int partitions) {
   return load;
 }
 
-schemas::Command WarmupCommand(const std::string& id, Instant issued_at) {
+schemas::Command WarmupCommand(const std::string& id, Instant issued_at, const std::string& plan) {
   schemas::Command c;
   c.command_id = id;
-  c.plan_id = "warmup";
+  c.plan_id = plan;
   c.actor = schemas::Actor{"office", schemas::Role::kSupervisor, "office"};
   c.issued_at = issued_at;
   c.body = schemas::Accept{1, "nobody"};
   return c;
+}
+
+std::string WarmupPlanOn(int32_t partition, int32_t partitions) {
+  for (int i = 0;; ++i) {
+    std::string plan = "warmup-" + std::to_string(i);
+    if (kafka::PartitionForKey(plan, partitions) == partition) return plan;
+  }
 }
 
 void DistinctEvents::Add(std::string_view id) {

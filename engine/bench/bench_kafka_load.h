@@ -26,9 +26,12 @@ struct E2eLoad {
 };
 E2eLoad BuildE2eLoad(int messages, int size, int partitions);
 
-// A command the engine rejects (plan "warmup" does not exist): only its round
+// A command the engine rejects (plan `plan` does not exist): only its round
 // trip matters, to warm a connection up before the clock starts.
-schemas::Command WarmupCommand(const std::string& id, Instant issued_at);
+schemas::Command WarmupCommand(const std::string& id, Instant issued_at, const std::string& plan = "warmup");
+
+// A plan id (of no plan) whose commands go to `partition` of `partitions`.
+std::string WarmupPlanOn(int32_t partition, int32_t partitions);
 
 // Distinct event ids seen. Event ids are 32 hex digits (DeriveEventId): kept
 // as their 128 bits, an exact and allocation-free set; any other id is kept

@@ -164,6 +164,11 @@ struct Producer::Impl {
   }
 };
 
+int32_t PartitionForKey(std::string_view key, int32_t partitions) {
+  // murmur2 of a key needs no topic: librdkafka's partitioner reads only the key.
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
+}
+
 Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Producer>> Producer::Create(const KafkaConfig& cfg) {

@@ -51,6 +51,10 @@ struct TxnStatus {
 // Choose the partition from the key (-1) or name it.
 inline constexpr int32_t kAnyPartition = -1;
 
+// The partition a keyed Produce with kAnyPartition chooses among
+// `partitions` (librdkafka's murmur2, the Java client's default).
+int32_t PartitionForKey(std::string_view key, int32_t partitions);
+
 // The delivery reports of a group of messages, counted together: one counter
 // per batch instead of a future per message (ProduceAsync), which costs a
 // shared state, a mutex and a condition variable each. Thread-safe.
