@@ -165,6 +165,8 @@ struct Producer::Impl {
 };
 
 int32_t PartitionForKey(std::string_view key, int32_t partitions) {
+  // librdkafka divides by the count: a topic with no partitions has no answer.
+  if (partitions < 1) return kAnyPartition;
   // murmur2 of a key needs no topic: librdkafka's partitioner reads only the key.
   return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
 }

@@ -172,6 +172,24 @@ TEST_F(BrokerTest, ProduceAsyncReportsConsecutiveOffsetsOnANamedPartition) {
   }
 }
 
+TEST_F(BrokerTest, PartitionForKeyNamesThePartitionAKeyedProduceLandsOn) {
+  auto producer = Producer::Create(Config());
+  ASSERT_TRUE(producer.ok());
+  std::set<int32_t> used;
+  for (int i = 0; i < 40; ++i) {
+    const std::string key = "plan-" + std::to_string(i);
+    Result<Delivery> d = (*producer)->ProduceAsync("duban.commands", key, Value(i), {}, kAnyPartition).get();
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->partition, PartitionForKey(key, 4)) << key;  // duban.commands has 4 partitions
+    used.insert(d->partition);
+  }
+  EXPECT_GT(used.size(), 1u) << "40 keys all on one partition: the comparison proves little";
+  // No partitions, no answer (librdkafka's murmur2 would divide by zero).
+  EXPECT_EQ(PartitionForKey("plan-1", 0), kAnyPartition);
+  EXPECT_EQ(PartitionForKey("plan-1", -2), kAnyPartition);
+  EXPECT_EQ(PartitionForKey("plan-1", 1), 0);
+}
+
 TEST_F(BrokerTest, AssignModeReadsFromTheGivenOffsetWithKeysHeadersAndBinaryValues) {
   auto producer = Producer::Create(Config());
   ASSERT_TRUE(producer.ok());

@@ -52,7 +52,8 @@ struct TxnStatus {
 inline constexpr int32_t kAnyPartition = -1;
 
 // The partition a keyed Produce with kAnyPartition chooses among
-// `partitions` (librdkafka's murmur2, the Java client's default).
+// `partitions` (librdkafka's murmur2, the Java client's default), or
+// kAnyPartition (-1) when `partitions` < 1.
 int32_t PartitionForKey(std::string_view key, int32_t partitions);
 
 // The delivery reports of a group of messages, counted together: one counter
