@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PASSWORD = "test password 1"
-_GLOBAL_WITH_VALUE = {"--data", "--as", "--actor", "--role", "--anchor-key"}
+_GLOBAL_WITH_VALUE = {"--data", "--as", "--actor", "--role", "--anchor-key", "--block-cache-mb"}
 _UNIT_ACTS = {"accept", "return", "progress", "submit"}
 _OFFICE_ACTS = {"assign", "reassign", "approve", "reject", "cancel"}
 _made = set()

@@ -96,6 +96,7 @@ std::unique_ptr<Engine> Open(Globals& g, bool read_only, std::shared_ptr<const E
   o.data_dir = g.data_dir;
   o.read_only = read_only;
   o.create_if_missing = !read_only;
+  o.block_cache_mb = g.block_cache_mb;
   o.clock = std::move(clock);
   o.time_rules = CliTimeRules(g);
   // Only a writer signs; a key that is not safe to use is a misconfiguration

@@ -119,6 +119,7 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
   o.kafka = ConfigOf(a);
   o.kafka.client_id = "duban-engine";
   o.data_dir = g.data_dir;
+  o.block_cache_mb = g.block_cache_mb;
   o.group = a.group;
   o.timers = Policy();
   o.clock = SystemClock();  // the engine, not the sender, says when a command was taken

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -55,6 +57,22 @@ int main(int argc, char** argv) {
   app.add_option("--anchor-key", g.anchor_key,
                  "Ed25519 key (PEM, mode 600, outside the data directory) that signs every commit "
                  "(default: $DUBAN_ANCHOR_KEY; see `duban anchor keygen`)");
+  if (const char* env_cache = std::getenv("DUBAN_BLOCK_CACHE_MB"); env_cache && *env_cache) {
+    // Checked like the flag: a typo in the environment is not a silent default.
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(env_cache, &end, 10);
+    // strtoull alone would take " 64" and "-1" (as a huge number).
+    const bool digits = std::isdigit(static_cast<unsigned char>(*env_cache)) != 0;
+    if (!digits || *end != '\0' || mb < 1 || mb > (1ULL << 20)) {
+      std::fprintf(stderr, "DUBAN_BLOCK_CACHE_MB=%s: expected a whole number of MiB from 1 to 1048576\n", env_cache);
+      return kExitUsage;
+    }
+    g.block_cache_mb = static_cast<size_t>(mb);
+  }
+  app.add_option("--block-cache-mb", g.block_cache_mb,
+                 "RocksDB's block cache, MiB (default: $DUBAN_BLOCK_CACHE_MB, else 512): the largest share of "
+                 "a big store's resident memory; smaller makes more queries read from the OS page cache")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "log engine internals to stderr");
   app.parse_complete_callback([&] {

@@ -31,6 +31,8 @@ RocksMemory RocksMemoryOf(const Engine& engine) {
   uint64_t used = 0;
   if (m.db->GetIntProperty(m.cf[kLog], "rocksdb.block-cache-usage", &used))
     r.block_cache_mb = static_cast<double>(used) / kMb;
+  if (m.db->GetIntProperty(m.cf[kLog], "rocksdb.block-cache-capacity", &used))
+    r.block_cache_capacity_mb = static_cast<double>(used) / kMb;
   return r;
 }
 

@@ -89,6 +89,9 @@ DataDirReport Engine::InspectDataDir(const std::string& dir) {
 }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::shared_ptr<TimerPolicy> timers) {
+  if (options.block_cache_mb < 1 || options.block_cache_mb > (size_t{1} << 20))
+    return Status::InvalidArgument("the block cache must be 1 to 1048576 MiB, not " +
+                                   std::to_string(options.block_cache_mb) + "; nothing was opened");
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   impl->cache = PlanCache(options.plan_cache_weight);

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <sys/resource.h>
 
@@ -147,14 +149,28 @@ void Engine::Impl::MergeSmallFiles(rocksdb::ColumnFamilyHandle* h) {
     log::Core().warn("merging the small files of {}: {}", h->GetName(), s.ToString());
 }
 
+namespace {
+// The block cache of `mb` MiB that the open engines of this process asking
+// for that size share. Held only by their table factories, so it is freed
+// (not merely left full of a closed store's blocks) when the last one closes.
+std::shared_ptr<rocksdb::Cache> SharedBlockCache(size_t mb) {
+  static std::mutex mu;
+  static std::map<size_t, std::weak_ptr<rocksdb::Cache>> caches;
+  std::lock_guard lock(mu);
+  std::weak_ptr<rocksdb::Cache>& slot = caches[mb];
+  std::shared_ptr<rocksdb::Cache> cache = slot.lock();
+  if (!cache) slot = cache = rocksdb::NewLRUCache(mb << 20);
+  return cache;
+}
+}  // namespace
+
 rocksdb::Options Engine::Impl::DbOptions(const EngineOptions& o) {
   rocksdb::Options options;
+  rocksdb::BlockBasedTableOptions table;
   // Bloom filters: most command-id lookups are for ids never seen (the
   // dedupe check), which without a filter read every level's blocks.
-  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(size_t{1} << 30);
-  rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = cache;
+  table.block_cache = SharedBlockCache(o.block_cache_mb);
   table.cache_index_and_filter_blocks = false;
   // Freshly flushed blocks go straight into the cache, so queries after a
   // burst of writes (or a rebuild) do not pay a disk read per event.

@@ -120,6 +120,7 @@ EngineOptions KafkaEngine::Impl::PartitionStoreOptions(int32_t p) const {
   eo.data_dir = Dir(p);
   eo.rejected_stream = "!rejected/" + std::to_string(p);
   eo.write_buffer_mb = 8;
+  eo.block_cache_mb = o.block_cache_mb;  // one size: the partitions share one cache
   // The partitions share one process's plan-state budget (a floor keeps a
   // few plans per partition when there are many partitions).
   eo.plan_cache_weight = std::max<uint64_t>(

@@ -34,10 +34,11 @@ WriteStats EngineWriteStats(const Engine& engine);
 // How many plan states the engine holds in memory now (EngineOptions::plan_cache_weight).
 size_t CachedPlans(const Engine& engine);
 // Where RocksDB's memory is now, in MB: its memtables (all column families),
-// the block cache's use (shared by every engine in the process), and the
-// open tables' index and filter blocks (outside the cache).
+// the block cache's use and capacity (shared by the process's engines of the
+// same EngineOptions::block_cache_mb), and the open tables' index and filter
+// blocks (outside the cache).
 struct RocksMemory {
-  double memtables_mb = 0, block_cache_mb = 0, table_readers_mb = 0;
+  double memtables_mb = 0, block_cache_mb = 0, block_cache_capacity_mb = 0, table_readers_mb = 0;
 };
 RocksMemory RocksMemoryOf(const Engine& engine);
 

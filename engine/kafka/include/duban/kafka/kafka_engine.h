@@ -91,6 +91,8 @@ struct KafkaEngineOptions {
   int64_t status_interval_ms = 0;
   std::function<void(const std::vector<PartitionLag>&)> on_status;
   std::string data_dir;  // one subdirectory per partition
+  // The partition stores' one shared block cache, MiB (EngineOptions::block_cache_mb).
+  size_t block_cache_mb = EngineOptions{}.block_cache_mb;
   std::string group = "duban-engine";
   size_t max_batch = 5000;  // commands per poll (split by partition)
   // Worker threads deciding the partitions of a poll (each partition has its
