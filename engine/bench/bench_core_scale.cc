@@ -211,10 +211,34 @@ double RssNowMb() {
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
-double PeakRssMb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
+namespace {
+double HighWaterMarkMb() {
+  double kib = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+    std::fclose(f);
+  }
+  return kib / 1024.0;
+}
+bool ResetHighWaterMark() {
+  FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (!f) return false;
+  const bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+}  // namespace
+
+PhasePeaks::PhasePeaks() : resets_(ResetHighWaterMark()) {}
+
+double PhasePeaks::EndPhase(const char* what) {
+  const double peak = HighWaterMarkMb();
+  whole_ = std::max(whole_, peak);
+  std::printf("peak resident memory of %s: %.0f MB%s\n", what, peak,
+              resets_ ? "" : " (the run's so far: /proc/self/clear_refs refused a reset)");
+  if (resets_) resets_ = ResetHighWaterMark();
+  return peak;
 }
 
 }  // namespace duban::bench

@@ -42,8 +42,24 @@ struct TickTimes {
 };
 std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine);
 
-// The process's peak resident memory so far, and its resident memory now, in MB.
-double PeakRssMb();
+// The process's resident memory now, in MB.
 double RssNowMb();
+
+// Peak resident memory phase by phase. Linux keeps one high-water mark per
+// process (VmHWM); each phase's end reads it, and resets it (clear_refs) for
+// the next phase, so a phase's peak is its own, not an earlier phase's. The
+// whole run's peak is the largest of them.
+class PhasePeaks {
+ public:
+  PhasePeaks();
+  // The peak since the last phase ended (or the start), in MB; printed as
+  // "peak resident memory of <what>".
+  double EndPhase(const char* what);
+  double whole_run_mb() const { return whole_; }
+
+ private:
+  double whole_ = 0;
+  bool resets_ = false;  // clear_refs refused: each phase's peak is the run's so far
+};
 
 }  // namespace duban::bench

@@ -7,6 +7,9 @@
 
 #ifdef DUBAN_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#define DUBAN_STRINGIFY2(x) #x
+#define DUBAN_STRINGIFY(x) DUBAN_STRINGIFY2(x)
+#define DUBAN_ARENAS_ALL DUBAN_STRINGIFY(MALLCTL_ARENAS_ALL)
 #endif
 
 namespace duban {
@@ -36,6 +39,15 @@ size_t HeapAllocatedBytes() {
 #else
   const struct mallinfo2 m = mallinfo2();
   return m.uordblks + m.hblkhd;
+#endif
+}
+
+void ReturnFreedMemory() {
+#ifdef DUBAN_HAVE_JEMALLOC
+  // MALLCTL_ARENAS_ALL: every arena's unused dirty pages, now.
+  mallctl("arena." DUBAN_ARENAS_ALL ".purge", nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
 #endif
 }
 

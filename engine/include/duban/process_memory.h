@@ -25,6 +25,12 @@ void KeepFreedMemoryForReuse();
 // (heap and mmapped blocks). Freed memory the allocator keeps is not counted.
 size_t HeapAllocatedBytes();
 
+// Hands the pages the allocator holds free back to the kernel now, instead of
+// after its decay (jemalloc) or never (glibc's heap below its trim threshold).
+// For a process about to change phase (the benchmark, between the engine and
+// its baselines); costs a pass over the allocator's arenas.
+void ReturnFreedMemory();
+
 // "jemalloc" or "glibc": which allocator this build links.
 const char* AllocatorName();
 
