@@ -146,13 +146,14 @@ class CommandSource {
     ++i_;
     return true;
   }
-  // Up to `n` next commands into `batch` (cleared first), and no more than
-  // `n` events' worth: a plan import makes 1 + tasks + assignments events (241
-  // for 40 x 5), so a batch holds 4 of them, not 1,000. A client does not send
-  // a thousand plans in one group commit, and such a batch held ~500 MB more
-  // at its peak than it left behind (measured at 1M assignments: ingest's peak
-  // resident 2,067 MB with 1,000 imports per batch, 1,510 MB with 50).
-  // false when none is left.
+  // Up to `n` next commands into `batch` (cleared first), ending once it
+  // holds `n` events' worth: a plan import makes 1 + tasks + assignments
+  // events (241 for 40 x 5), so a batch of n = 1,000 holds 5 imports, not
+  // 1,000. A client does not send a thousand plans in one group commit, and
+  // such a batch held ~550 MB more at its peak than it left behind (measured
+  // at 1M assignments / 2.2M events: ingest's peak resident 2,067 MB with
+  // --batch 1000 before this bound, 1,510 MB with --batch 50). false when
+  // none is left.
   bool NextBatch(size_t n, std::vector<schemas::Command>& batch) {
     batch.clear();
     const uint64_t events_before = events_;
@@ -342,7 +343,7 @@ void PrintQueryTimes(const QueryTimes& qt, int queries, const char* when) {
 // ingest did (the same commands, no clock), so no batch has to be kept.
 // Also tallies where the keys go. Returns events/s of the raw writes.
 std::optional<double> TimeRawReplay(const std::string& root, const EngineOptions& eo, const Args& a, const Ingest& in) {
-  auto raw = bench::RawWriter::Open(root + "/raw");
+  auto raw = bench::RawWriter::Open(root + "/raw", eo.block_cache_mb);
   if (!raw.ok()) {
     std::fprintf(stderr, "raw: %s\n", raw.status().ToString().c_str());
     return std::nullopt;
@@ -596,7 +597,8 @@ int RunCore(int argc, char** argv) {
   // PostgreSQL's event list) is the baselines', not the engine's.
   std::printf("peak resident memory of the engine's phases (ingest to as-of): %.0f MB\n", engine_peak);
   opened.value().reset();
-  ReturnFreedMemory();  // the baselines' peak is theirs, not the closed engine's freed pages
+  ReturnFreedMemory();
+  peaks.Restart();  // the baselines' peak is theirs, not the closed engine's (the mark starts at what is resident)
   const std::optional<Baselines> base = TimeBaselines(root, eo, a, *ingest, *log);
   if (!base) return 1;
   peaks.EndPhase("the raw and kinder baselines");

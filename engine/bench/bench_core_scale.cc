@@ -232,6 +232,11 @@ bool ResetHighWaterMark() {
 
 PhasePeaks::PhasePeaks() : resets_(ResetHighWaterMark()) {}
 
+void PhasePeaks::Restart() {
+  whole_ = std::max(whole_, HighWaterMarkMb());
+  if (resets_) resets_ = ResetHighWaterMark();
+}
+
 double PhasePeaks::EndPhase(const char* what) {
   const double peak = HighWaterMarkMb();
   whole_ = std::max(whole_, peak);

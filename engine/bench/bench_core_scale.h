@@ -55,6 +55,9 @@ class PhasePeaks {
   // The peak since the last phase ended (or the start), in MB; printed as
   // "peak resident memory of <what>".
   double EndPhase(const char* what);
+  // Starts the next phase's mark from now, reporting nothing (after a phase
+  // that is nobody's: closing the engine and returning its freed pages).
+  void Restart();
   double whole_run_mb() const { return whole_; }
 
  private:

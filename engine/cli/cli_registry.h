@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "duban/engine.h"
+
 namespace CLI {
 class App;
 }
@@ -17,15 +19,16 @@ namespace duban::cli {
 // Options every command shares. Filled by the top-level parser before any
 // subcommand callback runs.
 struct Globals {
-  std::string data_dir;         // --data, default $DUBAN_DATA, else ./duban-data
-  bool json = false;            // --json: machine-readable output on stdout
-  std::string as;               // --as, default $DUBAN_AS: the account a write acts as (duban/accounts.h)
-  bool as_given = false;        // --as was on the command line (not only $DUBAN_AS)
-  std::string actor;            // --actor: who acts, free text: simulated stores only
-  std::string role;             // --role: supervisor | unit | auditor | system: simulated stores only
-  std::string anchor_key;       // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)
-  size_t block_cache_mb = 512;  // --block-cache-mb, default $DUBAN_BLOCK_CACHE_MB: EngineOptions::block_cache_mb
-  int exit_code = 0;            // 0 ok, 1 rejected / not found, 2 usage, 3 command id conflict
+  std::string data_dir;    // --data, default $DUBAN_DATA, else ./duban-data
+  bool json = false;       // --json: machine-readable output on stdout
+  std::string as;          // --as, default $DUBAN_AS: the account a write acts as (duban/accounts.h)
+  bool as_given = false;   // --as was on the command line (not only $DUBAN_AS)
+  std::string actor;       // --actor: who acts, free text: simulated stores only
+  std::string role;        // --role: supervisor | unit | auditor | system: simulated stores only
+  std::string anchor_key;  // --anchor-key, default $DUBAN_ANCHOR_KEY: signs every commit (docs/RUNBOOK.md)
+  size_t block_cache_mb =
+      EngineOptions{}.block_cache_mb;  // --block-cache-mb, default $DUBAN_BLOCK_CACHE_MB: EngineOptions::block_cache_mb
+  int exit_code = 0;                   // 0 ok, 1 rejected / not found, 2 usage, 3 command id conflict
 };
 
 // Exit codes shared by every command.

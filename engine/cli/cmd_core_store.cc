@@ -334,7 +334,7 @@ void AddSalvage(CLI::App& app, Globals& g) {
   sub->callback([&g] {
     auto policy = CliPolicy(g);
     if (!policy) return;
-    auto r = Salvage(g.data_dir, out, yes, policy);
+    auto r = Salvage(g.data_dir, out, yes, policy, g.block_cache_mb);
     if (!r.ok()) return Fail(g, r.status());
     if (g.json) {
       json j;

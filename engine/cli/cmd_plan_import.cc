@@ -72,6 +72,7 @@ std::shared_ptr<const TimerPolicy> StoreTimerPolicy(Globals& g) {
     o.data_dir = g.data_dir;
     o.read_only = true;
     o.create_if_missing = false;
+    o.block_cache_mb = g.block_cache_mb;
     if (auto e = Engine::Open(o, CliPolicy(g)); e.ok()) store_policy = (*e)->timer_policy();
   }
   return store_policy;

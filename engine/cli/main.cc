@@ -5,12 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "cli_registry.h"
+#include "duban/engine.h"
 #include "duban/log.h"
 
 namespace duban::cli {
@@ -20,6 +22,20 @@ std::vector<std::pair<int, Registrar>>& Table() {
   static std::vector<std::pair<int, Registrar>> table;
   return table;
 }
+
+constexpr const char* kBlockCacheExpected = "expected a whole number of MiB from 1 to 1048576, in decimal digits";
+
+// --block-cache-mb and $DUBAN_BLOCK_CACHE_MB: decimal digits only, within
+// EngineOptions' bounds.
+std::optional<size_t> ParseBlockCacheMb(const std::string& text) {
+  if (text.empty() || text.size() > 7 ||
+      !std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return std::nullopt;
+  const size_t mb = std::stoull(text);
+  if (mb < 1 || mb > duban::EngineOptions::kMaxBlockCacheMb) return std::nullopt;
+  return mb;
+}
+
 }  // namespace
 
 bool RegisterCommands(int order, Registrar registrar) {
@@ -57,26 +73,27 @@ int main(int argc, char** argv) {
   app.add_option("--anchor-key", g.anchor_key,
                  "Ed25519 key (PEM, mode 600, outside the data directory) that signs every commit "
                  "(default: $DUBAN_ANCHOR_KEY; see `duban anchor keygen`)");
-  if (const char* env_cache = std::getenv("DUBAN_BLOCK_CACHE_MB"); env_cache && *env_cache) {
-    // Checked like the flag: a typo in the environment is not a silent default.
-    char* end = nullptr;
-    const unsigned long long mb = std::strtoull(env_cache, &end, 10);
-    // strtoull alone would take " 64" and "-1" (as a huge number).
-    const bool digits = std::isdigit(static_cast<unsigned char>(*env_cache)) != 0;
-    if (!digits || *end != '\0' || mb < 1 || mb > (1ULL << 20)) {
-      std::fprintf(stderr, "DUBAN_BLOCK_CACHE_MB=%s: expected a whole number of MiB from 1 to 1048576\n", env_cache);
-      return kExitUsage;
-    }
-    g.block_cache_mb = static_cast<size_t>(mb);
-  }
-  app.add_option("--block-cache-mb", g.block_cache_mb,
+  // The flag and the variable are read by one decimal-only parser: CLI11's
+  // own would take "-18446744073709551615" (as 1), "0x10" and "010" (as 8).
+  std::string cache_flag;
+  app.add_option("--block-cache-mb", cache_flag,
                  "RocksDB's block cache, MiB (default: $DUBAN_BLOCK_CACHE_MB, else 512): the largest share of "
                  "a big store's resident memory; smaller makes more queries read from the OS page cache")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+      ->type_name("MIB")
+      ->check(CLI::Validator(
+          [](std::string& v) { return ParseBlockCacheMb(v) ? std::string() : std::string(kBlockCacheExpected); },
+          "1..1048576"));
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "log engine internals to stderr");
   app.parse_complete_callback([&] {
     g.as_given = app.get_option("--as")->count() > 0;
+    // A typo in the environment is refused, even under the flag: not a silent default.
+    if (const char* env = std::getenv("DUBAN_BLOCK_CACHE_MB"); env && *env) {
+      const std::optional<size_t> mb = ParseBlockCacheMb(env);
+      if (!mb) throw CLI::ValidationError(std::string("DUBAN_BLOCK_CACHE_MB=") + env, kBlockCacheExpected);
+      g.block_cache_mb = *mb;
+    }
+    if (!cache_flag.empty()) g.block_cache_mb = *ParseBlockCacheMb(cache_flag);
     if (verbose) spdlog::set_level(spdlog::level::debug);
   });
 

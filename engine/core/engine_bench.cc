@@ -70,9 +70,10 @@ struct RawWriter::Db {
   }
 };
 
-Result<std::unique_ptr<RawWriter>> RawWriter::Open(const std::string& dir) {
+Result<std::unique_ptr<RawWriter>> RawWriter::Open(const std::string& dir, size_t block_cache_mb) {
   EngineOptions o;
   o.data_dir = dir;
+  o.block_cache_mb = block_cache_mb;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::unique_ptr<RawWriter> w(new RawWriter);

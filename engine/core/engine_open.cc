@@ -89,9 +89,9 @@ DataDirReport Engine::InspectDataDir(const std::string& dir) {
 }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::shared_ptr<TimerPolicy> timers) {
-  if (options.block_cache_mb < 1 || options.block_cache_mb > (size_t{1} << 20))
-    return Status::InvalidArgument("the block cache must be 1 to 1048576 MiB, not " +
-                                   std::to_string(options.block_cache_mb) + "; nothing was opened");
+  if (options.block_cache_mb < 1 || options.block_cache_mb > EngineOptions::kMaxBlockCacheMb)
+    return Status::InvalidArgument("the block cache must be 1 to " + std::to_string(EngineOptions::kMaxBlockCacheMb) +
+                                   " MiB, not " + std::to_string(options.block_cache_mb) + "; nothing was opened");
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   impl->cache = PlanCache(options.plan_cache_weight);
@@ -199,6 +199,10 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
           st.ToString());
   }
   m.open_complete = true;
+  // What RocksDB was given, not what was asked: `-v` shows it (and the CLI test reads it).
+  uint64_t cache_bytes = 0;
+  if (m.db->GetIntProperty(m.cf[kLog], "rocksdb.block-cache-capacity", &cache_bytes))
+    log::Core().debug("opened {}: block cache {} MiB", m.opts.data_dir, cache_bytes >> 20);
   return Status::Ok();
 }
 

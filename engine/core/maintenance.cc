@@ -263,7 +263,8 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
   std::filesystem::remove_all(scratch, ec);
   EngineOptions so;
   so.data_dir = scratch;
-  so.env = m.opts.env;  // the same disk as the store
+  so.env = m.opts.env;                        // the same disk as the store
+  so.block_cache_mb = m.opts.block_cache_mb;  // the same cache, not a second one
   rocksdb::DB* sdb = nullptr;
   rocksdb::ColumnFamilyHandle* scf[kCfCount] = {};
   if (Status st = Impl::OpenDb(scratch, so, &sdb, scf); !st.ok()) {

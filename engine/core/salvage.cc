@@ -331,7 +331,7 @@ Status MoveIntoPlace(const std::string& target, const fs::path& out, SalvageRepo
 }  // namespace
 
 Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string& out_dir, bool write,
-                              std::shared_ptr<TimerPolicy> policy) {
+                              std::shared_ptr<TimerPolicy> policy, size_t block_cache_mb) {
   SalvageReport report;
   const store_dir::Inspection look = store_dir::Inspect(damaged_dir, nullptr);
   if (Status st = CheckSalvageable(damaged_dir, look); !st.ok()) return st;
@@ -353,6 +353,7 @@ Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string&
 
   EngineOptions o;
   o.data_dir = dirs.target;
+  o.block_cache_mb = block_cache_mb;
   std::error_code ec;
   fs::remove_all(dirs.target, ec);
   auto engine = Engine::Open(o, std::move(policy));

@@ -153,10 +153,12 @@ namespace {
 // The block cache of `mb` MiB that the open engines of this process asking
 // for that size share. Held only by their table factories, so it is freed
 // (not merely left full of a closed store's blocks) when the last one closes.
+static_assert(sizeof(size_t) >= 8, "block_cache_mb << 20 must not overflow");
 std::shared_ptr<rocksdb::Cache> SharedBlockCache(size_t mb) {
   static std::mutex mu;
   static std::map<size_t, std::weak_ptr<rocksdb::Cache>> caches;
   std::lock_guard lock(mu);
+  std::erase_if(caches, [mb](const auto& kv) { return kv.first != mb && kv.second.expired(); });
   std::weak_ptr<rocksdb::Cache>& slot = caches[mb];
   std::shared_ptr<rocksdb::Cache> cache = slot.lock();
   if (!cache) slot = cache = rocksdb::NewLRUCache(mb << 20);

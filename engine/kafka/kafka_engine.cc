@@ -301,6 +301,10 @@ KafkaEngine::KafkaEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 KafkaEngine::~KafkaEngine() = default;
 
 Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOptions& options) {
+  // Refused before any partition is fenced or any store made.
+  if (options.block_cache_mb < 1 || options.block_cache_mb > EngineOptions::kMaxBlockCacheMb)
+    return Status::InvalidArgument("the block cache must be 1 to " + std::to_string(EngineOptions::kMaxBlockCacheMb) +
+                                   " MiB, not " + std::to_string(options.block_cache_mb));
   auto impl = std::make_unique<Impl>();
   impl->o = options;
   if (!impl->o.timers) impl->o.timers = DefaultTimerPolicy();

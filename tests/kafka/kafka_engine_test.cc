@@ -8,6 +8,22 @@
 namespace duban::kafka::testing {
 namespace {
 
+// Needs no broker: a bad cache size is refused before any partition is
+// fenced or any store made (it would otherwise fail only at the first
+// partition's open, after the previous owner was fenced).
+TEST(KafkaEngineOptionsTest, ABlockCacheOutsideItsBoundsIsRefusedBeforeAnythingIsTouched) {
+  for (size_t mb : {size_t{0}, EngineOptions::kMaxBlockCacheMb + 1}) {
+    KafkaEngineOptions o;
+    o.kafka.bootstrap = "127.0.0.1:1";  // nothing listens: the refusal must come first
+    o.data_dir = "/nonexistent/duban-kafka-cache-test";
+    o.block_cache_mb = mb;
+    auto engine = KafkaEngine::Create(o);
+    ASSERT_FALSE(engine.ok()) << mb;
+    EXPECT_EQ(engine.status().code(), Status::Code::kInvalidArgument) << engine.status().ToString();
+    EXPECT_NE(engine.status().message().find("block cache"), std::string::npos) << engine.status().ToString();
+  }
+}
+
 TEST_F(KafkaEngineTest, SubmittedCommandsComeBackAsTheirEventsAndKcatDecodesThem) {
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("e2e");

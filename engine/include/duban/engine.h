@@ -70,6 +70,7 @@ struct EngineOptions {
   // 512 MiB met the query targets at 10M events / 1M assignments (status
   // p99 175 us, history p99 464 us: docs/RUNBOOK.md, "Memory").
   size_t block_cache_mb = 512;
+  static constexpr size_t kMaxBlockCacheMb = size_t{1} << 20;  // 1 TiB; Open refuses 0 and more
   // Stream that logs rejections. Kafka mode names one per partition
   // ("!rejected/3") so stores that merge partitions keep each chain whole.
   std::string rejected_stream = "!rejected";

@@ -58,7 +58,7 @@ void SetWriteObserver(Engine& engine, std::function<void(std::string_view batch)
 // run need not hold them.
 class RawWriter {
  public:
-  static Result<std::unique_ptr<RawWriter>> Open(const std::string& dir);
+  static Result<std::unique_ptr<RawWriter>> Open(const std::string& dir, size_t block_cache_mb);
   ~RawWriter();
   RawWriter(const RawWriter&) = delete;
   RawWriter& operator=(const RawWriter&) = delete;

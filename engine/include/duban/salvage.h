@@ -50,8 +50,10 @@ struct SalvageReport {
 // all done and then removed: the report is exactly what a real run would do.
 // Refused for a directory that holds no duban store, or one a writer uses. `policy` is the timer
 // policy the store's commands use (the CLI's workflow), so the projections
-// are the ones a rebuild gives.
+// are the ones a rebuild gives. The new store's block cache is `block_cache_mb`
+// (EngineOptions::block_cache_mb).
 Result<SalvageReport> Salvage(const std::string& damaged_dir, const std::string& out_dir, bool write,
-                              std::shared_ptr<TimerPolicy> policy);
+                              std::shared_ptr<TimerPolicy> policy,
+                              size_t block_cache_mb = EngineOptions{}.block_cache_mb);
 
 }  // namespace duban
