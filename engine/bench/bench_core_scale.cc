@@ -2,7 +2,6 @@
 #include "duban/process_memory.h"
 #include "bench_core_scale.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -194,11 +193,14 @@ std::optional<TickTimes> TimeTickAgainstItsWrite(Engine& engine) {
   t.loads = w1.plan_loads - w0.plan_loads;
   t.load_ms = 1000 * (w1.plan_load_seconds - w0.plan_load_seconds);
   std::printf(
-      "tick at %s: %zu timers fired, %zu events, %.1f ms (of which loading %llu plans the cache did not hold: "
-      "%.1f ms); rocksdb::DB::Write of its batch %.1f ms (%llu keys); ratio %.2f (%.2f without the loads)\n",
-      FormatInstant(due).c_str(), t.fired, t.events, t.tick_ms, static_cast<unsigned long long>(t.loads), t.load_ms,
-      t.write_ms, static_cast<unsigned long long>(w1.keys - w0.keys), t.tick_ms / std::max(t.write_ms, 1e-3),
-      (t.tick_ms - t.load_ms) / std::max(t.write_ms, 1e-3));
+      "tick at %s: %zu timers fired, %zu events, %.1f ms (of which loading %llu plans the cache did not hold, "
+      "%.0f events replayed each after its snapshot: %.1f ms); rocksdb::DB::Write of its batches %.1f ms (%llu "
+      "keys, %llu of them parting snapshots); ratio %.2f (%.2f without the loads)\n",
+      FormatInstant(due).c_str(), t.fired, t.events, t.tick_ms, static_cast<unsigned long long>(t.loads),
+      t.loads ? static_cast<double>(w1.plan_load_events - w0.plan_load_events) / static_cast<double>(t.loads) : 0.0,
+      t.load_ms, t.write_ms, static_cast<unsigned long long>(w1.keys - w0.keys),
+      static_cast<unsigned long long>(w1.parting_snapshots - w0.parting_snapshots),
+      t.tick_ms / std::max(t.write_ms, 1e-3), (t.tick_ms - t.load_ms) / std::max(t.write_ms, 1e-3));
   return t;
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_usage.h"
 #include "duban/kafka/consumer.h"
 #include "duban/kafka/producer.h"
 
@@ -190,6 +191,8 @@ std::optional<double> RunEos(const EosParams& p, const KafkaConfig& base, BenchB
   // As in e2e, the input is produced while the clock runs.
   std::atomic<int64_t> copies{-1};
   std::atomic<bool> produced{false};
+  const SelfUsage self0 = Self();
+  const double broker_cpu0 = ProcessCpuSeconds(broker.pid());
   const auto t0 = Clock::now();
   std::thread input([&] { produced = ProduceInput(cfg, p, t.in); });
   Clock::time_point t_read;
@@ -207,10 +210,12 @@ std::optional<double> RunEos(const EosParams& p, const KafkaConfig& base, BenchB
     return std::nullopt;
   }
   const double s = Seconds(t0, t_read);
+  // As e2e's CPU line: what the same Kafka traffic costs without the engine.
+  const double cpu = Self().cpu_s - self0.cpu_s, broker_cpu = ProcessCpuSeconds(broker.pid()) - broker_cpu0;
   std::printf(
       "eos (consume, copy in a transaction per partition per poll with its offsets, read_committed): "
-      "%.0f msg/s (%.2f s, %lld transactions)\n",
-      p.messages / s, s, static_cast<long long>(*transactions));
+      "%.0f msg/s (%.2f s, %lld transactions); CPU: this process %.2f s, %s broker %.2f s\n",
+      p.messages / s, s, static_cast<long long>(*transactions), cpu, broker.name(), broker_cpu);
   return p.messages / s;
 }
 

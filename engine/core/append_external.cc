@@ -59,7 +59,7 @@ Result<Engine::AppendResult> Engine::AppendExternal(const std::vector<Event>& ev
   if (Status st = m.AnchorWriteAllowed(); !st.ok()) return st;
   Impl::ExternalAppend run(m);
   auto result = run.ApplyAll(events, meta);
-  m.cache.Trim();  // `run` holds no state pointer past Apply
+  m.TrimCache();  // `run` holds no state pointer past Apply; a failed run dropped what it touched
   return result;
 }
 

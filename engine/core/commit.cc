@@ -9,10 +9,14 @@
 // leaves the engine's memory as it was before the call.
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "duban/log.h"
 #include "engine_impl.h"
 #include "projector.h"
 
@@ -157,8 +161,15 @@ std::vector<Outcome> Engine::Impl::Commit(const std::vector<Command>& commands,
   rocksdb::WriteBatch& wb = CommitBatchFor(commands.size());
   struct Release {  // whatever way Commit returns (after `run`, so no state pointer is held)
     Impl& m;
+    const int unwinding = std::uncaught_exceptions();
     ~Release() {
-      m.cache.Trim();
+      // Left by an exception (a bug, or memory exhausted) before Adopt or
+      // Abandon: the states this commit touched may have run ahead of the
+      // log, so none is kept, and none is snapshotted.
+      if (std::uncaught_exceptions() > unwinding)
+        m.cache.Clear();
+      else
+        m.TrimCache();
       if (m.commit_wb.GetDataSize() > kKeepBatchBytes) {
         m.commit_wb = rocksdb::WriteBatch();
         m.commit_wb_reserved = 0;
@@ -179,6 +190,53 @@ std::vector<Outcome> Engine::Impl::Commit(const std::vector<Command>& commands,
   }
   run.Adopt();
   return outcomes;
+}
+
+void Engine::Impl::TrimCache() noexcept {
+  try {
+    const bool may_write = !opts.read_only && !write_failed && AnchorWriteAllowed().ok();
+    std::vector<PlanState> dropped;
+    cache.Trim(may_write ? &dropped : nullptr);
+    // Every cached state is as committed, so it holds every event of its
+    // plan up to the log end.
+    const uint64_t covered = next_pos - 1;
+    rocksdb::WriteBatch wb;
+    std::vector<std::pair<std::string, uint64_t>> made;
+    // A snapshot is a cache: it does not wait for an fsync of its own (the
+    // next commit's, or the close's, syncs it). The WAL is replayed in
+    // order, so a snapshot never outlives the events it covers.
+    rocksdb::WriteOptions wo;
+    wo.sync = false;
+    auto write = [&]() -> bool {
+      if (made.empty()) return true;
+      const rocksdb::Status s = Written(db->Write(wo, &wb));
+      stats.keys += wb.Count();
+      stats.bytes += wb.GetDataSize();
+      if (!s.ok()) {
+        log::Core().warn("could not write {} parting snapshot(s): {}", made.size(), s.ToString());
+        return false;
+      }
+      if (write_observer) write_observer(wb.Data());
+      for (const auto& [plan, v] : made) snapshot_version[plan] = v;
+      stats.parting_snapshots += made.size();
+      wb.Clear();
+      made.clear();
+      return true;
+    };
+    for (PlanState& st : dropped) {
+      const auto last = snapshot_version.find(st.id);
+      const uint64_t since = last == snapshot_version.end() ? 0 : last->second;
+      if (st.exists && st.version >= since + records::PartingSnapshotGrowth(st)) {
+        wb.Put(cf[kSnapshots], rk::Snapshot(st.id, st.version), records::EncodeSnapshot(st, covered));
+        made.emplace_back(st.id, st.version);
+      }
+      st = PlanState{};  // a tick's trim may drop hundreds of plans: encoded and freed a few at a time
+      if (made.size() >= kPartingSnapshotsPerWrite && !write()) return;
+    }
+    write();
+  } catch (const std::exception& e) {
+    log::Core().warn("trimming the plan cache: {}", e.what());
+  }
 }
 
 rocksdb::WriteBatch& Engine::Impl::CommitBatchFor(size_t commands) {

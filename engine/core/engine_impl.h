@@ -158,6 +158,16 @@ struct Engine::Impl {
   static constexpr uint64_t kSmallFileBytes = uint64_t{2} << 20;
   static constexpr auto kMaxCompactionWait = std::chrono::seconds(30);
   void KeepStoreSmall();
+  // Trims the plan cache after a write (PlanCache::Trim), writing a parting
+  // snapshot of each dropped plan grown by records::PartingSnapshotGrowth
+  // since its last snapshot (without an fsync of its own, up to
+  // kPartingSnapshotsPerWrite to a write). Only between commands (no state
+  // pointer held), and only with every cached state as committed. A
+  // snapshot is a cache: one that cannot be written is logged and skipped,
+  // never an error of the command before it. Queries trim without it (a read
+  // writes nothing).
+  void TrimCache() noexcept;
+  static constexpr size_t kPartingSnapshotsPerWrite = 64;
   // Compacts the key range that a column family's small files span, once
   // there are more than kMaxSmallFiles of them: the merged file replaces them.
   void MergeSmallFiles(rocksdb::ColumnFamilyHandle* h);
@@ -367,8 +377,10 @@ struct Engine::Impl {
   // ---- rebuild (maintenance.cc) ----
   // Replays the log of `src` into the projection CFs of `dst` (which must be empty).
   // With `snapshots`, also writes each plan's snapshots as live commits
-  // would (every records::SnapshotInterval events), so that after a rebuild
-  // loading a plan and reading it as of a date start near where they need.
+  // would (every records::SnapshotInterval events) and, at the end, a
+  // parting one of each plan grown by records::PartingSnapshotGrowth since
+  // its last, so that after a rebuild loading a plan and reading it as of a
+  // date start near where they need.
   Status ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* const* dcf, bool disable_wal,
                     bool snapshots = false) const;
   // The digest a command's live `commands` row keeps ("" when none, or when

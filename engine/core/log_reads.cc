@@ -229,8 +229,12 @@ Result<PlanState> Engine::Impl::ReplayPlan(const std::string& plan_id, std::opti
 Result<PlanState> Engine::Impl::LoadPlan(const std::string& plan_id) const {
   const auto t0 = std::chrono::steady_clock::now();
   auto s = ReplayPlan(plan_id, std::nullopt);
-  ++stats.plan_loads;
-  stats.plan_load_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (s.ok() && s->exists) {  // a lookup of a plan not imported yet is no load
+    ++stats.plan_loads;
+    const auto from = snapshot_version.find(plan_id);
+    stats.plan_load_events += s->version - (from == snapshot_version.end() ? 0 : from->second);
+    stats.plan_load_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
   return s;
 }
 

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <unistd.h>
 
 #include "engine_impl.h"
@@ -44,6 +46,25 @@ void SnapshotIfDue(PlanState& st, uint64_t pos, uint64_t& last_version, rocksdb:
   wb.Put(snapshots, records::keys::Snapshot(st.id, st.version), records::EncodeSnapshot(st, pos));
   last_version = st.version;
   st.since_snapshot = {};
+}
+// The replay drops every plan's state as it ends: each one grown by
+// PartingSnapshotGrowth since its last snapshot gets a parting snapshot, as a
+// live engine's cache leaves (records.h), so that loads after a rebuild
+// replay no more than before it. Written `kPerWrite` at a time through
+// `flush`, which also writes the rest of the replay's last chunk.
+Status PartingSnapshots(PlanCache& states, const std::map<std::string, uint64_t>& snapshot_made, uint64_t last_pos,
+                        rocksdb::ColumnFamilyHandle* snapshots, rocksdb::WriteBatch& wb,
+                        const std::function<Status()>& flush) {
+  constexpr size_t kPerWrite = 256;
+  size_t parting = 0;
+  for (const auto& [plan, last] : snapshot_made) {
+    const PlanState* st = states.Find(plan);
+    if (!st || !st->exists || st->version < last + records::PartingSnapshotGrowth(*st)) continue;
+    wb.Put(snapshots, records::keys::Snapshot(plan, st->version), records::EncodeSnapshot(*st, last_pos));
+    if (++parting % kPerWrite == 0)
+      if (Status written = flush(); !written.ok()) return written;
+  }
+  return flush();
 }
 // The plan's state so far in a replay, started empty at its first event.
 PlanState* FindOrStart(PlanCache& states, const std::string& plan) {
@@ -129,12 +150,12 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
     }
     // A chunk may end inside a command: its row is written then with the
     // events so far and again, whole, after its last event.
-    if (++pending >= std::max<uint64_t>(opts.replay_chunk_events, 1)) {
+    if (++pending >= std::max<uint64_t>(opts.replay_chunk_events, 1))
       if (Status st = flush(); !st.ok()) return st;
-    }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
-  return flush();
+  // Only a rebuild asks for snapshots: the log replayed is this store's, which ends at next_pos - 1.
+  return snapshots ? PartingSnapshots(states, snapshot_made, next_pos - 1, dcf[kSnapshots], wb, flush) : flush();
 }
 
 Status Engine::Rebuild() {

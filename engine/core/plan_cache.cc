@@ -25,7 +25,7 @@ core::PlanState& PlanCache::Put(const std::string& plan_id, core::PlanState stat
 const core::PlanState& PlanCache::at(const std::string& plan_id) const { return entries_.at(plan_id).state; }
 core::PlanState& PlanCache::at(const std::string& plan_id) { return entries_.at(plan_id).state; }
 
-void PlanCache::Trim() {
+void PlanCache::Trim(std::vector<core::PlanState>* dropped) {
   uint64_t held = 0;
   for (const auto& [id, e] : entries_) held += Weight(e.state);
   if (held <= budget_) return;
@@ -40,7 +40,11 @@ void PlanCache::Trim() {
     held -= Weight(entries_.at(*by_use[i].second).state);
     drop.push_back(*by_use[i].second);
   }
-  for (const auto& id : drop) entries_.erase(id);
+  for (const auto& id : drop) {
+    auto it = entries_.find(id);
+    if (dropped) dropped->push_back(std::move(it->second.state));
+    entries_.erase(it);
+  }
 }
 
 }  // namespace duban

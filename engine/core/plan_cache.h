@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "duban/core/domain.h"
 
@@ -42,7 +43,9 @@ class PlanCache {
   // Drops the least recently used states, down to three quarters of the
   // budget (so that a store cycling through more plans than fit does not
   // sort the cache on every commit), once the held states weigh more than it.
-  void Trim();
+  // With `dropped`, the dropped states are moved there (the engine may
+  // snapshot them on their way out) instead of destroyed.
+  void Trim(std::vector<core::PlanState>* dropped = nullptr);
 
   size_t size() const { return entries_.size(); }
   uint64_t budget() const { return budget_; }

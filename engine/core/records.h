@@ -52,8 +52,12 @@
 // Every CF but `log` is derived: projections (2-11) are dropped and rebuilt
 // from `log` by Rebuild() and compared by Verify(); `meta` holds engine
 // bookkeeping; `snapshots` is a cache Rebuild() makes afresh. A plan gets a
-// snapshot each time its stream grows by SnapshotInterval() events, all
-// kept: loading a plan starts from its newest, and its state as of a time t
+// snapshot each time its stream grows by SnapshotInterval() events, and when
+// the engine drops it from its plan cache having grown by
+// PartingSnapshotGrowth() since its last (a parting snapshot, written when a
+// commit's trim drops it: the same record, at the log end then; a rebuild,
+// which drops every plan as it ends, leaves one for each plan so grown). All
+// are kept: loading a plan starts from its newest, and its state as of a time t
 // from the newest whose events all happened by t (max_occurred, or
 // max_recorded for the recorded basis, <= t), replaying only what follows
 // and skipping each later stretch between two snapshots whose events all
@@ -168,6 +172,14 @@ bool PeekSnapshot(std::string_view v, SnapshotHead* head);
 inline uint64_t SnapshotInterval(const PlanState& p) {
   return std::max<uint64_t>(1000, 2 * static_cast<uint64_t>(p.assignments.size()));
 }
+// A plan dropped from the engine's plan cache gets a snapshot of its own
+// (a parting snapshot) when its stream has grown by this many events since
+// its last one, so that loading it again replays fewer events than that
+// instead of up to SnapshotInterval (a tick over more plans than the cache
+// holds loads each of them). Only a commit's trim writes them (a query's
+// trim writes nothing), so a plan dropped by a read, or by a process that
+// ended, replays from its newest snapshot as before.
+inline uint64_t PartingSnapshotGrowth(const PlanState& p) { return SnapshotInterval(p) / 4; }
 std::string EncodeStreamHead(uint64_t version, std::string_view last_hash);
 Status DecodeStreamHead(std::string_view v, uint64_t* version, std::string* last_hash);
 // A command's row: its events' first position and count, then the

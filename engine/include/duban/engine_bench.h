@@ -26,9 +26,13 @@ struct WriteStats {
   uint64_t keys = 0;
   uint64_t bytes = 0;
   double write_seconds = 0;  // inside rocksdb::DB::Write of live commits (not rebuilds)
-  // Plan states loaded (snapshot + log after it) because the cache did not hold them.
+  // Plan states loaded (snapshot + log after it) because the cache did not
+  // hold them (plans that exist only: a new plan's first lookup is no load).
   uint64_t plan_loads = 0;
   double plan_load_seconds = 0;
+  uint64_t plan_load_events = 0;   // events those loads replayed after their snapshots
+  uint64_t parting_snapshots = 0;  // written for plans dropped from the cache (records.h);
+                                   // their writes are in keys and bytes, not in write_seconds
 };
 WriteStats EngineWriteStats(const Engine& engine);
 // How many plan states the engine holds in memory now (EngineOptions::plan_cache_weight).
