@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "duban/engine.h"
+#include "duban/engine_bench.h"
 #include "duban/schemas/codec.h"
 #include "store_util.h"
 
@@ -140,6 +141,73 @@ TEST(AppendExternalTest, AForkedStreamIsRefusedEvenWhenItsSeqFollows) {
   EXPECT_EQ(*sink->ProjectionDigest(), digest);
   EXPECT_FALSE(sink->GetMeta("kafka.offset.0")->has_value());
   EXPECT_TRUE(sink->Verify()->ok());
+}
+
+// Kafka mode restores a partition's store from duban.events through
+// AppendExternal: a sink that holds one plan at a time drops the others as it
+// goes, snapshotting those grown by a quarter of the snapshot interval (the
+// parting snapshots of records.h), and ends with every plan, projection and
+// as-of answer the source has.
+TEST(AppendExternalTest, ASinkHoldingOnePlanLeavesPartingSnapshotsAndEndsAsTheSource) {
+  TempDir a, b;
+  auto source = OpenAt(a.path());
+  std::vector<Command> cmds;
+  for (int p = 0; p < 3; ++p) {
+    Command imp = Cmd("imp" + std::to_string(p), Role::kSupervisor, "office", testing::TestPlan(4, {"甲局", "乙局"}));
+    imp.plan_id = "p" + std::to_string(p);
+    cmds.push_back(imp);
+  }
+  for (int p = 0; p < 3; ++p)
+    for (int t = 1; t <= 4; ++t)
+      for (const char* u : {"甲局", "乙局"}) {
+        Command acc = Cmd("acc" + std::to_string(p) + u + std::to_string(t), Role::kUnit, u, Accept{t, u});
+        acc.plan_id = "p" + std::to_string(p);
+        cmds.push_back(acc);
+      }
+  for (int i = 0; i < 1800; ++i) {  // 600 reports a plan, the plans interleaved
+    const std::string u = i % 2 ? "甲局" : "乙局";
+    Command c =
+        Cmd("r" + std::to_string(i), Role::kUnit, u, ReportProgress{1 + i / 3 % 4, u, i % 100, "进展", "", "", ""});
+    c.plan_id = "p" + std::to_string(i % 3);
+    c.issued_at += static_cast<Instant>(i) * 60'000;
+    cmds.push_back(c);
+  }
+  for (const auto& o : source->SubmitBatch(cmds)) ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  std::vector<Event> events;
+  ASSERT_TRUE(source
+                  ->ScanLog(1,
+                            [&](uint64_t, const Event& e) {
+                              events.push_back(e);
+                              return true;
+                            })
+                  .ok());
+  EngineOptions so;
+  so.data_dir = b.path();
+  so.plan_cache_weight = 1;  // only the newest plan is held
+  auto sink = Engine::Open(so);
+  ASSERT_TRUE(sink.ok());
+  for (size_t i = 0; i < events.size(); i += 7)  // as Kafka polls deliver them, a few at a time
+    ASSERT_TRUE((*sink)
+                    ->AppendExternal({events.begin() + static_cast<std::ptrdiff_t>(i),
+                                      events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 7))})
+                    .ok());
+  const bench::WriteStats ws = bench::EngineWriteStats(**sink);
+  EXPECT_GE(ws.parting_snapshots, 3u * 2);  // each plan grew past 250 twice
+  EXPECT_LT(ws.plan_load_events, 250u * ws.plan_loads);
+  EXPECT_EQ(*source->ProjectionDigest(), *(*sink)->ProjectionDigest());
+  for (int p = 0; p < 3; ++p) {
+    const std::string id = "p" + std::to_string(p);
+    auto want = source->Plan(id), got = (*sink)->Plan(id);
+    ASSERT_TRUE(want.ok() && got.ok());
+    EXPECT_TRUE(*want == *got) << id;
+    for (Instant n : {100, 900, 1500, 1799}) {
+      const Instant at = 1'620'000'000'000LL + n * 60'000;
+      auto w = source->PlanAsOf(id, at), g = (*sink)->PlanAsOf(id, at);
+      ASSERT_TRUE(w.ok() && g.ok());
+      EXPECT_TRUE(*w == *g) << id << " as of report " << n;
+    }
+  }
+  EXPECT_TRUE((*sink)->Verify()->ok());
 }
 
 }  // namespace
