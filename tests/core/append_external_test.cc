@@ -19,15 +19,7 @@ using testing::TempDir;
 std::vector<Event> SourceEvents(Engine& source) {
   std::vector<Command> cmds = testing::MixedCommands();  // c3 is rejected, and logged
   source.SubmitBatch(cmds);
-  std::vector<Event> out;
-  EXPECT_TRUE(source
-                  .ScanLog(1,
-                           [&](uint64_t, const Event& e) {
-                             out.push_back(e);
-                             return true;
-                           })
-                  .ok());
-  return out;
+  return testing::LogEvents(source);
 }
 
 TEST(AppendExternalTest, EventsFromAnotherEngineGiveTheSameProjections) {
@@ -116,14 +108,7 @@ TEST(AppendExternalTest, AForkedStreamIsRefusedEvenWhenItsSeqFollows) {
   ASSERT_TRUE(b3.status.ok()) << b3.status.ToString();
   ASSERT_EQ(b3.events.size(), 1u);
 
-  std::vector<Event> branch_a;
-  ASSERT_TRUE(engine_a
-                  ->ScanLog(1,
-                            [&](uint64_t, const Event& e) {
-                              branch_a.push_back(e);
-                              return true;
-                            })
-                  .ok());
+  const std::vector<Event> branch_a = testing::LogEvents(*engine_a);
   auto sink = OpenAt(c.path());
   ASSERT_TRUE(sink->AppendExternal(branch_a).ok());
   const Event& fork = b3.events[0];
@@ -173,14 +158,7 @@ TEST(AppendExternalTest, ASinkHoldingOnePlanLeavesPartingSnapshotsAndEndsAsTheSo
     cmds.push_back(c);
   }
   for (const auto& o : source->SubmitBatch(cmds)) ASSERT_TRUE(o.status.ok()) << o.status.ToString();
-  std::vector<Event> events;
-  ASSERT_TRUE(source
-                  ->ScanLog(1,
-                            [&](uint64_t, const Event& e) {
-                              events.push_back(e);
-                              return true;
-                            })
-                  .ok());
+  const std::vector<Event> events = testing::LogEvents(*source);
   EngineOptions so;
   so.data_dir = b.path();
   so.plan_cache_weight = 1;  // only the newest plan is held

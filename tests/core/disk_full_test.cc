@@ -2,7 +2,9 @@
 // meets it is refused with a message that says so, nothing is half-written,
 // `verify` fails cleanly and leaves no scratch store behind, closing does not
 // abort the process (RocksDB 7.8 used to, in its own file logger), and once
-// space returns the store takes the command and verifies.
+// space returns the store takes the command and verifies. A parting snapshot
+// (written after a command's commit, when the plan cache drops a plan) that
+// meets a full disk costs that command nothing.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "duban/engine.h"
+#include "duban/engine_bench.h"
 #include "faulty_disk_fs.h"
 #include "test_support.h"
 
@@ -79,6 +82,72 @@ TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
   EXPECT_FALSE(HasScratch(dir));
+  engine->reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DiskFullTest, AFailedPartingSnapshotCostsTheCommittedCommandNothing) {
+  auto fs = std::make_shared<FaultyDiskFs>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("duban-full-parting-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(dir);
+  EngineOptions o;
+  o.data_dir = dir;
+  o.env = env.get();
+  o.plan_cache_weight = 1;  // only the plan of the last command is held
+  auto on = [](const char* plan, std::string id, Actor actor, Instant at, CommandBody body) {
+    return PlanCommand(plan, std::move(id), std::move(actor), at, std::move(body));
+  };
+  auto report = [&](const char* plan, int i) {
+    return on(plan, std::string(plan) + "-r" + std::to_string(i), UnitActor(kFinance), At("2021-03-17") + i,
+              ReportProgress{1, kFinance, i % 100, "进展" + std::to_string(i), "", "", ""});
+  };
+  core::PlanState a_before;
+  {
+    auto engine = Engine::Open(o);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    Engine& e = **engine;
+    for (const char* plan : {"a", "b"}) {
+      ASSERT_TRUE(
+          e.Submit(on(plan, std::string(plan) + "-import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
+      ASSERT_TRUE(
+          e.Submit(on(plan, std::string(plan) + "-accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance}))
+              .status.ok());
+    }
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(e.Submit(report("a", i)).status.ok());  // past 250 events of growth
+    a_before = *e.Plan("a");
+    ASSERT_EQ(bench::EngineWriteStats(e).parting_snapshots, 0u) << "plan a has not left the cache yet";
+
+    // The disk fills between the commit of b's report and the parting
+    // snapshot of plan a, which that command's trim then writes.
+    bool armed = true;
+    bench::SetWriteObserver(e, [&](std::string_view) {
+      if (armed) fs->SetFull(true), armed = false;
+    });
+    const Outcome committed = e.Submit(report("b", 0));
+    EXPECT_TRUE(committed.status.ok()) << "a failed snapshot is not the command's error: "
+                                       << committed.status.ToString();
+    EXPECT_FALSE(armed) << "the command's commit was not observed";
+    EXPECT_EQ(bench::EngineWriteStats(e).parting_snapshots, 0u);
+    const Outcome refused = e.Submit(report("a", 300));
+    EXPECT_EQ(refused.status.code(), Status::Code::kIOError) << refused.status.ToString();
+    EXPECT_NE(refused.status.ToString().find("the disk is full"), std::string::npos) << refused.status.ToString();
+  }  // closed on a full disk
+
+  fs->SetFull(false);
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Engine& e = **engine;
+  EXPECT_TRUE(e.OutcomeOf("b-r0").ok()) << "the command whose trim failed was lost";
+  EXPECT_FALSE(e.OutcomeOf("a-r300").ok()) << "the refused command was written after all";
+  auto a_after = e.Plan("a");
+  ASSERT_TRUE(a_after.ok()) << a_after.status().ToString();
+  EXPECT_TRUE(*a_after == a_before) << "plan a differs after the failed snapshot";
+  EXPECT_TRUE(e.Submit(report("a", 300)).status.ok());
+  auto v = e.Verify();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
   engine->reset();
   std::filesystem::remove_all(dir);
 }

@@ -106,14 +106,7 @@ TEST(AppendExternalForkTest, AKnownEventIdWithOtherContentIsAForkNotADuplicate) 
   TempDir a, b;
   auto source = OpenAt(a.path());
   source->SubmitBatch(MixedCommands());
-  std::vector<Event> events;
-  ASSERT_TRUE(source
-                  ->ScanLog(1,
-                            [&](uint64_t, const Event& e) {
-                              events.push_back(e);
-                              return true;
-                            })
-                  .ok());
+  const std::vector<Event> events = testing::LogEvents(*source);
   ASSERT_EQ(events.size(), 7u);
   Event other = events[4];  // the accept, decided elsewhere at another moment
   other.occurred_at += 1000;

@@ -33,6 +33,16 @@ inline std::unique_ptr<Engine> OpenAt(const std::string& dir) {
   return std::move(e).value();
 }
 
+// Every event of `e`'s log, oldest first (the test fails if the scan does).
+inline std::vector<Event> LogEvents(Engine& e) {
+  std::vector<Event> out;
+  EXPECT_TRUE(e.ScanLog(1, [&](uint64_t, const Event& ev) {
+                 out.push_back(ev);
+                 return true;
+               }).ok());
+  return out;
+}
+
 // A command on plan "p1" at a fixed instant.
 inline Command Cmd(const std::string& id, Role role, const std::string& actor, CommandBody body) {
   Command c;
@@ -212,17 +222,7 @@ class EngineFixture : public ::testing::Test {
     EXPECT_TRUE(d.ok()) << d.status().ToString();
     return d.ok() ? *d : "";
   }
-  std::vector<Event> Log() {
-    std::vector<Event> out;
-    EXPECT_TRUE(engine
-                    ->ScanLog(1,
-                              [&](uint64_t, const Event& e) {
-                                out.push_back(e);
-                                return true;
-                              })
-                    .ok());
-    return out;
-  }
+  std::vector<Event> Log() { return LogEvents(*engine); }
   core::AssignmentState A(int32_t task, const std::string& unit, const std::string& plan = "p1") {
     auto p = engine->Plan(plan);
     EXPECT_TRUE(p.ok()) << p.status().ToString();
