@@ -41,6 +41,7 @@ struct KafkaArgs {
   std::string bootstrap;
   std::string group = "duban-engine";
   double tick_interval_s = 60;  // engine: how often owned partitions fire due timers
+  size_t max_batch_events = kafka::KafkaEngineOptions{}.max_batch_events;  // engine: a group commit's weight
   std::string commands_topic = "duban.commands";
   std::string events_topic = "duban.events";
   int session_timeout_ms = 6000;
@@ -129,6 +130,7 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
                    : a.transactions == "off" ? kafka::Transactions::kOff
                                              : kafka::Transactions::kAuto;
   o.hold_file = a.hold_file;
+  o.max_batch_events = a.max_batch_events;
   o.status_interval_ms = static_cast<int64_t>(a.status_interval_s * 1000);
   o.on_status = [&a](const std::vector<kafka::PartitionLag>& lag) { ReportLag(a, lag); };
   auto engine = kafka::KafkaEngine::Create(o);
@@ -148,9 +150,9 @@ int RunEngine(const KafkaArgs& a, Globals& g) {
       (unsigned long long)s.timer_events);
   std::printf("transactional=%d transactions=%llu aborted=%llu rebuilt=%llu\n", s.transactional ? 1 : 0,
               (unsigned long long)s.transactions, (unsigned long long)s.aborted, (unsigned long long)s.rebuilt);
-  std::printf("polls=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
-              (unsigned long long)s.polls, s.fetch_seconds, s.decide_wait_seconds, s.delivery_wait_seconds,
-              s.decide_seconds);
+  std::printf("polls=%llu batches=%llu fetch_s=%.2f decide_wait_s=%.2f delivery_wait_s=%.2f decide_s=%.2f\n",
+              (unsigned long long)s.polls, (unsigned long long)s.batches, s.fetch_seconds, s.decide_wait_seconds,
+              s.delivery_wait_seconds, s.decide_seconds);
   if (st.code() == Status::Code::kConflict) {
     // Fenced: another engine owns the partition. Restarting would only
     // rejoin the group as a new member (which is safe: it fences nobody
@@ -306,6 +308,36 @@ int RunDecode(const KafkaArgs& a, Globals& g) {
   return bad ? kExitRejected : kExitOk;
 }
 
+// `duban engine`'s own options (beside the topics and bootstrap all Kafka
+// commands share).
+void AddEngineOptions(CLI::App& engine, KafkaArgs& a) {
+  engine.add_option("--group", a.group, "consumer group of the engines");
+  engine.add_option("--session-timeout-ms", a.session_timeout_ms, "group session timeout");
+  engine
+      .add_option("--transactions", a.transactions,
+                  "Kafka transactions on duban.events: auto (on, unless the cluster is the dev broker), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  engine
+      .add_option("--test-hold-file", a.hold_file,
+                  "test hook: while this file exists, decided batches wait before they are produced (after N "
+                  "productions if it holds N)")
+      ->group("");  // hidden
+  engine.add_option("--status-interval", a.status_interval_s,
+                    "seconds between lag reports (per owned partition, on stderr and --metrics-file); 0 = never");
+  engine.add_option("--metrics-file", a.metrics_file,
+                    "Prometheus text file rewritten at each lag report (node_exporter textfile collector)");
+  engine
+      .add_option(
+          "--max-batch-events", a.max_batch_events,
+          "most events expected of one group commit (a plan import counts 1 + its tasks and their units): "
+          "a backlog of imports is decided in batches of this weight, each its own group commit (and transaction)")
+      ->check(CLI::Range(size_t{1}, size_t{100'000'000}));
+  engine
+      .add_option("--tick-interval", a.tick_interval_s,
+                  "seconds between timer ticks of the owned partitions (system clock); 0: never")
+      ->check(CLI::NonNegativeNumber);
+}
+
 void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
   auto a = std::make_shared<KafkaArgs>();
   if (const char* env = std::getenv("DUBAN_KAFKA_BOOTSTRAP"); env && *env) a->bootstrap = env;
@@ -329,24 +361,7 @@ void AddKafkaEngineCommands(CLI::App& app, Globals& g) {
                          "partition under --data); stops on SIGTERM/SIGINT; exits 3 when fenced (another engine took "
                          "its partition over while it was paused)");
   common(engine);
-  engine->add_option("--group", a->group, "consumer group of the engines");
-  engine->add_option("--session-timeout-ms", a->session_timeout_ms, "group session timeout");
-  engine
-      ->add_option("--transactions", a->transactions,
-                   "Kafka transactions on duban.events: auto (on, unless the cluster is the dev broker), on, off")
-      ->check(CLI::IsMember({"auto", "on", "off"}));
-  engine
-      ->add_option("--test-hold-file", a->hold_file,
-                   "test hook: while this file exists, decided batches wait before they are produced")
-      ->group("");  // hidden
-  engine->add_option("--status-interval", a->status_interval_s,
-                     "seconds between lag reports (per owned partition, on stderr and --metrics-file); 0 = never");
-  engine->add_option("--metrics-file", a->metrics_file,
-                     "Prometheus text file rewritten at each lag report (node_exporter textfile collector)");
-  engine
-      ->add_option("--tick-interval", a->tick_interval_s,
-                   "seconds between timer ticks of the owned partitions (system clock); 0: never")
-      ->check(CLI::NonNegativeNumber);
+  AddEngineOptions(*engine, *a);
   engine->callback([a, &g, need] {
     if (need("engine")) g.exit_code = RunEngine(*a, g);
   });

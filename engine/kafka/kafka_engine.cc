@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -121,10 +122,30 @@ void KafkaEngine::Impl::OnRebalance(RebalanceKind kind, std::vector<TopicPartiti
   log::Kafka().info("assigned {} partitions", parts.size());
 }
 
-Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const std::vector<const Message*>& msgs) {
+namespace {
+
+// Events deciding `c` is expected to write, for cutting a poll into batches
+// (KafkaEngineOptions::max_batch_events): exact enough for the commands that
+// carry a plan's size (an import, an added task); the others write one or a
+// few, or fan out over a plan that exists already.
+uint64_t ExpectedEvents(const schemas::Command& c) {
+  auto task_events = [](const schemas::ImportTask& t) { return 1 + t.lead_units.size() + t.responsible_units.size(); };
+  if (const auto* imp = std::get_if<schemas::ImportPlan>(&c.body)) {
+    uint64_t n = 1;
+    for (const auto& t : imp->tasks) n += task_events(t);
+    return n;
+  }
+  if (const auto* add = std::get_if<schemas::AddTask>(&c.body)) return task_events(add->task);
+  return 1;
+}
+
+}  // namespace
+
+Result<std::vector<KafkaEngine::Impl::Pending>> KafkaEngine::Impl::Process(int32_t p,
+                                                                           const std::vector<const Message*>& msgs) {
   auto it = engines.find(p);
   auto nc = next_cmd.find(p);
-  if (it == engines.end() || nc == next_cmd.end()) return Pending{};  // revoked meanwhile
+  if (it == engines.end() || nc == next_cmd.end()) return std::vector<Pending>{};  // revoked meanwhile
   Engine& e = *it->second;
   int64_t& expected = nc->second;
   uint64_t undecodable = 0;
@@ -148,33 +169,50 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Process(int32_t p, const s
     offsets.push_back(m->offset);
     cmds.push_back(std::move(*c));
   }
+  std::vector<Pending> sent;
   if (last < 0) {
     Pending none;
     none.undecodable = undecodable;
-    return none;
+    sent.push_back(std::move(none));
+    return sent;
   }
-  const uint64_t from = e.LogEnd();
-  std::vector<std::string> records;
-  auto outcomes = e.SubmitBatch(cmds, {{OffsetKey(p), std::to_string(last + 1)}}, &records);
-  for (const auto& out : outcomes) {
-    // A command id reused for another command is refused and writes
-    // nothing: it is the sender's mistake (or malice), not this engine's,
-    // and must not stop the partition for everyone.
-    if (out.status.code() == Status::Code::kConflict) {
-      log::Kafka().warn("partition {}: command {} not decided: {}", p, out.command_id, out.status.message());
-      continue;
+  for (size_t begin = 0; begin < cmds.size() || sent.empty();) {
+    size_t end = begin;
+    for (uint64_t weight = 0; end < cmds.size();) {
+      weight += ExpectedEvents(cmds[end]);
+      if (end > begin && weight > o.max_batch_events) break;
+      ++end;
     }
-    if (out.status.code() != Status::Code::kRejected && !out.status.ok())
-      return out.status;  // a storage failure: stop, restart resumes from RocksDB
+    // The last batch also passes the undecodable commands after its last
+    // decodable one; an earlier one resumes right after its own last.
+    const int64_t batch_last = end == cmds.size() ? last : offsets[end - 1];
+    const std::vector<schemas::Command> batch_cmds(std::make_move_iterator(cmds.begin() + begin),
+                                                   std::make_move_iterator(cmds.begin() + end));
+    const std::vector<int64_t> batch_offsets(offsets.begin() + begin, offsets.begin() + end);
+    const uint64_t from = e.LogEnd();
+    std::vector<std::string> records;
+    auto outcomes = e.SubmitBatch(batch_cmds, {{OffsetKey(p), std::to_string(batch_last + 1)}}, &records);
+    for (const auto& out : outcomes) {
+      // A command id reused for another command is refused and writes
+      // nothing: it is the sender's mistake (or malice), not this engine's,
+      // and must not stop the partition for everyone.
+      if (out.status.code() == Status::Code::kConflict) {
+        log::Kafka().warn("partition {}: command {} not decided: {}", p, out.command_id, out.status.message());
+        continue;
+      }
+      if (out.status.code() != Status::Code::kRejected && !out.status.ok())
+        return out.status;  // a storage failure: stop, restart resumes from RocksDB
+    }
+    expected = batch_last + 1;
+    SetDecided(p, expected);
+    auto pending = Send(p, e, from, &outcomes, &batch_offsets, batch_last, batch_last + 1, &records);
+    if (!pending.ok()) return pending.status();
+    pending->commands = end - begin;
+    pending->undecodable = sent.empty() ? undecodable : 0;
+    sent.push_back(std::move(*pending));
+    begin = end;
   }
-  expected = last + 1;
-  SetDecided(p, expected);
-  auto pending = Send(p, e, from, &outcomes, &offsets, last, last + 1, &records);
-  if (pending.ok()) {
-    pending->commands = cmds.size();
-    pending->undecodable = undecodable;
-  }
-  return pending;
+  return sent;
 }
 
 Status KafkaEngine::Impl::TickAll(Instant now, uint64_t poll) {
@@ -236,12 +274,15 @@ void KafkaEngine::Impl::FinishDeciding() {
       if (decide_error.ok()) decide_error = r->status();
       continue;
     }
-    stats.commands += (*r)->commands;
-    stats.undecodable += (*r)->undecodable;
-    stats.transactions += (*r)->transactions;
-    stats.aborted += (*r)->aborted;
-    (*r)->poll = deciding->poll;
-    if ((*r)->group.size() > 0) inflight.push_back(std::move(**r));
+    for (Pending& pending : **r) {
+      stats.commands += pending.commands;
+      stats.undecodable += pending.undecodable;
+      stats.transactions += pending.transactions;
+      stats.aborted += pending.aborted;
+      stats.batches += pending.commands > 0;
+      pending.poll = deciding->poll;
+      if (pending.group.size() > 0) inflight.push_back(std::move(pending));
+    }
   }
   stats.decide_seconds += static_cast<double>(deciding->busy_ns.load()) / 1e9;
   deciding.reset();
@@ -302,6 +343,7 @@ KafkaEngine::~KafkaEngine() = default;
 
 Result<std::unique_ptr<KafkaEngine>> KafkaEngine::Create(const KafkaEngineOptions& options) {
   // Refused before any partition is fenced or any store made.
+  if (options.max_batch_events < 1) return Status::InvalidArgument("max_batch_events must be at least 1");
   if (options.block_cache_mb < 1 || options.block_cache_mb > EngineOptions::kMaxBlockCacheMb)
     return Status::InvalidArgument("the block cache must be 1 to " + std::to_string(EngineOptions::kMaxBlockCacheMb) +
                                    " MiB, not " + std::to_string(options.block_cache_mb));

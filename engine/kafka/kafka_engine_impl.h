@@ -97,8 +97,9 @@ struct KafkaEngine::Impl {
                           const std::vector<int64_t>* offsets, int64_t fallback_offset, bool again, Producer& out,
                           const std::vector<std::string>* records = nullptr);
 
-  // The fencing test's pause: see KafkaEngineOptions::hold_file.
+  // The fencing and batching tests' pause: see KafkaEngineOptions::hold_file.
   void Hold(int32_t p) const;
+  mutable std::atomic<uint64_t> productions_seen{0};  // Hold's count
 
   std::string TransactionalId(int32_t p) const { return o.group + "-p" + std::to_string(p); }
 
@@ -139,10 +140,16 @@ struct KafkaEngine::Impl {
 
   void OnRebalance(RebalanceKind kind, std::vector<TopicPartition>& parts);
 
-  // Decides and commits one partition's batch and enqueues its events.
-  // Touches only partition p's store and next_cmd entry (and the thread-safe
-  // producer), so Run calls it for several partitions at once.
-  Result<Pending> Process(int32_t p, const std::vector<const Message*>& msgs);
+  // Decides and commits one partition's commands of a poll and enqueues their
+  // events: in batches of at most max_batch_events expected events, each
+  // with its own Pending, oldest first (each batch's records and outcomes
+  // are freed before the next is decided). Touches only partition p's store
+  // and next_cmd entry (and the thread-safe producers), so Run calls it for
+  // several partitions at once. A failure after some batches were produced
+  // returns the failure alone: a restart produces again (or, in
+  // transactional mode, rebuilds from duban.events) what their records
+  // would have confirmed, as after a crash.
+  Result<std::vector<Pending>> Process(int32_t p, const std::vector<const Message*>& msgs);
 
   // Fires the due timers of every owned partition and enqueues their events
   // (in flight with the poll's, completed in the same order).
@@ -154,7 +161,7 @@ struct KafkaEngine::Impl {
     std::vector<Message> msgs;  // owned here: the workers point into it
     std::map<int32_t, std::vector<const Message*>> by_partition;
     std::vector<std::pair<int32_t, const std::vector<const Message*>*>> work;
-    std::vector<std::optional<Result<Pending>>> done;
+    std::vector<std::optional<Result<std::vector<Pending>>>> done;
     std::atomic<size_t> next{0};
     std::atomic<int64_t> busy_ns{0};  // workers' time in Process
     std::vector<std::thread> threads;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -119,7 +120,10 @@ Result<KafkaEngine::Impl::Pending> KafkaEngine::Impl::Enqueue(int32_t p, Engine&
 }
 
 void KafkaEngine::Impl::Hold(int32_t p) const {
+  const uint64_t seen = productions_seen.fetch_add(1);
   if (o.hold_file.empty() || !std::filesystem::exists(o.hold_file)) return;
+  uint64_t pass = 0;
+  if (std::ifstream f(o.hold_file); f >> pass, seen < pass) return;
   log::Kafka().warn("partition {}: holding a decided batch before producing it (test hook: {} exists)", p, o.hold_file);
   while (std::filesystem::exists(o.hold_file)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   log::Kafka().warn("partition {}: released the held batch", p);

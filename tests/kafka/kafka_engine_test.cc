@@ -162,6 +162,85 @@ TEST_F(KafkaEngineTest, DecidedButNeverProducedIsProducedOnRestartOrDiscardedUnd
   std::filesystem::remove_all(dir);
 }
 
+// A backlog of plan imports (the engine was down while they were sent) is
+// decided in batches of bounded weight (--max-batch-events), each its own
+// group commit with its own consumed offset. The engine is killed after its
+// first productions, with the next batch committed to RocksDB and held
+// before it is produced: whatever poll and batch that was, the restart loses
+// and repeats nothing. Weights here: an import of 3 tasks with a lead and a
+// responsible unit each counts 1 + 3 x 3 = 10, so a batch of weight 15 holds
+// one import. Undecodable records lie between the imports and at the end.
+TEST_F(KafkaEngineTest, ABacklogOfImportsIsDecidedInBatchesOfBoundedWeightExactlyOnceAcrossACrash) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("batches");
+  const std::string hold = dir + "/hold";
+  Load load = MakeLoad(16, 3, 2, 0, "bk-");
+  auto garbage = [&] {
+    auto producer = Producer::Create(cfg);
+    ASSERT_TRUE(producer.ok());
+    for (int p = 0; p < cfg.partitions; ++p)
+      ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, "x", "not a framed command", {}, p).ok());
+    auto f = (*producer)->Flush(10000);
+    ASSERT_TRUE(f.ok() && f->empty());
+  };
+  // All there before the engine starts.
+  ProduceAll(cfg, load.commands, 0, 8);
+  garbage();
+  ProduceAll(cfg, load.commands, 8, load.commands.size());
+  garbage();
+  {
+    std::FILE* f = std::fopen(hold.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("3", f);  // three productions pass, then the hold
+    std::fclose(f);
+  }
+  {
+    EngineProcess held(cfg.bootstrap, dir + "/engine", {"--max-batch-events", "15", "--test-hold-file", hold});
+    held.Start();
+    ASSERT_TRUE(Eventually([&] {
+      return ReadFile(dir + "/engine.log").find("holding a decided batch") != std::string::npos;
+    })) << ReadFile(dir + "/engine.log");
+    EXPECT_EQ(held.Kill(SIGKILL), -SIGKILL);
+  }
+  // Some partition's store recorded a batch's offset short of that
+  // partition's end: the kill fell inside a backlog, not after it.
+  {
+    auto consumer = Consumer::Create(cfg, "");
+    ASSERT_TRUE(consumer.ok());
+    int inside = 0;
+    for (int p = 0; p < cfg.partitions; ++p) {
+      EngineOptions eo;
+      eo.data_dir = dir + "/engine/partition-" + std::to_string(p);
+      eo.create_if_missing = false;
+      eo.read_only = true;
+      auto e = Engine::Open(eo);
+      if (!e.ok()) continue;
+      auto offset = (*e)->GetMeta("cmd.offset." + std::to_string(p));
+      auto wm = (*consumer)->Watermarks(cfg.commands_topic, p, 10000);
+      ASSERT_TRUE(offset.ok() && wm.ok());
+      if (*offset && std::stoll(**offset) < wm->second) ++inside;
+    }
+    EXPECT_GE(inside, 1) << ReadFile(dir + "/engine.log");
+  }
+  std::filesystem::remove(hold);
+  EngineProcess engine(cfg.bootstrap, dir + "/engine", {"--max-batch-events", "15"});
+  engine.Start();
+  EventsReader reader(cfg);
+  AwaitAll(reader, load, 120);
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  reader.CatchUp();
+  ExpectExactlyOnce(reader.census, load);
+  // The killed engine decided at most 3 + 2 batches (one import each at
+  // most): the restarted one at least 11 imports, one batch each.
+  const std::string log = ReadFile(dir + "/engine.log");
+  const size_t at = log.rfind("batches=");
+  ASSERT_NE(at, std::string::npos) << log;
+  std::printf("restarted engine: %s", log.substr(log.rfind("commands=")).c_str());
+  EXPECT_GE(std::stoull(log.substr(at + 8)), 11u) << log.substr(log.rfind("polls="));
+  ProjectAndVerify(cfg, dir + "/read", load.expected_events);
+  std::filesystem::remove_all(dir);
+}
+
 // The read model merges partitions into one log, where a command's events
 // must sit together (its commands row is the run of positions they took, as a
 // rebuild computes it). A command cut between two reads, with another
