@@ -36,15 +36,25 @@ bool HasScratch(const std::string& dir) {
   return false;
 }
 
-TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
-  auto fs = std::make_shared<FaultyDiskFs>();
+// A store on a disk that can be made full: options `o` open it on `fs`.
+struct StoreOnFaultyDisk {
+  explicit StoreOnFaultyDisk(const std::string& name)
+      : dir((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()))).string()) {
+    std::filesystem::remove_all(dir);
+    o.data_dir = dir;
+    o.env = env.get();
+  }
+  std::shared_ptr<FaultyDiskFs> fs = std::make_shared<FaultyDiskFs>();
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("duban-full-" + std::to_string(getpid()))).string();
-  std::filesystem::remove_all(dir);
+  const std::string dir;
   EngineOptions o;
-  o.data_dir = dir;
-  o.env = env.get();
+};
+
+TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
+  StoreOnFaultyDisk store("duban-full");
+  const auto& fs = store.fs;
+  const std::string& dir = store.dir;
+  const EngineOptions& o = store.o;
   {
     auto engine = Engine::Open(o);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
@@ -87,14 +97,10 @@ TEST(DiskFullTest, TheCommandIsRefusedInPlainWordsAndNothingIsLost) {
 }
 
 TEST(DiskFullTest, AFailedPartingSnapshotCostsTheCommittedCommandNothing) {
-  auto fs = std::make_shared<FaultyDiskFs>();
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("duban-full-parting-" + std::to_string(getpid()))).string();
-  std::filesystem::remove_all(dir);
-  EngineOptions o;
-  o.data_dir = dir;
-  o.env = env.get();
+  StoreOnFaultyDisk store("duban-full-parting");
+  const auto& fs = store.fs;
+  const std::string& dir = store.dir;
+  EngineOptions& o = store.o;
   o.plan_cache_weight = 1;  // only the plan of the last command is held
   auto on = [](const char* plan, std::string id, Actor actor, Instant at, CommandBody body) {
     return PlanCommand(plan, std::move(id), std::move(actor), at, std::move(body));

@@ -162,6 +162,17 @@ inline Load MakeLoad(int plans, int tasks, int units, size_t total, const std::s
   return load;
 }
 
+// One record that is no command on every partition of duban.commands: the
+// engine logs it, counts it as undecodable and skips it.
+inline void ProduceGarbage(const KafkaConfig& cfg) {
+  auto producer = Producer::Create(cfg);
+  ASSERT_TRUE(producer.ok());
+  for (int p = 0; p < cfg.partitions; ++p)
+    ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, "x", "not a framed command", {}, p).ok());
+  auto f = (*producer)->Flush(10000);
+  ASSERT_TRUE(f.ok() && f->empty());
+}
+
 inline void ProduceAll(const KafkaConfig& cfg, const std::vector<schemas::Command>& cmds, size_t from = 0,
                        size_t to = SIZE_MAX) {
   auto producer = Producer::Create(cfg);

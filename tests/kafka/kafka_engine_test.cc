@@ -87,15 +87,7 @@ TEST_F(KafkaEngineTest, SubmittedCommandsComeBackAsTheirEventsAndKcatDecodesThem
 TEST_F(KafkaEngineTest, DecidedButNeverProducedIsProducedOnRestartOrDiscardedUnderTransactionsAndGarbageIsSkipped) {
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("reproduce");
-  // Bytes that are no command, on every partition: logged, counted, skipped.
-  {
-    auto producer = Producer::Create(cfg);
-    ASSERT_TRUE(producer.ok());
-    for (int p = 0; p < cfg.partitions; ++p)
-      ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, "x", "not a framed command", {}, p).ok());
-    auto f = (*producer)->Flush(10000);
-    ASSERT_TRUE(f.ok() && f->empty());
-  }
+  ProduceGarbage(cfg);  // logged, counted, skipped
   Load load = MakeLoad(1, 2, 1, 0, "rp-");
   load.commands.resize(2);  // the import and one accept
   load.expected_events = 1 + 2 + 2 + 1;
@@ -175,19 +167,11 @@ TEST_F(KafkaEngineTest, ABacklogOfImportsIsDecidedInBatchesOfBoundedWeightExactl
   const std::string dir = TempDir("batches");
   const std::string hold = dir + "/hold";
   Load load = MakeLoad(16, 3, 2, 0, "bk-");
-  auto garbage = [&] {
-    auto producer = Producer::Create(cfg);
-    ASSERT_TRUE(producer.ok());
-    for (int p = 0; p < cfg.partitions; ++p)
-      ASSERT_TRUE((*producer)->Produce(cfg.commands_topic, "x", "not a framed command", {}, p).ok());
-    auto f = (*producer)->Flush(10000);
-    ASSERT_TRUE(f.ok() && f->empty());
-  };
   // All there before the engine starts.
   ProduceAll(cfg, load.commands, 0, 8);
-  garbage();
+  ProduceGarbage(cfg);
   ProduceAll(cfg, load.commands, 8, load.commands.size());
-  garbage();
+  ProduceGarbage(cfg);
   {
     std::FILE* f = std::fopen(hold.c_str(), "w");
     ASSERT_NE(f, nullptr);
