@@ -198,6 +198,13 @@ struct Engine::Impl {
   // old layout too, so a store that could not be rebuilt stays readable.
   // True: the store needs that rebuild.
   Result<bool> LoadCountsBuilt(bool created);
+  // Column family `i` dropped and made again, empty (Rebuild's projections,
+  // a retired CF emptied at a writer's open).
+  Status RecreateCf(int i);
+  // A writer's open: what an older store left in a retired column family
+  // (column_families.h) is dropped, so nothing stale outlives the code that
+  // kept it.
+  Status EmptyRetired();
   // The store for projectors to read counts from, or null while it has none.
   rocksdb::DB* CountsDb() const { return counts_built && cf[kCounts] ? db : nullptr; }
   // A write to the store failed in this process (disk full, a dead disk):

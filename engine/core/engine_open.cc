@@ -186,6 +186,8 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
       if (Status st = engine.Rebuild(); !st.ok()) return st;
     }
   }
+  if (!m.opts.read_only)
+    if (Status st = m.EmptyRetired(); !st.ok()) return st;
   auto counts = m.LoadCountsBuilt(created);
   if (!counts.ok()) return counts.status();
   if (*counts) {

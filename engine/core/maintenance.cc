@@ -158,6 +158,29 @@ Status Engine::Impl::ReplayInto(rocksdb::DB* dst, rocksdb::ColumnFamilyHandle* c
   return snapshots ? PartingSnapshots(states, snapshot_made, next_pos - 1, dcf[kSnapshots], wb, flush) : flush();
 }
 
+Status Engine::Impl::RecreateCf(int i) {
+  if (auto s = db->DropColumnFamily(cf[i]); !s.ok()) return FromRocks(s, std::string("dropping ") + kCfNames[i]);
+  db->DestroyColumnFamilyHandle(cf[i]);
+  cf[i] = nullptr;
+  if (auto s = db->CreateColumnFamily(CfOptions(opts, i), kCfNames[i], &cf[i]); !s.ok())
+    return FromRocks(s, std::string("recreating ") + kCfNames[i]);
+  return Status::Ok();
+}
+
+Status Engine::Impl::EmptyRetired() {
+  for (int i = kFirstProjection; i <= kLastProjection; ++i) {
+    if (!IsRetired(i) || !cf[i]) continue;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[i]));
+    it->SeekToFirst();
+    if (!it->status().ok()) return FromRocks(it->status(), std::string("reading ") + kCfNames[i]);
+    if (!it->Valid()) continue;
+    it.reset();
+    log::Core().info("emptying the retired index {} that an older version of duban kept", kCfNames[i]);
+    if (Status st = RecreateCf(i); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
@@ -182,22 +205,10 @@ Status Engine::Rebuild() {
     // `commands` is rewritten in place: its rows keep the command digests
     // the log cannot give (records.h).
     if (i == kCommands) continue;
-    rocksdb::ColumnFamilyOptions cfo = Impl::CfOptions(m.opts, i);
-    if (auto s = m.db->DropColumnFamily(m.cf[i]); !s.ok()) return FromRocks(s, "dropping projection");
-    m.db->DestroyColumnFamilyHandle(m.cf[i]);
-    m.cf[i] = nullptr;
-    if (auto s = m.db->CreateColumnFamily(cfo, kCfNames[i], &m.cf[i]); !s.ok())
-      return FromRocks(s, "recreating projection");
+    if (Status st = m.RecreateCf(i); !st.ok()) return st;
   }
-  {
-    // Snapshots are a cache of plan states: made afresh with the projections.
-    if (auto s = m.db->DropColumnFamily(m.cf[kSnapshots]); !s.ok()) return FromRocks(s, "dropping snapshots");
-    m.db->DestroyColumnFamilyHandle(m.cf[kSnapshots]);
-    m.cf[kSnapshots] = nullptr;
-    if (auto s = m.db->CreateColumnFamily(Impl::CfOptions(m.opts, kSnapshots), kCfNames[kSnapshots], &m.cf[kSnapshots]);
-        !s.ok())
-      return FromRocks(s, "recreating snapshots");
-  }
+  // Snapshots are a cache of plan states: made afresh with the projections.
+  if (Status st = m.RecreateCf(kSnapshots); !st.ok()) return st;
   m.cache.Clear();
   m.snapshot_version.clear();
   // The WAL is skipped for speed; the marker (cleared only after a flush)
@@ -306,6 +317,7 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
   Status st = m.ReplayInto(sdb, scf, true);
   if (st.ok()) {
     for (int i = kFirstProjection; i <= kLastProjection && st.ok(); ++i) {
+      if (IsRetired(i)) continue;  // neither written nor read (a read-only open of an old store has keys there)
       if (i == kCounts && !m.counts_built) {
         report.notes.push_back(
             "this store was made before the dashboard's counts were kept and has none yet (the next writer to open "
@@ -332,7 +344,8 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
 Result<std::string> Engine::ProjectionDigest() const {
   std::string acc;
   for (int i = kFirstProjection; i <= kLastProjection; ++i) {
-    if (!impl_->cf[i]) continue;  // a read-only open of a store made before this CF
+    // Absent (a read-only open of a store made before this CF), or retired.
+    if (!impl_->cf[i] || IsRetired(i)) continue;
     std::string cf_acc = kCfNames[i];
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[i]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -116,8 +116,7 @@ void Projector::FlushAssignment(const AssignmentId& key, Dirty& dirty, const Pla
     RearmTimers(s, plan, dirty, now, wb);
 }
 
-// The row, its by_unit entry (once, when new), its by_status entry (moved
-// when the status changed) and its group's count.
+// The row, its by_unit entry (once, when new) and its group's count.
 void Projector::WriteAssignmentRow(const AssignmentId& key, const Dirty& dirty, const AssignmentState& now,
                                    rocksdb::WriteBatch& wb) {
   const auto& [plan, task, unit] = key;
@@ -125,10 +124,6 @@ void Projector::WriteAssignmentRow(const AssignmentId& key, const Dirty& dirty, 
   wb.Put(cf_[kAssignments], rk::Assignment(plan, task, unit), records::EncodeAssignment(now));
   Count(plan, orig ? &*orig : nullptr, now);
   if (!orig) wb.Put(cf_[kByUnit], rk::ByUnit(unit, plan, task), "");
-  if (!orig || orig->status != now.status) {
-    if (orig) wb.Delete(cf_[kByStatus], rk::ByStatus(orig->status, plan, task, unit));
-    wb.Put(cf_[kByStatus], rk::ByStatus(now.status, plan, task, unit), "");
-  }
 }
 
 void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& dirty, const AssignmentState& now,

@@ -1,6 +1,6 @@
 // The projector: turns a run of events into the projection rows they change
-// (records.h: plans, tasks, assignments, by_unit, by_status, history, timers,
-// counts, streams, commands) and writes them to a WriteBatch.
+// (records.h: plans, tasks, assignments, by_unit, history, timers, counts,
+// streams, commands) and writes them to a WriteBatch.
 //
 // Guarantee: live commits (commit.cc, calendar_notices.cc,
 // append_external.cc) and Rebuild/Verify (maintenance.cc) project through
@@ -14,10 +14,10 @@
 // changes, remembered as they were), then Evolve, then After (the history row;
 // which task, plan and stream rows to rewrite). Flush then writes each
 // remembered assignment that changed (WriteAssignmentRow: assignments,
-// by_unit, by_status and its counts; RearmTimers: its timers), then the task,
+// by_unit and its counts; RearmTimers: its timers), then the task,
 // plan and stream rows. So AssignmentAccepted is projected by Touches (its
 // unit and task, through schemas::UnitOf/TaskOf), WriteAssignmentRow (the
-// row moves from `assigned` to `accepted` in by_status and counts) and
+// row moves from `assigned` to `accepted` in counts) and
 // RearmTimers (its acceptance-limit timer goes, its deadline timers come).
 //
 // Not thread-safe: one projector per batch being built.

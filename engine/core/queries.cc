@@ -1,5 +1,5 @@
-// The queries over the projections: Assignments (through the by_unit and
-// by_status indexes, or the rows themselves), CountAssignments (the
+// The queries over the projections: Assignments (through the by_unit index
+// and the counts, or the rows themselves), CountAssignments (the
 // dashboard's counts), History, Plan, PlanAsOf, PlanIds, OutcomeOf, and the
 // engine's own meta rows.
 //
@@ -29,27 +29,50 @@ Result<bool> DecodeRow(const StatusFilter& f, std::string_view key, std::string_
   return f.Matches(row->a);
 }
 
-// The keys of the rows an index lists: by_unit for a unit, by_status for a
-// status (each optionally within a plan).
-Status IndexedKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
-                   const StatusFilter& f, std::vector<std::string>& keys) {
-  auto scan = [&](int cfi, const std::string& prefix, auto&& take) -> Status {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[cfi]));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) take(it->key().ToStringView());
-    return FromRocks(it->status(), "reading indexes");
-  };
-  if (!f.unit.empty()) {
-    std::string prefix = rk::ByUnitPrefix(f.unit);
-    if (!f.plan_id.empty()) prefix += f.plan_id + std::string(1, '\0');
-    return scan(kByUnit, prefix, [&](std::string_view k) {
-      std::string unit, plan;
-      int32_t task;
-      if (records::ParseByUnitKey(k, &unit, &plan, &task)) keys.push_back(rk::Assignment(plan, task, unit));
-    });
+// The keys of a unit's rows, from by_unit (optionally within a plan).
+Status UnitKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
+                const std::string& unit, const std::string& plan, std::vector<std::string>& keys) {
+  std::string prefix = rk::ByUnitPrefix(unit);
+  if (!plan.empty()) prefix += rk::PlanPrefix(plan);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kByUnit]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string u, p;
+    int32_t task;
+    if (!records::ParseByUnitKey(it->key().ToStringView(), &u, &p, &task))
+      return Status::Corruption("damaged by_unit key");
+    keys.push_back(rk::Assignment(p, task, u));
   }
-  std::string prefix = rk::ByStatusPrefix(*f.status);
-  if (!f.plan_id.empty()) prefix += rk::PlanPrefix(f.plan_id);
-  return scan(kByStatus, prefix, [&](std::string_view k) { keys.emplace_back(k.substr(1)); });
+  return FromRocks(it->status(), "reading the by_unit index");
+}
+
+// The keys of the rows that may hold a status or be overdue, through
+// `counts`: a group's status and overdue flag are its rows' (GroupOf), so
+// the (plan, unit) pairs with such a group hold every such row, and by_unit
+// lists each pair's rows. The rows are filtered after they are read. This
+// replaces the by_status index (retired: it cost a key and a tombstone per
+// status change, a quarter of a key per event, to serve a query that the
+// counts already narrow to the units concerned).
+Status CountedKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
+                   const StatusFilter& f, std::vector<std::string>& keys) {
+  const std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
+  std::vector<std::pair<std::string, std::string>> pairs;  // (plan, unit), in key order
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kCounts]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string plan;
+    AssignmentGroup g;
+    bool activity = false;
+    if (!records::ParseCountKey(it->key().ToStringView(), &plan, &g, &activity))
+      return Status::Corruption("damaged assignment count key");
+    if (activity || (f.status && g.status != *f.status) || (f.overdue_only && !g.overdue)) continue;
+    if (pairs.empty() || pairs.back().first != plan || pairs.back().second != g.unit)
+      pairs.emplace_back(std::move(plan), std::move(g.unit));
+  }
+  if (Status st = FromRocks(it->status(), "reading assignment counts"); !st.ok()) return st;
+  for (const auto& [plan, unit] : pairs)
+    if (Status st = UnitKeys(db, cf, ro, unit, plan, keys); !st.ok()) return st;
+  // Plan, task, unit: the order of the rows themselves, as a scan gives them.
+  std::sort(keys.begin(), keys.end());
+  return Status::Ok();
 }
 
 // No index to go through: the rows themselves, read as they are scanned
@@ -133,10 +156,14 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   rocksdb::ReadOptions ro;
   ro.snapshot = snap.s;
   std::vector<AssignmentRow> rows;
-  const bool indexed = !f.unit.empty() || f.status;
-  if (Status st = indexed ? IndexedKeys(db, cf, ro, f, keys) : ScanRows(db, cf, ro, f, rows); !st.ok()) return st;
-  if (!keys.empty())
-    if (Status st = RowsOfKeys(db, cf, ro, f, keys, rows); !st.ok()) return st;
+  // A unit's rows through by_unit; rows of a status or overdue through the
+  // counts, unless this store has none yet (a read-only open of a store made
+  // before them): then, like a query without a condition, the rows scanned.
+  Status st = !f.unit.empty()                                       ? UnitKeys(db, cf, ro, f.unit, f.plan_id, keys)
+              : (f.status || f.overdue_only) && impl_->counts_built ? CountedKeys(db, cf, ro, f, keys)
+                                                                    : ScanRows(db, cf, ro, f, rows);
+  if (!st.ok()) return st;
+  if (!keys.empty() && !(st = RowsOfKeys(db, cf, ro, f, keys, rows)).ok()) return st;
   AddTaskTitles(db, cf, ro, rows);
   return rows;
 }

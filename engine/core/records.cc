@@ -131,10 +131,6 @@ std::string ByUnit(std::string_view unit, std::string_view plan, int32_t task) {
   PutTask32(&k, task);
   return k;
 }
-std::string ByStatusPrefix(AssignmentStatus s) { return std::string(1, static_cast<char>(s)); }
-std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit) {
-  return ByStatusPrefix(s) + Assignment(plan, task, unit);
-}
 std::string HistoryBucket(std::string_view stream, uint64_t pos) {
   std::string k = PlanPrefix(stream);
   PutFixed64BE(&k, pos >> kHistoryBlockBits);
@@ -174,10 +170,6 @@ bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, 
   plan->assign(key.substr(z1 + 1, z2 - z1 - 1));
   *task = static_cast<int32_t>(DecodeFixed32BE(key.data() + z2 + 1));
   return true;
-}
-bool ParseByStatusKey(std::string_view key, AssignmentKey* out) {
-  if (key.empty()) return false;
-  return ParseAssignmentKey(key.substr(1), out);
 }
 void AppendHistoryEntry(std::string* bucket, uint64_t pos, int32_t task) {
   bucket->push_back(static_cast<char>(pos & ((1u << kHistoryBlockBits) - 1)));

@@ -11,7 +11,7 @@
 //   5  tasks           plan \0 task u32                             TaskState
 //   6  assignments     plan \0 task u32 unit                        AssignmentState
 //   7  by_unit         unit \0 plan \0 task u32                     ""
-//   8  by_status       status u8 plan \0 task u32 unit              ""
+//   8  by_status       (retired: see below)
 //   9  history         stream \0 block u64                          HistoryBucket
 //   10 timers          due i64(ordered) plan \0 task u32 unit \0 kind \0 cycle \0 level u32 armed_at i64   FireTimer
 //   11 counts          plan \0 unit \0 'g' status u8 flags u8 level u32 due_on   GroupTally
@@ -41,6 +41,14 @@
 // too is a function of the rows, however the changes were batched). The
 // meta key `counts.built` says a store has it: a store made before it is
 // rebuilt once when a writer opens it.
+//
+// `by_status` (status u8 plan \0 task u32 unit, empty values) listed rows by
+// status until it was retired: each status change cost a put and a
+// tombstone, a quarter of a key per event, for a query the counts already
+// narrow to the plans and units concerned (queries.cc, CountedKeys). Nothing
+// writes or reads it; a writer's open empties what an older store left in
+// it, and Verify and ProjectionDigest skip it (a read-only open of such a
+// store still has those keys). The column family stays: its name is on disk.
 //
 // `commands` also keeps each command's digest, which a repeated id is
 // compared with. The log holds events, not commands, so the digest cannot be
@@ -87,8 +95,6 @@ std::string PlanPrefix(std::string_view plan);  // plan \0
 std::string Assignment(std::string_view plan, int32_t task, std::string_view unit);
 std::string ByUnit(std::string_view unit, std::string_view plan, int32_t task);
 std::string ByUnitPrefix(std::string_view unit);
-std::string ByStatus(AssignmentStatus s, std::string_view plan, int32_t task, std::string_view unit);
-std::string ByStatusPrefix(AssignmentStatus s);
 // The history bucket holding position `pos` of `stream`.
 std::string HistoryBucket(std::string_view stream, uint64_t pos);
 std::string Timer(Instant due, std::string_view plan, const schemas::FireTimer& t);
@@ -105,7 +111,6 @@ struct AssignmentKey {
 };
 bool ParseAssignmentKey(std::string_view key, AssignmentKey* out);
 bool ParseByUnitKey(std::string_view key, std::string* unit, std::string* plan, int32_t* task);
-bool ParseByStatusKey(std::string_view key, AssignmentKey* out);
 // History: a bucket holds the events of 2^kHistoryBlockBits positions.
 inline constexpr int kHistoryBlockBits = 6;
 // Appends the entry of (pos, task) to a bucket's value; `pos` must be in the

@@ -2,7 +2,8 @@
 // the history index in buckets, read the same whatever the commits' batches
 // were, and a store of the old layout read and rewritten once; a command's
 // digest kept in its `commands` row, across a rebuild, and read from `meta`
-// in a store made before.
+// in a store made before; the retired by_status index neither written nor
+// compared, and emptied in an older store by its next writer.
 #include <gtest/gtest.h>
 #include <rocksdb/write_batch.h>
 
@@ -197,6 +198,79 @@ TEST_F(KeyLayoutTest, AStoreWithTheOldHistoryLayoutIsReadAsItIsAndRewrittenByThe
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_TRUE(v->ok()) << v->problems.front();
   EXPECT_TRUE(v->notes.empty()) << v->notes.front();
+}
+
+// Puts into or deletes from `by_status` in the batches an engine commits.
+struct ByStatusWrites : rocksdb::WriteBatch::Handler {
+  static constexpr uint32_t kByStatusCfId = 8;  // column_families.h
+  uint64_t writes = 0, all = 0;
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    writes += cf == kByStatusCfId;
+    ++all;
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice&) override {
+    writes += cf == kByStatusCfId;
+    ++all;
+    return rocksdb::Status::OK();
+  }
+};
+
+size_t ByStatusKeys(const std::string& dir) {
+  size_t n = 0;
+  WithRawStore(dir, [&](rocksdb::DB* db, auto& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("by_status")));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  });
+  return n;
+}
+
+TEST_F(KeyLayoutTest, TheRetiredByStatusIndexIsNeitherWrittenNorComparedAndAnOldStoresIsEmptiedByTheNextWriter) {
+  Do(SamplePlan(), Supervisor());
+  ByStatusWrites seen;
+  bench::SetWriteObserver(*engine, [&](std::string_view rep) {
+    rocksdb::WriteBatch wb{std::string(rep)};
+    ASSERT_TRUE(wb.Iterate(&seen).ok());
+  });
+  AcceptAll();
+  for (const auto& c : Reports(2)) ASSERT_TRUE(engine->Submit(c).status.ok());
+  bench::SetWriteObserver(*engine, nullptr);
+  EXPECT_GT(seen.all, 0u);
+  EXPECT_EQ(seen.writes, 0u) << "status changes cost no index key";
+  const std::string digest = Digest();
+  Close();
+  EXPECT_EQ(ByStatusKeys(dir.path()), 0u);
+  // A store an older duban kept: one key per row, status u8 then the row's key.
+  WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("by_status"), "\x03" + it->key().ToString(), "").ok());
+  });
+  ASSERT_EQ(ByStatusKeys(dir.path()), assignments.size());
+  {
+    EngineOptions o;
+    o.data_dir = dir.path();
+    o.read_only = true;
+    auto reader = Engine::Open(o);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto v = (*reader)->Verify();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_TRUE(v->ok()) << v->problems.front();
+    EXPECT_TRUE(v->notes.empty()) << v->notes.front();
+    EXPECT_EQ(*(*reader)->ProjectionDigest(), digest) << "the stale keys are not part of the projections";
+    auto rows = (*reader)->Assignments({"", "", core::AssignmentStatus::kInProgress, false});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->size(), assignments.size());
+  }
+  ASSERT_EQ(ByStatusKeys(dir.path()), assignments.size()) << "a reader leaves the store as it is";
+  Open();  // a writer
+  EXPECT_EQ(Digest(), digest);
+  Do(ReportProgress{1, kFinance, 90, "快完成了", "", "", ""}, UnitActor(kFinance));
+  auto v = engine->Verify();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok()) << v->problems.front();
+  Close();
+  EXPECT_EQ(ByStatusKeys(dir.path()), 0u) << "the writer's open emptied it";
 }
 
 TEST_F(KeyLayoutTest, ADamagedHistoryBucketIsReportedNotMisread) {

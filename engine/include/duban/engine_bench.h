@@ -78,7 +78,7 @@ class RawWriter {
 
 // Where the keys of serialized batches go, per column family: puts and
 // deletes, as one printable line per event such as "log 1.00, history 1.00,
-// by_status 0.20 (0.10 del)", largest first.
+// counts 0.20 (0.10 del)", largest first.
 class KeyTally {
  public:
   KeyTally();
