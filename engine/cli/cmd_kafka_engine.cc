@@ -329,8 +329,9 @@ void AddEngineOptions(CLI::App& engine, KafkaArgs& a) {
   engine
       .add_option(
           "--max-batch-events", a.max_batch_events,
-          "most events expected of one group commit (a plan import counts 1 + its tasks and their units): "
-          "a backlog of imports is decided in batches of this weight, each its own group commit (and transaction)")
+          "most events expected of one group commit (a plan import counts 1 + its tasks and their units, a review "
+          "cycle or a withdrawal 1 + the plan's assignments): a backlog of them is decided in batches of this "
+          "weight, each its own group commit (and transaction)")
       ->check(CLI::Range(size_t{1}, size_t{100'000'000}));
   engine
       .add_option("--tick-interval", a.tick_interval_s,

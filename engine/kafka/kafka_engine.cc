@@ -14,6 +14,7 @@
 #include <climits>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <map>
@@ -124,11 +125,15 @@ void KafkaEngine::Impl::OnRebalance(RebalanceKind kind, std::vector<TopicPartiti
 
 namespace {
 
-// Events deciding `c` is expected to write, for cutting a poll into batches
-// (KafkaEngineOptions::max_batch_events): exact enough for the commands that
-// carry a plan's size (an import, an added task); the others write one or a
-// few, or fan out over a plan that exists already.
-uint64_t ExpectedEvents(const schemas::Command& c) {
+// The weight of deciding `c`, for cutting a poll into batches
+// (KafkaEngineOptions::max_batch_events): the events it is expected to write,
+// or the rows it rewrites where that is more. Exact enough for the commands
+// that carry a plan's size (an import, an added task). A review cycle fans
+// out over the plan's open assignments (an event each) and a withdrawal
+// rewrites every row of the plan: both weigh 1 + the plan's assignments as
+// `rows_of` reads them from the store (an upper bound: closed ones count
+// too). The others write one or a few.
+uint64_t ExpectedEvents(const schemas::Command& c, const std::function<uint64_t(const std::string&)>& rows_of) {
   auto task_events = [](const schemas::ImportTask& t) { return 1 + t.lead_units.size() + t.responsible_units.size(); };
   if (const auto* imp = std::get_if<schemas::ImportPlan>(&c.body)) {
     uint64_t n = 1;
@@ -136,7 +141,21 @@ uint64_t ExpectedEvents(const schemas::Command& c) {
     return n;
   }
   if (const auto* add = std::get_if<schemas::AddTask>(&c.body)) return task_events(add->task);
+  if (std::holds_alternative<schemas::StartReviewCycle>(c.body) ||
+      std::holds_alternative<schemas::WithdrawPlan>(c.body))
+    return 1 + rows_of(c.plan_id);
   return 1;
+}
+
+// How many assignment rows partition store `e` holds for `plan`, from its
+// counts (0 for a plan it does not hold yet, or a store without counts: the
+// weight is then the command's own 1).
+uint64_t StoredRows(const Engine& e, const std::string& plan) {
+  auto counts = e.CountAssignments(plan);
+  if (!counts.ok()) return 0;
+  uint64_t rows = 0;
+  for (const auto& g : counts->groups) rows += static_cast<uint64_t>(g.count);
+  return rows;
 }
 
 }  // namespace
@@ -176,10 +195,16 @@ Result<std::vector<KafkaEngine::Impl::Pending>> KafkaEngine::Impl::Process(int32
     sent.push_back(std::move(none));
     return sent;
   }
+  std::map<std::string, uint64_t> rows;  // per plan, read once a poll
+  auto rows_of = [&](const std::string& plan) {
+    auto [at, fresh] = rows.try_emplace(plan, 0);
+    if (fresh) at->second = StoredRows(e, plan);
+    return at->second;
+  };
   for (size_t begin = 0; begin < cmds.size() || sent.empty();) {
     size_t end = begin;
     for (uint64_t weight = 0; end < cmds.size();) {
-      weight += ExpectedEvents(cmds[end]);
+      weight += ExpectedEvents(cmds[end], rows_of);
       if (end > begin && weight > o.max_batch_events) break;
       ++end;
     }

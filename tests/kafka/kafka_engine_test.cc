@@ -225,6 +225,53 @@ TEST_F(KafkaEngineTest, ABacklogOfImportsIsDecidedInBatchesOfBoundedWeightExactl
   std::filesystem::remove_all(dir);
 }
 
+// A review cycle fans out over its plan's open assignments: a backlog of
+// them (an office starting one over every plan) is weighed by the plans'
+// assignments in the store, not as one event each, so it too is cut.
+TEST_F(KafkaEngineTest, ABacklogOfReviewCyclesIsWeighedByThePlansAssignmentsAndDecidedInBatches) {
+  const KafkaConfig cfg = EngineConfig();
+  const std::string dir = TempDir("cycles");
+  Load load = MakeLoad(8, 3, 2, 0, "rc-");  // 8 plans of 6 assignments, all accepted
+  {
+    EngineProcess engine(cfg.bootstrap, dir + "/engine");
+    engine.Start();
+    ProduceAll(cfg, load.commands);
+    EventsReader reader(cfg);
+    AwaitAll(reader, load, 120);
+    EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  }
+  const size_t first = load.commands.size();
+  for (int p = 0; p < 8; ++p) {
+    schemas::Command c;
+    c.command_id = "rc-cycle-" + std::to_string(p);
+    c.plan_id = "plan-" + std::to_string(p);
+    c.actor = schemas::Actor{"office", schemas::Role::kSupervisor, "office"};
+    c.issued_at = 1'625'097'600'000LL + p;  // 2021-07-01
+    c.body = schemas::StartReviewCycle{"q3", "plan", "quarterly", "2021-07-15", ""};
+    auto& want = load.expected[c.command_id];
+    want.insert("ReviewCycleStarted");
+    for (int a = 0; a < 6; ++a) want.insert("ProgressReportRequested");
+    load.expected_events += 7;
+    load.commands.push_back(std::move(c));
+  }
+  ProduceAll(cfg, load.commands, first);  // all there before the engine starts again
+  // Each cycle weighs 1 + 6 > 5: a batch of its own.
+  EngineProcess engine(cfg.bootstrap, dir + "/engine", {"--max-batch-events", "5"});
+  engine.Start();
+  EventsReader reader(cfg);
+  AwaitAll(reader, load, 120);
+  EXPECT_EQ(engine.Kill(SIGTERM), 0);
+  reader.CatchUp();
+  ExpectExactlyOnce(reader.census, load);
+  const std::string log = ReadFile(dir + "/engine.log");
+  const size_t at = log.rfind("batches=");
+  ASSERT_NE(at, std::string::npos) << log;
+  std::printf("restarted engine: %s", log.substr(log.rfind("commands=")).c_str());
+  EXPECT_EQ(std::stoull(log.substr(at + 8)), 8u) << log.substr(log.rfind("polls="));
+  ProjectAndVerify(cfg, dir + "/read", load.expected_events);
+  std::filesystem::remove_all(dir);
+}
+
 // The read model merges partitions into one log, where a command's events
 // must sit together (its commands row is the run of positions they took, as a
 // rebuild computes it). A command cut between two reads, with another

@@ -101,9 +101,9 @@ struct KafkaEngineOptions {
   size_t max_batch = 5000;  // commands per poll (split by partition)
   // A partition's commands of one poll are decided and produced in batches of
   // at most this many expected events (a plan import or an added task counts
-  // 1 per task and per unit of it, any other command 1: a command that fans
-  // out over a plan that exists, such as a review cycle, is not bounded by
-  // this), each its own group commit and, on a real cluster, its own
+  // 1 per task and per unit of it; a review cycle or a plan's withdrawal 1 +
+  // the plan's assignments in the store; any other command 1), each its own
+  // group commit and, on a real cluster, its own
   // transaction (in idempotent mode the poll's records still meet in
   // librdkafka's queue, bounded by its queue.buffering.max.* settings). While decided, an event takes about
   // 3.5 KB. A backlog of 1,000 imports of 60-task plans (241,000 events, 3
