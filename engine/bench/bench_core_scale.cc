@@ -84,6 +84,22 @@ std::optional<DashboardTimes> TimeDashboard(Engine& engine, int plans, int queri
   DashboardTimes d{P99(counts_us), P99(overdue_us), P99(both_us)};
   std::printf("dashboard (one plan's counts by unit x state, and its overdue list): p99 %.0f us + %.0f us = %.0f us\n",
               d.counts_p99_us, d.overdue_p99_us, d.p99_us);
+  // The reviewers' queues (`GET /api/v1/queues`): a status across every
+  // plan, found through the counts (queries.cc). Medians of 5.
+  for (const core::AssignmentStatus s : {core::AssignmentStatus::kSubmitted, core::AssignmentStatus::kReturned}) {
+    std::vector<double> ms;
+    size_t rows = 0;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = Clock::now();
+      auto r = engine.Assignments({"", "", s, false});
+      if (!r.ok()) return std::nullopt;
+      ms.push_back(Us(t0, Clock::now()) / 1000);
+      rows = r->size();
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("queue of every %s row across the store: %zu rows in %.1f ms (median of 5)\n", core::StatusName(s),
+                rows, ms[2]);
+  }
   return d;
 }
 
