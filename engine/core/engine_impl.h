@@ -199,7 +199,7 @@ struct Engine::Impl {
   // True: the store needs that rebuild.
   Result<bool> LoadCountsBuilt(bool created);
   // Column family `i` dropped and made again, empty (Rebuild's projections,
-  // a retired CF emptied at a writer's open).
+  // under its marker: an interrupted rebuild runs again).
   Status RecreateCf(int i);
   // A writer's open: what an older store left in a retired column family
   // (column_families.h) is dropped, so nothing stale outlives the code that

@@ -174,9 +174,21 @@ Status Engine::Impl::EmptyRetired() {
     it->SeekToFirst();
     if (!it->status().ok()) return FromRocks(it->status(), std::string("reading ") + kCfNames[i]);
     if (!it->Valid()) continue;
+    const std::string first = it->key().ToString();
+    it->SeekToLast();
+    if (!it->Valid()) return FromRocks(it->status(), std::string("reading ") + kCfNames[i]);
+    const std::string last = it->key().ToString();
     it.reset();
     log::Core().info("emptying the retired index {} that an older version of duban kept", kCfNames[i]);
-    if (Status st = RecreateCf(i); !st.ok()) return st;
+    // One synced batch through the WAL, not a drop and a create: a crash
+    // between those would leave a store without a column family it must
+    // have, which no open would then take.
+    rocksdb::WriteBatch wb;
+    wb.DeleteRange(cf[i], first, last);
+    wb.Delete(cf[i], last);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (auto s = Written(db->Write(sync, &wb)); !s.ok()) return FromRocks(s, std::string("emptying ") + kCfNames[i]);
   }
   return Status::Ok();
 }

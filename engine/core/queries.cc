@@ -29,20 +29,20 @@ Result<bool> DecodeRow(const StatusFilter& f, std::string_view key, std::string_
   return f.Matches(row->a);
 }
 
-// The keys of a unit's rows, from by_unit (optionally within a plan).
-Status UnitKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
-                const std::string& unit, const std::string& plan, std::vector<std::string>& keys) {
+// Appends the keys of a unit's rows (optionally within a plan) to `keys`,
+// from by_unit through `it`, which callers reuse across units.
+Status AppendUnitKeys(rocksdb::Iterator& it, const std::string& unit, const std::string& plan,
+                      std::vector<std::string>& keys) {
   std::string prefix = rk::ByUnitPrefix(unit);
   if (!plan.empty()) prefix += rk::PlanPrefix(plan);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kByUnit]));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
     std::string u, p;
     int32_t task;
-    if (!records::ParseByUnitKey(it->key().ToStringView(), &u, &p, &task))
+    if (!records::ParseByUnitKey(it.key().ToStringView(), &u, &p, &task))
       return Status::Corruption("damaged by_unit key");
     keys.push_back(rk::Assignment(p, task, u));
   }
-  return FromRocks(it->status(), "reading the by_unit index");
+  return FromRocks(it.status(), "reading the by_unit index");
 }
 
 // The keys of the rows that may hold a status or be overdue, through
@@ -52,27 +52,47 @@ Status UnitKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const r
 // replaces the by_status index (retired: it cost a key and a tombstone per
 // status change, a quarter of a key per event, to serve a query that the
 // counts already narrow to the units concerned).
-Status CountedKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
-                   const StatusFilter& f, std::vector<std::string>& keys) {
+// False, listing nothing: those pairs hold more than half the rows in the
+// query's scope (the counts say how many), which a scan reads faster than
+// lookups by key would.
+Result<bool> CountedKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf, const rocksdb::ReadOptions& ro,
+                         const StatusFilter& f, std::vector<std::string>& keys) {
   const std::string prefix = f.plan_id.empty() ? std::string() : rk::PlanPrefix(f.plan_id);
-  std::vector<std::pair<std::string, std::string>> pairs;  // (plan, unit), in key order
+  std::vector<std::pair<std::string, std::string>> pairs;  // (plan, unit) with a matching group, in key order
+  int64_t rows = 0, listed = 0;                            // rows in scope, rows of those pairs
+  std::string plan, unit;                                  // the pair being read
+  int64_t pair_rows = 0;
+  bool pair_matches = false;
+  auto end_pair = [&] {
+    if (pair_matches) pairs.emplace_back(plan, unit), listed += pair_rows;
+    pair_rows = 0, pair_matches = false;
+  };
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kCounts]));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string plan;
+    std::string p;
     AssignmentGroup g;
     bool activity = false;
-    if (!records::ParseCountKey(it->key().ToStringView(), &plan, &g, &activity))
+    if (!records::ParseCountKey(it->key().ToStringView(), &p, &g, &activity))
       return Status::Corruption("damaged assignment count key");
-    if (activity || (f.status && g.status != *f.status) || (f.overdue_only && !g.overdue)) continue;
-    if (pairs.empty() || pairs.back().first != plan || pairs.back().second != g.unit)
-      pairs.emplace_back(std::move(plan), std::move(g.unit));
+    if (activity) continue;
+    records::GroupTally t;
+    if (Status st = records::DecodeGroupTally(it->value().ToStringView(), &t); !st.ok()) return st;
+    if (p != plan || g.unit != unit) {
+      end_pair();
+      plan = std::move(p), unit = std::move(g.unit);
+    }
+    rows += t.count, pair_rows += t.count;
+    pair_matches |= !(f.status && g.status != *f.status) && !(f.overdue_only && !g.overdue);
   }
+  end_pair();
   if (Status st = FromRocks(it->status(), "reading assignment counts"); !st.ok()) return st;
-  for (const auto& [plan, unit] : pairs)
-    if (Status st = UnitKeys(db, cf, ro, unit, plan, keys); !st.ok()) return st;
+  if (listed * 2 > rows) return false;
+  std::unique_ptr<rocksdb::Iterator> by_unit(db->NewIterator(ro, cf[kByUnit]));
+  for (const auto& [pp, u] : pairs)
+    if (Status st = AppendUnitKeys(*by_unit, u, pp, keys); !st.ok()) return st;
   // Plan, task, unit: the order of the rows themselves, as a scan gives them.
   std::sort(keys.begin(), keys.end());
-  return Status::Ok();
+  return true;
 }
 
 // No index to go through: the rows themselves, read as they are scanned
@@ -157,11 +177,19 @@ Result<std::vector<AssignmentRow>> Engine::Assignments(const StatusFilter& f) co
   ro.snapshot = snap.s;
   std::vector<AssignmentRow> rows;
   // A unit's rows through by_unit; rows of a status or overdue through the
-  // counts, unless this store has none yet (a read-only open of a store made
-  // before them): then, like a query without a condition, the rows scanned.
-  Status st = !f.unit.empty()                                       ? UnitKeys(db, cf, ro, f.unit, f.plan_id, keys)
-              : (f.status || f.overdue_only) && impl_->counts_built ? CountedKeys(db, cf, ro, f, keys)
-                                                                    : ScanRows(db, cf, ro, f, rows);
+  // counts (unless they name most rows in scope, or this store has none yet,
+  // a read-only open of a store made before them): else the rows scanned.
+  bool listed = false;
+  if (!f.unit.empty()) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kByUnit]));
+    if (Status st = AppendUnitKeys(*it, f.unit, f.plan_id, keys); !st.ok()) return st;
+    listed = true;
+  } else if ((f.status || f.overdue_only) && impl_->counts_built) {
+    auto counted = CountedKeys(db, cf, ro, f, keys);
+    if (!counted.ok()) return counted.status();
+    listed = *counted;
+  }
+  Status st = listed ? Status::Ok() : ScanRows(db, cf, ro, f, rows);
   if (!st.ok()) return st;
   if (!keys.empty() && !(st = RowsOfKeys(db, cf, ro, f, keys, rows)).ok()) return st;
   AddTaskTitles(db, cf, ro, rows);

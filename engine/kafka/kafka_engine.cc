@@ -195,7 +195,7 @@ Result<std::vector<KafkaEngine::Impl::Pending>> KafkaEngine::Impl::Process(int32
     sent.push_back(std::move(none));
     return sent;
   }
-  std::map<std::string, uint64_t> rows;  // per plan, read once a poll
+  std::map<std::string, uint64_t> rows;  // per plan, read once a batch
   auto rows_of = [&](const std::string& plan) {
     auto [at, fresh] = rows.try_emplace(plan, 0);
     if (fresh) at->second = StoredRows(e, plan);
@@ -217,6 +217,7 @@ Result<std::vector<KafkaEngine::Impl::Pending>> KafkaEngine::Impl::Process(int32
     const uint64_t from = e.LogEnd();
     std::vector<std::string> records;
     auto outcomes = e.SubmitBatch(batch_cmds, {{OffsetKey(p), std::to_string(batch_last + 1)}}, &records);
+    rows.clear();  // the batch may have imported, added to or withdrawn a plan weighed before it
     for (const auto& out : outcomes) {
       // A command id reused for another command is refused and writes
       // nothing: it is the sender's mistake (or malice), not this engine's,
