@@ -264,6 +264,17 @@ class EventsReader {
   std::unique_ptr<Consumer> consumer_;
 };
 
+inline std::string ReadFile(const std::string& path) {
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+  }
+  return out;
+}
+
 class KafkaEngineTest : public BrokerTest {
  protected:
   KafkaConfig EngineConfig() const {
@@ -339,17 +350,27 @@ class KafkaEngineTest : public BrokerTest {
     EXPECT_EQ(c.event_ids.size(), load.expected_events);
     EXPECT_EQ(c.undecodable, 0u);
   }
-};
-
-inline std::string ReadFile(const std::string& path) {
-  std::string out;
-  if (FILE* f = std::fopen(path.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    std::fclose(f);
+  // Runs `duban engine` on `data` (with `extra` arguments) until every
+  // command of `load` has its events, stops it, checks them exactly once and
+  // returns how many batches its exit stats say it decided.
+  uint64_t DecideAllAndCountBatches(const KafkaConfig& cfg, const std::string& data, const Load& load,
+                                    std::vector<std::string> extra) {
+    EngineProcess engine(cfg.bootstrap, data, std::move(extra));
+    engine.Start();
+    EventsReader reader(cfg);
+    AwaitAll(reader, load, 120);
+    EXPECT_EQ(engine.Kill(SIGTERM), 0);
+    reader.CatchUp();
+    ExpectExactlyOnce(reader.census, load);
+    const std::string log = ReadFile(data + ".log");
+    const size_t at = log.rfind("batches=");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no exit stats in the engine's log: " << log;
+      return 0;
+    }
+    std::printf("engine: %s", log.substr(log.rfind("commands=")).c_str());
+    return std::stoull(log.substr(at + 8));
   }
-  return out;
-}
+};
 
 }  // namespace duban::kafka::testing

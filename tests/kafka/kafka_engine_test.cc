@@ -207,20 +207,9 @@ TEST_F(KafkaEngineTest, ABacklogOfImportsIsDecidedInBatchesOfBoundedWeightExactl
     EXPECT_GE(inside, 1) << ReadFile(dir + "/engine.log");
   }
   std::filesystem::remove(hold);
-  EngineProcess engine(cfg.bootstrap, dir + "/engine", {"--max-batch-events", "15"});
-  engine.Start();
-  EventsReader reader(cfg);
-  AwaitAll(reader, load, 120);
-  EXPECT_EQ(engine.Kill(SIGTERM), 0);
-  reader.CatchUp();
-  ExpectExactlyOnce(reader.census, load);
   // The killed engine decided at most 3 + 2 batches (one import each at
   // most): the restarted one at least 11 imports, one batch each.
-  const std::string log = ReadFile(dir + "/engine.log");
-  const size_t at = log.rfind("batches=");
-  ASSERT_NE(at, std::string::npos) << log;
-  std::printf("restarted engine: %s", log.substr(log.rfind("commands=")).c_str());
-  EXPECT_GE(std::stoull(log.substr(at + 8)), 11u) << log.substr(log.rfind("polls="));
+  EXPECT_GE(DecideAllAndCountBatches(cfg, dir + "/engine", load, {"--max-batch-events", "15"}), 11u);
   ProjectAndVerify(cfg, dir + "/read", load.expected_events);
   std::filesystem::remove_all(dir);
 }
@@ -232,14 +221,8 @@ TEST_F(KafkaEngineTest, ABacklogOfReviewCyclesIsWeighedByThePlansAssignmentsAndD
   const KafkaConfig cfg = EngineConfig();
   const std::string dir = TempDir("cycles");
   Load load = MakeLoad(8, 3, 2, 0, "rc-");  // 8 plans of 6 assignments, all accepted
-  {
-    EngineProcess engine(cfg.bootstrap, dir + "/engine");
-    engine.Start();
-    ProduceAll(cfg, load.commands);
-    EventsReader reader(cfg);
-    AwaitAll(reader, load, 120);
-    EXPECT_EQ(engine.Kill(SIGTERM), 0);
-  }
+  ProduceAll(cfg, load.commands);
+  DecideAllAndCountBatches(cfg, dir + "/engine", load, {});
   const size_t first = load.commands.size();
   for (int p = 0; p < 8; ++p) {
     schemas::Command c;
@@ -256,18 +239,7 @@ TEST_F(KafkaEngineTest, ABacklogOfReviewCyclesIsWeighedByThePlansAssignmentsAndD
   }
   ProduceAll(cfg, load.commands, first);  // all there before the engine starts again
   // Each cycle weighs 1 + 6 > 5: a batch of its own.
-  EngineProcess engine(cfg.bootstrap, dir + "/engine", {"--max-batch-events", "5"});
-  engine.Start();
-  EventsReader reader(cfg);
-  AwaitAll(reader, load, 120);
-  EXPECT_EQ(engine.Kill(SIGTERM), 0);
-  reader.CatchUp();
-  ExpectExactlyOnce(reader.census, load);
-  const std::string log = ReadFile(dir + "/engine.log");
-  const size_t at = log.rfind("batches=");
-  ASSERT_NE(at, std::string::npos) << log;
-  std::printf("restarted engine: %s", log.substr(log.rfind("commands=")).c_str());
-  EXPECT_EQ(std::stoull(log.substr(at + 8)), 8u) << log.substr(log.rfind("polls="));
+  EXPECT_EQ(DecideAllAndCountBatches(cfg, dir + "/engine", load, {"--max-batch-events", "5"}), 8u);
   ProjectAndVerify(cfg, dir + "/read", load.expected_events);
   std::filesystem::remove_all(dir);
 }
