@@ -43,19 +43,34 @@ void Server::Impl::OpenApi(Ctx& c) {
 
 namespace {
 
+// Open overdue assignments, and open ones by escalation level reached. From
+// the counts (a key per group of alike assignments, whose status, overdue
+// flag and level are its rows'), not the rows: a scrape every few seconds
+// must not read every row of a province's store. A store without counts
+// yet (made before them, until a writer rebuilds it) reads the rows.
+void CountOpenOverdue(Engine& e, double& open_overdue, std::map<int32_t, double>& levels) {
+  if (auto counts = e.CountAssignments(""); counts.ok()) {
+    for (const auto& gc : counts->groups) {
+      if (!core::IsOpen(gc.group.status)) continue;
+      if (gc.group.overdue) open_overdue += static_cast<double>(gc.count);
+      if (gc.group.escalation_level > 0) levels[gc.group.escalation_level] += static_cast<double>(gc.count);
+    }
+    return;
+  }
+  if (auto rows = e.Assignments(StatusFilter{}); rows.ok())
+    for (const auto& r : *rows) {
+      if (!core::IsOpen(r.a.status)) continue;
+      if (r.a.overdue) ++open_overdue;
+      if (r.a.escalation_level > 0) ++levels[r.a.escalation_level];
+    }
+}
+
 // Gauges of the store, read at scrape time.
 std::vector<Metrics::Gauge> StoreGauges(Engine& e, size_t sessions) {
   std::vector<Metrics::Gauge> g;
-  StatusFilter overdue;
-  overdue.overdue_only = true;
   double open_overdue = 0;
   std::map<int32_t, double> levels;
-  if (auto rows = e.Assignments(overdue); rows.ok())
-    for (const auto& r : *rows)
-      if (core::IsOpen(r.a.status)) ++open_overdue;
-  if (auto rows = e.Assignments(StatusFilter{}); rows.ok())
-    for (const auto& r : *rows)
-      if (core::IsOpen(r.a.status) && r.a.escalation_level > 0) ++levels[r.a.escalation_level];
+  CountOpenOverdue(e, open_overdue, levels);
   g.push_back({"duban_open_overdue_assignments", "Open assignments past their due date.", {{"", open_overdue}}});
   Metrics::Gauge esc{"duban_open_escalations", "Open assignments by escalation level reached.", {}};
   for (const auto& [level, n] : levels) esc.values.push_back({"level=\"" + std::to_string(level) + "\"", n});

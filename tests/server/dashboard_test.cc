@@ -176,6 +176,33 @@ TEST_F(DashboardTest, ACycleSaysPerUnitWhoAnsweredAndWhoIsSilent) {
   EXPECT_EQ(Call("GET", cycles, unit).status, 403) << "a unit does not read the office's cycle results";
 }
 
+// The office's queues (GET /api/v1/queues) list exactly what waits for it:
+// the extension requests are found through the counts, not every row.
+TEST_F(DashboardTest, TheQueuesListTheSubmissionsReturnsAndExtensionRequestsWaitingForTheOffice) {
+  ImportSamplePlan();
+  StartServer();
+  const Auth a = SignIn("unit-a", Auth::kBearer), b = SignIn("unit-b", Auth::kBearer);
+  auto post = [&](const Auth& who, const json& cmd) {
+    const Resp r = Call("POST", "/api/v1/commands", who, cmd.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  post(a, Command("accept", task_a, unit_a, "q-accept-a"));
+  post(a,
+       Command("request_extension", task_a, unit_a, "q-ext-a", {{"new_due_on", "2031-12-31"}, {"reason", "需协调"}}));
+  post(b, Command("accept", task_b, unit_b, "q-accept-b"));
+  post(b, Command("submit", task_b, unit_b, "q-submit-b", {{"text", "已完成"}}));
+  const Resp r = Call("GET", "/api/v1/queues", SignIn("office", Auth::kBearer));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json q = r.j();
+  ASSERT_EQ(q["extension_requests"].size(), 1u) << r.body;
+  EXPECT_EQ(q["extension_requests"][0]["task"], task_a);
+  EXPECT_EQ(q["extension_requests"][0]["unit"], unit_a);
+  ASSERT_EQ(q["submissions"].size(), 1u) << r.body;
+  EXPECT_EQ(q["submissions"][0]["task"], task_b);
+  EXPECT_EQ(q["submissions"][0]["unit"], unit_b);
+  EXPECT_TRUE(q["returns"].empty()) << r.body;
+}
+
 TEST_F(DashboardTest, TheWorkbenchPageIsServedWithAStrictContentSecurityPolicy) {
   StartServer();
   const Resp page = Call("GET", "/");

@@ -83,6 +83,35 @@ TEST_F(OpsTest, HealthzAndMetricsSpeakTheirFormats) {
     }
 }
 
+// The gauges come from the counts (a scrape must not read every row); they
+// must say what counting the rows says.
+TEST_F(OpsTest, TheOverdueAndEscalationGaugesSayWhatTheRowsSay) {
+  // The sample plan's 2021 deadlines, the next spring: overdue and escalated.
+  ASSERT_TRUE(engine->Tick(*ParseInstant("2022-03-01T09:00:00+08:00")).ok());
+  auto rows = engine->Assignments({});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  int64_t overdue = 0;
+  std::map<int32_t, int64_t> levels;
+  for (const auto& r : *rows) {
+    if (!core::IsOpen(r.a.status)) continue;
+    overdue += r.a.overdue;
+    if (r.a.escalation_level > 0) ++levels[r.a.escalation_level];
+  }
+  ASSERT_GT(overdue, 0);
+  ASSERT_GE(levels.size(), 1u);
+  const Resp m = Call("GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("\nduban_open_overdue_assignments " + std::to_string(overdue) + "\n"), std::string::npos)
+      << overdue << "\n"
+      << m.body;
+  for (const auto& [level, n] : levels)
+    EXPECT_NE(
+        m.body.find("\nduban_open_escalations{level=\"" + std::to_string(level) + "\"} " + std::to_string(n) + "\n"),
+        std::string::npos)
+        << "level " << level << ": " << n << "\n"
+        << m.body;
+}
+
 TEST_F(OpsTest, StopFinishesRequestsInFlightThenRefusesNewConnections) {
   const Auth unit = SignIn("unit-a", Auth::kBearer);
   std::vector<std::thread> writers;
