@@ -304,7 +304,8 @@ void RunDoctor(Globals& g) {
   if (!engine) {
     std::printf("open: FAILED (the reason is printed above)\n");
     std::printf(
-        "advice: if another duban process is writing, run doctor again; otherwise the store is damaged "
+        "advice: if the reason is an unfinished rebuild, run `duban rebuild`; if another duban process is "
+        "writing, run doctor again; otherwise the store is damaged "
         "and should be restored from a copy (or see what `duban salvage --out NEW_DIR` can keep)\n");
     g.exit_code = kExitRejected;
     return;

@@ -182,8 +182,16 @@ struct Engine::Impl {
   // position, and its records are hashes and text that compress poorly, so it
   // skips compression (measured: snappy was a visible share of ingest CPU).
   static rocksdb::ColumnFamilyOptions CfOptions(const EngineOptions& o, int cf_index);
+  // A reader of a store whose rebuild was killed between dropping a
+  // projection and making it again is refused (the log is whole, the next
+  // writer finishes the rebuild) unless `rebuild_interrupted` is given: it
+  // is then set and the missing handles left null (a writer's check of the
+  // log end reads only the log).
   static Status OpenDb(const std::string& dir, const EngineOptions& o, rocksdb::DB** db,
-                       rocksdb::ColumnFamilyHandle** handles);
+                       rocksdb::ColumnFamilyHandle** handles, bool* rebuild_interrupted = nullptr);
+  // A reader's refusal while a rebuild's marker is set: its projections are
+  // partial, and answers from them would hide what the log holds.
+  static Status RebuildUnfinished(const std::string& dir, const std::string& what);
 
   // The log end this store's writers record (log_end.h).
   bool open_complete = false;     // Engine::Open got to the end
@@ -225,11 +233,10 @@ struct Engine::Impl {
   static Status Damaged(const std::string& dir, const std::string& what);
   // Engine::Open's step before RocksDB opens a store no writer holds: the
   // log end recorded (CheckRecordedWals), and after an unclean close the
-  // same checked by a read-only open first.
+  // log checked against it by a read-only open first.
   static Result<std::optional<log_end::LogEnd>> CheckLogEndBeforeOpen(const EngineOptions& options,
                                                                       const store_dir::Inspection& look,
-                                                                      rocksdb::Env* env,
-                                                                      const std::shared_ptr<TimerPolicy>& timers);
+                                                                      rocksdb::Env* env);
   // After opening: the log begins at position 1 (a first key past it means
   // the oldest WAL or a table file went missing) and reaches the end a
   // writer recorded.

@@ -120,11 +120,20 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::
   if (writer_running && !options.read_only)
     return Status::Unavailable("data directory " + dir + " is in use by another duban process");
   if (!create && !writer_running) {
-    auto checked = Impl::CheckLogEndBeforeOpen(options, look, env, impl->base_policy);
+    auto checked = Impl::CheckLogEndBeforeOpen(options, look, env);
     if (!checked.ok()) return checked.status();
     recorded = *checked;
   }
   if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
+  if (options.read_only && !writer_running) {
+    // A writer killed in a rebuild left projections half replayed; they stay
+    // so until the next writer's open rebuilds them. (Beside a running
+    // writer the marker is its rebuild, seconds long: a reader may meet it,
+    // as it meets any write in progress.)
+    std::string marker;
+    if (impl->cf[kMeta] && impl->db->Get(rocksdb::ReadOptions(), impl->cf[kMeta], kRebuildMarker, &marker).ok())
+      return Impl::RebuildUnfinished(dir, "its marker is set and no writer is running");
+  }
   if (Status st = impl->LoadHeads(); !st.ok()) return st;
   if (!writer_running)
     if (Status st = impl->CheckLogReaches(recorded); !st.ok()) return st;
@@ -140,8 +149,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::
 
 Result<std::optional<log_end::LogEnd>> Engine::Impl::CheckLogEndBeforeOpen(const EngineOptions& options,
                                                                            const store_dir::Inspection& look,
-                                                                           rocksdb::Env* env,
-                                                                           const std::shared_ptr<TimerPolicy>& timers) {
+                                                                           rocksdb::Env* env) {
   const std::string& dir = options.data_dir;
   auto checked = CheckRecordedWals(env, dir);
   if (!checked.ok()) return checked.status();
@@ -153,10 +161,17 @@ Result<std::optional<log_end::LogEnd>> Engine::Impl::CheckLogEndBeforeOpen(const
   // OPTIONS files before the log end can be compared: a reader compares
   // it first (rare: once after each crash).
   if (!options.read_only && recorded && !recorded->closed) {
-    EngineOptions ro = options;
-    ro.read_only = true;
-    ro.create_if_missing = false;
-    if (auto reader = Engine::Open(ro, timers); !reader.ok()) return reader.status();
+    // Only the log is read: a writer killed in a rebuild may have left a
+    // projection dropped and not made again, which this writer's open
+    // makes and its rebuild fills.
+    Impl probe;
+    probe.opts = options;
+    probe.opts.read_only = true;
+    probe.opts.create_if_missing = false;
+    bool rebuild_interrupted = false;
+    if (Status st = OpenDb(dir, probe.opts, &probe.db, probe.cf, &rebuild_interrupted); !st.ok()) return st;
+    if (Status st = probe.LoadHeads(); !st.ok()) return st;
+    if (Status st = probe.CheckLogReaches(recorded); !st.ok()) return st;
   }
   return recorded;
 }
@@ -276,6 +291,7 @@ Status Engine::Impl::LoadHeads() {
   it->SeekToLast();
   next_pos = it->Valid() ? DecodeFixed64BE(it->key().data()) + 1 : 1;
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+  if (!cf[kStreams]) return Status::Ok();  // a rebuild's, interrupted: only the log is read
   std::string v;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf[kStreams], opts.rejected_stream, &v);
   if (s.ok()) return records::DecodeStreamHead(v, &rejected_version, &rejected_hash);

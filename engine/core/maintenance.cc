@@ -237,7 +237,10 @@ Status Engine::Rebuild() {
   m.history_bucketed = true;
   if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok())
     return FromRocks(s, "clearing rebuild marker");
-  return m.LoadHeads();
+  if (Status st = m.LoadHeads(); !st.ok()) return st;
+  // The open before an interrupted rebuild read the calendar notices from a
+  // history it had not finished: the policy is read again from the whole one.
+  return m.LoadCalendar();
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/store_util.h"  // WithRawStore
 #include "workflow_engine_fixture.h"
 
 namespace duban::wf_test {
@@ -283,6 +284,55 @@ TEST_F(WorkflowEngineTest, ANoticeDatedAfterTodayIsRefusedAsTimeInFuture) {
   const Outcome onDay = AddNotice(*engine, "n-on-day", Supervisor(), "2026-11-10", Notice2027());
   EXPECT_TRUE(onDay.status.ok()) << onDay.status.ToString();
   EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+}
+
+// A writer killed in a rebuild between dropping a projection and making it
+// again (Rebuild drops and recreates each): readers are told so instead of
+// "no data", the next writer finishes the rebuild, and the policy it runs on
+// counts the notice recorded in the log, though its open read the calendar
+// from the history the kill had left empty.
+TEST_F(WorkflowEngineTest, ARebuildKilledBetweenDroppingAndMakingAProjectionIsFinishedByTheNextWriterWithItsCalendar) {
+  const Outcome added = AddNotice(*engine, "notice-2027", Supervisor(), "2026-11-10", Notice2027());
+  ASSERT_TRUE(added.status.ok()) << added.status.ToString();
+  const uint64_t end = engine->LogEnd();
+  engine.reset();
+  EngineOptions ro;
+  ro.data_dir = dir.path();
+  ro.read_only = true;
+  auto refused_with = [&](const std::string& what) {
+    auto reader = Engine::Open(ro, policy);
+    ASSERT_FALSE(reader.ok()) << what;
+    EXPECT_EQ(reader.status().code(), Status::Code::kUnavailable) << reader.status().ToString();
+    EXPECT_NE(reader.status().message().find("a rebuild of its projections is running or was interrupted (" + what),
+              std::string::npos)
+        << reader.status().message();
+  };
+  // Killed after the marker, before any drop: the projections are whole
+  // but the reader cannot know how far a rebuild got.
+  duban::testing::WithRawStore(dir.path(), [](rocksdb::DB* db, auto& cf) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    ASSERT_TRUE(db->Put(sync, cf.at("meta"), "rebuild_in_progress", "1").ok());
+  });
+  refused_with("its marker is set and no writer is running");
+  // Killed between a drop and the create.
+  duban::testing::WithRawStore(dir.path(), [](rocksdb::DB* db, auto& cf) {
+    ASSERT_TRUE(db->DropColumnFamily(cf.at("streams")).ok());
+    ASSERT_TRUE(db->DropColumnFamily(cf.at("history")).ok());
+  });
+  refused_with("streams, history dropped and not yet made again");
+
+  Open();  // the writer: its check of the log end reads only the log
+  EXPECT_EQ(engine->LogEnd(), end);
+  EXPECT_EQ(engine->timer_policy()->CalendarVersion(), kVersion2027);
+  ASSERT_EQ(engine->CalendarNotices().size(), 1u);
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok()) << verify.status().ToString();
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  engine.reset();
+  auto after = Engine::Open(ro, policy);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ((*after)->timer_policy()->CalendarVersion(), kVersion2027);
 }
 
 }  // namespace
