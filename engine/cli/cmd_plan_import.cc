@@ -64,8 +64,9 @@ bool ChooseUnitDirectory(const PlanImportArgs& a, const std::string& bytes, plan
 
 // Phrases are counted on the store's calendar, notices it recorded included
 // (`duban calendar add`); a store that does not exist yet has the compiled-in
-// one (null here).
-std::shared_ptr<const TimerPolicy> StoreTimerPolicy(Globals& g) {
+// one (null here). A store that cannot be read is refused: its phrases
+// counted on the compiled-in calendar would enter the log for good.
+Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g) {
   std::shared_ptr<const TimerPolicy> store_policy;
   if (Engine::InspectDataDir(g.data_dir).kind == "store") {
     EngineOptions o;
@@ -73,7 +74,9 @@ std::shared_ptr<const TimerPolicy> StoreTimerPolicy(Globals& g) {
     o.read_only = true;
     o.create_if_missing = false;
     o.block_cache_mb = g.block_cache_mb;
-    if (auto e = Engine::Open(o, CliPolicy(g)); e.ok()) store_policy = (*e)->timer_policy();
+    auto e = Engine::Open(o, CliPolicy(g));
+    if (!e.ok()) return e.status();
+    store_policy = (*e)->timer_policy();
   }
   return store_policy;
 }
@@ -153,7 +156,12 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   plan_import::ParseOptions opts;
   opts.default_year = a.year;
   opts.year = a.year;  // wins over the year of --issued-on or the document number
-  const std::shared_ptr<const TimerPolicy> store_policy = StoreTimerPolicy(g);  // holds opts.calendar
+  auto read_policy = StoreTimerPolicy(g);
+  if (!read_policy.ok()) {
+    std::cerr << "duban plan import: cannot read the store's calendar: " << read_policy.status().ToString() << "\n";
+    return kExitRejected;
+  }
+  const std::shared_ptr<const TimerPolicy> store_policy = *read_policy;  // holds opts.calendar
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(store_policy.get())) opts.calendar = &p->latest_calendar();
   if (!a.issued_on.empty()) {
     opts.issued_on = Date::Parse(a.issued_on);

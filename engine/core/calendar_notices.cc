@@ -276,15 +276,33 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
 }
 
 Status Engine::Impl::LoadCalendar() {
-  auto positions = HistoryPositions(kCalendarStream);
-  if (!positions.ok()) return positions.status();
-  auto events = ReadPositions(std::move(positions).value());
-  if (!events.ok()) return events.status();
+  std::vector<schemas::Event> calendar;
+  if (rebuild_unfinished) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto ev = DecodeFramed(it->value().ToStringView(), DecodeFixed64BE(it->key().data()));
+      if (!ev.ok()) return ev.status();
+      if (ev->stream == kCalendarStream) calendar.push_back(std::move(ev).value());
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+  } else {
+    auto positions = HistoryPositions(kCalendarStream);
+    if (!positions.ok()) return positions.status();
+    auto events = ReadPositions(std::move(positions).value());
+    if (!events.ok()) return events.status();
+    for (auto& h : *events) calendar.push_back(std::move(h.event));
+  }
+  return UseCalendar(calendar);
+}
+
+Status Engine::Impl::UseCalendar(const std::vector<schemas::Event>& calendar) {
   notices.clear();
-  for (const auto& h : *events) {
-    calendar_version = h.event.stream_seq;
-    calendar_hash = h.event.hash;
-    if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&h.event.body)) notices.push_back(*n);
+  calendar_version = 0;
+  calendar_hash.clear();
+  for (const auto& e : calendar) {
+    calendar_version = e.stream_seq;
+    calendar_hash = e.hash;
+    if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&e.body)) notices.push_back(*n);
   }
   SetPolicy(base_policy);
   if (notices.empty()) return Status::Ok();

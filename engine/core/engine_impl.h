@@ -189,9 +189,6 @@ struct Engine::Impl {
   // log end reads only the log).
   static Status OpenDb(const std::string& dir, const EngineOptions& o, rocksdb::DB** db,
                        rocksdb::ColumnFamilyHandle** handles, bool* rebuild_interrupted = nullptr);
-  // A reader's refusal while a rebuild's marker is set: its projections are
-  // partial, and answers from them would hide what the log holds.
-  static Status RebuildUnfinished(const std::string& dir, const std::string& what);
 
   // The log end this store's writers record (log_end.h).
   bool open_complete = false;     // Engine::Open got to the end
@@ -261,8 +258,15 @@ struct Engine::Impl {
   void RecordCleanClose();
   Status LoadHeads();
   // The recorded calendar notices (stream kCalendarStream, through its
-  // history), and the policy that counts on them (calendar_notices.cc).
+  // history; from the log itself while a rebuild is unfinished, when the
+  // history may be half made), and the policy that counts on them
+  // (calendar_notices.cc).
   Status LoadCalendar();
+  // The policy counted on the calendar events given (kCalendarStream's, in order).
+  Status UseCalendar(const std::vector<schemas::Event>& calendar);
+  // Set at a reader's open while a rebuild's marker is set and no writer
+  // runs: the projections may be half made (a rebuild was killed).
+  bool rebuild_unfinished = false;
 
   // ---- writes outside Commit ----
   // What every write outside Commit checks first: a writer, allowed to sign
@@ -374,9 +378,11 @@ struct Engine::Impl {
   // The checks the log must pass before anything is derived from it: every
   // stream's sequence and hash chain, positions without gaps, and every
   // signed checkpoint (the store's own and `external` ones, see Verify).
-  // `readable`, if given, is cleared when a record cannot be decoded.
-  Status CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
-                  bool* readable = nullptr) const;
+  // `readable`, if given, is cleared when a record cannot be decoded;
+  // `calendar`, if given, receives the events of kCalendarStream in order
+  // (a rebuild's calendar comes from the log, not the history it remakes).
+  Status CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report, bool* readable = nullptr,
+                  std::vector<schemas::Event>* calendar = nullptr) const;
   struct HeldCheckpoint;
   Status GatherCheckpoints(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
                            std::vector<HeldCheckpoint>& held, bool& stored_any) const;
@@ -384,7 +390,8 @@ struct Engine::Impl {
                               const std::vector<HeldCheckpoint>& held) const;
   void JudgeCheckpointKeys(const std::vector<anchor::Checkpoint>& external, std::vector<HeldCheckpoint>& held,
                            VerifyReport& report) const;
-  Result<bool> WalkHashChains(std::vector<HeldCheckpoint>& held, VerifyReport& report, bool* readable) const;
+  Result<bool> WalkHashChains(std::vector<HeldCheckpoint>& held, VerifyReport& report, bool* readable,
+                              std::vector<schemas::Event>* calendar) const;
   void JudgeCoverage(const std::vector<anchor::Checkpoint>& external, const std::vector<HeldCheckpoint>& held,
                      bool stored_any, VerifyReport& report) const;
 

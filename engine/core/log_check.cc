@@ -27,14 +27,14 @@ struct Engine::Impl::HeldCheckpoint {
 // The steps: gather the checkpoints; refuse an anchor of another store;
 // judge their keys; walk the hash chains, matching each checkpoint's head;
 // judge what the trusted checkpoints cover.
-Status Engine::Impl::CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report,
-                              bool* readable) const {
+Status Engine::Impl::CheckLog(const std::vector<anchor::Checkpoint>& external, VerifyReport& report, bool* readable,
+                              std::vector<schemas::Event>* calendar) const {
   std::vector<HeldCheckpoint> held;
   bool stored_any = false;
   if (Status st = GatherCheckpoints(external, report, held, stored_any); !st.ok()) return st;
   if (Status st = RefuseForeignAnchors(external, held); !st.ok()) return st;
   JudgeCheckpointKeys(external, held, report);
-  auto walked = WalkHashChains(held, report, readable);
+  auto walked = WalkHashChains(held, report, readable, calendar);
   if (!walked.ok()) return walked.status();
   if (!*walked) return Status::Ok();  // a record that cannot be read ends the check
   if (report.problems.size() >= 20) return Status::Ok();
@@ -119,8 +119,8 @@ void Engine::Impl::JudgeCheckpointKeys(const std::vector<anchor::Checkpoint>& ex
 // Hash chains and sequence numbers of every stream, and the log head, which
 // each checkpoint at that position must give. Fills the report's counts and
 // head. False: a record could not be read (reported; `readable` cleared).
-Result<bool> Engine::Impl::WalkHashChains(std::vector<HeldCheckpoint>& held, VerifyReport& report,
-                                          bool* readable) const {
+Result<bool> Engine::Impl::WalkHashChains(std::vector<HeldCheckpoint>& held, VerifyReport& report, bool* readable,
+                                          std::vector<schemas::Event>* calendar) const {
   std::multimap<uint64_t, HeldCheckpoint*> at;
   for (auto& h : held) at.emplace(h.cp.log_end, &h);
   auto check_at = [&](uint64_t pos, const std::string& head) {
@@ -169,6 +169,7 @@ Result<bool> Engine::Impl::WalkHashChains(std::vector<HeldCheckpoint>& held, Ver
     hash = e.hash;
     head = anchor::ExtendHead(head, pos, e.hash);
     check_at(pos, head);
+    if (calendar && e.stream == kCalendarStream) calendar->push_back(e);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
   report.streams = heads.size();

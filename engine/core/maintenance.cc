@@ -196,11 +196,15 @@ Status Engine::Impl::EmptyRetired() {
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  // The replay arms timers on the calendar the log's notices make: read from
+  // the log, since the history of an interrupted rebuild (which this process's
+  // open read them from) may be half made.
+  std::vector<schemas::Event> calendar;
   {
     // Projections derived from an altered log would agree with it, and the
     // difference verify would have shown is gone: refuse instead.
     VerifyReport check;
-    if (Status st = m.CheckLog({}, check); !st.ok()) return st;
+    if (Status st = m.CheckLog({}, check, nullptr, &calendar); !st.ok()) return st;
     if (!check.ok())
       return Status::Corruption(
           "rebuild refused, nothing was changed: the log fails its own checks (" + check.problems.front() +
@@ -209,6 +213,7 @@ Status Engine::Rebuild() {
           "), and projections rebuilt from it would hide that. `duban verify` lists the "
           "problems; restore the store from a copy");
   }
+  if (Status st = m.UseCalendar(calendar); !st.ok()) return st;
   rocksdb::WriteOptions sync;
   sync.sync = true;
   if (auto s = m.Written(m.db->Put(sync, m.cf[kMeta], kRebuildMarker, "1")); !s.ok())
@@ -237,10 +242,7 @@ Status Engine::Rebuild() {
   m.history_bucketed = true;
   if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok())
     return FromRocks(s, "clearing rebuild marker");
-  if (Status st = m.LoadHeads(); !st.ok()) return st;
-  // The open before an interrupted rebuild read the calendar notices from a
-  // history it had not finished: the policy is read again from the whole one.
-  return m.LoadCalendar();
+  return m.LoadHeads();
 }
 
 namespace {

@@ -221,6 +221,45 @@ rocksdb::ColumnFamilyOptions Engine::Impl::CfOptions(const EngineOptions& o, int
   return cfo;
 }
 
+namespace {
+// Only meta and snapshots came after the first stores. A projection missing
+// beside the log and a rebuild's marker is a rebuild killed between dropping
+// it and making it again (Rebuild); any other column family missing means
+// the store's creation was killed before it was finished, before anything
+// was acknowledged. A refusal closes the store.
+Status JudgeMissingColumnFamilies(const std::string& dir, rocksdb::DB** db, rocksdb::ColumnFamilyHandle** handles,
+                                  bool* rebuild_interrupted) {
+  auto refuse = [&](Status st) {
+    for (int k = 0; k < kCfCount; ++k)
+      if (handles[k]) (*db)->DestroyColumnFamilyHandle(handles[k]), handles[k] = nullptr;
+    delete *db;
+    *db = nullptr;
+    return st;
+  };
+  std::string missing;
+  for (int i = kLog; i <= kTimers; ++i)
+    if (!handles[i]) missing += std::string(missing.empty() ? "" : ", ") + kCfNames[i];
+  if (missing.empty()) return Status::Ok();
+  std::string marker;
+  const bool rebuilding = handles[kLog] && handles[kMeta] &&
+                          (*db)->Get(rocksdb::ReadOptions(), handles[kMeta], kRebuildMarker, &marker).ok();
+  if (!rebuilding)
+    return refuse(
+        Status::NotFound("no duban data in " + dir +
+                         ": its creation was interrupted before it was finished, "
+                         "so it holds no event (a command that writes, e.g. `duban plan import`, finishes it)"));
+  if (rebuild_interrupted) {
+    *rebuild_interrupted = true;
+    return Status::Ok();
+  }
+  return refuse(Status::Unavailable(
+      "the store in " + dir + " cannot be read yet: a rebuild of its projections is running or was interrupted (" +
+      missing +
+      " dropped and not yet made again). A rebuild does not touch the log; if no duban process is running, "
+      "`duban rebuild` (or any command that writes) finishes it. Nothing was changed"));
+}
+}  // namespace
+
 Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rocksdb::DB** db,
                             rocksdb::ColumnFamilyHandle** handles, bool* rebuild_interrupted) {
   rocksdb::Options options = DbOptions(o);
@@ -270,42 +309,7 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
     return FromRocks(s, "cannot open the store in " + dir);
   }
   for (size_t i = 0; i < hs.size(); ++i) handles[ids[i]] = hs[i];
-  auto refuse = [&](Status st) {
-    for (int k = 0; k < kCfCount; ++k)
-      if (handles[k]) (*db)->DestroyColumnFamilyHandle(handles[k]), handles[k] = nullptr;
-    delete *db;
-    *db = nullptr;
-    return st;
-  };
-  // Only meta and snapshots came after the first stores. A projection
-  // missing beside the log and a rebuild's marker is a rebuild killed
-  // between dropping it and making it again (Rebuild); any other column
-  // family missing means the store's creation was killed before it was
-  // finished, before anything was acknowledged.
-  std::string missing;
-  for (int i = kLog; i <= kTimers; ++i)
-    if (!handles[i]) missing += std::string(missing.empty() ? "" : ", ") + kCfNames[i];
-  if (missing.empty()) return Status::Ok();
-  std::string marker;
-  const bool rebuilding = handles[kLog] && handles[kMeta] &&
-                          (*db)->Get(rocksdb::ReadOptions(), handles[kMeta], kRebuildMarker, &marker).ok();
-  if (!rebuilding)
-    return refuse(
-        Status::NotFound("no duban data in " + dir +
-                         ": its creation was interrupted before it was finished, "
-                         "so it holds no event (a command that writes, e.g. `duban plan import`, finishes it)"));
-  if (rebuild_interrupted) {
-    *rebuild_interrupted = true;
-    return Status::Ok();
-  }
-  return refuse(RebuildUnfinished(dir, missing + " dropped and not yet made again"));
-}
-
-Status Engine::Impl::RebuildUnfinished(const std::string& dir, const std::string& what) {
-  return Status::Unavailable("the store in " + dir +
-                             " cannot answer yet: a rebuild of its projections is running or was interrupted (" + what +
-                             "). Its log is whole; if no duban process is running, the next command that writes, "
-                             "or `duban rebuild`, finishes the rebuild. Nothing was changed");
+  return JudgeMissingColumnFamilies(dir, db, handles, rebuild_interrupted);
 }
 
 void Engine::Impl::RecordCleanClose() {
