@@ -209,6 +209,50 @@ class Ladder : public TimerPolicy {
   }
 };
 
+// A policy whose one timer keeps its key (day, kind, level, armed_at) while
+// what it records changes with the assignment's status: its step.
+class StepByStatus : public TimerPolicy {
+ public:
+  std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
+    if (!core::IsOpen(a.status) || a.due_on.empty()) return {};
+    Timer t;
+    t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
+    t.body.task = a.task;
+    t.body.unit = a.unit;
+    t.body.due_on = a.due_on;
+    t.body.armed_at = a.due_set_at;
+    t.body.kind = TimerKind::kMissed;
+    t.body.step = std::string(StatusName(a.status));
+    return {t};
+  }
+};
+
+// Rearming writes only the timers that changed: one whose key stayed but
+// whose value changed is written again, as a rebuild writes it.
+TEST_F(EngineTimersTest, ATimerThatKeepsItsKeyButRecordsSomethingNewIsWrittenAgain) {
+  engine.reset();
+  EngineOptions o;
+  o.data_dir = dir.path();
+  auto e = Engine::Open(o, std::make_shared<StepByStatus>());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  engine = std::move(e).value();
+  GivenPlan();
+  auto step_of = [&](const std::string& unit) {
+    auto timers = engine->PendingTimers(At("2030-01-01"), 100);
+    EXPECT_TRUE(timers.ok());
+    for (const auto& t : *timers)
+      if (t.timer.task == 1 && t.timer.unit == unit) return t.timer.step;
+    return std::string("none");
+  };
+  EXPECT_EQ(step_of(kFinance), "assigned");
+  Do(Accept{1, kFinance}, UnitActor(kFinance));
+  EXPECT_EQ(step_of(kFinance), "accepted");
+  EXPECT_EQ(step_of(kEducation), "assigned");
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+}
+
 // A tick fires in rounds; when timers are still due after the last round it
 // says so and the next tick carries on (it used to stop silently after 64).
 TEST_F(EngineTimersTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) {
