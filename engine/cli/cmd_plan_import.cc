@@ -64,8 +64,10 @@ bool ChooseUnitDirectory(const PlanImportArgs& a, const std::string& bytes, plan
 
 // Phrases are counted on the store's calendar, notices it recorded included
 // (`duban calendar add`); a store that does not exist yet has the compiled-in
-// one (null here). A store that cannot be read is refused: its phrases
-// counted on the compiled-in calendar would enter the log for good.
+// one (null here), and so does one whose creation was interrupted (the
+// import's writer finishes it). Any other store that cannot be read is
+// refused: its phrases counted on the compiled-in calendar would enter the
+// log for good.
 Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g) {
   std::shared_ptr<const TimerPolicy> store_policy;
   if (Engine::InspectDataDir(g.data_dir).kind == "store") {
@@ -75,6 +77,7 @@ Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g) {
     o.create_if_missing = false;
     o.block_cache_mb = g.block_cache_mb;
     auto e = Engine::Open(o, CliPolicy(g));
+    if (!e.ok() && e.status().code() == Status::Code::kNotFound) return store_policy;
     if (!e.ok()) return e.status();
     store_policy = (*e)->timer_policy();
   }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <set>
 
+#include "duban/log.h"
 #include "duban/workflows/calendar.h"
 #include "engine_impl.h"
 #include "projector.h"
@@ -281,7 +282,13 @@ Status Engine::Impl::LoadCalendar() {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf[kLog]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto ev = DecodeFramed(it->value().ToStringView(), DecodeFixed64BE(it->key().data()));
-      if (!ev.ok()) return ev.status();
+      // A reader still opens, so that verify can name the record; what it
+      // counts may then miss a notice, which it says.
+      if (!ev.ok()) {
+        log::Core().warn("the calendar notices are read without a log record that cannot be decoded ({})",
+                         ev.status().ToString());
+        continue;
+      }
       if (ev->stream == kCalendarStream) calendar.push_back(std::move(ev).value());
     }
     if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
@@ -296,21 +303,22 @@ Status Engine::Impl::LoadCalendar() {
 }
 
 Status Engine::Impl::UseCalendar(const std::vector<schemas::Event>& calendar) {
-  notices.clear();
-  calendar_version = 0;
-  calendar_hash.clear();
-  for (const auto& e : calendar) {
-    calendar_version = e.stream_seq;
-    calendar_hash = e.hash;
-    if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&e.body)) notices.push_back(*n);
+  // All or nothing: a refusal leaves the notices and the policy as they were.
+  std::vector<schemas::CalendarNoticeAdded> found;
+  for (const auto& e : calendar)
+    if (const auto* n = std::get_if<schemas::CalendarNoticeAdded>(&e.body)) found.push_back(*n);
+  std::shared_ptr<const TimerPolicy> next = base_policy;
+  if (!found.empty()) {
+    auto with = base_policy->WithCalendarNotices(found);
+    if (!with.ok())
+      return Status::InvalidArgument("the calendar notices recorded in " + opts.data_dir +
+                                     " do not fit this build's calendar: " + with.status().message());
+    next = std::move(with).value();
   }
-  SetPolicy(base_policy);
-  if (notices.empty()) return Status::Ok();
-  auto with = base_policy->WithCalendarNotices(notices);
-  if (!with.ok())
-    return Status::InvalidArgument("the calendar notices recorded in " + opts.data_dir +
-                                   " do not fit this build's calendar: " + with.status().message());
-  SetPolicy(std::move(with).value());
+  notices = std::move(found);
+  calendar_version = calendar.empty() ? 0 : calendar.back().stream_seq;
+  calendar_hash = calendar.empty() ? std::string() : calendar.back().hash;
+  SetPolicy(std::move(next));
   return Status::Ok();
 }
 

@@ -145,10 +145,15 @@ void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& 
                             rocksdb::WriteBatch& wb) {
   const auto& orig = dirty.orig;
   if (orig && !dirty.have_old_keys) {
-    // The common case (a fired timer, a report): the old timers are those of
-    // the old fields, compared as timers rather than as encoded keys and
-    // values, so the ones armed again unchanged cost neither (measured: the
-    // encoding of both sides was a tenth of a tick).
+    // The common case (a fired timer, a report): without keys taken at
+    // Remember no cycle had asked this assignment then, so its old timers
+    // are the ones of its old fields that belong to no cycle (a cycle
+    // started in this batch must not pass for armed already: its keys would
+    // never be written). They are compared as timers rather than as encoded
+    // keys and values, so the ones armed again unchanged cost neither
+    // (measured: the encoding of both sides was a tenth of a tick). A policy
+    // gives each timer of an assignment its own key (the workflow
+    // definition refuses repeated reminders and levels).
     std::vector<TimerPolicy::Timer> was;
     for (auto& t : policy_.TimersFor(s, *orig))
       if (t.body.cycle_id.empty()) was.push_back(std::move(t));
@@ -174,14 +179,9 @@ void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& 
       }
     return;
   }
-  // Armed before the batch. Without keys taken at Remember no cycle had
-  // asked this assignment then, so its old timers are the ones of its old
-  // fields that belong to no cycle (a cycle started in this batch must not
-  // pass for armed already: its keys would never be written).
+  // Armed before the batch: the keys taken at Remember (a review cycle had
+  // asked this assignment, or the policy changes in this batch).
   std::vector<std::pair<std::string, std::string>>& old = dirty.old_timers;
-  if (orig && !dirty.have_old_keys)
-    for (const auto& t : policy_.TimersFor(s, *orig))
-      if (t.body.cycle_id.empty()) old.emplace_back(rk::Timer(t.fire_at, plan, t.body), records::EncodeTimer(t.body));
   std::sort(old.begin(), old.end());
   auto find_old = [&](const std::string& k) {
     auto it = std::lower_bound(old.begin(), old.end(), k,

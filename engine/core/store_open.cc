@@ -256,7 +256,7 @@ Status JudgeMissingColumnFamilies(const std::string& dir, rocksdb::DB** db, rock
       "the store in " + dir + " cannot be read yet: a rebuild of its projections is running or was interrupted (" +
       missing +
       " dropped and not yet made again). A rebuild does not touch the log; if no duban process is running, "
-      "`duban rebuild` (or any command that writes) finishes it. Nothing was changed"));
+      "`duban rebuild` finishes it. Nothing was changed"));
 }
 }  // namespace
 

@@ -230,12 +230,8 @@ class StepByStatus : public TimerPolicy {
 // Rearming writes only the timers that changed: one whose key stayed but
 // whose value changed is written again, as a rebuild writes it.
 TEST_F(EngineTimersTest, ATimerThatKeepsItsKeyButRecordsSomethingNewIsWrittenAgain) {
-  engine.reset();
-  EngineOptions o;
-  o.data_dir = dir.path();
-  auto e = Engine::Open(o, std::make_shared<StepByStatus>());
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
-  engine = std::move(e).value();
+  Close();
+  Open(std::make_shared<StepByStatus>());
   GivenPlan();
   auto step_of = [&](const std::string& unit) {
     auto timers = engine->PendingTimers(At("2030-01-01"), 100);
@@ -285,12 +281,8 @@ TEST_F(EngineTimersTest, ATickThatRunsOutOfRoundsSaysSoAndTheNextTickCarriesOn) 
 // none: the rounds are those Tick returns together. A sink that fails stops
 // the tick after the round it was given; the next tick fires the rest.
 TEST_F(EngineTimersTest, ATickHandsOutEachRoundAndASinkFailureStopsItAfterThatRound) {
-  engine.reset();
-  EngineOptions o;
-  o.data_dir = dir.path();
-  auto e = Engine::Open(o, std::make_shared<Ladder>());
-  ASSERT_TRUE(e.ok()) << e.status().ToString();
-  engine = std::move(e).value();
+  Close();
+  Open(std::make_shared<Ladder>());
   GivenPlan();
   const Instant later = StartOfDay(*Date::Parse("2022-03-01"));
   std::vector<std::vector<std::string>> rounds;
