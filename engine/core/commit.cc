@@ -146,6 +146,7 @@ std::vector<Outcome> Engine::Impl::Commit(const std::vector<Command>& commands,
                                           const Engine::MetaWrites& meta_writes, bool timer_commands,
                                           std::vector<std::string>* records) {
   std::vector<Outcome> outcomes(commands.size());
+  commit_min_timer_armed.clear();
   if (records) {
     records->clear();
     records->reserve(commands.size());
@@ -189,6 +190,7 @@ std::vector<Outcome> Engine::Impl::Commit(const std::vector<Command>& commands,
     return outcomes;
   }
   run.Adopt();
+  commit_min_timer_armed = run.proj.MinTimerArmed();
   return outcomes;
 }
 

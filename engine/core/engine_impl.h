@@ -338,6 +338,12 @@ struct Engine::Impl {
                               const std::vector<std::string>& timer_keys_to_drop = {},
                               const Engine::MetaWrites& meta_writes = {}, bool timer_commands = false,
                               std::vector<std::string>* records = nullptr);
+  // The smallest timer key the last Commit armed, when it wrote; empty:
+  // none (a tick's next round reads from it, timers.cc).
+  std::string commit_min_timer_armed;
+  // The timers due at or before `until`, in key order, from the key `from`
+  // on (empty: the first), at most `limit` (Engine::PendingTimers).
+  Result<std::vector<DueTimer>> DueTimers(Instant until, size_t limit, const std::string& from) const;
   // One Commit call in progress: its batch, projector and what to undo (commit.cc).
   struct CommitRun;
   // The batch Commit writes into: commit_wb, cleared, with room for `commands` commands.

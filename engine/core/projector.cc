@@ -165,8 +165,7 @@ void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& 
       size_t j = 0;
       while (j < was.size() && (matched[j] || !SameTimerKey(was[j], t))) ++j;
       if (j < was.size()) matched[j] = true;
-      if (j == was.size() || !SameTimerValue(was[j].body, t.body))
-        wb.Put(cf_[kTimers], k, records::EncodeTimer(t.body));
+      if (j == was.size() || !SameTimerValue(was[j].body, t.body)) PutTimer(wb, k, records::EncodeTimer(t.body));
     }
     auto still_wanted = [&](const TimerPolicy::Timer& w) {
       return std::any_of(wanted.begin(), wanted.end(), [&](const auto& t) { return SameTimerKey(w, t); });
@@ -199,7 +198,7 @@ void Projector::RearmTimers(const PlanState& s, const std::string& plan, Dirty& 
     // changed nothing) stays armed, as a rebuild would arm it.
     Undrop(k);
     std::string v = records::EncodeTimer(t.body);
-    if (const std::string* was = find_old(k); !was || *was != v) wb.Put(cf_[kTimers], k, v);
+    if (const std::string* was = find_old(k); !was || *was != v) PutTimer(wb, k, v);
     fresh.push_back(std::move(k));
   }
   std::sort(fresh.begin(), fresh.end());
@@ -338,6 +337,11 @@ void Projector::Remember(const PlanState& s, int32_t task, const std::string& un
       d.old_timers.emplace_back(rk::Timer(t.fire_at, s.id, t.body), records::EncodeTimer(t.body));
   }
   dirty_assignments_.emplace(std::move(key), std::move(d));
+}
+
+void Projector::PutTimer(rocksdb::WriteBatch& wb, const std::string& k, std::string_view v) {
+  wb.Put(cf_[kTimers], k, v);
+  if (min_timer_armed_.empty() || k < min_timer_armed_) min_timer_armed_ = k;
 }
 
 void Projector::Undrop(std::string_view k) {

