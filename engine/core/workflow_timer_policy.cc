@@ -47,32 +47,38 @@ std::string DeadlineCalendarVersion(const PlanState& plan, const AssignmentState
 std::optional<Timer> DeadlineTimer(const PlannedTimer& p, const AssignmentState& a,
                                    const workflows::WorkflowDefinition& definition) {
   const Instant fire_at = StartOfDay(p.fire_on);
-  Timer t;
   switch (p.kind) {
     case TimerKind::kReminder:
       if (a.overdue || fire_at <= a.due_set_at) return std::nullopt;
       if (a.reminded_days != 0 && p.days_before >= a.reminded_days) return std::nullopt;
-      t = BaseTimer(a, TimerKind::kReminder);
-      t.body.working_days_left = p.days_before;
       break;
     case TimerKind::kMissed:
       if (a.overdue) return std::nullopt;
-      t = BaseTimer(a, TimerKind::kMissed);
       break;
     case TimerKind::kEscalation:
       if (!a.overdue || p.level <= a.escalation_level) return std::nullopt;
-      t = BaseTimer(a, TimerKind::kEscalation);
+      break;
+    default:
+      return std::nullopt;  // a deadline's ladder plans no other kind
+  }
+  std::optional<Timer> out(std::in_place, BaseTimer(a, p.kind));
+  Timer& t = *out;
+  switch (p.kind) {
+    case TimerKind::kReminder:
+      t.body.working_days_left = p.days_before;
+      break;
+    case TimerKind::kEscalation:
       t.body.level = p.level;
       t.body.step = p.step;
       SetEscalationNotify(definition, p.level, t);
       break;
     default:
-      return std::nullopt;  // a deadline's ladder plans no other kind
+      break;
   }
   t.fire_at = fire_at;
   t.body.due_on = a.due_on;
   t.body.armed_at = a.due_set_at;  // a new due date is a new arming (see FireTimer)
-  return t;
+  return out;
 }
 
 // The timer of one rung of a review cycle's ladder for a report not had;
@@ -149,7 +155,7 @@ const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(const std::strin
   // "+provisional" (or the older "+weekends-only") only says the date was
   // counted provisionally then; every calendar here applies the provisional
   // rule to the years it does not cover.
-  const std::string v(workflows::WorkCalendar::StripProvisionalSuffix(version));
+  const std::string_view v = workflows::WorkCalendar::StripProvisionalSuffix(version);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_version_.find(v);
   return it == by_version_.end() ? latest_ : it->second;
@@ -178,6 +184,18 @@ const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::Wo
   return memo_.emplace(key, std::move(planned)).first->second;
 }
 
+const WorkflowTimerPolicy::LimitDays* WorkflowTimerPolicy::CountLimit(const workflows::WorkCalendar& cal, Date start,
+                                                                      int working_days) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const LimitKey key{&cal, start.ToDays(), working_days};
+  if (auto it = limit_memo_.find(key); it != limit_memo_.end()) return &it->second;
+  auto last = cal.AddWorkingDays(start, working_days);
+  auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
+  if (!fire.ok()) return nullptr;  // not kept: each timer it concerns says so
+  LimitDays days{*last, *fire, last->ToString(), cal.SpanIsProvisional(start, *fire)};
+  return &limit_memo_.emplace(key, std::move(days)).first->second;
+}
+
 template <class Base>
 TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal, TimerKind kind, Instant from,
                                               int working_days, const std::vector<std::string>& notify,
@@ -188,18 +206,21 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   Timer t = base(kind);
   t.body.armed_at = from;
   t.body.notify = notify;
-  auto last = cal.AddWorkingDays(start, working_days);
-  auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
-  if (!fire.ok()) {  // only a corrupt calendar: fire by calendar days rather than never
+  t.body.calendar_version = cal.version();
+  if (const LimitDays* days = CountLimit(cal, start, working_days)) {
+    t.fire_at = StartOfDay(days->fire);
+    t.body.due_on = days->last_text;
+    t.body.provisional = days->provisional;
+  } else {  // only a corrupt calendar: fire by calendar days rather than never
+    auto fire = cal.AddWorkingDays(start, working_days);
+    if (fire.ok()) fire = cal.AddWorkingDays(*fire, 1);
     log::Core().error("{} of task {} {}: {}", schemas::TimerKindName(kind), t.body.task, t.body.unit,
                       fire.status().message());
-    last = start.AddDays(working_days);
-    fire = last->AddDays(1);
+    const Date last = start.AddDays(working_days);
+    t.fire_at = StartOfDay(last.AddDays(1));
+    t.body.due_on = last.ToString();
+    t.body.provisional = cal.SpanIsProvisional(start, last.AddDays(1));
   }
-  t.fire_at = StartOfDay(*fire);
-  t.body.due_on = last->ToString();
-  t.body.provisional = cal.SpanIsProvisional(start, *fire);
-  t.body.calendar_version = cal.version();
   if (t.body.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
   return t;
 }
@@ -212,6 +233,7 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
+  out.reserve(8);  // a limit, a deadline's ladder and the next scheduled ask, in most cases
   auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
   // A delegated assignment answers to the unit that delegated it: its timers
   // tell that unit where they would tell the office (the office hears when

@@ -31,6 +31,23 @@ TEST(DateTest, ParseRefusesImpossibleDates) {
   EXPECT_EQ(Date::Parse("2021-12-10")->ToString(), "2021-12-10");
 }
 
+TEST(DateTest, WritesEveryDayAsParseReadsIt) {
+  // Every day from year 1 to 9999 round-trips through its text, and the text
+  // is what printf's %04d-%02d-%02d would write.
+  for (int64_t d = (Date{1, 1, 1}).ToDays(); d <= (Date{9999, 12, 31}).ToDays(); d += 1) {
+    const Date day = Date::FromDays(d);
+    const std::string s = day.ToString();
+    const auto back = Date::Parse(s);
+    ASSERT_TRUE(back) << s;
+    ASSERT_EQ(back->ToDays(), d) << s;
+  }
+  EXPECT_EQ((Date{5, 1, 2}).ToString(), "0005-01-02");
+  EXPECT_EQ((Date{999, 10, 9}).ToString(), "0999-10-09");
+  // Outside the years a date can have, as printf writes them.
+  EXPECT_EQ((Date{-1, 1, 1}).ToString(), "-001-01-01");
+  EXPECT_EQ((Date{10000, 1, 1}).ToString(), "10000-01-01");
+}
+
 TEST(DateTest, InstantsUseChinaStandardTimeDays) {
   auto t = ParseInstant("2021-03-01T00:30");
   ASSERT_TRUE(t);

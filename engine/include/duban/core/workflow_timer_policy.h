@@ -58,6 +58,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,14 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // The calendars: the compiled-in notices plus `recorded`, each version.
   static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(
       workflows::WorkflowDefinition definition, const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
+  // A limit's last and fire days counted on `cal`, memoised like Ladder;
+  // null (not kept) when the calendar cannot count them.
+  struct LimitDays {
+    Date last, fire;
+    std::string last_text;
+    bool provisional = false;
+  };
+  const LimitDays* CountLimit(const workflows::WorkCalendar& cal, Date start, int working_days) const;
   template <class Base>
   Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days,
               const std::vector<std::string>& notify, Base&& base) const;
@@ -111,9 +120,11 @@ class WorkflowTimerPolicy : public TimerPolicy {
   workflows::WorkflowDefinition definition_;
   workflows::WorkCalendar latest_;  // provisional rule on
   bool from_default_ = false;       // calendars from the compiled-in text (+ recorded notices)
-  mutable std::map<std::string, workflows::WorkCalendar> by_version_;  // stable addresses (memo keys)
+  mutable std::map<std::string, workflows::WorkCalendar, std::less<>> by_version_;  // stable addresses (memo keys)
   mutable std::mutex mu_;
   mutable std::map<std::pair<const workflows::WorkCalendar*, int64_t>, std::vector<workflows::PlannedTimer>> memo_;
+  using LimitKey = std::tuple<const workflows::WorkCalendar*, int64_t, int>;
+  mutable std::map<LimitKey, LimitDays> limit_memo_;
 };
 
 }  // namespace duban
