@@ -192,7 +192,7 @@ const WorkflowTimerPolicy::LimitDays* WorkflowTimerPolicy::CountLimit(const work
   auto last = cal.AddWorkingDays(start, working_days);
   auto fire = last.ok() ? cal.AddWorkingDays(*last, 1) : last;
   if (!fire.ok()) return nullptr;  // not kept: each timer it concerns says so
-  LimitDays days{*last, *fire, last->ToString(), cal.SpanIsProvisional(start, *fire)};
+  LimitDays days{*fire, last->ToString(), cal.SpanIsProvisional(start, *fire)};
   return &limit_memo_.emplace(key, std::move(days)).first->second;
 }
 
@@ -233,7 +233,6 @@ void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const Planned
 
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
-  out.reserve(8);  // a limit, a deadline's ladder and the next scheduled ask, in most cases
   auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
   // A delegated assignment answers to the unit that delegated it: its timers
   // tell that unit where they would tell the office (the office hears when
@@ -258,7 +257,9 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
     const workflows::WorkCalendar& cal = CalendarFor(DeadlineCalendarVersion(plan, a));
-    for (const PlannedTimer& p : Ladder(cal, *due))
+    const std::vector<PlannedTimer>& ladder = Ladder(cal, *due);
+    out.reserve(out.size() + ladder.size() + 1);  // and the next scheduled ask: one allocation, no moves
+    for (const PlannedTimer& p : ladder)
       if (auto t = DeadlineTimer(p, a, definition_)) {
         Mark(cal, p, *t);
         out.push_back(std::move(*t));

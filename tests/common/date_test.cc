@@ -32,8 +32,8 @@ TEST(DateTest, ParseRefusesImpossibleDates) {
 }
 
 TEST(DateTest, WritesEveryDayAsParseReadsIt) {
-  // Every day from year 1 to 9999 round-trips through its text, and the text
-  // is what printf's %04d-%02d-%02d would write.
+  // Every day from year 1 to 9999 round-trips through its text (Parse takes
+  // only YYYY-MM-DD, so the text is zero-padded as printf's %04d-%02d-%02d).
   for (int64_t d = (Date{1, 1, 1}).ToDays(); d <= (Date{9999, 12, 31}).ToDays(); d += 1) {
     const Date day = Date::FromDays(d);
     const std::string s = day.ToString();
@@ -43,6 +43,7 @@ TEST(DateTest, WritesEveryDayAsParseReadsIt) {
   }
   EXPECT_EQ((Date{5, 1, 2}).ToString(), "0005-01-02");
   EXPECT_EQ((Date{999, 10, 9}).ToString(), "0999-10-09");
+  EXPECT_EQ((Date{0, 0, 0}).ToString(), "0000-00-00");
   // Outside the years a date can have, as printf writes them.
   EXPECT_EQ((Date{-1, 1, 1}).ToString(), "-001-01-01");
   EXPECT_EQ((Date{10000, 1, 1}).ToString(), "10000-01-01");

@@ -51,7 +51,8 @@
 // true and calendar_version "<version>+provisional" (the events it fires
 // record both; `duban status` and `duban calendar status` show them).
 //
-// Deterministic and pure apart from a memo of computed ladders (thread-safe).
+// Deterministic and pure apart from memos of computed ladders and limit days
+// (thread-safe; they grow by a calendar version's days, never evicted).
 #pragma once
 
 #include <map>
@@ -99,18 +100,18 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
   // an error) only when the calendar data is corrupt.
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
-  // The timer of a limit that starts at `from` and lasts `working_days`.
   // The calendars: the compiled-in notices plus `recorded`, each version.
   static Result<std::shared_ptr<WorkflowTimerPolicy>> Build(
       workflows::WorkflowDefinition definition, const std::vector<workflows::WorkCalendar::NoticeText>& recorded);
-  // A limit's last and fire days counted on `cal`, memoised like Ladder;
-  // null (not kept) when the calendar cannot count them.
+  // A limit's fire day and last day (as text) counted on `cal`, memoised
+  // like Ladder; null (not kept) when the calendar cannot count them.
   struct LimitDays {
-    Date last, fire;
+    Date fire;
     std::string last_text;
     bool provisional = false;
   };
   const LimitDays* CountLimit(const workflows::WorkCalendar& cal, Date start, int working_days) const;
+  // The timer of a limit that starts at `from` and lasts `working_days`.
   template <class Base>
   Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days,
               const std::vector<std::string>& notify, Base&& base) const;
