@@ -140,16 +140,21 @@ void AddRebuild(CLI::App& app, Globals& g) {
   sub->callback([&g] {
     auto engine = OpenEngine(g);
     if (!engine) return;
-    if (Status st = engine->Rebuild(); !st.ok()) return Fail(g, st);
+    // Opening the store may have just finished an interrupted rebuild: the
+    // same replay again would only double the wait.
+    const bool at_open = engine->ProjectionsRebuiltAtOpen();
+    if (!at_open)
+      if (Status st = engine->Rebuild(); !st.ok()) return Fail(g, st);
     auto digest = engine->ProjectionDigest();
     if (!digest.ok()) return Fail(g, digest.status());
     if (g.json)
-      std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}}.dump(
+      std::cout << json{{"events", engine->LogEnd() - 1}, {"projection_digest", *digest}, {"at_open", at_open}}.dump(
                        -1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     else
-      std::printf("rebuilt projections from %llu event(s); digest %s\n",
-                  static_cast<unsigned long long>(engine->LogEnd() - 1), digest->c_str());
+      std::printf("rebuilt projections from %llu event(s)%s; digest %s\n",
+                  static_cast<unsigned long long>(engine->LogEnd() - 1),
+                  at_open ? " (when the store opened: it finished an interrupted rebuild)" : "", digest->c_str());
   });
 }
 

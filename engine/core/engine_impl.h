@@ -191,7 +191,9 @@ struct Engine::Impl {
                        rocksdb::ColumnFamilyHandle** handles, bool* rebuild_interrupted = nullptr);
 
   // The log end this store's writers record (log_end.h).
-  bool open_complete = false;     // Engine::Open got to the end
+  bool open_complete = false;  // Engine::Open got to the end
+  // The log end when FinishOpen rebuilt the projections; 0 when it did not.
+  uint64_t rebuilt_at_open = 0;
   bool counts_built = false;      // kCountsBuilt is set: commits keep `counts`
   bool history_bucketed = false;  // kHistoryBuckets is set: `history` has no key of the old layout
   // Whether the store keeps `counts`. A new store starts with them; a store

@@ -206,6 +206,7 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
     if (m.db->Get(rocksdb::ReadOptions(), m.cf[kMeta], kRebuildMarker, &marker).ok()) {
       log::Core().warn("an interrupted rebuild was found; rebuilding projections again");
       if (Status st = engine.Rebuild(); !st.ok()) return st;
+      m.rebuilt_at_open = m.next_pos;
     }
   }
   if (!m.opts.read_only)
@@ -221,6 +222,8 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
           "the dashboard's counts could not be built ({}); the store works without them until `duban "
           "rebuild` succeeds",
           st.ToString());
+    else
+      m.rebuilt_at_open = m.next_pos;
   }
   m.open_complete = true;
   // What RocksDB was given, not what was asked: `-v` shows it (and the CLI test reads it).

@@ -193,6 +193,12 @@ Status Engine::Impl::EmptyRetired() {
   return Status::Ok();
 }
 
+bool Engine::ProjectionsRebuiltAtOpen() const {
+  // Every event goes through the log end, so an unchanged end means nothing
+  // was projected since (accounts and snapshots are not projections of it).
+  return impl_->rebuilt_at_open != 0 && impl_->rebuilt_at_open == impl_->next_pos;
+}
+
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");

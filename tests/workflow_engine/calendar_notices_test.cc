@@ -359,10 +359,19 @@ TEST_F(WorkflowEngineTest, ARebuildKilledHalfWayIsFinishedByTheNextWriterOnTheCa
   auto verify = engine->Verify();
   ASSERT_TRUE(verify.ok()) << verify.status().ToString();
   EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  // `duban rebuild` now would replay what the open just replayed; once an
+  // event is committed, the projections are no longer the open's rebuild.
+  EXPECT_TRUE(engine->ProjectionsRebuiltAtOpen());
+  Ok(Do(UnitActor(kFinance), "2026-11-11", ReportProgress{1, kFinance, 20, "进展"}, 11));
+  EXPECT_FALSE(engine->ProjectionsRebuiltAtOpen());
   engine.reset();
   auto after = Engine::Open(ro, policy);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ((*after)->timer_policy()->CalendarVersion(), kVersion2027);
+  EXPECT_FALSE((*after)->ProjectionsRebuiltAtOpen());
+  after->reset();
+  Open();  // a writer's open with nothing to finish
+  EXPECT_FALSE(engine->ProjectionsRebuiltAtOpen());
 }
 
 }  // namespace

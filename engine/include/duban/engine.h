@@ -362,6 +362,11 @@ class Engine {
   // broken hash chain, a checkpoint the log no longer matches): a rebuild
   // would make the projections agree with an altered log and hide it.
   Status Rebuild();
+  // True when this open itself rebuilt the projections (it finished a rebuild
+  // an earlier process was killed in, or made the dashboard's counts once)
+  // and nothing has been committed since: a Rebuild now would replay the same
+  // log into the same projections.
+  bool ProjectionsRebuiltAtOpen() const;
   // Recomputes every stream's hash chain, then rebuilds projections into a
   // scratch store and compares them key by key with the live ones. Signed
   // checkpoints are checked against the log: the store's own, and `anchors`
