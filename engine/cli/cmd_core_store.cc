@@ -140,8 +140,9 @@ void AddRebuild(CLI::App& app, Globals& g) {
   sub->callback([&g] {
     auto engine = OpenEngine(g);
     if (!engine) return;
-    // Opening the store may have just finished an interrupted rebuild: the
-    // same replay again would only double the wait.
+    // Opening the store may have just rebuilt it (an interrupted rebuild
+    // finished, or the counts made once): the same replay again would only
+    // double the wait.
     const bool at_open = engine->ProjectionsRebuiltAtOpen();
     if (!at_open)
       if (Status st = engine->Rebuild(); !st.ok()) return Fail(g, st);
@@ -154,7 +155,7 @@ void AddRebuild(CLI::App& app, Globals& g) {
     else
       std::printf("rebuilt projections from %llu event(s)%s; digest %s\n",
                   static_cast<unsigned long long>(engine->LogEnd() - 1),
-                  at_open ? " (when the store opened: it finished an interrupted rebuild)" : "", digest->c_str());
+                  at_open ? " (replayed once, by the store's open)" : "", digest->c_str());
   });
 }
 

@@ -202,6 +202,7 @@ bool Engine::ProjectionsRebuiltAtOpen() const {
 Status Engine::Rebuild() {
   Impl& m = *impl_;
   if (m.opts.read_only) return Status::InvalidArgument("the store is open read-only");
+  m.rebuilt_at_open = 0;  // whatever the open made, this rebuild may stop half-way
   // The replay arms timers on the calendar the log's notices make: read from
   // the log, since the history of an interrupted rebuild (which this process's
   // open read them from) may be half made.

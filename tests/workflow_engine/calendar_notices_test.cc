@@ -359,8 +359,9 @@ TEST_F(WorkflowEngineTest, ARebuildKilledHalfWayIsFinishedByTheNextWriterOnTheCa
   auto verify = engine->Verify();
   ASSERT_TRUE(verify.ok()) << verify.status().ToString();
   EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
-  // `duban rebuild` now would replay what the open just replayed; once an
-  // event is committed, the projections are no longer the open's rebuild.
+  // `duban rebuild` now would replay what the open just replayed (verify,
+  // above, found the projections equal to a rebuild); once an event is
+  // committed, the projections are no longer the open's rebuild.
   EXPECT_TRUE(engine->ProjectionsRebuiltAtOpen());
   Ok(Do(UnitActor(kFinance), "2026-11-11", ReportProgress{1, kFinance, 20, "进展"}, 11));
   EXPECT_FALSE(engine->ProjectionsRebuiltAtOpen());
