@@ -186,18 +186,24 @@ TEST_F(EngineTimersTest, ACommandCrossingAReplayChunkBoundaryIsRebuiltWhole) {
   EXPECT_EQ(again->events.size(), first.events.size()) << "the command is rebuilt with only its tail";
 }
 
+// The test policies' one timer: at the start of the day after the due date.
+TimerPolicy::Timer DayAfterDue(const core::AssignmentState& a) {
+  TimerPolicy::Timer t;
+  t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
+  t.body.task = a.task;
+  t.body.unit = a.unit;
+  t.body.due_on = a.due_on;
+  t.body.armed_at = a.due_set_at;
+  return t;
+}
+
 // A policy that arms, after each firing, the next step already due: a tick
 // fires the missed timer, then escalation levels 1, 2 and 3, a round each.
 class Ladder : public TimerPolicy {
  public:
   std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
     if (!core::IsOpen(a.status) || a.escalation_level >= 3 || a.due_on.empty()) return {};
-    Timer t;
-    t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
-    t.body.task = a.task;
-    t.body.unit = a.unit;
-    t.body.due_on = a.due_on;
-    t.body.armed_at = a.due_set_at;
+    Timer t = DayAfterDue(a);
     if (!a.overdue) {
       t.body.kind = TimerKind::kMissed;
     } else {
@@ -259,12 +265,7 @@ class StepByStatus : public TimerPolicy {
  public:
   std::vector<Timer> TimersFor(const core::PlanState&, const core::AssignmentState& a) const override {
     if (!core::IsOpen(a.status) || a.due_on.empty()) return {};
-    Timer t;
-    t.fire_at = StartOfDay(*Date::Parse(a.due_on)) + 86'400'000;
-    t.body.task = a.task;
-    t.body.unit = a.unit;
-    t.body.due_on = a.due_on;
-    t.body.armed_at = a.due_set_at;
+    Timer t = DayAfterDue(a);
     t.body.kind = TimerKind::kMissed;
     t.body.step = std::string(StatusName(a.status));
     return {t};
