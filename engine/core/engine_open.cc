@@ -125,20 +125,26 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options, std::
     recorded = *checked;
   }
   if (Status st = Impl::OpenDb(dir, eff, &impl->db, impl->cf); !st.ok()) return st;
-  if (options.read_only && !writer_running) {
+  if (options.read_only) {
     // A writer killed in a rebuild left projections half replayed; they stay
     // so until the next writer's open rebuilds them. A reader still reads
     // the log (the reminders, `duban log`, verify, an anchor's export) and
-    // is told that answers from projections may be incomplete. (Beside a
-    // running writer the marker is its rebuild, seconds long: a reader may
-    // meet it, as it meets any write in progress.)
+    // is told that answers from projections may be incomplete. Beside a
+    // running writer the marker is its rebuild in progress: what the reader
+    // finds of the projections then is as incomplete, and it is told so too.
     std::string marker;
     if (impl->cf[kMeta] && impl->db->Get(rocksdb::ReadOptions(), impl->cf[kMeta], kRebuildMarker, &marker).ok()) {
       impl->rebuild_unfinished = true;
-      log::Core().warn(
-          "{}: a rebuild of the projections was interrupted; what is read from them (status, history, the "
-          "dashboard) may be incomplete until it is finished: run `duban rebuild` (or any command that writes)",
-          dir);
+      if (writer_running)
+        log::Core().warn(
+            "{}: a rebuild of the projections is running; what is read from them (status, history, the "
+            "dashboard) may be incomplete until it ends: ask again when it has",
+            dir);
+      else
+        log::Core().warn(
+            "{}: a rebuild of the projections was interrupted; what is read from them (status, history, the "
+            "dashboard) may be incomplete until it is finished: run `duban rebuild` (or any command that writes)",
+            dir);
     }
   }
   if (Status st = impl->LoadHeads(); !st.ok()) return st;

@@ -265,26 +265,35 @@ Status Engine::Impl::OpenDb(const std::string& dir, const EngineOptions& o, rock
   rocksdb::Options options = DbOptions(o);
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   std::vector<int> ids;  // which of kCfNames each descriptor is
-  std::vector<std::string> existing;
-  const bool listed = rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok();
-  for (int i = 0; i < kCfCount; ++i) {
-    // A read-only open cannot create the column families a newer version
-    // added (e.g. snapshots); it opens without them.
-    if (o.read_only && listed && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) continue;
-    descs.emplace_back(kCfNames[i], CfOptions(o, i));
-    ids.push_back(i);
-  }
+  auto describe = [&] {
+    descs.clear();
+    ids.clear();
+    std::vector<std::string> existing;
+    const bool listed = rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok();
+    for (int i = 0; i < kCfCount; ++i) {
+      // A read-only open cannot create the column families a newer version
+      // added (e.g. snapshots); it opens without them.
+      if (o.read_only && listed && std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) continue;
+      descs.emplace_back(kCfNames[i], CfOptions(o, i));
+      ids.push_back(i);
+    }
+  };
+  describe();
   std::vector<rocksdb::ColumnFamilyHandle*> hs;
   rocksdb::Status s;
   // A reader may meet a file the writer is just replacing (a new MANIFEST,
   // a compacted table): that is a race, not a damaged store; try again.
   // RocksDB reports a table deleted between its reading the MANIFEST and
-  // opening the table as Corruption ("IO error: No such file or directory").
+  // opening the table as Corruption ("IO error: No such file or directory"),
+  // and a column family a running rebuild dropped after it was listed as
+  // "Column family not found": listed again, it is judged below.
   auto writer_may_have_moved_on = [](const rocksdb::Status& st) {
     return st.IsIOError() || st.IsPathNotFound() || st.IsNotFound() ||
-           (st.IsCorruption() && st.ToString().find("No such file or directory") != std::string::npos);
+           (st.IsCorruption() && st.ToString().find("No such file or directory") != std::string::npos) ||
+           st.ToString().find("Column family not found") != std::string::npos;
   };
   for (int attempt = 0;; ++attempt) {
+    if (attempt > 0) describe();
     s = o.read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descs, &hs, db)
                     : rocksdb::DB::Open(options, dir, descs, &hs, db);
     if (s.ok() || !o.read_only || attempt == 4 || !writer_may_have_moved_on(s)) break;
