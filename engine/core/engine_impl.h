@@ -266,8 +266,8 @@ struct Engine::Impl {
   Status LoadCalendar();
   // The policy counted on the calendar events given (kCalendarStream's, in order).
   Status UseCalendar(const std::vector<schemas::Event>& calendar);
-  // Set at a reader's open while a rebuild's marker is set and no writer
-  // runs: the projections may be half made (a rebuild was killed).
+  // Set at a reader's open while a rebuild's marker is set: the projections
+  // may be half made (a rebuild was killed, or one is running).
   bool rebuild_unfinished = false;
 
   // ---- writes outside Commit ----

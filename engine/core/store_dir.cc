@@ -3,12 +3,15 @@
 #include "store_dir.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -158,9 +161,32 @@ Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::s
   return InspectUnidentified(dir, files, has_current, is_duban_rocksdb);
 }
 
-bool WriterHoldsLock(const std::string& dir) {
-  const std::string lock = (fs::path(dir) / "LOCK").string();
+namespace {
+// A descriptor of each LOCK file this process has asked about, by file
+// identity, never closed: RocksDB's lock is a POSIX record lock, and closing
+// any descriptor of the file drops every such lock the process holds on it.
+// Closing one here after each question let a reader in a writer's own
+// process (the reminder consumer inside `duban serve`) release the writer's
+// lock, and a second writer then opened the same store. One descriptor per
+// store a process looks at, kept for its life.
+int LockFileDescriptor(const std::string& lock) {
+  static std::mutex mu;
+  static std::map<std::pair<dev_t, ino_t>, int> open_files;
+  std::lock_guard<std::mutex> guard(mu);
+  struct stat st {};
+  if (::stat(lock.c_str(), &st) != 0) return -1;
+  if (auto it = open_files.find({st.st_dev, st.st_ino}); it != open_files.end()) return it->second;
   const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  // The file may have been replaced since the stat: keyed by what was opened
+  // (a descriptor already kept for it stays; this one is kept too, unclosed).
+  if (::fstat(fd, &st) != 0) return fd;
+  return open_files.emplace(std::make_pair(st.st_dev, st.st_ino), fd).first->second;
+}
+}  // namespace
+
+bool WriterHoldsLock(const std::string& dir) {
+  const int fd = LockFileDescriptor((fs::path(dir) / "LOCK").string());
   if (fd < 0) return false;
   // RocksDB takes a POSIX record lock, which F_GETLK does not report to the
   // process that holds it: a second Engine::Open in the writer's own process
@@ -169,17 +195,12 @@ bool WriterHoldsLock(const std::string& dir) {
   struct flock fl {};
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET;
-  bool held = false;
-  if (::fcntl(fd, F_OFD_GETLK, &fl) == 0) {
-    held = fl.l_type != F_UNLCK;
-  } else {  // a kernel without OFD locks (before Linux 3.15): other processes only
-    fl = {};
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    held = ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-  }
-  ::close(fd);
-  return held;
+  if (::fcntl(fd, F_OFD_GETLK, &fl) == 0) return fl.l_type != F_UNLCK;
+  // A kernel without OFD locks (before Linux 3.15): other processes only.
+  fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  return ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
 Status WriteIdentity(const std::string& dir, const std::string& store_id) {

@@ -40,9 +40,9 @@ struct Inspection {
 // RocksDB there has duban's column families (asked only when it has CURRENT).
 Inspection Inspect(const std::string& dir, bool (*is_duban_rocksdb)(const std::string& dir));
 
-// Whether another process holds RocksDB's lock on `dir` (a writer runs):
-// asked with fcntl(F_GETLK), which RocksDB's own lock answers. A lock held
-// by this process is not seen (RocksDB refuses that one itself).
+// Whether a writer holds RocksDB's lock on `dir`, in another process or in
+// this one: asked with fcntl(F_OFD_GETLK) on a descriptor of LOCK the
+// process keeps open (closing one would drop this process's own lock).
 bool WriterHoldsLock(const std::string& dir);
 
 // Writes DUBAN-STORE in kFormatVersion with `store_id`, or a new random id

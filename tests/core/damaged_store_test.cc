@@ -5,6 +5,8 @@
 // suggested deleted every old table file.)
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -401,8 +403,30 @@ TEST(StoreIdentityTest, ASecondWriterIsToldTheStoreIsInUseWhileAReaderMayRead) {
   auto reader = Engine::Open(ro);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   EXPECT_TRUE((*reader)->Plan("plan-d").ok());
-  first->reset();
+  // A reader in the writer's own process (the reminder consumer inside
+  // `duban serve` opens one each poll) must leave the writer's lock as it
+  // found it: RocksDB's lock is a POSIX record lock, which closing any
+  // descriptor of LOCK in the process drops. Asked from another process.
   reader->reset();
+  auto again = Engine::Open(ro);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  again->reset();
+  const std::string lock = dir + "/LOCK";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    const bool held = fd >= 0 && ::fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    _exit(held ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "another process finds the writer's lock released after a reader in its process closed";
+  first->reset();
   fs::remove_all(dir);
 }
 
