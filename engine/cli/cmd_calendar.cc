@@ -154,10 +154,22 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   }
   PrintOutcome(g, o);
   if (o.status.ok() && !g.json) {
-    size_t recounted = 0;
-    for (const auto& e : o.events) recounted += std::holds_alternative<schemas::DeadlineRecounted>(e.body);
-    std::printf("calendar now %s; %zu open deadline(s) recounted\n", engine->timer_policy()->CalendarVersion().c_str(),
-                recounted);
+    // Every open assignment counts on the notice from now on; of those, the
+    // ones whose armed timers moved; and the tasks later assignments start from.
+    size_t assignments = 0, moved = 0, tasks = 0;
+    for (const auto& e : o.events)
+      if (const auto* rc = std::get_if<schemas::DeadlineRecounted>(&e.body)) {
+        if (rc->unit.empty()) {
+          ++tasks;
+          continue;
+        }
+        ++assignments;
+        moved += !rc->changes.empty();
+      }
+    std::printf(
+        "calendar now %s; %zu open assignment(s) recounted on it, %zu with timers moved; %zu task deadline(s) "
+        "counted on it for assignments made later\n",
+        engine->timer_policy()->CalendarVersion().c_str(), assignments, moved, tasks);
   }
   return g.exit_code;
 }

@@ -1,7 +1,8 @@
 // Calendar notices (Engine::AddCalendarNotice): a State Council holiday
 // notice recorded as CalendarNoticeAdded in the stream "!calendar", and in
-// the same WriteBatch every open assignment whose timers it moves recounted
-// (one DeadlineRecounted each, its timers re-armed on the new calendar).
+// the same WriteBatch every open assignment recounted on it (one
+// DeadlineRecounted each, its timers re-armed on the new calendar) and every
+// task dated on an older version (one DeadlineRecounted without a unit).
 // Also LoadCalendar, which rebuilds the timer policy from the recorded
 // notices at open.
 //
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <set>
 
+#include "duban/core/workflow_timer_policy.h"
 #include "duban/log.h"
 #include "duban/workflows/calendar.h"
 #include "engine_impl.h"
@@ -40,40 +42,42 @@ std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Time
   for (const auto& t : ts) out[TimerLabel(t.body)] = DayOf(t.fire_at).ToString();
   return out;
 }
-bool SameTimers(const std::vector<TimerPolicy::Timer>& a, const std::vector<TimerPolicy::Timer>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].fire_at != b[i].fire_at || records::EncodeTimer(a[i].body) != records::EncodeTimer(b[i].body))
-      return false;
-  return true;
-}
-
-// An open assignment recounted on the new calendar: what moved, or nothing
-// when it is unchanged and counted on published data (it keeps its version).
+// An open assignment recounted on the new calendar: what moved (possibly
+// nothing). Every open one is recounted, moved or not: the timers it has not
+// armed yet (a review limit after a submission, the escalations once it is
+// late) are counted on its version, so keeping the old one would count them
+// on a superseded calendar. Nothing for a closed assignment (it arms no
+// timer) or one already counted on the new version.
 // `armed_by`: the policy that armed its timers; `next`: the one with the notice.
 std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const AssignmentState& a,
                                                   const TimerPolicy& armed_by, const TimerPolicy& next,
                                                   const std::string& new_version) {
   if (!IsOpen(a.status) && a.status != AssignmentStatus::kSubmitted) return std::nullopt;
+  if (workflows::WorkCalendar::StripProvisionalSuffix(a.calendar_version) == new_version) return std::nullopt;
   const auto old = armed_by.TimersFor(s, a);
   AssignmentState moved = a;
   moved.calendar_version = new_version;
   const auto now = next.TimersFor(s, moved);
-  const bool provisional = std::any_of(old.begin(), old.end(), [](const auto& t) { return t.body.provisional; });
   const auto old_days = TimerDays(old), new_days = TimerDays(now);
-  // Unchanged and counted on published data: it keeps its version.
-  if (!provisional && old_days == new_days && SameTimers(old, next.TimersFor(s, a))) return std::nullopt;
   schemas::DeadlineRecounted rc;
   bool provisional_seen = false;
   rc.task = a.task;
   rc.unit = a.unit;
   rc.due_on = a.due_on;
-  // The version that made it provisional, else the one it was counted on.
+  // The version that made it provisional, else the one it was counted on
+  // (with nothing armed: its own, else the one its limits counted on).
   for (const auto& t : old)
     if (rc.old_calendar_version.empty() || (t.body.provisional && !provisional_seen)) {
       rc.old_calendar_version = t.body.calendar_version;
       provisional_seen = t.body.provisional;
     }
+  if (rc.old_calendar_version.empty()) {
+    rc.old_calendar_version = a.calendar_version;
+    if (auto t = s.tasks.find(a.task);
+        rc.old_calendar_version.empty() && t != s.tasks.end() && t->second.deadline.due_on == a.due_on)
+      rc.old_calendar_version = t->second.deadline.calendar_version;
+    if (rc.old_calendar_version.empty()) rc.old_calendar_version = armed_by.CalendarVersion();
+  }
   rc.calendar_version = new_version;
   for (const auto& t : now) rc.provisional = rc.provisional || t.body.provisional;
   std::set<std::string> labels;
@@ -85,6 +89,31 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
     const std::string to = is == new_days.end() ? "-" : is->second;
     if (from != to) rc.changes.push_back(l + " " + from + " -> " + to);
   }
+  return rc;
+}
+
+// A task whose date was counted on a calendar version (TaskAdded's deadline)
+// recounted on the new one: a DeadlineRecounted with no unit, so that an
+// assignment made after the notice counts its deadline on it, not on the
+// calendar of the plan's import. Nothing when the task's date names no
+// version (the latest is used) or already the new one. Its date stays.
+std::optional<schemas::DeadlineRecounted> RecountTask(const core::TaskState& t, const TimerPolicy& next,
+                                                      const std::string& new_version) {
+  const std::string& was = t.deadline.calendar_version;
+  if (t.cancelled || was.empty() || t.deadline.due_on.empty() ||
+      workflows::WorkCalendar::StripProvisionalSuffix(was) == new_version)
+    return std::nullopt;
+  schemas::DeadlineRecounted rc;
+  rc.task = t.number;
+  rc.due_on = t.deadline.due_on;
+  rc.old_calendar_version = was;
+  rc.calendar_version = new_version;
+  // Provisional still when the new calendar does not cover the date's year.
+  if (const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next))
+    if (auto due = Date::Parse(t.deadline.due_on); due && !wp->latest_calendar().Covers(due->year)) {
+      rc.provisional = true;
+      rc.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+    }
   return rc;
 }
 
@@ -241,15 +270,21 @@ Outcome Engine::Impl::RejectNotice(const Command& c, const std::string& digest, 
   return o;
 }
 
-// Every open assignment of every plan whose timers the new calendar moves:
-// one DeadlineRecounted each, evolved and projected (its old timer keys
-// taken from the policy that armed them). `touched`: the plans whose cached
+// Every open assignment of every plan, then every task dated on an older
+// version: one DeadlineRecounted each, evolved and projected (its old timer
+// keys taken from the policy that armed them). `touched`: the plans whose cached
 // state ran ahead, to forget if the batch is not written.
 Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy& next, Projector& proj, uint32_t& index,
                                             uint64_t& pos, rocksdb::WriteBatch& wb, Outcome& o,
                                             std::vector<std::string>& touched,
                                             std::vector<std::pair<uint64_t, std::string>>& written) {
   const std::string new_version = next.CalendarVersion();
+  // The recounts are the engine's, not the office's act on each assignment:
+  // by the system, so they neither count as the last act on it (the silent
+  // queue, the earliest day a paper record may be back-entered) nor show
+  // the office as having touched every open assignment.
+  Command by_engine = c;
+  by_engine.actor = schemas::Actor{"calendar", schemas::Role::kSystem, "calendar"};
   auto ids = PlanIdsFromProjection();
   if (!ids.ok()) return ids.status();
   std::string record;
@@ -261,10 +296,12 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
     std::vector<EventBody> recounts;
     for (const auto& [k, a] : s.assignments)
       if (auto rc = Recount(s, a, *policy, next, new_version)) recounts.push_back(std::move(*rc));
+    for (const auto& [number, t] : s.tasks)
+      if (auto rc = RecountTask(t, next, new_version)) recounts.push_back(std::move(*rc));
     if (recounts.empty()) continue;
     touched.push_back(plan);
     for (auto& body : recounts) {
-      Event e = MakeEvent(c, plan, s.version + 1, s.last_hash, index++, std::move(body), &record);
+      Event e = MakeEvent(by_engine, plan, s.version + 1, s.last_hash, index++, std::move(body), &record);
       proj.Before(s, e, policy.get());
       Evolve(s, e);
       proj.After(s, e, pos);

@@ -224,7 +224,12 @@ class Applier {
   void On(const ReviewOverdue& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) a->review_overdue = true;
   }
+  // Unit empty: the task's date, which later assignments of it count on.
   void On(const DeadlineRecounted& b) {
+    if (b.unit.empty()) {
+      if (auto t = s_.tasks.find(b.task); t != s_.tasks.end()) t->second.deadline.calendar_version = b.calendar_version;
+      return;
+    }
     if (auto* a = Touch(Find(s_, b.task, b.unit))) a->calendar_version = b.calendar_version;
   }
   // ---- office tools

@@ -51,7 +51,16 @@ bool TouchesTask(const EventBody& body) {
   return std::holds_alternative<TaskAdded>(body) || std::holds_alternative<TaskAmended>(body) ||
          std::holds_alternative<TaskCancelled>(body) || std::holds_alternative<TaskCompleted>(body) ||
          std::holds_alternative<DeadlineChanged>(body) ||  // a task's own date (unit empty)
-         std::holds_alternative<ScheduleSet>(body);
+         std::holds_alternative<ScheduleSet>(body) ||
+         (std::holds_alternative<DeadlineRecounted>(body) && std::get<DeadlineRecounted>(body).unit.empty());
+}
+// A task-level event that changes what its assignments' deadlines are
+// counted on (the task's date, or the calendar version it names).
+bool ChangesTaskCounting(const EventBody& body) {
+  using namespace schemas;
+  if (const auto* c = std::get_if<DeadlineChanged>(&body)) return c->unit.empty();
+  if (const auto* r = std::get_if<DeadlineRecounted>(&body)) return r->unit.empty();
+  return false;
 }
 bool TouchesPlanRow(const EventBody& body) {
   using namespace schemas;
@@ -77,6 +86,16 @@ bool SameTimerValue(const schemas::FireTimer& a, const schemas::FireTimer& b) {
 }  // namespace
 
 void Projector::Before(const PlanState& s, const Event& e, const TimerPolicy* armed_by) {
+  // A task's date or calendar version is what its assignments count their
+  // deadline on: once the event is evolved, their old timers can no longer
+  // be derived from their old fields (a rebuild's flush would count them on
+  // the task as it is after the event, and leave the keys armed before).
+  // Their keys are taken now, while the task is as it was.
+  if (ChangesTaskCounting(e.body)) {
+    const int32_t task = TaskOf(e.body);
+    for (const auto& [k, a] : s.assignments)
+      if (k.first == task) KeepOldKeys(s, k.first, k.second, a, armed_by);
+  }
   for (const auto& [task, unit] : Touches(e.body)) {
     if (unit == "*") {
       for (const auto& [k, a] : s.assignments)
@@ -337,6 +356,24 @@ void Projector::Remember(const PlanState& s, int32_t task, const std::string& un
       d.old_timers.emplace_back(rk::Timer(t.fire_at, s.id, t.body), records::EncodeTimer(t.body));
   }
   dirty_assignments_.emplace(std::move(key), std::move(d));
+}
+
+void Projector::KeepOldKeys(const PlanState& s, int32_t task, const std::string& unit, const AssignmentState& a,
+                            const TimerPolicy* armed_by) {
+  auto it = dirty_assignments_.find(std::make_tuple(s.id, task, unit));
+  if (it == dirty_assignments_.end()) {
+    Remember(s, task, unit, &a, armed_by ? armed_by : &policy_);  // keys taken now
+    return;
+  }
+  Dirty& d = it->second;
+  if (d.have_old_keys || !d.orig) return;
+  // Remembered earlier in the batch without keys (no cycle asked it then):
+  // its old timers are those of its old fields that belong to no cycle, as
+  // RearmTimers would derive them, but on the task as it is before this event.
+  d.have_old_keys = true;
+  for (const auto& t : (armed_by ? *armed_by : policy_).TimersFor(s, *d.orig))
+    if (t.body.cycle_id.empty())
+      d.old_timers.emplace_back(rk::Timer(t.fire_at, s.id, t.body), records::EncodeTimer(t.body));
 }
 
 void Projector::PutTimer(rocksdb::WriteBatch& wb, const std::string& k, std::string_view v) {

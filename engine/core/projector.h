@@ -123,6 +123,11 @@ class Projector {
   static std::string CycleSig(const core::PlanState& s, int32_t task, const std::string& unit);
   void Remember(const core::PlanState& s, int32_t task, const std::string& unit, const core::AssignmentState* a,
                 const TimerPolicy* armed_by);
+  // Makes sure the old timer keys of an assignment are held as keys, taken
+  // from `s` as it is now (before a task-level event changes what they are
+  // counted on).
+  void KeepOldKeys(const core::PlanState& s, int32_t task, const std::string& unit, const core::AssignmentState& a,
+                   const TimerPolicy* armed_by);
   void Undrop(std::string_view k);
   void PutTimer(rocksdb::WriteBatch& wb, const std::string& k, std::string_view v);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -106,16 +107,32 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
   EXPECT_EQ(refused.status.reason(), "forbidden_role") << refused.status.ToString();
   const Outcome added = AddNotice(*engine, "notice-2027", Supervisor(), "2027-04-01", Notice2027());
   ASSERT_TRUE(added.status.ok()) << added.status.ToString();
-  ASSERT_EQ(added.events.size(), 2u) << "the notice, and one recount: tasks 1 and 2 have nothing armed";
+  // The notice; every open assignment (tasks 1 and 2 have nothing armed, so
+  // nothing moved, but what they arm later counts on the notice); the tasks.
+  ASSERT_EQ(added.events.size(), 7u);
   const auto* notice = std::get_if<CalendarNoticeAdded>(&added.events[0].body);
   ASSERT_NE(notice, nullptr);
   EXPECT_EQ(added.events[0].stream, "!calendar");
   EXPECT_EQ(notice->year, 2027);
   EXPECT_FALSE(notice->amends);
-  const auto* rc = std::get_if<DeadlineRecounted>(&added.events[1].body);
+  std::vector<std::string> recounts;
+  const DeadlineRecounted* rc = nullptr;
+  for (size_t i = 1; i < added.events.size(); ++i) {
+    const auto* r = std::get_if<DeadlineRecounted>(&added.events[i].body);
+    ASSERT_NE(r, nullptr) << i;
+    EXPECT_EQ(added.events[i].stream, "p");
+    EXPECT_EQ(added.events[i].actor.role, Role::kSystem) << "the engine's recount, not the office's act";
+    EXPECT_EQ(r->calendar_version, kVersion2027) << "nothing here is due beyond 2027";
+    recounts.push_back(std::to_string(r->task) + " " + r->unit + " from " + r->old_calendar_version + ", " +
+                       std::to_string(r->changes.size()) + " moved");
+    if (r->task == 3 && r->unit == kFinance) rc = r;
+  }
+  EXPECT_EQ(recounts, (std::vector<std::string>{"1 " + std::string(kEducation) + " from " + v + ", 0 moved",
+                                                "2 " + std::string(kPolice) + " from " + v + ", 0 moved",
+                                                "3 " + std::string(kFinance) + " from " + v + "+provisional, 3 moved",
+                                                "1  from " + v + ", 0 moved", "2  from " + v + ", 0 moved",
+                                                "3  from " + v + "+provisional, 0 moved"}));
   ASSERT_NE(rc, nullptr);
-  EXPECT_EQ(added.events[1].stream, "p");
-  EXPECT_EQ(rc->task, 3);
   EXPECT_EQ(rc->old_calendar_version, v + "+provisional");
   EXPECT_EQ(rc->calendar_version, kVersion2027);
   EXPECT_FALSE(rc->provisional);
@@ -205,9 +222,15 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
       "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
   const Outcome fixed = AddNotice(*engine, "n3", Supervisor(), "2026-12-03", amend, "amend.yaml");
   ASSERT_TRUE(fixed.status.ok()) << fixed.status.ToString();
-  ASSERT_EQ(fixed.events.size(), 2u);
+  ASSERT_EQ(fixed.events.size(), 3u) << "the notice, the assignment, the task";
   const auto* rc = std::get_if<DeadlineRecounted>(&fixed.events[1].body);
   ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(rc->unit, kFinance);
+  const auto* task = std::get_if<DeadlineRecounted>(&fixed.events[2].body);
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(task->unit, "");
+  EXPECT_EQ(task->old_calendar_version, kVersion2027);
+  EXPECT_EQ(task->calendar_version, "cn-mainland/2026-12-01");
   EXPECT_EQ(rc->old_calendar_version, kVersion2027);
   EXPECT_EQ(rc->calendar_version, "cn-mainland/2026-12-01");
   EXPECT_EQ(rc->changes,
@@ -220,6 +243,104 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   auto verify = engine->Verify();
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+}
+
+// What an open assignment arms after a notice counts on that notice, whether
+// or not the notice moved anything it had armed: the escalations of a
+// year-end deadline that run into the noticed year, a review limit after an
+// amendment that moved no armed timer, and an assignment made after the
+// notice (its task's date was counted on the import's calendar).
+TEST_F(WorkflowEngineTest, TimersArmedAfterANoticeCountOnItEvenWhenItMovedNothingArmedThen) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2027年要点",
+                        "市政府办公室",
+                        "府办〔2026〕11号",
+                        "2026-11-02",
+                        2026,
+                        "digest",
+                        {kFinance, kEducation, kPolice},
+                        {}};
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "五月",
+                               "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
+  p.tasks.push_back(ImportTask{
+      2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v}, {kEducation}, {}});
+  Ok(Do(Supervisor(), "2026-11-02", p));
+  Ok(Do(UnitActor(kFinance), "2026-11-02", Accept{1, kFinance}, 10));
+  Ok(Do(UnitActor(kEducation), "2026-11-02", Accept{2, kEducation}, 10));
+  TickDays("2026-11-02", "2026-12-02");
+  const auto plan_before = engine->Plan("p");
+  ASSERT_TRUE(plan_before.ok());
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  // Not the office's act on each assignment: their silence still counts from
+  // the units' acceptance (the silent queue, back-entry).
+  const auto plan_after = engine->Plan("p");
+  ASSERT_TRUE(plan_after.ok());
+  for (const auto& [k, a] : plan_after->assignments)
+    EXPECT_EQ(a.last_act_at, plan_before->assignments.at(k).last_act_at) << k.first << " " << k.second;
+
+  // Task 2's reminders and its missed day are in December, on both
+  // calendars; its last escalation, once it is late, runs into 2027.
+  const auto fired = TickDays("2026-12-02", "2027-01-10");
+  const auto task2 = For(fired, 2, kEducation);
+  ASSERT_FALSE(task2.empty());
+  EXPECT_EQ(task2.back(), (Fired{"2027-01-08", "EscalationRaised", 2, kEducation, 3}))
+      << "counted on the recorded 2027 notice, not provisionally";
+  auto h = engine->History("p", 2);
+  ASSERT_TRUE(h.ok());
+  for (const auto& entry : *h)
+    if (const auto* e = std::get_if<EscalationRaised>(&entry.event.body); e && e->level == 3) {
+      EXPECT_EQ(e->calendar_version, kVersion2027);
+    }
+
+  // A correction makes Sunday 02-14 a rest day: nothing task 1 has armed
+  // (April and May) moves, but its review limit counts on the correction.
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2027-01-10\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 春节, from: 2027-02-14, to: 2027-02-14}\n";
+  const Outcome fixed = AddNotice(*engine, "n2", Supervisor(), "2027-01-10", amend, "amend.yaml");
+  ASSERT_TRUE(fixed.status.ok()) << fixed.status.ToString();
+
+  // An assignment made after the notices counts its task's date on them.
+  Ok(Do(Supervisor(), "2027-01-11", Assign{1, kPolice, AssignmentRole::kResponsible}));
+  std::set<std::string> kinds;
+  for (const auto& t : PendingOf(1, kPolice)) {
+    kinds.insert(std::string(TimerKindName(t.timer.kind)));
+    EXPECT_FALSE(t.timer.provisional) << TimerKindName(t.timer.kind);
+    EXPECT_EQ(t.timer.calendar_version, "cn-mainland/2027-01-10") << TimerKindName(t.timer.kind);
+  }
+  EXPECT_TRUE(kinds.count("reminder") && kinds.count("missed")) << "its deadline's timers, not only its limit";
+
+  Ok(Do(UnitActor(kFinance), "2027-02-11", Submit{1, kFinance, "已完成", ""}, 15));
+  std::vector<std::string> limits;
+  for (const auto& t : PendingOf(1, kFinance))
+    if (t.timer.kind == TimerKind::kReviewOverdue) limits.push_back(Day(t.due) + " " + t.timer.calendar_version);
+  // 5 working days from 02-11: 02-15 to 02-19 (02-14 no longer worked); fires 02-22.
+  EXPECT_EQ(limits, (std::vector<std::string>{"2027-02-22 cn-mainland/2027-01-10"}));
+
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  // A rebuild replays in chunks: one that ends just before a notice must
+  // still drop the timers armed before it (the assignments' old keys are
+  // taken before the task's recount, in the same chunk, changes them).
+  for (const uint64_t notice_at : {n1.first_position, fixed.first_position})
+    for (uint64_t chunk = notice_at - 2; chunk <= notice_at + 1; ++chunk) {
+      engine.reset();
+      Open(chunk);
+      ASSERT_TRUE(engine->Rebuild().ok());
+      EXPECT_EQ(*engine->ProjectionDigest(), *live) << "chunks of " << chunk;
+    }
 }
 
 // A command id reused across a calendar notice and any other command is a

@@ -62,9 +62,10 @@ class WorkflowEngineTest : public ::testing::Test {
     policy = *p;
     Open();
   }
-  void Open() {
+  void Open(uint64_t replay_chunk_events = EngineOptions{}.replay_chunk_events) {
     EngineOptions o;
     o.data_dir = dir.path();
+    o.replay_chunk_events = replay_chunk_events;
     auto e = Engine::Open(o, policy);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine = std::move(e).value();

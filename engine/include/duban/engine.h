@@ -283,9 +283,11 @@ class Engine {
   // ---- calendar notices ----
   // Records a State Council holiday notice (the YAML of one notice, format of
   // workflows/calendars/cn-mainland.yaml) as CalendarNoticeAdded in the stream
-  // "!calendar", and in the same batch recounts every open assignment whose
-  // timers used the provisional rule, or would now be counted differently:
-  // one DeadlineRecounted each, its timers re-armed on the new version.
+  // "!calendar", and in the same batch recounts every open assignment on it
+  // (one DeadlineRecounted each, naming the timers whose day moved, possibly
+  // none: what it arms later counts on the new version too), its timers
+  // re-armed, and every task whose date names an older version (one
+  // DeadlineRecounted with no unit: assignments made later count on it).
   // Closed assignments and fired events keep the calendar they were judged by.
   // Only the office (supervisor) may; a notice that does not fit the calendar
   // (a year covered twice: a correction is an `amends:` notice) is rejected

@@ -62,7 +62,8 @@ struct AssignmentState {
   bool acceptance_overdue = false;  // AcceptanceOverdue fired and not yet accepted or returned
   bool review_overdue = false;      // ReviewOverdue fired and the submission not yet reviewed
   // The calendar version its timers are counted on since a recorded notice
-  // recounted them (DeadlineRecounted); empty: the task's or the latest.
+  // recounted it (DeadlineRecounted; every open assignment at the notice);
+  // empty: the task's (for the task's date) or the latest.
   std::string calendar_version;
   std::string last_reason;  // of the last return / rejection
   int32_t reports = 0;

@@ -32,10 +32,12 @@
 // keeps the timer index a pure function of the log (Rebuild is identical).
 //
 // Calendar versions: an assignment recounted on a recorded notice
-// (AssignmentState::calendar_version, set by DeadlineRecounted) is counted on
-// that version, for its deadline, its limits and its review-cycle reports.
+// (AssignmentState::calendar_version, set by DeadlineRecounted; every open
+// one is, at each notice) is counted on that version, for its deadline, its
+// limits and its review-cycle reports.
 // Otherwise a task whose deadline recorded a calendar version
-// (TaskAdded.deadline.calendar_version) is counted on the calendar as it
+// (TaskAdded.deadline.calendar_version; a recorded notice moves it on with a
+// DeadlineRecounted without a unit) is counted on the calendar as it
 // stood at that version, so a later calendar notice compiled into a newer
 // binary does not move timers of deadlines computed before it. Other due
 // dates (extensions, cycles, limits, unrecorded) use the latest version.

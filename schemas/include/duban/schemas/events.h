@@ -212,10 +212,13 @@ struct ReviewOverdue {
   bool provisional = false;
   bool operator==(const ReviewOverdue&) const = default;
 };
-// A calendar notice recorded after the compiled-in calendar made an open
-// assignment's timers provisional or stale: the assignment is now counted on
-// `calendar_version` (the version of the newest notice then recorded) and its
-// armed timers were re-armed on it. `old_calendar_version` is what its timers
+// A calendar notice recorded while an assignment was open: the assignment is
+// now counted on `calendar_version` (the version of the newest notice then
+// recorded) and its armed timers were re-armed on it (`changes` may be empty:
+// what it arms later counts on the notice too). `unit` empty: the task's own
+// date (TaskState's deadline.calendar_version, what an assignment made later
+// counts on); `changes` empty, `provisional` with the "+provisional" suffix
+// when the new calendar does not cover the date's year. `old_calendar_version` is what its timers
 // carried before ("...+provisional" when they used the provisional rule);
 // `changes` lists the timers whose day moved ("missed 2027-05-11 -> 2027-05-11",
 // "reminder 10 2027-04-26 -> 2027-04-23", an armed or disarmed one with "-");
