@@ -28,6 +28,15 @@ namespace duban {
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsNotFound()) return Status::NotFound(what);
+  // A table file gone after the open: a reader beside a running writer (its
+  // compaction or rebuild replaced the file) more often than a damaged store.
+  if (const std::string msg = s.ToString(); msg.find("No such file or directory") != std::string::npos) {
+    const std::string said = what + ": " + msg +
+                             " (if a duban writer, serve or a rebuild, is running on this store, it replaced "
+                             "the file after this command opened the store; nothing is damaged: run the command "
+                             "again; if none is running, run `duban verify`)";
+    return s.IsCorruption() ? Status::Corruption(said) : Status::IOError(said);
+  }
   if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
   if (s.IsNoSpace())
     return Status::IOError(what +
