@@ -68,6 +68,14 @@ std::string FitText(const Notification& n, size_t max_chars) {
   return out + tail(total - shown);
 }
 
+namespace {
+// A recount that moved a date: its first change reads "due A -> B" (Evolve
+// moves the date only then).
+bool MovesDate(const schemas::DeadlineRecounted& b) {
+  return !b.due_on.empty() && !b.changes.empty() && b.changes.front().starts_with("due ");
+}
+}  // namespace
+
 bool TaskDirectory::Apply(const Event& e) {
   return std::visit(
       [&](const auto& b) -> bool {
@@ -126,6 +134,15 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
           return true;
+        } else if constexpr (std::is_same_v<T, schemas::DeadlineRecounted>) {
+          // A working-day date counted again on a calendar notice: the
+          // task's own (no unit) or one assignment's.
+          if (!MovesDate(b)) return false;
+          if (b.unit.empty())
+            tasks_[{e.stream, b.task}].due_on = b.due_on;
+          else
+            assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          return true;
         } else if constexpr (std::is_same_v<T, schemas::DeadlineChanged>) {
           // The office set a date: the task's own (no unit, for assignments
           // made later) or one assignment's.
@@ -179,6 +196,10 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
          std::holds_alternative<schemas::ReviewOverdue>(body) ||
          std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body) ||
+         // A date counted again on a calendar notice tells the unit.
+         (std::holds_alternative<schemas::DeadlineRecounted>(body) &&
+          !std::get<schemas::DeadlineRecounted>(body).unit.empty() &&
+          MovesDate(std::get<schemas::DeadlineRecounted>(body))) ||
          std::holds_alternative<schemas::ScheduleSet>(body) ||
          // A sub-unit's submission or request tells the unit that delegated it.
          std::holds_alternative<schemas::CompletionSubmitted>(body) ||
@@ -454,6 +475,27 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["reason"] = b.reason;
   v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
+  return nb.Take();
+}
+
+// A calendar notice moved an assignment's date (a working-day count the
+// provisional rule had made, counted again): the unit is told as when the
+// office changes a date, the notice named as the reason.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineRecounted& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  if (b.unit.empty() || !MovesDate(b)) return {};
+  // "due 2027-02-08 -> 2027-02-15"
+  const std::string& change = b.changes.front();
+  const size_t arrow = change.find(" -> ");
+  const std::string old_due = arrow == std::string::npos ? std::string() : change.substr(4, arrow - 4);
+  Subject s = SubjectOf(e, b.task, dir, o);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["old_due_on"] = old_due;
+  v["old_clause"] = old_due.empty() ? std::string() : "（原为" + old_due + "）";
+  v["reason"] = "按新公布的节假日安排重新计算工作日";
+  v["reason_clause"] = "，理由：" + v["reason"];
+  Builder nb(e, b.task, s, "deadline_changed", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   return nb.Take();
 }

@@ -156,11 +156,12 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   if (o.status.ok() && !g.json) {
     // Every open assignment counts on the notice from now on; of those, the
     // ones whose armed timers moved; and the tasks later assignments start from.
-    size_t assignments = 0, moved = 0, tasks = 0;
+    size_t assignments = 0, moved = 0, tasks = 0, redated = 0;
     for (const auto& e : o.events)
       if (const auto* rc = std::get_if<schemas::DeadlineRecounted>(&e.body)) {
         if (rc->unit.empty()) {
           ++tasks;
+          redated += !rc->changes.empty();  // a task's only change is its date counted again
           continue;
         }
         ++assignments;
@@ -168,8 +169,8 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
       }
     std::printf(
         "calendar now %s; %zu open assignment(s) recounted on it, %zu with timers moved; %zu task deadline(s) "
-        "counted on it for assignments made later\n",
-        engine->timer_policy()->CalendarVersion().c_str(), assignments, moved, tasks);
+        "counted on it for assignments made later, %zu of them a working-day date counted again\n",
+        engine->timer_policy()->CalendarVersion().c_str(), assignments, moved, tasks, redated);
   }
   return g.exit_code;
 }

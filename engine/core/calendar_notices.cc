@@ -13,6 +13,7 @@
 #include <set>
 
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/workflows/deadline_phrase.h"
 #include "duban/log.h"
 #include "duban/workflows/calendar.h"
 #include "engine_impl.h"
@@ -49,21 +50,31 @@ std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Time
 // on a superseded calendar. Nothing for a closed assignment (it arms no
 // timer) or one already counted on the new version.
 // `armed_by`: the policy that armed its timers; `next`: the one with the notice.
+// `new_due`: the task's date counted again (RecomputedDue), which moves an
+// assignment still due on the task's date.
 std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const AssignmentState& a,
                                                   const TimerPolicy& armed_by, const TimerPolicy& next,
-                                                  const std::string& new_version) {
+                                                  const std::string& new_version,
+                                                  const std::optional<std::string>& new_due, Instant at) {
   if (!IsOpen(a.status) && a.status != AssignmentStatus::kSubmitted) return std::nullopt;
   if (workflows::WorkCalendar::StripProvisionalSuffix(a.calendar_version) == new_version) return std::nullopt;
   const auto old = armed_by.TimersFor(s, a);
   AssignmentState moved = a;
   moved.calendar_version = new_version;
+  if (new_due) {  // as Evolve moves it (On(DeadlineRecounted))
+    moved.due_on = *new_due;
+    moved.due_set_at = at;
+    moved.overdue = false;
+    moved.reminded_days = 0;
+  }
   const auto now = next.TimersFor(s, moved);
   const auto old_days = TimerDays(old), new_days = TimerDays(now);
   schemas::DeadlineRecounted rc;
   bool provisional_seen = false;
   rc.task = a.task;
   rc.unit = a.unit;
-  rc.due_on = a.due_on;
+  rc.due_on = moved.due_on;
+  if (new_due) rc.changes.push_back("due " + a.due_on + " -> " + *new_due);
   // The version that made it provisional, else the one it was counted on
   // (with nothing armed: its own, else the one its limits counted on).
   for (const auto& t : old)
@@ -92,25 +103,63 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   return rc;
 }
 
+// A task's date counted in working days by the provisional rule
+// ("印发后45个工作日内" across a year no notice covered) counted again on the
+// new calendar, as the import promised ("recomputed when the year's notice
+// is added"); nothing when it stays or was not counted provisionally. Only
+// a working-day count from the issue date, and only when the words still
+// give the date held on the calendar it names (not a date set otherwise);
+// a date on published data, a stated date, or one set by the office stays.
+std::optional<std::string> RecomputedDue(const PlanState& s, const core::TaskState& t, const TimerPolicy& next) {
+  const std::string& was = t.deadline.calendar_version;
+  if (t.cancelled || t.completed || t.deadline.due_on.empty() ||
+      workflows::WorkCalendar::StripProvisionalSuffix(was) == was)
+    return std::nullopt;
+  const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
+  if (!wp) return std::nullopt;
+  try {
+    workflows::DeadlineContext ctx;
+    ctx.plan_year = s.meta.year;
+    ctx.issued_on = Date::Parse(s.meta.issued_on);
+    ctx.calendar = &wp->CalendarFor(was);
+    const auto before = workflows::ResolveDeadline(t.deadline.text, ctx);
+    if (before.rule != "issued_working_days" || !before.due_on || before.due_on->ToString() != t.deadline.due_on)
+      return std::nullopt;
+    ctx.calendar = &wp->latest_calendar();
+    const auto resolved = workflows::ResolveDeadline(t.deadline.text, ctx);
+    if (resolved.unresolved || !resolved.due_on) return std::nullopt;
+    std::string due = resolved.due_on->ToString();
+    if (due == t.deadline.due_on) return std::nullopt;
+    return due;
+  } catch (const std::exception& e) {
+    log::Core().warn("task {} of plan {}: its deadline '{}' could not be counted again on {}: {}", t.number, s.id,
+                     t.deadline.text, next.CalendarVersion(), e.what());
+    return std::nullopt;
+  }
+}
+
 // A task whose date was counted on a calendar version (TaskAdded's deadline)
 // recounted on the new one: a DeadlineRecounted with no unit, so that an
 // assignment made after the notice counts its deadline on it, not on the
 // calendar of the plan's import. Nothing when the task's date names no
-// version (the latest is used) or already the new one. Its date stays.
+// version (the latest is used) or already the new one. `new_due`: its date
+// counted again (RecomputedDue); otherwise its date stays.
 std::optional<schemas::DeadlineRecounted> RecountTask(const core::TaskState& t, const TimerPolicy& next,
-                                                      const std::string& new_version) {
+                                                      const std::string& new_version,
+                                                      const std::optional<std::string>& new_due) {
   const std::string& was = t.deadline.calendar_version;
   if (t.cancelled || was.empty() || t.deadline.due_on.empty() ||
       workflows::WorkCalendar::StripProvisionalSuffix(was) == new_version)
     return std::nullopt;
   schemas::DeadlineRecounted rc;
   rc.task = t.number;
-  rc.due_on = t.deadline.due_on;
+  rc.due_on = new_due ? *new_due : t.deadline.due_on;
+  if (new_due) rc.changes.push_back("due " + t.deadline.due_on + " -> " + *new_due);
   rc.old_calendar_version = was;
   rc.calendar_version = new_version;
   // Provisional still when the new calendar does not cover the date's year.
   if (const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next))
-    if (auto due = Date::Parse(t.deadline.due_on); due && !wp->latest_calendar().Covers(due->year)) {
+    if (auto due = Date::Parse(rc.due_on); due && !wp->latest_calendar().Covers(due->year)) {
       rc.provisional = true;
       rc.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
     }
@@ -227,6 +276,17 @@ Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::Cale
                             r.source + ": the notice's version date " + summary->version + " is later than today (" +
                                 DayOf(r.issued_at).ToString() +
                                 "); a notice is recorded after it is published: is the date mistyped?");
+  // A notice is for the year it is published in or the next (a year's
+  // notice comes out late in the year before; a correction within the
+  // year). A year far from its date is a typo that would claim decades as
+  // covered and block the real notice's version for good.
+  if (auto published = Date::Parse(summary->version);
+      published && (summary->year < published->year - 1 || summary->year > published->year + 1))
+    return Status::Rejected(reason::kInvalidArgument,
+                            r.source + ": the notice is dated " + summary->version + " but " +
+                                (summary->amends ? "amends " : "covers ") + std::to_string(summary->year) +
+                                "; a holiday notice is for the year it is published in or the next: is the "
+                                "year mistyped?");
   schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year,
                                       summary->amends,   r.source,         r.text};
   std::vector<schemas::CalendarNoticeAdded> all = notices;
@@ -294,10 +354,32 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
     PlanState& s = **state;
     if (!s.exists || s.withdrawn) continue;
     std::vector<EventBody> recounts;
-    for (const auto& [k, a] : s.assignments)
-      if (auto rc = Recount(s, a, *policy, next, new_version)) recounts.push_back(std::move(*rc));
+    std::map<int32_t, std::string> new_dues;  // tasks whose date is counted again
     for (const auto& [number, t] : s.tasks)
-      if (auto rc = RecountTask(t, next, new_version)) recounts.push_back(std::move(*rc));
+      if (auto due = RecomputedDue(s, t, next)) new_dues.emplace(number, std::move(*due));
+    auto new_due_of = [&](const AssignmentState& a) -> std::optional<std::string> {
+      auto d = new_dues.find(a.task);
+      auto t = s.tasks.find(a.task);
+      if (d == new_dues.end() || t == s.tasks.end() || a.due_on != t->second.deadline.due_on) return std::nullopt;
+      return d->second;
+    };
+    for (const auto& [k, a] : s.assignments) {
+      const auto due = new_due_of(a);
+      auto rc = Recount(s, a, *policy, next, new_version, due, by_engine.EffectiveAt());
+      if (!rc) continue;
+      recounts.push_back(std::move(*rc));
+      // The escalation of the date it had is withdrawn with it, as when the
+      // office sets a new date (the new date's ladder starts from level 0).
+      if (due && a.escalation_level > 0)
+        recounts.push_back(
+            schemas::EscalationCleared{a.task, a.unit, a.escalation_level, "deadline counted again on the notice"});
+    }
+    for (const auto& [number, t] : s.tasks) {
+      auto d = new_dues.find(number);
+      if (auto rc = RecountTask(t, next, new_version,
+                                d == new_dues.end() ? std::nullopt : std::optional<std::string>(d->second)))
+        recounts.push_back(std::move(*rc));
+    }
     if (recounts.empty()) continue;
     touched.push_back(plan);
     for (auto& body : recounts) {

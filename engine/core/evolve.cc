@@ -225,12 +225,29 @@ class Applier {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) a->review_overdue = true;
   }
   // Unit empty: the task's date, which later assignments of it count on.
+  // A first change "due A -> B": the date counted again on the notice (a
+  // working-day count the provisional rule had made); the assignment's
+  // reminders and lateness start over as for a new date, a pending
+  // extension request stays the office's to answer. (Recounts written
+  // before dates were counted again never name such a change.)
   void On(const DeadlineRecounted& b) {
+    const bool redated = !b.changes.empty() && b.changes.front().starts_with("due ") && !b.due_on.empty();
     if (b.unit.empty()) {
-      if (auto t = s_.tasks.find(b.task); t != s_.tasks.end()) t->second.deadline.calendar_version = b.calendar_version;
+      if (auto t = s_.tasks.find(b.task); t != s_.tasks.end()) {
+        t->second.deadline.calendar_version = b.calendar_version;
+        if (redated) t->second.deadline.due_on = b.due_on;
+      }
       return;
     }
-    if (auto* a = Touch(Find(s_, b.task, b.unit))) a->calendar_version = b.calendar_version;
+    if (auto* a = Touch(Find(s_, b.task, b.unit))) {
+      a->calendar_version = b.calendar_version;
+      if (redated && b.due_on != a->due_on) {
+        a->due_on = b.due_on;
+        a->due_set_at = at_;
+        a->overdue = false;
+        a->reminded_days = 0;
+      }
+    }
   }
   // ---- office tools
   // Unit empty: the task's own date, which later assignments of it start

@@ -32,10 +32,25 @@ void SetEscalationNotify(const workflows::WorkflowDefinition& definition, int32_
     if (s.level == level) t.body.notify = s.notify;
 }
 
+// The version an assignment recounted on a notice counts on: its own, or its
+// task's when a later notice recounted the task after the assignment closed
+// (an open one is recounted with its task, so only one reopened since can
+// name an older version than its task). Empty: never recounted.
+std::string_view OwnCalendarVersion(const PlanState& plan, const AssignmentState& a) {
+  if (a.calendar_version.empty()) return a.calendar_version;
+  auto t = plan.tasks.find(a.task);
+  if (t == plan.tasks.end()) return a.calendar_version;
+  const std::string_view own = workflows::WorkCalendar::StripProvisionalSuffix(a.calendar_version);
+  const std::string_view task = workflows::WorkCalendar::StripProvisionalSuffix(t->second.deadline.calendar_version);
+  // Versions of one calendar ("cn-mainland/2027-01-10") order by their date.
+  const auto name = [](std::string_view v) { return v.substr(0, v.find('/')); };
+  return !task.empty() && name(task) == name(own) && task > own ? task : own;
+}
+
 // The calendar the assignment's deadline was counted on: its own, else the
 // task's when the date is the task's (an extended date was not computed then).
-std::string DeadlineCalendarVersion(const PlanState& plan, const AssignmentState& a) {
-  std::string version = a.calendar_version;
+std::string_view DeadlineCalendarVersion(const PlanState& plan, const AssignmentState& a) {
+  std::string_view version = OwnCalendarVersion(plan, a);
   if (auto t = plan.tasks.find(a.task);
       version.empty() && t != plan.tasks.end() && t->second.deadline.due_on == a.due_on)
     version = t->second.deadline.calendar_version;
@@ -150,7 +165,7 @@ std::shared_ptr<WorkflowTimerPolicy> WorkflowTimerPolicy::Make(workflows::Workfl
   return std::shared_ptr<WorkflowTimerPolicy>(new WorkflowTimerPolicy(std::move(definition), std::move(calendar)));
 }
 
-const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(const std::string& version) const {
+const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(std::string_view version) const {
   if (version.empty()) return latest_;
   // "+provisional" (or the older "+weekends-only") only says the date was
   // counted provisionally then; every calendar here applies the provisional
@@ -244,7 +259,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   };
 
   // Counted on the notice it was recounted on, else the latest calendar.
-  const workflows::WorkCalendar& own = CalendarFor(a.calendar_version);
+  const workflows::WorkCalendar& own = CalendarFor(OwnCalendarVersion(plan, a));
   // The acceptance limit (签收时限) and the office's review limit.
   if (a.status == AssignmentStatus::kAssigned && !a.acceptance_overdue && a.assigned_at)
     out.push_back(Limit(own, TimerKind::kAcceptanceOverdue, a.assigned_at, definition_.acceptance_working_days,

@@ -104,7 +104,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the office records the 2027 notice and the open deadline is recounted",
           rc == 0 and "CalendarNoticeAdded" in out and "DeadlineRecounted task 1 市财政局" in out
           and "calendar now cn-mainland/2026-11-10; 5 open assignment(s) recounted on it, 1 with timers moved; "
-          "3 task deadline(s) counted on it for assignments made later" in out, out + err)
+          "3 task deadline(s) counted on it for assignments made later, 0 of them a working-day date counted again"
+          in out, out + err)
     rc, out, err = run(data, "calendar", "add", notice)
     check("the same notice again writes nothing", rc == 0 and "already" in out + err, out + err)
     rc, out, err = run(data, "--json", "calendar", "status")

@@ -100,6 +100,41 @@ TEST(RenderTest, TheOfficesDeadlineChangeTellsEachUnitOnceFromItsOwnEvent) {
           .empty());
 }
 
+// A calendar notice counted a provisional working-day date again: the unit
+// whose date moved is told as for the office's change, the notice as the
+// reason; later messages quote the new date. A recount that moved no date
+// (most of them) tells no one.
+TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  schemas::DeadlineRecounted moved{7,
+                                   "市财政局",
+                                   "2027-02-15",
+                                   "cn-mainland/2025-11-04+provisional",
+                                   "cn-mainland/2026-11-10",
+                                   {"due 2027-02-08 -> 2027-02-15", "missed 2027-02-09 -> 2027-02-16"},
+                                   false};
+  const auto e = MakeEvent("sg-2021", 5, moved);
+  EXPECT_TRUE(IsReminderEvent(e.body));
+  EXPECT_TRUE(dir.Apply(e));
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市财政局"), "2027-02-15");
+  auto told = RenderNotifications(e, dir);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].recipient, "市财政局");
+  EXPECT_EQ(told[0].channel, "deadline_changed");
+  EXPECT_EQ(told[0].due_on, "2027-02-15");
+  EXPECT_NE(told[0].text.find("完成时限调整为2027-02-15（原为2027-02-08），理由：按新公布的节假日安排重新计算工作日。"),
+            std::string::npos)
+      << told[0].text;
+  schemas::DeadlineRecounted kept = moved;
+  kept.due_on = "2027-02-15";
+  kept.changes = {"missed 2027-02-16 -> 2027-02-17"};
+  const auto quiet = MakeEvent("sg-2021", 6, kept);
+  EXPECT_FALSE(IsReminderEvent(quiet.body));
+  EXPECT_TRUE(RenderNotifications(quiet, dir).empty());
+  EXPECT_FALSE(dir.Apply(quiet));
+}
+
 TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) {
   TaskDirectory dir = ShaoguanDirectory();
   for (const char* unit : {"市财政局", "市教育局"})

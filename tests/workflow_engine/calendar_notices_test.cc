@@ -211,6 +211,14 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   const std::string twice =
       "calendar: cn-mainland\nnotices:\n  - version: 2026-12-01\n    covers: 2027\n"
       "    holidays:\n      - {name: 端午节, from: 2027-06-09, to: 2027-06-11}\n";
+  // A year far from the notice's date is a typo, refused before it can claim
+  // the years between as covered.
+  const Outcome far = AddNotice(
+      *engine, "n-far", Supervisor(), "2026-12-02",
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-12-02\n    covers: 2072\n    holidays: []\n", "far.yaml");
+  EXPECT_EQ(far.status.reason(), "invalid_argument") << far.status.ToString();
+  EXPECT_NE(far.status.message().find("far.yaml: the notice is dated 2026-12-02 but covers 2072"), std::string::npos)
+      << far.status.message();
   const Outcome dup = AddNotice(*engine, "n2", Supervisor(), "2026-12-02", twice, "again.yaml");
   EXPECT_EQ(dup.status.reason(), "invalid_argument");
   EXPECT_NE(dup.status.message().find("again.yaml:4"), std::string::npos) << dup.status.message();
@@ -341,6 +349,157 @@ TEST_F(WorkflowEngineTest, TimersArmedAfterANoticeCountOnItEvenWhenItMovedNothin
       ASSERT_TRUE(engine->Rebuild().ok());
       EXPECT_EQ(*engine->ProjectionDigest(), *live) << "chunks of " << chunk;
     }
+}
+
+// An assignment closed when a notice is recorded is not recounted (it arms
+// nothing); reopened after it, it counts on that notice, which recounted its
+// task, not on the older one it was last recounted on.
+TEST_F(WorkflowEngineTest, AnAssignmentReopenedAfterANoticeRecordedWhileItWasClosedCountsOnIt) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕12号", "2026-11-02", 2027, "digest", {kFinance}, {}};
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "五月",
+                               "2027年5月10日前完成",
+                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
+  Ok(Do(Supervisor(), "2026-11-02", p));
+  Ok(Do(UnitActor(kFinance), "2026-11-02", Accept{1, kFinance}, 10));
+  ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
+  Ok(Do(UnitActor(kFinance), "2026-12-03", Submit{1, kFinance, "已完成", ""}, 10));
+  Ok(Do(Supervisor(), "2026-12-04", Approve{1, kFinance, "同意销号"}, 10));
+  // Labour Day moved in a correction while the assignment is closed.
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2027-01-10\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 劳动节, from: 2027-05-01, to: 2027-05-06}\n";
+  const Outcome fixed = AddNotice(*engine, "n2", Supervisor(), "2027-01-10", amend, "amend.yaml");
+  ASSERT_TRUE(fixed.status.ok()) << fixed.status.ToString();
+  ASSERT_EQ(fixed.events.size(), 2u) << "the notice and the task: the closed assignment is not recounted";
+  Ok(Do(Supervisor(), "2027-01-11", StartReviewCycle{"回头看", "all", "lookback", "2027-01-25", ""}, 9));
+  Ok(Do(Supervisor(), "2027-01-11", ReopenAssignment{1, kFinance, "材料不全", "回头看", "2027-05-10"}, 10));
+  std::map<std::string, std::string> reminders;
+  for (const auto& t : PendingOf(1, kFinance)) {
+    EXPECT_EQ(t.timer.calendar_version, "cn-mainland/2027-01-10") << TimerKindName(t.timer.kind);
+    if (t.timer.kind == TimerKind::kReminder) reminders[std::to_string(t.timer.working_days_left)] = Day(t.due);
+  }
+  // On the correction: 10 and 3 working days before 05-10 are 04-22 and 04-30
+  // (on the first notice they were 04-23 and 05-06).
+  EXPECT_EQ(reminders,
+            (std::map<std::string, std::string>{{"10", "2027-04-22"}, {"3", "2027-04-30"}, {"1", "2027-05-08"}}));
+
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
+// A date the import counted in working days by the provisional rule
+// (印发后45个工作日内 from 2026-12-06 runs into 2027) is counted again on the
+// notice, as the import's warning promised: the task's date and the date of
+// each assignment still due on it move; an assignment with a date of its own
+// keeps it; one made later starts from the new date.
+TEST_F(WorkflowEngineTest, AWorkingDayDeadlineCountedProvisionallyIsCountedAgainOnTheNotice) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2026年要点",
+                        "市政府办公室",
+                        "府办〔2026〕13号",
+                        "2026-12-06",
+                        2026,
+                        "digest",
+                        {kFinance, kEducation, kPolice},
+                        {}};
+  // 45 working days from 12-06 by the provisional rule: 19 in December, 20 in
+  // January (元旦 01-01), 6 in February: 02-08.
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "相对",
+                               "印发后45个工作日内完成",
+                               Deadline{"印发后45个工作日内", "2027-02-08", "", false, v + "+provisional"},
+                               {kFinance, kEducation},
+                               {}});
+  Ok(Do(Supervisor(), "2026-12-06", p));
+  Ok(Do(Supervisor(), "2026-12-07", SetDeadline{1, kEducation, "2027-03-31", "另行安排"}));
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2026-12-08", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  // On the notice: 春节 02-05..13 rest, Sunday 02-14 worked: 02-01..04, 02-14, 02-15.
+  auto plan = engine->Plan("p");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->tasks.at(1).deadline.due_on, "2027-02-15");
+  EXPECT_EQ(plan->assignments.at({1, kFinance}).due_on, "2027-02-15");
+  EXPECT_EQ(plan->assignments.at({1, kEducation}).due_on, "2027-03-31") << "a date of its own stays";
+  std::vector<std::string> changes;
+  for (const auto& e : n1.events)
+    if (const auto* rc = std::get_if<DeadlineRecounted>(&e.body); rc && !rc->changes.empty())
+      changes.push_back(rc->unit + ": " + rc->changes.front());
+  EXPECT_EQ(changes, (std::vector<std::string>{std::string(kFinance) + ": due 2027-02-08 -> 2027-02-15",
+                                               ": due 2027-02-08 -> 2027-02-15"}));
+  std::map<std::string, std::string> finance;
+  for (const auto& t : PendingOf(1, kFinance))
+    finance[std::string(TimerKindName(t.timer.kind)) + std::to_string(t.timer.working_days_left)] = Day(t.due);
+  EXPECT_EQ(finance.at("missed0"), "2027-02-16");
+  Ok(Do(Supervisor(), "2026-12-09", Assign{1, kPolice, AssignmentRole::kResponsible}));
+  plan = engine->Plan("p");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->assignments.at({1, kPolice}).due_on, "2027-02-15");
+
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  for (uint64_t chunk = n1.first_position - 2; chunk <= n1.first_position + 1; ++chunk) {
+    engine.reset();
+    Open(chunk);
+    ASSERT_TRUE(engine->Rebuild().ok());
+    EXPECT_EQ(*engine->ProjectionDigest(), *live) << "chunks of " << chunk;
+  }
+}
+
+// The provisional date had already passed and been escalated when the notice
+// came: the date counted again is later, so the lateness and its escalation
+// are withdrawn (as when the office sets a new date) and the new date's
+// ladder starts from the beginning.
+TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLongerLate) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p;
+  p.plan = PlanImported{"2026年要点", "市政府办公室", "府办〔2026〕14号", "2026-12-06", 2026, "digest", {kFinance}, {}};
+  p.tasks.push_back(ImportTask{1,
+                               {"一"},
+                               "相对",
+                               "印发后45个工作日内完成",
+                               Deadline{"印发后45个工作日内", "2027-02-08", "", false, v + "+provisional"},
+                               {kFinance},
+                               {}});
+  Ok(Do(Supervisor(), "2026-12-06", p));
+  Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
+  const auto before = TickDays("2026-12-07", "2027-02-10");
+  ASSERT_GE(For(before, 1, kFinance).size(), 2u);
+  EXPECT_EQ(For(before, 1, kFinance).back(), (Fired{"2027-02-10", "EscalationRaised", 1, kFinance, 1, true}));
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2027-02-10", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  std::vector<std::string> types;
+  for (const auto& e : n1.events) types.push_back(std::string(EventTypeName(e.type)));
+  EXPECT_EQ(types, (std::vector<std::string>{"CalendarNoticeAdded", "DeadlineRecounted", "EscalationCleared",
+                                             "DeadlineRecounted"}));
+  auto plan = engine->Plan("p");
+  ASSERT_TRUE(plan.ok());
+  const auto& a = plan->assignments.at({1, kFinance});
+  EXPECT_EQ(a.due_on, "2027-02-15");
+  EXPECT_FALSE(a.overdue);
+  EXPECT_EQ(a.escalation_level, 0);
+  const auto after = TickDays("2027-02-10", "2027-02-17");
+  // Sunday 02-14 is worked: 1 working day before 02-15 (3 and 10 before are
+  // before the notice, when the date was set again).
+  EXPECT_EQ(For(after, 1, kFinance), (std::vector<Fired>{{"2027-02-14", "DeadlineApproaching", 1, kFinance, 1},
+                                                         {"2027-02-16", "DeadlineMissed", 1, kFinance, 0},
+                                                         {"2027-02-17", "EscalationRaised", 1, kFinance, 1}}));
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
 }
 
 // A command id reused across a calendar notice and any other command is a

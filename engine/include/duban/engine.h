@@ -287,7 +287,9 @@ class Engine {
   // (one DeadlineRecounted each, naming the timers whose day moved, possibly
   // none: what it arms later counts on the new version too), its timers
   // re-armed, and every task whose date names an older version (one
-  // DeadlineRecounted with no unit: assignments made later count on it).
+  // DeadlineRecounted with no unit: assignments made later count on it). A
+  // date the import counted in working days provisionally is counted again
+  // and moves, with the assignments still due on it.
   // Closed assignments and fired events keep the calendar they were judged by.
   // Only the office (supervisor) may; a notice that does not fit the calendar
   // (a year covered twice: a correction is an `amends:` notice) is rejected

@@ -34,7 +34,8 @@
 // Calendar versions: an assignment recounted on a recorded notice
 // (AssignmentState::calendar_version, set by DeadlineRecounted; every open
 // one is, at each notice) is counted on that version, for its deadline, its
-// limits and its review-cycle reports.
+// limits and its review-cycle reports; on its task's version instead when
+// that one is newer (a notice recorded while it was closed: it was reopened).
 // Otherwise a task whose deadline recorded a calendar version
 // (TaskAdded.deadline.calendar_version; a recorded notice moves it on with a
 // DeadlineRecounted without a unit) is counted on the calendar as it
@@ -95,7 +96,7 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // The calendar as of `version` ("cn-mainland/2021-..."; a "+provisional"
   // or "+weekends-only" suffix is ignored: every calendar here has the
   // provisional rule on); the latest when the version is unknown or empty.
-  const workflows::WorkCalendar& CalendarFor(const std::string& version) const;
+  const workflows::WorkCalendar& CalendarFor(std::string_view version) const;
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);

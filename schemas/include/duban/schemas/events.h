@@ -217,8 +217,14 @@ struct ReviewOverdue {
 // recorded) and its armed timers were re-armed on it (`changes` may be empty:
 // what it arms later counts on the notice too). `unit` empty: the task's own
 // date (TaskState's deadline.calendar_version, what an assignment made later
-// counts on); `changes` empty, `provisional` with the "+provisional" suffix
-// when the new calendar does not cover the date's year. `old_calendar_version` is what its timers
+// counts on); `provisional` with the "+provisional" suffix when the new
+// calendar does not cover the date's year. A first change "due 2027-02-08
+// -> 2027-02-15" (and `due_on` the new date): a date the import counted in
+// working days from the issue date by the provisional rule, counted again on
+// the notice; the task's date and each open assignment's still due on it
+// move (reminders and lateness start over; an EscalationCleared follows for
+// an escalated one; a pending extension request stays). Only an event with
+// such a change moves a date. `old_calendar_version` is what its timers
 // carried before ("...+provisional" when they used the provisional rule);
 // `changes` lists the timers whose day moved ("missed 2027-05-11 -> 2027-05-11",
 // "reminder 10 2027-04-26 -> 2027-04-23", an armed or disarmed one with "-");
