@@ -28,6 +28,21 @@ std::string Notice2027() {
 }
 constexpr const char* kVersion2027 = "cn-mainland/2026-11-10";  // the fixture's version
 
+// A plan of these tests: issued on `issued_on` for `year`, `units` in its
+// directory; its tasks are added with TaskDue.
+ImportPlan PlanFor(const std::string& issued_on, int32_t year, std::vector<std::string> units) {
+  ImportPlan p;
+  p.plan = PlanImported{"工作要点", "市政府办公室", "府办〔2026〕9号", issued_on, year, "digest", std::move(units), {}};
+  return p;
+}
+// Task `number`, led by `leads`, whose deadline `words` the import counted
+// to `due` on calendar `version`.
+ImportTask TaskDue(int32_t number, const std::string& words, const std::string& due, const std::string& version,
+                   std::vector<std::string> leads) {
+  return ImportTask{number,           {"一"}, words, words + "完成", Deadline{words, due, "", false, version},
+                    std::move(leads), {}};
+}
+
 Outcome AddNotice(Engine& engine, const std::string& id, const Actor& who, const std::string& day,
                   const std::string& text, const std::string& source = "notice-2027.yaml") {
   Engine::CalendarNoticeRequest r;
@@ -195,15 +210,8 @@ TEST_F(WorkflowEngineTest, ANoticeRecordedForTheNextYearRecountsOpenDeadlinesAnd
 // while a stated correction (amends) is taken.
 TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsIt) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}, {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "五月",
-                               "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
+  ImportPlan p = PlanFor("2026-12-01", 2027, {kFinance});
+  p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-12-01", p));
   Ok(Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10));
   ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
@@ -260,24 +268,9 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
 // notice (its task's date was counted on the import's calendar).
 TEST_F(WorkflowEngineTest, TimersArmedAfterANoticeCountOnItEvenWhenItMovedNothingArmedThen) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2027年要点",
-                        "市政府办公室",
-                        "府办〔2026〕11号",
-                        "2026-11-02",
-                        2026,
-                        "digest",
-                        {kFinance, kEducation, kPolice},
-                        {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "五月",
-                               "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
-  p.tasks.push_back(ImportTask{
-      2, {"一"}, "12月中旬", "12月15日前完成", Deadline{"12月15日前", "2026-12-15", "", false, v}, {kEducation}, {}});
+  ImportPlan p = PlanFor("2026-11-02", 2026, {kFinance, kEducation, kPolice});
+  p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
+  p.tasks.push_back(TaskDue(2, "12月15日前", "2026-12-15", v, {kEducation}));
   Ok(Do(Supervisor(), "2026-11-02", p));
   Ok(Do(UnitActor(kFinance), "2026-11-02", Accept{1, kFinance}, 10));
   Ok(Do(UnitActor(kEducation), "2026-11-02", Accept{2, kEducation}, 10));
@@ -343,12 +336,7 @@ TEST_F(WorkflowEngineTest, TimersArmedAfterANoticeCountOnItEvenWhenItMovedNothin
   // still drop the timers armed before it (the assignments' old keys are
   // taken before the task's recount, in the same chunk, changes them).
   for (const uint64_t notice_at : {n1.first_position, fixed.first_position})
-    for (uint64_t chunk = notice_at - 2; chunk <= notice_at + 1; ++chunk) {
-      engine.reset();
-      Open(chunk);
-      ASSERT_TRUE(engine->Rebuild().ok());
-      EXPECT_EQ(*engine->ProjectionDigest(), *live) << "chunks of " << chunk;
-    }
+    ExpectChunkedRebuildsGive(notice_at, *live);
 }
 
 // An assignment closed when a notice is recorded is not recounted (it arms
@@ -356,15 +344,8 @@ TEST_F(WorkflowEngineTest, TimersArmedAfterANoticeCountOnItEvenWhenItMovedNothin
 // task, not on the older one it was last recounted on.
 TEST_F(WorkflowEngineTest, AnAssignmentReopenedAfterANoticeRecordedWhileItWasClosedCountsOnIt) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕12号", "2026-11-02", 2027, "digest", {kFinance}, {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "五月",
-                               "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
+  ImportPlan p = PlanFor("2026-11-02", 2027, {kFinance});
+  p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-11-02", p));
   Ok(Do(UnitActor(kFinance), "2026-11-02", Accept{1, kFinance}, 10));
   ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
@@ -402,24 +383,10 @@ TEST_F(WorkflowEngineTest, AnAssignmentReopenedAfterANoticeRecordedWhileItWasClo
 // keeps it; one made later starts from the new date.
 TEST_F(WorkflowEngineTest, AWorkingDayDeadlineCountedProvisionallyIsCountedAgainOnTheNotice) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2026年要点",
-                        "市政府办公室",
-                        "府办〔2026〕13号",
-                        "2026-12-06",
-                        2026,
-                        "digest",
-                        {kFinance, kEducation, kPolice},
-                        {}};
+  ImportPlan p = PlanFor("2026-12-06", 2026, {kFinance, kEducation, kPolice});
   // 45 working days from 12-06 by the provisional rule: 19 in December, 20 in
   // January (元旦 01-01), 6 in February: 02-08.
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "相对",
-                               "印发后45个工作日内完成",
-                               Deadline{"印发后45个工作日内", "2027-02-08", "", false, v + "+provisional"},
-                               {kFinance, kEducation},
-                               {}});
+  p.tasks.push_back(TaskDue(1, "印发后45个工作日内", "2027-02-08", v + "+provisional", {kFinance, kEducation}));
   Ok(Do(Supervisor(), "2026-12-06", p));
   Ok(Do(Supervisor(), "2026-12-07", SetDeadline{1, kEducation, "2027-03-31", "另行安排"}));
   const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2026-12-08", Notice2027());
@@ -450,12 +417,7 @@ TEST_F(WorkflowEngineTest, AWorkingDayDeadlineCountedProvisionallyIsCountedAgain
   auto verify = engine->Verify();
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
-  for (uint64_t chunk = n1.first_position - 2; chunk <= n1.first_position + 1; ++chunk) {
-    engine.reset();
-    Open(chunk);
-    ASSERT_TRUE(engine->Rebuild().ok());
-    EXPECT_EQ(*engine->ProjectionDigest(), *live) << "chunks of " << chunk;
-  }
+  ExpectChunkedRebuildsGive(n1.first_position, *live);
 }
 
 // The provisional date had already passed and been escalated when the notice
@@ -464,15 +426,8 @@ TEST_F(WorkflowEngineTest, AWorkingDayDeadlineCountedProvisionallyIsCountedAgain
 // ladder starts from the beginning.
 TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLongerLate) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2026年要点", "市政府办公室", "府办〔2026〕14号", "2026-12-06", 2026, "digest", {kFinance}, {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "相对",
-                               "印发后45个工作日内完成",
-                               Deadline{"印发后45个工作日内", "2027-02-08", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
+  ImportPlan p = PlanFor("2026-12-06", 2026, {kFinance});
+  p.tasks.push_back(TaskDue(1, "印发后45个工作日内", "2027-02-08", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-12-06", p));
   Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
   const auto before = TickDays("2026-12-07", "2027-02-10");
@@ -507,15 +462,8 @@ TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLonger
 // the other command's outcome replayed as "already done".
 TEST_F(WorkflowEngineTest, ACommandIdUsedBeforeForAnotherCommandIsAConflictForACalendarNoticeAndAfterIt) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2027年要点", "市政府办公室", "府办〔2026〕10号", "2026-12-01", 2027, "digest", {kFinance}, {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "五月",
-                               "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
+  ImportPlan p = PlanFor("2026-12-01", 2027, {kFinance});
+  p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-12-01", p));
   const Outcome accepted = Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10);  // id cmd-2
   Ok(accepted);
@@ -578,22 +526,8 @@ TEST_F(WorkflowEngineTest, ANoticeDatedAfterTodayIsRefusedAsTimeInFuture) {
 // notice, though its open read the calendar from the emptied history.
 TEST_F(WorkflowEngineTest, ARebuildKilledHalfWayIsFinishedByTheNextWriterOnTheCalendarTheLogRecords) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p;
-  p.plan = PlanImported{"2026年政务公开工作要点分工方案",
-                        "市政府办公室",
-                        "府办〔2026〕9号",
-                        "2026-11-01",
-                        2026,
-                        "digest",
-                        {kFinance},
-                        {}};
-  p.tasks.push_back(ImportTask{1,
-                               {"一"},
-                               "劳动节后",
-                               "2027年5月10日前完成",
-                               Deadline{"2027年5月10日前", "2027-05-10", "", false, v + "+provisional"},
-                               {kFinance},
-                               {}});
+  ImportPlan p = PlanFor("2026-11-01", 2026, {kFinance});
+  p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-11-02", p));
   Ok(Do(UnitActor(kFinance), "2026-11-02", Accept{1, kFinance}, 10));
   const Outcome added = AddNotice(*engine, "notice-2027", Supervisor(), "2026-11-10", Notice2027());

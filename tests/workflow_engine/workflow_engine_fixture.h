@@ -70,6 +70,19 @@ class WorkflowEngineTest : public ::testing::Test {
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     engine = std::move(e).value();
   }
+  // A rebuild replays in chunks (EngineOptions::replay_chunk_events): rebuilt
+  // in chunks whose first boundary falls just before, at and after log
+  // position `at`, the projections are `digest` each time.
+  void ExpectChunkedRebuildsGive(uint64_t at, const std::string& digest) {
+    for (uint64_t chunk = at - 2; chunk <= at + 1; ++chunk) {
+      engine.reset();
+      Open(chunk);
+      ASSERT_TRUE(engine->Rebuild().ok());
+      auto got = engine->ProjectionDigest();
+      ASSERT_TRUE(got.ok());
+      EXPECT_EQ(*got, digest) << "chunks of " << chunk;
+    }
+  }
 
   // Task 1 due 2021-09-30 for 财政 and 教育, task 2 due 2021-12-31 for 公安.
   void GivenPlan(const std::string& import_day = "2021-09-01") {
