@@ -223,13 +223,27 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
     log::Core().info(
         "this store was made before the dashboard's counts or the history buckets were kept: rebuilding its "
         "projections once to make them");
-    if (Status st = engine.Rebuild(); !st.ok())
+    if (Status st = engine.Rebuild(); !st.ok()) {
+      // A rebuild that failed after it began dropping projections left its
+      // marker: going on would answer, and write, beside half-made ones.
+      std::string marker;
+      if (m.db->Get(rocksdb::ReadOptions(), m.cf[kMeta], kRebuildMarker, &marker).ok()) {
+        std::string msg = "the store in " + m.opts.data_dir +
+                          " is not opened: making its projections again once (it predates the dashboard's "
+                          "counts) stopped half-way: " +
+                          st.message() +
+                          ". The log is untouched. Once the cause is dealt with, the next open (or `duban "
+                          "rebuild`) makes them again";
+        return st.code() == Status::Code::kIOError ? Status::IOError(std::move(msg))
+                                                   : Status::Unavailable(std::move(msg));
+      }
       log::Core().warn(
           "the dashboard's counts could not be built ({}); the store works without them until `duban "
           "rebuild` succeeds",
           st.ToString());
-    else
+    } else {
       m.rebuilt_at_open = m.next_pos;
+    }
   }
   m.open_complete = true;
   // What RocksDB was given, not what was asked: `-v` shows it (and the CLI test reads it).

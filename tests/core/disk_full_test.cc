@@ -4,7 +4,9 @@
 // abort the process (RocksDB 7.8 used to, in its own file logger), and once
 // space returns the store takes the command and verifies. A parting snapshot
 // (written after a command's commit, when the plan cache drops a plan) that
-// meets a full disk costs that command nothing.
+// meets a full disk costs that command nothing. A writer's one-time rebuild
+// at open (a store from before the dashboard's counts) that the disk stops
+// half-way does not open the store beside half-made projections.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "duban/engine.h"
 #include "duban/engine_bench.h"
 #include "faulty_disk_fs.h"
+#include "store_util.h"
 #include "test_support.h"
 
 namespace duban::testing {
@@ -156,6 +159,51 @@ TEST(DiskFullTest, AFailedPartingSnapshotCostsTheCommittedCommandNothing) {
   EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
   engine->reset();
   std::filesystem::remove_all(dir);
+}
+
+TEST(DiskFullTest, AOneTimeRebuildAtOpenStoppedHalfWayKeepsTheStoreClosedUntilItIsFinished) {
+  StoreOnFaultyDisk store("duban-full-rebuild-at-open");
+  const auto& fs = store.fs;
+  const EngineOptions& o = store.o;
+  std::string before;
+  {
+    auto engine = Engine::Open(o);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    ASSERT_TRUE((*engine)->Submit(Cmd("import", Supervisor(), At("2021-03-15"), SamplePlan())).status.ok());
+    ASSERT_TRUE(
+        (*engine)->Submit(Cmd("accept", UnitActor(kFinance), At("2021-03-16"), Accept{1, kFinance})).status.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*engine)->Submit(Progress(i)).status.ok());
+    auto digest = (*engine)->ProjectionDigest();
+    ASSERT_TRUE(digest.ok()) << digest.status().ToString();
+    before = *digest;
+  }
+  // A store from before the counts: the next writer makes its projections
+  // again once. Its flush of them meets the full disk after the rebuild has
+  // dropped them.
+  WithRawStore(store.dir, [&](rocksdb::DB* db, auto& cf) {
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), cf.at("meta"), "counts.built").ok());
+  });
+  fs->SetTablesFull(true);
+  {
+    auto refused = Engine::Open(o);
+    ASSERT_FALSE(refused.ok()) << "a writer was opened beside half-made projections";
+    const std::string msg = refused.status().ToString();
+    EXPECT_EQ(refused.status().code(), Status::Code::kIOError) << msg;
+    EXPECT_NE(msg.find("stopped half-way"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the disk is full"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("The log is untouched"), std::string::npos) << msg;
+  }
+  fs->SetTablesFull(false);
+  auto engine = Engine::Open(o);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto after = (*engine)->ProjectionDigest();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, before) << "the projections made again differ from those made by the commands";
+  auto v = (*engine)->Verify();
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ok()) << (v->problems.empty() ? "" : v->problems.front());
+  engine->reset();
+  std::filesystem::remove_all(store.dir);
 }
 
 }  // namespace

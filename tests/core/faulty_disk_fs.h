@@ -6,7 +6,9 @@
 //   synced before the cut, which is what a disk holds after power returns,
 //   and lets writes through again;
 // - SetFull(true) makes every append fail with "No space left on device",
-//   as a full disk does, until SetFull(false).
+//   as a full disk does, until SetFull(false); SetTablesFull(true) does so
+//   only for table files (*.sst), so that what a flush or compaction writes
+//   fails while the WAL and the MANIFEST still take writes.
 //
 // Simplified against a real disk: a file's name is durable as soon as the
 // file is created or renamed (no directory fsync is modelled), and a sync
@@ -32,6 +34,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
 
   void CutPower() { on_ = false; }
   void SetFull(bool full) { full_ = full; }
+  void SetTablesFull(bool full) { tables_full_ = full; }
   // Truncates every file written since its last sync; returns how many bytes
   // the cut took away.
   uint64_t RestorePower() {
@@ -126,7 +129,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o,
                              rocksdb::IODebugContext* dbg) override {
       if (!fs_->on_) return Off();
-      if (fs_->full_) return Full();
+      if (Refused()) return Full();
       auto s = target()->Append(d, o, dbg);
       if (s.ok()) fs_->Grew(path_, d.size());
       return s;
@@ -134,7 +137,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o,
                              const rocksdb::DataVerificationInfo& v, rocksdb::IODebugContext* dbg) override {
       if (!fs_->on_) return Off();
-      if (fs_->full_) return Full();
+      if (Refused()) return Full();
       auto s = target()->Append(d, o, v, dbg);
       if (s.ok()) fs_->Grew(path_, d.size());
       return s;
@@ -142,7 +145,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& d, uint64_t offset, const rocksdb::IOOptions& o,
                                        rocksdb::IODebugContext* dbg) override {
       if (!fs_->on_) return Off();
-      if (fs_->full_) return Full();
+      if (Refused()) return Full();
       auto s = target()->PositionedAppend(d, offset, o, dbg);
       if (s.ok()) fs_->Grew(path_, d.size());
       return s;
@@ -165,6 +168,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     }
 
    private:
+    bool Refused() const { return fs_->full_ || (fs_->tables_full_ && path_.size() > 4 && path_.ends_with(".sst")); }
     FaultyDiskFs* fs_;
     std::string path_;
   };
@@ -179,7 +183,7 @@ class FaultyDiskFs : public rocksdb::FileSystemWrapper {
     f.synced = f.size;
   }
 
-  std::atomic<bool> on_{true}, full_{false};
+  std::atomic<bool> on_{true}, full_{false}, tables_full_{false};
   std::mutex mu_;
   std::map<std::string, Tracked> files_;
 };
