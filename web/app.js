@@ -266,6 +266,7 @@ const Duban = (() => {
   const REASON = {
     // the domain (decide)
     invalid_transition: "当前状态不允许此操作", invalid_argument: "填写的内容不符合要求",
+    not_in_kafka_mode: "Kafka 模式下不能在此记录节假日通知",
     not_assignee: "这不是本单位的任务", forbidden_role: "您的角色不能做此操作",
     plan_not_found: "没有这个计划", plan_exists: "该计划编号已存在", plan_withdrawn: "该计划已撤回",
     task_not_found: "没有这项任务", task_exists: "该任务序号已存在", task_closed: "该任务已办结或已撤销",
@@ -400,8 +401,8 @@ const Duban = (() => {
   // ---- layout and router --------------------------------------------------
   const NAV = {
     unit: [["#/unit", "我的任务"], ["#/notices", "通知"]],
-    office: [["#/office", "督查室"], ["#/office/import", "计划导入"], ["#/office/cycle", "调度"], ["#/audit", "审计"],
-      ["#/notices", "通知"]],
+    office: [["#/office", "督查室"], ["#/office/import", "计划导入"], ["#/office/cycle", "调度"], ["#/office/calendar", "工作日历"],
+      ["#/audit", "审计"], ["#/notices", "通知"]],
     auditor: [["#/audit", "审计"]],
     admin: [],
   };

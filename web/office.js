@@ -1,5 +1,6 @@
 // 督查室 (the office): the dashboard with its work queues and their steps,
-// review cycles (调度), and plan import with the parse previewed first.
+// review cycles (调度), plan import with the parse previewed first, and the
+// working-day calendar with the year's holiday notice (工作日历).
 "use strict";
 
 (() => {
@@ -401,5 +402,80 @@
         importBtn.disabled = false;
       }
     });
+  };
+  // ---- the working-day calendar: the year's holiday notice ----------------
+  // GET /api/v1/calendar and POST /api/v1/calendar/notices (docs/API.md): what
+  // the calendar covers, the deadlines counted provisionally for lack of a
+  // notice, and the office recording the State Council's notice while the
+  // server runs (the CLI's `duban calendar add` is refused then).
+  const TIMER_KIND = { reminder: "临期提醒", missed: "逾期", escalation: "升级督办", report_overdue: "报送逾期",
+    acceptance_overdue: "签收超时", review_overdue: "审核超时", report_due: "报送提醒", scheduled_report: "定期报送" };
+  Duban.pages["/office/calendar"] = async (view) => {
+    view.append(h("h1", {}, "工作日历"));
+    const status = h("div", { id: "calendar-status" });
+    const out = h("div", { id: "calendar-result" });
+    async function load() {
+      const c = await api("GET", "/api/v1/calendar");
+      const years = c.covered_years || [];
+      const recorded = c.recorded_notices || [];
+      const prov = c.provisional_deadlines || [];
+      status.replaceChildren(
+        h("div", { class: "card" }, h("dl", { class: "kv" },
+          h("dt", {}, "当前日历"), h("dd", { id: "calendar-version" }, c.version || "—"),
+          h("dt", {}, "已覆盖年度"), h("dd", { id: "calendar-years" }, years.length ? `${years[0]}–${years[years.length - 1]} 年` : "—"),
+          h("dt", {}, "本库记录的通知"), h("dd", {}, recorded.length
+            ? recorded.map((n) => `${n.version}（${n.amends ? `修订 ${n.amends}` : `${n.covers}`} 年，${n.source}）`).join("；")
+            : "无（使用程序内置日历）"),
+          h("dt", {}, "未覆盖年度"), h("dd", { class: "muted" }, "暂按周一至周五计工作日（扣除元旦、劳动节、国庆节），春节等假期和调休待国务院通知公布后重算。"))),
+        h("h2", {}, "按暂定规则计时的时限", h("span", { class: "count", id: "calendar-provisional-count" }, prov.length)),
+        prov.length
+          ? table([
+            { label: "计划", cell: (r) => r.plan },
+            { label: "任务", cell: (r) => h("a", { href: `#/task/${encodeURIComponent(r.plan)}/${r.task}` }, String(r.task)) },
+            { label: "单位", cell: (r) => r.unit },
+            { label: "时限", cell: (r) => r.due_on || "—" },
+            { label: "下一节点", cell: (r) => `${TIMER_KIND[r.next_provisional_timer] || r.next_provisional_timer}（${r.fires_on}）` },
+          ], prov, { rowAttrs: (r) => ({ "data-plan": r.plan, "data-task": r.task }) })
+          : h("p", { class: "muted", id: "calendar-provisional-none" }, "没有按暂定规则计时的时限。"));
+    }
+    const file = h("input", { type: "file", id: "notice-file", accept: ".yaml,.yml,.txt,text/plain" });
+    const text = h("textarea", { id: "notice-text", rows: 12, spellcheck: "false" });
+    let source = "notice.yaml";
+    file.addEventListener("change", async () => {
+      const f = file.files[0];
+      if (!f) return;
+      source = f.name;
+      text.value = await f.text();
+    });
+    const go = h("button", { type: "button", id: "notice-go" }, "记录通知并重算时限");
+    go.addEventListener("click", async () => {
+      out.replaceChildren();
+      if (!text.value.trim()) { out.append(msg("err", "请先选择通知文件或粘贴其内容。")); return; }
+      go.disabled = true;
+      try {
+        const r = await api("POST", `/api/v1/calendar/notices?source=${encodeURIComponent(source)}`, text.value,
+          { type: "text/plain; charset=utf-8" });
+        out.append(msg("ok", r.duplicate
+          ? "此通知此前已记录，未重复记录。"
+          : `已记录，日历现为 ${r.calendar_version}：重算在办交办 ${r.recounted_assignments} 项（其中 ${r.assignments_with_timers_moved} 项提醒或督办节点变动），任务时限 ${r.task_deadlines} 项（其中 ${r.task_deadlines_moved} 项按工作日计算的时限顺延或提前）。`));
+        const moved = (r.changes || []).filter((c) => c.unit);
+        if (moved.length)
+          out.append(h("h2", {}, "变动的交办"), table([
+            { label: "计划", cell: (c) => c.plan },
+            { label: "任务", cell: (c) => h("a", { href: `#/task/${encodeURIComponent(c.plan)}/${c.task}` }, String(c.task)) },
+            { label: "单位", cell: (c) => c.unit },
+            { label: "时限", cell: (c) => c.due_on || "—" },
+            { label: "变动", cell: (c) => c.changes.join("；") },
+          ], moved, { rowAttrs: () => ({ class: "notice-moved" }) }));
+        await load();
+      } catch (e) {
+        if (e.status !== 401) out.append(msg("err", `未记录：${Duban.refusal(e)}`));
+      } finally { go.disabled = false; }
+    });
+    view.append(status,
+      h("h2", {}, "记录国务院节假日安排通知"),
+      h("p", { class: "muted" }, "通知按 workflows/calendars/cn-mainland.yaml 的格式写成一个通知（version 为发布日期，covers 为年度，holidays、workdays）。记录后所有在办时限按新日历重算，并通知时限变动的单位。"),
+      h("div", { class: "card" }, field("通知文件", file), field("或粘贴通知内容", text), h("div", { class: "actions" }, go)), out);
+    try { await load(); } catch (e) { if (e.status !== 401) status.append(msg("err", `无法读取日历：${Duban.refusal(e)}`)); }
   };
 })();

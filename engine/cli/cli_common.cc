@@ -32,20 +32,6 @@ std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g) {
   return *policy;
 }
 
-Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Engine& engine) {
-  std::map<AssignmentKey, ProvisionalTimer> out;
-  auto timers = engine.PendingTimers(std::numeric_limits<Instant>::max() - 1, std::numeric_limits<size_t>::max());
-  if (!timers.ok()) return timers.status();
-  for (const auto& t : *timers) {
-    if (!t.timer.provisional) continue;
-    // Timers come in due order: the first one seen is the earliest.
-    out.try_emplace(AssignmentKey{t.plan_id, t.timer.task, t.timer.unit},
-                    ProvisionalTimer{std::string(schemas::TimerKindName(t.timer.kind)), DayOf(t.due).ToString(),
-                                     t.timer.calendar_version, t.timer.due_on});
-  }
-  return out;
-}
-
 bool IsSimulatedStore(const Engine& engine) {
   auto kind = engine.GetMeta(kStoreKindKey);
   return kind.ok() && kind->has_value() && **kind == "simulated";

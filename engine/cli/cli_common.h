@@ -11,6 +11,7 @@
 
 #include "cli_registry.h"
 #include "duban/engine.h"
+#include "duban/server/calendar_json.h"
 
 namespace duban {
 class WorkflowTimerPolicy;
@@ -72,14 +73,11 @@ bool MarkSimulated(Globals& g, Engine& engine, const char* who);
 // definition and calendar); null after printing the error.
 std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g);
 
-// Open assignments whose armed timers were counted provisionally (a year the
-// calendar does not cover), keyed by (plan, task, unit): the earliest such
-// timer's kind, day and calendar version.
-struct ProvisionalTimer {
-  std::string kind, fire_on, calendar_version, due_on;
-};
-using AssignmentKey = std::tuple<std::string, int32_t, std::string>;
-Result<std::map<AssignmentKey, ProvisionalTimer>> ProvisionalDeadlines(const Engine& engine);
+// Open assignments whose armed timers were counted provisionally
+// (duban/server/calendar_json.h, which the API shares).
+using server::AssignmentKey;
+using server::ProvisionalDeadlines;
+using server::ProvisionalTimer;
 
 // --at parsed (YYYY-MM-DD[THH:MM[:SS]], CST), else the machine's clock now.
 std::optional<Instant> IssuedAt(Globals& g, const std::string& at);

@@ -18,84 +18,60 @@
 #include "duban/terminal_text.h"
 #include "cli_common.h"
 #include "plan_commands.h"
-#include "duban/core/workflow_timer_policy.h"
-#include "duban/schemas/codec.h"
+#include "duban/server/calendar_json.h"
 #include "duban/utf8.h"
-#include "duban/workflows/calendar.h"
 
 namespace duban::cli {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kProvisionalRule =
-    "weekdays are working days except 元旦 01-01, 劳动节 05-01 (and 05-02 from 2025), 国庆节 10-01..03; "
-    "lunar holidays and 调休 are unknown until the State Council's notice";
-
 int RunCalendarStatus(Globals& g) {
   auto engine = OpenEngine(g, true);
   if (!engine) return g.exit_code;
   // The store's calendar: compiled-in notices plus those recorded in it.
-  const auto* policy = dynamic_cast<const WorkflowTimerPolicy*>(engine->timer_policy().get());
-  if (!policy) {
-    Fail(g, Status::InvalidArgument("this engine counts no working-day calendar"));
+  // One document for both: the text below is read from it.
+  auto doc = server::CalendarStatusJson(*engine);
+  if (!doc.ok()) {
+    Fail(g, doc.status());
     return g.exit_code;
   }
-  const workflows::WorkCalendar& cal = policy->latest_calendar();
-  const auto recorded = engine->CalendarNotices();
-  auto prov = ProvisionalDeadlines(*engine);
-  if (!prov.ok()) {
-    Fail(g, prov.status());
-    return g.exit_code;
-  }
-  const std::set<int>& years = cal.covered_years();
   if (g.json) {
-    json open = json::array();
-    for (const auto& [k, p] : *prov)
-      open.push_back({{"plan", std::get<0>(k)},
-                      {"task", std::get<1>(k)},
-                      {"unit", std::get<2>(k)},
-                      {"due_on", p.due_on},
-                      {"next_provisional_timer", p.kind},
-                      {"fires_on", p.fire_on},
-                      {"calendar_version", p.calendar_version}});
-    json rec = json::array();
-    for (const auto& n : recorded)
-      rec.push_back(
-          {{"version", n.calendar + "/" + n.version}, {n.amends ? "amends" : "covers", n.year}, {"source", n.source}});
-    std::cout << json{{"version", cal.version()},
-                      {"recorded_notices", rec},
-                      {"covered_years", json(std::vector<int>(years.begin(), years.end()))},
-                      {"notices", cal.all_versions()},
-                      {"provisional_rule", kProvisionalRule},
-                      {"provisional_deadlines", open}}
-                     .dump(-1, ' ', false, json::error_handler_t::replace)
-              << "\n";
+    std::cout << doc->dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     return g.exit_code = kExitOk;
   }
-  std::printf("calendar %s\n", ForTerminal(cal.version()).c_str());
+  const json& d = *doc;
+  const json& years = d["covered_years"];
+  const json& recorded = d["recorded_notices"];
+  const json& prov = d["provisional_deadlines"];
+  std::printf("calendar %s\n", ForTerminal(d["version"].get<std::string>()).c_str());
   if (!years.empty())
-    std::printf("covered years: %d-%d (%zu notice(s))\n", *years.begin(), *years.rbegin(), cal.all_versions().size());
+    std::printf("covered years: %d-%d (%zu notice(s))\n", years.front().get<int>(), years.back().get<int>(),
+                d["notices"].size());
   if (recorded.empty()) {
     std::printf("recorded notices: none (the compiled-in calendar)\n");
   } else {
     std::printf("recorded notices (duban calendar add): %zu\n", recorded.size());
-    for (const auto& n : recorded)
-      std::printf("  %s/%s %s %d  (%s)\n", ForTerminal(n.calendar).c_str(), ForTerminal(n.version).c_str(),
-                  n.amends ? "amends" : "covers", n.year, ForTerminal(n.source).c_str());
+    for (const json& n : recorded) {
+      const bool amends = n.contains("amends");
+      std::printf("  %s %s %d  (%s)\n", ForTerminal(n["version"].get<std::string>()).c_str(),
+                  amends ? "amends" : "covers", n[amends ? "amends" : "covers"].get<int>(),
+                  ForTerminal(n["source"].get<std::string>()).c_str());
+    }
   }
-  std::printf("other years are provisional: %s\n", kProvisionalRule);
-  if (prov->empty()) {
+  std::printf("other years are provisional: %s\n", server::kProvisionalRule);
+  if (prov.empty()) {
     std::printf("open deadlines with provisional timers: none\n");
   } else {
-    std::printf("open deadlines with provisional timers: %zu\n", prov->size());
+    std::printf("open deadlines with provisional timers: %zu\n", prov.size());
     std::printf("  %-16s %5s  %-24s %-10s  %s\n", "plan", "task", "unit", "due", "next provisional timer");
-    for (const auto& [k, p] : *prov) {
-      const std::string unit = ForTerminal(std::get<2>(k));
+    for (const json& p : prov) {
+      const std::string unit = ForTerminal(p["unit"].get<std::string>());
       const int pad = std::max(0, 24 - static_cast<int>(utf8::DisplayWidth(unit)));  // CJK takes two columns
-      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", ForTerminal(std::get<0>(k)).c_str(), std::get<1>(k),
-                  unit.c_str(), pad, "", p.due_on.c_str(), p.kind.c_str(), p.fire_on.c_str(),
-                  p.calendar_version.c_str());
+      std::printf("  %-16s %5d  %s%*s %-10s  %s on %s (%s)\n", ForTerminal(p["plan"].get<std::string>()).c_str(),
+                  p["task"].get<int>(), unit.c_str(), pad, "", p["due_on"].get<std::string>().c_str(),
+                  p["next_provisional_timer"].get<std::string>().c_str(), p["fires_on"].get<std::string>().c_str(),
+                  p["calendar_version"].get<std::string>().c_str());
     }
   }
   return g.exit_code = kExitOk;
@@ -137,11 +113,7 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   // The same notice recorded twice by the same account is one command: the
   // second says so. Who acts is part of it, so a unit's refused attempt does
   // not answer the office's.
-  r.command_id =
-      command_id.empty()
-          ? "calendar:" + schemas::Sha256Hex(cmd->actor.id + '\0' + schemas::RoleName(cmd->actor.role) + '\0' + text)
-                              .substr(0, 32)
-          : command_id;
+  r.command_id = command_id.empty() ? server::NoticeCommandId(cmd->actor, text) : command_id;
   r.actor = cmd->actor;
   r.issued_at = cmd->issued_at;
   r.source = std::filesystem::path(file).filename().string();
@@ -156,21 +128,11 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   if (o.status.ok() && !g.json) {
     // Every open assignment counts on the notice from now on; of those, the
     // ones whose armed timers moved; and the tasks later assignments start from.
-    size_t assignments = 0, moved = 0, tasks = 0, redated = 0;
-    for (const auto& e : o.events)
-      if (const auto* rc = std::get_if<schemas::DeadlineRecounted>(&e.body)) {
-        if (rc->unit.empty()) {
-          ++tasks;
-          redated += !rc->changes.empty();  // a task's only change is its date counted again
-          continue;
-        }
-        ++assignments;
-        moved += !rc->changes.empty();
-      }
+    const server::NoticeRecount n = server::CountRecount(o);
     std::printf(
         "calendar now %s; %zu open assignment(s) recounted on it, %zu with timers moved; %zu task deadline(s) "
         "counted on it for assignments made later, %zu of them a working-day date counted again\n",
-        engine->timer_policy()->CalendarVersion().c_str(), assignments, moved, tasks, redated);
+        engine->timer_policy()->CalendarVersion().c_str(), n.assignments, n.moved, n.tasks, n.redated);
   }
   return g.exit_code;
 }

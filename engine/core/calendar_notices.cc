@@ -442,7 +442,12 @@ Status Engine::Impl::UseCalendar(const std::vector<schemas::Event>& calendar) {
 }
 
 Outcome Engine::AddCalendarNotice(const CalendarNoticeRequest& request) {
-  Outcome o = impl_->AddNotice(request);
+  // With a clock the engine decides when it took the notice, as it does for
+  // every command (commit.cc): its recounts must not be stamped later than
+  // the commands that follow them, nor earlier than those before.
+  CalendarNoticeRequest r = request;
+  if (impl_->opts.clock) r.issued_at = impl_->opts.clock->Now();
+  Outcome o = impl_->AddNotice(r);
   impl_->cache.Trim();  // the recount loaded every plan
   return o;
 }

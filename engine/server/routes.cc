@@ -75,6 +75,17 @@ std::vector<Route> PlanRoutes() {
        "plan:plan id (required);as_of:YYYY-MM-DD, up to today (default today);format:docx (default) or json", ""},
       {"GET", "/api/v1/verify", "hash chains, projections and evidence files checked; the chain heads",
        Access::kOfficeAuditor, &I::VerifyStore, "", ""},
+      {"GET", "/api/v1/calendar",
+       "the working-day calendar, as `duban calendar status --json` prints it: covered years, recorded notices, "
+       "the provisional rule, open deadlines with provisional timers",
+       Access::kOfficeAuditor, &I::GetCalendar, "", ""},
+      {"POST", "/api/v1/calendar/notices",
+       "record a State Council holiday notice (the body: one notice's YAML, as `duban calendar add` reads it) and "
+       "recount open deadlines on it",
+       Access::kOffice, &I::AddCalendarNotice,
+       "source:the notice's file name, quoted in messages (default notice.yaml);"
+       "id:command id (default: derived from the account and the notice's bytes)",
+       "text"},
   };
 }
 

@@ -153,6 +153,9 @@ struct Server::Impl {
   class ReportSlot;
   void PlanCycles(Ctx& c);  // handlers_dashboard.cc
   void VerifyStore(Ctx& c);
+  // handlers_calendar.cc
+  void GetCalendar(Ctx& c);
+  void AddCalendarNotice(Ctx& c);
   // handlers_admin.cc
   void ListUsers(Ctx& c);
   void AddUser(Ctx& c);

@@ -89,6 +89,11 @@ class AuthzMatrixTest : public ServerTest {
          "/api/v1/plans/import?dry_run=1",
          ReadFile(std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/yichun-2021.txt"),
          {401, 403, 403, 200, 403, 401, 401, 403, 403}},
+        {"GET", "/api/v1/calendar", "", {401, 403, 403, 200, 200, 401, 401, 403, 403}},
+        {"POST",
+         "/api/v1/calendar/notices?source=2027.yaml",
+         ReadFile(std::string(DUBAN_SOURCE_DIR) + "/tests/workflow_engine/data/cn-mainland-2027.TEST-FIXTURE.yaml"),
+         {401, 403, 403, 200, 403, 401, 401, 403, 403}},
         // Each writer's own notifications; auditors and admins have none.
         {"GET", "/api/v1/notifications", "", {401, 200, 200, 200, 403, 401, 401, 200, 403}},
         {"POST", "/api/v1/notifications/read", R"({"all": true})", {401, 200, 200, 200, 403, 401, 401, 200, 403}},

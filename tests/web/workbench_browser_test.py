@@ -10,7 +10,9 @@ with an evidence file and submits; a second unit signs and submits; the office
 re-assigns the returned task, approves one submission and rejects the other and
 starts a review cycle; a unit delegates a task to its sub-unit (多级下发), which
 signs and submits it, and the unit finds it under 下发事项 and approves it; a tick (`duban tick`, server stopped) makes a task whose
-deadline has passed overdue and the dashboard shows it red; an auditor opens a
+deadline has passed overdue and the dashboard shows it red; the office records
+the year's holiday notice on the calendar page (a malformed one refused in
+words first) while the server runs; an auditor opens a
 task's history, an as-of view and verify with the chain heads (checked against
 the log afterwards), and exports CSV. A unit that edits the URL to another
 unit's task or opens its evidence file in a new tab gets a 403 page (无权查看)
@@ -451,6 +453,38 @@ def tick_turns_it_red(b, srv, today):
     b.sign_out()
 
 
+# ---- office: the year's holiday notice, recorded while the server runs ----
+def office_records_the_holiday_notice(b):
+    """The office reads the calendar page, is refused a malformed notice in
+    words, then uploads the 2027 notice file: the page says what was recounted
+    and lists the notice. (`duban calendar add` is refused while the server
+    holds the store; this is the office's way then.)"""
+    b.sign_in("office")
+    b.go("#/office/calendar")
+    b.wait("#calendar-version")
+    before = int(b.q("#calendar-provisional-count").text)
+    b.shot("office-calendar-before-notice")
+    b.q("#notice-text").send_keys("calendar: [not a notice")
+    b.allow(422, r"/api/v1/calendar/notices")
+    b.q("#notice-go").click()
+    b.wait_text("#calendar-result .msg.err", "未记录")
+    assert "填写的内容不符合要求" in b.q("#calendar-result .msg.err").text, b.q("#calendar-result").text
+    b.q("#notice-text").clear()
+    notice = os.path.join(h.TMP, "2027年节假日安排.yaml")
+    shutil.copyfile(os.path.join(h.SRC, "tests", "workflow_engine", "data", "cn-mainland-2027.TEST-FIXTURE.yaml"), notice)
+    b.wait("#notice-file", visible=False).send_keys(notice)
+    WebDriverWait(b.d, 10).until(lambda d: "covers: 2027" in b.q("#notice-text").get_attribute("value"))
+    b.q("#notice-go").click()
+    ok = b.wait_text("#calendar-result .msg.ok", "已记录，日历现为 cn-mainland/2026-11-10")
+    b.wait_text("#calendar-version", "cn-mainland/2026-11-10")
+    assert "2027年节假日安排.yaml" in b.q("#calendar-status").text, b.q("#calendar-status").text
+    after = int(b.q("#calendar-provisional-count").text)
+    assert after <= before, (before, after)
+    log("calendar notice:", b.q("#calendar-result .msg.ok").text, f"provisional deadlines {before} -> {after}")
+    b.shot("office-calendar-notice-recorded")
+    b.sign_out()
+
+
 # ---- auditor: history, as of, verify, CSV --------------------------------
 def auditor_checks(b, today):
     b.sign_in("audit")
@@ -562,6 +596,7 @@ def main():
         gov_delegates_and_reviews(b, clicks)
         office_works_the_queues(b, today, clicks)
         tick_turns_it_red(b, srv, today)
+        office_records_the_holiday_notice(b)
         page_heads = auditor_checks(b, today)
         b.check_logs("end")
         if b.allowed:

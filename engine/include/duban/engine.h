@@ -298,7 +298,7 @@ class Engine {
   struct CalendarNoticeRequest {
     std::string command_id;
     schemas::Actor actor;
-    Instant issued_at = 0;
+    Instant issued_at = 0;  // an engine with a clock takes its own
     std::string text, source;
   };
   Outcome AddCalendarNotice(const CalendarNoticeRequest& request);
