@@ -1,6 +1,7 @@
 // Rendering of reminder notifications (see notification.h). Pure: no I/O.
 #include "duban/utf8.h"
 #include "duban/consumers/notification.h"
+#include "duban/schemas/deadline_recount.h"
 #include "duban/terminal_text.h"
 
 #include <nlohmann/json.hpp>
@@ -68,14 +69,6 @@ std::string FitText(const Notification& n, size_t max_chars) {
   return out + tail(total - shown);
 }
 
-namespace {
-// A recount that moved a date: its first change reads "due A -> B" (Evolve
-// moves the date only then).
-bool MovesDate(const schemas::DeadlineRecounted& b) {
-  return !b.due_on.empty() && !b.changes.empty() && b.changes.front().starts_with("due ");
-}
-}  // namespace
-
 bool TaskDirectory::Apply(const Event& e) {
   return std::visit(
       [&](const auto& b) -> bool {
@@ -137,7 +130,7 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::DeadlineRecounted>) {
           // A working-day date counted again on a calendar notice: the
           // task's own (no unit) or one assignment's.
-          if (!MovesDate(b)) return false;
+          if (!schemas::RecountMovesDate(b)) return false;
           if (b.unit.empty())
             tasks_[{e.stream, b.task}].due_on = b.due_on;
           else
@@ -196,10 +189,11 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
          std::holds_alternative<schemas::ReviewOverdue>(body) ||
          std::holds_alternative<schemas::DeadlineChanged>(body) || std::holds_alternative<schemas::NoteAdded>(body) ||
-         // A date counted again on a calendar notice tells the unit.
+         // A date counted again on a calendar notice, or a miss it withdrew, tells the unit.
          (std::holds_alternative<schemas::DeadlineRecounted>(body) &&
           !std::get<schemas::DeadlineRecounted>(body).unit.empty() &&
-          MovesDate(std::get<schemas::DeadlineRecounted>(body))) ||
+          (schemas::RecountMovesDate(std::get<schemas::DeadlineRecounted>(body)) ||
+           schemas::RecountWithdrawsOverdue(std::get<schemas::DeadlineRecounted>(body)))) ||
          std::holds_alternative<schemas::ScheduleSet>(body) ||
          // A sub-unit's submission or request tells the unit that delegated it.
          std::holds_alternative<schemas::CompletionSubmitted>(body) ||
@@ -484,7 +478,19 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
 // office changes a date, the notice named as the reason.
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineRecounted& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
-  if (b.unit.empty() || !MovesDate(b)) return {};
+  if (schemas::RecountWithdrawsOverdue(b)) {
+    // "overdue withdrawn: due 2027-02-05 counts as 2027-02-14": the miss
+    // told before was wrong on the published calendar.
+    const std::string& change = b.changes.front();
+    const size_t as = change.find(" counts as ");
+    Subject s = SubjectOf(e, b.task, dir, o);
+    TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+    v["effective_due_on"] = as == std::string::npos ? b.due_on : change.substr(as + 11);
+    Builder nb(e, b.task, s, "overdue_withdrawn", "notice", b.due_on, o, std::move(v));
+    nb.Add(b.unit, RecipientKind::kUnit, "overdue_withdrawn");
+    return nb.Take();
+  }
+  if (b.unit.empty() || !schemas::RecountMovesDate(b)) return {};
   // "due 2027-02-08 -> 2027-02-15"
   const std::string& change = b.changes.front();
   const size_t arrow = change.find(" -> ");

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "duban/core/workflow_timer_policy.h"
+#include "duban/schemas/deadline_recount.h"
 #include "duban/workflows/deadline_phrase.h"
 #include "duban/log.h"
 #include "duban/workflows/calendar.h"
@@ -67,6 +68,31 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
     moved.overdue = false;
     moved.reminded_days = 0;
   }
+  // A miss the old calendar fired that the new one does not: the date is
+  // stated, but the notice makes its day (or the days after it) rest days,
+  // so the miss falls on a later day, not yet past. It is not late:
+  // `overdue` is withdrawn (its missed timer armed again on the new day), as
+  // Evolve does on this first change. "Not yet past" is judged against the
+  // last event on the assignment too, which a simulated store's clock (the
+  // notice is stamped with the machine's) may have passed.
+  std::string withdrawn;
+  if (!new_due && a.overdue && !a.due_on.empty()) {
+    auto missed_at = [&](const TimerPolicy& p, AssignmentState probe) -> std::optional<Instant> {
+      probe.overdue = false;
+      for (const auto& t : p.TimersFor(s, probe))
+        if (t.body.kind == schemas::TimerKind::kMissed) return t.fire_at;
+      return std::nullopt;
+    };
+    const auto was = missed_at(armed_by, a), is = missed_at(next, moved);
+    if (was && is && *is > *was && *is > std::max(at, a.updated_at)) {
+      withdrawn = std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on;
+      const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
+      if (auto due = Date::Parse(a.due_on); wp && due)
+        if (auto eff = wp->CalendarFor(new_version).EffectiveDue(*due); eff.ok() && *eff != *due)
+          withdrawn += " counts as " + eff->ToString();
+      moved.overdue = false;
+    }
+  }
   const auto now = next.TimersFor(s, moved);
   const auto old_days = TimerDays(old), new_days = TimerDays(now);
   schemas::DeadlineRecounted rc;
@@ -74,7 +100,8 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   rc.task = a.task;
   rc.unit = a.unit;
   rc.due_on = moved.due_on;
-  if (new_due) rc.changes.push_back("due " + a.due_on + " -> " + *new_due);
+  if (new_due) rc.changes.push_back(std::string(schemas::kRecountMovesDate) + a.due_on + " -> " + *new_due);
+  if (!withdrawn.empty()) rc.changes.push_back(withdrawn);
   // The version that made it provisional, else the one it was counted on
   // (with nothing armed: its own, else the one its limits counted on).
   for (const auto& t : old)
@@ -154,7 +181,7 @@ std::optional<schemas::DeadlineRecounted> RecountTask(const core::TaskState& t, 
   schemas::DeadlineRecounted rc;
   rc.task = t.number;
   rc.due_on = new_due ? *new_due : t.deadline.due_on;
-  if (new_due) rc.changes.push_back("due " + t.deadline.due_on + " -> " + *new_due);
+  if (new_due) rc.changes.push_back(std::string(schemas::kRecountMovesDate) + t.deadline.due_on + " -> " + *new_due);
   rc.old_calendar_version = was;
   rc.calendar_version = new_version;
   // Provisional still when the new calendar does not cover the date's year.
@@ -367,12 +394,15 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
       const auto due = new_due_of(a);
       auto rc = Recount(s, a, *policy, next, new_version, due, by_engine.EffectiveAt());
       if (!rc) continue;
+      const bool not_late = schemas::RecountWithdrawsOverdue(*rc);
       recounts.push_back(std::move(*rc));
       // The escalation of the date it had is withdrawn with it, as when the
-      // office sets a new date (the new date's ladder starts from level 0).
-      if (due && a.escalation_level > 0)
-        recounts.push_back(
-            schemas::EscalationCleared{a.task, a.unit, a.escalation_level, "deadline counted again on the notice"});
+      // office sets a new date (the new date's ladder starts from level 0);
+      // so is that of a miss the notice withdrew.
+      if ((due || not_late) && a.escalation_level > 0)
+        recounts.push_back(schemas::EscalationCleared{
+            a.task, a.unit, a.escalation_level,
+            due ? "deadline counted again on the notice" : "not late on the notice's calendar"});
     }
     for (const auto& [number, t] : s.tasks) {
       auto d = new_dues.find(number);

@@ -7,6 +7,7 @@
 #include "duban/core/schedule.h"
 #include "duban/core/domain.h"
 #include "duban/date.h"
+#include "duban/schemas/deadline_recount.h"
 
 namespace duban::core {
 namespace {
@@ -230,8 +231,9 @@ class Applier {
   // reminders and lateness start over as for a new date, a pending
   // extension request stays the office's to answer. (Recounts written
   // before dates were counted again never name such a change.)
+  // The first change says whether the state changes (deadline_recount.h).
   void On(const DeadlineRecounted& b) {
-    const bool redated = !b.changes.empty() && b.changes.front().starts_with("due ") && !b.due_on.empty();
+    const bool redated = schemas::RecountMovesDate(b);
     if (b.unit.empty()) {
       if (auto t = s_.tasks.find(b.task); t != s_.tasks.end()) {
         t->second.deadline.calendar_version = b.calendar_version;
@@ -241,6 +243,7 @@ class Applier {
     }
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {
       a->calendar_version = b.calendar_version;
+      if (schemas::RecountWithdrawsOverdue(b)) a->overdue = false;
       if (redated && b.due_on != a->due_on) {
         a->due_on = b.due_on;
         a->due_set_at = at_;

@@ -135,6 +135,33 @@ TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
   EXPECT_FALSE(dir.Apply(quiet));
 }
 
+// A notice recorded after a stated date's miss fired shows the date's day
+// was a rest day: the unit is told the overdue notice is void and the day
+// the work is due on; its date itself is unchanged.
+TEST(RenderTest, AMissACalendarNoticeWithdrewTellsTheUnitTheDayTheWorkIsDueOn) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  schemas::DeadlineRecounted withdrawn{7,
+                                       "市财政局",
+                                       "2027-02-05",
+                                       "cn-mainland/2025-11-04+provisional",
+                                       "cn-mainland/2026-11-10",
+                                       {"overdue withdrawn: due 2027-02-05 counts as 2027-02-14",
+                                        "escalation 1 2027-02-09 -> -", "missed - -> 2027-02-15"},
+                                       false};
+  const auto e = MakeEvent("sg-2021", 5, withdrawn);
+  EXPECT_TRUE(IsReminderEvent(e.body));
+  EXPECT_FALSE(dir.Apply(e)) << "the date is unchanged";
+  auto told = RenderNotifications(e, dir);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].recipient, "市财政局");
+  EXPECT_EQ(told[0].channel, "overdue_withdrawn");
+  EXPECT_NE(told[0].title.find("2027-02-14前完成"), std::string::npos) << told[0].title;
+  EXPECT_NE(told[0].text.find("完成时限2027-02-05按新公布的节假日安排顺延至2027-02-14，此前的逾期通知作废"),
+            std::string::npos)
+      << told[0].text;
+}
+
 TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) {
   TaskDirectory dir = ShaoguanDirectory();
   for (const char* unit : {"市财政局", "市教育局"})

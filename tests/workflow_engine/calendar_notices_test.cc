@@ -457,6 +457,54 @@ TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLonger
   EXPECT_EQ(*engine->ProjectionDigest(), *live);
 }
 
+// A stated date missed provisionally: 2027-02-05 is a Friday by the
+// provisional rule, so the miss fired on 02-08 and the ladder began. The
+// notice makes 02-05..13 春节 and Sunday 02-14 worked: the work is due on
+// 02-14, not yet past when the notice is recorded on 02-09, so the miss is
+// withdrawn (its escalation too) and fires again on 02-15 if still not done.
+// A date the notice leaves a working day (2027-01-29) stays missed.
+TEST_F(WorkflowEngineTest, AMissTheNoticeShowsWasNotYetDueIsWithdrawnAndFiresAgainOnTheRealDay) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p = PlanFor("2026-12-06", 2027, {kFinance, kPolice});
+  p.tasks.push_back(TaskDue(1, "2027年2月5日前", "2027-02-05", v + "+provisional", {kFinance}));
+  p.tasks.push_back(TaskDue(2, "2027年1月29日前", "2027-01-29", v + "+provisional", {kPolice}));
+  Ok(Do(Supervisor(), "2026-12-06", p));
+  Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
+  Ok(Do(UnitActor(kPolice), "2026-12-07", Accept{2, kPolice}, 10));
+  const auto before = TickDays("2026-12-07", "2027-02-09");
+  EXPECT_EQ(For(before, 1, kFinance).back(), (Fired{"2027-02-09", "EscalationRaised", 1, kFinance, 1, true}));
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2027-02-09", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  std::vector<std::string> withdrawn;
+  bool cleared = false;
+  for (const auto& e : n1.events) {
+    if (const auto* rc = std::get_if<DeadlineRecounted>(&e.body);
+        rc && !rc->unit.empty() && !rc->changes.empty() && rc->changes.front().starts_with("overdue withdrawn"))
+      withdrawn.push_back(rc->unit + ": " + rc->changes.front());
+    if (const auto* ec = std::get_if<EscalationCleared>(&e.body)) {
+      EXPECT_EQ(ec->unit, kFinance);
+      EXPECT_EQ(ec->level, 1);
+      cleared = true;
+    }
+  }
+  EXPECT_EQ(withdrawn, (std::vector<std::string>{std::string(kFinance) +
+                                                 ": overdue withdrawn: due 2027-02-05 counts as 2027-02-14"}));
+  EXPECT_TRUE(cleared);
+  auto plan = engine->Plan("p");
+  ASSERT_TRUE(plan.ok());
+  const auto& a = plan->assignments.at({1, kFinance});
+  EXPECT_EQ(a.due_on, "2027-02-05") << "a stated date stays as written";
+  EXPECT_FALSE(a.overdue);
+  EXPECT_EQ(a.escalation_level, 0);
+  EXPECT_TRUE(plan->assignments.at({2, kPolice}).overdue) << "01-29 is a working day on the notice too";
+  const auto after = TickDays("2027-02-09", "2027-02-17");
+  EXPECT_EQ(For(after, 1, kFinance), (std::vector<Fired>{{"2027-02-15", "DeadlineMissed", 1, kFinance, 0},
+                                                         {"2027-02-16", "EscalationRaised", 1, kFinance, 1}}));
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ExpectChunkedRebuildsGive(n1.first_position, *live);
+}
+
 // A command id reused across a calendar notice and any other command is a
 // conflict both ways, as between any two commands (the command digest), not
 // the other command's outcome replayed as "already done".

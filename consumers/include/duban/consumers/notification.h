@@ -39,7 +39,7 @@ struct Notification {
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
   // completion_rejected | report_overdue | acceptance_overdue |
-  // review_overdue, deadline_changed | instruction | comment | urge |
+  // review_overdue, deadline_changed | overdue_withdrawn | instruction | comment | urge |
   // schedule_set (the office's word to a unit), or digest (several of them for one recipient).
   std::string channel;
   std::string level;  // notice | warning | urgent

@@ -1,0 +1,30 @@
+// What a DeadlineRecounted's first change means, one definition for the
+// engine that writes it (engine/core/calendar_notices.cc), Evolve that
+// applies it and the reminder consumer that tells the unit. The changes are
+// words ("reminder 3 2027-02-01 -> 2027-02-03", "missed - -> 2027-02-16"),
+// mostly for people; only these two first changes also change the state,
+// so that an older recount (which never starts with them) changes nothing:
+//   "due A -> B"                  the date itself counted again (due_on = B);
+//   "overdue withdrawn: due A[ counts as E]"
+//                                 a miss the old calendar fired that the new
+//                                 one does not (A's effective day E is later
+//                                 and not yet past): no longer overdue.
+#pragma once
+
+#include <string_view>
+
+#include "duban/schemas/events.h"
+
+namespace duban::schemas {
+
+inline constexpr std::string_view kRecountMovesDate = "due ";
+inline constexpr std::string_view kRecountWithdrawsOverdue = "overdue withdrawn";
+
+inline bool RecountMovesDate(const DeadlineRecounted& b) {
+  return !b.due_on.empty() && !b.changes.empty() && b.changes.front().starts_with(kRecountMovesDate);
+}
+inline bool RecountWithdrawsOverdue(const DeadlineRecounted& b) {
+  return !b.unit.empty() && !b.changes.empty() && b.changes.front().starts_with(kRecountWithdrawsOverdue);
+}
+
+}  // namespace duban::schemas
