@@ -6,6 +6,7 @@
 
 #include "duban/engine.h"
 #include "duban/reports/light.h"
+#include "duban/workflows/calendar.h"
 
 namespace duban::reports {
 
@@ -108,6 +109,19 @@ class WorkingDayCounts {
     return it->second;
   }
 
+  // The day the work is due on: `due`, or the next working day when it is
+  // a rest day (as the engine's missed timer counts it).
+  Date Effective(Date due) {
+    auto it = effective_.find(due.ToDays());
+    if (it == effective_.end()) {
+      Date eff = due;
+      if (calendar_)
+        if (auto e = calendar_->EffectiveDue(due); e.ok()) eff = *e;
+      it = effective_.emplace(due.ToDays(), eff).first;
+    }
+    return it->second;
+  }
+
   // Uncapped (the lights' cap is for their yellow and red only): a row years
   // late says how late.
   int Overdue(Date until, Date due) {
@@ -122,6 +136,7 @@ class WorkingDayCounts {
   Date as_of_;
   std::map<int64_t, int> left_by_due_;                  // due day -> working days left
   std::map<std::pair<int64_t, int64_t>, int> overdue_;  // (until, due) -> working days
+  std::map<int64_t, Date> effective_;                   // due day -> effective due day
 };
 
 void FillFromTrail(LedgerRow& row, const Trail& tr, const core::AssignmentState& a) {
@@ -135,15 +150,20 @@ void FillFromTrail(LedgerRow& row, const Trail& tr, const core::AssignmentState&
   if (a.escalation_level > 0) row.escalation_step = tr.escalation_step;
 }
 
-// The light and the working days overdue: until submission for a submitted or
-// completed assignment, until the ledger's date for an open one.
+// The light and the working days overdue, from the effective due day: until
+// submission for a submitted or completed assignment, until the ledger's
+// date for an open one.
 void FillTimeliness(LedgerRow& row, const core::AssignmentState& a, Date as_of, WorkingDayCounts& days) {
   using S = core::AssignmentStatus;
-  const std::optional<Date> due = Date::Parse(a.due_on);
+  const std::optional<Date> stated = Date::Parse(a.due_on);
+  // Lateness counts from the working day the work is due on: a date on a
+  // holiday is not missed before the holiday ends.
+  const std::optional<Date> due = stated ? std::optional<Date>(days.Effective(*stated)) : std::nullopt;
   std::optional<int> left;
   if (due) left = days.Left(*due);
   row.light = TrafficLight(a, left, due && due->ToDays() < as_of.ToDays());
   if (!due) return;
+  row.effective_due_on = due->ToString();
   std::optional<Date> until;
   if (a.status == S::kSubmitted || a.status == S::kCompleted) {
     until = Date::Parse(row.submitted_on);

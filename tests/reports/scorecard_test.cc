@@ -116,6 +116,37 @@ TEST(ScorecardMeasures, TheScoreAndTheJsonWeighWhatADefinitionMayName) {
   EXPECT_EQ(names, workflows::ScorecardRule::Measures());
 }
 
+// A date on a holiday is met on the working day after it (Civil Code art.
+// 203), as the engine's missed timer counts it: the office sets task 3's date
+// to 2021-10-02, in the National Day holiday (10-01..07); the work is due on
+// 10-08. The ledger counts no day late through 10-08, and work submitted and
+// approved on 10-08 is on time in the scorecard.
+TEST_F(LedgerTest, ADateOnAHolidayIsLateFromTheWorkingDayAfterItInTheLedgerAndTheScorecard) {
+  Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
+  Expect(UnitOf(kFinance), At("2021-09-02"), Accept{3, kFinance});
+  Expect(Office(), At("2021-09-03"), SetDeadline{3, kFinance, "2021-10-02", "国庆前完成"});
+  TickThrough("2021-09-04", "2021-10-08");
+  auto holiday = LedgerAsOf(*engine, kPlan, D("2021-10-07"));
+  ASSERT_TRUE(holiday.ok()) << holiday.status().ToString();
+  const LedgerRow& h = Row(*holiday, 3, kFinance);
+  EXPECT_EQ(h.due_on, "2021-10-02");
+  EXPECT_EQ(h.effective_due_on, "2021-10-08");
+  EXPECT_EQ(h.overdue_working_days, 0);
+  EXPECT_NE(h.light, "red") << "not late before the holiday ends";
+  Expect(UnitOf(kFinance), At("2021-10-08", 10), Submit{3, kFinance, "已完成", ""});
+  Expect(Office(), At("2021-10-08", 15), Approve{3, kFinance, "同意销号"});
+  auto on_day = LedgerAsOf(*engine, kPlan, D("2021-10-08"));
+  ASSERT_TRUE(on_day.ok());
+  EXPECT_EQ(Row(*on_day, 3, kFinance).overdue_working_days, 0);
+  auto rule = workflows::ScorecardRule::Default();
+  ASSERT_TRUE(rule.ok());
+  auto card = ScorecardAsOf(*engine, kPlan, D("2021-10-08"), *rule);
+  ASSERT_TRUE(card.ok()) << card.status().ToString();
+  const UnitScore& fin = ScoreOf(*card, kFinance);
+  EXPECT_EQ(fin.completed_on_time, 1);
+  EXPECT_EQ(fin.completed_late, 0);
+}
+
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
   auto rule = workflows::ScorecardRule::FromDefinition(
       "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");

@@ -41,13 +41,16 @@ struct LedgerRow {
   schemas::AssignmentRole role = schemas::AssignmentRole::kResponsible;
   std::string deadline_text;  // 完成时限, the plan's words
   std::string due_on;         // this unit's due date (after extensions), may be empty
+  // due_on moved past rest days (Civil Code art. 203, as the engine's
+  // missed timer counts it): what lateness counts from. Empty without a date.
+  std::string effective_due_on;
   core::AssignmentStatus status = core::AssignmentStatus::kAssigned;
   // The last progress report (台账) effective on or before the date.
   std::string progress_text, progress_on, reporter, contact;
   std::optional<int32_t> percent;
   std::string submitted_on;  // the last completion submitted on or before the date
   std::string approved_on;   // the approval that completed it (only when completed)
-  // Working days past the due date: to the date for an open assignment, to
+  // Working days past the effective due date: to the date for an open assignment, to
   // its submission for a submitted or completed one; 0 when on time, when
   // returned or cancelled, or without a due date.
   int32_t overdue_working_days = 0;
