@@ -410,6 +410,20 @@
   // server runs (the CLI's `duban calendar add` is refused then).
   const TIMER_KIND = { reminder: "临期提醒", missed: "逾期", escalation: "升级督办", report_overdue: "报送逾期",
     acceptance_overdue: "签收超时", review_overdue: "审核超时", report_due: "报送提醒", scheduled_report: "定期报送" };
+  // A recount's change (engine/core/calendar_notices.cc; the first two change
+  // the state: schemas/deadline_recount.h) in words; one not recognised stays as sent.
+  function changeText(c) {
+    let m = /^due (\S+) -> (\S+)$/.exec(c);
+    if (m) return `时限 ${m[1]} → ${m[2]}`;
+    m = /^overdue withdrawn: due (\S+) counts as (\S+)$/.exec(c);
+    if (m) return `撤销逾期：${m[1]} 为休息日，顺延至 ${m[2]}`;
+    m = /^([a-z_]+)(?: (\d+))?(?: \((.+)\))? (\S+) -> (\S+)$/.exec(c);
+    if (!m || !TIMER_KIND[m[1]]) return c;
+    const what = m[1] === "reminder" && m[2] ? `${TIMER_KIND.reminder}（剩 ${m[2]} 个工作日）`
+      : m[1] === "escalation" && m[2] ? `${TIMER_KIND.escalation} ${m[2]} 级` : TIMER_KIND[m[1]];
+    const day = (d) => (d === "-" ? "无" : d);
+    return `${what}${m[3] ? `（${m[3]}）` : ""} ${day(m[4])} → ${day(m[5])}`;
+  }
   Duban.pages["/office/calendar"] = async (view) => {
     view.append(h("h1", {}, "工作日历"));
     const status = h("div", { id: "calendar-status" });
@@ -465,7 +479,7 @@
             { label: "任务", cell: (c) => h("a", { href: `#/task/${encodeURIComponent(c.plan)}/${c.task}` }, String(c.task)) },
             { label: "单位", cell: (c) => c.unit },
             { label: "时限", cell: (c) => c.due_on || "—" },
-            { label: "变动", cell: (c) => c.changes.join("；") },
+            { label: "变动", cell: (c) => c.changes.map(changeText).join("；") },
           ], moved, { rowAttrs: () => ({ class: "notice-moved" }) }));
         await load();
       } catch (e) {

@@ -80,7 +80,7 @@ int RunCalendarStatus(Globals& g) {
 // A notice file is a few hundred bytes; anything far larger is not one.
 constexpr size_t kMaxNoticeBytes = 64 << 10;
 
-int RunCalendarAdd(Globals& g, const std::string& file, const std::string& command_id) {
+int RunCalendarAdd(Globals& g, const std::string& file, const std::string& command_id, const std::string& at) {
   // Only a regular file: a directory would read as nothing, and a FIFO would
   // wait at open for a writer that never comes.
   std::error_code ec;
@@ -116,6 +116,18 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   r.command_id = command_id.empty() ? server::NoticeCommandId(cmd->actor, text) : command_id;
   r.actor = cmd->actor;
   r.issued_at = cmd->issued_at;
+  if (!at.empty()) {
+    // A real store records the notice now (its clock); a simulated one on
+    // its simulated day, or the recount would judge what is past by the
+    // machine's clock.
+    if (!IsSimulatedStore(*engine)) {
+      std::cerr << "duban calendar add: --at is for a simulated store; a real store records the notice now\n";
+      return g.exit_code = kExitUsage;
+    }
+    auto t = IssuedAt(g, at);
+    if (!t) return g.exit_code;
+    r.issued_at = *t;
+  }
   r.source = std::filesystem::path(file).filename().string();
   r.text = std::move(text);
   const Outcome o = engine->AddCalendarNotice(r);
@@ -151,7 +163,11 @@ void AddCalendarCommands(CLI::App& app, Globals& g) {
       "and recount open deadlines on it; the office only");
   add->add_option("notice", *file, "the notice YAML file")->required();
   add->add_option("--id", *id, "command id (default: derived from the file's bytes)");
-  add->callback([&g, file, id] { RunCalendarAdd(g, *file, *id); });
+  auto at = std::make_shared<std::string>();
+  add->add_option("--at", *at,
+                  "a simulated store only: the simulated time it is recorded at, YYYY-MM-DD[THH:MM] in CST "
+                  "(default: the machine's clock)");
+  add->callback([&g, file, id, at] { RunCalendarAdd(g, *file, *id, *at); });
 }
 
 }  // namespace

@@ -69,30 +69,36 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
     moved.reminded_days = 0;
   }
   // A miss the old calendar fired that the new one does not: the date is
-  // stated, but the notice makes its day (or the days after it) rest days,
-  // so the miss falls on a later day, not yet past. It is not late:
-  // `overdue` is withdrawn (its missed timer armed again on the new day), as
-  // Evolve does on this first change. "Not yet past" is judged against the
-  // last event on the assignment too, which a simulated store's clock (the
-  // notice is stamped with the machine's) may have passed.
+  // stated, but the notice makes that day a rest day, so the work is due on
+  // the next working day after it (Civil Code art. 203), later than the old
+  // calendar said and not yet past. It is not late: `overdue` is withdrawn
+  // and its missed timer armed again on the new day, as Evolve does on this
+  // first change; reminders of days already past are moot (due_set_at, as
+  // for a new date). A due day that stays a working day keeps its miss,
+  // whatever the days after it became. "Not yet past" is judged against the
+  // last event on the assignment too, ahead of a simulated store's clock.
   std::string withdrawn;
-  if (!new_due && a.overdue && !a.due_on.empty()) {
-    auto missed_at = [&](const TimerPolicy& p, AssignmentState probe) -> std::optional<Instant> {
-      probe.overdue = false;
-      for (const auto& t : p.TimersFor(s, probe))
-        if (t.body.kind == schemas::TimerKind::kMissed) return t.fire_at;
-      return std::nullopt;
-    };
-    const auto was = missed_at(armed_by, a), is = missed_at(next, moved);
-    if (was && is && *is > *was && *is > std::max(at, a.updated_at)) {
-      withdrawn = std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on;
-      const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
-      if (auto due = Date::Parse(a.due_on); wp && due)
-        if (auto eff = wp->CalendarFor(new_version).EffectiveDue(*due); eff.ok() && *eff != *due)
-          withdrawn += " counts as " + eff->ToString();
-      moved.overdue = false;
+  const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
+  if (!new_due && a.overdue && wp)
+    if (auto due = Date::Parse(a.due_on)) {
+      auto missed = [&](const TimerPolicy& p, AssignmentState probe) -> std::optional<TimerPolicy::Timer> {
+        probe.overdue = false;
+        for (auto& t : p.TimersFor(s, probe))
+          if (t.body.kind == schemas::TimerKind::kMissed) return std::move(t);
+        return std::nullopt;
+      };
+      const auto was = missed(armed_by, a), is = missed(next, moved);
+      if (was && is && is->fire_at > std::max(at, a.updated_at)) {
+        auto eff_was = wp->CalendarFor(was->body.calendar_version).EffectiveDue(*due);
+        auto eff_is = wp->CalendarFor(new_version).EffectiveDue(*due);
+        if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was) {
+          withdrawn =
+              std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
+          moved.overdue = false;
+          moved.due_set_at = at;
+        }
+      }
     }
-  }
   const auto now = next.TimersFor(s, moved);
   const auto old_days = TimerDays(old), new_days = TimerDays(now);
   schemas::DeadlineRecounted rc;
@@ -314,6 +320,13 @@ Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::Cale
                                 (summary->amends ? "amends " : "covers ") + std::to_string(summary->year) +
                                 "; a holiday notice is for the year it is published in or the next: is the "
                                 "year mistyped?");
+  // The same notice again under another id: say so, not that versions must increase.
+  for (const auto& n : notices)
+    if (n.calendar == summary->calendar && n.version == summary->version)
+      return Status::Rejected(reason::kInvalidArgument, r.source + ": notice " + summary->calendar + "/" +
+                                                            summary->version +
+                                                            " is already recorded in this store (from " + n.source +
+                                                            "); `duban calendar status` lists the recorded notices");
   schemas::CalendarNoticeAdded notice{summary->calendar, summary->version, summary->year,
                                       summary->amends,   r.source,         r.text};
   std::vector<schemas::CalendarNoticeAdded> all = notices;

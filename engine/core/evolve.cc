@@ -243,7 +243,10 @@ class Applier {
     }
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {
       a->calendar_version = b.calendar_version;
-      if (schemas::RecountWithdrawsOverdue(b)) a->overdue = false;
+      if (schemas::RecountWithdrawsOverdue(b)) {
+        a->overdue = false;
+        a->due_set_at = at_;  // reminders of days already past are moot, as for a new date
+      }
       if (redated && b.due_on != a->due_on) {
         a->due_on = b.due_on;
         a->due_set_at = at_;

@@ -8,6 +8,7 @@
 
 #include "duban/server/calendar_json.h"
 #include "duban/server/command_json.h"
+#include "duban/utf8.h"
 #include "server_impl.h"
 
 namespace duban::server {
@@ -31,11 +32,17 @@ void Server::Impl::AddCalendarNotice(Ctx& c) {
                    "their build's calendar");
   if (c.req.body.size() > kMaxNoticeBytes)
     return c.Error(413, "too_large", "a notice file is at most 64 KiB; a notice is a few hundred bytes");
+  // A form's fields would be read as query parameters (httplib): say how to send it.
+  const std::string type = c.req.get_header_value("Content-Type");
+  if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/form-data", 0) == 0)
+    return c.Error(400, "bad_request",
+                   "send the notice's YAML as the raw body, not as a form: Content-Type: text/plain (curl "
+                   "--data-binary @notice.yaml -H 'Content-Type: text/plain')");
   static const std::set<std::string> known = {"source", "id"};
   for (const auto& [k, _] : c.req.params)
     if (!known.count(k)) return c.Error(400, "bad_request", "query parameter '" + k + "': unknown");
   auto usable = [](const std::string& s) {
-    return !s.empty() && s.size() <= kMaxNameBytes && std::none_of(s.begin(), s.end(), [](char ch) {
+    return !s.empty() && s.size() <= kMaxNameBytes && utf8::IsValid(s) && std::none_of(s.begin(), s.end(), [](char ch) {
       return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
     });
   };
@@ -44,13 +51,16 @@ void Server::Impl::AddCalendarNotice(Ctx& c) {
   if (!usable(r.source))
     return c.Error(400, "bad_request",
                    "query parameter 'source': the notice's file name, at most " + std::to_string(kMaxNameBytes) +
-                       " bytes without control characters");
+                       " bytes of UTF-8 without control characters");
   if (c.req.body.empty()) return c.Error(400, "bad_request", "the body is the notice's YAML, and it is empty");
   r.actor = accounts::ActorOf(*c.account);
   r.issued_at = Now();
   r.text = c.req.body;
   r.command_id = c.req.has_param("id") ? c.req.get_param_value("id") : NoticeCommandId(r.actor, r.text);
-  if (!usable(r.command_id)) return c.Error(400, "bad_request", "query parameter 'id': not a usable command id");
+  if (!usable(r.command_id))
+    return c.Error(400, "bad_request",
+                   "query parameter 'id': not a usable command id (at most " + std::to_string(kMaxNameBytes) +
+                       " bytes of UTF-8 without control characters)");
   std::string version;
   const Outcome o = host.Use([&](Engine& e) {
     Outcome out = e.AddCalendarNotice(r);

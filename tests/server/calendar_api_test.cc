@@ -102,6 +102,11 @@ TEST_F(CalendarApiTest, TheOfficeRecordsTheNoticeWhileServingAndOpenDeadlinesCou
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.j()["duplicate"], true);
   EXPECT_EQ(LogEnd(), end_after);
+  // The same notice under another id: refused as recorded already, naming where from.
+  const Resp other_id = PostNotice(office, notice, "?source=copy.yaml&id=another-id");
+  EXPECT_EQ(other_id.status, 422) << other_id.body;
+  EXPECT_NE(other_id.body.find("is already recorded in this store (from 2027.yaml)"), std::string::npos)
+      << other_id.body;
 
   // Units have no calendar page of their own: the provisional list names
   // every unit's deadlines.
@@ -122,6 +127,8 @@ TEST_F(CalendarApiTest, ANoticeThatCannotBeRecordedIsRefusedWithItsReasonAndWrit
       {"an empty body", "", "", 400, "empty"},
       {"an unknown parameter", notice, "?source=a.yaml&dry_run=1", 400, "dry_run"},
       {"a source with a line break", notice, "?source=a%0Ab.yaml", 400, "source"},
+      {"a source not UTF-8", notice, "?source=%C3%28%FF.yaml", 400, "UTF-8"},
+      {"an id not UTF-8", notice, "?id=%C3%28", 400, "UTF-8"},
   };
   for (const auto& c : cases) {
     const uint64_t end = LogEnd();
@@ -134,6 +141,11 @@ TEST_F(CalendarApiTest, ANoticeThatCannotBeRecordedIsRefusedWithItsReasonAndWrit
     const Resp s = Call("GET", "/api/v1/calendar", office);
     EXPECT_TRUE(s.j()["recorded_notices"].empty()) << c.what << ": " << s.body;
   }
+  // A form (curl -d's default) is told to send the file as the body.
+  const Resp form = Call("POST", "/api/v1/calendar/notices", office, "calendar=cn-mainland",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 400) << form.body;
+  EXPECT_NE(form.body.find("not as a form"), std::string::npos) << form.body;
   // The real notice is still taken after the typo was refused.
   EXPECT_EQ(PostNotice(office, notice).status, 200);
 }

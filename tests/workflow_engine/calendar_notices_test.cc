@@ -462,15 +462,19 @@ TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLonger
 // notice makes 02-05..13 春节 and Sunday 02-14 worked: the work is due on
 // 02-14, not yet past when the notice is recorded on 02-09, so the miss is
 // withdrawn (its escalation too) and fires again on 02-15 if still not done.
-// A date the notice leaves a working day (2027-01-29) stays missed.
+// A date the notice leaves a working day stays missed: 2027-01-29, and
+// 2027-02-04, although the days after it became rest days (its miss would
+// fall on 02-14 now, but the work was due on a working day that passed).
 TEST_F(WorkflowEngineTest, AMissTheNoticeShowsWasNotYetDueIsWithdrawnAndFiresAgainOnTheRealDay) {
   const std::string v = policy->latest_calendar().version();
-  ImportPlan p = PlanFor("2026-12-06", 2027, {kFinance, kPolice});
+  ImportPlan p = PlanFor("2026-12-06", 2027, {kFinance, kPolice, kEducation});
   p.tasks.push_back(TaskDue(1, "2027年2月5日前", "2027-02-05", v + "+provisional", {kFinance}));
   p.tasks.push_back(TaskDue(2, "2027年1月29日前", "2027-01-29", v + "+provisional", {kPolice}));
+  p.tasks.push_back(TaskDue(3, "2027年2月4日前", "2027-02-04", v + "+provisional", {kEducation}));
   Ok(Do(Supervisor(), "2026-12-06", p));
   Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
   Ok(Do(UnitActor(kPolice), "2026-12-07", Accept{2, kPolice}, 10));
+  Ok(Do(UnitActor(kEducation), "2026-12-07", Accept{3, kEducation}, 10));
   const auto before = TickDays("2026-12-07", "2027-02-09");
   EXPECT_EQ(For(before, 1, kFinance).back(), (Fired{"2027-02-09", "EscalationRaised", 1, kFinance, 1, true}));
   const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2027-02-09", Notice2027());
@@ -482,7 +486,7 @@ TEST_F(WorkflowEngineTest, AMissTheNoticeShowsWasNotYetDueIsWithdrawnAndFiresAga
         rc && !rc->unit.empty() && !rc->changes.empty() && rc->changes.front().starts_with("overdue withdrawn"))
       withdrawn.push_back(rc->unit + ": " + rc->changes.front());
     if (const auto* ec = std::get_if<EscalationCleared>(&e.body)) {
-      EXPECT_EQ(ec->unit, kFinance);
+      EXPECT_EQ(ec->unit, kFinance) << "only the withdrawn miss's escalation is cleared";
       EXPECT_EQ(ec->level, 1);
       cleared = true;
     }
@@ -497,9 +501,12 @@ TEST_F(WorkflowEngineTest, AMissTheNoticeShowsWasNotYetDueIsWithdrawnAndFiresAga
   EXPECT_FALSE(a.overdue);
   EXPECT_EQ(a.escalation_level, 0);
   EXPECT_TRUE(plan->assignments.at({2, kPolice}).overdue) << "01-29 is a working day on the notice too";
+  EXPECT_TRUE(plan->assignments.at({3, kEducation}).overdue) << "02-04 is a working day on the notice too";
+  EXPECT_EQ(plan->assignments.at({3, kEducation}).escalation_level, 1);
   const auto after = TickDays("2027-02-09", "2027-02-17");
   EXPECT_EQ(For(after, 1, kFinance), (std::vector<Fired>{{"2027-02-15", "DeadlineMissed", 1, kFinance, 0},
                                                          {"2027-02-16", "EscalationRaised", 1, kFinance, 1}}));
+  for (const Fired& f : For(after, 3, kEducation)) EXPECT_NE(f.type, "DeadlineMissed") << "missed twice: " << f;
   const auto live = engine->ProjectionDigest();
   ASSERT_TRUE(live.ok());
   ExpectChunkedRebuildsGive(n1.first_position, *live);

@@ -5,10 +5,12 @@
 // mostly for people; only these two first changes also change the state,
 // so that an older recount (which never starts with them) changes nothing:
 //   "due A -> B"                  the date itself counted again (due_on = B);
-//   "overdue withdrawn: due A[ counts as E]"
+//   "overdue withdrawn: due A counts as E"
 //                                 a miss the old calendar fired that the new
-//                                 one does not (A's effective day E is later
-//                                 and not yet past): no longer overdue.
+//                                 one does not (A is a rest day on it, so the
+//                                 work is due on E, later and not yet past):
+//                                 no longer overdue, its reminders counted
+//                                 from the recount (due_set_at).
 #pragma once
 
 #include <string_view>
