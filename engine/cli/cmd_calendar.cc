@@ -103,12 +103,19 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
     return g.exit_code = read.status().code() == Status::Code::kNotFound ? kExitUsage : kExitRejected;
   }
   std::string text = std::move(read).value();
-  auto engine = OpenEngine(g);
+  std::shared_ptr<CliClock> clock;
+  auto engine = OpenEngine(g, false, &clock);
   if (!engine) return g.exit_code;
-  // Who acts and when, as for every write (MakeCommand); the office by default.
-  auto cmd = MakeCommand(g, "!calendar", schemas::Role::kSupervisor, "office", command_id, "", schemas::WithdrawPlan{});
+  // --at is a simulated store's time (its clock, which the engine stamps the
+  // notice with, and judges what is past by); a real store records it now.
+  if (!at.empty() && !IsSimulatedStore(*engine)) {
+    std::cerr << "duban calendar add: --at is for a simulated store; a real store records the notice now\n";
+    return g.exit_code = kExitUsage;
+  }
+  // Who acts and when, as for every write (MakeCommand, PrepareWrite); the office by default.
+  auto cmd = MakeCommand(g, "!calendar", schemas::Role::kSupervisor, "office", command_id, at, schemas::WithdrawPlan{});
   if (!cmd) return g.exit_code;
-  if (!ActAs(g, *engine, cmd->actor)) return g.exit_code;
+  if (!PrepareWrite(g, *engine, *clock, *cmd)) return g.exit_code;
   Engine::CalendarNoticeRequest r;
   // The same notice recorded twice by the same account is one command: the
   // second says so. Who acts is part of it, so a unit's refused attempt does
@@ -116,18 +123,6 @@ int RunCalendarAdd(Globals& g, const std::string& file, const std::string& comma
   r.command_id = command_id.empty() ? server::NoticeCommandId(cmd->actor, text) : command_id;
   r.actor = cmd->actor;
   r.issued_at = cmd->issued_at;
-  if (!at.empty()) {
-    // A real store records the notice now (its clock); a simulated one on
-    // its simulated day, or the recount would judge what is past by the
-    // machine's clock.
-    if (!IsSimulatedStore(*engine)) {
-      std::cerr << "duban calendar add: --at is for a simulated store; a real store records the notice now\n";
-      return g.exit_code = kExitUsage;
-    }
-    auto t = IssuedAt(g, at);
-    if (!t) return g.exit_code;
-    r.issued_at = *t;
-  }
   r.source = std::filesystem::path(file).filename().string();
   r.text = std::move(text);
   const Outcome o = engine->AddCalendarNotice(r);

@@ -71,32 +71,31 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   // A miss the old calendar fired that the new one does not: the date is
   // stated, but the notice makes that day a rest day, so the work is due on
   // the next working day after it (Civil Code art. 203), later than the old
-  // calendar said and not yet past. It is not late: `overdue` is withdrawn
-  // and its missed timer armed again on the new day, as Evolve does on this
-  // first change; reminders of days already past are moot (due_set_at, as
-  // for a new date). A due day that stays a working day keeps its miss,
-  // whatever the days after it became. "Not yet past" is judged against the
-  // last event on the assignment too, ahead of a simulated store's clock.
+  // calendar said, and that day has not passed. It is not late: `overdue`
+  // is withdrawn (a missed timer armed again on the new day while it is
+  // worked on; a submission waits for review as any other), as Evolve does
+  // on this first change; reminders of days already past are moot
+  // (due_set_at, as for a new date). A due day that stays a working day
+  // keeps its miss, whatever the days after it became. "Has not passed" is
+  // judged against the last event on the assignment too, ahead of a
+  // simulated store's clock.
   std::string withdrawn;
   const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
   if (!new_due && a.overdue && wp)
     if (auto due = Date::Parse(a.due_on)) {
-      auto missed = [&](const TimerPolicy& p, AssignmentState probe) -> std::optional<TimerPolicy::Timer> {
-        probe.overdue = false;
-        for (auto& t : p.TimersFor(s, probe))
-          if (t.body.kind == schemas::TimerKind::kMissed) return std::move(t);
-        return std::nullopt;
-      };
-      const auto was = missed(armed_by, a), is = missed(next, moved);
-      if (was && is && is->fire_at > std::max(at, a.updated_at)) {
-        auto eff_was = wp->CalendarFor(was->body.calendar_version).EffectiveDue(*due);
-        auto eff_is = wp->CalendarFor(new_version).EffectiveDue(*due);
-        if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was) {
-          withdrawn =
-              std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
-          moved.overdue = false;
-          moved.due_set_at = at;
-        }
+      // The version its date was counted on before: its own, else its task's
+      // (when due on the task's date), else what the old policy counted on.
+      std::string was = a.calendar_version;
+      if (auto t = s.tasks.find(a.task); was.empty() && t != s.tasks.end() && t->second.deadline.due_on == a.due_on)
+        was = t->second.deadline.calendar_version;
+      if (was.empty()) was = armed_by.CalendarVersion();
+      auto eff_was = wp->CalendarFor(was).EffectiveDue(*due);
+      auto eff_is = wp->CalendarFor(new_version).EffectiveDue(*due);
+      if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was && DayOf(std::max(at, a.updated_at)) <= *eff_is) {
+        withdrawn =
+            std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
+        moved.overdue = false;
+        moved.due_set_at = at;
       }
     }
   const auto now = next.TimersFor(s, moved);

@@ -91,8 +91,8 @@ void TallyLedger(const Ledger& ledger, const Ladder& ladder, Bulletin& b, std::m
     if (r.status == S::kCompleted) {
       ++t.completed;
       ++b.completed;
-      // As the scorecard counts it: submitted on or before its due date (or it has none).
-      if (r.due_on.empty() || r.submitted_on.empty() || r.submitted_on <= r.due_on) {
+      // As the scorecard counts it: submitted by its effective due date (or it has none).
+      if (SubmittedOnTime(r)) {
         ++t.on_time;
         ++b.completed_on_time;
       }

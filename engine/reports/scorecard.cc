@@ -43,9 +43,7 @@ Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, co
     ++u.assignments;
     if (r.status == core::AssignmentStatus::kCompleted) {
       ++u.completed;
-      // By the effective due day: a date on a holiday is met on the working day after it.
-      const std::string& due = r.effective_due_on.empty() ? r.due_on : r.effective_due_on;
-      const bool on_time = due.empty() || r.submitted_on.empty() || r.submitted_on <= due;
+      const bool on_time = SubmittedOnTime(r);
       ++(on_time ? u.completed_on_time : u.completed_late);
     }
     if (core::IsOpen(r.status) && r.status != core::AssignmentStatus::kSubmitted && r.overdue_working_days > 0)

@@ -181,16 +181,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("calendar add --at is refused on a real store (exit 2), nothing recorded",
           rc == 2 and "--at is for a simulated store" in err and "CalendarNoticeAdded" not in out, f"{rc} {out} {err}")
     # On a simulated store it is the notice's time: a 2027-02-05 date missed on 02-08 by the provisional
-    # rule is withdrawn when the notice is recorded on 02-10 (春节: due 02-14), not on 02-16.
+    # rule is withdrawn when the notice is recorded on 02-10 (春节: due 02-14), not on 02-15 (02-14 has
+    # passed; the clock last ticked on 02-09, so only --at says so).
     stated = os.path.join(tmp, "stated.tsv")
     with open(stated, "w", encoding="utf-8") as f:
         f.write("序号\t工作任务\t牵头单位\t责任单位\t完成时限\n1\t春节前完成\t市财政局\t\t2027年2月5日前\n")
-    for when, withdrawn in (("2027-02-10", True), ("2027-02-16", False)):
+    for when, withdrawn in (("2027-02-10", True), ("2027-02-15", False)):
         sim = os.path.join(tmp, "sim-at-" + when)
         run(sim, "init", "--simulated")
         rc, out, err = run(sim, "plan", "import", stated, "--accept-unknown-units", "--year", "2027",
                            "--issued-on", "2026-12-06")
-        for day in ("2027-01-20", "2027-02-08", when):
+        for day in ("2027-01-20", "2027-02-08", "2027-02-09"):
             run(sim, "tick", "--now", day + "T09:00")
         rc, out, err = run(sim, "calendar", "add", notice, "--at", when + "T10:00")
         check(f"a notice recorded --at {when} " + ("withdraws" if withdrawn else "keeps") + " the 02-05 miss",

@@ -120,7 +120,7 @@ TEST(ScorecardMeasures, TheScoreAndTheJsonWeighWhatADefinitionMayName) {
 // 203), as the engine's missed timer counts it: the office sets task 3's date
 // to 2021-10-02, in the National Day holiday (10-01..07); the work is due on
 // 10-08. The ledger counts no day late through 10-08, and work submitted and
-// approved on 10-08 is on time in the scorecard.
+// approved on 10-08 is on time in the scorecard and the bulletin.
 TEST_F(LedgerTest, ADateOnAHolidayIsLateFromTheWorkingDayAfterItInTheLedgerAndTheScorecard) {
   Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
   Expect(UnitOf(kFinance), At("2021-09-02"), Accept{3, kFinance});
@@ -145,6 +145,10 @@ TEST_F(LedgerTest, ADateOnAHolidayIsLateFromTheWorkingDayAfterItInTheLedgerAndTh
   const UnitScore& fin = ScoreOf(*card, kFinance);
   EXPECT_EQ(fin.completed_on_time, 1);
   EXPECT_EQ(fin.completed_late, 0);
+  // The bulletin's 按时完成 counts as the scorecard does.
+  auto bulletin = BulletinAsOf(*engine, kPlan, D("2021-10-08"));
+  ASSERT_TRUE(bulletin.ok()) << bulletin.status().ToString();
+  EXPECT_EQ(bulletin->completed_on_time, 1);
 }
 
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {

@@ -512,6 +512,51 @@ TEST_F(WorkflowEngineTest, AMissTheNoticeShowsWasNotYetDueIsWithdrawnAndFiresAga
   ExpectChunkedRebuildsGive(n1.first_position, *live);
 }
 
+// Whether the day the work is due on has passed decides, not when the new
+// miss would fire: an amendment recorded on Saturday 2027-03-06 makes
+// Thursday 03-04 a rest day, so the work was due Friday 03-05, which has
+// passed: the miss of 03-05 stays. And a submission waiting for review keeps
+// no miss the notice withdraws: due 02-05 (春节, so 02-14), missed 02-08,
+// submitted 02-09, the notice on 02-10: not late.
+TEST_F(WorkflowEngineTest, AMissStaysWhenTheDayTheWorkIsDueOnHasPassedAndGoesForASubmissionAwaitingReview) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p = PlanFor("2026-12-06", 2027, {kFinance, kPolice});
+  p.tasks.push_back(TaskDue(1, "2027年3月4日前", "2027-03-04", v + "+provisional", {kFinance}));
+  p.tasks.push_back(TaskDue(2, "2027年2月5日前", "2027-02-05", v + "+provisional", {kPolice}));
+  Ok(Do(Supervisor(), "2026-12-06", p));
+  Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
+  Ok(Do(UnitActor(kPolice), "2026-12-07", Accept{2, kPolice}, 10));
+  TickDays("2026-12-07", "2027-02-09");
+  Ok(Do(UnitActor(kPolice), "2027-02-09", Submit{2, kPolice, "已完成", ""}, 11));
+  ASSERT_TRUE(engine->Plan("p")->assignments.at({2, kPolice}).overdue);
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2027-02-10", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  auto plan = engine->Plan("p");
+  EXPECT_FALSE(plan->assignments.at({2, kPolice}).overdue) << "submitted before 02-14, the day it was due on";
+  EXPECT_EQ(plan->assignments.at({2, kPolice}).escalation_level, 0);
+
+  TickDays("2027-02-10", "2027-03-06");
+  ASSERT_TRUE(engine->Plan("p")->assignments.at({1, kFinance}).overdue) << "missed on 03-05";
+  const std::string amend =
+      "calendar: cn-mainland\nnotices:\n  - version: 2027-01-10\n    source: correction (test)\n"
+      "    amends: 2027\n    holidays:\n      - {name: 调整, from: 2027-03-04, to: 2027-03-04}\n";
+  const Outcome n2 = AddNotice(*engine, "n2", Supervisor(), "2027-03-06", amend, "amend.yaml");
+  ASSERT_TRUE(n2.status.ok()) << n2.status.ToString();
+  for (const auto& e : n2.events) {
+    const auto* rc = std::get_if<DeadlineRecounted>(&e.body);
+    if (rc && rc->unit == kFinance && !rc->changes.empty()) {
+      EXPECT_FALSE(rc->changes.front().starts_with("overdue withdrawn"))
+          << "03-05, the day it was due on, has passed: " << rc->changes.front();
+    }
+  }
+  plan = engine->Plan("p");
+  EXPECT_TRUE(plan->assignments.at({1, kFinance}).overdue);
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
 // A command id reused across a calendar notice and any other command is a
 // conflict both ways, as between any two commands (the command digest), not
 // the other command's outcome replayed as "already done".

@@ -60,6 +60,15 @@ struct LedgerRow {
   bool operator==(const LedgerRow&) const = default;
 };
 
+// Whether a row's work was submitted by the day it was due on (its
+// effective due date: a date on a rest day is met on the next working day);
+// true without a date or a submission. The scorecard's and the bulletin's
+// "on time".
+inline bool SubmittedOnTime(const LedgerRow& r) {
+  const std::string& due = r.effective_due_on.empty() ? r.due_on : r.effective_due_on;
+  return due.empty() || r.submitted_on.empty() || r.submitted_on <= due;
+}
+
 struct Ledger {
   std::string plan_id, plan_title, issuer;
   Date as_of;
