@@ -383,7 +383,8 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
   // queue, the earliest day a paper record may be back-entered) nor show
   // the office as having touched every open assignment.
   Command by_engine = c;
-  by_engine.actor = schemas::Actor{"calendar", schemas::Role::kSystem, "calendar"};
+  by_engine.actor = schemas::Actor{std::string(schemas::kCalendarActorId), schemas::Role::kSystem,
+                                   std::string(schemas::kCalendarActorId)};
   auto ids = PlanIdsFromProjection();
   if (!ids.ok()) return ids.status();
   std::string record;

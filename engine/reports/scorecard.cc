@@ -6,6 +6,7 @@
 
 #include "duban/reports/cycle_reports.h"
 #include "duban/reports/light.h"
+#include "duban/schemas/deadline_recount.h"
 
 namespace duban::reports {
 
@@ -51,6 +52,15 @@ Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, co
     u.peak_escalation = std::max(u.peak_escalation, r.escalation_level);
   }
   const Instant cut = EndOfDay(ledger.as_of);
+  // Escalations raised on an assignment since a calendar notice last
+  // withdrew its escalation (the provisional calendar was wrong, not the
+  // unit late): those withdrawn are not the unit's peak; one cleared
+  // otherwise (the office set a new date) stood while it lasted.
+  std::map<std::pair<int32_t, std::string>, int32_t> raised;
+  auto stood = [&](const std::pair<int32_t, std::string>& k, int32_t level) {
+    if (auto it = units.find(k.second); it != units.end())
+      it->second.peak_escalation = std::max(it->second.peak_escalation, level);
+  };
   for (const auto& e : events) {
     if (e.stream != ledger.plan_id || e.occurred_at > cut) continue;
     std::visit(
@@ -65,11 +75,18 @@ Scorecard ComputeScorecard(const Ledger& ledger, const core::PlanState& plan, co
           } else if constexpr (std::is_same_v<T, schemas::DeadlineApproaching>) {
             if (auto* u = unit(b.unit)) ++u->reminders;
           } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
-            if (auto* u = unit(b.unit)) u->peak_escalation = std::max(u->peak_escalation, b.level);
+            int32_t& level = raised[{b.task, b.unit}];
+            level = std::max(level, b.level);
+          } else if constexpr (std::is_same_v<T, schemas::EscalationCleared>) {
+            auto it = raised.find({b.task, b.unit});
+            if (it == raised.end()) return;
+            if (!schemas::ByCalendarNotice(e.actor)) stood(it->first, it->second);
+            raised.erase(it);
           }
         },
         e.body);
   }
+  for (const auto& [k, level] : raised) stood(k, level);
   for (const auto& [name, n] : CycleReportsByUnit(plan, ledger.as_of)) {
     auto it = units.find(name);
     if (it == units.end()) continue;  // asked, but every assignment of it since cancelled

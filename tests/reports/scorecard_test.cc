@@ -151,6 +151,39 @@ TEST_F(LedgerTest, ADateOnAHolidayIsLateFromTheWorkingDayAfterItInTheLedgerAndTh
   EXPECT_EQ(bulletin->completed_on_time, 1);
 }
 
+// An escalation a calendar notice withdrew is not the unit's peak: 卫健's
+// date 2027-02-05 was missed on 02-08 and escalated on 02-09 by the
+// provisional rule; the notice recorded on 02-10 makes 02-05 a 春节 rest day
+// (due 02-14) and withdraws both. The score before the notice counts level
+// 1, after it none.
+TEST_F(LedgerTest, AnEscalationACalendarNoticeWithdrewIsNotTheUnitsPeak) {
+  Expect(Office(), At("2021-09-01"), SamplePlan(policy->latest_calendar().version()));
+  Expect(Office(), At("2021-09-02"), SetDeadline{2, kHealth, "2027-02-05", "春节前完成"});
+  for (const char* day : {"2027-02-08", "2027-02-09"}) ASSERT_TRUE(engine->Tick(StartOfDay(D(day))).ok());
+  auto rule = workflows::ScorecardRule::Default();
+  ASSERT_TRUE(rule.ok());
+  auto before = ScorecardAsOf(*engine, kPlan, D("2027-02-09"), *rule);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(ScoreOf(*before, kHealth).peak_escalation, 1);
+  Engine::CalendarNoticeRequest r;
+  r.command_id = "notice-2027";
+  r.actor = Office();
+  r.issued_at = At("2027-02-10");
+  r.source = "2027.yaml";
+  r.text =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
+      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
+  const Outcome added = engine->AddCalendarNotice(r);
+  ASSERT_TRUE(added.status.ok()) << added.status.ToString();
+  ASSERT_FALSE(engine->Plan(kPlan)->assignments.at({2, kHealth}).overdue);
+  auto after = ScorecardAsOf(*engine, kPlan, D("2027-02-10"), *rule);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(ScoreOf(*after, kHealth).peak_escalation, 0);
+  // 公安's escalations on its 2021 date stood: they still count.
+  EXPECT_EQ(ScoreOf(*after, kPolice).peak_escalation, ScoreOf(*before, kPolice).peak_escalation);
+  EXPECT_GT(ScoreOf(*after, kPolice).peak_escalation, 0);
+}
+
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
   auto rule = workflows::ScorecardRule::FromDefinition(
       "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");

@@ -19,6 +19,11 @@
 
 namespace duban::schemas {
 
+// Who writes a notice's recounts (and the EscalationCleared of what they
+// withdraw): the system, not the office acting on each assignment.
+inline constexpr std::string_view kCalendarActorId = "calendar";
+inline bool ByCalendarNotice(const Actor& actor) { return actor.role == Role::kSystem && actor.id == kCalendarActorId; }
+
 inline constexpr std::string_view kRecountMovesDate = "due ";
 inline constexpr std::string_view kRecountWithdrawsOverdue = "overdue withdrawn";
 

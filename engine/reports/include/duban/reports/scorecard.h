@@ -20,8 +20,11 @@ struct UnitScore {
   std::string unit;
   int32_t assignments = 0;  // not cancelled
   int32_t completed = 0, completed_on_time = 0, completed_late = 0;
-  int32_t overdue = 0;          // open, not submitted, past its due date on the date
-  int32_t peak_escalation = 0;  // highest escalation level raised on any of its assignments
+  int32_t overdue = 0;  // open, not submitted, past its due date on the date
+  // Highest escalation level raised on any of its assignments; one a
+  // calendar notice withdrew (the provisional calendar was wrong, the unit
+  // not late) does not count.
+  int32_t peak_escalation = 0;
   int32_t progress_reports = 0, reminders = 0;
   // Reports asked in review cycles (cycle_reports.h): on time, late, missing.
   int32_t reports_on_time = 0, reports_late = 0, reports_missing = 0;
