@@ -415,6 +415,8 @@
   function changeText(c) {
     let m = /^due (\S+) -> (\S+)$/.exec(c);
     if (m) return `时限 ${m[1]} → ${m[2]}`;
+    m = /^overdue stands: due (\S+) has passed too$/.exec(c);
+    if (m) return `新时限 ${m[1]} 也已过，仍属逾期`;
     m = /^overdue withdrawn: due (\S+) counts as (\S+)$/.exec(c);
     if (m) return `撤销逾期：${m[1]} 为休息日，顺延至 ${m[2]}`;
     m = /^([a-z_]+)(?: (\d+))?(?: \((.+)\))? (\S+) -> (\S+)$/.exec(c);

@@ -499,7 +499,8 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["old_due_on"] = old_due;
   v["old_clause"] = old_due.empty() ? std::string() : "（原为" + old_due + "）";
-  v["reason"] = "按新公布的节假日安排重新计算工作日";
+  v["reason"] = schemas::RecountKeepsOverdue(b) ? "按新公布的节假日安排重新计算工作日，新时限也已过，仍属逾期"
+                                                : "按新公布的节假日安排重新计算工作日";
   v["reason_clause"] = "，理由：" + v["reason"];
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");

@@ -39,11 +39,81 @@ std::string TimerLabel(const schemas::FireTimer& t) {
   if (!t.cycle_id.empty()) l += " (" + t.cycle_id + ")";
   return l;
 }
+// The day a late assignment's lateness is judged on at a recount: while
+// its completion waits for review, the day it was handed in (work handed in
+// by the day it was due on was on time, whenever the notice came);
+// otherwise the recount's, or the day of the last event on it when that is
+// later (ahead of a simulated store's clock).
+Date JudgedOn(const AssignmentState& a, Instant at) {
+  if (a.status == AssignmentStatus::kSubmitted && a.submitted_at != 0) return DayOf(a.submitted_at);
+  return DayOf(std::max(at, a.updated_at));
+}
 std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Timer>& ts) {
   std::map<std::string, std::string> out;
   for (const auto& t : ts) out[TimerLabel(t.body)] = DayOf(t.fire_at).ToString();
   return out;
 }
+// The version an assignment's date was counted on before a recount: its
+// own, else its task's (when due on the task's date), else what the old
+// policy counted on.
+std::string CountedOn(const PlanState& s, const AssignmentState& a, const TimerPolicy& armed_by) {
+  if (!a.calendar_version.empty()) return a.calendar_version;
+  if (auto t = s.tasks.find(a.task);
+      t != s.tasks.end() && t->second.deadline.due_on == a.due_on && !t->second.deadline.calendar_version.empty())
+    return t->second.deadline.calendar_version;
+  return armed_by.CalendarVersion();
+}
+
+// What the notice does to a late assignment's lateness: the change that
+// says so (deadline_recount.h), or "" when it stands as it is.
+//  - Its date counted again (`new_due`): it stays late when the new date has
+//    passed too, judged on JudgedOn's day ("overdue stands"): the notice
+//    came after it, so the unit was late on either calendar, and withdrawing
+//    the lateness would only fire the miss and every step of its ladder
+//    again at once. Otherwise "" (the date's change withdraws it).
+//  - A stated date the notice makes a rest day: the work is due on the next
+//    working day after it (Civil Code art. 203), later than the old calendar
+//    said; when that day has not passed, the miss is withdrawn ("overdue
+//    withdrawn"). A due day that stays a working day keeps its miss,
+//    whatever the days after it became.
+std::string LatenessChange(const PlanState& s, const AssignmentState& a, const TimerPolicy& armed_by,
+                           const WorkflowTimerPolicy& next, const std::string& new_version,
+                           const std::optional<std::string>& new_due, Instant at) {
+  if (!a.overdue) return "";
+  const workflows::WorkCalendar& is = next.CalendarFor(new_version);
+  if (new_due) {
+    auto day = Date::Parse(*new_due);
+    if (!day) return "";
+    auto eff = is.EffectiveDue(*day);
+    if (eff.ok() && JudgedOn(a, at) > *eff)
+      return std::string(schemas::kRecountKeepsOverdue) + ": due " + *new_due + " has passed too";
+    return "";
+  }
+  auto due = Date::Parse(a.due_on);
+  if (!due) return "";
+  auto eff_was = next.CalendarFor(CountedOn(s, a, armed_by)).EffectiveDue(*due);
+  auto eff_is = is.EffectiveDue(*due);
+  if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was && JudgedOn(a, at) <= *eff_is)
+    return std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
+  return "";
+}
+
+// "reminder 3 2027-02-01 -> 2027-02-03" for each timer whose day moved
+// ("-": none), in label order.
+void AddMovedTimers(const std::vector<TimerPolicy::Timer>& old, const std::vector<TimerPolicy::Timer>& now,
+                    std::vector<std::string>& changes) {
+  const auto old_days = TimerDays(old), new_days = TimerDays(now);
+  std::set<std::string> labels;
+  for (const auto& [l, d] : old_days) labels.insert(l);
+  for (const auto& [l, d] : new_days) labels.insert(l);
+  for (const auto& l : labels) {
+    auto was = old_days.find(l), is = new_days.find(l);
+    const std::string from = was == old_days.end() ? "-" : was->second;
+    const std::string to = is == new_days.end() ? "-" : is->second;
+    if (from != to) changes.push_back(l + " " + from + " -> " + to);
+  }
+}
+
 // An open assignment recounted on the new calendar: what moved (possibly
 // nothing). Every open one is recounted, moved or not: the timers it has not
 // armed yet (a review limit after a submission, the escalations once it is
@@ -52,7 +122,12 @@ std::map<std::string, std::string> TimerDays(const std::vector<TimerPolicy::Time
 // timer) or one already counted on the new version.
 // `armed_by`: the policy that armed its timers; `next`: the one with the notice.
 // `new_due`: the task's date counted again (RecomputedDue), which moves an
-// assignment still due on the task's date.
+// assignment still due on the task's date. A change of its lateness
+// (LatenessChange) follows: a date counted again withdraws the lateness as
+// a new date does unless it "stands"; a withdrawn miss arms the missed timer
+// again on the new day while the work goes on (a submission waits for
+// review as any other), and reminders of days already past are moot
+// (due_set_at), as Evolve applies them.
 std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const AssignmentState& a,
                                                   const TimerPolicy& armed_by, const TimerPolicy& next,
                                                   const std::string& new_version,
@@ -60,78 +135,38 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   if (!IsOpen(a.status) && a.status != AssignmentStatus::kSubmitted) return std::nullopt;
   if (workflows::WorkCalendar::StripProvisionalSuffix(a.calendar_version) == new_version) return std::nullopt;
   const auto old = armed_by.TimersFor(s, a);
+  const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
+  const std::string lateness = wp ? LatenessChange(s, a, armed_by, *wp, new_version, new_due, at) : "";
   AssignmentState moved = a;
   moved.calendar_version = new_version;
   if (new_due) {  // as Evolve moves it (On(DeadlineRecounted))
     moved.due_on = *new_due;
     moved.due_set_at = at;
-    moved.overdue = false;
+    moved.overdue = lateness.starts_with(schemas::kRecountKeepsOverdue);
     moved.reminded_days = 0;
+  } else if (lateness.starts_with(schemas::kRecountWithdrawsOverdue)) {
+    moved.overdue = false;
+    moved.due_set_at = at;
   }
-  // A miss the old calendar fired that the new one does not: the date is
-  // stated, but the notice makes that day a rest day, so the work is due on
-  // the next working day after it (Civil Code art. 203), later than the old
-  // calendar said, and that day has not passed. It is not late: `overdue`
-  // is withdrawn (a missed timer armed again on the new day while it is
-  // worked on; a submission waits for review as any other), as Evolve does
-  // on this first change; reminders of days already past are moot
-  // (due_set_at, as for a new date). A due day that stays a working day
-  // keeps its miss, whatever the days after it became. "Has not passed" is
-  // judged against the last event on the assignment too, ahead of a
-  // simulated store's clock.
-  std::string withdrawn;
-  const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(&next);
-  if (!new_due && a.overdue && wp)
-    if (auto due = Date::Parse(a.due_on)) {
-      // The version its date was counted on before: its own, else its task's
-      // (when due on the task's date), else what the old policy counted on.
-      std::string was = a.calendar_version;
-      if (auto t = s.tasks.find(a.task); was.empty() && t != s.tasks.end() && t->second.deadline.due_on == a.due_on)
-        was = t->second.deadline.calendar_version;
-      if (was.empty()) was = armed_by.CalendarVersion();
-      auto eff_was = wp->CalendarFor(was).EffectiveDue(*due);
-      auto eff_is = wp->CalendarFor(new_version).EffectiveDue(*due);
-      if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was && DayOf(std::max(at, a.updated_at)) <= *eff_is) {
-        withdrawn =
-            std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
-        moved.overdue = false;
-        moved.due_set_at = at;
-      }
-    }
   const auto now = next.TimersFor(s, moved);
-  const auto old_days = TimerDays(old), new_days = TimerDays(now);
   schemas::DeadlineRecounted rc;
-  bool provisional_seen = false;
   rc.task = a.task;
   rc.unit = a.unit;
   rc.due_on = moved.due_on;
   if (new_due) rc.changes.push_back(std::string(schemas::kRecountMovesDate) + a.due_on + " -> " + *new_due);
-  if (!withdrawn.empty()) rc.changes.push_back(withdrawn);
+  if (!lateness.empty()) rc.changes.push_back(lateness);
   // The version that made it provisional, else the one it was counted on
-  // (with nothing armed: its own, else the one its limits counted on).
+  // (with nothing armed: CountedOn).
+  bool provisional_seen = false;
   for (const auto& t : old)
     if (rc.old_calendar_version.empty() || (t.body.provisional && !provisional_seen)) {
       rc.old_calendar_version = t.body.calendar_version;
       provisional_seen = t.body.provisional;
     }
-  if (rc.old_calendar_version.empty()) {
-    rc.old_calendar_version = a.calendar_version;
-    if (auto t = s.tasks.find(a.task);
-        rc.old_calendar_version.empty() && t != s.tasks.end() && t->second.deadline.due_on == a.due_on)
-      rc.old_calendar_version = t->second.deadline.calendar_version;
-    if (rc.old_calendar_version.empty()) rc.old_calendar_version = armed_by.CalendarVersion();
-  }
+  if (rc.old_calendar_version.empty()) rc.old_calendar_version = CountedOn(s, a, armed_by);
   rc.calendar_version = new_version;
   for (const auto& t : now) rc.provisional = rc.provisional || t.body.provisional;
-  std::set<std::string> labels;
-  for (const auto& [l, d] : old_days) labels.insert(l);
-  for (const auto& [l, d] : new_days) labels.insert(l);
-  for (const auto& l : labels) {
-    auto was = old_days.find(l), is = new_days.find(l);
-    const std::string from = was == old_days.end() ? "-" : was->second;
-    const std::string to = is == new_days.end() ? "-" : is->second;
-    if (from != to) rc.changes.push_back(l + " " + from + " -> " + to);
-  }
+  AddMovedTimers(old, now, rc.changes);
   return rc;
 }
 
@@ -408,11 +443,13 @@ Status Engine::Impl::RecountOpenAssignments(const Command& c, const TimerPolicy&
       auto rc = Recount(s, a, *policy, next, new_version, due, by_engine.EffectiveAt());
       if (!rc) continue;
       const bool not_late = schemas::RecountWithdrawsOverdue(*rc);
+      const bool still_late = schemas::RecountKeepsOverdue(*rc);
       recounts.push_back(std::move(*rc));
       // The escalation of the date it had is withdrawn with it, as when the
-      // office sets a new date (the new date's ladder starts from level 0);
-      // so is that of a miss the notice withdrew.
-      if ((due || not_late) && a.escalation_level > 0)
+      // office sets a new date (the new date's ladder starts from level 0),
+      // unless it is late on the new date too; so is that of a miss the
+      // notice withdrew.
+      if (((due && !still_late) || not_late) && a.escalation_level > 0)
         recounts.push_back(schemas::EscalationCleared{
             a.task, a.unit, a.escalation_level,
             due ? "deadline counted again on the notice" : "not late on the notice's calendar"});

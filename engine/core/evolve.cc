@@ -228,9 +228,11 @@ class Applier {
   // Unit empty: the task's date, which later assignments of it count on.
   // A first change "due A -> B": the date counted again on the notice (a
   // working-day count the provisional rule had made); the assignment's
-  // reminders and lateness start over as for a new date, a pending
-  // extension request stays the office's to answer. (Recounts written
-  // before dates were counted again never name such a change.)
+  // reminders and lateness start over as for a new date (the lateness
+  // stays when a second change "overdue stands" says the new date has
+  // passed too); a pending extension request stays the office's to
+  // answer. (Recounts written before dates were counted again never name
+  // such a change.)
   // The first change says whether the state changes (deadline_recount.h).
   void On(const DeadlineRecounted& b) {
     const bool redated = schemas::RecountMovesDate(b);
@@ -250,7 +252,7 @@ class Applier {
       if (redated && b.due_on != a->due_on) {
         a->due_on = b.due_on;
         a->due_set_at = at_;
-        a->overdue = false;
+        a->overdue = a->overdue && schemas::RecountKeepsOverdue(b);
         a->reminded_days = 0;
       }
     }

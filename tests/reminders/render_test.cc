@@ -126,6 +126,13 @@ TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
   EXPECT_NE(told[0].text.find("完成时限调整为2027-02-15（原为2027-02-08），理由：按新公布的节假日安排重新计算工作日。"),
             std::string::npos)
       << told[0].text;
+  // Recorded after the new date too, with the unit still at work: it is told it is still late.
+  schemas::DeadlineRecounted late = moved;
+  late.changes = {"due 2027-02-08 -> 2027-02-15", "overdue stands: due 2027-02-15 has passed too"};
+  auto still = RenderNotifications(MakeEvent("sg-2021", 6, late), dir);
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_NE(still[0].text.find("理由：按新公布的节假日安排重新计算工作日，新时限也已过，仍属逾期。"), std::string::npos)
+      << still[0].text;
   schemas::DeadlineRecounted kept = moved;
   kept.due_on = "2027-02-15";
   kept.changes = {"missed 2027-02-16 -> 2027-02-17"};

@@ -457,6 +457,65 @@ TEST_F(WorkflowEngineTest, AnEscalatedProvisionalDateCountedAgainLaterIsNoLonger
   EXPECT_EQ(*engine->ProjectionDigest(), *live);
 }
 
+// The same date counted again, but the notice comes on 2027-02-22, after
+// the new date 02-15 too: the unit still at work was late on either
+// calendar, so it stays late at the level its ladder reached (通报批评),
+// which goes on from the new date (约谈 on 03-10: the miss 02-16, 督促整改
+// 02-17, 通报批评 02-24, ten working days on); nothing fires again. The unit
+// that handed its work in on 02-12, before 02-15, was not late: its miss and
+// escalation are withdrawn, whenever the notice came.
+TEST_F(WorkflowEngineTest, ALateDateCountedAgainAfterTheNewDateHasPassedStaysLate) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p = PlanFor("2026-12-06", 2026, {kFinance, kPolice});
+  p.tasks.push_back(TaskDue(1, "印发后45个工作日内", "2027-02-08", v + "+provisional", {kFinance, kPolice}));
+  Ok(Do(Supervisor(), "2026-12-06", p));
+  Ok(Do(UnitActor(kFinance), "2026-12-07", Accept{1, kFinance}, 10));
+  Ok(Do(UnitActor(kPolice), "2026-12-07", Accept{1, kPolice}, 10));
+  TickDays("2026-12-07", "2027-02-11");
+  Ok(Do(UnitActor(kPolice), "2027-02-12", Submit{1, kPolice, "已完成", ""}, 11));
+  const auto before = TickDays("2027-02-12", "2027-02-22");
+  EXPECT_EQ(For(before, 1, kFinance).back(), (Fired{"2027-02-17", "EscalationRaised", 1, kFinance, 2, true}));
+  ASSERT_EQ(engine->Plan("p")->assignments.at({1, kPolice}).escalation_level, 1);
+
+  const Outcome n1 = AddNotice(*engine, "n1", Supervisor(), "2027-02-22", Notice2027());
+  ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
+  std::map<std::string, std::vector<std::string>> changes;
+  std::vector<std::string> cleared;
+  for (const auto& e : n1.events) {
+    if (const auto* rc = std::get_if<DeadlineRecounted>(&e.body); rc && !rc->unit.empty())
+      changes[rc->unit].assign(rc->changes.begin(), rc->changes.begin() + std::min<size_t>(2, rc->changes.size()));
+    if (const auto* ec = std::get_if<EscalationCleared>(&e.body)) cleared.push_back(ec->unit);
+  }
+  EXPECT_EQ(changes[kFinance], (std::vector<std::string>{"due 2027-02-08 -> 2027-02-15",
+                                                         "overdue stands: due 2027-02-15 has passed too"}));
+  ASSERT_FALSE(changes[kPolice].empty());
+  EXPECT_EQ(changes[kPolice].front(), "due 2027-02-08 -> 2027-02-15");
+  if (changes[kPolice].size() > 1) {
+    EXPECT_FALSE(changes[kPolice][1].starts_with("overdue stands"));
+  }
+  EXPECT_EQ(cleared, (std::vector<std::string>{kPolice})) << "the late unit's escalation stands";
+  auto plan = engine->Plan("p");
+  ASSERT_TRUE(plan.ok());
+  const auto& late = plan->assignments.at({1, kFinance});
+  EXPECT_EQ(late.due_on, "2027-02-15");
+  EXPECT_TRUE(late.overdue);
+  EXPECT_EQ(late.escalation_level, 2);
+  const auto& handed_in = plan->assignments.at({1, kPolice});
+  EXPECT_EQ(handed_in.due_on, "2027-02-15");
+  EXPECT_FALSE(handed_in.overdue) << "handed in on 02-12, before the day it was due on";
+  EXPECT_EQ(handed_in.escalation_level, 0);
+
+  const auto after = TickDays("2027-02-22", "2027-03-11");
+  EXPECT_EQ(For(after, 1, kFinance), (std::vector<Fired>{{"2027-03-10", "EscalationRaised", 1, kFinance, 3}}));
+  EXPECT_TRUE(For(after, 1, kPolice).empty()) << "awaiting review: no deadline timer";
+  const auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(live.ok());
+  auto verify = engine->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << (verify->problems.empty() ? "" : verify->problems.front());
+  ExpectChunkedRebuildsGive(n1.first_position, *live);
+}
+
 // A stated date missed provisionally: 2027-02-05 is a Friday by the
 // provisional rule, so the miss fired on 02-08 and the ladder began. The
 // notice makes 02-05..13 春节 and Sunday 02-14 worked: the work is due on

@@ -11,6 +11,15 @@
 //                                 work is due on E, later and not yet past):
 //                                 no longer overdue, its reminders counted
 //                                 from the recount (due_set_at).
+// After "due A -> B", a second change
+//   "overdue stands: due B has passed too"
+//                                 the assignment was late and is late on B as
+//                                 well (the recount came after B, or the work
+//                                 waiting for review was handed in after it):
+//                                 it stays overdue and its escalation stands,
+//                                 its ladder counted on from B. Without it a
+//                                 date counted again withdraws the lateness,
+//                                 as a new date set by the office does.
 #pragma once
 
 #include <string_view>
@@ -26,12 +35,17 @@ inline bool ByCalendarNotice(const Actor& actor) { return actor.role == Role::kS
 
 inline constexpr std::string_view kRecountMovesDate = "due ";
 inline constexpr std::string_view kRecountWithdrawsOverdue = "overdue withdrawn";
+inline constexpr std::string_view kRecountKeepsOverdue = "overdue stands";
 
 inline bool RecountMovesDate(const DeadlineRecounted& b) {
   return !b.due_on.empty() && !b.changes.empty() && b.changes.front().starts_with(kRecountMovesDate);
 }
 inline bool RecountWithdrawsOverdue(const DeadlineRecounted& b) {
   return !b.unit.empty() && !b.changes.empty() && b.changes.front().starts_with(kRecountWithdrawsOverdue);
+}
+inline bool RecountKeepsOverdue(const DeadlineRecounted& b) {
+  return !b.unit.empty() && RecountMovesDate(b) && b.changes.size() > 1 &&
+         b.changes[1].starts_with(kRecountKeepsOverdue);
 }
 
 }  // namespace duban::schemas
