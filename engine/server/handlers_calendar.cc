@@ -32,15 +32,6 @@ void Server::Impl::AddCalendarNotice(Ctx& c) {
                    "their build's calendar");
   if (c.req.body.size() > kMaxNoticeBytes)
     return c.Error(413, "too_large", "a notice file is at most 64 KiB; a notice is a few hundred bytes");
-  // A form's fields would be read as query parameters (httplib): say how to send it.
-  const std::string type = c.req.get_header_value("Content-Type");
-  if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/form-data", 0) == 0)
-    return c.Error(400, "bad_request",
-                   "send the notice's YAML as the raw body, not as a form: Content-Type: text/plain (curl "
-                   "--data-binary @notice.yaml -H 'Content-Type: text/plain')");
-  static const std::set<std::string> known = {"source", "id"};
-  for (const auto& [k, _] : c.req.params)
-    if (!known.count(k)) return c.Error(400, "bad_request", "query parameter '" + k + "': unknown");
   auto usable = [](const std::string& s) {
     return !s.empty() && s.size() <= kMaxNameBytes && utf8::IsValid(s) && std::none_of(s.begin(), s.end(), [](char ch) {
       return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;

@@ -332,10 +332,6 @@ bool Flag(const httplib::Request& req, const char* name) {
 }
 
 bool ReadImportParams(Ctx& c, ImportParams* p) {
-  static const std::set<std::string> known = {"id",          "dry_run",     "accept_unknown_units",
-                                              "keep_groups", "new_version", "issued_on"};
-  for (const auto& [k, _] : c.req.params)
-    if (!known.count(k)) return c.Error(400, "bad_request", "query parameter '" + k + "': unknown"), false;
   p->id = c.req.get_param_value("id");
   p->dry_run = Flag(c.req, "dry_run");
   p->accept_unknown = Flag(c.req, "accept_unknown_units");

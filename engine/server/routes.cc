@@ -149,6 +149,20 @@ const char* AccessName(Access a) {
   return "";
 }
 
+std::vector<std::pair<std::string, std::string>> QueryParameters(const Route& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string q = r.params;
+  for (size_t start = 0; start < q.size();) {
+    size_t end = q.find(';', start);
+    if (end == std::string::npos) end = q.size();
+    const std::string item = q.substr(start, end - start);
+    const size_t colon = item.find(':');
+    out.emplace_back(item.substr(0, colon), colon == std::string::npos ? "" : item.substr(colon + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string RouteRegex(const char* path) {
   static const std::regex param("\\{[a-z0-9_]+\\}");
   return std::regex_replace(std::string(path), param, "([^/]+)");
@@ -162,18 +176,8 @@ json Parameters(const Route& r) {
   const std::string path = r.path;
   for (auto it = std::sregex_iterator(path.begin(), path.end(), param); it != std::sregex_iterator(); ++it)
     ps.push_back({{"name", (*it)[1].str()}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
-  std::string q = r.params;
-  for (size_t start = 0; start < q.size();) {
-    size_t end = q.find(';', start);
-    if (end == std::string::npos) end = q.size();
-    const std::string item = q.substr(start, end - start);
-    const size_t colon = item.find(':');
-    ps.push_back({{"name", item.substr(0, colon)},
-                  {"in", "query"},
-                  {"description", colon == std::string::npos ? "" : item.substr(colon + 1)},
-                  {"schema", {{"type", "string"}}}});
-    start = end + 1;
-  }
+  for (const auto& [name, description] : QueryParameters(r))
+    ps.push_back({{"name", name}, {"in", "query"}, {"description", description}, {"schema", {{"type", "string"}}}});
   return ps;
 }
 

@@ -12,6 +12,7 @@
 #include "server_impl.h"
 #include "web_assets.h"
 #include "duban/log.h"
+#include "duban/utf8.h"
 
 namespace duban::server {
 
@@ -60,6 +61,41 @@ bool RoleAllowed(Access access, accounts::AccountRole role) {
       return role == R::kAdmin;
   }
   return false;
+}
+
+// The names of the query parameters in the request's own URL (httplib's
+// params also hold a form body's fields), percent-decoded as httplib does.
+std::vector<std::string> UrlQueryNames(const std::string& target) {
+  std::vector<std::string> names;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return names;
+  const std::string query = target.substr(q + 1);
+  for (size_t start = 0; start <= query.size();) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    const std::string item = query.substr(start, end - start);
+    const std::string key = item.substr(0, item.find('='));
+    if (!key.empty()) {
+      std::string name;
+      for (size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == '%' && i + 2 < key.size() && std::isxdigit(static_cast<unsigned char>(key[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(key[i + 2]))) {
+          name += static_cast<char>(std::stoi(key.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          name += key[i] == '+' ? ' ' : key[i];
+        }
+      }
+      names.push_back(std::move(name));
+    }
+    start = end + 1;
+  }
+  return names;
+}
+
+bool IsForm(const httplib::Request& req) {
+  const std::string type = req.get_header_value("Content-Type");
+  return type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/form-data", 0) == 0;
 }
 
 bool IsLoopback(const std::string& addr) { return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1"; }
@@ -291,6 +327,27 @@ bool Server::Impl::Authorize(Ctx& c, Access access) {
   return true;
 }
 
+bool Server::Impl::CheckQueryAndBody(Ctx& c, const Route& route) {
+  const auto known = QueryParameters(route);
+  for (const std::string& name : UrlQueryNames(c.req.target)) {
+    if (std::any_of(known.begin(), known.end(), [&](const auto& k) { return k.first == name; })) continue;
+    std::string takes;
+    for (const auto& k : known) takes += (takes.empty() ? "" : ", ") + k.first;
+    return c.Error(400, "bad_request",
+                   "query parameter '" + (utf8::IsValid(name) ? utf8::Prefix(name, 64) : "(not UTF-8)") +
+                       "': unknown; this route takes " + (takes.empty() ? std::string("none") : takes) +
+                       " (see /api/v1/openapi.json)"),
+           false;
+  }
+  const std::string body = route.body;
+  if ((body == "text" || body == "binary") && IsForm(c.req))
+    return c.Error(400, "bad_request",
+                   "send the file as the raw body, not as a form: Content-Type: text/plain or "
+                   "application/octet-stream (curl --data-binary @FILE -H 'Content-Type: text/plain')"),
+           false;
+  return true;
+}
+
 void Server::Impl::Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res) {
   t_route = route.path;
   // Range requests: cpp-httplib 0.11.4 slices a body whose handler set the
@@ -301,7 +358,7 @@ void Server::Impl::Dispatch(const Route& route, const httplib::Request& req, htt
   const_cast<httplib::Request&>(req).ranges.clear();
   Ctx c{req, res, std::nullopt, false, "", ""};
   try {
-    if (!Authorize(c, route.access)) return;
+    if (!Authorize(c, route.access) || !CheckQueryAndBody(c, route)) return;
     (this->*route.handler)(c);
   } catch (const std::exception& e) {
     log::Server().error("{} {}: {}", req.method, route.path, e.what());
@@ -323,6 +380,7 @@ void Server::Impl::Register() {
     else if (m == "PUT")
       http->Put(re, h);
     registered.emplace_back(m, r.path);
+    route_patterns.emplace_back(std::regex(re), m);
   }
   RegisterWeb();
   http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
@@ -331,26 +389,42 @@ void Server::Impl::Register() {
     t_start = std::chrono::steady_clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
-    const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
-    const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
-                                         "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
-                                       : "the body is larger than this server takes";
-    const std::string code = res.status == 404 ? "no_route" : res.status == 413 ? "too_large" : "bad_request";
-    const std::string message = res.status == 404   ? "no such route (see /api/v1/openapi.json)"
-                                : res.status == 413 ? too_large
-                                                    : "the request could not be read";
-    if (WantsPage(req)) {
-      PageHeaders(res);
-      res.set_header("Vary", "Accept");
-      res.set_content(ErrorPageHtml(res.status, code, message), "text/html; charset=utf-8");
-    } else {
-      res.set_content(json{{"error", code}, {"message", message}}.dump(), "application/json; charset=utf-8");
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  http->set_error_handler(
+      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        // A route's path under a method it does not take (PUT on a plan): 405
+        // with the methods it does, not "no such route".
+        std::string allow;
+        if (res.status == 404)
+          for (const auto& [pattern, method] : route_patterns)
+            if (std::regex_match(req.path, pattern) && allow.find(method) == std::string::npos)
+              allow += (allow.empty() ? "" : ", ") + method;
+        if (!allow.empty()) {
+          res.status = 405;
+          res.set_header("Allow", allow);
+        }
+        // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
+        const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+        const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
+                                             "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
+                                           : "the body is larger than this server takes";
+        const std::string code = res.status == 404   ? "no_route"
+                                 : res.status == 405 ? "method_not_allowed"
+                                 : res.status == 413 ? "too_large"
+                                                     : "bad_request";
+        const std::string message = res.status == 404   ? "no such route (see /api/v1/openapi.json)"
+                                    : res.status == 405 ? "this route takes " + allow + ", not " + req.method
+                                    : res.status == 413 ? too_large
+                                                        : "the request could not be read";
+        if (WantsPage(req)) {
+          PageHeaders(res);
+          res.set_header("Vary", "Accept");
+          res.set_content(ErrorPageHtml(res.status, code, message), "text/html; charset=utf-8");
+        } else {
+          res.set_content(json{{"error", code}, {"message", message}}.dump(), "application/json; charset=utf-8");
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   http->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     // A request httplib could not parse never reached the pre-routing
     // handler: it has no start time, route or account of its own (the

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <tuple>
@@ -74,6 +75,8 @@ struct Route {
 };
 const std::vector<Route>& Routes();
 std::string RouteRegex(const char* path);  // {x} -> ([^/]+), anchored by httplib
+// A route's query parameters (name, description), as Route::params lists them.
+std::vector<std::pair<std::string, std::string>> QueryParameters(const Route& r);
 
 struct Server::Impl {
   Impl(Engine& engine, ServerOptions options);
@@ -90,6 +93,9 @@ struct Server::Impl {
   const std::string& files_dir() const { return evidence_root; }
   std::unique_ptr<httplib::Server> http;
   std::vector<std::pair<std::string, std::string>> registered;
+  // Each route's path pattern and method: a path served under other
+  // methods is answered 405 with Allow, not 404.
+  std::vector<std::pair<std::regex, std::string>> route_patterns;
   int bound_port = 0;
   std::atomic<bool> stopping{false};
 
@@ -119,6 +125,9 @@ struct Server::Impl {
   void Register();
   void RegisterWeb();  // the workbench's pages (web/)
   void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  // The URL's query parameters are those the route lists, and a file sent
+  // to a route that takes one raw is not a form; else a 400 that says so.
+  static bool CheckQueryAndBody(Ctx& c, const Route& route);
   bool Authenticate(Ctx& c);
   bool Authorize(Ctx& c, Access access);
   // The client's address: the peer's, or behind --trusted-proxy its X-Real-IP.

@@ -45,6 +45,49 @@ TEST_F(OpsTest, EveryRegisteredRouteIsDocumentedAndEveryDocumentedRouteIsServed)
   EXPECT_NE(Call("GET", "/api/v1/nowhere", office).body.find("no_route"), std::string::npos);
 }
 
+// What a route does not take is refused by name, never ignored: a path
+// under a method it does not serve is 405 with the methods it does (not
+// "no such route"), a query parameter it does not list is 400 naming it and
+// those it takes (a misspelt filter would otherwise answer every row), and a
+// file sent as a form (curl -d) is told to send the raw body.
+TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
+  const Auth office = SignIn("office", Auth::kBearer);
+  const Resp put = Call("PUT", std::string("/api/v1/plans/") + kPlan, office, "{}");
+  EXPECT_EQ(put.status, 405) << put.body;
+  EXPECT_EQ(put.j()["error"], "method_not_allowed") << put.body;
+  auto allow = put.headers.find("Allow");
+  ASSERT_NE(allow, put.headers.end());
+  EXPECT_EQ(allow->second, "GET");
+  const Resp del = Call("DELETE", "/api/v1/users", office);
+  EXPECT_EQ(del.status, 405) << del.body;
+  allow = del.headers.find("Allow");
+  ASSERT_NE(allow, del.headers.end());
+  EXPECT_EQ(allow->second, "GET, POST");
+  EXPECT_EQ(Call("PUT", "/api/v1/nowhere", office, "{}").status, 404);
+
+  const Resp typo = Call("GET", "/api/v1/assignments?plan=x&overdu=1", office);
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_NE(typo.body.find("'overdu': unknown; this route takes plan, unit, status, overdue"), std::string::npos)
+      << typo.body;
+  const Resp none = Call("GET", "/api/v1/verify?full=1", office);
+  EXPECT_EQ(none.status, 400) << none.body;
+  EXPECT_NE(none.body.find("this route takes none"), std::string::npos) << none.body;
+  // Percent-encoded names are the names they encode.
+  EXPECT_EQ(Call("GET", std::string("/api/v1/dashboard?pl%61n=") + kPlan, office).status, 200);
+  EXPECT_EQ(Call("GET", std::string("/api/v1/dashboard?plan=") + kPlan, office).status, 200);
+  // Refused before anything else is read, and only once signed in (401 first).
+  EXPECT_EQ(Call("GET", "/api/v1/verify?full=1").status, 401);
+
+  const Resp form = Call("POST", "/api/v1/plans/import?dry_run=1", office, "序号=1",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 400) << form.body;
+  EXPECT_NE(form.body.find("not as a form"), std::string::npos) << form.body;
+  const Resp upload = Call("POST", "/api/v1/evidence?name=a.pdf", office, "x=1",
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(upload.status, 400) << upload.body;
+  EXPECT_NE(upload.body.find("not as a form"), std::string::npos) << upload.body;
+}
+
 TEST_F(OpsTest, HealthzAndMetricsSpeakTheirFormats) {
   const Resp h = Call("GET", "/healthz");
   EXPECT_EQ(h.status, 200);

@@ -395,7 +395,7 @@ def reason_codes():
                 codes |= set(re.findall(r'\{"error", "([a-z_]+)"\}', text))
                 for block in re.findall(r"namespace reason \{(.*?)\}", text, re.S):
                     codes |= set(re.findall(r'= "([a-z_]+)";', block))
-    ternary = {"engine/server/server.cc": ("no_route", "too_large", "bad_request"),
+    ternary = {"engine/server/server.cc": ("no_route", "method_not_allowed", "too_large", "bad_request"),
                "engine/server/row_json.cc": ("command_id_conflict", "error")}
     for path, names in ternary.items():
         with open(os.path.join(SRC, path), encoding="utf-8") as fh:
