@@ -36,6 +36,15 @@ const char* LightChinese(const std::string& light) {
   return "";
 }
 
+// The stated date, and the day it is met on when that is later (a date on
+// a rest day is met on the next working day, and lateness counts from it):
+// "2021-10-02（顺延至10-08）", the year left out within the same year.
+std::string DueCell(const LedgerRow& r) {
+  if (r.effective_due_on.empty() || r.effective_due_on == r.due_on) return r.due_on;
+  const bool same_year = r.effective_due_on.compare(0, 5, r.due_on, 0, 5) == 0;
+  return r.due_on + "（顺延至" + (same_year ? r.effective_due_on.substr(5) : r.effective_due_on) + "）";
+}
+
 // One row's cells as text, in LedgerHeaders() order.
 std::vector<std::string> Cells(const LedgerRow& r) {
   return {std::to_string(r.task),
@@ -45,7 +54,7 @@ std::vector<std::string> Cells(const LedgerRow& r) {
           Join(r.responsible_units, "、"),
           r.unit,
           r.deadline_text,
-          r.due_on,
+          DueCell(r),
           StatusChinese(r.status),
           r.progress_text,
           Percent(r),
@@ -123,6 +132,7 @@ std::string LedgerJson(const Ledger& l) {
                     {"role", schemas::AssignmentRoleName(r.role)},
                     {"deadline_text", r.deadline_text},
                     {"due_on", r.due_on.empty() ? json(nullptr) : json(r.due_on)},
+                    {"effective_due_on", r.effective_due_on.empty() ? json(nullptr) : json(r.effective_due_on)},
                     {"status", core::StatusName(r.status)},
                     {"state", StatusChinese(r.status)},
                     {"progress_text", r.progress_text},

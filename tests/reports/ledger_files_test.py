@@ -175,6 +175,18 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
     check("json rows", rc == 0 and len(doc.get("rows", [])) == len(engine_rows) and doc["as_of"] == AS_OF, err)
     check("json states equal the engine's",
           all(by_key[(x["task"], x["unit"])]["status"] == x["status"] for x in doc.get("rows", [])))
+    # 截止日期: the stated date; a date on a rest day also the working day it is met on.
+    due_cells = {(int(c[col("序号") - 1]), c[col("落实单位") - 1]): c[col("截止日期") - 1] for c in sheet_cells}
+    due_wrong, moved = [], 0
+    for x in doc.get("rows", []):
+        want, eff = x["due_on"], x["effective_due_on"]
+        if eff and eff != want:
+            moved += 1
+            want = f"{want}（顺延至{eff[5:] if eff[:4] == want[:4] else eff}）"
+        if (due_cells.get((x["task"], x["unit"])) or None) != want:
+            due_wrong.append((x["task"], x["unit"], due_cells.get((x["task"], x["unit"])), want))
+    check("截止日期 is the stated date, with 顺延至 the day it is met on when that is a rest day",
+          not due_wrong and moved > 0, f"{moved} moved; {due_wrong[:3]}")
     unit = "市财政局"
     rc, out, err = run(data, "report", "ledger", "--plan", PLAN, "--unit", unit, "--as-of", AS_OF, "--format", "json")
     mine = json.loads(out)["rows"] if rc == 0 else []

@@ -3,6 +3,8 @@
 // date; the score by the workflow definition's rule, and an office's own.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "report_fixture.h"
 
 namespace duban::reports {
@@ -133,6 +135,17 @@ TEST_F(LedgerTest, ADateOnAHolidayIsLateFromTheWorkingDayAfterItInTheLedgerAndTh
   EXPECT_EQ(h.effective_due_on, "2021-10-08");
   EXPECT_EQ(h.overdue_working_days, 0);
   EXPECT_NE(h.light, "red") << "not late before the holiday ends";
+  // The files say so: the date as stated and the day it is met on.
+  EXPECT_NE(LedgerCsv(*holiday).find("2021-10-02（顺延至10-08）"), std::string::npos);
+  const auto doc = nlohmann::json::parse(LedgerJson(*holiday));
+  bool seen = false;
+  for (const auto& row : doc["rows"]) {
+    if (row["task"] != 3 || row["unit"] != kFinance) continue;
+    EXPECT_EQ(row["due_on"], "2021-10-02");
+    EXPECT_EQ(row["effective_due_on"], "2021-10-08");
+    seen = true;
+  }
+  EXPECT_TRUE(seen);
   Expect(UnitOf(kFinance), At("2021-10-08", 10), Submit{3, kFinance, "已完成", ""});
   Expect(Office(), At("2021-10-08", 15), Approve{3, kFinance, "同意销号"});
   auto on_day = LedgerAsOf(*engine, kPlan, D("2021-10-08"));
