@@ -176,6 +176,11 @@ const workflows::WorkCalendar& WorkflowTimerPolicy::CalendarFor(std::string_view
   return it == by_version_.end() ? latest_ : it->second;
 }
 
+const workflows::WorkCalendar& WorkflowTimerPolicy::DeadlineCalendar(const PlanState& plan,
+                                                                     const AssignmentState& a) const {
+  return CalendarFor(DeadlineCalendarVersion(plan, a));
+}
+
 const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::WorkCalendar& cal, Date due) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto key = std::make_pair(&cal, due.ToDays());
@@ -271,7 +276,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
 
   // The assignment's own deadline.
   if (auto due = Date::Parse(a.due_on)) {
-    const workflows::WorkCalendar& cal = CalendarFor(DeadlineCalendarVersion(plan, a));
+    const workflows::WorkCalendar& cal = DeadlineCalendar(plan, a);
     const std::vector<PlannedTimer>& ladder = Ladder(cal, *due);
     out.reserve(out.size() + ladder.size() + 1);  // and the next scheduled ask: one allocation, no moves
     for (const PlannedTimer& p : ladder)

@@ -192,9 +192,9 @@ Result<Bulletin> BulletinAsOf(const Engine& engine, const std::string& plan_id, 
     fallback = std::move(d).value();
     definition = &*fallback;
   }
-  const auto* calendar = PolicyCalendar(engine);
-  const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, calendar);
-  return ComputeBulletin(ledger, rec->plan, definition->escalation, calendar);
+  const auto policy = engine.timer_policy();
+  const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, policy.get());
+  return ComputeBulletin(ledger, rec->plan, definition->escalation, PolicyCalendar(policy.get()));
 }
 
 }  // namespace duban::reports

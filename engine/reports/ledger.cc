@@ -176,7 +176,7 @@ void FillTimeliness(LedgerRow& row, const core::AssignmentState& a, Date as_of, 
 }  // namespace
 
 Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Event>& events, Date as_of,
-                     const workflows::WorkCalendar* calendar, const std::string& unit) {
+                     const TimerPolicy* policy, const std::string& unit) {
   Ledger l;
   l.rows.reserve(plan.assignments.size());
   l.plan_id = plan.id;
@@ -186,7 +186,7 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
   l.unit = unit;
   const std::map<Key, Trail> trails = Trails(plan.id, events, EndOfDay(as_of));
   const TaskRoles roles = RolesByTask(plan);
-  WorkingDayCounts days(calendar, as_of);
+  std::map<const workflows::WorkCalendar*, WorkingDayCounts> days;  // a few calendars at most
   for (const auto& [k, a] : plan.assignments) {
     if (!unit.empty() && a.unit != unit) continue;
     LedgerRow row;
@@ -206,7 +206,8 @@ Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Eve
     row.status = a.status;
     if (auto t = trails.find(k); t != trails.end()) FillFromTrail(row, t->second, a);
     row.escalation_level = a.escalation_level;
-    FillTimeliness(row, a, as_of, days);
+    const workflows::WorkCalendar* calendar = DeadlineCalendar(policy, plan, a);
+    FillTimeliness(row, a, as_of, days.try_emplace(calendar, calendar, as_of).first->second);
     l.rows.push_back(std::move(row));
   }
   // The rows came in (task, unit) order, the assignments' keys: a task's lead
@@ -243,7 +244,7 @@ Result<Ledger> LedgerAsOf(const Engine& engine, const std::string& plan_id, Date
     if (!held)
       return Status::NotFound("unit " + unit + " held no assignment of plan " + plan_id + " on " + as_of.ToString());
   }
-  return ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine), unit);
+  return ComputeLedger(rec->plan, rec->events, as_of, engine.timer_policy().get(), unit);
 }
 
 }  // namespace duban::reports

@@ -41,6 +41,12 @@ const workflows::WorkCalendar* PolicyCalendar(const TimerPolicy* policy) {
   return nullptr;
 }
 
+const workflows::WorkCalendar* DeadlineCalendar(const TimerPolicy* policy, const core::PlanState& plan,
+                                                const core::AssignmentState& a) {
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy)) return &p->DeadlineCalendar(plan, a);
+  return nullptr;
+}
+
 const workflows::WorkCalendar* PolicyCalendar(const Engine& engine) {
   return PolicyCalendar(engine.timer_policy().get());
 }

@@ -1,3 +1,4 @@
+#include "duban/engine.h"
 #include "duban/reports/scorecard.h"
 
 #include <algorithm>
@@ -113,7 +114,7 @@ Result<Scorecard> ScorecardAsOf(const Engine& engine, const std::string& plan_id
                                 const workflows::ScorecardRule& rule) {
   auto rec = ReadPlanAsOf(engine, plan_id, as_of);
   if (!rec.ok()) return rec.status();
-  const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, PolicyCalendar(engine));
+  const Ledger ledger = ComputeLedger(rec->plan, rec->events, as_of, engine.timer_policy().get());
   return ComputeScorecard(ledger, rec->plan, rec->events, rule);
 }
 

@@ -197,6 +197,44 @@ TEST_F(LedgerTest, AnEscalationACalendarNoticeWithdrewIsNotTheUnitsPeak) {
   EXPECT_GT(ScoreOf(*after, kPolice).peak_escalation, 0);
 }
 
+// A ledger as of a day before a holiday notice was recorded counts a row on
+// the calendar its date was judged on then, as the engine did: task 3's
+// 2027-02-05 (imported while 2027 was provisional) was a working Friday,
+// missed on Monday 02-08, 2 working days late on 02-09. Recorded on 02-10,
+// the notice makes 02-05..13 春节: from then on the work is due on 02-14
+// (顺延), not late; the ledger as of 02-09 still says what was judged then.
+TEST_F(LedgerTest, ALedgerAsOfADayBeforeANoticeCountsOnTheCalendarOfThatDay) {
+  const std::string v = policy->latest_calendar().version();
+  ImportPlan p = SamplePlan(v);
+  p.tasks[2].deadline = Deadline{"2027年2月5日前", "2027-02-05", "", false, v + "+provisional"};
+  Expect(Office(), At("2021-09-01"), p);
+  Expect(UnitOf(kFinance), At("2021-09-02"), Accept{3, kFinance});
+  for (const char* day : {"2027-02-08", "2027-02-09"}) ASSERT_TRUE(engine->Tick(StartOfDay(D(day))).ok());
+  Engine::CalendarNoticeRequest r;
+  r.command_id = "notice-2027";
+  r.actor = Office();
+  r.issued_at = At("2027-02-10");
+  r.source = "2027.yaml";
+  r.text =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
+      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
+  ASSERT_TRUE(engine->AddCalendarNotice(r).status.ok());
+  auto then = LedgerAsOf(*engine, kPlan, D("2027-02-09"));
+  ASSERT_TRUE(then.ok()) << then.status().ToString();
+  const LedgerRow& judged = Row(*then, 3, kFinance);
+  EXPECT_EQ(judged.effective_due_on, "2027-02-05");
+  EXPECT_EQ(judged.overdue_working_days, 2);
+  EXPECT_EQ(judged.light, "red");
+  EXPECT_EQ(LedgerCsv(*then).find("顺延至"), std::string::npos);
+  auto now = LedgerAsOf(*engine, kPlan, D("2027-02-10"));
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  const LedgerRow& moved = Row(*now, 3, kFinance);
+  EXPECT_EQ(moved.effective_due_on, "2027-02-14");
+  EXPECT_EQ(moved.overdue_working_days, 0);
+  EXPECT_NE(moved.light, "red");
+  EXPECT_NE(LedgerCsv(*now).find("2027-02-05（顺延至02-14）"), std::string::npos);
+}
+
 TEST_F(ScriptedLedgerTest, AnOfficesOwnRuleWeightsTheScore) {
   auto rule = workflows::ScorecardRule::FromDefinition(
       "name: x\nscorecard:\n  base: 0\n  weights: {completed: 10, progress_reports: 1}\n  max: 1000\n", "office.yaml");

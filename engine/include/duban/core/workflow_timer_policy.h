@@ -97,6 +97,11 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // or "+weekends-only" suffix is ignored: every calendar here has the
   // provisional rule on); the latest when the version is unknown or empty.
   const workflows::WorkCalendar& CalendarFor(std::string_view version) const;
+  // The calendar `a`'s deadline is counted on, as TimersFor counts it: the
+  // notice it was recounted on, else its task's version when the date is
+  // the task's, else the latest. For `a` as of a past date, the calendar
+  // its date was judged on then.
+  const workflows::WorkCalendar& DeadlineCalendar(const core::PlanState& plan, const core::AssignmentState& a) const;
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);

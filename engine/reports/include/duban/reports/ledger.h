@@ -21,6 +21,7 @@
 
 namespace duban {
 class Engine;
+class TimerPolicy;
 namespace workflows {
 class WorkCalendar;
 }
@@ -86,10 +87,13 @@ Instant EndOfDay(Date d);
 
 // REQUIRES: `plan` is the plan as it stood at EndOfDay(as_of) (Engine::PlanAsOf),
 // `events` its stream's events in log order (more are ignored: those after the
-// cut, and those of other plans). `unit` empty: every unit. `calendar` null:
-// Monday to Friday.
+// cut, and those of other plans). `unit` empty: every unit. Each row's
+// dates count on the calendar `policy` counts its deadline on
+// (DeadlineCalendar: as of a date before a holiday notice, the calendar its
+// date was judged on then, not the notice's); a null policy, or one
+// without a calendar: Monday to Friday.
 Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Event>& events, Date as_of,
-                     const workflows::WorkCalendar* calendar, const std::string& unit = "");
+                     const TimerPolicy* policy, const std::string& unit = "");
 
 // What the reports read from the store for a plan as of a date: the plan as
 // it stood at EndOfDay(as_of) and the events of its stream up to then (the
