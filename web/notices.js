@@ -9,7 +9,7 @@
   const KIND = {
     reminder: "提醒", overdue: "逾期", escalation: "督办", report_request: "报送", report_overdue: "报送逾期",
     completion_rejected: "退回", acceptance_overdue: "签收超时", review_overdue: "审核超时",
-    deadline_changed: "时限调整", overdue_withdrawn: "逾期撤销", instruction: "批示", comment: "意见", urge: "催办", schedule_set: "报送安排", digest: "汇总",
+    deadline_changed: "时限调整", overdue_withdrawn: "逾期撤销", overdue_stands: "仍属逾期", instruction: "批示", comment: "意见", urge: "催办", schedule_set: "报送安排", digest: "汇总",
   };
   const tagOf = (n) => (n.level === "urgent" ? "紧急" : KIND[n.kind] || "通知");
 

@@ -1,6 +1,7 @@
 // Rendering of reminder notifications (see notification.h). Pure: no I/O.
 #include "duban/utf8.h"
 #include "duban/consumers/notification.h"
+#include "duban/date.h"
 #include "duban/schemas/deadline_recount.h"
 #include "duban/terminal_text.h"
 
@@ -485,7 +486,13 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
     const size_t as = change.find(" counts as ");
     Subject s = SubjectOf(e, b.task, dir, o);
     TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
-    v["effective_due_on"] = as == std::string::npos ? b.due_on : change.substr(as + 11);
+    const std::string effective = as == std::string::npos ? b.due_on : change.substr(as + 11);
+    v["effective_due_on"] = effective;
+    // Withdrawn after that day only for work handed in by then (the engine
+    // judges a submission on its own day): nothing is asked of the unit.
+    v["request_sentence"] = DayOf(e.occurred_at).ToString() > effective
+                                ? b.unit + "已在时限前报送办结，等待审核。"
+                                : "请" + b.unit + "在" + effective + "前完成并报送。";
     Builder nb(e, b.task, s, "overdue_withdrawn", "notice", b.due_on, o, std::move(v));
     nb.Add(b.unit, RecipientKind::kUnit, "overdue_withdrawn");
     return nb.Take();
@@ -498,9 +505,13 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["old_due_on"] = old_due;
+  if (schemas::RecountKeepsOverdue(b)) {  // the new date has passed too: still late
+    Builder nb(e, b.task, s, "overdue_stands", "warning", b.due_on, o, std::move(v));
+    nb.Add(b.unit, RecipientKind::kUnit, "overdue_stands");
+    return nb.Take();
+  }
   v["old_clause"] = old_due.empty() ? std::string() : "（原为" + old_due + "）";
-  v["reason"] = schemas::RecountKeepsOverdue(b) ? "按新公布的节假日安排重新计算工作日，新时限也已过，仍属逾期"
-                                                : "按新公布的节假日安排重新计算工作日";
+  v["reason"] = "按新公布的节假日安排重新计算工作日";
   v["reason_clause"] = "，理由：" + v["reason"];
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "duban/date.h"
 #include "duban/consumers/notification.h"
 #include "duban/consumers/sink.h"
 #include "test_events.h"
@@ -131,8 +132,12 @@ TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
   late.changes = {"due 2027-02-08 -> 2027-02-15", "overdue stands: due 2027-02-15 has passed too"};
   auto still = RenderNotifications(MakeEvent("sg-2021", 6, late), dir);
   ASSERT_EQ(still.size(), 1u);
-  EXPECT_NE(still[0].text.find("理由：按新公布的节假日安排重新计算工作日，新时限也已过，仍属逾期。"), std::string::npos)
+  EXPECT_EQ(still[0].channel, "overdue_stands");
+  EXPECT_EQ(still[0].level, "warning");
+  EXPECT_NE(still[0].text.find("重新计算为2027-02-15（原为2027-02-08），新时限也已过，市财政局仍属逾期"),
+            std::string::npos)
       << still[0].text;
+  EXPECT_EQ(still[0].text.find("按新时限办理"), std::string::npos) << "no date to work to: it has passed";
   schemas::DeadlineRecounted kept = moved;
   kept.due_on = "2027-02-15";
   kept.changes = {"missed 2027-02-16 -> 2027-02-17"};
@@ -163,10 +168,20 @@ TEST(RenderTest, AMissACalendarNoticeWithdrewTellsTheUnitTheDayTheWorkIsDueOn) {
   ASSERT_EQ(told.size(), 1u);
   EXPECT_EQ(told[0].recipient, "市财政局");
   EXPECT_EQ(told[0].channel, "overdue_withdrawn");
-  EXPECT_NE(told[0].title.find("2027-02-14前完成"), std::string::npos) << told[0].title;
-  EXPECT_NE(told[0].text.find("完成时限2027-02-05按新公布的节假日安排顺延至2027-02-14，此前的逾期通知作废"),
+  EXPECT_NE(told[0].title.find("顺延至2027-02-14"), std::string::npos) << told[0].title;
+  EXPECT_NE(told[0].text.find("完成时限2027-02-05按新公布的节假日安排顺延至2027-02-14，此前的逾期通知作废。请市财政局在"
+                              "2027-02-14前完成并报送。"),
             std::string::npos)
       << told[0].text;
+  // Recorded after that day (02-22): withdrawn only for work handed in by
+  // then, so nothing is asked of the unit.
+  auto late = MakeEvent("sg-2021", 6, withdrawn);
+  late.occurred_at = StartOfDay(*Date::Parse("2027-02-22")) + 2 * 3600 * 1000;
+  auto handed_in = RenderNotifications(late, dir);
+  ASSERT_EQ(handed_in.size(), 1u);
+  EXPECT_NE(handed_in[0].text.find("此前的逾期通知作废。市财政局已在时限前报送办结，等待审核。"), std::string::npos)
+      << handed_in[0].text;
+  EXPECT_EQ(handed_in[0].text.find("前完成并报送"), std::string::npos) << handed_in[0].text;
 }
 
 TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) {
