@@ -327,16 +327,11 @@ struct ImportParams {
   std::optional<Date> issued_on;
 };
 
-bool Flag(const httplib::Request& req, const char* name) {
-  return req.has_param(name) && req.get_param_value(name) != "0" && req.get_param_value(name) != "false";
-}
-
 bool ReadImportParams(Ctx& c, ImportParams* p) {
   p->id = c.req.get_param_value("id");
-  p->dry_run = Flag(c.req, "dry_run");
-  p->accept_unknown = Flag(c.req, "accept_unknown_units");
-  p->keep_groups = Flag(c.req, "keep_groups");
-  p->new_version = Flag(c.req, "new_version");
+  if (!c.Flag("dry_run", &p->dry_run) || !c.Flag("accept_unknown_units", &p->accept_unknown) ||
+      !c.Flag("keep_groups", &p->keep_groups) || !c.Flag("new_version", &p->new_version))
+    return false;
   if (!p->dry_run && p->id.empty())
     return c.Error(400, "bad_request", "query parameter 'id': the plan id is required"), false;
   const bool control = std::any_of(p->id.begin(), p->id.end(),

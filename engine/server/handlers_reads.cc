@@ -223,7 +223,7 @@ void Server::Impl::ListAssignments(Ctx& c) {
     f.status = core::ParseStatus(status);
     if (!f.status) return c.Error(400, "bad_request", "query parameter 'status': not a status");
   }
-  f.overdue_only = c.req.get_param_value("overdue") == "1";
+  if (!c.Flag("overdue", &f.overdue_only)) return;
   auto rows = c.IsUnit() ? FollowedRows(host, c.account->unit, f)
                          : host.UseConcurrently([&](Engine& e) { return e.Assignments(f); });
   if (!rows.ok()) return Answer(c, rows.status());

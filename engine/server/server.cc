@@ -65,6 +65,8 @@ bool RoleAllowed(Access access, accounts::AccountRole role) {
 
 // The names of the query parameters in the request's own URL (httplib's
 // params also hold a form body's fields), percent-decoded as httplib does.
+// An item with no name ("=x") is an empty name, which no route takes:
+// httplib would read "?=overdu=1" as overdu.
 std::vector<std::string> UrlQueryNames(const std::string& target) {
   std::vector<std::string> names;
   const size_t q = target.find('?');
@@ -75,7 +77,7 @@ std::vector<std::string> UrlQueryNames(const std::string& target) {
     if (end == std::string::npos) end = query.size();
     const std::string item = query.substr(start, end - start);
     const std::string key = item.substr(0, item.find('='));
-    if (!key.empty()) {
+    if (!item.empty()) {
       std::string name;
       for (size_t i = 0; i < key.size(); ++i) {
         if (key[i] == '%' && i + 2 < key.size() && std::isxdigit(static_cast<unsigned char>(key[i + 1])) &&
@@ -91,6 +93,10 @@ std::vector<std::string> UrlQueryNames(const std::string& target) {
     start = end + 1;
   }
   return names;
+}
+
+bool IsKnownMethod(const std::string& m) {
+  return m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "DELETE" || m == "PATCH" || m == "OPTIONS";
 }
 
 bool IsForm(const httplib::Request& req) {
@@ -327,23 +333,48 @@ bool Server::Impl::Authorize(Ctx& c, Access access) {
   return true;
 }
 
+bool Ctx::Flag(const char* name, bool* out) {
+  *out = false;
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  if (v.empty() || v == "1" || v == "true") {
+    *out = true;
+    return true;
+  }
+  if (v == "0" || v == "false") return true;
+  return Error(400, "bad_request", "query parameter '" + std::string(name) + "': 1 (yes) or 0 (no)"), false;
+}
+
 bool Server::Impl::CheckQueryAndBody(Ctx& c, const Route& route) {
   const auto known = QueryParameters(route);
+  // A probe's or monitor's cache-buster on the public diagnostics
+  // (/healthz, /metrics, the OpenAPI document) must not fail a live server.
+  const bool diagnostics = std::string_view(route.method) == "GET" &&
+                           (route.access == Access::kPublic || route.access == Access::kMetrics) && known.empty();
+  std::set<std::string> seen;
   for (const std::string& name : UrlQueryNames(c.req.target)) {
+    const std::string shown = utf8::IsValid(name) ? utf8::Prefix(name, 64) : "(not UTF-8)";
+    if (diagnostics) continue;
+    if (name.empty())
+      return c.Error(400, "bad_request", "a query parameter without a name ('=' first): none is taken"), false;
+    if (!seen.insert(name).second)
+      return c.Error(400, "bad_request",
+                     "query parameter '" + shown + "': given more than once (which one was meant is not guessed)"),
+             false;
     if (std::any_of(known.begin(), known.end(), [&](const auto& k) { return k.first == name; })) continue;
     std::string takes;
     for (const auto& k : known) takes += (takes.empty() ? "" : ", ") + k.first;
     return c.Error(400, "bad_request",
-                   "query parameter '" + (utf8::IsValid(name) ? utf8::Prefix(name, 64) : "(not UTF-8)") +
-                       "': unknown; this route takes " + (takes.empty() ? std::string("none") : takes) +
-                       " (see /api/v1/openapi.json)"),
+                   "query parameter '" + shown + "': unknown; this route takes " +
+                       (takes.empty() ? std::string("none") : takes) + " (see /api/v1/openapi.json)"),
            false;
   }
   const std::string body = route.body;
+  const std::string type = body == "binary" ? "application/octet-stream" : "text/plain";
   if ((body == "text" || body == "binary") && IsForm(c.req))
     return c.Error(400, "bad_request",
-                   "send the file as the raw body, not as a form: Content-Type: text/plain or "
-                   "application/octet-stream (curl --data-binary @FILE -H 'Content-Type: text/plain')"),
+                   "send the file as the raw body, not as a form: Content-Type: " + type +
+                       " (curl --data-binary @FILE -H 'Content-Type: " + type + "')"),
            false;
   return true;
 }
@@ -380,7 +411,7 @@ void Server::Impl::Register() {
     else if (m == "PUT")
       http->Put(re, h);
     registered.emplace_back(m, r.path);
-    route_patterns.emplace_back(std::regex(re), m);
+    route_patterns.push_back({std::regex(re), m, r.path});
   }
   RegisterWeb();
   http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
@@ -389,60 +420,81 @@ void Server::Impl::Register() {
     t_start = std::chrono::steady_clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http->set_error_handler(
-      httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        // A route's path under a method it does not take (PUT on a plan): 405
-        // with the methods it does, not "no such route".
-        std::string allow;
-        if (res.status == 404)
-          for (const auto& [pattern, method] : route_patterns)
-            if (std::regex_match(req.path, pattern) && allow.find(method) == std::string::npos)
-              allow += (allow.empty() ? "" : ", ") + method;
-        if (!allow.empty()) {
-          res.status = 405;
-          res.set_header("Allow", allow);
-        }
-        // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
-        const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
-        const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
-                                             "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
-                                           : "the body is larger than this server takes";
-        const std::string code = res.status == 404   ? "no_route"
-                                 : res.status == 405 ? "method_not_allowed"
-                                 : res.status == 413 ? "too_large"
-                                                     : "bad_request";
-        const std::string message = res.status == 404   ? "no such route (see /api/v1/openapi.json)"
-                                    : res.status == 405 ? "this route takes " + allow + ", not " + req.method
-                                    : res.status == 413 ? too_large
-                                                        : "the request could not be read";
-        if (WantsPage(req)) {
-          PageHeaders(res);
-          res.set_header("Vary", "Accept");
-          res.set_content(ErrorPageHtml(res.status, code, message), "text/html; charset=utf-8");
-        } else {
-          res.set_content(json{{"error", code}, {"message", message}}.dump(), "application/json; charset=utf-8");
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  http->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    // A request httplib could not parse never reached the pre-routing
-    // handler: it has no start time, route or account of its own (the
-    // thread's previous request's must not be reported as its).
-    const bool parsed = t_start != std::chrono::steady_clock::time_point{};
-    const double secs = parsed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0;
-    const std::string route = !parsed ? "unparsed" : t_route.empty() ? "unmatched" : t_route;
-    const std::string account = parsed ? t_account : "";
-    t_route.clear();
-    t_account.clear();
-    t_start = {};
-    metrics.Request(req.method, route, res.status, secs);
-    // Never the body, the password, the cookie or a token: method, route, status, time, who.
-    const json line = {{"method", req.method}, {"route", route},
-                       {"status", res.status}, {"ms", static_cast<int64_t>(secs * 1000)},
-                       {"account", account},   {"client", ClientAddress(req)}};
-    log::Server().info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
-  });
+  http->set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) { return AnswerUnrouted(req, res); }));
+  http->set_logger([this](const httplib::Request& req, const httplib::Response& res) { LogRequest(req, res); });
+}
+
+httplib::Server::HandlerResponse Server::Impl::AnswerUnrouted(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  // A route's path under a method it does not take (PUT on a plan,
+  // also without a body, which httplib refuses as unreadable before
+  // routing): 405 with the methods it does, not "no such route";
+  // OPTIONS: 204 with them.
+  std::vector<std::string> methods;
+  if (res.status == 404 || res.status == 400)
+    for (const auto& p : route_patterns) {
+      if (!std::regex_match(req.path, p.re)) continue;
+      t_route = p.path;
+      for (const std::string& m :
+           p.method == "GET" ? std::vector<std::string>{"GET", "HEAD"} : std::vector<std::string>{p.method})
+        if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+    }
+  std::string allow;
+  for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+  if (!methods.empty() && req.method == "OPTIONS") {
+    res.status = 204;
+    res.set_header("Allow", allow + ", OPTIONS");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {
+    res.status = 405;
+    res.set_header("Allow", allow);
+  }
+  // httplib takes at most 8 KiB of a form-encoded body (curl -d's default type).
+  const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+  const std::string too_large = form ? "a form-encoded body is limited to 8 KiB: send files as "
+                                       "application/octet-stream or text/plain (curl -H 'Content-Type: ...')"
+                                     : "the body is larger than this server takes";
+  const std::string code = res.status == 404   ? "no_route"
+                           : res.status == 405 ? "method_not_allowed"
+                           : res.status == 413 ? "too_large"
+                                               : "bad_request";
+  const std::string message = res.status == 404   ? "no such route (see /api/v1/openapi.json)"
+                              : res.status == 405 ? "this route takes " + allow + ", not " + req.method
+                              : res.status == 413 ? too_large
+                                                  : "the request could not be read";
+  if (WantsPage(req)) {
+    PageHeaders(res);
+    res.set_header("Vary", "Accept");
+    res.set_content(ErrorPageHtml(res.status, code, message), "text/html; charset=utf-8");
+  } else {
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(json{{"error", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace),
+                    "application/json; charset=utf-8");
+  }
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void Server::Impl::LogRequest(const httplib::Request& req, const httplib::Response& res) {
+  // A request httplib could not parse never reached the pre-routing
+  // handler: it has no start time, route or account of its own (the
+  // thread's previous request's must not be reported as its).
+  const bool parsed = t_start != std::chrono::steady_clock::time_point{};
+  const double secs = parsed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0;
+  const std::string route = !parsed ? "unparsed" : t_route.empty() ? "unmatched" : t_route;
+  const std::string account = parsed ? t_account : "";
+  t_route.clear();
+  t_account.clear();
+  t_start = {};
+  // An unknown method is one label, not a new series per request.
+  metrics.Request(IsKnownMethod(req.method) ? req.method : "other", route, res.status, secs);
+  // Never the body, the password, the cookie or a token: method, route, status, time, who.
+  const json line = {{"method", req.method}, {"route", route},
+                     {"status", res.status}, {"ms", static_cast<int64_t>(secs * 1000)},
+                     {"account", account},   {"client", ClientAddress(req)}};
+  log::Server().info("access {}", line.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 namespace {

@@ -60,6 +60,10 @@ struct Ctx {
   void Json(int status, const json& body);
   void Error(int status, const std::string& code, const std::string& message);
   bool IsUnit() const { return account && account->role == accounts::AccountRole::kUnit; }
+  // A yes/no query parameter into `out`: absent, 0 or false: no; 1, true
+  // or bare (?dry_run): yes. Anything else is refused (400 naming it), never
+  // read as either: `dry_run=no` must not import.
+  bool Flag(const char* name, bool* out);
   // Who an upload belongs to: a unit's accounts share their unit's files.
   std::string Uploader() const { return IsUnit() ? "unit:" + account->unit : "account:" + account->name; }
 };
@@ -95,7 +99,12 @@ struct Server::Impl {
   std::vector<std::pair<std::string, std::string>> registered;
   // Each route's path pattern and method: a path served under other
   // methods is answered 405 with Allow, not 404.
-  std::vector<std::pair<std::regex, std::string>> route_patterns;
+  struct RoutePattern {
+    std::regex re;
+    std::string method;
+    const char* path;
+  };
+  std::vector<RoutePattern> route_patterns;
   int bound_port = 0;
   std::atomic<bool> stopping{false};
 
@@ -128,6 +137,11 @@ struct Server::Impl {
   // The URL's query parameters are those the route lists, and a file sent
   // to a route that takes one raw is not a form; else a 400 that says so.
   static bool CheckQueryAndBody(Ctx& c, const Route& route);
+  // What httplib could not route or read (no such path, a method the path
+  // does not take, an unreadable or too large request): its error answer.
+  httplib::Server::HandlerResponse AnswerUnrouted(const httplib::Request& req, httplib::Response& res);
+  // The access log line and the request metrics, once the answer is sent.
+  void LogRequest(const httplib::Request& req, const httplib::Response& res);
   bool Authenticate(Ctx& c);
   bool Authorize(Ctx& c, Access access);
   // The client's address: the peer's, or behind --trusted-proxy its X-Real-IP.

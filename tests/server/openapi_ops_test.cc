@@ -57,12 +57,20 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   EXPECT_EQ(put.j()["error"], "method_not_allowed") << put.body;
   auto allow = put.headers.find("Allow");
   ASSERT_NE(allow, put.headers.end());
-  EXPECT_EQ(allow->second, "GET");
+  EXPECT_EQ(allow->second, "GET, HEAD");
+  // Without a body too (httplib refuses a bodyless PUT before routing).
+  EXPECT_EQ(Call("PUT", std::string("/api/v1/plans/") + kPlan, office).status, 405);
+  const Resp options = Call("OPTIONS", "/api/v1/session", office);
+  EXPECT_EQ(options.status, 204) << options.body;
+  allow = options.headers.find("Allow");
+  ASSERT_NE(allow, options.headers.end());
+  EXPECT_EQ(allow->second, "POST, DELETE, OPTIONS");
   const Resp del = Call("DELETE", "/api/v1/users", office);
   EXPECT_EQ(del.status, 405) << del.body;
   allow = del.headers.find("Allow");
   ASSERT_NE(allow, del.headers.end());
-  EXPECT_EQ(allow->second, "GET, POST");
+  EXPECT_EQ(allow->second, "GET, HEAD, POST");
+  EXPECT_EQ(del.headers.find("Cache-Control")->second, "no-store");
   EXPECT_EQ(Call("PUT", "/api/v1/nowhere", office, "{}").status, 404);
 
   const Resp typo = Call("GET", "/api/v1/assignments?plan=x&overdu=1", office);
@@ -72,6 +80,25 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   const Resp none = Call("GET", "/api/v1/verify?full=1", office);
   EXPECT_EQ(none.status, 400) << none.body;
   EXPECT_NE(none.body.find("this route takes none"), std::string::npos) << none.body;
+  // A name left out ("=overdu", which httplib would read as overdu), a
+  // name given twice, or a flag that is neither yes nor no: none is guessed.
+  const Resp nameless = Call("GET", "/api/v1/assignments?=overdu=1", office);
+  EXPECT_EQ(nameless.status, 400) << nameless.body;
+  EXPECT_NE(nameless.body.find("without a name"), std::string::npos) << nameless.body;
+  const Resp twice = Call("GET", "/api/v1/assignments?plan=a&plan=b", office);
+  EXPECT_EQ(twice.status, 400) << twice.body;
+  EXPECT_NE(twice.body.find("'plan': given more than once"), std::string::npos) << twice.body;
+  const Resp yes = Call("GET", "/api/v1/assignments?overdue=yes", office);
+  EXPECT_EQ(yes.status, 400) << yes.body;
+  EXPECT_NE(yes.body.find("'overdue': 1 (yes) or 0 (no)"), std::string::npos) << yes.body;
+  const Resp no = Call("POST", "/api/v1/plans/import?dry_run=no&id=x", office, "序号\t工作任务\n",
+                       {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(no.status, 400) << no.body;
+  EXPECT_NE(no.body.find("'dry_run': 1 (yes) or 0 (no)"), std::string::npos) << no.body;
+  EXPECT_EQ(Call("GET", "/api/v1/plans/nowhere").status, 401) << "still signed in first";
+  // A probe's cache-buster on the public diagnostics is no failure.
+  EXPECT_EQ(Call("GET", "/healthz?t=123").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/openapi.json?v=1").status, 200);
   // Percent-encoded names are the names they encode.
   EXPECT_EQ(Call("GET", std::string("/api/v1/dashboard?pl%61n=") + kPlan, office).status, 200);
   EXPECT_EQ(Call("GET", std::string("/api/v1/dashboard?plan=") + kPlan, office).status, 200);
@@ -85,7 +112,8 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   const Resp upload = Call("POST", "/api/v1/evidence?name=a.pdf", office, "x=1",
                            {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(upload.status, 400) << upload.body;
-  EXPECT_NE(upload.body.find("not as a form"), std::string::npos) << upload.body;
+  EXPECT_NE(upload.body.find("not as a form: Content-Type: application/octet-stream"), std::string::npos)
+      << upload.body;
 }
 
 TEST_F(OpsTest, HealthzAndMetricsSpeakTheirFormats) {
