@@ -238,7 +238,14 @@ Result<PlanState> Engine::Plan(const std::string& plan_id) const {
   }
   auto s = impl_->LoadPlan(plan_id);
   if (!s.ok()) return s;
-  if (!s->exists) return Status::NotFound("no plan with id " + plan_id);
+  // A reader beside a rebuild (or after one that stopped) may not find a
+  // plan the log holds: say so rather than that it does not exist.
+  if (!s->exists)
+    return Status::NotFound("no plan with id " + plan_id +
+                            (impl_->rebuild_unfinished
+                                 ? " in the projections, which are being rebuilt (or a rebuild stopped half-way): "
+                                   "ask again when it has ended, or run `duban rebuild`"
+                                 : ""));
   // Kept for the next read as the commit path keeps the plans it touches
   // (every write path updates or drops a cached state), so a server's reads
   // of a plan replay it once, not per request. Only existing plans: asking

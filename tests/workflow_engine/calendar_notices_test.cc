@@ -709,6 +709,13 @@ TEST_F(WorkflowEngineTest, ARebuildKilledHalfWayIsFinishedByTheNextWriterOnTheCa
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     EXPECT_EQ((*reader)->timer_policy()->CalendarVersion(), kVersion2027);
     EXPECT_EQ((*reader)->CalendarNotices().size(), 1u);
+    // The plan's history is not made again yet: not "no such plan" alone.
+    auto plan = (*reader)->Plan("p");
+    ASSERT_FALSE(plan.ok());
+    EXPECT_EQ(plan.status().code(), Status::Code::kNotFound);
+    EXPECT_NE(plan.status().message().find("which are being rebuilt (or a rebuild stopped half-way)"),
+              std::string::npos)
+        << plan.status().message();
   }
   {
     // The same marker beside a running writer (RocksDB's lock held, as a
