@@ -12,6 +12,20 @@ namespace {
 
 using namespace test_support;  // NOLINT(google-build-using-namespace): the fixture's names
 
+// The office records the 2027 holiday notice on `day`: 春节 02-05..13
+// rest, Sunday 02-14 worked.
+Status RecordNotice2027(Engine& engine, const std::string& day) {
+  Engine::CalendarNoticeRequest r;
+  r.command_id = "notice-2027";
+  r.actor = Office();
+  r.issued_at = At(day);
+  r.source = "2027.yaml";
+  r.text =
+      "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
+      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
+  return engine.AddCalendarNotice(r).status;
+}
+
 const UnitScore& ScoreOf(const Scorecard& c, const std::string& unit) {
   for (const auto& u : c.units)
     if (u.unit == unit) return u;
@@ -178,16 +192,7 @@ TEST_F(LedgerTest, AnEscalationACalendarNoticeWithdrewIsNotTheUnitsPeak) {
   auto before = ScorecardAsOf(*engine, kPlan, D("2027-02-09"), *rule);
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   EXPECT_EQ(ScoreOf(*before, kHealth).peak_escalation, 1);
-  Engine::CalendarNoticeRequest r;
-  r.command_id = "notice-2027";
-  r.actor = Office();
-  r.issued_at = At("2027-02-10");
-  r.source = "2027.yaml";
-  r.text =
-      "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
-      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
-  const Outcome added = engine->AddCalendarNotice(r);
-  ASSERT_TRUE(added.status.ok()) << added.status.ToString();
+  ASSERT_TRUE(RecordNotice2027(*engine, "2027-02-10").ok());
   ASSERT_FALSE(engine->Plan(kPlan)->assignments.at({2, kHealth}).overdue);
   auto after = ScorecardAsOf(*engine, kPlan, D("2027-02-10"), *rule);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
@@ -210,15 +215,7 @@ TEST_F(LedgerTest, ALedgerAsOfADayBeforeANoticeCountsOnTheCalendarOfThatDay) {
   Expect(Office(), At("2021-09-01"), p);
   Expect(UnitOf(kFinance), At("2021-09-02"), Accept{3, kFinance});
   for (const char* day : {"2027-02-08", "2027-02-09"}) ASSERT_TRUE(engine->Tick(StartOfDay(D(day))).ok());
-  Engine::CalendarNoticeRequest r;
-  r.command_id = "notice-2027";
-  r.actor = Office();
-  r.issued_at = At("2027-02-10");
-  r.source = "2027.yaml";
-  r.text =
-      "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
-      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
-  ASSERT_TRUE(engine->AddCalendarNotice(r).status.ok());
+  ASSERT_TRUE(RecordNotice2027(*engine, "2027-02-10").ok());
   auto then = LedgerAsOf(*engine, kPlan, D("2027-02-09"));
   ASSERT_TRUE(then.ok()) << then.status().ToString();
   const LedgerRow& judged = Row(*then, 3, kFinance);
