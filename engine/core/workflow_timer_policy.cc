@@ -181,6 +181,19 @@ const workflows::WorkCalendar& WorkflowTimerPolicy::DeadlineCalendar(const PlanS
   return CalendarFor(DeadlineCalendarVersion(plan, a));
 }
 
+const workflows::WorkCalendar& WorkflowTimerPolicy::JudgedCalendar(const PlanState& plan,
+                                                                   const AssignmentState& a) const {
+  std::string_view version = DeadlineCalendarVersion(plan, a);
+  if (!version.empty()) return CalendarFor(version);
+  // Versions of one calendar ("cn-mainland/2027-01-10") order by their date.
+  const std::string_view name = std::string_view(latest_.version()).substr(0, latest_.version().find('/'));
+  for (const auto& [number, t] : plan.tasks) {
+    const std::string_view v = workflows::WorkCalendar::StripProvisionalSuffix(t.deadline.calendar_version);
+    if (v.substr(0, v.find('/')) == name && v > version) version = v;
+  }
+  return CalendarFor(version);
+}
+
 const std::vector<PlannedTimer>& WorkflowTimerPolicy::Ladder(const workflows::WorkCalendar& cal, Date due) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto key = std::make_pair(&cal, due.ToDays());

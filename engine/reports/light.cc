@@ -43,7 +43,7 @@ const workflows::WorkCalendar* PolicyCalendar(const TimerPolicy* policy) {
 
 const workflows::WorkCalendar* DeadlineCalendar(const TimerPolicy* policy, const core::PlanState& plan,
                                                 const core::AssignmentState& a) {
-  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy)) return &p->DeadlineCalendar(plan, a);
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy)) return &p->JudgedCalendar(plan, a);
   return nullptr;
 }
 

@@ -214,6 +214,10 @@ TEST_F(LedgerTest, ALedgerAsOfADayBeforeANoticeCountsOnTheCalendarOfThatDay) {
   p.tasks[2].deadline = Deadline{"2027年2月5日前", "2027-02-05", "", false, v + "+provisional"};
   Expect(Office(), At("2021-09-01"), p);
   Expect(UnitOf(kFinance), At("2021-09-02"), Accept{3, kFinance});
+  // And a date the office set (no calendar version of its own): Monday
+  // 02-08, a working day then, missed on 02-09.
+  Expect(UnitOf(kFinance), At("2021-09-02"), Accept{1, kFinance});
+  Expect(Office(), At("2021-09-03"), SetDeadline{1, kFinance, "2027-02-08", "另行安排"});
   for (const char* day : {"2027-02-08", "2027-02-09"}) ASSERT_TRUE(engine->Tick(StartOfDay(D(day))).ok());
   ASSERT_TRUE(RecordNotice2027(*engine, "2027-02-10").ok());
   auto then = LedgerAsOf(*engine, kPlan, D("2027-02-09"));
@@ -223,6 +227,9 @@ TEST_F(LedgerTest, ALedgerAsOfADayBeforeANoticeCountsOnTheCalendarOfThatDay) {
   EXPECT_EQ(judged.overdue_working_days, 2);
   EXPECT_EQ(judged.light, "red");
   EXPECT_EQ(LedgerCsv(*then).find("顺延至"), std::string::npos);
+  const LedgerRow& set = Row(*then, 1, kFinance);
+  EXPECT_EQ(set.effective_due_on, "2027-02-08");
+  EXPECT_EQ(set.overdue_working_days, 1);
   auto now = LedgerAsOf(*engine, kPlan, D("2027-02-10"));
   ASSERT_TRUE(now.ok()) << now.status().ToString();
   const LedgerRow& moved = Row(*now, 3, kFinance);

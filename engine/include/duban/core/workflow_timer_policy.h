@@ -102,6 +102,13 @@ class WorkflowTimerPolicy : public TimerPolicy {
   // the task's, else the latest. For `a` as of a past date, the calendar
   // its date was judged on then.
   const workflows::WorkCalendar& DeadlineCalendar(const core::PlanState& plan, const core::AssignmentState& a) const;
+  // The calendar `a`'s deadline was judged on in `plan` as it stood at some
+  // past time (a report as of a date): DeadlineCalendar's, except that a
+  // date recording no version (one the office set) counts on the newest
+  // version the plan's tasks had been counted on by then (each notice moves
+  // them on), not on a notice recorded later. For the current state, the
+  // same as DeadlineCalendar.
+  const workflows::WorkCalendar& JudgedCalendar(const core::PlanState& plan, const core::AssignmentState& a) const;
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);

@@ -90,7 +90,7 @@ Instant EndOfDay(Date d);
 // cut, and those of other plans). `unit` empty: every unit. Each row's
 // dates count on the calendar `policy` counts its deadline on
 // (DeadlineCalendar: as of a date before a holiday notice, the calendar its
-// date was judged on then, not the notice's); a null policy, or one
+// date was judged on then, not the notice's, dates the office set too); a null policy, or one
 // without a calendar: Monday to Friday.
 Ledger ComputeLedger(const core::PlanState& plan, const std::vector<schemas::Event>& events, Date as_of,
                      const TimerPolicy* policy, const std::string& unit = "");

@@ -47,9 +47,10 @@ const char* TrafficLight(const core::AssignmentState& a, std::optional<int> work
 // committer keeps engine.timer_policy() and asks the policy instead.
 const workflows::WorkCalendar* PolicyCalendar(const TimerPolicy* policy);
 const workflows::WorkCalendar* PolicyCalendar(const Engine& engine);
-// The calendar `a`'s deadline is counted on by the engine's timer policy
-// (WorkflowTimerPolicy::DeadlineCalendar: for a plan as of a past date, the
-// one its date was judged on then), or null when the policy has none.
+// The calendar `a`'s deadline was judged on in `plan` as it stood
+// (WorkflowTimerPolicy::JudgedCalendar: for a plan as of a past date, the
+// one in force then, not a notice recorded later), or null when the policy
+// has none.
 const workflows::WorkCalendar* DeadlineCalendar(const TimerPolicy* policy, const core::PlanState& plan,
                                                 const core::AssignmentState& a);
 
