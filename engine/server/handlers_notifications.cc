@@ -47,10 +47,8 @@ void Server::Impl::ListNotifications(Ctx& c) {
     if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > kMaxLimit)
       return c.Error(400, "bad_request", "limit: a number from 1 to 500");
   }
-  const std::string unread = c.req.has_param("unread") ? c.req.get_param_value("unread") : "";
-  if (!unread.empty() && unread != "0" && unread != "1" && unread != "true" && unread != "false")
-    return c.Error(400, "bad_request", "unread: 1 (only those not yet read) or 0");
-  const bool unread_only = unread == "1" || unread == "true";
+  bool unread_only = false;
+  if (!c.Flag("unread", &unread_only)) return;
   auto page = inbox->List(ReaderOf(c), limit, unread_only);
   if (!page.ok()) return c.Error(500, "store_error", page.status().message());
   json list = json::array();

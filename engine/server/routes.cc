@@ -52,7 +52,7 @@ std::vector<Route> PlanRoutes() {
        Access::kReaders, &I::Queue,
        "plan:plan id (default: every plan);days:silent: working days without a word (default 10);"
        "on:YYYY-MM-DD the day silence is read on (default today, China time);"
-       "for:a unit: what waits for it on what it delegated (office, auditor; a unit account reads its own)",
+       "for:a unit: what waits for it on what it delegated (office, auditor: a unit account reads its own)",
        ""},
       {"GET", "/api/v1/plans/{plan}/cycles",
        "the plan's review cycles: per unit, reports asked, answered (on time, late), silent, escalation",

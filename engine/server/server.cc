@@ -442,9 +442,10 @@ httplib::Server::HandlerResponse Server::Impl::AnswerUnrouted(const httplib::Req
     }
   std::string allow;
   for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+  if (!methods.empty()) allow += ", OPTIONS";
   if (!methods.empty() && req.method == "OPTIONS") {
     res.status = 204;
-    res.set_header("Allow", allow + ", OPTIONS");
+    res.set_header("Allow", allow);
     return httplib::Server::HandlerResponse::Handled;
   }
   if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {

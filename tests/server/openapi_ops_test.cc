@@ -2,6 +2,7 @@
 // /healthz, /metrics, the access log's silence about secrets, a graceful stop.
 #include <algorithm>
 #include <chrono>
+#include <regex>
 
 #include "server_fixture.h"
 
@@ -31,6 +32,12 @@ TEST_F(OpsTest, EveryRegisteredRouteIsDocumentedAndEveryDocumentedRouteIsServed)
     }
   for (const auto& r : srv->RegisteredRoutes()) registered.insert(r);
   EXPECT_EQ(documented, registered);
+  // Every query parameter is a name (a ';' in a description once split one off).
+  for (const auto& [path, ops] : j["paths"].items())
+    for (const auto& [method, op] : ops.items())
+      for (const auto& p : op.value("parameters", json::array()))
+        EXPECT_TRUE(std::regex_match(p["name"].get<std::string>(), std::regex("[a-z0-9_]+")))
+            << method << " " << path << ": '" << p["name"] << "'";
   // Each documented path reaches a handler: the router's own 404 says "no_route".
   const Auth office = SignIn("office", Auth::kBearer);
   for (const auto& [method, path] : documented) {
@@ -57,7 +64,7 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   EXPECT_EQ(put.j()["error"], "method_not_allowed") << put.body;
   auto allow = put.headers.find("Allow");
   ASSERT_NE(allow, put.headers.end());
-  EXPECT_EQ(allow->second, "GET, HEAD");
+  EXPECT_EQ(allow->second, "GET, HEAD, OPTIONS");
   // Without a body too (httplib refuses a bodyless PUT before routing).
   EXPECT_EQ(Call("PUT", std::string("/api/v1/plans/") + kPlan, office).status, 405);
   const Resp options = Call("OPTIONS", "/api/v1/session", office);
@@ -69,7 +76,7 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   EXPECT_EQ(del.status, 405) << del.body;
   allow = del.headers.find("Allow");
   ASSERT_NE(allow, del.headers.end());
-  EXPECT_EQ(allow->second, "GET, HEAD, POST");
+  EXPECT_EQ(allow->second, "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(del.headers.find("Cache-Control")->second, "no-store");
   EXPECT_EQ(Call("PUT", "/api/v1/nowhere", office, "{}").status, 404);
 
