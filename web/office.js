@@ -417,8 +417,8 @@
     if (m) return `时限 ${m[1]} → ${m[2]}`;
     m = /^overdue stands: due (\S+) has passed too$/.exec(c);
     if (m) return `新时限 ${m[1]} 也已过，仍属逾期`;
-    m = /^overdue withdrawn: due (\S+) counts as (\S+)$/.exec(c);
-    if (m) return `撤销逾期：${m[1]} 为休息日，顺延至 ${m[2]}`;
+    m = /^overdue withdrawn: due (\S+) counts as ([0-9-]+)(?:, handed in (\S+))?$/.exec(c);
+    if (m) return `撤销逾期：${m[1]} 为休息日，顺延至 ${m[2]}${m[3] ? `（已于 ${m[3]} 报送办结）` : ""}`;
     m = /^([a-z_]+)(?: (\d+))?(?: \((.+)\))? (\S+) -> (\S+)$/.exec(c);
     if (!m || !TIMER_KIND[m[1]]) return c;
     const what = m[1] === "reminder" && m[2] ? `${TIMER_KIND.reminder}（剩 ${m[2]} 个工作日）`

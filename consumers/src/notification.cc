@@ -486,13 +486,19 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
     const size_t as = change.find(" counts as ");
     Subject s = SubjectOf(e, b.task, dir, o);
     TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
-    const std::string effective = as == std::string::npos ? b.due_on : change.substr(as + 11);
+    // "… counts as E" or "… counts as E, handed in D" (work awaiting
+    // review, judged on the day it was handed in: nothing is asked of the
+    // unit). Recounts recorded before the suffix: withdrawn after E only
+    // for such work.
+    const size_t handed = change.find(", handed in ");
+    const std::string effective = as == std::string::npos
+                                      ? b.due_on
+                                      : change.substr(as + 11, handed == std::string::npos ? handed : handed - as - 11);
     v["effective_due_on"] = effective;
-    // Withdrawn after that day only for work handed in by then (the engine
-    // judges a submission on its own day): nothing is asked of the unit.
-    v["request_sentence"] = DayOf(e.occurred_at).ToString() > effective
-                                ? b.unit + "已在时限前报送办结，等待审核。"
-                                : "请" + b.unit + "在" + effective + "前完成并报送。";
+    v["request_sentence"] =
+        handed != std::string::npos ? b.unit + "已于" + change.substr(handed + 12) + "报送办结，等待审核。"
+        : DayOf(e.occurred_at).ToString() > effective ? b.unit + "已在时限前报送办结，等待审核。"
+                                                      : "请" + b.unit + "在" + effective + "前完成并报送。";
     Builder nb(e, b.task, s, "overdue_withdrawn", "notice", b.due_on, o, std::move(v));
     nb.Add(b.unit, RecipientKind::kUnit, "overdue_withdrawn");
     return nb.Take();

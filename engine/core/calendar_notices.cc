@@ -94,7 +94,8 @@ std::string LatenessChange(const PlanState& s, const AssignmentState& a, const T
   auto eff_was = next.CalendarFor(CountedOn(s, a, armed_by)).EffectiveDue(*due);
   auto eff_is = is.EffectiveDue(*due);
   if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was && JudgedOn(a, at) <= *eff_is)
-    return std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString();
+    return std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString() +
+           (a.status == AssignmentStatus::kSubmitted ? ", handed in " + DayOf(a.submitted_at).ToString() : "");
   return "";
 }
 

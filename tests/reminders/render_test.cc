@@ -182,6 +182,13 @@ TEST(RenderTest, AMissACalendarNoticeWithdrewTellsTheUnitTheDayTheWorkIsDueOn) {
   EXPECT_NE(handed_in[0].text.find("此前的逾期通知作废。市财政局已在时限前报送办结，等待审核。"), std::string::npos)
       << handed_in[0].text;
   EXPECT_EQ(handed_in[0].text.find("前完成并报送"), std::string::npos) << handed_in[0].text;
+  // The recount says when it was handed in, whenever it is recorded.
+  withdrawn.changes.front() += ", handed in 2027-02-08";
+  auto named = RenderNotifications(MakeEvent("sg-2021", 7, withdrawn), dir);
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_NE(named[0].title.find("顺延至2027-02-14"), std::string::npos) << named[0].title;
+  EXPECT_NE(named[0].text.find("此前的逾期通知作废。市财政局已于2027-02-08报送办结，等待审核。"), std::string::npos)
+      << named[0].text;
 }
 
 TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) {

@@ -592,6 +592,11 @@ TEST_F(WorkflowEngineTest, AMissStaysWhenTheDayTheWorkIsDueOnHasPassedAndGoesFor
   ASSERT_TRUE(n1.status.ok()) << n1.status.ToString();
   auto plan = engine->Plan("p");
   EXPECT_FALSE(plan->assignments.at({2, kPolice}).overdue) << "submitted before 02-14, the day it was due on";
+  bool named = false;
+  for (const auto& e : n1.events)
+    if (const auto* rc = std::get_if<DeadlineRecounted>(&e.body); rc && rc->unit == kPolice && !rc->changes.empty())
+      named = rc->changes.front() == "overdue withdrawn: due 2027-02-05 counts as 2027-02-14, handed in 2027-02-09";
+  EXPECT_TRUE(named) << "the recount says when the work was handed in";
   EXPECT_EQ(plan->assignments.at({2, kPolice}).escalation_level, 0);
 
   TickDays("2027-02-10", "2027-03-06");

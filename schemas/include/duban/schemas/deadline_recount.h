@@ -5,12 +5,13 @@
 // mostly for people; only these two first changes also change the state,
 // so that an older recount (which never starts with them) changes nothing:
 //   "due A -> B"                  the date itself counted again (due_on = B);
-//   "overdue withdrawn: due A counts as E"
+//   "overdue withdrawn: due A counts as E[, handed in D]"
 //                                 a miss the old calendar fired that the new
 //                                 one does not (A is a rest day on it, so the
-//                                 work is due on E, later and not yet past):
-//                                 no longer overdue, its reminders counted
-//                                 from the recount (due_set_at).
+//                                 work is due on E, later and not yet past, or
+//                                 the work awaiting review was handed in on D,
+//                                 by E): no longer overdue, its reminders
+//                                 counted from the recount (due_set_at).
 // After "due A -> B", a second change
 //   "overdue stands: due B has passed too"
 //                                 the assignment was late and is late on B as
