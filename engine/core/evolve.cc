@@ -159,6 +159,7 @@ class Applier {
       a->status = AssignmentStatus::kInProgress;
       a->last_reason = b.reason;
       a->review_overdue = false;
+      a->reopened_at = at_;
     }
   }
   // ---- deadlines: extensions, reminders, misses, the escalation ladder
@@ -211,6 +212,7 @@ class Applier {
       a->reminded_days = 0;
       a->escalation_level = 0;
       a->last_reason = b.reason;
+      a->reopened_at = at_;
     }
     auto t = s_.tasks.find(b.task);
     if (t != s_.tasks.end()) {

@@ -358,22 +358,24 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 // adds calendar_version (older rows read it as "": never recounted) and
 // last_act_at (older rows read 0: no floor until the next event or rebuild);
 // format 4 adds reminders (older rows read -1: not known until a rebuild);
-// format 5 adds parent (older rows read "": delegation came with it).
+// format 5 adds parent (older rows read "": delegation came with it);
+// format 6 adds reopened_at (older rows read 0: the ladder of work that came
+// back resumes as before, all at once, until a rebuild).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
-  w.U8(5).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
+  w.U8(6).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
   w.I32(a.percent).Str(a.due_on).Str(a.pending_extension).I64(a.due_set_at).I32(a.reminded_days);
   w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
   w.U64(a.updated_seq);
   w.I64(a.assigned_at).I64(a.submitted_at).U8(a.acceptance_overdue).U8(a.review_overdue);
   w.Str(a.calendar_version).I64(a.last_act_at);
-  w.I32(a.reminders).Str(a.parent);
+  w.I32(a.reminders).Str(a.parent).I64(a.reopened_at);
   return w.Take();
 }
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   Reader r(v);
   uint8_t fmt, role, status;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 5 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 6 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
       !r.I32(&a->percent) || !r.Str(&a->due_on) || !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) ||
       !r.I32(&a->reminded_days) || !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
       !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq))
@@ -385,6 +387,7 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   a->reminders = -1;
   if (fmt >= 4 && !r.I32(&a->reminders)) return Bad("assignment");
   if (fmt >= 5 && !r.Str(&a->parent)) return Bad("assignment");
+  if (fmt >= 6 && !r.I64(&a->reopened_at)) return Bad("assignment");
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);

@@ -96,6 +96,33 @@ std::optional<Timer> DeadlineTimer(const PlannedTimer& p, const AssignmentState&
   return out;
 }
 
+// The days the rungs of `ladder` fire on for work that came back to its
+// unit on `back` after its miss day had passed (see workflow_timer_policy.h):
+// counted again as if the miss fell on that day, each escalation step its
+// delay after the rung before. Reminders keep their days. A function of the
+// ladder and the day alone, whichever rungs were reached before or since, so
+// the timers stay a pure function of the state.
+std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
+                              const std::vector<PlannedTimer>& ladder, Date back) {
+  std::vector<Date> days;
+  days.reserve(ladder.size());
+  Date previous = back;
+  for (const PlannedTimer& p : ladder) {
+    Date day = p.fire_on;
+    if (p.kind == TimerKind::kMissed) {
+      day = back;  // late from the moment the work is back, working day or not
+    } else if (p.kind == TimerKind::kEscalation) {
+      int delay = 0;
+      for (const auto& step : definition.escalation)
+        if (step.level == p.level) delay = step.delay_working_days;
+      if (auto counted = cal.AddWorkingDays(previous, delay); counted.ok()) day = std::max(day, *counted);
+    }
+    if (p.kind != TimerKind::kReminder) previous = day;
+    days.push_back(day);
+  }
+  return days;
+}
+
 // The timer of one rung of a review cycle's ladder for a report not had;
 // `escalated` is the level its silence reached, null when not overdue yet.
 std::optional<Timer> ReportTimer(const PlannedTimer& p, const AssignmentState& a, const core::CycleState& c,
@@ -292,11 +319,25 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     const workflows::WorkCalendar& cal = DeadlineCalendar(plan, a);
     const std::vector<PlannedTimer>& ladder = Ladder(cal, *due);
     out.reserve(out.size() + ladder.size() + 1);  // and the next scheduled ask: one allocation, no moves
-    for (const PlannedTimer& p : ladder)
-      if (auto t = DeadlineTimer(p, a, definition_)) {
-        Mark(cal, p, *t);
-        out.push_back(std::move(*t));
-      }
+    // Work that came back to the unit: reminders of days before that are
+    // moot; rungs from a miss day that passed meanwhile count from that day.
+    const Date back = DayOf(a.reopened_at);
+    const auto missed =
+        std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
+    const std::vector<Date> resumed = a.reopened_at != 0 && missed != ladder.end() && missed->fire_on < back
+                                          ? ResumedDays(cal, definition_, ladder, back)
+                                          : std::vector<Date>();
+    for (size_t i = 0; i < ladder.size(); ++i) {
+      const PlannedTimer& p = ladder[i];
+      if (a.reopened_at != 0 && p.kind == TimerKind::kReminder && p.fire_on < back) continue;
+      auto t = DeadlineTimer(p, a, definition_);
+      if (!t) continue;
+      Mark(cal, p, *t);
+      // Never dated before the work came back: until then it was not the unit's.
+      if (a.reopened_at != 0)
+        t->fire_at = std::max(StartOfDay(resumed.empty() ? p.fire_on : resumed[i]), a.reopened_at);
+      out.push_back(std::move(*t));
+    }
   }
 
   // Reports review cycles asked of it and have not had.

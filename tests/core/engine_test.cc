@@ -370,7 +370,7 @@ TEST_F(EngineTest, VerifyNamesATamperedProjectionValue) {
     ASSERT_TRUE(it->Valid());
     tampered_key = it->key().ToString();
     std::string v = it->value().ToString();
-    v[v.size() - 1] ^= 0x01;  // reminders
+    v[v.size() - 1] ^= 0x01;  // reopened_at, the last field
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), tampered_key, v).ok());
   });
   Open();
@@ -392,9 +392,10 @@ TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuil
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
       std::string v = it->value().ToString();
-      ASSERT_EQ(v[0], 5) << "rows are written in format 5";
+      ASSERT_EQ(v[0], 6) << "rows are written in format 6";
       v[0] = 3;
-      v.resize(v.size() - 4 - 4);  // the count, and format 5's parent (empty: its u32 length)
+      // The count, format 5's parent (empty: its u32 length) and format 6's reopened_at.
+      v.resize(v.size() - 4 - 4 - 8);
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
     }
   });

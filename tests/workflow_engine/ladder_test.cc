@@ -185,18 +185,90 @@ TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
   EXPECT_TRUE(For(TickDays("2021-10-13", "2021-12-31"), 1, kFinance).empty());
 }
 
-TEST_F(WorkflowEngineTest, ARejectedSubmissionReArmsTheLadderWhereItStood) {
+// Work that comes back to its unit resumes its ladder from that day: rungs
+// that passed while the office held it do not fire at once, dated in the
+// past. The first rung still ahead comes its own delay after the day the work
+// came back (the miss: on it), each later one its delay after the one before.
+TEST_F(WorkflowEngineTest, ARejectedSubmissionResumesTheLadderFromTheDayItCameBack) {
   GivenPlan();
   TickDays("2021-09-01", "2021-10-08");  // missed on 10-08
   Ok(Do(UnitActor(kFinance), "2021-10-08", Submit{1, kFinance, "已完成", ""}, 15));
   TickDays("2021-10-09", "2021-10-11");
   EXPECT_EQ(A(1, kFinance).escalation_level, 0) << "no escalation while the office reviews";
   Ok(Do(Supervisor(), "2021-10-11", Reject{1, kFinance, "材料不全"}, 10));
-  auto fired = For(TickDays("2021-10-12", "2021-10-31"), 1, kFinance);
-  // 督促整改 was due on 10-09 while submitted: it fires at the next tick.
-  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-09", "EscalationRaised", 1, kFinance, 1},
-                                       {"2021-10-15", "EscalationRaised", 1, kFinance, 2},
-                                       {"2021-10-29", "EscalationRaised", 1, kFinance, 3}}));
+  auto fired = For(TickDays("2021-10-12", "2021-11-30"), 1, kFinance);
+  // 督促整改 was due on 10-09 while the office held the work: one working day
+  // after it came back (10-12), then 通报批评 5 and 约谈 10 working days on.
+  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-12", "EscalationRaised", 1, kFinance, 1},
+                                       {"2021-10-19", "EscalationRaised", 1, kFinance, 2},
+                                       {"2021-11-02", "EscalationRaised", 1, kFinance, 3}}));
+}
+
+TEST_F(WorkflowEngineTest, WorkSentBackAfterItsDateIsLateFromThatDayNotFromTheDaysTheOfficeHeldIt) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-09-14");
+  // 教育 hands in before its first reminder (09-16) and is sent back on
+  // 09-28, between the 3-day (09-27) and 1-day (09-29) reminders.
+  Ok(Do(UnitActor(kEducation), "2021-09-14", Submit{1, kEducation, "已完成", ""}, 15));
+  TickDays("2021-09-15", "2021-09-28");
+  Ok(Do(Supervisor(), "2021-09-28", Reject{1, kEducation, "缺少佐证材料"}, 10));
+  // 财政 hands in on time (09-29) and is sent back on Monday 10-18, after
+  // its miss (10-08), 督促整改 (10-09) and 通报批评 (10-15) would have come.
+  TickDays("2021-09-29", "2021-09-29");
+  Ok(Do(UnitActor(kFinance), "2021-09-29", Submit{1, kFinance, "已完成", ""}, 15));
+  TickDays("2021-09-30", "2021-10-18");
+  auto rejected = Do(Supervisor(), "2021-10-18", Reject{1, kFinance, "材料不全"}, 10);
+  Ok(rejected);
+  EXPECT_FALSE(A(1, kFinance).overdue) << "not late while the office held the work";
+  auto fired = TickDays("2021-10-19", "2021-11-30");
+  auto deadline_only = [](std::vector<Fired> all) {
+    std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
+    return all;
+  };
+  // Late from the rejection (dated then, not before it), 督促整改 one working
+  // day on, 通报批评 5 (10-20..22, 25, 26) and 约谈 10 more (10-27..11-09).
+  EXPECT_EQ(deadline_only(For(fired, 1, kFinance)),
+            (std::vector<Fired>{{"2021-10-18", "DeadlineMissed", 1, kFinance, 0},
+                                {"2021-10-19", "EscalationRaised", 1, kFinance, 1},
+                                {"2021-10-26", "EscalationRaised", 1, kFinance, 2},
+                                {"2021-11-09", "EscalationRaised", 1, kFinance, 3}}));
+  auto h = engine->History("p", 1);
+  ASSERT_TRUE(h.ok());
+  for (const auto& e : *h) {
+    if (std::holds_alternative<DeadlineMissed>(e.event.body) && UnitOf(e.event.body) == kFinance) {
+      EXPECT_GE(e.event.occurred_at, rejected.events[0].occurred_at) << "never dated while the office held it";
+    }
+  }
+  // 教育's 10- and 3-day reminders passed while the office held its work:
+  // only the 1-day reminder is sent, and its miss comes when it would have.
+  std::vector<Fired> education;
+  for (const auto& e : *h)
+    if (UnitOf(e.event.body) == kEducation && (std::holds_alternative<DeadlineApproaching>(e.event.body) ||
+                                               std::holds_alternative<DeadlineMissed>(e.event.body)))
+      education.push_back(Describe(e.event));
+  EXPECT_EQ(education, (std::vector<Fired>{{"2021-09-29", "DeadlineApproaching", 1, kEducation, 1},
+                                           {"2021-10-08", "DeadlineMissed", 1, kEducation, 0}}));
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live) << "the moved timers are a pure function of the log";
+}
+
+// A look-back that reopens closed work on its old, long-past date: late from
+// the reopening, the ladder counted on from there.
+TEST_F(WorkflowEngineTest, WorkReopenedOnItsPastDateIsLateFromTheReopening) {
+  GivenPlan();
+  Ok(Do(UnitActor(kFinance), "2021-09-10", Submit{1, kFinance, "已完成", ""}));
+  Ok(Do(Supervisor(), "2021-09-13", Approve{1, kFinance, "同意销号"}));
+  TickDays("2021-09-01", "2021-12-01");
+  Ok(Do(Supervisor(), "2021-12-01", StartReviewCycle{"回头看", "all", "lookback", "2021-12-15", ""}));
+  Ok(Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现未完成", "回头看", ""}));
+  EXPECT_EQ(A(1, kFinance).due_on, "2021-09-30");
+  // Missed on the reopening (12-02), 督促整改 12-03, 通报批评 12-10, 约谈 12-24.
+  EXPECT_EQ(For(TickDays("2021-12-02", "2021-12-31"), 1, kFinance),
+            (std::vector<Fired>{{"2021-12-02", "DeadlineMissed", 1, kFinance, 0},
+                                {"2021-12-03", "EscalationRaised", 1, kFinance, 1},
+                                {"2021-12-10", "EscalationRaised", 1, kFinance, 2},
+                                {"2021-12-24", "EscalationRaised", 1, kFinance, 3}}));
 }
 
 // 签收时限: acceptance_working_days (3) after the assignment. Assigned on

@@ -79,6 +79,11 @@ struct AssignmentState {
   // The unit that delegated it (AssignmentDelegated); empty: the office
   // assigned it. Format 5 of the assignment row.
   std::string parent;
+  // When its work last came back to it out of the office's hands (a rejected
+  // submission, a reopened close-out); 0: never. Rungs of its deadline ladder
+  // that passed meanwhile resume from that day rather than fire at once
+  // (WorkflowTimerPolicy). Format 6 of the assignment row.
+  Instant reopened_at = 0;
   bool operator==(const AssignmentState&) const = default;
 };
 

@@ -11,6 +11,14 @@
 //   - "missed" on the first working day after it, unless already overdue;
 //   - once overdue, every escalation step above the level reached, each on
 //     its working day (the first counted from the missed day).
+// Work that came back to its unit (a rejected submission, a reopened
+// close-out: reopened_at) after its miss day had passed, while it was out of
+// the unit's hands, has its ladder counted again as if the miss fell on the
+// day it came back, rather than fire every passed rung at once: late from
+// that moment (a unit late when its work comes back hears it at once), each
+// escalation step its delay after the rung before; levels reached before
+// stand. Reminders of days before it are not sent, and nothing is dated
+// before it.
 // The limits of the definition, whatever the due date: while the assignment
 // is assigned (not yet accepted or returned), "acceptance_overdue" at the start
 // of the working day after acceptance_working_days working days from its
