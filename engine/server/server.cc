@@ -414,10 +414,18 @@ void Server::Impl::Register() {
     route_patterns.push_back({std::regex(re), m, r.path});
   }
   RegisterWeb();
-  http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  http->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     t_route.clear();
     t_account.clear();
     t_start = std::chrono::steady_clock::now();
+    // A request with neither Content-Length nor Transfer-Encoding has no
+    // body (RFC 9112 6.3), but cpp-httplib 0.11.4 reads one of a POST, PUT,
+    // PATCH or DELETE until the connection's read timeout (curl -X POST
+    // without -d waited 10 s, then "could not be read"): say so for it. (The
+    // request object is httplib's own, not const.)
+    if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE") &&
+        !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http->set_error_handler(httplib::Server::HandlerWithResponse(
@@ -531,14 +539,18 @@ void Server::Impl::RegisterWeb() {
     res.status = 404;
     res.set_content(ErrorPageHtml(404, "no_route", "no such file in the workbench"), "text/html; charset=utf-8");
   };
+  const std::string asset = R"(/web/([A-Za-z0-9._/-]{1,200}))";
   http->Get("/", [serve](const httplib::Request&, httplib::Response& res) {
     t_route = "/";
     serve("index.html", res);
   });
-  http->Get(R"(/web/([A-Za-z0-9._/-]{1,200}))", [serve](const httplib::Request& req, httplib::Response& res) {
+  http->Get(asset, [serve](const httplib::Request& req, httplib::Response& res) {
     t_route = "/web/*";
     serve(req.matches[1], res);
   });
+  // Under another method: 405 with Allow, as the API's routes (AnswerUnrouted).
+  route_patterns.push_back({std::regex("/"), "GET", "/"});
+  route_patterns.push_back({std::regex(asset), "GET", "/web/*"});
 }
 
 Server::Server(Engine& engine, ServerOptions options) : impl_(std::make_unique<Impl>(engine, std::move(options))) {}

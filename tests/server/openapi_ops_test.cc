@@ -79,6 +79,14 @@ TEST_F(OpsTest, AMethodAParameterOrABodyARouteDoesNotTakeIsRefusedByName) {
   EXPECT_EQ(allow->second, "GET, HEAD, POST, OPTIONS");
   EXPECT_EQ(del.headers.find("Cache-Control")->second, "no-store");
   EXPECT_EQ(Call("PUT", "/api/v1/nowhere", office, "{}").status, 404);
+  // The workbench's own paths too.
+  for (const char* page : {"/", "/web/app.js"}) {
+    const Resp wrong = Call("DELETE", page, office);
+    EXPECT_EQ(wrong.status, 405) << page << ": " << wrong.body;
+    allow = wrong.headers.find("Allow");
+    ASSERT_NE(allow, wrong.headers.end()) << page;
+    EXPECT_EQ(allow->second, "GET, HEAD, OPTIONS") << page;
+  }
 
   const Resp typo = Call("GET", "/api/v1/assignments?plan=x&overdu=1", office);
   EXPECT_EQ(typo.status, 400) << typo.body;
