@@ -27,6 +27,13 @@ Timer BaseTimer(const AssignmentState& a, TimerKind kind) {
   return t;
 }
 
+// Records on the timer the calendar it was counted on, and whether provisionally.
+void Mark(const workflows::WorkCalendar& cal, const PlannedTimer& p, Timer& t) {
+  t.body.provisional = p.provisional;
+  t.body.calendar_version = cal.version();
+  if (p.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
+}
+
 void SetEscalationNotify(const workflows::WorkflowDefinition& definition, int32_t level, Timer& t) {
   for (const auto& s : definition.escalation)
     if (s.level == level) t.body.notify = s.notify;
@@ -121,6 +128,35 @@ std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflow
     days.push_back(day);
   }
   return days;
+}
+
+// The timers of the assignment's deadline ladder still ahead. Work that
+// came back to the unit: reminders of days before that are moot, and rungs
+// from a miss day that passed meanwhile count from that day (ResumedDays).
+void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
+                       const std::vector<PlannedTimer>& ladder, const AssignmentState& a, std::vector<Timer>& out) {
+  const Date back = DayOf(a.reopened_at);
+  const auto missed =
+      std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
+  const std::vector<Date> resumed = a.reopened_at != 0 && missed != ladder.end() && missed->fire_on < back
+                                        ? ResumedDays(cal, definition, ladder, back)
+                                        : std::vector<Date>();
+  for (size_t i = 0; i < ladder.size(); ++i) {
+    PlannedTimer p = ladder[i];
+    if (a.reopened_at != 0 && p.kind == TimerKind::kReminder && p.fire_on < back) continue;
+    auto t = DeadlineTimer(p, a, definition);
+    if (!t) continue;
+    if (!resumed.empty() && p.kind != TimerKind::kReminder) {
+      // Counted again from the day the work came back, maybe into a year the calendar does not cover.
+      p.provisional = p.provisional || cal.SpanIsProvisional(back, resumed[i]);
+      p.fire_on = resumed[i];
+    }
+    Mark(cal, p, *t);
+    t->fire_at = StartOfDay(p.fire_on);
+    // Never dated before the work came back: until then it was not the unit's.
+    if (a.reopened_at != 0) t->fire_at = std::max(t->fire_at, a.reopened_at);
+    out.push_back(std::move(*t));
+  }
 }
 
 // The timer of one rung of a review cycle's ladder for a report not had;
@@ -285,12 +321,6 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   return t;
 }
 
-void WorkflowTimerPolicy::Mark(const workflows::WorkCalendar& cal, const PlannedTimer& p, Timer& t) {
-  t.body.provisional = p.provisional;
-  t.body.calendar_version = cal.version();
-  if (p.provisional) t.body.calendar_version += workflows::WorkCalendar::kProvisionalSuffix;
-}
-
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
   auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
@@ -319,25 +349,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     const workflows::WorkCalendar& cal = DeadlineCalendar(plan, a);
     const std::vector<PlannedTimer>& ladder = Ladder(cal, *due);
     out.reserve(out.size() + ladder.size() + 1);  // and the next scheduled ask: one allocation, no moves
-    // Work that came back to the unit: reminders of days before that are
-    // moot; rungs from a miss day that passed meanwhile count from that day.
-    const Date back = DayOf(a.reopened_at);
-    const auto missed =
-        std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
-    const std::vector<Date> resumed = a.reopened_at != 0 && missed != ladder.end() && missed->fire_on < back
-                                          ? ResumedDays(cal, definition_, ladder, back)
-                                          : std::vector<Date>();
-    for (size_t i = 0; i < ladder.size(); ++i) {
-      const PlannedTimer& p = ladder[i];
-      if (a.reopened_at != 0 && p.kind == TimerKind::kReminder && p.fire_on < back) continue;
-      auto t = DeadlineTimer(p, a, definition_);
-      if (!t) continue;
-      Mark(cal, p, *t);
-      // Never dated before the work came back: until then it was not the unit's.
-      if (a.reopened_at != 0)
-        t->fire_at = std::max(StartOfDay(resumed.empty() ? p.fire_on : resumed[i]), a.reopened_at);
-      out.push_back(std::move(*t));
-    }
+    AddDeadlineTimers(cal, definition_, ladder, a, out);
   }
 
   // Reports review cycles asked of it and have not had.

@@ -138,8 +138,6 @@ class WorkflowTimerPolicy : public TimerPolicy {
   template <class Base>
   Timer Limit(const workflows::WorkCalendar& cal, schemas::TimerKind kind, Instant from, int working_days,
               const std::vector<std::string>& notify, Base&& base) const;
-  // Records on the timer the calendar it was counted on, and whether provisionally.
-  static void Mark(const workflows::WorkCalendar& cal, const workflows::PlannedTimer& p, Timer& t);
 
   workflows::WorkflowDefinition definition_;
   workflows::WorkCalendar latest_;  // provisional rule on
