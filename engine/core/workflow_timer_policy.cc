@@ -135,15 +135,23 @@ std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflow
 // from a miss day that passed meanwhile count from that day (ResumedDays).
 void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
                        const std::vector<PlannedTimer>& ladder, const AssignmentState& a, std::vector<Timer>& out) {
+  if (a.reopened_at == 0) {  // the common case, on every event: nothing to count again
+    for (const PlannedTimer& p : ladder)
+      if (auto t = DeadlineTimer(p, a, definition)) {
+        Mark(cal, p, *t);
+        out.push_back(std::move(*t));
+      }
+    return;
+  }
   const Date back = DayOf(a.reopened_at);
   const auto missed =
       std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
-  const std::vector<Date> resumed = a.reopened_at != 0 && missed != ladder.end() && missed->fire_on < back
+  const std::vector<Date> resumed = missed != ladder.end() && missed->fire_on < back
                                         ? ResumedDays(cal, definition, ladder, back)
                                         : std::vector<Date>();
   for (size_t i = 0; i < ladder.size(); ++i) {
     PlannedTimer p = ladder[i];
-    if (a.reopened_at != 0 && p.kind == TimerKind::kReminder && p.fire_on < back) continue;
+    if (p.kind == TimerKind::kReminder && p.fire_on < back) continue;
     auto t = DeadlineTimer(p, a, definition);
     if (!t) continue;
     if (!resumed.empty() && p.kind != TimerKind::kReminder) {
@@ -152,9 +160,8 @@ void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::Work
       p.fire_on = resumed[i];
     }
     Mark(cal, p, *t);
-    t->fire_at = StartOfDay(p.fire_on);
     // Never dated before the work came back: until then it was not the unit's.
-    if (a.reopened_at != 0) t->fire_at = std::max(t->fire_at, a.reopened_at);
+    t->fire_at = std::max(StartOfDay(p.fire_on), a.reopened_at);
     out.push_back(std::move(*t));
   }
 }
