@@ -103,28 +103,56 @@ std::optional<Timer> DeadlineTimer(const PlannedTimer& p, const AssignmentState&
   return out;
 }
 
-// The days the rungs of `ladder` fire on for work that came back to its
-// unit on `back` after its miss day had passed (see workflow_timer_policy.h):
-// counted again as if the miss fell on that day, each escalation step its
-// delay after the rung before. Reminders keep their days. A function of the
-// ladder and the day alone, whichever rungs were reached before or since, so
-// the timers stay a pure function of the state.
+// Working days after `from` up to and including `to`.
+int WorkingDaysAfter(const workflows::WorkCalendar& cal, Date from, Date to) {
+  int n = 0;
+  for (Date d = from.AddDays(1); d <= to; d = d.AddDays(1))
+    if (auto w = cal.IsWorkingDay(d); w.ok() && *w) ++n;
+  return n;
+}
+
+// The days the rungs of `ladder` fire on for work that came back to its unit
+// (reopened_at) after rungs passed while the office held it (see
+// workflow_timer_policy.h); reminders keep their days. A function of the
+// ladder, the hand-in and the return alone, whichever rungs were reached
+// before or since, so the timers stay a pure function of the state.
 std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
-                              const std::vector<PlannedTimer>& ladder, Date back) {
+                              const std::vector<PlannedTimer>& ladder, Date missed_on, const AssignmentState& a) {
+  const Date back = DayOf(a.reopened_at);
+  const Date handed_in = DayOf(a.submitted_at);
   std::vector<Date> days;
   days.reserve(ladder.size());
-  Date previous = back;
+  if (a.submitted_at != 0 && missed_on <= handed_in) {
+    // Late when it was handed in: the rungs still ahead then come as many
+    // working days after the return as they were after the hand-in (the
+    // days the office held the work do not count, and a quick rejection
+    // moves nothing).
+    for (const PlannedTimer& p : ladder) {
+      Date day = p.fire_on;
+      if (p.kind != TimerKind::kReminder && day > handed_in)
+        if (auto moved = cal.AddWorkingDays(back, WorkingDaysAfter(cal, handed_in, day)); moved.ok())
+          day = std::max(day, *moved);
+      days.push_back(day);
+    }
+    return days;
+  }
+  // Handed in before its miss day, which passed meanwhile: late from the
+  // moment the work is back (working day or not), and the escalation steps
+  // count from the first working day the unit has whole after it, each its
+  // delay after the rung before, as they count from the miss day.
+  auto first_whole = cal.AddWorkingDays(a.reopened_at > StartOfDay(back) ? back.AddDays(1) : back, 0);
+  Date previous = first_whole.ok() ? *first_whole : back;
   for (const PlannedTimer& p : ladder) {
     Date day = p.fire_on;
     if (p.kind == TimerKind::kMissed) {
-      day = back;  // late from the moment the work is back, working day or not
+      day = back;
     } else if (p.kind == TimerKind::kEscalation) {
       int delay = 0;
       for (const auto& step : definition.escalation)
         if (step.level == p.level) delay = step.delay_working_days;
       if (auto counted = cal.AddWorkingDays(previous, delay); counted.ok()) day = std::max(day, *counted);
+      previous = day;
     }
-    if (p.kind != TimerKind::kReminder) previous = day;
     days.push_back(day);
   }
   return days;
@@ -147,7 +175,7 @@ void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::Work
   const auto missed =
       std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
   const std::vector<Date> resumed = missed != ladder.end() && missed->fire_on < back
-                                        ? ResumedDays(cal, definition, ladder, back)
+                                        ? ResumedDays(cal, definition, ladder, missed->fire_on, a)
                                         : std::vector<Date>();
   for (size_t i = 0; i < ladder.size(); ++i) {
     PlannedTimer p = ladder[i];

@@ -196,12 +196,19 @@ TEST_F(WorkflowEngineTest, ARejectedSubmissionResumesTheLadderFromTheDayItCameBa
   TickDays("2021-10-09", "2021-10-11");
   EXPECT_EQ(A(1, kFinance).escalation_level, 0) << "no escalation while the office reviews";
   Ok(Do(Supervisor(), "2021-10-11", Reject{1, kFinance, "材料不全"}, 10));
-  auto fired = For(TickDays("2021-10-12", "2021-11-30"), 1, kFinance);
-  // 督促整改 was due on 10-09 while the office held the work: one working day
-  // after it came back (10-12), then 通报批评 5 and 约谈 10 working days on.
-  EXPECT_EQ(fired, (std::vector<Fired>{{"2021-10-12", "EscalationRaised", 1, kFinance, 1},
-                                       {"2021-10-19", "EscalationRaised", 1, kFinance, 2},
-                                       {"2021-11-02", "EscalationRaised", 1, kFinance, 3}}));
+  // 教育, as late, hands in a token report and has it sent back the same day.
+  Ok(Do(UnitActor(kEducation), "2021-10-11", Submit{1, kEducation, "已完成", ""}, 10));
+  Ok(Do(Supervisor(), "2021-10-11", Reject{1, kEducation, "未见成效"}, 15));
+  auto fired = TickDays("2021-10-12", "2021-11-30");
+  // Late when it was handed in (10-08): 督促整改 was one working day after
+  // that (10-09), 通报批评 six (10-15), 约谈 sixteen (10-29); the office held
+  // the work until 10-11, so they come as many working days after that.
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2021-10-12", "EscalationRaised", 1, kFinance, 1},
+                                                         {"2021-10-19", "EscalationRaised", 1, kFinance, 2},
+                                                         {"2021-11-02", "EscalationRaised", 1, kFinance, 3}}));
+  // A token submission sent back at once moves nothing.
+  EXPECT_EQ(For(fired, 1, kEducation), (std::vector<Fired>{{"2021-10-15", "EscalationRaised", 1, kEducation, 2},
+                                                           {"2021-10-29", "EscalationRaised", 1, kEducation, 3}}));
 }
 
 TEST_F(WorkflowEngineTest, WorkSentBackAfterItsDateIsLateFromThatDayNotFromTheDaysTheOfficeHeldIt) {
@@ -225,13 +232,14 @@ TEST_F(WorkflowEngineTest, WorkSentBackAfterItsDateIsLateFromThatDayNotFromTheDa
     std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
     return all;
   };
-  // Late from the rejection (dated then, not before it), 督促整改 one working
-  // day on, 通报批评 5 (10-20..22, 25, 26) and 约谈 10 more (10-27..11-09).
+  // Late from the rejection (dated then, not before it); 10-19 is the first
+  // working day it has whole, so 督促整改 comes one working day after it
+  // (10-20), 通报批评 5 more (10-21, 22, 25..27), 约谈 10 more (10-28..11-10).
   EXPECT_EQ(deadline_only(For(fired, 1, kFinance)),
             (std::vector<Fired>{{"2021-10-18", "DeadlineMissed", 1, kFinance, 0},
-                                {"2021-10-19", "EscalationRaised", 1, kFinance, 1},
-                                {"2021-10-26", "EscalationRaised", 1, kFinance, 2},
-                                {"2021-11-09", "EscalationRaised", 1, kFinance, 3}}));
+                                {"2021-10-20", "EscalationRaised", 1, kFinance, 1},
+                                {"2021-10-27", "EscalationRaised", 1, kFinance, 2},
+                                {"2021-11-10", "EscalationRaised", 1, kFinance, 3}}));
   auto h = engine->History("p", 1);
   ASSERT_TRUE(h.ok());
   for (const auto& e : *h) {
@@ -263,12 +271,13 @@ TEST_F(WorkflowEngineTest, WorkReopenedOnItsPastDateIsLateFromTheReopening) {
   Ok(Do(Supervisor(), "2021-12-01", StartReviewCycle{"回头看", "all", "lookback", "2021-12-15", ""}));
   Ok(Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现未完成", "回头看", ""}));
   EXPECT_EQ(A(1, kFinance).due_on, "2021-09-30");
-  // Missed on the reopening (12-02), 督促整改 12-03, 通报批评 12-10, 约谈 12-24.
+  // Missed on the reopening (12-02, 09:00); the first whole working day after
+  // it is 12-03: 督促整改 12-06, 通报批评 12-13, 约谈 12-27.
   EXPECT_EQ(For(TickDays("2021-12-02", "2021-12-31"), 1, kFinance),
             (std::vector<Fired>{{"2021-12-02", "DeadlineMissed", 1, kFinance, 0},
-                                {"2021-12-03", "EscalationRaised", 1, kFinance, 1},
-                                {"2021-12-10", "EscalationRaised", 1, kFinance, 2},
-                                {"2021-12-24", "EscalationRaised", 1, kFinance, 3}}));
+                                {"2021-12-06", "EscalationRaised", 1, kFinance, 1},
+                                {"2021-12-13", "EscalationRaised", 1, kFinance, 2},
+                                {"2021-12-27", "EscalationRaised", 1, kFinance, 3}}));
 }
 
 // 签收时限: acceptance_working_days (3) after the assignment. Assigned on

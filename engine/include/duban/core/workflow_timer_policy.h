@@ -12,13 +12,16 @@
 //   - once overdue, every escalation step above the level reached, each on
 //     its working day (the first counted from the missed day).
 // Work that came back to its unit (a rejected submission, a reopened
-// close-out: reopened_at) after its miss day had passed, while it was out of
-// the unit's hands, has its ladder counted again as if the miss fell on the
-// day it came back, rather than fire every passed rung at once: late from
-// that moment (a unit late when its work comes back hears it at once), each
-// escalation step its delay after the rung before; levels reached before
-// stand. Reminders of days before it are not sent, and nothing is dated
-// before it.
+// close-out: reopened_at) after rungs of its ladder passed while the office
+// held it does not fire them all at once, dated in the past: the days the
+// office held the work do not count. Handed in before its miss day, which
+// passed meanwhile: late from the moment the work is back (the unit hears it
+// at once), the escalation steps counted from the first working day it has
+// whole after that, each its delay after the rung before. Already late when
+// handed in: each rung still ahead then comes as many working days after the
+// return as it was after the hand-in (so a quick rejection of a late unit's
+// token submission moves nothing). Levels reached stand; reminders of days
+// before the return are not sent, and nothing is dated before it.
 // The limits of the definition, whatever the due date: while the assignment
 // is assigned (not yet accepted or returned), "acceptance_overdue" at the start
 // of the working day after acceptance_working_days working days from its
