@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -414,10 +415,26 @@ void Server::Impl::Register() {
     route_patterns.push_back({std::regex(re), m, r.path});
   }
   RegisterWeb();
-  http->set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+  http->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     t_route.clear();
     t_account.clear();
     t_start = std::chrono::steady_clock::now();
+    // A transfer coding other than chunked alone ("gzip, chunked",
+    // "identity"): httplib would read the body until the read timeout;
+    // RFC 9112 6.3 says answer 400 and close.
+    if (req.has_header("Transfer-Encoding") && !req.has_header("Content-Length") &&
+        strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0) {
+      res.status = 400;
+      res.set_header("Connection", "close");
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_content(json{{"error", "bad_request"},
+                           {"message", "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
+                                           "' is not taken: send the body with Content-Length, or chunked alone"}}
+                          .dump(-1, ' ', false, json::error_handler_t::replace),
+                      "application/json; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // A request with neither Content-Length nor Transfer-Encoding has no
     // body (RFC 9112 6.3), but cpp-httplib 0.11.4 reads one of a POST, PUT,
     // PATCH or DELETE until the connection's read timeout (curl -X POST

@@ -301,6 +301,36 @@ TEST_F(HostileInputTest, ASlowClientIsCutOffAfterTheReadTimeout) {
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
 }
 
+// What a raw socket gets back for `request`, read until the server closes.
+std::string RawExchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+// A body sent with a transfer coding other than chunked alone is refused at
+// once (RFC 9112 6.3), not read until the read timeout.
+TEST_F(HostileInputTest, ATransferCodingOtherThanChunkedIsRefusedAtOnce) {
+  for (const std::string coding : {"gzip", "identity", "gzip, chunked"}) {
+    const std::string answer = RawExchange(
+        srv->port(), "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: " +
+                         coding + "\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << coding << ": " << answer;
+    EXPECT_NE(answer.find("Transfer-Encoding '" + coding + "' is not taken"), std::string::npos) << answer;
+  }
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
+}
+
 // A POST or DELETE without Content-Length (curl -X POST without -d) has no
 // body: it is answered by its route at once, not after the read timeout
 // with "the request could not be read".
