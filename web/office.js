@@ -413,8 +413,8 @@
   // A recount's change (engine/core/calendar_notices.cc; the first two change
   // the state: schemas/deadline_recount.h) in words; one not recognised stays as sent.
   function changeText(c) {
-    let m = /^due (\S+) -> (\S+)$/.exec(c);
-    if (m) return `时限 ${m[1]} → ${m[2]}`;
+    let m = /^due (\S+) -> ([0-9-]+)(?:, handed in (\S+))?$/.exec(c);
+    if (m) return `时限 ${m[1]} → ${m[2]}${m[3] ? `（已于 ${m[3]} 报送办结）` : ""}`;
     m = /^overdue stands: due (\S+) has passed too$/.exec(c);
     if (m) return `新时限 ${m[1]} 也已过，仍属逾期`;
     m = /^overdue withdrawn: due (\S+) counts as ([0-9-]+)(?:, handed in (\S+))?$/.exec(c);

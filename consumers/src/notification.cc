@@ -457,6 +457,13 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Extensi
   return nb.Take();
 }
 
+// What a changed date asks of the unit: to work to it, or (its work handed
+// in on `day`, awaiting review) nothing.
+std::string WorkToTheNewDate(const std::string& unit) { return "请" + unit + "按新时限办理并报送进度。"; }
+std::string InReview(const std::string& unit, const std::string& day) {
+  return unit + "已于" + day + "报送办结，等待审核。";
+}
+
 // The office set or changed a deadline. A task's own date (no unit) is
 // followed by one event per open assignment whose date it changes (decide),
 // so only those tell: each unit once.
@@ -469,6 +476,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["old_clause"] = b.old_due_on.empty() ? std::string("（原未定期限）") : "（原为" + b.old_due_on + "）";
   v["reason"] = b.reason;
   v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+  v["request_sentence"] = WorkToTheNewDate(b.unit);
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   return nb.Take();
@@ -490,13 +498,13 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
     // review, judged on the day it was handed in: nothing is asked of the
     // unit). Recounts recorded before the suffix: withdrawn after E only
     // for such work.
-    const size_t handed = change.find(", handed in ");
+    const size_t handed = change.find(schemas::kRecountHandedIn);
     const std::string effective = as == std::string::npos
                                       ? b.due_on
                                       : change.substr(as + 11, handed == std::string::npos ? handed : handed - as - 11);
     v["effective_due_on"] = effective;
     v["request_sentence"] =
-        handed != std::string::npos ? b.unit + "已于" + change.substr(handed + 12) + "报送办结，等待审核。"
+        handed != std::string::npos ? InReview(b.unit, change.substr(handed + schemas::kRecountHandedIn.size()))
         : DayOf(e.occurred_at).ToString() > effective ? b.unit + "已在时限前报送办结，等待审核。"
                                                       : "请" + b.unit + "在" + effective + "前完成并报送。";
     Builder nb(e, b.task, s, "overdue_withdrawn", "notice", b.due_on, o, std::move(v));
@@ -519,6 +527,11 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["old_clause"] = old_due.empty() ? std::string() : "（原为" + old_due + "）";
   v["reason"] = "按新公布的节假日安排重新计算工作日";
   v["reason_clause"] = "，理由：" + v["reason"];
+  // "due A -> B, handed in D": the work awaits review, nothing is asked of the unit.
+  const size_t handed = change.find(schemas::kRecountHandedIn);
+  v["request_sentence"] = handed == std::string::npos
+                              ? WorkToTheNewDate(b.unit)
+                              : InReview(b.unit, change.substr(handed + schemas::kRecountHandedIn.size()));
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   return nb.Take();

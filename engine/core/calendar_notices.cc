@@ -95,7 +95,9 @@ std::string LatenessChange(const PlanState& s, const AssignmentState& a, const T
   auto eff_is = is.EffectiveDue(*due);
   if (eff_was.ok() && eff_is.ok() && *eff_is > *eff_was && JudgedOn(a, at) <= *eff_is)
     return std::string(schemas::kRecountWithdrawsOverdue) + ": due " + a.due_on + " counts as " + eff_is->ToString() +
-           (a.status == AssignmentStatus::kSubmitted ? ", handed in " + DayOf(a.submitted_at).ToString() : "");
+           (a.status == AssignmentStatus::kSubmitted
+                ? std::string(schemas::kRecountHandedIn) + DayOf(a.submitted_at).ToString()
+                : "");
   return "";
 }
 
@@ -154,7 +156,12 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
   rc.task = a.task;
   rc.unit = a.unit;
   rc.due_on = moved.due_on;
-  if (new_due) rc.changes.push_back(std::string(schemas::kRecountMovesDate) + a.due_on + " -> " + *new_due);
+  // Work awaiting review is not asked to work to the new date: the change says when it was handed in.
+  if (new_due)
+    rc.changes.push_back(std::string(schemas::kRecountMovesDate) + a.due_on + " -> " + *new_due +
+                         (a.status == AssignmentStatus::kSubmitted
+                              ? std::string(schemas::kRecountHandedIn) + DayOf(a.submitted_at).ToString()
+                              : std::string()));
   if (!lateness.empty()) rc.changes.push_back(lateness);
   // The version that made it provisional, else the one it was counted on
   // (with nothing armed: CountedOn).

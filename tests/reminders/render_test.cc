@@ -138,6 +138,18 @@ TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
             std::string::npos)
       << still[0].text;
   EXPECT_EQ(still[0].text.find("按新时限办理"), std::string::npos) << "no date to work to: it has passed";
+  // Work awaiting review is told its date moved, and that it awaits review.
+  schemas::DeadlineRecounted in_review = moved;
+  in_review.changes = {"due 2027-02-08 -> 2027-02-15, handed in 2027-02-05"};
+  auto waiting = RenderNotifications(MakeEvent("sg-2021", 6, in_review), dir);
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].channel, "deadline_changed");
+  EXPECT_NE(waiting[0].text.find(
+                "完成时限调整为2027-02-15（原为2027-02-08），理由：按新公布的节假日安排重新计算工作日。市财政"
+                "局已于2027-02-05报送办结，等待审核。"),
+            std::string::npos)
+      << waiting[0].text;
+  EXPECT_EQ(waiting[0].text.find("按新时限办理"), std::string::npos) << waiting[0].text;
   schemas::DeadlineRecounted kept = moved;
   kept.due_on = "2027-02-15";
   kept.changes = {"missed 2027-02-16 -> 2027-02-17"};

@@ -489,7 +489,8 @@ TEST_F(WorkflowEngineTest, ALateDateCountedAgainAfterTheNewDateHasPassedStaysLat
   EXPECT_EQ(changes[kFinance], (std::vector<std::string>{"due 2027-02-08 -> 2027-02-15",
                                                          "overdue stands: due 2027-02-15 has passed too"}));
   ASSERT_FALSE(changes[kPolice].empty());
-  EXPECT_EQ(changes[kPolice].front(), "due 2027-02-08 -> 2027-02-15");
+  EXPECT_EQ(changes[kPolice].front(), "due 2027-02-08 -> 2027-02-15, handed in 2027-02-12")
+      << "work awaiting review: the change says when it was handed in";
   if (changes[kPolice].size() > 1) {
     EXPECT_FALSE(changes[kPolice][1].starts_with("overdue stands"));
   }

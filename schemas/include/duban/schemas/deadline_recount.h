@@ -4,7 +4,8 @@
 // words ("reminder 3 2027-02-01 -> 2027-02-03", "missed - -> 2027-02-16"),
 // mostly for people; only these two first changes also change the state,
 // so that an older recount (which never starts with them) changes nothing:
-//   "due A -> B"                  the date itself counted again (due_on = B);
+//   "due A -> B[, handed in D]"   the date itself counted again (due_on = B;
+//                                 the work awaiting review was handed in on D);
 //   "overdue withdrawn: due A counts as E[, handed in D]"
 //                                 a miss the old calendar fired that the new
 //                                 one does not (A is a rest day on it, so the
@@ -37,6 +38,8 @@ inline bool ByCalendarNotice(const Actor& actor) { return actor.role == Role::kS
 inline constexpr std::string_view kRecountMovesDate = "due ";
 inline constexpr std::string_view kRecountWithdrawsOverdue = "overdue withdrawn";
 inline constexpr std::string_view kRecountKeepsOverdue = "overdue stands";
+// Ends the first change of work awaiting review (followed by the day it was handed in).
+inline constexpr std::string_view kRecountHandedIn = ", handed in ";
 
 inline bool RecountMovesDate(const DeadlineRecounted& b) {
   return !b.due_on.empty() && !b.changes.empty() && b.changes.front().starts_with(kRecountMovesDate);
