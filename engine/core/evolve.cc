@@ -42,6 +42,7 @@ void Redate(AssignmentState& a, const std::string& due_on, Instant at) {
   a.pending_extension.clear();
   a.overdue = false;
   a.reminded_days = 0;
+  a.returns.clear();  // a new date is a new ladder
 }
 
 // Applies one event to a plan's state. Every event type has an On(); an
@@ -159,7 +160,7 @@ class Applier {
       a->status = AssignmentStatus::kInProgress;
       a->last_reason = b.reason;
       a->review_overdue = false;
-      a->reopened_at = at_;
+      a->returns.push_back({a->submitted_at, at_});
     }
   }
   // ---- deadlines: extensions, reminders, misses, the escalation ladder
@@ -212,7 +213,9 @@ class Applier {
       a->reminded_days = 0;
       a->escalation_level = 0;
       a->last_reason = b.reason;
-      a->reopened_at = at_;
+      // A new arming (due_set_at), its lateness and level cleared: counted
+      // from the reopening as work handed in on time.
+      a->returns.assign(1, {0, at_});
     }
     auto t = s_.tasks.find(b.task);
     if (t != s_.tasks.end()) {

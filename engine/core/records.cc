@@ -359,8 +359,8 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 // last_act_at (older rows read 0: no floor until the next event or rebuild);
 // format 4 adds reminders (older rows read -1: not known until a rebuild);
 // format 5 adds parent (older rows read "": delegation came with it);
-// format 6 adds reopened_at (older rows read 0: the ladder of work that came
-// back resumes as before, all at once, until a rebuild).
+// format 6 adds returns (older rows read none: the ladder of work that came
+// back fires its passed rungs at once, as before, until a rebuild).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
   w.U8(6).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
@@ -369,7 +369,8 @@ std::string EncodeAssignment(const AssignmentState& a) {
   w.U64(a.updated_seq);
   w.I64(a.assigned_at).I64(a.submitted_at).U8(a.acceptance_overdue).U8(a.review_overdue);
   w.Str(a.calendar_version).I64(a.last_act_at);
-  w.I32(a.reminders).Str(a.parent).I64(a.reopened_at);
+  w.I32(a.reminders).Str(a.parent).U32(static_cast<uint32_t>(a.returns.size()));
+  for (const auto& back : a.returns) w.I64(back.handed_in).I64(back.back);
   return w.Take();
 }
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
@@ -387,7 +388,12 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   a->reminders = -1;
   if (fmt >= 4 && !r.I32(&a->reminders)) return Bad("assignment");
   if (fmt >= 5 && !r.Str(&a->parent)) return Bad("assignment");
-  if (fmt >= 6 && !r.I64(&a->reopened_at)) return Bad("assignment");
+  uint32_t returns = 0;
+  if (fmt >= 6 && !r.U32(&returns)) return Bad("assignment");
+  if (returns > v.size() / 16) return Bad("assignment");  // each takes 16 bytes: a damaged count
+  a->returns.resize(returns);
+  for (auto& back : a->returns)
+    if (!r.I64(&back.handed_in) || !r.I64(&back.back)) return Bad("assignment");
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);

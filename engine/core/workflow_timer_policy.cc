@@ -111,59 +111,63 @@ int WorkingDaysAfter(const workflows::WorkCalendar& cal, Date from, Date to) {
   return n;
 }
 
+// The first working day that starts at or after `at`.
+Date FirstWholeWorkingDay(const workflows::WorkCalendar& cal, Instant at) {
+  const Date day = DayOf(at);
+  auto first = cal.AddWorkingDays(at > StartOfDay(day) ? day.AddDays(1) : day, 0);
+  return first.ok() ? *first : day;
+}
+
 // The days the rungs of `ladder` fire on for work that came back to its unit
-// (reopened_at) after rungs passed while the office held it (see
-// workflow_timer_policy.h); reminders keep their days. A function of the
-// ladder, the hand-in and the return alone, whichever rungs were reached
-// before or since, so the timers stay a pure function of the state.
+// (AssignmentState::returns; see workflow_timer_policy.h), each return
+// applied in turn to the days the ones before left; reminders keep theirs.
+// A function of the ladder and the returns alone, whichever rungs were
+// reached before or since, so the timers stay a pure function of the state.
 std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
-                              const std::vector<PlannedTimer>& ladder, Date missed_on, const AssignmentState& a) {
-  const Date back = DayOf(a.reopened_at);
-  const Date handed_in = DayOf(a.submitted_at);
+                              const std::vector<PlannedTimer>& ladder, size_t missed,
+                              const std::vector<AssignmentState::Return>& returns) {
   std::vector<Date> days;
   days.reserve(ladder.size());
-  if (a.submitted_at != 0 && missed_on <= handed_in) {
-    // Late when it was handed in: the rungs still ahead then come as many
-    // working days after the return as they were after the hand-in (the
-    // days the office held the work do not count, and a quick rejection
-    // moves nothing).
-    for (const PlannedTimer& p : ladder) {
-      Date day = p.fire_on;
-      if (p.kind != TimerKind::kReminder && day > handed_in)
-        if (auto moved = cal.AddWorkingDays(back, WorkingDaysAfter(cal, handed_in, day)); moved.ok())
-          day = std::max(day, *moved);
-      days.push_back(day);
+  for (const PlannedTimer& p : ladder) days.push_back(p.fire_on);
+  for (const auto& r : returns) {
+    if (r.handed_in != 0 && StartOfDay(days[missed]) <= r.handed_in) {
+      // Late when it was handed in: the rungs still ahead then come as many
+      // working days after the return as they were after the hand-in (the
+      // days the office held the work do not count, and a quick rejection
+      // moves nothing).
+      const Date handed_in = DayOf(r.handed_in);
+      const Date back = DayOf(r.back);
+      for (size_t i = 0; i < ladder.size(); ++i)
+        if (ladder[i].kind != TimerKind::kReminder && days[i] > handed_in)
+          if (auto moved = cal.AddWorkingDays(back, WorkingDaysAfter(cal, handed_in, days[i])); moved.ok())
+            days[i] = std::max(days[i], *moved);
+    } else if (StartOfDay(days[missed]) < r.back) {
+      // Handed in before its miss day, which passed meanwhile: late from the
+      // moment the work is back (working day or not), and the escalation
+      // steps count from the first working day the unit has whole after it,
+      // each its delay after the rung before, as they count from a miss day.
+      days[missed] = DayOf(r.back);
+      Date previous = FirstWholeWorkingDay(cal, r.back);
+      for (size_t i = missed + 1; i < ladder.size(); ++i) {
+        if (ladder[i].kind != TimerKind::kEscalation) continue;
+        int delay = 0;
+        for (const auto& step : definition.escalation)
+          if (step.level == ladder[i].level) delay = step.delay_working_days;
+        if (auto counted = cal.AddWorkingDays(previous, delay); counted.ok()) days[i] = std::max(days[i], *counted);
+        previous = days[i];
+      }
     }
-    return days;
-  }
-  // Handed in before its miss day, which passed meanwhile: late from the
-  // moment the work is back (working day or not), and the escalation steps
-  // count from the first working day the unit has whole after it, each its
-  // delay after the rung before, as they count from the miss day.
-  auto first_whole = cal.AddWorkingDays(a.reopened_at > StartOfDay(back) ? back.AddDays(1) : back, 0);
-  Date previous = first_whole.ok() ? *first_whole : back;
-  for (const PlannedTimer& p : ladder) {
-    Date day = p.fire_on;
-    if (p.kind == TimerKind::kMissed) {
-      day = back;
-    } else if (p.kind == TimerKind::kEscalation) {
-      int delay = 0;
-      for (const auto& step : definition.escalation)
-        if (step.level == p.level) delay = step.delay_working_days;
-      if (auto counted = cal.AddWorkingDays(previous, delay); counted.ok()) day = std::max(day, *counted);
-      previous = day;
-    }
-    days.push_back(day);
   }
   return days;
 }
 
 // The timers of the assignment's deadline ladder still ahead. Work that
-// came back to the unit: reminders of days before that are moot, and rungs
-// from a miss day that passed meanwhile count from that day (ResumedDays).
+// came back to the unit: reminders of days before the last return are moot,
+// rungs that passed while the office held it move (ResumedDays), and none is
+// dated before the last return.
 void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
                        const std::vector<PlannedTimer>& ladder, const AssignmentState& a, std::vector<Timer>& out) {
-  if (a.reopened_at == 0) {  // the common case, on every event: nothing to count again
+  if (a.returns.empty()) {  // the common case, on every event: nothing to count again
     for (const PlannedTimer& p : ladder)
       if (auto t = DeadlineTimer(p, a, definition)) {
         Mark(cal, p, *t);
@@ -171,25 +175,27 @@ void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::Work
       }
     return;
   }
-  const Date back = DayOf(a.reopened_at);
+  const Instant last_back = a.returns.back().back;
+  const Date back = DayOf(last_back);
   const auto missed =
       std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
-  const std::vector<Date> resumed = missed != ladder.end() && missed->fire_on < back
-                                        ? ResumedDays(cal, definition, ladder, missed->fire_on, a)
-                                        : std::vector<Date>();
+  const std::vector<Date> resumed =
+      missed != ladder.end()
+          ? ResumedDays(cal, definition, ladder, static_cast<size_t>(missed - ladder.begin()), a.returns)
+          : std::vector<Date>();
   for (size_t i = 0; i < ladder.size(); ++i) {
     PlannedTimer p = ladder[i];
     if (p.kind == TimerKind::kReminder && p.fire_on < back) continue;
     auto t = DeadlineTimer(p, a, definition);
     if (!t) continue;
-    if (!resumed.empty() && p.kind != TimerKind::kReminder) {
-      // Counted again from the day the work came back, maybe into a year the calendar does not cover.
-      p.provisional = p.provisional || cal.SpanIsProvisional(back, resumed[i]);
+    if (!resumed.empty() && resumed[i] != p.fire_on) {
+      // Counted again after a return, maybe into a year the calendar does not cover.
+      p.provisional = p.provisional || cal.SpanIsProvisional(p.fire_on, resumed[i]);
       p.fire_on = resumed[i];
     }
     Mark(cal, p, *t);
     // Never dated before the work came back: until then it was not the unit's.
-    t->fire_at = std::max(StartOfDay(p.fire_on), a.reopened_at);
+    t->fire_at = std::max(StartOfDay(p.fire_on), last_back);
     out.push_back(std::move(*t));
   }
 }

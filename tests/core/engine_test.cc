@@ -370,7 +370,7 @@ TEST_F(EngineTest, VerifyNamesATamperedProjectionValue) {
     ASSERT_TRUE(it->Valid());
     tampered_key = it->key().ToString();
     std::string v = it->value().ToString();
-    v[v.size() - 1] ^= 0x01;  // reopened_at, the last field
+    v[v.size() - 1 - 4 - 4] ^= 0x01;  // reminders (before the parent's length and the count of returns)
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), tampered_key, v).ok());
   });
   Open();
@@ -394,8 +394,8 @@ TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuil
       std::string v = it->value().ToString();
       ASSERT_EQ(v[0], 6) << "rows are written in format 6";
       v[0] = 3;
-      // The count, format 5's parent (empty: its u32 length) and format 6's reopened_at.
-      v.resize(v.size() - 4 - 4 - 8);
+      // The count, format 5's parent (empty: its u32 length) and format 6's returns (none: their u32 count).
+      v.resize(v.size() - 4 - 4 - 4);
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
     }
   });

@@ -261,6 +261,50 @@ TEST_F(WorkflowEngineTest, WorkSentBackAfterItsDateIsLateFromThatDayNotFromTheDa
   EXPECT_EQ(*engine->ProjectionDigest(), *live) << "the moved timers are a pure function of the log";
 }
 
+// Each return counts on from the days the returns before it left: a second
+// rejection the same day moves nothing (it used to fire the first return's
+// moved rungs at once, on the ladder's original days), a long second review
+// moves the rungs again by the days it held the work.
+TEST_F(WorkflowEngineTest, ASecondReturnCountsOnFromTheDaysTheFirstLeft) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-09-29");
+  Ok(Do(UnitActor(kFinance), "2021-09-29", Submit{1, kFinance, "已完成", ""}, 15));
+  TickDays("2021-09-30", "2021-10-11");  // 教育 missed on 10-08, 督促整改 on 10-09
+  // 教育, late: handed in 10-11, held until 10-15: 通报批评 (10-15, four
+  // working days after the hand-in) comes four after the return, 10-21.
+  Ok(Do(UnitActor(kEducation), "2021-10-11", Submit{1, kEducation, "已完成", ""}, 10));
+  TickDays("2021-10-12", "2021-10-15");
+  Ok(Do(Supervisor(), "2021-10-15", Reject{1, kEducation, "材料不全"}, 10));
+  TickDays("2021-10-16", "2021-10-18");
+  // 财政, handed in on time: late from the return (10-18), 督促整改 on 10-20.
+  Ok(Do(Supervisor(), "2021-10-18", Reject{1, kFinance, "材料不全"}, 10));
+  auto fired = TickDays("2021-10-19", "2021-10-19");
+  // Both hand in again; 财政 is sent back within the hour, 教育 five days later.
+  Ok(Do(UnitActor(kFinance), "2021-10-19", Submit{1, kFinance, "已补充", ""}, 10));
+  Ok(Do(Supervisor(), "2021-10-19", Reject{1, kFinance, "仍不全"}, 11));
+  Ok(Do(UnitActor(kEducation), "2021-10-20", Submit{1, kEducation, "已补充", ""}, 10));
+  for (const auto& f : TickDays("2021-10-20", "2021-10-25")) fired.push_back(f);
+  Ok(Do(Supervisor(), "2021-10-25", Reject{1, kEducation, "仍不全"}, 10));
+  for (const auto& f : TickDays("2021-10-26", "2021-11-30")) fired.push_back(f);
+  auto deadline_only = [](std::vector<Fired> all) {
+    std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
+    return all;
+  };
+  EXPECT_EQ(deadline_only(For(fired, 1, kFinance)),
+            (std::vector<Fired>{{"2021-10-18", "DeadlineMissed", 1, kFinance, 0},
+                                {"2021-10-20", "EscalationRaised", 1, kFinance, 1},
+                                {"2021-10-27", "EscalationRaised", 1, kFinance, 2},
+                                {"2021-11-10", "EscalationRaised", 1, kFinance, 3}}));
+  // 教育's second hand-in (10-20) came a working day before 通报批评 (10-21)
+  // and 11 before 约谈 (11-04); sent back on 10-25: 10-26 and 11-09.
+  EXPECT_EQ(deadline_only(For(fired, 1, kEducation)),
+            (std::vector<Fired>{{"2021-10-26", "EscalationRaised", 1, kEducation, 2},
+                                {"2021-11-09", "EscalationRaised", 1, kEducation, 3}}));
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live);
+}
+
 // A look-back that reopens closed work on its old, long-past date: late from
 // the reopening, the ladder counted on from there.
 TEST_F(WorkflowEngineTest, WorkReopenedOnItsPastDateIsLateFromTheReopening) {

@@ -79,11 +79,18 @@ struct AssignmentState {
   // The unit that delegated it (AssignmentDelegated); empty: the office
   // assigned it. Format 5 of the assignment row.
   std::string parent;
-  // When its work last came back to it out of the office's hands (a rejected
-  // submission, a reopened close-out); 0: never. Rungs of its deadline ladder
-  // that passed meanwhile resume from that day rather than fire at once
+  // Each time its work came back to it out of the office's hands since its
+  // date was last set, in order: when it had been handed in (0: a reopened
+  // close-out, counted as handed in on time) and when it came back (a
+  // rejected submission, a look-back reopening). Rungs of its deadline ladder
+  // that passed while the office held the work do not fire at once
   // (WorkflowTimerPolicy). Format 6 of the assignment row.
-  Instant reopened_at = 0;
+  struct Return {
+    Instant handed_in = 0;
+    Instant back = 0;
+    bool operator==(const Return&) const = default;
+  };
+  std::vector<Return> returns;
   bool operator==(const AssignmentState&) const = default;
 };
 

@@ -12,9 +12,10 @@
 //   - once overdue, every escalation step above the level reached, each on
 //     its working day (the first counted from the missed day).
 // Work that came back to its unit (a rejected submission, a reopened
-// close-out: reopened_at) after rungs of its ladder passed while the office
-// held it does not fire them all at once, dated in the past: the days the
-// office held the work do not count. Handed in before its miss day, which
+// close-out: AssignmentState::returns) after rungs of its ladder passed while
+// the office held it does not fire them all at once, dated in the past: the
+// days the office held the work do not count; each return counts on from
+// the days the returns before it left. Handed in before its miss day, which
 // passed meanwhile: late from the moment the work is back (the unit hears it
 // at once), the escalation steps counted from the first working day it has
 // whole after that, each its delay after the rung before. Already late when
