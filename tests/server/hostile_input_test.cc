@@ -336,18 +336,8 @@ TEST_F(HostileInputTest, ATransferCodingOtherThanChunkedIsRefusedAtOnce) {
 // with "the request could not be read".
 TEST_F(HostileInputTest, ARequestWithoutABodyOrItsLengthIsAnsweredByItsRoute) {
   for (const std::string method : {"POST", "DELETE"}) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(srv->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    const std::string request = method + " /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
-    std::string answer;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(n));
-    ::close(fd);
+    const std::string answer =
+        RawExchange(srv->port(), method + " /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(answer.find("could not be read"), std::string::npos) << method << ": " << answer;
     if (method == "POST")
       EXPECT_NE(answer.find("(send {\\\"user\\\", \\\"password\\\"})"), std::string::npos) << answer;

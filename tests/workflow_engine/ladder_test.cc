@@ -185,6 +185,12 @@ TEST_F(WorkflowEngineTest, ApprovalDisarmsEveryTimerOfTheAssignment) {
   EXPECT_TRUE(For(TickDays("2021-10-13", "2021-12-31"), 1, kFinance).empty());
 }
 
+// What fired of the deadline's ladder (the office's review limit left out).
+std::vector<Fired> DeadlineOnly(std::vector<Fired> all) {
+  std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
+  return all;
+}
+
 // Work that comes back to its unit resumes its ladder from that day: rungs
 // that passed while the office held it do not fire at once, dated in the
 // past. The first rung still ahead comes its own delay after the day the work
@@ -228,14 +234,10 @@ TEST_F(WorkflowEngineTest, WorkSentBackAfterItsDateIsLateFromThatDayNotFromTheDa
   Ok(rejected);
   EXPECT_FALSE(A(1, kFinance).overdue) << "not late while the office held the work";
   auto fired = TickDays("2021-10-19", "2021-11-30");
-  auto deadline_only = [](std::vector<Fired> all) {
-    std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
-    return all;
-  };
   // Late from the rejection (dated then, not before it); 10-19 is the first
   // working day it has whole, so 督促整改 comes one working day after it
   // (10-20), 通报批评 5 more (10-21, 22, 25..27), 约谈 10 more (10-28..11-10).
-  EXPECT_EQ(deadline_only(For(fired, 1, kFinance)),
+  EXPECT_EQ(DeadlineOnly(For(fired, 1, kFinance)),
             (std::vector<Fired>{{"2021-10-18", "DeadlineMissed", 1, kFinance, 0},
                                 {"2021-10-20", "EscalationRaised", 1, kFinance, 1},
                                 {"2021-10-27", "EscalationRaised", 1, kFinance, 2},
@@ -286,18 +288,14 @@ TEST_F(WorkflowEngineTest, ASecondReturnCountsOnFromTheDaysTheFirstLeft) {
   for (const auto& f : TickDays("2021-10-20", "2021-10-25")) fired.push_back(f);
   Ok(Do(Supervisor(), "2021-10-25", Reject{1, kEducation, "仍不全"}, 10));
   for (const auto& f : TickDays("2021-10-26", "2021-11-30")) fired.push_back(f);
-  auto deadline_only = [](std::vector<Fired> all) {
-    std::erase_if(all, [](const Fired& f) { return f.type == "ReviewOverdue"; });
-    return all;
-  };
-  EXPECT_EQ(deadline_only(For(fired, 1, kFinance)),
+  EXPECT_EQ(DeadlineOnly(For(fired, 1, kFinance)),
             (std::vector<Fired>{{"2021-10-18", "DeadlineMissed", 1, kFinance, 0},
                                 {"2021-10-20", "EscalationRaised", 1, kFinance, 1},
                                 {"2021-10-27", "EscalationRaised", 1, kFinance, 2},
                                 {"2021-11-10", "EscalationRaised", 1, kFinance, 3}}));
   // 教育's second hand-in (10-20) came a working day before 通报批评 (10-21)
   // and 11 before 约谈 (11-04); sent back on 10-25: 10-26 and 11-09.
-  EXPECT_EQ(deadline_only(For(fired, 1, kEducation)),
+  EXPECT_EQ(DeadlineOnly(For(fired, 1, kEducation)),
             (std::vector<Fired>{{"2021-10-26", "EscalationRaised", 1, kEducation, 2},
                                 {"2021-11-09", "EscalationRaised", 1, kEducation, 3}}));
   auto live = engine->ProjectionDigest();
