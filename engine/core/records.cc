@@ -359,11 +359,13 @@ Status DecodeTask(std::string_view v, TaskState* t) {
 // last_act_at (older rows read 0: no floor until the next event or rebuild);
 // format 4 adds reminders (older rows read -1: not known until a rebuild);
 // format 5 adds parent (older rows read "": delegation came with it);
-// format 6 adds returns (older rows read none: the ladder of work that came
-// back fires its passed rungs at once, as before, until a rebuild).
+// format 6 added the time work last came back (builds of one day only: read
+// as that one return, handed in at submitted_at); format 7 the returns
+// (older rows read none: the ladder of work that came back fires its passed
+// rungs at once, as before, until a rebuild).
 std::string EncodeAssignment(const AssignmentState& a) {
   Writer w;
-  w.U8(6).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
+  w.U8(7).I32(a.task).Str(a.unit).U8(static_cast<uint8_t>(a.role)).U8(static_cast<uint8_t>(a.status));
   w.I32(a.percent).Str(a.due_on).Str(a.pending_extension).I64(a.due_set_at).I32(a.reminded_days);
   w.U8(a.overdue).I32(a.escalation_level).Str(a.last_reason).I32(a.reports).I64(a.updated_at);
   w.U64(a.updated_seq);
@@ -376,7 +378,7 @@ std::string EncodeAssignment(const AssignmentState& a) {
 Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   Reader r(v);
   uint8_t fmt, role, status;
-  if (!r.U8(&fmt) || fmt < 1 || fmt > 6 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
+  if (!r.U8(&fmt) || fmt < 1 || fmt > 7 || !r.I32(&a->task) || !r.Str(&a->unit) || !r.U8(&role) || !r.U8(&status) ||
       !r.I32(&a->percent) || !r.Str(&a->due_on) || !r.Str(&a->pending_extension) || !r.I64(&a->due_set_at) ||
       !r.I32(&a->reminded_days) || !r.Bool(&a->overdue) || !r.I32(&a->escalation_level) || !r.Str(&a->last_reason) ||
       !r.I32(&a->reports) || !r.I64(&a->updated_at) || !r.U64(&a->updated_seq))
@@ -388,12 +390,15 @@ Status DecodeAssignment(std::string_view v, AssignmentState* a) {
   a->reminders = -1;
   if (fmt >= 4 && !r.I32(&a->reminders)) return Bad("assignment");
   if (fmt >= 5 && !r.Str(&a->parent)) return Bad("assignment");
+  Instant back = 0;
+  if (fmt == 6 && !r.I64(&back)) return Bad("assignment");
   uint32_t returns = 0;
-  if (fmt >= 6 && !r.U32(&returns)) return Bad("assignment");
+  if (fmt >= 7 && !r.U32(&returns)) return Bad("assignment");
   if (returns > v.size() / 16) return Bad("assignment");  // each takes 16 bytes: a damaged count
   a->returns.resize(returns);
-  for (auto& back : a->returns)
-    if (!r.I64(&back.handed_in) || !r.I64(&back.back)) return Bad("assignment");
+  for (auto& one : a->returns)
+    if (!r.I64(&one.handed_in) || !r.I64(&one.back)) return Bad("assignment");
+  if (back != 0) a->returns.push_back({a->submitted_at, back});
   if (!r.Done()) return Bad("assignment");
   if (role < 1 || role > 2 || status < 1 || status > 7) return Bad("assignment");
   a->role = static_cast<AssignmentRole>(role);

@@ -392,9 +392,9 @@ TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuil
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
     for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
       std::string v = it->value().ToString();
-      ASSERT_EQ(v[0], 6) << "rows are written in format 6";
+      ASSERT_EQ(v[0], 7) << "rows are written in format 7";
       v[0] = 3;
-      // The count, format 5's parent (empty: its u32 length) and format 6's returns (none: their u32 count).
+      // The count, format 5's parent (empty: its u32 length) and format 7's returns (none: their u32 count).
       v.resize(v.size() - 4 - 4 - 4);
       ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
     }

@@ -84,7 +84,7 @@ struct AssignmentState {
   // close-out, counted as handed in on time) and when it came back (a
   // rejected submission, a look-back reopening). Rungs of its deadline ladder
   // that passed while the office held the work do not fire at once
-  // (WorkflowTimerPolicy). Format 6 of the assignment row.
+  // (WorkflowTimerPolicy). Format 7 of the assignment row.
   struct Return {
     Instant handed_in = 0;
     Instant back = 0;
