@@ -412,6 +412,45 @@ TEST_F(EngineTest, RowsProjectedBeforeRemindersWereCountedSayUnknownUntilARebuil
   EXPECT_TRUE(engine->Verify()->ok());
 }
 
+// Format 6 (written by one day's builds) kept a single time the work came
+// back (0: never), after the parent; it reads as one return handed in at
+// submitted_at.
+TEST_F(EngineTest, AFormatSixRowReadsItsTimeOfComingBackAsOneReturn) {
+  Workload(*this);
+  Close();
+  constexpr Instant kBack = 1'636'000'000'000'000;
+  int rows = 0;
+  WithRawStore(dir.path(), [&](rocksdb::DB* db, auto& cf) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf.at("assignments")));
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++rows) {
+      std::string v = it->value().ToString();
+      ASSERT_EQ(v[0], 7) << "rows are written in format 7";
+      ASSERT_EQ(v.substr(v.size() - 4), std::string(4, '\0')) << "the workload sends nothing back";
+      v[0] = 6;
+      v.resize(v.size() - 4);
+      PutFixed64BE(&v, rows == 1 ? 0 : static_cast<uint64_t>(kBack));  // all but the second row came back
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf.at("assignments"), it->key(), v).ok());
+    }
+  });
+  ASSERT_GT(rows, 1);
+  Open();
+  auto old = engine->Assignments({});
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  ASSERT_EQ(static_cast<int>(old->size()), rows);
+  int came_back = 0, handed_in = 0;
+  for (const auto& r : *old) {
+    if (r.a.returns.empty()) continue;
+    ++came_back;
+    ASSERT_EQ(r.a.returns.size(), 1u);
+    EXPECT_EQ(r.a.returns[0].back, kBack);
+    EXPECT_EQ(r.a.returns[0].handed_in, r.a.submitted_at);
+    if (r.a.submitted_at != 0) ++handed_in;
+  }
+  EXPECT_EQ(came_back, rows - 1);
+  ASSERT_GT(handed_in, 0) << "the check needs a row that was handed in";
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_TRUE(engine->Verify()->ok()) << "a rebuild writes format 7 from the log";
+}
 // Rewrites the event at `pos` of a closed store with `change`, re-framed so the
 // frame's checksum passes; with `rehash` its hash is recomputed too, so only
 // the chain (seq, prev_hash) can give it away.
