@@ -519,7 +519,13 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["old_due_on"] = old_due;
+  // "due A -> B, handed in D": the work awaits review, nothing is asked of the unit.
+  const size_t handed = change.find(schemas::kRecountHandedIn);
+  const std::string handed_in =
+      handed == std::string::npos ? "" : change.substr(handed + schemas::kRecountHandedIn.size());
   if (schemas::RecountKeepsOverdue(b)) {  // the new date has passed too: still late
+    v["request_sentence"] =
+        handed_in.empty() ? "请" + b.unit + "立即报送办理进展和逾期原因。" : InReview(b.unit, handed_in);
     Builder nb(e, b.task, s, "overdue_stands", "warning", b.due_on, o, std::move(v));
     nb.Add(b.unit, RecipientKind::kUnit, "overdue_stands");
     return nb.Take();
@@ -527,11 +533,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["old_clause"] = old_due.empty() ? std::string() : "（原为" + old_due + "）";
   v["reason"] = "按新公布的节假日安排重新计算工作日";
   v["reason_clause"] = "，理由：" + v["reason"];
-  // "due A -> B, handed in D": the work awaits review, nothing is asked of the unit.
-  const size_t handed = change.find(schemas::kRecountHandedIn);
-  v["request_sentence"] = handed == std::string::npos
-                              ? WorkToTheNewDate(b.unit)
-                              : InReview(b.unit, change.substr(handed + schemas::kRecountHandedIn.size()));
+  v["request_sentence"] = handed_in.empty() ? WorkToTheNewDate(b.unit) : InReview(b.unit, handed_in);
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   return nb.Take();

@@ -96,7 +96,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"report_overdue_escalated_others", With({"cycle_id", "level", "step"})},
       {"deadline_changed", With({"old_due_on", "old_clause", "reason", "reason_clause", "request_sentence"})},
       {"overdue_withdrawn", With({"effective_due_on", "request_sentence"})},
-      {"overdue_stands", With({"old_due_on"})},
+      {"overdue_stands", With({"old_due_on", "request_sentence"})},
       {"instruction", With({"note"})},
       {"comment", With({"note"})},
       {"urge", With({"note", "note_clause"})},

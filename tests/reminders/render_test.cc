@@ -138,6 +138,18 @@ TEST(RenderTest, ADateACalendarNoticeMovedTellsTheUnitAndLaterMessagesQuoteIt) {
             std::string::npos)
       << still[0].text;
   EXPECT_EQ(still[0].text.find("按新时限办理"), std::string::npos) << "no date to work to: it has passed";
+  EXPECT_NE(still[0].text.find("请市财政局立即报送办理进展和逾期原因。"), std::string::npos) << still[0].text;
+  // Handed in after the new date, it is late on it too, and awaits review: it is asked for nothing.
+  late.changes = {"due 2027-02-08 -> 2027-02-15, handed in 2027-02-17",
+                  "overdue stands: due 2027-02-15 has passed too"};
+  auto late_in_review = RenderNotifications(MakeEvent("sg-2021", 6, late), dir);
+  ASSERT_EQ(late_in_review.size(), 1u);
+  EXPECT_EQ(late_in_review[0].channel, "overdue_stands");
+  EXPECT_NE(late_in_review[0].text.find("（原为2027-02-08），新时限也已过，市财政局仍属逾期，督办等级不变。市财政局已于"
+                                        "2027-02-17报送办结，等待审核。"),
+            std::string::npos)
+      << late_in_review[0].text;
+  EXPECT_EQ(late_in_review[0].text.find("请市财政局"), std::string::npos) << late_in_review[0].text;
   // Work awaiting review is told its date moved, and that it awaits review.
   schemas::DeadlineRecounted in_review = moved;
   in_review.changes = {"due 2027-02-08 -> 2027-02-15, handed in 2027-02-05"};
