@@ -13,7 +13,7 @@
 
 namespace duban::reports {
 
-std::string Bulletin::Title() const { return "关于" + plan_title + "落实情况的通报"; }
+std::string Bulletin::Title() const { return "关于" + PlanNameOf(plan_title) + "落实情况的通报"; }
 
 namespace {
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "duban/cn_numeral.h"
+#include "duban/reports/ledger.h"
 #include "duban/utf8.h"
 #include "duban/xml_text.h"
 #include "duban/zip_write.h"
@@ -137,8 +138,8 @@ std::vector<Para> Body(const Bulletin& b) {
   body.push_back(Text("××〔" + std::to_string(b.as_of.year) + "〕××号", "DocNumber"));
   body.push_back(Text(b.Title(), "DocTitle"));
   body.push_back(Text("各有关单位：", "Addressee"));
-  body.push_back(Text("截至" + as_of + "，《" + b.plan_title + "》共分解任务" + Count(b.tasks) + "项，落实到" +
-                      Count(b.units) + "个单位（计" + Count(b.assignments) + "项单位任务），已办结" +
+  body.push_back(Text("截至" + as_of + "，《" + PlanNameOf(b.plan_title) + "》共分解任务" + Count(b.tasks) +
+                      "项，落实到" + Count(b.units) + "个单位（计" + Count(b.assignments) + "项单位任务），已办结" +
                       Count(b.completed) + "项，其中按时办结" + Count(b.completed_on_time) + "项；逾期未完成" +
                       Count(b.late_assignments) + "项，涉及" + Count(b.late_units) + "个单位；未按时报送进度" +
                       Count(b.silent_requests) + "项次，涉及" + Count(b.silent_units) +

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "duban/reports/ledger.h"
+
 namespace duban::reports {
 
 namespace {
@@ -37,7 +39,7 @@ std::string ScorecardJson(const Scorecard& c) {
   json weights = json::object();
   for (const auto& [m, w] : c.rule.weights) weights[m] = w;
   json doc = {{"plan", c.plan_id},
-              {"title", c.plan_title + "考核评分表"},
+              {"title", PlanNameOf(c.plan_title) + "考核评分表"},
               {"as_of", c.as_of.ToString()},
               {"rule",
                {{"base", c.rule.base},
@@ -96,7 +98,7 @@ void WriteScorecardHeading(lxw_worksheet* ws, const Scorecard& c, const Scorecar
   const double widths[] = {6, 22, 8, 8, 8, 8, 8, 10, 10, 10, 9, 9, 9, 9, 10, 8};
   static_assert(sizeof widths / sizeof widths[0] == 16);
   for (int i = 0; i < cols; ++i) worksheet_set_column(ws, i, i, widths[i], nullptr);
-  const std::string heading = c.plan_title + "考核评分表";
+  const std::string heading = PlanNameOf(c.plan_title) + "考核评分表";
   worksheet_set_row(ws, 0, 30, nullptr);
   worksheet_merge_range(ws, 0, 0, 0, cols - 1, heading.c_str(), f.title);
   const std::string when = "统计截至：" + c.as_of.ToString();

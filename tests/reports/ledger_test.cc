@@ -353,6 +353,18 @@ TEST(LedgerTitle, IsThePlansTitleAndSaysTaiZhangOnce) {
   EXPECT_EQ(LedgerTitle("2021年营商环境优化提升工作台账"), "2021年营商环境优化提升工作台账");
   EXPECT_EQ(LedgerTitle("重点任务推进台账"), "重点任务推进台账");
   EXPECT_EQ(LedgerTitle(""), "工作台账");
+  // A cover letter's title: the plan it sends is the name.
+  EXPECT_EQ(LedgerTitle("关于印发《2027年重点工作分工方案》的通知"), "2027年重点工作分工方案工作台账");
+  EXPECT_EQ(LedgerTitle("关于做好2027年安全生产工作的通知"), "做好2027年安全生产工作工作台账");
+}
+
+TEST(PlanNameOf, DropsTheCoverLettersWordsAroundThePlan) {
+  EXPECT_EQ(PlanNameOf("关于印发《韶关市2021年重点工作分工方案》的通知"), "韶关市2021年重点工作分工方案");
+  EXPECT_EQ(PlanNameOf("关于2027年政务公开工作要点的分工方案"), "2027年政务公开工作要点的分工方案");
+  EXPECT_EQ(PlanNameOf("印发2027年工作要点的通知"), "2027年工作要点");
+  EXPECT_EQ(PlanNameOf("2021年政务公开工作要点分工方案"), "2021年政务公开工作要点分工方案");
+  EXPECT_EQ(PlanNameOf("《》"), "《》") << "an empty name in brackets is no name";
+  EXPECT_EQ(PlanNameOf(""), "");
   Ledger l;
   l.plan_title = "2021年营商环境优化提升工作台账";
   l.as_of = *Date::Parse("2021-10-15");
