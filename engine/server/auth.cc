@@ -60,12 +60,15 @@ size_t SessionStore::size() {
   return sessions_.size();
 }
 
-int64_t LoginThrottle::Check(Key& k, Instant now) {
+int64_t LoginThrottle::Wait(Key& k, int limit, Instant now) const {
   if (k.locked_until > now) return (k.locked_until - now + 999) / 1000;
+  while (!k.failures.empty() && now - k.failures.front() > window_ms_) k.failures.pop_front();
+  // Those in flight may all fail: one more must not pass the limit before they do.
+  if (static_cast<int>(k.failures.size()) + k.in_flight >= limit) return 1;
   return 0;
 }
 
-void LoginThrottle::Record(Key& k, int limit, Instant now) {
+void LoginThrottle::Record(Key& k, int limit, Instant now) const {
   while (!k.failures.empty() && now - k.failures.front() > window_ms_) k.failures.pop_front();
   k.failures.push_back(now);
   if (static_cast<int>(k.failures.size()) >= limit) {
@@ -74,25 +77,35 @@ void LoginThrottle::Record(Key& k, int limit, Instant now) {
   }
 }
 
-int64_t LoginThrottle::RetryAfterSeconds(const std::string& user, const std::string& ip, Instant now) {
-  std::lock_guard<std::mutex> lock(mu_);
-  int64_t wait = 0;
-  if (auto it = users_.find(user); it != users_.end()) wait = std::max(wait, Check(it->second, now));
-  if (auto it = ips_.find(ip); it != ips_.end()) wait = std::max(wait, Check(it->second, now));
-  return wait;
+void LoginThrottle::Bound(std::map<std::string, Key>& keys, Instant now) {
+  if (keys.size() <= 100000) return;
+  std::erase_if(keys, [now](const auto& kv) { return kv.second.in_flight == 0 && kv.second.locked_until <= now; });
 }
 
-void LoginThrottle::Failed(const std::string& user, const std::string& ip, Instant now) {
+int64_t LoginThrottle::Admit(const std::string& user, const std::string& ip, Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (users_.size() > 100000) users_.clear();  // a flood of invented names must not exhaust memory
-  if (ips_.size() > 100000) ips_.clear();
-  Record(users_[user], per_user_, now);
-  Record(ips_[ip], per_ip_, now);
+  Bound(users_, now);
+  Bound(ips_, now);
+  Key& u = users_[user];
+  Key& a = ips_[ip];
+  if (int64_t wait = std::max(Wait(u, per_user_, now), Wait(a, per_ip_, now)); wait > 0) return wait;
+  ++u.in_flight;
+  ++a.in_flight;
+  return 0;
 }
 
-void LoginThrottle::Succeeded(const std::string& user) {
+void LoginThrottle::Finished(const std::string& user, const std::string& ip, bool failed, Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
-  users_.erase(user);
+  Key& u = users_[user];
+  Key& a = ips_[ip];
+  u.in_flight = std::max(u.in_flight - 1, 0);
+  a.in_flight = std::max(a.in_flight - 1, 0);
+  if (failed) {
+    Record(u, per_user_, now);
+    Record(a, per_ip_, now);
+  } else {
+    u.failures.clear();
+  }
 }
 
 }  // namespace duban::server

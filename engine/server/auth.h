@@ -45,23 +45,33 @@ class SessionStore {
 };
 
 // Failures by user name and by client address in a sliding window; past the
-// limit the key is locked out until the lockout ends.
+// limit the key is locked out until the lockout ends. An attempt counts from
+// its admission, before its password is checked: attempts sent together
+// (each hash takes ~30 ms) cannot all pass the check before the first one
+// fails, so a window allows at most `limit` guesses however many arrive at once.
 class LoginThrottle {
  public:
   LoginThrottle(int per_user, int per_ip, Instant window_ms, Instant lockout_ms)
       : per_user_(per_user), per_ip_(per_ip), window_ms_(window_ms), lockout_ms_(lockout_ms) {}
-  // Seconds until the user or the address may try again; 0: may try now.
-  int64_t RetryAfterSeconds(const std::string& user, const std::string& ip, Instant now);
-  void Failed(const std::string& user, const std::string& ip, Instant now);
-  void Succeeded(const std::string& user);
+  // Admits an attempt for the user from the address, counted until Finished:
+  // 0, or the seconds to wait (locked out, or the attempts in flight already
+  // as many as the failures still allowed).
+  int64_t Admit(const std::string& user, const std::string& ip, Instant now);
+  // Ends an admitted attempt: a failure counts towards the lockout; a success
+  // forgets the user's failures.
+  void Finished(const std::string& user, const std::string& ip, bool failed, Instant now);
 
  private:
   struct Key {
     std::deque<Instant> failures;
     Instant locked_until = 0;
+    int in_flight = 0;
   };
-  int64_t Check(Key& k, Instant now);
-  void Record(Key& k, int limit, Instant now);
+  int64_t Wait(Key& k, int limit, Instant now) const;
+  void Record(Key& k, int limit, Instant now) const;
+  // Past 100,000 keys (a flood of invented names or addresses) forgets those
+  // neither locked nor in flight: a lockout already earned stands.
+  static void Bound(std::map<std::string, Key>& keys, Instant now);
   std::mutex mu_;
   std::map<std::string, Key> users_, ips_;
   int per_user_, per_ip_;

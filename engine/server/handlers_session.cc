@@ -40,7 +40,7 @@ void Server::Impl::Login(Ctx& c) {
   std::string user, password;
   if (!ReadCredentials(c, &user, &password)) return;
   const std::string ip = ClientAddress(c.req);
-  if (int64_t wait = throttle.RetryAfterSeconds(user, ip, Now()); wait > 0) {
+  if (int64_t wait = throttle.Admit(user, ip, Now()); wait > 0) {
     c.res.set_header("Retry-After", std::to_string(wait));
     return c.Error(429, "locked_out",
                    "too many failed sign-ins for this name or from this address; try again in " +
@@ -50,13 +50,10 @@ void Server::Impl::Login(Ctx& c) {
   // wrong, must not stall every other request (CheckPassword reads one meta
   // row: engine.h lets it run beside the others).
   auto a = host.UseConcurrently([&](Engine&) { return accounts.CheckPassword(user, password); });
-  if (!a.ok()) {
-    if (a.status().reason() == accounts::reason::kAccountDisabled)
-      return c.Error(403, "account_disabled", "this account is disabled; ask the office");
-    throttle.Failed(user, ip, Now());
-    return c.Error(401, "unauthenticated", "wrong name or password");
-  }
-  throttle.Succeeded(user);
+  const bool disabled = !a.ok() && a.status().reason() == accounts::reason::kAccountDisabled;
+  throttle.Finished(user, ip, !a.ok() && !disabled, Now());
+  if (disabled) return c.Error(403, "account_disabled", "this account is disabled; ask the office");
+  if (!a.ok()) return c.Error(401, "unauthenticated", "wrong name or password");
   const Session s = sessions.Create(a->name, a->generation, Now());
   std::string cookie = "duban_session=" + s.id +
                        "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(opts.session_minutes * 60);

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "server_fixture.h"
 
 namespace duban::testing {
@@ -207,6 +210,26 @@ TEST_F(HostileInputTest, RepeatedWrongPasswordsLockTheNameOut) {
   EXPECT_FALSE(locked.headers.find("Retry-After") == locked.headers.end());
   clock->Advance(Instant{options.lockout_minutes} * 60000 + 1000);
   EXPECT_EQ(Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", kPassword}}.dump()).status, 200);
+}
+
+// Guesses sent at once each take a password hash (~30 ms) before they fail:
+// the lockout counts them from their admission, so a burst gets no more
+// guesses than the limit (a hostile review got 18 of 24 through before).
+TEST_F(HostileInputTest, GuessesSentAtOnceGetNoMoreTriesThanTheLimit) {
+  constexpr int kBurst = 24;
+  std::vector<int> statuses(kBurst);
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < kBurst; ++i)
+    guessers.emplace_back([&, i] {
+      statuses[i] =
+          Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", "wrong password!"}}.dump()).status;
+    });
+  for (auto& g : guessers) g.join();
+  const auto checked = std::count(statuses.begin(), statuses.end(), 401);
+  EXPECT_LE(checked, options.login_failures_per_user) << "401s: passwords checked";
+  EXPECT_EQ(checked + std::count(statuses.begin(), statuses.end(), 429), kBurst);
+  const Resp after = Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", kPassword}}.dump());
+  EXPECT_EQ(after.status, 429) << "the burst's failures lock the name out";
 }
 
 // Signing in over and over (right password) keeps at most 20 sessions of
