@@ -327,6 +327,13 @@
     const chosenNote = h("p", { class: "muted", id: "import-chosen" });
     const text = h("textarea", { id: "import-text", rows: 10 });
     const id = h("input", { type: "text", id: "import-id", placeholder: "例如 shaoguan-2026" });
+    // The plan year and the publication day, as `plan import --year/--issued-on`: a December plan
+    // for next year without a year in its title needs the year (the server refuses it otherwise).
+    const year = h("input", { type: "number", id: "import-year", min: 2000, max: 2099, placeholder: "标题未写年度时填写，如 2027" });
+    const issuedOn = h("input", { type: "date", id: "import-issued-on" });
+    const params = () => `${year.value.trim() ? `&year=${encodeURIComponent(year.value.trim())}` : ""}` +
+      `${issuedOn.value ? `&issued_on=${encodeURIComponent(issuedOn.value)}` : ""}`;
+    for (const el of [year, issuedOn]) el.addEventListener("input", () => { importBtn.disabled = true; });
     const previewBtn = h("button", { type: "button", id: "import-preview" }, "预览");
     const importBtn = h("button", { type: "button", id: "import-go", disabled: true }, "确认导入");
     const out = h("div", { id: "import-result" });
@@ -347,13 +354,14 @@
     const body = () => chosen || text.value;
     const bodyType = () => (chosen ? "application/octet-stream" : "text/plain; charset=utf-8");
     view.append(h("div", { class: "card" }, field("计划文件", file), chosenNote, field("或粘贴计划文本", text), field("计划编号（导入时必填）", id),
+      field("方案年度（可选）", year), field("印发日期（可选，“印发后N个工作日内”由此起算）", issuedOn),
       h("div", { class: "actions" }, previewBtn, importBtn)), out);
     previewBtn.addEventListener("click", async () => {
       out.replaceChildren();
       if (!chosen && !text.value.trim()) { out.append(msg("err", "请先选择文件或粘贴计划文本。")); return; }
       previewBtn.disabled = true;
       try {
-        const r = await api("POST", "/api/v1/plans/import?dry_run=1", body(), { type: bodyType() });
+        const r = await api("POST", `/api/v1/plans/import?dry_run=1${params()}`, body(), { type: bodyType() });
         const pv = r.preview || {};
         const meta = pv.plan || {};
         out.append(h("h2", {}, "解析预览"), h("div", { class: "card", id: "import-summary" }, h("dl", { class: "kv" },
@@ -363,6 +371,7 @@
           h("dt", {}, "任务数"), h("dd", {}, (pv.tasks || []).length),
           h("dt", {}, "存疑任务"), h("dd", { id: "import-doubtful" }, pv.doubtful_tasks || 0),
           h("dt", {}, "将生成交办"), h("dd", {}, `${r.assignments} 项`))));
+        if (pv.year_in_doubt) out.append(msg("err", pv.year_in_doubt.message_zh));
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
@@ -370,7 +379,8 @@
           : h("p", { class: "muted", id: "import-problems" }, "没有发现问题。"));
         // The importer's doubts (plan_parser.h): the office checks these rows before importing.
         const doubtWords = { no_unit: "未写单位", number_out_of_sequence: "序号不连续", number_repeated: "序号重复",
-          units_from_other_row: "单位取自其他行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格" };
+          units_from_other_row: "单位取自其他行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格",
+          due_before_issue: "时限早于印发日期" };
         out.append(h("h2", {}, "任务"), table([
           { label: "序号", cell: (t) => t.number },
           { label: "存疑", cell: (t) => (t.doubts || []).map((d) => doubtWords[d] || d).join("；") },
@@ -380,7 +390,7 @@
           { label: "责任", cell: (t) => (t.responsible_units || []).join("、") },
           { label: "时限", cell: (t) => `${(t.deadline || {}).text || ""}${(t.deadline || {}).due_on ? `（${t.deadline.due_on}）` : ""}` },
         ], pv.tasks || []));
-        importBtn.disabled = false;
+        importBtn.disabled = Boolean(pv.year_in_doubt);
       } catch (e) {
         if (e.status !== 401) out.append(msg("err", `无法解析：${Duban.refusal(e)}`));
       } finally { previewBtn.disabled = false; }
@@ -389,7 +399,7 @@
       if (!id.value.trim()) { out.prepend(msg("err", "请填写计划编号。")); id.focus(); return; }
       importBtn.disabled = true;
       try {
-        const r = await api("POST", `/api/v1/plans/import?id=${encodeURIComponent(id.value.trim())}`, body(), { type: bodyType() });
+        const r = await api("POST", `/api/v1/plans/import?id=${encodeURIComponent(id.value.trim())}${params()}`, body(), { type: bodyType() });
         if (r.outcome === "accepted") {
           out.replaceChildren(msg("ok", r.duplicate ? `计划 ${r.plan} 此前已导入，未重复记录。` : `计划 ${r.plan} 已导入，共记录 ${r.event_count} 个事件。`),
             h("p", {}, h("a", { href: `#/office?plan=${encodeURIComponent(r.plan)}` }, "查看督办总览")));

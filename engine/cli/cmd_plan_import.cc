@@ -189,6 +189,10 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     if (!json) PrintWhatImportAssigns(plan, dir, a.keep_groups);
     return kExitOk;
   }
+  if (plan.year_in_doubt) {
+    std::cerr << "duban plan import: " << ForTerminal(plan.year_in_doubt->message) << "\n";
+    return kExitUsage;
+  }
   return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});
 }
 
@@ -213,7 +217,8 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   imp->add_option("--year", args->year,
                   "the plan year (年底前 -> YEAR-12-31): wins over the year of the publication date (--issued-on, "
                   "which still anchors 印发后N个工作日内) and of the document number; a title naming another "
-                  "year is refused");
+                  "year is refused. Needed when no year is stated and deadlines fall before the issue date (a "
+                  "December plan for next year): such an import is refused without it");
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,
                 "add units the directory lacks to this plan instead of refusing the import");

@@ -262,6 +262,7 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   if (opts.issued_on) out.plan.issued_on = opts.issued_on;
   if (out.plan.issuer.empty()) out.plan.issuer = IssuerFromLetterhead(around);
   out.plan.year = PlanYear(out.plan, opts);
+  out.plan.year_stated = opts.year > 0 || YearIn(out.plan.title).has_value();
   if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found", "未找到方案标题"});
   if (out.plan.year == 0)
     out.problems.push_back(

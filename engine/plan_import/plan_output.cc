@@ -42,6 +42,7 @@ std::string DoubtWords(const std::string& kind) {
   if (kind == "deadline_from_other_row") return "deadline carried over from another row";
   if (kind == "unplaced_cell") return "a cell of its row fits no column";
   if (kind == "no_deadline_cell") return "its row has no deadline cell";
+  if (kind == "due_before_issue") return "due before the plan's issue date";
   return kind;
 }
 
@@ -87,6 +88,9 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
     problems.push_back({{"line", pr.line}, {"message", pr.message}, {"message_zh", pr.message_zh}});
   j["problems"] = std::move(problems);
   if (const size_t doubtful = p.DoubtfulTasks(); doubtful > 0) j["doubtful_tasks"] = doubtful;
+  // Only when set, as the doubts (an import is refused until a year is given).
+  if (p.year_in_doubt)
+    j["year_in_doubt"] = {{"message", p.year_in_doubt->message}, {"message_zh", p.year_in_doubt->message_zh}};
   // Input is cleaned to valid UTF-8, so dump cannot throw; replace anyway.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -280,6 +280,46 @@ std::string PlanText(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// Dates before the plan's issue date: late the moment they are imported.
+// Where the year was only taken from the issue date, it is in doubt.
+void CheckDatesAgainstIssue(ParsedPlan& out) {
+  if (!out.plan.issued_on) return;
+  const Date issued = *out.plan.issued_on;
+  const ParsedTask* first = nullptr;
+  size_t n = 0;
+  for (auto& t : out.tasks) {
+    if (!t.deadline.due_on || !(*t.deadline.due_on < issued)) continue;
+    t.doubts.push_back("due_before_issue");
+    if (!first) first = &t;
+    ++n;
+  }
+  if (!first) return;
+  const std::string count = std::to_string(n), day = issued.ToString(), num = std::to_string(first->number);
+  const std::string example =
+      "task " + num + ": '" + first->deadline.text + "' read as " + first->deadline.due_on->ToString();
+  const std::string example_zh =
+      "如第" + num + "项“" + first->deadline.text + "”读作" + first->deadline.due_on->ToString();
+  Problem p{first->source_line, count + " task(s) fall due before the plan's issue date " + day + " (" + example + ")",
+            count + "项任务的完成时限早于方案印发日期" + day + "（" + example_zh + "）"};
+  if (out.plan.year_stated) {
+    p.message += ": they are late from the import on";
+    p.message_zh += "，导入后即为逾期";
+    out.problems.push_back(std::move(p));
+    return;
+  }
+  const std::string y = std::to_string(out.plan.year), next = std::to_string(issued.year + 1);
+  p.message += "; the plan states no year and " + y + " was taken from its dates: if it is the plan for " + next +
+               ", give the year (plan import --year " + next + "); the import is refused until a year is given";
+  p.message_zh += "。方案未写明年度，按印发日期取" + y + "年；如为" + next + "年度方案，请指定年度（" + next +
+                  "）后再导入；未指定年度前不予导入";
+  out.year_in_doubt = p;
+  out.problems.push_back(std::move(p));
+}
+
+}  // namespace
+
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;
   try {
@@ -297,6 +337,7 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
 
     const bool resolve = opts.resolve_deadlines && CanResolveDeadlines();
     for (auto& t : out.tasks) CompleteTask(t, dir, opts, interp.has_deadline_column(), resolve, out);
+    if (resolve) CheckDatesAgainstIssue(out);
     if (out.tasks.empty()) out.problems.push_back({0, "no tasks found", "未找到任何任务"});
   } catch (const std::exception& e) {
     // Only allocation failure can land here; report instead of crashing.

@@ -325,6 +325,7 @@ struct ImportParams {
   std::string id;
   bool dry_run = false, accept_unknown = false, keep_groups = false, new_version = false;
   std::optional<Date> issued_on;
+  int year = 0;  // as plan import --year; 0: not given
 };
 
 bool ReadImportParams(Ctx& c, ImportParams* p) {
@@ -346,6 +347,13 @@ bool ReadImportParams(Ctx& c, ImportParams* p) {
     p->issued_on = Date::Parse(c.req.get_param_value("issued_on"));
     if (!p->issued_on) return c.Error(400, "bad_request", "query parameter 'issued_on': must be YYYY-MM-DD"), false;
   }
+  if (c.req.has_param("year")) {
+    const std::string y = c.req.get_param_value("year");
+    if (y.size() != 4 || !std::all_of(y.begin(), y.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+        y < "2000" || y > "2099")
+      return c.Error(400, "bad_request", "query parameter 'year': a year from 2000 to 2099"), false;
+    p->year = std::stoi(y);
+  }
   return true;
 }
 
@@ -363,10 +371,19 @@ void Server::Impl::ImportPlan(Ctx& c) {
   const auto* wp = dynamic_cast<const WorkflowTimerPolicy*>(policy.get());
   if (wp) po.calendar = &wp->latest_calendar();
   po.issued_on = p.issued_on;
+  po.year = po.default_year = p.year;
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, po);
+  if (p.year > 0 && plan.plan.year != p.year)
+    return c.Error(400, "bad_request",
+                   "query parameter 'year' is " + std::to_string(p.year) + " but the plan's title names " +
+                       std::to_string(plan.plan.year) + "; leave the year out, or check the file");
   if (plan.tasks.empty())
     return c.Json(422, {{"error", "no_tasks"},
                         {"message", "no task found in the file"},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
+  if (plan.year_in_doubt && !p.dry_run)
+    return c.Json(422, {{"error", "year_in_doubt"},
+                        {"message", plan.year_in_doubt->message},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
   plan_import::ImportRequest req;
   req.plan_id = p.id.empty() ? "preview" : p.id;

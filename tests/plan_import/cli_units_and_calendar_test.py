@@ -226,6 +226,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--year other than the year the title names is refused", rc == 2 and "title names 2026" in err,
           f"{rc} {out} {err}")
 
+    # Issued in December for next year, no year anywhere: 10月底前 read in 2026 is already past.
+    december = os.path.join(tmp, "december.tsv")
+    with open(december, "w", encoding="utf-8") as f:
+        f.write("韶关市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n")
+    dec = os.path.join(tmp, "dec")
+    run(dec, "init", "--simulated")
+    rc, out, err = run(dec, "plan", "import", december, "--issued-on", "2026-12-06")
+    check("a plan whose dates precede its issue, its year only guessed, is refused until a year is given",
+          rc == 2 and "--year 2027" in err and "imported" not in out, f"{rc} {out} {err}")
+    rc, out, err = run(dec, "--json", "status")
+    check("nothing was imported", rc == 0 and json.loads(out) == [], f"{rc} {out} {err}")
+    rc, out, err = run(dec, "plan", "import", december, "--issued-on", "2026-12-06", "--year", "2027")
+    check("with --year 2027 it imports, due 2027-10-31", rc == 0 and "imported plan december" in out, f"{rc} {out} {err}")
+    rc, out, err = run(dec, "--json", "status")
+    check("its date is next year's", rc == 0 and [r["due_on"] for r in json.loads(out)] == ["2027-10-31"], out + err)
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -49,5 +49,44 @@ TEST(PlanParser, AShortMenuWordIsNotTheTitleAndAWrappedTitleIsJoined) {
   EXPECT_EQ(p.plan.title, "测试市2027年优化营商环境重点任务分工方案");
 }
 
+// A December plan for next year that does not say so: its 10月底前 read in
+// the issue date's year is already past. The year is in doubt, and the
+// import is refused until one is given; a stated year only marks the tasks.
+TEST(PlanParser, DatesBeforeTheIssueDateWithNoYearStatedPutTheYearInDoubt) {
+  const std::string body =
+      "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n"
+      "2\t推进政务服务\t市发改局\t\t年底前\n";
+  ParseOptions opts;
+  opts.issued_on = Date::Parse("2026-12-06");
+  const ParsedPlan guessed = ParsePlan("测试市政务公开工作要点分工方案\n" + body, Dir(), opts);
+  ASSERT_EQ(guessed.tasks.size(), 2u);
+  ASSERT_TRUE(guessed.tasks[0].deadline.due_on.has_value());
+  EXPECT_EQ(guessed.tasks[0].deadline.due_on->ToString(), "2026-10-31");
+  EXPECT_EQ(guessed.tasks[0].doubts, std::vector<std::string>{"due_before_issue"});
+  EXPECT_TRUE(guessed.tasks[1].doubts.empty()) << "2026-12-31 is after the issue date";
+  EXPECT_FALSE(guessed.plan.year_stated);
+  ASSERT_TRUE(guessed.year_in_doubt.has_value());
+  EXPECT_NE(guessed.year_in_doubt->message.find("--year 2027"), std::string::npos) << guessed.year_in_doubt->message;
+  EXPECT_NE(guessed.year_in_doubt->message_zh.find("2027年度方案"), std::string::npos);
+  EXPECT_TRUE(HasProblem(guessed, "1 task(s) fall due before the plan's issue date 2026-12-06", 3));
+  EXPECT_NE(plan_import::ParsedPlanToJson(guessed).find("\"year_in_doubt\""), std::string::npos);
+
+  opts.year = 2027;  // the office says which year
+  const ParsedPlan stated = ParsePlan("测试市政务公开工作要点分工方案\n" + body, Dir(), opts);
+  EXPECT_TRUE(stated.plan.year_stated);
+  EXPECT_FALSE(stated.year_in_doubt.has_value());
+  EXPECT_EQ(stated.tasks[0].deadline.due_on->ToString(), "2027-10-31");
+  EXPECT_EQ(stated.DoubtfulTasks(), 0u);
+  EXPECT_EQ(plan_import::ParsedPlanToJson(stated).find("year_in_doubt"), std::string::npos);
+
+  opts.year = 0;  // the title names 2026: the dates are what it says, late from the import on
+  const ParsedPlan titled = ParsePlan("测试市2026年政务公开工作要点分工方案\n" + body, Dir(), opts);
+  EXPECT_TRUE(titled.plan.year_stated);
+  EXPECT_FALSE(titled.year_in_doubt.has_value());
+  EXPECT_EQ(titled.tasks[0].doubts, std::vector<std::string>{"due_before_issue"});
+  EXPECT_TRUE(HasProblem(titled, "they are late from the import on"));
+}
+
 }  // namespace
 }  // namespace duban::plan_import

@@ -134,5 +134,35 @@ TEST_F(EndToEndTest, AnImportDatedInTheFutureIsRefusedByTheDomain) {
   EXPECT_EQ(Call("GET", "/api/v1/plans/yichun", office).status, 404);
 }
 
+// A December plan for next year whose title names no year: its 10月底前,
+// read in the issue date's year, is already past. The preview says the year
+// is in doubt, the import is refused until `year` is given, and a year the
+// title contradicts is a bad request.
+TEST_F(EndToEndTest, APlanWithoutItsYearWhoseDatesPrecedeItsIssueIsRefusedUntilTheYearIsGiven) {
+  StartServer();
+  const Auth office = SignIn("office", Auth::kBearer);
+  const std::string rows =
+      "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n";
+  const httplib::Headers text{{"Content-Type", "text/plain"}};
+  const std::string q = "/api/v1/plans/import?accept_unknown_units=1&issued_on=2026-12-01";
+  const Resp preview = Call("POST", q + "&dry_run=1", office, rows, text);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  ASSERT_TRUE(preview.j()["preview"].contains("year_in_doubt")) << preview.body;
+  EXPECT_NE(preview.j()["preview"]["year_in_doubt"]["message_zh"].get<std::string>().find("2027"), std::string::npos);
+  const Resp refused = Call("POST", q + "&id=dec", office, rows, text);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.j()["error"], "year_in_doubt") << refused.body;
+  EXPECT_EQ(Call("GET", "/api/v1/plans/dec", office).status, 404) << "nothing imported";
+  const Resp imported = Call("POST", q + "&id=dec&year=2027", office, rows, text);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const Resp task = Call("GET", "/api/v1/plans/dec/tasks/1", office);
+  ASSERT_EQ(task.status, 200) << task.body;
+  EXPECT_EQ(task.j()["assignments"][0]["due_on"], "2027-10-31") << task.body;
+  EXPECT_EQ(Call("POST", q + "&id=dec2&year=2027", office, "测试市2026年工作要点分工方案\n" + rows, text).status, 400)
+      << "the title names another year";
+  EXPECT_EQ(Call("POST", q + "&id=dec3&year=27", office, rows, text).status, 400);
+}
+
 }  // namespace
 }  // namespace duban::testing

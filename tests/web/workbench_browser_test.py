@@ -93,6 +93,23 @@ def office_imports_plan(b, plan_file):
     assert "将生成交办" in summary.text and "6 项" in summary.text, summary.text
     assert len(b.qs("#import-result table tbody tr")) == 6
     b.shot("office-import-preview-docx")
+    # Issued in December for next year, its title naming no year: 10月底前 read in
+    # 2026 has passed. The preview says so and offers no import until the year is given.
+    b.go("#/office")
+    b.go("#/office/import")
+    december = ("韶关市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n\n韶关市人民政府办公室\n2026年12月6日\n")
+    text = b.q("#import-text")
+    b.d.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))", text, december)
+    b.q("#import-preview").click()
+    b.wait_text("#import-result .msg.err", "如为2027年度方案")
+    assert not b.q("#import-go").is_enabled(), "an import offered while its year is in doubt"
+    assert "时限早于印发日期" in b.q("#import-result table tbody").text
+    b.shot("office-import-year-in-doubt")
+    b.q("#import-year").send_keys("2027")
+    b.q("#import-preview").click()
+    WebDriverWait(b.d, 10).until(lambda d: "2027-10-31" in b.q("#import-result table tbody").text)
+    assert not b.qs("#import-result .msg.err") and b.q("#import-go").is_enabled()
     b.go("#/office")
     b.go("#/office/import")
     b.wait("#import-file", visible=False).send_keys(plan_file)  # drawn as its label (选择文件)

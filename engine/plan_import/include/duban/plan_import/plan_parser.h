@@ -35,6 +35,9 @@ struct PlanMeta {
   std::string doc_number;  // "珠高办〔2021〕50号", "" when absent
   std::optional<Date> issued_on;
   int year = 0;  // the plan year; 0 when nothing names one
+  // The title names the year, or the office did (ParseOptions::year); false
+  // when it was taken from the issue date or the document number.
+  bool year_stated = false;
 };
 
 struct TaskDeadline {
@@ -65,7 +68,8 @@ struct ParsedTask {
   // Why the importer is not sure of this task, each also a problem with its
   // line: "no_unit", "number_out_of_sequence", "number_repeated",
   // "units_from_other_row", "deadline_from_other_row", "unplaced_cell",
-  // "no_deadline_cell" (its row stops before the deadline column).
+  // "no_deadline_cell" (its row stops before the deadline column),
+  // "due_before_issue" (its date is before the plan's issue date).
   // Empty: nothing doubtful.
   std::vector<std::string> doubts;
 };
@@ -85,6 +89,13 @@ struct ParsedPlan {
   // "text" | "csv" | "tsv" | "docx" | "xlsx" | "html"; "zip" or "ole" for a
   // package that is no plan document (refused with a problem).
   std::string format;
+
+  // Set when tasks fall due before the plan's issue date and no one stated
+  // the year: the dates were read in the issue date's year, and a plan
+  // issued in December for the next year ("10月底前") would be late from its
+  // import on, every unit escalated at the first tick. An import is refused
+  // with this (the same words are among the problems) until a year is given.
+  std::optional<Problem> year_in_doubt;
 
   // Tasks with at least one doubt (ParsedTask::doubts).
   size_t DoubtfulTasks() const;
