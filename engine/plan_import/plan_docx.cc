@@ -2,8 +2,10 @@
 // first table are the preamble (title, issuer, document number), those after
 // the last the trailer (signature, date); every top-level table's rows, in
 // order, are the plan (a table continued over pages or split into several
-// tables is one run; paragraphs between tables become one-cell rows, where
-// a section heading often stands). Cells keep their paragraphs as lines;
+// tables is one run, and a later table whose own header names the plan's
+// columns in another order is read into the first one's columns by its
+// header words; paragraphs between tables become one-cell rows, where a
+// section heading often stands). Cells keep their paragraphs as lines;
 // vMerge continuations are empty cells (merged), gridSpan and gridBefore
 // keep the columns in place. A document without any table is returned as
 // paragraphs only: ParsePlan then reads them as a prose plan.
@@ -160,6 +162,53 @@ std::string LeadingHeader(const std::vector<Row>& rows) {
   return hits >= 2 ? words : "";
 }
 
+// The column kind of each cell of a header row (nullopt: no header word).
+std::vector<std::optional<Kind>> KindsOf(const Row& header) {
+  std::vector<std::optional<Kind>> kinds;
+  for (const auto& c : header.cells) kinds.push_back(HeaderKind(text::StripSpaces(c.Joined())));
+  return kinds;
+}
+
+// A later table whose own header names the plan's columns in another order
+// or number (牵头单位 and 责任单位 swapped, no 备注): for each of its
+// columns, the plan table's column of the same kind (or npos). Empty when
+// it is not a task table: it must name the task's text and its units.
+std::vector<size_t> ColumnsInPlanOrder(const std::vector<std::optional<Kind>>& plan,
+                                       const std::vector<std::optional<Kind>>& own) {
+  std::vector<size_t> to(own.size(), std::string::npos);
+  std::vector<bool> used(plan.size(), false);
+  bool text = false, units = false;
+  for (size_t j = 0; j < own.size(); ++j) {
+    if (!own[j] || *own[j] == Kind::kOther || *own[j] == Kind::kEmpty) continue;
+    for (size_t i = 0; i < plan.size(); ++i) {
+      if (used[i] || plan[i] != own[j]) continue;
+      used[i] = true;
+      to[j] = i;
+      text = text || *own[j] == Kind::kTitle || *own[j] == Kind::kText;
+      units = units || *own[j] == Kind::kLead || *own[j] == Kind::kResponsible || *own[j] == Kind::kLeadAndResponsible;
+      break;
+    }
+  }
+  if (!text || !units) return {};
+  return to;
+}
+
+// The rows after a table's own header, each cell moved to the plan table's
+// column of its kind; a plan column the table lacks is an empty cell (not
+// merged: nothing is inherited into it).
+std::vector<Row> InPlanOrder(std::vector<Row>& rows, const std::vector<size_t>& to, size_t width) {
+  std::vector<Row> out;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    Row row;
+    row.line = rows[r].line;
+    for (size_t i = 0; i < width; ++i) row.cells.push_back(ToCell({}, row.line));
+    for (size_t j = 0; j < rows[r].cells.size() && j < to.size(); ++j)
+      if (to[j] != std::string::npos) row.cells[to[j]] = std::move(rows[r].cells[j]);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace
 
 bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems) {
@@ -203,10 +252,14 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
     if (blocks[i].is_table) first = i;
   const size_t width = first < blocks.size() ? TableWidth(blocks[first].rows) : 0;
   std::string header;  // the plan table's header row, as LeadingHeader writes it
+  std::vector<std::optional<Kind>> header_kinds;
   if (first < blocks.size()) {
     for (const auto& r : blocks[first].rows) {
       header = LeadingHeader({r});
-      if (!header.empty()) break;
+      if (!header.empty()) {
+        header_kinds = KindsOf(r);
+        break;
+      }
     }
   }
   std::vector<Line> between;
@@ -219,8 +272,19 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
     }
     // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table.
     const std::string own = LeadingHeader(b.rows);
-    const bool part =
-        i == first || (i > first && !ended && TableWidth(b.rows) == width && (own.empty() || own == header));
+    bool part = i == first || (i > first && !ended && TableWidth(b.rows) == width && (own.empty() || own == header));
+    if (!part && i > first && !ended && !own.empty() && !header_kinds.empty()) {
+      // The plan's columns under a header of their own, in another order: read by its words.
+      if (auto to = ColumnsInPlanOrder(header_kinds, KindsOf(b.rows.front())); !to.empty()) {
+        const std::string at = std::to_string(b.rows.front().line);
+        problems.push_back(
+            {b.rows.front().line,
+             "the table at line " + at + " has the plan's columns in another order or number: read by its header words",
+             "第" + at + "行处的表格列的顺序或数量与任务表不同，已按其表头逐列对应读取"});
+        b.rows = InPlanOrder(b.rows, to, width);
+        part = true;
+      }
+    }
     if (!part) {
       if (i > first) ended = true;
       problems.push_back({b.rows.front().line,
