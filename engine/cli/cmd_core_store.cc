@@ -81,7 +81,8 @@ void PrintFired(Globals& g, const std::vector<Outcome>& outcomes, const TickRepo
               << "(see `duban calendar status`)\n";
   if (report.moot_reminders)
     std::cerr << "note: " << report.moot_reminders << " reminder(s) not sent: the clock reached them only after "
-              << "their deadline had passed (the overdue step is recorded instead)\n";
+              << "their deadline had passed (the overdue step is recorded instead) or beside a later reminder of "
+              << "the same deadline (only that one is sent)\n";
   if (report.more_due)
     std::cerr << "warning: timers are still due after " << report.rounds
               << " rounds; run tick again to fire the rest\n";

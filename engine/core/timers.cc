@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -120,13 +121,24 @@ Status Engine::TickEachRound(Instant now, const std::string& actor_id, TickRepor
     // own missed timer (same assignment, due date and arming), which makes
     // the assignment overdue in this very batch: then the timers a rebuild
     // arms agree with the store's, as `verify` checks.
-    std::set<std::tuple<std::string_view, int32_t, std::string_view, std::string_view, Instant>> missed;
-    for (const auto& t : *due)
-      if (t.timer.kind == schemas::TimerKind::kMissed)
-        missed.emplace(t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at);
+    // Likewise a reminder beside a later one of the same arming (the clock
+    // was down over both days): only the fewest days left is still true, and
+    // once it fires the policy arms none with more (reminded_days).
+    using Arming = std::tuple<std::string_view, int32_t, std::string_view, std::string_view, Instant>;
+    std::set<Arming> missed;
+    std::map<Arming, int32_t> fewest_days_left;
+    for (const auto& t : *due) {
+      const Arming a{t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at};
+      if (t.timer.kind == schemas::TimerKind::kMissed) missed.insert(a);
+      if (t.timer.kind == schemas::TimerKind::kReminder) {
+        auto [it, fresh] = fewest_days_left.emplace(a, t.timer.working_days_left);
+        if (!fresh) it->second = std::min(it->second, t.timer.working_days_left);
+      }
+    }
     for (auto& t : *due) {
+      const Arming a{t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at};
       if (t.timer.kind == schemas::TimerKind::kReminder &&
-          missed.count({t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at})) {
+          (missed.count(a) || fewest_days_left.at(a) < t.timer.working_days_left)) {
         keys.push_back(t.key);
         ++rep.moot_reminders;
         continue;

@@ -110,8 +110,9 @@ struct EngineOptions {
 struct TickReport {
   int rounds = 0;         // rounds of due timers fired
   bool more_due = false;  // stopped at tick_max_rounds with timers still due
-  // Reminders dropped unfired: the same tick found their deadline missed
-  // (the clock reached them late), so "due in N days" would be false.
+  // Reminders dropped unfired: the same tick found their deadline missed,
+  // or a later reminder of the same deadline due too (the clock reached
+  // them late), so "due in N days" would be false.
   int moot_reminders = 0;
 };
 
