@@ -314,8 +314,9 @@ class LedgerSheetWriter {
     return i + 1 == n_ || !same(l_.rows[i], l_.rows[i + 1]);
   }
 
-  void WriteCell(lxw_row_t i, lxw_row_t row, int c, const std::string& cell) {
+  void WriteCell(lxw_row_t i, lxw_row_t row, int c, const std::string& text) {
     const LedgerRow& r = l_.rows[i];
+    const std::string cell = FitXlsxCell(text);
     // Merged down (the task's columns over its rows, the section over its
     // run): the value on the run's first row, formatted blanks below it.
     const bool merged = TaskColumn(c) ? task_rows_[i] > 1 : c == kSection && section_rows_[i] > 1;

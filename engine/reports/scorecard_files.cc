@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "duban/reports/ledger.h"
+#include "duban/reports/table_files.h"
 
 namespace duban::reports {
 
@@ -113,7 +114,7 @@ lxw_row_t WriteScorecardRows(lxw_worksheet* ws, const Scorecard& c, const Scorec
   int rank = 0;
   for (const auto& u : c.units) {
     worksheet_write_number(ws, row, 0, ++rank, f.number);
-    worksheet_write_string(ws, row, 1, u.unit.c_str(), f.text);
+    worksheet_write_string(ws, row, 1, FitXlsxCell(u.unit).c_str(), f.text);
     const double counts[] = {double(u.assignments),      double(u.completed),      double(u.completed_on_time),
                              double(u.completed_late),   double(u.overdue),        double(u.peak_escalation),
                              double(u.progress_reports), double(u.reminders),      double(u.reports_on_time),

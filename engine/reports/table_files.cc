@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "duban/utf8.h"
+
 namespace duban::reports {
 
 std::string CsvField(const std::string& raw) {
@@ -32,6 +34,13 @@ std::string TableCsv(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+std::string FitXlsxCell(const std::string& text) {
+  constexpr size_t kMaxChars = 32767;  // LXW_STR_MAX, in code points as libxlsxwriter counts them
+  if (text.size() <= kMaxChars || utf8::CodePoints(text) <= kMaxChars) return text;
+  const std::string_view cut = "…（超出Excel单元格字数上限，全文见CSV或JSON文件）";
+  return utf8::Prefix(text, kMaxChars - utf8::CodePoints(cut)) + std::string(cut);
+}
+
 Status WriteTableXlsx(const std::vector<std::vector<std::string>>& rows, const std::string& sheet,
                       const std::string& path) {
   lxw_workbook* wb = workbook_new(path.c_str());
@@ -43,8 +52,8 @@ Status WriteTableXlsx(const std::vector<std::vector<std::string>>& rows, const s
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < rows[r].size(); ++c) {
       if (!rows[r][c].empty())
-        worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c), rows[r][c].c_str(),
-                               r == 0 ? header : nullptr);
+        worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c),
+                               FitXlsxCell(rows[r][c]).c_str(), r == 0 ? header : nullptr);
       if (width.size() <= c) width.resize(c + 1, 8);
       width[c] = std::max(width[c], std::min<size_t>(40, rows[r][c].size() * 2 / 3 + 2));
     }

@@ -291,6 +291,31 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
     rc, out, err = run(data, "report", "scorecard", "--plan", PLAN, "--as-of", "2020-12-31", "--format", "json")
     check("a scorecard before the plan existed: exit 1", rc == 1 and "did not exist" in err, err)
 
+    # A progress report longer than an Excel cell holds (32,767 characters): libxlsxwriter wrote
+    # nothing, leaving the cell blank; it is cut there and says so, the CSV keeps it whole.
+    big = os.path.join(tmp, "big")
+    plan = os.path.join(tmp, "long.tsv")
+    with open(plan, "w", encoding="utf-8") as f:
+        f.write("测试市2026年重点工作分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n1\t推进A\t市财政局\t\t12月31日前\n")
+    run(big, "init", "--simulated")
+    rc, out, err = run(big, "plan", "import", plan, "--accept-unknown-units", "--issued-on", "2026-03-01")
+    check("import the one-task plan", rc == 0, err)
+    unit = ["--actor", "市财政局", "--role", "unit"]
+    run(big, *unit, "accept", "--plan", "long", "1", "--unit", "市财政局", "--at", "2026-03-02T10:00")
+    long_text = "按计划推进各项工作。" * 3901  # 39,010 characters
+    rc, out, err = run(big, *unit, "progress", "--plan", "long", "1", "--unit", "市财政局", "--percent", "50",
+                       "--text", long_text, "--at", "2026-03-03T10:00")
+    check("a 39,010-character progress report is taken", rc == 0, err[-300:])
+    long_xlsx = os.path.join(tmp, "long.xlsx")
+    rc, out, err = run(big, "report", "ledger", "--plan", "long", "--as-of", "2026-03-03", "--format", "xlsx",
+                       "-o", long_xlsx)
+    cell = openpyxl.load_workbook(long_xlsx).active.cell(4, col("具体工作事项进度")).value if rc == 0 else None
+    check("the xlsx cell holds the report cut at Excel's limit, saying so",
+          isinstance(cell, str) and len(cell) == 32767 and cell.startswith("按计划推进") and cell.endswith("全文见CSV或JSON文件）"),
+          f"{rc} {err[-200:]} {len(cell or '')}")
+    rc, out, err = run(big, "report", "ledger", "--plan", "long", "--as-of", "2026-03-03", "--format", "csv")
+    check("the CSV keeps it whole", rc == 0 and long_text in out.decode("utf-8"), err[-200:])
+
 if failures:
     print(f"{len(failures)} check(s) failed: {failures}")
     sys.exit(1)

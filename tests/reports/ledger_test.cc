@@ -6,6 +6,8 @@
 // up to the end of D.
 #include <gtest/gtest.h>
 
+#include "duban/reports/table_files.h"
+#include "duban/utf8.h"
 #include "report_fixture.h"
 
 namespace duban::reports {
@@ -356,6 +358,22 @@ TEST(LedgerTitle, IsThePlansTitleAndSaysTaiZhangOnce) {
   // A cover letter's title: the plan it sends is the name.
   EXPECT_EQ(LedgerTitle("关于印发《2027年重点工作分工方案》的通知"), "2027年重点工作分工方案工作台账");
   EXPECT_EQ(LedgerTitle("关于做好2027年安全生产工作的通知"), "做好2027年安全生产工作工作台账");
+}
+
+// Excel holds at most 32,767 characters in a cell, and libxlsxwriter writes
+// nothing at all past that (a review's 39,007-character progress report left
+// its ledger cell blank): a longer text is cut there and says so.
+TEST(FitXlsxCell, CutsATextExcelCannotHoldAndSaysSo) {
+  EXPECT_EQ(FitXlsxCell("按期推进"), "按期推进");
+  const std::string at_limit(32767, 'a');
+  EXPECT_EQ(FitXlsxCell(at_limit), at_limit);
+  std::string long_report;
+  for (int i = 0; i < 39007; ++i) long_report += "进";
+  const std::string fitted = FitXlsxCell(long_report);
+  EXPECT_EQ(utf8::CodePoints(fitted), 32767u);
+  EXPECT_TRUE(fitted.starts_with("进进进"));
+  EXPECT_TRUE(fitted.ends_with("全文见CSV或JSON文件）")) << fitted.substr(fitted.size() - 60);
+  EXPECT_TRUE(utf8::IsValid(fitted));
 }
 
 TEST(PlanNameOf, DropsTheCoverLettersWordsAroundThePlan) {

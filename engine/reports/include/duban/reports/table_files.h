@@ -14,6 +14,11 @@ namespace duban::reports {
 // formula (= + - @, a leading tab or CR) gets a leading apostrophe (CSV injection).
 std::string CsvField(const std::string& raw);
 
+// A cell's text as an xlsx cell holds it: Excel's limit is 32,767
+// characters, past which libxlsxwriter writes nothing at all; a longer text
+// is cut there and says so (the CSV and JSON keep it whole).
+std::string FitXlsxCell(const std::string& text);
+
 // The rows as CSV, a BOM first (Excel then reads UTF-8), lines ending CRLF.
 std::string TableCsv(const std::vector<std::vector<std::string>>& rows);
 
