@@ -390,6 +390,8 @@ TEST_F(DomainTest, EveryRejectionReasonIsGivenForItsCaseWithAPlainMessage) {
        Supervisor(), reason::kInvalidArgument},
       {"the office sets a deadline already past", plan, SetDeadline{1, kFinance, "2021-03-19", "补录"}, Supervisor(),
        reason::kInvalidArgument},
+      {"the office starts a review cycle due on a day already past", plan,
+       StartReviewCycle{"Q0", "", "monthly", "2021-03-19", ""}, Supervisor(), reason::kInvalidArgument},
       {"the office sets a deadline without a reason", plan, SetDeadline{3, "", "2021-12-31", " "}, Supervisor(),
        reason::kInvalidArgument},
       {"the office sets an assignment's deadline to the date already due", plan,
