@@ -8,7 +8,8 @@
   // The tag says what kind of notice it is; an urgent one says so first.
   const KIND = {
     reminder: "提醒", overdue: "逾期", escalation: "督办", report_request: "报送", report_overdue: "报送逾期",
-    completion_rejected: "退回", acceptance_overdue: "签收超时", review_overdue: "审核超时",
+    completion_rejected: "退回", completion_approved: "办结通过", extension_granted: "延期批准", extension_denied: "延期未批准",
+    acceptance_overdue: "签收超时", review_overdue: "审核超时",
     deadline_changed: "时限调整", overdue_withdrawn: "逾期撤销", overdue_stands: "仍属逾期", instruction: "批示", comment: "意见", urge: "催办", schedule_set: "报送安排", digest: "汇总",
   };
   const tagOf = (n) => (n.level === "urgent" ? "紧急" : KIND[n.kind] || "通知");

@@ -186,6 +186,10 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          std::holds_alternative<schemas::EscalationRaised>(body) ||
          std::holds_alternative<schemas::ProgressReportRequested>(body) ||
          std::holds_alternative<schemas::CompletionRejected>(body) ||
+         // The answers to a unit's own steps: its close-out approved, its extension granted or denied.
+         std::holds_alternative<schemas::CompletionApproved>(body) ||
+         std::holds_alternative<schemas::ExtensionGranted>(body) ||
+         std::holds_alternative<schemas::ExtensionDenied>(body) ||
          std::holds_alternative<schemas::ReportOverdue>(body) ||
          std::holds_alternative<schemas::AcceptanceOverdue>(body) ||
          std::holds_alternative<schemas::ReviewOverdue>(body) ||
@@ -368,6 +372,41 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Complet
   v["reason_clause"] = b.reason.empty() ? std::string() : "，原因：" + WithoutFinalStop(b.reason);
   Builder nb(e, b.task, s, "completion_rejected", "warning", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "completion_rejected");
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::CompletionApproved& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["comment"] = b.comment;
+  v["comment_clause"] = b.comment.empty() ? std::string() : "，审核意见：" + WithoutFinalStop(b.comment);
+  Builder nb(e, b.task, s, "completion_approved", "notice", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "completion_approved");
+  return nb.Take();
+}
+
+// The directory has learnt the granted date already (TaskDirectory::Apply
+// runs first): {due_on} is the new one.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ExtensionGranted& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  Builder nb(e, b.task, s, "extension_granted", "notice", b.new_due_on, o,
+             CommonValues(s, b.task, b.unit, b.new_due_on));
+  nb.Add(b.unit, RecipientKind::kUnit, "extension_granted");
+  return nb.Take();
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::ExtensionDenied& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["reason"] = b.reason;
+  v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+  Builder nb(e, b.task, s, "extension_denied", "warning", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "extension_denied");
   return nb.Take();
 }
 

@@ -48,6 +48,9 @@ std::pair<std::string, std::vector<std::string>> ExpectedRecipients(const schema
   if (auto* b = std::get_if<schemas::DeadlineMissed>(&e.body)) return R{"overdue", {b->unit}};
   if (auto* b = std::get_if<schemas::ProgressReportRequested>(&e.body)) return R{"report_request", {b->unit}};
   if (auto* b = std::get_if<schemas::CompletionRejected>(&e.body)) return R{"completion_rejected", {b->unit}};
+  if (auto* b = std::get_if<schemas::CompletionApproved>(&e.body)) return R{"completion_approved", {b->unit}};
+  if (auto* b = std::get_if<schemas::ExtensionGranted>(&e.body)) return R{"extension_granted", {b->unit}};
+  if (auto* b = std::get_if<schemas::ExtensionDenied>(&e.body)) return R{"extension_denied", {b->unit}};
   if (auto* b = std::get_if<schemas::EscalationRaised>(&e.body)) return R{"escalation", with_list(b->unit, b->notify)};
   if (auto* b = std::get_if<schemas::ReportOverdue>(&e.body))
     return R{"report_overdue", b->level >= 1 ? with_list(b->unit, b->notify) : std::vector<std::string>{b->unit}};
@@ -100,6 +103,7 @@ TEST_F(RemindersDeliveryTest, TheDemoYearsEventsGiveOneOutboxLinePerNotification
   ASSERT_GT(by_channel["overdue"], 0);
   ASSERT_GT(by_channel["escalation"], 0);
   ASSERT_GT(by_channel["completion_rejected"], 0);
+  ASSERT_GT(by_channel["completion_approved"], 0);
   {
     auto p = kafka::Producer::Create(Config());
     ASSERT_TRUE(p.ok());

@@ -408,6 +408,38 @@ TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
   EXPECT_EQ(loud_notes[1].recipient, "督查室");
 }
 
+// The answers to a unit's own steps reach it (a review found a granted
+// extension, which also cleared a 督促整改, told no one).
+TEST(RenderTest, TheUnitHearsItsCloseOutApprovedAndItsExtensionGrantedOrDenied) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  const auto granted = MakeEvent("sg-2021", 5, schemas::ExtensionGranted{7, "市财政局", "2022-01-31"});
+  EXPECT_TRUE(IsReminderEvent(granted.body));
+  dir.Apply(granted);  // as the consumer does, before it renders
+  auto yes = RenderNotifications(granted, dir);
+  ASSERT_EQ(yes.size(), 1u);
+  EXPECT_EQ(yes[0].recipient, "市财政局");
+  EXPECT_EQ(yes[0].channel, "extension_granted");
+  EXPECT_EQ(yes[0].due_on, "2022-01-31");
+  EXPECT_NE(yes[0].text.find("延期申请已批准，完成时限调整为2022-01-31。请市财政局按新时限办理"), std::string::npos)
+      << yes[0].text;
+
+  auto no = RenderNotifications(MakeEvent("sg-2021", 6, schemas::ExtensionDenied{7, "市财政局", "理由不充分。"}), dir);
+  ASSERT_EQ(no.size(), 1u);
+  EXPECT_EQ(no[0].channel, "extension_denied");
+  EXPECT_EQ(no[0].level, "warning");
+  EXPECT_NE(no[0].text.find("延期申请未获批准，理由：理由不充分。请市财政局按原时限2022-01-31完成"), std::string::npos)
+      << no[0].text;
+
+  auto done = RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionApproved{7, "市财政局", "材料齐全"}), dir);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].channel, "completion_approved");
+  EXPECT_NE(done[0].text.find("办结申请已审核通过，审核意见：材料齐全。"), std::string::npos) << done[0].text;
+  auto plain = RenderNotifications(MakeEvent("sg-2021", 8, schemas::CompletionApproved{7, "市财政局", ""}), dir);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_NE(plain[0].text.find("办结申请已审核通过。"), std::string::npos) << plain[0].text;
+}
+
 TEST(RenderTest, EventsThatAreNotRemindersRenderNothing) {
   TaskDirectory dir = ShaoguanDirectory();
   EXPECT_TRUE(RenderNotifications(MakeEvent("sg-2021", 9, Task(8, "x", "")), dir).empty());
