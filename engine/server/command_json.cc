@@ -263,6 +263,10 @@ bool IsUnitCommandType(std::string_view type) {
 
 Result<json> ParseJsonObject(std::string_view bytes) {
   if (!utf8::IsValid(bytes)) return Status::InvalidArgument("the body is not valid UTF-8");
+  // JSON text holds no raw NUL, and nlohmann's reader takes one for the end
+  // of input: "{…}\0garbage" would pass as "{…}".
+  if (bytes.find('\0') != std::string_view::npos)
+    return Status::InvalidArgument("the body is not valid JSON (it holds a NUL byte)");
   std::vector<std::set<std::string>> keys;  // one set per open object
   std::optional<std::string> repeated;
   auto watch = [&](int, json::parse_event_t event, json& parsed) {
