@@ -107,6 +107,24 @@ std::string SilentTaskText(const BulletinTask& t, int32_t unit_level) {
   return s + "）";
 }
 
+// 下一步要求: asks only what the facts call for (a bulletin with no late unit
+// asked late units to report their rectification, and 被约谈单位 to attend
+// an interview no one was called to).
+std::string NextSteps(const Bulletin& b) {
+  const std::string office = b.issuer.empty() ? "督查部门" : b.issuer;
+  std::string s;
+  if (b.late_units > 0)
+    s += "请逾期未完成任务的单位认真分析原因，明确整改措施和完成时限，于本通报印发之日起5个工作日内将整改情况书面报送" +
+         office + "。";
+  bool interview = false;
+  for (const auto* groups : {&b.late, &b.silent})
+    for (const auto& g : *groups)
+      interview = interview || (!g.units.empty() && g.name.find("约谈") != std::string::npos);
+  if (interview) s += "被约谈单位的主要负责同志要按要求接受约谈。";
+  if (b.silent_units > 0) s += "未按时报送进度的单位要立即补报工作台账。";
+  return s + "各单位要对照分工方案，压实工作责任，确保各项任务按期保质完成。";
+}
+
 // The groups of one section: （一）通报批评（2个单位） then a numbered paragraph per unit.
 void Groups(std::vector<Para>& body, const std::vector<BulletinGroup>& groups, bool silent) {
   int sub = 0;
@@ -183,13 +201,7 @@ std::vector<Para> Body(const Bulletin& b) {
   }
 
   body.push_back(Text("四、下一步要求", "Heading1"));
-  const std::string office = b.issuer.empty() ? "督查部门" : b.issuer;
-  body.push_back(
-      Text("请逾期未完成任务的单位认真分析原因，明确整改措施和完成时限，于本通报印发之日起5个工作日内将整改"
-           "情况书面报送" +
-           office +
-           "；被约谈单位的主要负责同志要按要求接受约谈。未按时报送进度的单位要立即补报"
-           "工作台账。各单位要对照分工方案，压实工作责任，确保各项任务按期保质完成。"));
+  body.push_back(Text(NextSteps(b)));
   body.push_back(Text(""));
   body.push_back(Text(""));
   body.push_back(Text(b.issuer.empty() ? "（发文单位）" : b.issuer, "Signature"));

@@ -233,6 +233,7 @@ TEST_F(BulletinTest, TheDocxBodyHasTheSectionsAndIsDeterministic) {
     EXPECT_NE(xml.find(text), std::string::npos) << text;
   EXPECT_EQ(xml.find("{{"), std::string::npos);
   EXPECT_EQ(xml.find("督促整改（"), std::string::npos) << "an empty level gets no heading";
+  EXPECT_NE(xml.find("将整改情况书面报送市政府办公室。被约谈单位的主要负责同志要按要求接受约谈。"), std::string::npos);
   auto docx = BulletinDocx(*b);
   ASSERT_TRUE(docx.ok()) << docx.status().ToString();
   ASSERT_GT(docx->size(), 1000u);
@@ -275,6 +276,27 @@ TEST(BulletinEscaping, ATitleOrUnitWithMarkupStillGivesWellFormedXml) {
   auto docx = BulletinDocx(b);
   ASSERT_TRUE(docx.ok()) << docx.status().ToString();
   EXPECT_NE(BulletinJson(b).find("市<局>&所"), std::string::npos) << "json keeps the text as it is";
+}
+
+// 下一步要求 asks what the facts call for: a bulletin with every unit on time
+// asks no rectification and no interview (a review found both asked of none).
+TEST(BulletinNextSteps, AskOnlyWhatTheFactsCallFor) {
+  Bulletin b;
+  b.plan_title = "2027年重点工作分工方案";
+  b.issuer = "市政府督查室";
+  b.as_of = D("2027-01-10");
+  b.on_time = {BulletinUnit{"市财政局", 1, 1, 0, {}}};
+  std::string xml = BulletinDocumentXml(b);
+  EXPECT_NE(xml.find("四、下一步要求"), std::string::npos);
+  for (const char* asked : {"整改情况", "接受约谈", "补报"}) EXPECT_EQ(xml.find(asked), std::string::npos) << asked;
+  EXPECT_NE(xml.find("各单位要对照分工方案，压实工作责任，确保各项任务按期保质完成。"), std::string::npos);
+  BulletinUnit late{"市教育局", 1, 0, 1, {BulletinTask{3, "推进", "2026-12-31", 5, 1, "督促整改", "", ""}}};
+  b.late = {BulletinGroup{1, "督促整改", {late}}};
+  b.late_units = 1;
+  b.late_assignments = 1;
+  xml = BulletinDocumentXml(b);
+  EXPECT_NE(xml.find("将整改情况书面报送市政府督查室。各单位要"), std::string::npos) << "rectification, no interview";
+  EXPECT_EQ(xml.find("接受约谈"), std::string::npos);
 }
 
 }  // namespace
