@@ -87,9 +87,16 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
       if (std::holds_alternative<schemas::AssignmentCreated>(e.body)) ++assignments;
     std::cout << "imported plan " << req.plan_id << ": " << plan.tasks.size() << " task(s), " << assignments
               << " assignment(s), " << o.events.size() << " event(s)\n";
-    for (const auto& [group, members] : expanded)
+    bool groups = false;
+    for (const auto& [group, members] : expanded) {
+      if (req.directory && !req.directory->IsGroup(group) && members.size() == 1) {
+        std::cout << "  " << group << ": a sub-office, assigned to its office " << members.front() << "\n";
+        continue;
+      }
+      groups = true;
       std::cout << "  " << group << ": assigned to each of its " << members.size() << " member unit(s)\n";
-    if (!expanded.empty()) std::cout << "  (--keep-groups assigns a group as one unit)\n";
+    }
+    if (groups) std::cout << "  (--keep-groups assigns a group as one unit)\n";
     g.exit_code = kExitOk;
     return g.exit_code;
   }

@@ -105,7 +105,8 @@ void PrintWhatImportAssigns(const plan_import::ParsedPlan& plan, const plan_impo
   std::map<std::string, std::vector<std::string>> expanded;
   const size_t assignments = AssignmentsOf(BuildImportPlan(plan, preview, &expanded));
   if (!expanded.empty()) {
-    std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit):\n";
+    std::cout << "\ngroups an import assigns to each member unit (--keep-groups: as one unit), and sub-offices to "
+                 "their office:\n";
     for (const auto& [group, members] : expanded) {
       std::cout << "  " << ForTerminal(group) << " (" << members.size() << "): ";
       for (size_t i = 0; i < members.size(); ++i) std::cout << (i ? "、" : "") << ForTerminal(members[i]);

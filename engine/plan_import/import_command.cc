@@ -2,6 +2,7 @@
 // CLI so `duban serve` imports plans through the same code.
 #include "duban/plan_import/import_command.h"
 
+#include <optional>
 #include <set>
 
 #include "duban/plan_import/plan_parser.h"
@@ -37,6 +38,18 @@ std::string CalendarVersionFor(const std::string& due_on, const workflows::WorkC
     version += workflows::WorkCalendar::kProvisionalSuffix;
   return version;
 }
+// "Office（Sub）" whose office the directory knows and which it does not
+// list itself: the office's canonical name.
+std::optional<std::string> OfficeOfSubOffice(const UnitDirectory& dir, const std::string& name) {
+  if (dir.Canonical(name)) return std::nullopt;
+  for (std::string_view open : {"（", "("}) {
+    const size_t p = name.find(open);
+    if (p != std::string::npos && p > 0 && (name.ends_with("）") || name.ends_with(")")))
+      if (auto office = dir.Canonical(std::string_view(name).substr(0, p)); office && !dir.IsGroup(*office))
+        return office;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& req,
@@ -58,6 +71,11 @@ schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& re
     for (const auto& u : names) {
       std::vector<std::string> members;
       if (req.directory && !req.keep_groups && req.directory->IsGroup(u)) members = req.directory->Expand(u);
+      // A sub-office in brackets ("市应急管理局（安委办）") that the directory
+      // does not list itself is its office's work: assigned to the office, whose
+      // account can act on it (as written, no account could, and the task
+      // was no one's).
+      if (const auto office = req.directory ? OfficeOfSubOffice(*req.directory, u) : std::nullopt) members = {*office};
       if (members.empty()) {
         out.push_back(u);
         continue;

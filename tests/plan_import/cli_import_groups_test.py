@@ -100,6 +100,21 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "plan", "import", unknown_plan, "--units", units, "--accept-unknown-units")
     check("the same import again writes nothing", rc == 1 and "already imported" in err, f"rc {rc}: {out}{err}")
 
+    # A sub-office in brackets the directory does not list is its office's work: assigned to the office
+    # (a review found 甲局（安委办） imported unchecked, no account able to act on it).
+    sub_plan = os.path.join(tmp, "testcity-sub-2021.csv")
+    with open(sub_plan, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("2,清理文件。,各县政府,乙局", "2,清理文件。,甲局（安委办）,乙局（法规科）、甲局"))
+    data = os.path.join(tmp, "sub")
+    rc, out, err = run(data, "plan", "import", sub_plan, "--units", units, "--dry-run")
+    check("dry run says where a sub-office goes", rc == 0 and "甲局（安委办） (1): 甲局" in out, out + err)
+    rc, out, err = run(data, "plan", "import", sub_plan, "--units", units)
+    check("import with sub-offices", rc == 0 and "甲局（安委办）: a sub-office, assigned to its office 甲局" in out,
+          out + err)
+    got = assignments(data, "testcity-sub-2021")
+    check("the sub-offices' tasks are their offices' (a unit named twice once, as lead first)",
+          got.get(2) == {"甲局": "lead", "乙局": "responsible"}, got.get(2))
+
     # A published plan with the shipped directory: every county answers for itself.
     data = os.path.join(tmp, "shaoguan")
     rc, out, err = run(data, "plan", "import", os.path.join(SOURCE, "workflows/plans/shaoguan-2021.txt"))
