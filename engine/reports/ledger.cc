@@ -31,18 +31,6 @@ const char* StatusChinese(core::AssignmentStatus s) {
   return "未知";
 }
 
-std::string PlanNameOf(const std::string& plan_title) {
-  const std::string_view open = "《", close = "》";
-  const size_t from = plan_title.find(open), to = plan_title.rfind(close);
-  if (from != std::string::npos && to != std::string::npos && to > from + open.size())
-    return plan_title.substr(from + open.size(), to - from - open.size());
-  std::string_view t = plan_title;
-  for (std::string_view head : {"关于", "印发"})
-    if (t.starts_with(head)) t.remove_prefix(head.size());
-  if (t.ends_with("的通知")) t.remove_suffix(std::string_view("的通知").size());
-  return std::string(t);
-}
-
 std::string LedgerTitle(const std::string& plan_title) {
   const std::string name = PlanNameOf(plan_title);
   const std::string_view tail = "台账";

@@ -11,6 +11,7 @@
 // the date); the file is written after the engine is released.
 
 #include "duban/date.h"
+#include "duban/plan_name.h"
 #include "duban/reports/bulletin.h"
 #include "duban/reports/bulletin_files.h"
 #include "duban/reports/ledger.h"
@@ -168,7 +169,7 @@ void Server::Impl::ReportLedger(Ctx& c) {
   auto ledger = host.Use([&](Engine& e) { return reports::LedgerAsOf(e, plan, day, unit); });
   if (!ledger.ok()) return Answer(c, ledger.status());
   const std::string stem = plan + "-ledger-" + (unit.empty() ? "" : "unit-") + day.ToString();
-  const std::string name = reports::LedgerTitle(TitlePart(reports::PlanNameOf(ledger->plan_title))) +
+  const std::string name = reports::LedgerTitle(TitlePart(PlanNameOf(ledger->plan_title))) +
                            (unit.empty() ? "" : "（" + unit + "）") + "（截至" + day.ToString() + "）";
   if (format == "json")
     return Attach(c, reports::LedgerJson(*ledger), "application/json; charset=utf-8", stem + ".json", name + ".json");
@@ -219,7 +220,7 @@ void Server::Impl::ReportBulletin(Ctx& c) {
   if (!bulletin.ok()) return Answer(c, bulletin.status());
   const std::string stem = plan + "-bulletin-" + day.ToString();
   const std::string name =
-      "关于" + TitlePart(reports::PlanNameOf(bulletin->plan_title)) + "落实情况的通报（截至" + day.ToString() + "）";
+      "关于" + TitlePart(PlanNameOf(bulletin->plan_title)) + "落实情况的通报（截至" + day.ToString() + "）";
   if (format == "json")
     return Attach(c, reports::BulletinJson(*bulletin), "application/json; charset=utf-8", stem + ".json",
                   name + ".json");

@@ -383,6 +383,11 @@ TEST(PlanNameOf, DropsTheCoverLettersWordsAroundThePlan) {
   EXPECT_EQ(PlanNameOf("2021年政务公开工作要点分工方案"), "2021年政务公开工作要点分工方案");
   EXPECT_EQ(PlanNameOf("《》"), "《》") << "an empty name in brackets is no name";
   EXPECT_EQ(PlanNameOf(""), "");
+  // A plan's own title citing a document is not a cover letter (a review's regression).
+  EXPECT_EQ(PlanNameOf("韶关市贯彻落实《国务院办公厅2027年政务公开工作要点》分工实施方案"),
+            "韶关市贯彻落实《国务院办公厅2027年政务公开工作要点》分工实施方案");
+  EXPECT_EQ(PlanNameOf("关于印发《A方案》和《B方案》的通知"), "《A方案》和《B方案》");
+  EXPECT_EQ(PlanNameOf("关于印发《关于X的实施意见》分工方案的通知"), "《关于X的实施意见》分工方案");
   Ledger l;
   l.plan_title = "2021年营商环境优化提升工作台账";
   l.as_of = *Date::Parse("2021-10-15");

@@ -16,6 +16,7 @@
 
 #include "duban/core/domain.h"
 #include "duban/date.h"
+#include "duban/plan_name.h"
 #include "duban/schemas/events.h"
 #include "duban/status.h"
 
@@ -77,12 +78,6 @@ struct Ledger {
   std::vector<LedgerRow> rows;  // by task number, then lead before responsible, then unit
   bool operator==(const Ledger&) const = default;
 };
-
-// The plan's name as a report's title quotes it. A cover letter's title
-// names the plan in 《》 ("关于印发《X》的通知" -> "X"); otherwise its leading
-// 关于 / 印发 and closing 的通知 are the letter's, not the plan's, and a
-// title built around it ("关于…落实情况的通报") must not say them twice.
-std::string PlanNameOf(const std::string& plan_title);
 
 // The ledger's title: the plan's name (PlanNameOf) + 工作台账, unless it
 // already ends with 台账 (a plan imported from a 工作台账 itself), which is not said twice.
