@@ -2,6 +2,7 @@
 #include "duban/utf8.h"
 #include "duban/consumers/notification.h"
 #include "duban/date.h"
+#include "duban/plan_name.h"
 #include "duban/schemas/deadline_recount.h"
 #include "duban/terminal_text.h"
 
@@ -216,7 +217,8 @@ struct Subject {
 
 Subject SubjectOf(const Event& e, int32_t task, const TaskDirectory& dir, const RenderOptions& o) {
   Subject s;
-  s.plan_title = dir.PlanTitle(e.stream);
+  // The plan, not the cover letter that sent it (关于印发《X》的通知 → X).
+  s.plan_title = PlanNameOf(dir.PlanTitle(e.stream));
   if (s.plan_title.empty()) s.plan_title = e.stream;
   if (const auto* t = dir.Task(e.stream, task)) {
     s.task_text = !t->title.empty() ? t->title : t->content;
@@ -405,6 +407,10 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Extensi
   TemplateValues v = CommonValues(s, b.task, b.unit, due);
   v["reason"] = b.reason;
   v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
+  // Denied after the date that stands has passed, the work is already late: no date to work to.
+  v["request_sentence"] = !due.empty() && DayOf(e.occurred_at).ToString() > due
+                              ? "原时限" + due + "已过，请" + b.unit + "抓紧办理，尽快报送办结。"
+                              : "请" + b.unit + (due.empty() ? "" : "按原时限" + due) + "完成并报送进度。";
   Builder nb(e, b.task, s, "extension_denied", "warning", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "extension_denied");
   return nb.Take();

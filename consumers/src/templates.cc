@@ -90,7 +90,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"completion_rejected", With({"reason", "reason_clause"})},
       {"completion_approved", With({"comment", "comment_clause"})},
       {"extension_granted", With({})},
-      {"extension_denied", With({"reason", "reason_clause"})},
+      {"extension_denied", With({"reason", "reason_clause", "request_sentence"})},
       {"acceptance_overdue_unit", With({"assigned_on"})},
       {"acceptance_overdue_others", With({"assigned_on"})},
       {"review_overdue", With({"submitted_on"})},

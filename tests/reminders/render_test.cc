@@ -48,6 +48,18 @@ TEST(RenderTest, DeadlineApproachingNamesPlanTaskContentDueDateAndWhatIsAsked) {
   EXPECT_EQ(n.channel, "reminder");
 }
 
+// A plan imported from the cover letter that sent it is named by the plan,
+// not by the letter's title (关于印发《X》的通知 第7项任务 read badly).
+TEST(RenderTest, APlanImportedFromItsCoverLetterIsNamedByThePlan) {
+  TaskDirectory dir;
+  dir.Apply(MakeEvent("sg-2027", 1, Plan(std::string("关于印发《") + kPlanTitle + "》的通知")));
+  dir.Apply(MakeEvent("sg-2027", 2, Task(7, kTask7, "2027-12-31")));
+  auto notes = RenderNotifications(MakeEvent("sg-2027", 3, schemas::DeadlineMissed{7, "市财政局", "2027-12-31"}), dir);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].plan_title, kPlanTitle);
+  EXPECT_TRUE(notes[0].text.starts_with(std::string("【逾期提醒】") + kPlanTitle + " 第7项任务")) << notes[0].text;
+}
+
 TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
   TaskDirectory dir = ShaoguanDirectory();
   dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
@@ -430,6 +442,14 @@ TEST(RenderTest, TheUnitHearsItsCloseOutApprovedAndItsExtensionGrantedOrDenied) 
   EXPECT_EQ(no[0].level, "warning");
   EXPECT_NE(no[0].text.find("延期申请未获批准，理由：理由不充分。请市财政局按原时限2022-01-31完成"), std::string::npos)
       << no[0].text;
+  // Denied once that date has passed: the work is late, no date to work to.
+  auto denied_late = MakeEvent("sg-2021", 6, schemas::ExtensionDenied{7, "市财政局", ""});
+  denied_late.occurred_at = 1643846400000;  // 2022-02-03 08:00 in China
+  auto late = RenderNotifications(denied_late, dir);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_NE(late[0].text.find("延期申请未获批准。原时限2022-01-31已过，请市财政局抓紧办理，尽快报送办结。"),
+            std::string::npos)
+      << late[0].text;
 
   auto done = RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionApproved{7, "市财政局", "材料齐全"}), dir);
   ASSERT_EQ(done.size(), 1u);
