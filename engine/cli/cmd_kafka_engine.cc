@@ -196,6 +196,13 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
   plan_import::UnitDirectory dir;
   if (auto chosen = plan_import::UnitDirectory::ChooseEmbedded(bytes)) dir = *chosen;
   const plan_import::ParsedPlan parsed = plan_import::ParsePlan(bytes, dir, plan_import::ParseOptions{});
+  // As `duban plan import` refuses it (this path has no --year: import such a plan with that).
+  if (auto doubt = plan_import::YearInDoubtOn(parsed, DayOf(*IssuedAt(g, "")))) {
+    std::fprintf(stderr, "duban submit-kafka: %s (import it with `duban plan import --year`)\n",
+                 doubt->message.c_str());
+    g.exit_code = kExitUsage;
+    return std::nullopt;
+  }
   ImportRequest req;
   req.plan_id = a.plan.empty() ? PlanIdFromPath(a.file) : a.plan;
   req.source_bytes = bytes;

@@ -190,8 +190,9 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     if (!json) PrintWhatImportAssigns(plan, dir, a.keep_groups);
     return kExitOk;
   }
-  if (plan.year_in_doubt) {
-    std::cerr << "duban plan import: " << ForTerminal(plan.year_in_doubt->message) << "\n";
+  // The import's day when the plan names no issue date: today (a simulated store's import too).
+  if (auto doubt = plan_import::YearInDoubtOn(plan, DayOf(*IssuedAt(g, "")))) {
+    std::cerr << "duban plan import: " << ForTerminal(doubt->message) << "\n";
     return kExitUsage;
   }
   return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});

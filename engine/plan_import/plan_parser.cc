@@ -13,6 +13,7 @@
 #include "duban/plan_import/plan_parser.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "deadlines.h"
 #include "plan_interpreter.h"
@@ -282,8 +283,50 @@ std::string PlanText(std::string_view bytes) {
 
 namespace {
 
+// Whether a deadline's words give its year ("2026年11月底前"): its date does
+// not rest on the plan's year.
+bool StatesAYear(std::string_view text) {
+  for (size_t p = 0; p + 4 < text.size(); ++p) {
+    size_t k = p;
+    if ((p == 0 || text[p - 1] < '0' || text[p - 1] > '9') && text::Digits(text, k, 4) && k - p == 4 &&
+        text.substr(k, 3) == "年")
+      return true;
+  }
+  return false;
+}
+
+// The tasks due before `day` whose dates rest on the plan's year: how many,
+// and the first of them.
+std::pair<size_t, const ParsedTask*> DueBefore(const ParsedPlan& plan, Date day) {
+  std::pair<size_t, const ParsedTask*> out{0, nullptr};
+  for (const auto& t : plan.tasks) {
+    if (!t.deadline.due_on || !(*t.deadline.due_on < day) || StatesAYear(t.deadline.text)) continue;
+    if (!out.second) out.second = &t;
+    ++out.first;
+  }
+  return out;
+}
+
+// "N task(s) fall due before <what> D (task K: 'X' read as E)" and what to do
+// when the year was only inferred.
+Problem YearDoubt(const ParsedPlan& plan, size_t n, const ParsedTask& first, Date day, const std::string& what,
+                  const std::string& what_zh) {
+  const std::string count = std::to_string(n), num = std::to_string(first.number), d = day.ToString();
+  const std::string read = first.deadline.due_on->ToString();
+  const std::string y = std::to_string(plan.plan.year), next = std::to_string(plan.plan.year + 1);
+  return Problem{first.source_line,
+                 count + " task(s) fall due before " + what + " " + d + " (task " + num + ": '" + first.deadline.text +
+                     "' read as " + read + "); the plan states no year and " + y +
+                     " was inferred: if it is the plan for " + next + ", give --year " + next +
+                     "; if its dates are meant as read, give --year " + y +
+                     "; the import is refused until a year is given",
+                 count + "项任务的完成时限早于" + what_zh + d + "（如第" + num + "项“" + first.deadline.text + "”读作" +
+                     read + "）。方案未写明年度，推定为" + y + "年；如为" + next + "年度方案，请指定年度" + next +
+                     "；如时限确为所读日期，请指定年度" + y + "；未指定年度前不予导入"};
+}
+
 // Dates before the plan's issue date: late the moment they are imported.
-// Where the year was only taken from the issue date, it is in doubt.
+// Where the year was only inferred, it is in doubt.
 void CheckDatesAgainstIssue(ParsedPlan& out) {
   if (!out.plan.issued_on) return;
   const Date issued = *out.plan.issued_on;
@@ -296,29 +339,32 @@ void CheckDatesAgainstIssue(ParsedPlan& out) {
     ++n;
   }
   if (!first) return;
+  if (!out.plan.year_stated)
+    if (auto [guessed, one] = DueBefore(out, issued); one) {
+      out.year_in_doubt = YearDoubt(out, guessed, *one, issued, "the plan's issue date", "方案印发日期");
+      out.problems.push_back(*out.year_in_doubt);
+      return;
+    }
   const std::string count = std::to_string(n), day = issued.ToString(), num = std::to_string(first->number);
-  const std::string example =
-      "task " + num + ": '" + first->deadline.text + "' read as " + first->deadline.due_on->ToString();
-  const std::string example_zh =
-      "如第" + num + "项“" + first->deadline.text + "”读作" + first->deadline.due_on->ToString();
-  Problem p{first->source_line, count + " task(s) fall due before the plan's issue date " + day + " (" + example + ")",
-            count + "项任务的完成时限早于方案印发日期" + day + "（" + example_zh + "）"};
-  if (out.plan.year_stated) {
-    p.message += ": they are late from the import on";
-    p.message_zh += "，导入后即为逾期";
-    out.problems.push_back(std::move(p));
-    return;
-  }
-  const std::string y = std::to_string(out.plan.year), next = std::to_string(issued.year + 1);
-  p.message += "; the plan states no year and " + y + " was taken from its dates: if it is the plan for " + next +
-               ", give the year (plan import --year " + next + "); the import is refused until a year is given";
-  p.message_zh += "。方案未写明年度，按印发日期取" + y + "年；如为" + next + "年度方案，请指定年度（" + next +
-                  "）后再导入；未指定年度前不予导入";
-  out.year_in_doubt = p;
-  out.problems.push_back(std::move(p));
+  out.problems.push_back({first->source_line,
+                          count + " task(s) fall due before the plan's issue date " + day + " (task " + num + ": '" +
+                              first->deadline.text + "' read as " + first->deadline.due_on->ToString() +
+                              "): they are late from the import on",
+                          count + "项任务的完成时限早于方案印发日期" + day + "（如第" + num + "项“" +
+                              first->deadline.text + "”读作" + first->deadline.due_on->ToString() +
+                              "），导入后即为逾期"});
 }
 
 }  // namespace
+
+std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day) {
+  if (plan.year_in_doubt) return plan.year_in_doubt;
+  if (plan.plan.issued_on || plan.plan.year_stated) return std::nullopt;
+  const auto [n, first] = DueBefore(plan, import_day);
+  if (!first) return std::nullopt;
+  return YearDoubt(plan, n, *first, import_day, "the import day (the plan names no issue date)",
+                   "导入日期（方案未写明印发日期）");
+}
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;

@@ -381,9 +381,10 @@ void Server::Impl::ImportPlan(Ctx& c) {
     return c.Json(422, {{"error", "no_tasks"},
                         {"message", "no task found in the file"},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
-  if (plan.year_in_doubt && !p.dry_run)
+  if (auto doubt = plan_import::YearInDoubtOn(plan, DayOf(Now())); doubt && !p.dry_run)
     return c.Json(422, {{"error", "year_in_doubt"},
-                        {"message", plan.year_in_doubt->message},
+                        {"message", doubt->message + " (over HTTP: the query parameter year=)"},
+                        {"message_zh", doubt->message_zh},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
   plan_import::ImportRequest req;
   req.plan_id = p.id.empty() ? "preview" : p.id;

@@ -88,5 +88,41 @@ TEST(PlanParser, DatesBeforeTheIssueDateWithNoYearStatedPutTheYearInDoubt) {
   EXPECT_TRUE(HasProblem(titled, "they are late from the import on"));
 }
 
+// With no issue date the import day is the measure; a deadline that gives
+// its own year does not rest on the plan's (a review found both: a plan with
+// no date slipped through, and "2026年11月底前" was refused as yearless).
+TEST(PlanParser, WithNoIssueDateTheImportDayPutsAnInferredYearInDoubt) {
+  ParseOptions opts;
+  opts.default_year = 2026;  // inferred, as from a document number
+  const ParsedPlan p = ParsePlan(
+      "测试市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n",
+      Dir(), opts);
+  ASSERT_EQ(p.tasks.size(), 1u);
+  EXPECT_FALSE(p.plan.issued_on.has_value());
+  EXPECT_FALSE(p.year_in_doubt.has_value()) << "no issue date to measure against in the parse";
+  const auto doubt = YearInDoubtOn(p, *Date::Parse("2026-12-06"));
+  ASSERT_TRUE(doubt.has_value());
+  EXPECT_NE(doubt->message.find("before the import day (the plan names no issue date) 2026-12-06"), std::string::npos)
+      << doubt->message;
+  EXPECT_NE(doubt->message.find("give --year 2027; if its dates are meant as read, give --year 2026"),
+            std::string::npos)
+      << doubt->message;
+  EXPECT_FALSE(YearInDoubtOn(p, *Date::Parse("2026-10-01")).has_value()) << "imported before the date";
+
+  const ParsedPlan own_year = ParsePlan(
+      "测试市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t2026年11月底前\n",
+      Dir(), opts);
+  EXPECT_FALSE(YearInDoubtOn(own_year, *Date::Parse("2026-12-06")).has_value()) << "the deadline gives its year";
+  opts.issued_on = Date::Parse("2026-12-06");
+  const ParsedPlan issued = ParsePlan(
+      "测试市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t2026年11月底前\n",
+      Dir(), opts);
+  EXPECT_FALSE(issued.year_in_doubt.has_value());
+  EXPECT_EQ(issued.tasks[0].doubts, std::vector<std::string>{"due_before_issue"}) << "late at import, said";
+}
+
 }  // namespace
 }  // namespace duban::plan_import

@@ -146,6 +146,13 @@ std::string PlanText(std::string_view bytes);
 // is what it was before they existed.
 std::string ParsedPlanToJson(const ParsedPlan& plan);
 
+// The year in doubt when the plan is imported on `import_day`: the parse's
+// (dates before the issue date), or, when the plan names no issue date, dates
+// before the import day; only when no one stated the year, and only for
+// deadlines whose words do not give their own year ("2026年11月底前").
+// nullopt: import it.
+std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day);
+
 // A readable preview: the plan's metadata, the task table as parsed and
 // every problem with its line number.
 std::string RenderPreview(const ParsedPlan& plan);
