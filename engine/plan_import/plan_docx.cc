@@ -193,12 +193,14 @@ std::vector<size_t> ColumnsInPlanOrder(const std::vector<std::optional<Kind>>& p
   return to;
 }
 
-// The rows after a table's own header, each cell moved to the plan table's
-// column of its kind; a plan column the table lacks is an empty cell (not
-// merged: nothing is inherited into it).
-std::vector<Row> InPlanOrder(std::vector<Row>& rows, const std::vector<size_t>& to, size_t width) {
+// The rows after a table's own header (at `header_at`), each cell moved to
+// the plan table's column of its kind; a plan column the table lacks is an
+// empty cell (not merged: nothing is inherited into it). Rows above the
+// header (a section heading merged across the table) stay as they are.
+std::vector<Row> InPlanOrder(std::vector<Row>& rows, size_t header_at, const std::vector<size_t>& to, size_t width) {
   std::vector<Row> out;
-  for (size_t r = 1; r < rows.size(); ++r) {
+  for (size_t r = 0; r < header_at && r < rows.size(); ++r) out.push_back(std::move(rows[r]));
+  for (size_t r = header_at + 1; r < rows.size(); ++r) {
     Row row;
     row.line = rows[r].line;
     for (size_t i = 0; i < width; ++i) row.cells.push_back(ToCell({}, row.line));
@@ -270,18 +272,25 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
       (i < first ? doc.before : between).push_back(std::move(b.paragraph));
       continue;
     }
-    // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table.
-    const std::string own = LeadingHeader(b.rows);
+    // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table;
+    // its header may stand below a heading row merged across it (二、第二部分).
+    size_t own_at = 0;
+    std::string own = LeadingHeader(b.rows);
+    if (own.empty() && i > first)
+      if (const size_t h = FindHeaderRow(b.rows); h > 0 && h < 3 && h < b.rows.size()) {
+        own_at = h;
+        own = LeadingHeader({b.rows[h]});
+      }
     bool part = i == first || (i > first && !ended && TableWidth(b.rows) == width && (own.empty() || own == header));
     if (!part && i > first && !ended && !own.empty() && !header_kinds.empty()) {
       // The plan's columns under a header of their own, in another order: read by its words.
-      if (auto to = ColumnsInPlanOrder(header_kinds, KindsOf(b.rows.front())); !to.empty()) {
-        const std::string at = std::to_string(b.rows.front().line);
+      if (auto to = ColumnsInPlanOrder(header_kinds, KindsOf(b.rows[own_at])); !to.empty()) {
+        const std::string at = std::to_string(b.rows[own_at].line);
         problems.push_back(
             {b.rows.front().line,
              "the table at line " + at + " has the plan's columns in another order or number: read by its header words",
              "第" + at + "行处的表格列的顺序或数量与任务表不同，已按其表头逐列对应读取"});
-        b.rows = InPlanOrder(b.rows, to, width);
+        b.rows = InPlanOrder(b.rows, own_at, to, width);
         part = true;
       }
     }
