@@ -2,8 +2,10 @@
 // CLI so `duban serve` imports plans through the same code.
 #include "duban/plan_import/import_command.h"
 
-#include <optional>
+#include <algorithm>
+#include <string_view>
 #include <set>
+#include <vector>
 
 #include "duban/plan_import/plan_parser.h"
 #include "duban/plan_import/unit_directory.h"
@@ -38,17 +40,35 @@ std::string CalendarVersionFor(const std::string& due_on, const workflows::WorkC
     version += workflows::WorkCalendar::kProvisionalSuffix;
   return version;
 }
-// "Office（Sub）" whose office the directory knows and which it does not
-// list itself: the office's canonical name.
-std::optional<std::string> OfficeOfSubOffice(const UnitDirectory& dir, const std::string& name) {
-  if (dir.Canonical(name)) return std::nullopt;
+// "Office（Sub）" the directory does not list itself: who does its work.
+// A sub-unit the directory lists under the office ("市政府办公室督查科"), else
+// the office; a group qualified in brackets ("市直各单位（含垂管单位）"), its
+// members. Nothing (kept as written) when the brackets name a unit of their
+// own ("市发改局（市商务局）": two units, not an office and its sub-office).
+std::vector<std::string> WhoDoesBracketed(const UnitDirectory& dir, const std::string& name) {
+  if (dir.Canonical(name)) return {};
   for (std::string_view open : {"（", "("}) {
+    const std::string_view close = open == "（" ? "）" : ")";
     const size_t p = name.find(open);
-    if (p != std::string::npos && p > 0 && (name.ends_with("）") || name.ends_with(")")))
-      if (auto office = dir.Canonical(std::string_view(name).substr(0, p)); office && !dir.IsGroup(*office))
-        return office;
+    if (p == std::string::npos || p == 0 || !name.ends_with(close)) continue;
+    const std::string_view head = std::string_view(name).substr(0, p);
+    const std::string inner = name.substr(p + open.size(), name.size() - p - open.size() - close.size());
+    auto office = dir.Canonical(head);
+    if (!office) return {};
+    // Any name in the brackets a unit of its own: two units, not one.
+    std::string_view rest = inner;
+    while (!rest.empty()) {
+      size_t cut = rest.size(), skip = 0;
+      for (std::string_view sep : {"、", "，", ",", "；"})
+        if (const size_t at = rest.find(sep); at < cut) cut = at, skip = sep.size();
+      if (dir.Canonical(rest.substr(0, cut))) return {};
+      rest.remove_prefix(std::min(rest.size(), cut + skip));
+    }
+    if (dir.IsGroup(*office)) return dir.Expand(*office);
+    if (auto sub_unit = dir.Canonical(*office + inner)) return {*sub_unit};
+    return {*office};
   }
-  return std::nullopt;
+  return {};
 }
 }  // namespace
 
@@ -72,10 +92,10 @@ schemas::ImportPlan BuildImportPlan(const ParsedPlan& p, const ImportRequest& re
       std::vector<std::string> members;
       if (req.directory && !req.keep_groups && req.directory->IsGroup(u)) members = req.directory->Expand(u);
       // A sub-office in brackets ("市应急管理局（安委办）") that the directory
-      // does not list itself is its office's work: assigned to the office, whose
-      // account can act on it (as written, no account could, and the task
-      // was no one's).
-      if (const auto office = req.directory ? OfficeOfSubOffice(*req.directory, u) : std::nullopt) members = {*office};
+      // does not list itself is its office's work: assigned to the office (or
+      // the sub-unit the directory lists), whose account can act on it (as
+      // written, no account could, and the task was no one's).
+      if (members.empty() && req.directory) members = WhoDoesBracketed(*req.directory, u);
       if (members.empty()) {
         out.push_back(u);
         continue;

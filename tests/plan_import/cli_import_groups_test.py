@@ -104,7 +104,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # (a review found 甲局（安委办） imported unchecked, no account able to act on it).
     sub_plan = os.path.join(tmp, "testcity-sub-2021.csv")
     with open(sub_plan, "w", encoding="utf-8") as f:
-        f.write(PLAN.replace("2,清理文件。,各县政府,乙局", "2,清理文件。,甲局（安委办）,乙局（法规科）、甲局"))
+        f.write(PLAN.replace("2,清理文件。,各县政府,乙局", "2,清理文件。,甲局（安委办）,乙局（法规科）、甲局") +
+                "3,两个单位。,甲局（乙局）,各县政府（含开发区）,全年\n")
     data = os.path.join(tmp, "sub")
     rc, out, err = run(data, "plan", "import", sub_plan, "--units", units, "--dry-run")
     check("dry run says where a sub-office goes", rc == 0 and "甲局（安委办） (1): 甲局" in out, out + err)
@@ -114,6 +115,8 @@ with tempfile.TemporaryDirectory() as tmp:
     got = assignments(data, "testcity-sub-2021")
     check("the sub-offices' tasks are their offices' (a unit named twice once, as lead first)",
           got.get(2) == {"甲局": "lead", "乙局": "responsible"}, got.get(2))
+    check("brackets naming a unit of its own stay as written; a group qualified in brackets is its members",
+          got.get(3) == {"甲局（乙局）": "lead", "丙县政府": "responsible", "丁县政府": "responsible"}, got.get(3))
 
     # A published plan with the shipped directory: every county answers for itself.
     data = os.path.join(tmp, "shaoguan")
