@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -77,35 +78,50 @@ void LoginThrottle::Record(Key& k, int limit, Instant now) const {
   }
 }
 
-void LoginThrottle::Bound(std::map<std::string, Key>& keys, Instant now) {
-  if (keys.size() <= 100000) return;
-  std::erase_if(keys, [now](const auto& kv) { return kv.second.in_flight == 0 && kv.second.locked_until <= now; });
+LoginThrottle::Key* LoginThrottle::Find(std::map<std::string, Key>& keys, const std::string& name) {
+  auto it = keys.find(name);
+  return it == keys.end() ? nullptr : &it->second;
 }
 
-int64_t LoginThrottle::Admit(const std::string& user, const std::string& ip, Instant now) {
+LoginThrottle::Key* LoginThrottle::Track(std::map<std::string, Key>& keys, const std::string& name, Instant now) {
+  constexpr size_t kMaxKeys = 100000;
+  if (Key* k = Find(keys, name)) return k;
+  if (keys.size() >= kMaxKeys) {
+    for (auto it = keys.begin(); it != keys.end();) {
+      Key& k = it->second;
+      while (!k.failures.empty() && now - k.failures.front() > window_ms_) k.failures.pop_front();
+      it = k.in_flight == 0 && k.locked_until <= now && k.failures.empty() ? keys.erase(it) : std::next(it);
+    }
+    if (keys.size() >= kMaxKeys) return nullptr;
+  }
+  return &keys[name];
+}
+
+LoginThrottle::Admission LoginThrottle::Admit(const std::string& user, const std::string& ip, Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
-  Bound(users_, now);
-  Bound(ips_, now);
-  Key& u = users_[user];
-  Key& a = ips_[ip];
-  if (int64_t wait = std::max(Wait(u, per_user_, now), Wait(a, per_ip_, now)); wait > 0) return wait;
-  ++u.in_flight;
-  ++a.in_flight;
-  return 0;
+  Admission a;
+  bool locked = false;
+  for (auto [key, limit] : {std::pair{Find(users_, user), per_user_}, std::pair{Find(ips_, ip), per_ip_}}) {
+    if (!key) continue;
+    a.wait_seconds = std::max(a.wait_seconds, Wait(*key, limit, now));
+    locked = locked || key->locked_until > now;
+  }
+  a.busy = a.wait_seconds > 0 && !locked;
+  if (a.wait_seconds > 0) return a;
+  if (Key* u = Track(users_, user, now)) ++u->in_flight;
+  if (Key* i = Track(ips_, ip, now)) ++i->in_flight;
+  return a;
 }
 
 void LoginThrottle::Finished(const std::string& user, const std::string& ip, bool failed, Instant now) {
   std::lock_guard<std::mutex> lock(mu_);
-  Key& u = users_[user];
-  Key& a = ips_[ip];
-  u.in_flight = std::max(u.in_flight - 1, 0);
-  a.in_flight = std::max(a.in_flight - 1, 0);
-  if (failed) {
-    Record(u, per_user_, now);
-    Record(a, per_ip_, now);
-  } else {
-    u.failures.clear();
+  for (auto [key, limit] : {std::pair{Find(users_, user), per_user_}, std::pair{Find(ips_, ip), per_ip_}}) {
+    if (!key) continue;
+    key->in_flight = std::max(key->in_flight - 1, 0);
+    if (failed) Record(*key, limit, now);
   }
+  if (!failed)
+    if (Key* u = Find(users_, user)) u->failures.clear();
 }
 
 }  // namespace duban::server

@@ -53,10 +53,13 @@ class LoginThrottle {
  public:
   LoginThrottle(int per_user, int per_ip, Instant window_ms, Instant lockout_ms)
       : per_user_(per_user), per_ip_(per_ip), window_ms_(window_ms), lockout_ms_(lockout_ms) {}
-  // Admits an attempt for the user from the address, counted until Finished:
-  // 0, or the seconds to wait (locked out, or the attempts in flight already
-  // as many as the failures still allowed).
-  int64_t Admit(const std::string& user, const std::string& ip, Instant now);
+  struct Admission {
+    int64_t wait_seconds = 0;  // 0: admitted, counted until Finished
+    bool busy = false;         // not locked out: as many attempts in flight as failures still allowed
+  };
+  // Admits an attempt for the user from the address. A refused attempt adds
+  // nothing to the tables.
+  Admission Admit(const std::string& user, const std::string& ip, Instant now);
   // Ends an admitted attempt: a failure counts towards the lockout; a success
   // forgets the user's failures.
   void Finished(const std::string& user, const std::string& ip, bool failed, Instant now);
@@ -69,9 +72,13 @@ class LoginThrottle {
   };
   int64_t Wait(Key& k, int limit, Instant now) const;
   void Record(Key& k, int limit, Instant now) const;
-  // Past 100,000 keys (a flood of invented names or addresses) forgets those
-  // neither locked nor in flight: a lockout already earned stands.
-  static void Bound(std::map<std::string, Key>& keys, Instant now);
+  // At most 100,000 keys each (a flood of invented names or addresses): past
+  // that, keys with nothing to remember (no failure in the window, not
+  // locked, none in flight) are forgotten; if none is, a new name or address
+  // is not tracked (the other table still is), so no flood can wipe a count
+  // already earned. Null: not tracked.
+  Key* Track(std::map<std::string, Key>& keys, const std::string& name, Instant now);
+  Key* Find(std::map<std::string, Key>& keys, const std::string& name);
   std::mutex mu_;
   std::map<std::string, Key> users_, ips_;
   int per_user_, per_ip_;

@@ -40,8 +40,13 @@ void Server::Impl::Login(Ctx& c) {
   std::string user, password;
   if (!ReadCredentials(c, &user, &password)) return;
   const std::string ip = ClientAddress(c.req);
-  if (int64_t wait = throttle.Admit(user, ip, Now()); wait > 0) {
+  if (const auto admission = throttle.Admit(user, ip, Now()); admission.wait_seconds > 0) {
+    const int64_t wait = admission.wait_seconds;
     c.res.set_header("Retry-After", std::to_string(wait));
+    if (admission.busy)
+      return c.Error(429, "locked_out",
+                     "sign-ins for this name or from this address are being checked; try again in a moment "
+                     "(too many failures from them lock them out)");
     return c.Error(429, "locked_out",
                    "too many failed sign-ins for this name or from this address; try again in " +
                        std::to_string((wait + 59) / 60) + " minute(s)");
