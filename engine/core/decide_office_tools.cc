@@ -168,10 +168,8 @@ R Decider::On(const StartReviewCycle& b) {
     return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
   if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
   // A due day already past would make every unit's report late at once and
-  // the next tick climb the whole ladder (a review's 1900-01-01 did). Past on
-  // the day it is recorded, too: a back-entry records a cycle started on
-  // paper, not reports asked for days gone by.
-  if (const std::string today = DayOf(std::max(c_.EffectiveAt(), c_.issued_at)).ToString(); b.due_on < today)
+  // the next tick climb the whole ladder (a review's 1900-01-01 did).
+  if (const std::string today = DayOf(c_.EffectiveAt()).ToString(); b.due_on < today)
     return Refuse(reason::kInvalidArgument, "the cycle's due date " + b.due_on + " is already past (today is " + today +
                                                 "); reports are asked for a day to come");
   if (!b.unit.empty()) {

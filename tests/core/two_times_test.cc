@@ -176,20 +176,5 @@ TEST_F(TwoTimesTest, TheClocksOwnEventsDoNotMoveThePersonsFloor) {
   EXPECT_EQ(A(1, kFinance).updated_at, At("2021-11-01"));
 }
 
-// A review cycle back-entered from paper asks for reports by a day to come
-// as well: due before the day it is recorded, every report would be late at
-// once and the next tick climb the whole ladder (a review back-entered one
-// due 1900-01-01).
-TEST_F(TwoTimesTest, ABackEnteredReviewCycleIsNotDueBeforeTheDayItIsRecorded) {
-  GivenPlan();
-  now = At("2021-05-10");
-  auto past = WhenAt(StartReviewCycle{"Q1", "", "monthly", "2021-04-30", ""}, Supervisor(), At("2021-04-01"), "纸质件");
-  ASSERT_FALSE(past.ok());
-  EXPECT_EQ(past.status().reason(), reason::kInvalidArgument);
-  EXPECT_NE(past.status().message().find("today is 2021-05-10"), std::string::npos) << past.status().message();
-  EXPECT_TRUE(
-      WhenAt(StartReviewCycle{"Q2", "", "monthly", "2021-05-20", ""}, Supervisor(), At("2021-04-01"), "纸质件").ok());
-}
-
 }  // namespace
 }  // namespace duban::core
