@@ -172,6 +172,10 @@ R Decider::On(const StartReviewCycle& b) {
   if (const std::string today = DayOf(c_.EffectiveAt()).ToString(); b.due_on < today)
     return Refuse(reason::kInvalidArgument, "the cycle's due date " + b.due_on + " is already past (today is " + today +
                                                 "); reports are asked for a day to come");
+  // Nor, back-entered from paper, before the plan was issued (a review's back-entry at 1899-12-01 due 1900-01-01).
+  if (!s_.meta.issued_on.empty() && b.due_on < s_.meta.issued_on)
+    return Refuse(reason::kInvalidArgument,
+                  "the cycle's due date " + b.due_on + " is before the plan was issued (" + s_.meta.issued_on + ")");
   if (!b.unit.empty()) {
     if (auto st = CheckUnits(s_.units, {b.unit}); !st.ok()) return st;
   }

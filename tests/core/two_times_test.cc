@@ -176,5 +176,22 @@ TEST_F(TwoTimesTest, TheClocksOwnEventsDoNotMoveThePersonsFloor) {
   EXPECT_EQ(A(1, kFinance).updated_at, At("2021-11-01"));
 }
 
+// A review cycle back-entered from paper is not due before the plan was
+// issued (a review back-entered one at 1899-12-01 due 1900-01-01, and the
+// next tick climbed every unit to 约谈).
+TEST_F(TwoTimesTest, ABackEnteredReviewCycleIsNotDueBeforeThePlanWasIssued) {
+  GivenPlan();
+  state.meta.issued_on = "2021-03-15";
+  now = At("2021-05-10");
+  auto before =
+      WhenAt(StartReviewCycle{"Q0", "", "monthly", "1900-01-01", ""}, Supervisor(), At("1899-12-01"), "纸质件");
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.status().reason(), reason::kInvalidArgument);
+  EXPECT_NE(before.status().message().find("before the plan was issued (2021-03-15)"), std::string::npos)
+      << before.status().message();
+  EXPECT_TRUE(
+      WhenAt(StartReviewCycle{"Q1", "", "monthly", "2021-04-30", ""}, Supervisor(), At("2021-04-01"), "纸质件").ok());
+}
+
 }  // namespace
 }  // namespace duban::core
