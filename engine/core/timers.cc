@@ -40,6 +40,40 @@ class DefaultPolicy : public TimerPolicy {
   }
 };
 
+// A reminder the clock reaches only in the tick that also finds its deadline
+// missed (a plan entered late, a server down over the due day) would tell
+// the unit the work is still due when it is already late, and count as a
+// reminder received: it is dropped unfired. Only beside its own missed timer
+// (same assignment, due date and arming), which makes the assignment overdue
+// in this very batch: then the timers a rebuild arms agree with the store's,
+// as `verify` checks. Likewise a reminder beside a later one of the same
+// arming (the clock was down over both days): only the fewest days left is
+// still true, and once it fires the policy arms none with more
+// (reminded_days). True for each of `due` that is moot.
+std::vector<bool> MootReminders(const std::vector<DueTimer>& due) {
+  using Arming = std::tuple<std::string_view, int32_t, std::string_view, std::string_view, Instant>;
+  auto arming = [](const DueTimer& t) {
+    return Arming{t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at};
+  };
+  std::set<Arming> missed;
+  std::map<Arming, int32_t> fewest_days_left;
+  for (const auto& t : due) {
+    if (t.timer.kind == schemas::TimerKind::kMissed) missed.insert(arming(t));
+    if (t.timer.kind == schemas::TimerKind::kReminder) {
+      auto [it, fresh] = fewest_days_left.emplace(arming(t), t.timer.working_days_left);
+      if (!fresh) it->second = std::min(it->second, t.timer.working_days_left);
+    }
+  }
+  std::vector<bool> moot(due.size(), false);
+  for (size_t i = 0; i < due.size(); ++i) {
+    const DueTimer& t = due[i];
+    if (t.timer.kind != schemas::TimerKind::kReminder) continue;
+    const Arming a = arming(t);
+    moot[i] = missed.count(a) > 0 || fewest_days_left.at(a) < t.timer.working_days_left;
+  }
+  return moot;
+}
+
 }  // namespace
 
 std::shared_ptr<TimerPolicy> DefaultTimerPolicy() { return std::make_shared<DefaultPolicy>(); }
@@ -114,31 +148,10 @@ Status Engine::TickEachRound(Instant now, const std::string& actor_id, TickRepor
     std::vector<std::string> keys;
     commands.reserve(due->size());
     keys.reserve(due->size());
-    // A reminder the clock reaches only in the tick that also finds its
-    // deadline missed (a plan entered late, a server down over the due day)
-    // would tell the unit the work is still due when it is already late, and
-    // count as a reminder received: it is dropped unfired. Only beside its
-    // own missed timer (same assignment, due date and arming), which makes
-    // the assignment overdue in this very batch: then the timers a rebuild
-    // arms agree with the store's, as `verify` checks.
-    // Likewise a reminder beside a later one of the same arming (the clock
-    // was down over both days): only the fewest days left is still true, and
-    // once it fires the policy arms none with more (reminded_days).
-    using Arming = std::tuple<std::string_view, int32_t, std::string_view, std::string_view, Instant>;
-    std::set<Arming> missed;
-    std::map<Arming, int32_t> fewest_days_left;
-    for (const auto& t : *due) {
-      const Arming a{t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at};
-      if (t.timer.kind == schemas::TimerKind::kMissed) missed.insert(a);
-      if (t.timer.kind == schemas::TimerKind::kReminder) {
-        auto [it, fresh] = fewest_days_left.emplace(a, t.timer.working_days_left);
-        if (!fresh) it->second = std::min(it->second, t.timer.working_days_left);
-      }
-    }
-    for (auto& t : *due) {
-      const Arming a{t.plan_id, t.timer.task, t.timer.unit, t.timer.due_on, t.timer.armed_at};
-      if (t.timer.kind == schemas::TimerKind::kReminder &&
-          (missed.count(a) || fewest_days_left.at(a) < t.timer.working_days_left)) {
+    const std::vector<bool> moot = MootReminders(*due);
+    for (size_t i = 0; i < due->size(); ++i) {
+      auto& t = (*due)[i];
+      if (moot[i]) {
         keys.push_back(t.key);
         ++rep.moot_reminders;
         continue;

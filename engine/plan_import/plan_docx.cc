@@ -211,6 +211,34 @@ std::vector<Row> InPlanOrder(std::vector<Row>& rows, size_t header_at, const std
   return out;
 }
 
+// Whether a later table (not yet ended) continues the plan's table: as wide
+// with no header of its own or the same one, or with a header of its own
+// that names the plan's columns in another order or number (its rows are
+// then moved into the plan's columns, and that is said). A table that opens
+// with another header (序号|单位|姓名|联系电话) does not; the header may stand
+// below a heading row merged across the table (二、第二部分).
+bool ContinuesThePlan(Block& b, size_t width, const std::string& header,
+                      const std::vector<std::optional<Kind>>& header_kinds, std::vector<Problem>& problems) {
+  size_t own_at = 0;
+  std::string own = LeadingHeader(b.rows);
+  if (own.empty())
+    if (const size_t h = FindHeaderRow(b.rows); h > 0 && h < 3 && h < b.rows.size()) {
+      own_at = h;
+      own = LeadingHeader({b.rows[h]});
+    }
+  if (TableWidth(b.rows) == width && (own.empty() || own == header)) return true;
+  if (own.empty() || header_kinds.empty()) return false;
+  auto to = ColumnsInPlanOrder(header_kinds, KindsOf(b.rows[own_at]));
+  if (to.empty()) return false;
+  const std::string at = std::to_string(b.rows[own_at].line);
+  problems.push_back(
+      {b.rows.front().line,
+       "the table at line " + at + " has the plan's columns in another order or number: read by its header words",
+       "第" + at + "行处的表格列的顺序或数量与任务表不同，已按其表头逐列对应读取"});
+  b.rows = InPlanOrder(b.rows, own_at, to, width);
+  return true;
+}
+
 }  // namespace
 
 bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& problems) {
@@ -272,28 +300,7 @@ bool ReadDocx(std::string_view bytes, TableDocument& doc, std::vector<Problem>& 
       (i < first ? doc.before : between).push_back(std::move(b.paragraph));
       continue;
     }
-    // A later table that opens with a header of its own (序号|单位|姓名|联系电话) is another table;
-    // its header may stand below a heading row merged across it (二、第二部分).
-    size_t own_at = 0;
-    std::string own = LeadingHeader(b.rows);
-    if (own.empty() && i > first)
-      if (const size_t h = FindHeaderRow(b.rows); h > 0 && h < 3 && h < b.rows.size()) {
-        own_at = h;
-        own = LeadingHeader({b.rows[h]});
-      }
-    bool part = i == first || (i > first && !ended && TableWidth(b.rows) == width && (own.empty() || own == header));
-    if (!part && i > first && !ended && !own.empty() && !header_kinds.empty()) {
-      // The plan's columns under a header of their own, in another order: read by its words.
-      if (auto to = ColumnsInPlanOrder(header_kinds, KindsOf(b.rows[own_at])); !to.empty()) {
-        const std::string at = std::to_string(b.rows[own_at].line);
-        problems.push_back(
-            {b.rows.front().line,
-             "the table at line " + at + " has the plan's columns in another order or number: read by its header words",
-             "第" + at + "行处的表格列的顺序或数量与任务表不同，已按其表头逐列对应读取"});
-        b.rows = InPlanOrder(b.rows, own_at, to, width);
-        part = true;
-      }
-    }
+    const bool part = i == first || (i > first && !ended && ContinuesThePlan(b, width, header, header_kinds, problems));
     if (!part) {
       if (i > first) ended = true;
       problems.push_back({b.rows.front().line,
