@@ -164,10 +164,17 @@ std::vector<Date> ResumedDays(const workflows::WorkCalendar& cal, const workflow
 // The timers of the assignment's deadline ladder still ahead. Work that
 // came back to the unit: reminders of days before the last return are moot,
 // rungs that passed while the office held it move (ResumedDays), and none is
-// dated before the last return.
+// dated before the last return. A date set after its miss day had passed (a
+// plan imported today with a deadline of last month, a reassignment, a new
+// date already past) counts as work that came to the unit then, handed in on
+// time: late from the moment it was set, the escalation steps counted from
+// the first working day the unit has whole after it, none dated before it.
 void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::WorkflowDefinition& definition,
                        const std::vector<PlannedTimer>& ladder, const AssignmentState& a, std::vector<Timer>& out) {
-  if (a.returns.empty()) {  // the common case, on every event: nothing to count again
+  const auto missed =
+      std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
+  const bool set_when_past = missed != ladder.end() && a.due_set_at > StartOfDay(missed->fire_on);
+  if (a.returns.empty() && !set_when_past) {  // the common case, on every event: nothing to count again
     for (const PlannedTimer& p : ladder)
       if (auto t = DeadlineTimer(p, a, definition)) {
         Mark(cal, p, *t);
@@ -175,13 +182,18 @@ void AddDeadlineTimers(const workflows::WorkCalendar& cal, const workflows::Work
       }
     return;
   }
-  const Instant last_back = a.returns.back().back;
+  std::vector<AssignmentState::Return> returns = a.returns;
+  if (set_when_past) {  // in order of coming back: a recount may set the date after a return
+    const AssignmentState::Return set{0, a.due_set_at};
+    returns.insert(std::upper_bound(returns.begin(), returns.end(), set,
+                                    [](const auto& x, const auto& y) { return x.back < y.back; }),
+                   set);
+  }
+  const Instant last_back = returns.back().back;
   const Date back = DayOf(last_back);
-  const auto missed =
-      std::find_if(ladder.begin(), ladder.end(), [](const PlannedTimer& p) { return p.kind == TimerKind::kMissed; });
   const std::vector<Date> resumed =
       missed != ladder.end()
-          ? ResumedDays(cal, definition, ladder, static_cast<size_t>(missed - ladder.begin()), a.returns)
+          ? ResumedDays(cal, definition, ladder, static_cast<size_t>(missed - ladder.begin()), returns)
           : std::vector<Date>();
   for (size_t i = 0; i < ladder.size(); ++i) {
     PlannedTimer p = ladder[i];

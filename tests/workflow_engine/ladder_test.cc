@@ -323,6 +323,35 @@ TEST_F(WorkflowEngineTest, WorkReopenedOnItsPastDateIsLateFromTheReopening) {
                                 {"2021-12-27", "EscalationRaised", 1, kFinance, 3}}));
 }
 
+// A plan imported after one of its deadlines passed (an office entering
+// today a plan whose "9月底前" is behind it): the work was nobody's before
+// the import, so it is late from the import, not since 10-08, and its
+// ladder counts from there as for work reopened that day; before, the first
+// tick climbed it to 约谈 at once, every step dated before the plan existed.
+TEST_F(WorkflowEngineTest, APlanImportedAfterItsDeadlinePassedIsLateFromTheImportNotBeforeIt) {
+  GivenPlan("2021-12-02");
+  auto fired = TickDays("2021-12-02", "2021-12-31");
+  // Missed on the import (12-02, 09:00); the first whole working day after
+  // it is 12-03: 督促整改 12-06, 通报批评 12-13, 约谈 12-27. No reminder of
+  // the days before the import.
+  for (const std::string unit : {kFinance, kEducation})
+    EXPECT_EQ(For(fired, 1, unit), (std::vector<Fired>{{"2021-12-02", "DeadlineMissed", 1, unit, 0},
+                                                       {"2021-12-06", "EscalationRaised", 1, unit, 1},
+                                                       {"2021-12-13", "EscalationRaised", 1, unit, 2},
+                                                       {"2021-12-27", "EscalationRaised", 1, unit, 3}}))
+        << unit;
+  // Task 2 (12-31), still ahead at the import, keeps its reminders.
+  EXPECT_EQ(For(fired, 2, kPolice), (std::vector<Fired>{{"2021-12-17", "DeadlineApproaching", 2, kPolice, 10},
+                                                        {"2021-12-28", "DeadlineApproaching", 2, kPolice, 3},
+                                                        {"2021-12-30", "DeadlineApproaching", 2, kPolice, 1}}));
+  auto h = engine->History("p", 1);
+  ASSERT_TRUE(h.ok());
+  for (const auto& e : *h) EXPECT_GE(e.event.occurred_at, At("2021-12-02", 9)) << EventTypeName(e.event.type);
+  auto live = engine->ProjectionDigest();
+  ASSERT_TRUE(engine->Rebuild().ok());
+  EXPECT_EQ(*engine->ProjectionDigest(), *live) << "the timers are a pure function of the log";
+}
+
 // 签收时限: acceptance_working_days (3) after the assignment. Assigned on
 // Wednesday 2021-09-29: the limit runs 09-30, 10-08 (after 国庆), Saturday
 // 10-09 (worked); AcceptanceOverdue fires on the next working day, 10-11.

@@ -109,11 +109,12 @@ TEST_F(WorkflowEngineTest, DeadlinesWhoseLadderRunsIntoAnUncoveredYearFireProvis
   EXPECT_TRUE(saw_provisional_missed);
 
   const auto fired = TickDays("2026-12-01", "2027-03-31");
-  // Task 1 was already late when imported: the whole ladder, on 2026's calendar.
-  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2026-11-23", "DeadlineMissed", 1, kFinance, 0},
-                                                         {"2026-11-24", "EscalationRaised", 1, kFinance, 1},
-                                                         {"2026-12-01", "EscalationRaised", 1, kFinance, 2},
-                                                         {"2026-12-15", "EscalationRaised", 1, kFinance, 3}}));
+  // Task 1's date had passed when it was imported: late from the import
+  // (12-01, 09:00), the ladder counted from 12-02, on 2026's calendar.
+  EXPECT_EQ(For(fired, 1, kFinance), (std::vector<Fired>{{"2026-12-01", "DeadlineMissed", 1, kFinance, 0},
+                                                         {"2026-12-03", "EscalationRaised", 1, kFinance, 1},
+                                                         {"2026-12-10", "EscalationRaised", 1, kFinance, 2},
+                                                         {"2026-12-24", "EscalationRaised", 1, kFinance, 3}}));
   // Task 2: 约谈 counts ten working days into 2027 over 元旦.
   EXPECT_EQ(For(fired, 2, kEducation),
             (std::vector<Fired>{{"2026-12-10", "DeadlineApproaching", 2, kEducation, 3},

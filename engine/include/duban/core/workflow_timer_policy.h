@@ -23,6 +23,13 @@
 // return as it was after the hand-in (so a quick rejection of a late unit's
 // token submission moves nothing). Levels reached stand; reminders of days
 // before the return are not sent, and nothing is dated before it.
+// A due date set after its miss day had passed (a plan imported today with
+// last month's deadline, a reassignment, a new date already past, a recount
+// whose new date has passed too) is counted the same way, as work that came
+// to its unit when the date was set (due_set_at), handed in on time: late
+// from that moment, its escalation steps from the first working day the
+// unit has whole after it, nothing dated before it. Before, such work was
+// late before it was anyone's, and the first tick climbed it to 约谈.
 // The limits of the definition, whatever the due date: while the assignment
 // is assigned (not yet accepted or returned), "acceptance_overdue" at the start
 // of the working day after acceptance_working_days working days from its
