@@ -361,7 +361,8 @@ std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<c
 // unless this row opens a new section.
 void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool title_is_heading) {
   if (section_changed) inh_ = Inherited{};
-  auto parse_units = [&](const std::vector<const Cell*>& from, UnitRole role, UnitAssignment& slot) {
+  auto parse_units = [&](const std::vector<const Cell*>& from, UnitRole role, UnitAssignment& slot,
+                         int* slot_line = nullptr) {
     bool any = false;
     bool known_empty = !from.empty();
     UnitAssignment merged;
@@ -375,14 +376,16 @@ void Interpreter::Inherit(const RowCells& cells, bool section_changed, bool titl
       AppendUnique(merged.responsible, a.responsible);
     }
     if (any || known_empty) slot = std::move(merged);
+    if (any && slot_line) slot_line[0] = from.front()->line;
   };
-  parse_units(cells.lead, UnitRole::kLead, inh_.lead_col);
-  parse_units(cells.resp, UnitRole::kResponsible, inh_.resp_col);
+  parse_units(cells.lead, UnitRole::kLead, inh_.lead_col, &inh_.lead_line);
+  parse_units(cells.resp, UnitRole::kResponsible, inh_.resp_col, &inh_.resp_line);
   // One column for both roles: its role words decide; with none, the unit
   // named first leads (the order such a column is written in).
   UnitAssignment both;
   parse_units(cells.both, UnitRole::kLead, both);
   if (!both.empty()) {
+    inh_.lead_line = cells.both.front()->line;
     if (both.responsible.empty() && both.lead.size() > 1) {
       both.responsible.assign(both.lead.begin() + 1, both.lead.end());
       both.lead.resize(1);
@@ -460,6 +463,7 @@ void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
                    " would be carried over: check the row's cells",
                "第" + n + "项任务所在行没有时限单元格，将沿用第" + from + "行的时限，请核对该行各单元格");
   }
+  DoubtBlankDelimitedCells(task, cells);
   if (!cells.unplaced.empty()) Doubt(task, "unplaced_cell");
   if (has_deadline_col_ && !cells.deadline_cell && inh_.deadline.empty()) {
     // The row stops before the deadline column: a cell went missing.
@@ -467,6 +471,34 @@ void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
     AddProblem(task.source_line, "task " + n + " has no deadline cell in its row: check the row's cells",
                "第" + n + "项任务所在行没有时限单元格，请核对该行各单元格");
   }
+}
+
+// A CSV or TSV file has no merged cells to tell from empty ones: a blank
+// unit or deadline cell under a row that has one takes that row's (as a
+// sheet with merged cells saves), but a cell left blank on purpose would
+// silently give the task another's units. Either way the office checks it.
+void Interpreter::DoubtBlankDelimitedCells(ParsedTask& task, const RowCells& cells) {
+  if (out_.format != "csv" && out_.format != "tsv") return;
+  auto blank = [](const std::vector<const Cell*>& v) {
+    return !v.empty() && std::all_of(v.begin(), v.end(), [](const Cell* c) { return c->Empty(); });
+  };
+  const std::string n = std::to_string(task.number);
+  auto carried = [&](const char* kind, const char* column, const char* column_zh, int from) {
+    Doubt(task, kind);
+    AddProblem(task.source_line,
+               "task " + n + ": its " + column + " cell is blank; the one of line " + std::to_string(from) +
+                   " is carried over, as for a merged cell: check it",
+               "第" + n + "项任务的" + column_zh + "单元格为空，将沿用第" + std::to_string(from) +
+                   "行的内容（按合并单元格处理），请核对");
+  };
+  const bool lead_blank = cells.both.empty() ? blank(cells.lead) : blank(cells.both);
+  const bool resp_blank = blank(cells.resp);
+  if (lead_blank && !inh_.lead_col.empty() && inh_.lead_line > 0)
+    carried("units_from_row_above", "lead unit", "牵头单位", inh_.lead_line);
+  if (resp_blank && !inh_.resp_col.empty() && inh_.resp_line > 0)
+    carried("units_from_row_above", "responsible unit", "责任单位", inh_.resp_line);
+  if (blank(cells.deadline) && !inh_.deadline.empty())
+    carried("deadline_from_row_above", "deadline", "完成时限", inh_.deadline_line);
 }
 
 // A row with a 序号 number: one task, its text the row's text cells.

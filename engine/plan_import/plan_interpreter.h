@@ -57,6 +57,8 @@ class Interpreter {
     std::string title;
     int units_line = 0;     // the row the units were read from
     int deadline_line = 0;  // the row the deadline was read from
+    int lead_line = 0;      // the row each unit column was last read from
+    int resp_line = 0;
   };
   struct Orphan {
     std::string text;
@@ -75,6 +77,7 @@ class Interpreter {
   void Inherit(const RowCells& cells, bool section_changed, bool title_is_heading);
   UnitAssignment InheritedUnits() const;
   void Fill(ParsedTask& task, const RowCells& cells);
+  void DoubtBlankDelimitedCells(ParsedTask& task, const RowCells& cells);
   void Doubt(ParsedTask& task, std::string kind);
   void AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces);
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);

@@ -40,7 +40,10 @@ std::string DoubtWords(const std::string& kind) {
   if (kind == "number_repeated") return "number used twice";
   if (kind == "units_from_other_row") return "units carried over from another row";
   if (kind == "deadline_from_other_row") return "deadline carried over from another row";
+  if (kind == "units_from_row_above") return "a blank unit cell takes the row above's";
+  if (kind == "deadline_from_row_above") return "a blank deadline cell takes the row above's";
   if (kind == "unplaced_cell") return "a cell of its row fits no column";
+  if (kind == "no_deadline") return "no deadline: never reminded";
   if (kind == "no_deadline_cell") return "its row has no deadline cell";
   if (kind == "due_before_issue") return "due before the plan's issue date";
   return kind;

@@ -185,6 +185,19 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
     if (std::find(t.doubts.begin(), t.doubts.end(), "no_unit") == t.doubts.end()) t.doubts.push_back("no_unit");
     out.problems.push_back({t.source_line, "task " + n + " names no unit", "第" + n + "项任务未写明牵头或责任单位"});
   }
+  const auto doubted = [&t](const char* kind) {
+    return std::find(t.doubts.begin(), t.doubts.end(), kind) != t.doubts.end();
+  };
+  if (has_deadline_column && t.deadline.text.empty() && !doubted("no_deadline_cell")) {
+    // A blank cell under the deadline column (nothing above it to carry
+    // over): the task would never be reminded or escalated.
+    t.doubts.push_back("no_deadline");
+    out.problems.push_back({t.source_line,
+                            "task " + n +
+                                " has no deadline: nothing will remind or escalate it (give one, or set it "
+                                "later with `duban set-deadline`)",
+                            "第" + n + "项任务未写明完成时限，将不会提醒或督办（请补填，或导入后设定时限）"});
+  }
   if (resolve && !t.deadline.text.empty()) {
     const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
     t.deadline.due_on = r.due_on;

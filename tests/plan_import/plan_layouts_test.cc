@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "plan_test_support.h"
 
 namespace duban::plan_import {
@@ -167,6 +169,48 @@ TEST(PlanLayouts, AnEmptyUnitCellIsAMergedCellAndNotADoubt) {
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
   EXPECT_EQ(p.tasks[1].responsible_units, Units({"市财政局"}));
   EXPECT_EQ(p.tasks[1].units_from, "merged_cell");
+  EXPECT_TRUE(p.tasks[1].doubts.empty());
+}
+
+// A CSV or TSV file cannot tell a merged cell from one left blank: a blank
+// 责任单位 (or deadline) still takes the row above's, as a sheet with merged
+// cells saves, but says so, with the line it came from; a unit written in
+// the row is not doubtful, nor is a row whose own cells are filled.
+TEST(PlanLayouts, ABlankCellOfATsvOrCsvTakesTheRowAboveButIsADoubt) {
+  for (const char sep : {'\t', ','}) {
+    std::string text = std::string(kTitle) + "\n序号,工作任务,牵头单位,责任单位,完成时限\n" +
+                       "1,公开预算,市财政局,市审计局,6月底前\n" +  // line 3
+                       "2,公开规划,市发改局,,\n" +                 // line 4: 责任单位 and 时限 blank
+                       "3,公开政策,市司法局,市统计局,全年\n";
+    std::replace(text.begin(), text.end(), ',', sep);
+    const ParsedPlan p = Parse(text);
+    ASSERT_EQ(p.format, sep == ',' ? "csv" : "tsv");
+    ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3}));
+    const ParsedTask& t2 = p.tasks[1];
+    EXPECT_EQ(t2.lead_units, Units({"市发改局"}));
+    EXPECT_EQ(t2.responsible_units, Units({"市审计局"})) << "still read as a merge";
+    EXPECT_EQ(t2.deadline.text, "6月底前");
+    EXPECT_EQ(t2.doubts, Units({"units_from_row_above", "deadline_from_row_above"})) << p.format;
+    EXPECT_TRUE(HasProblem(p, "task 2: its responsible unit cell is blank; the one of line 3 is carried over", 4))
+        << p.format;
+    EXPECT_TRUE(HasProblem(p, "task 2: its deadline cell is blank; the one of line 3 is carried over", 4));
+    EXPECT_TRUE(p.tasks[0].doubts.empty());
+    EXPECT_TRUE(p.tasks[2].doubts.empty()) << "a row with its own cells";
+    EXPECT_NE(RenderPreview(p).find("a blank unit cell takes the row above's"), std::string::npos);
+  }
+}
+
+// A blank deadline with nothing above it to carry over (the first row, or
+// the first under a new section) leaves the task with no date: it would
+// never be reminded, so it is a doubt, not silence.
+TEST(PlanLayouts, ATaskWithABlankDeadlineUnderADeadlineColumnIsADoubt) {
+  const ParsedPlan p =
+      Parse(std::string(kTitle) + "\n序号\t工作任务\t责任单位\t完成时限\n" + "1\t公开预算\t市财政局\t\n" +  // line 3
+            "2\t公开规划\t市发改局\t全年\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].deadline.text, "");
+  EXPECT_EQ(p.tasks[0].doubts, Units({"no_deadline"}));
+  EXPECT_TRUE(HasProblem(p, "task 1 has no deadline: nothing will remind or escalate it", 3));
   EXPECT_TRUE(p.tasks[1].doubts.empty());
 }
 
