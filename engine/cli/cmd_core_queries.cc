@@ -210,7 +210,7 @@ void AddStatus(CLI::App& app, Globals& g) {
   sub->add_option("--unit", f->unit, "only this unit, or an alias of it (a unit holding nothing exits 1)");
   sub->add_option("--status", *status,
                   "assigned | accepted | in_progress | submitted | completed | returned | cancelled");
-  sub->add_flag("--overdue", f->overdue_only, "only overdue assignments");
+  sub->add_flag("--overdue", f->overdue_only, "only late work not yet done (overdue, not completed or cancelled)");
   sub->callback([&g, f, status] {
     if (!status->empty()) {
       f->status = core::ParseStatus(*status);

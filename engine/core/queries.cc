@@ -82,7 +82,7 @@ Result<bool> CountedKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cf
       plan = std::move(p), unit = std::move(g.unit);
     }
     rows += t.count, pair_rows += t.count;
-    pair_matches |= !(f.status && g.status != *f.status) && !(f.overdue_only && !g.overdue);
+    pair_matches |= f.Matches(g.status, g.overdue);
   }
   end_pair();
   if (Status st = FromRocks(it->status(), "reading assignment counts"); !st.ok()) return st;

@@ -42,7 +42,7 @@ std::vector<Route> PlanRoutes() {
       {"GET", "/api/v1/assignments", "assignments (a unit: its own and those it delegated)", Access::kReaders,
        &I::ListAssignments,
        "plan:plan id;unit:unit name;status:assigned|accepted|in_progress|submitted|completed|returned|cancelled;"
-       "overdue:1 = overdue only",
+       "overdue:1 = late work not yet done (not completed or cancelled)",
        ""},
       {"GET", "/api/v1/queues", "the office's queues: returns, extension requests, submissions to review",
        Access::kOfficeAuditor, &I::Queues, "", ""},

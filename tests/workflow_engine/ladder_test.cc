@@ -352,6 +352,28 @@ TEST_F(WorkflowEngineTest, APlanImportedAfterItsDeadlinePassedIsLateFromTheImpor
   EXPECT_EQ(*engine->ProjectionDigest(), *live) << "the timers are a pure function of the log";
 }
 
+// `status --overdue` (StatusFilter::overdue_only) is late work not yet
+// done: work completed late keeps its overdue flag (the ledger says 逾期完成)
+// but is no longer listed; work handed in late and awaiting review still is.
+TEST_F(WorkflowEngineTest, TheOverdueListIsLateWorkNotYetDoneNotWorkCompletedLate) {
+  GivenPlan();
+  TickDays("2021-09-01", "2021-10-12");  // task 1 missed on 10-08 by both units
+  Ok(Do(UnitActor(kFinance), "2021-10-12", Submit{1, kFinance, "已完成", ""}, 10));
+  Ok(Do(Supervisor(), "2021-10-12", Approve{1, kFinance, "同意销号"}, 11));
+  Ok(Do(UnitActor(kEducation), "2021-10-12", Submit{1, kEducation, "已完成", ""}, 12));
+  ASSERT_TRUE(A(1, kFinance).overdue) << "completed late: the flag stays";
+  for (const std::string plan : {"", "p"}) {
+    StatusFilter f;
+    f.plan_id = plan;
+    f.overdue_only = true;
+    auto rows = engine->Assignments(f);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    std::vector<std::string> late;
+    for (const auto& r : *rows) late.push_back(std::to_string(r.task) + " " + r.a.unit);
+    EXPECT_EQ(late, (std::vector<std::string>{"1 " + std::string(kEducation)})) << "plan '" << plan << "'";
+  }
+}
+
 // 签收时限: acceptance_working_days (3) after the assignment. Assigned on
 // Wednesday 2021-09-29: the limit runs 09-30, 10-08 (after 国庆), Saturday
 // 10-09 (worked); AcceptanceOverdue fires on the next working day, 10-11.

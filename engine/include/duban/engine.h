@@ -154,10 +154,14 @@ struct AssignmentCounts {
 struct StatusFilter {
   std::string plan_id, unit;
   std::optional<core::AssignmentStatus> status;
+  // Late work not yet done: overdue and neither completed nor cancelled (the
+  // flag stays on work completed late, which the ledger shows as such).
   bool overdue_only = false;
   // The status and overdue conditions (plan and unit choose the rows read).
-  bool Matches(const core::AssignmentState& a) const {
-    return !(status && a.status != *status) && !(overdue_only && !a.overdue);
+  bool Matches(const core::AssignmentState& a) const { return Matches(a.status, a.overdue); }
+  bool Matches(core::AssignmentStatus s, bool overdue) const {
+    const bool late_now = overdue && s != core::AssignmentStatus::kCompleted && s != core::AssignmentStatus::kCancelled;
+    return !(status && s != *status) && !(overdue_only && !late_now);
   }
 };
 
