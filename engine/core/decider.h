@@ -323,6 +323,17 @@ class Decider {
     return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
   }
 
+  // A date given as new time (an extension asked for or granted) must be a
+  // day to come: one already past would only clear the work's escalation and
+  // start its ladder again from the miss, for no time at all.
+  Status NotPast(const std::string& due_on, const char* what) const {
+    const std::string today = DayOf(c_.EffectiveAt()).ToString();
+    if (due_on >= today) return Status::Ok();
+    return Refuse(reason::kInvalidArgument, std::string(what) + " " + due_on +
+                                                " gives no time: that day is past (today is " + today +
+                                                "); give a day to come");
+  }
+
   Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {
     std::vector<std::string> unknown;
     for (const auto& u : units)

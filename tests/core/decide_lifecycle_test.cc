@@ -200,6 +200,25 @@ TEST_F(DomainTest, AnExtensionOfOneDayIsTheShortestAccepted) {
   EXPECT_EQ(events, (Events{ExtensionRequested{1, kFinance, "2021-11-01", "原因"}}));
 }
 
+// An extension to a day already past gives no time; granted, it would only
+// clear a late unit's escalation (约谈 back to nothing) and start its ladder
+// again. Asked for or granted, it is refused; a day to come is not.
+TEST_F(DomainTest, AnExtensionToADayAlreadyPastIsRefusedAskedForOrGranted) {
+  GivenPlan();  // 财政 on task 1 is due 2021-10-31
+  GivenOverdue(1, kFinance);
+  now = At("2021-11-20");
+  auto asked = When(RequestExtension{1, kFinance, "2021-11-19", "原因"}, UnitActor(kFinance));
+  ASSERT_TRUE(IsRejection(asked, reason::kInvalidArgument));
+  EXPECT_NE(asked.status().message().find("2021-11-19 gives no time: that day is past (today is 2021-11-20)"),
+            std::string::npos)
+      << asked.status().message();
+  Do(RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}, UnitActor(kFinance));
+  EXPECT_TRUE(IsRejection(When(GrantExtension{1, kFinance, "2021-11-15"}, Supervisor()), reason::kInvalidArgument));
+  EXPECT_TRUE(A(1, kFinance).overdue) << "nothing changed";
+  auto events = Do(GrantExtension{1, kFinance, "2021-11-20"}, Supervisor());
+  EXPECT_EQ(events, (Events{ExtensionGranted{1, kFinance, "2021-11-20"}})) << "today is still to come";
+}
+
 TEST_F(DomainTest, GrantingAnExtensionMovesTheDueDateAndClearsOverdueAndReminders) {
   GivenPlan();
   GivenAccepted(1, kFinance);
