@@ -3,6 +3,7 @@
 //
 // Guarantee: a name that passes is not empty, at most 256 bytes, free of
 // control characters (so of the NUL that separates key parts) and UTF-8.
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 #include "engine_impl.h"
 
@@ -28,8 +29,9 @@ Status CheckName(const std::string& s, const char* what) {
 // Shape checks that the domain should not have to make: ids and names that
 // would break key layouts.
 Status CheckCommandShape(const Command& c) {
-  if (auto st = CheckName(c.command_id, "the command id"); !st.ok()) return st;
+  // The plan id first: a command id made from it (the CLI's) would be blamed for its flaw.
   if (auto st = CheckName(c.plan_id, "the plan id"); !st.ok()) return st;
+  if (auto st = CheckName(c.command_id, "the command id"); !st.ok()) return st;
   if (c.plan_id[0] == '!') return Status::Rejected(reason::kInvalidArgument, "plan ids may not start with '!'");
   if (auto st = CheckName(c.actor.id, "the actor"); !st.ok()) return st;
   Status st;
@@ -40,6 +42,14 @@ Status CheckCommandShape(const Command& c) {
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, schemas::ImportPlan>) {
+          // A plan's id is a path segment of the API (/api/v1/plans/{plan})
+          // and of report file names: a client resolves "." and ".." away
+          // and '/' splits it, so such a plan could not be read back.
+          if (c.plan_id == "." || c.plan_id == ".." || c.plan_id.find_first_of("/\\") != std::string::npos ||
+              !HasVisibleText(c.plan_id))
+            st = Status::Rejected(reason::kInvalidArgument,
+                                  "the plan id '" + c.plan_id +
+                                      "' cannot name a plan: not blank, '.' or '..', and no slash or backslash");
           for (const auto& u : b.plan.units) unit(u);
         } else if constexpr (std::is_same_v<T, schemas::Reassign>) {
           unit(b.from_unit);

@@ -125,6 +125,11 @@ TEST_F(BadInputTest, EachBadCommandIsRejectedWithItsReasonAndOnlyTheRejectionIsW
        reason::kInvalidArgument},
       {"the plan id holds DEL", with_plan("p\x7f", SamplePlan(), Supervisor()), reason::kInvalidArgument},
       {"the plan id starts with '!'", with_plan("!rejected", SamplePlan(), Supervisor()), reason::kInvalidArgument},
+      {"a new plan's id is '..'", with_plan("..", SamplePlan(), Supervisor()), reason::kInvalidArgument},
+      {"a new plan's id is '.'", with_plan(".", SamplePlan(), Supervisor()), reason::kInvalidArgument},
+      {"a new plan's id is blank", with_plan(" \u3000", SamplePlan(), Supervisor()), reason::kInvalidArgument},
+      {"a new plan's id holds '/'", with_plan("2027/a", SamplePlan(), Supervisor()), reason::kInvalidArgument},
+      {"a new plan's id holds '\\'", with_plan("2027\\a", SamplePlan(), Supervisor()), reason::kInvalidArgument},
       // unit names
       {"the unit name is empty", cmd(Accept{2, ""}, UnitActor("")), reason::kInvalidArgument},
       {"the unit name is longer than 256 bytes", cmd(Assign{2, long_name}, Supervisor()), reason::kInvalidArgument},
