@@ -109,6 +109,9 @@ bool TaskDirectory::Apply(const Event& e) {
           delegated_by_[{e.stream, b.task, b.unit}] = b.parent_unit;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
+          // The unit it moves to takes the date it had (an extension, a date
+          // the office set), as the engine moves it, not an older one of its own.
+          assignment_due_[{e.stream, b.task, b.to_unit}] = DueOn(e.stream, b.task, b.from_unit);
           auto& units = units_[{e.stream, b.task}];
           units.erase(b.from_unit);
           units.insert(b.to_unit);

@@ -73,6 +73,23 @@ TEST(RenderTest, ADeadlineTheOfficeSetIsTheOneLaterMessagesQuote) {
   EXPECT_EQ(dir.DueOn("sg-2021", 7, "市教育局"), "2021-11-30");
 }
 
+// An assignment moved to another unit keeps its date (the engine's
+// AssignmentReassigned): the extension granted before the move is the date
+// the new unit hears, not the task's, nor a date the new unit once had.
+TEST(RenderTest, AnAssignmentMovedToAnotherUnitKeepsItsExtendedDateInLaterMessages) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::ExtensionGranted{7, "市财政局", "2022-01-31"}));
+  dir.Apply(MakeEvent("sg-2021", 5, schemas::DeadlineChanged{7, "市审计局", "", "2021-06-30", "旧任务"}));
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 6, schemas::AssignmentReassigned{7, "市财政局", "市审计局", "职能调整"})));
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市审计局"), "2022-01-31");
+  auto notes = RenderNotifications(
+      MakeEvent("sg-2021", 7, schemas::EscalationRaised{7, "市审计局", 1, "督促整改", {"unit"}}), dir);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes[0].text.find("2022-01-31"), std::string::npos) << notes[0].text;
+  EXPECT_EQ(notes[0].text.find("2021-06-30"), std::string::npos) << notes[0].text;
+}
+
 TEST(RenderTest, AScheduleSetOrStoppedTellsEveryUnitHoldingTheTaskWhatItWillBeAsked) {
   TaskDirectory dir = ShaoguanDirectory();
   dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
