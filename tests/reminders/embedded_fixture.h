@@ -174,12 +174,20 @@ class RemindersEmbeddedTest : public ::testing::Test {
   }
 
   // A real store (the machine's clock) with an office account and a plan.
-  void MakeStoreWithPlan(const std::string& plan_file = "shaoguan-2021.txt") {
+  void MakeStoreWithPlan(const std::string& plan_file = "shaoguan-2021.txt",
+                         const std::string& issued_on = "2021-03-01") {
     if (!std::filesystem::exists(store_)) {
       Ran u = Duban({"user", "add", "zr", "--role", "office", "--password-stdin"}, "office pass 123\n");
       ASSERT_EQ(u.rc, 0) << u.out << u.err;
     }
-    Ran i = Duban({"--as", "zr", "plan", "import", std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/" + plan_file});
+    // Entered as made early in 2021 (a back-entry): its deadlines were still
+    // to come then, so the first tick fires each one's whole ladder. Imported
+    // today (issued_on empty), each is late from the import, its escalations
+    // weeks away.
+    std::vector<std::string> args = {"--as", "zr", "plan", "import",
+                                     std::string(DUBAN_SOURCE_DIR) + "/workflows/plans/" + plan_file};
+    if (!issued_on.empty()) args.insert(args.end(), {"--issued-on", issued_on});
+    Ran i = Duban(args);
     ASSERT_EQ(i.rc, 0) << i.out << i.err;
   }
   void Tick() {

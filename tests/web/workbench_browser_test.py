@@ -421,13 +421,16 @@ def tick_turns_it_red(b, srv, today):
             assert got["head"][:2] == [0x50, 0x4B] and got["size"] > 3000, (kind, got["head"], got["size"])
     log("office report downloads:", ", ".join(sorted(links)))
     b.sign_out()
-    # The unit sees it too: 已逾期, a red light that says so in words, escalation level 1.
+    # The unit sees it too: 已逾期, a red light that says so in words, the
+    # days late counted from the date. Its date had passed when the plan came
+    # in today: late from the import, its 督促整改 a whole working day on, so
+    # no escalation level yet.
     b.sign_in("czj")
     b.q("#tab-late").click()
     row = b.wait("tr[data-task='4']")
     light = b.q(".light", row)
     assert light.get_attribute("data-light") == "red" and "红灯·已逾期" in light.text, light.text
-    assert "1 级" in row.text, row.text
+    assert "已超" in row.text and " 级" not in row.text, row.text
     b.shot("unit-inbox-overdue")
     # The unit's own ledger from its inbox: its rows only; the scorecard is not its to fetch.
     links = {a.get_attribute("data-report"): a.get_attribute("href") for a in b.qs("#reports a.download")}
