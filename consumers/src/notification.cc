@@ -126,7 +126,19 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::AssignmentMerged>) {
           units_[{e.stream, b.task}].erase(b.from_unit);
           return true;
-        } else if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
+        } else {
+          return ApplyDueDate(e);
+        }
+      },
+      e.body);
+}
+
+// The dates later messages quote: a reopening's, an extension's, a recount's, the office's.
+bool TaskDirectory::ApplyDueDate(const Event& e) {
+  return std::visit(
+      [&](const auto& b) -> bool {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {

@@ -84,6 +84,8 @@ class TaskDirectory {
   std::string DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
+  bool ApplyDueDate(const schemas::Event& e);
+
   std::map<std::string, std::string> plan_titles_;
   std::map<std::pair<std::string, int32_t>, TaskInfo> tasks_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
