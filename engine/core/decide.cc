@@ -193,7 +193,8 @@ R Decider::On(const RequestExtension& b) {
   if (!d) return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.new_due_on + "' (YYYY-MM-DD)");
   if (!(*a)->due_on.empty() && b.new_due_on <= (*a)->due_on)
     return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
-  if (auto st = NotPast(b.new_due_on, "an extension to"); !st.ok()) return st;
+  if (auto st = NotPast(b.new_due_on, "an extension to", "it gives no time: ask for a day to come"); !st.ok())
+    return st;
   if (auto st = NeedText(b.reason, "the reason for the extension"); !st.ok()) return st;
   return std::vector<EventBody>{ExtensionRequested{b.task, b.unit, b.new_due_on, b.reason}};
 }
@@ -209,7 +210,7 @@ R Decider::On(const GrantExtension& b) {
   if (!Date::Parse(due)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "'");
   if (!(*a)->due_on.empty() && due <= (*a)->due_on)
     return Refuse(reason::kInvalidArgument, "an extension must move the due date " + (*a)->due_on + " later");
-  if (auto st = NotPast(due, "an extension to"); !st.ok()) return st;
+  if (auto st = NotPast(due, "an extension to", "it gives no time: grant a day to come"); !st.ok()) return st;
   // The unit that delegated it gives no more time than it has itself; the office may.
   if (c_.actor.role == Role::kUnit) {
     auto parent = s_.assignments.find({b.task, (*a)->parent});

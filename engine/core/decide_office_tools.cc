@@ -19,10 +19,7 @@ R Decider::On(const SetDeadline& b) {
   if (!t.ok()) return t.status();
   if (!Date::Parse(b.due_on))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
-  const std::string today = DayOf(c_.EffectiveAt()).ToString();
-  if (b.due_on < today)
-    return Refuse(reason::kInvalidArgument, "the new deadline " + b.due_on + " is already past (today is " + today +
-                                                "); a deadline is set for a day to come");
+  if (auto st = NotPast(b.due_on, "the new deadline", "a deadline is set for a day to come"); !st.ok()) return st;
   if (auto st = NeedText(b.reason, "the reason for setting the deadline"); !st.ok()) return st;
   std::vector<EventBody> out;
   if (!b.unit.empty()) {
@@ -167,11 +164,8 @@ R Decider::On(const StartReviewCycle& b) {
   if (s_.cycles.count(b.cycle_id))
     return Refuse(reason::kCycleExists, "review cycle " + b.cycle_id + " already exists");
   if (!Date::Parse(b.due_on)) return Refuse(reason::kInvalidArgument, "not a valid due date: '" + b.due_on + "'");
-  // A due day already past would make every unit's report late at once and
-  // the next tick climb the whole ladder (a review's 1900-01-01 did).
-  if (const std::string today = DayOf(c_.EffectiveAt()).ToString(); b.due_on < today)
-    return Refuse(reason::kInvalidArgument, "the cycle's due date " + b.due_on + " is already past (today is " + today +
-                                                "); reports are asked for a day to come");
+  // A review's 1900-01-01 made every report late at once and the next tick climb the whole ladder.
+  if (auto st = NotPast(b.due_on, "the cycle's due date", "reports are asked for a day to come"); !st.ok()) return st;
   // Nor, back-entered from paper, before the plan was issued (a review's back-entry at 1899-12-01 due 1900-01-01).
   if (!s_.meta.issued_on.empty() && b.due_on < s_.meta.issued_on)
     return Refuse(reason::kInvalidArgument,

@@ -323,15 +323,16 @@ class Decider {
     return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
   }
 
-  // A date given as new time (an extension asked for or granted) must be a
-  // day to come: one already past would only clear the work's escalation and
-  // start its ladder again from the miss, for no time at all.
-  Status NotPast(const std::string& due_on, const char* what) const {
+  // A date given as time to come (a deadline set, a review cycle's reports, an
+  // extension asked for or granted) must not be past: a deadline would fire its
+  // miss at once, a cycle's reports would all be late, and an extension would
+  // only clear the work's escalation and start its ladder again from the miss.
+  // `what` names the date ("the new deadline"), `ask` says what to give instead.
+  Status NotPast(const std::string& due_on, const char* what, const char* ask) const {
     const std::string today = DayOf(c_.EffectiveAt()).ToString();
     if (due_on >= today) return Status::Ok();
-    return Refuse(reason::kInvalidArgument, std::string(what) + " " + due_on +
-                                                " gives no time: that day is past (today is " + today +
-                                                "); give a day to come");
+    return Refuse(reason::kInvalidArgument,
+                  std::string(what) + " " + due_on + " is already past (today is " + today + "); " + ask);
   }
 
   Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {

@@ -209,8 +209,7 @@ TEST_F(DomainTest, AnExtensionToADayAlreadyPastIsRefusedAskedForOrGranted) {
   now = At("2021-11-20");
   auto asked = When(RequestExtension{1, kFinance, "2021-11-19", "原因"}, UnitActor(kFinance));
   ASSERT_TRUE(IsRejection(asked, reason::kInvalidArgument));
-  EXPECT_NE(asked.status().message().find("2021-11-19 gives no time: that day is past (today is 2021-11-20)"),
-            std::string::npos)
+  EXPECT_NE(asked.status().message().find("2021-11-19 is already past (today is 2021-11-20)"), std::string::npos)
       << asked.status().message();
   Do(RequestExtension{1, kFinance, "2021-11-30", "需上级批复"}, UnitActor(kFinance));
   EXPECT_TRUE(IsRejection(When(GrantExtension{1, kFinance, "2021-11-15"}, Supervisor()), reason::kInvalidArgument));
