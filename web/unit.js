@@ -12,7 +12,8 @@
     ["doing", "办理中", (r) => r.status === "accepted" || r.status === "in_progress"],
     ["review", "待审核", (r) => r.status === "submitted"],
     ["done", "已办结", (r) => r.status === "completed"],
-    ["late", "已逾期", (r) => r.overdue || (r.light === "red" && !["completed", "cancelled", "returned"].includes(r.status))],
+    // Late work not yet done, as the API's overdue=1: work finished late is in 已办结, reassigned away in 撤销.
+    ["late", "已逾期", (r) => (r.overdue || r.light === "red") && !["completed", "cancelled", "returned"].includes(r.status)],
     ["other", "已退回/撤销", (r) => r.status === "returned" || r.status === "cancelled"],
   ];
   const ESC = (n) => (n ? `${n} 级` : "—");

@@ -58,10 +58,15 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
               "flags");
   for (const auto& r : rows) {
     std::string flags;
-    if (r.a.overdue) flags += "overdue ";
-    if (r.a.acceptance_overdue) flags += "unsigned-past-limit ";
-    if (r.a.review_overdue) flags += "review-past-limit ";
-    if (r.a.escalation_level) flags += "escalation:" + std::to_string(r.a.escalation_level) + " ";
+    // Finished or cancelled work keeps its lateness as a record ("was-"), not as
+    // work late now: a unit reassigned away is no longer behind on it.
+    const char* was =
+        r.a.status == core::AssignmentStatus::kCompleted || r.a.status == core::AssignmentStatus::kCancelled ? "was-"
+                                                                                                             : "";
+    if (r.a.overdue) flags += was + std::string("overdue ");
+    if (r.a.acceptance_overdue) flags += was + std::string("unsigned-past-limit ");
+    if (r.a.review_overdue) flags += was + std::string("review-past-limit ");
+    if (r.a.escalation_level) flags += was + std::string("escalation:") + std::to_string(r.a.escalation_level) + " ";
     if (!r.a.pending_extension.empty()) flags += "extension?" + r.a.pending_extension + " ";
     if (const auto* p = FindProvisional(prov, r)) flags += "provisional(" + p->kind + " " + p->fire_on + ") ";
     if (!r.a.parent.empty()) flags += "delegated-by:" + ForTerminal(r.a.parent);
@@ -211,6 +216,10 @@ void AddStatus(CLI::App& app, Globals& g) {
   sub->add_option("--status", *status,
                   "assigned | accepted | in_progress | submitted | completed | returned | cancelled");
   sub->add_flag("--overdue", f->overdue_only, "only late work not yet done (overdue, not completed or cancelled)");
+  sub->footer(
+      "Flags: overdue, unsigned-past-limit, review-past-limit and escalation:N are work late now; on completed or "
+      "cancelled rows (a unit reassigned away is cancelled) they read was-overdue, was-escalation:N and so on, the "
+      "record of how late it was.");
   sub->callback([&g, f, status] {
     if (!status->empty()) {
       f->status = core::ParseStatus(*status);

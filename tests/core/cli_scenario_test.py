@@ -6,7 +6,8 @@
   consolidated by its lead unit, bulk twice);
 - the store it leaves is sound by the commands a user runs afterwards:
   `verify` ok, `rebuild` then `verify` ok, `history` of the delegated task
-  shows the tree, `queue silent` names one assignment;
+  shows the tree, `queue silent` names one assignment; plain `status` flags
+  lateness on finished or cancelled rows as a record (was-overdue);
 - on a directory that already holds the plan it refuses and writes nothing.
 Usage: cli_scenario_test.py PATH/TO/duban"""
 import json
@@ -55,6 +56,20 @@ with tempfile.TemporaryDirectory() as tmp:
     rows = json.loads(out) if rc == 0 and out.strip() else []
     check("the third level's part is on record, completed",
           rc == 0 and len(rows) == 1 and rows[0].get("status") == "completed", out + err)
+
+    # Plain status: lateness on finished or cancelled rows is a record (was-),
+    # not work late now; the one unit that never signed is late now.
+    rc, out, err = run(data, "status", "--plan", "shaoguan-2021")
+    rows = [line.split() for line in out.splitlines() if line.startswith("shaoguan-2021")]
+    closed = [r for r in rows if len(r) > 4 and r[4] in ("completed", "cancelled")]
+    check("plain status: no closed row is flagged late now",
+          rc == 0 and closed and not any(f in ("overdue", "unsigned-past-limit") or f.startswith("escalation:")
+                                         for r in closed for f in r[7:]), out[-2000:] + err)
+    check("plain status: the cancelled part keeps how late it was",
+          any(r[4] == "cancelled" and "was-overdue" in r and any(f.startswith("was-escalation:") for f in r)
+              for r in closed), out[-2000:])
+    check("plain status: the open late row is flagged late now",
+          any(r[4] == "assigned" and "overdue" in r[7:] for r in rows), out[-2000:])
 
     def events():
         m = re.search(r"events: (\d+) in", run(data, "verify")[1])
