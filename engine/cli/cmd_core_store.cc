@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -49,28 +50,37 @@ bool MayTick(Globals& g, Instant t, bool simulated) {
 }
 
 // The fired events (text or JSON), then warnings for provisional days and timers still due.
+// JSON lists them in the log's order; text by the day each is dated: a tick
+// that catches up fires in rounds (an escalation armed by a miss fires in the
+// next round), so log order may put a step of 12-09 after a reminder of 12-15.
 void PrintFired(Globals& g, const std::vector<Outcome>& outcomes, const TickReport& report) {
-  size_t events = 0, provisional = 0;
+  size_t provisional = 0;
   std::string provisional_calendar;
   json a = json::array();
+  std::vector<const schemas::Event*> fired;
   for (const auto& o : outcomes)
-    for (const auto& e : o.events) {
-      ++events;
-      std::visit(
-          [&](const auto& b) {
-            if constexpr (requires { b.provisional; })
-              if (b.provisional) {
-                ++provisional;
-                provisional_calendar = b.calendar_version;
-              }
-          },
-          e.body);
-      if (g.json)
-        a.push_back(json::parse(schemas::EventToJson(e)));
-      else
-        std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(), ForTerminal(e.stream).c_str(),
-                    EventLine(e).c_str());
-    }
+    for (const auto& e : o.events) fired.push_back(&e);
+  if (!g.json)
+    std::stable_sort(fired.begin(), fired.end(),
+                     [](const schemas::Event* x, const schemas::Event* y) { return x->occurred_at < y->occurred_at; });
+  const size_t events = fired.size();
+  for (const schemas::Event* ep : fired) {
+    const schemas::Event& e = *ep;
+    std::visit(
+        [&](const auto& b) {
+          if constexpr (requires { b.provisional; })
+            if (b.provisional) {
+              ++provisional;
+              provisional_calendar = b.calendar_version;
+            }
+        },
+        e.body);
+    if (g.json)
+      a.push_back(json::parse(schemas::EventToJson(e)));
+    else
+      std::printf("%s  %-18s %s\n", FormatInstant(e.occurred_at).substr(0, 10).c_str(), ForTerminal(e.stream).c_str(),
+                  EventLine(e).c_str());
+  }
   if (g.json)
     std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
