@@ -56,7 +56,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Row{"第三季度内", "2021-09-30"}, Row{"四季度", "2021-12-31"}, Row{"第四季度", "2021-12-31"},
                       Row{"前三季度", "2021-09-30"}, Row{"下一年第一季度", "2022-03-31"},
                       Row{"次年上半年", "2022-06-30"}, Row{"于9月底前完成", "2021-09-30"},
-                      Row{"力争10月底前完成。", "2021-10-31"}, Row{"最迟11月15日前", "2021-11-15"}),
+                      Row{"力争10月底前完成。", "2021-10-31"}, Row{"最迟11月15日前", "2021-11-15"},
+                      Row{"每年11月底前", "2021-11-30"}, Row{"每年12月20日前", "2021-12-20"}),
     [](const ::testing::TestParamInfo<Row>& info) {
       const Row& row = info.param;
       return duban::testing::ParamName(info.index, row.due);
@@ -140,6 +141,29 @@ TEST(ResolveDeadline, WorkingDaysAfterIssueCountOnTheCalendar) {
   EXPECT_EQ(*ResolveDeadline("工作要点印发后二十个工作日内", ctx).due_on, D("2021-10-14"));
   // The day of issue itself is not counted (Civil Code art. 201).
   EXPECT_EQ(*ResolveDeadline("自本方案印发之日起5个工作日内", ctx).due_on, D("2021-09-17"));
+}
+
+// 印发后N个月内: the same day N months on, or that month's last day when it
+// has none (Civil Code art. 202), across the year's end too.
+TEST(ResolveDeadline, MonthsAfterIssueEndOnTheSameDayOrTheMonthsLast) {
+  DeadlineContext ctx;
+  ctx.plan_year = 2027;
+  ctx.issued_on = D("2026-12-07");
+  auto r = ResolveDeadline("印发后1个月内", ctx);
+  ASSERT_FALSE(r.unresolved) << r.note;
+  EXPECT_EQ(r.rule, "issued_months");
+  EXPECT_EQ(*r.due_on, D("2027-01-07"));
+  EXPECT_EQ(*ResolveDeadline("自本方案印发之日起三个月内", ctx).due_on, D("2027-03-07"));
+  ctx.issued_on = D("2027-01-31");
+  EXPECT_EQ(*ResolveDeadline("印发后1个月内", ctx).due_on, D("2027-02-28"));
+  EXPECT_EQ(*ResolveDeadline("印发后13个月内", ctx).due_on, D("2028-02-29"));
+  ctx.issued_on.reset();
+  auto unknown = ResolveDeadline("印发后2个月内", ctx);
+  EXPECT_TRUE(unknown.unresolved);
+  EXPECT_NE(unknown.note.find("issue date"), std::string::npos) << unknown.note;
+  auto found = FindDeadlineInText("方案印发后2个月内完成整改并报市政府");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(*found, "印发后2个月内");
 }
 
 TEST(ResolveDeadline, CalendarDaysAfterIssueDoNotSkipHolidaysButTheEffectiveDateDoes) {
@@ -257,7 +281,15 @@ INSTANTIATE_TEST_SUITE_P(
                  1,
                  {"2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30", "2021-05-31", "2021-06-30", "2021-07-31",
                   "2021-08-31", "2021-09-30", "2021-10-31", "2021-11-30", "2021-12-31"}},
-        RecurRow{"每年5次", "year", 5, {"2021-12-31"}}),
+        RecurRow{"每年5次", "year", 5, {"2021-12-31"}},
+        RecurRow{"每季度末", "quarter", 1, {"2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"}},
+        RecurRow{"每季度末前", "quarter", 1, {"2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"}},
+        RecurRow{"每半年末", "half_year", 1, {"2021-06-30", "2021-12-31"}},
+        RecurRow{"每月底前",
+                 "month",
+                 1,
+                 {"2021-01-31", "2021-02-28", "2021-03-31", "2021-04-30", "2021-05-31", "2021-06-30", "2021-07-31",
+                  "2021-08-31", "2021-09-30", "2021-10-31", "2021-11-30", "2021-12-31"}}),
     [](const ::testing::TestParamInfo<RecurRow>& info) {
       const RecurRow& row = info.param;
       return duban::testing::ParamName(info.index, std::string(row.period) + "_" + std::to_string(row.times));
@@ -301,6 +333,7 @@ INSTANTIATE_TEST_SUITE_P(
                       FindRow{"并于下一年第一季度将评估结果向社会公开", "下一年第一季度", "2022-03-31"},
                       FindRow{"各地每年必须开展不少于两场政务公开培训", "每年必须开展不少于两场", "2021-12-31"},
                       FindRow{"在2021年\n12月10日前完成", "2021年\n12月10日前", "2021-12-10"},
+                      FindRow{"各单位每季度末前报送工作进展", "每季度末前", "2021-12-31"},
                       FindRow{"做好全年政务公开工作", nullptr, nullptr}, FindRow{"3月15日召开推进会", nullptr, nullptr},
                       FindRow{"持续深化政务公开", nullptr, nullptr}),
     [](const ::testing::TestParamInfo<FindRow>& info) {

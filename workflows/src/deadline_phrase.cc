@@ -79,8 +79,9 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 // Pieces shared by the patterns. NUM: a number in digits or Chinese numerals.
 #define NUM L"([0-9]{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
 // Optional year prefix: an explicit year (group a), a next-year word (group b),
-// or this-year words (no group).
-#define YEARP L"(?:([0-9]{4})年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年)?"
+// or this-year words (no group). 每年 before a date (每年11月底前) is the plan
+// year's date: a plan runs one year, and its schedules are of periods, not days.
+#define YEARP L"(?:([0-9]{4})年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年|每年度?)?"
 #define PERIOD_END L"(?:末|底)?(?:前|内|之前|以内|结束前)?"
 #define ISSUE L"(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
 // Whole phrases may name the document first ("工作要点印发后...", "自本方案印发之日起...").
@@ -100,6 +101,7 @@ enum class RuleId {
   kQuarter,
   kIssueWorkDays,
   kIssueDays,
+  kIssueMonths,
   kRecurCounted,
   kRecurBare,
   kRecurYearInside,
@@ -137,10 +139,12 @@ const std::vector<Rule>& Rules() {
                  std::wregex(DOC ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kIssueDays, "issued_days",
                  std::wregex(DOC ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)?", flags)});
+    r.push_back({RuleId::kIssueMonths, "issued_months",
+                 std::wregex(DOC ISSUE NUM L"个(?:自然)?月(?:内|前|之内|以内)?", flags)});
     r.push_back({RuleId::kRecurCounted, "recurrence",
                  std::wregex(L"(?:每个?|一)(月|季度|季|半年|年|年度)" FILLER TIMES, flags)});
-    r.push_back(
-        {RuleId::kRecurBare, "recurrence", std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?", flags)});
+    r.push_back({RuleId::kRecurBare, "recurrence",
+                 std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?" PERIOD_END, flags)});
     r.push_back({RuleId::kRecurYearInside, "recurrence", std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
     r.push_back({RuleId::kOngoing, "ongoing", std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
     return r;
@@ -163,8 +167,9 @@ const std::vector<std::wregex>& TextPatterns() {
         std::wregex(L"(?:次年|下一年度?|下年度?|明年|翌年)(?:第?[1-4一二两三四]季度|上半年|下半年)(?:末|底)?", flags),
         std::wregex(ISSUE NUM L"个?工作日(?:内|前|之内|以内)?", flags),
         std::wregex(ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)", flags),
+        std::wregex(ISSUE NUM L"个(?:自然)?月(?:内|前|之内|以内)", flags),
         std::wregex(L"(?:每个?|一)(?:月|季度|季|半年|年|年度)" FILLER TIMES, flags),
-        std::wregex(L"每(?:个月|月|季度|半年)", flags),
+        std::wregex(L"每(?:个月|月|季度|半年)(?:末|底)?(?:前|之前)?", flags),
         std::wregex(L"年内" FILLER TIMES, flags),
     };
   }();
@@ -254,6 +259,52 @@ Outcome Periodic(const std::wstring& unit_word, int times, int plan_year) {
   return o;
 }
 
+// N months after `from`: the same day of the month N months on, or that month's
+// last day when it has no such day (Civil Code art. 202: 1-31 + 1 month -> 2-28).
+Date AddMonths(const Date& from, int n) {
+  const int months = from.year * 12 + (from.month - 1) + n;
+  const int y = months / 12, m = months % 12 + 1;
+  return Date{y, m, std::min(from.day, Date::DaysInMonth(y, m))};
+}
+
+// A phrase counted from the issue date: N working days, calendar days or months after it.
+Outcome AfterIssue(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std::string& cal_version,
+                   std::string& warning) {
+  switch (id) {
+    case RuleId::kIssueWorkDays: {
+      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
+      if (!ctx.calendar) return Fail("counts working days but no calendar was given");
+      int n = ParseNumber(m[1].str());
+      if (n < 1) return Fail("needs a positive number of working days");
+      auto d = ctx.calendar->AddWorkingDays(*ctx.issued_on, n);
+      if (!d.ok()) return Fail(d.status().message());
+      cal_version = ctx.calendar->version();
+      if (ctx.calendar->UsesProvisional(ctx.issued_on->year) || ctx.calendar->UsesProvisional(d->year)) {
+        cal_version += WorkCalendar::kProvisionalSuffix;
+        warning = "warning: provisional: calendar " + ctx.calendar->version() +
+                  " has no schedule for that year; counted weekdays minus 元旦, 劳动节, 国庆节 "
+                  "(recomputed when the year's notice is added)";
+      }
+      return Outcome{*d, std::nullopt, {}};
+    }
+    case RuleId::kIssueDays: {
+      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
+      int n = ParseNumber(m[1].str());
+      if (n < 1) return Fail("needs a positive number of days");
+      return Outcome{ctx.issued_on->AddDays(n), std::nullopt, {}};
+    }
+    case RuleId::kIssueMonths: {
+      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
+      const int n = ParseNumber(m[1].str());
+      if (n < 1) return Fail("needs a positive number of months");
+      return Outcome{AddMonths(*ctx.issued_on, n), std::nullopt, {}};
+    }
+    default:
+      break;
+  }
+  return Fail("not understood");
+}
+
 Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std::string& cal_version,
               std::string& warning) {
   const int py = ctx.plan_year;
@@ -301,28 +352,10 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       if (q < 1 || q > 4) return Fail("no quarter " + std::to_string(q));
       return MonthEnd(y, q * 3);
     }
-    case RuleId::kIssueWorkDays: {
-      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
-      if (!ctx.calendar) return Fail("counts working days but no calendar was given");
-      int n = ParseNumber(m[1].str());
-      if (n < 1) return Fail("needs a positive number of working days");
-      auto d = ctx.calendar->AddWorkingDays(*ctx.issued_on, n);
-      if (!d.ok()) return Fail(d.status().message());
-      cal_version = ctx.calendar->version();
-      if (ctx.calendar->UsesProvisional(ctx.issued_on->year) || ctx.calendar->UsesProvisional(d->year)) {
-        cal_version += WorkCalendar::kProvisionalSuffix;
-        warning = "warning: provisional: calendar " + ctx.calendar->version() +
-                  " has no schedule for that year; counted weekdays minus 元旦, 劳动节, 国庆节 "
-                  "(recomputed when the year's notice is added)";
-      }
-      return Outcome{*d, std::nullopt, {}};
-    }
-    case RuleId::kIssueDays: {
-      if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
-      int n = ParseNumber(m[1].str());
-      if (n < 1) return Fail("needs a positive number of days");
-      return Outcome{ctx.issued_on->AddDays(n), std::nullopt, {}};
-    }
+    case RuleId::kIssueWorkDays:
+    case RuleId::kIssueDays:
+    case RuleId::kIssueMonths:
+      return AfterIssue(id, m, ctx, cal_version, warning);
     case RuleId::kRecurCounted:
       return Periodic(m[1].str(), ParseNumber(m[2].str()), py);
     case RuleId::kRecurBare:

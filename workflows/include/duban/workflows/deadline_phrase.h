@@ -9,14 +9,17 @@
 //   全年 年内 年底前 年底 年末前 本年度内 -> plan year's 12-31
 //   2021年底前 2021年年底前 2021年内 2021年 -> 2021-12-31
 //   [2021年]10月底前 10月底 10月份 十月底前 -> last day of that month
+//   (每年 before a month or day, 每年11月底前, reads as the plan year)
 //   [2021年]10月上旬/中旬/下旬[前] -> 10-10 / 10-20 / 10-31
 //   [2021年]12月10日前 12月10日 12月10号前 2021-12-10 -> that day
 //   上半年 下半年 -> 06-30 / 12-31;  [第]一..四季度[末|内|前], 前三季度 -> quarter end
 //   下一年/次年/明年 + a quarter or half -> the same in plan year + 1
 //   印发后N个工作日内 (also 下发/发布/出台, 之日起) -> N working days after issued_on
 //   印发后N日内 / N天内 -> N calendar days after issued_on
+//   印发后N个月内 -> the same day N months after issued_on (its month's last
+//   day when it has none: Civil Code art. 202)
 //   Recurring duties, checkpoints at the end of each period in the plan year:
-//   每月 每季度 每半年 每年 -> 12 / 4 / 2 / 1 checkpoints;  每季度听取一次,
+//   每月 每季度 每半年 每年 [末|底][前] -> 12 / 4 / 2 / 1 checkpoints;  每季度听取一次,
 //   一季度一次, 每年至少1次, 年内至少听取一次, 每年不少于两场 -> times per period;
 //   when the times divide the period (每年至少2次) the checkpoints split it evenly.
 // Unresolved, with a note saying why: ongoing duties with no end (长期坚持,
