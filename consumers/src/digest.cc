@@ -29,22 +29,28 @@ int LevelRank(const std::string& level) {
 }
 
 // "（到期日2021-12-31，剩3个工作日）" on the slot's day, or "已逾期N个工作日";
-// "" when the item has no due date or the calendar cannot count it.
+// "" when the item has no due date or the calendar cannot count it. A stated
+// date on a rest day is due on the next working day (the engine's timers
+// count from it: Civil Code art. 203), so the days are counted from that
+// one and the note says so: "（到期日2026-10-11，顺延至2026-10-12，今日到期）".
 std::string DueNote(const std::string& due_on, Date today, const workflows::WorkCalendar& cal) {
-  auto due = Date::Parse(due_on);
-  if (!due) return "";
+  auto stated = Date::Parse(due_on);
+  if (!stated) return "";
+  auto effective = cal.EffectiveDue(*stated);
+  const Date due = effective.ok() ? *effective : *stated;
+  const std::string head = "（到期日" + due_on + (due == *stated ? std::string() : "，顺延至" + due.ToString());
   int count = 0;
-  const bool overdue = *due < today;
-  Date from = overdue ? *due : today, to = overdue ? today : *due;
+  const bool overdue = due < today;
+  Date from = overdue ? due : today, to = overdue ? today : due;
   for (Date d = from.AddDays(1); d <= to; d = d.AddDays(1)) {
-    if (d.ToDays() - from.ToDays() > kMaxDaysSearched) return "（到期日" + due_on + "）";
+    if (d.ToDays() - from.ToDays() > kMaxDaysSearched) return head + "）";
     auto working = cal.IsWorkingDay(d);
-    if (!working.ok()) return "（到期日" + due_on + "）";
+    if (!working.ok()) return head + "）";
     if (*working) ++count;
   }
-  if (overdue) return "（到期日" + due_on + "，已逾期" + std::to_string(count) + "个工作日）";
-  if (count == 0) return "（到期日" + due_on + "，今日到期）";
-  return "（到期日" + due_on + "，剩" + std::to_string(count) + "个工作日）";
+  if (overdue) return head + "，已逾期" + std::to_string(count) + "个工作日）";
+  if (count == 0) return head + "，今日到期）";
+  return head + "，剩" + std::to_string(count) + "个工作日）";
 }
 
 std::string ItemLine(size_t index, const Notification& n, Date today, const workflows::WorkCalendar& cal) {

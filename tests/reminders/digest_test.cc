@@ -118,6 +118,24 @@ TEST(DigestRuleTest, ADigestListsEachItemWithItsDeadlineAndTheWorkingDaysLeftOnI
   EXPECT_EQ(*back, d) << "a dead-lettered digest keeps its items";
 }
 
+// A date on a rest day is due on the next working day, as the engine's
+// timers count it: on that day the digest says it is due today, not late.
+TEST(DigestRuleTest, ADeadlineOnARestDayIsCountedFromTheWorkingDayItMovesTo) {
+  const WorkCalendar cal = Calendar();
+  // Sunday 2026-10-11 rests; Monday 10-12 is the day it is due.
+  const Notification on_monday =
+      ComposeDigest("市财政局", At("2026-10-12", 9), {Item("1", "notice", "2026-10-11")}, cal);
+  EXPECT_NE(on_monday.text.find("（到期日2026-10-11，顺延至2026-10-12，今日到期）"), std::string::npos)
+      << on_monday.text;
+  const Notification on_tuesday =
+      ComposeDigest("市财政局", At("2026-10-13", 9), {Item("1", "notice", "2026-10-11")}, cal);
+  EXPECT_NE(on_tuesday.text.find("（到期日2026-10-11，顺延至2026-10-12，已逾期1个工作日）"), std::string::npos)
+      << on_tuesday.text;
+  // In the National Day holiday (10-01 to 10-07): 10-03 moves past the whole of it, to Thursday 10-08.
+  const Notification before = ComposeDigest("市财政局", At("2026-09-30", 9), {Item("1", "notice", "2026-10-03")}, cal);
+  EXPECT_NE(before.text.find("（到期日2026-10-03，顺延至2026-10-08，剩"), std::string::npos) << before.text;
+}
+
 TEST(DigestQueueTest, WaitingItemsSurviveAReopenAndDigestedOnesDoNot) {
   duban::testing::TempDir tmp("duban-digest-queue");
   const std::string& dir = tmp.path();
