@@ -86,20 +86,21 @@ TEST_P(UnresolvedTable, StaysTextAndSaysWhy) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(NeverGuessed, UnresolvedTable,
-                         ::testing::Values(Unresolved{"2024年4月31日前", "impossible date 2024-04-31"},
-                                           Unresolved{"2月30日前", "impossible date"},
-                                           Unresolved{"2023年2月29日", "impossible date"},
-                                           Unresolved{"13月底前", "no month 13"},
-                                           Unresolved{"第五季度", "not understood"}, Unresolved{"长期坚持", "ongoing"},
-                                           Unresolved{"持续推进", "ongoing"}, Unresolved{"常态化开展", "ongoing"},
-                                           Unresolved{"10月前", "ambiguous"}, Unresolved{"尽快", "not understood"},
-                                           Unresolved{"按要求", "not understood"}, Unresolved{"", "no deadline"},
-                                           Unresolved{"印发后20个工作日内", "issue date"}),
-                         [](const ::testing::TestParamInfo<Unresolved>& info) {
-                           const Unresolved& row = info.param;
-                           return duban::testing::ParamName(info.index, row.note_contains);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    NeverGuessed, UnresolvedTable,
+    ::testing::Values(
+        Unresolved{"2024年4月31日前", "impossible date 2024-04-31"}, Unresolved{"2月30日前", "impossible date"},
+        Unresolved{"2023年2月29日", "impossible date"}, Unresolved{"13月底前", "no month 13"},
+        Unresolved{"第五季度", "not understood"}, Unresolved{"长期坚持", "ongoing"}, Unresolved{"持续推进", "ongoing"},
+        Unresolved{"常态化开展", "ongoing"}, Unresolved{"10月前", "ambiguous"}, Unresolved{"尽快", "not understood"},
+        Unresolved{"按要求", "not understood"}, Unresolved{"", "no deadline"},
+        Unresolved{"印发后20个工作日内", "issue date"}, Unresolved{"上级文件印发后20个工作日内", "not of this plan"},
+        Unresolved{"考核结果印发后1个月内", "not of this plan"}, Unresolved{"省里下发后2个月内", "not of this plan"},
+        Unresolved{"每季度末前一周", "not understood"}, Unresolved{"每年上半年开展一次", "part of its period"}),
+    [](const ::testing::TestParamInfo<Unresolved>& info) {
+      const Unresolved& row = info.param;
+      return duban::testing::ParamName(info.index, row.note_contains);
+    });
 
 TEST(ResolveDeadline, LeapDayResolvesInALeapYear) {
   DeadlineContext ctx;
@@ -164,6 +165,9 @@ TEST(ResolveDeadline, MonthsAfterIssueEndOnTheSameDayOrTheMonthsLast) {
   auto found = FindDeadlineInText("方案印发后2个月内完成整改并报市政府");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, "印发后2个月内");
+  // This plan's issue, named or not; another document's is not found.
+  EXPECT_EQ(FindDeadlineInText("各单位在本方案印发后3个月内完成").value_or(""), "印发后3个月内");
+  EXPECT_EQ(FindDeadlineInText("上级文件印发后3个月内启动，本方案印发后6个月内完成").value_or(""), "印发后6个月内");
 }
 
 TEST(ResolveDeadline, CalendarDaysAfterIssueDoNotSkipHolidaysButTheEffectiveDateDoes) {
@@ -334,6 +338,12 @@ INSTANTIATE_TEST_SUITE_P(
                       FindRow{"各地每年必须开展不少于两场政务公开培训", "每年必须开展不少于两场", "2021-12-31"},
                       FindRow{"在2021年\n12月10日前完成", "2021年\n12月10日前", "2021-12-10"},
                       FindRow{"各单位每季度末前报送工作进展", "每季度末前", "2021-12-31"},
+                      FindRow{"各单位每季度末前一周报送工作进展", nullptr, nullptr},
+                      FindRow{"每年一季度听取一次工作汇报", nullptr, nullptr},
+                      FindRow{"每月10日前报送上月工作进展", nullptr, nullptr},
+                      FindRow{"每季度第一个月报送上季度情况", nullptr, nullptr},
+                      FindRow{"在国家方案印发后6个月内出台配套政策", nullptr, nullptr},
+                      FindRow{"考核结果印发后20个工作日内完成整改", nullptr, nullptr},
                       FindRow{"做好全年政务公开工作", nullptr, nullptr}, FindRow{"3月15日召开推进会", nullptr, nullptr},
                       FindRow{"持续深化政务公开", nullptr, nullptr}),
     [](const ::testing::TestParamInfo<FindRow>& info) {

@@ -169,7 +169,11 @@ const std::vector<std::wregex>& TextPatterns() {
         std::wregex(ISSUE NUM L"(?:个自然日|自然日|日|天)(?:内|前|之内|以内)", flags),
         std::wregex(ISSUE NUM L"个(?:自然)?月(?:内|前|之内|以内)", flags),
         std::wregex(L"(?:每个?|一)(?:月|季度|季|半年|年|年度)" FILLER TIMES, flags),
-        std::wregex(L"每(?:个月|月|季度|半年)(?:末|底)?(?:前|之前)?", flags),
+        // Not when an offset or a day follows (每季度末前一周, 每月10日前, 每季度第一个月):
+        // that is a date the schedule's period ends cannot give.
+        std::wregex(L"每(?:个月|月|季度|半年)(?:末|底)?(?:前|之前)?"
+                    L"(?![0-9零〇一二两三四五六七八九十百半个后次首第初上中下月日号末底前之])",
+                    flags),
         std::wregex(L"年内" FILLER TIMES, flags),
     };
   }();
@@ -183,6 +187,35 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef DOC
 #undef FILLER
 #undef TIMES
+
+// ---- whose issue a 印发后 phrase counts from --------------------------------
+
+constexpr std::wstring_view kIssueVerbs[] = {L"印发", L"下发", L"发布", L"出台", L"公布"};
+
+// Where the first issue verb starts in `s` (npos: none).
+size_t IssueVerbAt(std::wstring_view s) {
+  size_t at = std::wstring_view::npos;
+  for (auto v : kIssueVerbs) at = std::min(at, s.find(v));
+  return at;
+}
+
+// Whether the words before 印发/下发/… name the plan itself, whose issue date
+// is the one known: none, 本方案/本通知…, a bare 方案/工作要点, or a linking word
+// (在/于/自…). Another document's issue (上级文件印发后, 考核结果印发后, 国家方案
+// 印发后, 省里下发后) starts its clock on a day not known here: a date counted
+// from this plan's issue would be wrong, not approximate.
+bool NamesThisDocument(std::wstring_view before) {
+  static constexpr std::wstring_view kDocs[] = {L"工作要点", L"分工方案", L"实施方案", L"工作方案", L"方案", L"要点",
+                                                L"通知",     L"意见",     L"文件",     L"办法",     L"计划"};
+  static constexpr std::wstring_view kLinks = L"自从在于并须应需要均请即起";
+  for (auto d : kDocs)
+    if (before.ends_with(d)) {
+      before.remove_suffix(d.size());
+      if (before.ends_with(L"本")) return true;
+      break;
+    }
+  return before.empty() || kLinks.find(before.back()) != std::wstring_view::npos;
+}
 
 // Drops words around the phrase itself: 于/在/力争 before, 完成/。 after.
 std::wstring StripAround(std::wstring s) {
@@ -270,6 +303,11 @@ Date AddMonths(const Date& from, int n) {
 // A phrase counted from the issue date: N working days, calendar days or months after it.
 Outcome AfterIssue(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std::string& cal_version,
                    std::string& warning) {
+  const std::wstring whole = m[0].str();
+  const std::wstring_view before = std::wstring_view(whole).substr(0, IssueVerbAt(whole));
+  if (!NamesThisDocument(before))
+    return Fail("counts from the issue of '" + ToUtf8(before) +
+                "', not of this plan: that day is not known here; the office sets the date");
   switch (id) {
     case RuleId::kIssueWorkDays: {
       if (!ctx.issued_on) return Fail("counts from the issue date, which is not known");
@@ -356,8 +394,16 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
     case RuleId::kIssueDays:
     case RuleId::kIssueMonths:
       return AfterIssue(id, m, ctx, cal_version, warning);
-    case RuleId::kRecurCounted:
-      return Periodic(m[1].str(), ParseNumber(m[2].str()), py);
+    case RuleId::kRecurCounted: {
+      // 每年上半年开展一次 asks once in a part of the year: neither a yearly
+      // checkpoint at 12-31 nor a half-yearly schedule says that.
+      const std::wstring whole = m[0].str(), unit = m[1].str();
+      const std::wstring_view rest = std::wstring_view(whole).substr(whole.find(unit) + unit.size());
+      for (std::wstring_view part : {L"半年", L"季", L"月"})
+        if (rest.find(part) != std::wstring_view::npos)
+          return Fail("asks within a part of its period (" + ToUtf8(whole) + "); the office sets the schedule");
+      return Periodic(unit, ParseNumber(m[2].str()), py);
+    }
     case RuleId::kRecurBare:
       return Periodic(m[1].str(), 1, py);
     case RuleId::kRecurYearInside:
@@ -482,15 +528,26 @@ Result<Recurrence> ParseRecurrence(std::string_view text, int year) {
 std::optional<std::string> FindDeadlineInText(std::string_view content) {
   const Normalized norm = Normalize(content);
   size_t best_pos = std::wstring::npos, best_len = 0;
+  static const std::wstring_view kClauseEnds = L"，。；、,.;:：（）()";
   for (const std::wregex& re : TextPatterns()) {
-    std::wsmatch m;
-    if (!std::regex_search(norm.text, m, re)) continue;
-    const auto pos = static_cast<size_t>(m.position(0));
-    const auto len = static_cast<size_t>(m.length(0));
-    if (len == 0) continue;
-    if (pos < best_pos || (pos == best_pos && len > best_len)) {
-      best_pos = pos;
-      best_len = len;
+    // The earliest match of this pattern that is not counted from another
+    // document's issue (the words of its clause before the verb say whose).
+    for (auto it = std::wsregex_iterator(norm.text.begin(), norm.text.end(), re); it != std::wsregex_iterator(); ++it) {
+      const auto pos = static_cast<size_t>(it->position(0));
+      const auto len = static_cast<size_t>(it->length(0));
+      if (len == 0) continue;
+      // 每年一季度听取一次, 第一季度: a quarter named, not "once a quarter".
+      if (norm.text[pos] == L'一' && pos > 0 && (norm.text[pos - 1] == L'第' || norm.text[pos - 1] == L'年')) continue;
+      if (IssueVerbAt(std::wstring_view(norm.text).substr(pos, len)) == 0) {
+        const std::wstring_view head = std::wstring_view(norm.text).substr(0, pos);
+        const size_t clause = head.find_last_of(kClauseEnds);
+        if (!NamesThisDocument(clause == std::wstring_view::npos ? head : head.substr(clause + 1))) continue;
+      }
+      if (pos < best_pos || (pos == best_pos && len > best_len)) {
+        best_pos = pos;
+        best_len = len;
+      }
+      break;
     }
   }
   if (best_pos == std::wstring::npos) return std::nullopt;

@@ -24,7 +24,10 @@
 //   when the times divide the period (每年至少2次) the checkpoints split it evenly.
 // Unresolved, with a note saying why: ongoing duties with no end (长期坚持,
 // 持续推进, 常态化: deliberately not turned into a year-end date, the office
-// sets one), impossible dates (2024年4月31日前), N月前 (ambiguous), a working-day
+// sets one), impossible dates (2024年4月31日前), N月前 (ambiguous), a time
+// counted from another document's issue (上级文件印发后…, 考核结果印发后…: only
+// this plan's issue date is known; 本方案/工作要点/none name this plan), a duty
+// asked within part of its period (每年上半年开展一次), a working-day
 // phrase without issue date or calendar, a due date in a year the calendar
 // does not cover (unless its provisional rule is on; then the note warns),
 // and anything else.
@@ -91,7 +94,9 @@ Result<Recurrence> ParseRecurrence(std::string_view text, int year);
 
 // Finds a deadline phrase inside task text ("2021年底前将...", "于9月底前完成",
 // "分管领导一季度听取一次"), for tasks whose deadline cell is empty. Only phrases
-// that mark a deadline in running text count (a bare 全年 or 3月15日 does not).
+// that mark a deadline in running text count (a bare 全年 or 3月15日 does not),
+// and not a period end an offset follows (每季度末前一周, 每月10日前), a quarter
+// named (每年一季度听取一次) or another document's issue (国家方案印发后6个月内).
 // The earliest one wins (the longest at the same place). Returns the phrase as
 // it stands in the text (original bytes, line breaks included), which
 // ResolveDeadline understands.
