@@ -218,8 +218,8 @@ void AddStatus(CLI::App& app, Globals& g) {
   sub->add_flag("--overdue", f->overdue_only, "only late work not yet done (overdue, not completed or cancelled)");
   sub->footer(
       "Flags: overdue, unsigned-past-limit, review-past-limit and escalation:N are work late now; on completed or "
-      "cancelled rows (a unit reassigned away is cancelled) they read was-overdue, was-escalation:N and so on, the "
-      "record of how late it was.");
+      "cancelled rows (a unit reassigned away is cancelled) they read was-overdue and so on, the record of how late "
+      "it was (approval clears the escalation level; a cancelled row keeps it as was-escalation:N).");
   sub->callback([&g, f, status] {
     if (!status->empty()) {
       f->status = core::ParseStatus(*status);

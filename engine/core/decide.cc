@@ -346,6 +346,13 @@ R Decider::On(const ReopenAssignment& b) {
   std::string due = b.new_due_on.empty() ? (*a)->due_on : b.new_due_on;
   if (!due.empty() && !Date::Parse(due))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
+  // Without one it keeps its old date and is late from the reopening (what the
+  // look-back found); a new date given is time to come.
+  if (!b.new_due_on.empty())
+    if (auto st =
+            NotPast(b.new_due_on, "the reopened work's new date", "give a day to come, or none to keep its old date");
+        !st.ok())
+      return st;
   return std::vector<EventBody>{AssignmentReopened{b.task, b.unit, b.reason, b.cycle_id, due}};
 }
 

@@ -60,6 +60,10 @@ TEST_F(WorkflowEngineTest, TheLookBackReopensCompletedWorkWithAReasonBackIntoThe
   EXPECT_EQ(
       Do(UnitActor(kFinance), "2021-12-02", ReopenAssignment{1, kFinance, "未完成", "回头看", ""}).status.reason(),
       core::reason::kForbiddenRole);
+  const auto past = Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "未完成", "回头看", "2021-12-01"});
+  EXPECT_EQ(past.status.reason(), core::reason::kInvalidArgument) << "a new date given is a day to come";
+  EXPECT_NE(past.status.message().find("2021-12-01 is already past (today is 2021-12-02)"), std::string::npos)
+      << past.status.message();
   auto reopened =
       Do(Supervisor(), "2021-12-02", ReopenAssignment{1, kFinance, "回头看发现佐证材料缺失", "回头看", "2021-12-20"});
   Ok(reopened);
