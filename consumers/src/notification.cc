@@ -409,9 +409,14 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Complet
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ExtensionGranted& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "extension_granted", "notice", b.new_due_on, o,
-             CommonValues(s, b.task, b.unit, b.new_due_on));
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.new_due_on);
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  v["parent"] = parent;
+  Builder nb(e, b.task, s, "extension_granted", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "extension_granted");
+  // The office granted a sub-unit's time over the head of the unit that
+  // delegated it: that unit reviews the work and must know its new date.
+  if (!parent.empty() && e.actor.id != parent) nb.Add(parent, RecipientKind::kNotify, "delegated_extension_granted");
   return nb.Take();
 }
 

@@ -106,6 +106,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"schedule_set", With({"schedule", "schedule_sentence", "reason", "reason_clause"})},
       {"delegated_submitted", With({"parent"})},
       {"delegated_extension", With({"parent", "new_due_on", "reason", "reason_clause"})},
+      {"delegated_extension_granted", With({"parent"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

@@ -392,6 +392,21 @@ TEST(RenderTest, ASubUnitsSubmissionOrRequestTellsTheUnitThatDelegatedIt) {
   EXPECT_EQ(ask[0].recipient, "浈江区政府");
   EXPECT_NE(ask[0].text.find("申请延期至2021-12-18，理由：等待区里批复。请浈江区政府批准"), std::string::npos)
       << ask[0].text;
+  // The office grants it over the delegating unit's head: both are told; the
+  // delegating unit granting it itself is not told what it did.
+  auto by_office = MakeEvent("sg-2021", 9, schemas::ExtensionGranted{7, "新韶镇政府", "2021-12-18"});
+  by_office.actor = {"督查室", schemas::Role::kSupervisor, "督查室"};
+  auto granted = RenderNotifications(by_office, dir);
+  ASSERT_EQ(granted.size(), 2u);
+  EXPECT_EQ(granted[0].recipient, "新韶镇政府");
+  EXPECT_EQ(granted[1].recipient, "浈江区政府");
+  EXPECT_EQ(granted[1].channel, "extension_granted");
+  EXPECT_EQ(granted[1].recipient_kind, RecipientKind::kNotify);
+  EXPECT_NE(granted[1].text.find("督查室已批准新韶镇政府延期至2021-12-18。请浈江区政府知悉"), std::string::npos)
+      << granted[1].text;
+  auto by_parent = by_office;
+  by_parent.actor = {"浈江区政府", schemas::Role::kUnit, "浈江区政府"};
+  EXPECT_EQ(RenderNotifications(by_parent, dir).size(), 1u);
   EXPECT_TRUE(
       RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionSubmitted{7, "浈江区政府", "已完成", ""}), dir)
           .empty());
