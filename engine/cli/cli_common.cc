@@ -114,9 +114,28 @@ std::unique_ptr<Engine> OpenEngine(Globals& g, bool read_only, std::shared_ptr<C
 
 std::unique_ptr<Engine> OpenScriptedEngine(Globals& g) { return Open(g, false, nullptr); }
 
+std::optional<Instant> SimulatedNow(const Engine& engine) {
+  auto now = engine.GetMeta(kSimulatedNowKey);
+  if (!now.ok() || !now->has_value()) return std::nullopt;
+  return ParseInstant(**now);
+}
+
+bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t) {
+  if (auto now = SimulatedNow(engine); now && *now >= t) return true;
+  for (const auto& o : engine.SubmitBatch({}, {{kSimulatedNowKey, FormatInstant(t)}}))
+    if (!o.status.ok()) {
+      Fail(g, o.status);
+      return false;
+    }
+  return true;
+}
+
 void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
   if (!IsSimulatedStore(engine)) return;
-  if (c.effective_at) c.issued_at = c.effective_at;
+  if (c.effective_at)
+    c.issued_at = c.effective_at;
+  else if (auto now = SimulatedNow(engine); now && *now > c.issued_at)
+    c.issued_at = *now;
   c.effective_at = 0;
   clock.Set(c.issued_at);
 }

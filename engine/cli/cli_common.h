@@ -42,7 +42,8 @@ std::unique_ptr<Engine> OpenScriptedEngine(Globals& g);
 
 // A write command's two times for this store. Real store: the engine's
 // clock takes it, --at stays the claimed effective time. Simulated store:
-// --at (or now) becomes the clock, which drives recorded_at; nothing is claimed.
+// --at (or the later of now and the store's clock, kSimulatedNowKey) becomes
+// the clock, which drives recorded_at; nothing is claimed.
 void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c);
 
 // Who a write acts as. A real store: the account named by --as (or
@@ -62,6 +63,13 @@ core::TimeRules CliTimeRules(Globals& g);
 // may a simulated clock move time. MarkSimulated refuses (and prints why) a
 // store that already holds plans and is not marked.
 inline constexpr const char* kStoreKindKey = "store_kind";
+// A simulated store's clock: the latest --now a tick drove it to. Writes
+// given no --at happen then (or at the machine's time, when later), so a
+// store ticked into next year does not take the office's next record for one
+// made months before, and "already past" means past on that clock.
+inline constexpr const char* kSimulatedNowKey = "simulated_now";
+// Raises a simulated store's clock to `t` (never lowers it). False after printing why.
+bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t);
 bool IsSimulatedStore(const Engine& engine);
 // A store `duban project` or `serve --bootstrap` keeps from duban.events (it
 // holds their offsets): its timers are `duban engine`'s to fire, and an event

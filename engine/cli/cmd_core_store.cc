@@ -140,6 +140,7 @@ void AddTick(CLI::App& app, Globals& g) {
     TickReport report;
     auto outcomes = engine->Tick(*t, "clock", &report);
     if (!outcomes.ok()) return Fail(g, outcomes.status());
+    if (simulated && !AdvanceSimulatedNow(g, *engine, *t)) return;
     PrintFired(g, *outcomes, report);
   });
 }

@@ -309,7 +309,7 @@ Status CopyAccountAndKindRows(RawDb& raw, Engine& engine, SalvageReport& report)
   std::unique_ptr<rocksdb::Iterator> m(raw.db->NewIterator(rocksdb::ReadOptions(), meta->second));
   for (m->SeekToFirst(); m->Valid(); m->Next()) {
     const std::string_view k = m->key().ToStringView();
-    if (k.starts_with("account/") || k.starts_with("account-token/") || k == "store_kind")
+    if (k.starts_with("account/") || k.starts_with("account-token/") || k == "store_kind" || k == "simulated_now")
       rows.emplace_back(std::string(k), m->value().ToString());
   }
   if (rows.empty()) return Status::Ok();

@@ -11,7 +11,8 @@ would meet them with next year's plan on the machine's date:
 - on a simulated store the clock asks both units of the quarterly task for
   their report ten working days before 2027-03-31 (on 03-17, not 03-16), and
   a stopped schedule asks nothing more; a tick that catches up months prints
-  what it fired in date order;
+  what it fired in date order; a write given no --at afterwards happens on
+  the store's clock (the tick's), not the machine's date;
 - `verify` ok, before and after a `rebuild`.
 Usage: cli_schedule_test.py PATH/TO/duban"""
 import json
@@ -109,6 +110,12 @@ with tempfile.TemporaryDirectory() as tmp:
     days = [line[:10] for line in out.splitlines() if line[:4] == "2027" and line[4:5] == "-"]
     check("the catch-up tick prints its events in date order",
           len(set(days)) >= 3 and "EscalationRaised" in out and days == sorted(days), out + err)
+    # The store's clock is now the tick's: a write given no --at happens then,
+    # so a date before 12-31 is past (not counted from the machine's date).
+    rc, out, err = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2027-11-30",
+                       "--reason", "调整")
+    check("after the tick a write without --at is on the store's clock",
+          rc != 0 and "2027-11-30 is already past (today is 2027-12-31)" in err, out + err)
     rc, out, err = run(sim, "verify")
     check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
     rc, out, err = run(sim, "rebuild")
