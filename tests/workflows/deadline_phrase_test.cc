@@ -144,6 +144,19 @@ TEST(ResolveDeadline, WorkingDaysAfterIssueCountOnTheCalendar) {
   EXPECT_EQ(*ResolveDeadline("自本方案印发之日起5个工作日内", ctx).due_on, D("2021-09-17"));
 }
 
+// 明年 is the writer's next year (from the issue date); 次年 the plan's.
+TEST(ResolveDeadline, MingNianCountsFromTheIssueDateCiNianFromThePlanYear) {
+  DeadlineContext ctx;
+  ctx.plan_year = 2027;
+  ctx.issued_on = D("2026-12-07");  // next year's plan, issued in December
+  EXPECT_EQ(*ResolveDeadline("明年3月底前", ctx).due_on, D("2027-03-31"));
+  EXPECT_EQ(*ResolveDeadline("次年3月底前", ctx).due_on, D("2028-03-31"));
+  ctx.issued_on = D("2027-03-01");  // the year's plan, issued in it
+  EXPECT_EQ(*ResolveDeadline("明年3月底前", ctx).due_on, D("2028-03-31"));
+  ctx.issued_on.reset();
+  EXPECT_EQ(*ResolveDeadline("明年上半年", ctx).due_on, D("2028-06-30")) << "no issue date: the plan year's next";
+}
+
 // 印发后N个月内: the same day N months on, or that month's last day when it
 // has none (Civil Code art. 202), across the year's end too.
 TEST(ResolveDeadline, MonthsAfterIssueEndOnTheSameDayOrTheMonthsLast) {

@@ -254,10 +254,16 @@ Outcome MonthEnd(int y, int m) {
 }
 
 // Year from the optional YEARP groups; plan year otherwise. 0 when unknown.
-int YearOf(const std::wsmatch& m, size_t explicit_group, size_t next_group, int plan_year) {
+// 次年/下一年度 follow the plan's year (a 2021 plan's 次年第一季度 is 2022's);
+// 明年 is the writer's next year, counted from the issue date when known: a
+// plan for 2027 issued in December 2026 means 2027 by 明年3月底前.
+int YearOf(const std::wsmatch& m, size_t explicit_group, size_t next_group, const DeadlineContext& ctx) {
   if (m[explicit_group].matched) return ParseNumber(m[explicit_group].str());
-  if (m[next_group].matched) return plan_year == 0 ? 0 : plan_year + 1;
-  return plan_year;
+  if (m[next_group].matched) {
+    if (m[next_group].str() == L"明年" && ctx.issued_on) return ctx.issued_on->year + 1;
+    return ctx.plan_year == 0 ? 0 : ctx.plan_year + 1;
+  }
+  return ctx.plan_year;
 }
 
 // The checkpoints of a recurrence in `year`. Times that divide the period
@@ -354,7 +360,7 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
     case RuleId::kExplicitYearEnd:
       return MakeDate(ParseNumber(m[1].str()), 12, 31);
     case RuleId::kMonthEnd: {
-      int y = YearOf(m, 1, 2, py);
+      int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       return MonthEnd(y, ParseNumber(m[3].str()));
     }
@@ -362,7 +368,7 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       // "10月前" reads both as "before October" and "by the end of October".
       return Fail("N月前 is ambiguous (before that month, or by its end?); the office sets the date");
     case RuleId::kMonthPart: {
-      int y = YearOf(m, 1, 2, py);
+      int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       int month = ParseNumber(m[3].str());
       if (month < 1 || month > 12) return Fail("no month " + std::to_string(month));
@@ -372,19 +378,19 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       return MonthEnd(y, month);
     }
     case RuleId::kDay: {
-      int y = YearOf(m, 1, 2, py);
+      int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       return MakeDate(y, ParseNumber(m[3].str()), ParseNumber(m[4].str()));
     }
     case RuleId::kIsoDay:
       return MakeDate(ParseNumber(m[1].str()), ParseNumber(m[2].str()), ParseNumber(m[3].str()));
     case RuleId::kHalf: {
-      int y = YearOf(m, 1, 2, py);
+      int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       return m[3].str() == L"上" ? MakeDate(y, 6, 30) : MakeDate(y, 12, 31);
     }
     case RuleId::kQuarter: {
-      int y = YearOf(m, 1, 2, py);
+      int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       int q = ParseNumber(m[4].str());
       if (q < 1 || q > 4) return Fail("no quarter " + std::to_string(q));

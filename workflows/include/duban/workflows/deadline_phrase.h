@@ -13,7 +13,8 @@
 //   [2021年]10月上旬/中旬/下旬[前] -> 10-10 / 10-20 / 10-31
 //   [2021年]12月10日前 12月10日 12月10号前 2021-12-10 -> that day
 //   上半年 下半年 -> 06-30 / 12-31;  [第]一..四季度[末|内|前], 前三季度 -> quarter end
-//   下一年/次年/明年 + a quarter or half -> the same in plan year + 1
+//   下一年/次年/明年 + a month, day, quarter or half -> the same in plan year + 1
+//   (明年: the issue date's year + 1 when it is known, the writer's next year)
 //   印发后N个工作日内 (also 下发/发布/出台, 之日起) -> N working days after issued_on
 //   印发后N日内 / N天内 -> N calendar days after issued_on
 //   印发后N个月内 -> the same day N months after issued_on (its month's last
