@@ -130,14 +130,25 @@ bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t) {
   return true;
 }
 
-void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
-  if (!IsSimulatedStore(engine)) return;
-  if (c.effective_at)
-    c.issued_at = c.effective_at;
-  else if (auto now = SimulatedNow(engine); now && *now > c.issued_at)
+// A simulated store's clock (set by a tick or by the latest --at) is its
+// "now": --at before it is a claim about the past, as on a real store (the
+// office's back-entry keeps its reason and its recording time; a unit may not
+// backdate); --at at or after it becomes the clock and moves it there.
+bool UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
+  if (!IsSimulatedStore(engine)) return false;
+  const std::optional<Instant> now = SimulatedNow(engine);
+  bool moves = false;
+  if (c.effective_at && now && c.effective_at < *now) {
     c.issued_at = *now;
-  c.effective_at = 0;
+  } else if (c.effective_at) {
+    c.issued_at = c.effective_at;
+    c.effective_at = 0;
+    moves = true;
+  } else if (now && *now > c.issued_at) {
+    c.issued_at = *now;
+  }
   clock.Set(c.issued_at);
+  return moves;
 }
 
 bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
@@ -182,7 +193,9 @@ bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
 }
 
 bool PrepareWrite(Globals& g, Engine& engine, CliClock& clock, schemas::Command& c) {
-  UseStoreClock(engine, clock, c);
+  // A write at a later --at moves the store's clock there, so the next write
+  // given no --at is not taken for one made before it.
+  if (UseStoreClock(engine, clock, c) && !AdvanceSimulatedNow(g, engine, c.issued_at)) return false;
   return ActAs(g, engine, c.actor);
 }
 

@@ -42,9 +42,10 @@ std::unique_ptr<Engine> OpenScriptedEngine(Globals& g);
 
 // A write command's two times for this store. Real store: the engine's
 // clock takes it, --at stays the claimed effective time. Simulated store:
-// --at (or the later of now and the store's clock, kSimulatedNowKey) becomes
-// the clock, which drives recorded_at; nothing is claimed.
-void UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c);
+// the store's clock (kSimulatedNowKey) is its now; --at before it stays a
+// claim, --at at or after it becomes the clock, which drives recorded_at.
+// True when the write moves the store's clock.
+bool UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c);
 
 // Who a write acts as. A real store: the account named by --as (or
 // $DUBAN_AS), enabled, becomes the actor (accounts::ActorOf); free-text
@@ -68,6 +69,8 @@ inline constexpr const char* kStoreKindKey = "store_kind";
 // store ticked into next year does not take the office's next record for one
 // made months before, and "already past" means past on that clock.
 inline constexpr const char* kSimulatedNowKey = "simulated_now";
+// A simulated store's clock, once a tick or a later --at set it.
+std::optional<Instant> SimulatedNow(const Engine& engine);
 // Raises a simulated store's clock to `t` (never lowers it). False after printing why.
 bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t);
 bool IsSimulatedStore(const Engine& engine);

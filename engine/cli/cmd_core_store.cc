@@ -134,6 +134,10 @@ void AddTick(CLI::App& app, Globals& g) {
       g.exit_code = kExitRejected;
       return;
     }
+    // A simulated store ticked ahead is not behind the machine's date: a tick
+    // given no --now fires up to its own clock.
+    if (simulated && now->empty())
+      if (auto clock_now = SimulatedNow(*engine); clock_now && *clock_now > *t) t = *clock_now;
     if (!MayTick(g, *t, simulated)) return;
     // In a simulated store --now is the clock the fired events are recorded at.
     if (simulated) clock->Set(*t);

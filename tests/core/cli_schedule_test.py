@@ -12,7 +12,8 @@ would meet them with next year's plan on the machine's date:
   their report ten working days before 2027-03-31 (on 03-17, not 03-16), and
   a stopped schedule asks nothing more; a tick that catches up months prints
   what it fired in date order; a write given no --at afterwards happens on
-  the store's clock (the tick's), not the machine's date;
+  the store's clock (the tick's), not the machine's date; a later --at moves
+  that clock, an earlier one is a back-entry recorded on it;
 - `verify` ok, before and after a `rebuild`.
 Usage: cli_schedule_test.py PATH/TO/duban"""
 import json
@@ -116,6 +117,21 @@ with tempfile.TemporaryDirectory() as tmp:
                        "--reason", "调整")
     check("after the tick a write without --at is on the store's clock",
           rc != 0 and "2027-11-30 is already past (today is 2027-12-31)" in err, out + err)
+    # A later --at moves that clock; an earlier one is a claim, as on a real
+    # store: the office's back-entry keeps its reason and is recorded now.
+    rc, out, err = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2028-03-31",
+                       "--reason", "调整", "--at", "2028-01-05T09:00")
+    rc2, out2, err2 = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2028-01-04",
+                          "--reason", "调整")
+    check("a write at a later --at moves the store's clock",
+          rc == 0 and rc2 != 0 and "is already past (today is 2028-01-05)" in err2, out + err + out2 + err2)
+    rc, out, err = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2028-06-30",
+                       "--reason", "纸质通知", "--at", "2028-01-02T10:00", "--back-entry", "补录纸质通知")
+    last = history_types(sim, "sg27", 2)[-1:] if rc == 0 else []
+    check("an earlier --at is a back-entry recorded on the store's clock",
+          rc == 0 and last and last[0].get("back_entry_reason") == "补录纸质通知"
+          and str(last[0].get("recorded_at", "")).startswith("2028-01-05")
+          and str(last[0].get("occurred_at", "")).startswith("2028-01-02"), out + err + str(last))
     rc, out, err = run(sim, "verify")
     check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
     rc, out, err = run(sim, "rebuild")
