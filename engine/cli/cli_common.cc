@@ -130,6 +130,18 @@ bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t) {
   return true;
 }
 
+bool WithinSimulatedHorizon(Globals& g, Instant t, const char* flag) {
+  const Date today = DayOf(*IssuedAt(g, ""));
+  const int y = today.year + kSimulatedYearsAhead;
+  const Date limit{y, today.month, std::min(today.day, Date::DaysInMonth(y, today.month))};
+  if (DayOf(t) <= limit) return true;
+  std::cerr << "rejected (clock_ahead): " << flag << " " << FormatInstant(t).substr(0, 10) << " is more than "
+            << kSimulatedYearsAhead << " years after today (" << today.ToString() << "); a simulated store's clock "
+            << "never moves back, so it would stay there: give a date up to " << limit.ToString() << "\n";
+  g.exit_code = kExitRejected;
+  return false;
+}
+
 // A simulated store's clock (set by a tick or by the latest --at) is its
 // "now": --at before it is a claim about the past, as on a real store (the
 // office's back-entry keeps its reason and its recording time; a unit may not
@@ -195,17 +207,19 @@ bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
 bool PrepareWrite(Globals& g, Engine& engine, CliClock& clock, schemas::Command& c) {
   // A write at a later --at moves the store's clock there, so the next write
   // given no --at is not taken for one made before it.
-  if (UseStoreClock(engine, clock, c) && !AdvanceSimulatedNow(g, engine, c.issued_at)) return false;
+  if (UseStoreClock(engine, clock, c) &&
+      (!WithinSimulatedHorizon(g, c.issued_at, "--at") || !AdvanceSimulatedNow(g, engine, c.issued_at)))
+    return false;
   return ActAs(g, engine, c.actor);
 }
 
-std::optional<Instant> IssuedAt(Globals& g, const std::string& at) {
+std::optional<Instant> IssuedAt(Globals& g, const std::string& at, const char* flag) {
   if (at.empty())
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   auto t = ParseInstant(at);
   if (!t) {
-    std::cerr << "duban: --at '" << at << "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)\n";
+    std::cerr << "duban: " << flag << " '" << ForTerminal(at) << "' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)\n";
     g.exit_code = kExitUsage;
   }
   return t;

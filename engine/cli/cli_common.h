@@ -73,6 +73,13 @@ inline constexpr const char* kSimulatedNowKey = "simulated_now";
 std::optional<Instant> SimulatedNow(const Engine& engine);
 // Raises a simulated store's clock to `t` (never lowers it). False after printing why.
 bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t);
+// The latest a simulated clock may be driven to: kSimulatedYearsAhead years
+// after the machine's date. The clock never moves back, so a date far ahead
+// (9999-12-31 typed for "the end") would leave the store stuck there, every
+// later write recorded then. False after printing why (exit 1); `flag` is
+// the option that gave `t`.
+inline constexpr int kSimulatedYearsAhead = 10;
+bool WithinSimulatedHorizon(Globals& g, Instant t, const char* flag);
 bool IsSimulatedStore(const Engine& engine);
 // A store `duban project` or `serve --bootstrap` keeps from duban.events (it
 // holds their offsets): its timers are `duban engine`'s to fire, and an event
@@ -91,7 +98,8 @@ using server::ProvisionalDeadlines;
 using server::ProvisionalTimer;
 
 // --at parsed (YYYY-MM-DD[THH:MM[:SS]], CST), else the machine's clock now.
-std::optional<Instant> IssuedAt(Globals& g, const std::string& at);
+// `flag` names the option in the message for a value that is not a date.
+std::optional<Instant> IssuedAt(Globals& g, const std::string& at, const char* flag = "--at");
 
 // Fills id, actor and the two times: issued_at is now (the engine restamps
 // it), effective_at is --at when given (a claim decide checks), with the

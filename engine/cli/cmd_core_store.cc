@@ -39,7 +39,8 @@ bool MayTick(Globals& g, Instant t, bool simulated) {
     return false;
   }
   const Instant wall = *IssuedAt(g, "");
-  if (!simulated && t > wall + CliTimeRules(g).max_skew_ms) {
+  if (simulated) return WithinSimulatedHorizon(g, t, "--now");
+  if (t > wall + CliTimeRules(g).max_skew_ms) {
     std::cerr << "rejected (clock_ahead): --now " << FormatInstant(t) << " is later than the engine's clock ("
               << FormatInstant(wall) << "); only a store made by `duban simulate` or `duban demo` may be ticked "
               << "into the future\n";
@@ -117,10 +118,12 @@ void AddInit(CLI::App& app, Globals& g) {
 void AddTick(CLI::App& app, Globals& g) {
   auto* sub = app.add_subcommand("tick", "fire every timer due at or before --now (system clock)");
   auto now = std::make_shared<std::string>();
-  sub->add_option("--now", *now,
-                  "YYYY-MM-DD[THH:MM] (default: the current time); a later time only in a simulated store");
+  sub->add_option(
+      "--now", *now,
+      "YYYY-MM-DD[THH:MM] (default: the current time); a later time only in a simulated store (at most 10 years "
+      "ahead)");
   sub->callback([&g, now] {
-    auto t = IssuedAt(g, *now);
+    auto t = IssuedAt(g, *now, "--now");
     if (!t) return;
     std::shared_ptr<CliClock> clock;
     auto engine = OpenEngine(g, false, &clock);

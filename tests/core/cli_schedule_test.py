@@ -13,7 +13,8 @@ would meet them with next year's plan on the machine's date:
   a stopped schedule asks nothing more; a tick that catches up months prints
   what it fired in date order; a write given no --at afterwards happens on
   the store's clock (the tick's), not the machine's date; a later --at moves
-  that clock, an earlier one is a back-entry recorded on it;
+  that clock, an earlier one is a back-entry recorded on it; a tick or --at
+  more than ten years ahead is refused (the clock never moves back);
 - `verify` ok, before and after a `rebuild`.
 Usage: cli_schedule_test.py PATH/TO/duban"""
 import json
@@ -132,6 +133,21 @@ with tempfile.TemporaryDirectory() as tmp:
           rc == 0 and last and last[0].get("back_entry_reason") == "补录纸质通知"
           and str(last[0].get("recorded_at", "")).startswith("2028-01-05")
           and str(last[0].get("occurred_at", "")).startswith("2028-01-02"), out + err + str(last))
+    # The clock never moves back: a date typed for "the end of time" is
+    # refused, by tick and by --at alike, and the clock stays where it was.
+    rc, out, err = run(sim, "tick", "--now", "9999-12-31")
+    rc2, out2, err2 = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "9999-12-31",
+                          "--reason", "调整", "--at", "9999-12-30")
+    rc3, out3, err3 = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2028-01-04",
+                          "--reason", "调整")
+    check("a simulated clock is not driven past ten years ahead, and stays put",
+          rc == 1 and "--now 9999-12-31 is more than 10 years after today" in err
+          and rc2 == 1 and "--at 9999-12-30 is more than 10 years after today" in err2
+          and rc3 != 0 and "is already past (today is 2028-01-05)" in err3,
+          out + err + out2 + err2 + out3 + err3)
+    rc, out, err = run(sim, "tick", "--now", "2028-13-01")
+    check("a tick's date that is no date names --now", rc == 2 and "--now '2028-13-01' is not a date" in err,
+          out + err)
     rc, out, err = run(sim, "verify")
     check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
     rc, out, err = run(sim, "rebuild")
