@@ -431,8 +431,19 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Extensi
   v["request_sentence"] = !due.empty() && DayOf(e.occurred_at).ToString() > due
                               ? "原时限" + due + "已过，请" + b.unit + "抓紧办理，尽快报送办结。"
                               : "请" + b.unit + (due.empty() ? "" : "按原时限" + due) + "完成并报送进度。";
+  // The office denied a sub-unit's time over the head of the unit that
+  // delegated it: that unit answers for the work on the date that stands.
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  const bool tell_parent = !parent.empty() && e.actor.id != parent;
+  if (tell_parent) {
+    v["parent"] = parent;
+    v["parent_sentence"] = !due.empty() && DayOf(e.occurred_at).ToString() > due
+                               ? "原时限" + due + "已过，请" + parent + "督促其抓紧办理。"
+                               : "请" + parent + "知悉，督促其" + (due.empty() ? "" : "按原时限" + due) + "办理。";
+  }
   Builder nb(e, b.task, s, "extension_denied", "warning", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "extension_denied");
+  if (tell_parent) nb.Add(parent, RecipientKind::kNotify, "delegated_extension_denied");
   return nb.Take();
 }
 
@@ -542,8 +553,14 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["reason"] = b.reason;
   v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
   v["request_sentence"] = WorkToTheNewDate(b.unit);
+  // A sub-unit's date set by the office: the unit that delegated the work
+  // reviews it, and learns its new date as it would an extension granted.
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  const bool tell_parent = !parent.empty() && e.actor.id != parent;
+  if (tell_parent) v["parent"] = parent;
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
+  if (tell_parent) nb.Add(parent, RecipientKind::kNotify, "delegated_deadline_changed");
   return nb.Take();
 }
 

@@ -107,6 +107,8 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"delegated_submitted", With({"parent"})},
       {"delegated_extension", With({"parent", "new_due_on", "reason", "reason_clause"})},
       {"delegated_extension_granted", With({"parent"})},
+      {"delegated_extension_denied", With({"parent", "parent_sentence", "reason", "reason_clause"})},
+      {"delegated_deadline_changed", With({"parent", "old_due_on", "old_clause", "reason", "reason_clause"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

@@ -37,10 +37,13 @@ R Decider::On(const Delegate& b) {
   std::string due = b.due_on.empty() ? (*a)->due_on : b.due_on;
   if (!due.empty() && !Date::Parse(due))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
-  if (const std::string today = DayOf(c_.EffectiveAt()).ToString(); !due.empty() && due < today)
-    return Refuse(reason::kInvalidArgument, "a delegated assignment is due today or later (asked: " + due +
-                                                (b.due_on.empty() ? ", the unit's own date" : "") +
-                                                "); a unit past its own date asks for an extension first");
+  if (!due.empty())
+    if (auto st = b.due_on.empty() ? NotPast(due, "the unit's own date",
+                                             "the delegated part would keep it: a unit past its own date asks for "
+                                             "an extension first")
+                                   : NotPast(due, "the delegated part's date", "give it a day to come");
+        !st.ok())
+      return st;
   if (!(*a)->due_on.empty() && due > (*a)->due_on)
     return Refuse(reason::kInvalidArgument,
                   "a delegated assignment is due no later than its parent's " + (*a)->due_on + " (asked: " + due + ")");

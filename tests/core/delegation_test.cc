@@ -244,13 +244,19 @@ TEST_F(DelegationTest, AChildIsDueTodayOrLater) {
   Do(SamplePlanWithSubUnits(), Supervisor());
   GivenAccepted(1, kFinance);
   now = At("2021-10-20");
-  EXPECT_TRUE(IsRejection(When(Delegate{1, kFinance, kBudget, "2021-10-19", ""}, UnitActor(kFinance)),
-                          reason::kInvalidArgument));
+  auto past = When(Delegate{1, kFinance, kBudget, "2021-10-19", ""}, UnitActor(kFinance));
+  ASSERT_TRUE(IsRejection(past, reason::kInvalidArgument));
+  EXPECT_NE(past.status().message().find("2021-10-19 is already past (today is 2021-10-20)"), std::string::npos)
+      << "the words every date given as time to come is refused with: " << past.status().message();
   EXPECT_TRUE(When(Delegate{1, kFinance, kBudget, "2021-10-20", ""}, UnitActor(kFinance)).ok());
   now = At("2021-11-02");  // 财政 is past its own 10-31
   auto r = When(Delegate{1, kFinance, kBudget, "", ""}, UnitActor(kFinance));
   ASSERT_TRUE(IsRejection(r, reason::kInvalidArgument));
   EXPECT_NE(r.status().message().find("extension"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(
+                "own date 2021-10-31 is already past (today is 2021-11-02); the delegated part would keep it"),
+            std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(DelegationTest, EveryRefusalOfADelegationHasItsReason) {

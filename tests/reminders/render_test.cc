@@ -407,6 +407,35 @@ TEST(RenderTest, ASubUnitsSubmissionOrRequestTellsTheUnitThatDelegatedIt) {
   auto by_parent = by_office;
   by_parent.actor = {"浈江区政府", schemas::Role::kUnit, "浈江区政府"};
   EXPECT_EQ(RenderNotifications(by_parent, dir).size(), 1u);
+  // Denied, or its date set, by the office: the delegating unit is told
+  // too, with the date that stands (past it, to hurry the work).
+  auto denied = MakeEvent("sg-2021", 10, schemas::ExtensionDenied{7, "新韶镇政府", "无正当理由"});
+  denied.actor = by_office.actor;
+  denied.occurred_at = *ParseInstant("2021-12-08T10:00");
+  auto d = RenderNotifications(denied, dir);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].recipient, "浈江区政府");
+  EXPECT_EQ(d[1].channel, "extension_denied");
+  EXPECT_NE(
+      d[1].text.find("新韶镇政府的延期申请未获批准，理由：无正当理由。请浈江区政府知悉，督促其按原时限2021-12-10办理"),
+      std::string::npos)
+      << d[1].text;
+  denied.occurred_at = *ParseInstant("2021-12-13T10:00");
+  d = RenderNotifications(denied, dir);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_NE(d[1].text.find("原时限2021-12-10已过，请浈江区政府督促其抓紧办理"), std::string::npos) << d[1].text;
+  denied.actor = by_parent.actor;
+  EXPECT_EQ(RenderNotifications(denied, dir).size(), 1u) << "the delegating unit is not told what it did";
+  auto set =
+      MakeEvent("sg-2021", 11, schemas::DeadlineChanged{7, "新韶镇政府", "2021-12-10", "2021-12-15", "区里调整"});
+  set.actor = by_office.actor;
+  auto c = RenderNotifications(set, dir);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].recipient, "浈江区政府");
+  EXPECT_EQ(c[1].channel, "deadline_changed");
+  EXPECT_NE(c[1].text.find("新韶镇政府的完成时限调整为2021-12-15（原为2021-12-10），理由：区里调整。请浈江区政府知悉"),
+            std::string::npos)
+      << c[1].text;
   EXPECT_TRUE(
       RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionSubmitted{7, "浈江区政府", "已完成", ""}), dir)
           .empty());
