@@ -120,6 +120,13 @@ std::optional<Instant> SimulatedNow(const Engine& engine) {
   return ParseInstant(**now);
 }
 
+Date StoreToday(Globals& g, const Engine& engine) {
+  Instant now = *IssuedAt(g, "");
+  if (IsSimulatedStore(engine))
+    if (auto clock = SimulatedNow(engine); clock && *clock > now) now = *clock;
+  return DayOf(now);
+}
+
 bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t) {
   if (auto now = SimulatedNow(engine); now && *now >= t) return true;
   for (const auto& o : engine.SubmitBatch({}, {{kSimulatedNowKey, FormatInstant(t)}}))

@@ -71,6 +71,10 @@ inline constexpr const char* kStoreKindKey = "store_kind";
 inline constexpr const char* kSimulatedNowKey = "simulated_now";
 // A simulated store's clock, once a tick or a later --at set it.
 std::optional<Instant> SimulatedNow(const Engine& engine);
+// The day a read counts from: the machine's date, or a simulated store's
+// clock when that is later (a store ticked into next year reads silence
+// and lateness on its own date, as its writes happen on it).
+Date StoreToday(Globals& g, const Engine& engine);
 // Raises a simulated store's clock to `t` (never lowers it). False after printing why.
 bool AdvanceSimulatedNow(Globals& g, Engine& engine, Instant t);
 // The latest a simulated clock may be driven to: kSimulatedYearsAhead years

@@ -367,7 +367,9 @@ void AddQueue(CLI::App& app, Globals& g) {
   sub->add_option("kind", *kind, core::QueueKindNames())->required();
   sub->add_option("--plan", *plan, "only this plan (an unknown plan exits 1)");
   sub->add_option("--days", *days, "silent: working days without a word (default 10)")->check(CLI::Range(1, 250));
-  sub->add_option("--on", *on, "the day to read silence on, YYYY-MM-DD (default: today)");
+  sub->add_option(
+      "--on", *on,
+      "the day to read silence on, YYYY-MM-DD (default: today; in a simulated store, its clock when later)");
   auto delegator = std::make_shared<std::string>();
   sub->add_option("--for", *delegator,
                   "what waits for this unit on the assignments it delegated (多级下发), not for the office");
@@ -381,17 +383,15 @@ void AddQueue(CLI::App& app, Globals& g) {
     core::QueueOptions o;
     o.silent_working_days = *days;
     o.delegator = *delegator;
-    if (on->empty()) {
-      o.today = DayOf(*IssuedAt(g, ""));
-    } else if (auto d = Date::Parse(*on)) {
-      o.today = *d;
-    } else {
+    const std::optional<Date> day = on->empty() ? std::nullopt : Date::Parse(*on);
+    if (!on->empty() && !day) {
       std::cerr << "duban queue: '" << ForTerminal(*on) << "' is not a date (YYYY-MM-DD)\n";
       g.exit_code = kExitUsage;
       return;
     }
     auto engine = OpenEngine(g, true);
     if (!engine) return;
+    o.today = day ? *day : StoreToday(g, *engine);
     auto cal = core::QueueCalendar(engine->CalendarNotices());
     if (!cal.ok()) return Fail(g, cal.status());
     o.calendar = &*cal;

@@ -57,15 +57,18 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
   std::map<std::string, std::vector<std::string>> expanded;
   // Published on an earlier day: the import takes effect on that day (its
   // assignments were made then; relative deadlines already count from it).
+  // "Earlier" is on the store's clock: a simulated store ticked into next
+  // year takes a plan published before that as a back-entry too.
   std::string at, back_entry = req.back_entry;
-  const Date today = DayOf(*IssuedAt(g, ""));
+  const Date today = StoreToday(g, *engine);
   if (req.issued_on && *req.issued_on < today) {
     at = req.issued_on->ToString();
     if (back_entry.empty()) back_entry = "plan published on " + at + ", entered later";
-  } else if (req.issued_on && today < *req.issued_on && !IsSimulatedStore(*engine)) {
-    // A publication day still to come is claimed like a future --at, and
-    // refused the same way (time_in_future): relative deadlines would count
-    // from a day that has not happened. A simulated store's clock is its own.
+  } else if (req.issued_on && today < *req.issued_on) {
+    // A publication day still to come is claimed like a later --at: refused
+    // on a real store (time_in_future: relative deadlines would count from a
+    // day that has not happened); a simulated store's clock moves there, so
+    // the plan's assignments are made on its publication day.
     at = req.issued_on->ToString();
   }
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,

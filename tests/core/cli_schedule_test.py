@@ -13,7 +13,9 @@ would meet them with next year's plan on the machine's date:
   a stopped schedule asks nothing more; a tick that catches up months prints
   what it fired in date order; a write given no --at afterwards happens on
   the store's clock (the tick's), not the machine's date; a later --at moves
-  that clock, an earlier one is a back-entry recorded on it; a tick or --at
+  that clock, an earlier one is a back-entry recorded on it, and so is a
+  plan import (its --issued-on day, later or earlier); `queue` reads on
+  that clock; a tick or --at
   more than ten years ahead is refused (the clock never moves back);
 - `verify` ok, before and after a `rebuild`.
 Usage: cli_schedule_test.py PATH/TO/duban"""
@@ -95,6 +97,9 @@ with tempfile.TemporaryDirectory() as tmp:
     office_sim = ["--actor", "督查室", "--role", "supervisor"]
     rc, out, err = run(sim, *office_sim, "plan", "import", plan_file, "--id", "sg27", "--at", "2027-01-05")
     check("import in the simulated January", rc == 0, out + err)
+    made = [e for e in history_types(sim, "sg27", 1) if e.get("type") == "AssignmentCreated"]
+    check("a simulated store's import of a plan published later is made on its publication day",
+          len(made) == 2 and all(str(e.get("recorded_at", "")).startswith("2027-01-05") for e in made), str(made))
     rc, out, err = run(sim, "tick", "--now", "2027-03-16T23:00")
     check("nothing asked on 03-16", rc == 0 and "ProgressReportRequested" not in out, out + err)
     rc, out, err = run(sim, "tick", "--now", "2027-03-17T08:00")
@@ -133,6 +138,13 @@ with tempfile.TemporaryDirectory() as tmp:
           rc == 0 and last and last[0].get("back_entry_reason") == "补录纸质通知"
           and str(last[0].get("recorded_at", "")).startswith("2028-01-05")
           and str(last[0].get("occurred_at", "")).startswith("2028-01-02"), out + err + str(last))
+    # Reads count from the store's clock too: on 2028-01-05 the units have
+    # been silent for months (on the machine's date, before 2027, not yet).
+    rc, out, err = run(sim, "--json", "queue", "silent", "--plan", "sg27")
+    silent = json.loads(out) if rc == 0 else []
+    rc2, out2, err2 = run(sim, "--json", "queue", "silent", "--plan", "sg27", "--on", "2027-01-06")
+    check("queue silent without --on reads on the store's clock",
+          rc == 0 and len(silent) >= 2 and rc2 == 0 and json.loads(out2) == [], out + err + out2 + err2)
     # The clock never moves back: a date typed for "the end of time" is
     # refused, by tick and by --at alike, and the clock stays where it was.
     rc, out, err = run(sim, "tick", "--now", "9999-12-31")
@@ -148,6 +160,14 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(sim, "tick", "--now", "2028-13-01")
     check("a tick's date that is no date names --now", rc == 2 and "--now '2028-13-01' is not a date" in err,
           out + err)
+    # A plan published before the store's clock is entered later: a back-entry.
+    rc, out, err = run(sim, *office_sim, "plan", "import", plan_file, "--id", "sg27b", "--issued-on", "2027-06-01")
+    made = [e for e in history_types(sim, "sg27b", 2) if e.get("type") == "AssignmentCreated"]
+    check("an import published before the store's clock is a back-entry recorded on it",
+          rc == 0 and made and all(str(e.get("occurred_at", "")).startswith("2027-06-01")
+                                   and str(e.get("recorded_at", "")).startswith("2028-01-05")
+                                   and "entered later" in e.get("back_entry_reason", "") for e in made),
+          out + err + str(made))
     rc, out, err = run(sim, "verify")
     check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
     rc, out, err = run(sim, "rebuild")
