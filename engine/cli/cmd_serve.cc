@@ -355,7 +355,8 @@ void AddServe(CLI::App& app, Globals& g) {
       ->check(CLI::Range(1, 1024));
   sub->add_option("--trusted-proxy", a->trusted_proxy,
                   "the reverse proxy's address (e.g. 127.0.0.1 for nginx here): its X-Real-IP header names the "
-                  "client for sign-in throttling, /metrics and the access log");
+                  "client for sign-in throttling, /metrics and the access log, and its X-Forwarded-Proto: https marks "
+                  "session cookies Secure");
   sub->add_option("--tls-cert", a->tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   sub->add_option("--tls-key", a->tls_key, "PEM private key");
   sub->add_option("--session-minutes", a->session_minutes, "a session's lifetime (default 480; idle: 60 at most)")

@@ -62,7 +62,7 @@ void Server::Impl::Login(Ctx& c) {
   const Session s = sessions.Create(a->name, a->generation, Now());
   std::string cookie = "duban_session=" + s.id +
                        "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(opts.session_minutes * 60);
-  if (!opts.tls_cert.empty()) cookie += "; Secure";
+  if (ViaHttps(c.req)) cookie += "; Secure";
   c.res.set_header("Set-Cookie", cookie);
   c.res.set_header("Cache-Control", "no-store");
   json out = AccountJson(*a);
@@ -73,7 +73,8 @@ void Server::Impl::Login(Ctx& c) {
 
 void Server::Impl::Logout(Ctx& c) {
   if (!c.session_id.empty()) sessions.Remove(c.session_id);
-  c.res.set_header("Set-Cookie", "duban_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+  c.res.set_header("Set-Cookie", std::string("duban_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0") +
+                                     (ViaHttps(c.req) ? "; Secure" : ""));
   c.Json(200, {{"signed_out", !c.session_id.empty()}});
 }
 

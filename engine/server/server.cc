@@ -120,6 +120,12 @@ std::string Server::Impl::ClientAddress(const httplib::Request& req) const {
   return req.remote_addr;
 }
 
+bool Server::Impl::ViaHttps(const httplib::Request& req) const {
+  if (!opts.tls_cert.empty()) return true;
+  return !opts.trusted_proxy.empty() && req.remote_addr == opts.trusted_proxy &&
+         req.get_header_value("X-Forwarded-Proto") == "https";
+}
+
 namespace {
 
 // The headers every page gets: the workbench's strict CSP (no inline script

@@ -146,6 +146,9 @@ struct Server::Impl {
   bool Authorize(Ctx& c, Access access);
   // The client's address: the peer's, or behind --trusted-proxy its X-Real-IP.
   std::string ClientAddress(const httplib::Request& req) const;
+  // Whether the browser reached us over HTTPS: our own TLS, or behind
+  // --trusted-proxy its X-Forwarded-Proto. Session cookies are then Secure.
+  bool ViaHttps(const httplib::Request& req) const;
   bool CheckOriginAndCsrf(Ctx& c);
   Instant Now() const { return clock->Now(); }
 

@@ -212,6 +212,42 @@ TEST_F(HostileInputTest, RepeatedWrongPasswordsLockTheNameOut) {
   EXPECT_EQ(Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", kPassword}}.dump()).status, 200);
 }
 
+// Behind nginx (--trusted-proxy), its X-Real-IP names the client the
+// throttle counts and its X-Forwarded-Proto: https marks the session cookie
+// Secure; from any other peer both headers are ignored (they are forgeable).
+TEST_F(HostileInputTest, OnlyTheTrustedProxysHeadersNameTheClientAndMarkCookiesSecure) {
+  auto sign_in = [&](const std::string& password, const std::string& ip, bool https) {
+    httplib::Headers h = {{"X-Real-IP", ip}};
+    if (https) h.emplace("X-Forwarded-Proto", "https");
+    return Call("POST", "/api/v1/session", {}, json{{"user", "unit-b"}, {"password", password}}.dump(), h);
+  };
+  auto cookie = [](const Resp& r) {
+    auto it = r.headers.find("Set-Cookie");
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  StopServer();
+  options.login_failures_per_ip = 3;
+  options.login_failures_per_user = 100;
+  options.trusted_proxy = "127.0.0.2";  // not the tests' own address
+  StartServer();
+  const Resp forged = sign_in(kPassword, "10.0.0.9", true);
+  ASSERT_EQ(forged.status, 200) << forged.body;
+  EXPECT_EQ(cookie(forged).find("Secure"), std::string::npos) << "a peer that is not the proxy: " << cookie(forged);
+  StopServer();
+  options.trusted_proxy = "127.0.0.1";
+  StartServer();
+  const Resp plain = sign_in(kPassword, "10.0.0.2", false);
+  const Resp https = sign_in(kPassword, "10.0.0.2", true);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  ASSERT_EQ(https.status, 200) << https.body;
+  EXPECT_EQ(cookie(plain).find("Secure"), std::string::npos) << cookie(plain);
+  EXPECT_NE(cookie(https).find("; Secure"), std::string::npos) << cookie(https);
+  for (int i = 0; i < options.login_failures_per_ip; ++i)
+    EXPECT_EQ(sign_in("wrong password!", "10.0.0.1", true).status, 401) << i;
+  EXPECT_EQ(sign_in(kPassword, "10.0.0.1", true).status, 429) << "that client is locked out";
+  EXPECT_EQ(sign_in(kPassword, "10.0.0.3", true).status, 200) << "another client behind the same proxy is not";
+}
+
 // Guesses sent at once each take a password hash (~30 ms) before they fail:
 // the lockout counts them from their admission, so a burst gets no more
 // guesses than the limit (a hostile review got 18 of 24 through before).

@@ -83,7 +83,9 @@ struct ServerOptions {
   int login_failures_per_user = 5, login_failures_per_ip = 30;
   int login_window_minutes = 15, lockout_minutes = 15;
   // The reverse proxy's address (e.g. 127.0.0.1 for nginx on the same host):
-  // requests from it are counted, throttled and logged by its X-Real-IP.
+  // requests from it are counted, throttled and logged by its X-Real-IP, and
+  // its X-Forwarded-Proto: https marks their session cookies Secure (TLS ends
+  // at the proxy; the browser's connection is HTTPS).
   std::string trusted_proxy;
   std::string evidence_dir;  // default: evidence::DirFor(data_dir)
   std::string data_dir;
