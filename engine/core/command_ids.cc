@@ -40,9 +40,10 @@ Result<Outcome> Engine::Impl::StoredOutcome(const std::string& command_id, Event
   return o;
 }
 
-Status Engine::Impl::IdConflict(const std::string& id, const Event& first) {
-  return Status::Conflict("the command id " + id + " was used before for a different command (by " + first.actor.id +
-                          ", " + schemas::RoleName(first.actor.role) +
+Status Engine::Impl::IdConflict(const std::string& id, const Event& first, const schemas::Actor& caller) {
+  const bool same = first.actor.id == caller.id && first.actor.role == caller.role;
+  return Status::Conflict("the command id " + id + " was used before for a different command (" +
+                          (same ? "by you" : "by another account") +
                           "); nothing was written and the first command's outcome stands: give this command "
                           "a new id");
 }
@@ -68,10 +69,10 @@ Result<std::optional<std::string>> Engine::Impl::KeptDigest(const std::string& i
 Status Engine::Impl::SameCommand(const Command& c, const Event& first) const {
   auto kept = KeptDigest(c.command_id);
   if (!kept.ok()) return kept.status();
-  if (kept->has_value()) return **kept == CommandDigestOf(c) ? Status::Ok() : IdConflict(c.command_id, first);
+  if (kept->has_value()) return **kept == CommandDigestOf(c) ? Status::Ok() : IdConflict(c.command_id, first, c.actor);
   const bool rejection = !first.stream.empty() && first.stream[0] == '!';
   if (first.actor.id != c.actor.id || first.actor.role != c.actor.role || (!rejection && first.stream != c.plan_id))
-    return IdConflict(c.command_id, first);
+    return IdConflict(c.command_id, first, c.actor);
   return Status::Ok();
 }
 
@@ -79,11 +80,11 @@ Status Engine::Impl::SameNotice(const Engine::CalendarNoticeRequest& r, const st
                                 const Event& first) const {
   auto kept = KeptDigest(r.command_id);
   if (!kept.ok()) return kept.status();
-  if (kept->has_value()) return **kept == digest ? Status::Ok() : IdConflict(r.command_id, first);
+  if (kept->has_value()) return **kept == digest ? Status::Ok() : IdConflict(r.command_id, first, r.actor);
   const auto* rej = std::get_if<schemas::CommandRejected>(&first.body);
   const bool notice = first.stream == kCalendarStream || (rej && rej->command_type == "calendar_add");
   if (!notice || first.actor.id != r.actor.id || first.actor.role != r.actor.role)
-    return IdConflict(r.command_id, first);
+    return IdConflict(r.command_id, first, r.actor);
   return Status::Ok();
 }
 

@@ -318,7 +318,9 @@ struct Engine::Impl {
   Result<Outcome> StoredOutcome(const std::string& command_id, schemas::Event* first_event = nullptr) const;
   // What answers a known command id used for another command: nothing is
   // written and the first command's outcome stands.
-  static Status IdConflict(const std::string& id, const schemas::Event& first);
+  // The id was first used by `first`'s actor: named only to that same actor
+  // (an id another account used says nothing of who, or what, it was).
+  static Status IdConflict(const std::string& id, const schemas::Event& first, const schemas::Actor& caller);
   // The digest kept for a command id (meta command/<id>); nullopt for ids
   // recorded before digests were kept, or applied from duban.events.
   Result<std::optional<std::string>> KeptDigest(const std::string& id) const;

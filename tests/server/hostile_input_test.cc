@@ -197,6 +197,14 @@ TEST_F(HostileInputTest, ACommandIdReusedForAnotherCommandIs409AndWritesNothing)
   const Resp other = Call("POST", "/api/v1/commands", unit_bearer,
                           Command("progress", task_a, unit_a, "once", {{"percent", 5}, {"text", "x"}}).dump());
   EXPECT_EQ(other.status, 409) << other.body;
+  EXPECT_NE(other.body.find("by you"), std::string::npos) << other.body;
+  // Another account meeting the id learns nothing of who used it, or for what.
+  const Resp theirs = Call("POST", "/api/v1/commands", SignIn("unit-b", Auth::kBearer),
+                           Command("accept", task_b, unit_b, "once").dump());
+  EXPECT_EQ(theirs.status, 409) << theirs.body;
+  EXPECT_NE(theirs.body.find("by another account"), std::string::npos) << theirs.body;
+  for (const std::string& name : {std::string("unit-a"), unit_a, std::string("accept")})
+    EXPECT_EQ(theirs.body.find(name), std::string::npos) << name << " in " << theirs.body;
   EXPECT_EQ(LogEnd(), before);
 }
 
