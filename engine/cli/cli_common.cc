@@ -50,8 +50,9 @@ bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
     return false;
   }
   if (!plans->empty() || engine.LogEnd() > 1) {
-    std::cerr << "duban " << who << ": " << g.data_dir << " holds real plans (" << plans->size()
-              << "); a simulated clock may only drive a store made for it: use a fresh --data directory\n";
+    std::cerr << "duban " << who << ": " << g.data_dir << " holds real plans or records (" << plans->size()
+              << " plan(s), " << engine.LogEnd() - 1
+              << " event(s)); a simulated clock may only drive a store made for it: use a fresh --data directory\n";
     g.exit_code = kExitRejected;
     return false;
   }
@@ -65,6 +66,41 @@ bool MarkSimulated(Globals& g, Engine& engine, const char* who) {
     return false;
   }
   return true;
+}
+
+bool MarkScripted(Globals& g, Engine& engine, const char* who) {
+  if (!MarkSimulated(g, engine, who)) return false;
+  auto plans = engine.PlanIds();
+  if (!plans.ok()) {
+    Fail(g, plans.status());
+    return false;
+  }
+  const std::optional<Instant> clock = SimulatedNow(engine);
+  if (plans->empty() && !clock) return true;
+  std::string what = plans->empty() ? std::string() : "already holds " + std::to_string(plans->size()) + " plan(s)";
+  if (clock)
+    what +=
+        (what.empty() ? "" : " and ") + std::string("has its clock moved to ") + FormatInstant(*clock).substr(0, 16);
+  std::cerr << "duban " << who << ": " << g.data_dir << " " << what
+            << "; a scripted year writes its events from its own start, before them: run it on a fresh --data "
+               "directory\n";
+  g.exit_code = kExitRejected;
+  return false;
+}
+
+bool ClockToLogEnd(Globals& g, Engine& engine) {
+  Instant last = 0;
+  if (const uint64_t end = engine.LogEnd(); end > 1)
+    if (Status st = engine.ScanLog(end - 1,
+                                   [&last](uint64_t, const schemas::Event& e) {
+                                     last = e.recorded_at;
+                                     return false;
+                                   });
+        !st.ok()) {
+      Fail(g, st);
+      return false;
+    }
+  return last == 0 || AdvanceSimulatedNow(g, engine, last);
 }
 
 core::TimeRules CliTimeRules(Globals& g) {

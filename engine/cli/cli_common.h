@@ -90,6 +90,14 @@ bool IsSimulatedStore(const Engine& engine);
 // written here directly would fork it from Kafka.
 bool IsKafkaReadModel(const Engine& engine);
 bool MarkSimulated(Globals& g, Engine& engine, const char* who);
+// MarkSimulated for a scripted year (demo, scenario, simulate), which writes
+// events from its own start: refused on a simulated store that already holds
+// a plan or whose clock was moved (its events would be dated before what the
+// store holds, with no back-entry reason). False after printing why.
+bool MarkScripted(Globals& g, Engine& engine, const char* who);
+// After a scripted year: the store's clock moves to its last event's
+// recording time, so a write that follows is not dated before the year.
+bool ClockToLogEnd(Globals& g, Engine& engine);
 
 // The workflow timer policy every engine the CLI opens uses (compiled-in
 // definition and calendar); null after printing the error.

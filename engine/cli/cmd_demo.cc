@@ -241,13 +241,13 @@ void RunDemo(Globals& g, int history_task) {
     return;
   }
   // The demo's clock is simulated (2021 replayed now): its store says so.
-  if (!MarkSimulated(g, *engine, "demo")) return;
+  if (!MarkScripted(g, *engine, "demo")) return;
   Script s(*engine, plan_id);
   auto plan = ImportSamplePlan(g, *engine, s, plan_id);
   if (!plan) return;
   AssignmentKeys keys;
   for (const auto& [k, a] : plan->assignments) keys.push_back(k);
-  if (!PlayScriptedYear(g, *engine, s, keys)) return;
+  if (!PlayScriptedYear(g, *engine, s, keys) || !ClockToLogEnd(g, *engine)) return;
   if (!PrintStatusPerUnit(g, *engine, plan_id)) return;
   if (!PrintAuditTrail(g, *engine, plan_id, *plan, history_task)) return;
   std::printf("\n%d command(s) accepted, %d rejected; %llu event(s) in the log.\n", s.accepted(), s.rejected(),

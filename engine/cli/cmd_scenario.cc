@@ -585,9 +585,12 @@ void RunScenario(Globals& g) {
     g.exit_code = kExitRejected;
     return;
   }
-  if (!MarkSimulated(g, *engine, "scenario")) return;
+  if (!MarkScripted(g, *engine, "scenario")) return;
   Scenario s(*engine, plan_id);
-  g.exit_code = s.Run(g);
+  const int rc = s.Run(g);
+  g.exit_code = rc;
+  if (!ClockToLogEnd(g, *engine)) return;
+  g.exit_code = rc;
 }
 
 void AddScenario(CLI::App& app, Globals& g) {

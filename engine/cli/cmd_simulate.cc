@@ -33,7 +33,7 @@ class Simulation {
     eg.data_dir = o_.data_dir;
     engine_ = OpenScriptedEngine(eg);  // the script's clock: marked simulated before any command
     if (!engine_) return g_.exit_code = eg.exit_code;
-    if (!MarkSimulated(eg, *engine_, "simulate")) return g_.exit_code = eg.exit_code;
+    if (!MarkScripted(eg, *engine_, "simulate")) return g_.exit_code = eg.exit_code;
     auto policy = WorkflowTimerPolicy::Default();
     if (!policy.ok()) return Fail(policy.status());
     policy_ = *policy;
@@ -41,6 +41,7 @@ class Simulation {
     script_ = sim::WriteScript(year_, import_day_, plan0_, *policy_);
     if (int rc = RunTheYear(); rc != kExitOk) return rc;
     if (int rc = CheckReplay(); rc != kExitOk) return rc;
+    if (!ClockToLogEnd(eg, *engine_)) return g_.exit_code = eg.exit_code;
     Print();
     return g_.exit_code = kExitOk;
   }
@@ -86,6 +87,15 @@ class Simulation {
       return g_.exit_code = kExitRejected;
     }
     year_ = o_.year ? o_.year : (parsed.plan.year ? parsed.plan.year : 2021);
+    // The year runs to the next February; the store's clock ends there and
+    // never moves back (cli_common.h: kSimulatedYearsAhead).
+    if (const Date today = DayOf(*IssuedAt(g_, "")); year_ + 1 > today.year + kSimulatedYearsAhead) {
+      std::cerr << "duban simulate: the year " << year_ << " would run the store's clock more than "
+                << kSimulatedYearsAhead << " years past today (" << today.ToString()
+                << "), and it never moves back: simulate a year up to " << today.year + kSimulatedYearsAhead - 1
+                << " (--year)\n";
+      return g_.exit_code = kExitRejected;
+    }
     title_ = parsed.plan.title.empty() ? plan_id_ : parsed.plan.title;
     ImportRequest req;
     req.plan_id = plan_id_;

@@ -8,7 +8,8 @@
   `verify` ok, `rebuild` then `verify` ok, `history` of the delegated task
   shows the tree, `queue silent` names one assignment; plain `status` flags
   lateness on finished or cancelled rows as a record (was-overdue);
-- on a directory that already holds the plan it refuses and writes nothing.
+- on a directory that already holds the plan it refuses and writes nothing;
+  a simulated store whose clock was moved is refused.
 Usage: cli_scenario_test.py PATH/TO/duban"""
 import json
 import os
@@ -79,5 +80,13 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "scenario")
     check("a second run on the same store is refused", rc == 1 and "already holds the sample plan" in err, out + err)
     check("and it wrote no event", before > 0 and events() == before, f"{before} -> {events()}")
+
+    # A simulated store whose clock was moved is not the scripted year's to write into.
+    moved = os.path.join(tmp, "moved")
+    run(moved, "init", "--simulated")
+    run(moved, "tick", "--now", "2027-01-01")
+    rc, out, err = run(moved, "scenario")
+    check("a scripted year refuses a store whose clock was moved",
+          rc == 1 and "has its clock moved to 2027-01-01" in err and "fresh --data" in err, out + err)
 
 checks.finish("cli_scenario_test: ok")

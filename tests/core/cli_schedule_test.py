@@ -17,6 +17,8 @@ would meet them with next year's plan on the machine's date:
   plan import (its --issued-on day, later or earlier); `queue` reads on
   that clock; a tick or --at
   more than ten years ahead is refused (the clock never moves back);
+  `simulate` leaves the clock at its year's end and refuses a store whose
+  clock was moved, or a year past the ten;
 - `verify` ok, before and after a `rebuild`.
 Usage: cli_schedule_test.py PATH/TO/duban"""
 import json
@@ -168,6 +170,21 @@ with tempfile.TemporaryDirectory() as tmp:
                                    and str(e.get("recorded_at", "")).startswith("2028-01-05")
                                    and "entered later" in e.get("back_entry_reason", "") for e in made),
           out + err + str(made))
+    # `simulate` of next year leaves the store's clock where its year ended
+    # (February after it): a write that follows is recorded then, not back
+    # on the machine's date before the year's events.
+    year = os.path.join(tmp, "year")
+    rc, out, err = run(year, "simulate", "--plan-file", plan_file, "--year", "2027")
+    last_day = run(year, "log")[1].strip().splitlines()[-1].split()[1][:10] if rc == 0 else ""
+    rc2, out2, err2 = run(year, *office_sim, "note", "--plan", "plan-2027-sim", "1", "--text", "复盘")
+    note_day = run(year, "log")[1].strip().splitlines()[-1].split()[1][:10]
+    rc3, out3, err3 = run(year, "simulate", "--plan-file", plan_file, "--year", "2028")
+    rc4, out4, err4 = run(os.path.join(tmp, "far"), "simulate", "--plan-file", plan_file, "--year", "2040")
+    check("simulate moves the clock to its year's end, refuses a second year and one past ten years",
+          rc == 0 and last_day >= "2028-01-01" and rc2 == 0 and note_day == last_day
+          and rc3 == 1 and "has its clock moved to 2028" in err3
+          and rc4 == 1 and "more than 10 years past today" in err4,
+          f"{last_day} {note_day} " + err + out2 + err2 + err3 + err4)
     rc, out, err = run(sim, "verify")
     check("verify ok (simulated)", rc == 0 and "verify: ok" in out, out + err)
     rc, out, err = run(sim, "rebuild")
