@@ -404,6 +404,17 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Complet
   return nb.Take();
 }
 
+// What the unit that delegated an assignment is asked when the office gave
+// its sub-unit a new date: to see the work done by it, or, when that date
+// is after the unit's own (the office may grant that), to ask for its own.
+std::string NewDateForParent(const TaskDirectory& dir, const Event& e, int32_t task, const std::string& parent,
+                             const std::string& new_due) {
+  const std::string own = dir.DueOn(e.stream, task, parent);
+  if (!own.empty() && new_due > own)
+    return "该时限晚于" + parent + "自身的完成时限" + own + "，请" + parent + "知悉，并及时申请延期。";
+  return "请" + parent + "知悉，按新时限督促办理和审核。";
+}
+
 // The directory has learnt the granted date already (TaskDirectory::Apply
 // runs first): {due_on} is the new one.
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ExtensionGranted& b, const TaskDirectory& dir,
@@ -412,6 +423,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Extensi
   TemplateValues v = CommonValues(s, b.task, b.unit, b.new_due_on);
   const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
   v["parent"] = parent;
+  if (!parent.empty()) v["parent_sentence"] = NewDateForParent(dir, e, b.task, parent, b.new_due_on);
   Builder nb(e, b.task, s, "extension_granted", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "extension_granted");
   // The office granted a sub-unit's time over the head of the unit that
@@ -557,7 +569,10 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   // reviews it, and learns its new date as it would an extension granted.
   const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
   const bool tell_parent = !parent.empty() && e.actor.id != parent;
-  if (tell_parent) v["parent"] = parent;
+  if (tell_parent) {
+    v["parent"] = parent;
+    v["parent_sentence"] = NewDateForParent(dir, e, b.task, parent, b.new_due_on);
+  }
   Builder nb(e, b.task, s, "deadline_changed", "notice", b.new_due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "deadline_changed");
   if (tell_parent) nb.Add(parent, RecipientKind::kNotify, "delegated_deadline_changed");

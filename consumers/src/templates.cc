@@ -106,9 +106,10 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"schedule_set", With({"schedule", "schedule_sentence", "reason", "reason_clause"})},
       {"delegated_submitted", With({"parent"})},
       {"delegated_extension", With({"parent", "new_due_on", "reason", "reason_clause"})},
-      {"delegated_extension_granted", With({"parent"})},
+      {"delegated_extension_granted", With({"parent", "parent_sentence"})},
       {"delegated_extension_denied", With({"parent", "parent_sentence", "reason", "reason_clause"})},
-      {"delegated_deadline_changed", With({"parent", "old_due_on", "old_clause", "reason", "reason_clause"})},
+      {"delegated_deadline_changed",
+       With({"parent", "parent_sentence", "old_due_on", "old_clause", "reason", "reason_clause"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

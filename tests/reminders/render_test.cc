@@ -436,6 +436,16 @@ TEST(RenderTest, ASubUnitsSubmissionOrRequestTellsTheUnitThatDelegatedIt) {
   EXPECT_NE(c[1].text.find("新韶镇政府的完成时限调整为2021-12-15（原为2021-12-10），理由：区里调整。请浈江区政府知悉"),
             std::string::npos)
       << c[1].text;
+  // A date past the delegating unit's own (the office may set one): it is
+  // told so, and to ask for its own time.
+  auto past_parent =
+      MakeEvent("sg-2021", 12, schemas::DeadlineChanged{7, "新韶镇政府", "2021-12-15", "2021-12-28", "区里调整"});
+  past_parent.actor = by_office.actor;
+  auto pp = RenderNotifications(past_parent, dir);
+  ASSERT_EQ(pp.size(), 2u);
+  EXPECT_NE(pp[1].text.find("该时限晚于浈江区政府自身的完成时限2021-12-20，请浈江区政府知悉，并及时申请延期"),
+            std::string::npos)
+      << pp[1].text;
   EXPECT_TRUE(
       RenderNotifications(MakeEvent("sg-2021", 7, schemas::CompletionSubmitted{7, "浈江区政府", "已完成", ""}), dir)
           .empty());
