@@ -195,10 +195,6 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     std::cerr << "duban plan import: " << ForTerminal(doubt->message) << "\n";
     return kExitUsage;
   }
-  if (auto late = plan_import::IssuedAfterItsYear(plan)) {
-    std::cerr << "duban plan import: --issued-on: " << ForTerminal(late->message) << "\n";
-    return kExitUsage;
-  }
   return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});
 }
 
