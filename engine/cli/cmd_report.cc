@@ -42,6 +42,18 @@ Status WriteText(const std::string& text, const std::string& path) {
   return Status::Ok();
 }
 
+// A report is of a day that has come (the store's today: a simulated store's
+// clock when later): paperwork dated ahead would name units late on a day
+// no one has reached. The API refuses the same (handlers_reports.cc).
+bool HasCome(Globals& g, const Engine& engine, Date day, const char* kind) {
+  const Date today = StoreToday(g, engine);
+  if (day <= today) return true;
+  std::cerr << "duban: --as-of " << day.ToString() << " has not come yet (today is " << today.ToString() << "); a "
+            << kind << " is of a day up to today\n";
+  g.exit_code = kExitUsage;
+  return false;
+}
+
 int RunLedger(Globals& g, LedgerArgs a) {
   auto day = Date::Parse(a.as_of);
   if (!day) {
@@ -50,6 +62,7 @@ int RunLedger(Globals& g, LedgerArgs a) {
   }
   auto engine = OpenEngine(g, /*read_only=*/true);
   if (!engine) return g.exit_code ? g.exit_code : kExitRejected;
+  if (!HasCome(g, *engine, *day, "ledger")) return g.exit_code;
   if (!a.unit.empty()) {
     if (auto p = engine->Plan(a.plan); p.ok()) a.unit = CanonicalUnit(*p, a.unit);
   }
@@ -109,6 +122,7 @@ int RunScorecard(Globals& g, const ScorecardArgs& a0) {
   }
   auto engine = OpenEngine(g, /*read_only=*/true);
   if (!engine) return g.exit_code ? g.exit_code : kExitRejected;
+  if (!HasCome(g, *engine, *day, "scorecard")) return g.exit_code;
   auto card = reports::ScorecardAsOf(*engine, a.plan, *day, *rule);
   if (!card.ok()) {
     Fail(g, card.status());
@@ -152,6 +166,7 @@ int RunBulletin(Globals& g, BulletinArgs a) {
   }
   auto engine = OpenEngine(g, /*read_only=*/true);
   if (!engine) return g.exit_code ? g.exit_code : kExitRejected;
+  if (!HasCome(g, *engine, *day, "bulletin")) return g.exit_code;
   auto bulletin = reports::BulletinAsOf(*engine, a.plan, *day, def ? &*def : nullptr);
   if (!bulletin.ok()) {
     Fail(g, bulletin.status());

@@ -19,6 +19,7 @@ Exits 77 (skipped) when openpyxl, soffice or pdftoppm is missing.
 Usage: ledger_files_test.py PATH/TO/duban ARTIFACTS_DIR"""
 import csv
 import collections
+import datetime
 import io
 import json
 import os
@@ -198,6 +199,12 @@ with tempfile.TemporaryDirectory(prefix="duban-report-") as tmp:
           rc == 1 and "did not exist on 2020-12-31" in err and not out, f"{rc} {err!r}")
     rc, out, err = run(data, "report", "ledger", "--plan", PLAN, "--as-of", "2021-13-01")
     check("a malformed date is a usage error", rc == 2 and "not a date" in err, f"{rc} {err!r}")
+    # Paperwork of a day no one has reached would name units late on it.
+    ahead = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+    for kind in ("ledger", "scorecard", "bulletin"):
+        rc, out, err = run(data, "report", kind, "--plan", PLAN, "--as-of", ahead, "-o", os.path.join(tmp, "x"))
+        check(f"a {kind} of a day to come is refused", rc == 2 and "has not come yet" in err
+              and not os.path.exists(os.path.join(tmp, "x")), f"{rc} {err!r}")
 
     # ---- printed: LibreOffice headless -> PDF -> PNG ----
     os.makedirs(ARTIFACTS, exist_ok=True)
