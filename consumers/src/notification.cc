@@ -102,11 +102,13 @@ bool TaskDirectory::Apply(const Event& e) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           units_[{e.stream, b.task}].insert(b.unit);
           delegated_by_.erase({e.stream, b.task, b.unit});
+          handed_in_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentDelegated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           units_[{e.stream, b.task}].insert(b.unit);
           delegated_by_[{e.stream, b.task, b.unit}] = b.parent_unit;
+          handed_in_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
           // The unit it moves to takes the date it had (an extension, a date
@@ -116,6 +118,13 @@ bool TaskDirectory::Apply(const Event& e) {
           units.erase(b.from_unit);
           units.insert(b.to_unit);
           delegated_by_.erase({e.stream, b.task, b.to_unit});
+          handed_in_.erase({e.stream, b.task, b.to_unit});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::CompletionSubmitted>) {
+          handed_in_[{e.stream, b.task, b.unit}] = DayOf(e.occurred_at).ToString();
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
+          handed_in_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCancelled>) {
           units_[{e.stream, b.task}].erase(b.unit);
@@ -140,6 +149,7 @@ bool TaskDirectory::ApplyDueDate(const Event& e) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
+          handed_in_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
@@ -188,6 +198,11 @@ std::string TaskDirectory::DueOn(const std::string& plan, int32_t task, const st
 std::string TaskDirectory::DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const {
   auto it = delegated_by_.find({plan, task, unit});
   return it == delegated_by_.end() ? std::string() : it->second;
+}
+
+std::string TaskDirectory::HandedIn(const std::string& plan, int32_t task, const std::string& unit) const {
+  auto it = handed_in_.find({plan, task, unit});
+  return it == handed_in_.end() ? std::string() : it->second;
 }
 
 std::vector<std::string> TaskDirectory::Units(const std::string& plan, int32_t task) const {
@@ -345,8 +360,14 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineMissed& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
-  Builder nb(e, b.task, s, "overdue", "warning", b.due_on, o, CommonValues(s, b.task, b.unit, b.due_on));
-  nb.Add(b.unit, RecipientKind::kUnit, "overdue");
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  // Handed in after the date while the clock did not run (the miss fired
+  // late): the work is recorded late, nothing more is asked of the unit.
+  const std::string handed_in = dir.HandedIn(e.stream, b.task, b.unit);
+  const char* key = handed_in.empty() ? "overdue" : "overdue_handed_in";
+  if (!handed_in.empty()) v["submitted_on"] = handed_in;
+  Builder nb(e, b.task, s, "overdue", "warning", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, key);
   return nb.Take();
 }
 
@@ -564,7 +585,9 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Deadlin
   v["old_clause"] = b.old_due_on.empty() ? std::string("（原未定期限）") : "（原为" + b.old_due_on + "）";
   v["reason"] = b.reason;
   v["reason_clause"] = b.reason.empty() ? std::string() : "，理由：" + WithoutFinalStop(b.reason);
-  v["request_sentence"] = WorkToTheNewDate(b.unit);
+  // Work already handed in awaits review: the new date asks nothing of it.
+  const std::string handed_in = dir.HandedIn(e.stream, b.task, b.unit);
+  v["request_sentence"] = handed_in.empty() ? WorkToTheNewDate(b.unit) : InReview(b.unit, handed_in);
   // A sub-unit's date set by the office: the unit that delegated the work
   // reviews it, and learns its new date as it would an extension granted.
   const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);

@@ -84,6 +84,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
   static const std::map<std::string, std::set<std::string>> k = {
       {"reminder", With({"days_left"})},
       {"overdue", With({})},
+      {"overdue_handed_in", With({"submitted_on"})},
       {"escalation_unit", With({"level", "step"})},
       {"escalation_others", With({"level", "step"})},
       {"report_request", With({"cycle_id", "by_when", "due_suffix"})},

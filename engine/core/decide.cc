@@ -265,6 +265,12 @@ R Decider::On(const FireTimer& b) {
     return std::vector<EventBody>{ReviewOverdue{b.task, b.unit, DayOf(a.submitted_at).ToString(), b.due_on, b.notify,
                                                 b.calendar_version, b.provisional}};
   }
+  // Work handed in after this miss was due, the clock not having run
+  // meanwhile (the policy keeps the miss armed for it): late all the same.
+  if (b.kind == TimerKind::kMissed &&
+      (a.status == AssignmentStatus::kSubmitted || a.status == AssignmentStatus::kCompleted) && !a.overdue &&
+      a.due_on == b.due_on && a.submitted_at >= c_.EffectiveAt())
+    return std::vector<EventBody>{DeadlineMissed{b.task, b.unit, b.due_on, b.calendar_version, b.provisional}};
   if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted || a.due_on != b.due_on) return none;
   if (b.kind == TimerKind::kReminder) {
     if (a.overdue || (a.reminded_days != 0 && b.working_days_left >= a.reminded_days)) return none;

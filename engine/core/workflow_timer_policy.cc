@@ -395,6 +395,21 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   if (a.status == AssignmentStatus::kSubmitted && !a.review_overdue && a.submitted_at)
     out.push_back(Limit(own, TimerKind::kReviewOverdue, a.submitted_at, definition_.review_working_days,
                         definition_.review_overdue_notify, base));
+  // Handed in after its miss was due while the clock did not run (a server
+  // down over the day, a simulated clock moved on by a write): the miss stays
+  // armed, in the past, so the next tick records the work late, as the ledger
+  // already counts it. Counted as the open assignment's miss would be.
+  if ((a.status == AssignmentStatus::kSubmitted || a.status == AssignmentStatus::kCompleted) && !a.overdue &&
+      a.submitted_at)
+    if (auto due = Date::Parse(a.due_on)) {
+      const workflows::WorkCalendar& cal = DeadlineCalendar(plan, a);
+      AssignmentState open = a;
+      open.status = AssignmentStatus::kInProgress;
+      std::vector<Timer> would;
+      AddDeadlineTimers(cal, definition_, Ladder(cal, *due), open, would);
+      for (auto& t : would)
+        if (t.body.kind == TimerKind::kMissed && a.submitted_at >= t.fire_at) out.push_back(std::move(t));
+    }
   if (!core::IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return answer_to_parent(std::move(out));
 
   // The assignment's own deadline.

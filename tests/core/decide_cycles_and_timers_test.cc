@@ -98,12 +98,27 @@ TEST_F(DomainTest, TimersOfAssignmentsThatMovedOnAreStaleAndGiveNoEvents) {
   GivenSubmitted(1, kFinance);                                         // submitted
   GivenCompleted(2, kPolice);                                          // completed
   Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));  // returned
+  now = At("2021-03-22");  // the timers fire after the work moved on (handed in on time)
   EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
   EXPECT_EQ(Do(FireTimer{2, kPolice, TimerKind::kMissed, "2021-12-31"}, Clock()), Events{});
   EXPECT_EQ(Do(FireTimer{1, kEducation, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{});
   EXPECT_EQ(Do(FireTimer{9, kHealth, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{}) << "no such assignment";
   Do(CancelTask{3, "合并"}, Supervisor());
   EXPECT_EQ(Do(FireTimer{3, kFinance, TimerKind::kReminder, "", 0, "", 2}, Clock()), Events{}) << "cancelled";
+}
+
+// Handed in after its miss was due, the clock not having run meanwhile:
+// the miss (kept armed by the policy) records the work late, submitted or
+// already approved; fired after an on-time hand-in it is stale.
+TEST_F(DomainTest, AMissDueBeforeTheHandInRecordsTheWorkLate) {
+  GivenPlan();
+  now = At("2021-11-03");
+  GivenSubmitted(1, kFinance);  // due 2021-10-31, handed in on 11-03
+  now = At("2021-11-01");       // the miss's moment, fired by a tick that catches up
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()),
+            (Events{DeadlineMissed{1, kFinance, "2021-10-31"}}));
+  EXPECT_TRUE(A(1, kFinance).overdue);
+  EXPECT_EQ(Do(FireTimer{1, kFinance, TimerKind::kMissed, "2021-10-31"}, Clock()), Events{}) << "once";
 }
 
 TEST_F(DomainTest, ATimerArmedForAnEarlierDueDateIsStaleAfterAnExtension) {

@@ -558,6 +558,40 @@ TEST(RenderTest, DeadlineMissedGoesToTheUnitUnderAnIdFixedByTheEvent) {
             "尚未办结。请市财政局立即报送办理进展和逾期原因，并明确完成时限。");
 }
 
+// Work handed in after its date while no tick ran: the miss fires after the
+// hand-in, and the unit is told its work was recorded late, not asked for
+// it. Sent back, it is open again and hears the ordinary overdue notice; a
+// date the office moves while the work awaits review asks nothing of it.
+TEST(RenderTest, AMissAfterTheHandInTellsTheUnitItsWorkWasRecordedLate) {
+  TaskDirectory dir = ShaoguanDirectory();
+  dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, ""}));
+  auto submitted = MakeEvent("sg-2021", 4, schemas::CompletionSubmitted{7, "市财政局", "已完成", ""});
+  submitted.occurred_at = StartOfDay(*Date::Parse("2022-01-05")) + 10 * 3600 * 1000;
+  EXPECT_TRUE(dir.Apply(submitted)) << "learnt, so persisted across a restart";
+  EXPECT_EQ(dir.HandedIn("sg-2021", 7, "市财政局"), "2022-01-05");
+  EXPECT_EQ(dir.HandedIn("sg-2021", 7, "市教育局"), "");
+
+  auto late = RenderNotifications(MakeEvent("sg-2021", 5, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), dir);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].channel, "overdue");
+  EXPECT_EQ(late[0].text,
+            "【逾期办结】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」的完成时限为2021-12-31，"
+            "市财政局于2022-01-05报送办结，晚于时限，已记为逾期办结。");
+
+  auto moved = RenderNotifications(
+      MakeEvent("sg-2021", 6, schemas::DeadlineChanged{7, "市财政局", "2021-12-31", "2022-01-31", "统一顺延"}), dir);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_NE(moved[0].text.find("市财政局已于2022-01-05报送办结，等待审核。"), std::string::npos) << moved[0].text;
+  EXPECT_EQ(moved[0].text.find("按新时限办理"), std::string::npos) << moved[0].text;
+
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 7, schemas::CompletionRejected{7, "市财政局", "材料不全"})));
+  EXPECT_EQ(dir.HandedIn("sg-2021", 7, "市财政局"), "");
+  auto open = RenderNotifications(MakeEvent("sg-2021", 8, schemas::DeadlineMissed{7, "市财政局", "2021-12-31"}), dir);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_TRUE(open[0].text.starts_with("【逾期提醒】")) << open[0].text;
+}
+
 TEST(RenderTest, JsonCarriesEveryField) {
   TaskDirectory dir = ShaoguanDirectory();
   auto n = RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}),

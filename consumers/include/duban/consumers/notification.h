@@ -65,9 +65,13 @@ class TaskDirectory {
     std::string title, content, deadline_text, due_on;
   };
   // Learns from PlanImported, PlanAmended(title), TaskAdded, TaskAmended
-  // (title/content/due_on), AssignmentCreated, AssignmentDelegated,
-  // AssignmentReopened and ExtensionGranted. Returns true when the event was one of those (the caller
-  // persists such events so the directory survives a restart).
+  // (title/content/due_on), TaskCancelled, AssignmentCreated,
+  // AssignmentDelegated, AssignmentReassigned, AssignmentCancelled,
+  // AssignmentMerged, AssignmentReopened, ExtensionGranted, DeadlineRecounted,
+  // DeadlineChanged, and the hand-ins: CompletionSubmitted and
+  // CompletionRejected. Returns true
+  // when the event was one of those (the caller persists such events so the
+  // directory survives a restart).
   bool Apply(const schemas::Event& e);
 
   // "" when unknown.
@@ -82,6 +86,11 @@ class TaskDirectory {
   // The unit that delegated the assignment (多级下发), "" when the office
   // assigned it: its lateness goes to that unit instead of the office.
   std::string DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const;
+  // The day the unit handed its work in (CompletionSubmitted's effective
+  // day), while that hand-in stands: "" when it has not, or when it was
+  // sent back or the assignment made or reopened afresh since. A consumer
+  // started before this was learnt knows only hand-ins it has seen since.
+  std::string HandedIn(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
   bool ApplyDueDate(const schemas::Event& e);
@@ -91,6 +100,7 @@ class TaskDirectory {
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
+  std::map<std::tuple<std::string, int32_t, std::string>, std::string> handed_in_;
 };
 
 struct RenderOptions {
