@@ -195,6 +195,12 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     std::cerr << "duban plan import: " << ForTerminal(doubt->message) << "\n";
     return kExitUsage;
   }
+  if (auto late = plan_import::IssuedAfterItsYear(plan)) {
+    // The date is --issued-on's, or the one the document itself names.
+    std::cerr << "duban plan import: " << (a.issued_on.empty() ? "" : "--issued-on: ") << ForTerminal(late->message)
+              << "\n";
+    return kExitUsage;
+  }
   return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});
 }
 

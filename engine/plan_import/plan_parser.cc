@@ -379,6 +379,16 @@ std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day) {
                    "导入日期（方案未写明印发日期）");
 }
 
+std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) {
+  const auto& issued = plan.plan.issued_on;
+  if (!issued || plan.plan.year <= 0 || issued->year <= plan.plan.year) return std::nullopt;
+  const std::string day = issued->ToString(), year = std::to_string(plan.plan.year);
+  return Problem{0,
+                 "the issue date " + day + " is after the plan's year " + year +
+                     " ended: a plan is published before or during its year; is the date mistyped?",
+                 "印发日期" + day + "晚于方案年度" + year + "年，请核对印发日期"};
+}
+
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;
   try {

@@ -386,6 +386,11 @@ void Server::Impl::ImportPlan(Ctx& c) {
                         {"message", doubt->message + " (over HTTP: the query parameter year=)"},
                         {"message_zh", doubt->message_zh},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
+  if (auto late = plan_import::IssuedAfterItsYear(plan); late && !p.dry_run)
+    return c.Json(422, {{"error", "issued_after_its_year"},
+                        {"message", late->message + " (over HTTP: the query parameter issued_on=)"},
+                        {"message_zh", late->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
   plan_import::ImportRequest req;
   req.plan_id = p.id.empty() ? "preview" : p.id;
   req.source_bytes = bytes;

@@ -162,6 +162,9 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(sim, "tick", "--now", "2028-13-01")
     check("a tick's date that is no date names --now", rc == 2 and "--now '2028-13-01' is not a date" in err,
           out + err)
+    rc, out, err = run(sim, *office_sim, "plan", "import", plan_file, "--id", "sg27c", "--issued-on", "2030-08-01")
+    check("an issue date after the plan's own year is refused as a likely typo",
+          rc == 2 and "is after the plan's year 2027 ended" in err, out + err)
     # A plan published before the store's clock is entered later: a back-entry.
     rc, out, err = run(sim, *office_sim, "plan", "import", plan_file, "--id", "sg27b", "--issued-on", "2027-06-01")
     made = [e for e in history_types(sim, "sg27b", 2) if e.get("type") == "AssignmentCreated"]

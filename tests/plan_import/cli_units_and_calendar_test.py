@@ -198,16 +198,23 @@ with tempfile.TemporaryDirectory() as tmp:
               rc == 0 and ("overdue withdrawn: due 2027-02-05 counts as 2027-02-14" in out) == withdrawn,
               f"{rc} {out} {err}")
 
-    # plan import --issued-on: a day to come is refused on a real store, like a future --at.
+    # plan import --issued-on: a day to come is refused on a real store, like a future --at
+    # (a plan of that day's year: one issued after its own year is refused as a typo first).
+    later_plan = os.path.join(tmp, "plan-later.tsv")
+    with open(later_plan, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("2026", str(later.year)))
+    rc, out, err = run(data, "plan", "import", plan_file, "--issued-on", "2027-01-04")
+    check("an issue date after the plan's own year is refused as a likely typo, exit 2",
+          rc == 2 and "after the plan's year 2026 ended" in err, f"{rc} {out} {err}")
     real3 = os.path.join(tmp, "real3")
-    rc, out, err = run(real3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    rc, out, err = run(real3, "plan", "import", later_plan, "--issued-on", later.isoformat())
     check("plan import --issued-on a future day is refused on a real store",
           rc == 1 and "time_in_future" in err and "--issued-on" in err, f"{rc} {out} {err}")
-    rc, out, err = run(real3, "status", "--plan", "plan-2026")
+    rc, out, err = run(real3, "status", "--plan", "plan-later")
     check("... and no plan was imported", rc == 1, f"{rc} {out} {err}")
     sim3 = os.path.join(tmp, "sim3")
     rc, out, err = run(sim3, "init", "--simulated")
-    rc, out, err = run(sim3, "plan", "import", plan_file, "--issued-on", later.isoformat())
+    rc, out, err = run(sim3, "plan", "import", later_plan, "--issued-on", later.isoformat())
     check("a simulated store keeps its own clock: a future --issued-on is taken", rc == 0, f"{rc} {out} {err}")
 
     # An explicit --year is the plan year; --issued-on still anchors 印发后N个工作日内.

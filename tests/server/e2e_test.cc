@@ -130,8 +130,19 @@ TEST_F(EndToEndTest, AnImportDatedInTheFutureIsRefusedByTheDomain) {
   const Resp r = Call("POST", "/api/v1/plans/import?id=yichun&issued_on=2099-01-01", office, plan_file,
                       {{"Content-Type", "text/plain"}});
   EXPECT_EQ(r.status, 422) << r.body.substr(0, 300);
-  EXPECT_EQ(r.j()["reason"], "time_in_future");
+  EXPECT_EQ(r.j()["error"], "issued_after_its_year") << "a 2021 plan issued in 2099: a typo";
+  // Within its year but after today: the domain refuses a publication still to come.
+  const Date tomorrow = DayOf(SystemClock()->Now()).AddDays(1);
+  const std::string next =
+      "测试市" + std::to_string(tomorrow.year) +
+      "年工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n1\t做好公开\t市财政局\t\t" +
+      std::to_string(tomorrow.year) + "年12月31日前\n";
+  const Resp f = Call("POST", "/api/v1/plans/import?id=next&accept_unknown_units=1&issued_on=" + tomorrow.ToString(),
+                      office, next, {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(f.status, 422) << f.body.substr(0, 300);
+  EXPECT_EQ(f.j()["reason"], "time_in_future") << f.body.substr(0, 300);
   EXPECT_EQ(Call("GET", "/api/v1/plans/yichun", office).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/plans/next", office).status, 404);
 }
 
 // A December plan for next year whose title names no year: its 10月底前,

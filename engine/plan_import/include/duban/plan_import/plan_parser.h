@@ -153,6 +153,11 @@ std::string ParsedPlanToJson(const ParsedPlan& plan);
 // nullopt: import it.
 std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day);
 
+// A plan dated (issued_on) after the end of its own year: a typo in the
+// issue date (2030 for 2027), which would make every deadline already past
+// and, on a simulated store, move its clock years on for good. nullopt: fine.
+std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan);
+
 // A readable preview: the plan's metadata, the task table as parsed and
 // every problem with its line number.
 std::string RenderPreview(const ParsedPlan& plan);
