@@ -139,8 +139,10 @@ void AddTick(CLI::App& app, Globals& g) {
     }
     // A simulated store ticked ahead is not behind the machine's date: a tick
     // given no --now fires up to its own clock.
-    if (simulated && now->empty())
-      if (auto clock_now = SimulatedNow(*engine); clock_now && *clock_now > *t) t = *clock_now;
+    Instant clock_now = 0;  // a simulated store's own clock; 0: none
+    if (simulated)
+      if (auto c = SimulatedNow(*engine)) clock_now = *c;
+    if (clock_now > *t && now->empty()) t = clock_now;
     if (!MayTick(g, *t, simulated)) return;
     // In a simulated store --now is the clock the fired events are recorded at.
     if (simulated) clock->Set(*t);
@@ -149,6 +151,11 @@ void AddTick(CLI::App& app, Globals& g) {
     if (!outcomes.ok()) return Fail(g, outcomes.status());
     if (simulated && !AdvanceSimulatedNow(g, *engine, *t)) return;
     PrintFired(g, *outcomes, report);
+    // The clock never moves back: say so rather than leave "0 fired" unexplained.
+    if (clock_now > *t)
+      std::cerr << "note: --now " << FormatInstant(*t) << " is before this simulated store's clock ("
+                << FormatInstant(clock_now)
+                << "), which does not move back; timers due after --now wait for a later tick\n";
   });
 }
 

@@ -280,7 +280,8 @@ class Decider {
     for (const auto& child : OpenDelegated(task, unit)) {
       const AssignmentState& c = s_.assignments.at({task, child});
       if (!Allows("set_deadline", c) || (!c.due_on.empty() && c.due_on <= due)) continue;
-      NewDueDate(c, due, reason + " (the assignment it was delegated from is now due " + due + ")", out);
+      // The reason is quoted in the sub-unit's Chinese notice: in Chinese.
+      NewDueDate(c, due, reason + "（所承接的上级任务时限已提前至" + due + "）", out);
       ClampDelegated(task, child, due, reason, out, depth + 1);
     }
   }
@@ -299,8 +300,7 @@ class Decider {
       std::vector<std::string> next;
       for (const auto& parent : level)
         for (const auto& child : OpenDelegated(task, parent)) {
-          out.push_back(
-              AssignmentCancelled{task, child, reason + " (the assignment it was delegated from was closed)"});
+          out.push_back(AssignmentCancelled{task, child, reason + "（所承接的上级任务已关闭）"});
           dropped.insert(child);
           next.push_back(child);
         }

@@ -119,6 +119,10 @@ with tempfile.TemporaryDirectory() as tmp:
     days = [line[:10] for line in out.splitlines() if line[:4] == "2027" and line[4:5] == "-"]
     check("the catch-up tick prints its events in date order",
           len(set(days)) >= 3 and "EscalationRaised" in out and days == sorted(days), out + err)
+    rc, out, err = run(sim, "tick", "--now", "2027-06-01")
+    check("a tick before the store's clock says the clock does not move back",
+          rc == 0 and "0 timer(s) fired" in out and "is before this simulated store's clock" in err
+          and "2027-12-31T08:00" in err, out + err)
     # The store's clock is now the tick's: a write given no --at happens then,
     # so a date before 12-31 is past (not counted from the machine's date).
     rc, out, err = run(sim, *office_sim, "set-deadline", "--plan", "sg27", "2", "--due", "2027-11-30",
