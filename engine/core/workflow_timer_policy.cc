@@ -401,7 +401,9 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
   // already counts it. Counted as the open assignment's miss would be.
   if ((a.status == AssignmentStatus::kSubmitted || a.status == AssignmentStatus::kCompleted) && !a.overdue &&
       a.submitted_at)
-    if (auto due = Date::Parse(a.due_on)) {
+    // A miss fires after the due day: work handed in by then (the common
+    // case) needs no ladder counted.
+    if (auto due = Date::Parse(a.due_on); due && DayOf(a.submitted_at) > *due) {
       const workflows::WorkCalendar& cal = DeadlineCalendar(plan, a);
       AssignmentState open = a;
       open.status = AssignmentStatus::kInProgress;
