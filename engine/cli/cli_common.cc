@@ -209,7 +209,8 @@ bool UseStoreClock(const Engine& engine, CliClock& clock, schemas::Command& c) {
 bool ActAs(Globals& g, Engine& engine, schemas::Actor& actor) {
   const bool simulated = IsSimulatedStore(engine);
   if (!simulated && (!g.actor.empty() || !g.role.empty())) {
-    std::cerr << "duban: --actor/--role name who acts only in a simulated store (demo, simulate); in this store "
+    std::cerr << "duban: --actor/--role name who acts only in a simulated store (init --simulated, demo, simulate); in "
+                 "this store "
                  "a write acts as an account: --as USER (`duban user list` shows them)\n";
     g.exit_code = kExitUsage;
     return false;

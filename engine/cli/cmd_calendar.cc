@@ -161,7 +161,7 @@ void AddCalendarCommands(CLI::App& app, Globals& g) {
   auto at = std::make_shared<std::string>();
   add->add_option("--at", *at,
                   "a simulated store only: the simulated time it is recorded at, YYYY-MM-DD[THH:MM] in CST "
-                  "(default: the machine's clock)");
+                  "(default: the store's clock)");
   add->callback([&g, file, id, at] { RunCalendarAdd(g, *file, *id, *at); });
 }
 

@@ -42,8 +42,9 @@ bool MayTick(Globals& g, Instant t, bool simulated) {
   if (simulated) return WithinSimulatedHorizon(g, t, "--now");
   if (t > wall + CliTimeRules(g).max_skew_ms) {
     std::cerr << "rejected (clock_ahead): --now " << FormatInstant(t) << " is later than the engine's clock ("
-              << FormatInstant(wall) << "); only a store made by `duban simulate` or `duban demo` may be ticked "
-              << "into the future\n";
+              << FormatInstant(wall)
+              << "); only a simulated store (`duban init --simulated`, `duban simulate`, `duban demo`) may be "
+              << "ticked into the future\n";
     g.exit_code = kExitRejected;
     return false;
   }

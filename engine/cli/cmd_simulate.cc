@@ -41,7 +41,10 @@ class Simulation {
     script_ = sim::WriteScript(year_, import_day_, plan0_, *policy_);
     if (int rc = RunTheYear(); rc != kExitOk) return rc;
     if (int rc = CheckReplay(); rc != kExitOk) return rc;
-    if (!ClockToLogEnd(eg, *engine_)) return g_.exit_code = eg.exit_code;
+    // The clock stays on the last day the year's ticks ran to (what fired on
+    // it, none maybe, was seen), not at the year's last event before it.
+    if (!ClockToLogEnd(eg, *engine_) || !AdvanceSimulatedNow(eg, *engine_, StartOfDay(LastDay())))
+      return g_.exit_code = eg.exit_code;
     Print();
     return g_.exit_code = kExitOk;
   }
@@ -123,8 +126,9 @@ class Simulation {
 
   // The clock: every day from the import to two months after the year; the
   // timers due fire first, then the day's scripted steps.
+  Date LastDay() const { return Date{year_ + 1, 2, 28}; }
   int RunTheYear() {
-    const Date last{year_ + 1, 2, 28};
+    const Date last = LastDay();
     auto& steps = script_.steps;
     std::sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
       return std::tie(a.day, a.hour, a.seq) < std::tie(b.day, b.hour, b.seq);
