@@ -372,6 +372,7 @@
           h("dt", {}, "存疑任务"), h("dd", { id: "import-doubtful" }, pv.doubtful_tasks || 0),
           h("dt", {}, "将生成交办"), h("dd", {}, `${r.assignments} 项`))));
         if (pv.year_in_doubt) out.append(msg("err", pv.year_in_doubt.message_zh));
+        if (pv.issued_after_its_year) out.append(msg("err", pv.issued_after_its_year.message_zh));
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
@@ -390,7 +391,7 @@
           { label: "责任", cell: (t) => (t.responsible_units || []).join("、") },
           { label: "时限", cell: (t) => `${(t.deadline || {}).text || ""}${(t.deadline || {}).due_on ? `（${t.deadline.due_on}）` : ""}` },
         ], pv.tasks || []));
-        importBtn.disabled = Boolean(pv.year_in_doubt);
+        importBtn.disabled = Boolean(pv.year_in_doubt || pv.issued_after_its_year);
       } catch (e) {
         if (e.status !== 401) out.append(msg("err", `无法解析：${Duban.refusal(e)}`));
       } finally { previewBtn.disabled = false; }

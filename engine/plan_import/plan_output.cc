@@ -94,6 +94,9 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   // Only when set, as the doubts (an import is refused until a year is given).
   if (p.year_in_doubt)
     j["year_in_doubt"] = {{"message", p.year_in_doubt->message}, {"message_zh", p.year_in_doubt->message_zh}};
+  if (p.issued_after_its_year)
+    j["issued_after_its_year"] = {{"message", p.issued_after_its_year->message},
+                                  {"message_zh", p.issued_after_its_year->message_zh}};
   // Input is cleaned to valid UTF-8, so dump cannot throw; replace anyway.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -379,15 +379,39 @@ std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day) {
                    "导入日期（方案未写明印发日期）");
 }
 
-std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) {
+namespace {
+// The last year the plan's title names: its own, or a range's end (三年行动
+// 计划（2025—2027年）, “十四五”（2021—2025年）), 0 when it names none.
+int LastYearTitled(const std::string& title) {
+  int last = 0;
+  for (size_t i = 0; i + 4 <= title.size(); ++i) {
+    const bool digits =
+        std::all_of(title.begin() + static_cast<std::ptrdiff_t>(i), title.begin() + static_cast<std::ptrdiff_t>(i + 4),
+                    [](char c) { return c >= '0' && c <= '9'; });
+    const bool alone = (i == 0 || title[i - 1] < '0' || title[i - 1] > '9') &&
+                       (i + 4 == title.size() || title[i + 4] < '0' || title[i + 4] > '9');
+    if (!digits || !alone) continue;
+    const int y = std::stoi(title.substr(i, 4));
+    if (y >= 1949 && y <= 2200) last = std::max(last, y);
+  }
+  return last;
+}
+
+// An issue date after the plan's last year: a typo (2030 for 2027).
+std::optional<Problem> IssueDateAfterItsYear(const ParsedPlan& plan) {
   const auto& issued = plan.plan.issued_on;
-  if (!issued || plan.plan.year <= 0 || issued->year <= plan.plan.year) return std::nullopt;
-  const std::string day = issued->ToString(), year = std::to_string(plan.plan.year);
+  if (!issued || plan.plan.year <= 0) return std::nullopt;
+  const int last = std::max(plan.plan.year, LastYearTitled(plan.plan.title));
+  if (issued->year <= last) return std::nullopt;
+  const std::string day = issued->ToString(), year = std::to_string(last);
   return Problem{0,
                  "the issue date " + day + " is after the plan's year " + year +
                      " ended: a plan is published before or during its year; is the date mistyped?",
                  "印发日期" + day + "晚于方案年度" + year + "年，请核对印发日期"};
 }
+}  // namespace
+
+std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) { return plan.issued_after_its_year; }
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;
@@ -407,6 +431,7 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
     const bool resolve = opts.resolve_deadlines && CanResolveDeadlines();
     for (auto& t : out.tasks) CompleteTask(t, dir, opts, interp.has_deadline_column(), resolve, out);
     if (resolve) CheckDatesAgainstIssue(out);
+    if ((out.issued_after_its_year = IssueDateAfterItsYear(out))) out.problems.push_back(*out.issued_after_its_year);
     if (out.tasks.empty()) out.problems.push_back({0, "no tasks found", "未找到任何任务"});
   } catch (const std::exception& e) {
     // Only allocation failure can land here; report instead of crashing.

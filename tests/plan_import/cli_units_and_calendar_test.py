@@ -206,6 +206,21 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "plan", "import", plan_file, "--issued-on", "2027-01-04")
     check("an issue date after the plan's own year is refused as a likely typo, exit 2",
           rc == 2 and "after the plan's year 2026 ended" in err, f"{rc} {out} {err}")
+    rc, out, err = run(data, "plan", "import", plan_file, "--issued-on", "2027-01-04", "--dry-run")
+    check("... and its preview says so", rc == 0 and "after the plan's year 2026 ended" in out, f"{rc} {out} {err}")
+    # A plan for several years (三年行动计划, 十四五) is issued within its range.
+    ranged = os.path.join(tmp, "ranged.tsv")
+    with open(ranged, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("韶关市2026年政务公开工作要点分工方案", "韶关市政务公开三年行动计划（2025—2027年）分工方案")
+                .replace("11月20日前", "2027年6月底前").replace("年底前", "2027年底前"))
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "init", "--simulated")
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", ranged, "--issued-on", "2026-03-02",
+                       "--accept-unknown-units")
+    check("a plan for 2025—2027 issued in 2026 is imported", rc == 0, f"{rc} {out} {err}")
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", ranged, "--id", "r2", "--issued-on",
+                       "2028-03-01", "--accept-unknown-units")
+    check("... one issued after its range is refused", rc == 2 and "after the plan's year 2027 ended" in err,
+          f"{rc} {out} {err}")
     real3 = os.path.join(tmp, "real3")
     rc, out, err = run(real3, "plan", "import", later_plan, "--issued-on", later.isoformat())
     check("plan import --issued-on a future day is refused on a real store",

@@ -131,6 +131,11 @@ TEST_F(EndToEndTest, AnImportDatedInTheFutureIsRefusedByTheDomain) {
                       {{"Content-Type", "text/plain"}});
   EXPECT_EQ(r.status, 422) << r.body.substr(0, 300);
   EXPECT_EQ(r.j()["error"], "issued_after_its_year") << "a 2021 plan issued in 2099: a typo";
+  // Its preview says so, as the workbench shows before the import is tried.
+  const Resp dry = Call("POST", "/api/v1/plans/import?dry_run=1&issued_on=2099-01-01", office, plan_file,
+                        {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(dry.status, 200) << dry.body.substr(0, 300);
+  EXPECT_TRUE(dry.j()["preview"].contains("issued_after_its_year")) << dry.body.substr(0, 300);
   // Within its year but after today: the domain refuses a publication still to come.
   const Date tomorrow = DayOf(SystemClock()->Now()).AddDays(1);
   const std::string next =

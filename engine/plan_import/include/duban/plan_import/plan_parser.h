@@ -97,6 +97,13 @@ struct ParsedPlan {
   // with this (the same words are among the problems) until a year is given.
   std::optional<Problem> year_in_doubt;
 
+  // Set when the issue date is after the last year the plan is for (its
+  // year, or the end of a range its title names): a typo in the date (2030
+  // for 2027) that would make every deadline already past and, on a
+  // simulated store, move its clock years on for good. Refused on import;
+  // the same words are among the problems, so a preview shows it.
+  std::optional<Problem> issued_after_its_year;
+
   // Tasks with at least one doubt (ParsedTask::doubts).
   size_t DoubtfulTasks() const;
 };
@@ -153,9 +160,7 @@ std::string ParsedPlanToJson(const ParsedPlan& plan);
 // nullopt: import it.
 std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day);
 
-// A plan dated (issued_on) after the end of its own year: a typo in the
-// issue date (2030 for 2027), which would make every deadline already past
-// and, on a simulated store, move its clock years on for good. nullopt: fine.
+// ParsedPlan::issued_after_its_year: nullopt, import it.
 std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan);
 
 // A readable preview: the plan's metadata, the task table as parsed and
