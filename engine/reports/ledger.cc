@@ -167,6 +167,10 @@ void FillTimeliness(LedgerRow& row, const core::AssignmentState& a, Date as_of, 
   row.effective_due_on = due->ToString();
   std::optional<Date> until;
   if (a.status == S::kSubmitted || a.status == S::kCompleted) {
+    // Handed in before its date was set (a calendar notice counted it
+    // earlier, into the past): judged, as the clock judges it, on the date
+    // it had then, which it met unless the clock recorded it late.
+    if (a.submitted_at && a.due_set_at > a.submitted_at && !a.overdue) return;
     until = Date::Parse(row.submitted_on);
   } else if (core::IsOpen(a.status)) {
     until = as_of;

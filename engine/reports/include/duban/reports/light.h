@@ -38,7 +38,9 @@ inline constexpr int kUncapped = 1 << 30;
 int WorkingDaysBetween(const workflows::WorkCalendar* calendar, Date today, Date due, int cap = kWorkingDayCountCap);
 
 // The light of `a` given its working days left (nullopt: no deadline) and
-// whether today is after its due date.
+// whether today is after its due date. Work awaiting review past its date is
+// green unless the clock recorded it late (or the review is late): its unit
+// handed it in on time.
 const char* TrafficLight(const core::AssignmentState& a, std::optional<int> working_days_left, bool past_due);
 
 // The working-day calendar the engine's timer policy counts on (the latest
