@@ -281,11 +281,19 @@ class Decider {
       const AssignmentState& c = s_.assignments.at({task, child});
       if (!Allows("set_deadline", c) || (!c.due_on.empty() && c.due_on <= due)) continue;
       // The reason is quoted in the sub-unit's Chinese notice: in Chinese.
-      NewDueDate(c, due, reason + "（所承接的上级任务时限已提前至" + due + "）", out);
+      NewDueDate(c, due, WithClause(reason, "（所承接的上级任务时限已提前至" + due + "）"), out);
       ClampDelegated(task, child, due, reason, out, depth + 1);
     }
   }
   static constexpr int kMaxDelegationWalk = 16;
+  // The office's reason with a bracketed clause after it, before its full
+  // stop if it ends in one (工作需要。 + （…） reads 工作需要（…）。).
+  static std::string WithClause(std::string reason, const std::string& clause) {
+    static const std::string kStop = "。";
+    const bool stop = reason.ends_with(kStop);
+    if (stop) reason.resize(reason.size() - kStop.size());
+    return reason + clause + (stop ? kStop : "");
+  }
 
   // The office takes one assignment off its unit. When that leaves the task
   // with no open assignment and one of the others was completed, the task is
@@ -300,7 +308,7 @@ class Decider {
       std::vector<std::string> next;
       for (const auto& parent : level)
         for (const auto& child : OpenDelegated(task, parent)) {
-          out.push_back(AssignmentCancelled{task, child, reason + "（所承接的上级任务已关闭）"});
+          out.push_back(AssignmentCancelled{task, child, WithClause(reason, "（所承接的上级任务已关闭）")});
           dropped.insert(child);
           next.push_back(child);
         }

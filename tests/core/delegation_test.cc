@@ -117,7 +117,7 @@ TEST_F(DelegationTest, AParentsEarlierDeadlineMovesItsChildrensWithIt) {
   GivenDelegated();  // 预算科 due 2021-10-15 under 财政's 10-31
   GivenAccepted(1, kBudget);
   Do(Delegate{1, kBudget, kBudgetDesk, "2021-10-10", ""}, UnitActor(kBudget));
-  auto events = Do(SetDeadline{1, kFinance, "2021-10-12", "提前完成"}, Supervisor());
+  auto events = Do(SetDeadline{1, kFinance, "2021-10-12", "提前完成。"}, Supervisor());
   EXPECT_EQ(A(1, kFinance).due_on, "2021-10-12");
   EXPECT_EQ(A(1, kBudget).due_on, "2021-10-12") << "no child is due after its parent";
   EXPECT_EQ(A(1, kBudgetDesk).due_on, "2021-10-10") << "already earlier: unchanged";
@@ -126,7 +126,7 @@ TEST_F(DelegationTest, AParentsEarlierDeadlineMovesItsChildrensWithIt) {
     if (const auto* d = std::get_if<DeadlineChanged>(&e)) {
       ++changed;
       if (d->unit == kBudget) {
-        EXPECT_EQ(d->reason, "提前完成（所承接的上级任务时限已提前至2021-10-12）");
+        EXPECT_EQ(d->reason, "提前完成（所承接的上级任务时限已提前至2021-10-12）。") << "the clause before the stop";
       }
     }
   EXPECT_EQ(changed, 2U);
