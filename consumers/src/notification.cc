@@ -130,7 +130,12 @@ bool TaskDirectory::Apply(const Event& e) {
           units_[{e.stream, b.task}].erase(b.unit);
           return true;
         } else if constexpr (std::is_same_v<T, schemas::TaskCancelled>) {
-          units_.erase({e.stream, b.number});
+          auto it = units_.find({e.stream, b.number});
+          auto& told = cancelled_units_[{e.stream, b.number}];
+          if (it != units_.end()) {
+            told = std::move(it->second);
+            units_.erase(it);
+          }
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentMerged>) {
           units_[{e.stream, b.task}].erase(b.from_unit);
@@ -205,6 +210,12 @@ std::string TaskDirectory::HandedIn(const std::string& plan, int32_t task, const
   return it == handed_in_.end() ? std::string() : it->second;
 }
 
+std::vector<std::string> TaskDirectory::UnitsAtCancellation(const std::string& plan, int32_t task) const {
+  auto it = cancelled_units_.find({plan, task});
+  return it == cancelled_units_.end() ? std::vector<std::string>()
+                                      : std::vector<std::string>(it->second.begin(), it->second.end());
+}
+
 std::vector<std::string> TaskDirectory::Units(const std::string& plan, int32_t task) const {
   auto it = units_.find({plan, task});
   return it == units_.end() ? std::vector<std::string>()
@@ -231,6 +242,13 @@ bool IsReminderEvent(const schemas::EventBody& body) {
           (schemas::RecountMovesDate(std::get<schemas::DeadlineRecounted>(body)) ||
            schemas::RecountWithdrawsOverdue(std::get<schemas::DeadlineRecounted>(body)))) ||
          std::holds_alternative<schemas::ScheduleSet>(body) ||
+         // Work taken off a unit, or the whole task; an escalation withdrawn
+         // by a paper hand-in the office entered (the others come with a
+         // notice of their own: a new date, an approval, a recount).
+         std::holds_alternative<schemas::AssignmentCancelled>(body) ||
+         std::holds_alternative<schemas::TaskCancelled>(body) ||
+         (std::holds_alternative<schemas::EscalationCleared>(body) &&
+          std::get<schemas::EscalationCleared>(body).reason == schemas::kClearedByBackEnteredHandIn) ||
          // A sub-unit's submission or request tells the unit that delegated it.
          std::holds_alternative<schemas::CompletionSubmitted>(body) ||
          std::holds_alternative<schemas::ExtensionRequested>(body);
@@ -718,6 +736,58 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
     for (auto& n : nb.Take()) out.push_back(std::move(n));
   }
   return out;
+}
+
+// Work taken off a unit (the office's cancel-assignment, a return it
+// accepted, or the assignment it was delegated from closed): the unit, and
+// the unit that delegated it when that one still holds the task and did not
+// take it off itself.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentCancelled& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["reason"] = b.reason;
+  v["reason_clause"] = HasVisibleText(b.reason) ? "，理由：" + WithoutFinalStop(b.reason) : std::string();
+  Builder nb(e, b.task, s, "cancelled", "notice", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "assignment_cancelled");
+  const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
+  const std::vector<std::string> holding = dir.Units(e.stream, b.task);
+  if (!parent.empty() && e.actor.id != parent && std::find(holding.begin(), holding.end(), parent) != holding.end())
+    nb.Add(parent, RecipientKind::kNotify, "assignment_cancelled");
+  return nb.Take();
+}
+
+// The whole task cancelled: every unit that held it.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::TaskCancelled& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.number, dir, o);
+  std::vector<Notification> out;
+  for (const std::string& unit : dir.UnitsAtCancellation(e.stream, b.number)) {
+    const std::string due = dir.DueOn(e.stream, b.number, unit);
+    TemplateValues v = CommonValues(s, b.number, unit, due);
+    v["reason"] = b.reason;
+    v["reason_clause"] = HasVisibleText(b.reason) ? "，理由：" + WithoutFinalStop(b.reason) : std::string();
+    Builder nb(e, b.number, s, "cancelled", "notice", due, o, std::move(v));
+    nb.Add(unit, RecipientKind::kUnit, "task_cancelled");
+    for (auto& n : nb.Take()) out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// An escalation withdrawn because the office entered a paper hand-in made
+// by the date: the unit was told it was late and escalated; it was not.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::EscalationCleared& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  if (b.reason != schemas::kClearedByBackEnteredHandIn) return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const std::string due = dir.DueOn(e.stream, b.task, b.unit);
+  TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  v["level"] = std::to_string(b.level);
+  v["submitted_on"] = DayOf(e.occurred_at).ToString();
+  Builder nb(e, b.task, s, "escalation_cleared", "notice", due, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "escalation_cleared");
+  return nb.Take();
 }
 
 }  // namespace

@@ -111,6 +111,9 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"delegated_extension_denied", With({"parent", "parent_sentence", "reason", "reason_clause"})},
       {"delegated_deadline_changed",
        With({"parent", "parent_sentence", "old_due_on", "old_clause", "reason", "reason_clause"})},
+      {"assignment_cancelled", With({"reason", "reason_clause"})},
+      {"task_cancelled", With({"reason", "reason_clause"})},
+      {"escalation_cleared", With({"level", "submitted_on"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

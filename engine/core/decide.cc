@@ -142,7 +142,7 @@ R Decider::On(const Submit& b) {
   // flag is cleared when the submission is applied, see Evolve).
   if (!c_.back_entry_reason.empty() && (*a)->escalation_level > 0 && !(*a)->due_on.empty() &&
       DayOf(c_.EffectiveAt()).ToString() <= (*a)->due_on)
-    out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, "submitted on time (back-entered)"});
+    out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, kClearedByBackEnteredHandIn});
   return out;
 }
 

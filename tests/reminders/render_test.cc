@@ -592,6 +592,58 @@ TEST(RenderTest, AMissAfterTheHandInTellsTheUnitItsWorkWasRecordedLate) {
   EXPECT_TRUE(open[0].text.starts_with("【逾期提醒】")) << open[0].text;
 }
 
+// Work taken off a unit is told to it (and to the unit that delegated it,
+// unless that unit took it off itself or lost its own with it); a cancelled
+// task to every unit that held it; an escalation withdrawn by a paper
+// hand-in to the unit that was told it was late. Other clearings say nothing
+// here (their new date, approval or recount has a notice of its own).
+TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
+  TaskDirectory dir = ShaoguanDirectory();
+  for (const char* unit : {"市财政局", "市教育局"})
+    dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, unit, schemas::AssignmentRole::kResponsible, ""}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::AssignmentDelegated{7, "市财政局", "预算科", "2021-12-15", ""}));
+
+  auto office = MakeEvent("sg-2021", 5, schemas::AssignmentCancelled{7, "预算科", "职责调整。"});
+  office.actor = {"office", schemas::Role::kSupervisor, "office"};
+  EXPECT_TRUE(dir.Apply(office));
+  auto child = RenderNotifications(office, dir);
+  ASSERT_EQ(child.size(), 2u);
+  EXPECT_EQ(child[0].recipient, "预算科");
+  EXPECT_EQ(child[0].channel, "cancelled");
+  EXPECT_EQ(child[0].text,
+            "【交办撤销】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」交由预算科办理的工作已撤销，"
+            "理由：职责调整。预算科不再办理此项工作，此前的提醒和督办随之终止。");
+  EXPECT_EQ(child[1].recipient, "市财政局") << "the unit that delegated it";
+  auto own = MakeEvent("sg-2021", 6, schemas::AssignmentCancelled{7, "预算科", "自行收回"});
+  own.actor = {"市财政局", schemas::Role::kUnit, "市财政局"};
+  EXPECT_EQ(RenderNotifications(own, dir).size(), 1u) << "not to the unit that cancelled it itself";
+
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 7, schemas::TaskCancelled{7, "任务调整"})));
+  auto task = RenderNotifications(MakeEvent("sg-2021", 7, schemas::TaskCancelled{7, "任务调整"}), dir);
+  ASSERT_EQ(task.size(), 2u) << "every unit that held it, not the one cancelled before";
+  EXPECT_EQ(task[0].recipient, "市教育局");
+  EXPECT_EQ(task[1].recipient, "市财政局");
+  EXPECT_NE(task[1].text.find("【任务撤销】"), std::string::npos) << task[1].text;
+  EXPECT_NE(task[1].text.find("已撤销，理由：任务调整。市财政局不再办理此项任务"), std::string::npos) << task[1].text;
+  EXPECT_TRUE(dir.Units("sg-2021", 7).empty()) << "and no later message goes to a cancelled task's units";
+
+  TaskDirectory fresh = ShaoguanDirectory();
+  auto back =
+      MakeEvent("sg-2021", 8, schemas::EscalationCleared{7, "市财政局", 2, schemas::kClearedByBackEnteredHandIn});
+  back.occurred_at = StartOfDay(*Date::Parse("2021-12-30")) + 9 * 3600 * 1000;
+  auto cleared = RenderNotifications(back, fresh);
+  ASSERT_EQ(cleared.size(), 1u);
+  EXPECT_EQ(cleared[0].channel, "escalation_cleared");
+  EXPECT_NE(
+      cleared[0].text.find("已于2021-12-30（完成时限2021-12-31前）报送办结，此前的逾期提醒和督办升级（第2级）通知作废"),
+      std::string::npos)
+      << cleared[0].text;
+  EXPECT_TRUE(RenderNotifications(
+                  MakeEvent("sg-2021", 9, schemas::EscalationCleared{7, "市财政局", 2, "deadline changed"}), fresh)
+                  .empty());
+}
+
 TEST(RenderTest, JsonCarriesEveryField) {
   TaskDirectory dir = ShaoguanDirectory();
   auto n = RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}),

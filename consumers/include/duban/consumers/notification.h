@@ -82,6 +82,9 @@ class TaskDirectory {
   // The units that hold an assignment on the task now (created, moved to,
   // not cancelled or merged away), in name order.
   std::vector<std::string> Units(const std::string& plan, int32_t task) const;
+  // The units that held it when the task was cancelled (told so), in name
+  // order; empty for a task not cancelled.
+  std::vector<std::string> UnitsAtCancellation(const std::string& plan, int32_t task) const;
   size_t task_count() const { return tasks_.size(); }
   // The unit that delegated the assignment (多级下发), "" when the office
   // assigned it: its lateness goes to that unit instead of the office.
@@ -101,6 +104,7 @@ class TaskDirectory {
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> handed_in_;
+  std::map<std::pair<std::string, int32_t>, std::set<std::string>> cancelled_units_;
 };
 
 struct RenderOptions {

@@ -244,6 +244,10 @@ struct EscalationCleared {
   std::string reason;
   bool operator==(const EscalationCleared&) const = default;
 };
+// EscalationCleared's reason when the office entered a paper hand-in made by
+// the due date (decide): the one clearing the unit hears of by itself (the
+// others come with a new date, an approval or a recount). Written to disk.
+inline constexpr const char* kClearedByBackEnteredHandIn = "submitted on time (back-entered)";
 
 // ---- review cycles ------------------------------------------------------
 struct ReviewCycleStarted {
