@@ -71,6 +71,13 @@ int ImportParsedPlan(Globals& g, const plan_import::ParsedPlan& plan, const Impo
     // the plan's assignments are made on its publication day.
     at = req.issued_on->ToString();
   }
+  if (at.empty() || !(*req.issued_on < today)) {
+    // Made on its own day, no back-entry: a reason given for one is not recorded, and says so.
+    if (!back_entry.empty())
+      std::cerr << "note: --back-entry is for a plan entered after its --issued-on day; this import is made "
+                << (at.empty() ? today.ToString() : at) << ", not entered late, so no reason is recorded\n";
+    back_entry.clear();
+  }
   auto cmd = MakeCommand(g, req.plan_id, schemas::Role::kSupervisor, "office", "", at,
                          BuildImportPlan(plan, req, &expanded), back_entry);
   if (!cmd) return g.exit_code;

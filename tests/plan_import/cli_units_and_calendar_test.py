@@ -221,6 +221,10 @@ with tempfile.TemporaryDirectory() as tmp:
                        "2028-03-01", "--accept-unknown-units")
     check("... one issued after its range is refused", rc == 2 and "after the plan's year 2027 ended" in err,
           f"{rc} {out} {err}")
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", ranged, "--id", "r3",
+                       "--back-entry", "据纸质文件补录", "--accept-unknown-units")
+    check("a --back-entry for an import made on its own day says it is not recorded",
+          rc == 0 and "no reason is recorded" in err, f"{rc} {out} {err}")
     real3 = os.path.join(tmp, "real3")
     rc, out, err = run(real3, "plan", "import", later_plan, "--issued-on", later.isoformat())
     check("plan import --issued-on a future day is refused on a real store",

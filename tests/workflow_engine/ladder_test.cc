@@ -334,7 +334,7 @@ TEST_F(WorkflowEngineTest, APlanImportedAfterItsDeadlinePassedIsLateFromTheImpor
   // Missed on the import (12-02, 09:00); the first whole working day after
   // it is 12-03: 督促整改 12-06, 通报批评 12-13, 约谈 12-27. No reminder of
   // the days before the import.
-  for (const std::string unit : {kFinance, kEducation})
+  for (const std::string& unit : {kFinance, kEducation})
     EXPECT_EQ(For(fired, 1, unit), (std::vector<Fired>{{"2021-12-02", "DeadlineMissed", 1, unit, 0},
                                                        {"2021-12-06", "EscalationRaised", 1, unit, 1},
                                                        {"2021-12-13", "EscalationRaised", 1, unit, 2},
