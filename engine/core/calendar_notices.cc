@@ -79,7 +79,16 @@ std::string CountedOn(const PlanState& s, const AssignmentState& a, const TimerP
 std::string LatenessChange(const PlanState& s, const AssignmentState& a, const TimerPolicy& armed_by,
                            const WorkflowTimerPolicy& next, const std::string& new_version,
                            const std::optional<std::string>& new_due, Instant at) {
-  if (!a.overdue) return "";
+  // Work handed in after its old date whose miss has not fired yet (no tick
+  // between): late as surely as if it had, so a date counted earlier
+  // keeps it late rather than disarming the miss that would record it.
+  bool late_hand_in = false;
+  if (!a.overdue && a.status == AssignmentStatus::kSubmitted && a.submitted_at != 0)
+    if (auto due = Date::Parse(a.due_on)) {
+      auto eff_was = next.CalendarFor(CountedOn(s, a, armed_by)).EffectiveDue(*due);
+      late_hand_in = eff_was.ok() && JudgedOn(a, at) > *eff_was;
+    }
+  if (!a.overdue && !late_hand_in) return "";
   const workflows::WorkCalendar& is = next.CalendarFor(new_version);
   if (new_due) {
     auto day = Date::Parse(*new_due);
@@ -89,6 +98,7 @@ std::string LatenessChange(const PlanState& s, const AssignmentState& a, const T
       return std::string(schemas::kRecountKeepsOverdue) + ": due " + *new_due + " has passed too";
     return "";
   }
+  if (!a.overdue) return "";  // nothing was recorded late to withdraw
   auto due = Date::Parse(a.due_on);
   if (!due) return "";
   auto eff_was = next.CalendarFor(CountedOn(s, a, armed_by)).EffectiveDue(*due);

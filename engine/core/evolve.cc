@@ -257,7 +257,10 @@ class Applier {
       if (redated && b.due_on != a->due_on) {
         a->due_on = b.due_on;
         a->due_set_at = at_;
-        a->overdue = a->overdue && schemas::RecountKeepsOverdue(b);
+        // "overdue stands" is written for late work: overdue already, or
+        // handed in after its old date with the miss not yet fired (the
+        // clock had not run), which the change makes late at once.
+        a->overdue = schemas::RecountKeepsOverdue(b);
         a->reminded_days = 0;
       }
     }

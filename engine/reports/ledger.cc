@@ -170,12 +170,18 @@ void FillTimeliness(LedgerRow& row, const core::AssignmentState& a, Date as_of, 
     // Handed in before its date was set (a calendar notice counted it
     // earlier, into the past): judged, as the clock judges it, on the date
     // it had then, which it met unless the clock recorded it late.
-    if (a.submitted_at && a.due_set_at > a.submitted_at && !a.overdue) return;
+    if (a.submitted_at && a.due_set_at > a.submitted_at && !a.overdue) {
+      row.met_its_earlier_date = true;
+      return;
+    }
     until = Date::Parse(row.submitted_on);
   } else if (core::IsOpen(a.status)) {
     until = as_of;
   }
   if (until && *until > *due) row.overdue_working_days = days.Overdue(*until, *due);
+  // Handed in late, the clock not yet having recorded it (its next tick
+  // will): the row says so, not green beside its overdue working days.
+  if (a.status == S::kSubmitted && row.overdue_working_days > 0) row.light = "red";
 }
 
 }  // namespace

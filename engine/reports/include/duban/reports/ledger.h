@@ -59,16 +59,20 @@ struct LedgerRow {
   int32_t escalation_level = 0;
   std::string escalation_step;  // the step of the last escalation raised (督促整改 / 通报批评 / 约谈)
   std::string light;            // light.h: red | yellow | green | done | none, on the date
+  // Handed in before its current date was set (a notice counted it earlier,
+  // into the past) and not recorded late: it met the date it had then.
+  bool met_its_earlier_date = false;
   bool operator==(const LedgerRow&) const = default;
 };
 
 // Whether a row's work was submitted by the day it was due on (its
 // effective due date: a date on a rest day is met on the next working day);
-// true without a date or a submission. The scorecard's and the bulletin's
+// true without a date or a submission, or when it met the date it had when
+// handed in (met_its_earlier_date). The scorecard's and the bulletin's
 // "on time".
 inline bool SubmittedOnTime(const LedgerRow& r) {
   const std::string& due = r.effective_due_on.empty() ? r.due_on : r.effective_due_on;
-  return due.empty() || r.submitted_on.empty() || r.submitted_on <= due;
+  return due.empty() || r.submitted_on.empty() || r.submitted_on <= due || r.met_its_earlier_date;
 }
 
 struct Ledger {
