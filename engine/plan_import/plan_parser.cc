@@ -380,19 +380,45 @@ std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day) {
 }
 
 namespace {
-// The last year the plan's title names: its own, or a range's end (三年行动
-// 计划（2025—2027年）, “十四五”（2021—2025年）), 0 when it names none.
-int LastYearTitled(const std::string& title) {
+// The end of a range of years the plan's title names (三年行动计划（2025—2027
+// 年）, “十四五”（2021—2025年）, full-width digits too), 0 when it names
+// none. Not any year it mentions: "2035年远景目标" is no year the plan runs to.
+int RangeEndTitled(const std::string& title) {
+  std::string t;  // full-width digits (０-９: EF BC 90-99) as ASCII
+  for (size_t i = 0; i < title.size(); ++i) {
+    if (i + 2 < title.size() && static_cast<unsigned char>(title[i]) == 0xEF &&
+        static_cast<unsigned char>(title[i + 1]) == 0xBC && static_cast<unsigned char>(title[i + 2]) >= 0x90 &&
+        static_cast<unsigned char>(title[i + 2]) <= 0x99) {
+      t += static_cast<char>('0' + (static_cast<unsigned char>(title[i + 2]) - 0x90));
+      i += 2;
+    } else {
+      t += title[i];
+    }
+  }
+  auto year_at = [&t](size_t i) {
+    if (i + 4 > t.size()) return 0;
+    for (size_t k = i; k < i + 4; ++k)
+      if (t[k] < '0' || t[k] > '9') return 0;
+    if ((i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9') || (i + 4 < t.size() && t[i + 4] >= '0' && t[i + 4] <= '9'))
+      return 0;
+    const int y = std::stoi(t.substr(i, 4));
+    return y >= 1949 && y <= 2200 ? y : 0;
+  };
   int last = 0;
-  for (size_t i = 0; i + 4 <= title.size(); ++i) {
-    const bool digits =
-        std::all_of(title.begin() + static_cast<std::ptrdiff_t>(i), title.begin() + static_cast<std::ptrdiff_t>(i + 4),
-                    [](char c) { return c >= '0' && c <= '9'; });
-    const bool alone = (i == 0 || title[i - 1] < '0' || title[i - 1] > '9') &&
-                       (i + 4 == title.size() || title[i + 4] < '0' || title[i + 4] > '9');
-    if (!digits || !alone) continue;
-    const int y = std::stoi(title.substr(i, 4));
-    if (y >= 1949 && y <= 2200) last = std::max(last, y);
+  for (size_t i = 0; i < t.size(); ++i) {
+    const int from = year_at(i);
+    if (!from) continue;
+    size_t j = i + 4;
+    if (t.compare(j, 3, "年") == 0) j += 3;
+    bool joined = false;
+    for (const std::string_view sep : {"—", "–", "－", "～", "至", "到", "-", "~"})
+      if (t.compare(j, sep.size(), sep) == 0) {
+        j += sep.size();
+        joined = true;
+        break;
+      }
+    if (!joined) continue;
+    if (const int to = year_at(j); to > from) last = std::max(last, to);
   }
   return last;
 }
@@ -401,7 +427,7 @@ int LastYearTitled(const std::string& title) {
 std::optional<Problem> IssueDateAfterItsYear(const ParsedPlan& plan) {
   const auto& issued = plan.plan.issued_on;
   if (!issued || plan.plan.year <= 0) return std::nullopt;
-  const int last = std::max(plan.plan.year, LastYearTitled(plan.plan.title));
+  const int last = std::max(plan.plan.year, RangeEndTitled(plan.plan.title));
   if (issued->year <= last) return std::nullopt;
   const std::string day = issued->ToString(), year = std::to_string(last);
   return Problem{0,

@@ -221,6 +221,20 @@ with tempfile.TemporaryDirectory() as tmp:
                        "2028-03-01", "--accept-unknown-units")
     check("... one issued after its range is refused", rc == 2 and "after the plan's year 2027 ended" in err,
           f"{rc} {out} {err}")
+    wide = os.path.join(tmp, "wide.tsv")
+    with open(wide, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("韶关市2026年政务公开工作要点分工方案", "韶关市政务公开三年行动计划（２０２５—２０２７年）分工方案")
+                .replace("11月20日前", "2027年6月底前").replace("年底前", "2027年底前"))
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", wide, "--id", "r4", "--issued-on",
+                       "2026-03-02", "--accept-unknown-units", "--dry-run")
+    check("... a range in full-width digits too", rc == 0 and "after the plan's year" not in out, f"{rc} {out} {err}")
+    vision = os.path.join(tmp, "vision.tsv")
+    with open(vision, "w", encoding="utf-8") as f:
+        f.write(PLAN.replace("韶关市2026年政务公开工作要点分工方案", "韶关市2026年政务公开工作要点分工方案（对标2035年远景目标）"))
+    rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", vision, "--id", "r5", "--issued-on",
+                       "2027-01-04", "--accept-unknown-units")
+    check("a later year the title only mentions is no range: a 2026 plan issued in 2027 is refused",
+          rc == 2 and "after the plan's year 2026 ended" in err, f"{rc} {out} {err}")
     rc, out, err = run(os.path.join(tmp, "ranged-store"), "plan", "import", ranged, "--id", "r3",
                        "--back-entry", "据纸质文件补录", "--accept-unknown-units")
     check("a --back-entry for an import made on its own day says it is not recorded",
