@@ -635,9 +635,9 @@ TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
   auto cleared = RenderNotifications(back, fresh);
   ASSERT_EQ(cleared.size(), 1u);
   EXPECT_EQ(cleared[0].channel, "escalation_cleared");
-  EXPECT_NE(
-      cleared[0].text.find("已于2021-12-30（完成时限2021-12-31前）报送办结，此前的逾期提醒和督办升级（第2级）通知作废"),
-      std::string::npos)
+  EXPECT_NE(cleared[0].text.find(
+                "已于2021-12-30报送办结，未超过完成时限2021-12-31，此前的逾期提醒和督办升级（第2级）通知作废"),
+            std::string::npos)
       << cleared[0].text;
   EXPECT_TRUE(RenderNotifications(
                   MakeEvent("sg-2021", 9, schemas::EscalationCleared{7, "市财政局", 2, "deadline changed"}), fresh)
