@@ -224,8 +224,9 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   imp->add_flag("--new-version", args->new_version, "import again as a new version of the same plan");
   imp->add_option("--year", args->year,
                   "the plan year (年底前 -> YEAR-12-31): wins over the year of the publication date (--issued-on, "
-                  "which still anchors 印发后N个工作日内) and of the document number; a title naming another "
-                  "year is refused. Needed when no year is stated and deadlines fall before the issue date (a "
+                  "which still anchors 印发后N个工作日内) and of the document number, and chooses among the "
+                  "years a title names (…2035年远景目标纲要2021年…); a title naming only other years is refused. "
+                  "Needed when no year is stated and deadlines fall before the issue date (a "
                   "December plan for next year): such an import is refused without it");
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,

@@ -18,12 +18,11 @@ void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, con
   for (const auto& u : unknown) {
     if (dir.id().empty()) {
       // No directory matched the plan: the name was checked against nothing.
-      out.problems.push_back(
-          {u.line,
-           "unit '" + u.name +
-               "' not checked: no unit directory was used (none matches this "
-               "plan); pass --units FILE",
-           "单位“" + u.name + "”未核对：没有使用单位名录（没有与本方案匹配的名录），请用 --units 指定名录文件"});
+      out.problems.push_back({u.line,
+                              "unit '" + u.name +
+                                  "' not checked: no unit directory was used (none matches this "
+                                  "plan); pass --units FILE",
+                              "单位“" + u.name + "”未核对：没有与本方案匹配的单位名录，请核对单位名称"});
     } else {
       // The closest known names, so a typo or a longer form is fixed in the file or added as an alias.
       std::string en, zh;

@@ -1,5 +1,6 @@
 // Metadata: the plan's title, issuer, document number, issue date and year,
 // read from the lines around the table (see plan_table.h).
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,25 +124,92 @@ bool IsTitleWord(const std::string& s) {
   return false;
 }
 
-std::optional<int> YearIn(std::string_view s) {
-  for (size_t p = 0; p + 4 < s.size(); ++p) {
-    if (s[p] >= '0' && s[p] <= '9' && (p == 0 || s[p - 1] < '0' || s[p - 1] > '9')) {
-      size_t k = p;
-      const auto y = text::Digits(s, k, 4);
-      if (y && k - p == 4 && *y >= 1990 && *y <= 2200 && s.substr(k, 3) == "年") return *y;
-      // A range, "（2027—2029年）": the plan starts in its first year.
+// A year the title names: "2021年", or a range "（2027—2029年）" (the plan
+// starts in its first year; the years up to its end are named too).
+struct TitleYear {
+  int year = 0;
+  int until = 0;  // a range's last year; == year for one year
+  // "2035年远景目标", "到2025年": a year the plan aims at, not the year it is for.
+  bool aimed_at = false;
+  // "2024年度", "2021年重点任务", "2023年工作要点": the words a plan's own year carries.
+  bool plan_words = false;
+};
+
+std::vector<TitleYear> TitleYears(std::string_view s) {
+  std::vector<TitleYear> out;
+  size_t p = 0;
+  bool after_digit = false;
+  while (p < s.size()) {
+    size_t k = p;
+    const auto y = after_digit ? std::nullopt : text::Digits(s, k, 4);
+    if (!y || *y < 1990 || *y > 2200) {  // 1990..2200: four digits
+      size_t n = p;
+      const char32_t c = text::Next(s, n);
+      after_digit = (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19);
+      p = n;
+      continue;
+    }
+    TitleYear t{*y, *y};
+    const std::string_view before = s.substr(0, p);
+    size_t e = k;
+    if (s.substr(e, 3) == "年") {
+      e += 3;
+    } else {
+      bool range = false;
       for (std::string_view dash : {"—", "－", "-", "～", "~", "至", "到", "–"}) {
+        if (s.substr(k, dash.size()) != dash) continue;
         size_t q = k + dash.size();
-        if (y && k - p == 4 && *y >= 1990 && *y <= 2200 && s.substr(k, dash.size()) == dash) {
-          if (s.substr(q, 3) == "—") q += 3;  // a doubled dash "——"
-          size_t e = q;
-          const auto y2 = text::Digits(s, e, 4);
-          if (y2 && e - q == 4 && s.substr(e, 3) == "年") return *y;
+        if (s.substr(q, 3) == "—") q += 3;  // a doubled dash "——"
+        size_t r = q;
+        const auto y2 = text::Digits(s, r, 4);
+        if (y2 && *y2 >= *y && *y2 <= 2200 && s.substr(r, 3) == "年") {
+          t.until = *y2;
+          e = r + 3;
+          range = true;
         }
+        break;
+      }
+      if (!range) {
+        p = k;
+        after_digit = true;
+        continue;
       }
     }
+    const std::string_view after = s.substr(e);
+    for (std::string_view aim : {"到", "至", "展望", "面向", "对标", "迈向"})
+      if (t.until == t.year && EndsWith(before, aim)) t.aimed_at = true;
+    for (std::string_view aim : {"远景", "愿景", "前", "底前", "以前"})
+      if (t.until == t.year && StartsWith(after, aim)) t.aimed_at = true;
+    for (std::string_view w : {"度", "重点", "工作", "政务", "全市", "全省", "全区", "全县"})
+      if (StartsWith(after, w)) t.plan_words = true;
+    out.push_back(t);
+    p = e;
+    after_digit = false;
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<int> YearIn(std::string_view s) {
+  const auto years = TitleYears(s);
+  if (years.empty()) return std::nullopt;
+  return years.front().year;
+}
+
+// The plan's year from its title: a year the office stated when the title
+// names it (among several: "…2035年远景目标纲要2021年重点任务…"), else the
+// first year carrying a plan's words (2021年重点任务), else the first not
+// aimed at (2035年远景, 到2025年), else the first. nullopt: no year named.
+std::optional<int> TitlePlanYear(std::string_view title, int stated) {
+  const auto years = TitleYears(title);
+  if (years.empty()) return std::nullopt;
+  if (stated > 0)
+    for (const TitleYear& t : years)
+      if (stated >= t.year && stated <= t.until) return stated;
+  for (const TitleYear& t : years)
+    if (t.plan_words && !t.aimed_at) return t.year;
+  for (const TitleYear& t : years)
+    if (!t.aimed_at) return t.year;
+  return years.front().year;
 }
 
 // A letterhead line "珠海高新区管委会办公室文件": the issuer and "文件".
@@ -226,7 +294,7 @@ std::string IssuerFromLetterhead(const std::vector<std::pair<std::string, int>>&
 // document number, else the default; 0 when none.
 int PlanYear(const PlanMeta& plan, const ParseOptions& opts) {
   int year = 0;
-  if (auto y = YearIn(plan.title))
+  if (auto y = TitlePlanYear(plan.title, opts.year))
     year = *y;
   else if (opts.year > 0)
     year = opts.year;
@@ -263,6 +331,25 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   if (out.plan.issuer.empty()) out.plan.issuer = IssuerFromLetterhead(around);
   out.plan.year = PlanYear(out.plan, opts);
   out.plan.year_stated = opts.year > 0 || YearIn(out.plan.title).has_value();
+  // Two years the plan could be for ("2024年度…落实2023年…"): say which was
+  // read, so an office that meant the other states it.
+  std::vector<int> could_be;
+  for (const TitleYear& t : TitleYears(out.plan.title))
+    if (!t.aimed_at && std::find(could_be.begin(), could_be.end(), t.year) == could_be.end())
+      could_be.push_back(t.year);
+  if (opts.year <= 0 && could_be.size() > 1) {
+    std::string list, list_zh;
+    for (int y : could_be) {
+      list += (list.empty() ? "" : ", ") + std::to_string(y);
+      list_zh += (list_zh.empty() ? "" : "、") + std::to_string(y);
+    }
+    const std::string year = std::to_string(out.plan.year);
+    out.problems.push_back(
+        {0,
+         "the title names several years (" + list + "): read as a " + year +
+             " plan; if it is for another, state the plan's year",
+         "标题中有多个年份（" + list_zh + "），已按" + year + "年度方案读取；如非此年度，请指定方案年度"});
+  }
   if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found", "未找到方案标题"});
   if (out.plan.year == 0)
     out.problems.push_back(

@@ -42,6 +42,42 @@ TEST(PlanParser, AYearRangeInTheTitleGivesItsFirstYear) {
   EXPECT_EQ(p.plan.year, 2027);
 }
 
+// A title that names the year it aims at before its own (a review found
+// "…2035年远景目标纲要2021年重点任务…" imported as a 2035 plan, 年底前 read as
+// 2035-12-31, and --year 2021 refused): the plan's own year is read, and a
+// year the office states chooses among those the title names.
+TEST(PlanParser, ATitleNamingSeveralYearsGivesThePlansOwn) {
+  const std::string body = "\t工作任务\n\t落实单位\n\t完成时限\n\n\t1.第一项。\n\t市发改局\n\t年底前\n\n";
+  auto year_of = [&](const std::string& title, int stated = 0) {
+    ParseOptions opts;
+    opts.resolve_deadlines = false;
+    opts.year = stated;
+    return ParsePlan(title + "\n" + body, Dir(), opts);
+  };
+  const ParsedPlan vision = year_of("测试市贯彻落实第十四个五年规划和2035年远景目标纲要2021年重点任务分工方案");
+  EXPECT_EQ(vision.plan.year, 2021);
+  EXPECT_FALSE(HasProblem(vision, "several years")) << "2035 is aimed at, not a year the plan could be for";
+  EXPECT_EQ(year_of("测试市到２０２５年基本建成数字政府2023年工作要点分工方案").plan.year, 2023) << "full-width digits";
+  EXPECT_EQ(year_of("测试市数字政府三年行动（2023—2025年）分工方案").plan.year, 2023);
+  EXPECT_EQ(year_of("测试市2024年度推进“十四五”规划（2021—2025年）实施分工方案").plan.year, 2024);
+  EXPECT_EQ(year_of("测试市2035年远景目标分工方案").plan.year, 2035) << "the only year named";
+
+  // Two years the plan could be for: the one with a plan's words, and a problem naming both.
+  const ParsedPlan two = year_of("测试市落实2023年审计整改要求2024年重点任务分工方案");
+  EXPECT_EQ(two.plan.year, 2024);
+  EXPECT_TRUE(HasProblem(two, "the title names several years (2023, 2024): read as a 2024 plan"))
+      << two.problems.size();
+  // The office's year chooses among them, and then nothing is in doubt.
+  const ParsedPlan chosen = year_of("测试市落实2023年审计整改要求2024年重点任务分工方案", 2023);
+  EXPECT_EQ(chosen.plan.year, 2023);
+  EXPECT_FALSE(HasProblem(chosen, "several years"));
+  EXPECT_EQ(year_of("测试市贯彻落实第十四个五年规划和2035年远景目标纲要2021年重点任务分工方案", 2021).plan.year, 2021);
+  EXPECT_EQ(year_of("测试市数字政府三年行动（2023—2025年）分工方案", 2024).plan.year, 2024) << "within the range named";
+  // A year the title does not name still gives the title's (the caller refuses the two).
+  EXPECT_EQ(year_of("测试市贯彻落实第十四个五年规划和2035年远景目标纲要2021年重点任务分工方案", 2019).plan.year, 2021);
+  EXPECT_EQ(year_of("测试市12025年工作分工方案").plan.year, 0) << "five digits are no year";
+}
+
 TEST(PlanParser, AShortMenuWordIsNotTheTitleAndAWrappedTitleIsJoined) {
   const ParsedPlan p = Parse(
       "规划计划\n测试市2027年优化营商环境\n重点任务分工方案\n"

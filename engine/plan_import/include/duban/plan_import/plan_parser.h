@@ -113,8 +113,9 @@ struct ParseOptions {
   int default_year = 0;
   // The plan year the office states (plan import --year): it wins over the
   // years inferred from the publication date and the document number (a plan
-  // published in December for the next year, a back-entry); a title naming
-  // a year still gives that year (the caller compares it with this one).
+  // published in December for the next year, a back-entry). It chooses among
+  // the years a title names ("…2035年远景目标纲要2021年重点任务…"); a title
+  // naming only other years still gives its own (the caller compares them).
   int year = 0;
   // Resolve deadline phrases to dates (needs duban_workflows; off -> due_on empty).
   bool resolve_deadlines = true;
