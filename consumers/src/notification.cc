@@ -126,6 +126,12 @@ bool TaskDirectory::Apply(const Event& e) {
         } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
           handed_in_.erase({e.stream, b.task, b.unit});
           return true;
+        } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
+          auto& told = escalation_notify_[{e.stream, b.task, b.unit}];
+          if (b.level <= 1) told.clear();  // a ladder started afresh
+          for (const std::string& who : b.notify)
+            if (std::find(told.begin(), told.end(), who) == told.end()) told.push_back(who);
+          return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCancelled>) {
           units_[{e.stream, b.task}].erase(b.unit);
           return true;
@@ -208,6 +214,12 @@ std::string TaskDirectory::DelegatedBy(const std::string& plan, int32_t task, co
 std::string TaskDirectory::HandedIn(const std::string& plan, int32_t task, const std::string& unit) const {
   auto it = handed_in_.find({plan, task, unit});
   return it == handed_in_.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> TaskDirectory::EscalationNotify(const std::string& plan, int32_t task,
+                                                         const std::string& unit) const {
+  auto it = escalation_notify_.find({plan, task, unit});
+  return it == escalation_notify_.end() ? std::vector<std::string>() : it->second;
 }
 
 std::vector<std::string> TaskDirectory::UnitsAtCancellation(const std::string& plan, int32_t task) const {
@@ -775,8 +787,10 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::TaskCan
   return out;
 }
 
-// An escalation withdrawn because the office entered a paper hand-in made
-// by the date: the unit was told it was late and escalated; it was not.
+// Lateness withdrawn because the office entered a paper hand-in made by the
+// date: the unit was told it was late (and, at a level, escalated); it was
+// not. Whoever heard of the escalation hears it is void: the unit that
+// delegated the work or the office, and the escalations' notify lists.
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::EscalationCleared& b, const TaskDirectory& dir,
                                           const RenderOptions& o) {
   if (b.reason != schemas::kClearedByBackEnteredHandIn) return {};
@@ -785,8 +799,16 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Escalat
   TemplateValues v = CommonValues(s, b.task, b.unit, due);
   v["level"] = std::to_string(b.level);
   v["submitted_on"] = DayOf(e.occurred_at).ToString();
+  v["voided"] = b.level > 0 ? "逾期提醒和督办升级（第" + std::to_string(b.level) + "级）" : std::string("逾期提醒");
   Builder nb(e, b.task, s, "escalation_cleared", "notice", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "escalation_cleared");
+  if (b.level > 0) {
+    if (const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit); !parent.empty())
+      nb.Add(parent, RecipientKind::kNotify, "escalation_cleared_others");
+    else
+      nb.Add(o.office, RecipientKind::kOffice, "escalation_cleared_others");
+    AddNotifyList(nb, dir.EscalationNotify(e.stream, b.task, b.unit), b.unit, o, "escalation_cleared_others", 0);
+  }
   return nb.Take();
 }
 

@@ -113,7 +113,8 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
        With({"parent", "parent_sentence", "old_due_on", "old_clause", "reason", "reason_clause"})},
       {"assignment_cancelled", With({"reason", "reason_clause"})},
       {"task_cancelled", With({"reason", "reason_clause"})},
-      {"escalation_cleared", With({"level", "submitted_on"})},
+      {"escalation_cleared", With({"level", "submitted_on", "voided"})},
+      {"escalation_cleared_others", With({"level", "submitted_on", "voided"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

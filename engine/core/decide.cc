@@ -138,9 +138,11 @@ R Decider::On(const Submit& b) {
   }
   std::vector<EventBody> out{CompletionSubmitted{b.task, b.unit, b.text, b.evidence}};
   // A paper submission the office enters as made on or before the due date
-  // was on time: the clock's escalation for it is withdrawn (the overdue
-  // flag is cleared when the submission is applied, see Evolve).
-  if (!c_.back_entry_reason.empty() && (*a)->escalation_level > 0 && !(*a)->due_on.empty() &&
+  // was on time: the clock's lateness for it is withdrawn (the overdue flag
+  // is cleared when the submission is applied, see Evolve). Recorded for a
+  // miss with no escalation yet too (level 0), so the unit told it was late
+  // hears that it was not.
+  if (!c_.back_entry_reason.empty() && ((*a)->escalation_level > 0 || (*a)->overdue) && !(*a)->due_on.empty() &&
       DayOf(c_.EffectiveAt()).ToString() <= (*a)->due_on)
     out.push_back(EscalationCleared{b.task, b.unit, (*a)->escalation_level, kClearedByBackEnteredHandIn});
   return out;

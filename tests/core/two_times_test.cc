@@ -142,6 +142,22 @@ TEST_F(TwoTimesTest, APaperSubmissionBackEnteredAsOnTimeWithdrawsTheClocksEscala
   EXPECT_EQ(A(1, kFinance).escalation_level, 0);
 }
 
+// Recorded late but not yet escalated: the miss is withdrawn on the record
+// too (level 0), so the unit told 逾期 hears it was not (a review found the
+// flag cleared silently).
+TEST_F(TwoTimesTest, APaperSubmissionBackEnteredAsOnTimeWithdrawsAMissNotYetEscalated) {
+  GivenPlan();
+  GivenInProgress(1, kFinance);
+  now = At("2021-11-01");
+  GivenOverdue(1, kFinance);
+  ASSERT_EQ(A(1, kFinance).escalation_level, 0);
+  now = At("2021-11-03");
+  auto events = DoAt(Submit{1, kFinance, "完成", ""}, Supervisor(), At("2021-10-29"), "10月29日纸质报送件");
+  EXPECT_EQ(events, (Events{CompletionSubmitted{1, kFinance, "完成", ""},
+                            EscalationCleared{1, kFinance, 0, "submitted on time (back-entered)"}}));
+  EXPECT_FALSE(A(1, kFinance).overdue);
+}
+
 TEST_F(TwoTimesTest, APaperSubmissionBackEnteredAfterTheDeadlineStaysLate) {
   GivenPlan();
   GivenInProgress(1, kFinance);

@@ -633,12 +633,47 @@ TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
       MakeEvent("sg-2021", 8, schemas::EscalationCleared{7, "市财政局", 2, schemas::kClearedByBackEnteredHandIn});
   back.occurred_at = StartOfDay(*Date::Parse("2021-12-30")) + 9 * 3600 * 1000;
   auto cleared = RenderNotifications(back, fresh);
-  ASSERT_EQ(cleared.size(), 1u);
+  ASSERT_EQ(cleared.size(), 2u) << "the unit, and the office that heard of the escalation";
   EXPECT_EQ(cleared[0].channel, "escalation_cleared");
   EXPECT_NE(cleared[0].text.find(
                 "已于2021-12-30报送办结，未超过完成时限2021-12-31，此前的逾期提醒和督办升级（第2级）通知作废"),
             std::string::npos)
       << cleared[0].text;
+  EXPECT_EQ(cleared[1].recipient, "督查室");
+  EXPECT_NE(cleared[1].text.find("此前关于市财政局的逾期提醒和督办升级（第2级）通知作废"), std::string::npos)
+      << cleared[1].text;
+
+  // Everyone the escalations' notify lists named hears it too, each once;
+  // a ladder started afresh forgets the earlier one's.
+  TaskDirectory told = ShaoguanDirectory();
+  told.Apply(
+      MakeEvent("sg-2021", 10, schemas::EscalationRaised{7, "市财政局", 1, "督促整改", {"市长热线"}, "", false}));
+  told.Apply(MakeEvent("sg-2021", 11, schemas::EscalationRaised{7, "市财政局", 1, "督促整改", {"unit"}, "", false}));
+  told.Apply(
+      MakeEvent("sg-2021", 12, schemas::EscalationRaised{7, "市财政局", 2, "通报批评", {"unit_leaders"}, "", false}));
+  told.Apply(MakeEvent("sg-2021", 13,
+                       schemas::EscalationRaised{7, "市财政局", 3, "约谈", {"unit_leaders", "分管副市长"}, "", false}));
+  std::vector<std::string> to;
+  for (const auto& n : RenderNotifications(back, told)) to.push_back(n.recipient);
+  EXPECT_EQ(to, (std::vector<std::string>{"市财政局", "督查室", "市财政局主要负责同志", "分管副市长"}));
+
+  // Late but not yet escalated (level 0): the unit alone was told, and hears it is void.
+  auto missed =
+      MakeEvent("sg-2021", 14, schemas::EscalationCleared{7, "市财政局", 0, schemas::kClearedByBackEnteredHandIn});
+  missed.occurred_at = back.occurred_at;
+  auto void_miss = RenderNotifications(missed, told);
+  ASSERT_EQ(void_miss.size(), 1u);
+  EXPECT_NE(void_miss[0].text.find("未超过完成时限2021-12-31，此前的逾期提醒通知作废"), std::string::npos)
+      << void_miss[0].text;
+
+  // A delegated assignment's escalation went to the unit that delegated it, not the office.
+  TaskDirectory delegated = ShaoguanDirectory();
+  delegated.Apply(MakeEvent("sg-2021", 15, schemas::AssignmentDelegated{7, "市财政局", "预算科", "2021-12-15", ""}));
+  auto child_back =
+      MakeEvent("sg-2021", 16, schemas::EscalationCleared{7, "预算科", 1, schemas::kClearedByBackEnteredHandIn});
+  to.clear();
+  for (const auto& n : RenderNotifications(child_back, delegated)) to.push_back(n.recipient);
+  EXPECT_EQ(to, (std::vector<std::string>{"预算科", "市财政局"}));
   EXPECT_TRUE(RenderNotifications(
                   MakeEvent("sg-2021", 9, schemas::EscalationCleared{7, "市财政局", 2, "deadline changed"}), fresh)
                   .empty());

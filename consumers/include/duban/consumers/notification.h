@@ -68,8 +68,8 @@ class TaskDirectory {
   // (title/content/due_on), TaskCancelled, AssignmentCreated,
   // AssignmentDelegated, AssignmentReassigned, AssignmentCancelled,
   // AssignmentMerged, AssignmentReopened, ExtensionGranted, DeadlineRecounted,
-  // DeadlineChanged, and the hand-ins: CompletionSubmitted and
-  // CompletionRejected. Returns true
+  // DeadlineChanged, the hand-ins (CompletionSubmitted and
+  // CompletionRejected) and EscalationRaised (who heard). Returns true
   // when the event was one of those (the caller persists such events so the
   // directory survives a restart).
   bool Apply(const schemas::Event& e);
@@ -94,6 +94,10 @@ class TaskDirectory {
   // sent back or the assignment made or reopened afresh since. A consumer
   // started before this was learnt knows only hand-ins it has seen since.
   std::string HandedIn(const std::string& plan, int32_t task, const std::string& unit) const;
+  // The notify lists of the escalations raised on the assignment since its
+  // ladder last started (level 1), each entry once in order: who must hear
+  // when the escalation is withdrawn.
+  std::vector<std::string> EscalationNotify(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
   bool ApplyDueDate(const schemas::Event& e);
@@ -104,6 +108,7 @@ class TaskDirectory {
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> handed_in_;
+  std::map<std::tuple<std::string, int32_t, std::string>, std::vector<std::string>> escalation_notify_;
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> cancelled_units_;
 };
 

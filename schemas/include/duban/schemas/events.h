@@ -246,7 +246,9 @@ struct EscalationCleared {
 };
 // EscalationCleared's reason when the office entered a paper hand-in made by
 // the due date (decide): the one clearing the unit hears of by itself (the
-// others come with a new date, an approval or a recount). Written to disk.
+// others come with a new date, an approval or a recount). Its level is 0 when
+// the work was recorded late but not yet escalated (since 2026-12; before, no
+// event withdrew such a miss). Written to disk.
 inline constexpr const char* kClearedByBackEnteredHandIn = "submitted on time (back-entered)";
 
 // ---- review cycles ------------------------------------------------------
