@@ -103,12 +103,17 @@ bool TaskDirectory::Apply(const Event& e) {
           units_[{e.stream, b.task}].insert(b.unit);
           delegated_by_.erase({e.stream, b.task, b.unit});
           handed_in_.erase({e.stream, b.task, b.unit});
+          returned_.erase({e.stream, b.task, b.unit});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentReturned>) {
+          returned_.insert({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentDelegated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           units_[{e.stream, b.task}].insert(b.unit);
           delegated_by_[{e.stream, b.task, b.unit}] = b.parent_unit;
           handed_in_.erase({e.stream, b.task, b.unit});
+          returned_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
           // The unit it moves to takes the date it had (an extension, a date
@@ -119,6 +124,7 @@ bool TaskDirectory::Apply(const Event& e) {
           units.insert(b.to_unit);
           delegated_by_.erase({e.stream, b.task, b.to_unit});
           handed_in_.erase({e.stream, b.task, b.to_unit});
+          returned_.erase({e.stream, b.task, b.to_unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::CompletionSubmitted>) {
           handed_in_[{e.stream, b.task, b.unit}] = DayOf(e.occurred_at).ToString();
@@ -161,6 +167,7 @@ bool TaskDirectory::ApplyDueDate(const Event& e) {
         if constexpr (std::is_same_v<T, schemas::AssignmentReopened>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           handed_in_.erase({e.stream, b.task, b.unit});
+          returned_.erase({e.stream, b.task, b.unit});
           return true;
         } else if constexpr (std::is_same_v<T, schemas::ExtensionGranted>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.new_due_on;
@@ -222,6 +229,10 @@ std::vector<std::string> TaskDirectory::EscalationNotify(const std::string& plan
   return it == escalation_notify_.end() ? std::vector<std::string>() : it->second;
 }
 
+bool TaskDirectory::Returned(const std::string& plan, int32_t task, const std::string& unit) const {
+  return returned_.count({plan, task, unit}) > 0;
+}
+
 std::vector<std::string> TaskDirectory::UnitsAtCancellation(const std::string& plan, int32_t task) const {
   auto it = cancelled_units_.find({plan, task});
   return it == cancelled_units_.end() ? std::vector<std::string>()
@@ -259,6 +270,9 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          // notice of their own: a new date, an approval, a recount).
          std::holds_alternative<schemas::AssignmentCancelled>(body) ||
          std::holds_alternative<schemas::TaskCancelled>(body) ||
+         // Work moved from one unit to another: both are told.
+         std::holds_alternative<schemas::AssignmentReassigned>(body) ||
+         std::holds_alternative<schemas::AssignmentMerged>(body) ||
          (std::holds_alternative<schemas::EscalationCleared>(body) &&
           std::get<schemas::EscalationCleared>(body).reason == schemas::kClearedByBackEnteredHandIn) ||
          // A sub-unit's submission or request tells the unit that delegated it.
@@ -358,6 +372,21 @@ std::string WithoutFinalStop(std::string text) {
     while (text.size() >= stop.size() && text.compare(text.size() - stop.size(), stop.size(), stop) == 0)
       text.erase(text.size() - stop.size());
   return text;
+}
+
+// "，理由：…" for a reason with visible text, else nothing.
+std::string ReasonClause(const std::string& reason) {
+  return HasVisibleText(reason) ? "，理由：" + WithoutFinalStop(reason) : std::string();
+}
+
+// The office's words when it accepts a unit's return: "同意" says nothing
+// the notice does not ("…（同意退回），理由：同意" read twice), anything else
+// is quoted as its opinion.
+std::string OfficeWordsClause(const std::string& words) {
+  std::string w = WithoutFinalStop(words);
+  for (const std::string_view assent : {"同意", "同意退回", "准予退回", "同意退回申请"})
+    if (w == assent) return "";
+  return HasVisibleText(w) ? "，督查室意见：" + w : std::string();
 }
 
 // The escalation ladder names recipients by role (workflows/definition.h:
@@ -759,15 +788,64 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Assignm
   Subject s = SubjectOf(e, b.task, dir, o);
   const std::string due = dir.DueOn(e.stream, b.task, b.unit);
   TemplateValues v = CommonValues(s, b.task, b.unit, due);
+  // Work the unit returned (退回): taking it off is the office agreeing.
+  const bool returned = dir.Returned(e.stream, b.task, b.unit);
   v["reason"] = b.reason;
-  v["reason_clause"] = HasVisibleText(b.reason) ? "，理由：" + WithoutFinalStop(b.reason) : std::string();
+  v["reason_clause"] = returned ? OfficeWordsClause(b.reason) : ReasonClause(b.reason);
   Builder nb(e, b.task, s, "cancelled", "notice", due, o, std::move(v));
-  nb.Add(b.unit, RecipientKind::kUnit, "assignment_cancelled");
+  nb.Add(b.unit, RecipientKind::kUnit, returned ? "return_accepted" : "assignment_cancelled");
   const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
   const std::vector<std::string> holding = dir.Units(e.stream, b.task);
   if (!parent.empty() && e.actor.id != parent && std::find(holding.begin(), holding.end(), parent) != holding.end())
     nb.Add(parent, RecipientKind::kNotify, "assignment_cancelled");
   return nb.Take();
+}
+
+// Work moved off one unit to another (`reassign`, or a return the office
+// accepted onto another unit): the unit that had it, and the unit that has
+// it now (its date, the one the work keeps). A merge into a unit already
+// holding the task (AssignmentMerged) tells both the same way.
+template <typename Moved>
+std::vector<Notification> MovedWork(const Event& e, const Moved& b, const TaskDirectory& dir, const RenderOptions& o,
+                                    bool merged) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  const bool returned = dir.Returned(e.stream, b.task, b.from_unit);
+  const std::string reason_clause = returned ? OfficeWordsClause(b.reason) : ReasonClause(b.reason);
+  std::vector<Notification> out;
+  {
+    TemplateValues v = CommonValues(s, b.task, b.from_unit, dir.DueOn(e.stream, b.task, b.from_unit));
+    v["to_unit"] = b.to_unit;
+    v["reason"] = b.reason;
+    v["reason_clause"] = reason_clause;
+    v["moved_words"] = (merged ? "已并入" + b.to_unit + "办理" : "已改由" + b.to_unit + "办理") +
+                       std::string(returned ? "（同意退回）" : "");
+    Builder nb(e, b.task, s, "reassigned", "notice", "", o, std::move(v));
+    nb.Add(b.from_unit, RecipientKind::kUnit, "reassigned_from");
+    for (auto& n : nb.Take()) out.push_back(std::move(n));
+  }
+  const std::string due = dir.DueOn(e.stream, b.task, b.to_unit);
+  TemplateValues v = CommonValues(s, b.task, b.to_unit, due);
+  v["from_unit"] = b.from_unit;
+  v["reason"] = b.reason;
+  v["reason_clause"] = reason_clause;
+  v["request_sentence"] = merged        ? "请" + b.to_unit + "一并办理。"
+                          : due.empty() ? "请" + b.to_unit + "及时签收办理。"
+                                        : "完成时限为" + due + "，请" + b.to_unit + "及时签收并按时限办理。";
+  v["moved_words"] = merged ? "：" + b.from_unit + "承担的工作已并入" + b.to_unit + "办理"
+                            : "改由" + b.to_unit + "办理（原由" + b.from_unit + "办理）";
+  Builder nb(e, b.task, s, "reassigned", "notice", due, o, std::move(v));
+  nb.Add(b.to_unit, RecipientKind::kUnit, "reassigned_to");
+  for (auto& n : nb.Take()) out.push_back(std::move(n));
+  return out;
+}
+
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentReassigned& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  return MovedWork(e, b, dir, o, false);
+}
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentMerged& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  return MovedWork(e, b, dir, o, true);
 }
 
 // The whole task cancelled: every unit that held it.
@@ -779,7 +857,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::TaskCan
     const std::string due = dir.DueOn(e.stream, b.number, unit);
     TemplateValues v = CommonValues(s, b.number, unit, due);
     v["reason"] = b.reason;
-    v["reason_clause"] = HasVisibleText(b.reason) ? "，理由：" + WithoutFinalStop(b.reason) : std::string();
+    v["reason_clause"] = ReasonClause(b.reason);
     Builder nb(e, b.number, s, "cancelled", "notice", due, o, std::move(v));
     nb.Add(unit, RecipientKind::kUnit, "task_cancelled");
     for (auto& n : nb.Take()) out.push_back(std::move(n));

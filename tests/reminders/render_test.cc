@@ -679,6 +679,70 @@ TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
                   .empty());
 }
 
+// Work moved between units tells both (a review found `reassign` told
+// neither); the office accepting a return is worded as that, not as a
+// cancellation with the reason 同意.
+TEST(RenderTest, WorkMovedOrAReturnAcceptedIsToldToTheUnitsConcerned) {
+  TaskDirectory dir = ShaoguanDirectory();
+  for (const char* unit : {"市财政局", "市教育局"})
+    dir.Apply(MakeEvent("sg-2021", 3, schemas::AssignmentCreated{7, unit, schemas::AssignmentRole::kResponsible, ""}));
+  dir.Apply(MakeEvent("sg-2021", 4, schemas::ExtensionGranted{7, "市财政局", "2022-01-14"}));
+
+  auto moved = MakeEvent("sg-2021", 5, schemas::AssignmentReassigned{7, "市财政局", "市审计局", "职责调整"});
+  EXPECT_TRUE(dir.Apply(moved));
+  auto two = RenderNotifications(moved, dir);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].recipient, "市财政局");
+  EXPECT_EQ(two[0].channel, "reassigned");
+  EXPECT_EQ(two[0].text,
+            "【交办调整】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」已改由市审计局办理，理由：职责调整。"
+            "市财政局不再办理此项工作，此前的提醒和督办随之终止。");
+  EXPECT_EQ(two[1].recipient, "市审计局");
+  EXPECT_NE(
+      two[1].text.find("「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」改由市审计局办理（原由"
+                       "市财政局办理），理由：职责调整。完成时限为2022-01-14，请市审计局及时签收并按时限办理。"),
+      std::string::npos)
+      << "the date the work keeps (the extension): " << two[1].text;
+
+  // A return accepted: dropped, the bare 同意 not quoted back; moved, said so.
+  EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 6, schemas::AssignmentReturned{7, "市教育局", "非我局职责"})));
+  const auto drop = MakeEvent("sg-2021", 7, schemas::AssignmentCancelled{7, "市教育局", "同意。"});
+  dir.Apply(drop);
+  auto dropped = RenderNotifications(drop, dir);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_NE(
+      dropped[0].text.find("「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」：市教育局退回的工作已"
+                           "获同意。市教育局不再办理此项工作"),
+      std::string::npos)
+      << dropped[0].text;
+  EXPECT_EQ(dropped[0].text.find("理由：同意"), std::string::npos) << dropped[0].text;
+
+  dir.Apply(
+      MakeEvent("sg-2021", 8, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
+  dir.Apply(MakeEvent("sg-2021", 9, schemas::AssignmentReturned{7, "市教育局", "应由市审计局牵头"}));
+  const auto merge =
+      MakeEvent("sg-2021", 10,
+                schemas::AssignmentMerged{7, "市教育局", "市审计局", "由市审计局统筹", schemas::AssignmentRole::kLead});
+  dir.Apply(merge);
+  auto merged = RenderNotifications(merge, dir);
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_NE(merged[0].text.find("已并入市审计局办理（同意退回），督查室意见：由市审计局统筹。市教育局不再办理此项工作"),
+            std::string::npos)
+      << merged[0].text;
+  EXPECT_NE(
+      merged[1].text.find("：市教育局承担的工作已并入市审计局办理，督查室意见：由市审计局统筹。请市审计局一并办理。"),
+      std::string::npos)
+      << merged[1].text;
+
+  // Made afresh, its later cancellation is the office's own again.
+  dir.Apply(
+      MakeEvent("sg-2021", 11, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
+  const auto again = MakeEvent("sg-2021", 12, schemas::AssignmentCancelled{7, "市教育局", "职责调整"});
+  dir.Apply(again);
+  EXPECT_NE(RenderNotifications(again, dir)[0].text.find("【交办撤销】"), std::string::npos);
+}
+
 TEST(RenderTest, JsonCarriesEveryField) {
   TaskDirectory dir = ShaoguanDirectory();
   auto n = RenderNotifications(MakeEvent("sg-2021", 3, schemas::DeadlineApproaching{7, "市财政局", "2021-12-31", 3}),

@@ -39,8 +39,9 @@ struct Notification {
   RecipientKind recipient_kind = RecipientKind::kUnit;
   // What kind of notice: reminder | overdue | escalation | report_request |
   // completion_rejected | report_overdue | acceptance_overdue |
-  // review_overdue, deadline_changed | overdue_withdrawn | instruction | comment | urge |
-  // schedule_set (the office's word to a unit), or digest (several of them for one recipient).
+  // review_overdue, deadline_changed | overdue_withdrawn | overdue_stands | instruction | comment | urge |
+  // schedule_set | delegated_submitted | delegated_extension | cancelled | escalation_cleared |
+  // reassigned (the office's word to a unit), or digest (several of them for one recipient).
   std::string channel;
   std::string level;  // notice | warning | urgent
   int32_t escalation_level = 0;
@@ -69,7 +70,8 @@ class TaskDirectory {
   // AssignmentDelegated, AssignmentReassigned, AssignmentCancelled,
   // AssignmentMerged, AssignmentReopened, ExtensionGranted, DeadlineRecounted,
   // DeadlineChanged, the hand-ins (CompletionSubmitted and
-  // CompletionRejected) and EscalationRaised (who heard). Returns true
+  // CompletionRejected), EscalationRaised (who heard) and AssignmentReturned.
+  // Returns true
   // when the event was one of those (the caller persists such events so the
   // directory survives a restart).
   bool Apply(const schemas::Event& e);
@@ -98,6 +100,9 @@ class TaskDirectory {
   // ladder last started (level 1), each entry once in order: who must hear
   // when the escalation is withdrawn.
   std::vector<std::string> EscalationNotify(const std::string& plan, int32_t task, const std::string& unit) const;
+  // The unit returned the assignment (退回) and it has not been made afresh
+  // since: its cancelling or moving is the office accepting the return.
+  bool Returned(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
   bool ApplyDueDate(const schemas::Event& e);
@@ -109,6 +114,7 @@ class TaskDirectory {
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> handed_in_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::vector<std::string>> escalation_notify_;
+  std::set<std::tuple<std::string, int32_t, std::string>> returned_;
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> cancelled_units_;
 };
 
