@@ -772,6 +772,8 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
     TemplateValues v = CommonValues(s, b.task, unit, due);
     v["note"] = WithoutFinalStop(b.text);
     v["note_clause"] = HasVisibleText(b.text) ? "：" + WithoutFinalStop(b.text) : std::string();
+    // A comment on work handed in (awaiting review, or closed) asks nothing of the unit.
+    v["request_sentence"] = "请" + unit + (dir.HandedIn(e.stream, b.task, unit).empty() ? "阅知并办理。" : "阅知。");
     Builder nb(e, b.task, s, kind, kind == "comment" ? "notice" : "warning", due, o, std::move(v));
     nb.Add(unit, RecipientKind::kUnit, kind);
     for (auto& n : nb.Take()) out.push_back(std::move(n));

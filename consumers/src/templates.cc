@@ -102,7 +102,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"overdue_withdrawn", With({"effective_due_on", "request_sentence"})},
       {"overdue_stands", With({"old_due_on", "request_sentence"})},
       {"instruction", With({"note"})},
-      {"comment", With({"note"})},
+      {"comment", With({"note", "request_sentence"})},
       {"urge", With({"note", "note_clause"})},
       {"schedule_set", With({"schedule", "schedule_sentence", "reason", "reason_clause"})},
       {"delegated_submitted", With({"parent"})},

@@ -264,6 +264,13 @@ TEST(RenderTest, AnInstructionOrCommentReachesTheUnitNamedOrEveryUnitOfTheTask) 
   EXPECT_EQ(one[0].channel, "comment");
   EXPECT_NE(one[0].text.find("【督查室意见】"), std::string::npos) << one[0].text;
   EXPECT_EQ(one[0].due_on, "2021-12-31") << "a digest lists it with the unit's deadline";
+  EXPECT_NE(one[0].text.find("：材料不全。请市财政局阅知并办理。"), std::string::npos) << one[0].text;
+  // Work handed in awaits review: a comment asks nothing of it.
+  dir.Apply(MakeEvent("sg-2021", 6, schemas::CompletionSubmitted{7, "市人社局", "已完成", ""}));
+  auto read_only =
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::NoteAdded{7, "市人社局", "comment", "材料已收到"}), dir);
+  ASSERT_EQ(read_only.size(), 1u);
+  EXPECT_NE(read_only[0].text.find("：材料已收到。请市人社局阅知。"), std::string::npos) << read_only[0].text;
   // Cancelled work hears nothing: an assignment, then the whole task.
   dir.Apply(MakeEvent("sg-2021", 7, schemas::AssignmentCancelled{7, "市财政局", "不属于职责"}));
   EXPECT_TRUE(
