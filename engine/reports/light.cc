@@ -30,10 +30,11 @@ const char* TrafficLight(const core::AssignmentState& a, std::optional<int> left
   if (!core::IsOpen(a.status)) return "none";
   if (a.overdue || a.acceptance_overdue || a.review_overdue) return "red";
   if (!left) return "none";
-  // Handed in and awaiting review once its date has passed: on time unless
-  // the clock recorded it late (a hand-in after the date is, at its next
-  // tick); the office's review has its own limit (review_overdue).
-  if (a.status == S::kSubmitted && (past_due || *left < 0)) return "green";
+  // Handed in and awaiting review: nothing is asked of the unit, so not
+  // yellow before its date, and on time after it unless the clock recorded
+  // it late (a hand-in after the date is, at its next tick); the office's
+  // review has its own limit (review_overdue).
+  if (a.status == S::kSubmitted) return "green";
   // Past its due date is red even when no working day has passed since (a
   // deadline on Friday, seen on Saturday) and before the clock marks it.
   if (past_due || *left < 0) return "red";

@@ -92,6 +92,11 @@ TEST_F(ScriptedLedgerTest, ProgressIsTheLastReportOnOrBeforeTheDate) {
   EXPECT_EQ(Row(*review, 1, kFinance).status, core::AssignmentStatus::kSubmitted);
   EXPECT_STREQ(StatusChinese(Row(*review, 1, kFinance).status), "待审核");
   EXPECT_EQ(Row(*review, 1, kFinance).approved_on, "");
+  // Handed in two working days before its date: nothing is asked of the
+  // unit, so not lit 临期 (yellow) beside a unit yet to hand in.
+  EXPECT_EQ(Row(*review, 1, kFinance).due_on, "2021-09-30");
+  EXPECT_EQ(Row(*review, 1, kFinance).light, "green");
+  EXPECT_EQ(Row(*review, 1, kEducation).light, "yellow");
 }
 
 TEST_F(ScriptedLedgerTest, ARowYearsLateSaysHowLateNotTheLightsCap) {

@@ -5,8 +5,9 @@
 //   done      completed;       none  cancelled, returned, or no deadline;
 //   red       past its deadline (by date, or marked overdue by the clock),
 //             or its acceptance or review is overdue;
-//   yellow    due within kYellowWorkingDays working days (today not counted);
-//   green     otherwise.
+//   yellow    due within kYellowWorkingDays working days (today not counted),
+//             not yet handed in;
+//   green     otherwise (handed in and awaiting review, unless overdue).
 //
 // Pure: the day and the working-day calendar are passed in.
 #pragma once
