@@ -301,7 +301,8 @@ const Duban = (() => {
     429: "操作过于频繁，请稍后再试", 500: "服务器内部出错，请稍后重试", 503: "服务器暂时不可用，请稍后用同一表单重试",
   };
   function refusal(e) {
-    const m = (e.data && e.data.message) || e.message || "";
+    // The server's own Chinese words when it has them (a plan import's year, its issue date).
+    const m = (e.data && (e.data.message_zh || e.data.message)) || e.message || "";
     if (e.status === 0) return m;
     const code = e.data && (e.data.reason || e.data.error);
     const why = REASON[code] || STATUS_WORDS[e.status] || "操作未能完成";

@@ -329,7 +329,7 @@
     const id = h("input", { type: "text", id: "import-id", placeholder: "例如 shaoguan-2026" });
     // The plan year and the publication day, as `plan import --year/--issued-on`: a December plan
     // for next year without a year in its title needs the year (the server refuses it otherwise).
-    const year = h("input", { type: "number", id: "import-year", min: 2000, max: 2099, placeholder: "标题未写年度时填写，如 2027" });
+    const year = h("input", { type: "number", id: "import-year", min: 2000, max: 2099, placeholder: "标题未写年度或有多个年份时填写，如 2027" });
     const issuedOn = h("input", { type: "date", id: "import-issued-on" });
     const params = () => `${year.value.trim() ? `&year=${encodeURIComponent(year.value.trim())}` : ""}` +
       `${issuedOn.value ? `&issued_on=${encodeURIComponent(issuedOn.value)}` : ""}`;

@@ -105,9 +105,6 @@ bool TaskDirectory::Apply(const Event& e) {
           handed_in_.erase({e.stream, b.task, b.unit});
           returned_.erase({e.stream, b.task, b.unit});
           return true;
-        } else if constexpr (std::is_same_v<T, schemas::AssignmentReturned>) {
-          returned_.insert({e.stream, b.task, b.unit});
-          return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentDelegated>) {
           assignment_due_[{e.stream, b.task, b.unit}] = b.due_on;
           units_[{e.stream, b.task}].insert(b.unit);
@@ -126,18 +123,6 @@ bool TaskDirectory::Apply(const Event& e) {
           handed_in_.erase({e.stream, b.task, b.to_unit});
           returned_.erase({e.stream, b.task, b.to_unit});
           return true;
-        } else if constexpr (std::is_same_v<T, schemas::CompletionSubmitted>) {
-          handed_in_[{e.stream, b.task, b.unit}] = DayOf(e.occurred_at).ToString();
-          return true;
-        } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
-          handed_in_.erase({e.stream, b.task, b.unit});
-          return true;
-        } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
-          auto& told = escalation_notify_[{e.stream, b.task, b.unit}];
-          if (b.level <= 1) told.clear();  // a ladder started afresh
-          for (const std::string& who : b.notify)
-            if (std::find(told.begin(), told.end(), who) == told.end()) told.push_back(who);
-          return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentCancelled>) {
           units_[{e.stream, b.task}].erase(b.unit);
           return true;
@@ -153,7 +138,35 @@ bool TaskDirectory::Apply(const Event& e) {
           units_[{e.stream, b.task}].erase(b.from_unit);
           return true;
         } else {
-          return ApplyDueDate(e);
+          return ApplyUnitSteps(e) || ApplyDueDate(e);
+        }
+      },
+      e.body);
+}
+
+// What the unit did, and who heard of its lateness: its hand-ins (the day),
+// its return, the escalations raised on it (their notify lists).
+bool TaskDirectory::ApplyUnitSteps(const Event& e) {
+  return std::visit(
+      [&](const auto& b) -> bool {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, schemas::CompletionSubmitted>) {
+          handed_in_[{e.stream, b.task, b.unit}] = DayOf(e.occurred_at).ToString();
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::CompletionRejected>) {
+          handed_in_.erase({e.stream, b.task, b.unit});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::AssignmentReturned>) {
+          returned_.insert({e.stream, b.task, b.unit});
+          return true;
+        } else if constexpr (std::is_same_v<T, schemas::EscalationRaised>) {
+          auto& told = escalation_notify_[{e.stream, b.task, b.unit}];
+          if (b.level <= 1) told.clear();  // a ladder started afresh
+          for (const std::string& who : b.notify)
+            if (std::find(told.begin(), told.end(), who) == told.end()) told.push_back(who);
+          return true;
+        } else {
+          return false;
         }
       },
       e.body);

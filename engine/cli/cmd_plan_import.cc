@@ -176,11 +176,10 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   }
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
   const bool json = a.json || g.json;
-  if (a.year > 0 && plan.plan.year != a.year) {
+  if (auto contradicted = plan_import::StatedYearContradicted(plan, a.year)) {
     // Only the title can say otherwise: two stated years, and no way to tell
     // which the office meant.
-    std::cerr << "duban plan import: --year " << a.year << " but the plan's title names " << plan.plan.year << " ("
-              << plan.plan.title << "); import it without --year, or check the file\n";
+    std::cerr << "duban plan import: --year: " << ForTerminal(contradicted->message) << "\n";
     return kExitUsage;
   }
   if (plan.tasks.empty()) return ExplainNoTask(plan, a.file, json);
@@ -227,7 +226,8 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
                   "which still anchors 印发后N个工作日内) and of the document number, and chooses among the "
                   "years a title names (…2035年远景目标纲要2021年…); a title naming only other years is refused. "
                   "Needed when no year is stated and deadlines fall before the issue date (a "
-                  "December plan for next year): such an import is refused without it");
+                  "December plan for next year): such an import is refused without it")
+      ->check(CLI::Range(2000, 2099));
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,
                 "add units the directory lacks to this plan instead of refusing the import");

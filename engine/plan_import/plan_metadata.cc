@@ -8,6 +8,7 @@
 #include "duban/cn_numeral.h"
 #include "plan_table.h"
 #include "text_util.h"
+#include "title_years.h"
 
 namespace duban::plan_import::table {
 
@@ -124,93 +125,8 @@ bool IsTitleWord(const std::string& s) {
   return false;
 }
 
-// A year the title names: "2021年", or a range "（2027—2029年）" (the plan
-// starts in its first year; the years up to its end are named too).
-struct TitleYear {
-  int year = 0;
-  int until = 0;  // a range's last year; == year for one year
-  // "2035年远景目标", "到2025年": a year the plan aims at, not the year it is for.
-  bool aimed_at = false;
-  // "2024年度", "2021年重点任务", "2023年工作要点": the words a plan's own year carries.
-  bool plan_words = false;
-};
-
-std::vector<TitleYear> TitleYears(std::string_view s) {
-  std::vector<TitleYear> out;
-  size_t p = 0;
-  bool after_digit = false;
-  while (p < s.size()) {
-    size_t k = p;
-    const auto y = after_digit ? std::nullopt : text::Digits(s, k, 4);
-    if (!y || *y < 1990 || *y > 2200) {  // 1990..2200: four digits
-      size_t n = p;
-      const char32_t c = text::Next(s, n);
-      after_digit = (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19);
-      p = n;
-      continue;
-    }
-    TitleYear t{*y, *y};
-    const std::string_view before = s.substr(0, p);
-    size_t e = k;
-    if (s.substr(e, 3) == "年") {
-      e += 3;
-    } else {
-      bool range = false;
-      for (std::string_view dash : {"—", "－", "-", "～", "~", "至", "到", "–"}) {
-        if (s.substr(k, dash.size()) != dash) continue;
-        size_t q = k + dash.size();
-        if (s.substr(q, 3) == "—") q += 3;  // a doubled dash "——"
-        size_t r = q;
-        const auto y2 = text::Digits(s, r, 4);
-        if (y2 && *y2 >= *y && *y2 <= 2200 && s.substr(r, 3) == "年") {
-          t.until = *y2;
-          e = r + 3;
-          range = true;
-        }
-        break;
-      }
-      if (!range) {
-        p = k;
-        after_digit = true;
-        continue;
-      }
-    }
-    const std::string_view after = s.substr(e);
-    for (std::string_view aim : {"到", "至", "展望", "面向", "对标", "迈向"})
-      if (t.until == t.year && EndsWith(before, aim)) t.aimed_at = true;
-    for (std::string_view aim : {"远景", "愿景", "前", "底前", "以前"})
-      if (t.until == t.year && StartsWith(after, aim)) t.aimed_at = true;
-    for (std::string_view w : {"度", "重点", "工作", "政务", "全市", "全省", "全区", "全县"})
-      if (StartsWith(after, w)) t.plan_words = true;
-    out.push_back(t);
-    p = e;
-    after_digit = false;
-  }
-  return out;
-}
-
-std::optional<int> YearIn(std::string_view s) {
-  const auto years = TitleYears(s);
-  if (years.empty()) return std::nullopt;
-  return years.front().year;
-}
-
-// The plan's year from its title: a year the office stated when the title
-// names it (among several: "…2035年远景目标纲要2021年重点任务…"), else the
-// first year carrying a plan's words (2021年重点任务), else the first not
-// aimed at (2035年远景, 到2025年), else the first. nullopt: no year named.
-std::optional<int> TitlePlanYear(std::string_view title, int stated) {
-  const auto years = TitleYears(title);
-  if (years.empty()) return std::nullopt;
-  if (stated > 0)
-    for (const TitleYear& t : years)
-      if (stated >= t.year && stated <= t.until) return stated;
-  for (const TitleYear& t : years)
-    if (t.plan_words && !t.aimed_at) return t.year;
-  for (const TitleYear& t : years)
-    if (!t.aimed_at) return t.year;
-  return years.front().year;
-}
+// The title names a year (any: title_years.h says which is the plan's).
+bool NamesAYear(std::string_view s) { return !TitleYears(s).empty(); }
 
 // A letterhead line "珠海高新区管委会办公室文件": the issuer and "文件".
 bool IsLetterhead(const std::string& key) {
@@ -253,12 +169,15 @@ std::string TitleFrom(const std::vector<std::string>& preamble) {
     }
   }
   std::string title = cands[at];
-  // A title wrapped before its last words: "韶关市2027年优化营商环境" + "重点任务分工方案".
-  if (at > 0 && CodePoints(cands[at]) <= 12 && YearIn(cands[at - 1]) && !IsTitleWord(cands[at - 1]) &&
-      CodePoints(cands[at - 1]) <= 30)
+  // A title wrapped before its last words: "韶关市2027年优化营商环境" +
+  // "重点任务分工方案", or a notice's "关于印发某市2024年度落实" + "…方案的通知"
+  // (its first line lost, the plan's year went with it).
+  if (at > 0 && !IsTitleWord(cands[at - 1]) && CodePoints(cands[at - 1]) <= 30 &&
+      ((CodePoints(cands[at]) <= 12 && NamesAYear(cands[at - 1])) || StartsWith(cands[at - 1], "关于")))
     title = cands[at - 1] + title;
   // A title wrapped over two lines: "…工作要点" + "分工方案".
-  if (cands.size() > at + 1 && IsTitleWord(cands[at + 1]) && CodePoints(cands[at + 1]) <= 10 && !YearIn(cands[at + 1]))
+  if (cands.size() > at + 1 && IsTitleWord(cands[at + 1]) && CodePoints(cands[at + 1]) <= 10 &&
+      !NamesAYear(cands[at + 1]))
     title += cands[at + 1];
   return title;
 }
@@ -290,25 +209,30 @@ std::string IssuerFromLetterhead(const std::vector<std::pair<std::string, int>>&
   return issuer;
 }
 
+// The year of the document number ("珠高办〔2021〕50号"), 0 when none.
+int DocNumberYear(const std::string& doc_number) {
+  size_t k = doc_number.find_first_of("0123456789");
+  if (k == std::string::npos) return 0;
+  const auto y = text::Digits(doc_number, k, 4);
+  return y ? *y : 0;
+}
+
+// The year the plan was issued in: its date's, else its document number's; 0 when neither.
+int IssueYear(const PlanMeta& plan) {
+  if (plan.issued_on) return plan.issued_on->year;
+  return DocNumberYear(plan.doc_number);
+}
+
 // The year from the title, else --year, else the issue date, else the
-// document number, else the default; 0 when none.
-int PlanYear(const PlanMeta& plan, const ParseOptions& opts) {
-  int year = 0;
-  if (auto y = TitlePlanYear(plan.title, opts.year))
-    year = *y;
-  else if (opts.year > 0)
-    year = opts.year;
-  else if (plan.issued_on)
-    year = plan.issued_on->year;
-  else if (!plan.doc_number.empty()) {
-    size_t p = plan.doc_number.find_first_of("0123456789");
-    size_t k = p;
-    if (p != std::string::npos) {
-      if (auto y = text::Digits(plan.doc_number, k, 4)) year = *y;
-    }
-  }
-  if (year == 0 && opts.default_year > 0) year = opts.default_year;
-  return year;
+// document number, else a year the title only aims at, else the default; 0
+// when none.
+int PlanYear(const PlanMeta& plan, const ParseOptions& opts, const TitleYearReading& titled) {
+  if (titled.year) return *titled.year;
+  if (opts.year > 0) return opts.year;
+  if (plan.issued_on) return plan.issued_on->year;
+  if (const int y = DocNumberYear(plan.doc_number); y > 0) return y;
+  if (titled.only_aimed_at) return *titled.only_aimed_at;
+  return opts.default_year > 0 ? opts.default_year : 0;
 }
 
 }  // namespace
@@ -329,17 +253,14 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
   SignatureDateAndIssuer(around, out.plan);
   if (opts.issued_on) out.plan.issued_on = opts.issued_on;
   if (out.plan.issuer.empty()) out.plan.issuer = IssuerFromLetterhead(around);
-  out.plan.year = PlanYear(out.plan, opts);
-  out.plan.year_stated = opts.year > 0 || YearIn(out.plan.title).has_value();
-  // Two years the plan could be for ("2024年度…落实2023年…"): say which was
-  // read, so an office that meant the other states it.
-  std::vector<int> could_be;
-  for (const TitleYear& t : TitleYears(out.plan.title))
-    if (!t.aimed_at && std::find(could_be.begin(), could_be.end(), t.year) == could_be.end())
-      could_be.push_back(t.year);
-  if (opts.year <= 0 && could_be.size() > 1) {
+  const TitleYearReading titled = ReadTitleYear(out.plan.title, opts.year, IssueYear(out.plan));
+  out.plan.year = PlanYear(out.plan, opts, titled);
+  out.plan.year_stated = opts.year > 0 || titled.year.has_value();
+  // Two years the plan could be for ("2024年…2023年问题整改清单"): say which
+  // was read, so an office that meant the other states it.
+  if (opts.year <= 0 && titled.could_be.size() > 1) {
     std::string list, list_zh;
-    for (int y : could_be) {
+    for (int y : titled.could_be) {
       list += (list.empty() ? "" : ", ") + std::to_string(y);
       list_zh += (list_zh.empty() ? "" : "、") + std::to_string(y);
     }
@@ -347,8 +268,19 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
     out.problems.push_back(
         {0,
          "the title names several years (" + list + "): read as a " + year +
-             " plan; if it is for another, state the plan's year",
+             " plan; if it is for another, state the plan's year (--year)",
          "标题中有多个年份（" + list_zh + "），已按" + year + "年度方案读取；如非此年度，请指定方案年度"});
+  }
+  // Only a year aimed at ("2030年前碳达峰"), and nothing else to go by.
+  if (titled.only_aimed_at && out.plan.year == *titled.only_aimed_at && opts.year <= 0) {
+    const std::string year = std::to_string(out.plan.year);
+    out.problems.push_back(
+        {0,
+         "the title names only " + year +
+             " as a year the plan aims at, and no issue date or document number says which year "
+             "it is for: read as a " +
+             year + " plan; state the plan's year (--year)",
+         "标题中的" + year + "年为目标年份，且未写明印发日期或文号，已按" + year + "年度方案读取；请指定方案年度"});
   }
   if (out.plan.title.empty()) out.problems.push_back({0, "no plan title found", "未找到方案标题"});
   if (out.plan.year == 0)

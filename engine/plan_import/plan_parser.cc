@@ -19,6 +19,7 @@
 #include "plan_interpreter.h"
 #include "plan_table.h"
 #include "text_util.h"
+#include "title_years.h"
 #include "units.h"
 
 namespace duban::plan_import {
@@ -438,6 +439,19 @@ std::optional<Problem> IssueDateAfterItsYear(const ParsedPlan& plan) {
 }  // namespace
 
 std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) { return plan.issued_after_its_year; }
+
+std::optional<Problem> StatedYearContradicted(const ParsedPlan& plan, int stated) {
+  if (stated <= 0 || plan.plan.year == stated) return std::nullopt;
+  std::string years = table::TitleYearsText(plan.plan.title);
+  if (years.empty()) years = std::to_string(plan.plan.year);
+  std::string years_zh = years;
+  for (size_t p = years_zh.find(", "); p != std::string::npos; p = years_zh.find(", ", p)) years_zh.replace(p, 2, "、");
+  const std::string year = std::to_string(stated);
+  return Problem{0,
+                 "the year stated, " + year + ", is not one the plan's title names (" + years +
+                     "; title: " + plan.plan.title + "): leave the year out, or check the file",
+                 "所填方案年度" + year + "年不是方案标题中的年份（" + years_zh + "年）：请不填方案年度，或核对文件"};
+}
 
 ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const ParseOptions& opts) {
   ParsedPlan out;

@@ -373,10 +373,10 @@ void Server::Impl::ImportPlan(Ctx& c) {
   po.issued_on = p.issued_on;
   po.year = po.default_year = p.year;
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, po);
-  if (p.year > 0 && plan.plan.year != p.year)
-    return c.Error(400, "bad_request",
-                   "query parameter 'year' is " + std::to_string(p.year) + " but the plan's title names " +
-                       std::to_string(plan.plan.year) + "; leave the year out, or check the file");
+  if (auto contradicted = plan_import::StatedYearContradicted(plan, p.year))
+    return c.Json(400, {{"error", "bad_request"},
+                        {"message", "query parameter 'year': " + contradicted->message},
+                        {"message_zh", contradicted->message_zh}});
   if (plan.tasks.empty())
     return c.Json(422, {{"error", "no_tasks"},
                         {"message", "no task found in the file"},

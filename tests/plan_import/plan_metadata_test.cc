@@ -60,15 +60,55 @@ TEST(PlanParser, ATitleNamingSeveralYearsGivesThePlansOwn) {
   EXPECT_EQ(year_of("测试市到２０２５年基本建成数字政府2023年工作要点分工方案").plan.year, 2023) << "full-width digits";
   EXPECT_EQ(year_of("测试市数字政府三年行动（2023—2025年）分工方案").plan.year, 2023);
   EXPECT_EQ(year_of("测试市2024年度推进“十四五”规划（2021—2025年）实施分工方案").plan.year, 2024);
-  EXPECT_EQ(year_of("测试市2035年远景目标分工方案").plan.year, 2035) << "the only year named";
+  // Only a year aimed at: the plan's year comes from elsewhere (--year, the
+  // issue date, the document number); with nothing else, that year, said so.
+  const ParsedPlan aimed = year_of("测试市2030年前碳达峰实施方案");
+  EXPECT_EQ(aimed.plan.year, 2030);
+  EXPECT_FALSE(aimed.plan.year_stated);
+  EXPECT_TRUE(HasProblem(aimed, "the title names only 2030 as a year the plan aims at"));
+  EXPECT_EQ(year_of("测试市2030年前碳达峰实施方案", 2022).plan.year, 2022) << "the office states it";
+  ParseOptions dated;
+  dated.resolve_deadlines = false;
+  EXPECT_EQ(
+      ParsePlan("测试市2030年前碳达峰实施方案\n" + body + "测试市人民政府\n2022年9月1日\n", Dir(), dated).plan.year,
+      2022)
+      << "the issue date";
+  // The issue year rules out an earlier candidate: a plan is not issued after its year.
+  dated.issued_on = Date::Parse("2024-03-01");
+  EXPECT_EQ(ParsePlan("测试市2023年度工作总结暨2024年工作计划\n" + body, Dir(), dated).plan.year, 2024);
 
-  // Two years the plan could be for: the one with a plan's words, and a problem naming both.
-  const ParsedPlan two = year_of("测试市落实2023年审计整改要求2024年重点任务分工方案");
+  // A document it carries out names its own year: cited (after 落实, inside 《》), not the plan's.
+  const ParsedPlan cited = year_of("测试市落实2023年审计整改要求2024年重点任务分工方案");
+  EXPECT_EQ(cited.plan.year, 2024);
+  EXPECT_FALSE(HasProblem(cited, "several years"));
+  EXPECT_EQ(year_of("关于印发落实《测试市2023年度审计工作报告》问题整改2024年工作方案的通知").plan.year, 2024);
+  EXPECT_EQ(year_of("测试市2024年贯彻落实《2023年度法治政府建设报告》整改任务分工方案").plan.year, 2024);
+  EXPECT_EQ(year_of("关于2024年推进落实2023年度审计查出问题整改的工作方案").plan.year, 2024);
+  EXPECT_EQ(year_of("《2024年政府工作报告》重点工作任务分工方案").plan.year, 2024) << "the only year named";
+  // A range around a year also named: that year's plan within the programme; both ways of writing a range.
+  EXPECT_EQ(year_of("“十四五”（2021—2025年）规划2023年重点任务分工方案").plan.year, 2023);
+  EXPECT_FALSE(HasProblem(year_of("“十四五”（2021—2025年）规划2023年重点任务分工方案"), "several years"));
+  const ParsedPlan both_nian = year_of("测试市三年行动方案（2023年—2025年）");
+  EXPECT_EQ(both_nian.plan.year, 2023);
+  EXPECT_FALSE(HasProblem(both_nian, "several years"));
+  EXPECT_EQ(year_of("测试市三年行动方案（2023年至2025年）", 2024).plan.year, 2024) << "within the range named";
+  // A date is no year the plan is for; Chinese numerals are years too.
+  EXPECT_FALSE(HasProblem(year_of("测试市2026年重点工作任务分工方案（2025年12月印发）"), "several years"));
+  EXPECT_EQ(year_of("测试市落实2023年12月28日会议精神2024年工作任务分工方案").plan.year, 2024);
+  EXPECT_EQ(year_of("2035年远景目标纲要二〇二二年重点任务分工方案").plan.year, 2022);
+  EXPECT_EQ(year_of("二〇二四年重点工作任务分工方案").plan.year, 2024);
+  // A notice's title wrapped after its plan's year keeps its first line, and that year.
+  const ParsedPlan wrapped = year_of("关于印发测试市2024年度落实\n2023年审计查出问题整改工作方案的通知");
+  EXPECT_EQ(wrapped.plan.title, "关于印发测试市2024年度落实2023年审计查出问题整改工作方案的通知");
+  EXPECT_EQ(wrapped.plan.year, 2024);
+
+  // Two years the plan could be for: the first, and a problem naming both.
+  const ParsedPlan two = year_of("测试市2024年优化营商环境2023年问题整改清单");
   EXPECT_EQ(two.plan.year, 2024);
-  EXPECT_TRUE(HasProblem(two, "the title names several years (2023, 2024): read as a 2024 plan"))
+  EXPECT_TRUE(HasProblem(two, "the title names several years (2024, 2023): read as a 2024 plan"))
       << two.problems.size();
   // The office's year chooses among them, and then nothing is in doubt.
-  const ParsedPlan chosen = year_of("测试市落实2023年审计整改要求2024年重点任务分工方案", 2023);
+  const ParsedPlan chosen = year_of("测试市2024年优化营商环境2023年问题整改清单", 2023);
   EXPECT_EQ(chosen.plan.year, 2023);
   EXPECT_FALSE(HasProblem(chosen, "several years"));
   EXPECT_EQ(year_of("测试市贯彻落实第十四个五年规划和2035年远景目标纲要2021年重点任务分工方案", 2021).plan.year, 2021);

@@ -175,8 +175,11 @@ TEST_F(EndToEndTest, APlanWithoutItsYearWhoseDatesPrecedeItsIssueIsRefusedUntilT
   const Resp task = Call("GET", "/api/v1/plans/dec/tasks/1", office);
   ASSERT_EQ(task.status, 200) << task.body;
   EXPECT_EQ(task.j()["assignments"][0]["due_on"], "2027-10-31") << task.body;
-  EXPECT_EQ(Call("POST", q + "&id=dec2&year=2027", office, "测试市2026年工作要点分工方案\n" + rows, text).status, 400)
-      << "the title names another year";
+  const Resp other = Call("POST", q + "&id=dec2&year=2027", office, "测试市2026年工作要点分工方案\n" + rows, text);
+  EXPECT_EQ(other.status, 400) << "the title names another year";
+  EXPECT_EQ(other.j().value("message_zh", ""),
+            "所填方案年度2027年不是方案标题中的年份（2026年）：请不填方案年度，或核对文件")
+      << other.body;
   EXPECT_EQ(Call("POST", q + "&id=dec3&year=27", office, rows, text).status, 400);
 }
 

@@ -105,6 +105,7 @@ class TaskDirectory {
   bool Returned(const std::string& plan, int32_t task, const std::string& unit) const;
 
  private:
+  bool ApplyUnitSteps(const schemas::Event& e);
   bool ApplyDueDate(const schemas::Event& e);
 
   std::map<std::string, std::string> plan_titles_;

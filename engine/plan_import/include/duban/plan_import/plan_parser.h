@@ -164,6 +164,11 @@ std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day);
 // ParsedPlan::issued_after_its_year: nullopt, import it.
 std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan);
 
+// A year the office stated (ParseOptions::year) that the title contradicts:
+// it names only other years (they are listed). nullopt when none was stated,
+// or the plan is read as that year.
+std::optional<Problem> StatedYearContradicted(const ParsedPlan& plan, int stated);
+
 // A readable preview: the plan's metadata, the task table as parsed and
 // every problem with its line number.
 std::string RenderPreview(const ParsedPlan& plan);
