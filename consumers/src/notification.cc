@@ -380,10 +380,18 @@ class Builder {
 };
 
 // A text (a note, a reason) without its final full stop: the template adds its own.
+// Trailing blanks and a closing mark go too ("同意 ", "材料需补充！"): the
+// template's own full stop after them read "同意 。", "补充！。".
 std::string WithoutFinalStop(std::string text) {
-  for (const std::string_view stop : {"。", "．", "."})
-    while (text.size() >= stop.size() && text.compare(text.size() - stop.size(), stop.size(), stop) == 0)
-      text.erase(text.size() - stop.size());
+  for (bool cut = true; cut;) {
+    cut = false;
+    for (const std::string_view stop :
+         {"。", "．", ".", "！", "!", "；", ";", "，", ",", "、", " ", "\t", "\n", "\r", "　"})
+      if (text.size() >= stop.size() && text.compare(text.size() - stop.size(), stop.size(), stop) == 0) {
+        text.erase(text.size() - stop.size());
+        cut = true;
+      }
+  }
   return text;
 }
 
@@ -392,14 +400,16 @@ std::string ReasonClause(const std::string& reason) {
   return HasVisibleText(reason) ? "，理由：" + WithoutFinalStop(reason) : std::string();
 }
 
-// The office's words when it accepts a unit's return: "同意" says nothing
-// the notice does not ("…（同意退回），理由：同意" read twice), anything else
-// is quoted as its opinion.
-std::string OfficeWordsClause(const std::string& words) {
+// The words of whoever accepted a unit's return (the office, or the unit
+// that delegated the work): "同意" says nothing the notice does not
+// ("…（同意退回），理由：同意" read twice), anything else is quoted as its
+// opinion, under its name.
+std::string AcceptersWordsClause(const std::string& words, const schemas::Actor& actor, const RenderOptions& o) {
   std::string w = WithoutFinalStop(words);
   for (const std::string_view assent : {"同意", "同意退回", "准予退回", "同意退回申请"})
     if (w == assent) return "";
-  return HasVisibleText(w) ? "，督查室意见：" + w : std::string();
+  const std::string who = actor.role == schemas::Role::kUnit && !actor.id.empty() ? actor.id : o.office;
+  return HasVisibleText(w) ? "，" + who + "意见：" + w : std::string();
 }
 
 // The escalation ladder names recipients by role (workflows/definition.h:
@@ -785,8 +795,10 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
     TemplateValues v = CommonValues(s, b.task, unit, due);
     v["note"] = WithoutFinalStop(b.text);
     v["note_clause"] = HasVisibleText(b.text) ? "：" + WithoutFinalStop(b.text) : std::string();
-    // A comment on work handed in (awaiting review, or closed) asks nothing of the unit.
-    v["request_sentence"] = "请" + unit + (dir.HandedIn(e.stream, b.task, unit).empty() ? "阅知并办理。" : "阅知。");
+    // A comment on work handed in (awaiting review, or closed) or returned
+    // (退回, awaiting the office) asks nothing of the unit.
+    const bool asked = dir.HandedIn(e.stream, b.task, unit).empty() && !dir.Returned(e.stream, b.task, unit);
+    v["request_sentence"] = "请" + unit + (asked ? "阅知并办理。" : "阅知。");
     Builder nb(e, b.task, s, kind, kind == "comment" ? "notice" : "warning", due, o, std::move(v));
     nb.Add(unit, RecipientKind::kUnit, kind);
     for (auto& n : nb.Take()) out.push_back(std::move(n));
@@ -806,7 +818,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Assignm
   // Work the unit returned (退回): taking it off is the office agreeing.
   const bool returned = dir.Returned(e.stream, b.task, b.unit);
   v["reason"] = b.reason;
-  v["reason_clause"] = returned ? OfficeWordsClause(b.reason) : ReasonClause(b.reason);
+  v["reason_clause"] = returned ? AcceptersWordsClause(b.reason, e.actor, o) : ReasonClause(b.reason);
   Builder nb(e, b.task, s, "cancelled", "notice", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, returned ? "return_accepted" : "assignment_cancelled");
   const std::string parent = dir.DelegatedBy(e.stream, b.task, b.unit);
@@ -825,10 +837,11 @@ std::vector<Notification> MovedWork(const Event& e, const Moved& b, const TaskDi
                                     bool merged) {
   Subject s = SubjectOf(e, b.task, dir, o);
   const bool returned = dir.Returned(e.stream, b.task, b.from_unit);
-  const std::string reason_clause = returned ? OfficeWordsClause(b.reason) : ReasonClause(b.reason);
+  const std::string reason_clause = returned ? AcceptersWordsClause(b.reason, e.actor, o) : ReasonClause(b.reason);
   std::vector<Notification> out;
   {
     TemplateValues v = CommonValues(s, b.task, b.from_unit, dir.DueOn(e.stream, b.task, b.from_unit));
+    v["from_unit"] = b.from_unit;
     v["to_unit"] = b.to_unit;
     v["reason"] = b.reason;
     v["reason_clause"] = reason_clause;
@@ -836,16 +849,29 @@ std::vector<Notification> MovedWork(const Event& e, const Moved& b, const TaskDi
                        std::string(returned ? "（同意退回）" : "");
     Builder nb(e, b.task, s, "reassigned", "notice", "", o, std::move(v));
     nb.Add(b.from_unit, RecipientKind::kUnit, "reassigned_from");
+    // Work a unit delegated (多级下发), moved by the office: that unit
+    // reviewed it, and hears where it went, as when it is cancelled.
+    const std::string parent = dir.DelegatedBy(e.stream, b.task, b.from_unit);
+    const std::vector<std::string> holding = dir.Units(e.stream, b.task);
+    if (!parent.empty() && e.actor.id != parent && std::find(holding.begin(), holding.end(), parent) != holding.end())
+      nb.Add(parent, RecipientKind::kNotify, "reassigned_parent");
     for (auto& n : nb.Take()) out.push_back(std::move(n));
   }
   const std::string due = dir.DueOn(e.stream, b.task, b.to_unit);
+  bool lead = false;
+  if constexpr (requires { b.role; }) lead = b.role == schemas::AssignmentRole::kLead;
   TemplateValues v = CommonValues(s, b.task, b.to_unit, due);
   v["from_unit"] = b.from_unit;
   v["reason"] = b.reason;
   v["reason_clause"] = reason_clause;
-  v["request_sentence"] = merged        ? "请" + b.to_unit + "一并办理。"
+  v["notice_name"] = merged ? "交办调整" : "新交办";
+  // The date the work keeps may have passed (the office moves late work on):
+  // the unit is not told to meet it.
+  const bool passed = !due.empty() && DayOf(e.occurred_at).ToString() > due;
+  v["request_sentence"] = merged        ? "请" + b.to_unit + (lead ? "牵头" : "") + "一并办理。"
                           : due.empty() ? "请" + b.to_unit + "及时签收办理。"
-                                        : "完成时限为" + due + "，请" + b.to_unit + "及时签收并按时限办理。";
+                          : passed ? "原完成时限" + due + "已过，请" + b.to_unit + "及时签收，尽快办理并报送进展。"
+                                   : "完成时限为" + due + "，请" + b.to_unit + "及时签收并按时限办理。";
   v["moved_words"] = merged ? "：" + b.from_unit + "承担的工作已并入" + b.to_unit + "办理"
                             : "改由" + b.to_unit + "办理（原由" + b.from_unit + "办理）";
   Builder nb(e, b.task, s, "reassigned", "notice", due, o, std::move(v));
@@ -892,7 +918,12 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Escalat
   TemplateValues v = CommonValues(s, b.task, b.unit, due);
   v["level"] = std::to_string(b.level);
   v["submitted_on"] = DayOf(e.occurred_at).ToString();
-  v["voided"] = b.level > 0 ? "逾期提醒和督办升级（第" + std::to_string(b.level) + "级）" : std::string("逾期提醒");
+  // Every level up to the one withdrawn is void; the office and the notify
+  // lists heard only the escalations.
+  const std::string levels = b.level > 1 ? "（第1—" + std::to_string(b.level) + "级）" : "（第1级）";
+  v["voided"] = b.level > 0 ? "逾期提醒和督办升级" + levels : std::string("逾期提醒");
+  v["voided_others"] = "督办升级" + levels;
+  v["notice_name"] = b.level > 0 ? "督办撤销" : "逾期撤销";
   Builder nb(e, b.task, s, "escalation_cleared", "notice", due, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "escalation_cleared");
   if (b.level > 0) {

@@ -114,10 +114,12 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"assignment_cancelled", With({"reason", "reason_clause"})},
       {"task_cancelled", With({"reason", "reason_clause"})},
       {"return_accepted", With({"reason", "reason_clause"})},
-      {"reassigned_from", With({"to_unit", "moved_words", "reason", "reason_clause"})},
-      {"reassigned_to", With({"from_unit", "moved_words", "reason", "reason_clause", "request_sentence"})},
-      {"escalation_cleared", With({"level", "submitted_on", "voided"})},
-      {"escalation_cleared_others", With({"level", "submitted_on", "voided"})},
+      {"reassigned_from", With({"from_unit", "to_unit", "moved_words", "reason", "reason_clause"})},
+      {"reassigned_to",
+       With({"from_unit", "moved_words", "reason", "reason_clause", "request_sentence", "notice_name"})},
+      {"reassigned_parent", With({"from_unit", "to_unit", "moved_words", "reason", "reason_clause"})},
+      {"escalation_cleared", With({"level", "submitted_on", "voided", "notice_name"})},
+      {"escalation_cleared_others", With({"level", "submitted_on", "voided", "voided_others", "notice_name"})},
       {"digest", {"recipient", "date", "count"}},
   };
   return k;

@@ -643,12 +643,16 @@ TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
   ASSERT_EQ(cleared.size(), 2u) << "the unit, and the office that heard of the escalation";
   EXPECT_EQ(cleared[0].channel, "escalation_cleared");
   EXPECT_NE(cleared[0].text.find(
-                "已于2021-12-30报送办结，未超过完成时限2021-12-31，此前的逾期提醒和督办升级（第2级）通知作废"),
+                "已于2021-12-30报送办结，未超过完成时限2021-12-31，此前的逾期提醒和督办升级（第1—2级）通知作废"),
             std::string::npos)
       << cleared[0].text;
   EXPECT_EQ(cleared[1].recipient, "督查室");
-  EXPECT_NE(cleared[1].text.find("此前关于市财政局的逾期提醒和督办升级（第2级）通知作废"), std::string::npos)
-      << cleared[1].text;
+  EXPECT_NE(
+      cleared[1].text.find("：经补录，市财政局已于2021-12-30报送办结，未超过完成时限2021-12-31，此前关于市财政局的"
+                           "督办升级（第1—2级）通知作废"),
+      std::string::npos)
+      << "the office heard the escalations only: " << cleared[1].text;
+  EXPECT_NE(cleared[1].text.find("督办升级（第1—2级）"), std::string::npos) << cleared[1].text;
 
   // Everyone the escalations' notify lists named hears it too, each once;
   // a ladder started afresh forgets the earlier one's.
@@ -672,6 +676,7 @@ TEST(RenderTest, CancelledWorkAndAWithdrawnEscalationAreToldToTheUnits) {
   ASSERT_EQ(void_miss.size(), 1u);
   EXPECT_NE(void_miss[0].text.find("未超过完成时限2021-12-31，此前的逾期提醒通知作废"), std::string::npos)
       << void_miss[0].text;
+  EXPECT_EQ(void_miss[0].text.rfind("【逾期撤销】", 0), 0u) << "nothing was escalated: " << void_miss[0].text;
 
   // A delegated assignment's escalation went to the unit that delegated it, not the office.
   TaskDirectory delegated = ShaoguanDirectory();
@@ -714,6 +719,10 @@ TEST(RenderTest, WorkMovedOrAReturnAcceptedIsToldToTheUnitsConcerned) {
 
   // A return accepted: dropped, the bare 同意 not quoted back; moved, said so.
   EXPECT_TRUE(dir.Apply(MakeEvent("sg-2021", 6, schemas::AssignmentReturned{7, "市教育局", "非我局职责"})));
+  auto on_returned =
+      RenderNotifications(MakeEvent("sg-2021", 6, schemas::NoteAdded{7, "市教育局", "comment", "收悉"}), dir);
+  ASSERT_EQ(on_returned.size(), 1u);
+  EXPECT_NE(on_returned[0].text.find("：收悉。请市教育局阅知。"), std::string::npos) << "work returned asks nothing";
   const auto drop = MakeEvent("sg-2021", 7, schemas::AssignmentCancelled{7, "市教育局", "同意。"});
   dir.Apply(drop);
   auto dropped = RenderNotifications(drop, dir);
@@ -737,10 +746,39 @@ TEST(RenderTest, WorkMovedOrAReturnAcceptedIsToldToTheUnitsConcerned) {
   EXPECT_NE(merged[0].text.find("已并入市审计局办理（同意退回），督查室意见：由市审计局统筹。市教育局不再办理此项工作"),
             std::string::npos)
       << merged[0].text;
+  EXPECT_NE(merged[1].text.find(
+                "：市教育局承担的工作已并入市审计局办理，督查室意见：由市审计局统筹。请市审计局牵头一并办理。"),
+            std::string::npos)
+      << "the merge made it lead: " << merged[1].text;
+  EXPECT_EQ(merged[1].text.rfind("【交办调整】", 0), 0u) << "it held the task already: " << merged[1].text;
+
+  // Words of a delegating unit that accepted its sub-unit's return are its
+  // own, trailing blanks and marks gone; moving a sub-unit's work tells the
+  // unit that delegated it; a date passed is not one to meet.
+  dir.Apply(MakeEvent("sg-2021", 20, schemas::AssignmentDelegated{7, "市审计局", "审计一科", "2021-12-15", ""}));
+  dir.Apply(MakeEvent("sg-2021", 21, schemas::AssignmentReturned{7, "审计一科", "人手不足"}));
+  auto own_words = MakeEvent("sg-2021", 22, schemas::AssignmentCancelled{7, "审计一科", "由局里自行办理！ "});
+  own_words.actor = {"市审计局", schemas::Role::kUnit, "市审计局"};
+  dir.Apply(own_words);
   EXPECT_NE(
-      merged[1].text.find("：市教育局承担的工作已并入市审计局办理，督查室意见：由市审计局统筹。请市审计局一并办理。"),
+      RenderNotifications(own_words, dir)[0].text.find("已获同意，市审计局意见：由局里自行办理。审计一科不再办理"),
       std::string::npos)
-      << merged[1].text;
+      << RenderNotifications(own_words, dir)[0].text;
+  dir.Apply(MakeEvent("sg-2021", 23, schemas::AssignmentDelegated{7, "市审计局", "审计二科", "2021-12-15", ""}));
+  auto moved_child = MakeEvent("sg-2021", 24, schemas::AssignmentReassigned{7, "审计二科", "市统计局", "属地调整"});
+  moved_child.occurred_at = StartOfDay(*Date::Parse("2021-12-20"));
+  moved_child.actor = {"office", schemas::Role::kSupervisor, "office"};
+  dir.Apply(moved_child);
+  auto three = RenderNotifications(moved_child, dir);
+  std::vector<std::string> to;
+  for (const auto& n : three) to.push_back(n.recipient);
+  EXPECT_EQ(to, (std::vector<std::string>{"审计二科", "市审计局", "市统计局"}));
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_NE(three[1].text.find("：审计二科承接的工作已改由市统计局办理，理由：属地调整。审计二科不再办理此项工作。"),
+            std::string::npos)
+      << three[1].text;
+  EXPECT_NE(three[2].text.find("原完成时限2021-12-15已过，请市统计局及时签收，尽快办理并报送进展。"), std::string::npos)
+      << three[2].text;
 
   // Made afresh, its later cancellation is the office's own again.
   dir.Apply(
