@@ -397,7 +397,8 @@ std::string WithoutFinalStop(std::string text) {
 
 // "，理由：…" for a reason with visible text, else nothing.
 std::string ReasonClause(const std::string& reason) {
-  return HasVisibleText(reason) ? "，理由：" + WithoutFinalStop(reason) : std::string();
+  const std::string words = WithoutFinalStop(reason);  // "！" alone says nothing
+  return HasVisibleText(words) ? "，理由：" + words : std::string();
 }
 
 // The words of whoever accepted a unit's return (the office, or the unit
@@ -794,7 +795,8 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
     const std::string due = dir.DueOn(e.stream, b.task, unit);
     TemplateValues v = CommonValues(s, b.task, unit, due);
     v["note"] = WithoutFinalStop(b.text);
-    v["note_clause"] = HasVisibleText(b.text) ? "：" + WithoutFinalStop(b.text) : std::string();
+    if (!HasVisibleText(v["note"])) v["note"] = b.text;  // only marks ("！"): as written
+    v["note_clause"] = HasVisibleText(v["note"]) ? "：" + v["note"] : std::string();
     // A comment on work handed in (awaiting review, or closed) or returned
     // (退回, awaiting the office) asks nothing of the unit.
     const bool asked = dir.HandedIn(e.stream, b.task, unit).empty() && !dir.Returned(e.stream, b.task, unit);

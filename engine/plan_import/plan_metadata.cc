@@ -133,6 +133,15 @@ bool IsLetterhead(const std::string& key) {
   return EndsWith(key, "文件") && LooksLikeIssuer(key.substr(0, key.size() - 6));
 }
 
+// "关于印发某市2024年度落实": a notice's title cut off at the line's end, not
+// a whole one ("关于进一步加强督查工作的意见") or a site's menu ("关于我们").
+bool CutOffNotice(const std::string& s) {
+  if (!StartsWith(s, "关于") || CodePoints(s) < 8) return false;
+  for (std::string_view whole : {"意见", "决定", "通知", "函", "办法", "规定", "报告", "批复", "纪要", "通报", "的"})
+    if (EndsWith(s, whole)) return false;
+  return true;
+}
+
 // Title: the first line before the table that is not an attachment mark,
 // document number, date or issuer line; joined with the next when the
 // title wrapped ("…分工" + "实施方案").
@@ -173,7 +182,7 @@ std::string TitleFrom(const std::vector<std::string>& preamble) {
   // "重点任务分工方案", or a notice's "关于印发某市2024年度落实" + "…方案的通知"
   // (its first line lost, the plan's year went with it).
   if (at > 0 && !IsTitleWord(cands[at - 1]) && CodePoints(cands[at - 1]) <= 30 &&
-      ((CodePoints(cands[at]) <= 12 && NamesAYear(cands[at - 1])) || StartsWith(cands[at - 1], "关于")))
+      ((CodePoints(cands[at]) <= 12 && NamesAYear(cands[at - 1])) || CutOffNotice(cands[at - 1])))
     title = cands[at - 1] + title;
   // A title wrapped over two lines: "…工作要点" + "分工方案".
   if (cands.size() > at + 1 && IsTitleWord(cands[at + 1]) && CodePoints(cands[at + 1]) <= 10 &&
@@ -272,7 +281,7 @@ void ExtractMeta(const Layout& lay, const ParseOptions& opts, ParsedPlan& out) {
          "标题中有多个年份（" + list_zh + "），已按" + year + "年度方案读取；如非此年度，请指定方案年度"});
   }
   // Only a year aimed at ("2030年前碳达峰"), and nothing else to go by.
-  if (titled.only_aimed_at && out.plan.year == *titled.only_aimed_at && opts.year <= 0) {
+  if (titled.only_aimed_at && opts.year <= 0 && !out.plan.issued_on && DocNumberYear(out.plan.doc_number) == 0) {
     const std::string year = std::to_string(out.plan.year);
     out.problems.push_back(
         {0,

@@ -71,7 +71,9 @@ std::vector<TitleYear> TitleYears(std::string_view s) {
     size_t e = k;
     const bool nian = s.substr(e, 3) == "年";
     if (nian) e += 3;
-    if (nian && MonthAt(s, e)) {  // a date, not a year the plan is for
+    if (nian && MonthAt(s, e)) {  // a date: the plan's year only when the title names no other
+      t.date = true;
+      out.push_back(t);
       p = e;
       prev = U'年';
       continue;
@@ -100,12 +102,18 @@ std::vector<TitleYear> TitleYears(std::string_view s) {
         if (EndsWith(before, aim)) t.aimed_at = true;
       for (const std::string_view aim : {"远景", "愿景", "前", "以前", "底前"})
         if (StartsWith(after, aim)) t.aimed_at = true;
+      // "2024年前三季度", "前期": a part of the year, not a year aimed at.
+      for (const std::string_view part : {"前一", "前二", "前两", "前三", "前四", "前半", "前期"})
+        if (StartsWith(after, part)) t.aimed_at = false;
     }
-    t.cited = InsideQuotes(before);
-    for (const std::string_view verb : {"落实", "贯彻", "学习", "对照"})
-      if (EndsWith(before, verb)) t.cited = true;
     for (const std::string_view w : {"度", "重点", "工作", "政务", "全市", "全省", "全区", "全县"})
       if (StartsWith(after, w)) t.plan_words = true;
+    t.cited = InsideQuotes(before);
+    // "落实2023年度审计…" carries out another's year; "关于落实2024年重点工作任务"
+    // is the plan's own.
+    const bool own_work = StartsWith(after, "重点") || StartsWith(after, "工作") || StartsWith(after, "政务");
+    for (const std::string_view verb : {"落实", "贯彻", "学习", "对照"})
+      if (EndsWith(before, verb) && !own_work) t.cited = true;
     out.push_back(t);
     p = e;
     prev = U'年';
@@ -125,7 +133,10 @@ TitleYearReading ReadTitleYear(std::string_view title, int stated, int issue_yea
       }
   std::vector<TitleYear> pool;
   for (const TitleYear& t : years)
-    if (!t.aimed_at) pool.push_back(t);
+    if (!t.aimed_at && !t.date) pool.push_back(t);
+  if (pool.empty())  // "2024年3月重点工作安排": a month's plan, its date's year
+    for (const TitleYear& t : years)
+      if (t.date) pool.push_back(t);
   if (pool.empty()) {
     r.only_aimed_at = years.front().year;
     return r;

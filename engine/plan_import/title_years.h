@@ -14,14 +14,17 @@ namespace duban::plan_import::table {
 
 // One year the title names: "2021年", "二〇二二年", "２０２４年", or a range
 // "（2027—2029年）", "2023年至2025年" (the plan starts in its first year; the
-// years up to its end are named too). A date ("2023年12月28日") is no year
-// the plan could be for and is not listed.
+// years up to its end are named too), or a date's ("2024年3月").
 struct TitleYear {
   int year = 0;
   int until = 0;  // a range's last year; == year for one year
+  // "2023年12月28日": a date's year, the plan's only when the title names no
+  // other ("2024年3月重点工作安排").
+  bool date = false;
   // "2035年远景目标", "到2025年", "2030年前": a year aimed at, not the plan's.
   bool aimed_at = false;
-  // Inside 《》 or “”, or after 落实/贯彻/学习: another document's year.
+  // Inside 《》 or “”, or after 落实/贯彻/学习/对照 (not before 重点/工作/政务:
+  // "关于落实2024年重点工作任务" is the plan's own): another document's year.
   bool cited = false;
   // "2024年度", "2021年重点任务", "2023年工作要点": the words a plan's own year carries.
   bool plan_words = false;

@@ -73,6 +73,11 @@ TEST(PlanParser, ATitleNamingSeveralYearsGivesThePlansOwn) {
       ParsePlan("测试市2030年前碳达峰实施方案\n" + body + "测试市人民政府\n2022年9月1日\n", Dir(), dated).plan.year,
       2022)
       << "the issue date";
+  // An issue date in the aimed year is still an issue date: no problem says there is none.
+  const ParsedPlan aimed_dated =
+      ParsePlan("关于2024年底前完成问题整改的工作方案\n" + body + "测试市人民政府办公室\n2024年3月1日\n", Dir(), dated);
+  EXPECT_EQ(aimed_dated.plan.year, 2024);
+  EXPECT_FALSE(HasProblem(aimed_dated, "as a year the plan aims at"));
   // The issue year rules out an earlier candidate: a plan is not issued after its year.
   dated.issued_on = Date::Parse("2024-03-01");
   EXPECT_EQ(ParsePlan("测试市2023年度工作总结暨2024年工作计划\n" + body, Dir(), dated).plan.year, 2024);
@@ -97,6 +102,18 @@ TEST(PlanParser, ATitleNamingSeveralYearsGivesThePlansOwn) {
   EXPECT_EQ(year_of("测试市落实2023年12月28日会议精神2024年工作任务分工方案").plan.year, 2024);
   EXPECT_EQ(year_of("2035年远景目标纲要二〇二二年重点任务分工方案").plan.year, 2022);
   EXPECT_EQ(year_of("二〇二四年重点工作任务分工方案").plan.year, 2024);
+  // 落实 before the plan's own work is its own year; a month's plan has its date's year;
+  // 前三季度 is no aim.
+  const ParsedPlan own = year_of("关于落实2024年重点工作任务做好2023年遗留问题整改的分工方案");
+  EXPECT_EQ(own.plan.year, 2024);
+  EXPECT_TRUE(HasProblem(own, "several years (2024, 2023)"));
+  EXPECT_EQ(year_of("测试市2024年落实2023年度审计整改方案").plan.year, 2024);
+  EXPECT_EQ(year_of("测试市2024年3月重点工作任务分工方案").plan.year, 2024);
+  EXPECT_FALSE(HasProblem(year_of("关于2024年前三季度重点工作的分工方案"), "aims at"));
+  // A whole notice's or a menu's 关于 line above a title is not joined to it.
+  EXPECT_EQ(year_of("关于进一步加强督查工作的意见\n2024年重点工作任务分工方案").plan.title,
+            "2024年重点工作任务分工方案");
+  EXPECT_EQ(year_of("关于我们\n2024年重点工作任务分工方案").plan.title, "2024年重点工作任务分工方案");
   // A notice's title wrapped after its plan's year keeps its first line, and that year.
   const ParsedPlan wrapped = year_of("关于印发测试市2024年度落实\n2023年审计查出问题整改工作方案的通知");
   EXPECT_EQ(wrapped.plan.title, "关于印发测试市2024年度落实2023年审计查出问题整改工作方案的通知");

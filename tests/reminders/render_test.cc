@@ -780,6 +780,15 @@ TEST(RenderTest, WorkMovedOrAReturnAcceptedIsToldToTheUnitsConcerned) {
   EXPECT_NE(three[2].text.find("原完成时限2021-12-15已过，请市统计局及时签收，尽快办理并报送进展。"), std::string::npos)
       << three[2].text;
 
+  // A reason or note of marks only: no empty clause ("理由：。", "：。").
+  const auto bare = MakeEvent("sg-2021", 25, schemas::AssignmentCancelled{7, "市统计局", "！"});
+  dir.Apply(bare);
+  EXPECT_NE(RenderNotifications(bare, dir)[0].text.find("的工作已撤销。市统计局不再办理"), std::string::npos)
+      << RenderNotifications(bare, dir)[0].text;
+  auto marks = RenderNotifications(MakeEvent("sg-2021", 26, schemas::NoteAdded{7, "市审计局", "comment", "！"}), dir);
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].text.find("：。"), std::string::npos) << marks[0].text;
+
   // Made afresh, its later cancellation is the office's own again.
   dir.Apply(
       MakeEvent("sg-2021", 11, schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, ""}));
