@@ -42,16 +42,29 @@ fetch() {
   touch "$lib/.complete"
 }
 
-# N distinct free loopback ports. All are held at once while chosen: ports
-# picked one at a time may repeat (the kernel hands a just-released port out
-# again), and a node whose listener and controller share a port does not start.
+# N distinct free loopback ports, all held at once while chosen (ports picked
+# one at a time may repeat, and a node whose listener and controller share a
+# port does not start). They are drawn at random below the kernel's ephemeral
+# range (net.ipv4.ip_local_port_range, 32768 and up by default): a port from
+# that range can be taken by any outgoing connection between its choice and
+# the node's bind, or while a killed node waits to be restarted on it.
 free_ports() {
   local py
   py=$(command -v /usr/bin/python3 || command -v python3)
-  "$py" -c 'import socket, sys
-held = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in held:
-    s.bind(("127.0.0.1", 0))
+  "$py" -c 'import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+top = low if low > 12000 else 65536
+held = []
+for port in random.sample(range(10000, top), min(4000, top - 10000)):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+    if len(held) == int(sys.argv[1]):
+        break
 print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
 }
 
@@ -113,10 +126,11 @@ start_node() {  # start_node DIR N
   echo $! >"$node_dir/pid"
 }
 
-wait_ready() {  # wait_ready DIR N
+wait_ready() {  # wait_ready DIR N; 3 when the node found a port taken
   local node_dir="$1/node-$2" deadline=$(( SECONDS + ${DUBAN_KAFKA_START_SECONDS:-180} ))
   until grep -q "Kafka Server started" "$node_dir/server.log" 2>/dev/null; do
     if ! kill -0 "$(cat "$node_dir/pid")" 2>/dev/null; then
+      if grep -qs "Address already in use" "$node_dir/stdout.log" "$node_dir/server.log"; then return 3; fi
       tail -n 30 "$node_dir/stdout.log" "$node_dir/server.log" >&2 || true
       die "node $2 exited while starting (logs in $node_dir)"
     fi
@@ -137,6 +151,33 @@ start() {
   fi
   rm -rf "$dir"
   mkdir -p "$dir"
+  if [ -n "$owner" ]; then
+    # The watcher holds no terminal and outlives this script; it stops with the nodes.
+    setsid bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; \
+      for p in '$dir'/node-*/pid; do [ -f \"\$p\" ] && kill -KILL \"\$(cat \"\$p\")\" 2>/dev/null; done" \
+      </dev/null >/dev/null 2>&1 &
+  fi
+  # Another program may still bind a chosen port before the node does (a
+  # second broker started at the same moment): then fresh ports, twice more.
+  local attempt bootstrap rc
+  for attempt in 1 2 3; do
+    rc=0
+    bootstrap=$(start_cluster "$dir" "$nodes") || rc=$?
+    if [ "$rc" = 0 ]; then
+      echo "$bootstrap" >"$dir/bootstrap"
+      echo "$bootstrap"
+      return 0
+    fi
+    stop "$dir"
+    [ "$rc" = 3 ] || exit "$rc"
+    rm -rf "$dir"/node-*
+    echo "broker.sh: a chosen port was taken while the broker started (attempt $attempt); choosing others" >&2
+  done
+  die "no free ports held long enough for the broker to start, in 3 attempts"
+}
+
+start_cluster() {  # start_cluster DIR NODES: prints the bootstrap; 3 when a port was taken
+  local dir=$1 nodes=$2
   local voters="" bootstrap="" ports
   read -r -a ports <<<"$(free_ports $((2 * nodes)))"
   for n in $(seq 1 "$nodes"); do
@@ -155,14 +196,7 @@ start() {
       { cat "$dir/node-$n/format.log" >&2; die "formatting node $n failed"; }
     start_node "$dir" "$n"
   done
-  if [ -n "$owner" ]; then
-    # The watcher holds no terminal and outlives this script; it stops with the nodes.
-    setsid bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; \
-      for p in '$dir'/node-*/pid; do [ -f \"\$p\" ] && kill -KILL \"\$(cat \"\$p\")\" 2>/dev/null; done" \
-      </dev/null >/dev/null 2>&1 &
-  fi
-  for n in $(seq 1 "$nodes"); do wait_ready "$dir" "$n"; done
-  echo "$bootstrap" >"$dir/bootstrap"
+  for n in $(seq 1 "$nodes"); do wait_ready "$dir" "$n" || return $?; done
   echo "$bootstrap"
 }
 
@@ -223,6 +257,7 @@ case "$cmd" in
   kill) [ -n "$dir" ] && [ -n "$node" ] || die "kill needs --dir DIR --node N"; stop_node "$dir" "$node" KILL ;;
   restart)
     [ -n "$dir" ] && [ -n "$node" ] || die "restart needs --dir DIR --node N"
-    start_node "$dir" "$node"; wait_ready "$dir" "$node" ;;
+    start_node "$dir" "$node"
+    wait_ready "$dir" "$node" || die "node $node could not bind its ports again (another program holds one)" ;;
   *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
 esac

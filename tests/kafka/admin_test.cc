@@ -11,9 +11,10 @@
 namespace duban::kafka::testing {
 namespace {
 
+// Its standard output and error: a failure shows the command's own words.
 std::string RunCommand(const std::string& cmd, int* rc) {
   std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   if (!p) return out;
   char buf[4096];
   size_t n;
