@@ -271,7 +271,7 @@ const Duban = (() => {
     plan_not_found: "没有这个计划", plan_exists: "该计划编号已存在", plan_withdrawn: "该计划已撤回",
     task_not_found: "没有这项任务", task_exists: "该任务序号已存在", task_closed: "该任务已办结或已撤销",
     assignment_not_found: "该单位在这项任务上没有交办", assignment_exists: "该单位已承办这项任务",
-    unknown_unit: "单位名称不在单位名录中", version_conflict: "内容已被他人更新，请刷新后重试",
+    unknown_unit: "该单位不在本方案的单位名单中", version_conflict: "内容已被他人更新，请刷新后重试",
     cycle_not_found: "没有这一轮调度", cycle_exists: "该轮次编号已存在",
     time_in_future: "填写的时间晚于当前时间", backdated: "填写的时间早于允许补录的范围",
     back_entry_needs_reason: "补录须说明理由",

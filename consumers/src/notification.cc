@@ -114,8 +114,10 @@ bool TaskDirectory::Apply(const Event& e) {
           return true;
         } else if constexpr (std::is_same_v<T, schemas::AssignmentReassigned>) {
           // The unit it moves to takes the date it had (an extension, a date
-          // the office set), as the engine moves it, not an older one of its own.
-          assignment_due_[{e.stream, b.task, b.to_unit}] = DueOn(e.stream, b.task, b.from_unit);
+          // the office set), as the engine moves it, not an older one of its
+          // own; or the new date the office gave with the move.
+          assignment_due_[{e.stream, b.task, b.to_unit}] =
+              b.due_on.empty() ? DueOn(e.stream, b.task, b.from_unit) : b.due_on;
           auto& units = units_[{e.stream, b.task}];
           units.erase(b.from_unit);
           units.insert(b.to_unit);
@@ -862,18 +864,27 @@ std::vector<Notification> MovedWork(const Event& e, const Moved& b, const TaskDi
   const std::string due = dir.DueOn(e.stream, b.task, b.to_unit);
   bool lead = false;
   if constexpr (requires { b.role; }) lead = b.role == schemas::AssignmentRole::kLead;
+  // A new date given with the move: the unit hears the date the work had too.
+  std::string old_due;
+  if constexpr (requires { b.due_on; })
+    if (!b.due_on.empty()) old_due = dir.DueOn(e.stream, b.task, b.from_unit);
   TemplateValues v = CommonValues(s, b.task, b.to_unit, due);
   v["from_unit"] = b.from_unit;
   v["reason"] = b.reason;
   v["reason_clause"] = reason_clause;
   v["notice_name"] = merged ? "交办调整" : "新交办";
-  // The date the work keeps may have passed (the office moves late work on):
-  // the unit is not told to meet it.
-  const bool passed = !due.empty() && DayOf(e.occurred_at).ToString() > due;
-  v["request_sentence"] = merged        ? "请" + b.to_unit + (lead ? "牵头" : "") + "一并办理。"
-                          : due.empty() ? "请" + b.to_unit + "及时签收办理。"
-                          : passed ? "原完成时限" + due + "已过，请" + b.to_unit + "及时签收，尽快办理并报送进展。"
-                                   : "完成时限为" + due + "，请" + b.to_unit + "及时签收并按时限办理。";
+  // The date the work keeps may have passed (the office moves late work on,
+  // or enters a move made earlier, told now): the unit is not told to meet it.
+  const bool passed = !due.empty() && DayOf(std::max(e.occurred_at, e.recorded_at)).ToString() > due;
+  const bool redated = !old_due.empty() && old_due != due;
+  const std::string new_date = "完成时限调整为" + due + "（原为" + old_due + "）";
+  const std::string hurry = "及时签收，尽快办理并报送进展。";
+  v["request_sentence"] = merged              ? "请" + b.to_unit + (lead ? "牵头" : "") + "一并办理。"
+                          : due.empty()       ? "请" + b.to_unit + "及时签收办理。"
+                          : passed && redated ? new_date + "，该时限已过，请" + b.to_unit + hurry
+                          : passed            ? "原完成时限" + due + "已过，请" + b.to_unit + hurry
+                          : redated           ? new_date + "，请" + b.to_unit + "及时签收并按时限办理。"
+                                    : "完成时限为" + due + "，请" + b.to_unit + "及时签收并按时限办理。";
   v["moved_words"] = merged ? "：" + b.from_unit + "承担的工作已并入" + b.to_unit + "办理"
                             : "改由" + b.to_unit + "办理（原由" + b.from_unit + "办理）";
   Builder nb(e, b.task, s, "reassigned", "notice", due, o, std::move(v));

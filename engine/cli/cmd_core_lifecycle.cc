@@ -127,11 +127,14 @@ void AddHoldingCommands(CLI::App& app, Globals& g) {
     auto w = std::make_shared<WriteOpts>();
     auto to = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();
+    auto due = std::make_shared<std::string>();
     AddWriteOptions(sub, *w);
     sub->add_option("--to", *to, "the new unit")->required();
-    sub->add_option("--reason", *reason, "why");
-    sub->callback([&g, w, to, reason] {
-      Run(g, *w, Role::kSupervisor, kOffice, schemas::Reassign{w->task, w->unit, *to, *reason});
+    sub->add_option("--reason", *reason, "why (kept in the history; required with --due)");
+    sub->add_option("--due", *due,
+                    "the new unit's due date YYYY-MM-DD (default: the work's own, which must not have passed)");
+    sub->callback([&g, w, to, reason, due] {
+      Run(g, *w, Role::kSupervisor, kOffice, schemas::Reassign{w->task, w->unit, *to, *reason, *due});
     });
   }
 }
@@ -324,6 +327,37 @@ void AddConsolidationCommand(CLI::App& app, Globals& g) {
   sub->callback([&g, w, b] { Run(g, *w, Role::kSupervisor, kOffice, *b); });
 }
 
+// `accept-return`: a unit's return (退回) dropped, or the work moved on
+// (merged into the unit's own assignment if it holds one), with its date.
+void AddAcceptReturnCommand(CLI::App& app, Globals& g) {
+  auto* sub =
+      app.add_subcommand("accept-return",
+                         "accept a unit's return (退回): drop the assignment, or move it to another unit, merged into "
+                         "that unit's own assignment of the task if it holds one (supervisor)");
+  auto w = std::make_shared<WriteOpts>();
+  auto to = std::make_shared<std::string>();
+  auto drop = std::make_shared<bool>(false);
+  auto reason = std::make_shared<std::string>();
+  auto due = std::make_shared<std::string>();
+  AddWriteOptions(sub, *w);
+  auto* to_opt = sub->add_option("--to", *to, "the unit that takes the work over");
+  auto* drop_opt = sub->add_flag("--drop", *drop, "nobody takes it over: the assignment is cancelled");
+  to_opt->excludes(drop_opt);
+  sub->add_option("--reason", *reason, "why")->required();
+  sub->add_option("--due", *due,
+                  "with --to, to a unit not yet on the task: its due date YYYY-MM-DD (default: the work's own, "
+                  "which must not have passed)")
+      ->needs(to_opt);
+  sub->callback([&g, w, to, drop, reason, due] {
+    if (to->empty() && !*drop) {
+      std::cerr << "duban accept-return: say where the work goes: --to UNIT, or --drop\n";
+      g.exit_code = kExitUsage;
+      return;
+    }
+    Run(g, *w, Role::kSupervisor, kOffice, schemas::ResolveReturn{w->task, w->unit, *to, *reason, *due});
+  });
+}
+
 // The office's tools (issue 20): deadlines set with a reason, one assignment
 // cancelled, a return accepted, instructions and comments. The office only:
 // decide refuses a unit's or an auditor's account (forbidden_role).
@@ -359,29 +393,7 @@ void AddOfficeTools(CLI::App& app, Globals& g) {
       Run(g, *w, Role::kSupervisor, kOffice, schemas::CancelAssignment{w->task, w->unit, *reason});
     });
   }
-  {
-    auto* sub = app.add_subcommand(
-        "accept-return",
-        "accept a unit's return (退回): drop the assignment, or move it to another unit, merged into "
-        "that unit's own assignment of the task if it holds one (supervisor)");
-    auto w = std::make_shared<WriteOpts>();
-    auto to = std::make_shared<std::string>();
-    auto drop = std::make_shared<bool>(false);
-    auto reason = std::make_shared<std::string>();
-    AddWriteOptions(sub, *w);
-    auto* to_opt = sub->add_option("--to", *to, "the unit that takes the work over");
-    auto* drop_opt = sub->add_flag("--drop", *drop, "nobody takes it over: the assignment is cancelled");
-    to_opt->excludes(drop_opt);
-    sub->add_option("--reason", *reason, "why")->required();
-    sub->callback([&g, w, to, drop, reason] {
-      if (to->empty() && !*drop) {
-        std::cerr << "duban accept-return: say where the work goes: --to UNIT, or --drop\n";
-        g.exit_code = kExitUsage;
-        return;
-      }
-      Run(g, *w, Role::kSupervisor, kOffice, schemas::ResolveReturn{w->task, w->unit, *to, *reason});
-    });
-  }
+  AddAcceptReturnCommand(app, g);
   {
     auto* sub = app.add_subcommand(
         "note",

@@ -283,9 +283,9 @@ void Scenario::ReturnsResolved() {
   if (!Advance("2021-03-08")) return;
   const auto& [dt, du] = p_.dropped;
   const auto& [mt, mu] = p_.merged;
-  Expect(Office("2021-03-08T09:00", schemas::ResolveReturn{dt, du, "", "确非该单位职责，由其他单位承办"}), "",
+  Expect(Office("2021-03-08T09:00", schemas::ResolveReturn{dt, du, "", "确非该单位职责，由其他单位承办", ""}), "",
          "a return dropped");
-  Expect(Office("2021-03-08T09:00", schemas::ResolveReturn{mt, mu, p_.merged_into, "并入另一责任单位统一办理"}), "",
+  Expect(Office("2021-03-08T09:00", schemas::ResolveReturn{mt, mu, p_.merged_into, "并入另一责任单位统一办理", ""}), "",
          "a return moved to a unit already on the task");
   const auto& [ct, cu] = p_.cancelled;
   Expect(Office("2021-03-08T09:30", schemas::CancelAssignment{ct, cu, "机构调整，该项工作不再由其承担"}), "",

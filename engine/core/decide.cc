@@ -23,8 +23,8 @@ R Decider::On(const ImportPlan& b) {
     if (auto st = CheckTask(t); !st.ok()) return st;
     if (!numbers.insert(t.number).second)
       return Refuse(reason::kTaskExists, TaskLabel(t.number) + " appears twice in the plan");
-    if (auto st = CheckUnits(known, t.lead_units); !st.ok()) return st;
-    if (auto st = CheckUnits(known, t.responsible_units); !st.ok()) return st;
+    if (auto st = CheckUnits(known, t.lead_units, true); !st.ok()) return st;
+    if (auto st = CheckUnits(known, t.responsible_units, true); !st.ok()) return st;
   }
   std::vector<EventBody> out;
   out.push_back(b.plan);
@@ -101,7 +101,13 @@ R Decider::On(const Reassign& b) {
   auto to = s_.assignments.find({b.task, b.to_unit});
   if (b.to_unit == b.from_unit || (to != s_.assignments.end() && IsOpen(to->second.status)))
     return Refuse(reason::kAssignmentExists, b.to_unit + " already holds " + TaskLabel(b.task));
-  std::vector<EventBody> out{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason}};
+  if (auto st = NotOntoClosedPart(b.task, b.to_unit); !st.ok()) return st;
+  // A new date is a deadline set: with its reason, as set_deadline's.
+  if (!b.due_on.empty())
+    if (auto st = NeedText(b.reason, "the reason for moving the work with a new date"); !st.ok()) return st;
+  auto due = MovedDue(it->second, b.due_on);
+  if (!due.ok()) return due.status();
+  std::vector<EventBody> out{AssignmentReassigned{b.task, b.from_unit, b.to_unit, b.reason, *due}};
   CancelDelegated(b.task, b.from_unit, b.reason, out);
   return out;
 }

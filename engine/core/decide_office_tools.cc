@@ -54,29 +54,46 @@ R Decider::On(const CancelAssignment& b) {
 }
 
 // Accepting a return: dropped (no to_unit), moved to a unit with no open
-// assignment of the task (AssignmentReassigned, as `reassign` does), or
-// merged into the open assignment the unit already holds (AssignmentMerged:
-// that one goes on unchanged, as lead if either was). Not onto a unit that
-// completed its part: that work is closed (reopen it, or drop the return).
+// assignment of the task (AssignmentReassigned, as `reassign` does, with a
+// new date when the old one has passed), or merged into the open assignment
+// the unit already holds (AssignmentMerged: that one goes on unchanged, as
+// lead if either was). Not onto a unit that completed its part (that work is
+// closed: reopen it, or drop the return) nor one that returned it too.
 R Decider::On(const ResolveReturn& b) {
   if (auto st = NeedRoleFor("resolve_return", "accept a return"); !st.ok()) return st;
   auto a = FindAssignment(b.task, b.unit);
   if (!a.ok()) return a.status();
   if (auto st = Transition(**a, "resolve_return", "accept the return of"); !st.ok()) return st;
   if (auto st = NeedText(b.reason, "the reason for accepting the return"); !st.ok()) return st;
-  if (b.to_unit.empty()) return Drop(**a, b.reason);
+  if (b.to_unit.empty()) {
+    if (!b.due_on.empty())
+      return Refuse(reason::kInvalidArgument,
+                    "a return dropped goes to no unit, so it takes no date: give the unit it goes to, or no date");
+    return Drop(**a, b.reason);
+  }
   if (auto t = OpenTask(b.task); !t.ok()) return t.status();
   if (auto st = CheckUnits(s_.units, {b.to_unit}); !st.ok()) return st;
   if (b.to_unit == b.unit)
     return Refuse(reason::kInvalidArgument,
                   b.unit + " returned " + TaskLabel(b.task) + "; it cannot be moved back to it");
+  if (auto st = NotOntoClosedPart(b.task, b.to_unit); !st.ok()) return st;
   auto to = s_.assignments.find({b.task, b.to_unit});
-  if (to == s_.assignments.end() || to->second.status == AssignmentStatus::kCancelled ||
-      to->second.status == AssignmentStatus::kReturned)
-    return std::vector<EventBody>{AssignmentReassigned{b.task, b.unit, b.to_unit, b.reason}};
-  if (to->second.status == AssignmentStatus::kCompleted)
-    return Refuse(reason::kAssignmentExists, b.to_unit + " has completed its part of " + TaskLabel(b.task) +
-                                                 "; reopen it or drop the return instead");
+  if (to == s_.assignments.end() || to->second.status == AssignmentStatus::kCancelled) {
+    auto due = MovedDue(**a, b.due_on);
+    if (!due.ok()) return due.status();
+    return std::vector<EventBody>{AssignmentReassigned{b.task, b.unit, b.to_unit, b.reason, *due}};
+  }
+  if (!b.due_on.empty())
+    return Refuse(reason::kInvalidArgument,
+                  b.to_unit + " already holds " + TaskLabel(b.task) + ": the work is merged into its assignment, " +
+                      "which keeps its own date (change that with set-deadline), so no new date is taken here");
+  // Handed in, its part awaits review: approving it would close the merged
+  // work too, which the unit never reported on.
+  if (to->second.status == AssignmentStatus::kSubmitted)
+    return Refuse(reason::kInvalidTransition,
+                  b.to_unit + " has handed in its part of " + TaskLabel(b.task) +
+                      " and awaits review: review it first (approve, or reject to send it back), then merge the "
+                      "returned work into it");
   const AssignmentRole role = (*a)->role == AssignmentRole::kLead ? AssignmentRole::kLead : to->second.role;
   return std::vector<EventBody>{AssignmentMerged{b.task, b.unit, b.to_unit, b.reason, role}};
 }

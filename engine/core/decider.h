@@ -343,14 +343,54 @@ class Decider {
                   std::string(what) + " " + due_on + " is already past (today is " + today + "); " + ask);
   }
 
-  Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units) const {
+  // Work moved (reassign, a return accepted onto another unit) keeps its
+  // date unless the office gives a new one; a date already past is not
+  // handed on, or the unit receiving the work would be late the moment it
+  // gets it (the clock's next tick). Empty: it keeps its date.
+  Result<std::string> MovedDue(const AssignmentState& a, const std::string& asked) const {
+    if (asked.empty()) {
+      if (a.due_on.empty()) return std::string();
+      if (auto st = NotPast(a.due_on, "the work's date",
+                            "the unit it goes to would be late at once: give it a day to come (--due)");
+          !st.ok())
+        return st;
+      return std::string();
+    }
+    if (!Date::Parse(asked)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + asked + "' (YYYY-MM-DD)");
+    if (auto st = NotPast(asked, "the moved work's new date", "give a day to come"); !st.ok()) return st;
+    return asked == a.due_on ? std::string() : asked;
+  }
+  // Work is not moved onto a unit's part that is closed: completed (reopen
+  // it instead), or returned by that unit itself, whose return would be
+  // overridden unanswered (accept or settle that return first).
+  Status NotOntoClosedPart(int32_t task, const std::string& unit) const {
+    auto to = s_.assignments.find({task, unit});
+    if (to == s_.assignments.end()) return Status::Ok();
+    if (to->second.status == AssignmentStatus::kCompleted)
+      return Refuse(reason::kAssignmentExists, unit + " has completed its part of " + TaskLabel(task) +
+                                                   "; reopen it, or move the work to another unit");
+    if (to->second.status == AssignmentStatus::kReturned)
+      return Refuse(reason::kAssignmentExists,
+                    unit + " returned " + TaskLabel(task) + " itself" +
+                        (to->second.last_reason.empty() ? std::string() : " (" + to->second.last_reason + ")") +
+                        ": answer its return first (accept-return, --drop to end it), then move the work to it");
+    return Status::Ok();
+  }
+
+  Status CheckUnits(const std::set<std::string>& known, const std::vector<std::string>& units,
+                    bool importing = false) const {
     std::vector<std::string> unknown;
     for (const auto& u : units)
       if (!known.count(u) && std::find(unknown.begin(), unknown.end(), u) == unknown.end()) unknown.push_back(u);
     if (unknown.empty()) return Status::Ok();
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : "、") + u;
-    return Refuse(reason::kUnknownUnit, "unknown unit(s) not in the plan's unit directory: " + list);
+    // The plan's units are those it was imported with (named in it, or
+    // accepted as unknown then), not every unit of the shipped directory.
+    if (importing) return Refuse(reason::kUnknownUnit, "a task names a unit the plan's unit list lacks: " + list);
+    return Refuse(reason::kUnknownUnit,
+                  "not a unit of this plan: " + list +
+                      " (a plan's units are those it was imported with, named in it or accepted as unknown then)");
   }
 
   Status CheckTask(const ImportTask& t) const {

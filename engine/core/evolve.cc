@@ -125,7 +125,7 @@ class Applier {
       from->status = AssignmentStatus::kCancelled;
       from->last_reason = b.reason;
     }
-    Touch(&NewAssignment(s_, b.task, b.to_unit, moved.role, moved.due_on, at_));
+    Touch(&NewAssignment(s_, b.task, b.to_unit, moved.role, b.due_on.empty() ? moved.due_on : b.due_on, at_));
   }
   void On(const ProgressReported& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {

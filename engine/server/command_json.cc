@@ -51,7 +51,14 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"delegate",
        {true,
         {kTask, kUnit, {"to_unit", Kind::kName, true}, {"due_on", Kind::kDate, false}, {"note", Kind::kText, false}}}},
-      {"reassign", {false, {kTask, kUnit, {"to_unit", Kind::kName, true}, {"reason", Kind::kText, false}}}},
+      // reassign and resolve_return's due_on: the moved work's new date (absent: the date it had, not past).
+      {"reassign",
+       {false,
+        {kTask,
+         kUnit,
+         {"to_unit", Kind::kName, true},
+         {"reason", Kind::kText, false},
+         {"due_on", Kind::kDate, false}}}},
       {"grant_extension", {false, {kTask, kUnit, {"new_due_on", Kind::kDate, false}}}},
       {"deny_extension", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
       {"cancel", {false, {kTask, {"reason", Kind::kText, true}}}},
@@ -74,7 +81,13 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       {"set_deadline",
        {false, {kTask, {"unit", Kind::kName, false}, {"due_on", Kind::kDate, true}, {"reason", Kind::kText, true}}}},
       {"cancel_assignment", {false, {kTask, kUnit, {"reason", Kind::kText, true}}}},
-      {"resolve_return", {false, {kTask, kUnit, {"to_unit", Kind::kName, false}, {"reason", Kind::kText, true}}}},
+      {"resolve_return",
+       {false,
+        {kTask,
+         kUnit,
+         {"to_unit", Kind::kName, false},
+         {"reason", Kind::kText, true},
+         {"due_on", Kind::kDate, false}}}},
       // add_note's text is required but for kind urge (催办): DecodeCommandJson says so.
       {"add_note",
        {false, {kTask, {"unit", Kind::kName, false}, {"kind", Kind::kName, true}, {"text", Kind::kText, false}}}},
@@ -195,14 +208,14 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "approve") return schemas::Approve{t, u, v.Get("comment")};
   if (type == "reject") return schemas::Reject{t, u, v.Get("reason")};
   if (type == "delegate") return schemas::Delegate{t, u, v.Get("to_unit"), v.Get("due_on"), v.Get("note")};
-  if (type == "reassign") return schemas::Reassign{t, u, v.Get("to_unit"), v.Get("reason")};
+  if (type == "reassign") return schemas::Reassign{t, u, v.Get("to_unit"), v.Get("reason"), v.Get("due_on")};
   if (type == "grant_extension") return schemas::GrantExtension{t, u, v.Get("new_due_on")};
   if (type == "deny_extension") return schemas::DenyExtension{t, u, v.Get("reason")};
   if (type == "cancel") return schemas::CancelTask{t, v.Get("reason")};
   if (type == "reopen") return schemas::ReopenAssignment{t, u, v.Get("reason"), v.Get("cycle_id"), v.Get("new_due_on")};
   if (type == "set_deadline") return schemas::SetDeadline{t, u, v.Get("due_on"), v.Get("reason")};
   if (type == "cancel_assignment") return schemas::CancelAssignment{t, u, v.Get("reason")};
-  if (type == "resolve_return") return schemas::ResolveReturn{t, u, v.Get("to_unit"), v.Get("reason")};
+  if (type == "resolve_return") return schemas::ResolveReturn{t, u, v.Get("to_unit"), v.Get("reason"), v.Get("due_on")};
   if (type == "add_note") return schemas::AddNote{t, u, v.Get("kind"), v.Get("text")};
   if (type == "set_schedule") return schemas::SetSchedule{t, v.Get("recurrence"), v.Get("reason"), v.year};
   if (type == "set_consolidation") return schemas::SetConsolidation{v.Get("mode"), v.Get("reason")};

@@ -21,7 +21,8 @@ using InAr = cereal::PortableBinaryInputArchive;
 // ImportPlan is PlanImported v2 (sub_units); formats 1 and 2 carry v1.
 constexpr uint8_t kCommandFormatV1 = 1;
 constexpr uint8_t kCommandFormatV2 = 2;
-constexpr uint8_t kCommandFormat = 3;
+constexpr uint8_t kCommandFormatV3 = 3;
+constexpr uint8_t kCommandFormat = 4;
 
 template <class T>
 struct IsVector : std::false_type {};
@@ -332,6 +333,10 @@ Result<EventBody> DecodeBody(uint16_t type, uint16_t version, std::string_view b
         return lift(ReportOverdueV1{}, [](const ReportOverdueV1& v) {
           return ReportOverdue{v.cycle_id, v.task, v.unit, v.due_on, v.level, v.step, v.notify, "", false};
         });
+      case EventType::kAssignmentReassigned:
+        return lift(AssignmentReassignedV1{}, [](const AssignmentReassignedV1& v) {
+          return AssignmentReassigned{v.task, v.from_unit, v.to_unit, v.reason, ""};
+        });
       default:
         break;
     }
@@ -369,6 +374,8 @@ std::string EncodeBodyAs(const EventBody& body, uint16_t version) {
   if (const auto* b = std::get_if<ReportOverdue>(&body))
     return bytes(ReportOverdueV1{b->cycle_id, b->task, b->unit, b->due_on, b->level, b->step, b->notify});
   if (const auto* b = std::get_if<PlanImported>(&body)) return bytes(V1Of(*b));
+  if (const auto* b = std::get_if<AssignmentReassigned>(&body))
+    return bytes(AssignmentReassignedV1{b->task, b->from_unit, b->to_unit, b->reason});
   return EncodeBody(body);
 }
 }  // namespace
@@ -527,6 +534,15 @@ std::string DescribeBody(const EventBody& body) {
 
 // ---- commands -------------------------------------------------------------
 namespace {
+// The position of T among CommandBody's alternatives (its index on the wire).
+template <class T, size_t I = 0>
+constexpr size_t VariantIndex() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, CommandBody>, T>)
+    return I;
+  else
+    return VariantIndex<T, I + 1>();
+}
+
 template <size_t... I>
 void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequence<I...>) {
   bool found = ((index == I ? (Read(ar, out->template emplace<I>()), true) : false) || ...);
@@ -535,8 +551,9 @@ void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequ
 }  // namespace
 
 namespace {
-// A command in `format` (2 or 3): they differ only in the plan inside
-// ImportPlan (v1 layout in format 2, which cannot carry sub-units).
+// A command in `format` (2, 3 or 4): they differ only in the plan inside
+// ImportPlan (v1 layout in format 2, which cannot carry sub-units), and in
+// Reassign and ResolveReturn (no due_on before format 4).
 std::string EncodeCommandIn(const Command& c, uint8_t format) {
   return ToBytes([&](OutAr& ar) {
     ar(format);
@@ -549,9 +566,15 @@ std::string EncodeCommandIn(const Command& c, uint8_t format) {
     Write(ar, c.correlation_id);
     ar(static_cast<uint16_t>(c.body.index()));
     const auto* import = std::get_if<ImportPlan>(&c.body);
-    if (import && format < kCommandFormat) {
+    const auto* reassign = std::get_if<Reassign>(&c.body);
+    const auto* resolve = std::get_if<ResolveReturn>(&c.body);
+    if (import && format < kCommandFormatV3) {
       Write(ar, V1Of(import->plan));
       Write(ar, import->tasks);
+    } else if (reassign && format < kCommandFormat) {
+      Write(ar, ReassignV1{reassign->task, reassign->from_unit, reassign->to_unit, reassign->reason});
+    } else if (resolve && format < kCommandFormat) {
+      Write(ar, ResolveReturnV1{resolve->task, resolve->unit, resolve->to_unit, resolve->reason});
     } else {
       std::visit([&](const auto& b) { Write(ar, b); }, c.body);
     }
@@ -562,16 +585,19 @@ std::string EncodeCommandIn(const Command& c, uint8_t format) {
 }  // namespace
 
 // The digest a retried command is compared by (the command-id index keeps
-// it): taken over format 2 wherever format 2 can say the command, so a
-// digest stored before format 3 still matches the same command after it.
+// it): taken over the oldest format from 2 on that can say the command, so a
+// digest stored before a later format still matches the same command after it.
 std::string CommandDigest(const Command& c) {
   Command what = c;
   what.command_id.clear();
   what.issued_at = 0;
   what.correlation_id.clear();
   const auto* import = std::get_if<ImportPlan>(&what.body);
+  const auto* reassign = std::get_if<Reassign>(&what.body);
+  const auto* resolve = std::get_if<ResolveReturn>(&what.body);
+  const bool needs_v4 = (reassign && !reassign->due_on.empty()) || (resolve && !resolve->due_on.empty());
   const bool needs_v3 = import && !import->plan.sub_units.empty();
-  return Sha256Hex(EncodeCommandIn(what, needs_v3 ? kCommandFormat : kCommandFormatV2));
+  return Sha256Hex(EncodeCommandIn(what, needs_v4 ? kCommandFormat : needs_v3 ? kCommandFormatV3 : kCommandFormatV2));
 }
 
 std::string EncodeCommand(const Command& c) { return EncodeCommandIn(c, kCommandFormat); }
@@ -595,7 +621,16 @@ Result<Command> DecodeCommand(std::string_view bytes) {
     uint16_t index = 0;
     ar(index);
     static_assert(std::is_same_v<std::variant_alternative_t<0, CommandBody>, ImportPlan>);
-    if (format < kCommandFormat && index == 0) {
+    constexpr size_t kReassignAt = VariantIndex<Reassign>(), kResolveReturnAt = VariantIndex<ResolveReturn>();
+    if (format < kCommandFormat && index == kReassignAt) {
+      ReassignV1 v1;
+      Read(ar, v1);
+      c.body = Reassign{v1.task, v1.from_unit, v1.to_unit, v1.reason, ""};
+    } else if (format < kCommandFormat && index == kResolveReturnAt) {
+      ResolveReturnV1 v1;
+      Read(ar, v1);
+      c.body = ResolveReturn{v1.task, v1.unit, v1.to_unit, v1.reason, ""};
+    } else if (format < kCommandFormatV3 && index == 0) {
       // An import sent before sub_units: its plan in the v1 layout.
       PlanImportedV1 v1;
       ImportPlan plan;

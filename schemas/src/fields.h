@@ -35,7 +35,7 @@ DUBAN_FIELDS(TaskCompleted, FLD(number))
 DUBAN_FIELDS(AssignmentCreated, FLD(task), FLD(unit), FLD(role), FLD(due_on))
 DUBAN_FIELDS(AssignmentAccepted, FLD(task), FLD(unit))
 DUBAN_FIELDS(AssignmentReturned, FLD(task), FLD(unit), FLD(reason))
-DUBAN_FIELDS(AssignmentReassigned, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(AssignmentReassigned, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(due_on))
 DUBAN_FIELDS(ProgressReported, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence), FLD(reporter),
              FLD(contact))
 DUBAN_FIELDS(CompletionSubmitted, FLD(task), FLD(unit), FLD(text), FLD(evidence))
@@ -113,6 +113,23 @@ struct ReportOverdueV1 {
 };
 DUBAN_FIELDS(ReportOverdueV1, FLD(cycle_id), FLD(task), FLD(unit), FLD(due_on), FLD(level), FLD(step), FLD(notify))
 
+// v1 of AssignmentReassigned, before due_on.
+struct AssignmentReassignedV1 {
+  int32_t task = 0;
+  std::string from_unit, to_unit, reason;
+};
+DUBAN_FIELDS(AssignmentReassignedV1, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+// Reassign and ResolveReturn in command formats 1 to 3, before due_on.
+struct ReassignV1 {
+  int32_t task = 0;
+  std::string from_unit, to_unit, reason;
+};
+DUBAN_FIELDS(ReassignV1, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+struct ResolveReturnV1 {
+  int32_t task = 0;
+  std::string unit, to_unit, reason;
+};
+DUBAN_FIELDS(ResolveReturnV1, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
 // v1 of PlanImported, before sub_units; also the plan inside an ImportPlan
 // command of command formats 1 and 2.
 struct PlanImportedV1 {
@@ -134,7 +151,7 @@ DUBAN_FIELDS(WithdrawPlan, FLD(reason))
 DUBAN_FIELDS(Assign, FLD(task), FLD(unit), FLD(role))
 DUBAN_FIELDS(Accept, FLD(task), FLD(unit))
 DUBAN_FIELDS(Return, FLD(task), FLD(unit), FLD(reason))
-DUBAN_FIELDS(Reassign, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(Reassign, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(due_on))
 DUBAN_FIELDS(ReportProgress, FLD(task), FLD(unit), FLD(percent), FLD(text), FLD(evidence), FLD(reporter), FLD(contact))
 DUBAN_FIELDS(Submit, FLD(task), FLD(unit), FLD(text), FLD(evidence))
 DUBAN_FIELDS(Approve, FLD(task), FLD(unit), FLD(comment))
@@ -152,7 +169,7 @@ DUBAN_FIELDS(CloseReviewCycle, FLD(cycle_id))
 DUBAN_FIELDS(ReopenAssignment, FLD(task), FLD(unit), FLD(reason), FLD(cycle_id), FLD(new_due_on))
 DUBAN_FIELDS(SetDeadline, FLD(task), FLD(unit), FLD(due_on), FLD(reason))
 DUBAN_FIELDS(CancelAssignment, FLD(task), FLD(unit), FLD(reason))
-DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
+DUBAN_FIELDS(ResolveReturn, FLD(task), FLD(unit), FLD(to_unit), FLD(reason), FLD(due_on))
 DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(SetSchedule, FLD(task), FLD(recurrence), FLD(reason), FLD(year))
 DUBAN_FIELDS(Delegate, FLD(task), FLD(unit), FLD(to_unit), FLD(due_on), FLD(note))

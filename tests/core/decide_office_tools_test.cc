@@ -168,6 +168,99 @@ TEST_F(DomainTest, ApprovingTheUnitAMergedReturnWentToCompletesTheTask) {
   EXPECT_EQ(events.back(), EventBody{TaskCompleted{1}});
 }
 
+// ---- moving work: its date, and whose part it may go to ----------------------------------
+
+TEST_F(DomainTest, WorkWhoseDateHasPassedMovesOnlyWithANewDateTheUnitItGoesToHolds) {
+  GivenPlan();  // task 1 due 2021-10-31: 财政 leads, 教育 responsible
+  GivenInProgress(1, kEducation);
+  now = At("2021-11-08");
+  auto kept = When(Reassign{1, kEducation, kHealth, "职责调整"}, Supervisor());
+  ASSERT_TRUE(IsRejection(kept, reason::kInvalidArgument));
+  EXPECT_NE(kept.status().message().find("2021-10-31 is already past"), std::string::npos) << kept.status().message();
+  EXPECT_NE(kept.status().message().find("--due"), std::string::npos) << "the refusal says how to give one";
+  EXPECT_TRUE(IsRejection(When(Reassign{1, kEducation, kHealth, "职责调整", "2021-11-05"}, Supervisor()),
+                          reason::kInvalidArgument))
+      << "a new date already past is no date to meet";
+  EXPECT_TRUE(IsRejection(When(Reassign{1, kEducation, kHealth, "职责调整", "2021-11-31"}, Supervisor()),
+                          reason::kInvalidArgument));
+  EXPECT_TRUE(
+      IsRejection(When(Reassign{1, kEducation, kHealth, " ", "2021-11-30"}, Supervisor()), reason::kInvalidArgument))
+      << "a new date is a deadline set: with its reason";
+  auto events = Do(Reassign{1, kEducation, kHealth, "职责调整", "2021-11-30"}, Supervisor());
+  EXPECT_EQ(events, (Events{AssignmentReassigned{1, kEducation, kHealth, "职责调整", "2021-11-30"}}));
+  EXPECT_EQ(A(1, kHealth).due_on, "2021-11-30");
+  EXPECT_EQ(A(1, kHealth).status, AssignmentStatus::kAssigned);
+  EXPECT_FALSE(A(1, kHealth).overdue);
+  EXPECT_EQ(A(1, kFinance).due_on, "2021-10-31") << "the task's other units keep theirs";
+}
+
+TEST_F(DomainTest, WorkMovedBeforeItsDateKeepsItUnlessGivenAnother) {
+  GivenPlan();
+  EXPECT_EQ(Do(Reassign{1, kEducation, kHealth, "职责调整", "2021-10-31"}, Supervisor()),
+            (Events{AssignmentReassigned{1, kEducation, kHealth, "职责调整", ""}}))
+      << "the date it has is no new date";
+  EXPECT_EQ(A(1, kHealth).due_on, "2021-10-31");
+  Do(Return{1, kHealth, "不属本单位职责"}, UnitActor(kHealth));
+  EXPECT_EQ(Do(ResolveReturn{1, kHealth, kPolice, "改由公安局承担", "2021-12-15"}, Supervisor()),
+            (Events{AssignmentReassigned{1, kHealth, kPolice, "改由公安局承担", "2021-12-15"}}));
+  EXPECT_EQ(A(1, kPolice).due_on, "2021-12-15");
+}
+
+TEST_F(DomainTest, AReturnAcceptedAfterItsDateMovesOnlyWithANewDateAndAMergeTakesNone) {
+  GivenPlan();
+  Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
+  now = At("2021-11-08");
+  EXPECT_TRUE(IsRejection(When(ResolveReturn{1, kEducation, kHealth, "改由卫健局承担"}, Supervisor()),
+                          reason::kInvalidArgument));
+  auto merged = When(ResolveReturn{1, kEducation, kFinance, "并入牵头单位", "2021-12-31"}, Supervisor());
+  ASSERT_TRUE(IsRejection(merged, reason::kInvalidArgument)) << "the unit's own assignment keeps its own date";
+  EXPECT_NE(merged.status().message().find("set-deadline"), std::string::npos) << merged.status().message();
+  EXPECT_TRUE(IsRejection(When(ResolveReturn{1, kEducation, "", "同意退回", "2021-12-31"}, Supervisor()),
+                          reason::kInvalidArgument))
+      << "a return dropped goes to no unit: a date with it is not silently lost";
+  EXPECT_EQ(Do(ResolveReturn{1, kEducation, kFinance, "并入牵头单位"}, Supervisor()).size(), 1u)
+      << "a merge without a date is taken: the lead's own date goes on";
+}
+
+TEST_F(DomainTest, WorkIsNotMovedOntoAUnitThatReturnedItOrCompletedItsPart) {
+  GivenPlan();
+  Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
+  auto onto_return = When(Reassign{1, kFinance, kEducation, "改由教育局承担"}, Supervisor());
+  ASSERT_TRUE(IsRejection(onto_return, reason::kAssignmentExists));
+  EXPECT_NE(onto_return.status().message().find("不属本单位职责"), std::string::npos)
+      << "its return, unanswered, is named: " << onto_return.status().message();
+  Do(Return{1, kFinance, "应由教育局牵头"}, UnitActor(kFinance));
+  EXPECT_TRUE(IsRejection(When(ResolveReturn{1, kFinance, kEducation, "改由教育局牵头"}, Supervisor()),
+                          reason::kAssignmentExists))
+      << "two returns: neither is the answer to the other";
+  Do(ResolveReturn{1, kEducation, "", "同意退回"}, Supervisor());
+  EXPECT_EQ(Do(ResolveReturn{1, kFinance, kEducation, "改由教育局牵头"}, Supervisor()),
+            (Events{AssignmentReassigned{1, kFinance, kEducation, "改由教育局牵头", ""}}))
+      << "once its return is answered the work may go to it";
+}
+
+TEST_F(DomainTest, AReturnIsNotMergedIntoAPartHandedInAndAwaitingReview) {
+  GivenPlan();
+  GivenSubmitted(1, kFinance);
+  Do(Return{1, kEducation, "应由牵头单位统筹"}, UnitActor(kEducation));
+  auto r = When(ResolveReturn{1, kEducation, kFinance, "并入牵头单位"}, Supervisor());
+  ASSERT_TRUE(IsRejection(r, reason::kInvalidTransition))
+      << "approving the hand-in would close work the unit never reported on";
+  EXPECT_NE(r.status().message().find("awaits review"), std::string::npos) << r.status().message();
+  Do(Reject{1, kFinance, "请一并办理教育局退回的工作"}, Supervisor());
+  EXPECT_EQ(Do(ResolveReturn{1, kEducation, kFinance, "并入牵头单位"}, Supervisor()).size(), 1u)
+      << "sent back to work, it takes the merged work";
+}
+
+TEST_F(DomainTest, WorkIsNotMovedOntoAPartItsUnitCompleted) {
+  GivenPlan();
+  GivenCompleted(1, kEducation);
+  auto r = When(Reassign{1, kFinance, kEducation, "调整"}, Supervisor());
+  ASSERT_TRUE(IsRejection(r, reason::kAssignmentExists)) << "a completed part is not replaced by moved work";
+  EXPECT_NE(r.status().message().find("reopen"), std::string::npos) << r.status().message();
+  EXPECT_EQ(A(1, kEducation).status, AssignmentStatus::kCompleted);
+}
+
 // ---- instructions and comments --------------------------------------------------------
 
 TEST_F(DomainTest, AnInstructionOnATaskAndACommentOnAnAssignmentAreRecordedAndChangeNoState) {

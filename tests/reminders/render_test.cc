@@ -795,6 +795,34 @@ TEST(RenderTest, WorkMovedOrAReturnAcceptedIsToldToTheUnitsConcerned) {
   const auto again = MakeEvent("sg-2021", 12, schemas::AssignmentCancelled{7, "市教育局", "职责调整"});
   dir.Apply(again);
   EXPECT_NE(RenderNotifications(again, dir)[0].text.find("【交办撤销】"), std::string::npos);
+
+  // A new date given with the move (its old one had passed): the unit it
+  // goes to hears the new date and the old, and is asked to meet the new.
+  dir.Apply(MakeEvent("sg-2021", 13,
+                      schemas::AssignmentCreated{7, "市教育局", schemas::AssignmentRole::kResponsible, "2021-12-15"}));
+  auto redated =
+      MakeEvent("sg-2021", 14, schemas::AssignmentReassigned{7, "市教育局", "市统计局", "属地调整", "2022-01-20"});
+  redated.occurred_at = StartOfDay(*Date::Parse("2021-12-20"));
+  dir.Apply(redated);
+  EXPECT_EQ(dir.DueOn("sg-2021", 7, "市统计局"), "2022-01-20");
+  auto told = RenderNotifications(redated, dir);
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[1].recipient, "市统计局");
+  EXPECT_EQ(told[1].due_on, "2022-01-20");
+  EXPECT_NE(told[1].text.find("完成时限调整为2022-01-20（原为2021-12-15），请市统计局及时签收并按时限办理。"),
+            std::string::npos)
+      << told[1].text;
+  EXPECT_EQ(told[1].text.find("已过"), std::string::npos) << "the new date has not passed: " << told[1].text;
+
+  // A move made earlier, entered now (a back-entry): dates passed by the
+  // time it is told are not asked to be met, new or kept.
+  auto entered_late = redated;
+  entered_late.recorded_at = StartOfDay(*Date::Parse("2022-02-07"));
+  told = RenderNotifications(entered_late, dir);
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_NE(told[1].text.find("完成时限调整为2022-01-20（原为2021-12-15），该时限已过，请市统计局及时签收，尽快办理"),
+            std::string::npos)
+      << told[1].text;
 }
 
 TEST(RenderTest, JsonCarriesEveryField) {

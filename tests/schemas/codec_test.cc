@@ -363,7 +363,7 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   std::string bytes = EncodeCommand(c);
   const std::string tail_reason = c.back_entry_reason;
   bytes.resize(bytes.size() - 8 - 8 - tail_reason.size());  // i64 effective_at, u64 length + reason
-  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 3) << "byte 1 (after cereal's endianness byte) is the format";
+  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 4) << "byte 1 (after cereal's endianness byte) is the format";
   bytes[1] = 1;
   auto d = DecodeCommand(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -371,7 +371,7 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   EXPECT_EQ(d->back_entry_reason, "");
   EXPECT_EQ(d->EffectiveAt(), c.issued_at) << "no claim: it happened when the engine took it";
   EXPECT_EQ(DumpBody(d->body), DumpBody(c.body));
-  bytes[1] = 4;
+  bytes[1] = 5;
   EXPECT_FALSE(DecodeCommand(bytes).ok()) << "a format this build does not know is refused";
 }
 
@@ -414,6 +414,53 @@ TEST(CodecTest, AnImportInCommandFormat2DecodesWithNoSubUnits) {
   auto full = DecodeCommand(b);
   ASSERT_TRUE(full.ok()) << full.status().ToString();
   EXPECT_EQ(std::get<ImportPlan>(full->body).plan.sub_units, with.plan.sub_units);
+}
+
+// Command format 3 had no due_on in Reassign and ResolveReturn: such a
+// command decodes with none (the work keeps its date), and its digest is the
+// one format 2 gave; a new date is said in format 4 only, and changes it.
+TEST(CodecTest, AMoveInCommandFormat3DecodesWithNoNewDate) {
+  for (const CommandBody& with :
+       {CommandBody{Reassign{3, "市教育局", "市公安局", "职责调整", "2021-12-31"}},
+        CommandBody{ResolveReturn{3, "市教育局", "市财政局", "改由财政局承担", "2021-12-31"}}}) {
+    CommandBody without = with;
+    std::visit(
+        [](auto& b) {
+          if constexpr (requires { b.due_on; }) b.due_on.clear();
+        },
+        without);
+    // Where the two differ is due_on's length (u64): format 3 had no due_on.
+    auto due_at = [](const std::string& a, const std::string& b) {
+      size_t at = 0;
+      while (at < a.size() && a[at] == b[at]) ++at;
+      return at;
+    };
+    const std::string a = EncodeCommand(SampleCommand(without));
+    const std::string b = EncodeCommand(SampleCommand(with));
+    const size_t at = due_at(a, b);
+    ASSERT_LT(at + 8, a.size());
+    std::string v3 = a.substr(0, at) + a.substr(at + 8);
+    v3[1] = 3;
+    auto d = DecodeCommand(v3);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(DumpBody(d->body), DumpBody(without));
+    auto full = DecodeCommand(b);
+    ASSERT_TRUE(full.ok()) << full.status().ToString();
+    EXPECT_EQ(DumpBody(full->body), DumpBody(with));
+    auto bare = [](const CommandBody& body) {
+      Command c = SampleCommand(body);
+      c.command_id.clear();
+      c.issued_at = 0;
+      c.correlation_id.clear();
+      return EncodeCommand(c);
+    };
+    std::string v2 = bare(without);
+    v2.erase(due_at(v2, bare(with)), 8);
+    v2[1] = 2;
+    EXPECT_EQ(CommandDigest(SampleCommand(without)), Sha256Hex(v2)) << "a digest stored before format 4 still matches";
+    EXPECT_NE(CommandDigest(SampleCommand(with)), CommandDigest(SampleCommand(without)))
+        << "the new date is part of it";
+  }
 }
 
 TEST(CodecTest, TheBackEntryReasonIsHashedInEnvelopeFormat2) {

@@ -233,6 +233,24 @@ TEST(GoldenTest, PlanImportedV1IsUpcastWithNoSubUnits) {
   EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "");
 }
 
+// AssignmentReassigned v1 (before due_on), frozen when it was current,
+// decodes with no new date (the work kept its own), verifies, and re-encodes
+// to the bytes it was read from.
+TEST(GoldenTest, AssignmentReassignedV1IsUpcastWithNoNewDate) {
+  std::ifstream in(GoldenPath("AssignmentReassigned_v1.hex"));
+  ASSERT_TRUE(in) << "missing golden file AssignmentReassigned_v1.hex";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto decoded = DecodeEvent(FromHex(ss.str()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->type_version, 1);
+  EXPECT_EQ(CurrentVersion(EventType::kAssignmentReassigned), 2);
+  const EventBody kept_its_date = AssignmentReassigned{3, "市教育局", "市公安局", "职责调整", ""};
+  EXPECT_TRUE(decoded->body == kept_its_date) << DumpBody(decoded->body);
+  EXPECT_EQ(ComputeHash(*decoded), decoded->hash);
+  EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "");
+}
+
 // Envelope format 1 (every per-type file above) decodes with no back-entry
 // reason and re-encodes to its own bytes; format 2 (the back-entry reason
 // before the hash) is frozen in Envelope_v2.hex.

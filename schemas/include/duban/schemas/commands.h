@@ -52,9 +52,11 @@ struct Return {
   int32_t task = 0;
   std::string unit, reason;
 };
+// due_on (command format 4): the date the work is due with its new unit;
+// empty keeps the one it had, which must not have passed.
 struct Reassign {
   int32_t task = 0;
-  std::string from_unit, to_unit, reason;
+  std::string from_unit, to_unit, reason, due_on;
 };
 struct ReportProgress {
   int32_t task = 0;
@@ -137,7 +139,7 @@ struct CancelAssignment {
 // task if it holds an open one.
 struct ResolveReturn {
   int32_t task = 0;
-  std::string unit, to_unit, reason;
+  std::string unit, to_unit, reason, due_on;  // due_on: as Reassign's, when the work moves
 };
 // Attaches a leader's instruction or an office comment (kind "instruction" |
 // "comment") to a task (unit empty) or one of its assignments.

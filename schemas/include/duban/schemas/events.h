@@ -110,9 +110,11 @@ struct AssignmentReturned {
   std::string unit, reason;
   bool operator==(const AssignmentReturned&) const = default;
 };
+// Version history: v1 {task, from_unit, to_unit, reason}; v2 adds due_on, the
+// date the work is due with its new unit (empty: the date it had).
 struct AssignmentReassigned {
   int32_t task = 0;
-  std::string from_unit, to_unit, reason;
+  std::string from_unit, to_unit, reason, due_on;
   bool operator==(const AssignmentReassigned&) const = default;
 };
 // Version history: v1 {task, unit, percent, text}; v2 adds evidence, reporter, contact.
