@@ -125,6 +125,14 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
   return k;
 }
 
+namespace {
+bool EndsInQuestion(std::string_view words) {
+  for (const std::string_view mark : {"？", "?"})
+    if (words.size() >= mark.size() && words.substr(words.size() - mark.size()) == mark) return true;
+  return false;
+}
+}  // namespace
+
 std::string FillTemplate(const std::string& tmpl, const TemplateValues& values) {
   std::string out;
   out.reserve(tmpl.size() + 64);
@@ -139,12 +147,17 @@ std::string FillTemplate(const std::string& tmpl, const TemplateValues& values) 
       continue;
     }
     auto it = values.find(tmpl.substr(i + 1, close - i - 1));
+    size_t skip = 0;
     if (it == values.end()) {
       out += tmpl.substr(i, close - i + 1);
     } else {
       out += it->second;
+      // Words ending in a question (理由：是否属实？) end their sentence:
+      // the template's full stop after them would read ？。
+      static constexpr std::string_view kStop = "。";
+      if (EndsInQuestion(it->second) && tmpl.compare(close + 1, kStop.size(), kStop) == 0) skip = kStop.size();
     }
-    i = close;
+    i = close + skip;
   }
   return out;
 }

@@ -40,6 +40,7 @@ struct PlanImportArgs {
   int year = 0;
   bool keep_groups = false;
   std::string issued_on, back_entry;
+  std::string at;  // --at: another name of --issued-on, as the write commands call the day of an act
 };
 
 // The unit directory: --units FILE, else the shipped directory whose place
@@ -235,13 +236,26 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
                 "assign a group the plan names (各县（市、区）政府) as one unit instead of to each member");
   imp->add_option("--default-deadline", args->default_deadline,
                   "due date YYYY-MM-DD for tasks whose plan names no deadline");
-  imp->add_option("--issued-on,--at", args->issued_on,
+  imp->add_option("--issued-on", args->issued_on,
                   "the plan's publication date YYYY-MM-DD (the office): relative deadlines count from it, and an "
                   "earlier day enters the import as made that day (a back-entry)");
+  imp->add_option("--at", args->at, "the same as --issued-on");
   imp->add_option(
       "--back-entry", args->back_entry,
       "why the plan is entered after its --issued-on day (default: 'plan published on DATE, entered later')");
-  imp->callback([&g, args] { g.exit_code = RunPlanImport(g, *args); });
+  imp->callback([&g, args] {
+    if (!args->at.empty()) {
+      if (!args->issued_on.empty() && args->issued_on != args->at) {
+        std::cerr << "duban plan import: --at is another name for --issued-on, and they differ ("
+                  << ForTerminal(args->at) << ", " << ForTerminal(args->issued_on)
+                  << "): give the plan's publication date once\n";
+        g.exit_code = kExitUsage;
+        return;
+      }
+      args->issued_on = args->at;
+    }
+    g.exit_code = RunPlanImport(g, *args);
+  });
 }
 
 }  // namespace

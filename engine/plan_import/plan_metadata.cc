@@ -1,6 +1,6 @@
 // Metadata: the plan's title, issuer, document number, issue date and year,
 // read from the lines around the table (see plan_table.h).
-#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>

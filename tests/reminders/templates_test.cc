@@ -124,6 +124,14 @@ TEST(TemplatesTest, FillingKeepsDoubledBracesAndUnknownNamesAsWritten) {
   EXPECT_EQ(FillTemplate("{{a}} {b} {c} {", {{"b", "B"}, {"a", "A"}}), "{a} B {c} {");
 }
 
+TEST(TemplatesTest, WordsEndingInAQuestionTakeNoFullStopAfterThem) {
+  EXPECT_EQ(FillTemplate("意见：{w}。请阅知。", {{"w", "是否已报送？"}}), "意见：是否已报送？请阅知。");
+  EXPECT_EQ(FillTemplate("意见：{w}。请阅知。", {{"w", "why?"}}), "意见：why?请阅知。");
+  EXPECT_EQ(FillTemplate("意见：{w}。请阅知。", {{"w", "已报送"}}), "意见：已报送。请阅知。");
+  EXPECT_EQ(FillTemplate("意见：{w}。请阅知。", {{"w", "是否？已报送"}}), "意见：是否？已报送。请阅知。")
+      << "a question inside the words does not end them";
+}
+
 // The binary: a bad file stops the consumer before it reads or sends
 // anything; a good one words the outbox.
 class TemplatesEmbeddedTest : public test_support::RemindersEmbeddedTest {};
