@@ -182,7 +182,7 @@
     };
     queue("退回待改派", "q-returns", q.returns, [], (r) => [
       btn("改派", "secondary", r, () => openIn(slot, stepPanel(`改派：任务 ${r.task}（原 ${r.unit}）`, "reassign", base(r),
-        [["to_unit", "改派给（单位全称）", "text", true, "", "unit-list"], ["reason", "改派说明", "textarea", false],
+        [["to_unit", "改派给（单位全称）", "text", true, "", "unit-list"], ["reason", "改派说明（填写完成时限时必填）", "textarea", false],
           ["due_on", "完成时限（不填沿用原时限；原时限已过须填）", "date", false]], done))),
     ]);
     queue("延期申请", "q-extensions", q.extension_requests, [{ label: "申请延至", cell: (r) => r.pending_extension }], (r) => [

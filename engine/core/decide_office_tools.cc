@@ -86,14 +86,15 @@ R Decider::On(const ResolveReturn& b) {
   if (!b.due_on.empty())
     return Refuse(reason::kInvalidArgument,
                   b.to_unit + " already holds " + TaskLabel(b.task) + ": the work is merged into its assignment, " +
-                      "which keeps its own date (change that with set-deadline), so no new date is taken here");
+                      "which keeps its own date (change that with set-deadline, set_deadline over the API), so no new "
+                      "date is taken here");
   // Handed in, its part awaits review: approving it would close the merged
   // work too, which the unit never reported on.
   if (to->second.status == AssignmentStatus::kSubmitted)
     return Refuse(reason::kInvalidTransition,
                   b.to_unit + " has handed in its part of " + TaskLabel(b.task) +
-                      " and awaits review: review it first (approve, or reject to send it back), then merge the "
-                      "returned work into it");
+                      " and awaits review: send it back to work first (reject), then merge the returned work into "
+                      "it, or move the returned work to a unit not on the task");
   const AssignmentRole role = (*a)->role == AssignmentRole::kLead ? AssignmentRole::kLead : to->second.role;
   return std::vector<EventBody>{AssignmentMerged{b.task, b.unit, b.to_unit, b.reason, role}};
 }

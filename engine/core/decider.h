@@ -351,7 +351,8 @@ class Decider {
     if (asked.empty()) {
       if (a.due_on.empty()) return std::string();
       if (auto st = NotPast(a.due_on, "the work's date",
-                            "the unit it goes to would be late at once: give it a day to come (--due)");
+                            "the unit it goes to would be late at once: give it a day to come (--due; due_on over "
+                            "the API)");
           !st.ok())
         return st;
       return std::string();
@@ -362,7 +363,8 @@ class Decider {
   }
   // Work is not moved onto a unit's part that is closed: completed (reopen
   // it instead), or returned by that unit itself, whose return would be
-  // overridden unanswered (accept or settle that return first).
+  // overridden unanswered (accept or settle that return first; a state, not
+  // a unit already holding the task, so invalid_transition).
   Status NotOntoClosedPart(int32_t task, const std::string& unit) const {
     auto to = s_.assignments.find({task, unit});
     if (to == s_.assignments.end()) return Status::Ok();
@@ -370,10 +372,11 @@ class Decider {
       return Refuse(reason::kAssignmentExists, unit + " has completed its part of " + TaskLabel(task) +
                                                    "; reopen it, or move the work to another unit");
     if (to->second.status == AssignmentStatus::kReturned)
-      return Refuse(reason::kAssignmentExists,
+      return Refuse(reason::kInvalidTransition,
                     unit + " returned " + TaskLabel(task) + " itself" +
                         (to->second.last_reason.empty() ? std::string() : " (" + to->second.last_reason + ")") +
-                        ": answer its return first (accept-return, --drop to end it), then move the work to it");
+                        ": answer its return first (accept-return --drop; resolve_return with no to_unit over the "
+                        "API), then move the work to it");
     return Status::Ok();
   }
 

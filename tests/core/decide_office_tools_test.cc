@@ -226,12 +226,12 @@ TEST_F(DomainTest, WorkIsNotMovedOntoAUnitThatReturnedItOrCompletedItsPart) {
   GivenPlan();
   Do(Return{1, kEducation, "不属本单位职责"}, UnitActor(kEducation));
   auto onto_return = When(Reassign{1, kFinance, kEducation, "改由教育局承担"}, Supervisor());
-  ASSERT_TRUE(IsRejection(onto_return, reason::kAssignmentExists));
+  ASSERT_TRUE(IsRejection(onto_return, reason::kInvalidTransition));
   EXPECT_NE(onto_return.status().message().find("不属本单位职责"), std::string::npos)
       << "its return, unanswered, is named: " << onto_return.status().message();
   Do(Return{1, kFinance, "应由教育局牵头"}, UnitActor(kFinance));
   EXPECT_TRUE(IsRejection(When(ResolveReturn{1, kFinance, kEducation, "改由教育局牵头"}, Supervisor()),
-                          reason::kAssignmentExists))
+                          reason::kInvalidTransition))
       << "two returns: neither is the answer to the other";
   Do(ResolveReturn{1, kEducation, "", "同意退回"}, Supervisor());
   EXPECT_EQ(Do(ResolveReturn{1, kFinance, kEducation, "改由教育局牵头"}, Supervisor()),
