@@ -94,7 +94,7 @@ const Duban = (() => {
   const ROLE = { office: "督查室", unit: "责任单位", auditor: "审计", admin: "管理员" };
   const ASSIGN_ROLE = { lead: "牵头", responsible: "责任", support: "配合" };
   const EVENT = {
-    PlanImported: "计划导入", PlanAmended: "计划修订", PlanWithdrawn: "计划撤回", TaskAdded: "新增任务",
+    PlanImported: "计划导入", PlanAmended: "计划修订", PlanWithdrawn: "计划撤回", PlanUnitAdded: "增加承办单位", TaskAdded: "新增任务",
     TaskAmended: "任务修订", TaskCancelled: "任务撤销", TaskCompleted: "任务办结", AssignmentCreated: "交办",
     AssignmentAccepted: "签收", AssignmentReturned: "退回", AssignmentReassigned: "改派",
     ProgressReported: "报送进度", CompletionSubmitted: "提交办结", CompletionApproved: "审核通过（销号）",
@@ -271,7 +271,7 @@ const Duban = (() => {
     plan_not_found: "没有这个计划", plan_exists: "该计划编号已存在", plan_withdrawn: "该计划已撤回",
     task_not_found: "没有这项任务", task_exists: "该任务序号已存在", task_closed: "该任务已办结或已撤销",
     assignment_not_found: "该单位在这项任务上没有交办", assignment_exists: "该单位已承办这项任务",
-    unknown_unit: "该单位不在本方案的单位名单中", version_conflict: "内容已被他人更新，请刷新后重试",
+    unknown_unit: "该单位不在本方案的单位名单中（可在任务页先“增加承办单位”）", version_conflict: "内容已被他人更新，请刷新后重试",
     cycle_not_found: "没有这一轮调度", cycle_exists: "该轮次编号已存在",
     time_in_future: "填写的时间晚于当前时间", backdated: "填写的时间早于允许补录的范围",
     back_entry_needs_reason: "补录须说明理由",
@@ -287,7 +287,7 @@ const Duban = (() => {
     cannot_disable_self: "不能停用自己的账号", locked_out: "尝试次数过多，账号已暂时锁定",
     // the server
     bad_request: "提交的内容格式不正确", not_found: "未找到", no_route: "没有这个接口", method_not_allowed: "该接口不支持此请求方式",
-    no_tasks: "文件中没有找到任务", year_in_doubt: "方案未写明年度，且有任务时限早于印发日期：请填写方案年度后再预览、导入", issued_after_its_year: "印发日期晚于方案年度，请核对印发日期", too_large: "内容或文件过大", unsupported_type: "文件类型不允许",
+    no_tasks: "文件中没有找到任务", not_in_directory: "单位名录中查不到这个名称，或它是一组单位（须逐个增加）：请核对名称；确认无误可勾选“按所填名称增加”", year_in_doubt: "方案未写明年度，且有任务时限早于印发日期：请填写方案年度后再预览、导入", issued_after_its_year: "印发日期晚于方案年度，请核对印发日期", too_large: "内容或文件过大", unsupported_type: "文件类型不允许",
     evidence_invalid: "佐证材料无效", quota_exceeded: "今天的上传量已用完，请明天再传或联系督查室",
     csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确",
     command_id_conflict: "该表单编号已用于另一项操作，请重新打开表单", store_error: "数据存储出错，请联系管理员",

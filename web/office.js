@@ -15,6 +15,7 @@
       let c;
       if (kind === "textarea") c = h("textarea", { name, required });
       else if (kind === "select") c = h("select", { name }, list.map(([v, t]) => h("option", { value: v }, t)));
+      else if (kind === "checkbox") c = h("input", { type: "checkbox", name });
       else c = h("input", { type: kind, name, required, list: list ? list : null });
       if (value) c.value = value;
       c.id = Duban.nextId(`${type}-${name}`);
@@ -30,6 +31,7 @@
       out.replaceChildren();
       const body = Object.assign({ type }, base);
       for (const [name, label, kind, required] of fields) {
+        if (kind === "checkbox") { if (controls[name].checked) body[name] = true; continue; }
         const v = controls[name].value.trim();
         // A choice is sent as chosen: an empty option means something (停止定期报送).
         if (required && !v && kind !== "select") { out.append(msg("err", `请填写“${label.replace(/（.*）/, "")}”。`)); controls[name].focus(); return; }

@@ -170,6 +170,29 @@ R Decider::On(const SetConsolidation& b) {
   return std::vector<EventBody>{PlanAmended{"consolidation", b.mode, b.reason}};
 }
 
+// A unit added to a live plan (职责调整 moves work to a unit the plan never
+// named). Its sub-units come from the unit directory (the CLI and server
+// fill them): each below the unit or below one listed before it, none the
+// plan already knows as a sub-unit. Then `assign` or `reassign --to` it.
+R Decider::On(const AddUnit& b) {
+  if (auto st = NeedRole(Role::kSupervisor, "add a unit to a plan"); !st.ok()) return st;
+  if (auto st = UsableUnitName(b.name, "the unit's name"); !st.ok()) return st;
+  if (auto st = NeedText(b.reason, "the reason for adding the unit"); !st.ok()) return st;
+  if (s_.units.count(b.name)) return Refuse(reason::kInvalidArgument, b.name + " is already a unit of this plan");
+  std::set<std::string> placed{b.name};
+  for (const auto& sub : b.sub_units) {
+    if (auto st = UsableUnitName(sub.name, "a sub-unit's name"); !st.ok()) return st;
+    if (!placed.count(sub.parent))
+      return Refuse(reason::kInvalidArgument, "sub-unit " + sub.name + " is under " + sub.parent +
+                                                  ", which is neither " + b.name + " nor a sub-unit listed before it");
+    if (s_.units.count(sub.name) || !placed.insert(sub.name).second ||
+        std::any_of(s_.meta.sub_units.begin(), s_.meta.sub_units.end(),
+                    [&](const schemas::SubUnit& known) { return known.name == sub.name; }))
+      return Refuse(reason::kInvalidArgument, sub.name + " is already a unit or sub-unit of this plan");
+  }
+  return std::vector<EventBody>{PlanUnitAdded{b.name, b.sub_units, b.reason}};
+}
+
 R Decider::On(const StartReviewCycle& b) {
   if (auto st = NeedRole(Role::kSupervisor, "start a review cycle"); !st.ok()) return st;
   if (b.cycle_id.empty()) return Refuse(reason::kInvalidArgument, "a review cycle needs an id");

@@ -326,6 +326,19 @@ class Decider {
     return out;
   }
 
+  // A unit's name as it will stand in the record: visible, on one line, and
+  // short enough for every key and form that carries it.
+  Status UsableUnitName(const std::string& name, const char* what) const {
+    if (!HasVisibleText(name)) return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
+    const bool control = std::any_of(name.begin(), name.end(),
+                                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+    if (control || name.size() > 256 || name.front() == ' ' || name.back() == ' ')
+      return Refuse(reason::kInvalidArgument,
+                    std::string(what) + (control ? std::string() : " '" + name + "'") +
+                        " is not usable: at most 256 bytes, on one line, with no space before or after it");
+    return Status::Ok();
+  }
+
   Status NeedText(const std::string& text, const char* what) const {
     if (HasVisibleText(text)) return Status::Ok();
     return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
@@ -389,11 +402,13 @@ class Decider {
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : "、") + u;
     // The plan's units are those it was imported with (named in it, or
-    // accepted as unknown then), not every unit of the shipped directory.
+    // accepted as unknown then) or added since (PlanUnitAdded), not every
+    // unit of the shipped directory.
     if (importing) return Refuse(reason::kUnknownUnit, "a task names a unit the plan's unit list lacks: " + list);
     return Refuse(reason::kUnknownUnit,
                   "not a unit of this plan: " + list +
-                      " (a plan's units are those it was imported with, named in it or accepted as unknown then)");
+                      " (a plan's units are those it was imported with or the office added since: add it first, "
+                      "plan add-unit; the API's add_unit)");
   }
 
   Status CheckTask(const ImportTask& t) const {
@@ -446,6 +461,7 @@ class Decider {
   R On(const SetSchedule& b);
   R On(const Delegate& b);
   R On(const SetConsolidation& b);
+  R On(const AddUnit& b);
   R On(const StartReviewCycle& b);
   R On(const CloseReviewCycle& b);
 

@@ -62,6 +62,13 @@ class Applier {
   void On(const PlanAmended& b) {
     if (b.field == "consolidation") s_.consolidation = b.value;
   }
+  void On(const PlanUnitAdded& b) {
+    if (s_.units.insert(b.name).second) s_.meta.units.push_back(b.name);
+    for (const auto& sub : b.sub_units)
+      if (std::none_of(s_.meta.sub_units.begin(), s_.meta.sub_units.end(),
+                       [&](const schemas::SubUnit& known) { return known.name == sub.name; }))
+        s_.meta.sub_units.push_back(sub);
+  }
   void On(const PlanWithdrawn&) {
     s_.withdrawn = true;
     for (auto& [k, a] : s_.assignments)

@@ -65,7 +65,7 @@ bool ChangesTaskCounting(const EventBody& body) {
 bool TouchesPlanRow(const EventBody& body) {
   using namespace schemas;
   return std::holds_alternative<PlanImported>(body) || std::holds_alternative<PlanAmended>(body) ||
-         std::holds_alternative<PlanWithdrawn>(body);
+         std::holds_alternative<PlanUnitAdded>(body) || std::holds_alternative<PlanWithdrawn>(body);
 }
 
 // What rk::Timer puts in a timer's key (its plan aside).

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-enum class Kind { kName, kText, kDate, kTask, kPercent, kEvidence, kYear };
+enum class Kind { kName, kText, kDate, kTask, kPercent, kEvidence, kYear, kFlag };
 struct Field {
   const char* name;
   Kind kind;
@@ -97,6 +97,11 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
         {kTask, {"recurrence", Kind::kText, true}, {"year", Kind::kYear, false}, {"reason", Kind::kText, true}}}},
       // mode "lead" (a task's lead unit consolidates its units' reports) or "per_unit".
       {"set_consolidation", {false, {{"mode", Kind::kName, true}, {"reason", Kind::kText, true}}}},
+      // A unit the plan never named: read against the plan's unit directory by the server (plan add-unit).
+      {"add_unit",
+       {false, {{"name", Kind::kName, true}, {"reason", Kind::kText, true}, {"accept_unknown", Kind::kFlag, false}}}},
+      // role "lead" or "responsible" (absent: responsible); the task's own date.
+      {"assign", {false, {kTask, kUnit, {"role", Kind::kName, false}}}},
   };
   return specs;
 }
@@ -172,6 +177,7 @@ Status CheckEvidence(const json& v, std::vector<EvidenceRef>* out) {
 struct Values {
   std::map<std::string, std::string> s;
   int32_t task = 0, percent = 0, year = 0;
+  bool flag = false;
   std::vector<EvidenceRef> evidence;
   std::string Get(const char* k) const {
     auto it = s.find(k);
@@ -191,6 +197,10 @@ Status ReadField(const json& body, const Field& f, Values* v) {
       return CheckEvidence(x, &v->evidence);
     case Kind::kYear:
       return CheckInt(f.name, x, 1900, 2999, &v->year);
+    case Kind::kFlag:
+      if (!x.is_boolean()) return Bad(f.name, "must be true or false");
+      v->flag = x.get<bool>();
+      return Status::Ok();
     default:
       return CheckString(f.name, x, f.kind, &v->s[f.name]);
   }
@@ -219,6 +229,10 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "add_note") return schemas::AddNote{t, u, v.Get("kind"), v.Get("text")};
   if (type == "set_schedule") return schemas::SetSchedule{t, v.Get("recurrence"), v.Get("reason"), v.year};
   if (type == "set_consolidation") return schemas::SetConsolidation{v.Get("mode"), v.Get("reason")};
+  if (type == "add_unit") return schemas::AddUnit{v.Get("name"), {}, v.Get("reason")};
+  if (type == "assign")
+    return schemas::Assign{
+        t, u, v.Get("role") == "lead" ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible};
   if (type == "start_cycle") return schemas::StartReviewCycle{v.Get("cycle_id"), "", "", v.Get("due_on"), u};
   return schemas::CloseReviewCycle{v.Get("cycle_id")};
 }
@@ -259,13 +273,29 @@ Status ReadCommon(const json& body, DecodedCommand* out) {
 }  // namespace
 
 const std::vector<std::string>& CommandTypes() {
-  static const std::vector<std::string> types = {
-      "accept",           "return",         "progress",     "submit",
-      "approve",          "reject",         "reassign",     "request_extension",
-      "grant_extension",  "deny_extension", "cancel",       "reopen",
-      "start_cycle",      "close_cycle",    "set_deadline", "cancel_assignment",
-      "resolve_return",   "add_note",       "set_schedule", "delegate",
-      "set_consolidation"};
+  static const std::vector<std::string> types = {"accept",
+                                                 "return",
+                                                 "progress",
+                                                 "submit",
+                                                 "approve",
+                                                 "reject",
+                                                 "reassign",
+                                                 "request_extension",
+                                                 "grant_extension",
+                                                 "deny_extension",
+                                                 "cancel",
+                                                 "reopen",
+                                                 "start_cycle",
+                                                 "close_cycle",
+                                                 "set_deadline",
+                                                 "cancel_assignment",
+                                                 "resolve_return",
+                                                 "add_note",
+                                                 "set_schedule",
+                                                 "delegate",
+                                                 "set_consolidation",
+                                                 "add_unit",
+                                                 "assign"};
   return types;
 }
 
@@ -320,9 +350,12 @@ Result<DecodedCommand> DecodeCommandJson(std::string_view bytes) {
     if (auto st = ReadField(body, f, &v); !st.ok()) return st;
   if (out.type == "add_note" && v.Get("kind") != "urge" && !body.contains("text"))
     return Bad("text", "is required (but for kind urge)");
+  if (out.type == "assign" && body.contains("role") && v.Get("role") != "lead" && v.Get("role") != "responsible")
+    return Bad("role", "must be \"lead\" (牵头) or \"responsible\" (责任)");
   out.command.body = BodyOf(out.type, v);
   out.evidence = std::move(v.evidence);
   out.cycle_kind = v.Get("kind");
+  out.accept_unknown_unit = v.flag;
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/plan_import/import_command.h"
 #include "duban/plan_import/plan_parser.h"
+#include "duban/plan_import/unit_addition.h"
 #include "duban/plan_import/unit_directory.h"
 #include "duban/schemas/codec.h"
 #include "duban/server/command_json.h"
@@ -140,6 +141,7 @@ void Server::Impl::PostCommand(Ctx& c) {
     b.scope = tpl->scope;
     b.kind = tpl->kind;
   }
+  if (d->type == "add_unit" && !ReadUnitAddition(c, d->accept_unknown_unit, &cmd)) return;
   if (!d->evidence.empty()) {
     std::vector<evidence::StoredFile> cited;
     for (const auto& ref : d->evidence) {
@@ -162,6 +164,32 @@ void Server::Impl::PostCommand(Ctx& c) {
   }
   const Outcome o = SubmitAs(c, std::move(cmd));
   c.Json(OutcomeStatus(o), OutcomeJson(o));
+}
+
+// add_unit's name read against the plan's unit directory (the shipped one
+// matching the plan, as an import's), its sub-units filled in. False after
+// answering 422 when the directory refuses the name. A plan that does not
+// exist is left to the engine to say so.
+bool Server::Impl::ReadUnitAddition(Ctx& c, bool accept_unknown, schemas::Command* cmd) {
+  auto& b = std::get<schemas::AddUnit>(cmd->body);
+  auto plan = host.Use([&](Engine& e) { return e.Plan(cmd->plan_id); });
+  if (!plan.ok()) return true;
+  const auto dir = plan_import::ChooseDirectoryForPlan(plan->meta);
+  plan_import::UnitAdditionRequest req;
+  req.name = b.name;
+  req.reason = b.reason;
+  req.directory = dir ? &*dir : nullptr;
+  req.accept_unknown = accept_unknown;
+  req.plan_knows.insert(plan->units.begin(), plan->units.end());
+  for (const auto& s : plan->meta.sub_units) req.plan_knows.insert(s.name);
+  auto resolved = plan_import::BuildAddUnit(req);
+  if (!resolved.ok()) {
+    metrics.Command("refused");
+    c.Json(422, {{"error", "not_in_directory"}, {"message", resolved.status().message()}});
+    return false;
+  }
+  b = std::move(resolved).value();
+  return true;
 }
 
 Outcome Server::Impl::SubmitAs(Ctx& c, schemas::Command cmd) {

@@ -162,6 +162,7 @@ struct Server::Impl {
   void PostBulk(Ctx& c);
   // Submits as the signed-in account (actor, time), counted in the metrics.
   Outcome SubmitAs(Ctx& c, schemas::Command cmd);
+  bool ReadUnitAddition(Ctx& c, bool accept_unknown, schemas::Command* cmd);
   void ImportPlan(Ctx& c);
   // handlers_reads.cc
   void ListPlans(Ctx& c);

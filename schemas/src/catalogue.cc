@@ -49,7 +49,7 @@ const char* EventTypeName(uint16_t type) {
     NAME(CommandRejected) NAME(ReportOverdue) NAME(AssignmentReopened) NAME(AcceptanceOverdue)
     NAME(ReviewOverdue) NAME(DeadlineRecounted) NAME(CalendarNoticeAdded) NAME(AccountChanged)
     NAME(DeadlineChanged) NAME(AssignmentCancelled) NAME(AssignmentMerged) NAME(NoteAdded)
-    NAME(ScheduleSet) NAME(AssignmentDelegated)
+    NAME(ScheduleSet) NAME(AssignmentDelegated) NAME(PlanUnitAdded)
 #undef NAME
     // clang-format on
   }
@@ -130,7 +130,8 @@ const char* CommandName(const CommandBody& body) {
                                  "add_note",
                                  "set_schedule",
                                  "delegate",
-                                 "set_consolidation"};
+                                 "set_consolidation",
+                                 "add_unit"};
   static_assert(std::size(kNames) == std::variant_size_v<CommandBody>);
   return kNames[body.index()];
 }

@@ -225,7 +225,7 @@ TYPE_OF(ProgressReportRequested) TYPE_OF(ReviewCycleClosed) TYPE_OF(CommandRejec
 TYPE_OF(ReportOverdue) TYPE_OF(AssignmentReopened) TYPE_OF(AcceptanceOverdue) TYPE_OF(ReviewOverdue)
 TYPE_OF(DeadlineRecounted) TYPE_OF(CalendarNoticeAdded) TYPE_OF(AccountChanged)
 TYPE_OF(DeadlineChanged) TYPE_OF(AssignmentCancelled) TYPE_OF(AssignmentMerged) TYPE_OF(NoteAdded)
-TYPE_OF(ScheduleSet) TYPE_OF(AssignmentDelegated)
+TYPE_OF(ScheduleSet) TYPE_OF(AssignmentDelegated) TYPE_OF(PlanUnitAdded)
 #undef TYPE_OF
     // clang-format on
 

@@ -27,6 +27,7 @@ DUBAN_FIELDS(SubUnit, FLD(name), FLD(parent))
 DUBAN_FIELDS(PlanImported, FLD(title), FLD(issuer), FLD(doc_number), FLD(issued_on), FLD(year), FLD(source_digest),
              FLD(units), FLD(sub_units))
 DUBAN_FIELDS(PlanAmended, FLD(field), FLD(value), FLD(reason))
+DUBAN_FIELDS(PlanUnitAdded, FLD(name), FLD(sub_units), FLD(reason))
 DUBAN_FIELDS(PlanWithdrawn, FLD(reason))
 DUBAN_FIELDS(TaskAdded, FLD(number), FLD(section), FLD(title), FLD(content), FLD(deadline))
 DUBAN_FIELDS(TaskAmended, FLD(number), FLD(field), FLD(value), FLD(reason))
@@ -174,6 +175,7 @@ DUBAN_FIELDS(AddNote, FLD(task), FLD(unit), FLD(kind), FLD(text))
 DUBAN_FIELDS(SetSchedule, FLD(task), FLD(recurrence), FLD(reason), FLD(year))
 DUBAN_FIELDS(Delegate, FLD(task), FLD(unit), FLD(to_unit), FLD(due_on), FLD(note))
 DUBAN_FIELDS(SetConsolidation, FLD(mode), FLD(reason))
+DUBAN_FIELDS(AddUnit, FLD(name), FLD(sub_units), FLD(reason))
 
 #undef FLD
 

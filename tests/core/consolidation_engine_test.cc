@@ -48,5 +48,24 @@ TEST_F(ConsolidationEngineTest, TheLeadsReportClosesTheTaskAndTheChoiceSurvivesA
   EXPECT_TRUE(plan->tasks.at(1).completed);
 }
 
+// A unit added to a live plan is in the plan row and the snapshot: after a
+// reopen work still goes to it, and a rebuild gives the same plan.
+TEST_F(ConsolidationEngineTest, AUnitAddedToThePlanSurvivesAReopenAndARebuild) {
+  Do(SamplePlan(), Supervisor());
+  Do(AddUnit{"市民政局", {{"市民政局社会救助科", "市民政局"}}, "职责调整"}, Supervisor());
+  ExpectVerifiedAndRebuiltIdentically();
+  Close();
+  SetUp();  // the same workflow policy: Reopen() would open with the default one
+  auto plan = engine->Plan("p1");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->units.count("市民政局"));
+  ASSERT_FALSE(plan->meta.sub_units.empty());
+  EXPECT_EQ(plan->meta.sub_units.back().name, "市民政局社会救助科");
+  Do(Reassign{2, kPolice, "市民政局", "职责调整"}, Supervisor());
+  EXPECT_EQ(A(2, "市民政局").status, core::AssignmentStatus::kAssigned);
+  EXPECT_FALSE(Armed(2, "市民政局").empty()) << "the moved work's timers are armed for the added unit";
+  ExpectVerifiedAndRebuiltIdentically();
+}
+
 }  // namespace
 }  // namespace duban

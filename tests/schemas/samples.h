@@ -34,6 +34,7 @@ inline std::vector<EventBody> SampleBodies() {
                    {"市财政局", "市教育局"},
                    {{"市财政局预算科", "市财政局"}, {"市财政局预算科一股", "市财政局预算科"}}},
       PlanAmended{"title", "新标题", "印发更正"},
+      PlanUnitAdded{"市民政局", {{"市民政局社会救助科", "市民政局"}}, "职责调整"},
       PlanWithdrawn{"方案废止"},
       TaskAdded{
           3, {"一、总体要求", "（二）重点任务"}, "推进决策公开", "全面推进决策、执行、管理公开", SampleDeadline()},
@@ -160,6 +161,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       SetSchedule{3, "quarter:1", "方案要求每季度报送", 2021},
       Delegate{3, "市财政局", "市财政局预算科", "2021-10-15", "请预算科牵头起草"},
       SetConsolidation{"lead", "牵头单位汇总报送"},
+      AddUnit{"市民政局", {{"市民政局社会救助科", "市民政局"}}, "职责调整"},
   };
 }
 

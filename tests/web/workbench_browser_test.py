@@ -362,6 +362,36 @@ def office_works_the_queues(b, today, clicks):
     b.wait_text("#task-schedule", "每季度1次")
     b.wait("#timeline li[data-type='ScheduleSet']")
     b.shot("office-task-tools")
+    # 职责调整: the plan never named 浈江区政府. Assigning it is refused until
+    # the office adds it; a misspelt name is answered with the directory's.
+    b.allow(422, r"/api/v1/commands$")  # the refused assign
+    b.allow(422, r"/api/v1/commands$")  # the misspelt name
+    b.q("#task-tools button[data-action='assign']").click()
+    form = b.wait("form.panel[data-action='assign']")
+    b.fill(form, "unit", "浈江区政府")
+    b.q("button.confirm", form).click()
+    b.wait_text("form.panel .msg.err", "增加承办单位")
+    clicks.append("CommandRejected")  # decided, so recorded: the log keeps refusals too
+    b.q("button.cancel", form).click()
+    b.q("#task-tools button[data-action='add_unit']").click()
+    form = b.wait("form.panel[data-action='add_unit']")
+    b.fill(form, "name", "浈江区正府")
+    b.fill(form, "reason", "按市政府常务会议决定，由浈江区政府协同办理。")
+    b.q("button.confirm", form).click()
+    b.wait_text("form.panel .msg.err", "单位名录中查不到")
+    assert "浈江区政府" in b.q("form.panel .msg.err").text, b.q("form.panel .msg.err").text
+    b.fill(form, "name", "浈江区政府")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("PlanUnitAdded")
+    b.q("#task-tools button[data-action='assign']").click()
+    form = b.wait("form.panel[data-action='assign']")
+    b.fill(form, "unit", "浈江区政府")
+    b.q("button.confirm", form).click()
+    b.wait_text(".msg.ok", "已办理")
+    clicks.append("AssignmentCreated")
+    b.wait("tr[data-unit='浈江区政府'][data-status='assigned']")
+    b.shot("office-unit-added")
     b.go("#/office/cycle")
     form = b.wait("#cycle-start form")
     b.fill(form, "plan", PLAN)

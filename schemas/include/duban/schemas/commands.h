@@ -170,11 +170,20 @@ struct SetConsolidation {
   std::string mode, reason;
 };
 
+// The office adds a unit to the plan (PlanUnitAdded), with the units below
+// it in the unit directory (sub_units, parents before children: the CLI and
+// the server fill them from the directory, plan_import/unit_addition.h).
+struct AddUnit {
+  std::string name;  // not `unit`: the plan's, no assignment's
+  std::vector<SubUnit> sub_units;
+  std::string reason;
+};
+
 using CommandBody =
     std::variant<ImportPlan, AddTask, CancelTask, WithdrawPlan, Assign, Accept, Return, Reassign, ReportProgress,
                  Submit, Approve, Reject, RequestExtension, GrantExtension, DenyExtension, FireTimer, StartReviewCycle,
                  CloseReviewCycle, ReopenAssignment, SetDeadline, CancelAssignment, ResolveReturn, AddNote, SetSchedule,
-                 Delegate, SetConsolidation>;
+                 Delegate, SetConsolidation, AddUnit>;
 
 const char* CommandName(const CommandBody& body);
 

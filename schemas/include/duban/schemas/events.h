@@ -56,6 +56,15 @@ struct PlanAmended {
   std::string field, value, reason;
   bool operator==(const PlanAmended&) const = default;
 };
+// The office adds a unit to a live plan (职责调整: work goes to a unit the
+// plan never named), with the directory's units below it where it may
+// delegate (parents before children, as PlanImported.sub_units).
+struct PlanUnitAdded {
+  std::string name;  // not `unit`: a plan's event, no assignment's (schemas::UnitOf)
+  std::vector<SubUnit> sub_units;
+  std::string reason;
+  bool operator==(const PlanUnitAdded&) const = default;
+};
 struct PlanWithdrawn {
   std::string reason;
   bool operator==(const PlanWithdrawn&) const = default;
@@ -399,20 +408,21 @@ struct UnknownEvent {
 };
 
 using EventBody =
-    std::variant<PlanImported, PlanAmended, PlanWithdrawn, TaskAdded, TaskAmended, TaskCancelled, TaskCompleted,
-                 AssignmentCreated, AssignmentAccepted, AssignmentReturned, AssignmentReassigned, ProgressReported,
-                 CompletionSubmitted, CompletionApproved, CompletionRejected, ExtensionRequested, ExtensionGranted,
-                 ExtensionDenied, DeadlineApproaching, DeadlineMissed, EscalationRaised, EscalationCleared,
-                 ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue, AssignmentReopened,
-                 AcceptanceOverdue, ReviewOverdue, DeadlineRecounted, CalendarNoticeAdded, AccountChanged,
-                 DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, ScheduleSet, AssignmentDelegated,
-                 CommandRejected, UnknownEvent>;
+    std::variant<PlanImported, PlanAmended, PlanUnitAdded, PlanWithdrawn, TaskAdded, TaskAmended, TaskCancelled,
+                 TaskCompleted, AssignmentCreated, AssignmentAccepted, AssignmentReturned, AssignmentReassigned,
+                 ProgressReported, CompletionSubmitted, CompletionApproved, CompletionRejected, ExtensionRequested,
+                 ExtensionGranted, ExtensionDenied, DeadlineApproaching, DeadlineMissed, EscalationRaised,
+                 EscalationCleared, ReviewCycleStarted, ProgressReportRequested, ReviewCycleClosed, ReportOverdue,
+                 AssignmentReopened, AcceptanceOverdue, ReviewOverdue, DeadlineRecounted, CalendarNoticeAdded,
+                 AccountChanged, DeadlineChanged, AssignmentCancelled, AssignmentMerged, NoteAdded, ScheduleSet,
+                 AssignmentDelegated, CommandRejected, UnknownEvent>;
 
 // Stable on-disk type ids. Written to disk: never change a value.
 enum class EventType : uint16_t {
   kPlanImported = 1,
   kPlanAmended = 2,
   kPlanWithdrawn = 3,
+  kPlanUnitAdded = 4,
   kTaskAdded = 10,
   kTaskAmended = 11,
   kTaskCancelled = 12,

@@ -39,6 +39,7 @@ struct DecodedCommand {
   schemas::Command command;           // no actor, no issued_at
   std::vector<EvidenceRef> evidence;  // progress and submit only
   std::string cycle_kind;             // start_cycle: the workflow definition's template id
+  bool accept_unknown_unit = false;   // add_unit: a name the unit directory lacks, taken as written
 };
 
 // Every type the endpoint takes, in documentation order.

@@ -1,0 +1,81 @@
+// A unit added to a live plan (PlanUnitAdded), decided and evolved: work can
+// then be assigned or moved to it, it delegates to the sub-units that came
+// with it, and what would make the plan's unit list wrong is refused.
+#include <gtest/gtest.h>
+
+#include "domain_fixture.h"
+
+namespace duban::core {
+namespace {
+
+const std::string kCivil = "市民政局";
+const std::string kRelief = "市民政局社会救助科";
+
+class PlanUnitsTest : public DomainTest {
+ public:
+  AddUnit CivilAffairs() { return AddUnit{kCivil, {{kRelief, kCivil}}, "职责调整"}; }
+};
+
+TEST_F(PlanUnitsTest, WorkCannotGoToAUnitThePlanNeverNamedUntilTheOfficeAddsIt) {
+  GivenPlan();
+  auto r = When(Reassign{2, kPolice, kCivil, "职责调整"}, Supervisor());
+  ASSERT_TRUE(IsRejection(r, reason::kUnknownUnit));
+  EXPECT_NE(r.status().message().find("plan add-unit"), std::string::npos) << "the refusal says how: "
+                                                                          << r.status().message();
+  EXPECT_EQ(Do(CivilAffairs(), Supervisor()), (Events{PlanUnitAdded{kCivil, {{kRelief, kCivil}}, "职责调整"}}));
+  EXPECT_TRUE(state.units.count(kCivil));
+  EXPECT_EQ(state.meta.units.back(), kCivil) << "the plan row's list holds it, so it survives a reload";
+  ASSERT_FALSE(state.meta.sub_units.empty());
+  EXPECT_EQ(state.meta.sub_units.back(), (SubUnit{kRelief, kCivil}));
+  Do(Reassign{2, kPolice, kCivil, "职责调整"}, Supervisor());
+  EXPECT_EQ(A(2, kCivil).status, AssignmentStatus::kAssigned);
+  EXPECT_EQ(A(2, kCivil).due_on, "2021-12-31");
+  EXPECT_EQ(Do(Assign{1, kCivil, AssignmentRole::kResponsible}, Supervisor()),
+            (Events{AssignmentCreated{1, kCivil, AssignmentRole::kResponsible, "2021-10-31"}}));
+}
+
+TEST_F(PlanUnitsTest, TheAddedUnitDelegatesToTheSubUnitsThatCameWithIt) {
+  GivenPlan();
+  Do(CivilAffairs(), Supervisor());
+  Do(Assign{1, kCivil, AssignmentRole::kResponsible}, Supervisor());
+  GivenAccepted(1, kCivil);
+  Do(Delegate{1, kCivil, kRelief, "2021-10-15", "请救助科承办"}, UnitActor(kCivil));
+  EXPECT_EQ(A(1, kRelief).parent, kCivil);
+}
+
+TEST_F(PlanUnitsTest, OnlyTheOfficeAddsAUnitAndSaysWhy) {
+  GivenPlan();
+  EXPECT_TRUE(IsRejection(When(CivilAffairs(), UnitActor(kFinance)), reason::kForbiddenRole));
+  EXPECT_TRUE(IsRejection(When(AddUnit{kCivil, {}, "  "}, Supervisor()), reason::kInvalidArgument));
+  EXPECT_TRUE(state.units.count(kCivil) == 0);
+}
+
+TEST_F(PlanUnitsTest, ANameThatWouldMakeTheListWrongIsRefused) {
+  Do(SamplePlanWithSubUnits(), Supervisor());
+  for (const std::string& bad : {std::string(""), std::string(" 市民政局"), std::string("市民政局 "),
+                                 std::string("市民\n政局"), std::string(300, 'x')})
+    EXPECT_TRUE(IsRejection(When(AddUnit{bad, {}, "职责调整"}, Supervisor()), reason::kInvalidArgument))
+        << "[" << bad << "]";
+  auto twice = When(AddUnit{kFinance, {}, "职责调整"}, Supervisor());
+  ASSERT_TRUE(IsRejection(twice, reason::kInvalidArgument));
+  EXPECT_NE(twice.status().message().find("already a unit of this plan"), std::string::npos);
+  // A sub-unit must hang below the unit added (or one listed before it), and be new to the plan.
+  EXPECT_TRUE(IsRejection(When(AddUnit{kCivil, {{kRelief, kFinance}}, "职责调整"}, Supervisor()),
+                          reason::kInvalidArgument));
+  EXPECT_TRUE(IsRejection(When(AddUnit{kCivil, {{kBudget, kCivil}}, "职责调整"}, Supervisor()),
+                          reason::kInvalidArgument))
+      << "财政's 预算科 is not moved under 民政 by an addition";
+  EXPECT_TRUE(IsRejection(When(AddUnit{kCivil, {{kRelief, kCivil}, {kRelief, kCivil}}, "职责调整"}, Supervisor()),
+                          reason::kInvalidArgument));
+  // A chain, parents first, is taken.
+  EXPECT_TRUE(When(AddUnit{kCivil, {{kRelief, kCivil}, {"救助一股", kRelief}}, "职责调整"}, Supervisor()).ok());
+}
+
+TEST_F(PlanUnitsTest, AWithdrawnPlanTakesNoUnit) {
+  GivenPlan();
+  Do(WithdrawPlan{"方案废止"}, Supervisor());
+  EXPECT_TRUE(IsRejection(When(CivilAffairs(), Supervisor()), reason::kPlanWithdrawn));
+}
+
+}  // namespace
+}  // namespace duban::core
