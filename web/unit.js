@@ -288,6 +288,9 @@
     // A unit's steps on the sub-units' assignments it delegated here.
     const delegator = !office && !k.cancelled && !k.completed && t.assignments.some((r) => Duban.delegatorTools(r, () => {}, t.assignments).length);
     const slot = h("div", { id: "task-slot" });
+    // The plan's units, offered as the office types one (增派单位).
+    const planUnits = office ? await api("GET", `/api/v1/plans/${encodeURIComponent(plan)}`).then((r) => r.units || []) : [];
+    const unitList = h("datalist", { id: "plan-units" }, planUnits.map((u) => h("option", { value: u })));
     const done = (words) => {
       if (!words) { Duban.closePanel(slot); return; }
       slot.replaceChildren();
@@ -315,8 +318,9 @@
       btn("调整任务时限", "secondary", "set_task_deadline", "调整任务时限", () => open(`调整时限：任务 ${task} 及其在办单位`, "set_deadline",
         { plan, task: Number(task) }, [["due_on", "新时限", "date", true], ["reason", "调整理由（必填）", "textarea", true]])),
       btn("增派单位", "secondary", "assign", "增派单位", () => open(`增派单位：任务 ${task}`, "assign",
-        { plan, task: Number(task) }, [["unit", "单位（须为本方案的承办单位）", "text", true],
-          ["role", "分工", "select", true, "responsible", [["responsible", "责任单位"], ["lead", "牵头单位"]]]])),
+        { plan, task: Number(task) }, [["unit", "单位（须为本方案的承办单位）", "text", true, "", "plan-units"],
+          ["role", "分工", "select", true, "responsible", [["responsible", "责任单位"], ["lead", "牵头单位"]]],
+          ["due_on", "完成时限（不填为任务时限）", "date", false]])),
       btn("增加承办单位", "secondary", "add_unit", "增加承办单位", () => open(`增加承办单位：计划 ${plan}`, "add_unit",
         { plan }, [["name", "单位名称（方案原未列明的单位）", "text", true], ["reason", "理由（必填）", "textarea", true],
           ["accept_unknown", "按所填名称增加（单位名录中没有时）", "checkbox", false]])),
@@ -351,6 +355,7 @@
       t.assignments,
       { rowAttrs: (r) => ({ "data-unit": r.unit, "data-status": r.status }) }),
       office ? h("div", { class: "actions", id: "task-tools" }, taskTools()) : null,
+      office ? unitList : null,
       slot,
       h("h2", {}, "办理记录"),
       t.history.length ? Duban.timeline(t.history) : h("p", { class: "muted" }, "暂无记录。"),

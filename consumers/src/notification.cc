@@ -77,6 +77,7 @@ bool TaskDirectory::Apply(const Event& e) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, schemas::PlanImported>) {
           plan_titles_[e.stream] = b.title;
+          opening_command_[e.stream] = e.command_id;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::PlanAmended>) {
           if (b.field != "title") return false;
@@ -84,6 +85,7 @@ bool TaskDirectory::Apply(const Event& e) {
           return true;
         } else if constexpr (std::is_same_v<T, schemas::TaskAdded>) {
           tasks_[{e.stream, b.number}] = TaskInfo{b.title, b.content, b.deadline.text, b.deadline.due_on};
+          opening_command_[e.stream] = e.command_id;
           return true;
         } else if constexpr (std::is_same_v<T, schemas::TaskAmended>) {
           auto& t = tasks_[{e.stream, b.number}];
@@ -228,6 +230,11 @@ std::string TaskDirectory::DueOn(const std::string& plan, int32_t task, const st
   return t ? t->due_on : std::string();
 }
 
+bool TaskDirectory::CameWithItsTask(const Event& e) const {
+  auto it = opening_command_.find(e.stream);
+  return it != opening_command_.end() && it->second == e.command_id;
+}
+
 std::string TaskDirectory::DelegatedBy(const std::string& plan, int32_t task, const std::string& unit) const {
   auto it = delegated_by_.find({plan, task, unit});
   return it == delegated_by_.end() ? std::string() : it->second;
@@ -285,6 +292,8 @@ bool IsReminderEvent(const schemas::EventBody& body) {
          // notice of their own: a new date, an approval, a recount).
          std::holds_alternative<schemas::AssignmentCancelled>(body) ||
          std::holds_alternative<schemas::TaskCancelled>(body) ||
+         // Work given to a unit after the import (an import's own are told to no one: RenderNotifications).
+         std::holds_alternative<schemas::AssignmentCreated>(body) ||
          // Work moved from one unit to another: both are told.
          std::holds_alternative<schemas::AssignmentReassigned>(body) ||
          std::holds_alternative<schemas::AssignmentMerged>(body) ||
@@ -430,6 +439,21 @@ void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const st
       nb.Add(who, RecipientKind::kNotify, message, level);
     }
   }
+}
+
+// Work the office gives a unit after the plan was imported (assign): the
+// unit hears it is its own, with its date, as a unit moved onto does.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentCreated& b, const TaskDirectory& dir,
+                                          const RenderOptions& o) {
+  if (dir.CameWithItsTask(e)) return {};
+  Subject s = SubjectOf(e, b.task, dir, o);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["role_words"] = b.role == schemas::AssignmentRole::kLead ? "牵头" : "";
+  v["request_sentence"] = b.due_on.empty() ? "请" + b.unit + "及时签收办理。"
+                                           : "完成时限为" + b.due_on + "，请" + b.unit + "及时签收并按时限办理。";
+  Builder nb(e, b.task, s, "assigned", "notice", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "assigned");
+  return nb.Take();
 }
 
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::DeadlineApproaching& b,

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "duban/schemas/codec.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 
 namespace duban::accounts {
@@ -132,14 +133,6 @@ Result<Row> DecodeRow(std::string_view key, const std::string& v) {
   }
 }
 
-// Characters nobody can see or tell apart from others (format, controls,
-// bidi overrides, variation selectors, fillers).
-bool Invisible(char32_t c) {
-  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
-         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff ||
-         c == 0x3164 || c == 0xffa0 || (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
-}
-
 // CJK ideographs (the Unified block, extension A, compatibility) and the
 // middle dot of transcribed names: what a Chinese name is written with.
 bool Ideograph(char32_t c) {
@@ -173,7 +166,7 @@ Status CheckShownText(std::string_view text, const char* what, size_t max_chars)
     return Status::InvalidArgument(std::string(what) + " is not valid UTF-8 of at most " + std::to_string(max_chars) +
                                    " characters");
   for (size_t i = 0; i < text.size();)
-    if (Invisible(utf8::Next(text, i)))
+    if (IsInvisibleCharacter(utf8::Next(text, i)))
       return Status::InvalidArgument(std::string(what) + " holds a control or invisible character");
   constexpr std::string_view kIdeographicSpace = "\xe3\x80\x80";
   if (text.starts_with(' ') || text.ends_with(' ') || text.starts_with(kIdeographicSpace) ||
@@ -266,7 +259,7 @@ Status Accounts::CheckPasswordRules(std::string_view name, std::string_view pass
   std::set<char32_t> distinct;
   for (size_t i = 0; i < password.size();) {
     const char32_t c = utf8::Next(password, i);
-    if (Invisible(c))
+    if (IsInvisibleCharacter(c))
       return Status::Rejected(reason::kWeakPassword,
                               "a password holds no control or invisible characters (one typed on another keyboard "
                               "would not match)");

@@ -148,6 +148,24 @@ void NoteUnitNoPlanNames(Engine& engine, const std::string& unit) {
               << " yet; the account acts on assignments of exactly that name\n";
 }
 
+// An alias the unit directory lists, as the store's plans name the unit
+// (CanonicalUnit): the workbench shows a unit account the assignments of
+// exactly its unit's name, so an account made as 市卫健局 would see nothing of
+// 市卫生健康局's work.
+std::string UnitAsPlansNameIt(Engine& engine, const std::string& unit) {
+  auto ids = engine.PlanIds();
+  if (!ids.ok()) return unit;
+  std::vector<core::PlanState> plans;
+  for (const auto& id : *ids)
+    if (auto plan = engine.Plan(id); plan.ok()) {
+      if (plan->units.count(unit)) return unit;
+      plans.push_back(std::move(plan).value());
+    }
+  for (const auto& plan : plans)
+    if (std::string c = CanonicalUnit(plan, unit); c != unit) return c;
+  return unit;
+}
+
 // `user add`.
 void AddPersonAccount(Globals& g, const AccountArgs& a) {
   if (!OperatorActs(g)) return;
@@ -157,6 +175,12 @@ void AddPersonAccount(Globals& g, const AccountArgs& a) {
   if (!password) return;
   auto engine = OpenEngine(g);
   if (!engine) return;
+  if (n->role == AccountRole::kUnit)
+    if (const std::string named = UnitAsPlansNameIt(*engine, n->unit); named != n->unit) {
+      std::cerr << "note: " << ForTerminal(n->unit) << " is " << ForTerminal(named)
+                << " in the unit directory, as the plans name it; the account acts for " << ForTerminal(named) << "\n";
+      n->unit = named;
+    }
   accounts::Accounts accounts(*engine, SystemClock());
   auto made = accounts.Add(*n, *password, accounts::ActorOfOperator());
   if (!made.ok()) return Refused(g, made.status());

@@ -210,7 +210,7 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
   try {
     plan = app.get_subcommand("plan");
   } catch (const CLI::OptionNotFound&) {
-    plan = app.add_subcommand("plan", "plans: import, show");
+    plan = app.add_subcommand("plan", "plans: import one, add a unit to one");
     plan->require_subcommand(1);
   }
   auto args = std::make_shared<PlanImportArgs>();

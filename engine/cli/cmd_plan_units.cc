@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "duban/plan_import/unit_addition.h"
@@ -60,15 +61,20 @@ void RunAddUnit(Globals& g, const AddUnitArgs& a) {
   req.reason = a.reason;
   req.directory = dir ? &*dir : nullptr;
   req.accept_unknown = a.accept_unknown;
-  req.plan_knows.insert(plan->units.begin(), plan->units.end());
-  for (const auto& s : plan->meta.sub_units) req.plan_knows.insert(s.name);
   auto body = plan_import::BuildAddUnit(req);
   if (!body.ok()) {
+    if (g.json)
+      std::cout << nlohmann::json{{"outcome", "rejected"},
+                                  {"reason", "not_in_directory"},
+                                  {"message", body.status().message()}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
     std::cerr << "duban plan add-unit: " << ForTerminal(body.status().message()) << "\n";
     g.exit_code = kExitRejected;
     return;
   }
-  if (body->name != a.unit) std::cerr << "note: " << ForTerminal(a.unit) << " is " << ForTerminal(body->name) << " in the unit directory\n";
+  if (body->name != a.unit)
+    std::cerr << "note: " << ForTerminal(a.unit) << " is " << ForTerminal(body->name) << " in the unit directory\n";
   cmd->body = std::move(body).value();
   PrintOutcome(g, engine->Submit(*cmd));
 }
@@ -78,7 +84,7 @@ void AddPlanUnitCommands(CLI::App& app, Globals& g) {
   try {
     plan = app.get_subcommand("plan");
   } catch (const CLI::OptionNotFound&) {
-    plan = app.add_subcommand("plan", "plans: import, show");
+    plan = app.add_subcommand("plan", "plans: import one, add a unit to one");
     plan->require_subcommand(1);
   }
   auto a = std::make_shared<AddUnitArgs>();

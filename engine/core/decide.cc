@@ -73,7 +73,22 @@ R Decider::On(const Assign& b) {
   if (it != s_.assignments.end() && it->second.status != AssignmentStatus::kCancelled &&
       it->second.status != AssignmentStatus::kReturned)
     return Refuse(reason::kAssignmentExists, b.unit + " already holds " + TaskLabel(b.task));
-  return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, t->second.deadline.due_on}};
+  if (auto st = NotBeforeIssue("work is assigned"); !st.ok()) return st;
+  if (auto st = OneLeadWhenConsolidated(b.task, b.unit, b.role); !st.ok()) return st;
+  // A unit given work whose date has passed would be late at the next tick, before it could sign for it.
+  const std::string& task_due = t->second.deadline.due_on;
+  if (b.due_on.empty()) {
+    if (!task_due.empty())
+      if (auto st = NotPast(task_due, "the task's date",
+                            "the unit would be late at once: give it a day to come (--due; due_on over the API)");
+          !st.ok())
+        return st;
+    return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, task_due}};
+  }
+  if (!Date::Parse(b.due_on))
+    return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
+  if (auto st = NotPast(b.due_on, "the unit's date", "give a day to come"); !st.ok()) return st;
+  return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, b.due_on}};
 }
 
 R Decider::On(const Accept& b) {

@@ -171,26 +171,31 @@ R Decider::On(const SetConsolidation& b) {
 }
 
 // A unit added to a live plan (职责调整 moves work to a unit the plan never
-// named). Its sub-units come from the unit directory (the CLI and server
-// fill them): each below the unit or below one listed before it, none the
-// plan already knows as a sub-unit. Then `assign` or `reassign --to` it.
+// named). Its sub-units are the unit directory's below it (the CLI and the
+// server fill them, whatever the plan holds, so a retry is the same
+// command): each below the unit or one listed before it. The event records
+// those the plan does not place yet; one it places stays where it is, and
+// the units below it are placed under it still. A unit of the plan may be a
+// sub-unit too (it then holds work both ways, as at import).
 R Decider::On(const AddUnit& b) {
   if (auto st = NeedRole(Role::kSupervisor, "add a unit to a plan"); !st.ok()) return st;
   if (auto st = UsableUnitName(b.name, "the unit's name"); !st.ok()) return st;
   if (auto st = NeedText(b.reason, "the reason for adding the unit"); !st.ok()) return st;
+  if (auto st = NotBeforeIssue("a unit is added"); !st.ok()) return st;
   if (s_.units.count(b.name)) return Refuse(reason::kInvalidArgument, b.name + " is already a unit of this plan");
-  std::set<std::string> placed{b.name};
+  std::set<std::string> placed{b.name}, listed;
+  for (const auto& known : s_.meta.sub_units) placed.insert(known.name);
+  std::vector<schemas::SubUnit> added;
   for (const auto& sub : b.sub_units) {
     if (auto st = UsableUnitName(sub.name, "a sub-unit's name"); !st.ok()) return st;
+    if (sub.name == b.name || !listed.insert(sub.name).second)
+      return Refuse(reason::kInvalidArgument, "sub-unit " + sub.name + " is listed twice");
     if (!placed.count(sub.parent))
       return Refuse(reason::kInvalidArgument, "sub-unit " + sub.name + " is under " + sub.parent +
                                                   ", which is neither " + b.name + " nor a sub-unit listed before it");
-    if (s_.units.count(sub.name) || !placed.insert(sub.name).second ||
-        std::any_of(s_.meta.sub_units.begin(), s_.meta.sub_units.end(),
-                    [&](const schemas::SubUnit& known) { return known.name == sub.name; }))
-      return Refuse(reason::kInvalidArgument, sub.name + " is already a unit or sub-unit of this plan");
+    if (placed.insert(sub.name).second) added.push_back(sub);
   }
-  return std::vector<EventBody>{PlanUnitAdded{b.name, b.sub_units, b.reason}};
+  return std::vector<EventBody>{PlanUnitAdded{b.name, std::move(added), b.reason}};
 }
 
 R Decider::On(const StartReviewCycle& b) {

@@ -23,6 +23,7 @@
 #include "duban/workflows/deadline_phrase.h"
 #include "duban/date.h"
 #include "duban/terminal_text.h"
+#include "duban/utf8.h"
 
 namespace duban::core::decide_internal {
 
@@ -326,17 +327,45 @@ class Decider {
     return out;
   }
 
-  // A unit's name as it will stand in the record: visible, on one line, and
-  // short enough for every key and form that carries it.
+  // A unit's name as it will stand in the record, as a unit account may
+  // name it (accounts.cc CheckShownText): at most 128 characters, nothing
+  // invisible (a look-alike of another unit nobody could act for), no space
+  // at either end; and one unit, not a list (、，；) as a plan's cell holds.
   Status UsableUnitName(const std::string& name, const char* what) const {
     if (!HasVisibleText(name)) return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
-    const bool control = std::any_of(name.begin(), name.end(),
-                                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
-    if (control || name.size() > 256 || name.front() == ' ' || name.back() == ' ')
-      return Refuse(reason::kInvalidArgument,
-                    std::string(what) + (control ? std::string() : " '" + name + "'") +
-                        " is not usable: at most 256 bytes, on one line, with no space before or after it");
+    const bool hidden = !utf8::IsValid(name) || HasInvisibleCharacter(name);
+    if (hidden) return Refuse(reason::kInvalidArgument, std::string(what) + " holds a control or invisible character");
+    constexpr std::string_view kIdeographicSpace = "\xe3\x80\x80";
+    const std::string_view n = name;
+    if (utf8::CodePoints(name) > 128 || n.starts_with(' ') || n.ends_with(' ') || n.starts_with(kIdeographicSpace) ||
+        n.ends_with(kIdeographicSpace))
+      return Refuse(reason::kInvalidArgument, std::string(what) + " '" + name +
+                                                  "' is not usable: at most 128 characters, no space at either end");
+    for (std::string_view sep : {"、", "，", ",", "；", ";"})
+      if (n.find(sep) != std::string_view::npos)
+        return Refuse(reason::kInvalidArgument, std::string(what) + " '" + name + "' names more than one unit ('" +
+                                                    std::string(sep) + "'): add them one by one");
     return Status::Ok();
+  }
+
+  // The office's back-entry does not reach before the plan was issued.
+  Status NotBeforeIssue(const char* what) const {
+    const std::string day = DayOf(c_.EffectiveAt()).ToString();
+    if (s_.meta.issued_on.empty() || day >= s_.meta.issued_on) return Status::Ok();
+    return Refuse(reason::kInvalidArgument,
+                  std::string(what) + " on " + day + ", before the plan was issued (" + s_.meta.issued_on + ")");
+  }
+
+  // In lead mode a task answers through its one lead (consolidation.h): a
+  // second lead would end that silently, both leads then submitting alone.
+  Status OneLeadWhenConsolidated(int32_t task, const std::string& unit, AssignmentRole role) const {
+    if (role != AssignmentRole::kLead) return Status::Ok();
+    const std::string lead = ConsolidatingLead(s_, task);
+    if (lead.empty() || lead == unit) return Status::Ok();
+    return Refuse(reason::kInvalidArgument,
+                  TaskLabel(task) + " answers to the office through its lead unit " + lead +
+                      " (the plan is consolidated lead): a second lead would end that; assign it as responsible, or "
+                      "choose per_unit first (consolidation per_unit)");
   }
 
   Status NeedText(const std::string& text, const char* what) const {

@@ -42,15 +42,9 @@ Result<schemas::AddUnit> BuildAddUnit(const UnitAdditionRequest& req) {
                                    ": check the name, or add it as written (--accept-unknown-unit; the API's "
                                    "accept_unknown)");
   }
-  // A sub-unit the plan already knows stays where it is, and so do the units below it.
-  std::set<std::string> left_out;
-  for (auto& [name, parent] : dir->Descendants(out.name)) {
-    if (req.plan_knows.count(name) || left_out.count(parent)) {
-      left_out.insert(name);
-      continue;
-    }
-    out.sub_units.push_back({std::move(name), std::move(parent)});
-  }
+  // All of them, whatever the plan holds already (decide records the new
+  // ones): a retry with the same command id is then the same command.
+  for (auto& [name, parent] : dir->Descendants(out.name)) out.sub_units.push_back({std::move(name), std::move(parent)});
   return out;
 }
 

@@ -100,8 +100,8 @@ const std::map<std::string, TypeSpec, std::less<>>& Specs() {
       // A unit the plan never named: read against the plan's unit directory by the server (plan add-unit).
       {"add_unit",
        {false, {{"name", Kind::kName, true}, {"reason", Kind::kText, true}, {"accept_unknown", Kind::kFlag, false}}}},
-      // role "lead" or "responsible" (absent: responsible); the task's own date.
-      {"assign", {false, {kTask, kUnit, {"role", Kind::kName, false}}}},
+      // role "lead" or "responsible" (absent: responsible); due_on absent: the task's date, not past.
+      {"assign", {false, {kTask, kUnit, {"role", Kind::kName, false}, {"due_on", Kind::kDate, false}}}},
   };
   return specs;
 }
@@ -232,7 +232,8 @@ schemas::CommandBody BodyOf(const std::string& type, const Values& v) {
   if (type == "add_unit") return schemas::AddUnit{v.Get("name"), {}, v.Get("reason")};
   if (type == "assign")
     return schemas::Assign{
-        t, u, v.Get("role") == "lead" ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible};
+        t, u, v.Get("role") == "lead" ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible,
+        v.Get("due_on")};
   if (type == "start_cycle") return schemas::StartReviewCycle{v.Get("cycle_id"), "", "", v.Get("due_on"), u};
   return schemas::CloseReviewCycle{v.Get("cycle_id")};
 }

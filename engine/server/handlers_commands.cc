@@ -180,8 +180,6 @@ bool Server::Impl::ReadUnitAddition(Ctx& c, bool accept_unknown, schemas::Comman
   req.reason = b.reason;
   req.directory = dir ? &*dir : nullptr;
   req.accept_unknown = accept_unknown;
-  req.plan_knows.insert(plan->units.begin(), plan->units.end());
-  for (const auto& s : plan->meta.sub_units) req.plan_knows.insert(s.name);
   auto resolved = plan_import::BuildAddUnit(req);
   if (!resolved.ok()) {
     metrics.Command("refused");

@@ -131,6 +131,10 @@ void Server::Impl::GetPlan(Ctx& c) {
   if (!p) return;
   json tasks = json::array();
   for (const auto& [n, t] : p->tasks) tasks.push_back(TaskJson(t));
+  // Its units: imported with it, then added by the office (PlanUnitAdded), and
+  // the sub-units each may delegate to.
+  json sub_units = json::array();
+  for (const auto& s : p->meta.sub_units) sub_units.push_back({{"name", s.name}, {"parent", s.parent}});
   c.Json(200, {{"id", p->id},
                {"title", p->meta.title},
                {"issuer", p->meta.issuer},
@@ -139,6 +143,8 @@ void Server::Impl::GetPlan(Ctx& c) {
                {"year", p->meta.year},
                {"version", p->version},
                {"withdrawn", p->withdrawn},
+               {"units", p->meta.units},
+               {"sub_units", sub_units},
                {"tasks", tasks}});
 }
 

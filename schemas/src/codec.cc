@@ -19,10 +19,12 @@ using InAr = cereal::PortableBinaryInputArchive;
 // Command format 2 appends effective_at and back_entry_reason (format 1, as
 // older clients send it, reads them as 0 and ""). Format 3: the plan inside
 // ImportPlan is PlanImported v2 (sub_units); formats 1 and 2 carry v1.
+// Format 4: Reassign and ResolveReturn add due_on. Format 5: Assign adds due_on.
 constexpr uint8_t kCommandFormatV1 = 1;
 constexpr uint8_t kCommandFormatV2 = 2;
 constexpr uint8_t kCommandFormatV3 = 3;
-constexpr uint8_t kCommandFormat = 4;
+constexpr uint8_t kCommandFormatV4 = 4;
+constexpr uint8_t kCommandFormat = 5;
 
 template <class T>
 struct IsVector : std::false_type {};
@@ -551,9 +553,10 @@ void ReadCommandBody(InAr& ar, uint16_t index, CommandBody* out, std::index_sequ
 }  // namespace
 
 namespace {
-// A command in `format` (2, 3 or 4): they differ only in the plan inside
-// ImportPlan (v1 layout in format 2, which cannot carry sub-units), and in
-// Reassign and ResolveReturn (no due_on before format 4).
+// A command in `format` (2 to 5): they differ only in the plan inside
+// ImportPlan (v1 layout in format 2, which cannot carry sub-units), in
+// Reassign and ResolveReturn (no due_on before format 4) and in Assign (no
+// due_on before format 5).
 std::string EncodeCommandIn(const Command& c, uint8_t format) {
   return ToBytes([&](OutAr& ar) {
     ar(format);
@@ -568,12 +571,15 @@ std::string EncodeCommandIn(const Command& c, uint8_t format) {
     const auto* import = std::get_if<ImportPlan>(&c.body);
     const auto* reassign = std::get_if<Reassign>(&c.body);
     const auto* resolve = std::get_if<ResolveReturn>(&c.body);
+    const auto* assign = std::get_if<Assign>(&c.body);
     if (import && format < kCommandFormatV3) {
       Write(ar, V1Of(import->plan));
       Write(ar, import->tasks);
-    } else if (reassign && format < kCommandFormat) {
+    } else if (reassign && format < kCommandFormatV4) {
       Write(ar, ReassignV1{reassign->task, reassign->from_unit, reassign->to_unit, reassign->reason});
-    } else if (resolve && format < kCommandFormat) {
+    } else if (assign && format < kCommandFormat) {
+      Write(ar, AssignV1{assign->task, assign->unit, assign->role});
+    } else if (resolve && format < kCommandFormatV4) {
       Write(ar, ResolveReturnV1{resolve->task, resolve->unit, resolve->to_unit, resolve->reason});
     } else {
       std::visit([&](const auto& b) { Write(ar, b); }, c.body);
@@ -595,9 +601,14 @@ std::string CommandDigest(const Command& c) {
   const auto* import = std::get_if<ImportPlan>(&what.body);
   const auto* reassign = std::get_if<Reassign>(&what.body);
   const auto* resolve = std::get_if<ResolveReturn>(&what.body);
+  const auto* assign = std::get_if<Assign>(&what.body);
+  const bool needs_v5 = assign && !assign->due_on.empty();
   const bool needs_v4 = (reassign && !reassign->due_on.empty()) || (resolve && !resolve->due_on.empty());
   const bool needs_v3 = import && !import->plan.sub_units.empty();
-  return Sha256Hex(EncodeCommandIn(what, needs_v4 ? kCommandFormat : needs_v3 ? kCommandFormatV3 : kCommandFormatV2));
+  return Sha256Hex(EncodeCommandIn(what, needs_v5   ? kCommandFormat
+                                         : needs_v4 ? kCommandFormatV4
+                                         : needs_v3 ? kCommandFormatV3
+                                                    : kCommandFormatV2));
 }
 
 std::string EncodeCommand(const Command& c) { return EncodeCommandIn(c, kCommandFormat); }
@@ -622,11 +633,16 @@ Result<Command> DecodeCommand(std::string_view bytes) {
     ar(index);
     static_assert(std::is_same_v<std::variant_alternative_t<0, CommandBody>, ImportPlan>);
     constexpr size_t kReassignAt = VariantIndex<Reassign>(), kResolveReturnAt = VariantIndex<ResolveReturn>();
-    if (format < kCommandFormat && index == kReassignAt) {
+    constexpr size_t kAssignAt = VariantIndex<Assign>();
+    if (format < kCommandFormatV4 && index == kReassignAt) {
       ReassignV1 v1;
       Read(ar, v1);
       c.body = Reassign{v1.task, v1.from_unit, v1.to_unit, v1.reason, ""};
-    } else if (format < kCommandFormat && index == kResolveReturnAt) {
+    } else if (format < kCommandFormat && index == kAssignAt) {
+      AssignV1 v1;
+      Read(ar, v1);
+      c.body = Assign{v1.task, v1.unit, v1.role, ""};
+    } else if (format < kCommandFormatV4 && index == kResolveReturnAt) {
       ResolveReturnV1 v1;
       Read(ar, v1);
       c.body = ResolveReturn{v1.task, v1.unit, v1.to_unit, v1.reason, ""};

@@ -131,6 +131,13 @@ struct ResolveReturnV1 {
   std::string unit, to_unit, reason;
 };
 DUBAN_FIELDS(ResolveReturnV1, FLD(task), FLD(unit), FLD(to_unit), FLD(reason))
+// Assign in command formats 1 to 4, before due_on.
+struct AssignV1 {
+  int32_t task = 0;
+  std::string unit;
+  AssignmentRole role = AssignmentRole::kResponsible;
+};
+DUBAN_FIELDS(AssignV1, FLD(task), FLD(unit), FLD(role))
 // v1 of PlanImported, before sub_units; also the plan inside an ImportPlan
 // command of command formats 1 and 2.
 struct PlanImportedV1 {
@@ -149,7 +156,7 @@ DUBAN_FIELDS(ImportPlan, FLD(plan), FLD(tasks))
 DUBAN_FIELDS(AddTask, FLD(task))
 DUBAN_FIELDS(CancelTask, FLD(task), FLD(reason))
 DUBAN_FIELDS(WithdrawPlan, FLD(reason))
-DUBAN_FIELDS(Assign, FLD(task), FLD(unit), FLD(role))
+DUBAN_FIELDS(Assign, FLD(task), FLD(unit), FLD(role), FLD(due_on))
 DUBAN_FIELDS(Accept, FLD(task), FLD(unit))
 DUBAN_FIELDS(Return, FLD(task), FLD(unit), FLD(reason))
 DUBAN_FIELDS(Reassign, FLD(task), FLD(from_unit), FLD(to_unit), FLD(reason), FLD(due_on))

@@ -39,7 +39,8 @@ TEST_F(DomainTest, AnAuditorCanWriteNothing) {
                                   AddNote{1, "", "comment", "x"},
                                   SetSchedule{1, "quarter:1", "x", 0},
                                   Delegate{1, kFinance, kHealth, "", "x"},
-                                  SetConsolidation{"lead", "x"}};
+                                  SetConsolidation{"lead", "x"},
+                                  AddUnit{"市民政局", {}, "x"}};
   ASSERT_EQ(all.size(), std::variant_size_v<CommandBody>);
   for (const auto& body : all) {
     Actor auditor = Auditor();

@@ -119,10 +119,10 @@ TEST_F(EngineTimersTest, AnExtensionBackToAnEarlierDateIsRefused) {
   EXPECT_TRUE(A(1, kFinance).overdue);
 }
 
-TEST_F(EngineTimersTest, ADueDateThatComesRoundAgainIsFlaggedAgainWhenMissed) {
-  // Missed on 10-31; the unit returns the work, the office assigns it to the
-  // same unit again with the same due date. The re-armed timer has the same
-  // due time as the one that already fired, but it is a new arming: it fires.
+TEST_F(EngineTimersTest, LateWorkAssignedAgainTakesADayToComeAndItsTimersCountFromIt) {
+  // Missed on 10-31; the unit returns the work. Assigned to it again with
+  // the date that passed, it would be late at once: refused. With a day to
+  // come, the old miss is not fired again and the new one is armed.
   GivenPlan();
   const Instant fire = StartOfDay(*Date::Parse("2021-11-01"));
   ASSERT_TRUE(engine->Tick(fire).ok());
@@ -130,13 +130,16 @@ TEST_F(EngineTimersTest, ADueDateThatComesRoundAgainIsFlaggedAgainWhenMissed) {
   now = fire + 3'600'000;
   Outcome back = Submit(Return{1, kFinance, "不属于本单位职责"}, UnitActor(kFinance));
   ASSERT_TRUE(back.status.ok()) << back.status.ToString();
-  Do(Assign{1, kFinance, AssignmentRole::kResponsible}, Supervisor());
+  EXPECT_EQ(Submit(Assign{1, kFinance, AssignmentRole::kResponsible}, Supervisor()).status.reason(),
+            "invalid_argument");
+  Do(Assign{1, kFinance, AssignmentRole::kResponsible, "2021-11-30"}, Supervisor());
   ASSERT_FALSE(A(1, kFinance).overdue);
-  ASSERT_EQ(A(1, kFinance).due_on, "2021-10-31");
-  auto fired = engine->Tick(now + 1);
-  ASSERT_TRUE(fired.ok());
-  EXPECT_TRUE(A(1, kFinance).overdue) << "the past due date is missed, yet the timer's firing was taken "
-                                         "for a duplicate of the first one";
+  ASSERT_EQ(A(1, kFinance).due_on, "2021-11-30");
+  ASSERT_TRUE(engine->Tick(now + 1).ok());
+  EXPECT_FALSE(A(1, kFinance).overdue) << "the miss of 10-31 is not the new assignment's";
+  EXPECT_FALSE(Armed(1, kFinance).empty());
+  ASSERT_TRUE(engine->Tick(StartOfDay(*Date::Parse("2021-12-02"))).ok());
+  EXPECT_TRUE(A(1, kFinance).overdue) << "missed on its own date";
 }
 
 TEST_F(EngineTimersTest, RebuildAfterTicksGivesTheSameDigestAndTimersDoNotFireAgain) {

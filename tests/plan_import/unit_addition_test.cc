@@ -38,16 +38,6 @@ TEST(UnitAddition, AnAliasBecomesTheDirectorysNameAndItsUnitsComeWithIt) {
                               {"乙镇政府", "甲区政府"}, {"丁镇政府", "甲区政府"}, {"丙村委会", "乙镇政府"}}));
 }
 
-TEST(UnitAddition, SubUnitsThePlanKnowsStayWhereTheyAreWithTheUnitsBelowThem) {
-  const UnitDirectory dir = Directory();
-  auto r = Request("甲区政府", &dir);
-  r.plan_knows = {"乙镇政府"};
-  auto b = BuildAddUnit(r);
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->sub_units, (std::vector<schemas::SubUnit>{{"丁镇政府", "甲区政府"}}))
-      << "丙村委会 hangs below 乙镇政府, which the plan already places";
-}
-
 TEST(UnitAddition, AGroupIsRefusedNamingItsUnits) {
   const UnitDirectory dir = Directory();
   auto b = BuildAddUnit(Request("各区政府", &dir));

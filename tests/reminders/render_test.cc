@@ -544,6 +544,28 @@ TEST(RenderTest, EventsThatAreNotRemindersRenderNothing) {
   EXPECT_TRUE(RenderNotifications(MakeEvent("sg-2021", 9, schemas::AssignmentAccepted{7, "市财政局"}), dir).empty());
 }
 
+// An assignment made with its task (the import, a task added) is told to no
+// one; work the office gives a unit later (assign) is told to that unit.
+TEST(RenderTest, WorkAssignedAfterTheImportIsToldToTheUnitAndTheImportsIsNot) {
+  TaskDirectory dir = ShaoguanDirectory();
+  const auto with_task =
+      MakeEvent("sg-2021", 2, schemas::AssignmentCreated{7, "市财政局", schemas::AssignmentRole::kLead, "2021-12-31"});
+  dir.Apply(with_task);
+  EXPECT_TRUE(IsReminderEvent(with_task.body));
+  EXPECT_TRUE(RenderNotifications(with_task, dir).empty()) << "the plan itself is the document the unit gets";
+  const auto later =
+      MakeEvent("sg-2021", 5, schemas::AssignmentCreated{7, "市民政局", schemas::AssignmentRole::kLead, "2021-12-20"});
+  dir.Apply(later);
+  auto told = RenderNotifications(later, dir);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].recipient, "市民政局");
+  EXPECT_EQ(told[0].channel, "assigned");
+  EXPECT_EQ(told[0].text,
+            "【新交办】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
+            "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」交由市民政局牵头办理。"
+            "完成时限为2021-12-20，请市民政局及时签收并按时限办理。");
+}
+
 // The notification id is what sinks dedupe on across restarts and processes,
 // so it is a known answer: the event id of (command "sg-2021-cmd-3", index 0),
 // printf 'sg-2021-cmd-3\000%s' 0 | sha256sum | cut -c1-32, then ":" and the unit.

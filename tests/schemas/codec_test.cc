@@ -363,7 +363,7 @@ TEST(CodecTest, ACommandInFormat1DecodesWithNoClaimedTime) {
   std::string bytes = EncodeCommand(c);
   const std::string tail_reason = c.back_entry_reason;
   bytes.resize(bytes.size() - 8 - 8 - tail_reason.size());  // i64 effective_at, u64 length + reason
-  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 4) << "byte 1 (after cereal's endianness byte) is the format";
+  ASSERT_EQ(static_cast<uint8_t>(bytes[1]), 5) << "byte 1 (after cereal's endianness byte) is the format";
   bytes[1] = 1;
   auto d = DecodeCommand(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -416,13 +416,15 @@ TEST(CodecTest, AnImportInCommandFormat2DecodesWithNoSubUnits) {
   EXPECT_EQ(std::get<ImportPlan>(full->body).plan.sub_units, with.plan.sub_units);
 }
 
-// Command format 3 had no due_on in Reassign and ResolveReturn: such a
-// command decodes with none (the work keeps its date), and its digest is the
-// one format 2 gave; a new date is said in format 4 only, and changes it.
-TEST(CodecTest, AMoveInCommandFormat3DecodesWithNoNewDate) {
-  for (const CommandBody& with :
-       {CommandBody{Reassign{3, "市教育局", "市公安局", "职责调整", "2021-12-31"}},
-        CommandBody{ResolveReturn{3, "市教育局", "市财政局", "改由财政局承担", "2021-12-31"}}}) {
+// Command format 3 had no due_on in Reassign and ResolveReturn, and format 4
+// none in Assign: such a command decodes with none (the work keeps the
+// date it had, or the task's), and its digest is the one format 2 gave; a
+// date is said in the later format only, and changes it.
+TEST(CodecTest, AMoveOrAssignmentInAnOlderCommandFormatDecodesWithNoNewDate) {
+  for (const auto& [with, older] : std::vector<std::pair<CommandBody, char>>{
+           {Reassign{3, "市教育局", "市公安局", "职责调整", "2021-12-31"}, 3},
+           {ResolveReturn{3, "市教育局", "市财政局", "改由财政局承担", "2021-12-31"}, 3},
+           {Assign{3, "市民政局", AssignmentRole::kLead, "2021-12-31"}, 4}}) {
     CommandBody without = with;
     std::visit(
         [](auto& b) {
@@ -440,7 +442,7 @@ TEST(CodecTest, AMoveInCommandFormat3DecodesWithNoNewDate) {
     const size_t at = due_at(a, b);
     ASSERT_LT(at + 8, a.size());
     std::string v3 = a.substr(0, at) + a.substr(at + 8);
-    v3[1] = 3;
+    v3[1] = older;
     auto d = DecodeCommand(v3);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_EQ(DumpBody(d->body), DumpBody(without));
@@ -457,7 +459,7 @@ TEST(CodecTest, AMoveInCommandFormat3DecodesWithNoNewDate) {
     std::string v2 = bare(without);
     v2.erase(due_at(v2, bare(with)), 8);
     v2[1] = 2;
-    EXPECT_EQ(CommandDigest(SampleCommand(without)), Sha256Hex(v2)) << "a digest stored before format 4 still matches";
+    EXPECT_EQ(CommandDigest(SampleCommand(without)), Sha256Hex(v2)) << "a digest stored before the date still matches";
     EXPECT_NE(CommandDigest(SampleCommand(with)), CommandDigest(SampleCommand(without)))
         << "the new date is part of it";
   }

@@ -130,7 +130,7 @@ inline std::vector<CommandBody> SampleCommandBodies() {
       AddTask{SampleImportTask(9)},
       CancelTask{4, "任务合并"},
       WithdrawPlan{"方案废止"},
-      Assign{3, "市财政局", AssignmentRole::kLead},
+      Assign{3, "市财政局", AssignmentRole::kLead, "2021-10-31"},
       Accept{3, "市财政局"},
       Return{3, "市教育局", "不属本单位职责"},
       Reassign{3, "市教育局", "市公安局", "职责调整", "2021-12-31"},

@@ -36,6 +36,8 @@ TEST(CommandJson, EveryTypeDecodesWithItsRequiredFields) {
        R"({"type":"set_schedule","plan":"p","task":3,"recurrence":"quarter:1","year":2027,"reason":"r","command_id":"c"})"},
       {"delegate", R"({"type":"delegate","plan":"p","task":3,"unit":"u","to_unit":"v","command_id":"c"})"},
       {"set_consolidation", R"({"type":"set_consolidation","plan":"p","mode":"lead","reason":"r","command_id":"c"})"},
+      {"add_unit", R"({"type":"add_unit","plan":"p","name":"市民政局","reason":"r","command_id":"c"})"},
+      {"assign", R"({"type":"assign","plan":"p","task":3,"unit":"u","command_id":"c"})"},
   };
   EXPECT_EQ(bodies.size(), CommandTypes().size());
   for (const auto& [type, body] : bodies) {

@@ -43,9 +43,7 @@ class PlanUnitsApiTest : public ServerTest {
     for (auto& [k, v] : extra.items()) c[k] = v;
     return c;
   }
-  Resp Post(const Auth& who, const json& command) {
-    return Call("POST", "/api/v1/commands", who, command.dump());
-  }
+  Resp Post(const Auth& who, const json& command) { return Call("POST", "/api/v1/commands", who, command.dump()); }
   json Assign(const std::string& id, const std::string& name) {
     return {{"type", "assign"}, {"plan", kTwoUnitPlan}, {"command_id", id}, {"task", 1}, {"unit", name}};
   }
@@ -85,6 +83,31 @@ TEST_F(PlanUnitsApiTest, ANameTheDirectoryLacksIsAnsweredWithItsNearestNamesUnle
   EXPECT_TRUE(engine->Plan(kTwoUnitPlan)->units.count("市新设机构"));
   Resp bad = Post(office, AddUnit("add-bad", "市另一机构", {{"accept_unknown", "yes"}}));
   EXPECT_EQ(bad.status, 400) << bad.body;
+}
+
+// The sub-units come whatever the plan holds, so the same command retried
+// (an answer lost to a timeout) is the same command: already done, not a conflict.
+TEST_F(PlanUnitsApiTest, ARetriedAdditionWithSubUnitsIsAlreadyDone) {
+  ASSERT_EQ(Post(office, AddUnit("add-retry", "曲江区政府")).status, 200);
+  Resp again = Post(office, AddUnit("add-retry", "曲江区政府"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(again.j()["duplicate"].get<bool>());
+}
+
+// An assignment's date over the API: none when the task's has passed is refused; a day to come is taken.
+TEST_F(PlanUnitsApiTest, AssignTakesTheUnitsOwnDate) {
+  json c = Assign("assign-due", unit_a);
+  c["task"] = 1;
+  c["unit"] = "市教育局";
+  ASSERT_EQ(Post(office, AddUnit("add-edu", "市教育局")).status, 200);
+  c["due_on"] = DayOf(clock->Now()).AddDays(-1).ToString();
+  Resp past = Post(office, c);
+  EXPECT_EQ(past.status, 422) << past.body;
+  c["command_id"] = "assign-due-2";
+  c["due_on"] = DayOf(clock->Now()).AddDays(20).ToString();
+  Resp ok = Post(office, c);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(engine->Plan(kTwoUnitPlan)->assignments.at({1, "市教育局"}).due_on, c["due_on"].get<std::string>());
 }
 
 TEST_F(PlanUnitsApiTest, AUnitAccountNeitherAddsUnitsNorAssignsWork) {

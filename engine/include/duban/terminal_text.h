@@ -34,4 +34,12 @@ std::string WithVisibleCharactersOnly(std::string_view text, char with = '_');
 // or note that says nothing visible is no reason.
 bool HasVisibleText(std::string_view text);
 
+// A character nobody sees where it stands: control characters, soft hyphen,
+// zero-width and bidi formatting, variation selectors, Hangul fillers,
+// specials and tags. A name holding one looks like another name (市财政局
+// and 市财政局 + U+200B) and cannot be told apart on a page or typed again.
+bool IsInvisibleCharacter(char32_t c);
+// Whether `text` (UTF-8) holds one.
+bool HasInvisibleCharacter(std::string_view text);
+
 }  // namespace duban

@@ -103,6 +103,10 @@ class TaskDirectory {
   // The unit returned the assignment (退回) and it has not been made afresh
   // since: its cancelling or moving is the office accepting the return.
   bool Returned(const std::string& plan, int32_t task, const std::string& unit) const;
+  // The assignment came with its task, in the command that imported the
+  // plan or added the task (the plan goes to its units as a document, so
+  // each assignment of it is told to no one), not from a later `assign`.
+  bool CameWithItsTask(const schemas::Event& e) const;
 
  private:
   bool ApplyUnitSteps(const schemas::Event& e);
@@ -113,6 +117,7 @@ class TaskDirectory {
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> assignment_due_;
   std::map<std::pair<std::string, int32_t>, std::set<std::string>> units_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> delegated_by_;
+  std::map<std::string, std::string> opening_command_;  // per plan: the command of its last import or task added
   std::map<std::tuple<std::string, int32_t, std::string>, std::string> handed_in_;
   std::map<std::tuple<std::string, int32_t, std::string>, std::vector<std::string>> escalation_notify_;
   std::set<std::tuple<std::string, int32_t, std::string>> returned_;

@@ -39,10 +39,13 @@ struct CancelTask {
 struct WithdrawPlan {
   std::string reason;
 };
+// The office gives a task to a unit of the plan. due_on (command format 5):
+// the unit's own date; empty: the task's, which must not have passed.
 struct Assign {
   int32_t task = 0;
   std::string unit;
   AssignmentRole role = AssignmentRole::kResponsible;
+  std::string due_on;
 };
 struct Accept {
   int32_t task = 0;

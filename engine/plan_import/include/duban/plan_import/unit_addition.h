@@ -5,12 +5,13 @@
 // unless the office accepts it as written, and the directory's units below
 // it come with it, so the unit may delegate (多级下发) as an imported one may.
 //
-// Guarantees: pure (no I/O, no clock); the same name, directory and plan
-// give the same AddUnit.
+// Guarantees: pure (no I/O, no clock); the same name and directory give the
+// same AddUnit, whatever the plan holds (its sub-units are every unit the
+// directory puts below it; decide records those the plan does not place), so
+// a retry is the same command.
 #pragma once
 
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,7 @@ struct UnitAdditionRequest {
   // The plan's directory: the office's own file, or the shipped one matching
   // the plan (ChooseDirectoryForPlan); null: none, the name is not checked.
   const UnitDirectory* directory = nullptr;
-  bool accept_unknown = false;       // take a name the directory lacks as written
-  std::set<std::string> plan_knows;  // the plan's units and sub-units: not added again as sub-units
+  bool accept_unknown = false;  // take a name the directory lacks as written
 };
 
 // The AddUnit command's body, or InvalidArgument saying what is wrong with
