@@ -320,7 +320,7 @@
       btn("增派单位", "secondary", "assign", "增派单位", () => open(`增派单位：任务 ${task}`, "assign",
         { plan, task: Number(task) }, [["unit", "单位（须为本方案的承办单位）", "text", true, "", "plan-units"],
           ["role", "分工", "select", true, "responsible", [["responsible", "责任单位"], ["lead", "牵头单位"]]],
-          ["due_on", "完成时限（不填为任务时限）", "date", false]])),
+          ["due_on", "完成时限（不填为任务时限；任务时限已过须填）", "date", false]])),
       btn("增加承办单位", "secondary", "add_unit", "增加承办单位", () => open(`增加承办单位：计划 ${plan}`, "add_unit",
         { plan }, [["name", "单位名称（方案原未列明的单位）", "text", true], ["reason", "理由（必填）", "textarea", true],
           ["accept_unknown", "按所填名称增加（单位名录中没有时）", "checkbox", false]])),

@@ -449,8 +449,11 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Assignm
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["role_words"] = b.role == schemas::AssignmentRole::kLead ? "牵头" : "";
+  // Entered later from paper, its date may have passed by the time it is told: not asked to meet it.
+  const bool passed = !b.due_on.empty() && DayOf(std::max(e.occurred_at, e.recorded_at)).ToString() > b.due_on;
   v["request_sentence"] = b.due_on.empty() ? "请" + b.unit + "及时签收办理。"
-                                           : "完成时限为" + b.due_on + "，请" + b.unit + "及时签收并按时限办理。";
+                          : passed ? "完成时限" + b.due_on + "已过，请" + b.unit + "及时签收，尽快办理并报送进展。"
+                                   : "完成时限为" + b.due_on + "，请" + b.unit + "及时签收并按时限办理。";
   Builder nb(e, b.task, s, "assigned", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "assigned");
   return nb.Take();

@@ -153,6 +153,10 @@ void NoteUnitNoPlanNames(Engine& engine, const std::string& unit) {
 // exactly its unit's name, so an account made as 市卫健局 would see nothing of
 // 市卫生健康局's work.
 std::string UnitAsPlansNameIt(Engine& engine, const std::string& unit) {
+  // A name with a space at an end is refused as it is typed (accounts::Add), not tidied into another.
+  const std::string_view u = unit;
+  for (std::string_view space : {" ", "\t", "\xe3\x80\x80", "\xc2\xa0"})
+    if (u.starts_with(space) || u.ends_with(space)) return unit;
   auto ids = engine.PlanIds();
   if (!ids.ok()) return unit;
   std::vector<core::PlanState> plans;

@@ -35,9 +35,10 @@ bool HasVisibleText(std::string_view s) {
 }
 
 bool IsInvisibleCharacter(char32_t c) {
-  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
-         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff ||
-         c == 0x3164 || c == 0xffa0 || (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
+  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xad || c == 0x034f || c == 0x115f || c == 0x1160 || c == 0x17b4 ||
+         c == 0x17b5 || c == 0x180e || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+         (c >= 0x2060 && c <= 0x206f) || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff || c == 0x3164 || c == 0xffa0 ||
+         (c >= 0xfff0 && c <= 0xffff) || c >= 0xe0000;
 }
 
 bool HasInvisibleCharacter(std::string_view text) {

@@ -335,17 +335,31 @@ class Decider {
     if (!HasVisibleText(name)) return Refuse(reason::kInvalidArgument, std::string(what) + " must not be empty");
     const bool hidden = !utf8::IsValid(name) || HasInvisibleCharacter(name);
     if (hidden) return Refuse(reason::kInvalidArgument, std::string(what) + " holds a control or invisible character");
-    constexpr std::string_view kIdeographicSpace = "\xe3\x80\x80";
+    // Its first and last characters are seen: no space of any kind (U+3000, U+00A0, ...) at either end.
     const std::string_view n = name;
-    if (utf8::CodePoints(name) > 128 || n.starts_with(' ') || n.ends_with(' ') || n.starts_with(kIdeographicSpace) ||
-        n.ends_with(kIdeographicSpace))
+    size_t first_end = 0, last_start = n.size();
+    utf8::Next(n, first_end);
+    do --last_start;
+    while (last_start > 0 && (static_cast<unsigned char>(n[last_start]) & 0xC0) == 0x80);
+    if (utf8::CodePoints(name) > 128 || !HasVisibleText(n.substr(0, first_end)) ||
+        !HasVisibleText(n.substr(last_start)))
       return Refuse(reason::kInvalidArgument, std::string(what) + " '" + name +
                                                   "' is not usable: at most 128 characters, no space at either end");
-    for (std::string_view sep : {"、", "，", ",", "；", ";"})
+    for (std::string_view sep : {"、", "，", ",", "；", ";", "､", "﹑", "/", "／", "|", "｜"})
       if (n.find(sep) != std::string_view::npos)
         return Refuse(reason::kInvalidArgument, std::string(what) + " '" + name + "' names more than one unit ('" +
                                                     std::string(sep) + "'): add them one by one");
     return Status::Ok();
+  }
+
+  // A date given for work is within ten years, as the clock is (a 2072 typed
+  // for 2027 would stand unnoticed, the unit told to meet it).
+  Status NotFarOff(const std::string& due_on, const char* what) const {
+    const Date today = DayOf(c_.EffectiveAt());
+    const auto due = Date::Parse(due_on);
+    if (!due || due->year <= today.year + 10) return Status::Ok();
+    return Refuse(reason::kInvalidArgument,
+                  std::string(what) + " " + due_on + " is more than ten years away: check the year");
   }
 
   // The office's back-entry does not reach before the plan was issued.
@@ -401,6 +415,7 @@ class Decider {
     }
     if (!Date::Parse(asked)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + asked + "' (YYYY-MM-DD)");
     if (auto st = NotPast(asked, "the moved work's new date", "give a day to come"); !st.ok()) return st;
+    if (auto st = NotFarOff(asked, "the moved work's new date"); !st.ok()) return st;
     return asked == a.due_on ? std::string() : asked;
   }
   // Work is not moved onto a unit's part that is closed: completed (reopen

@@ -55,7 +55,9 @@ TEST_F(PlanUnitsTest, ANameThatWouldMakeTheListWrongIsRefused) {
   for (const std::string& bad :
        {std::string(""), std::string(" 市民政局"), std::string("市民政局 "), std::string("市民\n政局"),
         std::string(300, 'x'), std::string("市民政局\xe2\x80\x8b"), std::string("市民政局\xe3\x80\x80"),
-        std::string("市民政局、市公安局"), std::string("市民政局,市公安局")})
+        std::string("市民政局、市公安局"), std::string("市民政局,市公安局"), std::string("市民政局\xc2\xa0"),
+        std::string("\xc2\xa0市民政局"), std::string("市民政局\xcd\x8f"), std::string("市民政局\xef\xbd\xa4市公安局"),
+        std::string("市民政局/市公安局")})
     EXPECT_TRUE(IsRejection(When(AddUnit{bad, {}, "职责调整"}, Supervisor()), reason::kInvalidArgument))
         << "[" << bad << "]";
   auto twice = When(AddUnit{kFinance, {}, "职责调整"}, Supervisor());
@@ -117,6 +119,9 @@ TEST_F(PlanUnitsTest, WorkWhoseDateHasPassedIsAssignedOnlyWithADayToCome) {
                           reason::kInvalidArgument));
   EXPECT_TRUE(IsRejection(When(Assign{1, kCivil, AssignmentRole::kResponsible, "2021-11-31"}, Supervisor()),
                           reason::kInvalidArgument));
+  EXPECT_TRUE(IsRejection(When(Assign{1, kCivil, AssignmentRole::kResponsible, "2072-11-30"}, Supervisor()),
+                          reason::kInvalidArgument))
+      << "a date more than ten years away is a typo";
   EXPECT_EQ(Do(Assign{1, kCivil, AssignmentRole::kResponsible, "2021-11-30"}, Supervisor()),
             (Events{AssignmentCreated{1, kCivil, AssignmentRole::kResponsible, "2021-11-30"}}));
   EXPECT_EQ(A(1, kCivil).due_on, "2021-11-30");

@@ -564,6 +564,16 @@ TEST(RenderTest, WorkAssignedAfterTheImportIsToldToTheUnitAndTheImportsIsNot) {
             "【新交办】韶关市贯彻落实广东省2021年政务公开工作要点分工方案 第7项任务"
             "「持续深化地方政府债务信息公开，做好债务限额、余额等信息的公开工作」交由市民政局牵头办理。"
             "完成时限为2021-12-20，请市民政局及时签收并按时限办理。");
+  // Entered later from paper, told after its date: not asked to meet it.
+  auto late = MakeEvent("sg-2021", 6,
+                        schemas::AssignmentCreated{7, "市审计局", schemas::AssignmentRole::kResponsible, "2021-12-10"});
+  dir.Apply(late);
+  auto late_told = RenderNotifications(late, dir);
+  ASSERT_EQ(late_told.size(), 1u);
+  EXPECT_NE(
+      late_told[0].text.find("交由市审计局办理。完成时限2021-12-10已过，请市审计局及时签收，尽快办理并报送进展。"),
+      std::string::npos)
+      << late_told[0].text;
 }
 
 // The notification id is what sinks dedupe on across restarts and processes,
