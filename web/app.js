@@ -450,6 +450,8 @@ const Duban = (() => {
       return;
     }
     main.replaceChildren(h("p", { class: "muted" }, "正在加载……"));
+    // Busy until the page is whole: a screen reader waits for it, and so can a test.
+    main.setAttribute("aria-busy", "true");
     try {
       const view = h("div", {});
       await page(view, ...args, params());
@@ -459,6 +461,8 @@ const Duban = (() => {
     } catch (e) {
       if (seq !== renderSeq || e.status === 401) return;
       main.replaceChildren(errorPage(e));
+    } finally {
+      if (seq === renderSeq) main.removeAttribute("aria-busy");
     }
   }
   function errorPage(e) {

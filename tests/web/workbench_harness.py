@@ -209,7 +209,28 @@ class Browser:
             self.shot("FAILED-wait-text")
             raise AssertionError(f"timed out waiting for {text!r} in {css} at {self.d.current_url}; page says: "
                                  f"{self.d.find_element(By.TAG_NAME, 'main').text[:600]}")
+        self.settled(timeout)
         return found[0]
+
+    def settled(self, timeout=15):
+        """Waits until the page has finished rendering (#main is not aria-busy)."""
+        WebDriverWait(self.d, timeout).until(
+            lambda d: d.find_element(By.ID, "main").get_attribute("aria-busy") != "true")
+
+    def confirm(self, form, expect, timeout=15):
+        """Sends FORM and waits for EXPECT on the page that replaces it. The
+        page may still show an earlier step's answer with the same words (its
+        address keeps ?done=...), so the form must go first, then the new page
+        must be whole before anything on it is clicked."""
+        self.q("button.confirm", form).click()
+        try:
+            WebDriverWait(self.d, timeout).until(EC.staleness_of(form))
+        except TimeoutException:
+            self.shot("FAILED-confirm")
+            raise AssertionError(f"the form stayed open waiting for {expect!r}; it says: {form.text[:600]}")
+        found = self.wait_text(".msg.ok", expect, timeout)
+        self.settled(timeout)
+        return found
 
     def q(self, css, root=None):
         return (root or self.d).find_element(By.CSS_SELECTOR, css)
@@ -322,8 +343,7 @@ def unit_action(b, task, action, fields, tab=None, expect="", file=None):
         b.fill(form, k, v)
     if file:
         b.q("input[type=file]", form).send_keys(file)
-    b.q("button.confirm", form).click()
-    return b.wait_text(".msg.ok", f"任务 {task}：{expect}")
+    return b.confirm(form, f"任务 {task}：{expect}")
 
 
 def office_action(b, queue, task, unit, label, action, fields, expect="已办理"):
@@ -332,8 +352,7 @@ def office_action(b, queue, task, unit, label, action, fields, expect="已办理
     form = b.wait(f"form.panel[data-action='{action}']")
     for k, v in fields:
         b.fill(form, k, v)
-    b.q("button.confirm", form).click()
-    b.wait_text(".msg.ok", expect)
+    b.confirm(form, expect)
 
 
 # Fetches a URL from the page (its session cookie): status, headers, first bytes, text.
