@@ -11,7 +11,7 @@
     completion_rejected: "退回", completion_approved: "办结通过", extension_granted: "延期批准", extension_denied: "延期未批准",
     acceptance_overdue: "签收超时", review_overdue: "审核超时",
     deadline_changed: "时限调整", overdue_withdrawn: "逾期撤销", overdue_stands: "仍属逾期", instruction: "批示", comment: "意见", urge: "催办", schedule_set: "报送安排", digest: "汇总",
-    cancelled: "撤销", escalation_cleared: "督办撤销", reassigned: "改派", assigned: "新交办",
+    cancelled: "撤销", escalation_cleared: "督办撤销", reassigned: "改派", assigned: "新交办", delegated: "下发",
   };
   const tagOf = (n) => (n.level === "urgent" ? "紧急" : KIND[n.kind] || "通知");
 

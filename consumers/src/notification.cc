@@ -301,7 +301,9 @@ bool IsReminderEvent(const schemas::EventBody& body) {
           std::get<schemas::EscalationCleared>(body).reason == schemas::kClearedByBackEnteredHandIn) ||
          // A sub-unit's submission or request tells the unit that delegated it.
          std::holds_alternative<schemas::CompletionSubmitted>(body) ||
-         std::holds_alternative<schemas::ExtensionRequested>(body);
+         std::holds_alternative<schemas::ExtensionRequested>(body) ||
+         // Work a unit passed down (多级下发): the sub-unit is told it is its own.
+         std::holds_alternative<schemas::AssignmentDelegated>(body);
 }
 
 namespace {
@@ -441,6 +443,16 @@ void AddNotifyList(Builder& nb, const std::vector<std::string>& notify, const st
   }
 }
 
+// Asks a unit to sign for work just made its own and meet its date; entered
+// later from paper, the date may have passed by the time it is told: then
+// it is not asked to meet it.
+std::string SignAndMeetSentence(const Event& e, const std::string& unit, const std::string& due_on) {
+  const bool passed = !due_on.empty() && DayOf(std::max(e.occurred_at, e.recorded_at)).ToString() > due_on;
+  return due_on.empty() ? "请" + unit + "及时签收办理。"
+         : passed ? "完成时限" + due_on + "已过，请" + unit + "及时签收，尽快办理并报送进展。"
+                  : "完成时限为" + due_on + "，请" + unit + "及时签收并按时限办理。";
+}
+
 // Work the office gives a unit after the plan was imported (assign): the
 // unit hears it is its own, with its date, as a unit moved onto does.
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentCreated& b, const TaskDirectory& dir,
@@ -449,13 +461,25 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Assignm
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["role_words"] = b.role == schemas::AssignmentRole::kLead ? "牵头" : "";
-  // Entered later from paper, its date may have passed by the time it is told: not asked to meet it.
-  const bool passed = !b.due_on.empty() && DayOf(std::max(e.occurred_at, e.recorded_at)).ToString() > b.due_on;
-  v["request_sentence"] = b.due_on.empty() ? "请" + b.unit + "及时签收办理。"
-                          : passed ? "完成时限" + b.due_on + "已过，请" + b.unit + "及时签收，尽快办理并报送进展。"
-                                   : "完成时限为" + b.due_on + "，请" + b.unit + "及时签收并按时限办理。";
+  v["request_sentence"] = SignAndMeetSentence(e, b.unit, b.due_on);
   Builder nb(e, b.task, s, "assigned", "notice", b.due_on, o, std::move(v));
   nb.Add(b.unit, RecipientKind::kUnit, "assigned");
+  return nb.Take();
+}
+
+// Work a unit passes down to one below it: the sub-unit hears it is its own,
+// from which unit, with what that unit asked and its date.
+std::vector<Notification> NotificationsOf(const Event& e, const schemas::AssignmentDelegated& b,
+                                          const TaskDirectory& dir, const RenderOptions& o) {
+  Subject s = SubjectOf(e, b.task, dir, o);
+  TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
+  v["parent"] = b.parent_unit;
+  v["note"] = WithoutFinalStop(b.note);
+  if (!HasVisibleText(v["note"])) v["note"] = b.note;  // only marks ("！"): as written
+  v["note_clause"] = HasVisibleText(v["note"]) ? "，要求：" + v["note"] : std::string();
+  v["request_sentence"] = SignAndMeetSentence(e, b.unit, b.due_on);
+  Builder nb(e, b.task, s, "delegated", "notice", b.due_on, o, std::move(v));
+  nb.Add(b.unit, RecipientKind::kUnit, "delegated");
   return nb.Take();
 }
 

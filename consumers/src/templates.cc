@@ -115,6 +115,7 @@ const std::map<std::string, std::set<std::string>>& MessageKeys() {
       {"task_cancelled", With({"reason", "reason_clause"})},
       {"return_accepted", With({"reason", "reason_clause"})},
       {"assigned", With({"role_words", "request_sentence"})},
+      {"delegated", With({"parent", "note", "note_clause", "request_sentence"})},
       {"reassigned_from", With({"from_unit", "to_unit", "moved_words", "reason", "reason_clause"})},
       {"reassigned_to",
        With({"from_unit", "moved_words", "reason", "reason_clause", "request_sentence", "notice_name"})},

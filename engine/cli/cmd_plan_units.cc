@@ -91,7 +91,8 @@ void AddPlanUnitCommands(CLI::App& app, Globals& g) {
   CLI::App* sub = plan->add_subcommand(
       "add-unit",
       "add a unit to a live plan (职责调整: work goes to a unit the plan never named), with the units below it in "
-      "the unit directory; then assign or reassign --to it (supervisor)");
+      "the unit directory, and below the plan's unit the directory puts it under (which may then delegate to it); "
+      "then assign or reassign --to it (supervisor)");
   sub->add_option("unit", a->unit, "the unit's name (or an alias the directory lists)")->required();
   sub->add_option("--plan", a->plan, "plan id")->required();
   sub->add_option("--reason", a->reason, "why (kept in the history)")->required();

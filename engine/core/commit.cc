@@ -242,7 +242,7 @@ void Engine::Impl::TrimCache() noexcept {
 }
 
 rocksdb::WriteBatch& Engine::Impl::CommitBatchFor(size_t commands) {
-  if (const size_t want = commands * 640; want > commit_wb_reserved) {
+  if (const size_t want = commands * 1024; want > commit_wb_reserved) {
     commit_wb = rocksdb::WriteBatch(want);
     commit_wb_reserved = want;
   }

@@ -186,14 +186,27 @@ R Decider::On(const AddUnit& b) {
   std::set<std::string> placed{b.name}, listed;
   for (const auto& known : s_.meta.sub_units) placed.insert(known.name);
   std::vector<schemas::SubUnit> added;
-  for (const auto& sub : b.sub_units) {
-    if (auto st = UsableUnitName(sub.name, "a sub-unit's name"); !st.ok()) return st;
-    if (sub.name == b.name || !listed.insert(sub.name).second)
-      return Refuse(reason::kInvalidArgument, "sub-unit " + sub.name + " is listed twice");
-    if (!placed.count(sub.parent))
-      return Refuse(reason::kInvalidArgument, "sub-unit " + sub.name + " is under " + sub.parent +
+  auto sub = b.sub_units.begin();
+  // The unit itself, first, under the unit the directory puts it below:
+  // kept when that one is the plan's (or below one of the plan's), so it may
+  // delegate to the unit added, and the plan does not place it already (its
+  // parent's import did); otherwise it waits, as its parent may come later
+  // and place it then.
+  if (sub != b.sub_units.end() && sub->name == b.name) {
+    if (sub->parent == b.name) return Refuse(reason::kInvalidArgument, b.name + " cannot be below itself");
+    const bool placed_already = std::any_of(s_.meta.sub_units.begin(), s_.meta.sub_units.end(),
+                                            [&](const schemas::SubUnit& known) { return known.name == b.name; });
+    if (!placed_already && (s_.units.count(sub->parent) || placed.count(sub->parent))) added.push_back(*sub);
+    ++sub;
+  }
+  for (; sub != b.sub_units.end(); ++sub) {
+    if (auto st = UsableUnitName(sub->name, "a sub-unit's name"); !st.ok()) return st;
+    if (sub->name == b.name || !listed.insert(sub->name).second)
+      return Refuse(reason::kInvalidArgument, "sub-unit " + sub->name + " is listed twice");
+    if (!placed.count(sub->parent))
+      return Refuse(reason::kInvalidArgument, "sub-unit " + sub->name + " is under " + sub->parent +
                                                   ", which is neither " + b.name + " nor a sub-unit listed before it");
-    if (placed.insert(sub.name).second) added.push_back(sub);
+    if (placed.insert(sub->name).second) added.push_back(*sub);
   }
   return std::vector<EventBody>{PlanUnitAdded{b.name, std::move(added), b.reason}};
 }

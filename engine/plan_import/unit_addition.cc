@@ -42,8 +42,13 @@ Result<schemas::AddUnit> BuildAddUnit(const UnitAdditionRequest& req) {
                                    ": check the name, or add it as written (--accept-unknown-unit; the API's "
                                    "accept_unknown)");
   }
-  // All of them, whatever the plan holds already (decide records the new
-  // ones): a retry with the same command id is then the same command.
+  // First the unit itself under the one the directory puts it below (a town
+  // added to a plan that names its district: the district may then delegate
+  // to it), then every unit below it. All of them, whatever the plan holds
+  // already (decide records the ones that apply): a retry with the same
+  // command id is then the same command.
+  if (std::string parent = dir->ParentOf(out.name); !parent.empty())
+    out.sub_units.push_back({out.name, std::move(parent)});
   for (auto& [name, parent] : dir->Descendants(out.name)) out.sub_units.push_back({std::move(name), std::move(parent)});
   return out;
 }

@@ -43,6 +43,34 @@ TEST_F(PlanUnitsTest, TheAddedUnitDelegatesToTheSubUnitsThatCameWithIt) {
   EXPECT_EQ(A(1, kRelief).parent, kCivil);
 }
 
+// A town added to a plan that names its district comes below the district
+// (the directory's parent, first in the command): the district delegates to it.
+TEST_F(PlanUnitsTest, AUnitAddedBelowAUnitOfThePlanIsPlacedThereSoThatUnitDelegatesToIt) {
+  GivenPlan();
+  EXPECT_EQ(Do(AddUnit{kRelief, {{kRelief, kCivil}}, "职责调整"}, Supervisor()),
+            (Events{PlanUnitAdded{kRelief, {}, "职责调整"}}))
+      << "民政 is not the plan's: the unit waits to be placed when 民政 comes";
+  EXPECT_EQ(Do(CivilAffairs(), Supervisor()), (Events{PlanUnitAdded{kCivil, {{kRelief, kCivil}}, "职责调整"}}));
+  const std::string town = "市民政局养老服务科";
+  EXPECT_EQ(Do(AddUnit{town, {{town, kCivil}}, "职责调整"}, Supervisor()),
+            (Events{PlanUnitAdded{town, {{town, kCivil}}, "职责调整"}}));
+  Do(Assign{1, kCivil, AssignmentRole::kResponsible}, Supervisor());
+  GivenAccepted(1, kCivil);
+  Do(Delegate{1, kCivil, town, "2021-10-15", "请养老服务科承办"}, UnitActor(kCivil));
+  EXPECT_EQ(A(1, town).parent, kCivil);
+  EXPECT_TRUE(
+      IsRejection(When(AddUnit{"某科", {{"某科", "某科"}}, "职责调整"}, Supervisor()), reason::kInvalidArgument));
+}
+
+// A sub-unit the import placed, added as a unit of the plan itself (work
+// given to it directly): it stays where it is, recorded once.
+TEST_F(PlanUnitsTest, ASubUnitThePlanPlacedAlreadyIsNotPlacedTwice) {
+  Do(SamplePlanWithSubUnits(), Supervisor());
+  EXPECT_EQ(Do(AddUnit{kBudget, {{kBudget, kFinance}, {kBudgetDesk, kBudget}}, "职责调整"}, Supervisor()),
+            (Events{PlanUnitAdded{kBudget, {}, "职责调整"}}));
+  EXPECT_EQ(std::count(state.meta.sub_units.begin(), state.meta.sub_units.end(), SubUnit{kBudget, kFinance}), 1);
+}
+
 TEST_F(PlanUnitsTest, OnlyTheOfficeAddsAUnitAndSaysWhy) {
   GivenPlan();
   EXPECT_TRUE(IsRejection(When(CivilAffairs(), UnitActor(kFinance)), reason::kForbiddenRole));

@@ -38,6 +38,13 @@ TEST(UnitAddition, AnAliasBecomesTheDirectorysNameAndItsUnitsComeWithIt) {
                               {"乙镇政府", "甲区政府"}, {"丁镇政府", "甲区政府"}, {"丙村委会", "乙镇政府"}}));
 }
 
+TEST(UnitAddition, AUnitComesUnderTheUnitTheDirectoryPutsItBelowThenItsOwn) {
+  const UnitDirectory dir = Directory();
+  auto b = BuildAddUnit(Request("乙镇政府", &dir));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->sub_units, (std::vector<schemas::SubUnit>{{"乙镇政府", "甲区政府"}, {"丙村委会", "乙镇政府"}}));
+}
+
 TEST(UnitAddition, AGroupIsRefusedNamingItsUnits) {
   const UnitDirectory dir = Directory();
   auto b = BuildAddUnit(Request("各区政府", &dir));

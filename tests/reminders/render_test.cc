@@ -576,6 +576,31 @@ TEST(RenderTest, WorkAssignedAfterTheImportIsToldToTheUnitAndTheImportsIsNot) {
       << late_told[0].text;
 }
 
+// Work a unit passes down (delegate) is told to the sub-unit: from whom, what
+// it asked, its date; said passed when entered after it.
+TEST(RenderTest, WorkDelegatedIsToldToTheSubUnitWithWhatTheUnitAbove) {
+  TaskDirectory dir = ShaoguanDirectory();
+  const auto down = MakeEvent(
+      "sg-2021", 5, schemas::AssignmentDelegated{7, "浈江区政府", "新韶镇政府", "2021-12-30", "请摸清底数。"});
+  dir.Apply(down);
+  ASSERT_TRUE(IsReminderEvent(down.body));
+  auto told = RenderNotifications(down, dir);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].recipient, "新韶镇政府");
+  EXPECT_EQ(told[0].channel, "delegated");
+  EXPECT_NE(
+      told[0].text.find(
+          "由浈江区政府下发新韶镇政府办理，要求：请摸清底数。完成时限为2021-12-30，请新韶镇政府及时签收并按时限办理。"),
+      std::string::npos)
+      << told[0].text;
+  auto bare = MakeEvent("sg-2021", 6, schemas::AssignmentDelegated{7, "浈江区政府", "犁市镇政府", "2021-01-10", ""});
+  dir.Apply(bare);
+  auto bare_told = RenderNotifications(bare, dir);
+  ASSERT_EQ(bare_told.size(), 1u);
+  EXPECT_NE(bare_told[0].text.find("由浈江区政府下发犁市镇政府办理。完成时限2021-01-10已过"), std::string::npos)
+      << bare_told[0].text;
+}
+
 // The notification id is what sinks dedupe on across restarts and processes,
 // so it is a known answer: the event id of (command "sg-2021-cmd-3", index 0),
 // printf 'sg-2021-cmd-3\000%s' 0 | sha256sum | cut -c1-32, then ":" and the unit.

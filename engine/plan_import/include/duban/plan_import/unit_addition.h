@@ -3,12 +3,14 @@
 // plan's units: an alias becomes the directory's name, a group is refused
 // (its members are added one by one), a name the directory lacks is refused
 // unless the office accepts it as written, and the directory's units below
-// it come with it, so the unit may delegate (多级下发) as an imported one may.
+// it come with it, so the unit may delegate (多级下发) as an imported one may;
+// so does the unit the directory puts it below, so a unit of the plan may
+// delegate to the one added (a town added to a plan that names its district).
 //
 // Guarantees: pure (no I/O, no clock); the same name and directory give the
 // same AddUnit, whatever the plan holds (its sub-units are every unit the
-// directory puts below it; decide records those the plan does not place), so
-// a retry is the same command.
+// directory puts below it, after the unit itself under its parent; decide
+// records those that apply), so a retry is the same command.
 #pragma once
 
 #include <optional>
