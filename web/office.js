@@ -334,9 +334,12 @@
     // for next year without a year in its title needs the year (the server refuses it otherwise).
     const year = h("input", { type: "number", id: "import-year", min: 2000, max: 2099, placeholder: "标题未写年度或有多个年份时填写，如 2027" });
     const issuedOn = h("input", { type: "date", id: "import-issued-on" });
+    // A plan across the turn of the year (issued in December: 12月底前 this December, 1月底前 next January).
+    const afterIssue = h("input", { type: "checkbox", id: "import-after-issue" });
     const params = () => `${year.value.trim() ? `&year=${encodeURIComponent(year.value.trim())}` : ""}` +
-      `${issuedOn.value ? `&issued_on=${encodeURIComponent(issuedOn.value)}` : ""}`;
-    for (const el of [year, issuedOn]) el.addEventListener("input", () => { importBtn.disabled = true; });
+      `${issuedOn.value ? `&issued_on=${encodeURIComponent(issuedOn.value)}` : ""}` +
+      `${afterIssue.checked ? "&dates_after_issue=1" : ""}`;
+    for (const el of [year, issuedOn, afterIssue]) el.addEventListener("input", () => { importBtn.disabled = true; });
     const previewBtn = h("button", { type: "button", id: "import-preview" }, "预览");
     const importBtn = h("button", { type: "button", id: "import-go", disabled: true }, "确认导入");
     const out = h("div", { id: "import-result" });
@@ -358,6 +361,7 @@
     const bodyType = () => (chosen ? "application/octet-stream" : "text/plain; charset=utf-8");
     view.append(h("div", { class: "card" }, field("计划文件", file), chosenNote, field("或粘贴计划文本", text), field("计划编号（导入时必填）", id),
       field("方案年度（可选）", year), field("印发日期（可选，“印发后N个工作日内”由此起算）", issuedOn),
+      field("跨年度执行（可选）：未写年份且早于印发日期的时限按下一年计，如12月印发的方案，“1月底前”指次年1月", afterIssue),
       h("div", { class: "actions" }, previewBtn, importBtn)), out);
     previewBtn.addEventListener("click", async () => {
       out.replaceChildren();
@@ -376,6 +380,7 @@
           h("dt", {}, "将生成交办"), h("dd", {}, `${r.assignments} 项`))));
         if (pv.year_in_doubt) out.append(msg("err", pv.year_in_doubt.message_zh));
         if (pv.issued_after_its_year) out.append(msg("err", pv.issued_after_its_year.message_zh));
+        if (pv.impossible_deadline) out.append(msg("err", pv.impossible_deadline.message_zh));
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
@@ -394,7 +399,7 @@
           { label: "责任", cell: (t) => (t.responsible_units || []).join("、") },
           { label: "时限", cell: (t) => `${(t.deadline || {}).text || ""}${(t.deadline || {}).due_on ? `（${t.deadline.due_on}）` : ""}` },
         ], pv.tasks || []));
-        importBtn.disabled = Boolean(pv.year_in_doubt || pv.issued_after_its_year);
+        importBtn.disabled = Boolean(pv.year_in_doubt || pv.issued_after_its_year || pv.impossible_deadline);
       } catch (e) {
         if (e.status !== 401) out.append(msg("err", `无法解析：${Duban.refusal(e)}`));
       } finally { previewBtn.disabled = false; }

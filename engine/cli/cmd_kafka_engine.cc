@@ -30,6 +30,7 @@
 #include "duban/plan_import/unit_directory.h"
 #include "duban/process_memory.h"
 #include "duban/schemas/codec.h"
+#include "duban/terminal_text.h"
 
 namespace duban::cli {
 namespace {
@@ -201,6 +202,12 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
     std::fprintf(stderr, "duban submit-kafka: %s (import it with `duban plan import --year`)\n",
                  doubt->message.c_str());
     g.exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  if (auto impossible = plan_import::ImpossibleDeadline(parsed)) {
+    std::fprintf(stderr, "duban submit-kafka: line %d: %s\n", impossible->line,
+                 ForTerminal(impossible->message).c_str());
+    g.exit_code = kExitRejected;
     return std::nullopt;
   }
   ImportRequest req;

@@ -39,6 +39,7 @@ struct PlanImportArgs {
   std::string default_deadline;
   int year = 0;
   bool keep_groups = false;
+  bool dates_after_issue = false;
   std::string issued_on, back_entry;
   std::string at;  // --at: another name of --issued-on, as the write commands call the day of an act
 };
@@ -175,8 +176,18 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
       return kExitUsage;
     }
   }
+  opts.dates_after_issue = a.dates_after_issue;
+  // The import's day: today (a simulated store's day too).
+  const std::optional<Instant> now = IssuedAt(g, "");
+  if (!now) return kExitUsage;
+  opts.import_day = DayOf(*now);
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, opts);
   const bool json = a.json || g.json;
+  if (a.dates_after_issue && !plan.plan.issued_on) {
+    std::cerr << "duban plan import: --dates-after-issue reads dates from the plan's issue date on, and the file "
+                 "names none: give it (--issued-on YYYY-MM-DD)\n";
+    return kExitUsage;
+  }
   if (auto contradicted = plan_import::StatedYearContradicted(plan, a.year)) {
     // Only the title can say otherwise: two stated years, and no way to tell
     // which the office meant.
@@ -190,10 +201,14 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     if (!json) PrintWhatImportAssigns(plan, dir, a.keep_groups);
     return kExitOk;
   }
-  // The import's day when the plan names no issue date: today (a simulated store's import too).
-  if (auto doubt = plan_import::YearInDoubtOn(plan, DayOf(*IssuedAt(g, "")))) {
+  // Against the import's day when the plan names no issue date.
+  if (auto doubt = plan_import::YearInDoubtOn(plan, *opts.import_day)) {
     std::cerr << "duban plan import: " << ForTerminal(doubt->message) << "\n";
     return kExitUsage;
+  }
+  if (auto impossible = plan_import::ImpossibleDeadline(plan)) {
+    std::cerr << "duban plan import: line " << impossible->line << ": " << ForTerminal(impossible->message) << "\n";
+    return kExitRejected;
   }
   if (auto late = plan_import::IssuedAfterItsYear(plan)) {
     // The date is --issued-on's, or the one the document itself names.
@@ -229,6 +244,10 @@ void AddPlanImportCommands(CLI::App& app, Globals& g) {
                   "Needed when no year is stated and deadlines fall before the issue date (a "
                   "December plan for next year): such an import is refused without it")
       ->check(CLI::Range(2000, 2099));
+  imp->add_flag("--dates-after-issue", args->dates_after_issue,
+                "a plan that runs across the turn of the year (issued in December: 12月底前 this December, "
+                "1月底前 next January): a deadline naming no year that falls before the issue date is read in the "
+                "next year");
   imp->add_option("--id", args->plan_id, "plan id (default: the file name without extension)");
   imp->add_flag("--accept-unknown-units", args->accept_unknown,
                 "add units the directory lacks to this plan instead of refusing the import");

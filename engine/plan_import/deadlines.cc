@@ -78,6 +78,7 @@ DueResult ResolveDue(std::string_view phrase, int plan_year, std::optional<Date>
     r.due_on = resolved.due_on;
     r.understood = !resolved.unresolved;
     r.note = resolved.note;
+    r.impossible = resolved.impossible;
     r.provisional = resolved.calendar_version.ends_with(workflows::WorkCalendar::kProvisionalSuffix);
     if (resolved.recurrence) {
       // Recorded only as a schedule the engine can keep (每季度两次 asks

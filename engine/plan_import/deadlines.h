@@ -25,6 +25,7 @@ struct DueResult {
   std::string note;
   bool provisional = false;  // counted on the provisional rule (a year no notice covers yet)
   std::string recurrence;    // a recurring duty ("quarter:1", workflows::RecurrenceText), else ""
+  bool impossible = false;   // names a day that does not exist (2月30日): a typo
 };
 // `calendar`: counted on it (with the provisional rule on, as the engine's
 // timer policy keeps it, an uncovered year is counted provisionally rather

@@ -94,6 +94,9 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   // Only when set, as the doubts (an import is refused until a year is given).
   if (p.year_in_doubt)
     j["year_in_doubt"] = {{"message", p.year_in_doubt->message}, {"message_zh", p.year_in_doubt->message_zh}};
+  if (p.impossible_deadline)
+    j["impossible_deadline"] = {{"message", p.impossible_deadline->message},
+                                {"message_zh", p.impossible_deadline->message_zh}};
   if (p.issued_after_its_year)
     j["issued_after_its_year"] = {{"message", p.issued_after_its_year->message},
                                   {"message_zh", p.issued_after_its_year->message_zh}};

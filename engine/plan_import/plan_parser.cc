@@ -203,7 +203,14 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
     const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
     t.deadline.due_on = r.due_on;
     t.deadline.recurrence = r.recurrence;
-    if (!r.understood) {
+    if (!r.understood && r.impossible) {
+      Problem p{t.source_line,
+                "deadline '" + t.deadline.text + "' of task " + n + " names a day that does not exist (" + r.note +
+                    "): correct it in the file; the import is refused until then",
+                "第" + n + "项任务的时限“" + t.deadline.text + "”不是实际存在的日期，请在文件中更正后再导入"};
+      if (!out.impossible_deadline) out.impossible_deadline = p;
+      out.problems.push_back(std::move(p));
+    } else if (!r.understood) {
       out.problems.push_back({t.source_line,
                               "deadline '" + t.deadline.text + "' of task " + n + " not understood; kept as text" +
                                   (r.note.empty() ? "" : " (" + r.note + ")"),
@@ -333,40 +340,79 @@ Problem YearDoubt(const ParsedPlan& plan, size_t n, const ParsedTask& first, Dat
                      "' read as " + read + "); the plan states no year and " + y +
                      " was inferred: if it is the plan for " + next + ", give --year " + next +
                      "; if its dates are meant as read, give --year " + y +
-                     "; the import is refused until a year is given",
+                     "; if it runs across the turn of the year (12月底前 this December, 1月底前 next January), "
+                     "give --dates-after-issue with its issue date; the import is refused until one is given",
                  count + "项任务的完成时限早于" + what_zh + d + "（如第" + num + "项“" + first.deadline.text + "”读作" +
                      read + "）。方案未写明年度，推定为" + y + "年；如为" + next + "年度方案，请指定年度" + next +
-                     "；如时限确为所读日期，请指定年度" + y + "；未指定年度前不予导入"};
+                     "；如时限确为所读日期，请指定年度" + y +
+                     "；如方案跨年度执行（12月底前指今年12月、1月底前指明年1月），"
+                     "请选择“按印发日期后顺延”并填写印发日期；未选择前不予导入"};
 }
 
-// Dates before the plan's issue date: late the moment they are imported.
-// Where the year was only inferred, it is in doubt.
-void CheckDatesAgainstIssue(ParsedPlan& out) {
-  if (!out.plan.issued_on) return;
+// --dates-after-issue: each date that rests on the plan's year and falls
+// before the issue date, read in the next year instead (1月底前 in a plan
+// issued 2026-12-07: 2027-01-31), said once in the problems.
+void MoveDatesAfterIssue(ParsedPlan& out, const ParseOptions& opts) {
+  if (!opts.dates_after_issue || !out.plan.issued_on || out.plan.year <= 0) return;
   const Date issued = *out.plan.issued_on;
+  size_t n = 0;
+  std::string first, first_zh;
+  for (auto& t : out.tasks) {
+    if (!t.deadline.due_on || !(*t.deadline.due_on < issued) || StatesAYear(t.deadline.text) ||
+        !t.deadline.recurrence.empty())
+      continue;
+    const DueResult next = ResolveDue(t.deadline.text, out.plan.year + 1, out.plan.issued_on, opts.calendar);
+    if (!next.understood || !next.due_on || *next.due_on < issued) continue;
+    if (n++ == 0) {
+      const std::string num = std::to_string(t.number), d = next.due_on->ToString();
+      first = "task " + num + ": '" + t.deadline.text + "' read as " + d;
+      first_zh = "如第" + num + "项“" + t.deadline.text + "”读作" + d;
+    }
+    t.deadline.due_on = next.due_on;
+  }
+  if (n == 0) return;
+  out.problems.push_back({0,
+                          std::to_string(n) + " deadline(s) naming no year fell before the issue date " +
+                              issued.ToString() + " and are read in " + std::to_string(out.plan.year + 1) + " (" +
+                              first + "), as --dates-after-issue asks",
+                          std::to_string(n) + "项未写年份的完成时限早于印发日期" + issued.ToString() + "，已按" +
+                              std::to_string(out.plan.year + 1) + "年计（" + first_zh + "）"});
+}
+
+// Dates before the plan's issue date (or, when it names none, the import
+// day): late the moment they are imported. Where the year was only
+// inferred, it is in doubt (against the import day, YearInDoubtOn says so).
+void CheckDatesAgainstIssue(ParsedPlan& out, std::optional<Date> import_day) {
+  const bool by_issue = out.plan.issued_on.has_value();
+  if (!by_issue && !import_day) return;
+  const Date anchor = by_issue ? *out.plan.issued_on : *import_day;
   const ParsedTask* first = nullptr;
   size_t n = 0;
   for (auto& t : out.tasks) {
-    if (!t.deadline.due_on || !(*t.deadline.due_on < issued)) continue;
-    t.doubts.push_back("due_before_issue");
+    if (!t.deadline.due_on || !(*t.deadline.due_on < anchor)) continue;
+    if (!by_issue && !out.plan.year_stated && !StatesAYear(t.deadline.text)) continue;
+    // Against the import day only said once: an old plan entered today is
+    // late throughout, which is no doubt about how a task was read.
+    if (by_issue) t.doubts.push_back("due_before_issue");
     if (!first) first = &t;
     ++n;
   }
   if (!first) return;
-  if (!out.plan.year_stated)
-    if (auto [guessed, one] = DueBefore(out, issued); one) {
-      out.year_in_doubt = YearDoubt(out, guessed, *one, issued, "the plan's issue date", "方案印发日期");
+  if (by_issue && !out.plan.year_stated)
+    if (auto [guessed, one] = DueBefore(out, anchor); one) {
+      out.year_in_doubt = YearDoubt(out, guessed, *one, anchor, "the plan's issue date", "方案印发日期");
       out.problems.push_back(*out.year_in_doubt);
       return;
     }
-  const std::string count = std::to_string(n), day = issued.ToString(), num = std::to_string(first->number);
-  out.problems.push_back({first->source_line,
-                          count + " task(s) fall due before the plan's issue date " + day + " (task " + num + ": '" +
-                              first->deadline.text + "' read as " + first->deadline.due_on->ToString() +
-                              "): they are late from the import on",
-                          count + "项任务的完成时限早于方案印发日期" + day + "（如第" + num + "项“" +
-                              first->deadline.text + "”读作" + first->deadline.due_on->ToString() +
-                              "），导入后即为逾期"});
+  const std::string count = std::to_string(n), day = anchor.ToString(), num = std::to_string(first->number);
+  const std::string what = by_issue ? "the plan's issue date " : "the import day (the plan names no issue date) ";
+  const std::string what_zh = by_issue ? "方案印发日期" : "导入日期（方案未写明印发日期）";
+  out.problems.push_back(
+      {first->source_line,
+       count + " task(s) fall due before " + what + day + " (task " + num + ": '" + first->deadline.text +
+           "' read as " + first->deadline.due_on->ToString() + "): they are late from the import on",
+       count + "项任务的完成时限早于" + what_zh + day + "（如第" + num + "项“" + first->deadline.text + "”读作" +
+           first->deadline.due_on->ToString() + "），导入后即为逾期"});
 }
 
 }  // namespace
@@ -440,6 +486,8 @@ std::optional<Problem> IssueDateAfterItsYear(const ParsedPlan& plan) {
 
 std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) { return plan.issued_after_its_year; }
 
+std::optional<Problem> ImpossibleDeadline(const ParsedPlan& plan) { return plan.impossible_deadline; }
+
 std::optional<Problem> StatedYearContradicted(const ParsedPlan& plan, int stated) {
   if (stated <= 0 || plan.plan.year == stated) return std::nullopt;
   std::string years = table::TitleYearsText(plan.plan.title);
@@ -470,7 +518,8 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
 
     const bool resolve = opts.resolve_deadlines && CanResolveDeadlines();
     for (auto& t : out.tasks) CompleteTask(t, dir, opts, interp.has_deadline_column(), resolve, out);
-    if (resolve) CheckDatesAgainstIssue(out);
+    if (resolve) MoveDatesAfterIssue(out, opts);
+    if (resolve) CheckDatesAgainstIssue(out, opts.import_day);
     if ((out.issued_after_its_year = IssueDateAfterItsYear(out))) out.problems.push_back(*out.issued_after_its_year);
     if (out.tasks.empty()) out.problems.push_back({0, "no tasks found", "未找到任何任务"});
   } catch (const std::exception& e) {

@@ -349,7 +349,7 @@ namespace {
 
 struct ImportParams {
   std::string id;
-  bool dry_run = false, accept_unknown = false, keep_groups = false, new_version = false;
+  bool dry_run = false, accept_unknown = false, keep_groups = false, new_version = false, dates_after_issue = false;
   std::optional<Date> issued_on;
   int year = 0;  // as plan import --year; 0: not given
 };
@@ -357,7 +357,8 @@ struct ImportParams {
 bool ReadImportParams(Ctx& c, ImportParams* p) {
   p->id = c.req.get_param_value("id");
   if (!c.Flag("dry_run", &p->dry_run) || !c.Flag("accept_unknown_units", &p->accept_unknown) ||
-      !c.Flag("keep_groups", &p->keep_groups) || !c.Flag("new_version", &p->new_version))
+      !c.Flag("keep_groups", &p->keep_groups) || !c.Flag("new_version", &p->new_version) ||
+      !c.Flag("dates_after_issue", &p->dates_after_issue))
     return false;
   if (!p->dry_run && p->id.empty())
     return c.Error(400, "bad_request", "query parameter 'id': the plan id is required"), false;
@@ -398,7 +399,15 @@ void Server::Impl::ImportPlan(Ctx& c) {
   if (wp) po.calendar = &wp->latest_calendar();
   po.issued_on = p.issued_on;
   po.year = po.default_year = p.year;
+  po.dates_after_issue = p.dates_after_issue;
+  po.import_day = DayOf(Now());
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, po);
+  if (p.dates_after_issue && !plan.plan.issued_on)
+    return c.Json(400, {{"error", "bad_request"},
+                        {"message",
+                         "query parameter 'dates_after_issue': dates are read from the plan's issue date "
+                         "on, and the file names none: give it (issued_on=YYYY-MM-DD)"},
+                        {"message_zh", "“按印发日期后顺延”需要印发日期：文件中未写明，请填写印发日期"}});
   if (auto contradicted = plan_import::StatedYearContradicted(plan, p.year))
     return c.Json(400, {{"error", "bad_request"},
                         {"message", "query parameter 'year': " + contradicted->message},
@@ -411,6 +420,11 @@ void Server::Impl::ImportPlan(Ctx& c) {
     return c.Json(422, {{"error", "year_in_doubt"},
                         {"message", doubt->message + " (over HTTP: the query parameter year=)"},
                         {"message_zh", doubt->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
+  if (auto impossible = plan_import::ImpossibleDeadline(plan); impossible && !p.dry_run)
+    return c.Json(422, {{"error", "impossible_deadline"},
+                        {"message", impossible->message},
+                        {"message_zh", impossible->message_zh},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
   if (auto late = plan_import::IssuedAfterItsYear(plan); late && !p.dry_run)
     return c.Json(422, {{"error", "issued_after_its_year"},

@@ -32,7 +32,8 @@ std::vector<Route> PlanRoutes() {
       {"POST", "/api/v1/plans/import", "import a plan file (the body, as `duban plan import` reads it)",
        Access::kOffice, &I::ImportPlan,
        "id:plan id (required unless dry_run);dry_run:1 = preview only;accept_unknown_units:1;keep_groups:1;"
-       "new_version:1;issued_on:YYYY-MM-DD publication date;year:YYYY the plan year (as plan import --year)",
+       "new_version:1;issued_on:YYYY-MM-DD publication date;year:YYYY the plan year (as plan import --year);"
+       "dates_after_issue:1 = a date naming no year that falls before issued_on is the next year's",
        "text"},
       {"GET", "/api/v1/plans/{plan}", "a plan and its tasks", Access::kReaders, &I::GetPlan, "", ""},
       {"GET", "/api/v1/plans/{plan}/tasks/{task}", "a task, its assignments and history", Access::kReaders, &I::GetTask,

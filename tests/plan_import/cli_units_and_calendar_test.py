@@ -283,6 +283,33 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(dec, "--json", "status")
     check("its date is next year's", rc == 0 and [r["due_on"] for r in json.loads(out)] == ["2027-10-31"], out + err)
 
+    # Issued in December and run across the turn of the year: 12月底前 this December, 1月底前 next January.
+    across = os.path.join(tmp, "across.tsv")
+    with open(across, "w", encoding="utf-8") as f:
+        f.write("韶关市关于做好元旦春节期间工作的分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t做好元旦期间安全生产工作\t市财政局\t\t12月底前\n2\t做好春节期间保供稳价工作\t市财政局\t\t1月底前\n")
+    acr = os.path.join(tmp, "acr")
+    run(acr, "init", "--simulated")
+    rc, out, err = run(acr, "plan", "import", across, "--issued-on", "2026-12-06")
+    check("a plan across the year end is refused, the refusal offering --dates-after-issue",
+          rc == 2 and "--dates-after-issue" in err, f"{rc} {out} {err}")
+    rc, out, err = run(acr, "plan", "import", across, "--dates-after-issue")
+    check("--dates-after-issue without an issue date is refused", rc == 2 and "--issued-on" in err, f"{rc} {out} {err}")
+    rc, out, err = run(acr, "plan", "import", across, "--issued-on", "2026-12-06", "--dates-after-issue")
+    check("with --dates-after-issue it imports", rc == 0 and "imported plan across" in out, f"{rc} {out} {err}")
+    rc, out, err = run(acr, "--json", "status")
+    check("12月底前 is this December, 1月底前 next January",
+          rc == 0 and sorted(r["due_on"] for r in json.loads(out)) == ["2026-12-31", "2027-01-31"], out + err)
+
+    # A day that does not exist is a typo: refused, nothing written.
+    typo = os.path.join(tmp, "typo.tsv")
+    with open(typo, "w", encoding="utf-8") as f:
+        f.write("韶关市2026年政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                "1\t完成年度财政预算公开工作\t市财政局\t\t2026年2月30日前\n")
+    rc, out, err = run(acr, "plan", "import", typo, "--issued-on", "2026-01-06")
+    check("a deadline naming a day that does not exist refuses the import",
+          rc == 1 and "does not exist" in err and "imported" not in out, f"{rc} {out} {err}")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -217,5 +217,67 @@ TEST(PlanParser, WithNoIssueDateTheImportDayPutsAnInferredYearInDoubt) {
   EXPECT_EQ(issued.tasks[0].doubts, std::vector<std::string>{"due_before_issue"}) << "late at import, said";
 }
 
+// A deadline that gives a past year, in a plan with no issue date: the
+// preview says it is late from the import on (a review found it said nothing).
+TEST(PlanParser, WithNoIssueDateADeadlineInAPastYearIsSaidLateAgainstTheImportDay) {
+  ParseOptions opts;
+  opts.import_day = Date::Parse("2026-12-08");
+  const ParsedPlan p = ParsePlan(
+      "测试市2026年政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t2025年12月底前\n"
+      "2\t推进政务服务\t市发改局\t\t12月底前\n",
+      Dir(), opts);
+  ASSERT_EQ(p.tasks.size(), 2u);
+  EXPECT_EQ(p.DoubtfulTasks(), 0u) << "an old plan entered today is late, not read in doubt";
+  EXPECT_TRUE(HasProblem(p, "1 task(s) fall due before the import day (the plan names no issue date) 2026-12-08"));
+}
+
+// A plan issued in December that runs into the next year: with
+// dates_after_issue, each date naming no year that would fall before the
+// issue date is the next year's; 12月底前 stays this December, 全年 and a
+// year the words give stay as read; nothing is in doubt.
+TEST(PlanParser, DatesAfterIssueReadsAPlanAcrossTheTurnOfTheYear) {
+  const std::string text =
+      "测试市关于做好元旦春节期间工作的分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t一\t市财政局\t\t1月底前\n2\t二\t市财政局\t\t12月底前\n3\t三\t市财政局\t\t全年\n"
+      "4\t四\t市财政局\t\t3月底前\n5\t五\t市财政局\t\t2026年11月底前\n";
+  ParseOptions opts;
+  opts.issued_on = Date::Parse("2026-12-07");
+  const ParsedPlan refused = ParsePlan(text, Dir(), opts);
+  ASSERT_TRUE(refused.year_in_doubt.has_value());
+  EXPECT_NE(refused.year_in_doubt->message.find("--dates-after-issue"), std::string::npos)
+      << "the refusal offers the reading: " << refused.year_in_doubt->message;
+  opts.dates_after_issue = true;
+  const ParsedPlan p = ParsePlan(text, Dir(), opts);
+  ASSERT_EQ(p.tasks.size(), 5u);
+  std::vector<std::string> due;
+  for (const auto& t : p.tasks) due.push_back(t.deadline.due_on ? t.deadline.due_on->ToString() : "-");
+  EXPECT_EQ(due, (std::vector<std::string>{"2027-01-31", "2026-12-31", "2026-12-31", "2027-03-31", "2026-11-30"}));
+  EXPECT_FALSE(p.year_in_doubt.has_value());
+  EXPECT_TRUE(HasProblem(p, "2 deadline(s) naming no year fell before the issue date 2026-12-07 and are read in 2027"));
+  EXPECT_EQ(p.tasks[4].doubts, std::vector<std::string>{"due_before_issue"}) << "its own year: late, and said";
+  opts.issued_on.reset();  // nothing to count from: nothing moves
+  opts.default_year = 2026;
+  const ParsedPlan undated = ParsePlan(text, Dir(), opts);
+  ASSERT_TRUE(undated.tasks[0].deadline.due_on.has_value());
+  EXPECT_EQ(undated.tasks[0].deadline.due_on->ToString(), "2026-01-31");
+}
+
+// A day that does not exist is a typo: the import is refused until the file
+// is corrected, where a phrase not understood is kept as text.
+TEST(PlanParser, ADeadlineNamingADayThatDoesNotExistRefusesTheImport) {
+  const ParsedPlan p = ParsePlan(
+      "测试市2026年政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t一\t市财政局\t\t长期坚持\n2\t二\t市财政局\t\t2026年2月30日前\n3\t三\t市财政局\t\t13月底前\n",
+      Dir(), ParseOptions{});
+  ASSERT_EQ(p.tasks.size(), 3u);
+  const auto impossible = ImpossibleDeadline(p);
+  ASSERT_TRUE(impossible.has_value());
+  EXPECT_EQ(impossible->line, 4);
+  EXPECT_NE(impossible->message.find("2026-02-30"), std::string::npos) << impossible->message;
+  EXPECT_TRUE(HasProblem(p, "'13月底前' of task 3 names a day that does not exist"));
+  EXPECT_NE(plan_import::ParsedPlanToJson(p).find("\"impossible_deadline\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace duban::plan_import

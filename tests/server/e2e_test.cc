@@ -183,5 +183,33 @@ TEST_F(EndToEndTest, APlanWithoutItsYearWhoseDatesPrecedeItsIssueIsRefusedUntilT
   EXPECT_EQ(Call("POST", q + "&id=dec3&year=27", office, rows, text).status, 400);
 }
 
+// A plan across the turn of the year (dates_after_issue): 10月底前 is next
+// October, read from the issue date on; a day that does not exist is 422.
+TEST_F(EndToEndTest, APlanAcrossTheTurnOfTheYearIsReadFromItsIssueDateOnAndAnImpossibleDayIsRefused) {
+  StartServer();
+  const Auth office = SignIn("office", Auth::kBearer);
+  const httplib::Headers text{{"Content-Type", "text/plain"}};
+  const std::string rows =
+      "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n";
+  const std::string q = "/api/v1/plans/import?accept_unknown_units=1&issued_on=2026-12-01&dates_after_issue=1";
+  const Resp imported = Call("POST", q + "&id=across", office, rows, text);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const Resp task = Call("GET", "/api/v1/plans/across/tasks/1", office);
+  ASSERT_EQ(task.status, 200) << task.body;
+  EXPECT_EQ(task.j()["assignments"][0]["due_on"], "2027-10-31") << task.body;
+  EXPECT_EQ(
+      Call("POST", "/api/v1/plans/import?accept_unknown_units=1&dates_after_issue=1&id=x", office, rows, text).status,
+      400)
+      << "no issue date to read from";
+  const Resp typo = Call("POST", "/api/v1/plans/import?accept_unknown_units=1&id=typo", office,
+                         "测试市2026年工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                         "1\t完成年度财政预算公开工作\t市财政局\t\t2026年2月30日前\n",
+                         text);
+  EXPECT_EQ(typo.status, 422) << typo.body;
+  EXPECT_EQ(typo.j().value("error", ""), "impossible_deadline") << typo.body;
+  EXPECT_EQ(Call("GET", "/api/v1/plans/typo", office).status, 404) << "nothing imported";
+}
+
 }  // namespace
 }  // namespace duban::testing

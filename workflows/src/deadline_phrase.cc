@@ -235,21 +235,24 @@ struct Outcome {
   std::optional<Date> due;
   std::optional<Recurrence> recurrence;
   std::string note;  // non-empty: unresolved with this reason
+  bool impossible = false;
 };
 
 Outcome Fail(std::string why) { return Outcome{std::nullopt, std::nullopt, std::move(why)}; }
+// A day, month or quarter that does not exist: a typo in the plan.
+Outcome Impossible(std::string why) { return Outcome{std::nullopt, std::nullopt, std::move(why), true}; }
 
 Outcome MakeDate(int y, int m, int d) {
   if (!Date::IsValid(y, m, d)) {
     char buf[48];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    return Fail(std::string("impossible date ") + buf + ": no such day");
+    return Impossible(std::string("impossible date ") + buf + ": no such day");
   }
   return Outcome{Date{y, m, d}, std::nullopt, {}};
 }
 
 Outcome MonthEnd(int y, int m) {
-  if (m < 1 || m > 12) return Fail("no month " + std::to_string(m));
+  if (m < 1 || m > 12) return Impossible("no month " + std::to_string(m));
   return MakeDate(y, m, Date::DaysInMonth(y, m));
 }
 
@@ -371,7 +374,7 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       int month = ParseNumber(m[3].str());
-      if (month < 1 || month > 12) return Fail("no month " + std::to_string(month));
+      if (month < 1 || month > 12) return Impossible("no month " + std::to_string(month));
       const std::wstring part = m[4].str();
       if (part == L"上旬") return MakeDate(y, month, 10);
       if (part == L"中旬") return MakeDate(y, month, 20);
@@ -393,7 +396,7 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       int q = ParseNumber(m[4].str());
-      if (q < 1 || q > 4) return Fail("no quarter " + std::to_string(q));
+      if (q < 1 || q > 4) return Impossible("no quarter " + std::to_string(q));
       return MonthEnd(y, q * 3);
     }
     case RuleId::kIssueWorkDays:
@@ -444,6 +447,7 @@ ResolvedDeadline ResolveDeadline(std::string_view phrase, const DeadlineContext&
   }
   if (!outcome.note.empty() || !outcome.due) {
     out.note = outcome.note.empty() ? "deadline phrase not understood" : outcome.note;
+    out.impossible = outcome.impossible;
     return out;
   }
 

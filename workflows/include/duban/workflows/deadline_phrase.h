@@ -68,6 +68,9 @@ struct ResolvedDeadline {
                                          // when the provisional rule counted an uncovered year
   std::string rule;                      // which rule matched (e.g. "month_end"); for diagnostics
   std::string note;                      // why unresolved, or a warning (e.g. provisional)
+  // Unresolved because the phrase names a day that does not exist (2月30日,
+  // 13月底前): a typo, never a duty kept as text.
+  bool impossible = false;
 };
 
 struct DeadlineContext {

@@ -104,6 +104,12 @@ struct ParsedPlan {
   // the same words are among the problems, so a preview shows it.
   std::optional<Problem> issued_after_its_year;
 
+  // Set when a deadline names a day that does not exist (2026年2月30日前,
+  // 13月底前): imported, the task would carry no date and never be reminded
+  // or escalated. Refused on import until the file is corrected; the same
+  // words are among the problems.
+  std::optional<Problem> impossible_deadline;
+
   // Tasks with at least one doubt (ParsedTask::doubts).
   size_t DoubtfulTasks() const;
 };
@@ -129,6 +135,16 @@ struct ParseOptions {
   // says (plan import --issued-on): it replaces the date found in the file,
   // and relative deadlines (印发后20个工作日内) count from it.
   std::optional<Date> issued_on;
+  // A plan that runs across the turn of the year (issued in December, its
+  // tasks due 12月底前, 1月底前, 3月底前): a deadline that names no year and
+  // falls before the issue date is read in the next year, the first such
+  // date after the plan was issued (plan import --dates-after-issue). Needs
+  // the issue date; without one nothing is moved.
+  bool dates_after_issue = false;
+  // The day the plan is imported (today; a simulated store's day): when the
+  // plan names no issue date, dates before it are late from the import on,
+  // and the problems say so.
+  std::optional<Date> import_day;
 };
 
 // The file's format is found from its bytes: a Word (.docx) or Excel (.xlsx)
@@ -163,6 +179,9 @@ std::optional<Problem> YearInDoubtOn(const ParsedPlan& plan, Date import_day);
 
 // ParsedPlan::issued_after_its_year: nullopt, import it.
 std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan);
+
+// ParsedPlan::impossible_deadline: nullopt, import it.
+std::optional<Problem> ImpossibleDeadline(const ParsedPlan& plan);
 
 // A year the office stated (ParseOptions::year) that the title contradicts:
 // it names only other years (they are listed). nullopt when none was stated,
