@@ -88,7 +88,6 @@ R Decider::On(const Assign& b) {
   if (!Date::Parse(b.due_on))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
   if (auto st = NotPast(b.due_on, "the unit's date", "give a day to come"); !st.ok()) return st;
-  if (auto st = NotFarOff(b.due_on, "the unit's date"); !st.ok()) return st;
   return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, b.due_on}};
 }
 

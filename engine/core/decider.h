@@ -392,9 +392,11 @@ class Decider {
   // miss at once, a cycle's reports would all be late, and an extension would
   // only clear the work's escalation and start its ladder again from the miss.
   // `what` names the date ("the new deadline"), `ask` says what to give instead.
+  // Nor more than ten years away (NotFarOff): a unit's request for
+  // 9999-12-31, granted as asked, ended its deadline for good.
   Status NotPast(const std::string& due_on, const char* what, const char* ask) const {
     const std::string today = DayOf(c_.EffectiveAt()).ToString();
-    if (due_on >= today) return Status::Ok();
+    if (due_on >= today) return NotFarOff(due_on, what);
     return Refuse(reason::kInvalidArgument,
                   std::string(what) + " " + due_on + " is already past (today is " + today + "); " + ask);
   }
@@ -415,7 +417,6 @@ class Decider {
     }
     if (!Date::Parse(asked)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + asked + "' (YYYY-MM-DD)");
     if (auto st = NotPast(asked, "the moved work's new date", "give a day to come"); !st.ok()) return st;
-    if (auto st = NotFarOff(asked, "the moved work's new date"); !st.ok()) return st;
     return asked == a.due_on ? std::string() : asked;
   }
   // Work is not moved onto a unit's part that is closed: completed (reopen
