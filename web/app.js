@@ -10,19 +10,24 @@ const Duban = (() => {
   const pages = {};
 
   // ---- DOM helpers --------------------------------------------------------
+  // A bidirectional embedding, override or isolate shown as written turns the
+  // rest of a line around (填报人：局政财市…): texts written before the API
+  // refused them are shown with the character named instead.
+  const BIDI = /[\u202A-\u202E\u2066-\u2069]/g;
+  const shown = (s) => String(s).replace(BIDI, (ch) => `[U+${ch.codePointAt(0).toString(16).toUpperCase()}]`);
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
       else if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
+      else if (k === "text") el.textContent = shown(v);
       else if (v === true) el.setAttribute(k, "");
       else el.setAttribute(k, String(v));
     }
     for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+      el.append(c instanceof Node ? c : document.createTextNode(shown(c)));
     }
     return el;
   }

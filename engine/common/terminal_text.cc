@@ -47,6 +47,14 @@ bool HasInvisibleCharacter(std::string_view text) {
   return false;
 }
 
+bool HasBidiControl(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const char32_t c = utf8::Next(text, i);
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+  }
+  return false;
+}
+
 namespace {
 std::string Escaped(std::string_view s, bool keep_newlines) {
   std::string out;

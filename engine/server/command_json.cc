@@ -9,6 +9,7 @@
 #include <set>
 
 #include "duban/date.h"
+#include "duban/terminal_text.h"
 #include "duban/utf8.h"
 
 namespace duban::server {
@@ -122,6 +123,10 @@ Status CheckString(const std::string& field, const json& v, Kind kind, std::stri
   if (!v.is_string()) return Bad(field, "must be a string");
   const auto& s = v.get_ref<const std::string&>();
   if (!utf8::IsValid(s)) return Bad(field, "is not valid UTF-8");
+  if (HasBidiControl(s))
+    return Bad(field,
+               "holds a bidirectional control character (U+202A..U+202E, U+2066..U+2069), which would show "
+               "the text after it reversed");
   if (kind == Kind::kText) {
     if (utf8::CodePoints(s) > kMaxTextChars)
       return Bad(field, "is longer than " + std::to_string(kMaxTextChars) + " characters");
@@ -129,6 +134,9 @@ Status CheckString(const std::string& field, const json& v, Kind kind, std::stri
     if (s.empty()) return Bad(field, "must not be empty");
     if (s.size() > kMaxNameBytes) return Bad(field, "is longer than " + std::to_string(kMaxNameBytes) + " bytes");
     if (HasControl(s)) return Bad(field, "holds a control character");
+    // 市财政局 + U+200B is refused as another unit's (403) in words that read as the unit's own.
+    if (HasInvisibleCharacter(s))
+      return Bad(field, "holds an invisible character (zero-width, soft hyphen, ...): type the name again");
   }
   if (kind == Kind::kDate && !Date::Parse(s)) return Bad(field, "must be a date YYYY-MM-DD");
   *out = s;

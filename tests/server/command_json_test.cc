@@ -76,6 +76,13 @@ TEST(CommandJson, RefusalsNameTheField) {
       {R"({"type":"set_schedule","plan":"p","task":3,"reason":"r","command_id":"c"})", "'recurrence'"},
       {R"({"type":"submit","plan":"p","task":3,"unit":"u","command_id":"c","evidence":[{"sha256":"x"}]})",
        "evidence[0].name"},
+      // A right-to-left override turns the office's line around; a zero-width space makes another unit's name.
+      {R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":5,"text":"t","reporter":"\u202e张三","command_id":"c"})",
+       "'reporter': holds a bidirectional control character"},
+      {R"({"type":"progress","plan":"p","task":3,"unit":"u","percent":5,"text":"\u2067t","command_id":"c"})",
+       "'text': holds a bidirectional"},
+      {R"({"type":"accept","plan":"p","task":3,"unit":"市财政局\u200b","command_id":"c"})",
+       "'unit': holds an invisible character"},
   };
   for (const auto& [body, field] : cases) {
     auto d = DecodeCommandJson(body);

@@ -42,4 +42,10 @@ bool IsInvisibleCharacter(char32_t c);
 // Whether `text` (UTF-8) holds one.
 bool HasInvisibleCharacter(std::string_view text);
 
+// Whether `text` (UTF-8) holds a bidirectional embedding, override or
+// isolate (U+202A..U+202E, U+2066..U+2069): shown as written, U+202E turns
+// the rest of a line around (填报人：局政财市…), so a report could misstate
+// what follows it on the office's page.
+bool HasBidiControl(std::string_view text);
+
 }  // namespace duban
