@@ -1,5 +1,6 @@
 // CSV and TSV: RFC 4180 records into rows (BuildTableLayout, in
 // plan_document.cc, finds the header; see plan_table.h).
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,13 @@
 
 namespace duban::plan_import::table {
 
-std::vector<Row> ParseDelimited(const std::string& s, char sep) {
+namespace {
+
+// One pass. A quote at a position in `literal` is a character, not the start
+// of a quoted field; a quoted field still open at the end sets `*unclosed`
+// to the position of its quote (everything after it would be one cell).
+std::vector<Row> ParseOnce(const std::string& s, char sep, const std::set<size_t>& literal, size_t* unclosed,
+                           int* unclosed_line) {
   std::vector<Row> rows;
   Row row;
   Cell cell;
@@ -16,6 +23,7 @@ std::vector<Row> ParseDelimited(const std::string& s, char sep) {
   int line = 1;
   int field_line = 1;
   bool quoted = false;
+  size_t quote_at = 0;
   bool at_field_start = true;
   auto end_field = [&] {
     Cell c;
@@ -42,8 +50,9 @@ std::vector<Row> ParseDelimited(const std::string& s, char sep) {
     if (at_field_start) {
       field_line = line;
       at_field_start = false;
-      if (c == '"') {
+      if (c == '"' && !literal.count(i)) {
         quoted = true;
+        quote_at = i;
         continue;
       }
     }
@@ -70,8 +79,35 @@ std::vector<Row> ParseDelimited(const std::string& s, char sep) {
       field.push_back(c);
     }
   }
+  if (quoted) {
+    *unclosed = quote_at;
+    *unclosed_line = field_line;
+  }
   if (!field.empty() || !row.cells.empty()) end_row();
   return rows;
+}
+
+}  // namespace
+
+std::vector<Row> ParseDelimited(const std::string& s, char sep, std::vector<Problem>* problems) {
+  std::set<size_t> literal;
+  for (;;) {
+    size_t unclosed = std::string::npos;
+    int line = 0;
+    std::vector<Row> rows = ParseOnce(s, sep, literal, &unclosed, &line);
+    // Each pass reads the whole file: a few stray quotes are mended, a file
+    // full of them is not a table (and must not cost a pass per quote).
+    constexpr size_t kMaxMended = 16;
+    if (unclosed == std::string::npos || literal.size() == kMaxMended) return rows;
+    // A quote never closed would make the rest of the file one cell, its
+    // rows lost: it is read as a character instead, and said.
+    literal.insert(unclosed);
+    if (problems)
+      problems->push_back({line,
+                           "a cell opens with a quote (\") that is never closed: the quote is read as a character "
+                           "(check the cell; a quote inside a cell is written \"\")",
+                           "单元格以引号（\"）开头但未闭合：已将该引号按普通字符读取，请核对该单元格"});
+  }
 }
 
 }  // namespace duban::plan_import::table

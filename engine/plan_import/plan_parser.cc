@@ -276,7 +276,7 @@ bool ReadLayout(std::string_view bytes, table::Layout& lay, ParsedPlan& out) {
   } else {
     // Markup is stripped per field after the split (quotes may hold tags).
     table::TableDocument doc;
-    doc.rows = table::ParseDelimited(clean, out.format == "tsv" ? '\t' : ',');
+    doc.rows = table::ParseDelimited(clean, out.format == "tsv" ? '\t' : ',', &out.problems);
     table::BuildTableLayout(std::move(doc), lay, out.problems);
   }
   return true;
@@ -286,8 +286,10 @@ bool ReadLayout(std::string_view bytes, table::Layout& lay, ParsedPlan& out) {
 
 std::string PlanText(std::string_view bytes) {
   const table::DocumentKind kind = table::DetectDocument(bytes);
-  if (kind == table::DocumentKind::kNone) return std::string(bytes);
   std::vector<Problem> ignored;
+  // A text export in GBK or UTF-16 as the parse reads it: its title in
+  // UTF-8, or the unit directory its place name chooses would be missed.
+  if (kind == table::DocumentKind::kNone) return table::CleanInput(bytes, ignored);
   table::TableDocument doc;
   if (kind == table::DocumentKind::kDocx) table::ReadDocx(bytes, doc, ignored);
   if (kind == table::DocumentKind::kXlsx) table::ReadXlsx(bytes, doc, ignored);

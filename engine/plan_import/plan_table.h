@@ -105,8 +105,10 @@ void BuildTextLayout(const std::vector<Line>& lines, Layout& lay, std::vector<Pr
 
 // ---------------------------------------------------------------- plan_csv.cc
 
-// RFC 4180 records; quoted fields may hold separators, quotes ("") and line breaks.
-std::vector<Row> ParseDelimited(const std::string& s, char sep);
+// RFC 4180 records; quoted fields may hold separators, quotes ("") and line
+// breaks. A quote that opens a field and is never closed is read as a
+// character (said in `problems`), not as the rest of the file in one cell.
+std::vector<Row> ParseDelimited(const std::string& s, char sep, std::vector<Problem>* problems = nullptr);
 
 // ---------------------------------------------------------------- plan_document.cc
 

@@ -105,5 +105,20 @@ TEST(PlanParser, GbkFileIsConverted) {
   EXPECT_TRUE(HasProblem(p, "GB18030"));
 }
 
+// A cell that opens with a quote never closed took the rest of the file as
+// its text, the tasks after it lost without a word: the quote is read as a
+// character, and said.
+TEST(PlanParser, AQuoteNeverClosedDoesNotSwallowTheRowsAfterIt) {
+  const ParsedPlan p = Parse(
+      "序号,工作任务,牵头单位,责任单位,完成时限\n"
+      "1,公开规划。,市发改局,,\"10月底前\n"
+      "2,公开预算。,市财政局,,10月底前\n"
+      "3,公开决算。,市财政局,,12月底前\n");
+  ASSERT_EQ(p.tasks.size(), 3u);
+  EXPECT_EQ(p.tasks[1].content, "公开预算。");
+  EXPECT_EQ(p.tasks[2].deadline.text, "12月底前");
+  EXPECT_TRUE(HasProblem(p, "a cell opens with a quote (\") that is never closed", 2));
+}
+
 }  // namespace
 }  // namespace duban::plan_import

@@ -89,6 +89,12 @@ TEST(UnitDirectory, ShippedDirectoriesLoadAndAreChosenByThePlansPlaceName) {
   EXPECT_EQ(UnitDirectory::ChooseEmbedded("附件1\n2021年宜春市政务公开工作要点任务分解表\n")->id(), "yichun");
   EXPECT_EQ(UnitDirectory::ChooseEmbedded("\t城子河区2021年政务公开工作台账\n")->id(), "chengzihe");
   EXPECT_FALSE(UnitDirectory::ChooseEmbedded("某县2021年工作要点\n").has_value());
+  // A GBK text export ("韶关市2026年工作要点"): its place name read as the parse reads it.
+  const auto gbk = UnitDirectory::ChooseEmbedded(
+      "\xC9\xD8\xB9\xD8\xCA\xD0"
+      "2026\xC4\xEA\xB9\xA4\xD7\xF7\xD2\xAA\xB5\xE3\n");
+  ASSERT_TRUE(gbk.has_value());
+  EXPECT_EQ(gbk->id(), "shaoguan");
   EXPECT_EQ(d->Expand("各县（市、区）政府").size(), 10u);
 }
 

@@ -156,7 +156,7 @@ ParsedPlan ParsePlan(std::string_view bytes, const UnitDirectory& dir, const Par
 
 // The file's text for matching (which unit directory names its place): a
 // document's paragraphs and cells, a line per paragraph or row; other
-// files' bytes as they are.
+// files' text as UTF-8, as the parse reads it (a GBK or UTF-16 export converted).
 std::string PlanText(std::string_view bytes);
 
 // {"plan": {"title","issuer","doc_number","issued_on","year"},
