@@ -219,15 +219,22 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   return ImportPlanFile(g, a, ParsedFile{bytes, dir, plan, opts.issued_on});
 }
 
-void AddPlanImportCommands(CLI::App& app, Globals& g) {
-  // `plan` may already exist (other plan subcommands); reuse it.
-  CLI::App* plan = nullptr;
+}  // namespace
+
+CLI::App* PlanCommand(CLI::App& app) {
   try {
-    plan = app.get_subcommand("plan");
+    return app.get_subcommand("plan");
   } catch (const CLI::OptionNotFound&) {
-    plan = app.add_subcommand("plan", "plans: import one, add a unit to one");
+    CLI::App* plan = app.add_subcommand("plan", "plans: import one, add a unit to one");
     plan->require_subcommand(1);
+    return plan;
   }
+}
+
+namespace {
+
+void AddPlanImportCommands(CLI::App& app, Globals& g) {
+  CLI::App* plan = PlanCommand(app);
   auto args = std::make_shared<PlanImportArgs>();
   CLI::App* imp = plan->add_subcommand(
       "import", "import a published division plan (Word .docx, Excel .xlsx, web page .html, text export, CSV, TSV)");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "plan_commands.h"
 #include "duban/plan_import/unit_addition.h"
 #include "duban/plan_import/unit_directory.h"
 #include "duban/terminal_text.h"
@@ -80,13 +81,7 @@ void RunAddUnit(Globals& g, const AddUnitArgs& a) {
 }
 
 void AddPlanUnitCommands(CLI::App& app, Globals& g) {
-  CLI::App* plan = nullptr;
-  try {
-    plan = app.get_subcommand("plan");
-  } catch (const CLI::OptionNotFound&) {
-    plan = app.add_subcommand("plan", "plans: import one, add a unit to one");
-    plan->require_subcommand(1);
-  }
+  CLI::App* plan = PlanCommand(app);
   auto a = std::make_shared<AddUnitArgs>();
   CLI::App* sub = plan->add_subcommand(
       "add-unit",

@@ -20,6 +20,9 @@ class UnitDirectory;
 namespace duban::workflows {
 class WorkCalendar;
 }
+namespace CLI {
+class App;
+}
 
 namespace duban::cli {
 
@@ -28,6 +31,10 @@ using plan_import::AssignmentsOf;
 using plan_import::BuildImportPlan;
 using plan_import::DerivedImportId;
 using plan_import::ImportRequest;
+
+// The `plan` command its subcommands (import, add-unit) hang on: made by
+// the first file that registers one, found by the others.
+CLI::App* PlanCommand(CLI::App& app);
 
 // The largest plan file read: published plans are tens to hundreds of KB,
 // and a file past this is refused before it is read whole (a device such as
