@@ -111,7 +111,13 @@ class Applier {
     t.updated_at = at_;
   }
   // ---- assignments: created, accepted (签收), returned (退回), reassigned, progress, submitted, closed out (销号)
-  void On(const AssignmentCreated& b) { Touch(&NewAssignment(s_, b.task, b.unit, b.role, b.due_on, at_)); }
+  void On(const AssignmentCreated& b) {
+    AssignmentState& a = NewAssignment(s_, b.task, b.unit, b.role, b.due_on, at_);
+    // v2: a unit signs for work it can see, so the acceptance limit counts
+    // from the record when the office entered the work late (events.h).
+    if (e_.type_version >= 2) a.assigned_at = std::max(e_.occurred_at, e_.recorded_at);
+    Touch(&a);
+  }
   void On(const AssignmentAccepted& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {
       a->status = AssignmentStatus::kAccepted;

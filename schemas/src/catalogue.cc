@@ -72,6 +72,8 @@ uint16_t CurrentVersion(EventType type) {
       return 2;
     case EventType::kAssignmentReassigned:
       return 2;
+    case EventType::kAssignmentCreated:
+      return 2;
     default:
       return 1;
   }

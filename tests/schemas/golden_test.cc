@@ -277,6 +277,24 @@ TEST(GoldenTest, AssignmentReassignedV1IsUpcastWithNoNewDate) {
   EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "");
 }
 
+// AssignmentCreated v1, frozen when it was current: v2 has the same fields
+// (only the acceptance limit's start differs, events.h), so v1 bytes decode
+// as written, keep their version (replay counts the limit as v1 did),
+// verify and re-encode to the bytes they were read from.
+TEST(GoldenTest, AssignmentCreatedV1KeepsItsVersionAndBytes) {
+  std::ifstream in(GoldenPath("AssignmentCreated_v1.hex"));
+  ASSERT_TRUE(in) << "missing golden file AssignmentCreated_v1.hex";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto decoded = DecodeEvent(FromHex(ss.str()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->type_version, 1);
+  EXPECT_EQ(CurrentVersion(EventType::kAssignmentCreated), 2);
+  EXPECT_NE(std::get_if<AssignmentCreated>(&decoded->body), nullptr) << DumpBody(decoded->body);
+  EXPECT_EQ(ComputeHash(*decoded), decoded->hash);
+  EXPECT_EQ(FirstDifference(EncodeEvent(*decoded), FromHex(ss.str())), "");
+}
+
 // Envelope format 1 (every per-type file above) decodes with no back-entry
 // reason and re-encodes to its own bytes; format 2 (the back-entry reason
 // before the hash) is frozen in Envelope_v2.hex.

@@ -404,6 +404,33 @@ TEST_F(WorkflowEngineTest, AnAssignmentNotSignedWithinTheAcceptanceLimitIsFlagge
   EXPECT_TRUE(For(TickDays("2021-11-01", "2021-11-30"), 1, kEducation).empty());
 }
 
+// A plan issued on paper 2021-09-29 and entered on Monday 2021-10-18 (a
+// back-entry): the units could not sign before they saw it, so the limit
+// counts from the record, 10-19, 10-20, 10-21; AcceptanceOverdue on 10-22,
+// not at once for a limit that ran out before the plan was entered.
+TEST_F(WorkflowEngineTest, APlanEnteredAfterItsIssueCountsTheAcceptanceLimitFromItsEntry) {
+  ImportPlan p;
+  p.plan = PlanImported{"方案", "市政府办公室", "", "2021-09-29", 2021, "d", {kFinance, kEducation, kPolice}, {}};
+  p.tasks.push_back(ImportTask{
+      1, {"一"}, "推进决策公开", "", Deadline{"年底前", "2021-12-31", "", false, ""}, {kFinance}, {kEducation}});
+  Command c;
+  c.command_id = "import-late";
+  c.plan_id = "p";
+  c.actor = Supervisor();
+  c.issued_at = At("2021-10-18", 9);
+  c.effective_at = At("2021-09-29", 9);
+  c.back_entry_reason = "纸质方案9月29日印发，10月18日录入";
+  c.body = p;
+  Ok(engine->Submit(c));
+  EXPECT_EQ(DayOf(A(1, kEducation).assigned_at).ToString(), "2021-10-18");
+  auto fired = TickDays("2021-10-19", "2021-10-31");
+  EXPECT_EQ(For(fired, 1, kEducation), (std::vector<Fired>{{"2021-10-22", "AcceptanceOverdue", 1, kEducation, 0}}));
+  auto h = engine->History("p", 1);
+  ASSERT_TRUE(h.ok());
+  for (const auto& e : *h)
+    if (auto* x = std::get_if<AcceptanceOverdue>(&e.event.body)) EXPECT_EQ(x->assigned_on, "2021-10-18");
+}
+
 // The office's review limit: review_working_days (5) after a submission.
 // Submitted Wednesday 2021-09-01: 09-02, 03, 06, 07, 08; ReviewOverdue on 09-09.
 // A resubmission after a rejection starts the limit again.

@@ -57,7 +57,8 @@ struct AssignmentState {
   int32_t reminded_days = 0;      // working days left at the last reminder sent (0: none yet)
   bool overdue = false;
   int32_t escalation_level = 0;
-  Instant assigned_at = 0;          // created or moved here: the acceptance limit counts from it
+  Instant assigned_at =
+      0;  // created (when recorded, if later: AssignmentCreated v2) or moved here: the acceptance limit counts from it
   Instant submitted_at = 0;         // last completion submitted: the review limit counts from it
   bool acceptance_overdue = false;  // AcceptanceOverdue fired and not yet accepted or returned
   bool review_overdue = false;      // ReviewOverdue fired and the submission not yet reviewed

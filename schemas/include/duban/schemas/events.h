@@ -102,6 +102,11 @@ struct TaskCompleted {
 };
 
 // ---- assignment (task x unit) ------------------------------------------
+// Version history: v1 and v2 have the same fields. From v2 the acceptance
+// limit (签收时限) counts from the later of when the assignment took effect
+// and when it was recorded: a plan entered days after its issue date would
+// otherwise make every unit late to sign before it could see the work.
+// v1 events keep counting from when they took effect (replay is exact).
 struct AssignmentCreated {
   int32_t task = 0;
   std::string unit;
