@@ -408,6 +408,22 @@ std::string WithoutFinalStop(std::string text) {
   return text;
 }
 
+// A note's line breaks as spaces: a notice is one paragraph (a text
+// message, a robot's line), and a raw CR would end it early on some sinks.
+std::string OneLine(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' || text[i] == '\n') {
+      if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 // "，理由：…" for a reason with visible text, else nothing.
 std::string ReasonClause(const std::string& reason) {
   const std::string words = WithoutFinalStop(reason);  // "！" alone says nothing
@@ -474,8 +490,8 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Assignm
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
   v["parent"] = b.parent_unit;
-  v["note"] = WithoutFinalStop(b.note);
-  if (!HasVisibleText(v["note"])) v["note"] = b.note;  // only marks ("！"): as written
+  v["note"] = WithoutFinalStop(OneLine(b.note));
+  if (!HasVisibleText(v["note"])) v["note"] = OneLine(b.note);  // only marks ("！"): as written
   v["note_clause"] = HasVisibleText(v["note"]) ? "，要求：" + v["note"] : std::string();
   v["request_sentence"] = SignAndMeetSentence(e, b.unit, b.due_on);
   Builder nb(e, b.task, s, "delegated", "notice", b.due_on, o, std::move(v));
@@ -847,8 +863,8 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::NoteAdd
   for (const std::string& unit : units) {
     const std::string due = dir.DueOn(e.stream, b.task, unit);
     TemplateValues v = CommonValues(s, b.task, unit, due);
-    v["note"] = WithoutFinalStop(b.text);
-    if (!HasVisibleText(v["note"])) v["note"] = b.text;  // only marks ("！"): as written
+    v["note"] = WithoutFinalStop(OneLine(b.text));
+    if (!HasVisibleText(v["note"])) v["note"] = OneLine(b.text);  // only marks ("！"): as written
     v["note_clause"] = HasVisibleText(v["note"]) ? "：" + v["note"] : std::string();
     // A comment on work handed in (awaiting review, or closed) or returned
     // (退回, awaiting the office) asks nothing of the unit.

@@ -207,7 +207,7 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
   if (auto impossible = plan_import::ImpossibleDeadline(parsed)) {
     std::fprintf(stderr, "duban submit-kafka: line %d: %s\n", impossible->line,
                  ForTerminal(impossible->message).c_str());
-    g.exit_code = kExitRejected;
+    g.exit_code = kExitUsage;
     return std::nullopt;
   }
   ImportRequest req;

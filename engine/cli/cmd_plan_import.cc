@@ -208,7 +208,7 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
   }
   if (auto impossible = plan_import::ImpossibleDeadline(plan)) {
     std::cerr << "duban plan import: line " << impossible->line << ": " << ForTerminal(impossible->message) << "\n";
-    return kExitRejected;
+    return kExitUsage;
   }
   if (auto late = plan_import::IssuedAfterItsYear(plan)) {
     // The date is --issued-on's, or the one the document itself names.

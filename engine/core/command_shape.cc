@@ -23,6 +23,11 @@ Status CheckName(const std::string& s, const char* what) {
   if (!utf8::IsValid(s))
     return Status::Rejected(reason::kInvalidArgument,
                             std::string(what) + " is not valid UTF-8 (was the file saved as GBK?)");
+  // An id or name is read on pages and typed again: nothing in it may turn
+  // the text around it or hide (plan b\u202ed could not be worked over HTTP).
+  if (HasBidiControl(s) || HasInvisibleCharacter(s))
+    return Status::Rejected(reason::kInvalidArgument,
+                            std::string(what) + " holds an invisible or bidirectional control character");
   return Status::Ok();
 }
 

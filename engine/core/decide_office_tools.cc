@@ -144,6 +144,9 @@ R Decider::On(const SetSchedule& b) {
     return std::vector<EventBody>{ScheduleSet{b.task, old, "", 0, b.reason}};
   }
   const int32_t year = b.year ? b.year : ScheduleYear(s_, c_.EffectiveAt());
+  if (const int32_t now = DayOf(std::max(c_.issued_at, c_.EffectiveAt())).year; year > now + 10)
+    return Refuse(reason::kInvalidArgument,
+                  "the schedule's year " + std::to_string(year) + " is more than ten years away: check the year");
   auto r = workflows::ParseRecurrence(b.recurrence, year);
   if (!r.ok()) return Refuse(reason::kInvalidArgument, r.status().message());
   const std::string today = DayOf(c_.EffectiveAt()).ToString();

@@ -355,7 +355,8 @@ class Decider {
   // A date given for work is within ten years, as the clock is (a 2072 typed
   // for 2027 would stand unnoticed, the unit told to meet it).
   Status NotFarOff(const std::string& due_on, const char* what) const {
-    const Date today = DayOf(c_.EffectiveAt());
+    // From the record's day too: a paper record of 2021 entered today may name a date ten years on from today.
+    const Date today = DayOf(std::max(c_.issued_at, c_.EffectiveAt()));
     const auto due = Date::Parse(due_on);
     if (!due || due->year <= today.year + 10) return Status::Ok();
     return Refuse(reason::kInvalidArgument,
@@ -460,6 +461,9 @@ class Decider {
     if (t.number <= 0) return Refuse(reason::kInvalidArgument, "task numbers start at 1");
     if (!t.deadline.due_on.empty() && !Date::Parse(t.deadline.due_on))
       return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + " has an impossible due date " + t.deadline.due_on);
+    // A plan's dates, as every date given for work (--year 2099, 2099年底前, --default-deadline).
+    if (auto st = NotFarOff(t.deadline.due_on, "its date"); !st.ok())
+      return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + ": " + st.message());
     if (!t.deadline.recurrence.empty()) {
       if (auto r = workflows::ParseRecurrence(t.deadline.recurrence, 2000); !r.ok())
         return Refuse(reason::kInvalidArgument, TaskLabel(t.number) + ": " + r.status().message());

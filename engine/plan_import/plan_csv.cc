@@ -11,6 +11,20 @@ namespace duban::plan_import::table {
 
 namespace {
 
+// Whether a quoted field that ran over line breaks holds a line shaped like
+// a row of the table (a number, then the separator: "2,任务二,…"): its
+// opening quote was most likely never meant to be closed where it was.
+bool HoldsARow(const std::string& field, char sep) {
+  for (size_t nl = field.find('\n'); nl != std::string::npos; nl = field.find('\n', nl + 1)) {
+    size_t k = nl + 1;
+    while (k < field.size() && field[k] == ' ') ++k;
+    const size_t digits = k;
+    while (k < field.size() && field[k] >= '0' && field[k] <= '9') ++k;
+    if (k > digits && k < field.size() && field[k] == sep) return true;
+  }
+  return false;
+}
+
 // One pass. A quote at a position in `literal` is a character, not the start
 // of a quoted field; a quoted field still open at the end sets `*unclosed`
 // to the position of its quote (everything after it would be one cell).
@@ -63,6 +77,10 @@ std::vector<Row> ParseOnce(const std::string& s, char sep, const std::set<size_t
           ++i;
         } else {
           quoted = false;
+          if (HoldsARow(field, sep) && *unclosed == std::string::npos) {
+            *unclosed = quote_at;
+            *unclosed_line = field_line;
+          }
         }
       } else {
         if (c == '\n') ++line;
@@ -79,7 +97,7 @@ std::vector<Row> ParseOnce(const std::string& s, char sep, const std::set<size_t
       field.push_back(c);
     }
   }
-  if (quoted) {
+  if (quoted && *unclosed == std::string::npos) {
     *unclosed = quote_at;
     *unclosed_line = field_line;
   }
@@ -99,14 +117,15 @@ std::vector<Row> ParseDelimited(const std::string& s, char sep, std::vector<Prob
     // full of them is not a table (and must not cost a pass per quote).
     constexpr size_t kMaxMended = 16;
     if (unclosed == std::string::npos || literal.size() == kMaxMended) return rows;
-    // A quote never closed would make the rest of the file one cell, its
-    // rows lost: it is read as a character instead, and said.
+    // A quote never closed, or closed only after lines shaped like rows,
+    // would make them one cell, their tasks lost: it is read as a
+    // character instead, and said.
     literal.insert(unclosed);
     if (problems)
       problems->push_back({line,
-                           "a cell opens with a quote (\") that is never closed: the quote is read as a character "
-                           "(check the cell; a quote inside a cell is written \"\")",
-                           "单元格以引号（\"）开头但未闭合：已将该引号按普通字符读取，请核对该单元格"});
+                           "a cell opens with a quote (\") that is not closed before the next rows (or at all): the "
+                           "quote is read as a character (check the cell; a quote inside a cell is written \"\")",
+                           "单元格以引号（\"）开头但未在本行闭合：已将该引号按普通字符读取，请核对该单元格"});
   }
 }
 

@@ -26,6 +26,8 @@ namespace duban::plan_import {
 
 namespace {
 
+bool StatesAYear(std::string_view text);  // below, with the checks of dates against the issue
+
 using text::CodePoints;
 using text::EndsWith;
 using text::Trim;
@@ -200,7 +202,14 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
                             "第" + n + "项任务未写明完成时限，将不会提醒或督办（请补填，或导入后设定时限）"});
   }
   if (resolve && !t.deadline.text.empty()) {
-    const DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
+    DueResult r = ResolveDue(t.deadline.text, out.plan.year, out.plan.issued_on, opts.calendar);
+    // Read in the next year (dates_after_issue), a day this year lacks may
+    // exist: 2月29日前 in a plan issued December 2027 is 2028-02-29.
+    if (r.impossible && opts.dates_after_issue && out.plan.issued_on && out.plan.year > 0 &&
+        !StatesAYear(t.deadline.text))
+      if (DueResult next = ResolveDue(t.deadline.text, out.plan.year + 1, out.plan.issued_on, opts.calendar);
+          next.understood && next.due_on && !(*next.due_on < *out.plan.issued_on))
+        r = std::move(next);
     t.deadline.due_on = r.due_on;
     t.deadline.recurrence = r.recurrence;
     if (!r.understood && r.impossible) {
@@ -357,12 +366,19 @@ Problem YearDoubt(const ParsedPlan& plan, size_t n, const ParsedTask& first, Dat
 void MoveDatesAfterIssue(ParsedPlan& out, const ParseOptions& opts) {
   if (!opts.dates_after_issue || !out.plan.issued_on || out.plan.year <= 0) return;
   const Date issued = *out.plan.issued_on;
-  size_t n = 0;
-  std::string first, first_zh;
+  size_t n = 0, stay = 0;
+  std::string first, first_zh, stays, stays_zh;
   for (auto& t : out.tasks) {
-    if (!t.deadline.due_on || !(*t.deadline.due_on < issued) || StatesAYear(t.deadline.text) ||
-        !t.deadline.recurrence.empty())
+    if (!t.deadline.due_on || StatesAYear(t.deadline.text)) continue;
+    if (!(*t.deadline.due_on < issued) || !t.deadline.recurrence.empty()) {
+      // Left in the issue's year (全年, 下半年, 每季度): said, as the office may mean the next.
+      if (t.deadline.due_on->year == issued.year && stay++ == 0) {
+        const std::string num = std::to_string(t.number), d = t.deadline.due_on->ToString();
+        stays = "task " + num + ": '" + t.deadline.text + "' read as " + d;
+        stays_zh = "如第" + num + "项“" + t.deadline.text + "”读作" + d;
+      }
       continue;
+    }
     const DueResult next = ResolveDue(t.deadline.text, out.plan.year + 1, out.plan.issued_on, opts.calendar);
     if (!next.understood || !next.due_on || *next.due_on < issued) continue;
     if (n++ == 0) {
@@ -373,12 +389,15 @@ void MoveDatesAfterIssue(ParsedPlan& out, const ParseOptions& opts) {
     t.deadline.due_on = next.due_on;
   }
   if (n == 0) return;
-  out.problems.push_back({0,
-                          std::to_string(n) + " deadline(s) naming no year fell before the issue date " +
-                              issued.ToString() + " and are read in " + std::to_string(out.plan.year + 1) + " (" +
-                              first + "), as --dates-after-issue asks",
-                          std::to_string(n) + "项未写年份的完成时限早于印发日期" + issued.ToString() + "，已按" +
-                              std::to_string(out.plan.year + 1) + "年计（" + first_zh + "）"});
+  const std::string y = std::to_string(issued.year);
+  out.problems.push_back(
+      {0,
+       std::to_string(n) + " deadline(s) naming no year fell before the issue date " + issued.ToString() +
+           " and are read in " + std::to_string(out.plan.year + 1) + " (" + first + "), as --dates-after-issue asks" +
+           (stay ? "; " + std::to_string(stay) + " stay in " + y + " (" + stays + "): check them" : ""),
+       std::to_string(n) + "项未写年份的完成时限早于印发日期" + issued.ToString() + "，已按" +
+           std::to_string(out.plan.year + 1) + "年计（" + first_zh + "）" +
+           (stay ? "；另有" + std::to_string(stay) + "项仍按" + y + "年计（" + stays_zh + "），请核对" : "")});
 }
 
 // Dates before the plan's issue date (or, when it names none, the import
@@ -388,6 +407,14 @@ void CheckDatesAgainstIssue(ParsedPlan& out, std::optional<Date> import_day) {
   const bool by_issue = out.plan.issued_on.has_value();
   if (!by_issue && !import_day) return;
   const Date anchor = by_issue ? *out.plan.issued_on : *import_day;
+  // No issue date, the year only inferred: in doubt against the import day,
+  // said in the preview as the import will refuse it (YearInDoubtOn).
+  if (!by_issue && !out.plan.year_stated)
+    if (auto [guessed, one] = DueBefore(out, anchor); one) {
+      out.year_in_doubt = YearDoubt(out, guessed, *one, anchor, "the import day (the plan names no issue date)",
+                                    "导入日期（方案未写明印发日期）");
+      out.problems.push_back(*out.year_in_doubt);
+    }
   const ParsedTask* first = nullptr;
   size_t n = 0;
   for (auto& t : out.tasks) {

@@ -20,8 +20,10 @@ std::string Clean(std::string_view bytes) {
       out.push_back('\n');
     } else if (c == '\t' || c == '\n') {
       out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7F || c == 0xFEFF || c == 0x200B) {
-      // drop NULs, other controls, stray BOMs and zero-width spaces
+    } else if (c < 0x20 || c == 0x7F || c == 0xFEFF || c == 0x200B || (c >= 0x202A && c <= 0x202E) ||
+               (c >= 0x2066 && c <= 0x2069)) {
+      // drop NULs, other controls, stray BOMs, zero-width spaces and bidi
+      // embeddings, overrides and isolates (they would turn a line around)
     } else if (c == 0x2028 || c == 0x2029 || c == 0x0B || c == 0x0C) {
       out.push_back('\n');
     } else {

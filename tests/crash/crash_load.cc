@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       schemas::ImportTask task;
       task.number = t;
       task.title = "任务" + std::to_string(t);
-      task.deadline.due_on = "2099-12-31";
+      task.deadline.due_on = "2027-12-31";  // after every load command (2020), within ten years of the import (2017)
       for (int u = 0; u < kUnits; ++u) task.responsible_units.push_back(Unit(u));
       p.tasks.push_back(std::move(task));
     }

@@ -308,7 +308,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 "1\t完成年度财政预算公开工作\t市财政局\t\t2026年2月30日前\n")
     rc, out, err = run(acr, "plan", "import", typo, "--issued-on", "2026-01-06")
     check("a deadline naming a day that does not exist refuses the import",
-          rc == 1 and "does not exist" in err and "imported" not in out, f"{rc} {out} {err}")
+          rc == 2 and "does not exist" in err and "imported" not in out, f"{rc} {out} {err}")
 
 if failures:
     print("\n".join(failures))

@@ -193,7 +193,15 @@ TEST(PlanParser, WithNoIssueDateTheImportDayPutsAnInferredYearInDoubt) {
       Dir(), opts);
   ASSERT_EQ(p.tasks.size(), 1u);
   EXPECT_FALSE(p.plan.issued_on.has_value());
-  EXPECT_FALSE(p.year_in_doubt.has_value()) << "no issue date to measure against in the parse";
+  EXPECT_FALSE(p.year_in_doubt.has_value()) << "no issue date, no import day to measure against in the parse";
+  ParseOptions today = opts;
+  today.import_day = Date::Parse("2026-12-06");
+  const ParsedPlan previewed = ParsePlan(
+      "测试市政务公开工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n",
+      Dir(), today);
+  ASSERT_TRUE(previewed.year_in_doubt.has_value()) << "the preview shows what the import will refuse";
+  EXPECT_EQ(YearInDoubtOn(previewed, *today.import_day)->message, previewed.year_in_doubt->message);
   const auto doubt = YearInDoubtOn(p, *Date::Parse("2026-12-06"));
   ASSERT_TRUE(doubt.has_value());
   EXPECT_NE(doubt->message.find("before the import day (the plan names no issue date) 2026-12-06"), std::string::npos)
@@ -255,7 +263,21 @@ TEST(PlanParser, DatesAfterIssueReadsAPlanAcrossTheTurnOfTheYear) {
   EXPECT_EQ(due, (std::vector<std::string>{"2027-01-31", "2026-12-31", "2026-12-31", "2027-03-31", "2026-11-30"}));
   EXPECT_FALSE(p.year_in_doubt.has_value());
   EXPECT_TRUE(HasProblem(p, "2 deadline(s) naming no year fell before the issue date 2026-12-07 and are read in 2027"));
+  EXPECT_TRUE(HasProblem(p, "; 2 stay in 2026 (task 2: '12月底前' read as 2026-12-31): check them"))
+      << "12月底前 and 全年 stay, and the preview says so";
   EXPECT_EQ(p.tasks[4].doubts, std::vector<std::string>{"due_before_issue"}) << "its own year: late, and said";
+  // A day this year lacks, read in the next year, exists: 2028-02-29.
+  ParseOptions leap;
+  leap.issued_on = Date::Parse("2027-12-01");
+  leap.dates_after_issue = true;
+  const ParsedPlan feb = ParsePlan(
+      "测试市关于做好元旦春节期间工作的分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+      "1\t一\t市财政局\t\t2月29日前\n2\t二\t市财政局\t\t全年\n",
+      Dir(), leap);
+  ASSERT_EQ(feb.tasks.size(), 2u);
+  ASSERT_TRUE(feb.tasks[0].deadline.due_on.has_value());
+  EXPECT_EQ(feb.tasks[0].deadline.due_on->ToString(), "2028-02-29");
+  EXPECT_FALSE(ImpossibleDeadline(feb).has_value());
   opts.issued_on.reset();  // nothing to count from: nothing moves
   opts.default_year = 2026;
   const ParsedPlan undated = ParsePlan(text, Dir(), opts);

@@ -117,7 +117,23 @@ TEST(PlanParser, AQuoteNeverClosedDoesNotSwallowTheRowsAfterIt) {
   ASSERT_EQ(p.tasks.size(), 3u);
   EXPECT_EQ(p.tasks[1].content, "公开预算。");
   EXPECT_EQ(p.tasks[2].deadline.text, "12月底前");
-  EXPECT_TRUE(HasProblem(p, "a cell opens with a quote (\") that is never closed", 2));
+  EXPECT_TRUE(HasProblem(p, "a cell opens with a quote (\") that is not closed before the next rows", 2));
+  // Closed only by a later quoted cell: the rows between are rows still.
+  const ParsedPlan later = Parse(
+      "序号,工作任务,牵头单位,责任单位,完成时限\n"
+      "1,\"公开规划。,市发改局,,6月底前\n"
+      "2,公开预算。,市财政局,,6月底前\n"
+      "3,\"公开决算，含附件,说明\",市财政局,,9月底前\n"
+      "4,公开统计。,市统计局,,9月底前\n");
+  ASSERT_EQ(later.tasks.size(), 4u);
+  EXPECT_EQ(later.tasks[1].content, "公开预算。");
+  EXPECT_EQ(later.tasks[2].content, "公开决算，含附件,说明");
+  // A quoted cell that really spans lines stays one cell.
+  const ParsedPlan multi = Parse(
+      "序号,工作任务,牵头单位,责任单位,完成时限\n"
+      "1,\"公开规划。\n第二段，2025年以来的情况。\",市发改局,,6月底前\n");
+  ASSERT_EQ(multi.tasks.size(), 1u);
+  EXPECT_FALSE(HasProblem(multi, "a cell opens with a quote"));
 }
 
 }  // namespace

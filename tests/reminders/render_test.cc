@@ -593,6 +593,14 @@ TEST(RenderTest, WorkDelegatedIsToldToTheSubUnitWithWhatTheUnitAbove) {
           "由浈江区政府下发新韶镇政府办理，要求：请摸清底数。完成时限为2021-12-30，请新韶镇政府及时签收并按时限办理。"),
       std::string::npos)
       << told[0].text;
+  auto lines =
+      MakeEvent("sg-2021", 7,
+                schemas::AssignmentDelegated{7, "浈江区政府", "新韶镇党政办", "2021-12-30", "一、摸底\r\n二、上报"});
+  dir.Apply(lines);
+  auto lines_told = RenderNotifications(lines, dir);
+  ASSERT_EQ(lines_told.size(), 1u);
+  EXPECT_NE(lines_told[0].text.find("要求：一、摸底 二、上报。"), std::string::npos)
+      << "one paragraph: " << lines_told[0].text;
   auto bare = MakeEvent("sg-2021", 6, schemas::AssignmentDelegated{7, "浈江区政府", "犁市镇政府", "2021-01-10", ""});
   dir.Apply(bare);
   auto bare_told = RenderNotifications(bare, dir);
