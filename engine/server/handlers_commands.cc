@@ -384,6 +384,48 @@ bool ReadImportParams(Ctx& c, ImportParams* p) {
   return true;
 }
 
+// What answers an import before anything is built from its parse: a bad
+// request (400), or a plan that cannot be imported as read (422, with its
+// preview; a dry run still shows it). True when answered.
+bool RefusedImport(Ctx& c, const plan_import::ParsedPlan& plan, const ImportParams& p, Date today) {
+  if (p.dates_after_issue && !plan.plan.issued_on)
+    return c.Json(400, {{"error", "bad_request"},
+                        {"message",
+                         "query parameter 'dates_after_issue': dates are read from the plan's issue date "
+                         "on, and the file names none: give it (issued_on=YYYY-MM-DD)"},
+                        {"message_zh", "“按印发日期后顺延”需要印发日期：文件中未写明，请填写印发日期"}}),
+           true;
+  if (auto contradicted = plan_import::StatedYearContradicted(plan, p.year))
+    return c.Json(400, {{"error", "bad_request"},
+                        {"message", "query parameter 'year': " + contradicted->message},
+                        {"message_zh", contradicted->message_zh}}),
+           true;
+  if (plan.tasks.empty())
+    return c.Json(422, {{"error", "no_tasks"},
+                        {"message", "no task found in the file"},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
+           true;
+  if (auto doubt = plan_import::YearInDoubtOn(plan, today); doubt && !p.dry_run)
+    return c.Json(422, {{"error", "year_in_doubt"},
+                        {"message", doubt->message + " (over HTTP: the query parameter year=)"},
+                        {"message_zh", doubt->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
+           true;
+  if (auto impossible = plan_import::ImpossibleDeadline(plan); impossible && !p.dry_run)
+    return c.Json(422, {{"error", "impossible_deadline"},
+                        {"message", impossible->message},
+                        {"message_zh", impossible->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
+           true;
+  if (auto late = plan_import::IssuedAfterItsYear(plan); late && !p.dry_run)
+    return c.Json(422, {{"error", "issued_after_its_year"},
+                        {"message", late->message + " (over HTTP: the query parameter issued_on=)"},
+                        {"message_zh", late->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
+           true;
+  return false;
+}
+
 }  // namespace
 
 void Server::Impl::ImportPlan(Ctx& c) {
@@ -402,35 +444,7 @@ void Server::Impl::ImportPlan(Ctx& c) {
   po.dates_after_issue = p.dates_after_issue;
   po.import_day = DayOf(Now());
   const plan_import::ParsedPlan plan = plan_import::ParsePlan(bytes, dir, po);
-  if (p.dates_after_issue && !plan.plan.issued_on)
-    return c.Json(400, {{"error", "bad_request"},
-                        {"message",
-                         "query parameter 'dates_after_issue': dates are read from the plan's issue date "
-                         "on, and the file names none: give it (issued_on=YYYY-MM-DD)"},
-                        {"message_zh", "“按印发日期后顺延”需要印发日期：文件中未写明，请填写印发日期"}});
-  if (auto contradicted = plan_import::StatedYearContradicted(plan, p.year))
-    return c.Json(400, {{"error", "bad_request"},
-                        {"message", "query parameter 'year': " + contradicted->message},
-                        {"message_zh", contradicted->message_zh}});
-  if (plan.tasks.empty())
-    return c.Json(422, {{"error", "no_tasks"},
-                        {"message", "no task found in the file"},
-                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
-  if (auto doubt = plan_import::YearInDoubtOn(plan, DayOf(Now())); doubt && !p.dry_run)
-    return c.Json(422, {{"error", "year_in_doubt"},
-                        {"message", doubt->message + " (over HTTP: the query parameter year=)"},
-                        {"message_zh", doubt->message_zh},
-                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
-  if (auto impossible = plan_import::ImpossibleDeadline(plan); impossible && !p.dry_run)
-    return c.Json(422, {{"error", "impossible_deadline"},
-                        {"message", impossible->message},
-                        {"message_zh", impossible->message_zh},
-                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
-  if (auto late = plan_import::IssuedAfterItsYear(plan); late && !p.dry_run)
-    return c.Json(422, {{"error", "issued_after_its_year"},
-                        {"message", late->message + " (over HTTP: the query parameter issued_on=)"},
-                        {"message_zh", late->message_zh},
-                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}});
+  if (RefusedImport(c, plan, p, DayOf(Now()))) return;
   plan_import::ImportRequest req;
   req.plan_id = p.id.empty() ? "preview" : p.id;
   req.source_bytes = bytes;
