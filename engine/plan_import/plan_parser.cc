@@ -357,7 +357,7 @@ Problem YearDoubt(const ParsedPlan& plan, size_t n, const ParsedTask& first, Dat
                      read + "）。方案未写明年度，推定为" + y + "年；如为" + next + "年度方案，请指定年度" + next +
                      "；如时限确为所读日期，请指定年度" + y +
                      "；如方案跨年度执行（12月底前指今年12月、1月底前指明年1月），"
-                     "请选择“按印发日期后顺延”并填写印发日期；未选择前不予导入"};
+                     "请勾选“跨年度执行”并填写印发日期；未指定前不予导入"};
 }
 
 // --dates-after-issue: each date that rests on the plan's year and falls

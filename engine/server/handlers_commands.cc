@@ -393,7 +393,7 @@ bool RefusedImport(Ctx& c, const plan_import::ParsedPlan& plan, const ImportPara
                         {"message",
                          "query parameter 'dates_after_issue': dates are read from the plan's issue date "
                          "on, and the file names none: give it (issued_on=YYYY-MM-DD)"},
-                        {"message_zh", "“按印发日期后顺延”需要印发日期：文件中未写明，请填写印发日期"}}),
+                        {"message_zh", "“跨年度执行”需要印发日期：文件中未写明，请填写印发日期"}}),
            true;
   if (auto contradicted = plan_import::StatedYearContradicted(plan, p.year))
     return c.Json(400, {{"error", "bad_request"},
