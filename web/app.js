@@ -433,6 +433,9 @@ const Duban = (() => {
   async function render() {
     const seq = ++renderSeq;
     const main = document.getElementById("main");
+    // An earlier render left for another (a 401 sends the page to sign-in)
+    // clears its own mark only if it is still the latest: this one clears it.
+    main.removeAttribute("aria-busy");
     const route = (location.hash || "#/").split("?")[0].replace(/^#/, "");
     if (route === "/login" || !state.account) {
       if (!state.account && route !== "/login") {
