@@ -391,7 +391,7 @@
           units_from_other_row: "单位取自其他行", units_from_row_above: "单位单元格为空，沿用上一行", deadline_from_row_above: "时限单元格为空，沿用上一行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格", no_deadline: "未写明完成时限",
           due_before_issue: "时限早于印发日期" };
         out.append(h("h2", {}, "任务"), table([
-          { label: "序号", cell: (t) => t.number },
+          { label: "序号", cell: (t) => (t.number_in_document ? `${t.number}（本部分第${t.number_in_document}项）` : t.number) },
           { label: "存疑", cell: (t) => (t.doubts || []).map((d) => doubtWords[d] || d).join("；") },
           { label: "部分", cell: (t) => (t.section || []).join(" / ") },
           { label: "任务", cell: (t) => t.title },

@@ -188,11 +188,31 @@ void Interpreter::Doubt(ParsedTask& task, std::string kind) {
     task.doubts.push_back(std::move(kind));
 }
 
+// Numbering that starts again at 1 under each section heading (一、 1. 2.
+// 二、 1. 2.) is numbered on through the plan: a task's number is the plan's
+// key, so 二、1 becomes the task after the last of 一、, and the document's
+// own number is kept beside it (number_in_document) and said once a section.
+int Interpreter::NumberOn(int number, int line, const std::vector<std::string>& section) {
+  const bool restarts =
+      number == 1 && !out_.tasks.empty() && section != out_.tasks.back().section && !section.empty() && expected_ > 1;
+  if (restarts) {
+    section_base_ = static_cast<int>(out_.tasks.size());
+    expected_ = 1;
+    const std::string first = std::to_string(section_base_ + 1);
+    AddProblem(line,
+               "numbering starts again at 1 under '" + section.back() +
+                   "': numbered on through the plan, its 1 is task " + first,
+               "“" + section.back() + "”下的序号从1重新编起：导入时全方案连续编号，该部分第1项为第" + first + "项");
+  }
+  return number + section_base_;
+}
+
 ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
   ParsedTask t;
-  t.number = number;
-  t.source_line = line;
   t.section = SectionPath();
+  t.number = NumberOn(number, line, t.section);
+  if (t.number != number) t.number_in_document = number;
+  t.source_line = line;
   t.found_by = found_by;
   if (number != expected_) {
     Doubt(t, "number_out_of_sequence");
@@ -200,12 +220,12 @@ ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
         line, "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
         "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
   }
-  if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
+  if (auto it = seen_numbers_.find(t.number); it != seen_numbers_.end()) {
     Doubt(t, "number_repeated");
-    AddProblem(line, "task number " + std::to_string(number) + " already used at line " + std::to_string(it->second),
-               "任务序号" + std::to_string(number) + "与第" + std::to_string(it->second) + "行重复");
+    AddProblem(line, "task number " + std::to_string(t.number) + " already used at line " + std::to_string(it->second),
+               "任务序号" + std::to_string(t.number) + "与第" + std::to_string(it->second) + "行重复");
   } else {
-    seen_numbers_.emplace(number, line);
+    seen_numbers_.emplace(t.number, line);
   }
   expected_ = number + 1;
   out_.tasks.push_back(std::move(t));

@@ -86,6 +86,7 @@ class Interpreter {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});
   }
   ParsedTask& NewTask(int number, int line, const char* found_by);
+  int NumberOn(int number, int line, const std::vector<std::string>& section);
   std::vector<std::string> SectionPath() const;
 
   const UnitDirectory& dir_;
@@ -96,7 +97,8 @@ class Interpreter {
   bool has_unit_col_ = false;
   std::vector<std::pair<int, std::string>> section_;
   Inherited inh_;
-  int expected_ = 1;
+  int expected_ = 1;                 // the document's next number (its own, restarting per section or not)
+  int section_base_ = 0;             // added to the document's number where numbering restarts per section
   std::map<int, int> seen_numbers_;  // number -> line
   std::vector<Orphan> orphans_;
 };

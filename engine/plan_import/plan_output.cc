@@ -70,6 +70,7 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   for (const auto& t : p.tasks) {
     ordered_json jt;
     jt["number"] = t.number;
+    if (t.number_in_document != 0) jt["number_in_document"] = t.number_in_document;
     jt["section"] = t.section;
     jt["title"] = t.title;
     jt["content"] = t.content;
@@ -127,7 +128,8 @@ std::string RenderPreview(const ParsedPlan& p) {
     const std::string indent(2 * t.section.size(), ' ');
     const std::string sub = indent + "    ";
     o << (t.doubts.empty() ? indent : indent.substr(0, indent.size() >= 2 ? indent.size() - 2 : 0) + "? ")
-      << Pad(std::to_string(t.number) + ".", 4) << t.title << "\n";
+      << Pad(std::to_string(t.number) + ".", 4) << t.title
+      << (t.number_in_document != 0 ? " (its section's " + std::to_string(t.number_in_document) + ")" : "") << "\n";
     if (!t.doubts.empty()) {
       std::vector<std::string> words;
       for (const auto& d : t.doubts) words.push_back(DoubtWords(d));

@@ -254,5 +254,27 @@ TEST(PlanParser, OutOfSequenceAndDuplicateNumbersAreReported) {
   EXPECT_TRUE(HasProblem(p, "task number 3 already used"));
 }
 
+// 一、 1. 2. 二、 1. 2.: numbering that starts again under each heading is
+// numbered on through the plan (a task's number is its key), the document's
+// own number kept and said; a 1 with no new heading is still a repeat.
+TEST(PlanParser, NumberingRestartingUnderEachHeadingIsNumberedOn) {
+  const ParsedPlan p = Parse(std::string(kHeader3) +
+                             "\t一、深化公开\n\t1.公开规划。\n\t市发改局\n\n"
+                             "\t\n\t2.公开预算。\n\t市财政局\n\n"
+                             "\t二、加强监督\n\t1.开展检查。\n\t市政府办公室\n\n"
+                             "\t\n\t2.通报结果。\n\t市政府办公室\n\n"
+                             "\t\n\t1.又一项。\n\t市发改局\n\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4, 3}));
+  EXPECT_EQ(p.tasks[0].number_in_document, 0);
+  EXPECT_EQ(p.tasks[2].number_in_document, 1);
+  EXPECT_EQ(p.tasks[3].number_in_document, 2);
+  EXPECT_EQ(p.tasks[2].section, Units({"二、加强监督"}));
+  EXPECT_TRUE(p.tasks[2].doubts.empty());
+  EXPECT_TRUE(
+      HasProblem(p, "numbering starts again at 1 under '二、加强监督': numbered on through the plan, its 1 is task 3"));
+  EXPECT_TRUE(HasProblem(p, "task number 3 already used"));
+  EXPECT_EQ(p.DoubtfulTasks(), 1u);
+}
+
 }  // namespace
 }  // namespace duban::plan_import
