@@ -192,7 +192,8 @@ std::optional<schemas::DeadlineRecounted> Recount(const PlanState& s, const Assi
 // ("印发后45个工作日内" across a year no notice covered) counted again on the
 // new calendar, as the import promised ("recomputed when the year's notice
 // is added"); nothing when it stays or was not counted provisionally. Only
-// a working-day count from the issue date, and only when the words still
+// a working-day count from the issue date or the working day before a
+// festival (春节前, whose holiday only the notice fixes), and only when the words still
 // give the date held on the calendar it names (not a date set otherwise);
 // a date on published data, a stated date, or one set by the office stays.
 std::optional<std::string> RecomputedDue(const PlanState& s, const core::TaskState& t, const TimerPolicy& next) {
@@ -208,7 +209,9 @@ std::optional<std::string> RecomputedDue(const PlanState& s, const core::TaskSta
     ctx.issued_on = Date::Parse(s.meta.issued_on);
     ctx.calendar = &wp->CalendarFor(was);
     const auto before = workflows::ResolveDeadline(t.deadline.text, ctx);
-    if (before.rule != "issued_working_days" || !before.due_on || before.due_on->ToString() != t.deadline.due_on)
+    // Counted on the calendar's days: N working days after issue, the working day before a festival.
+    if ((before.rule != "issued_working_days" && before.rule != "festival") || !before.due_on ||
+        before.due_on->ToString() != t.deadline.due_on)
       return std::nullopt;
     ctx.calendar = &wp->latest_calendar();
     const auto resolved = workflows::ResolveDeadline(t.deadline.text, ctx);

@@ -113,6 +113,27 @@ TEST_F(CalendarApiTest, TheOfficeRecordsTheNoticeWhileServingAndOpenDeadlinesCou
   EXPECT_EQ(Call("GET", "/api/v1/calendar", unit).status, 403);
 }
 
+// 春节前 counts the last working day before the holiday: provisionally the day
+// before 除夕 (2027-02-04), and on a notice whose holiday begins earlier, the
+// day before that (here a notice with 春节 from 02-03: 02-02).
+TEST_F(CalendarApiTest, ABeforeTheFestivalDateIsCountedAgainOnTheNotice) {
+  const std::string plan = "序号\t工作任务\t牵头单位\t责任单位\t完成时限\n1\t完成欠薪清零\t" + unit_a + "\t\t春节前\n";
+  const Resp r = Call("POST", "/api/v1/plans/import?accept_unknown_units=1&issued_on=2026-12-06&id=spring", office,
+                      plan, {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto due = [&] {
+    const Resp t = Call("GET", "/api/v1/plans/spring/tasks/1", office);
+    EXPECT_EQ(t.status, 200) << t.body;
+    return t.j()["assignments"][0]["due_on"].get<std::string>();
+  };
+  EXPECT_EQ(due(), "2027-02-04") << "provisionally the day before 除夕";
+  std::string earlier = notice;
+  earlier.replace(earlier.find("from: 2027-02-05"), 16, "from: 2027-02-03");
+  const Resp added = PostNotice(office, earlier);
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(due(), "2027-02-02") << "the working day before the notice's holiday";
+}
+
 TEST_F(CalendarApiTest, ANoticeThatCannotBeRecordedIsRefusedWithItsReasonAndWritesNothing) {
   std::string far_year = notice;
   far_year.replace(far_year.find("covers: 2027"), 12, "covers: 2072");

@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "duban/workflows/calendar.h"
+#include "duban/workflows/festivals.h"
 
 namespace duban::workflows {
 
@@ -88,6 +89,9 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 #define DOC L"(?:自|从)?[^，。；、,.;:：0-9]{0,8}?"
 #define FILLER L"[^，。；、,.;:：()（）0-9零〇一二两三四五六七八九十百]{0,8}?"
 #define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
+// A festival a deadline is set before (春节前, 国庆节前); see festivals.h.
+#define FEST L"(?:春节|元旦|五一劳动节|劳动节|五一|端午节?|中秋节?|国庆节?)"
+#define FEST_BEFORE L"(?:假期|放假)?(?:前|之前|以前)"
 
 enum class RuleId {
   kYearEnd,
@@ -105,6 +109,8 @@ enum class RuleId {
   kRecurCounted,
   kRecurBare,
   kRecurYearInside,
+  kFestival,
+  kTwoFestivals,
   kOngoing,
 };
 
@@ -146,6 +152,9 @@ const std::vector<Rule>& Rules() {
     r.push_back({RuleId::kRecurBare, "recurrence",
                  std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?" PERIOD_END, flags)});
     r.push_back({RuleId::kRecurYearInside, "recurrence", std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
+    r.push_back({RuleId::kFestival, "festival", std::wregex(YEARP L"(" FEST L")" FEST_BEFORE, flags)});
+    r.push_back(
+        {RuleId::kTwoFestivals, "festival", std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE, flags)});
     r.push_back({RuleId::kOngoing, "ongoing", std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
     return r;
   }();
@@ -175,6 +184,9 @@ const std::vector<std::wregex>& TextPatterns() {
                     L"(?![0-9零〇一二两三四五六七八九十百半个后次首第初上中下月日号末底前之])",
                     flags),
         std::wregex(L"年内" FILLER TIMES, flags),
+        // Not 春节前后 (around the festival) nor 春节前夕 (its eve, a time, not a deadline).
+        std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE L"(?![后夕])", flags),
+        std::wregex(YEARP FEST FEST_BEFORE L"(?![后夕])", flags),
     };
   }();
   return pats;
@@ -187,6 +199,8 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef DOC
 #undef FILLER
 #undef TIMES
+#undef FEST
+#undef FEST_BEFORE
 
 // ---- whose issue a 印发后 phrase counts from --------------------------------
 
@@ -352,6 +366,28 @@ Outcome AfterIssue(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx,
   return Fail("not understood");
 }
 
+// 春节前: the last working day before the festival's holiday. With no year
+// named, the next festival from the issue date (a plan issued in March means
+// next year's 春节), else the first in the plan's year or after it (元旦前 in a
+// 2027 plan is the end of 2027, not 2026-12-31).
+Outcome Festival(const std::wsmatch& m, const DeadlineContext& ctx) {
+  const std::string festival(FestivalName(ToUtf8(m[3].str())));
+  const bool named_year = m[1].matched || m[2].matched;
+  const int first = named_year           ? YearOf(m, 1, 2, ctx)
+                    : ctx.plan_year != 0 ? ctx.plan_year
+                    : ctx.issued_on      ? ctx.issued_on->year
+                                         : 0;
+  if (first == 0) return Fail("needs the plan year");
+  for (int year = first; year <= first + 1; ++year) {
+    auto due = LastWorkingDayBefore(festival, year, ctx.calendar);
+    if (!due.ok()) return Fail(due.status().message());
+    if (named_year) return Outcome{*due, std::nullopt, {}};
+    if (ctx.issued_on ? !(*due < *ctx.issued_on) : due->year >= first) return Outcome{*due, std::nullopt, {}};
+  }
+  return Fail(festival + " falls before the plan's issue date in " + std::to_string(first) + " and " +
+              std::to_string(first + 1) + "; name the year (2027年" + festival + "前)");
+}
+
 Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std::string& cal_version,
               std::string& warning) {
   const int py = ctx.plan_year;
@@ -417,6 +453,10 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       return Periodic(m[1].str(), 1, py);
     case RuleId::kRecurYearInside:
       return Periodic(L"年", ParseNumber(m[1].str()), py);
+    case RuleId::kFestival:
+      return Festival(m, ctx);
+    case RuleId::kTwoFestivals:
+      return Fail("names two festivals (" + ToUtf8(m[0].str()) + "): before which is for the office to say");
     case RuleId::kOngoing:
       return Fail("ongoing duty (长期/持续/常态化) has no deadline; the office sets one");
   }

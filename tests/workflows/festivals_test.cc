@@ -1,0 +1,106 @@
+// Festivals: the lunar table against the State Council notices the calendar
+// holds, and 春节前-style deadlines resolved to the last working day before
+// the festival's holiday (on a notice, on the provisional rule, recounted).
+#include "duban/workflows/festivals.h"
+
+#include <gtest/gtest.h>
+
+#include "duban/workflows/calendar.h"
+#include "duban/workflows/deadline_phrase.h"
+
+namespace duban::workflows {
+namespace {
+
+Date D(std::string_view s) { return *Date::Parse(s); }
+
+// Every year the compiled-in calendar covers: each lunar festival's day is a
+// rest day the notice names after that festival (春节 2020's 春节（延长）
+// aside, the notice's own range holds the day).
+TEST(Festivals, TheLunarTableAgreesWithEveryNoticeTheCalendarHolds) {
+  auto cal = WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  ASSERT_GE(cal->covered_years().size(), 8u);
+  for (int year : cal->covered_years()) {
+    for (const char* festival : {"春节", "端午节", "中秋节", "国庆节", "劳动节", "元旦"}) {
+      const auto day = FestivalDay(festival, year);
+      ASSERT_TRUE(day.has_value()) << festival << " " << year;
+      EXPECT_NE(cal->HolidayName(*day).find(festival), std::string::npos)
+          << festival << " " << year << " falls on " << day->ToString() << ", named '" << cal->HolidayName(*day)
+          << "' by the notice";
+    }
+  }
+  EXPECT_EQ(FestivalDay("春节", 2027), D("2027-02-06"));
+  EXPECT_EQ(FestivalDay("春节", 2099), D("2099-01-21"));
+  EXPECT_FALSE(FestivalDay("春节", 2100).has_value());
+  EXPECT_FALSE(FestivalDay("清明节", 2027).has_value());
+  EXPECT_EQ(FestivalName("五一"), "劳动节");
+  EXPECT_EQ(FestivalName("十一"), "");
+}
+
+TEST(Festivals, TheDayBeforeIsTheLastWorkingDayBeforeTheHoliday) {
+  auto cal = WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  // 2026: 春节 02-17, holiday 02-15..02-23, Saturday 02-14 a working day (调休).
+  EXPECT_EQ(*LastWorkingDayBefore("春节", 2026, &*cal), D("2026-02-14"));
+  // 2025: 国庆节、中秋节 10-01..10-08: before 中秋 (10-06) is before the whole holiday.
+  EXPECT_EQ(*LastWorkingDayBefore("中秋节", 2025, &*cal), D("2025-09-30"));
+  // 2024-12-31 (Tuesday) before 元旦 2025.
+  EXPECT_EQ(*LastWorkingDayBefore("元旦", 2025, &*cal), D("2024-12-31"));
+  // No notice for 2027 yet: 除夕 (02-05, Friday) is a rest day by law, so Thursday.
+  EXPECT_FALSE(LastWorkingDayBefore("春节", 2027, &*cal).ok()) << "uncovered without the provisional rule";
+  cal->set_provisional_rule(true);
+  EXPECT_EQ(*LastWorkingDayBefore("春节", 2027, &*cal), D("2027-02-04"));
+  // 2028: 春节 01-26 (Wednesday), 除夕 Tuesday: Monday 01-24.
+  EXPECT_EQ(*LastWorkingDayBefore("春节", 2028, &*cal), D("2028-01-24"));
+  // With no calendar, weekends only: 2027-10-01 is a Friday, 09-30 Thursday.
+  EXPECT_EQ(*LastWorkingDayBefore("国庆节", 2027, nullptr), D("2027-09-30"));
+}
+
+TEST(Festivals, APhraseTakesTheNextFestivalFromTheIssueDate) {
+  auto cal = WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  cal->set_provisional_rule(true);
+  DeadlineContext ctx;
+  ctx.calendar = &*cal;
+  ctx.plan_year = 2026;
+  ctx.issued_on = D("2026-01-10");
+  auto r = ResolveDeadline("春节前", ctx);
+  ASSERT_FALSE(r.unresolved) << r.note;
+  EXPECT_EQ(r.rule, "festival");
+  EXPECT_EQ(*r.due_on, D("2026-02-14"));
+  EXPECT_EQ(*ResolveDeadline("于春节前完成", ctx).due_on, D("2026-02-14"));
+  EXPECT_EQ(*ResolveDeadline("国庆节前", ctx).due_on, D("2026-09-30"));
+  EXPECT_EQ(*ResolveDeadline("元旦前", ctx).due_on, D("2026-12-31"));
+  // Issued after this year's festival: next year's, said provisional.
+  ctx.issued_on = D("2026-03-02");
+  r = ResolveDeadline("春节前", ctx);
+  EXPECT_EQ(*r.due_on, D("2027-02-04"));
+  EXPECT_NE(r.calendar_version.find("+provisional"), std::string::npos);
+  // A December plan for next year: its 春节 and the 元旦 about to come.
+  ctx.plan_year = 2027;
+  ctx.issued_on = D("2026-12-07");
+  EXPECT_EQ(*ResolveDeadline("春节前", ctx).due_on, D("2027-02-04"));
+  EXPECT_EQ(*ResolveDeadline("元旦前", ctx).due_on, D("2026-12-31"));
+  // A named year is that year's festival; with no issue date, the plan year's.
+  EXPECT_EQ(*ResolveDeadline("2028年春节前", ctx).due_on, D("2028-01-24"));
+  ctx.issued_on.reset();
+  EXPECT_EQ(*ResolveDeadline("春节前", ctx).due_on, D("2027-02-04"));
+  EXPECT_EQ(*ResolveDeadline("元旦前", ctx).due_on, D("2027-12-31"));
+}
+
+TEST(Festivals, TwoFestivalsOrAroundOneIsNoDeadline) {
+  DeadlineContext ctx;
+  ctx.plan_year = 2027;
+  auto two = ResolveDeadline("元旦春节前", ctx);
+  EXPECT_TRUE(two.unresolved);
+  EXPECT_NE(two.note.find("two festivals"), std::string::npos) << two.note;
+  EXPECT_TRUE(ResolveDeadline("春节前后", ctx).unresolved);
+  EXPECT_TRUE(ResolveDeadline("清明节前", ctx).unresolved);
+  EXPECT_EQ(FindDeadlineInText("春节前完成欠薪案件清零").value_or(""), "春节前");
+  EXPECT_EQ(FindDeadlineInText("在元旦春节前开展走访慰问").value_or(""), "元旦春节前");
+  EXPECT_FALSE(FindDeadlineInText("春节前后加强值班值守").has_value());
+  EXPECT_FALSE(FindDeadlineInText("春节前夕走访慰问困难群众").has_value());
+}
+
+}  // namespace
+}  // namespace duban::workflows
