@@ -58,6 +58,14 @@ inline constexpr const char* kCountsBuilt = "counts.built";
 // In `meta` once `history` is kept in buckets (records.h): a store made
 // before has one key per event, and is rebuilt once by the next writer.
 inline constexpr const char* kHistoryBuckets = "history.buckets";
+// In `meta`: the generation of the rules that arm timers (the timer policy,
+// schedule.h). When a rule changes which timers an assignment has, the
+// generation goes up: a store whose timers an older rule armed is rebuilt
+// once by the next writer (its timers are then what a replay arms), and
+// `verify` does not compare its timers until then. 2: no report is asked
+// for a checkpoint on or after the unit's own date.
+inline constexpr const char* kTimerRules = "timers.rules";
+inline constexpr const char* kTimerRulesNow = "2";
 // The stream of recorded calendar notices (CalendarNoticeAdded). Like the
 // rejection streams it is no plan: it has a head and a history (task 0), and
 // the engine's timer policy is built from its events.
@@ -196,6 +204,7 @@ struct Engine::Impl {
   uint64_t rebuilt_at_open = 0;
   bool counts_built = false;      // kCountsBuilt is set: commits keep `counts`
   bool history_bucketed = false;  // kHistoryBuckets is set: `history` has no key of the old layout
+  bool timers_current = false;    // kTimerRules is kTimerRulesNow: `timers` is what a replay arms
   // Whether the store keeps `counts`. A new store starts with them; a store
   // made before them gets them from a rebuild when a writer opens it (once:
   // it replays the log). A rebuild that cannot run (the log fails its
@@ -203,6 +212,8 @@ struct Engine::Impl {
   // counts then say they are missing.
   // The same for the history buckets (kHistoryBuckets): readers read the
   // old layout too, so a store that could not be rebuilt stays readable.
+  // And for timers armed by an older rule (kTimerRules): they fire as
+  // before, each decided against today's rules, until the rebuild.
   // True: the store needs that rebuild.
   Result<bool> LoadCountsBuilt(bool created);
   // Column family `i` dropped and made again, empty (Rebuild's projections,

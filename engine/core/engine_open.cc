@@ -221,8 +221,8 @@ Status Engine::Impl::FinishOpen(Engine& engine, bool created) {
   if (!counts.ok()) return counts.status();
   if (*counts) {
     log::Core().info(
-        "this store was made before the dashboard's counts or the history buckets were kept: rebuilding its "
-        "projections once to make them");
+        "this store was made before the dashboard's counts or the history buckets were kept, or its timers were "
+        "armed by an older rule: rebuilding its projections once to make them");
     if (Status st = engine.Rebuild(); !st.ok()) {
       // A rebuild that failed after it began dropping projections left its
       // marker: going on would answer, and write, beside half-made ones.
@@ -338,15 +338,21 @@ Result<bool> Engine::Impl::LoadCountsBuilt(bool created) {
   s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kHistoryBuckets, &buckets);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading meta");
   history_bucketed = s.ok();
-  if ((counts_built && history_bucketed) || opts.read_only) return false;
+  std::string rules;
+  s = db->Get(rocksdb::ReadOptions(), cf[kMeta], kTimerRules, &rules);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading meta");
+  timers_current = s.ok() && rules == kTimerRulesNow;
+  if ((counts_built && history_bucketed && timers_current) || opts.read_only) return false;
   if (!created && next_pos > 1) return true;
-  // Nothing projected yet: counting and buckets start with the first commit.
+  // Nothing projected yet: counting, buckets and today's timer rules start with the first commit.
   rocksdb::WriteBatch wb;
   wb.Put(cf[kMeta], kCountsBuilt, "1");
   wb.Put(cf[kMeta], kHistoryBuckets, "1");
+  wb.Put(cf[kMeta], kTimerRules, kTimerRulesNow);
   if (auto w = Written(db->Write(WriteOpts(), &wb)); !w.ok()) return FromRocks(w, "writing meta");
   counts_built = true;
   history_bucketed = true;
+  timers_current = true;
   return false;
 }
 

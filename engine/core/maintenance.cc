@@ -244,9 +244,12 @@ Status Engine::Rebuild() {
   rocksdb::WriteBatch formats;
   formats.Put(m.cf[kMeta], kCountsBuilt, "1");
   formats.Put(m.cf[kMeta], kHistoryBuckets, "1");
-  if (auto s = m.Written(m.db->Write(sync, &formats)); !s.ok()) return FromRocks(s, "marking counts and history");
+  formats.Put(m.cf[kMeta], kTimerRules, kTimerRulesNow);
+  if (auto s = m.Written(m.db->Write(sync, &formats)); !s.ok())
+    return FromRocks(s, "marking counts, history and timer rules");
   m.counts_built = true;
   m.history_bucketed = true;
+  m.timers_current = true;
   if (auto s = m.Written(m.db->Delete(sync, m.cf[kMeta], kRebuildMarker)); !s.ok())
     return FromRocks(s, "clearing rebuild marker");
   return m.LoadHeads();
@@ -352,6 +355,12 @@ Result<VerifyReport> Engine::Verify(const std::vector<anchor::Checkpoint>& ancho
         report.notes.push_back(
             "this store keeps the history index in its old layout, one key per event (the next writer to open it, "
             "or `duban rebuild`, rewrites it): it was not compared");
+        continue;
+      }
+      if (i == kTimers && !m.timers_current) {
+        report.notes.push_back(
+            "this store's timers were armed by an older rule than this build's (the next writer to open it, or "
+            "`duban rebuild`, arms them again): they were not compared");
         continue;
       }
       st = CompareCf(m.db, m.cf[i], sdb, scf[i], kCfNames[i], &report.projection_keys, &report.problems);

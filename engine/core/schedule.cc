@@ -24,6 +24,10 @@ std::vector<Date> ScheduleCheckpoints(const TaskState& task) {
 bool ScheduleStillAsks(const PlanState& plan, const TaskState& task, const AssignmentState& a, const Date& checkpoint) {
   if (task.cancelled || task.completed) return false;
   if (!IsOpen(a.status) || a.status == AssignmentStatus::kSubmitted) return false;
+  // A checkpoint on or after the unit's own date is that deadline's to keep:
+  // its reminders come before it and its ladder after, and a report asked for
+  // the same day climbed a second ladder beside it (督促整改 twice, 约谈 twice).
+  if (const auto due = Date::Parse(a.due_on); due && !(checkpoint < *due)) return false;
   const auto cps = ScheduleCheckpoints(task);
   if (std::find(cps.begin(), cps.end(), checkpoint) == cps.end()) return false;
   auto cy = plan.cycles.find(ScheduleCycleId(task.number, checkpoint));

@@ -91,12 +91,11 @@ TEST_F(ScheduleTest, AQuarterlyDutyAsksItsUnitsBeforeEachQuarterOnTheStatutoryCa
                 "2021-06-16 ProgressReportRequested " + kFinance + " schedule:4:2021-06-30",
                 "2021-09-16 ProgressReportRequested " + kPolice + " schedule:4:2021-09-30",
                 "2021-09-16 ProgressReportRequested " + kFinance + " schedule:4:2021-09-30",
-                "2021-12-17 ProgressReportRequested " + kPolice + " schedule:4:2021-12-31",
-                "2021-12-17 ProgressReportRequested " + kFinance + " schedule:4:2021-12-31",
             }))
       << "09-16: ten working days before 09-30 count the Sunday 09-26 and the Saturday 09-18 (调休) and skip "
-         "中秋 09-19..21";
-  EXPECT_EQ(Having(lines, "ReviewCycleStarted").size(), 3u) << "one cycle per checkpoint, started by the first ask";
+         "中秋 09-19..21; 12-31 is the units' own deadline, whose reminders ask for it";
+  EXPECT_EQ(Having(lines, "ReviewCycleStarted").size(), 2u)
+      << "one cycle per checkpoint asked, started by the first ask";
   EXPECT_EQ(Having(lines, "ReviewCycleStarted").front(),
             "2021-06-16 ReviewCycleStarted schedule:4:2021-06-30 quarterly task:4");
   // 公安 stayed silent in Q2: overdue on the first working day after 06-30.
@@ -110,8 +109,31 @@ TEST_F(ScheduleTest, AQuarterlyDutyAsksItsUnitsBeforeEachQuarterOnTheStatutoryCa
   ASSERT_GE(q3.size(), 2u);
   EXPECT_EQ(q3[0], "2021-10-08 ReportOverdue " + kFinance + " schedule:4:2021-09-30 0");
   EXPECT_EQ(q3[1], "2021-10-09 ReportOverdue " + kFinance + " schedule:4:2021-09-30 1");
-  EXPECT_TRUE(Having(lines, "schedule:4:2021-12-31 0").empty()) << "both answered Q4 in time";
+  EXPECT_TRUE(Having(lines, "schedule:4:2021-12-31").empty()) << "no report is asked on the deadline itself";
   EXPECT_TRUE(Having(Armed(4, kFinance), "scheduled_report").empty()) << "the year's checkpoints are all asked";
+  ExpectVerifiedAndRebuiltIdentically();
+}
+
+// The last checkpoint of a 每季度 task is its deadline: a unit silent through
+// it climbs one ladder, the deadline's (DeadlineMissed, 督促整改, 通报批评),
+// not a second one for a report asked for the same day. A unit whose own date
+// was extended past the year's end is still asked for the 12-31 report.
+TEST_F(ScheduleTest, TheCheckpointOnTheDeadlineIsTheDeadlinesOwnNoSecondLadder) {
+  GivenRecurringPlan();
+  Do(Accept{4, kFinance}, UnitActor(kFinance));
+  Do(Accept{4, kPolice}, UnitActor(kPolice));
+  const auto lines = TickThrough("2021-03-21", "2022-01-20", [&](const std::string& day) {
+    if (day == "2021-12-01") Do(SetDeadline{4, kPolice, "2022-01-31", "跨年度推进"}, Supervisor());
+  });
+  const auto finance = Having(lines, " " + kFinance);
+  EXPECT_TRUE(Having(finance, "schedule:4:2021-12-31").empty()) << "neither asked nor overdue: one ladder only";
+  EXPECT_EQ(Having(finance, "ReportOverdue").size(), 8u) << "Q2's and Q3's silences climb their own ladders";
+  EXPECT_EQ(Having(finance, "DeadlineMissed"), (std::vector<std::string>{"2022-01-04 DeadlineMissed " + kFinance}));
+  EXPECT_GE(Having(finance, "EscalationRaised").size(), 2u);
+  EXPECT_EQ(Having(lines, "ProgressReportRequested " + kPolice + " schedule:4:2021-12-31"),
+            (std::vector<std::string>{"2021-12-17 ProgressReportRequested " + kPolice + " schedule:4:2021-12-31"}))
+      << "公安's date is 2022-01-31: the 12-31 checkpoint comes before it";
+  EXPECT_EQ(Having(lines, "ReportOverdue " + kPolice + " schedule:4:2021-12-31 0").size(), 1u);
   ExpectVerifiedAndRebuiltIdentically();
 }
 

@@ -45,7 +45,9 @@ std::vector<Date> ScheduleCheckpoints(const TaskState& task);
 
 // Whether the report of `checkpoint` is still to be asked of `a`: the task
 // open with this checkpoint in its schedule, the assignment open and not
-// submitted, its cycle not closed and not yet asking it. (The asking day
+// submitted, the checkpoint before the assignment's own date (the last
+// checkpoint of a 每季度 task is its deadline, whose own reminders and
+// ladder speak for it), its cycle not closed and not yet asking it. (The asking day
 // itself is the policy's: decide has no calendar.)
 bool ScheduleStillAsks(const PlanState& plan, const TaskState& task, const AssignmentState& a, const Date& checkpoint);
 
