@@ -138,7 +138,11 @@ class Applier {
       from->status = AssignmentStatus::kCancelled;
       from->last_reason = b.reason;
     }
-    Touch(&NewAssignment(s_, b.task, b.to_unit, moved.role, b.due_on.empty() ? moved.due_on : b.due_on, at_));
+    AssignmentState& to =
+        NewAssignment(s_, b.task, b.to_unit, moved.role, b.due_on.empty() ? moved.due_on : b.due_on, at_);
+    // v3: the unit it moves to signs for work it can see (as AssignmentCreated v2).
+    if (e_.type_version >= 3) to.assigned_at = std::max(e_.occurred_at, e_.recorded_at);
+    Touch(&to);
   }
   void On(const ProgressReported& b) {
     if (auto* a = Touch(Find(s_, b.task, b.unit))) {
@@ -311,6 +315,8 @@ class Applier {
   // parent unit's act on its own (its silence counts again from it).
   void On(const AssignmentDelegated& b) {
     AssignmentState& child = NewAssignment(s_, b.task, b.unit, AssignmentRole::kResponsible, b.due_on, at_);
+    // v2: the sub-unit signs for work it can see (as AssignmentCreated v2).
+    if (e_.type_version >= 2) child.assigned_at = std::max(e_.occurred_at, e_.recorded_at);
     child.parent = b.parent_unit;
     Touch(&child);
     Touch(Find(s_, b.task, b.parent_unit));

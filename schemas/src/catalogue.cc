@@ -71,8 +71,10 @@ uint16_t CurrentVersion(EventType type) {
     case EventType::kPlanImported:
       return 2;
     case EventType::kAssignmentReassigned:
-      return 2;
+      return 3;
     case EventType::kAssignmentCreated:
+      return 2;
+    case EventType::kAssignmentDelegated:
       return 2;
     default:
       return 1;

@@ -427,8 +427,30 @@ TEST_F(WorkflowEngineTest, APlanEnteredAfterItsIssueCountsTheAcceptanceLimitFrom
   EXPECT_EQ(For(fired, 1, kEducation), (std::vector<Fired>{{"2021-10-22", "AcceptanceOverdue", 1, kEducation, 0}}));
   auto h = engine->History("p", 1);
   ASSERT_TRUE(h.ok());
-  for (const auto& e : *h)
-    if (auto* x = std::get_if<AcceptanceOverdue>(&e.event.body)) EXPECT_EQ(x->assigned_on, "2021-10-18");
+  for (const auto& e : *h) {
+    if (auto* x = std::get_if<AcceptanceOverdue>(&e.event.body)) {
+      EXPECT_EQ(x->assigned_on, "2021-10-18");
+    }
+  }
+}
+
+// Work moved on paper 2021-09-29 and entered on 2021-10-18 (a back-entered
+// reassign, AssignmentReassigned v3): the unit it went to could not sign
+// before it saw it, so its limit counts from the record as a late plan's does.
+TEST_F(WorkflowEngineTest, WorkMovedOnPaperAndEnteredLaterCountsTheAcceptanceLimitFromItsEntry) {
+  GivenPlan();
+  Command c;
+  c.command_id = "reassign-late";
+  c.plan_id = "p";
+  c.actor = Supervisor();
+  c.issued_at = At("2021-10-18", 9);
+  c.effective_at = At("2021-09-29", 9);
+  c.back_entry_reason = "9月29日市政府办公室会议纪要改派";
+  c.body = Reassign{2, kPolice, kEducation, "职责调整", ""};
+  Ok(engine->Submit(c));
+  EXPECT_EQ(DayOf(A(2, kEducation).assigned_at).ToString(), "2021-10-18");
+  auto fired = TickDays("2021-10-19", "2021-10-31");
+  EXPECT_EQ(For(fired, 2, kEducation), (std::vector<Fired>{{"2021-10-22", "AcceptanceOverdue", 2, kEducation, 0}}));
 }
 
 // The office's review limit: review_working_days (5) after a submission.

@@ -125,7 +125,10 @@ struct AssignmentReturned {
   bool operator==(const AssignmentReturned&) const = default;
 };
 // Version history: v1 {task, from_unit, to_unit, reason}; v2 adds due_on, the
-// date the work is due with its new unit (empty: the date it had).
+// date the work is due with its new unit (empty: the date it had); v3 has
+// v2's fields, and the new unit's acceptance limit counts from the later of
+// when the move took effect and when it was recorded (a back-entered move,
+// as AssignmentCreated v2; v1 and v2 events count as they did).
 struct AssignmentReassigned {
   int32_t task = 0;
   std::string from_unit, to_unit, reason, due_on;
@@ -390,6 +393,9 @@ struct ScheduleSet {
 // its own. The child is an assignment of the task with its own lifecycle and
 // timers; the parent unit reviews its submission and may cancel it with a
 // reason, and cannot submit its own while a child is open.
+// Version history: v2 has v1's fields; from v2 the child's acceptance limit
+// counts from the later of when the delegation took effect and when it was
+// recorded (as AssignmentCreated v2; v1 events count as they did).
 struct AssignmentDelegated {
   int32_t task = 0;
   std::string parent_unit, unit, due_on, note;
