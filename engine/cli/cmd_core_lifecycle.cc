@@ -81,18 +81,18 @@ void AddHoldingCommands(CLI::App& app, Globals& g) {
   {
     auto* sub = app.add_subcommand("assign", "assign a task to a unit (supervisor)");
     auto w = std::make_shared<WriteOpts>();
-    auto role = std::make_shared<std::string>("responsible");
+    auto lead = std::make_shared<bool>(false);
     auto due = std::make_shared<std::string>();
     AddWriteOptions(sub, *w);
-    sub->add_option("--as", *role, "lead | responsible")->check(CLI::IsMember({"lead", "responsible"}));
+    // A flag, not "--as lead": --as after the subcommand is who acts (the global option).
+    sub->add_flag("--lead", *lead, "the unit leads the task (牵头); default: responsible (责任)");
     sub->add_option("--due", *due,
                     "the unit's own date YYYY-MM-DD, today or later (default: the task's, which must not have "
                     "passed)");
-    sub->callback([&g, w, role, due] {
+    sub->callback([&g, w, lead, due] {
       Run(g, *w, Role::kSupervisor, kOffice,
           schemas::Assign{w->task, w->unit,
-                          *role == "lead" ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible,
-                          *due});
+                          *lead ? schemas::AssignmentRole::kLead : schemas::AssignmentRole::kResponsible, *due});
     });
   }
   {

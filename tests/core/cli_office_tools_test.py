@@ -108,11 +108,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check("history shows the merge and both notes", "AssignmentMerged" in out and "张副市长" in out
           and "kind=comment" in out, out + err)
 
+    # assign: --lead makes the unit lead; --as after the subcommand is still who acts.
+    rc, out, err = run(data, "assign", "--plan", "ot", "2", "--unit", "市财政局", "--lead", "--as", "office")
+    check("assign --lead, the account named after the subcommand", rc == 0, out + err)
+    rows = json.loads(run(data, "--json", "status", "--plan", "ot")[1])
+    check("市财政局 leads task 2", [(r["unit"], r["role"]) for r in rows if r["task"] == 2 and r["unit"] == "市财政局"]
+          == [("市财政局", "lead")], str(rows))
+
     later = (today + datetime.timedelta(days=21)).isoformat()
     rc, out, err = run(data, "--json", "queue", "silent", "--on", later)
     silent = json.loads(out) if rc == 0 else []
     check("three weeks on, the assignments nobody signed are silent",
-          sorted((r["task"], r["unit"]) for r in silent) == [(1, "市财政局"), (2, "市公安局"), (2, "市教育局")], out + err)
+          sorted((r["task"], r["unit"]) for r in silent)
+          == [(1, "市财政局"), (2, "市公安局"), (2, "市教育局"), (2, "市财政局")], out + err)
     rc, out, err = run(data, "queue", "unheard-of")
     check("an unknown queue is a usage error", rc == 2, f"{rc} {err}")
 
@@ -121,7 +129,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the office cancels the lead's assignment of task 2", rc == 0, out + err)
     rows = json.loads(run(data, "--json", "status", "--plan", "ot")[1])
     check("it alone is cancelled", sorted((r["unit"], r["status"]) for r in rows if r["task"] == 2)
-          == [("市公安局", "cancelled"), ("市教育局", "assigned")], str(rows))
+          == [("市公安局", "cancelled"), ("市教育局", "assigned"), ("市财政局", "assigned")], str(rows))
 
     rc, out, err = run(data, "verify")
     check("verify ok", rc == 0 and "verify: ok" in out, out + err)
