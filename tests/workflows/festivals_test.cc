@@ -21,7 +21,7 @@ TEST(Festivals, TheLunarTableAgreesWithEveryNoticeTheCalendarHolds) {
   ASSERT_TRUE(cal.ok());
   ASSERT_GE(cal->covered_years().size(), 8u);
   for (int year : cal->covered_years()) {
-    for (const char* festival : {"春节", "端午节", "中秋节", "国庆节", "劳动节", "元旦"}) {
+    for (const char* festival : {"春节", "清明节", "端午节", "中秋节", "国庆节", "劳动节", "元旦"}) {
       const auto day = FestivalDay(festival, year);
       ASSERT_TRUE(day.has_value()) << festival << " " << year;
       EXPECT_NE(cal->HolidayName(*day).find(festival), std::string::npos)
@@ -32,8 +32,11 @@ TEST(Festivals, TheLunarTableAgreesWithEveryNoticeTheCalendarHolds) {
   EXPECT_EQ(FestivalDay("春节", 2027), D("2027-02-06"));
   EXPECT_EQ(FestivalDay("春节", 2099), D("2099-01-21"));
   EXPECT_FALSE(FestivalDay("春节", 2100).has_value());
-  EXPECT_FALSE(FestivalDay("清明节", 2027).has_value());
+  EXPECT_EQ(FestivalDay("清明节", 2027), D("2027-04-05"));
+  EXPECT_EQ(FestivalDay("清明节", 2028), D("2028-04-04"));
   EXPECT_EQ(FestivalName("五一"), "劳动节");
+  EXPECT_EQ(FestivalName("除夕"), "春节");
+  EXPECT_EQ(FestivalName("元旦节"), "元旦");
   EXPECT_EQ(FestivalName("十一"), "");
 }
 
@@ -81,6 +84,19 @@ TEST(Festivals, APhraseTakesTheNextFestivalFromTheIssueDate) {
   ctx.issued_on = D("2026-12-07");
   EXPECT_EQ(*ResolveDeadline("春节前", ctx).due_on, D("2027-02-04"));
   EXPECT_EQ(*ResolveDeadline("元旦前", ctx).due_on, D("2026-12-31"));
+  // Only the festivals at the turn of the year move on: 端午节 in a plan
+  // issued after it is the plan year's (before the issue date, which the
+  // import says), and 今年春节前 is this year's.
+  ctx.plan_year = 2026;
+  ctx.issued_on = D("2026-11-20");
+  EXPECT_EQ(*ResolveDeadline("端午节前", ctx).due_on, D("2026-06-18"));
+  EXPECT_EQ(*ResolveDeadline("今年春节前", ctx).due_on, D("2026-02-14"));
+  EXPECT_EQ(*ResolveDeadline("春节前", ctx).due_on, D("2027-02-04"));
+  EXPECT_EQ(*ResolveDeadline("除夕前", ctx).due_on, D("2027-02-04"));
+  EXPECT_EQ(*ResolveDeadline("春节长假前", ctx).due_on, D("2027-02-04"));
+  ctx.plan_year = 2027;
+  ctx.issued_on = D("2026-12-07");
+  EXPECT_EQ(*ResolveDeadline("清明节前", ctx).due_on, D("2027-04-02")) << "04-05 a Monday: Friday 04-02";
   // A named year is that year's festival; with no issue date, the plan year's.
   EXPECT_EQ(*ResolveDeadline("2028年春节前", ctx).due_on, D("2028-01-24"));
   ctx.issued_on.reset();
@@ -95,11 +111,15 @@ TEST(Festivals, TwoFestivalsOrAroundOneIsNoDeadline) {
   EXPECT_TRUE(two.unresolved);
   EXPECT_NE(two.note.find("two festivals"), std::string::npos) << two.note;
   EXPECT_TRUE(ResolveDeadline("春节前后", ctx).unresolved);
-  EXPECT_TRUE(ResolveDeadline("清明节前", ctx).unresolved);
   EXPECT_EQ(FindDeadlineInText("春节前完成欠薪案件清零").value_or(""), "春节前");
   EXPECT_EQ(FindDeadlineInText("在元旦春节前开展走访慰问").value_or(""), "元旦春节前");
   EXPECT_FALSE(FindDeadlineInText("春节前后加强值班值守").has_value());
   EXPECT_FALSE(FindDeadlineInText("春节前夕走访慰问困难群众").has_value());
+  // A lead time before the festival is no date this rule can give.
+  for (const char* text : {"于春节前一个月完成慰问金发放", "春节前10天完成", "国庆节前5个工作日报送",
+                           "春节前两周开展检查", "春节前至元宵节期间开展排查"})
+    EXPECT_FALSE(FindDeadlineInText(text).has_value()) << text;
+  EXPECT_TRUE(ResolveDeadline("春节前一个月", ctx).unresolved);
 }
 
 }  // namespace

@@ -90,8 +90,12 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 #define FILLER L"[^，。；、,.;:：()（）0-9零〇一二两三四五六七八九十百]{0,8}?"
 #define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
 // A festival a deadline is set before (春节前, 国庆节前); see festivals.h.
-#define FEST L"(?:春节|元旦|五一劳动节|劳动节|五一|端午节?|中秋节?|国庆节?)"
-#define FEST_BEFORE L"(?:假期|放假)?(?:前|之前|以前)"
+#define FEST L"(?:春节|除夕|元旦节?|清明节?|五一劳动节|劳动节|五一节?|端午节?|中秋节?|国庆节?)"
+#define FEST_BEFORE L"(?:小?长假|假期|放假)?(?:前|之前|以前)"
+// What may not follow 节前 in running text for it to be the deadline: 春节前后
+// (around it), 春节前夕 (its eve), 春节前一个月 / 前10天 / 前5个工作日 (a lead
+// time before it, which this rule cannot count), 春节前至元宵节 (a period).
+#define FEST_END L"(?![后夕至到0-9零〇一二两三四五六七八九十百半个])"
 
 enum class RuleId {
   kYearEnd,
@@ -185,8 +189,8 @@ const std::vector<std::wregex>& TextPatterns() {
                     flags),
         std::wregex(L"年内" FILLER TIMES, flags),
         // Not 春节前后 (around the festival) nor 春节前夕 (its eve, a time, not a deadline).
-        std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE L"(?![后夕])", flags),
-        std::wregex(YEARP FEST FEST_BEFORE L"(?![后夕])", flags),
+        std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE FEST_END, flags),
+        std::wregex(YEARP FEST FEST_BEFORE FEST_END, flags),
     };
   }();
   return pats;
@@ -201,6 +205,7 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef TIMES
 #undef FEST
 #undef FEST_BEFORE
+#undef FEST_END
 
 // ---- whose issue a 印发后 phrase counts from --------------------------------
 
@@ -366,13 +371,19 @@ Outcome AfterIssue(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx,
   return Fail("not understood");
 }
 
-// 春节前: the last working day before the festival's holiday. With no year
-// named, the next festival from the issue date (a plan issued in March means
-// next year's 春节), else the first in the plan's year or after it (元旦前 in a
-// 2027 plan is the end of 2027, not 2026-12-31).
+// 春节前: the last working day before the festival's holiday, in the plan's
+// year. Only the festivals at the turn of the year move on: with no year
+// named, 春节前 and 元旦前 are the next from the issue date (a plan issued in
+// March means next year's 春节; a December plan for next year means the
+// 元旦 about to come), else the first in the plan's year or after it (元旦前
+// in a 2027 plan is the end of 2027). 端午节前 in a plan issued after 端午 is
+// that year's, before the issue date, which the import says, as for 6月底前.
 Outcome Festival(const std::wsmatch& m, const DeadlineContext& ctx) {
   const std::string festival(FestivalName(ToUtf8(m[3].str())));
-  const bool named_year = m[1].matched || m[2].matched;
+  const std::wstring whole = m[0].str();
+  const bool this_year = whole.starts_with(L"今年") || whole.starts_with(L"本年") || whole.starts_with(L"当年");
+  const bool turn_of_year = festival == "春节" || festival == "元旦";
+  const bool named_year = m[1].matched || m[2].matched || this_year || (!turn_of_year && ctx.plan_year != 0);
   const int first = named_year           ? YearOf(m, 1, 2, ctx)
                     : ctx.plan_year != 0 ? ctx.plan_year
                     : ctx.issued_on      ? ctx.issued_on->year

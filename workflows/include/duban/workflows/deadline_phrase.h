@@ -19,10 +19,13 @@
 //   印发后N日内 / N天内 -> N calendar days after issued_on
 //   印发后N个月内 -> the same day N months after issued_on (its month's last
 //   day when it has none: Civil Code art. 202)
-//   春节前 元旦前 国庆节前 端午节前 中秋节前 劳动节前/五一前 ([2027年]…[假期]前) -> the
-//   last working day before the festival's holiday (festivals.h): with no year,
-//   the first such day on or after the issue date (else in the plan year);
-//   counted again when a calendar notice covers its year
+//   春节前 除夕前 元旦前 清明节前 劳动节前/五一前 端午节前 中秋节前 国庆节前
+//   ([2027年]…[假期|长假]前) -> the last working day before the festival's
+//   holiday (festivals.h), in the plan year; 春节 and 元旦, at the turn of the
+//   year, with no year named: the first such day on or after the issue date
+//   (else in or after the plan year); counted again when a calendar notice
+//   covers its year. In running text not when a lead time or period follows
+//   (春节前一个月, 春节前10天, 春节前至元宵节: unresolved)
 //   Recurring duties, checkpoints at the end of each period in the plan year:
 //   每月 每季度 每半年 每年 [末|底][前] -> 12 / 4 / 2 / 1 checkpoints;  每季度听取一次,
 //   一季度一次, 每年至少1次, 年内至少听取一次, 每年不少于两场 -> times per period;
@@ -33,7 +36,7 @@
 // counted from another document's issue (上级文件印发后…, 考核结果印发后…: only
 // this plan's issue date is known; 本方案/工作要点/none name this plan), a duty
 // asked within part of its period (每年上半年开展一次), two festivals in one
-// deadline (元旦春节前: before which?), 清明节前, a working-day
+// deadline (元旦春节前: before which?), a lead time before one (春节前一个月), a working-day
 // phrase without issue date or calendar, a due date in a year the calendar
 // does not cover (unless its provisional rule is on; then the note warns),
 // and anything else.

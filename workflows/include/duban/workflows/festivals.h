@@ -1,9 +1,10 @@
 // Festivals a plan's deadline may name (春节前, 国庆节前, 端午节前): the day
 // each falls on in a year, and the last working day before its holiday, which
-// is what 春节前 asks. The lunar festivals (春节, 端午节, 中秋节) come from a
-// table for 2000-2099 (generated from the lunar calendar, checked against the
-// State Council notices the calendar data holds); the others are fixed days.
-// Not here: 清明 (a solar term) and 十一 (also the number eleven).
+// is what 春节前 asks. The lunar festivals (春节, 端午节, 中秋节) and 清明 (a
+// solar term) come from tables for 2000-2099 (generated from the lunar
+// calendar and the solar terms, checked against the State Council notices
+// the calendar data holds); the others are fixed days. Not here: 十一 (also
+// the number eleven) and days that are no holiday (七一).
 //
 // Pure functions over immutable data; safe from any thread.
 #pragma once
@@ -19,7 +20,7 @@ namespace duban::workflows {
 class WorkCalendar;
 
 // The festival's canonical name for a word a plan uses (五一 -> 劳动节, 端午 ->
-// 端午节), empty when the word names none.
+// 端午节, 除夕 -> 春节: its holiday begins on 除夕), empty when the word names none.
 std::string_view FestivalName(std::string_view word);
 
 // The day `festival` (a canonical name) falls on in `year`: 春节 is 正月初一.
