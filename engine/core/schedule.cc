@@ -35,6 +35,13 @@ bool ScheduleStillAsks(const PlanState& plan, const TaskState& task, const Assig
   return !cy->second.closed && !cy->second.requested.count({a.task, a.unit});
 }
 
+bool FallsDueBefore(const workflows::WorkCalendar& calendar, const Date& checkpoint, const Date& due) {
+  auto c = calendar.EffectiveDue(checkpoint);
+  auto d = calendar.EffectiveDue(due);
+  if (!c.ok() || !d.ok()) return checkpoint < due;  // only a corrupt calendar
+  return *c < *d;
+}
+
 std::optional<ScheduledAsk> NextScheduledAsk(const PlanState& plan, const AssignmentState& a,
                                              const workflows::WorkflowDefinition& definition,
                                              const workflows::WorkCalendar& calendar) {
@@ -43,9 +50,15 @@ std::optional<ScheduledAsk> NextScheduledAsk(const PlanState& plan, const Assign
   const TaskState& task = t->second;
   const std::string period = task.deadline.recurrence.substr(0, task.deadline.recurrence.find(':'));
   const int notice = definition.ScheduleNoticeWorkingDays(period);
-  const Date from = std::max(DayOf(task.schedule_set_at), DayOf(a.assigned_at));
+  // Not before the schedule, the work or its date were set: a date moved past
+  // a checkpoint whose asking day had gone by does not ask it after the fact
+  // (the request would be dated before the move, and a report made between
+  // would not answer it).
+  const Date from = std::max({DayOf(task.schedule_set_at), DayOf(a.assigned_at), DayOf(a.due_set_at)});
+  const std::optional<Date> own_due = Date::Parse(a.due_on);
   for (const Date& c : ScheduleCheckpoints(task)) {
     if (!ScheduleStillAsks(plan, task, a, c)) continue;
+    if (own_due && !FallsDueBefore(calendar, c, *own_due)) continue;  // the same working day as the deadline
     auto due = calendar.EffectiveDue(c);
     auto ask = due.ok() ? (notice > 0 ? calendar.SubtractWorkingDays(*due, notice) : due) : due;
     if (!ask.ok()) continue;  // only a corrupt calendar: the checkpoint is not asked

@@ -137,6 +137,49 @@ TEST_F(ScheduleTest, TheCheckpointOnTheDeadlineIsTheDeadlinesOwnNoSecondLadder) 
   ExpectVerifiedAndRebuiltIdentically();
 }
 
+// Dates moved over the year-end checkpoint after its asking day (12-17):
+// 财政's moved past it on 12-20 is not asked after the fact (the request
+// would be dated before the move); 公安's, asked on 12-17 with its date in
+// January, moved back to 12-31 on 12-20: its report falls due with the
+// deadline, so only the deadline's ladder climbs.
+TEST_F(ScheduleTest, ADateMovedOverTheCheckpointAfterItsAskingDayLeavesOneLadder) {
+  GivenRecurringPlan();
+  Do(Accept{4, kFinance}, UnitActor(kFinance));
+  Do(Accept{4, kPolice}, UnitActor(kPolice));
+  const auto lines = TickThrough("2021-03-21", "2022-01-20", [&](const std::string& day) {
+    if (day == "2021-12-01") Do(SetDeadline{4, kPolice, "2022-01-31", "跨年度推进"}, Supervisor());
+    if (day == "2021-12-20") {
+      Do(SetDeadline{4, kFinance, "2022-01-31", "跨年度推进"}, Supervisor());
+      Do(SetDeadline{4, kPolice, "2021-12-31", "年内完成"}, Supervisor());
+    }
+  });
+  EXPECT_TRUE(Having(Having(lines, "ReportOverdue"), "schedule:4:2021-12-31").empty())
+      << "no report ladder for the year-end checkpoint";
+  EXPECT_TRUE(Having(lines, "ProgressReportRequested " + kFinance + " schedule:4:2021-12-31").empty())
+      << "财政's date moved past 12-31 after the asking day";
+  EXPECT_EQ(Having(lines, "ProgressReportRequested " + kPolice + " schedule:4:2021-12-31").size(), 1u);
+  EXPECT_EQ(Having(lines, "DeadlineMissed " + kPolice).size(), 1u);
+  EXPECT_TRUE(Having(lines, "DeadlineMissed " + kFinance).empty()) << "its date is 2022-01-31";
+  ExpectVerifiedAndRebuiltIdentically();
+}
+
+// A checkpoint on a Saturday and a deadline the next day fall due on the
+// same Monday: one deadline, no report asked for it.
+TEST_F(ScheduleTest, ACheckpointFallingDueOnTheDeadlinesWorkingDayIsNotAsked) {
+  GivenRecurringPlan();
+  Do(Accept{4, kFinance}, UnitActor(kFinance));
+  now = At("2021-07-01");
+  Do(SetSchedule{4, "month:1", "按月听取", 0}, Supervisor());
+  Do(SetDeadline{4, kFinance, "2021-11-01", "提前完成"}, Supervisor());  // a Monday; 10-31 is a Sunday
+  const auto lines = TickThrough("2021-07-01", "2021-11-20", [](const std::string&) {});
+  std::vector<std::string> asked;
+  for (const auto& l : Having(lines, "ProgressReportRequested " + kFinance)) asked.push_back(l.substr(l.size() - 10));
+  EXPECT_EQ(asked, (std::vector<std::string>{"2021-07-31", "2021-08-31", "2021-09-30"}))
+      << "10-31 (a Sunday) falls due on Monday 11-01, the deadline's own day";
+  EXPECT_TRUE(Having(Having(lines, "ReportOverdue " + kFinance), "2021-10-31").empty());
+  ExpectVerifiedAndRebuiltIdentically();
+}
+
 TEST_F(ScheduleTest, AScheduleChangedMidYearAsksOnlyTheCheckpointsStillToComeAndStopsWhenStopped) {
   GivenRecurringPlan();
   now = At("2021-07-01");

@@ -39,6 +39,12 @@ std::string ScheduleCycleId(int32_t task, const Date& checkpoint);
 // "schedule:<task>:": what every cycle id of the task's schedule starts with.
 std::string ScheduleCyclePrefix(int32_t task);
 
+// Whether a report due at `checkpoint` falls due on an earlier working day
+// than the unit's own date `due` (each moved off a rest day by `calendar`):
+// 10-31 on a Saturday and a deadline 11-01 on a Sunday both fall due on
+// Monday 11-02, which is one deadline, not two.
+bool FallsDueBefore(const workflows::WorkCalendar& calendar, const Date& checkpoint, const Date& due);
+
 // The task's checkpoints, oldest first; empty when it has no schedule (or a
 // recurrence text no build wrote).
 std::vector<Date> ScheduleCheckpoints(const TaskState& task);
@@ -57,8 +63,9 @@ struct ScheduledAsk {
   bool provisional = false;  // counted by the calendar's provisional rule
 };
 // The next report the schedule asks of `a`, if any: the first checkpoint
-// still to ask whose asking day is on or after the day the schedule was set
-// and the day the assignment was made.
+// still to ask that falls due before the unit's own date (FallsDueBefore)
+// and whose asking day is on or after the days the schedule was set, the
+// assignment made and its date last set.
 std::optional<ScheduledAsk> NextScheduledAsk(const PlanState& plan, const AssignmentState& a,
                                              const workflows::WorkflowDefinition& definition,
                                              const workflows::WorkCalendar& calendar);
