@@ -188,44 +188,26 @@ void Interpreter::Doubt(ParsedTask& task, std::string kind) {
     task.doubts.push_back(std::move(kind));
 }
 
-// Numbering that starts again at 1 under each section heading (一、 1. 2.
-// 二、 1. 2.) is numbered on through the plan: a task's number is the plan's
-// key, so 二、1 becomes the task after the last of 一、, and the document's
-// own number is kept beside it (number_in_document) and said once a section.
-int Interpreter::NumberOn(int number, int line, const std::vector<std::string>& section) {
-  const bool restarts =
-      number == 1 && !out_.tasks.empty() && section != out_.tasks.back().section && !section.empty() && expected_ > 1;
-  if (restarts) {
-    section_base_ = static_cast<int>(out_.tasks.size());
-    expected_ = 1;
-    const std::string first = std::to_string(section_base_ + 1);
-    AddProblem(line,
-               "numbering starts again at 1 under '" + section.back() +
-                   "': numbered on through the plan, its 1 is task " + first,
-               "“" + section.back() + "”下的序号从1重新编起：导入时全方案连续编号，该部分第1项为第" + first + "项");
-  }
-  return number + section_base_;
-}
-
 ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
   ParsedTask t;
+  t.number = number;
   t.section = SectionPath();
-  t.number = NumberOn(number, line, t.section);
-  if (t.number != number) t.number_in_document = number;
   t.source_line = line;
   t.found_by = found_by;
   if (number != expected_) {
     Doubt(t, "number_out_of_sequence");
+    number_problems_.push_back(out_.problems.size());
     AddProblem(
         line, "task number " + std::to_string(number) + " where " + std::to_string(expected_) + " was expected",
         "任务序号为" + std::to_string(number) + "，按顺序应为" + std::to_string(expected_) + "，请核对是否漏项或重号");
   }
-  if (auto it = seen_numbers_.find(t.number); it != seen_numbers_.end()) {
+  if (auto it = seen_numbers_.find(number); it != seen_numbers_.end()) {
     Doubt(t, "number_repeated");
-    AddProblem(line, "task number " + std::to_string(t.number) + " already used at line " + std::to_string(it->second),
-               "任务序号" + std::to_string(t.number) + "与第" + std::to_string(it->second) + "行重复");
+    number_problems_.push_back(out_.problems.size());
+    AddProblem(line, "task number " + std::to_string(number) + " already used at line " + std::to_string(it->second),
+               "任务序号" + std::to_string(number) + "与第" + std::to_string(it->second) + "行重复");
   } else {
-    seen_numbers_.emplace(t.number, line);
+    seen_numbers_.emplace(number, line);
   }
   expected_ = number + 1;
   out_.tasks.push_back(std::move(t));
@@ -613,7 +595,52 @@ void Interpreter::Process(const Row& row) {
   }
 }
 
+// Numbering that starts again at 1 under each section heading (一、1. 2.
+// 二、1. 2.) is numbered on through the plan, since a task's number is its
+// key: 二、1 becomes the task after the last of 一、, keeps its own number
+// (number_in_document), and a problem says so once a section. Only when the
+// whole plan reads so: every run 1, 2, 3… in order, each new run starting
+// under a new heading. Anything else (一、1 2 3 二、1 5 6: a typo, not a
+// restart) keeps the document's numbers and their doubts.
+void Interpreter::NumberSectionsOn() {
+  std::vector<size_t> run_starts;
+  int expected = 1;
+  for (size_t i = 0; i < out_.tasks.size(); ++i) {
+    const ParsedTask& t = out_.tasks[i];
+    if (i > 0 && t.number == 1 && !t.section.empty() && t.section != out_.tasks[i - 1].section) {
+      run_starts.push_back(i);
+      expected = 1;
+    }
+    if (t.number != expected++) return;
+  }
+  if (run_starts.empty()) return;
+  for (auto it = number_problems_.rbegin(); it != number_problems_.rend(); ++it)
+    out_.problems.erase(out_.problems.begin() + static_cast<std::ptrdiff_t>(*it));
+  number_problems_.clear();
+  size_t next_run = 0;
+  int base = 0;
+  for (size_t i = 0; i < out_.tasks.size(); ++i) {
+    ParsedTask& t = out_.tasks[i];
+    std::erase(t.doubts, "number_out_of_sequence");
+    std::erase(t.doubts, "number_repeated");
+    if (next_run < run_starts.size() && run_starts[next_run] == i) {
+      base = static_cast<int>(i);
+      ++next_run;
+      const std::string first = std::to_string(base + 1);
+      AddProblem(t.source_line,
+                 "numbering starts again at 1 under '" + t.section.back() +
+                     "': numbered on through the plan, its 1 is task " + first,
+                 "“" + t.section.back() + "”下的序号从1重新编起：导入时全方案连续编号，该部分第1项为第" + first + "项");
+    }
+    if (base > 0) {
+      t.number_in_document = t.number;
+      t.number += base;
+    }
+  }
+}
+
 void Interpreter::Finish() {
+  NumberSectionsOn();
   if (out_.tasks.empty() && !orphans_.empty()) {
     // No task carries a number: take each row with units as a task, in order.
     AddProblem(0,

@@ -86,7 +86,7 @@ class Interpreter {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});
   }
   ParsedTask& NewTask(int number, int line, const char* found_by);
-  int NumberOn(int number, int line, const std::vector<std::string>& section);
+  void NumberSectionsOn();
   std::vector<std::string> SectionPath() const;
 
   const UnitDirectory& dir_;
@@ -97,9 +97,9 @@ class Interpreter {
   bool has_unit_col_ = false;
   std::vector<std::pair<int, std::string>> section_;
   Inherited inh_;
-  int expected_ = 1;                 // the document's next number (its own, restarting per section or not)
-  int section_base_ = 0;             // added to the document's number where numbering restarts per section
-  std::map<int, int> seen_numbers_;  // number -> line
+  int expected_ = 1;
+  std::map<int, int> seen_numbers_;      // number -> line
+  std::vector<size_t> number_problems_;  // the problems NewTask said of numbers, by index (NumberSectionsOn)
   std::vector<Orphan> orphans_;
 };
 

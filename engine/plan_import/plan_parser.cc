@@ -219,6 +219,17 @@ void CompleteTask(ParsedTask& t, const UnitDirectory& dir, const ParseOptions& o
                 "第" + n + "项任务的时限“" + t.deadline.text + "”不是实际存在的日期，请在文件中更正后再导入"};
       if (!out.impossible_deadline) out.impossible_deadline = p;
       out.problems.push_back(std::move(p));
+    } else if (!r.understood && out.plan.year == 0 && r.note.find("plan year") != std::string::npos) {
+      // No year from the title, --year, the issue date or the document
+      // number: every 10月底前 would come in with no date, never reminded.
+      Problem p{
+          t.source_line,
+          "deadline '" + t.deadline.text + "' of task " + n +
+              " needs the plan's year, which the plan does not name (nor an issue date): give --year; the "
+              "import is refused until then",
+          "第" + n + "项任务的时限“" + t.deadline.text + "”需要方案年度，方案未写明年度或印发日期，请指定年度后再导入"};
+      if (!out.year_in_doubt) out.year_in_doubt = p;
+      out.problems.push_back(std::move(p));
     } else if (!r.understood) {
       out.problems.push_back({t.source_line,
                               "deadline '" + t.deadline.text + "' of task " + n + " not understood; kept as text" +

@@ -256,24 +256,42 @@ TEST(PlanParser, OutOfSequenceAndDuplicateNumbersAreReported) {
 
 // 一、 1. 2. 二、 1. 2.: numbering that starts again under each heading is
 // numbered on through the plan (a task's number is its key), the document's
-// own number kept and said; a 1 with no new heading is still a repeat.
+// own number kept and said; only when the whole plan reads so.
 TEST(PlanParser, NumberingRestartingUnderEachHeadingIsNumberedOn) {
   const ParsedPlan p = Parse(std::string(kHeader3) +
                              "\t一、深化公开\n\t1.公开规划。\n\t市发改局\n\n"
                              "\t\n\t2.公开预算。\n\t市财政局\n\n"
                              "\t二、加强监督\n\t1.开展检查。\n\t市政府办公室\n\n"
-                             "\t\n\t2.通报结果。\n\t市政府办公室\n\n"
-                             "\t\n\t1.又一项。\n\t市发改局\n\n");
-  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4, 3}));
+                             "\t\n\t2.通报结果。\n\t市政府办公室\n\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4}));
   EXPECT_EQ(p.tasks[0].number_in_document, 0);
   EXPECT_EQ(p.tasks[2].number_in_document, 1);
   EXPECT_EQ(p.tasks[3].number_in_document, 2);
   EXPECT_EQ(p.tasks[2].section, Units({"二、加强监督"}));
-  EXPECT_TRUE(p.tasks[2].doubts.empty());
+  EXPECT_EQ(p.DoubtfulTasks(), 0u);
   EXPECT_TRUE(
       HasProblem(p, "numbering starts again at 1 under '二、加强监督': numbered on through the plan, its 1 is task 3"));
-  EXPECT_TRUE(HasProblem(p, "task number 3 already used"));
-  EXPECT_EQ(p.DoubtfulTasks(), 1u);
+  EXPECT_FALSE(HasProblem(p, "already used"));
+  EXPECT_FALSE(HasProblem(p, "was expected"));
+}
+
+// A 1 that is a typo (一、1 2 3 二、1 5 6) or a repeat with no new heading
+// is no restart: the document's numbers stay, doubted, and the import is
+// refused on the repeat as before.
+TEST(PlanParser, AOneThatIsNoRestartKeepsTheDocumentsNumbersAndItsDoubts) {
+  const ParsedPlan typo = Parse(std::string(kHeader3) +
+                                "\t一、甲\n\t1.第一项。\n\t市发改局\n\n\t\n\t2.第二项。\n\t市发改局\n\n"
+                                "\t\n\t3.第三项。\n\t市发改局\n\n"
+                                "\t二、乙\n\t1.第四项。\n\t市发改局\n\n\t\n\t5.第五项。\n\t市发改局\n\n");
+  ASSERT_EQ(Numbers(typo), (std::vector<int>{1, 2, 3, 1, 5}));
+  EXPECT_EQ(typo.tasks[3].number_in_document, 0);
+  EXPECT_TRUE(HasProblem(typo, "task number 1 already used"));
+  EXPECT_FALSE(HasProblem(typo, "numbering starts again"));
+  const ParsedPlan repeat = Parse(std::string(kHeader3) +
+                                  "\t一、甲\n\t1.第一项。\n\t市发改局\n\n\t二、乙\n\t1.第二项。\n\t市发改局\n\n"
+                                  "\t\n\t1.又一项。\n\t市发改局\n\n");
+  ASSERT_EQ(Numbers(repeat), (std::vector<int>{1, 1, 1}));
+  EXPECT_EQ(repeat.DoubtfulTasks(), 2u);
 }
 
 }  // namespace

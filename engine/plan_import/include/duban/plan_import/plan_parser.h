@@ -49,7 +49,8 @@ struct TaskDeadline {
 struct ParsedTask {
   int number = 0;  // the plan's own number
   // The number the document gives where that restarts under each section
-  // heading (二、1 imported as task 3 keeps 1 here); 0 when it is `number`.
+  // heading (二、1 imported as task 3 has 1 here); 0 when it is `number`.
+  // For the preview only: the store keeps `number` and the section.
   int number_in_document = 0;
   std::vector<std::string> section;            // outermost first: ["一、…", "（一）…"]
   std::string title;                           // the title column, else the first sentence
