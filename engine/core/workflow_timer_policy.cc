@@ -71,7 +71,10 @@ std::optional<Timer> DeadlineTimer(const PlannedTimer& p, const AssignmentState&
   const Instant fire_at = StartOfDay(p.fire_on);
   switch (p.kind) {
     case TimerKind::kReminder:
-      if (a.overdue || fire_at <= a.due_set_at) return std::nullopt;
+      // Moot before the date was set, and before the unit had the work: a
+      // back-entered move recorded on 12-22 would otherwise fire its 12-17
+      // reminder at once, saying 10 working days were left when 8 were.
+      if (a.overdue || fire_at <= a.due_set_at || fire_at <= a.assigned_at) return std::nullopt;
       if (a.reminded_days != 0 && p.days_before >= a.reminded_days) return std::nullopt;
       break;
     case TimerKind::kMissed:

@@ -453,6 +453,27 @@ TEST_F(WorkflowEngineTest, WorkMovedOnPaperAndEnteredLaterCountsTheAcceptanceLim
   EXPECT_EQ(For(fired, 2, kEducation), (std::vector<Fired>{{"2021-10-22", "AcceptanceOverdue", 2, kEducation, 0}}));
 }
 
+// A move entered on 12-22 that took effect on 12-10: the reminder ten
+// working days before 12-31 (12-17) came before the unit had the work and is
+// not sent after the fact with a count no longer true; the later ones are.
+TEST_F(WorkflowEngineTest, ABackEnteredMoveSendsNoReminderDatedBeforeItWasRecorded) {
+  GivenPlan();
+  Command c;
+  c.command_id = "reassign-december";
+  c.plan_id = "p";
+  c.actor = Supervisor();
+  c.issued_at = At("2021-12-22", 9);
+  c.effective_at = At("2021-12-10", 9);
+  c.back_entry_reason = "12月10日函件改派";
+  c.body = Reassign{2, kPolice, kEducation, "职责调整", ""};
+  Ok(engine->Submit(c));
+  std::vector<std::string> reminders;
+  for (const auto& f : For(TickDays("2021-12-22", "2021-12-31"), 2, kEducation))
+    if (f.type == "DeadlineApproaching") reminders.push_back(f.day);
+  EXPECT_EQ(reminders, (std::vector<std::string>{"2021-12-28", "2021-12-30"}))
+      << "3 and 1 working days before 12-31; not the 12-17 one";
+}
+
 // The office's review limit: review_working_days (5) after a submission.
 // Submitted Wednesday 2021-09-01: 09-02, 03, 06, 07, 08; ReviewOverdue on 09-09.
 // A resubmission after a rejection starts the limit again.
