@@ -153,6 +153,26 @@ R Decider::On(const SetSchedule& b) {
   if (r->checkpoints.back().ToString() < today)
     return Refuse(reason::kInvalidArgument, "every checkpoint of " + std::to_string(year) + " is past (the last was " +
                                                 r->checkpoints.back().ToString() + "); give the year to come (--year)");
+  // A schedule asks only before each unit's own date (a checkpoint on or
+  // after it is that deadline's): one whose checkpoints to come all fall on
+  // or after every open unit's date would be announced and ask nothing.
+  bool open = false, asks = false;
+  std::string latest;
+  for (auto it = s_.assignments.lower_bound({b.task, std::string()});
+       it != s_.assignments.end() && it->first.first == b.task; ++it) {
+    const AssignmentState& a = it->second;
+    if (!IsOpen(a.status)) continue;
+    open = true;
+    latest = std::max(latest, a.due_on);
+    for (const Date& c : r->checkpoints)
+      if (c.ToString() >= today && (a.due_on.empty() || c.ToString() < a.due_on)) asks = true;
+  }
+  if (open && !asks)
+    return Refuse(reason::kInvalidArgument,
+                  "no checkpoint of the schedule in " + std::to_string(year) + " from " + today +
+                      " comes before the units' own dates (the latest " + latest +
+                      "): it would ask nothing, as the deadline's own reminders and ladder speak for a checkpoint on "
+                      "or after it; move the date first if reports are wanted after it");
   const std::string canonical = workflows::RecurrenceText(*r);
   if (canonical == old && year == (*t)->schedule_year)
     return Refuse(reason::kInvalidArgument,

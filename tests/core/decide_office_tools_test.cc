@@ -320,6 +320,22 @@ TEST_F(DomainTest, AScheduleSetOnATaskIsRecordedWithItsYearAndWhenItWasSet) {
   EXPECT_EQ(state.tasks.at(3).schedule_set_at, 0);
 }
 
+// A schedule asks only before each unit's own date: one whose checkpoints
+// all fall on or after every open unit's date would be announced and ask
+// nothing, so it is refused with the latest date (task 2 is due 2021-12-31).
+TEST_F(DomainTest, AScheduleThatCouldAskNothingBeforeTheUnitsDatesIsRefused) {
+  GivenPlan();
+  const auto refused = When(SetSchedule{2, "month:1", "逾期后按月报送", 2022}, Supervisor());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kRejected);
+  EXPECT_NE(refused.status().message().find("comes before the units' own dates (the latest 2021-12-31)"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_TRUE(state.tasks.at(2).deadline.recurrence.empty()) << "nothing recorded";
+  EXPECT_EQ(Do(SetSchedule{2, "quarter:1", "按季度报送", 0}, Supervisor()).size(), 1u)
+      << "2021's checkpoints before 12-31 are asked";
+}
+
 TEST_F(DomainTest, AScheduledAskStartsTheCheckpointsCycleOnceAndAsksEachUnitOnce) {
   GivenPlan();
   Do(SetSchedule{1, "quarter:1", "按方案", 0}, Supervisor());
