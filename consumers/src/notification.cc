@@ -1,6 +1,7 @@
 // Rendering of reminder notifications (see notification.h). Pure: no I/O.
 #include "duban/utf8.h"
 #include "duban/consumers/notification.h"
+#include "duban/core/schedule.h"
 #include "duban/date.h"
 #include "duban/plan_name.h"
 #include "duban/schemas/deadline_recount.h"
@@ -541,11 +542,19 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::Escalat
   return nb.Take();
 }
 
+// A schedule's cycle id ("schedule:4:2026-12-31") is the engine's key, not a
+// round an office would recognise: said as 定期报送2026-12-31. The office's
+// own cycle ids (2026-Q3) are its words and stay.
+std::string CycleWords(const std::string& id) {
+  if (!std::string_view(id).starts_with(core::kScheduleCyclePrefix)) return id;
+  return "定期报送" + id.substr(id.rfind(':') + 1);
+}
+
 std::vector<Notification> NotificationsOf(const Event& e, const schemas::ProgressReportRequested& b,
                                           const TaskDirectory& dir, const RenderOptions& o) {
   Subject s = SubjectOf(e, b.task, dir, o);
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
-  v["cycle_id"] = b.cycle_id;
+  v["cycle_id"] = CycleWords(b.cycle_id);
   v["by_when"] = b.due_on.empty() ? std::string("尽快") : "于" + b.due_on + "前";
   v["due_suffix"] = b.due_on.empty() ? std::string() : "，" + b.due_on + "前";
   Builder nb(e, b.task, s, "report_request", "notice", b.due_on, o, std::move(v));
@@ -667,7 +676,7 @@ std::vector<Notification> NotificationsOf(const Event& e, const schemas::ReportO
   Subject s = SubjectOf(e, b.task, dir, o);
   const bool escalated = b.level >= 1;
   TemplateValues v = CommonValues(s, b.task, b.unit, b.due_on);
-  v["cycle_id"] = b.cycle_id;
+  v["cycle_id"] = CycleWords(b.cycle_id);
   v["level"] = std::to_string(b.level);
   v["step"] = b.step.empty() ? "督办升级" : b.step;
   Builder nb(e, b.task, s, "report_overdue", escalated ? "urgent" : "warning", b.due_on, o, std::move(v));

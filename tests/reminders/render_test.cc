@@ -483,6 +483,14 @@ TEST(RenderTest, ReportRequestRejectionAndReportOverdueSayWhatIsAsked) {
       MakeEvent("sg-2021", 5, schemas::ProgressReportRequested{"2021Q4", 7, "市财政局", "2021-12-10"}), dir);
   ASSERT_EQ(req.size(), 1u);
   EXPECT_NE(req[0].text.find("请市财政局于2021-12-10前报送本期办理进展"), std::string::npos) << req[0].text;
+  EXPECT_NE(req[0].text.find("（督查轮次2021Q4）"), std::string::npos) << "the office's own round: " << req[0].text;
+  // A schedule's round is said in words, not as the engine's key.
+  auto scheduled = RenderNotifications(
+      MakeEvent("sg-2021", 8, schemas::ProgressReportRequested{"schedule:7:2021-12-31", 7, "市财政局", "2021-12-31"}),
+      dir);
+  ASSERT_EQ(scheduled.size(), 1u);
+  EXPECT_NE(scheduled[0].text.find("（督查轮次定期报送2021-12-31）"), std::string::npos) << scheduled[0].text;
+  EXPECT_EQ(scheduled[0].text.find("schedule:"), std::string::npos) << scheduled[0].text;
 
   auto rej =
       RenderNotifications(MakeEvent("sg-2021", 6, schemas::CompletionRejected{7, "市财政局", "缺少公开网址截图"}), dir);
