@@ -11,6 +11,7 @@ namespace duban::plan_import::table {
 
 using text::CodePoints;
 using text::EndsWith;
+using text::StartsWith;
 using text::Trim;
 
 void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
@@ -566,8 +567,44 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   }
 }
 
+// A heading split over the 序号 cell and the next (一 | 财政与教育, 一、 |
+// …, （一） | …): the row is that heading when it holds nothing else. Only
+// Chinese numerals: an Arabic number there is a task's.
+std::optional<std::string> Interpreter::SplitHeading(const RowCells& cells) const {
+  if (!cells.number) return std::nullopt;
+  const std::string n(Trim(cells.number->Joined()));
+  if (n.empty() || HeadingRank(n)) return std::nullopt;
+  std::string_view digits = n;
+  for (std::string_view open : {"（", "("})
+    if (StartsWith(digits, open)) digits.remove_prefix(open.size());
+  static constexpr std::string_view kNumerals = "一二三四五六七八九十〇零两百";
+  size_t at = 0;
+  while (at < digits.size() && digits.size() - at >= 3 &&
+         kNumerals.find(digits.substr(at, 3)) != std::string_view::npos)
+    at += 3;
+  if (at == 0) return std::nullopt;
+  const std::string_view rest = digits.substr(at);
+  if (!(rest.empty() || rest == "、" || rest == "．" || rest == "." || rest == "）" || rest == ")"))
+    return std::nullopt;
+  for (const auto* v : {&cells.lead, &cells.resp, &cells.both, &cells.deadline})
+    for (const Cell* c : *v)
+      if (!c->Empty()) return std::nullopt;
+  std::string text;
+  if (cells.title && !cells.title->Empty()) text = cells.title->Joined();
+  for (const Cell* c : cells.text)
+    if (text.empty() && !c->Empty()) text = c->Joined();
+  if (Trim(text).empty()) return std::nullopt;
+  const std::string heading = n + (rest.empty() ? "、" : "") + std::string(Trim(text));
+  if (!HeadingRank(heading)) return std::nullopt;
+  return heading;
+}
+
 void Interpreter::Process(const Row& row) {
   const RowCells cells = SortCells(row);
+  if (auto heading = SplitHeading(cells)) {
+    Inherit(cells, ApplySection(*HeadingRank(*heading), *heading), false);
+    return;
+  }
   // 1. Sections first: a heading in the number, title or text columns.
   bool section_changed = false;
   const bool number_is_heading = TakeHeading(cells.number, section_changed);

@@ -87,6 +87,7 @@ class Interpreter {
   }
   ParsedTask& NewTask(int number, int line, const char* found_by);
   void NumberSectionsOn();
+  std::optional<std::string> SplitHeading(const RowCells& cells) const;
   std::vector<std::string> SectionPath() const;
 
   const UnitDirectory& dir_;

@@ -275,6 +275,26 @@ TEST(PlanParser, NumberingRestartingUnderEachHeadingIsNumberedOn) {
   EXPECT_FALSE(HasProblem(p, "was expected"));
 }
 
+// A heading split over the 序号 cell and the next (一 | 财政与教育, 二、 |
+// 安全稳定, （一） | …) is the section, so numbering restarting under it
+// is numbered on; an Arabic number there is a task's, and a row with units
+// is a task's.
+TEST(PlanParser, AHeadingSplitOverTheNumberCellAndTheNextIsTheSection) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "一,财政与教育,,\n"
+      "1,编制预算。,市财政局,10月底前\n"
+      "二、,安全稳定,,\n"
+      "（一）,隐患排查,,\n"
+      "1,开展排查。,市应急管理局,11月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].section, Units({"一、财政与教育"}));
+  EXPECT_EQ(p.tasks[1].section, Units({"二、安全稳定", "（一）隐患排查"}));
+  EXPECT_EQ(p.tasks[1].number_in_document, 1);
+  EXPECT_EQ(p.DoubtfulTasks(), 0u);
+}
+
 // A 1 that is a typo (一、1 2 3 二、1 5 6) or a repeat with no new heading
 // is no restart: the document's numbers stay, doubted, and the import is
 // refused on the repeat as before.
