@@ -93,12 +93,19 @@ TEST_F(DashboardTest, LightsFollowTheWorkingDaysLeftAndTheDashboardCountsThemByU
 }
 
 TEST_F(DashboardTest, EachUnitsRemindersAreTheRemindersTheLogHoldsForIt) {
-  // Imported on 1 December 2021; the clock runs to the last days of the
-  // year: reminders go out before the sample plan's year-end deadlines.
-  SetToday("2021-12-01");
-  ImportSamplePlan(clock->Now());
-  SetToday("2021-12-30");
-  ASSERT_TRUE(engine->Tick(clock->Now()).ok());
+  // Imported today (a plan entered in 2026 is reminded of nothing dated
+  // before: its units did not have the work then); one task's date moved to
+  // next January; the clock run to the day before it: the reminders go out.
+  ImportSamplePlan();
+  schemas::Command move;
+  move.command_id = "dash-next-year";
+  move.plan_id = kPlan;
+  move.actor = {"office", schemas::Role::kSupervisor, "office"};
+  move.body = schemas::SetDeadline{task_a, "", NextYear("01-29"), "延至明年"};
+  ASSERT_TRUE(engine->Submit(move).status.ok());
+  const auto eve = ParseInstant(NextYear("01-28"));
+  ASSERT_TRUE(eve.has_value());
+  ASSERT_TRUE(engine->Tick(*eve).ok());
   std::map<std::string, int64_t> sent;
   ASSERT_TRUE(engine
                   ->ScanLog(1,
@@ -107,7 +114,7 @@ TEST_F(DashboardTest, EachUnitsRemindersAreTheRemindersTheLogHoldsForIt) {
                               return true;
                             })
                   .ok());
-  ASSERT_FALSE(sent.empty()) << "the sample plan's year-end deadlines are reminded of";
+  ASSERT_FALSE(sent.empty()) << "the moved task's units are reminded of its date";
   StartServer();
   const Auth office = SignIn("office");
   int64_t by_rows = 0;
