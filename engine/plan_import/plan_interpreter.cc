@@ -428,6 +428,45 @@ UnitAssignment Interpreter::InheritedUnits() const {
 // unit or deadline cell at all (shorter than the header, or a line standing
 // alone), taking another row's is a guess the office must check: a doubt
 // and a problem, never silence.
+// A row of units (and maybe a date) with no number and no text under a
+// task: the task's 序号 and 工作任务 cells merged over two rows, the second
+// naming more units. They join the task above, which is doubtful, and a
+// problem names them, with a date of their own the task does not take
+// (the office sets it after the import). Before, the row was dropped and
+// nothing said.
+bool Interpreter::AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces) {
+  if (out_.tasks.empty() || (cells.number && !cells.number->Empty())) return false;
+  for (const Piece& p : pieces)
+    if (p.number || !Trim(p.text).empty()) return false;
+  std::string names;
+  int line = 0;
+  for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
+    for (const Cell* c : *v)
+      if (!c->Empty()) {
+        names += (names.empty() ? "" : "、") + std::string(Trim(c->Joined()));
+        if (!line) line = c->line;
+      }
+  if (names.empty()) return false;
+  ParsedTask& above = out_.tasks.back();
+  const UnitAssignment u = InheritedUnits();
+  AppendUnique(above.lead_units, u.lead);
+  AppendUnique(above.responsible_units, u.responsible);
+  Doubt(above, "units_from_row_below");
+  std::string own_date;
+  for (const Cell* c : cells.deadline)
+    if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
+  const std::string n = std::to_string(above.number), who = text::Prefix(names, 30);
+  const bool other_date = !own_date.empty() && own_date != above.deadline.text;
+  AddProblem(line,
+             "a row with units (" + who + ") but no number or text, under task " + n +
+                 " (its cells merged over two rows?): they are added to task " + n +
+                 (other_date ? "; their own date '" + own_date + "' is not the task's: set it after the import" : ""),
+             "该行只有单位（" + who + "），没有序号和任务内容，位于第" + n +
+                 "项任务之下（是否为跨两行的合并单元格？），已并入第" + n + "项任务" +
+                 (other_date ? "；该行时限“" + own_date + "”与任务时限不同，请导入后另行设定" : ""));
+  return true;
+}
+
 void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
   const UnitAssignment u = InheritedUnits();
   AppendUnique(task.lead_units, u.lead);
@@ -520,6 +559,7 @@ void Interpreter::AddNumberedRow(const RowCells& cells, int row_number, const st
 // number continuing the task before it; text before any number, in a row
 // with units, is kept as an orphan (see Finish).
 void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces) {
+  if (AddUnitsToTaskAbove(cells, pieces)) return;
   bool any_task = false;
   std::string orphan;
   int orphan_line = 0;

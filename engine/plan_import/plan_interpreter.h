@@ -81,6 +81,7 @@ class Interpreter {
   void Doubt(ParsedTask& task, std::string kind);
   void AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces);
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
+  bool AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces);
   bool ApplySection(int rank, std::string heading);
   void AddProblem(int line, std::string msg, std::string zh) {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});

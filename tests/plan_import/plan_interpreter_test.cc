@@ -295,6 +295,24 @@ TEST(PlanParser, AHeadingSplitOverTheNumberCellAndTheNextIsTheSection) {
   EXPECT_EQ(p.DoubtfulTasks(), 0u);
 }
 
+// 序号 and 工作任务 merged over two rows, the second naming more units and a
+// date of its own: the units join the task (doubtful), the date is said.
+TEST(PlanParser, ARowOfUnitsUnderATasksMergedCellsJoinsTheTask) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,责任单位,完成时限\n"
+      "1,编制预算。,市财政局,市教育局,10月底前\n"
+      ",,市公安局,市民政局,12月底前\n"
+      "2,开展检查。,市审计局,,11月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].lead_units, Units({"市财政局", "市公安局"}));
+  EXPECT_EQ(p.tasks[0].responsible_units, Units({"市教育局", "市民政局"}));
+  EXPECT_EQ(p.tasks[0].deadline.text, "10月底前");
+  EXPECT_EQ(p.tasks[0].doubts, Units({"units_from_row_below"}));
+  EXPECT_TRUE(HasProblem(p, "their own date '12月底前' is not the task's"));
+  EXPECT_EQ(p.tasks[1].lead_units, Units({"市审计局"}));
+}
+
 // A 1 that is a typo (一、1 2 3 二、1 5 6) or a repeat with no new heading
 // is no restart: the document's numbers stay, doubted, and the import is
 // refused on the repeat as before.

@@ -73,7 +73,9 @@ struct ParsedTask {
   // line: "no_unit", "number_out_of_sequence", "number_repeated",
   // "units_from_other_row", "deadline_from_other_row", "unplaced_cell",
   // "no_deadline_cell" (its row stops before the deadline column),
-  // "due_before_issue" (its date is before the plan's issue date).
+  // "due_before_issue" (its date is before the plan's issue date),
+  // "units_from_row_below" (a row of units with no number or text under it
+  // was taken as its: cells merged over two rows).
   // Empty: nothing doubtful.
   std::vector<std::string> doubts;
 };
