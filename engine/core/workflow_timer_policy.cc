@@ -377,6 +377,30 @@ TimerPolicy::Timer WorkflowTimerPolicy::Limit(const workflows::WorkCalendar& cal
   return t;
 }
 
+// Reports review cycles asked of `a` and have not had. A report its
+// schedule asked that falls due with the unit's own date or after it (the
+// date was moved back over it) is that deadline's to keep: one ladder.
+void WorkflowTimerPolicy::AddReportTimers(const PlanState& plan, const AssignmentState& a,
+                                          const workflows::WorkCalendar& own, std::vector<Timer>& out) const {
+  const std::pair<int32_t, std::string> key{a.task, a.unit};
+  const std::optional<Date> own_due = Date::Parse(a.due_on);
+  for (const auto& [id, c] : plan.cycles) {
+    if (c.closed || !c.requested.count(key) || c.answered.count(key)) continue;
+    auto due = Date::Parse(c.due_on);
+    if (!due) continue;
+    if (own_due && std::string_view(id).starts_with(core::kScheduleCyclePrefix) &&
+        !core::FallsDueBefore(own, *due, *own_due))
+      continue;
+    auto ov = c.overdue.find(key);
+    const int32_t* escalated = ov == c.overdue.end() ? nullptr : &ov->second;
+    for (const PlannedTimer& p : Ladder(own, *due))
+      if (auto t = ReportTimer(p, a, c, id, escalated, definition_)) {
+        Mark(own, p, *t);
+        out.push_back(std::move(*t));
+      }
+  }
+}
+
 std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& plan, const AssignmentState& a) const {
   std::vector<Timer> out;
   auto base = [&](TimerKind kind) { return BaseTimer(a, kind); };
@@ -425,26 +449,7 @@ std::vector<TimerPolicy::Timer> WorkflowTimerPolicy::TimersFor(const PlanState& 
     AddDeadlineTimers(cal, definition_, ladder, a, out);
   }
 
-  // Reports review cycles asked of it and have not had. A report its
-  // schedule asked that falls due with the unit's own date or after it (the
-  // date was moved back over it) is that deadline's to keep: one ladder.
-  const std::pair<int32_t, std::string> key{a.task, a.unit};
-  const std::optional<Date> own_due = Date::Parse(a.due_on);
-  for (const auto& [id, c] : plan.cycles) {
-    if (c.closed || !c.requested.count(key) || c.answered.count(key)) continue;
-    auto due = Date::Parse(c.due_on);
-    if (!due) continue;
-    if (own_due && std::string_view(id).starts_with(core::kScheduleCyclePrefix) &&
-        !core::FallsDueBefore(own, *due, *own_due))
-      continue;
-    auto ov = c.overdue.find(key);
-    const int32_t* escalated = ov == c.overdue.end() ? nullptr : &ov->second;
-    for (const PlannedTimer& p : Ladder(own, *due))
-      if (auto t = ReportTimer(p, a, c, id, escalated, definition_)) {
-        Mark(own, p, *t);
-        out.push_back(std::move(*t));
-      }
-  }
+  AddReportTimers(plan, a, own, out);
 
   // The next report the task's schedule asks of it (duban/core/schedule.h).
   if (auto ask = core::NextScheduledAsk(plan, a, definition_, own)) {

@@ -131,6 +131,9 @@ class WorkflowTimerPolicy : public TimerPolicy {
 
  private:
   WorkflowTimerPolicy(workflows::WorkflowDefinition definition, workflows::WorkCalendar latest);
+  // The ladders of the reports review cycles asked of `a` and have not had.
+  void AddReportTimers(const core::PlanState& plan, const core::AssignmentState& a, const workflows::WorkCalendar& own,
+                       std::vector<Timer>& out) const;
   // PlanDeadlineTimers for a stated due date, memoised; empty (and logged as
   // an error) only when the calendar data is corrupt.
   const std::vector<workflows::PlannedTimer>& Ladder(const workflows::WorkCalendar& cal, Date due) const;
