@@ -393,6 +393,18 @@ Result<Engine::Impl::CheckedNotice> Engine::Impl::CheckNotice(const Engine::Cale
     return Status::Rejected(reason::kInvalidArgument, r.source + ": notice " + summary->version +
                                                           " is already part of this build's calendar (" +
                                                           policy->CalendarVersion() + ")");
+  // A year's notice names all seven public holidays: one cut short would
+  // count the missing holidays' days (春节's week) as working days.
+  if (!summary->amends)
+    if (const auto missing = workflows::WorkCalendar::MissingHolidays(summary->holiday_names); !missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : "、") + m;
+      return Status::Rejected(reason::kInvalidArgument,
+                              r.source +
+                                  ": a year's notice gives the rest days of all seven public holidays "
+                                  "(元旦、春节、清明节、劳动节、端午节、中秋节、国庆节); this one names no " +
+                                  list + ": is the file complete?");
+    }
   return CheckedNotice{std::move(notice), std::move(all), std::move(next)};
 }
 

@@ -22,7 +22,14 @@ Status RecordNotice2027(Engine& engine, const std::string& day) {
   r.source = "2027.yaml";
   r.text =
       "calendar: cn-mainland\nnotices:\n  - version: 2026-11-10\n    covers: 2027\n    holidays:\n"
-      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n    workdays: [2027-02-14]\n";
+      "      - {name: 元旦, from: 2027-01-01, to: 2027-01-01}\n"
+      "      - {name: 春节, from: 2027-02-05, to: 2027-02-13}\n"
+      "      - {name: 清明节, from: 2027-04-03, to: 2027-04-05}\n"
+      "      - {name: 劳动节, from: 2027-05-01, to: 2027-05-05}\n"
+      "      - {name: 端午节, from: 2027-06-09, to: 2027-06-09}\n"
+      "      - {name: 中秋节, from: 2027-09-15, to: 2027-09-15}\n"
+      "      - {name: 国庆节, from: 2027-10-01, to: 2027-10-07}\n"
+      "    workdays: [2027-02-14]\n";
   return engine.AddCalendarNotice(r).status;
 }
 

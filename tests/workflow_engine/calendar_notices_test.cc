@@ -214,6 +214,21 @@ TEST_F(WorkflowEngineTest, ANoticeForAYearAlreadyCoveredIsRefusedUnlessItAmendsI
   p.tasks.push_back(TaskDue(1, "2027年5月10日前", "2027-05-10", v + "+provisional", {kFinance}));
   Ok(Do(Supervisor(), "2026-12-01", p));
   Ok(Do(UnitActor(kFinance), "2026-12-01", Accept{1, kFinance}, 10));
+  // A year's notice cut short (no 春节, 清明节, 端午节, 中秋节) would count
+  // those holidays as working days: refused, naming what it lacks.
+  std::string short_notice = Notice2027();
+  for (const char* drop : {"春节", "清明节", "端午节", "中秋节"}) {
+    const size_t at = short_notice.find(std::string("{name: ") + drop);
+    ASSERT_NE(at, std::string::npos) << drop;
+    short_notice.erase(short_notice.rfind('\n', at) + 1, short_notice.find('\n', at) - short_notice.rfind('\n', at));
+  }
+  const Outcome cut = AddNotice(*engine, "n-short", Supervisor(), "2026-12-02", short_notice, "short.yaml");
+  EXPECT_EQ(cut.status.reason(), "invalid_argument") << cut.status.ToString();
+  EXPECT_NE(cut.status.message().find("short.yaml: a year's notice gives the rest days of all seven public holidays"),
+            std::string::npos)
+      << cut.status.message();
+  EXPECT_NE(cut.status.message().find("names no 春节、清明节、端午节、中秋节"), std::string::npos)
+      << cut.status.message();
   ASSERT_TRUE(AddNotice(*engine, "n1", Supervisor(), "2026-12-02", Notice2027()).status.ok());
 
   const std::string twice =

@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "embedded.h"
 #include "yaml_util.h"
 #include "duban/file_text.h"
@@ -189,7 +191,23 @@ Result<WorkCalendar::NoticeSummary> WorkCalendar::SummarizeNotice(std::string_vi
   if (!version.ok()) return version.status();
   auto year = ReadNoticeYear(source, n);
   if (!year.ok()) return year.status();
-  return NoticeSummary{doc->name.Scalar(), *version, year->year, !year->covers};
+  NoticeSummary summary{doc->name.Scalar(), *version, year->year, !year->covers, {}};
+  if (const YAML::Node hs = n["holidays"]; hs && hs.IsSequence())
+    for (const YAML::Node& h : hs)
+      if (h.IsMap() && h["name"] && h["name"].IsScalar()) summary.holiday_names.push_back(h["name"].Scalar());
+  return summary;
+}
+
+std::vector<std::string> WorkCalendar::MissingHolidays(const std::vector<std::string>& names) {
+  std::vector<std::string> missing;
+  for (const char* holiday : {"元旦", "春节", "清明", "劳动", "端午", "中秋", "国庆"}) {
+    const bool named = std::any_of(names.begin(), names.end(),
+                                   [&](const std::string& n) { return n.find(holiday) != std::string::npos; });
+    if (!named)
+      missing.push_back(std::string(holiday) +
+                        (std::string_view(holiday) == "元旦" || std::string_view(holiday) == "春节" ? "" : "节"));
+  }
+  return missing;
 }
 
 Result<WorkCalendar> WorkCalendar::ParseWith(std::string_view base_text, std::string_view base_source,

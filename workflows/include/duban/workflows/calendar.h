@@ -71,7 +71,13 @@ class WorkCalendar {
     std::string calendar, version;  // version: "2026-11-10"
     int year = 0;
     bool amends = false;
+    std::vector<std::string> holiday_names;  // as the notice names its rest-day ranges ("国庆节、中秋节")
   };
+  // The seven public holidays a year's notice (covers:) gives rest days for,
+  // by law (元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节); those of them
+  // no name in `names` mentions. A notice missing one is most likely cut
+  // short: its days would count as working days.
+  static std::vector<std::string> MissingHolidays(const std::vector<std::string>& names);
   static Result<NoticeSummary> SummarizeNotice(std::string_view text, std::string_view source);
 
   // e.g. "cn-mainland/2025-11-04": the version of the last notice applied, so
