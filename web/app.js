@@ -292,7 +292,7 @@ const Duban = (() => {
     cannot_disable_self: "不能停用自己的账号", locked_out: "尝试次数过多，账号已暂时锁定",
     // the server
     bad_request: "提交的内容格式不正确", not_found: "未找到", no_route: "没有这个接口", method_not_allowed: "该接口不支持此请求方式",
-    no_tasks: "文件中没有找到任务", not_in_directory: "单位名录中查不到这个名称，或它是一组单位（须逐个增加）：请核对名称；确认无误可勾选“按所填名称增加”", year_in_doubt: "方案未写明年度，且有任务时限早于印发日期：请填写方案年度（或勾选跨年度执行）后再预览、导入", impossible_deadline: "有任务的时限不是实际存在的日期（如2月30日），请在文件中更正后再导入", issued_after_its_year: "印发日期晚于方案年度，请核对印发日期", too_large: "内容或文件过大", unsupported_type: "文件类型不允许",
+    no_tasks: "文件中没有找到任务", not_in_directory: "单位名录中查不到这个名称，或它是一组单位（须逐个增加）：请核对名称；确认无误可勾选“按所填名称增加”", year_in_doubt: "方案未写明年度，且有任务时限早于印发日期：请填写方案年度（或勾选跨年度执行）后再预览、导入", impossible_deadline: "有任务的时限不是实际存在的日期（如2月30日），请在文件中更正后再导入", rows_not_imported: "有写明单位和工作内容的行没有任务序号，导入将遗漏这些工作：请在序号列为其编号后再导入", issued_after_its_year: "印发日期晚于方案年度，请核对印发日期", too_large: "内容或文件过大", unsupported_type: "文件类型不允许",
     evidence_invalid: "佐证材料无效", quota_exceeded: "今天的上传量已用完，请明天再传或联系督查室",
     csrf: "页面已过期，请刷新后重试", cross_origin: "请求来源不正确",
     command_id_conflict: "该表单编号已用于另一项操作，请重新打开表单", store_error: "数据存储出错，请联系管理员",

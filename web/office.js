@@ -381,6 +381,7 @@
         if (pv.year_in_doubt) out.append(msg("err", pv.year_in_doubt.message_zh));
         if (pv.issued_after_its_year) out.append(msg("err", pv.issued_after_its_year.message_zh));
         if (pv.impossible_deadline) out.append(msg("err", pv.impossible_deadline.message_zh));
+        if (pv.rows_not_imported) out.append(msg("err", pv.rows_not_imported.message_zh));
         const problems = pv.problems || [];
         out.append(h("h2", {}, "问题", h("span", { class: "count" }, problems.length)));
         out.append(problems.length
@@ -391,7 +392,7 @@
           units_from_other_row: "单位取自其他行", units_from_row_above: "单位单元格为空，沿用上一行", deadline_from_row_above: "时限单元格为空，沿用上一行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格", no_deadline: "未写明完成时限",
           due_before_issue: "时限早于印发日期" };
         out.append(h("h2", {}, "任务"), table([
-          { label: "序号", cell: (t) => (t.number_in_document ? `${t.number}（本部分第${t.number_in_document}项）` : t.number) },
+          { label: "序号", cell: (t) => (!t.number_in_document ? t.number : t.numbering === "section" ? `${t.number}（本部分第${t.number_in_document}项）` : `${t.number}（原序号${t.number_in_document}）`) },
           { label: "存疑", cell: (t) => (t.doubts || []).map((d) => doubtWords[d] || d).join("；") },
           { label: "部分", cell: (t) => (t.section || []).join(" / ") },
           { label: "任务", cell: (t) => t.title },
@@ -399,7 +400,7 @@
           { label: "责任", cell: (t) => (t.responsible_units || []).join("、") },
           { label: "时限", cell: (t) => `${(t.deadline || {}).text || ""}${(t.deadline || {}).due_on ? `（${t.deadline.due_on}）` : ""}` },
         ], pv.tasks || []));
-        importBtn.disabled = Boolean(pv.year_in_doubt || pv.issued_after_its_year || pv.impossible_deadline);
+        importBtn.disabled = Boolean(pv.year_in_doubt || pv.issued_after_its_year || pv.impossible_deadline || pv.rows_not_imported);
       } catch (e) {
         if (e.status !== 401) out.append(msg("err", `无法解析：${Duban.refusal(e)}`));
       } finally { previewBtn.disabled = false; }

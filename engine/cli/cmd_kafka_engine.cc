@@ -210,6 +210,11 @@ std::optional<schemas::Command> ImportCommand(const KafkaArgs& a, Globals& g) {
     g.exit_code = kExitUsage;
     return std::nullopt;
   }
+  if (auto unplaced = plan_import::RowsNotImported(parsed)) {
+    std::fprintf(stderr, "duban submit-kafka: %s\n", ForTerminal(unplaced->message).c_str());
+    g.exit_code = kExitUsage;
+    return std::nullopt;
+  }
   ImportRequest req;
   req.plan_id = a.plan.empty() ? PlanIdFromPath(a.file) : a.plan;
   req.source_bytes = bytes;

@@ -210,6 +210,10 @@ int RunPlanImport(Globals& g, const PlanImportArgs& a) {
     std::cerr << "duban plan import: line " << impossible->line << ": " << ForTerminal(impossible->message) << "\n";
     return kExitUsage;
   }
+  if (auto unplaced = plan_import::RowsNotImported(plan)) {
+    std::cerr << "duban plan import: " << ForTerminal(unplaced->message) << "\n";
+    return kExitUsage;
+  }
   if (auto late = plan_import::IssuedAfterItsYear(plan)) {
     // The date is --issued-on's, or the one the document itself names.
     std::cerr << "duban plan import: " << (a.issued_on.empty() ? "" : "--issued-on: ") << ForTerminal(late->message)

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <utility>
 
 #include "text_util.h"
 
@@ -13,6 +15,15 @@ using text::CodePoints;
 using text::EndsWith;
 using text::StartsWith;
 using text::Trim;
+
+namespace {
+bool AnyFilled(std::initializer_list<const std::vector<const Cell*>*> columns) {
+  for (const auto* v : columns)
+    for (const Cell* c : *v)
+      if (!c->Empty()) return true;
+  return false;
+}
+}  // namespace
 
 void ReportUnknownUnits(const std::vector<UnitAssignment::Unknown>& unknown, const UnitDirectory& dir,
                         ParsedPlan& out) {
@@ -211,8 +222,60 @@ ParsedTask& Interpreter::NewTask(int number, int line, const char* found_by) {
     seen_numbers_.emplace(number, line);
   }
   expected_ = number + 1;
+  last_under_[""] = number;
   out_.tasks.push_back(std::move(t));
   return out_.tasks.back();
+}
+
+// A task with an outline number (1.2): its number is given when the plan is
+// read (NumberOutlineOn); its sequence is checked on the document's numbers,
+// parent by parent, headings included (1 财政工作, 1.1, 1.2, 2 …, 2.1).
+ParsedTask& Interpreter::NewOutlineTask(const DocNumber& label, int line) {
+  ParsedTask t;
+  t.section = SectionPath();
+  t.source_line = line;
+  t.found_by = "number_column";
+  t.number_in_document = label.Label();
+  t.numbering = "outline";
+  const DocNumber parent{std::vector<int>(label.parts.begin(), label.parts.end() - 1)};
+  int& last = last_under_[parent.Label()];
+  if (label.parts.back() != last + 1) {
+    DocNumber want = parent;
+    want.parts.push_back(last + 1);
+    Doubt(t, "number_out_of_sequence");
+    AddProblem(line, "task number " + label.Label() + " where " + want.Label() + " was expected",
+               "任务序号为" + label.Label() + "，按顺序应为" + want.Label() + "，请核对是否漏项或重号");
+  }
+  last = label.parts.back();
+  if (auto [it, fresh] = outline_seen_.emplace(label.Label(), line); !fresh) {
+    Doubt(t, "number_repeated");
+    AddProblem(line, "task number " + label.Label() + " already used at line " + std::to_string(it->second),
+               "任务序号" + label.Label() + "与第" + std::to_string(it->second) + "行重复");
+  }
+  out_.tasks.push_back(std::move(t));
+  return out_.tasks.back();
+}
+
+// 1 | 财政工作 (no unit, no date) over 1.1, 1.2: the row above was the heading
+// of the tasks numbered under it, not a task. Its task and what its row said
+// of it are taken back, and it becomes the section (ranked below （一）).
+bool Interpreter::OutlineParentIsHeading(const std::optional<NumberedRow>& above, const DocNumber& label) {
+  const DocNumber parent{std::vector<int>(label.parts.begin(), label.parts.end() - 1)};
+  if (!above || !above->bare || above->label != parent.Label() || out_.tasks.empty()) return false;
+  const ParsedTask t = std::move(out_.tasks.back());
+  out_.tasks.pop_back();
+  const auto begin = static_cast<std::ptrdiff_t>(above->problems_begin);
+  out_.problems.erase(out_.problems.begin() + begin, out_.problems.end());
+  std::erase_if(number_problems_, [&](size_t i) { return i >= above->problems_begin; });
+  const std::string words = !t.content.empty() ? t.content : t.title;
+  const std::string heading = parent.Label() + (words.empty() ? "" : " " + words);
+  ApplySection(2 + static_cast<int>(parent.parts.size()), heading);
+  const std::string h = text::Prefix(heading, 30), first = label.Label();
+  AddProblem(t.source_line,
+             "row '" + h + "' has tasks numbered under it (" + first +
+                 "…) and no unit or date of its own: read as their section heading",
+             "“" + h + "”下有分级编号的任务（" + first + "等），本行没有单位和时限，已作为这些任务所属部分的标题");
+  return true;
 }
 
 Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
@@ -338,6 +401,9 @@ void Interpreter::SplitLine(const std::string& t, int line, int row_number, bool
 std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<const Cell*>& text_cells, int row_number,
                                                              bool& section_changed) {
   std::vector<Piece> pieces;
+  std::vector<Piece> headings;
+  const auto section_before = section_;
+  const bool changed_before = section_changed;
   const int expected_before = expected_;
   for (const Cell* c : text_cells) {
     bool task_in_cell = false;
@@ -347,11 +413,20 @@ std::vector<Interpreter::Piece> Interpreter::SplitIntoPieces(const std::vector<c
       if (auto r = HeadingRank(t)) {
         if (!task_in_cell || (CodePoints(t) <= 40 && t.find("。") == std::string::npos)) {
           section_changed = ApplySection(*r, t) || section_changed;
+          headings.push_back({std::nullopt, t, cl.line});
           continue;
         }
       }
       SplitLine(t, cl.line, row_number, task_in_cell, pieces);
     }
+  }
+  // A numbered row whose only text reads as a heading (1 | （一）加强预算管理):
+  // the task's words, not a section over a task with none.
+  if (row_number > 0 && !headings.empty() &&
+      std::all_of(pieces.begin(), pieces.end(), [](const Piece& p) { return Trim(p.text).empty(); })) {
+    section_ = section_before;
+    section_changed = changed_before;
+    pieces = std::move(headings);
   }
   // The scan advanced expected_ to find following numbers; NewTask re-checks
   // each number against the sequence as it stood before this row.
@@ -455,7 +530,7 @@ bool Interpreter::AddUnitsToTaskAbove(const RowCells& cells, const std::vector<P
   std::string own_date;
   for (const Cell* c : cells.deadline)
     if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
-  const std::string n = std::to_string(above.number), who = text::Prefix(names, 30);
+  const std::string n = Name(above), who = text::Prefix(names, 30);
   const bool other_date = !own_date.empty() && own_date != above.deadline.text;
   AddProblem(line,
              "a row with units (" + who + ") but no number or text, under task " + n +
@@ -472,15 +547,9 @@ void Interpreter::Fill(ParsedTask& task, const RowCells& cells) {
   AppendUnique(task.lead_units, u.lead);
   AppendUnique(task.responsible_units, u.responsible);
   task.deadline.text = inh_.deadline;
-  const std::string n = std::to_string(task.number);
+  const std::string n = Name(task);
   if (!u.empty()) {
-    const bool own_row = [&] {
-      for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
-        for (const Cell* c : *v)
-          if (!c->Empty()) return true;
-      return false;
-    }();
-    if (own_row) {
+    if (AnyFilled({&cells.lead, &cells.resp, &cells.both})) {
       task.units_from = "row";
     } else if (cells.unit_cell) {
       task.units_from = "merged_cell";
@@ -523,7 +592,7 @@ void Interpreter::DoubtBlankDelimitedCells(ParsedTask& task, const RowCells& cel
   auto blank = [](const std::vector<const Cell*>& v) {
     return !v.empty() && std::all_of(v.begin(), v.end(), [](const Cell* c) { return c->Empty(); });
   };
-  const std::string n = std::to_string(task.number);
+  const std::string n = Name(task);
   auto carried = [&](const char* kind, const char* column, const char* column_zh, int from) {
     Doubt(task, kind);
     AddProblem(task.source_line,
@@ -543,12 +612,14 @@ void Interpreter::DoubtBlankDelimitedCells(ParsedTask& task, const RowCells& cel
 }
 
 // A row with a 序号 number: one task, its text the row's text cells.
-void Interpreter::AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces) {
-  ParsedTask& task = NewTask(row_number, cells.number->line, "number_column");
+void Interpreter::AddNumberedRow(const RowCells& cells, const DocNumber& label, int row_number,
+                                 const std::vector<Piece>& pieces) {
+  ParsedTask& task = label.outline() ? NewOutlineTask(label, cells.number->line)
+                                     : NewTask(row_number, cells.number->line, "number_column");
   std::string content;
   for (const auto& p : pieces) AppendText(content, p.text);
   // "3" in the number column and "3.…" in the text: drop the repeat.
-  if (auto ts = ParseTaskNumber(content, 0, row_number, false); ts && ts->number == row_number)
+  if (auto ts = ParseTaskNumber(content, 0, row_number, false); !label.outline() && ts && ts->number == row_number)
     content = Trim(std::string_view(content).substr(ts->content_at));
   task.title = title_column_ ? inh_.title : "";
   task.content = content.empty() ? task.title : content;
@@ -579,19 +650,14 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   }
   if (orphan.empty()) return;
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
-  const bool row_has_units = [&] {
-    for (const auto* v : {&cells.lead, &cells.resp, &cells.both})
-      for (const Cell* c : *v)
-        if (!c->Empty()) return true;
-    return false;
-  }();
+  const bool row_has_units = AnyFilled({&cells.lead, &cells.resp, &cells.both});
   if (!any_task && !row_has_units && !header_.empty() && !out_.tasks.empty()) {
     // Text in the table with neither number nor unit: the rest of the task
     // above (a cell broken over rows), or a row whose cells came apart.
     // Which, the importer cannot tell: the task above is doubtful.
     ParsedTask& above = out_.tasks.back();
     Doubt(above, "unplaced_cell");
-    const std::string t = text::Prefix(orphan, 20), n = std::to_string(above.number);
+    const std::string t = text::Prefix(orphan, 20), n = Name(above);
     AddProblem(orphan_line, "text '" + t + "' has no task number and no unit; not placed (part of task " + n + "?)",
                "“" + t + "”既无任务序号也无单位，未能归入任务（是否属于第" + n + "项任务？）");
     return;
@@ -640,23 +706,35 @@ std::optional<std::string> Interpreter::SplitHeading(const RowCells& cells) cons
 }
 
 void Interpreter::Process(const Row& row) {
+  const std::optional<NumberedRow> above = std::exchange(last_row_, std::nullopt);
   const RowCells cells = SortCells(row);
   if (auto heading = SplitHeading(cells)) {
     Inherit(cells, ApplySection(*HeadingRank(*heading), *heading), false);
     return;
   }
-  // 1. Sections first: a heading in the number, title or text columns.
+  const size_t problems_begin = out_.problems.size();
+  // 1. Sections first: a heading in the number, title or text columns, or
+  // the row above when this one is numbered under it (1 over 1.1).
   bool section_changed = false;
   const bool number_is_heading = TakeHeading(cells.number, section_changed);
   const bool title_is_heading = TakeHeading(cells.title, section_changed);
+  std::optional<DocNumber> label;
+  if (cells.number && !number_is_heading) label = NumberCell(cells.number->Joined());
   int row_number = 0;
-  if (cells.number && !number_is_heading) row_number = BareNumber(cells.number->Joined()).value_or(0);
+  if (label && label->outline()) {
+    section_changed = OutlineParentIsHeading(above, *label) || section_changed;
+    row_number = expected_;  // not its number: NumberOutlineOn gives those
+  } else if (label) {
+    row_number = label->parts.front();
+  }
   std::vector<Piece> pieces = SplitIntoPieces(cells.text, row_number, section_changed);
   // 2. Merged cells.
   Inherit(cells, section_changed, title_is_heading);
   // 3. Tasks.
   if (row_number > 0) {
-    AddNumberedRow(cells, row_number, pieces);
+    AddNumberedRow(cells, *label, row_number, pieces);
+    const bool bare = !AnyFilled({&cells.lead, &cells.resp, &cells.both, &cells.deadline});
+    last_row_ = NumberedRow{bare, label->Label(), problems_begin};
   } else {
     AddTasksFromPieces(cells, pieces);
   }
@@ -710,14 +788,45 @@ void Interpreter::NumberSectionsOn() {
                  "“" + t.section.back() + "”下的序号从1重新编起：导入时全方案连续编号，该部分第1项为第" + first + "项");
     }
     if (base > 0) {
-      t.number_in_document = t.number;
+      t.number_in_document = std::to_string(t.number);
+      t.numbering = "section";
       t.number += base;
     }
   }
 }
 
+// Outline numbers (1.1, 1.2, 2.1…) are no numbers a task can be kept
+// under: such a plan is numbered on through, every task in order, the
+// document's number kept for the preview (its sequence was checked as read,
+// NewOutlineTask) and said once.
+void Interpreter::NumberOutlineOn() {
+  const auto first =
+      std::find_if(out_.tasks.begin(), out_.tasks.end(), [](const ParsedTask& t) { return t.numbering == "outline"; });
+  if (first == out_.tasks.end()) return;
+  const std::string label = first->number_in_document;
+  const std::string n = std::to_string(first - out_.tasks.begin() + 1);
+  AddProblem(first->source_line,
+             "outline numbering (" + label + "…): numbered on through the plan, its " + label + " is task " + n,
+             "序号为分级编号（" + label + "等）：导入时全方案连续编号，其" + label + "为第" + n + "项");
+  int number = 0;
+  for (ParsedTask& t : out_.tasks) {
+    const std::string in_document = t.number_in_document.empty() ? std::to_string(t.number) : t.number_in_document;
+    t.number = ++number;
+    const bool same = in_document == std::to_string(number);
+    t.number_in_document = same ? "" : in_document;
+    t.numbering = same ? "" : "outline";
+  }
+}
+
+std::string Interpreter::Name(const ParsedTask& t) {
+  return t.number_in_document.empty() ? std::to_string(t.number) : t.number_in_document;
+}
+
 void Interpreter::Finish() {
-  NumberSectionsOn();
+  if (std::any_of(out_.tasks.begin(), out_.tasks.end(), [](const ParsedTask& t) { return t.numbering == "outline"; }))
+    NumberOutlineOn();
+  else
+    NumberSectionsOn();
   if (out_.tasks.empty() && !orphans_.empty()) {
     // No task carries a number: take each row with units as a task, in order.
     AddProblem(0,
@@ -738,11 +847,22 @@ void Interpreter::Finish() {
       t.units_from = "row";
       out_.tasks.push_back(std::move(t));
     }
-  } else {
+  } else if (!orphans_.empty()) {
+    // Imported without them, their work would be no one's, and a preview's
+    // warning is easily passed over: refused until the file numbers them.
     for (const auto& o : orphans_) {
-      AddProblem(o.line, "text with units but no task number, not imported: '" + text::Prefix(o.text, 30) + "'",
-                 "“" + text::Prefix(o.text, 30) + "”写有单位但没有任务序号，未导入");
+      AddProblem(o.line, "text with units but no task number: '" + text::Prefix(o.text, 30) + "'",
+                 "“" + text::Prefix(o.text, 30) + "”写有单位但没有任务序号");
     }
+    const Orphan& o = orphans_.front();
+    const std::string count = std::to_string(orphans_.size()), line = std::to_string(o.line);
+    out_.rows_not_imported = Problem{
+        o.line,
+        count + " row(s) name units and work but no task number (first at line " + line + ": '" +
+            text::Prefix(o.text, 30) + "'); the import would leave them out: give each its number in the 序号 column",
+        count + "行写有单位和工作内容但没有任务序号（首见第" + line + "行“" + text::Prefix(o.text, 30) +
+            "”），导入将遗漏这些工作：请在序号列为其编号后再导入"};
+    out_.problems.push_back(*out_.rows_not_imported);
   }
 }
 

@@ -68,6 +68,14 @@ class Interpreter {
     int line = 0;
   };
 
+  // The row the last task came from, while it may yet prove an outline
+  // heading (1 | 财政工作 over 1.1, 1.2): kept by Process for the next row only.
+  struct NumberedRow {
+    bool bare = false;          // a 序号 cell's one task, no unit or date cell of its own filled
+    std::string label;          // its 序号 (DocNumber::Label)
+    size_t problems_begin = 0;  // where the problems its row added start
+  };
+
   std::vector<Kind> KindsFor(const Row& row) const;
   Kind Classify(const Cell& c) const;
   RowCells SortCells(const Row& row) const;
@@ -79,7 +87,11 @@ class Interpreter {
   void Fill(ParsedTask& task, const RowCells& cells);
   void DoubtBlankDelimitedCells(ParsedTask& task, const RowCells& cells);
   void Doubt(ParsedTask& task, std::string kind);
-  void AddNumberedRow(const RowCells& cells, int row_number, const std::vector<Piece>& pieces);
+  void AddNumberedRow(const RowCells& cells, const DocNumber& label, int row_number, const std::vector<Piece>& pieces);
+  ParsedTask& NewOutlineTask(const DocNumber& label, int line);
+  bool OutlineParentIsHeading(const std::optional<NumberedRow>& above, const DocNumber& label);
+  void NumberOutlineOn();
+  static std::string Name(const ParsedTask& t);
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
   bool AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces);
   bool ApplySection(int rank, std::string heading);
@@ -103,6 +115,9 @@ class Interpreter {
   std::map<int, int> seen_numbers_;      // number -> line
   std::vector<size_t> number_problems_;  // the problems NewTask said of numbers, by index (NumberSectionsOn)
   std::vector<Orphan> orphans_;
+  std::optional<NumberedRow> last_row_;
+  std::map<std::string, int> last_under_;    // outline: a number's parent ("" for none) -> its last part read
+  std::map<std::string, int> outline_seen_;  // outline number -> line
 };
 
 }  // namespace duban::plan_import::table

@@ -99,4 +99,56 @@ std::optional<int> BareNumber(std::string_view s) {
   return std::nullopt;
 }
 
+std::string DocNumber::Label() const {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? "." : "") + std::to_string(parts[i]);
+  return s;
+}
+
+std::optional<DocNumber> NumberCell(std::string_view s) {
+  const std::string t = Trim(s);
+  if (auto n = BareNumber(t)) return DocNumber{{*n}};
+  if (t.empty()) return std::nullopt;
+  // ① U+2460…⑳, ⑴ U+2474…⒇, ⒈ U+2488…⒛: one code point, 1-20.
+  size_t i = 0;
+  const char32_t c = text::Next(t, i);
+  if (i == t.size() || Trim(std::string_view(t).substr(i)) == "." || Trim(std::string_view(t).substr(i)) == "、") {
+    for (char32_t first : {U'\u2460', U'\u2474', U'\u2488'})
+      if (c >= first && c < first + 20) return DocNumber{{static_cast<int>(c - first) + 1}};
+  }
+  // （12） (12) 12） 12): the closing bracket at least.
+  std::string_view v = t;
+  bool opened = false, closed = false;
+  for (std::string_view open : {"（", "("})
+    if (!opened && StartsWith(v, open)) v.remove_prefix(open.size()), opened = true;
+  for (std::string_view close : {"）", ")"})
+    if (!closed && v.ends_with(close)) v.remove_suffix(close.size()), closed = true;
+  if (opened || closed) {
+    size_t k = 0;
+    const auto n = text::Digits(v, k, 4);
+    if (closed && n && *n > 0 && k == v.size()) return DocNumber{{*n}};
+    return std::nullopt;
+  }
+  // 1.2 1．2 1-2 1.2.1 (a trailing dot allowed)
+  DocNumber d;
+  size_t at = 0;
+  while (true) {
+    auto n = text::Digits(t, at, 4);
+    if (!n || *n <= 0) return std::nullopt;
+    d.parts.push_back(*n);
+    if (at == t.size()) break;
+    bool sep = false;
+    for (std::string_view dot : {".", "．", "-", "－"})
+      if (std::string_view(t).substr(at, dot.size()) == dot) {
+        at += dot.size();
+        sep = true;
+        break;
+      }
+    if (!sep) return std::nullopt;
+    if (at == t.size()) break;  // "1.2."
+  }
+  if (d.parts.size() < 2 || d.parts.size() > 4) return std::nullopt;
+  return d;
+}
+
 }  // namespace duban::plan_import::table

@@ -71,7 +71,10 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   for (const auto& t : p.tasks) {
     ordered_json jt;
     jt["number"] = t.number;
-    if (t.number_in_document != 0) jt["number_in_document"] = t.number_in_document;
+    if (!t.number_in_document.empty()) {
+      jt["number_in_document"] = t.number_in_document;
+      jt["numbering"] = t.numbering;
+    }
     jt["section"] = t.section;
     jt["title"] = t.title;
     jt["content"] = t.content;
@@ -99,6 +102,9 @@ std::string ParsedPlanToJson(const ParsedPlan& p) {
   if (p.impossible_deadline)
     j["impossible_deadline"] = {{"message", p.impossible_deadline->message},
                                 {"message_zh", p.impossible_deadline->message_zh}};
+  if (p.rows_not_imported)
+    j["rows_not_imported"] = {{"message", p.rows_not_imported->message},
+                              {"message_zh", p.rows_not_imported->message_zh}};
   if (p.issued_after_its_year)
     j["issued_after_its_year"] = {{"message", p.issued_after_its_year->message},
                                   {"message_zh", p.issued_after_its_year->message_zh}};
@@ -130,7 +136,10 @@ std::string RenderPreview(const ParsedPlan& p) {
     const std::string sub = indent + "    ";
     o << (t.doubts.empty() ? indent : indent.substr(0, indent.size() >= 2 ? indent.size() - 2 : 0) + "? ")
       << Pad(std::to_string(t.number) + ".", 4) << t.title
-      << (t.number_in_document != 0 ? " (its section's " + std::to_string(t.number_in_document) + ")" : "") << "\n";
+      << (t.number_in_document.empty() ? ""
+          : t.numbering == "section"   ? " (its section's " + t.number_in_document + ")"
+                                       : " (the document's " + t.number_in_document + ")")
+      << "\n";
     if (!t.doubts.empty()) {
       std::vector<std::string> words;
       for (const auto& d : t.doubts) words.push_back(DoubtWords(d));

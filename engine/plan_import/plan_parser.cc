@@ -528,6 +528,8 @@ std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan) { return plan.
 
 std::optional<Problem> ImpossibleDeadline(const ParsedPlan& plan) { return plan.impossible_deadline; }
 
+std::optional<Problem> RowsNotImported(const ParsedPlan& plan) { return plan.rows_not_imported; }
+
 std::optional<Problem> StatedYearContradicted(const ParsedPlan& plan, int stated) {
   if (stated <= 0 || plan.plan.year == stated) return std::nullopt;
   std::string years = table::TitleYearsText(plan.plan.title);

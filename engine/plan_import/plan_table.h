@@ -191,6 +191,17 @@ std::optional<TaskStart> ParseTaskNumber(std::string_view s, size_t pos, int exp
 // A cell holding only a number ("12", "12.", "12、", "12．"): that number.
 std::optional<int> BareNumber(std::string_view s);
 
+// What a 序号 cell can hold besides a bare number: "（12）" "(12)" "12）",
+// a circled or bracketed digit ("③" "⑶" "⒊", 1-20), or an outline number
+// ("1.2", "1-2", "1.2.1": its parts, outermost first). Only in the 序号 cell:
+// in a task's text "（1）" and "1.5" are the text's own.
+struct DocNumber {
+  std::vector<int> parts;     // one for a plain number
+  std::string Label() const;  // "12", "1.2"
+  bool outline() const { return parts.size() > 1; }
+};
+std::optional<DocNumber> NumberCell(std::string_view s);
+
 bool IsSentenceEnd(char32_t c);
 bool IsIdeograph(char32_t c);
 

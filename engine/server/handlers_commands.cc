@@ -417,6 +417,12 @@ bool RefusedImport(Ctx& c, const plan_import::ParsedPlan& plan, const ImportPara
                         {"message_zh", impossible->message_zh},
                         {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
            true;
+  if (auto unplaced = plan_import::RowsNotImported(plan); unplaced && !p.dry_run)
+    return c.Json(422, {{"error", "rows_not_imported"},
+                        {"message", unplaced->message},
+                        {"message_zh", unplaced->message_zh},
+                        {"preview", json::parse(plan_import::ParsedPlanToJson(plan), nullptr, false)}}),
+           true;
   if (auto late = plan_import::IssuedAfterItsYear(plan); late && !p.dry_run)
     return c.Json(422, {{"error", "issued_after_its_year"},
                         {"message", late->message + " (over HTTP: the query parameter issued_on=)"},

@@ -264,9 +264,9 @@ TEST(PlanParser, NumberingRestartingUnderEachHeadingIsNumberedOn) {
                              "\t二、加强监督\n\t1.开展检查。\n\t市政府办公室\n\n"
                              "\t\n\t2.通报结果。\n\t市政府办公室\n\n");
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4}));
-  EXPECT_EQ(p.tasks[0].number_in_document, 0);
-  EXPECT_EQ(p.tasks[2].number_in_document, 1);
-  EXPECT_EQ(p.tasks[3].number_in_document, 2);
+  EXPECT_EQ(p.tasks[0].number_in_document, "");
+  EXPECT_EQ(p.tasks[2].number_in_document, "1");
+  EXPECT_EQ(p.tasks[3].number_in_document, "2");
   EXPECT_EQ(p.tasks[2].section, Units({"二、加强监督"}));
   EXPECT_EQ(p.DoubtfulTasks(), 0u);
   EXPECT_TRUE(
@@ -291,7 +291,7 @@ TEST(PlanParser, AHeadingSplitOverTheNumberCellAndTheNextIsTheSection) {
   ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
   EXPECT_EQ(p.tasks[0].section, Units({"一、财政与教育"}));
   EXPECT_EQ(p.tasks[1].section, Units({"二、安全稳定", "（一）隐患排查"}));
-  EXPECT_EQ(p.tasks[1].number_in_document, 1);
+  EXPECT_EQ(p.tasks[1].number_in_document, "1");
   EXPECT_EQ(p.DoubtfulTasks(), 0u);
 }
 
@@ -322,7 +322,7 @@ TEST(PlanParser, AOneThatIsNoRestartKeepsTheDocumentsNumbersAndItsDoubts) {
                                 "\t\n\t3.第三项。\n\t市发改局\n\n"
                                 "\t二、乙\n\t1.第四项。\n\t市发改局\n\n\t\n\t5.第五项。\n\t市发改局\n\n");
   ASSERT_EQ(Numbers(typo), (std::vector<int>{1, 2, 3, 1, 5}));
-  EXPECT_EQ(typo.tasks[3].number_in_document, 0);
+  EXPECT_EQ(typo.tasks[3].number_in_document, "");
   EXPECT_TRUE(HasProblem(typo, "task number 1 already used"));
   EXPECT_FALSE(HasProblem(typo, "numbering starts again"));
   const ParsedPlan repeat = Parse(std::string(kHeader3) +
@@ -330,6 +330,119 @@ TEST(PlanParser, AOneThatIsNoRestartKeepsTheDocumentsNumbersAndItsDoubts) {
                                   "\t\n\t1.又一项。\n\t市发改局\n\n");
   ASSERT_EQ(Numbers(repeat), (std::vector<int>{1, 1, 1}));
   EXPECT_EQ(repeat.DoubtfulTasks(), 2u);
+}
+
+// 1 | 财政工作 over 1.1, 1.2 (outline numbering): the row with no unit or
+// date of its own is the section, the tasks are numbered on through the plan
+// with the document's numbers kept. Before, the heading rows came in as
+// tasks and the 1.1 rows were dropped.
+TEST(PlanParser, OutlineNumbersAreNumberedOnUnderTheirHeadingRows) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,责任单位,完成时限\n"
+      "1,财政工作,,,\n"
+      "1.1,编制预算。,市财政局,市教育局,10月底前\n"
+      "1.2,清理文件。,市司法局,,11月底前\n"
+      "2,民生工作,,,\n"
+      "2.1,开展检查。,市审计局,市民政局,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(p.tasks[0].number_in_document, "1.1");
+  EXPECT_EQ(p.tasks[0].numbering, "outline");
+  EXPECT_EQ(p.tasks[2].number_in_document, "2.1");
+  EXPECT_EQ(p.tasks[0].section, Units({"1 财政工作"}));
+  EXPECT_EQ(p.tasks[2].section, Units({"2 民生工作"}));
+  EXPECT_EQ(p.tasks[1].content, "清理文件。");
+  EXPECT_EQ(p.tasks[1].lead_units, Units({"市司法局"}));
+  // The blank responsible cell takes the row above's, as a merge (doubted);
+  // the heading rows carry nothing to the rows under them.
+  EXPECT_EQ(p.tasks[2].lead_units, Units({"市审计局"}));
+  EXPECT_EQ(p.tasks[2].doubts, Units({}));
+  EXPECT_TRUE(HasProblem(p, "row '1 财政工作' has tasks numbered under it (1.1…)"));
+  EXPECT_TRUE(HasProblem(p, "outline numbering (1.1…): numbered on through the plan, its 1.1 is task 1"));
+  EXPECT_FALSE(HasProblem(p, "names no unit"));
+  EXPECT_FALSE(HasProblem(p, "was expected"));
+  EXPECT_FALSE(p.rows_not_imported.has_value());
+}
+
+// A numbered row with units of its own over 1.1 rows is a task with
+// sub-tasks: both are imported, in order; the sequence is checked on the
+// document's numbers, a gap or a repeat doubted.
+TEST(PlanParser, AnOutlineParentWithUnitsStaysATaskAndGapsAreDoubted) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,统筹改革。,市发改局,年底前\n"
+      "1.1,编制预算。,市财政局,10月底前\n"
+      "1.3,清理文件。,市司法局,11月底前\n"
+      "1.3,又一项。,市司法局,11月底前\n"
+      "2,开展检查。,市审计局,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(p.tasks[0].number_in_document, "");
+  EXPECT_EQ(p.tasks[0].content, "统筹改革。");
+  EXPECT_EQ(p.tasks[1].number_in_document, "1.1");
+  EXPECT_EQ(p.tasks[4].number_in_document, "2");
+  EXPECT_EQ(p.tasks[2].doubts, Units({"number_out_of_sequence"}));
+  EXPECT_EQ(p.tasks[3].doubts, Units({"number_out_of_sequence", "number_repeated"}));
+  EXPECT_TRUE(HasProblem(p, "task number 1.3 where 1.2 was expected"));
+  EXPECT_TRUE(HasProblem(p, "task number 1.3 already used"));
+  EXPECT_TRUE(p.tasks[4].doubts.empty());
+}
+
+// （1） (2) 3） ④ in the 序号 column are the tasks' numbers.
+TEST(PlanParser, BracketedAndCircledNumbersInTheNumberColumnAreTaskNumbers) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "（1）,编制预算。,市财政局,10月底前\n"
+      "(2),清理文件。,市司法局,11月底前\n"
+      "3）,开展检查。,市审计局,12月底前\n"
+      "④,通报结果。,市政府办公室,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4}));
+  for (const auto& t : p.tasks) EXPECT_EQ(t.found_by, "number_column");
+  EXPECT_EQ(p.tasks[3].content, "通报结果。");
+  EXPECT_EQ(p.DoubtfulTasks(), 0u);
+}
+
+// A row naming units and work but no number, among numbered tasks: imported
+// without it, its work would be no one's. The plan is refused until the file
+// numbers it (before: a warning, and the import went on without the row).
+TEST(PlanParser, ARowWithUnitsButNoNumberAmongNumberedTasksRefusesTheImport) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,编制预算。,市财政局,10月底前\n"
+      ",推进安全生产。,市应急管理局,12月底前\n"
+      "3,开展检查。,市审计局,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 3}));
+  const auto refused = RowsNotImported(p);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->line, 4);
+  EXPECT_NE(refused->message.find("1 row(s) name units and work but no task number"), std::string::npos)
+      << refused->message;
+  EXPECT_NE(refused->message_zh.find("请在序号列为其编号"), std::string::npos);
+  // A plan whose every task is such a row is numbered in order, as before.
+  const ParsedPlan none = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      ",编制预算。,市财政局,10月底前\n"
+      ",开展检查。,市审计局,12月底前\n");
+  ASSERT_EQ(Numbers(none), (std::vector<int>{1, 2}));
+  EXPECT_FALSE(RowsNotImported(none).has_value());
+}
+
+// A numbered row whose text reads as a heading (1 | （一）加强预算管理):
+// the task's words, not a section over a task with no text.
+TEST(PlanParser, ANumberedRowWhoseTextLooksLikeAHeadingIsTheTasksText) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "一、,财政工作,,\n"
+      "1,（一）加强预算管理,市财政局,10月底前\n"
+      "2,开展检查。,市审计局,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].content, "（一）加强预算管理");
+  EXPECT_EQ(p.tasks[0].section, Units({"一、财政工作"}));
+  EXPECT_EQ(p.tasks[1].section, Units({"一、财政工作"}));
 }
 
 }  // namespace

@@ -209,6 +209,15 @@ TEST_F(EndToEndTest, APlanAcrossTheTurnOfTheYearIsReadFromItsIssueDateOnAndAnImp
   EXPECT_EQ(typo.status, 422) << typo.body;
   EXPECT_EQ(typo.j().value("error", ""), "impossible_deadline") << typo.body;
   EXPECT_EQ(Call("GET", "/api/v1/plans/typo", office).status, 404) << "nothing imported";
+  // A row naming units and work but no number, among numbered tasks: refused, not imported without it.
+  const Resp unnumbered = Call("POST", "/api/v1/plans/import?accept_unknown_units=1&id=unnumbered", office,
+                               "测试市2026年工作要点分工方案\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+                               "1\t完成年度财政预算公开工作\t市财政局\t\t10月底前\n"
+                               "\t推进安全生产\t市应急管理局\t\t12月底前\n",
+                               text);
+  EXPECT_EQ(unnumbered.status, 422) << unnumbered.body;
+  EXPECT_EQ(unnumbered.j().value("error", ""), "rows_not_imported") << unnumbered.body;
+  EXPECT_EQ(Call("GET", "/api/v1/plans/unnumbered", office).status, 404) << "nothing imported";
 }
 
 }  // namespace

@@ -48,10 +48,15 @@ struct TaskDeadline {
 
 struct ParsedTask {
   int number = 0;  // the plan's own number
-  // The number the document gives where that restarts under each section
-  // heading (二、1 imported as task 3 has 1 here); 0 when it is `number`.
-  // For the preview only: the store keeps `number` and the section.
-  int number_in_document = 0;
+  // The number the document gives when the import numbers the plan on
+  // (`numbering`): "1" for 二、1 imported as task 3, "1.2" for an outline
+  // number; "" when it is `number`. For the preview only: the store keeps
+  // `number` and the section.
+  std::string number_in_document;
+  // Why `number` is not the document's: "section" (numbering restarting
+  // under each heading), "outline" (1.1, 1.2, 2.1… numbered on through the
+  // plan); "" when it is.
+  std::string numbering;
   std::vector<std::string> section;            // outermost first: ["一、…", "（一）…"]
   std::string title;                           // the title column, else the first sentence
   std::string content;                         // the full task text, number removed
@@ -115,6 +120,12 @@ struct ParsedPlan {
   // or escalated. Refused on import until the file is corrected; the same
   // words are among the problems.
   std::optional<Problem> impossible_deadline;
+
+  // Set when rows name units and a task's text but no task number while
+  // other rows have one: such a row is no task the importer can place, and
+  // importing without it would lose the work it names. Refused on import
+  // until the file numbers it; the same words are among the problems.
+  std::optional<Problem> rows_not_imported;
 
   // Tasks with at least one doubt (ParsedTask::doubts).
   size_t DoubtfulTasks() const;
@@ -188,6 +199,9 @@ std::optional<Problem> IssuedAfterItsYear(const ParsedPlan& plan);
 
 // ParsedPlan::impossible_deadline: nullopt, import it.
 std::optional<Problem> ImpossibleDeadline(const ParsedPlan& plan);
+
+// ParsedPlan::rows_not_imported: nullopt, import it.
+std::optional<Problem> RowsNotImported(const ParsedPlan& plan);
 
 // A year the office stated (ParseOptions::year) that the title contradicts:
 // it names only other years (they are listed). nullopt when none was stated,
