@@ -32,6 +32,28 @@ std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g) {
   return *policy;
 }
 
+// Phrases are counted on the store's calendar, notices it recorded included
+// (`duban calendar add`); a store that does not exist yet has the compiled-in
+// one (null here), and so does one whose creation was interrupted (the
+// import's writer finishes it). Any other store that cannot be read is
+// refused: its phrases counted on the compiled-in calendar would enter the
+// log for good.
+Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g) {
+  std::shared_ptr<const TimerPolicy> store_policy;
+  if (Engine::InspectDataDir(g.data_dir).kind == "store") {
+    EngineOptions o;
+    o.data_dir = g.data_dir;
+    o.read_only = true;
+    o.create_if_missing = false;
+    o.block_cache_mb = g.block_cache_mb;
+    auto e = Engine::Open(o, CliPolicy(g));
+    if (!e.ok() && e.status().code() == Status::Code::kNotFound) return store_policy;
+    if (!e.ok()) return e.status();
+    store_policy = (*e)->timer_policy();
+  }
+  return store_policy;
+}
+
 bool IsSimulatedStore(const Engine& engine) {
   auto kind = engine.GetMeta(kStoreKindKey);
   return kind.ok() && kind->has_value() && **kind == "simulated";

@@ -103,6 +103,12 @@ bool ClockToLogEnd(Globals& g, Engine& engine);
 // definition and calendar); null after printing the error.
 std::shared_ptr<WorkflowTimerPolicy> CliPolicy(Globals& g);
 
+// The store's timer policy, its calendar holding the notices the store
+// recorded (`duban calendar add`), for commands that count working days:
+// null when the data directory holds no store yet (the compiled-in calendar
+// is the store's then); an error for a store that cannot be read.
+Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g);
+
 // Open assignments whose armed timers were counted provisionally
 // (duban/server/calendar_json.h, which the API shares).
 using server::AssignmentKey;

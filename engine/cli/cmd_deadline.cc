@@ -1,6 +1,7 @@
 // `duban deadline "PHRASE" --year 2021 [--issued 2021-09-10] [--provisional] [--json]`:
 // lets an office check how a deadline phrase resolves, with the same rules and
-// compiled-in calendar the plan importer uses; a sentence from a task's text
+// calendar the plan importer uses (the store's, with the notices it recorded;
+// the compiled-in one where there is no store); a sentence from a task's text
 // is read as the importer reads one (the deadline phrase found in it). Exit 0 resolved, 1 unresolved,
 // 2 usage (bad date, bad year, unreadable calendar).
 #include <CLI/CLI.hpp>
@@ -10,7 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "cli_common.h"
 #include "cli_registry.h"
+#include "duban/core/workflow_timer_policy.h"
 #include "duban/workflows/calendar.h"
 #include "duban/workflows/deadline_phrase.h"
 
@@ -45,7 +48,21 @@ workflows::ResolvedDeadline ResolvePhraseOrSentence(const std::string& phrase, c
   return again;
 }
 
-int RunDeadline(const DeadlineOpts& o, const Globals& g) {
+// The calendar named (a file, a built-in version), else the store's: as an
+// import into this store would count, a year's notice it recorded (duban
+// calendar add) moving 国庆节前 and 印发后20个工作日内 here too.
+Result<workflows::WorkCalendar> CalendarFor(const DeadlineOpts& o, Globals& g) {
+  if (!o.calendar_file.empty()) return workflows::WorkCalendar::LoadFile(o.calendar_file);
+  if (!o.calendar_version.empty()) return workflows::WorkCalendar::DefaultAsOf(o.calendar_version);
+  auto policy = StoreTimerPolicy(g);
+  if (!policy.ok())
+    return Status::InvalidArgument("cannot read the store's calendar: " + policy.status().ToString() +
+                                   " (--calendar-version cn-mainland/… counts on the compiled-in one)");
+  if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy->get())) return p->latest_calendar();
+  return workflows::WorkCalendar::Default();
+}
+
+int RunDeadline(const DeadlineOpts& o, Globals& g) {
   if (o.year != 0 && (o.year < 1949 || o.year > 9999)) {
     std::cerr << "duban deadline: --year must be a year such as 2021\n";
     return kExitUsage;
@@ -60,14 +77,7 @@ int RunDeadline(const DeadlineOpts& o, const Globals& g) {
     }
     if (ctx.plan_year == 0) ctx.plan_year = ctx.issued_on->year;
   }
-  Result<workflows::WorkCalendar> cal = Status::InvalidArgument("unset");
-  if (!o.calendar_file.empty()) {
-    cal = workflows::WorkCalendar::LoadFile(o.calendar_file);
-  } else if (!o.calendar_version.empty()) {
-    cal = workflows::WorkCalendar::DefaultAsOf(o.calendar_version);
-  } else {
-    cal = workflows::WorkCalendar::Default();
-  }
+  Result<workflows::WorkCalendar> cal = CalendarFor(o, g);
   if (!cal.ok()) {
     std::cerr << "duban deadline: calendar: " << cal.status().message() << "\n";
     return kExitUsage;
@@ -135,9 +145,11 @@ void AddDeadlineCommands(CLI::App& app, Globals& g) {
   sub->add_flag("--provisional,--weekends-only", opts->provisional,
                 "count years the calendar does not cover by the provisional rule: weekdays minus "
                 "元旦, 劳动节, 国庆节 (prints a warning; --weekends-only is the old name)");
-  sub->add_option("--calendar", opts->calendar_file, "a calendar YAML file instead of the built-in one");
+  sub->add_option("--calendar", opts->calendar_file,
+                  "a calendar YAML file instead of the store's (the built-in one with the notices `duban calendar "
+                  "add` recorded in --data; the built-in one where there is no store)");
   sub->add_option("--calendar-version", opts->calendar_version,
-                  "the built-in calendar as of a version, e.g. cn-mainland/2019-11-21");
+                  "the built-in calendar as of a version, e.g. cn-mainland/2019-11-21 (no notice a store recorded)");
   sub->callback([opts, &g] { g.exit_code = RunDeadline(*opts, g); });
 }
 

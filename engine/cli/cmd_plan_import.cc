@@ -64,28 +64,6 @@ bool ChooseUnitDirectory(const PlanImportArgs& a, const std::string& bytes, plan
   return true;
 }
 
-// Phrases are counted on the store's calendar, notices it recorded included
-// (`duban calendar add`); a store that does not exist yet has the compiled-in
-// one (null here), and so does one whose creation was interrupted (the
-// import's writer finishes it). Any other store that cannot be read is
-// refused: its phrases counted on the compiled-in calendar would enter the
-// log for good.
-Result<std::shared_ptr<const TimerPolicy>> StoreTimerPolicy(Globals& g) {
-  std::shared_ptr<const TimerPolicy> store_policy;
-  if (Engine::InspectDataDir(g.data_dir).kind == "store") {
-    EngineOptions o;
-    o.data_dir = g.data_dir;
-    o.read_only = true;
-    o.create_if_missing = false;
-    o.block_cache_mb = g.block_cache_mb;
-    auto e = Engine::Open(o, CliPolicy(g));
-    if (!e.ok() && e.status().code() == Status::Code::kNotFound) return store_policy;
-    if (!e.ok()) return e.status();
-    store_policy = (*e)->timer_policy();
-  }
-  return store_policy;
-}
-
 // Nothing importable: show why, on stderr, in the requested shape on stdout.
 int ExplainNoTask(const plan_import::ParsedPlan& plan, const std::string& file, bool json) {
   if (json) std::cout << plan_import::ParsedPlanToJson(plan);

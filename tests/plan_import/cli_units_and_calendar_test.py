@@ -106,6 +106,11 @@ with tempfile.TemporaryDirectory() as tmp:
           and "calendar now cn-mainland/2026-11-10; 5 open assignment(s) recounted on it, 1 with timers moved; "
           "3 task deadline(s) counted on it for assignments made later, 0 of them a working-day date counted again"
           in out, out + err)
+    rc, out, err = run(data, "deadline", "2027年2月14日前", "--json")
+    doc = json.loads(out) if rc == 0 and out.strip() else {}
+    check("`duban deadline` counts on the notice the store recorded: 2027-02-14 is a working Sunday there",
+          doc.get("effective_due_on") == "2027-02-14" and doc.get("calendar_version") == "cn-mainland/2026-11-10",
+          f"{rc} {out} {err}")
     rc, out, err = run(data, "calendar", "add", notice)
     check("the same notice again writes nothing", rc == 0 and "already" in out + err, out + err)
     rc, out, err = run(data, "--json", "calendar", "status")

@@ -37,7 +37,7 @@ TEST(Festivals, TheLunarTableAgreesWithEveryNoticeTheCalendarHolds) {
   EXPECT_EQ(FestivalName("五一"), "劳动节");
   EXPECT_EQ(FestivalName("除夕"), "春节");
   EXPECT_EQ(FestivalName("元旦节"), "元旦");
-  EXPECT_EQ(FestivalName("十一"), "");
+  EXPECT_EQ(FestivalName("十一"), "国庆节");
 }
 
 TEST(Festivals, TheDayBeforeIsTheLastWorkingDayBeforeTheHoliday) {
@@ -120,6 +120,31 @@ TEST(Festivals, TwoFestivalsOrAroundOneIsNoDeadline) {
                            "春节前两周开展检查", "春节前至元宵节期间开展排查"})
     EXPECT_FALSE(FindDeadlineInText(text).has_value()) << text;
   EXPECT_TRUE(ResolveDeadline("春节前一个月", ctx).unresolved);
+}
+
+// 十一前 is 国庆节前; 七一前, 八一前, 六一前 are those days (as 7月1日前): no
+// holiday of their own. Not 十一月前 (a month, ambiguous) nor 十一前后.
+TEST(Festivals, ShortNamesOfDaysAreUnderstood) {
+  auto cal = WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  DeadlineContext ctx;
+  ctx.calendar = &*cal;
+  ctx.plan_year = 2026;
+  auto r = ResolveDeadline("十一前", ctx);
+  ASSERT_FALSE(r.unresolved) << r.note;
+  EXPECT_EQ(r.rule, "festival");
+  EXPECT_EQ(*r.due_on, D("2026-09-30"));
+  r = ResolveDeadline("七一前", ctx);
+  ASSERT_FALSE(r.unresolved) << r.note;
+  EXPECT_EQ(r.rule, "day");
+  EXPECT_EQ(*r.due_on, D("2026-07-01"));
+  EXPECT_EQ(*ResolveDeadline("2026年八一前", ctx).due_on, D("2026-08-01"));
+  EXPECT_EQ(*ResolveDeadline("六一节前", ctx).due_on, D("2026-06-01"));
+  EXPECT_EQ(FindDeadlineInText("确保七一前完成党员教育").value_or(""), "七一前");
+  EXPECT_EQ(FindDeadlineInText("十一前完成景区安全检查").value_or(""), "十一前");
+  EXPECT_FALSE(FindDeadlineInText("十一前后加强值守").has_value());
+  EXPECT_TRUE(ResolveDeadline("十一月前", ctx).unresolved);
+  EXPECT_EQ(*ResolveDeadline("十一月底前", ctx).due_on, D("2026-11-30"));
 }
 
 }  // namespace

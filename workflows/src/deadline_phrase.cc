@@ -90,7 +90,9 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 #define FILLER L"[^，。；、,.;:：()（）0-9零〇一二两三四五六七八九十百]{0,8}?"
 #define TIMES L"(?:至少|不少于|不低于)?" NUM L"(?:次|场|回|轮)"
 // A festival a deadline is set before (春节前, 国庆节前); see festivals.h.
-#define FEST L"(?:春节|除夕|元旦节?|清明节?|五一劳动节|劳动节|五一节?|端午节?|中秋节?|国庆节?)"
+#define FEST L"(?:春节|除夕|元旦节?|清明节?|五一劳动节|劳动节|五一节?|端午节?|中秋节?|国庆节?|十一)"
+// 七一前, 八一前, 六一前: the day itself (as 7月1日前), no public holiday.
+#define MARKED_DAY L"([六七八])一节?"
 #define FEST_BEFORE L"(?:小?长假|假期|放假)?(?:前|之前|以前)"
 // What may not follow 节前 in running text for it to be the deadline: 春节前后
 // (around it), 春节前夕 (its eve), 春节前一个月 / 前10天 / 前5个工作日 (a lead
@@ -115,6 +117,7 @@ enum class RuleId {
   kRecurYearInside,
   kFestival,
   kTwoFestivals,
+  kMarkedDay,
   kOngoing,
 };
 
@@ -159,6 +162,7 @@ const std::vector<Rule>& Rules() {
     r.push_back({RuleId::kFestival, "festival", std::wregex(YEARP L"(" FEST L")" FEST_BEFORE, flags)});
     r.push_back(
         {RuleId::kTwoFestivals, "festival", std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE, flags)});
+    r.push_back({RuleId::kMarkedDay, "day", std::wregex(YEARP MARKED_DAY L"(?:前|之前|以前)", flags)});
     r.push_back({RuleId::kOngoing, "ongoing", std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
     return r;
   }();
@@ -191,6 +195,7 @@ const std::vector<std::wregex>& TextPatterns() {
         // Not 春节前后 (around the festival) nor 春节前夕 (its eve, a time, not a deadline).
         std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE FEST_END, flags),
         std::wregex(YEARP FEST FEST_BEFORE FEST_END, flags),
+        std::wregex(YEARP MARKED_DAY L"(?:前|之前|以前)" FEST_END, flags),
     };
   }();
   return pats;
@@ -206,6 +211,7 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef FEST
 #undef FEST_BEFORE
 #undef FEST_END
+#undef MARKED_DAY
 
 // ---- whose issue a 印发后 phrase counts from --------------------------------
 
@@ -431,6 +437,11 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
       return MakeDate(y, ParseNumber(m[3].str()), ParseNumber(m[4].str()));
+    }
+    case RuleId::kMarkedDay: {
+      int y = YearOf(m, 1, 2, ctx);
+      if (y == 0) return need_year(y);
+      return MakeDate(y, ParseNumber(m[3].str()), 1);
     }
     case RuleId::kIsoDay:
       return MakeDate(ParseNumber(m[1].str()), ParseNumber(m[2].str()), ParseNumber(m[3].str()));

@@ -78,7 +78,7 @@ std::string_view FestivalName(std::string_view word) {
   if (word == "劳动节" || word == "五一" || word == "五一节" || word == "五一劳动节") return "劳动节";
   if (word == "端午" || word == "端午节") return "端午节";
   if (word == "中秋" || word == "中秋节") return "中秋节";
-  if (word == "国庆" || word == "国庆节") return "国庆节";
+  if (word == "国庆" || word == "国庆节" || word == "十一") return "国庆节";
   return {};
 }
 
