@@ -453,6 +453,29 @@ TEST_F(WorkflowEngineTest, WorkMovedOnPaperAndEnteredLaterCountsTheAcceptanceLim
   EXPECT_EQ(For(fired, 2, kEducation), (std::vector<Fired>{{"2021-10-22", "AcceptanceOverdue", 2, kEducation, 0}}));
 }
 
+// Work moved on paper 2021-09-20, before its date 09-30, but entered on
+// 10-18: the unit it goes to gets it on 10-18, when that date is past, and
+// would climb the whole ladder at the next tick. Refused as a move made
+// that day is; with a day to come it goes.
+TEST_F(WorkflowEngineTest, WorkMovedOnPaperIsCheckedForAPastDateOnTheDayItIsEntered) {
+  GivenPlan();
+  Command c;
+  c.command_id = "reassign-past";
+  c.plan_id = "p";
+  c.actor = Supervisor();
+  c.issued_at = At("2021-10-18", 9);
+  c.effective_at = At("2021-09-20", 9);
+  c.back_entry_reason = "9月20日市政府办公室会议纪要改派";
+  c.body = Reassign{1, kFinance, kPolice, "职责调整", ""};
+  const Outcome refused = engine->Submit(c);
+  EXPECT_EQ(refused.status.reason(), "invalid_argument") << refused.status.ToString();
+  EXPECT_NE(refused.status.message().find("today is 2021-10-18"), std::string::npos) << refused.status.ToString();
+  c.command_id = "reassign-with-date";
+  c.body = Reassign{1, kFinance, kPolice, "职责调整", "2021-11-30"};
+  Ok(engine->Submit(c));
+  EXPECT_EQ(A(1, kPolice).due_on, "2021-11-30");
+}
+
 // A move entered on 12-22 that took effect on 12-10: the reminder ten
 // working days before 12-31 (12-17) came before the unit had the work and is
 // not sent after the fact with a count no longer true; the later ones are.
