@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli_common.h"
+#include "duban/core/consolidation.h"
 #include "duban/workflows/deadline_phrase.h"
 
 namespace duban::cli {
@@ -43,6 +44,23 @@ void AddWriteOptions(CLI::App* sub, WriteOpts& w, bool with_task_unit = true) {
 
 const char* kOffice = "office";
 
+// Lead mode leaves a task with several lead units, or none, answering unit
+// by unit (consolidation.h): said, so the office's choice is not silently a
+// no-op there.
+void NoteTasksWithoutOneLead(Engine& engine, const schemas::Command& cmd) {
+  const auto* b = std::get_if<schemas::SetConsolidation>(&cmd.body);
+  if (!b || b->mode != core::kConsolidationLead) return;
+  auto plan = engine.Plan(cmd.plan_id);
+  if (!plan.ok()) return;
+  const std::vector<int32_t> tasks = core::TasksWithoutOneLead(*plan);
+  if (tasks.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < tasks.size() && i < 20; ++i) list += (i ? ", " : "") + std::to_string(tasks[i]);
+  if (tasks.size() > 20) list += ", …";
+  std::cerr << "note: " << tasks.size() << " task(s) have several lead units or none (" << list
+            << "): their units still answer to the office each for its own part\n";
+}
+
 void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_actor, schemas::CommandBody body) {
   // A back-entry is the office's: a unit's act entered from paper is still
   // made by the office, on the unit's behalf (the event names the office).
@@ -73,7 +91,9 @@ void Run(Globals& g, const WriteOpts& w, Role role, const std::string& default_a
         },
         cmd->body);
   }
-  PrintOutcome(g, engine->Submit(*cmd));
+  const Outcome outcome = engine->Submit(*cmd);
+  PrintOutcome(g, outcome);
+  if (outcome.status.ok()) NoteTasksWithoutOneLead(*engine, *cmd);
 }
 
 // Who holds the work: assign, accept (签收), return (退回), reassign.
@@ -323,7 +343,8 @@ void AddConsolidationCommand(CLI::App& app, Globals& g) {
   auto* sub = app.add_subcommand(
       "consolidation",
       "choose how the plan's tasks answer to the office: lead (a task's one lead unit reads its units' parts, "
-      "submits once they have, and the office's approval of its report closes theirs) or per_unit (supervisor)");
+      "submits once they have, and the office's approval of its report closes theirs) or per_unit (supervisor); a "
+      "task with several lead units or none answers unit by unit either way, and choosing lead lists them");
   auto w = std::make_shared<WriteOpts>();
   auto b = std::make_shared<schemas::SetConsolidation>();
   AddWriteOptions(sub, *w, false);

@@ -45,4 +45,25 @@ std::vector<std::string> ConsolidatedUnits(const PlanState& plan, int32_t task, 
   return out;
 }
 
+std::vector<int32_t> TasksWithoutOneLead(const PlanState& plan) {
+  std::vector<int32_t> out;
+  int32_t task = 0;
+  int parts = 0, leads = 0;
+  auto close = [&] {
+    if (parts >= 2 && leads != 1) out.push_back(task);
+  };
+  for (const auto& [key, a] : plan.assignments) {  // in (task, unit) order
+    if (key.first != task) {
+      close();
+      task = key.first;
+      parts = leads = 0;
+    }
+    if (!a.parent.empty() || a.status == AssignmentStatus::kCancelled) continue;
+    ++parts;
+    if (a.role == schemas::AssignmentRole::kLead) ++leads;
+  }
+  close();
+  return out;
+}
+
 }  // namespace duban::core

@@ -56,6 +56,18 @@ TEST_F(ConsolidationTest, TheOfficeChoosesTheModeWithAReason) {
   EXPECT_EQ(ConsolidatingLead(state, 1), "");
 }
 
+// What the office is told on choosing lead: the tasks it leaves answering
+// unit by unit (several leads, or none among two or more units).
+TEST_F(ConsolidationTest, TasksWithSeveralLeadsOrNoneAreListed) {
+  GivenPlan();
+  EXPECT_TRUE(TasksWithoutOneLead(state).empty()) << "task 1 has one lead; tasks 2 and 3 one unit each";
+  Do(Assign{2, kHealth, AssignmentRole::kResponsible}, Supervisor());
+  Do(Assign{1, kHealth, AssignmentRole::kLead}, Supervisor());
+  EXPECT_EQ(TasksWithoutOneLead(state), (std::vector<int32_t>{1, 2}));
+  Do(SetConsolidation{"lead", "牵头单位汇总报送"}, Supervisor());
+  EXPECT_EQ(ConsolidatingLead(state, 1), "") << "two leads: each answers for itself";
+}
+
 TEST_F(ConsolidationTest, TheLeadSubmitsOnlyOnceItsUnitsHave) {
   GivenLeadMode();
   GivenAccepted(1, kFinance);

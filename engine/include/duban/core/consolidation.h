@@ -51,4 +51,10 @@ std::string ActingConsolidatorOf(const PlanState& plan, int32_t task, const std:
 // The parts `lead` consolidates on `task`, in unit order.
 std::vector<std::string> ConsolidatedUnits(const PlanState& plan, int32_t task, const std::string& lead);
 
+// The tasks whose units lead mode leaves answering each for its own part:
+// two or more live top-level parts and not exactly one lead among them. What
+// the office is told when it chooses lead, so that the choice is not silently
+// a no-op on them. In task order.
+std::vector<int32_t> TasksWithoutOneLead(const PlanState& plan);
+
 }  // namespace duban::core
