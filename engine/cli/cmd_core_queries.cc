@@ -89,6 +89,12 @@ void PrintRows(Globals& g, const std::vector<AssignmentRow>& rows, const Provisi
 // "  [back-entry, recorded 2026-12-01 10:02: REASON]" for a record the
 // office entered after the fact, "" otherwise.
 std::string BackEntryNote(const schemas::Event& e) {
+  // The clock's events carry the moment they fell due; fired by a clock that
+  // caught up (the server was down, or `duban tick` ran days later) they are
+  // recorded after work entered meanwhile, which the history lists first: say when.
+  constexpr Instant kHour = 3'600'000;
+  if (e.actor.role == schemas::Role::kSystem && !schemas::IsBackEntry(e) && e.recorded_at - e.occurred_at > kHour)
+    return "  [fired late: the clock caught up at " + FormatInstant(e.recorded_at).substr(0, 16) + "]";
   if (!schemas::IsBackEntry(e)) return "";
   return "  [back-entry, recorded " + FormatInstant(e.recorded_at).substr(0, 16) + ": " + Cut(e.back_entry_reason, 60) +
          "]";
@@ -267,7 +273,8 @@ void AddHistory(CLI::App& app, Globals& g) {
       std::cout << a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return;
     }
-    // The time shown is the effective one; a record entered later says so.
+    // In the log's order (the record's). The time shown is the effective
+    // one; a record entered later, or fired by a clock catching up, says so.
     for (const auto& e : *h)
       std::printf("%s  %-20s %-10s %s%s\n", FormatInstant(e.event.occurred_at).substr(0, 16).c_str(),
                   ForTerminal(e.event.actor.id).c_str(), schemas::RoleName(e.event.actor.role),

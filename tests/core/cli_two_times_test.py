@@ -150,4 +150,14 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(data, "verify")
     check("verify ok after rebuild", rc == 0 and "verify: ok" in out, out + err)
 
+    # Task 2 fell due weeks ago and no clock ran since the plan was entered:
+    # the tick fires its miss now, dated when it fell due, and history says so.
+    rc, out, err = run(data, "tick")
+    check("the catch-up tick fires the old miss", rc == 0 and "DeadlineMissed" in out, out + err)
+    rc, out, err = run(data, "history", "--plan", "plan-tt", "2")
+    late = [l for l in out.splitlines() if "DeadlineMissed" in l]
+    check("history marks a clock event fired days after it fell due",
+          rc == 0 and late and all("[fired late: the clock caught up at " + today.isoformat() in l for l in late),
+          out + err)
+
 checks.finish("two times: backdating refused, back-entries shown, import dated, verify ok")
