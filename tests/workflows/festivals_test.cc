@@ -145,6 +145,30 @@ TEST(Festivals, ShortNamesOfDaysAreUnderstood) {
   EXPECT_FALSE(FindDeadlineInText("十一前后加强值守").has_value());
   EXPECT_TRUE(ResolveDeadline("十一月前", ctx).unresolved);
   EXPECT_EQ(*ResolveDeadline("十一月底前", ctx).due_on, D("2026-11-30"));
+  // Quoted, as documents write them.
+  EXPECT_EQ(*ResolveDeadline("“十一”前", ctx).due_on, D("2026-09-30"));
+  EXPECT_EQ(*ResolveDeadline("“七一”前", ctx).due_on, D("2026-07-01"));
+  EXPECT_EQ(FindDeadlineInText("确保“五一”前完成").value_or(""), "“五一”前");
+  // The tail of a longer number is no 十一前: 十二月三十一前 is 12-31 (日 left
+  // out), 二十一前 nothing.
+  EXPECT_EQ(FindDeadlineInText("加强预算管理，十二月三十一前完成。").value_or(""), "十二月三十一前");
+  EXPECT_EQ(*ResolveDeadline("十二月三十一前", ctx).due_on, D("2026-12-31"));
+  EXPECT_EQ(*ResolveDeadline("5月三十一前", ctx).due_on, D("2026-05-31"));
+  EXPECT_FALSE(FindDeadlineInText("于二十一前报送").has_value());
+}
+
+// A year written digit by digit in Chinese (二〇二八年) is that year, not the plan's.
+TEST(Festivals, AYearInChineseDigitsIsThatYear) {
+  auto cal = WorkCalendar::Default();
+  ASSERT_TRUE(cal.ok());
+  cal->set_provisional_rule(true);
+  DeadlineContext ctx;
+  ctx.calendar = &*cal;
+  ctx.plan_year = 2027;
+  EXPECT_EQ(*ResolveDeadline("二〇二八年七一前", ctx).due_on, D("2028-07-01"));
+  EXPECT_EQ(*ResolveDeadline("二〇二八年6月底前", ctx).due_on, D("2028-06-30"));
+  EXPECT_EQ(*ResolveDeadline("二〇二八年底前", ctx).due_on, D("2028-12-31"));
+  EXPECT_EQ(FindDeadlineInText("二〇二八年6月底前完成").value_or(""), "二〇二八年6月底前");
 }
 
 }  // namespace

@@ -82,7 +82,10 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 // Optional year prefix: an explicit year (group a), a next-year word (group b),
 // or this-year words (no group). 每年 before a date (每年11月底前) is the plan
 // year's date: a plan runs one year, and its schedules are of periods, not days.
-#define YEARP L"(?:([0-9]{4})年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年|每年度?)?"
+// A year in digits or digit by digit in Chinese (二〇二七, as documents date
+// themselves); ParseNumber reads both.
+#define YEAR L"(?:[0-9]{4}|二[〇零○][〇零○一二三四五六七八九]{2})"
+#define YEARP L"(?:(" YEAR L")年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年|每年度?)?"
 #define PERIOD_END L"(?:末|底)?(?:前|内|之前|以内|结束前)?"
 #define ISSUE L"(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
 // Whole phrases may name the document first ("工作要点印发后...", "自本方案印发之日起...").
@@ -94,6 +97,9 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 // 七一前, 八一前, 六一前: the day itself (as 7月1日前), no public holiday.
 #define MARKED_DAY L"([六七八])一节?"
 #define FEST_BEFORE L"(?:小?长假|假期|放假)?(?:前|之前|以前)"
+// Documents quote the short names: “十一”前, “五一”前, “七一”前.
+#define QO L"[“\"‘]?"
+#define QC L"[”\"’]?"
 // What may not follow 节前 in running text for it to be the deadline: 春节前后
 // (around it), 春节前夕 (its eve), 春节前一个月 / 前10天 / 前5个工作日 (a lead
 // time before it, which this rule cannot count), 春节前至元宵节 (a period).
@@ -136,13 +142,15 @@ const std::vector<Rule>& Rules() {
          std::wregex(L"(?:全年|年内|年底前|年底之前|年底|年末前|年末|本?年度内|本年内|本年底前|当年内|年内完成)",
                      flags)});
     r.push_back({RuleId::kExplicitYearEnd, "year_end",
-                 std::wregex(L"([0-9]{4})年(?:年?底前|年?底之前|年?底|年?末前|年?末|度?内|全年|)", flags)});
+                 std::wregex(L"(" YEAR L")年(?:年?底前|年?底之前|年?底|年?末前|年?末|度?内|全年|)", flags)});
     r.push_back({RuleId::kMonthEnd, "month_end",
                  std::wregex(YEARP NUM L"月(?:份|底|末|(?:份|)(?:底|末)(?:前|之前|以前))?", flags)});
     r.push_back({RuleId::kMonthBefore, "month_before", std::wregex(YEARP NUM L"月份?(?:前|之前|以前)", flags)});
     r.push_back({RuleId::kMonthPart, "month_part",
                  std::wregex(YEARP NUM L"月(上旬|中旬|下旬)(?:末)?(?:前|之前|以前)?", flags)});
-    r.push_back({RuleId::kDay, "day", std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前|止|为止)?", flags)});
+    // 12月31前 (日 left out) too.
+    r.push_back({RuleId::kDay, "day",
+                 std::wregex(YEARP NUM L"月" NUM L"(?:(?:日|号)(?:前|之前|以前|止|为止)?|前|之前|以前)", flags)});
     r.push_back(
         {RuleId::kIsoDay, "day", std::wregex(L"([0-9]{4})[-./]([0-9]{1,2})[-./]([0-9]{1,2})(?:前|之前|以前)?", flags)});
     r.push_back({RuleId::kHalf, "half_year", std::wregex(YEARP L"(上|下)半年" PERIOD_END, flags)});
@@ -159,10 +167,10 @@ const std::vector<Rule>& Rules() {
     r.push_back({RuleId::kRecurBare, "recurrence",
                  std::wregex(L"(?:每个?|按)(月|季度|季|半年|年|年度)(?:度)?" PERIOD_END, flags)});
     r.push_back({RuleId::kRecurYearInside, "recurrence", std::wregex(L"(?:年内|全年)" FILLER TIMES, flags)});
-    r.push_back({RuleId::kFestival, "festival", std::wregex(YEARP L"(" FEST L")" FEST_BEFORE, flags)});
-    r.push_back(
-        {RuleId::kTwoFestivals, "festival", std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE, flags)});
-    r.push_back({RuleId::kMarkedDay, "day", std::wregex(YEARP MARKED_DAY L"(?:前|之前|以前)", flags)});
+    r.push_back({RuleId::kFestival, "festival", std::wregex(YEARP QO L"(" FEST L")" QC FEST_BEFORE, flags)});
+    r.push_back({RuleId::kTwoFestivals, "festival",
+                 std::wregex(YEARP QO FEST QC L"(?:、|和|及|与|或)?" QO FEST QC FEST_BEFORE, flags)});
+    r.push_back({RuleId::kMarkedDay, "day", std::wregex(YEARP QO MARKED_DAY QC L"(?:前|之前|以前)", flags)});
     r.push_back({RuleId::kOngoing, "ongoing", std::wregex(L"(?:长期|持续|常态化|经常性|日常|动态).*", flags)});
     return r;
   }();
@@ -174,11 +182,11 @@ const std::vector<std::wregex>& TextPatterns() {
   static const std::vector<std::wregex> pats = [] {
     const auto flags = std::regex::ECMAScript | std::regex::optimize;
     return std::vector<std::wregex>{
-        std::wregex(L"[0-9]{4}年(?:年?底|年?末)(?:前|之前)", flags),
+        std::wregex(YEAR L"年(?:年?底|年?末)(?:前|之前)", flags),
         std::wregex(L"(?:本)?年(?:底|末)(?:前|之前)", flags),
         std::wregex(YEARP NUM L"月(?:底|末)(?:前|之前|以前)", flags),
         std::wregex(YEARP NUM L"月(?:上旬|中旬|下旬)(?:前|之前|以前)", flags),
-        std::wregex(YEARP NUM L"月" NUM L"(?:日|号)(?:前|之前|以前)", flags),
+        std::wregex(YEARP NUM L"月" NUM L"(?:日|号)?(?:前|之前|以前)", flags),
         std::wregex(YEARP L"(?:上|下)半年(?:末|底)?(?:前|内|之前)", flags),
         std::wregex(YEARP L"(?:前)?第?[1-4一二两三四]季度(?:末|底)?(?:前|内|之前)", flags),
         std::wregex(L"(?:次年|下一年度?|下年度?|明年|翌年)(?:第?[1-4一二两三四]季度|上半年|下半年)(?:末|底)?", flags),
@@ -193,9 +201,9 @@ const std::vector<std::wregex>& TextPatterns() {
                     flags),
         std::wregex(L"年内" FILLER TIMES, flags),
         // Not 春节前后 (around the festival) nor 春节前夕 (its eve, a time, not a deadline).
-        std::wregex(YEARP FEST L"(?:、|和|及|与|或)?" FEST FEST_BEFORE FEST_END, flags),
-        std::wregex(YEARP FEST FEST_BEFORE FEST_END, flags),
-        std::wregex(YEARP MARKED_DAY L"(?:前|之前|以前)" FEST_END, flags),
+        std::wregex(YEARP QO FEST QC L"(?:、|和|及|与|或)?" QO FEST QC FEST_BEFORE FEST_END, flags),
+        std::wregex(YEARP QO FEST QC FEST_BEFORE FEST_END, flags),
+        std::wregex(YEARP QO MARKED_DAY QC L"(?:前|之前|以前)" FEST_END, flags),
     };
   }();
   return pats;
@@ -212,6 +220,9 @@ const std::vector<std::wregex>& TextPatterns() {
 #undef FEST_BEFORE
 #undef FEST_END
 #undef MARKED_DAY
+#undef QO
+#undef QC
+#undef YEAR
 
 // ---- whose issue a 印发后 phrase counts from --------------------------------
 
@@ -610,6 +621,11 @@ std::optional<std::string> FindDeadlineInText(std::string_view content) {
       if (len == 0) continue;
       // 每年一季度听取一次, 第一季度: a quarter named, not "once a quarter".
       if (norm.text[pos] == L'一' && pos > 0 && (norm.text[pos - 1] == L'第' || norm.text[pos - 1] == L'年')) continue;
+      // 十一前 inside 十二月三十一前 or 二十一前: the tail of a longer number.
+      static constexpr std::wstring_view kNumeral = L"零〇○一二两三四五六七八九十百";
+      if (pos > 0 && kNumeral.find(norm.text[pos]) != std::wstring_view::npos &&
+          (kNumeral.find(norm.text[pos - 1]) != std::wstring_view::npos || norm.text[pos - 1] == L'月'))
+        continue;
       if (IssueVerbAt(std::wstring_view(norm.text).substr(pos, len)) == 0) {
         const std::wstring_view head = std::wstring_view(norm.text).substr(0, pos);
         const size_t clause = head.find_last_of(kClauseEnds);
