@@ -388,7 +388,7 @@
           ? h("ul", { id: "import-problems" }, problems.map((x) => h("li", {}, typeof x === "string" ? x : `${x.line ? "第 " + x.line + " 行：" : ""}${x.message_zh || x.message || JSON.stringify(x)}`)))
           : h("p", { class: "muted", id: "import-problems" }, "没有发现问题。"));
         // The importer's doubts (plan_parser.h): the office checks these rows before importing.
-        const doubtWords = { no_unit: "未写单位", number_out_of_sequence: "序号不连续", number_repeated: "序号重复", units_from_row_below: "下一行的单位已并入",
+        const doubtWords = { no_unit: "未写单位", number_out_of_sequence: "序号不连续", number_repeated: "序号重复", units_from_row_below: "下一行的单位已并入", row_below_joined: "下一行（合并序号）已并入",
           units_from_other_row: "单位取自其他行", units_from_row_above: "单位单元格为空，沿用上一行", deadline_from_row_above: "时限单元格为空，沿用上一行", deadline_from_other_row: "时限取自其他行", unplaced_cell: "有单元格无法对应到列", no_deadline_cell: "该行缺少时限单元格", no_deadline: "未写明完成时限",
           due_before_issue: "时限早于印发日期" };
         out.append(h("h2", {}, "任务"), table([

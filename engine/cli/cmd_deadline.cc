@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "duban/terminal_text.h"
 #include "cli_registry.h"
 #include "duban/core/workflow_timer_policy.h"
 #include "duban/workflows/calendar.h"
@@ -59,6 +60,11 @@ Result<workflows::WorkCalendar> CalendarFor(const DeadlineOpts& o, Globals& g) {
     return Status::InvalidArgument("cannot read the store's calendar: " + policy.status().ToString() +
                                    " (--calendar-version cn-mainland/… counts on the compiled-in one)");
   if (auto* p = dynamic_cast<const WorkflowTimerPolicy*>(policy->get())) return p->latest_calendar();
+  // A store named (--data, DUBAN_DATA) that is not there: a typo would
+  // otherwise answer from another calendar without a word.
+  if (g.data_dir != "./duban-data")
+    std::cerr << "duban deadline: note: no store at " << ForTerminal(g.data_dir)
+              << ": counted on the compiled-in calendar\n";
   return workflows::WorkCalendar::Default();
 }
 

@@ -235,22 +235,24 @@ ParsedTask& Interpreter::NewOutlineTask(const DocNumber& label, int line) {
   t.section = SectionPath();
   t.source_line = line;
   t.found_by = "number_column";
-  t.number_in_document = label.Label();
+  const std::string shown = label.Shown();
+  t.number_in_document = shown;
   t.numbering = "outline";
-  const DocNumber parent{std::vector<int>(label.parts.begin(), label.parts.end() - 1)};
+  DocNumber parent = label;
+  parent.parts.pop_back();
   int& last = last_under_[parent.Label()];
   if (label.parts.back() != last + 1) {
     DocNumber want = parent;
     want.parts.push_back(last + 1);
     Doubt(t, "number_out_of_sequence");
-    AddProblem(line, "task number " + label.Label() + " where " + want.Label() + " was expected",
-               "任务序号为" + label.Label() + "，按顺序应为" + want.Label() + "，请核对是否漏项或重号");
+    AddProblem(line, "task number " + shown + " where " + want.Shown() + " was expected",
+               "任务序号为" + shown + "，按顺序应为" + want.Shown() + "，请核对是否漏项或重号");
   }
   last = label.parts.back();
   if (auto [it, fresh] = outline_seen_.emplace(label.Label(), line); !fresh) {
     Doubt(t, "number_repeated");
-    AddProblem(line, "task number " + label.Label() + " already used at line " + std::to_string(it->second),
-               "任务序号" + label.Label() + "与第" + std::to_string(it->second) + "行重复");
+    AddProblem(line, "task number " + shown + " already used at line " + std::to_string(it->second),
+               "任务序号" + shown + "与第" + std::to_string(it->second) + "行重复");
   }
   out_.tasks.push_back(std::move(t));
   return out_.tasks.back();
@@ -269,13 +271,30 @@ bool Interpreter::OutlineParentIsHeading(const std::optional<NumberedRow>& above
   std::erase_if(number_problems_, [&](size_t i) { return i >= above->problems_begin; });
   const std::string words = !t.content.empty() ? t.content : t.title;
   const std::string heading = parent.Label() + (words.empty() ? "" : " " + words);
-  ApplySection(2 + static_cast<int>(parent.parts.size()), heading);
-  const std::string h = text::Prefix(heading, 30), first = label.Label();
+  ApplySection(kOutlineRank - 1 + static_cast<int>(parent.parts.size()), heading);
+  const std::string h = text::Prefix(heading, 30), first = label.Shown();
   AddProblem(t.source_line,
              "row '" + h + "' has tasks numbered under it (" + first +
                  "…) and no unit or date of its own: read as their section heading",
              "“" + h + "”下有分级编号的任务（" + first + "等），本行没有单位和时限，已作为这些任务所属部分的标题");
   return true;
+}
+
+// Outline headings (1 财政工作, 1.1 预算管理) hold the rows numbered under
+// them: a row numbered otherwise (2, 2.1 with no 2 row, 1.2 after 1.1's
+// heading) closes each one its number is not under. True when one closed.
+bool Interpreter::CloseOutlineSections(const DocNumber& label) {
+  bool closed = false;
+  while (!section_.empty() && section_.back().first >= kOutlineRank) {
+    const std::string& h = section_.back().second;
+    const auto heading = NumberCell(std::string_view(h).substr(0, h.find(' ')));
+    if (heading && heading->parts.size() < label.parts.size() &&
+        std::equal(heading->parts.begin(), heading->parts.end(), label.parts.begin()))
+      break;
+    section_.pop_back();
+    closed = true;
+  }
+  return closed;
 }
 
 Interpreter::RowCells Interpreter::SortCells(const Row& row) const {
@@ -629,8 +648,10 @@ void Interpreter::AddNumberedRow(const RowCells& cells, const DocNumber& label, 
 // A row without a 序号 number: a task per numbered piece, text without a
 // number continuing the task before it; text before any number, in a row
 // with units, is kept as an orphan (see Finish).
-void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces) {
-  if (AddUnitsToTaskAbove(cells, pieces)) return;
+void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces, bool opened_section) {
+  // A heading row naming units (二、教育工作 | 市教育局) leads its section:
+  // the rows under it with blank unit cells take them, not the task above.
+  if (!opened_section && AddUnitsToTaskAbove(cells, pieces)) return;
   bool any_task = false;
   std::string orphan;
   int orphan_line = 0;
@@ -648,21 +669,37 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
       AppendText(orphan, p.text);
     }
   }
-  if (orphan.empty()) return;
+  if (orphan.empty() || any_task) return;
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
   const bool row_has_units = AnyFilled({&cells.lead, &cells.resp, &cells.both});
-  if (!any_task && !row_has_units && !header_.empty() && !out_.tasks.empty()) {
-    // Text in the table with neither number nor unit: the rest of the task
-    // above (a cell broken over rows), or a row whose cells came apart.
-    // Which, the importer cannot tell: the task above is doubtful.
+  const bool row_has_date = AnyFilled({&cells.deadline});
+  // Under a 序号 cell merged down over it (a sheet or a Word table says so):
+  // more of the task above, with what it names.
+  const bool number_merged = cells.number && cells.number->Empty() && !cells.number->known_empty &&
+                             (out_.format == "xlsx" || out_.format == "docx");
+  if (number_merged && !out_.tasks.empty()) return JoinTaskAbove(cells, orphan, orphan_line);
+  if (!row_has_units && !row_has_date && !header_.empty() && !out_.tasks.empty()) {
+    // Text in the table with neither number, unit nor date: the rest of the
+    // task above (a cell broken over rows), or a row whose cells came apart.
+    // Which, the importer cannot tell: kept with the task above, doubted.
     ParsedTask& above = out_.tasks.back();
     Doubt(above, "unplaced_cell");
+    AppendText(above.content, orphan);
     const std::string t = text::Prefix(orphan, 20), n = Name(above);
-    AddProblem(orphan_line, "text '" + t + "' has no task number and no unit; not placed (part of task " + n + "?)",
-               "“" + t + "”既无任务序号也无单位，未能归入任务（是否属于第" + n + "项任务？）");
+    AddProblem(orphan_line,
+               "text '" + t + "' has no task number, unit or date; added to task " + n + " above it: check it",
+               "“" + t + "”既无任务序号也无单位和时限，已并入上方第" + n + "项任务，请核对");
     return;
   }
-  if (!any_task && row_has_units && has_units) {
+  // A note under the table (备注：各县（市、区）参照执行) is no task.
+  for (std::string_view note : {"备注", "注：", "注:", "说明：", "说明:", "附注"}) {
+    if (StartsWith(Trim(orphan), note)) {
+      const std::string t = text::Prefix(orphan, 30);
+      AddProblem(orphan_line, "note '" + t + "' is not imported (no task)", "“" + t + "”为备注说明，未作为任务导入");
+      return;
+    }
+  }
+  if ((row_has_units && has_units) || row_has_date) {
     Orphan o;
     o.text = orphan;
     o.section = SectionPath();
@@ -671,6 +708,28 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
     o.line = orphan_line;
     orphans_.push_back(std::move(o));
   }
+}
+
+// A row under a task whose 序号 cell is merged over it: more of that task.
+// Its text and units join the task's; a date of its own the task does not
+// take (there is one date per task): said, for the office to set.
+void Interpreter::JoinTaskAbove(const RowCells& cells, const std::string& text, int line) {
+  ParsedTask& above = out_.tasks.back();
+  AppendText(above.content, text);
+  const UnitAssignment u = InheritedUnits();
+  AppendUnique(above.lead_units, u.lead);
+  AppendUnique(above.responsible_units, u.responsible);
+  Doubt(above, "row_below_joined");
+  std::string own_date;
+  for (const Cell* c : cells.deadline)
+    if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
+  const bool other_date = !own_date.empty() && own_date != above.deadline.text;
+  const std::string n = Name(above), t = text::Prefix(text, 20);
+  AddProblem(line,
+             "'" + t + "' is under task " + n + "'s merged 序号 cell: added to task " + n +
+                 (other_date ? "; its own date '" + own_date + "' is not the task's: set it after the import" : ""),
+             "“" + t + "”位于第" + n + "项任务合并的序号单元格下，已并入第" + n + "项任务" +
+                 (other_date ? "；该行时限“" + own_date + "”与任务时限不同，请导入后另行设定" : ""));
 }
 
 // A heading split over the 序号 cell and the next (一 | 财政与教育, 一、 |
@@ -720,6 +779,10 @@ void Interpreter::Process(const Row& row) {
   const bool title_is_heading = TakeHeading(cells.title, section_changed);
   std::optional<DocNumber> label;
   if (cells.number && !number_is_heading) label = NumberCell(cells.number->Joined());
+  // （1） ① under a plain number: that number's sub-items (1 财政工作 over （1）, （2）).
+  if (label && label->bracketed && last_plain_ > 0) label->parts.insert(label->parts.begin(), last_plain_);
+  if (label && !label->outline() && !label->bracketed) last_plain_ = label->parts.front();
+  if (label) section_changed = CloseOutlineSections(*label) || section_changed;
   int row_number = 0;
   if (label && label->outline()) {
     section_changed = OutlineParentIsHeading(above, *label) || section_changed;
@@ -736,7 +799,7 @@ void Interpreter::Process(const Row& row) {
     const bool bare = !AnyFilled({&cells.lead, &cells.resp, &cells.both, &cells.deadline});
     last_row_ = NumberedRow{bare, label->Label(), problems_begin};
   } else {
-    AddTasksFromPieces(cells, pieces);
+    AddTasksFromPieces(cells, pieces, section_changed);
   }
   // 4. Cells that fit no column: said at their line, whether or not a task took them.
   for (const Cell* c : cells.unplaced) {
@@ -851,17 +914,19 @@ void Interpreter::Finish() {
     // Imported without them, their work would be no one's, and a preview's
     // warning is easily passed over: refused until the file numbers them.
     for (const auto& o : orphans_) {
-      AddProblem(o.line, "text with units but no task number: '" + text::Prefix(o.text, 30) + "'",
-                 "“" + text::Prefix(o.text, 30) + "”写有单位但没有任务序号");
+      AddProblem(o.line, "work with units or a date but no task number: '" + text::Prefix(o.text, 30) + "'",
+                 "“" + text::Prefix(o.text, 30) + "”写有单位或时限但没有任务序号");
     }
     const Orphan& o = orphans_.front();
     const std::string count = std::to_string(orphans_.size()), line = std::to_string(o.line);
-    out_.rows_not_imported = Problem{
-        o.line,
-        count + " row(s) name units and work but no task number (first at line " + line + ": '" +
-            text::Prefix(o.text, 30) + "'); the import would leave them out: give each its number in the 序号 column",
-        count + "行写有单位和工作内容但没有任务序号（首见第" + line + "行“" + text::Prefix(o.text, 30) +
-            "”），导入将遗漏这些工作：请在序号列为其编号后再导入"};
+    out_.rows_not_imported =
+        Problem{o.line,
+                count + " row(s) name work and its units or date but no task number (first at line " + line + ": '" +
+                    text::Prefix(o.text, 30) +
+                    "'): the import is refused until each has its number in the 序号 column (it cannot be placed, and "
+                    "without it that work would be no one's)",
+                count + "行写有工作内容及单位或时限但没有任务序号（首见第" + line + "行“" + text::Prefix(o.text, 30) +
+                    "”）：无法归入任务，不予导入，请在序号列为其编号后再导入（否则这些工作将无人承担）"};
     out_.problems.push_back(*out_.rows_not_imported);
   }
 }

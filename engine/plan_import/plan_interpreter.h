@@ -90,10 +90,14 @@ class Interpreter {
   void AddNumberedRow(const RowCells& cells, const DocNumber& label, int row_number, const std::vector<Piece>& pieces);
   ParsedTask& NewOutlineTask(const DocNumber& label, int line);
   bool OutlineParentIsHeading(const std::optional<NumberedRow>& above, const DocNumber& label);
+  bool CloseOutlineSections(const DocNumber& label);
+  // Outline headings rank below 第一部分 (0), 一、 (1) and （一） (2): 1 is 3, 1.1 is 4.
+  static constexpr int kOutlineRank = 3;
   void NumberOutlineOn();
   static std::string Name(const ParsedTask& t);
-  void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces);
+  void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces, bool opened_section);
   bool AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces);
+  void JoinTaskAbove(const RowCells& cells, const std::string& text, int line);
   bool ApplySection(int rank, std::string heading);
   void AddProblem(int line, std::string msg, std::string zh) {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});
@@ -116,6 +120,7 @@ class Interpreter {
   std::vector<size_t> number_problems_;  // the problems NewTask said of numbers, by index (NumberSectionsOn)
   std::vector<Orphan> orphans_;
   std::optional<NumberedRow> last_row_;
+  int last_plain_ = 0;                       // the last plain number in the 序号 column (a heading's too)
   std::map<std::string, int> last_under_;    // outline: a number's parent ("" for none) -> its last part read
   std::map<std::string, int> outline_seen_;  // outline number -> line
 };

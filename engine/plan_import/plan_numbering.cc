@@ -105,6 +105,11 @@ std::string DocNumber::Label() const {
   return s;
 }
 
+std::string DocNumber::Shown() const {
+  if (bracketed && parts.size() == 2) return std::to_string(parts[0]) + "（" + std::to_string(parts[1]) + "）";
+  return Label();
+}
+
 std::optional<DocNumber> NumberCell(std::string_view s) {
   const std::string t = Trim(s);
   if (auto n = BareNumber(t)) return DocNumber{{*n}};
@@ -114,7 +119,7 @@ std::optional<DocNumber> NumberCell(std::string_view s) {
   const char32_t c = text::Next(t, i);
   if (i == t.size() || Trim(std::string_view(t).substr(i)) == "." || Trim(std::string_view(t).substr(i)) == "、") {
     for (char32_t first : {U'\u2460', U'\u2474', U'\u2488'})
-      if (c >= first && c < first + 20) return DocNumber{{static_cast<int>(c - first) + 1}};
+      if (c >= first && c < first + 20) return DocNumber{{static_cast<int>(c - first) + 1}, true};
   }
   // （12） (12) 12） 12): the closing bracket at least.
   std::string_view v = t;
@@ -126,7 +131,7 @@ std::optional<DocNumber> NumberCell(std::string_view s) {
   if (opened || closed) {
     size_t k = 0;
     const auto n = text::Digits(v, k, 4);
-    if (closed && n && *n > 0 && k == v.size()) return DocNumber{{*n}};
+    if (closed && n && *n > 0 && k == v.size()) return DocNumber{{*n}, true};
     return std::nullopt;
   }
   // 1.2 1．2 1-2 1.2.1 (a trailing dot allowed)

@@ -39,6 +39,7 @@ std::string DoubtWords(const std::string& kind) {
   if (kind == "number_out_of_sequence") return "number out of sequence";
   if (kind == "number_repeated") return "number used twice";
   if (kind == "units_from_row_below") return "units added from the row below (merged cells?)";
+  if (kind == "row_below_joined") return "the row below, under its merged 序号 cell, joined it";
   if (kind == "units_from_other_row") return "units carried over from another row";
   if (kind == "deadline_from_other_row") return "deadline carried over from another row";
   if (kind == "units_from_row_above") return "a blank unit cell takes the row above's";

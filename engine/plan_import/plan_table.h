@@ -196,8 +196,12 @@ std::optional<int> BareNumber(std::string_view s);
 // ("1.2", "1-2", "1.2.1": its parts, outermost first). Only in the 序号 cell:
 // in a task's text "（1）" and "1.5" are the text's own.
 struct DocNumber {
-  std::vector<int> parts;     // one for a plain number
+  std::vector<int> parts;  // one for a plain number
+  // Written in brackets or circled (（1） ① ⑴): under a plain number it is
+  // that number's sub-item (1 财政工作 over （1）, （2）).
+  bool bracketed = false;
   std::string Label() const;  // "12", "1.2"
+  std::string Shown() const;  // as a reader sees it: "1.2", "1（2）"
   bool outline() const { return parts.size() > 1; }
 };
 std::optional<DocNumber> NumberCell(std::string_view s);

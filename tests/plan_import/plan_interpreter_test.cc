@@ -417,7 +417,7 @@ TEST(PlanParser, ARowWithUnitsButNoNumberAmongNumberedTasksRefusesTheImport) {
   const auto refused = RowsNotImported(p);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->line, 4);
-  EXPECT_NE(refused->message.find("1 row(s) name units and work but no task number"), std::string::npos)
+  EXPECT_NE(refused->message.find("1 row(s) name work and its units or date but no task number"), std::string::npos)
       << refused->message;
   EXPECT_NE(refused->message_zh.find("请在序号列为其编号"), std::string::npos);
   // A plan whose every task is such a row is numbered in order, as before.
@@ -443,6 +443,94 @@ TEST(PlanParser, ANumberedRowWhoseTextLooksLikeAHeadingIsTheTasksText) {
   EXPECT_EQ(p.tasks[0].content, "（一）加强预算管理");
   EXPECT_EQ(p.tasks[0].section, Units({"一、财政工作"}));
   EXPECT_EQ(p.tasks[1].section, Units({"一、财政工作"}));
+}
+
+// An outline heading holds only the rows numbered under it: 3 after 2's
+// sub-items, 2.1 with no 2 row, 1.2 after 1.1's heading close it.
+TEST(PlanParser, OutlineHeadingsCloseWhenTheNumberingLeavesThem) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,财政工作,,\n"
+      "1.1,预算管理,,\n"
+      "1.1.1,编制预算。,市财政局,10月底前\n"
+      "1.2,清理文件。,市司法局,11月底前\n"
+      "2.1,开展检查。,市审计局,12月底前\n"
+      "3,教育工作,,\n"
+      "3.1,建设学校。,市教育局,12月底前\n"
+      "4,通报结果。,市政府办公室,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(p.tasks[0].section, Units({"1 财政工作", "1.1 预算管理"}));
+  EXPECT_EQ(p.tasks[1].section, Units({"1 财政工作"}));
+  EXPECT_EQ(p.tasks[2].section, Units({})) << "2.1 with no 2 row is under no heading";
+  EXPECT_EQ(p.tasks[3].section, Units({"3 教育工作"}));
+  EXPECT_EQ(p.tasks[4].section, Units({}));
+  EXPECT_EQ(p.tasks[4].number_in_document, "4");
+  EXPECT_EQ(p.tasks[4].lead_units, Units({"市政府办公室"}));
+}
+
+// 1 财政工作 over （1）, （2）, and a task with units over ① ②: the bracketed
+// numbers are the sub-items of the plain number above, numbered on (before:
+// two tasks 1, and the import refused with "task 1 appears twice").
+TEST(PlanParser, BracketedNumbersUnderAPlainNumberAreItsSubItems) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,财政工作,,\n"
+      "（1）,编制预算。,市财政局,10月底前\n"
+      "（2）,清理文件。,市司法局,11月底前\n"
+      "2,加强监督。,市审计局,12月底前\n"
+      "①,开展检查。,市审计局,12月底前\n"
+      "③,通报结果。,市政府办公室,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(p.tasks[0].number_in_document, "1（1）");
+  EXPECT_EQ(p.tasks[0].section, Units({"1 财政工作"}));
+  EXPECT_EQ(p.tasks[2].number_in_document, "2");
+  EXPECT_EQ(p.tasks[2].content, "加强监督。");
+  EXPECT_EQ(p.tasks[2].section, Units({}));
+  EXPECT_EQ(p.tasks[3].number_in_document, "2（1）");
+  EXPECT_EQ(p.tasks[4].doubts, Units({"number_out_of_sequence"}));
+  EXPECT_TRUE(HasProblem(p, "task number 2（3） where 2（2） was expected"));
+}
+
+// A heading row naming a unit (二、教育工作 | 市教育局) leads its section: the
+// task above does not take its unit, the tasks under it with a blank unit cell do.
+TEST(PlanParser, AHeadingRowWithUnitsLeadsItsSectionNotTheTaskAbove) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      ",一、财政工作,市财政局,\n"
+      "1,编制预算。,,10月底前\n"
+      ",二、教育工作,市教育局,\n"
+      "2,建设学校。,,12月底前\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].lead_units, Units({"市财政局"}));
+  EXPECT_EQ(p.tasks[1].lead_units, Units({"市教育局"}));
+  EXPECT_EQ(p.tasks[1].section, Units({"二、教育工作"}));
+  EXPECT_FALSE(HasProblem(p, "no number or text"));
+}
+
+// Among numbered tasks, a row with work and a date of its own but no number
+// (a blank 序号 in a TSV: no merge to tell) refuses the import; text alone
+// is kept with the task above, doubted; a note under the table is no task.
+TEST(PlanParser, AnUnnumberedRowWithADateRefusesTheImportTextAloneJoinsTheTaskAbove) {
+  const ParsedPlan dated = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,编制预算。,市财政局,10月底前\n"
+      ",推进国库改革。,,6月底前\n");
+  EXPECT_TRUE(RowsNotImported(dated).has_value());
+  const ParsedPlan text = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      "1,编制预算。,市财政局,10月底前\n"
+      ",并做好公开。,,\n"
+      ",备注：各县（市、区）参照执行。,各县（市、区）,\n");
+  EXPECT_FALSE(RowsNotImported(text).has_value());
+  ASSERT_EQ(Numbers(text), (std::vector<int>{1}));
+  EXPECT_EQ(text.tasks[0].content, "编制预算。并做好公开。");
+  EXPECT_EQ(text.tasks[0].doubts, Units({"unplaced_cell"}));
+  EXPECT_TRUE(HasProblem(text, "is not imported (no task)"));
 }
 
 }  // namespace

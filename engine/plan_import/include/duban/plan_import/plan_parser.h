@@ -80,7 +80,9 @@ struct ParsedTask {
   // "no_deadline_cell" (its row stops before the deadline column),
   // "due_before_issue" (its date is before the plan's issue date),
   // "units_from_row_below" (a row of units with no number or text under it
-  // was taken as its: cells merged over two rows).
+  // was taken as its: cells merged over two rows),
+  // "row_below_joined" (a row under its merged 序号 cell, in a sheet or Word
+  // table, added its text and units to it).
   // Empty: nothing doubtful.
   std::vector<std::string> doubts;
 };
