@@ -528,6 +528,20 @@ UnitAssignment Interpreter::InheritedUnits() const {
 // problem names them, with a date of their own the task does not take
 // (the office sets it after the import). Before, the row was dropped and
 // nothing said.
+// The row's units (or those its merged cells carry) join the task above,
+// doubted as `doubt`; the row's own date when it is not the task's, else "".
+std::string Interpreter::JoinUnitsToTaskAbove(const RowCells& cells, const char* doubt) {
+  ParsedTask& above = out_.tasks.back();
+  const UnitAssignment u = InheritedUnits();
+  AppendUnique(above.lead_units, u.lead);
+  AppendUnique(above.responsible_units, u.responsible);
+  Doubt(above, doubt);
+  std::string own_date;
+  for (const Cell* c : cells.deadline)
+    if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
+  return own_date == above.deadline.text ? std::string() : own_date;
+}
+
 bool Interpreter::AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces) {
   if (out_.tasks.empty() || (cells.number && !cells.number->Empty())) return false;
   for (const Piece& p : pieces)
@@ -542,15 +556,9 @@ bool Interpreter::AddUnitsToTaskAbove(const RowCells& cells, const std::vector<P
       }
   if (names.empty()) return false;
   ParsedTask& above = out_.tasks.back();
-  const UnitAssignment u = InheritedUnits();
-  AppendUnique(above.lead_units, u.lead);
-  AppendUnique(above.responsible_units, u.responsible);
-  Doubt(above, "units_from_row_below");
-  std::string own_date;
-  for (const Cell* c : cells.deadline)
-    if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
+  const std::string own_date = JoinUnitsToTaskAbove(cells, "units_from_row_below");
   const std::string n = Name(above), who = text::Prefix(names, 30);
-  const bool other_date = !own_date.empty() && own_date != above.deadline.text;
+  const bool other_date = !own_date.empty();
   AddProblem(line,
              "a row with units (" + who + ") but no number or text, under task " + n +
                  " (its cells merged over two rows?): they are added to task " + n +
@@ -716,14 +724,8 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
 void Interpreter::JoinTaskAbove(const RowCells& cells, const std::string& text, int line) {
   ParsedTask& above = out_.tasks.back();
   AppendText(above.content, text);
-  const UnitAssignment u = InheritedUnits();
-  AppendUnique(above.lead_units, u.lead);
-  AppendUnique(above.responsible_units, u.responsible);
-  Doubt(above, "row_below_joined");
-  std::string own_date;
-  for (const Cell* c : cells.deadline)
-    if (!c->Empty()) own_date = std::string(Trim(c->Joined()));
-  const bool other_date = !own_date.empty() && own_date != above.deadline.text;
+  const std::string own_date = JoinUnitsToTaskAbove(cells, "row_below_joined");
+  const bool other_date = !own_date.empty();
   const std::string n = Name(above), t = text::Prefix(text, 20);
   AddProblem(line,
              "'" + t + "' is under task " + n + "'s merged 序号 cell: added to task " + n +

@@ -98,6 +98,7 @@ class Interpreter {
   void AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& pieces, bool opened_section);
   bool AddUnitsToTaskAbove(const RowCells& cells, const std::vector<Piece>& pieces);
   void JoinTaskAbove(const RowCells& cells, const std::string& text, int line);
+  std::string JoinUnitsToTaskAbove(const RowCells& cells, const char* doubt);
   bool ApplySection(int rank, std::string heading);
   void AddProblem(int line, std::string msg, std::string zh) {
     out_.problems.push_back({line, std::move(msg), std::move(zh)});
