@@ -93,6 +93,19 @@ void PrintWhatImportAssigns(const plan_import::ParsedPlan& plan, const plan_impo
       std::cout << "\n";
     }
   }
+  // What the import itself would refuse, so the preview does not promise it.
+  std::map<int, int> first_line;
+  for (const auto& t : plan.tasks) {
+    if (auto [it, fresh] = first_line.emplace(t.number, t.source_line); !fresh) {
+      std::cout << "an import would be refused: task " << t.number << " appears twice (lines " << it->second << " and "
+                << t.source_line << "): correct its 序号\n";
+      return;
+    }
+  }
+  if (auto unplaced = plan_import::RowsNotImported(plan)) {
+    std::cout << "an import would be refused: " << ForTerminal(unplaced->message) << "\n";
+    return;
+  }
   std::cout << "an import would create " << assignments << " assignment(s)\n";
 }
 

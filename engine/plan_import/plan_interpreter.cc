@@ -17,6 +17,13 @@ using text::StartsWith;
 using text::Trim;
 
 namespace {
+bool IsNote(std::string_view s) {
+  const std::string t = Trim(s);
+  for (std::string_view note : {"备注", "注：", "注:", "说明", "附注"})
+    if (StartsWith(t, note)) return true;
+  return false;
+}
+
 bool AnyFilled(std::initializer_list<const std::vector<const Cell*>*> columns) {
   for (const auto* v : columns)
     for (const Cell* c : *v)
@@ -677,6 +684,15 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
       AppendText(orphan, p.text);
     }
   }
+  // A note under the table (备注：各县（市、区）参照执行; 说明 in the 序号
+  // column) is no task, nor part of one.
+  const std::string lead_word = cells.number ? std::string(Trim(cells.number->Joined())) : std::string();
+  if (!any_task && (IsNote(lead_word) || IsNote(orphan))) {
+    const std::string t = text::Prefix(lead_word.empty() ? orphan : lead_word + " " + orphan, 30);
+    AddProblem(orphan_line ? orphan_line : cells.number->line, "note '" + t + "' is not imported (no task)",
+               "“" + t + "”为备注说明，未作为任务导入");
+    return;
+  }
   if (orphan.empty() || any_task) return;
   const bool has_units = !inh_.lead_col.empty() || !inh_.resp_col.empty();
   const bool row_has_units = AnyFilled({&cells.lead, &cells.resp, &cells.both});
@@ -686,6 +702,16 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
   const bool number_merged = cells.number && cells.number->Empty() && !cells.number->known_empty &&
                              (out_.format == "xlsx" || out_.format == "docx");
   if (number_merged && !out_.tasks.empty()) return JoinTaskAbove(cells, orphan, orphan_line);
+  if (!row_has_units && !row_has_date && !header_.empty() &&
+      (out_.tasks.empty() || out_.tasks.back().section != SectionPath())) {
+    // Under a heading no numbered task follows yet, or before the first
+    // task: text that belongs to none (a section's preamble).
+    const std::string t = text::Prefix(orphan, 20);
+    AddProblem(orphan_line,
+               "text '" + t + "' has no task number, unit or date, and no task above it in its section: not imported",
+               "“" + t + "”既无任务序号也无单位和时限，其所在部分上方也没有任务，未导入");
+    return;
+  }
   if (!row_has_units && !row_has_date && !header_.empty() && !out_.tasks.empty()) {
     // Text in the table with neither number, unit nor date: the rest of the
     // task above (a cell broken over rows), or a row whose cells came apart.
@@ -698,14 +724,6 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
                "text '" + t + "' has no task number, unit or date; added to task " + n + " above it: check it",
                "“" + t + "”既无任务序号也无单位和时限，已并入上方第" + n + "项任务，请核对");
     return;
-  }
-  // A note under the table (备注：各县（市、区）参照执行) is no task.
-  for (std::string_view note : {"备注", "注：", "注:", "说明：", "说明:", "附注"}) {
-    if (StartsWith(Trim(orphan), note)) {
-      const std::string t = text::Prefix(orphan, 30);
-      AddProblem(orphan_line, "note '" + t + "' is not imported (no task)", "“" + t + "”为备注说明，未作为任务导入");
-      return;
-    }
   }
   if ((row_has_units && has_units) || row_has_date) {
     Orphan o;
@@ -723,6 +741,8 @@ void Interpreter::AddTasksFromPieces(const RowCells& cells, std::vector<Piece>& 
 // take (there is one date per task): said, for the office to set.
 void Interpreter::JoinTaskAbove(const RowCells& cells, const std::string& text, int line) {
   ParsedTask& above = out_.tasks.back();
+  // A clause of its own: 促进就业；开展培训, not 促进就业开展培训.
+  if (!above.content.empty() && !EndsWith(above.content, "。") && !EndsWith(above.content, "；")) above.content += "；";
   AppendText(above.content, text);
   const std::string own_date = JoinUnitsToTaskAbove(cells, "row_below_joined");
   const bool other_date = !own_date.empty();

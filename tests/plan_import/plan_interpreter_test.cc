@@ -533,5 +533,27 @@ TEST(PlanParser, AnUnnumberedRowWithADateRefusesTheImportTextAloneJoinsTheTaskAb
   EXPECT_TRUE(HasProblem(text, "is not imported (no task)"));
 }
 
+// Text with no number, unit or date under a heading no task of its section
+// precedes is that section's preamble: not joined to the task of the section
+// before, and said. 说明 in the 序号 column is a note.
+TEST(PlanParser, TextUnderANewHeadingIsNotJoinedToTheSectionBefore) {
+  const ParsedPlan p = Parse(
+      "测试市2021年任务分解表\n"
+      "序号,工作任务,牵头单位,完成时限\n"
+      ",一、财政工作,,\n"
+      "1,编制预算。,市财政局,10月底前\n"
+      ",二、教育工作,,\n"
+      ",加强师资队伍建设。,,\n"
+      "2,建设学校。,市教育局,12月底前\n"
+      "说明,以上任务按月报送进展。,,\n");
+  ASSERT_EQ(Numbers(p), (std::vector<int>{1, 2}));
+  EXPECT_EQ(p.tasks[0].content, "编制预算。");
+  EXPECT_EQ(p.tasks[1].content, "建设学校。");
+  EXPECT_TRUE(
+      HasProblem(p, "text '加强师资队伍建设。' has no task number, unit or date, and no task above it in its section"));
+  EXPECT_TRUE(HasProblem(p, "note '说明 以上任务按月报送进展。' is not imported"));
+  EXPECT_TRUE(p.tasks[1].doubts.empty());
+}
+
 }  // namespace
 }  // namespace duban::plan_import

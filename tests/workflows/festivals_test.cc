@@ -169,6 +169,10 @@ TEST(Festivals, AYearInChineseDigitsIsThatYear) {
   EXPECT_EQ(*ResolveDeadline("二〇二八年6月底前", ctx).due_on, D("2028-06-30"));
   EXPECT_EQ(*ResolveDeadline("二〇二八年底前", ctx).due_on, D("2028-12-31"));
   EXPECT_EQ(FindDeadlineInText("二〇二八年6月底前完成").value_or(""), "二〇二八年6月底前");
+  // A zero typed as a digit or the letter O.
+  EXPECT_EQ(*ResolveDeadline("二0二八年6月底前", ctx).due_on, D("2028-06-30"));
+  EXPECT_EQ(*ResolveDeadline("二O二八年底前", ctx).due_on, D("2028-12-31"));
+  EXPECT_EQ(FindDeadlineInText("三年行动收官，二0二八年6月底前完成").value_or(""), "二0二八年6月底前");
 }
 
 }  // namespace

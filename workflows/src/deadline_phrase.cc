@@ -84,7 +84,7 @@ int ParseNumber(std::wstring_view s) { return cn::ParseNumeral(ToUtf8(s)).value_
 // year's date: a plan runs one year, and its schedules are of periods, not days.
 // A year in digits or digit by digit in Chinese (二〇二七, as documents date
 // themselves); ParseNumber reads both.
-#define YEAR L"(?:[0-9]{4}|二[〇零○][〇零○一二三四五六七八九]{2})"
+#define YEAR L"(?:[0-9]{4}|二[〇零○0OＯ][〇零○0OＯ一二三四五六七八九]{2})"
 #define YEARP L"(?:(" YEAR L")年度?|(次年|下一年度?|下年度?|明年|翌年)|本年度?|当年|今年|每年度?)?"
 #define PERIOD_END L"(?:末|底)?(?:前|内|之前|以内|结束前)?"
 #define ISSUE L"(?:印发|下发|发布|出台|公布)(?:后|之日起|之日后)"
@@ -296,8 +296,15 @@ Outcome MonthEnd(int y, int m) {
 // 次年/下一年度 follow the plan's year (a 2021 plan's 次年第一季度 is 2022's);
 // 明年 is the writer's next year, counted from the issue date when known: a
 // plan for 2027 issued in December 2026 means 2027 by 明年3月底前.
+// 二0二八, 二O二八: a zero typed as a digit or a letter in a Chinese year.
+int ParseYear(std::wstring y) {
+  for (wchar_t& c : y)
+    if (y.size() == 4 && (c == L'0' || c == L'O' || c == L'Ｏ') && y.front() == L'二') c = L'〇';
+  return ParseNumber(y);
+}
+
 int YearOf(const std::wsmatch& m, size_t explicit_group, size_t next_group, const DeadlineContext& ctx) {
-  if (m[explicit_group].matched) return ParseNumber(m[explicit_group].str());
+  if (m[explicit_group].matched) return ParseYear(m[explicit_group].str());
   if (m[next_group].matched) {
     if (m[next_group].str() == L"明年" && ctx.issued_on) return ctx.issued_on->year + 1;
     return ctx.plan_year == 0 ? 0 : ctx.plan_year + 1;
@@ -425,7 +432,7 @@ Outcome Apply(RuleId id, const std::wsmatch& m, const DeadlineContext& ctx, std:
       if (py == 0) return need_year(py);
       return MakeDate(py, 12, 31);
     case RuleId::kExplicitYearEnd:
-      return MakeDate(ParseNumber(m[1].str()), 12, 31);
+      return MakeDate(ParseYear(m[1].str()), 12, 31);
     case RuleId::kMonthEnd: {
       int y = YearOf(m, 1, 2, ctx);
       if (y == 0) return need_year(y);
