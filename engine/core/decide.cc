@@ -79,15 +79,16 @@ R Decider::On(const Assign& b) {
   const std::string& task_due = t->second.deadline.due_on;
   if (b.due_on.empty()) {
     if (!task_due.empty())
-      if (auto st = NotPast(task_due, "the task's date",
-                            "the unit would be late at once: give it a day to come (--due; due_on over the API)");
+      if (auto st =
+              NotPastWhenReceived(task_due, "the task's date",
+                                  "the unit would be late at once: give it a day to come (--due; due_on over the API)");
           !st.ok())
         return st;
     return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, task_due}};
   }
   if (!Date::Parse(b.due_on))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + b.due_on + "' (YYYY-MM-DD)");
-  if (auto st = NotPast(b.due_on, "the unit's date", "give a day to come"); !st.ok()) return st;
+  if (auto st = NotPastWhenReceived(b.due_on, "the unit's date", "give a day to come"); !st.ok()) return st;
   return std::vector<EventBody>{AssignmentCreated{b.task, b.unit, b.role, b.due_on}};
 }
 

@@ -38,10 +38,11 @@ R Decider::On(const Delegate& b) {
   if (!due.empty() && !Date::Parse(due))
     return Refuse(reason::kInvalidArgument, "not a valid date: '" + due + "' (YYYY-MM-DD)");
   if (!due.empty())
-    if (auto st = b.due_on.empty() ? NotPast(due, "the unit's own date",
-                                             "the delegated part would keep it: a unit past its own date asks for "
-                                             "an extension first")
-                                   : NotPast(due, "the delegated part's date", "give it a day to come");
+    if (auto st = b.due_on.empty()
+                      ? NotPastWhenReceived(due, "the unit's own date",
+                                            "the delegated part would keep it: a unit past its own date asks for "
+                                            "an extension first")
+                      : NotPastWhenReceived(due, "the delegated part's date", "give it a day to come");
         !st.ok())
       return st;
   if (!(*a)->due_on.empty() && due > (*a)->due_on)

@@ -409,22 +409,27 @@ class Decider {
   // date unless the office gives a new one; a date already past is not
   // handed on, or the unit receiving the work would be late the moment it
   // gets it (the clock's next tick). Empty: it keeps its date.
-  // The unit it goes to has the work from the move's record on, however far
-  // back the move is dated (assigned_at: AssignmentReassigned v3), so the
-  // date is checked on the later of the two days.
+  // Work given to a unit (assigned, delegated, moved) is the unit's from
+  // the record on, however far back the act is dated (assigned_at:
+  // AssignmentCreated v2, AssignmentDelegated v2, AssignmentReassigned v3):
+  // its date is checked on the later of the two days, or a back-entry
+  // would hand the unit work already late, its ladder climbed at the next tick.
+  Status NotPastWhenReceived(const std::string& due_on, const char* what, const char* ask) const {
+    return NotPastOn(DayOf(std::max(c_.issued_at, c_.EffectiveAt())), due_on, what, ask);
+  }
   Result<std::string> MovedDue(const AssignmentState& a, const std::string& asked) const {
-    const Date received = DayOf(std::max(c_.issued_at, c_.EffectiveAt()));
     if (asked.empty()) {
       if (a.due_on.empty()) return std::string();
-      if (auto st = NotPastOn(received, a.due_on, "the work's date",
-                              "the unit it goes to would be late at once: give it a day to come (--due; due_on over "
-                              "the API)");
+      if (auto st = NotPastWhenReceived(
+              a.due_on, "the work's date",
+              "the unit it goes to would be late at once: give it a day to come (--due; due_on over "
+              "the API)");
           !st.ok())
         return st;
       return std::string();
     }
     if (!Date::Parse(asked)) return Refuse(reason::kInvalidArgument, "not a valid date: '" + asked + "' (YYYY-MM-DD)");
-    if (auto st = NotPastOn(received, asked, "the moved work's new date", "give a day to come"); !st.ok()) return st;
+    if (auto st = NotPastWhenReceived(asked, "the moved work's new date", "give a day to come"); !st.ok()) return st;
     return asked == a.due_on ? std::string() : asked;
   }
   // Work is not moved onto a unit's part that is closed: completed (reopen

@@ -476,6 +476,27 @@ TEST_F(WorkflowEngineTest, WorkMovedOnPaperIsCheckedForAPastDateOnTheDayItIsEnte
   EXPECT_EQ(A(1, kPolice).due_on, "2021-11-30");
 }
 
+// The same for work assigned on paper 09-20 and entered 10-18: the unit
+// holds it from 10-18 (AssignmentCreated v2), when 09-30 is past.
+TEST_F(WorkflowEngineTest, WorkAssignedOnPaperIsCheckedForAPastDateOnTheDayItIsEntered) {
+  GivenPlan();
+  Command c;
+  c.command_id = "assign-past";
+  c.plan_id = "p";
+  c.actor = Supervisor();
+  c.issued_at = At("2021-10-18", 9);
+  c.effective_at = At("2021-09-20", 9);
+  c.back_entry_reason = "9月20日增派通知";
+  c.body = Assign{1, kPolice, AssignmentRole::kResponsible, ""};
+  const Outcome refused = engine->Submit(c);
+  EXPECT_EQ(refused.status.reason(), "invalid_argument") << refused.status.ToString();
+  EXPECT_NE(refused.status.message().find("today is 2021-10-18"), std::string::npos) << refused.status.ToString();
+  c.command_id = "assign-with-date";
+  c.body = Assign{1, kPolice, AssignmentRole::kResponsible, "2021-11-30"};
+  Ok(engine->Submit(c));
+  EXPECT_EQ(A(1, kPolice).due_on, "2021-11-30");
+}
+
 // A move entered on 12-22 that took effect on 12-10: the reminder ten
 // working days before 12-31 (12-17) came before the unit had the work and is
 // not sent after the fact with a count no longer true; the later ones are.
